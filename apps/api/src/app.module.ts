@@ -1,0 +1,39 @@
+import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
+import { LoggerModule } from 'nestjs-pino';
+import { AuditModule } from '#libs/audit';
+import { AuthModule } from '#libs/auth';
+import { CommonModule, pinoParams, ProblemFilter, RedisModule, type CommonModuleOptions } from '#libs/common';
+import { LedgerModule } from '#libs/ledger';
+import { DOMAIN_MODULES } from './domain-modules.js';
+import { HealthController } from './ops/health.controller.js';
+import { MetricsController, MetricsMiddleware } from './ops/metrics.js';
+import { RequestContextMiddleware } from './ops/request-context.middleware.js';
+
+@Module({})
+export class AppModule implements NestModule {
+  static forRoot(opts: CommonModuleOptions = {}): DynamicModule {
+    const common = CommonModule.forRoot({ applicationName: 'api', ...opts });
+    const level = opts.config?.LOG_LEVEL ?? process.env.LOG_LEVEL ?? 'info';
+    return {
+      module: AppModule,
+      imports: [
+        common,
+        LoggerModule.forRoot(pinoParams(level)),
+        RedisModule,
+        TerminusModule,
+        AuditModule,
+        AuthModule,
+        LedgerModule,
+        ...DOMAIN_MODULES,
+      ],
+      controllers: [HealthController, MetricsController],
+      providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
+    };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(RequestContextMiddleware, MetricsMiddleware).forRoutes('*path');
+  }
+}

@@ -1,0 +1,42 @@
+import 'reflect-metadata';
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { UsersService } from '#libs/auth';
+import { AppConfig, createValidationPipe, type CommonModuleOptions } from '#libs/common';
+import { AppModule } from './app.module.js';
+
+/** Builds the API application (used by main.ts and by the e2e tests, so both run the same wiring). */
+export async function createApi(opts: CommonModuleOptions & { logger?: boolean } = {}): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(opts), {
+    bufferLogs: true,
+    logger: opts.logger === false ? false : undefined,
+  });
+  if (opts.logger !== false) app.useLogger(app.get(Logger));
+  app.set('trust proxy', 'loopback');
+  app.useBodyParser('json', { limit: '5mb' });
+  app.useGlobalPipes(createValidationPipe());
+  app.enableShutdownHooks();
+
+  const config = app.get(AppConfig);
+  const doc = new DocumentBuilder()
+    .setTitle('Mutual-aid fund and guarantee pool engine')
+    .setDescription(
+      'Back office for village mutual-aid funds, district guarantee funds, interest subsidies and reports. ' +
+        'Money is a decimal string in yuan ("5000.00"); rates are percent per year ("4.35"); dates are YYYY-MM-DD ' +
+        '(Asia/Shanghai business dates). Errors are application/problem+json with a stable `code`. ' +
+        'Money-moving POSTs require an Idempotency-Key header.',
+    )
+    .setVersion('1')
+    .addBearerAuth()
+    .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Api-Key' }, 'bank-api-key')
+    .build();
+  const document = SwaggerModule.createDocument(app, doc);
+  if (config.DOCS_PUBLIC) SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+
+  await app.init();
+  await app.get(UsersService).ensureAdmin(config.ADMIN_USERNAME, config.ADMIN_PASSWORD);
+  return app;
+}

@@ -1,0 +1,29 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { IsDateString, IsOptional, IsString } from 'class-validator';
+
+import { PageQuery, Roles } from '#libs/common';
+import { AuditService } from './audit.service.js';
+
+export class AuditQuery extends PageQuery {
+  @ApiPropertyOptional({ example: 'user' }) @IsOptional() @IsString() entityType?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() entityId?: string;
+  @ApiPropertyOptional({ example: 'admin' }) @IsOptional() @IsString() actor?: string;
+  @ApiPropertyOptional({ example: 'USER_CREATED' }) @IsOptional() @IsString() action?: string;
+  @ApiPropertyOptional({ example: '2026-01-01' }) @IsOptional() @IsDateString({ strict: true }) from?: string;
+  @ApiPropertyOptional({ example: '2026-12-31' }) @IsOptional() @IsDateString({ strict: true }) to?: string;
+}
+
+@ApiTags('audit')
+@ApiBearerAuth()
+@Controller('api/v1/audit')
+export class AuditController {
+  constructor(private readonly audit: AuditService) {}
+
+  @Get()
+  @Roles('ADMIN', 'AUDITOR')
+  @ApiOkResponse({ description: 'Audit trail, newest first, filterable by entity, actor, action and date range' })
+  list(@Query() q: AuditQuery) {
+    return this.audit.list(q, q);
+  }
+}

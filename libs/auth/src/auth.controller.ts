@@ -1,0 +1,63 @@
+import { Body, Controller, Get, HttpCode, Ip, Param, Patch, Post, Query, Req, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import { Throttle, ThrottlerGuard } from '@nestjs/throttler';
+import type { Request } from 'express';
+import { Public, Roles, ROLES, type Actor } from '#libs/common';
+import { AuthService } from './auth.service.js';
+import { CreateUserDto, LoginDto, UpdateUserDto, UserListQuery } from './dto.js';
+import { UsersService } from './users.service.js';
+
+@ApiTags('auth')
+@Controller('api/v1/auth')
+export class AuthController {
+  constructor(private readonly auth: AuthService) {}
+
+  @Post('login')
+  @Public()
+  @HttpCode(200)
+  @UseGuards(ThrottlerGuard)
+  @Throttle({ login: {} })
+  @ApiOkResponse({ description: 'A short-lived bearer token', schema: { example: { accessToken: 'eyJ…', tokenType: 'Bearer', expiresIn: 900 } } })
+  @ApiTooManyRequestsResponse({ description: 'Too many login attempts from this address' })
+  login(@Body() dto: LoginDto, @Ip() ip: string) {
+    return this.auth.login(dto.username, dto.password, ip);
+  }
+
+  @Get('me')
+  @Roles(...ROLES)
+  @ApiBearerAuth()
+  me(@Req() req: Request & { actor: Actor }) {
+    return req.actor;
+  }
+}
+
+@ApiTags('users')
+@ApiBearerAuth()
+@Controller('api/v1/users')
+export class UsersController {
+  constructor(private readonly users: UsersService) {}
+
+  @Get()
+  @Roles('ADMIN')
+  list(@Query() q: UserListQuery) {
+    return this.users.list(q, q.role);
+  }
+
+  @Get(':id')
+  @Roles('ADMIN')
+  get(@Param('id') id: string) {
+    return this.users.get(id);
+  }
+
+  @Post()
+  @Roles('ADMIN')
+  create(@Body() dto: CreateUserDto) {
+    return this.users.create(dto);
+  }
+
+  @Patch(':id')
+  @Roles('ADMIN')
+  update(@Param('id') id: string, @Body() dto: UpdateUserDto) {
+    return this.users.update(id, dto);
+  }
+}

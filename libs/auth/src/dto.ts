@@ -1,0 +1,29 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsBoolean, IsIn, IsNumberString, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { PageQuery, ROLES, type Role } from '#libs/common';
+
+export class LoginDto {
+  @ApiProperty({ example: 'admin' }) @IsString() @MaxLength(64) username: string;
+  @ApiProperty({ example: 'admin-demo-pass' }) @IsString() @MaxLength(256) password: string;
+}
+
+export class CreateUserDto {
+  @ApiProperty({ example: 'officer.li' }) @Matches(/^[a-z0-9._-]{3,64}$/, { message: 'username must be 3-64 of [a-z0-9._-]' })
+  username: string;
+  @ApiProperty({ example: 'Li Wei' }) @IsString() @MinLength(1) @MaxLength(100) displayName: string;
+  @ApiProperty({ example: 'a-long-password', minLength: 10 }) @IsString() @MinLength(10) @MaxLength(256) password: string;
+  @ApiProperty({ enum: ROLES, example: 'LOAN_OFFICER' }) @IsIn(ROLES) role: Role;
+  @ApiPropertyOptional({ example: '1', description: 'required for BANK_OFFICER' }) @IsOptional() @IsNumberString() bankId?: string;
+}
+
+export class UpdateUserDto {
+  @ApiPropertyOptional() @IsOptional() @IsString() @MinLength(1) @MaxLength(100) displayName?: string;
+  @ApiPropertyOptional({ enum: ROLES }) @IsOptional() @IsIn(ROLES) role?: Role;
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() active?: boolean;
+  @ApiPropertyOptional({ minLength: 10 }) @IsOptional() @IsString() @MinLength(10) @MaxLength(256) password?: string;
+  @ApiPropertyOptional() @IsOptional() @IsNumberString() bankId?: string;
+}
+
+export class UserListQuery extends PageQuery {
+  @ApiPropertyOptional({ enum: ROLES }) @IsOptional() @IsIn(ROLES) role?: Role;
+}

@@ -1,0 +1,5 @@
+export * from './api-key.js';
+export * from './auth.guard.js';
+export * from './auth.module.js';
+export * from './auth.service.js';
+export * from './users.service.js';

@@ -1,0 +1,155 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import * as argon2 from 'argon2';
+import type { DataSource, EntityManager } from 'typeorm';
+import { DomainError, isUniqueViolation, type Page, type PageQuery, offsetOf, type Role } from '#libs/common';
+import { AuditService } from '#libs/audit';
+
+export interface UserView {
+  id: string;
+  username: string;
+  displayName: string;
+  role: Role;
+  bankId: string | null;
+  active: boolean;
+  createdAt: string;
+}
+
+interface UserRow {
+  id: string;
+  username: string;
+  display_name: string;
+  password_hash: string;
+  role: Role;
+  bank_id: string | null;
+  active: boolean;
+  created_at: Date;
+}
+
+const view = (r: UserRow): UserView => ({
+  id: r.id,
+  username: r.username,
+  displayName: r.display_name,
+  role: r.role,
+  bankId: r.bank_id,
+  active: r.active,
+  createdAt: new Date(r.created_at).toISOString(),
+});
+
+export interface CreateUserInput {
+  username: string;
+  displayName: string;
+  password: string;
+  role: Role;
+  bankId?: string | null;
+}
+
+@Injectable()
+export class UsersService {
+  private readonly logger = new Logger(UsersService.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+  ) {}
+
+  async create(input: CreateUserInput, manager?: EntityManager): Promise<UserView> {
+    if ((input.role === 'BANK_OFFICER') !== Boolean(input.bankId)) {
+      throw new DomainError('VALIDATION_FAILED', 'a BANK_OFFICER must be bound to exactly one bank, other roles to none', [
+        { field: 'bankId', message: input.role === 'BANK_OFFICER' ? 'required for BANK_OFFICER' : 'only for BANK_OFFICER' },
+      ]);
+    }
+    const hash = await argon2.hash(input.password);
+    const run = async (m: EntityManager) => {
+      if (input.bankId) {
+        const banks = (await m.query(`SELECT 1 FROM banks WHERE id = $1`, [input.bankId])) as unknown[];
+        if (!banks.length) throw new DomainError('VALIDATION_FAILED', `bank ${input.bankId} does not exist`, [{ field: 'bankId', message: 'unknown bank' }]);
+      }
+      try {
+        const [row] = (await m.query(
+          `INSERT INTO users (username, display_name, password_hash, role, bank_id) VALUES ($1,$2,$3,$4,$5) RETURNING *`,
+          [input.username, input.displayName, hash, input.role, input.bankId ?? null],
+        )) as UserRow[];
+        const user = view(row);
+        await this.audit.record(m, { action: 'USER_CREATED', entityType: 'user', entityId: user.id, after: user });
+        return user;
+      } catch (e) {
+        if (isUniqueViolation(e)) {
+          throw new DomainError('CONFLICT', `username ${input.username} is taken`, [{ field: 'username', message: 'already exists' }]);
+        }
+        throw e;
+      }
+    };
+    return manager ? run(manager) : this.dataSource.transaction(run);
+  }
+
+  async update(id: string, patch: { displayName?: string; role?: Role; active?: boolean; password?: string; bankId?: string | null }) {
+    return this.dataSource.transaction(async (m) => {
+      const [before] = (await m.query(`SELECT * FROM users WHERE id = $1 FOR UPDATE`, [id])) as UserRow[];
+      if (!before) throw new DomainError('NOT_FOUND', `user ${id} not found`);
+      const role = patch.role ?? before.role;
+      const bankId = patch.bankId === undefined ? before.bank_id : patch.bankId;
+      if ((role === 'BANK_OFFICER') !== Boolean(bankId)) {
+        throw new DomainError('VALIDATION_FAILED', 'a BANK_OFFICER must be bound to exactly one bank, other roles to none', [
+          { field: 'bankId', message: 'inconsistent with role' },
+        ]);
+      }
+      const hash = patch.password ? await argon2.hash(patch.password) : before.password_hash;
+      const [after] = (await m.query(
+        `UPDATE users SET display_name = $2, role = $3, active = $4, password_hash = $5, bank_id = $6, updated_at = now()
+          WHERE id = $1 RETURNING *`,
+        [id, patch.displayName ?? before.display_name, role, patch.active ?? before.active, hash, bankId],
+      )) as UserRow[];
+      await this.audit.record(m, {
+        action: patch.password ? 'USER_UPDATED_PASSWORD_CHANGED' : 'USER_UPDATED',
+        entityType: 'user',
+        entityId: id,
+        before: view(before),
+        after: view(after),
+      });
+      return view(after);
+    });
+  }
+
+  async list(page: PageQuery, role?: Role): Promise<Page<UserView>> {
+    const params: unknown[] = [];
+    const clause = role ? `WHERE role = $${params.push(role)}` : '';
+    const [{ total }] = (await this.dataSource.query(`SELECT count(*)::int AS total FROM users ${clause}`, params)) as { total: number }[];
+    const rows = (await this.dataSource.query(
+      `SELECT * FROM users ${clause} ORDER BY id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      [...params, page.pageSize, offsetOf(page)],
+    )) as UserRow[];
+    return { items: rows.map(view), page: page.page, pageSize: page.pageSize, total };
+  }
+
+  async get(id: string): Promise<UserView> {
+    const [row] = (await this.dataSource.query(`SELECT * FROM users WHERE id = $1`, [id])) as UserRow[];
+    if (!row) throw new DomainError('NOT_FOUND', `user ${id} not found`);
+    return view(row);
+  }
+
+  /** Checks a password; returns the user or null. Never logs the password. */
+  async checkPassword(username: string, password: string): Promise<UserView | null> {
+    const [row] = (await this.dataSource.query(`SELECT * FROM users WHERE username = $1`, [username])) as UserRow[];
+    if (!row || !row.active) {
+      // Spend comparable time so a missing user is not distinguishable by latency.
+      await argon2.hash(password);
+      return null;
+    }
+    return (await argon2.verify(row.password_hash, password)) ? view(row) : null;
+  }
+
+  /** The first ADMIN comes from configuration; created once, never overwritten. */
+  async ensureAdmin(username: string, password: string): Promise<boolean> {
+    const existing = (await this.dataSource.query(`SELECT 1 FROM users WHERE username = $1`, [username])) as unknown[];
+    if (existing.length) return false;
+    try {
+      await this.create({ username, displayName: 'Administrator', password, role: 'ADMIN' });
+      this.logger.log(`bootstrap admin '${username}' created`);
+      return true;
+    } catch (e) {
+      if (e instanceof DomainError && e.code === 'CONFLICT') return false;
+      throw e;
+    }
+  }
+}

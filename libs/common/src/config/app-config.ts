@@ -1,0 +1,90 @@
+import 'reflect-metadata';
+import { plainToInstance, Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+
+const toBool = ({ value }: { value: unknown }) =>
+  value === undefined ? undefined : ['1', 'true', 'yes', 'on'].includes(String(value).toLowerCase());
+const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
+
+/**
+ * The one validated configuration of both apps. Every variable has a development default except the
+ * secrets, which must be set when NODE_ENV=production; boot stops with the variable's name otherwise.
+ */
+export class AppConfig {
+  @IsIn(['development', 'test', 'production'])
+  NODE_ENV: 'development' | 'test' | 'production' = 'development';
+
+  @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  PORT = 3000;
+
+  @IsString() @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/mutual_aid';
+
+  @IsString() @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must be a redis:// URL' })
+  REDIS_URL = 'redis://127.0.0.1:6379';
+
+  /** Prefix of every BullMQ key, so several deployments (or test files) can share one Redis. */
+  @IsString() @Matches(/^[a-z0-9:_-]+$/i)
+  QUEUE_PREFIX = 'mae';
+
+  @IsString() @MinLength(16, { message: 'JWT_SECRET must be at least 16 characters' })
+  JWT_SECRET = 'development-only-secret-change-me';
+
+  @Transform(toInt) @IsInt() @Min(60) @Max(86400)
+  JWT_TTL_SECONDS = 900;
+
+  @IsString() @Matches(/^[a-z0-9._-]{3,64}$/)
+  ADMIN_USERNAME = 'admin';
+
+  @IsString() @MinLength(10, { message: 'ADMIN_PASSWORD must be at least 10 characters' })
+  ADMIN_PASSWORD = 'admin-demo-pass';
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  /** OpenAPI at /docs and /docs-json without a token. */
+  @Transform(toBool) @IsBoolean()
+  DOCS_PUBLIC = true;
+
+  /** The schedule preview answers without a token (a loan officer's calculator); off by default in production. */
+  @Transform(toBool) @IsOptional() @IsBoolean()
+  PREVIEW_PUBLIC?: boolean;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(1000)
+  LOGIN_RATE_LIMIT_PER_MINUTE = 10;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(200)
+  DB_POOL_SIZE = 20;
+
+  /** Business dates are calendar dates in this zone (SPEC §2). */
+  @IsString()
+  BUSINESS_TIMEZONE = 'Asia/Shanghai';
+
+  get isProduction(): boolean {
+    return this.NODE_ENV === 'production';
+  }
+  get previewPublic(): boolean {
+    return this.PREVIEW_PUBLIC ?? !this.isProduction;
+  }
+}
+
+export class ConfigError extends Error {}
+
+const PRODUCTION_REQUIRED = ['JWT_SECRET', 'ADMIN_PASSWORD', 'DATABASE_URL', 'REDIS_URL'] as const;
+
+/** Builds and validates the config from an environment; throws a ConfigError naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+  const known = Object.keys(new AppConfig()).concat(['PREVIEW_PUBLIC']);
+  const raw: Record<string, string> = {};
+  for (const key of known) if (env[key] !== undefined && env[key] !== '') raw[key] = env[key] as string;
+  const config = plainToInstance(AppConfig, raw, { exposeDefaultValues: true });
+  const problems: string[] = [];
+  for (const error of validateSync(config, { whitelist: true })) {
+    problems.push(`${error.property}: ${Object.values(error.constraints ?? {}).join('; ')}`);
+  }
+  if (config.isProduction) {
+    for (const key of PRODUCTION_REQUIRED) if (!raw[key]) problems.push(`${key}: must be set when NODE_ENV=production`);
+  }
+  if (problems.length) throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  return config;
+}

@@ -1,0 +1,26 @@
+import type { DataSourceOptions } from 'typeorm';
+import { installPgTypeParsers } from './pg-types.js';
+
+export interface DbOptionsInput {
+  url: string;
+  poolSize?: number;
+  entities?: DataSourceOptions['entities'];
+  migrations?: DataSourceOptions['migrations'];
+  applicationName?: string;
+}
+
+/** The one place TypeORM is configured; `synchronize` is never on: the schema comes only from migrations. */
+export function buildDataSourceOptions(input: DbOptionsInput): DataSourceOptions {
+  installPgTypeParsers();
+  return {
+    type: 'postgres',
+    url: input.url,
+    entities: input.entities ?? [],
+    migrations: input.migrations ?? [],
+    migrationsTableName: 'schema_migrations',
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    logging: ['error'],
+    extra: { max: input.poolSize ?? 20, application_name: input.applicationName ?? 'mutual-aid-engine' },
+  };
+}

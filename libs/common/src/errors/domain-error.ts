@@ -1,0 +1,25 @@
+import { type ErrorCode } from './error-codes.js';
+
+export interface FieldError {
+  field: string;
+  code?: string;
+  message: string;
+}
+
+/**
+ * A refusal the engine means to give: carries a stable code, a human detail and, for rule checks, every failed
+ * rule at once. Mapped to problem+json by the one exception filter.
+ */
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    readonly detail: string,
+    readonly errors: FieldError[] = [],
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(`${code}: ${detail}`);
+    this.name = 'DomainError';
+  }
+}
+
+export const notFound = (what: string, id: string | number) => new DomainError('NOT_FOUND', `${what} ${id} not found`);

@@ -1,0 +1,120 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { Request, Response } from 'express';
+import { QueryFailedError } from 'typeorm';
+import { DomainError, type FieldError } from './domain-error.js';
+import { statusOf } from './error-codes.js';
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  instance?: string;
+  errors?: FieldError[];
+  errorId?: string;
+  [extra: string]: unknown;
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  422: 'Unprocessable Entity',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+};
+
+const HTTP_CODES: Record<number, string> = {
+  400: 'VALIDATION_FAILED',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  409: 'CONFLICT',
+  429: 'RATE_LIMITED',
+};
+
+/** Turns any thrown value into application/problem+json (RFC 9457). Never leaks a stack trace. */
+export function toProblem(exception: unknown, instance?: string): { problem: Problem; unexpected: boolean } {
+  if (exception instanceof DomainError) {
+    const status = statusOf(exception.code);
+    return {
+      unexpected: false,
+      problem: {
+        type: `urn:problem:${exception.code.toLowerCase()}`,
+        title: TITLES[status] ?? 'Error',
+        status,
+        detail: exception.detail,
+        code: exception.code,
+        instance,
+        ...(exception.errors.length ? { errors: exception.errors } : {}),
+        ...exception.extra,
+      },
+    };
+  }
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const body = exception.getResponse() as string | { message?: string | string[]; code?: string; errors?: FieldError[] };
+    const message = typeof body === 'string' ? body : Array.isArray(body.message) ? body.message.join('; ') : body.message;
+    const code = (typeof body === 'object' && body.code) || HTTP_CODES[status] || 'INTERNAL';
+    return {
+      unexpected: status >= 500,
+      problem: {
+        type: `urn:problem:${code.toLowerCase()}`,
+        title: TITLES[status] ?? 'Error',
+        status,
+        detail: message ?? exception.message,
+        code,
+        instance,
+        ...(typeof body === 'object' && body.errors ? { errors: body.errors } : {}),
+      },
+    };
+  }
+  // Unique-violation races that slipped past a service check are conflicts, not crashes.
+  if (exception instanceof QueryFailedError && (exception as unknown as { code?: string }).code === '23505') {
+    return {
+      unexpected: false,
+      problem: {
+        type: 'urn:problem:conflict',
+        title: 'Conflict',
+        status: 409,
+        detail: 'A record with the same unique key already exists',
+        code: 'CONFLICT',
+        instance,
+      },
+    };
+  }
+  const errorId = randomUUID();
+  return {
+    unexpected: true,
+    problem: {
+      type: 'urn:problem:internal',
+      title: 'Internal Server Error',
+      status: HttpStatus.INTERNAL_SERVER_ERROR,
+      detail: `An unexpected error occurred; quote error id ${errorId}`,
+      code: 'INTERNAL',
+      instance,
+      errorId,
+    },
+  };
+}
+
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Problem');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const req = ctx.getRequest<Request>();
+    const res = ctx.getResponse<Response>();
+    const { problem, unexpected } = toProblem(exception, req?.originalUrl);
+    if (unexpected) {
+      this.logger.error({ errorId: problem.errorId, err: exception }, 'unexpected error');
+    }
+    if (res.headersSent) return;
+    res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
+  }
+}

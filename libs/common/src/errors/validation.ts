@@ -1,0 +1,32 @@
+import { BadRequestException, ValidationPipe, type ValidationError } from '@nestjs/common';
+import type { FieldError } from './domain-error.js';
+
+function flatten(errors: ValidationError[], parent = ''): FieldError[] {
+  const out: FieldError[] = [];
+  for (const e of errors) {
+    const field = parent ? `${parent}.${e.property}` : e.property;
+    for (const [rule, message] of Object.entries(e.constraints ?? {})) {
+      out.push({ field, code: rule === 'whitelistValidation' ? 'UNKNOWN_FIELD' : rule, message });
+    }
+    if (e.children?.length) out.push(...flatten(e.children, field));
+  }
+  return out;
+}
+
+/** The global pipe: whitelist, forbid unknown fields, transform; errors name every offending field. */
+export function createValidationPipe(): ValidationPipe {
+  return new ValidationPipe({
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    transform: true,
+    stopAtFirstError: false,
+    exceptionFactory: (errors) => {
+      const fieldErrors = flatten(errors);
+      return new BadRequestException({
+        code: 'VALIDATION_FAILED',
+        message: `Invalid request: ${[...new Set(fieldErrors.map((e) => e.field))].join(', ')}`,
+        errors: fieldErrors,
+      });
+    },
+  });
+}

@@ -1,0 +1,38 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+export interface Actor {
+  userId: number | null;
+  username: string;
+  role: string;
+  bankId: number | null;
+  via: 'jwt' | 'api-key' | 'system';
+}
+
+export interface RequestContextData {
+  requestId: string;
+  actor?: Actor;
+}
+
+const storage = new AsyncLocalStorage<RequestContextData>();
+
+/** Request id and actor for the current request or job, read by the audit log and the ledger. */
+export const RequestContext = {
+  run<T>(data: RequestContextData, fn: () => T): T {
+    return storage.run(data, fn);
+  },
+  get(): RequestContextData | undefined {
+    return storage.getStore();
+  },
+  requestId(): string | undefined {
+    return storage.getStore()?.requestId;
+  },
+  actor(): Actor | undefined {
+    return storage.getStore()?.actor;
+  },
+  setActor(actor: Actor): void {
+    const store = storage.getStore();
+    if (store) store.actor = actor;
+  },
+};
+
+export const SYSTEM_ACTOR: Actor = { userId: null, username: 'system', role: 'SYSTEM', bankId: null, via: 'system' };

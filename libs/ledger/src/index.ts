@@ -1,0 +1,3 @@
+export * from './domain/entry.js';
+export * from './ledger.module.js';
+export * from './ledger.service.js';

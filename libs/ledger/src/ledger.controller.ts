@@ -1,0 +1,66 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { IsDateString, IsIn, IsOptional, IsString } from 'class-validator';
+import { PageQuery, Roles } from '#libs/common';
+import { formatYuan } from '#libs/money';
+import { LedgerService } from './ledger.service.js';
+
+class AccountsQuery extends PageQuery {
+  @ApiPropertyOptional({ example: 'MUTUAL_AID_FUND' }) @IsOptional() @IsString() ownerType?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() ownerId?: string;
+  @ApiPropertyOptional({ enum: ['MONEY', 'EXPOSURE'] }) @IsOptional() @IsIn(['MONEY', 'EXPOSURE']) ledger?: 'MONEY' | 'EXPOSURE';
+  @ApiPropertyOptional({ example: 'MAF:1:' }) @IsOptional() @IsString() codePrefix?: string;
+}
+
+class StatementQuery extends PageQuery {
+  @ApiPropertyOptional({ example: '2026-01-01' }) @IsOptional() @IsDateString({ strict: true }) from?: string;
+  @ApiPropertyOptional({ example: '2026-12-31' }) @IsOptional() @IsDateString({ strict: true }) to?: string;
+}
+
+@ApiTags('ledger')
+@ApiBearerAuth()
+@Controller('api/v1/ledger')
+export class LedgerController {
+  constructor(private readonly ledger: LedgerService) {}
+
+  @Get('verify')
+  @Roles('ADMIN', 'AUDITOR')
+  @ApiOkResponse({
+    description: 'Every balance equals the replay of its postings; every entry balances; the ledger nets to zero',
+    schema: { example: { ok: true, accounts: 12, entries: 40, postings: 96, balanceMismatches: [], runningBalanceMismatches: [], unbalancedEntries: [], totals: [{ currency: 'CNY', ledger: 'MONEY', debits: '100000', credits: '100000', net: '0' }] } },
+  })
+  verify() {
+    return this.ledger.verify();
+  }
+
+  @Get('accounts')
+  @Roles('ADMIN', 'AUDITOR', 'FUND_ADMIN')
+  async accounts(@Query() q: AccountsQuery) {
+    const page = await this.ledger.listAccounts(q, q);
+    return {
+      ...page,
+      items: page.items.map((a) => ({
+        ...a,
+        debits: formatYuan(a.debitsFen),
+        credits: formatYuan(a.creditsFen),
+        balance: formatYuan(a.balanceFen),
+        debitsFen: undefined,
+        creditsFen: undefined,
+        balanceFen: undefined,
+      })),
+    };
+  }
+
+  @Get('accounts/:code/statement')
+  @Roles('ADMIN', 'AUDITOR', 'FUND_ADMIN')
+  @ApiOkResponse({ description: 'Postings with the running balance after each, oldest first, paginated' })
+  statement(@Param('code') code: string, @Query() q: StatementQuery) {
+    return this.ledger.statement(code, q, q.from, q.to);
+  }
+
+  @Get('entries/:id')
+  @Roles('ADMIN', 'AUDITOR', 'FUND_ADMIN')
+  entry(@Param('id') id: string) {
+    return this.ledger.entry(id);
+  }
+}
