@@ -1,10 +1,9 @@
 import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
-import { LoggerModule } from 'nestjs-pino';
 import { AuditModule } from '#libs/audit';
 import { AuthModule } from '#libs/auth';
-import { CommonModule, pinoParams, ProblemFilter, RedisModule, type CommonModuleOptions } from '#libs/common';
+import { CommonModule, ProblemFilter, RedisModule, type CommonModuleOptions } from '#libs/common';
 import { LedgerModule } from '#libs/ledger';
 import { DOMAIN_MODULES } from './domain-modules.js';
 import { HealthController } from './ops/health.controller.js';
@@ -15,12 +14,10 @@ import { RequestContextMiddleware } from './ops/request-context.middleware.js';
 export class AppModule implements NestModule {
   static forRoot(opts: CommonModuleOptions = {}): DynamicModule {
     const common = CommonModule.forRoot({ applicationName: 'api', ...opts });
-    const level = opts.config?.LOG_LEVEL ?? process.env.LOG_LEVEL ?? 'info';
     return {
       module: AppModule,
       imports: [
         common,
-        LoggerModule.forRoot(pinoParams(level)),
         RedisModule,
         TerminusModule,
         AuditModule,

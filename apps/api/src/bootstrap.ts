@@ -3,18 +3,18 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { Logger } from 'nestjs-pino';
 import { UsersService } from '#libs/auth';
-import { AppConfig, createValidationPipe, type CommonModuleOptions } from '#libs/common';
+import { AppConfig, createHttpLogger, createRootLogger, createValidationPipe, loadConfig, PinoNestLogger, type CommonModuleOptions } from '#libs/common';
 import { AppModule } from './app.module.js';
 
 /** Builds the API application (used by main.ts and by the e2e tests, so both run the same wiring). */
 export async function createApi(opts: CommonModuleOptions & { logger?: boolean } = {}): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(opts), {
-    bufferLogs: true,
-    logger: opts.logger === false ? false : undefined,
+  const cfg = opts.config ?? loadConfig();
+  const root = createRootLogger(opts.logger === false ? 'silent' : cfg.LOG_LEVEL, 'api');
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ ...opts, config: cfg }), {
+    logger: opts.logger === false ? false : new PinoNestLogger(root),
   });
-  if (opts.logger !== false) app.useLogger(app.get(Logger));
+  app.use(createHttpLogger(root));
   app.set('trust proxy', 'loopback');
   app.useBodyParser('json', { limit: '5mb' });
   app.useGlobalPipes(createValidationPipe());

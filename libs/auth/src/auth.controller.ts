@@ -1,9 +1,9 @@
 import { Body, Controller, Get, HttpCode, Ip, Param, Patch, Post, Query, Req, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
-import { Throttle, ThrottlerGuard } from '@nestjs/throttler';
 import type { Request } from 'express';
 import { Public, Roles, ROLES, type Actor } from '#libs/common';
 import { AuthService } from './auth.service.js';
+import { LoginRateLimitGuard } from './login-rate-limit.guard.js';
 import { CreateUserDto, LoginDto, UpdateUserDto, UserListQuery } from './dto.js';
 import { UsersService } from './users.service.js';
 
@@ -15,8 +15,7 @@ export class AuthController {
   @Post('login')
   @Public()
   @HttpCode(200)
-  @UseGuards(ThrottlerGuard)
-  @Throttle({ login: {} })
+  @UseGuards(LoginRateLimitGuard)
   @ApiOkResponse({ description: 'A short-lived bearer token', schema: { example: { accessToken: 'eyJ…', tokenType: 'Bearer', expiresIn: 900 } } })
   @ApiTooManyRequestsResponse({ description: 'Too many login attempts from this address' })
   login(@Body() dto: LoginDto, @Ip() ip: string) {

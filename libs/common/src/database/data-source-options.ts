@@ -20,7 +20,8 @@ export function buildDataSourceOptions(input: DbOptionsInput): DataSourceOptions
     migrationsTableName: 'schema_migrations',
     migrationsTransactionMode: 'each',
     synchronize: false,
-    logging: ['error'],
+    // Failed queries are not logged by TypeORM: their parameters can hold personal data (ID numbers, phones).
+    logging: false,
     extra: { max: input.poolSize ?? 20, application_name: input.applicationName ?? 'mutual-aid-engine' },
   };
 }

@@ -112,7 +112,9 @@ export class ProblemFilter implements ExceptionFilter {
     const res = ctx.getResponse<Response>();
     const { problem, unexpected } = toProblem(exception, req?.originalUrl);
     if (unexpected) {
-      this.logger.error({ errorId: problem.errorId, err: exception }, 'unexpected error');
+      // Only name, message, code and stack: a driver error's query parameters can hold personal data.
+      const e = exception as { name?: string; message?: string; code?: string; stack?: string };
+      this.logger.error({ errorId: problem.errorId, err: { name: e?.name, message: e?.message, code: e?.code, stack: e?.stack } }, 'unexpected error');
     }
     if (res.headersSent) return;
     res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
