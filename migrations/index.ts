@@ -1,4 +1,14 @@
 import { Foundation1764300000000 } from './1764300000000-foundation.js';
+import { Products1764310000000 } from './1764310000000-products.js';
+import { Registry1764320000000 } from './1764320000000-registry.js';
+import { Funds1764330000000 } from './1764330000000-funds.js';
+import { Loans1764340000000 } from './1764340000000-loans.js';
 
 /** Every migration, in order. Add new ones at the end (generated with `npm run migration:generate`). */
-export const MIGRATIONS = [Foundation1764300000000];
+export const MIGRATIONS = [
+  Foundation1764300000000,
+  Products1764310000000,
+  Registry1764320000000,
+  Funds1764330000000,
+  Loans1764340000000,
+];

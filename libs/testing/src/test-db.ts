@@ -4,7 +4,7 @@ import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from '#libs/common';
 
-const TEMPLATE_DB = 'mae_test_template';
+const TEMPLATE_DB = process.env.TEST_TEMPLATE_DB ?? 'mae_test_template';
 
 export const serverUrl = (): string =>
   process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
