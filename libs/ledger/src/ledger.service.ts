@@ -58,6 +58,18 @@ export interface VerifyReport {
   totals: { currency: string; ledger: string; debits: string; credits: string; net: string }[];
 }
 
+export interface JournalEntryView {
+  id: string;
+  idempotencyKey: string;
+  code: string;
+  businessDate: string;
+  actor: string;
+  memo: string | null;
+  reversalOf: string | null;
+  requestId: string | null;
+  createdAt: Date;
+}
+
 interface AccountDbRow {
   id: string;
   code: string;
@@ -450,7 +462,7 @@ export class LedgerService {
               reversal_of::text AS "reversalOf", request_id AS "requestId", created_at AS "createdAt"
          FROM journal_entries WHERE id = $1`,
       [entryId],
-    )) as Record<string, unknown>[];
+    )) as JournalEntryView[];
     if (!e) throw new DomainError('NOT_FOUND', `journal entry ${entryId} not found`);
     const postings = (await this.dataSource.query(
       `SELECT a.code AS account, p.side, p.amount_fen::text AS amount_fen, p.currency, p.ledger
