@@ -12,6 +12,7 @@ export * from './errors/validation.js';
 export * from './idempotency/idempotency.js';
 export * from './logging.js';
 export * from './pagination.js';
+export * from './queues.js';
 export * from './request-context.js';
 export * from './roles.js';
 export * from './redis.js';

@@ -2,7 +2,7 @@ import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import type { Redis } from 'ioredis';
-import { InjectRedis, Public } from '#libs/common';
+import { AppConfig, Clock, HEARTBEAT_EVERY_MS, InjectRedis, Public, readHeartbeat } from '#libs/common';
 
 @ApiTags('ops')
 @Controller('health')
@@ -12,12 +12,28 @@ export class HealthController {
     private readonly db: TypeOrmHealthIndicator,
     private readonly indicators: HealthIndicatorService,
     @InjectRedis() private readonly redis: Redis,
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
   ) {}
 
   @Get()
   @Public()
   @HealthCheck()
-  @ApiOkResponse({ schema: { example: { status: 'ok', info: { database: { status: 'up' }, redis: { status: 'up' } } } } })
+  @ApiOkResponse({
+    description:
+      'Database and Redis are checked; the worker entry is information only (its last heartbeat), so a lagging worker ' +
+      'never takes the API out of a load balancer',
+    schema: {
+      example: {
+        status: 'ok',
+        info: {
+          database: { status: 'up' },
+          redis: { status: 'up' },
+          worker: { status: 'up', lastHeartbeatAt: '2026-01-15T08:00:00.000Z', ageSeconds: 12, stale: false, beats: 42, worker: 'host:1234' },
+        },
+      },
+    },
+  })
   check() {
     return this.health.check([
       () => this.db.pingCheck('database', { timeout: 2000 }),
@@ -29,6 +45,15 @@ export class HealthController {
         } catch (e) {
           return indicator.down({ message: (e as Error).message });
         }
+      },
+      async () => {
+        const indicator = this.indicators.check('worker');
+        const beat = await readHeartbeat(this.redis, this.config.QUEUE_PREFIX).catch(() => null);
+        if (!beat) return indicator.up({ lastHeartbeatAt: null, stale: true });
+        const ageSeconds = Math.max(0, Math.round((this.clock.now().getTime() - Date.parse(beat.at)) / 1000));
+        // Stale after three missed beats.
+        const stale = ageSeconds * 1000 > 3 * HEARTBEAT_EVERY_MS;
+        return indicator.up({ lastHeartbeatAt: beat.at, ageSeconds, stale, beats: beat.beats, worker: beat.worker });
       },
     ]);
   }

@@ -1,0 +1,30 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { ConfigError, createRootLogger, loadConfig, PinoNestLogger, type AppConfig } from '#libs/common';
+import { WorkerModule } from './worker.module.js';
+
+async function main(): Promise<void> {
+  let config: AppConfig;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(e.message);
+      process.exit(2);
+    }
+    throw e;
+  }
+  const logger = createRootLogger(config.LOG_LEVEL, 'worker');
+  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot({ config }), {
+    logger: new PinoNestLogger(logger),
+  });
+  // On SIGTERM/SIGINT Nest closes the BullMQ workers, which wait for their in-flight jobs before the process exits.
+  app.enableShutdownHooks();
+  await app.init();
+  logger.info({ queuePrefix: config.QUEUE_PREFIX }, 'worker started');
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,7 @@
+import type { DynamicModule, Type } from '@nestjs/common';
+
+/**
+ * The job modules the worker runs besides the system heartbeat. Each capability with background work (close of
+ * business, reminders, reports) adds its module here; queue and job names go in libs/common/src/queues.ts.
+ */
+export const WORKER_MODULES: (Type | DynamicModule)[] = [];

@@ -1,0 +1,41 @@
+import { BullModule } from '@nestjs/bullmq';
+import { type DynamicModule, Module } from '@nestjs/common';
+import { AuditModule } from '#libs/audit';
+import { AppConfig, bullOptions, CommonModule, RedisModule, type CommonModuleOptions } from '#libs/common';
+import { LedgerModule } from '#libs/ledger';
+import { SystemJobsModule } from './system/system-jobs.module.js';
+import { WORKER_MODULES } from './worker-modules.js';
+
+/**
+ * Defaults for every job: retried with backoff (handlers are idempotent), and finished jobs kept a day so a job
+ * added again with the same deterministic id within that day is ignored by BullMQ instead of running twice.
+ */
+export const DEFAULT_JOB_OPTIONS = {
+  attempts: 3,
+  backoff: { type: 'exponential', delay: 2_000 },
+  removeOnComplete: { age: 24 * 3600, count: 10_000 },
+  removeOnFail: { age: 7 * 24 * 3600 },
+};
+
+/** The worker: the same configuration, database and Redis as the API, plus BullMQ processors and schedulers. */
+@Module({})
+export class WorkerModule {
+  static forRoot(opts: CommonModuleOptions = {}): DynamicModule {
+    return {
+      module: WorkerModule,
+      imports: [
+        CommonModule.forRoot({ applicationName: 'worker', ...opts }),
+        RedisModule,
+        BullModule.forRootAsync({
+          inject: [AppConfig],
+          useFactory: (config: AppConfig) => ({ ...bullOptions(config), defaultJobOptions: DEFAULT_JOB_OPTIONS }),
+        }),
+        // Jobs post to the ledger and write audit rows exactly as HTTP handlers do.
+        AuditModule,
+        LedgerModule,
+        SystemJobsModule,
+        ...WORKER_MODULES,
+      ],
+    };
+  }
+}
