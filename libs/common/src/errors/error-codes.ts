@@ -33,6 +33,8 @@ export const ERROR_STATUS = {
   FUND_CAP_EXCEEDED: 422,
   SHARE_LOCKED: 422,
   SHARE_INSUFFICIENT: 422,
+  // repayment schedules: terms (from a product or a loan) that no schedule can be built from
+  SCHEDULE_TERMS_INVALID: 422,
   RATE_LIMITED: 429,
   INTERNAL: 500,
 } as const;
