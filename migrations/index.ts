@@ -1,6 +1,7 @@
 import { Foundation1764300000000 } from './1764300000000-foundation.js';
 import { Products1764310000000 } from './1764310000000-products.js';
 import { Registry1764320000000 } from './1764320000000-registry.js';
+import { RegistryLifecycle1764320000001 } from './1764320000001-registry-lifecycle.js';
 import { Funds1764330000000 } from './1764330000000-funds.js';
 import { FundMembers1764330000001 } from './1764330000001-fund-members.js';
 import { Loans1764340000000 } from './1764340000000-loans.js';
@@ -10,6 +11,7 @@ export const MIGRATIONS = [
   Foundation1764300000000,
   Products1764310000000,
   Registry1764320000000,
+  RegistryLifecycle1764320000001,
   Funds1764330000000,
   FundMembers1764330000001,
   Loans1764340000000,
