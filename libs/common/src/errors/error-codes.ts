@@ -35,6 +35,13 @@ export const ERROR_STATUS = {
   SHARE_INSUFFICIENT: 422,
   // repayment schedules: terms (from a product or a loan) that no schedule can be built from
   SCHEDULE_TERMS_INVALID: 422,
+  // poverty registry: households, operating entities, joint-liability groups
+  POVERTY_LINE_MISSING: 422,
+  REGISTRY_RULES_VIOLATED: 422,
+  GROUP_RULES_VIOLATED: 422,
+  GROUP_HAS_ACTIVE_LOANS: 422,
+  HOUSEHOLD_IN_GROUP: 409,
+  ENTITY_LINK_RULES_VIOLATED: 422,
   RATE_LIMITED: 429,
   INTERNAL: 500,
 } as const;
