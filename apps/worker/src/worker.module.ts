@@ -1,5 +1,5 @@
 import { BullModule } from '@nestjs/bullmq';
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type BeforeApplicationShutdown, type DynamicModule, Logger, Module } from '@nestjs/common';
 import { AuditModule } from '#libs/audit';
 import { AppConfig, bullOptions, CommonModule, RedisModule, type CommonModuleOptions } from '#libs/common';
 import { LedgerModule } from '#libs/ledger';
@@ -19,7 +19,13 @@ export const DEFAULT_JOB_OPTIONS = {
 
 /** The worker: the same configuration, database and Redis as the API, plus BullMQ processors and schedulers. */
 @Module({})
-export class WorkerModule {
+export class WorkerModule implements BeforeApplicationShutdown {
+  private readonly logger = new Logger('Worker');
+
+  beforeApplicationShutdown(signal?: string): void {
+    this.logger.log(`${signal ?? 'close'}: finishing in-flight jobs, then stopping`);
+  }
+
   static forRoot(opts: CommonModuleOptions = {}): DynamicModule {
     return {
       module: WorkerModule,
