@@ -1,0 +1,317 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import { AuditService } from '#libs/audit';
+import {
+  Clock,
+  DomainError,
+  offsetOf,
+  queryOne,
+  queryRows,
+  RequestContext,
+  runIdempotent,
+  type Page,
+  type PageQuery,
+} from '#libs/common';
+import { LedgerService } from '#libs/ledger';
+import { formatYuan, type Fen } from '#libs/money';
+import type { CapitalSource } from './domain/accounts.js';
+import { contributionInputErrors } from './domain/contributions.js';
+import { FundsService } from './funds.service.js';
+import { memberView, type MemberRow, type MemberView } from './members.js';
+import { refusal, type RuleFailure } from './refusal.js';
+
+export interface ContributeInput {
+  source: CapitalSource;
+  amountFen: Fen;
+  /** Budget year of the money; defaults to the year it was received. */
+  year?: number;
+  /** Document date of the money's arrival; defaults to today's business date, never after it. */
+  receivedOn?: string;
+  documentRef?: string;
+  householdId?: string;
+  fiscalFunded?: boolean;
+  soeName?: string;
+  soeProfitBaseFen?: Fen;
+}
+
+export interface ContributionView {
+  id: string;
+  fundId: string;
+  source: CapitalSource;
+  amount: string;
+  year: number;
+  documentRef: string | null;
+  receivedOn: string;
+  householdId: string | null;
+  fiscalFunded: boolean;
+  soeName: string | null;
+  soeProfitBase: string | null;
+  entryId: string;
+  createdBy: string;
+  createdAt: string;
+  /** The member's share after this contribution, for member and fiscal-funded shares. */
+  member?: MemberView;
+}
+
+interface ContributionRow {
+  id: string;
+  target_id: string;
+  source: CapitalSource;
+  amount_fen: string;
+  year: number;
+  document_ref: string | null;
+  received_on: string;
+  household_id: string | null;
+  fiscal_funded: boolean;
+  soe_name: string | null;
+  soe_profit_base_fen: string | null;
+  entry_id: string;
+  created_by: string;
+  created_at: Date;
+}
+
+const view = (r: ContributionRow): ContributionView => ({
+  id: String(r.id),
+  fundId: String(r.target_id),
+  source: r.source,
+  amount: formatYuan(BigInt(r.amount_fen)),
+  year: r.year,
+  documentRef: r.document_ref,
+  receivedOn: r.received_on,
+  householdId: r.household_id === null ? null : String(r.household_id),
+  fiscalFunded: r.fiscal_funded,
+  soeName: r.soe_name,
+  soeProfitBase: r.soe_profit_base_fen === null ? null : formatYuan(BigInt(r.soe_profit_base_fen)),
+  entryId: String(r.entry_id),
+  createdBy: r.created_by,
+  createdAt: new Date(r.created_at).toISOString(),
+});
+
+/** A page of contributions with the sum of every contribution matching the filter (not only this page). */
+export type ContributionPage = Page<ContributionView> & { totalAmount: string };
+
+export interface ContributionFilter {
+  source?: CapitalSource;
+  year?: number;
+  householdId?: string;
+  fiscalFunded?: boolean;
+  from?: string;
+  to?: string;
+}
+
+/** Idempotency scope of contributions; the stored key in `contributions` carries it so other fund kinds never collide. */
+export const CONTRIBUTION_SCOPE = 'mutual-aid-fund:contribution';
+
+/**
+ * Capital contributions to a village fund by source (SPEC §2.4), including member shares (入股) and fiscal-funded
+ * base shares of poor households (配股). Each is one transaction: the contributions row, the ledger entry
+ * CASH ↑ / CAPITAL:{source} ↑, the member register and the audit row.
+ */
+@Injectable()
+export class ContributionsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly funds: FundsService,
+    private readonly ledger: LedgerService,
+    private readonly audit: AuditService,
+    private readonly clock: Clock,
+  ) {}
+
+  async contribute(fundId: string, input: ContributeInput, idempotencyKey: string): Promise<ContributionView> {
+    const today = this.clock.today();
+    const receivedOn = input.receivedOn ?? today;
+    const normalized = {
+      source: input.source,
+      amountFen: input.amountFen,
+      year: input.year ?? Number(receivedOn.slice(0, 4)),
+      receivedOn,
+      documentRef: input.documentRef ?? null,
+      householdId: input.householdId ?? null,
+      fiscalFunded: input.fiscalFunded ?? false,
+      soeName: input.soeName ?? null,
+      soeProfitBaseFen: input.soeProfitBaseFen ?? null,
+    };
+    const shapeErrors = contributionInputErrors(normalized, today);
+    if (shapeErrors.length) {
+      throw new DomainError('VALIDATION_FAILED', `invalid contribution: ${[...new Set(shapeErrors.map((e) => e.field))].join(', ')}`, shapeErrors);
+    }
+    // A loan officer takes members' own shares at the village; fiscal, SOE and donated money is the fund administrator's.
+    const actor = RequestContext.actor();
+    if (actor?.role === 'LOAN_OFFICER' && (normalized.source !== 'MEMBER' || normalized.fiscalFunded)) {
+      throw new DomainError('FORBIDDEN', 'a loan officer records member shares only; other contributions are for a fund administrator');
+    }
+    const { result } = await this.dataSource.transaction((m) =>
+      runIdempotent(m, CONTRIBUTION_SCOPE, idempotencyKey, { fundId, ...normalized }, () =>
+        this.record(m, fundId, normalized, idempotencyKey, today, actor?.username ?? 'system'),
+      ),
+    );
+    return result;
+  }
+
+  private async record(
+    m: EntityManager,
+    fundId: string,
+    c: {
+      source: CapitalSource;
+      amountFen: Fen;
+      year: number;
+      receivedOn: string;
+      documentRef: string | null;
+      householdId: string | null;
+      fiscalFunded: boolean;
+      soeName: string | null;
+      soeProfitBaseFen: Fen | null;
+    },
+    idempotencyKey: string,
+    today: string,
+    actor: string,
+  ): Promise<ContributionView> {
+    // Lock order: the fund row, then the member row, then (inside post) the ledger accounts in id order.
+    const fund = await this.funds.lockFund(m, fundId);
+    const errors: RuleFailure[] = [];
+    if (fund.status === 'CLOSED') errors.push({ field: 'fundId', code: 'FUND_CLOSED', message: 'the fund is closed' });
+    if (c.householdId) {
+      const household = /^\d{1,18}$/.test(c.householdId)
+        ? await queryOne<{ village_id: string; status: string }>(m, `SELECT village_id::text, status FROM households WHERE id = $1`, [c.householdId])
+        : undefined;
+      if (!household) {
+        errors.push({ field: 'householdId', code: 'FUND_HOUSEHOLD_NOT_FOUND', message: `household ${c.householdId} does not exist` });
+      } else {
+        if (household.village_id !== fund.villageId) {
+          errors.push({
+            field: 'householdId',
+            code: 'FUND_MEMBER_NOT_OF_VILLAGE',
+            message: `only households of ${fund.villageName} may hold shares in its fund`,
+          });
+        }
+        if (c.fiscalFunded && household.status !== 'POOR') {
+          errors.push({
+            field: 'fiscalFunded',
+            code: 'FUND_FISCAL_SHARE_NOT_POOR',
+            message: `fiscal money pays the base share of a poor household only; this household is ${household.status}`,
+          });
+        }
+      }
+    }
+    if (errors.length) throw refusal('contribution refused', errors);
+
+    const [{ id }] = await queryRows<{ id: string }>(m, `SELECT nextval(pg_get_serial_sequence('contributions', 'id'))::text AS id`);
+    const accounts = fund.accounts;
+    const share = c.householdId ? (c.fiscalFunded ? 'fiscal-funded share (配股)' : 'member share (入股)') : null;
+    const { entryId } = await this.ledger.post(m, {
+      idempotencyKey: `contribution:${id}`,
+      code: 'FUND_CONTRIBUTION',
+      businessDate: today,
+      memo: `${c.source} contribution to fund ${fund.id}${share ? `: ${share} of household ${c.householdId}` : ''}`,
+      lines: [
+        { account: accounts.cash, side: 'DEBIT', amountFen: c.amountFen },
+        { account: accounts.capital[c.source], side: 'CREDIT', amountFen: c.amountFen },
+      ],
+    });
+    const [row] = await queryRows<ContributionRow>(
+      m,
+      `INSERT INTO contributions (id, target_type, target_id, district_id, source, amount_fen, year, document_ref, received_on,
+                                  household_id, fiscal_funded, soe_name, soe_profit_base_fen, entry_id, idempotency_key, created_by)
+       VALUES ($1, 'MUTUAL_AID_FUND', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+       RETURNING *, target_id::text, household_id::text, entry_id::text`,
+      [
+        id,
+        fund.id,
+        fund.districtId,
+        c.source,
+        c.amountFen.toString(),
+        c.year,
+        c.documentRef,
+        c.receivedOn,
+        c.householdId,
+        c.fiscalFunded,
+        c.soeName,
+        c.soeProfitBaseFen === null ? null : c.soeProfitBaseFen.toString(),
+        entryId,
+        `${CONTRIBUTION_SCOPE}:${idempotencyKey}`,
+        actor,
+      ],
+    );
+    const result = view(row);
+    if (c.householdId) {
+      result.member = await this.addShare(m, fund.id, c.householdId, c.fiscalFunded ? 0n : c.amountFen, c.fiscalFunded ? c.amountFen : 0n, c.receivedOn, fund.rules.shareLockMonths);
+    }
+    await this.audit.record(m, { action: 'FUND_CONTRIBUTION_RECORDED', entityType: 'contribution', entityId: result.id, after: result });
+    return result;
+  }
+
+  /** Adds to a household's share, making it a member when it was not one (or had left). */
+  private async addShare(
+    m: EntityManager,
+    fundId: string,
+    householdId: string,
+    paidFen: Fen,
+    fiscalFen: Fen,
+    receivedOn: string,
+    shareLockMonths: number,
+  ): Promise<MemberView> {
+    const existing = await queryOne<MemberRow>(
+      m,
+      `SELECT * FROM fund_members WHERE fund_id = $1 AND household_id = $2 FOR UPDATE`,
+      [fundId, householdId],
+    );
+    let row: MemberRow;
+    if (!existing) {
+      [row] = await queryRows<MemberRow>(
+        m,
+        `INSERT INTO fund_members (fund_id, household_id, joined_on, paid_share_fen, fiscal_share_fen) VALUES ($1, $2, $3, $4, $5) RETURNING *`,
+        [fundId, householdId, receivedOn, paidFen.toString(), fiscalFen.toString()],
+      );
+    } else {
+      // A household that left and pays in again re-joins: its share lock starts over from the new date. An
+      // active member keeps its earliest join date, even when a share is recorded late with an earlier date.
+      [row] = await queryRows<MemberRow>(
+        m,
+        `UPDATE fund_members
+            SET paid_share_fen = paid_share_fen + $2, fiscal_share_fen = fiscal_share_fen + $3,
+                joined_on = CASE WHEN status = 'LEFT' THEN $4::date ELSE least(joined_on, $4::date) END,
+                status = 'ACTIVE', left_on = NULL, updated_at = now()
+          WHERE id = $1 RETURNING *`,
+        [existing.id, paidFen.toString(), fiscalFen.toString(), receivedOn],
+      );
+    }
+    const member = memberView(row, shareLockMonths);
+    if (!existing || existing.status === 'LEFT') {
+      await this.audit.record(m, {
+        action: 'FUND_MEMBER_JOINED',
+        entityType: 'fund_member',
+        entityId: member.id,
+        before: existing ? memberView(existing, shareLockMonths) : null,
+        after: member,
+      });
+    }
+    return member;
+  }
+
+  async list(fundId: string, filter: ContributionFilter, page: PageQuery): Promise<ContributionPage> {
+    const fund = await this.funds.info(fundId);
+    const where = [`target_type = 'MUTUAL_AID_FUND'`, `target_id = $1`];
+    const params: unknown[] = [fund.id];
+    if (filter.source) where.push(`source = $${params.push(filter.source)}`);
+    if (filter.year !== undefined) where.push(`year = $${params.push(filter.year)}`);
+    if (filter.householdId) where.push(`household_id = $${params.push(filter.householdId)}`);
+    if (filter.fiscalFunded !== undefined) where.push(`fiscal_funded = $${params.push(filter.fiscalFunded)}`);
+    if (filter.from) where.push(`received_on >= $${params.push(filter.from)}`);
+    if (filter.to) where.push(`received_on <= $${params.push(filter.to)}`);
+    const clause = where.join(' AND ');
+    const m = this.dataSource.manager;
+    const [{ total, sum }] = await queryRows<{ total: number; sum: string }>(
+      m,
+      `SELECT count(*)::int AS total, coalesce(sum(amount_fen), 0)::text AS sum FROM contributions WHERE ${clause}`,
+      params,
+    );
+    const rows = await queryRows<ContributionRow>(
+      m,
+      `SELECT *, target_id::text, household_id::text, entry_id::text FROM contributions WHERE ${clause}
+        ORDER BY id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      [...params, page.pageSize, offsetOf(page)],
+    );
+    return { items: rows.map(view), page: page.page, pageSize: page.pageSize, total, totalAmount: formatYuan(BigInt(sum)) };
+  }
+}

@@ -1,0 +1,275 @@
+import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
+import { IdempotencyKey, Roles } from '#libs/common';
+import { ContributionsService } from './contributions.service.js';
+import {
+  ContributionDto,
+  ContributionListQuery,
+  CreateFundDto,
+  FundIdParam,
+  FundListQuery,
+  FundRulesDto,
+  MemberListQuery,
+  UpdateFundStatusDto,
+  WithdrawalDto,
+  WithdrawalListQuery,
+} from './dto.js';
+import { FundsService } from './funds.service.js';
+import { SharesService } from './shares.service.js';
+
+const POSITION_EXAMPLE = {
+  capitalBySource: { CENTRAL: '0.00', CITY: '200000.00', DISTRICT: '302000.00', SOE: '0.00', DONATION: '20000.00', MEMBER: '3000.00', ACCUMULATED: '0.00' },
+  capital: '525000.00',
+  cash: '465000.00',
+  loansOutstanding: '60000.00',
+  interestReceivable: '0.00',
+  lendingCapPercent: '90',
+  lendingCap: '472500.00',
+  capHeadroom: '412500.00',
+  availableToLend: '412500.00',
+  capUtilisationPercent: '12.70',
+  memberCount: 5,
+  poorMemberCount: 2,
+};
+const RULES_EXAMPLE = {
+  lendingCapPercent: '90',
+  maxLoan: '10000.00',
+  firstLoanMax: '5000.00',
+  maxTermMonths: 12,
+  usageFeeRatePercent: '6',
+  groupRequired: true,
+  groupMinSize: 3,
+  groupMaxSize: 5,
+  publicNoticeDays: 3,
+  secondApprovalThreshold: '8000.00',
+  shareLockMonths: 12,
+  feeCapitalPercent: '40',
+  feeRiskReservePercent: '20',
+  feePublicWelfarePercent: '10',
+  feeAdministrationPercent: '30',
+  feeDividendPercent: '0',
+};
+const FUND_EXAMPLE = {
+  id: '1',
+  villageId: '1',
+  villageCode: '370304104201',
+  villageName: '上小峰村',
+  districtId: '1',
+  name: '上小峰村互助资金',
+  status: 'ACTIVE',
+  rules: RULES_EXAMPLE,
+  accounts: { cash: 'MAF:1:CASH', loans: 'MAF:1:LOANS', capital: { MEMBER: 'MAF:1:CAPITAL:MEMBER' }, feeIncome: 'MAF:1:FEE_INCOME' },
+  position: POSITION_EXAMPLE,
+  createdAt: '2026-03-01T02:00:00.000Z',
+  updatedAt: '2026-03-01T02:00:00.000Z',
+};
+const MEMBER_EXAMPLE = {
+  id: '3',
+  fundId: '1',
+  householdId: '17',
+  status: 'ACTIVE',
+  joinedOn: '2025-03-01',
+  leftOn: null,
+  paidShare: '500.00',
+  fiscalShare: '1000.00',
+  totalShare: '1500.00',
+  withdrawn: '0.00',
+  withdrawableFrom: '2026-03-01',
+};
+const CONTRIBUTION_EXAMPLE = {
+  id: '12',
+  fundId: '1',
+  source: 'DISTRICT',
+  amount: '1000.00',
+  year: 2026,
+  documentRef: '博财预〔2026〕12号',
+  receivedOn: '2026-03-01',
+  householdId: '17',
+  fiscalFunded: true,
+  soeName: null,
+  soeProfitBase: null,
+  entryId: '40',
+  createdBy: 'fund.admin',
+  createdAt: '2026-03-01T02:00:00.000Z',
+  member: MEMBER_EXAMPLE,
+};
+const IDEMPOTENCY_HEADER = {
+  name: 'Idempotency-Key',
+  required: true,
+  description: 'Client-chosen key (8-128 of [A-Za-z0-9._:-]): a retry returns the first response; the same key with another body is 409',
+  example: 'contrib-2026-03-01-0001',
+};
+const problem = (code: string, status: number, detail: string, errors?: unknown[]) => ({
+  schema: { example: { type: `urn:problem:${code.toLowerCase()}`, title: status === 409 ? 'Conflict' : 'Unprocessable Entity', status, detail, code, ...(errors ? { errors } : {}) } },
+});
+
+const READERS = ['ADMIN', 'FUND_ADMIN', 'LOAN_OFFICER', 'AUDITOR'] as const;
+
+@ApiTags('mutual-aid-funds')
+@ApiBearerAuth()
+@Controller('api/v1/mutual-aid-funds')
+export class FundsController {
+  constructor(
+    private readonly funds: FundsService,
+    private readonly contributions: ContributionsService,
+    private readonly shares: SharesService,
+  ) {}
+
+  @Post()
+  @Roles('ADMIN', 'FUND_ADMIN')
+  @ApiOperation({ summary: "Create a village's mutual-aid fund and open its ledger accounts" })
+  @ApiCreatedResponse({ schema: { example: FUND_EXAMPLE } })
+  @ApiConflictResponse(problem('FUND_VILLAGE_HAS_FUND', 409, 'village 1 already has a mutual-aid fund (1): one fund per village'))
+  @ApiUnprocessableEntityResponse(
+    problem('FUND_RULES_INVALID', 422, 'the fund rules are invalid: feeDistribution', [
+      { field: 'feeDistribution', code: 'FEE_PERCENT_SUM', message: 'the fee distribution percentages must sum to 100; they sum to 95.00' },
+    ]),
+  )
+  create(@Body() dto: CreateFundDto) {
+    return this.funds.create({ villageId: dto.villageId, name: dto.name, rules: dto.toRules() });
+  }
+
+  @Get()
+  @Roles(...READERS)
+  @ApiOperation({ summary: 'Funds by district, village and status, each with its position' })
+  @ApiOkResponse({ schema: { example: { items: [FUND_EXAMPLE], page: 1, pageSize: 50, total: 1 } } })
+  list(@Query() q: FundListQuery) {
+    return this.funds.list(q, q);
+  }
+
+  @Get(':id')
+  @Roles(...READERS)
+  @ApiOkResponse({ schema: { example: FUND_EXAMPLE } })
+  @ApiNotFoundResponse({ description: 'no such fund' })
+  get(@Param() p: FundIdParam) {
+    return this.funds.get(p.id);
+  }
+
+  @Get(':id/position')
+  @Roles(...READERS)
+  @ApiOperation({ summary: 'Capital by source, cash, loans, lending cap and what is available to lend, from ledger balances' })
+  @ApiOkResponse({ schema: { example: POSITION_EXAMPLE } })
+  position(@Param() p: FundIdParam) {
+    return this.funds.getPosition(p.id);
+  }
+
+  @Patch(':id/rules')
+  @Roles('ADMIN', 'FUND_ADMIN')
+  @ApiOperation({ summary: 'Change some rules; the whole rule set is re-checked and the change audited (before/after)' })
+  @ApiOkResponse({ schema: { example: FUND_EXAMPLE } })
+  @ApiBadRequestResponse({ description: 'a field of the wrong type or format, or no rule given' })
+  @ApiUnprocessableEntityResponse(
+    problem('FUND_RULES_INVALID', 422, 'the fund rules are invalid: lendingCapPercent, groupMaxSize', [
+      { field: 'lendingCapPercent', code: 'LENDING_CAP_RANGE', message: 'the lending cap must be a percent in (0, 100] with at most 2 decimals' },
+      { field: 'groupMaxSize', code: 'GROUP_SIZE_ORDER', message: 'the largest group size may not be below the smallest' },
+    ]),
+  )
+  updateRules(@Param() p: FundIdParam, @Body() dto: FundRulesDto) {
+    return this.funds.updateRules(p.id, dto.toRules());
+  }
+
+  @Patch(':id/status')
+  @Roles('ADMIN', 'FUND_ADMIN')
+  @ApiOperation({ summary: 'Suspend or reactivate lending; close a fund that holds no money' })
+  @ApiOkResponse({ schema: { example: { ...FUND_EXAMPLE, status: 'SUSPENDED' } } })
+  @ApiUnprocessableEntityResponse(problem('FUND_NOT_EMPTY', 422, 'fund 1 still holds money: settle every account before closing it'))
+  updateStatus(@Param() p: FundIdParam, @Body() dto: UpdateFundStatusDto) {
+    return this.funds.updateStatus(p.id, dto.status, dto.reason);
+  }
+
+  @Post(':id/contributions')
+  @Roles('ADMIN', 'FUND_ADMIN', 'LOAN_OFFICER')
+  @ApiOperation({
+    summary: 'Record capital from a source (CASH ↑ / CAPITAL:{source} ↑); member shares make the household a member',
+    description: 'LOAN_OFFICER may record MEMBER shares only. A fiscal-funded share (配股) is source CENTRAL/CITY/DISTRICT with fiscalFunded and the poor household.',
+  })
+  @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiCreatedResponse({ schema: { example: CONTRIBUTION_EXAMPLE } })
+  @ApiConflictResponse(problem('IDEMPOTENCY_KEY_REUSED', 409, 'Idempotency-Key contrib-2026-03-01-0001 was already used for a different request'))
+  @ApiUnprocessableEntityResponse(
+    problem('FUND_MEMBER_NOT_OF_VILLAGE', 422, 'contribution refused: only households of 上小峰村 may hold shares in its fund', [
+      { field: 'householdId', code: 'FUND_MEMBER_NOT_OF_VILLAGE', message: 'only households of 上小峰村 may hold shares in its fund' },
+    ]),
+  )
+  contribute(@Param() p: FundIdParam, @Body() dto: ContributionDto, @IdempotencyKey() key: string) {
+    return this.contributions.contribute(p.id, dto.toInput(), key);
+  }
+
+  @Get(':id/contributions')
+  @Roles(...READERS)
+  @ApiOperation({ summary: 'Contributions by source, year, household, fiscal funding and date received; with the filtered total' })
+  @ApiOkResponse({ schema: { example: { items: [CONTRIBUTION_EXAMPLE], page: 1, pageSize: 50, total: 1, totalAmount: '1000.00' } } })
+  listContributions(@Param() p: FundIdParam, @Query() q: ContributionListQuery) {
+    return this.contributions.list(p.id, q, q);
+  }
+
+  @Get(':id/members')
+  @Roles(...READERS)
+  @ApiOperation({ summary: 'The member register: paid and fiscal-funded shares, join date, when the share unlocks' })
+  @ApiOkResponse({
+    schema: {
+      example: {
+        items: [{ ...MEMBER_EXAMPLE, household: { headName: '张三', idNumber: '3703**********1234', status: 'POOR' } }],
+        page: 1,
+        pageSize: 50,
+        total: 1,
+      },
+    },
+  })
+  listMembers(@Param() p: FundIdParam, @Query() q: MemberListQuery) {
+    return this.shares.listMembers(p.id, q, q);
+  }
+
+  @Post(':id/withdrawals')
+  @Roles('ADMIN', 'FUND_ADMIN')
+  @ApiOperation({
+    summary: 'Pay back part of a member-paid share (CAPITAL:MEMBER ↓ / CASH ↓)',
+    description:
+      'Only the member-paid share, only after the share lock, never while the household owes the fund, and never below what is lent out ' +
+      '(cash ≥ 0 and outstanding ≤ cap % × capital afterwards). Fiscal-funded shares are public money and are not withdrawable.',
+  })
+  @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiCreatedResponse({
+    schema: {
+      example: {
+        id: '4',
+        fundId: '1',
+        householdId: '17',
+        amount: '500.00',
+        withdrawnOn: '2026-04-02',
+        reason: 'moving to the city',
+        entryId: '51',
+        createdBy: 'fund.admin',
+        createdAt: '2026-04-02T02:00:00.000Z',
+        member: { ...MEMBER_EXAMPLE, paidShare: '0.00', totalShare: '1000.00', withdrawn: '500.00' },
+      },
+    },
+  })
+  @ApiUnprocessableEntityResponse(
+    problem('SHARE_LOCKED', 422, 'share withdrawal refused: …', [
+      { field: 'householdId', code: 'SHARE_LOCKED', message: 'the share is locked for 12 months after joining on 2026-01-10: withdrawable from 2027-01-10' },
+      { field: 'amount', code: 'FUND_INSUFFICIENT_CASH', message: 'the fund has 300.00 cash' },
+    ]),
+  )
+  withdraw(@Param() p: FundIdParam, @Body() dto: WithdrawalDto, @IdempotencyKey() key: string) {
+    return this.shares.withdraw(p.id, dto.toInput(), key);
+  }
+
+  @Get(':id/withdrawals')
+  @Roles(...READERS)
+  @ApiOkResponse({ description: 'Share withdrawals, newest first, by household and date' })
+  listWithdrawals(@Param() p: FundIdParam, @Query() q: WithdrawalListQuery) {
+    return this.shares.listWithdrawals(p.id, q, q);
+  }
+}

@@ -1,0 +1,80 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { queryOne, queryRows, RequestContext, SYSTEM_ACTOR } from '#libs/common';
+import { yuan } from '#libs/money';
+import { ContributionsService, type ContributeInput } from './contributions.service.js';
+import { FundsService } from './funds.service.js';
+
+export interface SeedFundsOptions {
+  /** The registry seed's demo village; without it the lowest-id village is used. */
+  villageCode?: string;
+  log?: (message: string) => void;
+}
+
+export interface SeedFundsResult {
+  fundId: string;
+  villageCode: string;
+  contributions: number;
+  members: number;
+}
+
+/** Fixed dates and keys so a second run replays every contribution instead of adding one. */
+const SEED_RECEIVED_ON = '2024-03-01';
+const SEED_YEAR = 2024;
+
+/**
+ * Demo data: a fund for the demo village with CITY 200,000, DISTRICT 300,000 and DONATION 20,000, fiscal-funded
+ * base shares (配股) for up to two poor households and member shares for a few others. Idempotent: the fund is
+ * found by village, and every contribution has a deterministic Idempotency-Key. Skips (returns null) when the
+ * village is not there yet.
+ */
+export async function seedFunds(app: INestApplicationContext, opts: SeedFundsOptions = {}): Promise<SeedFundsResult | null> {
+  const log = opts.log ?? ((msg: string) => console.log(msg));
+  const ds = app.get(DataSource);
+  const funds = app.get(FundsService);
+  const contributions = app.get(ContributionsService);
+  const village = opts.villageCode
+    ? await queryOne<{ id: string; code: string }>(ds.manager, `SELECT id::text, code FROM villages WHERE code = $1`, [opts.villageCode])
+    : await queryOne<{ id: string; code: string }>(ds.manager, `SELECT id::text, code FROM villages ORDER BY id LIMIT 1`);
+  if (!village) {
+    log(`seedFunds: village ${opts.villageCode ?? '(any)'} not found; seed the registry first. Skipped.`);
+    return null;
+  }
+  return RequestContext.run({ requestId: 'seed-funds', actor: SYSTEM_ACTOR }, async () => {
+    const fund = (await funds.fundForVillage(village.id)) ?? (await funds.create({ villageId: village.id }));
+    let count = 0;
+    const give = async (key: string, input: ContributeInput) => {
+      await contributions.contribute(fund.id, { receivedOn: SEED_RECEIVED_ON, year: SEED_YEAR, ...input }, `seed-maf-${fund.id}-${key}`);
+      count++;
+    };
+    await give('city', { source: 'CITY', amountFen: yuan('200000'), documentRef: '淄财农〔2024〕8号' });
+    await give('district', { source: 'DISTRICT', amountFen: yuan('300000'), documentRef: '区财预〔2024〕21号' });
+    await give('donation', { source: 'DONATION', amountFen: yuan('20000'), documentRef: '捐赠协议 2024-007' });
+
+    const households = await queryRows<{ id: string; status: string }>(
+      ds.manager,
+      `SELECT id::text, status FROM households WHERE village_id = $1 ORDER BY id LIMIT 50`,
+      [village.id],
+    );
+    const poor = households.filter((h) => h.status === 'POOR').slice(0, 2);
+    const others = households.filter((h) => h.status !== 'POOR').slice(0, 3);
+    for (const h of poor) {
+      await give(`fiscal-share-${h.id}`, {
+        source: 'DISTRICT',
+        amountFen: yuan('1000'),
+        householdId: h.id,
+        fiscalFunded: true,
+        documentRef: '区扶贫办〔2024〕配股 3号',
+      });
+    }
+    // One poor household also pays a small share of its own: the only part it could ever withdraw.
+    if (poor[0]) await give(`member-share-${poor[0].id}`, { source: 'MEMBER', amountFen: yuan('300'), householdId: poor[0].id });
+    for (const h of others) {
+      await give(`member-share-${h.id}`, { source: 'MEMBER', amountFen: yuan('500'), householdId: h.id, documentRef: `收据 ${h.id}` });
+    }
+    if (!households.length) log(`seedFunds: village ${village.code} has no households yet; fund seeded without members.`);
+    const position = await funds.position(null, fund.id);
+    log(`seedFunds: fund ${fund.id} of village ${village.code}: capital ${position.capitalFen} fen, ${position.memberCount} members`);
+    return { fundId: fund.id, villageCode: village.code, contributions: count, members: position.memberCount };
+  });
+}
