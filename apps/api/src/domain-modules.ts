@@ -1,4 +1,5 @@
 import type { Type } from '@nestjs/common';
+import { SchedulesModule } from '#libs/schedules';
 
 /** The domain libraries the API serves. Each capability adds its module here. */
-export const DOMAIN_MODULES: Type[] = [];
+export const DOMAIN_MODULES: Type[] = [SchedulesModule];

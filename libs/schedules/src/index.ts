@@ -4,3 +4,6 @@ export * from './domain/generate.js';
 export * from './domain/position.js';
 export * from './domain/rules.js';
 export * from './domain/types.js';
+export * from './dto.js';
+export * from './schedules.module.js';
+export * from './schedules.service.js';
