@@ -33,14 +33,23 @@ const preview = (body: unknown, token?: string) => {
 };
 
 describe('POST /api/v1/schedules/preview: reference vectors', () => {
-  it.each(VECTORS.map((v) => [v.name, v] as const))('%s: the response equals the expected schedule field by field', async (_n, v) => {
-    const res = await preview(v.request);
-    expect(res.status).toBe(200);
-    expect(res.body).toStrictEqual(v.expected);
-  });
+  it.each(VECTORS.map((v) => [v.name, v] as const))(
+    '%s: the response equals the expected schedule field by field',
+    async (_n, v) => {
+      const res = await preview(v.request);
+      expect(res.status).toBe(200);
+      expect(res.body).toStrictEqual(v.expected);
+    },
+  );
 
   it('applies the contract defaults (HALF_UP, PERIOD, multiple 0.01, no grace)', async () => {
-    const { rounding: _r, dayCount: _d, installmentMultiple: _m, principalGraceInstallments: _g, ...bare } = VALID;
+    const {
+      rounding: _r,
+      dayCount: _d,
+      installmentMultiple: _m,
+      principalGraceInstallments: _g,
+      ...bare
+    } = VALID;
     const withDefaults = await preview(bare);
     const explicit = await preview(VALID);
     expect(withDefaults.status).toBe(200);
@@ -60,7 +69,13 @@ describe('POST /api/v1/schedules/preview: reference vectors', () => {
   });
 
   it('accepts null for an optional field as its default', async () => {
-    const res = await preview({ ...VALID, rounding: null, installmentMultiple: null, principalGraceInstallments: null, dayCount: null });
+    const res = await preview({
+      ...VALID,
+      rounding: null,
+      installmentMultiple: null,
+      principalGraceInstallments: null,
+      dayCount: null,
+    });
     expect(res.status).toBe(200);
     expect(res.body).toStrictEqual((await preview(VALID)).body);
   });
@@ -87,17 +102,29 @@ describe('POST /api/v1/schedules/preview: validation', () => {
     ['rate not a decimal', { annualRatePercent: '1e1' }, ['annualRatePercent']],
     ['a day that does not exist', { disbursementDate: '2023-02-29' }, ['disbursementDate']],
     ['a date in another format', { disbursementDate: '01/11/2022' }, ['disbursementDate']],
-    ['AT_MATURITY with EQUAL_INSTALLMENT', { frequency: 'AT_MATURITY', numberOfInstallments: 1, termMonths: 12 }, ['frequency']],
+    [
+      'AT_MATURITY with EQUAL_INSTALLMENT',
+      { frequency: 'AT_MATURITY', numberOfInstallments: 1, termMonths: 12 },
+      ['frequency'],
+    ],
     [
       'AT_MATURITY with 2 instalments and no term',
       { frequency: 'AT_MATURITY', method: 'BULLET', numberOfInstallments: 2 },
       ['numberOfInstallments', 'termMonths'],
     ],
-    ['AT_MATURITY term beyond 360 months', { frequency: 'AT_MATURITY', method: 'BULLET', numberOfInstallments: 1, termMonths: 361 }, ['termMonths']],
+    [
+      'AT_MATURITY term beyond 360 months',
+      { frequency: 'AT_MATURITY', method: 'BULLET', numberOfInstallments: 1, termMonths: 361 },
+      ['termMonths'],
+    ],
     ['termMonths contradicting the instalments', { termMonths: 12 }, ['termMonths']],
     ['grace as long as the loan', { principalGraceInstallments: 18 }, ['principalGraceInstallments']],
     ['negative grace', { principalGraceInstallments: -1 }, ['principalGraceInstallments']],
-    ['grace on a bullet', { method: 'BULLET', principalGraceInstallments: 1 }, ['principalGraceInstallments']],
+    [
+      'grace on a bullet',
+      { method: 'BULLET', principalGraceInstallments: 1 },
+      ['principalGraceInstallments'],
+    ],
     ['zero multiple', { installmentMultiple: '0' }, ['installmentMultiple']],
     ['negative multiple', { installmentMultiple: '-1.00' }, ['installmentMultiple']],
     ['multiple below a fen', { installmentMultiple: '0.001' }, ['installmentMultiple']],
@@ -109,7 +136,9 @@ describe('POST /api/v1/schedules/preview: validation', () => {
     expect(res.status).toBe(400);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(res.body).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
-    expect([...new Set(res.body.errors.map((e: { field: string }) => e.field))].sort()).toEqual([...fields].sort());
+    expect([...new Set(res.body.errors.map((e: { field: string }) => e.field))].sort()).toEqual(
+      [...fields].sort(),
+    );
     for (const e of res.body.errors) expect(e.message).toEqual(expect.any(String));
   });
 
@@ -142,7 +171,9 @@ describe('POST /api/v1/schedules/preview: validation', () => {
         'termMonths',
       ].sort(),
     );
-    expect(res.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'frequency', code: 'atMaturityOnlyBullet' })]));
+    expect(res.body.errors).toEqual(
+      expect.arrayContaining([expect.objectContaining({ field: 'frequency', code: 'atMaturityOnlyBullet' })]),
+    );
   });
 
   it('refuses a body that is not JSON with a problem, not a crash', async () => {
@@ -168,7 +199,9 @@ describe('POST /api/v1/schedules/preview: auth', () => {
     beforeAll(async () => {
       closed = await createTestApp({ PREVIEW_PUBLIC: 'false' });
       // a bank officer belongs to a bank: a bare row is all the preview needs (banks are another library's)
-      const [bank] = await closed.db.dataSource.query(`INSERT INTO banks (code, name) VALUES ('PREVIEW', 'Preview test bank') RETURNING id`);
+      const [bank] = await closed.db.dataSource.query(
+        `INSERT INTO banks (code, name) VALUES ('PREVIEW', 'Preview test bank') RETURNING id`,
+      );
       bankId = String(bank.id);
     });
     afterAll(async () => closed?.close());
@@ -184,12 +217,18 @@ describe('POST /api/v1/schedules/preview: auth', () => {
       expect(res.status).toBe(401);
     });
 
-    it.each(['ADMIN', 'FUND_ADMIN', 'LOAN_OFFICER', 'BANK_OFFICER', 'AUDITOR'] as const)('answers %s', async (role) => {
-      const token = await closed.tokenFor(role, role === 'BANK_OFFICER' ? { bankId } : {});
-      const res = await request(closed.http).post(URL).set('Authorization', `Bearer ${token}`).send(VECTORS[0].request);
-      expect(res.status).toBe(200);
-      expect(res.body).toStrictEqual(VECTORS[0].expected);
-    });
+    it.each(['ADMIN', 'FUND_ADMIN', 'LOAN_OFFICER', 'BANK_OFFICER', 'AUDITOR'] as const)(
+      'answers %s',
+      async (role) => {
+        const token = await closed.tokenFor(role, role === 'BANK_OFFICER' ? { bankId } : {});
+        const res = await request(closed.http)
+          .post(URL)
+          .set('Authorization', `Bearer ${token}`)
+          .send(VECTORS[0].request);
+        expect(res.status).toBe(200);
+        expect(res.body).toStrictEqual(VECTORS[0].expected);
+      },
+    );
   });
 });
 

@@ -1,5 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsOptional, Max, Min, registerDecorator, type ValidationArguments } from 'class-validator';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  Max,
+  Min,
+  registerDecorator,
+  type ValidationArguments,
+} from 'class-validator';
 import { IsPercent, IsYuan } from '#libs/money';
 import { isBusinessDate } from './domain/dates.js';
 import { consistencyErrors } from './domain/rules.js';
@@ -31,10 +39,12 @@ function ConsistencyRule(code: string) {
       propertyName,
       validator: {
         validate: (_value: unknown, args: ValidationArguments) =>
-          !consistencyErrors(args.object as Record<string, unknown>).some((e) => e.code === code && e.field === propertyName),
+          !consistencyErrors(args.object as Record<string, unknown>).some(
+            (e) => e.code === code && e.field === propertyName,
+          ),
         defaultMessage: (args?: ValidationArguments) =>
-          consistencyErrors((args?.object ?? {}) as Record<string, unknown>).find((e) => e.code === code)?.message ??
-          `${propertyName} is inconsistent with the other terms`,
+          consistencyErrors((args?.object ?? {}) as Record<string, unknown>).find((e) => e.code === code)
+            ?.message ?? `${propertyName} is inconsistent with the other terms`,
       },
     });
 }
@@ -62,7 +72,9 @@ function OptionalIntBetween(min: number, max: number) {
       propertyName,
       validator: {
         validate: (value: unknown) =>
-          value === undefined || value === null || (Number.isInteger(value) && (value as number) >= min && (value as number) <= max),
+          value === undefined ||
+          value === null ||
+          (Number.isInteger(value) && (value as number) >= min && (value as number) <= max),
         defaultMessage: () => `${propertyName} must be an integer from ${min} to ${max}`,
       },
     });
@@ -74,7 +86,10 @@ export class SchedulePreviewDto {
   @IsYuan()
   principal: string;
 
-  @ApiProperty({ example: '12', description: `Percent per year, 0 to ${MAX_RATE_PERCENT}, at most ${MAX_RATE_DECIMALS} decimals` })
+  @ApiProperty({
+    example: '12',
+    description: `Percent per year, 0 to ${MAX_RATE_PERCENT}, at most ${MAX_RATE_DECIMALS} decimals`,
+  })
   @IsPercent('0', MAX_RATE_PERCENT, MAX_RATE_DECIMALS)
   annualRatePercent: string;
 
@@ -94,7 +109,8 @@ export class SchedulePreviewDto {
     example: 10,
     minimum: 1,
     maximum: MAX_TERM_MONTHS,
-    description: 'Term of an AT_MATURITY loan (required then); otherwise optional and must equal the instalments × 1 or 3',
+    description:
+      'Term of an AT_MATURITY loan (required then); otherwise optional and must equal the instalments × 1 or 3',
   })
   @OptionalIntBetween(1, MAX_TERM_MONTHS)
   @ConsistencyRule('termMonthsRequired')
@@ -110,7 +126,10 @@ export class SchedulePreviewDto {
   @IsIn(DAY_COUNTS)
   dayCount?: DayCount = 'PERIOD';
 
-  @ApiProperty({ example: '2022-11-01', description: 'Due dates fall on this day of the month (or the month end)' })
+  @ApiProperty({
+    example: '2022-11-01',
+    description: 'Due dates fall on this day of the month (or the month end)',
+  })
   @IsCalendarDate()
   disbursementDate: string;
 
@@ -128,7 +147,12 @@ export class SchedulePreviewDto {
   @IsYuan()
   installmentMultiple?: string = '0.01';
 
-  @ApiPropertyOptional({ example: 0, default: 0, minimum: 0, description: 'The first N instalments pay interest only' })
+  @ApiPropertyOptional({
+    example: 0,
+    default: 0,
+    minimum: 0,
+    description: 'The first N instalments pay interest only',
+  })
   @IsOptional()
   @IsInt()
   @Min(0)
@@ -140,11 +164,16 @@ export class SchedulePreviewDto {
 export class ScheduleInstallmentView {
   @ApiProperty({ example: 1 }) number: number;
   @ApiProperty({ example: '2022-12-01' }) dueDate: string;
-  @ApiProperty({ example: 30, description: 'Calendar days since the previous due date (or the disbursement)' }) days: number;
+  @ApiProperty({
+    example: 30,
+    description: 'Calendar days since the previous due date (or the disbursement)',
+  })
+  days: number;
   @ApiProperty({ example: '255.00' }) principal: string;
   @ApiProperty({ example: '50.00' }) interest: string;
   @ApiProperty({ example: '305.00' }) total: string;
-  @ApiProperty({ example: '4745.00', description: 'Principal outstanding after this instalment' }) balanceAfter: string;
+  @ApiProperty({ example: '4745.00', description: 'Principal outstanding after this instalment' })
+  balanceAfter: string;
 }
 
 export class ScheduleTotalsView {

@@ -88,7 +88,11 @@ export class SchedulesController {
       detail: 'Invalid request: principal, numberOfInstallments',
       errors: [
         { field: 'principal', code: 'isYuan', message: 'principal must be greater than zero' },
-        { field: 'numberOfInstallments', code: 'max', message: 'numberOfInstallments must not be greater than 360' },
+        {
+          field: 'numberOfInstallments',
+          code: 'max',
+          message: 'numberOfInstallments must not be greater than 360',
+        },
       ],
     },
   })

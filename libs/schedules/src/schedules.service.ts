@@ -43,7 +43,11 @@ export class SchedulesService {
       return generateSchedule(req);
     } catch (e) {
       if (e instanceof ScheduleTermsError) {
-        throw new DomainError(code, `Invalid schedule terms: ${[...new Set(e.errors.map((x) => x.field))].join(', ')}`, e.errors);
+        throw new DomainError(
+          code,
+          `Invalid schedule terms: ${[...new Set(e.errors.map((x) => x.field))].join(', ')}`,
+          e.errors,
+        );
       }
       throw e;
     }

@@ -1,4 +1,12 @@
-import { addMonthsClamped, daysBetween, epochDay, formatDate, isBusinessDate, parseDate, requireDate } from './dates.js';
+import {
+  addMonthsClamped,
+  daysBetween,
+  epochDay,
+  formatDate,
+  isBusinessDate,
+  parseDate,
+  requireDate,
+} from './dates.js';
 
 const d = (s: string) => requireDate(s);
 const plus = (s: string, months: number) => formatDate(addMonthsClamped(d(s), months));
@@ -6,7 +14,18 @@ const plus = (s: string, months: number) => formatDate(addMonthsClamped(d(s), mo
 describe('calendar dates', () => {
   it('parses real days only', () => {
     expect(parseDate('2024-02-29')).toEqual({ year: 2024, month: 2, day: 29 });
-    for (const bad of ['2023-02-29', '1900-02-29', '2024-13-01', '2024-00-10', '2024-04-31', '2024-1-05', '20240105', ' 2024-01-05', 42, null]) {
+    for (const bad of [
+      '2023-02-29',
+      '1900-02-29',
+      '2024-13-01',
+      '2024-00-10',
+      '2024-04-31',
+      '2024-1-05',
+      '20240105',
+      ' 2024-01-05',
+      42,
+      null,
+    ]) {
       expect(parseDate(bad)).toBeNull();
     }
     expect(parseDate('2000-02-29')).not.toBeNull(); // divisible by 400: leap
@@ -31,14 +50,23 @@ describe('calendar dates', () => {
   });
 
   it('moves by months from the anchor, clamping to the month end (Jan 31 → Feb 28/29 → Mar 31)', () => {
-    expect([1, 2, 3, 4].map((k) => plus('2023-01-31', k))).toEqual(['2023-02-28', '2023-03-31', '2023-04-30', '2023-05-31']);
+    expect([1, 2, 3, 4].map((k) => plus('2023-01-31', k))).toEqual([
+      '2023-02-28',
+      '2023-03-31',
+      '2023-04-30',
+      '2023-05-31',
+    ]);
     expect([1, 2].map((k) => plus('2024-01-31', k))).toEqual(['2024-02-29', '2024-03-31']);
     expect([1, 2, 3].map((k) => plus('2024-01-30', k))).toEqual(['2024-02-29', '2024-03-30', '2024-04-30']);
     // quarterly from Aug 31: Nov 30, then Feb 28 (2023) / Feb 29 (2024), then May 31
     expect([3, 6, 9].map((k) => plus('2022-08-31', k))).toEqual(['2022-11-30', '2023-02-28', '2023-05-31']);
     expect([3, 6, 9].map((k) => plus('2023-08-31', k))).toEqual(['2023-11-30', '2024-02-29', '2024-05-31']);
     // a leap day anchor: Feb 28 in common years, Feb 29 again in leap years
-    expect([12, 48, 1200].map((k) => plus('2024-02-29', k))).toEqual(['2025-02-28', '2028-02-29', '2124-02-29']);
+    expect([12, 48, 1200].map((k) => plus('2024-02-29', k))).toEqual([
+      '2025-02-28',
+      '2028-02-29',
+      '2124-02-29',
+    ]);
     expect(plus('1900-01-31', 1)).toBe('1900-02-28'); // 1900 is not a leap year
     expect(plus('2099-12-15', 1)).toBe('2100-01-15');
   });

@@ -52,7 +52,15 @@ const base: ScheduleRequest = {
 };
 const gen = (over: Partial<ScheduleRequest>) => generateSchedule({ ...base, ...over });
 /** [dueDate, days, principalFen, interestFen, totalFen, balanceAfterFen] per instalment. */
-const rows = (s: Schedule) => s.installments.map((i) => [i.dueDate, i.days, i.principalFen, i.interestFen, i.totalFen, i.balanceAfterFen]);
+const rows = (s: Schedule) =>
+  s.installments.map((i) => [
+    i.dueDate,
+    i.days,
+    i.principalFen,
+    i.interestFen,
+    i.totalFen,
+    i.balanceAfterFen,
+  ]);
 
 describe('reference vectors (/work/shared/vectors/schedule-preview.json)', () => {
   it('has vectors to check', () => expect(VECTORS.length).toBeGreaterThanOrEqual(4));
@@ -71,7 +79,12 @@ describe('hand-checked schedules', () => {
     // r = 1 %; A = 1200 × 0.01 × 1.01³ / (1.01³ − 1) = 12.363612 / 0.030301 = 408.0265 → 408.03.
     // Interest 1200 × 1 % = 12.00; 803.97 × 1 % = 8.0397 → 8.04; 403.98 × 1 % = 4.0398 → 4.04.
     // Due dates Feb 29, Mar 31, Apr 30 (the anchor's day 31, clamped), days 29, 31, 30.
-    const s = gen({ principalFen: 120_000n, annualRatePercent: '12', numberOfInstallments: 3, disbursementDate: '2024-01-31' });
+    const s = gen({
+      principalFen: 120_000n,
+      annualRatePercent: '12',
+      numberOfInstallments: 3,
+      disbursementDate: '2024-01-31',
+    });
     expect(rows(s)).toEqual([
       ['2024-02-29', 29, 39_603n, 1_200n, 40_803n, 80_397n],
       ['2024-03-31', 31, 39_999n, 804n, 40_803n, 40_398n],
@@ -121,7 +134,12 @@ describe('hand-checked schedules', () => {
 
   it('INTEREST_ONLY rounds a half fen up in HALF_UP and to even in HALF_EVEN', () => {
     // 1005.00 × 6 % / 12 = 5.025 yuan = 502.5 fen: HALF_UP 5.03, HALF_EVEN 5.02 (502 is even).
-    const terms = { principalFen: 100_500n, annualRatePercent: '6', numberOfInstallments: 3, method: 'INTEREST_ONLY' as const };
+    const terms = {
+      principalFen: 100_500n,
+      annualRatePercent: '6',
+      numberOfInstallments: 3,
+      method: 'INTEREST_ONLY' as const,
+    };
     const up = gen({ ...terms, disbursementDate: '2023-01-31' });
     const even = gen({ ...terms, disbursementDate: '2023-01-31', rounding: 'HALF_EVEN' });
     expect(rows(up)).toEqual([
@@ -172,7 +190,12 @@ describe('hand-checked schedules', () => {
 
   it('BULLET quoted in monthly periods is one instalment after those months', () => {
     // 6 months from Aug 31 = Feb 28 2025, 181 days; 10000 × 4.35 % × 6/12 = 217.50
-    const s = gen({ principalFen: 1_000_000n, annualRatePercent: '4.35', method: 'BULLET', disbursementDate: '2024-08-31' });
+    const s = gen({
+      principalFen: 1_000_000n,
+      annualRatePercent: '4.35',
+      method: 'BULLET',
+      disbursementDate: '2024-08-31',
+    });
     expect(rows(s)).toEqual([['2025-02-28', 181, 1_000_000n, 21_750n, 1_021_750n, 0n]]);
   });
 
@@ -196,18 +219,47 @@ describe('hand-checked schedules', () => {
 
   it('grace with EQUAL_PRINCIPAL and FLAT spreads principal over the instalments after it', () => {
     // 1200 over 6 − 2 = 4 instalments: 300.00 each; EQUAL_PRINCIPAL interest on the balance, FLAT on 1200.
-    const ep = gen({ principalFen: 120_000n, annualRatePercent: '12', method: 'EQUAL_PRINCIPAL', principalGraceInstallments: 2 });
+    const ep = gen({
+      principalFen: 120_000n,
+      annualRatePercent: '12',
+      method: 'EQUAL_PRINCIPAL',
+      principalGraceInstallments: 2,
+    });
     expect(ep.installments.map((i) => i.principalFen)).toEqual([0n, 0n, 30_000n, 30_000n, 30_000n, 30_000n]);
     expect(ep.installments.map((i) => i.interestFen)).toEqual([1_200n, 1_200n, 1_200n, 900n, 600n, 300n]);
-    const flat = gen({ principalFen: 120_000n, annualRatePercent: '12', method: 'FLAT', principalGraceInstallments: 2 });
-    expect(flat.installments.map((i) => i.principalFen)).toEqual([0n, 0n, 30_000n, 30_000n, 30_000n, 30_000n]);
-    expect(flat.installments.map((i) => i.interestFen)).toEqual([1_200n, 1_200n, 1_200n, 1_200n, 1_200n, 1_200n]);
+    const flat = gen({
+      principalFen: 120_000n,
+      annualRatePercent: '12',
+      method: 'FLAT',
+      principalGraceInstallments: 2,
+    });
+    expect(flat.installments.map((i) => i.principalFen)).toEqual([
+      0n,
+      0n,
+      30_000n,
+      30_000n,
+      30_000n,
+      30_000n,
+    ]);
+    expect(flat.installments.map((i) => i.interestFen)).toEqual([
+      1_200n,
+      1_200n,
+      1_200n,
+      1_200n,
+      1_200n,
+      1_200n,
+    ]);
   });
 
   it('instalment multiple: a half multiple goes up in HALF_UP and to the even multiple in HALF_EVEN', () => {
     // Zero rate: 5000 / 8 = 625.00 = 12.5 × 50 yuan. HALF_UP → 650 (7 × 650 = 4550, last 450);
     // HALF_EVEN → 600 (12 is even; 7 × 600 = 4200, last 800).
-    const terms = { principalFen: 500_000n, annualRatePercent: '0', numberOfInstallments: 8, installmentMultipleFen: 5_000n };
+    const terms = {
+      principalFen: 500_000n,
+      annualRatePercent: '0',
+      numberOfInstallments: 8,
+      installmentMultipleFen: 5_000n,
+    };
     const up = gen(terms);
     const even = gen({ ...terms, rounding: 'HALF_EVEN' });
     expect(up.installments.map((i) => i.totalFen)).toEqual([...Array(7).fill(65_000n), 45_000n]);
@@ -217,7 +269,12 @@ describe('hand-checked schedules', () => {
 
   it('EQUAL_PRINCIPAL share rounds a half fen by the mode; the last instalment absorbs the difference', () => {
     // 1000.04 / 8 = 125.005: HALF_UP 125.01 (last 124.97), HALF_EVEN 125.00 (last 125.04).
-    const terms = { principalFen: 100_004n, annualRatePercent: '0', numberOfInstallments: 8, method: 'EQUAL_PRINCIPAL' as const };
+    const terms = {
+      principalFen: 100_004n,
+      annualRatePercent: '0',
+      numberOfInstallments: 8,
+      method: 'EQUAL_PRINCIPAL' as const,
+    };
     expect(gen(terms).installments.map((i) => i.principalFen)).toEqual([...Array(7).fill(12_501n), 12_497n]);
     expect(gen({ ...terms, rounding: 'HALF_EVEN' }).installments.map((i) => i.principalFen)).toEqual([
       ...Array(7).fill(12_500n),
@@ -228,7 +285,13 @@ describe('hand-checked schedules', () => {
   it('an instalment multiple larger than the interest plus share never makes a component negative', () => {
     // FLAT 100.00 over 4 at 12 %: share 25.00 + interest 1.00 = 26.00 rounds to 0 with a 100-yuan multiple:
     // those periods pay interest only (principal is clamped at 0) and the last takes the whole principal.
-    const s = gen({ principalFen: 10_000n, annualRatePercent: '12', numberOfInstallments: 4, method: 'FLAT', installmentMultipleFen: 10_000n });
+    const s = gen({
+      principalFen: 10_000n,
+      annualRatePercent: '12',
+      numberOfInstallments: 4,
+      method: 'FLAT',
+      installmentMultipleFen: 10_000n,
+    });
     expect(s.installments.map((i) => [i.principalFen, i.interestFen])).toEqual([
       [0n, 100n],
       [0n, 100n],
@@ -250,7 +313,9 @@ describe('hand-checked schedules', () => {
  * Columns: method, frequency, day count, count, [first due, days, principal, interest],
  * [last due, days, principal, interest], total interest.
  */
+// prettier-ignore
 type Row = [ScheduleMethod, Frequency, DayCount, number, [string, number, bigint, bigint], [string, number, bigint, bigint], bigint];
+// prettier-ignore
 const MATRIX: Row[] = [
   ['EQUAL_INSTALLMENT', 'MONTHLY', 'PERIOD', 6, ['2024-01-31', 31, 196037n, 9600n], ['2024-06-30', 30, 204006n, 1632n], 33823n],
   ['EQUAL_INSTALLMENT', 'MONTHLY', 'ACTUAL_360', 6, ['2024-01-31', 31, 195717n, 9920n], ['2024-06-30', 30, 204389n, 1635n], 34209n],
@@ -300,12 +365,18 @@ describe('method × frequency × day count', () => {
     const pick = (i: (typeof s.installments)[number]) => [i.dueDate, i.days, i.principalFen, i.interestFen];
     expect(pick(s.installments[0])).toEqual(first);
     expect(pick(s.installments[count - 1])).toEqual(last);
-    expect(s.totals).toEqual({ principalFen: 1_200_000n, interestFen: interest, totalFen: 1_200_000n + interest });
+    expect(s.totals).toEqual({
+      principalFen: 1_200_000n,
+      interestFen: interest,
+      totalFen: 1_200_000n + interest,
+    });
   });
 
   it('keeps the EQUAL_INSTALLMENT instalment level under every day count', () => {
     for (const dayCount of ['PERIOD', 'ACTUAL_360', 'ACTUAL_365'] as const) {
-      const totals = gen({ dayCount }).installments.slice(0, -1).map((i) => i.totalFen);
+      const totals = gen({ dayCount })
+        .installments.slice(0, -1)
+        .map((i) => i.totalFen);
       expect(new Set(totals)).toEqual(new Set([205_637n])); // A = 2056.37 (see the note above)
     }
   });
@@ -316,16 +387,23 @@ describe('the level instalment', () => {
     // 100,000.00 at 4.9 % over 360 months: the closed form in 40-digit decimals is 530.7267206228110411… → 530.73.
     expect(levelInstallmentFen(10_000_000n, { num: 49n, den: 12_000n }, 360, 1n, 'HALF_UP')).toBe(53_073n);
     // Rounded to a 10-yuan multiple: 53.07 multiples → 530.00 (HALF_UP and HALF_EVEN alike).
-    expect(levelInstallmentFen(10_000_000n, { num: 49n, den: 12_000n }, 360, 1_000n, 'HALF_EVEN')).toBe(53_000n);
+    expect(levelInstallmentFen(10_000_000n, { num: 49n, den: 12_000n }, 360, 1_000n, 'HALF_EVEN')).toBe(
+      53_000n,
+    );
   });
   it('agrees with a float computation to within a fen on ordinary loans', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 100, max: 100_000_000 }), fc.integer({ min: 1, max: 3600 }), fc.integer({ min: 1, max: 120 }), (p, bp, m) => {
-        const r = bp / 120_000; // bp hundredths of a percent a year, monthly
-        const float = (p * r) / (1 - Math.pow(1 + r, -m));
-        const exact = levelInstallmentFen(BigInt(p), { num: BigInt(bp), den: 120_000n }, m, 1n, 'HALF_UP');
-        expect(Math.abs(Number(exact) - float)).toBeLessThanOrEqual(1);
-      }),
+      fc.property(
+        fc.integer({ min: 100, max: 100_000_000 }),
+        fc.integer({ min: 1, max: 3600 }),
+        fc.integer({ min: 1, max: 120 }),
+        (p, bp, m) => {
+          const r = bp / 120_000; // bp hundredths of a percent a year, monthly
+          const float = (p * r) / (1 - Math.pow(1 + r, -m));
+          const exact = levelInstallmentFen(BigInt(p), { num: BigInt(bp), den: 120_000n }, m, 1n, 'HALF_UP');
+          expect(Math.abs(Number(exact) - float)).toBeLessThanOrEqual(1);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -376,7 +454,9 @@ describe('invalid terms', () => {
   });
 
   it('refuses grace on a BULLET loan', () => {
-    expect(() => gen({ method: 'BULLET', principalGraceInstallments: 1 })).toThrow(/principalGraceInstallments/);
+    expect(() => gen({ method: 'BULLET', principalGraceInstallments: 1 })).toThrow(
+      /principalGraceInstallments/,
+    );
   });
 });
 
@@ -391,11 +471,24 @@ const requestArb: fc.Arbitrary<ScheduleRequest> = fc
     annualRatePercent: RATES,
     n: fc.integer({ min: 1, max: 72 }),
     frequency: fc.constantFrom<Frequency>('MONTHLY', 'QUARTERLY', 'AT_MATURITY'),
-    method: fc.constantFrom<ScheduleMethod>('EQUAL_INSTALLMENT', 'EQUAL_PRINCIPAL', 'INTEREST_ONLY', 'BULLET', 'FLAT'),
+    method: fc.constantFrom<ScheduleMethod>(
+      'EQUAL_INSTALLMENT',
+      'EQUAL_PRINCIPAL',
+      'INTEREST_ONLY',
+      'BULLET',
+      'FLAT',
+    ),
     dayCount: fc.constantFrom<DayCount>('PERIOD', 'ACTUAL_360', 'ACTUAL_365'),
-    date: fc.date({ min: new Date('1990-01-01T00:00:00Z'), max: new Date('2090-12-31T00:00:00Z'), noInvalidDate: true }),
+    date: fc.date({
+      min: new Date('1990-01-01T00:00:00Z'),
+      max: new Date('2090-12-31T00:00:00Z'),
+      noInvalidDate: true,
+    }),
     rounding: fc.constantFrom<ScheduleRounding>('HALF_UP', 'HALF_EVEN'),
-    multiple: fc.oneof(fc.constantFrom(1n, 10n, 100n, 1_000n, 10_000n), fc.bigInt({ min: 1n, max: 100_000n })),
+    multiple: fc.oneof(
+      fc.constantFrom(1n, 10n, 100n, 1_000n, 10_000n),
+      fc.bigInt({ min: 1n, max: 100_000n }),
+    ),
     graceShare: fc.double({ min: 0, max: 0.99, noNaN: true }),
     termMonths: fc.integer({ min: 1, max: 360 }),
   })
@@ -447,7 +540,9 @@ describe('properties', () => {
         }
         if (req.method !== 'BULLET') {
           const mpp = req.frequency === 'QUARTERLY' ? 3 : 1;
-          expect(inst[inst.length - 1].dueDate).toBe(formatDate(addMonthsClamped(anchor, req.numberOfInstallments * mpp)));
+          expect(inst[inst.length - 1].dueDate).toBe(
+            formatDate(addMonthsClamped(anchor, req.numberOfInstallments * mpp)),
+          );
         }
         // grace instalments repay no principal
         for (const i of inst.slice(0, req.principalGraceInstallments)) expect(i.principalFen).toBe(0n);
@@ -468,7 +563,12 @@ describe('properties', () => {
     fc.assert(
       fc.property(requestArb, (r) => {
         if (r.method === 'BULLET') return;
-        const req = { ...r, method: 'EQUAL_INSTALLMENT' as const, dayCount: 'PERIOD' as const, installmentMultipleFen: 1n };
+        const req = {
+          ...r,
+          method: 'EQUAL_INSTALLMENT' as const,
+          dayCount: 'PERIOD' as const,
+          installmentMultipleFen: 1n,
+        };
         // Leaving out instalments that ran the balance out early (a loan of a few fen over many periods).
         const amortising = generateSchedule(req)
           .installments.slice(req.principalGraceInstallments, -1)

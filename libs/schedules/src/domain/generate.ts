@@ -1,7 +1,13 @@
 import { percentToRatio, reduce, roundDiv, type Ratio } from '#libs/money';
 import { addMonthsClamped, epochDay, formatDate, requireDate, type CalendarDate } from './dates.js';
 import { monthsPerPeriod, validateScheduleRequest } from './rules.js';
-import { ScheduleTermsError, type Installment, type Schedule, type ScheduleRequest, type ScheduleRounding } from './types.js';
+import {
+  ScheduleTermsError,
+  type Installment,
+  type Schedule,
+  type ScheduleRequest,
+  type ScheduleRounding,
+} from './types.js';
 
 /**
  * The repayment-schedule engine (SPEC §5). Exact arithmetic only: the rate is a bigint rational, (1+r)^m is an
@@ -24,7 +30,11 @@ interface InterestRule {
   actual: Ratio | null;
 }
 
-function interestRule(annual: Ratio, periodsPerYear: bigint, dayCount: ScheduleRequest['dayCount']): InterestRule {
+function interestRule(
+  annual: Ratio,
+  periodsPerYear: bigint,
+  dayCount: ScheduleRequest['dayCount'],
+): InterestRule {
   const periodic = reduce({ num: annual.num, den: annual.den * periodsPerYear });
   const basis = dayCount === 'ACTUAL_360' ? 360n : dayCount === 'ACTUAL_365' ? 365n : 0n;
   return {
@@ -59,7 +69,9 @@ export function levelInstallmentFen(
   const c = periodic.num + periodic.den;
   const cm = c ** m;
   const bm = periodic.den ** m;
-  return roundDiv(principalFen * periodic.num * cm, periodic.den * (cm - bm) * multipleFen, mode) * multipleFen;
+  return (
+    roundDiv(principalFen * periodic.num * cm, periodic.den * (cm - bm) * multipleFen, mode) * multipleFen
+  );
 }
 
 function amortising(req: ScheduleRequest): Schedule {
@@ -77,7 +89,13 @@ function amortising(req: ScheduleRequest): Schedule {
   let levelFen = 0n; // EQUAL_INSTALLMENT: the instalment computed as for PERIOD, kept for ACTUAL_* too (SPEC §5)
   let principalShareFen = 0n; // EQUAL_PRINCIPAL and FLAT: round(P / (n − g)) to the fen
   if (req.method === 'EQUAL_INSTALLMENT') {
-    levelFen = levelInstallmentFen(P, { num: rule.periodNum, den: rule.periodDen }, amortisingCount, multiple, mode);
+    levelFen = levelInstallmentFen(
+      P,
+      { num: rule.periodNum, den: rule.periodDen },
+      amortisingCount,
+      multiple,
+      mode,
+    );
   } else if (req.method === 'EQUAL_PRINCIPAL' || req.method === 'FLAT') {
     principalShareFen = roundDiv(P, BigInt(amortisingCount), mode);
   }
@@ -130,7 +148,11 @@ function amortising(req: ScheduleRequest): Schedule {
     startText = dueText;
     startDay = dueDay;
   }
-  return { installments, totals: { principalFen: P, interestFen: totalInterest, totalFen: P + totalInterest }, rounding: mode };
+  return {
+    installments,
+    totals: { principalFen: P, interestFen: totalInterest, totalFen: P + totalInterest },
+    rounding: mode,
+  };
 }
 
 /**
@@ -142,14 +164,21 @@ function bullet(req: ScheduleRequest): Schedule {
   const mode = req.rounding;
   const P = req.principalFen;
   const months =
-    req.frequency === 'AT_MATURITY' ? (req.termMonths as number) : req.numberOfInstallments * monthsPerPeriod(req.frequency);
+    req.frequency === 'AT_MATURITY'
+      ? (req.termMonths as number)
+      : req.numberOfInstallments * monthsPerPeriod(req.frequency);
   const annual = percentToRatio(req.annualRatePercent);
   const anchor = requireDate(req.disbursementDate, 'disbursementDate');
   const due = addMonthsClamped(anchor, months);
   const days = epochDay(due) - epochDay(anchor);
   let interest: bigint;
   if (req.dayCount === 'PERIOD') interest = roundDiv(P * annual.num * BigInt(months), annual.den * 12n, mode);
-  else interest = roundDiv(P * annual.num * BigInt(days), annual.den * (req.dayCount === 'ACTUAL_360' ? 360n : 365n), mode);
+  else
+    interest = roundDiv(
+      P * annual.num * BigInt(days),
+      annual.den * (req.dayCount === 'ACTUAL_360' ? 360n : 365n),
+      mode,
+    );
   const installment: Installment = {
     number: 1,
     periodStart: req.disbursementDate,
@@ -160,5 +189,9 @@ function bullet(req: ScheduleRequest): Schedule {
     totalFen: P + interest,
     balanceAfterFen: 0n,
   };
-  return { installments: [installment], totals: { principalFen: P, interestFen: interest, totalFen: P + interest }, rounding: mode };
+  return {
+    installments: [installment],
+    totals: { principalFen: P, interestFen: interest, totalFen: P + interest },
+    rounding: mode,
+  };
 }

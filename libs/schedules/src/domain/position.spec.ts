@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { generateSchedule } from './generate.js';
-import { accruedInterest, dueAsOf, payoffAmount, positionOf, type LoanPosition, type PaidComponents } from './position.js';
+import {
+  accruedInterest,
+  dueAsOf,
+  payoffAmount,
+  positionOf,
+  type LoanPosition,
+  type PaidComponents,
+} from './position.js';
 import type { ScheduleRequest } from './types.js';
 
 // 1200.00 at 12 % over 3 months from 2024-01-31 (see generate.spec.ts):
@@ -28,26 +35,42 @@ const paidInFull = (n: number): [number, PaidComponents] => {
 describe('dueAsOf', () => {
   it('nothing is due before the first due date; an instalment is due on its due date', () => {
     const p = positionOf(schedule);
-    expect(dueAsOf(p, '2024-02-28')).toMatchObject({ principalFen: 0n, interestFen: 0n, totalFen: 0n, installments: [], oldestDueDate: null });
+    expect(dueAsOf(p, '2024-02-28')).toMatchObject({
+      principalFen: 0n,
+      interestFen: 0n,
+      totalFen: 0n,
+      installments: [],
+      oldestDueDate: null,
+    });
     expect(dueAsOf(p, '2024-02-29')).toEqual({
       asOf: '2024-02-29',
       principalFen: 39_603n,
       interestFen: 1_200n,
       totalFen: 40_803n,
-      installments: [{ number: 1, dueDate: '2024-02-29', principalFen: 39_603n, interestFen: 1_200n, totalFen: 40_803n }],
+      installments: [
+        { number: 1, dueDate: '2024-02-29', principalFen: 39_603n, interestFen: 1_200n, totalFen: 40_803n },
+      ],
       oldestDueDate: '2024-02-29',
     });
   });
 
   it('subtracts what was paid per component and skips settled instalments', () => {
     // instalment 1 settled, instalment 2 paid 100.00 principal and its interest: 299.99 principal left
-    const p = positionOf(schedule, new Map([paidInFull(1), [2, { principalFen: 10_000n, interestFen: 804n }]]));
+    const p = positionOf(
+      schedule,
+      new Map([paidInFull(1), [2, { principalFen: 10_000n, interestFen: 804n }]]),
+    );
     const due = dueAsOf(p, '2024-05-01');
     expect(due.installments.map((i) => [i.number, i.principalFen, i.interestFen])).toEqual([
       [2, 29_999n, 0n],
       [3, 40_398n, 404n],
     ]);
-    expect(due).toMatchObject({ principalFen: 70_397n, interestFen: 404n, totalFen: 70_801n, oldestDueDate: '2024-03-31' });
+    expect(due).toMatchObject({
+      principalFen: 70_397n,
+      interestFen: 404n,
+      totalFen: 70_801n,
+      oldestDueDate: '2024-03-31',
+    });
   });
 });
 
@@ -140,7 +163,14 @@ describe('payoffAmount', () => {
 
   it('reports interest paid for time after the value date instead of charging or silently keeping it', () => {
     // instalment 3's interest (4.04) paid in advance, and 5.00 on the running period when only 3.89 has accrued
-    const p = positionOf(schedule, new Map([paidInFull(1), [2, { principalFen: 0n, interestFen: 500n }], [3, { principalFen: 0n, interestFen: 404n }]]));
+    const p = positionOf(
+      schedule,
+      new Map([
+        paidInFull(1),
+        [2, { principalFen: 0n, interestFen: 500n }],
+        [3, { principalFen: 0n, interestFen: 404n }],
+      ]),
+    );
     expect(payoffAmount(p, '2024-03-15')).toMatchObject({
       principalFen: 80_397n,
       accruedInterestFen: 0n,
@@ -157,7 +187,12 @@ describe('payoffAmount', () => {
         fc.constantFrom('PERIOD', 'ACTUAL_360', 'ACTUAL_365' as const),
         fc.integer({ min: 0, max: 1200 }),
         (principalFen, n, dayCount, offsetDays) => {
-          const s = generateSchedule({ ...terms, principalFen, numberOfInstallments: n, dayCount: dayCount as ScheduleRequest['dayCount'] });
+          const s = generateSchedule({
+            ...terms,
+            principalFen,
+            numberOfInstallments: n,
+            dayCount: dayCount as ScheduleRequest['dayCount'],
+          });
           const p = positionOf(s);
           const valueDate = new Date(Date.UTC(2024, 0, 31 + offsetDays)).toISOString().slice(0, 10);
           const payoff = payoffAmount(p, valueDate);
@@ -175,8 +210,12 @@ describe('payoffAmount', () => {
 
 describe('positionOf', () => {
   it('refuses payments beyond the schedule', () => {
-    expect(() => positionOf(schedule, new Map([[1, { principalFen: 39_604n, interestFen: 0n }]]))).toThrow(RangeError);
-    expect(() => positionOf(schedule, new Map([[2, { principalFen: 0n, interestFen: -1n }]]))).toThrow(RangeError);
+    expect(() => positionOf(schedule, new Map([[1, { principalFen: 39_604n, interestFen: 0n }]]))).toThrow(
+      RangeError,
+    );
+    expect(() => positionOf(schedule, new Map([[2, { principalFen: 0n, interestFen: -1n }]]))).toThrow(
+      RangeError,
+    );
   });
   it('refuses an unparseable date', () => {
     expect(() => dueAsOf(positionOf(schedule), '2024-02-30')).toThrow(RangeError);

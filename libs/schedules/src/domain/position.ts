@@ -65,10 +65,14 @@ export function checkPosition(position: LoanPosition): void {
   let previousDue = '';
   for (const i of position.installments) {
     if (i.paidPrincipalFen < 0n || i.paidPrincipalFen > i.principalFen) {
-      throw new RangeError(`instalment ${i.number}: paid principal ${i.paidPrincipalFen} outside 0..${i.principalFen}`);
+      throw new RangeError(
+        `instalment ${i.number}: paid principal ${i.paidPrincipalFen} outside 0..${i.principalFen}`,
+      );
     }
     if (i.paidInterestFen < 0n || i.paidInterestFen > i.interestFen) {
-      throw new RangeError(`instalment ${i.number}: paid interest ${i.paidInterestFen} outside 0..${i.interestFen}`);
+      throw new RangeError(
+        `instalment ${i.number}: paid interest ${i.paidInterestFen} outside 0..${i.interestFen}`,
+      );
     }
     if (compareDates(i.dueDate, previousDue) <= 0 || i.days <= 0) {
       throw new RangeError(`instalment ${i.number}: due dates must increase`);
@@ -108,7 +112,13 @@ export function dueAsOf(position: LoanPosition, asOf: string): AmountDue {
     const p = i.principalFen - i.paidPrincipalFen;
     const r = i.interestFen - i.paidInterestFen;
     if (p === 0n && r === 0n) continue;
-    installments.push({ number: i.number, dueDate: i.dueDate, principalFen: p, interestFen: r, totalFen: p + r });
+    installments.push({
+      number: i.number,
+      dueDate: i.dueDate,
+      principalFen: p,
+      interestFen: r,
+      totalFen: p + r,
+    });
     principal += p;
     interest += r;
   }

@@ -60,7 +60,11 @@ export function consistencyErrors(t: ConsistencyTerms): ScheduleFieldError[] {
         message: 'termMonths is required with frequency AT_MATURITY',
       });
     }
-  } else if ((t.frequency === 'MONTHLY' || t.frequency === 'QUARTERLY') && n !== undefined && isInt(t.termMonths)) {
+  } else if (
+    (t.frequency === 'MONTHLY' || t.frequency === 'QUARTERLY') &&
+    n !== undefined &&
+    isInt(t.termMonths)
+  ) {
     // termMonths is redundant here; accepted when it agrees, refused when it contradicts the instalments.
     const expected = n * monthsPerPeriod(t.frequency);
     if (t.termMonths !== expected) {
@@ -90,7 +94,8 @@ export function consistencyErrors(t: ConsistencyTerms): ScheduleFieldError[] {
 /** Every broken rule of a typed request (single fields first, then the rules between fields). */
 export function validateScheduleRequest(req: ScheduleRequest): ScheduleFieldError[] {
   const errors: ScheduleFieldError[] = [];
-  const push = (field: ScheduleFieldError['field'], code: string, message: string) => errors.push({ field, code, message });
+  const push = (field: ScheduleFieldError['field'], code: string, message: string) =>
+    errors.push({ field, code, message });
 
   if (typeof req.principalFen !== 'bigint' || req.principalFen <= 0n || req.principalFen > MAX_YUAN_FEN) {
     push('principal', 'isYuan', 'principal must be a positive amount of at most 10^13 yuan');
@@ -108,17 +113,35 @@ export function validateScheduleRequest(req: ScheduleRequest): ScheduleFieldErro
       `annualRatePercent must be a decimal string of percent per year between 0 and ${MAX_RATE_PERCENT} with at most ${MAX_RATE_DECIMALS} decimals`,
     );
   }
-  if (!isInt(req.numberOfInstallments) || req.numberOfInstallments < 1 || req.numberOfInstallments > MAX_INSTALLMENTS) {
-    push('numberOfInstallments', 'isInt', `numberOfInstallments must be an integer from 1 to ${MAX_INSTALLMENTS}`);
+  if (
+    !isInt(req.numberOfInstallments) ||
+    req.numberOfInstallments < 1 ||
+    req.numberOfInstallments > MAX_INSTALLMENTS
+  ) {
+    push(
+      'numberOfInstallments',
+      'isInt',
+      `numberOfInstallments must be an integer from 1 to ${MAX_INSTALLMENTS}`,
+    );
   }
-  if (!FREQUENCIES.includes(req.frequency)) push('frequency', 'isIn', `frequency must be one of ${FREQUENCIES.join(', ')}`);
-  if (req.termMonths !== undefined && (!isInt(req.termMonths) || req.termMonths < 1 || req.termMonths > MAX_TERM_MONTHS)) {
+  if (!FREQUENCIES.includes(req.frequency))
+    push('frequency', 'isIn', `frequency must be one of ${FREQUENCIES.join(', ')}`);
+  if (
+    req.termMonths !== undefined &&
+    (!isInt(req.termMonths) || req.termMonths < 1 || req.termMonths > MAX_TERM_MONTHS)
+  ) {
     push('termMonths', 'isInt', `termMonths must be an integer from 1 to ${MAX_TERM_MONTHS}`);
   }
-  if (!SCHEDULE_METHODS.includes(req.method)) push('method', 'isIn', `method must be one of ${SCHEDULE_METHODS.join(', ')}`);
-  if (!DAY_COUNTS.includes(req.dayCount)) push('dayCount', 'isIn', `dayCount must be one of ${DAY_COUNTS.join(', ')}`);
+  if (!SCHEDULE_METHODS.includes(req.method))
+    push('method', 'isIn', `method must be one of ${SCHEDULE_METHODS.join(', ')}`);
+  if (!DAY_COUNTS.includes(req.dayCount))
+    push('dayCount', 'isIn', `dayCount must be one of ${DAY_COUNTS.join(', ')}`);
   if (!isBusinessDate(req.disbursementDate)) {
-    push('disbursementDate', 'isCalendarDate', 'disbursementDate must be a calendar date YYYY-MM-DD (1900-2199)');
+    push(
+      'disbursementDate',
+      'isCalendarDate',
+      'disbursementDate must be a calendar date YYYY-MM-DD (1900-2199)',
+    );
   }
   if (!SCHEDULE_ROUNDINGS.includes(req.rounding)) {
     push('rounding', 'isIn', `rounding must be one of ${SCHEDULE_ROUNDINGS.join(', ')}`);

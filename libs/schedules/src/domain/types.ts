@@ -1,6 +1,12 @@
 /** The vocabulary of repayment schedules (SPEC §5 "Schedule preview"). Amounts are bigint fen. */
 
-export const SCHEDULE_METHODS = ['EQUAL_INSTALLMENT', 'EQUAL_PRINCIPAL', 'INTEREST_ONLY', 'BULLET', 'FLAT'] as const;
+export const SCHEDULE_METHODS = [
+  'EQUAL_INSTALLMENT',
+  'EQUAL_PRINCIPAL',
+  'INTEREST_ONLY',
+  'BULLET',
+  'FLAT',
+] as const;
 /** 等额本息, 等额本金, 按期付息到期还本, 利随本清 (one instalment at maturity), flat interest on the original principal. */
 export type ScheduleMethod = (typeof SCHEDULE_METHODS)[number];
 
