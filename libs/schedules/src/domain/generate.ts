@@ -51,6 +51,12 @@ function interestFor(rule: InterestRule, balanceFen: bigint, days: number, mode:
     : roundDiv(balanceFen * rule.actual.num * BigInt(days), rule.actual.den, mode);
 }
 
+/**
+ * A period's principal stays within [0, balance]. Below 0 happens when the interest exceeds the rounded instalment
+ * (a coarse multiple, or ACTUAL_* interest of a long quarter at a high rate): the period then pays its interest in
+ * full and no principal, because interest is never capitalised. Above the balance happens when a rounded-up
+ * instalment would overpay: the balance is cleared and later instalments carry only what is left (possibly zero).
+ */
 const clamp = (v: bigint, max: bigint): bigint => (v < 0n ? 0n : v > max ? max : v);
 
 /**
@@ -110,7 +116,8 @@ function amortising(req: ScheduleRequest): Schedule {
     const due: CalendarDate = addMonthsClamped(anchor, k * mpp);
     const dueDay = epochDay(due);
     const days = dueDay - startDay;
-    // FLAT charges interest on the original principal every period; the others on the balance outstanding.
+    // FLAT charges interest on the original principal every period (by the period's days under ACTUAL_*); the
+    // others on the balance outstanding.
     const interest = interestFor(rule, req.method === 'FLAT' ? P : balance, days, mode);
     let principal: bigint;
     if (k === n) principal = balance;
