@@ -1,5 +1,6 @@
 import type { Type } from '@nestjs/common';
+import { HouseholdsModule } from '#libs/households';
 import { SchedulesModule } from '#libs/schedules';
 
 /** The domain libraries the API serves. Each capability adds its module here. */
-export const DOMAIN_MODULES: Type[] = [SchedulesModule];
+export const DOMAIN_MODULES: Type[] = [SchedulesModule, HouseholdsModule];

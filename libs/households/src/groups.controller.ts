@@ -1,0 +1,68 @@
+import { Body, Controller, Delete, Get, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Roles, type Actor } from '#libs/common';
+import { AddMemberDto, CreateGroupDto, DissolveGroupDto, GroupListQuery } from './dto.js';
+import { GroupsService } from './groups.service.js';
+import { ParseIdPipe, Viewer } from './viewer.js';
+
+const GROUP_EXAMPLE = {
+  id: '1', villageId: '1', districtId: '1', name: '东坪村第一联保小组', status: 'ACTIVE', memberIds: ['1', '2', '3', '4'], size: 4,
+  dissolvedAt: null, dissolutionReason: null, createdAt: '2026-01-05T02:00:00.000Z', updatedAt: '2026-01-05T02:00:00.000Z',
+  members: [{ householdId: '1', headName: '王秀英', idNumber: '370302198503150027', status: 'POOR', joinedAt: '2026-01-05T02:00:00.000Z' }],
+};
+const WRITERS = ['LOAN_OFFICER', 'FUND_ADMIN'] as const;
+const READERS = ['ADMIN', 'FUND_ADMIN', 'LOAN_OFFICER', 'AUDITOR'] as const;
+
+@ApiTags('joint-liability groups')
+@ApiBearerAuth()
+@Controller('api/v1/groups')
+export class GroupsController {
+  constructor(private readonly groups: GroupsService) {}
+
+  @Post()
+  @Roles(...WRITERS)
+  @ApiCreatedResponse({
+    description:
+      'Forms a group of households of one village (3-5 unless the village fund rules say otherwise). 422 GROUP_RULES_VIOLATED lists ' +
+      'every failed rule; 409 HOUSEHOLD_IN_GROUP when the only problem is a household already in a group.',
+    schema: { example: GROUP_EXAMPLE },
+  })
+  async create(@Body() dto: CreateGroupDto, @Viewer() viewer: Actor) {
+    return this.groups.view(viewer, await this.groups.create(dto));
+  }
+
+  @Get()
+  @Roles(...READERS)
+  @ApiOkResponse({ description: 'Groups filtered by village, district, status and name', schema: { example: { items: [GROUP_EXAMPLE], page: 1, pageSize: 50, total: 1 } } })
+  list(@Query() q: GroupListQuery) {
+    return this.groups.list(q, q);
+  }
+
+  @Get(':id')
+  @Roles(...READERS)
+  @ApiOkResponse({ description: 'A group with its members (ID numbers masked for AUDITOR)', schema: { example: GROUP_EXAMPLE } })
+  async get(@Param('id', ParseIdPipe) id: string, @Viewer() viewer: Actor) {
+    return this.groups.view(viewer, await this.groups.get(id));
+  }
+
+  @Post(':id/members')
+  @Roles(...WRITERS)
+  @ApiCreatedResponse({ description: 'Adds a household of the group village (409 when it is in another group)', schema: { example: GROUP_EXAMPLE } })
+  async addMember(@Param('id', ParseIdPipe) id: string, @Body() dto: AddMemberDto, @Viewer() viewer: Actor) {
+    return this.groups.view(viewer, await this.groups.addMember(id, dto.householdId));
+  }
+
+  @Delete(':id/members/:householdId')
+  @Roles(...WRITERS)
+  @ApiOkResponse({ description: 'Removes a member unless the group would fall below its minimum or has open loans', schema: { example: GROUP_EXAMPLE } })
+  async removeMember(@Param('id', ParseIdPipe) id: string, @Param('householdId', ParseIdPipe) householdId: string, @Viewer() viewer: Actor) {
+    return this.groups.view(viewer, await this.groups.removeMember(id, householdId));
+  }
+
+  @Post(':id/dissolve')
+  @Roles(...WRITERS)
+  @ApiCreatedResponse({ description: 'Dissolves the group (members are released) unless it endorsed open loans', schema: { example: { ...GROUP_EXAMPLE, status: 'DISSOLVED', memberIds: [], size: 0, members: [] } } })
+  async dissolve(@Param('id', ParseIdPipe) id: string, @Body() dto: DissolveGroupDto, @Viewer() viewer: Actor) {
+    return this.groups.view(viewer, await this.groups.dissolve(id, dto.reason));
+  }
+}

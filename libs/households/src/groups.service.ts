@@ -1,0 +1,346 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import { AuditService } from '#libs/audit';
+import { DomainError, offsetOf, queryOne, queryRows, type Actor, type FieldError, type Page, type PageQuery } from '#libs/common';
+import {
+  checkMembers,
+  checkSize,
+  DEFAULT_GROUP_SIZE,
+  MEMBERSHIP_CONFLICT_CODES,
+  type GroupSizeBounds,
+  type MemberCandidate,
+} from './domain/group-rules.js';
+import type { PovertyStatus } from './domain/poverty-status.js';
+import { FINISHED_LOAN_STATUSES, HouseholdsService, type HouseholdRecord } from './households.service.js';
+import { GeographyService, invalid, likeContains } from './geography.service.js';
+import { maskId, seesPersonalData } from './viewer.js';
+
+export interface GroupRecord {
+  id: string;
+  villageId: string;
+  districtId: string;
+  name: string;
+  status: 'ACTIVE' | 'DISSOLVED';
+  /** Member household ids, ascending. */
+  memberIds: string[];
+  size: number;
+  dissolvedAt: string | null;
+  dissolutionReason: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface GroupFilter {
+  villageId?: string;
+  districtId?: string;
+  status?: 'ACTIVE' | 'DISSOLVED';
+  name?: string;
+}
+
+export interface GroupOptions {
+  /** Size bounds; by default those of the village's mutual-aid fund rules, else 3..5. */
+  bounds?: GroupSizeBounds;
+}
+
+export interface GroupMemberView {
+  householdId: string;
+  headName: string;
+  idNumber: string | null;
+  status: PovertyStatus;
+  joinedAt: string;
+}
+
+interface GroupRow {
+  id: string;
+  village_id: string;
+  district_id: string;
+  name: string;
+  status: 'ACTIVE' | 'DISSOLVED';
+  member_ids: string[];
+  dissolved_at: Date | null;
+  dissolution_reason: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const SELECT = `SELECT g.*, v.district_id,
+    coalesce((SELECT array_agg(m.household_id ORDER BY m.household_id) FROM liability_group_members m WHERE m.group_id = g.id),
+             '{}') AS member_ids
+  FROM liability_groups g JOIN villages v ON v.id = g.village_id`;
+
+const record = (r: GroupRow): GroupRecord => ({
+  id: r.id,
+  villageId: r.village_id,
+  districtId: r.district_id,
+  name: r.name,
+  status: r.status,
+  memberIds: r.member_ids.map(String),
+  size: r.member_ids.length,
+  dissolvedAt: r.dissolved_at ? new Date(r.dissolved_at).toISOString() : null,
+  dissolutionReason: r.dissolution_reason,
+  createdAt: new Date(r.created_at).toISOString(),
+  updatedAt: new Date(r.updated_at).toISOString(),
+});
+
+/** Loans that bind a group: endorsed or on the way to it, and not finished. */
+const BINDING_LOAN_EXCLUDED = ['DRAFT', ...FINISHED_LOAN_STATUSES];
+
+/**
+ * Only membership of another group: a 409 (the household is taken, possibly by a concurrent request); any other
+ * failed rule makes it a 422 listing every failure.
+ */
+function groupRulesError(errors: FieldError[]): DomainError {
+  if (errors.every((e) => MEMBERSHIP_CONFLICT_CODES.has(e.code ?? ''))) {
+    return new DomainError('HOUSEHOLD_IN_GROUP', 'a household already belongs to another joint-liability group', errors);
+  }
+  return new DomainError('GROUP_RULES_VIOLATED', 'the joint-liability group rules are not met; nothing was changed', errors);
+}
+
+/**
+ * Joint-liability groups (联保小组). Membership changes lock the group row first and then the household rows in id
+ * order, so concurrent changes serialise and never deadlock; the UNIQUE constraint on the member's household is the
+ * backstop that keeps a household in one group whatever happens. Members may not leave, nor the group dissolve,
+ * while a loan the group endorsed is open: the joint liability holds until it is repaid.
+ */
+@Injectable()
+export class GroupsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+    private readonly geography: GeographyService,
+    private readonly households: HouseholdsService,
+  ) {}
+
+  /** The size bounds of a village's groups: its mutual-aid fund's rules when it has an open fund, else 3..5. */
+  async sizeBounds(villageId: string, manager?: EntityManager): Promise<GroupSizeBounds> {
+    const fund = await queryOne<{ group_min_size: number; group_max_size: number }>(
+      manager ?? this.dataSource.manager,
+      `SELECT group_min_size, group_max_size FROM mutual_aid_funds WHERE village_id = $1 AND status <> 'CLOSED'`,
+      [villageId],
+    );
+    return fund ? { minSize: fund.group_min_size, maxSize: fund.group_max_size } : { ...DEFAULT_GROUP_SIZE };
+  }
+
+  async find(id: string, manager?: EntityManager): Promise<GroupRecord | undefined> {
+    const row = await queryOne<GroupRow>(manager ?? this.dataSource.manager, `${SELECT} WHERE g.id = $1`, [id]);
+    return row && record(row);
+  }
+
+  async get(id: string, manager?: EntityManager): Promise<GroupRecord> {
+    const rec = await this.find(id, manager);
+    if (!rec) throw new DomainError('NOT_FOUND', `joint-liability group ${id} not found`);
+    return rec;
+  }
+
+  /** The group a household belongs to, or null. */
+  async groupOf(householdId: string, manager?: EntityManager): Promise<GroupRecord | null> {
+    const row = await queryOne<GroupRow>(
+      manager ?? this.dataSource.manager,
+      `${SELECT} WHERE g.id = (SELECT group_id FROM liability_group_members WHERE household_id = $1)`,
+      [householdId],
+    );
+    return row ? record(row) : null;
+  }
+
+  /** The member households of a group (full records, ascending id); empty for a dissolved group. */
+  async membersOf(groupId: string, manager?: EntityManager): Promise<HouseholdRecord[]> {
+    const g = await this.get(groupId, manager);
+    return this.households.getMany(g.memberIds, manager);
+  }
+
+  async create(input: { villageId: string; name: string; householdIds: readonly string[] }, opts: GroupOptions = {}): Promise<GroupRecord> {
+    return this.dataSource.transaction(async (m) => {
+      const village = await this.geography.findVillage(input.villageId, m);
+      if (!village) throw invalid('villageId', 'UNKNOWN_VILLAGE', `village ${input.villageId} does not exist`);
+      if (!input.name?.trim()) throw invalid('name', 'isLength', 'name must not be empty');
+      const bounds = opts.bounds ?? (await this.sizeBounds(village.id, m));
+      const unique = [...new Set(input.householdIds)];
+      const candidates = await this.candidates(m, unique, input.householdIds.map((hid, i) => ({ field: `householdIds[${i}]`, hid })));
+      const errors = checkMembers({ groupVillageId: village.id, candidates, sizeAfter: unique.length, bounds });
+      if (errors.length) throw groupRulesError(errors);
+      const [{ id }] = await queryRows<{ id: string }>(m, `INSERT INTO liability_groups (village_id, name) VALUES ($1, $2) RETURNING id`, [
+        village.id,
+        input.name.trim(),
+      ]);
+      const added = await queryRows(
+        m,
+        `INSERT INTO liability_group_members (group_id, household_id) SELECT $1, unnest($2::bigint[]) ON CONFLICT DO NOTHING RETURNING household_id`,
+        [id, unique],
+      );
+      if (added.length !== unique.length) throw raceLost('householdIds');
+      const rec = await this.get(id, m);
+      await this.audit.record(m, { action: 'GROUP_CREATED', entityType: 'liability_group', entityId: id, after: { ...rec, bounds } });
+      return rec;
+    });
+  }
+
+  async addMember(groupId: string, householdId: string, opts: GroupOptions = {}): Promise<GroupRecord> {
+    return this.dataSource.transaction(async (m) => {
+      const group = await this.lockActive(m, groupId);
+      const bounds = opts.bounds ?? (await this.sizeBounds(group.villageId, m));
+      const candidates = await this.candidates(m, [householdId], [{ field: 'householdId', hid: householdId }]);
+      // a group below the minimum (the fund rules changed) may still grow: only the maximum binds an addition
+      const errors = checkMembers({
+        groupVillageId: group.villageId,
+        groupId,
+        candidates,
+        sizeAfter: group.size + 1,
+        bounds,
+        sizeField: 'householdId',
+      }).filter((e) => e.code !== 'GROUP_TOO_SMALL');
+      if (errors.length) throw groupRulesError(errors);
+      const added = await queryRows(
+        m,
+        `INSERT INTO liability_group_members (group_id, household_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING household_id`,
+        [groupId, householdId],
+      );
+      if (!added.length) throw raceLost('householdId');
+      const after = await this.get(groupId, m);
+      await this.audit.record(m, {
+        action: 'GROUP_MEMBER_ADDED',
+        entityType: 'liability_group',
+        entityId: groupId,
+        before: { memberIds: group.memberIds },
+        after: { memberIds: after.memberIds, householdId },
+      });
+      return after;
+    });
+  }
+
+  async removeMember(groupId: string, householdId: string, opts: GroupOptions = {}): Promise<GroupRecord> {
+    return this.dataSource.transaction(async (m) => {
+      const group = await this.lockActive(m, groupId);
+      if (!group.memberIds.includes(householdId)) {
+        throw new DomainError('NOT_FOUND', `household ${householdId} is not a member of group ${groupId}`);
+      }
+      await this.refuseWhileBound(m, groupId);
+      const bounds = opts.bounds ?? (await this.sizeBounds(group.villageId, m));
+      const errors = checkSize(group.size - 1, bounds, 'householdId').filter((e) => e.code === 'GROUP_TOO_SMALL');
+      if (errors.length) {
+        errors[0].message += '; add a replacement first or dissolve the group';
+        throw groupRulesError(errors);
+      }
+      await m.query(`DELETE FROM liability_group_members WHERE group_id = $1 AND household_id = $2`, [groupId, householdId]);
+      await m.query(`UPDATE liability_groups SET updated_at = now() WHERE id = $1`, [groupId]);
+      const after = await this.get(groupId, m);
+      await this.audit.record(m, {
+        action: 'GROUP_MEMBER_REMOVED',
+        entityType: 'liability_group',
+        entityId: groupId,
+        before: { memberIds: group.memberIds },
+        after: { memberIds: after.memberIds, householdId },
+      });
+      return after;
+    });
+  }
+
+  /** Dissolves a group: its members are released (free to join another) and the reason is kept. */
+  async dissolve(groupId: string, reason: string): Promise<GroupRecord> {
+    if (!reason?.trim()) throw invalid('reason', 'isLength', 'a reason is required to dissolve a group');
+    return this.dataSource.transaction(async (m) => {
+      const group = await this.lockActive(m, groupId);
+      await this.refuseWhileBound(m, groupId);
+      await m.query(`DELETE FROM liability_group_members WHERE group_id = $1`, [groupId]);
+      await m.query(
+        `UPDATE liability_groups SET status = 'DISSOLVED', dissolved_at = now(), dissolution_reason = $2, updated_at = now() WHERE id = $1`,
+        [groupId, reason.trim()],
+      );
+      const after = await this.get(groupId, m);
+      await this.audit.record(m, { action: 'GROUP_DISSOLVED', entityType: 'liability_group', entityId: groupId, before: group, after });
+      return after;
+    });
+  }
+
+  async list(filter: GroupFilter, page: PageQuery): Promise<Page<GroupRecord>> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.villageId) where.push(`g.village_id = $${params.push(filter.villageId)}`);
+    if (filter.districtId) where.push(`v.district_id = $${params.push(filter.districtId)}`);
+    if (filter.status) where.push(`g.status = $${params.push(filter.status)}`);
+    if (filter.name) where.push(`g.name ILIKE $${params.push(likeContains(filter.name))}`);
+    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const [{ total }] = await queryRows<{ total: number }>(
+      this.dataSource.manager,
+      `SELECT count(*)::int AS total FROM liability_groups g JOIN villages v ON v.id = g.village_id ${clause}`,
+      params,
+    );
+    const rows = await queryRows<GroupRow>(
+      this.dataSource.manager,
+      `${SELECT} ${clause} ORDER BY g.id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      [...params, page.pageSize, offsetOf(page)],
+    );
+    return { items: rows.map(record), page: page.page, pageSize: page.pageSize, total };
+  }
+
+  /** A group with its members as the viewer may see them. */
+  async view(viewer: Actor | undefined, group: GroupRecord): Promise<GroupRecord & { members: GroupMemberView[] }> {
+    const joined = await queryRows<{ household_id: string; joined_at: Date }>(
+      this.dataSource.manager,
+      `SELECT household_id, joined_at FROM liability_group_members WHERE group_id = $1`,
+      [group.id],
+    );
+    const joinedAt = new Map(joined.map((j) => [String(j.household_id), new Date(j.joined_at).toISOString()]));
+    const full = seesPersonalData(viewer);
+    const members = (await this.households.getMany(group.memberIds)).map((h) => ({
+      householdId: h.id,
+      headName: h.headName,
+      idNumber: full ? h.idNumber : maskId(h.idNumber),
+      status: h.status,
+      joinedAt: joinedAt.get(h.id) ?? group.createdAt,
+    }));
+    return { ...group, members };
+  }
+
+  // ── internals ──
+
+  /** Locks the group row; it must exist and be active. */
+  private async lockActive(m: EntityManager, groupId: string): Promise<GroupRecord> {
+    const locked = await queryOne<{ status: string }>(m, `SELECT status FROM liability_groups WHERE id = $1 FOR UPDATE`, [groupId]);
+    if (!locked) throw new DomainError('NOT_FOUND', `joint-liability group ${groupId} not found`);
+    if (locked.status !== 'ACTIVE') {
+      throw new DomainError('GROUP_RULES_VIOLATED', `group ${groupId} is dissolved`, [
+        { field: 'groupId', code: 'GROUP_DISSOLVED', message: 'the group is dissolved' },
+      ]);
+    }
+    return this.get(groupId, m);
+  }
+
+  /** Locks the households (ascending id) and reads their village and current group. */
+  private async candidates(m: EntityManager, ids: string[], fields: { field: string; hid: string }[]): Promise<MemberCandidate[]> {
+    const rows = await queryRows<{ id: string; village_id: string }>(
+      m,
+      `SELECT id, village_id FROM households WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE`,
+      [ids],
+    );
+    const memberships = await queryRows<{ household_id: string; group_id: string }>(
+      m,
+      `SELECT household_id, group_id FROM liability_group_members WHERE household_id = ANY($1::bigint[])`,
+      [ids],
+    );
+    const village = new Map(rows.map((r) => [String(r.id), String(r.village_id)]));
+    const group = new Map(memberships.map((r) => [String(r.household_id), String(r.group_id)]));
+    return fields.map(({ field, hid }) => ({ field, householdId: hid, villageId: village.get(hid), groupId: group.get(hid) ?? null }));
+  }
+
+  private async refuseWhileBound(m: EntityManager, groupId: string): Promise<void> {
+    const loans = await queryRows<{ id: string }>(
+      m,
+      `SELECT id FROM loans WHERE group_id = $1 AND status <> ALL($2::text[]) ORDER BY id LIMIT 20`,
+      [groupId, BINDING_LOAN_EXCLUDED],
+    );
+    if (loans.length) {
+      throw new DomainError(
+        'GROUP_HAS_ACTIVE_LOANS',
+        `group ${groupId} endorsed open loans (${loans.map((l) => l.id).join(', ')}): its membership is fixed until they are repaid`,
+        [{ field: 'groupId', code: 'GROUP_HAS_ACTIVE_LOANS', message: 'the group endorsed loans that are still open' }],
+      );
+    }
+  }
+}
+
+function raceLost(field: string): DomainError {
+  return new DomainError('HOUSEHOLD_IN_GROUP', 'a household joined another joint-liability group concurrently', [
+    { field, code: 'HOUSEHOLD_IN_GROUP', message: 'already belongs to a joint-liability group' },
+  ]);
+}

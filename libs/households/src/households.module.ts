@@ -1,0 +1,18 @@
+import { Module } from '@nestjs/common';
+import { EntitiesController } from './entities.controller.js';
+import { EntitiesService } from './entities.service.js';
+import { GeographyController } from './geography.controller.js';
+import { GeographyService } from './geography.service.js';
+import { GroupsController } from './groups.controller.js';
+import { GroupsService } from './groups.service.js';
+import { HouseholdImportService } from './household-import.service.js';
+import { HouseholdsController } from './households.controller.js';
+import { HouseholdsService } from './households.service.js';
+
+/** The poverty registry: geography and poverty lines, households, operating entities, joint-liability groups. */
+@Module({
+  controllers: [GeographyController, HouseholdsController, EntitiesController, GroupsController],
+  providers: [GeographyService, HouseholdsService, HouseholdImportService, EntitiesService, GroupsService],
+  exports: [GeographyService, HouseholdsService, EntitiesService, GroupsService],
+})
+export class HouseholdsModule {}

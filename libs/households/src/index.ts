@@ -1,0 +1,14 @@
+export * from './domain/credit-code.js';
+export * from './domain/group-rules.js';
+export * from './domain/poverty-status.js';
+export * from './domain/resident-id.js';
+export * from './dto.js';
+export * from './entities.service.js';
+export * from './geography.service.js';
+export * from './groups.service.js';
+export * from './household-import.service.js';
+export * from './households.module.js';
+export * from './households.service.js';
+export * from './seed.js';
+export * from './validators.js';
+export { FULL_PERSONAL_DATA_ROLES, maskId, maskPhone, seesPersonalData } from './viewer.js';
