@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { ProductsController, ProductVersionsController } from './products.controller.js';
+import { ProductsService } from './products.service.js';
+import { RatesController } from './rates.controller.js';
+import { RatesService } from './rates.service.js';
+
+/** Loan products and benchmark rates. Import it to inject ProductsService / RatesService. */
+@Module({
+  controllers: [ProductsController, ProductVersionsController, RatesController],
+  providers: [ProductsService, RatesService],
+  exports: [ProductsService, RatesService],
+})
+export class ProductsModule {}
