@@ -1,6 +1,7 @@
 import type { Type } from '@nestjs/common';
 import { HouseholdsModule } from '#libs/households';
+import { ProductsModule } from '#libs/products';
 import { SchedulesModule } from '#libs/schedules';
 
 /** The domain libraries the API serves. Each capability adds its module here. */
-export const DOMAIN_MODULES: Type[] = [SchedulesModule, HouseholdsModule];
+export const DOMAIN_MODULES: Type[] = [SchedulesModule, ProductsModule, HouseholdsModule];
