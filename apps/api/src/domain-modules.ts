@@ -1,7 +1,8 @@
 import type { Type } from '@nestjs/common';
+import { FundsModule } from '#libs/funds';
 import { HouseholdsModule } from '#libs/households';
 import { ProductsModule } from '#libs/products';
 import { SchedulesModule } from '#libs/schedules';
 
 /** The domain libraries the API serves. Each capability adds its module here. */
-export const DOMAIN_MODULES: Type[] = [SchedulesModule, ProductsModule, HouseholdsModule];
+export const DOMAIN_MODULES: Type[] = [SchedulesModule, ProductsModule, HouseholdsModule, FundsModule];

@@ -18,7 +18,7 @@ import { formatYuan, type Fen } from '#libs/money';
 import type { CapitalSource } from './domain/accounts.js';
 import { contributionInputErrors } from './domain/contributions.js';
 import { FundsService } from './funds.service.js';
-import { memberView, type MemberRow, type MemberView } from './members.js';
+import { memberView, updatedRows, type MemberRow, type MemberView } from './members.js';
 import { refusal, type RuleFailure } from './refusal.js';
 
 export interface ContributeInput {
@@ -118,7 +118,11 @@ export class ContributionsService {
     private readonly clock: Clock,
   ) {}
 
-  async contribute(fundId: string, input: ContributeInput, idempotencyKey: string): Promise<ContributionView> {
+  async contribute(
+    fundId: string,
+    input: ContributeInput,
+    idempotencyKey: string,
+  ): Promise<ContributionView> {
     const today = this.clock.today();
     const receivedOn = input.receivedOn ?? today;
     const normalized = {
@@ -134,12 +138,19 @@ export class ContributionsService {
     };
     const shapeErrors = contributionInputErrors(normalized, today);
     if (shapeErrors.length) {
-      throw new DomainError('VALIDATION_FAILED', `invalid contribution: ${[...new Set(shapeErrors.map((e) => e.field))].join(', ')}`, shapeErrors);
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        `invalid contribution: ${[...new Set(shapeErrors.map((e) => e.field))].join(', ')}`,
+        shapeErrors,
+      );
     }
     // A loan officer takes members' own shares at the village; fiscal, SOE and donated money is the fund administrator's.
     const actor = RequestContext.actor();
     if (actor?.role === 'LOAN_OFFICER' && (normalized.source !== 'MEMBER' || normalized.fiscalFunded)) {
-      throw new DomainError('FORBIDDEN', 'a loan officer records member shares only; other contributions are for a fund administrator');
+      throw new DomainError(
+        'FORBIDDEN',
+        'a loan officer records member shares only; other contributions are for a fund administrator',
+      );
     }
     const { result } = await this.dataSource.transaction((m) =>
       runIdempotent(m, CONTRIBUTION_SCOPE, idempotencyKey, { fundId, ...normalized }, () =>
@@ -170,13 +181,22 @@ export class ContributionsService {
     // Lock order: the fund row, then the member row, then (inside post) the ledger accounts in id order.
     const fund = await this.funds.lockFund(m, fundId);
     const errors: RuleFailure[] = [];
-    if (fund.status === 'CLOSED') errors.push({ field: 'fundId', code: 'FUND_CLOSED', message: 'the fund is closed' });
+    if (fund.status === 'CLOSED')
+      errors.push({ field: 'fundId', code: 'FUND_CLOSED', message: 'the fund is closed' });
     if (c.householdId) {
       const household = /^\d{1,18}$/.test(c.householdId)
-        ? await queryOne<{ village_id: string; status: string }>(m, `SELECT village_id::text, status FROM households WHERE id = $1`, [c.householdId])
+        ? await queryOne<{ village_id: string; status: string }>(
+            m,
+            `SELECT village_id::text, status FROM households WHERE id = $1`,
+            [c.householdId],
+          )
         : undefined;
       if (!household) {
-        errors.push({ field: 'householdId', code: 'FUND_HOUSEHOLD_NOT_FOUND', message: `household ${c.householdId} does not exist` });
+        errors.push({
+          field: 'householdId',
+          code: 'FUND_HOUSEHOLD_NOT_FOUND',
+          message: `household ${c.householdId} does not exist`,
+        });
       } else {
         if (household.village_id !== fund.villageId) {
           errors.push({
@@ -196,9 +216,16 @@ export class ContributionsService {
     }
     if (errors.length) throw refusal('contribution refused', errors);
 
-    const [{ id }] = await queryRows<{ id: string }>(m, `SELECT nextval(pg_get_serial_sequence('contributions', 'id'))::text AS id`);
+    const [{ id }] = await queryRows<{ id: string }>(
+      m,
+      `SELECT nextval(pg_get_serial_sequence('contributions', 'id'))::text AS id`,
+    );
     const accounts = fund.accounts;
-    const share = c.householdId ? (c.fiscalFunded ? 'fiscal-funded share (配股)' : 'member share (入股)') : null;
+    const share = c.householdId
+      ? c.fiscalFunded
+        ? 'fiscal-funded share (配股)'
+        : 'member share (入股)'
+      : null;
     const { entryId } = await this.ledger.post(m, {
       idempotencyKey: `contribution:${id}`,
       code: 'FUND_CONTRIBUTION',
@@ -235,9 +262,22 @@ export class ContributionsService {
     );
     const result = view(row);
     if (c.householdId) {
-      result.member = await this.addShare(m, fund.id, c.householdId, c.fiscalFunded ? 0n : c.amountFen, c.fiscalFunded ? c.amountFen : 0n, c.receivedOn, fund.rules.shareLockMonths);
+      result.member = await this.addShare(
+        m,
+        fund.id,
+        c.householdId,
+        c.fiscalFunded ? 0n : c.amountFen,
+        c.fiscalFunded ? c.amountFen : 0n,
+        c.receivedOn,
+        fund.rules.shareLockMonths,
+      );
     }
-    await this.audit.record(m, { action: 'FUND_CONTRIBUTION_RECORDED', entityType: 'contribution', entityId: result.id, after: result });
+    await this.audit.record(m, {
+      action: 'FUND_CONTRIBUTION_RECORDED',
+      entityType: 'contribution',
+      entityId: result.id,
+      after: result,
+    });
     return result;
   }
 
@@ -266,14 +306,15 @@ export class ContributionsService {
     } else {
       // A household that left and pays in again re-joins: its share lock starts over from the new date. An
       // active member keeps its earliest join date, even when a share is recorded late with an earlier date.
-      [row] = await queryRows<MemberRow>(
-        m,
-        `UPDATE fund_members
+      [row] = updatedRows<MemberRow>(
+        await m.query(
+          `UPDATE fund_members
             SET paid_share_fen = paid_share_fen + $2, fiscal_share_fen = fiscal_share_fen + $3,
                 joined_on = CASE WHEN status = 'LEFT' THEN $4::date ELSE least(joined_on, $4::date) END,
                 status = 'ACTIVE', left_on = NULL, updated_at = now()
           WHERE id = $1 RETURNING *`,
-        [existing.id, paidFen.toString(), fiscalFen.toString(), receivedOn],
+          [existing.id, paidFen.toString(), fiscalFen.toString(), receivedOn],
+        ),
       );
     }
     const member = memberView(row, shareLockMonths);
@@ -312,6 +353,12 @@ export class ContributionsService {
         ORDER BY id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
       [...params, page.pageSize, offsetOf(page)],
     );
-    return { items: rows.map(view), page: page.page, pageSize: page.pageSize, total, totalAmount: formatYuan(BigInt(sum)) };
+    return {
+      items: rows.map(view),
+      page: page.page,
+      pageSize: page.pageSize,
+      total,
+      totalAmount: formatYuan(BigInt(sum)),
+    };
   }
 }

@@ -1,6 +1,18 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsDateString, IsIn, IsInt, IsNumberString, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import {
+  IsBoolean,
+  IsDateString,
+  IsIn,
+  IsInt,
+  IsNumberString,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
 import { PageQuery } from '#libs/common';
 import { IsPercent, IsYuan, parseYuan, type Fen } from '#libs/money';
 import type { ContributeInput } from './contributions.service.js';
@@ -10,7 +22,8 @@ import { FUND_STATUSES, type FundStatus } from './funds.service.js';
 import type { WithdrawInput } from './shares.service.js';
 
 /** Query strings carry booleans as text. */
-const toBool = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
+const toBool = ({ value }: { value: unknown }) =>
+  value === 'true' ? true : value === 'false' ? false : value;
 const fen = (text: string | undefined): Fen | undefined => {
   if (text === undefined) return undefined;
   const r = parseYuan(text);
@@ -25,40 +38,79 @@ export class FundIdParam {
 
 /** Rule fields: each is checked for its type here and, with the others, for its business bounds by the service (422). */
 export class FundRulesDto {
-  @ApiPropertyOptional({ example: '90', description: 'outstanding principal ≤ this percent of capital; (0, 100]' })
-  @IsOptional() @IsPercent('0', '100', 2) lendingCapPercent?: string;
+  @ApiPropertyOptional({
+    example: '90',
+    description: 'outstanding principal ≤ this percent of capital; (0, 100]',
+  })
+  @IsOptional()
+  @IsPercent('0', '100', 2)
+  lendingCapPercent?: string;
 
   @ApiPropertyOptional({ example: '10000.00', description: 'largest loan' })
-  @IsOptional() @IsYuan() maxLoan?: string;
+  @IsOptional()
+  @IsYuan()
+  maxLoan?: string;
 
-  @ApiPropertyOptional({ example: '5000.00', description: "largest first loan of a household (≤ maxLoan)" })
-  @IsOptional() @IsYuan() firstLoanMax?: string;
+  @ApiPropertyOptional({ example: '5000.00', description: 'largest first loan of a household (≤ maxLoan)' })
+  @IsOptional()
+  @IsYuan()
+  firstLoanMax?: string;
 
   @ApiPropertyOptional({ example: 12 }) @IsOptional() @IsInt() maxTermMonths?: number;
 
   @ApiPropertyOptional({ example: '6', description: 'usage fee (占用费) in percent per year' })
-  @IsOptional() @IsPercent('0', '36', 6) usageFeeRatePercent?: string;
+  @IsOptional()
+  @IsPercent('0', '36', 6)
+  usageFeeRatePercent?: string;
 
-  @ApiPropertyOptional({ example: true, description: 'a joint-liability group (联保小组) must endorse each loan' })
-  @IsOptional() @IsBoolean() groupRequired?: boolean;
+  @ApiPropertyOptional({
+    example: true,
+    description: 'a joint-liability group (联保小组) must endorse each loan',
+  })
+  @IsOptional()
+  @IsBoolean()
+  groupRequired?: boolean;
 
   @ApiPropertyOptional({ example: 3 }) @IsOptional() @IsInt() groupMinSize?: number;
   @ApiPropertyOptional({ example: 5 }) @IsOptional() @IsInt() groupMaxSize?: number;
 
   @ApiPropertyOptional({ example: 3, description: 'public notice (公示) days; 0 disables the notice' })
-  @IsOptional() @IsInt() publicNoticeDays?: number;
+  @IsOptional()
+  @IsInt()
+  publicNoticeDays?: number;
 
   @ApiPropertyOptional({ example: '8000.00', description: 'loans above this need a second approver' })
-  @IsOptional() @IsYuan() secondApprovalThreshold?: string;
+  @IsOptional()
+  @IsYuan()
+  secondApprovalThreshold?: string;
 
-  @ApiPropertyOptional({ example: 12, description: 'months a member-paid share stays in before it may be withdrawn' })
-  @IsOptional() @IsInt() shareLockMonths?: number;
+  @ApiPropertyOptional({
+    example: 12,
+    description: 'months a member-paid share stays in before it may be withdrawn',
+  })
+  @IsOptional()
+  @IsInt()
+  shareLockMonths?: number;
 
-  @ApiPropertyOptional({ example: '40', description: 'year-end fee income to capital; the five fee percentages sum to 100' })
-  @IsOptional() @IsPercent('0', '100', 2) feeCapitalPercent?: string;
-  @ApiPropertyOptional({ example: '20' }) @IsOptional() @IsPercent('0', '100', 2) feeRiskReservePercent?: string;
-  @ApiPropertyOptional({ example: '10' }) @IsOptional() @IsPercent('0', '100', 2) feePublicWelfarePercent?: string;
-  @ApiPropertyOptional({ example: '30' }) @IsOptional() @IsPercent('0', '100', 2) feeAdministrationPercent?: string;
+  @ApiPropertyOptional({
+    example: '40',
+    description: 'year-end fee income to capital; the five fee percentages sum to 100',
+  })
+  @IsOptional()
+  @IsPercent('0', '100', 2)
+  feeCapitalPercent?: string;
+  @ApiPropertyOptional({ example: '20' })
+  @IsOptional()
+  @IsPercent('0', '100', 2)
+  feeRiskReservePercent?: string;
+  @ApiPropertyOptional({ example: '10' })
+  @IsOptional()
+  @IsPercent('0', '100', 2)
+  feePublicWelfarePercent?: string;
+  @ApiPropertyOptional({ example: '30' })
+  @IsOptional()
+  @IsPercent('0', '100', 2)
+  feeAdministrationPercent?: string;
   @ApiPropertyOptional({ example: '0' }) @IsOptional() @IsPercent('0', '100', 2) feeDividendPercent?: string;
 
   toRules(): Partial<FundRules> {
@@ -85,20 +137,38 @@ export class FundRulesDto {
 
 export class CreateFundDto extends FundRulesDto {
   @ApiProperty({ example: '1', description: 'the village the fund belongs to (one fund per village)' })
-  @IsNumberString({ no_symbols: true }) @MaxLength(18) villageId: string;
+  @IsNumberString({ no_symbols: true })
+  @MaxLength(18)
+  villageId: string;
 
   @ApiPropertyOptional({ example: '上小峰村互助资金', description: 'defaults to "<village name>互助资金"' })
-  @IsOptional() @IsString() @MinLength(1) @MaxLength(100) name?: string;
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  name?: string;
 }
 
 export class UpdateFundStatusDto {
   @ApiProperty({ enum: FUND_STATUSES, example: 'SUSPENDED' }) @IsIn(FUND_STATUSES) status: FundStatus;
-  @ApiProperty({ example: 'committee re-election under way' }) @IsString() @MinLength(3) @MaxLength(500) reason: string;
+  @ApiProperty({ example: 'committee re-election under way' })
+  @IsString()
+  @MinLength(3)
+  @MaxLength(500)
+  reason: string;
 }
 
 export class FundListQuery extends PageQuery {
-  @ApiPropertyOptional({ example: '1' }) @IsOptional() @IsNumberString({ no_symbols: true }) @MaxLength(18) districtId?: string;
-  @ApiPropertyOptional({ example: '1' }) @IsOptional() @IsNumberString({ no_symbols: true }) @MaxLength(18) villageId?: string;
+  @ApiPropertyOptional({ example: '1' })
+  @IsOptional()
+  @IsNumberString({ no_symbols: true })
+  @MaxLength(18)
+  districtId?: string;
+  @ApiPropertyOptional({ example: '1' })
+  @IsOptional()
+  @IsNumberString({ no_symbols: true })
+  @MaxLength(18)
+  villageId?: string;
   @ApiPropertyOptional({ enum: FUND_STATUSES }) @IsOptional() @IsIn(FUND_STATUSES) status?: FundStatus;
 }
 
@@ -108,25 +178,58 @@ export class ContributionDto {
   @ApiProperty({ example: '300000.00' }) @IsYuan() amount: string;
 
   @ApiPropertyOptional({ example: 2026, description: 'budget year; defaults to the year of receivedOn' })
-  @IsOptional() @IsInt() @Min(2000) @Max(2100) year?: number;
+  @IsOptional()
+  @IsInt()
+  @Min(2000)
+  @Max(2100)
+  year?: number;
 
-  @ApiPropertyOptional({ example: '2026-03-01', description: 'date received; defaults to today, never after it' })
-  @IsOptional() @IsDateString({ strict: true }) receivedOn?: string;
+  @ApiPropertyOptional({
+    example: '2026-03-01',
+    description: 'date received; defaults to today, never after it',
+  })
+  @IsOptional()
+  @IsDateString({ strict: true })
+  receivedOn?: string;
 
   @ApiPropertyOptional({ example: '博财预〔2026〕12号', description: 'required for every source but MEMBER' })
-  @IsOptional() @IsString() @MinLength(1) @MaxLength(200) documentRef?: string;
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  documentRef?: string;
 
-  @ApiPropertyOptional({ example: '17', description: 'the household paying its share (MEMBER) or receiving a fiscal-funded share' })
-  @IsOptional() @IsNumberString({ no_symbols: true }) @MaxLength(18) householdId?: string;
+  @ApiPropertyOptional({
+    example: '17',
+    description: 'the household paying its share (MEMBER) or receiving a fiscal-funded share',
+  })
+  @IsOptional()
+  @IsNumberString({ no_symbols: true })
+  @MaxLength(18)
+  householdId?: string;
 
-  @ApiPropertyOptional({ example: false, description: "fiscal money (CENTRAL/CITY/DISTRICT) paying a poor household's base share (配股)" })
-  @IsOptional() @IsBoolean() fiscalFunded?: boolean;
+  @ApiPropertyOptional({
+    example: false,
+    description: "fiscal money (CENTRAL/CITY/DISTRICT) paying a poor household's base share (配股)",
+  })
+  @IsOptional()
+  @IsBoolean()
+  fiscalFunded?: boolean;
 
   @ApiPropertyOptional({ example: '淄博矿业集团', description: 'SOE only: the enterprise' })
-  @IsOptional() @IsString() @MinLength(1) @MaxLength(200) soeName?: string;
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  soeName?: string;
 
-  @ApiPropertyOptional({ example: '1000000.00', description: 'SOE only: the profit the contribution is a share of' })
-  @IsOptional() @IsYuan() soeProfitBase?: string;
+  @ApiPropertyOptional({
+    example: '1000000.00',
+    description: 'SOE only: the profit the contribution is a share of',
+  })
+  @IsOptional()
+  @IsYuan()
+  soeProfitBase?: string;
 
   toInput(): ContributeInput {
     return {
@@ -145,26 +248,60 @@ export class ContributionDto {
 
 export class ContributionListQuery extends PageQuery {
   @ApiPropertyOptional({ enum: CAPITAL_SOURCES }) @IsOptional() @IsIn(CAPITAL_SOURCES) source?: CapitalSource;
-  @ApiPropertyOptional({ example: 2026 }) @IsOptional() @Type(() => Number) @IsInt() @Min(2000) @Max(2100) year?: number;
-  @ApiPropertyOptional({ example: '17' }) @IsOptional() @IsNumberString({ no_symbols: true }) @MaxLength(18) householdId?: string;
-  @ApiPropertyOptional({ example: true }) @IsOptional() @Transform(toBool) @IsBoolean() fiscalFunded?: boolean;
+  @ApiPropertyOptional({ example: 2026 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(2000)
+  @Max(2100)
+  year?: number;
+  @ApiPropertyOptional({ example: '17' })
+  @IsOptional()
+  @IsNumberString({ no_symbols: true })
+  @MaxLength(18)
+  householdId?: string;
+  @ApiPropertyOptional({ example: true })
+  @IsOptional()
+  @Transform(toBool)
+  @IsBoolean()
+  fiscalFunded?: boolean;
   @ApiPropertyOptional({ example: '2026-01-01' }) @IsOptional() @IsDateString({ strict: true }) from?: string;
   @ApiPropertyOptional({ example: '2026-12-31' }) @IsOptional() @IsDateString({ strict: true }) to?: string;
 }
 
 export class MemberListQuery extends PageQuery {
-  @ApiPropertyOptional({ enum: ['ACTIVE', 'LEFT'] }) @IsOptional() @IsIn(['ACTIVE', 'LEFT']) status?: 'ACTIVE' | 'LEFT';
+  @ApiPropertyOptional({ enum: ['ACTIVE', 'LEFT'] }) @IsOptional() @IsIn(['ACTIVE', 'LEFT']) status?:
+    'ACTIVE' | 'LEFT';
   @ApiPropertyOptional({ example: true, description: 'only households currently POOR (true) or not (false)' })
-  @IsOptional() @Transform(toBool) @IsBoolean() poor?: boolean;
-  @ApiPropertyOptional({ example: true, description: 'only members with a fiscal-funded share (true) or without (false)' })
-  @IsOptional() @Transform(toBool) @IsBoolean() fiscalFunded?: boolean;
-  @ApiPropertyOptional({ example: '17' }) @IsOptional() @IsNumberString({ no_symbols: true }) @MaxLength(18) householdId?: string;
+  @IsOptional()
+  @Transform(toBool)
+  @IsBoolean()
+  poor?: boolean;
+  @ApiPropertyOptional({
+    example: true,
+    description: 'only members with a fiscal-funded share (true) or without (false)',
+  })
+  @IsOptional()
+  @Transform(toBool)
+  @IsBoolean()
+  fiscalFunded?: boolean;
+  @ApiPropertyOptional({ example: '17' })
+  @IsOptional()
+  @IsNumberString({ no_symbols: true })
+  @MaxLength(18)
+  householdId?: string;
 }
 
 export class WithdrawalDto {
   @ApiProperty({ example: '17' }) @IsNumberString({ no_symbols: true }) @MaxLength(18) householdId: string;
-  @ApiProperty({ example: '1000.00', description: 'part or all of the member-paid share' }) @IsYuan() amount: string;
-  @ApiPropertyOptional({ example: 'moving to the city' }) @IsOptional() @IsString() @MaxLength(500) reason?: string;
+  @ApiProperty({ example: '1000.00', description: 'part or all of the member-paid share' })
+  @IsYuan()
+  amount: string;
+  @ApiPropertyOptional({ example: 'moving to the city' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  reason?: string;
 
   toInput(): WithdrawInput {
     return { householdId: this.householdId, amountFen: fen(this.amount)!, reason: this.reason };
@@ -172,7 +309,11 @@ export class WithdrawalDto {
 }
 
 export class WithdrawalListQuery extends PageQuery {
-  @ApiPropertyOptional({ example: '17' }) @IsOptional() @IsNumberString({ no_symbols: true }) @MaxLength(18) householdId?: string;
+  @ApiPropertyOptional({ example: '17' })
+  @IsOptional()
+  @IsNumberString({ no_symbols: true })
+  @MaxLength(18)
+  householdId?: string;
   @ApiPropertyOptional({ example: '2026-01-01' }) @IsOptional() @IsDateString({ strict: true }) from?: string;
   @ApiPropertyOptional({ example: '2026-12-31' }) @IsOptional() @IsDateString({ strict: true }) to?: string;
 }

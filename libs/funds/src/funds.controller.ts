@@ -29,7 +29,15 @@ import { FundsService } from './funds.service.js';
 import { SharesService } from './shares.service.js';
 
 const POSITION_EXAMPLE = {
-  capitalBySource: { CENTRAL: '0.00', CITY: '200000.00', DISTRICT: '302000.00', SOE: '0.00', DONATION: '20000.00', MEMBER: '3000.00', ACCUMULATED: '0.00' },
+  capitalBySource: {
+    CENTRAL: '0.00',
+    CITY: '200000.00',
+    DISTRICT: '302000.00',
+    SOE: '0.00',
+    DONATION: '20000.00',
+    MEMBER: '3000.00',
+    ACCUMULATED: '0.00',
+  },
   capital: '525000.00',
   cash: '465000.00',
   loansOutstanding: '60000.00',
@@ -69,7 +77,12 @@ const FUND_EXAMPLE = {
   name: '上小峰村互助资金',
   status: 'ACTIVE',
   rules: RULES_EXAMPLE,
-  accounts: { cash: 'MAF:1:CASH', loans: 'MAF:1:LOANS', capital: { MEMBER: 'MAF:1:CAPITAL:MEMBER' }, feeIncome: 'MAF:1:FEE_INCOME' },
+  accounts: {
+    cash: 'MAF:1:CASH',
+    loans: 'MAF:1:LOANS',
+    capital: { MEMBER: 'MAF:1:CAPITAL:MEMBER' },
+    feeIncome: 'MAF:1:FEE_INCOME',
+  },
   position: POSITION_EXAMPLE,
   createdAt: '2026-03-01T02:00:00.000Z',
   updatedAt: '2026-03-01T02:00:00.000Z',
@@ -107,11 +120,21 @@ const CONTRIBUTION_EXAMPLE = {
 const IDEMPOTENCY_HEADER = {
   name: 'Idempotency-Key',
   required: true,
-  description: 'Client-chosen key (8-128 of [A-Za-z0-9._:-]): a retry returns the first response; the same key with another body is 409',
+  description:
+    'Client-chosen key (8-128 of [A-Za-z0-9._:-]): a retry returns the first response; the same key with another body is 409',
   example: 'contrib-2026-03-01-0001',
 };
 const problem = (code: string, status: number, detail: string, errors?: unknown[]) => ({
-  schema: { example: { type: `urn:problem:${code.toLowerCase()}`, title: status === 409 ? 'Conflict' : 'Unprocessable Entity', status, detail, code, ...(errors ? { errors } : {}) } },
+  schema: {
+    example: {
+      type: `urn:problem:${code.toLowerCase()}`,
+      title: status === 409 ? 'Conflict' : 'Unprocessable Entity',
+      status,
+      detail,
+      code,
+      ...(errors ? { errors } : {}),
+    },
+  },
 });
 
 const READERS = ['ADMIN', 'FUND_ADMIN', 'LOAN_OFFICER', 'AUDITOR'] as const;
@@ -130,10 +153,20 @@ export class FundsController {
   @Roles('ADMIN', 'FUND_ADMIN')
   @ApiOperation({ summary: "Create a village's mutual-aid fund and open its ledger accounts" })
   @ApiCreatedResponse({ schema: { example: FUND_EXAMPLE } })
-  @ApiConflictResponse(problem('FUND_VILLAGE_HAS_FUND', 409, 'village 1 already has a mutual-aid fund (1): one fund per village'))
+  @ApiConflictResponse(
+    problem(
+      'FUND_VILLAGE_HAS_FUND',
+      409,
+      'village 1 already has a mutual-aid fund (1): one fund per village',
+    ),
+  )
   @ApiUnprocessableEntityResponse(
     problem('FUND_RULES_INVALID', 422, 'the fund rules are invalid: feeDistribution', [
-      { field: 'feeDistribution', code: 'FEE_PERCENT_SUM', message: 'the fee distribution percentages must sum to 100; they sum to 95.00' },
+      {
+        field: 'feeDistribution',
+        code: 'FEE_PERCENT_SUM',
+        message: 'the fee distribution percentages must sum to 100; they sum to 95.00',
+      },
     ]),
   )
   create(@Body() dto: CreateFundDto) {
@@ -158,7 +191,10 @@ export class FundsController {
 
   @Get(':id/position')
   @Roles(...READERS)
-  @ApiOperation({ summary: 'Capital by source, cash, loans, lending cap and what is available to lend, from ledger balances' })
+  @ApiOperation({
+    summary:
+      'Capital by source, cash, loans, lending cap and what is available to lend, from ledger balances',
+  })
   @ApiOkResponse({ schema: { example: POSITION_EXAMPLE } })
   position(@Param() p: FundIdParam) {
     return this.funds.getPosition(p.id);
@@ -166,13 +202,23 @@ export class FundsController {
 
   @Patch(':id/rules')
   @Roles('ADMIN', 'FUND_ADMIN')
-  @ApiOperation({ summary: 'Change some rules; the whole rule set is re-checked and the change audited (before/after)' })
+  @ApiOperation({
+    summary: 'Change some rules; the whole rule set is re-checked and the change audited (before/after)',
+  })
   @ApiOkResponse({ schema: { example: FUND_EXAMPLE } })
   @ApiBadRequestResponse({ description: 'a field of the wrong type or format, or no rule given' })
   @ApiUnprocessableEntityResponse(
     problem('FUND_RULES_INVALID', 422, 'the fund rules are invalid: lendingCapPercent, groupMaxSize', [
-      { field: 'lendingCapPercent', code: 'LENDING_CAP_RANGE', message: 'the lending cap must be a percent in (0, 100] with at most 2 decimals' },
-      { field: 'groupMaxSize', code: 'GROUP_SIZE_ORDER', message: 'the largest group size may not be below the smallest' },
+      {
+        field: 'lendingCapPercent',
+        code: 'LENDING_CAP_RANGE',
+        message: 'the lending cap must be a percent in (0, 100] with at most 2 decimals',
+      },
+      {
+        field: 'groupMaxSize',
+        code: 'GROUP_SIZE_ORDER',
+        message: 'the largest group size may not be below the smallest',
+      },
     ]),
   )
   updateRules(@Param() p: FundIdParam, @Body() dto: FundRulesDto) {
@@ -183,7 +229,9 @@ export class FundsController {
   @Roles('ADMIN', 'FUND_ADMIN')
   @ApiOperation({ summary: 'Suspend or reactivate lending; close a fund that holds no money' })
   @ApiOkResponse({ schema: { example: { ...FUND_EXAMPLE, status: 'SUSPENDED' } } })
-  @ApiUnprocessableEntityResponse(problem('FUND_NOT_EMPTY', 422, 'fund 1 still holds money: settle every account before closing it'))
+  @ApiUnprocessableEntityResponse(
+    problem('FUND_NOT_EMPTY', 422, 'fund 1 still holds money: settle every account before closing it'),
+  )
   updateStatus(@Param() p: FundIdParam, @Body() dto: UpdateFundStatusDto) {
     return this.funds.updateStatus(p.id, dto.status, dto.reason);
   }
@@ -191,16 +239,33 @@ export class FundsController {
   @Post(':id/contributions')
   @Roles('ADMIN', 'FUND_ADMIN', 'LOAN_OFFICER')
   @ApiOperation({
-    summary: 'Record capital from a source (CASH ↑ / CAPITAL:{source} ↑); member shares make the household a member',
-    description: 'LOAN_OFFICER may record MEMBER shares only. A fiscal-funded share (配股) is source CENTRAL/CITY/DISTRICT with fiscalFunded and the poor household.',
+    summary:
+      'Record capital from a source (CASH ↑ / CAPITAL:{source} ↑); member shares make the household a member',
+    description:
+      'LOAN_OFFICER may record MEMBER shares only. A fiscal-funded share (配股) is source CENTRAL/CITY/DISTRICT with fiscalFunded and the poor household.',
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({ schema: { example: CONTRIBUTION_EXAMPLE } })
-  @ApiConflictResponse(problem('IDEMPOTENCY_KEY_REUSED', 409, 'Idempotency-Key contrib-2026-03-01-0001 was already used for a different request'))
+  @ApiConflictResponse(
+    problem(
+      'IDEMPOTENCY_KEY_REUSED',
+      409,
+      'Idempotency-Key contrib-2026-03-01-0001 was already used for a different request',
+    ),
+  )
   @ApiUnprocessableEntityResponse(
-    problem('FUND_MEMBER_NOT_OF_VILLAGE', 422, 'contribution refused: only households of 上小峰村 may hold shares in its fund', [
-      { field: 'householdId', code: 'FUND_MEMBER_NOT_OF_VILLAGE', message: 'only households of 上小峰村 may hold shares in its fund' },
-    ]),
+    problem(
+      'FUND_MEMBER_NOT_OF_VILLAGE',
+      422,
+      'contribution refused: only households of 上小峰村 may hold shares in its fund',
+      [
+        {
+          field: 'householdId',
+          code: 'FUND_MEMBER_NOT_OF_VILLAGE',
+          message: 'only households of 上小峰村 may hold shares in its fund',
+        },
+      ],
+    ),
   )
   contribute(@Param() p: FundIdParam, @Body() dto: ContributionDto, @IdempotencyKey() key: string) {
     return this.contributions.contribute(p.id, dto.toInput(), key);
@@ -208,19 +273,33 @@ export class FundsController {
 
   @Get(':id/contributions')
   @Roles(...READERS)
-  @ApiOperation({ summary: 'Contributions by source, year, household, fiscal funding and date received; with the filtered total' })
-  @ApiOkResponse({ schema: { example: { items: [CONTRIBUTION_EXAMPLE], page: 1, pageSize: 50, total: 1, totalAmount: '1000.00' } } })
+  @ApiOperation({
+    summary:
+      'Contributions by source, year, household, fiscal funding and date received; with the filtered total',
+  })
+  @ApiOkResponse({
+    schema: {
+      example: { items: [CONTRIBUTION_EXAMPLE], page: 1, pageSize: 50, total: 1, totalAmount: '1000.00' },
+    },
+  })
   listContributions(@Param() p: FundIdParam, @Query() q: ContributionListQuery) {
     return this.contributions.list(p.id, q, q);
   }
 
   @Get(':id/members')
   @Roles(...READERS)
-  @ApiOperation({ summary: 'The member register: paid and fiscal-funded shares, join date, when the share unlocks' })
+  @ApiOperation({
+    summary: 'The member register: paid and fiscal-funded shares, join date, when the share unlocks',
+  })
   @ApiOkResponse({
     schema: {
       example: {
-        items: [{ ...MEMBER_EXAMPLE, household: { headName: '张三', idNumber: '3703**********1234', status: 'POOR' } }],
+        items: [
+          {
+            ...MEMBER_EXAMPLE,
+            household: { headName: '张三', idNumber: '3703**********1234', status: 'POOR' },
+          },
+        ],
         page: 1,
         pageSize: 50,
         total: 1,
@@ -258,7 +337,12 @@ export class FundsController {
   })
   @ApiUnprocessableEntityResponse(
     problem('SHARE_LOCKED', 422, 'share withdrawal refused: …', [
-      { field: 'householdId', code: 'SHARE_LOCKED', message: 'the share is locked for 12 months after joining on 2026-01-10: withdrawable from 2027-01-10' },
+      {
+        field: 'householdId',
+        code: 'SHARE_LOCKED',
+        message:
+          'the share is locked for 12 months after joining on 2026-01-10: withdrawable from 2027-01-10',
+      },
       { field: 'amount', code: 'FUND_INSUFFICIENT_CASH', message: 'the fund has 300.00 cash' },
     ]),
   )

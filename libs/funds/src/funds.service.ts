@@ -2,7 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '#libs/audit';
-import { DomainError, isUniqueViolation, offsetOf, queryOne, queryRows, type Page, type PageQuery } from '#libs/common';
+import {
+  DomainError,
+  isUniqueViolation,
+  offsetOf,
+  queryOne,
+  queryRows,
+  type Page,
+  type PageQuery,
+} from '#libs/common';
 import { LedgerService } from '#libs/ledger';
 import type { Fen } from '#libs/money';
 import {
@@ -159,22 +167,31 @@ export class FundsService {
    */
   async create(input: CreateFundInput): Promise<FundView> {
     return this.dataSource.transaction(async (m) => {
-      const village = await queryOne<{ id: string; name: string }>(m, `SELECT id, name FROM villages WHERE id = $1`, [input.villageId]);
+      const village = await queryOne<{ id: string; name: string }>(
+        m,
+        `SELECT id, name FROM villages WHERE id = $1`,
+        [input.villageId],
+      );
       if (!village) {
         throw new DomainError('FUND_UNKNOWN_VILLAGE', `village ${input.villageId} does not exist`, [
           { field: 'villageId', code: 'UNKNOWN_VILLAGE', message: 'no such village' },
         ]);
       }
-      const existing = await queryOne<{ id: string }>(m, `SELECT id FROM mutual_aid_funds WHERE village_id = $1`, [input.villageId]);
+      const existing = await queryOne<{ id: string }>(
+        m,
+        `SELECT id FROM mutual_aid_funds WHERE village_id = $1`,
+        [input.villageId],
+      );
       if (existing) throw this.villageHasFund(input.villageId, existing.id);
 
       const name = input.name ?? `${village.name}互助资金`;
       let row: { id: string };
       try {
-        [row] = await queryRows<{ id: string }>(m, `INSERT INTO mutual_aid_funds (village_id, name) VALUES ($1, $2) RETURNING id`, [
-          input.villageId,
-          name,
-        ]);
+        [row] = await queryRows<{ id: string }>(
+          m,
+          `INSERT INTO mutual_aid_funds (village_id, name) VALUES ($1, $2) RETURNING id`,
+          [input.villageId, name],
+        );
       } catch (e) {
         // Two creations for one village raced past the check above: the unique index decides.
         if (isUniqueViolation(e)) throw this.villageHasFund(input.villageId);
@@ -243,7 +260,11 @@ export class FundsService {
   /** The fund of a village, or null when the village has none. */
   async fundForVillage(villageId: string, manager?: EntityManager): Promise<FundInfo | null> {
     if (!/^\d{1,18}$/.test(villageId)) return null;
-    const row = await queryOne<FundRow>(manager ?? this.dataSource.manager, `${FUND_SELECT} WHERE f.village_id = $1`, [villageId]);
+    const row = await queryOne<FundRow>(
+      manager ?? this.dataSource.manager,
+      `${FUND_SELECT} WHERE f.village_id = $1`,
+      [villageId],
+    );
     return row ? infoOf(row) : null;
   }
 
@@ -275,11 +296,20 @@ export class FundsService {
   }
 
   /** Positions of several funds with two queries (one for balances, one for member counts). */
-  async positions(m: EntityManager, funds: { id: string; lendingCapPercent: string }[]): Promise<FundPosition[]> {
+  async positions(
+    m: EntityManager,
+    funds: { id: string; lendingCapPercent: string }[],
+  ): Promise<FundPosition[]> {
     if (!funds.length) return [];
     const codes = funds.flatMap((f) => {
       const a = fundAccounts(f.id);
-      return [a.cash, a.loans, a.interestReceivable, a.capitalAccumulated, ...CAPITAL_SOURCES.map((s) => a.capital[s])];
+      return [
+        a.cash,
+        a.loans,
+        a.interestReceivable,
+        a.capitalAccumulated,
+        ...CAPITAL_SOURCES.map((s) => a.capital[s]),
+      ];
     });
     const balances = await this.ledger.balances(m, codes);
     const counts = await queryRows<{ fund_id: string; all: number; poor: number }>(
@@ -296,10 +326,16 @@ export class FundsService {
       const bal = (code: string): Fen => {
         const v = balances.get(code);
         // A fund without its accounts is corrupt, not empty: say so instead of reporting zeros.
-        if (v === undefined) throw new DomainError('LEDGER_ACCOUNT_NOT_FOUND', `ledger account ${code} of fund ${f.id} is missing`);
+        if (v === undefined)
+          throw new DomainError(
+            'LEDGER_ACCOUNT_NOT_FOUND',
+            `ledger account ${code} of fund ${f.id} is missing`,
+          );
         return v;
       };
-      const capitalBySourceFen = Object.fromEntries(CAPITAL_SOURCES.map((s) => [s, bal(a.capital[s])])) as Record<CapitalSource, Fen>;
+      const capitalBySourceFen = Object.fromEntries(
+        CAPITAL_SOURCES.map((s) => [s, bal(a.capital[s])]),
+      ) as Record<CapitalSource, Fen>;
       const c = byFund.get(String(f.id));
       return computePosition(
         {
@@ -328,17 +364,22 @@ export class FundsService {
       `SELECT count(*)::int AS total FROM mutual_aid_funds f JOIN villages v ON v.id = f.village_id ${clause}`,
       params,
     );
-    const rows = await queryRows<FundRow>(m, `${FUND_SELECT} ${clause} ORDER BY f.id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`, [
-      ...params,
-      page.pageSize,
-      offsetOf(page),
-    ]);
+    const rows = await queryRows<FundRow>(
+      m,
+      `${FUND_SELECT} ${clause} ORDER BY f.id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      [...params, page.pageSize, offsetOf(page)],
+    );
     const infos = rows.map(infoOf);
     const positions = await this.positions(
       m,
       infos.map((i) => ({ id: i.id, lendingCapPercent: i.rules.lendingCapPercent })),
     );
-    return { items: infos.map((info, i) => fundView(info, positions[i])), page: page.page, pageSize: page.pageSize, total };
+    return {
+      items: infos.map((info, i) => fundView(info, positions[i])),
+      page: page.page,
+      pageSize: page.pageSize,
+      total,
+    };
   }
 
   /**
@@ -348,11 +389,14 @@ export class FundsService {
   async updateRules(fundId: string, patch: Partial<FundRules>): Promise<FundView> {
     const changes = stripUndefined(patch);
     if (!Object.keys(changes).length) {
-      throw new DomainError('VALIDATION_FAILED', 'no rule to change was given', [{ field: 'body', message: 'give at least one rule' }]);
+      throw new DomainError('VALIDATION_FAILED', 'no rule to change was given', [
+        { field: 'body', message: 'give at least one rule' },
+      ]);
     }
     return this.dataSource.transaction(async (m) => {
       const fund = await this.lockFund(m, fundId);
-      if (fund.status === 'CLOSED') throw new DomainError('FUND_CLOSED', `fund ${fundId} is closed: its rules no longer change`);
+      if (fund.status === 'CLOSED')
+        throw new DomainError('FUND_CLOSED', `fund ${fundId} is closed: its rules no longer change`);
       const after = { ...fund.rules, ...changes };
       await this.writeRules(m, fund.id, fund.rules, after);
       await this.audit.record(m, {
@@ -367,17 +411,28 @@ export class FundsService {
     });
   }
 
-  private async writeRules(m: EntityManager, fundId: string, before: FundRules, after: FundRules): Promise<void> {
+  private async writeRules(
+    m: EntityManager,
+    fundId: string,
+    before: FundRules,
+    after: FundRules,
+  ): Promise<void> {
     const errors = validateRules(after);
     if (errors.length) {
-      throw new DomainError('FUND_RULES_INVALID', `the fund rules are invalid: ${errors.map((e) => e.field).join(', ')}`, errors);
+      throw new DomainError(
+        'FUND_RULES_INVALID',
+        `the fund rules are invalid: ${errors.map((e) => e.field).join(', ')}`,
+        errors,
+      );
     }
     const sets: string[] = [];
     const params: unknown[] = [fundId];
     for (const key of Object.keys(RULE_COLUMNS) as (keyof FundRules)[]) {
       if (before[key] === after[key]) continue;
       const value = after[key];
-      sets.push(`${RULE_COLUMNS[key]} = $${params.push(typeof value === 'bigint' ? value.toString() : value)}`);
+      sets.push(
+        `${RULE_COLUMNS[key]} = $${params.push(typeof value === 'bigint' ? value.toString() : value)}`,
+      );
     }
     if (!sets.length) return;
     await m.query(`UPDATE mutual_aid_funds SET ${sets.join(', ')}, updated_at = now() WHERE id = $1`, params);
@@ -402,11 +457,18 @@ export class FundsService {
           throw new DomainError(
             'FUND_NOT_EMPTY',
             `fund ${fundId} still holds money: settle every account before closing it`,
-            nonZero.map((a) => ({ field: a.code, code: 'BALANCE_NOT_ZERO', message: `balance ${a.balance_fen} fen` })),
+            nonZero.map((a) => ({
+              field: a.code,
+              code: 'BALANCE_NOT_ZERO',
+              message: `balance ${a.balance_fen} fen`,
+            })),
           );
         }
       }
-      await m.query(`UPDATE mutual_aid_funds SET status = $2, updated_at = now() WHERE id = $1`, [fund.id, status]);
+      await m.query(`UPDATE mutual_aid_funds SET status = $2, updated_at = now() WHERE id = $1`, [
+        fund.id,
+        status,
+      ]);
       await this.audit.record(m, {
         action: 'FUND_STATUS_CHANGED',
         entityType: 'mutual_aid_fund',

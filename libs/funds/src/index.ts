@@ -1,7 +1,13 @@
 export * from './domain/accounts.js';
 export * from './domain/position.js';
 export * from './domain/rules.js';
-export { addMonths, maxWithdrawableUnderCap, withdrawalRules, type WithdrawalFacts, type WithdrawalFailure } from './domain/shares.js';
+export {
+  addMonths,
+  maxWithdrawableUnderCap,
+  withdrawalRules,
+  type WithdrawalFacts,
+  type WithdrawalFailure,
+} from './domain/shares.js';
 export * from './contributions.service.js';
 export * from './funds.module.js';
 export * from './funds.service.js';

@@ -49,3 +49,14 @@ export function memberView(r: MemberRow, shareLockMonths: number): MemberView {
     withdrawableFrom: addMonths(r.joined_on, shareLockMonths),
   };
 }
+
+/**
+ * Rows of an UPDATE … RETURNING: TypeORM's postgres driver answers `[rows, affected]` for UPDATE and DELETE but
+ * plain rows for SELECT and INSERT.
+ */
+export function updatedRows<T>(result: unknown): T[] {
+  const r = result as unknown[];
+  return (
+    Array.isArray(r) && r.length === 2 && Array.isArray(r[0]) && typeof r[1] === 'number' ? r[0] : r
+  ) as T[];
+}

@@ -1,12 +1,15 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { queryOne, queryRows, RequestContext, SYSTEM_ACTOR } from '#libs/common';
-import { yuan } from '#libs/money';
+import { formatYuan, yuan } from '#libs/money';
 import { ContributionsService, type ContributeInput } from './contributions.service.js';
 import { FundsService } from './funds.service.js';
 
+/** The registry seed's first demo village (东坪村, a pilot village): the fund's home in the demo. */
+export const DEMO_FUND_VILLAGE_CODE = '370302106201';
+
 export interface SeedFundsOptions {
-  /** The registry seed's demo village; without it the lowest-id village is used. */
+  /** Defaults to DEMO_FUND_VILLAGE_CODE. */
   villageCode?: string;
   log?: (message: string) => void;
 }
@@ -28,28 +31,46 @@ const SEED_YEAR = 2024;
  * found by village, and every contribution has a deterministic Idempotency-Key. Skips (returns null) when the
  * village is not there yet.
  */
-export async function seedFunds(app: INestApplicationContext, opts: SeedFundsOptions = {}): Promise<SeedFundsResult | null> {
+export async function seedFunds(
+  app: INestApplicationContext,
+  opts: SeedFundsOptions = {},
+): Promise<SeedFundsResult | null> {
   const log = opts.log ?? ((msg: string) => console.log(msg));
   const ds = app.get(DataSource);
   const funds = app.get(FundsService);
   const contributions = app.get(ContributionsService);
-  const village = opts.villageCode
-    ? await queryOne<{ id: string; code: string }>(ds.manager, `SELECT id::text, code FROM villages WHERE code = $1`, [opts.villageCode])
-    : await queryOne<{ id: string; code: string }>(ds.manager, `SELECT id::text, code FROM villages ORDER BY id LIMIT 1`);
+  const villageCode = opts.villageCode ?? DEMO_FUND_VILLAGE_CODE;
+  const village = await queryOne<{ id: string; code: string }>(
+    ds.manager,
+    `SELECT id::text, code FROM villages WHERE code = $1`,
+    [villageCode],
+  );
   if (!village) {
-    log(`seedFunds: village ${opts.villageCode ?? '(any)'} not found; seed the registry first. Skipped.`);
+    log(`seedFunds: village ${villageCode} not found; seed the registry first. Skipped.`);
     return null;
   }
   return RequestContext.run({ requestId: 'seed-funds', actor: SYSTEM_ACTOR }, async () => {
     const fund = (await funds.fundForVillage(village.id)) ?? (await funds.create({ villageId: village.id }));
     let count = 0;
     const give = async (key: string, input: ContributeInput) => {
-      await contributions.contribute(fund.id, { receivedOn: SEED_RECEIVED_ON, year: SEED_YEAR, ...input }, `seed-maf-${fund.id}-${key}`);
+      await contributions.contribute(
+        fund.id,
+        { receivedOn: SEED_RECEIVED_ON, year: SEED_YEAR, ...input },
+        `seed-maf-${fund.id}-${key}`,
+      );
       count++;
     };
     await give('city', { source: 'CITY', amountFen: yuan('200000'), documentRef: '淄财农〔2024〕8号' });
-    await give('district', { source: 'DISTRICT', amountFen: yuan('300000'), documentRef: '区财预〔2024〕21号' });
-    await give('donation', { source: 'DONATION', amountFen: yuan('20000'), documentRef: '捐赠协议 2024-007' });
+    await give('district', {
+      source: 'DISTRICT',
+      amountFen: yuan('300000'),
+      documentRef: '区财预〔2024〕21号',
+    });
+    await give('donation', {
+      source: 'DONATION',
+      amountFen: yuan('20000'),
+      documentRef: '捐赠协议 2024-007',
+    });
 
     const households = await queryRows<{ id: string; status: string }>(
       ds.manager,
@@ -68,13 +89,31 @@ export async function seedFunds(app: INestApplicationContext, opts: SeedFundsOpt
       });
     }
     // One poor household also pays a small share of its own: the only part it could ever withdraw.
-    if (poor[0]) await give(`member-share-${poor[0].id}`, { source: 'MEMBER', amountFen: yuan('300'), householdId: poor[0].id });
+    if (poor[0])
+      await give(`member-share-${poor[0].id}`, {
+        source: 'MEMBER',
+        amountFen: yuan('300'),
+        householdId: poor[0].id,
+      });
     for (const h of others) {
-      await give(`member-share-${h.id}`, { source: 'MEMBER', amountFen: yuan('500'), householdId: h.id, documentRef: `收据 ${h.id}` });
+      await give(`member-share-${h.id}`, {
+        source: 'MEMBER',
+        amountFen: yuan('500'),
+        householdId: h.id,
+        documentRef: `收据 ${h.id}`,
+      });
     }
-    if (!households.length) log(`seedFunds: village ${village.code} has no households yet; fund seeded without members.`);
+    if (!households.length)
+      log(`seedFunds: village ${village.code} has no households yet; fund seeded without members.`);
     const position = await funds.position(null, fund.id);
-    log(`seedFunds: fund ${fund.id} of village ${village.code}: capital ${position.capitalFen} fen, ${position.memberCount} members`);
-    return { fundId: fund.id, villageCode: village.code, contributions: count, members: position.memberCount };
+    log(
+      `seedFunds: fund ${fund.id} of village ${village.code}: capital ${formatYuan(position.capitalFen)}, ${position.memberCount} members`,
+    );
+    return {
+      fundId: fund.id,
+      villageCode: village.code,
+      contributions: count,
+      members: position.memberCount,
+    };
   });
 }

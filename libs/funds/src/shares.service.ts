@@ -2,12 +2,22 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '#libs/audit';
-import { Clock, maskMiddle, offsetOf, queryOne, queryRows, RequestContext, runIdempotent, type Page, type PageQuery } from '#libs/common';
+import {
+  Clock,
+  maskMiddle,
+  offsetOf,
+  queryOne,
+  queryRows,
+  RequestContext,
+  runIdempotent,
+  type Page,
+  type PageQuery,
+} from '#libs/common';
 import { LedgerService } from '#libs/ledger';
 import { formatYuan, type Fen } from '#libs/money';
 import { withdrawalRules } from './domain/shares.js';
 import { FundsService } from './funds.service.js';
-import { memberView, type MemberRow, type MemberView } from './members.js';
+import { memberView, updatedRows, type MemberRow, type MemberView } from './members.js';
 import { refusal } from './refusal.js';
 
 /** Roles that see ID numbers in full (ARCHITECTURE: Auth); everyone else gets them masked. */
@@ -94,7 +104,8 @@ export class SharesService {
     const params: unknown[] = [fund.id];
     if (filter.status) where.push(`fm.status = $${params.push(filter.status)}`);
     if (filter.poor !== undefined) where.push(filter.poor ? `h.status = 'POOR'` : `h.status <> 'POOR'`);
-    if (filter.fiscalFunded !== undefined) where.push(filter.fiscalFunded ? `fm.fiscal_share_fen > 0` : `fm.fiscal_share_fen = 0`);
+    if (filter.fiscalFunded !== undefined)
+      where.push(filter.fiscalFunded ? `fm.fiscal_share_fen > 0` : `fm.fiscal_share_fen = 0`);
     if (filter.householdId) where.push(`fm.household_id = $${params.push(filter.householdId)}`);
     const clause = where.join(' AND ');
     const m = this.dataSource.manager;
@@ -103,7 +114,9 @@ export class SharesService {
       `SELECT count(*)::int AS total FROM fund_members fm JOIN households h ON h.id = fm.household_id WHERE ${clause}`,
       params,
     );
-    const rows = await queryRows<MemberRow & { head_name: string; id_number: string; household_status: string }>(
+    const rows = await queryRows<
+      MemberRow & { head_name: string; id_number: string; household_status: string }
+    >(
       m,
       `SELECT fm.*, h.head_name, h.id_number, h.status AS household_status
          FROM fund_members fm JOIN households h ON h.id = fm.household_id
@@ -114,7 +127,11 @@ export class SharesService {
     return {
       items: rows.map((r) => ({
         ...memberView(r, fund.rules.shareLockMonths),
-        household: { headName: r.head_name, idNumber: fullIds ? r.id_number : maskMiddle(r.id_number), status: r.household_status },
+        household: {
+          headName: r.head_name,
+          idNumber: fullIds ? r.id_number : maskMiddle(r.id_number),
+          status: r.household_status,
+        },
       })),
       page: page.page,
       pageSize: page.pageSize,
@@ -130,9 +147,16 @@ export class SharesService {
   async withdraw(fundId: string, input: WithdrawInput, idempotencyKey: string): Promise<WithdrawalView> {
     const today = this.clock.today();
     const actor = RequestContext.actor()?.username ?? 'system';
-    const request = { fundId, householdId: input.householdId, amountFen: input.amountFen, reason: input.reason ?? null };
+    const request = {
+      fundId,
+      householdId: input.householdId,
+      amountFen: input.amountFen,
+      reason: input.reason ?? null,
+    };
     const { result } = await this.dataSource.transaction((m) =>
-      runIdempotent(m, WITHDRAWAL_SCOPE, idempotencyKey, request, () => this.record(m, fundId, input, idempotencyKey, today, actor)),
+      runIdempotent(m, WITHDRAWAL_SCOPE, idempotencyKey, request, () =>
+        this.record(m, fundId, input, idempotencyKey, today, actor),
+      ),
     );
     return result;
   }
@@ -147,10 +171,11 @@ export class SharesService {
   ): Promise<WithdrawalView> {
     const fund = await this.funds.lockFund(m, fundId);
     const member = /^\d{1,18}$/.test(input.householdId)
-      ? await queryOne<MemberRow>(m, `SELECT * FROM fund_members WHERE fund_id = $1 AND household_id = $2 FOR UPDATE`, [
-          fund.id,
-          input.householdId,
-        ])
+      ? await queryOne<MemberRow>(
+          m,
+          `SELECT * FROM fund_members WHERE fund_id = $1 AND household_id = $2 FOR UPDATE`,
+          [fund.id, input.householdId],
+        )
       : undefined;
     // Loans are origination's rows; reading them here (no write) avoids a dependency cycle with that library.
     const [{ n: outstandingLoans }] = await queryRows<{ n: number }>(
@@ -180,7 +205,10 @@ export class SharesService {
     });
     if (failures.length) throw refusal('share withdrawal refused', failures);
 
-    const [{ id }] = await queryRows<{ id: string }>(m, `SELECT nextval(pg_get_serial_sequence('share_withdrawals', 'id'))::text AS id`);
+    const [{ id }] = await queryRows<{ id: string }>(
+      m,
+      `SELECT nextval(pg_get_serial_sequence('share_withdrawals', 'id'))::text AS id`,
+    );
     const { entryId } = await this.ledger.post(m, {
       idempotencyKey: `share-withdrawal:${id}`,
       code: 'MEMBER_SHARE_WITHDRAWAL',
@@ -195,21 +223,35 @@ export class SharesService {
       m,
       `INSERT INTO share_withdrawals (id, fund_id, member_id, household_id, amount_fen, withdrawn_on, reason, entry_id, idempotency_key, created_by)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
-      [id, fund.id, member!.id, member!.household_id, input.amountFen.toString(), today, input.reason ?? null, entryId,
-        `${WITHDRAWAL_SCOPE}:${idempotencyKey}`, actor],
+      [
+        id,
+        fund.id,
+        member!.id,
+        member!.household_id,
+        input.amountFen.toString(),
+        today,
+        input.reason ?? null,
+        entryId,
+        `${WITHDRAWAL_SCOPE}:${idempotencyKey}`,
+        actor,
+      ],
     );
     // A household with no share left (paid nor fiscal) has left the fund: it no longer borrows from it.
-    const [updated] = await queryRows<MemberRow>(
-      m,
-      `UPDATE fund_members
+    const [updated] = updatedRows<MemberRow>(
+      await m.query(
+        `UPDATE fund_members
           SET paid_share_fen = paid_share_fen - $2, withdrawn_fen = withdrawn_fen + $2,
               status = CASE WHEN paid_share_fen - $2 + fiscal_share_fen = 0 THEN 'LEFT' ELSE status END,
               left_on = CASE WHEN paid_share_fen - $2 + fiscal_share_fen = 0 THEN $3::date ELSE left_on END,
               updated_at = now()
         WHERE id = $1 RETURNING *`,
-      [member!.id, input.amountFen.toString(), today],
+        [member!.id, input.amountFen.toString(), today],
+      ),
     );
-    const result: WithdrawalView = { ...withdrawalView(row), member: memberView(updated, fund.rules.shareLockMonths) };
+    const result: WithdrawalView = {
+      ...withdrawalView(row),
+      member: memberView(updated, fund.rules.shareLockMonths),
+    };
     await this.audit.record(m, {
       action: 'MEMBER_SHARE_WITHDRAWN',
       entityType: 'share_withdrawal',
@@ -220,7 +262,11 @@ export class SharesService {
     return result;
   }
 
-  async listWithdrawals(fundId: string, filter: WithdrawalFilter, page: PageQuery): Promise<Page<WithdrawalView>> {
+  async listWithdrawals(
+    fundId: string,
+    filter: WithdrawalFilter,
+    page: PageQuery,
+  ): Promise<Page<WithdrawalView>> {
     const fund = await this.funds.info(fundId);
     const where = ['fund_id = $1'];
     const params: unknown[] = [fund.id];
@@ -229,7 +275,11 @@ export class SharesService {
     if (filter.to) where.push(`withdrawn_on <= $${params.push(filter.to)}`);
     const clause = where.join(' AND ');
     const m = this.dataSource.manager;
-    const [{ total }] = await queryRows<{ total: number }>(m, `SELECT count(*)::int AS total FROM share_withdrawals WHERE ${clause}`, params);
+    const [{ total }] = await queryRows<{ total: number }>(
+      m,
+      `SELECT count(*)::int AS total FROM share_withdrawals WHERE ${clause}`,
+      params,
+    );
     const rows = await queryRows<WithdrawalRow>(
       m,
       `SELECT * FROM share_withdrawals WHERE ${clause} ORDER BY id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,

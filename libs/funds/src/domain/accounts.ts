@@ -7,7 +7,8 @@ export type CapitalSource = (typeof CAPITAL_SOURCES)[number];
 /** Fiscal sources: the only ones that may pay a poor household's base share (配股). */
 export const FISCAL_SOURCES = ['CENTRAL', 'CITY', 'DISTRICT'] as const satisfies readonly CapitalSource[];
 export type FiscalSource = (typeof FISCAL_SOURCES)[number];
-export const isFiscalSource = (s: string): s is FiscalSource => (FISCAL_SOURCES as readonly string[]).includes(s);
+export const isFiscalSource = (s: string): s is FiscalSource =>
+  (FISCAL_SOURCES as readonly string[]).includes(s);
 
 /** Ledger owner type of every mutual-aid fund account (`ledger_accounts.owner_type`). */
 export const FUND_OWNER_TYPE = 'MUTUAL_AID_FUND';
@@ -80,8 +81,18 @@ export function fundAccountSpecs(fundId: string | number | bigint, fundName: str
     { code: a.cash, name: n('cash'), type: 'ASSET', noNegative: true },
     { code: a.loans, name: n('loans receivable (principal)'), type: 'ASSET', noNegative: true },
     { code: a.interestReceivable, name: n('usage fee receivable'), type: 'ASSET', noNegative: true },
-    ...CAPITAL_SOURCES.map((s) => ({ code: a.capital[s], name: n(`capital from ${s}`), type: 'EQUITY' as const, noNegative: true })),
-    { code: a.capitalAccumulated, name: n('accumulated capital (fee distribution)'), type: 'EQUITY', noNegative: false },
+    ...CAPITAL_SOURCES.map((s) => ({
+      code: a.capital[s],
+      name: n(`capital from ${s}`),
+      type: 'EQUITY' as const,
+      noNegative: true,
+    })),
+    {
+      code: a.capitalAccumulated,
+      name: n('accumulated capital (fee distribution)'),
+      type: 'EQUITY',
+      noNegative: false,
+    },
     { code: a.feeIncome, name: n('usage fee income (占用费)'), type: 'INCOME', noNegative: false },
     { code: a.penaltyIncome, name: n('penalty income'), type: 'INCOME', noNegative: false },
     { code: a.recoveryIncome, name: n('recoveries of written-off loans'), type: 'INCOME', noNegative: false },

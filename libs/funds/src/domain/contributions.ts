@@ -21,19 +21,38 @@ export interface ContributionInput {
 export function contributionInputErrors(c: ContributionInput, today: string): FieldError[] {
   const errors: FieldError[] = [];
   const fail = (field: string, code: string, message: string) => errors.push({ field, code, message });
-  if (c.receivedOn > today) fail('receivedOn', 'DATE_IN_FUTURE', `money cannot be received after today (${today})`);
+  if (c.receivedOn > today)
+    fail('receivedOn', 'DATE_IN_FUTURE', `money cannot be received after today (${today})`);
   if (c.source === 'MEMBER') {
-    if (!c.householdId) fail('householdId', 'REQUIRED_FOR_MEMBER', 'a member share names the household that pays it');
+    if (!c.householdId)
+      fail('householdId', 'REQUIRED_FOR_MEMBER', 'a member share names the household that pays it');
     if (c.fiscalFunded) {
-      fail('fiscalFunded', 'FISCAL_NOT_MEMBER', 'a fiscal-funded share (配股) is paid by a fiscal source, not by the member: use source CENTRAL, CITY or DISTRICT');
+      fail(
+        'fiscalFunded',
+        'FISCAL_NOT_MEMBER',
+        'a fiscal-funded share (配股) is paid by a fiscal source, not by the member: use source CENTRAL, CITY or DISTRICT',
+      );
     }
   } else if (c.fiscalFunded) {
     if (!isFiscalSource(c.source)) {
-      fail('source', 'FISCAL_SOURCE_REQUIRED', 'a fiscal-funded share (配股) is paid from CENTRAL, CITY or DISTRICT money');
+      fail(
+        'source',
+        'FISCAL_SOURCE_REQUIRED',
+        'a fiscal-funded share (配股) is paid from CENTRAL, CITY or DISTRICT money',
+      );
     }
-    if (!c.householdId) fail('householdId', 'REQUIRED_FOR_FISCAL_SHARE', 'a fiscal-funded share is recorded against the poor household it is for');
+    if (!c.householdId)
+      fail(
+        'householdId',
+        'REQUIRED_FOR_FISCAL_SHARE',
+        'a fiscal-funded share is recorded against the poor household it is for',
+      );
   } else if (c.householdId) {
-    fail('householdId', 'ONLY_FOR_SHARES', 'a household is named only for a member share or a fiscal-funded share');
+    fail(
+      'householdId',
+      'ONLY_FOR_SHARES',
+      'a household is named only for a member share or a fiscal-funded share',
+    );
   }
   // Public money always arrives under a document (拨款文件号); a member's own share may come with just a receipt.
   if (c.source !== 'MEMBER' && !c.documentRef) {
@@ -44,11 +63,16 @@ export function contributionInputErrors(c: ContributionInput, today: string): Fi
     if (c.soeProfitBaseFen === undefined || c.soeProfitBaseFen === null) {
       fail('soeProfitBase', 'REQUIRED_FOR_SOE', 'an SOE contribution states the profit it is a share of');
     } else if (c.amountFen > c.soeProfitBaseFen) {
-      fail('amount', 'ABOVE_PROFIT_BASE', 'an SOE contributes a share of its profit: the amount cannot exceed the profit base');
+      fail(
+        'amount',
+        'ABOVE_PROFIT_BASE',
+        'an SOE contributes a share of its profit: the amount cannot exceed the profit base',
+      );
     }
   } else {
     if (c.soeName) fail('soeName', 'ONLY_FOR_SOE', 'only an SOE contribution names an enterprise');
-    if (c.soeProfitBaseFen !== undefined && c.soeProfitBaseFen !== null) fail('soeProfitBase', 'ONLY_FOR_SOE', 'only an SOE contribution has a profit base');
+    if (c.soeProfitBaseFen !== undefined && c.soeProfitBaseFen !== null)
+      fail('soeProfitBase', 'ONLY_FOR_SOE', 'only an SOE contribution has a profit base');
   }
   return errors;
 }

@@ -2,11 +2,21 @@ import fc from 'fast-check';
 import { computePosition, lendingCapOf, type FundBalances } from './position.js';
 import { maxWithdrawableUnderCap } from './shares.js';
 
-const balances = (over: Partial<FundBalances> & { capital?: Partial<FundBalances['capitalBySourceFen']> } = {}): FundBalances => ({
+const balances = (
+  over: Partial<FundBalances> & { capital?: Partial<FundBalances['capitalBySourceFen']> } = {},
+): FundBalances => ({
   cashFen: over.cashFen ?? 0n,
   loansFen: over.loansFen ?? 0n,
   interestReceivableFen: over.interestReceivableFen ?? 0n,
-  capitalBySourceFen: { CENTRAL: 0n, CITY: 0n, DISTRICT: 0n, SOE: 0n, DONATION: 0n, MEMBER: 0n, ...over.capital },
+  capitalBySourceFen: {
+    CENTRAL: 0n,
+    CITY: 0n,
+    DISTRICT: 0n,
+    SOE: 0n,
+    DONATION: 0n,
+    MEMBER: 0n,
+    ...over.capital,
+  },
   capitalAccumulatedFen: over.capitalAccumulatedFen ?? 0n,
 });
 
@@ -33,9 +43,17 @@ describe('computePosition', () => {
   });
 
   it('is limited by cash when cash is short, and never negative', () => {
-    const low = computePosition(balances({ cashFen: 100n, loansFen: 0n, capital: { CITY: 1_000_000n } }), '90', { all: 0, poor: 0 });
+    const low = computePosition(
+      balances({ cashFen: 100n, loansFen: 0n, capital: { CITY: 1_000_000n } }),
+      '90',
+      { all: 0, poor: 0 },
+    );
     expect(low.availableToLendFen).toBe(100n);
-    const over = computePosition(balances({ cashFen: 500_000n, loansFen: 950_000n, capital: { CITY: 1_000_000n } }), '90', { all: 0, poor: 0 });
+    const over = computePosition(
+      balances({ cashFen: 500_000n, loansFen: 950_000n, capital: { CITY: 1_000_000n } }),
+      '90',
+      { all: 0, poor: 0 },
+    );
     expect(over.capHeadroomFen).toBe(-50_000n);
     expect(over.availableToLendFen).toBe(0n);
   });
@@ -55,7 +73,11 @@ describe('computePosition', () => {
         fc.integer({ min: 1, max: 10000 }),
         (cash, loans, capital, capBasisPoints) => {
           const pct = `${Math.floor(capBasisPoints / 100)}.${String(capBasisPoints % 100).padStart(2, '0')}`;
-          const p = computePosition(balances({ cashFen: cash, loansFen: loans, capital: { CITY: capital } }), pct, { all: 0, poor: 0 });
+          const p = computePosition(
+            balances({ cashFen: cash, loansFen: loans, capital: { CITY: capital } }),
+            pct,
+            { all: 0, poor: 0 },
+          );
           expect(p.availableToLendFen >= 0n).toBe(true);
           expect(p.availableToLendFen <= cash).toBe(true);
           if (p.availableToLendFen > 0n) {
@@ -63,7 +85,9 @@ describe('computePosition', () => {
             expect((loans + p.availableToLendFen) * 10000n <= capital * BigInt(capBasisPoints)).toBe(true);
             // and one fen more would break the cap or the cash
             const more = loans + p.availableToLendFen + 1n;
-            expect(more * 10000n > capital * BigInt(capBasisPoints) || p.availableToLendFen + 1n > cash).toBe(true);
+            expect(more * 10000n > capital * BigInt(capBasisPoints) || p.availableToLendFen + 1n > cash).toBe(
+              true,
+            );
           }
         },
       ),
@@ -72,13 +96,18 @@ describe('computePosition', () => {
 
   it('property: maxWithdrawableUnderCap is the exact boundary of the cap rule', () => {
     fc.assert(
-      fc.property(fc.bigInt({ min: 0n, max: 10n ** 10n }), fc.bigInt({ min: 0n, max: 10n ** 10n }), fc.integer({ min: 1, max: 10000 }), (capital, loans, bp) => {
-        const pct = `${Math.floor(bp / 100)}.${String(bp % 100).padStart(2, '0')}`;
-        const w = maxWithdrawableUnderCap(capital, loans, pct);
-        const holds = (c: bigint) => loans * 10000n <= c * BigInt(bp);
-        if (w > 0n) expect(holds(capital - w)).toBe(true);
-        if (w < capital && holds(capital)) expect(holds(capital - w - 1n)).toBe(false);
-      }),
+      fc.property(
+        fc.bigInt({ min: 0n, max: 10n ** 10n }),
+        fc.bigInt({ min: 0n, max: 10n ** 10n }),
+        fc.integer({ min: 1, max: 10000 }),
+        (capital, loans, bp) => {
+          const pct = `${Math.floor(bp / 100)}.${String(bp % 100).padStart(2, '0')}`;
+          const w = maxWithdrawableUnderCap(capital, loans, pct);
+          const holds = (c: bigint) => loans * 10000n <= c * BigInt(bp);
+          if (w > 0n) expect(holds(capital - w)).toBe(true);
+          if (w < capital && holds(capital)) expect(holds(capital - w - 1n)).toBe(false);
+        },
+      ),
     );
   });
 });

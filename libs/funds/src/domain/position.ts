@@ -53,7 +53,9 @@ export function computePosition(
   const capHeadroomFen = lendingCapFen - b.loansFen;
   const availableToLendFen = maxFen(0n, minFen(b.cashFen, capHeadroomFen));
   const capUtilisationPercent =
-    lendingCapFen > 0n ? formatDecimal({ units: roundDiv(b.loansFen * 10000n, lendingCapFen, 'HALF_UP'), scale: 2 }, 2) : null;
+    lendingCapFen > 0n
+      ? formatDecimal({ units: roundDiv(b.loansFen * 10000n, lendingCapFen, 'HALF_UP'), scale: 2 }, 2)
+      : null;
   return {
     capitalBySourceFen: { ...b.capitalBySourceFen, ACCUMULATED: b.capitalAccumulatedFen },
     capitalFen,

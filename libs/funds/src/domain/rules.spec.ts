@@ -19,14 +19,30 @@ const DEFAULTS: FundRules = {
   feeDividendPercent: '0',
 };
 
-const codes = (patch: Partial<FundRules>) => validateRules({ ...DEFAULTS, ...patch }).map((e) => `${e.field}:${e.code}`);
+const codes = (patch: Partial<FundRules>) =>
+  validateRules({ ...DEFAULTS, ...patch }).map((e) => `${e.field}:${e.code}`);
 
 describe('validateRules', () => {
   it('accepts the SPEC §2.1 defaults and edge values', () => {
     expect(codes({})).toEqual([]);
-    expect(codes({ lendingCapPercent: '100', publicNoticeDays: 0, shareLockMonths: 0, groupMinSize: 4, groupMaxSize: 4 })).toEqual([]);
+    expect(
+      codes({
+        lendingCapPercent: '100',
+        publicNoticeDays: 0,
+        shareLockMonths: 0,
+        groupMinSize: 4,
+        groupMaxSize: 4,
+      }),
+    ).toEqual([]);
     expect(codes({ lendingCapPercent: '0.01', firstLoanMaxFen: 1_000_000n })).toEqual([]);
-    expect(codes({ feeCapitalPercent: '33.33', feeRiskReservePercent: '33.33', feePublicWelfarePercent: '33.34', feeAdministrationPercent: '0' })).toEqual([]);
+    expect(
+      codes({
+        feeCapitalPercent: '33.33',
+        feeRiskReservePercent: '33.33',
+        feePublicWelfarePercent: '33.34',
+        feeAdministrationPercent: '0',
+      }),
+    ).toEqual([]);
   });
 
   it.each([
@@ -54,7 +70,14 @@ describe('validateRules', () => {
 
   it('returns every broken rule at once', () => {
     expect(
-      codes({ lendingCapPercent: '0', groupMinSize: 5, groupMaxSize: 3, publicNoticeDays: -2, feeAdministrationPercent: '25', firstLoanMaxFen: 2_000_000n }),
+      codes({
+        lendingCapPercent: '0',
+        groupMinSize: 5,
+        groupMaxSize: 3,
+        publicNoticeDays: -2,
+        feeAdministrationPercent: '25',
+        firstLoanMaxFen: 2_000_000n,
+      }),
     ).toEqual([
       'lendingCapPercent:LENDING_CAP_RANGE',
       'firstLoanMax:FIRST_LOAN_ABOVE_MAX',

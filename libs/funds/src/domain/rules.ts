@@ -63,12 +63,21 @@ export function validateRules(r: FundRules): FieldError[] {
 
   const cap = percentUnits(r.lendingCapPercent, 2);
   if (cap === null || cap <= 0n || cap > 10000n) {
-    fail('lendingCapPercent', 'LENDING_CAP_RANGE', 'the lending cap must be a percent in (0, 100] with at most 2 decimals');
+    fail(
+      'lendingCapPercent',
+      'LENDING_CAP_RANGE',
+      'the lending cap must be a percent in (0, 100] with at most 2 decimals',
+    );
   }
   if (r.maxLoanFen <= 0n) fail('maxLoan', 'LOAN_LIMIT_POSITIVE', 'the loan limit must be positive');
-  if (r.firstLoanMaxFen <= 0n) fail('firstLoanMax', 'LOAN_LIMIT_POSITIVE', 'the first-loan limit must be positive');
+  if (r.firstLoanMaxFen <= 0n)
+    fail('firstLoanMax', 'LOAN_LIMIT_POSITIVE', 'the first-loan limit must be positive');
   if (r.maxLoanFen > 0n && r.firstLoanMaxFen > r.maxLoanFen) {
-    fail('firstLoanMax', 'FIRST_LOAN_ABOVE_MAX', `the first-loan limit may not exceed the loan limit (${formatYuan(r.maxLoanFen)})`);
+    fail(
+      'firstLoanMax',
+      'FIRST_LOAN_ABOVE_MAX',
+      `the first-loan limit may not exceed the loan limit (${formatYuan(r.maxLoanFen)})`,
+    );
   }
   if (r.secondApprovalThresholdFen <= 0n) {
     fail('secondApprovalThreshold', 'THRESHOLD_POSITIVE', 'the second-approval threshold must be positive');
@@ -79,8 +88,17 @@ export function validateRules(r: FundRules): FieldError[] {
   }
   const [minRate, maxRate] = RULE_BOUNDS.usageFeeRatePercent;
   const rate = parseDecimal(r.usageFeeRatePercent);
-  if (!rate || rate.scale > 6 || compareDecimal(r.usageFeeRatePercent, minRate) < 0 || compareDecimal(r.usageFeeRatePercent, maxRate) > 0) {
-    fail('usageFeeRatePercent', 'RATE_RANGE', `the usage fee must be ${minRate}–${maxRate} % per year with at most 6 decimals`);
+  if (
+    !rate ||
+    rate.scale > 6 ||
+    compareDecimal(r.usageFeeRatePercent, minRate) < 0 ||
+    compareDecimal(r.usageFeeRatePercent, maxRate) > 0
+  ) {
+    fail(
+      'usageFeeRatePercent',
+      'RATE_RANGE',
+      `the usage fee must be ${minRate}–${maxRate} % per year with at most 6 decimals`,
+    );
   }
   const [minGroup, maxGroup] = RULE_BOUNDS.groupSize;
   const minOk = Number.isInteger(r.groupMinSize) && r.groupMinSize >= minGroup && r.groupMinSize <= maxGroup;
@@ -91,7 +109,11 @@ export function validateRules(r: FundRules): FieldError[] {
     fail('groupMaxSize', 'GROUP_SIZE_ORDER', 'the largest group size may not be below the smallest');
   }
   const [minNotice, maxNotice] = RULE_BOUNDS.publicNoticeDays;
-  if (!Number.isInteger(r.publicNoticeDays) || r.publicNoticeDays < minNotice || r.publicNoticeDays > maxNotice) {
+  if (
+    !Number.isInteger(r.publicNoticeDays) ||
+    r.publicNoticeDays < minNotice ||
+    r.publicNoticeDays > maxNotice
+  ) {
     fail('publicNoticeDays', 'NOTICE_DAYS_RANGE', `public notice lasts ${minNotice}–${maxNotice} days`);
   }
   const [minLock, maxLock] = RULE_BOUNDS.shareLockMonths;
@@ -110,7 +132,11 @@ export function validateRules(r: FundRules): FieldError[] {
     } else sum += units;
   }
   if (sumKnown && sum !== 10000n) {
-    fail('feeDistribution', 'FEE_PERCENT_SUM', `the fee distribution percentages must sum to 100; they sum to ${formatDecimal({ units: sum, scale: 2 })}`);
+    fail(
+      'feeDistribution',
+      'FEE_PERCENT_SUM',
+      `the fee distribution percentages must sum to 100; they sum to ${formatDecimal({ units: sum, scale: 2 })}`,
+    );
   }
   return errors;
 }

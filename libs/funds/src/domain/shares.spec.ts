@@ -38,7 +38,12 @@ describe('withdrawalRules', () => {
   });
 
   it('refuses more than the member-paid share and names the fiscal share as not withdrawable', () => {
-    const [e] = withdrawalRules(facts({ amountFen: 100_001n, member: { status: 'ACTIVE', joinedOn: '2025-01-15', paidShareFen: 100_000n, fiscalShareFen: 50_000n } }));
+    const [e] = withdrawalRules(
+      facts({
+        amountFen: 100_001n,
+        member: { status: 'ACTIVE', joinedOn: '2025-01-15', paidShareFen: 100_000n, fiscalShareFen: 50_000n },
+      }),
+    );
     expect(e.code).toBe('SHARE_INSUFFICIENT');
     expect(e.message).toMatch(/fiscal-funded share of 500.00 is not withdrawable/);
   });
@@ -57,8 +62,19 @@ describe('withdrawalRules', () => {
 
   it('stops at non-membership (nothing else can be judged) and returns every other failure together', () => {
     expect(codes({ member: null, cashFen: 0n })).toEqual(['FUND_NOT_A_MEMBER']);
-    expect(codes({ member: { status: 'LEFT', joinedOn: '2020-01-01', paidShareFen: 0n, fiscalShareFen: 0n } })).toEqual(['FUND_NOT_A_MEMBER']);
-    expect(codes({ fundStatus: 'CLOSED', today: '2025-02-01', amountFen: 200_000n, outstandingLoans: 1, cashFen: 10n, loansFen: 900_000n })).toEqual([
+    expect(
+      codes({ member: { status: 'LEFT', joinedOn: '2020-01-01', paidShareFen: 0n, fiscalShareFen: 0n } }),
+    ).toEqual(['FUND_NOT_A_MEMBER']);
+    expect(
+      codes({
+        fundStatus: 'CLOSED',
+        today: '2025-02-01',
+        amountFen: 200_000n,
+        outstandingLoans: 1,
+        cashFen: 10n,
+        loansFen: 900_000n,
+      }),
+    ).toEqual([
       'FUND_CLOSED',
       'SHARE_INSUFFICIENT',
       'SHARE_LOCKED',

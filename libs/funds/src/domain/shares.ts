@@ -58,12 +58,19 @@ export function withdrawalRules(f: WithdrawalFacts): WithdrawalFailure[] {
     errors.push({ field: 'fundId', code: 'FUND_CLOSED', message: 'the fund is closed' });
   }
   if (!f.member || f.member.status !== 'ACTIVE') {
-    errors.push({ field: 'householdId', code: 'FUND_NOT_A_MEMBER', message: 'the household is not a member of this fund' });
+    errors.push({
+      field: 'householdId',
+      code: 'FUND_NOT_A_MEMBER',
+      message: 'the household is not a member of this fund',
+    });
     return errors;
   }
   const m = f.member;
   if (f.amountFen > m.paidShareFen) {
-    const fiscal = m.fiscalShareFen > 0n ? `; its fiscal-funded share of ${formatYuan(m.fiscalShareFen)} is not withdrawable` : '';
+    const fiscal =
+      m.fiscalShareFen > 0n
+        ? `; its fiscal-funded share of ${formatYuan(m.fiscalShareFen)} is not withdrawable`
+        : '';
     errors.push({
       field: 'amount',
       code: 'SHARE_INSUFFICIENT',
@@ -86,7 +93,11 @@ export function withdrawalRules(f: WithdrawalFacts): WithdrawalFailure[] {
     });
   }
   if (f.cashFen - f.amountFen < 0n) {
-    errors.push({ field: 'amount', code: 'FUND_INSUFFICIENT_CASH', message: `the fund has ${formatYuan(maxFen(0n, f.cashFen))} cash` });
+    errors.push({
+      field: 'amount',
+      code: 'FUND_INSUFFICIENT_CASH',
+      message: `the fund has ${formatYuan(maxFen(0n, f.cashFen))} cash`,
+    });
   }
   const capAfter = lendingCapOf(f.capitalFen - f.amountFen, f.lendingCapPercent);
   if (f.loansFen > capAfter) {
