@@ -153,10 +153,16 @@ export class LedgerService {
   }
 
   /**
-   * Posts one balanced journal entry. Locks the touched accounts in id order (a fixed order, so two entries can
-   * never deadlock), refuses an unbalanced entry or one that would take a bounded account below zero, and writes
-   * the entry, its postings and the new balances together. A replay of the same idempotency key with the same
-   * content returns the original entry; with different content it is a conflict.
+   * Posts one balanced journal entry, in the caller's transaction:
+   * 1. reads the accounts' fixed attributes (currency, ledger, normal side, bound) without a lock and refuses an
+   *    unknown account or an entry that does not balance per currency and ledger — nothing written yet;
+   * 2. inserts the journal entry; a replay of the same idempotency key returns the original entry (same content)
+   *    or is a conflict (different content), without touching any balance;
+   * 3. in ONE statement locks the touched accounts in id order (a fixed order, so two entries never deadlock),
+   *    applies the net change to each balance and writes the postings with their running balances.
+   * The bound ("may not go below zero") is the CHECK constraint evaluated by that UPDATE: a violation fails the
+   * whole statement and aborts the caller's transaction, so half an entry can never be committed, even by a
+   * caller that catches the error. Hot accounts stay locked only for that statement and the commit.
    */
   async post(manager: EntityManager, input: EntryInput, reversalOf?: string): Promise<PostedEntry> {
     if (input.lines.length < 2) {
@@ -170,12 +176,12 @@ export class LedgerService {
       }
     }
     const codes = [...new Set(input.lines.map((l) => l.account))];
+    // Code, currency, ledger, normal side and bound never change after an account is opened: no lock needed here.
     const accountRows = (await manager.query(
-      `SELECT id, code, currency, ledger, normal_side, no_negative, balance_fen
-         FROM ledger_accounts WHERE code = ANY($1) ORDER BY id FOR UPDATE`,
+      `SELECT id, code, currency, ledger, normal_side, no_negative FROM ledger_accounts WHERE code = ANY($1)`,
       [codes],
-    )) as AccountRow[];
-    const accounts = new Map(accountRows.map((a) => [a.code, a]));
+    )) as Omit<AccountRow, 'balance_fen'>[];
+    const accounts = new Map(accountRows.map((a) => [a.code, a as AccountRow]));
     const missing = codes.filter((c) => !accounts.has(c));
     if (missing.length) {
       throw new DomainError('LEDGER_ACCOUNT_NOT_FOUND', `unknown ledger account(s): ${missing.join(', ')}`);
@@ -219,73 +225,91 @@ export class LedgerService {
     }
     const entryId = inserted[0].id;
 
-    // Running balances per posting (in line order) and the net change per account.
-    const running = new Map(accountRows.map((a) => [a.code, BigInt(a.balance_fen)]));
+    // Net change per account, and each line's signed change to its account's normal-side balance (in line order).
     const net = new Map<string, { d: bigint; c: bigint; delta: bigint }>();
-    const postingAccountIds: string[] = [];
-    const postingSides: string[] = [];
-    const postingAmounts: string[] = [];
-    const postingCurrencies: string[] = [];
-    const postingLedgers: string[] = [];
-    const postingAfter: string[] = [];
+    const lineAccountIds: string[] = [];
+    const lineSides: string[] = [];
+    const lineAmounts: string[] = [];
+    const lineDeltas: string[] = [];
+    const lineCurrencies: string[] = [];
+    const lineLedgers: string[] = [];
     for (const line of input.lines) {
       const a = accounts.get(line.account)!;
       const delta = balanceDelta(a.normal_side, line.side, line.amountFen);
-      const after = running.get(a.code)! + delta;
-      running.set(a.code, after);
-      const n = net.get(a.code) ?? { d: 0n, c: 0n, delta: 0n };
+      const n = net.get(a.id) ?? { d: 0n, c: 0n, delta: 0n };
       if (line.side === 'DEBIT') n.d += line.amountFen;
       else n.c += line.amountFen;
       n.delta += delta;
-      net.set(a.code, n);
-      postingAccountIds.push(a.id);
-      postingSides.push(line.side);
-      postingAmounts.push(line.amountFen.toString());
-      postingCurrencies.push(a.currency);
-      postingLedgers.push(a.ledger);
-      postingAfter.push(after.toString());
+      net.set(a.id, n);
+      lineAccountIds.push(a.id);
+      lineSides.push(line.side);
+      lineAmounts.push(line.amountFen.toString());
+      lineDeltas.push(delta.toString());
+      lineCurrencies.push(a.currency);
+      lineLedgers.push(a.ledger);
     }
-    for (const [code, final] of running) {
-      const a = accounts.get(code)!;
-      if (a.no_negative && final < 0n) {
+    const ids = [...net.keys()];
+    try {
+      // `locked` takes the row locks in id order before any row is updated (a materialized CTE emits, and so locks,
+      // its rows in order, and the UPDATE can only reach a row after the CTE has emitted it). Under READ COMMITTED
+      // the UPDATE then applies the change to the latest committed balance. Each posting's running balance is the
+      // account's balance before the entry plus the changes of the entry's lines up to and including it.
+      const [result] = (await manager.query(
+        `WITH locked AS MATERIALIZED (
+           SELECT id FROM ledger_accounts WHERE id = ANY($2::bigint[]) ORDER BY id FOR UPDATE
+         ), v AS (
+           SELECT unnest($2::bigint[]) AS id, unnest($3::bigint[]) AS d, unnest($4::bigint[]) AS c, unnest($5::bigint[]) AS delta
+         ), upd AS (
+           UPDATE ledger_accounts a
+              SET debits_fen = a.debits_fen + v.d, credits_fen = a.credits_fen + v.c, balance_fen = a.balance_fen + v.delta
+             FROM locked JOIN v ON v.id = locked.id
+            WHERE a.id = locked.id
+           RETURNING a.id, a.balance_fen - v.delta AS before_fen
+         ), ins AS (
+           INSERT INTO ledger_postings (entry_id, account_id, side, amount_fen, currency, ledger, balance_after_fen)
+           SELECT $1, l.account_id, l.side, l.amount, l.currency, l.ledger,
+                  upd.before_fen + sum(l.delta) OVER (PARTITION BY l.account_id ORDER BY l.ord)
+             FROM unnest($6::bigint[], $7::text[], $8::bigint[], $9::bigint[], $10::text[], $11::text[])
+                    WITH ORDINALITY AS l(account_id, side, amount, delta, currency, ledger, ord)
+             JOIN upd ON upd.id = l.account_id
+            ORDER BY l.ord
+           RETURNING 1
+         )
+         SELECT (SELECT count(*) FROM upd)::int AS accounts, (SELECT count(*) FROM ins)::int AS postings`,
+        [
+          entryId,
+          ids,
+          ids.map((id) => net.get(id)!.d.toString()),
+          ids.map((id) => net.get(id)!.c.toString()),
+          ids.map((id) => net.get(id)!.delta.toString()),
+          lineAccountIds,
+          lineSides,
+          lineAmounts,
+          lineDeltas,
+          lineCurrencies,
+          lineLedgers,
+        ],
+      )) as { accounts: number; postings: number }[];
+      if (result.accounts !== ids.length || result.postings !== input.lines.length) {
+        // Cannot happen while every account exists (checked above, and accounts are never deleted); refuse loudly.
+        throw new Error(`ledger post of ${input.idempotencyKey} wrote ${result.accounts} balances and ${result.postings} postings`);
+      }
+    } catch (e) {
+      const err = e as { code?: string; constraint?: string; driverError?: { code?: string; constraint?: string } };
+      const constraint = err.constraint ?? err.driverError?.constraint;
+      if ((err.code ?? err.driverError?.code) === '23514' && constraint === 'ledger_accounts_no_negative') {
+        // The bounded accounts this entry takes down; one of them would have gone below zero.
+        const bounded = [...net].filter(([id, n]) => n.delta < 0n && accountRows.find((a) => a.id === id)?.no_negative);
+        const names = bounded.map(([id, n]) => `${accountRows.find((a) => a.id === id)!.code} (change ${formatYuan(n.delta)})`);
         throw new DomainError(
           'LEDGER_LIMIT_EXCEEDED',
-          `account ${code} may not go below zero (balance ${formatYuan(BigInt(a.balance_fen))}, change ${formatYuan(final - BigInt(a.balance_fen))})`,
+          `${names.length === 1 ? 'account' : 'one of the accounts'} ${names.join(', ')} may not go below zero`,
           [],
-          { account: code },
+          { account: bounded.length === 1 ? accountRows.find((a) => a.id === bounded[0][0])!.code : undefined },
         );
       }
+      throw e;
     }
-    const ids: string[] = [];
-    const ds: string[] = [];
-    const cs: string[] = [];
-    const deltas: string[] = [];
-    for (const [code, n] of net) {
-      ids.push(accounts.get(code)!.id);
-      ds.push(n.d.toString());
-      cs.push(n.c.toString());
-      deltas.push(n.delta.toString());
-    }
-    // Guarded update: the bound is re-checked in SQL and backed by a CHECK constraint.
-    const updated = (await manager.query(
-      `UPDATE ledger_accounts a
-          SET debits_fen = a.debits_fen + v.d, credits_fen = a.credits_fen + v.c, balance_fen = a.balance_fen + v.delta
-         FROM (SELECT unnest($1::bigint[]) AS id, unnest($2::bigint[]) AS d, unnest($3::bigint[]) AS c,
-                      unnest($4::bigint[]) AS delta) v
-        WHERE a.id = v.id AND (NOT a.no_negative OR a.balance_fen + v.delta >= 0)
-        RETURNING a.id`,
-      [ids, ds, cs, deltas],
-    )) as [unknown[], number] | unknown[];
-    const updatedRows = Array.isArray(updated[0]) ? (updated[0] as unknown[]) : (updated as unknown[]);
-    if (updatedRows.length !== ids.length) {
-      throw new DomainError('LEDGER_LIMIT_EXCEEDED', 'a bounded account would go below zero');
-    }
-    await manager.query(
-      `INSERT INTO ledger_postings (entry_id, account_id, side, amount_fen, currency, ledger, balance_after_fen)
-       SELECT $1, unnest($2::bigint[]), unnest($3::text[]), unnest($4::bigint[]), unnest($5::text[]), unnest($6::text[]),
-              unnest($7::bigint[])`,
-      [entryId, postingAccountIds, postingSides, postingAmounts, postingCurrencies, postingLedgers, postingAfter],
-    );
     return { entryId, replayed: false };
   }
 
