@@ -1,8 +1,9 @@
 import type { Type } from '@nestjs/common';
 import { FundsModule } from '#libs/funds';
+import { GuaranteeModule } from '#libs/guarantee';
 import { HouseholdsModule } from '#libs/households';
 import { ProductsModule } from '#libs/products';
 import { SchedulesModule } from '#libs/schedules';
 
 /** The domain libraries the API serves. Each capability adds its module here. */
-export const DOMAIN_MODULES: Type[] = [SchedulesModule, ProductsModule, HouseholdsModule, FundsModule];
+export const DOMAIN_MODULES: Type[] = [SchedulesModule, ProductsModule, HouseholdsModule, FundsModule, GuaranteeModule];

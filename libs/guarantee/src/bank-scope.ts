@@ -8,7 +8,8 @@ export function scopedBankId(): string | null {
   const actor = RequestContext.actor();
   if (actor?.role !== 'BANK_OFFICER') return null;
   // A BANK_OFFICER without a bank cannot exist (users_bank_officer_has_bank); refuse rather than see everything.
-  if (actor.bankId === null || actor.bankId === undefined) throw new DomainError('FORBIDDEN', 'this bank officer is bound to no bank');
+  if (actor.bankId === null || actor.bankId === undefined)
+    throw new DomainError('FORBIDDEN', 'this bank officer is bound to no bank');
   return String(actor.bankId);
 }
 
@@ -16,7 +17,11 @@ export function scopedBankId(): string | null {
  * Refuses a bank's actor another bank's row with 404, the same answer as for a row that does not exist, so one
  * bank cannot even learn which ids another bank has.
  */
-export function assertOwnBank(bankId: string | number | null | undefined, what: string, id: string | number): void {
+export function assertOwnBank(
+  bankId: string | number | null | undefined,
+  what: string,
+  id: string | number,
+): void {
   const own = scopedBankId();
   if (own !== null && String(bankId) !== own) throw new DomainError('NOT_FOUND', `${what} ${id} not found`);
 }

@@ -107,12 +107,48 @@ export function riskFundAccountSpecs(fundId: string | number | bigint, fundName:
       // no source can take back more than it put in
       noNegative: true,
     })),
-    { code: a.interestIncome, name: n('deposit interest'), type: 'INCOME', ledger: 'MONEY', noNegative: false },
-    { code: a.compensationExpense, name: n('compensation paid to banks'), type: 'EXPENSE', ledger: 'MONEY', noNegative: false },
-    { code: a.recoveryIncome, name: n('recoveries shared back'), type: 'INCOME', ledger: 'MONEY', noNegative: false },
-    { code: c.limit, name: n('cover limit (= fund balance)'), type: 'EQUITY', ledger: 'EXPOSURE', noNegative: true },
-    { code: c.available, name: n('cover available (fund money backing no loan)'), type: 'ASSET', ledger: 'EXPOSURE', noNegative: true },
-    { code: c.shortfall, name: n('cover shortfall after compensation'), type: 'LIABILITY', ledger: 'EXPOSURE', noNegative: true },
+    {
+      code: a.interestIncome,
+      name: n('deposit interest'),
+      type: 'INCOME',
+      ledger: 'MONEY',
+      noNegative: false,
+    },
+    {
+      code: a.compensationExpense,
+      name: n('compensation paid to banks'),
+      type: 'EXPENSE',
+      ledger: 'MONEY',
+      noNegative: false,
+    },
+    {
+      code: a.recoveryIncome,
+      name: n('recoveries shared back'),
+      type: 'INCOME',
+      ledger: 'MONEY',
+      noNegative: false,
+    },
+    {
+      code: c.limit,
+      name: n('cover limit (= fund balance)'),
+      type: 'EQUITY',
+      ledger: 'EXPOSURE',
+      noNegative: true,
+    },
+    {
+      code: c.available,
+      name: n('cover available (fund money backing no loan)'),
+      type: 'ASSET',
+      ledger: 'EXPOSURE',
+      noNegative: true,
+    },
+    {
+      code: c.shortfall,
+      name: n('cover shortfall after compensation'),
+      type: 'LIABILITY',
+      ledger: 'EXPOSURE',
+      noNegative: true,
+    },
   ];
 }
 
@@ -120,10 +156,40 @@ export function agreementAccountSpecs(agreementId: string | number | bigint, lab
   const a = agreementAccounts(agreementId);
   const n = (what: string) => `${label}: ${what}`;
   return [
-    { code: a.coverPending, name: n('fund money backing reserved loans'), type: 'ASSET', ledger: 'EXPOSURE', noNegative: true },
-    { code: a.coverUsed, name: n('fund money backing disbursed loans'), type: 'ASSET', ledger: 'EXPOSURE', noNegative: true },
-    { code: a.exposurePending, name: n('covered principal reserved'), type: 'ASSET', ledger: 'EXPOSURE', noNegative: true },
-    { code: a.exposureOutstanding, name: n('covered principal outstanding'), type: 'ASSET', ledger: 'EXPOSURE', noNegative: true },
-    { code: a.exposureContra, name: n('covered principal (contra)'), type: 'LIABILITY', ledger: 'EXPOSURE', noNegative: true },
+    {
+      code: a.coverPending,
+      name: n('fund money backing reserved loans'),
+      type: 'ASSET',
+      ledger: 'EXPOSURE',
+      noNegative: true,
+    },
+    {
+      code: a.coverUsed,
+      name: n('fund money backing disbursed loans'),
+      type: 'ASSET',
+      ledger: 'EXPOSURE',
+      noNegative: true,
+    },
+    {
+      code: a.exposurePending,
+      name: n('covered principal reserved'),
+      type: 'ASSET',
+      ledger: 'EXPOSURE',
+      noNegative: true,
+    },
+    {
+      code: a.exposureOutstanding,
+      name: n('covered principal outstanding'),
+      type: 'ASSET',
+      ledger: 'EXPOSURE',
+      noNegative: true,
+    },
+    {
+      code: a.exposureContra,
+      name: n('covered principal (contra)'),
+      type: 'LIABILITY',
+      ledger: 'EXPOSURE',
+      noNegative: true,
+    },
   ];
 }

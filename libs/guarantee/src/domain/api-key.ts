@@ -10,8 +10,12 @@ const PUBLIC_ID_ALPHABET = 'abcdefghijkmnpqrstuvwxyz23456789';
 const KEY_PATTERN = /^mae_live_([a-z2-9]{12})_([A-Za-z0-9_-]{43})$/;
 
 /** Builds a key from caller-supplied randomness (the domain does no I/O): 12 bytes for the id, 32 for the secret. */
-export function formatApiKey(idBytes: Uint8Array, secretBytes: Uint8Array): { publicId: string; key: string } {
-  if (idBytes.length < 12 || secretBytes.length !== 32) throw new RangeError('need 12 id bytes and 32 secret bytes');
+export function formatApiKey(
+  idBytes: Uint8Array,
+  secretBytes: Uint8Array,
+): { publicId: string; key: string } {
+  if (idBytes.length < 12 || secretBytes.length !== 32)
+    throw new RangeError('need 12 id bytes and 32 secret bytes');
   let publicId = '';
   for (let i = 0; i < 12; i++) publicId += PUBLIC_ID_ALPHABET[idBytes[i] % PUBLIC_ID_ALPHABET.length];
   const secret = Buffer.from(secretBytes).toString('base64url');

@@ -58,22 +58,26 @@ describe('leverage arithmetic', () => {
 
   it('keeps the backing of what is outstanding through any sequence of partial releases', () => {
     fc.assert(
-      fc.property(fc.bigInt({ min: 1n, max: 10n ** 9n }), fc.array(fc.bigInt({ min: 1n, max: 10n ** 8n }), { maxLength: 20 }), (principal, repayments) => {
-        const m = parseMultiple('7.3');
-        let outstanding = principal;
-        let backing = coverFor(principal, m);
-        let freed = 0n;
-        for (const r of repayments) {
-          const pay = r > outstanding ? outstanding : r;
-          if (pay === 0n) break;
-          outstanding -= pay;
-          const next = coverFor(outstanding, m);
-          freed += backing - next;
-          backing = next;
-        }
-        expect(backing).toBe(coverFor(outstanding, m));
-        expect(freed + backing).toBe(coverFor(principal, m));
-      }),
+      fc.property(
+        fc.bigInt({ min: 1n, max: 10n ** 9n }),
+        fc.array(fc.bigInt({ min: 1n, max: 10n ** 8n }), { maxLength: 20 }),
+        (principal, repayments) => {
+          const m = parseMultiple('7.3');
+          let outstanding = principal;
+          let backing = coverFor(principal, m);
+          let freed = 0n;
+          for (const r of repayments) {
+            const pay = r > outstanding ? outstanding : r;
+            if (pay === 0n) break;
+            outstanding -= pay;
+            const next = coverFor(outstanding, m);
+            freed += backing - next;
+            backing = next;
+          }
+          expect(backing).toBe(coverFor(outstanding, m));
+          expect(freed + backing).toBe(coverFor(principal, m));
+        },
+      ),
     );
   });
 
@@ -116,7 +120,12 @@ describe('withdrawal rules', () => {
 
   it('reports every failed rule at once', () => {
     const problems = withdrawalProblems({ ...base, amountFen: 7_000_000_00n });
-    expect(problems.map((p) => p.code)).toEqual(['INSUFFICIENT_FUNDS', 'SOURCE_CAPITAL_EXCEEDED', 'WITHDRAWAL_BREAKS_COVER', 'FUND_BELOW_MINIMUM']);
+    expect(problems.map((p) => p.code)).toEqual([
+      'INSUFFICIENT_FUNDS',
+      'SOURCE_CAPITAL_EXCEEDED',
+      'WITHDRAWAL_BREAKS_COVER',
+      'FUND_BELOW_MINIMUM',
+    ]);
     expect(problems.every((p) => p.field && p.message)).toBe(true);
   });
 
@@ -157,13 +166,20 @@ describe('cover rules', () => {
       balanceFen: 4_999_999_99n,
       amountFen: 50_000_01n,
     });
-    expect(problems.map((p) => p.code)).toEqual(['AGREEMENT_NOT_ACTIVE', 'DISTRICT_SUSPENDED', 'FUND_BELOW_MINIMUM', 'FUND_CAPACITY_EXCEEDED']);
+    expect(problems.map((p) => p.code)).toEqual([
+      'AGREEMENT_NOT_ACTIVE',
+      'DISTRICT_SUSPENDED',
+      'FUND_BELOW_MINIMUM',
+      'FUND_CAPACITY_EXCEEDED',
+    ]);
   });
 
   it('treats validity dates as inclusive', () => {
     expect(coverProblems({ ...facts, onDate: '2026-01-01' })).toEqual([]);
     expect(coverProblems({ ...facts, onDate: '2026-12-31' })).toEqual([]);
-    expect(coverProblems({ ...facts, onDate: '2025-12-31' }).map((p) => p.code)).toEqual(['AGREEMENT_NOT_ACTIVE']);
+    expect(coverProblems({ ...facts, onDate: '2025-12-31' }).map((p) => p.code)).toEqual([
+      'AGREEMENT_NOT_ACTIVE',
+    ]);
     expect(coverProblems({ ...facts, validTo: null, onDate: '2099-01-01' })).toEqual([]);
   });
 });

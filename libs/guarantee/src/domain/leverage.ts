@@ -1,5 +1,14 @@
 import type { FieldError } from '#libs/common';
-import { formatDecimal, formatYuan, parseDecimal, pow10, reduce, roundDiv, type Fen, type Ratio } from '#libs/money';
+import {
+  formatDecimal,
+  formatYuan,
+  parseDecimal,
+  pow10,
+  reduce,
+  roundDiv,
+  type Fen,
+  type Ratio,
+} from '#libs/money';
 
 /**
  * Leverage arithmetic, exact on bigint rationals. A multiple is a decimal string ("10", "8.5"); the fund money a
@@ -125,7 +134,10 @@ export interface CoverFacts {
 export function coverProblems(f: CoverFacts): FieldError[] {
   const out: FieldError[] = [];
   const inForce =
-    f.agreementStatus === 'ACTIVE' && f.fundStatus === 'ACTIVE' && f.validFrom <= f.onDate && (f.validTo === null || f.onDate <= f.validTo);
+    f.agreementStatus === 'ACTIVE' &&
+    f.fundStatus === 'ACTIVE' &&
+    f.validFrom <= f.onDate &&
+    (f.validTo === null || f.onDate <= f.validTo);
   if (!inForce) {
     out.push({
       field: 'agreementId',

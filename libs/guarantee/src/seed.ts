@@ -1,0 +1,155 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { UsersService } from '#libs/auth';
+import { AppConfig, Clock, DomainError } from '#libs/common';
+import { AgreementsService } from './agreements.service.js';
+import { ApiKeysService, BanksService } from './banks.service.js';
+import { RiskFundsService } from './risk-funds.service.js';
+
+/** Demo partner bank and its officer (a made-up password, like every demo login). */
+export const DEMO_BANK = { code: 'ZBRCB', name: '淄博农商银行 (Zibo Rural Commercial Bank, demo)' };
+export const DEMO_BANK_OFFICER = {
+  username: 'zbrcb.officer',
+  password: 'zbrcb-officer-demo',
+  displayName: 'Demo ZBRCB loan desk',
+};
+/** The registry seed's heavy-task demo district (淄川区); looked up by code, never created here. */
+export const DEMO_RISK_FUND_DISTRICT_CODE = '370302';
+const DEMO_KEY_LABEL = 'demo integration key';
+/** The case: heavy-task districts keep ≥ 5,000,000 yuan; the demo fund holds 5,500,000 from two sources. */
+const DEMO_DEPOSITS = [
+  { source: 'CITY' as const, amount: '3000000.00', key: 'seed-risk-fund-city-initial' },
+  { source: 'DISTRICT' as const, amount: '2500000.00', key: 'seed-risk-fund-district-initial' },
+];
+
+/**
+ * Demo guarantee set-up through the real services (validation, ledger, audit): a partner bank with a
+ * BANK_OFFICER and an API key (printed once, when created), the demo district's risk fund with CITY and DISTRICT
+ * deposits, and a 10× / 80:20 agreement. Idempotent: everything is looked up by its natural key first.
+ */
+export async function seedGuarantee(app: INestApplicationContext): Promise<string[]> {
+  const ds = app.get(DataSource);
+  const banks = app.get(BanksService);
+  const keys = app.get(ApiKeysService);
+  const users = app.get(UsersService);
+  const funds = app.get(RiskFundsService);
+  const agreements = app.get(AgreementsService);
+  const today = app.get(Clock).today(app.get(AppConfig).BUSINESS_TIMEZONE);
+  const out: string[] = [];
+
+  let bank = await banks.findByCode(DEMO_BANK.code);
+  if (!bank) {
+    try {
+      bank = await banks.create(DEMO_BANK);
+      out.push(`created bank ${bank.code} id ${bank.id}`);
+    } catch (e) {
+      if (!(e instanceof DomainError && e.code === 'BANK_CODE_TAKEN')) throw e;
+      bank = (await banks.findByCode(DEMO_BANK.code))!;
+    }
+  } else out.push(`kept existing bank ${bank.code} id ${bank.id}`);
+
+  const officer =
+    ((await ds.query(`SELECT 1 FROM users WHERE username = $1`, [DEMO_BANK_OFFICER.username])) as unknown[])
+      .length > 0;
+  if (!officer) {
+    try {
+      await users.create({ ...DEMO_BANK_OFFICER, role: 'BANK_OFFICER', bankId: bank.id });
+      out.push(
+        `created user ${DEMO_BANK_OFFICER.username} / ${DEMO_BANK_OFFICER.password} (BANK_OFFICER of ${bank.code})`,
+      );
+    } catch (e) {
+      if (!(e instanceof DomainError && e.code === 'CONFLICT')) throw e;
+    }
+  } else out.push(`kept existing user ${DEMO_BANK_OFFICER.username} (BANK_OFFICER of ${bank.code})`);
+
+  const hasKey =
+    (
+      (await ds.query(
+        `SELECT 1 FROM bank_api_keys WHERE bank_id = $1 AND label = $2 AND revoked_at IS NULL`,
+        [bank.id, DEMO_KEY_LABEL],
+      )) as unknown[]
+    ).length > 0;
+  if (!hasKey) {
+    const key = await keys.create(bank.id, { label: DEMO_KEY_LABEL });
+    out.push(`API key for ${bank.code} (shown once, store it now): ${key.key}`);
+  } else out.push(`kept the existing API key of ${bank.code} (its secret was printed when it was created)`);
+
+  const [district] = (await ds.query(`SELECT id, code, name, heavy_task FROM districts WHERE code = $1`, [
+    DEMO_RISK_FUND_DISTRICT_CODE,
+  ])) as {
+    id: string;
+    code: string;
+    name: string;
+    heavy_task: boolean;
+  }[];
+  if (!district) {
+    out.push(
+      `no district ${DEMO_RISK_FUND_DISTRICT_CODE} in the registry: no risk fund or agreement created (seed the registry first)`,
+    );
+    return out;
+  }
+
+  const [existing] = (await ds.query(`SELECT id FROM risk_funds WHERE district_id = $1`, [district.id])) as {
+    id: string;
+  }[];
+  let fundId = existing?.id;
+  if (!fundId) {
+    try {
+      fundId = (await funds.create({ districtId: district.id })).id;
+      out.push(
+        `created risk fund ${fundId} for ${district.code} ${district.name}${district.heavy_task ? ' (heavy task: minimum 5000000.00)' : ''}`,
+      );
+    } catch (e) {
+      if (!(e instanceof DomainError && e.code === 'RISK_FUND_DISTRICT_HAS_FUND')) throw e;
+      fundId = (
+        (await ds.query(`SELECT id FROM risk_funds WHERE district_id = $1`, [district.id])) as {
+          id: string;
+        }[]
+      )[0].id;
+    }
+  } else out.push(`kept existing risk fund ${fundId} for ${district.code}`);
+
+  for (const d of DEMO_DEPOSITS) {
+    // Looked up first so a later run (another day, hence another date in the body) never collides with the key.
+    const done =
+      (
+        (await ds.query(`SELECT 1 FROM risk_fund_movements WHERE idempotency_key = $1`, [
+          `rf:${fundId}:deposit:${d.key}`,
+        ])) as unknown[]
+      ).length > 0;
+    if (done) continue;
+    await funds.deposit(
+      fundId,
+      { source: d.source, amount: d.amount, receivedOn: today, documentRef: 'demo' },
+      d.key,
+    );
+    out.push(`deposited ${d.amount} from ${d.source}`);
+  }
+
+  const [agreement] = (await ds.query(
+    `SELECT id FROM guarantee_agreements WHERE risk_fund_id = $1 AND bank_id = $2`,
+    [fundId, bank.id],
+  )) as { id: string }[];
+  if (!agreement) {
+    const year = Number(today.slice(0, 4));
+    const created = await agreements.create({
+      agreementNo: `${bank.code}-${district.code}-DEMO`,
+      riskFundId: fundId,
+      bankId: bank.id,
+      leverageMultiple: '10',
+      fundSharePercent: '80',
+      bankSharePercent: '20',
+      compensationMode: 'ADVANCE',
+      triggerDays: 90,
+      validFrom: `${year}-01-01`,
+      validTo: `${year + 2}-12-31`,
+    });
+    out.push(`created agreement ${created.agreementNo}: multiple 10, loss share 80:20, ADVANCE at 90 days`);
+  } else out.push(`kept existing agreement ${agreement.id}`);
+
+  const fund = await funds.get(fundId);
+  out.push(
+    `risk fund balance ${fund.balance}, cover available ${fund.coverAvailable} (capacity at 10×: ${fund.coverAvailable} × 10)`,
+  );
+  return out;
+}
