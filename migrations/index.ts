@@ -7,6 +7,7 @@ import { Funds1764330000000 } from './1764330000000-funds.js';
 import { FundMembers1764330000001 } from './1764330000001-fund-members.js';
 import { Loans1764340000000 } from './1764340000000-loans.js';
 import { LiabilityCalls1764340000001 } from './1764340000001-liability-calls.js';
+import { Origination1764340000002 } from './1764340000002-origination.js';
 import { Guarantee1764360000000 } from './1764360000000-guarantee.js';
 import { Reconciliation1764370000000 } from './1764370000000-reconciliation.js';
 import { AssetIncome1764400000000 } from './1764400000000-asset-income.js';
@@ -22,6 +23,7 @@ export const MIGRATIONS = [
   FundMembers1764330000001,
   Loans1764340000000,
   LiabilityCalls1764340000001,
+  Origination1764340000002,
   Guarantee1764360000000,
   Reconciliation1764370000000,
   AssetIncome1764400000000,

@@ -33,6 +33,14 @@ export const ERROR_STATUS = {
   FUND_CAP_EXCEEDED: 422,
   SHARE_LOCKED: 422,
   SHARE_INSUFFICIENT: 422,
+  // mutual-aid loan applications: eligibility, approval workflow, disbursement (FUND_INSUFFICIENT_CASH and
+  // FUND_CAP_EXCEEDED above are the disbursement refusals)
+  LOAN_APPLICATION_INVALID: 422,
+  LOAN_NOT_ELIGIBLE: 422,
+  LOAN_INVALID_TRANSITION: 409,
+  LOAN_VERSION_CONFLICT: 409,
+  LOAN_MAKER_CHECKER: 403,
+  LOAN_NOTICE_NOT_ENDED: 422,
   // repayment schedules: terms (from a product or a loan) that no schedule can be built from
   SCHEDULE_TERMS_INVALID: 422,
   // poverty registry: households, operating entities, joint-liability groups
