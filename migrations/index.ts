@@ -10,6 +10,7 @@ import { LiabilityCalls1764340000001 } from './1764340000001-liability-calls.js'
 import { Origination1764340000002 } from './1764340000002-origination.js';
 import { Guarantee1764360000000 } from './1764360000000-guarantee.js';
 import { Reconciliation1764370000000 } from './1764370000000-reconciliation.js';
+import { Reminders1764390000000 } from './1764390000000-reminders.js';
 import { AssetIncome1764400000000 } from './1764400000000-asset-income.js';
 
 /** Every migration, in order. Add new ones at the end (generated with `npm run migration:generate`). */
@@ -26,5 +27,6 @@ export const MIGRATIONS = [
   Origination1764340000002,
   Guarantee1764360000000,
   Reconciliation1764370000000,
+  Reminders1764390000000,
   AssetIncome1764400000000,
 ];

@@ -1,0 +1,126 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * Repayment reminders: where they go (one active endpoint per bank, per fund and one default), the outbox of every
+ * reminder with its state, every delivery attempt, and every selection run.
+ *
+ * The outbox is the ledger of reminders: UNIQUE (installment_id, offset_days) is what makes "never twice for the same
+ * instalment and offset" hold across re-runs, concurrent runs and several workers. Its loan and household columns are
+ * copied from the instalment's loan by the selection statement; only installment_id carries a foreign key, since
+ * checking three more keys per row would double the cost of a million-row selection for no extra integrity (the
+ * instalment fixes its loan, and the loan its household).
+ */
+export class Reminders1764390000000 implements MigrationInterface {
+  name = 'Reminders1764390000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`
+      CREATE TABLE reminder_endpoints (
+        id                 bigserial   PRIMARY KEY,
+        scope              text        NOT NULL CHECK (scope IN ('BANK','FUND','DEFAULT')),
+        bank_id            bigint      REFERENCES banks (id),
+        fund_id            bigint      REFERENCES mutual_aid_funds (id),
+        channel            text        NOT NULL CHECK (channel IN ('WEBHOOK','SMS','LOG')),
+        name               text        NOT NULL,
+        url                text,
+        -- SMS signature (短信签名) the gateway prints before the text
+        sign_name          text,
+        -- AES-256-GCM ciphertext of the signing secret; the secret itself is shown once, when created or rotated
+        secret_ciphertext  text,
+        secret_rotated_at  timestamptz,
+        active             boolean     NOT NULL DEFAULT true,
+        version            int         NOT NULL DEFAULT 1,
+        created_by         text        NOT NULL,
+        created_at         timestamptz NOT NULL DEFAULT now(),
+        updated_at         timestamptz NOT NULL DEFAULT now(),
+        CONSTRAINT reminder_endpoints_bank_scope CHECK ((scope = 'BANK') = (bank_id IS NOT NULL)),
+        CONSTRAINT reminder_endpoints_fund_scope CHECK ((scope = 'FUND') = (fund_id IS NOT NULL)),
+        CONSTRAINT reminder_endpoints_remote CHECK (
+          channel = 'LOG' OR (url IS NOT NULL AND secret_ciphertext IS NOT NULL))
+      );
+      -- one active endpoint per scope, so a loan's reminders have exactly one destination
+      CREATE UNIQUE INDEX reminder_endpoints_one_active
+        ON reminder_endpoints (scope, coalesce(bank_id, 0), coalesce(fund_id, 0)) WHERE active;
+
+      CREATE TABLE reminder_outbox (
+        id               bigserial   PRIMARY KEY,
+        installment_id   bigint      NOT NULL REFERENCES loan_installments (id),
+        offset_days      smallint    NOT NULL CHECK (offset_days IN (-7, -1, 0, 1, 7, 30)),
+        loan_id          bigint      NOT NULL,
+        household_id     bigint,
+        due_date         date        NOT NULL,
+        -- due_date + offset_days: the business date the reminder is for
+        remind_on        date        NOT NULL,
+        -- business date of the selection run that created it
+        run_date         date        NOT NULL,
+        endpoint_id      bigint      REFERENCES reminder_endpoints (id),
+        channel          text        NOT NULL CHECK (channel IN ('WEBHOOK','SMS','LOG')),
+        state            text        NOT NULL DEFAULT 'QUEUED' CHECK (state IN
+                           ('QUEUED','SENDING','SENT','FAILED','SKIPPED_PAID','DEFERRED','SUPERSEDED','CANCELLED')),
+        attempts         int         NOT NULL DEFAULT 0,
+        last_error       text,
+        -- the amount, message and body as sent (rendered at delivery from the amount then due)
+        amount_due_fen   bigint,
+        message          text,
+        payload          jsonb,
+        provider_ref     text,
+        lease_until      timestamptz,
+        deferred_until   timestamptz,
+        enqueued_at      timestamptz,
+        created_at       timestamptz NOT NULL DEFAULT now(),
+        updated_at       timestamptz NOT NULL DEFAULT now(),
+        sent_at          timestamptz,
+        CONSTRAINT reminder_outbox_once UNIQUE (installment_id, offset_days),
+        CONSTRAINT reminder_outbox_sent CHECK ((state = 'SENT') = (sent_at IS NOT NULL)),
+        CONSTRAINT reminder_outbox_lease CHECK (state <> 'SENDING' OR lease_until IS NOT NULL),
+        CONSTRAINT reminder_outbox_deferred CHECK (state <> 'DEFERRED' OR deferred_until IS NOT NULL)
+      );
+      CREATE INDEX reminder_outbox_loan ON reminder_outbox (loan_id, id);
+      CREATE INDEX reminder_outbox_household ON reminder_outbox (household_id, id) WHERE household_id IS NOT NULL;
+      CREATE INDEX reminder_outbox_remind_on ON reminder_outbox (remind_on);
+      -- the sweep of reminders whose job may have been lost, and the leftover of an interrupted enqueue
+      CREATE INDEX reminder_outbox_pending ON reminder_outbox (id) WHERE state IN ('QUEUED','SENDING','DEFERRED');
+      CREATE INDEX reminder_outbox_not_enqueued ON reminder_outbox (id) WHERE enqueued_at IS NULL;
+
+      CREATE TABLE reminder_delivery_attempts (
+        id           bigserial   PRIMARY KEY,
+        outbox_id    bigint      NOT NULL REFERENCES reminder_outbox (id),
+        attempt      int         NOT NULL,
+        endpoint_id  bigint      REFERENCES reminder_endpoints (id),
+        channel      text        NOT NULL,
+        outcome      text        NOT NULL CHECK (outcome IN
+                       ('SENT','RETRY','FAILED','SKIPPED_PAID','DEFERRED','SUPERSEDED','CANCELLED')),
+        http_status  int,
+        error        text,
+        worker       text        NOT NULL,
+        job_id       text,
+        started_at   timestamptz NOT NULL,
+        finished_at  timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX reminder_delivery_attempts_outbox ON reminder_delivery_attempts (outbox_id, id);
+      CREATE TRIGGER reminder_delivery_attempts_append_only BEFORE UPDATE OR DELETE ON reminder_delivery_attempts
+        FOR EACH ROW EXECUTE FUNCTION refuse_change();
+
+      CREATE TABLE reminder_runs (
+        id             bigserial   PRIMARY KEY,
+        business_date  date        NOT NULL,
+        trigger        text        NOT NULL CHECK (trigger IN ('SCHEDULE','BOOT','MANUAL')),
+        requested_by   text        NOT NULL,
+        job_id         text,
+        selected       int         NOT NULL,
+        enqueued       int         NOT NULL,
+        swept          int         NOT NULL DEFAULT 0,
+        started_at     timestamptz NOT NULL,
+        finished_at    timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX reminder_runs_date ON reminder_runs (business_date, id);
+    `);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`
+      DROP TABLE reminder_runs; DROP TABLE reminder_delivery_attempts; DROP TABLE reminder_outbox;
+      DROP TABLE reminder_endpoints;
+    `);
+  }
+}
