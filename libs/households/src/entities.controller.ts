@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { PageQuery, Roles, type Actor } from '#libs/common';
 import { CreateEntityDto, EntityListQuery, EXAMPLE_CREDIT_CODE, LinkHouseholdsDto, UpdateEntityDto } from './dto.js';
@@ -51,13 +51,22 @@ export class EntitiesController {
 
   @Get(':id/linked-households')
   @Roles('ADMIN', 'FUND_ADMIN', 'LOAN_OFFICER', 'AUDITOR')
-  @ApiOkResponse({ description: 'Linked households (masked for AUDITOR) with linkedAt and whether they count (POOR now)' })
+  @ApiOkResponse({
+    description: 'Linked households (masked for AUDITOR) with linkedAt and whether they count (POOR now)',
+    schema: {
+      example: {
+        items: [{ id: '3', headName: '张桂兰', idNumber: '3703**********0244', status: 'POOR', linkedAt: '2026-01-05T02:00:00.000Z', counts: true }],
+        page: 1, pageSize: 50, total: 1,
+      },
+    },
+  })
   linked(@Param('id', ParseIdPipe) id: string, @Query() q: PageQuery, @Viewer() viewer: Actor) {
     return this.entities.linkedHouseholds(viewer, id, q);
   }
 
   @Post(':id/linked-households')
   @Roles(...WRITERS)
+  @HttpCode(200)
   @ApiOkResponse({ description: 'Links POOR households of the entity district (422 ENTITY_LINK_RULES_VIOLATED lists every refusal; already linked ones are kept)', schema: { example: ENTITY_EXAMPLE } })
   link(@Param('id', ParseIdPipe) id: string, @Body() dto: LinkHouseholdsDto) {
     return this.entities.link(id, dto.householdIds);

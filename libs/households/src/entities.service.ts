@@ -207,8 +207,8 @@ export class EntitiesService {
   }
 
   /**
-   * Links households under the entity's row lock (links of one entity are serialised). Each must exist, be POOR
-   * now and live in the entity's district; every failure is reported and nothing is linked. Households already
+   * Links households under the entity's row lock (links of one entity are serialised). Each new one must exist, be
+   * POOR now and live in the entity's district; every failure is reported and nothing is linked. Households already
    * linked are left as they are, so a retried request is harmless.
    */
   async link(entityId: string, householdIds: readonly string[]): Promise<EntityRecord> {
@@ -221,13 +221,23 @@ export class EntitiesService {
       if (!entity) throw new DomainError('NOT_FOUND', `operating entity ${entityId} not found`);
       const unique = [...new Set(householdIds)];
       const found = new Map((await this.households.getMany(unique, m)).map((h) => [h.id, h]));
+      const already = new Set(
+        (
+          await queryRows<{ household_id: string }>(
+            m,
+            `SELECT household_id FROM entity_linked_households WHERE entity_id = $1 AND household_id = ANY($2::bigint[])`,
+            [entityId, unique],
+          )
+        ).map((r) => String(r.household_id)),
+      );
       const errors: FieldError[] = [];
       householdIds.forEach((hid, i) => {
         const field = `householdIds[${i}]`;
         const h = found.get(hid);
         if (householdIds.indexOf(hid) !== i) errors.push({ field, code: 'HOUSEHOLD_DUPLICATE', message: `household ${hid} is listed twice` });
         else if (!h) errors.push({ field, code: 'HOUSEHOLD_NOT_FOUND', message: `household ${hid} does not exist` });
-        else {
+        // an existing link is kept as it is (a retry is harmless), even if the household no longer counts
+        else if (!already.has(hid)) {
           if (h.status !== 'POOR') errors.push({ field, code: 'HOUSEHOLD_NOT_POOR', message: `household ${hid} is ${h.status}, not POOR` });
           if (h.districtId !== entity.district_id) {
             errors.push({ field, code: 'HOUSEHOLD_OTHER_DISTRICT', message: `household ${hid} lives outside the entity's district` });

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Roles, type Actor } from '#libs/common';
 import { AddMemberDto, CreateGroupDto, DissolveGroupDto, GroupListQuery } from './dto.js';
@@ -61,7 +61,8 @@ export class GroupsController {
 
   @Post(':id/dissolve')
   @Roles(...WRITERS)
-  @ApiCreatedResponse({ description: 'Dissolves the group (members are released) unless it endorsed open loans', schema: { example: { ...GROUP_EXAMPLE, status: 'DISSOLVED', memberIds: [], size: 0, members: [] } } })
+  @HttpCode(200)
+  @ApiOkResponse({ description: 'Dissolves the group (members are released) unless it endorsed open loans', schema: { example: { ...GROUP_EXAMPLE, status: 'DISSOLVED', memberIds: [], size: 0, members: [] } } })
   async dissolve(@Param('id', ParseIdPipe) id: string, @Body() dto: DissolveGroupDto, @Viewer() viewer: Actor) {
     return this.groups.view(viewer, await this.groups.dissolve(id, dto.reason));
   }
