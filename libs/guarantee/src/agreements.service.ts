@@ -195,12 +195,8 @@ export class AgreementsService {
         id = row.id;
       } catch (e) {
         if (isUniqueViolation(e)) {
-          const sameNo =
-            (
-              (await m.query(`SELECT 1 FROM guarantee_agreements WHERE agreement_no = $1`, [
-                dto.agreementNo,
-              ])) as unknown[]
-            ).length > 0;
+          // The violation aborted the transaction: tell the two keys apart by the constraint, not by a query.
+          const sameNo = isUniqueViolation(e, 'guarantee_agreements_agreement_no_key');
           throw new DomainError(
             'AGREEMENT_EXISTS',
             sameNo
