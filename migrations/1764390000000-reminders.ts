@@ -42,6 +42,22 @@ export class Reminders1764390000000 implements MigrationInterface {
       CREATE UNIQUE INDEX reminder_endpoints_one_active
         ON reminder_endpoints (scope, coalesce(bank_id, 0), coalesce(fund_id, 0)) WHERE active;
 
+      CREATE TABLE reminder_runs (
+        id             bigserial   PRIMARY KEY,
+        business_date  date        NOT NULL,
+        trigger        text        NOT NULL CHECK (trigger IN ('SCHEDULE','BOOT','MANUAL')),
+        requested_by   text        NOT NULL,
+        job_id         text,
+        selected       int         NOT NULL DEFAULT 0,
+        enqueued       int         NOT NULL DEFAULT 0,
+        swept          int         NOT NULL DEFAULT 0,
+        started_at     timestamptz NOT NULL DEFAULT now(),
+        -- set once every reminder the run selected is in the delivery queue
+        enqueued_at    timestamptz
+      );
+      CREATE INDEX reminder_runs_unfinished ON reminder_runs (id) WHERE enqueued_at IS NULL;
+      CREATE INDEX reminder_runs_date ON reminder_runs (business_date, id);
+
       CREATE TABLE reminder_outbox (
         id               bigserial   PRIMARY KEY,
         installment_id   bigint      NOT NULL REFERENCES loan_installments (id),
@@ -51,8 +67,8 @@ export class Reminders1764390000000 implements MigrationInterface {
         due_date         date        NOT NULL,
         -- due_date + offset_days: the business date the reminder is for
         remind_on        date        NOT NULL,
-        -- business date of the selection run that created it
-        run_date         date        NOT NULL,
+        -- the selection run that created it (its jobs are re-added when that run was cut off before enqueueing)
+        run_id           bigint      NOT NULL REFERENCES reminder_runs (id),
         endpoint_id      bigint      REFERENCES reminder_endpoints (id),
         channel          text        NOT NULL CHECK (channel IN ('WEBHOOK','SMS','LOG')),
         state            text        NOT NULL DEFAULT 'QUEUED' CHECK (state IN
@@ -66,7 +82,6 @@ export class Reminders1764390000000 implements MigrationInterface {
         provider_ref     text,
         lease_until      timestamptz,
         deferred_until   timestamptz,
-        enqueued_at      timestamptz,
         created_at       timestamptz NOT NULL DEFAULT now(),
         updated_at       timestamptz NOT NULL DEFAULT now(),
         sent_at          timestamptz,
@@ -78,9 +93,8 @@ export class Reminders1764390000000 implements MigrationInterface {
       CREATE INDEX reminder_outbox_loan ON reminder_outbox (loan_id, id);
       CREATE INDEX reminder_outbox_household ON reminder_outbox (household_id, id) WHERE household_id IS NOT NULL;
       CREATE INDEX reminder_outbox_remind_on ON reminder_outbox (remind_on);
-      -- the sweep of reminders whose job may have been lost, and the leftover of an interrupted enqueue
-      CREATE INDEX reminder_outbox_pending ON reminder_outbox (id) WHERE state IN ('QUEUED','SENDING','DEFERRED');
-      CREATE INDEX reminder_outbox_not_enqueued ON reminder_outbox (id) WHERE enqueued_at IS NULL;
+      -- reminders not yet settled, by last change: the sweep re-adds the jobs of those untouched for long
+      CREATE INDEX reminder_outbox_pending ON reminder_outbox (updated_at) WHERE state IN ('QUEUED','SENDING','DEFERRED');
 
       CREATE TABLE reminder_delivery_attempts (
         id           bigserial   PRIMARY KEY,
@@ -100,26 +114,12 @@ export class Reminders1764390000000 implements MigrationInterface {
       CREATE INDEX reminder_delivery_attempts_outbox ON reminder_delivery_attempts (outbox_id, id);
       CREATE TRIGGER reminder_delivery_attempts_append_only BEFORE UPDATE OR DELETE ON reminder_delivery_attempts
         FOR EACH ROW EXECUTE FUNCTION refuse_change();
-
-      CREATE TABLE reminder_runs (
-        id             bigserial   PRIMARY KEY,
-        business_date  date        NOT NULL,
-        trigger        text        NOT NULL CHECK (trigger IN ('SCHEDULE','BOOT','MANUAL')),
-        requested_by   text        NOT NULL,
-        job_id         text,
-        selected       int         NOT NULL,
-        enqueued       int         NOT NULL,
-        swept          int         NOT NULL DEFAULT 0,
-        started_at     timestamptz NOT NULL,
-        finished_at    timestamptz NOT NULL DEFAULT now()
-      );
-      CREATE INDEX reminder_runs_date ON reminder_runs (business_date, id);
     `);
   }
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`
-      DROP TABLE reminder_runs; DROP TABLE reminder_delivery_attempts; DROP TABLE reminder_outbox;
+      DROP TABLE reminder_delivery_attempts; DROP TABLE reminder_outbox; DROP TABLE reminder_runs;
       DROP TABLE reminder_endpoints;
     `);
   }

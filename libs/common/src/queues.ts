@@ -11,18 +11,29 @@ import type { AppConfig } from './config/app-config.js';
 export const QUEUES = {
   /** Housekeeping of the engine itself (heartbeat). */
   SYSTEM: 'system',
+  /** Repayment reminders: the daily selection run (one job per business date). */
+  REMINDERS: 'reminders',
+  /** Repayment reminders: one delivery job per outbox row (job id from the outbox id). */
+  REMINDER_DELIVERY: 'reminder-delivery',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
 export const JOBS = {
   /** Every minute: the worker proves it is alive by recording a heartbeat in Redis (shown by the API's /health). */
   SYSTEM_HEARTBEAT: 'system.heartbeat',
+  /** Daily (cron, business time zone): adds the selection job of today's business date. */
+  REMINDERS_DAILY: 'reminders.daily',
+  /** Selects the reminders of one business date into the outbox and enqueues their delivery. */
+  REMINDERS_SELECT: 'reminders.select',
+  /** Delivers one outbox reminder through its channel. */
+  REMINDER_DELIVER: 'reminder.deliver',
 } as const;
 export type JobName = (typeof JOBS)[keyof typeof JOBS];
 
 /** Job scheduler ids (BullMQ upsertJobScheduler): one per repeatable job, so N workers upsert one schedule. */
 export const SCHEDULERS = {
   SYSTEM_HEARTBEAT: 'system.heartbeat',
+  REMINDERS_DAILY: 'reminders.daily',
 } as const;
 
 export const HEARTBEAT_EVERY_MS = 60_000;
