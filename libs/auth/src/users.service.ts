@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import * as argon2 from 'argon2';
 import type { DataSource, EntityManager } from 'typeorm';
-import { DomainError, isUniqueViolation, type Page, type PageQuery, offsetOf, type Role } from '#libs/common';
+import { DomainError, isUniqueViolation, queryRows, type Page, type PageQuery, offsetOf, type Role } from '#libs/common';
 import { AuditService } from '#libs/audit';
 
 export interface UserView {
@@ -95,11 +95,12 @@ export class UsersService {
         ]);
       }
       const hash = patch.password ? await argon2.hash(patch.password) : before.password_hash;
-      const [after] = (await m.query(
+      const [after] = await queryRows<UserRow>(
+        m,
         `UPDATE users SET display_name = $2, role = $3, active = $4, password_hash = $5, bank_id = $6, updated_at = now()
           WHERE id = $1 RETURNING *`,
         [id, patch.displayName ?? before.display_name, role, patch.active ?? before.active, hash, bankId],
-      )) as UserRow[];
+      );
       await this.audit.record(m, {
         action: patch.password ? 'USER_UPDATED_PASSWORD_CHANGED' : 'USER_UPDATED',
         entityType: 'user',

@@ -1,8 +1,20 @@
 import type { EntityManager } from 'typeorm';
 
-/** A typed row query through the caller's transaction. */
+/**
+ * The rows of a query's result. TypeORM's Postgres driver answers UPDATE and DELETE (even with RETURNING) as
+ * `[rows, affectedCount]` and every other statement as `rows`; rows are objects, never arrays, so the two shapes
+ * cannot be confused.
+ */
+export function rowsOf<T>(result: unknown): T[] {
+  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') {
+    return result[0] as T[];
+  }
+  return result as T[];
+}
+
+/** A typed row query through the caller's transaction (SELECT, or INSERT/UPDATE/DELETE … RETURNING). */
 export async function queryRows<T>(manager: EntityManager, sql: string, params: unknown[] = []): Promise<T[]> {
-  return (await manager.query(sql, params)) as T[];
+  return rowsOf<T>(await manager.query(sql, params));
 }
 
 export async function queryOne<T>(manager: EntityManager, sql: string, params: unknown[] = []): Promise<T | undefined> {
