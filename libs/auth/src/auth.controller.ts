@@ -4,7 +4,7 @@ import type { Request } from 'express';
 import { Public, Roles, ROLES, type Actor } from '#libs/common';
 import { AuthService } from './auth.service.js';
 import { LoginRateLimitGuard } from './login-rate-limit.guard.js';
-import { CreateUserDto, LoginDto, UpdateUserDto, UserListQuery } from './dto.js';
+import { CreateUserDto, LoginDto, UpdateUserDto, UserIdParam, UserListQuery } from './dto.js';
 import { UsersService } from './users.service.js';
 
 @ApiTags('auth')
@@ -44,8 +44,8 @@ export class UsersController {
 
   @Get(':id')
   @Roles('ADMIN')
-  get(@Param('id') id: string) {
-    return this.users.get(id);
+  get(@Param() p: UserIdParam) {
+    return this.users.get(p.id);
   }
 
   @Post()
@@ -56,7 +56,7 @@ export class UsersController {
 
   @Patch(':id')
   @Roles('ADMIN')
-  update(@Param('id') id: string, @Body() dto: UpdateUserDto) {
-    return this.users.update(id, dto);
+  update(@Param() p: UserIdParam, @Body() dto: UpdateUserDto) {
+    return this.users.update(p.id, dto);
   }
 }

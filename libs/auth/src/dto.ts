@@ -27,3 +27,8 @@ export class UpdateUserDto {
 export class UserListQuery extends PageQuery {
   @ApiPropertyOptional({ enum: ROLES }) @IsOptional() @IsIn(ROLES) role?: Role;
 }
+
+/** A user id in a path: a positive integer (anything else is a 400 naming `id`, never a database error). */
+export class UserIdParam {
+  @ApiProperty({ example: '2' }) @Matches(/^[1-9]\d{0,17}$/, { message: 'id must be a positive integer' }) id: string;
+}

@@ -1,6 +1,6 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { IsDateString, IsIn, IsOptional, IsString } from 'class-validator';
+import { ApiBearerAuth, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { IsDateString, IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import { PageQuery, Roles } from '#libs/common';
 import { formatYuan } from '#libs/money';
 import { LedgerService } from './ledger.service.js';
@@ -10,6 +10,11 @@ class AccountsQuery extends PageQuery {
   @ApiPropertyOptional() @IsOptional() @IsString() ownerId?: string;
   @ApiPropertyOptional({ enum: ['MONEY', 'EXPOSURE'] }) @IsOptional() @IsIn(['MONEY', 'EXPOSURE']) ledger?: 'MONEY' | 'EXPOSURE';
   @ApiPropertyOptional({ example: 'MAF:1:' }) @IsOptional() @IsString() codePrefix?: string;
+}
+
+/** A journal entry id in a path: a positive integer (anything else is a 400 naming `id`, never a database error). */
+class EntryIdParam {
+  @ApiProperty({ example: '42' }) @Matches(/^[1-9]\d{0,17}$/, { message: 'id must be a positive integer' }) id: string;
 }
 
 class StatementQuery extends PageQuery {
@@ -60,7 +65,7 @@ export class LedgerController {
 
   @Get('entries/:id')
   @Roles('ADMIN', 'AUDITOR', 'FUND_ADMIN')
-  entry(@Param('id') id: string) {
-    return this.ledger.entry(id);
+  entry(@Param() p: EntryIdParam) {
+    return this.ledger.entry(p.id);
   }
 }
