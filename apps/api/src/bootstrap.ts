@@ -3,16 +3,20 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { Logger as PinoLogger } from 'pino';
 import { UsersService } from '#libs/auth';
 import { AppConfig, createHttpLogger, createRootLogger, createValidationPipe, loadConfig, PinoNestLogger, type CommonModuleOptions } from '#libs/common';
 import { AppModule } from './app.module.js';
 
 /** Builds the API application (used by main.ts and by the e2e tests, so both run the same wiring). */
-export async function createApi(opts: CommonModuleOptions & { logger?: boolean } = {}): Promise<INestApplication> {
+export async function createApi(
+  opts: CommonModuleOptions & { logger?: boolean; rootLogger?: PinoLogger } = {},
+): Promise<INestApplication> {
   const cfg = opts.config ?? loadConfig();
-  const root = createRootLogger(opts.logger === false ? 'silent' : cfg.LOG_LEVEL, 'api');
+  // A caller-supplied pino logger (the tests capture what is logged) wins over the configured one.
+  const root = opts.rootLogger ?? createRootLogger(opts.logger === false ? 'silent' : cfg.LOG_LEVEL, 'api');
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ ...opts, config: cfg }), {
-    logger: opts.logger === false ? false : new PinoNestLogger(root),
+    logger: opts.logger === false && !opts.rootLogger ? false : new PinoNestLogger(root),
   });
   app.use(createHttpLogger(root));
   app.set('trust proxy', 'loopback');

@@ -1,7 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { pino, type Logger as Pino } from 'pino';
+import { pino, type DestinationStream, type Logger as Pino } from 'pino';
 import { pinoHttp, type HttpLogger } from 'pino-http';
 
 /**
@@ -31,8 +31,10 @@ export function maskMiddle(value: string | null | undefined, keepStart = 4, keep
   return value.slice(0, keepStart) + '*'.repeat(value.length - keepStart - keepEnd) + value.slice(-keepEnd);
 }
 
-export function createRootLogger(level: string, name: string): Pino {
-  return pino({ level, name, redact: { paths: REDACT_PATHS, censor: '[MASKED]' } });
+/** The JSON logger of a process; `destination` defaults to stdout (tests pass a stream to read what is logged). */
+export function createRootLogger(level: string, name: string, destination?: DestinationStream): Pino {
+  const options = { level, name, redact: { paths: REDACT_PATHS, censor: '[MASKED]' } };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** JSON request logs with a request id (taken from X-Request-Id when sane, else generated). */
