@@ -156,6 +156,12 @@ export class HouseholdImportService {
 
   /** Validates and registers one row; returns its errors (empty when it was registered). */
   private async importRow(raw: Record<string, string>, villages: Map<string, VillageRecord | null>): Promise<FieldError[]> {
+    // Spreadsheets in China often save CSV as GBK: decoded as UTF-8 its bytes become U+FFFD. Refuse the row rather
+    // than register a garbled name.
+    const garbled = Object.entries(raw).filter(([, v]) => v.includes('\uFFFD'));
+    if (garbled.length) {
+      return garbled.map(([field]) => ({ field, code: 'CSV_NOT_UTF8', message: 'the file must be UTF-8 (save it as "CSV UTF-8")' }));
+    }
     const plain: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(raw)) {
       const t = v.trim();

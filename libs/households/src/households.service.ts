@@ -305,7 +305,11 @@ export class HouseholdsService {
         clearOverride: patch.clearOverride,
       };
       errors.push(...checkStatusRequest(request, merged.incomeYear));
-      const village = merged.villageId === before.villageId ? await this.geography.findVillage(before.villageId, m) : await this.geography.findVillage(merged.villageId, m);
+      if (patch.graduatedYear != null && patch.status === undefined) {
+        // at registration a bare year records history; on an edit it would be silently ignored, so it is refused
+        errors.push({ field: 'graduatedYear', code: 'GRADUATED_YEAR_NOT_ALLOWED', message: 'graduatedYear is only given with status GRADUATED' });
+      }
+      const village = await this.geography.findVillage(merged.villageId, m);
       if (!village) errors.push({ field: 'villageId', code: 'UNKNOWN_VILLAGE', message: `village ${merged.villageId} does not exist` });
       if (errors.length || !village) throw validationFailed(errors);
       if (village.id !== before.villageId) await this.checkMayMove(m, before, village);

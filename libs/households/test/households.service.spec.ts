@@ -135,6 +135,10 @@ describe('household updates', () => {
     expect(later).toMatchObject({ status: 'GRADUATED', graduatedYear: 2017 });
     const back = await r.households.update(h.id, { perCapitaIncomeFen: 200_000n, incomeYear: 2020 });
     expect(back).toMatchObject({ status: 'POOR', graduatedYear: null });
+    expect(await err(r.households.update(h.id, { graduatedYear: 2018 }))).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      errors: [{ field: 'graduatedYear', code: 'GRADUATED_YEAR_NOT_ALLOWED' }],
+    });
   });
 
   it('keeps a standing override across an income change until cleared', async () => {

@@ -75,6 +75,15 @@ describe('CSV household import', () => {
     expect(await r.households.findByIdNumber(id)).toMatchObject({ status: 'NON_POOR', phone: null, memberCount: 5 });
   });
 
+  it('refuses rows of a file that is not UTF-8 instead of registering garbled names', async () => {
+    const id = newIdNumber();
+    // "王" in GBK is CD F5: not valid UTF-8
+    const row = Buffer.concat([Buffer.from(`${HEADER}\n${p.villageCodes[0]},`), Buffer.from([0xcd, 0xf5]), Buffer.from(`,${id},,3,1.00,2016,,,\n`)]);
+    const result = await r.importer.importCsv(Readable.from([row]));
+    expect(result).toMatchObject({ imported: 0, failed: 1, errors: [{ line: 2, field: 'headName', code: 'CSV_NOT_UTF8' }] });
+    expect(await r.households.findByIdNumber(id)).toBeUndefined();
+  });
+
   it('refuses a wrong header before importing anything', async () => {
     const before = await households();
     const e = (await r.importer
