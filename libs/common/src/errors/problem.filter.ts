@@ -4,6 +4,7 @@ import type { Request, Response } from 'express';
 import { QueryFailedError } from 'typeorm';
 import { DomainError, type FieldError } from './domain-error.js';
 import { statusOf } from './error-codes.js';
+import { RequestContext } from '../request-context.js';
 
 export interface Problem {
   type: string;
@@ -114,7 +115,10 @@ export class ProblemFilter implements ExceptionFilter {
     if (unexpected) {
       // Only name, message, code and stack: a driver error's query parameters can hold personal data.
       const e = exception as { name?: string; message?: string; code?: string; stack?: string };
-      this.logger.error({ errorId: problem.errorId, err: { name: e?.name, message: e?.message, code: e?.code, stack: e?.stack } }, 'unexpected error');
+      this.logger.error(
+        { errorId: problem.errorId, requestId: RequestContext.requestId(), err: { name: e?.name, message: e?.message, code: e?.code, stack: e?.stack } },
+        'unexpected error',
+      );
     }
     if (res.headersSent) return;
     res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));

@@ -1,0 +1,112 @@
+import type { INestApplication } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import request from 'supertest';
+import type { App } from 'supertest/types.js';
+import { createApi } from '../../apps/api/src/bootstrap.js';
+import { createRootLogger, loadConfig } from '#libs/common';
+import { createTestDatabase, TEST_ADMIN, type TestDatabase } from '#libs/testing';
+
+/** problem+json for every kind of failure: validation, unknown fields, bad JSON, unknown routes, unexpected errors. */
+let app: INestApplication;
+let http: App;
+let db: TestDatabase;
+let admin: string;
+const logged: string[] = [];
+
+beforeAll(async () => {
+  db = await createTestDatabase(4);
+  const config = loadConfig({
+    ...process.env,
+    NODE_ENV: 'test',
+    DATABASE_URL: db.url,
+    ADMIN_USERNAME: TEST_ADMIN.username,
+    ADMIN_PASSWORD: TEST_ADMIN.password,
+    QUEUE_PREFIX: `te${randomBytes(4).toString('hex')}`,
+    DB_POOL_SIZE: '4',
+  });
+  app = await createApi({ config, rootLogger: createRootLogger('info', 'api', { write: (line: string) => logged.push(line) }) });
+  http = app.getHttpServer() as App;
+  admin = (await request(http).post('/api/v1/auth/login').send(TEST_ADMIN)).body.accessToken;
+});
+afterAll(async () => {
+  await app.close();
+  await db.drop();
+});
+
+const userCount = async () => (await db.dataSource.query(`SELECT count(*)::int AS n FROM users`))[0].n as number;
+const auditCount = async () => (await db.dataSource.query(`SELECT count(*)::int AS n FROM audit_log`))[0].n as number;
+const createUser = (body: unknown) => request(http).post('/api/v1/users').set('Authorization', `Bearer ${admin}`).send(body as object);
+
+function expectProblem(res: request.Response, status: number, code: string) {
+  expect(res.status).toBe(status);
+  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+  expect(res.body).toMatchObject({ status, code, type: `urn:problem:${code.toLowerCase()}`, title: expect.any(String), detail: expect.any(String) });
+  expect(res.body).not.toHaveProperty('stack');
+}
+
+describe('validation', () => {
+  it('answers 400 VALIDATION_FAILED naming every bad field at once, and writes nothing', async () => {
+    const [users, audits] = [await userCount(), await auditCount()];
+    const res = await createUser({ username: 'A B', displayName: '', password: 'short', role: 'KING' });
+    expectProblem(res, 400, 'VALIDATION_FAILED');
+    const fields = new Set((res.body.errors as { field: string }[]).map((e) => e.field));
+    expect(fields).toEqual(new Set(['username', 'displayName', 'password', 'role']));
+    for (const e of res.body.errors) expect(e).toEqual({ field: expect.any(String), code: expect.any(String), message: expect.any(String) });
+    expect(res.body.detail).toContain('username');
+    expect([await userCount(), await auditCount()]).toEqual([users, audits]);
+  });
+
+  it('refuses an unknown field by name (forbidNonWhitelisted), and writes nothing', async () => {
+    const users = await userCount();
+    const res = await createUser({ username: 'li.si', displayName: 'Li Si', password: 'long-enough-1', role: 'AUDITOR', isRoot: true });
+    expectProblem(res, 400, 'VALIDATION_FAILED');
+    expect(res.body.errors).toEqual([expect.objectContaining({ field: 'isRoot', code: 'UNKNOWN_FIELD' })]);
+    expect(await userCount()).toBe(users);
+  });
+
+  it('validates query strings too: page size bounds and calendar dates', async () => {
+    const big = await request(http).get('/api/v1/audit?pageSize=100000').set('Authorization', `Bearer ${admin}`);
+    expectProblem(big, 400, 'VALIDATION_FAILED');
+    expect(big.body.errors[0].field).toBe('pageSize');
+    const date = await request(http).get('/api/v1/audit?from=2026-13-45').set('Authorization', `Bearer ${admin}`);
+    expectProblem(date, 400, 'VALIDATION_FAILED');
+    expect(date.body.errors[0].field).toBe('from');
+  });
+
+  it('answers malformed JSON with 400 problem+json', async () => {
+    const res = await request(http)
+      .post('/api/v1/users')
+      .set('Authorization', `Bearer ${admin}`)
+      .set('Content-Type', 'application/json')
+      .send('{"username": "half');
+    expectProblem(res, 400, 'VALIDATION_FAILED');
+  });
+
+  it('answers an unknown route with 404 problem+json', async () => {
+    expectProblem(await request(http).get('/api/v1/no-such-thing').set('Authorization', `Bearer ${admin}`), 404, 'NOT_FOUND');
+  });
+});
+
+describe('unexpected errors', () => {
+  it('answer 500 INTERNAL with an error id, no stack or SQL in the body, and the same id in the log with the stack', async () => {
+    // Break the schema under the running app: the audit list's query now fails in the database.
+    await db.dataSource.query(`ALTER TABLE audit_log RENAME TO audit_log_hidden`);
+    try {
+      const res = await request(http).get('/api/v1/audit').set('Authorization', `Bearer ${admin}`).set('X-Request-Id', 'req-broken-1');
+      expectProblem(res, 500, 'INTERNAL');
+      expect(res.body.errorId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(res.body.detail).toContain(res.body.errorId);
+      const body = JSON.stringify(res.body);
+      expect(body).not.toMatch(/audit_log|SELECT|relation|\.ts:\d+|\.js:\d+/);
+      const line = logged.map((l) => JSON.parse(l)).find((l) => l.errorId === res.body.errorId);
+      expect(line).toMatchObject({ level: 50, msg: 'unexpected error', err: { message: expect.stringContaining('audit_log') } });
+      expect(line.err.stack).toMatch(/at /);
+      // The log line carries the request id too, so the failed request's other lines can be found.
+      expect(line.requestId).toBe('req-broken-1');
+      expect(res.headers['x-request-id']).toBe('req-broken-1');
+    } finally {
+      await db.dataSource.query(`ALTER TABLE audit_log_hidden RENAME TO audit_log`);
+    }
+    expect((await request(http).get('/api/v1/audit').set('Authorization', `Bearer ${admin}`)).status).toBe(200);
+  });
+});
