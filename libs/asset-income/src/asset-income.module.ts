@@ -1,0 +1,25 @@
+import { Module } from '@nestjs/common';
+import { AssetIncomeConfig, loadAssetIncomeConfig } from './config.js';
+import { AssetIncomeDistributionController } from './distribution.controller.js';
+import { AssetIncomeDistributionService } from './distribution.service.js';
+import { AssetIncomeLiquidationController } from './liquidation.controller.js';
+import { AssetIncomeLiquidationService } from './liquidation.service.js';
+import { AssetIncomeProjectsController } from './projects.controller.js';
+import { AssetIncomeProjectsService } from './projects.service.js';
+import { AssetIncomeReportsService } from './reports.service.js';
+import { AssetIncomeResultsService } from './results.service.js';
+
+/** The asset-income scheme (资产收益扶贫). Ledger, audit, config and clock come from the global modules. */
+@Module({
+  controllers: [AssetIncomeProjectsController, AssetIncomeDistributionController, AssetIncomeLiquidationController],
+  providers: [
+    { provide: AssetIncomeConfig, useFactory: () => loadAssetIncomeConfig() },
+    AssetIncomeProjectsService,
+    AssetIncomeResultsService,
+    AssetIncomeDistributionService,
+    AssetIncomeLiquidationService,
+    AssetIncomeReportsService,
+  ],
+  exports: [AssetIncomeConfig, AssetIncomeProjectsService, AssetIncomeResultsService, AssetIncomeDistributionService, AssetIncomeLiquidationService, AssetIncomeReportsService],
+})
+export class AssetIncomeModule {}

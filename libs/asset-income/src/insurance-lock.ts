@@ -1,0 +1,40 @@
+import type { EntityManager } from 'typeorm';
+import { DomainError, type FieldError } from '#libs/common';
+
+/**
+ * The insurance lock (保险锁, "公司不得对外担保"): an operating entity that runs an asset-income project may not
+ * guarantee anyone's debt and may not be a covered borrower, so the special fund in it can never be lost to
+ * someone else's default. Guarantee and origination call these before registering an entity as a guarantor or
+ * a covered borrower.
+ *
+ * The entity row is read FOR SHARE inside the caller's transaction: a project flagging the same entity takes
+ * FOR UPDATE first, so a concurrent registration and flag cannot both commit.
+ */
+export async function assetIncomeLockViolation(
+  manager: EntityManager,
+  entityId: string | number | bigint,
+  field = 'entityId',
+): Promise<FieldError | null> {
+  const rows = (await manager.query(
+    `SELECT e.is_asset_income_project AS locked, p.id AS project_id
+       FROM operating_entities e LEFT JOIN aip_projects p ON p.entity_id = e.id
+      WHERE e.id = $1 FOR SHARE OF e`,
+    [String(entityId)],
+  )) as { locked: boolean; project_id: string | null }[];
+  if (!rows[0]?.locked) return null;
+  return {
+    field,
+    code: 'ASSET_INCOME_ENTITY_LOCKED',
+    message: `operating entity ${entityId} runs asset-income project ${rows[0].project_id ?? '?'} and may not guarantee debt or borrow under cover`,
+  };
+}
+
+/** Throws ASSET_INCOME_ENTITY_LOCKED (422, the field named) when the entity is under the insurance lock. */
+export async function assertNotAssetIncomeEntity(
+  manager: EntityManager,
+  entityId: string | number | bigint,
+  field = 'entityId',
+): Promise<void> {
+  const violation = await assetIncomeLockViolation(manager, entityId, field);
+  if (violation) throw new DomainError('ASSET_INCOME_ENTITY_LOCKED', violation.message, [violation]);
+}

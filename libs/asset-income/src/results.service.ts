@@ -1,0 +1,341 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { parse } from 'csv-parse/sync';
+import type { DataSource, EntityManager } from 'typeorm';
+import { AuditService } from '#libs/audit';
+import { Clock, DomainError, offsetOf, queryOne, queryRows, type Actor, type FieldError, type Page, type PageQuery } from '#libs/common';
+import { formatYuan, parseYuan, type Fen } from '#libs/money';
+import { assessNetAssets, type NetAssetsAssessment } from './domain/thresholds.js';
+import type { AlertsQuery, RecordResultDto, ResultsQuery } from './dto.js';
+import { actorName, loadProject, requireStatus, yearOf, type ProjectRecord } from './store.js';
+
+/** A list query without its paging fields (services take the page separately). */
+type Filter<T> = Omit<T, 'page' | 'pageSize'>;
+
+export interface ResultView {
+  projectId: string;
+  year: number;
+  revenue: string;
+  netProfit: string;
+  netAssets: string;
+  reportedOn: string;
+  version: number;
+  source: 'MANUAL' | 'CSV';
+  enteredBy: string;
+  updatedAt: string;
+}
+
+export interface RecordedResult extends ResultView {
+  /** Net assets against the liquidation threshold: OK, NEAR_THRESHOLD (alert) or LIQUIDATION_REQUIRED (flagged). */
+  assessment: NetAssetsAssessment;
+  projectStatus: string;
+}
+
+interface ResultInput {
+  year: number;
+  revenueFen: Fen;
+  netProfitFen: Fen;
+  netAssetsFen: Fen;
+  reportedOn: string;
+}
+
+interface ResultRow {
+  project_id: string;
+  year: number;
+  revenue_fen: string;
+  net_profit_fen: string;
+  net_assets_fen: string;
+  reported_on: string;
+  version: number;
+  source: 'MANUAL' | 'CSV';
+  entered_by: string;
+  updated_at: Date;
+}
+
+const resultView = (r: ResultRow): ResultView => ({
+  projectId: String(r.project_id),
+  year: r.year,
+  revenue: formatYuan(BigInt(r.revenue_fen)),
+  netProfit: formatYuan(BigInt(r.net_profit_fen)),
+  netAssets: formatYuan(BigInt(r.net_assets_fen)),
+  reportedOn: r.reported_on,
+  version: r.version,
+  source: r.source,
+  enteredBy: r.entered_by,
+  updatedAt: new Date(r.updated_at).toISOString(),
+});
+
+const CSV_COLUMNS = ['year', 'revenue', 'netProfit', 'netAssets', 'reportedOn'] as const;
+const MAX_CSV_ROWS = 200;
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const isCalendarDate = (s: string) => DATE.test(s) && new Date(`${s}T00:00:00Z`).toISOString().slice(0, 10) === s;
+
+/**
+ * The operating entity's yearly results (revenue, net profit, net assets), entered or imported by the fund
+ * administrator. Recording a result applies the liquidation lock: net assets at or below the threshold flag the
+ * project for forced liquidation; within the margin above it, an alert is raised. Both are audited.
+ */
+@Injectable()
+export class AssetIncomeResultsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+    private readonly clock: Clock,
+  ) {}
+
+  async record(projectId: string, dto: RecordResultDto, actor?: Actor): Promise<RecordedResult> {
+    const input: ResultInput = {
+      year: dto.year,
+      revenueFen: fen(dto.revenue),
+      netProfitFen: fen(dto.netProfit),
+      netAssetsFen: fen(dto.netAssets),
+      reportedOn: dto.reportedOn,
+    };
+    return this.dataSource.transaction(async (m) => {
+      const p = await loadProject(m, projectId, true);
+      requireStatus(p, ['ACTIVE', 'LIQUIDATION_REQUIRED'], 'recording results');
+      const errors = await this.check(m, p, input, '');
+      if (errors.length) throw refusal(errors);
+      return this.apply(m, p, input, 'MANUAL', actor);
+    });
+  }
+
+  /**
+   * Imports a CSV of results (header year,revenue,netProfit,netAssets,reportedOn). Every row is checked first and
+   * every problem reported with its row; nothing is written unless all rows pass. Rows are applied in year order so
+   * the liquidation flag falls on the first year that reaches the threshold.
+   */
+  async importCsv(projectId: string, csv: string, actor?: Actor): Promise<{ imported: number; results: RecordedResult[] }> {
+    const { rows, errors } = parseResultsCsv(csv);
+    return this.dataSource.transaction(async (m) => {
+      const p = await loadProject(m, projectId, true);
+      requireStatus(p, ['ACTIVE', 'LIQUIDATION_REQUIRED'], 'importing results');
+      for (const [i, row] of rows.entries()) if (row) errors.push(...(await this.check(m, p, row, `rows[${i}].`)));
+      if (errors.length) throw refusal(errors);
+      const ordered = (rows as ResultInput[]).slice().sort((a, b) => a.year - b.year);
+      const results: RecordedResult[] = [];
+      for (const row of ordered) {
+        const fresh = await loadProject(m, projectId); // the previous row may have flagged it
+        results.push(await this.apply(m, fresh, row, 'CSV', actor));
+      }
+      return { imported: results.length, results };
+    });
+  }
+
+  private async check(m: EntityManager, p: ProjectRecord, r: ResultInput, prefix: string): Promise<FieldError[]> {
+    const errors: FieldError[] = [];
+    const today = this.clock.today();
+    if (p.quantifiedOn && r.year < yearOf(p.quantifiedOn)) {
+      errors.push({ field: `${prefix}year`, code: 'YEAR_BEFORE_PROJECT', message: `the project's shares date from ${p.quantifiedOn}` });
+    }
+    if (r.year > yearOf(today)) errors.push({ field: `${prefix}year`, code: 'YEAR_IN_FUTURE', message: 'the year has not started' });
+    if (p.liquidationFlaggedYear !== null && r.year > p.liquidationFlaggedYear) {
+      errors.push({
+        field: `${prefix}year`,
+        code: 'YEAR_AFTER_LIQUIDATION_FLAG',
+        message: `the project was flagged for forced liquidation on its ${p.liquidationFlaggedYear} results`,
+      });
+    }
+    if (r.reportedOn > today) errors.push({ field: `${prefix}reportedOn`, code: 'DATE_IN_FUTURE', message: 'may not be after today' });
+    if (r.reportedOn < `${r.year}-01-01`) {
+      errors.push({ field: `${prefix}reportedOn`, code: 'REPORTED_BEFORE_YEAR', message: 'a year cannot be reported before it starts' });
+    }
+    const run = await queryOne<{ status: string }>(
+      m,
+      `SELECT status FROM aip_distribution_runs WHERE project_id = $1 AND year = $2 AND status IN ('APPROVED','PAID')`,
+      [p.id, r.year],
+    );
+    if (run) {
+      errors.push({
+        field: `${prefix}year`,
+        code: 'ASSET_INCOME_RESULT_LOCKED',
+        message: `the ${r.year} dividends are ${run.status}: the result they were computed from can no longer change`,
+      });
+    }
+    return errors;
+  }
+
+  private async apply(m: EntityManager, p: ProjectRecord, r: ResultInput, source: 'MANUAL' | 'CSV', actor?: Actor): Promise<RecordedResult> {
+    const by = actorName(actor);
+    const before = await queryOne<ResultRow>(m, `SELECT * FROM aip_annual_results WHERE project_id = $1 AND year = $2`, [p.id, r.year]);
+    const [row] = await queryRows<ResultRow>(
+      m,
+      `INSERT INTO aip_annual_results (project_id, year, revenue_fen, net_profit_fen, net_assets_fen, reported_on, source, entered_by)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8)
+       ON CONFLICT (project_id, year) DO UPDATE
+          SET revenue_fen = EXCLUDED.revenue_fen, net_profit_fen = EXCLUDED.net_profit_fen, net_assets_fen = EXCLUDED.net_assets_fen,
+              reported_on = EXCLUDED.reported_on, source = EXCLUDED.source, entered_by = EXCLUDED.entered_by,
+              version = aip_annual_results.version + 1, updated_at = now()
+       RETURNING *`,
+      [p.id, r.year, r.revenueFen.toString(), r.netProfitFen.toString(), r.netAssetsFen.toString(), r.reportedOn, source, by],
+    );
+    const view = resultView(row);
+    await this.audit.record(m, {
+      action: before ? 'ASSET_INCOME_RESULT_CORRECTED' : 'ASSET_INCOME_RESULT_RECORDED',
+      entityType: 'asset_income_project',
+      entityId: p.id,
+      before: before ? resultView(before) : null,
+      after: view,
+    });
+
+    const assessment = assessNetAssets(r.netAssetsFen, p.liquidationThresholdFen, p.alertMarginFen);
+    let status = p.status;
+    if (assessment !== 'OK') {
+      const inserted = await queryRows(
+        m,
+        `INSERT INTO aip_alerts (project_id, year, kind, net_assets_fen, threshold_fen, margin_fen) VALUES ($1,$2,$3,$4,$5,$6)
+         ON CONFLICT (project_id, year, kind) DO NOTHING RETURNING id`,
+        [p.id, r.year, assessment, r.netAssetsFen.toString(), p.liquidationThresholdFen.toString(), p.alertMarginFen.toString()],
+      );
+      const facts = {
+        year: r.year,
+        netAssets: formatYuan(r.netAssetsFen),
+        threshold: formatYuan(p.liquidationThresholdFen),
+        margin: formatYuan(p.alertMarginFen),
+      };
+      if (assessment === 'LIQUIDATION_REQUIRED' && p.status === 'ACTIVE') {
+        await m.query(
+          `UPDATE aip_projects SET status = 'LIQUIDATION_REQUIRED', liquidation_flagged_year = $2, liquidation_flagged_at = now(), updated_at = now()
+            WHERE id = $1`,
+          [p.id, r.year],
+        );
+        status = 'LIQUIDATION_REQUIRED';
+        await this.audit.record(m, {
+          action: 'ASSET_INCOME_LIQUIDATION_FLAGGED',
+          entityType: 'asset_income_project',
+          entityId: p.id,
+          before: { status: p.status },
+          after: { status, ...facts },
+        });
+      } else if (assessment === 'NEAR_THRESHOLD' && inserted.length) {
+        await this.audit.record(m, { action: 'ASSET_INCOME_NET_ASSETS_ALERT', entityType: 'asset_income_project', entityId: p.id, after: facts });
+      }
+    }
+    return { ...view, assessment, projectStatus: status };
+  }
+
+  async list(projectId: string, q: Filter<ResultsQuery>, page: PageQuery): Promise<Page<ResultView>> {
+    const m = this.dataSource.manager;
+    await loadProject(m, projectId);
+    const where = ['project_id = $1'];
+    const params: unknown[] = [projectId];
+    if (q.fromYear) where.push(`year >= $${params.push(q.fromYear)}`);
+    if (q.toYear) where.push(`year <= $${params.push(q.toYear)}`);
+    const clause = where.join(' AND ');
+    const [{ total }] = await queryRows<{ total: number }>(m, `SELECT count(*)::int AS total FROM aip_annual_results WHERE ${clause}`, params);
+    const rows = await queryRows<ResultRow>(
+      m,
+      `SELECT * FROM aip_annual_results WHERE ${clause} ORDER BY year LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      [...params, page.pageSize, offsetOf(page)],
+    );
+    return { items: rows.map(resultView), page: page.page, pageSize: page.pageSize, total };
+  }
+
+  /** Near-threshold and liquidation alerts, newest first. */
+  async alerts(q: Filter<AlertsQuery>, page: PageQuery) {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (q.districtId) where.push(`p.district_id = $${params.push(q.districtId)}`);
+    if (q.projectId) where.push(`a.project_id = $${params.push(q.projectId)}`);
+    if (q.kind) where.push(`a.kind = $${params.push(q.kind)}`);
+    if (q.year) where.push(`a.year = $${params.push(q.year)}`);
+    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const m = this.dataSource.manager;
+    const [{ total }] = await queryRows<{ total: number }>(
+      m,
+      `SELECT count(*)::int AS total FROM aip_alerts a JOIN aip_projects p ON p.id = a.project_id ${clause}`,
+      params,
+    );
+    const rows = await queryRows<{
+      id: string;
+      project_id: string;
+      name: string;
+      district_id: string;
+      village_id: string;
+      year: number;
+      kind: string;
+      net_assets_fen: string;
+      threshold_fen: string;
+      margin_fen: string;
+      created_at: Date;
+    }>(
+      m,
+      `SELECT a.*, p.name, p.district_id, p.village_id FROM aip_alerts a JOIN aip_projects p ON p.id = a.project_id ${clause}
+        ORDER BY a.id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      [...params, page.pageSize, offsetOf(page)],
+    );
+    return {
+      items: rows.map((r) => ({
+        id: String(r.id),
+        projectId: String(r.project_id),
+        projectName: r.name,
+        districtId: String(r.district_id),
+        villageId: String(r.village_id),
+        year: r.year,
+        kind: r.kind,
+        netAssets: formatYuan(BigInt(r.net_assets_fen)),
+        threshold: formatYuan(BigInt(r.threshold_fen)),
+        margin: formatYuan(BigInt(r.margin_fen)),
+        headroom: formatYuan(BigInt(r.net_assets_fen) - BigInt(r.threshold_fen)),
+        createdAt: new Date(r.created_at).toISOString(),
+      })),
+      page: page.page,
+      pageSize: page.pageSize,
+      total,
+    };
+  }
+}
+
+function fen(text: string): Fen {
+  const r = parseYuan(text, { allowNegative: true });
+  if (!r.ok) throw new RangeError(`validated amount did not parse: ${text}`);
+  return r.fen;
+}
+
+function refusal(errors: FieldError[]): DomainError {
+  if (errors.every((e) => e.code === 'ASSET_INCOME_RESULT_LOCKED')) {
+    return new DomainError('ASSET_INCOME_RESULT_LOCKED', errors[0].message, errors);
+  }
+  return new DomainError('ASSET_INCOME_RESULTS_INVALID', `the results break ${errors.length} rule(s)`, errors);
+}
+
+/** Parses and checks the format of every row; returns the rows that parsed and every problem found. */
+export function parseResultsCsv(csv: string): { rows: (ResultInput | null)[]; errors: FieldError[] } {
+  let records: Record<string, string>[];
+  try {
+    records = parse(csv, { columns: (h: string[]) => h.map((c) => c.trim()), skip_empty_lines: true, trim: true, bom: true });
+  } catch (e) {
+    throw new DomainError('ASSET_INCOME_RESULTS_INVALID', `the CSV cannot be read: ${(e as Error).message}`, [
+      { field: 'csv', code: 'CSV_UNREADABLE', message: (e as Error).message },
+    ]);
+  }
+  const errors: FieldError[] = [];
+  if (records.length === 0) errors.push({ field: 'csv', code: 'CSV_EMPTY', message: 'no data rows' });
+  if (records.length > MAX_CSV_ROWS) errors.push({ field: 'csv', code: 'CSV_TOO_LONG', message: `at most ${MAX_CSV_ROWS} rows` });
+  const header = records.length ? Object.keys(records[0]) : [];
+  const missing = CSV_COLUMNS.filter((c) => records.length && !header.includes(c));
+  const extra = header.filter((c) => !(CSV_COLUMNS as readonly string[]).includes(c));
+  if (missing.length) errors.push({ field: 'csv', code: 'CSV_COLUMNS_MISSING', message: `missing column(s): ${missing.join(', ')}` });
+  if (extra.length) errors.push({ field: 'csv', code: 'CSV_COLUMNS_UNKNOWN', message: `unknown column(s): ${extra.join(', ')}` });
+  if (errors.length) return { rows: [], errors };
+  const seen = new Map<number, number>();
+  const rows = records.map((rec, i): ResultInput | null => {
+    const at = (f: string) => `rows[${i}].${f}`;
+    const before = errors.length;
+    const year = /^\d{4}$/.test(rec.year) ? Number(rec.year) : NaN;
+    if (!(year >= 2000 && year <= 2100)) errors.push({ field: at('year'), code: 'FORMAT', message: 'must be a year between 2000 and 2100' });
+    else if (seen.has(year)) errors.push({ field: at('year'), code: 'DUPLICATE_YEAR', message: `year ${year} is also on row ${seen.get(year)}` });
+    else seen.set(year, i);
+    const money = (f: 'revenue' | 'netProfit' | 'netAssets', allowNegative: boolean): Fen => {
+      const r = parseYuan(rec[f], { allowNegative });
+      if (!r.ok) errors.push({ field: at(f), code: r.error, message: `must be an amount in yuan with at most 2 decimals${allowNegative ? '' : ', not negative'}` });
+      return r.ok ? r.fen : 0n;
+    };
+    const revenueFen = money('revenue', false);
+    const netProfitFen = money('netProfit', true);
+    const netAssetsFen = money('netAssets', true);
+    if (!isCalendarDate(rec.reportedOn)) errors.push({ field: at('reportedOn'), code: 'FORMAT', message: 'must be a date YYYY-MM-DD' });
+    return errors.length > before ? null : { year, revenueFen, netProfitFen, netAssetsFen, reportedOn: rec.reportedOn };
+  });
+  return { rows, errors };
+}

@@ -1,0 +1,116 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { AppConfig, Clock, queryOne, RequestContext, type Actor } from '#libs/common';
+import { creditCodeCheckChar } from '#libs/households';
+import { AssetIncomeDistributionService } from './distribution.service.js';
+import { AssetIncomeProjectsService } from './projects.service.js';
+import { AssetIncomeResultsService } from './results.service.js';
+
+/** The operator of the demo project (made up for the demo; the credit code carries a valid GB 32100 check character). */
+const ORG_ID = '93{region}MA3CQ9Y21';
+
+const actor = (username: string): Actor => ({ userId: null, username, role: 'FUND_ADMIN', bankId: null, via: 'system' });
+const PREPARER = actor('seed-fund-admin');
+const APPROVER = actor('seed-fund-checker');
+const as = <T>(who: Actor, fn: () => Promise<T>) => RequestContext.run({ requestId: 'seed-asset-income', actor: who }, fn);
+
+/**
+ * Demo asset-income project in the first pilot village: a rural-tourism cooperative with the 1,000,000 special
+ * fund (the configured default), 500,000 of collective assets and 300,000 of private capital, quantified to the
+ * village's poor households, two years of results and the first year's dividends paid (prepared and approved by two
+ * different fund administrators). Idempotent and resumable: each step runs only when it has not happened yet.
+ * Skips (saying why) when there is no pilot village or it has no poor household.
+ */
+export async function seedAssetIncome(app: INestApplicationContext): Promise<string[]> {
+  const ds = app.get<DataSource>(getDataSourceToken());
+  const projects = app.get(AssetIncomeProjectsService);
+  const results = app.get(AssetIncomeResultsService);
+  const distributions = app.get(AssetIncomeDistributionService);
+  const today = app.get(Clock).today(app.get(AppConfig).BUSINESS_TIMEZONE);
+  const thisYear = Number(today.slice(0, 4));
+  const m = ds.manager;
+  const out: string[] = [];
+
+  const village = await queryOne<{ id: string; district_id: string; name: string; region: string }>(
+    m,
+    `SELECT v.id, v.district_id, v.name, d.code AS region FROM villages v JOIN districts d ON d.id = v.district_id
+      WHERE v.is_pilot ORDER BY v.id LIMIT 1`,
+  );
+  if (!village) return ['asset-income: no pilot village (villages.is_pilot) — seed the registry first; skipped'];
+  const poor = await queryOne<{ n: number }>(m, `SELECT count(*)::int AS n FROM households WHERE village_id = $1 AND status = 'POOR'`, [village.id]);
+  if (!poor?.n) return [`asset-income: pilot village ${village.name} has no poor household to quantify shares to; skipped`];
+
+  let project = await queryOne<{ id: string; status: string }>(
+    m,
+    `SELECT id, status FROM aip_projects WHERE village_id = $1 ORDER BY id DESC LIMIT 1`,
+    [village.id],
+  );
+  if (!project) {
+    const region = /^\d{6}$/.test(village.region) ? village.region : '370302';
+    const first17 = ORG_ID.replace('{region}', region);
+    const creditCode = first17 + creditCodeCheckChar(first17);
+    await m.query(
+      `INSERT INTO operating_entities (kind, name, credit_code, district_id, village_id) VALUES ('COOPERATIVE', $1, $2, $3, $4)
+       ON CONFLICT (credit_code) DO NOTHING`,
+      [`${village.name}乡村旅游股份合作社`, creditCode, village.district_id, village.id],
+    );
+    const entity = (await queryOne<{ id: string }>(m, `SELECT id FROM operating_entities WHERE credit_code = $1`, [creditCode]))!;
+    const created = await as(PREPARER, () =>
+      projects.create(
+        {
+          name: `${village.name}乡村旅游资产收益项目`,
+          villageId: String(village.id),
+          entityId: String(entity.id),
+          businessType: 'RURAL_TOURISM',
+          rightRule: 'TRANSFER',
+          otherCapital: [
+            { kind: 'COLLECTIVE_ASSETS', amount: '500000.00', description: 'demo: village guesthouse and orchard land, valued by the town' },
+            { kind: 'PRIVATE_CAPITAL', amount: '300000.00', description: 'demo: a local tourism investor' },
+          ],
+        },
+        PREPARER,
+      ),
+    );
+    project = { id: created.id, status: created.status };
+    out.push(`asset-income: project ${created.id} ${created.name} (entity ${entity.id} under the insurance lock)`);
+  }
+  const id = String(project.id);
+  const y1 = thisYear - 2;
+  const y2 = thisYear - 1;
+  if (project.status === 'DRAFT') {
+    await as(PREPARER, () => projects.inject(id, { injectedOn: `${y1}-03-01` }, `seed-aip-${id}-inject`, PREPARER));
+    out.push(`asset-income: capital injected ${y1}-03-01`);
+    project.status = 'INJECTED';
+  }
+  if (project.status === 'INJECTED') {
+    const q = await as(PREPARER, () => projects.quantify(id, { asOf: `${y1}-03-15` }, `seed-aip-${id}-quantify`, PREPARER));
+    out.push(`asset-income: quantified ${q.collective} to the collective, ${q.households} to ${q.householdCount} poor households`);
+  }
+  const demoResults = [
+    { year: y1, revenue: '2600000.00', netProfit: '420000.00', netAssets: '2420000.00', reportedOn: `${y2}-01-18` },
+    // a thin year: the special-fund classes' pro-rata share is below their floor, the other classes make it up
+    { year: y2, revenue: '2100000.00', netProfit: '90000.00', netAssets: '2150000.00', reportedOn: `${y2}-12-31` },
+  ];
+  for (const r of demoResults) {
+    const has = await queryOne(m, `SELECT 1 FROM aip_annual_results WHERE project_id = $1 AND year = $2`, [id, r.year]);
+    if (!has) {
+      await as(PREPARER, () => results.record(id, r, PREPARER));
+      out.push(`asset-income: ${r.year} results recorded (net profit ${r.netProfit})`);
+    }
+  }
+  const run = await queryOne<{ status: string }>(m, `SELECT status FROM aip_distribution_runs WHERE project_id = $1 AND year = $2 AND status <> 'CANCELLED'`, [
+    id,
+    y1,
+  ]);
+  if (!run || run.status === 'PREPARED') {
+    await as(PREPARER, () => distributions.preview(id, y1, {}, PREPARER));
+  }
+  if (!run || run.status !== 'PAID') {
+    if (!run || run.status !== 'APPROVED') await as(APPROVER, () => distributions.approve(id, y1, APPROVER));
+    const paid = await as(PREPARER, () => distributions.pay(id, y1, { paidOn: `${y2}-01-25` }, `seed-aip-${id}-pay-${y1}`, PREPARER));
+    out.push(`asset-income: ${y1} dividends paid ${paid.paidNow} to ${paid.householdsBenefited} households (${paid.peopleBenefited} people)`);
+  }
+  if (!out.length) out.push(`asset-income: project ${id} already seeded`);
+  return out;
+}

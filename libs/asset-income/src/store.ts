@@ -1,0 +1,181 @@
+import type { EntityManager } from 'typeorm';
+import { DomainError, queryOne, queryRows, type Actor } from '#libs/common';
+import type { Fen } from '#libs/money';
+import type { HouseholdHolding, OtherClassCapital } from './domain/distribution.js';
+import {
+  OTHER_CLASS_KINDS,
+  type BusinessType,
+  type HouseholdWeighting,
+  type OtherClassKind,
+  type ProjectStatus,
+  type RightRule,
+} from './domain/model.js';
+
+/** Row-level reads shared by the services. Locks are taken here so every service locks in the same order. */
+
+export interface ProjectRecord {
+  id: string;
+  name: string;
+  villageId: string;
+  districtId: string;
+  entityId: string;
+  businessType: BusinessType;
+  specialFundFen: Fen;
+  collectivePercent: string;
+  householdWeighting: HouseholdWeighting;
+  rightRule: RightRule;
+  floorRatePercent: string;
+  payoutPercent: string;
+  liquidationThresholdFen: Fen;
+  alertMarginFen: Fen;
+  status: ProjectStatus;
+  injectedOn: string | null;
+  quantifiedOn: string | null;
+  liquidationFlaggedYear: number | null;
+  liquidatedOn: string | null;
+  createdBy: string;
+  createdAt: string;
+}
+
+interface ProjectRow {
+  id: string;
+  name: string;
+  village_id: string;
+  district_id: string;
+  entity_id: string;
+  business_type: BusinessType;
+  special_fund_fen: string;
+  collective_percent: string;
+  household_weighting: HouseholdWeighting;
+  right_rule: RightRule;
+  floor_rate_percent: string;
+  payout_percent: string;
+  liquidation_threshold_fen: string;
+  alert_margin_fen: string;
+  status: ProjectStatus;
+  injected_on: string | null;
+  quantified_on: string | null;
+  liquidation_flagged_year: number | null;
+  liquidated_on: string | null;
+  created_by: string;
+  created_at: Date;
+}
+
+export const toProject = (r: ProjectRow): ProjectRecord => ({
+  id: String(r.id),
+  name: r.name,
+  villageId: String(r.village_id),
+  districtId: String(r.district_id),
+  entityId: String(r.entity_id),
+  businessType: r.business_type,
+  specialFundFen: BigInt(r.special_fund_fen),
+  collectivePercent: r.collective_percent,
+  householdWeighting: r.household_weighting,
+  rightRule: r.right_rule,
+  floorRatePercent: r.floor_rate_percent,
+  payoutPercent: r.payout_percent,
+  liquidationThresholdFen: BigInt(r.liquidation_threshold_fen),
+  alertMarginFen: BigInt(r.alert_margin_fen),
+  status: r.status,
+  injectedOn: r.injected_on,
+  quantifiedOn: r.quantified_on,
+  liquidationFlaggedYear: r.liquidation_flagged_year,
+  liquidatedOn: r.liquidated_on,
+  createdBy: r.created_by,
+  createdAt: new Date(r.created_at).toISOString(),
+});
+
+const ID = /^\d{1,18}$/;
+
+/** A project by id; `lock` takes FOR UPDATE, always the first lock of a project operation. */
+export async function loadProject(m: EntityManager, id: string, lock = false): Promise<ProjectRecord> {
+  const row = ID.test(id)
+    ? await queryOne<ProjectRow>(m, `SELECT * FROM aip_projects WHERE id = $1 ${lock ? 'FOR UPDATE' : ''}`, [id])
+    : undefined;
+  if (!row) throw new DomainError('NOT_FOUND', `asset-income project ${id} not found`);
+  return toProject(row);
+}
+
+export function stateConflict(p: ProjectRecord, wanted: readonly ProjectStatus[], what: string): DomainError {
+  return new DomainError(
+    'ASSET_INCOME_STATE_CONFLICT',
+    `project ${p.id} is ${p.status}: ${what} needs it to be ${wanted.join(' or ')}`,
+    [],
+    { projectStatus: p.status },
+  );
+}
+
+export function requireStatus(p: ProjectRecord, wanted: readonly ProjectStatus[], what: string): void {
+  if (!wanted.includes(p.status)) throw stateConflict(p, wanted, what);
+}
+
+/** The other classes of a project, in the fixed class order. */
+export async function otherClasses(m: EntityManager, projectId: string): Promise<(OtherClassCapital & { description: string | null })[]> {
+  const rows = await queryRows<{ kind: OtherClassKind; capital_fen: string; description: string | null }>(
+    m,
+    `SELECT kind, capital_fen, description FROM aip_capital_classes WHERE project_id = $1`,
+    [projectId],
+  );
+  return rows
+    .map((r) => ({ kind: r.kind, capitalFen: BigInt(r.capital_fen), description: r.description }))
+    .sort((a, b) => OTHER_CLASS_KINDS.indexOf(a.kind) - OTHER_CLASS_KINDS.indexOf(b.kind));
+}
+
+export interface Holdings {
+  collectiveFen: Fen;
+  households: HouseholdHolding[];
+}
+
+/** The share register on a date: rights with valid_from ≤ date < valid_to. Member counts are today's. */
+export async function holdingsAt(m: EntityManager, projectId: string, date: string): Promise<Holdings> {
+  const rows = await queryRows<{ id: string; holder_type: string; household_id: string | null; amount_fen: string; member_count: number | null }>(
+    m,
+    `SELECT r.id, r.holder_type, r.household_id, r.amount_fen, h.member_count
+       FROM aip_share_rights r LEFT JOIN households h ON h.id = r.household_id
+      WHERE r.project_id = $1 AND r.valid_from <= $2 AND (r.valid_to IS NULL OR r.valid_to > $2)
+      ORDER BY r.id`,
+    [projectId, date],
+  );
+  let collectiveFen = 0n;
+  const households: HouseholdHolding[] = [];
+  for (const r of rows) {
+    if (r.holder_type === 'COLLECTIVE') collectiveFen += BigInt(r.amount_fen);
+    else households.push({ rightId: String(r.id), householdId: String(r.household_id), amountFen: BigInt(r.amount_fen), memberCount: r.member_count ?? 0 });
+  }
+  return { collectiveFen, households };
+}
+
+/**
+ * Right holders on a date who are no longer poor while the project's rule moves such rights: their right must be
+ * moved (transferred or returned) before dividends or liquidation proceeds are worked out for that date.
+ * A household that graduated after the year in question still held its right for that year.
+ */
+export async function pendingRightMoves(
+  m: EntityManager,
+  project: ProjectRecord,
+  date: string,
+  year: number,
+): Promise<{ rightId: string; householdId: string; status: string; graduatedYear: number | null }[]> {
+  if (project.rightRule === 'KEEP') return [];
+  const rows = await queryRows<{ id: string; household_id: string; status: string; graduated_year: number | null }>(
+    m,
+    `SELECT r.id, r.household_id, h.status, h.graduated_year
+       FROM aip_share_rights r JOIN households h ON h.id = r.household_id
+      WHERE r.project_id = $1 AND r.valid_from <= $2 AND (r.valid_to IS NULL OR r.valid_to > $2)
+        AND (h.status = 'NON_POOR' OR (h.status = 'GRADUATED' AND h.graduated_year <= $3))
+      ORDER BY r.id`,
+    [project.id, date, year],
+  );
+  return rows.map((r) => ({ rightId: String(r.id), householdId: String(r.household_id), status: r.status, graduatedYear: r.graduated_year }));
+}
+
+export const actorName = (actor: Actor | undefined): string => actor?.username ?? 'system';
+
+/** Calendar arithmetic on YYYY-MM-DD business dates (no time zone involved). */
+export function addDays(date: string, days: number): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+export const yearOf = (date: string): number => Number(date.slice(0, 4));
