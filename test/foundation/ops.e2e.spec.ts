@@ -1,0 +1,87 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Redis } from 'ioredis';
+import request from 'supertest';
+import { WorkerModule } from '../../apps/worker/src/worker.module.js';
+import { createTestApp, type TestApp } from '#libs/testing';
+
+/** The operational endpoints: health (with the worker's heartbeat), Prometheus metrics, OpenAPI, request ids. */
+let t: TestApp;
+let worker: INestApplicationContext | undefined;
+
+beforeAll(async () => {
+  t = await createTestApp();
+});
+afterAll(async () => {
+  await worker?.close();
+  const redis = new Redis(t.config.REDIS_URL);
+  const keys = await redis.keys(`${t.config.QUEUE_PREFIX}:*`);
+  if (keys.length) await redis.del(...keys);
+  await redis.quit();
+  await t.close();
+});
+
+describe('/health', () => {
+  it('is public and green with database and Redis up; the worker is information only', async () => {
+    const res = await request(t.http).get('/health');
+    expect(res.status).toBe(200);
+    expect(res.body.status).toBe('ok');
+    expect(res.body.info.database.status).toBe('up');
+    expect(res.body.info.redis.status).toBe('up');
+    // No worker has run under this deployment's prefix yet: still green, and says so.
+    expect(res.body.info.worker).toMatchObject({ status: 'up', lastHeartbeatAt: null, stale: true });
+  });
+
+  it("shows the running worker's last heartbeat", async () => {
+    worker = await NestFactory.createApplicationContext(WorkerModule.forRoot({ config: t.config }), { logger: false });
+    await worker.init();
+    const deadline = Date.now() + 15_000;
+    let info: Record<string, unknown> = {};
+    while (Date.now() < deadline) {
+      info = (await request(t.http).get('/health')).body.info.worker;
+      if (info.lastHeartbeatAt) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(info).toMatchObject({ status: 'up', stale: false, beats: 1, worker: expect.stringMatching(/:\d+$/) });
+    expect(Date.now() - Date.parse(info.lastHeartbeatAt as string)).toBeLessThan(60_000);
+  });
+});
+
+describe('/metrics', () => {
+  it('serves Prometheus text with request durations labelled by route pattern, never by id', async () => {
+    const admin = await t.tokenFor('ADMIN');
+    await request(t.http).get('/api/v1/users/424242').set('Authorization', `Bearer ${admin}`);
+    const res = await request(t.http).get('/metrics');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain/);
+    expect(res.text).toContain('# TYPE mae_http_request_duration_seconds histogram');
+    expect(res.text).toMatch(/mae_http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/users\/:id",status="404"\} \d+/);
+    expect(res.text).not.toContain('424242');
+    expect(res.text).toContain('mae_process_cpu_user_seconds_total');
+  });
+});
+
+describe('OpenAPI', () => {
+  it('serves /docs and /docs-json without a token, documenting the foundation endpoints and both auth schemes', async () => {
+    const html = await request(t.http).get('/docs');
+    expect(html.status).toBe(200);
+    expect(html.headers['content-type']).toMatch(/text\/html/);
+    const doc = await request(t.http).get('/docs-json');
+    expect(doc.status).toBe(200);
+    expect(doc.body.openapi).toMatch(/^3\./);
+    for (const path of ['/api/v1/auth/login', '/api/v1/users', '/api/v1/users/{id}', '/api/v1/ledger/verify', '/api/v1/audit', '/health']) {
+      expect(Object.keys(doc.body.paths)).toContain(path);
+    }
+    expect(Object.keys(doc.body.components.securitySchemes)).toEqual(expect.arrayContaining(['bearer', 'bank-api-key']));
+    expect(doc.body.paths['/api/v1/auth/login'].post.responses['200'].content['application/json'].schema.example).toHaveProperty('accessToken');
+  });
+});
+
+describe('request ids', () => {
+  it('echoes a sane X-Request-Id and makes one up otherwise', async () => {
+    const given = await request(t.http).get('/health').set('X-Request-Id', 'trace-abc.123');
+    expect(given.headers['x-request-id']).toBe('trace-abc.123');
+    const made = await request(t.http).get('/health').set('X-Request-Id', 'bad id with spaces; drop table');
+    expect(made.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
