@@ -8,6 +8,7 @@ import { FundMembers1764330000001 } from './1764330000001-fund-members.js';
 import { Loans1764340000000 } from './1764340000000-loans.js';
 import { LiabilityCalls1764340000001 } from './1764340000001-liability-calls.js';
 import { Origination1764340000002 } from './1764340000002-origination.js';
+import { Repayments1764350000000 } from './1764350000000-repayments.js';
 import { Guarantee1764360000000 } from './1764360000000-guarantee.js';
 import { Reconciliation1764370000000 } from './1764370000000-reconciliation.js';
 import { Reminders1764390000000 } from './1764390000000-reminders.js';
@@ -25,6 +26,7 @@ export const MIGRATIONS = [
   Loans1764340000000,
   LiabilityCalls1764340000001,
   Origination1764340000002,
+  Repayments1764350000000,
   Guarantee1764360000000,
   Reconciliation1764370000000,
   Reminders1764390000000,
