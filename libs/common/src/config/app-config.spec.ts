@@ -1,0 +1,84 @@
+import { ConfigError, loadConfig } from './app-config.js';
+
+const problemsOf = (env: Record<string, string>) => {
+  try {
+    loadConfig(env);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+};
+
+describe('loadConfig', () => {
+  it('has a working development default for every variable', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({
+      NODE_ENV: 'development',
+      PORT: 3000,
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/mutual_aid',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      QUEUE_PREFIX: 'mae',
+      JWT_TTL_SECONDS: 900,
+      ADMIN_USERNAME: 'admin',
+      LOG_LEVEL: 'info',
+      DOCS_PUBLIC: true,
+      LOGIN_RATE_LIMIT_PER_MINUTE: 10,
+      DB_POOL_SIZE: 20,
+      BUSINESS_TIMEZONE: 'Asia/Shanghai',
+    });
+    expect(c.previewPublic).toBe(true);
+    expect(c.isProduction).toBe(false);
+  });
+
+  it('converts numbers and booleans from their environment strings', () => {
+    const c = loadConfig({ PORT: '8080', DOCS_PUBLIC: 'false', PREVIEW_PUBLIC: 'yes', DB_POOL_SIZE: '5', JWT_TTL_SECONDS: '600' });
+    expect(c).toMatchObject({ PORT: 8080, DOCS_PUBLIC: false, PREVIEW_PUBLIC: true, DB_POOL_SIZE: 5, JWT_TTL_SECONDS: 600 });
+    // An empty variable means "not set": the default applies.
+    expect(loadConfig({ PORT: '' }).PORT).toBe(3000);
+  });
+
+  it.each([
+    ['PORT', 'eighty'],
+    ['PORT', '70000'],
+    ['DATABASE_URL', 'mysql://root@localhost/db'],
+    ['REDIS_URL', 'localhost:6379'],
+    ['QUEUE_PREFIX', 'has spaces'],
+    ['JWT_SECRET', 'short'],
+    ['JWT_TTL_SECONDS', '5'],
+    ['ADMIN_USERNAME', 'Admin User'],
+    ['ADMIN_PASSWORD', 'tiny'],
+    ['LOG_LEVEL', 'loud'],
+    ['NODE_ENV', 'staging'],
+    ['LOGIN_RATE_LIMIT_PER_MINUTE', '0'],
+    ['DB_POOL_SIZE', '1000'],
+  ])('stops on a bad %s and names it', (name, value) => {
+    expect(problemsOf({ [name]: value })).toMatch(new RegExp(`^\\s+- ${name}: `, 'm'));
+  });
+
+  it('names every bad variable at once', () => {
+    const message = problemsOf({ PORT: 'x', REDIS_URL: 'nope', LOG_LEVEL: 'loud' });
+    for (const name of ['PORT', 'REDIS_URL', 'LOG_LEVEL']) expect(message).toContain(`- ${name}:`);
+  });
+
+  it('requires the secrets and the service URLs to be set explicitly in production', () => {
+    const message = problemsOf({ NODE_ENV: 'production' });
+    for (const name of ['JWT_SECRET', 'ADMIN_PASSWORD', 'DATABASE_URL', 'REDIS_URL']) {
+      expect(message).toContain(`- ${name}: must be set when NODE_ENV=production`);
+    }
+    const c = loadConfig({
+      NODE_ENV: 'production',
+      JWT_SECRET: 'a-production-secret-of-length',
+      ADMIN_PASSWORD: 'a-strong-admin-password',
+      DATABASE_URL: 'postgres://app@db.internal:5432/mutual_aid',
+      REDIS_URL: 'rediss://cache.internal:6380',
+    });
+    expect(c.isProduction).toBe(true);
+    // The schedule calculator is not public in production unless asked for.
+    expect(c.previewPublic).toBe(false);
+  });
+
+  it('ignores variables it does not know', () => {
+    expect(() => loadConfig({ SOMETHING_ELSE: 'x' })).not.toThrow();
+  });
+});
