@@ -1,0 +1,161 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AuditService } from '#libs/audit';
+import { AppConfig, Clock, FixedClock, queryOne, queryRows, RequestContext, type Actor } from '#libs/common';
+import { ContributionsService, DEMO_FUND_VILLAGE_CODE, FundsService } from '#libs/funds';
+import { DEMO_GROUP_NAME, GroupsService, HouseholdsService } from '#libs/households';
+import { LedgerService } from '#libs/ledger';
+import { yuan } from '#libs/money';
+import { ProductsService } from '#libs/products';
+import { SchedulesService } from '#libs/schedules';
+import { ApplicationsService } from './applications.service.js';
+import { DisbursementService } from './disbursement.service.js';
+import { addDays } from './domain/workflow.js';
+import { EligibilityService } from './eligibility.service.js';
+import { OriginationService } from './origination.service.js';
+import type { LoanRecord } from './records.js';
+
+/** The demo users of the foundation seed: the officer takes applications, the administrator approves (maker-checker). */
+const OFFICER: Actor = { userId: null, username: 'loan.officer', role: 'LOAN_OFFICER', bankId: null, via: 'system' };
+const FUND_ADMIN: Actor = { userId: null, username: 'fund.admin', role: 'FUND_ADMIN', bankId: null, via: 'system' };
+const as = <T>(actor: Actor, step: string, fn: () => Promise<T>) => RequestContext.run({ requestId: `seed-origination:${step}`, actor }, fn);
+
+interface DemoLoan {
+  /** Position of the household in the demo group (ordered by id). */
+  member: number;
+  amount: string;
+  termMonths: number;
+  purpose: string;
+  /** DISBURSED: taken, approved and paid out weeks ago; IN_PUBLIC_NOTICE: approved today. */
+  target: 'DISBURSED' | 'IN_PUBLIC_NOTICE';
+}
+
+const DEMO_LOANS: DemoLoan[] = [
+  { member: 0, amount: '5000.00', termMonths: 12, purpose: 'BREEDING', target: 'DISBURSED' },
+  { member: 1, amount: '3000.00', termMonths: 6, purpose: 'PLANTING', target: 'DISBURSED' },
+  { member: 2, amount: '4000.00', termMonths: 12, purpose: 'HANDICRAFT', target: 'IN_PUBLIC_NOTICE' },
+];
+
+/** How long ago the disbursed demo loans were applied for. */
+const DISBURSED_DAYS_AGO = 40;
+
+/**
+ * Demo loans in the demo fund (东坪村): two disbursed mutual-aid loans and one application in public notice, for
+ * three households of the demo joint-liability group, taken through the real workflow (application, submission with
+ * eligibility, group endorsement, approval by a different user, notice, disbursement with its ledger entry).
+ * The disbursed ones run on a clock set back DISBURSED_DAYS_AGO days, so their notice has passed. A household of
+ * the group that holds no share yet gets a small member share first (only members borrow). Idempotent: a
+ * household that already has a live mutual-aid loan is taken further from where it stands, never given a second.
+ * Skipped when the registry, funds or products seeds have not run.
+ */
+export async function seedOrigination(app: INestApplicationContext): Promise<string[]> {
+  const ds = app.get(DataSource);
+  const out: string[] = [];
+  const fund = await queryOne<{ id: string }>(
+    ds.manager,
+    `SELECT f.id::text FROM mutual_aid_funds f JOIN villages v ON v.id = f.village_id WHERE v.code = $1`,
+    [DEMO_FUND_VILLAGE_CODE],
+  );
+  const group = await queryOne<{ id: string }>(ds.manager, `SELECT id::text FROM liability_groups WHERE name = $1 AND status = 'ACTIVE'`, [
+    DEMO_GROUP_NAME,
+  ]);
+  const product = await queryOne<{ id: string }>(ds.manager, `SELECT id::text FROM products WHERE code = 'MUTUAL_AID_STD'`);
+  if (!fund || !group || !product) {
+    return ['seedOrigination: the demo fund, group or MUTUAL_AID_STD product is missing (run the registry, funds and products seeds first); skipped'];
+  }
+  const members = await queryRows<{ household_id: string }>(
+    ds.manager,
+    `SELECT household_id::text FROM liability_group_members WHERE group_id = $1 ORDER BY household_id`,
+    [group.id],
+  );
+
+  const config = app.get(AppConfig);
+  const today = app.get(Clock).today(config.BUSINESS_TIMEZONE);
+  const past = addDays(today, -DISBURSED_DAYS_AGO);
+  // Services on a clock of their own, so the disbursed demo loans are applied for, noticed and paid in the past.
+  const clock = new FixedClock(new Date(`${past}T04:00:00Z`));
+  const origination = new OriginationService(ds, clock, config);
+  const eligibility = app.get(EligibilityService);
+  const funds = app.get(FundsService);
+  const products = app.get(ProductsService);
+  const applications = new ApplicationsService(
+    ds,
+    origination,
+    eligibility,
+    products,
+    app.get(HouseholdsService),
+    app.get(GroupsService),
+    funds,
+    app.get(AuditService),
+  );
+  const disbursements = new DisbursementService(
+    ds,
+    origination,
+    applications,
+    eligibility,
+    funds,
+    products,
+    app.get(SchedulesService),
+    app.get(LedgerService),
+  );
+  const contributions = app.get(ContributionsService);
+
+  for (const demo of DEMO_LOANS) {
+    const householdId = members[demo.member]?.household_id;
+    if (!householdId) {
+      out.push(`seedOrigination: the demo group has no member #${demo.member + 1}; loan skipped`);
+      continue;
+    }
+    if (!(await funds.isMember(null, fund.id, householdId))) {
+      await as(OFFICER, 'share', () =>
+        contributions.contribute(
+          fund.id,
+          { source: 'MEMBER', amountFen: yuan('300'), householdId, receivedOn: addDays(past, -1), documentRef: `收据 seed-${householdId}` },
+          `seed-origination-share-${fund.id}-${householdId}`,
+        ),
+      );
+      out.push(`member share 300.00 for household ${householdId}`);
+    }
+    clock.set(new Date(`${demo.target === 'DISBURSED' ? past : today}T04:00:00Z`));
+    const existing = await queryOne<{ id: string }>(
+      ds.manager,
+      `SELECT id::text FROM loans WHERE household_id = $1 AND channel = 'MUTUAL_AID' AND status NOT IN ('REJECTED','CANCELLED')
+        ORDER BY id DESC LIMIT 1`,
+      [householdId],
+    );
+    let loan: LoanRecord = existing
+      ? await origination.getLoan(null, existing.id)
+      : await origination.getLoan(
+          null,
+          (
+            await as(OFFICER, 'create', () =>
+              applications.create({
+                householdId,
+                productId: 'MUTUAL_AID_STD',
+                amountFen: yuan(demo.amount),
+                termMonths: demo.termMonths,
+                purpose: demo.purpose,
+                groupId: group.id,
+              }),
+            )
+          ).id,
+        );
+    // Take the loan further from wherever it stands (a previous run may have stopped half-way).
+    for (let guard = 0; guard < 6; guard++) {
+      if (loan.status === 'DRAFT') await as(OFFICER, 'submit', () => applications.submit(loan.id));
+      else if (loan.status === 'SUBMITTED') {
+        await as(OFFICER, 'endorse', () =>
+          applications.endorse(loan.id, { note: `${DEMO_GROUP_NAME} 小组会议：全体成员同意为本户联保 (demo)` }),
+        );
+      } else if (loan.status === 'GROUP_ENDORSED') await as(FUND_ADMIN, 'approve', () => applications.approve(loan.id, { comment: 'demo' }));
+      else if ((loan.status === 'IN_PUBLIC_NOTICE' || loan.status === 'APPROVED') && demo.target === 'DISBURSED') {
+        const from = loan.noticeEndsOn ? addDays(loan.noticeEndsOn, 1) : (loan.applicationDate ?? past);
+        clock.set(new Date(`${from > today ? today : from}T04:00:00Z`));
+        await as(FUND_ADMIN, 'disburse', () => disbursements.disburse(loan.id, {}, `seed-origination-disburse-${loan.id}`));
+      } else break;
+      loan = await origination.getLoan(null, loan.id);
+    }
+    out.push(`loan ${loan.loanNo} of household ${householdId}: ${demo.amount} for ${demo.termMonths} months, ${loan.status}`);
+  }
+  return out;
+}
