@@ -11,6 +11,7 @@ import { Origination1764340000002 } from './1764340000002-origination.js';
 import { Repayments1764350000000 } from './1764350000000-repayments.js';
 import { Guarantee1764360000000 } from './1764360000000-guarantee.js';
 import { Reconciliation1764370000000 } from './1764370000000-reconciliation.js';
+import { Subsidy1764380000000 } from './1764380000000-subsidy.js';
 import { Reminders1764390000000 } from './1764390000000-reminders.js';
 import { AssetIncome1764400000000 } from './1764400000000-asset-income.js';
 
@@ -29,6 +30,7 @@ export const MIGRATIONS = [
   Repayments1764350000000,
   Guarantee1764360000000,
   Reconciliation1764370000000,
+  Subsidy1764380000000,
   Reminders1764390000000,
   AssetIncome1764400000000,
 ];
