@@ -104,6 +104,9 @@ export class Subsidy1764380000000 implements MigrationInterface {
         -- deferred: the draft is marked superseded before its successor (there is one draft at a time) is inserted
         superseded_by       bigint      REFERENCES subsidy_claims (id) DEFERRABLE INITIALLY DEFERRED,
         remainder_claim_id  bigint      REFERENCES subsidy_claims (id),
+        -- a QUEUED remainder keeps the place of the first remainder of its claim, so a partly paid head of the
+        -- queue stays at the head
+        queue_rank          bigint,
         content_hash        text        NOT NULL,
         line_count          int         NOT NULL CHECK (line_count >= 0),
         interest_fen        bigint      NOT NULL,
@@ -127,6 +130,7 @@ export class Subsidy1764380000000 implements MigrationInterface {
         CHECK (kind = 'ADJUSTMENT' OR total_fen >= 0),
         CHECK ((kind = 'REMAINDER') = (parent_claim_id IS NOT NULL)),
         CHECK (kind = 'REMAINDER' OR status <> 'QUEUED'),
+        CHECK ((kind = 'REMAINDER') = (queue_rank IS NOT NULL)),
         CONSTRAINT subsidy_claims_maker_checker CHECK (approved_by IS NULL OR approved_by <> generated_by),
         CHECK ((status IN ('APPROVED','PAID')) = (approved_by IS NOT NULL AND approved_fen IS NOT NULL)),
         CHECK ((status = 'PAID') = (paid_on IS NOT NULL)),
@@ -140,7 +144,7 @@ export class Subsidy1764380000000 implements MigrationInterface {
       -- one draft per programme, period and payee: regeneration replaces or versions it
       CREATE UNIQUE INDEX subsidy_claims_one_draft
         ON subsidy_claims (programme_id, period_end, payee_type, coalesce(bank_id, fund_id)) WHERE status = 'DRAFT';
-      CREATE INDEX subsidy_claims_queue ON subsidy_claims (programme_id, budget_year, id) WHERE status = 'QUEUED';
+      CREATE INDEX subsidy_claims_queue ON subsidy_claims (programme_id, budget_year, queue_rank) WHERE status = 'QUEUED';
       CREATE INDEX subsidy_claims_list ON subsidy_claims (programme_id, period_end, status);
       CREATE INDEX subsidy_claims_bank ON subsidy_claims (bank_id) WHERE bank_id IS NOT NULL;
 
