@@ -1,7 +1,8 @@
 import type { DynamicModule, Type } from '@nestjs/common';
+import { RemindersJobsModule } from './reminders/reminders-jobs.module.js';
 
 /**
  * The job modules the worker runs besides the system heartbeat. Each capability with background work (close of
  * business, reminders, reports) adds its module here; queue and job names go in libs/common/src/queues.ts.
  */
-export const WORKER_MODULES: (Type | DynamicModule)[] = [];
+export const WORKER_MODULES: (Type | DynamicModule)[] = [RemindersJobsModule];

@@ -1,0 +1,15 @@
+export * from './channels/channel.js';
+export { HttpSmsGateway, SmsChannel, SmsGateway, type SmsMessage } from './channels/sms.channel.js';
+export * from './delivery-queue.js';
+export * from './delivery.service.js';
+export * from './domain/offsets.js';
+export * from './domain/quiet-hours.js';
+export * from './domain/signature.js';
+export * from './domain/templates.js';
+export * from './endpoints.service.js';
+export * from './outbox.service.js';
+export { maskPhone } from './personal-data.js';
+export * from './reminders.module.js';
+export * from './seed.js';
+export * from './selection.service.js';
+export * from './settings.js';
