@@ -28,6 +28,8 @@ import { DISBURSED_EXAMPLE, ELIGIBILITY_EXAMPLE, IDEMPOTENCY_HEADER, LOAN_EXAMPL
 import { OriginationService } from './origination.service.js';
 
 const READERS = ['ADMIN', 'FUND_ADMIN', 'LOAN_OFFICER', 'AUDITOR'] as const;
+/** Who takes applications: loan officers, and the village fund administrators who also do (maker-checker then binds). */
+const TAKERS = ['LOAN_OFFICER', 'FUND_ADMIN'] as const;
 
 const NOT_ELIGIBLE = problem('LOAN_NOT_ELIGIBLE', 422, 'the application is not eligible on submission: NOT_FUND_MEMBER, GROUP_MEMBER_OVERDUE', [
   { code: 'NOT_FUND_MEMBER', field: 'householdId', message: "the household is not a member of this village's fund" },
@@ -60,7 +62,7 @@ export class ApplicationsController {
   }
 
   @Post()
-  @Roles('LOAN_OFFICER')
+  @Roles(...TAKERS)
   @ApiOperation({ summary: 'Take a mutual-aid loan application (DRAFT, numbered MA-{year}-{seq})' })
   @ApiCreatedResponse({ schema: { example: { ...LOAN_EXAMPLE, status: 'DRAFT', nextStep: 'SUBMISSION', version: 1 } } })
   @ApiUnprocessableEntityResponse(
@@ -81,7 +83,7 @@ export class ApplicationsController {
   }
 
   @Patch(':id')
-  @Roles('LOAN_OFFICER')
+  @Roles(...TAKERS)
   @ApiOperation({ summary: 'Edit a draft application' })
   @ApiOkResponse({ schema: { example: { ...LOAN_EXAMPLE, status: 'DRAFT', nextStep: 'SUBMISSION', version: 2 } } })
   @ApiConflictResponse(problem('LOAN_INVALID_TRANSITION', 409, 'only a draft can be edited; this application is SUBMITTED'))
@@ -99,7 +101,7 @@ export class ApplicationsController {
 
   @Post(':id/submit')
   @HttpCode(200)
-  @Roles('LOAN_OFFICER')
+  @Roles(...TAKERS)
   @ApiOperation({ summary: 'DRAFT → SUBMITTED; every eligibility rule is evaluated and every failure returned at once' })
   @ApiOkResponse({ schema: { example: { ...LOAN_EXAMPLE, status: 'SUBMITTED', nextStep: 'GROUP_ENDORSEMENT' } } })
   @ApiUnprocessableEntityResponse(NOT_ELIGIBLE)
@@ -110,7 +112,7 @@ export class ApplicationsController {
 
   @Post(':id/endorse')
   @HttpCode(200)
-  @Roles('LOAN_OFFICER')
+  @Roles(...TAKERS)
   @ApiOperation({ summary: "SUBMITTED → GROUP_ENDORSED: records the joint-liability group's consent" })
   @ApiOkResponse({ schema: { example: { ...LOAN_EXAMPLE, status: 'GROUP_ENDORSED', nextStep: 'APPROVAL' } } })
   @ApiUnprocessableEntityResponse(NOT_ELIGIBLE)

@@ -222,7 +222,7 @@ export class ApplicationsService {
     };
   }
 
-  submit(id: string, input: TransitionInput = {}): Promise<LoanView> {
+  async submit(id: string, input: TransitionInput = {}): Promise<LoanView> {
     return this.step(id, 'SUBMIT', input, async (m, loan, today, sets) => {
       const result = await this.eligibility.evaluate(m, loan, today);
       if (!result.eligible) throw notEligible(result.failures, 'on submission');
@@ -234,7 +234,7 @@ export class ApplicationsService {
     });
   }
 
-  endorse(id: string, input: TransitionInput): Promise<LoanView> {
+  async endorse(id: string, input: TransitionInput): Promise<LoanView> {
     const note = required(input.note, 'note', 'the group members’ consent must be recorded');
     return this.step(id, 'ENDORSE', input, async (m, loan, today, sets) => {
       // The group can only endorse while it could back the loan: its own rules are checked now, the rest at approval.
@@ -248,7 +248,7 @@ export class ApplicationsService {
     });
   }
 
-  approve(id: string, input: TransitionInput = {}): Promise<LoanView> {
+  async approve(id: string, input: TransitionInput = {}): Promise<LoanView> {
     return this.step(id, 'APPROVE', input, async (m, loan, today) => {
       const result = await this.eligibility.evaluate(m, loan, today);
       if (!result.eligible) throw notEligible(result.failures, 'at approval');
@@ -256,17 +256,17 @@ export class ApplicationsService {
     });
   }
 
-  object(id: string, input: TransitionInput): Promise<LoanView> {
+  async object(id: string, input: TransitionInput): Promise<LoanView> {
     const reason = required(input.reason, 'reason', 'an objection needs its reason');
     return this.step(id, 'OBJECT', { ...input, reason });
   }
 
-  reject(id: string, input: TransitionInput): Promise<LoanView> {
+  async reject(id: string, input: TransitionInput): Promise<LoanView> {
     const reason = required(input.reason, 'reason', 'a rejection needs its reason');
     return this.step(id, 'REJECT', { ...input, reason });
   }
 
-  cancel(id: string, input: TransitionInput): Promise<LoanView> {
+  async cancel(id: string, input: TransitionInput): Promise<LoanView> {
     const reason = required(input.reason, 'reason', 'a cancellation needs its reason');
     return this.step(id, 'CANCEL', { ...input, reason });
   }
