@@ -103,7 +103,7 @@ export async function createCoveredLoan(
              'HALF_UP', $12, $13, $14, CASE WHEN $12 IN ('DISBURSED','CLOSED','WRITTEN_OFF') THEN DATE '2026-01-10' END, 'test')
      RETURNING id`,
     [
-      `BK-${ref}`,
+      `BK-${input.bankId}-${ref}-${uniq()}`,
       pv,
       entity ? 'ENTITY' : 'HOUSEHOLD',
       entity ? null : input.district.householdId,

@@ -274,14 +274,12 @@ describe('risk funds over HTTP', () => {
       status: 'APPROVED',
     });
     await t.db.dataSource.transaction((m) =>
-      t.app
-        .get(GuaranteeService)
-        .reserve(m, {
-          agreementId: ag.body.id,
-          loanId: l.id,
-          amountFen: yuan('2000000.00'),
-          idempotencyKey: 'test',
-        }),
+      t.app.get(GuaranteeService).reserve(m, {
+        agreementId: ag.body.id,
+        loanId: l.id,
+        amountFen: yuan('2000000.00'),
+        idempotencyKey: 'test',
+      }),
     );
     const before = await counts();
     const res = await http()
@@ -337,16 +335,13 @@ describe('agreements and capacity over HTTP', () => {
       'bankSharePercent',
       'validTo',
     ]);
-    const malformed = await http()
-      .post('/api/v1/guarantee-agreements')
-      .set(bearer(fundAdmin))
-      .send({
-        agreementNo: 'x',
-        riskFundId: f.id,
-        bankId: b.id,
-        leverageMultiple: '0',
-        validFrom: 'tomorrow',
-      });
+    const malformed = await http().post('/api/v1/guarantee-agreements').set(bearer(fundAdmin)).send({
+      agreementNo: 'x',
+      riskFundId: f.id,
+      bankId: b.id,
+      leverageMultiple: '0',
+      validFrom: 'tomorrow',
+    });
     expect(malformed.status).toBe(400);
     expect(malformed.body.errors.map((e: { field: string }) => e.field).sort()).toEqual([
       'agreementNo',
@@ -356,16 +351,13 @@ describe('agreements and capacity over HTTP', () => {
     expect(await counts()).toEqual(before);
 
     const no = idem('AG');
-    const created = await http()
-      .post('/api/v1/guarantee-agreements')
-      .set(bearer(fundAdmin))
-      .send({
-        agreementNo: no,
-        riskFundId: f.id,
-        bankId: b.id,
-        validFrom: '2026-01-01',
-        bankSharePercent: '25',
-      });
+    const created = await http().post('/api/v1/guarantee-agreements').set(bearer(fundAdmin)).send({
+      agreementNo: no,
+      riskFundId: f.id,
+      bankId: b.id,
+      validFrom: '2026-01-01',
+      bankSharePercent: '25',
+    });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({
       leverageMultiple: '10',

@@ -4,7 +4,8 @@ import { FundsModule } from '#libs/funds';
 import { GuaranteeModule } from '#libs/guarantee';
 import { HouseholdsModule } from '#libs/households';
 import { ProductsModule } from '#libs/products';
+import { ReconciliationModule } from '#libs/reconciliation';
 import { SchedulesModule } from '#libs/schedules';
 
 /** The domain libraries the API serves. Each capability adds its module here. */
-export const DOMAIN_MODULES: Type[] = [SchedulesModule, ProductsModule, HouseholdsModule, FundsModule, GuaranteeModule, AssetIncomeModule];
+export const DOMAIN_MODULES: Type[] = [SchedulesModule, ProductsModule, HouseholdsModule, FundsModule, GuaranteeModule, AssetIncomeModule, ReconciliationModule];

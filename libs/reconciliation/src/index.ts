@@ -1,0 +1,4 @@
+export * from './domain/statement.js';
+export * from './reconciliation.module.js';
+export * from './reconciliation.service.js';
+export * from './statement-reader.js';

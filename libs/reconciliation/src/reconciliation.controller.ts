@@ -1,0 +1,169 @@
+import { Controller, Get, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiConsumes,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiSecurity,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { DomainError, Roles } from '#libs/common';
+import { LineQuery, RunListQuery, RunParam, UploadQuery } from './dto.js';
+import { ReconciliationService } from './reconciliation.service.js';
+import type { StatementFormat } from './statement-reader.js';
+
+const RUN_EXAMPLE = {
+  id: '12',
+  bankId: '1',
+  bankCode: 'ZBRCB',
+  asOfDate: '2026-03-31',
+  format: 'CSV',
+  contentHash: '9f2c5d0e4b8a1f3c7d6e5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a39281706',
+  byteSize: 6281044,
+  status: 'COMPLETED',
+  rows: { total: 100000, valid: 99990, malformed: 10 },
+  summary: {
+    matched: { count: 99800, outstanding: '2495000000.00', overduePrincipal: '120000.00' },
+    amountDifferences: {
+      count: 120,
+      bankOutstanding: '3000600.00',
+      engineOutstanding: '3000000.00',
+      outstandingDifference: '600.00',
+      bankOverduePrincipal: '0.00',
+      engineOverduePrincipal: '0.00',
+      overduePrincipalDifference: '0.00',
+    },
+    statusDifferences: { count: 40, bankOutstanding: '1000000.00', engineOutstanding: '1000000.00' },
+    onlyInBank: { count: 30, bankOutstanding: '750000.00', bankOverduePrincipal: '0.00' },
+    onlyInEngine: { count: 5, engineOutstanding: '125000.00', engineOverduePrincipal: '0.00' },
+    malformed: { count: 10 },
+  },
+  createdBy: 'bank-key:k7m2p9x4c3vq',
+  createdAt: '2026-04-01T01:00:00.000Z',
+  completedAt: '2026-04-01T01:00:06.000Z',
+  durationMs: 5900,
+};
+const LINE_EXAMPLE = {
+  id: '901',
+  lineNo: 57,
+  category: 'DIFFERENT',
+  amountDiffers: true,
+  statusDiffers: false,
+  bankLoanRef: 'ZB2026000123',
+  loanId: '4211',
+  bank: { outstandingPrincipal: '25005.00', overduePrincipal: '0.00', overdueDays: 0, status: 'NORMAL' },
+  engine: { outstandingPrincipal: '25000.00', overduePrincipal: '0.00', overdueDays: 0, status: 'NORMAL' },
+  difference: { outstandingPrincipal: '5.00', overduePrincipal: '0.00', overdueDays: 0 },
+  errors: null,
+  raw: null,
+};
+
+/** text/csv → CSV; application/x-ndjson, application/jsonl, application/json-lines → JSONL. */
+function formatOf(req: Request, override?: 'csv' | 'jsonl'): StatementFormat {
+  if (override) return override === 'csv' ? 'CSV' : 'JSONL';
+  const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (type === 'text/csv') return 'CSV';
+  if (
+    [
+      'application/x-ndjson',
+      'application/jsonl',
+      'application/json-lines',
+      'application/x-jsonlines',
+    ].includes(type)
+  )
+    return 'JSONL';
+  throw new DomainError(
+    'RECON_FORMAT_UNSUPPORTED',
+    `send the statement as text/csv or application/x-ndjson (one JSON object per line), not ${type || 'an untyped body'}`,
+    [{ field: 'Content-Type', code: 'UNSUPPORTED', message: 'text/csv or application/x-ndjson' }],
+  );
+}
+
+@ApiTags('reconciliation')
+@ApiBearerAuth()
+@ApiSecurity('bank-api-key')
+@Controller('api/v1/reconciliation/runs')
+export class ReconciliationController {
+  constructor(private readonly recon: ReconciliationService) {}
+
+  @Post()
+  @Roles('BANK_OFFICER', 'ADMIN', 'FUND_ADMIN')
+  @ApiOperation({
+    summary:
+      'Upload a statement of the bank’s covered loans (streamed); the same file for the same bank and date returns the same run',
+    description:
+      'Body: the file itself. CSV with a header `bank_loan_ref,outstanding_principal,overdue_principal,overdue_days,status,as_of_date` ' +
+      '(amounts in yuan, status NORMAL|OVERDUE|CLOSED|WRITTEN_OFF), or JSON Lines with the same keys (amounts as strings). ' +
+      'Malformed rows are reported with their line numbers; they never stop the run. 201 for a new run, 200 for the existing one.',
+  })
+  @ApiConsumes('text/csv', 'application/x-ndjson')
+  @ApiBody({
+    schema: {
+      type: 'string',
+      example:
+        'bank_loan_ref,outstanding_principal,overdue_principal,overdue_days,status,as_of_date\nZB2026000123,25000.00,0.00,0,NORMAL,2026-03-31\n',
+    },
+  })
+  @ApiCreatedResponse({ schema: { example: RUN_EXAMPLE } })
+  async upload(@Query() q: UploadQuery, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    const { run, replayed } = await this.recon.upload({
+      bankId: this.recon.resolveBank(q.bankId),
+      asOfDate: q.asOfDate,
+      format: formatOf(req, q.format),
+      body: req,
+    });
+    res.status(replayed ? HttpStatus.OK : HttpStatus.CREATED);
+    if (replayed) res.setHeader('Idempotent-Replayed', 'true');
+    return run;
+  }
+
+  @Get()
+  @Roles('BANK_OFFICER', 'ADMIN', 'FUND_ADMIN', 'AUDITOR')
+  @ApiOkResponse({ schema: { example: { items: [RUN_EXAMPLE], page: 1, pageSize: 50, total: 1 } } })
+  list(@Query() q: RunListQuery) {
+    return this.recon.list(q, q);
+  }
+
+  @Get(':id')
+  @Roles('BANK_OFFICER', 'ADMIN', 'FUND_ADMIN', 'AUDITOR')
+  @ApiOkResponse({ schema: { example: RUN_EXAMPLE } })
+  get(@Param() p: RunParam) {
+    return this.recon.get(p.id);
+  }
+
+  @Get(':id/lines')
+  @Roles('BANK_OFFICER', 'ADMIN', 'FUND_ADMIN', 'AUDITOR')
+  @ApiOperation({ summary: 'The run’s lines, by category, in file order (engine-only loans last)' })
+  @ApiOkResponse({ schema: { example: { items: [LINE_EXAMPLE], page: 1, pageSize: 50, total: 120 } } })
+  lines(@Param() p: RunParam, @Query() q: LineQuery) {
+    return this.recon.lines(p.id, q, q);
+  }
+
+  @Get(':id/report.csv')
+  @Roles('BANK_OFFICER', 'ADMIN', 'FUND_ADMIN', 'AUDITOR')
+  @ApiProduces('text/csv')
+  @ApiOperation({ summary: 'The whole report as CSV (streamed)' })
+  @ApiOkResponse({
+    schema: {
+      type: 'string',
+      example:
+        'line_no,category,…\r\n57,AMOUNT_DIFF,true,false,ZB2026000123,4211,25005.00,25000.00,5.00,…\r\n',
+    },
+  })
+  async report(@Param() p: RunParam, @Res() res: Response) {
+    const run = await this.recon.get(p.id);
+    res
+      .status(200)
+      .type('text/csv; charset=utf-8')
+      .setHeader(
+        'Content-Disposition',
+        `attachment; filename="${ReconciliationService.reportFileName(run)}"`,
+      );
+    await this.recon.writeReport(run.id, res);
+    res.end();
+  }
+}
