@@ -160,6 +160,7 @@ export class AssetIncome1764400000000 implements MigrationInterface {
         pro_rata_fen   bigint     NOT NULL CHECK (pro_rata_fen >= 0),
         floor_fen      bigint     NOT NULL CHECK (floor_fen >= 0),
         entitled_fen   bigint     NOT NULL CHECK (entitled_fen >= 0),
+        -- until the run is PAID: what the payment will pay; then what was paid, growing with operator settlements
         paid_fen       bigint     NOT NULL DEFAULT 0,
         CHECK (paid_fen BETWEEN 0 AND entitled_fen),
         CHECK ((holder_type = 'HOUSEHOLD') = (household_id IS NOT NULL))

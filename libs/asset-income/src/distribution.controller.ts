@@ -94,7 +94,10 @@ export class AssetIncomeDistributionController {
 
   @Get('projects/:id/distributions/:year/lines')
   @Roles('ADMIN', 'FUND_ADMIN', 'AUDITOR')
-  @ApiOperation({ summary: 'Per holder: basis, share, pro-rata share, floor, entitlement, paid, outstanding' })
+  @ApiOperation({
+    summary: 'Per holder: basis, share, pro-rata share, floor, entitlement, paid, outstanding',
+    description: 'Before the run is PAID, `paid` is what the payment will pay; afterwards what was paid, including later operator settlements.',
+  })
   @ApiOkResponse({
     schema: {
       example: {
