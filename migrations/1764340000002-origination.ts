@@ -24,6 +24,8 @@ export class Origination1764340000002 implements MigrationInterface {
         ADD COLUMN endorsement_note      text,
         ADD COLUMN approved_at           timestamptz,
         ADD COLUMN second_approved_at    timestamptz,
+        -- business date of the approval that made the loan approved (the first of two does not): no payout before it
+        ADD COLUMN approved_on           date,
         ADD COLUMN notice_started_on     date,
         ADD COLUMN penalty_rate_percent  numeric(9,6),
         ADD CONSTRAINT loans_second_approver_differs CHECK (second_approved_by IS NULL OR second_approved_by <> approved_by),
@@ -45,7 +47,7 @@ export class Origination1764340000002 implements MigrationInterface {
       DROP INDEX loans_group; DROP INDEX loans_village_status;
       DROP INDEX loans_mutual_aid_queue; DROP INDEX loans_one_active_mutual_aid;
       ALTER TABLE loans DROP CONSTRAINT loans_approver_not_creator, DROP CONSTRAINT loans_second_approver_differs,
-        DROP COLUMN penalty_rate_percent, DROP COLUMN notice_started_on, DROP COLUMN second_approved_at,
+        DROP COLUMN penalty_rate_percent, DROP COLUMN approved_on, DROP COLUMN notice_started_on, DROP COLUMN second_approved_at,
         DROP COLUMN approved_at, DROP COLUMN endorsement_note, DROP COLUMN endorsed_at, DROP COLUMN endorsed_by,
         DROP COLUMN submitted_at;
       DROP SEQUENCE mutual_aid_loan_no_seq;

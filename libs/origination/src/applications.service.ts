@@ -321,7 +321,7 @@ export class ApplicationsService {
     data: Record<string, unknown>,
   ): Promise<void> {
     if (t.clearApprovals) {
-      for (const col of ['approved_by', 'approved_at', 'second_approved_by', 'second_approved_at']) sets.set(col, null);
+      for (const col of ['approved_by', 'approved_at', 'second_approved_by', 'second_approved_at', 'approved_on']) sets.set(col, null);
     }
     if (t.approvedBy !== undefined && t.approvedBy !== loan.approvedBy) {
       sets.set('approved_by', t.approvedBy);
@@ -331,6 +331,7 @@ export class ApplicationsService {
       sets.set('second_approved_by', t.secondApprovedBy);
       sets.stamp('second_approved_at');
     }
+    if (t.approvedOn !== undefined) sets.set('approved_on', t.approvedOn);
     if (t.noticeStartedOn !== undefined) sets.set('notice_started_on', t.noticeStartedOn);
     if (t.noticeEndsOn !== undefined) sets.set('notice_ends_on', t.noticeEndsOn);
     if (reason !== null) sets.set('status_reason', reason);

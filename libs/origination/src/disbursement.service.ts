@@ -72,8 +72,10 @@ export class DisbursementService {
           // Only a draft can change its fund, and a draft is refused below anyway; never pay from a fund not locked.
           throw refusalError({ code: 'LOAN_INVALID_TRANSITION', message: `loan ${loanId} changed fund while being disbursed` });
         }
-        if (loan.applicationDate && businessDate < loan.applicationDate) {
-          throw badDate(`businessDate may not be before the application date ${loan.applicationDate}`);
+        // Money never leaves before the decision to lend it: not before the (last) approval's business date.
+        const earliest = loan.approvedOn ?? loan.applicationDate;
+        if (earliest && businessDate < earliest) {
+          throw badDate(`businessDate may not be before the loan was approved (${earliest})`);
         }
         const actor = (RequestContext.actor() ?? SYSTEM_ACTOR).username;
         const t = decide('DISBURSE', workflowFacts(loan, fund.rules), actor, businessDate);

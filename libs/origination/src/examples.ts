@@ -41,6 +41,7 @@ export const LOAN_EXAMPLE = {
   approvedAt: '2026-06-02T01:00:00.000Z',
   secondApprovedBy: null,
   secondApprovedAt: null,
+  approvedOn: '2026-06-02',
   needsSecondApproval: false,
   noticeStartedOn: '2026-06-02',
   noticeEndsOn: '2026-06-05',

@@ -53,6 +53,8 @@ export interface LoanRecord {
   approvedAt: string | null;
   secondApprovedBy: string | null;
   secondApprovedAt: string | null;
+  /** Business date of the approval that completed the decision. */
+  approvedOn: string | null;
   statusReason: string | null;
   closedOn: string | null;
   disbursementEntryId: string | null;
@@ -107,6 +109,7 @@ export interface LoanRow {
   approved_at: Date | null;
   second_approved_by: string | null;
   second_approved_at: Date | null;
+  approved_on: string | Date | null;
   status_reason: string | null;
   closed_on: string | Date | null;
   disbursement_entry_id: string | null;
@@ -171,6 +174,7 @@ export function loanRecord(r: LoanRow): LoanRecord {
     approvedAt: instant(r.approved_at),
     secondApprovedBy: r.second_approved_by,
     secondApprovedAt: instant(r.second_approved_at),
+    approvedOn: dateOf(r.approved_on),
     statusReason: r.status_reason,
     closedOn: dateOf(r.closed_on),
     disbursementEntryId: str(r.disbursement_entry_id),
@@ -247,6 +251,7 @@ export interface LoanView {
   approvedAt: string | null;
   secondApprovedBy: string | null;
   secondApprovedAt: string | null;
+  approvedOn: string | null;
   needsSecondApproval: boolean;
   noticeStartedOn: string | null;
   noticeEndsOn: string | null;
@@ -345,6 +350,7 @@ export function loanView(r: LoanViewRow, viewer: Actor | null | undefined, today
     approvedAt: loan.approvedAt,
     secondApprovedBy: loan.secondApprovedBy,
     secondApprovedAt: loan.secondApprovedAt,
+    approvedOn: loan.approvedOn,
     needsSecondApproval: facts.needsSecondApproval,
     noticeStartedOn: loan.noticeStartedOn,
     noticeEndsOn: loan.noticeEndsOn,

@@ -49,6 +49,7 @@ describe('the happy path', () => {
     expect(approve).toEqual({
       to: 'IN_PUBLIC_NOTICE',
       approvedBy: 'admin1',
+      approvedOn: TODAY,
       noticeStartedOn: TODAY,
       noticeEndsOn: '2026-06-04',
       events: ['APPROVED', 'PUBLIC_NOTICE_STARTED'],

@@ -58,6 +58,8 @@ export interface Transition {
   /** Approval state to record (absent: unchanged). */
   approvedBy?: string;
   secondApprovedBy?: string;
+  /** Business date of the approval that completed the decision. */
+  approvedOn?: string;
   /** Set (a date) or cleared (null) with the transition; absent: unchanged. */
   noticeStartedOn?: string | null;
   noticeEndsOn?: string | null;
@@ -143,12 +145,13 @@ export function decide(action: WorkflowAction, facts: WorkflowFacts, actor: stri
         return {
           to: 'IN_PUBLIC_NOTICE',
           ...approval,
+          approvedOn: today,
           noticeStartedOn: today,
           noticeEndsOn: noticeEndsOn(today, facts.noticeDays),
           events: ['APPROVED', 'PUBLIC_NOTICE_STARTED'],
         };
       }
-      return { to: 'APPROVED', ...approval, noticeStartedOn: null, noticeEndsOn: null, events: ['APPROVED'] };
+      return { to: 'APPROVED', ...approval, approvedOn: today, noticeStartedOn: null, noticeEndsOn: null, events: ['APPROVED'] };
     }
 
     case 'OBJECT':
