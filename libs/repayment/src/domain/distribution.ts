@@ -1,6 +1,6 @@
 import { allocate, parseDecimal, pow10, type Fen } from '#libs/money';
 
-/** Where a fund's year of income goes (SPEC §2.1), in this order (remainders of the split go to the first). */
+/** Where a fund's year of income goes (SPEC §2.1). */
 export const DISTRIBUTION_TARGETS = ['CAPITAL', 'RISK_RESERVE', 'PUBLIC_WELFARE', 'ADMINISTRATION', 'DIVIDENDS'] as const;
 export type DistributionTarget = (typeof DISTRIBUTION_TARGETS)[number];
 
@@ -14,8 +14,9 @@ export function percentWeight(percent: string): bigint {
 }
 
 /**
- * Splits the distributable income by the fund's percentages, exactly to the fen: the parts always sum to the
- * whole (dinero.js allocate; the fen a split leaves over go to the first targets: capital accumulation first).
+ * Splits the distributable income by the fund's percentages, exactly to the fen: each part is floor(income × its
+ * percentage) and the few fen left over go one each to the largest percentages first (dinero.js allocate), so the
+ * parts always sum to the whole.
  */
 export function splitIncome(distributableFen: Fen, percents: DistributionPercents): Record<DistributionTarget, Fen> {
   if (distributableFen < 0n) throw new RangeError('distributable income must not be negative');

@@ -1,0 +1,144 @@
+import { formatYuan, type Fen } from '#libs/money';
+
+/** Channels a repayment can arrive by (GROUP_LIABILITY: a co-obligor of the joint-liability group pays). */
+export const REPAYMENT_CHANNELS = ['CASH', 'BANK_TRANSFER', 'MOBILE_PAYMENT', 'PAYROLL_DEDUCTION', 'GROUP_LIABILITY'] as const;
+export type RepaymentChannel = (typeof REPAYMENT_CHANNELS)[number];
+
+export const REPAYMENT_KINDS = ['REPAYMENT', 'RECOVERY'] as const;
+export type RepaymentKind = (typeof REPAYMENT_KINDS)[number];
+
+export const REPAYMENT_STATUSES = ['POSTED', 'REVERSED'] as const;
+export type RepaymentStatus = (typeof REPAYMENT_STATUSES)[number];
+
+export interface RepaymentRow {
+  id: string;
+  loan_id: string;
+  loan_no: string;
+  fund_id: string;
+  kind: RepaymentKind;
+  amount_fen: string;
+  value_date: string;
+  channel: RepaymentChannel;
+  reference: string | null;
+  payer_household_id: string | null;
+  principal_fen: string;
+  interest_fen: string;
+  penalty_fen: string;
+  recovery_fen: string;
+  prepaid_principal_fen: string;
+  payoff: boolean;
+  backdated: boolean;
+  entry_id: string;
+  idempotency_key: string;
+  status: RepaymentStatus;
+  reversed_on: string | null;
+  reversed_by: string | null;
+  reversal_reason: string | null;
+  reversal_entry_id: string | null;
+  created_by: string;
+  created_at: Date;
+  /** Current split (original + corrections), from repayment_allocations. */
+  cur_principal_fen: string;
+  cur_interest_fen: string;
+  cur_penalty_fen: string;
+}
+
+export const REPAYMENT_SELECT = `
+  SELECT r.id::text, r.loan_id::text, l.loan_no, r.fund_id::text, r.kind, r.amount_fen::text, r.value_date, r.channel,
+         r.reference, r.payer_household_id::text, r.principal_fen::text, r.interest_fen::text, r.penalty_fen::text,
+         r.recovery_fen::text, r.prepaid_principal_fen::text, r.payoff, r.backdated, r.entry_id::text, r.idempotency_key,
+         r.status, r.reversed_on, r.reversed_by, r.reversal_reason, r.reversal_entry_id::text, r.created_by, r.created_at,
+         coalesce(a.principal, 0)::text AS cur_principal_fen, coalesce(a.interest, 0)::text AS cur_interest_fen,
+         coalesce(a.penalty, 0)::text AS cur_penalty_fen
+    FROM repayments r
+    JOIN loans l ON l.id = r.loan_id
+    LEFT JOIN LATERAL (
+      SELECT sum(amount_fen) FILTER (WHERE component = 'PRINCIPAL') AS principal,
+             sum(amount_fen) FILTER (WHERE component = 'INTEREST') AS interest,
+             sum(amount_fen) FILTER (WHERE component = 'PENALTY') AS penalty
+        FROM repayment_allocations WHERE repayment_id = r.id) a ON true`;
+
+export interface RepaymentView {
+  id: string;
+  loanId: string;
+  loanNo: string;
+  fundId: string;
+  kind: RepaymentKind;
+  amount: string;
+  valueDate: string;
+  channel: RepaymentChannel;
+  reference: string | null;
+  payerHouseholdId: string | null;
+  /** The split in force: as first applied, plus the corrections later backdated repayments or reversals caused. */
+  allocation: { principal: string; interest: string; penalty: string; recovery: string };
+  /** The split as first applied (what the repayment's own journal entry posted). */
+  originalAllocation: { principal: string; interest: string; penalty: string; recovery: string };
+  prepaidPrincipal: string;
+  payoff: boolean;
+  backdated: boolean;
+  status: RepaymentStatus;
+  entryId: string;
+  reversal: { reversedOn: string; reversedBy: string; reason: string; entryId: string } | null;
+  createdBy: string;
+  createdAt: string;
+}
+
+const y = (v: string | bigint) => formatYuan(BigInt(v));
+
+export function repaymentView(r: RepaymentRow): RepaymentView {
+  const reversed = r.status === 'REVERSED';
+  return {
+    id: r.id,
+    loanId: r.loan_id,
+    loanNo: r.loan_no,
+    fundId: r.fund_id,
+    kind: r.kind,
+    amount: y(r.amount_fen),
+    valueDate: r.value_date,
+    channel: r.channel,
+    reference: r.reference,
+    payerHouseholdId: r.payer_household_id,
+    allocation: {
+      principal: y(r.cur_principal_fen),
+      interest: y(r.cur_interest_fen),
+      penalty: y(r.cur_penalty_fen),
+      recovery: y(reversed ? 0n : BigInt(r.recovery_fen)),
+    },
+    originalAllocation: {
+      principal: y(r.principal_fen),
+      interest: y(r.interest_fen),
+      penalty: y(r.penalty_fen),
+      recovery: y(r.recovery_fen),
+    },
+    prepaidPrincipal: y(r.prepaid_principal_fen),
+    payoff: r.payoff,
+    backdated: r.backdated,
+    status: r.status,
+    entryId: r.entry_id,
+    reversal: reversed
+      ? { reversedOn: r.reversed_on!, reversedBy: r.reversed_by!, reason: r.reversal_reason!, entryId: r.reversal_entry_id! }
+      : null,
+    createdBy: r.created_by,
+    createdAt: new Date(r.created_at).toISOString(),
+  };
+}
+
+/** The loan as a repayment leaves it. */
+export interface LoanAfterView {
+  id: string;
+  status: string;
+  outstandingPrincipal: string;
+  daysOverdue: number;
+  arrearsBucket: string;
+  nonPerforming: boolean;
+  closedOn: string | null;
+}
+
+/** A recorded repayment with its effect: the loan after it and the corrections it caused in earlier splits. */
+export interface RepaymentResult extends RepaymentView {
+  loan: LoanAfterView;
+  installments: { number: number; principal: string; interest: string; penalty: string }[];
+  corrections: { adjustmentId: string; entryId: string | null }[];
+}
+
+export const fen = (v: Fen): string => formatYuan(v);
