@@ -15,6 +15,8 @@ export const QUEUES = {
   REMINDERS: 'reminders',
   /** Repayment reminders: one delivery job per outbox row (job id from the outbox id). */
   REMINDER_DELIVERY: 'reminder-delivery',
+  /** Daily close of business: one run job per business date (job id from the date). */
+  COB: 'cob',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
@@ -27,6 +29,10 @@ export const JOBS = {
   REMINDERS_SELECT: 'reminders.select',
   /** Delivers one outbox reminder through its channel. */
   REMINDER_DELIVER: 'reminder.deliver',
+  /** Daily (cron, business time zone): adds the run job of the business date that just ended. */
+  COB_DAILY: 'cob.daily',
+  /** Runs the close of business of one business date (resumes a crashed run from its checkpoint). */
+  COB_RUN: 'cob.run',
 } as const;
 export type JobName = (typeof JOBS)[keyof typeof JOBS];
 
@@ -34,6 +40,7 @@ export type JobName = (typeof JOBS)[keyof typeof JOBS];
 export const SCHEDULERS = {
   SYSTEM_HEARTBEAT: 'system.heartbeat',
   REMINDERS_DAILY: 'reminders.daily',
+  COB_DAILY: 'cob.daily',
 } as const;
 
 export const HEARTBEAT_EVERY_MS = 60_000;
