@@ -373,7 +373,7 @@ export class ApplicationsService {
         'LOAN_VERSION_CONFLICT',
         `loan ${loan.id} is at version ${loan.version}, not ${version}: it changed since it was read`,
         [{ field: 'version', code: 'STALE', message: `the loan is now at version ${loan.version}` }],
-        { currentVersion: loan.version, status: loan.status },
+        { currentVersion: loan.version, loanStatus: loan.status },
       );
     }
   }
