@@ -3,9 +3,10 @@ import { AssetIncomeModule } from '#libs/asset-income';
 import { FundsModule } from '#libs/funds';
 import { GuaranteeModule } from '#libs/guarantee';
 import { HouseholdsModule } from '#libs/households';
+import { OriginationModule } from '#libs/origination';
 import { ProductsModule } from '#libs/products';
 import { ReconciliationModule } from '#libs/reconciliation';
 import { SchedulesModule } from '#libs/schedules';
 
 /** The domain libraries the API serves. Each capability adds its module here. */
-export const DOMAIN_MODULES: Type[] = [SchedulesModule, ProductsModule, HouseholdsModule, FundsModule, GuaranteeModule, AssetIncomeModule, ReconciliationModule];
+export const DOMAIN_MODULES: Type[] = [SchedulesModule, ProductsModule, HouseholdsModule, FundsModule, GuaranteeModule, AssetIncomeModule, OriginationModule, ReconciliationModule];
