@@ -317,6 +317,25 @@ describe('moving rights (share register history)', () => {
     expect(run.householdsBenefited).toBe(3);
   });
 
+  it('moves a right once when two administrators move it at the same time', async () => {
+    const { projectId, households, place } = await activeProject(db.dataSource, s, { households: 3, project: { rightRule: 'TRANSFER' } });
+    const recipients = await createHouseholds(db.dataSource, place.villageId, 4);
+    await graduate(db.dataSource, households[1], 2024);
+    const [right] = (await s.projects.pendingMoves(projectId)).items;
+    const results = await Promise.allSettled(
+      recipients.map((to, i) =>
+        s.projects.moveRight(projectId, right.id, { effectiveDate: '2024-05-01', toHouseholdId: to, reason: 'graduated in 2024' }, `race-move-${right.id}-${i}`, MAKER),
+      ),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    for (const r of results.filter((x) => x.status === 'rejected') as PromiseRejectedResult[]) {
+      expect((r.reason as DomainError).errors.map((e) => e.code)).toContain('RIGHT_NOT_CURRENT');
+    }
+    const current = await s.projects.rights(projectId, { holderType: 'HOUSEHOLD' }, { page: 1, pageSize: 10 });
+    expect(current.total).toBe(3);
+    expect(current.items.reduce((a, r) => a + BigInt(r.amount.replace('.', '')), 0n)).toBe(70_000_000n);
+  });
+
   it('refuses moves when the project keeps rights with their households', async () => {
     const { projectId, households } = await activeProject(db.dataSource, s, { households: 2 });
     await graduate(db.dataSource, households[0], 2024);
