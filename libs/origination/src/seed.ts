@@ -49,7 +49,7 @@ const DISBURSED_DAYS_AGO = 40;
  * Skipped when the registry, funds or products seeds have not run.
  */
 export async function seedOrigination(app: INestApplicationContext): Promise<string[]> {
-  const ds = app.get(DataSource);
+  const ds = app.get(DataSource, { strict: false });
   const out: string[] = [];
   const fund = await queryOne<{ id: string }>(
     ds.manager,
@@ -69,24 +69,24 @@ export async function seedOrigination(app: INestApplicationContext): Promise<str
     [group.id],
   );
 
-  const config = app.get(AppConfig);
-  const today = app.get(Clock).today(config.BUSINESS_TIMEZONE);
+  const config = app.get(AppConfig, { strict: false });
+  const today = app.get(Clock, { strict: false }).today(config.BUSINESS_TIMEZONE);
   const past = addDays(today, -DISBURSED_DAYS_AGO);
   // Services on a clock of their own, so the disbursed demo loans are applied for, noticed and paid in the past.
   const clock = new FixedClock(new Date(`${past}T04:00:00Z`));
   const origination = new OriginationService(ds, clock, config);
-  const eligibility = app.get(EligibilityService);
-  const funds = app.get(FundsService);
-  const products = app.get(ProductsService);
+  const eligibility = app.get(EligibilityService, { strict: false });
+  const funds = app.get(FundsService, { strict: false });
+  const products = app.get(ProductsService, { strict: false });
   const applications = new ApplicationsService(
     ds,
     origination,
     eligibility,
     products,
-    app.get(HouseholdsService),
-    app.get(GroupsService),
+    app.get(HouseholdsService, { strict: false }),
+    app.get(GroupsService, { strict: false }),
     funds,
-    app.get(AuditService),
+    app.get(AuditService, { strict: false }),
   );
   const disbursements = new DisbursementService(
     ds,
@@ -95,10 +95,10 @@ export async function seedOrigination(app: INestApplicationContext): Promise<str
     eligibility,
     funds,
     products,
-    app.get(SchedulesService),
-    app.get(LedgerService),
+    app.get(SchedulesService, { strict: false }),
+    app.get(LedgerService, { strict: false }),
   );
-  const contributions = app.get(ContributionsService);
+  const contributions = app.get(ContributionsService, { strict: false });
 
   for (const demo of DEMO_LOANS) {
     const householdId = members[demo.member]?.household_id;
