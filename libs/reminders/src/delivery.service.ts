@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { hostname } from 'node:os';
 import type { DataSource, EntityManager } from 'typeorm';
-import { AppConfig, businessDate, Clock, queryOne } from '#libs/common';
+import { AppConfig, businessDate, Clock, queryOne, queryRows } from '#libs/common';
 import { formatYuan } from '#libs/money';
 import {
   DeliveryError,
@@ -168,11 +168,12 @@ export class ReminderDeliveryService {
    * every try), so the outbox never shows QUEUED for a job that is in the failed set.
    */
   async markAbandoned(outboxId: string, reason: string): Promise<boolean> {
-    const rows = (await this.dataSource.query(
+    const rows = await queryRows(
+      this.dataSource.manager,
       `UPDATE reminder_outbox SET state = 'FAILED', last_error = $2, lease_until = NULL, deferred_until = NULL, updated_at = now()
         WHERE id = $1 AND state IN ('QUEUED', 'SENDING', 'DEFERRED') RETURNING id`,
       [outboxId, `job abandoned: ${reason}`.slice(0, 1000)],
-    )) as unknown[];
+    );
     return rows.length > 0;
   }
 
@@ -182,7 +183,8 @@ export class ReminderDeliveryService {
    */
   async skipPaid(manager: EntityManager, installmentIds: readonly (string | bigint)[]): Promise<number> {
     if (!installmentIds.length) return 0;
-    const rows = (await manager.query(
+    const rows = await queryRows(
+      manager,
       `UPDATE reminder_outbox o SET state = 'SKIPPED_PAID', last_error = NULL, deferred_until = NULL, updated_at = now()
          FROM loan_installments i
         WHERE o.installment_id = ANY($1::bigint[]) AND i.id = o.installment_id AND o.state IN ('QUEUED', 'DEFERRED')
@@ -190,7 +192,7 @@ export class ReminderDeliveryService {
                                    <= i.paid_principal_fen + i.paid_interest_fen + i.paid_penalty_fen)
         RETURNING o.id`,
       [installmentIds.map(String)],
-    )) as unknown[];
+    );
     return rows.length;
   }
 
@@ -383,20 +385,22 @@ export class ReminderDeliveryService {
       let error: string | null = null;
       if (outcome.kind === 'SENT') {
         attemptOutcome = 'SENT';
-        updated = (await m.query(
+        updated = await queryRows(
+          m,
           `UPDATE reminder_outbox SET state = 'SENT', sent_at = now(), provider_ref = $3, last_error = NULL, lease_until = NULL,
                   updated_at = now()
             WHERE id = $1 AND state = 'SENDING' AND attempts = $2 RETURNING id`,
           [id, claim.attempt, outcome.providerRef],
-        )) as unknown[];
+        );
       } else if (outcome.kind === 'RETRY' || outcome.kind === 'FAILED') {
         attemptOutcome = outcome.kind;
         error = outcome.reason;
-        updated = (await m.query(
+        updated = await queryRows(
+          m,
           `UPDATE reminder_outbox SET state = $3, last_error = $4, lease_until = NULL, updated_at = now()
             WHERE id = $1 AND state = 'SENDING' AND attempts = $2 RETURNING id`,
           [id, claim.attempt, outcome.kind === 'RETRY' ? 'QUEUED' : 'FAILED', outcome.reason.slice(0, 1000)],
-        )) as unknown[];
+        );
       } else {
         throw new Error(`unexpected outcome ${outcome.kind} after a send`);
       }

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { Clock } from '#libs/common';
 import { ReminderSettings } from '../settings.js';
 import {
   DeliveryError,
@@ -35,10 +34,7 @@ export abstract class SmsGateway {
  */
 @Injectable()
 export class HttpSmsGateway extends SmsGateway {
-  constructor(
-    private readonly clock: Clock,
-    private readonly settings: ReminderSettings,
-  ) {
+  constructor(private readonly settings: ReminderSettings) {
     super();
   }
 
@@ -50,7 +46,8 @@ export class HttpSmsGateway extends SmsGateway {
       secret: endpoint.secret,
       body: JSON.stringify(message),
       reminderId: message.reference,
-      nowSeconds: Math.floor(this.clock.now().getTime() / 1000),
+      // Transport time, not business time: the receiver checks it against its own wall clock.
+      nowSeconds: Math.floor(Date.now() / 1000),
       timeoutMs: this.settings.httpTimeoutMs,
     });
     let messageId: string | null = null;

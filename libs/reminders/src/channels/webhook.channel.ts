@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { Clock } from '#libs/common';
 import { ReminderSettings } from '../settings.js';
 import {
   DeliveryError,
@@ -19,10 +18,7 @@ import { signedPost } from './signed-post.js';
 export class WebhookChannel implements ReminderChannel {
   readonly kind = 'WEBHOOK' as const;
 
-  constructor(
-    private readonly clock: Clock,
-    private readonly settings: ReminderSettings,
-  ) {}
+  constructor(private readonly settings: ReminderSettings) {}
 
   async send(reminder: OutboundReminder, endpoint: ResolvedEndpoint): Promise<DeliveryReceipt> {
     if (!endpoint.url || !endpoint.secret)
@@ -32,7 +28,8 @@ export class WebhookChannel implements ReminderChannel {
       secret: endpoint.secret,
       body: JSON.stringify(reminder.payload),
       reminderId: reminder.outboxId,
-      nowSeconds: Math.floor(this.clock.now().getTime() / 1000),
+      // Transport time, not business time: the receiver checks it against its own wall clock.
+      nowSeconds: Math.floor(Date.now() / 1000),
       timeoutMs: this.settings.httpTimeoutMs,
     });
     return { providerRef: null, httpStatus: res.status };
