@@ -50,7 +50,8 @@ export class Subsidy1764380000000 implements MigrationInterface {
         programme_id   bigint      NOT NULL REFERENCES subsidy_programmes (id),
         year           int         NOT NULL CHECK (year BETWEEN 2000 AND 2100),
         budget_fen     bigint      NOT NULL CHECK (budget_fen >= 0),
-        committed_fen  bigint      NOT NULL DEFAULT 0 CHECK (committed_fen >= 0),
+        -- net approved spending of the year; an approved clawback (negative adjustment) lowers it
+        committed_fen  bigint      NOT NULL DEFAULT 0,
         updated_at     timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (programme_id, year),
         CONSTRAINT subsidy_budgets_within CHECK (committed_fen <= budget_fen)

@@ -68,36 +68,37 @@ export function parsePolicy(
 ): { ok: true; policy: SubsidyPolicy } | { ok: false; errors: FieldError[] } {
   const errors: FieldError[] = [];
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    return { ok: false, errors: [{ field: prefix, code: 'FORMAT', message: `${prefix} must be a JSON object` }] };
+    return { ok: false, errors: [{ field: prefix || 'policy', code: 'FORMAT', message: `${prefix || 'policy'} must be a JSON object` }] };
   }
+  const f = (key: string) => (prefix ? `${prefix}.${key}` : key);
   const o = raw as Record<string, unknown>;
   for (const k of Object.keys(o)) {
     if (!(KEYS as readonly string[]).includes(k)) {
-      errors.push({ field: `${prefix}.${k}`, code: 'UNKNOWN_FIELD', message: `${prefix}.${k} is not a policy field` });
+      errors.push({ field: f(k), code: 'UNKNOWN_FIELD', message: `${f(k)} is not a policy field` });
     }
   }
   const type = (POLICY_TYPES as readonly unknown[]).includes(o.type) ? (o.type as PolicyType) : null;
   if (!type) {
-    errors.push({ field: `${prefix}.type`, code: 'INVALID', message: `${prefix}.type must be one of ${POLICY_TYPES.join(', ')}` });
+    errors.push({ field: f('type'), code: 'INVALID', message: `${f('type')} must be one of ${POLICY_TYPES.join(', ')}` });
   }
   const programmeId = typeof o.programmeId === 'string' || typeof o.programmeId === 'number' ? String(o.programmeId) : '';
   if (!ID.test(programmeId)) {
-    errors.push({ field: `${prefix}.programmeId`, code: 'INVALID', message: `${prefix}.programmeId must be a programme id` });
+    errors.push({ field: f('programmeId'), code: 'INVALID', message: `${f('programmeId')} must be a programme id` });
   }
   let ratePercent: string | null = null;
   let capPercent: string | null = null;
-  if (type === 'FIXED_RATE') ratePercent = percent(o.ratePercent, `${prefix}.ratePercent`, errors);
+  if (type === 'FIXED_RATE') ratePercent = percent(o.ratePercent, f('ratePercent'), errors);
   else if (o.ratePercent !== undefined && o.ratePercent !== null) {
-    errors.push({ field: `${prefix}.ratePercent`, code: 'NOT_ALLOWED', message: `${prefix}.ratePercent belongs to FIXED_RATE only` });
+    errors.push({ field: f('ratePercent'), code: 'NOT_ALLOWED', message: `${f('ratePercent')} belongs to FIXED_RATE only` });
   }
-  if (type === 'CAPPED') capPercent = percent(o.capPercent, `${prefix}.capPercent`, errors);
+  if (type === 'CAPPED') capPercent = percent(o.capPercent, f('capPercent'), errors);
   else if (o.capPercent !== undefined && o.capPercent !== null) {
-    errors.push({ field: `${prefix}.capPercent`, code: 'NOT_ALLOWED', message: `${prefix}.capPercent belongs to CAPPED only` });
+    errors.push({ field: f('capPercent'), code: 'NOT_ALLOWED', message: `${f('capPercent')} belongs to CAPPED only` });
   }
-  const principalCapFen = fen(o.principalCapFen, `${prefix}.principalCapFen`, errors, DEFAULT_PRINCIPAL_CAP_FEN);
+  const principalCapFen = fen(o.principalCapFen, f('principalCapFen'), errors, DEFAULT_PRINCIPAL_CAP_FEN);
   const perLinkedHouseholdCapFen = fen(
     o.perLinkedHouseholdCapFen,
-    `${prefix}.perLinkedHouseholdCapFen`,
+    f('perLinkedHouseholdCapFen'),
     errors,
     DEFAULT_PER_LINKED_HOUSEHOLD_CAP_FEN,
   );

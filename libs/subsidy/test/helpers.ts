@@ -1,0 +1,58 @@
+import { AuditService } from '#libs/audit';
+import { FixedClock, RequestContext, type Actor } from '#libs/common';
+import { FundingService } from '#libs/funding';
+import { LedgerService } from '#libs/ledger';
+import { ProductsService, RatesService } from '#libs/products';
+import { ClaimsService, EarningsService, PoliciesService, ProgrammesService, QueueService } from '#libs/subsidy';
+import { createTestDatabase, type TestDatabase } from '#libs/testing';
+
+export interface SubsidyHarness {
+  db: TestDatabase;
+  ledger: LedgerService;
+  audit: AuditService;
+  clock: FixedClock;
+  rates: RatesService;
+  products: ProductsService;
+  programmes: ProgrammesService;
+  claims: ClaimsService;
+  earnings: EarningsService;
+  policies: PoliciesService;
+  funding: FundingService;
+}
+
+/** The subsidy services wired by hand on a database of this test file's own, with a clock the test moves. */
+export async function subsidyHarness(poolSize = 20, today = '2026-04-01'): Promise<SubsidyHarness> {
+  const db = await createTestDatabase(poolSize);
+  const ds = db.dataSource;
+  const ledger = new LedgerService(ds);
+  const audit = new AuditService(ds);
+  const clock = new FixedClock(new Date(`${today}T04:00:00Z`));
+  const rates = new RatesService(ds, audit, clock);
+  const products = new ProductsService(ds, audit, rates);
+  const queue = new QueueService(ledger, audit);
+  const programmes = new ProgrammesService(ds, ledger, audit, clock, queue);
+  const earnings = new EarningsService(ds, rates);
+  const claims = new ClaimsService(ds, programmes, earnings, queue, ledger, audit, clock);
+  const policies = new PoliciesService(ds, products);
+  const funding = new FundingService(ds, audit);
+  return { db, ledger, audit, clock, rates, products, programmes, claims, earnings, policies, funding };
+}
+
+export const setToday = (clock: FixedClock, date: string) => clock.set(new Date(`${date}T04:00:00Z`));
+
+export function as<T>(username: string, fn: () => Promise<T>, role = 'FUND_ADMIN', bankId: number | null = null): Promise<T> {
+  const actor: Actor = { userId: null, username, role, bankId, via: 'jwt' };
+  return RequestContext.run({ requestId: `test-${Math.random().toString(36).slice(2)}`, actor }, fn);
+}
+
+let seq = 0;
+export const key = (p = 'k') => `${p}-${++seq}-${Math.random().toString(36).slice(2, 10)}`;
+
+export async function refused(p: Promise<unknown>): Promise<{ code: string; errors: { field: string; code?: string }[]; detail: string }> {
+  try {
+    await p;
+  } catch (e) {
+    return e as { code: string; errors: { field: string; code?: string }[]; detail: string };
+  }
+  throw new Error('expected a refusal, but the operation succeeded');
+}
