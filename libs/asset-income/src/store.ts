@@ -146,9 +146,12 @@ export async function holdingsAt(m: EntityManager, projectId: string, date: stri
 }
 
 /**
- * Right holders on a date who are no longer poor while the project's rule moves such rights: their right must be
- * moved (transferred or returned) before dividends or liquidation proceeds are worked out for that date.
- * A household that graduated after the year in question still held its right for that year.
+ * Right holders on a date who are no longer poor while the project's rule moves such rights, and whose right has
+ * not been moved yet: it must be moved (transferred or returned) before dividends or liquidation proceeds are worked
+ * out for that date. A household that graduated after the year in question still held its right for that year, and
+ * so does one whose right was moved with effect after the date (the administrator chose when the move took effect).
+ * Only rights still open count, so a graduation recorded after a run was approved can always be resolved by a move
+ * dated after the run's record date.
  */
 export async function pendingRightMoves(
   m: EntityManager,
@@ -161,7 +164,7 @@ export async function pendingRightMoves(
     m,
     `SELECT r.id, r.household_id, h.status, h.graduated_year
        FROM aip_share_rights r JOIN households h ON h.id = r.household_id
-      WHERE r.project_id = $1 AND r.valid_from <= $2 AND (r.valid_to IS NULL OR r.valid_to > $2)
+      WHERE r.project_id = $1 AND r.valid_from <= $2 AND r.valid_to IS NULL
         AND (h.status = 'NON_POOR' OR (h.status = 'GRADUATED' AND h.graduated_year <= $3))
       ORDER BY r.id`,
     [project.id, date, year],

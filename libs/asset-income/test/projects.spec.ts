@@ -317,6 +317,24 @@ describe('moving rights (share register history)', () => {
     expect(run.householdsBenefited).toBe(3);
   });
 
+  it('a graduation recorded after approval holds the payment until the right is moved after the record date', async () => {
+    const { projectId, households, place } = await activeProject(db.dataSource, s, { households: 3, project: { rightRule: 'TRANSFER' } });
+    const [recipient] = await createHouseholds(db.dataSource, place.villageId, 1);
+    await s.results.record(projectId, { year: 2024, revenue: '1.00', netProfit: '500000.00', netAssets: '2500000.00', reportedOn: '2025-01-10' }, MAKER);
+    await s.distributions.preview(projectId, 2024, {}, MAKER);
+    await s.distributions.approve(projectId, 2024, CHECKER);
+    await graduate(db.dataSource, households[2], 2024);
+    const held = await fail(s.distributions.pay(projectId, 2024, { paidOn: '2025-01-25' }, `late-grad-pay-1-${projectId}`, MAKER));
+    expect(held.code).toBe('ASSET_INCOME_RIGHTS_PENDING');
+    const [right] = (await s.projects.pendingMoves(projectId)).items;
+    await s.projects.moveRight(projectId, right.id, { effectiveDate: '2025-01-01', toHouseholdId: recipient, reason: 'graduated in 2024' }, `late-grad-move-${projectId}`, MAKER);
+    const paid = await s.distributions.pay(projectId, 2024, { paidOn: '2025-01-25' }, `late-grad-pay-2-${projectId}`, MAKER);
+    expect(paid.status).toBe('PAID');
+    // the graduate held the right on the record date: its 2024 dividend is paid to it
+    const st = await s.distributions.householdStatement(households[2], {}, { page: 1, pageSize: 5 });
+    expect(st.items.map((i) => i.year)).toEqual([2024]);
+  });
+
   it('moves a right once when two administrators move it at the same time', async () => {
     const { projectId, households, place } = await activeProject(db.dataSource, s, { households: 3, project: { rightRule: 'TRANSFER' } });
     const recipients = await createHouseholds(db.dataSource, place.villageId, 4);
