@@ -1,5 +1,6 @@
 import type { Type } from '@nestjs/common';
 import { AssetIncomeModule } from '#libs/asset-income';
+import { FundingModule } from '#libs/funding';
 import { FundsModule } from '#libs/funds';
 import { GuaranteeModule } from '#libs/guarantee';
 import { HouseholdsModule } from '#libs/households';
@@ -7,6 +8,7 @@ import { OriginationModule } from '#libs/origination';
 import { ProductsModule } from '#libs/products';
 import { ReconciliationModule } from '#libs/reconciliation';
 import { SchedulesModule } from '#libs/schedules';
+import { SubsidyModule } from '#libs/subsidy';
 
 /** The domain libraries the API serves. Each capability adds its module here. */
-export const DOMAIN_MODULES: Type[] = [SchedulesModule, ProductsModule, HouseholdsModule, FundsModule, GuaranteeModule, AssetIncomeModule, OriginationModule, ReconciliationModule];
+export const DOMAIN_MODULES: Type[] = [SchedulesModule, ProductsModule, HouseholdsModule, FundsModule, GuaranteeModule, AssetIncomeModule, OriginationModule, ReconciliationModule, SubsidyModule, FundingModule];
