@@ -319,6 +319,8 @@ export class ClaimsService {
           ]);
         }
         const after = await this.queue.approveLocked(m, p, claim, approver, today);
+        // a clawback lowers what the year committed: budget freed for claims queued behind it
+        if (BigInt(after.total_fen) < 0n) await this.queue.run(m, p, after.budget_year, today);
         return this.detail(m, after);
       }),
     );
