@@ -7,6 +7,7 @@ import type { Logger as PinoLogger } from 'pino';
 import { UsersService } from '#libs/auth';
 import { AppConfig, createHttpLogger, createRootLogger, createValidationPipe, loadConfig, PinoNestLogger, type CommonModuleOptions } from '#libs/common';
 import { AppModule } from './app.module.js';
+import { mountQueueDashboard } from './ops/queue-dashboard.js';
 
 /** Builds the API application (used by main.ts and by the e2e tests, so both run the same wiring). */
 export async function createApi(
@@ -39,6 +40,8 @@ export async function createApi(
     .build();
   const document = SwaggerModule.createDocument(app, doc);
   if (config.DOCS_PUBLIC) SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  // BullMQ dashboard at /admin/queues, ADMIN only (bearer token or the dashboard session cookie).
+  mountQueueDashboard(app);
 
   await app.init();
   await app.get(UsersService).ensureAdmin(config.ADMIN_USERNAME, config.ADMIN_PASSWORD);

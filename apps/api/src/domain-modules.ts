@@ -7,8 +7,10 @@ import { HouseholdsModule } from '#libs/households';
 import { OriginationModule } from '#libs/origination';
 import { ProductsModule } from '#libs/products';
 import { ReconciliationModule } from '#libs/reconciliation';
+import { RemindersModule } from '#libs/reminders';
 import { SchedulesModule } from '#libs/schedules';
 import { SubsidyModule } from '#libs/subsidy';
+import { QueueDashboardModule } from './ops/queue-dashboard.js';
 
 /** The domain libraries the API serves. Each capability adds its module here. */
-export const DOMAIN_MODULES: Type[] = [SchedulesModule, ProductsModule, HouseholdsModule, FundsModule, GuaranteeModule, AssetIncomeModule, OriginationModule, ReconciliationModule, SubsidyModule, FundingModule];
+export const DOMAIN_MODULES: Type[] = [SchedulesModule, ProductsModule, HouseholdsModule, FundsModule, GuaranteeModule, AssetIncomeModule, OriginationModule, ReconciliationModule, SubsidyModule, FundingModule, RemindersModule, QueueDashboardModule];

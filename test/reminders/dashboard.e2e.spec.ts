@@ -1,0 +1,151 @@
+import request from 'supertest';
+import { createTestApp, type TestApp } from '#libs/testing';
+import { QUEUES } from '#libs/common';
+import { QUEUE_SESSION_COOKIE, QueueDashboardSessions } from '../../apps/api/src/ops/queue-dashboard.js';
+
+let t: TestApp;
+const bearer = async (role: Parameters<TestApp['tokenFor']>[0]) => `Bearer ${await t.tokenFor(role)}`;
+
+beforeAll(async () => {
+  t = await createTestApp();
+});
+afterAll(async () => t.close());
+
+/** The cookie pair (name=value) from a Set-Cookie answer. */
+const cookieOf = (res: request.Response) => {
+  const header = ([] as string[]).concat(res.headers['set-cookie'] ?? [])[0];
+  return { pair: header.split(';')[0], header };
+};
+
+describe('queue dashboard at /admin/queues', () => {
+  it('answers 401 without credentials, 403 to non-admins, 200 to an ADMIN bearer token', async () => {
+    const anon = await request(t.http).get('/admin/queues');
+    expect(anon.status).toBe(401);
+    expect(anon.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(anon.body.code).toBe('UNAUTHENTICATED');
+    expect(
+      (await request(t.http).get('/admin/queues').set('Authorization', 'Bearer not-a-token')).status,
+    ).toBe(401);
+    for (const role of ['LOAN_OFFICER', 'AUDITOR', 'FUND_ADMIN'] as const) {
+      const res = await request(t.http)
+        .get('/admin/queues')
+        .set('Authorization', await bearer(role));
+      expect(res.status).toBe(403);
+      expect(res.body.code).toBe('FORBIDDEN');
+    }
+    const ok = await request(t.http)
+      .get('/admin/queues')
+      .set('Authorization', await bearer('ADMIN'));
+    expect(ok.status).toBe(200);
+    expect(ok.headers['content-type']).toMatch(/text\/html/);
+    // The board's own API lists every queue of the engine.
+    const api = await request(t.http)
+      .get('/admin/queues/api/queues')
+      .set('Authorization', await bearer('ADMIN'));
+    expect(api.status).toBe(200);
+    expect(api.body.queues.map((q: { name: string }) => q.name).sort()).toEqual(Object.values(QUEUES).sort());
+  });
+
+  it('opens a browser session for an ADMIN: a scoped, HttpOnly, SameSite=Strict cookie the API itself never accepts', async () => {
+    expect((await request(t.http).post('/api/v1/admin/queues/session')).status).toBe(401);
+    expect(
+      (
+        await request(t.http)
+          .post('/api/v1/admin/queues/session')
+          .set('Authorization', await bearer('LOAN_OFFICER'))
+      ).status,
+    ).toBe(403);
+    const res = await request(t.http)
+      .post('/api/v1/admin/queues/session')
+      .set('Authorization', await bearer('ADMIN'));
+    expect(res.status).toBe(200);
+    expect(res.body.dashboard).toBe('/admin/queues');
+    const { pair, header } = cookieOf(res);
+    expect(header).toMatch(new RegExp(`^${QUEUE_SESSION_COOKIE}=`));
+    expect(header).toContain('Path=/admin/queues');
+    expect(header).toContain('HttpOnly');
+    expect(header).toContain('SameSite=Strict');
+    expect(header).toMatch(/Max-Age=\d+/);
+
+    expect((await request(t.http).get('/admin/queues').set('Cookie', pair)).status).toBe(200);
+    expect((await request(t.http).get('/admin/queues/api/queues').set('Cookie', pair)).status).toBe(200);
+    // Not a credential for the API.
+    expect((await request(t.http).get('/api/v1/reminders').set('Cookie', pair)).status).toBe(401);
+    // Tampered: 401.
+    const [name, value] = pair.split('=');
+    const [body, mac] = value.split('.');
+    const forged = Buffer.from(
+      JSON.stringify({ ...JSON.parse(Buffer.from(body, 'base64url').toString()), uid: '999' }),
+    ).toString('base64url');
+    expect(
+      (await request(t.http).get('/admin/queues').set('Cookie', `${name}=${forged}.${mac}`)).status,
+    ).toBe(401);
+    expect(
+      (
+        await request(t.http)
+          .get('/admin/queues')
+          .set('Cookie', `${name}=${body}.x${mac.slice(1)}`)
+      ).status,
+    ).toBe(401);
+  });
+
+  it('refuses an expired session, a session of a user no longer ADMIN, and cross-site writes made with the cookie', async () => {
+    const sessions = t.app.get(QueueDashboardSessions);
+    const [admin] = await t.db.dataSource.query(
+      `SELECT id::text, username FROM users WHERE username = 'admin'`,
+    );
+    const old = sessions.issue(
+      { userId: Number(admin.id), username: admin.username },
+      new Date(Date.now() - (sessions.ttlSeconds + 5) * 1000),
+    );
+    expect(
+      (await request(t.http).get('/admin/queues').set('Cookie', `${QUEUE_SESSION_COOKIE}=${old.value}`))
+        .status,
+    ).toBe(401);
+
+    // A second admin opens a session, then is demoted: the session stops at once.
+    const adminToken = await t.tokenFor('ADMIN');
+    const other = await request(t.http)
+      .post('/api/v1/users')
+      .set('Authorization', `Bearer ${adminToken}`)
+      .send({
+        username: 'second.admin',
+        displayName: 'Second',
+        password: 'second-admin-pass',
+        role: 'ADMIN',
+      });
+    expect(other.status).toBe(201);
+    const login = await request(t.http)
+      .post('/api/v1/auth/login')
+      .send({ username: 'second.admin', password: 'second-admin-pass' });
+    const opened = await request(t.http)
+      .post('/api/v1/admin/queues/session')
+      .set('Authorization', `Bearer ${login.body.accessToken}`);
+    const { pair } = cookieOf(opened);
+    expect((await request(t.http).get('/admin/queues').set('Cookie', pair)).status).toBe(200);
+    await request(t.http)
+      .patch(`/api/v1/users/${other.body.id}`)
+      .set('Authorization', `Bearer ${adminToken}`)
+      .send({ role: 'AUDITOR' });
+    expect((await request(t.http).get('/admin/queues').set('Cookie', pair)).status).toBe(403);
+
+    // Writes with the cookie must come from the same origin.
+    const mine = cookieOf(
+      await request(t.http).post('/api/v1/admin/queues/session').set('Authorization', `Bearer ${adminToken}`),
+    ).pair;
+    const path = `/admin/queues/api/queues/${QUEUES.REMINDER_DELIVERY}/pause`;
+    const cross = await request(t.http).put(path).set('Cookie', mine).set('Origin', 'https://evil.example');
+    expect(cross.status).toBe(403);
+    expect((await request(t.http).put(path).set('Cookie', mine)).status).toBe(403);
+    const same = await request(t.http).put(path).set('Cookie', mine).set('Sec-Fetch-Site', 'same-origin');
+    expect(same.status).toBeLessThan(300);
+    await request(t.http)
+      .put(`/admin/queues/api/queues/${QUEUES.REMINDER_DELIVERY}/resume`)
+      .set('Authorization', `Bearer ${adminToken}`);
+
+    // Closing the session clears the cookie.
+    const closed = await request(t.http).delete('/api/v1/admin/queues/session');
+    expect(closed.status).toBe(204);
+    expect(cookieOf(closed).header).toMatch(/Max-Age=0/);
+  });
+});

@@ -1,0 +1,285 @@
+import request from 'supertest';
+import { addDays } from '#libs/reminders';
+import { createTestApp, type TestApp } from '#libs/testing';
+import { FixedClock } from '#libs/common';
+import { createLoan, createWorld, type World } from './fixtures.js';
+
+// 2026-03-15 10:00 in Shanghai.
+const clock = new FixedClock(new Date('2026-03-15T02:00:00Z'));
+const TODAY = '2026-03-15';
+const due = (d: number) => addDays(TODAY, d);
+
+let t: TestApp;
+let world: World;
+const as = async (role: Parameters<TestApp['tokenFor']>[0], opts?: { bankId?: string }) =>
+  `Bearer ${await t.tokenFor(role, opts)}`;
+const count = async (sql: string, params: unknown[] = []) =>
+  Number((await t.db.dataSource.query(sql, params))[0].n);
+
+beforeAll(async () => {
+  t = await createTestApp({}, clock);
+  world = await createWorld(t.db.dataSource);
+});
+afterAll(async () => t.close());
+
+describe('reminder endpoints configuration (ADMIN)', () => {
+  it('creates a webhook endpoint and shows its secret only once', async () => {
+    const admin = await as('ADMIN');
+    const res = await request(t.http)
+      .post('/api/v1/reminder-endpoints')
+      .set('Authorization', admin)
+      .send({
+        scope: 'BANK',
+        bankId: world.bankId,
+        channel: 'WEBHOOK',
+        name: '银行催收',
+        url: 'http://127.0.0.1:9/hook',
+      });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({
+      scope: 'BANK',
+      bankId: world.bankId,
+      channel: 'WEBHOOK',
+      active: true,
+      hasSecret: true,
+      version: 1,
+    });
+    expect(res.body.secret).toMatch(/^rsec_/);
+    const id = res.body.id;
+    const got = await request(t.http).get(`/api/v1/reminder-endpoints/${id}`).set('Authorization', admin);
+    expect(got.status).toBe(200);
+    expect(got.body.secret).toBeUndefined();
+    expect(JSON.stringify(got.body)).not.toContain(res.body.secret);
+    const list = await request(t.http)
+      .get(`/api/v1/reminder-endpoints?bankId=${world.bankId}`)
+      .set('Authorization', await as('AUDITOR'));
+    expect(list.status).toBe(200);
+    expect(list.body).toMatchObject({ total: 1, page: 1 });
+    expect(JSON.stringify(list.body)).not.toContain(res.body.secret);
+    // Stored encrypted, and the audit row does not carry it either.
+    expect(
+      await count(
+        `SELECT count(*) AS n FROM reminder_endpoints WHERE secret_ciphertext LIKE '%' || $1 || '%'`,
+        [res.body.secret],
+      ),
+    ).toBe(0);
+    expect(
+      await count(
+        `SELECT count(*) AS n FROM audit_log WHERE action = 'REMINDER_ENDPOINT_CREATED' AND after::text LIKE '%rsec_%'`,
+      ),
+    ).toBe(0);
+
+    const rotated = await request(t.http)
+      .post(`/api/v1/reminder-endpoints/${id}/rotate-secret`)
+      .set('Authorization', admin);
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.secret).toMatch(/^rsec_/);
+    expect(rotated.body.secret).not.toBe(res.body.secret);
+    expect(rotated.body.version).toBe(2);
+  });
+
+  it('answers 422 naming every broken rule at once, 409 for a second active endpoint of a scope, and writes nothing', async () => {
+    const admin = await as('ADMIN');
+    const before = await count(`SELECT count(*) AS n FROM reminder_endpoints`);
+    const bad = await request(t.http)
+      .post('/api/v1/reminder-endpoints')
+      .set('Authorization', admin)
+      .send({ scope: 'BANK', fundId: world.fundId, channel: 'WEBHOOK', name: 'x', signName: '互助资金' });
+    expect(bad.status).toBe(422);
+    expect(bad.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(bad.body.code).toBe('REMINDER_ENDPOINT_INVALID');
+    expect(
+      bad.body.errors.map((e: { field: string; code: string }) => `${e.field}:${e.code}`).sort(),
+    ).toEqual(['bankId:REQUIRED', 'fundId:NOT_ALLOWED', 'signName:NOT_ALLOWED', 'url:REQUIRED']);
+    const unknownBank = await request(t.http)
+      .post('/api/v1/reminder-endpoints')
+      .set('Authorization', admin)
+      .send({ scope: 'BANK', bankId: '999999', channel: 'LOG', name: 'x' });
+    expect(unknownBank.status).toBe(422);
+    expect(unknownBank.body.errors).toEqual([
+      expect.objectContaining({ field: 'bankId', code: 'UNKNOWN_BANK' }),
+    ]);
+    const shape = await request(t.http)
+      .post('/api/v1/reminder-endpoints')
+      .set('Authorization', admin)
+      .send({ scope: 'EVERYONE', channel: 'PIGEON', name: '', url: 'ftp://x', extra: 1 });
+    expect(shape.status).toBe(400);
+    expect(new Set(shape.body.errors.map((e: { field: string }) => e.field))).toEqual(
+      new Set(['scope', 'channel', 'name', 'url', 'extra']),
+    );
+    const taken = await request(t.http)
+      .post('/api/v1/reminder-endpoints')
+      .set('Authorization', admin)
+      .send({ scope: 'BANK', bankId: world.bankId, channel: 'LOG', name: 'second' });
+    expect(taken.status).toBe(409);
+    expect(taken.body.code).toBe('REMINDER_ENDPOINT_SCOPE_TAKEN');
+    expect(await count(`SELECT count(*) AS n FROM reminder_endpoints`)).toBe(before);
+  });
+
+  it('only ADMIN configures endpoints; deactivating frees the scope', async () => {
+    const body = { scope: 'FUND', fundId: world.fundId, channel: 'LOG', name: 'fund log' };
+    expect((await request(t.http).post('/api/v1/reminder-endpoints').send(body)).status).toBe(401);
+    expect(
+      (
+        await request(t.http)
+          .post('/api/v1/reminder-endpoints')
+          .set('Authorization', await as('FUND_ADMIN'))
+          .send(body)
+      ).status,
+    ).toBe(403);
+    expect(
+      (
+        await request(t.http)
+          .get('/api/v1/reminder-endpoints')
+          .set('Authorization', await as('LOAN_OFFICER'))
+      ).status,
+    ).toBe(403);
+    const admin = await as('ADMIN');
+    const created = await request(t.http)
+      .post('/api/v1/reminder-endpoints')
+      .set('Authorization', admin)
+      .send(body);
+    expect(created.status).toBe(201);
+    expect(created.body.secret).toBeNull();
+    const off = await request(t.http)
+      .delete(`/api/v1/reminder-endpoints/${created.body.id}`)
+      .set('Authorization', admin);
+    expect(off.status).toBe(200);
+    expect(off.body.active).toBe(false);
+    const again = await request(t.http)
+      .post('/api/v1/reminder-endpoints')
+      .set('Authorization', admin)
+      .send(body);
+    expect(again.status).toBe(201);
+    // Re-activating the old one now collides with the new one.
+    const back = await request(t.http)
+      .patch(`/api/v1/reminder-endpoints/${created.body.id}`)
+      .set('Authorization', admin)
+      .send({ active: true });
+    expect(back.status).toBe(409);
+  });
+});
+
+describe('selection runs and the outbox over HTTP', () => {
+  let loanA: Awaited<ReturnType<typeof createLoan>>;
+  let loanB: Awaited<ReturnType<typeof createLoan>>;
+
+  beforeAll(async () => {
+    const w = await createWorld(t.db.dataSource);
+    await request(t.http)
+      .post('/api/v1/reminder-endpoints')
+      .set('Authorization', await as('ADMIN'))
+      .send({ scope: 'FUND', fundId: w.fundId, channel: 'LOG', name: 'log' });
+    loanA = await createLoan(
+      t.db.dataSource,
+      w,
+      [{ dueDate: due(7) }, { dueDate: due(-1) }, { dueDate: due(40) }],
+      { phone: '13812345678' },
+    );
+    loanB = await createLoan(t.db.dataSource, w, [{ dueDate: due(0) }], { phone: '13998765432' });
+  });
+
+  it('POST /reminders/runs (ADMIN) selects once; a re-run of the date selects 0', async () => {
+    const admin = await as('ADMIN');
+    const first = await request(t.http)
+      .post('/api/v1/reminders/runs')
+      .set('Authorization', admin)
+      .send({ businessDate: TODAY });
+    expect(first.status).toBe(201);
+    expect(first.body).toMatchObject({ businessDate: TODAY, today: TODAY, selected: 3, enqueued: 3 });
+    const again = await request(t.http)
+      .post('/api/v1/reminders/runs')
+      .set('Authorization', admin)
+      .send({ businessDate: TODAY });
+    expect(again.status).toBe(201);
+    expect(again.body).toMatchObject({ selected: 0, enqueued: 0 });
+    const runs = await request(t.http)
+      .get('/api/v1/reminders/runs?trigger=MANUAL')
+      .set('Authorization', await as('AUDITOR'));
+    expect(runs.status).toBe(200);
+    expect(runs.body.items.slice(0, 2).map((r: { selected: number }) => r.selected)).toEqual([0, 3]);
+  });
+
+  it('refuses runs from other roles, bad dates (400) and dates out of range (422)', async () => {
+    const admin = await as('ADMIN');
+    expect((await request(t.http).post('/api/v1/reminders/runs').send({ businessDate: TODAY })).status).toBe(
+      401,
+    );
+    expect(
+      (
+        await request(t.http)
+          .post('/api/v1/reminders/runs')
+          .set('Authorization', await as('FUND_ADMIN'))
+          .send({ businessDate: TODAY })
+      ).status,
+    ).toBe(403);
+    const bad = await request(t.http)
+      .post('/api/v1/reminders/runs')
+      .set('Authorization', admin)
+      .send({ businessDate: '2026-02-30' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors).toEqual([expect.objectContaining({ field: 'businessDate' })]);
+    const future = await request(t.http)
+      .post('/api/v1/reminders/runs')
+      .set('Authorization', admin)
+      .send({ businessDate: due(1) });
+    expect(future.status).toBe(422);
+    expect(future.body).toMatchObject({
+      code: 'REMINDER_RUN_DATE_INVALID',
+      errors: [{ field: 'businessDate', code: 'FUTURE_DATE' }],
+    });
+  });
+
+  it('lists the outbox per loan and per household, phone in full for a loan officer and masked for an auditor', async () => {
+    const officer = await request(t.http)
+      .get(`/api/v1/reminders?loanId=${loanA.loanId}`)
+      .set('Authorization', await as('LOAN_OFFICER'));
+    expect(officer.status).toBe(200);
+    expect(officer.body.total).toBe(2);
+    expect(officer.body.items.map((r: { offset: string }) => r.offset).sort()).toEqual(['T+1', 'T-7']);
+    expect(
+      officer.body.items.every(
+        (r: { phone: string; state: string; loanNo: string }) =>
+          r.phone === '13812345678' && r.state === 'QUEUED' && r.loanNo === loanA.loanNo,
+      ),
+    ).toBe(true);
+    const auditor = await request(t.http)
+      .get(`/api/v1/reminders?householdId=${loanB.householdId}`)
+      .set('Authorization', await as('AUDITOR'));
+    expect(auditor.status).toBe(200);
+    expect(auditor.body).toMatchObject({
+      total: 1,
+      items: [{ loanId: loanB.loanId, offset: 'T0', event: 'DUE_T0', phone: '139****5432', dueDate: TODAY }],
+    });
+    expect(JSON.stringify(auditor.body)).not.toContain('13998765432');
+    // Filters: state, reminder date range, pagination.
+    const ranged = await request(t.http)
+      .get(`/api/v1/reminders?loanId=${loanA.loanId}&from=${due(-1)}&to=${due(1)}&state=QUEUED&pageSize=1`)
+      .set('Authorization', await as('FUND_ADMIN'));
+    expect(ranged.body).toMatchObject({ total: 2, pageSize: 1 });
+    expect(ranged.body.items).toHaveLength(1);
+    const none = await request(t.http)
+      .get(`/api/v1/reminders?loanId=${loanA.loanId}&state=SENT`)
+      .set('Authorization', await as('FUND_ADMIN'));
+    expect(none.body.total).toBe(0);
+    const one = await request(t.http)
+      .get(`/api/v1/reminders/${auditor.body.items[0].id}`)
+      .set('Authorization', await as('AUDITOR'));
+    expect(one.status).toBe(200);
+    expect(one.body).toMatchObject({ phone: '139****5432', deliveryAttempts: [] });
+    expect(
+      (
+        await request(t.http)
+          .get('/api/v1/reminders')
+          .set('Authorization', await as('BANK_OFFICER', { bankId: world.bankId }))
+      ).status,
+    ).toBe(403);
+    expect(
+      (
+        await request(t.http)
+          .get('/api/v1/reminders?state=LOST')
+          .set('Authorization', await as('AUDITOR'))
+      ).status,
+    ).toBe(400);
+  });
+});
