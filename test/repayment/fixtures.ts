@@ -199,6 +199,8 @@ export interface DisburseInput {
   numberOfInstallments?: number;
   annualRatePercent?: string;
   date: string;
+  /** Deterministic loan number (tests that compare two databases); a unique one otherwise. */
+  loanNo?: string;
 }
 
 /** Disburses a mutual-aid loan as origination does (see the file comment). */
@@ -239,7 +241,7 @@ export async function disburse(h: RepaymentHarness, input: DisburseInput): Promi
          VALUES ($1, 'MUTUAL_AID', $2, 'HOUSEHOLD', $3, $4, $5, $6, $7, $8, $9, $10, 'LIVESTOCK', $11, $12, $13, $14, 'DISBURSED',
                  $15, $15, $15, $16, $8, 'officer', 'approver') RETURNING id::text`,
         [
-          `T-${u}`,
+          input.loanNo ?? `T-${u}`,
           input.productVersionId,
           householdId,
           input.fund.districtId,

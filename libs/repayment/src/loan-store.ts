@@ -128,7 +128,7 @@ export async function activePayments(m: EntityManager, loanId: string): Promise<
   const rows = await queryRows<{ id: string; value_date: string; amount_fen: string }>(
     m,
     `SELECT id::text, value_date, amount_fen::text FROM repayments
-      WHERE loan_id = $1 AND kind = 'REPAYMENT' AND status = 'POSTED' ORDER BY value_date, id`,
+      WHERE loan_id = $1 AND kind = 'REPAYMENT' AND status = 'POSTED' ORDER BY value_date, repayments.id`,
     [loanId],
   );
   return rows.map((r) => ({ id: r.id, valueDate: r.value_date, amountFen: BigInt(r.amount_fen) }));

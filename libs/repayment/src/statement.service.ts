@@ -205,7 +205,7 @@ export class StatementService {
       m,
       `SELECT id::text, cause, cause_repayment_id::text AS "causeRepaymentId", entry_id::text AS "entryId",
               business_date AS "businessDate", created_by AS "createdBy"
-         FROM repayment_adjustments WHERE loan_id = $1 ORDER BY id`,
+         FROM repayment_adjustments WHERE loan_id = $1 ORDER BY repayment_adjustments.id`,
       [loan.id],
     );
     const [wo] = await queryRows<{ written_off_on: string; principal_fen: string; recovered_fen: string; reason: string }>(

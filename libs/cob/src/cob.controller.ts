@@ -1,0 +1,148 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
+import { RequestContext, Roles } from '#libs/common';
+import { cobJobId, CobQueue, cobRerunJobId } from './cob.queue.js';
+import { CobService } from './cob.service.js';
+import { BusinessDateParam, CallListQuery, CobRunDto, CobRunListQuery, SnapshotListQuery } from './dto.js';
+import { PortfolioService } from './portfolio.service.js';
+
+const READERS = ['ADMIN', 'FUND_ADMIN', 'LOAN_OFFICER', 'AUDITOR'] as const;
+
+const RUN_EXAMPLE = {
+  businessDate: '2026-05-31',
+  status: 'COMPLETED',
+  attempts: 1,
+  loansProcessed: 1250,
+  batches: 1,
+  callsRaised: 2,
+  callsCleared: 1,
+  snapshots: 3,
+  triggeredBy: 'scheduler',
+  lastError: null,
+  startedAt: '2026-05-31T16:30:00.120Z',
+  finishedAt: '2026-05-31T16:30:01.870Z',
+  checkpoints: [
+    { step: 'LOANS', lastId: '1250', batches: 1, rowsDone: 1250, done: true },
+    { step: 'SNAPSHOTS', lastId: '3', batches: 1, rowsDone: 3, done: true },
+  ],
+};
+const SNAPSHOT_EXAMPLE = {
+  fundId: '1',
+  businessDate: '2026-05-31',
+  activeLoans: 41,
+  outstanding: '162000.00',
+  byBucket: { current: '150000.00', dpd1To30: '7000.00', dpd31To60: '5000.00', dpd61To90: '0.00', dpd90Plus: '0.00' },
+  overdueLoans: 3,
+  overduePrincipal: '9000.00',
+  overdueInterest: '410.00',
+  penaltyOutstanding: '35.12',
+  nonPerformingLoans: 0,
+  par30: '5000.00',
+  par30Percent: '3.09',
+  dueToDate: '121000.00',
+  paidToDate: '111590.00',
+  repaymentRatePercent: '92.22',
+  writtenOff: '0.00',
+  openLiabilityCalls: 1,
+};
+const problem = (code: string, status: number, detail: string) => ({
+  schema: { example: { type: `urn:problem:${code.toLowerCase()}`, title: status === 409 ? 'Conflict' : 'Unprocessable Entity', status, detail, code } },
+});
+
+@ApiTags('close-of-business')
+@ApiBearerAuth()
+@Controller('api/v1')
+export class CobController {
+  constructor(
+    private readonly cob: CobService,
+    private readonly queue: CobQueue,
+    private readonly portfolio: PortfolioService,
+  ) {}
+
+  @Post('cob/runs')
+  @Roles('ADMIN')
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'Run the close of business for a date now (a worker job with the id cob.<date>)',
+    description:
+      'Checked at once (a calendar date, not after today, not before the latest closed date); then the worker runs it. A date already ' +
+      'closed is not run again unless `rerun` (the latest closed date only; it changes nothing). Poll GET /api/v1/cob/runs/{date}.',
+  })
+  @ApiAcceptedResponse({ schema: { example: { businessDate: '2026-05-31', jobId: 'cob.2026-05-31', jobState: 'waiting', run: null } } })
+  @ApiUnprocessableEntityResponse(problem('COB_DATE_INVALID', 422, 'business date 2026-05-31 is already closed: a close of business never goes back to 2026-05-30'))
+  async start(@Body() dto: CobRunDto) {
+    await this.cob.assertRunnable(dto.businessDate);
+    const run = await this.cob.find(dto.businessDate);
+    const triggeredBy = RequestContext.actor()?.username ?? 'api';
+    const closed = run?.status === 'COMPLETED';
+    if (closed && !dto.rerun) return { businessDate: dto.businessDate, jobId: null, jobState: 'completed', run };
+    const id = closed ? cobRerunJobId(dto.businessDate, run.attempts + 1) : cobJobId(dto.businessDate);
+    const job = await this.queue.enqueue({ businessDate: dto.businessDate, triggeredBy, rerun: closed }, id);
+    return { businessDate: dto.businessDate, jobId: job.jobId, jobState: job.state, run };
+  }
+
+  @Get('cob/runs')
+  @Roles('ADMIN', 'FUND_ADMIN', 'AUDITOR')
+  @ApiOperation({ summary: 'Close-of-business runs, newest first, by status and date' })
+  @ApiOkResponse({ schema: { example: { items: [RUN_EXAMPLE], page: 1, pageSize: 50, total: 1 } } })
+  list(@Query() q: CobRunListQuery) {
+    return this.cob.list(q, q);
+  }
+
+  @Get('cob/runs/:businessDate')
+  @Roles('ADMIN', 'FUND_ADMIN', 'AUDITOR')
+  @ApiOkResponse({ schema: { example: RUN_EXAMPLE } })
+  @ApiNotFoundResponse({ description: 'no run for that date' })
+  @ApiConflictResponse(problem('COB_ALREADY_RUNNING', 409, 'a close of business is already running; try again when it has finished'))
+  get(@Param() p: BusinessDateParam) {
+    return this.cob.get(p.businessDate);
+  }
+
+  @Get('portfolio-snapshots')
+  @Roles(...READERS)
+  @ApiOperation({ summary: 'Daily portfolio snapshots per fund: outstanding, overdue by bucket, PAR30, repayment rate' })
+  @ApiOkResponse({ schema: { example: { items: [SNAPSHOT_EXAMPLE], page: 1, pageSize: 50, total: 1 } } })
+  snapshots(@Query() q: SnapshotListQuery) {
+    return this.portfolio.snapshots(q, q);
+  }
+
+  @Get('group-liability-calls')
+  @Roles(...READERS)
+  @ApiOperation({ summary: 'Group-liability calls (联保责任) by status, fund, group, loan and household (borrower or co-obligor)' })
+  @ApiOkResponse({
+    schema: {
+      example: {
+        items: [
+          {
+            id: '5',
+            loanId: '42',
+            loanNo: 'MA-2026-000042',
+            fundId: '1',
+            groupId: '3',
+            borrowerHouseholdId: '17',
+            raisedOn: '2026-05-31',
+            amountDue: '5115.62',
+            status: 'OPEN',
+            clearedOn: null,
+            coObligors: ['18', '19'],
+          },
+        ],
+        page: 1,
+        pageSize: 50,
+        total: 1,
+      },
+    },
+  })
+  calls(@Query() q: CallListQuery) {
+    return this.portfolio.calls(q, q);
+  }
+}

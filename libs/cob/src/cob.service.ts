@@ -1,0 +1,356 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import { AuditService } from '#libs/audit';
+import { Clock, DomainError, offsetOf, queryOne, queryRows, RequestContext, type Page, type PageQuery } from '#libs/common';
+import { accrueSql, ageSql, clearCallsSql, markOverdueSql, raiseCallsSql, RepaymentConfig } from '#libs/repayment';
+import { isBusinessDate } from '#libs/schedules';
+import { snapshotSql } from './snapshot-sql.js';
+
+/** Session-level advisory lock key of the close of business ('COB'): one run at a time per database. */
+export const COB_LOCK_KEY = 0x434f42;
+
+export type CobStep = 'LOANS' | 'SNAPSHOTS';
+export type CobRunStatus = 'RUNNING' | 'COMPLETED' | 'FAILED';
+
+/** Test and operations hooks: called after each committed batch (a test throws here to simulate a crash). */
+export interface CobHooks {
+  afterBatch?: (step: CobStep, batch: number, lastId: string) => void | Promise<void>;
+}
+
+export interface CobRunOptions {
+  triggeredBy?: string;
+  /** Runs a COMPLETED date again (it changes nothing: every step is idempotent); only the latest closed date. */
+  rerun?: boolean;
+  batchSize?: number;
+  snapshotBatchSize?: number;
+  hooks?: CobHooks;
+}
+
+export interface CobRunView {
+  businessDate: string;
+  status: CobRunStatus;
+  attempts: number;
+  loansProcessed: number;
+  batches: number;
+  callsRaised: number;
+  callsCleared: number;
+  snapshots: number;
+  triggeredBy: string;
+  lastError: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+  checkpoints: { step: CobStep; lastId: string; batches: number; rowsDone: number; done: boolean }[];
+}
+
+interface RunRow {
+  business_date: string;
+  status: CobRunStatus;
+  attempts: number;
+  loans_processed: number;
+  batches: number;
+  calls_raised: number;
+  calls_cleared: number;
+  snapshots: number;
+  triggered_by: string;
+  last_error: string | null;
+  started_at: Date;
+  finished_at: Date | null;
+}
+
+export interface CobRunFilter {
+  status?: CobRunStatus;
+  from?: string;
+  to?: string;
+}
+
+/**
+ * The daily close of business (SPEC §3; issue 5) for a business date D, over every active loan:
+ *   1. penalty fen-days accrue on unpaid principal past due; instalments unpaid after due + grace days become
+ *      OVERDUE and carry their penalty (recognised as income only when paid: cash basis);
+ *   2. loans are aged (days overdue, bucket 0 / 1–30 / 31–60 / 61–90 / 90+, NON_PERFORMING beyond 90 days);
+ *   3. mutual-aid loans 30+ days overdue raise a group-liability call; calls of loans current again are cleared;
+ *   4. a portfolio snapshot per fund.
+ * Steps 1–3 run set-based per batch of loan ids (a few UPDATE … FROM statements over the batch, one short
+ * transaction each, with the checkpoint in the same transaction), never one transaction over the portfolio. Every
+ * statement is idempotent for D (accrual moves `accrued_through` to D, the rest is derived), so a re-run changes
+ * nothing and a crashed run resumes after its last committed batch. A session advisory lock lets one run at a time.
+ * Dates only move forward: a date before the latest closed one is refused (ageing never goes back).
+ */
+@Injectable()
+export class CobService {
+  private readonly logger = new Logger(CobService.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+    private readonly clock: Clock,
+    private readonly config: RepaymentConfig,
+  ) {}
+
+  /**
+   * The checks a run would refuse on, for a caller that wants the answer before enqueueing it (the API): a calendar
+   * date, not after today, not before the latest closed date (the latest one only again with `rerun`).
+   */
+  async assertRunnable(businessDate: string): Promise<void> {
+    this.checkDate(businessDate);
+    const latest = await queryOne<{ d: string | null }>(
+      this.dataSource.manager,
+      `SELECT max(business_date) AS d FROM cob_runs WHERE status = 'COMPLETED'`,
+    );
+    if (latest?.d && businessDate < latest.d) throw closedError(latest.d, businessDate);
+  }
+
+  private checkDate(businessDate: string): void {
+    if (!isBusinessDate(businessDate)) {
+      throw new DomainError('COB_DATE_INVALID', `business date ${businessDate} is not a calendar date YYYY-MM-DD`, [
+        { field: 'businessDate', code: 'isCalendarDate', message: 'must be a calendar date YYYY-MM-DD' },
+      ]);
+    }
+    const today = this.clock.today();
+    if (businessDate > today) {
+      throw new DomainError('COB_DATE_INVALID', `business date ${businessDate} has not come yet (today is ${today})`, [
+        { field: 'businessDate', code: 'COB_DATE_IN_FUTURE', message: `after today (${today})` },
+      ]);
+    }
+  }
+
+  async run(businessDate: string, opts: CobRunOptions = {}): Promise<CobRunView> {
+    this.checkDate(businessDate);
+    // The lock lives on one dedicated connection for the whole run; batches use the pool.
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      const [{ locked }] = (await runner.query(`SELECT pg_try_advisory_lock($1) AS locked`, [COB_LOCK_KEY])) as { locked: boolean }[];
+      if (!locked) {
+        throw new DomainError('COB_ALREADY_RUNNING', 'a close of business is already running; try again when it has finished', [
+          { field: 'businessDate', code: 'COB_ALREADY_RUNNING', message: 'another run holds the lock' },
+        ]);
+      }
+      try {
+        return await this.runLocked(businessDate, opts);
+      } finally {
+        await runner.query(`SELECT pg_advisory_unlock($1)`, [COB_LOCK_KEY]);
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+
+  private async runLocked(date: string, opts: CobRunOptions): Promise<CobRunView> {
+    const actor = opts.triggeredBy ?? RequestContext.actor()?.username ?? 'system';
+    const started = await this.dataSource.transaction(async (m) => {
+      const existing = await queryOne<RunRow>(m, `SELECT * FROM cob_runs WHERE business_date = $1 FOR UPDATE`, [date]);
+      if (existing?.status === 'COMPLETED' && !opts.rerun) return false;
+      const latest = await queryOne<{ d: string | null }>(m, `SELECT max(business_date) AS d FROM cob_runs WHERE status = 'COMPLETED'`);
+      if (latest?.d && date < latest.d) throw closedError(latest.d, date);
+      if (!existing) {
+        await m.query(`INSERT INTO cob_runs (business_date, status, triggered_by) VALUES ($1, 'RUNNING', $2)`, [date, actor]);
+        await m.query(`INSERT INTO cob_checkpoints (business_date, step) VALUES ($1, 'LOANS'), ($1, 'SNAPSHOTS')`, [date]);
+      } else {
+        if (existing.status === 'COMPLETED') {
+          // A deliberate re-run walks the portfolio again from the start.
+          await m.query(`UPDATE cob_checkpoints SET last_id = 0, batches = 0, rows_done = 0, done = false, updated_at = now() WHERE business_date = $1`, [date]);
+          await m.query(
+            `UPDATE cob_runs SET loans_processed = 0, batches = 0, calls_raised = 0, calls_cleared = 0, snapshots = 0 WHERE business_date = $1`,
+            [date],
+          );
+        }
+        // A RUNNING row seen here belongs to a crashed run (we hold the lock): resume from its checkpoints.
+        await m.query(
+          `UPDATE cob_runs SET status = 'RUNNING', attempts = attempts + 1, last_error = NULL, finished_at = NULL, triggered_by = $2
+            WHERE business_date = $1`,
+          [date, actor],
+        );
+      }
+      return true;
+    });
+    if (!started) return this.get(date);
+    this.logger.log(`close of business ${date}: started by ${actor}`);
+    try {
+      await this.loansStep(date, opts);
+      await this.snapshotsStep(date, opts);
+      await this.dataSource.transaction(async (m) => {
+        await m.query(`UPDATE cob_runs SET status = 'COMPLETED', finished_at = now() WHERE business_date = $1`, [date]);
+        const view = await this.get(date, m);
+        await this.audit.record(m, { action: 'COB_COMPLETED', entityType: 'cob_run', entityId: date, after: view });
+      });
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      await this.dataSource
+        .query(`UPDATE cob_runs SET status = 'FAILED', last_error = $2 WHERE business_date = $1`, [date, message.slice(0, 2000)])
+        .catch(() => undefined);
+      this.logger.error(`close of business ${date} failed: ${message}`);
+      throw e;
+    }
+    const view = await this.get(date);
+    this.logger.log(`close of business ${date}: ${view.loansProcessed} loans in ${view.batches} batches, ${view.snapshots} snapshots`);
+    return view;
+  }
+
+  private async loansStep(date: string, opts: CobRunOptions): Promise<void> {
+    const size = opts.batchSize ?? this.config.COB_BATCH_SIZE;
+    for (;;) {
+      const cp = (await queryOne<{ last_id: string; done: boolean; batches: number }>(
+        this.dataSource.manager,
+        `SELECT last_id::text, done, batches FROM cob_checkpoints WHERE business_date = $1 AND step = 'LOANS'`,
+        [date],
+      ))!;
+      if (cp.done) return;
+      // Loans a repayment has already brought to a later date are ahead of this run: left as they are.
+      const ids = (
+        await queryRows<{ id: string }>(
+          this.dataSource.manager,
+          `SELECT id::text FROM loans WHERE status = 'DISBURSED' AND id > $1 AND (aged_as_of IS NULL OR aged_as_of <= $2)
+            ORDER BY loans.id LIMIT $3`,
+          [cp.last_id, date, size],
+        )
+      ).map((r) => r.id);
+      if (!ids.length) {
+        await this.dataSource.query(`UPDATE cob_checkpoints SET done = true, updated_at = now() WHERE business_date = $1 AND step = 'LOANS'`, [date]);
+        return;
+      }
+      const lastId = ids[ids.length - 1];
+      await this.dataSource.transaction(async (m) => {
+        const locked = await this.processBatch(m, date, ids);
+        await m.query(
+          `UPDATE cob_checkpoints SET last_id = $2, batches = batches + 1, rows_done = rows_done + $3, updated_at = now()
+            WHERE business_date = $1 AND step = 'LOANS'`,
+          [date, lastId, locked.loans],
+        );
+        await m.query(
+          `UPDATE cob_runs SET loans_processed = loans_processed + $2, batches = batches + 1, calls_raised = calls_raised + $3,
+                               calls_cleared = calls_cleared + $4
+            WHERE business_date = $1`,
+          [date, locked.loans, locked.raised, locked.cleared],
+        );
+      });
+      await opts.hooks?.afterBatch?.('LOANS', cp.batches + 1, lastId);
+    }
+  }
+
+  /** One batch: lock the loans in id order, then the set-based arrears statements over them. */
+  async processBatch(m: EntityManager, date: string, ids: string[]): Promise<{ loans: number; raised: number; cleared: number }> {
+    const locked = (
+      await queryRows<{ id: string }>(
+        m,
+        `SELECT id::text FROM loans WHERE id = ANY($1::bigint[]) AND status = 'DISBURSED' AND (aged_as_of IS NULL OR aged_as_of <= $2)
+          ORDER BY loans.id FOR UPDATE`,
+        [ids, date],
+      )
+    ).map((r) => r.id);
+    if (!locked.length) return { loans: 0, raised: 0, cleared: 0 };
+    await accrueSql(m, date, locked);
+    await markOverdueSql(m, date, locked);
+    await ageSql(m, date, locked, 'cob');
+    const raised = await raiseCallsSql(m, date, locked, this.config.GROUP_LIABILITY_DAYS);
+    const cleared = await clearCallsSql(m, date, locked, 'cob');
+    return { loans: locked.length, raised, cleared };
+  }
+
+  private async snapshotsStep(date: string, opts: CobRunOptions): Promise<void> {
+    const size = opts.snapshotBatchSize ?? this.config.COB_SNAPSHOT_BATCH_SIZE;
+    for (;;) {
+      const cp = (await queryOne<{ last_id: string; done: boolean; batches: number }>(
+        this.dataSource.manager,
+        `SELECT last_id::text, done, batches FROM cob_checkpoints WHERE business_date = $1 AND step = 'SNAPSHOTS'`,
+        [date],
+      ))!;
+      if (cp.done) return;
+      const ids = (
+        await queryRows<{ id: string }>(
+          this.dataSource.manager,
+          `SELECT id::text FROM mutual_aid_funds WHERE id > $1 AND status <> 'CLOSED' ORDER BY mutual_aid_funds.id LIMIT $2`,
+          [cp.last_id, size],
+        )
+      ).map((r) => r.id);
+      if (!ids.length) {
+        await this.dataSource.query(`UPDATE cob_checkpoints SET done = true, updated_at = now() WHERE business_date = $1 AND step = 'SNAPSHOTS'`, [
+          date,
+        ]);
+        return;
+      }
+      const lastId = ids[ids.length - 1];
+      await this.dataSource.transaction(async (m) => {
+        const n = await snapshotSql(m, date, ids);
+        await m.query(
+          `UPDATE cob_checkpoints SET last_id = $2, batches = batches + 1, rows_done = rows_done + $3, updated_at = now()
+            WHERE business_date = $1 AND step = 'SNAPSHOTS'`,
+          [date, lastId, n],
+        );
+        await m.query(`UPDATE cob_runs SET snapshots = snapshots + $2 WHERE business_date = $1`, [date, n]);
+      });
+      await opts.hooks?.afterBatch?.('SNAPSHOTS', cp.batches + 1, lastId);
+    }
+  }
+
+  async get(date: string, manager?: EntityManager): Promise<CobRunView> {
+    const m = manager ?? this.dataSource.manager;
+    if (!isBusinessDate(date)) throw new DomainError('NOT_FOUND', `no close of business for ${date}`);
+    const row = await queryOne<RunRow>(m, `SELECT * FROM cob_runs WHERE business_date = $1`, [date]);
+    if (!row) throw new DomainError('NOT_FOUND', `no close of business for ${date}`);
+    const cps = await queryRows<{ step: CobStep; last_id: string; batches: number; rows_done: number; done: boolean }>(
+      m,
+      `SELECT step, last_id::text, batches, rows_done, done FROM cob_checkpoints WHERE business_date = $1 ORDER BY step`,
+      [date],
+    );
+    return runView(row, cps);
+  }
+
+  /** The run of a date, or null when there is none yet. */
+  async find(date: string): Promise<CobRunView | null> {
+    const row = await queryOne<{ n: number }>(this.dataSource.manager, `SELECT 1 AS n FROM cob_runs WHERE business_date = $1`, [date]);
+    return row ? this.get(date) : null;
+  }
+
+  async list(filter: CobRunFilter, page: PageQuery): Promise<Page<CobRunView>> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.status) where.push(`status = $${params.push(filter.status)}`);
+    if (filter.from) where.push(`business_date >= $${params.push(filter.from)}`);
+    if (filter.to) where.push(`business_date <= $${params.push(filter.to)}`);
+    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const m = this.dataSource.manager;
+    const [{ total }] = await queryRows<{ total: number }>(m, `SELECT count(*)::int AS total FROM cob_runs ${clause}`, params);
+    const rows = await queryRows<RunRow>(
+      m,
+      `SELECT * FROM cob_runs ${clause} ORDER BY business_date DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      [...params, page.pageSize, offsetOf(page)],
+    );
+    const cps = await queryRows<{ business_date: string; step: CobStep; last_id: string; batches: number; rows_done: number; done: boolean }>(
+      m,
+      `SELECT business_date, step, last_id::text, batches, rows_done, done FROM cob_checkpoints WHERE business_date = ANY($1::date[]) ORDER BY step`,
+      [rows.map((r) => r.business_date)],
+    );
+    return {
+      items: rows.map((r) => runView(r, cps.filter((c) => c.business_date === r.business_date))),
+      page: page.page,
+      pageSize: page.pageSize,
+      total,
+    };
+  }
+}
+
+function closedError(latest: string, date: string): DomainError {
+  return new DomainError('COB_DATE_INVALID', `business date ${latest} is already closed: a close of business never goes back to ${date}`, [
+    { field: 'businessDate', code: 'COB_DATE_CLOSED', message: `before the latest closed date ${latest}` },
+  ]);
+}
+
+function runView(r: RunRow, cps: { step: CobStep; last_id: string; batches: number; rows_done: number; done: boolean }[]): CobRunView {
+  return {
+    businessDate: r.business_date,
+    status: r.status,
+    attempts: r.attempts,
+    loansProcessed: r.loans_processed,
+    batches: r.batches,
+    callsRaised: r.calls_raised,
+    callsCleared: r.calls_cleared,
+    snapshots: r.snapshots,
+    triggeredBy: r.triggered_by,
+    lastError: r.last_error,
+    startedAt: new Date(r.started_at).toISOString(),
+    finishedAt: r.finished_at ? new Date(r.finished_at).toISOString() : null,
+    checkpoints: cps.map((c) => ({ step: c.step, lastId: c.last_id, batches: c.batches, rowsDone: c.rows_done, done: c.done })),
+  };
+}

@@ -1,0 +1,6 @@
+export * from './cob.module.js';
+export * from './cob.queue.js';
+export * from './cob.service.js';
+export * from './dto.js';
+export * from './portfolio.service.js';
+export * from './snapshot-sql.js';

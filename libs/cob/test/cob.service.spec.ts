@@ -1,0 +1,204 @@
+import pg from 'pg';
+import { COB_LOCK_KEY, type CobService } from '#libs/cob';
+import {
+  activePayments,
+  frozenSchedule,
+  loadInstallments,
+  replay,
+  requireLoan,
+  termsOf,
+} from '#libs/repayment';
+import { createTestDatabase } from '#libs/testing';
+import { buildPortfolio, cobOn, cobState, type Portfolio } from '../../../test/cob/fixtures.js';
+import {
+  asActor,
+  harnessOn,
+  installmentsOf,
+  key,
+  loanOf,
+  refused,
+  repaymentHarness,
+  setToday,
+  type RepaymentHarness,
+} from '../../../test/repayment/fixtures.js';
+
+let h: RepaymentHarness;
+let cob: CobService;
+let p: Portfolio;
+
+beforeAll(async () => {
+  h = await repaymentHarness();
+  cob = cobOn(h);
+  p = await buildPortfolio(h);
+});
+afterAll(async () => h.db.drop());
+afterEach(async () => {
+  const report = await h.ledger.verify();
+  expect(report.ok).toBe(true);
+});
+
+describe('close of business', () => {
+  it('marks overdue after grace, accrues penalty, ages into buckets, flags non-performing, calls the group', async () => {
+    setToday(h.clock, '2026-03-01');
+    const run = await cob.run('2026-03-01', { batchSize: 4, triggeredBy: 'test' });
+    expect(run).toMatchObject({ status: 'COMPLETED', attempts: 1, loansProcessed: 12, batches: 3, callsRaised: 1, snapshots: 1 });
+    const { loans } = p;
+    expect(await loanOf(h.ds, loans.L01)).toMatchObject({ days_overdue: 14, arrears_bucket: 'DPD_1_30', non_performing: false });
+    // 5000.00 × 14 days × 9 % / 365 = 17.26
+    expect((await installmentsOf(h.ds, loans.L01))[0]).toMatchObject({
+      status: 'OVERDUE',
+      overdue_since: '2026-02-16',
+      penalty_fen: '1726',
+      penalty_fen_days: String(500_000 * 14),
+      accrued_through: '2026-03-01',
+    });
+    expect(await loanOf(h.ds, loans.L02)).toMatchObject({ days_overdue: 59, arrears_bucket: 'DPD_31_60' });
+    expect(await loanOf(h.ds, loans.L03)).toMatchObject({ days_overdue: 120, arrears_bucket: 'DPD_90_PLUS', non_performing: true });
+    expect(await loanOf(h.ds, loans.L04)).toMatchObject({ days_overdue: 0, arrears_bucket: 'CURRENT', aged_as_of: '2026-03-01' });
+    // L05's second instalment fell due 02-27; with 3 grace days it is not overdue before 03-03
+    expect(await loanOf(h.ds, loans.L05)).toMatchObject({ days_overdue: 0, arrears_bucket: 'CURRENT' });
+    expect((await installmentsOf(h.ds, loans.L05))[1]).toMatchObject({ status: 'OPEN', penalty_fen: '0', penalty_fen_days: String(49_253 * 2) });
+
+    const calls = await h.ds.query(
+      `SELECT c.loan_id::text, c.raised_on, c.status, c.amount_due_fen::text,
+              array(SELECT household_id::text FROM group_liability_call_members m WHERE m.call_id = c.id ORDER BY household_id) AS members
+         FROM group_liability_calls c`,
+    );
+    // L02 owes 5000.00 + 75.00 fee + penalty 5000 × 59 × 9 % / 365 = 72.74
+    expect(calls).toEqual([
+      { loan_id: loans.L02, raised_on: '2026-03-01', status: 'OPEN', amount_due_fen: String(500_000 + 7_500 + 7_274), members: [p.group.members[0], p.group.members[2], p.group.members[3]].sort((a, b) => Number(a) - Number(b)) },
+    ]);
+    const events = await h.ds.query(`SELECT event, data->>'to' AS "to" FROM loan_events WHERE loan_id = $1 AND actor = 'cob' ORDER BY id`, [loans.L03]);
+    expect(events).toEqual([{ event: 'NON_PERFORMING', to: 'DPD_90_PLUS' }]);
+
+    const [snap] = await h.ds.query(`SELECT * FROM portfolio_snapshots WHERE fund_id = $1 AND business_date = '2026-03-01'`, [p.fund.fundId]);
+    const outstanding = (await h.ds.query(`SELECT sum(outstanding_principal_fen)::text AS s FROM loans WHERE fund_id = $1 AND status = 'DISBURSED'`, [p.fund.fundId]))[0].s;
+    const l03 = BigInt((await loanOf(h.ds, loans.L03)).outstanding_principal_fen);
+    expect(snap).toMatchObject({
+      active_loans: 12,
+      outstanding_fen: outstanding,
+      bucket_1_30_fen: '500000',
+      bucket_31_60_fen: '500000',
+      bucket_90_plus_fen: l03.toString(),
+      overdue_loans: 3,
+      non_performing_loans: 1,
+      par30_fen: (500_000n + l03).toString(),
+      open_liability_calls: 1,
+    });
+    const par30 = ((500_000n + l03) * 20000n + BigInt(outstanding)) / (2n * BigInt(outstanding));
+    expect(snap.par30_percent).toBe((Number(par30) / 100).toFixed(2));
+  });
+
+  it('leaves every loan exactly as a replay of its repayments to that date would', async () => {
+    for (const loanId of Object.values(p.loans)) {
+      const loan = await requireLoan(h.ds.manager, loanId);
+      const rows = await loadInstallments(h.ds.manager, loanId);
+      const terms = await termsOf(h.ds.manager, h.products, loan);
+      const r = replay(terms, frozenSchedule(rows), await activePayments(h.ds.manager, loanId), '2026-03-01');
+      expect(
+        rows.map((x) => [x.number, x.status, x.penalty_fen, x.penalty_fen_days, x.accrued_through, x.overdue_since, x.paid_principal_fen, x.interest_fen]),
+      ).toEqual(
+        r.installments.map((x) => [
+          x.number,
+          x.status,
+          x.penaltyFen.toString(),
+          x.penaltyFenDays.toString(),
+          x.accruedThrough,
+          x.overdueSince,
+          x.paidPrincipalFen.toString(),
+          x.interestFen.toString(),
+        ]),
+      );
+    }
+  });
+
+  it('run twice for one date: the second run changes nothing', async () => {
+    const before = await cobState(h.ds);
+    const again = await cob.run('2026-03-01', { batchSize: 5, rerun: true });
+    expect(again).toMatchObject({ status: 'COMPLETED', attempts: 2, loansProcessed: 12 });
+    expect(await cobState(h.ds)).toEqual(before);
+    // without rerun a closed date is simply reported
+    expect((await cob.run('2026-03-01')).attempts).toBe(2);
+  });
+
+  it('refuses a date in the future, a date before the latest closed one, and a second concurrent run', async () => {
+    setToday(h.clock, '2026-03-02');
+    expect((await refused(cob.run('2026-03-03'))).code).toBe('COB_DATE_INVALID');
+    const back = await refused(cob.run('2026-02-28'));
+    expect(back).toMatchObject({ code: 'COB_DATE_INVALID', errors: [expect.objectContaining({ code: 'COB_DATE_CLOSED' })] });
+    const other = new pg.Client({ connectionString: h.db.url });
+    await other.connect();
+    try {
+      await other.query(`SELECT pg_advisory_lock($1)`, [COB_LOCK_KEY]);
+      expect((await refused(cob.run('2026-03-02'))).code).toBe('COB_ALREADY_RUNNING');
+    } finally {
+      await other.end();
+    }
+    expect(await h.ds.query(`SELECT 1 FROM cob_runs WHERE business_date = '2026-03-02'`)).toEqual([]);
+  });
+
+  it('a repayment ages its loan at once and clears the group call; the next day continues from there', async () => {
+    setToday(h.clock, '2026-03-05');
+    const payoff = await h.statements.payoff(p.loans.L02);
+    const paid = await asActor('LOAN_OFFICER', () =>
+      h.repayments.record(p.loans.L02, { amountFen: BigInt(Math.round(Number(payoff.total) * 100)), valueDate: '2026-03-05', channel: 'CASH' }, key()),
+    );
+    expect(paid.loan).toMatchObject({ status: 'CLOSED', daysOverdue: 0 });
+    expect(await h.ds.query(`SELECT status, cleared_on FROM group_liability_calls WHERE loan_id = $1`, [p.loans.L02])).toEqual([
+      { status: 'CLEARED', cleared_on: '2026-03-05' },
+    ]);
+    // L01 pays half on 03-04 (backdated a day): its loan is aged as of today, and the COB of 03-04 leaves it alone
+    await asActor('LOAN_OFFICER', () => h.repayments.record(p.loans.L01, { amountFen: 200_000n, valueDate: '2026-03-04', channel: 'CASH' }, key()));
+    expect(await loanOf(h.ds, p.loans.L01)).toMatchObject({ aged_as_of: '2026-03-05', days_overdue: 18 });
+    const before = await installmentsOf(h.ds, p.loans.L01);
+    const run4 = await cob.run('2026-03-04');
+    expect(run4.loansProcessed).toBe(10); // L01 is ahead (aged to 03-05); L02 closed
+    expect(await installmentsOf(h.ds, p.loans.L01)).toEqual(before);
+    const run5 = await cob.run('2026-03-05');
+    expect(run5.loansProcessed).toBe(11);
+    expect(await installmentsOf(h.ds, p.loans.L01)).toEqual(before);
+    const [snap] = await h.ds.query(`SELECT open_liability_calls, active_loans FROM portfolio_snapshots WHERE business_date = '2026-03-05'`);
+    expect(snap).toEqual({ open_liability_calls: 0, active_loans: 11 });
+  });
+});
+
+describe('crash and resume', () => {
+  it('a run killed after its first batch and started again ends exactly like an uninterrupted run', async () => {
+    const [a, b] = [harnessOn(await createTestDatabase(8)), harnessOn(await createTestDatabase(8))];
+    try {
+      await buildPortfolio(a, 9);
+      await buildPortfolio(b, 9);
+      setToday(a.clock, '2026-03-01');
+      setToday(b.clock, '2026-03-01');
+      expect(await cobState(a.ds)).toEqual(await cobState(b.ds));
+      await cobOn(a).run('2026-03-01', { batchSize: 3 });
+
+      const crashing = cobOn(b);
+      const crash = new Error('simulated crash after the first batch');
+      await expect(
+        crashing.run('2026-03-01', {
+          batchSize: 3,
+          hooks: {
+            afterBatch: (step, n) => {
+              if (step === 'LOANS' && n === 1) throw crash;
+            },
+          },
+        }),
+      ).rejects.toBe(crash);
+      const halfway = await crashing.get('2026-03-01');
+      expect(halfway).toMatchObject({ status: 'FAILED', batches: 1, loansProcessed: 3, lastError: crash.message });
+      expect(halfway.checkpoints.find((c) => c.step === 'LOANS')).toMatchObject({ batches: 1, done: false });
+      // the first batch is committed, the rest untouched
+      const [{ n }] = await b.ds.query(`SELECT count(*)::int AS n FROM loans WHERE aged_as_of = '2026-03-01'`);
+      expect(n).toBe(3);
+
+      const resumed = await cobOn(b).run('2026-03-01', { batchSize: 3 });
+      expect(resumed).toMatchObject({ status: 'COMPLETED', attempts: 2, loansProcessed: 14, batches: 5 });
+      expect(await cobState(b.ds)).toEqual(await cobState(a.ds));
+      expect((await b.ledger.verify()).ok).toBe(true);
+    } finally {
+      await a.db.drop();
+      await b.db.drop();
+    }
+  });
+});
