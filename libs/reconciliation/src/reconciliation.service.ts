@@ -305,9 +305,18 @@ export class ReconciliationService {
           `CREATE TEMP TABLE recon_bad (line_no int NOT NULL, errors jsonb NOT NULL, raw text, ref text, outstanding_fen bigint,
              overdue_fen bigint, overdue_days int, status text) ON COMMIT DROP`,
         );
+        const t0 = Date.now();
         await this.stage(m, path, input);
+        const t1 = Date.now();
         await this.compare(m, runId, input);
+        const t2 = Date.now();
         await this.summarise(m, runId, Date.now() - started);
+        const phases = {
+          setupMs: t0 - started,
+          stageMs: t1 - t0,
+          compareMs: t2 - t1,
+          summariseMs: Date.now() - t2,
+        };
         const [row] = (await m.query(
           `SELECT r.*, b.code AS bank_code FROM recon_runs r JOIN banks b ON b.id = r.bank_id WHERE r.id = $1`,
           [runId],
@@ -320,7 +329,7 @@ export class ReconciliationService {
           after: { ...run, summary: run.summary },
         });
         this.logger.log(
-          { runId, bankId: input.bankId, rows: run.rows, ms: run.durationMs },
+          { runId, bankId: input.bankId, rows: run.rows, ms: run.durationMs, phases },
           'reconciliation run completed',
         );
         return { run, replayed: false };
@@ -333,45 +342,46 @@ export class ReconciliationService {
 
   /** Streams the file into the scratch tables (valid rows, malformed rows), a batch at a time. */
   private async stage(m: EntityManager, path: string, input: UploadInput): Promise<void> {
-    let lineNos: number[] = [];
-    let refs: string[] = [];
-    let outstanding: string[] = [];
-    let overdue: string[] = [];
-    let days: number[] = [];
-    let statuses: string[] = [];
+    let rows = newBatch();
     let bad: { lineNo: number; raw: string; errors: unknown }[] = [];
+    // One INSERT in flight while the next batch is parsed: the database and the parser work at the same time,
+    // and at most two batches exist in memory (the one being sent and the one being filled).
+    let inFlight: Promise<unknown> = Promise.resolve();
+    const send = async (sql: string, params: unknown[]) => {
+      await inFlight;
+      inFlight = m.query(sql, params);
+      // Observed here too, so a failure while the parser is busy (then seen at the next await) is never "unhandled".
+      inFlight.catch(() => undefined);
+    };
     const flushRows = async () => {
-      if (!lineNos.length) return;
-      await m.query(
+      if (!rows.lineNos.length) return;
+      const b = rows;
+      rows = newBatch();
+      await send(
         `INSERT INTO recon_stage (line_no, ref, outstanding_fen, overdue_fen, overdue_days, status)
          SELECT * FROM unnest($1::int[], $2::text[], $3::bigint[], $4::bigint[], $5::int[], $6::text[])`,
-        [lineNos, refs, outstanding, overdue, days, statuses],
+        [b.lineNos, b.refs, b.outstanding, b.overdue, b.days, b.statuses],
       );
-      lineNos = [];
-      refs = [];
-      outstanding = [];
-      overdue = [];
-      days = [];
-      statuses = [];
     };
     const flushBad = async () => {
       if (!bad.length) return;
-      await m.query(
+      const b = bad;
+      bad = [];
+      await send(
         `INSERT INTO recon_bad (line_no, errors, raw)
          SELECT b.line_no, b.errors, b.raw FROM jsonb_to_recordset($1::jsonb) AS b(line_no int, errors jsonb, raw text)`,
-        [JSON.stringify(bad.map((b) => ({ line_no: b.lineNo, errors: b.errors, raw: b.raw })))],
+        [JSON.stringify(b.map((x) => ({ line_no: x.lineNo, errors: x.errors, raw: x.raw })))],
       );
-      bad = [];
     };
     for await (const item of readStatement(path, input.format, input.asOfDate)) {
       if (item.kind === 'row') {
-        lineNos.push(item.lineNo);
-        refs.push(item.row.ref);
-        outstanding.push(item.row.outstandingFen.toString());
-        overdue.push(item.row.overduePrincipalFen.toString());
-        days.push(item.row.overdueDays);
-        statuses.push(item.row.status);
-        if (lineNos.length >= BATCH) await flushRows();
+        rows.lineNos.push(item.lineNo);
+        rows.refs.push(item.row.ref);
+        rows.outstanding.push(item.row.outstandingFen.toString());
+        rows.overdue.push(item.row.overduePrincipalFen.toString());
+        rows.days.push(item.row.overdueDays);
+        rows.statuses.push(item.row.status);
+        if (rows.lineNos.length >= BATCH) await flushRows();
       } else {
         bad.push(item);
         if (bad.length >= BATCH) await flushBad();
@@ -379,6 +389,7 @@ export class ReconciliationService {
     }
     await flushRows();
     await flushBad();
+    await inFlight;
     // A loan reported twice: the first line counts, every later one is malformed (naming the first).
     await m.query(
       `WITH firsts AS (SELECT ref, min(line_no) AS first_line FROM recon_stage GROUP BY ref HAVING count(*) > 1),
@@ -594,6 +605,17 @@ export class ReconciliationService {
   static reportFileName(run: { id: string; bankCode: string; asOfDate: string }): string {
     return `reconciliation-${run.bankCode}-${run.asOfDate}-run${run.id}.csv`.replace(/[^A-Za-z0-9._-]/g, '_');
   }
+}
+
+function newBatch() {
+  return {
+    lineNos: [] as number[],
+    refs: [] as string[],
+    outstanding: [] as string[],
+    overdue: [] as string[],
+    days: [] as number[],
+    statuses: [] as string[],
+  };
 }
 
 /** Copies the request body to `path`, hashing and counting as it goes; refuses more than MAX_STATEMENT_BYTES. */
