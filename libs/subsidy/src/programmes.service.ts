@@ -338,10 +338,16 @@ export class ProgrammesService {
     if (c.amountFen <= 0n) errors.push({ field: 'amount', code: 'RANGE', message: 'amount must be above zero' });
     if (c.receivedOn > today) errors.push({ field: 'receivedOn', code: 'FUTURE', message: `receivedOn may not be after today (${today})` });
     if (!Number.isInteger(c.year) || c.year < 2000 || c.year > 2100) errors.push({ field: 'year', code: 'RANGE', message: 'year must be 2000-2100' });
+    // public money always arrives under a document (拨款文件号), as in the village funds' register
+    if (!c.documentRef || !c.documentRef.trim()) {
+      errors.push({ field: 'documentRef', code: 'REQUIRED', message: `a ${c.source} contribution needs its document reference` });
+    }
     if (c.source === 'SOE') {
       if (!c.soeName) errors.push({ field: 'soeName', code: 'REQUIRED', message: 'an SOE contribution names the enterprise' });
       if (c.soeProfitBaseFen === null) {
         errors.push({ field: 'soeProfitBase', code: 'REQUIRED', message: 'an SOE contribution records the profit base the 3 % rule applies to' });
+      } else if (c.amountFen > c.soeProfitBaseFen) {
+        errors.push({ field: 'amount', code: 'ABOVE_PROFIT_BASE', message: 'an SOE contributes a share of its profit: the amount cannot exceed the profit base' });
       }
     } else {
       if (c.soeName) errors.push({ field: 'soeName', code: 'NOT_ALLOWED', message: 'soeName belongs to SOE contributions only' });

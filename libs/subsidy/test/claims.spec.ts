@@ -351,14 +351,14 @@ describe('budget', () => {
     // more budget but no money: nothing moves; then money arrives (a contribution) and the queue is paid in part
     const raised = await as('treasurer', () => h.programmes.setBudget(s.programmeId, { year: 2026, budgetFen: 500_000n, reason: 'top-up' }, key()));
     expect(raised.queue).toEqual({ approved: [], stillQueued: 1 });
-    const money = await as('treasurer', () => h.programmes.contribute(s.programmeId, { source: 'DISTRICT', amountFen: 50_000n, year: 2026 }, key()));
+    const money = await as('treasurer', () => h.programmes.contribute(s.programmeId, { source: 'DISTRICT', amountFen: 50_000n, year: 2026, documentRef: 'doc-x' }, key()));
     expect(money.queue.approved).toHaveLength(1);
     expect(money.queue.approved[0]).toMatchObject({ claimId: approved.remainder!.id, amount: '500.00' });
     const second = money.queue.approved[0].requeuedAs!;
     // the rest keeps its place at the head of the queue, and is paid by the next money
     const [r2] = await q(`SELECT status, total_fen::text, queue_rank::text, approved_by FROM subsidy_claims WHERE id = $1`, [second]);
     expect(r2).toEqual({ status: 'QUEUED', total_fen: '13125', queue_rank: approved.remainder!.id, approved_by: null });
-    const last = await as('treasurer', () => h.programmes.contribute(s.programmeId, { source: 'CITY', amountFen: 100_000n, year: 2026 }, key()));
+    const last = await as('treasurer', () => h.programmes.contribute(s.programmeId, { source: 'CITY', amountFen: 100_000n, year: 2026, documentRef: 'doc-x' }, key()));
     expect(last.queue).toEqual({ approved: [{ claimId: second, claimNo: expect.any(String), amount: '131.25', requeuedAs: null }], stillQueued: 0 });
     const [b] = await q(`SELECT committed_fen::text FROM subsidy_budgets WHERE programme_id = $1`, [s.programmeId]);
     expect(b.committed_fen).toBe('163125');

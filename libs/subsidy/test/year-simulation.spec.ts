@@ -298,9 +298,9 @@ it('pays exactly what an independent recomputation from the repayment history sa
 
   // ── money and budgets: A's budget runs out during the year ──
   await as('treasurer', async () => {
-    await h.programmes.contribute(A, { source: 'CITY', amountFen: 20_000_000n, year: 2026, receivedOn: '2026-01-01' }, key());
+    await h.programmes.contribute(A, { source: 'CITY', amountFen: 20_000_000n, year: 2026, documentRef: 'doc-x', receivedOn: '2026-01-01' }, key());
     await h.programmes.setBudget(A, { year: 2026, budgetFen: 20_000_000n, reason: 'initial' }, key());
-    await h.programmes.contribute(R, { source: 'DISTRICT', amountFen: 50_000_000n, year: 2026, receivedOn: '2026-01-01' }, key());
+    await h.programmes.contribute(R, { source: 'DISTRICT', amountFen: 50_000_000n, year: 2026, documentRef: 'doc-x', receivedOn: '2026-01-01' }, key());
     await h.programmes.setBudget(R, { year: 2026, budgetFen: 50_000_000n, reason: 'initial' }, key());
   });
 
@@ -342,7 +342,7 @@ it('pays exactly what an independent recomputation from the repayment history sa
   // the top-up pays the queue in order
   await as('treasurer', async () => {
     await h.programmes.setBudget(A, { year: 2026, budgetFen: 500_000_000n, reason: 'top-up' }, key());
-    const run = await h.programmes.contribute(A, { source: 'CITY', amountFen: 480_000_000n, year: 2026 }, key());
+    const run = await h.programmes.contribute(A, { source: 'CITY', amountFen: 480_000_000n, year: 2026, documentRef: 'doc-x' }, key());
     expect(run.queue.stillQueued).toBe(0);
     expect(run.queue.approved.length).toBeGreaterThanOrEqual(1);
   });
