@@ -25,7 +25,7 @@ let h: Harness;
 const TODAY = '2026-06-01';
 
 beforeAll(async () => {
-  h = await harness(45, TODAY);
+  h = await harness(30, TODAY);
 });
 afterAll(async () => h.db.drop());
 beforeEach(() => setToday(h, TODAY));
