@@ -291,6 +291,82 @@ describe('risk fund money', () => {
   });
 });
 
+describe('risk fund settings', () => {
+  it('updates name and minimum with an audit row, and closes only an empty fund with no open covers', async () => {
+    const s = await setup({ deposit: '1000.00', heavyTask: true });
+    const updated = await funds.update(s.fundId, { name: 'Renamed fund', minimumFund: '800.00' });
+    expect(updated).toMatchObject({
+      name: 'Renamed fund',
+      minimumFund: '800.00',
+      belowMinimum: false,
+      version: 2,
+    });
+    const [audit] = await db.dataSource.query(
+      `SELECT before, after FROM audit_log WHERE action = 'RISK_FUND_UPDATED' AND entity_id = $1`,
+      [s.fundId],
+    );
+    expect(audit.before.minimumFund).toBe('5000000.00');
+    expect(audit.after.minimumFund).toBe('800.00');
+    const l = await loan(s, '100.00');
+    await tx((m) =>
+      guarantee.reserve(m, {
+        agreementId: s.agreementId,
+        loanId: l.id,
+        amountFen: yuan('100.00'),
+        idempotencyKey: key(),
+      }),
+    );
+    const err = await funds.update(s.fundId, { status: 'CLOSED' }).catch((e) => e);
+    expect(err.code).toBe('FUND_NOT_EMPTY');
+    expect(err.errors).toHaveLength(2);
+    await tx((m) => guarantee.void(m, { loanId: l.id, idempotencyKey: key() }));
+    await funds.update(s.fundId, { minimumFund: '0.00' });
+    await funds.withdraw(
+      s.fundId,
+      { source: 'CITY', amount: '1000.00', date: '2026-03-01', reason: 'closing' },
+      key('wd'),
+    );
+    expect((await funds.update(s.fundId, { status: 'CLOSED' })).status).toBe('CLOSED');
+    const closed = await funds
+      .deposit(s.fundId, { source: 'CITY', amount: '1.00', receivedOn: '2026-03-01' }, key('dep'))
+      .catch((e) => e);
+    expect(closed.code).toBe('RISK_FUND_CLOSED');
+    await expectInvariants(s.fundId);
+  });
+
+  it('applies a changed multiple to new covers only; an existing cover keeps and releases at its own', async () => {
+    const s = await setup({ deposit: '1000.00' });
+    const l1 = await loan(s, '5000.00');
+    await tx((m) =>
+      guarantee.reserve(m, {
+        agreementId: s.agreementId,
+        loanId: l1.id,
+        amountFen: yuan('5000.00'),
+        idempotencyKey: key(),
+      }),
+    );
+    await agreements.update(s.agreementId, { leverageMultiple: '5' });
+    expect((await guarantee.fundCapacity(s.fundId)).agreements[0].capacity).toBe('2500.00');
+    const l2 = await loan(s, '2500.00');
+    const c2 = await tx((m) =>
+      guarantee.reserve(m, {
+        agreementId: s.agreementId,
+        loanId: l2.id,
+        amountFen: yuan('2500.00'),
+        idempotencyKey: key(),
+      }),
+    );
+    expect(c2).toMatchObject({ multiple: '5', coverPendingFen: yuan('500.00') });
+    await tx((m) => guarantee.consume(m, { loanId: l1.id, idempotencyKey: key() }));
+    const r1 = await tx((m) =>
+      guarantee.release(m, { loanId: l1.id, amountFen: yuan('1000.00'), idempotencyKey: key() }),
+    );
+    expect(r1).toMatchObject({ multiple: '10', coverUsedFen: yuan('400.00') });
+    expect(await bal(riskFundCoverAccounts(s.fundId).available)).toBe(yuan('100.00'));
+    await expectInvariants(s.fundId);
+  });
+});
+
 describe('cover lifecycle', () => {
   it('reserves, consumes part, releases by repayments and closes, with the memo ledger following every step', async () => {
     const s = await setup({ deposit: '100000.00' });
