@@ -1,5 +1,6 @@
 import type { Type } from '@nestjs/common';
 import { AssetIncomeModule } from '#libs/asset-income';
+import { CobModule } from '#libs/cob';
 import { FundingModule } from '#libs/funding';
 import { FundsModule } from '#libs/funds';
 import { GuaranteeModule } from '#libs/guarantee';
@@ -8,9 +9,10 @@ import { OriginationModule } from '#libs/origination';
 import { ProductsModule } from '#libs/products';
 import { ReconciliationModule } from '#libs/reconciliation';
 import { RemindersModule } from '#libs/reminders';
+import { RepaymentModule } from '#libs/repayment';
 import { SchedulesModule } from '#libs/schedules';
 import { SubsidyModule } from '#libs/subsidy';
 import { QueueDashboardModule } from './ops/queue-dashboard.js';
 
 /** The domain libraries the API serves. Each capability adds its module here. */
-export const DOMAIN_MODULES: Type[] = [SchedulesModule, ProductsModule, HouseholdsModule, FundsModule, GuaranteeModule, AssetIncomeModule, OriginationModule, ReconciliationModule, SubsidyModule, FundingModule, RemindersModule, QueueDashboardModule];
+export const DOMAIN_MODULES: Type[] = [SchedulesModule, ProductsModule, HouseholdsModule, FundsModule, GuaranteeModule, AssetIncomeModule, OriginationModule, ReconciliationModule, SubsidyModule, FundingModule, RemindersModule, RepaymentModule, CobModule, QueueDashboardModule];

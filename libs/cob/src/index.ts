@@ -3,4 +3,5 @@ export * from './cob.queue.js';
 export * from './cob.service.js';
 export * from './dto.js';
 export * from './portfolio.service.js';
+export * from './seed.js';
 export * from './snapshot-sql.js';

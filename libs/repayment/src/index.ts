@@ -10,6 +10,7 @@ export * from './installment-facts.service.js';
 export * from './loan-store.js';
 export * from './repayment.module.js';
 export * from './repayment.service.js';
+export * from './seed.js';
 export * from './statement.service.js';
 export * from './views.js';
 export * from './write-off.service.js';

@@ -1,0 +1,47 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AppConfig, Clock, queryOne, queryRows, RequestContext, type Actor } from '#libs/common';
+import { DEMO_FUND_VILLAGE_CODE } from '#libs/funds';
+import { yuan } from '#libs/money';
+import { RepaymentService } from './repayment.service.js';
+
+const OFFICER: Actor = { userId: null, username: 'loan.officer', role: 'LOAN_OFFICER', bankId: null, via: 'system' };
+
+/**
+ * Demo repayments: on each disbursed loan of the demo fund, one cash repayment of 500.00 valued today (a
+ * bullet loan pays its usage fee first, the rest goes to principal). Idempotent: the Idempotency-Key is derived from
+ * the loan, and a loan that already has that repayment is skipped. Skipped when there are no demo loans yet.
+ */
+export async function seedRepayments(app: INestApplicationContext): Promise<string[]> {
+  const ds = app.get(DataSource, { strict: false });
+  const repayments = app.get(RepaymentService, { strict: false });
+  const config = app.get(AppConfig, { strict: false });
+  const today = app.get(Clock, { strict: false }).today(config.BUSINESS_TIMEZONE);
+  const loans = await queryRows<{ id: string; loan_no: string; disbursement_date: string }>(
+    ds.manager,
+    `SELECT l.id::text, l.loan_no, l.disbursement_date FROM loans l
+       JOIN mutual_aid_funds f ON f.id = l.fund_id JOIN villages v ON v.id = f.village_id
+      WHERE v.code = $1 AND l.status = 'DISBURSED' ORDER BY l.id`,
+    [DEMO_FUND_VILLAGE_CODE],
+  );
+  if (!loans.length) return ['seedRepayments: no disbursed demo loans (run the origination seed first); skipped'];
+  const out: string[] = [];
+  for (const loan of loans) {
+    const key = `seed-repayment-${loan.id}-1`;
+    const done = await queryOne<{ id: string }>(ds.manager, `SELECT id::text FROM repayments WHERE loan_id = $1 AND idempotency_key = $2`, [
+      loan.id,
+      key,
+    ]);
+    if (done) {
+      out.push(`kept existing demo repayment ${done.id} of loan ${loan.loan_no}`);
+      continue;
+    }
+    const r = await RequestContext.run({ requestId: `seed-repayments:${loan.id}`, actor: OFFICER }, () =>
+      repayments.record(loan.id, { amountFen: yuan('500'), valueDate: today, channel: 'CASH', reference: '收据 demo' }, key),
+    );
+    out.push(
+      `repayment ${r.id} of loan ${loan.loan_no}: ${r.amount} (fee ${r.allocation.interest}, principal ${r.allocation.principal}); outstanding ${r.loan.outstandingPrincipal}`,
+    );
+  }
+  return out;
+}
