@@ -13,6 +13,7 @@ import { Guarantee1764360000000 } from './1764360000000-guarantee.js';
 import { Reconciliation1764370000000 } from './1764370000000-reconciliation.js';
 import { Subsidy1764380000000 } from './1764380000000-subsidy.js';
 import { Reminders1764390000000 } from './1764390000000-reminders.js';
+import { ReportSnapshots1764395000000 } from './1764395000000-report-snapshots.js';
 import { AssetIncome1764400000000 } from './1764400000000-asset-income.js';
 
 /** Every migration, in order. Add new ones at the end (generated with `npm run migration:generate`). */
@@ -32,5 +33,6 @@ export const MIGRATIONS = [
   Reconciliation1764370000000,
   Subsidy1764380000000,
   Reminders1764390000000,
+  ReportSnapshots1764395000000,
   AssetIncome1764400000000,
 ];
