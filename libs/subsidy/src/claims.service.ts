@@ -310,7 +310,7 @@ export class ClaimsService {
               ? `claim ${claim.claim_no} is a queued remainder: it is paid when budget or money arrives`
               : `claim ${claim.claim_no} is ${claim.status}: only a DRAFT claim is approved`,
             [{ field: 'status', code: claim.status, message: `claim is ${claim.status}` }],
-            { status: claim.status },
+            { claimStatus: claim.status },
           );
         }
         if (claim.generated_by === approver) {
@@ -352,7 +352,7 @@ export class ClaimsService {
               ? `claim ${claim.claim_no} is ${claim.status}: only an APPROVED claim is settled`
               : `claim ${claim.claim_no} was approved for 0.00: nothing to settle (its remainder is queued)`,
             [{ field: 'status', code: claim.status, message: `claim is ${claim.status}` }],
-            { status: claim.status },
+            { claimStatus: claim.status },
           );
         }
         if (paidOn < claim.period_end) {

@@ -45,7 +45,7 @@ export class QueueService {
   async approveLocked(m: EntityManager, p: LockedProgramme, claim: ClaimRow, approver: string, businessDate: string): Promise<ClaimRow> {
     if (claim.status !== 'DRAFT' && claim.status !== 'QUEUED') {
       throw new DomainError('SUBSIDY_CLAIM_STATE_CONFLICT', `claim ${claim.claim_no} is ${claim.status}, not DRAFT`, [], {
-        status: claim.status,
+        claimStatus: claim.status,
       });
     }
     const a = programmeAccounts(p.id);
