@@ -8,7 +8,6 @@ import { createTestApp, type TestApp } from '#libs/testing';
 import * as fx from './fixtures.js';
 
 let t: TestApp;
-let admin: string;
 let maker: string;
 let checker: string;
 let auditor: string;
@@ -19,7 +18,6 @@ beforeAll(async () => {
   // a fixed business date after the first 2026 settlement period, so the test does not depend on the day it runs
   t = await createTestApp({}, new FixedClock(new Date('2026-06-15T04:00:00Z')));
   ds = t.app.get(DataSource);
-  admin = await t.tokenFor('ADMIN');
   maker = await t.tokenFor('FUND_ADMIN', { username: 'fund-maker' });
   checker = await t.tokenFor('FUND_ADMIN', { username: 'fund-checker' });
   auditor = await t.tokenFor('AUDITOR');
