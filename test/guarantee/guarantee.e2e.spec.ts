@@ -535,3 +535,41 @@ describe('agreements and capacity over HTTP', () => {
     expect((await http().get('/api/v1/districts/999999/capacity').set(bearer(auditor))).status).toBe(404);
   });
 });
+
+describe('OpenAPI', () => {
+  it('documents every guarantee and reconciliation endpoint with examples and the Idempotency-Key header', async () => {
+    const doc = (await http().get('/docs-json')).body as {
+      paths: Record<
+        string,
+        Record<
+          string,
+          {
+            parameters?: { name: string }[];
+            responses: Record<string, { content?: Record<string, { schema?: { example?: unknown } }> }>;
+          }
+        >
+      >;
+    };
+    const paths = Object.keys(doc.paths);
+    for (const p of [
+      '/api/v1/banks',
+      '/api/v1/banks/{id}/api-keys',
+      '/api/v1/banks/{id}/capacity',
+      '/api/v1/risk-funds/{id}/deposits',
+      '/api/v1/risk-funds/{id}/withdrawals',
+      '/api/v1/risk-funds/{id}/interest',
+      '/api/v1/risk-funds/{id}/capacity',
+      '/api/v1/districts/{id}/capacity',
+      '/api/v1/guarantee-agreements',
+      '/api/v1/guarantee-covers',
+      '/api/v1/reconciliation/runs',
+      '/api/v1/reconciliation/runs/{id}/lines',
+      '/api/v1/reconciliation/runs/{id}/report.csv',
+    ]) {
+      expect(paths).toContain(p);
+    }
+    const deposit = doc.paths['/api/v1/risk-funds/{id}/deposits'].post;
+    expect(deposit.parameters!.map((x) => x.name)).toContain('Idempotency-Key');
+    expect(deposit.responses['201'].content!['application/json'].schema!.example).toBeDefined();
+  });
+});
