@@ -23,10 +23,14 @@ export interface SubsidyHarness {
 /** The subsidy services wired by hand on a database of this test file's own, with a clock the test moves. */
 export async function subsidyHarness(poolSize = 20, today = '2026-04-01'): Promise<SubsidyHarness> {
   const db = await createTestDatabase(poolSize);
+  return subsidyServicesOn(db, new FixedClock(new Date(`${today}T04:00:00Z`)));
+}
+
+/** The same services on a database and clock another harness made (to test with another library's services). */
+export function subsidyServicesOn(db: TestDatabase, clock: FixedClock): SubsidyHarness {
   const ds = db.dataSource;
   const ledger = new LedgerService(ds);
   const audit = new AuditService(ds);
-  const clock = new FixedClock(new Date(`${today}T04:00:00Z`));
   const rates = new RatesService(ds, audit, clock);
   const products = new ProductsService(ds, audit, rates);
   const queue = new QueueService(ledger, audit);
