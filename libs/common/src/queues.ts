@@ -17,6 +17,8 @@ export const QUEUES = {
   REMINDER_DELIVERY: 'reminder-delivery',
   /** Daily close of business: one run job per business date (job id from the date). */
   COB: 'cob',
+  /** Monthly leverage-ratio report: one generation job per month (job id from the month). */
+  REPORTS: 'reports',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
@@ -33,6 +35,10 @@ export const JOBS = {
   COB_DAILY: 'cob.daily',
   /** Runs the close of business of one business date (resumes a crashed run from its checkpoint). */
   COB_RUN: 'cob.run',
+  /** Monthly (cron on the 1st, business time zone): adds the generation job of the month that has just ended. */
+  REPORT_MONTHLY_TICK: 'reports.monthly',
+  /** Generates and stores the report snapshot of one month (a new version only when its data changed). */
+  REPORT_MONTHLY_GENERATE: 'reports.generate',
 } as const;
 export type JobName = (typeof JOBS)[keyof typeof JOBS];
 
@@ -41,6 +47,7 @@ export const SCHEDULERS = {
   SYSTEM_HEARTBEAT: 'system.heartbeat',
   REMINDERS_DAILY: 'reminders.daily',
   COB_DAILY: 'cob.daily',
+  REPORTS_MONTHLY: 'reports.monthly',
 } as const;
 
 export const HEARTBEAT_EVERY_MS = 60_000;

@@ -118,6 +118,8 @@ export const ERROR_STATUS = {
   FEE_DISTRIBUTION_NOT_ALLOWED: 422,
   COB_ALREADY_RUNNING: 409,
   COB_DATE_INVALID: 422,
+  // monthly leverage-ratio report
+  REPORT_MONTH_INVALID: 422,
   RATE_LIMITED: 429,
   INTERNAL: 500,
 } as const;
