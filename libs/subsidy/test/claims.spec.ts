@@ -240,14 +240,15 @@ describe('policy × settlement mode tables', () => {
 });
 
 /** A programme with one bank and `loans` loans of 50,000 at 4.35 % (181.25 a month of subsidy), all paid on time. */
-async function simple(loans: number, mode: 'PAY_BANK' | 'REIMBURSE_BORROWER' = 'PAY_BANK') {
+async function simple(loans: number, mode: 'PAY_BANK' | 'REIMBURSE_BORROWER' = 'PAY_BANK', opts: { bankPerLoan?: boolean } = {}) {
   const ds = h.db.dataSource;
   const g = await fx.geography(ds);
   const p = await programme(mode);
-  const bankId = await fx.bank(ds);
+  let bankId = await fx.bank(ds);
   const pv = await fx.productVersion(ds, { policy: { type: 'FULL_BENCHMARK', programmeId: p.id } });
   const ids: string[] = [];
   for (let i = 0; i < loans; i++) {
+    if (opts.bankPerLoan && i > 0) bankId = await fx.bank(ds);
     const l = await fx.loan(ds, {
       productVersionId: pv,
       channel: 'BANK_COVERED',
@@ -366,6 +367,25 @@ describe('budget', () => {
     // every approved part was approved by the original checker (the queue pays what was approved)
     const approvers = await q(`SELECT DISTINCT approved_by FROM subsidy_claims WHERE programme_id = $1 AND status = 'APPROVED'`, [s.programmeId]);
     expect(approvers).toEqual([{ approved_by: 'checker' }]);
+  });
+
+  it('never commits more than the budget when claims of several banks are approved at once', async () => {
+    const s = await simple(5, 'PAY_BANK', { bankPerLoan: true }); // 5 claims of 543.75
+    await fund(s.programmeId, 120_000n); // 1200.00: two claims and a part of a third
+    const claims = (await as('maker', () => h.claims.generate(s.programmeId, { periodEnd: P1 }))).claims.map((x) => x.claim!);
+    expect(claims).toHaveLength(5);
+    const results = await Promise.all(claims.map((c, i) => as(`checker${i}`, () => h.claims.approve(c.id, key()))));
+    const approved = results.reduce((sum, r) => sum + BigInt(r.approved!.replace('.', '')), 0n);
+    const queued = results.reduce((sum, r) => sum + (r.remainder ? BigInt(r.remainder.total.replace('.', '')) : 0n), 0n);
+    expect(approved).toBe(120_000n);
+    expect(approved + queued).toBe(5n * 54_375n);
+    const a = programmeAccounts(s.programmeId);
+    expect(await h.ledger.balances(null, [a.budget, a.expense])).toEqual(new Map([[a.budget, 0n], [a.expense, 120_000n]]));
+    const [b] = await q(`SELECT budget_fen::text, committed_fen::text FROM subsidy_budgets WHERE programme_id = $1`, [s.programmeId]);
+    expect(b).toEqual({ budget_fen: '120000', committed_fen: '120000' });
+    // the queue keeps the order the approvals took: one claim partly paid, the others wholly queued behind it
+    const queue = await q(`SELECT total_fen::text FROM subsidy_claims WHERE programme_id = $1 AND status = 'QUEUED' ORDER BY queue_rank`, [s.programmeId]);
+    expect(queue.map((x: { total_fen: string }) => x.total_fen)).toEqual(['43125', '54375', '54375']);
   });
 
   it('refuses to set a budget below what was committed, naming the field', async () => {
