@@ -14,6 +14,12 @@ import {
   type Actor,
   type Role,
 } from '#libs/common';
+import { seedAssetIncome } from '#libs/asset-income';
+import { seedFunds } from '#libs/funds';
+import { seedGuarantee } from '#libs/guarantee';
+import { seedRegistry } from '#libs/households';
+import { seedOrigination } from '#libs/origination';
+import { seedProducts } from '#libs/products';
 import { AppModule } from '../apps/api/src/app.module.js';
 
 /**
@@ -66,6 +72,24 @@ export async function seedFoundation(app: INestApplicationContext): Promise<stri
 // (idempotent, through its services), e.g.  { name: 'banks and guarantee funds', run: seedGuarantee },
 export const SEED_STEPS: SeedStep[] = [
   { name: 'foundation: admin and demo users', run: seedFoundation },
+  { name: 'benchmark rates and loan products', run: seedProducts },
+  { name: 'poverty registry: geography, households, groups, entities', run: seedRegistry },
+  {
+    name: 'village mutual-aid fund: contributions and member shares',
+    run: async (app) => {
+      const lines: string[] = [];
+      const r = await seedFunds(app, { log: (m) => lines.push(m) });
+      lines.push(
+        r
+          ? `fund ${r.fundId} in village ${r.villageCode}: ${r.contributions} contributions, ${r.members} members`
+          : 'skipped: the demo village is missing',
+      );
+      return lines;
+    },
+  },
+  { name: 'mutual-aid loans: disbursed loans and an application in public notice', run: seedOrigination },
+  { name: 'partner bank, district risk fund and cooperation agreement', run: seedGuarantee },
+  { name: 'asset-income project: injection, results and a paid dividend run', run: seedAssetIncome },
 ];
 // ────────────────────────────────────────────────────────────────────────────────────────────────────────────────
 
