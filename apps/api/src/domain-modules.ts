@@ -10,9 +10,10 @@ import { ProductsModule } from '#libs/products';
 import { ReconciliationModule } from '#libs/reconciliation';
 import { RemindersModule } from '#libs/reminders';
 import { RepaymentModule } from '#libs/repayment';
+import { ReportingModule } from '#libs/reporting';
 import { SchedulesModule } from '#libs/schedules';
 import { SubsidyModule } from '#libs/subsidy';
 import { QueueDashboardModule } from './ops/queue-dashboard.js';
 
 /** The domain libraries the API serves. Each capability adds its module here. */
-export const DOMAIN_MODULES: Type[] = [SchedulesModule, ProductsModule, HouseholdsModule, FundsModule, GuaranteeModule, AssetIncomeModule, OriginationModule, ReconciliationModule, SubsidyModule, FundingModule, RemindersModule, RepaymentModule, CobModule, QueueDashboardModule];
+export const DOMAIN_MODULES: Type[] = [SchedulesModule, ProductsModule, HouseholdsModule, FundsModule, GuaranteeModule, AssetIncomeModule, OriginationModule, ReconciliationModule, SubsidyModule, FundingModule, RemindersModule, RepaymentModule, CobModule, ReportingModule, QueueDashboardModule];
