@@ -295,6 +295,9 @@ export class ReconciliationService {
         if (!inserted.length)
           return { run: (await this.findRun(input.bankId, input.asOfDate, hash))!, replayed: true };
         const runId = inserted[0].id;
+        // The comparison sorts and hash-joins the whole statement once; give this transaction (only) enough sort
+        // memory to do it in RAM instead of spilling 100,000 rows to temporary files.
+        await m.query(`SET LOCAL work_mem = '64MB'`);
         // Session-private scratch tables, dropped at commit: valid rows, and malformed rows (kept apart so that
         // every line can be written to recon_lines in file order at the end, ids following line numbers).
         await m.query(
