@@ -1,0 +1,112 @@
+import ExcelJS from 'exceljs';
+import request from 'supertest';
+import { FixedClock } from '#libs/common';
+import { LedgerService } from '#libs/ledger';
+import { seedReports } from '#libs/reporting';
+import { createTestApp, type TestApp } from '#libs/testing';
+import { Portfolio } from '../../libs/reporting/test/fixtures.js';
+
+/** The reports over HTTP: roles, validation, generation, downloads in every format, the chart and a bank's view. */
+let t: TestApp;
+const ids: Record<string, string> = {};
+const auth = async (role: Parameters<TestApp['tokenFor']>[0], opts?: { bankId?: string }) => `Bearer ${await t.tokenFor(role, opts)}`;
+
+beforeAll(async () => {
+  t = await createTestApp({}, new FixedClock(new Date('2026-02-10T04:00:00Z')));
+  const p = new Portfolio(t.db.dataSource, new LedgerService(t.db.dataSource));
+  const d = await p.district('E2E', true);
+  const b1 = await p.bank();
+  const b2 = await p.bank();
+  const rf = await p.riskFund(d.id, '6000000.00', '2025-12-01');
+  const a1 = await p.agreement(rf, b1, '10');
+  const a2 = await p.agreement(rf, b2, '10');
+  const h = await p.household(d.villageId, 'POOR');
+  for (const [bank, ag, amount] of [[b1, a1, '100000.00'], [b2, a2, '250000.00']] as const) {
+    await p.loan({ channel: 'BANK_COVERED', districtId: d.id, villageId: d.villageId, householdId: h, bankId: bank, agreementId: ag, principal: amount, disbursed: '2026-01-12',
+      installments: [{ due: '2026-07-12', principal: amount, interest: '100.00' }] });
+    await p.exposure(rf, ag, '2026-01-12', amount, (Number(amount) / 10).toFixed(2), 'on');
+  }
+  Object.assign(ids, { district: d.id, b1, b2 });
+}, 60_000);
+afterAll(async () => t.close());
+
+describe('reports API', () => {
+  it('denies by default: no token 401, wrong roles 403', async () => {
+    await request(t.http).get('/api/v1/reports/monthly').expect(401);
+    await request(t.http).get('/api/v1/reports/monthly').set('Authorization', await auth('LOAN_OFFICER')).expect(403);
+    await request(t.http).post('/api/v1/reports/monthly').set('Authorization', await auth('AUDITOR')).send({ month: '2026-01' }).expect(403);
+  });
+
+  it('refuses a bad month with the field named and writes nothing', async () => {
+    const admin = await auth('ADMIN');
+    const bad = await request(t.http).post('/api/v1/reports/monthly').set('Authorization', admin).send({ month: '2026-1' }).expect(400);
+    expect(bad.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(bad.body.errors).toEqual([expect.objectContaining({ field: 'month' })]);
+    const open = await request(t.http).post('/api/v1/reports/monthly').set('Authorization', admin).send({ month: '2026-02' }).expect(422);
+    expect(open.body).toMatchObject({ code: 'REPORT_MONTH_INVALID', errors: [{ field: 'month', code: 'NOT_ENDED' }] });
+    const list = await request(t.http).get('/api/v1/reports/monthly').set('Authorization', admin).expect(200);
+    expect(list.body.total).toBe(0);
+    await request(t.http).get('/api/v1/reports/monthly/2026-01').set('Authorization', admin).expect(404);
+  });
+
+  it('generates, regenerates unchanged, lists and serves JSON, CSV, XLSX, the ranking and the chart', async () => {
+    const fa = await auth('FUND_ADMIN');
+    const created = await request(t.http).post('/api/v1/reports/monthly').set('Authorization', fa).send({ month: '2026-01' }).expect(201);
+    expect(created.body).toMatchObject({ action: 'CREATED', snapshot: { month: '2026-01', version: 1 } });
+    const again = await request(t.http).post('/api/v1/reports/monthly').set('Authorization', fa).send({ month: '2026-01' }).expect(201);
+    expect(again.body.action).toBe('UNCHANGED');
+
+    const auditor = await auth('AUDITOR');
+    const json = await request(t.http).get('/api/v1/reports/monthly/2026-01').set('Authorization', auditor).expect(200);
+    const row = json.body.data.districts.find((x: { districtId: string }) => x.districtId === ids.district);
+    expect(row).toMatchObject({ fundBalance: '6000000.00', coveredOutstanding: '350000.00', leverageRatio: '0.0583', newCoveredLoans: 2, belowMinimum: false });
+    const list = await request(t.http).get('/api/v1/reports/monthly?latestOnly=true&from=2025-01&to=2026-01').set('Authorization', auditor).expect(200);
+    expect(list.body).toMatchObject({ total: 1, items: [{ month: '2026-01', version: 1, latest: true }] });
+    const versions = await request(t.http).get('/api/v1/reports/monthly/2026-01/versions').set('Authorization', auditor).expect(200);
+    expect(versions.body).toHaveLength(1);
+
+    const csv = await request(t.http).get('/api/v1/reports/monthly/2026-01?format=csv').set('Authorization', auditor).expect(200);
+    expect(csv.headers['content-type']).toMatch(/text\/csv/);
+    expect(csv.text).toContain('合作银行 (Banks)');
+
+    const xlsx = await request(t.http)
+      .get('/api/v1/reports/monthly/2026-01?format=xlsx&version=1')
+      .set('Authorization', auditor)
+      .buffer(true)
+      .parse((res, cb) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => cb(null, Buffer.concat(chunks)));
+      })
+      .expect(200);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(xlsx.body as ArrayBuffer);
+    expect(wb.worksheets).toHaveLength(4);
+    expect(wb.getWorksheet('合作银行 (Banks)')!.rowCount).toBe(3);
+
+    const ranking = await request(t.http).get('/api/v1/reports/rankings/2026-01').set('Authorization', auditor).expect(200);
+    expect(ranking.body.ranking[0]).toMatchObject({ rank: 1, districtId: ids.district });
+
+    const svg = await request(t.http).get('/api/v1/reports/monthly/2026-01/chart.svg').set('Authorization', auditor).buffer(true).expect(200);
+    expect(svg.headers['content-type']).toMatch(/image\/svg\+xml/);
+    expect(String(svg.body)).toContain('<polyline');
+  });
+
+  it('a bank officer sees only its own bank rows, and no ranking', async () => {
+    const officer = await auth('BANK_OFFICER', { bankId: ids.b2 });
+    const r = await request(t.http).get('/api/v1/reports/monthly/2026-01').set('Authorization', officer).expect(200);
+    expect(r.body.data.banks.map((b: { bankId: string }) => b.bankId)).toEqual([ids.b2]);
+    expect(r.body.data.banks[0]).toMatchObject({ coveredOutstanding: '250000.00', newCoveredAmount: '250000.00' });
+    expect(r.body.data.districts).toEqual([]);
+    expect(r.body.data.funds).toEqual([]);
+    await request(t.http).get('/api/v1/reports/rankings/2026-01').set('Authorization', officer).expect(403);
+    await request(t.http).post('/api/v1/reports/monthly').set('Authorization', officer).send({ month: '2026-01' }).expect(403);
+  });
+
+  it('the seed generates last month once (idempotent)', async () => {
+    expect(await seedReports(t.app)).toEqual(['monthly report 2026-01: UNCHANGED (version 1)']);
+    expect(await seedReports(t.app)).toEqual(['monthly report 2026-01: UNCHANGED (version 1)']);
+    const [{ n }] = await t.db.dataSource.query(`SELECT count(*)::int AS n FROM report_snapshots WHERE period = '2026-01'`);
+    expect(n).toBe(1);
+  });
+});
