@@ -10,6 +10,7 @@ import { LiabilityCalls1764340000001 } from './1764340000001-liability-calls.js'
 import { Origination1764340000002 } from './1764340000002-origination.js';
 import { Repayments1764350000000 } from './1764350000000-repayments.js';
 import { Guarantee1764360000000 } from './1764360000000-guarantee.js';
+import { CoveredLoans1764360000001 } from './1764360000001-covered-loans.js';
 import { Reconciliation1764370000000 } from './1764370000000-reconciliation.js';
 import { ReconciliationLines1764370000001 } from './1764370000001-reconciliation-lines.js';
 import { Subsidy1764380000000 } from './1764380000000-subsidy.js';
@@ -31,6 +32,7 @@ export const MIGRATIONS = [
   Origination1764340000002,
   Repayments1764350000000,
   Guarantee1764360000000,
+  CoveredLoans1764360000001,
   Reconciliation1764370000000,
   ReconciliationLines1764370000001,
   Subsidy1764380000000,

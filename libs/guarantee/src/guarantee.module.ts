@@ -1,5 +1,12 @@
 import { Global, Module } from '@nestjs/common';
 import { ApiKeyVerifier } from '#libs/auth';
+import { HouseholdsModule } from '#libs/households';
+import { ProductsModule } from '#libs/products';
+import { SchedulesModule } from '#libs/schedules';
+import { BreakerService } from './breaker.service.js';
+import { CompensationService } from './compensation.service.js';
+import { CompensationClaimsController, CoveredLoansController, DistrictBreakerController } from './covered.controller.js';
+import { CoveredLoansService } from './covered-loans.service.js';
 import { AgreementsService } from './agreements.service.js';
 import { ApiKeysService, BanksService } from './banks.service.js';
 import {
@@ -19,12 +26,16 @@ import { RiskFundsService } from './risk-funds.service.js';
  */
 @Global()
 @Module({
+  imports: [ProductsModule, HouseholdsModule, SchedulesModule],
   controllers: [
     BanksController,
     RiskFundsController,
     DistrictCapacityController,
     AgreementsController,
     CoversController,
+    CoveredLoansController,
+    CompensationClaimsController,
+    DistrictBreakerController,
   ],
   providers: [
     BanksService,
@@ -33,6 +44,9 @@ import { RiskFundsService } from './risk-funds.service.js';
     RiskFundsService,
     AgreementsService,
     GuaranteeService,
+    BreakerService,
+    CoveredLoansService,
+    CompensationService,
   ],
   exports: [
     BanksService,
@@ -41,6 +55,9 @@ import { RiskFundsService } from './risk-funds.service.js';
     RiskFundsService,
     AgreementsService,
     GuaranteeService,
+    BreakerService,
+    CoveredLoansService,
+    CompensationService,
   ],
 })
 export class GuaranteeModule {}

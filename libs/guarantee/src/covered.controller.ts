@@ -1,0 +1,400 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiForbiddenResponse,
+  ApiHeader,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiSecurity,
+  ApiTags,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
+import type { Response } from 'express';
+import { IdempotencyKey, PageQuery, Roles, type IdempotentResult } from '#libs/common';
+import { yuan } from '#libs/money';
+import { BreakerService } from './breaker.service.js';
+import { CompensationService } from './compensation.service.js';
+import {
+  BulkReportDto,
+  CancelCoveredLoanDto,
+  ClaimListQuery,
+  CoveredLoanListQuery,
+  FileClaimDto,
+  RecoveryDto,
+  RegisterCoveredLoanDto,
+  RejectClaimDto,
+  RepaymentReportDto,
+  StatusReportDto,
+} from './covered-dto.js';
+import { CoveredLoansService } from './covered-loans.service.js';
+import { IdParam } from './dto.js';
+
+const IDEMPOTENCY_HEADER = ApiHeader({
+  name: 'Idempotency-Key',
+  required: true,
+  description:
+    'Client-chosen key (8-128 of [A-Za-z0-9._:-]); a retry with the same key and body returns the first response (header Idempotent-Replayed: true), with another body 409',
+  example: 'zb-2026-000123-reg',
+});
+
+/** Sends the stored response of a replayed request with the replay header, like every money endpoint. */
+function reply<T>(res: Response, out: IdempotentResult<T>): T {
+  if (out.replayed) res.setHeader('Idempotent-Replayed', 'true');
+  return out.result;
+}
+
+const page = (item: unknown) => ({ items: [item], page: 1, pageSize: 50, total: 1 });
+
+const LOAN_EXAMPLE = {
+  id: '42',
+  loanNo: 'CL-1-ZB2026-000123',
+  bankId: '1',
+  bankLoanRef: 'ZB2026-000123',
+  agreementId: '1',
+  productVersionId: '2',
+  borrowerType: 'HOUSEHOLD',
+  householdId: '17',
+  entityId: null,
+  districtId: '3',
+  principal: '30000.00',
+  termMonths: 12,
+  annualRatePercent: '4.35',
+  purpose: 'BREEDING',
+  status: 'DISBURSED',
+  disbursementDate: '2026-03-01',
+  maturityDate: '2027-03-01',
+  outstandingPrincipal: '30000.00',
+  daysOverdue: 0,
+  arrearsBucket: 'CURRENT',
+  nonPerforming: false,
+  recoveryExhausted: false,
+  compensated: false,
+  closedOn: null,
+  statusReason: null,
+  createdBy: 'apikey:zbrcb-core',
+  createdAt: '2026-03-01T02:00:00.000Z',
+  updatedAt: '2026-03-01T02:00:00.000Z',
+  version: 1,
+};
+const PROBLEM_EXAMPLE = {
+  type: 'about:blank',
+  title: 'Unprocessable Entity',
+  status: 422,
+  code: 'FUND_CAPACITY_EXCEEDED',
+  detail: 'loan ZB2026-000124 cannot be covered: FUND_CAPACITY_EXCEEDED, AGE_OUT_OF_RANGE',
+  errors: [
+    { field: 'amount', code: 'FUND_CAPACITY_EXCEEDED', message: 'capacity left at multiple 10 is 20000.00, less than 30000.00' },
+    { field: 'householdId', code: 'AGE_OUT_OF_RANGE', message: 'the borrower is 67; the product lends to ages 18-65' },
+  ],
+};
+const CLAIM_EXAMPLE = {
+  id: '5',
+  claimNo: 'CC-2026-000005',
+  loanId: '42',
+  agreementId: '1',
+  riskFundId: '1',
+  bankId: '1',
+  mode: 'ADVANCE',
+  daysOverdue: 95,
+  principal: '27500.00',
+  interest: '297.92',
+  claimed: '27797.92',
+  fundSharePercent: '80',
+  bankSharePercent: '20',
+  fundAmount: '22238.34',
+  bankAmount: '5559.58',
+  status: 'PAID',
+  filedOn: '2026-07-05',
+  filedBy: 'apikey:zbrcb-core',
+  decidedBy: 'fund.admin',
+  decidedAt: '2026-07-08T03:00:00.000Z',
+  decisionReason: null,
+  paidOn: '2026-07-08',
+  entryId: '311',
+  coverEntryId: '312',
+  recovered: '0.00',
+  fundRecovered: '0.00',
+  version: 2,
+};
+
+@ApiTags('covered bank loans')
+@ApiBearerAuth()
+@ApiSecurity('bank-api-key')
+@Controller('api/v1/covered-loans')
+export class CoveredLoansController {
+  constructor(
+    private readonly loans: CoveredLoansService,
+    private readonly compensation: CompensationService,
+  ) {}
+
+  @Post()
+  @Roles('BANK_OFFICER')
+  @IDEMPOTENCY_HEADER
+  @ApiOperation({
+    summary:
+      'A bank registers a loan under the district guarantee fund: every borrower and guarantee rule is checked at once; DISBURSED when the disbursement date is today or past, else APPROVED with the cover reserved',
+  })
+  @ApiCreatedResponse({ schema: { example: LOAN_EXAMPLE } })
+  @ApiUnprocessableEntityResponse({ schema: { example: PROBLEM_EXAMPLE } })
+  @ApiConflictResponse({ description: 'BANK_LOAN_REF_TAKEN: the bank already registered this reference' })
+  async register(
+    @Body() dto: RegisterCoveredLoanDto,
+    @IdempotencyKey() key: string,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return reply(res, await this.loans.register(dto, key));
+  }
+
+  @Get()
+  @Roles('ADMIN', 'FUND_ADMIN', 'AUDITOR', 'BANK_OFFICER')
+  @ApiOperation({ summary: "Covered loans (a bank sees only its own), filtered by status, district, reference, NPL" })
+  @ApiOkResponse({ schema: { example: page(LOAN_EXAMPLE) } })
+  list(@Query() q: CoveredLoanListQuery) {
+    return this.loans.list(q, q);
+  }
+
+  @Post('reports')
+  @Roles('BANK_OFFICER')
+  @HttpCode(200)
+  @IDEMPOTENCY_HEADER
+  @ApiOperation({
+    summary:
+      'Bulk repayments and overdue status by bank loan reference: one transaction per row, a result per row; a retry with the same key applies only rows that did not commit',
+  })
+  @ApiOkResponse({
+    schema: {
+      example: {
+        results: [
+          { row: 1, bankLoanRef: 'ZB2026-000123', kind: 'REPAYMENT', outcome: 'APPLIED', loan: LOAN_EXAMPLE },
+          {
+            row: 2,
+            bankLoanRef: 'ZB2026-999999',
+            kind: 'STATUS',
+            outcome: 'FAILED',
+            error: { code: 'NOT_FOUND', status: 404, detail: 'loan ZB2026-999999 not found', errors: [] },
+          },
+        ],
+        applied: 1,
+        replayed: 0,
+        failed: 1,
+      },
+    },
+  })
+  bulk(@Body() dto: BulkReportDto, @IdempotencyKey() key: string) {
+    return this.loans.reportBulk(dto.items, key);
+  }
+
+  @Get(':id')
+  @Roles('ADMIN', 'FUND_ADMIN', 'AUDITOR', 'BANK_OFFICER')
+  @ApiOperation({ summary: 'A covered loan with its cover and frozen schedule' })
+  @ApiOkResponse({ schema: { example: { ...LOAN_EXAMPLE, cover: { status: 'ACTIVE', multiple: '10' }, installments: [] } } })
+  @ApiNotFoundResponse({ description: "not found, or another bank's loan" })
+  get(@Param() p: IdParam) {
+    return this.loans.get(p.id);
+  }
+
+  @Post(':id/disbursement')
+  @Roles('BANK_OFFICER')
+  @HttpCode(200)
+  @IDEMPOTENCY_HEADER
+  @ApiOperation({ summary: 'The bank confirms the payout of an APPROVED loan: the reservation becomes exposure' })
+  @ApiOkResponse({ schema: { example: LOAN_EXAMPLE } })
+  async confirm(@Param() p: IdParam, @IdempotencyKey() key: string, @Res({ passthrough: true }) res: Response) {
+    return reply(res, await this.loans.confirmDisbursement(p.id, key));
+  }
+
+  @Post(':id/cancel')
+  @Roles('BANK_OFFICER')
+  @HttpCode(200)
+  @IDEMPOTENCY_HEADER
+  @ApiOperation({ summary: 'Cancel an APPROVED loan before its payout: the reservation is voided' })
+  @ApiOkResponse({ schema: { example: { ...LOAN_EXAMPLE, status: 'CANCELLED', statusReason: 'borrower withdrew' } } })
+  async cancel(
+    @Param() p: IdParam,
+    @Body() dto: CancelCoveredLoanDto,
+    @IdempotencyKey() key: string,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return reply(res, await this.loans.cancel(p.id, dto.reason, key));
+  }
+
+  @Post(':id/repayments')
+  @Roles('BANK_OFFICER')
+  @HttpCode(200)
+  @IDEMPOTENCY_HEADER
+  @ApiOperation({ summary: 'A repayment the bank received: outstanding principal and exposure go down by the principal' })
+  @ApiOkResponse({ schema: { example: { ...LOAN_EXAMPLE, outstandingPrincipal: '27500.00' } } })
+  async repayment(
+    @Param() p: IdParam,
+    @Body() dto: RepaymentReportDto,
+    @IdempotencyKey() key: string,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const report = {
+      paidOn: dto.paidOn,
+      principalFen: yuan(dto.principal),
+      interestFen: dto.interest ? yuan(dto.interest) : 0n,
+    };
+    return reply(res, await this.loans.reportRepayment(p.id, report, key));
+  }
+
+  @Post(':id/status')
+  @Roles('BANK_OFFICER')
+  @HttpCode(200)
+  @IDEMPOTENCY_HEADER
+  @ApiOperation({
+    summary:
+      "Overdue status as the bank sees it: days overdue (non-performing beyond 90), recovery exhausted; re-decides the district's circuit breaker",
+  })
+  @ApiOkResponse({ schema: { example: { ...LOAN_EXAMPLE, daysOverdue: 95, arrearsBucket: 'DPD_90_PLUS', nonPerforming: true } } })
+  async status(
+    @Param() p: IdParam,
+    @Body() dto: StatusReportDto,
+    @IdempotencyKey() key: string,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return reply(res, await this.loans.reportStatus(p.id, dto, key));
+  }
+
+  @Post(':id/claims')
+  @Roles('BANK_OFFICER')
+  @IDEMPOTENCY_HEADER
+  @ApiOperation({
+    summary:
+      "File a compensation claim (ADVANCE: at the agreement's trigger days overdue; FINAL_LOSS: after recovery is exhausted); every failed condition at once",
+  })
+  @ApiCreatedResponse({ schema: { example: { ...CLAIM_EXAMPLE, status: 'FILED', decidedBy: null, paidOn: null } } })
+  @ApiUnprocessableEntityResponse({
+    schema: {
+      example: {
+        status: 422,
+        code: 'CLAIM_NOT_ELIGIBLE',
+        errors: [{ field: 'loanId', code: 'OVERDUE_BELOW_TRIGGER', message: 'the loan is 30 days overdue; the agreement compensates in advance at 90' }],
+      },
+    },
+  })
+  async file(
+    @Param() p: IdParam,
+    @Body() dto: FileClaimDto,
+    @IdempotencyKey() key: string,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return reply(res, await this.compensation.file(p.id, dto.memo, key));
+  }
+}
+
+@ApiTags('covered bank loans')
+@ApiBearerAuth()
+@ApiSecurity('bank-api-key')
+@Controller('api/v1/compensation-claims')
+export class CompensationClaimsController {
+  constructor(private readonly compensation: CompensationService) {}
+
+  @Get()
+  @Roles('ADMIN', 'FUND_ADMIN', 'AUDITOR', 'BANK_OFFICER')
+  @ApiOperation({ summary: 'Compensation claims (a bank sees only its own)' })
+  @ApiOkResponse({ schema: { example: page(CLAIM_EXAMPLE) } })
+  list(@Query() q: ClaimListQuery) {
+    return this.compensation.list(q, q);
+  }
+
+  @Get(':id')
+  @Roles('ADMIN', 'FUND_ADMIN', 'AUDITOR', 'BANK_OFFICER')
+  @ApiOkResponse({ schema: { example: { ...CLAIM_EXAMPLE, recoveries: [] } } })
+  get(@Param() p: IdParam) {
+    return this.compensation.get(p.id);
+  }
+
+  @Post(':id/approve')
+  @Roles('FUND_ADMIN')
+  @HttpCode(200)
+  @IDEMPOTENCY_HEADER
+  @ApiOperation({
+    summary:
+      "Approve and pay the fund's share: exposure released, fund balance down, cover shortfall when the freed backing is not enough; pays once",
+  })
+  @ApiOkResponse({ schema: { example: CLAIM_EXAMPLE } })
+  @ApiConflictResponse({ description: 'CLAIM_STATE_CONFLICT: already paid or rejected' })
+  @ApiForbiddenResponse({ description: 'CLAIM_SAME_SIDE: the filer may not decide' })
+  async approve(@Param() p: IdParam, @IdempotencyKey() key: string, @Res({ passthrough: true }) res: Response) {
+    return reply(res, await this.compensation.approve(p.id, key));
+  }
+
+  @Post(':id/reject')
+  @Roles('FUND_ADMIN')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Reject a filed claim with a reason (the bank may refile later)' })
+  @ApiOkResponse({ schema: { example: { ...CLAIM_EXAMPLE, status: 'REJECTED', paidOn: null, decisionReason: 'restructured' } } })
+  reject(@Param() p: IdParam, @Body() dto: RejectClaimDto) {
+    return this.compensation.reject(p.id, dto.reason);
+  }
+
+  @Post(':id/recoveries')
+  @Roles('BANK_OFFICER')
+  @IDEMPOTENCY_HEADER
+  @ApiOperation({ summary: "A recovery after compensation: the fund's loss share of it comes back to the fund" })
+  @ApiCreatedResponse({
+    schema: {
+      example: { ...CLAIM_EXAMPLE, recovered: '5000.00', fundRecovered: '4000.00', recovery: { amount: '5000.00', fundPart: '4000.00', bankPart: '1000.00' } },
+    },
+  })
+  async recover(
+    @Param() p: IdParam,
+    @Body() dto: RecoveryDto,
+    @IdempotencyKey() key: string,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return reply(res, await this.compensation.recover(p.id, dto, key));
+  }
+}
+
+@ApiTags('covered bank loans')
+@ApiBearerAuth()
+@ApiSecurity('bank-api-key')
+@Controller('api/v1/districts')
+export class DistrictBreakerController {
+  constructor(private readonly breaker: BreakerService) {}
+
+  @Get(':id/breaker')
+  @Roles('ADMIN', 'FUND_ADMIN', 'AUDITOR', 'BANK_OFFICER')
+  @ApiOperation({ summary: "The district's NPL circuit breaker: state, ratio, threshold and every change of state" })
+  @ApiOkResponse({
+    schema: {
+      example: {
+        districtId: '3',
+        districtCode: '370323',
+        districtName: 'Yiyuan County',
+        hasRiskFund: true,
+        state: 'SUSPENDED',
+        changedAt: '2026-07-01T02:00:00.000Z',
+        evaluatedAt: '2026-07-01T02:00:00.000Z',
+        live: {
+          state: 'SUSPENDED',
+          coveredOutstanding: '1000000.00',
+          nonPerforming: '60000.00',
+          nplOverdueDays: 90,
+          ratioPercent: '6.0000',
+          thresholdPercent: '5',
+        },
+        history: page({
+          id: '1',
+          from: 'NORMAL',
+          to: 'SUSPENDED',
+          nonPerforming: '60000.00',
+          coveredOutstanding: '1000000.00',
+          ratioPercent: '6.0000',
+          thresholdPercent: '5',
+          cause: 'status report on loan 42',
+          actor: 'apikey:zbrcb-core',
+          at: '2026-07-01T02:00:00.000Z',
+        }),
+      },
+    },
+  })
+  get(@Param() p: IdParam, @Query() q: PageQuery) {
+    return this.breaker.view(p.id, q);
+  }
+}
