@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { CobService } from '#libs/cob';
 import {
@@ -12,8 +13,12 @@ import {
   type RepaymentHarness,
 } from '../repayment/fixtures.js';
 
-/** The close-of-business service on a repayment harness (same database, clock and configuration). */
+/**
+ * The close-of-business service on a repayment harness (same database, clock and configuration). Its per-run log
+ * lines are kept out of the test output (warnings and errors still show).
+ */
 export function cobOn(h: RepaymentHarness): CobService {
+  Logger.overrideLogger(['error', 'warn']);
   return new CobService(h.ds, h.audit, h.clock, h.config);
 }
 
