@@ -1,0 +1,256 @@
+import request from 'supertest';
+import { FixedClock } from '#libs/common';
+import { LedgerService } from '#libs/ledger';
+import { seedBenchmarkRates, seedProducts } from '#libs/products';
+import { createTestApp, type TestApp } from '#libs/testing';
+import { createDistrict, type DistrictFixture } from './fixtures.js';
+
+/**
+ * A district fund and a bank run end to end over HTTP: the bank's API key registers loans under cover, is refused
+ * beyond capacity, reports repayments and 90+ days overdue, claims; the fund approves compensation; the bank
+ * reports a recovery; the district's breaker trips and resets. Another bank's key sees none of it.
+ */
+const TODAY = '2026-03-01';
+let t: TestApp;
+let admin: string;
+let fundAdmin: string;
+let auditor: string;
+let district: DistrictFixture;
+let keyA: string;
+let keyB: string;
+let fundId: string;
+
+beforeAll(async () => {
+  t = await createTestApp({}, new FixedClock(new Date(`${TODAY}T04:00:00Z`)));
+  await seedBenchmarkRates(t.db.dataSource);
+  await seedProducts(t.db.dataSource);
+  admin = await t.tokenFor('ADMIN');
+  fundAdmin = await t.tokenFor('FUND_ADMIN');
+  auditor = await t.tokenFor('AUDITOR');
+}, 60_000);
+afterAll(async () => t.close());
+afterEach(async () => {
+  const report = await t.app.get(LedgerService).verify();
+  expect(report.ok).toBe(true);
+});
+
+let n = 0;
+const idem = (p = 'k') => `${p}-${++n}-${Math.random().toString(36).slice(2, 10)}`;
+const http = () => request(t.http);
+const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+async function bankWithKey(): Promise<{ id: string; key: string }> {
+  const code = `B${Math.random().toString(36).slice(2, 8).toUpperCase()}`;
+  const b = await http().post('/api/v1/banks').set(bearer(admin)).send({ code, name: `Bank ${code}` });
+  expect(b.status).toBe(201);
+  const officer = await t.tokenFor('BANK_OFFICER', { bankId: b.body.id });
+  const k = await http().post(`/api/v1/banks/${b.body.id}/api-keys`).set(bearer(officer)).send({ label: 'core banking' });
+  expect(k.status).toBe(201);
+  return { id: b.body.id, key: k.body.key };
+}
+
+const register = (key: string, body: Record<string, unknown>, idemKey = idem('reg')) =>
+  http()
+    .post('/api/v1/covered-loans')
+    .set('X-Api-Key', key)
+    .set('Idempotency-Key', idemKey)
+    .send({
+      borrowerType: 'HOUSEHOLD',
+      householdId: district.householdId,
+      productCode: 'HH_MICRO_STD',
+      termMonths: 12,
+      purpose: 'BREEDING',
+      disbursementDate: TODAY,
+      ...body,
+    });
+
+describe('a district fund and a bank, end to end', () => {
+  let loanBad: { id: string; bankLoanRef: string };
+  let loanGood: { id: string; bankLoanRef: string };
+  let claimId: string;
+
+  it('sets up the fund (10,000 at multiple 10) and an agreement per bank', async () => {
+    district = await createDistrict(t.db.dataSource);
+    const a = await bankWithKey();
+    const b = await bankWithKey();
+    keyA = a.key;
+    keyB = b.key;
+    const f = await http().post('/api/v1/risk-funds').set(bearer(fundAdmin)).send({ districtId: district.districtId });
+    expect(f.status).toBe(201);
+    fundId = f.body.id;
+    const dep = await http()
+      .post(`/api/v1/risk-funds/${fundId}/deposits`)
+      .set(bearer(fundAdmin))
+      .set('Idempotency-Key', idem('dep'))
+      .send({ source: 'CITY', amount: '10000.00', receivedOn: '2026-01-15' });
+    expect(dep.status).toBe(201);
+    for (const bank of [a, b]) {
+      const ag = await http()
+        .post('/api/v1/guarantee-agreements')
+        .set(bearer(fundAdmin))
+        .send({ agreementNo: idem('AG'), riskFundId: fundId, bankId: bank.id, validFrom: '2026-01-01' });
+      expect(ag.status).toBe(201);
+    }
+  });
+
+  it('registers under cover with the API key, replays a retry, and refuses bad input and excess with every reason', async () => {
+    const k = idem('reg');
+    const first = await register(keyA, { bankLoanRef: 'ZB-0001', amount: '6000.00' }, k);
+    expect(first.status).toBe(201);
+    expect(first.body).toMatchObject({ status: 'DISBURSED', outstandingPrincipal: '6000.00', annualRatePercent: '4.35' });
+    loanBad = first.body;
+    const retry = await register(keyA, { bankLoanRef: 'ZB-0001', amount: '6000.00' }, k);
+    expect(retry.status).toBe(201);
+    expect(retry.headers['idempotent-replayed']).toBe('true');
+    expect(retry.body.id).toBe(loanBad.id);
+    const dup = await register(keyA, { bankLoanRef: 'ZB-0001', amount: '6000.00' });
+    expect(dup.status).toBe(409);
+    expect(dup.body).toMatchObject({ code: 'BANK_LOAN_REF_TAKEN', errors: [{ field: 'bankLoanRef' }] });
+
+    const good = await register(keyA, { bankLoanRef: 'ZB-0002', amount: '44000.00' });
+    expect(good.status).toBe(201);
+    loanGood = good.body;
+
+    // 50,000 of 100,000 used: 60,000 more is beyond capacity and beyond the product's 50,000
+    const before = await t.db.dataSource.query(`SELECT count(*)::int AS c FROM journal_entries`);
+    const excess = await register(keyA, { bankLoanRef: 'ZB-0003', amount: '60000.00', purpose: 'CONSUMPTION' });
+    expect(excess.status).toBe(422);
+    expect(excess.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(excess.body.code).toBe('FUND_CAPACITY_EXCEEDED');
+    expect(excess.body.errors.map((e: { field: string; code: string }) => `${e.field}:${e.code}`).sort()).toEqual([
+      'amount:AMOUNT_ABOVE_MAX',
+      'amount:FUND_CAPACITY_EXCEEDED',
+      'purpose:PURPOSE_NOT_ALLOWED',
+    ]);
+    expect(await t.db.dataSource.query(`SELECT count(*)::int AS c FROM journal_entries`)).toEqual(before);
+
+    const bad = await http()
+      .post('/api/v1/covered-loans')
+      .set('X-Api-Key', keyA)
+      .set('Idempotency-Key', idem('reg'))
+      .send({ bankLoanRef: 'bad ref', borrowerType: 'HOUSEHOLD', amount: '1.234', termMonths: 0, disbursementDate: '2026-02-30' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors.map((e: { field: string }) => e.field)).toEqual(
+      expect.arrayContaining(['bankLoanRef', 'householdId', 'amount', 'termMonths', 'disbursementDate', 'productCode', 'purpose']),
+    );
+
+    const cap = await http().get(`/api/v1/risk-funds/${fundId}/capacity`).set(bearer(fundAdmin));
+    expect(cap.body.exposure.outstanding).toBe('50000.00');
+    expect(cap.body.cover.available).toBe('5000.00');
+  });
+
+  it('keeps banks apart: another bank and BANK-only endpoints', async () => {
+    expect((await http().get(`/api/v1/covered-loans/${loanBad.id}`).set('X-Api-Key', keyB)).status).toBe(404);
+    const listB = await http().get('/api/v1/covered-loans').set('X-Api-Key', keyB);
+    expect(listB.body.total).toBe(0);
+    const listA = await http().get('/api/v1/covered-loans').query({ status: 'DISBURSED' }).set('X-Api-Key', keyA);
+    expect(listA.body.total).toBe(2);
+    const foreign = await http()
+      .post(`/api/v1/covered-loans/${loanBad.id}/repayments`)
+      .set('X-Api-Key', keyB)
+      .set('Idempotency-Key', idem('rep'))
+      .send({ paidOn: TODAY, principal: '1.00' });
+    expect(foreign.status).toBe(404);
+    // a fund user cannot report for a bank, an auditor cannot register
+    expect((await register('not-a-key', { bankLoanRef: 'X', amount: '1000.00' })).status).toBe(401);
+    const byFund = await http()
+      .post(`/api/v1/covered-loans/${loanBad.id}/repayments`)
+      .set(bearer(fundAdmin))
+      .set('Idempotency-Key', idem('rep'))
+      .send({ paidOn: TODAY, principal: '1.00' });
+    expect(byFund.status).toBe(403);
+    const byAuditor = await http()
+      .post('/api/v1/covered-loans')
+      .set(bearer(auditor))
+      .set('Idempotency-Key', idem('reg'))
+      .send({});
+    expect(byAuditor.status).toBe(403);
+    expect((await http().get('/api/v1/covered-loans').set(bearer(auditor))).body.total).toBe(2);
+  });
+
+  it('takes repayments (single and bulk) and overdue status; 90+ days trips the district breaker', async () => {
+    const rep = await http()
+      .post(`/api/v1/covered-loans/${loanGood.id}/repayments`)
+      .set('X-Api-Key', keyA)
+      .set('Idempotency-Key', idem('rep'))
+      .send({ paidOn: TODAY, principal: '4000.00', interest: '0.00' });
+    expect(rep.status).toBe(200);
+    expect(rep.body.outstandingPrincipal).toBe('40000.00');
+
+    const bulk = await http()
+      .post('/api/v1/covered-loans/reports')
+      .set('X-Api-Key', keyA)
+      .set('Idempotency-Key', idem('bulk'))
+      .send({
+        items: [
+          { bankLoanRef: loanBad.bankLoanRef, kind: 'STATUS', asOf: TODAY, daysOverdue: 95 },
+          { bankLoanRef: 'ZB-UNKNOWN', kind: 'STATUS', asOf: TODAY, daysOverdue: 1 },
+        ],
+      });
+    expect(bulk.status).toBe(200);
+    expect(bulk.body).toMatchObject({ applied: 1, failed: 1 });
+    expect(bulk.body.results[0].loan).toMatchObject({ daysOverdue: 95, nonPerforming: true, arrearsBucket: 'DPD_90_PLUS' });
+
+    // 6,000 / 46,000 = 13 % ≥ 5 %
+    const br = await http().get(`/api/v1/districts/${district.districtId}/breaker`).set('X-Api-Key', keyA);
+    expect(br.status).toBe(200);
+    expect(br.body).toMatchObject({ state: 'SUSPENDED', live: { state: 'SUSPENDED', ratioPercent: '13.0435', thresholdPercent: '5' } });
+    const refused = await register(keyA, { bankLoanRef: 'ZB-0004', amount: '1000.00' });
+    expect(refused.status).toBe(422);
+    expect(refused.body.code).toBe('DISTRICT_SUSPENDED');
+  });
+
+  it('claims, approves once, resets the breaker, and shares a recovery 80:20', async () => {
+    const claim = await http()
+      .post(`/api/v1/covered-loans/${loanBad.id}/claims`)
+      .set('X-Api-Key', keyA)
+      .set('Idempotency-Key', idem('claim'))
+      .send({ memo: 'borrower unreachable' });
+    expect(claim.status).toBe(201);
+    expect(claim.body).toMatchObject({ status: 'FILED', principal: '6000.00', fundAmount: '4800.00', bankAmount: '1200.00' });
+    claimId = claim.body.id;
+    const notYet = await http()
+      .post(`/api/v1/covered-loans/${loanGood.id}/claims`)
+      .set('X-Api-Key', keyA)
+      .set('Idempotency-Key', idem('claim'))
+      .send({});
+    expect(notYet.status).toBe(422);
+    expect(notYet.body).toMatchObject({ code: 'CLAIM_NOT_ELIGIBLE', errors: [{ field: 'loanId', code: 'OVERDUE_BELOW_TRIGGER' }] });
+
+    // the bank cannot approve; the fund admin pays once
+    const byBank = await http().post(`/api/v1/compensation-claims/${claimId}/approve`).set('X-Api-Key', keyA).set('Idempotency-Key', idem('ap'));
+    expect(byBank.status).toBe(403);
+    const ok = await http().post(`/api/v1/compensation-claims/${claimId}/approve`).set(bearer(fundAdmin)).set('Idempotency-Key', idem('ap'));
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({ status: 'PAID', paidOn: TODAY });
+    const twice = await http().post(`/api/v1/compensation-claims/${claimId}/approve`).set(bearer(fundAdmin)).set('Idempotency-Key', idem('ap'));
+    expect(twice.status).toBe(409);
+    const f = await http().get(`/api/v1/risk-funds/${fundId}`).set(bearer(fundAdmin));
+    expect(f.body).toMatchObject({ balance: '5200.00', compensationPaid: '4800.00' });
+
+    const br = await http().get(`/api/v1/districts/${district.districtId}/breaker`).set(bearer(auditor));
+    expect(br.body.state).toBe('NORMAL');
+    expect(br.body.history.items.map((h: { from: string; to: string }) => `${h.from}>${h.to}`)).toEqual([
+      'SUSPENDED>NORMAL',
+      'NORMAL>SUSPENDED',
+    ]);
+
+    const rec = await http()
+      .post(`/api/v1/compensation-claims/${claimId}/recoveries`)
+      .set('X-Api-Key', keyA)
+      .set('Idempotency-Key', idem('rec'))
+      .send({ amount: '1000.01', recoveredOn: TODAY });
+    expect(rec.status).toBe(201);
+    expect(rec.body.recovery).toEqual({ amount: '1000.01', fundPart: '800.01', bankPart: '200.00' });
+    const foreign = await http().get(`/api/v1/compensation-claims/${claimId}`).set('X-Api-Key', keyB);
+    expect(foreign.status).toBe(404);
+    const listed = await http().get('/api/v1/compensation-claims').query({ status: 'PAID' }).set(bearer(fundAdmin));
+    expect(listed.body.items.map((c: { id: string }) => c.id)).toEqual([claimId]);
+    const f2 = await http().get(`/api/v1/risk-funds/${fundId}`).set(bearer(fundAdmin));
+    expect(f2.body).toMatchObject({ balance: '6000.01', recoveries: '800.01' });
+
+    // lending resumes in the district
+    const again = await register(keyA, { bankLoanRef: 'ZB-0005', amount: '1000.00' });
+    expect(again.status).toBe(201);
+  });
+});
