@@ -5,10 +5,11 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * reminder with its state, every delivery attempt, and every selection run.
  *
  * The outbox is the ledger of reminders: UNIQUE (installment_id, offset_days) is what makes "never twice for the same
- * instalment and offset" hold across re-runs, concurrent runs and several workers. Its loan and household columns are
- * copied from the instalment's loan by the selection statement; only installment_id carries a foreign key, since
- * checking three more keys per row would double the cost of a million-row selection for no extra integrity (the
- * instalment fixes its loan, and the loan its household).
+ * instalment and offset" hold across re-runs, concurrent runs and several workers. Rows are written a million at a
+ * time by the selection, so every per-row cost counts: its loan and household columns are copied from the instalment's
+ * loan by the selection statement and carry no foreign key (the instalment fixes its loan, the loan its household);
+ * run_id and endpoint_id point at rows that can never be deleted (triggers refuse it) instead of paying a foreign-key
+ * check per reminder. Only installment_id, the reminder's identity, has a real foreign key.
  */
 export class Reminders1764390000000 implements MigrationInterface {
   name = 'Reminders1764390000000';
@@ -41,6 +42,9 @@ export class Reminders1764390000000 implements MigrationInterface {
       -- one active endpoint per scope, so a loan's reminders have exactly one destination
       CREATE UNIQUE INDEX reminder_endpoints_one_active
         ON reminder_endpoints (scope, coalesce(bank_id, 0), coalesce(fund_id, 0)) WHERE active;
+      -- deactivated, never deleted: the outbox and the delivery attempts refer to endpoints
+      CREATE TRIGGER reminder_endpoints_no_delete BEFORE DELETE ON reminder_endpoints
+        FOR EACH ROW EXECUTE FUNCTION refuse_change();
 
       CREATE TABLE reminder_runs (
         id             bigserial   PRIMARY KEY,
@@ -57,6 +61,7 @@ export class Reminders1764390000000 implements MigrationInterface {
       );
       CREATE INDEX reminder_runs_unfinished ON reminder_runs (id) WHERE enqueued_at IS NULL;
       CREATE INDEX reminder_runs_date ON reminder_runs (business_date, id);
+      CREATE TRIGGER reminder_runs_no_delete BEFORE DELETE ON reminder_runs FOR EACH ROW EXECUTE FUNCTION refuse_change();
 
       CREATE TABLE reminder_outbox (
         id               bigserial   PRIMARY KEY,
@@ -68,8 +73,8 @@ export class Reminders1764390000000 implements MigrationInterface {
         -- due_date + offset_days: the business date the reminder is for
         remind_on        date        NOT NULL,
         -- the selection run that created it (its jobs are re-added when that run was cut off before enqueueing)
-        run_id           bigint      NOT NULL REFERENCES reminder_runs (id),
-        endpoint_id      bigint      REFERENCES reminder_endpoints (id),
+        run_id           bigint      NOT NULL,
+        endpoint_id      bigint,
         channel          text        NOT NULL CHECK (channel IN ('WEBHOOK','SMS','LOG')),
         state            text        NOT NULL DEFAULT 'QUEUED' CHECK (state IN
                            ('QUEUED','SENDING','SENT','FAILED','SKIPPED_PAID','DEFERRED','SUPERSEDED','CANCELLED')),
@@ -91,8 +96,10 @@ export class Reminders1764390000000 implements MigrationInterface {
         CONSTRAINT reminder_outbox_deferred CHECK (state <> 'DEFERRED' OR deferred_until IS NOT NULL)
       );
       CREATE INDEX reminder_outbox_loan ON reminder_outbox (loan_id, id);
-      CREATE INDEX reminder_outbox_household ON reminder_outbox (household_id, id) WHERE household_id IS NOT NULL;
-      CREATE INDEX reminder_outbox_remind_on ON reminder_outbox (remind_on);
+      -- Per household: through loans (loans_household) and this index. Lists page newest first on the primary key.
+      -- No index on remind_on: every index is paid a million times per selection.
+      -- Failed reminders, for the operators: rows only reach FAILED by an update, so this costs nothing at selection.
+      CREATE INDEX reminder_outbox_failed ON reminder_outbox (id) WHERE state = 'FAILED';
       -- reminders not yet settled, by last change: the sweep re-adds the jobs of those untouched for long
       CREATE INDEX reminder_outbox_pending ON reminder_outbox (updated_at) WHERE state IN ('QUEUED','SENDING','DEFERRED');
 

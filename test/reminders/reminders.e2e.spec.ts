@@ -25,16 +25,13 @@ afterAll(async () => t.close());
 describe('reminder endpoints configuration (ADMIN)', () => {
   it('creates a webhook endpoint and shows its secret only once', async () => {
     const admin = await as('ADMIN');
-    const res = await request(t.http)
-      .post('/api/v1/reminder-endpoints')
-      .set('Authorization', admin)
-      .send({
-        scope: 'BANK',
-        bankId: world.bankId,
-        channel: 'WEBHOOK',
-        name: '银行催收',
-        url: 'http://127.0.0.1:9/hook',
-      });
+    const res = await request(t.http).post('/api/v1/reminder-endpoints').set('Authorization', admin).send({
+      scope: 'BANK',
+      bankId: world.bankId,
+      channel: 'WEBHOOK',
+      name: '银行催收',
+      url: 'http://127.0.0.1:9/hook',
+    });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({
       scope: 'BANK',

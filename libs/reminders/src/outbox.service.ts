@@ -137,7 +137,11 @@ export class ReminderOutboxService {
     const where: string[] = [];
     const params: unknown[] = [];
     if (filter.loanId) where.push(`o.loan_id = $${params.push(filter.loanId)}`);
-    if (filter.householdId) where.push(`o.household_id = $${params.push(filter.householdId)}`);
+    if (filter.householdId) {
+      where.push(
+        `o.loan_id IN (SELECT id FROM loans WHERE household_id = $${params.push(filter.householdId)})`,
+      );
+    }
     if (filter.fundId)
       where.push(`o.loan_id IN (SELECT id FROM loans WHERE fund_id = $${params.push(filter.fundId)})`);
     if (filter.bankId)
@@ -153,7 +157,7 @@ export class ReminderOutboxService {
     );
     const rows = await queryRows<Row>(
       this.dataSource.manager,
-      `${SELECT} ${clause} ORDER BY o.remind_on DESC, o.id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      `${SELECT} ${clause} ORDER BY o.id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
       [...params, page.pageSize, offsetOf(page)],
     );
     return { items: rows.map((r) => this.view(viewer, r)), page: page.page, pageSize: page.pageSize, total };

@@ -89,6 +89,8 @@ const RUN_RESULT_EXAMPLE = {
   enqueued: 1840,
   resumed: 0,
   swept: 0,
+  selectMs: 180,
+  enqueueMs: 210,
   durationMs: 412,
 };
 const ENDPOINT_EXAMPLE = {
@@ -191,7 +193,7 @@ export class RemindersController {
   @Get()
   @Roles(...READERS)
   @ApiOperation({
-    summary: 'The reminder outbox by loan, household, fund, bank, state and reminder date',
+    summary: 'The reminder outbox by loan, household, fund, bank, state and reminder date, newest first',
     description: 'Phones are shown in full to ADMIN, FUND_ADMIN and LOAN_OFFICER, masked for AUDITOR.',
   })
   @ApiOkResponse({ schema: { example: { items: [REMINDER_EXAMPLE], page: 1, pageSize: 50, total: 1 } } })

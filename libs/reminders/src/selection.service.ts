@@ -38,6 +38,9 @@ export interface RunResult {
   resumed: number;
   /** Jobs re-submitted for pending reminders untouched for long (no-ops when their job still exists). */
   swept: number;
+  /** Time of the selection transaction, of the enqueue, and of the whole run. */
+  selectMs: number;
+  enqueueMs: number;
   durationMs: number;
 }
 
@@ -50,16 +53,46 @@ const FIRST_FROM = Math.min(...OFFSET_WINDOWS.map((w) => w.from));
 const WINDOWS_SQL = OFFSET_WINDOWS.map((w) => `(${w.offset}, ${w.from}, ${w.until})`).join(', ');
 
 /**
+ * The selection of one due date ($4) for a run on $1 ($2 today, $3 the run): see the class comment. The advisory lock
+ * serializes runs, so concurrent inserters of the same unique keys (which could deadlock) do not happen; the unique
+ * key still guarantees no duplicate if that lock were ever bypassed.
+ */
+const SELECT_DUE_DATE = `
+  WITH w (off, wfrom, wuntil) AS (VALUES ${WINDOWS_SQL}),
+  ins AS (
+    INSERT INTO reminder_outbox (installment_id, offset_days, loan_id, household_id, due_date, remind_on, run_id,
+                                 endpoint_id, channel)
+    SELECT i.id, w.off, l.id, l.household_id, i.due_date, i.due_date + w.off, $3::bigint,
+           coalesce(eb.id, ef.id, ed.id),
+           CASE WHEN eb.id IS NOT NULL THEN eb.channel WHEN ef.id IS NOT NULL THEN ef.channel ELSE ed.channel END
+      FROM loan_installments i
+      JOIN w ON i.due_date + w.wfrom <= $1::date AND $1::date < i.due_date + w.wuntil AND $2::date < i.due_date + w.wuntil
+      JOIN loans l ON l.id = i.loan_id AND l.status = 'DISBURSED'
+      LEFT JOIN reminder_endpoints eb ON eb.active AND eb.scope = 'BANK' AND eb.bank_id = l.bank_id
+      LEFT JOIN reminder_endpoints ef ON ef.active AND ef.scope = 'FUND' AND ef.fund_id = l.fund_id
+      LEFT JOIN reminder_endpoints ed ON ed.active AND ed.scope = 'DEFAULT'
+     WHERE i.due_date = $4::date
+       AND i.status IN ('OPEN', 'OVERDUE')
+       AND i.principal_fen + i.interest_fen + i.penalty_fen > i.paid_principal_fen + i.paid_interest_fen + i.paid_penalty_fen
+       AND coalesce(eb.id, ef.id, ed.id) IS NOT NULL
+    ON CONFLICT (installment_id, offset_days) DO NOTHING
+    RETURNING id
+  )
+  SELECT count(*)::int AS n, coalesce(string_agg(id::text, ','), '') AS ids FROM ins`;
+
+/**
  * Picks the reminders of a business date into the outbox, set-based, and enqueues their delivery.
  *
- * One INSERT … SELECT … ON CONFLICT (installment_id, offset_days) DO NOTHING does the selection: every unpaid
- * instalment of a disbursed loan whose offset window (domain/offsets.ts: the catch-up rule) contains the run date and
- * is still open today, routed to its bank's, else its fund's, else the default endpoint. The unique key makes a
- * re-run, a concurrent run or a second worker add nothing; runs are also serialized by an advisory lock held for the
- * whole run, so a run that finds an earlier one unfinished knows that one died, and re-adds its jobs.
+ * INSERT … SELECT … ON CONFLICT (installment_id, offset_days) DO NOTHING does the selection, one statement per due
+ * date: every unpaid instalment of a disbursed loan whose offset window (domain/offsets.ts: the catch-up rule)
+ * contains the run date and is still open today, routed to its bank's, else its fund's, else the default endpoint.
+ * The unique key makes a re-run, a concurrent run or a second worker add nothing; runs are also serialized by an
+ * advisory lock held for the whole run, so a run that finds an earlier one unfinished knows that one died, and
+ * re-adds its jobs.
  *
- * Redis is only touched after the outbox rows are committed (never inside the transaction): the run row's
- * `enqueued_at` is set once every job is in the queue, and a run cut off in between is resumed by the next one.
+ * Redis is only touched after a statement's outbox rows are committed (never inside a transaction), and while the
+ * next due date is selected: the run row's `enqueued_at` is set once every job is in the queue, and a run cut off in
+ * between is resumed by the next one.
  */
 @Injectable()
 export class ReminderSelectionService {
@@ -119,9 +152,9 @@ export class ReminderSelectionService {
 
   private async locked(qr: QueryRunner, input: RunInput, today: string, started: number): Promise<RunResult> {
     const actor = RequestContext.actor() ?? SYSTEM_ACTOR;
+    // The run row and its audit entry first, committed: reminders of a run cut off half-way still name their run.
     await qr.startTransaction();
     let runId: string;
-    let ids: string[];
     try {
       const run = await queryOne<{ id: string }>(
         qr.manager,
@@ -129,42 +162,11 @@ export class ReminderSelectionService {
         [input.businessDate, input.trigger, actor.username, input.jobId ?? null],
       );
       runId = run!.id;
-      // ORDER BY gives concurrent inserters (were the lock ever bypassed) one order of unique-key locks: no deadlock.
-      const [res] = await queryRows<{ n: number; ids: string }>(
-        qr.manager,
-        `WITH w (off, wfrom, wuntil) AS (VALUES ${WINDOWS_SQL}),
-         ins AS (
-           INSERT INTO reminder_outbox (installment_id, offset_days, loan_id, household_id, due_date, remind_on, run_id,
-                                        endpoint_id, channel)
-           SELECT i.id, w.off, l.id, l.household_id, i.due_date, i.due_date + w.off, $3::bigint,
-                  coalesce(eb.id, ef.id, ed.id),
-                  CASE WHEN eb.id IS NOT NULL THEN eb.channel WHEN ef.id IS NOT NULL THEN ef.channel ELSE ed.channel END
-             FROM loan_installments i
-             JOIN w ON i.due_date + w.wfrom <= $1::date AND $1::date < i.due_date + w.wuntil
-                   AND $2::date < i.due_date + w.wuntil
-             JOIN loans l ON l.id = i.loan_id AND l.status = 'DISBURSED'
-             LEFT JOIN reminder_endpoints eb ON eb.active AND eb.scope = 'BANK' AND eb.bank_id = l.bank_id
-             LEFT JOIN reminder_endpoints ef ON ef.active AND ef.scope = 'FUND' AND ef.fund_id = l.fund_id
-             LEFT JOIN reminder_endpoints ed ON ed.active AND ed.scope = 'DEFAULT'
-            WHERE i.status IN ('OPEN', 'OVERDUE')
-              AND i.due_date > $2::date - ${LAST_UNTIL} AND i.due_date <= $1::date - (${FIRST_FROM})
-              AND i.principal_fen + i.interest_fen + i.penalty_fen
-                  > i.paid_principal_fen + i.paid_interest_fen + i.paid_penalty_fen
-              AND coalesce(eb.id, ef.id, ed.id) IS NOT NULL
-            ORDER BY i.id, w.off
-           ON CONFLICT (installment_id, offset_days) DO NOTHING
-           RETURNING id
-         )
-         SELECT count(*)::int AS n, coalesce(string_agg(id::text, ','), '') AS ids FROM ins`,
-        [input.businessDate, today, runId],
-      );
-      ids = res.ids ? res.ids.split(',') : [];
-      await qr.query(`UPDATE reminder_runs SET selected = $2 WHERE id = $1`, [runId, res.n]);
       await this.audit.record(qr.manager, {
         action: 'REMINDER_RUN',
         entityType: 'reminder_run',
         entityId: runId,
-        after: { businessDate: input.businessDate, today, trigger: input.trigger, selected: res.n },
+        after: { businessDate: input.businessDate, today, trigger: input.trigger },
       });
       await qr.commitTransaction();
     } catch (e) {
@@ -172,11 +174,34 @@ export class ReminderSelectionService {
       throw e;
     }
 
-    const enqueued = await this.queue.enqueue(ids);
-    await qr.query(`UPDATE reminder_runs SET enqueued = $2, enqueued_at = now() WHERE id = $1`, [
-      runId,
-      enqueued,
-    ]);
+    // One statement per due date (at most 44): each is set-based over every instalment due that day and commits on
+    // its own, so its reminders are enqueued while the next date is being selected.
+    const stream = this.queue.stream();
+    let selected = 0;
+    let selectMs = 0;
+    let enqueued: number;
+    try {
+      for (const dueDate of this.dueDates(input.businessDate, today)) {
+        const t = Date.now();
+        const [res] = await queryRows<{ n: number; ids: string }>(qr.manager, SELECT_DUE_DATE, [
+          input.businessDate,
+          today,
+          runId,
+          dueDate,
+        ]);
+        selectMs += Date.now() - t;
+        selected += res.n;
+        if (res.n) stream.push(res.ids.split(','));
+      }
+    } finally {
+      // Whatever was selected goes into the queue even if a later date failed (the run then stays unfinished and
+      // the next run resumes it).
+      enqueued = await stream.close();
+    }
+    await qr.query(
+      `UPDATE reminder_runs SET selected = $2, enqueued = $3, enqueued_at = now() WHERE id = $1`,
+      [runId, selected, enqueued],
+    );
 
     const resumed = await this.resumeUnfinished(qr, runId);
     const swept = await this.sweep(qr);
@@ -186,14 +211,24 @@ export class ReminderSelectionService {
       runId,
       businessDate: input.businessDate,
       today,
-      selected: ids.length,
+      selected,
       enqueued,
       resumed,
       swept,
+      selectMs,
+      enqueueMs: stream.busyMs,
       durationMs: Date.now() - started,
     };
     this.logger.log({ ...result, trigger: input.trigger }, 'reminder selection run');
     return result;
+  }
+
+  /** Every due date some window of a run on `businessDate` can reach while still open today, oldest first. */
+  private dueDates(businessDate: string, today: string): string[] {
+    const out: string[] = [];
+    const last = addDays(businessDate, -FIRST_FROM);
+    for (let d = addDays(today, -(LAST_UNTIL - 1)); d <= last; d = addDays(d, 1)) out.push(d);
+    return out;
   }
 
   /**

@@ -2,7 +2,13 @@ import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { JOBS, QUEUES } from '#libs/common';
-import { ReminderDeliveryService, type DeliveryJobData, type DeliveryOutcome } from '#libs/reminders';
+import {
+  DELIVERY_REMOVE_ON_COMPLETE,
+  DELIVERY_REMOVE_ON_FAIL,
+  ReminderDeliveryService,
+  type DeliveryJobData,
+  type DeliveryOutcome,
+} from '#libs/reminders';
 import { inJobContext } from '../job-context.js';
 
 /**
@@ -11,7 +17,11 @@ import { inJobContext } from '../job-context.js';
  * throws, so BullMQ retries with exponential backoff; a final failure throws UnrecoverableError, so the job lands in
  * the failed set (visible in the dashboard) while the outbox says FAILED with the reason.
  */
-@Processor(QUEUES.REMINDER_DELIVERY, { concurrency: 8 })
+@Processor(QUEUES.REMINDER_DELIVERY, {
+  concurrency: 8,
+  removeOnComplete: DELIVERY_REMOVE_ON_COMPLETE,
+  removeOnFail: DELIVERY_REMOVE_ON_FAIL,
+})
 export class ReminderDeliveryProcessor extends WorkerHost {
   private readonly logger = new Logger(ReminderDeliveryProcessor.name);
 
