@@ -17,22 +17,31 @@ export interface Geography {
 
 export async function geography(ds: DataSource, villages = 1): Promise<Geography> {
   const u = uniq();
-  const [d] = await ds.query(`INSERT INTO districts (code, name) VALUES ($1, $2) RETURNING id::text`, [`D${u}`, `District ${u}`]);
-  const [t] = await ds.query(`INSERT INTO towns (district_id, code, name) VALUES ($1, $2, $3) RETURNING id::text`, [d.id, `T${u}`, `Town ${u}`]);
+  const [d] = await ds.query(`INSERT INTO districts (code, name) VALUES ($1, $2) RETURNING id::text`, [
+    `D${u}`,
+    `District ${u}`,
+  ]);
+  const [t] = await ds.query(
+    `INSERT INTO towns (district_id, code, name) VALUES ($1, $2, $3) RETURNING id::text`,
+    [d.id, `T${u}`, `Town ${u}`],
+  );
   const villageIds: string[] = [];
   for (let i = 0; i < villages; i++) {
-    const [v] = await ds.query(`INSERT INTO villages (town_id, district_id, code, name) VALUES ($1, $2, $3, $4) RETURNING id::text`, [
-      t.id,
-      d.id,
-      `V${u}${i}`,
-      `Village ${u}-${i}`,
-    ]);
+    const [v] = await ds.query(
+      `INSERT INTO villages (town_id, district_id, code, name) VALUES ($1, $2, $3, $4) RETURNING id::text`,
+      [t.id, d.id, `V${u}${i}`, `Village ${u}-${i}`],
+    );
     villageIds.push(v.id);
   }
   return { districtId: d.id, villageIds };
 }
 
-export async function household(ds: DataSource, villageId: string, status: 'POOR' | 'GRADUATED' | 'NON_POOR' = 'POOR', name?: string): Promise<string> {
+export async function household(
+  ds: DataSource,
+  villageId: string,
+  status: 'POOR' | 'GRADUATED' | 'NON_POOR' = 'POOR',
+  name?: string,
+): Promise<string> {
   const [h] = await ds.query(
     `INSERT INTO households (village_id, head_name, id_number, birth_date, member_count, per_capita_income_fen, income_year, status, graduated_year, derived_status)
      VALUES ($1, $2, $3, '1980-01-01', 3, 250000, 2025, $4, $5, $4) RETURNING id::text`,
@@ -49,19 +58,28 @@ export async function entity(ds: DataSource, g: Geography, poor: number, others 
   );
   for (let i = 0; i < poor + others; i++) {
     const h = await household(ds, g.villageIds[0], i < poor ? 'POOR' : 'GRADUATED');
-    await ds.query(`INSERT INTO entity_linked_households (entity_id, household_id) VALUES ($1, $2)`, [e.id, h]);
+    await ds.query(`INSERT INTO entity_linked_households (entity_id, household_id) VALUES ($1, $2)`, [
+      e.id,
+      h,
+    ]);
   }
   return e.id;
 }
 
 export async function bank(ds: DataSource, name?: string): Promise<string> {
   const code = `B${uniq().toUpperCase()}`;
-  const [b] = await ds.query(`INSERT INTO banks (code, name) VALUES ($1, $2) RETURNING id::text`, [code, name ?? `Bank ${code}`]);
+  const [b] = await ds.query(`INSERT INTO banks (code, name) VALUES ($1, $2) RETURNING id::text`, [
+    code,
+    name ?? `Bank ${code}`,
+  ]);
   return b.id;
 }
 
 export async function fund(ds: DataSource, villageId: string): Promise<string> {
-  const [f] = await ds.query(`INSERT INTO mutual_aid_funds (village_id, name) VALUES ($1, $2) RETURNING id::text`, [villageId, `Fund ${uniq()}`]);
+  const [f] = await ds.query(
+    `INSERT INTO mutual_aid_funds (village_id, name) VALUES ($1, $2) RETURNING id::text`,
+    [villageId, `Fund ${uniq()}`],
+  );
   return f.id;
 }
 
@@ -148,7 +166,8 @@ export function scheduleOf(s: LoanSpec): InstallmentRow[] {
   return generateSchedule({
     principalFen: s.principalFen,
     annualRatePercent: s.annualRatePercent,
-    numberOfInstallments: frequency === 'AT_MATURITY' ? 1 : frequency === 'QUARTERLY' ? s.termMonths / 3 : s.termMonths,
+    numberOfInstallments:
+      frequency === 'AT_MATURITY' ? 1 : frequency === 'QUARTERLY' ? s.termMonths / 3 : s.termMonths,
     frequency,
     termMonths: s.termMonths,
     method,
@@ -167,7 +186,10 @@ export function scheduleOf(s: LoanSpec): InstallmentRow[] {
   }));
 }
 
-export async function loan(ds: DataSource, s: LoanSpec): Promise<{ id: string; installments: InstallmentRow[] }> {
+export async function loan(
+  ds: DataSource,
+  s: LoanSpec,
+): Promise<{ id: string; installments: InstallmentRow[] }> {
   const method = s.method ?? 'INTEREST_ONLY';
   const frequency = s.frequency ?? (method === 'BULLET' ? 'AT_MATURITY' : 'MONTHLY');
   const installments = s.installments ?? scheduleOf(s);
@@ -220,7 +242,13 @@ export async function loan(ds: DataSource, s: LoanSpec): Promise<{ id: string; i
 }
 
 /** Marks an instalment paid in full on `paidOn` (principal, interest; the repayment engine's outcome). */
-export async function pay(ds: DataSource, loanId: string, number: number, paidOn: string, opts: { interestPaidOn?: boolean } = {}): Promise<void> {
+export async function pay(
+  ds: DataSource,
+  loanId: string,
+  number: number,
+  paidOn: string,
+  opts: { interestPaidOn?: boolean } = {},
+): Promise<void> {
   await ds.query(
     `UPDATE loan_installments SET paid_principal_fen = principal_fen, paid_interest_fen = interest_fen, status = 'PAID', paid_on = $3,
             interest_paid_on = CASE WHEN $4 THEN $3::date END
@@ -233,7 +261,12 @@ export async function pay(ds: DataSource, loanId: string, number: number, paidOn
  * A payoff on `valueDate` inside instalment `current`'s period (the repayment engine's rule): that period's interest
  * becomes what accrued (scheduled × elapsed / days, half up), later periods charge none, and everything is paid.
  */
-export async function payOff(ds: DataSource, loanId: string, current: number, valueDate: string): Promise<void> {
+export async function payOff(
+  ds: DataSource,
+  loanId: string,
+  current: number,
+  valueDate: string,
+): Promise<void> {
   await ds.query(
     `UPDATE loan_installments i SET
         interest_fen = CASE WHEN i.number < $2 THEN i.interest_fen
@@ -247,5 +280,8 @@ export async function payOff(ds: DataSource, loanId: string, current: number, va
       WHERE loan_id = $1 AND number >= $2`,
     [loanId, current, valueDate],
   );
-  await ds.query(`UPDATE loans SET status = 'CLOSED', closed_on = $2, outstanding_principal_fen = 0 WHERE id = $1`, [loanId, valueDate]);
+  await ds.query(
+    `UPDATE loans SET status = 'CLOSED', closed_on = $2, outstanding_principal_fen = 0 WHERE id = $1`,
+    [loanId, valueDate],
+  );
 }

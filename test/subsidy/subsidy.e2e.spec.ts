@@ -31,13 +31,19 @@ let n = 0;
 const idem = (p = 'k') => `${p}-${++n}-${Math.random().toString(36).slice(2, 10)}`;
 const http = () => request(t.http);
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
-const count = async (table: string) => (await ds.query(`SELECT count(*)::int AS n FROM ${table}`))[0].n as number;
+const count = async (table: string) =>
+  (await ds.query(`SELECT count(*)::int AS n FROM ${table}`))[0].n as number;
 
 async function newProgramme(body: Record<string, unknown> = {}) {
   const res = await http()
     .post('/api/v1/subsidy/programmes')
     .set(bearer(maker))
-    .send({ code: `E2E-${Math.random().toString(36).slice(2, 8).toUpperCase()}`, name: '贴息项目', settlementMode: 'PAY_BANK', ...body });
+    .send({
+      code: `E2E-${Math.random().toString(36).slice(2, 8).toUpperCase()}`,
+      name: '贴息项目',
+      settlementMode: 'PAY_BANK',
+      ...body,
+    });
   expect(res.status).toBe(201);
   return res.body as { id: string; accounts: { budget: string } };
 }
@@ -45,25 +51,68 @@ async function newProgramme(body: Record<string, unknown> = {}) {
 describe('programmes over HTTP', () => {
   it('creates, funds and budgets a programme; every write needs its role, valid input and (for money) an Idempotency-Key', async () => {
     expect((await http().post('/api/v1/subsidy/programmes').send({})).status).toBe(401);
-    expect((await http().post('/api/v1/subsidy/programmes').set(bearer(officer)).send({ code: 'X1', name: 'x', settlementMode: 'PAY_BANK' })).status).toBe(403);
-    const bad = await http().post('/api/v1/subsidy/programmes').set(bearer(maker)).send({ code: 'lower', settlementMode: 'NOPE', periodEndDay: 31, extra: 1 });
+    expect(
+      (
+        await http()
+          .post('/api/v1/subsidy/programmes')
+          .set(bearer(officer))
+          .send({ code: 'X1', name: 'x', settlementMode: 'PAY_BANK' })
+      ).status,
+    ).toBe(403);
+    const bad = await http()
+      .post('/api/v1/subsidy/programmes')
+      .set(bearer(maker))
+      .send({ code: 'lower', settlementMode: 'NOPE', periodEndDay: 31, extra: 1 });
     expect(bad.status).toBe(400);
     expect(bad.headers['content-type']).toMatch(/application\/problem\+json/);
-    expect([...new Set(bad.body.errors.map((e: { field: string }) => e.field))].sort()).toEqual(['code', 'extra', 'name', 'periodEndDay', 'settlementMode']);
-    const noDistrict = await http().post('/api/v1/subsidy/programmes').set(bearer(maker)).send({ code: 'NODIST', name: 'x', settlementMode: 'PAY_BANK', districtId: '999999', periodEndMonths: [3, 3] });
+    expect([...new Set(bad.body.errors.map((e: { field: string }) => e.field))].sort()).toEqual([
+      'code',
+      'extra',
+      'name',
+      'periodEndDay',
+      'settlementMode',
+    ]);
+    const noDistrict = await http()
+      .post('/api/v1/subsidy/programmes')
+      .set(bearer(maker))
+      .send({
+        code: 'NODIST',
+        name: 'x',
+        settlementMode: 'PAY_BANK',
+        districtId: '999999',
+        periodEndMonths: [3, 3],
+      });
     expect(noDistrict.status).toBe(422);
     expect(noDistrict.body).toMatchObject({ code: 'SUBSIDY_PROGRAMME_INVALID' });
-    expect(noDistrict.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['districtId', 'periodEndMonths']);
+    expect(noDistrict.body.errors.map((e: { field: string }) => e.field).sort()).toEqual([
+      'districtId',
+      'periodEndMonths',
+    ]);
     expect(await count('subsidy_programmes')).toBe(0);
 
     const p = await newProgramme();
     expect(p.accounts.budget).toBe(`SUB:${p.id}:BUDGET`);
-    const dup = await http().post('/api/v1/subsidy/programmes').set(bearer(maker)).send({ code: (await http().get(`/api/v1/subsidy/programmes/${p.id}`).set(bearer(auditor))).body.code, name: 'x', settlementMode: 'PAY_BANK' });
+    const dup = await http()
+      .post('/api/v1/subsidy/programmes')
+      .set(bearer(maker))
+      .send({
+        code: (await http().get(`/api/v1/subsidy/programmes/${p.id}`).set(bearer(auditor))).body.code,
+        name: 'x',
+        settlementMode: 'PAY_BANK',
+      });
     expect(dup.status).toBe(409);
     expect(dup.body.code).toBe('SUBSIDY_PROGRAMME_CODE_TAKEN');
 
-    const contribution = { source: 'CITY', amount: '100000.00', year: 2026, documentRef: '淄财农〔2026〕9号' };
-    const noKey = await http().post(`/api/v1/subsidy/programmes/${p.id}/contributions`).set(bearer(maker)).send(contribution);
+    const contribution = {
+      source: 'CITY',
+      amount: '100000.00',
+      year: 2026,
+      documentRef: '淄财农〔2026〕9号',
+    };
+    const noKey = await http()
+      .post(`/api/v1/subsidy/programmes/${p.id}/contributions`)
+      .set(bearer(maker))
+      .send(contribution);
     expect(noKey.status).toBe(400);
     expect(noKey.body.code).toBe('IDEMPOTENCY_KEY_REQUIRED');
     const soe = await http()
@@ -72,45 +121,125 @@ describe('programmes over HTTP', () => {
       .set('Idempotency-Key', idem())
       .send({ source: 'SOE', amount: '100.00', year: 2026 });
     expect(soe.status).toBe(422);
-    expect(soe.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['documentRef', 'soeName', 'soeProfitBase']);
-    expect((await http().post(`/api/v1/subsidy/programmes/${p.id}/contributions`).set(bearer(auditor)).set('Idempotency-Key', idem()).send(contribution)).status).toBe(403);
+    expect(soe.body.errors.map((e: { field: string }) => e.field).sort()).toEqual([
+      'documentRef',
+      'soeName',
+      'soeProfitBase',
+    ]);
+    expect(
+      (
+        await http()
+          .post(`/api/v1/subsidy/programmes/${p.id}/contributions`)
+          .set(bearer(auditor))
+          .set('Idempotency-Key', idem())
+          .send(contribution)
+      ).status,
+    ).toBe(403);
     expect(await count('contributions')).toBe(0);
     const k = idem('fund');
-    const first = await http().post(`/api/v1/subsidy/programmes/${p.id}/contributions`).set(bearer(maker)).set('Idempotency-Key', k).send(contribution);
+    const first = await http()
+      .post(`/api/v1/subsidy/programmes/${p.id}/contributions`)
+      .set(bearer(maker))
+      .set('Idempotency-Key', k)
+      .send(contribution);
     expect(first.status).toBe(201);
-    expect(first.body).toMatchObject({ source: 'CITY', amount: '100000.00', queue: { approved: [], stillQueued: 0 } });
-    const replay = await http().post(`/api/v1/subsidy/programmes/${p.id}/contributions`).set(bearer(maker)).set('Idempotency-Key', k).send(contribution);
+    expect(first.body).toMatchObject({
+      source: 'CITY',
+      amount: '100000.00',
+      queue: { approved: [], stillQueued: 0 },
+    });
+    const replay = await http()
+      .post(`/api/v1/subsidy/programmes/${p.id}/contributions`)
+      .set(bearer(maker))
+      .set('Idempotency-Key', k)
+      .send(contribution);
     expect(replay.body).toEqual(first.body);
-    const reused = await http().post(`/api/v1/subsidy/programmes/${p.id}/contributions`).set(bearer(maker)).set('Idempotency-Key', k).send({ ...contribution, amount: '1.00' });
+    const reused = await http()
+      .post(`/api/v1/subsidy/programmes/${p.id}/contributions`)
+      .set(bearer(maker))
+      .set('Idempotency-Key', k)
+      .send({ ...contribution, amount: '1.00' });
     expect(reused.status).toBe(409);
     expect(await count('contributions')).toBe(1);
 
-    const budget = await http().post(`/api/v1/subsidy/programmes/${p.id}/budgets`).set(bearer(maker)).set('Idempotency-Key', idem()).send({ year: 2026, budget: '80000.00', reason: '2026 budget' });
+    const budget = await http()
+      .post(`/api/v1/subsidy/programmes/${p.id}/budgets`)
+      .set(bearer(maker))
+      .set('Idempotency-Key', idem())
+      .send({ year: 2026, budget: '80000.00', reason: '2026 budget' });
     expect(budget.status).toBe(200);
-    expect(budget.body).toMatchObject({ year: 2026, budget: '80000.00', committed: '0.00', remaining: '80000.00' });
+    expect(budget.body).toMatchObject({
+      year: 2026,
+      budget: '80000.00',
+      committed: '0.00',
+      remaining: '80000.00',
+    });
     const view = await http().get(`/api/v1/subsidy/programmes/${p.id}`).set(bearer(auditor));
-    expect(view.body.position).toMatchObject({ available: '100000.00', fundedBySource: { CITY: '100000.00' } });
-    const list = await http().get('/api/v1/subsidy/programmes').query({ settlementMode: 'PAY_BANK', pageSize: 5 }).set(bearer(auditor));
+    expect(view.body.position).toMatchObject({
+      available: '100000.00',
+      fundedBySource: { CITY: '100000.00' },
+    });
+    const list = await http()
+      .get('/api/v1/subsidy/programmes')
+      .query({ settlementMode: 'PAY_BANK', pageSize: 5 })
+      .set(bearer(auditor));
     expect(list.body).toMatchObject({ page: 1, pageSize: 5, total: 1 });
-    const periods = await http().get(`/api/v1/subsidy/programmes/${p.id}/periods`).query({ year: 2026 }).set(bearer(auditor));
-    expect(periods.body.map((x: { end: string }) => x.end)).toEqual(['2026-03-20', '2026-06-20', '2026-09-20', '2026-12-20']);
+    const periods = await http()
+      .get(`/api/v1/subsidy/programmes/${p.id}/periods`)
+      .query({ year: 2026 })
+      .set(bearer(auditor));
+    expect(periods.body.map((x: { end: string }) => x.end)).toEqual([
+      '2026-03-20',
+      '2026-06-20',
+      '2026-09-20',
+      '2026-12-20',
+    ]);
   });
 });
 
 describe('claims over HTTP', () => {
   it('sets a product policy, generates, approves (maker-checker), settles and exports; banks see their own claims only', async () => {
     const p = await newProgramme();
-    await http().post(`/api/v1/subsidy/programmes/${p.id}/contributions`).set(bearer(maker)).set('Idempotency-Key', idem()).send({ source: 'CITY', amount: '500000.00', year: 2026, documentRef: 'doc' });
-    await http().post(`/api/v1/subsidy/programmes/${p.id}/budgets`).set(bearer(maker)).set('Idempotency-Key', idem()).send({ year: 2026, budget: '500000.00', reason: 'b' });
+    await http()
+      .post(`/api/v1/subsidy/programmes/${p.id}/contributions`)
+      .set(bearer(maker))
+      .set('Idempotency-Key', idem())
+      .send({ source: 'CITY', amount: '500000.00', year: 2026, documentRef: 'doc' });
+    await http()
+      .post(`/api/v1/subsidy/programmes/${p.id}/budgets`)
+      .set(bearer(maker))
+      .set('Idempotency-Key', idem())
+      .send({ year: 2026, budget: '500000.00', reason: 'b' });
 
     // the policy goes through the products library as a new version
-    const badPolicy = await http().put('/api/v1/subsidy/products/HH_MICRO_STD/policy').set(bearer(maker)).send({ type: 'FIXED_RATE', programmeId: '999999', capPercent: '5' });
+    const badPolicy = await http()
+      .put('/api/v1/subsidy/products/HH_MICRO_STD/policy')
+      .set(bearer(maker))
+      .send({ type: 'FIXED_RATE', programmeId: '999999', capPercent: '5' });
     expect(badPolicy.status).toBe(422);
-    expect(badPolicy.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['capPercent', 'ratePercent']);
-    expect((await http().put('/api/v1/subsidy/products/HH_MICRO_STD/policy').set(bearer(auditor)).send({ type: 'FULL_BENCHMARK', programmeId: p.id })).status).toBe(403);
-    const set = await http().put('/api/v1/subsidy/products/HH_MICRO_STD/policy').set(bearer(maker)).send({ type: 'FULL_BENCHMARK', programmeId: p.id });
+    expect(badPolicy.body.errors.map((e: { field: string }) => e.field).sort()).toEqual([
+      'capPercent',
+      'ratePercent',
+    ]);
+    expect(
+      (
+        await http()
+          .put('/api/v1/subsidy/products/HH_MICRO_STD/policy')
+          .set(bearer(auditor))
+          .send({ type: 'FULL_BENCHMARK', programmeId: p.id })
+      ).status,
+    ).toBe(403);
+    const set = await http()
+      .put('/api/v1/subsidy/products/HH_MICRO_STD/policy')
+      .set(bearer(maker))
+      .send({ type: 'FULL_BENCHMARK', programmeId: p.id });
     expect(set.status).toBe(200);
-    expect(set.body.terms.subsidyPolicy).toEqual({ type: 'FULL_BENCHMARK', programmeId: p.id, principalCapFen: '5000000', perLinkedHouseholdCapFen: '5000000' });
+    expect(set.body.terms.subsidyPolicy).toEqual({
+      type: 'FULL_BENCHMARK',
+      programmeId: p.id,
+      principalCapFen: '5000000',
+      perLinkedHouseholdCapFen: '5000000',
+    });
     const versionId = set.body.terms.id as string;
 
     const g = await fx.geography(ds);
@@ -130,56 +259,141 @@ describe('claims over HTTP', () => {
         benchmarkRatePercent: '4.35',
         disbursementDate: '2025-12-05',
       });
-      for (const [i, d] of [[1, '2026-01-05'], [2, '2026-02-05'], [3, '2026-03-05']] as const) await fx.pay(ds, l.id, i, d);
+      for (const [i, d] of [
+        [1, '2026-01-05'],
+        [2, '2026-02-05'],
+        [3, '2026-03-05'],
+      ] as const)
+        await fx.pay(ds, l.id, i, d);
       loans.push(l.id);
     }
-    const preview = await http().get(`/api/v1/subsidy/loans/${loans[0]}`).query({ asOf: '2026-04-01' }).set(bearer(officer));
+    const preview = await http()
+      .get(`/api/v1/subsidy/loans/${loans[0]}`)
+      .query({ asOf: '2026-04-01' })
+      .set(bearer(officer));
     expect(preview.status).toBe(200);
     expect(preview.body.periods[0]).toMatchObject({ number: 1, subsidy: '181.25', outcome: 'EARNED' });
     expect(preview.body.periods[11]).toMatchObject({ outcome: 'PENDING' });
 
-    const early = await http().post(`/api/v1/subsidy/programmes/${p.id}/claims/generate`).set(bearer(maker)).send({ periodEnd: '2026-06-20', asOf: '2026-04-01' });
+    const early = await http()
+      .post(`/api/v1/subsidy/programmes/${p.id}/claims/generate`)
+      .set(bearer(maker))
+      .send({ periodEnd: '2026-06-20', asOf: '2026-04-01' });
     expect(early.status).toBe(422);
-    expect(early.body).toMatchObject({ code: 'SUBSIDY_PERIOD_INVALID', errors: [{ field: 'periodEnd', code: 'NOT_ENDED' }] });
-    const notEnd = await http().post(`/api/v1/subsidy/programmes/${p.id}/claims/generate`).set(bearer(maker)).send({ periodEnd: '2026-03-21', asOf: '2026-04-01' });
-    expect(notEnd.body.errors).toEqual([expect.objectContaining({ field: 'periodEnd', code: 'NOT_A_PERIOD_END' })]);
-    expect((await http().post(`/api/v1/subsidy/programmes/${p.id}/claims/generate`).set(bearer(auditor)).send({ periodEnd: '2026-03-20' })).status).toBe(403);
-    const gen = await http().post(`/api/v1/subsidy/programmes/${p.id}/claims/generate`).set(bearer(maker)).send({ periodEnd: '2026-03-20', asOf: '2026-04-01' });
+    expect(early.body).toMatchObject({
+      code: 'SUBSIDY_PERIOD_INVALID',
+      errors: [{ field: 'periodEnd', code: 'NOT_ENDED' }],
+    });
+    const notEnd = await http()
+      .post(`/api/v1/subsidy/programmes/${p.id}/claims/generate`)
+      .set(bearer(maker))
+      .send({ periodEnd: '2026-03-21', asOf: '2026-04-01' });
+    expect(notEnd.body.errors).toEqual([
+      expect.objectContaining({ field: 'periodEnd', code: 'NOT_A_PERIOD_END' }),
+    ]);
+    expect(
+      (
+        await http()
+          .post(`/api/v1/subsidy/programmes/${p.id}/claims/generate`)
+          .set(bearer(auditor))
+          .send({ periodEnd: '2026-03-20' })
+      ).status,
+    ).toBe(403);
+    const gen = await http()
+      .post(`/api/v1/subsidy/programmes/${p.id}/claims/generate`)
+      .set(bearer(maker))
+      .send({ periodEnd: '2026-03-20', asOf: '2026-04-01' });
     expect(gen.status).toBe(200);
-    expect(gen.body.claims.map((c: { action: string; claim: { total: string } }) => [c.action, c.claim.total])).toEqual([
+    expect(
+      gen.body.claims.map((c: { action: string; claim: { total: string } }) => [c.action, c.claim.total]),
+    ).toEqual([
       ['CREATED', expect.any(String)],
       ['CREATED', expect.any(String)],
     ]);
     const [c1, c2] = gen.body.claims.map((c: { claim: { id: string; total: string } }) => c.claim);
 
-    const self = await http().post(`/api/v1/subsidy/claims/${c1.id}/approve`).set(bearer(maker)).set('Idempotency-Key', idem());
+    const self = await http()
+      .post(`/api/v1/subsidy/claims/${c1.id}/approve`)
+      .set(bearer(maker))
+      .set('Idempotency-Key', idem());
     expect(self.status).toBe(403);
     expect(self.body.code).toBe('SUBSIDY_SAME_APPROVER');
-    expect((await http().post(`/api/v1/subsidy/claims/${c1.id}/approve`).set(bearer(auditor)).set('Idempotency-Key', idem())).status).toBe(403);
+    expect(
+      (
+        await http()
+          .post(`/api/v1/subsidy/claims/${c1.id}/approve`)
+          .set(bearer(auditor))
+          .set('Idempotency-Key', idem())
+      ).status,
+    ).toBe(403);
     const k = idem('approve');
-    const ok = await http().post(`/api/v1/subsidy/claims/${c1.id}/approve`).set(bearer(checker)).set('Idempotency-Key', k);
+    const ok = await http()
+      .post(`/api/v1/subsidy/claims/${c1.id}/approve`)
+      .set(bearer(checker))
+      .set('Idempotency-Key', k);
     expect(ok.status).toBe(200);
     expect(ok.body).toMatchObject({ status: 'APPROVED', approvedBy: 'fund-checker', approved: c1.total });
-    expect((await http().post(`/api/v1/subsidy/claims/${c1.id}/approve`).set(bearer(checker)).set('Idempotency-Key', k)).body).toEqual(ok.body);
-    const twice = await http().post(`/api/v1/subsidy/claims/${c1.id}/approve`).set(bearer(checker)).set('Idempotency-Key', idem());
+    expect(
+      (
+        await http()
+          .post(`/api/v1/subsidy/claims/${c1.id}/approve`)
+          .set(bearer(checker))
+          .set('Idempotency-Key', k)
+      ).body,
+    ).toEqual(ok.body);
+    const twice = await http()
+      .post(`/api/v1/subsidy/claims/${c1.id}/approve`)
+      .set(bearer(checker))
+      .set('Idempotency-Key', idem());
     expect(twice.status).toBe(409);
-    expect((await ds.query(`SELECT count(*)::int AS n FROM journal_entries WHERE code = 'SUBSIDY_CLAIM_APPROVAL'`))[0].n).toBe(1);
+    expect(
+      (
+        await ds.query(`SELECT count(*)::int AS n FROM journal_entries WHERE code = 'SUBSIDY_CLAIM_APPROVAL'`)
+      )[0].n,
+    ).toBe(1);
 
-    const badSettle = await http().post(`/api/v1/subsidy/claims/${c1.id}/settle`).set(bearer(checker)).set('Idempotency-Key', idem()).send({ paidOn: '2026-02-30' });
+    const badSettle = await http()
+      .post(`/api/v1/subsidy/claims/${c1.id}/settle`)
+      .set(bearer(checker))
+      .set('Idempotency-Key', idem())
+      .send({ paidOn: '2026-02-30' });
     expect(badSettle.status).toBe(400);
-    expect([...new Set(badSettle.body.errors.map((e: { field: string }) => e.field))].sort()).toEqual(['paidOn', 'paymentRef']);
-    const settled = await http().post(`/api/v1/subsidy/claims/${c1.id}/settle`).set(bearer(checker)).set('Idempotency-Key', idem()).send({ paymentRef: 'TRF-0001' });
+    expect([...new Set(badSettle.body.errors.map((e: { field: string }) => e.field))].sort()).toEqual([
+      'paidOn',
+      'paymentRef',
+    ]);
+    const settled = await http()
+      .post(`/api/v1/subsidy/claims/${c1.id}/settle`)
+      .set(bearer(checker))
+      .set('Idempotency-Key', idem())
+      .send({ paymentRef: 'TRF-0001' });
     expect(settled.status).toBe(200);
     expect(settled.body).toMatchObject({ status: 'PAID', paymentRef: 'TRF-0001' });
 
-    const lines = await http().get(`/api/v1/subsidy/claims/${c1.id}/lines`).query({ pageSize: 2, outcome: 'EARNED' }).set(bearer(auditor));
+    const lines = await http()
+      .get(`/api/v1/subsidy/claims/${c1.id}/lines`)
+      .query({ pageSize: 2, outcome: 'EARNED' })
+      .set(bearer(auditor));
     expect(lines.body).toMatchObject({ total: 6, pageSize: 2 });
-    expect(lines.body.items[0]).toMatchObject({ lineNo: 1, borrower: '王五', subsidy: '181.25', bankLoanRef: expect.stringMatching(/^REF/) });
-    const list = await http().get('/api/v1/subsidy/claims').query({ programmeId: p.id, status: 'PAID' }).set(bearer(auditor));
+    expect(lines.body.items[0]).toMatchObject({
+      lineNo: 1,
+      borrower: '王五',
+      subsidy: '181.25',
+      bankLoanRef: expect.stringMatching(/^REF/),
+    });
+    const list = await http()
+      .get('/api/v1/subsidy/claims')
+      .query({ programmeId: p.id, status: 'PAID' })
+      .set(bearer(auditor));
     expect(list.body).toMatchObject({ total: 1, items: [{ id: c1.id }] });
-    expect((await http().get('/api/v1/subsidy/claims').query({ status: 'BOGUS' }).set(bearer(auditor))).status).toBe(400);
+    expect(
+      (await http().get('/api/v1/subsidy/claims').query({ status: 'BOGUS' }).set(bearer(auditor))).status,
+    ).toBe(400);
 
-    const csv = await http().get(`/api/v1/subsidy/claims/${c1.id}/export`).query({ format: 'csv', audience: 'BANK' }).set(bearer(auditor));
+    const csv = await http()
+      .get(`/api/v1/subsidy/claims/${c1.id}/export`)
+      .query({ format: 'csv', audience: 'BANK' })
+      .set(bearer(auditor));
     expect(csv.status).toBe(200);
     expect(csv.headers['content-type']).toMatch(/text\/csv/);
     expect(csv.headers['content-disposition']).toMatch(/attachment; filename="subsidy-claim-.*-bank\.csv"/);
@@ -203,9 +417,25 @@ describe('claims over HTTP', () => {
     const own = await http().get('/api/v1/subsidy/claims').set(bearer(bankOfficer));
     expect(own.body.items.map((c: { id: string }) => c.id)).toEqual([c1.id]);
     expect((await http().get(`/api/v1/subsidy/claims/${c2.id}`).set(bearer(bankOfficer))).status).toBe(404);
-    expect((await http().get(`/api/v1/subsidy/claims/${c2.id}/export`).set(bearer(bankOfficer))).status).toBe(404);
-    expect((await http().get(`/api/v1/subsidy/claims/${c1.id}/export`).query({ audience: 'BANK' }).set(bearer(bankOfficer))).status).toBe(200);
-    expect((await http().post(`/api/v1/subsidy/claims/${c2.id}/approve`).set(bearer(bankOfficer)).set('Idempotency-Key', idem())).status).toBe(403);
+    expect((await http().get(`/api/v1/subsidy/claims/${c2.id}/export`).set(bearer(bankOfficer))).status).toBe(
+      404,
+    );
+    expect(
+      (
+        await http()
+          .get(`/api/v1/subsidy/claims/${c1.id}/export`)
+          .query({ audience: 'BANK' })
+          .set(bearer(bankOfficer))
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await http()
+          .post(`/api/v1/subsidy/claims/${c2.id}/approve`)
+          .set(bearer(bankOfficer))
+          .set('Idempotency-Key', idem())
+      ).status,
+    ).toBe(403);
     expect((await http().get(`/api/v1/subsidy/programmes`).set(bearer(bankOfficer))).status).toBe(403);
   });
 });
@@ -214,34 +444,92 @@ describe('funding over HTTP', () => {
   it('serves contributions, matching rules and the compliance report with its CSV, to the roles that may read them', async () => {
     const g = await fx.geography(ds);
     const p = await newProgramme({ districtId: g.districtId, settlementMode: 'REIMBURSE_BORROWER' });
-    for (const [source, amount] of [['CITY', '1000.00'], ['DISTRICT', '1500.00']]) {
-      const r = await http().post(`/api/v1/subsidy/programmes/${p.id}/contributions`).set(bearer(maker)).set('Idempotency-Key', idem()).send({ source, amount, year: 2026, documentRef: `doc-${source}` });
+    for (const [source, amount] of [
+      ['CITY', '1000.00'],
+      ['DISTRICT', '1500.00'],
+    ]) {
+      const r = await http()
+        .post(`/api/v1/subsidy/programmes/${p.id}/contributions`)
+        .set(bearer(maker))
+        .set('Idempotency-Key', idem())
+        .send({ source, amount, year: 2026, documentRef: `doc-${source}` });
       expect(r.status).toBe(201);
     }
-    const contributions = await http().get('/api/v1/funding/contributions').query({ districtId: g.districtId, year: 2026 }).set(bearer(auditor));
-    expect(contributions.body).toMatchObject({ total: 2, totalAmount: '2500.00', bySource: { CITY: '1000.00', DISTRICT: '1500.00' } });
-    expect((await http().get('/api/v1/funding/contributions').query({ source: 'NOPE' }).set(bearer(auditor))).status).toBe(400);
+    const contributions = await http()
+      .get('/api/v1/funding/contributions')
+      .query({ districtId: g.districtId, year: 2026 })
+      .set(bearer(auditor));
+    expect(contributions.body).toMatchObject({
+      total: 2,
+      totalAmount: '2500.00',
+      bySource: { CITY: '1000.00', DISTRICT: '1500.00' },
+    });
+    expect(
+      (await http().get('/api/v1/funding/contributions').query({ source: 'NOPE' }).set(bearer(auditor)))
+        .status,
+    ).toBe(400);
     expect((await http().get('/api/v1/funding/contributions').set(bearer(officer))).status).toBe(403);
 
-    expect((await http().put('/api/v1/funding/matching-rules/2026').set(bearer(auditor)).send({ ratio: '1.5' })).status).toBe(403);
-    const badRule = await http().put('/api/v1/funding/matching-rules/2026').set(bearer(maker)).send({ ratio: 'abc' });
+    expect(
+      (await http().put('/api/v1/funding/matching-rules/2026').set(bearer(auditor)).send({ ratio: '1.5' }))
+        .status,
+    ).toBe(403);
+    const badRule = await http()
+      .put('/api/v1/funding/matching-rules/2026')
+      .set(bearer(maker))
+      .send({ ratio: 'abc' });
     expect(badRule.status).toBe(422);
-    expect(badRule.body).toMatchObject({ code: 'FUNDING_MATCHING_RULE_INVALID', errors: [{ field: 'ratio' }] });
-    expect((await http().get('/api/v1/funding/matching-rules/2026').set(bearer(auditor))).body).toMatchObject({ ratio: '2', isDefault: true });
+    expect(badRule.body).toMatchObject({
+      code: 'FUNDING_MATCHING_RULE_INVALID',
+      errors: [{ field: 'ratio' }],
+    });
+    expect((await http().get('/api/v1/funding/matching-rules/2026').set(bearer(auditor))).body).toMatchObject(
+      { ratio: '2', isDefault: true },
+    );
 
-    const report = await http().get('/api/v1/funding/compliance').query({ year: 2026, districtId: g.districtId }).set(bearer(auditor));
+    const report = await http()
+      .get('/api/v1/funding/compliance')
+      .query({ year: 2026, districtId: g.districtId })
+      .set(bearer(auditor));
     expect(report.status).toBe(200);
-    expect(report.body.districts).toEqual([expect.objectContaining({ cityAllocation: '1000.00', districtMatch: '1500.00', requiredMatch: '2000.00', shortfall: '500.00', compliant: false })]);
-    const set = await http().put('/api/v1/funding/matching-rules/2026').set(bearer(maker)).send({ ratio: '1.5', documentRef: '淄政办〔2026〕5号' });
+    expect(report.body.districts).toEqual([
+      expect.objectContaining({
+        cityAllocation: '1000.00',
+        districtMatch: '1500.00',
+        requiredMatch: '2000.00',
+        shortfall: '500.00',
+        compliant: false,
+      }),
+    ]);
+    const set = await http()
+      .put('/api/v1/funding/matching-rules/2026')
+      .set(bearer(maker))
+      .send({ ratio: '1.5', documentRef: '淄政办〔2026〕5号' });
     expect(set.status).toBe(200);
-    const after = await http().get('/api/v1/funding/compliance').query({ year: 2026, districtId: g.districtId }).set(bearer(auditor));
-    expect(after.body.districts[0]).toMatchObject({ requiredRatio: '1.5', shortfall: '0.00', compliant: true });
-    const csv = await http().get('/api/v1/funding/compliance/export').query({ year: 2026 }).set(bearer(auditor));
+    const after = await http()
+      .get('/api/v1/funding/compliance')
+      .query({ year: 2026, districtId: g.districtId })
+      .set(bearer(auditor));
+    expect(after.body.districts[0]).toMatchObject({
+      requiredRatio: '1.5',
+      shortfall: '0.00',
+      compliant: true,
+    });
+    const csv = await http()
+      .get('/api/v1/funding/compliance/export')
+      .query({ year: 2026 })
+      .set(bearer(auditor));
     expect(csv.status).toBe(200);
     expect(csv.headers['content-type']).toMatch(/text\/csv/);
-    expect((Buffer.isBuffer(csv.body) ? csv.body.toString('utf8') : csv.text)).toContain('市级拨付 (City allocation)');
-    expect((await http().get('/api/v1/funding/compliance').query({ year: 1999 }).set(bearer(auditor))).status).toBe(400);
-    expect((await http().get('/api/v1/funding/compliance').query({ year: 2026 }).set(bearer(officer))).status).toBe(403);
+    expect(Buffer.isBuffer(csv.body) ? csv.body.toString('utf8') : csv.text).toContain(
+      '市级拨付 (City allocation)',
+    );
+    expect(
+      (await http().get('/api/v1/funding/compliance').query({ year: 1999 }).set(bearer(auditor))).status,
+    ).toBe(400);
+    expect(
+      (await http().get('/api/v1/funding/compliance').query({ year: 2026 }).set(bearer(officer))).status,
+    ).toBe(403);
   });
 });
 
@@ -251,14 +539,21 @@ describe('seed', () => {
     expect(first.join('\n')).toMatch(/created subsidy programme/);
     const second = await seedSubsidy(t.app);
     expect(second.every((l) => l.startsWith('kept'))).toBe(true);
-    const [p] = await ds.query(`SELECT id::text FROM subsidy_programmes WHERE code = $1`, [DEMO_PROGRAMME_CODE]);
-    const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM contributions WHERE target_type = 'SUBSIDY_PROGRAMME' AND target_id = $1`, [p.id]);
+    const [p] = await ds.query(`SELECT id::text FROM subsidy_programmes WHERE code = $1`, [
+      DEMO_PROGRAMME_CODE,
+    ]);
+    const [{ n }] = await ds.query(
+      `SELECT count(*)::int AS n FROM contributions WHERE target_type = 'SUBSIDY_PROGRAMME' AND target_id = $1`,
+      [p.id],
+    );
     expect(n).toBe(1);
     const [pv] = await ds.query(
       `SELECT pv.subsidy_policy FROM products pr JOIN product_versions pv ON pv.product_id = pr.id AND pv.version = pr.current_version WHERE pr.code = 'HH_MICRO_STD'`,
     );
     expect(pv.subsidy_policy).toMatchObject({ type: 'FULL_BENCHMARK', programmeId: p.id });
     // the 2026 rule set over HTTP above is kept, not reset to the default
-    expect((await ds.query(`SELECT ratio::text FROM funding_matching_rules WHERE year = 2026`))[0].ratio).toBe('1.5000');
+    expect(
+      (await ds.query(`SELECT ratio::text FROM funding_matching_rules WHERE year = 2026`))[0].ratio,
+    ).toBe('1.5000');
   });
 });

@@ -31,13 +31,53 @@ export function complianceCsv(r: ComplianceReport): Buffer {
     '国企出资 (SOE contributions)',
   ]);
   for (const d of r.districts) {
-    row([r.year, d.districtCode, d.districtName, d.cityAllocation, d.districtMatch, d.requiredRatio, d.actualRatio, d.requiredMatch, d.shortfall, d.compliant ? '是 (YES)' : '否 (NO)', d.soeContributions]);
+    row([
+      r.year,
+      d.districtCode,
+      d.districtName,
+      d.cityAllocation,
+      d.districtMatch,
+      d.requiredRatio,
+      d.actualRatio,
+      d.requiredMatch,
+      d.shortfall,
+      d.compliant ? '是 (YES)' : '否 (NO)',
+      d.soeContributions,
+    ]);
   }
-  row([r.year, '', '合计 (Total)', r.totals.cityAllocation, r.totals.districtMatch, r.rule.ratio, null, r.totals.requiredMatch, r.totals.shortfall, `${r.totals.compliantDistricts}/${r.totals.districts}`, null]);
+  row([
+    r.year,
+    '',
+    '合计 (Total)',
+    r.totals.cityAllocation,
+    r.totals.districtMatch,
+    r.rule.ratio,
+    null,
+    r.totals.requiredMatch,
+    r.totals.shortfall,
+    `${r.totals.compliantDistricts}/${r.totals.districts}`,
+    null,
+  ]);
   lines.push('');
-  row(['年度 (Year)', '国有企业 (SOE)', '利润基数 (Profit base)', `应出资 ${r.rule.soeProfitPercent}% (Expected)`, '实际出资 (Actual)', '缺口 (Shortfall)', '是否达标 (Compliant)']);
+  row([
+    '年度 (Year)',
+    '国有企业 (SOE)',
+    '利润基数 (Profit base)',
+    `应出资 ${r.rule.soeProfitPercent}% (Expected)`,
+    '实际出资 (Actual)',
+    '缺口 (Shortfall)',
+    '是否达标 (Compliant)',
+  ]);
   for (const s of r.soe) {
-    row([r.year, s.name, s.profitBase, s.expected, s.actual, s.shortfall, s.compliant === null ? null : s.compliant ? '是 (YES)' : '否 (NO)']);
+    row([
+      r.year,
+      s.name,
+      s.profitBase,
+      s.expected,
+      s.actual,
+      s.shortfall,
+      s.compliant === null ? null : s.compliant ? '是 (YES)' : '否 (NO)',
+    ]);
   }
   return Buffer.from('\uFEFF' + lines.join('\r\n') + '\r\n', 'utf8');
 }

@@ -1,12 +1,24 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, registerDecorator, type ValidationArguments } from 'class-validator';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  registerDecorator,
+  type ValidationArguments,
+} from 'class-validator';
 import { PageQuery } from '#libs/common';
 import { isBusinessDate } from '#libs/schedules';
 import { CONTRIBUTION_SOURCES, CONTRIBUTION_TARGETS } from './funding.service.js';
 
 const ID = /^[1-9]\d{0,17}$/;
-const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
+const toInt = ({ value }: { value: unknown }) =>
+  value === undefined || value === '' ? undefined : Number(value);
 
 function IsDate() {
   return (object: object, propertyName: string) =>
@@ -16,7 +28,8 @@ function IsDate() {
       propertyName,
       validator: {
         validate: (value: unknown) => isBusinessDate(value),
-        defaultMessage: (args?: ValidationArguments) => `${args?.property} must be a calendar date YYYY-MM-DD`,
+        defaultMessage: (args?: ValidationArguments) =>
+          `${args?.property} must be a calendar date YYYY-MM-DD`,
       },
     });
 }
@@ -83,11 +96,17 @@ export class YearParam {
 }
 
 export class MatchingRuleDto {
-  @ApiProperty({ example: '2.0', description: 'District yuan required per city yuan (0-100, at most 4 decimals)' })
+  @ApiProperty({
+    example: '2.0',
+    description: 'District yuan required per city yuan (0-100, at most 4 decimals)',
+  })
   @IsString()
   ratio: string;
 
-  @ApiPropertyOptional({ example: '3', description: 'Share of its profit an SOE contributes, percent (default 3)' })
+  @ApiPropertyOptional({
+    example: '3',
+    description: 'Share of its profit an SOE contributes, percent (default 3)',
+  })
   @IsOptional()
   @IsString()
   soeProfitPercent?: string;

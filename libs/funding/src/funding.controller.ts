@@ -1,12 +1,28 @@
 import { Body, Controller, Get, Param, Put, Query, StreamableFile } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiTags,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
 import { PageQuery, Roles } from '#libs/common';
 import { complianceCsv } from './csv.js';
 import { ComplianceQuery, FundingContributionQuery, MatchingRuleDto, YearParam } from './dto.js';
 import { FundingService } from './funding.service.js';
 
 const READERS = ['ADMIN', 'FUND_ADMIN', 'AUDITOR'] as const;
-const RULE_EXAMPLE = { year: 2026, ratio: '2', soeProfitPercent: '3', isDefault: false, documentRef: '淄政办〔2026〕5号', note: null, updatedBy: 'fund.admin', updatedAt: '2026-01-05T02:00:00.000Z' };
+const RULE_EXAMPLE = {
+  year: 2026,
+  ratio: '2',
+  soeProfitPercent: '3',
+  isDefault: false,
+  documentRef: '淄政办〔2026〕5号',
+  note: null,
+  updatedBy: 'fund.admin',
+  updatedAt: '2026-01-05T02:00:00.000Z',
+};
 
 @ApiTags('funding')
 @ApiBearerAuth()
@@ -16,12 +32,34 @@ export class FundingController {
 
   @Get('contributions')
   @Roles(...READERS)
-  @ApiOperation({ summary: 'Contributions to every fund (mutual-aid funds, risk funds, subsidy programmes) by source, year, district, document and date' })
+  @ApiOperation({
+    summary:
+      'Contributions to every fund (mutual-aid funds, risk funds, subsidy programmes) by source, year, district, document and date',
+  })
   @ApiOkResponse({
     schema: {
       example: {
         items: [
-          { id: '31', targetType: 'SUBSIDY_PROGRAMME', targetId: '1', targetName: '淄博市扶贫小额信贷贴息', districtId: null, districtName: null, source: 'CITY', amount: '2000000.00', year: 2026, documentRef: '淄财农〔2026〕1号', receivedOn: '2026-01-15', householdId: null, fiscalFunded: false, soeName: null, soeProfitBase: null, entryId: '120', createdBy: 'fund.admin', createdAt: '2026-01-15T02:00:00.000Z' },
+          {
+            id: '31',
+            targetType: 'SUBSIDY_PROGRAMME',
+            targetId: '1',
+            targetName: '淄博市扶贫小额信贷贴息',
+            districtId: null,
+            districtName: null,
+            source: 'CITY',
+            amount: '2000000.00',
+            year: 2026,
+            documentRef: '淄财农〔2026〕1号',
+            receivedOn: '2026-01-15',
+            householdId: null,
+            fiscalFunded: false,
+            soeName: null,
+            soeProfitBase: null,
+            entryId: '120',
+            createdBy: 'fund.admin',
+            createdAt: '2026-01-15T02:00:00.000Z',
+          },
         ],
         page: 1,
         pageSize: 50,
@@ -55,7 +93,22 @@ export class FundingController {
   @ApiOperation({ summary: "Set a year's district-to-city matching ratio and SOE profit share" })
   @ApiOkResponse({ schema: { example: RULE_EXAMPLE } })
   @ApiUnprocessableEntityResponse({
-    schema: { example: { type: 'urn:problem:funding_matching_rule_invalid', title: 'Unprocessable Entity', status: 422, detail: 'invalid matching rule: ratio', code: 'FUNDING_MATCHING_RULE_INVALID', errors: [{ field: 'ratio', code: 'INVALID', message: 'ratio must be a decimal string from 0 to 100 with at most 4 decimals' }] } },
+    schema: {
+      example: {
+        type: 'urn:problem:funding_matching_rule_invalid',
+        title: 'Unprocessable Entity',
+        status: 422,
+        detail: 'invalid matching rule: ratio',
+        code: 'FUNDING_MATCHING_RULE_INVALID',
+        errors: [
+          {
+            field: 'ratio',
+            code: 'INVALID',
+            message: 'ratio must be a decimal string from 0 to 100 with at most 4 decimals',
+          },
+        ],
+      },
+    },
   })
   setRule(@Param() p: YearParam, @Body() dto: MatchingRuleDto) {
     return this.funding.setRule(p.year, dto);
@@ -63,15 +116,49 @@ export class FundingController {
 
   @Get('compliance')
   @Roles(...READERS)
-  @ApiOperation({ summary: 'Matching compliance of a year per district: city allocation, district match, ratio, shortfall, SOE contributions; SOE 3 % expected vs actual' })
+  @ApiOperation({
+    summary:
+      'Matching compliance of a year per district: city allocation, district match, ratio, shortfall, SOE contributions; SOE 3 % expected vs actual',
+  })
   @ApiOkResponse({
     schema: {
       example: {
         year: 2026,
         rule: RULE_EXAMPLE,
-        districts: [{ districtId: '1', districtCode: '370303', districtName: '张店区', cityAllocation: '1000000.00', districtMatch: '1500000.00', requiredRatio: '2', actualRatio: '1.5000', requiredMatch: '2000000.00', shortfall: '500000.00', compliant: false, soeContributions: '30000.00', soe: [{ name: '淄博矿业集团', amount: '30000.00' }] }],
-        soe: [{ name: '淄博矿业集团', profitBase: '1000000.00', expected: '30000.00', actual: '30000.00', shortfall: '0.00', compliant: true }],
-        totals: { cityAllocation: '1000000.00', districtMatch: '1500000.00', requiredMatch: '2000000.00', shortfall: '500000.00', compliantDistricts: 0, districts: 1 },
+        districts: [
+          {
+            districtId: '1',
+            districtCode: '370303',
+            districtName: '张店区',
+            cityAllocation: '1000000.00',
+            districtMatch: '1500000.00',
+            requiredRatio: '2',
+            actualRatio: '1.5000',
+            requiredMatch: '2000000.00',
+            shortfall: '500000.00',
+            compliant: false,
+            soeContributions: '30000.00',
+            soe: [{ name: '淄博矿业集团', amount: '30000.00' }],
+          },
+        ],
+        soe: [
+          {
+            name: '淄博矿业集团',
+            profitBase: '1000000.00',
+            expected: '30000.00',
+            actual: '30000.00',
+            shortfall: '0.00',
+            compliant: true,
+          },
+        ],
+        totals: {
+          cityAllocation: '1000000.00',
+          districtMatch: '1500000.00',
+          requiredMatch: '2000000.00',
+          shortfall: '500000.00',
+          compliantDistricts: 0,
+          districts: 1,
+        },
       },
     },
   })
@@ -86,6 +173,10 @@ export class FundingController {
   @ApiOkResponse({ description: 'CSV attachment' })
   async complianceExport(@Query() q: ComplianceQuery): Promise<StreamableFile> {
     const body = complianceCsv(await this.funding.compliance(q.year, q.districtId));
-    return new StreamableFile(body, { type: 'text/csv; charset=utf-8', disposition: `attachment; filename="matching-compliance-${q.year}.csv"`, length: body.length });
+    return new StreamableFile(body, {
+      type: 'text/csv; charset=utf-8',
+      disposition: `attachment; filename="matching-compliance-${q.year}.csv"`,
+      length: body.length,
+    });
   }
 }

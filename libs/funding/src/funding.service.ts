@@ -2,7 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '#libs/audit';
-import { DomainError, offsetOf, queryOne, queryRows, RequestContext, type Page, type PageQuery } from '#libs/common';
+import {
+  DomainError,
+  offsetOf,
+  queryOne,
+  queryRows,
+  RequestContext,
+  type Page,
+  type PageQuery,
+} from '#libs/common';
 import { formatYuan } from '#libs/money';
 import {
   DEFAULT_MATCHING_RATIO,
@@ -87,7 +95,14 @@ export interface ComplianceReport {
     shortfall: string | null;
     compliant: boolean | null;
   }[];
-  totals: { cityAllocation: string; districtMatch: string; requiredMatch: string; shortfall: string; compliantDistricts: number; districts: number };
+  totals: {
+    cityAllocation: string;
+    districtMatch: string;
+    requiredMatch: string;
+    shortfall: string;
+    compliantDistricts: number;
+    districts: number;
+  };
 }
 
 const trimDecimal = (s: string) => (s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s);
@@ -105,7 +120,10 @@ export class FundingService {
     private readonly audit: AuditService,
   ) {}
 
-  async contributions(filter: ContributionFilter, page: PageQuery): Promise<Page<FundingContributionView> & { totalAmount: string; bySource: Record<string, string> }> {
+  async contributions(
+    filter: ContributionFilter,
+    page: PageQuery,
+  ): Promise<Page<FundingContributionView> & { totalAmount: string; bySource: Record<string, string> }> {
     const where: string[] = [];
     const params: unknown[] = [];
     if (filter.targetType) where.push(`c.target_type = $${params.push(filter.targetType)}`);
@@ -115,8 +133,12 @@ export class FundingService {
     if (filter.districtId) where.push(`c.district_id = $${params.push(filter.districtId)}`);
     if (filter.from) where.push(`c.received_on >= $${params.push(filter.from)}`);
     if (filter.to) where.push(`c.received_on <= $${params.push(filter.to)}`);
-    if (filter.documentRef) where.push(`c.document_ref ILIKE $${params.push(`%${filter.documentRef.replace(/[%_\\]/g, '\\$&')}%`)}`);
-    if (filter.soeName) where.push(`c.soe_name ILIKE $${params.push(`%${filter.soeName.replace(/[%_\\]/g, '\\$&')}%`)}`);
+    if (filter.documentRef)
+      where.push(
+        `c.document_ref ILIKE $${params.push(`%${filter.documentRef.replace(/[%_\\]/g, '\\$&')}%`)}`,
+      );
+    if (filter.soeName)
+      where.push(`c.soe_name ILIKE $${params.push(`%${filter.soeName.replace(/[%_\\]/g, '\\$&')}%`)}`);
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const m = this.dataSource.manager;
     const sums = await queryRows<{ source: string; n: number; sum: string }>(
@@ -154,7 +176,8 @@ export class FundingService {
         householdId: r.household_id as string | null,
         fiscalFunded: r.fiscal_funded as boolean,
         soeName: r.soe_name as string | null,
-        soeProfitBase: r.soe_profit_base_fen === null ? null : formatYuan(BigInt(r.soe_profit_base_fen as string)),
+        soeProfitBase:
+          r.soe_profit_base_fen === null ? null : formatYuan(BigInt(r.soe_profit_base_fen as string)),
         entryId: r.entry_id as string,
         createdBy: r.created_by as string,
         createdAt: new Date(r.created_at as Date).toISOString(),
@@ -168,13 +191,29 @@ export class FundingService {
   }
 
   async rule(year: number, m: EntityManager = this.dataSource.manager): Promise<MatchingRuleView> {
-    const row = await queryOne<{ ratio: string; soe_profit_percent: string; document_ref: string | null; note: string | null; updated_by: string; updated_at: Date }>(
+    const row = await queryOne<{
+      ratio: string;
+      soe_profit_percent: string;
+      document_ref: string | null;
+      note: string | null;
+      updated_by: string;
+      updated_at: Date;
+    }>(
       m,
       `SELECT ratio::text, soe_profit_percent::text, document_ref, note, updated_by, updated_at FROM funding_matching_rules WHERE year = $1`,
       [year],
     );
     if (!row) {
-      return { year, ratio: DEFAULT_MATCHING_RATIO, soeProfitPercent: DEFAULT_SOE_PROFIT_PERCENT, isDefault: true, documentRef: null, note: null, updatedBy: null, updatedAt: null };
+      return {
+        year,
+        ratio: DEFAULT_MATCHING_RATIO,
+        soeProfitPercent: DEFAULT_SOE_PROFIT_PERCENT,
+        isDefault: true,
+        documentRef: null,
+        note: null,
+        updatedBy: null,
+        updatedAt: null,
+      };
     }
     return {
       year,
@@ -190,18 +229,34 @@ export class FundingService {
 
   async rules(page: PageQuery): Promise<Page<MatchingRuleView>> {
     const m = this.dataSource.manager;
-    const [{ total }] = await queryRows<{ total: number }>(m, `SELECT count(*)::int AS total FROM funding_matching_rules`);
-    const years = await queryRows<{ year: number }>(m, `SELECT year FROM funding_matching_rules ORDER BY year DESC LIMIT $1 OFFSET $2`, [page.pageSize, offsetOf(page)]);
+    const [{ total }] = await queryRows<{ total: number }>(
+      m,
+      `SELECT count(*)::int AS total FROM funding_matching_rules`,
+    );
+    const years = await queryRows<{ year: number }>(
+      m,
+      `SELECT year FROM funding_matching_rules ORDER BY year DESC LIMIT $1 OFFSET $2`,
+      [page.pageSize, offsetOf(page)],
+    );
     const items: MatchingRuleView[] = [];
     for (const y of years) items.push(await this.rule(y.year, m));
     return { items, page: page.page, pageSize: page.pageSize, total };
   }
 
   /** Sets a year's matching ratio and SOE profit share (ADMIN/FUND_ADMIN); audited with before and after. */
-  async setRule(year: number, input: { ratio: string; soeProfitPercent?: string; documentRef?: string | null; note?: string | null }): Promise<MatchingRuleView> {
+  async setRule(
+    year: number,
+    input: { ratio: string; soeProfitPercent?: string; documentRef?: string | null; note?: string | null },
+  ): Promise<MatchingRuleView> {
     const errors = matchingRuleErrors(input).map((e) => ({ ...e, code: 'INVALID' }));
-    if (!Number.isInteger(year) || year < 2000 || year > 2100) errors.push({ field: 'year', code: 'RANGE', message: 'year must be 2000-2100' });
-    if (errors.length) throw new DomainError('FUNDING_MATCHING_RULE_INVALID', `invalid matching rule: ${errors.map((e) => e.field).join(', ')}`, errors);
+    if (!Number.isInteger(year) || year < 2000 || year > 2100)
+      errors.push({ field: 'year', code: 'RANGE', message: 'year must be 2000-2100' });
+    if (errors.length)
+      throw new DomainError(
+        'FUNDING_MATCHING_RULE_INVALID',
+        `invalid matching rule: ${errors.map((e) => e.field).join(', ')}`,
+        errors,
+      );
     const actor = RequestContext.actor()?.username ?? 'system';
     return this.dataSource.transaction(async (m) => {
       const before = await this.rule(year, m);
@@ -211,10 +266,23 @@ export class FundingService {
          ON CONFLICT (year) DO UPDATE SET ratio = EXCLUDED.ratio, soe_profit_percent = EXCLUDED.soe_profit_percent,
            document_ref = EXCLUDED.document_ref, note = EXCLUDED.note, updated_by = EXCLUDED.updated_by, updated_at = now(),
            version = funding_matching_rules.version + 1`,
-        [year, input.ratio, input.soeProfitPercent ?? DEFAULT_SOE_PROFIT_PERCENT, input.documentRef ?? null, input.note ?? null, actor],
+        [
+          year,
+          input.ratio,
+          input.soeProfitPercent ?? DEFAULT_SOE_PROFIT_PERCENT,
+          input.documentRef ?? null,
+          input.note ?? null,
+          actor,
+        ],
       );
       const after = await this.rule(year, m);
-      await this.audit.record(m, { action: 'FUNDING_MATCHING_RULE_SET', entityType: 'funding_matching_rule', entityId: year, before, after });
+      await this.audit.record(m, {
+        action: 'FUNDING_MATCHING_RULE_SET',
+        entityType: 'funding_matching_rule',
+        entityId: year,
+        before,
+        after,
+      });
       return after;
     });
   }
@@ -226,7 +294,8 @@ export class FundingService {
    * profit share. All sums in SQL over bigint fen; the rule arithmetic is exact.
    */
   async compliance(year: number, districtId?: string): Promise<ComplianceReport> {
-    if (districtId !== undefined && !ID.test(districtId)) throw new DomainError('NOT_FOUND', `district ${districtId} not found`);
+    if (districtId !== undefined && !ID.test(districtId))
+      throw new DomainError('NOT_FOUND', `district ${districtId} not found`);
     const m = this.dataSource.manager;
     const rule = await this.rule(year, m);
     const rows = await queryRows<{ id: string; code: string; name: string; city: string; district: string }>(
@@ -239,7 +308,8 @@ export class FundingService {
         GROUP BY d.id ORDER BY d.code`,
       [year, districtId ?? null],
     );
-    if (districtId !== undefined && !rows.length) throw new DomainError('NOT_FOUND', `district ${districtId} not found`);
+    if (districtId !== undefined && !rows.length)
+      throw new DomainError('NOT_FOUND', `district ${districtId} not found`);
     const soeByDistrict = await queryRows<{ district_id: string; soe_name: string; sum: string }>(
       m,
       `SELECT district_id::text, soe_name, sum(amount_fen)::text AS sum FROM contributions
@@ -253,7 +323,12 @@ export class FundingService {
       list.push({ name: s.soe_name, actualFen: BigInt(s.sum) });
       soeMap.set(s.district_id, list);
     }
-    const ratio = { year, ratio: rule.ratio, soeProfitPercent: rule.soeProfitPercent, isDefault: rule.isDefault };
+    const ratio = {
+      year,
+      ratio: rule.ratio,
+      soeProfitPercent: rule.soeProfitPercent,
+      isDefault: rule.isDefault,
+    };
     const districts = rows.map((r) => {
       const f: DistrictFunding = {
         districtId: r.id,
@@ -275,7 +350,8 @@ export class FundingService {
       [year, districtId ?? null],
     );
     const y = (v: bigint | null) => (v === null ? null : formatYuan(v));
-    const sum = (f: (x: (typeof districts)[number]) => bigint) => formatYuan(districts.reduce((s, x) => s + f(x), 0n));
+    const sum = (f: (x: (typeof districts)[number]) => bigint) =>
+      formatYuan(districts.reduce((s, x) => s + f(x), 0n));
     return {
       year,
       rule,
@@ -294,8 +370,20 @@ export class FundingService {
         soe: x.soe.map((s) => ({ name: s.name, amount: formatYuan(s.actualFen) })),
       })),
       soe: enterprises.map((e) => {
-        const s = soeCompliance(e.soe_name, e.base === null ? null : BigInt(e.base), BigInt(e.sum), rule.soeProfitPercent);
-        return { name: s.name, profitBase: y(s.profitBaseFen), expected: y(s.expectedFen), actual: formatYuan(s.actualFen), shortfall: y(s.shortfallFen), compliant: s.compliant };
+        const s = soeCompliance(
+          e.soe_name,
+          e.base === null ? null : BigInt(e.base),
+          BigInt(e.sum),
+          rule.soeProfitPercent,
+        );
+        return {
+          name: s.name,
+          profitBase: y(s.profitBaseFen),
+          expected: y(s.expectedFen),
+          actual: formatYuan(s.actualFen),
+          shortfall: y(s.shortfallFen),
+          compliant: s.compliant,
+        };
       }),
       totals: {
         cityAllocation: sum((x) => x.cityAllocationFen),

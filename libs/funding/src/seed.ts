@@ -7,9 +7,16 @@ import { FundingService } from './funding.service.js';
 export async function seedMatchingRule(app: INestApplicationContext, year: number): Promise<string[]> {
   const funding = app.get(FundingService, { strict: false });
   const existing = await funding.rule(year);
-  if (!existing.isDefault) return [`kept the ${year} matching rule (ratio ${existing.ratio}, SOE ${existing.soeProfitPercent} %)`];
+  if (!existing.isDefault)
+    return [`kept the ${year} matching rule (ratio ${existing.ratio}, SOE ${existing.soeProfitPercent} %)`];
   await RequestContext.run({ requestId: 'seed-funding', actor: SYSTEM_ACTOR }, () =>
-    funding.setRule(year, { ratio: DEFAULT_MATCHING_RATIO, soeProfitPercent: DEFAULT_SOE_PROFIT_PERCENT, note: 'SPEC §2.4 defaults (demo seed)' }),
+    funding.setRule(year, {
+      ratio: DEFAULT_MATCHING_RATIO,
+      soeProfitPercent: DEFAULT_SOE_PROFIT_PERCENT,
+      note: 'SPEC §2.4 defaults (demo seed)',
+    }),
   );
-  return [`set the ${year} matching rule: ratio ${DEFAULT_MATCHING_RATIO}, SOE ${DEFAULT_SOE_PROFIT_PERCENT} %`];
+  return [
+    `set the ${year} matching rule: ratio ${DEFAULT_MATCHING_RATIO}, SOE ${DEFAULT_SOE_PROFIT_PERCENT} %`,
+  ];
 }

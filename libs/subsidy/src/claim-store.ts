@@ -2,7 +2,14 @@ import type { EntityManager } from 'typeorm';
 import { queryRows } from '#libs/common';
 import { formatYuan, type Fen } from '#libs/money';
 import { normalizePercent } from '#libs/products';
-import { claimContentHash, claimTotals, orderLines, type ClaimKind, type ClaimLine, type ClaimStatus } from './domain/claims.js';
+import {
+  claimContentHash,
+  claimTotals,
+  orderLines,
+  type ClaimKind,
+  type ClaimLine,
+  type ClaimStatus,
+} from './domain/claims.js';
 
 /** A subsidy_claims row as pg returns it (bigint as text, dates as YYYY-MM-DD). */
 export interface ClaimRow {
@@ -302,7 +309,10 @@ export async function insertClaim(
   return inserted;
 }
 
-export async function claimLines(m: EntityManager, claimId: string): Promise<(ClaimLine & { lineNo: number; id: string })[]> {
+export async function claimLines(
+  m: EntityManager,
+  claimId: string,
+): Promise<(ClaimLine & { lineNo: number; id: string })[]> {
   const rows = await queryRows<LineRow>(
     m,
     `SELECT *, id::text, loan_id::text, subsidy_rate_percent::text FROM subsidy_claim_lines WHERE claim_id = $1 ORDER BY line_no`,

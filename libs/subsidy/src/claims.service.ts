@@ -49,7 +49,11 @@ export interface GenerationResult {
   programmeId: string;
   period: SettlementPeriod;
   asOf: string;
-  claims: { action: GenerationAction; payee: { type: 'BANK' | 'FUND'; id: string }; claim: ClaimView | null }[];
+  claims: {
+    action: GenerationAction;
+    payee: { type: 'BANK' | 'FUND'; id: string };
+    claim: ClaimView | null;
+  }[];
 }
 
 export interface ClaimFilter {
@@ -114,7 +118,8 @@ export const SETTLE_SCOPE = 'subsidy-claim:settle';
 function ownBank(): string | null {
   const actor = RequestContext.actor();
   if (actor?.role !== 'BANK_OFFICER') return null;
-  if (actor.bankId === null || actor.bankId === undefined) throw new DomainError('FORBIDDEN', 'this bank officer is bound to no bank');
+  if (actor.bankId === null || actor.bankId === undefined)
+    throw new DomainError('FORBIDDEN', 'this bank officer is bound to no bank');
   return String(actor.bankId);
 }
 
@@ -143,13 +148,19 @@ export class ClaimsService {
    *   claimed for it (positive or negative lines); an approved claim is never edited.
    * Periods still within their grace and unpaid are left for a later generation (counted as pending).
    */
-  async generate(programmeId: string, input: { periodEnd: string; asOf?: string }): Promise<GenerationResult> {
+  async generate(
+    programmeId: string,
+    input: { periodEnd: string; asOf?: string },
+  ): Promise<GenerationResult> {
     const today = this.clock.today();
     const asOf = input.asOf ?? today;
     const errors: FieldError[] = [];
-    if (!isBusinessDate(input.periodEnd)) errors.push({ field: 'periodEnd', code: 'FORMAT', message: 'periodEnd must be a date YYYY-MM-DD' });
-    if (!isBusinessDate(asOf)) errors.push({ field: 'asOf', code: 'FORMAT', message: 'asOf must be a date YYYY-MM-DD' });
-    else if (asOf > today) errors.push({ field: 'asOf', code: 'FUTURE', message: `asOf may not be after today (${today})` });
+    if (!isBusinessDate(input.periodEnd))
+      errors.push({ field: 'periodEnd', code: 'FORMAT', message: 'periodEnd must be a date YYYY-MM-DD' });
+    if (!isBusinessDate(asOf))
+      errors.push({ field: 'asOf', code: 'FORMAT', message: 'asOf must be a date YYYY-MM-DD' });
+    else if (asOf > today)
+      errors.push({ field: 'asOf', code: 'FUTURE', message: `asOf may not be after today (${today})` });
     if (errors.length) throw new DomainError('VALIDATION_FAILED', 'invalid claim generation request', errors);
 
     const generatedBy = actorName();
@@ -164,9 +175,14 @@ export class ClaimsService {
           message: `periods of programme ${p.code} end on day ${p.period_end_day} of months ${p.period_end_months.join(', ')}`,
         });
       } else if (asOf <= period.end) {
-        rules.push({ field: 'periodEnd', code: 'NOT_ENDED', message: `the period ending ${period.end} has not ended on ${asOf}` });
+        rules.push({
+          field: 'periodEnd',
+          code: 'NOT_ENDED',
+          message: `the period ending ${period.end} has not ended on ${asOf}`,
+        });
       }
-      if (p.status !== 'ACTIVE') rules.push({ field: 'programmeId', code: 'CLOSED', message: `programme ${p.code} is closed` });
+      if (p.status !== 'ACTIVE')
+        rules.push({ field: 'programmeId', code: 'CLOSED', message: `programme ${p.code} is closed` });
       if (rules.length || !period) {
         throw new DomainError(
           p.status !== 'ACTIVE' ? 'SUBSIDY_PROGRAMME_CLOSED' : 'SUBSIDY_PERIOD_INVALID',
@@ -207,7 +223,11 @@ export class ClaimsService {
       for (const e of existingGroups) groupOf(e.payee_type, e.payee_id);
 
       const ordered = [...groups.values()].sort((a, b) =>
-        a.payeeType !== b.payeeType ? (a.payeeType < b.payeeType ? -1 : 1) : Number(BigInt(a.payeeId) - BigInt(b.payeeId)),
+        a.payeeType !== b.payeeType
+          ? a.payeeType < b.payeeType
+            ? -1
+            : 1
+          : Number(BigInt(a.payeeId) - BigInt(b.payeeId)),
       );
       const result: GenerationResult = { programmeId: p.id, period, asOf, claims: [] };
       for (const g of ordered) {
@@ -242,7 +262,9 @@ export class ClaimsService {
       [group.programmeId, group.periodEnd, group.payeeType, group.payeeId],
     );
     const draft = existing.find((c) => c.status === 'DRAFT');
-    const approved = existing.filter((c) => c.kind !== 'REMAINDER' && (c.status === 'APPROVED' || c.status === 'PAID'));
+    const approved = existing.filter(
+      (c) => c.kind !== 'REMAINDER' && (c.status === 'APPROVED' || c.status === 'PAID'),
+    );
     let kind: ClaimKind;
     let lines: ClaimLine[];
     if (!approved.length) {
@@ -266,12 +288,19 @@ export class ClaimsService {
       lines = adjustmentLines(current, claimedMap);
     }
     const hash = claimContentHash(kind, lines);
-    if (draft && draft.kind === kind && draft.content_hash === hash) return { action: 'UNCHANGED', claim: claimView(draft) };
+    if (draft && draft.kind === kind && draft.content_hash === hash)
+      return { action: 'UNCHANGED', claim: claimView(draft) };
     if (!draft && !lines.length) return { action: 'NOTHING_TO_CLAIM', claim: null };
 
-    const [{ id }] = await queryRows<{ id: string }>(m, `SELECT nextval(pg_get_serial_sequence('subsidy_claims', 'id'))::text AS id`);
+    const [{ id }] = await queryRows<{ id: string }>(
+      m,
+      `SELECT nextval(pg_get_serial_sequence('subsidy_claims', 'id'))::text AS id`,
+    );
     if (draft) {
-      await m.query(`UPDATE subsidy_claims SET status = 'SUPERSEDED', superseded_by = $2, updated_at = now() WHERE id = $1`, [draft.id, id]);
+      await m.query(
+        `UPDATE subsidy_claims SET status = 'SUPERSEDED', superseded_by = $2, updated_at = now() WHERE id = $1`,
+        [draft.id, id],
+      );
     }
     const row = await insertClaim(
       m,
@@ -284,7 +313,13 @@ export class ClaimsService {
       action: 'SUBSIDY_CLAIM_GENERATED',
       entityType: 'subsidy_claim',
       entityId: row.id,
-      before: draft ? { supersededClaim: draft.id, contentHash: draft.content_hash, total: formatYuan(BigInt(draft.total_fen)) } : null,
+      before: draft
+        ? {
+            supersededClaim: draft.id,
+            contentHash: draft.content_hash,
+            total: formatYuan(BigInt(draft.total_fen)),
+          }
+        : null,
       after: { ...claimView(row), generation: action },
     });
     return { action, claim: claimView(row) };
@@ -302,7 +337,9 @@ export class ClaimsService {
     const { result } = await this.dataSource.transaction((m) =>
       runIdempotent(m, APPROVE_SCOPE, idempotencyKey, { claimId: head.id }, async () => {
         const p = await this.programmes.lock(m, head.programme_id);
-        const claim = (await queryOne<ClaimRow>(m, `${SELECT_CLAIM} WHERE c.id = $1 FOR UPDATE OF c`, [head.id]))!;
+        const claim = (await queryOne<ClaimRow>(m, `${SELECT_CLAIM} WHERE c.id = $1 FOR UPDATE OF c`, [
+          head.id,
+        ]))!;
         if (claim.status !== 'DRAFT') {
           throw new DomainError(
             'SUBSIDY_CLAIM_STATE_CONFLICT',
@@ -314,9 +351,17 @@ export class ClaimsService {
           );
         }
         if (claim.generated_by === approver) {
-          throw new DomainError('SUBSIDY_SAME_APPROVER', `claim ${claim.claim_no} was generated by ${approver}: another administrator approves it`, [
-            { field: 'approvedBy', code: 'MAKER_CHECKER', message: 'the approver must differ from the one who generated the claim' },
-          ]);
+          throw new DomainError(
+            'SUBSIDY_SAME_APPROVER',
+            `claim ${claim.claim_no} was generated by ${approver}: another administrator approves it`,
+            [
+              {
+                field: 'approvedBy',
+                code: 'MAKER_CHECKER',
+                message: 'the approver must differ from the one who generated the claim',
+              },
+            ],
+          );
         }
         const after = await this.queue.approveLocked(m, p, claim, approver, today);
         // a clawback lowers what the year committed: budget freed for claims queued behind it
@@ -331,78 +376,100 @@ export class ClaimsService {
    * Records that an approved claim was paid out (PAYABLE ↓ / SETTLEMENT ↓), or that a clawback was received back
    * (BUDGET ↑ / PAYABLE ↑; the queue then runs, since money came in). The claim is then PAID and never changes.
    */
-  async settle(claimId: string, input: { paidOn?: string; paymentRef: string }, idempotencyKey: string): Promise<ClaimDetail & { queue: QueueRun | null }> {
+  async settle(
+    claimId: string,
+    input: { paidOn?: string; paymentRef: string },
+    idempotencyKey: string,
+  ): Promise<ClaimDetail & { queue: QueueRun | null }> {
     const today = this.clock.today();
     const paidOn = input.paidOn ?? today;
     const errors: FieldError[] = [];
-    if (!isBusinessDate(paidOn)) errors.push({ field: 'paidOn', code: 'FORMAT', message: 'paidOn must be a date YYYY-MM-DD' });
-    else if (paidOn > today) errors.push({ field: 'paidOn', code: 'FUTURE', message: `paidOn may not be after today (${today})` });
-    if (!input.paymentRef || !input.paymentRef.trim()) errors.push({ field: 'paymentRef', code: 'REQUIRED', message: 'the payment reference is required' });
+    if (!isBusinessDate(paidOn))
+      errors.push({ field: 'paidOn', code: 'FORMAT', message: 'paidOn must be a date YYYY-MM-DD' });
+    else if (paidOn > today)
+      errors.push({ field: 'paidOn', code: 'FUTURE', message: `paidOn may not be after today (${today})` });
+    if (!input.paymentRef || !input.paymentRef.trim())
+      errors.push({ field: 'paymentRef', code: 'REQUIRED', message: 'the payment reference is required' });
     if (errors.length) throw new DomainError('VALIDATION_FAILED', 'invalid settlement', errors);
     const head = await this.headOf(claimId);
     const { result } = await this.dataSource.transaction((m) =>
-      runIdempotent(m, SETTLE_SCOPE, idempotencyKey, { claimId: head.id, paidOn, paymentRef: input.paymentRef.trim() }, async () => {
-        const p = await this.programmes.lock(m, head.programme_id);
-        const claim = (await queryOne<ClaimRow>(m, `${SELECT_CLAIM} WHERE c.id = $1 FOR UPDATE OF c`, [head.id]))!;
-        const amount = claim.approved_fen === null ? 0n : BigInt(claim.approved_fen);
-        if (claim.status !== 'APPROVED' || amount === 0n) {
-          throw new DomainError(
-            'SUBSIDY_CLAIM_STATE_CONFLICT',
-            claim.status !== 'APPROVED'
-              ? `claim ${claim.claim_no} is ${claim.status}: only an APPROVED claim is settled`
-              : `claim ${claim.claim_no} was approved for 0.00: nothing to settle (its remainder is queued)`,
-            [{ field: 'status', code: claim.status, message: `claim is ${claim.status}` }],
-            { claimStatus: claim.status },
-          );
-        }
-        if (paidOn < claim.period_end) {
-          throw new DomainError('VALIDATION_FAILED', 'a claim is settled after its period ends', [
-            { field: 'paidOn', code: 'BEFORE_PERIOD_END', message: `paidOn must be on or after ${claim.period_end}` },
-          ]);
-        }
-        const a = programmeAccounts(p.id);
-        const payable = claim.settlement_mode === 'PAY_BANK' ? a.payableBank : a.payableBorrower;
-        const { entryId } = await this.ledger.post(m, {
-          idempotencyKey: `subsidy:claim:${claim.id}:settlement`,
-          code: 'SUBSIDY_CLAIM_SETTLEMENT',
-          businessDate: paidOn,
-          memo: `subsidy claim ${claim.claim_no} ${amount > 0n ? 'paid' : 'clawback received'}: ${input.paymentRef.trim()}`,
-          lines:
-            amount > 0n
-              ? [
-                  { account: payable, side: 'DEBIT', amountFen: amount },
-                  { account: a.settlement, side: 'CREDIT', amountFen: amount },
-                ]
-              : [
-                  { account: a.budget, side: 'DEBIT', amountFen: -amount },
-                  { account: payable, side: 'CREDIT', amountFen: -amount },
-                ],
-        });
-        await m.query(
-          `UPDATE subsidy_claims SET status = 'PAID', paid_on = $2, payment_ref = $3, paid_by = $4, payment_entry_id = $5, updated_at = now()
+      runIdempotent(
+        m,
+        SETTLE_SCOPE,
+        idempotencyKey,
+        { claimId: head.id, paidOn, paymentRef: input.paymentRef.trim() },
+        async () => {
+          const p = await this.programmes.lock(m, head.programme_id);
+          const claim = (await queryOne<ClaimRow>(m, `${SELECT_CLAIM} WHERE c.id = $1 FOR UPDATE OF c`, [
+            head.id,
+          ]))!;
+          const amount = claim.approved_fen === null ? 0n : BigInt(claim.approved_fen);
+          if (claim.status !== 'APPROVED' || amount === 0n) {
+            throw new DomainError(
+              'SUBSIDY_CLAIM_STATE_CONFLICT',
+              claim.status !== 'APPROVED'
+                ? `claim ${claim.claim_no} is ${claim.status}: only an APPROVED claim is settled`
+                : `claim ${claim.claim_no} was approved for 0.00: nothing to settle (its remainder is queued)`,
+              [{ field: 'status', code: claim.status, message: `claim is ${claim.status}` }],
+              { claimStatus: claim.status },
+            );
+          }
+          if (paidOn < claim.period_end) {
+            throw new DomainError('VALIDATION_FAILED', 'a claim is settled after its period ends', [
+              {
+                field: 'paidOn',
+                code: 'BEFORE_PERIOD_END',
+                message: `paidOn must be on or after ${claim.period_end}`,
+              },
+            ]);
+          }
+          const a = programmeAccounts(p.id);
+          const payable = claim.settlement_mode === 'PAY_BANK' ? a.payableBank : a.payableBorrower;
+          const { entryId } = await this.ledger.post(m, {
+            idempotencyKey: `subsidy:claim:${claim.id}:settlement`,
+            code: 'SUBSIDY_CLAIM_SETTLEMENT',
+            businessDate: paidOn,
+            memo: `subsidy claim ${claim.claim_no} ${amount > 0n ? 'paid' : 'clawback received'}: ${input.paymentRef.trim()}`,
+            lines:
+              amount > 0n
+                ? [
+                    { account: payable, side: 'DEBIT', amountFen: amount },
+                    { account: a.settlement, side: 'CREDIT', amountFen: amount },
+                  ]
+                : [
+                    { account: a.budget, side: 'DEBIT', amountFen: -amount },
+                    { account: payable, side: 'CREDIT', amountFen: -amount },
+                  ],
+          });
+          await m.query(
+            `UPDATE subsidy_claims SET status = 'PAID', paid_on = $2, payment_ref = $3, paid_by = $4, payment_entry_id = $5, updated_at = now()
             WHERE id = $1`,
-          [claim.id, paidOn, input.paymentRef.trim(), actorName(), entryId],
-        );
-        const after = (await queryOne<ClaimRow>(m, `${SELECT_CLAIM} WHERE c.id = $1`, [claim.id]))!;
-        await this.audit.record(m, {
-          action: 'SUBSIDY_CLAIM_SETTLED',
-          entityType: 'subsidy_claim',
-          entityId: claim.id,
-          before: { status: claim.status },
-          after: claimView(after),
-        });
-        const queue = amount < 0n ? await this.queue.run(m, p, null, today) : null;
-        return { ...(await this.detail(m, after)), queue };
-      }),
+            [claim.id, paidOn, input.paymentRef.trim(), actorName(), entryId],
+          );
+          const after = (await queryOne<ClaimRow>(m, `${SELECT_CLAIM} WHERE c.id = $1`, [claim.id]))!;
+          await this.audit.record(m, {
+            action: 'SUBSIDY_CLAIM_SETTLED',
+            entityType: 'subsidy_claim',
+            entityId: claim.id,
+            before: { status: claim.status },
+            after: claimView(after),
+          });
+          const queue = amount < 0n ? await this.queue.run(m, p, null, today) : null;
+          return { ...(await this.detail(m, after)), queue };
+        },
+      ),
     );
     return result;
   }
 
   /** A claim's row without lock (to find its programme), with the bank scope applied. */
   private async headOf(claimId: string): Promise<ClaimRow> {
-    const row = ID.test(claimId) ? await queryOne<ClaimRow>(this.dataSource.manager, `${SELECT_CLAIM} WHERE c.id = $1`, [claimId]) : undefined;
+    const row = ID.test(claimId)
+      ? await queryOne<ClaimRow>(this.dataSource.manager, `${SELECT_CLAIM} WHERE c.id = $1`, [claimId])
+      : undefined;
     const bank = ownBank();
-    if (!row || (bank !== null && row.bank_id !== bank)) throw new DomainError('NOT_FOUND', `subsidy claim ${claimId} not found`);
+    if (!row || (bank !== null && row.bank_id !== bank))
+      throw new DomainError('NOT_FOUND', `subsidy claim ${claimId} not found`);
     return row;
   }
 
@@ -417,8 +484,15 @@ export class ClaimsService {
          FROM subsidy_programmes p LEFT JOIN banks b ON b.id = $2 LEFT JOIN mutual_aid_funds f ON f.id = $3 WHERE p.id = $1`,
       [r.programme_id, r.bank_id, r.fund_id],
     );
-    const remainder = r.remainder_claim_id ? await queryOne<ClaimRow>(m, `${SELECT_CLAIM} WHERE c.id = $1`, [r.remainder_claim_id]) : undefined;
-    return { ...claimView(r), programmeCode: names.programme_code, payeeName: names.payee_name, remainder: remainder ? claimView(remainder) : null };
+    const remainder = r.remainder_claim_id
+      ? await queryOne<ClaimRow>(m, `${SELECT_CLAIM} WHERE c.id = $1`, [r.remainder_claim_id])
+      : undefined;
+    return {
+      ...claimView(r),
+      programmeCode: names.programme_code,
+      payeeName: names.payee_name,
+      remainder: remainder ? claimView(remainder) : null,
+    };
   }
 
   async list(filter: ClaimFilter, page: PageQuery): Promise<Page<ClaimView> & { totalAmount: string }> {
@@ -448,7 +522,13 @@ export class ClaimsService {
       `${SELECT_CLAIM} ${clause} ORDER BY c.period_end DESC, c.id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
       [...params, page.pageSize, offsetOf(page)],
     );
-    return { items: rows.map(claimView), page: page.page, pageSize: page.pageSize, total, totalAmount: formatYuan(BigInt(sum)) };
+    return {
+      items: rows.map(claimView),
+      page: page.page,
+      pageSize: page.pageSize,
+      total,
+      totalAmount: formatYuan(BigInt(sum)),
+    };
   }
 
   async lines(claimId: string, filter: LineFilter, page: PageQuery): Promise<Page<ClaimLineView>> {
@@ -459,7 +539,11 @@ export class ClaimsService {
     if (filter.forfeitReason) where.push(`cl.forfeit_reason = $${params.push(filter.forfeitReason)}`);
     if (filter.loanId) where.push(`cl.loan_id = $${params.push(filter.loanId)}`);
     const m = this.dataSource.manager;
-    const [{ total }] = await queryRows<{ total: number }>(m, `SELECT count(*)::int AS total FROM subsidy_claim_lines cl WHERE ${where.join(' AND ')}`, params);
+    const [{ total }] = await queryRows<{ total: number }>(
+      m,
+      `SELECT count(*)::int AS total FROM subsidy_claim_lines cl WHERE ${where.join(' AND ')}`,
+      params,
+    );
     const items = await this.lineViews(m, where.join(' AND '), params, page.pageSize, offsetOf(page));
     return { items, page: page.page, pageSize: page.pageSize, total };
   }
@@ -471,7 +555,13 @@ export class ClaimsService {
     return { claim, lines };
   }
 
-  private async lineViews(m: EntityManager, where: string, params: unknown[], limit: number | null, offset: number): Promise<ClaimLineView[]> {
+  private async lineViews(
+    m: EntityManager,
+    where: string,
+    params: unknown[],
+    limit: number | null,
+    offset: number,
+  ): Promise<ClaimLineView[]> {
     const rows = await queryRows<Record<string, string | number | null>>(
       m,
       `SELECT cl.line_no, cl.loan_id::text, l.loan_no, l.bank_loan_ref, coalesce(h.head_name, e.name) AS borrower, cl.installment_number,

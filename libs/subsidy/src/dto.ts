@@ -35,12 +35,14 @@ export function IsDate() {
       propertyName,
       validator: {
         validate: (value: unknown) => isBusinessDate(value),
-        defaultMessage: (args?: ValidationArguments) => `${args?.property} must be a calendar date YYYY-MM-DD`,
+        defaultMessage: (args?: ValidationArguments) =>
+          `${args?.property} must be a calendar date YYYY-MM-DD`,
       },
     });
 }
 
-const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
+const toInt = ({ value }: { value: unknown }) =>
+  value === undefined || value === '' ? undefined : Number(value);
 
 export class IdParam {
   @ApiProperty({ example: '1' })
@@ -52,9 +54,14 @@ export class IdParam {
 // ─── programmes ────────────────────────────────────────────────────────────────────────────────────────────────
 
 export class CreateProgrammeDto {
-  @ApiProperty({ example: 'ZIBO-CITY-2026', description: 'Unique code: 2-40 of A-Z, 0-9, _ and -, starting with a letter' })
+  @ApiProperty({
+    example: 'ZIBO-CITY-2026',
+    description: 'Unique code: 2-40 of A-Z, 0-9, _ and -, starting with a letter',
+  })
   @IsString()
-  @Matches(/^[A-Z][A-Z0-9_-]{1,39}$/, { message: 'code must be 2-40 of A-Z, 0-9, _ and -, starting with a letter' })
+  @Matches(/^[A-Z][A-Z0-9_-]{1,39}$/, {
+    message: 'code must be 2-40 of A-Z, 0-9, _ and -, starting with a letter',
+  })
   code: string;
 
   @ApiProperty({ example: '淄博市扶贫小额信贷贴息 (Zibo city poverty microcredit interest subsidy)' })
@@ -63,7 +70,11 @@ export class CreateProgrammeDto {
   @MaxLength(200)
   name: string;
 
-  @ApiPropertyOptional({ example: null, nullable: true, description: 'The district that runs and funds it; absent or null: city-wide' })
+  @ApiPropertyOptional({
+    example: null,
+    nullable: true,
+    description: 'The district that runs and funds it; absent or null: city-wide',
+  })
   @IsOptional()
   @IsString()
   @Matches(ID, { message: 'districtId must be a positive integer id' })
@@ -72,12 +83,16 @@ export class CreateProgrammeDto {
   @ApiProperty({
     enum: SETTLEMENT_MODES,
     example: 'PAY_BANK',
-    description: 'PAY_BANK: the lender is paid and the borrower pays only the rest; REIMBURSE_BORROWER: the borrower pays in full and is refunded',
+    description:
+      'PAY_BANK: the lender is paid and the borrower pays only the rest; REIMBURSE_BORROWER: the borrower pays in full and is refunded',
   })
   @IsIn(SETTLEMENT_MODES)
   settlementMode: SettlementMode;
 
-  @ApiPropertyOptional({ example: [3, 6, 9, 12], description: 'Months whose periodEndDay ends a settlement period (default quarterly)' })
+  @ApiPropertyOptional({
+    example: [3, 6, 9, 12],
+    description: 'Months whose periodEndDay ends a settlement period (default quarterly)',
+  })
   @IsOptional()
   @IsArray()
   @ArrayMinSize(1)
@@ -87,14 +102,24 @@ export class CreateProgrammeDto {
   @Max(12, { each: true })
   periodEndMonths?: number[];
 
-  @ApiPropertyOptional({ example: 20, minimum: 1, maximum: 28, description: 'Day of month periods end on (default 20, the banks’ 结息日)' })
+  @ApiPropertyOptional({
+    example: 20,
+    minimum: 1,
+    maximum: 28,
+    description: 'Day of month periods end on (default 20, the banks’ 结息日)',
+  })
   @IsOptional()
   @IsInt()
   @Min(1)
   @Max(28)
   periodEndDay?: number;
 
-  @ApiPropertyOptional({ example: 0, minimum: 0, maximum: 90, description: 'Days after a due date the interest may still be paid and earn the subsidy (default 0)' })
+  @ApiPropertyOptional({
+    example: 0,
+    minimum: 0,
+    maximum: 90,
+    description: 'Days after a due date the interest may still be paid and earn the subsidy (default 0)',
+  })
   @IsOptional()
   @IsInt()
   @Min(0)
@@ -155,7 +180,10 @@ export class ProgrammeContributionDto {
   @IsYuan()
   amount: string;
 
-  @ApiPropertyOptional({ example: 2026, description: 'Budget year of the money (default: the year received)' })
+  @ApiPropertyOptional({
+    example: 2026,
+    description: 'Budget year of the money (default: the year received)',
+  })
   @IsOptional()
   @IsInt()
   @Min(2000)
@@ -167,7 +195,10 @@ export class ProgrammeContributionDto {
   @IsDate()
   receivedOn?: string;
 
-  @ApiPropertyOptional({ example: '淄财农〔2026〕3号', description: 'The fiscal document allocating the money' })
+  @ApiPropertyOptional({
+    example: '淄财农〔2026〕3号',
+    description: 'The fiscal document allocating the money',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(200)
@@ -179,7 +210,10 @@ export class ProgrammeContributionDto {
   @MaxLength(200)
   soeName?: string;
 
-  @ApiPropertyOptional({ example: '50000000.00', description: 'SOE contributions: the profit the 3 % rule applies to' })
+  @ApiPropertyOptional({
+    example: '50000000.00',
+    description: 'SOE contributions: the profit the 3 % rule applies to',
+  })
   @IsOptional()
   @IsYuan()
   soeProfitBase?: string;
@@ -192,7 +226,10 @@ export class BudgetDto {
   @Max(2100)
   year: number;
 
-  @ApiProperty({ example: '3000000.00', description: "The year's budget (absolute, yuan); not below what approved claims committed" })
+  @ApiProperty({
+    example: '3000000.00',
+    description: "The year's budget (absolute, yuan); not below what approved claims committed",
+  })
   @IsYuan({ allowZero: true })
   budget: string;
 
@@ -219,11 +256,17 @@ export class PeriodsQuery {
 }
 
 export class GenerateClaimsDto {
-  @ApiProperty({ example: '2026-03-20', description: 'End date of the settlement period (a calendar end date of the programme)' })
+  @ApiProperty({
+    example: '2026-03-20',
+    description: 'End date of the settlement period (a calendar end date of the programme)',
+  })
   @IsDate()
   periodEnd: string;
 
-  @ApiPropertyOptional({ example: '2026-03-25', description: 'The facts are taken as of this date (default today); after the period end' })
+  @ApiPropertyOptional({
+    example: '2026-03-25',
+    description: 'The facts are taken as of this date (default today); after the period end',
+  })
   @IsOptional()
   @IsDate()
   asOf?: string;
@@ -322,7 +365,11 @@ export class ExportQuery {
   @IsIn(['csv', 'xlsx'])
   format: 'csv' | 'xlsx' = 'csv';
 
-  @ApiPropertyOptional({ enum: ['BANK', 'BUREAU'], default: 'BUREAU', description: 'BANK: the lines a bank reconciles; BUREAU: every figure for the finance bureau' })
+  @ApiPropertyOptional({
+    enum: ['BANK', 'BUREAU'],
+    default: 'BUREAU',
+    description: 'BANK: the lines a bank reconciles; BUREAU: every figure for the finance bureau',
+  })
   @IsOptional()
   @IsIn(['BANK', 'BUREAU'])
   audience: 'BANK' | 'BUREAU' = 'BUREAU';
@@ -349,17 +396,26 @@ export class ProductPolicyDto {
   @IsPercent('0.000001', '36')
   capPercent?: string;
 
-  @ApiPropertyOptional({ example: '50000.00', description: 'Household loans: principal subsidised at most (default 50,000)' })
+  @ApiPropertyOptional({
+    example: '50000.00',
+    description: 'Household loans: principal subsidised at most (default 50,000)',
+  })
   @IsOptional()
   @IsYuan()
   principalCap?: string;
 
-  @ApiPropertyOptional({ example: '50000.00', description: 'Entity loans: principal subsidised per linked poor household (default 50,000)' })
+  @ApiPropertyOptional({
+    example: '50000.00',
+    description: 'Entity loans: principal subsidised per linked poor household (default 50,000)',
+  })
   @IsOptional()
   @IsYuan()
   perLinkedHouseholdCap?: string;
 
-  @ApiPropertyOptional({ example: 1, description: 'The product version this edit is based on (409 when another edit came first)' })
+  @ApiPropertyOptional({
+    example: 1,
+    description: 'The product version this edit is based on (409 when another edit came first)',
+  })
   @IsOptional()
   @IsInt()
   @Min(1)

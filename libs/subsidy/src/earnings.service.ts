@@ -5,8 +5,20 @@ import { DomainError, queryRows, type FieldError } from '#libs/common';
 import { formatYuan } from '#libs/money';
 import { normalizePercent, RatesService } from '#libs/products';
 import type { ClaimLine } from './domain/claims.js';
-import { loanPeriodSubsidies, shareText, type PeriodSubsidy, type SubsidyInstallmentFacts, type SubsidyLoanFacts } from './domain/earning.js';
-import { loanSubsidyTerms, parsePolicy, policyJson, type LoanSubsidyTerms, type PolicyType } from './domain/policy.js';
+import {
+  loanPeriodSubsidies,
+  shareText,
+  type PeriodSubsidy,
+  type SubsidyInstallmentFacts,
+  type SubsidyLoanFacts,
+} from './domain/earning.js';
+import {
+  loanSubsidyTerms,
+  parsePolicy,
+  policyJson,
+  type LoanSubsidyTerms,
+  type PolicyType,
+} from './domain/policy.js';
 
 /** A loan of a programme with what its subsidy is computed from. */
 export interface ProgrammeLoan {
@@ -92,17 +104,33 @@ export class EarningsService {
     return this.withTerms(m, programme.id, rows, opts.freeze);
   }
 
-  private async withTerms(m: EntityManager, programmeId: string, rows: LoanRow[], freeze: boolean): Promise<ProgrammeLoan[]> {
+  private async withTerms(
+    m: EntityManager,
+    programmeId: string,
+    rows: LoanRow[],
+    freeze: boolean,
+  ): Promise<ProgrammeLoan[]> {
     const errors: FieldError[] = [];
     const out: ProgrammeLoan[] = [];
     const linked = await this.linkedPoorCounts(
       m,
       rows.filter((r) => r.frozen_rate === null && r.borrower_type === 'ENTITY').map((r) => r.entity_id!),
     );
-    const fresh: { loanId: string; versionId: string; policy: Record<string, string>; rate: string; cap: string; benchmark: string | null; linked: number | null }[] = [];
+    const fresh: {
+      loanId: string;
+      versionId: string;
+      policy: Record<string, string>;
+      rate: string;
+      cap: string;
+      benchmark: string | null;
+      linked: number | null;
+    }[] = [];
     const benchmarks = new Map<string, string>();
     for (const r of rows) {
-      const parsed = parsePolicy(r.frozen_policy ?? r.subsidy_policy, `productVersions[${r.product_version_id}].subsidyPolicy`);
+      const parsed = parsePolicy(
+        r.frozen_policy ?? r.subsidy_policy,
+        `productVersions[${r.product_version_id}].subsidyPolicy`,
+      );
       if (!parsed.ok) {
         errors.push(...parsed.errors);
         continue;
@@ -111,10 +139,15 @@ export class EarningsService {
       if (r.frozen_rate !== null) {
         terms = { ratePercent: normalizePercent(r.frozen_rate), basisCapFen: BigInt(r.frozen_cap!) };
       } else {
-        let benchmark: string | null = r.benchmark_rate_percent === null ? null : normalizePercent(r.benchmark_rate_percent);
+        let benchmark: string | null =
+          r.benchmark_rate_percent === null ? null : normalizePercent(r.benchmark_rate_percent);
         if (parsed.policy.type === 'FULL_BENCHMARK' && benchmark === null) {
           if (!r.contract_date) {
-            errors.push({ field: `loans[${r.id}].contractDate`, code: 'MISSING', message: `loan ${r.loan_no} has no contract date for its benchmark rate` });
+            errors.push({
+              field: `loans[${r.id}].contractDate`,
+              code: 'MISSING',
+              message: `loan ${r.loan_no} has no contract date for its benchmark rate`,
+            });
             continue;
           }
           const key = `${r.term_months}:${r.contract_date}`;
@@ -123,12 +156,20 @@ export class EarningsService {
             benchmarks.set(key, benchmark);
           } catch (e) {
             if (!(e instanceof DomainError)) throw e;
-            errors.push({ field: `loans[${r.id}].benchmarkRate`, code: e.code, message: `loan ${r.loan_no}: ${e.detail}` });
+            errors.push({
+              field: `loans[${r.id}].benchmarkRate`,
+              code: e.code,
+              message: `loan ${r.loan_no}: ${e.detail}`,
+            });
             continue;
           }
         }
         if (parsed.policy.type === 'CAPPED' && r.annual_rate_percent === null) {
-          errors.push({ field: `loans[${r.id}].annualRatePercent`, code: 'MISSING', message: `loan ${r.loan_no} has no contract rate` });
+          errors.push({
+            field: `loans[${r.id}].annualRatePercent`,
+            code: 'MISSING',
+            message: `loan ${r.loan_no} has no contract rate`,
+          });
           continue;
         }
         const linkedPoor = r.borrower_type === 'ENTITY' ? (linked.get(r.entity_id!) ?? 0) : null;
@@ -263,7 +304,9 @@ export class EarningsService {
       m,
       loans.map((l) => l.id),
     );
-    return new Map(loans.map((l) => [l.id, loanPeriodSubsidies(l.facts, l.terms, inst.get(l.id) ?? [], graceDays, asOf)]));
+    return new Map(
+      loans.map((l) => [l.id, loanPeriodSubsidies(l.facts, l.terms, inst.get(l.id) ?? [], graceDays, asOf)]),
+    );
   }
 
   /** One loan's subsidy period by period (a preview: nothing is frozen or written). */
@@ -280,19 +323,33 @@ export class EarningsService {
     );
     if (!found) throw new DomainError('NOT_FOUND', `loan ${loanId} not found`);
     if (!found.programme_id) return { loanId, programmeId: null, policy: null, periods: [], totals: null };
-    const [loan] = await this.programmeLoans(m, { id: found.programme_id, district_id: found.district_id }, '1900-01-01', '2199-12-31', {
-      freeze: false,
-      loanId,
-    });
+    const [loan] = await this.programmeLoans(
+      m,
+      { id: found.programme_id, district_id: found.district_id },
+      '1900-01-01',
+      '2199-12-31',
+      {
+        freeze: false,
+        loanId,
+      },
+    );
     if (!loan) return { loanId, programmeId: found.programme_id, policy: null, periods: [], totals: null };
-    const [grace] = await queryRows<{ grace_days: number }>(m, `SELECT grace_days FROM subsidy_programmes WHERE id = $1`, [found.programme_id]);
+    const [grace] = await queryRows<{ grace_days: number }>(
+      m,
+      `SELECT grace_days FROM subsidy_programmes WHERE id = $1`,
+      [found.programme_id],
+    );
     const periods = (await this.periods(m, [loan], grace?.grace_days ?? 0, asOf)).get(loan.id) ?? [];
     const sum = (f: (p: PeriodSubsidy) => bigint) => formatYuan(periods.reduce((s, p) => s + f(p), 0n));
     return {
       loanId,
       loanNo: loan.loanNo,
       programmeId: found.programme_id,
-      policy: { type: loan.policyType, ratePercent: loan.terms.ratePercent, basisCap: formatYuan(loan.terms.basisCapFen) },
+      policy: {
+        type: loan.policyType,
+        ratePercent: loan.terms.ratePercent,
+        basisCap: formatYuan(loan.terms.basisCapFen),
+      },
       asOf,
       periods: periods.map((p) => ({
         number: p.number,

@@ -12,7 +12,13 @@ export const PROGRAMME_EXAMPLE = {
   accounts: {
     budget: 'SUB:1:BUDGET',
     settlement: 'SUB:1:SETTLEMENT',
-    funding: { CENTRAL: 'SUB:1:FUNDING:CENTRAL', CITY: 'SUB:1:FUNDING:CITY', DISTRICT: 'SUB:1:FUNDING:DISTRICT', SOE: 'SUB:1:FUNDING:SOE', DONATION: 'SUB:1:FUNDING:DONATION' },
+    funding: {
+      CENTRAL: 'SUB:1:FUNDING:CENTRAL',
+      CITY: 'SUB:1:FUNDING:CITY',
+      DISTRICT: 'SUB:1:FUNDING:DISTRICT',
+      SOE: 'SUB:1:FUNDING:SOE',
+      DONATION: 'SUB:1:FUNDING:DONATION',
+    },
     expense: 'SUB:1:EXPENSE',
     payableBank: 'SUB:1:PAYABLE:BANK',
     payableBorrower: 'SUB:1:PAYABLE:BORROWER',
@@ -67,7 +73,21 @@ export const CLAIM_DETAIL_EXAMPLE = {
   ...CLAIM_EXAMPLE,
   programmeCode: 'ZIBO-CITY-2026',
   payeeName: '淄博农商银行',
-  remainder: { ...CLAIM_EXAMPLE, id: '13', claimNo: 'SUB1-20260320-B2-V2', kind: 'REMAINDER', status: 'QUEUED', parentClaimId: '12', remainderClaimId: null, lineCount: 1, total: '62.50', approved: null, approvedBy: null, approvedAt: null, approvalEntryId: null },
+  remainder: {
+    ...CLAIM_EXAMPLE,
+    id: '13',
+    claimNo: 'SUB1-20260320-B2-V2',
+    kind: 'REMAINDER',
+    status: 'QUEUED',
+    parentClaimId: '12',
+    remainderClaimId: null,
+    lineCount: 1,
+    total: '62.50',
+    approved: null,
+    approvedBy: null,
+    approvedAt: null,
+    approvalEntryId: null,
+  },
 };
 
 export const LINE_EXAMPLE = {
@@ -102,7 +122,15 @@ export const problem = (code: string, status: number, detail: string, errors?: u
   schema: {
     example: {
       type: `urn:problem:${code.toLowerCase()}`,
-      title: ({ 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 422: 'Unprocessable Entity' } as Record<number, string>)[status],
+      title: (
+        {
+          400: 'Bad Request',
+          403: 'Forbidden',
+          404: 'Not Found',
+          409: 'Conflict',
+          422: 'Unprocessable Entity',
+        } as Record<number, string>
+      )[status],
       status,
       detail,
       code,

@@ -59,10 +59,18 @@ export async function toXlsx(tables: ExportTable[]): Promise<Buffer> {
   return Buffer.from(await wb.xlsx.writeBuffer());
 }
 
-export async function render(tables: ExportTable[], format: 'csv' | 'xlsx', basename: string): Promise<ExportFile> {
+export async function render(
+  tables: ExportTable[],
+  format: 'csv' | 'xlsx',
+  basename: string,
+): Promise<ExportFile> {
   if (format === 'csv') {
     // a CSV holds one table well: the lines (the summary is in the XLSX and the API)
-    return { contentType: 'text/csv; charset=utf-8', filename: `${basename}.csv`, body: toCsv(tables.slice(-1)) };
+    return {
+      contentType: 'text/csv; charset=utf-8',
+      filename: `${basename}.csv`,
+      body: toCsv(tables.slice(-1)),
+    };
   }
   return {
     contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
@@ -87,7 +95,11 @@ const REASON: Record<string, string> = {
  * the subsidy was computed from, forfeitures and the claim's budget position) needs it. Column headers are
  * Chinese with the English name in brackets.
  */
-export function claimTables(claim: ClaimDetail, lines: ClaimLineView[], audience: ExportAudience): ExportTable[] {
+export function claimTables(
+  claim: ClaimDetail,
+  lines: ClaimLineView[],
+  audience: ExportAudience,
+): ExportTable[] {
   const summary: ExportTable = {
     name: '申领汇总 Summary',
     columns: ['项目 (Field)', '值 (Value)'],
@@ -97,7 +109,10 @@ export function claimTables(claim: ClaimDetail, lines: ClaimLineView[], audience
       ['结算期 (Settlement period)', `${claim.period.start} ~ ${claim.period.end}`],
       ['预算年度 (Budget year)', claim.budgetYear],
       ['结算方式 (Settlement mode)', claim.settlementMode],
-      ['收款方 (Payee)', `${claim.payeeName} (${claim.payee.type} ${claim.payee.bankId ?? claim.payee.fundId})`],
+      [
+        '收款方 (Payee)',
+        `${claim.payeeName} (${claim.payee.type} ${claim.payee.bankId ?? claim.payee.fundId})`,
+      ],
       ['类型 (Kind)', claim.kind],
       ['版本 (Version)', claim.version],
       ['状态 (Status)', claim.status],

@@ -1,5 +1,11 @@
 import { Body, Controller, Delete, Get, Param, Put, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
 import { Clock, Roles } from '#libs/common';
 import { AsOfQuery, IdParam, ProductParam, ProductPolicyDto } from './dto.js';
 import { EarningsService } from './earnings.service.js';
@@ -22,8 +28,32 @@ export class PoliciesController {
     summary:
       "Set a product's subsidy policy (FULL_BENCHMARK, FIXED_RATE, CAPPED) as a new product version; loans already made keep the version they were made under",
   })
-  @ApiOkResponse({ schema: { example: { id: '2', code: 'HH_MICRO_STD', currentVersion: 2, terms: { subsidyPolicy: { type: 'FULL_BENCHMARK', programmeId: '1', principalCapFen: '5000000', perLinkedHouseholdCapFen: '5000000' } } } } })
-  @ApiUnprocessableEntityResponse(problem('SUBSIDY_POLICY_INVALID', 422, 'invalid subsidy policy: ratePercent, programmeId', [{ field: 'ratePercent', code: 'FORMAT', message: 'ratePercent must be a decimal string of percent per year, e.g. "2"' }]))
+  @ApiOkResponse({
+    schema: {
+      example: {
+        id: '2',
+        code: 'HH_MICRO_STD',
+        currentVersion: 2,
+        terms: {
+          subsidyPolicy: {
+            type: 'FULL_BENCHMARK',
+            programmeId: '1',
+            principalCapFen: '5000000',
+            perLinkedHouseholdCapFen: '5000000',
+          },
+        },
+      },
+    },
+  })
+  @ApiUnprocessableEntityResponse(
+    problem('SUBSIDY_POLICY_INVALID', 422, 'invalid subsidy policy: ratePercent, programmeId', [
+      {
+        field: 'ratePercent',
+        code: 'FORMAT',
+        message: 'ratePercent must be a decimal string of percent per year, e.g. "2"',
+      },
+    ]),
+  )
   setPolicy(@Param() p: ProductParam, @Body() dto: ProductPolicyDto) {
     return this.policies.setProductPolicy(p.product, dto);
   }
@@ -31,14 +61,18 @@ export class PoliciesController {
   @Delete('products/:product/policy')
   @Roles('ADMIN', 'FUND_ADMIN')
   @ApiOperation({ summary: "Remove a product's subsidy policy (a new product version without one)" })
-  @ApiOkResponse({ schema: { example: { id: '2', code: 'HH_MICRO_STD', currentVersion: 3, terms: { subsidyPolicy: null } } } })
+  @ApiOkResponse({
+    schema: { example: { id: '2', code: 'HH_MICRO_STD', currentVersion: 3, terms: { subsidyPolicy: null } } },
+  })
   removePolicy(@Param() p: ProductParam) {
     return this.policies.setProductPolicy(p.product, null);
   }
 
   @Get('loans/:id')
   @Roles('ADMIN', 'FUND_ADMIN', 'AUDITOR', 'LOAN_OFFICER')
-  @ApiOperation({ summary: "A loan's subsidy period by period as of a date: earned, forfeited (with the reason) or pending" })
+  @ApiOperation({
+    summary: "A loan's subsidy period by period as of a date: earned, forfeited (with the reason) or pending",
+  })
   @ApiOkResponse({
     schema: {
       example: {
@@ -47,7 +81,23 @@ export class PoliciesController {
         programmeId: '1',
         policy: { type: 'FULL_BENCHMARK', ratePercent: '4.35', basisCap: '50000.00' },
         asOf: '2026-04-01',
-        periods: [{ number: 1, periodStart: '2026-01-05', dueDate: '2026-02-05', days: 31, balance: '50000.00', basis: '50000.00', yearShare: '1/12', interest: '181.25', interestPaid: '181.25', interestPaidOn: '2026-02-05', subsidy: '181.25', outcome: 'EARNED', forfeitReason: null }],
+        periods: [
+          {
+            number: 1,
+            periodStart: '2026-01-05',
+            dueDate: '2026-02-05',
+            days: 31,
+            balance: '50000.00',
+            basis: '50000.00',
+            yearShare: '1/12',
+            interest: '181.25',
+            interestPaid: '181.25',
+            interestPaidOn: '2026-02-05',
+            subsidy: '181.25',
+            outcome: 'EARNED',
+            forfeitReason: null,
+          },
+        ],
         totals: { earned: '181.25', forfeited: '0.00', pending: '0.00' },
       },
     },

@@ -37,7 +37,11 @@ export class PoliciesService {
         if (v === undefined || v === null) return undefined;
         const r = parseYuan(v, { allowZero: false });
         if (!r.ok) {
-          errors.push({ field, code: r.error, message: `${field} must be a positive yuan amount with at most 2 decimals` });
+          errors.push({
+            field,
+            code: r.error,
+            message: `${field} must be a positive yuan amount with at most 2 decimals`,
+          });
           return undefined;
         }
         return r.fen.toString();
@@ -63,14 +67,32 @@ export class PoliciesService {
           `SELECT status FROM subsidy_programmes WHERE id = $1`,
           [parsed.policy.programmeId],
         );
-        if (!programme) errors.push({ field: 'programmeId', code: 'NOT_FOUND', message: `subsidy programme ${parsed.policy.programmeId} does not exist` });
-        else if (programme.status !== 'ACTIVE') errors.push({ field: 'programmeId', code: 'CLOSED', message: `subsidy programme ${parsed.policy.programmeId} is closed` });
+        if (!programme)
+          errors.push({
+            field: 'programmeId',
+            code: 'NOT_FOUND',
+            message: `subsidy programme ${parsed.policy.programmeId} does not exist`,
+          });
+        else if (programme.status !== 'ACTIVE')
+          errors.push({
+            field: 'programmeId',
+            code: 'CLOSED',
+            message: `subsidy programme ${parsed.policy.programmeId} is closed`,
+          });
       }
       if (errors.length || !parsed.ok) {
-        throw new DomainError('SUBSIDY_POLICY_INVALID', `invalid subsidy policy: ${[...new Set(errors.map((e) => e.field))].join(', ')}`, errors);
+        throw new DomainError(
+          'SUBSIDY_POLICY_INVALID',
+          `invalid subsidy policy: ${[...new Set(errors.map((e) => e.field))].join(', ')}`,
+          errors,
+        );
       }
       json = policyJson(parsed.policy);
     }
-    return this.products.revise(product, { subsidyPolicy: json }, { mode: 'patch', baseVersion: input?.baseVersion });
+    return this.products.revise(
+      product,
+      { subsidyPolicy: json },
+      { mode: 'patch', baseVersion: input?.baseVersion },
+    );
   }
 }

@@ -14,16 +14,27 @@ import {
 import { IdempotencyKey, Roles } from '#libs/common';
 import { parseYuan } from '#libs/money';
 import { ClaimsService } from './claims.service.js';
-import { BudgetDto, CreateProgrammeDto, GenerateClaimsDto, IdParam, PatchProgrammeDto, PeriodsQuery, ProgrammeContributionDto, ProgrammeListQuery } from './dto.js';
+import {
+  BudgetDto,
+  CreateProgrammeDto,
+  GenerateClaimsDto,
+  IdParam,
+  PatchProgrammeDto,
+  PeriodsQuery,
+  ProgrammeContributionDto,
+  ProgrammeListQuery,
+} from './dto.js';
 import { CLAIM_EXAMPLE, PROGRAMME_EXAMPLE, problem } from './examples.js';
 import { ProgrammesService } from './programmes.service.js';
 
-const fen = (yuan: string | undefined) => (yuan === undefined ? undefined : (parseYuan(yuan, { allowZero: true }) as { fen: bigint }).fen);
+const fen = (yuan: string | undefined) =>
+  yuan === undefined ? undefined : (parseYuan(yuan, { allowZero: true }) as { fen: bigint }).fen;
 
 export const IDEMPOTENCY_HEADER = ApiHeader({
   name: 'Idempotency-Key',
   required: true,
-  description: 'Client-chosen key (8-128 of [A-Za-z0-9._:-]): a retry returns the first response; the same key with another body is 409',
+  description:
+    'Client-chosen key (8-128 of [A-Za-z0-9._:-]): a retry returns the first response; the same key with another body is 409',
   example: 'sub-2026-q1-0001',
 });
 
@@ -42,15 +53,25 @@ export class ProgrammesController {
   @Roles('ADMIN', 'FUND_ADMIN')
   @ApiOperation({ summary: 'Create a subsidy programme (贴息项目) and open its ledger accounts SUB:{id}:*' })
   @ApiCreatedResponse({ schema: { example: PROGRAMME_EXAMPLE } })
-  @ApiConflictResponse(problem('SUBSIDY_PROGRAMME_CODE_TAKEN', 409, 'a subsidy programme with code ZIBO-CITY-2026 exists', [{ field: 'code', code: 'TAKEN', message: 'code is already used by another programme' }]))
-  @ApiUnprocessableEntityResponse(problem('SUBSIDY_PROGRAMME_INVALID', 422, 'invalid subsidy programme: districtId', [{ field: 'districtId', code: 'NOT_FOUND', message: 'district 99 does not exist' }]))
+  @ApiConflictResponse(
+    problem('SUBSIDY_PROGRAMME_CODE_TAKEN', 409, 'a subsidy programme with code ZIBO-CITY-2026 exists', [
+      { field: 'code', code: 'TAKEN', message: 'code is already used by another programme' },
+    ]),
+  )
+  @ApiUnprocessableEntityResponse(
+    problem('SUBSIDY_PROGRAMME_INVALID', 422, 'invalid subsidy programme: districtId', [
+      { field: 'districtId', code: 'NOT_FOUND', message: 'district 99 does not exist' },
+    ]),
+  )
   create(@Body() dto: CreateProgrammeDto) {
     return this.programmes.create(dto);
   }
 
   @Get()
   @Roles(...READERS)
-  @ApiOperation({ summary: 'Programmes by district, settlement mode, status or code/name, each with its ledger position' })
+  @ApiOperation({
+    summary: 'Programmes by district, settlement mode, status or code/name, each with its ledger position',
+  })
   @ApiOkResponse({ schema: { example: { items: [PROGRAMME_EXAMPLE], page: 1, pageSize: 50, total: 1 } } })
   list(@Query() q: ProgrammeListQuery) {
     return this.programmes.list(q, q);
@@ -66,7 +87,9 @@ export class ProgrammesController {
 
   @Patch(':id')
   @Roles('ADMIN', 'FUND_ADMIN')
-  @ApiOperation({ summary: 'Rename, change the grace days or close a programme (the calendar is fixed once set)' })
+  @ApiOperation({
+    summary: 'Rename, change the grace days or close a programme (the calendar is fixed once set)',
+  })
   @ApiOkResponse({ schema: { example: PROGRAMME_EXAMPLE } })
   update(@Param() p: IdParam, @Body() dto: PatchProgrammeDto) {
     return this.programmes.update(p.id, dto);
@@ -76,7 +99,8 @@ export class ProgrammesController {
   @Roles('FUND_ADMIN')
   @IDEMPOTENCY_HEADER
   @ApiOperation({
-    summary: 'Fund the programme from a source: BUDGET ↑ / FUNDING:{source} ↑, a contributions register row, then queued claims are paid in order',
+    summary:
+      'Fund the programme from a source: BUDGET ↑ / FUNDING:{source} ↑, a contributions register row, then queued claims are paid in order',
   })
   @ApiCreatedResponse({
     schema: {
@@ -93,20 +117,34 @@ export class ProgrammesController {
         soeProfitBase: null,
         entryId: '120',
         createdBy: 'fund.admin',
-        queue: { approved: [{ claimId: '13', claimNo: 'SUB1-20260320-B2-V2', amount: '62.50', requeuedAs: null }], stillQueued: 0 },
+        queue: {
+          approved: [{ claimId: '13', claimNo: 'SUB1-20260320-B2-V2', amount: '62.50', requeuedAs: null }],
+          stillQueued: 0,
+        },
       },
     },
   })
-  @ApiUnprocessableEntityResponse(problem('SUBSIDY_CONTRIBUTION_INVALID', 422, 'invalid contribution: soeName, soeProfitBase', [{ field: 'soeName', code: 'REQUIRED', message: 'an SOE contribution names the enterprise' }]))
+  @ApiUnprocessableEntityResponse(
+    problem('SUBSIDY_CONTRIBUTION_INVALID', 422, 'invalid contribution: soeName, soeProfitBase', [
+      { field: 'soeName', code: 'REQUIRED', message: 'an SOE contribution names the enterprise' },
+    ]),
+  )
   contribute(@Param() p: IdParam, @Body() dto: ProgrammeContributionDto, @IdempotencyKey() key: string) {
-    return this.programmes.contribute(p.id, { ...dto, amountFen: fen(dto.amount)!, soeProfitBaseFen: fen(dto.soeProfitBase) ?? null }, key);
+    return this.programmes.contribute(
+      p.id,
+      { ...dto, amountFen: fen(dto.amount)!, soeProfitBaseFen: fen(dto.soeProfitBase) ?? null },
+      key,
+    );
   }
 
   @Post(':id/budgets')
   @Roles('FUND_ADMIN')
   @HttpCode(200)
   @IDEMPOTENCY_HEADER
-  @ApiOperation({ summary: "Set a year's budget (never below what approved claims committed); queued claims of that year are then paid in order" })
+  @ApiOperation({
+    summary:
+      "Set a year's budget (never below what approved claims committed); queued claims of that year are then paid in order",
+  })
   @ApiOkResponse({
     schema: {
       example: {
@@ -117,27 +155,81 @@ export class ProgrammesController {
         remaining: '2999637.50',
         queued: '0.00',
         queuedClaims: 0,
-        queue: { approved: [{ claimId: '13', claimNo: 'SUB1-20260320-B2-V2', amount: '62.50', requeuedAs: null }], stillQueued: 0 },
+        queue: {
+          approved: [{ claimId: '13', claimNo: 'SUB1-20260320-B2-V2', amount: '62.50', requeuedAs: null }],
+          stillQueued: 0,
+        },
       },
     },
   })
-  @ApiUnprocessableEntityResponse(problem('SUBSIDY_BUDGET_INVALID', 422, 'the 2026 budget may not go below the 362.50 approved claims committed', [{ field: 'budget', code: 'BELOW_COMMITTED', message: 'must be at least 362.50' }]))
+  @ApiUnprocessableEntityResponse(
+    problem(
+      'SUBSIDY_BUDGET_INVALID',
+      422,
+      'the 2026 budget may not go below the 362.50 approved claims committed',
+      [{ field: 'budget', code: 'BELOW_COMMITTED', message: 'must be at least 362.50' }],
+    ),
+  )
   setBudget(@Param() p: IdParam, @Body() dto: BudgetDto, @IdempotencyKey() key: string) {
-    return this.programmes.setBudget(p.id, { year: dto.year, budgetFen: fen(dto.budget)!, reason: dto.reason, documentRef: dto.documentRef ?? null }, key);
+    return this.programmes.setBudget(
+      p.id,
+      {
+        year: dto.year,
+        budgetFen: fen(dto.budget)!,
+        reason: dto.reason,
+        documentRef: dto.documentRef ?? null,
+      },
+      key,
+    );
   }
 
   @Get(':id/budgets')
   @Roles(...READERS)
-  @ApiOperation({ summary: 'Budget per year: budget, committed by approved claims, remaining, and what is queued' })
-  @ApiOkResponse({ schema: { example: [{ programmeId: '1', year: 2026, budget: '3000000.00', committed: '362.50', remaining: '2999637.50', queued: '0.00', queuedClaims: 0 }] } })
+  @ApiOperation({
+    summary: 'Budget per year: budget, committed by approved claims, remaining, and what is queued',
+  })
+  @ApiOkResponse({
+    schema: {
+      example: [
+        {
+          programmeId: '1',
+          year: 2026,
+          budget: '3000000.00',
+          committed: '362.50',
+          remaining: '2999637.50',
+          queued: '0.00',
+          queuedClaims: 0,
+        },
+      ],
+    },
+  })
   budgets(@Param() p: IdParam) {
     return this.programmes.budgets(p.id);
   }
 
   @Get(':id/periods')
   @Roles(...READERS)
-  @ApiOperation({ summary: "The settlement periods of a year (default: quarters ending on the 20th of Mar/Jun/Sep/Dec) and what was claimed in each" })
-  @ApiOkResponse({ schema: { example: [{ start: '2025-12-21', end: '2026-03-20', year: 2026, number: 1, label: '2026-P1', claims: 2, total: '362.50', approved: '300.00', queued: '62.50' }] } })
+  @ApiOperation({
+    summary:
+      'The settlement periods of a year (default: quarters ending on the 20th of Mar/Jun/Sep/Dec) and what was claimed in each',
+  })
+  @ApiOkResponse({
+    schema: {
+      example: [
+        {
+          start: '2025-12-21',
+          end: '2026-03-20',
+          year: 2026,
+          number: 1,
+          label: '2026-P1',
+          claims: 2,
+          total: '362.50',
+          approved: '300.00',
+          queued: '62.50',
+        },
+      ],
+    },
+  })
   periods(@Param() p: IdParam, @Query() q: PeriodsQuery) {
     return this.programmes.periods(p.id, q.year);
   }
@@ -155,11 +247,30 @@ export class ProgrammesController {
         programmeId: '1',
         period: { start: '2025-12-21', end: '2026-03-20', year: 2026, number: 1, label: '2026-P1' },
         asOf: '2026-03-25',
-        claims: [{ action: 'CREATED', payee: { type: 'BANK', id: '2' }, claim: { ...CLAIM_EXAMPLE, status: 'DRAFT', approved: null, approvedBy: null } }],
+        claims: [
+          {
+            action: 'CREATED',
+            payee: { type: 'BANK', id: '2' },
+            claim: { ...CLAIM_EXAMPLE, status: 'DRAFT', approved: null, approvedBy: null },
+          },
+        ],
       },
     },
   })
-  @ApiUnprocessableEntityResponse(problem('SUBSIDY_PERIOD_INVALID', 422, 'cannot generate claims: the period ending 2026-06-20 has not ended on 2026-04-01', [{ field: 'periodEnd', code: 'NOT_ENDED', message: 'the period ending 2026-06-20 has not ended on 2026-04-01' }]))
+  @ApiUnprocessableEntityResponse(
+    problem(
+      'SUBSIDY_PERIOD_INVALID',
+      422,
+      'cannot generate claims: the period ending 2026-06-20 has not ended on 2026-04-01',
+      [
+        {
+          field: 'periodEnd',
+          code: 'NOT_ENDED',
+          message: 'the period ending 2026-06-20 has not ended on 2026-04-01',
+        },
+      ],
+    ),
+  )
   @ApiForbiddenResponse({ description: 'not a FUND_ADMIN or ADMIN' })
   generate(@Param() p: IdParam, @Body() dto: GenerateClaimsDto) {
     return this.claims.generate(p.id, dto);

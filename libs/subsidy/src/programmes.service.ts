@@ -17,8 +17,20 @@ import {
 } from '#libs/common';
 import { LedgerService } from '#libs/ledger';
 import { formatYuan, type Fen } from '#libs/money';
-import { PROGRAMME_OWNER_TYPE, programmeAccountList, programmeAccounts, type ProgrammeAccounts, type ProgrammeSource } from './domain/accounts.js';
-import { calendarErrors, DEFAULT_CALENDAR, periodsOfYear, type SettlementCalendar, type SettlementPeriod } from './domain/calendar.js';
+import {
+  PROGRAMME_OWNER_TYPE,
+  programmeAccountList,
+  programmeAccounts,
+  type ProgrammeAccounts,
+  type ProgrammeSource,
+} from './domain/accounts.js';
+import {
+  calendarErrors,
+  DEFAULT_CALENDAR,
+  periodsOfYear,
+  type SettlementCalendar,
+  type SettlementPeriod,
+} from './domain/calendar.js';
 import { QueueService, type QueueRun } from './queue.service.js';
 
 export const SETTLEMENT_MODES = ['PAY_BANK', 'REIMBURSE_BORROWER'] as const;
@@ -134,7 +146,9 @@ export interface ProgrammeFilter {
   q?: string;
 }
 
-export const calendarOf = (p: Pick<ProgrammeRow, 'period_end_months' | 'period_end_day'>): SettlementCalendar => ({
+export const calendarOf = (
+  p: Pick<ProgrammeRow, 'period_end_months' | 'period_end_day'>,
+): SettlementCalendar => ({
   endMonths: p.period_end_months,
   endDay: p.period_end_day,
 });
@@ -147,7 +161,11 @@ export const CONTRIBUTION_SCOPE = 'subsidy-programme:contribution';
 export const BUDGET_SCOPE = 'subsidy-programme:budget';
 
 function invalid(errors: FieldError[]): DomainError {
-  return new DomainError('SUBSIDY_PROGRAMME_INVALID', `invalid subsidy programme: ${[...new Set(errors.map((e) => e.field))].join(', ')}`, errors);
+  return new DomainError(
+    'SUBSIDY_PROGRAMME_INVALID',
+    `invalid subsidy programme: ${[...new Set(errors.map((e) => e.field))].join(', ')}`,
+    errors,
+  );
 }
 
 /**
@@ -177,22 +195,41 @@ export class ProgrammesService {
     const graceDays = input.graceDays ?? 0;
     const errors: FieldError[] = [];
     if (typeof input.code !== 'string' || !CODE.test(input.code)) {
-      errors.push({ field: 'code', code: 'FORMAT', message: 'code must be 2-40 characters of A-Z, 0-9, _ and -, starting with a letter' });
+      errors.push({
+        field: 'code',
+        code: 'FORMAT',
+        message: 'code must be 2-40 characters of A-Z, 0-9, _ and -, starting with a letter',
+      });
     }
     if (typeof input.name !== 'string' || input.name.trim().length === 0 || input.name.length > 200) {
       errors.push({ field: 'name', code: 'FORMAT', message: 'name must be 1-200 characters' });
     }
     if (!(SETTLEMENT_MODES as readonly string[]).includes(input.settlementMode)) {
-      errors.push({ field: 'settlementMode', code: 'INVALID', message: `settlementMode must be one of ${SETTLEMENT_MODES.join(', ')}` });
+      errors.push({
+        field: 'settlementMode',
+        code: 'INVALID',
+        message: `settlementMode must be one of ${SETTLEMENT_MODES.join(', ')}`,
+      });
     }
     for (const e of calendarErrors(calendar)) errors.push({ ...e, code: 'INVALID' });
     if (!Number.isInteger(graceDays) || graceDays < 0 || graceDays > 90) {
-      errors.push({ field: 'graceDays', code: 'RANGE', message: 'graceDays must be a whole number of days from 0 to 90' });
+      errors.push({
+        field: 'graceDays',
+        code: 'RANGE',
+        message: 'graceDays must be a whole number of days from 0 to 90',
+      });
     }
     const districtId = input.districtId ?? null;
     if (districtId !== null) {
-      const exists = ID.test(districtId) && (await queryOne(this.dataSource.manager, `SELECT 1 FROM districts WHERE id = $1`, [districtId]));
-      if (!exists) errors.push({ field: 'districtId', code: 'NOT_FOUND', message: `district ${districtId} does not exist` });
+      const exists =
+        ID.test(districtId) &&
+        (await queryOne(this.dataSource.manager, `SELECT 1 FROM districts WHERE id = $1`, [districtId]));
+      if (!exists)
+        errors.push({
+          field: 'districtId',
+          code: 'NOT_FOUND',
+          message: `district ${districtId} does not exist`,
+        });
     }
     if (errors.length) throw invalid(errors);
 
@@ -202,20 +239,36 @@ export class ProgrammesService {
           m,
           `INSERT INTO subsidy_programmes (code, name, district_id, settlement_mode, period_end_months, period_end_day, grace_days, created_by)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
-          [input.code, input.name.trim(), districtId, input.settlementMode, [...calendar.endMonths].sort((a, b) => a - b), calendar.endDay, graceDays, actorName()],
+          [
+            input.code,
+            input.name.trim(),
+            districtId,
+            input.settlementMode,
+            [...calendar.endMonths].sort((a, b) => a - b),
+            calendar.endDay,
+            graceDays,
+            actorName(),
+          ],
         );
         for (const a of programmeAccountList(row.id, `Subsidy programme ${row.code}`)) {
           await this.ledger.openAccount(m, { ...a, ownerType: PROGRAMME_OWNER_TYPE, ownerId: row.id });
         }
         const view = await this.viewOf(m, row);
-        await this.audit.record(m, { action: 'SUBSIDY_PROGRAMME_CREATED', entityType: 'subsidy_programme', entityId: row.id, after: view });
+        await this.audit.record(m, {
+          action: 'SUBSIDY_PROGRAMME_CREATED',
+          entityType: 'subsidy_programme',
+          entityId: row.id,
+          after: view,
+        });
         return view;
       });
     } catch (e) {
       if (isUniqueViolation(e)) {
-        throw new DomainError('SUBSIDY_PROGRAMME_CODE_TAKEN', `a subsidy programme with code ${input.code} exists`, [
-          { field: 'code', code: 'TAKEN', message: 'code is already used by another programme' },
-        ]);
+        throw new DomainError(
+          'SUBSIDY_PROGRAMME_CODE_TAKEN',
+          `a subsidy programme with code ${input.code} exists`,
+          [{ field: 'code', code: 'TAKEN', message: 'code is already used by another programme' }],
+        );
       }
       throw e;
     }
@@ -227,8 +280,15 @@ export class ProgrammesService {
     if (patch.name !== undefined && (patch.name.trim().length === 0 || patch.name.length > 200)) {
       errors.push({ field: 'name', code: 'FORMAT', message: 'name must be 1-200 characters' });
     }
-    if (patch.graceDays !== undefined && (!Number.isInteger(patch.graceDays) || patch.graceDays < 0 || patch.graceDays > 90)) {
-      errors.push({ field: 'graceDays', code: 'RANGE', message: 'graceDays must be a whole number of days from 0 to 90' });
+    if (
+      patch.graceDays !== undefined &&
+      (!Number.isInteger(patch.graceDays) || patch.graceDays < 0 || patch.graceDays > 90)
+    ) {
+      errors.push({
+        field: 'graceDays',
+        code: 'RANGE',
+        message: 'graceDays must be a whole number of days from 0 to 90',
+      });
     }
     if (errors.length) throw invalid(errors);
     return this.dataSource.transaction(async (m) => {
@@ -262,7 +322,9 @@ export class ProgrammesService {
   }
 
   async row(id: string, m: EntityManager = this.dataSource.manager): Promise<ProgrammeRow> {
-    const row = ID.test(id) ? await queryOne<ProgrammeRow>(m, `SELECT * FROM subsidy_programmes WHERE id = $1`, [id]) : undefined;
+    const row = ID.test(id)
+      ? await queryOne<ProgrammeRow>(m, `SELECT * FROM subsidy_programmes WHERE id = $1`, [id])
+      : undefined;
     if (!row) throw new DomainError('NOT_FOUND', `subsidy programme ${id} not found`);
     return row;
   }
@@ -277,10 +339,17 @@ export class ProgrammesService {
     if (filter.districtId) where.push(`district_id = $${params.push(filter.districtId)}`);
     if (filter.settlementMode) where.push(`settlement_mode = $${params.push(filter.settlementMode)}`);
     if (filter.status) where.push(`status = $${params.push(filter.status)}`);
-    if (filter.q) where.push(`(code ILIKE $${params.push(`%${filter.q.replace(/[%_\\]/g, '\\$&')}%`)} OR name ILIKE $${params.length})`);
+    if (filter.q)
+      where.push(
+        `(code ILIKE $${params.push(`%${filter.q.replace(/[%_\\]/g, '\\$&')}%`)} OR name ILIKE $${params.length})`,
+      );
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const m = this.dataSource.manager;
-    const [{ total }] = await queryRows<{ total: number }>(m, `SELECT count(*)::int AS total FROM subsidy_programmes ${clause}`, params);
+    const [{ total }] = await queryRows<{ total: number }>(
+      m,
+      `SELECT count(*)::int AS total FROM subsidy_programmes ${clause}`,
+      params,
+    );
     const rows = await queryRows<ProgrammeRow>(
       m,
       `SELECT * FROM subsidy_programmes ${clause} ORDER BY id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
@@ -292,10 +361,19 @@ export class ProgrammesService {
   }
 
   /** The settlement periods of a year with what has been claimed for each. */
-  async periods(id: string, year: number): Promise<(SettlementPeriod & { claims: number; total: string; approved: string; queued: string })[]> {
+  async periods(
+    id: string,
+    year: number,
+  ): Promise<(SettlementPeriod & { claims: number; total: string; approved: string; queued: string })[]> {
     const p = await this.row(id);
     const periods = periodsOfYear(year, calendarOf(p));
-    const sums = await queryRows<{ period_end: string; claims: number; total: string; approved: string; queued: string }>(
+    const sums = await queryRows<{
+      period_end: string;
+      claims: number;
+      total: string;
+      approved: string;
+      queued: string;
+    }>(
       this.dataSource.manager,
       `SELECT period_end, count(*) FILTER (WHERE kind <> 'REMAINDER' AND status IN ('DRAFT','APPROVED','PAID'))::int AS claims,
               coalesce(sum(total_fen) FILTER (WHERE kind <> 'REMAINDER' AND status IN ('APPROVED','PAID')), 0)::text AS total,
@@ -322,7 +400,11 @@ export class ProgrammesService {
    * (target SUBSIDY_PROGRAMME, the programme's district), the audit row, then the queue of approved claims waiting
    * for money is paid in order. Idempotent by key.
    */
-  async contribute(programmeId: string, input: ContributionInput, idempotencyKey: string): Promise<ProgrammeContributionView> {
+  async contribute(
+    programmeId: string,
+    input: ContributionInput,
+    idempotencyKey: string,
+  ): Promise<ProgrammeContributionView> {
     const today = this.today();
     const receivedOn = input.receivedOn ?? today;
     const c = {
@@ -335,26 +417,64 @@ export class ProgrammesService {
       soeProfitBaseFen: input.soeProfitBaseFen ?? null,
     };
     const errors: FieldError[] = [];
-    if (c.amountFen <= 0n) errors.push({ field: 'amount', code: 'RANGE', message: 'amount must be above zero' });
-    if (c.receivedOn > today) errors.push({ field: 'receivedOn', code: 'FUTURE', message: `receivedOn may not be after today (${today})` });
-    if (!Number.isInteger(c.year) || c.year < 2000 || c.year > 2100) errors.push({ field: 'year', code: 'RANGE', message: 'year must be 2000-2100' });
+    if (c.amountFen <= 0n)
+      errors.push({ field: 'amount', code: 'RANGE', message: 'amount must be above zero' });
+    if (c.receivedOn > today)
+      errors.push({
+        field: 'receivedOn',
+        code: 'FUTURE',
+        message: `receivedOn may not be after today (${today})`,
+      });
+    if (!Number.isInteger(c.year) || c.year < 2000 || c.year > 2100)
+      errors.push({ field: 'year', code: 'RANGE', message: 'year must be 2000-2100' });
     // public money always arrives under a document (拨款文件号), as in the village funds' register
     if (!c.documentRef || !c.documentRef.trim()) {
-      errors.push({ field: 'documentRef', code: 'REQUIRED', message: `a ${c.source} contribution needs its document reference` });
+      errors.push({
+        field: 'documentRef',
+        code: 'REQUIRED',
+        message: `a ${c.source} contribution needs its document reference`,
+      });
     }
     if (c.source === 'SOE') {
-      if (!c.soeName) errors.push({ field: 'soeName', code: 'REQUIRED', message: 'an SOE contribution names the enterprise' });
+      if (!c.soeName)
+        errors.push({
+          field: 'soeName',
+          code: 'REQUIRED',
+          message: 'an SOE contribution names the enterprise',
+        });
       if (c.soeProfitBaseFen === null) {
-        errors.push({ field: 'soeProfitBase', code: 'REQUIRED', message: 'an SOE contribution records the profit base the 3 % rule applies to' });
+        errors.push({
+          field: 'soeProfitBase',
+          code: 'REQUIRED',
+          message: 'an SOE contribution records the profit base the 3 % rule applies to',
+        });
       } else if (c.amountFen > c.soeProfitBaseFen) {
-        errors.push({ field: 'amount', code: 'ABOVE_PROFIT_BASE', message: 'an SOE contributes a share of its profit: the amount cannot exceed the profit base' });
+        errors.push({
+          field: 'amount',
+          code: 'ABOVE_PROFIT_BASE',
+          message: 'an SOE contributes a share of its profit: the amount cannot exceed the profit base',
+        });
       }
     } else {
-      if (c.soeName) errors.push({ field: 'soeName', code: 'NOT_ALLOWED', message: 'soeName belongs to SOE contributions only' });
-      if (c.soeProfitBaseFen !== null) errors.push({ field: 'soeProfitBase', code: 'NOT_ALLOWED', message: 'soeProfitBase belongs to SOE contributions only' });
+      if (c.soeName)
+        errors.push({
+          field: 'soeName',
+          code: 'NOT_ALLOWED',
+          message: 'soeName belongs to SOE contributions only',
+        });
+      if (c.soeProfitBaseFen !== null)
+        errors.push({
+          field: 'soeProfitBase',
+          code: 'NOT_ALLOWED',
+          message: 'soeProfitBase belongs to SOE contributions only',
+        });
     }
     if (errors.length) {
-      throw new DomainError('SUBSIDY_CONTRIBUTION_INVALID', `invalid contribution: ${[...new Set(errors.map((e) => e.field))].join(', ')}`, errors);
+      throw new DomainError(
+        'SUBSIDY_CONTRIBUTION_INVALID',
+        `invalid contribution: ${[...new Set(errors.map((e) => e.field))].join(', ')}`,
+        errors,
+      );
     }
     const { result } = await this.dataSource.transaction((m) =>
       runIdempotent(m, CONTRIBUTION_SCOPE, idempotencyKey, { programmeId, ...c }, async () => {
@@ -365,7 +485,10 @@ export class ProgrammesService {
           ]);
         }
         const a = programmeAccounts(p.id);
-        const [{ id }] = await queryRows<{ id: string }>(m, `SELECT nextval(pg_get_serial_sequence('contributions', 'id'))::text AS id`);
+        const [{ id }] = await queryRows<{ id: string }>(
+          m,
+          `SELECT nextval(pg_get_serial_sequence('contributions', 'id'))::text AS id`,
+        );
         const { entryId } = await this.ledger.post(m, {
           idempotencyKey: `subsidy-contribution:${id}`,
           code: 'SUBSIDY_FUNDING',
@@ -410,7 +533,12 @@ export class ProgrammesService {
           entryId,
           createdBy: actorName(),
         };
-        await this.audit.record(m, { action: 'SUBSIDY_PROGRAMME_FUNDED', entityType: 'contribution', entityId: id, after: view });
+        await this.audit.record(m, {
+          action: 'SUBSIDY_PROGRAMME_FUNDED',
+          entityType: 'contribution',
+          entityId: id,
+          after: view,
+        });
         const queue = await this.queue.run(m, p, null, today);
         return { ...view, queue };
       }),
@@ -422,57 +550,102 @@ export class ProgrammesService {
    * Sets a year's budget (never below what approved claims already committed of it), records the change, and
    * pays queued claims of that year in order as far as the new budget and the programme's money allow.
    */
-  async setBudget(programmeId: string, input: BudgetInput, idempotencyKey: string): Promise<BudgetView & { queue: QueueRun }> {
+  async setBudget(
+    programmeId: string,
+    input: BudgetInput,
+    idempotencyKey: string,
+  ): Promise<BudgetView & { queue: QueueRun }> {
     const errors: FieldError[] = [];
-    if (!Number.isInteger(input.year) || input.year < 2000 || input.year > 2100) errors.push({ field: 'year', code: 'RANGE', message: 'year must be 2000-2100' });
-    if (input.budgetFen < 0n) errors.push({ field: 'budget', code: 'RANGE', message: 'budget may not be negative' });
-    if (!input.reason || !input.reason.trim()) errors.push({ field: 'reason', code: 'REQUIRED', message: 'a budget change says why' });
-    if (errors.length) throw new DomainError('SUBSIDY_BUDGET_INVALID', `invalid budget: ${errors.map((e) => e.field).join(', ')}`, errors);
+    if (!Number.isInteger(input.year) || input.year < 2000 || input.year > 2100)
+      errors.push({ field: 'year', code: 'RANGE', message: 'year must be 2000-2100' });
+    if (input.budgetFen < 0n)
+      errors.push({ field: 'budget', code: 'RANGE', message: 'budget may not be negative' });
+    if (!input.reason || !input.reason.trim())
+      errors.push({ field: 'reason', code: 'REQUIRED', message: 'a budget change says why' });
+    if (errors.length)
+      throw new DomainError(
+        'SUBSIDY_BUDGET_INVALID',
+        `invalid budget: ${errors.map((e) => e.field).join(', ')}`,
+        errors,
+      );
     const today = this.today();
     const { result } = await this.dataSource.transaction((m) =>
-      runIdempotent(m, BUDGET_SCOPE, idempotencyKey, { programmeId, year: input.year, budgetFen: input.budgetFen, reason: input.reason, documentRef: input.documentRef ?? null }, async () => {
-        const p = await this.lock(m, programmeId);
-        if (p.status !== 'ACTIVE') {
-          throw new DomainError('SUBSIDY_PROGRAMME_CLOSED', `subsidy programme ${p.code} is closed`, [
-            { field: 'programmeId', code: 'CLOSED', message: 'the programme is closed' },
-          ]);
-        }
-        await m.query(
-          `INSERT INTO subsidy_budgets (programme_id, year, budget_fen) VALUES ($1, $2, 0) ON CONFLICT (programme_id, year) DO NOTHING`,
-          [p.id, input.year],
-        );
-        const [b] = await queryRows<{ budget_fen: string; committed_fen: string }>(
-          m,
-          `SELECT budget_fen, committed_fen FROM subsidy_budgets WHERE programme_id = $1 AND year = $2 FOR UPDATE`,
-          [p.id, input.year],
-        );
-        const committed = BigInt(b.committed_fen);
-        if (input.budgetFen < committed) {
-          throw new DomainError('SUBSIDY_BUDGET_INVALID', `the ${input.year} budget may not go below the ${formatYuan(committed)} approved claims committed`, [
-            { field: 'budget', code: 'BELOW_COMMITTED', message: `must be at least ${formatYuan(committed)}` },
-          ]);
-        }
-        await m.query(`UPDATE subsidy_budgets SET budget_fen = $3, updated_at = now() WHERE programme_id = $1 AND year = $2`, [
-          p.id,
-          input.year,
-          input.budgetFen.toString(),
-        ]);
-        await m.query(
-          `INSERT INTO subsidy_budget_changes (programme_id, year, previous_fen, budget_fen, document_ref, reason, idempotency_key, created_by)
+      runIdempotent(
+        m,
+        BUDGET_SCOPE,
+        idempotencyKey,
+        {
+          programmeId,
+          year: input.year,
+          budgetFen: input.budgetFen,
+          reason: input.reason,
+          documentRef: input.documentRef ?? null,
+        },
+        async () => {
+          const p = await this.lock(m, programmeId);
+          if (p.status !== 'ACTIVE') {
+            throw new DomainError('SUBSIDY_PROGRAMME_CLOSED', `subsidy programme ${p.code} is closed`, [
+              { field: 'programmeId', code: 'CLOSED', message: 'the programme is closed' },
+            ]);
+          }
+          await m.query(
+            `INSERT INTO subsidy_budgets (programme_id, year, budget_fen) VALUES ($1, $2, 0) ON CONFLICT (programme_id, year) DO NOTHING`,
+            [p.id, input.year],
+          );
+          const [b] = await queryRows<{ budget_fen: string; committed_fen: string }>(
+            m,
+            `SELECT budget_fen, committed_fen FROM subsidy_budgets WHERE programme_id = $1 AND year = $2 FOR UPDATE`,
+            [p.id, input.year],
+          );
+          const committed = BigInt(b.committed_fen);
+          if (input.budgetFen < committed) {
+            throw new DomainError(
+              'SUBSIDY_BUDGET_INVALID',
+              `the ${input.year} budget may not go below the ${formatYuan(committed)} approved claims committed`,
+              [
+                {
+                  field: 'budget',
+                  code: 'BELOW_COMMITTED',
+                  message: `must be at least ${formatYuan(committed)}`,
+                },
+              ],
+            );
+          }
+          await m.query(
+            `UPDATE subsidy_budgets SET budget_fen = $3, updated_at = now() WHERE programme_id = $1 AND year = $2`,
+            [p.id, input.year, input.budgetFen.toString()],
+          );
+          await m.query(
+            `INSERT INTO subsidy_budget_changes (programme_id, year, previous_fen, budget_fen, document_ref, reason, idempotency_key, created_by)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-          [p.id, input.year, b.budget_fen, input.budgetFen.toString(), input.documentRef ?? null, input.reason.trim(), `${BUDGET_SCOPE}:${idempotencyKey}`, actorName()],
-        );
-        await this.audit.record(m, {
-          action: 'SUBSIDY_BUDGET_SET',
-          entityType: 'subsidy_programme',
-          entityId: p.id,
-          before: { year: input.year, budget: formatYuan(BigInt(b.budget_fen)) },
-          after: { year: input.year, budget: formatYuan(input.budgetFen), reason: input.reason.trim(), documentRef: input.documentRef ?? null },
-        });
-        const queue = await this.queue.run(m, p, input.year, today);
-        const [view] = await this.budgetViews(m, p.id, input.year);
-        return { ...view, queue };
-      }),
+            [
+              p.id,
+              input.year,
+              b.budget_fen,
+              input.budgetFen.toString(),
+              input.documentRef ?? null,
+              input.reason.trim(),
+              `${BUDGET_SCOPE}:${idempotencyKey}`,
+              actorName(),
+            ],
+          );
+          await this.audit.record(m, {
+            action: 'SUBSIDY_BUDGET_SET',
+            entityType: 'subsidy_programme',
+            entityId: p.id,
+            before: { year: input.year, budget: formatYuan(BigInt(b.budget_fen)) },
+            after: {
+              year: input.year,
+              budget: formatYuan(input.budgetFen),
+              reason: input.reason.trim(),
+              documentRef: input.documentRef ?? null,
+            },
+          });
+          const queue = await this.queue.run(m, p, input.year, today);
+          const [view] = await this.budgetViews(m, p.id, input.year);
+          return { ...view, queue };
+        },
+      ),
     );
     return result;
   }
@@ -482,8 +655,18 @@ export class ProgrammesService {
     return this.budgetViews(this.dataSource.manager, p.id, null);
   }
 
-  private async budgetViews(m: EntityManager, programmeId: string, year: number | null): Promise<BudgetView[]> {
-    const rows = await queryRows<{ year: number; budget_fen: string; committed_fen: string; queued: string; queued_claims: number }>(
+  private async budgetViews(
+    m: EntityManager,
+    programmeId: string,
+    year: number | null,
+  ): Promise<BudgetView[]> {
+    const rows = await queryRows<{
+      year: number;
+      budget_fen: string;
+      committed_fen: string;
+      queued: string;
+      queued_claims: number;
+    }>(
       m,
       `SELECT b.year, b.budget_fen, b.committed_fen,
               coalesce((SELECT sum(total_fen) FROM subsidy_claims c WHERE c.programme_id = b.programme_id AND c.budget_year = b.year AND c.status = 'QUEUED'), 0)::text AS queued,
@@ -504,7 +687,14 @@ export class ProgrammesService {
 
   async viewOf(m: EntityManager, r: ProgrammeRow): Promise<ProgrammeView> {
     const a = programmeAccounts(r.id);
-    const balances = await this.ledger.balances(m, [a.budget, a.settlement, a.expense, a.payableBank, a.payableBorrower, ...Object.values(a.funding)]);
+    const balances = await this.ledger.balances(m, [
+      a.budget,
+      a.settlement,
+      a.expense,
+      a.payableBank,
+      a.payableBorrower,
+      ...Object.values(a.funding),
+    ]);
     const b = (code: string) => formatYuan(balances.get(code) ?? 0n);
     return {
       id: r.id,
@@ -522,7 +712,9 @@ export class ProgrammesService {
         payableToBanks: b(a.payableBank),
         payableToBorrowers: b(a.payableBorrower),
         expense: b(a.expense),
-        fundedBySource: Object.fromEntries(Object.entries(a.funding).map(([s, code]) => [s, b(code)])) as Record<ProgrammeSource, string>,
+        fundedBySource: Object.fromEntries(
+          Object.entries(a.funding).map(([s, code]) => [s, b(code)]),
+        ) as Record<ProgrammeSource, string>,
       },
       createdBy: r.created_by,
       createdAt: new Date(r.created_at).toISOString(),

@@ -42,19 +42,30 @@ export class QueueService {
    * - total = 0 (every line forfeited): approved without an entry.
    * The entry's key is the claim's, so the same claim can never post twice.
    */
-  async approveLocked(m: EntityManager, p: LockedProgramme, claim: ClaimRow, approver: string, businessDate: string): Promise<ClaimRow> {
+  async approveLocked(
+    m: EntityManager,
+    p: LockedProgramme,
+    claim: ClaimRow,
+    approver: string,
+    businessDate: string,
+  ): Promise<ClaimRow> {
     if (claim.status !== 'DRAFT' && claim.status !== 'QUEUED') {
-      throw new DomainError('SUBSIDY_CLAIM_STATE_CONFLICT', `claim ${claim.claim_no} is ${claim.status}, not DRAFT`, [], {
-        claimStatus: claim.status,
-      });
+      throw new DomainError(
+        'SUBSIDY_CLAIM_STATE_CONFLICT',
+        `claim ${claim.claim_no} is ${claim.status}, not DRAFT`,
+        [],
+        {
+          claimStatus: claim.status,
+        },
+      );
     }
     const a = programmeAccounts(p.id);
     const payable = claim.settlement_mode === 'PAY_BANK' ? a.payableBank : a.payableBorrower;
     const total = BigInt(claim.total_fen);
-    await m.query(`INSERT INTO subsidy_budgets (programme_id, year, budget_fen) VALUES ($1, $2, 0) ON CONFLICT DO NOTHING`, [
-      p.id,
-      claim.budget_year,
-    ]);
+    await m.query(
+      `INSERT INTO subsidy_budgets (programme_id, year, budget_fen) VALUES ($1, $2, 0) ON CONFLICT DO NOTHING`,
+      [p.id, claim.budget_year],
+    );
     const budget = (await queryOne<{ budget_fen: string; committed_fen: string }>(
       m,
       `SELECT budget_fen, committed_fen FROM subsidy_budgets WHERE programme_id = $1 AND year = $2 FOR UPDATE`,
@@ -117,7 +128,12 @@ export class QueueService {
       entityType: 'subsidy_claim',
       entityId: claim.id,
       before: { status: claim.status, total: formatYuan(total) },
-      after: { ...claimView(after), queuedRemainder: remainder ? { id: remainder.id, claimNo: remainder.claim_no, total: formatYuan(BigInt(remainder.total_fen)) } : null },
+      after: {
+        ...claimView(after),
+        queuedRemainder: remainder
+          ? { id: remainder.id, claimNo: remainder.claim_no, total: formatYuan(BigInt(remainder.total_fen)) }
+          : null,
+      },
     });
     return after;
   }
@@ -137,7 +153,10 @@ export class QueueService {
       // claimedBefore of a remainder line: what the claim it comes from paid of that line
       return { ...l, claimedBeforeFen: l.subsidyFen - part.fen, subsidyFen: part.fen };
     });
-    const [{ id }] = await queryRows<{ id: string }>(m, `SELECT nextval(pg_get_serial_sequence('subsidy_claims', 'id'))::text AS id`);
+    const [{ id }] = await queryRows<{ id: string }>(
+      m,
+      `SELECT nextval(pg_get_serial_sequence('subsidy_claims', 'id'))::text AS id`,
+    );
     return insertClaim(
       m,
       {
@@ -180,7 +199,12 @@ export class QueueService {
    * and money allow. A claim that fits only in part leaves its own remainder at the head of its year's queue, and
    * that year stops there: nothing later is paid before it. `year` null: every year (new money arrived).
    */
-  async run(m: EntityManager, p: LockedProgramme, year: number | null, businessDate: string): Promise<QueueRun> {
+  async run(
+    m: EntityManager,
+    p: LockedProgramme,
+    year: number | null,
+    businessDate: string,
+  ): Promise<QueueRun> {
     const queued = await queryRows<ClaimRow>(
       m,
       `${SELECT_CLAIM} WHERE c.programme_id = $1 AND c.status = 'QUEUED' AND ($2::int IS NULL OR c.budget_year = $2)
@@ -196,14 +220,27 @@ export class QueueService {
         blockedYears.add(claim.budget_year);
         continue;
       }
-      const parent = await queryOne<{ approved_by: string }>(m, `SELECT approved_by FROM subsidy_claims WHERE id = $1`, [claim.parent_claim_id]);
+      const parent = await queryOne<{ approved_by: string }>(
+        m,
+        `SELECT approved_by FROM subsidy_claims WHERE id = $1`,
+        [claim.parent_claim_id],
+      );
       const after = await this.approveLocked(m, p, claim, parent!.approved_by, businessDate);
       if (after.approved_fen !== '0') {
-        approved.push({ claimId: after.id, claimNo: after.claim_no, amount: formatYuan(BigInt(after.approved_fen!)), requeuedAs: after.remainder_claim_id });
+        approved.push({
+          claimId: after.id,
+          claimNo: after.claim_no,
+          amount: formatYuan(BigInt(after.approved_fen!)),
+          requeuedAs: after.remainder_claim_id,
+        });
       }
       if (after.remainder_claim_id) blockedYears.add(claim.budget_year);
     }
-    const [{ n }] = await queryRows<{ n: number }>(m, `SELECT count(*)::int AS n FROM subsidy_claims WHERE programme_id = $1 AND status = 'QUEUED'`, [p.id]);
+    const [{ n }] = await queryRows<{ n: number }>(
+      m,
+      `SELECT count(*)::int AS n FROM subsidy_claims WHERE programme_id = $1 AND status = 'QUEUED'`,
+      [p.id],
+    );
     return { approved, stillQueued: n };
   }
 }

@@ -24,34 +24,64 @@ export async function seedSubsidy(app: INestApplicationContext): Promise<string[
   const year = Number(app.get(Clock, { strict: false }).today().slice(0, 4));
   const out: string[] = [];
   await RequestContext.run({ requestId: 'seed-subsidy', actor: SYSTEM_ACTOR }, async () => {
-    const [existing] = (await ds.query(`SELECT id::text FROM subsidy_programmes WHERE code = $1`, [DEMO_PROGRAMME_CODE])) as { id: string }[];
+    const [existing] = (await ds.query(`SELECT id::text FROM subsidy_programmes WHERE code = $1`, [
+      DEMO_PROGRAMME_CODE,
+    ])) as { id: string }[];
     let programmeId = existing?.id;
     if (programmeId) out.push(`kept existing subsidy programme ${DEMO_PROGRAMME_CODE} (${programmeId})`);
     else {
       try {
         programmeId = (
-          await programmes.create({ code: DEMO_PROGRAMME_CODE, name: '淄博市扶贫小额信贷贴息 (Zibo city microcredit interest subsidy)', settlementMode: 'PAY_BANK' })
+          await programmes.create({
+            code: DEMO_PROGRAMME_CODE,
+            name: '淄博市扶贫小额信贷贴息 (Zibo city microcredit interest subsidy)',
+            settlementMode: 'PAY_BANK',
+          })
         ).id;
-        out.push(`created subsidy programme ${DEMO_PROGRAMME_CODE} (${programmeId}), PAY_BANK, quarterly to the 20th`);
+        out.push(
+          `created subsidy programme ${DEMO_PROGRAMME_CODE} (${programmeId}), PAY_BANK, quarterly to the 20th`,
+        );
       } catch (e) {
         // a seed running at the same time created it first
         if ((e as { code?: string }).code !== 'SUBSIDY_PROGRAMME_CODE_TAKEN') throw e;
-        programmeId = ((await ds.query(`SELECT id::text FROM subsidy_programmes WHERE code = $1`, [DEMO_PROGRAMME_CODE])) as { id: string }[])[0].id;
+        programmeId = (
+          (await ds.query(`SELECT id::text FROM subsidy_programmes WHERE code = $1`, [
+            DEMO_PROGRAMME_CODE,
+          ])) as { id: string }[]
+        )[0].id;
         out.push(`kept existing subsidy programme ${DEMO_PROGRAMME_CODE} (${programmeId})`);
       }
     }
 
     const key = `seed-subsidy-city-${year}`;
-    const funded = (await ds.query(`SELECT 1 FROM contributions WHERE idempotency_key = $1`, [`${CONTRIBUTION_SCOPE}:${key}`])) as unknown[];
+    const funded = (await ds.query(`SELECT 1 FROM contributions WHERE idempotency_key = $1`, [
+      `${CONTRIBUTION_SCOPE}:${key}`,
+    ])) as unknown[];
     if (funded.length) out.push(`kept the ${year} CITY funding of ${DEMO_PROGRAMME_CODE}`);
     else {
-      await programmes.contribute(programmeId, { source: 'CITY', amountFen: DEMO_BUDGET_FEN, year, documentRef: `淄财农〔${year}〕1号` }, key);
+      await programmes.contribute(
+        programmeId,
+        { source: 'CITY', amountFen: DEMO_BUDGET_FEN, year, documentRef: `淄财农〔${year}〕1号` },
+        key,
+      );
       out.push(`funded ${DEMO_PROGRAMME_CODE} with 2000000.00 from CITY for ${year}`);
     }
-    const budget = (await ds.query(`SELECT 1 FROM subsidy_budgets WHERE programme_id = $1 AND year = $2 AND budget_fen > 0`, [programmeId, year])) as unknown[];
+    const budget = (await ds.query(
+      `SELECT 1 FROM subsidy_budgets WHERE programme_id = $1 AND year = $2 AND budget_fen > 0`,
+      [programmeId, year],
+    )) as unknown[];
     if (budget.length) out.push(`kept the ${year} budget of ${DEMO_PROGRAMME_CODE}`);
     else {
-      await programmes.setBudget(programmeId, { year, budgetFen: DEMO_BUDGET_FEN, reason: `${year} city budget for microcredit interest subsidy (demo)`, documentRef: `淄财预〔${year}〕1号` }, `seed-subsidy-budget-${year}`);
+      await programmes.setBudget(
+        programmeId,
+        {
+          year,
+          budgetFen: DEMO_BUDGET_FEN,
+          reason: `${year} city budget for microcredit interest subsidy (demo)`,
+          documentRef: `淄财预〔${year}〕1号`,
+        },
+        `seed-subsidy-budget-${year}`,
+      );
       out.push(`set the ${year} budget of ${DEMO_PROGRAMME_CODE} to 2000000.00`);
     }
 
@@ -59,15 +89,23 @@ export async function seedSubsidy(app: INestApplicationContext): Promise<string[
     try {
       current = await products.currentVersion('HH_MICRO_STD');
     } catch {
-      out.push('skipped the HH_MICRO_STD subsidy policy: the product does not exist (seed the products first)');
+      out.push(
+        'skipped the HH_MICRO_STD subsidy policy: the product does not exist (seed the products first)',
+      );
     }
     if (current) {
       const parsed = current.subsidyPolicy ? parsePolicy(current.subsidyPolicy) : null;
-      if (parsed?.ok && parsed.policy.programmeId === programmeId && parsed.policy.type === 'FULL_BENCHMARK') {
+      if (
+        parsed?.ok &&
+        parsed.policy.programmeId === programmeId &&
+        parsed.policy.type === 'FULL_BENCHMARK'
+      ) {
         out.push('kept the FULL_BENCHMARK subsidy policy of HH_MICRO_STD');
       } else {
         const v = await policies.setProductPolicy('HH_MICRO_STD', { type: 'FULL_BENCHMARK', programmeId });
-        out.push(`set HH_MICRO_STD's subsidy policy to FULL_BENCHMARK under ${DEMO_PROGRAMME_CODE} (product version ${v.currentVersion})`);
+        out.push(
+          `set HH_MICRO_STD's subsidy policy to FULL_BENCHMARK under ${DEMO_PROGRAMME_CODE} (product version ${v.currentVersion})`,
+        );
       }
     }
   });

@@ -3,7 +3,13 @@ import { FixedClock, RequestContext, type Actor } from '#libs/common';
 import { FundingService } from '#libs/funding';
 import { LedgerService } from '#libs/ledger';
 import { ProductsService, RatesService } from '#libs/products';
-import { ClaimsService, EarningsService, PoliciesService, ProgrammesService, QueueService } from '#libs/subsidy';
+import {
+  ClaimsService,
+  EarningsService,
+  PoliciesService,
+  ProgrammesService,
+  QueueService,
+} from '#libs/subsidy';
 import { createTestDatabase, type TestDatabase } from '#libs/testing';
 
 export interface SubsidyHarness {
@@ -44,7 +50,12 @@ export function subsidyServicesOn(db: TestDatabase, clock: FixedClock): SubsidyH
 
 export const setToday = (clock: FixedClock, date: string) => clock.set(new Date(`${date}T04:00:00Z`));
 
-export function as<T>(username: string, fn: () => Promise<T>, role = 'FUND_ADMIN', bankId: number | null = null): Promise<T> {
+export function as<T>(
+  username: string,
+  fn: () => Promise<T>,
+  role = 'FUND_ADMIN',
+  bankId: number | null = null,
+): Promise<T> {
   const actor: Actor = { userId: null, username, role, bankId, via: 'jwt' };
   return RequestContext.run({ requestId: `test-${Math.random().toString(36).slice(2)}`, actor }, fn);
 }
@@ -52,7 +63,9 @@ export function as<T>(username: string, fn: () => Promise<T>, role = 'FUND_ADMIN
 let seq = 0;
 export const key = (p = 'k') => `${p}-${++seq}-${Math.random().toString(36).slice(2, 10)}`;
 
-export async function refused(p: Promise<unknown>): Promise<{ code: string; errors: { field: string; code?: string }[]; detail: string }> {
+export async function refused(
+  p: Promise<unknown>,
+): Promise<{ code: string; errors: { field: string; code?: string }[]; detail: string }> {
   try {
     await p;
   } catch (e) {

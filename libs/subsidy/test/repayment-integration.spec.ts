@@ -1,6 +1,12 @@
 import { formatYuan, yuan } from '#libs/money';
 import { RepaymentService } from '#libs/repayment';
-import { createFund, disburse, repaymentHarness, setToday as setRepaymentToday, type RepaymentHarness } from '../../../test/repayment/fixtures.js';
+import {
+  createFund,
+  disburse,
+  repaymentHarness,
+  setToday as setRepaymentToday,
+  type RepaymentHarness,
+} from '../../../test/repayment/fixtures.js';
 import * as fx from '../../../test/subsidy/fixtures.js';
 import { as, key, subsidyServicesOn, type SubsidyHarness } from './helpers.js';
 
@@ -21,19 +27,42 @@ afterAll(async () => r.db.drop());
 afterEach(async () => expect((await h.ledger.verify()).ok).toBe(true));
 
 const due = async (loanId: string, n: number) => {
-  const [i] = await r.ds.query(`SELECT (principal_fen + interest_fen)::text AS total FROM loan_installments WHERE loan_id = $1 AND number = $2`, [loanId, n]);
+  const [i] = await r.ds.query(
+    `SELECT (principal_fen + interest_fen)::text AS total FROM loan_installments WHERE loan_id = $1 AND number = $2`,
+    [loanId, n],
+  );
   return BigInt(i.total);
 };
 const pay = (loanId: string, amountFen: bigint, valueDate: string) => {
   setRepaymentToday(r.clock, valueDate);
-  return as('loan.officer', () => repayments.record(loanId, { amountFen, valueDate, channel: 'CASH' }, key('repay')), 'LOAN_OFFICER');
+  return as(
+    'loan.officer',
+    () => repayments.record(loanId, { amountFen, valueDate, channel: 'CASH' }, key('repay')),
+    'LOAN_OFFICER',
+  );
 };
 
 it('earns, forfeits and follows a payoff exactly as the repayment service recorded them, and adjusts after a reversal', async () => {
   const fund = await createFund(r, 100_000_000n, '2026-01-01');
-  const R = (await as('admin', () => h.programmes.create({ code: 'MA-REAL', name: 'Mutual-aid subsidy', settlementMode: 'REIMBURSE_BORROWER' }))).id;
-  await as('treasurer', () => h.programmes.contribute(R, { source: 'DISTRICT', amountFen: 10_000_000n, year: 2026, documentRef: 'doc' }, key()));
-  await as('treasurer', () => h.programmes.setBudget(R, { year: 2026, budgetFen: 10_000_000n, reason: 'b' }, key()));
+  const R = (
+    await as('admin', () =>
+      h.programmes.create({
+        code: 'MA-REAL',
+        name: 'Mutual-aid subsidy',
+        settlementMode: 'REIMBURSE_BORROWER',
+      }),
+    )
+  ).id;
+  await as('treasurer', () =>
+    h.programmes.contribute(
+      R,
+      { source: 'DISTRICT', amountFen: 10_000_000n, year: 2026, documentRef: 'doc' },
+      key(),
+    ),
+  );
+  await as('treasurer', () =>
+    h.programmes.setBudget(R, { year: 2026, budgetFen: 10_000_000n, reason: 'b' }, key()),
+  );
   const pv = await fx.productVersion(r.ds, {
     kind: 'MUTUAL_AID',
     method: 'EQUAL_INSTALLMENT',
@@ -65,9 +94,12 @@ it('earns, forfeits and follows a payoff exactly as the repayment service record
       WHERE loan_id = ANY($1::bigint[]) AND number <= 2 ORDER BY loan_id, number`,
     [[x, y, z]],
   );
-  const fact = (loan: string, n: number) => facts.find((f: { loan_id: string; number: number }) => f.loan_id === loan && f.number === n);
+  const fact = (loan: string, n: number) =>
+    facts.find((f: { loan_id: string; number: number }) => f.loan_id === loan && f.number === n);
   // CAPPED 5 % of a 6 % loan: 5/6 of the interest of a full period; 10,000 × 5 % / 12 = 41.67
-  expect(lines.map((l) => [l.loanId, l.installmentNumber, l.outcome, l.forfeitReason, l.computed, l.subsidy])).toEqual([
+  expect(
+    lines.map((l) => [l.loanId, l.installmentNumber, l.outcome, l.forfeitReason, l.computed, l.subsidy]),
+  ).toEqual([
     [x, 1, 'EARNED', null, '41.67', '41.67'],
     [x, 2, 'EARNED', null, lines[1].computed, lines[1].computed],
     [y, 1, 'FORFEITED', 'LATE_PAYMENT', '41.67', '0.00'],
@@ -78,7 +110,10 @@ it('earns, forfeits and follows a payoff exactly as the repayment service record
   expect(fact(x, 2).interest_paid_on).toBe('2026-03-05');
   // z's second period was cut to its accrual by the payoff: the subsidy follows the interest actually charged
   expect(BigInt(fact(z, 2).interest_fen)).toBeLessThan(BigInt(fact(z, 2).original_interest_fen));
-  const [z1] = await r.ds.query(`SELECT principal_fen::text AS p FROM loan_installments WHERE loan_id = $1 AND number = 1`, [z]);
+  const [z1] = await r.ds.query(
+    `SELECT principal_fen::text AS p FROM loan_installments WHERE loan_id = $1 AND number = 1`,
+    [z],
+  );
   const zBalance = 1_000_000n - BigInt(z1.p);
   const num = 5n * zBalance * BigInt(fact(z, 2).interest_fen);
   const den = 1200n * BigInt(fact(z, 2).original_interest_fen);
@@ -89,6 +124,15 @@ it('earns, forfeits and follows a payoff exactly as the repayment service record
   setRepaymentToday(r.clock, '2026-03-26');
   await as('fund.admin', () => repayments.reverse(second.id, 'payment bounced', key('rev')), 'FUND_ADMIN');
   const adj = await as('maker', () => h.claims.generate(R, { periodEnd: '2026-03-20' }));
-  expect(adj.claims[0]).toMatchObject({ action: 'ADJUSTMENT', claim: { kind: 'ADJUSTMENT', total: `-${lines[1].subsidy}` } });
-  expect((await h.claims.allLines(adj.claims[0].claim!.id)).lines.map((l) => [l.loanId, l.installmentNumber, l.forfeitReason])).toEqual([[x, 2, 'UNPAID']]);
+  expect(adj.claims[0]).toMatchObject({
+    action: 'ADJUSTMENT',
+    claim: { kind: 'ADJUSTMENT', total: `-${lines[1].subsidy}` },
+  });
+  expect(
+    (await h.claims.allLines(adj.claims[0].claim!.id)).lines.map((l) => [
+      l.loanId,
+      l.installmentNumber,
+      l.forfeitReason,
+    ]),
+  ).toEqual([[x, 2, 'UNPAID']]);
 });

@@ -54,14 +54,24 @@ function bankSchedule(principal: bigint, ratePercent: string, disbursed: string,
   const rate = percentToRatio(ratePercent);
   let start = disbursed;
   for (let k = 1; k <= months; k++) {
-    const due = k === 1 ? firstDue : toDate(Date.UTC(Number(firstDue.slice(0, 4)), Number(firstDue.slice(5, 7)) - 1 + (k - 1), 21));
+    const due =
+      k === 1
+        ? firstDue
+        : toDate(Date.UTC(Number(firstDue.slice(0, 4)), Number(firstDue.slice(5, 7)) - 1 + (k - 1), 21));
     const days = (ms(due) - ms(start)) / DAY;
     const prev = toDate(Date.UTC(Number(due.slice(0, 4)), Number(due.slice(5, 7)) - 2, 21));
     const fullDays = (ms(due) - ms(prev)) / DAY;
     // full period: P × r / 12; a shorter first period: × days / full days (rounded half up once)
     const num = principal * rate.num * BigInt(days < fullDays ? days : 1);
     const den = rate.den * 12n * BigInt(days < fullDays ? fullDays : 1);
-    out.push({ number: k, periodStart: start, dueDate: due, days, principalFen: k === months ? principal : 0n, interestFen: (2n * num + den) / (2n * den) });
+    out.push({
+      number: k,
+      periodStart: start,
+      dueDate: due,
+      days,
+      principalFen: k === months ? principal : 0n,
+      interestFen: (2n * num + den) / (2n * den),
+    });
     start = due;
   }
   return out;
@@ -71,19 +81,64 @@ it('pays exactly what an independent recomputation from the repayment history sa
   const ds = h.db.dataSource;
   const rnd = prng(20260101);
   const g = await fx.geography(ds, 3);
-  const A = (await as('admin', () => h.programmes.create({ code: 'SIM-BANK', name: 'Simulation PAY_BANK', settlementMode: 'PAY_BANK' }))).id;
-  const R = (await as('admin', () => h.programmes.create({ code: 'SIM-MA', name: 'Simulation REIMBURSE', settlementMode: 'REIMBURSE_BORROWER', graceDays: 3 }))).id;
+  const A = (
+    await as('admin', () =>
+      h.programmes.create({ code: 'SIM-BANK', name: 'Simulation PAY_BANK', settlementMode: 'PAY_BANK' }),
+    )
+  ).id;
+  const R = (
+    await as('admin', () =>
+      h.programmes.create({
+        code: 'SIM-MA',
+        name: 'Simulation REIMBURSE',
+        settlementMode: 'REIMBURSE_BORROWER',
+        graceDays: 3,
+      }),
+    )
+  ).id;
   const banks = [await fx.bank(ds), await fx.bank(ds)];
-  const funds = [await fx.fund(ds, g.villageIds[0]), await fx.fund(ds, g.villageIds[1]), await fx.fund(ds, g.villageIds[2])];
+  const funds = [
+    await fx.fund(ds, g.villageIds[0]),
+    await fx.fund(ds, g.villageIds[1]),
+    await fx.fund(ds, g.villageIds[2]),
+  ];
   const entities = [await fx.entity(ds, g, 2), await fx.entity(ds, g, 5, 2), await fx.entity(ds, g, 12)];
   const pv = {
-    aFull: await fx.productVersion(ds, { method: 'EQUAL_INSTALLMENT', policy: { type: 'FULL_BENCHMARK', programmeId: A } }),
-    aBankDay: await fx.productVersion(ds, { policy: { type: 'FULL_BENCHMARK', programmeId: A, principalCapFen: '4000000' } }),
-    aFixed: await fx.productVersion(ds, { kind: 'ENTITY_LOAN', policy: { type: 'FIXED_RATE', ratePercent: '2', programmeId: A } }),
-    aCapped: await fx.productVersion(ds, { method: 'EQUAL_PRINCIPAL', dayCount: 'ACTUAL_365', fixedRatePercent: '6', policy: { type: 'CAPPED', capPercent: '5', programmeId: A } }),
-    rFull: await fx.productVersion(ds, { kind: 'MUTUAL_AID', method: 'BULLET', fixedRatePercent: '6', policy: { type: 'FULL_BENCHMARK', programmeId: R } }),
-    rFixed: await fx.productVersion(ds, { kind: 'MUTUAL_AID', method: 'EQUAL_INSTALLMENT', fixedRatePercent: '6', policy: { type: 'FIXED_RATE', ratePercent: '2', programmeId: R } }),
-    rCapped: await fx.productVersion(ds, { kind: 'MUTUAL_AID', dayCount: 'ACTUAL_360', fixedRatePercent: '6', policy: { type: 'CAPPED', capPercent: '5', programmeId: R } }),
+    aFull: await fx.productVersion(ds, {
+      method: 'EQUAL_INSTALLMENT',
+      policy: { type: 'FULL_BENCHMARK', programmeId: A },
+    }),
+    aBankDay: await fx.productVersion(ds, {
+      policy: { type: 'FULL_BENCHMARK', programmeId: A, principalCapFen: '4000000' },
+    }),
+    aFixed: await fx.productVersion(ds, {
+      kind: 'ENTITY_LOAN',
+      policy: { type: 'FIXED_RATE', ratePercent: '2', programmeId: A },
+    }),
+    aCapped: await fx.productVersion(ds, {
+      method: 'EQUAL_PRINCIPAL',
+      dayCount: 'ACTUAL_365',
+      fixedRatePercent: '6',
+      policy: { type: 'CAPPED', capPercent: '5', programmeId: A },
+    }),
+    rFull: await fx.productVersion(ds, {
+      kind: 'MUTUAL_AID',
+      method: 'BULLET',
+      fixedRatePercent: '6',
+      policy: { type: 'FULL_BENCHMARK', programmeId: R },
+    }),
+    rFixed: await fx.productVersion(ds, {
+      kind: 'MUTUAL_AID',
+      method: 'EQUAL_INSTALLMENT',
+      fixedRatePercent: '6',
+      policy: { type: 'FIXED_RATE', ratePercent: '2', programmeId: R },
+    }),
+    rCapped: await fx.productVersion(ds, {
+      kind: 'MUTUAL_AID',
+      dayCount: 'ACTUAL_360',
+      fixedRatePercent: '6',
+      policy: { type: 'CAPPED', capPercent: '5', programmeId: R },
+    }),
   };
 
   // ── 1,000 households in one statement, then 1,000 loans and their ~12,000 instalments in one statement each ──
@@ -164,7 +219,14 @@ it('pays exactly what an independent recomputation from the repayment history sa
       rounding: 'HALF_UP',
       installmentMultipleFen: 1n,
       principalGraceInstallments: 0,
-    }).installments.map((x) => ({ number: x.number, periodStart: x.periodStart, dueDate: x.dueDate, days: x.days, principalFen: x.principalFen, interestFen: x.interestFen }));
+    }).installments.map((x) => ({
+      number: x.number,
+      periodStart: x.periodStart,
+      dueDate: x.dueDate,
+      days: x.days,
+      principalFen: x.principalFen,
+      interestFen: x.interestFen,
+    }));
     const flag = rnd();
     loans.push({
       loan_no: `SIM${String(i).padStart(4, '0')}`,
@@ -229,7 +291,16 @@ it('pays exactly what an independent recomputation from the repayment history sa
   ).map((r: { id: string }) => r.id);
 
   // payments: mostly on time, some late, some unpaid or part-paid, 3 % paid off early
-  const pay: { loan: string; n: number; principal: bigint; interest: bigint; paidInterest: bigint; paidOn: string | null; interestPaidOn: string | null; paid: boolean }[] = [];
+  const pay: {
+    loan: string;
+    n: number;
+    principal: bigint;
+    interest: bigint;
+    paidInterest: bigint;
+    paidOn: string | null;
+    interestPaidOn: string | null;
+    paid: boolean;
+  }[] = [];
   for (let i = 0; i < 1000; i++) {
     const sched = schedules[i];
     const payoffAt = sched.length > 3 && rnd() < 0.03 ? 2 + Math.floor(rnd() * (sched.length - 3)) : null;
@@ -241,7 +312,8 @@ it('pays exactly what an independent recomputation from the repayment history sa
       if (payoffAt !== null && inst.number >= payoffAt) {
         const payoffDate = addDays(sched[payoffAt - 1].periodStart, Math.floor(sched[payoffAt - 1].days / 2));
         const elapsed = BigInt((ms(payoffDate) - ms(sched[payoffAt - 1].periodStart)) / DAY);
-        if (inst.number === payoffAt) interest = (2n * inst.interestFen * elapsed + BigInt(inst.days)) / (2n * BigInt(inst.days));
+        if (inst.number === payoffAt)
+          interest = (2n * inst.interestFen * elapsed + BigInt(inst.days)) / (2n * BigInt(inst.days));
         else interest = 0n;
         paidInterest = interest;
         paidOn = payoffDate;
@@ -298,9 +370,23 @@ it('pays exactly what an independent recomputation from the repayment history sa
 
   // ── money and budgets: A's budget runs out during the year ──
   await as('treasurer', async () => {
-    await h.programmes.contribute(A, { source: 'CITY', amountFen: 20_000_000n, year: 2026, documentRef: 'doc-x', receivedOn: '2026-01-01' }, key());
+    await h.programmes.contribute(
+      A,
+      { source: 'CITY', amountFen: 20_000_000n, year: 2026, documentRef: 'doc-x', receivedOn: '2026-01-01' },
+      key(),
+    );
     await h.programmes.setBudget(A, { year: 2026, budgetFen: 20_000_000n, reason: 'initial' }, key());
-    await h.programmes.contribute(R, { source: 'DISTRICT', amountFen: 50_000_000n, year: 2026, documentRef: 'doc-x', receivedOn: '2026-01-01' }, key());
+    await h.programmes.contribute(
+      R,
+      {
+        source: 'DISTRICT',
+        amountFen: 50_000_000n,
+        year: 2026,
+        documentRef: 'doc-x',
+        receivedOn: '2026-01-01',
+      },
+      key(),
+    );
     await h.programmes.setBudget(R, { year: 2026, budgetFen: 50_000_000n, reason: 'initial' }, key());
   });
 
@@ -310,7 +396,10 @@ it('pays exactly what an independent recomputation from the repayment history sa
       for (const c of gen.claims) {
         if (!c.claim || c.claim.status !== 'DRAFT') continue;
         const approved = await as('checker', () => h.claims.approve(c.claim!.id, key()));
-        if (approved.approved !== '0.00') await as('checker', () => h.claims.settle(approved.id, { paymentRef: `SIM-${approved.claimNo}` }, key()));
+        if (approved.approved !== '0.00')
+          await as('checker', () =>
+            h.claims.settle(approved.id, { paymentRef: `SIM-${approved.claimNo}` }, key()),
+          );
       }
     }
   };
@@ -342,7 +431,11 @@ it('pays exactly what an independent recomputation from the repayment history sa
   // the top-up pays the queue in order
   await as('treasurer', async () => {
     await h.programmes.setBudget(A, { year: 2026, budgetFen: 500_000_000n, reason: 'top-up' }, key());
-    const run = await h.programmes.contribute(A, { source: 'CITY', amountFen: 480_000_000n, year: 2026, documentRef: 'doc-x' }, key());
+    const run = await h.programmes.contribute(
+      A,
+      { source: 'CITY', amountFen: 480_000_000n, year: 2026, documentRef: 'doc-x' },
+      key(),
+    );
     expect(run.queue.stillQueued).toBe(0);
     expect(run.queue.approved.length).toBeGreaterThanOrEqual(1);
   });
@@ -405,22 +498,34 @@ it('pays exactly what an independent recomputation from the repayment history sa
   const claimedMap = new Map(claimed.map((c) => [`${c.loan_id}:${c.number}`, c.claimed]));
   const mismatches = expected.filter((e) => (claimedMap.get(`${e.loan_id}:${e.number}`) ?? '0') !== e.earned);
   expect(mismatches).toEqual([]);
-  expect(claimed.filter((c) => c.claimed !== '0' && !expected.some((e) => e.loan_id === c.loan_id && e.number === c.number))).toEqual([]);
+  expect(
+    claimed.filter(
+      (c) => c.claimed !== '0' && !expected.some((e) => e.loan_id === c.loan_id && e.number === c.number),
+    ),
+  ).toEqual([]);
 
   for (const p of [A, R]) {
     const total = expected.filter((e) => e.programme_id === p).reduce((s, e) => s + BigInt(e.earned), 0n);
     expect(total).toBeGreaterThan(0n);
     // what approval committed, what the ledger expensed, and the recomputation agree to the fen
-    const [b] = await q(`SELECT committed_fen::text FROM subsidy_budgets WHERE programme_id = $1 AND year = 2026`, [p]);
+    const [b] = await q(
+      `SELECT committed_fen::text FROM subsidy_budgets WHERE programme_id = $1 AND year = 2026`,
+      [p],
+    );
     expect(BigInt(b.committed_fen)).toBe(total);
     expect(await h.ledger.balanceOf(null, programmeAccounts(p).expense)).toBe(total);
-    const [approved] = await q(`SELECT sum(approved_fen)::text AS s FROM subsidy_claims WHERE programme_id = $1 AND status IN ('APPROVED','PAID')`, [p]);
+    const [approved] = await q(
+      `SELECT sum(approved_fen)::text AS s FROM subsidy_claims WHERE programme_id = $1 AND status IN ('APPROVED','PAID')`,
+      [p],
+    );
     expect(BigInt(approved.s)).toBe(total);
   }
   // the year had every kind of forfeiture
-  const reasons = (await q(`SELECT DISTINCT forfeit_reason FROM subsidy_claim_lines WHERE forfeit_reason IS NOT NULL ORDER BY 1`)).map(
-    (r: { forfeit_reason: string }) => r.forfeit_reason,
-  );
+  const reasons = (
+    await q(
+      `SELECT DISTINCT forfeit_reason FROM subsidy_claim_lines WHERE forfeit_reason IS NOT NULL ORDER BY 1`,
+    )
+  ).map((r: { forfeit_reason: string }) => r.forfeit_reason);
   expect(reasons).toEqual(['LATE_PAYMENT', 'LOAN_FRAUD', 'LOAN_MISUSE', 'UNPAID', 'WRITTEN_OFF']);
   expect((await h.ledger.verify()).ok).toBe(true);
 });

@@ -19,14 +19,22 @@ describe('matching compliance', () => {
       actualRatio: '1.5000',
       soeActualFen: 100n,
     });
-    expect(districtCompliance(d(1_000_000_00n, 2_000_000_00n), rule)).toMatchObject({ shortfallFen: 0n, compliant: true, actualRatio: '2.0000' });
+    expect(districtCompliance(d(1_000_000_00n, 2_000_000_00n), rule)).toMatchObject({
+      shortfallFen: 0n,
+      compliant: true,
+      actualRatio: '2.0000',
+    });
     // 1.5 × 0.01 yuan = 0.015 yuan: the district owes 0.02 (never rounded in its favour)
     expect(districtCompliance(d(1n, 0n), { ...rule, ratio: '1.5' }).requiredMatchFen).toBe(2n);
     expect(districtCompliance(d(3n, 2n), { ...rule, ratio: '0.5' }).actualRatio).toBe('0.6666');
   });
 
   it('is met trivially without a city allocation', () => {
-    expect(districtCompliance(d(0n, 0n), rule)).toMatchObject({ requiredMatchFen: 0n, compliant: true, actualRatio: null });
+    expect(districtCompliance(d(0n, 0n), rule)).toMatchObject({
+      requiredMatchFen: 0n,
+      compliant: true,
+      actualRatio: null,
+    });
   });
 
   it('shows the SOE 3 % rule as expected vs actual', () => {
@@ -44,7 +52,10 @@ describe('matching compliance', () => {
 
   it('validates a rule, naming each field', () => {
     expect(matchingRuleErrors({ ratio: '2.5', soeProfitPercent: '3' })).toEqual([]);
-    expect(matchingRuleErrors({ ratio: '-1', soeProfitPercent: '101' }).map((e) => e.field)).toEqual(['ratio', 'soeProfitPercent']);
+    expect(matchingRuleErrors({ ratio: '-1', soeProfitPercent: '101' }).map((e) => e.field)).toEqual([
+      'ratio',
+      'soeProfitPercent',
+    ]);
     expect(matchingRuleErrors({ ratio: 2 }).map((e) => e.field)).toEqual(['ratio']);
   });
 });

@@ -65,7 +65,12 @@ export function districtCompliance(d: DistrictFunding, rule: MatchingRule): Comp
   const required = roundDiv(d.cityAllocationFen * r.num, r.den, 'UP');
   const shortfall = required > d.districtMatchFen ? required - d.districtMatchFen : 0n;
   const actualRatio =
-    d.cityAllocationFen > 0n ? formatDecimal({ units: roundDiv(d.districtMatchFen * 10_000n, d.cityAllocationFen, 'DOWN'), scale: 4 }) : null;
+    d.cityAllocationFen > 0n
+      ? formatDecimal({
+          units: roundDiv(d.districtMatchFen * 10_000n, d.cityAllocationFen, 'DOWN'),
+          scale: 4,
+        })
+      : null;
   return {
     districtId: d.districtId,
     districtCode: d.districtCode,
@@ -83,21 +88,40 @@ export function districtCompliance(d: DistrictFunding, rule: MatchingRule): Comp
 }
 
 /** An enterprise's contributions against its SOE profit share (3 % by default). */
-export function soeCompliance(name: string, profitBaseFen: Fen | null, actualFen: Fen, soeProfitPercent: string): SoeRow {
-  if (profitBaseFen === null) return { name, profitBaseFen, expectedFen: null, actualFen, shortfallFen: null, compliant: null };
+export function soeCompliance(
+  name: string,
+  profitBaseFen: Fen | null,
+  actualFen: Fen,
+  soeProfitPercent: string,
+): SoeRow {
+  if (profitBaseFen === null)
+    return { name, profitBaseFen, expectedFen: null, actualFen, shortfallFen: null, compliant: null };
   const p = ratioOf(soeProfitPercent);
   const expected = roundDiv(profitBaseFen * p.num, p.den * 100n, 'HALF_UP');
   const shortfall = expected > actualFen ? expected - actualFen : 0n;
-  return { name, profitBaseFen, expectedFen: expected, actualFen, shortfallFen: shortfall, compliant: shortfall === 0n };
+  return {
+    name,
+    profitBaseFen,
+    expectedFen: expected,
+    actualFen,
+    shortfallFen: shortfall,
+    compliant: shortfall === 0n,
+  };
 }
 
 /** Every rule a matching rule breaks. */
-export function matchingRuleErrors(r: { ratio: unknown; soeProfitPercent?: unknown }): { field: string; message: string }[] {
+export function matchingRuleErrors(r: {
+  ratio: unknown;
+  soeProfitPercent?: unknown;
+}): { field: string; message: string }[] {
   const errors: { field: string; message: string }[] = [];
   const check = (v: unknown, field: string, max: string, decimals: number) => {
     const d = typeof v === 'string' ? parseDecimal(v) : null;
     if (!d || d.scale > decimals || d.units < 0n || compareDecimal(v as string, max) > 0) {
-      errors.push({ field, message: `${field} must be a decimal string from 0 to ${max} with at most ${decimals} decimals` });
+      errors.push({
+        field,
+        message: `${field} must be a decimal string from 0 to ${max} with at most ${decimals} decimals`,
+      });
     }
   };
   check(r.ratio, 'ratio', '100', 4);

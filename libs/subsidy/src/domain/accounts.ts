@@ -61,7 +61,12 @@ export function programmeAccountList(
   const a = programmeAccounts(programmeId);
   return [
     { code: a.budget, name: `${name}: uncommitted cash`, type: 'ASSET', noNegative: true },
-    { code: a.settlement, name: `${name}: cash set aside for approved claims`, type: 'ASSET', noNegative: true },
+    {
+      code: a.settlement,
+      name: `${name}: cash set aside for approved claims`,
+      type: 'ASSET',
+      noNegative: true,
+    },
     ...PROGRAMME_SOURCES.map((s) => ({
       code: a.funding[s],
       name: `${name}: funding from ${s}`,
@@ -69,7 +74,17 @@ export function programmeAccountList(
       noNegative: false,
     })),
     { code: a.expense, name: `${name}: subsidy expense`, type: 'EXPENSE', noNegative: false },
-    { code: a.payableBank, name: `${name}: subsidy payable to lenders`, type: 'LIABILITY', noNegative: false },
-    { code: a.payableBorrower, name: `${name}: refunds payable to borrowers`, type: 'LIABILITY', noNegative: false },
+    {
+      code: a.payableBank,
+      name: `${name}: subsidy payable to lenders`,
+      type: 'LIABILITY',
+      noNegative: false,
+    },
+    {
+      code: a.payableBorrower,
+      name: `${name}: refunds payable to borrowers`,
+      type: 'LIABILITY',
+      noNegative: false,
+    },
   ];
 }

@@ -1,4 +1,10 @@
-import { calendarErrors, DEFAULT_CALENDAR, periodContaining, periodEnding, periodsOfYear } from './calendar.js';
+import {
+  calendarErrors,
+  DEFAULT_CALENDAR,
+  periodContaining,
+  periodEnding,
+  periodsOfYear,
+} from './calendar.js';
 
 describe('settlement calendar', () => {
   it('runs quarterly periods to the 20th of Mar/Jun/Sep/Dec by default', () => {
@@ -15,7 +21,11 @@ describe('settlement calendar', () => {
     expect(periodContaining('2026-03-20', DEFAULT_CALENDAR).label).toBe('2026-P1');
     expect(periodContaining('2026-03-21', DEFAULT_CALENDAR).label).toBe('2026-P2');
     expect(periodContaining('2026-12-21', DEFAULT_CALENDAR).label).toBe('2027-P1');
-    expect(periodEnding('2026-06-20', DEFAULT_CALENDAR)).toMatchObject({ start: '2026-03-21', year: 2026, number: 2 });
+    expect(periodEnding('2026-06-20', DEFAULT_CALENDAR)).toMatchObject({
+      start: '2026-03-21',
+      year: 2026,
+      number: 2,
+    });
     expect(periodEnding('2026-06-21', DEFAULT_CALENDAR)).toBeNull();
     expect(periodEnding('2026-05-20', DEFAULT_CALENDAR)).toBeNull();
   });
@@ -28,7 +38,10 @@ describe('settlement calendar', () => {
   });
 
   it('names every broken rule of a calendar', () => {
-    expect(calendarErrors({ endMonths: [3, 3, 13], endDay: 31 }).map((e) => e.field)).toEqual(['periodEndMonths', 'periodEndDay']);
+    expect(calendarErrors({ endMonths: [3, 3, 13], endDay: 31 }).map((e) => e.field)).toEqual([
+      'periodEndMonths',
+      'periodEndDay',
+    ]);
     expect(calendarErrors({ endMonths: [6, 12], endDay: 20 })).toEqual([]);
   });
 });

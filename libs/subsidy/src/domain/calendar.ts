@@ -25,7 +25,10 @@ export interface SettlementPeriod {
 }
 
 /** Every rule a calendar breaks (empty = valid). */
-export function calendarErrors(c: { endMonths: unknown; endDay: unknown }): { field: string; message: string }[] {
+export function calendarErrors(c: {
+  endMonths: unknown;
+  endDay: unknown;
+}): { field: string; message: string }[] {
   const errors: { field: string; message: string }[] = [];
   const months = c.endMonths;
   if (
@@ -35,10 +38,16 @@ export function calendarErrors(c: { endMonths: unknown; endDay: unknown }): { fi
     months.some((m) => !Number.isInteger(m) || m < 1 || m > 12) ||
     new Set(months).size !== months.length
   ) {
-    errors.push({ field: 'periodEndMonths', message: 'periodEndMonths must be 1 to 12 distinct months from 1 to 12' });
+    errors.push({
+      field: 'periodEndMonths',
+      message: 'periodEndMonths must be 1 to 12 distinct months from 1 to 12',
+    });
   }
   if (!Number.isInteger(c.endDay) || (c.endDay as number) < 1 || (c.endDay as number) > 28) {
-    errors.push({ field: 'periodEndDay', message: 'periodEndDay must be a day from 1 to 28 (every month has it)' });
+    errors.push({
+      field: 'periodEndDay',
+      message: 'periodEndDay must be a day from 1 to 28 (every month has it)',
+    });
   }
   return errors;
 }
@@ -51,7 +60,9 @@ function endOf(year: number, month: number, day: number): string {
 
 function dayAfter(year: number, month: number, day: number): string {
   if (day < daysInMonth(year, month)) return formatDate({ year, month, day: day + 1 });
-  return month === 12 ? formatDate({ year: year + 1, month: 1, day: 1 }) : formatDate({ year, month: month + 1, day: 1 });
+  return month === 12
+    ? formatDate({ year: year + 1, month: 1, day: 1 })
+    : formatDate({ year, month: month + 1, day: 1 });
 }
 
 function periodAt(year: number, index: number, c: SettlementCalendar): SettlementPeriod {

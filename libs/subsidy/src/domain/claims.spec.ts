@@ -1,5 +1,12 @@
 import fc from 'fast-check';
-import { adjustmentLines, claimContentHash, claimTotals, orderLines, splitForBudget, type ClaimLine } from './claims.js';
+import {
+  adjustmentLines,
+  claimContentHash,
+  claimTotals,
+  orderLines,
+  splitForBudget,
+  type ClaimLine,
+} from './claims.js';
 
 const line = (loanId: string, n: number, earned: bigint, over: Partial<ClaimLine> = {}): ClaimLine => ({
   loanId,
@@ -29,18 +36,34 @@ const line = (loanId: string, n: number, earned: bigint, over: Partial<ClaimLine
 describe('claim lines', () => {
   it('order by loan id numerically, then instalment', () => {
     const lines = [line('10', 1, 1n), line('9', 2, 1n), line('9', 1, 1n)];
-    expect(orderLines(lines).map((l) => `${l.loanId}:${l.installmentNumber}`)).toEqual(['9:1', '9:2', '10:1']);
+    expect(orderLines(lines).map((l) => `${l.loanId}:${l.installmentNumber}`)).toEqual([
+      '9:1',
+      '9:2',
+      '10:1',
+    ]);
   });
 
   it('hash the same content identically whatever the input order, and differently on any change', () => {
     const a = [line('1', 1, 100n), line('2', 1, 200n)];
     expect(claimContentHash('ORIGINAL', a)).toBe(claimContentHash('ORIGINAL', [...a].reverse()));
-    expect(claimContentHash('ORIGINAL', a)).not.toBe(claimContentHash('ORIGINAL', [line('1', 1, 100n), line('2', 1, 201n)]));
+    expect(claimContentHash('ORIGINAL', a)).not.toBe(
+      claimContentHash('ORIGINAL', [line('1', 1, 100n), line('2', 1, 201n)]),
+    );
     expect(claimContentHash('ORIGINAL', a)).not.toBe(claimContentHash('ADJUSTMENT', a));
   });
 
   it('total the lines', () => {
-    expect(claimTotals([line('1', 1, 100n), line('2', 1, 0n, { outcome: 'FORFEITED', reason: 'LATE_PAYMENT', forfeitedFen: 50n, computedFen: 50n })])).toEqual({
+    expect(
+      claimTotals([
+        line('1', 1, 100n),
+        line('2', 1, 0n, {
+          outcome: 'FORFEITED',
+          reason: 'LATE_PAYMENT',
+          forfeitedFen: 50n,
+          computedFen: 50n,
+        }),
+      ]),
+    ).toEqual({
       lineCount: 2,
       interestFen: 7_250n,
       forfeitedFen: 50n,
@@ -57,7 +80,13 @@ describe('claim lines', () => {
     const now = [
       line('1', 1, 100n),
       line('2', 1, 200n),
-      line('3', 1, 0n, { outcome: 'FORFEITED', reason: 'LOAN_FRAUD', forfeitedFen: 300n, earnedFen: 0n, computedFen: 300n }),
+      line('3', 1, 0n, {
+        outcome: 'FORFEITED',
+        reason: 'LOAN_FRAUD',
+        forfeitedFen: 300n,
+        earnedFen: 0n,
+        computedFen: 300n,
+      }),
     ];
     const adj = adjustmentLines(now, claimed);
     expect(adj.map((l) => [l.loanId, l.claimedBeforeFen, l.subsidyFen])).toEqual([
@@ -88,7 +117,15 @@ describe('budget split', () => {
       remainder: lines.map((l) => ({ lineNo: l.lineNo, fen: l.subsidyFen })),
     });
     // an adjustment's negative line makes room first
-    expect(splitForBudget([{ lineNo: 1, subsidyFen: 500n }, { lineNo: 2, subsidyFen: -200n }], 100n)).toEqual({
+    expect(
+      splitForBudget(
+        [
+          { lineNo: 1, subsidyFen: 500n },
+          { lineNo: 2, subsidyFen: -200n },
+        ],
+        100n,
+      ),
+    ).toEqual({
       paidFen: 100n,
       remainder: [{ lineNo: 1, fen: 200n }],
     });

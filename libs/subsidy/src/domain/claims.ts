@@ -35,10 +35,13 @@ export interface ClaimLine {
   subsidyFen: Fen;
 }
 
-export const lineKey = (l: { loanId: string; installmentNumber: number }) => `${l.loanId}:${l.installmentNumber}`;
+export const lineKey = (l: { loanId: string; installmentNumber: number }) =>
+  `${l.loanId}:${l.installmentNumber}`;
 
 /** Deterministic line order: loan id, then instalment number (numeric, not text). */
-export function orderLines<T extends { loanId: string; installmentNumber: number }>(lines: readonly T[]): T[] {
+export function orderLines<T extends { loanId: string; installmentNumber: number }>(
+  lines: readonly T[],
+): T[] {
   return [...lines].sort((a, b) => {
     const la = BigInt(a.loanId);
     const lb = BigInt(b.loanId);
@@ -106,7 +109,10 @@ export function claimTotals(lines: readonly ClaimLine[]): ClaimTotals {
  * less (a fraud flag, a reversed repayment) gives a negative line. `claimed` holds every instalment an approved
  * claim listed; `current` must cover them all (an approved line never disappears from the period).
  */
-export function adjustmentLines(current: readonly ClaimLine[], claimed: ReadonlyMap<string, Fen>): ClaimLine[] {
+export function adjustmentLines(
+  current: readonly ClaimLine[],
+  claimed: ReadonlyMap<string, Fen>,
+): ClaimLine[] {
   const out: ClaimLine[] = [];
   const seen = new Set<string>();
   for (const l of current) {
@@ -117,7 +123,8 @@ export function adjustmentLines(current: readonly ClaimLine[], claimed: Readonly
     out.push({ ...l, claimedBeforeFen: before, subsidyFen: l.earnedFen - before });
   }
   const missing = [...claimed.keys()].filter((k) => !seen.has(k));
-  if (missing.length) throw new RangeError(`approved claim lines no longer in the period: ${missing.join(', ')}`);
+  if (missing.length)
+    throw new RangeError(`approved claim lines no longer in the period: ${missing.join(', ')}`);
   return orderLines(out);
 }
 

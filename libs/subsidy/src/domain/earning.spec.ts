@@ -70,22 +70,42 @@ describe('policy terms of a loan', () => {
 
 describe('share of the year per day count', () => {
   it('PERIOD monthly and quarterly: 1/12 and 1/4, whatever the days', () => {
-    expect(yearShare(monthly, inst({ periodStart: '2026-01-31', dueDate: '2026-02-28', days: 28 }))).toEqual({ num: 1n, den: 12n });
-    expect(yearShare(monthly, inst({ periodStart: '2026-02-28', dueDate: '2026-03-31', days: 31 }))).toEqual({ num: 1n, den: 12n });
+    expect(yearShare(monthly, inst({ periodStart: '2026-01-31', dueDate: '2026-02-28', days: 28 }))).toEqual({
+      num: 1n,
+      den: 12n,
+    });
+    expect(yearShare(monthly, inst({ periodStart: '2026-02-28', dueDate: '2026-03-31', days: 31 }))).toEqual({
+      num: 1n,
+      den: 12n,
+    });
     expect(
-      yearShare({ ...monthly, frequency: 'QUARTERLY' }, inst({ periodStart: '2026-01-05', dueDate: '2026-04-05', days: 90 })),
+      yearShare(
+        { ...monthly, frequency: 'QUARTERLY' },
+        inst({ periodStart: '2026-01-05', dueDate: '2026-04-05', days: 90 }),
+      ),
     ).toEqual({ num: 1n, den: 4n });
   });
 
   it('PERIOD partial first period: days over the full period ending on the same due date', () => {
     // disbursed Jan 10, the bank's repayment day is the 21st: 11 of the 31 days Dec 21 .. Jan 21
-    expect(yearShare(monthly, inst({ periodStart: '2026-01-10', dueDate: '2026-01-21', days: 11 }))).toEqual({ num: 11n, den: 372n });
+    expect(yearShare(monthly, inst({ periodStart: '2026-01-10', dueDate: '2026-01-21', days: 11 }))).toEqual({
+      num: 11n,
+      den: 372n,
+    });
   });
 
   it('BULLET: term months / 12; ACTUAL_*: days / 360 or 365', () => {
-    expect(yearShare({ ...monthly, method: 'BULLET', frequency: 'AT_MATURITY', termMonths: 9 }, inst())).toEqual({ num: 9n, den: 12n });
-    expect(yearShare({ ...monthly, dayCount: 'ACTUAL_365' }, inst({ days: 31 }))).toEqual({ num: 31n, den: 365n });
-    expect(yearShare({ ...monthly, dayCount: 'ACTUAL_360' }, inst({ days: 29 }))).toEqual({ num: 29n, den: 360n });
+    expect(
+      yearShare({ ...monthly, method: 'BULLET', frequency: 'AT_MATURITY', termMonths: 9 }, inst()),
+    ).toEqual({ num: 9n, den: 12n });
+    expect(yearShare({ ...monthly, dayCount: 'ACTUAL_365' }, inst({ days: 31 }))).toEqual({
+      num: 31n,
+      den: 365n,
+    });
+    expect(yearShare({ ...monthly, dayCount: 'ACTUAL_360' }, inst({ days: 29 }))).toEqual({
+      num: 29n,
+      den: 360n,
+    });
   });
 });
 
@@ -94,24 +114,38 @@ describe('subsidy of a period', () => {
 
   it('is rate × basis × share, rounded once', () => {
     // 50,000 × 4.35 % / 12 = 181.25
-    expect(periodComputedFen(r('4.35'), 5_000_000n, { num: 1n, den: 12n }, 18_125n, 18_125n, 'HALF_UP')).toBe(18_125n);
+    expect(periodComputedFen(r('4.35'), 5_000_000n, { num: 1n, den: 12n }, 18_125n, 18_125n, 'HALF_UP')).toBe(
+      18_125n,
+    );
     // 10,000 × 4.35 % × 31/365 = 36.945205… → 36.95
-    expect(periodComputedFen(r('4.35'), 1_000_000n, { num: 31n, den: 365n }, 5_000n, 5_000n, 'HALF_UP')).toBe(3_695n);
+    expect(periodComputedFen(r('4.35'), 1_000_000n, { num: 31n, den: 365n }, 5_000n, 5_000n, 'HALF_UP')).toBe(
+      3_695n,
+    );
     // partial first period: 50,000 × 4.35 % × 11/372 = 64.3145… → 64.31
-    expect(periodComputedFen(r('4.35'), 5_000_000n, { num: 11n, den: 372n }, 7_000n, 7_000n, 'HALF_UP')).toBe(6_431n);
+    expect(periodComputedFen(r('4.35'), 5_000_000n, { num: 11n, den: 372n }, 7_000n, 7_000n, 'HALF_UP')).toBe(
+      6_431n,
+    );
   });
 
   it('never exceeds the interest charged', () => {
     // FIXED_RATE 8 % on a 6 % loan: the subsidy is the interest itself
-    expect(periodComputedFen(r('8'), 1_000_000n, { num: 1n, den: 12n }, 5_000n, 5_000n, 'HALF_UP')).toBe(5_000n);
+    expect(periodComputedFen(r('8'), 1_000_000n, { num: 1n, den: 12n }, 5_000n, 5_000n, 'HALF_UP')).toBe(
+      5_000n,
+    );
     // a bank that charged a partial period less than pro rata
-    expect(periodComputedFen(r('4.35'), 5_000_000n, { num: 11n, den: 372n }, 6_000n, 6_000n, 'HALF_UP')).toBe(6_000n);
+    expect(periodComputedFen(r('4.35'), 5_000_000n, { num: 11n, den: 372n }, 6_000n, 6_000n, 'HALF_UP')).toBe(
+      6_000n,
+    );
   });
 
   it('follows the interest down after a prepayment or a payoff (only interest charged is subsidised)', () => {
     // CAPPED 5 % on a 6 % loan of 10,000 a month: 41.67 of 50.00; a payoff after 12 of 30 days charged 20.00
-    expect(periodComputedFen(r('5'), 1_000_000n, { num: 1n, den: 12n }, 5_000n, 5_000n, 'HALF_UP')).toBe(4_167n);
-    expect(periodComputedFen(r('5'), 1_000_000n, { num: 1n, den: 12n }, 2_000n, 5_000n, 'HALF_UP')).toBe(1_667n);
+    expect(periodComputedFen(r('5'), 1_000_000n, { num: 1n, den: 12n }, 5_000n, 5_000n, 'HALF_UP')).toBe(
+      4_167n,
+    );
+    expect(periodComputedFen(r('5'), 1_000_000n, { num: 1n, den: 12n }, 2_000n, 5_000n, 'HALF_UP')).toBe(
+      1_667n,
+    );
     // a payoff before any interest was charged
     expect(periodComputedFen(r('5'), 1_000_000n, { num: 1n, den: 12n }, 0n, 5_000n, 'HALF_UP')).toBe(0n);
   });
@@ -128,8 +162,12 @@ describe('earning a period', () => {
 
   it('is earned when the interest is paid in full by due date + grace', () => {
     expect(periodOutcome(loan, inst(), 0, '2026-03-21')).toEqual({ outcome: 'EARNED', reason: null });
-    expect(periodOutcome(loan, inst({ interestPaidOn: '2026-01-20' }), 0, '2026-03-21').outcome).toBe('EARNED');
-    expect(periodOutcome(loan, inst({ interestPaidOn: '2026-02-08' }), 3, '2026-03-21').outcome).toBe('EARNED');
+    expect(periodOutcome(loan, inst({ interestPaidOn: '2026-01-20' }), 0, '2026-03-21').outcome).toBe(
+      'EARNED',
+    );
+    expect(periodOutcome(loan, inst({ interestPaidOn: '2026-02-08' }), 3, '2026-03-21').outcome).toBe(
+      'EARNED',
+    );
   });
 
   it('is forfeited when paid late, unpaid after the grace, or the loan is flagged or written off', () => {
@@ -137,20 +175,28 @@ describe('earning a period', () => {
       outcome: 'FORFEITED',
       reason: 'LATE_PAYMENT',
     });
-    expect(periodOutcome(loan, inst({ paidInterestFen: 18_124n, interestPaidOn: null }), 0, '2026-03-21')).toEqual({
+    expect(
+      periodOutcome(loan, inst({ paidInterestFen: 18_124n, interestPaidOn: null }), 0, '2026-03-21'),
+    ).toEqual({
       outcome: 'FORFEITED',
       reason: 'UNPAID',
     });
     expect(periodOutcome({ ...loan, flags: ['MISUSE'] }, inst(), 0, '2026-03-21').reason).toBe('LOAN_MISUSE');
-    expect(periodOutcome({ ...loan, flags: ['MISUSE', 'FRAUD'] }, inst(), 0, '2026-03-21').reason).toBe('LOAN_FRAUD');
-    expect(periodOutcome({ ...loan, status: 'WRITTEN_OFF' }, inst(), 0, '2026-03-21').reason).toBe('WRITTEN_OFF');
+    expect(periodOutcome({ ...loan, flags: ['MISUSE', 'FRAUD'] }, inst(), 0, '2026-03-21').reason).toBe(
+      'LOAN_FRAUD',
+    );
+    expect(periodOutcome({ ...loan, status: 'WRITTEN_OFF' }, inst(), 0, '2026-03-21').reason).toBe(
+      'WRITTEN_OFF',
+    );
   });
 
   it('is pending while unpaid within its grace', () => {
-    expect(periodOutcome(loan, inst({ paidInterestFen: 0n, interestPaidOn: null }), 3, '2026-02-08')).toEqual({
-      outcome: 'PENDING',
-      reason: null,
-    });
+    expect(periodOutcome(loan, inst({ paidInterestFen: 0n, interestPaidOn: null }), 3, '2026-02-08')).toEqual(
+      {
+        outcome: 'PENDING',
+        reason: null,
+      },
+    );
   });
 });
 
@@ -162,14 +208,50 @@ describe('a loan schedule', () => {
       loan,
       terms,
       [
-        inst({ number: 2, periodStart: '2026-02-05', dueDate: '2026-03-05', days: 28, principalFen: 2_000_000n, interestFen: 14_500n, originalInterestFen: 14_500n, paidInterestFen: 14_500n, interestPaidOn: '2026-03-05' }),
-        inst({ number: 1, principalFen: 2_000_000n, interestFen: 21_750n, originalInterestFen: 21_750n, paidInterestFen: 21_750n }),
-        inst({ number: 3, periodStart: '2026-03-05', dueDate: '2026-04-05', days: 31, principalFen: 2_000_000n, interestFen: 7_250n, originalInterestFen: 7_250n, paidInterestFen: 0n, interestPaidOn: null }),
+        inst({
+          number: 2,
+          periodStart: '2026-02-05',
+          dueDate: '2026-03-05',
+          days: 28,
+          principalFen: 2_000_000n,
+          interestFen: 14_500n,
+          originalInterestFen: 14_500n,
+          paidInterestFen: 14_500n,
+          interestPaidOn: '2026-03-05',
+        }),
+        inst({
+          number: 1,
+          principalFen: 2_000_000n,
+          interestFen: 21_750n,
+          originalInterestFen: 21_750n,
+          paidInterestFen: 21_750n,
+        }),
+        inst({
+          number: 3,
+          periodStart: '2026-03-05',
+          dueDate: '2026-04-05',
+          days: 31,
+          principalFen: 2_000_000n,
+          interestFen: 7_250n,
+          originalInterestFen: 7_250n,
+          paidInterestFen: 0n,
+          interestPaidOn: null,
+        }),
       ],
       0,
       '2026-04-10',
     );
-    expect(periods.map((p) => [p.number, p.balanceFen, p.basisFen, p.computedFen, p.outcome, p.earnedFen, p.forfeitedFen])).toEqual([
+    expect(
+      periods.map((p) => [
+        p.number,
+        p.balanceFen,
+        p.basisFen,
+        p.computedFen,
+        p.outcome,
+        p.earnedFen,
+        p.forfeitedFen,
+      ]),
+    ).toEqual([
       [1, 6_000_000n, 5_000_000n, 18_125n, 'EARNED', 18_125n, 0n],
       [2, 4_000_000n, 4_000_000n, 14_500n, 'EARNED', 14_500n, 0n],
       [3, 2_000_000n, 2_000_000n, 7_250n, 'FORFEITED', 0n, 7_250n],

@@ -3,7 +3,13 @@ import { addMonthsClamped, daysBetween, epochDay, requireDate } from '#libs/sche
 import type { LoanSubsidyTerms } from './policy.js';
 
 /** Why a period's subsidy is not paid (recorded on the claim line). */
-export const FORFEIT_REASONS = ['LATE_PAYMENT', 'UNPAID', 'LOAN_MISUSE', 'LOAN_FRAUD', 'WRITTEN_OFF'] as const;
+export const FORFEIT_REASONS = [
+  'LATE_PAYMENT',
+  'UNPAID',
+  'LOAN_MISUSE',
+  'LOAN_FRAUD',
+  'WRITTEN_OFF',
+] as const;
 export type ForfeitReason = (typeof FORFEIT_REASONS)[number];
 export type Outcome = 'EARNED' | 'FORFEITED' | 'PENDING';
 
@@ -70,10 +76,14 @@ const MONTHS_PER_PERIOD: Record<string, number> = { MONTHLY: 1, QUARTERLY: 3 };
  * - PERIOD, MONTHLY or QUARTERLY: 1 / periods per year; a period shorter than a full one (a bank's first period
  *   running to its fixed repayment day) counts days / the days of the full period ending on the same due date.
  */
-export function yearShare(loan: Pick<SubsidyLoanFacts, 'dayCount' | 'method' | 'frequency' | 'termMonths'>, i: Pick<SubsidyInstallmentFacts, 'periodStart' | 'dueDate' | 'days'>): Ratio {
+export function yearShare(
+  loan: Pick<SubsidyLoanFacts, 'dayCount' | 'method' | 'frequency' | 'termMonths'>,
+  i: Pick<SubsidyInstallmentFacts, 'periodStart' | 'dueDate' | 'days'>,
+): Ratio {
   if (loan.dayCount === 'ACTUAL_360') return { num: BigInt(i.days), den: 360n };
   if (loan.dayCount === 'ACTUAL_365') return { num: BigInt(i.days), den: 365n };
-  if (loan.method === 'BULLET' || loan.frequency === 'AT_MATURITY') return { num: BigInt(loan.termMonths), den: 12n };
+  if (loan.method === 'BULLET' || loan.frequency === 'AT_MATURITY')
+    return { num: BigInt(loan.termMonths), den: 12n };
   const ppy = PERIODS_PER_YEAR[loan.frequency];
   const mpp = MONTHS_PER_PERIOD[loan.frequency];
   if (!ppy || !mpp) throw new RangeError(`unknown frequency ${loan.frequency}`);
@@ -102,7 +112,11 @@ export function periodComputedFen(
 ): Fen {
   if (interestFen <= 0n || originalInterestFen <= 0n || basisFen <= 0n || rate.num === 0n) return 0n;
   const charged = interestFen < originalInterestFen ? interestFen : originalInterestFen;
-  const raw = roundDiv(rate.num * basisFen * share.num * charged, rate.den * share.den * originalInterestFen, rounding);
+  const raw = roundDiv(
+    rate.num * basisFen * share.num * charged,
+    rate.den * share.den * originalInterestFen,
+    rounding,
+  );
   return raw < interestFen ? raw : interestFen;
 }
 
@@ -149,7 +163,14 @@ export function loanPeriodSubsidies(
   for (const i of ordered) {
     const basis = balance < terms.basisCapFen ? balance : terms.basisCapFen;
     const share = yearShare(loan, i);
-    const computed = periodComputedFen(rate, basis > 0n ? basis : 0n, share, i.interestFen, i.originalInterestFen, loan.rounding);
+    const computed = periodComputedFen(
+      rate,
+      basis > 0n ? basis : 0n,
+      share,
+      i.interestFen,
+      i.originalInterestFen,
+      loan.rounding,
+    );
     const { outcome, reason } = periodOutcome(loan, i, graceDays, asOf);
     out.push({
       number: i.number,

@@ -24,14 +24,23 @@ describe('subsidy policy JSON', () => {
       });
       expect(parsePolicy(policyJson(r.policy))).toEqual(r);
     }
-    expect(parsePolicy({ type: 'CAPPED', programmeId: 1, capPercent: '5', principalCapFen: '3000000' })).toMatchObject({
+    expect(
+      parsePolicy({ type: 'CAPPED', programmeId: 1, capPercent: '5', principalCapFen: '3000000' }),
+    ).toMatchObject({
       ok: true,
       policy: { capPercent: '5', principalCapFen: 3_000_000n, programmeId: '1' },
     });
   });
 
   it('names every problem at once', () => {
-    const r = parsePolicy({ type: 'CAPPED', programmeId: 'x', ratePercent: '2', principalCapFen: '-1', capPercent: '40', extra: 1 });
+    const r = parsePolicy({
+      type: 'CAPPED',
+      programmeId: 'x',
+      ratePercent: '2',
+      principalCapFen: '-1',
+      capPercent: '40',
+      extra: 1,
+    });
     expect(r.ok).toBe(false);
     if (!r.ok) {
       expect(r.errors.map((e) => e.field).sort()).toEqual(

@@ -27,13 +27,24 @@ export interface SubsidyPolicy {
   perLinkedHouseholdCapFen: Fen;
 }
 
-const KEYS = ['type', 'programmeId', 'ratePercent', 'capPercent', 'principalCapFen', 'perLinkedHouseholdCapFen'] as const;
+const KEYS = [
+  'type',
+  'programmeId',
+  'ratePercent',
+  'capPercent',
+  'principalCapFen',
+  'perLinkedHouseholdCapFen',
+] as const;
 const ID = /^[1-9]\d{0,17}$/;
 const FEN = /^(0|[1-9]\d{0,15})$/;
 
 function percent(v: unknown, field: string, errors: FieldError[]): string | null {
   if (typeof v !== 'string' || !parseDecimal(v) || v.startsWith('-')) {
-    errors.push({ field, code: 'FORMAT', message: `${field} must be a decimal string of percent per year, e.g. "2"` });
+    errors.push({
+      field,
+      code: 'FORMAT',
+      message: `${field} must be a decimal string of percent per year, e.g. "2"`,
+    });
     return null;
   }
   const d = parseDecimal(v)!;
@@ -52,7 +63,11 @@ function fen(v: unknown, field: string, errors: FieldError[], fallback: Fen): Fe
   if (v === undefined || v === null) return fallback;
   const text = typeof v === 'number' && Number.isSafeInteger(v) ? String(v) : v;
   if (typeof text !== 'string' || !FEN.test(text) || text === '0') {
-    errors.push({ field, code: 'FORMAT', message: `${field} must be a positive whole number of fen, e.g. "5000000"` });
+    errors.push({
+      field,
+      code: 'FORMAT',
+      message: `${field} must be a positive whole number of fen, e.g. "5000000"`,
+    });
     return fallback;
   }
   return BigInt(text);
@@ -68,7 +83,12 @@ export function parsePolicy(
 ): { ok: true; policy: SubsidyPolicy } | { ok: false; errors: FieldError[] } {
   const errors: FieldError[] = [];
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    return { ok: false, errors: [{ field: prefix || 'policy', code: 'FORMAT', message: `${prefix || 'policy'} must be a JSON object` }] };
+    return {
+      ok: false,
+      errors: [
+        { field: prefix || 'policy', code: 'FORMAT', message: `${prefix || 'policy'} must be a JSON object` },
+      ],
+    };
   }
   const f = (key: string) => (prefix ? `${prefix}.${key}` : key);
   const o = raw as Record<string, unknown>;
@@ -79,21 +99,38 @@ export function parsePolicy(
   }
   const type = (POLICY_TYPES as readonly unknown[]).includes(o.type) ? (o.type as PolicyType) : null;
   if (!type) {
-    errors.push({ field: f('type'), code: 'INVALID', message: `${f('type')} must be one of ${POLICY_TYPES.join(', ')}` });
+    errors.push({
+      field: f('type'),
+      code: 'INVALID',
+      message: `${f('type')} must be one of ${POLICY_TYPES.join(', ')}`,
+    });
   }
-  const programmeId = typeof o.programmeId === 'string' || typeof o.programmeId === 'number' ? String(o.programmeId) : '';
+  const programmeId =
+    typeof o.programmeId === 'string' || typeof o.programmeId === 'number' ? String(o.programmeId) : '';
   if (!ID.test(programmeId)) {
-    errors.push({ field: f('programmeId'), code: 'INVALID', message: `${f('programmeId')} must be a programme id` });
+    errors.push({
+      field: f('programmeId'),
+      code: 'INVALID',
+      message: `${f('programmeId')} must be a programme id`,
+    });
   }
   let ratePercent: string | null = null;
   let capPercent: string | null = null;
   if (type === 'FIXED_RATE') ratePercent = percent(o.ratePercent, f('ratePercent'), errors);
   else if (o.ratePercent !== undefined && o.ratePercent !== null) {
-    errors.push({ field: f('ratePercent'), code: 'NOT_ALLOWED', message: `${f('ratePercent')} belongs to FIXED_RATE only` });
+    errors.push({
+      field: f('ratePercent'),
+      code: 'NOT_ALLOWED',
+      message: `${f('ratePercent')} belongs to FIXED_RATE only`,
+    });
   }
   if (type === 'CAPPED') capPercent = percent(o.capPercent, f('capPercent'), errors);
   else if (o.capPercent !== undefined && o.capPercent !== null) {
-    errors.push({ field: f('capPercent'), code: 'NOT_ALLOWED', message: `${f('capPercent')} belongs to CAPPED only` });
+    errors.push({
+      field: f('capPercent'),
+      code: 'NOT_ALLOWED',
+      message: `${f('capPercent')} belongs to CAPPED only`,
+    });
   }
   const principalCapFen = fen(o.principalCapFen, f('principalCapFen'), errors, DEFAULT_PRINCIPAL_CAP_FEN);
   const perLinkedHouseholdCapFen = fen(
@@ -103,7 +140,10 @@ export function parsePolicy(
     DEFAULT_PER_LINKED_HOUSEHOLD_CAP_FEN,
   );
   if (errors.length || !type) return { ok: false, errors };
-  return { ok: true, policy: { type, programmeId, ratePercent, capPercent, principalCapFen, perLinkedHouseholdCapFen } };
+  return {
+    ok: true,
+    policy: { type, programmeId, ratePercent, capPercent, principalCapFen, perLinkedHouseholdCapFen },
+  };
 }
 
 /** The stored JSON form: fen as digit strings (JSON numbers are doubles), every default written out. */
@@ -139,17 +179,21 @@ export function loanSubsidyTerms(p: SubsidyPolicy, loan: LoanContractFacts): Loa
   let ratePercent: string;
   switch (p.type) {
     case 'FULL_BENCHMARK':
-      if (loan.benchmarkRatePercent === null) throw new RangeError('FULL_BENCHMARK needs the benchmark rate of the contract date');
+      if (loan.benchmarkRatePercent === null)
+        throw new RangeError('FULL_BENCHMARK needs the benchmark rate of the contract date');
       ratePercent = loan.benchmarkRatePercent;
       break;
     case 'FIXED_RATE':
       ratePercent = p.ratePercent!;
       break;
     case 'CAPPED':
-      ratePercent = compareDecimal(loan.annualRatePercent, p.capPercent!) <= 0 ? loan.annualRatePercent : p.capPercent!;
+      ratePercent =
+        compareDecimal(loan.annualRatePercent, p.capPercent!) <= 0 ? loan.annualRatePercent : p.capPercent!;
       break;
   }
   const basisCapFen =
-    loan.borrowerType === 'ENTITY' ? p.perLinkedHouseholdCapFen * BigInt(loan.linkedPoorCount ?? 0) : p.principalCapFen;
+    loan.borrowerType === 'ENTITY'
+      ? p.perLinkedHouseholdCapFen * BigInt(loan.linkedPoorCount ?? 0)
+      : p.principalCapFen;
   return { ratePercent, basisCapFen };
 }
