@@ -103,8 +103,8 @@ async function main(): Promise<void> {
                           bank_loan_ref, principal_fen, term_months, purpose, method, frequency, day_count, rounding, status,
                           outstanding_principal_fen, disbursement_date, created_by)
        SELECT 'BL' || i, 'BANK_COVERED', $1, 'HOUSEHOLD', h.id, d.id, v.id, ga.bank_id, ga.id, 'R' || i,
-              (1000000 + (i * 7919) % 4000001) / 100 * 100, 12, 'bench', 'EQUAL_INSTALLMENT', 'MONTHLY', 'PERIOD', 'HALF_UP', 'DISBURSED',
-              (1000000 + (i * 7919) % 4000001) / 100 * 100, DATE '2025-01-01' + (i % 396), 'bench'
+              (1000000 + (i::bigint * 7919) % 4000001) / 100 * 100, 12, 'bench', 'EQUAL_INSTALLMENT', 'MONTHLY', 'PERIOD', 'HALF_UP', 'DISBURSED',
+              (1000000 + (i::bigint * 7919) % 4000001) / 100 * 100, DATE '2025-01-01' + (i % 396), 'bench'
          FROM generate_series(1, $2::int) i
          JOIN districts d ON d.code = 'D' || lpad((1 + i % ${DISTRICTS})::text, 3, '0')
          JOIN villages v ON v.district_id = d.id
