@@ -361,6 +361,42 @@ describe('reminder delivery through a real HTTP receiver', () => {
     expect((await attemptsOf(r503.id)).map((a) => a.outcome)).toEqual(['RETRY', 'RETRY', 'FAILED']);
   });
 
+  it('the log channel writes the reminder to the log with the phone masked', async () => {
+    const world = await createWorld(env.db.dataSource);
+    await endpoints.create({ scope: 'FUND', fundId: world.fundId, channel: 'LOG', name: 'dev log' });
+    const loan = await createLoan(
+      env.db.dataSource,
+      world,
+      [{ dueDate: due(0), principalFen: 123456n, interestFen: 0n }],
+      { phone: '13655551234' },
+    );
+    const lines: unknown[] = [];
+    const collect = (message: unknown) => void lines.push(message);
+    const logged = await bootServices(env);
+    logged.useLogger({ log: collect, error: collect, warn: collect, debug: collect, verbose: collect });
+    try {
+      await selection.run({ businessDate: TODAY, trigger: 'MANUAL' });
+      const [row] = await outboxOf(env.db.dataSource, loan.installmentIds);
+      expect(await logged.get(ReminderDeliveryService).deliver(row.id)).toMatchObject({
+        kind: 'SENT',
+        providerRef: `log-${row.id}`,
+      });
+      const line = lines.find((l) => (l as { reminderId?: string }).reminderId === row.id) as Record<
+        string,
+        unknown
+      >;
+      expect(line).toMatchObject({
+        to: '136****1234',
+        loanNo: loan.loanNo,
+        event: 'DUE_T0',
+        text: expect.stringContaining('¥1234.56'),
+      });
+      expect(JSON.stringify(lines)).not.toContain('13655551234');
+    } finally {
+      await logged.close();
+    }
+  });
+
   it('closes gracefully: a delivery in flight finishes before the worker stops, and is not sent again', async () => {
     const { world } = await bankWorld();
     const loan = await createLoan(env.db.dataSource, world, [{ dueDate: due(-1) }], {

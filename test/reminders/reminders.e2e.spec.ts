@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { addDays } from '#libs/reminders';
+import { addDays, seedReminders } from '#libs/reminders';
 import { createTestApp, type TestApp } from '#libs/testing';
 import { FixedClock } from '#libs/common';
 import { createLoan, createWorld, type World } from './fixtures.js';
@@ -278,5 +278,23 @@ describe('selection runs and the outbox over HTTP', () => {
           .set('Authorization', await as('AUDITOR'))
       ).status,
     ).toBe(400);
+  });
+});
+
+describe('seedReminders', () => {
+  it('gives the demo fund a LOG endpoint once, and skips when there is no such fund', async () => {
+    const w = await createWorld(t.db.dataSource);
+    const [{ code }] = await t.db.dataSource.query(`SELECT code FROM villages WHERE id = $1`, [w.villageId]);
+    expect(await seedReminders(t.app, { villageCode: code })).toMatch(
+      /^created LOG reminder endpoint \d+ for fund /,
+    );
+    expect(await seedReminders(t.app, { villageCode: code })).toMatch(/^kept reminder endpoint \d+ \(LOG\)/);
+    expect(
+      await count(
+        `SELECT count(*) AS n FROM reminder_endpoints WHERE fund_id = $1 AND channel = 'LOG' AND active`,
+        [w.fundId],
+      ),
+    ).toBe(1);
+    expect(await seedReminders(t.app, { villageCode: 'NO-SUCH-VILLAGE' })).toMatch(/not found/);
   });
 });
