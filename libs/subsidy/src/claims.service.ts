@@ -40,7 +40,7 @@ import {
   type ClaimStatus,
 } from './domain/claims.js';
 import { EarningsService, lineOf } from './earnings.service.js';
-import { actorName, calendarOf, ProgrammesService, type ProgrammeRow } from './programmes.service.js';
+import { actorName, calendarOf, ProgrammesService } from './programmes.service.js';
 import { QueueService, type QueueRun } from './queue.service.js';
 
 export type GenerationAction = 'CREATED' | 'UNCHANGED' | 'VERSIONED' | 'ADJUSTMENT' | 'NOTHING_TO_CLAIM';
@@ -609,10 +609,5 @@ export class ClaimsService {
   /** Claim lines as stored (for tests and other libraries). */
   async storedLines(claimId: string) {
     return claimLines(this.dataSource.manager, (await this.headOf(claimId)).id);
-  }
-
-  /** For the programme of a claim (export headers). */
-  async programmeOf(claimId: string): Promise<ProgrammeRow> {
-    return this.programmes.row((await this.headOf(claimId)).programme_id);
   }
 }
