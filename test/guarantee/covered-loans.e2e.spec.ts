@@ -41,10 +41,16 @@ const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
 async function bankWithKey(): Promise<{ id: string; key: string }> {
   const code = `B${Math.random().toString(36).slice(2, 8).toUpperCase()}`;
-  const b = await http().post('/api/v1/banks').set(bearer(admin)).send({ code, name: `Bank ${code}` });
+  const b = await http()
+    .post('/api/v1/banks')
+    .set(bearer(admin))
+    .send({ code, name: `Bank ${code}` });
   expect(b.status).toBe(201);
   const officer = await t.tokenFor('BANK_OFFICER', { bankId: b.body.id });
-  const k = await http().post(`/api/v1/banks/${b.body.id}/api-keys`).set(bearer(officer)).send({ label: 'core banking' });
+  const k = await http()
+    .post(`/api/v1/banks/${b.body.id}/api-keys`)
+    .set(bearer(officer))
+    .send({ label: 'core banking' });
   expect(k.status).toBe(201);
   return { id: b.body.id, key: k.body.key };
 }
@@ -75,7 +81,10 @@ describe('a district fund and a bank, end to end', () => {
     const b = await bankWithKey();
     keyA = a.key;
     keyB = b.key;
-    const f = await http().post('/api/v1/risk-funds').set(bearer(fundAdmin)).send({ districtId: district.districtId });
+    const f = await http()
+      .post('/api/v1/risk-funds')
+      .set(bearer(fundAdmin))
+      .send({ districtId: district.districtId });
     expect(f.status).toBe(201);
     fundId = f.body.id;
     const dep = await http()
@@ -97,7 +106,11 @@ describe('a district fund and a bank, end to end', () => {
     const k = idem('reg');
     const first = await register(keyA, { bankLoanRef: 'ZB-0001', amount: '6000.00' }, k);
     expect(first.status).toBe(201);
-    expect(first.body).toMatchObject({ status: 'DISBURSED', outstandingPrincipal: '6000.00', annualRatePercent: '4.35' });
+    expect(first.body).toMatchObject({
+      status: 'DISBURSED',
+      outstandingPrincipal: '6000.00',
+      annualRatePercent: '4.35',
+    });
     loanBad = first.body;
     const retry = await register(keyA, { bankLoanRef: 'ZB-0001', amount: '6000.00' }, k);
     expect(retry.status).toBe(201);
@@ -113,25 +126,41 @@ describe('a district fund and a bank, end to end', () => {
 
     // 50,000 of 100,000 used: 60,000 more is beyond capacity and beyond the product's 50,000
     const before = await t.db.dataSource.query(`SELECT count(*)::int AS c FROM journal_entries`);
-    const excess = await register(keyA, { bankLoanRef: 'ZB-0003', amount: '60000.00', purpose: 'CONSUMPTION' });
+    const excess = await register(keyA, {
+      bankLoanRef: 'ZB-0003',
+      amount: '60000.00',
+      purpose: 'CONSUMPTION',
+    });
     expect(excess.status).toBe(422);
     expect(excess.headers['content-type']).toMatch(/application\/problem\+json/);
     expect(excess.body.code).toBe('FUND_CAPACITY_EXCEEDED');
-    expect(excess.body.errors.map((e: { field: string; code: string }) => `${e.field}:${e.code}`).sort()).toEqual([
-      'amount:AMOUNT_ABOVE_MAX',
-      'amount:FUND_CAPACITY_EXCEEDED',
-      'purpose:PURPOSE_NOT_ALLOWED',
-    ]);
+    expect(
+      excess.body.errors.map((e: { field: string; code: string }) => `${e.field}:${e.code}`).sort(),
+    ).toEqual(['amount:AMOUNT_ABOVE_MAX', 'amount:FUND_CAPACITY_EXCEEDED', 'purpose:PURPOSE_NOT_ALLOWED']);
     expect(await t.db.dataSource.query(`SELECT count(*)::int AS c FROM journal_entries`)).toEqual(before);
 
     const bad = await http()
       .post('/api/v1/covered-loans')
       .set('X-Api-Key', keyA)
       .set('Idempotency-Key', idem('reg'))
-      .send({ bankLoanRef: 'bad ref', borrowerType: 'HOUSEHOLD', amount: '1.234', termMonths: 0, disbursementDate: '2026-02-30' });
+      .send({
+        bankLoanRef: 'bad ref',
+        borrowerType: 'HOUSEHOLD',
+        amount: '1.234',
+        termMonths: 0,
+        disbursementDate: '2026-02-30',
+      });
     expect(bad.status).toBe(400);
     expect(bad.body.errors.map((e: { field: string }) => e.field)).toEqual(
-      expect.arrayContaining(['bankLoanRef', 'householdId', 'amount', 'termMonths', 'disbursementDate', 'productCode', 'purpose']),
+      expect.arrayContaining([
+        'bankLoanRef',
+        'householdId',
+        'amount',
+        'termMonths',
+        'disbursementDate',
+        'productCode',
+        'purpose',
+      ]),
     );
 
     const cap = await http().get(`/api/v1/risk-funds/${fundId}/capacity`).set(bearer(fundAdmin));
@@ -143,7 +172,10 @@ describe('a district fund and a bank, end to end', () => {
     expect((await http().get(`/api/v1/covered-loans/${loanBad.id}`).set('X-Api-Key', keyB)).status).toBe(404);
     const listB = await http().get('/api/v1/covered-loans').set('X-Api-Key', keyB);
     expect(listB.body.total).toBe(0);
-    const listA = await http().get('/api/v1/covered-loans').query({ status: 'DISBURSED' }).set('X-Api-Key', keyA);
+    const listA = await http()
+      .get('/api/v1/covered-loans')
+      .query({ status: 'DISBURSED' })
+      .set('X-Api-Key', keyA);
     expect(listA.body.total).toBe(2);
     const foreign = await http()
       .post(`/api/v1/covered-loans/${loanBad.id}/repayments`)
@@ -189,12 +221,19 @@ describe('a district fund and a bank, end to end', () => {
       });
     expect(bulk.status).toBe(200);
     expect(bulk.body).toMatchObject({ applied: 1, failed: 1 });
-    expect(bulk.body.results[0].loan).toMatchObject({ daysOverdue: 95, nonPerforming: true, arrearsBucket: 'DPD_90_PLUS' });
+    expect(bulk.body.results[0].loan).toMatchObject({
+      daysOverdue: 95,
+      nonPerforming: true,
+      arrearsBucket: 'DPD_90_PLUS',
+    });
 
     // 6,000 / 46,000 = 13 % ≥ 5 %
     const br = await http().get(`/api/v1/districts/${district.districtId}/breaker`).set('X-Api-Key', keyA);
     expect(br.status).toBe(200);
-    expect(br.body).toMatchObject({ state: 'SUSPENDED', live: { state: 'SUSPENDED', ratioPercent: '13.0435', thresholdPercent: '5' } });
+    expect(br.body).toMatchObject({
+      state: 'SUSPENDED',
+      live: { state: 'SUSPENDED', ratioPercent: '13.0435', thresholdPercent: '5' },
+    });
     const refused = await register(keyA, { bankLoanRef: 'ZB-0004', amount: '1000.00' });
     expect(refused.status).toBe(422);
     expect(refused.body.code).toBe('DISTRICT_SUSPENDED');
@@ -207,7 +246,12 @@ describe('a district fund and a bank, end to end', () => {
       .set('Idempotency-Key', idem('claim'))
       .send({ memo: 'borrower unreachable' });
     expect(claim.status).toBe(201);
-    expect(claim.body).toMatchObject({ status: 'FILED', principal: '6000.00', fundAmount: '4800.00', bankAmount: '1200.00' });
+    expect(claim.body).toMatchObject({
+      status: 'FILED',
+      principal: '6000.00',
+      fundAmount: '4800.00',
+      bankAmount: '1200.00',
+    });
     claimId = claim.body.id;
     const notYet = await http()
       .post(`/api/v1/covered-loans/${loanGood.id}/claims`)
@@ -215,15 +259,27 @@ describe('a district fund and a bank, end to end', () => {
       .set('Idempotency-Key', idem('claim'))
       .send({});
     expect(notYet.status).toBe(422);
-    expect(notYet.body).toMatchObject({ code: 'CLAIM_NOT_ELIGIBLE', errors: [{ field: 'loanId', code: 'OVERDUE_BELOW_TRIGGER' }] });
+    expect(notYet.body).toMatchObject({
+      code: 'CLAIM_NOT_ELIGIBLE',
+      errors: [{ field: 'loanId', code: 'OVERDUE_BELOW_TRIGGER' }],
+    });
 
     // the bank cannot approve; the fund admin pays once
-    const byBank = await http().post(`/api/v1/compensation-claims/${claimId}/approve`).set('X-Api-Key', keyA).set('Idempotency-Key', idem('ap'));
+    const byBank = await http()
+      .post(`/api/v1/compensation-claims/${claimId}/approve`)
+      .set('X-Api-Key', keyA)
+      .set('Idempotency-Key', idem('ap'));
     expect(byBank.status).toBe(403);
-    const ok = await http().post(`/api/v1/compensation-claims/${claimId}/approve`).set(bearer(fundAdmin)).set('Idempotency-Key', idem('ap'));
+    const ok = await http()
+      .post(`/api/v1/compensation-claims/${claimId}/approve`)
+      .set(bearer(fundAdmin))
+      .set('Idempotency-Key', idem('ap'));
     expect(ok.status).toBe(200);
     expect(ok.body).toMatchObject({ status: 'PAID', paidOn: TODAY });
-    const twice = await http().post(`/api/v1/compensation-claims/${claimId}/approve`).set(bearer(fundAdmin)).set('Idempotency-Key', idem('ap'));
+    const twice = await http()
+      .post(`/api/v1/compensation-claims/${claimId}/approve`)
+      .set(bearer(fundAdmin))
+      .set('Idempotency-Key', idem('ap'));
     expect(twice.status).toBe(409);
     const f = await http().get(`/api/v1/risk-funds/${fundId}`).set(bearer(fundAdmin));
     expect(f.body).toMatchObject({ balance: '5200.00', compensationPaid: '4800.00' });
@@ -244,7 +300,10 @@ describe('a district fund and a bank, end to end', () => {
     expect(rec.body.recovery).toEqual({ amount: '1000.01', fundPart: '800.01', bankPart: '200.00' });
     const foreign = await http().get(`/api/v1/compensation-claims/${claimId}`).set('X-Api-Key', keyB);
     expect(foreign.status).toBe(404);
-    const listed = await http().get('/api/v1/compensation-claims').query({ status: 'PAID' }).set(bearer(fundAdmin));
+    const listed = await http()
+      .get('/api/v1/compensation-claims')
+      .query({ status: 'PAID' })
+      .set(bearer(fundAdmin));
     expect(listed.body.items.map((c: { id: string }) => c.id)).toEqual([claimId]);
     const f2 = await http().get(`/api/v1/risk-funds/${fundId}`).set(bearer(fundAdmin));
     expect(f2.body).toMatchObject({ balance: '6000.01', recoveries: '800.01' });

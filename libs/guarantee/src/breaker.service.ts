@@ -89,7 +89,9 @@ export class BreakerService {
 
   /** Current figures, read live (nothing written). */
   async figures(manager: EntityManager | null, districtIds: string[] | null): Promise<BreakerFigures[]> {
-    const rows = (await (manager ?? this.dataSource.manager).query(FIGURES_SQL, [districtIds])) as FigureRow[];
+    const rows = (await (manager ?? this.dataSource.manager).query(FIGURES_SQL, [
+      districtIds,
+    ])) as FigureRow[];
     return rows.map(figuresOf);
   }
 
@@ -97,7 +99,11 @@ export class BreakerService {
    * Re-decides the breaker of the given districts (null = every district with a risk fund) from one set-based
    * read, and records each district whose state changed. Returns the changes.
    */
-  async evaluate(manager: EntityManager, districtIds: string[] | null, cause: string): Promise<BreakerChange[]> {
+  async evaluate(
+    manager: EntityManager,
+    districtIds: string[] | null,
+    cause: string,
+  ): Promise<BreakerChange[]> {
     const figures = await this.figures(manager, districtIds);
     if (!figures.length) return [];
     const ids = figures.map((f) => f.districtId);
@@ -172,7 +178,9 @@ export class BreakerService {
 
   /** GET /districts/:id/breaker: recorded state, the live figures, and the history of changes (newest first). */
   async view(districtId: string, page: PageQuery) {
-    const [d] = (await this.dataSource.query(`SELECT id, code, name FROM districts WHERE id = $1`, [districtId])) as {
+    const [d] = (await this.dataSource.query(`SELECT id, code, name FROM districts WHERE id = $1`, [
+      districtId,
+    ])) as {
       id: string;
       code: string;
       name: string;

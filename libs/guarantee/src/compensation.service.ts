@@ -13,7 +13,7 @@ import {
   type PageQuery,
 } from '#libs/common';
 import { LedgerService } from '#libs/ledger';
-import { allocate, formatYuan, parseDecimal, yuan, type Fen } from '#libs/money';
+import { allocate, formatYuan, parseDecimal, yuan } from '#libs/money';
 import { actorName, assertOwnBank, scopedBankId } from './bank-scope.js';
 import { BreakerService } from './breaker.service.js';
 import { CoveredLoansService, coveredLoanView } from './covered-loans.service.js';
@@ -134,11 +134,16 @@ export function claimProblems(facts: {
     out.push({
       field: 'loanId',
       code: 'RECOVERY_NOT_EXHAUSTED',
-      message: 'the agreement compensates the final loss: the bank must first report its recovery efforts exhausted',
+      message:
+        'the agreement compensates the final loss: the bank must first report its recovery efforts exhausted',
     });
   }
   if (facts.liveClaimNo !== null) {
-    out.push({ field: 'loanId', code: 'ALREADY_CLAIMED', message: `claim ${facts.liveClaimNo} already covers this loan` });
+    out.push({
+      field: 'loanId',
+      code: 'ALREADY_CLAIMED',
+      message: `claim ${facts.liveClaimNo} already covers this loan`,
+    });
   }
   return out;
 }
@@ -165,85 +170,104 @@ export class CompensationService {
     private readonly audit: AuditService,
   ) {}
 
-  async file(loanId: string, memo: string | undefined, idempotencyKey: string): Promise<IdempotentResult<ClaimView>> {
+  async file(
+    loanId: string,
+    memo: string | undefined,
+    idempotencyKey: string,
+  ): Promise<IdempotentResult<ClaimView>> {
     const bankId = scopedBankId();
-    if (bankId === null) throw new DomainError('FORBIDDEN', 'only the lending bank files a compensation claim');
+    if (bankId === null)
+      throw new DomainError('FORBIDDEN', 'only the lending bank files a compensation claim');
     const today = this.guarantee.today();
     try {
       return await this.dataSource.transaction(async (m) => {
-        const out = await runIdempotent(m, `claim-file:${bankId}`, idempotencyKey, { loanId, memo }, async () => {
-          const { loan, agreement } = await this.loans.lockLoan(m, loanId);
-          const cover = await this.guarantee.cover(m, loanId);
-          const [live] = (await m.query(
-            `SELECT claim_no FROM compensation_claims WHERE loan_id = $1 AND status <> 'REJECTED'`,
-            [loanId],
-          )) as { claim_no: string }[];
-          const problems = claimProblems({
-            loanStatus: loan.status,
-            coverStatus: cover?.status ?? null,
-            mode: agreement.compensation_mode,
-            daysOverdue: loan.days_overdue,
-            triggerDays: agreement.trigger_days,
-            recoveryExhausted: loan.flags.includes('RECOVERY_EXHAUSTED'),
-            liveClaimNo: live?.claim_no ?? null,
-          });
-          if (problems.length) {
-            throw new DomainError(
-              'CLAIM_NOT_ELIGIBLE',
-              `loan ${loan.bank_loan_ref} cannot be claimed: ${problems.map((p) => p.code).join(', ')}`,
-              problems,
-            );
-          }
-          // The basis: the covered principal still outstanding (in ADVANCE mode the bank accelerates the loan at
-          // the trigger) and the scheduled interest due by today and not paid, from the frozen instalments.
-          const principal = cover!.outstandingFen;
-          const [{ interest }] = (await m.query(
-            `SELECT coalesce(sum(interest_fen - paid_interest_fen), 0)::text AS interest
+        const out = await runIdempotent(
+          m,
+          `claim-file:${bankId}`,
+          idempotencyKey,
+          { loanId, memo },
+          async () => {
+            const { loan, agreement } = await this.loans.lockLoan(m, loanId);
+            const cover = await this.guarantee.cover(m, loanId);
+            const [live] = (await m.query(
+              `SELECT claim_no FROM compensation_claims WHERE loan_id = $1 AND status <> 'REJECTED'`,
+              [loanId],
+            )) as { claim_no: string }[];
+            const problems = claimProblems({
+              loanStatus: loan.status,
+              coverStatus: cover?.status ?? null,
+              mode: agreement.compensation_mode,
+              daysOverdue: loan.days_overdue,
+              triggerDays: agreement.trigger_days,
+              recoveryExhausted: loan.flags.includes('RECOVERY_EXHAUSTED'),
+              liveClaimNo: live?.claim_no ?? null,
+            });
+            if (problems.length) {
+              throw new DomainError(
+                'CLAIM_NOT_ELIGIBLE',
+                `loan ${loan.bank_loan_ref} cannot be claimed: ${problems.map((p) => p.code).join(', ')}`,
+                problems,
+              );
+            }
+            // The basis: the covered principal still outstanding (in ADVANCE mode the bank accelerates the loan at
+            // the trigger) and the scheduled interest due by today and not paid, from the frozen instalments.
+            const principal = cover!.outstandingFen;
+            const [{ interest }] = (await m.query(
+              `SELECT coalesce(sum(interest_fen - paid_interest_fen), 0)::text AS interest
                FROM loan_installments WHERE loan_id = $1 AND due_date <= $2`,
-            [loanId, today],
-          )) as { interest: string }[];
-          const interestFen = BigInt(interest);
-          const [fundPart, bankPart] = allocate(
-            principal + interestFen,
-            shareRatios(agreement.fund_share_percent, agreement.bank_share_percent),
-          );
-          const [row] = (await m.query(
-            `INSERT INTO compensation_claims (claim_no, loan_id, agreement_id, risk_fund_id, bank_id, mode, days_overdue, principal_fen,
+              [loanId, today],
+            )) as { interest: string }[];
+            const interestFen = BigInt(interest);
+            const [fundPart, bankPart] = allocate(
+              principal + interestFen,
+              shareRatios(agreement.fund_share_percent, agreement.bank_share_percent),
+            );
+            const [row] = (await m.query(
+              `INSERT INTO compensation_claims (claim_no, loan_id, agreement_id, risk_fund_id, bank_id, mode, days_overdue, principal_fen,
                                               interest_fen, fund_share_percent, bank_share_percent, fund_amount_fen, bank_amount_fen,
                                               filed_on, filed_by, decision_reason)
              VALUES ('CC-' || to_char($13::date, 'YYYY') || '-' || lpad(nextval('compensation_claim_no_seq')::text, 6, '0'),
                      $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)
              RETURNING ${CLAIM_COLUMNS}`,
-            [
+              [
+                loanId,
+                agreement.id,
+                agreement.risk_fund_id,
+                loan.bank_id,
+                agreement.compensation_mode,
+                loan.days_overdue,
+                principal.toString(),
+                interestFen.toString(),
+                agreement.fund_share_percent,
+                agreement.bank_share_percent,
+                fundPart.toString(),
+                bankPart.toString(),
+                today,
+                actorName(),
+                null,
+              ],
+            )) as ClaimRow[];
+            await this.loans.event(
+              m,
               loanId,
-              agreement.id,
-              agreement.risk_fund_id,
-              loan.bank_id,
-              agreement.compensation_mode,
-              loan.days_overdue,
-              principal.toString(),
-              interestFen.toString(),
-              agreement.fund_share_percent,
-              agreement.bank_share_percent,
-              fundPart.toString(),
-              bankPart.toString(),
-              today,
-              actorName(),
-              null,
-            ],
-          )) as ClaimRow[];
-          await this.loans.event(m, loanId, 'COMPENSATION_CLAIMED', loan.status, loan.status, memo ?? null, {
-            claimNo: row.claim_no,
-            fundAmount: formatYuan(fundPart),
-          });
-          await this.audit.record(m, {
-            action: 'COMPENSATION_CLAIM_FILED',
-            entityType: 'compensation_claim',
-            entityId: row.id,
-            after: { ...claimView(row), memo: memo ?? null },
-          });
-          return claimView(row);
-        });
+              'COMPENSATION_CLAIMED',
+              loan.status,
+              loan.status,
+              memo ?? null,
+              {
+                claimNo: row.claim_no,
+                fundAmount: formatYuan(fundPart),
+              },
+            );
+            await this.audit.record(m, {
+              action: 'COMPENSATION_CLAIM_FILED',
+              entityType: 'compensation_claim',
+              entityId: row.id,
+              after: { ...claimView(row), memo: memo ?? null },
+            });
+            return claimView(row);
+          },
+        );
         return out;
       });
     } catch (e) {
@@ -308,9 +332,17 @@ export class CompensationService {
           ).entryId;
         } catch (e) {
           if (e instanceof DomainError && e.code === 'LEDGER_LIMIT_EXCEEDED') {
-            throw new DomainError('RISK_FUND_INSUFFICIENT', `the fund cannot pay ${formatYuan(amount)}: ${e.detail}`, [
-              { field: 'claimId', code: 'RISK_FUND_INSUFFICIENT', message: 'the fund balance is below the amount due' },
-            ]);
+            throw new DomainError(
+              'RISK_FUND_INSUFFICIENT',
+              `the fund cannot pay ${formatYuan(amount)}: ${e.detail}`,
+              [
+                {
+                  field: 'claimId',
+                  code: 'RISK_FUND_INSUFFICIENT',
+                  message: 'the fund balance is below the amount due',
+                },
+              ],
+            );
           }
           throw e;
         }
@@ -389,7 +421,9 @@ export class CompensationService {
           WHERE id = $1 RETURNING ${CLAIM_COLUMNS}`,
         [claim.id, actorName(), reason],
       );
-      await this.loans.event(m, claim.loan_id, 'COMPENSATION_REJECTED', null, null, reason, { claimNo: claim.claim_no });
+      await this.loans.event(m, claim.loan_id, 'COMPENSATION_REJECTED', null, null, reason, {
+        claimNo: claim.claim_no,
+      });
       await this.audit.record(m, {
         action: 'COMPENSATION_CLAIM_REJECTED',
         entityType: 'compensation_claim',
@@ -406,95 +440,143 @@ export class CompensationService {
     claimId: string,
     input: { amount: string; recoveredOn: string; memo?: string },
     idempotencyKey: string,
-  ): Promise<IdempotentResult<ClaimView & { recovery: { amount: string; fundPart: string; bankPart: string } }>> {
+  ): Promise<
+    IdempotentResult<ClaimView & { recovery: { amount: string; fundPart: string; bankPart: string } }>
+  > {
     const bankId = scopedBankId();
     if (bankId === null) throw new DomainError('FORBIDDEN', 'the lending bank reports its recoveries');
     const today = this.guarantee.today();
     const amount = yuan(input.amount);
     return this.dataSource.transaction(async (m) => {
-      const out = await runIdempotent(m, `claim-recovery:${bankId}`, idempotencyKey, { claimId, ...input }, async () => {
-        const { claim } = await this.lockClaim(m, claimId);
-        const problems: FieldError[] = [];
-        if (claim.status !== 'PAID')
-          problems.push({ field: 'claimId', code: 'CLAIM_STATE_CONFLICT', message: `the claim is ${claim.status}, not PAID` });
-        if (input.recoveredOn > today)
-          problems.push({ field: 'recoveredOn', code: 'INVALID', message: `after today ${today}` });
-        if (claim.paid_on && input.recoveredOn < claim.paid_on)
-          problems.push({ field: 'recoveredOn', code: 'INVALID', message: `before the compensation on ${claim.paid_on}` });
-        const claimed = BigInt(claim.principal_fen) + BigInt(claim.interest_fen);
-        const recovered = BigInt(claim.recovered_fen);
-        if (recovered + amount > claimed)
-          problems.push({
-            field: 'amount',
-            code: 'RECOVERY_EXCEEDS_CLAIM',
-            message: `${formatYuan(recovered)} of the ${formatYuan(claimed)} claimed is already recovered`,
-          });
-        if (problems.length) {
-          const code = problems[0].code === 'CLAIM_STATE_CONFLICT' ? 'CLAIM_STATE_CONFLICT'
-            : problems.some((p) => p.code === 'RECOVERY_EXCEEDS_CLAIM') ? 'RECOVERY_EXCEEDS_CLAIM' : 'VALIDATION_FAILED';
-          throw new DomainError(code, `recovery on claim ${claim.claim_no} refused`, problems);
-        }
-        const [fundPart, bankPart] = allocate(amount, shareRatios(claim.fund_share_percent, claim.bank_share_percent));
-        const key = `recovery:claim:${claim.id}:${bankId}:${idempotencyKey}`;
-        let entryId: string | null = null;
-        let coverEntryId: string | null = null;
-        if (fundPart > 0n) {
-          const money = riskFundMoneyAccounts(claim.risk_fund_id);
-          entryId = (
-            await this.ledger.post(m, {
-              idempotencyKey: key,
-              code: 'RISK_FUND_RECOVERY',
+      const out = await runIdempotent(
+        m,
+        `claim-recovery:${bankId}`,
+        idempotencyKey,
+        { claimId, ...input },
+        async () => {
+          const { claim } = await this.lockClaim(m, claimId);
+          const problems: FieldError[] = [];
+          if (claim.status !== 'PAID')
+            problems.push({
+              field: 'claimId',
+              code: 'CLAIM_STATE_CONFLICT',
+              message: `the claim is ${claim.status}, not PAID`,
+            });
+          if (input.recoveredOn > today)
+            problems.push({ field: 'recoveredOn', code: 'INVALID', message: `after today ${today}` });
+          if (claim.paid_on && input.recoveredOn < claim.paid_on)
+            problems.push({
+              field: 'recoveredOn',
+              code: 'INVALID',
+              message: `before the compensation on ${claim.paid_on}`,
+            });
+          const claimed = BigInt(claim.principal_fen) + BigInt(claim.interest_fen);
+          const recovered = BigInt(claim.recovered_fen);
+          if (recovered + amount > claimed)
+            problems.push({
+              field: 'amount',
+              code: 'RECOVERY_EXCEEDS_CLAIM',
+              message: `${formatYuan(recovered)} of the ${formatYuan(claimed)} claimed is already recovered`,
+            });
+          if (problems.length) {
+            const code =
+              problems[0].code === 'CLAIM_STATE_CONFLICT'
+                ? 'CLAIM_STATE_CONFLICT'
+                : problems.some((p) => p.code === 'RECOVERY_EXCEEDS_CLAIM')
+                  ? 'RECOVERY_EXCEEDS_CLAIM'
+                  : 'VALIDATION_FAILED';
+            throw new DomainError(code, `recovery on claim ${claim.claim_no} refused`, problems);
+          }
+          const [fundPart, bankPart] = allocate(
+            amount,
+            shareRatios(claim.fund_share_percent, claim.bank_share_percent),
+          );
+          const key = `recovery:claim:${claim.id}:${bankId}:${idempotencyKey}`;
+          let entryId: string | null = null;
+          let coverEntryId: string | null = null;
+          if (fundPart > 0n) {
+            const money = riskFundMoneyAccounts(claim.risk_fund_id);
+            entryId = (
+              await this.ledger.post(m, {
+                idempotencyKey: key,
+                code: 'RISK_FUND_RECOVERY',
+                businessDate: input.recoveredOn,
+                memo: `recovery of ${formatYuan(amount)} on claim ${claim.claim_no}: fund's share`,
+                lines: [
+                  { account: money.balance, side: 'DEBIT', amountFen: fundPart },
+                  { account: money.recoveryIncome, side: 'CREDIT', amountFen: fundPart },
+                ],
+              })
+            ).entryId;
+            coverEntryId = await this.guarantee.coverInflow(m, claim.risk_fund_id, fundPart, {
+              idempotencyKey: `cover:${key}`,
+              code: 'COVER_RECOVERY',
               businessDate: input.recoveredOn,
-              memo: `recovery of ${formatYuan(amount)} on claim ${claim.claim_no}: fund's share`,
-              lines: [
-                { account: money.balance, side: 'DEBIT', amountFen: fundPart },
-                { account: money.recoveryIncome, side: 'CREDIT', amountFen: fundPart },
-              ],
-            })
-          ).entryId;
-          coverEntryId = await this.guarantee.coverInflow(m, claim.risk_fund_id, fundPart, {
-            idempotencyKey: `cover:${key}`,
-            code: 'COVER_RECOVERY',
-            businessDate: input.recoveredOn,
-            memo: `recovery on claim ${claim.claim_no}`,
-          });
-          await m.query(
-            `INSERT INTO risk_fund_movements (risk_fund_id, kind, amount_fen, business_date, document_ref, memo, entry_id, cover_entry_id,
+              memo: `recovery on claim ${claim.claim_no}`,
+            });
+            await m.query(
+              `INSERT INTO risk_fund_movements (risk_fund_id, kind, amount_fen, business_date, document_ref, memo, entry_id, cover_entry_id,
                                               idempotency_key, created_by)
              VALUES ($1,'RECOVERY',$2,$3,$4,$5,$6,$7,$8,$9)`,
-            [claim.risk_fund_id, fundPart.toString(), input.recoveredOn, claim.claim_no, input.memo ?? null, entryId, coverEntryId, key, actorName()],
-          );
-        }
-        await m.query(
-          `INSERT INTO compensation_recoveries (claim_id, amount_fen, fund_part_fen, bank_part_fen, recovered_on, memo, entry_id,
+              [
+                claim.risk_fund_id,
+                fundPart.toString(),
+                input.recoveredOn,
+                claim.claim_no,
+                input.memo ?? null,
+                entryId,
+                coverEntryId,
+                key,
+                actorName(),
+              ],
+            );
+          }
+          await m.query(
+            `INSERT INTO compensation_recoveries (claim_id, amount_fen, fund_part_fen, bank_part_fen, recovered_on, memo, entry_id,
                                                 cover_entry_id, idempotency_key, created_by)
            VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)`,
-          [claim.id, amount.toString(), fundPart.toString(), bankPart.toString(), input.recoveredOn, input.memo ?? null, entryId, coverEntryId, key, actorName()],
-        );
-        const [row] = await updateReturning<ClaimRow>(
-          m,
-          `UPDATE compensation_claims SET recovered_fen = recovered_fen + $2, fund_recovered_fen = fund_recovered_fen + $3,
+            [
+              claim.id,
+              amount.toString(),
+              fundPart.toString(),
+              bankPart.toString(),
+              input.recoveredOn,
+              input.memo ?? null,
+              entryId,
+              coverEntryId,
+              key,
+              actorName(),
+            ],
+          );
+          const [row] = await updateReturning<ClaimRow>(
+            m,
+            `UPDATE compensation_claims SET recovered_fen = recovered_fen + $2, fund_recovered_fen = fund_recovered_fen + $3,
                   version = version + 1, updated_at = now()
             WHERE id = $1 RETURNING ${CLAIM_COLUMNS}`,
-          [claim.id, amount.toString(), fundPart.toString()],
-        );
-        await this.loans.event(m, claim.loan_id, 'RECOVERY_REPORTED', null, null, input.memo ?? null, {
-          claimNo: claim.claim_no,
-          amount: formatYuan(amount),
-          fundPart: formatYuan(fundPart),
-        });
-        await this.audit.record(m, {
-          action: 'COMPENSATION_RECOVERY',
-          entityType: 'compensation_claim',
-          entityId: claim.id,
-          before: claimView(claim),
-          after: claimView(row),
-        });
-        return {
-          ...claimView(row),
-          recovery: { amount: formatYuan(amount), fundPart: formatYuan(fundPart), bankPart: formatYuan(bankPart) },
-        };
-      });
+            [claim.id, amount.toString(), fundPart.toString()],
+          );
+          await this.loans.event(m, claim.loan_id, 'RECOVERY_REPORTED', null, null, input.memo ?? null, {
+            claimNo: claim.claim_no,
+            amount: formatYuan(amount),
+            fundPart: formatYuan(fundPart),
+          });
+          await this.audit.record(m, {
+            action: 'COMPENSATION_RECOVERY',
+            entityType: 'compensation_claim',
+            entityId: claim.id,
+            before: claimView(claim),
+            after: claimView(row),
+          });
+          return {
+            ...claimView(row),
+            recovery: {
+              amount: formatYuan(amount),
+              fundPart: formatYuan(fundPart),
+              bankPart: formatYuan(bankPart),
+            },
+          };
+        },
+      );
       return out;
     });
   }
@@ -507,7 +589,15 @@ export class CompensationService {
       `SELECT id, amount_fen, fund_part_fen, bank_part_fen, to_char(recovered_on, 'YYYY-MM-DD') AS recovered_on, memo, entry_id
          FROM compensation_recoveries WHERE claim_id = $1 ORDER BY id`,
       [claimId],
-    )) as { id: string; amount_fen: string; fund_part_fen: string; bank_part_fen: string; recovered_on: string; memo: string | null; entry_id: string | null }[];
+    )) as {
+      id: string;
+      amount_fen: string;
+      fund_part_fen: string;
+      bank_part_fen: string;
+      recovered_on: string;
+      memo: string | null;
+      entry_id: string | null;
+    }[];
     return {
       ...claimView(claim),
       recoveries: recoveries.map((r) => ({
@@ -555,7 +645,10 @@ export class CompensationService {
   }
 
   /** Fund first, then the claim (the loan, when needed, is locked after the fund by `lockLoan`). */
-  private async lockClaim(m: EntityManager, claimId: string): Promise<{ claim: ClaimRow; districtId: string }> {
+  private async lockClaim(
+    m: EntityManager,
+    claimId: string,
+  ): Promise<{ claim: ClaimRow; districtId: string }> {
     const unlocked = await this.find(m, claimId);
     if (!unlocked) throw new DomainError('NOT_FOUND', `compensation claim ${claimId} not found`);
     assertOwnBank(unlocked.bank_id, 'compensation claim', claimId);
@@ -567,15 +660,19 @@ export class CompensationService {
   private assertFundSide(claim: ClaimRow) {
     const actor = RequestContext.actor();
     if (!actor || actor.role === 'BANK_OFFICER' || actor.username === claim.filed_by) {
-      throw new DomainError('CLAIM_SAME_SIDE', `claim ${claim.claim_no} must be decided on the fund's side, not by the filer`, [
-        { field: 'claimId', code: 'CLAIM_SAME_SIDE', message: 'a fund user other than the filer decides' },
-      ]);
+      throw new DomainError(
+        'CLAIM_SAME_SIDE',
+        `claim ${claim.claim_no} must be decided on the fund's side, not by the filer`,
+        [{ field: 'claimId', code: 'CLAIM_SAME_SIDE', message: 'a fund user other than the filer decides' }],
+      );
     }
   }
 
   private stateConflict(claim: ClaimRow, expected: string) {
-    return new DomainError('CLAIM_STATE_CONFLICT', `claim ${claim.claim_no} is ${claim.status}, not ${expected}`, [
-      { field: 'claimId', code: 'CLAIM_STATE_CONFLICT', message: `status is ${claim.status}` },
-    ]);
+    return new DomainError(
+      'CLAIM_STATE_CONFLICT',
+      `claim ${claim.claim_no} is ${claim.status}, not ${expected}`,
+      [{ field: 'claimId', code: 'CLAIM_STATE_CONFLICT', message: `status is ${claim.status}` }],
+    );
   }
 }

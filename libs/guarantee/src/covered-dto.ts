@@ -22,7 +22,7 @@ import { IsCalendarDate } from './dto.js';
 
 const ID = /^[1-9]\d{0,17}$/;
 /** A bank's own loan reference: letters, digits and - _ . / (it appears in statements and URLs). */
-const REF = /^[A-Za-z0-9][A-Za-z0-9._\/-]{0,63}$/;
+const REF = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$/;
 
 export class RegisterCoveredLoanDto {
   @ApiProperty({ example: 'ZB2026-000123', description: "The bank's own loan reference, unique per bank" })
@@ -98,7 +98,10 @@ export class RepaymentReportDto {
   @IsCalendarDate()
   paidOn: string;
 
-  @ApiProperty({ example: '2500.00', description: 'Principal repaid (0.00 when the payment was interest only)' })
+  @ApiProperty({
+    example: '2500.00',
+    description: 'Principal repaid (0.00 when the payment was interest only)',
+  })
   @IsYuan({ allowZero: true })
   principal: string;
 
@@ -174,7 +177,10 @@ export class BulkReportRowDto {
 }
 
 export class BulkReportDto {
-  @ApiProperty({ type: [BulkReportRowDto], description: '1-1000 rows; each row commits (or fails) on its own' })
+  @ApiProperty({
+    type: [BulkReportRowDto],
+    description: '1-1000 rows; each row commits (or fails) on its own',
+  })
   @ValidateNested({ each: true })
   @Type(() => BulkReportRowDto)
   @ArrayMinSize(1)

@@ -125,7 +125,8 @@ const addDays = (date: string, days: number) =>
 /** The bank of the calling actor: covered loans are registered and reported by banks only. */
 function ownBank(): string {
   const own = scopedBankId();
-  if (own === null) throw new DomainError('FORBIDDEN', 'only a bank (its officer or API key) reports covered loans');
+  if (own === null)
+    throw new DomainError('FORBIDDEN', 'only a bank (its officer or API key) reports covered loans');
   return own;
 }
 
@@ -187,8 +188,7 @@ export class CoveredLoansService {
         return out;
       });
     } catch (e) {
-      if (isUniqueViolation(e, 'loans_bank_ref'))
-        throw this.refTaken(input.bankLoanRef);
+      if (isUniqueViolation(e, 'loans_bank_ref')) throw this.refTaken(input.bankLoanRef);
       if (e instanceof Error && /ASSET_INCOME_ENTITY_LOCKED/.test(e.message) && !(e instanceof DomainError)) {
         throw new DomainError('ASSET_INCOME_ENTITY_LOCKED', e.message, [
           { field: 'entityId', code: 'ASSET_INCOME_ENTITY_LOCKED', message: e.message },
@@ -215,7 +215,9 @@ export class CoveredLoansService {
     } catch (e) {
       if (e instanceof DomainError && e.code === 'NOT_FOUND') {
         const field = input.borrowerType === 'HOUSEHOLD' ? 'householdId' : 'entityId';
-        throw new DomainError('VALIDATION_FAILED', e.detail, [{ field, code: 'NOT_FOUND', message: e.detail }]);
+        throw new DomainError('VALIDATION_FAILED', e.detail, [
+          { field, code: 'NOT_FOUND', message: e.detail },
+        ]);
       }
       throw e;
     }
@@ -294,7 +296,11 @@ export class CoveredLoansService {
       terms = await this.products.currentVersion(input.productCode, m);
     } catch (e) {
       if (!(e instanceof DomainError && e.code === 'NOT_FOUND')) throw e;
-      problems.push({ field: 'productCode', code: 'NOT_FOUND', message: `product ${input.productCode} not found` });
+      problems.push({
+        field: 'productCode',
+        code: 'NOT_FOUND',
+        message: `product ${input.productCode} not found`,
+      });
     }
     if (terms && terms.kind !== 'HOUSEHOLD_MICROCREDIT' && terms.kind !== 'ENTITY_LOAN') {
       problems.push({
@@ -449,30 +455,44 @@ export class CoveredLoansService {
     const bankId = ownBank();
     const today = this.today();
     return this.dataSource.transaction(async (m) => {
-      const out = await runIdempotent(m, `covered-loan-confirm:${bankId}`, idempotencyKey, { loanId }, async () => {
-        const { loan, districtId } = await this.lockLoan(m, loanId);
-        if (loan.status !== 'APPROVED')
-          throw this.stateConflict(loan, 'APPROVED', 'only a registered, not yet disbursed loan can be confirmed');
-        if (loan.disbursement_date > today) {
-          throw new DomainError(
-            'COVERED_LOAN_STATE_CONFLICT',
-            `loan ${loan.bank_loan_ref} is to be disbursed on ${loan.disbursement_date}, after today ${today}`,
-            [{ field: 'disbursementDate', code: 'COVERED_LOAN_STATE_CONFLICT', message: 'not yet due' }],
+      const out = await runIdempotent(
+        m,
+        `covered-loan-confirm:${bankId}`,
+        idempotencyKey,
+        { loanId },
+        async () => {
+          const { loan, districtId } = await this.lockLoan(m, loanId);
+          if (loan.status !== 'APPROVED')
+            throw this.stateConflict(
+              loan,
+              'APPROVED',
+              'only a registered, not yet disbursed loan can be confirmed',
+            );
+          if (loan.disbursement_date > today) {
+            throw new DomainError(
+              'COVERED_LOAN_STATE_CONFLICT',
+              `loan ${loan.bank_loan_ref} is to be disbursed on ${loan.disbursement_date}, after today ${today}`,
+              [{ field: 'disbursementDate', code: 'COVERED_LOAN_STATE_CONFLICT', message: 'not yet due' }],
+            );
+          }
+          await this.guarantee.consume(m, { loanId, idempotencyKey, onDate: today });
+          const after = await this.setLoan(
+            m,
+            loanId,
+            `status = 'DISBURSED', outstanding_principal_fen = principal_fen`,
           );
-        }
-        await this.guarantee.consume(m, { loanId, idempotencyKey, onDate: today });
-        const after = await this.setLoan(m, loanId, `status = 'DISBURSED', outstanding_principal_fen = principal_fen`);
-        await this.event(m, loanId, 'DISBURSED', 'APPROVED', 'DISBURSED', null, { confirmedOn: today });
-        await this.audit.record(m, {
-          action: 'COVERED_LOAN_DISBURSED',
-          entityType: 'loan',
-          entityId: loanId,
-          before: coveredLoanView(loan),
-          after: coveredLoanView(after),
-        });
-        await this.breaker.evaluate(m, [districtId], `loan ${loanId} disbursed`);
-        return coveredLoanView(after);
-      });
+          await this.event(m, loanId, 'DISBURSED', 'APPROVED', 'DISBURSED', null, { confirmedOn: today });
+          await this.audit.record(m, {
+            action: 'COVERED_LOAN_DISBURSED',
+            entityType: 'loan',
+            entityId: loanId,
+            before: coveredLoanView(loan),
+            after: coveredLoanView(after),
+          });
+          await this.breaker.evaluate(m, [districtId], `loan ${loanId} disbursed`);
+          return coveredLoanView(after);
+        },
+      );
       return out;
     });
   }
@@ -489,12 +509,18 @@ export class CoveredLoansService {
         async () => {
           const { loan } = await this.lockLoan(m, loanId);
           if (loan.status !== 'APPROVED')
-            throw this.stateConflict(loan, 'APPROVED', 'a disbursed loan is closed by repayments, not cancelled');
+            throw this.stateConflict(
+              loan,
+              'APPROVED',
+              'a disbursed loan is closed by repayments, not cancelled',
+            );
           await this.guarantee.void(m, { loanId, idempotencyKey, onDate: today });
-          const after = await this.setLoan(m, loanId, `status = 'CANCELLED', status_reason = $2, closed_on = $3`, [
-            reason,
-            today,
-          ]);
+          const after = await this.setLoan(
+            m,
+            loanId,
+            `status = 'CANCELLED', status_reason = $2, closed_on = $3`,
+            [reason, today],
+          );
           await this.event(m, loanId, 'CANCELLED', 'APPROVED', 'CANCELLED', reason, null);
           await this.audit.record(m, {
             action: 'COVERED_LOAN_CANCELLED',
@@ -544,7 +570,10 @@ export class CoveredLoansService {
    * Bulk reports: one transaction per row (a bad row fails alone and the others still commit), each row
    * idempotent under `<Idempotency-Key>#<row>`, so a retried batch applies only the rows that did not commit.
    */
-  async reportBulk(rows: BulkReportRowDto[], idempotencyKey: string): Promise<{ results: BulkRowResult[]; applied: number; replayed: number; failed: number }> {
+  async reportBulk(
+    rows: BulkReportRowDto[],
+    idempotencyKey: string,
+  ): Promise<{ results: BulkRowResult[]; applied: number; replayed: number; failed: number }> {
     const bankId = ownBank();
     const results: BulkRowResult[] = [];
     for (const [i, row] of rows.entries()) {
@@ -558,7 +587,11 @@ export class CoveredLoansService {
           ])) as { id: string }[];
           if (!l) {
             throw new DomainError('NOT_FOUND', `loan ${row.bankLoanRef} not found`, [
-              { field: 'bankLoanRef', code: 'NOT_FOUND', message: 'no covered loan of this bank has this reference' },
+              {
+                field: 'bankLoanRef',
+                code: 'NOT_FOUND',
+                message: 'no covered loan of this bank has this reference',
+              },
             ]);
           }
           if (row.kind === 'REPAYMENT') {
@@ -567,13 +600,25 @@ export class CoveredLoansService {
               principalFen: yuan(row.principal!),
               interestFen: row.interest ? yuan(row.interest) : 0n,
             };
-            return runIdempotent(m, `covered-report:${bankId}`, rowKey, { loanId: l.id, kind: 'REPAYMENT', ...report }, () =>
-              this.repaymentIn(m, bankId, l.id, report, rowKey),
+            return runIdempotent(
+              m,
+              `covered-report:${bankId}`,
+              rowKey,
+              { loanId: l.id, kind: 'REPAYMENT', ...report },
+              () => this.repaymentIn(m, bankId, l.id, report, rowKey),
             );
           }
-          const report = { asOf: row.asOf!, daysOverdue: row.daysOverdue!, recoveryExhausted: row.recoveryExhausted };
-          return runIdempotent(m, `covered-report:${bankId}`, rowKey, { loanId: l.id, kind: 'STATUS', ...report }, () =>
-            this.statusIn(m, bankId, l.id, report, rowKey),
+          const report = {
+            asOf: row.asOf!,
+            daysOverdue: row.daysOverdue!,
+            recoveryExhausted: row.recoveryExhausted,
+          };
+          return runIdempotent(
+            m,
+            `covered-report:${bankId}`,
+            rowKey,
+            { loanId: l.id, kind: 'STATUS', ...report },
+            () => this.statusIn(m, bankId, l.id, report, rowKey),
           );
         });
         results.push({ ...base, outcome: out.replayed ? 'REPLAYED' : 'APPLIED', loan: out.result });
@@ -605,10 +650,19 @@ export class CoveredLoansService {
     const { loan, districtId } = await this.lockLoan(m, loanId);
     const problems: FieldError[] = [];
     if (loan.status !== 'DISBURSED')
-      problems.push({ field: 'loanId', code: 'COVERED_LOAN_STATE_CONFLICT', message: `the loan is ${loan.status}, not DISBURSED` });
-    if (r.paidOn > today) problems.push({ field: 'paidOn', code: 'INVALID', message: `after today ${today}` });
+      problems.push({
+        field: 'loanId',
+        code: 'COVERED_LOAN_STATE_CONFLICT',
+        message: `the loan is ${loan.status}, not DISBURSED`,
+      });
+    if (r.paidOn > today)
+      problems.push({ field: 'paidOn', code: 'INVALID', message: `after today ${today}` });
     if (r.paidOn < loan.disbursement_date)
-      problems.push({ field: 'paidOn', code: 'INVALID', message: `before the disbursement on ${loan.disbursement_date}` });
+      problems.push({
+        field: 'paidOn',
+        code: 'INVALID',
+        message: `before the disbursement on ${loan.disbursement_date}`,
+      });
     const outstanding = BigInt(loan.outstanding_principal_fen);
     if (r.principalFen > outstanding)
       problems.push({
@@ -617,7 +671,11 @@ export class CoveredLoansService {
         message: `only ${formatYuan(outstanding)} of principal is outstanding`,
       });
     if (r.principalFen + r.interestFen <= 0n)
-      problems.push({ field: 'principal', code: 'INVALID', message: 'a repayment must repay principal or interest' });
+      problems.push({
+        field: 'principal',
+        code: 'INVALID',
+        message: 'a repayment must repay principal or interest',
+      });
     if (problems.length) {
       const code = problems.find((p) => p.code === 'COVERED_LOAN_STATE_CONFLICT')
         ? 'COVERED_LOAN_STATE_CONFLICT'
@@ -654,13 +712,30 @@ export class CoveredLoansService {
     await m.query(
       `INSERT INTO covered_loan_reports (loan_id, bank_id, kind, as_of, principal_fen, interest_fen, cover_entry_id, idempotency_key, created_by)
        VALUES ($1,$2,'REPAYMENT',$3,$4,$5,$6,$7,$8)`,
-      [loanId, bankId, r.paidOn, r.principalFen.toString(), r.interestFen.toString(), coverEntryId, `${bankId}:${key}`, actorName()],
+      [
+        loanId,
+        bankId,
+        r.paidOn,
+        r.principalFen.toString(),
+        r.interestFen.toString(),
+        coverEntryId,
+        `${bankId}:${key}`,
+        actorName(),
+      ],
     );
-    await this.event(m, loanId, closed ? 'REPAID_IN_FULL' : 'REPAYMENT_REPORTED', loan.status, row.status, null, {
-      paidOn: r.paidOn,
-      principal: formatYuan(r.principalFen),
-      interest: formatYuan(r.interestFen),
-    });
+    await this.event(
+      m,
+      loanId,
+      closed ? 'REPAID_IN_FULL' : 'REPAYMENT_REPORTED',
+      loan.status,
+      row.status,
+      null,
+      {
+        paidOn: r.paidOn,
+        principal: formatYuan(r.principalFen),
+        interest: formatYuan(r.interestFen),
+      },
+    );
     await this.audit.record(m, {
       action: 'COVERED_REPAYMENT_REPORTED',
       entityType: 'loan',
@@ -727,13 +802,23 @@ export class CoveredLoansService {
     const { loan, districtId, nplOverdueDays } = await this.lockLoan(m, loanId);
     const problems: FieldError[] = [];
     if (loan.status !== 'DISBURSED')
-      problems.push({ field: 'loanId', code: 'COVERED_LOAN_STATE_CONFLICT', message: `the loan is ${loan.status}, not DISBURSED` });
+      problems.push({
+        field: 'loanId',
+        code: 'COVERED_LOAN_STATE_CONFLICT',
+        message: `the loan is ${loan.status}, not DISBURSED`,
+      });
     if (r.asOf > today) problems.push({ field: 'asOf', code: 'INVALID', message: `after today ${today}` });
     if (r.asOf < loan.disbursement_date)
-      problems.push({ field: 'asOf', code: 'INVALID', message: `before the disbursement on ${loan.disbursement_date}` });
+      problems.push({
+        field: 'asOf',
+        code: 'INVALID',
+        message: `before the disbursement on ${loan.disbursement_date}`,
+      });
     if (problems.length) {
       throw new DomainError(
-        problems[0].code === 'COVERED_LOAN_STATE_CONFLICT' ? 'COVERED_LOAN_STATE_CONFLICT' : 'VALIDATION_FAILED',
+        problems[0].code === 'COVERED_LOAN_STATE_CONFLICT'
+          ? 'COVERED_LOAN_STATE_CONFLICT'
+          : 'VALIDATION_FAILED',
         `status report on loan ${loan.bank_loan_ref} refused`,
         problems,
       );
@@ -765,7 +850,12 @@ export class CoveredLoansService {
       entityType: 'loan',
       entityId: loanId,
       before: { daysOverdue: loan.days_overdue, nonPerforming: loan.non_performing, flags: loan.flags },
-      after: { daysOverdue: row.days_overdue, nonPerforming: row.non_performing, flags: row.flags, asOf: r.asOf },
+      after: {
+        daysOverdue: row.days_overdue,
+        nonPerforming: row.non_performing,
+        flags: row.flags,
+        asOf: r.asOf,
+      },
     });
     await this.breaker.evaluate(m, [districtId], `status report on loan ${loanId}`);
     return coveredLoanView(row);
@@ -837,7 +927,10 @@ export class CoveredLoansService {
     if (filter.bankLoanRef) where.push(`bank_loan_ref = $${params.push(filter.bankLoanRef)}`);
     if (filter.nonPerforming) where.push(`non_performing = $${params.push(filter.nonPerforming === 'true')}`);
     const clause = `WHERE ${where.join(' AND ')}`;
-    const [{ total }] = (await this.dataSource.query(`SELECT count(*)::int AS total FROM loans ${clause}`, params)) as {
+    const [{ total }] = (await this.dataSource.query(
+      `SELECT count(*)::int AS total FROM loans ${clause}`,
+      params,
+    )) as {
       total: number;
     }[];
     const rows = (await this.dataSource.query(
@@ -864,17 +957,34 @@ export class CoveredLoansService {
   async lockLoan(
     m: EntityManager,
     loanId: string,
-  ): Promise<{ loan: CoveredLoanRow; agreement: AgreementRow; districtId: string; nplOverdueDays: number; fundId: string }> {
+  ): Promise<{
+    loan: CoveredLoanRow;
+    agreement: AgreementRow;
+    districtId: string;
+    nplOverdueDays: number;
+    fundId: string;
+  }> {
     const unlocked = await this.find(m, loanId);
     if (!unlocked) throw new DomainError('NOT_FOUND', `covered loan ${loanId} not found`);
     assertOwnBank(unlocked.bank_id, 'covered loan', loanId);
     const agreement = await this.guarantee.agreementRow(m, unlocked.agreement_id);
     const fund = await this.guarantee.lockFund(m, agreement.risk_fund_id);
     const loan = (await this.find(m, loanId, true))!;
-    return { loan, agreement, districtId: fund.districtId, nplOverdueDays: fund.nplOverdueDays, fundId: fund.id };
+    return {
+      loan,
+      agreement,
+      districtId: fund.districtId,
+      nplOverdueDays: fund.nplOverdueDays,
+      fundId: fund.id,
+    };
   }
 
-  async setLoan(m: EntityManager, loanId: string, set: string, params: unknown[] = []): Promise<CoveredLoanRow> {
+  async setLoan(
+    m: EntityManager,
+    loanId: string,
+    set: string,
+    params: unknown[] = [],
+  ): Promise<CoveredLoanRow> {
     const [row] = await updateReturning<CoveredLoanRow>(
       m,
       `UPDATE loans SET ${set}, version = version + 1, updated_at = now() WHERE id = $1 RETURNING ${COVERED_COLUMNS}`,
@@ -899,9 +1009,17 @@ export class CoveredLoansService {
   }
 
   private stateConflict(loan: CoveredLoanRow, expected: string, why: string) {
-    return new DomainError('COVERED_LOAN_STATE_CONFLICT', `loan ${loan.bank_loan_ref} is ${loan.status}: ${why}`, [
-      { field: 'loanId', code: 'COVERED_LOAN_STATE_CONFLICT', message: `status is ${loan.status}, not ${expected}` },
-    ]);
+    return new DomainError(
+      'COVERED_LOAN_STATE_CONFLICT',
+      `loan ${loan.bank_loan_ref} is ${loan.status}: ${why}`,
+      [
+        {
+          field: 'loanId',
+          code: 'COVERED_LOAN_STATE_CONFLICT',
+          message: `status is ${loan.status}, not ${expected}`,
+        },
+      ],
+    );
   }
 
   private async row(m: EntityManager, loanId: string): Promise<CoveredLoanRow> {

@@ -86,8 +86,16 @@ const PROBLEM_EXAMPLE = {
   code: 'FUND_CAPACITY_EXCEEDED',
   detail: 'loan ZB2026-000124 cannot be covered: FUND_CAPACITY_EXCEEDED, AGE_OUT_OF_RANGE',
   errors: [
-    { field: 'amount', code: 'FUND_CAPACITY_EXCEEDED', message: 'capacity left at multiple 10 is 20000.00, less than 30000.00' },
-    { field: 'householdId', code: 'AGE_OUT_OF_RANGE', message: 'the borrower is 67; the product lends to ages 18-65' },
+    {
+      field: 'amount',
+      code: 'FUND_CAPACITY_EXCEEDED',
+      message: 'capacity left at multiple 10 is 20000.00, less than 30000.00',
+    },
+    {
+      field: 'householdId',
+      code: 'AGE_OUT_OF_RANGE',
+      message: 'the borrower is 67; the product lends to ages 18-65',
+    },
   ],
 };
 const CLAIM_EXAMPLE = {
@@ -150,7 +158,9 @@ export class CoveredLoansController {
 
   @Get()
   @Roles('ADMIN', 'FUND_ADMIN', 'AUDITOR', 'BANK_OFFICER')
-  @ApiOperation({ summary: "Covered loans (a bank sees only its own), filtered by status, district, reference, NPL" })
+  @ApiOperation({
+    summary: 'Covered loans (a bank sees only its own), filtered by status, district, reference, NPL',
+  })
   @ApiOkResponse({ schema: { example: page(LOAN_EXAMPLE) } })
   list(@Query() q: CoveredLoanListQuery) {
     return this.loans.list(q, q);
@@ -190,7 +200,9 @@ export class CoveredLoansController {
   @Get(':id')
   @Roles('ADMIN', 'FUND_ADMIN', 'AUDITOR', 'BANK_OFFICER')
   @ApiOperation({ summary: 'A covered loan with its cover and frozen schedule' })
-  @ApiOkResponse({ schema: { example: { ...LOAN_EXAMPLE, cover: { status: 'ACTIVE', multiple: '10' }, installments: [] } } })
+  @ApiOkResponse({
+    schema: { example: { ...LOAN_EXAMPLE, cover: { status: 'ACTIVE', multiple: '10' }, installments: [] } },
+  })
   @ApiNotFoundResponse({ description: "not found, or another bank's loan" })
   get(@Param() p: IdParam) {
     return this.loans.get(p.id);
@@ -200,9 +212,15 @@ export class CoveredLoansController {
   @Roles('BANK_OFFICER')
   @HttpCode(200)
   @IDEMPOTENCY_HEADER
-  @ApiOperation({ summary: 'The bank confirms the payout of an APPROVED loan: the reservation becomes exposure' })
+  @ApiOperation({
+    summary: 'The bank confirms the payout of an APPROVED loan: the reservation becomes exposure',
+  })
   @ApiOkResponse({ schema: { example: LOAN_EXAMPLE } })
-  async confirm(@Param() p: IdParam, @IdempotencyKey() key: string, @Res({ passthrough: true }) res: Response) {
+  async confirm(
+    @Param() p: IdParam,
+    @IdempotencyKey() key: string,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     return reply(res, await this.loans.confirmDisbursement(p.id, key));
   }
 
@@ -211,7 +229,9 @@ export class CoveredLoansController {
   @HttpCode(200)
   @IDEMPOTENCY_HEADER
   @ApiOperation({ summary: 'Cancel an APPROVED loan before its payout: the reservation is voided' })
-  @ApiOkResponse({ schema: { example: { ...LOAN_EXAMPLE, status: 'CANCELLED', statusReason: 'borrower withdrew' } } })
+  @ApiOkResponse({
+    schema: { example: { ...LOAN_EXAMPLE, status: 'CANCELLED', statusReason: 'borrower withdrew' } },
+  })
   async cancel(
     @Param() p: IdParam,
     @Body() dto: CancelCoveredLoanDto,
@@ -225,7 +245,9 @@ export class CoveredLoansController {
   @Roles('BANK_OFFICER')
   @HttpCode(200)
   @IDEMPOTENCY_HEADER
-  @ApiOperation({ summary: 'A repayment the bank received: outstanding principal and exposure go down by the principal' })
+  @ApiOperation({
+    summary: 'A repayment the bank received: outstanding principal and exposure go down by the principal',
+  })
   @ApiOkResponse({ schema: { example: { ...LOAN_EXAMPLE, outstandingPrincipal: '27500.00' } } })
   async repayment(
     @Param() p: IdParam,
@@ -249,7 +271,11 @@ export class CoveredLoansController {
     summary:
       "Overdue status as the bank sees it: days overdue (non-performing beyond 90), recovery exhausted; re-decides the district's circuit breaker",
   })
-  @ApiOkResponse({ schema: { example: { ...LOAN_EXAMPLE, daysOverdue: 95, arrearsBucket: 'DPD_90_PLUS', nonPerforming: true } } })
+  @ApiOkResponse({
+    schema: {
+      example: { ...LOAN_EXAMPLE, daysOverdue: 95, arrearsBucket: 'DPD_90_PLUS', nonPerforming: true },
+    },
+  })
   async status(
     @Param() p: IdParam,
     @Body() dto: StatusReportDto,
@@ -266,13 +292,21 @@ export class CoveredLoansController {
     summary:
       "File a compensation claim (ADVANCE: at the agreement's trigger days overdue; FINAL_LOSS: after recovery is exhausted); every failed condition at once",
   })
-  @ApiCreatedResponse({ schema: { example: { ...CLAIM_EXAMPLE, status: 'FILED', decidedBy: null, paidOn: null } } })
+  @ApiCreatedResponse({
+    schema: { example: { ...CLAIM_EXAMPLE, status: 'FILED', decidedBy: null, paidOn: null } },
+  })
   @ApiUnprocessableEntityResponse({
     schema: {
       example: {
         status: 422,
         code: 'CLAIM_NOT_ELIGIBLE',
-        errors: [{ field: 'loanId', code: 'OVERDUE_BELOW_TRIGGER', message: 'the loan is 30 days overdue; the agreement compensates in advance at 90' }],
+        errors: [
+          {
+            field: 'loanId',
+            code: 'OVERDUE_BELOW_TRIGGER',
+            message: 'the loan is 30 days overdue; the agreement compensates in advance at 90',
+          },
+        ],
       },
     },
   })
@@ -319,7 +353,11 @@ export class CompensationClaimsController {
   @ApiOkResponse({ schema: { example: CLAIM_EXAMPLE } })
   @ApiConflictResponse({ description: 'CLAIM_STATE_CONFLICT: already paid or rejected' })
   @ApiForbiddenResponse({ description: 'CLAIM_SAME_SIDE: the filer may not decide' })
-  async approve(@Param() p: IdParam, @IdempotencyKey() key: string, @Res({ passthrough: true }) res: Response) {
+  async approve(
+    @Param() p: IdParam,
+    @IdempotencyKey() key: string,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     return reply(res, await this.compensation.approve(p.id, key));
   }
 
@@ -327,7 +365,11 @@ export class CompensationClaimsController {
   @Roles('FUND_ADMIN')
   @HttpCode(200)
   @ApiOperation({ summary: 'Reject a filed claim with a reason (the bank may refile later)' })
-  @ApiOkResponse({ schema: { example: { ...CLAIM_EXAMPLE, status: 'REJECTED', paidOn: null, decisionReason: 'restructured' } } })
+  @ApiOkResponse({
+    schema: {
+      example: { ...CLAIM_EXAMPLE, status: 'REJECTED', paidOn: null, decisionReason: 'restructured' },
+    },
+  })
   reject(@Param() p: IdParam, @Body() dto: RejectClaimDto) {
     return this.compensation.reject(p.id, dto.reason);
   }
@@ -335,10 +377,17 @@ export class CompensationClaimsController {
   @Post(':id/recoveries')
   @Roles('BANK_OFFICER')
   @IDEMPOTENCY_HEADER
-  @ApiOperation({ summary: "A recovery after compensation: the fund's loss share of it comes back to the fund" })
+  @ApiOperation({
+    summary: "A recovery after compensation: the fund's loss share of it comes back to the fund",
+  })
   @ApiCreatedResponse({
     schema: {
-      example: { ...CLAIM_EXAMPLE, recovered: '5000.00', fundRecovered: '4000.00', recovery: { amount: '5000.00', fundPart: '4000.00', bankPart: '1000.00' } },
+      example: {
+        ...CLAIM_EXAMPLE,
+        recovered: '5000.00',
+        fundRecovered: '4000.00',
+        recovery: { amount: '5000.00', fundPart: '4000.00', bankPart: '1000.00' },
+      },
     },
   })
   async recover(
@@ -360,7 +409,9 @@ export class DistrictBreakerController {
 
   @Get(':id/breaker')
   @Roles('ADMIN', 'FUND_ADMIN', 'AUDITOR', 'BANK_OFFICER')
-  @ApiOperation({ summary: "The district's NPL circuit breaker: state, ratio, threshold and every change of state" })
+  @ApiOperation({
+    summary: "The district's NPL circuit breaker: state, ratio, threshold and every change of state",
+  })
   @ApiOkResponse({
     schema: {
       example: {

@@ -5,6 +5,7 @@ export * from './breaker.service.js';
 export * from './compensation.service.js';
 export * from './covered-dto.js';
 export * from './covered-loans.service.js';
+export * from './covered-seed.js';
 export * from './domain/accounts.js';
 export * from './domain/api-key.js';
 export * from './domain/leverage.js';

@@ -1,4 +1,10 @@
-import { AgreementsService, BreakerService, CompensationService, CoveredLoansService, RiskFundsService } from '#libs/guarantee';
+import {
+  AgreementsService,
+  BreakerService,
+  CompensationService,
+  CoveredLoansService,
+  RiskFundsService,
+} from '#libs/guarantee';
 import { agreementAccounts, riskFundCoverAccounts, riskFundMoneyAccounts } from '#libs/guarantee';
 import { DomainError, FixedClock, RequestContext, type Actor } from '#libs/common';
 import { LedgerService } from '#libs/ledger';
@@ -42,7 +48,10 @@ afterEach(async () => {
 let n = 0;
 const key = (p = 'k') => `${p}-${++n}-${Math.random().toString(36).slice(2, 10)}`;
 const as = <T>(actor: Partial<Actor> & { username: string; role: string }, fn: () => Promise<T>) =>
-  RequestContext.run({ requestId: key('req'), actor: { userId: null, bankId: null, via: 'jwt', ...actor } }, fn);
+  RequestContext.run(
+    { requestId: key('req'), actor: { userId: null, bankId: null, via: 'jwt', ...actor } },
+    fn,
+  );
 const fundAdmin = { username: 'fund.admin', role: 'FUND_ADMIN' };
 const bal = (code: string) => ledger.balanceOf(null, code);
 
@@ -54,12 +63,21 @@ interface Setup {
   agreementId: string;
 }
 
-async function setup(opts: { deposit: string; heavyTask?: boolean; minimum?: string; mode?: 'ADVANCE' | 'FINAL_LOSS' }): Promise<Setup> {
+async function setup(opts: {
+  deposit: string;
+  heavyTask?: boolean;
+  minimum?: string;
+  mode?: 'ADVANCE' | 'FINAL_LOSS';
+}): Promise<Setup> {
   const district = await createDistrict(ds, { heavyTask: opts.heavyTask });
   const bankId = await createBank(ds);
   return as(fundAdmin, async () => {
     const fund = await funds.create({ districtId: district.districtId, minimumFund: opts.minimum });
-    await funds.deposit(fund.id, { source: 'CITY', amount: opts.deposit, receivedOn: '2026-01-15' }, key('dep'));
+    await funds.deposit(
+      fund.id,
+      { source: 'CITY', amount: opts.deposit, receivedOn: '2026-01-15' },
+      key('dep'),
+    );
     const ag = await agreements.create({
       agreementNo: key('AG'),
       riskFundId: fund.id,
@@ -70,7 +88,12 @@ async function setup(opts: { deposit: string; heavyTask?: boolean; minimum?: str
     return {
       district,
       bankId,
-      bank: { username: `apikey:bank-${bankId}`, role: 'BANK_OFFICER', bankId: Number(bankId), via: 'api-key' as const },
+      bank: {
+        username: `apikey:bank-${bankId}`,
+        role: 'BANK_OFFICER',
+        bankId: Number(bankId),
+        via: 'api-key' as const,
+      },
       fundId: fund.id,
       agreementId: ag.id,
     };
@@ -116,15 +139,29 @@ describe('registration', () => {
     const s = await setup({ deposit: '10000.00' });
     const { result: loan, replayed } = await register(s, '30000.00');
     expect(replayed).toBe(false);
-    expect(loan).toMatchObject({ status: 'DISBURSED', outstandingPrincipal: '30000.00', annualRatePercent: '4.35' });
+    expect(loan).toMatchObject({
+      status: 'DISBURSED',
+      outstandingPrincipal: '30000.00',
+      annualRatePercent: '4.35',
+    });
     const a = agreementAccounts(s.agreementId);
     expect(await bal(a.exposureOutstanding)).toBe(yuan('30000.00'));
     expect(await bal(a.coverUsed)).toBe(yuan('3000.00'));
     expect(await bal(riskFundCoverAccounts(s.fundId).available)).toBe(yuan('7000.00'));
-    const inst = await ds.query(`SELECT sum(principal_fen)::text AS p, count(*)::int AS n FROM loan_installments WHERE loan_id = $1`, [loan.id]);
+    const inst = await ds.query(
+      `SELECT sum(principal_fen)::text AS p, count(*)::int AS n FROM loan_installments WHERE loan_id = $1`,
+      [loan.id],
+    );
     expect(inst[0]).toEqual({ p: yuan('30000.00').toString(), n: 12 });
-    const audit = await ds.query(`SELECT action FROM audit_log WHERE entity_type = 'loan' AND entity_id = $1 ORDER BY id`, [loan.id]);
-    expect(audit.map((r: { action: string }) => r.action)).toEqual(['COVER_RESERVED', 'COVER_CONSUMED', 'COVERED_LOAN_REGISTERED']);
+    const audit = await ds.query(
+      `SELECT action FROM audit_log WHERE entity_type = 'loan' AND entity_id = $1 ORDER BY id`,
+      [loan.id],
+    );
+    expect(audit.map((r: { action: string }) => r.action)).toEqual([
+      'COVER_RESERVED',
+      'COVER_CONSUMED',
+      'COVERED_LOAN_REGISTERED',
+    ]);
     // the same request again is a replay; the same reference under another key is a 409
     const dup = await refusal(register(s, '30000.00', { bankLoanRef: loan.bankLoanRef }));
     expect(dup.code).toBe('BANK_LOAN_REF_TAKEN');
@@ -147,11 +184,21 @@ describe('registration', () => {
 
   it('checks entity caps and the asset-income lock together', async () => {
     const s = await setup({ deposit: '100000.00' });
-    await ds.query(`UPDATE operating_entities SET is_asset_income_project = true WHERE id = $1`, [s.district.entityId]);
+    await ds.query(`UPDATE operating_entities SET is_asset_income_project = true WHERE id = $1`, [
+      s.district.entityId,
+    ]);
     const e = await refusal(
-      register(s, '60000.00', { borrowerType: 'ENTITY', householdId: undefined, entityId: s.district.entityId, productCode: 'ENTITY_STD' }),
+      register(s, '60000.00', {
+        borrowerType: 'ENTITY',
+        householdId: undefined,
+        entityId: s.district.entityId,
+        productCode: 'ENTITY_STD',
+      }),
     );
-    expect(e.errors.map((x) => x.code).sort()).toEqual(['ASSET_INCOME_ENTITY_LOCKED', 'LINKED_HOUSEHOLDS_REQUIRED']);
+    expect(e.errors.map((x) => x.code).sort()).toEqual([
+      'ASSET_INCOME_ENTITY_LOCKED',
+      'LINKED_HOUSEHOLDS_REQUIRED',
+    ]);
   });
 
   it('a future disbursement is APPROVED with the cover reserved; cancelling voids it', async () => {
@@ -162,7 +209,9 @@ describe('registration', () => {
     expect(await bal(a.exposurePending)).toBe(yuan('20000.00'));
     const early = await refusal(as(s.bank, () => loans.confirmDisbursement(loan.id, key('conf'))));
     expect(early.code).toBe('COVERED_LOAN_STATE_CONFLICT');
-    const { result: cancelled } = await as(s.bank, () => loans.cancel(loan.id, 'borrower withdrew', key('cancel')));
+    const { result: cancelled } = await as(s.bank, () =>
+      loans.cancel(loan.id, 'borrower withdrew', key('cancel')),
+    );
     expect(cancelled.status).toBe('CANCELLED');
     expect(await bal(a.exposurePending)).toBe(0n);
     expect(await bal(riskFundCoverAccounts(s.fundId).available)).toBe(yuan('10000.00'));
@@ -193,21 +242,51 @@ describe('bank reports', () => {
     const s = await setup({ deposit: '10000.00' });
     const { result: loan } = await register(s, '12000.00');
     const k = key('rep');
-    const r1 = await as(s.bank, () => loans.reportRepayment(loan.id, { paidOn: TODAY, principalFen: yuan('1000.01'), interestFen: yuan('43.50') }, k));
-    const r2 = await as(s.bank, () => loans.reportRepayment(loan.id, { paidOn: TODAY, principalFen: yuan('1000.01'), interestFen: yuan('43.50') }, k));
+    const r1 = await as(s.bank, () =>
+      loans.reportRepayment(
+        loan.id,
+        { paidOn: TODAY, principalFen: yuan('1000.01'), interestFen: yuan('43.50') },
+        k,
+      ),
+    );
+    const r2 = await as(s.bank, () =>
+      loans.reportRepayment(
+        loan.id,
+        { paidOn: TODAY, principalFen: yuan('1000.01'), interestFen: yuan('43.50') },
+        k,
+      ),
+    );
     expect(r1.result.outstandingPrincipal).toBe('10999.99');
     expect(r2.replayed).toBe(true);
     const a = agreementAccounts(s.agreementId);
     expect(await bal(a.exposureOutstanding)).toBe(yuan('10999.99'));
     expect(await bal(a.coverUsed)).toBe(yuan('1100.00')); // ⌈10,999.99 / 10⌉ to the fen
-    const over = await refusal(as(s.bank, () => loans.reportRepayment(loan.id, { paidOn: TODAY, principalFen: yuan('11000.00'), interestFen: 0n }, key('rep'))));
+    const over = await refusal(
+      as(s.bank, () =>
+        loans.reportRepayment(
+          loan.id,
+          { paidOn: TODAY, principalFen: yuan('11000.00'), interestFen: 0n },
+          key('rep'),
+        ),
+      ),
+    );
     expect(over.code).toBe('COVERED_REPAYMENT_EXCEEDS_OUTSTANDING');
     // another bank cannot touch it
     const other = await setup({ deposit: '1000.00' });
-    const e = await refusal(as(other.bank, () => loans.reportRepayment(loan.id, { paidOn: TODAY, principalFen: 1n, interestFen: 0n }, key('x'))));
+    const e = await refusal(
+      as(other.bank, () =>
+        loans.reportRepayment(loan.id, { paidOn: TODAY, principalFen: 1n, interestFen: 0n }, key('x')),
+      ),
+    );
     expect(e.code).toBe('NOT_FOUND');
     // repaying the rest closes the loan and the cover
-    const { result: closed } = await as(s.bank, () => loans.reportRepayment(loan.id, { paidOn: TODAY, principalFen: yuan('10999.99'), interestFen: 0n }, key('rep')));
+    const { result: closed } = await as(s.bank, () =>
+      loans.reportRepayment(
+        loan.id,
+        { paidOn: TODAY, principalFen: yuan('10999.99'), interestFen: 0n },
+        key('rep'),
+      ),
+    );
     expect(closed).toMatchObject({ status: 'CLOSED', outstandingPrincipal: '0.00' });
     expect(await bal(a.exposureOutstanding)).toBe(0n);
     expect(await bal(riskFundCoverAccounts(s.fundId).available)).toBe(yuan('10000.00'));
@@ -218,7 +297,13 @@ describe('bank reports', () => {
     const { result: l1 } = await register(s, '10000.00');
     const { result: l2 } = await register(s, '10000.00');
     const rows = [
-      { bankLoanRef: l1.bankLoanRef, kind: 'REPAYMENT' as const, paidOn: TODAY, principal: '500.00', interest: '0.00' },
+      {
+        bankLoanRef: l1.bankLoanRef,
+        kind: 'REPAYMENT' as const,
+        paidOn: TODAY,
+        principal: '500.00',
+        interest: '0.00',
+      },
       { bankLoanRef: 'NOPE-1', kind: 'STATUS' as const, asOf: TODAY, daysOverdue: 3 },
       { bankLoanRef: l2.bankLoanRef, kind: 'STATUS' as const, asOf: TODAY, daysOverdue: 12 },
       { bankLoanRef: l2.bankLoanRef, kind: 'REPAYMENT' as const, paidOn: TODAY, principal: '99999.00' },
@@ -231,7 +316,10 @@ describe('bank reports', () => {
     const again = await as(s.bank, () => loans.reportBulk(rows, k));
     expect(again.results.map((r) => r.outcome)).toEqual(['REPLAYED', 'FAILED', 'REPLAYED', 'FAILED']);
     expect(await bal(agreementAccounts(s.agreementId).exposureOutstanding)).toBe(yuan('19500.00'));
-    const [l2row] = await ds.query(`SELECT days_overdue, arrears_bucket, non_performing FROM loans WHERE id = $1`, [l2.id]);
+    const [l2row] = await ds.query(
+      `SELECT days_overdue, arrears_bucket, non_performing FROM loans WHERE id = $1`,
+      [l2.id],
+    );
     expect(l2row).toEqual({ days_overdue: 12, arrears_bucket: 'DPD_1_30', non_performing: false });
   });
 });
@@ -252,9 +340,17 @@ describe('circuit breaker and compensation', () => {
     const refused = await refusal(register(s, '1000.00'));
     expect(refused.code).toBe('DISTRICT_SUSPENDED');
 
-    const { result: claim } = await as(s.bank, () => claims.file(bad.id, 'borrower unreachable', key('claim')));
+    const { result: claim } = await as(s.bank, () =>
+      claims.file(bad.id, 'borrower unreachable', key('claim')),
+    );
     // disbursed today: no instalment is due yet, so the basis is the principal alone; 80:20 of 6,000
-    expect(claim).toMatchObject({ principal: '6000.00', interest: '0.00', fundAmount: '4800.00', bankAmount: '1200.00', status: 'FILED' });
+    expect(claim).toMatchObject({
+      principal: '6000.00',
+      interest: '0.00',
+      fundAmount: '4800.00',
+      bankAmount: '1200.00',
+      status: 'FILED',
+    });
     const total = yuan(claim.principal) + yuan(claim.interest);
     const again = await refusal(as(s.bank, () => claims.file(bad.id, undefined, key('claim'))));
     expect(again.errors.map((e) => e.code)).toContain('ALREADY_CLAIMED');
@@ -263,7 +359,9 @@ describe('circuit breaker and compensation', () => {
     expect(self.code).toBe('CLAIM_SAME_SIDE');
 
     const balanceBefore = await bal(riskFundMoneyAccounts(s.fundId).balance);
-    const approvals = await Promise.allSettled(Array.from({ length: 5 }, () => as(fundAdmin, () => claims.approve(claim.id, key('ap')))));
+    const approvals = await Promise.allSettled(
+      Array.from({ length: 5 }, () => as(fundAdmin, () => claims.approve(claim.id, key('ap')))),
+    );
     expect(approvals.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     for (const r of approvals.filter((x): x is PromiseRejectedResult => x.status === 'rejected'))
       expect((r.reason as DomainError).code).toBe('CLAIM_STATE_CONFLICT');
@@ -272,24 +370,38 @@ describe('circuit breaker and compensation', () => {
     expect(await bal(riskFundMoneyAccounts(s.fundId).compensationExpense)).toBe(fundAmount);
     const a = agreementAccounts(s.agreementId);
     expect(await bal(a.exposureOutstanding)).toBe(yuan('44000.00'));
-    const [{ c }] = await ds.query(`SELECT count(*)::int AS c FROM risk_fund_movements WHERE kind = 'COMPENSATION' AND risk_fund_id = $1`, [s.fundId]);
+    const [{ c }] = await ds.query(
+      `SELECT count(*)::int AS c FROM risk_fund_movements WHERE kind = 'COMPENSATION' AND risk_fund_id = $1`,
+      [s.fundId],
+    );
     expect(c).toBe(1);
     // the compensated loan left the covered book: the ratio is 0 and the breaker reset, with both changes logged
     expect(await breaker.state(null, s.district.districtId)).toBe('NORMAL');
     const view = await breaker.view(s.district.districtId, { page: 1, pageSize: 50 });
-    expect(view.history.items.map((h) => `${h.from}>${h.to}`)).toEqual(['SUSPENDED>NORMAL', 'NORMAL>SUSPENDED']);
+    expect(view.history.items.map((h) => `${h.from}>${h.to}`)).toEqual([
+      'SUSPENDED>NORMAL',
+      'NORMAL>SUSPENDED',
+    ]);
 
     // the cover pool: LIMIT = balance = available + backing − shortfall
     const c2 = riskFundCoverAccounts(s.fundId);
     expect(await bal(c2.limit)).toBe(await bal(riskFundMoneyAccounts(s.fundId).balance));
-    expect((await bal(c2.available)) + (await bal(a.coverUsed)) - (await bal(c2.shortfall))).toBe(await bal(c2.limit));
+    expect((await bal(c2.available)) + (await bal(a.coverUsed)) - (await bal(c2.shortfall))).toBe(
+      await bal(c2.limit),
+    );
     expect(good.status).toBe('DISBURSED');
 
     // a recovery of 1,000.01 comes back 80:20, exactly
-    const { result: rec } = await as(s.bank, () => claims.recover(claim.id, { amount: '1000.01', recoveredOn: TODAY }, key('rec')));
+    const { result: rec } = await as(s.bank, () =>
+      claims.recover(claim.id, { amount: '1000.01', recoveredOn: TODAY }, key('rec')),
+    );
     expect(rec.recovery).toEqual({ amount: '1000.01', fundPart: '800.01', bankPart: '200.00' });
     expect(await bal(riskFundMoneyAccounts(s.fundId).recoveryIncome)).toBe(yuan('800.01'));
-    const tooMuch = await refusal(as(s.bank, () => claims.recover(claim.id, { amount: formatYuan(total), recoveredOn: TODAY }, key('rec'))));
+    const tooMuch = await refusal(
+      as(s.bank, () =>
+        claims.recover(claim.id, { amount: formatYuan(total), recoveredOn: TODAY }, key('rec')),
+      ),
+    );
     expect(tooMuch.code).toBe('RECOVERY_EXCEEDS_CLAIM');
   }, 30_000);
 
@@ -310,8 +422,12 @@ describe('circuit breaker and compensation', () => {
     expect(await bal(c.shortfall)).toBe(yuan('4200.00'));
     expect(await bal(a.coverUsed)).toBe(yuan('4400.00'));
     // no capacity while the shortfall stands
-    expect((await refusal(register(s, '1000.00'))).errors.map((e) => e.code)).toContain('FUND_CAPACITY_EXCEEDED');
-    await as(fundAdmin, () => funds.deposit(s.fundId, { source: 'DISTRICT', amount: '5000.00', receivedOn: TODAY }, key('dep')));
+    expect((await refusal(register(s, '1000.00'))).errors.map((e) => e.code)).toContain(
+      'FUND_CAPACITY_EXCEEDED',
+    );
+    await as(fundAdmin, () =>
+      funds.deposit(s.fundId, { source: 'DISTRICT', amount: '5000.00', receivedOn: TODAY }, key('dep')),
+    );
     expect(await bal(c.shortfall)).toBe(0n);
     expect(await bal(c.available)).toBe(yuan('800.00'));
   }, 30_000);

@@ -1,0 +1,80 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { DomainError, RequestContext } from '#libs/common';
+import { CoveredLoansService } from './covered-loans.service.js';
+import { DEMO_BANK, DEMO_RISK_FUND_DISTRICT_CODE } from './seed.js';
+
+/** Two demo loans of the demo bank under the demo district's cover (run after seedGuarantee and the registry). */
+const DEMO_LOANS = [
+  { ref: 'ZBRCB-DEMO-0001', amount: '30000.00', termMonths: 12, purpose: 'BREEDING' },
+  { ref: 'ZBRCB-DEMO-0002', amount: '20000.00', termMonths: 24, purpose: 'PLANTING' },
+];
+
+/**
+ * Registers the demo covered loans through the real service (every rule, the exposure ledger, the audit), as
+ * the demo bank. Idempotent: a reference the bank already registered is kept as it is.
+ */
+export async function seedCoveredLoans(app: INestApplicationContext): Promise<string[]> {
+  const ds = app.get(DataSource);
+  const loans = app.get(CoveredLoansService);
+  const out: string[] = [];
+  const [bank] = (await ds.query(`SELECT id FROM banks WHERE code = $1`, [DEMO_BANK.code])) as {
+    id: string;
+  }[];
+  // eligible households of the demo district: POOR or GRADUATED, of lending age
+  const households = (await ds.query(
+    `SELECT h.id FROM households h JOIN villages v ON v.id = h.village_id JOIN districts d ON d.id = v.district_id
+      WHERE d.code = $1 AND h.status IN ('POOR','GRADUATED')
+        AND h.birth_date BETWEEN current_date - interval '60 years' AND current_date - interval '20 years'
+      ORDER BY h.id LIMIT $2`,
+    [DEMO_RISK_FUND_DISTRICT_CODE, DEMO_LOANS.length],
+  )) as { id: string }[];
+  if (!bank || households.length < DEMO_LOANS.length) {
+    out.push(
+      'covered loans: demo bank or eligible demo households missing (seed the registry and guarantee first)',
+    );
+    return out;
+  }
+  const actor = {
+    userId: null,
+    username: `seed:${DEMO_BANK.code}`,
+    role: 'BANK_OFFICER',
+    bankId: Number(bank.id),
+    via: 'system' as const,
+  };
+  for (const [i, l] of DEMO_LOANS.entries()) {
+    const exists =
+      (
+        (await ds.query(`SELECT 1 FROM loans WHERE bank_id = $1 AND bank_loan_ref = $2`, [
+          bank.id,
+          l.ref,
+        ])) as unknown[]
+      ).length > 0;
+    if (exists) {
+      out.push(`kept covered loan ${l.ref}`);
+      continue;
+    }
+    try {
+      const { result } = await RequestContext.run({ requestId: `seed-covered-${i}`, actor }, () =>
+        loans.register(
+          {
+            bankLoanRef: l.ref,
+            borrowerType: 'HOUSEHOLD',
+            householdId: households[i].id,
+            productCode: 'HH_MICRO_STD',
+            amount: l.amount,
+            termMonths: l.termMonths,
+            purpose: l.purpose,
+            disbursementDate: loans.today(),
+          },
+          `seed-covered-${l.ref}`,
+        ),
+      );
+      out.push(`registered covered loan ${l.ref} (${l.amount}, ${result.status})`);
+    } catch (e) {
+      if (!(e instanceof DomainError)) throw e;
+      out.push(`covered loan ${l.ref} not registered: ${e.code} ${e.detail}`);
+    }
+  }
+  return out;
+}
