@@ -20,6 +20,7 @@ import { seedGuarantee } from '#libs/guarantee';
 import { seedRegistry } from '#libs/households';
 import { seedOrigination } from '#libs/origination';
 import { seedProducts } from '#libs/products';
+import { seedSubsidy } from '#libs/subsidy';
 import { AppModule } from '../apps/api/src/app.module.js';
 
 /**
@@ -90,6 +91,7 @@ export const SEED_STEPS: SeedStep[] = [
   { name: 'mutual-aid loans: disbursed loans and an application in public notice', run: seedOrigination },
   { name: 'partner bank, district risk fund and cooperation agreement', run: seedGuarantee },
   { name: 'asset-income project: injection, results and a paid dividend run', run: seedAssetIncome },
+  { name: 'interest subsidy programme, product policy and matching rule', run: seedSubsidy },
 ];
 // ────────────────────────────────────────────────────────────────────────────────────────────────────────────────
 
