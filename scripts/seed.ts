@@ -16,7 +16,7 @@ import {
 } from '#libs/common';
 import { seedAssetIncome } from '#libs/asset-income';
 import { seedFunds } from '#libs/funds';
-import { seedGuarantee } from '#libs/guarantee';
+import { seedCoveredLoans, seedGuarantee } from '#libs/guarantee';
 import { seedRegistry } from '#libs/households';
 import { seedOrigination } from '#libs/origination';
 import { seedProducts } from '#libs/products';
@@ -90,6 +90,7 @@ export const SEED_STEPS: SeedStep[] = [
   },
   { name: 'mutual-aid loans: disbursed loans and an application in public notice', run: seedOrigination },
   { name: 'partner bank, district risk fund and cooperation agreement', run: seedGuarantee },
+  { name: 'bank loans registered under the district fund', run: seedCoveredLoans },
   { name: 'asset-income project: injection, results and a paid dividend run', run: seedAssetIncome },
   { name: 'interest subsidy programme, product policy and matching rule', run: seedSubsidy },
 ];
