@@ -20,6 +20,7 @@ import { seedCoveredLoans, seedGuarantee } from '#libs/guarantee';
 import { seedRegistry } from '#libs/households';
 import { seedOrigination } from '#libs/origination';
 import { seedProducts } from '#libs/products';
+import { seedReports } from '#libs/reporting';
 import { seedSubsidy } from '#libs/subsidy';
 import { AppModule } from '../apps/api/src/app.module.js';
 
@@ -93,6 +94,7 @@ export const SEED_STEPS: SeedStep[] = [
   { name: 'bank loans registered under the district fund', run: seedCoveredLoans },
   { name: 'asset-income project: injection, results and a paid dividend run', run: seedAssetIncome },
   { name: 'interest subsidy programme, product policy and matching rule', run: seedSubsidy },
+  { name: "last month's leverage report", run: seedReports },
 ];
 // ────────────────────────────────────────────────────────────────────────────────────────────────────────────────
 
