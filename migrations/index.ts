@@ -9,6 +9,7 @@ import { Loans1764340000000 } from './1764340000000-loans.js';
 import { LiabilityCalls1764340000001 } from './1764340000001-liability-calls.js';
 import { Origination1764340000002 } from './1764340000002-origination.js';
 import { Repayments1764350000000 } from './1764350000000-repayments.js';
+import { CobStorage1764350000001 } from './1764350000001-cob-storage.js';
 import { Guarantee1764360000000 } from './1764360000000-guarantee.js';
 import { CoveredLoans1764360000001 } from './1764360000001-covered-loans.js';
 import { Reconciliation1764370000000 } from './1764370000000-reconciliation.js';
@@ -31,6 +32,7 @@ export const MIGRATIONS = [
   LiabilityCalls1764340000001,
   Origination1764340000002,
   Repayments1764350000000,
+  CobStorage1764350000001,
   Guarantee1764360000000,
   CoveredLoans1764360000001,
   Reconciliation1764370000000,

@@ -48,8 +48,8 @@ const SNAPSHOT_EXAMPLE = {
   nonPerformingLoans: 0,
   par30: '5000.00',
   par30Percent: '3.09',
-  dueToDate: '121000.00',
-  paidToDate: '111590.00',
+  dueLast30Days: '12100.00',
+  paidLast30Days: '11159.00',
   repaymentRatePercent: '92.22',
   writtenOff: '0.00',
   openLiabilityCalls: 1,
@@ -109,7 +109,7 @@ export class CobController {
 
   @Get('portfolio-snapshots')
   @Roles(...READERS)
-  @ApiOperation({ summary: 'Daily portfolio snapshots per fund: outstanding, overdue by bucket, PAR30, repayment rate' })
+  @ApiOperation({ summary: 'Daily portfolio snapshots per fund: outstanding, overdue by bucket, PAR30, 30-day repayment (collection) rate' })
   @ApiOkResponse({ schema: { example: { items: [SNAPSHOT_EXAMPLE], page: 1, pageSize: 50, total: 1 } } })
   snapshots(@Query() q: SnapshotListQuery) {
     return this.portfolio.snapshots(q, q);

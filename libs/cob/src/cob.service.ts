@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '#libs/audit';
 import { Clock, DomainError, offsetOf, queryOne, queryRows, RequestContext, type Page, type PageQuery } from '#libs/common';
-import { accrueSql, ageSql, clearCallsSql, markOverdueSql, raiseCallsSql, RepaymentConfig } from '#libs/repayment';
+import { accrueAndMarkSql, ageSql, clearCallsSql, raiseCallsSql, RepaymentConfig } from '#libs/repayment';
 import { isBusinessDate } from '#libs/schedules';
 import { snapshotSql } from './snapshot-sql.js';
 
@@ -197,55 +197,64 @@ export class CobService {
         [date],
       ))!;
       if (cp.done) return;
-      // Loans a repayment has already brought to a later date are ahead of this run: left as they are.
-      const ids = (
-        await queryRows<{ id: string }>(
-          this.dataSource.manager,
-          `SELECT id::text FROM loans WHERE status = 'DISBURSED' AND id > $1 AND (aged_as_of IS NULL OR aged_as_of <= $2)
-            ORDER BY loans.id LIMIT $3`,
-          [cp.last_id, date, size],
-        )
-      ).map((r) => r.id);
-      if (!ids.length) {
+      // The next batch is the id range holding the next `size` active loans (the partial index loans_active_id).
+      const [range] = await queryRows<{ n: number; hi: string | null }>(
+        this.dataSource.manager,
+        `SELECT count(*)::int AS n, max(id)::text AS hi
+           FROM (SELECT id FROM loans WHERE status = 'DISBURSED' AND id > $1 ORDER BY loans.id LIMIT $2) b`,
+        [cp.last_id, size],
+      );
+      if (!range.n || range.hi === null) {
         await this.dataSource.query(`UPDATE cob_checkpoints SET done = true, updated_at = now() WHERE business_date = $1 AND step = 'LOANS'`, [date]);
         return;
       }
-      const lastId = ids[ids.length - 1];
+      const lastId = range.hi;
       await this.dataSource.transaction(async (m) => {
-        const locked = await this.processBatch(m, date, ids);
+        const done = await this.processBatch(m, date, cp.last_id, lastId);
         await m.query(
           `UPDATE cob_checkpoints SET last_id = $2, batches = batches + 1, rows_done = rows_done + $3, updated_at = now()
             WHERE business_date = $1 AND step = 'LOANS'`,
-          [date, lastId, locked.loans],
+          [date, lastId, range.n],
         );
         await m.query(
           `UPDATE cob_runs SET loans_processed = loans_processed + $2, batches = batches + 1, calls_raised = calls_raised + $3,
                                calls_cleared = calls_cleared + $4
             WHERE business_date = $1`,
-          [date, locked.loans, locked.raised, locked.cleared],
+          [date, range.n, done.raised, done.cleared],
         );
       });
       await opts.hooks?.afterBatch?.('LOANS', cp.batches + 1, lastId);
     }
   }
 
-  /** One batch: lock the loans in id order, then the set-based arrears statements over them. */
-  async processBatch(m: EntityManager, date: string, ids: string[]): Promise<{ loans: number; raised: number; cleared: number }> {
+  /**
+   * One batch: the active loans with afterId < id ≤ upToId. Only loans with something to do are locked (in id order)
+   * and worked on: an unpaid instalment past its due date, ageing figures that are not zero, or an open
+   * group-liability call. Every other loan is current with nothing accruing and figures that would not change; one
+   * range scan of the unpaid-instalments index finds the rest. The lock keeps repayments of these loans out until
+   * the batch commits; a loan a repayment has meanwhile replayed past this date is skipped (FOR UPDATE re-checks
+   * aged_as_of on the latest row). A loan a repayment replays to a later date is left alone altogether: it is ahead.
+   */
+  async processBatch(m: EntityManager, date: string, afterId: string, upToId: string): Promise<{ locked: number; raised: number; cleared: number }> {
     const locked = (
       await queryRows<{ id: string }>(
         m,
-        `SELECT id::text FROM loans WHERE id = ANY($1::bigint[]) AND status = 'DISBURSED' AND (aged_as_of IS NULL OR aged_as_of <= $2)
-          ORDER BY loans.id FOR UPDATE`,
-        [ids, date],
+        `SELECT l.id::text AS id FROM loans l
+          WHERE l.id > $1 AND l.id <= $2 AND l.status = 'DISBURSED' AND (l.aged_as_of IS NULL OR l.aged_as_of <= $3)
+            AND (l.days_overdue <> 0 OR l.non_performing
+                 OR l.id IN (SELECT i.loan_id FROM loan_installments i
+                              WHERE i.loan_id > $1 AND i.loan_id <= $2 AND i.status IN ('OPEN','OVERDUE') AND i.due_date < $3)
+                 OR l.id IN (SELECT c.loan_id FROM group_liability_calls c WHERE c.status = 'OPEN' AND c.loan_id > $1 AND c.loan_id <= $2))
+          ORDER BY l.id FOR UPDATE OF l`,
+        [afterId, upToId, date],
       )
     ).map((r) => r.id);
-    if (!locked.length) return { loans: 0, raised: 0, cleared: 0 };
-    await accrueSql(m, date, locked);
-    await markOverdueSql(m, date, locked);
+    if (!locked.length) return { locked: 0, raised: 0, cleared: 0 };
+    await accrueAndMarkSql(m, date, locked);
     await ageSql(m, date, locked, 'cob');
     const raised = await raiseCallsSql(m, date, locked, this.config.GROUP_LIABILITY_DAYS);
     const cleared = await clearCallsSql(m, date, locked, 'cob');
-    return { loans: locked.length, raised, cleared };
+    return { locked: locked.length, raised, cleared };
   }
 
   private async snapshotsStep(date: string, opts: CobRunOptions): Promise<void> {

@@ -17,8 +17,10 @@ export interface SnapshotView {
   nonPerformingLoans: number;
   par30: string;
   par30Percent: string | null;
-  dueToDate: string;
-  paidToDate: string;
+  /** Principal and usage fee of the instalments due in the 30 days up to the date, and what of it is paid. */
+  dueLast30Days: string;
+  paidLast30Days: string;
+  /** paidLast30Days ÷ dueLast30Days (the collection rate), exact to two decimals; null when nothing fell due. */
   repaymentRatePercent: string | null;
   writtenOff: string;
   openLiabilityCalls: number;
@@ -78,7 +80,7 @@ export class PortfolioService {
       `SELECT s.fund_id::text, s.business_date, s.active_loans, s.outstanding_fen::text, s.current_fen::text, s.bucket_1_30_fen::text,
               s.bucket_31_60_fen::text, s.bucket_61_90_fen::text, s.bucket_90_plus_fen::text, s.overdue_loans,
               s.overdue_principal_fen::text, s.overdue_interest_fen::text, s.penalty_outstanding_fen::text, s.non_performing_loans,
-              s.par30_fen::text, s.par30_percent::text, s.due_to_date_fen::text, s.paid_to_date_fen::text,
+              s.par30_fen::text, s.par30_percent::text, s.due_30d_fen::text, s.paid_30d_fen::text,
               s.repayment_rate_percent::text, s.written_off_fen::text, s.open_liability_calls
          ${from} ${clause} ORDER BY s.business_date DESC, s.fund_id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
       [...params, page.pageSize, offsetOf(page)],
@@ -103,8 +105,8 @@ export class PortfolioService {
         nonPerformingLoans: Number(r.non_performing_loans),
         par30: y(String(r.par30_fen)),
         par30Percent: pct(r.par30_percent as string | null),
-        dueToDate: y(String(r.due_to_date_fen)),
-        paidToDate: y(String(r.paid_to_date_fen)),
+        dueLast30Days: y(String(r.due_30d_fen)),
+        paidLast30Days: y(String(r.paid_30d_fen)),
         repaymentRatePercent: pct(r.repayment_rate_percent as string | null),
         writtenOff: y(String(r.written_off_fen)),
         openLiabilityCalls: Number(r.open_liability_calls),

@@ -54,7 +54,8 @@ describe('close of business', () => {
     });
     expect(await loanOf(h.ds, loans.L02)).toMatchObject({ days_overdue: 59, arrears_bucket: 'DPD_31_60' });
     expect(await loanOf(h.ds, loans.L03)).toMatchObject({ days_overdue: 120, arrears_bucket: 'DPD_90_PLUS', non_performing: true });
-    expect(await loanOf(h.ds, loans.L04)).toMatchObject({ days_overdue: 0, arrears_bucket: 'CURRENT', aged_as_of: '2026-03-01' });
+    // L04 had nothing past due: the run left its row untouched (aged_as_of is still its repayment's date)
+    expect(await loanOf(h.ds, loans.L04)).toMatchObject({ days_overdue: 0, arrears_bucket: 'CURRENT', aged_as_of: '2026-02-01' });
     // L05's second instalment fell due 02-27; with 3 grace days it is not overdue before 03-03
     expect(await loanOf(h.ds, loans.L05)).toMatchObject({ days_overdue: 0, arrears_bucket: 'CURRENT' });
     expect((await installmentsOf(h.ds, loans.L05))[1]).toMatchObject({ status: 'OPEN', penalty_fen: '0', penalty_fen_days: String(49_253 * 2) });
@@ -152,7 +153,8 @@ describe('close of business', () => {
     expect(await loanOf(h.ds, p.loans.L01)).toMatchObject({ aged_as_of: '2026-03-05', days_overdue: 18 });
     const before = await installmentsOf(h.ds, p.loans.L01);
     const run4 = await cob.run('2026-03-04');
-    expect(run4.loansProcessed).toBe(10); // L01 is ahead (aged to 03-05); L02 closed
+    // 11 active loans examined (L02 is closed); L01 is ahead (aged to 03-05) and left exactly as it was
+    expect(run4.loansProcessed).toBe(11);
     expect(await installmentsOf(h.ds, p.loans.L01)).toEqual(before);
     const run5 = await cob.run('2026-03-05');
     expect(run5.loansProcessed).toBe(11);
@@ -188,9 +190,16 @@ describe('crash and resume', () => {
       const halfway = await crashing.get('2026-03-01');
       expect(halfway).toMatchObject({ status: 'FAILED', batches: 1, loansProcessed: 3, lastError: crash.message });
       expect(halfway.checkpoints.find((c) => c.step === 'LOANS')).toMatchObject({ batches: 1, done: false });
-      // the first batch is committed, the rest untouched
-      const [{ n }] = await b.ds.query(`SELECT count(*)::int AS n FROM loans WHERE aged_as_of = '2026-03-01'`);
-      expect(n).toBe(3);
+      // the first batch (L01–L03, all in arrears) is committed, the rest untouched
+      const lastId = halfway.checkpoints.find((c) => c.step === 'LOANS')!.lastId;
+      const [{ aged, accrued, beyond }] = await b.ds.query(
+        `SELECT (SELECT count(*) FROM loans WHERE days_overdue > 0)::int AS aged,
+                (SELECT count(*) FROM loan_installments WHERE accrued_through = '2026-03-01')::int AS accrued,
+                (SELECT count(*) FROM loan_installments WHERE accrued_through = '2026-03-01' AND loan_id > $1)::int AS beyond`,
+        [lastId],
+      );
+      expect({ aged, beyond }).toEqual({ aged: 3, beyond: 0 });
+      expect(accrued).toBeGreaterThan(0);
 
       const resumed = await cobOn(b).run('2026-03-01', { batchSize: 3 });
       expect(resumed).toMatchObject({ status: 'COMPLETED', attempts: 2, loansProcessed: 14, batches: 5 });

@@ -5,62 +5,63 @@ import type { EntityManager } from 'typeorm';
  * a repayment runs for its one loan after replaying it (ageing, call clearing). The rules are those of
  * domain/replay.ts (accrueTo, markOverdue, daysOverdueOf, bucketOf); tests hold both to the same numbers.
  *
+ * `loans.aged_as_of` is written by the repayment library only (the date a repayment, reversal or write-off replayed
+ * the loan to): the close of business leaves a loan that is ahead of its date alone and does not stamp the others,
+ * so a loan whose figures did not change costs no write.
+ *
  * Callers lock the loans first (FOR UPDATE, in id order) in the same transaction.
  */
 
 /**
  * Penalty rate of a loan as an exact fraction num / den of "per day per fen": the rate fixed at disbursement
  * (loans.penalty_rate_percent), else the product's (a surcharge on the contract rate, or an annual rate). No
- * division happens before the final rounding, so the SQL penalty is exactly the TypeScript one.
+ * division happens before the final rounding, so the SQL penalty is exactly the TypeScript one: round half up of
+ * fenDays × num / den is div(2 × fenDays × num + den, 2 × den), and div() truncates an exact quotient.
  */
 const PENALTY_NUM = `CASE WHEN l.penalty_rate_percent IS NOT NULL THEN l.penalty_rate_percent
                           WHEN pv.penalty_basis = 'SURCHARGE_ON_CONTRACT' THEN coalesce(l.annual_rate_percent, 0) * (100 + pv.penalty_rate_percent)
                           ELSE pv.penalty_rate_percent END`;
 const PENALTY_DEN = `CASE WHEN l.penalty_rate_percent IS NULL AND pv.penalty_basis = 'SURCHARGE_ON_CONTRACT' THEN 3650000 ELSE 36500 END`;
 
-/** round_half_up(fenDays × num / den) for non-negative values, exactly (div() truncates an exact quotient). */
-const penaltyExpr = (fenDays: string) => `div(2 * ${fenDays}::numeric * (${PENALTY_NUM}) + (${PENALTY_DEN}), 2 * (${PENALTY_DEN}))::bigint`;
-
-/** Penalty fen-days up to the business date on unpaid principal past due (replay.accrueTo). */
-export async function accrueSql(m: EntityManager, date: string, loanIds: string[]): Promise<number> {
-  const rows = (await m.query(
-    `WITH u AS (
-       UPDATE loan_installments i
-          SET penalty_fen_days = i.penalty_fen_days
-                + (i.principal_fen - i.paid_principal_fen) * ($1::date - greatest(coalesce(i.accrued_through, i.due_date), i.due_date)),
-              accrued_through = $1::date
-        WHERE i.loan_id = ANY($2::bigint[])
-          AND i.status IN ('OPEN','OVERDUE')
-          AND i.principal_fen > i.paid_principal_fen
-          AND i.due_date < $1::date
-          AND greatest(coalesce(i.accrued_through, i.due_date), i.due_date) < $1::date
-       RETURNING 1)
-     SELECT count(*)::int AS n FROM u`,
-    [date, loanIds],
-  )) as { n: number }[];
-  return rows[0].n;
-}
-
 /**
- * Instalments with something unpaid after due date + grace days become OVERDUE (overdue since due + grace + 1)
- * and carry the penalty of their fen-days (replay.markOverdue). Rows that would not change are not written.
+ * One pass over the unpaid instalments past due of a batch of loans (replay.accrueTo, then replay.markOverdue):
+ * - penalty fen-days grow by the unpaid principal × the days from max(accrued_through, due date) to the date;
+ * - what is still unpaid after due date + grace days becomes OVERDUE (overdue since due + grace + 1) and carries
+ *   the penalty of its fen-days.
+ * Rows that would not change are not written. Returns the rows written.
  */
-export async function markOverdueSql(m: EntityManager, date: string, loanIds: string[]): Promise<number> {
+export async function accrueAndMarkSql(m: EntityManager, date: string, loanIds: string[]): Promise<number> {
   const rows = (await m.query(
     `WITH c AS (
-       SELECT i.id, i.due_date + pv.grace_days + 1 AS since,
-              greatest(i.penalty_fen, ${penaltyExpr('i.penalty_fen_days')}) AS penalty
+       SELECT i.id, i.status, i.overdue_since, i.penalty_fen, i.penalty_fen_days,
+              CASE WHEN i.principal_fen > i.paid_principal_fen
+                        AND greatest(coalesce(i.accrued_through, i.due_date), i.due_date) < $1::date
+                   THEN (i.principal_fen - i.paid_principal_fen) * ($1::date - greatest(coalesce(i.accrued_through, i.due_date), i.due_date))
+                   ELSE 0 END AS add_fd,
+              i.due_date + pv.grace_days < $1::date
+                AND (i.principal_fen - i.paid_principal_fen) + (i.interest_fen - i.paid_interest_fen) + (i.penalty_fen - i.paid_penalty_fen) > 0
+                AS overdue,
+              i.due_date + pv.grace_days + 1 AS since,
+              ${PENALTY_NUM} AS pn, ${PENALTY_DEN} AS pd
          FROM loan_installments i
          JOIN loans l ON l.id = i.loan_id
          JOIN product_versions pv ON pv.id = l.product_version_id
-        WHERE i.loan_id = ANY($2::bigint[])
-          AND i.status IN ('OPEN','OVERDUE')
-          AND i.due_date + pv.grace_days < $1::date
-          AND (i.principal_fen - i.paid_principal_fen) + (i.interest_fen - i.paid_interest_fen) + (i.penalty_fen - i.paid_penalty_fen) > 0
-     ), u AS (
-       UPDATE loan_installments i SET status = 'OVERDUE', overdue_since = c.since, penalty_fen = c.penalty
+        WHERE i.loan_id = ANY($2::bigint[]) AND i.status IN ('OPEN','OVERDUE') AND i.due_date < $1::date
+     ), v AS (
+       SELECT c.*, CASE WHEN c.overdue
+                        THEN greatest(c.penalty_fen, div(2 * (c.penalty_fen_days + c.add_fd)::numeric * c.pn + c.pd, 2 * c.pd)::bigint)
+                        ELSE c.penalty_fen END AS penalty
          FROM c
-        WHERE i.id = c.id AND (i.status, i.overdue_since, i.penalty_fen) IS DISTINCT FROM ('OVERDUE', c.since, c.penalty)
+     ), u AS (
+       UPDATE loan_installments i
+          SET penalty_fen_days = i.penalty_fen_days + v.add_fd,
+              accrued_through = CASE WHEN v.add_fd > 0 THEN $1::date ELSE i.accrued_through END,
+              status = CASE WHEN v.overdue THEN 'OVERDUE' ELSE i.status END,
+              overdue_since = CASE WHEN v.overdue THEN v.since ELSE i.overdue_since END,
+              penalty_fen = v.penalty
+         FROM v
+        WHERE i.id = v.id
+          AND (v.add_fd > 0 OR (v.overdue AND (v.status <> 'OVERDUE' OR v.overdue_since IS DISTINCT FROM v.since OR v.penalty <> v.penalty_fen)))
        RETURNING 1)
      SELECT count(*)::int AS n FROM u`,
     [date, loanIds],
@@ -75,27 +76,28 @@ export interface AgeingResult {
 /**
  * Ages the loans as of the business date: days overdue from the oldest OVERDUE instalment's due date, the bucket
  * (0, 1–30, 31–60, 61–90, 90+) and the non-performing flag (more than 90 days), and records a loan event when the
- * bucket or the flag changes. Active loans only; `aged_as_of` says which date the figures reflect.
+ * bucket or the flag changes. Active loans only; a loan whose figures do not change is not written (on most days
+ * that is most of the portfolio).
  */
 export async function ageSql(m: EntityManager, date: string, loanIds: string[], actor: string): Promise<AgeingResult> {
   const rows = (await m.query(
-    `WITH d AS (
-       SELECT l.id, l.arrears_bucket AS old_bucket, l.non_performing AS old_npl,
-              coalesce(max($1::date - i.due_date), 0) AS days
-         FROM loans l
-         LEFT JOIN loan_installments i ON i.loan_id = l.id AND i.status = 'OVERDUE'
+    `WITH o AS (
+       SELECT loan_id, min(due_date) AS oldest FROM loan_installments
+        WHERE loan_id = ANY($2::bigint[]) AND status = 'OVERDUE' GROUP BY loan_id
+     ), d AS (
+       SELECT l.id, l.arrears_bucket AS old_bucket, l.non_performing AS old_npl, l.days_overdue AS old_days,
+              coalesce($1::date - o.oldest, 0) AS days
+         FROM loans l LEFT JOIN o ON o.loan_id = l.id
         WHERE l.id = ANY($2::bigint[]) AND l.status = 'DISBURSED'
-        GROUP BY l.id
      ), n AS (
        SELECT d.*, CASE WHEN days <= 0 THEN 'CURRENT' WHEN days <= 30 THEN 'DPD_1_30' WHEN days <= 60 THEN 'DPD_31_60'
                         WHEN days <= 90 THEN 'DPD_61_90' ELSE 'DPD_90_PLUS' END AS bucket,
               days > 90 AS npl
          FROM d
      ), u AS (
-       UPDATE loans l SET days_overdue = n.days, arrears_bucket = n.bucket, non_performing = n.npl, aged_as_of = $1::date
+       UPDATE loans l SET days_overdue = n.days, arrears_bucket = n.bucket, non_performing = n.npl
          FROM n
-        WHERE l.id = n.id
-          AND (l.days_overdue, l.arrears_bucket, l.non_performing, l.aged_as_of) IS DISTINCT FROM (n.days, n.bucket, n.npl, $1::date)
+        WHERE l.id = n.id AND (n.old_days, n.old_bucket, n.old_npl) IS DISTINCT FROM (n.days, n.bucket, n.npl)
        RETURNING l.id
      ), ev AS (
        INSERT INTO loan_events (loan_id, event, actor, data)

@@ -23,7 +23,7 @@ export class RepaymentConfig {
 
   /** Loans per COB batch (one short transaction each, then a checkpoint). */
   @Transform(toInt) @IsInt() @Min(1) @Max(100000)
-  COB_BATCH_SIZE = 2000;
+  COB_BATCH_SIZE = 5000;
 
   /** Funds per snapshot batch. */
   @Transform(toInt) @IsInt() @Min(1) @Max(10000)
