@@ -1,8 +1,10 @@
+import { getQueueToken } from '@nestjs/bullmq';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Redis } from 'ioredis';
 import request from 'supertest';
-import { FixedClock } from '#libs/common';
+import type { Queue } from 'bullmq';
+import { FixedClock, JOBS, QUEUES, SCHEDULERS } from '#libs/common';
 import { residentIdCheckChar } from '#libs/households';
 import { createTestApp, type TestApp } from '#libs/testing';
 import { WorkerModule } from '../../apps/worker/src/worker.module.js';
@@ -327,6 +329,19 @@ describe('close of business through the worker', () => {
     expect(runs.body.total).toBe(1);
     const calls = await api().get('/api/v1/group-liability-calls').query({ fundId, status: 'open' }).set(as('LOAN_OFFICER')).expect(200);
     expect(calls.body.total).toBe(0);
+  });
+
+  it('the daily tick closes the day that just ended, once, whoever adds it', async () => {
+    setToday('2026-05-14');
+    const queue = worker!.get<Queue>(getQueueToken(QUEUES.COB), { strict: false });
+    // The scheduler registered the daily tick at boot (one schedule whatever the replicas).
+    expect((await queue.getJobSchedulers()).map((j) => j.key)).toContain(SCHEDULERS.COB_DAILY);
+    await Promise.all([queue.add(JOBS.COB_DAILY, {}, { jobId: 'tick-a' }), queue.add(JOBS.COB_DAILY, {}, { jobId: 'tick-b' })]);
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline && (await queue.getJobState('cob.2026-05-13')) !== 'completed') await new Promise((r) => setTimeout(r, 200));
+    expect(await queue.getJobState('cob.2026-05-13')).toBe('completed');
+    const run = await api().get('/api/v1/cob/runs/2026-05-13').set(as('AUDITOR')).expect(200);
+    expect(run.body).toMatchObject({ status: 'COMPLETED', attempts: 1, triggeredBy: 'scheduler' });
   });
 
   it('the ledger verifies', async () => {

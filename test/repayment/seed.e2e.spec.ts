@@ -1,0 +1,55 @@
+import { seedCob } from '#libs/cob';
+import { FixedClock } from '#libs/common';
+import { seedFunds } from '#libs/funds';
+import { seedRegistry } from '#libs/households';
+import { LedgerService } from '#libs/ledger';
+import { seedOrigination } from '#libs/origination';
+import { seedProducts } from '#libs/products';
+import { seedRepayments } from '#libs/repayment';
+import { createTestApp, type TestApp } from '#libs/testing';
+
+/** The demo repayments and the first close of business: skipped without demo loans, real with them, idempotent. */
+let t: TestApp;
+const clock = new FixedClock(new Date('2026-06-01T04:00:00Z'));
+
+beforeAll(async () => {
+  t = await createTestApp({}, clock);
+});
+afterAll(async () => t?.close());
+
+const repayments = async () =>
+  (await t.db.dataSource.query(
+    `SELECT r.loan_id::text, r.amount_fen::text AS amount, r.value_date, r.created_by, r.status FROM repayments r ORDER BY r.id`,
+  )) as { loan_id: string; amount: string; value_date: string; created_by: string; status: string }[];
+
+describe('seedRepayments and seedCob', () => {
+  it('skip while there are no demo loans', async () => {
+    expect((await seedRepayments(t.app)).join(' ')).toMatch(/skipped/);
+    expect(await repayments()).toEqual([]);
+  });
+
+  it('repay each disbursed demo loan once and close yesterday; the ledger verifies', async () => {
+    await seedRegistry(t.app);
+    await seedProducts(t.app);
+    await seedFunds(t.app, { log: () => undefined });
+    await seedOrigination(t.app);
+    await seedRepayments(t.app);
+    const rows = await repayments();
+    expect(rows).toHaveLength(2);
+    expect(rows.every((r) => r.amount === '50000' && r.value_date === '2026-06-01' && r.created_by === 'loan.officer' && r.status === 'POSTED')).toBe(true);
+    const out = await seedCob(t.app);
+    expect(out.join(' ')).toMatch(/closed business date 2026-05-31/);
+    const [snap] = await t.db.dataSource.query(`SELECT active_loans FROM portfolio_snapshots WHERE business_date = '2026-05-31'`);
+    expect(snap).toEqual({ active_loans: 2 });
+    expect((await t.app.get(LedgerService).verify()).ok).toBe(true);
+  });
+
+  it('are idempotent', async () => {
+    const before = await repayments();
+    expect((await seedRepayments(t.app)).every((line) => line.startsWith('kept existing'))).toBe(true);
+    expect(await repayments()).toEqual(before);
+    expect(await seedCob(t.app)).toEqual(['kept the close of business of 2026-05-31']);
+    const [{ n }] = await t.db.dataSource.query(`SELECT count(*)::int AS n FROM cob_runs`);
+    expect(n).toBe(1);
+  });
+});
