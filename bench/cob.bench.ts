@@ -33,14 +33,21 @@ const seconds = (ms: number) => (ms / 1000).toFixed(1);
 async function generate(ds: DataSource): Promise<void> {
   const q = (sql: string, params: unknown[] = []) => ds.query(sql, params);
   const [d] = await q(`INSERT INTO districts (code, name) VALUES ('BENCH', 'Bench district') RETURNING id`);
-  const [t] = await q(`INSERT INTO towns (district_id, code, name) VALUES ($1, 'BENCH-T', 'Bench town') RETURNING id`, [d.id]);
+  const [t] = await q(
+    `INSERT INTO towns (district_id, code, name) VALUES ($1, 'BENCH-T', 'Bench town') RETURNING id`,
+    [d.id],
+  );
   await q(
     `INSERT INTO villages (town_id, district_id, code, name)
      SELECT $1, $2, 'BV' || g, 'Bench village ' || g FROM generate_series(1, $3) g`,
     [t.id, d.id, FUNDS],
   );
-  await q(`INSERT INTO mutual_aid_funds (village_id, name) SELECT id, name || ' fund' FROM villages WHERE code LIKE 'BV%' ORDER BY id`);
-  const [p] = await q(`INSERT INTO products (code, kind, name) VALUES ('BENCH_MA', 'MUTUAL_AID', 'bench') RETURNING id`);
+  await q(
+    `INSERT INTO mutual_aid_funds (village_id, name) SELECT id, name || ' fund' FROM villages WHERE code LIKE 'BV%' ORDER BY id`,
+  );
+  const [p] = await q(
+    `INSERT INTO products (code, kind, name) VALUES ('BENCH_MA', 'MUTUAL_AID', 'bench') RETURNING id`,
+  );
   const [pv] = await q(
     `INSERT INTO product_versions (product_id, version, name, min_principal_fen, max_principal_fen, min_term_months, max_term_months,
                                    method, frequency, day_count, rate_source, fixed_rate_percent, penalty_rate_percent, penalty_basis,
@@ -140,7 +147,9 @@ async function baseline(ds: DataSource): Promise<{ ms: number; rows: number }> {
 
 async function main(): Promise<void> {
   Logger.overrideLogger(['error', 'warn']);
-  console.log(`bench:cob — ${LOANS.toLocaleString('en')} loans, ${(LOANS * 12).toLocaleString('en')} instalments, ${FUNDS} funds, scratch database ${dbName}`);
+  console.log(
+    `bench:cob — ${LOANS.toLocaleString('en')} loans, ${(LOANS * 12).toLocaleString('en')} instalments, ${FUNDS} funds, scratch database ${dbName}`,
+  );
   await migrate(url, { quiet: true });
   const ds = new DataSource(buildDataSourceOptions({ url, poolSize: 4, applicationName: 'bench-cob' }));
   await ds.initialize();
@@ -152,10 +161,17 @@ async function main(): Promise<void> {
     const base = await baseline(ds);
     await ds.query(`VACUUM ANALYZE loan_installments`);
     const baseRate = LOANS / (base.ms / 1000);
-    console.log(`baseline: one UPDATE of ${base.rows.toLocaleString('en')} instalment rows in ${seconds(base.ms)} s = ${Math.round(baseRate).toLocaleString('en')} loans/s`);
+    console.log(
+      `baseline: one UPDATE of ${base.rows.toLocaleString('en')} instalment rows in ${seconds(base.ms)} s = ${Math.round(baseRate).toLocaleString('en')} loans/s`,
+    );
 
     const config = loadRepaymentConfig();
-    const cob = new CobService(ds, new AuditService(ds), new FixedClock(new Date(`${BUSINESS_DATE}T16:00:00Z`)), config);
+    const cob = new CobService(
+      ds,
+      new AuditService(ds),
+      new FixedClock(new Date(`${BUSINESS_DATE}T16:00:00Z`)),
+      config,
+    );
     let peak = process.memoryUsage().rss;
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 25);
     t = performance.now();
@@ -179,11 +195,17 @@ async function main(): Promise<void> {
         ` = ${Math.round(rate).toLocaleString('en')} loans/s (${facts.overdue.toLocaleString('en')} instalments overdue, ${facts.npl} non-performing,` +
         ` ${facts.calls} group calls, ${facts.snapshots} fund snapshots)`,
     );
-    console.log(`  arrears batches ${seconds(loansDoneAt - t)} s, portfolio snapshots ${seconds(performance.now() - loansDoneAt - (performance.now() - t - ms))} s`);
+    console.log(
+      `  arrears batches ${seconds(loansDoneAt - t)} s, portfolio snapshots ${seconds(performance.now() - loansDoneAt - (performance.now() - t - ms))} s`,
+    );
     const ratio = rate / baseRate;
     const rssMb = peak / 1024 / 1024;
-    console.log(`ratio COB / baseline: ${ratio.toFixed(2)} (target ≥ ${TARGET_RATIO}) ${ratio >= TARGET_RATIO ? 'OK' : 'BELOW TARGET'}`);
-    console.log(`peak RSS of the COB process: ${rssMb.toFixed(0)} MB (target < ${TARGET_RSS_MB} MB) ${rssMb < TARGET_RSS_MB ? 'OK' : 'ABOVE TARGET'}`);
+    console.log(
+      `ratio COB / baseline: ${ratio.toFixed(2)} (target ≥ ${TARGET_RATIO}) ${ratio >= TARGET_RATIO ? 'OK' : 'BELOW TARGET'}`,
+    );
+    console.log(
+      `peak RSS of the COB process: ${rssMb.toFixed(0)} MB (target < ${TARGET_RSS_MB} MB) ${rssMb < TARGET_RSS_MB ? 'OK' : 'ABOVE TARGET'}`,
+    );
   } finally {
     await ds.destroy();
     if (!process.env.BENCH_KEEP_DB) await dropDatabase(server, dbName);

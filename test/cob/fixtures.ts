@@ -72,26 +72,71 @@ export async function buildPortfolio(h: RepaymentHarness, extraLoans = 7): Promi
   const fund = await createFund(h, 100_000_000n, '2025-09-01');
   const group = await createGroup(h.ds, fund.villageId, 4);
   const bullet = await createProduct(h.ds);
-  const monthly = await createProduct(h.ds, { method: 'EQUAL_INSTALLMENT', frequency: 'MONTHLY', fixedRatePercent: '12' });
-  const graced = await createProduct(h.ds, { method: 'EQUAL_INSTALLMENT', frequency: 'MONTHLY', fixedRatePercent: '12', graceDays: 3 });
+  const monthly = await createProduct(h.ds, {
+    method: 'EQUAL_INSTALLMENT',
+    frequency: 'MONTHLY',
+    fixedRatePercent: '12',
+  });
+  const graced = await createProduct(h.ds, {
+    method: 'EQUAL_INSTALLMENT',
+    frequency: 'MONTHLY',
+    fixedRatePercent: '12',
+    graceDays: 3,
+  });
   const loans: Record<string, string> = {};
-  const d = (loanNo: string, productVersionId: string, principalFen: bigint, date: string, more: Partial<DisburseInput> = {}) =>
-    disburse(h, { fund, productVersionId, principalFen, date, loanNo, ...more }).then((id) => (loans[loanNo] = id));
-  await d('L01', bullet, 500_000n, '2025-11-15', { termMonths: 3, householdId: group.members[0], groupId: group.groupId });
-  await d('L02', bullet, 500_000n, '2025-10-01', { termMonths: 3, householdId: group.members[1], groupId: group.groupId });
+  const d = (
+    loanNo: string,
+    productVersionId: string,
+    principalFen: bigint,
+    date: string,
+    more: Partial<DisburseInput> = {},
+  ) =>
+    disburse(h, { fund, productVersionId, principalFen, date, loanNo, ...more }).then(
+      (id) => (loans[loanNo] = id),
+    );
+  await d('L01', bullet, 500_000n, '2025-11-15', {
+    termMonths: 3,
+    householdId: group.members[0],
+    groupId: group.groupId,
+  });
+  await d('L02', bullet, 500_000n, '2025-10-01', {
+    termMonths: 3,
+    householdId: group.members[1],
+    groupId: group.groupId,
+  });
   await d('L03', monthly, 600_000n, '2025-09-01', { termMonths: 6 });
   await d('L04', monthly, 600_000n, '2026-01-01', { termMonths: 6 });
   await d('L05', graced, 300_000n, '2025-12-27', { termMonths: 6 });
   for (let k = 0; k < extraLoans; k++) {
-    await d(`L${String(6 + k).padStart(2, '0')}`, bullet, 100_000n + BigInt(k) * 1_234n, '2026-01-20', { termMonths: 12 });
+    await d(`L${String(6 + k).padStart(2, '0')}`, bullet, 100_000n + BigInt(k) * 1_234n, '2026-01-20', {
+      termMonths: 12,
+    });
   }
   const officer = <T>(fn: () => Promise<T>) => asActor('LOAN_OFFICER', fn);
   setToday(h.clock, '2025-10-01');
-  await officer(() => h.repayments.record(loans.L03, { amountFen: 103_529n, valueDate: '2025-10-01', channel: 'CASH' }, `pf-L03-1`));
+  await officer(() =>
+    h.repayments.record(
+      loans.L03,
+      { amountFen: 103_529n, valueDate: '2025-10-01', channel: 'CASH' },
+      `pf-L03-1`,
+    ),
+  );
   setToday(h.clock, '2026-02-01');
-  await officer(() => h.repayments.record(loans.L04, { amountFen: 103_529n, valueDate: '2026-02-01', channel: 'CASH' }, `pf-L04-1`));
+  await officer(() =>
+    h.repayments.record(
+      loans.L04,
+      { amountFen: 103_529n, valueDate: '2026-02-01', channel: 'CASH' },
+      `pf-L04-1`,
+    ),
+  );
   setToday(h.clock, '2026-01-27');
-  await officer(() => h.repayments.record(loans.L05, { amountFen: 51_765n, valueDate: '2026-01-27', channel: 'CASH' }, `pf-L05-1`));
+  await officer(() =>
+    h.repayments.record(
+      loans.L05,
+      { amountFen: 51_765n, valueDate: '2026-01-27', channel: 'CASH' },
+      `pf-L05-1`,
+    ),
+  );
   setToday(h.clock, '2026-03-01');
   return { fund, group, loans };
 }

@@ -1,6 +1,14 @@
 import type { CobService } from '#libs/cob';
 import { fundAccounts } from '#libs/funds';
-import { addDays, activePayments, frozenSchedule, loadInstallments, replay, requireLoan, termsOf } from '#libs/repayment';
+import {
+  addDays,
+  activePayments,
+  frozenSchedule,
+  loadInstallments,
+  replay,
+  requireLoan,
+  termsOf,
+} from '#libs/repayment';
 import { cobOn } from './fixtures.js';
 import {
   asActor,
@@ -73,9 +81,14 @@ afterAll(async () => h.db.drop());
 
 const officer = <T>(fn: () => Promise<T>) => asActor('LOAN_OFFICER', fn, 'loan.officer');
 const admin = <T>(fn: () => Promise<T>) => asActor('FUND_ADMIN', fn, 'fund.admin');
-const sum = async (sql: string, params: unknown[] = []): Promise<bigint> => BigInt((await h.ds.query(sql, params))[0].s ?? 0);
+const sum = async (sql: string, params: unknown[] = []): Promise<bigint> =>
+  BigInt((await h.ds.query(sql, params))[0].s ?? 0);
 
-it('24 months of lending, repaying, arrears, write-offs and re-lending balance to the fen', simulate, 600_000);
+it(
+  '24 months of lending, repaying, arrears, write-offs and re-lending balance to the fen',
+  simulate,
+  600_000,
+);
 
 async function simulate(): Promise<void> {
   const random = rng(20250101);
@@ -87,7 +100,12 @@ async function simulate(): Promise<void> {
   const products = {
     bullet: await createProduct(h.ds),
     monthly: await createProduct(h.ds, { method: 'EQUAL_INSTALLMENT', frequency: 'MONTHLY' }),
-    monthlyLower: await createProduct(h.ds, { method: 'EQUAL_INSTALLMENT', frequency: 'MONTHLY', prepaymentMode: 'LOWER_INSTALLMENT', graceDays: 3 }),
+    monthlyLower: await createProduct(h.ds, {
+      method: 'EQUAL_INSTALLMENT',
+      frequency: 'MONTHLY',
+      prepaymentMode: 'LOWER_INSTALLMENT',
+      graceDays: 3,
+    }),
   };
   // 36 households in 9 joint-liability groups of 4, each dealt a profile for life.
   const households: { id: string; groupId: string; profile: Profile }[] = [];
@@ -95,7 +113,11 @@ async function simulate(): Promise<void> {
     const group = await createGroup(h.ds, fund.villageId, 4);
     for (const id of group.members) {
       const r = random();
-      households.push({ id, groupId: group.groupId, profile: r < 0.55 ? 'ON_TIME' : r < 0.75 ? 'LATE' : r < 0.9 ? 'PREPAYER' : 'DEFAULTER' });
+      households.push({
+        id,
+        groupId: group.groupId,
+        profile: r < 0.55 ? 'ON_TIME' : r < 0.75 ? 'LATE' : r < 0.9 ? 'PREPAYER' : 'DEFAULTER',
+      });
     }
   }
 
@@ -107,10 +129,25 @@ async function simulate(): Promise<void> {
   let receivedFen = 0n;
   let reversedFen = 0n;
   let cobMs = 0;
-  const counters = { loans: 0, repayments: 0, backdated: 0, reversals: 0, writeOffs: 0, recoveries: 0, distributions: 0, cobRuns: 0 };
+  const counters = {
+    loans: 0,
+    repayments: 0,
+    backdated: 0,
+    reversals: 0,
+    writeOffs: 0,
+    recoveries: 0,
+    distributions: 0,
+    cobRuns: 0,
+  };
 
   const record = async (loanId: string, valueDate: string, amountFen: bigint) => {
-    const r = await officer(() => h.repayments.record(loanId, { amountFen, valueDate, channel: 'CASH' }, `sim-${loanId}-${valueDate}-${counters.repayments}`));
+    const r = await officer(() =>
+      h.repayments.record(
+        loanId,
+        { amountFen, valueDate, channel: 'CASH' },
+        `sim-${loanId}-${valueDate}-${counters.repayments}`,
+      ),
+    );
     counters.repayments++;
     if (r.backdated) counters.backdated++;
     receivedFen += amountFen;
@@ -125,7 +162,13 @@ async function simulate(): Promise<void> {
       await admin(() =>
         h.contributions.contribute(
           fund.fundId,
-          { source: 'CITY', amountFen: TOP_UP_FEN, receivedOn: day, year: 2026, documentRef: '淄财农〔2026〕2号' },
+          {
+            source: 'CITY',
+            amountFen: TOP_UP_FEN,
+            receivedOn: day,
+            year: 2026,
+            documentRef: '淄财农〔2026〕2号',
+          },
           'sim-top-up',
         ),
       );
@@ -134,7 +177,9 @@ async function simulate(): Promise<void> {
 
     // Year end: the income of the year just ended is distributed in the first week of January.
     if (day.endsWith('-01-05') && day.slice(0, 4) > START.slice(0, 4)) {
-      const d = await admin(() => h.distributions.distribute(fund.fundId, Number(day.slice(0, 4)) - 1, `sim-dist-${day}`));
+      const d = await admin(() =>
+        h.distributions.distribute(fund.fundId, Number(day.slice(0, 4)) - 1, `sim-dist-${day}`),
+      );
       expect(BigInt(d.distributable.replace('.', ''))).toBeGreaterThan(0n);
       counters.distributions++;
     }
@@ -148,7 +193,15 @@ async function simulate(): Promise<void> {
         if (position.availableToLendFen < amountFen) continue;
         const kind = pick(['bullet', 'monthly', 'monthlyLower'] as const);
         const termMonths = kind === 'bullet' ? pick([3, 6]) : pick([6, 12]);
-        const id = await disburse(h, { fund, productVersionId: products[kind], householdId: hh.id, groupId: hh.groupId, principalFen: amountFen, termMonths, date: day });
+        const id = await disburse(h, {
+          fund,
+          productVersionId: products[kind],
+          householdId: hh.id,
+          groupId: hh.groupId,
+          principalFen: amountFen,
+          termMonths,
+          date: day,
+        });
         const loan: SimLoan = {
           id,
           household: hh.id,
@@ -186,7 +239,13 @@ async function simulate(): Promise<void> {
       const paidCount = st.installments.filter((i) => i.status === 'PAID').length;
       if (loan.profile === 'DEFAULTER' && paidCount >= loan.paysInstallments) {
         if (st.daysOverdue >= 180) {
-          await admin(() => h.writeOffs.writeOff(loan.id, 'borrower left the village; the group could not pay', `sim-wo-${loan.id}`));
+          await admin(() =>
+            h.writeOffs.writeOff(
+              loan.id,
+              'borrower left the village; the group could not pay',
+              `sim-wo-${loan.id}`,
+            ),
+          );
           loan.writtenOff = true;
           blacklisted.add(loan.household);
           active.delete(loan.household);
@@ -233,7 +292,10 @@ async function simulate(): Promise<void> {
     if (dom === 15) {
       for (const loan of all.filter((l) => l.writtenOff && !l.recovered)) {
         if (random() < 0.2) {
-          const [wo] = await h.ds.query(`SELECT principal_fen + interest_fen + penalty_fen - recovered_fen AS claim FROM write_offs WHERE loan_id = $1`, [loan.id]);
+          const [wo] = await h.ds.query(
+            `SELECT principal_fen + interest_fen + penalty_fen - recovered_fen AS claim FROM write_offs WHERE loan_id = $1`,
+            [loan.id],
+          );
           const amount = BigInt(wo.claim) / 2n;
           if (amount > 0n) {
             await record(loan.id, day, amount);
@@ -257,7 +319,10 @@ async function simulate(): Promise<void> {
 
     if (dom === 28) {
       // Every month: the loans account is the principal the loan rows say is outstanding.
-      const outstanding = await sum(`SELECT sum(outstanding_principal_fen)::text AS s FROM loans WHERE fund_id = $1 AND status = 'DISBURSED'`, [fund.fundId]);
+      const outstanding = await sum(
+        `SELECT sum(outstanding_principal_fen)::text AS s FROM loans WHERE fund_id = $1 AND status = 'DISBURSED'`,
+        [fund.fundId],
+      );
       expect(await h.ledger.balanceOf(null, a.loans)).toBe(outstanding);
     }
   }
@@ -270,20 +335,34 @@ async function simulate(): Promise<void> {
   expect(counters.reversals).toBeGreaterThan(0);
   expect(counters.distributions).toBe(2);
   expect(disbursedFen).toBeGreaterThan((3n * contributed) / 2n);
-  const penalties = await sum(`SELECT sum(amount_fen)::text AS s FROM repayment_allocations WHERE loan_id IN (SELECT id FROM loans WHERE fund_id = $1) AND component = 'PENALTY'`, [fund.fundId]);
+  const penalties = await sum(
+    `SELECT sum(amount_fen)::text AS s FROM repayment_allocations WHERE loan_id IN (SELECT id FROM loans WHERE fund_id = $1) AND component = 'PENALTY'`,
+    [fund.fundId],
+  );
   expect(penalties).toBeGreaterThan(0n);
-  const prepaid = await sum(`SELECT sum(prepaid_principal_fen)::text AS s FROM repayments WHERE fund_id = $1 AND status = 'POSTED'`, [fund.fundId]);
+  const prepaid = await sum(
+    `SELECT sum(prepaid_principal_fen)::text AS s FROM repayments WHERE fund_id = $1 AND status = 'POSTED'`,
+    [fund.fundId],
+  );
   expect(prepaid).toBeGreaterThan(0n);
 
   // The identity, each term from its own source.
   const cash = await h.ledger.balanceOf(null, a.cash);
-  const outstanding = await sum(`SELECT sum(outstanding_principal_fen)::text AS s FROM loans WHERE fund_id = $1 AND status = 'DISBURSED'`, [fund.fundId]);
-  const writtenOff = await sum(`SELECT sum(principal_fen)::text AS s FROM write_offs WHERE fund_id = $1`, [fund.fundId]);
+  const outstanding = await sum(
+    `SELECT sum(outstanding_principal_fen)::text AS s FROM loans WHERE fund_id = $1 AND status = 'DISBURSED'`,
+    [fund.fundId],
+  );
+  const writtenOff = await sum(`SELECT sum(principal_fen)::text AS s FROM write_offs WHERE fund_id = $1`, [
+    fund.fundId,
+  ]);
   const feeAndPenalty = await sum(
     `SELECT sum(amount_fen)::text AS s FROM repayment_allocations WHERE loan_id IN (SELECT id FROM loans WHERE fund_id = $1) AND component IN ('INTEREST','PENALTY')`,
     [fund.fundId],
   );
-  const recoveries = await sum(`SELECT sum(amount_fen)::text AS s FROM repayments WHERE fund_id = $1 AND kind = 'RECOVERY' AND status = 'POSTED'`, [fund.fundId]);
+  const recoveries = await sum(
+    `SELECT sum(amount_fen)::text AS s FROM repayments WHERE fund_id = $1 AND kind = 'RECOVERY' AND status = 'POSTED'`,
+    [fund.fundId],
+  );
   const income = feeAndPenalty + recoveries;
   expect(cash + outstanding + writtenOff - income).toBe(contributed);
 
@@ -291,15 +370,29 @@ async function simulate(): Promise<void> {
   expect(cash).toBe(contributed + receivedFen - reversedFen - disbursedFen);
   // The ledger agrees with the loan rows and with the income the repayments were split into.
   expect(await h.ledger.balanceOf(null, a.loans)).toBe(outstanding);
-  const distributed = await sum(`SELECT sum(distributable_fen)::text AS s FROM fee_distributions WHERE fund_id = $1`, [fund.fundId]);
-  const incomeLeft = (await h.ledger.balanceOf(null, a.feeIncome)) + (await h.ledger.balanceOf(null, a.penaltyIncome)) + (await h.ledger.balanceOf(null, a.recoveryIncome));
+  const distributed = await sum(
+    `SELECT sum(distributable_fen)::text AS s FROM fee_distributions WHERE fund_id = $1`,
+    [fund.fundId],
+  );
+  const incomeLeft =
+    (await h.ledger.balanceOf(null, a.feeIncome)) +
+    (await h.ledger.balanceOf(null, a.penaltyIncome)) +
+    (await h.ledger.balanceOf(null, a.recoveryIncome));
   expect(distributed + incomeLeft).toBe(income);
-  const charged = await sum(`SELECT sum(write_off_charged_fen)::text AS s FROM fee_distributions WHERE fund_id = $1`, [fund.fundId]);
+  const charged = await sum(
+    `SELECT sum(write_off_charged_fen)::text AS s FROM fee_distributions WHERE fund_id = $1`,
+    [fund.fundId],
+  );
   expect(charged + (await h.ledger.balanceOf(null, a.writeOffExpense))).toBe(writtenOff);
   // Assets + expenses = capital + reserves + liabilities + income, account by account.
-  const balances = await h.ds.query(`SELECT type, sum(balance_fen)::text AS s FROM ledger_accounts WHERE owner_id = $1 AND owner_type = 'MUTUAL_AID_FUND' GROUP BY type`, [fund.fundId]);
+  const balances = await h.ds.query(
+    `SELECT type, sum(balance_fen)::text AS s FROM ledger_accounts WHERE owner_id = $1 AND owner_type = 'MUTUAL_AID_FUND' GROUP BY type`,
+    [fund.fundId],
+  );
   const byType = Object.fromEntries(balances.map((b: { type: string; s: string }) => [b.type, BigInt(b.s)]));
-  expect((byType.ASSET ?? 0n) + (byType.EXPENSE ?? 0n)).toBe((byType.EQUITY ?? 0n) + (byType.LIABILITY ?? 0n) + (byType.INCOME ?? 0n));
+  expect((byType.ASSET ?? 0n) + (byType.EXPENSE ?? 0n)).toBe(
+    (byType.EQUITY ?? 0n) + (byType.LIABILITY ?? 0n) + (byType.INCOME ?? 0n),
+  );
   const report = await h.ledger.verify();
   expect(report.ok).toBe(true);
 
@@ -308,13 +401,39 @@ async function simulate(): Promise<void> {
     const row = await requireLoan(h.ds.manager, loan.id);
     const rows = await loadInstallments(h.ds.manager, loan.id);
     // The last close of business was END and no repayment is later: every loan is as of END.
-    const r = replay(await termsOf(h.ds.manager, h.products, row), frozenSchedule(rows), await activePayments(h.ds.manager, loan.id), END);
-    expect(rows.map((x) => [x.status, x.penalty_fen, x.paid_principal_fen, x.paid_interest_fen, x.paid_penalty_fen])).toEqual(
-      r.installments.map((x) => [x.status, String(x.penaltyFen), String(x.paidPrincipalFen), String(x.paidInterestFen), String(x.paidPenaltyFen)]),
+    const r = replay(
+      await termsOf(h.ds.manager, h.products, row),
+      frozenSchedule(rows),
+      await activePayments(h.ds.manager, loan.id),
+      END,
+    );
+    expect(
+      rows.map((x) => [
+        x.status,
+        x.penalty_fen,
+        x.paid_principal_fen,
+        x.paid_interest_fen,
+        x.paid_penalty_fen,
+      ]),
+    ).toEqual(
+      r.installments.map((x) => [
+        x.status,
+        String(x.penaltyFen),
+        String(x.paidPrincipalFen),
+        String(x.paidInterestFen),
+        String(x.paidPenaltyFen),
+      ]),
     );
   }
-  const [snap] = await h.ds.query(`SELECT * FROM portfolio_snapshots WHERE fund_id = $1 ORDER BY business_date DESC LIMIT 1`, [fund.fundId]);
-  expect(snap).toMatchObject({ business_date: END, outstanding_fen: String(outstanding), written_off_fen: String(writtenOff) });
+  const [snap] = await h.ds.query(
+    `SELECT * FROM portfolio_snapshots WHERE fund_id = $1 ORDER BY business_date DESC LIMIT 1`,
+    [fund.fundId],
+  );
+  expect(snap).toMatchObject({
+    business_date: END,
+    outstanding_fen: String(outstanding),
+    written_off_fen: String(writtenOff),
+  });
   console.log(
     `simulation ${START} → ${END}: ${JSON.stringify(counters)}; disbursed ${disbursedFen} fen on capital ${contributed}; ` +
       `income ${income}, written off ${writtenOff}, cash ${cash}, outstanding ${outstanding}; cob ${cobMs} ms`,

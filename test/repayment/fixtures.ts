@@ -66,12 +66,17 @@ export interface RepaymentHarness {
 }
 
 /** The services wired by hand on a database of this test file's own, with a clock the test moves. */
-export async function repaymentHarness(opts: { poolSize?: number; today?: string; env?: Record<string, string> } = {}): Promise<RepaymentHarness> {
+export async function repaymentHarness(
+  opts: { poolSize?: number; today?: string; env?: Record<string, string> } = {},
+): Promise<RepaymentHarness> {
   const db = await createTestDatabase(opts.poolSize ?? 20);
   return harnessOn(db, opts);
 }
 
-export function harnessOn(db: TestDatabase, opts: { today?: string; env?: Record<string, string> } = {}): RepaymentHarness {
+export function harnessOn(
+  db: TestDatabase,
+  opts: { today?: string; env?: Record<string, string> } = {},
+): RepaymentHarness {
   const ds = db.dataSource;
   const clock = new FixedClock(noonOf(opts.today ?? '2026-01-15'));
   const config = loadRepaymentConfig(opts.env ?? {});
@@ -105,10 +110,19 @@ export interface FundFixture {
 }
 
 /** A village with a mutual-aid fund holding `capitalFen` (a DISTRICT contribution received on `on`). */
-export async function createFund(h: RepaymentHarness, capitalFen: bigint, on = '2026-01-01'): Promise<FundFixture> {
+export async function createFund(
+  h: RepaymentHarness,
+  capitalFen: bigint,
+  on = '2026-01-01',
+): Promise<FundFixture> {
   const u = unique();
-  const [d] = await h.ds.query(`INSERT INTO districts (code, name) VALUES ($1, $1) RETURNING id::text`, [`D${u}`]);
-  const [t] = await h.ds.query(`INSERT INTO towns (district_id, code, name) VALUES ($1, $2, $2) RETURNING id::text`, [d.id, `T${u}`]);
+  const [d] = await h.ds.query(`INSERT INTO districts (code, name) VALUES ($1, $1) RETURNING id::text`, [
+    `D${u}`,
+  ]);
+  const [t] = await h.ds.query(
+    `INSERT INTO towns (district_id, code, name) VALUES ($1, $2, $2) RETURNING id::text`,
+    [d.id, `T${u}`],
+  );
   const [v] = await h.ds.query(
     `INSERT INTO villages (town_id, district_id, code, name) VALUES ($1, $2, $3, $3) RETURNING id::text`,
     [t.id, d.id, `V${u}`],
@@ -117,7 +131,13 @@ export async function createFund(h: RepaymentHarness, capitalFen: bigint, on = '
   await asActor('FUND_ADMIN', () =>
     h.contributions.contribute(
       fund.id,
-      { source: 'DISTRICT', amountFen: capitalFen, receivedOn: on, year: Number(on.slice(0, 4)), documentRef: '区财预〔2026〕1号' },
+      {
+        source: 'DISTRICT',
+        amountFen: capitalFen,
+        receivedOn: on,
+        year: Number(on.slice(0, 4)),
+        documentRef: '区财预〔2026〕1号',
+      },
       key('cap'),
     ),
   );
@@ -138,12 +158,22 @@ export async function createHousehold(ds: DataSource, villageId: string): Promis
 }
 
 /** A joint-liability group of `size` new households of the village; returns the group and its members. */
-export async function createGroup(ds: DataSource, villageId: string, size = 3): Promise<{ groupId: string; members: string[] }> {
-  const [g] = await ds.query(`INSERT INTO liability_groups (village_id, name) VALUES ($1, $2) RETURNING id::text`, [villageId, `G${unique()}`]);
+export async function createGroup(
+  ds: DataSource,
+  villageId: string,
+  size = 3,
+): Promise<{ groupId: string; members: string[] }> {
+  const [g] = await ds.query(
+    `INSERT INTO liability_groups (village_id, name) VALUES ($1, $2) RETURNING id::text`,
+    [villageId, `G${unique()}`],
+  );
   const members: string[] = [];
   for (let k = 0; k < size; k++) {
     const hh = await createHousehold(ds, villageId);
-    await ds.query(`INSERT INTO liability_group_members (group_id, household_id) VALUES ($1, $2)`, [g.id, hh]);
+    await ds.query(`INSERT INTO liability_group_members (group_id, household_id) VALUES ($1, $2)`, [
+      g.id,
+      hh,
+    ]);
     members.push(hh);
   }
   return { groupId: g.id, members };
@@ -166,7 +196,10 @@ export async function createProduct(ds: DataSource, o: ProductOptions = {}): Pro
   const u = unique();
   const method = o.method ?? 'BULLET';
   const frequency = o.frequency ?? (method === 'BULLET' ? 'AT_MATURITY' : 'MONTHLY');
-  const [p] = await ds.query(`INSERT INTO products (code, kind, name) VALUES ($1, 'MUTUAL_AID', $1) RETURNING id::text`, [`P${u}`]);
+  const [p] = await ds.query(
+    `INSERT INTO products (code, kind, name) VALUES ($1, 'MUTUAL_AID', $1) RETURNING id::text`,
+    [`P${u}`],
+  );
   const [pv] = await ds.query(
     `INSERT INTO product_versions (product_id, version, name, min_principal_fen, max_principal_fen, min_term_months, max_term_months,
                                    method, frequency, day_count, rate_source, fixed_rate_percent, penalty_rate_percent, penalty_basis,
@@ -183,7 +216,14 @@ export async function createProduct(ds: DataSource, o: ProductOptions = {}): Pro
       o.penaltyBasis ?? 'SURCHARGE_ON_CONTRACT',
       o.graceDays ?? 0,
       o.prepaymentMode ?? 'SHORTEN_TERM',
-      o.waterfall ?? ['OVERDUE_PENALTY', 'OVERDUE_INTEREST', 'OVERDUE_PRINCIPAL', 'CURRENT_INTEREST', 'CURRENT_PRINCIPAL', 'FUTURE'],
+      o.waterfall ?? [
+        'OVERDUE_PENALTY',
+        'OVERDUE_INTEREST',
+        'OVERDUE_PRINCIPAL',
+        'CURRENT_INTEREST',
+        'CURRENT_PRINCIPAL',
+        'FUTURE',
+      ],
     ],
   );
   return pv.id;
@@ -205,12 +245,16 @@ export interface DisburseInput {
 
 /** Disburses a mutual-aid loan as origination does (see the file comment). */
 export async function disburse(h: RepaymentHarness, input: DisburseInput): Promise<string> {
-  const [pv] = await h.ds.query(`SELECT method, frequency, day_count, rounding, fixed_rate_percent::text AS rate FROM product_versions WHERE id = $1`, [
-    input.productVersionId,
-  ]);
+  const [pv] = await h.ds.query(
+    `SELECT method, frequency, day_count, rounding, fixed_rate_percent::text AS rate FROM product_versions WHERE id = $1`,
+    [input.productVersionId],
+  );
   const rate = input.annualRatePercent ?? pv.rate;
   const term = input.termMonths ?? 12;
-  const n = pv.frequency === 'AT_MATURITY' ? 1 : (input.numberOfInstallments ?? term / (pv.frequency === 'QUARTERLY' ? 3 : 1));
+  const n =
+    pv.frequency === 'AT_MATURITY'
+      ? 1
+      : (input.numberOfInstallments ?? term / (pv.frequency === 'QUARTERLY' ? 3 : 1));
   const schedule = generateSchedule({
     principalFen: input.principalFen,
     annualRatePercent: rate,
@@ -230,7 +274,10 @@ export async function disburse(h: RepaymentHarness, input: DisburseInput): Promi
       const fund = await h.funds.lockFund(m, input.fund.fundId);
       const position = await h.funds.position(m, fund.id);
       if (position.availableToLendFen < input.principalFen) {
-        throw new DomainError('FUND_INSUFFICIENT_CASH', `fund ${fund.id} can lend ${position.availableToLendFen} fen, not ${input.principalFen}`);
+        throw new DomainError(
+          'FUND_INSUFFICIENT_CASH',
+          `fund ${fund.id} can lend ${position.availableToLendFen} fen, not ${input.principalFen}`,
+        );
       }
       const u = unique();
       const [loan] = await m.query(
@@ -263,7 +310,15 @@ export async function disburse(h: RepaymentHarness, input: DisburseInput): Promi
         await m.query(
           `INSERT INTO loan_installments (loan_id, number, due_date, period_start, days, principal_fen, interest_fen)
            VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-          [loan.id, i.number, i.dueDate, i.periodStart, i.days, i.principalFen.toString(), i.interestFen.toString()],
+          [
+            loan.id,
+            i.number,
+            i.dueDate,
+            i.periodStart,
+            i.days,
+            i.principalFen.toString(),
+            i.interestFen.toString(),
+          ],
         );
       }
       const { entryId } = await h.ledger.post(m, {
@@ -298,7 +353,15 @@ export async function loanOf(ds: DataSource, loanId: string) {
        FROM loans WHERE id = $1`,
     [loanId],
   );
-  return l as { status: string; outstanding_principal_fen: string; days_overdue: number; arrears_bucket: string; non_performing: boolean; aged_as_of: string | null; closed_on: string | null };
+  return l as {
+    status: string;
+    outstanding_principal_fen: string;
+    days_overdue: number;
+    arrears_bucket: string;
+    non_performing: boolean;
+    aged_as_of: string | null;
+    closed_on: string | null;
+  };
 }
 
 export async function balance(h: RepaymentHarness, code: string): Promise<bigint> {

@@ -24,7 +24,8 @@ const api = () => request(t.http);
 const as = (who: string) => ({ Authorization: `Bearer ${tokens[who]}` });
 let keySeq = 0;
 const idem = (p = 'e2e') => ({ 'Idempotency-Key': `${p}-${Date.now()}-${++keySeq}` });
-const rows = async (sql: string, params: unknown[] = []) => (await t.db.dataSource.query(sql, params)) as Record<string, unknown>[];
+const rows = async (sql: string, params: unknown[] = []) =>
+  (await t.db.dataSource.query(sql, params)) as Record<string, unknown>[];
 const fen = (yuan: string) => BigInt(yuan.replace('.', ''));
 const yuan = (f: bigint) => `${f / 100n}.${String(f % 100n).padStart(2, '0')}`;
 
@@ -56,15 +57,24 @@ async function approvedLoan(householdId: string, amount: string): Promise<string
     .expect(201);
   const id = created.body.id as string;
   await api().post(`/api/v1/loan-applications/${id}/submit`).set(as('LOAN_OFFICER')).send({}).expect(200);
-  await api().post(`/api/v1/loan-applications/${id}/endorse`).set(as('LOAN_OFFICER')).send({ note: '小组会议：一致同意联保' }).expect(200);
-  const approved = await api().post(`/api/v1/loan-applications/${id}/approve`).set(as('FUND_ADMIN')).send({}).expect(200);
+  await api()
+    .post(`/api/v1/loan-applications/${id}/endorse`)
+    .set(as('LOAN_OFFICER'))
+    .send({ note: '小组会议：一致同意联保' })
+    .expect(200);
+  const approved = await api()
+    .post(`/api/v1/loan-applications/${id}/approve`)
+    .set(as('FUND_ADMIN'))
+    .send({})
+    .expect(200);
   expect(approved.body.status).toBe('APPROVED');
   return id;
 }
 
 beforeAll(async () => {
   t = await createTestApp({}, clock);
-  for (const role of ['ADMIN', 'FUND_ADMIN', 'LOAN_OFFICER', 'AUDITOR'] as const) tokens[role] = await t.tokenFor(role);
+  for (const role of ['ADMIN', 'FUND_ADMIN', 'LOAN_OFFICER', 'AUDITOR'] as const)
+    tokens[role] = await t.tokenFor(role);
 });
 afterAll(async () => {
   await worker?.close();
@@ -80,9 +90,21 @@ afterAll(async () => {
 
 describe('set-up through the real origination flow', () => {
   it('a fund lending at most 10 % of its capital, a monthly product, a group of four members; two approved loans', async () => {
-    const d = await api().post('/api/v1/districts').set(as('ADMIN')).send({ code: '370303', name: '张店区' }).expect(201);
-    const town = await api().post('/api/v1/towns').set(as('ADMIN')).send({ districtId: d.body.id, code: '370303101', name: '马尚镇' }).expect(201);
-    await api().post('/api/v1/poverty-lines').set(as('ADMIN')).send({ year: 2025, line: '3560.00' }).expect(201);
+    const d = await api()
+      .post('/api/v1/districts')
+      .set(as('ADMIN'))
+      .send({ code: '370303', name: '张店区' })
+      .expect(201);
+    const town = await api()
+      .post('/api/v1/towns')
+      .set(as('ADMIN'))
+      .send({ districtId: d.body.id, code: '370303101', name: '马尚镇' })
+      .expect(201);
+    await api()
+      .post('/api/v1/poverty-lines')
+      .set(as('ADMIN'))
+      .send({ year: 2025, line: '3560.00' })
+      .expect(201);
     await api()
       .post('/api/v1/products')
       .set(as('FUND_ADMIN'))
@@ -109,7 +131,11 @@ describe('set-up through the real origination flow', () => {
         requiresGroup: true,
       })
       .expect(201);
-    const v = await api().post('/api/v1/villages').set(as('ADMIN')).send({ townId: town.body.id, code: '370303101201', name: '北营村' }).expect(201);
+    const v = await api()
+      .post('/api/v1/villages')
+      .set(as('ADMIN'))
+      .send({ townId: town.body.id, code: '370303101201', name: '北营村' })
+      .expect(201);
     const fund = await api()
       .post('/api/v1/mutual-aid-funds')
       .set(as('FUND_ADMIN'))
@@ -120,14 +146,26 @@ describe('set-up through the real origination flow', () => {
       .post(`/api/v1/mutual-aid-funds/${fundId}/contributions`)
       .set(as('FUND_ADMIN'))
       .set(idem('grant'))
-      .send({ source: 'CITY', amount: '50000.00', documentRef: '淄财农〔2026〕3号', receivedOn: '2026-02-01' })
+      .send({
+        source: 'CITY',
+        amount: '50000.00',
+        documentRef: '淄财农〔2026〕3号',
+        receivedOn: '2026-02-01',
+      })
       .expect(201);
     households = [];
     for (const [i, income] of ['3000.00', '3100.00', '7000.00', '2800.00'].entries()) {
       const hh = await api()
         .post('/api/v1/households')
         .set(as('LOAN_OFFICER'))
-        .send({ villageId: v.body.id, headName: `北营户${i}`, idNumber: idNumber(`19${70 + i}0520`), memberCount: 3, perCapitaIncome: income, incomeYear: 2025 })
+        .send({
+          villageId: v.body.id,
+          headName: `北营户${i}`,
+          idNumber: idNumber(`19${70 + i}0520`),
+          memberCount: 3,
+          perCapitaIncome: income,
+          incomeYear: 2025,
+        })
         .expect(201);
       households.push(hh.body.id);
       await api()
@@ -137,11 +175,20 @@ describe('set-up through the real origination flow', () => {
         .send({ source: 'MEMBER', amount: '500.00', householdId: hh.body.id, receivedOn: '2026-02-01' })
         .expect(201);
     }
-    await api().post('/api/v1/groups').set(as('LOAN_OFFICER')).send({ villageId: v.body.id, name: '北营第一联保小组', householdIds: households }).expect(201);
+    await api()
+      .post('/api/v1/groups')
+      .set(as('LOAN_OFFICER'))
+      .send({ villageId: v.body.id, name: '北营第一联保小组', householdIds: households })
+      .expect(201);
     // capital 52 000.00 → at most 5 200.00 lent out at once
     loanA = await approvedLoan(households[0], '5000.00');
     loanB = await approvedLoan(households[1], '3000.00');
-    await api().post(`/api/v1/loan-applications/${loanA}/disburse`).set(as('FUND_ADMIN')).set(idem('pay')).send({}).expect(200);
+    await api()
+      .post(`/api/v1/loan-applications/${loanA}/disburse`)
+      .set(as('FUND_ADMIN'))
+      .set(idem('pay'))
+      .send({})
+      .expect(200);
   });
 });
 
@@ -152,10 +199,19 @@ describe('repayments over HTTP', () => {
     const body = { amount: '100.00', valueDate: '2026-03-01', channel: 'CASH' };
     await api().post(`/api/v1/loans/${loanA}/repayments`).send(body).expect(401);
     for (const role of ['AUDITOR', 'ADMIN']) {
-      const res = await api().post(`/api/v1/loans/${loanA}/repayments`).set(as(role)).set(idem()).send(body).expect(403);
+      const res = await api()
+        .post(`/api/v1/loans/${loanA}/repayments`)
+        .set(as(role))
+        .set(idem())
+        .send(body)
+        .expect(403);
       expect(res.headers['content-type']).toContain('application/problem+json');
     }
-    const noKey = await api().post(`/api/v1/loans/${loanA}/repayments`).set(as('LOAN_OFFICER')).send(body).expect(400);
+    const noKey = await api()
+      .post(`/api/v1/loans/${loanA}/repayments`)
+      .set(as('LOAN_OFFICER'))
+      .send(body)
+      .expect(400);
     expect(noKey.body.code).toBe('IDEMPOTENCY_KEY_REQUIRED');
   });
 
@@ -168,14 +224,19 @@ describe('repayments over HTTP', () => {
       .send({ amount: '-5.001', valueDate: '2026-02-30', channel: 'CHEQUE', extra: true })
       .expect(400);
     expect(bad.body.code).toBe('VALIDATION_FAILED');
-    expect(new Set(bad.body.errors.map((e: { field: string }) => e.field))).toEqual(new Set(['amount', 'valueDate', 'channel', 'extra']));
+    expect(new Set(bad.body.errors.map((e: { field: string }) => e.field))).toEqual(
+      new Set(['amount', 'valueDate', 'channel', 'extra']),
+    );
     const future = await api()
       .post(`/api/v1/loans/${loanA}/repayments`)
       .set(as('LOAN_OFFICER'))
       .set(idem())
       .send({ amount: '100.00', valueDate: '2026-03-02', channel: 'CASH' })
       .expect(422);
-    expect(future.body).toMatchObject({ code: 'REPAYMENT_VALUE_DATE_INVALID', errors: [{ field: 'valueDate' }] });
+    expect(future.body).toMatchObject({
+      code: 'REPAYMENT_VALUE_DATE_INVALID',
+      errors: [{ field: 'valueDate' }],
+    });
     const over = await api()
       .post(`/api/v1/loans/${loanA}/repayments`)
       .set(as('LOAN_OFFICER'))
@@ -183,9 +244,18 @@ describe('repayments over HTTP', () => {
       .send({ amount: '5000.01', valueDate: '2026-03-01', channel: 'CASH' })
       .expect(422);
     expect(over.headers['content-type']).toContain('application/problem+json');
-    expect(over.body).toMatchObject({ code: 'OVERPAYMENT', payoff: '5000.00', errors: [{ field: 'amount', code: 'OVERPAYMENT' }] });
+    expect(over.body).toMatchObject({
+      code: 'OVERPAYMENT',
+      payoff: '5000.00',
+      errors: [{ field: 'amount', code: 'OVERPAYMENT' }],
+    });
     expect(over.body.detail).toContain('payoff of 5000.00');
-    await api().post('/api/v1/loans/987654/repayments').set(as('LOAN_OFFICER')).set(idem()).send({ amount: '1.00', valueDate: '2026-03-01', channel: 'CASH' }).expect(404);
+    await api()
+      .post('/api/v1/loans/987654/repayments')
+      .set(as('LOAN_OFFICER'))
+      .set(idem())
+      .send({ amount: '1.00', valueDate: '2026-03-01', channel: 'CASH' })
+      .expect(404);
     expect(await counts()).toEqual(before);
   });
 
@@ -215,8 +285,18 @@ describe('repayments over HTTP', () => {
 
   it('a fund administrator reverses it once, with a reason; a loan officer may not', async () => {
     setToday('2026-03-16');
-    await api().post(`/api/v1/repayments/${small}/reversal`).set(as('LOAN_OFFICER')).set(idem()).send({ reason: 'wrong loan' }).expect(403);
-    const noReason = await api().post(`/api/v1/repayments/${small}/reversal`).set(as('FUND_ADMIN')).set(idem()).send({}).expect(400);
+    await api()
+      .post(`/api/v1/repayments/${small}/reversal`)
+      .set(as('LOAN_OFFICER'))
+      .set(idem())
+      .send({ reason: 'wrong loan' })
+      .expect(403);
+    const noReason = await api()
+      .post(`/api/v1/repayments/${small}/reversal`)
+      .set(as('FUND_ADMIN'))
+      .set(idem())
+      .send({})
+      .expect(400);
     expect(noReason.body.errors.map((e: { field: string }) => e.field)).toContain('reason');
     const rev = await api()
       .post(`/api/v1/repayments/${small}/reversal`)
@@ -224,18 +304,37 @@ describe('repayments over HTTP', () => {
       .set(idem('rev'))
       .send({ reason: 'paid to the wrong loan' })
       .expect(201);
-    expect(rev.body).toMatchObject({ status: 'REVERSED', reversal: { reason: 'paid to the wrong loan' }, loan: { outstandingPrincipal: '5000.00' } });
-    const twice = await api().post(`/api/v1/repayments/${small}/reversal`).set(as('FUND_ADMIN')).set(idem('rev')).send({ reason: 'again' }).expect(409);
+    expect(rev.body).toMatchObject({
+      status: 'REVERSED',
+      reversal: { reason: 'paid to the wrong loan' },
+      loan: { outstandingPrincipal: '5000.00' },
+    });
+    const twice = await api()
+      .post(`/api/v1/repayments/${small}/reversal`)
+      .set(as('FUND_ADMIN'))
+      .set(idem('rev'))
+      .send({ reason: 'again' })
+      .expect(409);
     expect(twice.body.code).toBe('REPAYMENT_ALREADY_REVERSED');
   });
 
   it('revolving: repaid principal is available at once and the next disbursement uses it', async () => {
     setToday('2026-04-01');
-    const refused = await api().post(`/api/v1/loan-applications/${loanB}/disburse`).set(as('FUND_ADMIN')).set(idem('payB')).send({}).expect(422);
+    const refused = await api()
+      .post(`/api/v1/loan-applications/${loanB}/disburse`)
+      .set(as('FUND_ADMIN'))
+      .set(idem('payB'))
+      .send({})
+      .expect(422);
     expect(refused.body.code).toBe('FUND_CAP_EXCEEDED');
     const st = await api().get(`/api/v1/loans/${loanA}/statement`).set(as('LOAN_OFFICER')).expect(200);
     const first = st.body.installments[0];
-    expect(first).toMatchObject({ number: 1, dueDate: '2026-04-01', status: 'OPEN', paid: { total: '0.00' } });
+    expect(first).toMatchObject({
+      number: 1,
+      dueDate: '2026-04-01',
+      status: 'OPEN',
+      paid: { total: '0.00' },
+    });
     const instalment = fen(first.scheduled.total);
     const paid = await api()
       .post(`/api/v1/loans/${loanA}/repayments`)
@@ -246,10 +345,18 @@ describe('repayments over HTTP', () => {
     expect(paid.body).toMatchObject({ prepaidPrincipal: '2500.00', allocation: { interest: '25.00' } });
     const principal = fen(paid.body.allocation.principal);
     expect(principal).toBe(instalment - 2_500n + 250_000n);
-    const position = await api().get(`/api/v1/mutual-aid-funds/${fundId}/position`).set(as('FUND_ADMIN')).expect(200);
+    const position = await api()
+      .get(`/api/v1/mutual-aid-funds/${fundId}/position`)
+      .set(as('FUND_ADMIN'))
+      .expect(200);
     expect(position.body.loansOutstanding).toBe(yuan(500_000n - principal));
     expect(fen(position.body.availableToLend)).toBeGreaterThanOrEqual(300_000n);
-    const b = await api().post(`/api/v1/loan-applications/${loanB}/disburse`).set(as('FUND_ADMIN')).set(idem('payB')).send({}).expect(200);
+    const b = await api()
+      .post(`/api/v1/loan-applications/${loanB}/disburse`)
+      .set(as('FUND_ADMIN'))
+      .set(idem('payB'))
+      .send({})
+      .expect(200);
     expect(b.body).toMatchObject({ status: 'DISBURSED', outstandingPrincipal: '3000.00' });
   });
 
@@ -259,8 +366,16 @@ describe('repayments over HTTP', () => {
     // 2500.00 prepaid from the last instalment backwards: instalment 6 and part of 5 are paid, later interest re-frozen
     expect(st.body.installments[5]).toMatchObject({ status: 'PAID', scheduled: { interest: '0.00' } });
     expect(st.body.transactions.map((x: { status: string }) => x.status)).toEqual(['REVERSED', 'POSTED']);
-    expect(st.body.payoffToday).toMatchObject({ valueDate: '2026-04-01', interestAccrued: '0.00', total: st.body.balances.principalOutstanding });
-    const quote = await api().get(`/api/v1/loans/${loanA}/payoff`).query({ valueDate: '2026-04-16' }).set(as('LOAN_OFFICER')).expect(200);
+    expect(st.body.payoffToday).toMatchObject({
+      valueDate: '2026-04-01',
+      interestAccrued: '0.00',
+      total: st.body.balances.principalOutstanding,
+    });
+    const quote = await api()
+      .get(`/api/v1/loans/${loanA}/payoff`)
+      .query({ valueDate: '2026-04-16' })
+      .set(as('LOAN_OFFICER'))
+      .expect(200);
     expect(fen(quote.body.interestAccrued)).toBeGreaterThan(0n);
     const over = await api()
       .post(`/api/v1/loans/${loanA}/repayments`)
@@ -269,40 +384,95 @@ describe('repayments over HTTP', () => {
       .send({ amount: '9999.00', valueDate: '2026-04-01', channel: 'CASH' })
       .expect(422);
     expect(over.body.payoff).toBe(st.body.payoffToday.total);
-    const list = await api().get('/api/v1/repayments').query({ fundId, status: 'POSTED', channel: 'BANK_TRANSFER' }).set(as('AUDITOR')).expect(200);
+    const list = await api()
+      .get('/api/v1/repayments')
+      .query({ fundId, status: 'POSTED', channel: 'BANK_TRANSFER' })
+      .set(as('AUDITOR'))
+      .expect(200);
     expect(list.body).toMatchObject({ total: 1, items: [{ loanId: loanA, prepaidPrincipal: '2500.00' }] });
-    const ofLoan = await api().get(`/api/v1/loans/${loanA}/repayments`).query({ status: 'REVERSED' }).set(as('FUND_ADMIN')).expect(200);
+    const ofLoan = await api()
+      .get(`/api/v1/loans/${loanA}/repayments`)
+      .query({ status: 'REVERSED' })
+      .set(as('FUND_ADMIN'))
+      .expect(200);
     expect(ofLoan.body.items.map((x: { id: string }) => x.id)).toEqual([small]);
-    await api().get('/api/v1/repayments').query({ status: 'LOST', from: '2026-13-01' }).set(as('AUDITOR')).expect(400);
+    await api()
+      .get('/api/v1/repayments')
+      .query({ status: 'LOST', from: '2026-13-01' })
+      .set(as('AUDITOR'))
+      .expect(400);
     await api().get(`/api/v1/loans/${loanA}/statement`).expect(401);
   });
 
   it('refuses a write-off before 180 days overdue and a fee distribution of a year not ended', async () => {
-    const wo = await api().post(`/api/v1/loans/${loanA}/write-off`).set(as('FUND_ADMIN')).set(idem()).send({ reason: 'test' }).expect(422);
-    expect(wo.body).toMatchObject({ code: 'WRITE_OFF_NOT_ALLOWED', errors: [{ code: 'WRITE_OFF_TOO_EARLY' }] });
-    await api().post(`/api/v1/loans/${loanA}/write-off`).set(as('LOAN_OFFICER')).set(idem()).send({ reason: 'test' }).expect(403);
-    const dist = await api().post(`/api/v1/mutual-aid-funds/${fundId}/fee-distributions`).set(as('FUND_ADMIN')).set(idem()).send({ year: 2026 }).expect(422);
+    const wo = await api()
+      .post(`/api/v1/loans/${loanA}/write-off`)
+      .set(as('FUND_ADMIN'))
+      .set(idem())
+      .send({ reason: 'test' })
+      .expect(422);
+    expect(wo.body).toMatchObject({
+      code: 'WRITE_OFF_NOT_ALLOWED',
+      errors: [{ code: 'WRITE_OFF_TOO_EARLY' }],
+    });
+    await api()
+      .post(`/api/v1/loans/${loanA}/write-off`)
+      .set(as('LOAN_OFFICER'))
+      .set(idem())
+      .send({ reason: 'test' })
+      .expect(403);
+    const dist = await api()
+      .post(`/api/v1/mutual-aid-funds/${fundId}/fee-distributions`)
+      .set(as('FUND_ADMIN'))
+      .set(idem())
+      .send({ year: 2026 })
+      .expect(422);
     expect(dist.body).toMatchObject({ code: 'FEE_DISTRIBUTION_NOT_ALLOWED', errors: [{ field: 'year' }] });
-    const list = await api().get(`/api/v1/mutual-aid-funds/${fundId}/fee-distributions`).set(as('AUDITOR')).expect(200);
+    const list = await api()
+      .get(`/api/v1/mutual-aid-funds/${fundId}/fee-distributions`)
+      .set(as('AUDITOR'))
+      .expect(200);
     expect(list.body).toMatchObject({ items: [], total: 0 });
-    expect((await api().get('/api/v1/write-offs').query({ fundId }).set(as('AUDITOR')).expect(200)).body.total).toBe(0);
+    expect(
+      (await api().get('/api/v1/write-offs').query({ fundId }).set(as('AUDITOR')).expect(200)).body.total,
+    ).toBe(0);
   });
 });
 
 describe('close of business through the worker', () => {
   it('only the admin starts a run; bad dates are refused at once', async () => {
-    await api().post('/api/v1/cob/runs').set(as('FUND_ADMIN')).send({ businessDate: '2026-04-01' }).expect(403);
-    const bad = await api().post('/api/v1/cob/runs').set(as('ADMIN')).send({ businessDate: '2026-04-31', extra: 1 }).expect(400);
-    expect(new Set(bad.body.errors.map((e: { field: string }) => e.field))).toEqual(new Set(['businessDate', 'extra']));
-    const future = await api().post('/api/v1/cob/runs').set(as('ADMIN')).send({ businessDate: '2026-04-02' }).expect(422);
+    await api()
+      .post('/api/v1/cob/runs')
+      .set(as('FUND_ADMIN'))
+      .send({ businessDate: '2026-04-01' })
+      .expect(403);
+    const bad = await api()
+      .post('/api/v1/cob/runs')
+      .set(as('ADMIN'))
+      .send({ businessDate: '2026-04-31', extra: 1 })
+      .expect(400);
+    expect(new Set(bad.body.errors.map((e: { field: string }) => e.field))).toEqual(
+      new Set(['businessDate', 'extra']),
+    );
+    const future = await api()
+      .post('/api/v1/cob/runs')
+      .set(as('ADMIN'))
+      .send({ businessDate: '2026-04-02' })
+      .expect(422);
     expect(future.body.code).toBe('COB_DATE_INVALID');
   });
 
   it('the admin asks for a date; the worker runs job cob.<date>; the snapshot and ageing are there', async () => {
     setToday('2026-05-12');
-    worker = await NestFactory.createApplicationContext(WorkerModule.forRoot({ config: t.config, clock }), { logger: false });
+    worker = await NestFactory.createApplicationContext(WorkerModule.forRoot({ config: t.config, clock }), {
+      logger: false,
+    });
     await worker.init();
-    const started = await api().post('/api/v1/cob/runs').set(as('ADMIN')).send({ businessDate: '2026-05-12' }).expect(202);
+    const started = await api()
+      .post('/api/v1/cob/runs')
+      .set(as('ADMIN'))
+      .send({ businessDate: '2026-05-12' })
+      .expect(202);
     expect(started.body).toMatchObject({ businessDate: '2026-05-12', jobId: 'cob.2026-05-12' });
     const deadline = Date.now() + 30_000;
     let run: { status?: string } = {};
@@ -316,18 +486,44 @@ describe('close of business through the worker', () => {
     }
     expect(run).toMatchObject({ status: 'COMPLETED', loansProcessed: 2, triggeredBy: 'admin' });
     // loan B's first instalment (due 05-01) is unpaid: 11 days overdue; loan A's second (due 05-01) too
-    const snaps = await api().get('/api/v1/portfolio-snapshots').query({ fundId, from: '2026-05-01' }).set(as('AUDITOR')).expect(200);
+    const snaps = await api()
+      .get('/api/v1/portfolio-snapshots')
+      .query({ fundId, from: '2026-05-01' })
+      .set(as('AUDITOR'))
+      .expect(200);
     expect(snaps.body.items).toHaveLength(1);
-    expect(snaps.body.items[0]).toMatchObject({ businessDate: '2026-05-12', activeLoans: 2, overdueLoans: 2, par30: '0.00', par30Percent: '0.00' });
+    expect(snaps.body.items[0]).toMatchObject({
+      businessDate: '2026-05-12',
+      activeLoans: 2,
+      overdueLoans: 2,
+      par30: '0.00',
+      par30Percent: '0.00',
+    });
     const b = await rows(`SELECT days_overdue, arrears_bucket FROM loans WHERE id = $1`, [loanB]);
     expect(b).toEqual([{ days_overdue: 11, arrears_bucket: 'DPD_1_30' }]);
-    const again = await api().post('/api/v1/cob/runs').set(as('ADMIN')).send({ businessDate: '2026-05-12' }).expect(202);
+    const again = await api()
+      .post('/api/v1/cob/runs')
+      .set(as('ADMIN'))
+      .send({ businessDate: '2026-05-12' })
+      .expect(202);
     expect(again.body).toMatchObject({ jobId: null, jobState: 'completed', run: { status: 'COMPLETED' } });
-    const back = await api().post('/api/v1/cob/runs').set(as('ADMIN')).send({ businessDate: '2026-05-11' }).expect(422);
+    const back = await api()
+      .post('/api/v1/cob/runs')
+      .set(as('ADMIN'))
+      .send({ businessDate: '2026-05-11' })
+      .expect(422);
     expect(back.body.errors[0].code).toBe('COB_DATE_CLOSED');
-    const runs = await api().get('/api/v1/cob/runs').query({ status: 'COMPLETED' }).set(as('FUND_ADMIN')).expect(200);
+    const runs = await api()
+      .get('/api/v1/cob/runs')
+      .query({ status: 'COMPLETED' })
+      .set(as('FUND_ADMIN'))
+      .expect(200);
     expect(runs.body.total).toBe(1);
-    const calls = await api().get('/api/v1/group-liability-calls').query({ fundId, status: 'open' }).set(as('LOAN_OFFICER')).expect(200);
+    const calls = await api()
+      .get('/api/v1/group-liability-calls')
+      .query({ fundId, status: 'open' })
+      .set(as('LOAN_OFFICER'))
+      .expect(200);
     expect(calls.body.total).toBe(0);
   });
 
@@ -336,9 +532,13 @@ describe('close of business through the worker', () => {
     const queue = worker!.get<Queue>(getQueueToken(QUEUES.COB), { strict: false });
     // The scheduler registered the daily tick at boot (one schedule whatever the replicas).
     expect((await queue.getJobSchedulers()).map((j) => j.key)).toContain(SCHEDULERS.COB_DAILY);
-    await Promise.all([queue.add(JOBS.COB_DAILY, {}, { jobId: 'tick-a' }), queue.add(JOBS.COB_DAILY, {}, { jobId: 'tick-b' })]);
+    await Promise.all([
+      queue.add(JOBS.COB_DAILY, {}, { jobId: 'tick-a' }),
+      queue.add(JOBS.COB_DAILY, {}, { jobId: 'tick-b' }),
+    ]);
     const deadline = Date.now() + 30_000;
-    while (Date.now() < deadline && (await queue.getJobState('cob.2026-05-13')) !== 'completed') await new Promise((r) => setTimeout(r, 200));
+    while (Date.now() < deadline && (await queue.getJobState('cob.2026-05-13')) !== 'completed')
+      await new Promise((r) => setTimeout(r, 200));
     expect(await queue.getJobState('cob.2026-05-13')).toBe('completed');
     const run = await api().get('/api/v1/cob/runs/2026-05-13').set(as('AUDITOR')).expect(200);
     expect(run.body).toMatchObject({ status: 'COMPLETED', attempts: 1, triggeredBy: 'scheduler' });

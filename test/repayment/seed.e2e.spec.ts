@@ -36,10 +36,20 @@ describe('seedRepayments and seedCob', () => {
     await seedRepayments(t.app);
     const rows = await repayments();
     expect(rows).toHaveLength(2);
-    expect(rows.every((r) => r.amount === '50000' && r.value_date === '2026-06-01' && r.created_by === 'loan.officer' && r.status === 'POSTED')).toBe(true);
+    expect(
+      rows.every(
+        (r) =>
+          r.amount === '50000' &&
+          r.value_date === '2026-06-01' &&
+          r.created_by === 'loan.officer' &&
+          r.status === 'POSTED',
+      ),
+    ).toBe(true);
     const out = await seedCob(t.app);
     expect(out.join(' ')).toMatch(/closed business date 2026-05-31/);
-    const [snap] = await t.db.dataSource.query(`SELECT active_loans FROM portfolio_snapshots WHERE business_date = '2026-05-31'`);
+    const [snap] = await t.db.dataSource.query(
+      `SELECT active_loans FROM portfolio_snapshots WHERE business_date = '2026-05-31'`,
+    );
     expect(snap).toEqual({ active_loans: 2 });
     expect((await t.app.get(LedgerService).verify()).ok).toBe(true);
   });

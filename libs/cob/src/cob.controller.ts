@@ -40,7 +40,13 @@ const SNAPSHOT_EXAMPLE = {
   businessDate: '2026-05-31',
   activeLoans: 41,
   outstanding: '162000.00',
-  byBucket: { current: '150000.00', dpd1To30: '7000.00', dpd31To60: '5000.00', dpd61To90: '0.00', dpd90Plus: '0.00' },
+  byBucket: {
+    current: '150000.00',
+    dpd1To30: '7000.00',
+    dpd31To60: '5000.00',
+    dpd61To90: '0.00',
+    dpd90Plus: '0.00',
+  },
   overdueLoans: 3,
   overduePrincipal: '9000.00',
   overdueInterest: '410.00',
@@ -55,7 +61,15 @@ const SNAPSHOT_EXAMPLE = {
   openLiabilityCalls: 1,
 };
 const problem = (code: string, status: number, detail: string) => ({
-  schema: { example: { type: `urn:problem:${code.toLowerCase()}`, title: status === 409 ? 'Conflict' : 'Unprocessable Entity', status, detail, code } },
+  schema: {
+    example: {
+      type: `urn:problem:${code.toLowerCase()}`,
+      title: status === 409 ? 'Conflict' : 'Unprocessable Entity',
+      status,
+      detail,
+      code,
+    },
+  },
 });
 
 @ApiTags('close-of-business')
@@ -77,14 +91,25 @@ export class CobController {
       'Checked at once (a calendar date, not after today, not before the latest closed date); then the worker runs it. A date already ' +
       'closed is not run again unless `rerun` (the latest closed date only; it changes nothing). Poll GET /api/v1/cob/runs/{date}.',
   })
-  @ApiAcceptedResponse({ schema: { example: { businessDate: '2026-05-31', jobId: 'cob.2026-05-31', jobState: 'waiting', run: null } } })
-  @ApiUnprocessableEntityResponse(problem('COB_DATE_INVALID', 422, 'business date 2026-05-31 is already closed: a close of business never goes back to 2026-05-30'))
+  @ApiAcceptedResponse({
+    schema: {
+      example: { businessDate: '2026-05-31', jobId: 'cob.2026-05-31', jobState: 'waiting', run: null },
+    },
+  })
+  @ApiUnprocessableEntityResponse(
+    problem(
+      'COB_DATE_INVALID',
+      422,
+      'business date 2026-05-31 is already closed: a close of business never goes back to 2026-05-30',
+    ),
+  )
   async start(@Body() dto: CobRunDto) {
     await this.cob.assertRunnable(dto.businessDate);
     const run = await this.cob.find(dto.businessDate);
     const triggeredBy = RequestContext.actor()?.username ?? 'api';
     const closed = run?.status === 'COMPLETED';
-    if (closed && !dto.rerun) return { businessDate: dto.businessDate, jobId: null, jobState: 'completed', run };
+    if (closed && !dto.rerun)
+      return { businessDate: dto.businessDate, jobId: null, jobState: 'completed', run };
     const id = closed ? cobRerunJobId(dto.businessDate, run.attempts + 1) : cobJobId(dto.businessDate);
     const job = await this.queue.enqueue({ businessDate: dto.businessDate, triggeredBy, rerun: closed }, id);
     return { businessDate: dto.businessDate, jobId: job.jobId, jobState: job.state, run };
@@ -102,14 +127,23 @@ export class CobController {
   @Roles('ADMIN', 'FUND_ADMIN', 'AUDITOR')
   @ApiOkResponse({ schema: { example: RUN_EXAMPLE } })
   @ApiNotFoundResponse({ description: 'no run for that date' })
-  @ApiConflictResponse(problem('COB_ALREADY_RUNNING', 409, 'a close of business is already running; try again when it has finished'))
+  @ApiConflictResponse(
+    problem(
+      'COB_ALREADY_RUNNING',
+      409,
+      'a close of business is already running; try again when it has finished',
+    ),
+  )
   get(@Param() p: BusinessDateParam) {
     return this.cob.get(p.businessDate);
   }
 
   @Get('portfolio-snapshots')
   @Roles(...READERS)
-  @ApiOperation({ summary: 'Daily portfolio snapshots per fund: outstanding, overdue by bucket, PAR30, 30-day repayment (collection) rate' })
+  @ApiOperation({
+    summary:
+      'Daily portfolio snapshots per fund: outstanding, overdue by bucket, PAR30, 30-day repayment (collection) rate',
+  })
   @ApiOkResponse({ schema: { example: { items: [SNAPSHOT_EXAMPLE], page: 1, pageSize: 50, total: 1 } } })
   snapshots(@Query() q: SnapshotListQuery) {
     return this.portfolio.snapshots(q, q);
@@ -117,7 +151,10 @@ export class CobController {
 
   @Get('group-liability-calls')
   @Roles(...READERS)
-  @ApiOperation({ summary: 'Group-liability calls (联保责任) by status, fund, group, loan and household (borrower or co-obligor)' })
+  @ApiOperation({
+    summary:
+      'Group-liability calls (联保责任) by status, fund, group, loan and household (borrower or co-obligor)',
+  })
   @ApiOkResponse({
     schema: {
       example: {

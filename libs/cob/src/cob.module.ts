@@ -11,7 +11,12 @@ import { PortfolioService } from './portfolio.service.js';
  */
 @Module({
   controllers: [CobController],
-  providers: [{ provide: RepaymentConfig, useFactory: () => loadRepaymentConfig() }, CobService, CobQueue, PortfolioService],
+  providers: [
+    { provide: RepaymentConfig, useFactory: () => loadRepaymentConfig() },
+    CobService,
+    CobQueue,
+    PortfolioService,
+  ],
   exports: [CobService, CobQueue, PortfolioService],
 })
 export class CobModule {}

@@ -11,7 +11,8 @@ export interface CobJobData {
 /** The run job of a business date: one id per date, so the schedule, a retry and a second request collapse. */
 export const cobJobId = (businessDate: string): string => jobId('cob', businessDate);
 /** A deliberate re-run of a closed date: its own id per attempt number, so a double click still runs it once. */
-export const cobRerunJobId = (businessDate: string, attempt: number): string => jobId('cob', businessDate, 'rerun', attempt);
+export const cobRerunJobId = (businessDate: string, attempt: number): string =>
+  jobId('cob', businessDate, 'rerun', attempt);
 
 /**
  * Enqueues close-of-business runs for the worker. The BullMQ queue is opened on first use, so an application that

@@ -2,7 +2,16 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '#libs/audit';
-import { Clock, DomainError, offsetOf, queryOne, queryRows, RequestContext, type Page, type PageQuery } from '#libs/common';
+import {
+  Clock,
+  DomainError,
+  offsetOf,
+  queryOne,
+  queryRows,
+  RequestContext,
+  type Page,
+  type PageQuery,
+} from '#libs/common';
 import { accrueAndMarkSql, ageSql, clearCallsSql, raiseCallsSql, RepaymentConfig } from '#libs/repayment';
 import { isBusinessDate } from '#libs/schedules';
 import { snapshotSql } from './snapshot-sql.js';
@@ -103,15 +112,19 @@ export class CobService {
 
   private checkDate(businessDate: string): void {
     if (!isBusinessDate(businessDate)) {
-      throw new DomainError('COB_DATE_INVALID', `business date ${businessDate} is not a calendar date YYYY-MM-DD`, [
-        { field: 'businessDate', code: 'isCalendarDate', message: 'must be a calendar date YYYY-MM-DD' },
-      ]);
+      throw new DomainError(
+        'COB_DATE_INVALID',
+        `business date ${businessDate} is not a calendar date YYYY-MM-DD`,
+        [{ field: 'businessDate', code: 'isCalendarDate', message: 'must be a calendar date YYYY-MM-DD' }],
+      );
     }
     const today = this.clock.today();
     if (businessDate > today) {
-      throw new DomainError('COB_DATE_INVALID', `business date ${businessDate} has not come yet (today is ${today})`, [
-        { field: 'businessDate', code: 'COB_DATE_IN_FUTURE', message: `after today (${today})` },
-      ]);
+      throw new DomainError(
+        'COB_DATE_INVALID',
+        `business date ${businessDate} has not come yet (today is ${today})`,
+        [{ field: 'businessDate', code: 'COB_DATE_IN_FUTURE', message: `after today (${today})` }],
+      );
     }
   }
 
@@ -121,11 +134,15 @@ export class CobService {
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
-      const [{ locked }] = (await runner.query(`SELECT pg_try_advisory_lock($1) AS locked`, [COB_LOCK_KEY])) as { locked: boolean }[];
+      const [{ locked }] = (await runner.query(`SELECT pg_try_advisory_lock($1) AS locked`, [
+        COB_LOCK_KEY,
+      ])) as { locked: boolean }[];
       if (!locked) {
-        throw new DomainError('COB_ALREADY_RUNNING', 'a close of business is already running; try again when it has finished', [
-          { field: 'businessDate', code: 'COB_ALREADY_RUNNING', message: 'another run holds the lock' },
-        ]);
+        throw new DomainError(
+          'COB_ALREADY_RUNNING',
+          'a close of business is already running; try again when it has finished',
+          [{ field: 'businessDate', code: 'COB_ALREADY_RUNNING', message: 'another run holds the lock' }],
+        );
       }
       try {
         return await this.runLocked(businessDate, opts);
@@ -140,17 +157,33 @@ export class CobService {
   private async runLocked(date: string, opts: CobRunOptions): Promise<CobRunView> {
     const actor = opts.triggeredBy ?? RequestContext.actor()?.username ?? 'system';
     const started = await this.dataSource.transaction(async (m) => {
-      const existing = await queryOne<RunRow>(m, `SELECT * FROM cob_runs WHERE business_date = $1 FOR UPDATE`, [date]);
+      const existing = await queryOne<RunRow>(
+        m,
+        `SELECT * FROM cob_runs WHERE business_date = $1 FOR UPDATE`,
+        [date],
+      );
       if (existing?.status === 'COMPLETED' && !opts.rerun) return false;
-      const latest = await queryOne<{ d: string | null }>(m, `SELECT max(business_date) AS d FROM cob_runs WHERE status = 'COMPLETED'`);
+      const latest = await queryOne<{ d: string | null }>(
+        m,
+        `SELECT max(business_date) AS d FROM cob_runs WHERE status = 'COMPLETED'`,
+      );
       if (latest?.d && date < latest.d) throw closedError(latest.d, date);
       if (!existing) {
-        await m.query(`INSERT INTO cob_runs (business_date, status, triggered_by) VALUES ($1, 'RUNNING', $2)`, [date, actor]);
-        await m.query(`INSERT INTO cob_checkpoints (business_date, step) VALUES ($1, 'LOANS'), ($1, 'SNAPSHOTS')`, [date]);
+        await m.query(
+          `INSERT INTO cob_runs (business_date, status, triggered_by) VALUES ($1, 'RUNNING', $2)`,
+          [date, actor],
+        );
+        await m.query(
+          `INSERT INTO cob_checkpoints (business_date, step) VALUES ($1, 'LOANS'), ($1, 'SNAPSHOTS')`,
+          [date],
+        );
       } else {
         if (existing.status === 'COMPLETED') {
           // A deliberate re-run walks the portfolio again from the start.
-          await m.query(`UPDATE cob_checkpoints SET last_id = 0, batches = 0, rows_done = 0, done = false, updated_at = now() WHERE business_date = $1`, [date]);
+          await m.query(
+            `UPDATE cob_checkpoints SET last_id = 0, batches = 0, rows_done = 0, done = false, updated_at = now() WHERE business_date = $1`,
+            [date],
+          );
           await m.query(
             `UPDATE cob_runs SET loans_processed = 0, batches = 0, calls_raised = 0, calls_cleared = 0, snapshots = 0 WHERE business_date = $1`,
             [date],
@@ -171,20 +204,33 @@ export class CobService {
       await this.loansStep(date, opts);
       await this.snapshotsStep(date, opts);
       await this.dataSource.transaction(async (m) => {
-        await m.query(`UPDATE cob_runs SET status = 'COMPLETED', finished_at = now() WHERE business_date = $1`, [date]);
+        await m.query(
+          `UPDATE cob_runs SET status = 'COMPLETED', finished_at = now() WHERE business_date = $1`,
+          [date],
+        );
         const view = await this.get(date, m);
-        await this.audit.record(m, { action: 'COB_COMPLETED', entityType: 'cob_run', entityId: date, after: view });
+        await this.audit.record(m, {
+          action: 'COB_COMPLETED',
+          entityType: 'cob_run',
+          entityId: date,
+          after: view,
+        });
       });
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       await this.dataSource
-        .query(`UPDATE cob_runs SET status = 'FAILED', last_error = $2 WHERE business_date = $1`, [date, message.slice(0, 2000)])
+        .query(`UPDATE cob_runs SET status = 'FAILED', last_error = $2 WHERE business_date = $1`, [
+          date,
+          message.slice(0, 2000),
+        ])
         .catch(() => undefined);
       this.logger.error(`close of business ${date} failed: ${message}`);
       throw e;
     }
     const view = await this.get(date);
-    this.logger.log(`close of business ${date}: ${view.loansProcessed} loans in ${view.batches} batches, ${view.snapshots} snapshots`);
+    this.logger.log(
+      `close of business ${date}: ${view.loansProcessed} loans in ${view.batches} batches, ${view.snapshots} snapshots`,
+    );
     return view;
   }
 
@@ -205,7 +251,10 @@ export class CobService {
         [cp.last_id, size],
       );
       if (!range.n || range.hi === null) {
-        await this.dataSource.query(`UPDATE cob_checkpoints SET done = true, updated_at = now() WHERE business_date = $1 AND step = 'LOANS'`, [date]);
+        await this.dataSource.query(
+          `UPDATE cob_checkpoints SET done = true, updated_at = now() WHERE business_date = $1 AND step = 'LOANS'`,
+          [date],
+        );
         return;
       }
       const lastId = range.hi;
@@ -235,7 +284,12 @@ export class CobService {
    * the batch commits; a loan a repayment has meanwhile replayed past this date is skipped (FOR UPDATE re-checks
    * aged_as_of on the latest row). A loan a repayment replays to a later date is left alone altogether: it is ahead.
    */
-  async processBatch(m: EntityManager, date: string, afterId: string, upToId: string): Promise<{ locked: number; raised: number; cleared: number }> {
+  async processBatch(
+    m: EntityManager,
+    date: string,
+    afterId: string,
+    upToId: string,
+  ): Promise<{ locked: number; raised: number; cleared: number }> {
     const locked = (
       await queryRows<{ id: string }>(
         m,
@@ -274,9 +328,10 @@ export class CobService {
         )
       ).map((r) => r.id);
       if (!ids.length) {
-        await this.dataSource.query(`UPDATE cob_checkpoints SET done = true, updated_at = now() WHERE business_date = $1 AND step = 'SNAPSHOTS'`, [
-          date,
-        ]);
+        await this.dataSource.query(
+          `UPDATE cob_checkpoints SET done = true, updated_at = now() WHERE business_date = $1 AND step = 'SNAPSHOTS'`,
+          [date],
+        );
         return;
       }
       const lastId = ids[ids.length - 1];
@@ -298,7 +353,13 @@ export class CobService {
     if (!isBusinessDate(date)) throw new DomainError('NOT_FOUND', `no close of business for ${date}`);
     const row = await queryOne<RunRow>(m, `SELECT * FROM cob_runs WHERE business_date = $1`, [date]);
     if (!row) throw new DomainError('NOT_FOUND', `no close of business for ${date}`);
-    const cps = await queryRows<{ step: CobStep; last_id: string; batches: number; rows_done: number; done: boolean }>(
+    const cps = await queryRows<{
+      step: CobStep;
+      last_id: string;
+      batches: number;
+      rows_done: number;
+      done: boolean;
+    }>(
       m,
       `SELECT step, last_id::text, batches, rows_done, done FROM cob_checkpoints WHERE business_date = $1 ORDER BY step`,
       [date],
@@ -308,7 +369,11 @@ export class CobService {
 
   /** The run of a date, or null when there is none yet. */
   async find(date: string): Promise<CobRunView | null> {
-    const row = await queryOne<{ n: number }>(this.dataSource.manager, `SELECT 1 AS n FROM cob_runs WHERE business_date = $1`, [date]);
+    const row = await queryOne<{ n: number }>(
+      this.dataSource.manager,
+      `SELECT 1 AS n FROM cob_runs WHERE business_date = $1`,
+      [date],
+    );
     return row ? this.get(date) : null;
   }
 
@@ -320,19 +385,35 @@ export class CobService {
     if (filter.to) where.push(`business_date <= $${params.push(filter.to)}`);
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const m = this.dataSource.manager;
-    const [{ total }] = await queryRows<{ total: number }>(m, `SELECT count(*)::int AS total FROM cob_runs ${clause}`, params);
+    const [{ total }] = await queryRows<{ total: number }>(
+      m,
+      `SELECT count(*)::int AS total FROM cob_runs ${clause}`,
+      params,
+    );
     const rows = await queryRows<RunRow>(
       m,
       `SELECT * FROM cob_runs ${clause} ORDER BY business_date DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
       [...params, page.pageSize, offsetOf(page)],
     );
-    const cps = await queryRows<{ business_date: string; step: CobStep; last_id: string; batches: number; rows_done: number; done: boolean }>(
+    const cps = await queryRows<{
+      business_date: string;
+      step: CobStep;
+      last_id: string;
+      batches: number;
+      rows_done: number;
+      done: boolean;
+    }>(
       m,
       `SELECT business_date, step, last_id::text, batches, rows_done, done FROM cob_checkpoints WHERE business_date = ANY($1::date[]) ORDER BY step`,
       [rows.map((r) => r.business_date)],
     );
     return {
-      items: rows.map((r) => runView(r, cps.filter((c) => c.business_date === r.business_date))),
+      items: rows.map((r) =>
+        runView(
+          r,
+          cps.filter((c) => c.business_date === r.business_date),
+        ),
+      ),
       page: page.page,
       pageSize: page.pageSize,
       total,
@@ -341,12 +422,17 @@ export class CobService {
 }
 
 function closedError(latest: string, date: string): DomainError {
-  return new DomainError('COB_DATE_INVALID', `business date ${latest} is already closed: a close of business never goes back to ${date}`, [
-    { field: 'businessDate', code: 'COB_DATE_CLOSED', message: `before the latest closed date ${latest}` },
-  ]);
+  return new DomainError(
+    'COB_DATE_INVALID',
+    `business date ${latest} is already closed: a close of business never goes back to ${date}`,
+    [{ field: 'businessDate', code: 'COB_DATE_CLOSED', message: `before the latest closed date ${latest}` }],
+  );
 }
 
-function runView(r: RunRow, cps: { step: CobStep; last_id: string; batches: number; rows_done: number; done: boolean }[]): CobRunView {
+function runView(
+  r: RunRow,
+  cps: { step: CobStep; last_id: string; batches: number; rows_done: number; done: boolean }[],
+): CobRunView {
   return {
     businessDate: r.business_date,
     status: r.status,
@@ -360,6 +446,12 @@ function runView(r: RunRow, cps: { step: CobStep; last_id: string; batches: numb
     lastError: r.last_error,
     startedAt: new Date(r.started_at).toISOString(),
     finishedAt: r.finished_at ? new Date(r.finished_at).toISOString() : null,
-    checkpoints: cps.map((c) => ({ step: c.step, lastId: c.last_id, batches: c.batches, rowsDone: c.rows_done, done: c.done })),
+    checkpoints: cps.map((c) => ({
+      step: c.step,
+      lastId: c.last_id,
+      batches: c.batches,
+      rowsDone: c.rows_done,
+      done: c.done,
+    })),
   };
 }

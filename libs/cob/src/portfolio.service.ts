@@ -74,7 +74,11 @@ export class PortfolioService {
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const from = `FROM portfolio_snapshots s JOIN mutual_aid_funds f ON f.id = s.fund_id JOIN villages v ON v.id = f.village_id`;
     const m = this.dataSource.manager;
-    const [{ total }] = await queryRows<{ total: number }>(m, `SELECT count(*)::int AS total ${from} ${clause}`, params);
+    const [{ total }] = await queryRows<{ total: number }>(
+      m,
+      `SELECT count(*)::int AS total ${from} ${clause}`,
+      params,
+    );
     const rows = await queryRows<Record<string, string | number | null>>(
       m,
       `SELECT s.fund_id::text, s.business_date, s.active_loans, s.outstanding_fen::text, s.current_fen::text, s.bucket_1_30_fen::text,
@@ -85,33 +89,31 @@ export class PortfolioService {
          ${from} ${clause} ORDER BY s.business_date DESC, s.fund_id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
       [...params, page.pageSize, offsetOf(page)],
     );
-    const items = rows.map(
-      (r): SnapshotView => ({
-        fundId: String(r.fund_id),
-        businessDate: String(r.business_date),
-        activeLoans: Number(r.active_loans),
-        outstanding: y(String(r.outstanding_fen)),
-        byBucket: {
-          current: y(String(r.current_fen)),
-          dpd1To30: y(String(r.bucket_1_30_fen)),
-          dpd31To60: y(String(r.bucket_31_60_fen)),
-          dpd61To90: y(String(r.bucket_61_90_fen)),
-          dpd90Plus: y(String(r.bucket_90_plus_fen)),
-        },
-        overdueLoans: Number(r.overdue_loans),
-        overduePrincipal: y(String(r.overdue_principal_fen)),
-        overdueInterest: y(String(r.overdue_interest_fen)),
-        penaltyOutstanding: y(String(r.penalty_outstanding_fen)),
-        nonPerformingLoans: Number(r.non_performing_loans),
-        par30: y(String(r.par30_fen)),
-        par30Percent: pct(r.par30_percent as string | null),
-        dueLast30Days: y(String(r.due_30d_fen)),
-        paidLast30Days: y(String(r.paid_30d_fen)),
-        repaymentRatePercent: pct(r.repayment_rate_percent as string | null),
-        writtenOff: y(String(r.written_off_fen)),
-        openLiabilityCalls: Number(r.open_liability_calls),
-      }),
-    );
+    const items = rows.map((r): SnapshotView => ({
+      fundId: String(r.fund_id),
+      businessDate: String(r.business_date),
+      activeLoans: Number(r.active_loans),
+      outstanding: y(String(r.outstanding_fen)),
+      byBucket: {
+        current: y(String(r.current_fen)),
+        dpd1To30: y(String(r.bucket_1_30_fen)),
+        dpd31To60: y(String(r.bucket_31_60_fen)),
+        dpd61To90: y(String(r.bucket_61_90_fen)),
+        dpd90Plus: y(String(r.bucket_90_plus_fen)),
+      },
+      overdueLoans: Number(r.overdue_loans),
+      overduePrincipal: y(String(r.overdue_principal_fen)),
+      overdueInterest: y(String(r.overdue_interest_fen)),
+      penaltyOutstanding: y(String(r.penalty_outstanding_fen)),
+      nonPerformingLoans: Number(r.non_performing_loans),
+      par30: y(String(r.par30_fen)),
+      par30Percent: pct(r.par30_percent as string | null),
+      dueLast30Days: y(String(r.due_30d_fen)),
+      paidLast30Days: y(String(r.paid_30d_fen)),
+      repaymentRatePercent: pct(r.repayment_rate_percent as string | null),
+      writtenOff: y(String(r.written_off_fen)),
+      openLiabilityCalls: Number(r.open_liability_calls),
+    }));
     return { items, page: page.page, pageSize: page.pageSize, total };
   }
 
@@ -124,12 +126,18 @@ export class PortfolioService {
     if (filter.loanId) where.push(`c.loan_id = $${params.push(filter.loanId)}`);
     if (filter.householdId) {
       const p = params.push(filter.householdId);
-      where.push(`(l.household_id = $${p} OR EXISTS (SELECT 1 FROM group_liability_call_members cm WHERE cm.call_id = c.id AND cm.household_id = $${p}))`);
+      where.push(
+        `(l.household_id = $${p} OR EXISTS (SELECT 1 FROM group_liability_call_members cm WHERE cm.call_id = c.id AND cm.household_id = $${p}))`,
+      );
     }
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const from = `FROM group_liability_calls c JOIN loans l ON l.id = c.loan_id`;
     const m = this.dataSource.manager;
-    const [{ total }] = await queryRows<{ total: number }>(m, `SELECT count(*)::int AS total ${from} ${clause}`, params);
+    const [{ total }] = await queryRows<{ total: number }>(
+      m,
+      `SELECT count(*)::int AS total ${from} ${clause}`,
+      params,
+    );
     const rows = await queryRows<{
       id: string;
       loan_id: string;

@@ -41,9 +41,20 @@ describe('close of business', () => {
   it('marks overdue after grace, accrues penalty, ages into buckets, flags non-performing, calls the group', async () => {
     setToday(h.clock, '2026-03-01');
     const run = await cob.run('2026-03-01', { batchSize: 4, triggeredBy: 'test' });
-    expect(run).toMatchObject({ status: 'COMPLETED', attempts: 1, loansProcessed: 12, batches: 3, callsRaised: 1, snapshots: 1 });
+    expect(run).toMatchObject({
+      status: 'COMPLETED',
+      attempts: 1,
+      loansProcessed: 12,
+      batches: 3,
+      callsRaised: 1,
+      snapshots: 1,
+    });
     const { loans } = p;
-    expect(await loanOf(h.ds, loans.L01)).toMatchObject({ days_overdue: 14, arrears_bucket: 'DPD_1_30', non_performing: false });
+    expect(await loanOf(h.ds, loans.L01)).toMatchObject({
+      days_overdue: 14,
+      arrears_bucket: 'DPD_1_30',
+      non_performing: false,
+    });
     // 5000.00 × 14 days × 9 % / 365 = 17.26
     expect((await installmentsOf(h.ds, loans.L01))[0]).toMatchObject({
       status: 'OVERDUE',
@@ -53,12 +64,24 @@ describe('close of business', () => {
       accrued_through: '2026-03-01',
     });
     expect(await loanOf(h.ds, loans.L02)).toMatchObject({ days_overdue: 59, arrears_bucket: 'DPD_31_60' });
-    expect(await loanOf(h.ds, loans.L03)).toMatchObject({ days_overdue: 120, arrears_bucket: 'DPD_90_PLUS', non_performing: true });
+    expect(await loanOf(h.ds, loans.L03)).toMatchObject({
+      days_overdue: 120,
+      arrears_bucket: 'DPD_90_PLUS',
+      non_performing: true,
+    });
     // L04 had nothing past due: the run left its row untouched (aged_as_of is still its repayment's date)
-    expect(await loanOf(h.ds, loans.L04)).toMatchObject({ days_overdue: 0, arrears_bucket: 'CURRENT', aged_as_of: '2026-02-01' });
+    expect(await loanOf(h.ds, loans.L04)).toMatchObject({
+      days_overdue: 0,
+      arrears_bucket: 'CURRENT',
+      aged_as_of: '2026-02-01',
+    });
     // L05's second instalment fell due 02-27; with 3 grace days it is not overdue before 03-03
     expect(await loanOf(h.ds, loans.L05)).toMatchObject({ days_overdue: 0, arrears_bucket: 'CURRENT' });
-    expect((await installmentsOf(h.ds, loans.L05))[1]).toMatchObject({ status: 'OPEN', penalty_fen: '0', penalty_fen_days: String(49_253 * 2) });
+    expect((await installmentsOf(h.ds, loans.L05))[1]).toMatchObject({
+      status: 'OPEN',
+      penalty_fen: '0',
+      penalty_fen_days: String(49_253 * 2),
+    });
 
     const calls = await h.ds.query(
       `SELECT c.loan_id::text, c.raised_on, c.status, c.amount_due_fen::text,
@@ -67,13 +90,32 @@ describe('close of business', () => {
     );
     // L02 owes 5000.00 + 75.00 fee + penalty 5000 × 59 × 9 % / 365 = 72.74
     expect(calls).toEqual([
-      { loan_id: loans.L02, raised_on: '2026-03-01', status: 'OPEN', amount_due_fen: String(500_000 + 7_500 + 7_274), members: [p.group.members[0], p.group.members[2], p.group.members[3]].sort((a, b) => Number(a) - Number(b)) },
+      {
+        loan_id: loans.L02,
+        raised_on: '2026-03-01',
+        status: 'OPEN',
+        amount_due_fen: String(500_000 + 7_500 + 7_274),
+        members: [p.group.members[0], p.group.members[2], p.group.members[3]].sort(
+          (a, b) => Number(a) - Number(b),
+        ),
+      },
     ]);
-    const events = await h.ds.query(`SELECT event, data->>'to' AS "to" FROM loan_events WHERE loan_id = $1 AND actor = 'cob' ORDER BY id`, [loans.L03]);
+    const events = await h.ds.query(
+      `SELECT event, data->>'to' AS "to" FROM loan_events WHERE loan_id = $1 AND actor = 'cob' ORDER BY id`,
+      [loans.L03],
+    );
     expect(events).toEqual([{ event: 'NON_PERFORMING', to: 'DPD_90_PLUS' }]);
 
-    const [snap] = await h.ds.query(`SELECT * FROM portfolio_snapshots WHERE fund_id = $1 AND business_date = '2026-03-01'`, [p.fund.fundId]);
-    const outstanding = (await h.ds.query(`SELECT sum(outstanding_principal_fen)::text AS s FROM loans WHERE fund_id = $1 AND status = 'DISBURSED'`, [p.fund.fundId]))[0].s;
+    const [snap] = await h.ds.query(
+      `SELECT * FROM portfolio_snapshots WHERE fund_id = $1 AND business_date = '2026-03-01'`,
+      [p.fund.fundId],
+    );
+    const outstanding = (
+      await h.ds.query(
+        `SELECT sum(outstanding_principal_fen)::text AS s FROM loans WHERE fund_id = $1 AND status = 'DISBURSED'`,
+        [p.fund.fundId],
+      )
+    )[0].s;
     const l03 = BigInt((await loanOf(h.ds, loans.L03)).outstanding_principal_fen);
     expect(snap).toMatchObject({
       active_loans: 12,
@@ -97,7 +139,16 @@ describe('close of business', () => {
       const terms = await termsOf(h.ds.manager, h.products, loan);
       const r = replay(terms, frozenSchedule(rows), await activePayments(h.ds.manager, loanId), '2026-03-01');
       expect(
-        rows.map((x) => [x.number, x.status, x.penalty_fen, x.penalty_fen_days, x.accrued_through, x.overdue_since, x.paid_principal_fen, x.interest_fen]),
+        rows.map((x) => [
+          x.number,
+          x.status,
+          x.penalty_fen,
+          x.penalty_fen_days,
+          x.accrued_through,
+          x.overdue_since,
+          x.paid_principal_fen,
+          x.interest_fen,
+        ]),
       ).toEqual(
         r.installments.map((x) => [
           x.number,
@@ -126,7 +177,10 @@ describe('close of business', () => {
     setToday(h.clock, '2026-03-02');
     expect((await refused(cob.run('2026-03-03'))).code).toBe('COB_DATE_INVALID');
     const back = await refused(cob.run('2026-02-28'));
-    expect(back).toMatchObject({ code: 'COB_DATE_INVALID', errors: [expect.objectContaining({ code: 'COB_DATE_CLOSED' })] });
+    expect(back).toMatchObject({
+      code: 'COB_DATE_INVALID',
+      errors: [expect.objectContaining({ code: 'COB_DATE_CLOSED' })],
+    });
     const other = new pg.Client({ connectionString: h.db.url });
     await other.connect();
     try {
@@ -142,14 +196,30 @@ describe('close of business', () => {
     setToday(h.clock, '2026-03-05');
     const payoff = await h.statements.payoff(p.loans.L02);
     const paid = await asActor('LOAN_OFFICER', () =>
-      h.repayments.record(p.loans.L02, { amountFen: BigInt(Math.round(Number(payoff.total) * 100)), valueDate: '2026-03-05', channel: 'CASH' }, key()),
+      h.repayments.record(
+        p.loans.L02,
+        {
+          amountFen: BigInt(Math.round(Number(payoff.total) * 100)),
+          valueDate: '2026-03-05',
+          channel: 'CASH',
+        },
+        key(),
+      ),
     );
     expect(paid.loan).toMatchObject({ status: 'CLOSED', daysOverdue: 0 });
-    expect(await h.ds.query(`SELECT status, cleared_on FROM group_liability_calls WHERE loan_id = $1`, [p.loans.L02])).toEqual([
-      { status: 'CLEARED', cleared_on: '2026-03-05' },
-    ]);
+    expect(
+      await h.ds.query(`SELECT status, cleared_on FROM group_liability_calls WHERE loan_id = $1`, [
+        p.loans.L02,
+      ]),
+    ).toEqual([{ status: 'CLEARED', cleared_on: '2026-03-05' }]);
     // L01 pays half on 03-04 (backdated a day): its loan is aged as of today, and the COB of 03-04 leaves it alone
-    await asActor('LOAN_OFFICER', () => h.repayments.record(p.loans.L01, { amountFen: 200_000n, valueDate: '2026-03-04', channel: 'CASH' }, key()));
+    await asActor('LOAN_OFFICER', () =>
+      h.repayments.record(
+        p.loans.L01,
+        { amountFen: 200_000n, valueDate: '2026-03-04', channel: 'CASH' },
+        key(),
+      ),
+    );
     expect(await loanOf(h.ds, p.loans.L01)).toMatchObject({ aged_as_of: '2026-03-05', days_overdue: 18 });
     const before = await installmentsOf(h.ds, p.loans.L01);
     const run4 = await cob.run('2026-03-04');
@@ -159,7 +229,9 @@ describe('close of business', () => {
     const run5 = await cob.run('2026-03-05');
     expect(run5.loansProcessed).toBe(11);
     expect(await installmentsOf(h.ds, p.loans.L01)).toEqual(before);
-    const [snap] = await h.ds.query(`SELECT open_liability_calls, active_loans FROM portfolio_snapshots WHERE business_date = '2026-03-05'`);
+    const [snap] = await h.ds.query(
+      `SELECT open_liability_calls, active_loans FROM portfolio_snapshots WHERE business_date = '2026-03-05'`,
+    );
     expect(snap).toEqual({ open_liability_calls: 0, active_loans: 11 });
   });
 });
@@ -188,7 +260,12 @@ describe('crash and resume', () => {
         }),
       ).rejects.toBe(crash);
       const halfway = await crashing.get('2026-03-01');
-      expect(halfway).toMatchObject({ status: 'FAILED', batches: 1, loansProcessed: 3, lastError: crash.message });
+      expect(halfway).toMatchObject({
+        status: 'FAILED',
+        batches: 1,
+        loansProcessed: 3,
+        lastError: crash.message,
+      });
       expect(halfway.checkpoints.find((c) => c.step === 'LOANS')).toMatchObject({ batches: 1, done: false });
       // the first batch (L01–L03, all in arrears) is committed, the rest untouched
       const lastId = halfway.checkpoints.find((c) => c.step === 'LOANS')!.lastId;

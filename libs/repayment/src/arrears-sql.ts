@@ -79,7 +79,12 @@ export interface AgeingResult {
  * bucket or the flag changes. Active loans only; a loan whose figures do not change is not written (on most days
  * that is most of the portfolio).
  */
-export async function ageSql(m: EntityManager, date: string, loanIds: string[], actor: string): Promise<AgeingResult> {
+export async function ageSql(
+  m: EntityManager,
+  date: string,
+  loanIds: string[],
+  actor: string,
+): Promise<AgeingResult> {
   const rows = (await m.query(
     `WITH o AS (
        SELECT loan_id, min(due_date) AS oldest FROM loan_installments
@@ -118,7 +123,12 @@ export async function ageSql(m: EntityManager, date: string, loanIds: string[], 
  * call carries the overdue amount (principal, interest and penalty of the overdue instalments), refreshed daily.
  * At most one open call per loan (a unique index), so a second run for the date raises nothing.
  */
-export async function raiseCallsSql(m: EntityManager, date: string, loanIds: string[], minDays: number): Promise<number> {
+export async function raiseCallsSql(
+  m: EntityManager,
+  date: string,
+  loanIds: string[],
+  minDays: number,
+): Promise<number> {
   const rows = (await m.query(
     `WITH due AS (
        SELECT l.id AS loan_id, l.group_id, l.household_id,
@@ -161,7 +171,12 @@ export async function raiseCallsSql(m: EntityManager, date: string, loanIds: str
  * Clears the open calls of loans that are current again (nothing overdue), closed or written off: the group's
  * members may borrow again.
  */
-export async function clearCallsSql(m: EntityManager, date: string, loanIds: string[], actor: string): Promise<number> {
+export async function clearCallsSql(
+  m: EntityManager,
+  date: string,
+  loanIds: string[],
+  actor: string,
+): Promise<number> {
   const rows = (await m.query(
     `WITH cleared AS (
        UPDATE group_liability_calls c SET status = 'CLEARED', cleared_on = $1::date

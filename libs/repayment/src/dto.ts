@@ -56,7 +56,10 @@ export class FundIdParam {
 }
 
 export class CreateRepaymentDto {
-  @ApiProperty({ example: '1060.00', description: 'amount received, in yuan; never more than the payoff on the value date' })
+  @ApiProperty({
+    example: '1060.00',
+    description: 'amount received, in yuan; never more than the payoff on the value date',
+  })
   @IsYuan()
   amount: string;
 
@@ -77,7 +80,10 @@ export class CreateRepaymentDto {
   @MaxLength(100)
   reference?: string;
 
-  @ApiPropertyOptional({ example: '18', description: 'the household that paid, when not the borrower (a group co-obligor)' })
+  @ApiPropertyOptional({
+    example: '18',
+    description: 'the household that paid, when not the borrower (a group co-obligor)',
+  })
   @IsOptional()
   @IsNumberString({ no_symbols: true })
   @MaxLength(18)
@@ -106,30 +112,60 @@ export class ReasonDto {
 }
 
 export class RepaymentListQuery extends PageQuery {
-  @ApiPropertyOptional({ example: ID_EXAMPLE }) @IsOptional() @IsNumberString({ no_symbols: true }) @MaxLength(18) loanId?: string;
-  @ApiPropertyOptional({ example: '1' }) @IsOptional() @IsNumberString({ no_symbols: true }) @MaxLength(18) fundId?: string;
+  @ApiPropertyOptional({ example: ID_EXAMPLE })
+  @IsOptional()
+  @IsNumberString({ no_symbols: true })
+  @MaxLength(18)
+  loanId?: string;
+  @ApiPropertyOptional({ example: '1' })
+  @IsOptional()
+  @IsNumberString({ no_symbols: true })
+  @MaxLength(18)
+  fundId?: string;
   @ApiPropertyOptional({ enum: REPAYMENT_KINDS }) @IsOptional() @IsIn(REPAYMENT_KINDS) kind?: RepaymentKind;
-  @ApiPropertyOptional({ enum: REPAYMENT_STATUSES }) @IsOptional() @IsIn(REPAYMENT_STATUSES) status?: RepaymentStatus;
-  @ApiPropertyOptional({ enum: REPAYMENT_CHANNELS }) @IsOptional() @IsIn(REPAYMENT_CHANNELS) channel?: RepaymentChannel;
-  @ApiPropertyOptional({ example: '2026-01-01', description: 'value date from (inclusive)' }) @IsOptional() @IsCalendarDate() from?: string;
-  @ApiPropertyOptional({ example: '2026-12-31', description: 'value date to (inclusive)' }) @IsOptional() @IsCalendarDate() to?: string;
+  @ApiPropertyOptional({ enum: REPAYMENT_STATUSES })
+  @IsOptional()
+  @IsIn(REPAYMENT_STATUSES)
+  status?: RepaymentStatus;
+  @ApiPropertyOptional({ enum: REPAYMENT_CHANNELS })
+  @IsOptional()
+  @IsIn(REPAYMENT_CHANNELS)
+  channel?: RepaymentChannel;
+  @ApiPropertyOptional({ example: '2026-01-01', description: 'value date from (inclusive)' })
+  @IsOptional()
+  @IsCalendarDate()
+  from?: string;
+  @ApiPropertyOptional({ example: '2026-12-31', description: 'value date to (inclusive)' })
+  @IsOptional()
+  @IsCalendarDate()
+  to?: string;
 }
 
 export class LoanRepaymentListQuery extends PageQuery {
-  @ApiPropertyOptional({ enum: REPAYMENT_STATUSES }) @IsOptional() @IsIn(REPAYMENT_STATUSES) status?: RepaymentStatus;
+  @ApiPropertyOptional({ enum: REPAYMENT_STATUSES })
+  @IsOptional()
+  @IsIn(REPAYMENT_STATUSES)
+  status?: RepaymentStatus;
   @ApiPropertyOptional({ example: '2026-01-01' }) @IsOptional() @IsCalendarDate() from?: string;
   @ApiPropertyOptional({ example: '2026-12-31' }) @IsOptional() @IsCalendarDate() to?: string;
 }
 
 export class PayoffQuery {
-  @ApiPropertyOptional({ example: '2026-06-15', description: 'default today; never before the loan’s last accrual or payment' })
+  @ApiPropertyOptional({
+    example: '2026-06-15',
+    description: 'default today; never before the loan’s last accrual or payment',
+  })
   @IsOptional()
   @IsCalendarDate()
   valueDate?: string;
 }
 
 export class WriteOffListQuery extends PageQuery {
-  @ApiPropertyOptional({ example: '1' }) @IsOptional() @IsNumberString({ no_symbols: true }) @MaxLength(18) fundId?: string;
+  @ApiPropertyOptional({ example: '1' })
+  @IsOptional()
+  @IsNumberString({ no_symbols: true })
+  @MaxLength(18)
+  fundId?: string;
   @ApiPropertyOptional({ example: '2026-01-01' }) @IsOptional() @IsCalendarDate() from?: string;
   @ApiPropertyOptional({ example: '2026-12-31' }) @IsOptional() @IsCalendarDate() to?: string;
 }
@@ -143,6 +179,18 @@ export class FeeDistributionDto {
 }
 
 export class FeeDistributionListQuery extends PageQuery {
-  @ApiPropertyOptional({ example: 2024 }) @IsOptional() @Type(() => Number) @IsInt() @Min(2000) @Max(2100) fromYear?: number;
-  @ApiPropertyOptional({ example: 2026 }) @IsOptional() @Type(() => Number) @IsInt() @Min(2000) @Max(2100) toYear?: number;
+  @ApiPropertyOptional({ example: 2024 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(2000)
+  @Max(2100)
+  fromYear?: number;
+  @ApiPropertyOptional({ example: 2026 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(2000)
+  @Max(2100)
+  toYear?: number;
 }

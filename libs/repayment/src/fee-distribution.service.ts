@@ -17,7 +17,12 @@ import {
 import { FundsService, type FundAccountCodes } from '#libs/funds';
 import { LedgerService, type PostingLine } from '#libs/ledger';
 import { formatYuan, type Fen } from '#libs/money';
-import { DISTRIBUTION_TARGETS, splitIncome, type DistributionPercents, type DistributionTarget } from './domain/distribution.js';
+import {
+  DISTRIBUTION_TARGETS,
+  splitIncome,
+  type DistributionPercents,
+  type DistributionTarget,
+} from './domain/distribution.js';
 
 export const FEE_DISTRIBUTION_SCOPE = 'fund:fee-distribution';
 export const FEE_DISTRIBUTION_ENTRY_CODE = 'FEE_DISTRIBUTION';
@@ -62,7 +67,11 @@ const view = (r: Row): FeeDistributionView => ({
   id: r.id,
   fundId: r.fund_id,
   year: r.year,
-  income: { usageFee: y(r.fee_income_fen), penalty: y(r.penalty_income_fen), recovery: y(r.recovery_income_fen) },
+  income: {
+    usageFee: y(r.fee_income_fen),
+    penalty: y(r.penalty_income_fen),
+    recovery: y(r.recovery_income_fen),
+  },
   distributable: y(r.distributable_fen),
   shares: {
     capital: y(r.capital_fen),
@@ -111,7 +120,9 @@ export class FeeDistributionService {
   async distribute(fundId: string, year: number, idempotencyKey: string): Promise<FeeDistributionView> {
     const today = this.clock.today();
     const { result } = await this.dataSource.transaction((m) =>
-      runIdempotent(m, FEE_DISTRIBUTION_SCOPE, idempotencyKey, { fundId, year }, () => this.apply(m, fundId, year, idempotencyKey, today)),
+      runIdempotent(m, FEE_DISTRIBUTION_SCOPE, idempotencyKey, { fundId, year }, () =>
+        this.apply(m, fundId, year, idempotencyKey, today),
+      ),
     );
     return result;
   }
@@ -130,23 +141,44 @@ export class FeeDistributionService {
     return new Map(rows.map((r) => [r.code, BigInt(r.balance)]));
   }
 
-  private async apply(m: EntityManager, fundId: string, year: number, idempotencyKey: string, today: string): Promise<FeeDistributionView> {
+  private async apply(
+    m: EntityManager,
+    fundId: string,
+    year: number,
+    idempotencyKey: string,
+    today: string,
+  ): Promise<FeeDistributionView> {
     const actor = RequestContext.actor()?.username ?? 'system';
     const fund = await this.funds.lockFund(m, fundId);
     const failures: (FieldError & { code: 'FEE_DISTRIBUTION_NOT_ALLOWED' })[] = [];
     const currentYear = Number(today.slice(0, 4));
     if (year >= currentYear) {
-      failures.push({ field: 'year', code: 'FEE_DISTRIBUTION_NOT_ALLOWED', message: `${year} has not ended (today is ${today})` });
+      failures.push({
+        field: 'year',
+        code: 'FEE_DISTRIBUTION_NOT_ALLOWED',
+        message: `${year} has not ended (today is ${today})`,
+      });
     }
-    const existing = await queryOne<{ id: string }>(m, `SELECT id::text FROM fee_distributions WHERE fund_id = $1 AND year = $2`, [fund.id, year]);
+    const existing = await queryOne<{ id: string }>(
+      m,
+      `SELECT id::text FROM fee_distributions WHERE fund_id = $1 AND year = $2`,
+      [fund.id, year],
+    );
     if (existing) {
-      throw new DomainError('FEE_DISTRIBUTION_EXISTS', `fund ${fund.id} already distributed its ${year} income (distribution ${existing.id})`, [
-        { field: 'year', code: 'FEE_DISTRIBUTION_EXISTS', message: `${year} was already distributed` },
-      ], { distributionId: existing.id });
+      throw new DomainError(
+        'FEE_DISTRIBUTION_EXISTS',
+        `fund ${fund.id} already distributed its ${year} income (distribution ${existing.id})`,
+        [{ field: 'year', code: 'FEE_DISTRIBUTION_EXISTS', message: `${year} was already distributed` }],
+        { distributionId: existing.id },
+      );
     }
     const a = fund.accounts;
     const yearEnd = `${year}-12-31`;
-    const b = await this.balancesAsOf(m, [a.feeIncome, a.penaltyIncome, a.recoveryIncome, a.writeOffExpense], yearEnd);
+    const b = await this.balancesAsOf(
+      m,
+      [a.feeIncome, a.penaltyIncome, a.recoveryIncome, a.writeOffExpense],
+      yearEnd,
+    );
     const fee = b.get(a.feeIncome) ?? 0n;
     const penalty = b.get(a.penaltyIncome) ?? 0n;
     const recovery = b.get(a.recoveryIncome) ?? 0n;
@@ -160,7 +192,11 @@ export class FeeDistributionService {
       });
     }
     if (failures.length) {
-      throw new DomainError('FEE_DISTRIBUTION_NOT_ALLOWED', `fee distribution refused: ${failures.map((f) => f.message).join('; ')}`, failures);
+      throw new DomainError(
+        'FEE_DISTRIBUTION_NOT_ALLOWED',
+        `fee distribution refused: ${failures.map((f) => f.message).join('; ')}`,
+        failures,
+      );
     }
     const r = fund.rules;
     const percents: DistributionPercents = {
@@ -226,7 +262,12 @@ export class FeeDistributionService {
       ],
     );
     const out = await this.get(id, m);
-    await this.audit.record(m, { action: 'FEE_DISTRIBUTED', entityType: 'mutual_aid_fund', entityId: fund.id, after: out });
+    await this.audit.record(m, {
+      action: 'FEE_DISTRIBUTED',
+      entityType: 'mutual_aid_fund',
+      entityId: fund.id,
+      after: out,
+    });
     return out;
   }
 
@@ -236,7 +277,11 @@ export class FeeDistributionService {
     return view(row);
   }
 
-  async list(fundId: string, filter: { fromYear?: number; toYear?: number }, page: PageQuery): Promise<Page<FeeDistributionView>> {
+  async list(
+    fundId: string,
+    filter: { fromYear?: number; toYear?: number },
+    page: PageQuery,
+  ): Promise<Page<FeeDistributionView>> {
     const fund = await this.funds.info(fundId);
     const where = ['fund_id = $1'];
     const params: unknown[] = [fund.id];
@@ -244,12 +289,16 @@ export class FeeDistributionService {
     if (filter.toYear) where.push(`year <= $${params.push(filter.toYear)}`);
     const clause = `WHERE ${where.join(' AND ')}`;
     const m = this.dataSource.manager;
-    const [{ total }] = await queryRows<{ total: number }>(m, `SELECT count(*)::int AS total FROM fee_distributions ${clause}`, params);
-    const rows = await queryRows<Row>(m, `${SELECT} ${clause} ORDER BY year DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`, [
-      ...params,
-      page.pageSize,
-      offsetOf(page),
-    ]);
+    const [{ total }] = await queryRows<{ total: number }>(
+      m,
+      `SELECT count(*)::int AS total FROM fee_distributions ${clause}`,
+      params,
+    );
+    const rows = await queryRows<Row>(
+      m,
+      `${SELECT} ${clause} ORDER BY year DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      [...params, page.pageSize, offsetOf(page)],
+    );
     return { items: rows.map(view), page: page.page, pageSize: page.pageSize, total };
   }
 }

@@ -68,7 +68,9 @@ export const isId = (v: string): boolean => /^[1-9]\d{0,17}$/.test(v);
 
 export async function loadLoan(m: EntityManager, loanId: string, lock = false): Promise<LoanRow | undefined> {
   if (!isId(loanId)) return undefined;
-  return queryOne<LoanRow>(m, `SELECT ${LOAN_COLUMNS} FROM loans WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [loanId]);
+  return queryOne<LoanRow>(m, `SELECT ${LOAN_COLUMNS} FROM loans WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [
+    loanId,
+  ]);
 }
 
 export async function requireLoan(m: EntityManager, loanId: string, lock = false): Promise<LoanRow> {
@@ -78,7 +80,11 @@ export async function requireLoan(m: EntityManager, loanId: string, lock = false
 }
 
 /** The instalments of a loan in number order; with `lock`, row locks taken in that (fixed) order. */
-export async function loadInstallments(m: EntityManager, loanId: string, lock = false): Promise<InstallmentRow[]> {
+export async function loadInstallments(
+  m: EntityManager,
+  loanId: string,
+  lock = false,
+): Promise<InstallmentRow[]> {
   return queryRows<InstallmentRow>(
     m,
     `SELECT id::text, number, period_start, due_date, days, principal_fen::text, interest_fen::text,
@@ -139,7 +145,11 @@ export async function activePayments(m: EntityManager, loanId: string): Promise<
  * disbursement (or the product's for loans recorded without one), and the product version's grace days,
  * waterfall and prepayment mode.
  */
-export async function termsOf(m: EntityManager, products: ProductsService, loan: LoanRow): Promise<RepaymentTerms> {
+export async function termsOf(
+  m: EntityManager,
+  products: ProductsService,
+  loan: LoanRow,
+): Promise<RepaymentTerms> {
   const product = await products.getVersion(loan.product_version_id, m);
   if (loan.annual_rate_percent === null) {
     throw new DomainError('LOAN_NOT_REPAYABLE', `loan ${loan.id} has no contract rate`, [
@@ -147,7 +157,8 @@ export async function termsOf(m: EntityManager, products: ProductsService, loan:
     ]);
   }
   const waterfall = product.waterfall;
-  if (!isWaterfall(waterfall)) throw new Error(`product version ${loan.product_version_id} has an invalid waterfall`);
+  if (!isWaterfall(waterfall))
+    throw new Error(`product version ${loan.product_version_id} has an invalid waterfall`);
   return {
     principalFen: BigInt(loan.principal_fen),
     annualRatePercent: loan.annual_rate_percent,

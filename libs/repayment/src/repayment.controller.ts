@@ -34,11 +34,18 @@ const READERS = ['ADMIN', 'FUND_ADMIN', 'LOAN_OFFICER', 'AUDITOR'] as const;
 const IDEMPOTENCY_HEADER = {
   name: 'Idempotency-Key',
   required: true,
-  description: 'Client-chosen key (8-128 of [A-Za-z0-9._:-]): a retry returns the first response; the same key with another body is 409',
+  description:
+    'Client-chosen key (8-128 of [A-Za-z0-9._:-]): a retry returns the first response; the same key with another body is 409',
   example: 'repay-2026-05-20-0001',
 };
 
-const problem = (code: string, status: number, detail: string, errors?: unknown[], extra: Record<string, unknown> = {}) => ({
+const problem = (
+  code: string,
+  status: number,
+  detail: string,
+  errors?: unknown[],
+  extra: Record<string, unknown> = {},
+) => ({
   schema: {
     example: {
       type: `urn:problem:${code.toLowerCase()}`,
@@ -89,7 +96,15 @@ const RESULT_EXAMPLE = {
   corrections: [],
 };
 const STATEMENT_EXAMPLE = {
-  loan: { id: '42', loanNo: 'MA-2026-000042', channel: 'MUTUAL_AID', status: 'DISBURSED', principal: '5000.00', annualRatePercent: '6', penaltyRatePercent: '9' },
+  loan: {
+    id: '42',
+    loanNo: 'MA-2026-000042',
+    channel: 'MUTUAL_AID',
+    status: 'DISBURSED',
+    principal: '5000.00',
+    annualRatePercent: '6',
+    penaltyRatePercent: '9',
+  },
   asOf: '2026-06-01',
   installments: [
     {
@@ -97,7 +112,13 @@ const STATEMENT_EXAMPLE = {
       periodStart: '2026-01-15',
       dueDate: '2026-02-15',
       status: 'PAID',
-      scheduled: { principal: '1000.00', interest: '25.00', originalInterest: '25.00', penalty: '0.00', total: '1025.00' },
+      scheduled: {
+        principal: '1000.00',
+        interest: '25.00',
+        originalInterest: '25.00',
+        penalty: '0.00',
+        total: '1025.00',
+      },
       paid: { principal: '1000.00', interest: '25.00', penalty: '0.00', total: '1025.00' },
       outstanding: { principal: '0.00', interest: '0.00', penalty: '0.00', total: '0.00' },
       daysOverdue: 0,
@@ -119,7 +140,15 @@ const STATEMENT_EXAMPLE = {
   },
   daysOverdue: 0,
   arrearsBucket: 'CURRENT',
-  payoffToday: { loanId: '42', valueDate: '2026-06-01', principal: '4000.00', interestDue: '0.00', interestAccrued: '3.23', penalty: '0.00', total: '4003.23' },
+  payoffToday: {
+    loanId: '42',
+    valueDate: '2026-06-01',
+    principal: '4000.00',
+    interestDue: '0.00',
+    interestAccrued: '3.23',
+    penalty: '0.00',
+    total: '4003.23',
+  },
   transactions: [REPAYMENT_EXAMPLE],
   corrections: [],
   disbursementEntryId: '120',
@@ -148,8 +177,20 @@ const DISTRIBUTION_EXAMPLE = {
   year: 2025,
   income: { usageFee: '12000.00', penalty: '81.33', recovery: '0.00' },
   distributable: '12081.33',
-  shares: { capital: '4832.54', riskReserve: '2416.27', publicWelfare: '1208.13', administration: '3624.39', dividends: '0.00' },
-  percentages: { CAPITAL: '40', RISK_RESERVE: '20', PUBLIC_WELFARE: '10', ADMINISTRATION: '30', DIVIDENDS: '0' },
+  shares: {
+    capital: '4832.54',
+    riskReserve: '2416.27',
+    publicWelfare: '1208.13',
+    administration: '3624.39',
+    dividends: '0.00',
+  },
+  percentages: {
+    CAPITAL: '40',
+    RISK_RESERVE: '20',
+    PUBLIC_WELFARE: '10',
+    ADMINISTRATION: '30',
+    DIVIDENDS: '0',
+  },
   writeOffsCharged: '5000.00',
   entryId: '640',
   createdBy: 'fund.admin',
@@ -170,7 +211,8 @@ export class RepaymentController {
   @Post('loans/:id/repayments')
   @Roles('LOAN_OFFICER', 'FUND_ADMIN')
   @ApiOperation({
-    summary: 'Record a repayment of a mutual-aid loan (one entry CASH ↑ / LOANS ↓, FEE_INCOME ↑, PENALTY_INCOME ↑)',
+    summary:
+      'Record a repayment of a mutual-aid loan (one entry CASH ↑ / LOANS ↓, FEE_INCOME ↑, PENALTY_INCOME ↑)',
     description:
       'Applied by the product waterfall (default overdue penalty → overdue interest → overdue principal → current interest → current principal → ' +
       'future instalments as a prepayment that shortens the term or lowers the instalment). Paying exactly the payoff closes the loan with the ' +
@@ -181,13 +223,25 @@ export class RepaymentController {
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({ schema: { example: RESULT_EXAMPLE } })
   @ApiNotFoundResponse(problem('NOT_FOUND', 404, 'loan 42 not found'))
-  @ApiConflictResponse(problem('IDEMPOTENCY_KEY_REUSED', 409, 'Idempotency-Key repay-2026-05-20-0001 was already used for a different request'))
+  @ApiConflictResponse(
+    problem(
+      'IDEMPOTENCY_KEY_REUSED',
+      409,
+      'Idempotency-Key repay-2026-05-20-0001 was already used for a different request',
+    ),
+  )
   @ApiUnprocessableEntityResponse(
     problem(
       'OVERPAYMENT',
       422,
       'the payment of 6000.00 exceeds the payoff of 5012.33 on 2026-05-20: loan MA-2026-000042 is closed by paying 5012.33; nothing is kept as credit',
-      [{ field: 'amount', code: 'OVERPAYMENT', message: 'the payment of 6000.00 exceeds the payoff of 5012.33 on 2026-05-20' }],
+      [
+        {
+          field: 'amount',
+          code: 'OVERPAYMENT',
+          message: 'the payment of 6000.00 exceeds the payoff of 5012.33 on 2026-05-20',
+        },
+      ],
       { payoff: '5012.33', valueDate: '2026-05-20' },
     ),
   )
@@ -206,7 +260,8 @@ export class RepaymentController {
   @Get('loans/:id/statement')
   @Roles(...READERS, 'BANK_OFFICER')
   @ApiOperation({
-    summary: 'Loan statement: schedule with paid and outstanding per instalment, transactions, balances, days overdue, payoff today',
+    summary:
+      'Loan statement: schedule with paid and outstanding per instalment, transactions, balances, days overdue, payoff today',
   })
   @ApiOkResponse({ schema: { example: STATEMENT_EXAMPLE } })
   @ApiNotFoundResponse(problem('NOT_FOUND', 404, 'loan 42 not found'))
@@ -216,7 +271,10 @@ export class RepaymentController {
 
   @Get('loans/:id/payoff')
   @Roles(...READERS, 'BANK_OFFICER')
-  @ApiOperation({ summary: 'What closes the loan on a value date (default today): principal, due and accrued usage fee, penalty' })
+  @ApiOperation({
+    summary:
+      'What closes the loan on a value date (default today): principal, due and accrued usage fee, penalty',
+  })
   @ApiOkResponse({ schema: { example: STATEMENT_EXAMPLE.payoffToday } })
   payoff(@Param() p: LoanIdParam, @Query() q: PayoffQuery) {
     return this.statements.payoff(p.id, q.valueDate);
@@ -225,8 +283,10 @@ export class RepaymentController {
   @Post('loans/:id/write-off')
   @Roles('FUND_ADMIN')
   @ApiOperation({
-    summary: 'Write off a loan at least WRITE_OFF_MIN_DAYS_OVERDUE (default 180) days overdue (LOANS ↓ / WRITE_OFF_EXPENSE ↑)',
-    description: 'The risk reserve absorbs the expense at the year-end distribution; later payments on the loan are recoveries.',
+    summary:
+      'Write off a loan at least WRITE_OFF_MIN_DAYS_OVERDUE (default 180) days overdue (LOANS ↓ / WRITE_OFF_EXPENSE ↑)',
+    description:
+      'The risk reserve absorbs the expense at the year-end distribution; later payments on the loan are recoveries.',
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({ schema: { example: WRITE_OFF_EXAMPLE } })
@@ -259,7 +319,8 @@ export class RepaymentController {
   @Roles('FUND_ADMIN')
   @HttpCode(201)
   @ApiOperation({
-    summary: 'Reverse a repayment: mirror entry, dues restored, a closed loan reopened; later splits corrected by a new entry',
+    summary:
+      'Reverse a repayment: mirror entry, dues restored, a closed loan reopened; later splits corrected by a new entry',
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({
@@ -268,13 +329,20 @@ export class RepaymentController {
         ...RESULT_EXAMPLE,
         status: 'REVERSED',
         allocation: { principal: '0.00', interest: '0.00', penalty: '0.00', recovery: '0.00' },
-        reversal: { reversedOn: '2026-05-21', reversedBy: 'fund.admin', reason: 'receipt entered twice by mistake', entryId: '318' },
+        reversal: {
+          reversedOn: '2026-05-21',
+          reversedBy: 'fund.admin',
+          reason: 'receipt entered twice by mistake',
+          entryId: '318',
+        },
         installments: [],
         corrections: [{ adjustmentId: '4', entryId: '318' }],
       },
     },
   })
-  @ApiConflictResponse(problem('REPAYMENT_ALREADY_REVERSED', 409, 'repayment 7 was already reversed (entry 318)'))
+  @ApiConflictResponse(
+    problem('REPAYMENT_ALREADY_REVERSED', 409, 'repayment 7 was already reversed (entry 318)'),
+  )
   reverse(@Param() p: RepaymentIdParam, @Body() dto: ReasonDto, @IdempotencyKey() key: string) {
     return this.repayments.reverse(p.id, dto.reason, key);
   }
@@ -290,15 +358,27 @@ export class RepaymentController {
   @Post('mutual-aid-funds/:id/fee-distributions')
   @Roles('FUND_ADMIN')
   @ApiOperation({
-    summary: "Distribute an ended year's income by the fund's percentages, exact to the fen; the risk reserve absorbs the write-offs",
+    summary:
+      "Distribute an ended year's income by the fund's percentages, exact to the fen; the risk reserve absorbs the write-offs",
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({ schema: { example: DISTRIBUTION_EXAMPLE } })
-  @ApiConflictResponse(problem('FEE_DISTRIBUTION_EXISTS', 409, 'fund 1 already distributed its 2025 income (distribution 1)'))
+  @ApiConflictResponse(
+    problem('FEE_DISTRIBUTION_EXISTS', 409, 'fund 1 already distributed its 2025 income (distribution 1)'),
+  )
   @ApiUnprocessableEntityResponse(
-    problem('FEE_DISTRIBUTION_NOT_ALLOWED', 422, 'fee distribution refused: 2026 has not ended (today is 2026-06-01)', [
-      { field: 'year', code: 'FEE_DISTRIBUTION_NOT_ALLOWED', message: '2026 has not ended (today is 2026-06-01)' },
-    ]),
+    problem(
+      'FEE_DISTRIBUTION_NOT_ALLOWED',
+      422,
+      'fee distribution refused: 2026 has not ended (today is 2026-06-01)',
+      [
+        {
+          field: 'year',
+          code: 'FEE_DISTRIBUTION_NOT_ALLOWED',
+          message: '2026 has not ended (today is 2026-06-01)',
+        },
+      ],
+    ),
   )
   distribute(@Param() p: FundIdParam, @Body() dto: FeeDistributionDto, @IdempotencyKey() key: string) {
     return this.distributions.distribute(p.id, dto.year, key);

@@ -24,6 +24,13 @@ import { WriteOffService } from './write-off.service.js';
     FeeDistributionService,
     InstallmentFactsService,
   ],
-  exports: [RepaymentConfig, RepaymentService, StatementService, WriteOffService, FeeDistributionService, InstallmentFactsService],
+  exports: [
+    RepaymentConfig,
+    RepaymentService,
+    StatementService,
+    WriteOffService,
+    FeeDistributionService,
+    InstallmentFactsService,
+  ],
 })
 export class RepaymentModule {}

@@ -124,7 +124,11 @@ export class RepaymentService {
   ) {}
 
   /** Records a repayment (a recovery on a written-off loan); a replay of the Idempotency-Key returns the first answer. */
-  async record(loanId: string, input: RecordRepaymentInput, idempotencyKey: string): Promise<RepaymentResult> {
+  async record(
+    loanId: string,
+    input: RecordRepaymentInput,
+    idempotencyKey: string,
+  ): Promise<RepaymentResult> {
     const today = this.clock.today();
     const request = {
       loanId,
@@ -135,7 +139,9 @@ export class RepaymentService {
       payerHouseholdId: input.payerHouseholdId ?? null,
     };
     const { result } = await this.dataSource.transaction((m) =>
-      runIdempotent(m, REPAYMENT_SCOPE, idempotencyKey, request, () => this.apply(m, loanId, input, idempotencyKey, today)),
+      runIdempotent(m, REPAYMENT_SCOPE, idempotencyKey, request, () =>
+        this.apply(m, loanId, input, idempotencyKey, today),
+      ),
     );
     return result;
   }
@@ -165,11 +171,19 @@ export class RepaymentService {
 
     const failures: (FieldError & { code: ErrorCode })[] = [];
     if (!REPAYABLE_STATUSES.includes(loan.status)) {
-      failures.push({ field: 'loanId', code: 'LOAN_NOT_REPAYABLE', message: `loan ${loan.loan_no} is ${loan.status}, not disbursed` });
+      failures.push({
+        field: 'loanId',
+        code: 'LOAN_NOT_REPAYABLE',
+        message: `loan ${loan.loan_no} is ${loan.status}, not disbursed`,
+      });
     }
     failures.push(...this.valueDateFailures(input.valueDate, today, loan.disbursement_date));
     if (input.channel === 'GROUP_LIABILITY' && !input.payerHouseholdId) {
-      failures.push({ field: 'payerHouseholdId', code: 'REPAYMENT_PAYER_INVALID', message: 'a GROUP_LIABILITY payment names the co-obligor who paid' });
+      failures.push({
+        field: 'payerHouseholdId',
+        code: 'REPAYMENT_PAYER_INVALID',
+        message: 'a GROUP_LIABILITY payment names the co-obligor who paid',
+      });
     }
     if (input.payerHouseholdId) {
       const member = await queryOne<{ ok: boolean }>(
@@ -186,12 +200,20 @@ export class RepaymentService {
       }
     }
     if (!rows.length && loan.status !== 'WRITTEN_OFF') {
-      failures.push({ field: 'loanId', code: 'LOAN_NOT_REPAYABLE', message: `loan ${loan.loan_no} has no instalments` });
+      failures.push({
+        field: 'loanId',
+        code: 'LOAN_NOT_REPAYABLE',
+        message: `loan ${loan.loan_no} has no instalments`,
+      });
     }
     if (failures.length) throw refuse('repayment refused', failures);
 
-    const [{ id }] = await queryRows<{ id: string }>(m, `SELECT nextval(pg_get_serial_sequence('repayments', 'id'))::text AS id`);
-    if (loan.status === 'WRITTEN_OFF') return this.recovery(m, loan, fund.accounts, id, input, idempotencyKey, actor, today);
+    const [{ id }] = await queryRows<{ id: string }>(
+      m,
+      `SELECT nextval(pg_get_serial_sequence('repayments', 'id'))::text AS id`,
+    );
+    if (loan.status === 'WRITTEN_OFF')
+      return this.recovery(m, loan, fund.accounts, id, input, idempotencyKey, actor, today);
 
     const terms = await termsOf(m, this.products, loan);
     const existing = await activePayments(m, loan.id);
@@ -199,7 +221,9 @@ export class RepaymentService {
     // The loan is replayed to today (or to the later date its last close of business reached): its penalties and
     // ageing are current the moment the repayment is recorded, whatever its value date.
     const asOf = existing.reduce((d, p) => maxDate(d, p.valueDate), maxDate(today, loan.aged_as_of ?? today));
-    const backdated = existing.some((p) => p.valueDate > input.valueDate) || (loan.aged_as_of !== null && input.valueDate < loan.aged_as_of);
+    // Backdated: valued before the day it is entered, or before a repayment already entered. Either way the
+    // replay recomputes penalties and ageing from the value date; `corrections` says whether earlier splits moved.
+    const backdated = input.valueDate < today || existing.some((p) => p.valueDate > input.valueDate);
     const schedule = frozenSchedule(rows);
     let result: ReplayResult;
     try {
@@ -215,7 +239,8 @@ export class RepaymentService {
       ['INTEREST', outcome.interestFen],
       ['PENALTY', outcome.penaltyFen],
     ] as const) {
-      if (amount > 0n) lines.push({ account: fund.accounts[ACCOUNT_OF[component]], side: 'CREDIT', amountFen: amount });
+      if (amount > 0n)
+        lines.push({ account: fund.accounts[ACCOUNT_OF[component]], side: 'CREDIT', amountFen: amount });
     }
     const { entryId } = await this.ledger.post(m, {
       idempotencyKey: `repayment:${id}`,
@@ -251,7 +276,17 @@ export class RepaymentService {
     );
     const own = result.allocations.filter((a) => a.paymentId === id);
     await this.insertAllocations(m, loan.id, own, null);
-    const corrections = await this.correct(m, loan, fund.accounts, result, [id], 'BACKDATED_REPAYMENT', id, today, actor);
+    const corrections = await this.correct(
+      m,
+      loan,
+      fund.accounts,
+      result,
+      [id],
+      'BACKDATED_REPAYMENT',
+      id,
+      today,
+      actor,
+    );
     const after = await this.persist(m, loan, rows, result, actor);
     await m.query(
       `INSERT INTO loan_events (loan_id, event, from_status, to_status, actor, data) VALUES ($1, $2, $3, $4, $5, $6::jsonb)`,
@@ -277,10 +312,18 @@ export class RepaymentService {
     const response: RepaymentResult = {
       ...view,
       loan: after,
-      installments: own.map((a) => a.number).filter((n, k, all) => all.indexOf(n) === k).map((n) => {
-        const t = totalsOf(own.filter((a) => a.number === n));
-        return { number: n, principal: formatYuan(t.PRINCIPAL), interest: formatYuan(t.INTEREST), penalty: formatYuan(t.PENALTY) };
-      }),
+      installments: own
+        .map((a) => a.number)
+        .filter((n, k, all) => all.indexOf(n) === k)
+        .map((n) => {
+          const t = totalsOf(own.filter((a) => a.number === n));
+          return {
+            number: n,
+            principal: formatYuan(t.PRINCIPAL),
+            interest: formatYuan(t.INTEREST),
+            penalty: formatYuan(t.PENALTY),
+          };
+        }),
       corrections,
     };
     await this.audit.record(m, {
@@ -293,10 +336,19 @@ export class RepaymentService {
   }
 
   /** A value date is not after today, not before the disbursement, and within the backdating window. */
-  private valueDateFailures(valueDate: string, today: string, disbursedOn: string | null): (FieldError & { code: ErrorCode })[] {
+  private valueDateFailures(
+    valueDate: string,
+    today: string,
+    disbursedOn: string | null,
+  ): (FieldError & { code: ErrorCode })[] {
     const out: (FieldError & { code: ErrorCode })[] = [];
     const code = 'REPAYMENT_VALUE_DATE_INVALID' as const;
-    if (valueDate > today) out.push({ field: 'valueDate', code, message: `the value date ${valueDate} is after today (${today})` });
+    if (valueDate > today)
+      out.push({
+        field: 'valueDate',
+        code,
+        message: `the value date ${valueDate} is after today (${today})`,
+      });
     const earliest = addDays(today, -this.config.REPAYMENT_BACKDATE_DAYS);
     if (valueDate < earliest) {
       out.push({
@@ -306,7 +358,11 @@ export class RepaymentService {
       });
     }
     if (disbursedOn && valueDate < disbursedOn) {
-      out.push({ field: 'valueDate', code, message: `the value date ${valueDate} is before the disbursement on ${disbursedOn}` });
+      out.push({
+        field: 'valueDate',
+        code,
+        message: `the value date ${valueDate} is before the disbursement on ${disbursedOn}`,
+      });
     }
     return out;
   }
@@ -352,14 +408,22 @@ export class RepaymentService {
     actor: string,
     today: string,
   ): Promise<RepaymentResult> {
-    const wo = await queryOne<{ id: string; principal_fen: string; interest_fen: string; penalty_fen: string; recovered_fen: string; written_off_on: string }>(
+    const wo = await queryOne<{
+      id: string;
+      principal_fen: string;
+      interest_fen: string;
+      penalty_fen: string;
+      recovered_fen: string;
+      written_off_on: string;
+    }>(
       m,
       `SELECT id::text, principal_fen::text, interest_fen::text, penalty_fen::text, recovered_fen::text, written_off_on
          FROM write_offs WHERE loan_id = $1 FOR UPDATE`,
       [loan.id],
     );
     if (!wo) throw new Error(`written-off loan ${loan.id} has no write-off record`);
-    const claim = BigInt(wo.principal_fen) + BigInt(wo.interest_fen) + BigInt(wo.penalty_fen) - BigInt(wo.recovered_fen);
+    const claim =
+      BigInt(wo.principal_fen) + BigInt(wo.interest_fen) + BigInt(wo.penalty_fen) - BigInt(wo.recovered_fen);
     const failures: (FieldError & { code: ErrorCode })[] = [];
     if (input.valueDate < wo.written_off_on) {
       failures.push({
@@ -393,13 +457,37 @@ export class RepaymentService {
       `INSERT INTO repayments (id, loan_id, fund_id, kind, amount_fen, value_date, channel, reference, payer_household_id,
                                recovery_fen, entry_id, idempotency_key, created_by)
        VALUES ($1,$2,$3,'RECOVERY',$4,$5,$6,$7,$8,$4,$9,$10,$11)`,
-      [id, loan.id, loan.fund_id, input.amountFen.toString(), input.valueDate, input.channel, input.reference ?? null,
-        input.payerHouseholdId ?? null, entryId, idempotencyKey, actor],
+      [
+        id,
+        loan.id,
+        loan.fund_id,
+        input.amountFen.toString(),
+        input.valueDate,
+        input.channel,
+        input.reference ?? null,
+        input.payerHouseholdId ?? null,
+        entryId,
+        idempotencyKey,
+        actor,
+      ],
     );
-    await m.query(`UPDATE write_offs SET recovered_fen = recovered_fen + $2 WHERE id = $1`, [wo.id, input.amountFen.toString()]);
+    await m.query(`UPDATE write_offs SET recovered_fen = recovered_fen + $2 WHERE id = $1`, [
+      wo.id,
+      input.amountFen.toString(),
+    ]);
     await m.query(
       `INSERT INTO loan_events (loan_id, event, from_status, to_status, actor, data) VALUES ($1, 'RECOVERY_RECEIVED', $2, $2, $3, $4::jsonb)`,
-      [loan.id, loan.status, actor, JSON.stringify({ repaymentId: id, amount: formatYuan(input.amountFen), valueDate: input.valueDate, today })],
+      [
+        loan.id,
+        loan.status,
+        actor,
+        JSON.stringify({
+          repaymentId: id,
+          amount: formatYuan(input.amountFen),
+          valueDate: input.valueDate,
+          today,
+        }),
+      ],
     );
     const view = await this.view(m, id);
     const response: RepaymentResult = {
@@ -408,7 +496,12 @@ export class RepaymentService {
       installments: [],
       corrections: [],
     };
-    await this.audit.record(m, { action: 'RECOVERY_RECORDED', entityType: 'repayment', entityId: id, after: response });
+    await this.audit.record(m, {
+      action: 'RECOVERY_RECORDED',
+      entityType: 'repayment',
+      entityId: id,
+      after: response,
+    });
     return response;
   }
 
@@ -420,12 +513,19 @@ export class RepaymentService {
   async reverse(repaymentId: string, reason: string, idempotencyKey: string): Promise<RepaymentResult> {
     const today = this.clock.today();
     const { result } = await this.dataSource.transaction((m) =>
-      runIdempotent(m, REVERSAL_SCOPE, idempotencyKey, { repaymentId, reason }, () => this.doReverse(m, repaymentId, reason, today)),
+      runIdempotent(m, REVERSAL_SCOPE, idempotencyKey, { repaymentId, reason }, () =>
+        this.doReverse(m, repaymentId, reason, today),
+      ),
     );
     return result;
   }
 
-  private async doReverse(m: EntityManager, repaymentId: string, reason: string, today: string): Promise<RepaymentResult> {
+  private async doReverse(
+    m: EntityManager,
+    repaymentId: string,
+    reason: string,
+    today: string,
+  ): Promise<RepaymentResult> {
     const actor = RequestContext.actor()?.username ?? 'system';
     if (!isId(repaymentId)) throw new DomainError('NOT_FOUND', `repayment ${repaymentId} not found`);
     const head = await queryOne<{ loan_id: string; fund_id: string }>(
@@ -437,15 +537,25 @@ export class RepaymentService {
     const fund = await this.funds.lockFund(m, head.fund_id);
     const loan = await requireLoan(m, head.loan_id, true);
     const rows = await loadInstallments(m, loan.id, true);
-    const [rep] = await queryRows<{ id: string; kind: RepaymentKind; status: RepaymentStatus; entry_id: string; amount_fen: string; value_date: string; reversal_entry_id: string | null }>(
+    const [rep] = await queryRows<{
+      id: string;
+      kind: RepaymentKind;
+      status: RepaymentStatus;
+      entry_id: string;
+      amount_fen: string;
+      value_date: string;
+      reversal_entry_id: string | null;
+    }>(
       m,
       `SELECT id::text, kind, status, entry_id::text, amount_fen::text, value_date, reversal_entry_id::text FROM repayments WHERE id = $1 FOR UPDATE`,
       [repaymentId],
     );
     if (rep.status === 'REVERSED') {
-      throw new DomainError('REPAYMENT_ALREADY_REVERSED', `repayment ${repaymentId} was already reversed (entry ${rep.reversal_entry_id})`, [
-        { field: 'repaymentId', code: 'REPAYMENT_ALREADY_REVERSED', message: 'a repayment reverses once' },
-      ]);
+      throw new DomainError(
+        'REPAYMENT_ALREADY_REVERSED',
+        `repayment ${repaymentId} was already reversed (entry ${rep.reversal_entry_id})`,
+        [{ field: 'repaymentId', code: 'REPAYMENT_ALREADY_REVERSED', message: 'a repayment reverses once' }],
+      );
     }
     if (rep.kind === 'REPAYMENT' && loan.status === 'WRITTEN_OFF') {
       throw refuse('reversal refused', [
@@ -461,7 +571,10 @@ export class RepaymentService {
     if (rep.kind === 'REPAYMENT') {
       const terms = await termsOf(m, this.products, loan);
       const remaining = (await activePayments(m, loan.id)).filter((p) => p.id !== rep.id);
-      const asOf = remaining.reduce((d, p) => maxDate(d, p.valueDate), maxDate(today, loan.aged_as_of ?? today));
+      const asOf = remaining.reduce(
+        (d, p) => maxDate(d, p.valueDate),
+        maxDate(today, loan.aged_as_of ?? today),
+      );
       result = replay(terms, frozenSchedule(rows), remaining, asOf);
       if (loan.status === 'CLOSED' && result.closedOn === null && loan.household_id) {
         // Reopening must not give the household two active loans (origination's one-active-loan rule).
@@ -496,11 +609,22 @@ export class RepaymentService {
     const corrections: { adjustmentId: string; entryId: string | null }[] = [];
     let after: LoanAfterView;
     if (rep.kind === 'RECOVERY') {
-      await m.query(`UPDATE write_offs SET recovered_fen = recovered_fen - $2 WHERE loan_id = $1`, [loan.id, rep.amount_fen]);
+      await m.query(`UPDATE write_offs SET recovered_fen = recovered_fen - $2 WHERE loan_id = $1`, [
+        loan.id,
+        rep.amount_fen,
+      ]);
       after = loanAfter(loan);
     } else {
       // The mirror entry undoes the split the repayment's own entry posted; record that as allocation rows too.
-      const adjustmentId = await this.newAdjustment(m, loan.id, 'REVERSAL', rep.id, mirror.entryId, today, actor);
+      const adjustmentId = await this.newAdjustment(
+        m,
+        loan.id,
+        'REVERSAL',
+        rep.id,
+        mirror.entryId,
+        today,
+        actor,
+      );
       await m.query(
         `INSERT INTO repayment_allocations (repayment_id, loan_id, installment_number, component, amount_fen, adjustment_id)
          SELECT repayment_id, loan_id, installment_number, component, -amount_fen, $2
@@ -508,7 +632,9 @@ export class RepaymentService {
         [rep.id, adjustmentId],
       );
       corrections.push({ adjustmentId, entryId: mirror.entryId });
-      corrections.push(...(await this.correct(m, loan, fund.accounts, result!, [], 'REVERSAL', rep.id, today, actor)));
+      corrections.push(
+        ...(await this.correct(m, loan, fund.accounts, result!, [], 'REVERSAL', rep.id, today, actor)),
+      );
       after = await this.persist(m, loan, rows, result!, actor);
     }
     await m.query(
@@ -559,7 +685,12 @@ export class RepaymentService {
     return row.id;
   }
 
-  private async insertAllocations(m: EntityManager, loanId: string, lines: AllocationLine[], adjustmentId: string | null): Promise<void> {
+  private async insertAllocations(
+    m: EntityManager,
+    loanId: string,
+    lines: AllocationLine[],
+    adjustmentId: string | null,
+  ): Promise<void> {
     if (!lines.length) return;
     await m.query(
       `INSERT INTO repayment_allocations (repayment_id, loan_id, installment_number, component, amount_fen, adjustment_id)
@@ -591,7 +722,12 @@ export class RepaymentService {
     today: string,
     actor: string,
   ): Promise<{ adjustmentId: string; entryId: string | null }[]> {
-    const stored = await queryRows<{ repayment_id: string; installment_number: number; component: Component; amount: string }>(
+    const stored = await queryRows<{
+      repayment_id: string;
+      installment_number: number;
+      component: Component;
+      amount: string;
+    }>(
       m,
       `SELECT repayment_id::text, installment_number, component, sum(amount_fen)::text AS amount
          FROM repayment_allocations WHERE loan_id = $1 AND NOT (repayment_id = ANY($2::bigint[]))
@@ -648,7 +784,13 @@ export class RepaymentService {
   }
 
   /** Stores the replayed instalments and the loan's balance, status and ageing as of the replay's date. */
-  private async persist(m: EntityManager, loan: LoanRow, rows: InstallmentRow[], result: ReplayResult, actor: string): Promise<LoanAfterView> {
+  private async persist(
+    m: EntityManager,
+    loan: LoanRow,
+    rows: InstallmentRow[],
+    result: ReplayResult,
+    actor: string,
+  ): Promise<LoanAfterView> {
     await saveInstallments(m, loan.id, rows, result.installments);
     const outstanding = result.installments.reduce((s, i) => s + (i.principalFen - i.paidPrincipalFen), 0n);
     const closed = result.closedOn !== null;
@@ -668,7 +810,11 @@ export class RepaymentService {
 
   async view(m: EntityManager | null, repaymentId: string): Promise<RepaymentView> {
     if (!isId(repaymentId)) throw new DomainError('NOT_FOUND', `repayment ${repaymentId} not found`);
-    const row = await queryOne<RepaymentRow>(m ?? this.dataSource.manager, `${REPAYMENT_SELECT} WHERE r.id = $1`, [repaymentId]);
+    const row = await queryOne<RepaymentRow>(
+      m ?? this.dataSource.manager,
+      `${REPAYMENT_SELECT} WHERE r.id = $1`,
+      [repaymentId],
+    );
     if (!row) throw new DomainError('NOT_FOUND', `repayment ${repaymentId} not found`);
     return repaymentView(row);
   }
@@ -689,7 +835,11 @@ export class RepaymentService {
     if (filter.to) where.push(`r.value_date <= $${params.push(filter.to)}`);
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const m = this.dataSource.manager;
-    const [{ total }] = await queryRows<{ total: number }>(m, `SELECT count(*)::int AS total FROM repayments r ${clause}`, params);
+    const [{ total }] = await queryRows<{ total: number }>(
+      m,
+      `SELECT count(*)::int AS total FROM repayments r ${clause}`,
+      params,
+    );
     const rows = await queryRows<RepaymentRow>(
       m,
       `${REPAYMENT_SELECT} ${clause} ORDER BY r.value_date DESC, r.id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,

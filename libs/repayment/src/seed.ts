@@ -5,7 +5,13 @@ import { DEMO_FUND_VILLAGE_CODE } from '#libs/funds';
 import { yuan } from '#libs/money';
 import { RepaymentService } from './repayment.service.js';
 
-const OFFICER: Actor = { userId: null, username: 'loan.officer', role: 'LOAN_OFFICER', bankId: null, via: 'system' };
+const OFFICER: Actor = {
+  userId: null,
+  username: 'loan.officer',
+  role: 'LOAN_OFFICER',
+  bankId: null,
+  via: 'system',
+};
 
 /**
  * Demo repayments: on each disbursed loan of the demo fund, one cash repayment of 500.00 valued today (a
@@ -24,20 +30,26 @@ export async function seedRepayments(app: INestApplicationContext): Promise<stri
       WHERE v.code = $1 AND l.status = 'DISBURSED' ORDER BY l.id`,
     [DEMO_FUND_VILLAGE_CODE],
   );
-  if (!loans.length) return ['seedRepayments: no disbursed demo loans (run the origination seed first); skipped'];
+  if (!loans.length)
+    return ['seedRepayments: no disbursed demo loans (run the origination seed first); skipped'];
   const out: string[] = [];
   for (const loan of loans) {
     const key = `seed-repayment-${loan.id}-1`;
-    const done = await queryOne<{ id: string }>(ds.manager, `SELECT id::text FROM repayments WHERE loan_id = $1 AND idempotency_key = $2`, [
-      loan.id,
-      key,
-    ]);
+    const done = await queryOne<{ id: string }>(
+      ds.manager,
+      `SELECT id::text FROM repayments WHERE loan_id = $1 AND idempotency_key = $2`,
+      [loan.id, key],
+    );
     if (done) {
       out.push(`kept existing demo repayment ${done.id} of loan ${loan.loan_no}`);
       continue;
     }
     const r = await RequestContext.run({ requestId: `seed-repayments:${loan.id}`, actor: OFFICER }, () =>
-      repayments.record(loan.id, { amountFen: yuan('500'), valueDate: today, channel: 'CASH', reference: '收据 demo' }, key),
+      repayments.record(
+        loan.id,
+        { amountFen: yuan('500'), valueDate: today, channel: 'CASH', reference: '收据 demo' },
+        key,
+      ),
     );
     out.push(
       `repayment ${r.id} of loan ${loan.loan_no}: ${r.amount} (fee ${r.allocation.interest}, principal ${r.allocation.principal}); outstanding ${r.loan.outstandingPrincipal}`,

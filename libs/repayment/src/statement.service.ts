@@ -1,7 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { Clock, DomainError, offsetOf, queryRows, RequestContext, type Page, type PageQuery } from '#libs/common';
+import {
+  Clock,
+  DomainError,
+  offsetOf,
+  queryRows,
+  RequestContext,
+  type Page,
+  type PageQuery,
+} from '#libs/common';
 import { formatYuan, type Fen } from '#libs/money';
 import { ProductsService } from '#libs/products';
 import { payoffAmount } from '#libs/schedules';
@@ -36,7 +44,13 @@ export interface StatementInstallment {
   periodStart: string;
   dueDate: string;
   status: string;
-  scheduled: { principal: string; interest: string; originalInterest: string; penalty: string; total: string };
+  scheduled: {
+    principal: string;
+    interest: string;
+    originalInterest: string;
+    penalty: string;
+    total: string;
+  };
   paid: { principal: string; interest: string; penalty: string; total: string };
   outstanding: { principal: string; interest: string; penalty: string; total: string };
   daysOverdue: number;
@@ -81,7 +95,14 @@ export interface LoanStatement {
   /** What closes the loan today (null once it is closed or written off). */
   payoffToday: PayoffQuote | null;
   transactions: RepaymentView[];
-  corrections: { id: string; cause: string; causeRepaymentId: string; entryId: string | null; businessDate: string; createdBy: string }[];
+  corrections: {
+    id: string;
+    cause: string;
+    causeRepaymentId: string;
+    entryId: string | null;
+    businessDate: string;
+    createdBy: string;
+  }[];
   disbursementEntryId: string | null;
   writeOff: { writtenOffOn: string; principal: string; recovered: string; reason: string } | null;
 }
@@ -116,7 +137,12 @@ export class StatementService {
     m: EntityManager,
     loan: LoanRow,
     date: string,
-  ): Promise<{ asOf: string; state: InstallmentState[]; terms: RepaymentTerms | null; rows: InstallmentRow[] }> {
+  ): Promise<{
+    asOf: string;
+    state: InstallmentState[];
+    terms: RepaymentTerms | null;
+    rows: InstallmentRow[];
+  }> {
     const rows = await loadInstallments(m, loan.id);
     if (!['DISBURSED', 'CLOSED'].includes(loan.status) || !rows.length) {
       // Written off (or never disbursed): the stored rows are the record; nothing accrues any more.
@@ -133,9 +159,11 @@ export class StatementService {
     const m = this.dataSource.manager;
     const loan = await this.scoped(m, loanId);
     if (loan.status !== 'DISBURSED') {
-      throw new DomainError('LOAN_NOT_REPAYABLE', `loan ${loan.loan_no} is ${loan.status}: there is nothing to pay off`, [
-        { field: 'loanId', code: 'LOAN_NOT_REPAYABLE', message: `the loan is ${loan.status}` },
-      ]);
+      throw new DomainError(
+        'LOAN_NOT_REPAYABLE',
+        `loan ${loan.loan_no} is ${loan.status}: there is nothing to pay off`,
+        [{ field: 'loanId', code: 'LOAN_NOT_REPAYABLE', message: `the loan is ${loan.status}` }],
+      );
     }
     const { asOf, state, terms } = await this.stateAt(m, loan, valueDate ?? this.clock.today());
     return quote(loan.id, state, terms!, asOf);
@@ -146,7 +174,11 @@ export class StatementService {
     const loan = await this.scoped(m, loanId);
     const today = this.clock.today();
     const { asOf, state, terms, rows } = await this.stateAt(m, loan, today);
-    const [graceRow] = await queryRows<{ grace_days: number }>(m, `SELECT grace_days FROM product_versions WHERE id = $1`, [loan.product_version_id]);
+    const [graceRow] = await queryRows<{ grace_days: number }>(
+      m,
+      `SELECT grace_days FROM product_versions WHERE id = $1`,
+      [loan.product_version_id],
+    );
     const grace = graceRow?.grace_days ?? 0;
     const writtenOff = loan.status === 'WRITTEN_OFF';
     const installments = state.map((i, k): StatementInstallment => {
@@ -172,7 +204,12 @@ export class StatementService {
           penalty: y(i.paidPenaltyFen),
           total: y(i.paidPrincipalFen + i.paidInterestFen + i.paidPenaltyFen),
         },
-        outstanding: { principal: y(unpaidP), interest: y(unpaidI), penalty: y(unpaidPen), total: y(unpaidP + unpaidI + unpaidPen) },
+        outstanding: {
+          principal: y(unpaidP),
+          interest: y(unpaidI),
+          penalty: y(unpaidPen),
+          total: y(unpaidP + unpaidI + unpaidPen),
+        },
         daysOverdue: i.status === 'OVERDUE' && !writtenOff ? daysFrom(i.dueDate, asOf) : 0,
         overdueSince: i.overdueSince,
         paidOn: i.paidOn,
@@ -200,7 +237,11 @@ export class StatementService {
       paid.pen += i.paidPenaltyFen;
     }
     const days = writtenOff ? loan.days_overdue : daysOverdueOf(state, asOf);
-    const transactions = await queryRows<RepaymentRow>(m, `${REPAYMENT_SELECT} WHERE r.loan_id = $1 ORDER BY r.value_date, r.id`, [loan.id]);
+    const transactions = await queryRows<RepaymentRow>(
+      m,
+      `${REPAYMENT_SELECT} WHERE r.loan_id = $1 ORDER BY r.value_date, r.id`,
+      [loan.id],
+    );
     const corrections = await queryRows<LoanStatement['corrections'][number]>(
       m,
       `SELECT id::text, cause, cause_repayment_id::text AS "causeRepaymentId", entry_id::text AS "entryId",
@@ -208,7 +249,12 @@ export class StatementService {
          FROM repayment_adjustments WHERE loan_id = $1 ORDER BY repayment_adjustments.id`,
       [loan.id],
     );
-    const [wo] = await queryRows<{ written_off_on: string; principal_fen: string; recovered_fen: string; reason: string }>(
+    const [wo] = await queryRows<{
+      written_off_on: string;
+      principal_fen: string;
+      recovered_fen: string;
+      reason: string;
+    }>(
       m,
       `SELECT written_off_on, principal_fen::text, recovered_fen::text, reason FROM write_offs WHERE loan_id = $1`,
       [loan.id],
@@ -248,13 +294,22 @@ export class StatementService {
       corrections,
       disbursementEntryId: loan.disbursement_entry_id,
       writeOff: wo
-        ? { writtenOffOn: wo.written_off_on, principal: y(BigInt(wo.principal_fen)), recovered: y(BigInt(wo.recovered_fen)), reason: wo.reason }
+        ? {
+            writtenOffOn: wo.written_off_on,
+            principal: y(BigInt(wo.principal_fen)),
+            recovered: y(BigInt(wo.recovered_fen)),
+            reason: wo.reason,
+          }
         : null,
     };
   }
 
   /** A loan's repayments (newest first), paginated; 404 when the loan does not exist. */
-  async repaymentsOf(loanId: string, filter: { status?: string; from?: string; to?: string }, page: PageQuery): Promise<Page<RepaymentView>> {
+  async repaymentsOf(
+    loanId: string,
+    filter: { status?: string; from?: string; to?: string },
+    page: PageQuery,
+  ): Promise<Page<RepaymentView>> {
     const m = this.dataSource.manager;
     if (!isId(loanId)) throw new DomainError('NOT_FOUND', `loan ${loanId} not found`);
     await this.scoped(m, loanId);
@@ -264,7 +319,11 @@ export class StatementService {
     if (filter.from) where.push(`r.value_date >= $${params.push(filter.from)}`);
     if (filter.to) where.push(`r.value_date <= $${params.push(filter.to)}`);
     const clause = where.join(' AND ');
-    const [{ total }] = await queryRows<{ total: number }>(m, `SELECT count(*)::int AS total FROM repayments r WHERE ${clause}`, params);
+    const [{ total }] = await queryRows<{ total: number }>(
+      m,
+      `SELECT count(*)::int AS total FROM repayments r WHERE ${clause}`,
+      params,
+    );
     const rows = await queryRows<RepaymentRow>(
       m,
       `${REPAYMENT_SELECT} WHERE ${clause} ORDER BY r.value_date DESC, r.id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,

@@ -1,7 +1,13 @@
 import { formatYuan, type Fen } from '#libs/money';
 
 /** Channels a repayment can arrive by (GROUP_LIABILITY: a co-obligor of the joint-liability group pays). */
-export const REPAYMENT_CHANNELS = ['CASH', 'BANK_TRANSFER', 'MOBILE_PAYMENT', 'PAYROLL_DEDUCTION', 'GROUP_LIABILITY'] as const;
+export const REPAYMENT_CHANNELS = [
+  'CASH',
+  'BANK_TRANSFER',
+  'MOBILE_PAYMENT',
+  'PAYROLL_DEDUCTION',
+  'GROUP_LIABILITY',
+] as const;
 export type RepaymentChannel = (typeof REPAYMENT_CHANNELS)[number];
 
 export const REPAYMENT_KINDS = ['REPAYMENT', 'RECOVERY'] as const;
@@ -116,7 +122,12 @@ export function repaymentView(r: RepaymentRow): RepaymentView {
     status: r.status,
     entryId: r.entry_id,
     reversal: reversed
-      ? { reversedOn: r.reversed_on!, reversedBy: r.reversed_by!, reason: r.reversal_reason!, entryId: r.reversal_entry_id! }
+      ? {
+          reversedOn: r.reversed_on!,
+          reversedBy: r.reversed_by!,
+          reason: r.reversal_reason!,
+          entryId: r.reversal_entry_id!,
+        }
       : null,
     createdBy: r.created_by,
     createdAt: new Date(r.created_at).toISOString(),

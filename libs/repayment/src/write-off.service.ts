@@ -21,7 +21,14 @@ import { clearCallsSql } from './arrears-sql.js';
 import { RepaymentConfig } from './config.js';
 import { maxDate } from './domain/dates.js';
 import { bucketOf, daysOverdueOf, replay } from './domain/replay.js';
-import { activePayments, frozenSchedule, loadInstallments, requireLoan, saveInstallments, termsOf } from './loan-store.js';
+import {
+  activePayments,
+  frozenSchedule,
+  loadInstallments,
+  requireLoan,
+  saveInstallments,
+  termsOf,
+} from './loan-store.js';
 
 export const WRITE_OFF_SCOPE = 'loan:write-off';
 export const WRITE_OFF_ENTRY_CODE = 'LOAN_WRITE_OFF';
@@ -68,7 +75,8 @@ const SELECT = `
     FROM write_offs w JOIN loans l ON l.id = w.loan_id`;
 
 function view(r: WriteOffRow): WriteOffView {
-  const claim = BigInt(r.principal_fen) + BigInt(r.interest_fen) + BigInt(r.penalty_fen) - BigInt(r.recovered_fen);
+  const claim =
+    BigInt(r.principal_fen) + BigInt(r.interest_fen) + BigInt(r.penalty_fen) - BigInt(r.recovered_fen);
   return {
     id: r.id,
     loanId: r.loan_id,
@@ -117,26 +125,40 @@ export class WriteOffService {
   async writeOff(loanId: string, reason: string, idempotencyKey: string): Promise<WriteOffView> {
     const today = this.clock.today();
     const { result } = await this.dataSource.transaction((m) =>
-      runIdempotent(m, WRITE_OFF_SCOPE, idempotencyKey, { loanId, reason }, () => this.apply(m, loanId, reason, idempotencyKey, today)),
+      runIdempotent(m, WRITE_OFF_SCOPE, idempotencyKey, { loanId, reason }, () =>
+        this.apply(m, loanId, reason, idempotencyKey, today),
+      ),
     );
     return result;
   }
 
-  private async apply(m: EntityManager, loanId: string, reason: string, idempotencyKey: string, today: string): Promise<WriteOffView> {
+  private async apply(
+    m: EntityManager,
+    loanId: string,
+    reason: string,
+    idempotencyKey: string,
+    today: string,
+  ): Promise<WriteOffView> {
     const actor = RequestContext.actor()?.username ?? 'system';
     const head = await requireLoan(m, loanId);
     if (head.channel !== 'MUTUAL_AID' || head.fund_id === null) {
       throw new DomainError('WRITE_OFF_NOT_ALLOWED', `loan ${head.loan_no} is not a mutual-aid loan`, [
-        { field: 'loanId', code: 'WRITE_OFF_NOT_ALLOWED', message: 'only mutual-aid loans are written off here' },
+        {
+          field: 'loanId',
+          code: 'WRITE_OFF_NOT_ALLOWED',
+          message: 'only mutual-aid loans are written off here',
+        },
       ]);
     }
     const fund = await this.funds.lockFund(m, head.fund_id);
     const loan = await requireLoan(m, loanId, true);
     const rows = await loadInstallments(m, loan.id, true);
     if (loan.status !== 'DISBURSED') {
-      throw new DomainError('WRITE_OFF_NOT_ALLOWED', `loan ${loan.loan_no} is ${loan.status}: only an outstanding loan is written off`, [
-        { field: 'loanId', code: 'WRITE_OFF_NOT_ALLOWED', message: `the loan is ${loan.status}` },
-      ]);
+      throw new DomainError(
+        'WRITE_OFF_NOT_ALLOWED',
+        `loan ${loan.loan_no} is ${loan.status}: only an outstanding loan is written off`,
+        [{ field: 'loanId', code: 'WRITE_OFF_NOT_ALLOWED', message: `the loan is ${loan.status}` }],
+      );
     }
     // Days overdue as of today, whether or not the close of business has run yet.
     const terms = await termsOf(m, this.products, loan);
@@ -146,9 +168,17 @@ export class WriteOffService {
     const days = daysOverdueOf(result.installments, asOf);
     const min = this.config.WRITE_OFF_MIN_DAYS_OVERDUE;
     if (days < min) {
-      throw new DomainError('WRITE_OFF_NOT_ALLOWED', `loan ${loan.loan_no} is ${days} days overdue; a write-off needs ${min}`, [
-        { field: 'loanId', code: 'WRITE_OFF_TOO_EARLY', message: `${days} days overdue, at least ${min} needed` },
-      ]);
+      throw new DomainError(
+        'WRITE_OFF_NOT_ALLOWED',
+        `loan ${loan.loan_no} is ${days} days overdue; a write-off needs ${min}`,
+        [
+          {
+            field: 'loanId',
+            code: 'WRITE_OFF_TOO_EARLY',
+            message: `${days} days overdue, at least ${min} needed`,
+          },
+        ],
+      );
     }
     let principal = 0n;
     let interest = 0n;
@@ -159,12 +189,17 @@ export class WriteOffService {
       penalty += i.penaltyFen - i.paidPenaltyFen;
     }
     if (principal === 0n) {
-      throw new DomainError('WRITE_OFF_NOT_ALLOWED', `loan ${loan.loan_no} has no principal outstanding: collect the usage fee instead`, [
-        { field: 'loanId', code: 'WRITE_OFF_NOTHING', message: 'no principal outstanding' },
-      ]);
+      throw new DomainError(
+        'WRITE_OFF_NOT_ALLOWED',
+        `loan ${loan.loan_no} has no principal outstanding: collect the usage fee instead`,
+        [{ field: 'loanId', code: 'WRITE_OFF_NOTHING', message: 'no principal outstanding' }],
+      );
     }
     await saveInstallments(m, loan.id, rows, result.installments);
-    await m.query(`UPDATE loan_installments SET status = 'WRITTEN_OFF' WHERE loan_id = $1 AND status <> 'PAID'`, [loan.id]);
+    await m.query(
+      `UPDATE loan_installments SET status = 'WRITTEN_OFF' WHERE loan_id = $1 AND status <> 'PAID'`,
+      [loan.id],
+    );
     const { entryId } = await this.ledger.post(m, {
       idempotencyKey: `write-off:${loan.id}`,
       code: WRITE_OFF_ENTRY_CODE,
@@ -187,21 +222,45 @@ export class WriteOffService {
       `INSERT INTO write_offs (loan_id, fund_id, written_off_on, days_overdue, principal_fen, interest_fen, penalty_fen, reason,
                                entry_id, idempotency_key, created_by)
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) RETURNING id::text`,
-      [loan.id, fund.id, today, days, principal.toString(), interest.toString(), penalty.toString(), reason, entryId, idempotencyKey, actor],
+      [
+        loan.id,
+        fund.id,
+        today,
+        days,
+        principal.toString(),
+        interest.toString(),
+        penalty.toString(),
+        reason,
+        entryId,
+        idempotencyKey,
+        actor,
+      ],
     );
     await m.query(
       `INSERT INTO loan_events (loan_id, event, from_status, to_status, actor, reason, data)
        VALUES ($1, 'WRITTEN_OFF', 'DISBURSED', 'WRITTEN_OFF', $2, $3, $4::jsonb)`,
-      [loan.id, actor, reason, JSON.stringify({ writeOffId: id, principal: formatYuan(principal), daysOverdue: days })],
+      [
+        loan.id,
+        actor,
+        reason,
+        JSON.stringify({ writeOffId: id, principal: formatYuan(principal), daysOverdue: days }),
+      ],
     );
     const out = await this.get(id, m);
-    await this.audit.record(m, { action: 'LOAN_WRITTEN_OFF', entityType: 'loan', entityId: loan.id, after: out });
+    await this.audit.record(m, {
+      action: 'LOAN_WRITTEN_OFF',
+      entityType: 'loan',
+      entityId: loan.id,
+      after: out,
+    });
     return out;
   }
 
   async get(id: string, manager?: EntityManager): Promise<WriteOffView> {
     if (!/^[1-9]\d{0,17}$/.test(id)) throw new DomainError('NOT_FOUND', `write-off ${id} not found`);
-    const row = await queryOne<WriteOffRow>(manager ?? this.dataSource.manager, `${SELECT} WHERE w.id = $1`, [id]);
+    const row = await queryOne<WriteOffRow>(manager ?? this.dataSource.manager, `${SELECT} WHERE w.id = $1`, [
+      id,
+    ]);
     if (!row) throw new DomainError('NOT_FOUND', `write-off ${id} not found`);
     return view(row);
   }
@@ -214,7 +273,11 @@ export class WriteOffService {
     if (filter.to) where.push(`w.written_off_on <= $${params.push(filter.to)}`);
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const m = this.dataSource.manager;
-    const [{ total }] = await queryRows<{ total: number }>(m, `SELECT count(*)::int AS total FROM write_offs w ${clause}`, params);
+    const [{ total }] = await queryRows<{ total: number }>(
+      m,
+      `SELECT count(*)::int AS total FROM write_offs w ${clause}`,
+      params,
+    );
     const rows = await queryRows<WriteOffRow>(
       m,
       `${SELECT} ${clause} ORDER BY w.written_off_on DESC, w.id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,

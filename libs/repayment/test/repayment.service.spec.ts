@@ -54,11 +54,18 @@ describe('recording a repayment', () => {
     setToday(h.clock, '2026-03-01');
     const fund = await createFund(h, 10_000_000n);
     const product = await createProduct(h.ds);
-    const loanId = await disburse(h, { fund, productVersionId: product, principalFen: 500_000n, date: '2026-01-15' });
+    const loanId = await disburse(h, {
+      fund,
+      productVersionId: product,
+      principalFen: 500_000n,
+      date: '2026-01-15',
+    });
     const a = fundAccounts(fund.fundId);
     setToday(h.clock, '2027-01-15');
     const k = key('repay');
-    const first = await officer(() => h.repayments.record(loanId, { amountFen: 100_000n, valueDate: '2027-01-15', channel: 'CASH' }, k));
+    const first = await officer(() =>
+      h.repayments.record(loanId, { amountFen: 100_000n, valueDate: '2027-01-15', channel: 'CASH' }, k),
+    );
     expect(first).toMatchObject({
       amount: '1000.00',
       allocation: { principal: '700.00', interest: '300.00', penalty: '0.00' },
@@ -73,25 +80,49 @@ describe('recording a repayment', () => {
       { code: a.loans, side: 'CREDIT', amount: '70000' },
     ]);
     const before = await counts();
-    const again = await officer(() => h.repayments.record(loanId, { amountFen: 100_000n, valueDate: '2027-01-15', channel: 'CASH' }, k));
+    const again = await officer(() =>
+      h.repayments.record(loanId, { amountFen: 100_000n, valueDate: '2027-01-15', channel: 'CASH' }, k),
+    );
     expect(again).toEqual(first);
     expect(await counts()).toEqual(before);
-    const reused = await refused(officer(() => h.repayments.record(loanId, { amountFen: 100_001n, valueDate: '2027-01-15', channel: 'CASH' }, k)));
+    const reused = await refused(
+      officer(() =>
+        h.repayments.record(loanId, { amountFen: 100_001n, valueDate: '2027-01-15', channel: 'CASH' }, k),
+      ),
+    );
     expect(reused.code).toBe('IDEMPOTENCY_KEY_REUSED');
-    const [audit] = await h.ds.query(`SELECT actor, action, entity_id FROM audit_log WHERE entity_type = 'repayment' AND entity_id = $1`, [first.id]);
+    const [audit] = await h.ds.query(
+      `SELECT actor, action, entity_id FROM audit_log WHERE entity_type = 'repayment' AND entity_id = $1`,
+      [first.id],
+    );
     expect(audit).toEqual({ actor: 'loan.officer', action: 'REPAYMENT_RECORDED', entity_id: first.id });
     expect(await installmentsOf(h.ds, loanId)).toMatchObject([
-      { status: 'OPEN', paid_principal_fen: '70000', paid_interest_fen: '30000', interest_paid_on: '2027-01-15', paid_on: null },
+      {
+        status: 'OPEN',
+        paid_principal_fen: '70000',
+        paid_interest_fen: '30000',
+        interest_paid_on: '2027-01-15',
+        paid_on: null,
+      },
     ]);
   });
 
   it('refuses an overpayment with the payoff in the message and writes nothing', async () => {
     setToday(h.clock, '2026-03-01');
     const fund = await createFund(h, 10_000_000n);
-    const loanId = await disburse(h, { fund, productVersionId: await createProduct(h.ds), principalFen: 500_000n, date: '2026-01-15' });
+    const loanId = await disburse(h, {
+      fund,
+      productVersionId: await createProduct(h.ds),
+      principalFen: 500_000n,
+      date: '2026-01-15',
+    });
     setToday(h.clock, '2026-07-15');
     const before = await counts();
-    const e = await refused(officer(() => h.repayments.record(loanId, { amountFen: 600_000n, valueDate: '2026-07-15', channel: 'CASH' }, key())));
+    const e = await refused(
+      officer(() =>
+        h.repayments.record(loanId, { amountFen: 600_000n, valueDate: '2026-07-15', channel: 'CASH' }, key()),
+      ),
+    );
     expect(e.code).toBe('OVERPAYMENT');
     // 5000.00 + 300.00 × 181 / 365 accrued
     expect(e.detail).toContain('5148.77');
@@ -99,11 +130,31 @@ describe('recording a repayment', () => {
     expect(e.errors).toEqual([expect.objectContaining({ field: 'amount', code: 'OVERPAYMENT' })]);
     expect(await counts()).toEqual(before);
     const quote = await h.statements.payoff(loanId);
-    expect(quote).toMatchObject({ valueDate: '2026-07-15', principal: '5000.00', interestAccrued: '148.77', total: '5148.77' });
-    const paid = await officer(() => h.repayments.record(loanId, { amountFen: 514_877n, valueDate: '2026-07-15', channel: 'BANK_TRANSFER' }, key()));
-    expect(paid).toMatchObject({ payoff: true, loan: { status: 'CLOSED', closedOn: '2026-07-15', outstandingPrincipal: '0.00' } });
-    expect(await installmentsOf(h.ds, loanId)).toMatchObject([{ status: 'PAID', interest_fen: '14877', paid_on: '2026-07-15' }]);
-    const again = await refused(officer(() => h.repayments.record(loanId, { amountFen: 1n, valueDate: '2026-07-15', channel: 'CASH' }, key())));
+    expect(quote).toMatchObject({
+      valueDate: '2026-07-15',
+      principal: '5000.00',
+      interestAccrued: '148.77',
+      total: '5148.77',
+    });
+    const paid = await officer(() =>
+      h.repayments.record(
+        loanId,
+        { amountFen: 514_877n, valueDate: '2026-07-15', channel: 'BANK_TRANSFER' },
+        key(),
+      ),
+    );
+    expect(paid).toMatchObject({
+      payoff: true,
+      loan: { status: 'CLOSED', closedOn: '2026-07-15', outstandingPrincipal: '0.00' },
+    });
+    expect(await installmentsOf(h.ds, loanId)).toMatchObject([
+      { status: 'PAID', interest_fen: '14877', paid_on: '2026-07-15' },
+    ]);
+    const again = await refused(
+      officer(() =>
+        h.repayments.record(loanId, { amountFen: 1n, valueDate: '2026-07-15', channel: 'CASH' }, key()),
+      ),
+    );
     expect(again.code).toBe('OVERPAYMENT');
     expect(again.detail).toContain('payoff of 0.00');
   });
@@ -111,11 +162,22 @@ describe('recording a repayment', () => {
   it('reports every broken rule of the value date and payer at once', async () => {
     setToday(h.clock, '2026-01-15');
     const fund = await createFund(h, 10_000_000n);
-    const loanId = await disburse(h, { fund, productVersionId: await createProduct(h.ds), principalFen: 500_000n, date: '2026-01-15' });
+    const loanId = await disburse(h, {
+      fund,
+      productVersionId: await createProduct(h.ds),
+      principalFen: 500_000n,
+      date: '2026-01-15',
+    });
     setToday(h.clock, '2026-03-20');
     const before = await counts();
     const e = await refused(
-      officer(() => h.repayments.record(loanId, { amountFen: 1_000n, valueDate: '2026-01-10', channel: 'GROUP_LIABILITY' }, key())),
+      officer(() =>
+        h.repayments.record(
+          loanId,
+          { amountFen: 1_000n, valueDate: '2026-01-10', channel: 'GROUP_LIABILITY' },
+          key(),
+        ),
+      ),
     );
     expect(e.code).toBe('REPAYMENT_VALUE_DATE_INVALID');
     expect(e.errors.map((x) => `${x.field}:${x.code}`)).toEqual([
@@ -124,17 +186,36 @@ describe('recording a repayment', () => {
       'payerHouseholdId:REPAYMENT_PAYER_INVALID',
     ]);
     expect(e.detail).toMatch(/more than 30 days back.*before the disbursement/);
-    const future = await refused(officer(() => h.repayments.record(loanId, { amountFen: 1_000n, valueDate: '2026-03-21', channel: 'CASH' }, key())));
-    expect(future.errors).toEqual([expect.objectContaining({ field: 'valueDate', message: expect.stringContaining('after today') })]);
+    const future = await refused(
+      officer(() =>
+        h.repayments.record(loanId, { amountFen: 1_000n, valueDate: '2026-03-21', channel: 'CASH' }, key()),
+      ),
+    );
+    expect(future.errors).toEqual([
+      expect.objectContaining({ field: 'valueDate', message: expect.stringContaining('after today') }),
+    ]);
     const stranger = await createHousehold(h.ds, fund.villageId);
     const payer = await refused(
       officer(() =>
-        h.repayments.record(loanId, { amountFen: 1_000n, valueDate: '2026-03-20', channel: 'GROUP_LIABILITY', payerHouseholdId: stranger }, key()),
+        h.repayments.record(
+          loanId,
+          {
+            amountFen: 1_000n,
+            valueDate: '2026-03-20',
+            channel: 'GROUP_LIABILITY',
+            payerHouseholdId: stranger,
+          },
+          key(),
+        ),
       ),
     );
     expect(payer.code).toBe('REPAYMENT_PAYER_INVALID');
     expect(await counts()).toEqual(before);
-    const missing = await refused(officer(() => h.repayments.record('999999', { amountFen: 1n, valueDate: '2026-03-20', channel: 'CASH' }, key())));
+    const missing = await refused(
+      officer(() =>
+        h.repayments.record('999999', { amountFen: 1n, valueDate: '2026-03-20', channel: 'CASH' }, key()),
+      ),
+    );
     expect(missing.code).toBe('NOT_FOUND');
   });
 
@@ -152,7 +233,16 @@ describe('recording a repayment', () => {
     });
     setToday(h.clock, '2026-02-01');
     const r = await officer(() =>
-      h.repayments.record(loanId, { amountFen: 10_000n, valueDate: '2026-02-01', channel: 'GROUP_LIABILITY', payerHouseholdId: group.members[2] }, key()),
+      h.repayments.record(
+        loanId,
+        {
+          amountFen: 10_000n,
+          valueDate: '2026-02-01',
+          channel: 'GROUP_LIABILITY',
+          payerHouseholdId: group.members[2],
+        },
+        key(),
+      ),
     );
     expect(r).toMatchObject({ payerHouseholdId: group.members[2], channel: 'GROUP_LIABILITY' });
   });
@@ -164,14 +254,23 @@ describe('revolving', () => {
     // capital 10 000.00, lending cap 90 %: 9 000.00 can be out at once
     const fund = await createFund(h, 1_000_000n);
     const product = await createProduct(h.ds, { method: 'EQUAL_INSTALLMENT', frequency: 'MONTHLY' });
-    const first = await disburse(h, { fund, productVersionId: product, principalFen: 900_000n, date: '2026-01-15' });
+    const first = await disburse(h, {
+      fund,
+      productVersionId: product,
+      principalFen: 900_000n,
+      date: '2026-01-15',
+    });
     expect((await h.funds.position(null, fund.fundId)).availableToLendFen).toBe(0n);
-    const blocked = await refused(disburse(h, { fund, productVersionId: product, principalFen: 100_000n, date: '2026-01-15' }));
+    const blocked = await refused(
+      disburse(h, { fund, productVersionId: product, principalFen: 100_000n, date: '2026-01-15' }),
+    );
     expect(blocked.code).toBe('FUND_INSUFFICIENT_CASH');
 
     setToday(h.clock, '2026-02-15');
     const before = await h.funds.position(null, fund.fundId);
-    const r = await officer(() => h.repayments.record(first, { amountFen: 400_000n, valueDate: '2026-02-15', channel: 'CASH' }, key()));
+    const r = await officer(() =>
+      h.repayments.record(first, { amountFen: 400_000n, valueDate: '2026-02-15', channel: 'CASH' }, key()),
+    );
     const principal = BigInt(Math.round(Number(r.allocation.principal) * 100));
     const after = await h.funds.position(null, fund.fundId);
     expect(after.loansOutstandingFen).toBe(before.loansOutstandingFen - principal);
@@ -179,11 +278,18 @@ describe('revolving', () => {
     expect(after.availableToLendFen).toBe(principal);
     expect(principal).toBeGreaterThan(300_000n);
 
-    const next = await disburse(h, { fund, productVersionId: product, principalFen: principal, date: '2026-02-15' });
+    const next = await disburse(h, {
+      fund,
+      productVersionId: product,
+      principalFen: principal,
+      date: '2026-02-15',
+    });
     expect((await loanOf(h.ds, next)).status).toBe('DISBURSED');
     expect((await h.funds.position(null, fund.fundId)).availableToLendFen).toBe(0n);
     // the fund's cash is what the capital and the fee brought in, less what is lent out
-    expect(await balance(h, fundAccounts(fund.fundId).cash)).toBe(1_000_000n + 400_000n - 900_000n - principal);
+    expect(await balance(h, fundAccounts(fund.fundId).cash)).toBe(
+      1_000_000n + 400_000n - 900_000n - principal,
+    );
   });
 });
 
@@ -191,18 +297,35 @@ describe('backdated payments and reversals', () => {
   it('a backdated payment recomputes penalties and posts the change to a later repayment as a correction entry', async () => {
     setToday(h.clock, '2026-01-15');
     const fund = await createFund(h, 10_000_000n);
-    const product = await createProduct(h.ds, { method: 'EQUAL_INSTALLMENT', frequency: 'MONTHLY', fixedRatePercent: '12' });
-    const loanId = await disburse(h, { fund, productVersionId: product, principalFen: 600_000n, termMonths: 6, date: '2026-01-15' });
+    const product = await createProduct(h.ds, {
+      method: 'EQUAL_INSTALLMENT',
+      frequency: 'MONTHLY',
+      fixedRatePercent: '12',
+    });
+    const loanId = await disburse(h, {
+      fund,
+      productVersionId: product,
+      principalFen: 600_000n,
+      termMonths: 6,
+      date: '2026-01-15',
+    });
     const a = fundAccounts(fund.fundId);
     // 1035.29 paid on 03-10: instalment 1 (due 02-15) is 23 days late, so the payment pays its penalty first.
     setToday(h.clock, '2026-03-10');
-    const later = await officer(() => h.repayments.record(loanId, { amountFen: 103_529n, valueDate: '2026-03-10', channel: 'CASH' }, key()));
+    const later = await officer(() =>
+      h.repayments.record(loanId, { amountFen: 103_529n, valueDate: '2026-03-10', channel: 'CASH' }, key()),
+    );
     // 97 529 × 23 × 18 / 36500 = 1106.20 fen
     expect(later.allocation).toMatchObject({ penalty: '11.06', interest: '60.00' });
     const cashBefore = await balance(h, a.cash);
     // The borrower shows a receipt of 02-15 (on time) that was never entered: backdated within the window.
-    const earlier = await officer(() => h.repayments.record(loanId, { amountFen: 103_529n, valueDate: '2026-02-15', channel: 'CASH' }, key()));
-    expect(earlier).toMatchObject({ backdated: true, allocation: { principal: '975.29', interest: '60.00', penalty: '0.00' } });
+    const earlier = await officer(() =>
+      h.repayments.record(loanId, { amountFen: 103_529n, valueDate: '2026-02-15', channel: 'CASH' }, key()),
+    );
+    expect(earlier).toMatchObject({
+      backdated: true,
+      allocation: { principal: '975.29', interest: '60.00', penalty: '0.00' },
+    });
     expect(earlier.corrections).toHaveLength(1);
     const correction = earlier.corrections[0];
     // The later repayment no longer pays a penalty: it now pays instalment 2 (50.25 fee, 985.04 principal) on time
@@ -214,7 +337,12 @@ describe('backdated payments and reversals', () => {
     ]);
     const laterNow = await h.repayments.get(later.id);
     expect(laterNow.originalAllocation).toEqual(later.allocation);
-    expect(laterNow.allocation).toEqual({ principal: '985.04', interest: '50.25', penalty: '0.00', recovery: '0.00' });
+    expect(laterNow.allocation).toEqual({
+      principal: '985.04',
+      interest: '50.25',
+      penalty: '0.00',
+      recovery: '0.00',
+    });
     // cash moved only by the new receipt; the old entries are untouched (the correction is a new entry)
     expect(await balance(h, a.cash)).toBe(cashBefore + 103_529n);
     expect(await balance(h, a.penaltyIncome)).toBe(0n);
@@ -228,24 +356,40 @@ describe('backdated payments and reversals', () => {
     expect(loan).toMatchObject({ days_overdue: 0, arrears_bucket: 'CURRENT', aged_as_of: '2026-03-10' });
     // the loans account equals the principal outstanding, whatever was corrected
     expect(await balance(h, a.loans)).toBe(BigInt(loan.outstanding_principal_fen));
-    const adjustments = await h.ds.query(`SELECT cause, cause_repayment_id::text AS cause_id FROM repayment_adjustments WHERE loan_id = $1`, [loanId]);
+    const adjustments = await h.ds.query(
+      `SELECT cause, cause_repayment_id::text AS cause_id FROM repayment_adjustments WHERE loan_id = $1`,
+      [loanId],
+    );
     expect(adjustments).toEqual([{ cause: 'BACKDATED_REPAYMENT', cause_id: earlier.id }]);
   });
 
   it('reversal posts the mirror entry, restores dues, reopens a closed loan, and happens once', async () => {
     setToday(h.clock, '2026-01-15');
     const fund = await createFund(h, 10_000_000n);
-    const loanId = await disburse(h, { fund, productVersionId: await createProduct(h.ds), principalFen: 500_000n, date: '2026-01-15' });
+    const loanId = await disburse(h, {
+      fund,
+      productVersionId: await createProduct(h.ds),
+      principalFen: 500_000n,
+      date: '2026-01-15',
+    });
     setToday(h.clock, '2027-01-15');
-    const part = await officer(() => h.repayments.record(loanId, { amountFen: 200_000n, valueDate: '2027-01-15', channel: 'CASH' }, key()));
-    const rest = await officer(() => h.repayments.record(loanId, { amountFen: 330_000n, valueDate: '2027-01-15', channel: 'CASH' }, key()));
+    const part = await officer(() =>
+      h.repayments.record(loanId, { amountFen: 200_000n, valueDate: '2027-01-15', channel: 'CASH' }, key()),
+    );
+    const rest = await officer(() =>
+      h.repayments.record(loanId, { amountFen: 330_000n, valueDate: '2027-01-15', channel: 'CASH' }, key()),
+    );
     expect(rest.loan.status).toBe('CLOSED');
     setToday(h.clock, '2027-01-20');
     const k = key('rev');
     const rev = await admin(() => h.repayments.reverse(part.id, 'entered against the wrong loan', k));
     expect(rev).toMatchObject({
       status: 'REVERSED',
-      reversal: { reversedOn: '2027-01-20', reversedBy: 'fund.admin', reason: 'entered against the wrong loan' },
+      reversal: {
+        reversedOn: '2027-01-20',
+        reversedBy: 'fund.admin',
+        reason: 'entered against the wrong loan',
+      },
       allocation: { principal: '0.00', interest: '0.00', penalty: '0.00' },
       loan: { status: 'DISBURSED', closedOn: null },
     });
@@ -254,12 +398,26 @@ describe('backdated payments and reversals', () => {
     // The remaining 3300.00 now pays the fee 300.00 and 3000.00 principal; 2000.00 principal is overdue again
     // (5 days by today) and carries its penalty.
     const restNow = await h.repayments.get(rest.id);
-    expect(restNow.allocation).toEqual({ principal: '3000.00', interest: '300.00', penalty: '0.00', recovery: '0.00' });
+    expect(restNow.allocation).toEqual({
+      principal: '3000.00',
+      interest: '300.00',
+      penalty: '0.00',
+      recovery: '0.00',
+    });
     const loan = await loanOf(h.ds, loanId);
-    expect(loan).toMatchObject({ status: 'DISBURSED', outstanding_principal_fen: '200000', days_overdue: 5, closed_on: null });
+    expect(loan).toMatchObject({
+      status: 'DISBURSED',
+      outstanding_principal_fen: '200000',
+      days_overdue: 5,
+      closed_on: null,
+    });
     const events = await h.ds.query(`SELECT event FROM loan_events WHERE loan_id = $1 ORDER BY id`, [loanId]);
-    expect(events.map((e: { event: string }) => e.event)).toEqual(expect.arrayContaining(['REPAYMENT_REVERSED', 'LOAN_REOPENED', 'PAID_OFF']));
-    expect(await admin(() => h.repayments.reverse(part.id, 'entered against the wrong loan', k))).toEqual(rev);
+    expect(events.map((e: { event: string }) => e.event)).toEqual(
+      expect.arrayContaining(['REPAYMENT_REVERSED', 'LOAN_REOPENED', 'PAID_OFF']),
+    );
+    expect(await admin(() => h.repayments.reverse(part.id, 'entered against the wrong loan', k))).toEqual(
+      rev,
+    );
     const twice = await refused(admin(() => h.repayments.reverse(part.id, 'again', key())));
     expect(twice.code).toBe('REPAYMENT_ALREADY_REVERSED');
     expect(await balance(h, fundAccounts(fund.fundId).loans)).toBe(200_000n);
@@ -282,8 +440,13 @@ describe('write-off and recoveries', () => {
     });
     const a = fundAccounts(fund.fundId);
     setToday(h.clock, '2026-12-01'); // due 2026-07-15: 139 days overdue
-    const early = await refused(admin(() => h.writeOffs.writeOff(loanId, 'borrower left the village', key())));
-    expect(early).toMatchObject({ code: 'WRITE_OFF_NOT_ALLOWED', errors: [expect.objectContaining({ code: 'WRITE_OFF_TOO_EARLY' })] });
+    const early = await refused(
+      admin(() => h.writeOffs.writeOff(loanId, 'borrower left the village', key())),
+    );
+    expect(early).toMatchObject({
+      code: 'WRITE_OFF_NOT_ALLOWED',
+      errors: [expect.objectContaining({ code: 'WRITE_OFF_TOO_EARLY' })],
+    });
     expect(early.detail).toContain('139 days overdue');
     await h.ds.query(
       `INSERT INTO group_liability_calls (loan_id, group_id, raised_on, amount_due_fen) VALUES ($1, $2, '2026-08-20', 515000)`,
@@ -292,30 +455,53 @@ describe('write-off and recoveries', () => {
     setToday(h.clock, '2027-01-11'); // 180 days
     const wo = await admin(() => h.writeOffs.writeOff(loanId, 'borrower left the village', key()));
     // fee 150.00 for 6 months; penalty at 9 % on 5000.00 for 180 days = 221.92
-    expect(wo).toMatchObject({ daysOverdue: 180, principal: '5000.00', interest: '150.00', penalty: '221.92', claimOutstanding: '5371.92' });
+    expect(wo).toMatchObject({
+      daysOverdue: 180,
+      principal: '5000.00',
+      interest: '150.00',
+      penalty: '221.92',
+      claimOutstanding: '5371.92',
+    });
     expect(await entryLines(wo.entryId)).toEqual([
       { code: a.loans, side: 'CREDIT', amount: '500000' },
       { code: a.writeOffExpense, side: 'DEBIT', amount: '500000' },
     ]);
-    expect(await loanOf(h.ds, loanId)).toMatchObject({ status: 'WRITTEN_OFF', outstanding_principal_fen: '0', non_performing: true });
+    expect(await loanOf(h.ds, loanId)).toMatchObject({
+      status: 'WRITTEN_OFF',
+      outstanding_principal_fen: '0',
+      non_performing: true,
+    });
     expect(await installmentsOf(h.ds, loanId)).toMatchObject([{ status: 'WRITTEN_OFF' }]);
-    const [call] = await h.ds.query(`SELECT status, cleared_on FROM group_liability_calls WHERE loan_id = $1`, [loanId]);
+    const [call] = await h.ds.query(
+      `SELECT status, cleared_on FROM group_liability_calls WHERE loan_id = $1`,
+      [loanId],
+    );
     expect(call).toEqual({ status: 'CLEARED', cleared_on: '2027-01-11' });
-    expect((await refused(admin(() => h.writeOffs.writeOff(loanId, 'again', key())))).code).toBe('WRITE_OFF_NOT_ALLOWED');
+    expect((await refused(admin(() => h.writeOffs.writeOff(loanId, 'again', key())))).code).toBe(
+      'WRITE_OFF_NOT_ALLOWED',
+    );
 
     setToday(h.clock, '2027-02-01');
-    const rec = await officer(() => h.repayments.record(loanId, { amountFen: 100_000n, valueDate: '2027-02-01', channel: 'CASH' }, key()));
+    const rec = await officer(() =>
+      h.repayments.record(loanId, { amountFen: 100_000n, valueDate: '2027-02-01', channel: 'CASH' }, key()),
+    );
     expect(rec).toMatchObject({ kind: 'RECOVERY', allocation: { recovery: '1000.00' } });
     expect(await entryLines(rec.entryId)).toEqual([
       { code: a.cash, side: 'DEBIT', amount: '100000' },
       { code: a.recoveryIncome, side: 'CREDIT', amount: '100000' },
     ]);
-    const over = await refused(officer(() => h.repayments.record(loanId, { amountFen: 437_193n, valueDate: '2027-02-01', channel: 'CASH' }, key())));
+    const over = await refused(
+      officer(() =>
+        h.repayments.record(loanId, { amountFen: 437_193n, valueDate: '2027-02-01', channel: 'CASH' }, key()),
+      ),
+    );
     expect(over.code).toBe('OVERPAYMENT');
     expect(over.detail).toContain('4371.92');
     const back = await admin(() => h.repayments.reverse(rec.id, 'bounced transfer', key()));
     expect(back.status).toBe('REVERSED');
-    expect((await h.writeOffs.list({ fundId: fund.fundId }, { page: 1, pageSize: 10 })).items[0]).toMatchObject({ recovered: '0.00' });
+    expect(
+      (await h.writeOffs.list({ fundId: fund.fundId }, { page: 1, pageSize: 10 })).items[0],
+    ).toMatchObject({ recovered: '0.00' });
   });
 });
 
@@ -332,22 +518,55 @@ describe('year-end fee distribution', () => {
       feeDividendPercent: '0',
     });
     const product = await createProduct(h.ds, { fixedRatePercent: '6.17' });
-    const loanId = await disburse(h, { fund, productVersionId: product, principalFen: 1_234_567n, termMonths: 6, date: '2025-01-15' });
+    const loanId = await disburse(h, {
+      fund,
+      productVersionId: product,
+      principalFen: 1_234_567n,
+      termMonths: 6,
+      date: '2025-01-15',
+    });
     setToday(h.clock, '2025-07-15');
     const payoff = await h.statements.payoff(loanId);
-    await officer(() => h.repayments.record(loanId, { amountFen: BigInt(Math.round(Number(payoff.total) * 100)), valueDate: '2025-07-15', channel: 'CASH' }, key()));
+    await officer(() =>
+      h.repayments.record(
+        loanId,
+        {
+          amountFen: BigInt(Math.round(Number(payoff.total) * 100)),
+          valueDate: '2025-07-15',
+          channel: 'CASH',
+        },
+        key(),
+      ),
+    );
     const fee = await balance(h, a.feeIncome);
     expect(fee).toBeGreaterThan(0n);
     const notYet = await refused(admin(() => h.distributions.distribute(fund.fundId, 2025, key())));
-    expect(notYet).toMatchObject({ code: 'FEE_DISTRIBUTION_NOT_ALLOWED', errors: [expect.objectContaining({ field: 'year' })] });
+    expect(notYet).toMatchObject({
+      code: 'FEE_DISTRIBUTION_NOT_ALLOWED',
+      errors: [expect.objectContaining({ field: 'year' })],
+    });
 
     setToday(h.clock, '2026-01-05');
     // January income belongs to next year's distribution
-    const jan = await disburse(h, { fund, productVersionId: product, principalFen: 100_000n, termMonths: 1, date: '2025-12-01' });
-    await officer(() => h.repayments.record(jan, { amountFen: 100_514n, valueDate: '2026-01-01', channel: 'CASH' }, key()));
+    const jan = await disburse(h, {
+      fund,
+      productVersionId: product,
+      principalFen: 100_000n,
+      termMonths: 1,
+      date: '2025-12-01',
+    });
+    await officer(() =>
+      h.repayments.record(jan, { amountFen: 100_514n, valueDate: '2026-01-01', channel: 'CASH' }, key()),
+    );
     const k = key('dist');
     const d = await admin(() => h.distributions.distribute(fund.fundId, 2025, k));
-    const parts = [d.shares.capital, d.shares.riskReserve, d.shares.publicWelfare, d.shares.administration, d.shares.dividends];
+    const parts = [
+      d.shares.capital,
+      d.shares.riskReserve,
+      d.shares.publicWelfare,
+      d.shares.administration,
+      d.shares.dividends,
+    ];
     expect(d.distributable).toBe(yuan(fee));
     expect(parts.reduce((s, p) => s + BigInt(Math.round(Number(p) * 100)), 0n)).toBe(fee);
     // exact shares: floor(fee × w / 10000), and the fen left over one each to the largest shares first
@@ -374,13 +593,22 @@ describe('concurrency', () => {
     const fund = await createFund(h, 10_000_000n);
     const a = fundAccounts(fund.fundId);
     // 5000.00 + 300.00 fee is the payoff on the due date: exactly 20 payments of 265.00; 21 distinct requests race.
-    const loanId = await disburse(h, { fund, productVersionId: await createProduct(h.ds), principalFen: 500_000n, date: '2026-01-15' });
+    const loanId = await disburse(h, {
+      fund,
+      productVersionId: await createProduct(h.ds),
+      principalFen: 500_000n,
+      date: '2026-01-15',
+    });
     setToday(h.clock, '2027-01-15');
     const cashBefore = await balance(h, a.cash);
     const retried = key('same');
     const calls = Array.from({ length: 30 }, (_, i) =>
       officer(() =>
-        h.repayments.record(loanId, { amountFen: 26_500n, valueDate: '2027-01-15', channel: 'CASH' }, i < 10 ? retried : key(`distinct${i}`)),
+        h.repayments.record(
+          loanId,
+          { amountFen: 26_500n, valueDate: '2027-01-15', channel: 'CASH' },
+          i < 10 ? retried : key(`distinct${i}`),
+        ),
       ).then(
         (r) => ({ ok: true as const, id: r.id }),
         (e) => ({ ok: false as const, code: (e as { code?: string }).code ?? String(e) }),
@@ -397,7 +625,10 @@ describe('concurrency', () => {
     const retriedResults = results.slice(0, 10);
     const retriedIds = new Set(retriedResults.map((r) => (r.ok ? r.id : r.code)));
     expect(retriedIds.size).toBe(1);
-    const [{ n, total }] = await h.ds.query(`SELECT count(*)::int AS n, sum(amount_fen)::text AS total FROM repayments WHERE loan_id = $1`, [loanId]);
+    const [{ n, total }] = await h.ds.query(
+      `SELECT count(*)::int AS n, sum(amount_fen)::text AS total FROM repayments WHERE loan_id = $1`,
+      [loanId],
+    );
     expect({ n, total }).toEqual({ n: 20, total: '530000' });
     expect(await balance(h, a.cash)).toBe(cashBefore + 530_000n);
     expect(await loanOf(h.ds, loanId)).toMatchObject({ status: 'CLOSED', outstanding_principal_fen: '0' });
@@ -409,16 +640,39 @@ describe('statement and facts', () => {
   it('shows each instalment paid and outstanding, the transactions and the payoff today; facts say what was paid on time', async () => {
     setToday(h.clock, '2026-01-15');
     const fund = await createFund(h, 10_000_000n);
-    const product = await createProduct(h.ds, { method: 'EQUAL_INSTALLMENT', frequency: 'MONTHLY', fixedRatePercent: '12', graceDays: 2 });
-    const loanId = await disburse(h, { fund, productVersionId: product, principalFen: 600_000n, termMonths: 6, date: '2026-01-15' });
+    const product = await createProduct(h.ds, {
+      method: 'EQUAL_INSTALLMENT',
+      frequency: 'MONTHLY',
+      fixedRatePercent: '12',
+      graceDays: 2,
+    });
+    const loanId = await disburse(h, {
+      fund,
+      productVersionId: product,
+      principalFen: 600_000n,
+      termMonths: 6,
+      date: '2026-01-15',
+    });
     setToday(h.clock, '2026-02-17');
-    await officer(() => h.repayments.record(loanId, { amountFen: 103_529n, valueDate: '2026-02-17', channel: 'CASH' }, key()));
+    await officer(() =>
+      h.repayments.record(loanId, { amountFen: 103_529n, valueDate: '2026-02-17', channel: 'CASH' }, key()),
+    );
     setToday(h.clock, '2026-03-25');
     const st = await h.statements.statement(loanId);
     expect(st.asOf).toBe('2026-03-25');
-    expect(st.installments[0]).toMatchObject({ status: 'PAID', paidOn: '2026-02-17', paidOnTime: true, outstanding: { total: '0.00' } });
+    expect(st.installments[0]).toMatchObject({
+      status: 'PAID',
+      paidOn: '2026-02-17',
+      paidOnTime: true,
+      outstanding: { total: '0.00' },
+    });
     // instalment 2 was due 03-15, grace 2 days: overdue since 03-18, 10 days overdue today
-    expect(st.installments[1]).toMatchObject({ status: 'OVERDUE', overdueSince: '2026-03-18', daysOverdue: 10, paidOnTime: false });
+    expect(st.installments[1]).toMatchObject({
+      status: 'OVERDUE',
+      overdueSince: '2026-03-18',
+      daysOverdue: 10,
+      paidOnTime: false,
+    });
     expect(st.daysOverdue).toBe(10);
     expect(st.arrearsBucket).toBe('DPD_1_30');
     expect(st.transactions).toHaveLength(1);
@@ -427,7 +681,12 @@ describe('statement and facts', () => {
     // payoff today = every principal left + instalment 2's fee and penalty + instalment 3's fee accrued 10 of 31 days
     const unpaidPrincipal = 600_000n - 97_529n;
     const accrued = (4_040n * 10n + 15n) / 31n; // round half up of 40.40 × 10 / 31
-    expect(st.payoffToday).toMatchObject({ principal: yuan(unpaidPrincipal), interestDue: '50.25', interestAccrued: yuan(accrued), penalty: '4.86' });
+    expect(st.payoffToday).toMatchObject({
+      principal: yuan(unpaidPrincipal),
+      interestDue: '50.25',
+      interestAccrued: yuan(accrued),
+      penalty: '4.86',
+    });
     expect(st.payoffToday?.total).toBe(yuan(unpaidPrincipal + 5_025n + accrued + 486n));
     const facts = await h.facts.facts({ loanIds: [loanId] });
     expect(facts.slice(0, 2)).toMatchObject([

@@ -23,7 +23,11 @@ export class CobScheduler implements OnApplicationBootstrap {
     await this.queue.upsertJobScheduler(
       SCHEDULERS.COB_DAILY,
       { pattern: COB_DAILY_CRON, tz: this.config.BUSINESS_TIMEZONE },
-      { name: JOBS.COB_DAILY, data: {}, opts: { attempts: 3, backoff: { type: 'exponential', delay: 30_000 } } },
+      {
+        name: JOBS.COB_DAILY,
+        data: {},
+        opts: { attempts: 3, backoff: { type: 'exponential', delay: 30_000 } },
+      },
     );
     this.logger.log(`scheduled ${JOBS.COB_DAILY} at "${COB_DAILY_CRON}" ${this.config.BUSINESS_TIMEZONE}`);
   }

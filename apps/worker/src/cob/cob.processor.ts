@@ -40,7 +40,10 @@ export class CobProcessor extends WorkerHost {
           return { enqueued: await this.addRun(yesterday, 'scheduler') };
         }
         case JOBS.COB_RUN:
-          return this.cob.run(job.data.businessDate, { triggeredBy: job.data.triggeredBy, rerun: job.data.rerun });
+          return this.cob.run(job.data.businessDate, {
+            triggeredBy: job.data.triggeredBy,
+            rerun: job.data.rerun,
+          });
         default:
           throw new Error(`unknown job ${job.name} on queue ${QUEUES.COB}`);
       }
@@ -49,6 +52,9 @@ export class CobProcessor extends WorkerHost {
 
   @OnWorkerEvent('failed')
   onFailed(job: Job | undefined, error: Error): void {
-    this.logger.error({ queue: QUEUES.COB, job: job?.name, jobId: job?.id, attempts: job?.attemptsMade, err: error.message }, 'job failed');
+    this.logger.error(
+      { queue: QUEUES.COB, job: job?.name, jobId: job?.id, attempts: job?.attemptsMade, err: error.message },
+      'job failed',
+    );
   }
 }

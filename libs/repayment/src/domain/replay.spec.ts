@@ -73,7 +73,11 @@ const EMI: RepaymentTerms = {
   frequency: 'MONTHLY',
 };
 
-const pay = (id: number, valueDate: string, amountFen: bigint): ReplayPayment => ({ id: String(id), valueDate, amountFen });
+const pay = (id: number, valueDate: string, amountFen: bigint): ReplayPayment => ({
+  id: String(id),
+  valueDate,
+  amountFen,
+});
 
 describe('dates', () => {
   it('adds days across month and year ends and inverts epoch days', () => {
@@ -83,10 +87,14 @@ describe('dates', () => {
     expect(addDays('2026-03-01', -1)).toBe('2026-02-28');
     expect(daysFrom('2026-01-15', '2026-07-15')).toBe(181);
     fc.assert(
-      fc.property(fc.integer({ min: -100_000, max: 100_000 }), fc.integer({ min: -400, max: 400 }), (e, d) => {
-        const date = fromEpochDay(e);
-        expect(daysFrom(date, addDays(date, d))).toBe(d);
-      }),
+      fc.property(
+        fc.integer({ min: -100_000, max: 100_000 }),
+        fc.integer({ min: -400, max: 400 }),
+        (e, d) => {
+          const date = fromEpochDay(e);
+          expect(daysFrom(date, addDays(date, d))).toBe(d);
+        },
+      ),
     );
   });
 });
@@ -111,7 +119,12 @@ describe('penalty', () => {
     accrueTo(once, addDays('2026-02-15', 75));
     expect(daily.map((i) => i.penaltyFenDays)).toEqual(once.map((i) => i.penaltyFenDays));
     // instalment 1 is 75 days past due, instalment 2 47 days (from 03-15), instalment 3 16 days (from 04-15)
-    expect(once.slice(0, 4).map((i) => i.penaltyFenDays)).toEqual([97_529n * 75n, 98_504n * 47n, 99_489n * 16n, 0n]);
+    expect(once.slice(0, 4).map((i) => i.penaltyFenDays)).toEqual([
+      97_529n * 75n,
+      98_504n * 47n,
+      99_489n * 16n,
+      0n,
+    ]);
   });
 });
 
@@ -190,7 +203,14 @@ describe('waterfall (table)', () => {
       name: 'a product waterfall with principal first',
       terms: {
         ...BULLET,
-        waterfall: ['OVERDUE_PRINCIPAL', 'OVERDUE_INTEREST', 'OVERDUE_PENALTY', 'CURRENT_PRINCIPAL', 'CURRENT_INTEREST', 'FUTURE'],
+        waterfall: [
+          'OVERDUE_PRINCIPAL',
+          'OVERDUE_INTEREST',
+          'OVERDUE_PENALTY',
+          'CURRENT_PRINCIPAL',
+          'CURRENT_INTEREST',
+          'FUTURE',
+        ],
       },
       req: BULLET_REQ,
       payments: [pay(1, '2027-01-25', 200_000n)],
@@ -237,7 +257,12 @@ describe('waterfall (table)', () => {
     const r = replay(EMI, frozen(EMI_REQ), [pay(1, '2026-02-15', 303_529n)], '2026-02-15');
     const s = r.installments;
     // 2000.00 pays instalment 6 (1025.05) and 974.95 of instalment 5: 39.94 of it is left.
-    expect(s[5]).toMatchObject({ paidPrincipalFen: 102_505n, interestFen: 0n, status: 'PAID', paidOn: '2026-02-15' });
+    expect(s[5]).toMatchObject({
+      paidPrincipalFen: 102_505n,
+      interestFen: 0n,
+      status: 'PAID',
+      paidOn: '2026-02-15',
+    });
     expect(s[4]).toMatchObject({ paidPrincipalFen: 97_495n, principalFen: 101_489n });
     // interest_j = round(balance_j × 1 %), balance_j = principal still unpaid on instalments j…6
     expect(s.slice(1).map((i) => i.interestFen)).toEqual([3_025n, 2_040n, 1_045n, 40n, 0n]);
@@ -245,7 +270,12 @@ describe('waterfall (table)', () => {
   });
 
   it('prepayment lowering the instalment spreads the principal pro rata and keeps the term', () => {
-    const r = replay({ ...EMI, prepaymentMode: 'LOWER_INSTALLMENT' }, frozen(EMI_REQ), [pay(1, '2026-02-15', 303_529n)], '2026-02-15');
+    const r = replay(
+      { ...EMI, prepaymentMode: 'LOWER_INSTALLMENT' },
+      frozen(EMI_REQ),
+      [pay(1, '2026-02-15', 303_529n)],
+      '2026-02-15',
+    );
     const s = r.installments;
     const weights = [98_504n, 99_489n, 100_484n, 101_489n, 102_505n];
     const total = weights.reduce((a, b) => a + b, 0n);
@@ -256,7 +286,9 @@ describe('waterfall (table)', () => {
       expect(share === exact || share === exact + 1n).toBe(true);
     });
     // every later instalment is smaller and none disappears
-    expect(s.slice(1).every((i) => i.status === 'OPEN' && i.principalFen - i.paidPrincipalFen < 80_000n)).toBe(true);
+    expect(
+      s.slice(1).every((i) => i.status === 'OPEN' && i.principalFen - i.paidPrincipalFen < 80_000n),
+    ).toBe(true);
     let balance = 0n;
     const expected: bigint[] = [];
     for (let j = 5; j >= 1; j--) {
@@ -277,9 +309,14 @@ describe('waterfall (table)', () => {
     })();
     expect(e).toBeInstanceOf(OverpaymentError);
     expect(e.payoffFen).toBe(514_877n);
-    expect(() => replay(BULLET, frozen(BULLET_REQ), [pay(1, '2027-01-15', 530_000n), pay(2, '2027-01-15', 1n)], '2027-01-15')).toThrow(
-      OverpaymentError,
-    );
+    expect(() =>
+      replay(
+        BULLET,
+        frozen(BULLET_REQ),
+        [pay(1, '2027-01-15', 530_000n), pay(2, '2027-01-15', 1n)],
+        '2027-01-15',
+      ),
+    ).toThrow(OverpaymentError);
   });
 
   it('a backdated payment is applied in value-date order, whatever order it was recorded in', () => {
@@ -293,7 +330,12 @@ describe('waterfall (table)', () => {
     // all but 2.40 of the principal; those 2.40 stay overdue 28 more days until the second payment:
     // (97 529 × 5 + 240 × 28) × 18 / 36500 = 243.80 → 2.44 in all.
     expect(a.payments[0]).toMatchObject({ penaltyFen: 240n, interestFen: 6_000n, principalFen: 97_289n });
-    expect(a.installments[0]).toMatchObject({ penaltyFen: 244n, paidPenaltyFen: 244n, status: 'PAID', paidOn: '2026-03-20' });
+    expect(a.installments[0]).toMatchObject({
+      penaltyFen: 244n,
+      paidPenaltyFen: 244n,
+      status: 'PAID',
+      paidOn: '2026-03-20',
+    });
   });
 });
 
@@ -325,7 +367,10 @@ describe('replay properties', () => {
     const s = frozen(EMI_REQ);
     fc.assert(
       fc.property(
-        fc.array(fc.tuple(fc.integer({ min: 0, max: 240 }), fc.integer({ min: 1, max: 250_000 })), { minLength: 1, maxLength: 8 }),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 240 }), fc.integer({ min: 1, max: 250_000 })), {
+          minLength: 1,
+          maxLength: 8,
+        }),
         fc.constantFrom<'SHORTEN_TERM' | 'LOWER_INSTALLMENT'>('SHORTEN_TERM', 'LOWER_INSTALLMENT'),
         (raw, mode) => {
           const terms = { ...EMI, prepaymentMode: mode };
@@ -344,7 +389,11 @@ describe('replay properties', () => {
           const allocated = r.allocations.reduce((sum, a) => sum + a.amountFen, 0n);
           expect(allocated).toBe(accepted.reduce((sum, p) => sum + p.amountFen, 0n));
           for (const i of r.installments) {
-            expect(i.paidPrincipalFen <= i.principalFen && i.paidInterestFen <= i.interestFen && i.paidPenaltyFen <= i.penaltyFen).toBe(true);
+            expect(
+              i.paidPrincipalFen <= i.principalFen &&
+                i.paidInterestFen <= i.interestFen &&
+                i.paidPenaltyFen <= i.penaltyFen,
+            ).toBe(true);
           }
           expect(r.installments.reduce((sum, i) => sum + i.principalFen, 0n)).toBe(600_000n);
           const principalPaid = r.installments.reduce((sum, i) => sum + i.paidPrincipalFen, 0n);

@@ -213,12 +213,18 @@ class Applier {
  * balance at the start of period j is the principal still unpaid on instalments j, j+1, … (the ones before are
  * paid as scheduled by then). FLAT loans charge interest on the principal less what was prepaid.
  */
-function refreeze(state: InstallmentState[], terms: RepaymentTerms, currentIndex: number, prepaidTotalFen: Fen): void {
+function refreeze(
+  state: InstallmentState[],
+  terms: RepaymentTerms,
+  currentIndex: number,
+  prepaidTotalFen: Fen,
+): void {
   let balance = 0n;
   for (let j = state.length - 1; j > currentIndex; j--) {
     const i = state[j];
     balance += unpaidPrincipal(i);
-    const base = terms.method === 'FLAT' ? (balance > 0n ? terms.principalFen - prepaidTotalFen : 0n) : balance;
+    const base =
+      terms.method === 'FLAT' ? (balance > 0n ? terms.principalFen - prepaidTotalFen : 0n) : balance;
     const interest = periodInterest(terms, base, i.days);
     i.interestFen = interest > i.paidInterestFen ? interest : i.paidInterestFen;
   }
@@ -236,7 +242,8 @@ function waterfall(
     (i) => i.dueDate >= date && (unpaidPrincipal(i) > 0n || unpaidInterest(i) > 0n),
   );
   const current = currentIndex >= 0 ? state[currentIndex] : null;
-  const future = currentIndex >= 0 ? state.slice(currentIndex + 1).filter((i) => unpaidPrincipal(i) > 0n) : [];
+  const future =
+    currentIndex >= 0 ? state.slice(currentIndex + 1).filter((i) => unpaidPrincipal(i) > 0n) : [];
   let prepaidNow = 0n;
   for (const step of terms.waterfall) {
     if (apply.remaining === 0n) break;
@@ -259,7 +266,8 @@ function waterfall(
       case 'FUTURE': {
         if (!future.length) break;
         if (terms.prepaymentMode === 'SHORTEN_TERM') {
-          for (let k = future.length - 1; k >= 0; k--) prepaidNow += apply.take(future[k], 'PRINCIPAL', unpaidPrincipal(future[k]));
+          for (let k = future.length - 1; k >= 0; k--)
+            prepaidNow += apply.take(future[k], 'PRINCIPAL', unpaidPrincipal(future[k]));
         } else {
           const weights = future.map(unpaidPrincipal);
           const total = weights.reduce((s, w) => s + w, 0n);
@@ -304,7 +312,11 @@ function payoff(state: InstallmentState[], terms: RepaymentTerms, date: string, 
 
 function settle(state: InstallmentState[], date: string): void {
   for (const i of state) {
-    if (i.interestPaidOn === null && i.paidInterestFen === i.interestFen && (i.interestFen > 0n || owed(i) === 0n)) {
+    if (
+      i.interestPaidOn === null &&
+      i.paidInterestFen === i.interestFen &&
+      (i.interestFen > 0n || owed(i) === 0n)
+    ) {
       i.interestPaidOn = date;
     }
     if (i.status !== 'PAID' && owed(i) === 0n) {
@@ -336,7 +348,8 @@ export function replay(
   const state = initialState(schedule);
   const ordered = [...payments].sort(paymentOrder);
   const last = ordered[ordered.length - 1];
-  if (last && last.valueDate > asOf) throw new RangeError(`asOf ${asOf} is before the payment of ${last.valueDate}`);
+  if (last && last.valueDate > asOf)
+    throw new RangeError(`asOf ${asOf} is before the payment of ${last.valueDate}`);
   const allocations: AllocationLine[] = [];
   const outcomes: PaymentOutcome[] = [];
   const prepaid = { totalFen: 0n };
@@ -349,13 +362,16 @@ export function replay(
     if (p.amountFen > payoffFen) throw new OverpaymentError(p.id, p.valueDate, p.amountFen, payoffFen);
     const apply = new Applier(p.id, p.amountFen);
     const isPayoff = p.amountFen === payoffFen;
-    const prepaidNow = isPayoff ? payoff(state, terms, p.valueDate, apply) : waterfall(state, terms, p.valueDate, apply, prepaid);
+    const prepaidNow = isPayoff
+      ? payoff(state, terms, p.valueDate, apply)
+      : waterfall(state, terms, p.valueDate, apply, prepaid);
     if (apply.remaining !== 0n) {
       // Cannot happen: below the payoff the waterfall can always absorb the amount. Refuse loudly if it does.
       throw new Error(`payment ${p.id}: ${apply.remaining} fen left unapplied`);
     }
     settle(state, p.valueDate);
-    const sum = (c: Component) => apply.lines.filter((l) => l.component === c).reduce((s, l) => s + l.amountFen, 0n);
+    const sum = (c: Component) =>
+      apply.lines.filter((l) => l.component === c).reduce((s, l) => s + l.amountFen, 0n);
     outcomes.push({
       paymentId: p.id,
       valueDate: p.valueDate,
