@@ -236,6 +236,44 @@ describe('close of business', () => {
   });
 });
 
+describe('close of business racing repayments', () => {
+  it('repayments entered while a run works on their loans leave every loan equal to its replay', async () => {
+    setToday(h.clock, '2026-03-09');
+    const loans = [p.loans.L03, p.loans.L04, p.loans.L05, p.loans.L01, p.loans.L06];
+    const amounts = [150_000n, 103_529n, 51_765n, 100_000n, 1_000n];
+    const [run, ...paid] = await Promise.all([
+      cob.run('2026-03-09', { batchSize: 2 }),
+      ...loans.map((loanId, i) =>
+        asActor('LOAN_OFFICER', () =>
+          h.repayments.record(
+            loanId,
+            { amountFen: amounts[i], valueDate: '2026-03-09', channel: 'CASH' },
+            key('race'),
+          ),
+        ),
+      ),
+    ]);
+    expect(run.status).toBe('COMPLETED');
+    expect(paid.every((r) => r.status === 'POSTED')).toBe(true);
+    for (const loanId of Object.values(p.loans)) {
+      const loan = await requireLoan(h.ds.manager, loanId);
+      if (loan.status !== 'DISBURSED') continue;
+      const rows = await loadInstallments(h.ds.manager, loanId);
+      const terms = await termsOf(h.ds.manager, h.products, loan);
+      const asOf = loan.aged_as_of && loan.aged_as_of > '2026-03-09' ? loan.aged_as_of : '2026-03-09';
+      const r = replay(terms, frozenSchedule(rows), await activePayments(h.ds.manager, loanId), asOf);
+      expect(rows.map((x) => [x.status, x.penalty_fen, x.penalty_fen_days, x.paid_principal_fen])).toEqual(
+        r.installments.map((x) => [
+          x.status,
+          String(x.penaltyFen),
+          String(x.penaltyFenDays),
+          String(x.paidPrincipalFen),
+        ]),
+      );
+    }
+  });
+});
+
 describe('crash and resume', () => {
   it('a run killed after its first batch and started again ends exactly like an uninterrupted run', async () => {
     const [a, b] = [harnessOn(await createTestDatabase(8)), harnessOn(await createTestDatabase(8))];

@@ -37,7 +37,6 @@ import {
   frozenSchedule,
   isId,
   loadInstallments,
-  loadLoan,
   requireLoan,
   saveInstallments,
   termsOf,
@@ -846,11 +845,6 @@ export class RepaymentService {
       [...params, page.pageSize, offsetOf(page)],
     );
     return { items: rows.map(repaymentView), page: page.page, pageSize: page.pageSize, total };
-  }
-
-  /** The loan row, for callers that must check it exists before listing its repayments. */
-  async loanExists(loanId: string): Promise<boolean> {
-    return Boolean(await loadLoan(this.dataSource.manager, loanId));
   }
 }
 

@@ -1,4 +1,4 @@
-import { formatYuan, type Fen } from '#libs/money';
+import { formatYuan } from '#libs/money';
 
 /** Channels a repayment can arrive by (GROUP_LIABILITY: a co-obligor of the joint-liability group pays). */
 export const REPAYMENT_CHANNELS = [
@@ -151,5 +151,3 @@ export interface RepaymentResult extends RepaymentView {
   installments: { number: number; principal: string; interest: string; penalty: string }[];
   corrections: { adjustmentId: string; entryId: string | null }[];
 }
-
-export const fen = (v: Fen): string => formatYuan(v);

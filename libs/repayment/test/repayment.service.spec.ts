@@ -636,6 +636,115 @@ describe('concurrency', () => {
   });
 });
 
+describe('races on the other money paths', () => {
+  const outcome = <T>(p: Promise<T>) =>
+    p.then(
+      (r) => ({ ok: true as const, r }),
+      (e) => ({ ok: false as const, code: (e as { code?: string }).code ?? String(e) }),
+    );
+
+  it('five simultaneous reversals of one repayment (different keys): one mirror entry, the others refused', async () => {
+    setToday(h.clock, '2026-01-15');
+    const fund = await createFund(h, 10_000_000n);
+    const loanId = await disburse(h, {
+      fund,
+      productVersionId: await createProduct(h.ds),
+      principalFen: 500_000n,
+      date: '2026-01-15',
+    });
+    setToday(h.clock, '2026-02-01');
+    const paid = await officer(() =>
+      h.repayments.record(loanId, { amountFen: 50_000n, valueDate: '2026-02-01', channel: 'CASH' }, key()),
+    );
+    const results = await Promise.all(
+      Array.from({ length: 5 }, (_, i) =>
+        outcome(admin(() => h.repayments.reverse(paid.id, `duplicate receipt ${i}`, key('rev')))),
+      ),
+    );
+    expect(results.filter((r) => r.ok)).toHaveLength(1);
+    expect(results.filter((r) => !r.ok).map((r) => (r as { code: string }).code)).toEqual(
+      Array(4).fill('REPAYMENT_ALREADY_REVERSED'),
+    );
+    const [{ n }] = await h.ds.query(
+      `SELECT count(*)::int AS n FROM journal_entries WHERE reversal_of = $1`,
+      [paid.entryId],
+    );
+    expect(n).toBe(1);
+    expect(await loanOf(h.ds, loanId)).toMatchObject({ outstanding_principal_fen: '500000' });
+  });
+
+  it('a write-off racing a repayment: whichever goes first, principal repaid + written off = the loan, nothing twice', async () => {
+    setToday(h.clock, '2025-01-15');
+    const fund = await createFund(h, 10_000_000n, '2025-01-01');
+    const a = fundAccounts(fund.fundId);
+    const loanId = await disburse(h, {
+      fund,
+      productVersionId: await createProduct(h.ds),
+      principalFen: 500_000n,
+      termMonths: 3,
+      date: '2025-01-15',
+    });
+    setToday(h.clock, '2025-12-01'); // due 2025-04-15: 230 days overdue
+    const [pay, wo] = await Promise.all([
+      outcome(
+        officer(() =>
+          h.repayments.record(
+            loanId,
+            { amountFen: 100_000n, valueDate: '2025-12-01', channel: 'CASH' },
+            key(),
+          ),
+        ),
+      ),
+      outcome(admin(() => h.writeOffs.writeOff(loanId, 'borrower cannot be found', key('wo')))),
+    ]);
+    expect(pay.ok && wo.ok).toBe(true);
+    const [r] = await h.ds.query(`SELECT kind, principal_fen::text AS p FROM repayments WHERE loan_id = $1`, [
+      loanId,
+    ]);
+    const [w] = await h.ds.query(`SELECT principal_fen::text AS p FROM write_offs WHERE loan_id = $1`, [
+      loanId,
+    ]);
+    // Either the payment came first (a repayment that the write-off then took into account) or it came second
+    // (a recovery): in both cases the principal is accounted for exactly once.
+    expect(BigInt(r.p) + BigInt(w.p)).toBe(500_000n);
+    expect(['REPAYMENT', 'RECOVERY']).toContain(r.kind);
+    expect(await balance(h, a.loans)).toBe(0n);
+    expect(await balance(h, a.writeOffExpense)).toBe(BigInt(w.p));
+  });
+
+  it('four simultaneous distributions of one fund-year (different keys): one entry, the others told it exists', async () => {
+    setToday(h.clock, '2025-03-01');
+    const fund = await createFund(h, 10_000_000n, '2025-01-01');
+    const loanId = await disburse(h, {
+      fund,
+      productVersionId: await createProduct(h.ds),
+      principalFen: 500_000n,
+      termMonths: 3,
+      date: '2025-03-01',
+    });
+    setToday(h.clock, '2025-06-01');
+    await officer(() =>
+      h.repayments.record(loanId, { amountFen: 507_500n, valueDate: '2025-06-01', channel: 'CASH' }, key()),
+    );
+    setToday(h.clock, '2026-01-03');
+    const results = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        outcome(admin(() => h.distributions.distribute(fund.fundId, 2025, key('dist')))),
+      ),
+    );
+    expect(results.filter((r) => r.ok)).toHaveLength(1);
+    expect(results.filter((r) => !r.ok).map((r) => (r as { code: string }).code)).toEqual(
+      Array(3).fill('FEE_DISTRIBUTION_EXISTS'),
+    );
+    const [{ n }] = await h.ds.query(
+      `SELECT count(*)::int AS n FROM journal_entries WHERE code = 'FEE_DISTRIBUTION' AND idempotency_key = $1`,
+      [`fee-distribution:${fund.fundId}:2025`],
+    );
+    expect(n).toBe(1);
+    expect(await balance(h, fundAccounts(fund.fundId).feeIncome)).toBe(0n);
+  });
+});
+
 describe('statement and facts', () => {
   it('shows each instalment paid and outstanding, the transactions and the payoff today; facts say what was paid on time', async () => {
     setToday(h.clock, '2026-01-15');
