@@ -74,7 +74,8 @@ export interface CobRunFilter {
 }
 
 /**
- * The daily close of business (SPEC §3; issue 5) for a business date D, over every active loan:
+ * The daily close of business (SPEC §3; issue 5) for a business date D, over every active mutual-aid loan (loans a
+ * bank holds under a guarantee fund are aged from the bank's own status reports by the guarantee library):
  *   1. penalty fen-days accrue on unpaid principal past due; instalments unpaid after due + grace days become
  *      OVERDUE and carry their penalty (recognised as income only when paid: cash basis);
  *   2. loans are aged (days overdue, bucket 0 / 1–30 / 31–60 / 61–90 / 90+, NON_PERFORMING beyond 90 days);
@@ -247,7 +248,8 @@ export class CobService {
       const [range] = await queryRows<{ n: number; hi: string | null }>(
         this.dataSource.manager,
         `SELECT count(*)::int AS n, max(id)::text AS hi
-           FROM (SELECT id FROM loans WHERE status = 'DISBURSED' AND id > $1 ORDER BY loans.id LIMIT $2) b`,
+           FROM (SELECT id FROM loans WHERE status = 'DISBURSED' AND channel = 'MUTUAL_AID' AND id > $1
+                  ORDER BY loans.id LIMIT $2) b`,
         [cp.last_id, size],
       );
       if (!range.n || range.hi === null) {
@@ -294,7 +296,8 @@ export class CobService {
       await queryRows<{ id: string }>(
         m,
         `SELECT l.id::text AS id FROM loans l
-          WHERE l.id > $1 AND l.id <= $2 AND l.status = 'DISBURSED' AND (l.aged_as_of IS NULL OR l.aged_as_of <= $3)
+          WHERE l.id > $1 AND l.id <= $2 AND l.status = 'DISBURSED' AND l.channel = 'MUTUAL_AID'
+            AND (l.aged_as_of IS NULL OR l.aged_as_of <= $3)
             AND (l.days_overdue <> 0 OR l.non_performing
                  OR l.id IN (SELECT i.loan_id FROM loan_installments i
                               WHERE i.loan_id > $1 AND i.loan_id <= $2 AND i.status IN ('OPEN','OVERDUE') AND i.due_date < $3)

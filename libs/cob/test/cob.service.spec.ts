@@ -40,6 +40,26 @@ afterEach(async () => {
 describe('close of business', () => {
   it('marks overdue after grace, accrues penalty, ages into buckets, flags non-performing, calls the group', async () => {
     setToday(h.clock, '2026-03-01');
+    // A loan a bank holds under a guarantee fund, as overdue as L02 on paper: its bank reports its arrears, the COB
+    // leaves it alone.
+    const [bank] = await h.ds.query(
+      `INSERT INTO banks (code, name) VALUES ('COBTEST', 'Test bank') RETURNING id::text`,
+    );
+    const [covered] = await h.ds.query(
+      `INSERT INTO loans (loan_no, channel, product_version_id, borrower_type, household_id, district_id, bank_id, bank_loan_ref,
+                          principal_fen, term_months, annual_rate_percent, purpose, method, frequency, day_count, rounding, status,
+                          disbursement_date, outstanding_principal_fen, created_by)
+       SELECT 'C01', 'BANK_COVERED', product_version_id, 'HOUSEHOLD', household_id, district_id, $2, 'BANK-REF-1', principal_fen,
+              term_months, annual_rate_percent, purpose, method, frequency, day_count, rounding, 'DISBURSED', disbursement_date,
+              outstanding_principal_fen, 'bank'
+         FROM loans WHERE id = $1 RETURNING id::text`,
+      [p.loans.L02, bank.id],
+    );
+    await h.ds.query(
+      `INSERT INTO loan_installments (loan_id, number, due_date, period_start, days, principal_fen, interest_fen)
+       SELECT $2, number, due_date, period_start, days, principal_fen, original_interest_fen FROM loan_installments WHERE loan_id = $1`,
+      [p.loans.L02, covered.id],
+    );
     const run = await cob.run('2026-03-01', { batchSize: 4, triggeredBy: 'test' });
     expect(run).toMatchObject({
       status: 'COMPLETED',
@@ -64,6 +84,10 @@ describe('close of business', () => {
       accrued_through: '2026-03-01',
     });
     expect(await loanOf(h.ds, loans.L02)).toMatchObject({ days_overdue: 59, arrears_bucket: 'DPD_31_60' });
+    expect(await loanOf(h.ds, covered.id)).toMatchObject({ days_overdue: 0, arrears_bucket: 'CURRENT' });
+    expect(await installmentsOf(h.ds, covered.id)).toMatchObject([
+      { status: 'OPEN', penalty_fen_days: '0', accrued_through: null },
+    ]);
     expect(await loanOf(h.ds, loans.L03)).toMatchObject({
       days_overdue: 120,
       arrears_bucket: 'DPD_90_PLUS',
