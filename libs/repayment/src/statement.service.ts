@@ -149,6 +149,10 @@ export class StatementService {
       return { asOf: maxDate(date, loan.aged_as_of ?? date), state: storedState(rows), terms: null, rows };
     }
     const terms = await termsOf(m, this.products, loan);
+    if (loan.channel !== 'MUTUAL_AID') {
+      // A bank-held loan is repaid at its bank, which reports the payments onto the instalments: they are the record.
+      return { asOf: maxDate(date, loan.aged_as_of ?? date), state: storedState(rows), terms, rows };
+    }
     const payments = await activePayments(m, loan.id);
     const asOf = payments.reduce((d, p) => maxDate(d, p.valueDate), maxDate(date, loan.aged_as_of ?? date));
     return { asOf, state: replay(terms, frozenSchedule(rows), payments, asOf).installments, terms, rows };

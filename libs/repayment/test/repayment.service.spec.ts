@@ -1,3 +1,4 @@
+import { RequestContext } from '#libs/common';
 import { fundAccounts } from '#libs/funds';
 import {
   asActor,
@@ -801,6 +802,64 @@ describe('statement and facts', () => {
     expect(facts.slice(0, 2)).toMatchObject([
       { number: 1, paidOnTime: true, interestPaidOnTime: true, graceDays: 2, lastOnTimeDate: '2026-02-17' },
       { number: 2, paidOnTime: false, interestPaidOnTime: false, paidOn: null },
+    ]);
+  });
+  it("shows a bank-held loan as its bank reported it, to that bank's officer only", async () => {
+    setToday(h.clock, '2026-01-15');
+    const fund = await createFund(h, 10_000_000n);
+    const template = await disburse(h, {
+      fund,
+      productVersionId: await createProduct(h.ds),
+      principalFen: 500_000n,
+      date: '2026-01-15',
+    });
+    const [bank] = await h.ds.query(
+      `INSERT INTO banks (code, name) VALUES ('STMT', 'Statement bank') RETURNING id::text`,
+    );
+    const [other] = await h.ds.query(
+      `INSERT INTO banks (code, name) VALUES ('OTHER', 'Other bank') RETURNING id::text`,
+    );
+    const [covered] = await h.ds.query(
+      `INSERT INTO loans (loan_no, channel, product_version_id, borrower_type, household_id, district_id, bank_id, bank_loan_ref,
+                          principal_fen, term_months, annual_rate_percent, purpose, method, frequency, day_count, rounding, status,
+                          disbursement_date, outstanding_principal_fen, created_by)
+       SELECT 'COV-1', 'BANK_COVERED', product_version_id, 'HOUSEHOLD', household_id, district_id, $2, 'REF-1', principal_fen,
+              term_months, annual_rate_percent, purpose, method, frequency, day_count, rounding, 'DISBURSED', disbursement_date,
+              200000, 'bank'
+         FROM loans WHERE id = $1 RETURNING id::text`,
+      [template, bank.id],
+    );
+    // the bank reported 3000.00 of principal repaid
+    await h.ds.query(
+      `INSERT INTO loan_installments (loan_id, number, due_date, period_start, days, principal_fen, interest_fen, paid_principal_fen)
+       SELECT $2, number, due_date, period_start, days, principal_fen, interest_fen, 300000 FROM loan_installments WHERE loan_id = $1`,
+      [template, covered.id],
+    );
+    const asBank = (bankId: string) =>
+      RequestContext.run(
+        {
+          requestId: 'bank',
+          actor: {
+            userId: null,
+            username: 'bank.officer',
+            role: 'BANK_OFFICER',
+            bankId: Number(bankId),
+            via: 'jwt',
+          },
+        },
+        () => h.statements.statement(covered.id),
+      );
+    const st = await asBank(bank.id);
+    expect(st.loan).toMatchObject({ channel: 'BANK_COVERED', loanNo: 'COV-1' });
+    expect(st.balances).toMatchObject({ principalOutstanding: '2000.00', paidPrincipal: '3000.00' });
+    expect((await refused(asBank(other.id))).code).toBe('NOT_FOUND');
+    const refusedRepayment = await refused(
+      officer(() =>
+        h.repayments.record(covered.id, { amountFen: 100n, valueDate: '2026-01-15', channel: 'CASH' }, key()),
+      ),
+    );
+    expect(refusedRepayment.errors).toEqual([
+      expect.objectContaining({ field: 'loanId', code: 'LOAN_NOT_REPAYABLE' }),
     ]);
   });
 });
