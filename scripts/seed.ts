@@ -20,6 +20,8 @@ import { seedCoveredLoans, seedGuarantee } from '#libs/guarantee';
 import { seedRegistry } from '#libs/households';
 import { seedOrigination } from '#libs/origination';
 import { seedProducts } from '#libs/products';
+import { seedRepayments } from '#libs/repayment';
+import { seedCob } from '#libs/cob';
 import { seedReports } from '#libs/reporting';
 import { seedSubsidy } from '#libs/subsidy';
 import { AppModule } from '../apps/api/src/app.module.js';
@@ -90,6 +92,8 @@ export const SEED_STEPS: SeedStep[] = [
     },
   },
   { name: 'mutual-aid loans: disbursed loans and an application in public notice', run: seedOrigination },
+  { name: 'repayments on the demo loans', run: seedRepayments },
+  { name: 'close of business for yesterday', run: seedCob },
   { name: 'partner bank, district risk fund and cooperation agreement', run: seedGuarantee },
   { name: 'bank loans registered under the district fund', run: seedCoveredLoans },
   { name: 'asset-income project: injection, results and a paid dividend run', run: seedAssetIncome },
