@@ -12,7 +12,7 @@ import {
   SYSTEM_ACTOR,
 } from '#libs/common';
 import { ReminderDeliveryQueue } from './delivery-queue.js';
-import { addDays, OFFSET_WINDOWS } from './domain/offsets.js';
+import { addDays, OFFSET_WINDOWS, offsetFor } from './domain/offsets.js';
 import { ReminderSettings } from './settings.js';
 
 export const RUN_TRIGGERS = ['SCHEDULE', 'BOOT', 'MANUAL'] as const;
@@ -50,28 +50,25 @@ const RUN_LOCK = `hashtext('mae.reminders.selection')`;
 /** The latest window end (T+30 + catch-up) and the earliest start (T-7), in days from the due date. */
 const LAST_UNTIL = Math.max(...OFFSET_WINDOWS.map((w) => w.until));
 const FIRST_FROM = Math.min(...OFFSET_WINDOWS.map((w) => w.from));
-const WINDOWS_SQL = OFFSET_WINDOWS.map((w) => `(${w.offset}, ${w.from}, ${w.until})`).join(', ');
 
 /**
- * The selection of one due date ($4) for a run on $1 ($2 today, $3 the run): see the class comment. The advisory lock
- * serializes runs, so concurrent inserters of the same unique keys (which could deadlock) do not happen; the unique
- * key still guarantees no duplicate if that lock were ever bypassed.
+ * The reminders of one due date ($2) at one offset ($3), for run $1 (see the class comment). Which offset a due date
+ * gets on a run date is decided once per date by domain/offsets.ts (offsetFor), the one home of the window rule, so
+ * the statement itself only filters instalments by due date and joins their loan.
  */
 const SELECT_DUE_DATE = `
-  WITH w (off, wfrom, wuntil) AS (VALUES ${WINDOWS_SQL}),
-  ins AS (
+  WITH ins AS (
     INSERT INTO reminder_outbox (installment_id, offset_days, loan_id, household_id, due_date, remind_on, run_id,
                                  endpoint_id, channel)
-    SELECT i.id, w.off, l.id, l.household_id, i.due_date, i.due_date + w.off, $3::bigint,
+    SELECT i.id, $3::smallint, l.id, l.household_id, i.due_date, i.due_date + $3::int, $1::bigint,
            coalesce(eb.id, ef.id, ed.id),
            CASE WHEN eb.id IS NOT NULL THEN eb.channel WHEN ef.id IS NOT NULL THEN ef.channel ELSE ed.channel END
       FROM loan_installments i
-      JOIN w ON i.due_date + w.wfrom <= $1::date AND $1::date < i.due_date + w.wuntil AND $2::date < i.due_date + w.wuntil
       JOIN loans l ON l.id = i.loan_id AND l.status = 'DISBURSED'
       LEFT JOIN reminder_endpoints eb ON eb.active AND eb.scope = 'BANK' AND eb.bank_id = l.bank_id
       LEFT JOIN reminder_endpoints ef ON ef.active AND ef.scope = 'FUND' AND ef.fund_id = l.fund_id
       LEFT JOIN reminder_endpoints ed ON ed.active AND ed.scope = 'DEFAULT'
-     WHERE i.due_date = $4::date
+     WHERE i.due_date = $2::date
        AND i.status IN ('OPEN', 'OVERDUE')
        AND i.principal_fen + i.interest_fen + i.penalty_fen > i.paid_principal_fen + i.paid_interest_fen + i.paid_penalty_fen
        AND coalesce(eb.id, ef.id, ed.id) IS NOT NULL
@@ -84,8 +81,9 @@ const SELECT_DUE_DATE = `
  * Picks the reminders of a business date into the outbox, set-based, and enqueues their delivery.
  *
  * INSERT … SELECT … ON CONFLICT (installment_id, offset_days) DO NOTHING does the selection, one statement per due
- * date: every unpaid instalment of a disbursed loan whose offset window (domain/offsets.ts: the catch-up rule)
- * contains the run date and is still open today, routed to its bank's, else its fund's, else the default endpoint.
+ * date (at most 44): every unpaid instalment of a disbursed loan due that day, at the offset whose window
+ * (domain/offsets.ts: the catch-up rule) contains the run date and is still open today, routed to its bank's, else its
+ * fund's, else the default endpoint.
  * The unique key makes a re-run, a concurrent run or a second worker add nothing; runs are also serialized by an
  * advisory lock held for the whole run, so a run that finds an earlier one unfinished knows that one died, and
  * re-adds its jobs.
@@ -181,13 +179,12 @@ export class ReminderSelectionService {
     let selectMs = 0;
     let enqueued: number;
     try {
-      for (const dueDate of this.dueDates(input.businessDate, today)) {
+      for (const { dueDate, offset } of this.dueDates(input.businessDate, today)) {
         const t = Date.now();
         const [res] = await queryRows<{ n: number; ids: string }>(qr.manager, SELECT_DUE_DATE, [
-          input.businessDate,
-          today,
           runId,
           dueDate,
+          offset,
         ]);
         selectMs += Date.now() - t;
         selected += res.n;
@@ -223,11 +220,14 @@ export class ReminderSelectionService {
     return result;
   }
 
-  /** Every due date some window of a run on `businessDate` can reach while still open today, oldest first. */
-  private dueDates(businessDate: string, today: string): string[] {
-    const out: string[] = [];
+  /** Every due date with a reminder window open on `businessDate` and still open today, with its offset. */
+  private dueDates(businessDate: string, today: string): { dueDate: string; offset: number }[] {
+    const out: { dueDate: string; offset: number }[] = [];
     const last = addDays(businessDate, -FIRST_FROM);
-    for (let d = addDays(today, -(LAST_UNTIL - 1)); d <= last; d = addDays(d, 1)) out.push(d);
+    for (let d = addDays(today, -(LAST_UNTIL - 1)); d <= last; d = addDays(d, 1)) {
+      const offset = offsetFor(d, businessDate, today);
+      if (offset !== null) out.push({ dueDate: d, offset });
+    }
     return out;
   }
 
