@@ -78,8 +78,9 @@ const fromDinero = (d: Dinero<bigint>): Fen => {
 };
 
 /**
- * Splits an amount by ratios with dinero.js's allocate, so the parts always sum exactly to the whole (remainders
- * go to the first parts, deterministically). Ratios are non-negative integers (e.g. percent or fen weights).
+ * Splits an amount by ratios with dinero.js's allocate, so the parts always sum exactly to the whole. Leftover fen
+ * go one each to the parts with the largest ratios first (ties in order), deterministically. Ratios are
+ * non-negative integers (e.g. percent or fen weights).
  */
 export function allocate(fen: Fen, ratios: readonly bigint[]): Fen[] {
   if (ratios.length === 0) throw new RangeError('allocate needs at least one ratio');
