@@ -1,7 +1,7 @@
 import { getQueueToken } from '@nestjs/bullmq';
 import type { TestingModule } from '@nestjs/testing';
 import { Queue } from 'bullmq';
-import { bullOptions, QUEUES } from '#libs/common';
+import { bullOptions, JOBS, QUEUES } from '#libs/common';
 import {
   addDays,
   deliveryJobId,
@@ -189,8 +189,8 @@ describe('reminder delivery through a real HTTP receiver', () => {
       [a, b].map((w) =>
         deliveryQueue(w).addBulk(
           outbox.map((r) => ({
-            name: 'reminder.deliver',
-            data: { outboxId: r.id },
+            name: JOBS.REMINDER_DELIVER,
+            data: {},
             opts: { jobId: deliveryJobId(r.id) },
           })),
         ),

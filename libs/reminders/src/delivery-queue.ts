@@ -3,12 +3,19 @@ import { Queue } from 'bullmq';
 import { AppConfig, bullOptions, jobId, JOBS, QUEUES } from '#libs/common';
 import { ReminderSettings } from './settings.js';
 
-export interface DeliveryJobData {
-  outboxId: string;
-}
+/**
+ * A delivery job carries nothing but its id: `reminder.<outbox id>`. Deterministic, so adding it twice (two runs, two
+ * workers) is one job; and no payload to serialize a million times (the outbox row is the payload).
+ */
+export type DeliveryJobData = Record<string, never>;
 
-/** The delivery job id of an outbox row: deterministic, so adding it twice (two runs, two workers) is one job. */
 export const deliveryJobId = (outboxId: string | bigint): string => jobId('reminder', String(outboxId));
+
+/** The outbox id a delivery job is for, from its id; null for an id that is not a delivery job's. */
+export function outboxIdOf(id: string | undefined): string | null {
+  const m = /^reminder\.(\d{1,18})$/.exec(id ?? '');
+  return m ? m[1] : null;
+}
 
 /**
  * How long finished delivery jobs are kept. Set on the worker (not on each job, so a million jobs do not each carry
@@ -133,7 +140,7 @@ export class ReminderDeliveryQueue implements OnApplicationShutdown {
         await this.queue.addBulk(
           ids.map((id) => ({
             name: JOBS.REMINDER_DELIVER,
-            data: { outboxId: id },
+            data: {},
             opts: { ...opts, jobId: deliveryJobId(id) },
           })),
         );

@@ -1,4 +1,4 @@
-import { EnqueueStream } from './delivery-queue.js';
+import { deliveryJobId, EnqueueStream, outboxIdOf } from './delivery-queue.js';
 
 /** The streaming enqueuer on its own: chunking, overlap with the producer, and failure propagation. */
 describe('EnqueueStream', () => {
@@ -60,5 +60,15 @@ describe('EnqueueStream', () => {
   it('closes at once with nothing pushed', async () => {
     const s = new EnqueueStream(async () => undefined, 5, 4);
     expect(await s.close()).toBe(0);
+  });
+});
+
+describe('delivery job ids', () => {
+  it('name the outbox row and nothing else', () => {
+    expect(deliveryJobId('42')).toBe('reminder.42');
+    expect(outboxIdOf(deliveryJobId(123456789012n))).toBe('123456789012');
+    expect(outboxIdOf('reminder.x')).toBeNull();
+    expect(outboxIdOf('repeat:reminders.daily:1')).toBeNull();
+    expect(outboxIdOf(undefined)).toBeNull();
   });
 });

@@ -5,6 +5,7 @@ import { JOBS, QUEUES } from '#libs/common';
 import {
   DELIVERY_REMOVE_ON_COMPLETE,
   DELIVERY_REMOVE_ON_FAIL,
+  outboxIdOf,
   ReminderDeliveryService,
   type DeliveryJobData,
   type DeliveryOutcome,
@@ -32,9 +33,9 @@ export class ReminderDeliveryProcessor extends WorkerHost {
   async process(job: Job<DeliveryJobData>, token?: string): Promise<DeliveryOutcome> {
     if (job.name !== JOBS.REMINDER_DELIVER)
       throw new Error(`unknown job ${job.name} on queue ${QUEUES.REMINDER_DELIVERY}`);
-    const outcome = await inJobContext(job, () =>
-      this.delivery.deliver(job.data.outboxId, { jobId: String(job.id) }),
-    );
+    const outboxId = outboxIdOf(job.id);
+    if (!outboxId) throw new UnrecoverableError(`job id ${job.id} does not name a reminder`);
+    const outcome = await inJobContext(job, () => this.delivery.deliver(outboxId, { jobId: String(job.id) }));
     switch (outcome.kind) {
       case 'DEFERRED':
       case 'BUSY':
@@ -62,7 +63,8 @@ export class ReminderDeliveryProcessor extends WorkerHost {
       'delivery attempt failed',
     );
     try {
-      if (await job.isFailed()) await this.delivery.markAbandoned(job.data.outboxId, error.message);
+      const outboxId = outboxIdOf(job.id);
+      if (outboxId && (await job.isFailed())) await this.delivery.markAbandoned(outboxId, error.message);
     } catch (e) {
       this.logger.error(
         { jobId: job.id, err: (e as Error).message },
