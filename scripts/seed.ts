@@ -22,6 +22,7 @@ import { seedOrigination } from '#libs/origination';
 import { seedProducts } from '#libs/products';
 import { seedRepayments } from '#libs/repayment';
 import { seedCob } from '#libs/cob';
+import { seedReminders } from '#libs/reminders';
 import { seedReports } from '#libs/reporting';
 import { seedSubsidy } from '#libs/subsidy';
 import { AppModule } from '../apps/api/src/app.module.js';
@@ -98,6 +99,7 @@ export const SEED_STEPS: SeedStep[] = [
   { name: 'bank loans registered under the district fund', run: seedCoveredLoans },
   { name: 'asset-income project: injection, results and a paid dividend run', run: seedAssetIncome },
   { name: 'interest subsidy programme, product policy and matching rule', run: seedSubsidy },
+  { name: 'reminder log-channel endpoint for the demo fund', run: (app) => seedReminders(app) },
   { name: "last month's leverage report", run: seedReports },
 ];
 // ────────────────────────────────────────────────────────────────────────────────────────────────────────────────
