@@ -18,6 +18,7 @@ import { Subsidy1764380000000 } from './1764380000000-subsidy.js';
 import { Reminders1764390000000 } from './1764390000000-reminders.js';
 import { ReportSnapshots1764395000000 } from './1764395000000-report-snapshots.js';
 import { AssetIncome1764400000000 } from './1764400000000-asset-income.js';
+import { UserTokenVersion1764410000000 } from './1764410000000-user-token-version.js';
 
 /** Every migration, in order. Add new ones at the end (generated with `npm run migration:generate`). */
 export const MIGRATIONS = [
@@ -41,4 +42,5 @@ export const MIGRATIONS = [
   Reminders1764390000000,
   ReportSnapshots1764395000000,
   AssetIncome1764400000000,
+  UserTokenVersion1764410000000,
 ];

@@ -59,4 +59,12 @@ export class UsersController {
   update(@Param() p: UserIdParam, @Body() dto: UpdateUserDto) {
     return this.users.update(p.id, dto);
   }
+
+  /** Forced log-out: every token issued to the user so far stops working; the user may log in again. */
+  @Post(':id/revoke-tokens')
+  @Roles('ADMIN')
+  @HttpCode(200)
+  revokeTokens(@Param() p: UserIdParam) {
+    return this.users.revokeTokens(p.id);
+  }
 }

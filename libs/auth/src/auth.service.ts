@@ -8,6 +8,8 @@ interface TokenClaims {
   usr: string;
   role: Role;
   bank: string | null;
+  /** the user's token_version when the token was issued; the token is good only while it is still the row's */
+  ver: number;
 }
 
 @Injectable()
@@ -21,23 +23,48 @@ export class AuthService {
   ) {}
 
   async login(username: string, password: string, ip?: string) {
-    const user = await this.users.checkPassword(username, password);
-    if (!user) {
+    const checked = await this.users.checkPassword(username, password);
+    if (!checked) {
       // The password is never logged; the username and source are, so repeated failures can be seen.
       this.logger.warn({ event: 'login_failed', username, ip }, 'login failed');
       throw new DomainError('INVALID_CREDENTIALS', 'username or password is wrong');
     }
-    const claims: TokenClaims = { sub: user.id, usr: user.username, role: user.role, bank: user.bankId };
+    const { user, tokenVersion } = checked;
+    const claims: TokenClaims = { sub: user.id, usr: user.username, role: user.role, bank: user.bankId, ver: tokenVersion };
     const accessToken = await this.jwt.signAsync(claims, { expiresIn: this.config.JWT_TTL_SECONDS });
     return { accessToken, tokenType: 'Bearer', expiresIn: this.config.JWT_TTL_SECONDS, user };
   }
 
+  /**
+   * A token is good when its signature and expiry check out AND its user is still active with the token version
+   * the token carries. The version moves (in the database, by trigger) on deactivation, a role or bank change and
+   * a password change, so such a token is refused from the next request on, in every API process: the check is one
+   * primary-key lookup per request, deliberately not cached. The actor is built from the row, not the claims.
+   */
   async verify(token: string): Promise<Actor> {
+    let c: TokenClaims;
     try {
-      const c = await this.jwt.verifyAsync<TokenClaims>(token);
-      return { userId: Number(c.sub), username: c.usr, role: c.role, bankId: c.bank ? Number(c.bank) : null, via: 'jwt' };
+      c = await this.jwt.verifyAsync<TokenClaims>(token);
     } catch {
       throw new DomainError('UNAUTHENTICATED', 'the bearer token is invalid or expired');
     }
+    if (typeof c.sub !== 'string' || !/^[1-9]\d{0,17}$/.test(c.sub)) {
+      throw new DomainError('UNAUTHENTICATED', 'the bearer token is invalid or expired');
+    }
+    const user = await this.users.credentials(c.sub);
+    if (!user || !user.active || !Number.isInteger(c.ver) || user.tokenVersion !== c.ver) {
+      this.logger.log({ event: 'token_revoked', userId: c.sub, username: c.usr }, 'revoked token refused');
+      throw new DomainError(
+        'TOKEN_REVOKED',
+        'the bearer token was revoked (the user was deactivated or logged out, or their role, bank or password changed); log in again',
+      );
+    }
+    return {
+      userId: Number(user.id),
+      username: user.username,
+      role: user.role,
+      bankId: user.bankId ? Number(user.bankId) : null,
+      via: 'jwt',
+    };
   }
 }

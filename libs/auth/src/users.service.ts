@@ -23,7 +23,18 @@ interface UserRow {
   role: Role;
   bank_id: string | null;
   active: boolean;
+  token_version: number;
   created_at: Date;
+}
+
+/** What the guard re-reads on every bearer request: the row's current word on who the token's user is. */
+export interface UserCredentials {
+  id: string;
+  username: string;
+  role: Role;
+  bankId: string | null;
+  active: boolean;
+  tokenVersion: number;
 }
 
 const view = (r: UserRow): UserView => ({
@@ -129,15 +140,54 @@ export class UsersService {
     return view(row);
   }
 
-  /** Checks a password; returns the user or null. Never logs the password. */
-  async checkPassword(username: string, password: string): Promise<UserView | null> {
+  /**
+   * Ends every token issued to the user so far (a forced log-out, e.g. a lost phone), without changing anything
+   * else. Deactivation, a role or bank change and a password change end them too: the database bumps
+   * `token_version` on those itself (migration 1764410000000).
+   */
+  async revokeTokens(id: string): Promise<UserView> {
+    return this.dataSource.transaction(async (m) => {
+      const [row] = await queryRows<UserRow>(
+        m,
+        `UPDATE users SET token_version = token_version + 1, updated_at = now() WHERE id = $1 RETURNING *`,
+        [id],
+      );
+      if (!row) throw new DomainError('NOT_FOUND', `user ${id} not found`);
+      await this.audit.record(m, { action: 'USER_TOKENS_REVOKED', entityType: 'user', entityId: id, after: view(row) });
+      return view(row);
+    });
+  }
+
+  /** One primary-key lookup; null when the user no longer exists. */
+  async credentials(id: string): Promise<UserCredentials | null> {
+    const [row] = (await this.dataSource.query(
+      `SELECT id::text, username, role, bank_id::text, active, token_version FROM users WHERE id = $1`,
+      [id],
+    )) as Pick<UserRow, 'id' | 'username' | 'role' | 'bank_id' | 'active' | 'token_version'>[];
+    if (!row) return null;
+    return {
+      id: row.id,
+      username: row.username,
+      role: row.role,
+      bankId: row.bank_id,
+      active: row.active,
+      tokenVersion: row.token_version,
+    };
+  }
+
+  /**
+   * Checks a password; returns the user (and the token version a token issued now must carry) or null. Never logs
+   * the password.
+   */
+  async checkPassword(username: string, password: string): Promise<{ user: UserView; tokenVersion: number } | null> {
     const [row] = (await this.dataSource.query(`SELECT * FROM users WHERE username = $1`, [username])) as UserRow[];
     if (!row || !row.active) {
       // Spend comparable time so a missing user is not distinguishable by latency.
       await argon2.hash(password);
       return null;
     }
-    return (await argon2.verify(row.password_hash, password)) ? view(row) : null;
+    if (!(await argon2.verify(row.password_hash, password))) return null;
+    return { user: view(row), tokenVersion: row.token_version };
   }
 
   /** The first ADMIN comes from configuration; created once, never overwritten. */
