@@ -16,6 +16,7 @@ import {
 import { EntitiesService, HouseholdsService } from '#libs/households';
 import { formatYuan, yuan, type Fen } from '#libs/money';
 import { ageOn, installmentCount, ProductsService, type ProductTerms } from '#libs/products';
+import { skipPaidReminders } from '#libs/reminders';
 import { bucketOf } from '#libs/repayment';
 import { SchedulesService, type ScheduleRequest } from '#libs/schedules';
 import { actorName, assertOwnBank, scopedBankId } from './bank-scope.js';
@@ -789,6 +790,8 @@ export class CoveredLoansService {
         WHERE li.id = x.id`,
       [ids, r.paidOn, ps, is],
     );
+    // Reminders of the instalments this report paid off are not sent (SKIPPED_PAID in this transaction).
+    await skipPaidReminders(m, ids);
   }
 
   private async statusIn(

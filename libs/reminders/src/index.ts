@@ -13,3 +13,4 @@ export * from './reminders.module.js';
 export * from './seed.js';
 export * from './selection.service.js';
 export * from './settings.js';
+export * from './skip-paid.js';

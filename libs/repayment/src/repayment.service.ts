@@ -19,6 +19,7 @@ import { FundsService, type FundAccountCodes } from '#libs/funds';
 import { LedgerService, type PostingLine } from '#libs/ledger';
 import { formatYuan, type Fen } from '#libs/money';
 import { ProductsService } from '#libs/products';
+import { skipPaidReminders } from '#libs/reminders';
 import { ageSql, clearCallsSql } from './arrears-sql.js';
 import { RepaymentConfig } from './config.js';
 import { addDays, maxDate } from './domain/dates.js';
@@ -791,6 +792,13 @@ export class RepaymentService {
     actor: string,
   ): Promise<LoanAfterView> {
     await saveInstallments(m, loan.id, rows, result.installments);
+    // Reminders of the instalments this operation paid off are not sent: marked SKIPPED_PAID in this transaction
+    // (a rollback leaves them waiting). A plain SQL helper of the reminders library, no dependency on its module.
+    const paidNow = new Set(result.installments.filter((i) => i.status === 'PAID').map((i) => i.number));
+    await skipPaidReminders(
+      m,
+      rows.filter((r) => r.status !== 'PAID' && paidNow.has(r.number)).map((r) => r.id),
+    );
     const outstanding = result.installments.reduce((s, i) => s + (i.principalFen - i.paidPrincipalFen), 0n);
     const closed = result.closedOn !== null;
     await m.query(
