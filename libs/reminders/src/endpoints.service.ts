@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '#libs/audit';
@@ -125,7 +125,13 @@ export class ReminderEndpointsService {
     private readonly audit: AuditService,
     private readonly config: AppConfig,
   ) {
-    this.box = new SecretBox(config.JWT_SECRET);
+    this.box = SecretBox.fromConfig(config);
+    if (config.isProduction && !config.REMINDER_SECRET_KEY) {
+      new Logger(ReminderEndpointsService.name).warn(
+        'REMINDER_SECRET_KEY is not set: reminder endpoint secrets are sealed under a key derived from JWT_SECRET, ' +
+          'so rotating JWT_SECRET makes them unreadable. Set REMINDER_SECRET_KEY (see README, Configuration).',
+      );
+    }
   }
 
   async create(input: CreateEndpointInput): Promise<EndpointWithSecret> {

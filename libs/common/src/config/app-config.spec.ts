@@ -78,6 +78,27 @@ describe('loadConfig', () => {
     expect(c.previewPublic).toBe(false);
   });
 
+  it('takes an optional REMINDER_SECRET_KEY of at least 32 characters, different from JWT_SECRET', () => {
+    expect(loadConfig({}).REMINDER_SECRET_KEY).toBeUndefined();
+    expect(loadConfig({ REMINDER_SECRET_KEY: '' }).REMINDER_SECRET_KEY).toBeUndefined();
+    const key = 'a-reminder-secret-key-of-32-chars!!';
+    expect(loadConfig({ REMINDER_SECRET_KEY: key }).REMINDER_SECRET_KEY).toBe(key);
+    expect(problemsOf({ REMINDER_SECRET_KEY: 'too-short' })).toContain(
+      '- REMINDER_SECRET_KEY: REMINDER_SECRET_KEY must be at least 32 characters',
+    );
+    expect(problemsOf({ REMINDER_SECRET_KEY: key, JWT_SECRET: key })).toContain('REMINDER_SECRET_KEY: must differ');
+    // Not required in production (the endpoints service warns instead): stored secrets stay readable without it.
+    expect(
+      loadConfig({
+        NODE_ENV: 'production',
+        JWT_SECRET: 'a-production-secret-of-length',
+        ADMIN_PASSWORD: 'a-strong-admin-password',
+        DATABASE_URL: 'postgres://app@db.internal:5432/mutual_aid',
+        REDIS_URL: 'rediss://cache.internal:6380',
+      }).REMINDER_SECRET_KEY,
+    ).toBeUndefined();
+  });
+
   it('ignores variables it does not know', () => {
     expect(() => loadConfig({ SOMETHING_ELSE: 'x' })).not.toThrow();
   });

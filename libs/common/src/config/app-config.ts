@@ -33,6 +33,14 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(60) @Max(86400)
   JWT_TTL_SECONDS = 900;
 
+  /**
+   * Key material of the reminder endpoints' signing secrets (libs/reminders/src/secret-box.ts), so JWT_SECRET can be
+   * rotated without making them unreadable. Optional: unset, they are sealed under a key derived from JWT_SECRET (and
+   * those stay readable after it is set). Not required in production, where its absence is logged as a warning.
+   */
+  @IsOptional() @IsString() @MinLength(32, { message: 'REMINDER_SECRET_KEY must be at least 32 characters' })
+  REMINDER_SECRET_KEY?: string;
+
   @IsString() @Matches(/^[a-z0-9._-]{3,64}$/)
   ADMIN_USERNAME = 'admin';
 
@@ -74,13 +82,16 @@ const PRODUCTION_REQUIRED = ['JWT_SECRET', 'ADMIN_PASSWORD', 'DATABASE_URL', 'RE
 
 /** Builds and validates the config from an environment; throws a ConfigError naming every bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
-  const known = Object.keys(new AppConfig()).concat(['PREVIEW_PUBLIC']);
+  const known = Object.keys(new AppConfig()).concat(['PREVIEW_PUBLIC', 'REMINDER_SECRET_KEY']);
   const raw: Record<string, string> = {};
   for (const key of known) if (env[key] !== undefined && env[key] !== '') raw[key] = env[key] as string;
   const config = plainToInstance(AppConfig, raw, { exposeDefaultValues: true });
   const problems: string[] = [];
   for (const error of validateSync(config, { whitelist: true })) {
     problems.push(`${error.property}: ${Object.values(error.constraints ?? {}).join('; ')}`);
+  }
+  if (raw.REMINDER_SECRET_KEY !== undefined && raw.REMINDER_SECRET_KEY === config.JWT_SECRET) {
+    problems.push('REMINDER_SECRET_KEY: must differ from JWT_SECRET (its point is to survive a JWT_SECRET rotation)');
   }
   if (config.isProduction) {
     for (const key of PRODUCTION_REQUIRED) if (!raw[key]) problems.push(`${key}: must be set when NODE_ENV=production`);
