@@ -16,3 +16,4 @@ export * from './queues.js';
 export * from './request-context.js';
 export * from './roles.js';
 export * from './redis.js';
+export * from './table-export.js';

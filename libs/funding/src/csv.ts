@@ -1,14 +1,5 @@
+import { csvCell, csvFile, type ExportCell } from '#libs/common';
 import type { ComplianceReport } from './funding.service.js';
-
-/** Spreadsheet programs run cells starting with these as formulas (CSV injection): such text is prefixed. */
-const FORMULA_START = /^[=+@\t\r]|^-(?!\d)/;
-
-function cell(v: string | number | boolean | null): string {
-  if (v === null || v === undefined) return '';
-  let s = String(v);
-  if (typeof v === 'string' && FORMULA_START.test(s)) s = `'${s}`;
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
 /**
  * The compliance report as CSV (RFC 4180, CRLF, UTF-8 with BOM so Excel reads Chinese): one row per district,
@@ -16,7 +7,7 @@ function cell(v: string | number | boolean | null): string {
  */
 export function complianceCsv(r: ComplianceReport): Buffer {
   const lines: string[] = [];
-  const row = (cells: (string | number | boolean | null)[]) => lines.push(cells.map(cell).join(','));
+  const row = (cells: ExportCell[]) => lines.push(cells.map(csvCell).join(','));
   row([
     '年度 (Year)',
     '区县代码 (District code)',
@@ -79,5 +70,5 @@ export function complianceCsv(r: ComplianceReport): Buffer {
       s.compliant === null ? null : s.compliant ? '是 (YES)' : '否 (NO)',
     ]);
   }
-  return Buffer.from('\uFEFF' + lines.join('\r\n') + '\r\n', 'utf8');
+  return csvFile(lines);
 }

@@ -1,4 +1,4 @@
-import ExcelJS from 'exceljs';
+import { tablesToCsv, tablesToXlsx } from '#libs/common';
 import type { MonthlyReportData } from './domain/report.js';
 
 type Cell = string | number | boolean | null;
@@ -80,47 +80,16 @@ export function reportTables(r: MonthlyReportData): ReportTable[] {
   return [districts, banks, funds, ranking];
 }
 
-/** Spreadsheet programs run cells starting with these as formulas (CSV injection): such text is prefixed. */
-const FORMULA_START = /^[=+@\t\r]|^-(?!\d)/;
-
-function csvCell(v: Cell): string {
-  if (v === null || v === undefined) return '';
-  let s = String(v);
-  if (typeof v === 'string' && FORMULA_START.test(s)) s = `'${s}`;
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
 /**
  * RFC 4180 with CRLF and a UTF-8 BOM (so Excel reads Chinese): each section is its name on a line of its own, its
  * header and rows, and an empty line between sections.
  */
 export function reportCsv(r: MonthlyReportData): Buffer {
-  const out: string[] = [`${csvCell(`月度放大倍数报告 (Monthly leverage-ratio report) ${r.month}`)}`];
-  for (const t of reportTables(r)) {
-    out.push('', csvCell(t.name), t.columns.map(csvCell).join(','));
-    for (const row of t.rows) out.push(row.map(csvCell).join(','));
-  }
-  return Buffer.from('\uFEFF' + out.join('\r\n') + '\r\n', 'utf8');
+  return tablesToCsv(reportTables(r), { title: `月度放大倍数报告 (Monthly leverage-ratio report) ${r.month}` });
 }
-
-const MONEY = /^-?\d+\.\d{2}$/;
 
 /** One sheet per section; money columns as number cells with a #,##0.00 format, every other figure as its exact text. */
 export async function reportXlsx(r: MonthlyReportData): Promise<Buffer> {
-  const wb = new ExcelJS.Workbook();
-  wb.creator = 'mutual-aid-engine';
-  for (const t of reportTables(r)) {
-    const ws = wb.addWorksheet(t.name.slice(0, 31).replace(/[[\]*?/\\:]/g, ' '));
-    ws.addRow(t.columns).font = { bold: true };
-    const money = new Set(t.money);
-    for (const row of t.rows) {
-      // An XLSX number is an IEEE double by the file format's definition: the exact yuan string becomes one only
-      // here, for display and spreadsheet sums; every figure was computed in bigint fen.
-      ws.addRow(row.map((v, i) => (money.has(i) && typeof v === 'string' && MONEY.test(v) ? Number(v) : v)));
-    }
-    for (const i of money) ws.getColumn(i + 1).numFmt = '#,##0.00';
-    ws.columns.forEach((c) => (c.width = 18));
-    ws.views = [{ state: 'frozen', ySplit: 1 }];
-  }
-  return Buffer.from(await wb.xlsx.writeBuffer());
+  const tables = reportTables(r).map((t) => ({ ...t, moneyColumns: t.money.map((i) => t.columns[i]) }));
+  return tablesToXlsx(tables, { columnWidth: 18, freezeHeader: true });
 }

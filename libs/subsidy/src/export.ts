@@ -1,62 +1,22 @@
-import ExcelJS from 'exceljs';
+import {
+  CSV_CONTENT_TYPE,
+  tablesToCsv,
+  tablesToXlsx,
+  XLSX_CONTENT_TYPE,
+  type ExportFile,
+  type ExportTable,
+} from '#libs/common';
 import type { ClaimDetail, ClaimLineView } from './claims.service.js';
 
-/** A table of already formatted cells (money as yuan strings: nothing is computed here). */
-export interface ExportTable {
-  name: string;
-  columns: string[];
-  /** Columns of yuan amounts: XLSX number cells, so a spreadsheet can sum them. */
-  moneyColumns?: string[];
-  rows: (string | number | null)[][];
-}
-
-export interface ExportFile {
-  contentType: string;
-  filename: string;
-  body: Buffer;
-}
-
-/** Spreadsheet programs run cells starting with these as formulas (CSV injection): such text is prefixed. */
-const FORMULA_START = /^[=+@\t\r]|^-(?!\d)/;
-
-function csvCell(v: string | number | null): string {
-  if (v === null || v === undefined) return '';
-  let s = String(v);
-  if (typeof v === 'string' && FORMULA_START.test(s)) s = `'${s}`;
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
+export type { ExportFile, ExportTable };
 
 /** RFC 4180 with CRLF; tables one after another, each with its name and header; UTF-8 BOM so Excel reads Chinese. */
 export function toCsv(tables: ExportTable[]): Buffer {
-  const out: string[] = [];
-  for (const t of tables) {
-    if (out.length) out.push('');
-    if (tables.length > 1) out.push(csvCell(t.name));
-    out.push(t.columns.map(csvCell).join(','));
-    for (const r of t.rows) out.push(r.map(csvCell).join(','));
-  }
-  return Buffer.from('\uFEFF' + out.join('\r\n') + '\r\n', 'utf8');
+  return tablesToCsv(tables, { tableNames: tables.length > 1 });
 }
 
-const MONEY = /^-?\d+\.\d{2}$/;
-
-export async function toXlsx(tables: ExportTable[]): Promise<Buffer> {
-  const wb = new ExcelJS.Workbook();
-  wb.creator = 'mutual-aid-engine';
-  for (const t of tables) {
-    const ws = wb.addWorksheet(t.name.slice(0, 31).replace(/[[\]*?/\\:]/g, ' '));
-    ws.addRow(t.columns).font = { bold: true };
-    const money = new Set((t.moneyColumns ?? []).map((c) => t.columns.indexOf(c)));
-    for (const r of t.rows) {
-      // An XLSX number is an IEEE double by the file format's definition: the exact yuan string becomes one only
-      // here, for display and spreadsheet sums; every figure was computed in bigint fen.
-      ws.addRow(r.map((v, i) => (money.has(i) && typeof v === 'string' && MONEY.test(v) ? Number(v) : v)));
-    }
-    for (const i of money) ws.getColumn(i + 1).numFmt = '#,##0.00';
-    ws.columns.forEach((c) => (c.width = 16));
-    ws.views = [{ state: 'frozen', ySplit: 1 }];
-  }
-  return Buffer.from(await wb.xlsx.writeBuffer());
+export function toXlsx(tables: ExportTable[]): Promise<Buffer> {
+  return tablesToXlsx(tables, { columnWidth: 16, freezeHeader: true });
 }
 
 export async function render(
@@ -67,13 +27,13 @@ export async function render(
   if (format === 'csv') {
     // a CSV holds one table well: the lines (the summary is in the XLSX and the API)
     return {
-      contentType: 'text/csv; charset=utf-8',
+      contentType: CSV_CONTENT_TYPE,
       filename: `${basename}.csv`,
       body: toCsv(tables.slice(-1)),
     };
   }
   return {
-    contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+    contentType: XLSX_CONTENT_TYPE,
     filename: `${basename}.xlsx`,
     body: await toXlsx(tables),
   };

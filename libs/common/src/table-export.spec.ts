@@ -1,0 +1,112 @@
+import ExcelJS from 'exceljs';
+import { csvCell, csvFile, tablesToCsv, tablesToXlsx, type ExportTable } from './table-export.js';
+
+describe('csvCell', () => {
+  it('leaves plain text, numbers and Chinese as they are, null and booleans as text', () => {
+    expect(csvCell('plain')).toBe('plain');
+    expect(csvCell('张三')).toBe('张三');
+    expect(csvCell(42)).toBe('42');
+    expect(csvCell(-3)).toBe('-3');
+    expect(csvCell(true)).toBe('true');
+    expect(csvCell(null)).toBe('');
+    expect(csvCell('')).toBe('');
+  });
+
+  it('quotes cells holding commas, quotes or line breaks, doubling the quotes (RFC 4180)', () => {
+    expect(csvCell('a,b')).toBe('"a,b"');
+    expect(csvCell('张三,李四')).toBe('"张三,李四"');
+    expect(csvCell('say "hi"')).toBe('"say ""hi"""');
+    expect(csvCell('借款人 "王"')).toBe('"借款人 ""王"""');
+    expect(csvCell('line1\nline2')).toBe('"line1\nline2"');
+    expect(csvCell('a\r\nb')).toBe('"a\r\nb"');
+  });
+
+  it('prefixes text a spreadsheet would run as a formula, but not negative amounts', () => {
+    expect(csvCell('=SUM(A1:A9)')).toBe("'=SUM(A1:A9)");
+    expect(csvCell('+86 138')).toBe("'+86 138");
+    expect(csvCell('-cmd')).toBe("'-cmd");
+    expect(csvCell('@me')).toBe("'@me");
+    expect(csvCell('\tx')).toBe("'\tx");
+    expect(csvCell('\rx')).toBe(`"'\rx"`);
+    expect(csvCell('=1,2')).toBe(`"'=1,2"`);
+    expect(csvCell('-12.30')).toBe('-12.30');
+    expect(csvCell('-5')).toBe('-5');
+    expect(csvCell(-5)).toBe('-5');
+  });
+});
+
+const tables: ExportTable[] = [
+  { name: '汇总 Summary', columns: ['项目 (Field)', '值 (Value)'], rows: [['合计, total', '1.00']] },
+  {
+    name: '明细: Lines [a]/b*c?d\\e — a long name cut to 31',
+    columns: ['借款人 (Borrower)', '金额 (Amount)', '天数 (Days)'],
+    moneyColumns: ['金额 (Amount)'],
+    rows: [
+      ['张三', '1234.50', 30],
+      ['=HYPERLINK("x")', '-0.05', null],
+      ['李四', 'n/a', 1],
+    ],
+  },
+];
+
+describe('tablesToCsv', () => {
+  it('writes a UTF-8 BOM, CRLF lines, each table as its name, header and rows with an empty line between', () => {
+    expect(csvFile(['a', 'b']).toString('utf8')).toBe('\uFEFFa\r\nb\r\n');
+    expect(tablesToCsv(tables).toString('utf8')).toBe(
+      '\uFEFF' +
+        [
+          '汇总 Summary',
+          '项目 (Field),值 (Value)',
+          '"合计, total",1.00',
+          '',
+          '明细: Lines [a]/b*c?d\\e — a long name cut to 31',
+          '借款人 (Borrower),金额 (Amount),天数 (Days)',
+          '张三,1234.50,30',
+          `"'=HYPERLINK(""x"")",-0.05,`,
+          '李四,n/a,1',
+        ].join('\r\n') +
+        '\r\n',
+    );
+  });
+
+  it('starts with a title line when given and leaves table names out when asked', () => {
+    const csv = tablesToCsv(tables.slice(0, 1), { title: '报告 2024-05', tableNames: false }).toString(
+      'utf8',
+    );
+    expect(csv).toBe('\uFEFF报告 2024-05\r\n\r\n项目 (Field),值 (Value)\r\n"合计, total",1.00\r\n');
+    expect(tablesToCsv([]).toString('utf8')).toBe('\uFEFF\r\n');
+  });
+});
+
+describe('tablesToXlsx', () => {
+  async function load(buf: Buffer) {
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(buf as unknown as ArrayBuffer);
+    return wb;
+  }
+
+  it('writes one sheet per table: safe names, bold header, money columns as formatted numbers, text as text', async () => {
+    const wb = await load(await tablesToXlsx(tables, { columnWidth: 16, freezeHeader: true }));
+    expect(wb.creator).toBe('mutual-aid-engine');
+    expect(wb.worksheets.map((w) => w.name)).toEqual(['汇总 Summary', '明细  Lines  a  b c d e — a long ']);
+    const ws = wb.worksheets[1];
+    expect(ws.getRow(1).font?.bold).toBe(true);
+    expect(ws.getCell('A2').value).toBe('张三');
+    expect(ws.getCell('B2').value).toBe(1234.5);
+    expect(ws.getCell('B2').numFmt).toBe('#,##0.00');
+    expect(ws.getCell('B3').value).toBe(-0.05);
+    expect(ws.getCell('B4').value).toBe('n/a');
+    expect(ws.getCell('C2').value).toBe(30);
+    expect(ws.getCell('A3').value).toBe('=HYPERLINK("x")'); // a string cell, never a formula
+    expect(ws.getCell('A3').type).toBe(ExcelJS.ValueType.String);
+    expect(wb.worksheets[0].getCell('B2').value).toBe('1.00'); // not a money column: exact text
+    expect(ws.getColumn(1).width).toBe(16);
+    expect(ws.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 });
+  });
+
+  it('leaves the header unfrozen when asked', async () => {
+    const wb = await load(await tablesToXlsx(tables, { columnWidth: 18, freezeHeader: false }));
+    expect(wb.worksheets[1].getColumn(2).width).toBe(18);
+    expect(wb.worksheets[1].views ?? []).toEqual([]);
+  });
+});
