@@ -292,7 +292,7 @@ export class MemberListQuery extends PageQuery {
   householdId?: string;
 }
 
-export class WithdrawalDto {
+export class ShareWithdrawalDto {
   @ApiProperty({ example: '17' }) @IsNumberString({ no_symbols: true }) @MaxLength(18) householdId: string;
   @ApiProperty({ example: '1000.00', description: 'part or all of the member-paid share' })
   @IsYuan()

@@ -22,7 +22,7 @@ import {
   FundRulesDto,
   MemberListQuery,
   UpdateFundStatusDto,
-  WithdrawalDto,
+  ShareWithdrawalDto,
   WithdrawalListQuery,
 } from './dto.js';
 import { FundsService } from './funds.service.js';
@@ -346,7 +346,7 @@ export class FundsController {
       { field: 'amount', code: 'FUND_INSUFFICIENT_CASH', message: 'the fund has 300.00 cash' },
     ]),
   )
-  withdraw(@Param() p: FundIdParam, @Body() dto: WithdrawalDto, @IdempotencyKey() key: string) {
+  withdraw(@Param() p: FundIdParam, @Body() dto: ShareWithdrawalDto, @IdempotencyKey() key: string) {
     return this.shares.withdraw(p.id, dto.toInput(), key);
   }
 

@@ -220,7 +220,7 @@ export class DepositDto {
   memo?: string;
 }
 
-export class WithdrawalDto {
+export class RiskFundWithdrawalDto {
   @ApiProperty({
     enum: RISK_FUND_SOURCES,
     example: 'DISTRICT',

@@ -32,7 +32,7 @@ import {
   TerminateAgreementDto,
   UpdateAgreementDto,
   UpdateRiskFundDto,
-  WithdrawalDto,
+  RiskFundWithdrawalDto,
 } from './dto.js';
 import { GuaranteeService } from './guarantee.service.js';
 import { RiskFundsService } from './risk-funds.service.js';
@@ -441,7 +441,7 @@ export class RiskFundsController {
   })
   async withdraw(
     @Param() p: IdParam,
-    @Body() dto: WithdrawalDto,
+    @Body() dto: RiskFundWithdrawalDto,
     @IdempotencyKey() key: string,
     @Res({ passthrough: true }) res: Response,
   ) {

@@ -22,7 +22,7 @@ import {
   type RiskFundSource,
 } from './domain/accounts.js';
 import { minimumShortfall, withdrawalProblems } from './domain/leverage.js';
-import type { DepositDto, InterestDto, WithdrawalDto } from './dto.js';
+import type { DepositDto, InterestDto, RiskFundWithdrawalDto } from './dto.js';
 import { GuaranteeService } from './guarantee.service.js';
 
 interface FundRow {
@@ -481,7 +481,7 @@ export class RiskFundsService {
    */
   async withdraw(
     fundId: string,
-    dto: WithdrawalDto,
+    dto: RiskFundWithdrawalDto,
     idempotencyKey: string,
   ): Promise<{ movement: MovementView; fund: RiskFundView; replayed: boolean }> {
     this.hideFromBanks(fundId);

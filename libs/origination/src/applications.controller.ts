@@ -19,7 +19,7 @@ import {
   DisburseDto,
   EndorseDto,
   LoanIdParam,
-  ReasonDto,
+  ApplicationReasonDto,
   ReviewQueueQuery,
   UpdateApplicationDto,
   VersionDto,
@@ -144,7 +144,7 @@ export class ApplicationsController {
   @ApiOperation({ summary: 'Record an objection during the public notice: back to review, approvals cleared' })
   @ApiOkResponse({ schema: { example: { ...LOAN_EXAMPLE, status: 'GROUP_ENDORSED', nextStep: 'APPROVAL', approvedBy: null, noticeEndsOn: null } } })
   @ApiConflictResponse(INVALID_TRANSITION)
-  object(@Param() p: LoanIdParam, @Body() dto: ReasonDto) {
+  object(@Param() p: LoanIdParam, @Body() dto: ApplicationReasonDto) {
     return this.applications.object(p.id, dto);
   }
 
@@ -153,7 +153,7 @@ export class ApplicationsController {
   @Roles('FUND_ADMIN')
   @ApiOkResponse({ schema: { example: { ...LOAN_EXAMPLE, status: 'REJECTED', nextStep: null, statusReason: 'purpose not verified' } } })
   @ApiConflictResponse(INVALID_TRANSITION)
-  reject(@Param() p: LoanIdParam, @Body() dto: ReasonDto) {
+  reject(@Param() p: LoanIdParam, @Body() dto: ApplicationReasonDto) {
     return this.applications.reject(p.id, dto);
   }
 
@@ -162,7 +162,7 @@ export class ApplicationsController {
   @Roles('LOAN_OFFICER', 'FUND_ADMIN')
   @ApiOkResponse({ schema: { example: { ...LOAN_EXAMPLE, status: 'CANCELLED', nextStep: null, statusReason: 'the household withdrew' } } })
   @ApiConflictResponse(INVALID_TRANSITION)
-  cancel(@Param() p: LoanIdParam, @Body() dto: ReasonDto) {
+  cancel(@Param() p: LoanIdParam, @Body() dto: ApplicationReasonDto) {
     return this.applications.cancel(p.id, dto);
   }
 

@@ -120,7 +120,7 @@ export class ApproveDto extends VersionDto {
   comment?: string;
 }
 
-export class ReasonDto extends VersionDto {
+export class ApplicationReasonDto extends VersionDto {
   @ApiProperty({ example: 'villager objection: the cattle are already financed by a relative' })
   @Transform(trim)
   @IsString()
