@@ -23,7 +23,7 @@ import {
 } from './domain/accounts.js';
 import { minimumShortfall, withdrawalProblems } from './domain/leverage.js';
 import type { DepositDto, InterestDto, RiskFundWithdrawalDto } from './dto.js';
-import { GuaranteeService } from './guarantee.service.js';
+import { GuaranteeService, type LockedFund } from './guarantee.service.js';
 
 interface FundRow {
   id: string;
@@ -359,67 +359,55 @@ export class RiskFundsService {
     const amountFen = (parseYuan(dto.amount, { allowZero: false }) as { fen: Fen }).fen;
     const soeBase =
       dto.soeProfitBase === undefined ? null : (parseYuan(dto.soeProfitBase) as { fen: Fen }).fen.toString();
-    return this.dataSource.transaction(async (m) => {
-      const { replayed, result } = await runIdempotent(
-        m,
-        `risk-fund:${fundId}:deposit`,
-        idempotencyKey,
-        dto,
-        async () => {
-          const fund = await this.activeFund(m, fundId);
-          const key = `rf:${fundId}:deposit:${idempotencyKey}`;
-          const money = riskFundMoneyAccounts(fundId);
-          const { entryId } = await this.ledger.post(m, {
-            idempotencyKey: key,
-            code: 'RISK_FUND_DEPOSIT',
-            businessDate: dto.receivedOn,
-            memo: `${dto.source} deposit${dto.documentRef ? ` (${dto.documentRef})` : ''}`,
-            lines: [
-              { account: money.balance, side: 'DEBIT', amountFen },
-              { account: money.capital[dto.source], side: 'CREDIT', amountFen },
-            ],
-          });
-          const coverEntryId = await this.guarantee.coverInflow(m, fundId, amountFen, {
-            idempotencyKey: `${key}:cover`,
-            code: 'RISK_FUND_DEPOSIT',
-            businessDate: dto.receivedOn,
-            memo: `cover for ${dto.source} deposit`,
-          });
-          const [contribution] = (await m.query(
-            `INSERT INTO contributions (target_type, target_id, district_id, source, amount_fen, year, document_ref, received_on,
+    return this.movement(fundId, 'deposit', dto, idempotencyKey, async (m, fund, key) => {
+      const money = riskFundMoneyAccounts(fundId);
+      const { entryId } = await this.ledger.post(m, {
+        idempotencyKey: key,
+        code: 'RISK_FUND_DEPOSIT',
+        businessDate: dto.receivedOn,
+        memo: `${dto.source} deposit${dto.documentRef ? ` (${dto.documentRef})` : ''}`,
+        lines: [
+          { account: money.balance, side: 'DEBIT', amountFen },
+          { account: money.capital[dto.source], side: 'CREDIT', amountFen },
+        ],
+      });
+      const coverEntryId = await this.guarantee.coverInflow(m, fundId, amountFen, {
+        idempotencyKey: `${key}:cover`,
+        code: 'RISK_FUND_DEPOSIT',
+        businessDate: dto.receivedOn,
+        memo: `cover for ${dto.source} deposit`,
+      });
+      const [contribution] = (await m.query(
+        `INSERT INTO contributions (target_type, target_id, district_id, source, amount_fen, year, document_ref, received_on,
                                       soe_name, soe_profit_base_fen, entry_id, idempotency_key, created_by)
            VALUES ('RISK_FUND',$1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) RETURNING id`,
-            [
-              fundId,
-              fund.districtId,
-              dto.source,
-              amountFen.toString(),
-              Number(dto.receivedOn.slice(0, 4)),
-              dto.documentRef ?? null,
-              dto.receivedOn,
-              dto.soeName ?? null,
-              soeBase,
-              entryId,
-              key,
-              actorName(),
-            ],
-          )) as { id: string }[];
-          const movement = await this.recordMovement(m, fundId, {
-            kind: 'DEPOSIT',
-            source: dto.source,
-            amountFen,
-            businessDate: dto.receivedOn,
-            documentRef: dto.documentRef,
-            memo: dto.memo,
-            contributionId: contribution.id,
-            entryId,
-            coverEntryId,
-            key,
-          });
-          return { movement, fund: await this.view(m, fundId) };
-        },
-      );
-      return { ...result, replayed };
+        [
+          fundId,
+          fund.districtId,
+          dto.source,
+          amountFen.toString(),
+          Number(dto.receivedOn.slice(0, 4)),
+          dto.documentRef ?? null,
+          dto.receivedOn,
+          dto.soeName ?? null,
+          soeBase,
+          entryId,
+          key,
+          actorName(),
+        ],
+      )) as { id: string }[];
+      return this.recordMovement(m, fundId, {
+        kind: 'DEPOSIT',
+        source: dto.source,
+        amountFen,
+        businessDate: dto.receivedOn,
+        documentRef: dto.documentRef,
+        memo: dto.memo,
+        contributionId: contribution.id,
+        entryId,
+        coverEntryId,
+        key,
+      });
     });
   }
 
@@ -431,46 +419,34 @@ export class RiskFundsService {
   ): Promise<{ movement: MovementView; fund: RiskFundView; replayed: boolean }> {
     this.hideFromBanks(fundId);
     const amountFen = (parseYuan(dto.amount, { allowZero: false }) as { fen: Fen }).fen;
-    return this.dataSource.transaction(async (m) => {
-      const { replayed, result } = await runIdempotent(
-        m,
-        `risk-fund:${fundId}:interest`,
-        idempotencyKey,
-        dto,
-        async () => {
-          await this.activeFund(m, fundId);
-          const key = `rf:${fundId}:interest:${idempotencyKey}`;
-          const money = riskFundMoneyAccounts(fundId);
-          const { entryId } = await this.ledger.post(m, {
-            idempotencyKey: key,
-            code: 'RISK_FUND_INTEREST',
-            businessDate: dto.date,
-            memo: dto.memo ?? 'deposit interest',
-            lines: [
-              { account: money.balance, side: 'DEBIT', amountFen },
-              { account: money.interestIncome, side: 'CREDIT', amountFen },
-            ],
-          });
-          const coverEntryId = await this.guarantee.coverInflow(m, fundId, amountFen, {
-            idempotencyKey: `${key}:cover`,
-            code: 'RISK_FUND_INTEREST',
-            businessDate: dto.date,
-            memo: 'cover for deposit interest',
-          });
-          const movement = await this.recordMovement(m, fundId, {
-            kind: 'INTEREST',
-            source: null,
-            amountFen,
-            businessDate: dto.date,
-            memo: dto.memo,
-            entryId,
-            coverEntryId,
-            key,
-          });
-          return { movement, fund: await this.view(m, fundId) };
-        },
-      );
-      return { ...result, replayed };
+    return this.movement(fundId, 'interest', dto, idempotencyKey, async (m, _fund, key) => {
+      const money = riskFundMoneyAccounts(fundId);
+      const { entryId } = await this.ledger.post(m, {
+        idempotencyKey: key,
+        code: 'RISK_FUND_INTEREST',
+        businessDate: dto.date,
+        memo: dto.memo ?? 'deposit interest',
+        lines: [
+          { account: money.balance, side: 'DEBIT', amountFen },
+          { account: money.interestIncome, side: 'CREDIT', amountFen },
+        ],
+      });
+      const coverEntryId = await this.guarantee.coverInflow(m, fundId, amountFen, {
+        idempotencyKey: `${key}:cover`,
+        code: 'RISK_FUND_INTEREST',
+        businessDate: dto.date,
+        memo: 'cover for deposit interest',
+      });
+      return this.recordMovement(m, fundId, {
+        kind: 'INTEREST',
+        source: null,
+        amountFen,
+        businessDate: dto.date,
+        memo: dto.memo,
+        entryId,
+        coverEntryId,
+        key,
+      });
     });
   }
 
@@ -486,75 +462,63 @@ export class RiskFundsService {
   ): Promise<{ movement: MovementView; fund: RiskFundView; replayed: boolean }> {
     this.hideFromBanks(fundId);
     const amountFen = (parseYuan(dto.amount, { allowZero: false }) as { fen: Fen }).fen;
-    return this.dataSource.transaction(async (m) => {
-      const { replayed, result } = await runIdempotent(
+    return this.movement(fundId, 'withdrawal', dto, idempotencyKey, async (m, fund, key) => {
+      const money = riskFundMoneyAccounts(fundId);
+      const cover = riskFundCoverAccounts(fundId);
+      const balances = await this.ledger.balances(m, [
+        money.balance,
+        money.capital[dto.source],
+        cover.available,
+      ]);
+      const problems = withdrawalProblems({
+        amountFen,
+        balanceFen: balances.get(money.balance) ?? 0n,
+        sourceCapitalFen: balances.get(money.capital[dto.source]) ?? 0n,
+        source: dto.source,
+        availableCoverFen: balances.get(cover.available) ?? 0n,
+        heavyTask: fund.heavyTask,
+        minimumFen: fund.minimumFen,
+      });
+      if (problems.length) {
+        throw new DomainError(
+          'RISK_FUND_WITHDRAWAL_REFUSED',
+          `withdrawal of ${dto.amount} refused: ${problems.map((p) => p.code).join(', ')}`,
+          problems,
+        );
+      }
+      const { entryId } = await this.ledger.post(m, {
+        idempotencyKey: key,
+        code: 'RISK_FUND_WITHDRAWAL',
+        businessDate: dto.date,
+        memo: `returned to ${dto.source}: ${dto.reason}`,
+        lines: [
+          { account: money.capital[dto.source], side: 'DEBIT', amountFen },
+          { account: money.balance, side: 'CREDIT', amountFen },
+        ],
+      });
+      const coverEntryId = await this.guarantee.coverOutflow(
         m,
-        `risk-fund:${fundId}:withdrawal`,
-        idempotencyKey,
-        dto,
-        async () => {
-          const fund = await this.activeFund(m, fundId);
-          const money = riskFundMoneyAccounts(fundId);
-          const cover = riskFundCoverAccounts(fundId);
-          const balances = await this.ledger.balances(m, [
-            money.balance,
-            money.capital[dto.source],
-            cover.available,
-          ]);
-          const problems = withdrawalProblems({
-            amountFen,
-            balanceFen: balances.get(money.balance) ?? 0n,
-            sourceCapitalFen: balances.get(money.capital[dto.source]) ?? 0n,
-            source: dto.source,
-            availableCoverFen: balances.get(cover.available) ?? 0n,
-            heavyTask: fund.heavyTask,
-            minimumFen: fund.minimumFen,
-          });
-          if (problems.length) {
-            throw new DomainError(
-              'RISK_FUND_WITHDRAWAL_REFUSED',
-              `withdrawal of ${dto.amount} refused: ${problems.map((p) => p.code).join(', ')}`,
-              problems,
-            );
-          }
-          const key = `rf:${fundId}:withdrawal:${idempotencyKey}`;
-          const { entryId } = await this.ledger.post(m, {
-            idempotencyKey: key,
-            code: 'RISK_FUND_WITHDRAWAL',
-            businessDate: dto.date,
-            memo: `returned to ${dto.source}: ${dto.reason}`,
-            lines: [
-              { account: money.capital[dto.source], side: 'DEBIT', amountFen },
-              { account: money.balance, side: 'CREDIT', amountFen },
-            ],
-          });
-          const coverEntryId = await this.guarantee.coverOutflow(
-            m,
-            fundId,
-            amountFen,
-            {
-              idempotencyKey: `${key}:cover`,
-              code: 'RISK_FUND_WITHDRAWAL',
-              businessDate: dto.date,
-              memo: `cover for withdrawal to ${dto.source}`,
-            },
-            { allowShortfall: false },
-          );
-          const movement = await this.recordMovement(m, fundId, {
-            kind: 'WITHDRAWAL',
-            source: dto.source,
-            amountFen,
-            businessDate: dto.date,
-            documentRef: dto.documentRef,
-            memo: dto.reason,
-            entryId,
-            coverEntryId,
-            key,
-          });
-          return { movement, fund: await this.view(m, fundId) };
+        fundId,
+        amountFen,
+        {
+          idempotencyKey: `${key}:cover`,
+          code: 'RISK_FUND_WITHDRAWAL',
+          businessDate: dto.date,
+          memo: `cover for withdrawal to ${dto.source}`,
         },
+        { allowShortfall: false },
       );
-      return { ...result, replayed };
+      return this.recordMovement(m, fundId, {
+        kind: 'WITHDRAWAL',
+        source: dto.source,
+        amountFen,
+        businessDate: dto.date,
+        documentRef: dto.documentRef,
+        memo: dto.reason,
+        entryId,
+        coverEntryId,
+        key,
+      });
     });
   }
 
@@ -583,7 +547,36 @@ export class RiskFundsService {
     return { items: rows.map(movementView), page: page.page, pageSize: page.pageSize, total };
   }
 
-  private async activeFund(m: EntityManager, fundId: string) {
+  /**
+   * The frame of every money movement: one transaction, the Idempotency-Key (a replay answers the first result and
+   * posts nothing), the fund row locked first and checked active. `post` then checks its rules under the lock,
+   * posts the MONEY and cover entries (their idempotency key `rf:{fund}:{operation}:{Idempotency-Key}` is given,
+   * the cover entry's is that plus `:cover`) and records the movement; the fund is read back after it.
+   */
+  private movement(
+    fundId: string,
+    operation: 'deposit' | 'interest' | 'withdrawal',
+    dto: object,
+    idempotencyKey: string,
+    post: (m: EntityManager, fund: LockedFund, key: string) => Promise<MovementView>,
+  ): Promise<{ movement: MovementView; fund: RiskFundView; replayed: boolean }> {
+    return this.dataSource.transaction(async (m) => {
+      const { replayed, result } = await runIdempotent(
+        m,
+        `risk-fund:${fundId}:${operation}`,
+        idempotencyKey,
+        dto,
+        async () => {
+          const fund = await this.activeFund(m, fundId);
+          const movement = await post(m, fund, `rf:${fundId}:${operation}:${idempotencyKey}`);
+          return { movement, fund: await this.view(m, fundId) };
+        },
+      );
+      return { ...result, replayed };
+    });
+  }
+
+  private async activeFund(m: EntityManager, fundId: string): Promise<LockedFund> {
     const fund = await this.guarantee.lockFund(m, fundId);
     if (fund.status !== 'ACTIVE') throw new DomainError('RISK_FUND_CLOSED', `risk fund ${fundId} is closed`);
     return fund;
