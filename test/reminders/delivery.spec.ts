@@ -5,6 +5,8 @@ import { bullOptions, JOBS, QUEUES } from '#libs/common';
 import {
   addDays,
   deliveryJobId,
+  ReminderBatchDeliveryService,
+  ReminderDeliveryQueue,
   ReminderDeliveryService,
   ReminderEndpointsService,
   ReminderSelectionService,
@@ -12,7 +14,7 @@ import {
 } from '#libs/reminders';
 import { ReminderDeliveryProcessor } from '../../apps/worker/src/reminders/reminder-delivery.processor.js';
 import { bootServices, bootWorker, createEnv, fastSettings, type Env } from './context.js';
-import { createLoan, createWorld, outboxOf, payInstallment, type World } from './fixtures.js';
+import { createLoan, createWorld, jobsCovering, outboxOf, payInstallment, type World } from './fixtures.js';
 import { Receiver, until } from './receiver.js';
 
 // 2026-03-15 10:00 in Shanghai: daytime, SMS allowed.
@@ -174,6 +176,7 @@ describe('reminder delivery through a real HTTP receiver', () => {
     const ids = loans.flatMap((l) => l.installmentIds);
     receiver.delayMs = 20;
     const [a, b] = [await worker(), await worker()];
+    const completedBefore = await deliveryQueue(a).getCompletedCount();
     const done = { a: 0, b: 0 };
     a.get(ReminderDeliveryProcessor, { strict: false }).worker.on('completed', () => done.a++);
     b.get(ReminderDeliveryProcessor, { strict: false }).worker.on('completed', () => done.b++);
@@ -206,15 +209,23 @@ describe('reminder delivery through a real HTTP receiver', () => {
       [rows.map((r) => r.id)],
     );
     expect(n).toBe(36);
-    // One job per reminder despite the four enqueues (deterministic ids), shared by both workers.
-    const jobs = (await env.db.dataSource.query(
-      `SELECT DISTINCT job_id FROM reminder_delivery_attempts WHERE outbox_id = ANY($1::bigint[])`,
+    // Each reminder was sent by one job: its selection run's batch or its single job (one per reminder despite the
+    // four enqueues: deterministic ids). Both workers did part of the work, and every job ran once.
+    const sentBy = (await env.db.dataSource.query(
+      `SELECT outbox_id::text, job_id FROM reminder_delivery_attempts WHERE outbox_id = ANY($1::bigint[]) AND outcome = 'SENT'`,
       [rows.map((r) => r.id)],
-    )) as { job_id: string }[];
-    expect(jobs.map((j) => j.job_id).sort()).toEqual(rows.map((r) => deliveryJobId(r.id)).sort());
+    )) as { outbox_id: string; job_id: string }[];
+    for (const { outbox_id, job_id } of sentBy)
+      expect(job_id === deliveryJobId(outbox_id) || job_id.startsWith('reminder-batch.')).toBe(true);
+    const q = deliveryQueue(a);
+    await until('every job to complete', async () => {
+      const c = await q.getJobCounts('waiting', 'active', 'delayed', 'completed');
+      return c.waiting + c.active + c.delayed === 0 && done.a + done.b === c.completed - completedBefore;
+    });
+    // At least the 36 single jobs, plus the selection's batches.
+    expect(done.a + done.b).toBeGreaterThan(36);
     expect(done.a).toBeGreaterThan(0);
     expect(done.b).toBeGreaterThan(0);
-    expect(done.a + done.b).toBe(36);
   });
 
   it('two processes delivering the same reminder at the same instant send it once (the outbox claim)', async () => {
@@ -298,8 +309,11 @@ describe('reminder delivery through a real HTTP receiver', () => {
       return r.state === 'DEFERRED' ? r : null;
     });
     expect(new Date(deferred.deferred_until!).toISOString()).toBe('2026-03-16T00:00:00.000Z');
-    const job = (await deliveryQueue(w).getJob(deliveryJobId(row.id)))!;
-    expect(await job.getState()).toBe('delayed');
+    // The batch handed it over to a single job, delayed.
+    const job = await until('its delayed single job', async () => {
+      const j = await deliveryQueue(w).getJob(deliveryJobId(row.id));
+      return j && (await j.getState()) === 'delayed' ? j : null;
+    });
     // Delayed by the 9.5 hours to 08:00, without spending an attempt.
     const delayedUntil = Number(job.delay) + job.timestamp;
     expect(Math.abs(delayedUntil - (Date.now() + 9.5 * 3600_000))).toBeLessThan(60_000);
@@ -415,11 +429,111 @@ describe('reminder delivery through a real HTTP receiver', () => {
     const [after] = await outboxOf(env.db.dataSource, loan.installmentIds);
     expect(after.state).toBe('SENT');
     const probe = new Queue(QUEUES.REMINDER_DELIVERY, bullOptions(env.config));
-    expect(await probe.getJobState(deliveryJobId(row.id))).toBe('completed');
+    expect((await jobsCovering(probe, ['completed'])).get(row.id)?.count).toBe(1);
+    expect((await jobsCovering(probe)).get(row.id)).toBeUndefined();
     await probe.close();
     // A new worker finds nothing to do.
     await worker();
     await new Promise((r) => setTimeout(r, 500));
     expect(receiver.received.filter((r) => r.id === row.id)).toHaveLength(1);
+  });
+
+  it('a worker closing mid-batch finishes the delivery in flight and hands the rest over; another worker sends them once', async () => {
+    const { world } = await bankWorld();
+    const loan = await createLoan(
+      env.db.dataSource,
+      world,
+      Array.from({ length: 6 }, () => ({ dueDate: due(-1) })),
+      { channel: 'BANK_COVERED' },
+    );
+    receiver.delayMs = 600;
+    const w = await worker(fastSettings({ batchConcurrency: 1 }));
+    await selection.run({ businessDate: TODAY, trigger: 'MANUAL' });
+    const ids = (await outboxOf(env.db.dataSource, loan.installmentIds)).map((r) => r.id);
+    await until('the first request to reach the receiver', async () =>
+      receiver.received.some((r) => ids.includes(r.id ?? '')),
+    );
+    const closing = Date.now();
+    await w.close();
+    workers.splice(workers.indexOf(w), 1);
+    // The shutdown waited for one delivery, not six.
+    expect(Date.now() - closing).toBeLessThan(6 * 600);
+    const rows = await outboxOf(env.db.dataSource, loan.installmentIds);
+    const sent = rows.filter((r) => r.state === 'SENT');
+    expect(sent.length).toBeGreaterThanOrEqual(1);
+    expect(sent.length).toBeLessThan(6);
+    expect(rows.filter((r) => r.state !== 'SENT').every((r) => r.state === 'QUEUED')).toBe(true);
+    // Each unsent reminder has its single job waiting; the batch completed.
+    const probe = new Queue(QUEUES.REMINDER_DELIVERY, bullOptions(env.config));
+    const covering = await jobsCovering(probe);
+    for (const r of rows.filter((x) => x.state !== 'SENT'))
+      expect(covering.get(r.id)).toEqual({ count: 1, jobIds: [deliveryJobId(r.id)] });
+    await probe.close();
+
+    receiver.delayMs = 0;
+    await worker();
+    const done = await until('all six to be sent', () => settled(loan.installmentIds));
+    expect(done.map((r) => r.state)).toEqual(Array(6).fill('SENT'));
+    const accepted = receiver.acceptedIds().filter((id) => ids.includes(id));
+    expect(accepted.sort()).toEqual([...ids].sort());
+  });
+
+  it('a batch delivers each reminder once and hands a refusal and a receiver that is down over to single jobs', async () => {
+    const { world } = await bankWorld();
+    const loans = await Promise.all(
+      [0, 1, 2, 3].map(() =>
+        createLoan(env.db.dataSource, world, [{ dueDate: due(-7) }], { channel: 'BANK_COVERED' }),
+      ),
+    );
+    const [refused, down] = loans;
+    receiver.respond = (r) =>
+      r.body?.installment?.id === refused.installmentIds[0]
+        ? 422
+        : r.body?.installment?.id === down.installmentIds[0]
+          ? 503
+          : 200;
+    await selection.run({ businessDate: TODAY, trigger: 'MANUAL' });
+    const rows = await outboxOf(
+      env.db.dataSource,
+      loans.flatMap((l) => l.installmentIds),
+    );
+    const batches = services.get(ReminderBatchDeliveryService);
+    const jobsBefore = await services.get(ReminderDeliveryQueue).queue.count();
+    const result = await batches.deliver(
+      rows.map((r) => r.id),
+      { jobId: 'batch-under-test' },
+    );
+    expect(result).toEqual({ size: 4, sent: 2, settled: 0, handedOver: 2, interrupted: false });
+    const byInst = new Map(
+      (
+        await outboxOf(
+          env.db.dataSource,
+          loans.flatMap((l) => l.installmentIds),
+        )
+      ).map((r) => [r.installment_id, r]),
+    );
+    expect(byInst.get(refused.installmentIds[0])).toMatchObject({ state: 'FAILED', attempts: 1 });
+    expect(byInst.get(down.installmentIds[0])).toMatchObject({ state: 'QUEUED', attempts: 1 });
+    expect(byInst.get(loans[2].installmentIds[0])).toMatchObject({ state: 'SENT', attempts: 1 });
+    // The refusal's single job is there to fail visibly; the 503's to retry after the first backoff step.
+    const q = new Queue(QUEUES.REMINDER_DELIVERY, bullOptions(env.config));
+    const refusedJob = (await q.getJob(deliveryJobId(byInst.get(refused.installmentIds[0])!.id)))!;
+    const downJob = (await q.getJob(deliveryJobId(byInst.get(down.installmentIds[0])!.id)))!;
+    expect(refusedJob.opts.delay ?? 0).toBe(0);
+    expect(downJob.opts.delay).toBe(fastSettings().backoffDelayMs);
+    expect(await q.count()).toBe(jobsBefore + 2);
+
+    // A second pass over the same batch (a duplicate batch job) sends nothing twice and adds no second job.
+    const again = await batches.deliver(
+      rows.map((r) => r.id),
+      { jobId: 'batch-again' },
+    );
+    expect(again).toMatchObject({ sent: 0, settled: 3 });
+    expect(await q.count()).toBe(jobsBefore + 2);
+    await q.close();
+    const accepted = receiver.acceptedIds().filter((id) => rows.some((r) => r.id === id));
+    expect(accepted.sort()).toEqual(
+      [byInst.get(loans[2].installmentIds[0])!.id, byInst.get(loans[3].installmentIds[0])!.id].sort(),
+    );
   });
 });

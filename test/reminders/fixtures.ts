@@ -1,5 +1,8 @@
+import type { JobType, Queue } from 'bullmq';
 import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
+import { JOBS } from '#libs/common';
+import { outboxIdOf } from '#libs/reminders';
 
 /**
  * Plain-SQL fixtures for the reminder tests: a district, village, mutual-aid fund, bank and product version, and
@@ -174,4 +177,28 @@ export async function outboxOf(ds: DataSource, installmentIds: string[]) {
     sent_at: Date | null;
     payload: any;
   }[];
+}
+
+/**
+ * The reminders the delivery queue's jobs in `states` cover, with how many jobs cover each: a batch job covers the ids
+ * it carries, a single job the id its job id names.
+ */
+export async function jobsCovering(
+  queue: Queue,
+  states: JobType[] = ['waiting', 'delayed', 'active', 'prioritized'],
+): Promise<Map<string, { count: number; jobIds: string[] }>> {
+  const out = new Map<string, { count: number; jobIds: string[] }>();
+  for (const job of await queue.getJobs(states)) {
+    if (!job) continue;
+    const ids =
+      job.name === JOBS.REMINDER_DELIVER_BATCH ? (job.data as { ids: string[] }).ids : [outboxIdOf(job.id)];
+    for (const id of ids) {
+      if (!id) continue;
+      const entry = out.get(id) ?? { count: 0, jobIds: [] };
+      entry.count++;
+      entry.jobIds.push(String(job.id));
+      out.set(id, entry);
+    }
+  }
+  return out;
 }

@@ -13,7 +13,7 @@ export const QUEUES = {
   SYSTEM: 'system',
   /** Repayment reminders: the daily selection run (one job per business date). */
   REMINDERS: 'reminders',
-  /** Repayment reminders: one delivery job per outbox row (job id from the outbox id). */
+  /** Repayment reminders: delivery jobs, one per batch of a selection run or one per outbox row (ids from the outbox). */
   REMINDER_DELIVERY: 'reminder-delivery',
   /** Daily close of business: one run job per business date (job id from the date). */
   COB: 'cob',
@@ -29,8 +29,10 @@ export const JOBS = {
   REMINDERS_DAILY: 'reminders.daily',
   /** Selects the reminders of one business date into the outbox and enqueues their delivery. */
   REMINDERS_SELECT: 'reminders.select',
-  /** Delivers one outbox reminder through its channel. */
+  /** Delivers one outbox reminder through its channel (retries, deferrals and the sweep use it). */
   REMINDER_DELIVER: 'reminder.deliver',
+  /** Delivers a batch of a selection run's reminders, handing each that needs more over to a REMINDER_DELIVER job. */
+  REMINDER_DELIVER_BATCH: 'reminder.deliver-batch',
   /** Daily (cron, business time zone): adds the run job of the business date that just ended. */
   COB_DAILY: 'cob.daily',
   /** Runs the close of business of one business date (resumes a crashed run from its checkpoint). */

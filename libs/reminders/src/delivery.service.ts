@@ -18,6 +18,7 @@ import { renderReminder } from './domain/templates.js';
 import { ReminderEndpointsService } from './endpoints.service.js';
 import { maskPhone } from './personal-data.js';
 import { ReminderSettings } from './settings.js';
+import { skipPaidReminders } from './skip-paid.js';
 
 export const OUTBOX_STATES = [
   'QUEUED',
@@ -50,13 +51,14 @@ export type DeliveryOutcome =
   | { kind: 'BUSY'; delayMs: number }
   | { kind: 'RETRY'; reason: string }
   | { kind: 'FAILED'; reason: string }
-  | { kind: 'DONE'; state: OutboxState };
+  | { kind: 'DONE'; state: OutboxState; reason?: string };
 
 interface ContextRow {
   id: string;
   installment_id: string;
   offset_days: number;
   state: OutboxState;
+  last_error: string | null;
   channel: ChannelKind;
   attempts: number;
   remind_on: string;
@@ -182,18 +184,7 @@ export class ReminderDeliveryService {
    * re-checks anyway; this makes the outbox say so at once. Returns how many reminders were skipped.
    */
   async skipPaid(manager: EntityManager, installmentIds: readonly (string | bigint)[]): Promise<number> {
-    if (!installmentIds.length) return 0;
-    const rows = await queryRows(
-      manager,
-      `UPDATE reminder_outbox o SET state = 'SKIPPED_PAID', last_error = NULL, deferred_until = NULL, updated_at = now()
-         FROM loan_installments i
-        WHERE o.installment_id = ANY($1::bigint[]) AND i.id = o.installment_id AND o.state IN ('QUEUED', 'DEFERRED')
-          AND (i.status = 'PAID' OR i.principal_fen + i.interest_fen + i.penalty_fen
-                                   <= i.paid_principal_fen + i.paid_interest_fen + i.paid_penalty_fen)
-        RETURNING o.id`,
-      [installmentIds.map(String)],
-    );
-    return rows.length;
+    return skipPaidReminders(manager, installmentIds);
   }
 
   private async claim(
@@ -204,7 +195,7 @@ export class ReminderDeliveryService {
   ): Promise<Claim> {
     const row = await queryOne<ContextRow>(
       m,
-      `SELECT o.id::text, o.installment_id::text, o.offset_days, o.state, o.channel, o.attempts, o.remind_on, o.due_date,
+      `SELECT o.id::text, o.installment_id::text, o.offset_days, o.state, o.last_error, o.channel, o.attempts, o.remind_on, o.due_date,
               CASE WHEN o.lease_until > now() THEN ceil(extract(epoch FROM o.lease_until - now()) * 1000)::int END AS lease_ms_left,
               i.number, i.status AS installment_status,
               (i.principal_fen + i.interest_fen + i.penalty_fen
@@ -230,7 +221,14 @@ export class ReminderDeliveryService {
     );
     if (!row)
       return { kind: 'settled', outcome: { kind: 'FAILED', reason: `reminder ${outboxId} does not exist` } };
-    if (SETTLED.has(row.state)) return { kind: 'settled', outcome: { kind: 'DONE', state: row.state } };
+    if (SETTLED.has(row.state)) {
+      // A failed reminder says why, so a job that finds it failed can fail with the reason.
+      const outcome: DeliveryOutcome =
+        row.state === 'FAILED'
+          ? { kind: 'DONE', state: row.state, reason: row.last_error ?? 'failed' }
+          : { kind: 'DONE', state: row.state };
+      return { kind: 'settled', outcome };
+    }
     if (row.state === 'SENDING' && row.lease_ms_left !== null) {
       return { kind: 'settled', outcome: { kind: 'BUSY', delayMs: row.lease_ms_left } };
     }

@@ -1,3 +1,4 @@
+export * from './batch-delivery.service.js';
 export * from './channels/channel.js';
 export { HttpSmsGateway, SmsChannel, SmsGateway, type SmsMessage } from './channels/sms.channel.js';
 export * from './delivery-queue.js';

@@ -3,6 +3,7 @@ import { LogChannel } from './channels/log.channel.js';
 import { REMINDER_CHANNELS, type ReminderChannel } from './channels/channel.js';
 import { HttpSmsGateway, SmsChannel, SmsGateway } from './channels/sms.channel.js';
 import { WebhookChannel } from './channels/webhook.channel.js';
+import { ReminderBatchDeliveryService } from './batch-delivery.service.js';
 import { ReminderDeliveryQueue } from './delivery-queue.js';
 import { ReminderDeliveryService } from './delivery.service.js';
 import { ReminderEndpointsService } from './endpoints.service.js';
@@ -18,6 +19,7 @@ const SERVICES = [
   ReminderDeliveryService,
   ReminderOutboxService,
   ReminderDeliveryQueue,
+  ReminderBatchDeliveryService,
 ];
 
 /**

@@ -174,7 +174,7 @@ export class ReminderSelectionService {
 
     // One statement per due date (at most 44): each is set-based over every instalment due that day and commits on
     // its own, so its reminders are enqueued while the next date is being selected.
-    const stream = this.queue.stream();
+    const stream = this.queue.stream(runId);
     let selected = 0;
     let selectMs = 0;
     let enqueued: number;
@@ -248,7 +248,10 @@ export class ReminderSelectionService {
         `SELECT id::text FROM reminder_outbox WHERE run_id = $1 AND state = 'QUEUED' ORDER BY id`,
         [run.id],
       );
-      total += await this.queue.enqueue(rows.map((r) => r.id));
+      total += await this.queue.enqueue(
+        run.id,
+        rows.map((r) => r.id),
+      );
       await qr.query(`UPDATE reminder_runs SET enqueued = enqueued + $2, enqueued_at = now() WHERE id = $1`, [
         run.id,
         rows.length,
@@ -263,10 +266,13 @@ export class ReminderSelectionService {
 
   /**
    * Safety net for jobs lost outside our control (Redis restored from an old snapshot, a job removed by hand in the
-   * dashboard): pending reminders untouched for `sweepAfterMs` get their job added again. Deterministic job ids make
-   * this a no-op for every job that still exists.
+   * dashboard, a batch that failed for good): pending reminders untouched for `sweepAfterMs` get a single job.
+   * Deterministic single-job ids make this a no-op for a reminder whose single job (a retry, a quiet-hours deferral)
+   * still exists. While batch jobs are still waiting the workers are behind, not missing jobs: the sweep waits, rather
+   * than doubling a backlog.
    */
   private async sweep(qr: QueryRunner): Promise<number> {
+    if ((await this.queue.queue.getWaitingCount()) > 0) return 0;
     const rows = await queryRows<{ id: string }>(
       qr.manager,
       `SELECT id::text FROM reminder_outbox
@@ -274,6 +280,6 @@ export class ReminderSelectionService {
         ORDER BY updated_at`,
       [this.settings.sweepAfterMs / 1000],
     );
-    return rows.length ? this.queue.enqueue(rows.map((r) => r.id)) : 0;
+    return rows.length ? this.queue.enqueueSingles(rows.map((r) => ({ id: r.id, delayMs: 0 }))) : 0;
   }
 }

@@ -17,11 +17,15 @@ export class ReminderSettings {
    * when the first has certainly given up (crashed), never while its request may still be in flight.
    */
   leaseMs = 60_000;
-  /** Reminders enqueued per BullMQ addBulk call. */
-  enqueueChunk = 2_000;
+  /** Reminders per batch delivery job (one BullMQ job carries this many outbox ids). */
+  batchSize = 50;
+  /** Reminders of one batch job delivered at once (a slow receiver holds a batch for timeout × size ÷ this). */
+  batchConcurrency = 4;
+  /** Reminders enqueued per BullMQ addBulk call (rounded to whole batches). */
+  enqueueChunk = 5_000;
   /** addBulk calls in flight at once (pipelined on the Redis connection). */
   enqueueParallel = 4;
-  /** A pending reminder untouched this long has its job re-added (a no-op when the job still exists). */
+  /** A pending reminder untouched this long gets a single job (a no-op when its single job still exists). */
   sweepAfterMs = 3_600_000;
   /** Local hour of the daily selection in the business time zone: 08:00, when SMS may be sent again. */
   dailyHour = 8;

@@ -12,7 +12,7 @@ import { queryRows } from '#libs/common';
  * and Redis, and the dependency would run the wrong way). This file has no Nest or Redis dependency of its own and no state: a
  * settling path imports it from `#libs/reminders` and calls it with its EntityManager. libs/reminders imports
  * neither of those libraries, so there is no import cycle; keep it that way (reminders reads loan_installments by SQL).
- * `ReminderDeliveryService.skipPaid` runs the same statement.
+ * `ReminderDeliveryService.skipPaid` delegates here.
  */
 export async function skipPaidReminders(
   manager: EntityManager,

@@ -12,6 +12,7 @@ import { bootServices, createEnv, type Env } from '../../../test/reminders/conte
 import {
   createLoan,
   createWorld,
+  jobsCovering,
   outboxOf,
   payInstallment,
   type World,
@@ -75,7 +76,11 @@ describe('reminder selection', () => {
     expect(rows.every((r) => r.state === 'QUEUED' && r.channel === 'LOG')).toBe(true);
     expect(result.selected).toBe(9);
     expect(result.enqueued).toBe(9);
-    for (const r of rows) expect(await queue.getJobState(deliveryJobId(r.id))).toBe('waiting');
+    // One batch job (selection hands reminders over in batches), waiting, covering each reminder once.
+    const covering = await jobsCovering(queue, ['waiting']);
+    for (const r of rows)
+      expect(covering.get(r.id)).toEqual({ count: 1, jobIds: [expect.stringMatching(/^reminder-batch\./)] });
+    expect(new Set(rows.flatMap((r) => covering.get(r.id)!.jobIds)).size).toBe(1);
     // The run row says the enqueue finished; the audit log has the run.
     expect(
       await count(
@@ -99,10 +104,12 @@ describe('reminder selection', () => {
     expect(runs.map((r) => r.selected).reduce((a, b) => a + b)).toBe(2);
     const again = await selection.run({ businessDate: TODAY, trigger: 'MANUAL' });
     expect(again).toMatchObject({ selected: 0, enqueued: 0, resumed: 0, swept: 0 });
-    expect(await queue.count()).toBe(jobsBefore + 2);
-    expect((await outboxOf(env.db.dataSource, loan.installmentIds)).map((r) => r.offset_days)).toEqual([
-      -1, -7,
-    ]);
+    // The first run's one batch job; the others added nothing.
+    expect(await queue.count()).toBe(jobsBefore + 1);
+    const rows = await outboxOf(env.db.dataSource, loan.installmentIds);
+    expect(rows.map((r) => r.offset_days)).toEqual([-1, -7]);
+    const covering = await jobsCovering(queue);
+    for (const r of rows) expect(covering.get(r.id)?.count).toBe(1);
     expect(
       await count(
         `SELECT count(*) AS n FROM (SELECT 1 FROM reminder_outbox GROUP BY installment_id, offset_days HAVING count(*) > 1) d`,
@@ -194,23 +201,32 @@ describe('reminder selection', () => {
       [loan.installmentIds[0], dead.id, loan.householdId],
     );
     const [lost] = await outboxOf(env.db.dataSource, [loan.installmentIds[0]]);
-    expect(await queue.getJob(deliveryJobId(lost.id))).toBeUndefined();
+    expect((await jobsCovering(queue)).get(lost.id)).toBeUndefined();
     const r = await selection.run({ businessDate: TODAY, trigger: 'MANUAL' });
     expect(r.resumed).toBe(1);
-    expect(await queue.getJobState(deliveryJobId(lost.id))).toBe('waiting');
+    // Resumed in a batch job named after the dead run.
+    expect((await jobsCovering(queue, ['waiting'])).get(lost.id)).toEqual({
+      count: 1,
+      jobIds: [`reminder-batch.${dead.id}.${lost.id}.${lost.id}`],
+    });
     expect(
       await count(`SELECT count(*) AS n FROM reminder_runs WHERE id = $1 AND enqueued_at IS NOT NULL`, [
         dead.id,
       ]),
     ).toBe(1);
 
-    // A job removed by hand (dashboard) while its reminder waits: the sweep puts it back after sweepAfterMs.
+    // While batch jobs are waiting (workers behind), the sweep leaves stale reminders alone: no doubled backlog.
     const [other] = await outboxOf(env.db.dataSource, [loan.installmentIds[1]]);
-    await (await queue.getJob(deliveryJobId(other.id)))!.remove();
     await env.db.dataSource.query(
       `UPDATE reminder_outbox SET updated_at = now() - interval '2 hours' WHERE id = $1`,
       [other.id],
     );
+    expect((await selection.run({ businessDate: TODAY, trigger: 'MANUAL' })).swept).toBe(0);
+
+    // Jobs removed by hand (dashboard) while their reminders wait: the sweep gives each a single job after
+    // sweepAfterMs, once nothing is waiting.
+    await queue.drain();
+    expect((await jobsCovering(queue)).get(other.id)).toBeUndefined();
     const swept = await selection.run({ businessDate: TODAY, trigger: 'MANUAL' });
     expect(swept.swept).toBeGreaterThanOrEqual(1);
     expect(await queue.getJobState(deliveryJobId(other.id))).toBe('waiting');

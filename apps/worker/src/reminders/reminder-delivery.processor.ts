@@ -6,17 +6,26 @@ import {
   DELIVERY_REMOVE_ON_COMPLETE,
   DELIVERY_REMOVE_ON_FAIL,
   outboxIdOf,
+  ReminderBatchDeliveryService,
+  ReminderDeliveryQueue,
   ReminderDeliveryService,
+  type BatchResult,
+  type DeliveryBatchData,
   type DeliveryJobData,
   type DeliveryOutcome,
 } from '#libs/reminders';
 import { inJobContext } from '../job-context.js';
 
 /**
- * Delivers one reminder per job and turns the outcome into BullMQ's terms: settled outcomes complete the job; quiet
+ * Batch jobs (a selection run's reminders, up to a batch each) go to ReminderBatchDeliveryService, which delivers each
+ * reminder once and hands whatever needs more over to single jobs; between two reminders it checks whether the worker
+ * is closing, so a shutdown waits for one delivery, not a whole batch.
+ *
+ * A single job delivers one reminder and turns the outcome into BullMQ's terms: settled outcomes complete the job; quiet
  * hours and another worker's lease move it to the delayed set (DelayedError: no attempt is spent); a retryable failure
  * throws, so BullMQ retries with exponential backoff; a final failure throws UnrecoverableError, so the job lands in
- * the failed set (visible in the dashboard) while the outbox says FAILED with the reason.
+ * the failed set (visible in the dashboard) while the outbox says FAILED with the reason; so does a job that finds
+ * its reminder failed already (a batch hands its final failures over for that).
  */
 @Processor(QUEUES.REMINDER_DELIVERY, {
   concurrency: 8,
@@ -26,11 +35,28 @@ import { inJobContext } from '../job-context.js';
 export class ReminderDeliveryProcessor extends WorkerHost {
   private readonly logger = new Logger(ReminderDeliveryProcessor.name);
 
-  constructor(private readonly delivery: ReminderDeliveryService) {
+  constructor(
+    private readonly delivery: ReminderDeliveryService,
+    private readonly batches: ReminderBatchDeliveryService,
+    private readonly queue: ReminderDeliveryQueue,
+  ) {
     super();
   }
 
-  async process(job: Job<DeliveryJobData>, token?: string): Promise<DeliveryOutcome> {
+  async process(
+    job: Job<DeliveryJobData | DeliveryBatchData>,
+    token?: string,
+  ): Promise<DeliveryOutcome | BatchResult> {
+    if (job.name === JOBS.REMINDER_DELIVER_BATCH) {
+      const { ids } = job.data as DeliveryBatchData;
+      if (!Array.isArray(ids)) throw new UnrecoverableError(`batch job ${job.id} carries no reminder ids`);
+      return inJobContext(job, () =>
+        this.batches.deliver(ids, {
+          jobId: String(job.id),
+          stopping: () => this.worker.closing !== undefined,
+        }),
+      );
+    }
     if (job.name !== JOBS.REMINDER_DELIVER)
       throw new Error(`unknown job ${job.name} on queue ${QUEUES.REMINDER_DELIVERY}`);
     const outboxId = outboxIdOf(job.id);
@@ -49,20 +75,33 @@ export class ReminderDeliveryProcessor extends WorkerHost {
         throw new Error(outcome.reason);
       case 'FAILED':
         throw new UnrecoverableError(outcome.reason);
+      case 'DONE':
+        if (outcome.state === 'FAILED') throw new UnrecoverableError(outcome.reason ?? 'the reminder failed');
+        return outcome;
       default:
         return outcome;
     }
   }
 
-  /** A job BullMQ has given up on: make sure the outbox does not keep saying QUEUED for it. */
+  /**
+   * A job BullMQ has given up on. A single job's reminder must not keep saying QUEUED: it is marked FAILED (abandoned).
+   * A batch's reminders get single jobs instead, each with its own retries, since a batch fails for reasons outside
+   * any one reminder (the database down through all its tries).
+   */
   @OnWorkerEvent('failed')
-  async onFailed(job: Job<DeliveryJobData> | undefined, error: Error): Promise<void> {
+  async onFailed(job: Job<DeliveryJobData | DeliveryBatchData> | undefined, error: Error): Promise<void> {
     if (!job) return;
     this.logger.warn(
       { queue: QUEUES.REMINDER_DELIVERY, jobId: job.id, attempts: job.attemptsMade, err: error.message },
       'delivery attempt failed',
     );
     try {
+      if (job.name === JOBS.REMINDER_DELIVER_BATCH) {
+        const { ids } = job.data as DeliveryBatchData;
+        if (Array.isArray(ids) && (await job.isFailed()))
+          await this.queue.enqueueSingles(ids.map((id) => ({ id, delayMs: 0 })));
+        return;
+      }
       const outboxId = outboxIdOf(job.id);
       if (outboxId && (await job.isFailed())) await this.delivery.markAbandoned(outboxId, error.message);
     } catch (e) {
