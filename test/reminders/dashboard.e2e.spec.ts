@@ -92,10 +92,10 @@ describe('queue dashboard at /admin/queues', () => {
   it('refuses an expired session, a session of a user no longer ADMIN, and cross-site writes made with the cookie', async () => {
     const sessions = t.app.get(QueueDashboardSessions);
     const [admin] = await t.db.dataSource.query(
-      `SELECT id::text, username FROM users WHERE username = 'admin'`,
+      `SELECT id::text, username, token_version FROM users WHERE username = 'admin'`,
     );
     const old = sessions.issue(
-      { userId: Number(admin.id), username: admin.username },
+      { userId: Number(admin.id), username: admin.username, tokenVersion: admin.token_version },
       new Date(Date.now() - (sessions.ttlSeconds + 5) * 1000),
     );
     expect(
@@ -103,7 +103,7 @@ describe('queue dashboard at /admin/queues', () => {
         .status,
     ).toBe(401);
 
-    // A second admin opens a session, then is demoted: the session stops at once.
+    // A second admin opens a session, then is demoted: the session stops at once (its token version moved).
     const adminToken = await t.tokenFor('ADMIN');
     const other = await request(t.http)
       .post('/api/v1/users')
@@ -127,7 +127,32 @@ describe('queue dashboard at /admin/queues', () => {
       .patch(`/api/v1/users/${other.body.id}`)
       .set('Authorization', `Bearer ${adminToken}`)
       .send({ role: 'AUDITOR' });
-    expect((await request(t.http).get('/admin/queues').set('Cookie', pair)).status).toBe(403);
+    const demoted = await request(t.http).get('/admin/queues').set('Cookie', pair);
+    expect(demoted.status).toBe(401);
+    expect(demoted.body.code).toBe('TOKEN_REVOKED');
+
+    // An admin whose sessions are revoked (as on a password change) loses the dashboard session too.
+    const third = await request(t.http)
+      .post('/api/v1/users')
+      .set('Authorization', `Bearer ${adminToken}`)
+      .send({ username: 'third.admin', displayName: 'Third', password: 'third-admin-pass', role: 'ADMIN' });
+    const thirdLogin = await request(t.http)
+      .post('/api/v1/auth/login')
+      .send({ username: 'third.admin', password: 'third-admin-pass' });
+    const thirdPair = cookieOf(
+      await request(t.http)
+        .post('/api/v1/admin/queues/session')
+        .set('Authorization', `Bearer ${thirdLogin.body.accessToken}`),
+    ).pair;
+    expect((await request(t.http).get('/admin/queues').set('Cookie', thirdPair)).status).toBe(200);
+    expect(
+      (
+        await request(t.http)
+          .post(`/api/v1/users/${third.body.id}/revoke-tokens`)
+          .set('Authorization', `Bearer ${adminToken}`)
+      ).status,
+    ).toBeLessThan(300);
+    expect((await request(t.http).get('/admin/queues').set('Cookie', thirdPair)).status).toBe(401);
 
     // Writes with the cookie must come from the same origin.
     const mine = cookieOf(

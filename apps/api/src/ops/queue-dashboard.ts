@@ -63,6 +63,8 @@ export const QUEUE_SESSION_COOKIE = 'mae_queues';
 interface SessionClaims {
   uid: string;
   usr: string;
+  /** The user's token_version at issue: like a bearer token, the session dies when the version moves. */
+  ver: number;
   exp: number;
 }
 
@@ -85,13 +87,14 @@ export class QueueDashboardSessions {
 
   /** A signed cookie value for this admin, valid for the token lifetime from `now`. */
   issue(
-    actor: Pick<Actor, 'userId' | 'username'>,
+    actor: Pick<Actor, 'userId' | 'username'> & { tokenVersion: number },
     now: Date = this.clock.now(),
   ): { value: string; expiresAt: Date } {
     const expiresAt = new Date(now.getTime() + this.ttlSeconds * 1000);
     const claims: SessionClaims = {
       uid: String(actor.userId),
       usr: actor.username,
+      ver: actor.tokenVersion,
       exp: Math.floor(expiresAt.getTime() / 1000),
     };
     const body = Buffer.from(JSON.stringify(claims)).toString('base64url');
@@ -109,7 +112,7 @@ export class QueueDashboardSessions {
     try {
       const claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as SessionClaims;
       if (typeof claims.exp !== 'number' || claims.exp * 1000 <= this.clock.now().getTime()) return null;
-      if (!/^\d+$/.test(claims.uid)) return null;
+      if (!/^\d+$/.test(claims.uid) || !Number.isInteger(claims.ver)) return null;
       return claims;
     } catch {
       return null;
@@ -186,14 +189,21 @@ export class QueueDashboard implements OnApplicationShutdown {
         'an ADMIN bearer token, or a dashboard session from POST /api/v1/admin/queues/session, is required',
       );
     }
-    const [user] = (await this.dataSource.query(`SELECT role, active FROM users WHERE id = $1`, [
-      claims.uid,
-    ])) as {
+    const [user] = (await this.dataSource.query(
+      `SELECT role, active, token_version FROM users WHERE id = $1`,
+      [claims.uid],
+    )) as {
       role: string;
       active: boolean;
+      token_version: number;
     }[];
     if (!user || !user.active)
       throw new DomainError('UNAUTHENTICATED', 'the dashboard session belongs to no active user');
+    if (user.token_version !== claims.ver)
+      throw new DomainError(
+        'TOKEN_REVOKED',
+        "the dashboard session was opened before the user's password, role or bank changed (or their sessions were revoked)",
+      );
     if (user.role !== 'ADMIN')
       throw new DomainError('FORBIDDEN', `role ${user.role} may not open the queue dashboard`);
     if (!['GET', 'HEAD', 'OPTIONS'].includes(req.method) && !sameOrigin(req)) {
@@ -234,7 +244,10 @@ function sameOrigin(req: Request): boolean {
 @ApiTags('ops')
 @Controller('api/v1/admin/queues')
 export class QueueDashboardController {
-  constructor(private readonly sessions: QueueDashboardSessions) {}
+  constructor(
+    private readonly sessions: QueueDashboardSessions,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {}
 
   @Post('session')
   @Roles('ADMIN')
@@ -250,8 +263,12 @@ export class QueueDashboardController {
     schema: { example: { dashboard: '/admin/queues', expiresAt: '2026-03-15T08:15:00.000Z' } },
   })
   @ApiForbiddenResponse({ description: 'not an ADMIN' })
-  open(@Req() req: Request & { actor: Actor }, @Res({ passthrough: true }) res: Response) {
-    const { value, expiresAt } = this.sessions.issue(req.actor);
+  async open(@Req() req: Request & { actor: Actor }, @Res({ passthrough: true }) res: Response) {
+    // The bearer token was just checked against this version, so the session starts as valid as the token.
+    const [user] = (await this.dataSource.query(`SELECT token_version FROM users WHERE id = $1`, [
+      req.actor.userId,
+    ])) as { token_version: number }[];
+    const { value, expiresAt } = this.sessions.issue({ ...req.actor, tokenVersion: user.token_version });
     res.setHeader('Set-Cookie', this.sessions.cookieHeader(value, this.sessions.ttlSeconds));
     res.setHeader('Cache-Control', 'no-store');
     return { dashboard: QUEUE_DASHBOARD_PATH, expiresAt: expiresAt.toISOString() };
