@@ -137,3 +137,28 @@ export async function addInstallment(
     [loanId, n, dueDate, principalFen.toString(), paidPrincipalFen.toString()],
   );
 }
+
+/**
+ * Links `count` fresh POOR households of the district's village to its operating entity (an entity loan's credit
+ * is capped at the per-household amount × linked poor households, SPEC §2.2). Returns the household ids.
+ */
+export async function linkPoorHouseholds(
+  ds: DataSource,
+  district: DistrictFixture,
+  count: number,
+): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const [h] = await ds.query(
+      `INSERT INTO households (village_id, head_name, id_number, birth_date, member_count, per_capita_income_fen, income_year, status, derived_status)
+       VALUES ($1, 'Linked head', $2, '1975-05-05', 4, 200000, 2025, 'POOR', 'POOR') RETURNING id`,
+      [district.villageId, `370302${digits(11)}X`],
+    );
+    await ds.query(`INSERT INTO entity_linked_households (entity_id, household_id) VALUES ($1, $2)`, [
+      district.entityId,
+      h.id,
+    ]);
+    ids.push(h.id);
+  }
+  return ids;
+}

@@ -123,11 +123,16 @@ export function claimProblems(facts: {
       message: `the loan is ${facts.loanStatus} with cover ${facts.coverStatus ?? 'none'}: only a disbursed loan under active cover can be claimed`,
     });
   }
-  if (facts.mode === 'ADVANCE' && facts.daysOverdue < facts.triggerDays) {
+  // SPEC §2.2: compensation starts at the trigger (90 days) in both modes; FINAL_LOSS further waits for the bank's
+  // recovery efforts, it never pays earlier (a bank cannot end recovery on a current loan and claim it).
+  if (facts.daysOverdue < facts.triggerDays) {
     out.push({
       field: 'loanId',
       code: 'OVERDUE_BELOW_TRIGGER',
-      message: `the loan is ${facts.daysOverdue} days overdue; the agreement compensates in advance at ${facts.triggerDays}`,
+      message:
+        facts.mode === 'ADVANCE'
+          ? `the loan is ${facts.daysOverdue} days overdue; the agreement compensates in advance at ${facts.triggerDays}`
+          : `the loan is ${facts.daysOverdue} days overdue; the agreement compensates a final loss from ${facts.triggerDays}`,
     });
   }
   if (facts.mode === 'FINAL_LOSS' && !facts.recoveryExhausted) {
@@ -410,6 +415,12 @@ export class CompensationService {
   }
 
   async reject(claimId: string, reason: string): Promise<ClaimView> {
+    // the reason is what the bank is told: blank (or whitespace) is no reason, whoever calls
+    if (typeof reason !== 'string' || reason.trim().length < 3) {
+      throw new DomainError('VALIDATION_FAILED', 'a rejection needs a reason', [
+        { field: 'reason', code: 'INVALID', message: 'at least 3 characters other than spaces' },
+      ]);
+    }
     return this.dataSource.transaction(async (m) => {
       const { claim } = await this.lockClaim(m, claimId);
       this.assertFundSide(claim);

@@ -290,7 +290,7 @@ export class CoveredLoansController {
   @IDEMPOTENCY_HEADER
   @ApiOperation({
     summary:
-      "File a compensation claim (ADVANCE: at the agreement's trigger days overdue; FINAL_LOSS: after recovery is exhausted); every failed condition at once",
+      "File a compensation claim (ADVANCE: at the agreement's trigger days overdue; FINAL_LOSS: from the trigger days too, once recovery is exhausted); every failed condition at once",
   })
   @ApiCreatedResponse({
     schema: { example: { ...CLAIM_EXAMPLE, status: 'FILED', decidedBy: null, paidOn: null } },

@@ -327,7 +327,8 @@ export class AgreementTermsDto {
 
   @ApiPropertyOptional({
     example: 90,
-    description: 'Days overdue that trigger an ADVANCE claim (default 90)',
+    description:
+      'Days overdue before a claim (default 90): ADVANCE claims then, FINAL_LOSS once recovery is also exhausted',
   })
   @IsOptional()
   @IsInt()
