@@ -19,6 +19,7 @@ import { Reminders1764390000000 } from './1764390000000-reminders.js';
 import { ReportSnapshots1764395000000 } from './1764395000000-report-snapshots.js';
 import { AssetIncome1764400000000 } from './1764400000000-asset-income.js';
 import { UserTokenVersion1764410000000 } from './1764410000000-user-token-version.js';
+import { ReminderOutboxFailedAt1764420000000 } from './1764420000000-reminder-outbox-failed-at.js';
 
 /** Every migration, in order. Add new ones at the end (generated with `npm run migration:generate`). */
 export const MIGRATIONS = [
@@ -43,4 +44,5 @@ export const MIGRATIONS = [
   ReportSnapshots1764395000000,
   AssetIncome1764400000000,
   UserTokenVersion1764410000000,
+  ReminderOutboxFailedAt1764420000000,
 ];

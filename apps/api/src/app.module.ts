@@ -7,7 +7,7 @@ import { CommonModule, ProblemFilter, RedisModule, type CommonModuleOptions } fr
 import { LedgerModule } from '#libs/ledger';
 import { DOMAIN_MODULES } from './domain-modules.js';
 import { HealthController } from './ops/health.controller.js';
-import { MetricsController, MetricsMiddleware } from './ops/metrics.js';
+import { BackgroundMetrics, MetricsController, MetricsMiddleware } from './ops/metrics.js';
 import { RequestContextMiddleware } from './ops/request-context.middleware.js';
 
 @Module({})
@@ -26,7 +26,7 @@ export class AppModule implements NestModule {
         ...DOMAIN_MODULES,
       ],
       controllers: [HealthController, MetricsController],
-      providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
+      providers: [{ provide: APP_FILTER, useClass: ProblemFilter }, BackgroundMetrics],
     };
   }
 
