@@ -567,3 +567,72 @@ describe('an operating-entity loan end to end', () => {
     });
   }, 60_000);
 });
+
+describe('the breaker and agreement terms', () => {
+  it('is re-decided when an agreement changes the strictest NPL threshold of the district, not at the next loan event', async () => {
+    const district = await createDistrict(ds);
+    const bankA = await g.bankWithKey();
+    const bankB = await g.bankWithKey();
+    const fundId = await g.riskFund({
+      districtId: district.districtId,
+      deposit: '20000.00',
+      receivedOn: TODAY,
+    });
+    await g.agreement({ riskFundId: fundId, bankId: bankA.id, validFrom: '2026-01-01' });
+    const agreementB = await g.agreement({ riskFundId: fundId, bankId: bankB.id, validFrom: '2026-01-01' });
+    const bad = await g.register(bankA.key, district, {
+      bankLoanRef: 'BR-1',
+      amount: '3000.00',
+      disbursementDate: TODAY,
+    });
+    const good = await g.register(bankA.key, district, {
+      bankLoanRef: 'BR-2',
+      amount: '47000.00',
+      disbursementDate: TODAY,
+    });
+    expect([bad.status, good.status]).toEqual([201, 201]);
+    // 2,000 of 49,000 more than 90 days overdue = 4.08 %: below the default 5 %
+    const rep = await g.repay(bankA.key, bad.body.id, { paidOn: TODAY, principal: '1000.00' });
+    expect(rep.status).toBe(200);
+    expect((await g.status(bankA.key, bad.body.id, { asOf: TODAY, daysOverdue: 95 })).status).toBe(200);
+    const breaker = async () =>
+      (await g.http().get(`/api/v1/districts/${district.districtId}/breaker`).set(g.bearer(fundAdmin))).body;
+    expect((await breaker()).state).toBe('NORMAL');
+
+    // bank B's agreement now stops lending at 3 %: the district is suspended for every bank at once
+    const patch = (body: object) =>
+      g.http().patch(`/api/v1/guarantee-agreements/${agreementB}`).set(g.bearer(fundAdmin)).send(body);
+    expect((await patch({ nplThresholdPercent: '3' })).status).toBe(200);
+    expect(await breaker()).toMatchObject({
+      state: 'SUSPENDED',
+      live: { state: 'SUSPENDED', thresholdPercent: '3' },
+    });
+    const refused = await g.register(bankA.key, district, {
+      bankLoanRef: 'BR-3',
+      amount: '1000.00',
+      disbursementDate: TODAY,
+    });
+    expect(refused.status).toBe(422);
+    expect(refused.body.code).toBe('DISTRICT_SUSPENDED');
+
+    // ending bank B's agreement takes its threshold away: lending resumes
+    const ended = await g
+      .http()
+      .post(`/api/v1/guarantee-agreements/${agreementB}/terminate`)
+      .set(g.bearer(fundAdmin))
+      .send({});
+    expect(ended.status).toBe(200);
+    const after = await breaker();
+    expect(after.state).toBe('NORMAL');
+    expect(after.history.items.map((h: { from: string; to: string }) => `${h.from}>${h.to}`)).toEqual([
+      'SUSPENDED>NORMAL',
+      'NORMAL>SUSPENDED',
+    ]);
+    const again = await g.register(bankA.key, district, {
+      bankLoanRef: 'BR-4',
+      amount: '1000.00',
+      disbursementDate: TODAY,
+    });
+    expect(again.status).toBe(201);
+  });
+});

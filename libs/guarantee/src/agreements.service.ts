@@ -15,6 +15,7 @@ import { compareDecimal } from '#libs/money';
 import { actorName, assertOwnBank, scopedBankId } from './bank-scope.js';
 import { AGREEMENT_OWNER_TYPE, agreementAccountSpecs } from './domain/accounts.js';
 import type { CreateAgreementDto, UpdateAgreementDto } from './dto.js';
+import { BreakerService } from './breaker.service.js';
 import { GuaranteeService, trimDecimal, type AgreementRow } from './guarantee.service.js';
 
 export interface AgreementView {
@@ -135,7 +136,18 @@ export class AgreementsService {
     private readonly ledger: LedgerService,
     private readonly audit: AuditService,
     private readonly guarantee: GuaranteeService,
+    private readonly breaker: BreakerService,
   ) {}
+
+  /**
+   * The district's breaker trips at the strictest threshold of its fund's active agreements, so creating,
+   * editing or terminating one re-decides it (otherwise the recorded state would wait for the next loan event,
+   * and registrations check the recorded state). Locks the fund first: fund → agreement, the order everywhere.
+   */
+  private async lockFundOf(m: EntityManager, agreementId: string) {
+    const unlocked = await this.guarantee.agreementRow(m, agreementId);
+    return this.guarantee.lockFund(m, unlocked.risk_fund_id);
+  }
 
   async create(dto: CreateAgreementDto): Promise<AgreementView> {
     const terms: Terms = {
@@ -169,6 +181,7 @@ export class AgreementsService {
       if (!bank) problems.push({ field: 'bankId', code: 'AGREEMENT_INVALID', message: 'unknown bank' });
       if (problems.length)
         throw new DomainError('AGREEMENT_INVALID', 'the agreement terms are invalid', problems);
+      const locked = await this.guarantee.lockFund(m, fund.id);
 
       let id: string;
       try {
@@ -221,12 +234,14 @@ export class AgreementsService {
         entityId: id,
         after: created,
       });
+      await this.breaker.evaluate(m, [locked.districtId], `agreement ${dto.agreementNo} created`);
       return created;
     });
   }
 
   async update(id: string, dto: UpdateAgreementDto): Promise<AgreementView> {
     return this.dataSource.transaction(async (m) => {
+      const fund = await this.lockFundOf(m, id);
       const row = await this.guarantee.agreementRow(m, id, 'FOR UPDATE');
       const before = await this.load(m, id);
       if (before.status === 'TERMINATED')
@@ -285,6 +300,7 @@ export class AgreementsService {
         before,
         after,
       });
+      await this.breaker.evaluate(m, [fund.districtId], `agreement ${row.agreement_no} updated`);
       return after;
     });
   }
@@ -307,7 +323,8 @@ export class AgreementsService {
       ]);
     }
     return this.dataSource.transaction(async (m) => {
-      await this.guarantee.agreementRow(m, id, 'FOR UPDATE');
+      const fund = await this.lockFundOf(m, id);
+      const row = await this.guarantee.agreementRow(m, id, 'FOR UPDATE');
       const before = await this.load(m, id);
       if (before.status === 'TERMINATED') return before;
       await m.query(
@@ -322,6 +339,7 @@ export class AgreementsService {
         before,
         after,
       });
+      await this.breaker.evaluate(m, [fund.districtId], `agreement ${row.agreement_no} terminated`);
       return after;
     });
   }

@@ -3,6 +3,7 @@ import { AppConfig, DomainError, FixedClock } from '#libs/common';
 import {
   agreementAccounts,
   AgreementsService,
+  BreakerService,
   GuaranteeService,
   riskFundCoverAccounts,
   riskFundMoneyAccounts,
@@ -36,7 +37,13 @@ beforeAll(async () => {
     new AppConfig(),
   );
   funds = new RiskFundsService(db.dataSource, ledger, audit, guarantee);
-  agreements = new AgreementsService(db.dataSource, ledger, audit, guarantee);
+  agreements = new AgreementsService(
+    db.dataSource,
+    ledger,
+    audit,
+    guarantee,
+    new BreakerService(db.dataSource, audit),
+  );
 });
 afterAll(async () => db.drop());
 afterEach(async () => {
