@@ -148,6 +148,46 @@ describe('reconciliation over HTTP', () => {
     ]);
   });
 
+  it('takes a GBK statement named by the encoding parameter and refuses an encoding it does not know', async () => {
+    const a = await bankWithKey();
+    // the reference X说 in GBK: 说 is CB B5, which is also valid UTF-8 (U+02F5), so only the parameter can say
+    // GBK; the remark 中文 (D6D0 CEC4) is not UTF-8
+    const gbk = Buffer.concat([
+      Buffer.from(`${HEADER},remark\nX`),
+      Buffer.from([0xcb, 0xb5]),
+      Buffer.from(',1.00,0.00,0,NORMAL,2026-03-31,"'),
+      Buffer.from([0xd6, 0xd0, 0xce, 0xc4]),
+      Buffer.from('"\n'),
+    ]);
+    const send = (
+      encoding: string,
+      asOfDate = '2026-03-31',
+      bytes = gbk.subarray(0, gbk.indexOf(0xd6) - 1),
+    ) =>
+      http()
+        .post('/api/v1/reconciliation/runs')
+        .query({ asOfDate, encoding })
+        .set('X-Api-Key', a.key)
+        .set('Content-Type', 'text/csv')
+        .send(Buffer.concat([bytes, Buffer.from('\n')]));
+    const ok = await send('GBK');
+    expect(ok.status).toBe(201);
+    expect(ok.body.rows).toEqual({ total: 1, valid: 1, malformed: 0 });
+    const lines = await http().get(`/api/v1/reconciliation/runs/${ok.body.id}/lines`).set('X-Api-Key', a.key);
+    expect(lines.body.items.map((l: { bankLoanRef: string }) => l.bankLoanRef)).toEqual(['X说']);
+    // the whole file, with the remark, is not UTF-8: refused when UTF-8 is named, naming the line
+    const asUtf8 = await send('utf-8', '2026-03-30', gbk);
+    expect(asUtf8.status).toBe(422);
+    expect(asUtf8.body).toMatchObject({
+      code: 'RECON_FILE_INVALID',
+      detail: 'line 2 is not valid UTF-8',
+      errors: [{ field: 'encoding', code: 'ENCODING' }],
+    });
+    const unknown = await send('big5');
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.errors).toEqual([expect.objectContaining({ field: 'encoding' })]);
+  });
+
   it('accepts JSON Lines, refuses other content types and an ADMIN upload that names no bank', async () => {
     const a = await bankWithKey();
     const jsonl = [
@@ -179,6 +219,22 @@ describe('reconciliation over HTTP', () => {
       .send([{ bank_loan_ref: 'X1' }]);
     expect(json.status).toBe(415);
     expect(json.body.code).toBe('RECON_FORMAT_UNSUPPORTED');
+    // the API parses application/json whole before the handler: refused even when format=jsonl is named
+    const jsonNamed = await http()
+      .post('/api/v1/reconciliation/runs')
+      .query({ asOfDate: '2026-03-31', format: 'jsonl' })
+      .set('X-Api-Key', a.key)
+      .send([{ bank_loan_ref: 'X1' }]);
+    expect(jsonNamed.status).toBe(415);
+    // a JSON array is streamed when sent as application/x-ndjson: the same file content as the JSON Lines above
+    const array = await http()
+      .post('/api/v1/reconciliation/runs')
+      .query({ asOfDate: '2026-03-30' })
+      .set('X-Api-Key', a.key)
+      .set('Content-Type', 'application/x-ndjson')
+      .send(`[\n${jsonl}\n]`);
+    expect(array.status).toBe(201);
+    expect(array.body).toMatchObject({ format: 'JSONL', rows: { total: 1, valid: 1, malformed: 0 } });
     const noBank = await http()
       .post('/api/v1/reconciliation/runs')
       .query({ asOfDate: '2026-03-31' })

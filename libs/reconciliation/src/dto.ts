@@ -3,6 +3,7 @@ import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator'
 import { PageQuery } from '#libs/common';
 import { IsCalendarDate } from '#libs/guarantee';
 import { LINE_CATEGORIES, type LineCategory } from './reconciliation.service.js';
+import { ENCODING_NAMES } from './statement-reader.js';
 
 const ID = /^[1-9]\d{0,17}$/;
 
@@ -18,6 +19,20 @@ export class UploadQuery {
   @IsOptional()
   @IsIn(['csv', 'jsonl'])
   format?: 'csv' | 'jsonl';
+
+  @ApiPropertyOptional({
+    enum: ENCODING_NAMES,
+    example: 'gbk',
+    description:
+      'The file’s character encoding; without it a UTF-8 BOM means UTF-8, otherwise UTF-8 if the bytes are valid ' +
+      'UTF-8, else GB18030 (GBK and GB2312 are read as GB18030, their superset). The Content-Type charset is ignored: ' +
+      'clients add charset=utf-8 by habit.',
+  })
+  @IsOptional()
+  @Matches(new RegExp(`^(${ENCODING_NAMES.join('|')})$`, 'i'), {
+    message: `encoding must be one of ${ENCODING_NAMES.join(', ')} (any case)`,
+  })
+  encoding?: string;
 
   @ApiPropertyOptional({
     example: '1',

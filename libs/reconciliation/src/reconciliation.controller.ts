@@ -14,7 +14,7 @@ import type { Request, Response } from 'express';
 import { DomainError, Roles } from '#libs/common';
 import { LineQuery, RunListQuery, RunParam, UploadQuery } from './dto.js';
 import { ReconciliationService } from './reconciliation.service.js';
-import type { StatementFormat } from './statement-reader.js';
+import { statementEncoding, type StatementFormat } from './statement-reader.js';
 
 const RUN_EXAMPLE = {
   id: '12',
@@ -64,8 +64,15 @@ const LINE_EXAMPLE = {
 
 /** text/csv → CSV; application/x-ndjson, application/jsonl, application/json-lines → JSONL. */
 function formatOf(req: Request, override?: 'csv' | 'jsonl'): StatementFormat {
-  if (override) return override === 'csv' ? 'CSV' : 'JSONL';
   const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  // The API parses application/json bodies whole before any handler runs, so one can never be streamed here.
+  if (type === 'application/json')
+    throw new DomainError(
+      'RECON_FORMAT_UNSUPPORTED',
+      'send a JSON statement as application/x-ndjson: one object per line, or one array of objects, read as it streams',
+      [{ field: 'Content-Type', code: 'UNSUPPORTED', message: 'text/csv or application/x-ndjson' }],
+    );
+  if (override) return override === 'csv' ? 'CSV' : 'JSONL';
   if (type === 'text/csv') return 'CSV';
   if (
     [
@@ -97,8 +104,10 @@ export class ReconciliationController {
       'Upload a statement of the bank’s covered loans (streamed); the same file for the same bank and date returns the same run',
     description:
       'Body: the file itself. CSV with a header `bank_loan_ref,outstanding_principal,overdue_principal,overdue_days,status,as_of_date` ' +
-      '(amounts in yuan, status NORMAL|OVERDUE|CLOSED|WRITTEN_OFF), or JSON Lines with the same keys (amounts as strings). ' +
-      'Malformed rows are reported with their line numbers; they never stop the run. 201 for a new run, 200 for the existing one.',
+      '(amounts in yuan, status NORMAL|OVERDUE|CLOSED|WRITTEN_OFF; RFC 4180 quoting, quoted fields may hold commas, ' +
+      'quotes and line breaks), or JSON Lines with the same keys (amounts as strings), or one JSON array of such objects. ' +
+      'UTF-8 (with or without BOM) or GBK/GB18030, detected or named by `encoding`. ' +
+      'Malformed rows are reported with the line they start on; they never stop the run. 201 for a new run, 200 for the existing one.',
   })
   @ApiConsumes('text/csv', 'application/x-ndjson')
   @ApiBody({
@@ -114,6 +123,7 @@ export class ReconciliationController {
       bankId: this.recon.resolveBank(q.bankId),
       asOfDate: q.asOfDate,
       format: formatOf(req, q.format),
+      encoding: q.encoding ? statementEncoding(q.encoding) : undefined,
       body: req,
     });
     res.status(replayed ? HttpStatus.OK : HttpStatus.CREATED);

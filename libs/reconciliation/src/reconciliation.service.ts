@@ -13,7 +13,12 @@ import { DomainError, offsetOf, type Page, type PageQuery } from '#libs/common';
 import { actorName, assertOwnBank, scopedBankId } from '#libs/guarantee';
 import { formatYuan } from '#libs/money';
 import { csvText } from './domain/statement.js';
-import { readStatement, StatementFileError, type StatementFormat } from './statement-reader.js';
+import {
+  readStatement,
+  StatementFileError,
+  type StatementEncoding,
+  type StatementFormat,
+} from './statement-reader.js';
 
 /** Largest statement accepted: 100,000 rows are about 6 MB; this leaves room for big banks without inviting abuse. */
 export const MAX_STATEMENT_BYTES = 256 * 1024 * 1024;
@@ -214,13 +219,15 @@ export interface UploadInput {
   bankId: string;
   asOfDate: string;
   format: StatementFormat;
+  /** Given by the uploader; otherwise detected (UTF-8 BOM, else UTF-8 if the bytes are valid UTF-8, else GB18030). */
+  encoding?: StatementEncoding;
   body: Readable;
 }
 
 /**
  * Bank reconciliation: a bank's statement of the covered loans it holds, matched to the engine's loans of that
  * bank to the fen. The upload is spooled to a temporary file while its SHA-256 is computed (so a re-upload of the
- * same file for the same date finds its run before any parsing), then parsed line by line and staged in batches
+ * same file for the same date finds its run before any parsing), then decoded and parsed a record at a time and staged in batches
  * into a temporary table, and compared with the engine in set-based SQL: no step holds more than one batch of
  * rows in memory. One transaction per run: a run exists complete or not at all.
  */
@@ -376,7 +383,9 @@ export class ReconciliationService {
         [JSON.stringify(b.map((x) => ({ line_no: x.lineNo, errors: x.errors, raw: x.raw })))],
       );
     };
-    for await (const item of readStatement(path, input.format, input.asOfDate)) {
+    for await (const item of readStatement(path, input.format, input.asOfDate, {
+      encoding: input.encoding,
+    })) {
       if (item.kind === 'row') {
         rows.lineNos.push(item.lineNo);
         rows.refs.push(item.row.ref);

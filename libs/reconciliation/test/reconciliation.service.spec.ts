@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Readable, Writable } from 'node:stream';
 import { AuditService } from '#libs/audit';
 import { yuan } from '#libs/money';
@@ -24,7 +25,7 @@ afterAll(async () => db.drop());
 
 const AS_OF = '2026-03-31';
 const HEADER = 'bank_loan_ref,outstanding_principal,overdue_principal,overdue_days,status,as_of_date';
-const body = (text: string) => Readable.from([Buffer.from(text)]);
+const body = (text: string | Buffer) => Readable.from([Buffer.from(text)]);
 const upload = (bankId: string, text: string, format: 'CSV' | 'JSONL' = 'CSV', asOfDate = AS_OF) =>
   recon.upload({ bankId, asOfDate, format, body: body(text) });
 
@@ -164,6 +165,69 @@ describe('reconciliation runs', () => {
     // C and D could not be read, so the engine's open loans show as only in engine: nothing vanishes
     const onlyEngine = await recon.lines(run.id, { category: 'ONLY_IN_ENGINE' }, { page: 1, pageSize: 10 });
     expect(onlyEngine.items.map((l) => l.bankLoanRef).sort()).toEqual(['C', 'D']);
+  });
+
+  it('reads a GBK statement with a remark quoted over two lines, detected or named, and refuses a wrong encoding', async () => {
+    const bankId = await book();
+    // iconv-made GB18030 file with CRLF: A, B (remark over lines 3-4, with a comma and doubled quotes), C on line 5
+    const gbk = readFileSync(new URL('./fixtures/statement-gbk.csv', import.meta.url));
+    const wrong = await recon
+      .upload({ bankId, asOfDate: AS_OF, format: 'CSV', encoding: 'UTF-8', body: body(gbk) })
+      .catch((e) => e);
+    expect(wrong.code).toBe('RECON_FILE_INVALID');
+    // the header's 摘要 (D5AA D2AA) happens to be valid UTF-8; 正常还款 on line 2 is not
+    expect(wrong.detail).toBe('line 2 is not valid UTF-8');
+    const [{ n }] = await db.dataSource.query(
+      `SELECT count(*)::int AS n FROM recon_runs WHERE bank_id = $1`,
+      [bankId],
+    );
+    expect(n).toBe(0);
+    const { run } = await recon.upload({ bankId, asOfDate: AS_OF, format: 'CSV', body: body(gbk) });
+    expect(run.rows).toEqual({ total: 3, valid: 3, malformed: 0 });
+    const lines = await recon.lines(run.id, {}, { page: 1, pageSize: 10 });
+    expect(lines.items.map((l) => [l.lineNo, l.bankLoanRef, l.category])).toEqual([
+      [2, 'A', 'MATCHED'],
+      [3, 'B', 'MATCHED'],
+      [5, 'C', 'MATCHED'],
+      [null, 'D', 'ONLY_IN_ENGINE'],
+    ]);
+    // naming the encoding reads the same bytes the same way: the same run
+    const named = await recon.upload({
+      bankId,
+      asOfDate: AS_OF,
+      format: 'CSV',
+      encoding: 'GB18030',
+      body: body(gbk),
+    });
+    expect(named).toEqual({ run, replayed: true });
+  });
+
+  it('reads a statement sent as one JSON array, and stores nothing when the array is broken', async () => {
+    const bankId = await book();
+    const row = (ref: string, amount: string) => ({
+      bank_loan_ref: ref,
+      outstanding_principal: amount,
+      overdue_principal: '0.00',
+      overdue_days: 0,
+      status: 'NORMAL',
+    });
+    const array = JSON.stringify([row('A', '10000.00'), row('B', '20000.01'), 7], null, 1);
+    const broken = await upload(bankId, array.slice(0, -1), 'JSONL').catch((e) => e);
+    expect(broken.code).toBe('RECON_FILE_INVALID');
+    expect(broken.errors).toEqual([expect.objectContaining({ field: 'body', code: 'JSON_SYNTAX' })]);
+    const { run } = await upload(bankId, array, 'JSONL');
+    expect(run.rows).toEqual({ total: 3, valid: 2, malformed: 1 });
+    const lines = await recon.lines(run.id, {}, { page: 1, pageSize: 10 });
+    expect(lines.items.slice(0, 3).map((l) => [l.lineNo, l.bankLoanRef, l.category])).toEqual([
+      [2, 'A', 'MATCHED'],
+      [9, 'B', 'DIFFERENT'],
+      [16, null, 'MALFORMED'],
+    ]);
+    const [{ n }] = await db.dataSource.query(
+      `SELECT count(*)::int AS n FROM recon_runs WHERE bank_id = $1`,
+      [bankId],
+    );
+    expect(n).toBe(1);
   });
 
   it('is idempotent by content: the same file for the same bank and date is the same run, even when uploaded concurrently', async () => {
