@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
+import { FUND_OWNER_TYPE, fundAccountSpecs } from '#libs/funds';
+import { LedgerService } from '#libs/ledger';
 import { generateSchedule, type ScheduleMethod } from '#libs/schedules';
 
 /**
@@ -75,11 +77,18 @@ export async function bank(ds: DataSource, name?: string): Promise<string> {
   return b.id;
 }
 
+/** A village fund with its ledger accounts (a claim paid to it posts into its books). */
 export async function fund(ds: DataSource, villageId: string): Promise<string> {
+  const name = `Fund ${uniq()}`;
   const [f] = await ds.query(
     `INSERT INTO mutual_aid_funds (village_id, name) VALUES ($1, $2) RETURNING id::text`,
-    [villageId, `Fund ${uniq()}`],
+    [villageId, name],
   );
+  const ledger = new LedgerService(ds);
+  await ds.transaction(async (m) => {
+    for (const spec of fundAccountSpecs(f.id, name))
+      await ledger.openAccount(m, { ...spec, ownerType: FUND_OWNER_TYPE, ownerId: f.id });
+  });
   return f.id;
 }
 

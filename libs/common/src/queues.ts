@@ -19,6 +19,8 @@ export const QUEUES = {
   COB: 'cob',
   /** Monthly leverage-ratio report: one generation job per month (job id from the month). */
   REPORTS: 'reports',
+  /** Interest subsidy claims: one generation job per programme and settlement period (job id from both). */
+  SUBSIDY_CLAIMS: 'subsidy-claims',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
@@ -41,6 +43,10 @@ export const JOBS = {
   REPORT_MONTHLY_TICK: 'reports.monthly',
   /** Generates and stores the report snapshot of one month (a new version only when its data changed). */
   REPORT_MONTHLY_GENERATE: 'reports.generate',
+  /** Daily (cron, business time zone): adds the claim generation job of every active programme's latest ended period. */
+  SUBSIDY_CLAIMS_DAILY: 'subsidy-claims.daily',
+  /** Generates one programme's claims of one settlement period (idempotent: an unchanged DRAFT is kept). */
+  SUBSIDY_CLAIMS_GENERATE: 'subsidy-claims.generate',
 } as const;
 export type JobName = (typeof JOBS)[keyof typeof JOBS];
 
@@ -50,6 +56,7 @@ export const SCHEDULERS = {
   REMINDERS_DAILY: 'reminders.daily',
   COB_DAILY: 'cob.daily',
   REPORTS_MONTHLY: 'reports.monthly',
+  SUBSIDY_CLAIMS_DAILY: 'subsidy-claims.daily',
 } as const;
 
 export const HEARTBEAT_EVERY_MS = 60_000;

@@ -8,6 +8,7 @@ import {
   ApiOperation,
   ApiProduces,
   ApiTags,
+  ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import { IdempotencyKey, Roles } from '#libs/common';
 import { ClaimsService } from './claims.service.js';
@@ -89,7 +90,7 @@ export class ClaimsController {
   @IDEMPOTENCY_HEADER
   @ApiOperation({
     summary:
-      'Record the payment of an approved claim (PAYABLE ↓ / SETTLEMENT ↓) or the receipt of a clawback; the claim is then PAID and final',
+      'Record the payment of an approved claim (PAYABLE ↓ / SETTLEMENT ↓; paid to a village fund, also the fund’s CASH ↑ / FEE_INCOME ↑ in the same entry) or the receipt of a clawback (from a fund: its CASH ↓, refused with FUND_INSUFFICIENT_CASH when short); the claim is then PAID and final',
   })
   @ApiOkResponse({
     schema: {
@@ -109,6 +110,20 @@ export class ClaimsController {
       'SUBSIDY_CLAIM_STATE_CONFLICT',
       409,
       'claim SUB1-20260320-B2-V1 is DRAFT: only an APPROVED claim is settled',
+    ),
+  )
+  @ApiUnprocessableEntityResponse(
+    problem(
+      'FUND_INSUFFICIENT_CASH',
+      422,
+      'clawback SUB1-20260320-F1-V2 of 108.75 refused: fund 1 (下庄村互助资金) has 100.00 cash',
+      [
+        {
+          field: 'amount',
+          code: 'FUND_INSUFFICIENT_CASH',
+          message: 'the fund has 100.00 cash, the clawback is 108.75',
+        },
+      ],
     ),
   )
   settle(@Param() p: IdParam, @Body() dto: SettleClaimDto, @IdempotencyKey() key: string) {

@@ -14,7 +14,8 @@ import {
   type Page,
   type PageQuery,
 } from '#libs/common';
-import { LedgerService } from '#libs/ledger';
+import { FundsService, subsidyReceiptLines } from '#libs/funds';
+import { LedgerService, type PostingLine } from '#libs/ledger';
 import { formatYuan } from '#libs/money';
 import { normalizePercent } from '#libs/products';
 import { isBusinessDate } from '#libs/schedules';
@@ -137,6 +138,7 @@ export class ClaimsService {
     private readonly ledger: LedgerService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
+    private readonly funds: FundsService,
   ) {}
 
   /**
@@ -375,6 +377,12 @@ export class ClaimsService {
   /**
    * Records that an approved claim was paid out (PAYABLE ↓ / SETTLEMENT ↓), or that a clawback was received back
    * (BUDGET ↑ / PAYABLE ↑; the queue then runs, since money came in). The claim is then PAID and never changes.
+   *
+   * A PAY_BANK claim whose payee is a village mutual-aid fund pays money that stays inside the engine: the same
+   * entry also posts the fund's side, CASH ↑ / FEE_INCOME ↑ (a clawback: FEE_INCOME ↓ / CASH ↓, refused with
+   * FUND_INSUFFICIENT_CASH when the fund's cash is short). Locks: programme row, claim row, then the fund row
+   * (FundsService.lockFund: every operation that lowers the fund's cash takes it, so the cash check holds), then the
+   * ledger accounts in id order; a clawback then runs the queue. A bank payee's money leaves the engine.
    */
   async settle(
     claimId: string,
@@ -423,23 +431,26 @@ export class ClaimsService {
               },
             ]);
           }
+          const fundSide = await this.fundSideOf(m, claim, amount);
           const a = programmeAccounts(p.id);
           const payable = claim.settlement_mode === 'PAY_BANK' ? a.payableBank : a.payableBorrower;
           const { entryId } = await this.ledger.post(m, {
             idempotencyKey: `subsidy:claim:${claim.id}:settlement`,
             code: 'SUBSIDY_CLAIM_SETTLEMENT',
             businessDate: paidOn,
-            memo: `subsidy claim ${claim.claim_no} ${amount > 0n ? 'paid' : 'clawback received'}: ${input.paymentRef.trim()}`,
-            lines:
-              amount > 0n
-                ? [
+            memo: `subsidy claim ${claim.claim_no} ${amount > 0n ? 'paid' : 'clawback received'}${fundSide ? ` (fund ${fundSide.fundId} ${amount > 0n ? 'receives' : 'pays back'})` : ''}: ${input.paymentRef.trim()}`,
+            lines: [
+              ...(amount > 0n
+                ? ([
                     { account: payable, side: 'DEBIT', amountFen: amount },
                     { account: a.settlement, side: 'CREDIT', amountFen: amount },
-                  ]
-                : [
+                  ] as const)
+                : ([
                     { account: a.budget, side: 'DEBIT', amountFen: -amount },
                     { account: payable, side: 'CREDIT', amountFen: -amount },
-                  ],
+                  ] as const)),
+              ...(fundSide?.lines ?? []),
+            ],
           });
           await m.query(
             `UPDATE subsidy_claims SET status = 'PAID', paid_on = $2, payment_ref = $3, paid_by = $4, payment_entry_id = $5, updated_at = now()
@@ -452,7 +463,9 @@ export class ClaimsService {
             entityType: 'subsidy_claim',
             entityId: claim.id,
             before: { status: claim.status },
-            after: claimView(after),
+            after: fundSide
+              ? { ...claimView(after), fundPosting: { fundId: fundSide.fundId, amount: formatYuan(amount) } }
+              : claimView(after),
           });
           const queue = amount < 0n ? await this.queue.run(m, p, null, today) : null;
           return { ...(await this.detail(m, after)), queue };
@@ -460,6 +473,48 @@ export class ClaimsService {
       ),
     );
     return result;
+  }
+
+  /**
+   * The fund's side of a settlement, for a PAY_BANK claim paid to a village mutual-aid fund (null for a bank payee,
+   * whose money leaves the engine, and for REIMBURSE_BORROWER, whose money goes to the borrowers). Locks the fund row
+   * (after the programme and the claim) and checks, under that lock, that a closed fund is not paid and that the
+   * fund has the cash a clawback takes back.
+   */
+  private async fundSideOf(
+    m: EntityManager,
+    claim: ClaimRow,
+    amount: bigint,
+  ): Promise<{ fundId: string; lines: PostingLine[] } | null> {
+    if (claim.settlement_mode !== 'PAY_BANK' || claim.payee_type !== 'FUND' || claim.fund_id === null)
+      return null;
+    const fund = await this.funds.lockFund(m, claim.fund_id);
+    if (fund.status === 'CLOSED') {
+      throw new DomainError(
+        'FUND_CLOSED',
+        `claim ${claim.claim_no} is payable to fund ${fund.id} (${fund.name}), which is closed: it holds no money any more`,
+        [{ field: 'fundId', code: 'FUND_CLOSED', message: `fund ${fund.id} is closed` }],
+        { fundId: fund.id },
+      );
+    }
+    if (amount < 0n) {
+      const cash = await this.ledger.balanceOf(m, fund.accounts.cash);
+      if (cash < -amount) {
+        throw new DomainError(
+          'FUND_INSUFFICIENT_CASH',
+          `clawback ${claim.claim_no} of ${formatYuan(-amount)} refused: fund ${fund.id} (${fund.name}) has ${formatYuan(cash)} cash`,
+          [
+            {
+              field: 'amount',
+              code: 'FUND_INSUFFICIENT_CASH',
+              message: `the fund has ${formatYuan(cash)} cash, the clawback is ${formatYuan(-amount)}`,
+            },
+          ],
+          { fundId: fund.id, cash: formatYuan(cash), clawback: formatYuan(-amount) },
+        );
+      }
+    }
+    return { fundId: fund.id, lines: subsidyReceiptLines(fund.accounts, amount) };
   }
 
   /** A claim's row without lock (to find its programme), with the bank scope applied. */

@@ -7,6 +7,7 @@ export * from './claim-store.js';
 export * from './claims.service.js';
 export * from './earnings.service.js';
 export * from './export.js';
+export * from './jobs.js';
 export * from './policies.service.js';
 export * from './programmes.service.js';
 export * from './queue.service.js';

@@ -1,6 +1,7 @@
 import { AuditService } from '#libs/audit';
 import { FixedClock, RequestContext, type Actor } from '#libs/common';
 import { FundingService } from '#libs/funding';
+import { FundsService } from '#libs/funds';
 import { LedgerService } from '#libs/ledger';
 import { ProductsService, RatesService } from '#libs/products';
 import {
@@ -24,6 +25,7 @@ export interface SubsidyHarness {
   earnings: EarningsService;
   policies: PoliciesService;
   funding: FundingService;
+  funds: FundsService;
 }
 
 /** The subsidy services wired by hand on a database of this test file's own, with a clock the test moves. */
@@ -42,10 +44,24 @@ export function subsidyServicesOn(db: TestDatabase, clock: FixedClock): SubsidyH
   const queue = new QueueService(ledger, audit);
   const programmes = new ProgrammesService(ds, ledger, audit, clock, queue);
   const earnings = new EarningsService(ds, rates);
-  const claims = new ClaimsService(ds, programmes, earnings, queue, ledger, audit, clock);
+  const funds = new FundsService(ds, ledger, audit);
+  const claims = new ClaimsService(ds, programmes, earnings, queue, ledger, audit, clock, funds);
   const policies = new PoliciesService(ds, products);
   const funding = new FundingService(ds, audit);
-  return { db, ledger, audit, clock, rates, products, programmes, claims, earnings, policies, funding };
+  return {
+    db,
+    ledger,
+    audit,
+    clock,
+    rates,
+    products,
+    programmes,
+    claims,
+    earnings,
+    policies,
+    funding,
+    funds,
+  };
 }
 
 export const setToday = (clock: FixedClock, date: string) => clock.set(new Date(`${date}T04:00:00Z`));

@@ -1,4 +1,4 @@
-import type { AccountType } from '#libs/ledger';
+import type { AccountType, PostingLine } from '#libs/ledger';
 
 /** Where a fund's capital came from (SPEC §2.4). MEMBER is the only source a household may take back. */
 export const CAPITAL_SOURCES = ['CENTRAL', 'CITY', 'DISTRICT', 'SOE', 'DONATION', 'MEMBER'] as const;
@@ -107,4 +107,25 @@ export function fundAccountSpecs(fundId: string | number | bigint, fundName: str
 /** The capital the lending cap is measured against: every source plus accumulated capital (not the reserves). */
 export function capitalAccountCodes(a: FundAccountCodes): string[] {
   return [...CAPITAL_SOURCES.map((s) => a.capital[s]), a.capitalAccumulated];
+}
+
+/**
+ * The fund's side of an interest subsidy (贷款贴息) paid to the fund as the lender of its mutual-aid loans (a
+ * PAY_BANK claim whose payee is the fund): CASH ↑ / FEE_INCOME ↑. The subsidy is usage fee (占用费) that the
+ * programme pays on the borrowers' behalf, so on the fund's cash basis it is usage-fee income exactly like the part
+ * the borrowers pay, and the year-end distribution shares it out with the rest (no account of its own: the entry
+ * code says where it came from). A clawback the fund pays back (negative amount) is the mirror image:
+ * FEE_INCOME ↓ / CASH ↓ (CASH is bounded: the caller checks the cash under the fund lock).
+ */
+export function subsidyReceiptLines(a: FundAccountCodes, amountFen: bigint): PostingLine[] {
+  if (amountFen === 0n) return [];
+  return amountFen > 0n
+    ? [
+        { account: a.cash, side: 'DEBIT', amountFen },
+        { account: a.feeIncome, side: 'CREDIT', amountFen },
+      ]
+    : [
+        { account: a.feeIncome, side: 'DEBIT', amountFen: -amountFen },
+        { account: a.cash, side: 'CREDIT', amountFen: -amountFen },
+      ];
 }

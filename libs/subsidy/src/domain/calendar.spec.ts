@@ -1,6 +1,7 @@
 import {
   calendarErrors,
   DEFAULT_CALENDAR,
+  lastEndedPeriod,
   periodContaining,
   periodEnding,
   periodsOfYear,
@@ -43,5 +44,25 @@ describe('settlement calendar', () => {
       'periodEndDay',
     ]);
     expect(calendarErrors({ endMonths: [6, 12], endDay: 20 })).toEqual([]);
+  });
+
+  it('names the latest period ended by a date (what the daily claim tick generates)', () => {
+    const end = (d: string, c = DEFAULT_CALENDAR) => lastEndedPeriod(d, c).end;
+    expect(end('2026-03-21')).toBe('2026-03-20');
+    expect(end('2026-03-20')).toBe('2025-12-20');
+    expect(end('2026-06-20')).toBe('2026-03-20');
+    expect(end('2026-06-21')).toBe('2026-06-20');
+    expect(end('2026-01-05')).toBe('2025-12-20');
+    expect(end('2025-12-21')).toBe('2025-12-20');
+    expect(lastEndedPeriod('2026-01-05', DEFAULT_CALENDAR)).toMatchObject({
+      label: '2025-P4',
+      start: '2025-09-21',
+    });
+    // a programme settling twice a year on the 28th (February's last day in 2026)
+    const half = { endMonths: [8, 2], endDay: 28 };
+    expect(end('2026-03-01', half)).toBe('2026-02-28');
+    expect(end('2026-02-28', half)).toBe('2025-08-28');
+    expect(end('2026-09-15', half)).toBe('2026-08-28');
+    expect(lastEndedPeriod('2026-03-01', half)).toMatchObject({ label: '2026-P1', start: '2025-08-29' });
   });
 });

@@ -98,6 +98,17 @@ export function periodContaining(date: string, c: SettlementCalendar): Settlemen
   return periodAt(d.year + 1, 0, c);
 }
 
+/**
+ * The latest period that has ended by `date` (its end is before `date`), the one a claim generation on `date` may
+ * claim: on 2026-03-21 the period ending 2026-03-20, and still that one until 2026-06-20 has passed.
+ */
+export function lastEndedPeriod(date: string, c: SettlementCalendar): SettlementPeriod {
+  const current = periodContaining(date, c);
+  return current.number > 1
+    ? periodAt(current.year, current.number - 2, c)
+    : periodAt(current.year - 1, c.endMonths.length - 1, c);
+}
+
 /** The periods of a budget year, in order. */
 export function periodsOfYear(year: number, c: SettlementCalendar): SettlementPeriod[] {
   return sorted(c).map((_, i) => periodAt(year, i, c));
