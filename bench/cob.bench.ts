@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { AuditService } from '#libs/audit';
 import { buildDataSourceOptions, FixedClock } from '#libs/common';
 import { CobService } from '#libs/cob';
+import { BreakerService } from '#libs/guarantee';
 import { loadRepaymentConfig } from '#libs/repayment';
 import { dropDatabase, withDatabase } from '../scripts/db-admin.js';
 import { migrate } from '../scripts/migrate.js';
@@ -171,6 +172,7 @@ async function main(): Promise<void> {
       new AuditService(ds),
       new FixedClock(new Date(`${BUSINESS_DATE}T16:00:00Z`)),
       config,
+      new BreakerService(ds, new AuditService(ds)),
     );
     let peak = process.memoryUsage().rss;
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 25);

@@ -20,6 +20,7 @@ import { ReportSnapshots1764395000000 } from './1764395000000-report-snapshots.j
 import { AssetIncome1764400000000 } from './1764400000000-asset-income.js';
 import { UserTokenVersion1764410000000 } from './1764410000000-user-token-version.js';
 import { ReminderOutboxFailedAt1764420000000 } from './1764420000000-reminder-outbox-failed-at.js';
+import { CoveredAgeing1764425000000 } from './1764425000000-covered-ageing.js';
 
 /** Every migration, in order. Add new ones at the end (generated with `npm run migration:generate`). */
 export const MIGRATIONS = [
@@ -45,4 +46,5 @@ export const MIGRATIONS = [
   AssetIncome1764400000000,
   UserTokenVersion1764410000000,
   ReminderOutboxFailedAt1764420000000,
+  CoveredAgeing1764425000000,
 ];

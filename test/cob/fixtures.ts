@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { CobService } from '#libs/cob';
+import { BreakerService } from '#libs/guarantee';
 import {
   asActor,
   createFund,
@@ -19,7 +20,7 @@ import {
  */
 export function cobOn(h: RepaymentHarness): CobService {
   Logger.overrideLogger(['error', 'warn']);
-  return new CobService(h.ds, h.audit, h.clock, h.config);
+  return new CobService(h.ds, h.audit, h.clock, h.config, new BreakerService(h.ds, h.audit));
 }
 
 /**

@@ -23,6 +23,7 @@ const RUN_EXAMPLE = {
   attempts: 1,
   loansProcessed: 1250,
   batches: 1,
+  coveredProcessed: 320,
   callsRaised: 2,
   callsCleared: 1,
   snapshots: 3,
@@ -32,6 +33,7 @@ const RUN_EXAMPLE = {
   finishedAt: '2026-05-31T16:30:01.870Z',
   checkpoints: [
     { step: 'LOANS', lastId: '1250', batches: 1, rowsDone: 1250, done: true },
+    { step: 'COVERED', lastId: '1570', batches: 1, rowsDone: 320, done: true },
     { step: 'SNAPSHOTS', lastId: '3', batches: 1, rowsDone: 3, done: true },
   ],
 };

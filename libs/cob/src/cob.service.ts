@@ -12,6 +12,7 @@ import {
   type Page,
   type PageQuery,
 } from '#libs/common';
+import { ageCoveredSql, BreakerService, lockCoveredForAgeing } from '#libs/guarantee';
 import { accrueAndMarkSql, ageSql, clearCallsSql, raiseCallsSql, RepaymentConfig } from '#libs/repayment';
 import { isBusinessDate } from '#libs/schedules';
 import { snapshotSql } from './snapshot-sql.js';
@@ -19,7 +20,10 @@ import { snapshotSql } from './snapshot-sql.js';
 /** Session-level advisory lock key of the close of business ('COB'): one run at a time per database. */
 export const COB_LOCK_KEY = 0x434f42;
 
-export type CobStep = 'LOANS' | 'SNAPSHOTS';
+export type CobStep = 'LOANS' | 'COVERED' | 'SNAPSHOTS';
+
+/** The steps of a run, in the order they run (each resumes from its own checkpoint). */
+export const COB_STEPS: readonly CobStep[] = ['LOANS', 'COVERED', 'SNAPSHOTS'];
 export type CobRunStatus = 'RUNNING' | 'COMPLETED' | 'FAILED';
 
 /** Test and operations hooks: called after each committed batch (a test throws here to simulate a crash). */
@@ -42,6 +46,8 @@ export interface CobRunView {
   attempts: number;
   loansProcessed: number;
   batches: number;
+  /** BANK_COVERED loans examined by the covered step (their batches are in its checkpoint) */
+  coveredProcessed: number;
   callsRaised: number;
   callsCleared: number;
   snapshots: number;
@@ -58,6 +64,7 @@ interface RunRow {
   attempts: number;
   loans_processed: number;
   batches: number;
+  covered_processed: number;
   calls_raised: number;
   calls_cleared: number;
   snapshots: number;
@@ -74,14 +81,20 @@ export interface CobRunFilter {
 }
 
 /**
- * The daily close of business (SPEC §3; issue 5) for a business date D, over every active mutual-aid loan (loans a
- * bank holds under a guarantee fund are aged from the bank's own status reports by the guarantee library):
+ * The daily close of business (SPEC §3; issue 5) for a business date D:
+ *   LOANS, over every active mutual-aid loan:
  *   1. penalty fen-days accrue on unpaid principal past due; instalments unpaid after due + grace days become
  *      OVERDUE and carry their penalty (recognised as income only when paid: cash basis);
  *   2. loans are aged (days overdue, bucket 0 / 1–30 / 31–60 / 61–90 / 90+, NON_PERFORMING beyond 90 days);
  *   3. mutual-aid loans 30+ days overdue raise a group-liability call; calls of loans current again are cleared;
- *   4. a portfolio snapshot per fund.
- * Steps 1–3 run set-based per batch of loan ids (a few UPDATE … FROM statements over the batch, one short
+ *   COVERED, over every active loan a bank holds under a district guarantee fund:
+ *   4. the loan is aged between the bank's status reports by the guarantee library's rule (`ageCoveredSql`: the
+ *      latest report is authoritative as of its date, then the calendar and the unpaid instalments age it), which
+ *      marks it non-performing beyond the fund's npl_overdue_days and so makes it eligible for compensation;
+ *   5. then the NPL circuit breaker of every district is re-decided (`BreakerService.reevaluateAll`);
+ *   SNAPSHOTS:
+ *   6. a portfolio snapshot per mutual-aid fund.
+ * Steps 1–4 run set-based per batch of loan ids (a few UPDATE … FROM statements over the batch, one short
  * transaction each, with the checkpoint in the same transaction), never one transaction over the portfolio. Every
  * statement is idempotent for D (accrual moves `accrued_through` to D, the rest is derived), so a re-run changes
  * nothing and a crashed run resumes after its last committed batch. A session advisory lock lets one run at a time.
@@ -96,6 +109,7 @@ export class CobService {
     private readonly audit: AuditService,
     private readonly clock: Clock,
     private readonly config: RepaymentConfig,
+    private readonly breaker: BreakerService,
   ) {}
 
   /**
@@ -174,10 +188,6 @@ export class CobService {
           `INSERT INTO cob_runs (business_date, status, triggered_by) VALUES ($1, 'RUNNING', $2)`,
           [date, actor],
         );
-        await m.query(
-          `INSERT INTO cob_checkpoints (business_date, step) VALUES ($1, 'LOANS'), ($1, 'SNAPSHOTS')`,
-          [date],
-        );
       } else {
         if (existing.status === 'COMPLETED') {
           // A deliberate re-run walks the portfolio again from the start.
@@ -186,7 +196,8 @@ export class CobService {
             [date],
           );
           await m.query(
-            `UPDATE cob_runs SET loans_processed = 0, batches = 0, calls_raised = 0, calls_cleared = 0, snapshots = 0 WHERE business_date = $1`,
+            `UPDATE cob_runs SET loans_processed = 0, batches = 0, covered_processed = 0, calls_raised = 0, calls_cleared = 0, snapshots = 0
+              WHERE business_date = $1`,
             [date],
           );
         }
@@ -197,12 +208,18 @@ export class CobService {
           [date, actor],
         );
       }
+      // Every step's checkpoint (also for a run begun before a step existed: it starts that step from the beginning).
+      await m.query(
+        `INSERT INTO cob_checkpoints (business_date, step) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING`,
+        [date, COB_STEPS],
+      );
       return true;
     });
     if (!started) return this.get(date);
     this.logger.log(`close of business ${date}: started by ${actor}`);
     try {
       await this.loansStep(date, opts);
+      await this.coveredStep(date, opts);
       await this.snapshotsStep(date, opts);
       await this.dataSource.transaction(async (m) => {
         await m.query(
@@ -230,7 +247,7 @@ export class CobService {
     }
     const view = await this.get(date);
     this.logger.log(
-      `close of business ${date}: ${view.loansProcessed} loans in ${view.batches} batches, ${view.snapshots} snapshots`,
+      `close of business ${date}: ${view.loansProcessed} loans in ${view.batches} batches, ${view.coveredProcessed} covered loans, ${view.snapshots} snapshots`,
     );
     return view;
   }
@@ -314,6 +331,55 @@ export class CobService {
     return { locked: locked.length, raised, cleared };
   }
 
+  /**
+   * The covered loans, in batches of ids like the LOANS step (the partial index loans_covered_active_id): per batch
+   * one short transaction that locks the loans with something to age, ages them (`ageCoveredSql`) and moves the
+   * checkpoint. When the last batch is done, every district's breaker is re-decided, one transaction per risk fund
+   * under its lock; only then is the step marked done, so a run that crashes in between re-decides them on resume
+   * (re-deciding is idempotent).
+   */
+  private async coveredStep(date: string, opts: CobRunOptions): Promise<void> {
+    const size = opts.batchSize ?? this.config.COB_BATCH_SIZE;
+    for (;;) {
+      const cp = (await queryOne<{ last_id: string; done: boolean; batches: number }>(
+        this.dataSource.manager,
+        `SELECT last_id::text, done, batches FROM cob_checkpoints WHERE business_date = $1 AND step = 'COVERED'`,
+        [date],
+      ))!;
+      if (cp.done) return;
+      const [range] = await queryRows<{ n: number; hi: string | null }>(
+        this.dataSource.manager,
+        `SELECT count(*)::int AS n, max(id)::text AS hi
+           FROM (SELECT id FROM loans WHERE status = 'DISBURSED' AND channel = 'BANK_COVERED' AND id > $1
+                  ORDER BY loans.id LIMIT $2) b`,
+        [cp.last_id, size],
+      );
+      if (!range.n || range.hi === null) {
+        await this.breaker.reevaluateAll(`close of business ${date}`);
+        await this.dataSource.query(
+          `UPDATE cob_checkpoints SET done = true, updated_at = now() WHERE business_date = $1 AND step = 'COVERED'`,
+          [date],
+        );
+        return;
+      }
+      const lastId = range.hi;
+      await this.dataSource.transaction(async (m) => {
+        const locked = await lockCoveredForAgeing(m, date, cp.last_id, lastId);
+        await ageCoveredSql(m, date, locked, 'cob');
+        await m.query(
+          `UPDATE cob_checkpoints SET last_id = $2, batches = batches + 1, rows_done = rows_done + $3, updated_at = now()
+            WHERE business_date = $1 AND step = 'COVERED'`,
+          [date, lastId, range.n],
+        );
+        await m.query(
+          `UPDATE cob_runs SET covered_processed = covered_processed + $2 WHERE business_date = $1`,
+          [date, range.n],
+        );
+      });
+      await opts.hooks?.afterBatch?.('COVERED', cp.batches + 1, lastId);
+    }
+  }
+
   private async snapshotsStep(date: string, opts: CobRunOptions): Promise<void> {
     const size = opts.snapshotBatchSize ?? this.config.COB_SNAPSHOT_BATCH_SIZE;
     for (;;) {
@@ -364,8 +430,9 @@ export class CobService {
       done: boolean;
     }>(
       m,
-      `SELECT step, last_id::text, batches, rows_done, done FROM cob_checkpoints WHERE business_date = $1 ORDER BY step`,
-      [date],
+      `SELECT step, last_id::text, batches, rows_done, done FROM cob_checkpoints WHERE business_date = $1
+        ORDER BY array_position($2::text[], step)`,
+      [date, COB_STEPS],
     );
     return runView(row, cps);
   }
@@ -407,8 +474,9 @@ export class CobService {
       done: boolean;
     }>(
       m,
-      `SELECT business_date, step, last_id::text, batches, rows_done, done FROM cob_checkpoints WHERE business_date = ANY($1::date[]) ORDER BY step`,
-      [rows.map((r) => r.business_date)],
+      `SELECT business_date, step, last_id::text, batches, rows_done, done FROM cob_checkpoints WHERE business_date = ANY($1::date[])
+        ORDER BY array_position($2::text[], step)`,
+      [rows.map((r) => r.business_date), COB_STEPS],
     );
     return {
       items: rows.map((r) =>
@@ -442,6 +510,7 @@ function runView(
     attempts: r.attempts,
     loansProcessed: r.loans_processed,
     batches: r.batches,
+    coveredProcessed: r.covered_processed,
     callsRaised: r.calls_raised,
     callsCleared: r.calls_cleared,
     snapshots: r.snapshots,

@@ -40,8 +40,9 @@ afterEach(async () => {
 describe('close of business', () => {
   it('marks overdue after grace, accrues penalty, ages into buckets, flags non-performing, calls the group', async () => {
     setToday(h.clock, '2026-03-01');
-    // A loan a bank holds under a guarantee fund, as overdue as L02 on paper: its bank reports its arrears, the COB
-    // leaves it alone.
+    // A loan a bank holds under a guarantee fund, as overdue as L02 on paper and never reported on by its bank: the
+    // COB's covered step ages it from its oldest unpaid due date (no grace, no penalty: the bank's own terms), and the
+    // mutual-aid steps leave its instalments alone.
     const [bank] = await h.ds.query(
       `INSERT INTO banks (code, name) VALUES ('COBTEST', 'Test bank') RETURNING id::text`,
     );
@@ -84,7 +85,17 @@ describe('close of business', () => {
       accrued_through: '2026-03-01',
     });
     expect(await loanOf(h.ds, loans.L02)).toMatchObject({ days_overdue: 59, arrears_bucket: 'DPD_31_60' });
-    expect(await loanOf(h.ds, covered.id)).toMatchObject({ days_overdue: 0, arrears_bucket: 'CURRENT' });
+    expect(await loanOf(h.ds, covered.id)).toMatchObject({
+      days_overdue: 59,
+      arrears_bucket: 'DPD_31_60',
+      non_performing: false,
+    });
+    expect(run.coveredProcessed).toBe(1);
+    expect(run.checkpoints.map((c) => [c.step, c.rowsDone, c.done])).toEqual([
+      ['LOANS', 12, true],
+      ['COVERED', 1, true],
+      ['SNAPSHOTS', 1, true],
+    ]);
     expect(await installmentsOf(h.ds, covered.id)).toMatchObject([
       { status: 'OPEN', penalty_fen_days: '0', accrued_through: null },
     ]);

@@ -76,9 +76,11 @@ const figuresView = (f: BreakerFigures) => ({
 
 /**
  * The NPL circuit breaker (SPEC §2.2). Every operation that changes a district's covered book (registration,
- * repayment, status report, compensation) calls `evaluate` in its own transaction, after its change and under the
- * fund lock, so the recorded state is always the state of the committed book; every change of state is an event
- * row and an audit row. Registration refuses with DISTRICT_SUSPENDED while the state is SUSPENDED.
+ * repayment, status report, compensation, agreement terms, the fund's npl_overdue_days) calls `evaluate` in its own
+ * transaction, after its change and under the fund lock, so the recorded state is always the state of the committed
+ * book; the close of business, which ages covered loans by the calendar, calls `reevaluateAll` after its covered
+ * step. Every change of state is an event row and an audit row. Registration refuses with DISTRICT_SUSPENDED while
+ * the state is SUSPENDED.
  */
 @Injectable()
 export class BreakerService {
@@ -165,6 +167,39 @@ export class BreakerService {
       });
     }
     return changes;
+  }
+
+  /**
+   * Re-decides the breaker of every district with a risk fund, for a change no single fund's operation saw (the
+   * close of business ageing covered loans by the calendar). One short transaction per fund, in fund id order: the
+   * fund row is locked first (the library's order, fund → agreement → loan/cover), as every operation that changes a
+   * district's covered book holds it while it evaluates, so the state recorded here is the state of the committed
+   * book and a concurrent registration, report or claim can neither be missed nor overwritten by a stale decision.
+   * Idempotent: a district whose state does not change gets only its figures refreshed. Returns the changes.
+   */
+  async reevaluateAll(cause: string): Promise<BreakerChange[]> {
+    const funds = (await this.dataSource.query(`SELECT id::text AS id FROM risk_funds ORDER BY id`)) as {
+      id: string;
+    }[];
+    const changes: BreakerChange[] = [];
+    for (const f of funds) {
+      changes.push(...(await this.dataSource.transaction((m) => this.reevaluateFund(m, f.id, cause))));
+    }
+    return changes;
+  }
+
+  /**
+   * Locks the risk fund (FOR UPDATE, the same row lock as `GuaranteeService.lockFund`) and re-decides its district,
+   * in the caller's transaction. A caller that already holds the fund lock may call it too (the lock is re-entrant
+   * within a transaction).
+   */
+  async reevaluateFund(manager: EntityManager, fundId: string, cause: string): Promise<BreakerChange[]> {
+    const [fund] = (await manager.query(
+      `SELECT district_id::text AS district_id FROM risk_funds WHERE id = $1 FOR UPDATE`,
+      [fundId],
+    )) as { district_id: string }[];
+    if (!fund) return [];
+    return this.evaluate(manager, [fund.district_id], cause);
   }
 
   /** The recorded state (NORMAL when never evaluated). Read inside the caller's transaction. */

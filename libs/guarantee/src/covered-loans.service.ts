@@ -50,6 +50,8 @@ export interface CoveredLoanRow {
   days_overdue: number;
   arrears_bucket: string;
   non_performing: boolean;
+  status_reported_on: string | null;
+  status_reported_days: number | null;
   flags: string[];
   closed_on: string | null;
   status_reason: string | null;
@@ -82,6 +84,11 @@ export function coveredLoanView(r: CoveredLoanRow) {
     daysOverdue: r.days_overdue,
     arrearsBucket: r.arrears_bucket,
     nonPerforming: r.non_performing,
+    /** the bank's latest status report (by as-of date), the basis the close of business ages the loan from */
+    lastStatusReport:
+      r.status_reported_on === null
+        ? null
+        : { asOf: r.status_reported_on, daysOverdue: r.status_reported_days },
     recoveryExhausted: r.flags.includes('RECOVERY_EXHAUSTED'),
     compensated: r.flags.includes('COMPENSATED'),
     closedOn: r.closed_on,
@@ -117,7 +124,8 @@ export interface BulkRowResult {
 const COVERED_COLUMNS = `id, loan_no, bank_id, bank_loan_ref, agreement_id, product_version_id, borrower_type, household_id, entity_id,
   district_id, principal_fen, term_months, annual_rate_percent::text AS annual_rate_percent, purpose, status,
   to_char(disbursement_date, 'YYYY-MM-DD') AS disbursement_date, to_char(maturity_date, 'YYYY-MM-DD') AS maturity_date,
-  outstanding_principal_fen, days_overdue, arrears_bucket, non_performing, flags, to_char(closed_on, 'YYYY-MM-DD') AS closed_on,
+  outstanding_principal_fen, days_overdue, arrears_bucket, non_performing,
+  to_char(status_reported_on, 'YYYY-MM-DD') AS status_reported_on, status_reported_days, flags, to_char(closed_on, 'YYYY-MM-DD') AS closed_on,
   status_reason, created_by, created_at, updated_at, version`;
 
 const addDays = (date: string, days: number) =>
@@ -826,17 +834,25 @@ export class CoveredLoansService {
         problems,
       );
     }
+    // The latest report (by as-of date; of two for one date, the later received) is the loan's status and the
+    // basis the close of business ages it from (covered-ageing.ts). A report for a date before the latest one
+    // arrived late: it is recorded (report row, event, audit) but superseded, so it changes nothing on the loan
+    // and never moves the basis back.
+    const superseded = loan.status_reported_on !== null && r.asOf < loan.status_reported_on;
     // Non-performing uses the same line as the breaker: more than the fund's npl_overdue_days (90) overdue.
     const npl = r.daysOverdue > nplOverdueDays;
     const flags = new Set(loan.flags);
     if (r.recoveryExhausted === true) flags.add('RECOVERY_EXHAUSTED');
     if (r.recoveryExhausted === false) flags.delete('RECOVERY_EXHAUSTED');
-    const row = await this.setLoan(
-      m,
-      loanId,
-      `days_overdue = $2, arrears_bucket = $3, non_performing = $4, flags = $5::text[]`,
-      [r.daysOverdue, bucketOf(r.daysOverdue), npl, [...flags].sort()],
-    );
+    const row = superseded
+      ? loan
+      : await this.setLoan(
+          m,
+          loanId,
+          `days_overdue = $2, arrears_bucket = $3, non_performing = $4, flags = $5::text[], status_reported_on = $6,
+           status_reported_days = $2`,
+          [r.daysOverdue, bucketOf(r.daysOverdue), npl, [...flags].sort(), r.asOf],
+        );
     await m.query(
       `INSERT INTO covered_loan_reports (loan_id, bank_id, kind, as_of, days_overdue, recovery_exhausted, idempotency_key, created_by)
        VALUES ($1,$2,'STATUS',$3,$4,$5,$6,$7)`,
@@ -845,8 +861,9 @@ export class CoveredLoansService {
     await this.event(m, loanId, 'STATUS_REPORTED', loan.status, loan.status, null, {
       asOf: r.asOf,
       daysOverdue: r.daysOverdue,
-      nonPerforming: npl,
-      recoveryExhausted: flags.has('RECOVERY_EXHAUSTED'),
+      nonPerforming: row.non_performing,
+      recoveryExhausted: row.flags.includes('RECOVERY_EXHAUSTED'),
+      ...(superseded ? { supersededBy: loan.status_reported_on } : {}),
     });
     await this.audit.record(m, {
       action: 'COVERED_STATUS_REPORTED',
@@ -858,6 +875,7 @@ export class CoveredLoansService {
         nonPerforming: row.non_performing,
         flags: row.flags,
         asOf: r.asOf,
+        ...(superseded ? { supersededBy: loan.status_reported_on } : {}),
       },
     });
     await this.breaker.evaluate(m, [districtId], `status report on loan ${loanId}`);

@@ -70,6 +70,7 @@ const LOAN_EXAMPLE = {
   daysOverdue: 0,
   arrearsBucket: 'CURRENT',
   nonPerforming: false,
+  lastStatusReport: null,
   recoveryExhausted: false,
   compensated: false,
   closedOn: null,
@@ -270,10 +271,19 @@ export class CoveredLoansController {
   @ApiOperation({
     summary:
       "Overdue status as the bank sees it: days overdue (non-performing beyond 90), recovery exhausted; re-decides the district's circuit breaker",
+    description:
+      'The latest report by as-of date is authoritative as of that date; the daily close of business ages the loan from it ' +
+      'between reports (libs/guarantee/README.md). A report for a date before the latest one is recorded but changes nothing.',
   })
   @ApiOkResponse({
     schema: {
-      example: { ...LOAN_EXAMPLE, daysOverdue: 95, arrearsBucket: 'DPD_90_PLUS', nonPerforming: true },
+      example: {
+        ...LOAN_EXAMPLE,
+        daysOverdue: 95,
+        arrearsBucket: 'DPD_90_PLUS',
+        nonPerforming: true,
+        lastStatusReport: { asOf: '2026-05-31', daysOverdue: 95 },
+      },
     },
   })
   async status(

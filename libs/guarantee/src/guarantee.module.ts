@@ -3,7 +3,7 @@ import { ApiKeyVerifier } from '#libs/auth';
 import { HouseholdsModule } from '#libs/households';
 import { ProductsModule } from '#libs/products';
 import { SchedulesModule } from '#libs/schedules';
-import { BreakerService } from './breaker.service.js';
+import { BreakerModule } from './breaker.module.js';
 import { CompensationService } from './compensation.service.js';
 import { CompensationClaimsController, CoveredLoansController, DistrictBreakerController } from './covered.controller.js';
 import { CoveredLoansService } from './covered-loans.service.js';
@@ -26,7 +26,7 @@ import { RiskFundsService } from './risk-funds.service.js';
  */
 @Global()
 @Module({
-  imports: [ProductsModule, HouseholdsModule, SchedulesModule],
+  imports: [ProductsModule, HouseholdsModule, SchedulesModule, BreakerModule],
   controllers: [
     BanksController,
     RiskFundsController,
@@ -44,7 +44,6 @@ import { RiskFundsService } from './risk-funds.service.js';
     RiskFundsService,
     AgreementsService,
     GuaranteeService,
-    BreakerService,
     CoveredLoansService,
     CompensationService,
   ],
@@ -55,7 +54,7 @@ import { RiskFundsService } from './risk-funds.service.js';
     RiskFundsService,
     AgreementsService,
     GuaranteeService,
-    BreakerService,
+    BreakerModule,
     CoveredLoansService,
     CompensationService,
   ],

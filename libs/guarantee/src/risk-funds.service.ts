@@ -13,6 +13,7 @@ import {
 import { LedgerService } from '#libs/ledger';
 import { formatYuan, parseYuan, type Fen } from '#libs/money';
 import { actorName, scopedBankId } from './bank-scope.js';
+import { BreakerService } from './breaker.service.js';
 import {
   RISK_FUND_OWNER_TYPE,
   riskFundAccountSpecs,
@@ -189,6 +190,7 @@ export class RiskFundsService {
     private readonly ledger: LedgerService,
     private readonly audit: AuditService,
     private readonly guarantee: GuaranteeService,
+    private readonly breaker: BreakerService,
   ) {}
 
   /** Risk funds are the district's business: a bank's actor is answered as if none existed. */
@@ -299,7 +301,7 @@ export class RiskFundsService {
     patch: { name?: string; minimumFund?: string; nplOverdueDays?: number; status?: 'CLOSED' },
   ): Promise<RiskFundView> {
     return this.dataSource.transaction(async (m) => {
-      await this.guarantee.lockFund(m, id);
+      const fund = await this.guarantee.lockFund(m, id);
       const before = await this.view(m, id);
       if (patch.status === 'CLOSED' && before.status !== 'CLOSED') {
         const [open] = (await m.query(
@@ -345,6 +347,15 @@ export class RiskFundsService {
         before,
         after,
       });
+      // The breaker counts a loan as non-performing beyond npl_overdue_days: a new line re-decides the district
+      // now, in this transaction and under the fund lock taken above (as every change to its covered book does).
+      if (patch.nplOverdueDays !== undefined && patch.nplOverdueDays !== fund.nplOverdueDays) {
+        await this.breaker.evaluate(
+          m,
+          [fund.districtId],
+          `risk fund ${id}: npl overdue days ${fund.nplOverdueDays} → ${patch.nplOverdueDays}`,
+        );
+      }
       return after;
     });
   }

@@ -36,14 +36,9 @@ beforeAll(async () => {
     new FixedClock(new Date('2026-03-01T04:00:00Z')),
     new AppConfig(),
   );
-  funds = new RiskFundsService(db.dataSource, ledger, audit, guarantee);
-  agreements = new AgreementsService(
-    db.dataSource,
-    ledger,
-    audit,
-    guarantee,
-    new BreakerService(db.dataSource, audit),
-  );
+  const breaker = new BreakerService(db.dataSource, audit);
+  funds = new RiskFundsService(db.dataSource, ledger, audit, guarantee, breaker);
+  agreements = new AgreementsService(db.dataSource, ledger, audit, guarantee, breaker);
 });
 afterAll(async () => db.drop());
 afterEach(async () => {
