@@ -323,4 +323,44 @@ describe('close of business: covered loans', () => {
     expect(await figures(bad)).toEqual({ days_overdue: 0, arrears_bucket: 'CURRENT', non_performing: false });
     expect(await recorded(b)).toBe('NORMAL');
   });
+
+  it('reported arrears stand while anything due before the report is owed, and end when a repayment pays it up', async () => {
+    const owingBefore = async (date: string) =>
+      (
+        (await ds.query(
+          `SELECT coalesce(sum(principal_fen - paid_principal_fen), 0)::text AS p,
+                  coalesce(sum(interest_fen - paid_interest_fen), 0)::text AS i
+             FROM loan_installments WHERE loan_id = $1 AND due_date < $2 AND status <> 'PAID'`,
+          [reported60, date],
+        )) as { p: string; i: string }[]
+      )[0];
+    // A part payment (it goes to the oldest instalment, due 02-10, before the 02-20 report): the arrears still stand.
+    await as(a.bank, () =>
+      loans.reportRepayment(
+        reported60,
+        { paidOn: '2026-05-13', principalFen: 10000n, interestFen: 0n },
+        key('rep'),
+      ),
+    );
+    setToday('2026-05-14');
+    await cob.run('2026-05-14');
+    expect(await figures(reported60)).toMatchObject({ days_overdue: 60 + 83, non_performing: true });
+
+    // Paying everything due: nothing is owed from before the report, so the borrower is current again.
+    const rest = await owingBefore('2026-05-15');
+    await as(a.bank, () =>
+      loans.reportRepayment(
+        reported60,
+        { paidOn: '2026-05-14', principalFen: BigInt(rest.p), interestFen: BigInt(rest.i) },
+        key('rep'),
+      ),
+    );
+    setToday('2026-05-15');
+    await cob.run('2026-05-15');
+    expect(await figures(reported60)).toEqual({
+      days_overdue: 0,
+      arrears_bucket: 'CURRENT',
+      non_performing: false,
+    });
+  });
 });

@@ -8,16 +8,18 @@ import type { EntityManager } from 'typeorm';
  * authoritative as of its date; after it the engine ages the loan itself from the frozen schedule. For a business
  * date D:
  *
- *   days_overdue(D) = max( reported_days > 0 ? reported_days + (D − reported_on) : 0,
+ *   days_overdue(D) = max( reported_days > 0 and the reported arrears still stand ? reported_days + (D − reported_on) : 0,
  *                          D − the oldest due date of an instalment still owing something (OPEN or OVERDUE) with
  *                              reported_on < due date < D (any due date < D when the loan was never reported) )
  *
- * and 0 when neither applies. A report of arrears keeps growing by the calendar; instalments that fell due on or
- * before the report's date are the bank's word (a report "current" settles them), later ones count again when they
- * fall due unpaid. The bucket is the one of every loan (0 / 1–30 / 31–60 / 61–90 / 90+) and the loan is
+ * and 0 when neither applies. A report of arrears keeps growing by the calendar while it stands: while an instalment
+ * due on or before the report's date still owes something, or no repayment has been reported since (the bank's word
+ * then holds even where the engine's schedule says otherwise). A repayment reported on or after the report's date
+ * that leaves nothing owing from before it ends the reported arrears: a borrower who paid up is not aged on. Instalments
+ * that fell due on or before the report's date are otherwise the bank's word (a report "current" settles them), later
+ * ones count again when they fall due unpaid. The bucket is the one of every loan (0 / 1–30 / 31–60 / 61–90 / 90+) and the loan is
  * non-performing beyond the district fund's `npl_overdue_days` (the status report's and the breaker's line, 90 by
- * default). A repayment report settles instalments, so the next run no longer counts them; it does not change a
- * reported basis (only a later status report does).
+ * default). A repayment report settles instalments, so the next run no longer counts them.
  *
  * A loan whose basis is later than D (a report as of a day after D) is ahead of D and left alone. Every figure is a
  * function of D and the rows, so running it twice for D writes nothing the second time.
@@ -70,7 +72,14 @@ export async function ageCoveredSql(
         GROUP BY i.loan_id
      ), d AS (
        SELECT l.id, l.arrears_bucket AS old_bucket, l.non_performing AS old_npl, l.days_overdue AS old_days,
-              greatest(CASE WHEN l.status_reported_days > 0 THEN l.status_reported_days + ($1::date - l.status_reported_on) ELSE 0 END,
+              greatest(CASE WHEN l.status_reported_days > 0
+                             AND (EXISTS (SELECT 1 FROM loan_installments j
+                                           WHERE j.loan_id = l.id AND j.status IN ('OPEN','OVERDUE')
+                                             AND j.due_date <= l.status_reported_on)
+                                  OR NOT EXISTS (SELECT 1 FROM covered_loan_reports r
+                                                  WHERE r.loan_id = l.id AND r.kind = 'REPAYMENT'
+                                                    AND r.as_of >= l.status_reported_on))
+                            THEN l.status_reported_days + ($1::date - l.status_reported_on) ELSE 0 END,
                        coalesce($1::date - o.oldest, 0)) AS days,
               coalesce(rf.npl_overdue_days, 90) AS npl_days
          FROM loans l
