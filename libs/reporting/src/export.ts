@@ -42,14 +42,14 @@ export function reportTables(r: MonthlyReportData): ReportTable[] {
     columns: [
       '区县代码 (District code)', '区县 (District)', '银行代码 (Bank code)', '银行 (Bank)', '协议号 (Agreement no)', '风险补偿金余额 (Fund balance)',
       '担保贷款余额 (Covered outstanding)', '放大倍数 (Leverage ratio)', '倍数上限 (Leverage cap)', '杠杆使用率% (Leverage use %)', '剩余额度 (Capacity left)',
-      '新增笔数 (New covered loans)', '新增金额 (New covered amount)', '不良本金 (NPL principal)', '不良率% (NPL ratio %)', '贴息支付 (Subsidy paid)',
-      '还款率% (Repayment rate %)',
+      '新增笔数 (New covered loans)', '新增金额 (New covered amount)', '不良本金 (NPL principal)', '不良率% (NPL ratio %)', '代偿支出 (Compensation paid)',
+      '追偿收回 (Recoveries)', '贴息支付 (Subsidy paid)', '还款率% (Repayment rate %)',
     ],
-    money: [5, 6, 10, 12, 13, 15],
+    money: [5, 6, 10, 12, 13, 15, 16, 17],
     rows: r.banks.map((b) => [
       b.districtCode, b.districtName, b.bankCode, b.bankName, b.agreementNo, b.fundBalance, b.coveredOutstanding, b.leverageRatio, b.leverageCap,
-      b.leverageUsePercent, b.capacityLeft, b.newCoveredLoans, b.newCoveredAmount, b.nplPrincipal, b.nplRatioPercent, b.subsidyPaid,
-      b.repaymentRatePercent,
+      b.leverageUsePercent, b.capacityLeft, b.newCoveredLoans, b.newCoveredAmount, b.nplPrincipal, b.nplRatioPercent, b.compensationPaid,
+      b.recoveries, b.subsidyPaid, b.repaymentRatePercent,
     ]),
   };
   const funds: ReportTable = {

@@ -236,6 +236,37 @@ export const SUBSIDY_SQL = `
   SELECT district_id::text, bank_id::text, sum(base + CASE WHEN rn = 1 THEN rest ELSE 0 END)::text AS paid_fen
     FROM fixed GROUP BY district_id, bank_id`;
 
+export interface BankCompensationRow {
+  district_id: string;
+  bank_id: string;
+  compensation_fen: string;
+  recoveries_fen: string;
+}
+
+/**
+ * Compensation the fund paid and recoveries it received within the month, per (district, bank): the postings on the
+ * fund's COMPENSATION_EXPENSE and RECOVERY_INCOME accounts of the entries a claim or a recovery of that bank
+ * recorded, so the banks of a district add up to the district's figures (read from the same accounts).
+ */
+export const BANK_COMPENSATION_SQL = `
+  WITH x AS (
+    SELECT c.risk_fund_id, c.bank_id, c.entry_id FROM compensation_claims c WHERE c.entry_id IS NOT NULL
+    UNION ALL
+    SELECT c.risk_fund_id, c.bank_id, r.entry_id
+      FROM compensation_recoveries r JOIN compensation_claims c ON c.id = r.claim_id WHERE r.entry_id IS NOT NULL
+  )
+  SELECT rf.district_id::text, x.bank_id::text,
+         coalesce(sum(CASE WHEN p.side = a.normal_side THEN p.amount_fen ELSE -p.amount_fen END)
+                  FILTER (WHERE a.code = 'RF:' || x.risk_fund_id || ':COMPENSATION_EXPENSE'), 0)::text AS compensation_fen,
+         coalesce(sum(CASE WHEN p.side = a.normal_side THEN p.amount_fen ELSE -p.amount_fen END)
+                  FILTER (WHERE a.code = 'RF:' || x.risk_fund_id || ':RECOVERY_INCOME'), 0)::text AS recoveries_fen
+    FROM x
+    JOIN journal_entries e ON e.id = x.entry_id AND e.business_date BETWEEN $1 AND $2
+    JOIN ledger_postings p ON p.entry_id = e.id
+    JOIN ledger_accounts a ON a.id = p.account_id
+    JOIN risk_funds rf ON rf.id = x.risk_fund_id
+   GROUP BY rf.district_id, x.bank_id`;
+
 export interface MatchingRow {
   district_id: string;
   city_fen: string;
@@ -261,6 +292,7 @@ export interface RawFigures {
   loans: LoanFigure[];
   newLoans: NewLoanRow[];
   subsidy: SubsidyRow[];
+  compensation: BankCompensationRow[];
   matching: MatchingRow[];
   matchingRatio: string | null;
 }
@@ -275,7 +307,8 @@ export async function readFigures(m: EntityManager, start: string, end: string):
   const loans = await queryRows<LoanFigure>(m, LOAN_FIGURES_SQL, [end]);
   const newLoans = await queryRows<NewLoanRow>(m, NEW_LOANS_SQL, p);
   const subsidy = await queryRows<SubsidyRow>(m, SUBSIDY_SQL, p);
+  const compensation = await queryRows<BankCompensationRow>(m, BANK_COMPENSATION_SQL, p);
   const matching = await queryRows<MatchingRow>(m, MATCHING_SQL, [end]);
   const rule = await queryRows<{ ratio: string }>(m, MATCHING_RULE_SQL, [Number(end.slice(0, 4))]);
-  return { accounts, structure, agreements, funds, loans, newLoans, subsidy, matching, matchingRatio: rule[0]?.ratio ?? null };
+  return { accounts, structure, agreements, funds, loans, newLoans, subsidy, compensation, matching, matchingRatio: rule[0]?.ratio ?? null };
 }

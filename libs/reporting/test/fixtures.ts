@@ -73,13 +73,45 @@ export class Portfolio {
   }
 
   /** Money into (deposit, recovery) or out of (compensation) a risk fund, with the cover limit following it. */
-  async money(fundId: string, date: string, amount: string, dir: 'in' | 'out', code: string, against?: string): Promise<void> {
+  async money(fundId: string, date: string, amount: string, dir: 'in' | 'out', code: string, against?: string): Promise<string> {
     const a = riskFundMoneyAccounts(fundId);
     const c = riskFundCoverAccounts(fundId);
     const other = against ?? a.capital.CITY;
-    await this.post(date, code, dir === 'in'
+    return this.post(date, code, dir === 'in'
       ? [[a.balance, 'DEBIT', amount], [other, 'CREDIT', amount], [c.available, 'DEBIT', amount], [c.limit, 'CREDIT', amount]]
       : [[other, 'DEBIT', amount], [a.balance, 'CREDIT', amount], [c.limit, 'DEBIT', amount], [c.available, 'CREDIT', amount]]);
+  }
+
+  /**
+   * A compensation claim the fund paid on `date` (the fund's share `amount`, all of the claim's basis here), with its
+   * money entry, as the guarantee library records one: the report attributes it to the claim's bank.
+   */
+  async paidClaim(input: { fundId: string; agreementId: string; bankId: string; loanId: string; date: string; amount: string }): Promise<string> {
+    const entryId = await this.money(input.fundId, input.date, input.amount, 'out', 'COMPENSATION', riskFundMoneyAccounts(input.fundId).compensationExpense);
+    const fen = yuan(input.amount).toString();
+    const [c] = await this.ds.query(
+      `INSERT INTO compensation_claims (claim_no, loan_id, agreement_id, risk_fund_id, bank_id, mode, days_overdue, principal_fen, interest_fen,
+                                        fund_share_percent, bank_share_percent, fund_amount_fen, bank_amount_fen, status, filed_on, filed_by,
+                                        decided_by, decided_at, paid_on, entry_id)
+       VALUES ($1, $2, $3, $4, $5, 'ADVANCE', 91, $6, 0, 100, 0, $6, 0, 'PAID', $7, 'bank', 'fund', now(), $7, $8) RETURNING id::text`,
+      [`CC-${uniq()}`, input.loanId, input.agreementId, input.fundId, input.bankId, fen, input.date, entryId],
+    );
+    return c.id;
+  }
+
+  /** A recovery on a paid claim, all of it the fund's part, with its money entry. */
+  async recovery(fundId: string, claimId: string, date: string, amount: string): Promise<void> {
+    const entryId = await this.money(fundId, date, amount, 'in', 'RECOVERY', riskFundMoneyAccounts(fundId).recoveryIncome);
+    const fen = yuan(amount).toString();
+    await this.ds.query(
+      `INSERT INTO compensation_recoveries (claim_id, amount_fen, fund_part_fen, bank_part_fen, recovered_on, entry_id, idempotency_key, created_by)
+       VALUES ($1, $2, $2, 0, $3, $4, $5, 'test')`,
+      [claimId, fen, date, entryId, `rec-${uniq()}`],
+    );
+    await this.ds.query(
+      `UPDATE compensation_claims SET recovered_fen = recovered_fen + $2, fund_recovered_fen = fund_recovered_fen + $2 WHERE id = $1`,
+      [claimId, fen],
+    );
   }
 
   async agreement(fundId: string, bankId: string, multiple: string): Promise<string> {

@@ -5,7 +5,7 @@ import { AuditService } from '#libs/audit';
 import { AppConfig, bullOptions, DomainError, FixedClock, QUEUES } from '#libs/common';
 import { riskFundMoneyAccounts } from '#libs/guarantee';
 import { LedgerService } from '#libs/ledger';
-import { yuan } from '#libs/money';
+import { formatYuan, yuan } from '#libs/money';
 import {
   enqueueMonthlyReport,
   leverageChartSvg,
@@ -71,28 +71,28 @@ async function buildPortfolio(): Promise<void> {
   const a2 = await p.agreement(rfA, b2, '8');
   ids.rfA = rfA;
   const hA = await p.household(A.villageId, 'POOR');
-  const rfMoney = riskFundMoneyAccounts(rfA);
-  await p.money(rfA, '2025-12-05', '5000.00', 'out', 'COMPENSATION', rfMoney.compensationExpense);
   // L1: 300,000 on 2025-12-10, first 101,000 paid on its due date 2026-01-10 (exposure released with it)
   const l1 = await p.loan({ channel: 'BANK_COVERED', districtId: A.id, villageId: A.villageId, householdId: hA, bankId: b1, agreementId: a1, principal: '300000.00', disbursed: '2025-12-10',
     installments: [{ due: '2026-01-10', principal: '100000.00', interest: '1000.00', paidOn: '2026-01-10' }, { due: '2026-06-10', principal: '200000.00', interest: '2000.00' }] });
   await p.exposure(rfA, a1, '2025-12-10', '300000.00', '30000.00', 'on');
   await p.exposure(rfA, a1, '2026-01-10', '100000.00', '10000.00', 'off');
   // L2: 200,000 from 2025-08-01, its only instalment (due 2025-10-01) unpaid: 122 days overdue on 2026-01-31
-  await p.loan({ channel: 'BANK_COVERED', districtId: A.id, villageId: A.villageId, householdId: hA, bankId: b1, agreementId: a1, principal: '200000.00', disbursed: '2025-08-01',
+  const l2 = await p.loan({ channel: 'BANK_COVERED', districtId: A.id, villageId: A.villageId, householdId: hA, bankId: b1, agreementId: a1, principal: '200000.00', disbursed: '2025-08-01',
     installments: [{ due: '2025-10-01', principal: '200000.00', interest: '3000.00' }] });
   await p.exposure(rfA, a1, '2025-08-01', '200000.00', '20000.00', 'on');
   // L3 (bank 1) and L4 (bank 2): new in January
   await p.loan({ channel: 'BANK_COVERED', districtId: A.id, villageId: A.villageId, householdId: hA, bankId: b1, agreementId: a1, principal: '100000.00', disbursed: '2026-01-15',
     installments: [{ due: '2026-02-15', principal: '100000.00', interest: '435.00' }] });
   await p.exposure(rfA, a1, '2026-01-15', '100000.00', '10000.00', 'on');
-  await p.loan({ channel: 'BANK_COVERED', districtId: A.id, villageId: A.villageId, householdId: hA, bankId: b2, agreementId: a2, principal: '400000.00', disbursed: '2026-01-20',
+  const l4 = await p.loan({ channel: 'BANK_COVERED', districtId: A.id, villageId: A.villageId, householdId: hA, bankId: b2, agreementId: a2, principal: '400000.00', disbursed: '2026-01-20',
     installments: [{ due: '2026-07-20', principal: '400000.00', interest: '8700.00' }] });
   await p.exposure(rfA, a2, '2026-01-20', '400000.00', '50000.00', 'on');
-  await p.money(rfA, '2026-01-25', '16240.00', 'out', 'COMPENSATION', rfMoney.compensationExpense);
-  await p.money(rfA, '2026-01-28', '1000.00', 'in', 'RECOVERY', rfMoney.recoveryIncome);
-  // after the month: must not appear in January
-  await p.money(rfA, '2026-02-02', '7000.00', 'out', 'COMPENSATION', rfMoney.compensationExpense);
+  // Compensation claims paid by fund A (attributed to the claim's bank): December on L1 (bank 1), January on L2
+  // (bank 1) with a recovery, February on L4 (bank 2), which must not appear in January.
+  await p.paidClaim({ fundId: rfA, agreementId: a1, bankId: b1, loanId: l1, date: '2025-12-05', amount: '5000.00' });
+  const claimL2 = await p.paidClaim({ fundId: rfA, agreementId: a1, bankId: b1, loanId: l2, date: '2026-01-25', amount: '16240.00' });
+  await p.recovery(rfA, claimL2, '2026-01-28', '1000.00');
+  await p.paidClaim({ fundId: rfA, agreementId: a2, bankId: b2, loanId: l4, date: '2026-02-02', amount: '7000.00' });
 
   // District B: 1,000,000, one bank, one covered loan, a village fund
   const rfB = await p.riskFund(B.id, '1000000.00', '2025-10-01');
@@ -223,14 +223,20 @@ describe('monthly report figures (January 2026, computed by hand)', () => {
     expect(b1).toMatchObject({
       fundBalance: '3979760.00', coveredOutstanding: '500000.00', leverageRatio: '0.1256', leverageCap: '10', leverageUsePercent: '1.2564',
       capacityLeft: '38797600.00', newCoveredLoans: 1, newCoveredAmount: '100000.00', nplPrincipal: '200000.00', nplRatioPercent: '40.0000',
-      subsidyPaid: '300.00', repaymentRatePercent: '33.2237',
+      subsidyPaid: '300.00', repaymentRatePercent: '33.2237', compensationPaid: '16240.00', recoveries: '1000.00',
     });
     expect(b2).toMatchObject({
       coveredOutstanding: '400000.00', leverageRatio: '0.1005', leverageCap: '8', leverageUsePercent: '1.2564',
       // AVAILABLE 3,879,760 × 8
       capacityLeft: '31038080.00', newCoveredLoans: 1, newCoveredAmount: '400000.00', nplPrincipal: '0.00', nplRatioPercent: '0.0000',
       subsidyPaid: '0.00', repaymentRatePercent: null,
+      // its claim was paid in February
+      compensationPaid: '0.00', recoveries: '0.00',
     });
+    // the banks' compensation and recoveries add up to the district's (read from the fund's ledger)
+    const sumOf = (f: (b: (typeof rows)[number]) => string) => rows.reduce((t, b) => t + yuan(f(b)), 0n);
+    expect(formatYuan(sumOf((b) => b.compensationPaid))).toBe(district(jan, ids.A).compensationPaid);
+    expect(formatYuan(sumOf((b) => b.recoveries))).toBe(district(jan, ids.A).recoveries);
   });
 
   it('district B and its village fund: capital, outstanding, cash, utilisation, PAR30, repayment rate, households', () => {
@@ -268,6 +274,7 @@ describe('monthly report figures (January 2026, computed by hand)', () => {
       repaymentRatePercent: '68.9803',
     });
     expect(district(dec, ids.A)).toMatchObject({ fundBalance: '3995000.00', coveredOutstanding: '500000.00', compensationPaid: '5000.00', newCoveredLoans: 1, newCoveredAmount: '300000.00', nplRatioPercent: '40.0000' });
+    expect(dec.banks.find((b) => b.districtId === ids.A && b.bankId === ids.b1)).toMatchObject({ compensationPaid: '5000.00', recoveries: '0.00' });
   });
 
   it('ranks the districts by the composite with the change against December', () => {

@@ -71,6 +71,9 @@ export interface BankReportRow {
   nplRatioPercent: string | null;
   subsidyPaid: string;
   repaymentRatePercent: string | null;
+  /** The fund's share of this bank's claims paid in the month, and the fund's part of their recoveries. */
+  compensationPaid: string;
+  recoveries: string;
 }
 
 export interface FundReportRow {
@@ -149,6 +152,7 @@ export function assembleMonth(month: string, raw: RawFigures): MonthFigures {
   const covered = new Map(raw.loans.filter((l) => l.kind === 'C').map((l) => [`${l.district_id}:${l.bank_id}`, l]));
   const mutual = new Map(raw.loans.filter((l) => l.kind === 'M').map((l) => [l.fund_id!, l]));
   const fresh = new Map(raw.newLoans.map((n) => [`${n.district_id}:${n.bank_id}`, n]));
+  const compensated = new Map(raw.compensation.map((c) => [`${c.district_id}:${c.bank_id}`, c]));
   const subsidy = new Map<string, Fen>();
   for (const s of raw.subsidy) {
     const k = `${s.district_id}:${s.bank_id ?? '-'}`;
@@ -206,6 +210,7 @@ export function assembleMonth(month: string, raw: RawFigures): MonthFigures {
       const l = covered.get(`${d.district_id}:${a.bank_id}`);
       const n = fresh.get(`${d.district_id}:${a.bank_id}`);
       const sub = subsidy.get(`${d.district_id}:${a.bank_id}`) ?? 0n;
+      const comp = compensated.get(`${d.district_id}:${a.bank_id}`);
       dCovered += exposure;
       dNpl += big(l?.npl_fen);
       dDue += big(l?.due_fen);
@@ -234,6 +239,8 @@ export function assembleMonth(month: string, raw: RawFigures): MonthFigures {
         nplRatioPercent: percentText(fraction(big(l?.npl_fen), exposure)),
         subsidyPaid: y(sub),
         repaymentRatePercent: percentText(fraction(big(l?.paid_due_fen), big(l?.due_fen))),
+        compensationPaid: y(big(comp?.compensation_fen)),
+        recoveries: y(big(comp?.recoveries_fen)),
       });
     }
     // the district's cap: the highest multiple among its agreements (what its fund may be levered to), else the default
