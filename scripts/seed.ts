@@ -16,7 +16,7 @@ import {
 } from '#libs/common';
 import { seedAssetIncome } from '#libs/asset-income';
 import { seedFunds } from '#libs/funds';
-import { seedCoveredLoans, seedGuarantee } from '#libs/guarantee';
+import { DEMO_BANK, seedCoveredLoans, seedGuarantee } from '#libs/guarantee';
 import { seedRegistry } from '#libs/households';
 import { seedOrigination } from '#libs/origination';
 import { seedProducts } from '#libs/products';
@@ -40,11 +40,22 @@ export interface SeedStep {
 }
 
 /** One demo user per role (BANK_OFFICER comes with the banks' seed step, since it needs a bank). */
-export const DEMO_USERS: readonly { username: string; password: string; role: Role; displayName: string }[] = [
-  { username: 'fund.admin', password: 'fund-admin-demo', role: 'FUND_ADMIN', displayName: 'Demo fund administrator' },
-  { username: 'loan.officer', password: 'loan-officer-demo', role: 'LOAN_OFFICER', displayName: 'Demo loan officer' },
-  { username: 'auditor', password: 'auditor-demo-pass', role: 'AUDITOR', displayName: 'Demo auditor' },
-];
+export const DEMO_USERS: readonly { username: string; password: string; role: Role; displayName: string }[] =
+  [
+    {
+      username: 'fund.admin',
+      password: 'fund-admin-demo',
+      role: 'FUND_ADMIN',
+      displayName: 'Demo fund administrator',
+    },
+    {
+      username: 'loan.officer',
+      password: 'loan-officer-demo',
+      role: 'LOAN_OFFICER',
+      displayName: 'Demo loan officer',
+    },
+    { username: 'auditor', password: 'auditor-demo-pass', role: 'AUDITOR', displayName: 'Demo auditor' },
+  ];
 
 /** Foundation: the configured admin and the demo users. */
 export async function seedFoundation(app: INestApplicationContext): Promise<string[]> {
@@ -55,13 +66,19 @@ export async function seedFoundation(app: INestApplicationContext): Promise<stri
   const admin = await users.ensureAdmin(config.ADMIN_USERNAME, config.ADMIN_PASSWORD);
   out.push(`${admin ? 'created' : 'kept existing'} admin ${config.ADMIN_USERNAME} (ADMIN)`);
   for (const u of DEMO_USERS) {
-    const exists = ((await ds.query(`SELECT 1 FROM users WHERE username = $1`, [u.username])) as unknown[]).length > 0;
+    const exists =
+      ((await ds.query(`SELECT 1 FROM users WHERE username = $1`, [u.username])) as unknown[]).length > 0;
     if (exists) {
       out.push(`kept existing user ${u.username} (${u.role})`);
       continue;
     }
     try {
-      await users.create({ username: u.username, displayName: u.displayName, password: u.password, role: u.role });
+      await users.create({
+        username: u.username,
+        displayName: u.displayName,
+        password: u.password,
+        role: u.role,
+      });
       out.push(`created user ${u.username} (${u.role})`);
     } catch (e) {
       // A seed running concurrently (a second `npm start`) created it first: that is the state we want.
@@ -99,7 +116,10 @@ export const SEED_STEPS: SeedStep[] = [
   { name: 'bank loans registered under the district fund', run: seedCoveredLoans },
   { name: 'asset-income project: injection, results and a paid dividend run', run: seedAssetIncome },
   { name: 'interest subsidy programme, product policy and matching rule', run: seedSubsidy },
-  { name: 'reminder log-channel endpoint for the demo fund', run: (app) => seedReminders(app) },
+  {
+    name: "repayment reminders: log-channel endpoints for the demo fund and bank, today's selection",
+    run: (app) => seedReminders(app, { bankCode: DEMO_BANK.code }),
+  },
   { name: "last month's leverage report", run: seedReports },
 ];
 // ────────────────────────────────────────────────────────────────────────────────────────────────────────────────
@@ -113,13 +133,18 @@ export async function runSeed(
   print: (line: string) => void = (line) => console.log(line),
 ): Promise<void> {
   const logger = createRootLogger(config.LOG_LEVEL === 'silent' ? 'silent' : 'warn', 'seed');
-  const app = await NestFactory.createApplicationContext(AppModule.forRoot({ config, applicationName: 'seed' }), {
-    logger: new PinoNestLogger(logger),
-  });
+  const app = await NestFactory.createApplicationContext(
+    AppModule.forRoot({ config, applicationName: 'seed' }),
+    {
+      logger: new PinoNestLogger(logger),
+    },
+  );
   try {
     for (const [i, step] of steps.entries()) {
       // Audit rows written by the seed name it as their actor, and the step as the request.
-      const result = await RequestContext.run({ requestId: `seed:${i + 1}`, actor: SEED_ACTOR }, () => step.run(app));
+      const result = await RequestContext.run({ requestId: `seed:${i + 1}`, actor: SEED_ACTOR }, () =>
+        step.run(app),
+      );
       print(`[seed] ${i + 1}/${steps.length} ${step.name}`);
       for (const line of [result ?? []].flat()) print(`[seed]     ${line}`);
     }
@@ -153,7 +178,9 @@ async function main(): Promise<void> {
     return;
   }
   if (config.isProduction && !process.argv.includes('--force')) {
-    console.error('[seed] refusing to create demo users with published passwords when NODE_ENV=production (pass --force to insist)');
+    console.error(
+      '[seed] refusing to create demo users with published passwords when NODE_ENV=production (pass --force to insist)',
+    );
     process.exit(3);
   }
   await runSeed(config);

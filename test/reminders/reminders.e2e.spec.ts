@@ -2,7 +2,7 @@ import request from 'supertest';
 import { addDays, seedReminders } from '#libs/reminders';
 import { createTestApp, type TestApp } from '#libs/testing';
 import { FixedClock } from '#libs/common';
-import { createLoan, createWorld, type World } from './fixtures.js';
+import { createLoan, createWorld, outboxOf, type World } from './fixtures.js';
 
 // 2026-03-15 10:00 in Shanghai.
 const clock = new FixedClock(new Date('2026-03-15T02:00:00Z'));
@@ -282,19 +282,37 @@ describe('selection runs and the outbox over HTTP', () => {
 });
 
 describe('seedReminders', () => {
-  it('gives the demo fund a LOG endpoint once, and skips when there is no such fund', async () => {
+  it("gives the demo fund and bank LOG endpoints once, selects today's reminders once, and says what is missing", async () => {
     const w = await createWorld(t.db.dataSource);
-    const [{ code }] = await t.db.dataSource.query(`SELECT code FROM villages WHERE id = $1`, [w.villageId]);
-    expect(await seedReminders(t.app, { villageCode: code })).toMatch(
-      /^created LOG reminder endpoint \d+ for fund /,
-    );
-    expect(await seedReminders(t.app, { villageCode: code })).toMatch(/^kept reminder endpoint \d+ \(LOG\)/);
+    const [{ code: villageCode }] = await t.db.dataSource.query(`SELECT code FROM villages WHERE id = $1`, [
+      w.villageId,
+    ]);
+    const [{ code: bankCode }] = await t.db.dataSource.query(`SELECT code FROM banks WHERE id = $1`, [
+      w.bankId,
+    ]);
+    // a bank loan whose instalment falls due in 5 days: today is its T-7 reminder's day
+    const loan = await createLoan(t.db.dataSource, w, [{ dueDate: due(5) }], { channel: 'BANK_COVERED' });
+
+    const first = await seedReminders(t.app, { villageCode, bankCode });
+    expect(first[0]).toMatch(/^created LOG reminder endpoint \d+ for fund /);
+    expect(first[1]).toMatch(/^created LOG reminder endpoint \d+ for bank /);
+    expect(first[2]).toMatch(new RegExp(`^selection run \\d+ for ${TODAY}: [1-9]\\d* new reminder`));
+    const rows = await outboxOf(t.db.dataSource, loan.installmentIds);
+    expect(rows.map((r) => [r.offset_days, r.channel, r.state])).toEqual([[-7, 'LOG', 'QUEUED']]);
+
+    const second = await seedReminders(t.app, { villageCode, bankCode });
+    expect(second[0]).toMatch(/^kept reminder endpoint \d+ \(LOG\) of fund /);
+    expect(second[1]).toMatch(/^kept reminder endpoint \d+ \(LOG\) of bank /);
+    expect(second[2]).toMatch(/: 0 new reminder/);
     expect(
       await count(
-        `SELECT count(*) AS n FROM reminder_endpoints WHERE fund_id = $1 AND channel = 'LOG' AND active`,
-        [w.fundId],
+        `SELECT count(*) AS n FROM reminder_endpoints WHERE (fund_id = $1 OR bank_id = $2) AND channel = 'LOG' AND active`,
+        [w.fundId, w.bankId],
       ),
-    ).toBe(1);
-    expect(await seedReminders(t.app, { villageCode: 'NO-SUCH-VILLAGE' })).toMatch(/not found/);
+    ).toBe(2);
+    expect(await outboxOf(t.db.dataSource, loan.installmentIds)).toHaveLength(1);
+
+    const missing = await seedReminders(t.app, { villageCode: 'NO-SUCH-VILLAGE', bankCode: 'NO-SUCH-BANK' });
+    expect(missing.filter((l) => /not found/.test(l))).toHaveLength(2);
   });
 });

@@ -1,13 +1,19 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { DomainError, RequestContext } from '#libs/common';
+import { addDays } from '#libs/repayment';
 import { CoveredLoansService } from './covered-loans.service.js';
 import { DEMO_BANK, DEMO_RISK_FUND_DISTRICT_CODE } from './seed.js';
 
-/** Two demo loans of the demo bank under the demo district's cover (run after seedGuarantee and the registry). */
+/**
+ * Demo loans of the demo bank under the demo district's cover (run after seedGuarantee and the registry). The third
+ * was paid out 25 days before the seed ran, so its first monthly instalment falls due within the week: the demo's
+ * repayment reminders (T-7) have something to remind of at once.
+ */
 const DEMO_LOANS = [
-  { ref: 'ZBRCB-DEMO-0001', amount: '30000.00', termMonths: 12, purpose: 'BREEDING' },
-  { ref: 'ZBRCB-DEMO-0002', amount: '20000.00', termMonths: 24, purpose: 'PLANTING' },
+  { ref: 'ZBRCB-DEMO-0001', amount: '30000.00', termMonths: 12, purpose: 'BREEDING', paidOutDaysAgo: 0 },
+  { ref: 'ZBRCB-DEMO-0002', amount: '20000.00', termMonths: 24, purpose: 'PLANTING', paidOutDaysAgo: 0 },
+  { ref: 'ZBRCB-DEMO-0003', amount: '10000.00', termMonths: 12, purpose: 'BREEDING', paidOutDaysAgo: 25 },
 ];
 
 /**
@@ -65,7 +71,7 @@ export async function seedCoveredLoans(app: INestApplicationContext): Promise<st
             amount: l.amount,
             termMonths: l.termMonths,
             purpose: l.purpose,
-            disbursementDate: loans.today(),
+            disbursementDate: addDays(loans.today(), -l.paidOutDaysAgo),
           },
           `seed-covered-${l.ref}`,
         ),
