@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { DomainError, queryOne, queryRows, type Actor } from '#libs/common';
 import type { Fen } from '#libs/money';
+import { addDays } from '#libs/schedules';
 import type { HouseholdHolding, OtherClassCapital } from './domain/distribution.js';
 import {
   OTHER_CLASS_KINDS,
@@ -90,7 +91,9 @@ const ID = /^\d{1,18}$/;
 /** A project by id; `lock` takes FOR UPDATE, always the first lock of a project operation. */
 export async function loadProject(m: EntityManager, id: string, lock = false): Promise<ProjectRecord> {
   const row = ID.test(id)
-    ? await queryOne<ProjectRow>(m, `SELECT * FROM aip_projects WHERE id = $1 ${lock ? 'FOR UPDATE' : ''}`, [id])
+    ? await queryOne<ProjectRow>(m, `SELECT * FROM aip_projects WHERE id = $1 ${lock ? 'FOR UPDATE' : ''}`, [
+        id,
+      ])
     : undefined;
   if (!row) throw new DomainError('NOT_FOUND', `asset-income project ${id} not found`);
   return toProject(row);
@@ -110,7 +113,10 @@ export function requireStatus(p: ProjectRecord, wanted: readonly ProjectStatus[]
 }
 
 /** The other classes of a project, in the fixed class order. */
-export async function otherClasses(m: EntityManager, projectId: string): Promise<(OtherClassCapital & { description: string | null })[]> {
+export async function otherClasses(
+  m: EntityManager,
+  projectId: string,
+): Promise<(OtherClassCapital & { description: string | null })[]> {
   const rows = await queryRows<{ kind: OtherClassKind; capital_fen: string; description: string | null }>(
     m,
     `SELECT kind, capital_fen, description FROM aip_capital_classes WHERE project_id = $1`,
@@ -128,7 +134,13 @@ export interface Holdings {
 
 /** The share register on a date: rights with valid_from ≤ date < valid_to. Member counts are today's. */
 export async function holdingsAt(m: EntityManager, projectId: string, date: string): Promise<Holdings> {
-  const rows = await queryRows<{ id: string; holder_type: string; household_id: string | null; amount_fen: string; member_count: number | null }>(
+  const rows = await queryRows<{
+    id: string;
+    holder_type: string;
+    household_id: string | null;
+    amount_fen: string;
+    member_count: number | null;
+  }>(
     m,
     `SELECT r.id, r.holder_type, r.household_id, r.amount_fen, h.member_count
        FROM aip_share_rights r LEFT JOIN households h ON h.id = r.household_id
@@ -140,7 +152,13 @@ export async function holdingsAt(m: EntityManager, projectId: string, date: stri
   const households: HouseholdHolding[] = [];
   for (const r of rows) {
     if (r.holder_type === 'COLLECTIVE') collectiveFen += BigInt(r.amount_fen);
-    else households.push({ rightId: String(r.id), householdId: String(r.household_id), amountFen: BigInt(r.amount_fen), memberCount: r.member_count ?? 0 });
+    else
+      households.push({
+        rightId: String(r.id),
+        householdId: String(r.household_id),
+        amountFen: BigInt(r.amount_fen),
+        memberCount: r.member_count ?? 0,
+      });
   }
   return { collectiveFen, households };
 }
@@ -160,7 +178,12 @@ export async function pendingRightMoves(
   year: number,
 ): Promise<{ rightId: string; householdId: string; status: string; graduatedYear: number | null }[]> {
   if (project.rightRule === 'KEEP') return [];
-  const rows = await queryRows<{ id: string; household_id: string; status: string; graduated_year: number | null }>(
+  const rows = await queryRows<{
+    id: string;
+    household_id: string;
+    status: string;
+    graduated_year: number | null;
+  }>(
     m,
     `SELECT r.id, r.household_id, h.status, h.graduated_year
        FROM aip_share_rights r JOIN households h ON h.id = r.household_id
@@ -169,16 +192,18 @@ export async function pendingRightMoves(
       ORDER BY r.id`,
     [project.id, date, year],
   );
-  return rows.map((r) => ({ rightId: String(r.id), householdId: String(r.household_id), status: r.status, graduatedYear: r.graduated_year }));
+  return rows.map((r) => ({
+    rightId: String(r.id),
+    householdId: String(r.household_id),
+    status: r.status,
+    graduatedYear: r.graduated_year,
+  }));
 }
 
 export const actorName = (actor: Actor | undefined): string => actor?.username ?? 'system';
 
 /** Calendar arithmetic on YYYY-MM-DD business dates (no time zone involved). */
-export function addDays(date: string, days: number): string {
-  const d = new Date(`${date}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + days);
-  return d.toISOString().slice(0, 10);
-}
+/** The calendar helper of `#libs/schedules`, re-exported for this library's callers. */
+export { addDays };
 
 export const yearOf = (date: string): number => Number(date.slice(0, 4));

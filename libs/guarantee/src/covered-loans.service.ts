@@ -18,7 +18,7 @@ import { formatYuan, yuan, type Fen } from '#libs/money';
 import { ageOn, installmentCount, ProductsService, type ProductTerms } from '#libs/products';
 import { skipPaidReminders } from '#libs/reminders';
 import { bucketOf } from '#libs/repayment';
-import { SchedulesService, type ScheduleRequest } from '#libs/schedules';
+import { addDays, SchedulesService, type ScheduleRequest } from '#libs/schedules';
 import { actorName, assertOwnBank, scopedBankId } from './bank-scope.js';
 import { BreakerService } from './breaker.service.js';
 import type { BulkReportRowDto, RegisterCoveredLoanDto } from './covered-dto.js';
@@ -127,9 +127,6 @@ const COVERED_COLUMNS = `id, loan_no, bank_id, bank_loan_ref, agreement_id, prod
   outstanding_principal_fen, days_overdue, arrears_bucket, non_performing,
   to_char(status_reported_on, 'YYYY-MM-DD') AS status_reported_on, status_reported_days, flags, to_char(closed_on, 'YYYY-MM-DD') AS closed_on,
   status_reason, created_by, created_at, updated_at, version`;
-
-const addDays = (date: string, days: number) =>
-  new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 
 /** The bank of the calling actor: covered loans are registered and reported by banks only. */
 function ownBank(): string {

@@ -1,7 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { DomainError, RequestContext } from '#libs/common';
-import { addDays } from '#libs/repayment';
+import { addDays } from '#libs/schedules';
 import { CoveredLoansService } from './covered-loans.service.js';
 import { DEMO_BANK, DEMO_RISK_FUND_DISTRICT_CODE } from './seed.js';
 

@@ -1,3 +1,5 @@
+import { addDays } from '#libs/schedules';
+
 /**
  * The application-to-loan state machine (SPEC §2.1): application → group endorsement → committee approval
  * (approver ≠ creator; a second, different approver above the fund's threshold) → public notice (公示; an
@@ -30,7 +32,12 @@ export const LOAN_STATUSES: readonly LoanStatus[] = [
 ];
 
 /** Statuses of an application on its way to money: each counts as the household's one active loan. */
-export const PENDING_STATUSES: readonly LoanStatus[] = ['SUBMITTED', 'GROUP_ENDORSED', 'APPROVED', 'IN_PUBLIC_NOTICE'];
+export const PENDING_STATUSES: readonly LoanStatus[] = [
+  'SUBMITTED',
+  'GROUP_ENDORSED',
+  'APPROVED',
+  'IN_PUBLIC_NOTICE',
+];
 /** A household's active mutual-aid loan: pending or disbursed (the unique index of the origination migration). */
 export const ACTIVE_STATUSES: readonly LoanStatus[] = [...PENDING_STATUSES, 'DISBURSED'];
 /** Statuses a fund administrator reviews (approves or rejects). */
@@ -75,15 +82,8 @@ export interface WorkflowRefusal {
   message: string;
 }
 
-const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-
-/** Adds whole days to a YYYY-MM-DD date (pure calendar arithmetic, no time zone). */
-export function addDays(date: string, days: number): string {
-  const m = DATE.exec(date);
-  if (!m) throw new RangeError(`not a YYYY-MM-DD date: ${date}`);
-  const t = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) + days * 86_400_000;
-  return new Date(t).toISOString().slice(0, 10);
-}
+/** Adds whole days to a YYYY-MM-DD date (the calendar helper of `#libs/schedules`, re-exported for this library). */
+export { addDays };
 
 /**
  * The public notice runs for `days` whole days after the approval day: approved on D with 3 days, the notice is
@@ -104,7 +104,12 @@ const invalid = (action: WorkflowAction, status: LoanStatus, why?: string): Work
   message: why ?? `cannot ${action.toLowerCase()} a loan in status ${status}`,
 });
 
-export function decide(action: WorkflowAction, facts: WorkflowFacts, actor: string, today: string): Transition | WorkflowRefusal {
+export function decide(
+  action: WorkflowAction,
+  facts: WorkflowFacts,
+  actor: string,
+  today: string,
+): Transition | WorkflowRefusal {
   const { status } = facts;
   switch (action) {
     case 'SUBMIT':
@@ -113,7 +118,11 @@ export function decide(action: WorkflowAction, facts: WorkflowFacts, actor: stri
     case 'ENDORSE':
       if (status !== 'SUBMITTED') return invalid(action, status);
       if (!facts.needsGroupEndorsement) {
-        return invalid(action, status, 'the application names no joint-liability group: there is nothing to endorse');
+        return invalid(
+          action,
+          status,
+          'the application names no joint-liability group: there is nothing to endorse',
+        );
       }
       return { to: 'GROUP_ENDORSED', events: ['GROUP_ENDORSED'] };
 
@@ -125,7 +134,10 @@ export function decide(action: WorkflowAction, facts: WorkflowFacts, actor: stri
           : invalid(action, status);
       }
       if (actor === facts.createdBy) {
-        return { code: 'LOAN_MAKER_CHECKER', message: 'the officer who created an application may not approve it' };
+        return {
+          code: 'LOAN_MAKER_CHECKER',
+          message: 'the officer who created an application may not approve it',
+        };
       }
       let approval: Pick<Transition, 'approvedBy' | 'secondApprovedBy'>;
       if (facts.approvedBy === null) {
@@ -137,7 +149,10 @@ export function decide(action: WorkflowAction, facts: WorkflowFacts, actor: stri
       } else {
         // A first approval stands (even if the threshold has since moved): this is the confirming one.
         if (facts.approvedBy === actor) {
-          return { code: 'LOAN_MAKER_CHECKER', message: 'the second approval must come from a different approver' };
+          return {
+            code: 'LOAN_MAKER_CHECKER',
+            message: 'the second approval must come from a different approver',
+          };
         }
         approval = { approvedBy: facts.approvedBy, secondApprovedBy: actor };
       }
@@ -151,14 +166,25 @@ export function decide(action: WorkflowAction, facts: WorkflowFacts, actor: stri
           events: ['APPROVED', 'PUBLIC_NOTICE_STARTED'],
         };
       }
-      return { to: 'APPROVED', ...approval, approvedOn: today, noticeStartedOn: null, noticeEndsOn: null, events: ['APPROVED'] };
+      return {
+        to: 'APPROVED',
+        ...approval,
+        approvedOn: today,
+        noticeStartedOn: null,
+        noticeEndsOn: null,
+        events: ['APPROVED'],
+      };
     }
 
     case 'OBJECT':
       // An objection during the notice puts the application back to review; approvals must be given again.
       if (status !== 'IN_PUBLIC_NOTICE') return invalid(action, status);
       if (facts.noticeEndsOn !== null && today > facts.noticeEndsOn) {
-        return invalid(action, status, `the public notice ended on ${facts.noticeEndsOn}: reject or cancel the loan instead`);
+        return invalid(
+          action,
+          status,
+          `the public notice ended on ${facts.noticeEndsOn}: reject or cancel the loan instead`,
+        );
       }
       return {
         to: facts.needsGroupEndorsement ? 'GROUP_ENDORSED' : 'SUBMITTED',
@@ -181,7 +207,8 @@ export function decide(action: WorkflowAction, facts: WorkflowFacts, actor: stri
 
     case 'REJECT':
       // A review decision: drafts are not reviewed (the officer cancels them).
-      if (![...REVIEW_STATUSES, 'APPROVED', 'IN_PUBLIC_NOTICE'].includes(status)) return invalid(action, status);
+      if (![...REVIEW_STATUSES, 'APPROVED', 'IN_PUBLIC_NOTICE'].includes(status))
+        return invalid(action, status);
       return { to: 'REJECTED', events: ['REJECTED'] };
 
     case 'CANCEL':

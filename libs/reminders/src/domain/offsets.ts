@@ -1,3 +1,5 @@
+import { addDays, daysFrom } from '#libs/schedules';
+
 /**
  * When a repayment reminder is due (SPEC §3): T-7, T-1 and T0 before or at the due date, T+1, T+7 and T+30 while the
  * instalment stays unpaid.
@@ -62,25 +64,10 @@ export function offsetLabel(offset: number): string {
   return offset === 0 ? 'T0' : offset < 0 ? `T${offset}` : `T+${offset}`;
 }
 
-const DAY_MS = 86_400_000;
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
-
 /** Days from a to b between calendar dates (YYYY-MM-DD): b − a. */
-export function daysBetween(a: string, b: string): number {
-  return Math.round((toUtcMidnight(b) - toUtcMidnight(a)) / DAY_MS);
-}
+export const daysBetween = (a: string, b: string): number => daysFrom(a, b);
 
-export function addDays(date: string, days: number): string {
-  return new Date(toUtcMidnight(date) + days * DAY_MS).toISOString().slice(0, 10);
-}
-
-function toUtcMidnight(date: string): number {
-  if (!ISO_DATE.test(date)) throw new RangeError(`${date} is not a YYYY-MM-DD date`);
-  const t = Date.parse(`${date}T00:00:00Z`);
-  if (Number.isNaN(t) || new Date(t).toISOString().slice(0, 10) !== date)
-    throw new RangeError(`${date} is not a calendar date`);
-  return t;
-}
+export { addDays };
 
 /** The offset a run on `runDate` selects for an instalment due on `dueDate`, or null (see the catch-up rule). */
 export function offsetFor(dueDate: string, runDate: string, today: string = runDate): ReminderOffset | null {

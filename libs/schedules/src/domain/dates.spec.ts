@@ -6,6 +6,8 @@ import {
   isBusinessDate,
   parseDate,
   requireDate,
+  addDays,
+  daysFrom,
 } from './dates.js';
 
 const d = (s: string) => requireDate(s);
@@ -74,5 +76,33 @@ describe('calendar dates', () => {
   it('formats with zero padding', () => {
     expect(formatDate({ year: 2024, month: 3, day: 5 })).toBe('2024-03-05');
     expect(() => requireDate('2024-02-30')).toThrow(RangeError);
+  });
+});
+
+describe('business-date arithmetic on YYYY-MM-DD labels', () => {
+  it('adds and subtracts days across month, year and leap-day boundaries', () => {
+    expect(addDays('2026-01-31', 1)).toBe('2026-02-01');
+    expect(addDays('2024-02-28', 1)).toBe('2024-02-29');
+    expect(addDays('2025-02-28', 1)).toBe('2025-03-01');
+    expect(addDays('2026-01-01', -1)).toBe('2025-12-31');
+    expect(addDays('2100-02-28', 1)).toBe('2100-03-01');
+    expect(addDays('2026-03-15', 0)).toBe('2026-03-15');
+  });
+
+  it('counts days between labels, signed, as the inverse of addDays', () => {
+    expect(daysFrom('2026-02-20', '2026-03-01')).toBe(9);
+    expect(daysFrom('2026-03-01', '2026-02-20')).toBe(-9);
+    for (const [d, n] of [
+      ['2024-02-29', 366],
+      ['1999-12-31', 10_000],
+      ['2026-07-01', -45],
+    ] as const)
+      expect(daysFrom(d, addDays(d, n))).toBe(n);
+  });
+
+  it('refuses a label that is not a calendar date', () => {
+    expect(() => addDays('2026-02-30', 1)).toThrow(RangeError);
+    expect(() => addDays('2026-3-1', 1)).toThrow(RangeError);
+    expect(() => daysFrom('2026-01-01', 'tomorrow')).toThrow(RangeError);
   });
 });

@@ -88,3 +88,31 @@ export function addMonthsClamped(anchor: CalendarDate, months: number): Calendar
 
 /** Compares two dates in YYYY-MM-DD form; the format sorts like the calendar. */
 export const compareDates = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+// ─── Business-date arithmetic on YYYY-MM-DD labels (no time zone): the one home of these helpers ───────────────
+
+/** The date `days` after `date` (negative goes back). Throws RangeError for a label that is not a calendar date. */
+export function addDays(date: string, days: number): string {
+  return fromEpochDay(epochDay(requireDate(date)) + days);
+}
+
+/** Calendar days from `from` to `to` (negative when `to` is earlier). */
+export function daysFrom(from: string, to: string): number {
+  return epochDay(requireDate(to)) - epochDay(requireDate(from));
+}
+
+/** Inverse of epochDay (H. Hinnant's civil_from_days). */
+export function fromEpochDay(z0: number): string {
+  const z = z0 + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
+  );
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  return formatDate({ year, month, day });
+}
