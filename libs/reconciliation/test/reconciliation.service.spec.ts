@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { readFileSync } from 'node:fs';
 import { Readable, Writable } from 'node:stream';
 import { AuditService } from '#libs/audit';
@@ -17,6 +18,8 @@ let recon: ReconciliationService;
 let district: DistrictFixture;
 
 beforeAll(async () => {
+  // The service's per-run log lines stay out of the test output (warnings and errors still show).
+  Logger.overrideLogger(['error', 'warn']);
   db = await createTestDatabase(10);
   recon = new ReconciliationService(db.dataSource, new AuditService(db.dataSource));
   district = await createDistrict(db.dataSource);
