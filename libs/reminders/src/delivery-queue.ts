@@ -17,7 +17,7 @@ import { ReminderSettings } from './settings.js';
  */
 export type DeliveryJobData = Record<string, never>;
 export interface DeliveryBatchData {
-  /** Outbox ids, ascending. */
+  /** Outbox ids of one selection run, in the order the selection produced them. */
   ids: string[];
 }
 
