@@ -252,47 +252,82 @@ export class CobService {
     return view;
   }
 
-  private async loansStep(date: string, opts: CobRunOptions): Promise<void> {
-    const size = opts.batchSize ?? this.config.COB_BATCH_SIZE;
+  /**
+   * The frame every step runs in: read the step's checkpoint, take the next batch after it, work it in one short
+   * transaction that also moves the checkpoint, call the test hook; when no batch is left, run the step's `finish`
+   * and only then mark it done (a crash in between repeats `finish`, which must be idempotent). A crashed run resumes
+   * after its last committed batch.
+   */
+  private async checkpointed<B extends { lastId: string }>(
+    date: string,
+    step: CobStep,
+    opts: CobRunOptions,
+    plan: {
+      next: (afterId: string) => Promise<B | null>;
+      /** Works the batch; returns the rows it adds to the checkpoint's rows_done. */
+      work: (m: EntityManager, afterId: string, batch: B) => Promise<number>;
+      finish?: () => Promise<void>;
+    },
+  ): Promise<void> {
     for (;;) {
       const cp = (await queryOne<{ last_id: string; done: boolean; batches: number }>(
         this.dataSource.manager,
-        `SELECT last_id::text, done, batches FROM cob_checkpoints WHERE business_date = $1 AND step = 'LOANS'`,
-        [date],
+        `SELECT last_id::text, done, batches FROM cob_checkpoints WHERE business_date = $1 AND step = $2`,
+        [date, step],
       ))!;
       if (cp.done) return;
-      // The next batch is the id range holding the next `size` active loans (the partial index loans_active_id).
-      const [range] = await queryRows<{ n: number; hi: string | null }>(
-        this.dataSource.manager,
-        `SELECT count(*)::int AS n, max(id)::text AS hi
-           FROM (SELECT id FROM loans WHERE status = 'DISBURSED' AND channel = 'MUTUAL_AID' AND id > $1
-                  ORDER BY loans.id LIMIT $2) b`,
-        [cp.last_id, size],
-      );
-      if (!range.n || range.hi === null) {
+      const batch = await plan.next(cp.last_id);
+      if (!batch) {
+        await plan.finish?.();
         await this.dataSource.query(
-          `UPDATE cob_checkpoints SET done = true, updated_at = now() WHERE business_date = $1 AND step = 'LOANS'`,
-          [date],
+          `UPDATE cob_checkpoints SET done = true, updated_at = now() WHERE business_date = $1 AND step = $2`,
+          [date, step],
         );
         return;
       }
-      const lastId = range.hi;
       await this.dataSource.transaction(async (m) => {
-        const done = await this.processBatch(m, date, cp.last_id, lastId);
+        const rows = await plan.work(m, cp.last_id, batch);
         await m.query(
-          `UPDATE cob_checkpoints SET last_id = $2, batches = batches + 1, rows_done = rows_done + $3, updated_at = now()
-            WHERE business_date = $1 AND step = 'LOANS'`,
-          [date, lastId, range.n],
+          `UPDATE cob_checkpoints SET last_id = $3, batches = batches + 1, rows_done = rows_done + $4, updated_at = now()
+            WHERE business_date = $1 AND step = $2`,
+          [date, step, batch.lastId, rows],
         );
+      });
+      await opts.hooks?.afterBatch?.(step, cp.batches + 1, batch.lastId);
+    }
+  }
+
+  /** The id range holding the next `size` active loans of a channel after `afterId` (partial indexes on active ids). */
+  private async activeRange(
+    channel: 'MUTUAL_AID' | 'BANK_COVERED',
+    afterId: string,
+    size: number,
+  ): Promise<{ lastId: string; loans: number } | null> {
+    const [range] = await queryRows<{ n: number; hi: string | null }>(
+      this.dataSource.manager,
+      `SELECT count(*)::int AS n, max(id)::text AS hi
+         FROM (SELECT id FROM loans WHERE status = 'DISBURSED' AND channel = $3 AND id > $1
+                ORDER BY loans.id LIMIT $2) b`,
+      [afterId, size, channel],
+    );
+    return range.n && range.hi !== null ? { lastId: range.hi, loans: range.n } : null;
+  }
+
+  private loansStep(date: string, opts: CobRunOptions): Promise<void> {
+    const size = opts.batchSize ?? this.config.COB_BATCH_SIZE;
+    return this.checkpointed(date, 'LOANS', opts, {
+      next: (afterId) => this.activeRange('MUTUAL_AID', afterId, size),
+      work: async (m, afterId, batch) => {
+        const done = await this.processBatch(m, date, afterId, batch.lastId);
         await m.query(
           `UPDATE cob_runs SET loans_processed = loans_processed + $2, batches = batches + 1, calls_raised = calls_raised + $3,
                                calls_cleared = calls_cleared + $4
             WHERE business_date = $1`,
-          [date, range.n, done.raised, done.cleared],
+          [date, batch.loans, done.raised, done.cleared],
         );
-      });
-      await opts.hooks?.afterBatch?.('LOANS', cp.batches + 1, lastId);
-    }
+        return batch.loans;
+      },
+    });
   }
 
   /**
@@ -338,83 +373,42 @@ export class CobService {
    * under its lock; only then is the step marked done, so a run that crashes in between re-decides them on resume
    * (re-deciding is idempotent).
    */
-  private async coveredStep(date: string, opts: CobRunOptions): Promise<void> {
+  private coveredStep(date: string, opts: CobRunOptions): Promise<void> {
     const size = opts.batchSize ?? this.config.COB_BATCH_SIZE;
-    for (;;) {
-      const cp = (await queryOne<{ last_id: string; done: boolean; batches: number }>(
-        this.dataSource.manager,
-        `SELECT last_id::text, done, batches FROM cob_checkpoints WHERE business_date = $1 AND step = 'COVERED'`,
-        [date],
-      ))!;
-      if (cp.done) return;
-      const [range] = await queryRows<{ n: number; hi: string | null }>(
-        this.dataSource.manager,
-        `SELECT count(*)::int AS n, max(id)::text AS hi
-           FROM (SELECT id FROM loans WHERE status = 'DISBURSED' AND channel = 'BANK_COVERED' AND id > $1
-                  ORDER BY loans.id LIMIT $2) b`,
-        [cp.last_id, size],
-      );
-      if (!range.n || range.hi === null) {
-        await this.breaker.reevaluateAll(`close of business ${date}`);
-        await this.dataSource.query(
-          `UPDATE cob_checkpoints SET done = true, updated_at = now() WHERE business_date = $1 AND step = 'COVERED'`,
-          [date],
-        );
-        return;
-      }
-      const lastId = range.hi;
-      await this.dataSource.transaction(async (m) => {
-        const locked = await lockCoveredForAgeing(m, date, cp.last_id, lastId);
+    return this.checkpointed(date, 'COVERED', opts, {
+      next: (afterId) => this.activeRange('BANK_COVERED', afterId, size),
+      work: async (m, afterId, batch) => {
+        const locked = await lockCoveredForAgeing(m, date, afterId, batch.lastId);
         await ageCoveredSql(m, date, locked, 'cob');
         await m.query(
-          `UPDATE cob_checkpoints SET last_id = $2, batches = batches + 1, rows_done = rows_done + $3, updated_at = now()
-            WHERE business_date = $1 AND step = 'COVERED'`,
-          [date, lastId, range.n],
-        );
-        await m.query(
           `UPDATE cob_runs SET covered_processed = covered_processed + $2 WHERE business_date = $1`,
-          [date, range.n],
+          [date, batch.loans],
         );
-      });
-      await opts.hooks?.afterBatch?.('COVERED', cp.batches + 1, lastId);
-    }
+        return batch.loans;
+      },
+      finish: () => this.breaker.reevaluateAll(`close of business ${date}`).then(() => undefined),
+    });
   }
 
-  private async snapshotsStep(date: string, opts: CobRunOptions): Promise<void> {
+  private snapshotsStep(date: string, opts: CobRunOptions): Promise<void> {
     const size = opts.snapshotBatchSize ?? this.config.COB_SNAPSHOT_BATCH_SIZE;
-    for (;;) {
-      const cp = (await queryOne<{ last_id: string; done: boolean; batches: number }>(
-        this.dataSource.manager,
-        `SELECT last_id::text, done, batches FROM cob_checkpoints WHERE business_date = $1 AND step = 'SNAPSHOTS'`,
-        [date],
-      ))!;
-      if (cp.done) return;
-      const ids = (
-        await queryRows<{ id: string }>(
-          this.dataSource.manager,
-          `SELECT id::text FROM mutual_aid_funds WHERE id > $1 AND status <> 'CLOSED' ORDER BY mutual_aid_funds.id LIMIT $2`,
-          [cp.last_id, size],
-        )
-      ).map((r) => r.id);
-      if (!ids.length) {
-        await this.dataSource.query(
-          `UPDATE cob_checkpoints SET done = true, updated_at = now() WHERE business_date = $1 AND step = 'SNAPSHOTS'`,
-          [date],
-        );
-        return;
-      }
-      const lastId = ids[ids.length - 1];
-      await this.dataSource.transaction(async (m) => {
-        const n = await snapshotSql(m, date, ids);
-        await m.query(
-          `UPDATE cob_checkpoints SET last_id = $2, batches = batches + 1, rows_done = rows_done + $3, updated_at = now()
-            WHERE business_date = $1 AND step = 'SNAPSHOTS'`,
-          [date, lastId, n],
-        );
+    return this.checkpointed(date, 'SNAPSHOTS', opts, {
+      next: async (afterId) => {
+        const ids = (
+          await queryRows<{ id: string }>(
+            this.dataSource.manager,
+            `SELECT id::text FROM mutual_aid_funds WHERE id > $1 AND status <> 'CLOSED' ORDER BY mutual_aid_funds.id LIMIT $2`,
+            [afterId, size],
+          )
+        ).map((r) => r.id);
+        return ids.length ? { lastId: ids[ids.length - 1], ids } : null;
+      },
+      work: async (m, _afterId, batch) => {
+        const n = await snapshotSql(m, date, batch.ids);
         await m.query(`UPDATE cob_runs SET snapshots = snapshots + $2 WHERE business_date = $1`, [date, n]);
-      });
-      await opts.hooks?.afterBatch?.('SNAPSHOTS', cp.batches + 1, lastId);
-    }
+        return n;
+      },
+    });
   }
 
   async get(date: string, manager?: EntityManager): Promise<CobRunView> {
