@@ -153,15 +153,20 @@ describe('LedgerService.post', () => {
     const first = await post(lines, key);
     // Hold the account lock in another transaction: the replay must still answer at once.
     const runner = db.dataSource.createQueryRunner();
+    let timer: NodeJS.Timeout | undefined;
     await runner.startTransaction();
     try {
       await runner.query(`SELECT 1 FROM ledger_accounts WHERE code = $1 FOR UPDATE`, [cash]);
       const replay = await Promise.race([
         post(lines, key),
-        new Promise((_, reject) => setTimeout(() => reject(new Error('replay waited for the lock')), 3_000)),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error('replay waited for the lock')), 3_000);
+        }),
       ]);
       expect(replay).toEqual({ entryId: first.entryId, replayed: true });
     } finally {
+      // The guard timer would otherwise keep the process alive for 3 s after the file ends.
+      clearTimeout(timer);
       await runner.rollbackTransaction();
       await runner.release();
     }
