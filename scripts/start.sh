@@ -4,6 +4,7 @@
 # child dies, the other is stopped and this script exits with the dead child's status.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/ensure-node.sh
 
 bash scripts/ensure-deps.sh
 bash scripts/ensure-services.sh

@@ -3,6 +3,7 @@
 # (unit, integration, e2e) in parallel, each on its own database clone. Ends with "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/ensure-node.sh
 bash scripts/ensure-deps.sh
 bash scripts/ensure-services.sh
 echo "[test] type-checking and building"
