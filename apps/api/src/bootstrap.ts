@@ -5,7 +5,15 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Logger as PinoLogger } from 'pino';
 import { UsersService } from '#libs/auth';
-import { AppConfig, createHttpLogger, createRootLogger, createValidationPipe, loadConfig, PinoNestLogger, type CommonModuleOptions } from '#libs/common';
+import {
+  AppConfig,
+  createHttpLogger,
+  createRootLogger,
+  createValidationPipe,
+  loadConfig,
+  PinoNestLogger,
+  type CommonModuleOptions,
+} from '#libs/common';
 import { AppModule } from './app.module.js';
 import { mountQueueDashboard } from './ops/queue-dashboard.js';
 
@@ -23,7 +31,8 @@ export async function createApi(
   app.set('trust proxy', 'loopback');
   app.useBodyParser('json', { limit: '5mb' });
   app.useGlobalPipes(createValidationPipe());
-  app.enableShutdownHooks();
+  // SIGTERM/SIGINT: close gracefully, then exit 0 (process.exit lets pino flush; re-raising the signal would not).
+  app.enableShutdownHooks([], { useProcessExit: true });
 
   const config = app.get(AppConfig);
   const doc = new DocumentBuilder()

@@ -18,8 +18,8 @@ async function main(): Promise<void> {
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot({ config }), {
     logger: new PinoNestLogger(logger),
   });
-  // On SIGTERM/SIGINT Nest closes the BullMQ workers, which wait for their in-flight jobs before the process exits.
-  app.enableShutdownHooks();
+  // On SIGTERM/SIGINT Nest closes the BullMQ workers, which wait for their in-flight jobs, then the process exits 0.
+  app.enableShutdownHooks([], { useProcessExit: true });
   await app.init();
   logger.info({ queuePrefix: config.QUEUE_PREFIX }, 'worker started');
 }
