@@ -5,15 +5,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Logger as PinoLogger } from 'pino';
 import { UsersService } from '#libs/auth';
-import {
-  AppConfig,
-  createHttpLogger,
-  createRootLogger,
-  createValidationPipe,
-  loadConfig,
-  PinoNestLogger,
-  type CommonModuleOptions,
-} from '#libs/common';
+import { AppConfig, createHttpLogger, createRootLogger, createValidationPipe, loadConfig, PinoNestLogger, type CommonModuleOptions } from '#libs/common';
 import { AppModule } from './app.module.js';
 import { mountQueueDashboard } from './ops/queue-dashboard.js';
 
