@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { AppConfig } from './config/app-config.js';
+import { redisTlsOptions } from './redis.js';
 
 /**
  * Every BullMQ queue and job name of the engine, in one place, so the API (which enqueues) and the worker (which
@@ -103,6 +104,6 @@ export function jobId(...parts: (string | number | bigint)[]): string {
  * Connection and prefix for every BullMQ queue and worker of a deployment. BullMQ opens its own connections from
  * the URL (workers need blocking connections with maxRetriesPerRequest = null, which BullMQ sets itself).
  */
-export function bullOptions(config: Pick<AppConfig, 'REDIS_URL' | 'QUEUE_PREFIX'>) {
-  return { connection: { url: config.REDIS_URL }, prefix: config.QUEUE_PREFIX };
+export function bullOptions(config: Pick<AppConfig, 'REDIS_URL' | 'QUEUE_PREFIX' | 'REDIS_TLS_CA'>) {
+  return { connection: { url: config.REDIS_URL, ...redisTlsOptions(config) }, prefix: config.QUEUE_PREFIX };
 }

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { accessSync, constants } from 'node:fs';
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 
@@ -22,6 +23,14 @@ export class AppConfig {
 
   @IsString() @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must be a redis:// URL' })
   REDIS_URL = 'redis://127.0.0.1:6379';
+
+  /**
+   * PEM file of the CA certificate(s) that Redis's TLS certificate chains to, for a rediss:// REDIS_URL whose server
+   * certificate the system's CAs do not vouch for (a private CA). Unset: the system's CAs. (PostgreSQL takes its CA
+   * in DATABASE_URL itself: `?sslmode=verify-full&sslrootcert=/path/ca.pem`.)
+   */
+  @IsOptional() @IsString()
+  REDIS_TLS_CA?: string;
 
   /** Prefix of every BullMQ key, so several deployments (or test files) can share one Redis. */
   @IsString() @Matches(/^[a-z0-9:_-]+$/i)
@@ -82,7 +91,7 @@ const PRODUCTION_REQUIRED = ['JWT_SECRET', 'ADMIN_PASSWORD', 'DATABASE_URL', 'RE
 
 /** Builds and validates the config from an environment; throws a ConfigError naming every bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
-  const known = Object.keys(new AppConfig()).concat(['PREVIEW_PUBLIC', 'REMINDER_SECRET_KEY']);
+  const known = Object.keys(new AppConfig()).concat(['PREVIEW_PUBLIC', 'REMINDER_SECRET_KEY', 'REDIS_TLS_CA']);
   const raw: Record<string, string> = {};
   for (const key of known) if (env[key] !== undefined && env[key] !== '') raw[key] = env[key] as string;
   const config = plainToInstance(AppConfig, raw, { exposeDefaultValues: true });
@@ -92,6 +101,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (raw.REMINDER_SECRET_KEY !== undefined && raw.REMINDER_SECRET_KEY === config.JWT_SECRET) {
     problems.push('REMINDER_SECRET_KEY: must differ from JWT_SECRET (its point is to survive a JWT_SECRET rotation)');
+  }
+  if (raw.REDIS_TLS_CA !== undefined) {
+    if (!/^rediss:\/\//.test(config.REDIS_URL)) problems.push('REDIS_TLS_CA: needs a rediss:// REDIS_URL (TLS)');
+    try {
+      accessSync(raw.REDIS_TLS_CA, constants.R_OK);
+    } catch {
+      problems.push(`REDIS_TLS_CA: cannot read ${raw.REDIS_TLS_CA}`);
+    }
   }
   if (config.isProduction) {
     for (const key of PRODUCTION_REQUIRED) if (!raw[key]) problems.push(`${key}: must be set when NODE_ENV=production`);
