@@ -123,7 +123,7 @@ beforeAll(async () => {
     ADMIN_PASSWORD: `prod-${randomBytes(8).toString('hex')}`,
     DB_POOL_SIZE: '4',
   };
-}, 300_000);
+}, 480_000);
 
 afterAll(async () => {
   for (const p of started)
