@@ -158,7 +158,8 @@ export class QueueDashboardAuth {
         () => next(),
         (e: unknown) => {
           const { problem } = toProblem(e, req.originalUrl);
-          if (problem.status === 401 && wantsPage(req)) {
+          // A browser that navigated here without credentials logs in; a bad bearer token is an API client's error.
+          if (problem.status === 401 && !req.headers.authorization && wantsPage(req)) {
             res.setHeader('Cache-Control', 'no-store');
             return res.redirect(302, `${QUEUE_DASHBOARD_LOGIN_PATH}?next=${encodeURIComponent(path)}`);
           }
