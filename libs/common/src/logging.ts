@@ -63,7 +63,8 @@ export function createRootLogger(
         options: {
           colorize: true,
           translateTime: 'SYS:HH:MM:ss.l',
-          ignore: 'pid,hostname',
+          ignore: 'pid,hostname,context',
+          messageFormat: '{if context}[{context}] {end}{msg}',
           singleLine: true,
         },
       },
