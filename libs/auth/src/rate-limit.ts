@@ -1,4 +1,4 @@
-import { type ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
+import { type ExecutionContext, Injectable, Logger, SetMetadata } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { Redis } from 'ioredis';
 import { createHash } from 'node:crypto';
@@ -76,15 +76,26 @@ const REFUSALS: Record<string, string> = {
 /** The throttler guard with the engine's refusal: 429 problem+json `RATE_LIMITED` and a Retry-After in seconds. */
 @Injectable()
 export class RateLimitGuard extends ThrottlerGuard {
+  private readonly log = new Logger('RateLimit');
+
   protected override async handleRequest(props: ThrottlerRequest): Promise<boolean> {
+    const name = props.throttler.name ?? THROTTLERS.DEFAULT;
     try {
       return await super.handleRequest(props);
     } catch (e) {
-      if (!(e instanceof ThrottlerException)) throw e;
-      const name = props.throttler.name ?? THROTTLERS.DEFAULT;
-      throw new DomainError('RATE_LIMITED', REFUSALS[name] ?? REFUSALS[THROTTLERS.DEFAULT], [], {
-        rateLimit: name,
-      });
+      if (e instanceof ThrottlerException) {
+        throw new DomainError('RATE_LIMITED', REFUSALS[name] ?? REFUSALS[THROTTLERS.DEFAULT], [], {
+          rateLimit: name,
+        });
+      }
+      // Redis unreachable: the API-wide limit lets the request through (reads keep working while /health reports
+      // Redis down); the login limits do not, so passwords cannot be guessed at full speed during an outage.
+      if (name !== THROTTLERS.DEFAULT) throw e;
+      this.log.warn(
+        { err: { message: (e as Error)?.message } },
+        'rate limit not counted: storage unavailable',
+      );
+      return true;
     }
   }
 
