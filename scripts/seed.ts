@@ -9,7 +9,8 @@ import {
   createRootLogger,
   DomainError,
   loadConfig,
-  PinoNestLogger,
+  NestPinoLogger,
+  AppLogger,
   RequestContext,
   type Actor,
   type Role,
@@ -134,11 +135,10 @@ export async function runSeed(
 ): Promise<void> {
   const logger = createRootLogger(config.LOG_LEVEL === 'silent' ? 'silent' : 'warn', 'seed');
   const app = await NestFactory.createApplicationContext(
-    AppModule.forRoot({ config, applicationName: 'seed' }),
-    {
-      logger: new PinoNestLogger(logger),
-    },
+    AppModule.forRoot({ config, applicationName: 'seed', rootLogger: logger }),
+    { bufferLogs: true },
   );
+  app.useLogger(new AppLogger(app.get(NestPinoLogger)));
   try {
     for (const [i, step] of steps.entries()) {
       // Audit rows written by the seed name it as their actor, and the step as the request.

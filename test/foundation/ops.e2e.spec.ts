@@ -85,3 +85,45 @@ describe('request ids', () => {
     expect(made.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
+
+describe('security headers (helmet)', () => {
+  it('are on every response, success or problem, and Express does not announce itself', async () => {
+    const admin = await t.tokenFor('ADMIN');
+    for (const res of [
+      await request(t.http).get('/health'),
+      await request(t.http).get('/api/v1/users').set('Authorization', `Bearer ${admin}`),
+      await request(t.http).get('/api/v1/users'),
+      await request(t.http).get('/no-such-route'),
+      await request(t.http).get('/admin/queues'),
+    ]) {
+      expect(res.headers['x-powered-by']).toBeUndefined();
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+      expect(res.headers['referrer-policy']).toBe('no-referrer');
+      expect(res.headers['strict-transport-security']).toMatch(/max-age=\d+/);
+      expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+      expect(res.headers['content-security-policy']).toContain("object-src 'none'");
+      // Plain http on a developer's machine: the pages' own assets must not be upgraded to https.
+      expect(res.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
+    }
+  });
+
+  it('keep Swagger UI working: its page names only same-origin scripts and styles, and all of them load', async () => {
+    const html = await request(t.http).get('/docs');
+    expect(html.status).toBe(200);
+    const csp = html.headers['content-security-policy'] as string;
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toMatch(/script-src[^;]*unsafe-inline/);
+    // No inline script for the policy to block: every <script> has a src.
+    expect(html.text.match(/<script(?![^>]*\bsrc=)[^>]*>/g) ?? []).toEqual([]);
+    const assets = [...html.text.matchAll(/(?:src|href)="([^"]+\.(?:js|css))"/g)].map((m) => m[1]);
+    expect(assets.length).toBeGreaterThanOrEqual(4);
+    for (const asset of assets) {
+      expect(asset).not.toMatch(/^(https?:)?\/\//);
+      // Resolved as the browser resolves it against the page's own URL.
+      const url = new URL(asset, 'http://127.0.0.1/docs').pathname;
+      const res = await request(t.http).get(url);
+      expect([url, res.status]).toEqual([url, 200]);
+    }
+  });
+});

@@ -174,3 +174,109 @@ describe('queue dashboard at /admin/queues', () => {
     expect(cookieOf(closed).header).toMatch(/Max-Age=0/);
   });
 });
+
+describe('queue dashboard login page', () => {
+  const page = () => request(t.http).get('/admin/queues').set('Accept', 'text/html,application/xhtml+xml,*/*;q=0.8');
+
+  /** The login form's one-time token and the cookie it is bound to. */
+  const openForm = async (next?: string) => {
+    const res = await request(t.http).get(`/admin/queues/login${next ? `?next=${encodeURIComponent(next)}` : ''}`);
+    expect(res.status).toBe(200);
+    const csrf = /name="csrf" value="([^"]+)"/.exec(res.text)?.[1] as string;
+    return { res, csrf, cookie: cookieOf(res).pair };
+  };
+  const submit = (form: { csrf: string; cookie: string }, fields: Record<string, string>, origin = true) => {
+    const r = request(t.http).post('/admin/queues/login').type('form').set('Cookie', form.cookie);
+    return (origin ? r.set('Sec-Fetch-Site', 'same-origin') : r).send({ csrf: form.csrf, ...fields });
+  };
+
+  it('sends a browser without a session to the login page; API clients still get 401 problem+json', async () => {
+    const res = await page();
+    expect(res.status).toBe(302);
+    expect(res.headers.location).toBe('/admin/queues/login?next=%2Fadmin%2Fqueues');
+    const deep = await request(t.http).get('/admin/queues/queue/reminders').set('Accept', 'text/html');
+    expect(deep.headers.location).toBe('/admin/queues/login?next=%2Fadmin%2Fqueues%2Fqueue%2Freminders');
+    for (const accept of ['application/json', undefined]) {
+      const api = request(t.http).get('/admin/queues');
+      const answer = await (accept ? api.set('Accept', accept) : api);
+      expect(answer.status).toBe(401);
+      expect(answer.headers['content-type']).toMatch(/application\/problem\+json/);
+    }
+    // A bad bearer token is an API client's mistake: no redirect.
+    expect((await page().set('Authorization', 'Bearer nope')).status).toBe(401);
+  });
+
+  it('serves a form with a one-time token bound to a SameSite=Strict cookie', async () => {
+    const { res, csrf } = await openForm();
+    expect(res.headers['content-type']).toMatch(/text\/html/);
+    expect(res.text).toContain('<form method="post" action="/admin/queues/login">');
+    expect(res.text).not.toMatch(/<script/);
+    expect(csrf).toMatch(/^[\w-]{20,}$/);
+    const { header } = cookieOf(res);
+    expect(header).toMatch(/^mae_queues_csrf=/);
+    expect(header).toContain('Path=/admin/queues/login');
+    expect(header).toContain('HttpOnly');
+    expect(header).toContain('SameSite=Strict');
+  });
+
+  it('refuses a cross-site post, a missing or wrong token, a wrong password and a non-admin, with no session', async () => {
+    const form = await openForm();
+    const good = { username: 'admin', password: 'admin-test-pass' };
+    const refusals = [
+      await submit(form, good, false).set('Origin', 'https://evil.example'),
+      await submit(form, good, false),
+      await submit({ ...form, csrf: 'x'.repeat(form.csrf.length) }, good),
+      await submit({ ...form, cookie: '' }, good),
+    ];
+    for (const res of refusals) {
+      expect(res.status).toBe(403);
+      expect(res.text).toContain('The form expired');
+    }
+    const wrong = await submit(form, { username: 'admin', password: 'not-the-password' });
+    expect(wrong.status).toBe(401);
+    expect(wrong.text).toContain('Wrong username or password');
+    expect(wrong.text).toContain('value="admin"');
+    await t.tokenFor('AUDITOR');
+    const auditor = await submit(form, { username: 'auditor', password: 'test-password-123' });
+    expect(auditor.status).toBe(403);
+    expect(auditor.text).toContain('Only ADMIN');
+    for (const res of [...refusals, wrong, auditor]) {
+      expect(([] as string[]).concat(res.headers['set-cookie'] ?? []).join()).not.toMatch(/mae_queues=/);
+    }
+  });
+
+  it('logs an ADMIN in and goes back to the board, whose page and assets then load', async () => {
+    const form = await openForm('/admin/queues/queue/reminders');
+    expect(form.res.text).toContain('name="next" value="/admin/queues/queue/reminders"');
+    const res = await submit(form, { username: 'admin', password: 'admin-test-pass', next: '/admin/queues/queue/reminders' });
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/admin/queues/queue/reminders');
+    const session = ([] as string[]).concat(res.headers['set-cookie']).find((c) => c.startsWith(`${QUEUE_SESSION_COOKIE}=`));
+    expect(session).toContain('Path=/admin/queues');
+    expect(session).toContain('SameSite=Strict');
+    const pair = (session as string).split(';')[0];
+
+    const board = await page().set('Cookie', pair);
+    expect(board.status).toBe(200);
+    expect(board.headers['content-type']).toMatch(/text\/html/);
+    expect(board.headers['x-powered-by']).toBeUndefined();
+    expect(board.headers['content-security-policy']).toContain("script-src 'self'");
+    // Every script and stylesheet the page names is served (same origin, allowed by the policy above).
+    const assets = [...board.text.matchAll(/(?:src|href)="(static\/[^"]+)"/g)].map((m) => `/admin/queues/${m[1]}`);
+    expect(assets.length).toBeGreaterThanOrEqual(2);
+    for (const asset of assets) {
+      const served = await request(t.http).get(asset).set('Cookie', pair);
+      expect([asset, served.status]).toEqual([asset, 200]);
+      expect(served.headers['x-powered-by']).toBeUndefined();
+    }
+    expect((await request(t.http).get('/admin/queues/api/queues').set('Cookie', pair)).status).toBe(200);
+  });
+
+  it('never sends the browser anywhere but the board after logging in', async () => {
+    for (const next of ['https://evil.example/', '//evil.example/admin/queues', '/api/v1/users', '/admin/queues/login']) {
+      const form = await openForm();
+      const res = await submit(form, { username: 'admin', password: 'admin-test-pass', next });
+      expect([next, res.status, res.headers.location]).toEqual([next, 303, '/admin/queues']);
+    }
+  });
+});

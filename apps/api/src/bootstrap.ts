@@ -5,9 +5,19 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Logger as PinoLogger } from 'pino';
 import { UsersService } from '#libs/auth';
-import { AppConfig, createHttpLogger, createRootLogger, createValidationPipe, loadConfig, PinoNestLogger, type CommonModuleOptions } from '#libs/common';
+import {
+  AppConfig,
+  AppLogger,
+  createHttpLogger,
+  createRootLogger,
+  createValidationPipe,
+  loadConfig,
+  NestPinoLogger,
+  prettyLogs,
+  type CommonModuleOptions,
+} from '#libs/common';
 import { AppModule } from './app.module.js';
-import { mountQueueDashboard } from './ops/queue-dashboard.js';
+import { securityHeaders } from './ops/security-headers.js';
 
 /** Builds the API application (used by main.ts and by the e2e tests, so both run the same wiring). */
 export async function createApi(
@@ -15,12 +25,20 @@ export async function createApi(
 ): Promise<INestApplication> {
   const cfg = opts.config ?? loadConfig();
   // A caller-supplied pino logger (the tests capture what is logged) wins over the configured one.
-  const root = opts.rootLogger ?? createRootLogger(opts.logger === false ? 'silent' : cfg.LOG_LEVEL, 'api');
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ ...opts, config: cfg }), {
-    logger: opts.logger === false && !opts.rootLogger ? false : new PinoNestLogger(root),
-  });
+  const root =
+    opts.rootLogger ??
+    createRootLogger(opts.logger === false ? 'silent' : cfg.LOG_LEVEL, 'api', undefined, {
+      pretty: prettyLogs(cfg),
+    });
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.forRoot({ ...opts, config: cfg, rootLogger: root }),
+    { bufferLogs: true },
+  );
+  app.useLogger(new AppLogger(app.get(NestPinoLogger)));
+  app.disable('x-powered-by');
+  app.use(securityHeaders(cfg));
   app.use(createHttpLogger(root));
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', cfg.trustProxy);
   app.useBodyParser('json', { limit: '5mb' });
   app.useGlobalPipes(createValidationPipe());
   // SIGTERM/SIGINT: close gracefully, then exit 0 (process.exit lets pino flush; re-raising the signal would not).
@@ -41,8 +59,6 @@ export async function createApi(
     .build();
   const document = SwaggerModule.createDocument(app, doc);
   if (config.DOCS_PUBLIC) SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
-  // BullMQ dashboard at /admin/queues, ADMIN only (bearer token or the dashboard session cookie).
-  mountQueueDashboard(app);
 
   await app.init();
   await app.get(UsersService).ensureAdmin(config.ADMIN_USERNAME, config.ADMIN_PASSWORD);

@@ -1,6 +1,14 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { ConfigError, createRootLogger, loadConfig, PinoNestLogger, type AppConfig } from '#libs/common';
+import {
+  AppLogger,
+  ConfigError,
+  createRootLogger,
+  loadConfig,
+  NestPinoLogger,
+  prettyLogs,
+  type AppConfig,
+} from '#libs/common';
 import { WorkerModule } from './worker.module.js';
 
 async function main(): Promise<void> {
@@ -14,10 +22,14 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  const logger = createRootLogger(config.LOG_LEVEL, 'worker');
-  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot({ config }), {
-    logger: new PinoNestLogger(logger),
-  });
+  const logger = createRootLogger(config.LOG_LEVEL, 'worker', undefined, { pretty: prettyLogs(config) });
+  const app = await NestFactory.createApplicationContext(
+    WorkerModule.forRoot({ config, rootLogger: logger }),
+    {
+      bufferLogs: true,
+    },
+  );
+  app.useLogger(new AppLogger(app.get(NestPinoLogger)));
   // On SIGTERM/SIGINT Nest closes the BullMQ workers, which wait for their in-flight jobs, then the process exits 0.
   app.enableShutdownHooks([], { useProcessExit: true });
   await app.init();

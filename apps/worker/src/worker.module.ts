@@ -1,7 +1,17 @@
 import { BullModule } from '@nestjs/bullmq';
 import { type BeforeApplicationShutdown, type DynamicModule, Logger, Module } from '@nestjs/common';
 import { AuditModule } from '#libs/audit';
-import { AppConfig, bullOptions, CommonModule, RedisModule, type CommonModuleOptions } from '#libs/common';
+import type { Logger as PinoLogger } from 'pino';
+import {
+  AppConfig,
+  bullOptions,
+  CommonModule,
+  createRootLogger,
+  loadConfig,
+  loggerModule,
+  RedisModule,
+  type CommonModuleOptions,
+} from '#libs/common';
 import { LedgerModule } from '#libs/ledger';
 import { SystemJobsModule } from './system/system-jobs.module.js';
 import { WORKER_MODULES } from './worker-modules.js';
@@ -26,11 +36,14 @@ export class WorkerModule implements BeforeApplicationShutdown {
     this.logger.log(`${signal ?? 'close'}: finishing in-flight jobs, then stopping`);
   }
 
-  static forRoot(opts: CommonModuleOptions = {}): DynamicModule {
+  static forRoot(opts: CommonModuleOptions & { rootLogger?: PinoLogger } = {}): DynamicModule {
+    const config = opts.config ?? loadConfig();
     return {
       module: WorkerModule,
       imports: [
-        CommonModule.forRoot({ applicationName: 'worker', ...opts }),
+        CommonModule.forRoot({ applicationName: 'worker', ...opts, config }),
+        // nestjs-pino: Nest's and the processors' logs go to the worker's pino logger.
+        loggerModule(opts.rootLogger ?? createRootLogger(config.LOG_LEVEL, 'worker')),
         RedisModule,
         BullModule.forRootAsync({
           inject: [AppConfig],

@@ -1,9 +1,9 @@
-import { Body, Controller, Get, HttpCode, Ip, Param, Patch, Post, Query, Req, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Ip, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { Public, Roles, ROLES, type Actor } from '#libs/common';
 import { AuthService } from './auth.service.js';
-import { LoginRateLimitGuard } from './login-rate-limit.guard.js';
+import { LoginThrottle } from './rate-limit.js';
 import { CreateUserDto, LoginDto, UpdateUserDto, UserIdParam, UserListQuery } from './dto.js';
 import { UsersService } from './users.service.js';
 
@@ -15,9 +15,11 @@ export class AuthController {
   @Post('login')
   @Public()
   @HttpCode(200)
-  @UseGuards(LoginRateLimitGuard)
+  @LoginThrottle()
   @ApiOkResponse({ description: 'A short-lived bearer token', schema: { example: { accessToken: 'eyJ…', tokenType: 'Bearer', expiresIn: 900 } } })
-  @ApiTooManyRequestsResponse({ description: 'Too many login attempts from this address' })
+  @ApiTooManyRequestsResponse({
+    description: 'Too many login attempts for this username (from any address) or from this address; see Retry-After',
+  })
   login(@Body() dto: LoginDto, @Ip() ip: string) {
     return this.auth.login(dto.username, dto.password, ip);
   }

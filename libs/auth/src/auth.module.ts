@@ -1,11 +1,13 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
-import { AppConfig } from '#libs/common';
+import type { Redis } from 'ioredis';
+import { AppConfig, REDIS } from '#libs/common';
 import { AuthController, UsersController } from './auth.controller.js';
 import { AuthGuard } from './auth.guard.js';
 import { AuthService } from './auth.service.js';
-import { LoginRateLimitGuard } from './login-rate-limit.guard.js';
+import { RateLimitGuard, throttlerOptions } from './rate-limit.js';
+import { ThrottlerModule } from './throttler-package.js';
 import { UsersService } from './users.service.js';
 
 @Global()
@@ -15,9 +17,19 @@ import { UsersService } from './users.service.js';
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({ secret: config.JWT_SECRET, signOptions: { algorithm: 'HS256' } }),
     }),
+    ThrottlerModule.forRootAsync({
+      inject: [AppConfig, REDIS],
+      useFactory: (config: AppConfig, redis: Redis) => throttlerOptions(config, redis),
+    }),
   ],
   controllers: [AuthController, UsersController],
-  providers: [AuthService, UsersService, LoginRateLimitGuard, { provide: APP_GUARD, useClass: AuthGuard }],
+  // Rate limits first (a flood is refused before any token or database work), then authentication.
+  providers: [
+    AuthService,
+    UsersService,
+    { provide: APP_GUARD, useClass: RateLimitGuard },
+    { provide: APP_GUARD, useClass: AuthGuard },
+  ],
   exports: [AuthService, UsersService],
 })
 export class AuthModule {}

@@ -3,3 +3,5 @@ export * from './auth.guard.js';
 export * from './auth.module.js';
 export * from './auth.service.js';
 export * from './users.service.js';
+export * from './rate-limit.js';
+export { SkipThrottle } from './throttler-package.js';

@@ -220,6 +220,8 @@ describe('login limiting and logging', () => {
       ADMIN_PASSWORD: TEST_ADMIN.password,
       QUEUE_PREFIX: `ta${randomBytes(4).toString('hex')}`,
       LOGIN_RATE_LIMIT_PER_MINUTE: '3',
+      LOGIN_ADDRESS_RATE_LIMIT_PER_MINUTE: '5',
+      TRUST_PROXY: 'loopback',
       DB_POOL_SIZE: '4',
     });
     // What the API logs, captured line by line (the same redaction as production).
@@ -231,24 +233,36 @@ describe('login limiting and logging', () => {
     await db.drop();
   });
 
-  it('answers 429 RATE_LIMITED past the per-minute budget of an address, and only for that address', async () => {
-    // The budget is per clock minute: start early in a minute so the attempts share one window.
-    const second = new Date().getSeconds();
-    if (second > 50) await new Promise((r) => setTimeout(r, (61 - second) * 1000));
-    const attempt = (ip: string) =>
-      request(http).post('/api/v1/auth/login').set('X-Forwarded-For', ip).send({ username: 'nobody', password: 'wrong-password' });
+  const attempt = (ip: string, username: string, password = 'wrong-password') =>
+    request(http).post('/api/v1/auth/login').set('X-Forwarded-For', ip).send({ username, password });
+
+  it('limits the attempts on one username from any number of addresses (behind a trusted proxy)', async () => {
     const statuses = [];
-    for (let i = 0; i < 4; i++) statuses.push((await attempt('203.0.113.7')).status);
+    for (let i = 1; i <= 4; i++) statuses.push((await attempt(`198.51.100.${i}`, 'Victim.User')).status);
     expect(statuses).toEqual([401, 401, 401, 429]);
-    const limited = await attempt('203.0.113.7');
+    // Case does not give an attacker a fresh budget, nor does another address.
+    const limited = await attempt('198.51.100.99', 'victim.user');
     expectProblem(limited, 429, 'RATE_LIMITED');
+    expect(limited.body).toMatchObject({ rateLimit: 'login-username', detail: expect.stringContaining('username') });
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
-    expect(limited.headers['x-ratelimit-limit']).toBe('3');
-    // Even the right password is refused while limited; another address is not affected.
-    const right = await request(http).post('/api/v1/auth/login').set('X-Forwarded-For', '203.0.113.7').send(TEST_ADMIN);
-    expect(right.status).toBe(429);
-    const other = await request(http).post('/api/v1/auth/login').set('X-Forwarded-For', '198.51.100.9').send(TEST_ADMIN);
+    expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(60);
+    // Even the right password is refused for a limited username; other users are not affected.
+    expect((await attempt('198.51.100.1', 'victim.user', 'whatever-it-is')).status).toBe(429);
+    const other = await attempt('198.51.100.1', TEST_ADMIN.username, TEST_ADMIN.password);
     expect(other.status).toBe(200);
+    expect(other.headers['x-ratelimit-limit-login-username']).toBe('3');
+    expect(other.headers['x-ratelimit-limit-login-address']).toBe('5');
+  });
+
+  it('limits the attempts from one address whatever the usernames, and only for that address', async () => {
+    const statuses = [];
+    for (let i = 1; i <= 5; i++) statuses.push((await attempt('203.0.113.7', `nat.user${i}`)).status);
+    expect(statuses).toEqual([401, 401, 401, 401, 401]);
+    const limited = await attempt('203.0.113.7', TEST_ADMIN.username, TEST_ADMIN.password);
+    expectProblem(limited, 429, 'RATE_LIMITED');
+    expect(limited.body.rateLimit).toBe('login-address');
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await attempt('203.0.113.8', TEST_ADMIN.username, TEST_ADMIN.password)).status).toBe(200);
   });
 
   it('logs a failed login with the username and the address, never the password', async () => {
@@ -256,8 +270,71 @@ describe('login limiting and logging', () => {
     await request(http).post('/api/v1/auth/login').set('X-Forwarded-For', '192.0.2.44').send({ username: 'zhang.san', password: secret });
     const lines = logged.map((l) => JSON.parse(l) as Record<string, unknown>);
     const failure = lines.find((l) => l.event === 'login_failed' && l.username === 'zhang.san');
-    expect(failure).toMatchObject({ level: 40, ip: '192.0.2.44', msg: 'login failed' });
+    expect(failure).toMatchObject({ level: 40, ip: '192.0.2.44', msg: 'login failed', requestId: expect.any(String) });
     expect(logged.join('\n')).not.toContain(secret);
     expect(logged.join('\n')).not.toContain(TEST_ADMIN.password);
+  });
+
+  it('logs one line per request with its id, and none for /health', async () => {
+    await request(http).get('/health');
+    await request(http).get('/api/v1/auth/me').set('X-Request-Id', 'req-logged-1');
+    const lines = logged.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.filter((l) => l.requestId === 'req-logged-1' && l.msg === 'request completed')).toEqual([
+      expect.objectContaining({ req: { method: 'GET', url: '/api/v1/auth/me' }, res: { statusCode: 401 } }),
+    ]);
+    expect(lines.some((l) => (l.req as { url?: string } | undefined)?.url === '/health')).toBe(false);
+  });
+});
+
+describe('rate limits without a trusted proxy', () => {
+  let app: INestApplication;
+  let http: App;
+  let db: TestDatabase;
+
+  beforeAll(async () => {
+    db = await createTestDatabase(4);
+    const config = loadConfig({
+      ...process.env,
+      NODE_ENV: 'test',
+      DATABASE_URL: db.url,
+      ADMIN_USERNAME: TEST_ADMIN.username,
+      ADMIN_PASSWORD: TEST_ADMIN.password,
+      QUEUE_PREFIX: `tb${randomBytes(4).toString('hex')}`,
+      LOGIN_RATE_LIMIT_PER_MINUTE: '100',
+      LOGIN_ADDRESS_RATE_LIMIT_PER_MINUTE: '2',
+      API_RATE_LIMIT_PER_MINUTE: '8',
+      TRUST_PROXY: 'false',
+      DB_POOL_SIZE: '4',
+    });
+    app = await createApi({ config, logger: false });
+    http = app.getHttpServer() as App;
+  });
+  afterAll(async () => {
+    await app.close();
+    await db.drop();
+  });
+
+  it('ignores X-Forwarded-For: every attempt counts against the connecting address', async () => {
+    const statuses = [];
+    for (let i = 1; i <= 3; i++) {
+      const res = await request(http)
+        .post('/api/v1/auth/login')
+        .set('X-Forwarded-For', `198.51.100.${i}`)
+        .send({ username: `spoofer${i}`, password: 'wrong-password' });
+      statuses.push(res.status);
+    }
+    expect(statuses).toEqual([401, 401, 429]);
+  });
+
+  it('limits every API route per address, but never the health probe', async () => {
+    // 3 login attempts above, then 5 more requests fill the budget of 8.
+    const statuses = [];
+    for (let i = 0; i < 6; i++) statuses.push((await request(http).get('/api/v1/auth/me')).status);
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
+    const limited = await request(http).get('/api/v1/users');
+    expectProblem(limited, 429, 'RATE_LIMITED');
+    expect(limited.body.rateLimit).toBe('default');
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    for (let i = 0; i < 10; i++) expect((await request(http).get('/health')).status).toBe(200);
   });
 });

@@ -3,8 +3,11 @@ import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import type { Redis } from 'ioredis';
 import { AppConfig, Clock, HEARTBEAT_EVERY_MS, InjectRedis, Public, readHeartbeat } from '#libs/common';
+import { SkipThrottle } from '#libs/auth';
 
 @ApiTags('ops')
+// Probes are never rate limited: a limited probe would take a healthy API out of its load balancer.
+@SkipThrottle()
 @Controller('health')
 export class HealthController {
   constructor(

@@ -16,6 +16,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type GaugeC
 import type { DataSource, EntityManager } from 'typeorm';
 import { COB_LOCK_KEY } from '#libs/cob';
 import { AppConfig, bullOptions, Clock, InjectRedis, Public, QUEUES, readHeartbeat, type QueueName } from '#libs/common';
+import { SkipThrottle } from '#libs/auth';
 
 /** Process metrics and request durations: one registry per process, filled as requests come. */
 export const registry = new Registry();
@@ -356,6 +357,7 @@ export class BackgroundMetrics implements OnApplicationShutdown {
 }
 
 @ApiExcludeController()
+@SkipThrottle()
 @Controller('metrics')
 export class MetricsController {
   constructor(private readonly background: BackgroundMetrics) {}

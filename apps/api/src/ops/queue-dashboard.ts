@@ -1,20 +1,23 @@
-import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
+import { BullModule, getQueueToken } from '@nestjs/bullmq';
 import {
   Controller,
   Delete,
+  Get,
   HttpCode,
   Injectable,
+  Ip,
   Module,
-  type OnApplicationShutdown,
+  type OnModuleInit,
   Post,
   Req,
   Res,
 } from '@nestjs/common';
-import type { INestApplication } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import {
   ApiBearerAuth,
+  ApiExcludeController,
   ApiForbiddenResponse,
   ApiNoContentResponse,
   ApiOkResponse,
@@ -22,11 +25,11 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import type { NextFunction, Request, Response } from 'express';
-import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { AuthService } from '#libs/auth';
+import { AuthService, LoginThrottle } from '#libs/auth';
 import {
   AppConfig,
   bullOptions,
@@ -38,28 +41,33 @@ import {
   toProblem,
   type Actor,
 } from '#libs/common';
+import { BullBoardModule } from './bull-board-package.js';
 
 /**
- * The BullMQ dashboard (@bull-board) at /admin/queues, for ADMIN only.
+ * The BullMQ dashboard (@bull-board/nestjs) at /admin/queues, for ADMIN only.
  *
  * A browser cannot add a bearer header to a page it navigates to, so the dashboard accepts either:
  * - `Authorization: Bearer <token>` of an ADMIN (scripts, curl), or
- * - the `mae_queues` session cookie, issued by POST /api/v1/admin/queues/session to a caller holding an ADMIN bearer
- *   token (e.g. from /docs in the same browser), then opening /admin/queues.
+ * - the `mae_queues` session cookie, issued by the dashboard's login page (/admin/queues/login, where a browser
+ *   without a session is sent) or by POST /api/v1/admin/queues/session to a caller holding an ADMIN bearer token.
+ * API clients (anything not asking for HTML) without credentials get 401 problem+json, not the redirect.
  *
  * Why the cookie is safe enough for an ops page that can retry and delete jobs:
  * - it is not the bearer token: it is signed with a key of its own (HKDF from JWT_SECRET, purpose-labelled), is valid
  *   only under Path=/admin/queues, and the API never accepts it, so a leaked dashboard cookie cannot call the API;
  * - HttpOnly (no script can read it), SameSite=Strict (not sent on cross-site requests), Secure in production, and it
  *   expires with the token lifetime (JWT_TTL_SECONDS);
- * - on every request the user is looked up again: a deactivated or demoted admin loses the dashboard at once;
- * - state-changing requests (the dashboard's retry/clean/remove) made with the cookie must come from the same origin
- *   (Origin or Sec-Fetch-Site checked), on top of SameSite.
+ * - on every request the user is looked up again: a deactivated or demoted admin, or one whose tokens were revoked
+ *   (users.token_version moved), loses the dashboard at once;
+ * - state-changing requests (the dashboard's retry/clean/remove, and the login form) made from a browser must come
+ *   from the same origin (Origin or Sec-Fetch-Site checked), on top of SameSite; the login form also carries a
+ *   one-time token bound to a SameSite=Strict cookie, and its attempts count against the login rate limits.
  * Non-admins get 403, no or bad credentials 401, both as problem+json.
  */
 export const QUEUE_DASHBOARD_PATH = '/admin/queues';
+export const QUEUE_DASHBOARD_LOGIN_PATH = `${QUEUE_DASHBOARD_PATH}/login`;
 export const QUEUE_SESSION_COOKIE = 'mae_queues';
-
+export const QUEUE_LOGIN_CSRF_COOKIE = 'mae_queues_csrf';
 interface SessionClaims {
   uid: string;
   usr: string;
@@ -129,42 +137,32 @@ export class QueueDashboardSessions {
   }
 }
 
-/** The dashboard itself: one BullMQ queue handle per queue of libs/common/src/queues.ts, and the auth in front. */
+/** Who may use the board: ADMIN by bearer token or session cookie. Runs in front of bull-board's router. */
 @Injectable()
-export class QueueDashboard implements OnApplicationShutdown {
-  readonly queues: Queue[];
-
+export class QueueDashboardAuth {
   constructor(
-    config: AppConfig,
     private readonly sessions: QueueDashboardSessions,
     private readonly auth: AuthService,
     @InjectDataSource() private readonly dataSource: DataSource,
-  ) {
-    this.queues = Object.values(QUEUES).map((name) => {
-      const q = new Queue(name, bullOptions(config));
-      q.on('error', () => undefined);
-      return q;
-    });
-  }
+  ) {}
 
-  router() {
-    const adapter = new ExpressAdapter();
-    adapter.setBasePath(QUEUE_DASHBOARD_PATH);
-    createBullBoard({
-      queues: this.queues.map((q) => new BullMQAdapter(q)),
-      serverAdapter: adapter,
-      options: { uiConfig: { boardTitle: 'Mutual-aid engine queues' } },
-    });
-    return adapter.getRouter() as (req: Request, res: Response, next: NextFunction) => void;
-  }
-
-  /** Express middleware in front of the board: ADMIN by bearer token or session cookie, else 401/403. */
-  guard() {
+  /**
+   * Express middleware: lets the login page through; otherwise authenticates, and on failure sends a browser that
+   * navigates here without credentials to the login page (302) and answers everyone else with problem+json.
+   */
+  middleware() {
     return (req: Request, res: Response, next: NextFunction) => {
+      const path = pathOf(req);
+      if (path === QUEUE_DASHBOARD_LOGIN_PATH) return next();
       this.authenticate(req).then(
         () => next(),
         (e: unknown) => {
           const { problem } = toProblem(e, req.originalUrl);
+          // A browser that navigated here without credentials logs in; a bad bearer token is an API client's error.
+          if (problem.status === 401 && !req.headers.authorization && wantsPage(req)) {
+            res.setHeader('Cache-Control', 'no-store');
+            return res.redirect(302, `${QUEUE_DASHBOARD_LOGIN_PATH}?next=${encodeURIComponent(path)}`);
+          }
           res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
         },
       );
@@ -186,7 +184,7 @@ export class QueueDashboard implements OnApplicationShutdown {
     if (!claims) {
       throw new DomainError(
         'UNAUTHENTICATED',
-        'an ADMIN bearer token, or a dashboard session from POST /api/v1/admin/queues/session, is required',
+        `an ADMIN bearer token, or a dashboard session (log in at ${QUEUE_DASHBOARD_LOGIN_PATH} or POST /api/v1/admin/queues/session), is required`,
       );
     }
     const [user] = (await this.dataSource.query(
@@ -213,12 +211,176 @@ export class QueueDashboard implements OnApplicationShutdown {
       );
     }
   }
+}
 
-  async onApplicationShutdown(): Promise<void> {
-    await Promise.all(this.queues.map((q) => q.close().catch(() => undefined)));
+/** The request path without its query string, as the client sent it (the mount point included). */
+function pathOf(req: Request): string {
+  return req.originalUrl.split('?')[0].replace(/\/+$/, '') || '/';
+}
+
+/** A browser navigating to a page (it prefers HTML), as opposed to an API client or the board's own fetches. */
+function wantsPage(req: Request): boolean {
+  return (
+    (req.method === 'GET' || req.method === 'HEAD') &&
+    req.accepts(['application/json', 'text/html']) === 'text/html'
+  );
+}
+
+/** Where to go after logging in: a dashboard path only (never another site), the board itself by default. */
+function safeNext(value: unknown): string {
+  return typeof value === 'string' &&
+    /^\/admin\/queues(\/[\w\-.~%/]*)?$/.test(value) &&
+    !value.includes('//') &&
+    !value.startsWith(QUEUE_DASHBOARD_LOGIN_PATH)
+    ? value
+    : QUEUE_DASHBOARD_PATH;
+}
+
+const escapeHtml = (s: string) =>
+  s.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
+  );
+
+/**
+ * The dashboard's login page: a server-rendered form (no script, so the default Content-Security-Policy holds) that
+ * logs an ADMIN in with username and password, sets the dashboard session cookie and returns to the board.
+ */
+@ApiExcludeController()
+@Public()
+@Controller(QUEUE_DASHBOARD_LOGIN_PATH.slice(1))
+export class QueueDashboardLoginController {
+  constructor(
+    private readonly sessions: QueueDashboardSessions,
+    private readonly auth: AuthService,
+    private readonly config: AppConfig,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {}
+
+  @Get()
+  page(@Req() req: Request, @Res() res: Response): void {
+    this.render(res, 200, safeNext(req.query.next));
+  }
+
+  @Post()
+  @LoginThrottle()
+  async login(@Req() req: Request, @Res() res: Response, @Ip() ip: string): Promise<void> {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const next = safeNext(body.next);
+    const token = readCookie(req.headers.cookie, QUEUE_LOGIN_CSRF_COOKIE);
+    const given = typeof body.csrf === 'string' ? body.csrf : '';
+    if (!sameOrigin(req) || !token || !sameSecret(token, given)) {
+      return this.render(
+        res,
+        403,
+        next,
+        'The form expired or was sent from another page; please log in again.',
+      );
+    }
+    const username = typeof body.username === 'string' ? body.username.trim() : '';
+    const password = typeof body.password === 'string' ? body.password : '';
+    if (!username || !password)
+      return this.render(res, 400, next, 'Enter a username and a password.', username);
+    let userId: string;
+    try {
+      const { user } = await this.auth.login(username, password, ip);
+      if (user.role !== 'ADMIN') {
+        return this.render(res, 403, next, 'Only ADMIN users may open the queue dashboard.', username);
+      }
+      userId = user.id;
+    } catch (e) {
+      if (e instanceof DomainError && e.code === 'INVALID_CREDENTIALS') {
+        return this.render(res, 401, next, 'Wrong username or password.', username);
+      }
+      throw e;
+    }
+    const [row] = (await this.dataSource.query(`SELECT username, token_version FROM users WHERE id = $1`, [
+      userId,
+    ])) as { username: string; token_version: number }[];
+    const { value } = this.sessions.issue({
+      userId: Number(userId),
+      username: row.username,
+      tokenVersion: row.token_version,
+    });
+    res.setHeader('Set-Cookie', [
+      this.sessions.cookieHeader(value, this.sessions.ttlSeconds),
+      this.csrfCookie('', 0),
+    ]);
+    res.setHeader('Cache-Control', 'no-store');
+    res.redirect(303, next);
+  }
+
+  private csrfCookie(value: string, maxAgeSeconds: number): string {
+    const secure = this.config.isProduction ? '; Secure' : '';
+    return `${QUEUE_LOGIN_CSRF_COOKIE}=${value}; Path=${QUEUE_DASHBOARD_LOGIN_PATH}; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Strict${secure}`;
+  }
+
+  /** The form with a fresh one-time token (also set as a cookie that only this page receives). */
+  private render(res: Response, status: number, next: string, error?: string, username = ''): void {
+    const csrf = randomBytes(24).toString('base64url');
+    res.setHeader('Set-Cookie', this.csrfCookie(csrf, 600));
+    res.setHeader('Cache-Control', 'no-store');
+    res.status(status).type('text/html; charset=utf-8').send(`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>Queue dashboard: log in</title>
+<style>
+body{font-family:system-ui,sans-serif;background:#f4f5f7;margin:0;display:flex;justify-content:center;padding-top:10vh}
+form{background:#fff;padding:2rem;border-radius:8px;box-shadow:0 1px 4px #0002;width:20rem}
+h1{font-size:1.2rem;margin:0 0 1rem}label{display:block;margin:.75rem 0 .25rem}
+input[type=text],input[type=password]{width:100%;box-sizing:border-box;padding:.5rem}
+button{margin-top:1.25rem;width:100%;padding:.6rem}.error{color:#b00020}
+</style>
+</head>
+<body>
+<form method="post" action="${QUEUE_DASHBOARD_LOGIN_PATH}">
+<h1>Queue dashboard</h1>
+<p>Log in as an ADMIN user.</p>
+${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ''}
+<input type="hidden" name="csrf" value="${csrf}">
+<input type="hidden" name="next" value="${escapeHtml(next)}">
+<label for="username">Username</label>
+<input id="username" name="username" type="text" autocomplete="username" required value="${escapeHtml(username)}">
+<label for="password">Password</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required>
+<button type="submit">Log in</button>
+</form>
+</body>
+</html>
+`);
   }
 }
 
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** bull-board's Express app, without Express's X-Powered-By header (it is an Express app of its own). */
+class DashboardServerAdapter extends ExpressAdapter {
+  constructor() {
+    super();
+    (this.getRouter() as { disable(setting: string): unknown }).disable('x-powered-by');
+  }
+}
+
+/**
+ * BullMQ emits 'error' on a queue handle when Redis is unreachable; the board's handles log nothing of it (the
+ * health check reports Redis), instead of an unhandled 'error' event per reconnect attempt.
+ */
+@Injectable()
+class QueueHandleErrors implements OnModuleInit {
+  constructor(private readonly moduleRef: ModuleRef) {}
+  onModuleInit(): void {
+    for (const name of Object.values(QUEUES)) {
+      this.moduleRef.get<Queue>(getQueueToken(name), { strict: false }).on('error', () => undefined);
+    }
+  }
+}
 function readCookie(header: string | undefined, name: string): string | undefined {
   if (!header) return undefined;
   for (const part of header.split(';')) {
@@ -284,15 +446,33 @@ export class QueueDashboardController {
   }
 }
 
+/** Sessions and the board's authentication (the board's middleware is built from them). */
 @Module({
-  controllers: [QueueDashboardController],
-  providers: [QueueDashboardSessions, QueueDashboard],
-  exports: [QueueDashboard, QueueDashboardSessions],
+  providers: [QueueDashboardSessions, QueueDashboardAuth],
+  exports: [QueueDashboardSessions, QueueDashboardAuth],
+})
+export class QueueDashboardAuthModule {}
+
+/** One queue handle per queue of libs/common/src/queues.ts, registered with bull-board behind its authentication. */
+@Module({
+  imports: [
+    QueueDashboardAuthModule,
+    BullModule.forRootAsync({ inject: [AppConfig], useFactory: (config: AppConfig) => bullOptions(config) }),
+    BullModule.registerQueue(...Object.values(QUEUES).map((name) => ({ name }))),
+    BullBoardModule.forRootAsync({
+      imports: [QueueDashboardAuthModule],
+      inject: [QueueDashboardAuth],
+      useFactory: (auth: QueueDashboardAuth) => ({
+        route: QUEUE_DASHBOARD_PATH,
+        adapter: DashboardServerAdapter,
+        middleware: auth.middleware(),
+        boardOptions: { uiConfig: { boardTitle: 'Mutual-aid engine queues' } },
+      }),
+    }),
+    BullBoardModule.forFeature(...Object.values(QUEUES).map((name) => ({ name, adapter: BullMQAdapter }))),
+  ],
+  controllers: [QueueDashboardController, QueueDashboardLoginController],
+  providers: [QueueHandleErrors],
+  exports: [QueueDashboardAuthModule],
 })
 export class QueueDashboardModule {}
-
-/** Mounts the dashboard behind its guard; called by createApi before init. */
-export function mountQueueDashboard(app: INestApplication): void {
-  const board = app.get(QueueDashboard);
-  app.use(QUEUE_DASHBOARD_PATH, board.guard(), board.router());
-}

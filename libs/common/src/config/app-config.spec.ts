@@ -51,9 +51,33 @@ describe('loadConfig', () => {
     ['LOG_LEVEL', 'loud'],
     ['NODE_ENV', 'staging'],
     ['LOGIN_RATE_LIMIT_PER_MINUTE', '0'],
+    ['LOGIN_ADDRESS_RATE_LIMIT_PER_MINUTE', '0'],
+    ['API_RATE_LIMIT_PER_MINUTE', 'many'],
+    ['TRUST_PROXY', 'true'],
+    ['TRUST_PROXY', '10.0.0.0/33'],
+    ['TRUST_PROXY', 'loopback, proxy.example'],
+    ['LOG_FORMAT', 'xml'],
     ['DB_POOL_SIZE', '1000'],
   ])('stops on a bad %s and names it', (name, value) => {
     expect(problemsOf({ [name]: value })).toMatch(new RegExp(`^\\s+- ${name}: `, 'm'));
+  });
+
+  it('takes TRUST_PROXY as false, a hop count or a list of proxies, as Express does; loopback by default', () => {
+    expect(loadConfig({}).trustProxy).toEqual(['loopback']);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 192.168.1.7,fd00::/8, uniquelocal' }).trustProxy).toEqual([
+      '10.0.0.0/8',
+      '192.168.1.7',
+      'fd00::/8',
+      'uniquelocal',
+    ]);
+  });
+
+  it('limits logins per username and, ten times as generously unless set, per address', () => {
+    expect(loadConfig({}).loginAddressRateLimit).toBe(100);
+    expect(loadConfig({ LOGIN_RATE_LIMIT_PER_MINUTE: '5' }).loginAddressRateLimit).toBe(50);
+    expect(loadConfig({ LOGIN_ADDRESS_RATE_LIMIT_PER_MINUTE: '30' }).loginAddressRateLimit).toBe(30);
   });
 
   it('names every bad variable at once', () => {

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { accessSync, constants } from 'node:fs';
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import { isIP } from 'node:net';
 
 const toBool = ({ value }: { value: unknown }) =>
   value === undefined ? undefined : ['1', 'true', 'yes', 'on'].includes(String(value).toLowerCase());
@@ -59,6 +60,10 @@ export class AppConfig {
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
+  /** `auto`: human-readable (pino-pretty) when stdout is a terminal and NODE_ENV is not production, JSON otherwise. */
+  @IsIn(['auto', 'json', 'pretty'])
+  LOG_FORMAT: 'auto' | 'json' | 'pretty' = 'auto';
+
   /** OpenAPI at /docs and /docs-json without a token. */
   @Transform(toBool) @IsBoolean()
   DOCS_PUBLIC = true;
@@ -67,8 +72,29 @@ export class AppConfig {
   @Transform(toBool) @IsOptional() @IsBoolean()
   PREVIEW_PUBLIC?: boolean;
 
+  /** Login attempts per username per minute, from all addresses together (a targeted attack on one account). */
   @Transform(toInt) @IsInt() @Min(1) @Max(1000)
   LOGIN_RATE_LIMIT_PER_MINUTE = 10;
+
+  /**
+   * Login attempts per client address per minute, whatever the usernames. Unset: ten times
+   * LOGIN_RATE_LIMIT_PER_MINUTE, so the users behind one NAT each keep their own per-username budget.
+   */
+  @Transform(toInt) @IsOptional() @IsInt() @Min(1) @Max(100_000)
+  LOGIN_ADDRESS_RATE_LIMIT_PER_MINUTE?: number;
+
+  /** Requests per client address per minute to any API route (health and metrics are not counted). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000)
+  API_RATE_LIMIT_PER_MINUTE = 6000;
+
+  /**
+   * Which proxies' X-Forwarded-For is believed for the client address (Express 'trust proxy'): `false` (none: the
+   * socket's address), `loopback` (a proxy on the same host), a hop count (`1`: the nearest proxy, e.g. one load
+   * balancer), or a comma-separated list of addresses and CIDRs (`10.0.0.0/8, 192.168.1.7`; `loopback`,
+   * `linklocal` and `uniquelocal` may be listed too).
+   */
+  @IsString()
+  TRUST_PROXY = 'loopback';
 
   @Transform(toInt) @IsInt() @Min(1) @Max(200)
   DB_POOL_SIZE = 20;
@@ -83,6 +109,32 @@ export class AppConfig {
   get previewPublic(): boolean {
     return this.PREVIEW_PUBLIC ?? !this.isProduction;
   }
+  get loginAddressRateLimit(): number {
+    return this.LOGIN_ADDRESS_RATE_LIMIT_PER_MINUTE ?? this.LOGIN_RATE_LIMIT_PER_MINUTE * 10;
+  }
+  /** TRUST_PROXY as Express's 'trust proxy' setting takes it. */
+  get trustProxy(): false | number | string[] {
+    return parseTrustProxy(this.TRUST_PROXY) ?? false;
+  }
+}
+
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** `false`, a hop count, or a list of proxy addresses/CIDRs; undefined when the value is none of these. */
+export function parseTrustProxy(value: string): false | number | string[] | undefined {
+  const v = value.trim();
+  if (v === 'false') return false;
+  if (/^\d{1,2}$/.test(v)) return Number(v);
+  const items = v.split(',').map((s) => s.trim());
+  const valid = items.every((item) => {
+    if (PROXY_NAMES.includes(item)) return true;
+    const [address, bits, extra] = item.split('/');
+    const family = isIP(address ?? '');
+    if (!family || extra !== undefined) return false;
+    if (bits === undefined) return true;
+    return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+  });
+  return items.length && valid ? items : undefined;
 }
 
 export class ConfigError extends Error {}
@@ -91,7 +143,12 @@ const PRODUCTION_REQUIRED = ['JWT_SECRET', 'ADMIN_PASSWORD', 'DATABASE_URL', 'RE
 
 /** Builds and validates the config from an environment; throws a ConfigError naming every bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
-  const known = Object.keys(new AppConfig()).concat(['PREVIEW_PUBLIC', 'REMINDER_SECRET_KEY', 'REDIS_TLS_CA']);
+  const known = Object.keys(new AppConfig()).concat([
+    'PREVIEW_PUBLIC',
+    'REMINDER_SECRET_KEY',
+    'REDIS_TLS_CA',
+    'LOGIN_ADDRESS_RATE_LIMIT_PER_MINUTE',
+  ]);
   const raw: Record<string, string> = {};
   for (const key of known) if (env[key] !== undefined && env[key] !== '') raw[key] = env[key] as string;
   const config = plainToInstance(AppConfig, raw, { exposeDefaultValues: true });
@@ -109,6 +166,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     } catch {
       problems.push(`REDIS_TLS_CA: cannot read ${raw.REDIS_TLS_CA}`);
     }
+  }
+  if (parseTrustProxy(config.TRUST_PROXY) === undefined) {
+    problems.push(
+      'TRUST_PROXY: must be false, loopback, a hop count, or a comma-separated list of proxy addresses/CIDRs',
+    );
   }
   if (config.isProduction) {
     for (const key of PRODUCTION_REQUIRED) if (!raw[key]) problems.push(`${key}: must be set when NODE_ENV=production`);
