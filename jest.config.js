@@ -1,10 +1,26 @@
-/** Jest runs the TypeScript sources as native ESM (NestJS 12 and dinero.js 2 are ESM-only). */
+/**
+ * Jest runs the TypeScript sources as native ESM (NestJS 12 and dinero.js 2 are ESM-only). SWC strips the types
+ * (legacy decorators with their design-type metadata, which Nest's injection and class-validator read); type errors
+ * are the build's job (`tsc` in scripts/test.sh), so the transform does no type work. See docs/testing.md.
+ */
+const swc = {
+  swcrc: false,
+  jsc: {
+    parser: { syntax: 'typescript', decorators: true },
+    target: 'es2022',
+    keepClassNames: true,
+    transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
+  },
+  module: { type: 'es6' },
+  sourceMaps: 'inline',
+};
+
 export default {
   testEnvironment: 'node',
   rootDir: '.',
   extensionsToTreatAsEsm: ['.ts'],
   transform: {
-    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json', diagnostics: false }],
+    '^.+\\.ts$': ['@swc/jest', swc],
   },
   moduleNameMapper: {
     '^#libs/(.*)$': '<rootDir>/libs/$1/src/index.ts',

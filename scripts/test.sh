@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The one test command: services, type-checked build, a fresh migrated template database, then every test file
-# (unit, integration, e2e) in parallel, each on its own database clone. Ends with "N passed, N failed".
+# (unit, integration, e2e) with Vitest in two worker processes, each file on its own database clone. Ends with
+# "N passed, N failed" and a non-zero exit when anything failed. Arguments go to `vitest run` (file filters,
+# -t "name"). Why Vitest and where the time goes: docs/testing.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/ensure-node.sh
@@ -9,4 +11,4 @@ bash scripts/ensure-services.sh
 echo "[test] type-checking and building"
 npx tsc -p tsconfig.build.json
 node dist/scripts/prepare-test-db.js
-NODE_OPTIONS="--experimental-vm-modules --no-warnings ${NODE_OPTIONS:-}" npx jest "$@"
+exec npx vitest run "$@"

@@ -4,6 +4,7 @@ import * as argon2 from 'argon2';
 import type { DataSource, EntityManager } from 'typeorm';
 import { DomainError, isUniqueViolation, queryRows, type Page, type PageQuery, offsetOf, type Role } from '#libs/common';
 import { AuditService } from '#libs/audit';
+import { hashPassword } from './password-hash.js';
 
 export interface UserView {
   id: string;
@@ -70,7 +71,7 @@ export class UsersService {
         { field: 'bankId', message: input.role === 'BANK_OFFICER' ? 'required for BANK_OFFICER' : 'only for BANK_OFFICER' },
       ]);
     }
-    const hash = await argon2.hash(input.password);
+    const hash = await hashPassword(input.password);
     const run = async (m: EntityManager) => {
       if (input.bankId) {
         const banks = (await m.query(`SELECT 1 FROM banks WHERE id = $1`, [input.bankId])) as unknown[];
@@ -105,7 +106,7 @@ export class UsersService {
           { field: 'bankId', message: 'inconsistent with role' },
         ]);
       }
-      const hash = patch.password ? await argon2.hash(patch.password) : before.password_hash;
+      const hash = patch.password ? await hashPassword(patch.password) : before.password_hash;
       const [after] = await queryRows<UserRow>(
         m,
         `UPDATE users SET display_name = $2, role = $3, active = $4, password_hash = $5, bank_id = $6, updated_at = now()
@@ -183,7 +184,7 @@ export class UsersService {
     const [row] = (await this.dataSource.query(`SELECT * FROM users WHERE username = $1`, [username])) as UserRow[];
     if (!row || !row.active) {
       // Spend comparable time so a missing user is not distinguishable by latency.
-      await argon2.hash(password);
+      await hashPassword(password);
       return null;
     }
     if (!(await argon2.verify(row.password_hash, password))) return null;

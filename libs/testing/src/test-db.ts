@@ -41,7 +41,12 @@ export async function createTestDatabase(poolSize = 20): Promise<TestDatabase> {
   // CREATE DATABASE … TEMPLATE fails while another clone is being made from the same template; retry briefly.
   for (let attempt = 0; ; attempt++) {
     try {
-      await admin((c) => c.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DB}`));
+      await admin(async (c) => {
+        await c.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DB}`);
+        // A throw-away database need not wait for its WAL to reach disk at each commit (fsync stays on, so the
+        // server itself stays crash-safe); set on this clone only, never on a development or production database.
+        await c.query(`ALTER DATABASE ${name} SET synchronous_commit = off`);
+      });
       break;
     } catch (e) {
       if (attempt > 40 || !/being accessed by other users/.test((e as Error).message)) throw e;
