@@ -181,7 +181,7 @@ describe('the pruned production install (npm ci --omit=dev + dist/)', () => {
 
     const health = await until(
       'GET /health 200',
-      90_000,
+      240_000,
       [api, worker],
       async () => {
         const res = await fetch(`${base}/health`);
@@ -198,14 +198,14 @@ describe('the pruned production install (npm ci --omit=dev + dist/)', () => {
     // The worker is ready when it has booted and its first heartbeat job ran: /health shows this very process's beat.
     await until(
       'the worker to log "worker started"',
-      90_000,
+      240_000,
       [api, worker],
       async () => (/worker started/.test(worker.out()) ? true : undefined),
       logs,
     );
     const beat = await until(
       "the worker's first heartbeat in /health",
-      60_000,
+      120_000,
       [api, worker],
       async () => {
         const body = (await (await fetch(`${base}/health`)).json()) as {
@@ -265,5 +265,5 @@ describe('the pruned production install (npm ci --omit=dev + dist/)', () => {
       worker: { code: 0, signal: null },
       logs: '',
     });
-  }, 240_000);
+  }, 600_000);
 });
