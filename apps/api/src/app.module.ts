@@ -1,5 +1,5 @@
 import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import type { Logger as PinoLogger } from 'pino';
 import { AuditModule } from '#libs/audit';
@@ -9,6 +9,7 @@ import {
   createRootLogger,
   loadConfig,
   loggerModule,
+  IdempotentReplayInterceptor,
   ProblemFilter,
   RedisModule,
   type CommonModuleOptions,
@@ -43,7 +44,11 @@ export class AppModule implements NestModule {
         ...DOMAIN_MODULES,
       ],
       controllers: [HealthController, MetricsController],
-      providers: [{ provide: APP_FILTER, useClass: ProblemFilter }, BackgroundMetrics],
+      providers: [
+        { provide: APP_FILTER, useClass: ProblemFilter },
+        { provide: APP_INTERCEPTOR, useClass: IdempotentReplayInterceptor },
+        BackgroundMetrics,
+      ],
     };
   }
 

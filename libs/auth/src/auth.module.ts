@@ -8,6 +8,7 @@ import { AuthGuard } from './auth.guard.js';
 import { AuthService } from './auth.service.js';
 import { RateLimitGuard, throttlerOptions } from './rate-limit.js';
 import { ThrottlerModule } from './throttler-package.js';
+import { UsersStore } from './store/users.store.js';
 import { UsersService } from './users.service.js';
 
 @Global()
@@ -27,6 +28,7 @@ import { UsersService } from './users.service.js';
   providers: [
     AuthService,
     UsersService,
+    UsersStore,
     { provide: APP_GUARD, useClass: RateLimitGuard },
     { provide: APP_GUARD, useClass: AuthGuard },
   ],

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { DomainError, queryOne, queryRows } from '#libs/common';
+import { DomainError, queryOne, queryRows, ID_PATTERN } from '#libs/common';
 import { penaltyRateFor, ProductsService } from '#libs/products';
 import type { DayCount, Frequency, ScheduleMethod, ScheduleRounding } from '#libs/schedules';
 import type { FrozenInstallment, InstallmentState, ReplayPayment } from './domain/replay.js';
@@ -64,7 +64,7 @@ const LOAN_COLUMNS = `id::text, loan_no, channel, status, product_version_id::te
   maturity_date, outstanding_principal_fen::text, days_overdue, arrears_bucket, non_performing, aged_as_of, closed_on,
   disbursement_entry_id::text`;
 
-export const isId = (v: string): boolean => /^[1-9]\d{0,17}$/.test(v);
+export const isId = (v: string): boolean => ID_PATTERN.test(v);
 
 export async function loadLoan(m: EntityManager, loanId: string, lock = false): Promise<LoanRow | undefined> {
   if (!isId(loanId)) return undefined;

@@ -12,6 +12,7 @@ import {
   runIdempotent,
   type Page,
   type PageQuery,
+  ID_PATTERN,
 } from '#libs/common';
 import { FundsService } from '#libs/funds';
 import { LedgerService } from '#libs/ledger';
@@ -257,7 +258,7 @@ export class WriteOffService {
   }
 
   async get(id: string, manager?: EntityManager): Promise<WriteOffView> {
-    if (!/^[1-9]\d{0,17}$/.test(id)) throw new DomainError('NOT_FOUND', `write-off ${id} not found`);
+    if (!ID_PATTERN.test(id)) throw new DomainError('NOT_FOUND', `write-off ${id} not found`);
     const row = await queryOne<WriteOffRow>(manager ?? this.dataSource.manager, `${SELECT} WHERE w.id = $1`, [
       id,
     ]);

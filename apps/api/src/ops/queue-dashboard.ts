@@ -24,12 +24,10 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { Queue } from 'bullmq';
 import type { NextFunction, Request, Response } from 'express';
 import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { DataSource } from 'typeorm';
-import { AuthService, LoginThrottle } from '#libs/auth';
+import { AuthService, LoginThrottle, UsersService } from '#libs/auth';
 import {
   AppConfig,
   bullOptions,
@@ -143,7 +141,7 @@ export class QueueDashboardAuth {
   constructor(
     private readonly sessions: QueueDashboardSessions,
     private readonly auth: AuthService,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly users: UsersService,
   ) {}
 
   /**
@@ -187,17 +185,10 @@ export class QueueDashboardAuth {
         `an ADMIN bearer token, or a dashboard session (log in at ${QUEUE_DASHBOARD_LOGIN_PATH} or POST /api/v1/admin/queues/session), is required`,
       );
     }
-    const [user] = (await this.dataSource.query(
-      `SELECT role, active, token_version FROM users WHERE id = $1`,
-      [claims.uid],
-    )) as {
-      role: string;
-      active: boolean;
-      token_version: number;
-    }[];
+    const user = await this.users.credentials(claims.uid);
     if (!user || !user.active)
       throw new DomainError('UNAUTHENTICATED', 'the dashboard session belongs to no active user');
-    if (user.token_version !== claims.ver)
+    if (user.tokenVersion !== claims.ver)
       throw new DomainError(
         'TOKEN_REVOKED',
         "the dashboard session was opened before the user's password, role or bank changed (or their sessions were revoked)",
@@ -254,7 +245,7 @@ export class QueueDashboardLoginController {
     private readonly sessions: QueueDashboardSessions,
     private readonly auth: AuthService,
     private readonly config: AppConfig,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly users: UsersService,
   ) {}
 
   @Get()
@@ -294,13 +285,12 @@ export class QueueDashboardLoginController {
       }
       throw e;
     }
-    const [row] = (await this.dataSource.query(`SELECT username, token_version FROM users WHERE id = $1`, [
-      userId,
-    ])) as { username: string; token_version: number }[];
+    const row = await this.users.credentials(userId);
+    if (!row) return this.render(res, 401, next, 'Wrong username or password.', username);
     const { value } = this.sessions.issue({
       userId: Number(userId),
       username: row.username,
-      tokenVersion: row.token_version,
+      tokenVersion: row.tokenVersion,
     });
     res.setHeader('Set-Cookie', [
       this.sessions.cookieHeader(value, this.sessions.ttlSeconds),
@@ -408,7 +398,7 @@ function sameOrigin(req: Request): boolean {
 export class QueueDashboardController {
   constructor(
     private readonly sessions: QueueDashboardSessions,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly users: UsersService,
   ) {}
 
   @Post('session')
@@ -427,10 +417,9 @@ export class QueueDashboardController {
   @ApiForbiddenResponse({ description: 'not an ADMIN' })
   async open(@Req() req: Request & { actor: Actor }, @Res({ passthrough: true }) res: Response) {
     // The bearer token was just checked against this version, so the session starts as valid as the token.
-    const [user] = (await this.dataSource.query(`SELECT token_version FROM users WHERE id = $1`, [
-      req.actor.userId,
-    ])) as { token_version: number }[];
-    const { value, expiresAt } = this.sessions.issue({ ...req.actor, tokenVersion: user.token_version });
+    const user = await this.users.credentials(String(req.actor.userId));
+    if (!user) throw new DomainError('UNAUTHENTICATED', 'the token belongs to no user');
+    const { value, expiresAt } = this.sessions.issue({ ...req.actor, tokenVersion: user.tokenVersion });
     res.setHeader('Set-Cookie', this.sessions.cookieHeader(value, this.sessions.ttlSeconds));
     res.setHeader('Cache-Control', 'no-store');
     return { dashboard: QUEUE_DASHBOARD_PATH, expiresAt: expiresAt.toISOString() };
