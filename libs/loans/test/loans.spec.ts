@@ -25,7 +25,7 @@ const D = '2026-06-01';
 
 beforeAll(async () => {
   h = await harness(10, D);
-  w = await world(h, { members: 20, groupSize: 0 });
+  w = await world(h, { members: 24, groupSize: 0 });
   loans = new LoanStore(h.db.dataSource);
   ageing = new LoanAgeingStore();
   productVersionId = (await h.products.currentVersion('MUTUAL_AID_STD')).versionId;
@@ -166,6 +166,57 @@ describe('LoanStore', () => {
     ]);
     expect(await loans.countEvents(null, loan.id)).toBe(3);
     expect((await loans.events(null, loan.id, { limit: 1, offset: 1 })).map((e) => e.event)).toEqual(['B']);
+  });
+});
+
+describe('LoanStore bulk writes', () => {
+  it('records several events in the given order in one statement', async () => {
+    const loan = await loanOverdue(0);
+    const n = await h.db.dataSource.transaction((m) =>
+      loans.recordEvents(m, [
+        { loanId: loan.id, event: 'Z', actor: 'cob', data: { a: 1 } },
+        {
+          loanId: loan.id,
+          event: 'A',
+          actor: 'cob',
+          fromStatus: 'DISBURSED',
+          toStatus: 'DISBURSED',
+          reason: 'r',
+        },
+      ]),
+    );
+    expect(n).toBe(2);
+    const events = await loans.events(null, loan.id);
+    expect(events.map((e) => [e.event, e.actor, e.from_status, e.reason, e.data])).toEqual([
+      ['Z', 'cob', null, null, { a: 1 }],
+      ['A', 'cob', 'DISBURSED', 'r', null],
+    ]);
+  });
+
+  it('writes accrual figures to instalments by id', async () => {
+    const loan = await loanOverdue(0);
+    const [first] = await loans.installments(null, loan.id);
+    await h.db.dataSource.transaction((m) =>
+      loans.saveAccruals(m, [
+        {
+          installmentId: first.id,
+          penaltyFenDays: 123n,
+          accruedThrough: D,
+          penaltyFen: 7n,
+          status: 'OVERDUE',
+          overdueSince: '2026-05-20',
+        },
+      ]),
+    );
+    const [after, second] = await loans.installments(null, loan.id);
+    expect(after).toMatchObject({
+      penalty_fen_days: '123',
+      accrued_through: D,
+      penalty_fen: '7',
+      status: 'OVERDUE',
+      overdue_since: '2026-05-20',
+    });
+    expect(second).toMatchObject({ penalty_fen_days: '0', status: 'OPEN' });
   });
 });
 

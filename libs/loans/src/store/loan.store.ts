@@ -108,6 +108,19 @@ export interface NewLoanEvent {
   keepEmptyData?: boolean;
 }
 
+/**
+ * New accrual figures of one instalment, computed by the caller's rule (the repayment library's penalty accrual
+ * and overdue marking): absolute values, written as given.
+ */
+export interface InstallmentAccrual {
+  installmentId: string;
+  penaltyFenDays: bigint;
+  accruedThrough: string | null;
+  penaltyFen: bigint;
+  status: Exclude<InstallmentStatusValue, 'WRITTEN_OFF' | 'PAID'>;
+  overdueSince: string | null;
+}
+
 /** Every column name of `loans` a caller may write: a patch key outside this set is a programming error. */
 const WRITABLE = new Set<string>([
   'loan_no',
@@ -459,26 +472,67 @@ export class LoanStore {
     );
   }
 
-  /** Appends one event to the loan's history (the table is append-only). */
-  async recordEvent(m: EntityManager, e: NewLoanEvent): Promise<void> {
-    const empty =
-      e.data === undefined ||
-      e.data === null ||
-      (!e.keepEmptyData &&
-        typeof e.data === 'object' &&
-        !Array.isArray(e.data) &&
-        Object.keys(e.data).length === 0);
+  /** Writes accrual figures to instalments by id (one statement); returns the rows written. */
+  async saveAccruals(m: EntityManager, rows: readonly InstallmentAccrual[]): Promise<number> {
+    if (!rows.length) return 0;
     await m.query(
-      `INSERT INTO loan_events (loan_id, event, from_status, to_status, actor, reason, data) VALUES ($1,$2,$3,$4,$5,$6,$7::jsonb)`,
+      `UPDATE loan_installments i
+          SET penalty_fen_days = v.fen_days, accrued_through = v.accrued, penalty_fen = v.penalty, status = v.status,
+              overdue_since = v.since
+         FROM unnest($1::bigint[], $2::bigint[], $3::date[], $4::bigint[], $5::text[], $6::date[])
+                AS v(id, fen_days, accrued, penalty, status, since)
+        WHERE i.id = v.id`,
       [
-        e.loanId,
-        e.event,
-        e.fromStatus ?? null,
-        e.toStatus ?? null,
-        e.actor,
-        e.reason ?? null,
-        empty ? null : JSON.stringify(e.data),
+        rows.map((r) => r.installmentId),
+        rows.map((r) => r.penaltyFenDays.toString()),
+        rows.map((r) => r.accruedThrough),
+        rows.map((r) => r.penaltyFen.toString()),
+        rows.map((r) => r.status),
+        rows.map((r) => r.overdueSince),
       ],
     );
+    return rows.length;
   }
+
+  /** Appends one event to the loan's history (the table is append-only). */
+  async recordEvent(m: EntityManager, e: NewLoanEvent): Promise<void> {
+    await m.query(
+      `INSERT INTO loan_events (loan_id, event, from_status, to_status, actor, reason, data) VALUES ($1,$2,$3,$4,$5,$6,$7::jsonb)`,
+      [e.loanId, e.event, e.fromStatus ?? null, e.toStatus ?? null, e.actor, e.reason ?? null, eventData(e)],
+    );
+  }
+
+  /** Appends several events in one statement, in the order given (a batch's group-liability calls, say). */
+  async recordEvents(m: EntityManager, events: readonly NewLoanEvent[]): Promise<number> {
+    if (!events.length) return 0;
+    await m.query(
+      `INSERT INTO loan_events (loan_id, event, from_status, to_status, actor, reason, data)
+       SELECT loan_id, event, from_status, to_status, actor, reason, data
+         FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[])
+                WITH ORDINALITY AS e(loan_id, event, from_status, to_status, actor, reason, data, n)
+        ORDER BY n`,
+      [
+        events.map((e) => e.loanId),
+        events.map((e) => e.event),
+        events.map((e) => e.fromStatus ?? null),
+        events.map((e) => e.toStatus ?? null),
+        events.map((e) => e.actor),
+        events.map((e) => e.reason ?? null),
+        events.map(eventData),
+      ],
+    );
+    return events.length;
+  }
+}
+
+/** The jsonb text of an event's data: NULL for none, and for {} unless the caller keeps empty data. */
+function eventData(e: NewLoanEvent): string | null {
+  const empty =
+    e.data === undefined ||
+    e.data === null ||
+    (!e.keepEmptyData &&
+      typeof e.data === 'object' &&
+      !Array.isArray(e.data) &&
+      Object.keys(e.data).length === 0);
+  return empty ? null : JSON.stringify(e.data);
 }
