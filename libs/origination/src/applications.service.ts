@@ -2,30 +2,25 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '#libs/audit';
-import {
-  DomainError,
-  isUniqueViolation,
-  queryOne,
-  RequestContext,
-  SYSTEM_ACTOR,
-  type FieldError,
-} from '#libs/common';
+import { DomainError, isUniqueViolation, RequestContext, SYSTEM_ACTOR, type FieldError } from '#libs/common';
 import { FundsService, type FundInfo } from '#libs/funds';
 import { GroupsService, HouseholdsService, type HouseholdRecord } from '#libs/households';
-import { LoanStore, NOW, type LoanColumn, type LoanPatch, type LoanValue } from '#libs/loans';
+import { LoanStore } from '#libs/loans';
 import { formatYuan, type Fen } from '#libs/money';
 import { ProductsService, type ProductTerms } from '#libs/products';
+import { AUDIT_ACTION, changes, priorityOf, snapshot } from './domain/application.js';
 import type { FailedRule } from './domain/eligibility.js';
-import {
-  decide,
-  isRefusal,
-  type LoanStatus,
-  type Transition,
-  type WorkflowAction,
-} from './domain/workflow.js';
+import { loanRecord, workflowFacts, type LoanRecord } from './domain/loan-record.js';
+import { decide, isRefusal, type Transition, type WorkflowAction } from './domain/workflow.js';
 import { EligibilityService } from './eligibility.service.js';
+import { notEligible, refusalError, required } from './errors.js';
 import { OriginationService } from './origination.service.js';
-import { loanRecord, workflowFacts, type LoanRecord, type LoanView } from './records.js';
+import { SetBuilder } from './set-builder.js';
+import { OriginationStore } from './store/origination.store.js';
+import type { LoanView } from './views.js';
+
+export { notEligible, refusalError } from './errors.js';
+export { SetBuilder } from './set-builder.js';
 
 export interface ApplicationInput {
   householdId: string;
@@ -68,32 +63,6 @@ interface Resolved {
 
 const actorName = () => (RequestContext.actor() ?? SYSTEM_ACTOR).username;
 
-/** The audit action of each workflow step. */
-const AUDIT_ACTION: Record<WorkflowAction, string> = {
-  SUBMIT: 'LOAN_SUBMITTED',
-  ENDORSE: 'LOAN_GROUP_ENDORSED',
-  APPROVE: 'LOAN_APPROVED',
-  OBJECT: 'LOAN_OBJECTION_RAISED',
-  DISBURSE: 'LOAN_DISBURSED',
-  REJECT: 'LOAN_REJECTED',
-  CANCEL: 'LOAN_CANCELLED',
-};
-
-export function notEligible(failures: FailedRule[], when: string): DomainError {
-  return new DomainError(
-    'LOAN_NOT_ELIGIBLE',
-    `the application is not eligible ${when}: ${failures.map((f) => f.code).join(', ')}`,
-    failures,
-  );
-}
-
-export function refusalError(r: {
-  code: 'LOAN_INVALID_TRANSITION' | 'LOAN_MAKER_CHECKER' | 'LOAN_NOTICE_NOT_ENDED';
-  message: string;
-}) {
-  return new DomainError(r.code, r.message, [{ field: 'status', code: r.code, message: r.message }]);
-}
-
 /**
  * Mutual-aid loan applications (SPEC §2.1): a loan officer takes the application (DRAFT), edits it while it is a
  * draft and submits it; the group endorses; fund administrators approve (maker-checker, a second approver above
@@ -115,6 +84,7 @@ export class ApplicationsService {
     private readonly funds: FundsService,
     private readonly audit: AuditService,
     private readonly loans: LoanStore,
+    private readonly store: OriginationStore,
   ) {}
 
   async create(input: ApplicationInput): Promise<LoanView> {
@@ -454,10 +424,7 @@ export class ApplicationsService {
     }
     let groupId: string | null = input.groupId === undefined ? (household?.groupId ?? null) : input.groupId;
     if (groupId !== null) {
-      const group = await queryOne<{ id: string }>(m, `SELECT id::text FROM liability_groups WHERE id = $1`, [
-        groupId,
-      ]);
-      if (!group) {
+      if (!(await this.store.groupExists(m, groupId))) {
         errors.push({
           field: 'groupId',
           code: 'UNKNOWN_GROUP',
@@ -483,60 +450,4 @@ export class ApplicationsService {
     }
     return { household, terms, fund, groupId };
   }
-}
-
-/** Collects the columns of one update of a loan row (the status always; the store moves version and updated_at). */
-export class SetBuilder {
-  readonly patch: LoanPatch;
-
-  constructor(_loanId: string, status: LoanStatus) {
-    this.patch = { status };
-  }
-
-  set<K extends LoanColumn>(column: K, value: LoanValue<K>): void {
-    (this.patch as Record<string, unknown>)[column] = value;
-  }
-
-  /** The database's transaction time, so queue order follows commit order rather than a caller's clock. */
-  stamp(column: 'submitted_at' | 'endorsed_at' | 'approved_at' | 'second_approved_at'): void {
-    (this.patch as Record<string, unknown>)[column] = NOW;
-  }
-}
-
-const priorityOf = (h: HouseholdRecord): number => (h.status === 'POOR' ? 0 : 1);
-
-function required(value: string | undefined, field: string, message: string): string {
-  const v = value?.trim();
-  if (!v) throw new DomainError('VALIDATION_FAILED', message, [{ field, code: 'isNotEmpty', message }]);
-  return v;
-}
-
-/** What the audit log keeps of a loan at each step (no personal data: the household is referenced by id). */
-function snapshot(l: LoanRecord) {
-  return {
-    loanNo: l.loanNo,
-    status: l.status,
-    version: l.version,
-    householdId: l.householdId,
-    fundId: l.fundId,
-    groupId: l.groupId,
-    productVersionId: l.productVersionId,
-    principal: formatYuan(l.principalFen),
-    termMonths: l.termMonths,
-    purpose: l.purpose,
-    priority: l.priority,
-    approvedBy: l.approvedBy,
-    secondApprovedBy: l.secondApprovedBy,
-    noticeEndsOn: l.noticeEndsOn,
-  };
-}
-
-function changes(before: LoanRecord, after: LoanRecord): Record<string, unknown> {
-  const a = snapshot(before) as Record<string, unknown>;
-  const b = snapshot(after) as Record<string, unknown>;
-  return Object.fromEntries(
-    Object.keys(b)
-      .filter((k) => k !== 'version' && a[k] !== b[k])
-      .map((k) => [k, { from: a[k], to: b[k] }]),
-  );
 }

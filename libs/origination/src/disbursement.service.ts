@@ -13,7 +13,7 @@ import { decide, isRefusal } from './domain/workflow.js';
 import { ApplicationsService, refusalError, SetBuilder } from './applications.service.js';
 import { EligibilityService } from './eligibility.service.js';
 import { OriginationService, type LoanDetail } from './origination.service.js';
-import { workflowFacts } from './records.js';
+import { workflowFacts } from './domain/loan-record.js';
 
 export interface DisburseInput {
   /** The business date of the payout (YYYY-MM-DD); today in Asia/Shanghai when left out, never after today. */

@@ -10,6 +10,8 @@ import { DisbursementService } from './disbursement.service.js';
 import { EligibilityService } from './eligibility.service.js';
 import { LoansController } from './loans.controller.js';
 import { OriginationService } from './origination.service.js';
+import { LoanViewStore } from './store/loan-view.store.js';
+import { OriginationStore } from './store/origination.store.js';
 
 /**
  * Mutual-aid loan origination: applications, eligibility, the approval workflow, disbursement and the loans read
@@ -18,7 +20,14 @@ import { OriginationService } from './origination.service.js';
 @Module({
   imports: [ProductsModule, HouseholdsModule, FundsModule, SchedulesModule, LoansModule],
   controllers: [ApplicationsController, LoansController],
-  providers: [OriginationService, EligibilityService, ApplicationsService, DisbursementService],
+  providers: [
+    OriginationService,
+    EligibilityService,
+    ApplicationsService,
+    DisbursementService,
+    LoanViewStore,
+    OriginationStore,
+  ],
   exports: [OriginationService, EligibilityService, ApplicationsService, DisbursementService],
 })
 export class OriginationModule {}

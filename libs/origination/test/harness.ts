@@ -9,7 +9,9 @@ import {
   ApplicationsService,
   DisbursementService,
   EligibilityService,
+  LoanViewStore,
   OriginationService,
+  OriginationStore,
   type ApplicationInput,
 } from '#libs/origination';
 import { ProductsService, RatesService, seedProducts } from '#libs/products';
@@ -55,8 +57,9 @@ export async function harness(poolSize = 20, today = '2026-06-01'): Promise<Harn
   const funds = new FundsService(ds, ledger, audit);
   const contributions = new ContributionsService(ds, funds, ledger, audit, clock);
   const loans = new LoanStore(ds);
-  const origination = new OriginationService(ds, clock, config, loans);
-  const eligibility = new EligibilityService(products, households, groups, funds);
+  const store = new OriginationStore(ds);
+  const origination = new OriginationService(clock, config, loans, new LoanViewStore(ds));
+  const eligibility = new EligibilityService(products, households, groups, funds, store);
   const applications = new ApplicationsService(
     ds,
     origination,
@@ -67,6 +70,7 @@ export async function harness(poolSize = 20, today = '2026-06-01'): Promise<Harn
     funds,
     audit,
     loans,
+    store,
   );
   const disbursements = new DisbursementService(
     ds,
