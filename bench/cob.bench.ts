@@ -3,8 +3,9 @@ import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AuditService } from '#libs/audit';
 import { buildDataSourceOptions, FixedClock } from '#libs/common';
-import { CobService } from '#libs/cob';
+import { CobPortfolioStore, CobRunStore, CobService } from '#libs/cob';
 import { BreakerService } from '#libs/guarantee';
+import { LoanAgeingStore } from '#libs/loans';
 import { loadRepaymentConfig } from '#libs/repayment';
 import { dropDatabase, withDatabase } from '../scripts/db-admin.js';
 import { migrate } from '../scripts/migrate.js';
@@ -173,6 +174,9 @@ async function main(): Promise<void> {
       new FixedClock(new Date(`${BUSINESS_DATE}T16:00:00Z`)),
       config,
       new BreakerService(ds, new AuditService(ds)),
+      new CobRunStore(ds),
+      new CobPortfolioStore(ds),
+      new LoanAgeingStore(),
     );
     let peak = process.memoryUsage().rss;
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 25);

@@ -1,7 +1,8 @@
 import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { CobService } from '#libs/cob';
+import { CobPortfolioStore, CobRunStore, CobService } from '#libs/cob';
 import { BreakerService } from '#libs/guarantee';
+import { LoanAgeingStore } from '#libs/loans';
 import {
   asActor,
   createFund,
@@ -20,7 +21,16 @@ import {
  */
 export function cobOn(h: RepaymentHarness): CobService {
   Logger.overrideLogger(['error', 'warn']);
-  return new CobService(h.ds, h.audit, h.clock, h.config, new BreakerService(h.ds, h.audit));
+  return new CobService(
+    h.ds,
+    h.audit,
+    h.clock,
+    h.config,
+    new BreakerService(h.ds, h.audit),
+    new CobRunStore(h.ds),
+    new CobPortfolioStore(h.ds),
+    new LoanAgeingStore(),
+  );
 }
 
 /**

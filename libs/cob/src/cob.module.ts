@@ -1,10 +1,13 @@
 import { Module } from '@nestjs/common';
 import { BreakerModule } from '#libs/guarantee';
+import { LoansModule } from '#libs/loans';
 import { loadRepaymentConfig, RepaymentConfig } from '#libs/repayment';
 import { CobController } from './cob.controller.js';
 import { CobQueue } from './cob.queue.js';
 import { CobService } from './cob.service.js';
 import { PortfolioService } from './portfolio.service.js';
+import { CobPortfolioStore } from './store/cob-portfolio.store.js';
+import { CobRunStore } from './store/cob-run.store.js';
 
 /**
  * The daily close of business: the service (run by the worker's job and on demand), its HTTP surface and the
@@ -18,11 +21,13 @@ import { PortfolioService } from './portfolio.service.js';
  * In the API, GuaranteeModule re-exports the same BreakerModule, so there is one BreakerService.
  */
 @Module({
-  imports: [BreakerModule],
+  imports: [BreakerModule, LoansModule],
   controllers: [CobController],
   providers: [
     { provide: RepaymentConfig, useFactory: () => loadRepaymentConfig() },
     CobService,
+    CobRunStore,
+    CobPortfolioStore,
     CobQueue,
     PortfolioService,
   ],

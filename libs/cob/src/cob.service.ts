@@ -2,29 +2,28 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '#libs/audit';
-import {
-  Clock,
-  DomainError,
-  offsetOf,
-  queryOne,
-  queryRows,
-  RequestContext,
-  type Page,
-  type PageQuery,
-} from '#libs/common';
+import { Clock, DomainError, RequestContext, type Page, type PageQuery } from '#libs/common';
 import { ageCoveredSql, BreakerService, lockCoveredForAgeing } from '#libs/guarantee';
-import { accrueAndMarkSql, ageSql, clearCallsSql, raiseCallsSql, RepaymentConfig } from '#libs/repayment';
+import { LoanAgeingStore, STANDARD_BUCKET_LIMITS_DAYS } from '#libs/loans';
+import { accrueAndMarkSql, clearCallsSql, raiseCallsSql, RepaymentConfig } from '#libs/repayment';
 import { isBusinessDate } from '#libs/schedules';
-import { snapshotSql } from './snapshot-sql.js';
+import {
+  closedRefusal,
+  COB_STEPS,
+  dateRefusal,
+  runView,
+  type CobRunStatus,
+  type CobRunView,
+  type CobStep,
+  type DateRefusal,
+} from './domain/run.js';
+import { CobPortfolioStore } from './store/cob-portfolio.store.js';
+import { CobRunStore } from './store/cob-run.store.js';
+
+export { COB_STEPS, type CobRunStatus, type CobRunView, type CobStep } from './domain/run.js';
 
 /** Session-level advisory lock key of the close of business ('COB'): one run at a time per database. */
 export const COB_LOCK_KEY = 0x434f42;
-
-export type CobStep = 'LOANS' | 'COVERED' | 'SNAPSHOTS';
-
-/** The steps of a run, in the order they run (each resumes from its own checkpoint). */
-export const COB_STEPS: readonly CobStep[] = ['LOANS', 'COVERED', 'SNAPSHOTS'];
-export type CobRunStatus = 'RUNNING' | 'COMPLETED' | 'FAILED';
 
 /** Test and operations hooks: called after each committed batch (a test throws here to simulate a crash). */
 export interface CobHooks {
@@ -40,40 +39,6 @@ export interface CobRunOptions {
   hooks?: CobHooks;
 }
 
-export interface CobRunView {
-  businessDate: string;
-  status: CobRunStatus;
-  attempts: number;
-  loansProcessed: number;
-  batches: number;
-  /** BANK_COVERED loans examined by the covered step (their batches are in its checkpoint) */
-  coveredProcessed: number;
-  callsRaised: number;
-  callsCleared: number;
-  snapshots: number;
-  triggeredBy: string;
-  lastError: string | null;
-  startedAt: string;
-  finishedAt: string | null;
-  checkpoints: { step: CobStep; lastId: string; batches: number; rowsDone: number; done: boolean }[];
-}
-
-interface RunRow {
-  business_date: string;
-  status: CobRunStatus;
-  attempts: number;
-  loans_processed: number;
-  batches: number;
-  covered_processed: number;
-  calls_raised: number;
-  calls_cleared: number;
-  snapshots: number;
-  triggered_by: string;
-  last_error: string | null;
-  started_at: Date;
-  finished_at: Date | null;
-}
-
 export interface CobRunFilter {
   status?: CobRunStatus;
   from?: string;
@@ -85,7 +50,8 @@ export interface CobRunFilter {
  *   LOANS, over every active mutual-aid loan:
  *   1. penalty fen-days accrue on unpaid principal past due; instalments unpaid after due + grace days become
  *      OVERDUE and carry their penalty (recognised as income only when paid: cash basis);
- *   2. loans are aged (days overdue, bucket 0 / 1–30 / 31–60 / 61–90 / 90+, NON_PERFORMING beyond 90 days);
+ *   2. loans are aged by the loans library's one rule (`LoanAgeingStore`: days overdue, the buckets 0 / 1–30 / 31–60 /
+ *      61–90 / 90+, NON_PERFORMING beyond the product's npl_overdue_days);
  *   3. mutual-aid loans 30+ days overdue raise a group-liability call; calls of loans current again are cleared;
  *   COVERED, over every active loan a bank holds under a district guarantee fund:
  *   4. the loan is aged between the bank's status reports by the guarantee library's rule (`ageCoveredSql`: the
@@ -110,6 +76,9 @@ export class CobService {
     private readonly clock: Clock,
     private readonly config: RepaymentConfig,
     private readonly breaker: BreakerService,
+    private readonly runs: CobRunStore,
+    private readonly portfolio: CobPortfolioStore,
+    private readonly ageing: LoanAgeingStore,
   ) {}
 
   /**
@@ -118,101 +87,45 @@ export class CobService {
    */
   async assertRunnable(businessDate: string): Promise<void> {
     this.checkDate(businessDate);
-    const latest = await queryOne<{ d: string | null }>(
-      this.dataSource.manager,
-      `SELECT max(business_date) AS d FROM cob_runs WHERE status = 'COMPLETED'`,
-    );
-    if (latest?.d && businessDate < latest.d) throw closedError(latest.d, businessDate);
+    refuse(closedRefusal(await this.runs.latestClosed(), businessDate));
   }
 
   private checkDate(businessDate: string): void {
-    if (!isBusinessDate(businessDate)) {
-      throw new DomainError(
-        'COB_DATE_INVALID',
-        `business date ${businessDate} is not a calendar date YYYY-MM-DD`,
-        [{ field: 'businessDate', code: 'isCalendarDate', message: 'must be a calendar date YYYY-MM-DD' }],
-      );
-    }
-    const today = this.clock.today();
-    if (businessDate > today) {
-      throw new DomainError(
-        'COB_DATE_INVALID',
-        `business date ${businessDate} has not come yet (today is ${today})`,
-        [{ field: 'businessDate', code: 'COB_DATE_IN_FUTURE', message: `after today (${today})` }],
-      );
-    }
+    refuse(dateRefusal(businessDate, this.clock.today()));
   }
 
   async run(businessDate: string, opts: CobRunOptions = {}): Promise<CobRunView> {
     this.checkDate(businessDate);
     // The lock lives on one dedicated connection for the whole run; batches use the pool.
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
+    const lock = await this.runs.tryLock(COB_LOCK_KEY);
+    if (!lock) {
+      throw new DomainError(
+        'COB_ALREADY_RUNNING',
+        'a close of business is already running; try again when it has finished',
+        [{ field: 'businessDate', code: 'COB_ALREADY_RUNNING', message: 'another run holds the lock' }],
+      );
+    }
     try {
-      const [{ locked }] = (await runner.query(`SELECT pg_try_advisory_lock($1) AS locked`, [
-        COB_LOCK_KEY,
-      ])) as { locked: boolean }[];
-      if (!locked) {
-        throw new DomainError(
-          'COB_ALREADY_RUNNING',
-          'a close of business is already running; try again when it has finished',
-          [{ field: 'businessDate', code: 'COB_ALREADY_RUNNING', message: 'another run holds the lock' }],
-        );
-      }
-      try {
-        return await this.runLocked(businessDate, opts);
-      } finally {
-        await runner.query(`SELECT pg_advisory_unlock($1)`, [COB_LOCK_KEY]);
-      }
+      return await this.runLocked(businessDate, opts);
     } finally {
-      await runner.release();
+      await lock.release();
     }
   }
 
   private async runLocked(date: string, opts: CobRunOptions): Promise<CobRunView> {
     const actor = opts.triggeredBy ?? RequestContext.actor()?.username ?? 'system';
     const started = await this.dataSource.transaction(async (m) => {
-      const existing = await queryOne<RunRow>(
-        m,
-        `SELECT * FROM cob_runs WHERE business_date = $1 FOR UPDATE`,
-        [date],
-      );
+      const existing = await this.runs.lock(m, date);
       if (existing?.status === 'COMPLETED' && !opts.rerun) return false;
-      const latest = await queryOne<{ d: string | null }>(
-        m,
-        `SELECT max(business_date) AS d FROM cob_runs WHERE status = 'COMPLETED'`,
-      );
-      if (latest?.d && date < latest.d) throw closedError(latest.d, date);
+      refuse(closedRefusal(await this.runs.latestClosed(m), date));
       if (!existing) {
-        await m.query(
-          `INSERT INTO cob_runs (business_date, status, triggered_by) VALUES ($1, 'RUNNING', $2)`,
-          [date, actor],
-        );
+        await this.runs.insertRunning(m, date, actor);
       } else {
-        if (existing.status === 'COMPLETED') {
-          // A deliberate re-run walks the portfolio again from the start.
-          await m.query(
-            `UPDATE cob_checkpoints SET last_id = 0, batches = 0, rows_done = 0, done = false, updated_at = now() WHERE business_date = $1`,
-            [date],
-          );
-          await m.query(
-            `UPDATE cob_runs SET loans_processed = 0, batches = 0, covered_processed = 0, calls_raised = 0, calls_cleared = 0, snapshots = 0
-              WHERE business_date = $1`,
-            [date],
-          );
-        }
+        if (existing.status === 'COMPLETED') await this.runs.resetForRerun(m, date);
         // A RUNNING row seen here belongs to a crashed run (we hold the lock): resume from its checkpoints.
-        await m.query(
-          `UPDATE cob_runs SET status = 'RUNNING', attempts = attempts + 1, last_error = NULL, finished_at = NULL, triggered_by = $2
-            WHERE business_date = $1`,
-          [date, actor],
-        );
+        await this.runs.markRunning(m, date, actor);
       }
-      // Every step's checkpoint (also for a run begun before a step existed: it starts that step from the beginning).
-      await m.query(
-        `INSERT INTO cob_checkpoints (business_date, step) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING`,
-        [date, COB_STEPS],
-      );
+      await this.runs.ensureCheckpoints(m, date, COB_STEPS);
       return true;
     });
     if (!started) return this.get(date);
@@ -222,10 +135,7 @@ export class CobService {
       await this.coveredStep(date, opts);
       await this.snapshotsStep(date, opts);
       await this.dataSource.transaction(async (m) => {
-        await m.query(
-          `UPDATE cob_runs SET status = 'COMPLETED', finished_at = now() WHERE business_date = $1`,
-          [date],
-        );
+        await this.runs.markCompleted(m, date);
         const view = await this.get(date, m);
         await this.audit.record(m, {
           action: 'COB_COMPLETED',
@@ -236,12 +146,7 @@ export class CobService {
       });
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
-      await this.dataSource
-        .query(`UPDATE cob_runs SET status = 'FAILED', last_error = $2 WHERE business_date = $1`, [
-          date,
-          message.slice(0, 2000),
-        ])
-        .catch(() => undefined);
+      await this.runs.markFailed(date, message.slice(0, 2000)).catch(() => undefined);
       this.logger.error(`close of business ${date} failed: ${message}`);
       throw e;
     }
@@ -270,61 +175,34 @@ export class CobService {
     },
   ): Promise<void> {
     for (;;) {
-      const cp = (await queryOne<{ last_id: string; done: boolean; batches: number }>(
-        this.dataSource.manager,
-        `SELECT last_id::text, done, batches FROM cob_checkpoints WHERE business_date = $1 AND step = $2`,
-        [date, step],
-      ))!;
+      const cp = await this.runs.checkpoint(date, step);
       if (cp.done) return;
       const batch = await plan.next(cp.last_id);
       if (!batch) {
         await plan.finish?.();
-        await this.dataSource.query(
-          `UPDATE cob_checkpoints SET done = true, updated_at = now() WHERE business_date = $1 AND step = $2`,
-          [date, step],
-        );
+        await this.runs.markStepDone(date, step);
         return;
       }
       await this.dataSource.transaction(async (m) => {
         const rows = await plan.work(m, cp.last_id, batch);
-        await m.query(
-          `UPDATE cob_checkpoints SET last_id = $3, batches = batches + 1, rows_done = rows_done + $4, updated_at = now()
-            WHERE business_date = $1 AND step = $2`,
-          [date, step, batch.lastId, rows],
-        );
+        await this.runs.advanceCheckpoint(m, date, step, batch.lastId, rows);
       });
       await opts.hooks?.afterBatch?.(step, cp.batches + 1, batch.lastId);
     }
   }
 
-  /** The id range holding the next `size` active loans of a channel after `afterId` (partial indexes on active ids). */
-  private async activeRange(
-    channel: 'MUTUAL_AID' | 'BANK_COVERED',
-    afterId: string,
-    size: number,
-  ): Promise<{ lastId: string; loans: number } | null> {
-    const [range] = await queryRows<{ n: number; hi: string | null }>(
-      this.dataSource.manager,
-      `SELECT count(*)::int AS n, max(id)::text AS hi
-         FROM (SELECT id FROM loans WHERE status = 'DISBURSED' AND channel = $3 AND id > $1
-                ORDER BY loans.id LIMIT $2) b`,
-      [afterId, size, channel],
-    );
-    return range.n && range.hi !== null ? { lastId: range.hi, loans: range.n } : null;
-  }
-
   private loansStep(date: string, opts: CobRunOptions): Promise<void> {
     const size = opts.batchSize ?? this.config.COB_BATCH_SIZE;
     return this.checkpointed(date, 'LOANS', opts, {
-      next: (afterId) => this.activeRange('MUTUAL_AID', afterId, size),
+      next: (afterId) => this.portfolio.activeRange('MUTUAL_AID', afterId, size),
       work: async (m, afterId, batch) => {
         const done = await this.processBatch(m, date, afterId, batch.lastId);
-        await m.query(
-          `UPDATE cob_runs SET loans_processed = loans_processed + $2, batches = batches + 1, calls_raised = calls_raised + $3,
-                               calls_cleared = calls_cleared + $4
-            WHERE business_date = $1`,
-          [date, batch.loans, done.raised, done.cleared],
-        );
+        await this.runs.addCounts(m, date, {
+          loansProcessed: batch.loans,
+          batches: 1,
+          callsRaised: done.raised,
+          callsCleared: done.cleared,
+        });
         return batch.loans;
       },
     });
@@ -344,23 +222,14 @@ export class CobService {
     afterId: string,
     upToId: string,
   ): Promise<{ locked: number; raised: number; cleared: number }> {
-    const locked = (
-      await queryRows<{ id: string }>(
-        m,
-        `SELECT l.id::text AS id FROM loans l
-          WHERE l.id > $1 AND l.id <= $2 AND l.status = 'DISBURSED' AND l.channel = 'MUTUAL_AID'
-            AND (l.aged_as_of IS NULL OR l.aged_as_of <= $3)
-            AND (l.days_overdue <> 0 OR l.non_performing
-                 OR l.id IN (SELECT i.loan_id FROM loan_installments i
-                              WHERE i.loan_id > $1 AND i.loan_id <= $2 AND i.status IN ('OPEN','OVERDUE') AND i.due_date < $3)
-                 OR l.id IN (SELECT c.loan_id FROM group_liability_calls c WHERE c.status = 'OPEN' AND c.loan_id > $1 AND c.loan_id <= $2))
-          ORDER BY l.id FOR UPDATE OF l`,
-        [afterId, upToId, date],
-      )
-    ).map((r) => r.id);
+    const locked = await this.portfolio.lockMutualAidBatch(m, date, afterId, upToId);
     if (!locked.length) return { locked: 0, raised: 0, cleared: 0 };
     await accrueAndMarkSql(m, date, locked);
-    await ageSql(m, date, locked, 'cob');
+    await this.ageing.ageByOverdueInstallments(
+      m,
+      { date, actor: 'cob', bucketLimitsDays: STANDARD_BUCKET_LIMITS_DAYS },
+      locked,
+    );
     const raised = await raiseCallsSql(m, date, locked, this.config.GROUP_LIABILITY_DAYS);
     const cleared = await clearCallsSql(m, date, locked, 'cob');
     return { locked: locked.length, raised, cleared };
@@ -376,14 +245,11 @@ export class CobService {
   private coveredStep(date: string, opts: CobRunOptions): Promise<void> {
     const size = opts.batchSize ?? this.config.COB_BATCH_SIZE;
     return this.checkpointed(date, 'COVERED', opts, {
-      next: (afterId) => this.activeRange('BANK_COVERED', afterId, size),
+      next: (afterId) => this.portfolio.activeRange('BANK_COVERED', afterId, size),
       work: async (m, afterId, batch) => {
         const locked = await lockCoveredForAgeing(m, date, afterId, batch.lastId);
         await ageCoveredSql(m, date, locked, 'cob');
-        await m.query(
-          `UPDATE cob_runs SET covered_processed = covered_processed + $2 WHERE business_date = $1`,
-          [date, batch.loans],
-        );
+        await this.runs.addCounts(m, date, { coveredProcessed: batch.loans });
         return batch.loans;
       },
       finish: () => this.breaker.reevaluateAll(`close of business ${date}`).then(() => undefined),
@@ -394,83 +260,36 @@ export class CobService {
     const size = opts.snapshotBatchSize ?? this.config.COB_SNAPSHOT_BATCH_SIZE;
     return this.checkpointed(date, 'SNAPSHOTS', opts, {
       next: async (afterId) => {
-        const ids = (
-          await queryRows<{ id: string }>(
-            this.dataSource.manager,
-            `SELECT id::text FROM mutual_aid_funds WHERE id > $1 AND status <> 'CLOSED' ORDER BY mutual_aid_funds.id LIMIT $2`,
-            [afterId, size],
-          )
-        ).map((r) => r.id);
+        const ids = await this.portfolio.openFundIds(afterId, size);
         return ids.length ? { lastId: ids[ids.length - 1], ids } : null;
       },
       work: async (m, _afterId, batch) => {
-        const n = await snapshotSql(m, date, batch.ids);
-        await m.query(`UPDATE cob_runs SET snapshots = snapshots + $2 WHERE business_date = $1`, [date, n]);
+        const n = await this.portfolio.snapshot(m, date, batch.ids, STANDARD_BUCKET_LIMITS_DAYS);
+        await this.runs.addCounts(m, date, { snapshots: n });
         return n;
       },
     });
   }
 
   async get(date: string, manager?: EntityManager): Promise<CobRunView> {
-    const m = manager ?? this.dataSource.manager;
     if (!isBusinessDate(date)) throw new DomainError('NOT_FOUND', `no close of business for ${date}`);
-    const row = await queryOne<RunRow>(m, `SELECT * FROM cob_runs WHERE business_date = $1`, [date]);
+    const row = await this.runs.find(manager ?? null, date);
     if (!row) throw new DomainError('NOT_FOUND', `no close of business for ${date}`);
-    const cps = await queryRows<{
-      step: CobStep;
-      last_id: string;
-      batches: number;
-      rows_done: number;
-      done: boolean;
-    }>(
-      m,
-      `SELECT step, last_id::text, batches, rows_done, done FROM cob_checkpoints WHERE business_date = $1
-        ORDER BY array_position($2::text[], step)`,
-      [date, COB_STEPS],
-    );
+    const cps = await this.runs.checkpoints(manager ?? null, [date], COB_STEPS);
     return runView(row, cps);
   }
 
   /** The run of a date, or null when there is none yet. */
   async find(date: string): Promise<CobRunView | null> {
-    const row = await queryOne<{ n: number }>(
-      this.dataSource.manager,
-      `SELECT 1 AS n FROM cob_runs WHERE business_date = $1`,
-      [date],
-    );
-    return row ? this.get(date) : null;
+    return (await this.runs.find(null, date)) ? this.get(date) : null;
   }
 
   async list(filter: CobRunFilter, page: PageQuery): Promise<Page<CobRunView>> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filter.status) where.push(`status = $${params.push(filter.status)}`);
-    if (filter.from) where.push(`business_date >= $${params.push(filter.from)}`);
-    if (filter.to) where.push(`business_date <= $${params.push(filter.to)}`);
-    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const m = this.dataSource.manager;
-    const [{ total }] = await queryRows<{ total: number }>(
-      m,
-      `SELECT count(*)::int AS total FROM cob_runs ${clause}`,
-      params,
-    );
-    const rows = await queryRows<RunRow>(
-      m,
-      `SELECT * FROM cob_runs ${clause} ORDER BY business_date DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
-      [...params, page.pageSize, offsetOf(page)],
-    );
-    const cps = await queryRows<{
-      business_date: string;
-      step: CobStep;
-      last_id: string;
-      batches: number;
-      rows_done: number;
-      done: boolean;
-    }>(
-      m,
-      `SELECT business_date, step, last_id::text, batches, rows_done, done FROM cob_checkpoints WHERE business_date = ANY($1::date[])
-        ORDER BY array_position($2::text[], step)`,
-      [rows.map((r) => r.business_date), COB_STEPS],
+    const { rows, total } = await this.runs.list(filter, page);
+    const cps = await this.runs.checkpoints(
+      null,
+      rows.map((r) => r.business_date),
+      COB_STEPS,
     );
     return {
       items: rows.map((r) =>
@@ -486,38 +305,9 @@ export class CobService {
   }
 }
 
-function closedError(latest: string, date: string): DomainError {
-  return new DomainError(
-    'COB_DATE_INVALID',
-    `business date ${latest} is already closed: a close of business never goes back to ${date}`,
-    [{ field: 'businessDate', code: 'COB_DATE_CLOSED', message: `before the latest closed date ${latest}` }],
-  );
-}
-
-function runView(
-  r: RunRow,
-  cps: { step: CobStep; last_id: string; batches: number; rows_done: number; done: boolean }[],
-): CobRunView {
-  return {
-    businessDate: r.business_date,
-    status: r.status,
-    attempts: r.attempts,
-    loansProcessed: r.loans_processed,
-    batches: r.batches,
-    coveredProcessed: r.covered_processed,
-    callsRaised: r.calls_raised,
-    callsCleared: r.calls_cleared,
-    snapshots: r.snapshots,
-    triggeredBy: r.triggered_by,
-    lastError: r.last_error,
-    startedAt: new Date(r.started_at).toISOString(),
-    finishedAt: r.finished_at ? new Date(r.finished_at).toISOString() : null,
-    checkpoints: cps.map((c) => ({
-      step: c.step,
-      lastId: c.last_id,
-      batches: c.batches,
-      rowsDone: c.rows_done,
-      done: c.done,
-    })),
-  };
+function refuse(r: DateRefusal | null): void {
+  if (r)
+    throw new DomainError('COB_DATE_INVALID', r.detail, [
+      { field: r.field, code: r.code, message: r.message },
+    ]);
 }

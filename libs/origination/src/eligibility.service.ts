@@ -1,12 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { DomainError, queryOne } from '#libs/common';
+import { DomainError } from '#libs/common';
 import { FundsService, type FundInfo, type FundPosition } from '#libs/funds';
 import { ageOn, GroupsService, HouseholdsService } from '#libs/households';
 import { ProductsService, type ProductTerms } from '#libs/products';
 import { mutualAidRules, type FailedRule } from './domain/eligibility.js';
 import { ACTIVE_STATUSES } from './domain/workflow.js';
-import type { LoanRecord } from './records.js';
+import type { LoanRecord } from './domain/loan-record.js';
+import { OriginationStore } from './store/origination.store.js';
 
 export interface EligibilityResult {
   eligible: boolean;
@@ -33,6 +34,7 @@ export class EligibilityService {
     private readonly households: HouseholdsService,
     private readonly groups: GroupsService,
     private readonly funds: FundsService,
+    private readonly store: OriginationStore,
   ) {}
 
   async evaluate(
@@ -51,52 +53,45 @@ export class EligibilityService {
     const isMember = await this.funds.isMember(m, fund.id, household.id);
     const applicationDate = loan.applicationDate ?? today;
 
-    const history = (await queryOne<{ active: number; disbursed: number }>(
-      m,
-      `SELECT (count(*) FILTER (WHERE status = ANY($3::text[])))::int AS active,
-              (count(*) FILTER (WHERE disbursement_date IS NOT NULL))::int AS disbursed
-         FROM loans WHERE household_id = $1 AND channel = 'MUTUAL_AID' AND id <> $2`,
-      [household.id, loan.id, ACTIVE_STATUSES],
-    ))!;
-    const call = (await queryOne<{ n: number }>(
-      m,
-      `SELECT count(*)::int AS n FROM group_liability_call_members cm
-         JOIN group_liability_calls c ON c.id = cm.call_id
-        WHERE cm.household_id = $1 AND c.status = 'OPEN'`,
-      [household.id],
-    ))!;
+    const history = await this.store.householdHistory(m, household.id, loan.id, ACTIVE_STATUSES);
+    const openCalls = await this.store.openCallsAsCoObligor(m, household.id);
 
     let group: Parameters<typeof mutualAidRules>[0]['group'] = null;
     if (loan.groupId) {
       const g = await this.groups.find(loan.groupId, m);
       if (g) {
         // A member (the applicant too) with an overdue instalment or days overdue on a loan still running.
-        const overdue = (await queryOne<{ n: number }>(
-          m,
-          `SELECT count(DISTINCT l.household_id)::int AS n FROM loans l
-            WHERE l.household_id = ANY($1::bigint[]) AND l.status = 'DISBURSED'
-              AND (l.days_overdue > 0
-                   OR EXISTS (SELECT 1 FROM loan_installments i WHERE i.loan_id = l.id AND i.status = 'OVERDUE'))`,
-          [g.memberIds],
-        ))!;
+        const overdueMembers = await this.store.householdsOverdue(m, g.memberIds);
         group = {
           active: g.status === 'ACTIVE',
           villageMatches: g.villageId === fund.villageId,
           size: g.size,
           minSize: fund.rules.groupMinSize,
           maxSize: fund.rules.groupMaxSize,
-          overdueMembers: overdue.n,
+          overdueMembers,
           applicantIsMember: g.memberIds.includes(household.id),
         };
       } else {
         // The foreign key keeps a group row; this only guards against a caller passing a stale record.
-        group = { active: false, villageMatches: false, size: 0, minSize: 0, maxSize: 0, overdueMembers: 0, applicantIsMember: false };
+        group = {
+          active: false,
+          villageMatches: false,
+          size: 0,
+          minSize: 0,
+          maxSize: 0,
+          overdueMembers: 0,
+          applicantIsMember: false,
+        };
       }
     }
 
     const failures: FailedRule[] = [];
     if (terms.kind !== 'MUTUAL_AID') {
-      failures.push({ code: 'PRODUCT_NOT_MUTUAL_AID', field: 'productId', message: `product ${terms.code} is not a mutual-aid product` });
+      failures.push({
+        code: 'PRODUCT_NOT_MUTUAL_AID',
+        field: 'productId',
+        message: `product ${terms.code} is not a mutual-aid product`,
+      });
     }
     const isFirstLoan = history.disbursed === 0;
     failures.push(
@@ -130,7 +125,7 @@ export class EligibilityService {
         group,
         cashFen: position.cashFen,
         capHeadroomFen: position.capHeadroomFen,
-        underLiabilityCall: call.n > 0,
+        underLiabilityCall: openCalls > 0,
       }),
     );
     return { eligible: failures.length === 0, failures, applicationDate, fund, position, terms };

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { FundsModule } from '#libs/funds';
 import { HouseholdsModule } from '#libs/households';
+import { LoansModule } from '#libs/loans';
 import { ProductsModule } from '#libs/products';
 import { SchedulesModule } from '#libs/schedules';
 import { ApplicationsController } from './applications.controller.js';
@@ -9,15 +10,24 @@ import { DisbursementService } from './disbursement.service.js';
 import { EligibilityService } from './eligibility.service.js';
 import { LoansController } from './loans.controller.js';
 import { OriginationService } from './origination.service.js';
+import { LoanViewStore } from './store/loan-view.store.js';
+import { OriginationStore } from './store/origination.store.js';
 
 /**
  * Mutual-aid loan origination: applications, eligibility, the approval workflow, disbursement and the loans read
  * API. LedgerService, AuditService, the Clock and the config come from the global modules.
  */
 @Module({
-  imports: [ProductsModule, HouseholdsModule, FundsModule, SchedulesModule],
+  imports: [ProductsModule, HouseholdsModule, FundsModule, SchedulesModule, LoansModule],
   controllers: [ApplicationsController, LoansController],
-  providers: [OriginationService, EligibilityService, ApplicationsService, DisbursementService],
+  providers: [
+    OriginationService,
+    EligibilityService,
+    ApplicationsService,
+    DisbursementService,
+    LoanViewStore,
+    OriginationStore,
+  ],
   exports: [OriginationService, EligibilityService, ApplicationsService, DisbursementService],
 })
 export class OriginationModule {}

@@ -1,57 +1,24 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import { AppConfig, Clock, DomainError, offsetOf, type Actor, type Page, type PageQuery } from '#libs/common';
+import { isLoanId, LoanStore } from '#libs/loans';
 import {
-  AppConfig,
-  Clock,
-  DomainError,
-  offsetOf,
-  queryOne,
-  queryRows,
-  type Actor,
-  type Page,
-  type PageQuery,
-  ID_PATTERN as ID,
-} from '#libs/common';
-import { REVIEW_STATUSES, type LoanStatus } from './domain/workflow.js';
-import {
-  eventView,
   installmentRecord,
-  installmentView,
   loanRecord,
-  loanView,
-  VIEW_SELECT,
   type InstallmentRecord,
-  type InstallmentRow,
-  type LoanEventRow,
   type LoanRecord,
-  type LoanRow,
-  type LoanView,
+} from './domain/loan-record.js';
+import { bankScopeOf } from './domain/scope.js';
+import { REVIEW_STATUSES } from './domain/workflow.js';
+import {
+  LoanViewStore,
+  type LoanFilter,
   type LoanViewRow,
-} from './records.js';
+  type ReviewQueueFilter,
+} from './store/loan-view.store.js';
+import { eventView, installmentView, loanView, type LoanView } from './views.js';
 
-export interface LoanFilter {
-  districtId?: string;
-  villageId?: string;
-  fundId?: string;
-  householdId?: string;
-  status?: LoanStatus;
-  channel?: 'MUTUAL_AID' | 'BANK_COVERED';
-  /** Which date `from`/`to` bound (inclusive): application (default), disbursement or maturity. */
-  dateField?: 'APPLICATION' | 'DISBURSEMENT' | 'MATURITY';
-  from?: string;
-  to?: string;
-}
-
-export interface ReviewQueueFilter {
-  districtId?: string;
-  villageId?: string;
-  fundId?: string;
-  /** One of the pending statuses; by default the two a fund administrator decides on. */
-  status?: LoanStatus;
-}
-
-const DATE_COLUMN = { APPLICATION: 'l.application_date', DISBURSEMENT: 'l.disbursement_date', MATURITY: 'l.maturity_date' };
+export type { LoanFilter, ReviewQueueFilter } from './store/loan-view.store.js';
 
 export type LoanDetail = LoanView & {
   installments: ReturnType<typeof installmentView>[];
@@ -67,9 +34,10 @@ export type LoanDetail = LoanView & {
 @Injectable()
 export class OriginationService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly clock: Clock,
     private readonly config: AppConfig,
+    private readonly loans: LoanStore,
+    private readonly views: LoanViewStore,
   ) {}
 
   today(): string {
@@ -80,8 +48,7 @@ export class OriginationService {
 
   /** One loan (404 when missing), read in the caller's transaction when a manager is given. */
   async getLoan(manager: EntityManager | null, id: string): Promise<LoanRecord> {
-    if (!ID.test(String(id))) throw new DomainError('NOT_FOUND', `loan ${id} not found`);
-    const row = await queryOne<LoanRow>(manager ?? this.dataSource.manager, `SELECT * FROM loans WHERE id = $1`, [id]);
+    const row = await this.loans.find(manager, id);
     if (!row) throw new DomainError('NOT_FOUND', `loan ${id} not found`);
     return loanRecord(row);
   }
@@ -91,34 +58,29 @@ export class OriginationService {
    * also need the fund take `FundsService.lockFund` FIRST (fund before loan, the one order everywhere).
    */
   async lockLoan(manager: EntityManager, id: string): Promise<LoanRecord> {
-    if (!ID.test(String(id))) throw new DomainError('NOT_FOUND', `loan ${id} not found`);
-    const row = await queryOne<LoanRow>(manager, `SELECT * FROM loans WHERE id = $1 FOR UPDATE`, [id]);
+    const row = await this.loans.lock(manager, id);
     if (!row) throw new DomainError('NOT_FOUND', `loan ${id} not found`);
     return loanRecord(row);
   }
 
   /** The loan's frozen instalments, in order. */
   async installments(manager: EntityManager | null, loanId: string): Promise<InstallmentRecord[]> {
-    const rows = await queryRows<InstallmentRow>(
-      manager ?? this.dataSource.manager,
-      `SELECT * FROM loan_installments WHERE loan_id = $1 ORDER BY number`,
-      [loanId],
-    );
+    const rows = await this.loans.installments(manager, loanId);
     return rows.map(installmentRecord);
   }
 
   // -- read API ---------------------------------------------------------------------------------------------------
 
   async view(manager: EntityManager | null, id: string, viewer: Actor | null | undefined): Promise<LoanView> {
-    const row = await this.viewRow(manager ?? this.dataSource.manager, id, viewer);
+    const row = await this.viewRow(manager, id, viewer);
     return loanView(row, viewer, this.today());
   }
 
   async detail(id: string, viewer: Actor | null | undefined, manager?: EntityManager): Promise<LoanDetail> {
-    const m = manager ?? this.dataSource.manager;
+    const m = manager ?? null;
     const row = await this.viewRow(m, id, viewer);
     const installments = await this.installments(m, id);
-    const events = await queryRows<LoanEventRow>(m, `SELECT * FROM loan_events WHERE loan_id = $1 ORDER BY id`, [id]);
+    const events = await this.loans.events(m, id);
     return {
       ...loanView(row, viewer, this.today()),
       installments: installments.map(installmentView),
@@ -127,75 +89,48 @@ export class OriginationService {
   }
 
   async history(id: string, viewer: Actor | null | undefined, page: PageQuery) {
-    const m = this.dataSource.manager;
-    await this.viewRow(m, id, viewer);
-    const [{ total }] = await queryRows<{ total: number }>(m, `SELECT count(*)::int AS total FROM loan_events WHERE loan_id = $1`, [id]);
-    const rows = await queryRows<LoanEventRow>(
-      m,
-      `SELECT * FROM loan_events WHERE loan_id = $1 ORDER BY id LIMIT $2 OFFSET $3`,
-      [id, page.pageSize, offsetOf(page)],
-    );
+    await this.viewRow(null, id, viewer);
+    const total = await this.loans.countEvents(null, id);
+    const rows = await this.loans.events(null, id, { limit: page.pageSize, offset: offsetOf(page) });
     return { items: rows.map(eventView), page: page.page, pageSize: page.pageSize, total };
   }
 
   async list(filter: LoanFilter, page: PageQuery, viewer: Actor | null | undefined): Promise<Page<LoanView>> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    this.scope(viewer, where, params);
-    if (filter.districtId) where.push(`l.district_id = $${params.push(filter.districtId)}`);
-    if (filter.villageId) where.push(`l.village_id = $${params.push(filter.villageId)}`);
-    if (filter.fundId) where.push(`l.fund_id = $${params.push(filter.fundId)}`);
-    if (filter.householdId) where.push(`l.household_id = $${params.push(filter.householdId)}`);
-    if (filter.status) where.push(`l.status = $${params.push(filter.status)}`);
-    if (filter.channel) where.push(`l.channel = $${params.push(filter.channel)}`);
-    const column = DATE_COLUMN[filter.dateField ?? 'APPLICATION'];
-    if (filter.from) where.push(`${column} >= $${params.push(filter.from)}::date`);
-    if (filter.to) where.push(`${column} <= $${params.push(filter.to)}::date`);
-    return this.page(where, params, 'l.id DESC', page, viewer);
+    const { rows, total } = await this.views.list(filter, page, bankScopeOf(viewer));
+    return this.pageOf(rows, total, page, viewer);
   }
 
   /**
    * Applications awaiting a decision, poor households first (priority 0), then by the time they entered the
    * queue; a loan sent back by an objection keeps its original place.
    */
-  async reviewQueue(filter: ReviewQueueFilter, page: PageQuery, viewer: Actor | null | undefined): Promise<Page<LoanView>> {
+  async reviewQueue(
+    filter: ReviewQueueFilter,
+    page: PageQuery,
+    viewer: Actor | null | undefined,
+  ): Promise<Page<LoanView>> {
     const statuses = filter.status ? [filter.status] : REVIEW_STATUSES;
-    const where = [`l.channel = 'MUTUAL_AID'`];
-    const params: unknown[] = [];
-    where.push(`l.status = ANY($${params.push(statuses)}::text[])`);
-    if (filter.districtId) where.push(`l.district_id = $${params.push(filter.districtId)}`);
-    if (filter.villageId) where.push(`l.village_id = $${params.push(filter.villageId)}`);
-    if (filter.fundId) where.push(`l.fund_id = $${params.push(filter.fundId)}`);
-    return this.page(where, params, 'l.priority, l.submitted_at, l.id', page, viewer);
+    const { rows, total } = await this.views.reviewQueue(filter, statuses, page);
+    return this.pageOf(rows, total, page, viewer);
   }
 
-  private scope(viewer: Actor | null | undefined, where: string[], params: unknown[]): void {
-    // A bank sees only the loans it made (mutual-aid loans have no bank).
-    if (viewer?.role === 'BANK_OFFICER' || viewer?.via === 'api-key') {
-      where.push(`l.bank_id = $${params.push(viewer.bankId ?? -1)}`);
-    }
-  }
-
-  private async page(where: string[], params: unknown[], order: string, page: PageQuery, viewer: Actor | null | undefined) {
-    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const m = this.dataSource.manager;
-    const [{ total }] = await queryRows<{ total: number }>(m, `SELECT count(*)::int AS total FROM loans l ${clause}`, params);
-    const rows = await queryRows<LoanViewRow>(
-      m,
-      `${VIEW_SELECT} ${clause} ORDER BY ${order} LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
-      [...params, page.pageSize, offsetOf(page)],
-    );
+  private pageOf(rows: LoanViewRow[], total: number, page: PageQuery, viewer: Actor | null | undefined) {
     const today = this.today();
-    return { items: rows.map((r) => loanView(r, viewer, today)), page: page.page, pageSize: page.pageSize, total };
+    return {
+      items: rows.map((r) => loanView(r, viewer, today)),
+      page: page.page,
+      pageSize: page.pageSize,
+      total,
+    };
   }
 
-  private async viewRow(m: EntityManager, id: string, viewer: Actor | null | undefined): Promise<LoanViewRow> {
-    if (!ID.test(String(id))) throw new DomainError('NOT_FOUND', `loan ${id} not found`);
-    const where = ['l.id = $1'];
-    const params: unknown[] = [id];
-    this.scope(viewer, where, params);
-    const row = await queryOne<LoanViewRow>(m, `${VIEW_SELECT} WHERE ${where.join(' AND ')}`, params);
+  private async viewRow(
+    m: EntityManager | null,
+    id: string,
+    viewer: Actor | null | undefined,
+  ): Promise<LoanViewRow> {
     // Another bank's loan is answered exactly like a missing one.
+    const row = isLoanId(id) ? await this.views.viewRow(m, id, bankScopeOf(viewer)) : undefined;
     if (!row) throw new DomainError('NOT_FOUND', `loan ${id} not found`);
     return row;
   }

@@ -1,10 +1,11 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AuditService } from '#libs/audit';
-import { AppConfig, Clock, FixedClock, queryOne, queryRows, RequestContext, type Actor } from '#libs/common';
+import { AppConfig, Clock, FixedClock, RequestContext, type Actor } from '#libs/common';
 import { ContributionsService, DEMO_FUND_VILLAGE_CODE, FundsService } from '#libs/funds';
 import { DEMO_GROUP_NAME, GroupsService, HouseholdsService } from '#libs/households';
 import { LedgerService } from '#libs/ledger';
+import { LoanStore } from '#libs/loans';
 import { yuan } from '#libs/money';
 import { ProductsService } from '#libs/products';
 import { SchedulesService } from '#libs/schedules';
@@ -13,12 +14,27 @@ import { DisbursementService } from './disbursement.service.js';
 import { addDays } from './domain/workflow.js';
 import { EligibilityService } from './eligibility.service.js';
 import { OriginationService } from './origination.service.js';
-import type { LoanRecord } from './records.js';
+import type { LoanRecord } from './domain/loan-record.js';
+import { LoanViewStore } from './store/loan-view.store.js';
+import { OriginationStore } from './store/origination.store.js';
 
 /** The demo users of the foundation seed: the officer takes applications, the administrator approves (maker-checker). */
-const OFFICER: Actor = { userId: null, username: 'loan.officer', role: 'LOAN_OFFICER', bankId: null, via: 'system' };
-const FUND_ADMIN: Actor = { userId: null, username: 'fund.admin', role: 'FUND_ADMIN', bankId: null, via: 'system' };
-const as = <T>(actor: Actor, step: string, fn: () => Promise<T>) => RequestContext.run({ requestId: `seed-origination:${step}`, actor }, fn);
+const OFFICER: Actor = {
+  userId: null,
+  username: 'loan.officer',
+  role: 'LOAN_OFFICER',
+  bankId: null,
+  via: 'system',
+};
+const FUND_ADMIN: Actor = {
+  userId: null,
+  username: 'fund.admin',
+  role: 'FUND_ADMIN',
+  bankId: null,
+  via: 'system',
+};
+const as = <T>(actor: Actor, step: string, fn: () => Promise<T>) =>
+  RequestContext.run({ requestId: `seed-origination:${step}`, actor }, fn);
 
 interface DemoLoan {
   /** Position of the household in the demo group (ordered by id). */
@@ -51,30 +67,24 @@ const DISBURSED_DAYS_AGO = 40;
 export async function seedOrigination(app: INestApplicationContext): Promise<string[]> {
   const ds = app.get(DataSource, { strict: false });
   const out: string[] = [];
-  const fund = await queryOne<{ id: string }>(
-    ds.manager,
-    `SELECT f.id::text FROM mutual_aid_funds f JOIN villages v ON v.id = f.village_id WHERE v.code = $1`,
-    [DEMO_FUND_VILLAGE_CODE],
-  );
-  const group = await queryOne<{ id: string }>(ds.manager, `SELECT id::text FROM liability_groups WHERE name = $1 AND status = 'ACTIVE'`, [
-    DEMO_GROUP_NAME,
-  ]);
-  const product = await queryOne<{ id: string }>(ds.manager, `SELECT id::text FROM products WHERE code = 'MUTUAL_AID_STD'`);
-  if (!fund || !group || !product) {
-    return ['seedOrigination: the demo fund, group or MUTUAL_AID_STD product is missing (run the registry, funds and products seeds first); skipped'];
+  const store = app.get(OriginationStore, { strict: false });
+  const fundId = await store.fundOfVillageCode(DEMO_FUND_VILLAGE_CODE);
+  const groupId = await store.activeGroupNamed(DEMO_GROUP_NAME);
+  const product = await store.productExists('MUTUAL_AID_STD');
+  if (!fundId || !groupId || !product) {
+    return [
+      'seedOrigination: the demo fund, group or MUTUAL_AID_STD product is missing (run the registry, funds and products seeds first); skipped',
+    ];
   }
-  const members = await queryRows<{ household_id: string }>(
-    ds.manager,
-    `SELECT household_id::text FROM liability_group_members WHERE group_id = $1 ORDER BY household_id`,
-    [group.id],
-  );
+  const members = await store.groupMembers(groupId);
 
   const config = app.get(AppConfig, { strict: false });
   const today = app.get(Clock, { strict: false }).today(config.BUSINESS_TIMEZONE);
   const past = addDays(today, -DISBURSED_DAYS_AGO);
   // Services on a clock of their own, so the disbursed demo loans are applied for, noticed and paid in the past.
   const clock = new FixedClock(new Date(`${past}T04:00:00Z`));
-  const origination = new OriginationService(ds, clock, config);
+  const loans = app.get(LoanStore, { strict: false });
+  const origination = new OriginationService(clock, config, loans, app.get(LoanViewStore, { strict: false }));
   const eligibility = app.get(EligibilityService, { strict: false });
   const funds = app.get(FundsService, { strict: false });
   const products = app.get(ProductsService, { strict: false });
@@ -87,6 +97,8 @@ export async function seedOrigination(app: INestApplicationContext): Promise<str
     app.get(GroupsService, { strict: false }),
     funds,
     app.get(AuditService, { strict: false }),
+    loans,
+    store,
   );
   const disbursements = new DisbursementService(
     ds,
@@ -97,34 +109,36 @@ export async function seedOrigination(app: INestApplicationContext): Promise<str
     products,
     app.get(SchedulesService, { strict: false }),
     app.get(LedgerService, { strict: false }),
+    loans,
   );
   const contributions = app.get(ContributionsService, { strict: false });
 
   for (const demo of DEMO_LOANS) {
-    const householdId = members[demo.member]?.household_id;
+    const householdId = members[demo.member];
     if (!householdId) {
       out.push(`seedOrigination: the demo group has no member #${demo.member + 1}; loan skipped`);
       continue;
     }
-    if (!(await funds.isMember(null, fund.id, householdId))) {
+    if (!(await funds.isMember(null, fundId, householdId))) {
       await as(OFFICER, 'share', () =>
         contributions.contribute(
-          fund.id,
-          { source: 'MEMBER', amountFen: yuan('300'), householdId, receivedOn: addDays(past, -1), documentRef: `收据 seed-${householdId}` },
-          `seed-origination-share-${fund.id}-${householdId}`,
+          fundId,
+          {
+            source: 'MEMBER',
+            amountFen: yuan('300'),
+            householdId,
+            receivedOn: addDays(past, -1),
+            documentRef: `收据 seed-${householdId}`,
+          },
+          `seed-origination-share-${fundId}-${householdId}`,
         ),
       );
       out.push(`member share 300.00 for household ${householdId}`);
     }
     clock.set(new Date(`${demo.target === 'DISBURSED' ? past : today}T04:00:00Z`));
-    const existing = await queryOne<{ id: string }>(
-      ds.manager,
-      `SELECT id::text FROM loans WHERE household_id = $1 AND channel = 'MUTUAL_AID' AND status NOT IN ('REJECTED','CANCELLED')
-        ORDER BY id DESC LIMIT 1`,
-      [householdId],
-    );
+    const existing = await store.latestLiveMutualAidLoan(householdId);
     let loan: LoanRecord = existing
-      ? await origination.getLoan(null, existing.id)
+      ? await origination.getLoan(null, existing)
       : await origination.getLoan(
           null,
           (
@@ -135,7 +149,7 @@ export async function seedOrigination(app: INestApplicationContext): Promise<str
                 amountFen: yuan(demo.amount),
                 termMonths: demo.termMonths,
                 purpose: demo.purpose,
-                groupId: group.id,
+                groupId: groupId,
               }),
             )
           ).id,
@@ -145,17 +159,27 @@ export async function seedOrigination(app: INestApplicationContext): Promise<str
       if (loan.status === 'DRAFT') await as(OFFICER, 'submit', () => applications.submit(loan.id));
       else if (loan.status === 'SUBMITTED') {
         await as(OFFICER, 'endorse', () =>
-          applications.endorse(loan.id, { note: `${DEMO_GROUP_NAME} 小组会议：全体成员同意为本户联保 (demo)` }),
+          applications.endorse(loan.id, {
+            note: `${DEMO_GROUP_NAME} 小组会议：全体成员同意为本户联保 (demo)`,
+          }),
         );
-      } else if (loan.status === 'GROUP_ENDORSED') await as(FUND_ADMIN, 'approve', () => applications.approve(loan.id, { comment: 'demo' }));
-      else if ((loan.status === 'IN_PUBLIC_NOTICE' || loan.status === 'APPROVED') && demo.target === 'DISBURSED') {
+      } else if (loan.status === 'GROUP_ENDORSED')
+        await as(FUND_ADMIN, 'approve', () => applications.approve(loan.id, { comment: 'demo' }));
+      else if (
+        (loan.status === 'IN_PUBLIC_NOTICE' || loan.status === 'APPROVED') &&
+        demo.target === 'DISBURSED'
+      ) {
         const from = loan.noticeEndsOn ? addDays(loan.noticeEndsOn, 1) : (loan.applicationDate ?? past);
         clock.set(new Date(`${from > today ? today : from}T04:00:00Z`));
-        await as(FUND_ADMIN, 'disburse', () => disbursements.disburse(loan.id, {}, `seed-origination-disburse-${loan.id}`));
+        await as(FUND_ADMIN, 'disburse', () =>
+          disbursements.disburse(loan.id, {}, `seed-origination-disburse-${loan.id}`),
+        );
       } else break;
       loan = await origination.getLoan(null, loan.id);
     }
-    out.push(`loan ${loan.loanNo} of household ${householdId}: ${demo.amount} for ${demo.termMonths} months, ${loan.status}`);
+    out.push(
+      `loan ${loan.loanNo} of household ${householdId}: ${demo.amount} for ${demo.termMonths} months, ${loan.status}`,
+    );
   }
   return out;
 }

@@ -49,6 +49,7 @@ export interface ProductVersionRow {
   created_at: Date;
   penalty_basis: 'ANNUAL_RATE' | 'SURCHARGE_ON_CONTRACT';
   max_per_linked_household_fen: string | null;
+  npl_overdue_days: number;
 }
 
 /** A row of the table `benchmark_rates`. */
