@@ -7,11 +7,17 @@ import { LedgerService } from '#libs/ledger';
 import { ProductsService, RatesService } from '#libs/products';
 import {
   FeeDistributionService,
+  FeeDistributionStore,
   InstallmentFactsService,
+  InstallmentFactsStore,
   loadRepaymentConfig,
+  RepaymentReversalService,
   RepaymentService,
+  RepaymentStore,
+  ReplayBookkeeping,
   StatementService,
   WriteOffService,
+  WriteOffStore,
   type RepaymentConfig,
 } from '#libs/repayment';
 import { generateSchedule, type ScheduleRequest } from '#libs/schedules';
@@ -85,6 +91,20 @@ export function harnessOn(
   const funds = new FundsService(ds, ledger, audit);
   const contributions = new ContributionsService(ds, funds, ledger, audit, clock);
   const products = new ProductsService(ds, audit, new RatesService(ds, audit, clock));
+  const repaymentStore = new RepaymentStore(ds);
+  const writeOffStore = new WriteOffStore(ds);
+  const bookkeeping = new ReplayBookkeeping(ledger, repaymentStore);
+  const reversals = new RepaymentReversalService(
+    ds,
+    ledger,
+    audit,
+    funds,
+    products,
+    clock,
+    repaymentStore,
+    writeOffStore,
+    bookkeeping,
+  );
   return {
     db,
     ds,
@@ -95,11 +115,33 @@ export function harnessOn(
     funds,
     contributions,
     products,
-    repayments: new RepaymentService(ds, ledger, audit, funds, products, clock, config),
-    statements: new StatementService(ds, products, clock),
-    writeOffs: new WriteOffService(ds, ledger, audit, funds, products, clock, config),
-    distributions: new FeeDistributionService(ds, ledger, audit, funds, clock),
-    facts: new InstallmentFactsService(ds),
+    repayments: new RepaymentService(
+      ds,
+      ledger,
+      audit,
+      funds,
+      products,
+      clock,
+      config,
+      repaymentStore,
+      writeOffStore,
+      bookkeeping,
+      reversals,
+    ),
+    statements: new StatementService(ds, products, clock, repaymentStore, writeOffStore),
+    writeOffs: new WriteOffService(
+      ds,
+      ledger,
+      audit,
+      funds,
+      products,
+      clock,
+      config,
+      writeOffStore,
+      repaymentStore,
+    ),
+    distributions: new FeeDistributionService(ds, ledger, audit, funds, clock, new FeeDistributionStore(ds)),
+    facts: new InstallmentFactsService(new InstallmentFactsStore(ds)),
   };
 }
 

@@ -1,11 +1,15 @@
 import type { EntityManager } from 'typeorm';
 import { DomainError, queryOne, queryRows } from '#libs/common';
-import { penaltyRateFor, ProductsService } from '#libs/products';
 import type { DayCount, Frequency, ScheduleMethod, ScheduleRounding } from '#libs/schedules';
-import type { FrozenInstallment, InstallmentState, ReplayPayment } from './domain/replay.js';
-import { isWaterfall, type PrepaymentMode, type RepaymentTerms } from './domain/terms.js';
+import { changedInstallments, type StoredInstallment } from '../domain/loan-state.js';
+import type { InstallmentState } from '../domain/replay.js';
 
-/** The columns of a loan the repayment library reads (origination owns the row; this library writes its arrears). */
+/**
+ * The loans, instalments and loan events as the repayment library reads and changes them. The tables belong to the
+ * loans library: these statements move behind its API once it exists (issue 14); no service issues them itself.
+ */
+
+/** The columns of a loan the repayment library reads. */
 export interface LoanRow {
   id: string;
   loan_no: string;
@@ -37,26 +41,7 @@ export interface LoanRow {
   disbursement_entry_id: string | null;
 }
 
-export interface InstallmentRow {
-  id: string;
-  number: number;
-  period_start: string;
-  due_date: string;
-  days: number;
-  principal_fen: string;
-  interest_fen: string;
-  original_interest_fen: string | null;
-  penalty_fen: string;
-  penalty_fen_days: string;
-  accrued_through: string | null;
-  paid_principal_fen: string;
-  paid_interest_fen: string;
-  paid_penalty_fen: string;
-  status: 'OPEN' | 'OVERDUE' | 'PAID' | 'WRITTEN_OFF';
-  overdue_since: string | null;
-  paid_on: string | null;
-  interest_paid_on: string | null;
-}
+export type InstallmentRow = StoredInstallment;
 
 const LOAN_COLUMNS = `id::text, loan_no, channel, status, product_version_id::text, household_id::text, fund_id::text,
   group_id::text, bank_id::text, district_id::text, village_id::text, principal_fen::text, term_months,
@@ -96,83 +81,6 @@ export async function loadInstallments(
   );
 }
 
-export function frozenSchedule(rows: readonly InstallmentRow[]): FrozenInstallment[] {
-  return rows.map((r) => ({
-    number: r.number,
-    periodStart: r.period_start,
-    dueDate: r.due_date,
-    days: r.days,
-    principalFen: BigInt(r.principal_fen),
-    originalInterestFen: BigInt(r.original_interest_fen ?? r.interest_fen),
-  }));
-}
-
-/** The stored state of the instalments, in the engine's shape (for statements of written-off loans). */
-export function storedState(rows: readonly InstallmentRow[]): InstallmentState[] {
-  return rows.map((r) => ({
-    number: r.number,
-    periodStart: r.period_start,
-    dueDate: r.due_date,
-    days: r.days,
-    principalFen: BigInt(r.principal_fen),
-    interestFen: BigInt(r.interest_fen),
-    penaltyFen: BigInt(r.penalty_fen),
-    penaltyFenDays: BigInt(r.penalty_fen_days),
-    accruedThrough: r.accrued_through,
-    paidPrincipalFen: BigInt(r.paid_principal_fen),
-    paidInterestFen: BigInt(r.paid_interest_fen),
-    paidPenaltyFen: BigInt(r.paid_penalty_fen),
-    status: r.status === 'WRITTEN_OFF' ? 'OVERDUE' : r.status,
-    overdueSince: r.overdue_since,
-    paidOn: r.paid_on,
-    interestPaidOn: r.interest_paid_on,
-  }));
-}
-
-/** Repayments (not recoveries) in force on a loan, as the engine replays them. */
-export async function activePayments(m: EntityManager, loanId: string): Promise<ReplayPayment[]> {
-  const rows = await queryRows<{ id: string; value_date: string; amount_fen: string }>(
-    m,
-    `SELECT id::text, value_date, amount_fen::text FROM repayments
-      WHERE loan_id = $1 AND kind = 'REPAYMENT' AND status = 'POSTED' ORDER BY value_date, repayments.id`,
-    [loanId],
-  );
-  return rows.map((r) => ({ id: r.id, valueDate: r.value_date, amountFen: BigInt(r.amount_fen) }));
-}
-
-/**
- * The terms the engine applies to a loan: its contract (rate, method, rounding), the penalty rate fixed at
- * disbursement (or the product's for loans recorded without one), and the product version's grace days,
- * waterfall and prepayment mode.
- */
-export async function termsOf(
-  m: EntityManager,
-  products: ProductsService,
-  loan: LoanRow,
-): Promise<RepaymentTerms> {
-  const product = await products.getVersion(loan.product_version_id, m);
-  if (loan.annual_rate_percent === null) {
-    throw new DomainError('LOAN_NOT_REPAYABLE', `loan ${loan.id} has no contract rate`, [
-      { field: 'loan', code: 'NO_CONTRACT_RATE', message: 'the loan carries no contract rate' },
-    ]);
-  }
-  const waterfall = product.waterfall;
-  if (!isWaterfall(waterfall))
-    throw new Error(`product version ${loan.product_version_id} has an invalid waterfall`);
-  return {
-    principalFen: BigInt(loan.principal_fen),
-    annualRatePercent: loan.annual_rate_percent,
-    penaltyRatePercent: loan.penalty_rate_percent ?? penaltyRateFor(product, loan.annual_rate_percent),
-    method: loan.method,
-    frequency: loan.frequency,
-    dayCount: loan.day_count,
-    rounding: loan.rounding,
-    graceDays: product.graceDays,
-    waterfall,
-    prepaymentMode: product.prepaymentMode as PrepaymentMode,
-  };
-}
-
 /**
  * Writes the engine's state to the instalment rows that differ from what is stored (one statement). Rows the
  * engine does not own (WRITTEN_OFF) are never passed here.
@@ -183,24 +91,7 @@ export async function saveInstallments(
   stored: readonly InstallmentRow[],
   next: readonly InstallmentState[],
 ): Promise<number> {
-  const byNumber = new Map(stored.map((r) => [r.number, r]));
-  const changed = next.filter((s) => {
-    const r = byNumber.get(s.number);
-    if (!r) throw new Error(`instalment ${s.number} of loan ${loanId} is not stored`);
-    return (
-      BigInt(r.interest_fen) !== s.interestFen ||
-      BigInt(r.penalty_fen) !== s.penaltyFen ||
-      BigInt(r.penalty_fen_days) !== s.penaltyFenDays ||
-      r.accrued_through !== s.accruedThrough ||
-      BigInt(r.paid_principal_fen) !== s.paidPrincipalFen ||
-      BigInt(r.paid_interest_fen) !== s.paidInterestFen ||
-      BigInt(r.paid_penalty_fen) !== s.paidPenaltyFen ||
-      r.status !== s.status ||
-      r.overdue_since !== s.overdueSince ||
-      r.paid_on !== s.paidOn ||
-      r.interest_paid_on !== s.interestPaidOn
-    );
-  });
+  const changed = changedInstallments(stored, next);
   if (!changed.length) return 0;
   const col = <T>(f: (s: InstallmentState) => T) => changed.map(f);
   const big = (f: (s: InstallmentState) => bigint) => changed.map((s) => f(s).toString());
@@ -230,4 +121,104 @@ export async function saveInstallments(
     ],
   );
   return changed.length;
+}
+
+/**
+ * Stores a replayed loan's balance, status and replay date; a closed loan is current and performing. The ageing of
+ * a loan still outstanding is the arrears rule's (ageSql) to set.
+ */
+export async function saveReplayedLoan(
+  m: EntityManager,
+  loanId: string,
+  next: { outstandingPrincipalFen: bigint; closedOn: string | null; asOf: string },
+): Promise<void> {
+  await m.query(
+    `UPDATE loans SET outstanding_principal_fen = $2, status = $3, closed_on = $4, version = version + 1, updated_at = now(),
+                      days_overdue = CASE WHEN $3 = 'CLOSED' THEN 0 ELSE days_overdue END,
+                      arrears_bucket = CASE WHEN $3 = 'CLOSED' THEN 'CURRENT' ELSE arrears_bucket END,
+                      non_performing = CASE WHEN $3 = 'CLOSED' THEN false ELSE non_performing END,
+                      aged_as_of = $5
+      WHERE id = $1`,
+    [
+      loanId,
+      next.outstandingPrincipalFen.toString(),
+      next.closedOn !== null ? 'CLOSED' : 'DISBURSED',
+      next.closedOn,
+      next.asOf,
+    ],
+  );
+}
+
+/** A written-off loan: nothing outstanding on the books, its ageing frozen, its unpaid instalments WRITTEN_OFF. */
+export async function saveWrittenOffLoan(
+  m: EntityManager,
+  loanId: string,
+  w: { reason: string; daysOverdue: number; bucket: string; asOf: string },
+): Promise<void> {
+  await m.query(
+    `UPDATE loan_installments SET status = 'WRITTEN_OFF' WHERE loan_id = $1 AND status <> 'PAID'`,
+    [loanId],
+  );
+  await m.query(
+    `UPDATE loans SET status = 'WRITTEN_OFF', outstanding_principal_fen = 0, status_reason = $2, days_overdue = $3,
+                      arrears_bucket = $4, non_performing = true, aged_as_of = $5, version = version + 1, updated_at = now()
+      WHERE id = $1`,
+    [loanId, w.reason, w.daysOverdue, w.bucket, w.asOf],
+  );
+}
+
+export interface LoanEventInput {
+  loanId: string;
+  event: string;
+  fromStatus?: string | null;
+  toStatus?: string | null;
+  actor: string;
+  reason?: string | null;
+  data?: Record<string, unknown> | null;
+}
+
+/** Appends to a loan's history. */
+export async function recordLoanEvent(m: EntityManager, e: LoanEventInput): Promise<void> {
+  await m.query(
+    `INSERT INTO loan_events (loan_id, event, from_status, to_status, actor, reason, data)
+     VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)`,
+    [
+      e.loanId,
+      e.event,
+      e.fromStatus ?? null,
+      e.toStatus ?? null,
+      e.actor,
+      e.reason ?? null,
+      e.data ? JSON.stringify(e.data) : null,
+    ],
+  );
+}
+
+/** The number of another active mutual-aid loan of the household (origination's one-active-loan rule), if any. */
+export async function otherActiveLoanNo(
+  m: EntityManager,
+  householdId: string,
+  loanId: string,
+): Promise<string | null> {
+  const other = await queryOne<{ loan_no: string }>(
+    m,
+    `SELECT loan_no FROM loans WHERE household_id = $1 AND id <> $2 AND channel = 'MUTUAL_AID'
+        AND status IN ('SUBMITTED','GROUP_ENDORSED','APPROVED','IN_PUBLIC_NOTICE','DISBURSED')`,
+    [householdId, loanId],
+  );
+  return other?.loan_no ?? null;
+}
+
+/** Whether a household is a member of a joint-liability group. */
+export async function isGroupMember(
+  m: EntityManager,
+  groupId: string | null,
+  householdId: string,
+): Promise<boolean> {
+  const member = await queryOne<{ ok: boolean }>(
+    m,
+    `SELECT true AS ok FROM liability_group_members WHERE group_id = $1 AND household_id = $2`,
+    [groupId, isId(householdId) ? householdId : null],
+  );
+  return member !== undefined;
 }
