@@ -11,9 +11,13 @@ import { ReminderOutboxService } from './outbox.service.js';
 import { ReminderEndpointsController, RemindersController } from './reminders.controller.js';
 import { ReminderSelectionService } from './selection.service.js';
 import { ReminderSettings } from './settings.js';
+import { DeliveryStore } from './store/delivery.store.js';
+import { SelectionStore } from './store/selection.store.js';
 
 const SERVICES = [
   ReminderSettings,
+  DeliveryStore,
+  SelectionStore,
   ReminderEndpointsService,
   ReminderSelectionService,
   ReminderDeliveryService,
