@@ -1,7 +1,10 @@
-/** The tables the reminders library owns: only its stores write them. */
+/**
+ * The tables this library owns: only its store (src/store) writes them (INSERT/UPDATE/DELETE/COPY/TRUNCATE);
+ * every other library goes through its public surface (index.ts). Row types: rows.generated.ts (`npm run gen:rows`).
+ */
 export const OWNED_TABLES = [
-  'reminder_outbox',
-  'reminder_delivery_attempts',
   'reminder_endpoints',
   'reminder_runs',
+  'reminder_outbox',
+  'reminder_delivery_attempts',
 ] as const;
