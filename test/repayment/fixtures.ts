@@ -4,6 +4,7 @@ import { AuditService } from '#libs/audit';
 import { DomainError, FixedClock, RequestContext, type Actor } from '#libs/common';
 import { ContributionsService, FundsService } from '#libs/funds';
 import { LedgerService } from '#libs/ledger';
+import { LoanAgeingStore, LoanStore } from '#libs/loans';
 import { ProductsService, RatesService } from '#libs/products';
 import {
   FeeDistributionService,
@@ -93,7 +94,8 @@ export function harnessOn(
   const products = new ProductsService(ds, audit, new RatesService(ds, audit, clock));
   const repaymentStore = new RepaymentStore(ds);
   const writeOffStore = new WriteOffStore(ds);
-  const bookkeeping = new ReplayBookkeeping(ledger, repaymentStore);
+  const loans = new LoanStore(ds);
+  const bookkeeping = new ReplayBookkeeping(ledger, repaymentStore, loans, new LoanAgeingStore());
   const reversals = new RepaymentReversalService(
     ds,
     ledger,
@@ -104,6 +106,7 @@ export function harnessOn(
     repaymentStore,
     writeOffStore,
     bookkeeping,
+    loans,
   );
   return {
     db,
@@ -127,8 +130,9 @@ export function harnessOn(
       writeOffStore,
       bookkeeping,
       reversals,
+      loans,
     ),
-    statements: new StatementService(ds, products, clock, repaymentStore, writeOffStore),
+    statements: new StatementService(ds, products, clock, repaymentStore, writeOffStore, loans),
     writeOffs: new WriteOffService(
       ds,
       ledger,
@@ -139,6 +143,7 @@ export function harnessOn(
       config,
       writeOffStore,
       repaymentStore,
+      loans,
     ),
     distributions: new FeeDistributionService(ds, ledger, audit, funds, clock, new FeeDistributionStore(ds)),
     facts: new InstallmentFactsService(new InstallmentFactsStore(ds)),

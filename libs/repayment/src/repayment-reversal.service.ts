@@ -13,13 +13,8 @@ import { ENTRY_CODES, REVERSAL_SCOPE } from './entry-codes.js';
 import { termsOf } from './loan-terms.js';
 import { refusal } from './refusal.js';
 import { ReplayBookkeeping } from './replay-bookkeeping.service.js';
-import {
-  isId,
-  loadInstallments,
-  otherActiveLoanNo,
-  recordLoanEvent,
-  requireLoan,
-} from './store/loan.store.js';
+import { LoanStore } from '#libs/loans';
+import { asInstallments, foundLoan, isId, otherActiveLoanNo } from './store/loan.store.js';
 import { RepaymentStore } from './store/repayment.store.js';
 import { WriteOffStore } from './store/write-off.store.js';
 import { loanAfter, repaymentView, type LoanAfterView, type RepaymentResult } from './views.js';
@@ -42,6 +37,7 @@ export class RepaymentReversalService {
     private readonly store: RepaymentStore,
     private readonly writeOffs: WriteOffStore,
     private readonly bookkeeping: ReplayBookkeeping,
+    private readonly loans: LoanStore,
   ) {}
 
   async reverse(repaymentId: string, reason: string, idempotencyKey: string): Promise<RepaymentResult> {
@@ -66,8 +62,9 @@ export class RepaymentReversalService {
     if (!head) throw new DomainError('NOT_FOUND', `repayment ${repaymentId} not found`);
     // Fixed lock order: fund, loan, instalments (by number), then the repayment.
     const fund = await this.funds.lockFund(m, head.fund_id);
-    const loan = await requireLoan(m, head.loan_id, true);
-    const rows = await loadInstallments(m, loan.id, true);
+    const locked = await this.loans.lockWithInstallments(m, head.loan_id);
+    const loan = foundLoan(locked?.loan, head.loan_id);
+    const rows = asInstallments(locked!.installments);
     const rep = await this.store.lock(m, repaymentId);
     const refusedReversal = reversalRefusal(
       repaymentId,
@@ -126,7 +123,7 @@ export class RepaymentReversalService {
       );
       after = await this.bookkeeping.persist(m, loan, rows, result!, actor);
     }
-    await recordLoanEvent(m, {
+    await this.loans.recordEvent(m, {
       loanId: loan.id,
       event: rep.kind === 'RECOVERY' ? 'RECOVERY_REVERSED' : 'REPAYMENT_REVERSED',
       fromStatus: loan.status,
@@ -136,7 +133,7 @@ export class RepaymentReversalService {
       data: { repaymentId: rep.id, reversalEntryId: mirror.entryId },
     });
     if (loan.status === 'CLOSED' && after.status === 'DISBURSED') {
-      await recordLoanEvent(m, {
+      await this.loans.recordEvent(m, {
         loanId: loan.id,
         event: 'LOAN_REOPENED',
         fromStatus: 'CLOSED',

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { FundsModule } from '#libs/funds';
+import { LoansModule } from '#libs/loans';
 import { ProductsModule } from '#libs/products';
 import { loadRepaymentConfig, RepaymentConfig } from './config.js';
 import { FeeDistributionService } from './fee-distribution.service.js';
@@ -20,7 +21,7 @@ import { WriteOffService } from './write-off.service.js';
  * AuditService and the Clock come from the global modules.
  */
 @Module({
-  imports: [FundsModule, ProductsModule],
+  imports: [FundsModule, LoansModule, ProductsModule],
   controllers: [RepaymentController],
   providers: [
     { provide: RepaymentConfig, useFactory: () => loadRepaymentConfig() },

@@ -26,14 +26,8 @@ import { termsOf } from './loan-terms.js';
 import { refusal } from './refusal.js';
 import { ReplayBookkeeping } from './replay-bookkeeping.service.js';
 import { RepaymentReversalService } from './repayment-reversal.service.js';
-import {
-  isGroupMember,
-  isId,
-  loadInstallments,
-  recordLoanEvent,
-  requireLoan,
-  type LoanRow,
-} from './store/loan.store.js';
+import { LoanStore } from '#libs/loans';
+import { asInstallments, foundLoan, isGroupMember, isId, type LoanRow } from './store/loan.store.js';
 import { RepaymentStore } from './store/repayment.store.js';
 import { WriteOffStore } from './store/write-off.store.js';
 import {
@@ -90,6 +84,7 @@ export class RepaymentService {
     private readonly writeOffs: WriteOffStore,
     private readonly bookkeeping: ReplayBookkeeping,
     private readonly reversals: RepaymentReversalService,
+    private readonly loans: LoanStore,
   ) {}
 
   /** Records a repayment (a recovery on a written-off loan); a replay of the Idempotency-Key returns the first answer. */
@@ -123,7 +118,7 @@ export class RepaymentService {
     today: string,
   ): Promise<RepaymentResult> {
     const actor = RequestContext.actor()?.username ?? 'system';
-    const head = await requireLoan(m, loanId);
+    const head = foundLoan(await this.loans.find(m, loanId), loanId);
     const wrongChannel = channelRefusal({
       loanNo: head.loan_no,
       channel: head.channel,
@@ -132,8 +127,9 @@ export class RepaymentService {
     if (wrongChannel) throw refusal(refused('repayment refused', [wrongChannel]));
     // Fixed lock order: fund, loan, instalments (by number).
     const fund = await this.funds.lockFund(m, head.fund_id!);
-    const loan = await requireLoan(m, loanId, true);
-    const rows = await loadInstallments(m, loanId, true);
+    const locked = await this.loans.lockWithInstallments(m, loanId);
+    const loan = foundLoan(locked?.loan, loanId);
+    const rows = asInstallments(locked!.installments);
 
     const failures = paymentRefusals(
       {
@@ -215,7 +211,7 @@ export class RepaymentService {
       actor,
     );
     const after = await this.bookkeeping.persist(m, loan, rows, result, actor);
-    await recordLoanEvent(m, {
+    await this.loans.recordEvent(m, {
       loanId: loan.id,
       event: repaymentEvent(outcome.payoff, backdated),
       fromStatus: loan.status,
@@ -300,7 +296,7 @@ export class RepaymentService {
       createdBy: actor,
     });
     await this.writeOffs.addRecovered(m, loan.id, input.amountFen);
-    await recordLoanEvent(m, {
+    await this.loans.recordEvent(m, {
       loanId: loan.id,
       event: 'RECOVERY_RECEIVED',
       fromStatus: loan.status,
@@ -311,7 +307,7 @@ export class RepaymentService {
     const view = await this.view(m, id);
     const response: RepaymentResult = {
       ...view,
-      loan: loanAfter(await requireLoan(m, loan.id)),
+      loan: loanAfter(foundLoan(await this.loans.find(m, loan.id), loan.id)),
       installments: [],
       corrections: [],
     };

@@ -3,18 +3,13 @@ import type { EntityManager } from 'typeorm';
 import type { FundAccountCodes } from '#libs/funds';
 import { LedgerService } from '#libs/ledger';
 import { skipPaidReminders } from '#libs/reminders';
-import { ageSql, clearCallsSql } from './arrears-sql.js';
+import { LoanAgeingStore, LoanStore, STANDARD_BUCKET_LIMITS_DAYS } from '#libs/loans';
+import { clearCallsSql } from './arrears-sql.js';
 import { allocationChanges, correctionLines } from './domain/postings.js';
 import { newlyPaid, outstandingPrincipalOf } from './domain/repayment-rules.js';
 import type { ReplayResult } from './domain/replay.js';
 import { ENTRY_CODES } from './entry-codes.js';
-import {
-  requireLoan,
-  saveInstallments,
-  saveReplayedLoan,
-  type InstallmentRow,
-  type LoanRow,
-} from './store/loan.store.js';
+import { foundLoan, type InstallmentRow, type LoanRow } from './store/loan.store.js';
 import { RepaymentStore } from './store/repayment.store.js';
 import { loanAfter, type LoanAfterView } from './views.js';
 
@@ -29,6 +24,8 @@ export class ReplayBookkeeping {
   constructor(
     private readonly ledger: LedgerService,
     private readonly store: RepaymentStore,
+    private readonly loans: LoanStore,
+    private readonly ageing: LoanAgeingStore,
   ) {}
 
   /**
@@ -83,20 +80,30 @@ export class ReplayBookkeeping {
     result: ReplayResult,
     actor: string,
   ): Promise<LoanAfterView> {
-    await saveInstallments(m, loan.id, rows, result.installments);
+    await this.loans.saveInstallments(m, loan.id, rows, result.installments);
     // Reminders of the instalments this operation paid off are not sent: marked SKIPPED_PAID in this transaction
     // (a rollback leaves them waiting). A plain SQL helper of the reminders library, no dependency on its module.
     await skipPaidReminders(
       m,
       newlyPaid(rows, result.installments).map((r) => r.id),
     );
-    await saveReplayedLoan(m, loan.id, {
-      outstandingPrincipalFen: outstandingPrincipalOf(result.installments),
-      closedOn: result.closedOn,
-      asOf: result.asOf,
+    // A closed loan is current and performing; the ageing of one still outstanding is the loans' one rule's.
+    const closed = result.closedOn !== null;
+    await this.loans.update(m, loan.id, {
+      outstanding_principal_fen: outstandingPrincipalOf(result.installments),
+      status: closed ? 'CLOSED' : 'DISBURSED',
+      closed_on: result.closedOn,
+      aged_as_of: result.asOf,
+      ...(closed ? { days_overdue: 0, arrears_bucket: 'CURRENT', non_performing: false } : {}),
     });
-    if (result.closedOn === null) await ageSql(m, result.asOf, [loan.id], actor);
+    if (!closed) {
+      await this.ageing.ageByOverdueInstallments(
+        m,
+        { date: result.asOf, actor, bucketLimitsDays: STANDARD_BUCKET_LIMITS_DAYS },
+        [loan.id],
+      );
+    }
     await clearCallsSql(m, result.asOf, [loan.id], actor);
-    return loanAfter(await requireLoan(m, loan.id));
+    return loanAfter(foundLoan(await this.loans.find(m, loan.id), loan.id));
   }
 }

@@ -9,13 +9,8 @@ import { replayDate } from './domain/repayment-rules.js';
 import { assembleStatement, payoffQuote, type PayoffQuote, type StatementOf } from './domain/statement.js';
 import type { RepaymentTerms } from './domain/terms.js';
 import { termsOf } from './loan-terms.js';
-import {
-  isId,
-  loadInstallments,
-  requireLoan,
-  type InstallmentRow,
-  type LoanRow,
-} from './store/loan.store.js';
+import { LoanStore } from '#libs/loans';
+import { asInstallments, foundLoan, isId, type InstallmentRow, type LoanRow } from './store/loan.store.js';
 import { RepaymentStore } from './store/repayment.store.js';
 import { WriteOffStore } from './store/write-off.store.js';
 import { repaymentView, type RepaymentView } from './views.js';
@@ -38,10 +33,11 @@ export class StatementService {
     private readonly clock: Clock,
     private readonly repayments: RepaymentStore,
     private readonly writeOffs: WriteOffStore,
+    private readonly loans: LoanStore,
   ) {}
 
   private async scoped(m: EntityManager, loanId: string): Promise<LoanRow> {
-    const loan = await requireLoan(m, loanId);
+    const loan = foundLoan(await this.loans.find(m, loanId), loanId);
     const actor = RequestContext.actor();
     // A bank officer sees only the loans of its bank (ARCHITECTURE.md "Auth").
     if (actor?.role === 'BANK_OFFICER' && String(actor.bankId ?? '') !== String(loan.bank_id ?? '')) {
@@ -61,7 +57,7 @@ export class StatementService {
     terms: RepaymentTerms | null;
     rows: InstallmentRow[];
   }> {
-    const rows = await loadInstallments(m, loan.id);
+    const rows = asInstallments(await this.loans.installments(m, loan.id));
     if (!['DISBURSED', 'CLOSED'].includes(loan.status) || !rows.length) {
       // Written off (or never disbursed): the stored rows are the record; nothing accrues any more.
       return { asOf: replayDate(date, loan.aged_as_of, []), state: storedState(rows), terms: null, rows };

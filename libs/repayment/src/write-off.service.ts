@@ -22,13 +22,8 @@ import {
 } from './domain/write-off.js';
 import { termsOf } from './loan-terms.js';
 import { refusal } from './refusal.js';
-import {
-  loadInstallments,
-  recordLoanEvent,
-  requireLoan,
-  saveInstallments,
-  saveWrittenOffLoan,
-} from './store/loan.store.js';
+import { LoanStore } from '#libs/loans';
+import { asInstallments, foundLoan } from './store/loan.store.js';
 import { RepaymentStore } from './store/repayment.store.js';
 import { WriteOffStore, type WriteOffRow } from './store/write-off.store.js';
 
@@ -106,6 +101,7 @@ export class WriteOffService {
     private readonly config: RepaymentConfig,
     private readonly store: WriteOffStore,
     private readonly repayments: RepaymentStore,
+    private readonly loans: LoanStore,
   ) {}
 
   async writeOff(loanId: string, reason: string, idempotencyKey: string): Promise<WriteOffView> {
@@ -126,7 +122,7 @@ export class WriteOffService {
     today: string,
   ): Promise<WriteOffView> {
     const actor = RequestContext.actor()?.username ?? 'system';
-    const head = await requireLoan(m, loanId);
+    const head = foundLoan(await this.loans.find(m, loanId), loanId);
     const wrongChannel = writeOffChannelRefusal({
       loanNo: head.loan_no,
       channel: head.channel,
@@ -134,8 +130,9 @@ export class WriteOffService {
     });
     if (wrongChannel) throw refusal(wrongChannel);
     const fund = await this.funds.lockFund(m, head.fund_id!);
-    const loan = await requireLoan(m, loanId, true);
-    const rows = await loadInstallments(m, loan.id, true);
+    const locked = await this.loans.lockWithInstallments(m, loanId);
+    const loan = foundLoan(locked?.loan, loanId);
+    const rows = asInstallments(locked!.installments);
     const wrongStatus = writeOffStatusRefusal({ loanNo: loan.loan_no, status: loan.status });
     if (wrongStatus) throw refusal(wrongStatus);
     // Days overdue as of today, whether or not the close of business has run yet.
@@ -146,7 +143,7 @@ export class WriteOffService {
     const amounts = writeOffAmounts(result.installments, asOf);
     const notYet = writeOffAmountRefusal(loan.loan_no, amounts, this.config.WRITE_OFF_MIN_DAYS_OVERDUE);
     if (notYet) throw refusal(notYet);
-    await saveInstallments(m, loan.id, rows, result.installments);
+    await this.loans.saveInstallments(m, loan.id, rows, result.installments);
     const { entryId } = await this.ledger.post(m, {
       idempotencyKey: `write-off:${loan.id}`,
       code: WRITE_OFF_ENTRY_CODE,
@@ -154,11 +151,15 @@ export class WriteOffService {
       memo: `write-off of loan ${loan.loan_no} (${amounts.daysOverdue} days overdue): ${reason}`,
       lines: writeOffLines(fund.accounts, amounts.principalFen),
     });
-    await saveWrittenOffLoan(m, loan.id, {
-      reason,
-      daysOverdue: amounts.daysOverdue,
-      bucket: amounts.bucket,
-      asOf,
+    await this.loans.writeOffInstallments(m, loan.id);
+    await this.loans.update(m, loan.id, {
+      status: 'WRITTEN_OFF',
+      outstanding_principal_fen: 0n,
+      status_reason: reason,
+      days_overdue: amounts.daysOverdue,
+      arrears_bucket: amounts.bucket,
+      non_performing: true,
+      aged_as_of: asOf,
     });
     await clearCallsSql(m, today, [loan.id], actor);
     const id = await this.store.insert(m, {
@@ -174,7 +175,7 @@ export class WriteOffService {
       idempotencyKey,
       createdBy: actor,
     });
-    await recordLoanEvent(m, {
+    await this.loans.recordEvent(m, {
       loanId: loan.id,
       event: 'WRITTEN_OFF',
       fromStatus: 'DISBURSED',
