@@ -3,50 +3,15 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { offsetOf, queryOne, queryRows, type PageQuery } from '#libs/common';
 import type { StatementFormat } from '../statement-reader.js';
+import type { ReconLineRow, ReconRunRow } from './rows.generated.js';
 
-export interface RunRow {
-  id: string;
-  bank_id: string;
-  bank_code: string;
-  as_of_date: string;
-  content_hash: string;
-  format: StatementFormat;
-  byte_size: string;
-  status: string;
-  total_rows: number;
-  valid_rows: number;
-  malformed_rows: number;
-  matched: number;
-  amount_diffs: number;
-  status_diffs: number;
-  only_in_bank: number;
-  only_in_engine: number;
-  totals: Record<string, string>;
-  created_by: string;
-  created_at: Date;
-  completed_at: Date | null;
-  duration_ms: number | null;
-}
+/** A run with its bank's code; totals are the per-category sums in fen, as decimal text. */
+export type RunRow = Omit<ReconRunRow, 'totals'> & { bank_code: string; totals: Record<string, string> };
 
-export interface LineRow {
-  id: string;
-  line_no: number | null;
-  category: string;
-  amount_differs: boolean;
-  status_differs: boolean;
-  bank_loan_ref: string | null;
-  loan_id: string | null;
-  bank_outstanding_fen: string | null;
-  engine_outstanding_fen: string | null;
-  bank_overdue_principal_fen: string | null;
-  engine_overdue_principal_fen: string | null;
-  bank_overdue_days: number | null;
-  engine_overdue_days: number | null;
-  bank_status: string | null;
-  engine_status: string | null;
+/** A line of a run; the errors of a malformed line as the reader reported them. */
+export type LineRow = Omit<ReconLineRow, 'errors' | 'run_id'> & {
   errors: { field: string; code: string; message: string }[] | null;
-  raw: string | null;
-}
+};
 
 export const LINE_CATEGORIES = [
   'MATCHED',

@@ -4,26 +4,12 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { offsetOf, queryOne, queryRows, type PageQuery } from '#libs/common';
 import type { Fen } from '#libs/money';
 import type { DistributionPercents, DistributionTarget } from '../domain/distribution.js';
+import type { FeeDistributionRow as TableRow } from './rows.generated.js';
 
-export interface FeeDistributionRow {
-  id: string;
-  fund_id: string;
-  year: number;
-  fee_income_fen: string;
-  penalty_income_fen: string;
-  recovery_income_fen: string;
-  distributable_fen: string;
-  capital_fen: string;
-  risk_reserve_fen: string;
-  public_welfare_fen: string;
-  administration_fen: string;
-  dividends_fen: string;
-  write_off_charged_fen: string;
+/** A distribution as stored, its percentages as written (the fund's five, by target). */
+export type FeeDistributionRow = Omit<TableRow, 'idempotency_key' | 'percentages'> & {
   percentages: DistributionPercents;
-  entry_id: string | null;
-  created_by: string;
-  created_at: Date;
-}
+};
 
 export interface NewFeeDistribution {
   fundId: string;

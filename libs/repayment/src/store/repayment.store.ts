@@ -6,41 +6,17 @@ import type { Fen } from '#libs/money';
 import type { StoredAllocation } from '../domain/postings.js';
 import type { AllocationLine, Component, ReplayPayment } from '../domain/replay.js';
 import type { StatementCorrection } from '../domain/statement.js';
-import type { RepaymentChannel, RepaymentKind, RepaymentStatus } from '../views.js';
+import type { RepaymentChannel, RepaymentKind } from '../views.js';
+import type { RepaymentRow as TableRow } from './rows.generated.js';
 
 /** A repayment as the views read it: the row, the loan's number and the split in force. */
-export interface RepaymentRow {
-  id: string;
-  loan_id: string;
+export type RepaymentRow = TableRow & {
   loan_no: string;
-  fund_id: string;
-  kind: RepaymentKind;
-  amount_fen: string;
-  value_date: string;
-  channel: RepaymentChannel;
-  reference: string | null;
-  payer_household_id: string | null;
-  principal_fen: string;
-  interest_fen: string;
-  penalty_fen: string;
-  recovery_fen: string;
-  prepaid_principal_fen: string;
-  payoff: boolean;
-  backdated: boolean;
-  entry_id: string;
-  idempotency_key: string;
-  status: RepaymentStatus;
-  reversed_on: string | null;
-  reversed_by: string | null;
-  reversal_reason: string | null;
-  reversal_entry_id: string | null;
-  created_by: string;
-  created_at: Date;
   /** Current split (original + corrections), from repayment_allocations. */
   cur_principal_fen: string;
   cur_interest_fen: string;
   cur_penalty_fen: string;
-}
+};
 
 const REPAYMENT_SELECT = `
   SELECT r.id::text, r.loan_id::text, l.loan_no, r.fund_id::text, r.kind, r.amount_fen::text, r.value_date, r.channel,
@@ -82,15 +58,10 @@ export interface RepaymentSplit {
 }
 
 /** What a reversal reads of the repayment it reverses (locked). */
-export interface LockedRepayment {
-  id: string;
-  kind: RepaymentKind;
-  status: RepaymentStatus;
-  entry_id: string;
-  amount_fen: string;
-  value_date: string;
-  reversal_entry_id: string | null;
-}
+export type LockedRepayment = Pick<
+  TableRow,
+  'id' | 'kind' | 'status' | 'entry_id' | 'amount_fen' | 'value_date' | 'reversal_entry_id'
+>;
 
 export interface RepaymentListFilter {
   loanId?: string;

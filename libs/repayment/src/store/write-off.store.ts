@@ -3,24 +3,10 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { offsetOf, queryOne, queryRows, type PageQuery } from '#libs/common';
 import type { Fen } from '#libs/money';
+import type { WriteOffRow as TableRow } from './rows.generated.js';
 
 /** A write-off as its views read it, with the loan's number. */
-export interface WriteOffRow {
-  id: string;
-  loan_id: string;
-  loan_no: string;
-  fund_id: string;
-  written_off_on: string;
-  days_overdue: number;
-  principal_fen: string;
-  interest_fen: string;
-  penalty_fen: string;
-  recovered_fen: string;
-  reason: string;
-  entry_id: string;
-  created_by: string;
-  created_at: Date;
-}
+export type WriteOffRow = Omit<TableRow, 'idempotency_key'> & { loan_no: string };
 
 export interface NewWriteOff {
   loanId: string;
