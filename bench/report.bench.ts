@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { AuditService } from '#libs/audit';
 import { AppConfig, buildDataSourceOptions, FixedClock } from '#libs/common';
 import { agreementAccounts, agreementAccountSpecs, riskFundAccountSpecs, riskFundCoverAccounts, riskFundMoneyAccounts } from '#libs/guarantee';
-import { LedgerService } from '#libs/ledger';
+import { LedgerService, type JournalEntryCode } from '#libs/ledger';
 import { ReportingService } from '#libs/reporting';
 import { databaseName, dropDatabase, withDatabase } from '../scripts/db-admin.js';
 import { migrate } from '../scripts/migrate.js';
@@ -135,7 +135,7 @@ async function main(): Promise<void> {
     const t1 = performance.now();
     const deposits = (await ds.query(`SELECT rf.id::text, (sum(l.principal_fen) / 8 + 100)::bigint::text AS fen FROM risk_funds rf JOIN loans l ON l.district_id = rf.district_id GROUP BY rf.id`)) as { id: string; fen: string }[];
     let seq = 0;
-    const post = (date: string, code: string, lines: [string, 'DEBIT' | 'CREDIT', bigint][]) =>
+    const post = (date: string, code: JournalEntryCode, lines: [string, 'DEBIT' | 'CREDIT', bigint][]) =>
       ds.transaction((m) => ledger.post(m, { idempotencyKey: `bench:${++seq}`, code, businessDate: date, lines: lines.map(([account, side, amountFen]) => ({ account, side, amountFen })) }));
     for (const d of deposits) {
       const a = riskFundMoneyAccounts(d.id);

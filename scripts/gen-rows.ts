@@ -5,6 +5,7 @@ import pg from 'pg';
 import { dropDatabase, withDatabase } from './db-admin.js';
 import { migrate } from './migrate.js';
 import {
+  ARCHITECTURE_DOC,
   checkOwnership,
   describeProblems,
   existingRowFiles,
@@ -12,6 +13,7 @@ import {
   readOwnership,
   readSchema,
   renderAll,
+  withOwnershipTable,
 } from './rows/rows.js';
 
 /**
@@ -49,6 +51,15 @@ async function main(): Promise<void> {
       writeFileSync(join(root, path), text);
       changed++;
       console.log(`wrote ${path}`);
+    }
+    const docPath = join(root, ARCHITECTURE_DOC);
+    const doc = readFileSync(docPath, 'utf8');
+    const mapped = withOwnershipTable(doc, owners);
+    if (mapped === undefined)
+      console.warn(`${ARCHITECTURE_DOC} has no table-owners markers: its map is not updated`);
+    else if (mapped !== doc) {
+      writeFileSync(docPath, mapped);
+      console.log(`wrote the table owners of ${ARCHITECTURE_DOC}`);
     }
     for (const path of existingRowFiles(root)) {
       if (!files.has(path)) console.warn(`${path} belongs to a library that owns no table now: delete it`);

@@ -287,3 +287,26 @@ export function existingRowFiles(root: string): string[] {
     .map((lib) => join('libs', lib, ROWS_PATH))
     .filter((p) => existsSync(join(root, p)));
 }
+
+export const ARCHITECTURE_DOC = 'docs/ARCHITECTURE.md';
+const MAP_BEGIN = '<!-- table-owners:begin -->';
+const MAP_END = '<!-- table-owners:end -->';
+
+/** The library → tables map of docs/ARCHITECTURE.md (between its markers), from the owned-tables files. */
+export function ownershipTable(owners: Ownership): string {
+  const lines = ['| library | owns (only its `src/store/` writes these) |', '| --- | --- |'];
+  for (const [lib, tables] of owners) {
+    lines.push(
+      `| \`libs/${lib}\` | ${tables.length ? tables.map((t) => `\`${t}\``).join(', ') : '(no table)'} |`,
+    );
+  }
+  return `${MAP_BEGIN}\n${lines.join('\n')}\n${MAP_END}`;
+}
+
+/** The document with its map replaced; undefined when the markers are missing. */
+export function withOwnershipTable(doc: string, owners: Ownership): string | undefined {
+  const a = doc.indexOf(MAP_BEGIN);
+  const b = doc.indexOf(MAP_END);
+  if (a < 0 || b < a) return undefined;
+  return doc.slice(0, a) + ownershipTable(owners) + doc.slice(b + MAP_END.length);
+}

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from '#libs/testing';
 import {
+  ARCHITECTURE_DOC,
   checkOwnership,
   describeProblems,
   existingRowFiles,
@@ -12,6 +13,7 @@ import {
   renderAll,
   rowTypeName,
   type Relation,
+  withOwnershipTable,
 } from '../../scripts/rows/rows.js';
 
 /**
@@ -51,6 +53,15 @@ describe('table ownership', () => {
     const text = describeProblems(checkOwnership(moved, schema));
     expect(text).toContain('table audit_log has no owner');
     expect(text).toMatch(/table loans has 2 owners: (ledger, loans|loans, ledger)/);
+  });
+});
+
+describe('the architecture map', () => {
+  it(`lists every library with the tables it owns (else run \`${GENERATOR_COMMAND}\`)`, () => {
+    const doc = readFileSync(join(root, ARCHITECTURE_DOC), 'utf8');
+    const expected = withOwnershipTable(doc, readOwnership(root));
+    expect(expected).toBeDefined();
+    expect(doc).toBe(expected);
   });
 });
 

@@ -1,9 +1,15 @@
 import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { AuditModule } from '#libs/audit';
 import { AuthModule } from '#libs/auth';
-import { CommonModule, ProblemFilter, RedisModule, type CommonModuleOptions } from '#libs/common';
+import {
+  CommonModule,
+  IdempotentReplayInterceptor,
+  ProblemFilter,
+  RedisModule,
+  type CommonModuleOptions,
+} from '#libs/common';
 import { LedgerModule } from '#libs/ledger';
 import { DOMAIN_MODULES } from './domain-modules.js';
 import { HealthController } from './ops/health.controller.js';
@@ -26,7 +32,11 @@ export class AppModule implements NestModule {
         ...DOMAIN_MODULES,
       ],
       controllers: [HealthController, MetricsController],
-      providers: [{ provide: APP_FILTER, useClass: ProblemFilter }, BackgroundMetrics],
+      providers: [
+        { provide: APP_FILTER, useClass: ProblemFilter },
+        { provide: APP_INTERCEPTOR, useClass: IdempotentReplayInterceptor },
+        BackgroundMetrics,
+      ],
     };
   }
 

@@ -15,7 +15,7 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
-import { PageQuery } from '#libs/common';
+import { PageQuery, ID_PATTERN as ID } from '#libs/common';
 import { IsPercent, IsYuan } from '#libs/money';
 import {
   ALERT_KINDS,
@@ -36,7 +36,6 @@ import {
   type RunStatus,
 } from './domain/model.js';
 
-const ID = /^\d{1,18}$/;
 const ID_MESSAGE = 'must be a numeric id';
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const IsBusinessDate = (): PropertyDecorator => (target, key) => {

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '#libs/audit';
 import { Clock, DomainError, offsetOf, queryOne, queryRows, runIdempotent, type Actor, type FieldError, type Page, type PageQuery } from '#libs/common';
+import { OperatingEntitiesStore } from '#libs/households';
 import { LedgerService, type PostingLine } from '#libs/ledger';
 import { compareDecimal, formatYuan, parseYuan, sumFen, type Fen } from '#libs/money';
 import { projectAccounts, projectAccountSpecs } from './accounts.js';
@@ -84,6 +85,9 @@ const TERMINAL_LOAN_STATUSES = ['CLOSED', 'WRITTEN_OFF', 'REJECTED', 'CANCELLED'
  */
 @Injectable()
 export class AssetIncomeProjectsService {
+  /** operating_entities belongs to libs/households: flagged through its store, never updated here. */
+  private readonly entities = new OperatingEntitiesStore();
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly ledger: LedgerService,
@@ -116,11 +120,7 @@ export class AssetIncomeProjectsService {
         if (live) errors.push({ field: 'villageId', code: 'VILLAGE_HAS_PROJECT', message: `the village already runs project ${live.id}` });
       }
       // FOR UPDATE: flagging the entity must not race a covered loan being registered for it (see the loans trigger)
-      const entity = await queryOne<{ id: string; kind: string; district_id: string; village_id: string | null; is_asset_income_project: boolean }>(
-        m,
-        `SELECT id, kind, district_id, village_id, is_asset_income_project FROM operating_entities WHERE id = $1 FOR UPDATE`,
-        [dto.entityId],
-      );
+      const entity = await this.entities.lockForProject(m, dto.entityId);
       if (!entity) {
         errors.push({ field: 'entityId', code: 'UNKNOWN_ENTITY', message: `operating entity ${dto.entityId} does not exist` });
       } else {
@@ -189,7 +189,7 @@ export class AssetIncomeProjectsService {
           c.description ?? null,
         ]);
       }
-      await m.query(`UPDATE operating_entities SET is_asset_income_project = true, updated_at = now() WHERE id = $1`, [dto.entityId]);
+      await this.entities.markAssetIncomeProject(m, dto.entityId);
       for (const spec of projectAccountSpecs(id, `AIP ${id}`)) await this.ledger.openAccount(m, spec);
       const view = await this.view(m, id);
       await this.audit.record(m, { action: 'ASSET_INCOME_PROJECT_CREATED', entityType: 'asset_income_project', entityId: id, after: view });

@@ -2,7 +2,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { AppConfig, Clock, queryOne, RequestContext, type Actor } from '#libs/common';
-import { creditCodeCheckChar } from '#libs/households';
+import { creditCodeCheckChar, OperatingEntitiesStore } from '#libs/households';
 import { AssetIncomeDistributionService } from './distribution.service.js';
 import { AssetIncomeProjectsService } from './projects.service.js';
 import { AssetIncomeResultsService } from './results.service.js';
@@ -50,12 +50,15 @@ export async function seedAssetIncome(app: INestApplicationContext): Promise<str
     const region = /^\d{6}$/.test(village.region) ? village.region : '370302';
     const first17 = ORG_ID.replace('{region}', region);
     const creditCode = first17 + creditCodeCheckChar(first17);
-    await m.query(
-      `INSERT INTO operating_entities (kind, name, credit_code, district_id, village_id) VALUES ('COOPERATIVE', $1, $2, $3, $4)
-       ON CONFLICT (credit_code) DO NOTHING`,
-      [`${village.name}乡村旅游股份合作社`, creditCode, village.district_id, village.id],
-    );
-    const entity = (await queryOne<{ id: string }>(m, `SELECT id FROM operating_entities WHERE credit_code = $1`, [creditCode]))!;
+    const entity = {
+      id: await new OperatingEntitiesStore().ensureByCreditCode(m, {
+        kind: 'COOPERATIVE',
+        name: `${village.name}乡村旅游股份合作社`,
+        creditCode,
+        districtId: village.district_id,
+        villageId: village.id,
+      }),
+    };
     const created = await as(PREPARER, () =>
       projects.create(
         {

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { DomainError, queryOne, queryRows, type Actor } from '#libs/common';
+import { DomainError, queryOne, queryRows, type Actor, ID_PATTERN as ID } from '#libs/common';
 import type { Fen } from '#libs/money';
 import { addDays } from '#libs/schedules';
 import type { HouseholdHolding, OtherClassCapital } from './domain/distribution.js';
@@ -85,8 +85,6 @@ export const toProject = (r: ProjectRow): ProjectRecord => ({
   createdBy: r.created_by,
   createdAt: new Date(r.created_at).toISOString(),
 });
-
-const ID = /^\d{1,18}$/;
 
 /** A project by id; `lock` takes FOR UPDATE, always the first lock of a project operation. */
 export async function loadProject(m: EntityManager, id: string, lock = false): Promise<ProjectRecord> {

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { canonicalJson, RequestContext, SYSTEM_ACTOR, type Page, type PageQuery, offsetOf } from '#libs/common';
+import { canonicalJson, RequestContext, SYSTEM_ACTOR, type Page, type PageQuery } from '#libs/common';
+import { AuditStore, type AuditEntryView, type AuditQuery } from './store/audit.store.js';
 
 export interface AuditRecord {
   action: string;
@@ -11,14 +12,8 @@ export interface AuditRecord {
   after?: unknown;
 }
 
-export interface AuditFilter {
-  entityType?: string;
-  entityId?: string;
-  actor?: string;
-  action?: string;
-  from?: string;
-  to?: string;
-}
+export type AuditFilter = AuditQuery;
+export type { AuditEntryView };
 
 /** Keys whose values never enter the audit log in clear. */
 const SECRET_KEYS = /password|secret|token|apiKey|api_key|keyHash/i;
@@ -34,46 +29,27 @@ function scrub(value: unknown): unknown {
  */
 @Injectable()
 export class AuditService {
+  /** Stateless: the service keeps its own (tests and benches construct the service with a DataSource alone). */
+  private readonly store = new AuditStore();
+
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async record(manager: EntityManager, rec: AuditRecord): Promise<void> {
     const actor = RequestContext.actor() ?? SYSTEM_ACTOR;
-    await manager.query(
-      `INSERT INTO audit_log (actor_id, actor, role, action, entity_type, entity_id, before, after, request_id)
-       VALUES ($1,$2,$3,$4,$5,$6,$7::jsonb,$8::jsonb,$9)`,
-      [
-        actor.userId,
-        actor.username,
-        actor.role,
-        rec.action,
-        rec.entityType,
-        rec.entityId === undefined || rec.entityId === null ? null : String(rec.entityId),
-        JSON.stringify(scrub(rec.before)),
-        JSON.stringify(scrub(rec.after)),
-        RequestContext.requestId() ?? null,
-      ],
-    );
+    await this.store.append(manager, {
+      actor_id: actor.userId === null ? null : String(actor.userId),
+      actor: actor.username,
+      role: actor.role,
+      action: rec.action,
+      entity_type: rec.entityType,
+      entity_id: rec.entityId === undefined || rec.entityId === null ? null : String(rec.entityId),
+      before: scrub(rec.before),
+      after: scrub(rec.after),
+      request_id: RequestContext.requestId() ?? null,
+    });
   }
 
-  async list(filter: AuditFilter, page: PageQuery): Promise<Page<Record<string, unknown>>> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filter.entityType) where.push(`entity_type = $${params.push(filter.entityType)}`);
-    if (filter.entityId) where.push(`entity_id = $${params.push(filter.entityId)}`);
-    if (filter.actor) where.push(`actor = $${params.push(filter.actor)}`);
-    if (filter.action) where.push(`action = $${params.push(filter.action)}`);
-    if (filter.from) where.push(`at >= $${params.push(filter.from)}::date`);
-    if (filter.to) where.push(`at < ($${params.push(filter.to)}::date + 1)`);
-    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const [{ total }] = (await this.dataSource.query(`SELECT count(*)::int AS total FROM audit_log ${clause}`, params)) as {
-      total: number;
-    }[];
-    const items = (await this.dataSource.query(
-      `SELECT id::text, at, actor_id::text AS "actorId", actor, role, action, entity_type AS "entityType",
-              entity_id AS "entityId", before, after, request_id AS "requestId"
-         FROM audit_log ${clause} ORDER BY id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
-      [...params, page.pageSize, offsetOf(page)],
-    )) as Record<string, unknown>[];
-    return { items, page: page.page, pageSize: page.pageSize, total };
+  async list(filter: AuditFilter, page: PageQuery): Promise<Page<AuditEntryView>> {
+    return this.store.page(this.dataSource.manager, filter, page);
   }
 }

@@ -6,6 +6,7 @@ import { AuthController, UsersController } from './auth.controller.js';
 import { AuthGuard } from './auth.guard.js';
 import { AuthService } from './auth.service.js';
 import { LoginRateLimitGuard } from './login-rate-limit.guard.js';
+import { UsersStore } from './store/users.store.js';
 import { UsersService } from './users.service.js';
 
 @Global()
@@ -17,7 +18,13 @@ import { UsersService } from './users.service.js';
     }),
   ],
   controllers: [AuthController, UsersController],
-  providers: [AuthService, UsersService, LoginRateLimitGuard, { provide: APP_GUARD, useClass: AuthGuard }],
+  providers: [
+    AuthService,
+    UsersService,
+    UsersStore,
+    LoginRateLimitGuard,
+    { provide: APP_GUARD, useClass: AuthGuard },
+  ],
   exports: [AuthService, UsersService],
 })
 export class AuthModule {}

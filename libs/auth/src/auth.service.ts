@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { AppConfig, DomainError, type Actor, type Role } from '#libs/common';
+import { AppConfig, DomainError, type Actor, type Role, ID_PATTERN } from '#libs/common';
 import { UsersService } from './users.service.js';
 
 interface TokenClaims {
@@ -48,7 +48,7 @@ export class AuthService {
     } catch {
       throw new DomainError('UNAUTHENTICATED', 'the bearer token is invalid or expired');
     }
-    if (typeof c.sub !== 'string' || !/^[1-9]\d{0,17}$/.test(c.sub)) {
+    if (typeof c.sub !== 'string' || !ID_PATTERN.test(c.sub)) {
       throw new DomainError('UNAUTHENTICATED', 'the bearer token is invalid or expired');
     }
     const user = await this.users.credentials(c.sub);

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsNumberString, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
-import { PageQuery, ROLES, type Role } from '#libs/common';
+import { PageQuery, ROLES, type Role, ID_PATTERN } from '#libs/common';
 
 export class LoginDto {
   @ApiProperty({ example: 'admin' }) @IsString() @MaxLength(64) username: string;
@@ -30,5 +30,5 @@ export class UserListQuery extends PageQuery {
 
 /** A user id in a path: a positive integer (anything else is a 400 naming `id`, never a database error). */
 export class UserIdParam {
-  @ApiProperty({ example: '2' }) @Matches(/^[1-9]\d{0,17}$/, { message: 'id must be a positive integer' }) id: string;
+  @ApiProperty({ example: '2' }) @Matches(ID_PATTERN, { message: 'id must be a positive integer' }) id: string;
 }

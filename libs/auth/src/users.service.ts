@@ -2,8 +2,9 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import * as argon2 from 'argon2';
 import type { DataSource, EntityManager } from 'typeorm';
-import { DomainError, isUniqueViolation, queryRows, type Page, type PageQuery, offsetOf, type Role } from '#libs/common';
+import { DomainError, isUniqueViolation, type Page, type PageQuery, type Role } from '#libs/common';
 import { AuditService } from '#libs/audit';
+import { UsersStore, type UserRow } from './store/users.store.js';
 
 export interface UserView {
   id: string;
@@ -13,18 +14,6 @@ export interface UserView {
   bankId: string | null;
   active: boolean;
   createdAt: string;
-}
-
-interface UserRow {
-  id: string;
-  username: string;
-  display_name: string;
-  password_hash: string;
-  role: Role;
-  bank_id: string | null;
-  active: boolean;
-  token_version: number;
-  created_at: Date;
 }
 
 /** What the guard re-reads on every bearer request: the row's current word on who the token's user is. */
@@ -62,6 +51,7 @@ export class UsersService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly audit: AuditService,
+    private readonly store: UsersStore,
   ) {}
 
   async create(input: CreateUserInput, manager?: EntityManager): Promise<UserView> {
@@ -73,14 +63,16 @@ export class UsersService {
     const hash = await argon2.hash(input.password);
     const run = async (m: EntityManager) => {
       if (input.bankId) {
-        const banks = (await m.query(`SELECT 1 FROM banks WHERE id = $1`, [input.bankId])) as unknown[];
-        if (!banks.length) throw new DomainError('VALIDATION_FAILED', `bank ${input.bankId} does not exist`, [{ field: 'bankId', message: 'unknown bank' }]);
+        if (!(await this.store.bankExists(m, input.bankId))) throw new DomainError('VALIDATION_FAILED', `bank ${input.bankId} does not exist`, [{ field: 'bankId', message: 'unknown bank' }]);
       }
       try {
-        const [row] = (await m.query(
-          `INSERT INTO users (username, display_name, password_hash, role, bank_id) VALUES ($1,$2,$3,$4,$5) RETURNING *`,
-          [input.username, input.displayName, hash, input.role, input.bankId ?? null],
-        )) as UserRow[];
+        const row = await this.store.insert(m, {
+          username: input.username,
+          displayName: input.displayName,
+          passwordHash: hash,
+          role: input.role,
+          bankId: input.bankId ?? null,
+        });
         const user = view(row);
         await this.audit.record(m, { action: 'USER_CREATED', entityType: 'user', entityId: user.id, after: user });
         return user;
@@ -96,7 +88,7 @@ export class UsersService {
 
   async update(id: string, patch: { displayName?: string; role?: Role; active?: boolean; password?: string; bankId?: string | null }) {
     return this.dataSource.transaction(async (m) => {
-      const [before] = (await m.query(`SELECT * FROM users WHERE id = $1 FOR UPDATE`, [id])) as UserRow[];
+      const before = await this.store.lock(m, id);
       if (!before) throw new DomainError('NOT_FOUND', `user ${id} not found`);
       const role = patch.role ?? before.role;
       const bankId = patch.bankId === undefined ? before.bank_id : patch.bankId;
@@ -106,12 +98,13 @@ export class UsersService {
         ]);
       }
       const hash = patch.password ? await argon2.hash(patch.password) : before.password_hash;
-      const [after] = await queryRows<UserRow>(
-        m,
-        `UPDATE users SET display_name = $2, role = $3, active = $4, password_hash = $5, bank_id = $6, updated_at = now()
-          WHERE id = $1 RETURNING *`,
-        [id, patch.displayName ?? before.display_name, role, patch.active ?? before.active, hash, bankId],
-      );
+      const after = await this.store.update(m, id, {
+        displayName: patch.displayName ?? before.display_name,
+        role,
+        active: patch.active ?? before.active,
+        passwordHash: hash,
+        bankId,
+      });
       await this.audit.record(m, {
         action: patch.password ? 'USER_UPDATED_PASSWORD_CHANGED' : 'USER_UPDATED',
         entityType: 'user',
@@ -124,18 +117,12 @@ export class UsersService {
   }
 
   async list(page: PageQuery, role?: Role): Promise<Page<UserView>> {
-    const params: unknown[] = [];
-    const clause = role ? `WHERE role = $${params.push(role)}` : '';
-    const [{ total }] = (await this.dataSource.query(`SELECT count(*)::int AS total FROM users ${clause}`, params)) as { total: number }[];
-    const rows = (await this.dataSource.query(
-      `SELECT * FROM users ${clause} ORDER BY id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
-      [...params, page.pageSize, offsetOf(page)],
-    )) as UserRow[];
-    return { items: rows.map(view), page: page.page, pageSize: page.pageSize, total };
+    const rows = await this.store.page(this.dataSource.manager, page, role);
+    return { ...rows, items: rows.items.map(view) };
   }
 
   async get(id: string): Promise<UserView> {
-    const [row] = (await this.dataSource.query(`SELECT * FROM users WHERE id = $1`, [id])) as UserRow[];
+    const row = await this.store.byId(this.dataSource.manager, id);
     if (!row) throw new DomainError('NOT_FOUND', `user ${id} not found`);
     return view(row);
   }
@@ -147,11 +134,7 @@ export class UsersService {
    */
   async revokeTokens(id: string): Promise<UserView> {
     return this.dataSource.transaction(async (m) => {
-      const [row] = await queryRows<UserRow>(
-        m,
-        `UPDATE users SET token_version = token_version + 1, updated_at = now() WHERE id = $1 RETURNING *`,
-        [id],
-      );
+      const row = await this.store.bumpTokenVersion(m, id);
       if (!row) throw new DomainError('NOT_FOUND', `user ${id} not found`);
       await this.audit.record(m, { action: 'USER_TOKENS_REVOKED', entityType: 'user', entityId: id, after: view(row) });
       return view(row);
@@ -160,10 +143,7 @@ export class UsersService {
 
   /** One primary-key lookup; null when the user no longer exists. */
   async credentials(id: string): Promise<UserCredentials | null> {
-    const [row] = (await this.dataSource.query(
-      `SELECT id::text, username, role, bank_id::text, active, token_version FROM users WHERE id = $1`,
-      [id],
-    )) as Pick<UserRow, 'id' | 'username' | 'role' | 'bank_id' | 'active' | 'token_version'>[];
+    const row = await this.store.credentials(this.dataSource.manager, id);
     if (!row) return null;
     return {
       id: row.id,
@@ -180,7 +160,7 @@ export class UsersService {
    * the password.
    */
   async checkPassword(username: string, password: string): Promise<{ user: UserView; tokenVersion: number } | null> {
-    const [row] = (await this.dataSource.query(`SELECT * FROM users WHERE username = $1`, [username])) as UserRow[];
+    const row = await this.store.byUsername(this.dataSource.manager, username);
     if (!row || !row.active) {
       // Spend comparable time so a missing user is not distinguishable by latency.
       await argon2.hash(password);
@@ -192,8 +172,7 @@ export class UsersService {
 
   /** The first ADMIN comes from configuration; created once, never overwritten. */
   async ensureAdmin(username: string, password: string): Promise<boolean> {
-    const existing = (await this.dataSource.query(`SELECT 1 FROM users WHERE username = $1`, [username])) as unknown[];
-    if (existing.length) return false;
+    if (await this.store.usernameTaken(this.dataSource.manager, username)) return false;
     try {
       await this.create({ username, displayName: 'Administrator', password, role: 'ADMIN' });
       this.logger.log(`bootstrap admin '${username}' created`);

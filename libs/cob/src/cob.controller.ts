@@ -9,13 +9,11 @@ import {
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
-import { RequestContext, Roles } from '#libs/common';
+import { RequestContext, Roles, STAFF_READERS } from '#libs/common';
 import { cobJobId, CobQueue, cobRerunJobId } from './cob.queue.js';
 import { CobService } from './cob.service.js';
 import { BusinessDateParam, CallListQuery, CobRunDto, CobRunListQuery, SnapshotListQuery } from './dto.js';
 import { PortfolioService } from './portfolio.service.js';
-
-const READERS = ['ADMIN', 'FUND_ADMIN', 'LOAN_OFFICER', 'AUDITOR'] as const;
 
 const RUN_EXAMPLE = {
   businessDate: '2026-05-31',
@@ -141,7 +139,7 @@ export class CobController {
   }
 
   @Get('portfolio-snapshots')
-  @Roles(...READERS)
+  @Roles(...STAFF_READERS)
   @ApiOperation({
     summary:
       'Daily portfolio snapshots per fund: outstanding, overdue by bucket, PAR30, 30-day repayment (collection) rate',
@@ -152,7 +150,7 @@ export class CobController {
   }
 
   @Get('group-liability-calls')
-  @Roles(...READERS)
+  @Roles(...STAFF_READERS)
   @ApiOperation({
     summary:
       'Group-liability calls (联保责任) by status, fund, group, loan and household (borrower or co-obligor)',

@@ -5,3 +5,4 @@ export * from './dto.js';
 export * from './portfolio.service.js';
 export * from './seed.js';
 export * from './snapshot-sql.js';
+export * from './store/metrics.store.js';

@@ -11,6 +11,10 @@ export interface Actor {
 export interface RequestContextData {
   requestId: string;
   actor?: Actor;
+  /** idempotency keys whose stored response this request replayed (see noteIdempotentReplay) */
+  replayedKeys?: Set<string>;
+  /** the whole response is a replay */
+  replayed?: boolean;
 }
 
 const storage = new AsyncLocalStorage<RequestContextData>();
@@ -35,4 +39,10 @@ export const RequestContext = {
   },
 };
 
-export const SYSTEM_ACTOR: Actor = { userId: null, username: 'system', role: 'SYSTEM', bankId: null, via: 'system' };
+export const SYSTEM_ACTOR: Actor = {
+  userId: null,
+  username: 'system',
+  role: 'SYSTEM',
+  bankId: null,
+  via: 'system',
+};

@@ -12,11 +12,10 @@ import {
   registerDecorator,
   type ValidationArguments,
 } from 'class-validator';
-import { PageQuery } from '#libs/common';
+import { PageQuery, ID_PATTERN as ID } from '#libs/common';
 import { isBusinessDate } from '#libs/schedules';
 import { CONTRIBUTION_SOURCES, CONTRIBUTION_TARGETS } from './funding.service.js';
 
-const ID = /^[1-9]\d{0,17}$/;
 const toInt = ({ value }: { value: unknown }) =>
   value === undefined || value === '' ? undefined : Number(value);
 

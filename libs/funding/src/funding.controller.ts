@@ -7,12 +7,11 @@ import {
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
-import { PageQuery, Roles } from '#libs/common';
+import { PageQuery, Roles, OVERSIGHT_READERS } from '#libs/common';
 import { complianceCsv } from './csv.js';
 import { ComplianceQuery, FundingContributionQuery, MatchingRuleDto, YearParam } from './dto.js';
 import { FundingService } from './funding.service.js';
 
-const READERS = ['ADMIN', 'FUND_ADMIN', 'AUDITOR'] as const;
 const RULE_EXAMPLE = {
   year: 2026,
   ratio: '2',
@@ -31,7 +30,7 @@ export class FundingController {
   constructor(private readonly funding: FundingService) {}
 
   @Get('contributions')
-  @Roles(...READERS)
+  @Roles(...OVERSIGHT_READERS)
   @ApiOperation({
     summary:
       'Contributions to every fund (mutual-aid funds, risk funds, subsidy programmes) by source, year, district, document and date',
@@ -74,14 +73,14 @@ export class FundingController {
   }
 
   @Get('matching-rules')
-  @Roles(...READERS)
+  @Roles(...OVERSIGHT_READERS)
   @ApiOkResponse({ schema: { example: { items: [RULE_EXAMPLE], page: 1, pageSize: 50, total: 1 } } })
   rules(@Query() q: PageQuery) {
     return this.funding.rules(q);
   }
 
   @Get('matching-rules/:year')
-  @Roles(...READERS)
+  @Roles(...OVERSIGHT_READERS)
   @ApiOperation({ summary: "A year's matching rule (the defaults, ratio 2 and SOE 3 %, when none was set)" })
   @ApiOkResponse({ schema: { example: RULE_EXAMPLE } })
   rule(@Param() p: YearParam) {
@@ -115,7 +114,7 @@ export class FundingController {
   }
 
   @Get('compliance')
-  @Roles(...READERS)
+  @Roles(...OVERSIGHT_READERS)
   @ApiOperation({
     summary:
       'Matching compliance of a year per district: city allocation, district match, ratio, shortfall, SOE contributions; SOE 3 % expected vs actual',
@@ -167,7 +166,7 @@ export class FundingController {
   }
 
   @Get('compliance/export')
-  @Roles(...READERS)
+  @Roles(...OVERSIGHT_READERS)
   @ApiOperation({ summary: 'The compliance report as CSV (Chinese headers with English in brackets)' })
   @ApiProduces('text/csv')
   @ApiOkResponse({ description: 'CSV attachment' })

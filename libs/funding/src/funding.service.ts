@@ -10,6 +10,7 @@ import {
   RequestContext,
   type Page,
   type PageQuery,
+  ID_PATTERN as ID,
 } from '#libs/common';
 import { formatYuan } from '#libs/money';
 import {
@@ -106,7 +107,6 @@ export interface ComplianceReport {
 }
 
 const trimDecimal = (s: string) => (s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s);
-const ID = /^[1-9]\d{0,17}$/;
 
 /**
  * Funding sources over every fund kind (the shared contributions register) and the yearly matching rule: each

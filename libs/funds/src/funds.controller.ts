@@ -11,7 +11,7 @@ import {
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
-import { IdempotencyKey, Roles } from '#libs/common';
+import { IdempotencyKey, Roles, STAFF_READERS } from '#libs/common';
 import { ContributionsService } from './contributions.service.js';
 import {
   ContributionDto,
@@ -137,8 +137,6 @@ const problem = (code: string, status: number, detail: string, errors?: unknown[
   },
 });
 
-const READERS = ['ADMIN', 'FUND_ADMIN', 'LOAN_OFFICER', 'AUDITOR'] as const;
-
 @ApiTags('mutual-aid-funds')
 @ApiBearerAuth()
 @Controller('api/v1/mutual-aid-funds')
@@ -174,7 +172,7 @@ export class FundsController {
   }
 
   @Get()
-  @Roles(...READERS)
+  @Roles(...STAFF_READERS)
   @ApiOperation({ summary: 'Funds by district, village and status, each with its position' })
   @ApiOkResponse({ schema: { example: { items: [FUND_EXAMPLE], page: 1, pageSize: 50, total: 1 } } })
   list(@Query() q: FundListQuery) {
@@ -182,7 +180,7 @@ export class FundsController {
   }
 
   @Get(':id')
-  @Roles(...READERS)
+  @Roles(...STAFF_READERS)
   @ApiOkResponse({ schema: { example: FUND_EXAMPLE } })
   @ApiNotFoundResponse({ description: 'no such fund' })
   get(@Param() p: FundIdParam) {
@@ -190,7 +188,7 @@ export class FundsController {
   }
 
   @Get(':id/position')
-  @Roles(...READERS)
+  @Roles(...STAFF_READERS)
   @ApiOperation({
     summary:
       'Capital by source, cash, loans, lending cap and what is available to lend, from ledger balances',
@@ -272,7 +270,7 @@ export class FundsController {
   }
 
   @Get(':id/contributions')
-  @Roles(...READERS)
+  @Roles(...STAFF_READERS)
   @ApiOperation({
     summary:
       'Contributions by source, year, household, fiscal funding and date received; with the filtered total',
@@ -287,7 +285,7 @@ export class FundsController {
   }
 
   @Get(':id/members')
-  @Roles(...READERS)
+  @Roles(...STAFF_READERS)
   @ApiOperation({
     summary: 'The member register: paid and fiscal-funded shares, join date, when the share unlocks',
   })
@@ -351,7 +349,7 @@ export class FundsController {
   }
 
   @Get(':id/withdrawals')
-  @Roles(...READERS)
+  @Roles(...STAFF_READERS)
   @ApiOkResponse({ description: 'Share withdrawals, newest first, by household and date' })
   listWithdrawals(@Param() p: FundIdParam, @Query() q: WithdrawalListQuery) {
     return this.shares.listWithdrawals(p.id, q, q);

@@ -16,11 +16,10 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { PageQuery } from '#libs/common';
+import { PageQuery, ID_PATTERN as ID } from '#libs/common';
 import { IsPercent, IsYuan } from '#libs/money';
 import { IsCalendarDate } from './dto.js';
 
-const ID = /^[1-9]\d{0,17}$/;
 /** A bank's own loan reference: letters, digits and - _ . / (it appears in statements and URLs). */
 const REF = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$/;
 

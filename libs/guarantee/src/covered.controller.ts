@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiConflictResponse,
@@ -12,7 +12,6 @@ import {
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
 import { IdempotencyKey, PageQuery, Roles, type IdempotentResult } from '#libs/common';
 import { yuan } from '#libs/money';
 import { BreakerService } from './breaker.service.js';
@@ -40,9 +39,8 @@ const IDEMPOTENCY_HEADER = ApiHeader({
   example: 'zb-2026-000123-reg',
 });
 
-/** Sends the stored response of a replayed request with the replay header, like every money endpoint. */
-function reply<T>(res: Response, out: IdempotentResult<T>): T {
-  if (out.replayed) res.setHeader('Idempotent-Replayed', 'true');
+/** The response of an idempotent operation (a replay's header is sent by IdempotentReplayInterceptor). */
+function reply<T>(out: IdempotentResult<T>): T {
   return out.result;
 }
 
@@ -149,12 +147,8 @@ export class CoveredLoansController {
   @ApiCreatedResponse({ schema: { example: LOAN_EXAMPLE } })
   @ApiUnprocessableEntityResponse({ schema: { example: PROBLEM_EXAMPLE } })
   @ApiConflictResponse({ description: 'BANK_LOAN_REF_TAKEN: the bank already registered this reference' })
-  async register(
-    @Body() dto: RegisterCoveredLoanDto,
-    @IdempotencyKey() key: string,
-    @Res({ passthrough: true }) res: Response,
-  ) {
-    return reply(res, await this.loans.register(dto, key));
+  async register(@Body() dto: RegisterCoveredLoanDto, @IdempotencyKey() key: string) {
+    return reply(await this.loans.register(dto, key));
   }
 
   @Get()
@@ -217,12 +211,8 @@ export class CoveredLoansController {
     summary: 'The bank confirms the payout of an APPROVED loan: the reservation becomes exposure',
   })
   @ApiOkResponse({ schema: { example: LOAN_EXAMPLE } })
-  async confirm(
-    @Param() p: IdParam,
-    @IdempotencyKey() key: string,
-    @Res({ passthrough: true }) res: Response,
-  ) {
-    return reply(res, await this.loans.confirmDisbursement(p.id, key));
+  async confirm(@Param() p: IdParam, @IdempotencyKey() key: string) {
+    return reply(await this.loans.confirmDisbursement(p.id, key));
   }
 
   @Post(':id/cancel')
@@ -233,13 +223,8 @@ export class CoveredLoansController {
   @ApiOkResponse({
     schema: { example: { ...LOAN_EXAMPLE, status: 'CANCELLED', statusReason: 'borrower withdrew' } },
   })
-  async cancel(
-    @Param() p: IdParam,
-    @Body() dto: CancelCoveredLoanDto,
-    @IdempotencyKey() key: string,
-    @Res({ passthrough: true }) res: Response,
-  ) {
-    return reply(res, await this.loans.cancel(p.id, dto.reason, key));
+  async cancel(@Param() p: IdParam, @Body() dto: CancelCoveredLoanDto, @IdempotencyKey() key: string) {
+    return reply(await this.loans.cancel(p.id, dto.reason, key));
   }
 
   @Post(':id/repayments')
@@ -250,18 +235,13 @@ export class CoveredLoansController {
     summary: 'A repayment the bank received: outstanding principal and exposure go down by the principal',
   })
   @ApiOkResponse({ schema: { example: { ...LOAN_EXAMPLE, outstandingPrincipal: '27500.00' } } })
-  async repayment(
-    @Param() p: IdParam,
-    @Body() dto: RepaymentReportDto,
-    @IdempotencyKey() key: string,
-    @Res({ passthrough: true }) res: Response,
-  ) {
+  async repayment(@Param() p: IdParam, @Body() dto: RepaymentReportDto, @IdempotencyKey() key: string) {
     const report = {
       paidOn: dto.paidOn,
       principalFen: yuan(dto.principal),
       interestFen: dto.interest ? yuan(dto.interest) : 0n,
     };
-    return reply(res, await this.loans.reportRepayment(p.id, report, key));
+    return reply(await this.loans.reportRepayment(p.id, report, key));
   }
 
   @Post(':id/status')
@@ -286,13 +266,8 @@ export class CoveredLoansController {
       },
     },
   })
-  async status(
-    @Param() p: IdParam,
-    @Body() dto: StatusReportDto,
-    @IdempotencyKey() key: string,
-    @Res({ passthrough: true }) res: Response,
-  ) {
-    return reply(res, await this.loans.reportStatus(p.id, dto, key));
+  async status(@Param() p: IdParam, @Body() dto: StatusReportDto, @IdempotencyKey() key: string) {
+    return reply(await this.loans.reportStatus(p.id, dto, key));
   }
 
   @Post(':id/claims')
@@ -320,13 +295,8 @@ export class CoveredLoansController {
       },
     },
   })
-  async file(
-    @Param() p: IdParam,
-    @Body() dto: FileClaimDto,
-    @IdempotencyKey() key: string,
-    @Res({ passthrough: true }) res: Response,
-  ) {
-    return reply(res, await this.compensation.file(p.id, dto.memo, key));
+  async file(@Param() p: IdParam, @Body() dto: FileClaimDto, @IdempotencyKey() key: string) {
+    return reply(await this.compensation.file(p.id, dto.memo, key));
   }
 }
 
@@ -363,12 +333,8 @@ export class CompensationClaimsController {
   @ApiOkResponse({ schema: { example: CLAIM_EXAMPLE } })
   @ApiConflictResponse({ description: 'CLAIM_STATE_CONFLICT: already paid or rejected' })
   @ApiForbiddenResponse({ description: 'CLAIM_SAME_SIDE: the filer may not decide' })
-  async approve(
-    @Param() p: IdParam,
-    @IdempotencyKey() key: string,
-    @Res({ passthrough: true }) res: Response,
-  ) {
-    return reply(res, await this.compensation.approve(p.id, key));
+  async approve(@Param() p: IdParam, @IdempotencyKey() key: string) {
+    return reply(await this.compensation.approve(p.id, key));
   }
 
   @Post(':id/reject')
@@ -400,13 +366,8 @@ export class CompensationClaimsController {
       },
     },
   })
-  async recover(
-    @Param() p: IdParam,
-    @Body() dto: RecoveryDto,
-    @IdempotencyKey() key: string,
-    @Res({ passthrough: true }) res: Response,
-  ) {
-    return reply(res, await this.compensation.recover(p.id, dto, key));
+  async recover(@Param() p: IdParam, @Body() dto: RecoveryDto, @IdempotencyKey() key: string) {
+    return reply(await this.compensation.recover(p.id, dto, key));
   }
 }
 

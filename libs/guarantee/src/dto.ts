@@ -15,11 +15,10 @@ import {
   ValidateIf,
   type ValidationArguments,
 } from 'class-validator';
-import { PageQuery } from '#libs/common';
+import { PageQuery, ID_PATTERN as ID } from '#libs/common';
 import { compareDecimal, IsYuan, parseDecimal } from '#libs/money';
 import { RISK_FUND_SOURCES, type RiskFundSource } from './domain/accounts.js';
 
-const ID = /^[1-9]\d{0,17}$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** A calendar date 'YYYY-MM-DD' that exists (no 2026-02-30). */

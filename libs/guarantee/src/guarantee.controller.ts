@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiCreatedResponse,
@@ -10,7 +10,6 @@ import {
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
 import { IdempotencyKey, Roles } from '#libs/common';
 import { AgreementsService } from './agreements.service.js';
 import { ApiKeysService, BanksService } from './banks.service.js';
@@ -166,9 +165,8 @@ const FUND_CAPACITY_EXAMPLE = {
 };
 const page = (item: unknown) => ({ items: [item], page: 1, pageSize: 50, total: 1 });
 
-const replayHeader = (res: Response, replayed: boolean) => {
-  if (replayed) res.setHeader('Idempotent-Replayed', 'true');
-};
+/** The response body without the service's replay flag (IdempotentReplayInterceptor sends the replay header). */
+const withoutReplayFlag = <T extends { replayed: boolean }>({ replayed: _replayed, ...body }: T) => body;
 
 @ApiTags('banks')
 @ApiBearerAuth()
@@ -356,15 +354,8 @@ export class RiskFundsController {
     summary: 'Deposit or top-up by source (CITY, DISTRICT, SOE, CENTRAL): ledger, contribution, cover pool',
   })
   @ApiCreatedResponse({ schema: { example: MOVEMENT_EXAMPLE } })
-  async deposit(
-    @Param() p: IdParam,
-    @Body() dto: DepositDto,
-    @IdempotencyKey() key: string,
-    @Res({ passthrough: true }) res: Response,
-  ) {
-    const { replayed, ...body } = await this.funds.deposit(p.id, dto, key);
-    replayHeader(res, replayed);
-    return body;
+  async deposit(@Param() p: IdParam, @Body() dto: DepositDto, @IdempotencyKey() key: string) {
+    return withoutReplayFlag(await this.funds.deposit(p.id, dto, key));
   }
 
   @Post(':id/interest')
@@ -385,15 +376,8 @@ export class RiskFundsController {
       },
     },
   })
-  async interest(
-    @Param() p: IdParam,
-    @Body() dto: InterestDto,
-    @IdempotencyKey() key: string,
-    @Res({ passthrough: true }) res: Response,
-  ) {
-    const { replayed, ...body } = await this.funds.interest(p.id, dto, key);
-    replayHeader(res, replayed);
-    return body;
+  async interest(@Param() p: IdParam, @Body() dto: InterestDto, @IdempotencyKey() key: string) {
+    return withoutReplayFlag(await this.funds.interest(p.id, dto, key));
   }
 
   @Post(':id/withdrawals')
@@ -439,15 +423,8 @@ export class RiskFundsController {
       },
     },
   })
-  async withdraw(
-    @Param() p: IdParam,
-    @Body() dto: RiskFundWithdrawalDto,
-    @IdempotencyKey() key: string,
-    @Res({ passthrough: true }) res: Response,
-  ) {
-    const { replayed, ...body } = await this.funds.withdraw(p.id, dto, key);
-    replayHeader(res, replayed);
-    return body;
+  async withdraw(@Param() p: IdParam, @Body() dto: RiskFundWithdrawalDto, @IdempotencyKey() key: string) {
+    return withoutReplayFlag(await this.funds.withdraw(p.id, dto, key));
   }
 
   @Get(':id/movements')

@@ -12,7 +12,7 @@ import {
   type Page,
   type PageQuery,
 } from '#libs/common';
-import { LedgerService, type PostingLine } from '#libs/ledger';
+import { LedgerService, type JournalEntryCode, type PostingLine } from '#libs/ledger';
 import { formatYuan, type Fen } from '#libs/money';
 import { updateReturning } from './sql.js';
 import { actorName, assertOwnBank, scopedBankId } from './bank-scope.js';
@@ -424,7 +424,7 @@ export class GuaranteeService {
     manager: EntityManager,
     fundId: string,
     amountFen: Fen,
-    entry: { idempotencyKey: string; code: string; businessDate: string; memo?: string },
+    entry: { idempotencyKey: string; code: JournalEntryCode; businessDate: string; memo?: string },
   ): Promise<string> {
     const c = riskFundCoverAccounts(fundId);
     const posted = await this.ledger.post(manager, {
@@ -447,7 +447,7 @@ export class GuaranteeService {
     manager: EntityManager,
     fundId: string,
     amountFen: Fen,
-    entry: { idempotencyKey: string; code: string; businessDate: string; memo?: string },
+    entry: { idempotencyKey: string; code: JournalEntryCode; businessDate: string; memo?: string },
     opts: { allowShortfall: boolean },
   ): Promise<string> {
     const c = riskFundCoverAccounts(fundId);

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { Roles, type Actor } from '#libs/common';
+import { Roles, type Actor, STAFF_READERS } from '#libs/common';
 import { AddMemberDto, CreateGroupDto, DissolveGroupDto, GroupListQuery } from './dto.js';
 import { GroupsService } from './groups.service.js';
 import { ParseIdPipe, Viewer } from './viewer.js';
@@ -11,7 +11,6 @@ const GROUP_EXAMPLE = {
   members: [{ householdId: '1', headName: '王秀英', idNumber: '370302198503150027', status: 'POOR', joinedAt: '2026-01-05T02:00:00.000Z' }],
 };
 const WRITERS = ['LOAN_OFFICER', 'FUND_ADMIN'] as const;
-const READERS = ['ADMIN', 'FUND_ADMIN', 'LOAN_OFFICER', 'AUDITOR'] as const;
 
 @ApiTags('joint-liability groups')
 @ApiBearerAuth()
@@ -32,14 +31,14 @@ export class GroupsController {
   }
 
   @Get()
-  @Roles(...READERS)
+  @Roles(...STAFF_READERS)
   @ApiOkResponse({ description: 'Groups filtered by village, district, status and name', schema: { example: { items: [GROUP_EXAMPLE], page: 1, pageSize: 50, total: 1 } } })
   list(@Query() q: GroupListQuery) {
     return this.groups.list(q, q);
   }
 
   @Get(':id')
-  @Roles(...READERS)
+  @Roles(...STAFF_READERS)
   @ApiOkResponse({ description: 'A group with its members (ID numbers masked for AUDITOR)', schema: { example: GROUP_EXAMPLE } })
   async get(@Param('id', ParseIdPipe) id: string, @Viewer() viewer: Actor) {
     return this.groups.view(viewer, await this.groups.get(id));

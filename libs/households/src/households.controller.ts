@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { DomainError, Roles, type Actor } from '#libs/common';
+import { DomainError, Roles, type Actor, EVERY_ROLE_READERS } from '#libs/common';
 import { CreateHouseholdDto, EXAMPLE_ID_NUMBER, fenOf, HouseholdListQuery, UpdateHouseholdDto } from './dto.js';
 import { GroupsService } from './groups.service.js';
 import { HouseholdImportService, IMPORT_OPTIONAL_COLUMNS, IMPORT_REQUIRED_COLUMNS } from './household-import.service.js';
@@ -21,7 +21,6 @@ const CSV_EXAMPLE =
   '370302106201,李建国,37030219720708151X,,3,4100.00,2016,POOR,,disability confirmed by the civil affairs office\n';
 
 const WRITERS = ['LOAN_OFFICER', 'FUND_ADMIN'] as const;
-const READERS = ['ADMIN', 'FUND_ADMIN', 'LOAN_OFFICER', 'AUDITOR', 'BANK_OFFICER'] as const;
 
 @ApiTags('households')
 @ApiBearerAuth()
@@ -77,7 +76,7 @@ export class HouseholdsController {
   }
 
   @Get()
-  @Roles(...READERS)
+  @Roles(...EVERY_ROLE_READERS)
   @ApiOkResponse({
     description: `Households filtered by district, town, village, status, name or exact idNumber; paginated. ${MASKED_NOTE} BANK_OFFICER must give idNumber.`,
     schema: { example: { items: [HOUSEHOLD_EXAMPLE], page: 1, pageSize: 50, total: 1 } },
@@ -87,7 +86,7 @@ export class HouseholdsController {
   }
 
   @Get(':id')
-  @Roles(...READERS)
+  @Roles(...EVERY_ROLE_READERS)
   @ApiOkResponse({ description: `${MASKED_NOTE} BANK_OFFICER sees only borrowers of its bank.`, schema: { example: HOUSEHOLD_EXAMPLE } })
   get(@Param('id', ParseIdPipe) id: string, @Viewer() viewer: Actor) {
     return this.households.getFor(viewer, id);

@@ -12,3 +12,4 @@ export * from './households.service.js';
 export * from './seed.js';
 export * from './validators.js';
 export { FULL_PERSONAL_DATA_ROLES, maskId, maskPhone, seesPersonalData } from './viewer.js';
+export * from './store/operating-entities.store.js';

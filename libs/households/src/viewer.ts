@@ -1,5 +1,5 @@
 import { createParamDecorator, type ExecutionContext, type PipeTransform, Injectable } from '@nestjs/common';
-import { DomainError, maskMiddle, type Actor } from '#libs/common';
+import { DomainError, maskMiddle, type Actor, ID_PATTERN as ID } from '#libs/common';
 
 /**
  * Who may see personal data (resident ID numbers, phones, birth dates) in clear. AUDITOR and BANK_OFFICER read
@@ -18,8 +18,6 @@ export const maskPhone = (value: string | null | undefined): string | null => ma
 export const Viewer = createParamDecorator((_: unknown, ctx: ExecutionContext): Actor | undefined => {
   return ctx.switchToHttp().getRequest<{ actor?: Actor }>().actor;
 });
-
-const ID = /^[1-9]\d{0,17}$/;
 
 /** Path ids are bigserial values: anything else is a 400 naming the parameter, never a database error. */
 @Injectable()

@@ -1,7 +1,7 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsDateString, IsIn, IsOptional, IsString, Matches } from 'class-validator';
-import { PageQuery, Roles } from '#libs/common';
+import { PageQuery, Roles, ID_PATTERN } from '#libs/common';
 import { formatYuan } from '#libs/money';
 import { LedgerService } from './ledger.service.js';
 
@@ -14,7 +14,7 @@ class AccountsQuery extends PageQuery {
 
 /** A journal entry id in a path: a positive integer (anything else is a 400 naming `id`, never a database error). */
 class EntryIdParam {
-  @ApiProperty({ example: '42' }) @Matches(/^[1-9]\d{0,17}$/, { message: 'id must be a positive integer' }) id: string;
+  @ApiProperty({ example: '42' }) @Matches(ID_PATTERN, { message: 'id must be a positive integer' }) id: string;
 }
 
 class StatementQuery extends PageQuery {

@@ -12,6 +12,7 @@ import {
   type EntryInput,
   type LedgerKind,
 } from './domain/entry.js';
+import type { JournalEntryCode } from './domain/entry-codes.js';
 
 export interface OpenAccountInput {
   code: string;
@@ -317,7 +318,7 @@ export class LedgerService {
   async reverse(
     manager: EntityManager,
     entryId: string,
-    opts: { idempotencyKey: string; businessDate: string; memo?: string; code?: string },
+    opts: { idempotencyKey: string; businessDate: string; memo?: string; code?: JournalEntryCode },
   ): Promise<PostedEntry> {
     const [entry] = (await manager.query(`SELECT id, code FROM journal_entries WHERE id = $1`, [entryId])) as {
       id: string;
@@ -340,7 +341,7 @@ export class LedgerService {
       manager,
       {
         idempotencyKey: opts.idempotencyKey,
-        code: opts.code ?? `REVERSAL_OF_${entry.code}`,
+        code: opts.code ?? (`REVERSAL_OF_${entry.code}` as const),
         businessDate: opts.businessDate,
         memo: opts.memo,
         lines: postings.map((p) => ({

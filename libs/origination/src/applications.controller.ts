@@ -10,7 +10,7 @@ import {
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
-import { IdempotencyKey, RequestContext, Roles } from '#libs/common';
+import { IdempotencyKey, RequestContext, Roles, STAFF_READERS } from '#libs/common';
 import { ApplicationsService } from './applications.service.js';
 import { DisbursementService } from './disbursement.service.js';
 import {
@@ -27,7 +27,6 @@ import {
 import { DISBURSED_EXAMPLE, ELIGIBILITY_EXAMPLE, IDEMPOTENCY_HEADER, LOAN_EXAMPLE, problem } from './examples.js';
 import { OriginationService } from './origination.service.js';
 
-const READERS = ['ADMIN', 'FUND_ADMIN', 'LOAN_OFFICER', 'AUDITOR'] as const;
 /** Who takes applications: loan officers, and the village fund administrators who also do (maker-checker then binds). */
 const TAKERS = ['LOAN_OFFICER', 'FUND_ADMIN'] as const;
 
@@ -76,7 +75,7 @@ export class ApplicationsController {
   }
 
   @Get(':id')
-  @Roles(...READERS)
+  @Roles(...STAFF_READERS)
   @ApiOkResponse({ schema: { example: LOAN_EXAMPLE } })
   get(@Param() p: LoanIdParam) {
     return this.origination.view(null, p.id, RequestContext.actor());
@@ -92,7 +91,7 @@ export class ApplicationsController {
   }
 
   @Get(':id/eligibility')
-  @Roles(...READERS)
+  @Roles(...STAFF_READERS)
   @ApiOperation({ summary: 'Dry run: every rule the application fails right now (nothing is written)' })
   @ApiOkResponse({ schema: { example: ELIGIBILITY_EXAMPLE } })
   eligibility(@Param() p: LoanIdParam) {

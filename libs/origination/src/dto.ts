@@ -1,13 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
-import { PageQuery } from '#libs/common';
+import { PageQuery, ID_PATTERN as ID } from '#libs/common';
 import { IsYuan, parseYuan, type Fen } from '#libs/money';
 import { PURPOSES } from '#libs/products';
 import type { ApplicationInput, ApplicationPatch } from './applications.service.js';
 import { LOAN_STATUSES, PENDING_STATUSES, type LoanStatus } from './domain/workflow.js';
 
-const ID = /^[1-9]\d{0,17}$/;
 const ID_MESSAGE = { message: '$property must be a positive integer id' };
 const PRODUCT_REF = /^([1-9]\d{0,17}|[A-Z][A-Z0-9_]{1,39})$/;
 const DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;

@@ -1,12 +1,11 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { RequestContext, Roles } from '#libs/common';
+import { RequestContext, Roles, EVERY_ROLE_READERS } from '#libs/common';
 import { HistoryQuery, LoanIdParam, LoanListQuery } from './dto.js';
 import { DISBURSED_EXAMPLE, LOAN_EXAMPLE } from './examples.js';
 import { OriginationService } from './origination.service.js';
 
 /** Everyone who reads loans; a BANK_OFFICER only its bank's, with personal data masked. */
-const READERS = ['ADMIN', 'FUND_ADMIN', 'LOAN_OFFICER', 'AUDITOR', 'BANK_OFFICER'] as const;
 
 @ApiTags('loans')
 @ApiBearerAuth()
@@ -15,7 +14,7 @@ export class LoansController {
   constructor(private readonly origination: OriginationService) {}
 
   @Get()
-  @Roles(...READERS)
+  @Roles(...EVERY_ROLE_READERS)
   @ApiOperation({
     summary: 'Loans by district, village, fund, household, status, channel and a date range, newest first',
     description: 'ID numbers and phones are masked for AUDITOR and BANK_OFFICER; a BANK_OFFICER sees its own bank’s loans only.',
@@ -26,7 +25,7 @@ export class LoansController {
   }
 
   @Get(':id')
-  @Roles(...READERS)
+  @Roles(...EVERY_ROLE_READERS)
   @ApiOperation({ summary: 'One loan with its frozen instalments and its history' })
   @ApiOkResponse({ schema: { example: DISBURSED_EXAMPLE } })
   @ApiNotFoundResponse({ description: 'no such loan (or another bank’s)' })
@@ -35,7 +34,7 @@ export class LoansController {
   }
 
   @Get(':id/history')
-  @Roles(...READERS)
+  @Roles(...EVERY_ROLE_READERS)
   @ApiOperation({ summary: 'The loan’s events in order (append-only): who moved it, from what to what, and why' })
   @ApiOkResponse({ schema: { example: { items: DISBURSED_EXAMPLE.events, page: 1, pageSize: 50, total: 2 } } })
   history(@Param() p: LoanIdParam, @Query() q: HistoryQuery) {

@@ -11,6 +11,7 @@ import {
   type Actor,
   type Page,
   type PageQuery,
+  ID_PATTERN as ID,
 } from '#libs/common';
 import { LoanStore } from '#libs/loans';
 import { REVIEW_STATUSES, type LoanStatus } from './domain/workflow.js';
@@ -26,8 +27,6 @@ import {
   type LoanView,
   type LoanViewRow,
 } from './records.js';
-
-const ID = /^[1-9]\d{0,17}$/;
 
 export interface LoanFilter {
   districtId?: string;

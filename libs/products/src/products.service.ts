@@ -12,6 +12,7 @@ import {
   type FieldError,
   type Page,
   type PageQuery,
+  ID_PATTERN as ID,
 } from '#libs/common';
 import { formatYuan } from '#libs/money';
 import { API_FIELD, MAX_TERM_MONTHS, resolveDefinition, type ProductInput, type RuleFailure } from './domain/definition.js';
@@ -257,7 +258,6 @@ export function versionView(t: ProductTerms): ProductVersionView {
 }
 
 const CODE = /^[A-Z][A-Z0-9_]{1,39}$/;
-const ID = /^[1-9]\d{0,18}$/;
 
 /** Annual penalty rate on overdue principal for a contract rate, exact (SURCHARGE_ON_CONTRACT: rate × (1 + p/100)). */
 export function penaltyRateFor(terms: Pick<ProductDefinition, 'penaltyBasis' | 'penaltyRatePercent'>, annualRatePercent: string): string {

@@ -12,6 +12,7 @@ import {
   type FieldError,
   type Page,
   type PageQuery,
+  ID_PATTERN as ID,
 } from '#libs/common';
 import { compareDecimal, parseDecimal } from '#libs/money';
 import { MAX_RATE_DECIMALS, MAX_RATE_PERCENT, MAX_TERM_MONTHS } from './domain/definition.js';
@@ -87,8 +88,6 @@ const toView = (r: RateRow): BenchmarkRateView => ({
   withdrawnBy: r.withdrawn_by,
   withdrawalReason: r.withdrawal_reason,
 });
-
-const ID = /^[1-9]\d{0,18}$/;
 
 const isExclusionViolation = (e: unknown): boolean => {
   const err = e as { code?: string; driverError?: { code?: string } };

@@ -1,11 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { PageQuery } from '#libs/common';
+import { PageQuery, ID_PATTERN as ID } from '#libs/common';
 import { IsCalendarDate } from '#libs/guarantee';
 import { LINE_CATEGORIES, type LineCategory } from './reconciliation.service.js';
 import { ENCODING_NAMES } from './statement-reader.js';
-
-const ID = /^[1-9]\d{0,17}$/;
 
 export class UploadQuery {
   @ApiProperty({ example: '2026-03-31', description: 'The statement date; rows may repeat it in as_of_date' })

@@ -11,7 +11,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { DomainError, Roles } from '#libs/common';
+import { DomainError, noteIdempotentReplay, Roles } from '#libs/common';
 import { LineQuery, RunListQuery, RunParam, UploadQuery } from './dto.js';
 import { ReconciliationService } from './reconciliation.service.js';
 import { statementEncoding, type StatementFormat } from './statement-reader.js';
@@ -127,7 +127,7 @@ export class ReconciliationController {
       body: req,
     });
     res.status(replayed ? HttpStatus.OK : HttpStatus.CREATED);
-    if (replayed) res.setHeader('Idempotent-Replayed', 'true');
+    if (replayed) noteIdempotentReplay();
     return run;
   }
 

@@ -15,3 +15,4 @@ export * from './seed.js';
 export * from './selection.service.js';
 export * from './settings.js';
 export * from './skip-paid.js';
+export * from './store/metrics.store.js';

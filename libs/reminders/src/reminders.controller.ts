@@ -12,7 +12,7 @@ import {
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { Roles, type Actor } from '#libs/common';
+import { Roles, type Actor, STAFF_READERS } from '#libs/common';
 import {
   CreateEndpointDto,
   EndpointListQuery,
@@ -112,8 +112,6 @@ const ENDPOINT_EXAMPLE = {
 };
 const SECRET_EXAMPLE = { ...ENDPOINT_EXAMPLE, secret: 'rsec_Jx0d3w7pQ2mZk9v1bH6sT4yLr8eN5cA0uG2iO7fW3qE' };
 
-const READERS = ['ADMIN', 'FUND_ADMIN', 'LOAN_OFFICER', 'AUDITOR'] as const;
-
 @ApiTags('reminders')
 @ApiBearerAuth()
 @ApiForbiddenResponse(problem('FORBIDDEN', 403, 'role BANK_OFFICER may not GET /api/v1/reminders'))
@@ -161,7 +159,7 @@ export class RemindersController {
   }
 
   @Get('runs')
-  @Roles(...READERS)
+  @Roles(...STAFF_READERS)
   @ApiOperation({ summary: 'Selection runs (scheduled, at worker start and on demand), newest first' })
   @ApiOkResponse({
     schema: {
@@ -191,7 +189,7 @@ export class RemindersController {
   }
 
   @Get()
-  @Roles(...READERS)
+  @Roles(...STAFF_READERS)
   @ApiOperation({
     summary: 'The reminder outbox by loan, household, fund, bank, state and reminder date, newest first',
     description: 'Phones are shown in full to ADMIN, FUND_ADMIN and LOAN_OFFICER, masked for AUDITOR.',
@@ -202,7 +200,7 @@ export class RemindersController {
   }
 
   @Get(':id')
-  @Roles(...READERS)
+  @Roles(...STAFF_READERS)
   @ApiOperation({ summary: 'One reminder with every delivery attempt' })
   @ApiOkResponse({
     schema: {

@@ -10,7 +10,7 @@ import {
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
-import { IdempotencyKey, Roles } from '#libs/common';
+import { IdempotencyKey, Roles, STAFF_READERS } from '#libs/common';
 import {
   CreateRepaymentDto,
   FeeDistributionDto,
@@ -28,8 +28,6 @@ import { FeeDistributionService } from './fee-distribution.service.js';
 import { RepaymentService } from './repayment.service.js';
 import { StatementService } from './statement.service.js';
 import { WriteOffService } from './write-off.service.js';
-
-const READERS = ['ADMIN', 'FUND_ADMIN', 'LOAN_OFFICER', 'AUDITOR'] as const;
 
 const IDEMPOTENCY_HEADER = {
   name: 'Idempotency-Key',
@@ -250,7 +248,7 @@ export class RepaymentController {
   }
 
   @Get('loans/:id/repayments')
-  @Roles(...READERS)
+  @Roles(...STAFF_READERS)
   @ApiOperation({ summary: "A loan's repayments, newest first, by status and value date" })
   @ApiOkResponse({ schema: { example: { items: [REPAYMENT_EXAMPLE], page: 1, pageSize: 50, total: 1 } } })
   loanRepayments(@Param() p: LoanIdParam, @Query() q: LoanRepaymentListQuery) {
@@ -258,7 +256,7 @@ export class RepaymentController {
   }
 
   @Get('loans/:id/statement')
-  @Roles(...READERS, 'BANK_OFFICER')
+  @Roles(...STAFF_READERS, 'BANK_OFFICER')
   @ApiOperation({
     summary:
       'Loan statement: schedule with paid and outstanding per instalment, transactions, balances, days overdue, payoff today',
@@ -270,7 +268,7 @@ export class RepaymentController {
   }
 
   @Get('loans/:id/payoff')
-  @Roles(...READERS, 'BANK_OFFICER')
+  @Roles(...STAFF_READERS, 'BANK_OFFICER')
   @ApiOperation({
     summary:
       'What closes the loan on a value date (default today): principal, due and accrued usage fee, penalty',
@@ -300,7 +298,7 @@ export class RepaymentController {
   }
 
   @Get('repayments')
-  @Roles(...READERS)
+  @Roles(...STAFF_READERS)
   @ApiOperation({ summary: 'Repayments by loan, fund, kind, status, channel and value date' })
   @ApiOkResponse({ schema: { example: { items: [REPAYMENT_EXAMPLE], page: 1, pageSize: 50, total: 1 } } })
   list(@Query() q: RepaymentListQuery) {
@@ -308,7 +306,7 @@ export class RepaymentController {
   }
 
   @Get('repayments/:id')
-  @Roles(...READERS)
+  @Roles(...STAFF_READERS)
   @ApiOkResponse({ schema: { example: REPAYMENT_EXAMPLE } })
   @ApiNotFoundResponse(problem('NOT_FOUND', 404, 'repayment 7 not found'))
   get(@Param() p: RepaymentIdParam) {
@@ -348,7 +346,7 @@ export class RepaymentController {
   }
 
   @Get('write-offs')
-  @Roles(...READERS)
+  @Roles(...STAFF_READERS)
   @ApiOperation({ summary: 'Written-off loans by fund and date, with what has been recovered' })
   @ApiOkResponse({ schema: { example: { items: [WRITE_OFF_EXAMPLE], page: 1, pageSize: 50, total: 1 } } })
   writeOffList(@Query() q: WriteOffListQuery) {
@@ -385,7 +383,7 @@ export class RepaymentController {
   }
 
   @Get('mutual-aid-funds/:id/fee-distributions')
-  @Roles(...READERS)
+  @Roles(...STAFF_READERS)
   @ApiOkResponse({ schema: { example: { items: [DISTRIBUTION_EXAMPLE], page: 1, pageSize: 50, total: 1 } } })
   distributionList(@Param() p: FundIdParam, @Query() q: FeeDistributionListQuery) {
     return this.distributions.list(p.id, q, q);

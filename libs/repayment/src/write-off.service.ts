@@ -2,7 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '#libs/audit';
-import { Clock, DomainError, RequestContext, runIdempotent, type Page, type PageQuery } from '#libs/common';
+import {
+  Clock,
+  DomainError,
+  ID_PATTERN,
+  RequestContext,
+  runIdempotent,
+  type Page,
+  type PageQuery,
+} from '#libs/common';
 import { FundsService } from '#libs/funds';
 import { LedgerService } from '#libs/ledger';
 import { formatYuan } from '#libs/money';
@@ -195,7 +203,7 @@ export class WriteOffService {
   }
 
   async get(id: string, manager?: EntityManager): Promise<WriteOffView> {
-    if (!/^[1-9]\d{0,17}$/.test(id)) throw new DomainError('NOT_FOUND', `write-off ${id} not found`);
+    if (!ID_PATTERN.test(id)) throw new DomainError('NOT_FOUND', `write-off ${id} not found`);
     const row = await this.store.get(id, manager);
     if (!row) throw new DomainError('NOT_FOUND', `write-off ${id} not found`);
     return view(row);

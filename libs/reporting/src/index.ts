@@ -9,3 +9,4 @@ export * from './jobs.js';
 export * from './reporting.module.js';
 export * from './reporting.service.js';
 export * from './seed.js';
+export * from './store/metrics.store.js';

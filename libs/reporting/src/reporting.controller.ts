@@ -10,13 +10,11 @@ import {
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
-import { Roles } from '#libs/common';
+import { Roles, OVERSIGHT_READERS } from '#libs/common';
 import { leverageChartSvg } from './chart.js';
 import { GenerateReportDto, MonthParam, ReportQuery, SnapshotListQuery, VersionQuery } from './dto.js';
 import { reportCsv, reportXlsx } from './export.js';
 import { ReportingService } from './reporting.service.js';
-
-const READERS = ['ADMIN', 'FUND_ADMIN', 'AUDITOR'] as const;
 
 const SNAPSHOT_EXAMPLE = {
   id: '7',
@@ -75,7 +73,7 @@ export class ReportingController {
   }
 
   @Get('monthly')
-  @Roles(...READERS)
+  @Roles(...OVERSIGHT_READERS)
   @ApiOperation({ summary: 'Stored monthly reports (every version), newest first; filter by month range or latest versions only' })
   @ApiOkResponse({ schema: { example: { items: [SNAPSHOT_EXAMPLE], page: 1, pageSize: 50, total: 1 } } })
   list(@Query() q: SnapshotListQuery) {
@@ -83,7 +81,7 @@ export class ReportingController {
   }
 
   @Get('monthly/:month/versions')
-  @Roles(...READERS)
+  @Roles(...OVERSIGHT_READERS)
   @ApiOperation({ summary: 'Every stored version of a month, newest first (a corrected month keeps its earlier versions)' })
   @ApiOkResponse({ schema: { example: [SNAPSHOT_EXAMPLE, { ...SNAPSHOT_EXAMPLE, id: '4', version: 1, supersedes: null, latest: false }] } })
   versions(@Param() p: MonthParam) {
@@ -91,7 +89,7 @@ export class ReportingController {
   }
 
   @Get('monthly/:month/chart.svg')
-  @Roles(...READERS)
+  @Roles(...OVERSIGHT_READERS)
   @ApiOperation({ summary: 'SVG chart of the leverage ratio per district over the 12 months ending with this one, with the cap line' })
   @ApiProduces('image/svg+xml')
   @ApiOkResponse({ description: 'SVG image' })
@@ -101,7 +99,7 @@ export class ReportingController {
   }
 
   @Get('monthly/:month')
-  @Roles(...READERS, 'BANK_OFFICER')
+  @Roles(...OVERSIGHT_READERS, 'BANK_OFFICER')
   @ApiOperation({
     summary: 'A stored monthly report as JSON, CSV or XLSX (one sheet per section)',
     description: 'A BANK_OFFICER sees only its own bank\'s rows (district, fund and ranking sections mix every bank and are left out).',
@@ -128,7 +126,7 @@ export class ReportingController {
   }
 
   @Get('rankings/:month')
-  @Roles(...READERS)
+  @Roles(...OVERSIGHT_READERS)
   @ApiOperation({
     summary: 'District ranking (月排名) of a stored month with the month-on-month change',
     description: 'Score 0–100 = 35 × repayment rate + 30 × (1 − NPL ÷ 10 %) + 15 × utilisation ÷ 90 % + 20 × leverage use, each component in [0, 1]; ties by NPL ratio, then district code.',

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '#libs/audit';
 import { DEFAULT_MATCHING_RATIO, districtCompliance } from '#libs/funding';
-import { AppConfig, canonicalJson, Clock, DomainError, offsetOf, queryOne, queryRows, RequestContext, sha256, type Page, type PageQuery } from '#libs/common';
+import { AppConfig, canonicalJson, Clock, DomainError, RequestContext, sha256, type Page, type PageQuery } from '#libs/common';
 import { addMonths, isMonth, monthBounds, monthOf, monthsEnding } from './domain/month.js';
 import {
   assembleMonth,
@@ -14,7 +14,7 @@ import {
 } from './domain/report.js';
 import type { RankedDistrict } from './domain/ranking.js';
 import { fraction, ratioText } from './domain/ratios.js';
-import { readFigures } from './report.queries.js';
+import { ReportStore, type SnapshotRow } from './store/report.store.js';
 
 const MATCHING_RULES: MatchingRules = { districtCompliance, defaultMatchingRatio: DEFAULT_MATCHING_RATIO };
 
@@ -48,22 +48,6 @@ export interface LeverageSeries {
   districts: { districtId: string; districtCode: string; districtName: string; cap: string; ratios: (string | null)[] }[];
 }
 
-interface SnapshotRow {
-  id: string;
-  kind: string;
-  period: string;
-  version: number;
-  generated_at: Date;
-  generated_by: string;
-  hash: string;
-  supersedes: string | null;
-  latest: boolean;
-  data?: MonthlyReportData;
-}
-
-const SELECT_SNAPSHOT = `
-  SELECT s.id::text, s.kind, s.period, s.version, s.generated_at, s.generated_by, s.hash, s.supersedes::text,
-         NOT EXISTS (SELECT 1 FROM report_snapshots n WHERE n.supersedes = s.id) AS latest`;
 
 function summary(r: SnapshotRow): SnapshotSummary {
   return {
@@ -103,6 +87,9 @@ export function scopeReport(data: MonthlyReportData, bankId: string | null): Mon
  */
 @Injectable()
 export class ReportingService {
+  /** Stateless: the service keeps its own (tests and benches construct the service by hand). */
+  private readonly store = new ReportStore();
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly audit: AuditService,
@@ -134,7 +121,7 @@ export class ReportingService {
   async compute(month: string): Promise<MonthlyReportData> {
     if (!isMonth(month)) throw new RangeError(`not a month: ${month}`);
     return this.dataSource.transaction('REPEATABLE READ', async (m) => {
-      await m.query('SET TRANSACTION READ ONLY');
+      await this.store.readOnly(m);
       return this.computeIn(m, month);
     });
   }
@@ -143,8 +130,8 @@ export class ReportingService {
     const cur = monthBounds(month);
     const prevMonth = addMonths(month, -1);
     const prev = monthBounds(prevMonth);
-    const current = assembleMonth(month, await readFigures(m, cur.start, cur.end), MATCHING_RULES);
-    const previous = assembleMonth(prevMonth, await readFigures(m, prev.start, prev.end), MATCHING_RULES);
+    const current = assembleMonth(month, await this.store.figures(m, cur.start, cur.end), MATCHING_RULES);
+    const previous = assembleMonth(prevMonth, await this.store.figures(m, prev.start, prev.end), MATCHING_RULES);
     return buildReport(current, previous);
   }
 
@@ -159,22 +146,20 @@ export class ReportingService {
     const hash = sha256(canonicalJson(data));
     const by = generatedBy ?? RequestContext.actor()?.username ?? 'system';
     return this.dataSource.transaction(async (m) => {
-      await m.query(`SELECT pg_advisory_xact_lock(hashtext('report_snapshots'), hashtext($1))`, [`${REPORT_KIND}:${month}`]);
-      const latest = await queryOne<SnapshotRow>(
-        m,
-        `${SELECT_SNAPSHOT} FROM report_snapshots s WHERE s.kind = $1 AND s.period = $2 ORDER BY s.version DESC LIMIT 1`,
-        [REPORT_KIND, month],
-      );
+      await this.store.lockPeriod(m, REPORT_KIND, month);
+      const latest = await this.store.latestVersion(m, REPORT_KIND, month);
       if (latest && latest.hash === hash) {
         return { action: 'UNCHANGED' as const, snapshot: { ...summary(latest), data } };
       }
-      const [row] = await queryRows<SnapshotRow>(
-        m,
-        `INSERT INTO report_snapshots (kind, period, version, generated_by, data, hash, supersedes)
-         VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)
-         RETURNING id::text, kind, period, version, generated_at, generated_by, hash, supersedes::text, true AS latest`,
-        [REPORT_KIND, month, (latest?.version ?? 0) + 1, by, JSON.stringify(data), hash, latest?.id ?? null],
-      );
+      const row = await this.store.insert(m, {
+        kind: REPORT_KIND,
+        period: month,
+        version: (latest?.version ?? 0) + 1,
+        generatedBy: by,
+        data,
+        hash,
+        supersedes: latest?.id ?? null,
+      });
       await this.audit.record(m, {
         action: latest ? 'REPORT_VERSIONED' : 'REPORT_GENERATED',
         entityType: 'report_snapshot',
@@ -188,42 +173,20 @@ export class ReportingService {
 
   /** Stored snapshots, newest month and version first; filters by month range and latest versions only. */
   async list(filter: { from?: string; to?: string; latestOnly?: boolean }, page: PageQuery): Promise<Page<SnapshotSummary>> {
-    const where = ['s.kind = $1'];
-    const params: unknown[] = [REPORT_KIND];
-    if (filter.from) where.push(`s.period >= $${params.push(filter.from)}`);
-    if (filter.to) where.push(`s.period <= $${params.push(filter.to)}`);
-    if (filter.latestOnly) where.push('NOT EXISTS (SELECT 1 FROM report_snapshots n WHERE n.supersedes = s.id)');
-    const clause = where.join(' AND ');
-    const m = this.dataSource.manager;
-    const [{ n }] = await queryRows<{ n: number }>(m, `SELECT count(*)::int AS n FROM report_snapshots s WHERE ${clause}`, params);
-    const rows = await queryRows<SnapshotRow>(
-      m,
-      `${SELECT_SNAPSHOT} FROM report_snapshots s WHERE ${clause} ORDER BY s.period DESC, s.version DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
-      [...params, page.pageSize, offsetOf(page)],
-    );
-    return { items: rows.map(summary), page: page.page, pageSize: page.pageSize, total: n };
+    const rows = await this.store.page(this.dataSource.manager, REPORT_KIND, filter, page);
+    return { ...rows, items: rows.items.map(summary) };
   }
 
   /** Every stored version of a month, newest first. */
   async versions(month: string): Promise<SnapshotSummary[]> {
     if (!isMonth(month)) throw new DomainError('REPORT_MONTH_INVALID', 'month must be YYYY-MM', [{ field: 'month', code: 'FORMAT', message: 'month must be YYYY-MM' }]);
-    const rows = await queryRows<SnapshotRow>(
-      this.dataSource.manager,
-      `${SELECT_SNAPSHOT} FROM report_snapshots s WHERE s.kind = $1 AND s.period = $2 ORDER BY s.version DESC`,
-      [REPORT_KIND, month],
-    );
-    return rows.map(summary);
+    return (await this.store.versions(this.dataSource.manager, REPORT_KIND, month)).map(summary);
   }
 
   /** A stored report (the latest version unless one is asked for), scoped to the caller's bank. */
   async get(month: string, version?: number): Promise<SnapshotView> {
     if (!isMonth(month)) throw new DomainError('REPORT_MONTH_INVALID', 'month must be YYYY-MM', [{ field: 'month', code: 'FORMAT', message: 'month must be YYYY-MM' }]);
-    const row = await queryOne<SnapshotRow>(
-      this.dataSource.manager,
-      `${SELECT_SNAPSHOT}, s.data FROM report_snapshots s WHERE s.kind = $1 AND s.period = $2 AND ($3::int IS NULL OR s.version = $3)
-        ORDER BY s.version DESC LIMIT 1`,
-      [REPORT_KIND, month, version ?? null],
-    );
+    const row = await this.store.withData(this.dataSource.manager, REPORT_KIND, month, version ?? null);
     if (!row) throw new DomainError('NOT_FOUND', version ? `report ${month} version ${version} not found` : `no report stored for ${month}: generate it first`);
     return { ...summary(row), data: scopeReport(row.data!, scopedBank()) };
   }
@@ -242,32 +205,7 @@ export class ReportingService {
     if (!isMonth(month)) throw new DomainError('REPORT_MONTH_INVALID', 'month must be YYYY-MM', [{ field: 'month', code: 'FORMAT', message: 'month must be YYYY-MM' }]);
     const months = monthsEnding(month, count);
     const ends = months.map((x) => monthBounds(x).end);
-    const rows = await queryRows<{ district_id: string; code: string; name: string; cap: string | null; month_end: string; balance: string; covered: string }>(
-      this.dataSource.manager,
-      `WITH ends AS (SELECT unnest($1::date[]) AS month_end),
-       acc AS (
-         SELECT a.id, a.balance_fen, a.normal_side, rf.district_id,
-                CASE WHEN a.code LIKE 'RF:%' THEN 'B' ELSE 'C' END AS what
-           FROM risk_funds rf
-           JOIN ledger_accounts a ON a.code = 'RF:' || rf.id || ':BALANCE'
-                                  OR a.code IN (SELECT 'GA:' || ga.id || ':EXPOSURE:OUTSTANDING' FROM guarantee_agreements ga WHERE ga.risk_fund_id = rf.id)
-       ), after AS (
-         SELECT ends.month_end, acc.id,
-                coalesce(sum(CASE WHEN p.side = acc.normal_side THEN p.amount_fen ELSE -p.amount_fen END), 0) AS after_fen
-           FROM ends CROSS JOIN acc
-           LEFT JOIN (ledger_postings p JOIN journal_entries e ON e.id = p.entry_id)
-                  ON p.account_id = acc.id AND e.business_date > ends.month_end
-          GROUP BY ends.month_end, acc.id
-       )
-       SELECT d.id::text AS district_id, d.code, d.name,
-              (SELECT max(ga.leverage_multiple)::text FROM guarantee_agreements ga JOIN risk_funds r ON r.id = ga.risk_fund_id WHERE r.district_id = d.id) AS cap,
-              to_char(af.month_end, 'YYYY-MM-DD') AS month_end,
-              coalesce(sum(acc.balance_fen - af.after_fen) FILTER (WHERE acc.what = 'B'), 0)::text AS balance,
-              coalesce(sum(acc.balance_fen - af.after_fen) FILTER (WHERE acc.what = 'C'), 0)::text AS covered
-         FROM after af JOIN acc ON acc.id = af.id JOIN districts d ON d.id = acc.district_id
-        GROUP BY d.id, af.month_end ORDER BY d.code, af.month_end`,
-      [ends],
-    );
+    const rows = await this.store.leverageAtMonthEnds(this.dataSource.manager, ends);
     const byDistrict = new Map<string, LeverageSeries['districts'][number]>();
     for (const r of rows) {
       let d = byDistrict.get(r.district_id);

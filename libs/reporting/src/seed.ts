@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { AppConfig, Clock } from '#libs/common';
 import { addMonths, monthOf } from './domain/month.js';
 import { ReportingService } from './reporting.service.js';
+import { ReportStore } from './store/report.store.js';
 
 /**
  * The demo report: generates the previous month's report when the demo data exists (a risk fund or a mutual-aid
@@ -10,8 +11,7 @@ import { ReportingService } from './reporting.service.js';
  */
 export async function seedReports(app: INestApplicationContext): Promise<string[]> {
   const ds = app.get(DataSource);
-  const [{ n }] = (await ds.query(`SELECT (SELECT count(*) FROM risk_funds) + (SELECT count(*) FROM mutual_aid_funds) AS n`)) as { n: string }[];
-  if (Number(n) === 0) return ['no demo funds: no report generated'];
+  if (!(await new ReportStore().anyFund(ds.manager))) return ['no demo funds: no report generated'];
   const month = addMonths(monthOf(app.get(Clock).today(app.get(AppConfig).BUSINESS_TIMEZONE)), -1);
   const r = await app.get(ReportingService).generate(month, 'seed');
   return [`monthly report ${month}: ${r.action} (version ${r.snapshot.version})`];

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { fundAccounts, fundAccountSpecs } from '#libs/funds';
 import { agreementAccounts, agreementAccountSpecs, riskFundAccountSpecs, riskFundCoverAccounts, riskFundMoneyAccounts } from '#libs/guarantee';
-import { LedgerService } from '#libs/ledger';
+import { LedgerService, type JournalEntryCode } from '#libs/ledger';
 import { formatYuan, yuan } from '#libs/money';
 import { productVersion } from '../../../test/guarantee/fixtures.js';
 
@@ -26,7 +26,7 @@ export class Portfolio {
     return this.ds.transaction(fn);
   }
 
-  async post(date: string, code: string, lines: [string, 'DEBIT' | 'CREDIT', string][]): Promise<string> {
+  async post(date: string, code: JournalEntryCode, lines: [string, 'DEBIT' | 'CREDIT', string][]): Promise<string> {
     const r = await this.tx((m) =>
       this.ledger.post(m, {
         idempotencyKey: k(code),
@@ -73,7 +73,7 @@ export class Portfolio {
   }
 
   /** Money into (deposit, recovery) or out of (compensation) a risk fund, with the cover limit following it. */
-  async money(fundId: string, date: string, amount: string, dir: 'in' | 'out', code: string, against?: string): Promise<string> {
+  async money(fundId: string, date: string, amount: string, dir: 'in' | 'out', code: JournalEntryCode, against?: string): Promise<string> {
     const a = riskFundMoneyAccounts(fundId);
     const c = riskFundCoverAccounts(fundId);
     const other = against ?? a.capital.CITY;
@@ -87,7 +87,7 @@ export class Portfolio {
    * money entry, as the guarantee library records one: the report attributes it to the claim's bank.
    */
   async paidClaim(input: { fundId: string; agreementId: string; bankId: string; loanId: string; date: string; amount: string }): Promise<string> {
-    const entryId = await this.money(input.fundId, input.date, input.amount, 'out', 'COMPENSATION', riskFundMoneyAccounts(input.fundId).compensationExpense);
+    const entryId = await this.money(input.fundId, input.date, input.amount, 'out', 'RISK_FUND_COMPENSATION', riskFundMoneyAccounts(input.fundId).compensationExpense);
     const fen = yuan(input.amount).toString();
     const [c] = await this.ds.query(
       `INSERT INTO compensation_claims (claim_no, loan_id, agreement_id, risk_fund_id, bank_id, mode, days_overdue, principal_fen, interest_fen,
@@ -101,7 +101,7 @@ export class Portfolio {
 
   /** A recovery on a paid claim, all of it the fund's part, with its money entry. */
   async recovery(fundId: string, claimId: string, date: string, amount: string): Promise<void> {
-    const entryId = await this.money(fundId, date, amount, 'in', 'RECOVERY', riskFundMoneyAccounts(fundId).recoveryIncome);
+    const entryId = await this.money(fundId, date, amount, 'in', 'RISK_FUND_RECOVERY', riskFundMoneyAccounts(fundId).recoveryIncome);
     const fen = yuan(amount).toString();
     await this.ds.query(
       `INSERT INTO compensation_recoveries (claim_id, amount_fen, fund_part_fen, bank_part_fen, recovered_on, entry_id, idempotency_key, created_by)
@@ -197,7 +197,7 @@ export class Portfolio {
     const p = parts.reduce((s, x) => s + yuan(x.principal), 0n);
     const i = parts.reduce((s, x) => s + yuan(x.interest), 0n);
     const y = formatYuan;
-    const entryId = await this.post(date, 'REPAYMENT', [[a.cash, 'DEBIT', y(p + i)], [a.loans, 'CREDIT', y(p)], [a.feeIncome, 'CREDIT', y(i)]]);
+    const entryId = await this.post(date, 'LOAN_REPAYMENT', [[a.cash, 'DEBIT', y(p + i)], [a.loans, 'CREDIT', y(p)], [a.feeIncome, 'CREDIT', y(i)]]);
     const [r] = await this.ds.query(
       `INSERT INTO repayments (loan_id, fund_id, kind, amount_fen, value_date, channel, principal_fen, interest_fen, entry_id, idempotency_key, created_by)
        VALUES ($1, $2, 'REPAYMENT', $3, $4, 'CASH', $5, $6, $7, $8, 'test') RETURNING id::text`,

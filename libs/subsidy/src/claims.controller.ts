@@ -10,14 +10,12 @@ import {
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
-import { IdempotencyKey, Roles } from '#libs/common';
+import { IdempotencyKey, Roles, OVERSIGHT_AND_BANK_READERS } from '#libs/common';
 import { ClaimsService } from './claims.service.js';
 import { ClaimListQuery, ExportQuery, IdParam, LineListQuery, SettleClaimDto } from './dto.js';
 import { CLAIM_DETAIL_EXAMPLE, CLAIM_EXAMPLE, LINE_EXAMPLE, problem } from './examples.js';
 import { claimTables, render } from './export.js';
 import { IDEMPOTENCY_HEADER } from './programmes.controller.js';
-
-const READERS = ['ADMIN', 'FUND_ADMIN', 'AUDITOR', 'BANK_OFFICER'] as const;
 
 @ApiTags('subsidy')
 @ApiBearerAuth()
@@ -26,7 +24,7 @@ export class ClaimsController {
   constructor(private readonly claims: ClaimsService) {}
 
   @Get()
-  @Roles(...READERS)
+  @Roles(...OVERSIGHT_AND_BANK_READERS)
   @ApiOperation({
     summary:
       'Claims by programme, period, budget year, status, kind and payee (a bank officer sees its own bank only)',
@@ -39,7 +37,7 @@ export class ClaimsController {
   }
 
   @Get(':id')
-  @Roles(...READERS)
+  @Roles(...OVERSIGHT_AND_BANK_READERS)
   @ApiOkResponse({ schema: { example: CLAIM_DETAIL_EXAMPLE } })
   @ApiNotFoundResponse(problem('NOT_FOUND', 404, 'subsidy claim 9 not found'))
   get(@Param() p: IdParam) {
@@ -47,7 +45,7 @@ export class ClaimsController {
   }
 
   @Get(':id/lines')
-  @Roles(...READERS)
+  @Roles(...OVERSIGHT_AND_BANK_READERS)
   @ApiOperation({
     summary:
       "A claim's lines: loan, instalment period, interest basis, subsidy and forfeiture with its reason",
@@ -131,7 +129,7 @@ export class ClaimsController {
   }
 
   @Get(':id/export')
-  @Roles(...READERS)
+  @Roles(...OVERSIGHT_AND_BANK_READERS)
   @ApiOperation({
     summary:
       'The claim as CSV (its lines) or XLSX (summary and lines) for the bank or the finance bureau; Chinese headers with English in brackets',

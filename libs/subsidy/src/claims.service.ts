@@ -13,6 +13,7 @@ import {
   type FieldError,
   type Page,
   type PageQuery,
+  ID_PATTERN as ID,
 } from '#libs/common';
 import { FundsService, subsidyReceiptLines } from '#libs/funds';
 import { LedgerService, type PostingLine } from '#libs/ledger';
@@ -111,7 +112,6 @@ export interface ClaimLineView {
   subsidy: string;
 }
 
-const ID = /^[1-9]\d{0,17}$/;
 export const APPROVE_SCOPE = 'subsidy-claim:approve';
 export const SETTLE_SCOPE = 'subsidy-claim:settle';
 

@@ -16,7 +16,7 @@ import {
   registerDecorator,
   type ValidationArguments,
 } from 'class-validator';
-import { PageQuery } from '#libs/common';
+import { PageQuery, ID_PATTERN as ID } from '#libs/common';
 import { IsPercent, IsYuan } from '#libs/money';
 import { isBusinessDate } from '#libs/schedules';
 import { PROGRAMME_SOURCES, type ProgrammeSource } from './domain/accounts.js';
@@ -24,8 +24,6 @@ import { CLAIM_KINDS, CLAIM_STATUSES, type ClaimKind, type ClaimStatus } from '.
 import { FORFEIT_REASONS } from './domain/earning.js';
 import { POLICY_TYPES } from './domain/policy.js';
 import { SETTLEMENT_MODES, type SettlementMode } from './programmes.service.js';
-
-const ID = /^[1-9]\d{0,17}$/;
 
 export function IsDate() {
   return (object: object, propertyName: string) =>

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { DomainError, queryRows, type FieldError } from '#libs/common';
+import { DomainError, queryRows, type FieldError, ID_PATTERN } from '#libs/common';
 import { formatYuan } from '#libs/money';
 import { normalizePercent, RatesService } from '#libs/products';
 import type { ClaimLine } from './domain/claims.js';
@@ -311,7 +311,7 @@ export class EarningsService {
 
   /** One loan's subsidy period by period (a preview: nothing is frozen or written). */
   async loanPreview(loanId: string, asOf: string) {
-    if (!/^[1-9]\d{0,17}$/.test(loanId)) throw new DomainError('NOT_FOUND', `loan ${loanId} not found`);
+    if (!ID_PATTERN.test(loanId)) throw new DomainError('NOT_FOUND', `loan ${loanId} not found`);
     const m = this.dataSource.manager;
     const [found] = await queryRows<{ programme_id: string | null; district_id: string | null }>(
       m,

@@ -11,7 +11,7 @@ import {
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
-import { IdempotencyKey, Roles } from '#libs/common';
+import { IdempotencyKey, Roles, OVERSIGHT_READERS } from '#libs/common';
 import { parseYuan } from '#libs/money';
 import { ClaimsService } from './claims.service.js';
 import {
@@ -37,8 +37,6 @@ export const IDEMPOTENCY_HEADER = ApiHeader({
     'Client-chosen key (8-128 of [A-Za-z0-9._:-]): a retry returns the first response; the same key with another body is 409',
   example: 'sub-2026-q1-0001',
 });
-
-const READERS = ['ADMIN', 'FUND_ADMIN', 'AUDITOR'] as const;
 
 @ApiTags('subsidy')
 @ApiBearerAuth()
@@ -68,7 +66,7 @@ export class ProgrammesController {
   }
 
   @Get()
-  @Roles(...READERS)
+  @Roles(...OVERSIGHT_READERS)
   @ApiOperation({
     summary: 'Programmes by district, settlement mode, status or code/name, each with its ledger position',
   })
@@ -78,7 +76,7 @@ export class ProgrammesController {
   }
 
   @Get(':id')
-  @Roles(...READERS)
+  @Roles(...OVERSIGHT_READERS)
   @ApiOkResponse({ schema: { example: PROGRAMME_EXAMPLE } })
   @ApiNotFoundResponse(problem('NOT_FOUND', 404, 'subsidy programme 9 not found'))
   get(@Param() p: IdParam) {
@@ -184,7 +182,7 @@ export class ProgrammesController {
   }
 
   @Get(':id/budgets')
-  @Roles(...READERS)
+  @Roles(...OVERSIGHT_READERS)
   @ApiOperation({
     summary: 'Budget per year: budget, committed by approved claims, remaining, and what is queued',
   })
@@ -208,7 +206,7 @@ export class ProgrammesController {
   }
 
   @Get(':id/periods')
-  @Roles(...READERS)
+  @Roles(...OVERSIGHT_READERS)
   @ApiOperation({
     summary:
       'The settlement periods of a year (default: quarters ending on the 20th of Mar/Jun/Sep/Dec) and what was claimed in each',

@@ -14,6 +14,7 @@ import {
   type FieldError,
   type Page,
   type PageQuery,
+  ID_PATTERN as ID,
 } from '#libs/common';
 import { LedgerService } from '#libs/ledger';
 import { formatYuan, type Fen } from '#libs/money';
@@ -156,7 +157,6 @@ export const calendarOf = (
 export const actorName = (): string => RequestContext.actor()?.username ?? 'system';
 
 const CODE = /^[A-Z][A-Z0-9_-]{1,39}$/;
-const ID = /^[1-9]\d{0,17}$/;
 export const CONTRIBUTION_SCOPE = 'subsidy-programme:contribution';
 export const BUDGET_SCOPE = 'subsidy-programme:budget';
 

@@ -12,10 +12,29 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Queue } from 'bullmq';
 import type { NextFunction, Request, Response } from 'express';
 import type { Redis } from 'ioredis';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type GaugeConfiguration } from 'prom-client';
+import {
+  collectDefaultMetrics,
+  Counter,
+  Gauge,
+  Histogram,
+  Registry,
+  type GaugeConfiguration,
+} from 'prom-client';
 import type { DataSource, EntityManager } from 'typeorm';
-import { COB_LOCK_KEY } from '#libs/cob';
-import { AppConfig, bullOptions, Clock, InjectRedis, Public, QUEUES, readHeartbeat, type QueueName } from '#libs/common';
+import { CobMetricsStore } from '#libs/cob';
+import {
+  AppConfig,
+  bullOptions,
+  Clock,
+  InjectRedis,
+  Public,
+  QUEUES,
+  readHeartbeat,
+  readOnlyTransaction,
+  type QueueName,
+} from '#libs/common';
+import { PENDING_REMINDER_STATES, ReminderMetricsStore } from '#libs/reminders';
+import { ReportMetricsStore } from '#libs/reporting';
 
 /** Process metrics and request durations: one registry per process, filled as requests come. */
 export const registry = new Registry();
@@ -45,8 +64,6 @@ export class MetricsMiddleware implements NestMiddleware {
 /** The job states counted per queue (BullMQ's names). */
 export const QUEUE_JOB_STATES = ['waiting', 'active', 'delayed', 'failed', 'completed'] as const;
 type JobState = (typeof QUEUE_JOB_STATES)[number];
-/** Outbox states of reminders not yet settled. */
-const PENDING_REMINDER_STATES = ['QUEUED', 'SENDING', 'DEFERRED'] as const;
 /**
  * State of the latest close of business: RUNNING holds the COB lock now; INTERRUPTED is RUNNING in the table while no
  * process holds the lock (the run crashed; the next run of that date resumes it from its checkpoint).
@@ -100,7 +117,8 @@ const one = (value: number | null | undefined): GaugeValue<never>[] =>
   value === undefined || value === null ? [] : [{ labels: {}, value }];
 
 /** 00:00 UTC of a business date (YYYY-MM-DD) or of the first day of a month (YYYY-MM), in unix seconds. */
-const dateSeconds = (date: string): number => Date.parse(`${date.length === 7 ? `${date}-01` : date}T00:00:00Z`) / 1000;
+const dateSeconds = (date: string): number =>
+  Date.parse(`${date.length === 7 ? `${date}-01` : date}T00:00:00Z`) / 1000;
 
 /**
  * The background machinery as Prometheus gauges, computed when /metrics is scraped: BullMQ job counts, the worker's
@@ -158,7 +176,9 @@ export class BackgroundMetrics implements OnApplicationShutdown {
     this.gauge('mae_queue_jobs', 'BullMQ jobs by queue and state', ['queue', 'state'], (s) =>
       Object.values(QUEUES).flatMap((queue) => {
         const counts = s.queues.get(queue);
-        return counts ? QUEUE_JOB_STATES.map((state) => ({ labels: { queue, state }, value: counts[state] })) : [];
+        return counts
+          ? QUEUE_JOB_STATES.map((state) => ({ labels: { queue, state }, value: counts[state] }))
+          : [];
       }),
     );
     this.gauge(
@@ -172,10 +192,18 @@ export class BackgroundMetrics implements OnApplicationShutdown {
       'Reminders not yet settled, by outbox state (QUEUED, SENDING, DEFERRED)',
       ['state'],
       (s) =>
-        s.reminders ? PENDING_REMINDER_STATES.map((state) => ({ labels: { state }, value: s.reminders!.pending[state] })) : [],
+        s.reminders
+          ? PENDING_REMINDER_STATES.map((state) => ({
+              labels: { state },
+              value: s.reminders!.pending[state],
+            }))
+          : [],
     );
-    this.gauge('mae_reminder_outbox_failed_24h', 'Reminders that failed for good in the last 24 hours', [], (s) =>
-      one(s.reminders?.failed24h),
+    this.gauge(
+      'mae_reminder_outbox_failed_24h',
+      'Reminders that failed for good in the last 24 hours',
+      [],
+      (s) => one(s.reminders?.failed24h),
     );
     this.gauge(
       'mae_reminder_runs_unfinished',
@@ -213,7 +241,9 @@ export class BackgroundMetrics implements OnApplicationShutdown {
         'INTERRUPTED (RUNNING but no process holds the lock: crashed, resumes on the next run) or FAILED',
       ['state'],
       (s) =>
-        s.cob ? COB_STATES.map((state) => ({ labels: { state }, value: s.cob!.latest?.state === state ? 1 : 0 })) : [],
+        s.cob
+          ? COB_STATES.map((state) => ({ labels: { state }, value: s.cob!.latest?.state === state ? 1 : 0 }))
+          : [],
     );
     this.gauge(
       'mae_report_latest_month_seconds',
@@ -239,7 +269,9 @@ export class BackgroundMetrics implements OnApplicationShutdown {
     labelNames: L[],
     values: (s: Snapshot) => GaugeValue<L>[],
   ): void {
-    new SnapshotGauge<L>({ name, help, labelNames, registers: [this.registry] }, async () => values(await this.snapshot()));
+    new SnapshotGauge<L>({ name, help, labelNames, registers: [this.registry] }, async () =>
+      values(await this.snapshot()),
+    );
   }
 
   /** Every gauge of one scrape awaits the same reading of the sources (and concurrent scrapes share it). */
@@ -270,7 +302,10 @@ export class BackgroundMetrics implements OnApplicationShutdown {
   private async source<T>(source: MetricSource, work: () => Promise<T>): Promise<T | undefined> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out after ${SOURCE_TIMEOUT_MS} ms`)), SOURCE_TIMEOUT_MS);
+      timer = setTimeout(
+        () => reject(new Error(`timed out after ${SOURCE_TIMEOUT_MS} ms`)),
+        SOURCE_TIMEOUT_MS,
+      );
     });
     try {
       return await Promise.race([work(), timeout]);
@@ -285,11 +320,7 @@ export class BackgroundMetrics implements OnApplicationShutdown {
 
   /** A short read-only transaction whose statements PostgreSQL itself stops after the source timeout. */
   private onDb<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction(async (m) => {
-      await m.query(`SET TRANSACTION READ ONLY`);
-      await m.query(`SET LOCAL statement_timeout = ${SOURCE_TIMEOUT_MS}`);
-      return work(m);
-    });
+    return readOnlyTransaction(this.dataSource, SOURCE_TIMEOUT_MS, work);
   }
 
   private async heartbeatAge(): Promise<number> {
@@ -299,59 +330,15 @@ export class BackgroundMetrics implements OnApplicationShutdown {
   }
 
   private async readReminders(m: EntityManager): Promise<Snapshot['reminders']> {
-    // Both counts match the predicate of a partial index, so they read settled-out rows never.
-    const pending = (await m.query(
-      `SELECT state, count(*)::int AS n FROM reminder_outbox WHERE state IN ('QUEUED', 'SENDING', 'DEFERRED') GROUP BY state`,
-    )) as { state: (typeof PENDING_REMINDER_STATES)[number]; n: number }[];
-    const [{ failed }] = (await m.query(
-      `SELECT count(*)::int AS failed FROM reminder_outbox WHERE state = 'FAILED' AND updated_at > now() - interval '24 hours'`,
-    )) as { failed: number }[];
-    const [{ unfinished }] = (await m.query(
-      `SELECT count(*)::int AS unfinished FROM reminder_runs WHERE enqueued_at IS NULL`,
-    )) as { unfinished: number }[];
-    const [last] = (await m.query(
-      `SELECT business_date, enqueued_at FROM reminder_runs WHERE enqueued_at IS NOT NULL
-        ORDER BY business_date DESC, id DESC LIMIT 1`,
-    )) as { business_date: string; enqueued_at: Date }[];
-    const counts = { QUEUED: 0, SENDING: 0, DEFERRED: 0 };
-    for (const r of pending) counts[r.state] = r.n;
-    return {
-      pending: counts,
-      failed24h: failed,
-      unfinishedRuns: unfinished,
-      lastRun: last ? { businessDate: last.business_date, finishedAt: new Date(last.enqueued_at) } : null,
-    };
+    return ReminderMetricsStore.backlog(m);
   }
 
   private async readCob(m: EntityManager): Promise<Snapshot['cob']> {
-    const [completed] = (await m.query(
-      `SELECT business_date FROM cob_runs WHERE status = 'COMPLETED' ORDER BY business_date DESC LIMIT 1`,
-    )) as { business_date: string }[];
-    // A bigint advisory key shows in pg_locks as classid = high 32 bits, objid = low 32 bits, objsubid = 1.
-    const [latest] = (await m.query(
-      `SELECT business_date, status,
-              EXISTS (SELECT 1 FROM pg_locks
-                       WHERE locktype = 'advisory' AND granted AND classid = 0 AND objid = $1::bigint::oid AND objsubid = 1
-                         AND database = (SELECT oid FROM pg_database WHERE datname = current_database())) AS locked
-         FROM cob_runs ORDER BY business_date DESC LIMIT 1`,
-      [COB_LOCK_KEY],
-    )) as { business_date: string; status: 'RUNNING' | 'COMPLETED' | 'FAILED'; locked: boolean }[];
-    return {
-      lastCompleted: completed?.business_date ?? null,
-      latest: latest
-        ? {
-            businessDate: latest.business_date,
-            state: latest.status === 'RUNNING' && !latest.locked ? 'INTERRUPTED' : latest.status,
-          }
-        : null,
-    };
+    return CobMetricsStore.progress(m);
   }
 
   private async readReports(m: EntityManager): Promise<Snapshot['reports']> {
-    const [latest] = (await m.query(
-      `SELECT period FROM report_snapshots WHERE kind = 'MONTHLY' ORDER BY period DESC, version DESC LIMIT 1`,
-    )) as { period: string }[];
-    return { latestMonth: latest?.period ?? null };
+    return { latestMonth: await ReportMetricsStore.latestMonth(m) };
   }
 }
 

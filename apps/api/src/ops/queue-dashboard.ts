@@ -21,12 +21,10 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { Queue } from 'bullmq';
 import type { NextFunction, Request, Response } from 'express';
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
-import type { DataSource } from 'typeorm';
-import { AuthService } from '#libs/auth';
+import { AuthService, UsersService } from '#libs/auth';
 import {
   AppConfig,
   bullOptions,
@@ -138,7 +136,7 @@ export class QueueDashboard implements OnApplicationShutdown {
     config: AppConfig,
     private readonly sessions: QueueDashboardSessions,
     private readonly auth: AuthService,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly users: UsersService,
   ) {
     this.queues = Object.values(QUEUES).map((name) => {
       const q = new Queue(name, bullOptions(config));
@@ -189,17 +187,10 @@ export class QueueDashboard implements OnApplicationShutdown {
         'an ADMIN bearer token, or a dashboard session from POST /api/v1/admin/queues/session, is required',
       );
     }
-    const [user] = (await this.dataSource.query(
-      `SELECT role, active, token_version FROM users WHERE id = $1`,
-      [claims.uid],
-    )) as {
-      role: string;
-      active: boolean;
-      token_version: number;
-    }[];
+    const user = await this.users.credentials(claims.uid);
     if (!user || !user.active)
       throw new DomainError('UNAUTHENTICATED', 'the dashboard session belongs to no active user');
-    if (user.token_version !== claims.ver)
+    if (user.tokenVersion !== claims.ver)
       throw new DomainError(
         'TOKEN_REVOKED',
         "the dashboard session was opened before the user's password, role or bank changed (or their sessions were revoked)",
@@ -246,7 +237,7 @@ function sameOrigin(req: Request): boolean {
 export class QueueDashboardController {
   constructor(
     private readonly sessions: QueueDashboardSessions,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly users: UsersService,
   ) {}
 
   @Post('session')
@@ -265,10 +256,9 @@ export class QueueDashboardController {
   @ApiForbiddenResponse({ description: 'not an ADMIN' })
   async open(@Req() req: Request & { actor: Actor }, @Res({ passthrough: true }) res: Response) {
     // The bearer token was just checked against this version, so the session starts as valid as the token.
-    const [user] = (await this.dataSource.query(`SELECT token_version FROM users WHERE id = $1`, [
-      req.actor.userId,
-    ])) as { token_version: number }[];
-    const { value, expiresAt } = this.sessions.issue({ ...req.actor, tokenVersion: user.token_version });
+    const user = await this.users.credentials(String(req.actor.userId));
+    if (!user) throw new DomainError('UNAUTHENTICATED', 'the token belongs to no user');
+    const { value, expiresAt } = this.sessions.issue({ ...req.actor, tokenVersion: user.tokenVersion });
     res.setHeader('Set-Cookie', this.sessions.cookieHeader(value, this.sessions.ttlSeconds));
     res.setHeader('Cache-Control', 'no-store');
     return { dashboard: QUEUE_DASHBOARD_PATH, expiresAt: expiresAt.toISOString() };

@@ -2,6 +2,8 @@ import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { DomainError } from '../errors/domain-error.js';
+import { RequestContext } from '../request-context.js';
+import { IdempotencyStore } from '../store/idempotency.store.js';
 
 const KEY_PATTERN = /^[A-Za-z0-9._:-]{8,128}$/;
 
@@ -13,14 +15,18 @@ export const IdempotencyKey = createParamDecorator((_: unknown, ctx: ExecutionCo
   const req = ctx.switchToHttp().getRequest<{ headers: Record<string, string | undefined> }>();
   const key = req.headers['idempotency-key'];
   if (!key) {
-    throw new DomainError('IDEMPOTENCY_KEY_REQUIRED', 'This operation moves money and needs an Idempotency-Key header', [
-      { field: 'Idempotency-Key', message: 'header is required' },
-    ]);
+    throw new DomainError(
+      'IDEMPOTENCY_KEY_REQUIRED',
+      'This operation moves money and needs an Idempotency-Key header',
+      [{ field: 'Idempotency-Key', message: 'header is required' }],
+    );
   }
   if (!KEY_PATTERN.test(key)) {
-    throw new DomainError('VALIDATION_FAILED', 'Idempotency-Key must be 8-128 characters of [A-Za-z0-9._:-]', [
-      { field: 'Idempotency-Key', message: 'must be 8-128 characters of [A-Za-z0-9._:-]' },
-    ]);
+    throw new DomainError(
+      'VALIDATION_FAILED',
+      'Idempotency-Key must be 8-128 characters of [A-Za-z0-9._:-]',
+      [{ field: 'Idempotency-Key', message: 'must be 8-128 characters of [A-Za-z0-9._:-]' }],
+    );
   }
   return key;
 });
@@ -30,7 +36,11 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_k, v) => {
     if (typeof v === 'bigint') return v.toString();
     if (v && typeof v === 'object' && !Array.isArray(v)) {
-      return Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]));
+      return Object.fromEntries(
+        Object.keys(v)
+          .sort()
+          .map((k) => [k, (v as Record<string, unknown>)[k]]),
+      );
     }
     return v;
   });
@@ -59,16 +69,8 @@ export async function runIdempotent<T>(
   work: () => Promise<T>,
 ): Promise<IdempotentResult<T>> {
   const requestHash = sha256(canonicalJson(request));
-  const inserted = (await manager.query(
-    `INSERT INTO idempotency_keys (scope, key, request_hash) VALUES ($1, $2, $3)
-     ON CONFLICT (scope, key) DO NOTHING RETURNING key`,
-    [scope, key, requestHash],
-  )) as unknown[];
-  if (inserted.length === 0) {
-    const [row] = (await manager.query(
-      `SELECT request_hash, response FROM idempotency_keys WHERE scope = $1 AND key = $2`,
-      [scope, key],
-    )) as { request_hash: string; response: T }[];
+  if (!(await IdempotencyStore.claim(manager, scope, key, requestHash))) {
+    const row = (await IdempotencyStore.find(manager, scope, key))!;
     if (row.request_hash !== requestHash) {
       throw new DomainError(
         'IDEMPOTENCY_KEY_REUSED',
@@ -76,13 +78,23 @@ export async function runIdempotent<T>(
         [{ field: 'Idempotency-Key', message: 'already used with a different body' }],
       );
     }
-    return { replayed: true, result: row.response };
+    noteIdempotentReplay(key);
+    return { replayed: true, result: row.response as T };
   }
   const result = await work();
-  await manager.query(`UPDATE idempotency_keys SET response = $3::jsonb WHERE scope = $1 AND key = $2`, [
-    scope,
-    key,
-    canonicalJson(result ?? null),
-  ]);
+  await IdempotencyStore.saveResponse(manager, scope, key, canonicalJson(result ?? null));
   return { replayed: false, result };
+}
+
+/**
+ * Records that the current request answers with a stored response. `key` is the idempotency key that replayed:
+ * the response gets `Idempotent-Replayed: true` (IdempotentReplayInterceptor) when it is the request's own
+ * Idempotency-Key header (a bulk request's per-row keys do not mark the whole response). Without a key (a replay
+ * found another way, e.g. the same statement file uploaded again) the response is marked unconditionally.
+ */
+export function noteIdempotentReplay(key?: string): void {
+  const store = RequestContext.get();
+  if (!store) return;
+  if (key === undefined) store.replayed = true;
+  else (store.replayedKeys ??= new Set()).add(key);
 }

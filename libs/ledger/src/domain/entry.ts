@@ -1,4 +1,5 @@
 import type { Fen } from '#libs/money';
+import type { JournalEntryCode } from './entry-codes.js';
 
 export type AccountType = 'ASSET' | 'LIABILITY' | 'EQUITY' | 'INCOME' | 'EXPENSE';
 export type Side = 'DEBIT' | 'CREDIT';
@@ -23,8 +24,8 @@ export interface PostingLine {
 export interface EntryInput {
   /** The client-chosen id: the same key with the same content returns the original entry. */
   idempotencyKey: string;
-  /** Why money moved, e.g. `LOAN_DISBURSEMENT`. */
-  code: string;
+  /** Why money moved, e.g. `LOAN_DISBURSEMENT` (the closed list: domain/entry-codes.ts). */
+  code: JournalEntryCode;
   businessDate: string;
   memo?: string;
   lines: PostingLine[];

@@ -1,6 +1,6 @@
 import type { districtCompliance } from '#libs/funding';
 import { formatYuan, parseDecimal, pow10, type Fen } from '#libs/money';
-import type { RawFigures } from '../report.queries.js';
+import type { RawFigures } from '../store/report.queries.js';
 import { monthBounds } from './month.js';
 import { rankDistricts, type RankedDistrict, type RankingInput } from './ranking.js';
 import { fraction, percentText, ratioText, type Fraction } from './ratios.js';

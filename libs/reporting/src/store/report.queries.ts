@@ -310,5 +310,16 @@ export async function readFigures(m: EntityManager, start: string, end: string):
   const compensation = await queryRows<BankCompensationRow>(m, BANK_COMPENSATION_SQL, p);
   const matching = await queryRows<MatchingRow>(m, MATCHING_SQL, [end]);
   const rule = await queryRows<{ ratio: string }>(m, MATCHING_RULE_SQL, [Number(end.slice(0, 4))]);
-  return { accounts, structure, agreements, funds, loans, newLoans, subsidy, compensation, matching, matchingRatio: rule[0]?.ratio ?? null };
+  return {
+    accounts,
+    structure,
+    agreements,
+    funds,
+    loans,
+    newLoans,
+    subsidy,
+    compensation,
+    matching,
+    matchingRatio: rule[0]?.ratio ?? null,
+  };
 }

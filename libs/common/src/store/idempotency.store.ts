@@ -1,0 +1,42 @@
+import type { EntityManager } from 'typeorm';
+import { queryOne, queryRows } from '../database/sql.js';
+import type { IdempotencyKeyRow } from './rows.generated.js';
+
+/** The idempotency_keys table (owned by libs/common): the SQL of runIdempotent. */
+export const IdempotencyStore = {
+  /** Claims (scope, key) in the caller's transaction; false when it exists (blocks until its writer commits). */
+  async claim(manager: EntityManager, scope: string, key: string, requestHash: string): Promise<boolean> {
+    const inserted = await queryRows<Pick<IdempotencyKeyRow, 'key'>>(
+      manager,
+      `INSERT INTO idempotency_keys (scope, key, request_hash) VALUES ($1, $2, $3)
+       ON CONFLICT (scope, key) DO NOTHING RETURNING key`,
+      [scope, key, requestHash],
+    );
+    return inserted.length > 0;
+  },
+
+  async find(
+    manager: EntityManager,
+    scope: string,
+    key: string,
+  ): Promise<Pick<IdempotencyKeyRow, 'request_hash' | 'response'> | undefined> {
+    return queryOne<Pick<IdempotencyKeyRow, 'request_hash' | 'response'>>(
+      manager,
+      `SELECT request_hash, response FROM idempotency_keys WHERE scope = $1 AND key = $2`,
+      [scope, key],
+    );
+  },
+
+  async saveResponse(
+    manager: EntityManager,
+    scope: string,
+    key: string,
+    responseJson: string,
+  ): Promise<void> {
+    await manager.query(`UPDATE idempotency_keys SET response = $3::jsonb WHERE scope = $1 AND key = $2`, [
+      scope,
+      key,
+      responseJson,
+    ]);
+  },
+};
