@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { DataSource } from 'typeorm';
 import { AuditService } from '#libs/audit';
 import { buildDataSourceOptions } from '#libs/common';
-import { readStatement, ReconciliationService } from '#libs/reconciliation';
+import { readStatement, ReconciliationService, ReconciliationStore } from '#libs/reconciliation';
 import { databaseName, dropDatabase, withDatabase } from '../scripts/db-admin.js';
 import { migrate } from '../scripts/migrate.js';
 
@@ -177,7 +177,7 @@ async function main(): Promise<void> {
         if (item.kind === 'row' || item.kind === 'malformed') rows++;
       return rows;
     });
-    const recon = new ReconciliationService(ds, new AuditService(ds));
+    const recon = new ReconciliationService(ds, new AuditService(ds), new ReconciliationStore(ds));
     const run = await measured(() =>
       recon.upload({ bankId: bank.id, asOfDate: AS_OF, format: 'CSV', body: createReadStream(file) }),
     );

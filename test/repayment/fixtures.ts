@@ -4,14 +4,21 @@ import { AuditService } from '#libs/audit';
 import { DomainError, FixedClock, RequestContext, type Actor } from '#libs/common';
 import { ContributionsService, FundsService } from '#libs/funds';
 import { LedgerService } from '#libs/ledger';
+import { LoanAgeingStore, LoanStore } from '#libs/loans';
 import { ProductsService, RatesService } from '#libs/products';
 import {
   FeeDistributionService,
+  FeeDistributionStore,
   InstallmentFactsService,
+  InstallmentFactsStore,
   loadRepaymentConfig,
+  RepaymentReversalService,
   RepaymentService,
+  RepaymentStore,
+  ReplayBookkeeping,
   StatementService,
   WriteOffService,
+  WriteOffStore,
   type RepaymentConfig,
 } from '#libs/repayment';
 import { generateSchedule, type ScheduleRequest } from '#libs/schedules';
@@ -85,6 +92,22 @@ export function harnessOn(
   const funds = new FundsService(ds, ledger, audit);
   const contributions = new ContributionsService(ds, funds, ledger, audit, clock);
   const products = new ProductsService(ds, audit, new RatesService(ds, audit, clock));
+  const repaymentStore = new RepaymentStore(ds);
+  const writeOffStore = new WriteOffStore(ds);
+  const loans = new LoanStore(ds);
+  const bookkeeping = new ReplayBookkeeping(ledger, repaymentStore, loans, new LoanAgeingStore());
+  const reversals = new RepaymentReversalService(
+    ds,
+    ledger,
+    audit,
+    funds,
+    products,
+    clock,
+    repaymentStore,
+    writeOffStore,
+    bookkeeping,
+    loans,
+  );
   return {
     db,
     ds,
@@ -95,11 +118,35 @@ export function harnessOn(
     funds,
     contributions,
     products,
-    repayments: new RepaymentService(ds, ledger, audit, funds, products, clock, config),
-    statements: new StatementService(ds, products, clock),
-    writeOffs: new WriteOffService(ds, ledger, audit, funds, products, clock, config),
-    distributions: new FeeDistributionService(ds, ledger, audit, funds, clock),
-    facts: new InstallmentFactsService(ds),
+    repayments: new RepaymentService(
+      ds,
+      ledger,
+      audit,
+      funds,
+      products,
+      clock,
+      config,
+      repaymentStore,
+      writeOffStore,
+      bookkeeping,
+      reversals,
+      loans,
+    ),
+    statements: new StatementService(ds, products, clock, repaymentStore, writeOffStore, loans),
+    writeOffs: new WriteOffService(
+      ds,
+      ledger,
+      audit,
+      funds,
+      products,
+      clock,
+      config,
+      writeOffStore,
+      repaymentStore,
+      loans,
+    ),
+    distributions: new FeeDistributionService(ds, ledger, audit, funds, clock, new FeeDistributionStore(ds)),
+    facts: new InstallmentFactsService(new InstallmentFactsStore(ds)),
   };
 }
 

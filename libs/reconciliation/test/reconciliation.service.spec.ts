@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Readable, Writable } from 'node:stream';
 import { AuditService } from '#libs/audit';
 import { yuan } from '#libs/money';
-import { ReconciliationService } from '#libs/reconciliation';
+import { ReconciliationService, ReconciliationStore } from '#libs/reconciliation';
 import { createTestDatabase, type TestDatabase } from '#libs/testing';
 import {
   addInstallment,
@@ -21,7 +21,11 @@ beforeAll(async () => {
   // The service's per-run log lines stay out of the test output (warnings and errors still show).
   Logger.overrideLogger(['error', 'warn']);
   db = await createTestDatabase(10);
-  recon = new ReconciliationService(db.dataSource, new AuditService(db.dataSource));
+  recon = new ReconciliationService(
+    db.dataSource,
+    new AuditService(db.dataSource),
+    new ReconciliationStore(db.dataSource),
+  );
   district = await createDistrict(db.dataSource);
 });
 afterAll(async () => db.drop());

@@ -6,18 +6,16 @@ import {
   AppConfig,
   DomainError,
   isUniqueViolation,
-  offsetOf,
-  queryOne,
-  queryRows,
   RequestContext,
   SYSTEM_ACTOR,
-  type FieldError,
   type Page,
   type PageQuery,
 } from '#libs/common';
 import type { ChannelKind, ResolvedEndpoint } from './channels/channel.js';
+import { endpointErrors, needsRemote, scopeName } from './domain/endpoints.js';
 import { newSecret } from './domain/signature.js';
 import { SecretBox } from './secret-box.js';
+import { EndpointsStore, type EndpointRow } from './store/endpoints.store.js';
 
 export const ENDPOINT_SCOPES = ['BANK', 'FUND', 'DEFAULT'] as const;
 export type EndpointScope = (typeof ENDPOINT_SCOPES)[number];
@@ -69,27 +67,6 @@ export interface EndpointFilter {
   active?: boolean;
 }
 
-interface EndpointRow {
-  id: string;
-  scope: EndpointScope;
-  bank_id: string | null;
-  fund_id: string | null;
-  channel: ChannelKind;
-  name: string;
-  url: string | null;
-  sign_name: string | null;
-  secret_ciphertext: string | null;
-  secret_rotated_at: Date | null;
-  active: boolean;
-  version: number;
-  created_by: string;
-  created_at: Date;
-  updated_at: Date;
-}
-
-const COLUMNS = `id::text, scope, bank_id::text, fund_id::text, channel, name, url, sign_name, secret_ciphertext,
-  secret_rotated_at, active, version, created_by, created_at, updated_at`;
-
 const view = (r: EndpointRow): EndpointView => ({
   id: r.id,
   scope: r.scope,
@@ -108,8 +85,6 @@ const view = (r: EndpointRow): EndpointView => ({
   updatedAt: new Date(r.updated_at).toISOString(),
 });
 
-const needsRemote = (channel: ChannelKind) => channel !== 'LOG';
-
 /**
  * Where reminders go: one active endpoint per bank, per mutual-aid fund, and one DEFAULT. A loan's reminders go to
  * its bank's endpoint, else its fund's, else the default one (resolved again at delivery, so a reconfiguration
@@ -124,6 +99,7 @@ export class ReminderEndpointsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
+    private readonly store: EndpointsStore,
   ) {
     this.box = SecretBox.fromConfig(config);
     if (config.isProduction && !config.REMINDER_SECRET_KEY) {
@@ -145,24 +121,17 @@ export class ReminderEndpointsService {
       const actor = RequestContext.actor() ?? SYSTEM_ACTOR;
       let row: EndpointRow | undefined;
       try {
-        row = await queryOne<EndpointRow>(
-          m,
-          `INSERT INTO reminder_endpoints (scope, bank_id, fund_id, channel, name, url, sign_name, secret_ciphertext,
-                                           secret_rotated_at, created_by)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $8::text IS NULL THEN NULL ELSE now() END, $9)
-           RETURNING ${COLUMNS}`,
-          [
-            input.scope,
-            bankId,
-            fundId,
-            input.channel,
-            input.name,
-            url,
-            signName,
-            secret ? this.box.seal(secret) : null,
-            actor.username,
-          ],
-        );
+        row = await this.store.insert(m, {
+          scope: input.scope,
+          bankId,
+          fundId,
+          channel: input.channel,
+          name: input.name,
+          url,
+          signName,
+          secretCiphertext: secret ? this.box.seal(secret) : null,
+          createdBy: actor.username,
+        });
       } catch (e) {
         if (isUniqueViolation(e, 'reminder_endpoints_one_active'))
           throw this.scopeTaken(input.scope, bankId, fundId);
@@ -193,13 +162,12 @@ export class ReminderEndpointsService {
       await this.check(m, next, { skipScopeExists: !patch.active || before.active });
       let row: EndpointRow | undefined;
       try {
-        row = await queryOne<EndpointRow>(
-          m,
-          `UPDATE reminder_endpoints
-              SET name = $2, url = $3, sign_name = $4, active = $5, version = version + 1, updated_at = now()
-            WHERE id = $1 RETURNING ${COLUMNS}`,
-          [id, patch.name ?? before.name, next.url, next.signName, patch.active ?? before.active],
-        );
+        row = await this.store.update(m, id, {
+          name: patch.name ?? before.name,
+          url: next.url,
+          signName: next.signName,
+          active: patch.active ?? before.active,
+        });
       } catch (e) {
         if (isUniqueViolation(e, 'reminder_endpoints_one_active'))
           throw this.scopeTaken(before.scope, before.bank_id, before.fund_id);
@@ -235,12 +203,7 @@ export class ReminderEndpointsService {
         );
       }
       const secret = newSecret();
-      const row = await queryOne<EndpointRow>(
-        m,
-        `UPDATE reminder_endpoints SET secret_ciphertext = $2, secret_rotated_at = now(), version = version + 1, updated_at = now()
-          WHERE id = $1 RETURNING ${COLUMNS}`,
-        [id, this.box.seal(secret)],
-      );
+      const row = await this.store.rotateSecret(m, id, this.box.seal(secret));
       const after = view(row!);
       await this.audit.record(m, {
         action: 'REMINDER_ENDPOINT_SECRET_ROTATED',
@@ -259,34 +222,13 @@ export class ReminderEndpointsService {
   }
 
   async get(id: string): Promise<EndpointView> {
-    const row = await queryOne<EndpointRow>(
-      this.dataSource.manager,
-      `SELECT ${COLUMNS} FROM reminder_endpoints WHERE id = $1`,
-      [id],
-    );
+    const row = await this.store.get(id);
     if (!row) throw new DomainError('NOT_FOUND', `reminder endpoint ${id} not found`);
     return view(row);
   }
 
   async list(filter: EndpointFilter, page: PageQuery): Promise<Page<EndpointView>> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filter.scope) where.push(`scope = $${params.push(filter.scope)}`);
-    if (filter.bankId) where.push(`bank_id = $${params.push(filter.bankId)}`);
-    if (filter.fundId) where.push(`fund_id = $${params.push(filter.fundId)}`);
-    if (filter.channel) where.push(`channel = $${params.push(filter.channel)}`);
-    if (filter.active !== undefined) where.push(`active = $${params.push(filter.active)}`);
-    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const [{ total }] = await queryRows<{ total: number }>(
-      this.dataSource.manager,
-      `SELECT count(*)::int AS total FROM reminder_endpoints ${clause}`,
-      params,
-    );
-    const rows = await queryRows<EndpointRow>(
-      this.dataSource.manager,
-      `SELECT ${COLUMNS} FROM reminder_endpoints ${clause} ORDER BY id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
-      [...params, page.pageSize, offsetOf(page)],
-    );
+    const { rows, total } = await this.store.list(filter, page);
     return { items: rows.map(view), page: page.page, pageSize: page.pageSize, total };
   }
 
@@ -314,18 +256,13 @@ export class ReminderEndpointsService {
   }
 
   private async lock(m: EntityManager, id: string): Promise<EndpointRow> {
-    const row = await queryOne<EndpointRow>(
-      m,
-      `SELECT ${COLUMNS} FROM reminder_endpoints WHERE id = $1 FOR UPDATE`,
-      [id],
-    );
+    const row = await this.store.lock(m, id);
     if (!row) throw new DomainError('NOT_FOUND', `reminder endpoint ${id} not found`);
     return row;
   }
 
   private scopeTaken(scope: EndpointScope, bankId: string | null, fundId: string | null): DomainError {
-    const what =
-      scope === 'BANK' ? `bank ${bankId}` : scope === 'FUND' ? `fund ${fundId}` : 'the default scope';
+    const what = scopeName(scope, bankId, fundId);
     return new DomainError(
       'REMINDER_ENDPOINT_SCOPE_TAKEN',
       `${what} already has an active reminder endpoint; deactivate it first`,
@@ -346,52 +283,11 @@ export class ReminderEndpointsService {
     },
     opts: { skipScopeExists?: boolean } = {},
   ): Promise<void> {
-    const errors: FieldError[] = [];
-    if (e.scope === 'BANK' && !e.bankId)
-      errors.push({ field: 'bankId', code: 'REQUIRED', message: 'a BANK endpoint names its bank' });
-    if (e.scope !== 'BANK' && e.bankId)
-      errors.push({ field: 'bankId', code: 'NOT_ALLOWED', message: `a ${e.scope} endpoint has no bank` });
-    if (e.scope === 'FUND' && !e.fundId)
-      errors.push({ field: 'fundId', code: 'REQUIRED', message: 'a FUND endpoint names its fund' });
-    if (e.scope !== 'FUND' && e.fundId)
-      errors.push({ field: 'fundId', code: 'NOT_ALLOWED', message: `a ${e.scope} endpoint has no fund` });
-    if (e.bankId && e.scope === 'BANK') {
-      const bank = await queryOne(m, `SELECT 1 FROM banks WHERE id = $1`, [e.bankId]);
-      if (!bank)
-        errors.push({ field: 'bankId', code: 'UNKNOWN_BANK', message: `bank ${e.bankId} does not exist` });
-    }
-    if (e.fundId && e.scope === 'FUND') {
-      const fund = await queryOne(m, `SELECT 1 FROM mutual_aid_funds WHERE id = $1`, [e.fundId]);
-      if (!fund)
-        errors.push({
-          field: 'fundId',
-          code: 'UNKNOWN_FUND',
-          message: `mutual-aid fund ${e.fundId} does not exist`,
-        });
-    }
-    if (needsRemote(e.channel) && !e.url) {
-      errors.push({
-        field: 'url',
-        code: 'REQUIRED',
-        message: `a ${e.channel} endpoint needs the URL it posts to`,
-      });
-    }
-    if (!needsRemote(e.channel) && e.url)
-      errors.push({ field: 'url', code: 'NOT_ALLOWED', message: 'a LOG endpoint posts nowhere' });
-    if (e.url && this.config.isProduction && !e.url.startsWith('https://')) {
-      errors.push({
-        field: 'url',
-        code: 'HTTPS_REQUIRED',
-        message: 'reminders carry personal data: https only in production',
-      });
-    }
-    if (e.signName && e.channel !== 'SMS') {
-      errors.push({
-        field: 'signName',
-        code: 'NOT_ALLOWED',
-        message: 'only SMS endpoints have a signature (短信签名)',
-      });
-    }
+    const errors = endpointErrors(e, {
+      bankExists: e.bankId && e.scope === 'BANK' ? await this.store.bankExists(m, e.bankId) : true,
+      fundExists: e.fundId && e.scope === 'FUND' ? await this.store.fundExists(m, e.fundId) : true,
+      isProduction: this.config.isProduction,
+    });
     if (errors.length) {
       throw new DomainError(
         'REMINDER_ENDPOINT_INVALID',
@@ -400,12 +296,7 @@ export class ReminderEndpointsService {
       );
     }
     if (opts.skipScopeExists) return;
-    const taken = await queryOne(
-      m,
-      `SELECT 1 FROM reminder_endpoints
-        WHERE active AND scope = $1 AND coalesce(bank_id, 0) = coalesce($2::bigint, 0) AND coalesce(fund_id, 0) = coalesce($3::bigint, 0)`,
-      [e.scope, e.bankId, e.fundId],
-    );
+    const taken = await this.store.scopeTaken(m, e.scope, e.bankId, e.fundId);
     if (taken) throw this.scopeTaken(e.scope, e.bankId, e.fundId);
   }
 }

@@ -1,21 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
-import {
-  DomainError,
-  offsetOf,
-  queryOne,
-  queryRows,
-  type Actor,
-  type Page,
-  type PageQuery,
-} from '#libs/common';
+import { DomainError, type Actor, type Page, type PageQuery } from '#libs/common';
 import { formatYuan } from '#libs/money';
 import type { ChannelKind } from './channels/channel.js';
 import type { OutboxState } from './delivery.service.js';
 import { eventOf, offsetLabel, type ReminderEvent } from './domain/offsets.js';
 import { phoneFor } from './personal-data.js';
 import type { RunTrigger } from './selection.service.js';
+import { OutboxStore, type OutboxRow } from './store/outbox.store.js';
 
 export interface OutboxFilter {
   loanId?: string;
@@ -85,81 +76,19 @@ export interface RunView {
   enqueuedAt: string | null;
 }
 
-interface Row {
-  id: string;
-  installment_id: string;
-  number: number;
-  loan_id: string;
-  loan_no: string;
-  household_id: string | null;
-  borrower_name: string | null;
-  phone: string | null;
-  offset_days: number;
-  due_date: string;
-  remind_on: string;
-  state: OutboxState;
-  channel: ChannelKind;
-  endpoint_id: string | null;
-  attempts: number;
-  last_error: string | null;
-  amount_due_fen: string | null;
-  message: string | null;
-  payload: unknown;
-  provider_ref: string | null;
-  deferred_until: Date | null;
-  created_at: Date;
-  updated_at: Date;
-  sent_at: Date | null;
-}
-
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
-
-const SELECT = `SELECT o.id::text, o.installment_id::text, i.number, o.loan_id::text, l.loan_no, o.household_id::text,
-       coalesce(h.head_name, e.name) AS borrower_name, h.phone, o.offset_days, o.due_date, o.remind_on, o.state, o.channel,
-       o.endpoint_id::text, o.attempts, o.last_error, o.amount_due_fen::text, o.message, o.payload, o.provider_ref,
-       o.deferred_until, o.created_at, o.updated_at, o.sent_at
-  FROM reminder_outbox o
-  JOIN loan_installments i ON i.id = o.installment_id
-  JOIN loans l ON l.id = o.loan_id
-  LEFT JOIN households h ON h.id = l.household_id
-  LEFT JOIN operating_entities e ON e.id = l.entity_id`;
 
 /** Read side of the outbox: every reminder with its state, per loan and per household; phones masked by role. */
 @Injectable()
 export class ReminderOutboxService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly store: OutboxStore) {}
 
   async list(
     viewer: Pick<Actor, 'role'>,
     filter: OutboxFilter,
     page: PageQuery,
   ): Promise<Page<ReminderView>> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filter.loanId) where.push(`o.loan_id = $${params.push(filter.loanId)}`);
-    if (filter.householdId) {
-      where.push(
-        `o.loan_id IN (SELECT id FROM loans WHERE household_id = $${params.push(filter.householdId)})`,
-      );
-    }
-    if (filter.fundId)
-      where.push(`o.loan_id IN (SELECT id FROM loans WHERE fund_id = $${params.push(filter.fundId)})`);
-    if (filter.bankId)
-      where.push(`o.loan_id IN (SELECT id FROM loans WHERE bank_id = $${params.push(filter.bankId)})`);
-    if (filter.state) where.push(`o.state = $${params.push(filter.state)}`);
-    if (filter.from) where.push(`o.remind_on >= $${params.push(filter.from)}::date`);
-    if (filter.to) where.push(`o.remind_on <= $${params.push(filter.to)}::date`);
-    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const [{ total }] = await queryRows<{ total: number }>(
-      this.dataSource.manager,
-      `SELECT count(*)::int AS total FROM reminder_outbox o ${clause}`,
-      params,
-    );
-    const rows = await queryRows<Row>(
-      this.dataSource.manager,
-      `${SELECT} ${clause} ORDER BY o.id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
-      [...params, page.pageSize, offsetOf(page)],
-    );
+    const { rows, total } = await this.store.list(filter, page);
     return { items: rows.map((r) => this.view(viewer, r)), page: page.page, pageSize: page.pageSize, total };
   }
 
@@ -167,25 +96,9 @@ export class ReminderOutboxService {
     viewer: Pick<Actor, 'role'>,
     id: string,
   ): Promise<ReminderView & { deliveryAttempts: AttemptView[] }> {
-    const row = await queryOne<Row>(this.dataSource.manager, `${SELECT} WHERE o.id = $1`, [id]);
+    const row = await this.store.get(id);
     if (!row) throw new DomainError('NOT_FOUND', `reminder ${id} not found`);
-    const attempts = await queryRows<{
-      attempt: number;
-      outcome: string;
-      channel: string;
-      endpoint_id: string | null;
-      http_status: number | null;
-      error: string | null;
-      worker: string;
-      job_id: string | null;
-      started_at: Date;
-      finished_at: Date;
-    }>(
-      this.dataSource.manager,
-      `SELECT attempt, outcome, channel, endpoint_id::text, http_status, error, worker, job_id, started_at, finished_at
-         FROM reminder_delivery_attempts WHERE outbox_id = $1 ORDER BY id`,
-      [id],
-    );
+    const attempts = await this.store.attemptsOf(id);
     return {
       ...this.view(viewer, row),
       deliveryAttempts: attempts.map((a) => ({
@@ -207,34 +120,7 @@ export class ReminderOutboxService {
     filter: { from?: string; to?: string; trigger?: RunTrigger },
     page: PageQuery,
   ): Promise<Page<RunView>> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filter.from) where.push(`business_date >= $${params.push(filter.from)}::date`);
-    if (filter.to) where.push(`business_date <= $${params.push(filter.to)}::date`);
-    if (filter.trigger) where.push(`trigger = $${params.push(filter.trigger)}`);
-    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const [{ total }] = await queryRows<{ total: number }>(
-      this.dataSource.manager,
-      `SELECT count(*)::int AS total FROM reminder_runs ${clause}`,
-      params,
-    );
-    const rows = await queryRows<{
-      id: string;
-      business_date: string;
-      trigger: RunTrigger;
-      requested_by: string;
-      job_id: string | null;
-      selected: number;
-      enqueued: number;
-      swept: number;
-      started_at: Date;
-      enqueued_at: Date | null;
-    }>(
-      this.dataSource.manager,
-      `SELECT id::text, business_date, trigger, requested_by, job_id, selected, enqueued, swept, started_at, enqueued_at
-         FROM reminder_runs ${clause} ORDER BY id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
-      [...params, page.pageSize, offsetOf(page)],
-    );
+    const { rows, total } = await this.store.runs(filter, page);
     return {
       items: rows.map((r) => ({
         id: r.id,
@@ -254,7 +140,7 @@ export class ReminderOutboxService {
     };
   }
 
-  private view(viewer: Pick<Actor, 'role'>, r: Row): ReminderView {
+  private view(viewer: Pick<Actor, 'role'>, r: OutboxRow): ReminderView {
     return {
       id: r.id,
       installmentId: r.installment_id,

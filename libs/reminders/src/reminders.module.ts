@@ -11,9 +11,17 @@ import { ReminderOutboxService } from './outbox.service.js';
 import { ReminderEndpointsController, RemindersController } from './reminders.controller.js';
 import { ReminderSelectionService } from './selection.service.js';
 import { ReminderSettings } from './settings.js';
+import { DeliveryStore } from './store/delivery.store.js';
+import { EndpointsStore } from './store/endpoints.store.js';
+import { OutboxStore } from './store/outbox.store.js';
+import { SelectionStore } from './store/selection.store.js';
 
 const SERVICES = [
   ReminderSettings,
+  DeliveryStore,
+  EndpointsStore,
+  OutboxStore,
+  SelectionStore,
   ReminderEndpointsService,
   ReminderSelectionService,
   ReminderDeliveryService,

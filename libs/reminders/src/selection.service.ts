@@ -2,18 +2,11 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { AuditService } from '#libs/audit';
-import {
-  AppConfig,
-  Clock,
-  DomainError,
-  queryOne,
-  queryRows,
-  RequestContext,
-  SYSTEM_ACTOR,
-} from '#libs/common';
+import { AppConfig, Clock, DomainError, RequestContext, SYSTEM_ACTOR } from '#libs/common';
 import { ReminderDeliveryQueue } from './delivery-queue.js';
-import { addDays, OFFSET_WINDOWS, offsetFor } from './domain/offsets.js';
+import { dueDatesOf, runDateRefusal } from './domain/selection.js';
 import { ReminderSettings } from './settings.js';
+import { SelectionStore } from './store/selection.store.js';
 
 export const RUN_TRIGGERS = ['SCHEDULE', 'BOOT', 'MANUAL'] as const;
 export type RunTrigger = (typeof RUN_TRIGGERS)[number];
@@ -44,39 +37,6 @@ export interface RunResult {
   durationMs: number;
 }
 
-/** Selection runs are serialized across processes by this session advisory lock. */
-const RUN_LOCK = `hashtext('mae.reminders.selection')`;
-
-/** The latest window end (T+30 + catch-up) and the earliest start (T-7), in days from the due date. */
-const LAST_UNTIL = Math.max(...OFFSET_WINDOWS.map((w) => w.until));
-const FIRST_FROM = Math.min(...OFFSET_WINDOWS.map((w) => w.from));
-
-/**
- * The reminders of one due date ($2) at one offset ($3), for run $1 (see the class comment). Which offset a due date
- * gets on a run date is decided once per date by domain/offsets.ts (offsetFor), the one home of the window rule, so
- * the statement itself only filters instalments by due date and joins their loan.
- */
-const SELECT_DUE_DATE = `
-  WITH ins AS (
-    INSERT INTO reminder_outbox (installment_id, offset_days, loan_id, household_id, due_date, remind_on, run_id,
-                                 endpoint_id, channel)
-    SELECT i.id, $3::smallint, l.id, l.household_id, i.due_date, i.due_date + $3::int, $1::bigint,
-           coalesce(eb.id, ef.id, ed.id),
-           CASE WHEN eb.id IS NOT NULL THEN eb.channel WHEN ef.id IS NOT NULL THEN ef.channel ELSE ed.channel END
-      FROM loan_installments i
-      JOIN loans l ON l.id = i.loan_id AND l.status = 'DISBURSED'
-      LEFT JOIN reminder_endpoints eb ON eb.active AND eb.scope = 'BANK' AND eb.bank_id = l.bank_id
-      LEFT JOIN reminder_endpoints ef ON ef.active AND ef.scope = 'FUND' AND ef.fund_id = l.fund_id
-      LEFT JOIN reminder_endpoints ed ON ed.active AND ed.scope = 'DEFAULT'
-     WHERE i.due_date = $2::date
-       AND i.status IN ('OPEN', 'OVERDUE')
-       AND i.principal_fen + i.interest_fen + i.penalty_fen > i.paid_principal_fen + i.paid_interest_fen + i.paid_penalty_fen
-       AND coalesce(eb.id, ef.id, ed.id) IS NOT NULL
-    ON CONFLICT (installment_id, offset_days) DO NOTHING
-    RETURNING id
-  )
-  SELECT count(*)::int AS n, coalesce(string_agg(id::text, ','), '') AS ids FROM ins`;
-
 /**
  * Picks the reminders of a business date into the outbox, set-based, and enqueues their delivery.
  *
@@ -103,6 +63,7 @@ export class ReminderSelectionService {
     private readonly clock: Clock,
     private readonly config: AppConfig,
     private readonly settings: ReminderSettings,
+    private readonly store: SelectionStore,
   ) {}
 
   /** Today's business date in the configured zone. */
@@ -117,11 +78,11 @@ export class ReminderSelectionService {
     const qr = this.dataSource.createQueryRunner();
     await qr.connect();
     try {
-      await qr.query(`SELECT pg_advisory_lock(${RUN_LOCK})`);
+      await this.store.lockRuns(qr.manager);
       try {
         return await this.locked(qr, input, today, started);
       } finally {
-        await qr.query(`SELECT pg_advisory_unlock(${RUN_LOCK})`);
+        await this.store.unlockRuns(qr.manager);
       }
     } finally {
       await qr.release();
@@ -129,21 +90,12 @@ export class ReminderSelectionService {
   }
 
   private checkDate(date: string, today: string): void {
-    const earliest = addDays(today, -(LAST_UNTIL - FIRST_FROM));
-    if (date > today || date < earliest) {
+    const refusal = runDateRefusal(date, today);
+    if (refusal) {
       throw new DomainError(
         'REMINDER_RUN_DATE_INVALID',
-        `businessDate must be between ${earliest} and today (${today})`,
-        [
-          {
-            field: 'businessDate',
-            code: date > today ? 'FUTURE_DATE' : 'TOO_OLD',
-            message:
-              date > today
-                ? 'reminders are selected for today or a past day, never ahead'
-                : `no reminder window reaching today starts before ${earliest}`,
-          },
-        ],
+        `businessDate must be between ${refusal.earliest} and today (${today})`,
+        [{ field: 'businessDate', code: refusal.code, message: refusal.message }],
       );
     }
   }
@@ -154,12 +106,12 @@ export class ReminderSelectionService {
     await qr.startTransaction();
     let runId: string;
     try {
-      const run = await queryOne<{ id: string }>(
-        qr.manager,
-        `INSERT INTO reminder_runs (business_date, trigger, requested_by, job_id) VALUES ($1, $2, $3, $4) RETURNING id::text`,
-        [input.businessDate, input.trigger, actor.username, input.jobId ?? null],
-      );
-      runId = run!.id;
+      runId = await this.store.insertRun(qr.manager, {
+        businessDate: input.businessDate,
+        trigger: input.trigger,
+        requestedBy: actor.username,
+        jobId: input.jobId ?? null,
+      });
       await this.audit.record(qr.manager, {
         action: 'REMINDER_RUN',
         entityType: 'reminder_run',
@@ -179,31 +131,23 @@ export class ReminderSelectionService {
     let selectMs = 0;
     let enqueued: number;
     try {
-      for (const { dueDate, offset } of this.dueDates(input.businessDate, today)) {
+      for (const { dueDate, offset } of dueDatesOf(input.businessDate, today)) {
         const t = Date.now();
-        const [res] = await queryRows<{ n: number; ids: string }>(qr.manager, SELECT_DUE_DATE, [
-          runId,
-          dueDate,
-          offset,
-        ]);
+        const res = await this.store.selectDueDate(qr.manager, runId, dueDate, offset);
         selectMs += Date.now() - t;
         selected += res.n;
-        if (res.n) stream.push(res.ids.split(','));
+        if (res.n) stream.push(res.ids);
       }
     } finally {
       // Whatever was selected goes into the queue even if a later date failed (the run then stays unfinished and
       // the next run resumes it).
       enqueued = await stream.close();
     }
-    await qr.query(
-      `UPDATE reminder_runs SET selected = $2, enqueued = $3, enqueued_at = now() WHERE id = $1`,
-      [runId, selected, enqueued],
-    );
+    await this.store.finishRun(qr.manager, runId, selected, enqueued);
 
     const resumed = await this.resumeUnfinished(qr, runId);
     const swept = await this.sweep(qr);
-    if (swept || resumed)
-      await qr.query(`UPDATE reminder_runs SET swept = $2 WHERE id = $1`, [runId, swept + resumed]);
+    if (swept || resumed) await this.store.setSwept(qr.manager, runId, swept + resumed);
     const result: RunResult = {
       runId,
       businessDate: input.businessDate,
@@ -220,46 +164,17 @@ export class ReminderSelectionService {
     return result;
   }
 
-  /** Every due date with a reminder window open on `businessDate` and still open today, with its offset. */
-  private dueDates(businessDate: string, today: string): { dueDate: string; offset: number }[] {
-    const out: { dueDate: string; offset: number }[] = [];
-    const last = addDays(businessDate, -FIRST_FROM);
-    for (let d = addDays(today, -(LAST_UNTIL - 1)); d <= last; d = addDays(d, 1)) {
-      const offset = offsetFor(d, businessDate, today);
-      if (offset !== null) out.push({ dueDate: d, offset });
-    }
-    return out;
-  }
-
   /**
    * Earlier runs whose enqueue never finished (the process died between commit and Redis): since runs hold the lock
    * for their whole length, such a run is certainly dead. Its still-queued reminders get their jobs again.
    */
   private async resumeUnfinished(qr: QueryRunner, currentRunId: string): Promise<number> {
-    const runs = await queryRows<{ id: string }>(
-      qr.manager,
-      `SELECT id::text FROM reminder_runs WHERE enqueued_at IS NULL AND id <> $1 ORDER BY id`,
-      [currentRunId],
-    );
     let total = 0;
-    for (const run of runs) {
-      const rows = await queryRows<{ id: string }>(
-        qr.manager,
-        `SELECT id::text FROM reminder_outbox WHERE run_id = $1 AND state = 'QUEUED' ORDER BY id`,
-        [run.id],
-      );
-      total += await this.queue.enqueue(
-        run.id,
-        rows.map((r) => r.id),
-      );
-      await qr.query(`UPDATE reminder_runs SET enqueued = enqueued + $2, enqueued_at = now() WHERE id = $1`, [
-        run.id,
-        rows.length,
-      ]);
-      this.logger.warn(
-        { runId: run.id, jobs: rows.length },
-        'resumed the enqueue of an interrupted reminder run',
-      );
+    for (const runId of await this.store.unfinishedRuns(qr.manager, currentRunId)) {
+      const ids = await this.store.queuedOf(qr.manager, runId);
+      total += await this.queue.enqueue(runId, ids);
+      await this.store.markResumed(qr.manager, runId, ids.length);
+      this.logger.warn({ runId, jobs: ids.length }, 'resumed the enqueue of an interrupted reminder run');
     }
     return total;
   }
@@ -273,13 +188,7 @@ export class ReminderSelectionService {
    */
   private async sweep(qr: QueryRunner): Promise<number> {
     if ((await this.queue.queue.getWaitingCount()) > 0) return 0;
-    const rows = await queryRows<{ id: string }>(
-      qr.manager,
-      `SELECT id::text FROM reminder_outbox
-        WHERE state IN ('QUEUED', 'SENDING', 'DEFERRED') AND updated_at < now() - make_interval(secs => $1)
-        ORDER BY updated_at`,
-      [this.settings.sweepAfterMs / 1000],
-    );
-    return rows.length ? this.queue.enqueueSingles(rows.map((r) => ({ id: r.id, delayMs: 0 }))) : 0;
+    const ids = await this.store.stalePending(qr.manager, this.settings.sweepAfterMs / 1000);
+    return ids.length ? this.queue.enqueueSingles(ids.map((id) => ({ id, delayMs: 0 }))) : 0;
   }
 }

@@ -1,4 +1,7 @@
 import { formatYuan } from '#libs/money';
+import type { RepaymentRow } from './store/repayment.store.js';
+
+export type { RepaymentRow };
 
 /** Channels a repayment can arrive by (GROUP_LIABILITY: a co-obligor of the joint-liability group pays). */
 export const REPAYMENT_CHANNELS = [
@@ -15,54 +18,6 @@ export type RepaymentKind = (typeof REPAYMENT_KINDS)[number];
 
 export const REPAYMENT_STATUSES = ['POSTED', 'REVERSED'] as const;
 export type RepaymentStatus = (typeof REPAYMENT_STATUSES)[number];
-
-export interface RepaymentRow {
-  id: string;
-  loan_id: string;
-  loan_no: string;
-  fund_id: string;
-  kind: RepaymentKind;
-  amount_fen: string;
-  value_date: string;
-  channel: RepaymentChannel;
-  reference: string | null;
-  payer_household_id: string | null;
-  principal_fen: string;
-  interest_fen: string;
-  penalty_fen: string;
-  recovery_fen: string;
-  prepaid_principal_fen: string;
-  payoff: boolean;
-  backdated: boolean;
-  entry_id: string;
-  idempotency_key: string;
-  status: RepaymentStatus;
-  reversed_on: string | null;
-  reversed_by: string | null;
-  reversal_reason: string | null;
-  reversal_entry_id: string | null;
-  created_by: string;
-  created_at: Date;
-  /** Current split (original + corrections), from repayment_allocations. */
-  cur_principal_fen: string;
-  cur_interest_fen: string;
-  cur_penalty_fen: string;
-}
-
-export const REPAYMENT_SELECT = `
-  SELECT r.id::text, r.loan_id::text, l.loan_no, r.fund_id::text, r.kind, r.amount_fen::text, r.value_date, r.channel,
-         r.reference, r.payer_household_id::text, r.principal_fen::text, r.interest_fen::text, r.penalty_fen::text,
-         r.recovery_fen::text, r.prepaid_principal_fen::text, r.payoff, r.backdated, r.entry_id::text, r.idempotency_key,
-         r.status, r.reversed_on, r.reversed_by, r.reversal_reason, r.reversal_entry_id::text, r.created_by, r.created_at,
-         coalesce(a.principal, 0)::text AS cur_principal_fen, coalesce(a.interest, 0)::text AS cur_interest_fen,
-         coalesce(a.penalty, 0)::text AS cur_penalty_fen
-    FROM repayments r
-    JOIN loans l ON l.id = r.loan_id
-    LEFT JOIN LATERAL (
-      SELECT sum(amount_fen) FILTER (WHERE component = 'PRINCIPAL') AS principal,
-             sum(amount_fen) FILTER (WHERE component = 'INTEREST') AS interest,
-             sum(amount_fen) FILTER (WHERE component = 'PENALTY') AS penalty
-        FROM repayment_allocations WHERE repayment_id = r.id) a ON true`;
 
 export interface RepaymentView {
   id: string;
@@ -150,4 +105,25 @@ export interface RepaymentResult extends RepaymentView {
   loan: LoanAfterView;
   installments: { number: number; principal: string; interest: string; penalty: string }[];
   corrections: { adjustmentId: string; entryId: string | null }[];
+}
+
+/** The loan as an operation leaves it (from its stored row). */
+export function loanAfter(l: {
+  id: string;
+  status: string;
+  outstanding_principal_fen: string;
+  days_overdue: number;
+  arrears_bucket: string;
+  non_performing: boolean;
+  closed_on: string | null;
+}): LoanAfterView {
+  return {
+    id: l.id,
+    status: l.status,
+    outstandingPrincipal: formatYuan(BigInt(l.outstanding_principal_fen)),
+    daysOverdue: l.days_overdue,
+    arrearsBucket: l.arrears_bucket,
+    nonPerforming: l.non_performing,
+    closedOn: l.closed_on,
+  };
 }

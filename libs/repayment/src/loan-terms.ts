@@ -1,0 +1,38 @@
+import type { EntityManager } from 'typeorm';
+import { DomainError } from '#libs/common';
+import { penaltyRateFor, ProductsService } from '#libs/products';
+import { isWaterfall, type PrepaymentMode, type RepaymentTerms } from './domain/terms.js';
+import type { LoanRow } from './store/loan.store.js';
+
+/**
+ * The terms the engine applies to a loan: its contract (rate, method, rounding), the penalty rate fixed at
+ * disbursement (or the product's for loans recorded without one), and the product version's grace days,
+ * waterfall and prepayment mode.
+ */
+export async function termsOf(
+  m: EntityManager,
+  products: ProductsService,
+  loan: LoanRow,
+): Promise<RepaymentTerms> {
+  const product = await products.getVersion(loan.product_version_id, m);
+  if (loan.annual_rate_percent === null) {
+    throw new DomainError('LOAN_NOT_REPAYABLE', `loan ${loan.id} has no contract rate`, [
+      { field: 'loan', code: 'NO_CONTRACT_RATE', message: 'the loan carries no contract rate' },
+    ]);
+  }
+  const waterfall = product.waterfall;
+  if (!isWaterfall(waterfall))
+    throw new Error(`product version ${loan.product_version_id} has an invalid waterfall`);
+  return {
+    principalFen: BigInt(loan.principal_fen),
+    annualRatePercent: loan.annual_rate_percent,
+    penaltyRatePercent: loan.penalty_rate_percent ?? penaltyRateFor(product, loan.annual_rate_percent),
+    method: loan.method,
+    frequency: loan.frequency,
+    dayCount: loan.day_count,
+    rounding: loan.rounding,
+    graceDays: product.graceDays,
+    waterfall,
+    prepaymentMode: product.prepaymentMode as PrepaymentMode,
+  };
+}

@@ -1,0 +1,213 @@
+import type { EntityManager } from 'typeorm';
+import { queryRows } from '#libs/common';
+import {
+  LoanAgeingStore,
+  LoanStore,
+  STANDARD_BUCKET_LIMITS_DAYS,
+  type InstallmentAccrual,
+} from '#libs/loans';
+
+/**
+ * The arrears rules as set-based SQL over a batch of loan ids: what the close of business runs per batch, and what
+ * a repayment runs for its one loan after replaying it (ageing, call clearing). The rules are those of
+ * domain/replay.ts (accrueTo, markOverdue, daysOverdueOf, bucketOf); tests hold both to the same numbers.
+ *
+ * `loans.aged_as_of` is written by the repayment library only (the date a repayment, reversal or write-off replayed
+ * the loan to): the close of business leaves a loan that is ahead of its date alone and does not stamp the others,
+ * so a loan whose figures did not change costs no write.
+ *
+ * Callers lock the loans first (FOR UPDATE, in id order) in the same transaction.
+ *
+ * The loans, their instalments and their events belong to the loans library: these statements compute in SQL and
+ * read its tables, and write them through its LoanStore and LoanAgeingStore (the one ageing rule); the group
+ * liability calls are this library's own.
+ */
+
+/** The loans library's stores on the caller's connection (they keep no state besides it). */
+const loansOf = (m: EntityManager) => new LoanStore(m.connection);
+
+/**
+ * Penalty rate of a loan as an exact fraction num / den of "per day per fen": the rate fixed at disbursement
+ * (loans.penalty_rate_percent), else the product's (a surcharge on the contract rate, or an annual rate). No
+ * division happens before the final rounding, so the SQL penalty is exactly the TypeScript one: round half up of
+ * fenDays × num / den is div(2 × fenDays × num + den, 2 × den), and div() truncates an exact quotient.
+ */
+const PENALTY_NUM = `CASE WHEN l.penalty_rate_percent IS NOT NULL THEN l.penalty_rate_percent
+                          WHEN pv.penalty_basis = 'SURCHARGE_ON_CONTRACT' THEN coalesce(l.annual_rate_percent, 0) * (100 + pv.penalty_rate_percent)
+                          ELSE pv.penalty_rate_percent END`;
+const PENALTY_DEN = `CASE WHEN l.penalty_rate_percent IS NULL AND pv.penalty_basis = 'SURCHARGE_ON_CONTRACT' THEN 3650000 ELSE 36500 END`;
+
+/**
+ * One pass over the unpaid instalments past due of a batch of loans (replay.accrueTo, then replay.markOverdue):
+ * - penalty fen-days grow by the unpaid principal × the days from max(accrued_through, due date) to the date;
+ * - what is still unpaid after due date + grace days becomes OVERDUE (overdue since due + grace + 1) and carries
+ *   the penalty of its fen-days.
+ * Rows that would not change are not written. Returns the rows written.
+ */
+export async function accrueAndMarkSql(m: EntityManager, date: string, loanIds: string[]): Promise<number> {
+  const rows = await queryRows<{
+    id: string;
+    fen_days: string;
+    accrued: string | null;
+    penalty: string;
+    status: InstallmentAccrual['status'];
+    since: string | null;
+  }>(
+    m,
+    `WITH c AS (
+       SELECT i.id, i.status, i.overdue_since, i.penalty_fen, i.penalty_fen_days, i.accrued_through,
+              CASE WHEN i.principal_fen > i.paid_principal_fen
+                        AND greatest(coalesce(i.accrued_through, i.due_date), i.due_date) < $1::date
+                   THEN (i.principal_fen - i.paid_principal_fen) * ($1::date - greatest(coalesce(i.accrued_through, i.due_date), i.due_date))
+                   ELSE 0 END AS add_fd,
+              i.due_date + pv.grace_days < $1::date
+                AND (i.principal_fen - i.paid_principal_fen) + (i.interest_fen - i.paid_interest_fen) + (i.penalty_fen - i.paid_penalty_fen) > 0
+                AS overdue,
+              i.due_date + pv.grace_days + 1 AS since,
+              ${PENALTY_NUM} AS pn, ${PENALTY_DEN} AS pd
+         FROM loan_installments i
+         JOIN loans l ON l.id = i.loan_id
+         JOIN product_versions pv ON pv.id = l.product_version_id
+        WHERE i.loan_id = ANY($2::bigint[]) AND i.status IN ('OPEN','OVERDUE') AND i.due_date < $1::date
+     ), v AS (
+       SELECT c.*, CASE WHEN c.overdue
+                        THEN greatest(c.penalty_fen, div(2 * (c.penalty_fen_days + c.add_fd)::numeric * c.pn + c.pd, 2 * c.pd)::bigint)
+                        ELSE c.penalty_fen END AS penalty
+         FROM c
+     )
+     SELECT v.id::text, (v.penalty_fen_days + v.add_fd)::text AS fen_days,
+            CASE WHEN v.add_fd > 0 THEN $1::date ELSE v.accrued_through END AS accrued,
+            v.penalty::text AS penalty,
+            CASE WHEN v.overdue THEN 'OVERDUE' ELSE v.status END AS status,
+            CASE WHEN v.overdue THEN v.since ELSE v.overdue_since END AS since
+       FROM v
+      WHERE v.add_fd > 0 OR (v.overdue AND (v.status <> 'OVERDUE' OR v.overdue_since IS DISTINCT FROM v.since OR v.penalty <> v.penalty_fen))
+      ORDER BY v.id`,
+    [date, loanIds],
+  );
+  return loansOf(m).saveAccruals(
+    m,
+    rows.map((r) => ({
+      installmentId: r.id,
+      penaltyFenDays: BigInt(r.fen_days),
+      accruedThrough: r.accrued,
+      penaltyFen: BigInt(r.penalty),
+      status: r.status,
+      overdueSince: r.since,
+    })),
+  );
+}
+
+export interface AgeingResult {
+  changed: number;
+}
+
+/**
+ * Ages the loans as of the business date: days overdue from the oldest OVERDUE instalment's due date, the bucket
+ * (0, 1–30, 31–60, 61–90, 90+) and the non-performing flag (more than 90 days), and records a loan event when the
+ * bucket or the flag changes. Active loans only; a loan whose figures do not change is not written (on most days
+ * that is most of the portfolio).
+ */
+export async function ageSql(
+  m: EntityManager,
+  date: string,
+  loanIds: string[],
+  actor: string,
+): Promise<AgeingResult> {
+  const r = await new LoanAgeingStore().ageByOverdueInstallments(
+    m,
+    { date, actor, bucketLimitsDays: STANDARD_BUCKET_LIMITS_DAYS },
+    loanIds,
+  );
+  return { changed: r.changed };
+}
+
+/**
+ * Group liability (联保责任): a mutual-aid loan of a joint-liability group 30 or more days overdue raises a call;
+ * the group's other members become co-obligors (origination refuses them new loans while it is open). The open
+ * call carries the overdue amount (principal, interest and penalty of the overdue instalments), refreshed daily.
+ * At most one open call per loan (a unique index), so a second run for the date raises nothing.
+ */
+export async function raiseCallsSql(
+  m: EntityManager,
+  date: string,
+  loanIds: string[],
+  minDays: number,
+): Promise<number> {
+  const raised = await queryRows<{ id: string; loan_id: string }>(
+    m,
+    `WITH due AS (
+       SELECT l.id AS loan_id, l.group_id, l.household_id,
+              coalesce(sum((i.principal_fen - i.paid_principal_fen) + (i.interest_fen - i.paid_interest_fen)
+                           + (i.penalty_fen - i.paid_penalty_fen)), 0)::bigint AS amount
+         FROM loans l
+         LEFT JOIN loan_installments i ON i.loan_id = l.id AND i.status = 'OVERDUE'
+        WHERE l.id = ANY($2::bigint[]) AND l.channel = 'MUTUAL_AID' AND l.status = 'DISBURSED'
+          AND l.group_id IS NOT NULL AND l.days_overdue >= $3
+        GROUP BY l.id
+     ), refreshed AS (
+       UPDATE group_liability_calls c SET amount_due_fen = due.amount
+         FROM due WHERE c.loan_id = due.loan_id AND c.status = 'OPEN' AND c.amount_due_fen <> due.amount
+       RETURNING c.loan_id
+     ), raised AS (
+       INSERT INTO group_liability_calls (loan_id, group_id, raised_on, amount_due_fen)
+       SELECT due.loan_id, due.group_id, $1::date, due.amount FROM due
+        WHERE NOT EXISTS (SELECT 1 FROM group_liability_calls c WHERE c.loan_id = due.loan_id AND c.status = 'OPEN')
+       ON CONFLICT (loan_id) WHERE status = 'OPEN' DO NOTHING
+       RETURNING id, loan_id, group_id
+     ), members AS (
+       INSERT INTO group_liability_call_members (call_id, household_id)
+       SELECT raised.id, gm.household_id
+         FROM raised JOIN due ON due.loan_id = raised.loan_id
+         JOIN liability_group_members gm ON gm.group_id = raised.group_id AND gm.household_id <> due.household_id
+       RETURNING 1
+     )
+     -- refreshed and members run to completion whether or not they are read (data-modifying WITH).
+     SELECT raised.id::text, raised.loan_id::text FROM raised ORDER BY raised.id`,
+    [date, loanIds, minDays],
+  );
+  await loansOf(m).recordEvents(
+    m,
+    raised.map((c) => ({
+      loanId: c.loan_id,
+      event: 'GROUP_LIABILITY_CALLED',
+      actor: 'cob',
+      data: { businessDate: date, callId: Number(c.id) },
+    })),
+  );
+  return raised.length;
+}
+
+/**
+ * Clears the open calls of loans that are current again (nothing overdue), closed or written off: the group's
+ * members may borrow again.
+ */
+export async function clearCallsSql(
+  m: EntityManager,
+  date: string,
+  loanIds: string[],
+  actor: string,
+): Promise<number> {
+  const cleared = await queryRows<{ id: string; loan_id: string }>(
+    m,
+    `WITH cleared AS (
+       UPDATE group_liability_calls c SET status = 'CLEARED', cleared_on = $1::date
+         FROM loans l
+        WHERE c.loan_id = l.id AND c.status = 'OPEN' AND l.id = ANY($2::bigint[])
+          AND (l.status IN ('CLOSED','WRITTEN_OFF') OR (l.status = 'DISBURSED' AND l.days_overdue = 0))
+       RETURNING c.id, c.loan_id
+     )
+     SELECT id::text, loan_id::text FROM cleared ORDER BY id`,
+    [date, loanIds],
+  );
+  await loansOf(m).recordEvents(
+    m,
+    cleared.map((c) => ({
+      loanId: c.loan_id,
+      event: 'GROUP_LIABILITY_CLEARED',
+      actor,
+      data: { businessDate: date, callId: Number(c.id) },
+    })),
+  );
+  return cleared.length;
+}

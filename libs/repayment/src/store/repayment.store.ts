@@ -1,0 +1,320 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import { offsetOf, queryOne, queryRows, type PageQuery } from '#libs/common';
+import type { Fen } from '#libs/money';
+import type { StoredAllocation } from '../domain/postings.js';
+import type { AllocationLine, Component, ReplayPayment } from '../domain/replay.js';
+import type { StatementCorrection } from '../domain/statement.js';
+import type { RepaymentChannel, RepaymentKind } from '../views.js';
+import type { RepaymentRow as TableRow } from './rows.generated.js';
+
+/** A repayment as the views read it: the row, the loan's number and the split in force. */
+export type RepaymentRow = TableRow & {
+  loan_no: string;
+  /** Current split (original + corrections), from repayment_allocations. */
+  cur_principal_fen: string;
+  cur_interest_fen: string;
+  cur_penalty_fen: string;
+};
+
+const REPAYMENT_SELECT = `
+  SELECT r.id::text, r.loan_id::text, l.loan_no, r.fund_id::text, r.kind, r.amount_fen::text, r.value_date, r.channel,
+         r.reference, r.payer_household_id::text, r.principal_fen::text, r.interest_fen::text, r.penalty_fen::text,
+         r.recovery_fen::text, r.prepaid_principal_fen::text, r.payoff, r.backdated, r.entry_id::text, r.idempotency_key,
+         r.status, r.reversed_on, r.reversed_by, r.reversal_reason, r.reversal_entry_id::text, r.created_by, r.created_at,
+         coalesce(a.principal, 0)::text AS cur_principal_fen, coalesce(a.interest, 0)::text AS cur_interest_fen,
+         coalesce(a.penalty, 0)::text AS cur_penalty_fen
+    FROM repayments r
+    JOIN loans l ON l.id = r.loan_id
+    LEFT JOIN LATERAL (
+      SELECT sum(amount_fen) FILTER (WHERE component = 'PRINCIPAL') AS principal,
+             sum(amount_fen) FILTER (WHERE component = 'INTEREST') AS interest,
+             sum(amount_fen) FILTER (WHERE component = 'PENALTY') AS penalty
+        FROM repayment_allocations WHERE repayment_id = r.id) a ON true`;
+
+/** A repayment row to insert (a REPAYMENT with its split, or a RECOVERY). */
+export interface NewRepayment {
+  id: string;
+  loanId: string;
+  fundId: string;
+  amountFen: Fen;
+  valueDate: string;
+  channel: string;
+  reference: string | null;
+  payerHouseholdId: string | null;
+  entryId: string;
+  idempotencyKey: string;
+  createdBy: string;
+}
+
+export interface RepaymentSplit {
+  principalFen: Fen;
+  interestFen: Fen;
+  penaltyFen: Fen;
+  prepaidPrincipalFen: Fen;
+  payoff: boolean;
+  backdated: boolean;
+}
+
+/** What a reversal reads of the repayment it reverses (locked). */
+export type LockedRepayment = Pick<
+  TableRow,
+  'id' | 'kind' | 'status' | 'entry_id' | 'amount_fen' | 'value_date' | 'reversal_entry_id'
+>;
+
+export interface RepaymentListFilter {
+  loanId?: string;
+  fundId?: string;
+  kind?: RepaymentKind;
+  status?: string;
+  channel?: RepaymentChannel;
+  from?: string;
+  to?: string;
+}
+
+/** Repayments (not recoveries) in force on a loan, as the engine replays them. */
+export async function activePayments(m: EntityManager, loanId: string): Promise<ReplayPayment[]> {
+  const rows = await queryRows<{ id: string; value_date: string; amount_fen: string }>(
+    m,
+    `SELECT id::text, value_date, amount_fen::text FROM repayments
+      WHERE loan_id = $1 AND kind = 'REPAYMENT' AND status = 'POSTED' ORDER BY value_date, repayments.id`,
+    [loanId],
+  );
+  return rows.map((r) => ({ id: r.id, valueDate: r.value_date, amountFen: BigInt(r.amount_fen) }));
+}
+
+/** repayments, repayment_allocations and repayment_adjustments: every statement on them. */
+@Injectable()
+export class RepaymentStore {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  activePayments(m: EntityManager, loanId: string): Promise<ReplayPayment[]> {
+    return activePayments(m, loanId);
+  }
+
+  /** An id for a repayment about to be recorded (its ledger entry's key names it before the row exists). */
+  async nextId(m: EntityManager): Promise<string> {
+    const [{ id }] = await queryRows<{ id: string }>(
+      m,
+      `SELECT nextval(pg_get_serial_sequence('repayments', 'id'))::text AS id`,
+    );
+    return id;
+  }
+
+  async insertRepayment(m: EntityManager, r: NewRepayment, split: RepaymentSplit): Promise<void> {
+    await m.query(
+      `INSERT INTO repayments (id, loan_id, fund_id, kind, amount_fen, value_date, channel, reference, payer_household_id,
+                               principal_fen, interest_fen, penalty_fen, prepaid_principal_fen, payoff, backdated, entry_id,
+                               idempotency_key, created_by)
+       VALUES ($1,$2,$3,'REPAYMENT',$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)`,
+      [
+        r.id,
+        r.loanId,
+        r.fundId,
+        r.amountFen.toString(),
+        r.valueDate,
+        r.channel,
+        r.reference,
+        r.payerHouseholdId,
+        split.principalFen.toString(),
+        split.interestFen.toString(),
+        split.penaltyFen.toString(),
+        split.prepaidPrincipalFen.toString(),
+        split.payoff,
+        split.backdated,
+        r.entryId,
+        r.idempotencyKey,
+        r.createdBy,
+      ],
+    );
+  }
+
+  async insertRecovery(m: EntityManager, r: NewRepayment): Promise<void> {
+    await m.query(
+      `INSERT INTO repayments (id, loan_id, fund_id, kind, amount_fen, value_date, channel, reference, payer_household_id,
+                               recovery_fen, entry_id, idempotency_key, created_by)
+       VALUES ($1,$2,$3,'RECOVERY',$4,$5,$6,$7,$8,$4,$9,$10,$11)`,
+      [
+        r.id,
+        r.loanId,
+        r.fundId,
+        r.amountFen.toString(),
+        r.valueDate,
+        r.channel,
+        r.reference,
+        r.payerHouseholdId,
+        r.entryId,
+        r.idempotencyKey,
+        r.createdBy,
+      ],
+    );
+  }
+
+  /** The loan and fund of a repayment (no lock: the reversal locks fund, loan, then the repayment). */
+  head(m: EntityManager, repaymentId: string): Promise<{ loan_id: string; fund_id: string } | undefined> {
+    return queryOne(m, `SELECT loan_id::text, fund_id::text FROM repayments WHERE id = $1`, [repaymentId]);
+  }
+
+  async lock(m: EntityManager, repaymentId: string): Promise<LockedRepayment> {
+    const [rep] = await queryRows<LockedRepayment>(
+      m,
+      `SELECT id::text, kind, status, entry_id::text, amount_fen::text, value_date, reversal_entry_id::text
+         FROM repayments WHERE id = $1 FOR UPDATE`,
+      [repaymentId],
+    );
+    return rep;
+  }
+
+  async markReversed(
+    m: EntityManager,
+    repaymentId: string,
+    r: { on: string; by: string; reason: string; entryId: string },
+  ): Promise<void> {
+    await m.query(
+      `UPDATE repayments SET status = 'REVERSED', reversed_on = $2, reversed_by = $3, reversal_reason = $4, reversal_entry_id = $5 WHERE id = $1`,
+      [repaymentId, r.on, r.by, r.reason, r.entryId],
+    );
+  }
+
+  /** Allocation rows (of a repayment's own split when `adjustmentId` is null, else of a correction). */
+  async insertAllocations(
+    m: EntityManager,
+    loanId: string,
+    lines: readonly AllocationLine[],
+    adjustmentId: string | null,
+  ): Promise<void> {
+    if (!lines.length) return;
+    await m.query(
+      `INSERT INTO repayment_allocations (repayment_id, loan_id, installment_number, component, amount_fen, adjustment_id)
+       SELECT r, $1, n, c, a, $6 FROM unnest($2::bigint[], $3::int[], $4::text[], $5::bigint[]) AS v(r, n, c, a)`,
+      [
+        loanId,
+        lines.map((l) => l.paymentId),
+        lines.map((l) => l.number),
+        lines.map((l) => l.component),
+        lines.map((l) => l.amountFen.toString()),
+        adjustmentId,
+      ],
+    );
+  }
+
+  /** The negation of a repayment's own allocation rows, as rows of the adjustment that reverses it. */
+  async insertMirrorAllocations(m: EntityManager, repaymentId: string, adjustmentId: string): Promise<void> {
+    await m.query(
+      `INSERT INTO repayment_allocations (repayment_id, loan_id, installment_number, component, amount_fen, adjustment_id)
+       SELECT repayment_id, loan_id, installment_number, component, -amount_fen, $2
+         FROM repayment_allocations WHERE repayment_id = $1 AND adjustment_id IS NULL ORDER BY id`,
+      [repaymentId, adjustmentId],
+    );
+  }
+
+  /** Σ allocation per repayment, instalment and component of a loan's repayments, but those in `skip`. */
+  async storedAllocations(
+    m: EntityManager,
+    loanId: string,
+    skip: readonly string[],
+  ): Promise<StoredAllocation[]> {
+    const rows = await queryRows<{
+      repayment_id: string;
+      installment_number: number;
+      component: Component;
+      amount: string;
+    }>(
+      m,
+      `SELECT repayment_id::text, installment_number, component, sum(amount_fen)::text AS amount
+         FROM repayment_allocations WHERE loan_id = $1 AND NOT (repayment_id = ANY($2::bigint[]))
+        GROUP BY 1, 2, 3`,
+      [loanId, skip],
+    );
+    return rows.map((s) => ({
+      paymentId: s.repayment_id,
+      number: s.installment_number,
+      component: s.component,
+      amountFen: BigInt(s.amount),
+    }));
+  }
+
+  async nextAdjustmentId(m: EntityManager): Promise<string> {
+    const [{ id }] = await queryRows<{ id: string }>(
+      m,
+      `SELECT nextval(pg_get_serial_sequence('repayment_adjustments', 'id'))::text AS id`,
+    );
+    return id;
+  }
+
+  /** An adjustment row; with no `id`, the sequence gives one. Returns its id. */
+  async insertAdjustment(
+    m: EntityManager,
+    a: {
+      id?: string;
+      loanId: string;
+      cause: 'BACKDATED_REPAYMENT' | 'REVERSAL';
+      causeRepaymentId: string;
+      entryId: string | null;
+      businessDate: string;
+      createdBy: string;
+    },
+  ): Promise<string> {
+    const [row] = await queryRows<{ id: string }>(
+      m,
+      `INSERT INTO repayment_adjustments (id, loan_id, cause, cause_repayment_id, entry_id, business_date, created_by)
+       VALUES (coalesce($1::bigint, nextval(pg_get_serial_sequence('repayment_adjustments', 'id'))), $2, $3, $4, $5, $6, $7)
+       RETURNING id::text`,
+      [a.id ?? null, a.loanId, a.cause, a.causeRepaymentId, a.entryId, a.businessDate, a.createdBy],
+    );
+    return row.id;
+  }
+
+  async get(m: EntityManager | null, repaymentId: string): Promise<RepaymentRow | undefined> {
+    return queryOne<RepaymentRow>(m ?? this.dataSource.manager, `${REPAYMENT_SELECT} WHERE r.id = $1`, [
+      repaymentId,
+    ]);
+  }
+
+  /** A page of repayments, newest value date first, and how many match. */
+  async list(filter: RepaymentListFilter, page: PageQuery): Promise<{ rows: RepaymentRow[]; total: number }> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.loanId) where.push(`r.loan_id = $${params.push(filter.loanId)}`);
+    if (filter.fundId) where.push(`r.fund_id = $${params.push(filter.fundId)}`);
+    if (filter.kind) where.push(`r.kind = $${params.push(filter.kind)}`);
+    if (filter.status) where.push(`r.status = $${params.push(filter.status)}`);
+    if (filter.channel) where.push(`r.channel = $${params.push(filter.channel)}`);
+    if (filter.from) where.push(`r.value_date >= $${params.push(filter.from)}`);
+    if (filter.to) where.push(`r.value_date <= $${params.push(filter.to)}`);
+    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const m = this.dataSource.manager;
+    const [{ total }] = await queryRows<{ total: number }>(
+      m,
+      `SELECT count(*)::int AS total FROM repayments r ${clause}`,
+      params,
+    );
+    const rows = await queryRows<RepaymentRow>(
+      m,
+      `${REPAYMENT_SELECT} ${clause} ORDER BY r.value_date DESC, r.id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      [...params, page.pageSize, offsetOf(page)],
+    );
+    return { rows, total };
+  }
+
+  /** Every repayment of a loan in value-date order (a statement's transactions). */
+  ofLoan(m: EntityManager, loanId: string): Promise<RepaymentRow[]> {
+    return queryRows<RepaymentRow>(
+      m,
+      `${REPAYMENT_SELECT} WHERE r.loan_id = $1 ORDER BY r.value_date, r.id`,
+      [loanId],
+    );
+  }
+
+  /** A loan's adjustments in the order they were made. */
+  adjustmentsOf(m: EntityManager, loanId: string): Promise<StatementCorrection[]> {
+    return queryRows<StatementCorrection>(
+      m,
+      `SELECT id::text, cause, cause_repayment_id::text AS "causeRepaymentId", entry_id::text AS "entryId",
+              business_date AS "businessDate", created_by AS "createdBy"
+         FROM repayment_adjustments WHERE loan_id = $1 ORDER BY repayment_adjustments.id`,
+      [loanId],
+    );
+  }
+}
