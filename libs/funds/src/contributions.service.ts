@@ -5,7 +5,6 @@ import { AuditService } from '#libs/audit';
 import {
   Clock,
   DomainError,
-  offsetOf,
   queryOne,
   queryRows,
   RequestContext,
@@ -13,6 +12,7 @@ import {
   type Page,
   type PageQuery,
 } from '#libs/common';
+import { ContributionRegister, type ContributionRow } from '#libs/funding';
 import { LedgerService } from '#libs/ledger';
 import { formatYuan, type Fen } from '#libs/money';
 import type { CapitalSource } from './domain/accounts.js';
@@ -54,27 +54,10 @@ export interface ContributionView {
   member?: MemberView;
 }
 
-interface ContributionRow {
-  id: string;
-  target_id: string;
-  source: CapitalSource;
-  amount_fen: string;
-  year: number;
-  document_ref: string | null;
-  received_on: string;
-  household_id: string | null;
-  fiscal_funded: boolean;
-  soe_name: string | null;
-  soe_profit_base_fen: string | null;
-  entry_id: string;
-  created_by: string;
-  created_at: Date;
-}
-
 const view = (r: ContributionRow): ContributionView => ({
   id: String(r.id),
   fundId: String(r.target_id),
-  source: r.source,
+  source: r.source as CapitalSource,
   amount: formatYuan(BigInt(r.amount_fen)),
   year: r.year,
   documentRef: r.document_ref,
@@ -116,6 +99,7 @@ export class ContributionsService {
     private readonly ledger: LedgerService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
+    private readonly register: ContributionRegister = new ContributionRegister(),
   ) {}
 
   async contribute(
@@ -216,10 +200,7 @@ export class ContributionsService {
     }
     if (errors.length) throw refusal('contribution refused', errors);
 
-    const [{ id }] = await queryRows<{ id: string }>(
-      m,
-      `SELECT nextval(pg_get_serial_sequence('contributions', 'id'))::text AS id`,
-    );
+    const id = await this.register.reserveId(m);
     const accounts = fund.accounts;
     const share = c.householdId
       ? c.fiscalFunded
@@ -236,30 +217,24 @@ export class ContributionsService {
         { account: accounts.capital[c.source], side: 'CREDIT', amountFen: c.amountFen },
       ],
     });
-    const [row] = await queryRows<ContributionRow>(
-      m,
-      `INSERT INTO contributions (id, target_type, target_id, district_id, source, amount_fen, year, document_ref, received_on,
-                                  household_id, fiscal_funded, soe_name, soe_profit_base_fen, entry_id, idempotency_key, created_by)
-       VALUES ($1, 'MUTUAL_AID_FUND', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-       RETURNING *, target_id::text, household_id::text, entry_id::text`,
-      [
-        id,
-        fund.id,
-        fund.districtId,
-        c.source,
-        c.amountFen.toString(),
-        c.year,
-        c.documentRef,
-        c.receivedOn,
-        c.householdId,
-        c.fiscalFunded,
-        c.soeName,
-        c.soeProfitBaseFen === null ? null : c.soeProfitBaseFen.toString(),
-        entryId,
-        `${CONTRIBUTION_SCOPE}:${idempotencyKey}`,
-        actor,
-      ],
-    );
+    const row = await this.register.record(m, {
+      id,
+      targetType: 'MUTUAL_AID_FUND',
+      targetId: fund.id,
+      districtId: fund.districtId,
+      source: c.source,
+      amountFen: c.amountFen,
+      year: c.year,
+      documentRef: c.documentRef,
+      receivedOn: c.receivedOn,
+      householdId: c.householdId,
+      fiscalFunded: c.fiscalFunded,
+      soeName: c.soeName,
+      soeProfitBaseFen: c.soeProfitBaseFen,
+      entryId,
+      idempotencyKey: `${CONTRIBUTION_SCOPE}:${idempotencyKey}`,
+      createdBy: actor,
+    });
     const result = view(row);
     if (c.householdId) {
       result.member = await this.addShare(
@@ -332,33 +307,17 @@ export class ContributionsService {
 
   async list(fundId: string, filter: ContributionFilter, page: PageQuery): Promise<ContributionPage> {
     const fund = await this.funds.info(fundId);
-    const where = [`target_type = 'MUTUAL_AID_FUND'`, `target_id = $1`];
-    const params: unknown[] = [fund.id];
-    if (filter.source) where.push(`source = $${params.push(filter.source)}`);
-    if (filter.year !== undefined) where.push(`year = $${params.push(filter.year)}`);
-    if (filter.householdId) where.push(`household_id = $${params.push(filter.householdId)}`);
-    if (filter.fiscalFunded !== undefined) where.push(`fiscal_funded = $${params.push(filter.fiscalFunded)}`);
-    if (filter.from) where.push(`received_on >= $${params.push(filter.from)}`);
-    if (filter.to) where.push(`received_on <= $${params.push(filter.to)}`);
-    const clause = where.join(' AND ');
-    const m = this.dataSource.manager;
-    const [{ total, sum }] = await queryRows<{ total: number; sum: string }>(
-      m,
-      `SELECT count(*)::int AS total, coalesce(sum(amount_fen), 0)::text AS sum FROM contributions WHERE ${clause}`,
-      params,
-    );
-    const rows = await queryRows<ContributionRow>(
-      m,
-      `SELECT *, target_id::text, household_id::text, entry_id::text FROM contributions WHERE ${clause}
-        ORDER BY id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
-      [...params, page.pageSize, offsetOf(page)],
+    const { rows, total, sumFen } = await this.register.list(
+      this.dataSource.manager,
+      { targetType: 'MUTUAL_AID_FUND', targetId: fund.id, ...filter },
+      page,
     );
     return {
       items: rows.map(view),
       page: page.page,
       pageSize: page.pageSize,
       total,
-      totalAmount: formatYuan(BigInt(sum)),
+      totalAmount: formatYuan(sumFen),
     };
   }
 }

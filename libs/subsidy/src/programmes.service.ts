@@ -15,6 +15,7 @@ import {
   type Page,
   type PageQuery,
 } from '#libs/common';
+import { ContributionRegister } from '#libs/funding';
 import { LedgerService } from '#libs/ledger';
 import { formatYuan, type Fen } from '#libs/money';
 import {
@@ -181,6 +182,7 @@ export class ProgrammesService {
     private readonly audit: AuditService,
     private readonly clock: Clock,
     private readonly queue: QueueService,
+    private readonly register: ContributionRegister = new ContributionRegister(),
   ) {}
 
   today(): string {
@@ -485,10 +487,7 @@ export class ProgrammesService {
           ]);
         }
         const a = programmeAccounts(p.id);
-        const [{ id }] = await queryRows<{ id: string }>(
-          m,
-          `SELECT nextval(pg_get_serial_sequence('contributions', 'id'))::text AS id`,
-        );
+        const id = await this.register.reserveId(m);
         const { entryId } = await this.ledger.post(m, {
           idempotencyKey: `subsidy-contribution:${id}`,
           code: 'SUBSIDY_FUNDING',
@@ -499,26 +498,24 @@ export class ProgrammesService {
             { account: a.funding[c.source], side: 'CREDIT', amountFen: c.amountFen },
           ],
         });
-        await m.query(
-          `INSERT INTO contributions (id, target_type, target_id, district_id, source, amount_fen, year, document_ref, received_on,
-                                      soe_name, soe_profit_base_fen, entry_id, idempotency_key, created_by)
-           VALUES ($1, 'SUBSIDY_PROGRAMME', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-          [
-            id,
-            p.id,
-            p.district_id,
-            c.source,
-            c.amountFen.toString(),
-            c.year,
-            c.documentRef,
-            c.receivedOn,
-            c.soeName,
-            c.soeProfitBaseFen?.toString() ?? null,
-            entryId,
-            `${CONTRIBUTION_SCOPE}:${idempotencyKey}`,
-            actorName(),
-          ],
-        );
+        await this.register.record(m, {
+          id,
+          targetType: 'SUBSIDY_PROGRAMME',
+          targetId: p.id,
+          districtId: p.district_id,
+          source: c.source,
+          amountFen: c.amountFen,
+          year: c.year,
+          documentRef: c.documentRef,
+          receivedOn: c.receivedOn,
+          householdId: null,
+          fiscalFunded: false,
+          soeName: c.soeName,
+          soeProfitBaseFen: c.soeProfitBaseFen,
+          entryId,
+          idempotencyKey: `${CONTRIBUTION_SCOPE}:${idempotencyKey}`,
+          createdBy: actorName(),
+        });
         const view: Omit<ProgrammeContributionView, 'queue'> = {
           id,
           programmeId: p.id,

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ContributionsModule } from '#libs/funding';
 import { FundsModule } from '#libs/funds';
 import { ProductsModule } from '#libs/products';
 import { ClaimsController } from './claims.controller.js';
@@ -16,7 +17,7 @@ import { QueueService } from './queue.service.js';
  * LedgerService, AuditService and the Clock come from global modules.
  */
 @Module({
-  imports: [ProductsModule, FundsModule],
+  imports: [ProductsModule, FundsModule, ContributionsModule],
   controllers: [ProgrammesController, ClaimsController, PoliciesController],
   providers: [
     ProgrammesService,
