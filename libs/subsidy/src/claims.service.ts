@@ -41,7 +41,8 @@ import {
   type ClaimStatus,
 } from './domain/claims.js';
 import { EarningsService, lineOf } from './earnings.service.js';
-import { actorName, calendarOf, ProgrammesService } from './programmes.service.js';
+import { calendarOf } from './domain/programme-view.js';
+import { actorName, ProgrammesService } from './programmes.service.js';
 import { QueueService, type QueueRun } from './queue.service.js';
 
 export type GenerationAction = 'CREATED' | 'UNCHANGED' | 'VERSIONED' | 'ADJUSTMENT' | 'NOTHING_TO_CLAIM';

@@ -3,6 +3,8 @@ export * from './domain/calendar.js';
 export * from './domain/claims.js';
 export * from './domain/earning.js';
 export * from './domain/policy.js';
+export * from './domain/programme.js';
+export * from './domain/programme-view.js';
 export * from './claim-store.js';
 export * from './claims.service.js';
 export * from './earnings.service.js';

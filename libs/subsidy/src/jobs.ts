@@ -6,7 +6,8 @@ import { DomainError, jobId, JOBS, queryRows } from '#libs/common';
 import { isBusinessDate } from '#libs/schedules';
 import { ClaimsService, type GenerationAction } from './claims.service.js';
 import { lastEndedPeriod } from './domain/calendar.js';
-import { calendarOf, type ProgrammeRow } from './programmes.service.js';
+import { calendarOf } from './domain/programme-view.js';
+import type { ProgrammeRow } from './programmes.service.js';
 
 export interface ClaimGenerationJobData {
   programmeId: string;

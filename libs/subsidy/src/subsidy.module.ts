@@ -11,6 +11,7 @@ import { PoliciesService } from './policies.service.js';
 import { ProgrammesController } from './programmes.controller.js';
 import { ProgrammesService } from './programmes.service.js';
 import { QueueService } from './queue.service.js';
+import { ProgrammesStore } from './store/programmes.store.js';
 
 /**
  * Interest subsidy: programmes, policies, claims (FundsModule: a claim paid to a village fund posts into its books).
@@ -26,6 +27,7 @@ import { QueueService } from './queue.service.js';
     PoliciesService,
     QueueService,
     ClaimJobsService,
+    ProgrammesStore,
   ],
   exports: [ProgrammesService, ClaimsService, EarningsService, PoliciesService, ClaimJobsService],
 })
