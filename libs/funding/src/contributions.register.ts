@@ -31,6 +31,11 @@ export class ContributionRegister {
     return this.store.insert(m, c);
   }
 
+  /** The contribution recorded under an idempotency key, if any. */
+  find(m: EntityManager, idempotencyKey: string): Promise<ContributionRow | undefined> {
+    return this.store.findByIdempotencyKey(m, idempotencyKey);
+  }
+
   /** A page of the contributions matching `filter`, newest recorded first, with their count and fen sum. */
   async list(
     m: EntityManager,
