@@ -2,12 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Queue } from 'bullmq';
 import type { DataSource } from 'typeorm';
-import { DomainError, jobId, JOBS, queryRows } from '#libs/common';
+import { DomainError, jobId, JOBS } from '#libs/common';
 import { isBusinessDate } from '#libs/schedules';
 import { ClaimsService, type GenerationAction } from './claims.service.js';
 import { lastEndedPeriod } from './domain/calendar.js';
 import { calendarOf } from './domain/programme-view.js';
-import type { ProgrammeRow } from './programmes.service.js';
+import { ProgrammesStore } from './store/programmes.store.js';
 
 export interface ClaimGenerationJobData {
   programmeId: string;
@@ -72,6 +72,7 @@ export class ClaimJobsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly claims: ClaimsService,
+    private readonly store: ProgrammesStore = new ProgrammesStore(),
   ) {}
 
   /**
@@ -80,10 +81,7 @@ export class ClaimJobsService {
    */
   async duePeriods(today: string): Promise<{ programmeId: string; periodEnd: string }[]> {
     if (!isBusinessDate(today)) throw new RangeError(`not a date: ${today}`);
-    const rows = await queryRows<Pick<ProgrammeRow, 'id' | 'period_end_months' | 'period_end_day'>>(
-      this.dataSource.manager,
-      `SELECT id::text, period_end_months, period_end_day FROM subsidy_programmes WHERE status = 'ACTIVE' ORDER BY id`,
-    );
+    const rows = await this.store.activeCalendars(this.dataSource.manager);
     return rows.map((p) => ({ programmeId: p.id, periodEnd: lastEndedPeriod(today, calendarOf(p)).end }));
   }
 

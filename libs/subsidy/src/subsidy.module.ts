@@ -11,6 +11,8 @@ import { PoliciesService } from './policies.service.js';
 import { ProgrammesController } from './programmes.controller.js';
 import { ProgrammesService } from './programmes.service.js';
 import { QueueService } from './queue.service.js';
+import { ClaimsStore } from './store/claims.store.js';
+import { EarningsStore } from './store/earnings.store.js';
 import { ProgrammesStore } from './store/programmes.store.js';
 
 /**
@@ -28,6 +30,8 @@ import { ProgrammesStore } from './store/programmes.store.js';
     QueueService,
     ClaimJobsService,
     ProgrammesStore,
+    ClaimsStore,
+    EarningsStore,
   ],
   exports: [ProgrammesService, ClaimsService, EarningsService, PoliciesService, ClaimJobsService],
 })

@@ -236,4 +236,34 @@ export class ProgrammesStore {
       [programmeId, year],
     );
   }
+
+  async status(m: EntityManager, id: string): Promise<string | undefined> {
+    return (
+      await queryOne<{ status: string }>(m, `SELECT status FROM subsidy_programmes WHERE id = $1`, [id])
+    )?.status;
+  }
+
+  async idByCode(m: EntityManager, code: string): Promise<string | undefined> {
+    return (
+      await queryOne<{ id: string }>(m, `SELECT id::text FROM subsidy_programmes WHERE code = $1`, [code])
+    )?.id;
+  }
+
+  /** The calendars of the active programmes, by id. */
+  activeCalendars(
+    m: EntityManager,
+  ): Promise<Pick<ProgrammeRow, 'id' | 'period_end_months' | 'period_end_day'>[]> {
+    return queryRows(
+      m,
+      `SELECT id::text, period_end_months, period_end_day FROM subsidy_programmes WHERE status = 'ACTIVE' ORDER BY id`,
+    );
+  }
+
+  async hasBudget(m: EntityManager, programmeId: string, year: number): Promise<boolean> {
+    return !!(await queryOne(
+      m,
+      `SELECT 1 FROM subsidy_budgets WHERE programme_id = $1 AND year = $2 AND budget_fen > 0`,
+      [programmeId, year],
+    ));
+  }
 }
