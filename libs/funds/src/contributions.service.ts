@@ -2,24 +2,17 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '#libs/audit';
-import {
-  Clock,
-  DomainError,
-  queryOne,
-  queryRows,
-  RequestContext,
-  runIdempotent,
-  type Page,
-  type PageQuery,
-} from '#libs/common';
+import { Clock, DomainError, RequestContext, runIdempotent, type Page, type PageQuery } from '#libs/common';
 import { ContributionRegister, type ContributionRow } from '#libs/funding';
 import { LedgerService } from '#libs/ledger';
 import { formatYuan, type Fen } from '#libs/money';
 import type { CapitalSource } from './domain/accounts.js';
 import { contributionInputErrors } from './domain/contributions.js';
 import { FundsService } from './funds.service.js';
-import { memberView, updatedRows, type MemberRow, type MemberView } from './members.js';
-import { refusal, type RuleFailure } from './refusal.js';
+import { contributionRefusals } from './domain/fund.js';
+import { memberView, type MemberView } from './domain/members.js';
+import { refusal } from './refusal.js';
+import { MembersStore } from './store/members.store.js';
 
 export interface ContributeInput {
   source: CapitalSource;
@@ -100,6 +93,7 @@ export class ContributionsService {
     private readonly audit: AuditService,
     private readonly clock: Clock,
     private readonly register: ContributionRegister = new ContributionRegister(),
+    private readonly members: MembersStore = new MembersStore(),
   ) {}
 
   async contribute(
@@ -164,40 +158,11 @@ export class ContributionsService {
   ): Promise<ContributionView> {
     // Lock order: the fund row, then the member row, then (inside post) the ledger accounts in id order.
     const fund = await this.funds.lockFund(m, fundId);
-    const errors: RuleFailure[] = [];
-    if (fund.status === 'CLOSED')
-      errors.push({ field: 'fundId', code: 'FUND_CLOSED', message: 'the fund is closed' });
-    if (c.householdId) {
-      const household = /^\d{1,18}$/.test(c.householdId)
-        ? await queryOne<{ village_id: string; status: string }>(
-            m,
-            `SELECT village_id::text, status FROM households WHERE id = $1`,
-            [c.householdId],
-          )
+    const household =
+      c.householdId && /^\d{1,18}$/.test(c.householdId)
+        ? await this.members.household(m, c.householdId)
         : undefined;
-      if (!household) {
-        errors.push({
-          field: 'householdId',
-          code: 'FUND_HOUSEHOLD_NOT_FOUND',
-          message: `household ${c.householdId} does not exist`,
-        });
-      } else {
-        if (household.village_id !== fund.villageId) {
-          errors.push({
-            field: 'householdId',
-            code: 'FUND_MEMBER_NOT_OF_VILLAGE',
-            message: `only households of ${fund.villageName} may hold shares in its fund`,
-          });
-        }
-        if (c.fiscalFunded && household.status !== 'POOR') {
-          errors.push({
-            field: 'fiscalFunded',
-            code: 'FUND_FISCAL_SHARE_NOT_POOR',
-            message: `fiscal money pays the base share of a poor household only; this household is ${household.status}`,
-          });
-        }
-      }
-    }
+    const errors = contributionRefusals(fund, c, household);
     if (errors.length) throw refusal('contribution refused', errors);
 
     const id = await this.register.reserveId(m);
@@ -266,32 +231,10 @@ export class ContributionsService {
     receivedOn: string,
     shareLockMonths: number,
   ): Promise<MemberView> {
-    const existing = await queryOne<MemberRow>(
-      m,
-      `SELECT * FROM fund_members WHERE fund_id = $1 AND household_id = $2 FOR UPDATE`,
-      [fundId, householdId],
-    );
-    let row: MemberRow;
-    if (!existing) {
-      [row] = await queryRows<MemberRow>(
-        m,
-        `INSERT INTO fund_members (fund_id, household_id, joined_on, paid_share_fen, fiscal_share_fen) VALUES ($1, $2, $3, $4, $5) RETURNING *`,
-        [fundId, householdId, receivedOn, paidFen.toString(), fiscalFen.toString()],
-      );
-    } else {
-      // A household that left and pays in again re-joins: its share lock starts over from the new date. An
-      // active member keeps its earliest join date, even when a share is recorded late with an earlier date.
-      [row] = updatedRows<MemberRow>(
-        await m.query(
-          `UPDATE fund_members
-            SET paid_share_fen = paid_share_fen + $2, fiscal_share_fen = fiscal_share_fen + $3,
-                joined_on = CASE WHEN status = 'LEFT' THEN $4::date ELSE least(joined_on, $4::date) END,
-                status = 'ACTIVE', left_on = NULL, updated_at = now()
-          WHERE id = $1 RETURNING *`,
-          [existing.id, paidFen.toString(), fiscalFen.toString(), receivedOn],
-        ),
-      );
-    }
+    const existing = await this.members.lock(m, fundId, householdId);
+    const row = existing
+      ? await this.members.addShare(m, existing.id, paidFen, fiscalFen, receivedOn)
+      : await this.members.insert(m, fundId, householdId, receivedOn, paidFen, fiscalFen);
     const member = memberView(row, shareLockMonths);
     if (!existing || existing.status === 'LEFT') {
       await this.audit.record(m, {

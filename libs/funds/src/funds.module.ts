@@ -4,6 +4,9 @@ import { ContributionsService } from './contributions.service.js';
 import { FundsController } from './funds.controller.js';
 import { FundsService } from './funds.service.js';
 import { SharesService } from './shares.service.js';
+import { FundsStore } from './store/funds.store.js';
+import { MembersStore } from './store/members.store.js';
+import { WithdrawalsStore } from './store/withdrawals.store.js';
 
 /**
  * Village mutual-aid funds. LedgerService, AuditService and the Clock come from the global modules; contributions
@@ -12,7 +15,7 @@ import { SharesService } from './shares.service.js';
 @Module({
   imports: [ContributionsModule],
   controllers: [FundsController],
-  providers: [FundsService, ContributionsService, SharesService],
+  providers: [FundsService, ContributionsService, SharesService, FundsStore, MembersStore, WithdrawalsStore],
   exports: [FundsService, ContributionsService, SharesService],
 })
 export class FundsModule {}
