@@ -2,14 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '#libs/audit';
-import {
-  Clock,
-  DomainError,
-  RequestContext,
-  runIdempotent,
-  type Page,
-  type PageQuery,
-} from '#libs/common';
+import { Clock, DomainError, RequestContext, runIdempotent, type Page, type PageQuery } from '#libs/common';
 import { FundsService, subsidyReceiptLines } from '#libs/funds';
 import { LedgerService, type PostingLine } from '#libs/ledger';
 import { formatYuan } from '#libs/money';

@@ -6,13 +6,20 @@ import { formatYuan } from '#libs/money';
 import { normalizePercent, RatesService } from '#libs/products';
 import type { ProgrammeLoan } from './domain/generation.js';
 import {
+  freshTerms,
+  programmeLoan,
+  termsFactsMissing,
+  termsRefusalDetail,
+  type FrozenTerms,
+} from './domain/loan-terms.js';
+import {
   loanPeriodSubsidies,
   shareText,
   type PeriodSubsidy,
   type SubsidyInstallmentFacts,
 } from './domain/earning.js';
-import { loanSubsidyTerms, parsePolicy, policyJson, type LoanSubsidyTerms } from './domain/policy.js';
-import { EarningsStore, type FrozenTerms, type LoanRow } from './store/earnings.store.js';
+import { parsePolicy, type LoanSubsidyTerms } from './domain/policy.js';
+import { EarningsStore, type LoanRow } from './store/earnings.store.js';
 import { ProgrammesStore } from './store/programmes.store.js';
 
 /**
@@ -73,18 +80,18 @@ export class EarningsService {
       } else {
         let benchmark: string | null =
           r.benchmark_rate_percent === null ? null : normalizePercent(r.benchmark_rate_percent);
+        const missing = termsFactsMissing(r, parsed.policy, {
+          benchmarkRatePercent: benchmark,
+          annualRatePercent: r.annual_rate_percent,
+        });
+        if (missing) {
+          errors.push(missing);
+          continue;
+        }
         if (parsed.policy.type === 'FULL_BENCHMARK' && benchmark === null) {
-          if (!r.contract_date) {
-            errors.push({
-              field: `loans[${r.id}].contractDate`,
-              code: 'MISSING',
-              message: `loan ${r.loan_no} has no contract date for its benchmark rate`,
-            });
-            continue;
-          }
           const key = `${r.term_months}:${r.contract_date}`;
           try {
-            benchmark = benchmarks.get(key) ?? (await this.rates.rateFor(r.term_months, r.contract_date, m));
+            benchmark = benchmarks.get(key) ?? (await this.rates.rateFor(r.term_months, r.contract_date!, m));
             benchmarks.set(key, benchmark);
           } catch (e) {
             if (!(e instanceof DomainError)) throw e;
@@ -96,57 +103,18 @@ export class EarningsService {
             continue;
           }
         }
-        if (parsed.policy.type === 'CAPPED' && r.annual_rate_percent === null) {
-          errors.push({
-            field: `loans[${r.id}].annualRatePercent`,
-            code: 'MISSING',
-            message: `loan ${r.loan_no} has no contract rate`,
-          });
-          continue;
-        }
-        const linkedPoor = r.borrower_type === 'ENTITY' ? (linked.get(r.entity_id!) ?? 0) : null;
-        terms = loanSubsidyTerms(parsed.policy, {
-          borrowerType: r.borrower_type,
+        const computed = freshTerms(r, parsed.policy, {
           annualRatePercent: normalizePercent(r.annual_rate_percent ?? '0'),
           benchmarkRatePercent: benchmark,
-          linkedPoorCount: linkedPoor,
+          linkedPoorCount: linked.get(r.entity_id!) ?? 0,
         });
-        fresh.push({
-          loanId: r.id,
-          versionId: r.product_version_id,
-          policy: policyJson(parsed.policy),
-          rate: terms.ratePercent,
-          cap: terms.basisCapFen.toString(),
-          benchmark,
-          linked: linkedPoor,
-        });
+        terms = computed.terms;
+        fresh.push(computed.frozen);
       }
-      out.push({
-        id: r.id,
-        loanNo: r.loan_no,
-        channel: r.channel,
-        payeeType: r.channel === 'BANK_COVERED' ? 'BANK' : 'FUND',
-        payeeId: (r.channel === 'BANK_COVERED' ? r.bank_id : r.fund_id)!,
-        facts: {
-          principalFen: BigInt(r.principal_fen),
-          termMonths: r.term_months,
-          method: r.method,
-          frequency: r.frequency,
-          dayCount: r.day_count,
-          rounding: r.rounding,
-          status: r.status,
-          flags: r.flags,
-        },
-        policyType: parsed.policy.type,
-        terms,
-      });
+      out.push(programmeLoan(r, parsed.policy, terms));
     }
     if (errors.length) {
-      throw new DomainError(
-        'SUBSIDY_POLICY_INVALID',
-        `the subsidy of ${new Set(errors.map((e) => e.field.split('.')[0])).size} product version(s) or loan(s) cannot be computed: ${errors.map((e) => e.message).join('; ')}`,
-        errors,
-      );
+      throw new DomainError('SUBSIDY_POLICY_INVALID', termsRefusalDetail(errors), errors);
     }
     if (freeze && fresh.length) {
       await this.store.freezeTerms(m, programmeId, fresh);

@@ -4,6 +4,7 @@ export * from './domain/claim-view.js';
 export * from './domain/claims.js';
 export * from './domain/earning.js';
 export * from './domain/generation.js';
+export * from './domain/loan-terms.js';
 export * from './domain/policy.js';
 export * from './domain/programme.js';
 export * from './domain/programme-view.js';

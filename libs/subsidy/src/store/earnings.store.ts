@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { queryRows } from '#libs/common';
+import type { FrozenTerms, LoanTermsFacts } from '../domain/loan-terms.js';
 
 /** A loan of a programme with its product's policy and its frozen subsidy terms, if any. */
-export interface LoanRow {
+export interface LoanRow extends LoanTermsFacts {
   id: string;
   loan_no: string;
   channel: 'MUTUAL_AID' | 'BANK_COVERED';
@@ -47,17 +48,6 @@ export interface SubsidyInstallmentRow {
   original_interest_fen: string;
   paid_interest_fen: string;
   interest_paid_on: string | null;
-}
-
-/** Subsidy terms frozen for a loan the first time it is computed for a claim. */
-export interface FrozenTerms {
-  loanId: string;
-  versionId: string;
-  policy: Record<string, string>;
-  rate: string;
-  cap: string;
-  benchmark: string | null;
-  linked: number | null;
 }
 
 /**
