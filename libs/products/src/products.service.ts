@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '#libs/audit';
 import {
+  canonicalJson,
   DomainError,
   isUniqueViolation,
   RequestContext,
@@ -11,17 +12,21 @@ import {
   type Page,
   type PageQuery,
 } from '#libs/common';
-import { resolveDefinition, type ProductInput, type RuleFailure } from './domain/definition.js';
+import { API_FIELD, resolveDefinition, type ProductInput, type RuleFailure } from './domain/definition.js';
 import {
   checkLoanRequest,
   type EligibilityFieldNames,
   type EligibilityTerms,
   type LoanRequestFacts,
 } from './domain/eligibility.js';
-import { pickDefinition, type ProductDefinition, type ProductTerms } from './domain/terms.js';
+import {
+  DEFINITION_FIELDS,
+  pickDefinition,
+  type ProductDefinition,
+  type ProductTerms,
+} from './domain/terms.js';
 import {
   benchmarkContractRate,
-  changedFields,
   contractRateRequestErrors,
   fixedContractRate,
   isVersionId,
@@ -339,3 +344,10 @@ const codeTaken = (code: string) =>
   new DomainError('PRODUCT_CODE_TAKEN', `a product with code ${code} already exists`, [
     { field: 'code', code: 'TAKEN', message: 'already used by another product' },
   ]);
+
+/** The API fields an edit changes (empty: the edit changes nothing and writes nothing). */
+function changedFields(before: ProductDefinition, after: ProductDefinition): string[] {
+  return DEFINITION_FIELDS.filter((k) => canonicalJson(before[k]) !== canonicalJson(after[k])).map(
+    (k) => API_FIELD[k],
+  );
+}

@@ -1,10 +1,10 @@
-import { canonicalJson, type FieldError } from '#libs/common';
+import type { FieldError } from '#libs/common';
 import { formatYuan } from '#libs/money';
-import { API_FIELD, MAX_TERM_MONTHS } from './definition.js';
+import { MAX_TERM_MONTHS } from './definition.js';
 import { PRODUCT_KINDS, type ProductKind } from './enums.js';
 import { addPercent, applySurcharge, normalizePercent } from './percent.js';
 import { isBusinessDate } from './rate-bands.js';
-import { DEFINITION_FIELDS, type ProductDefinition, type ProductTerms } from './terms.js';
+import type { ProductDefinition, ProductTerms } from './terms.js';
 
 export const PRODUCT_CODE = /^[A-Z][A-Z0-9_]{1,39}$/;
 const ID = /^[1-9]\d{0,18}$/;
@@ -271,13 +271,6 @@ export function newProductErrors(input: { code: unknown; kind: unknown }): {
       message: `kind must be one of ${PRODUCT_KINDS.join(', ')}`,
     });
   return { errors, kind };
-}
-
-/** The API fields an edit changes (empty: the edit changes nothing and writes nothing). */
-export function changedFields(before: ProductDefinition, after: ProductDefinition): string[] {
-  return DEFINITION_FIELDS.filter((k) => canonicalJson(before[k]) !== canonicalJson(after[k])).map(
-    (k) => API_FIELD[k],
-  );
 }
 
 /** Every rule a contract rate request breaks: a term of 1..MAX_TERM_MONTHS months and a calendar date. */
