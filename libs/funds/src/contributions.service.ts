@@ -2,24 +2,17 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '#libs/audit';
-import {
-  Clock,
-  DomainError,
-  offsetOf,
-  queryOne,
-  queryRows,
-  RequestContext,
-  runIdempotent,
-  type Page,
-  type PageQuery,
-} from '#libs/common';
+import { Clock, DomainError, RequestContext, runIdempotent, type Page, type PageQuery } from '#libs/common';
+import { ContributionRegister, type ContributionRow } from '#libs/funding';
 import { LedgerService } from '#libs/ledger';
 import { formatYuan, type Fen } from '#libs/money';
 import type { CapitalSource } from './domain/accounts.js';
 import { contributionInputErrors } from './domain/contributions.js';
 import { FundsService } from './funds.service.js';
-import { memberView, updatedRows, type MemberRow, type MemberView } from './members.js';
-import { refusal, type RuleFailure } from './refusal.js';
+import { contributionRefusals } from './domain/fund.js';
+import { memberView, type MemberView } from './domain/members.js';
+import { refusal } from './refusal.js';
+import { MembersStore } from './store/members.store.js';
 
 export interface ContributeInput {
   source: CapitalSource;
@@ -54,27 +47,10 @@ export interface ContributionView {
   member?: MemberView;
 }
 
-interface ContributionRow {
-  id: string;
-  target_id: string;
-  source: CapitalSource;
-  amount_fen: string;
-  year: number;
-  document_ref: string | null;
-  received_on: string;
-  household_id: string | null;
-  fiscal_funded: boolean;
-  soe_name: string | null;
-  soe_profit_base_fen: string | null;
-  entry_id: string;
-  created_by: string;
-  created_at: Date;
-}
-
 const view = (r: ContributionRow): ContributionView => ({
   id: String(r.id),
   fundId: String(r.target_id),
-  source: r.source,
+  source: r.source as CapitalSource,
   amount: formatYuan(BigInt(r.amount_fen)),
   year: r.year,
   documentRef: r.document_ref,
@@ -116,6 +92,8 @@ export class ContributionsService {
     private readonly ledger: LedgerService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
+    private readonly register: ContributionRegister = new ContributionRegister(),
+    private readonly members: MembersStore = new MembersStore(),
   ) {}
 
   async contribute(
@@ -180,46 +158,14 @@ export class ContributionsService {
   ): Promise<ContributionView> {
     // Lock order: the fund row, then the member row, then (inside post) the ledger accounts in id order.
     const fund = await this.funds.lockFund(m, fundId);
-    const errors: RuleFailure[] = [];
-    if (fund.status === 'CLOSED')
-      errors.push({ field: 'fundId', code: 'FUND_CLOSED', message: 'the fund is closed' });
-    if (c.householdId) {
-      const household = /^\d{1,18}$/.test(c.householdId)
-        ? await queryOne<{ village_id: string; status: string }>(
-            m,
-            `SELECT village_id::text, status FROM households WHERE id = $1`,
-            [c.householdId],
-          )
+    const household =
+      c.householdId && /^\d{1,18}$/.test(c.householdId)
+        ? await this.members.household(m, c.householdId)
         : undefined;
-      if (!household) {
-        errors.push({
-          field: 'householdId',
-          code: 'FUND_HOUSEHOLD_NOT_FOUND',
-          message: `household ${c.householdId} does not exist`,
-        });
-      } else {
-        if (household.village_id !== fund.villageId) {
-          errors.push({
-            field: 'householdId',
-            code: 'FUND_MEMBER_NOT_OF_VILLAGE',
-            message: `only households of ${fund.villageName} may hold shares in its fund`,
-          });
-        }
-        if (c.fiscalFunded && household.status !== 'POOR') {
-          errors.push({
-            field: 'fiscalFunded',
-            code: 'FUND_FISCAL_SHARE_NOT_POOR',
-            message: `fiscal money pays the base share of a poor household only; this household is ${household.status}`,
-          });
-        }
-      }
-    }
+    const errors = contributionRefusals(fund, c, household);
     if (errors.length) throw refusal('contribution refused', errors);
 
-    const [{ id }] = await queryRows<{ id: string }>(
-      m,
-      `SELECT nextval(pg_get_serial_sequence('contributions', 'id'))::text AS id`,
-    );
+    const id = await this.register.reserveId(m);
     const accounts = fund.accounts;
     const share = c.householdId
       ? c.fiscalFunded
@@ -236,30 +182,24 @@ export class ContributionsService {
         { account: accounts.capital[c.source], side: 'CREDIT', amountFen: c.amountFen },
       ],
     });
-    const [row] = await queryRows<ContributionRow>(
-      m,
-      `INSERT INTO contributions (id, target_type, target_id, district_id, source, amount_fen, year, document_ref, received_on,
-                                  household_id, fiscal_funded, soe_name, soe_profit_base_fen, entry_id, idempotency_key, created_by)
-       VALUES ($1, 'MUTUAL_AID_FUND', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-       RETURNING *, target_id::text, household_id::text, entry_id::text`,
-      [
-        id,
-        fund.id,
-        fund.districtId,
-        c.source,
-        c.amountFen.toString(),
-        c.year,
-        c.documentRef,
-        c.receivedOn,
-        c.householdId,
-        c.fiscalFunded,
-        c.soeName,
-        c.soeProfitBaseFen === null ? null : c.soeProfitBaseFen.toString(),
-        entryId,
-        `${CONTRIBUTION_SCOPE}:${idempotencyKey}`,
-        actor,
-      ],
-    );
+    const row = await this.register.record(m, {
+      id,
+      targetType: 'MUTUAL_AID_FUND',
+      targetId: fund.id,
+      districtId: fund.districtId,
+      source: c.source,
+      amountFen: c.amountFen,
+      year: c.year,
+      documentRef: c.documentRef,
+      receivedOn: c.receivedOn,
+      householdId: c.householdId,
+      fiscalFunded: c.fiscalFunded,
+      soeName: c.soeName,
+      soeProfitBaseFen: c.soeProfitBaseFen,
+      entryId,
+      idempotencyKey: `${CONTRIBUTION_SCOPE}:${idempotencyKey}`,
+      createdBy: actor,
+    });
     const result = view(row);
     if (c.householdId) {
       result.member = await this.addShare(
@@ -291,32 +231,10 @@ export class ContributionsService {
     receivedOn: string,
     shareLockMonths: number,
   ): Promise<MemberView> {
-    const existing = await queryOne<MemberRow>(
-      m,
-      `SELECT * FROM fund_members WHERE fund_id = $1 AND household_id = $2 FOR UPDATE`,
-      [fundId, householdId],
-    );
-    let row: MemberRow;
-    if (!existing) {
-      [row] = await queryRows<MemberRow>(
-        m,
-        `INSERT INTO fund_members (fund_id, household_id, joined_on, paid_share_fen, fiscal_share_fen) VALUES ($1, $2, $3, $4, $5) RETURNING *`,
-        [fundId, householdId, receivedOn, paidFen.toString(), fiscalFen.toString()],
-      );
-    } else {
-      // A household that left and pays in again re-joins: its share lock starts over from the new date. An
-      // active member keeps its earliest join date, even when a share is recorded late with an earlier date.
-      [row] = updatedRows<MemberRow>(
-        await m.query(
-          `UPDATE fund_members
-            SET paid_share_fen = paid_share_fen + $2, fiscal_share_fen = fiscal_share_fen + $3,
-                joined_on = CASE WHEN status = 'LEFT' THEN $4::date ELSE least(joined_on, $4::date) END,
-                status = 'ACTIVE', left_on = NULL, updated_at = now()
-          WHERE id = $1 RETURNING *`,
-          [existing.id, paidFen.toString(), fiscalFen.toString(), receivedOn],
-        ),
-      );
-    }
+    const existing = await this.members.lock(m, fundId, householdId);
+    const row = existing
+      ? await this.members.addShare(m, existing.id, paidFen, fiscalFen, receivedOn)
+      : await this.members.insert(m, fundId, householdId, receivedOn, paidFen, fiscalFen);
     const member = memberView(row, shareLockMonths);
     if (!existing || existing.status === 'LEFT') {
       await this.audit.record(m, {
@@ -332,33 +250,17 @@ export class ContributionsService {
 
   async list(fundId: string, filter: ContributionFilter, page: PageQuery): Promise<ContributionPage> {
     const fund = await this.funds.info(fundId);
-    const where = [`target_type = 'MUTUAL_AID_FUND'`, `target_id = $1`];
-    const params: unknown[] = [fund.id];
-    if (filter.source) where.push(`source = $${params.push(filter.source)}`);
-    if (filter.year !== undefined) where.push(`year = $${params.push(filter.year)}`);
-    if (filter.householdId) where.push(`household_id = $${params.push(filter.householdId)}`);
-    if (filter.fiscalFunded !== undefined) where.push(`fiscal_funded = $${params.push(filter.fiscalFunded)}`);
-    if (filter.from) where.push(`received_on >= $${params.push(filter.from)}`);
-    if (filter.to) where.push(`received_on <= $${params.push(filter.to)}`);
-    const clause = where.join(' AND ');
-    const m = this.dataSource.manager;
-    const [{ total, sum }] = await queryRows<{ total: number; sum: string }>(
-      m,
-      `SELECT count(*)::int AS total, coalesce(sum(amount_fen), 0)::text AS sum FROM contributions WHERE ${clause}`,
-      params,
-    );
-    const rows = await queryRows<ContributionRow>(
-      m,
-      `SELECT *, target_id::text, household_id::text, entry_id::text FROM contributions WHERE ${clause}
-        ORDER BY id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
-      [...params, page.pageSize, offsetOf(page)],
+    const { rows, total, sumFen } = await this.register.list(
+      this.dataSource.manager,
+      { targetType: 'MUTUAL_AID_FUND', targetId: fund.id, ...filter },
+      page,
     );
     return {
       items: rows.map(view),
       page: page.page,
       pageSize: page.pageSize,
       total,
-      totalAmount: formatYuan(BigInt(sum)),
+      totalAmount: formatYuan(sumFen),
     };
   }
 }

@@ -2,135 +2,34 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '#libs/audit';
-import {
-  DomainError,
-  isUniqueViolation,
-  offsetOf,
-  queryOne,
-  queryRows,
-  type Page,
-  type PageQuery,
-} from '#libs/common';
+import { DomainError, isUniqueViolation, type Page, type PageQuery } from '#libs/common';
 import { LedgerService } from '#libs/ledger';
-import type { Fen } from '#libs/money';
+import { FUND_OWNER_TYPE, fundAccounts, fundAccountSpecs, type FundAccountCodes } from './domain/accounts.js';
 import {
-  CAPITAL_SOURCES,
-  FUND_OWNER_TYPE,
-  fundAccounts,
-  fundAccountSpecs,
-  type CapitalSource,
-  type FundAccountCodes,
-} from './domain/accounts.js';
+  closingErrors,
+  infoOf,
+  positionAccounts,
+  positionFacts,
+  ruleColumnChanges,
+  rulesOf,
+  stripUndefined,
+  type FundInfo,
+  type FundStatus,
+} from './domain/fund.js';
 import { computePosition, type FundPosition } from './domain/position.js';
-import { normalizeDecimal, validateRules, type FundRules } from './domain/rules.js';
-import { fundView, positionView, rulesView, type FundView, type PositionView } from './views.js';
+import { validateRules, type FundRules } from './domain/rules.js';
+import { fundView, positionView, rulesView, type FundView, type PositionView } from './domain/views.js';
+import { FundsStore, type FundListFilter } from './store/funds.store.js';
+import { MembersStore } from './store/members.store.js';
 
-export type FundStatus = 'ACTIVE' | 'SUSPENDED' | 'CLOSED';
-export const FUND_STATUSES: readonly FundStatus[] = ['ACTIVE', 'SUSPENDED', 'CLOSED'];
-
-/** A fund as the other libraries see it: identity, rules and account codes. */
-export interface FundInfo {
-  id: string;
-  villageId: string;
-  villageCode: string;
-  villageName: string;
-  districtId: string;
-  name: string;
-  status: FundStatus;
-  rules: FundRules;
-  accounts: FundAccountCodes;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface FundRow {
-  id: string;
-  village_id: string;
-  village_code: string;
-  village_name: string;
-  district_id: string;
-  name: string;
-  status: FundStatus;
-  lending_cap_percent: string;
-  max_loan_fen: string;
-  first_loan_max_fen: string;
-  max_term_months: number;
-  usage_fee_rate_percent: string;
-  group_required: boolean;
-  group_min_size: number;
-  group_max_size: number;
-  public_notice_days: number;
-  second_approval_threshold_fen: string;
-  share_lock_months: number;
-  fee_capital_percent: string;
-  fee_risk_reserve_percent: string;
-  fee_public_welfare_percent: string;
-  fee_administration_percent: string;
-  fee_dividend_percent: string;
-  created_at: Date;
-  updated_at: Date;
-}
-
-/** Rule fields and the columns that hold them. */
-const RULE_COLUMNS: Record<keyof FundRules, string> = {
-  lendingCapPercent: 'lending_cap_percent',
-  maxLoanFen: 'max_loan_fen',
-  firstLoanMaxFen: 'first_loan_max_fen',
-  maxTermMonths: 'max_term_months',
-  usageFeeRatePercent: 'usage_fee_rate_percent',
-  groupRequired: 'group_required',
-  groupMinSize: 'group_min_size',
-  groupMaxSize: 'group_max_size',
-  publicNoticeDays: 'public_notice_days',
-  secondApprovalThresholdFen: 'second_approval_threshold_fen',
-  shareLockMonths: 'share_lock_months',
-  feeCapitalPercent: 'fee_capital_percent',
-  feeRiskReservePercent: 'fee_risk_reserve_percent',
-  feePublicWelfarePercent: 'fee_public_welfare_percent',
-  feeAdministrationPercent: 'fee_administration_percent',
-  feeDividendPercent: 'fee_dividend_percent',
-};
-
-const FUND_SELECT = `
-  SELECT f.*, v.code AS village_code, v.name AS village_name, v.district_id::text AS district_id
-    FROM mutual_aid_funds f JOIN villages v ON v.id = f.village_id`;
-
-export function rulesOf(r: FundRow): FundRules {
-  return {
-    lendingCapPercent: normalizeDecimal(r.lending_cap_percent),
-    maxLoanFen: BigInt(r.max_loan_fen),
-    firstLoanMaxFen: BigInt(r.first_loan_max_fen),
-    maxTermMonths: r.max_term_months,
-    usageFeeRatePercent: normalizeDecimal(r.usage_fee_rate_percent),
-    groupRequired: r.group_required,
-    groupMinSize: r.group_min_size,
-    groupMaxSize: r.group_max_size,
-    publicNoticeDays: r.public_notice_days,
-    secondApprovalThresholdFen: BigInt(r.second_approval_threshold_fen),
-    shareLockMonths: r.share_lock_months,
-    feeCapitalPercent: normalizeDecimal(r.fee_capital_percent),
-    feeRiskReservePercent: normalizeDecimal(r.fee_risk_reserve_percent),
-    feePublicWelfarePercent: normalizeDecimal(r.fee_public_welfare_percent),
-    feeAdministrationPercent: normalizeDecimal(r.fee_administration_percent),
-    feeDividendPercent: normalizeDecimal(r.fee_dividend_percent),
-  };
-}
-
-export function infoOf(r: FundRow): FundInfo {
-  return {
-    id: String(r.id),
-    villageId: String(r.village_id),
-    villageCode: r.village_code,
-    villageName: r.village_name,
-    districtId: String(r.district_id),
-    name: r.name,
-    status: r.status,
-    rules: rulesOf(r),
-    accounts: fundAccounts(r.id),
-    createdAt: new Date(r.created_at).toISOString(),
-    updatedAt: new Date(r.updated_at).toISOString(),
-  };
-}
+export {
+  FUND_STATUSES,
+  infoOf,
+  rulesOf,
+  type FundInfo,
+  type FundRow,
+  type FundStatus,
+} from './domain/fund.js';
 
 export interface CreateFundInput {
   villageId: string;
@@ -138,11 +37,7 @@ export interface CreateFundInput {
   rules?: Partial<FundRules>;
 }
 
-export interface FundFilter {
-  districtId?: string;
-  villageId?: string;
-  status?: FundStatus;
-}
+export type FundFilter = FundListFilter;
 
 /**
  * Village mutual-aid funds (互助资金): creation with their ledger accounts, per-fund rules, the position computed
@@ -154,6 +49,8 @@ export class FundsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly ledger: LedgerService,
     private readonly audit: AuditService,
+    private readonly store: FundsStore = new FundsStore(),
+    private readonly members: MembersStore = new MembersStore(),
   ) {}
 
   /** The account codes of a fund (the same as the exported `fundAccounts`). */
@@ -167,31 +64,19 @@ export class FundsService {
    */
   async create(input: CreateFundInput): Promise<FundView> {
     return this.dataSource.transaction(async (m) => {
-      const village = await queryOne<{ id: string; name: string }>(
-        m,
-        `SELECT id, name FROM villages WHERE id = $1`,
-        [input.villageId],
-      );
+      const village = await this.store.village(m, input.villageId);
       if (!village) {
         throw new DomainError('FUND_UNKNOWN_VILLAGE', `village ${input.villageId} does not exist`, [
           { field: 'villageId', code: 'UNKNOWN_VILLAGE', message: 'no such village' },
         ]);
       }
-      const existing = await queryOne<{ id: string }>(
-        m,
-        `SELECT id FROM mutual_aid_funds WHERE village_id = $1`,
-        [input.villageId],
-      );
-      if (existing) throw this.villageHasFund(input.villageId, existing.id);
+      const existing = await this.store.fundIdOfVillage(m, input.villageId);
+      if (existing) throw this.villageHasFund(input.villageId, existing);
 
       const name = input.name ?? `${village.name}互助资金`;
       let row: { id: string };
       try {
-        [row] = await queryRows<{ id: string }>(
-          m,
-          `INSERT INTO mutual_aid_funds (village_id, name) VALUES ($1, $2) RETURNING id`,
-          [input.villageId, name],
-        );
+        row = { id: await this.store.insert(m, input.villageId, name) };
       } catch (e) {
         // Two creations for one village raced past the check above: the unique index decides.
         if (isUniqueViolation(e)) throw this.villageHasFund(input.villageId);
@@ -224,13 +109,10 @@ export class FundsService {
     );
   }
 
-  private async loadRow(m: EntityManager, fundId: string, lock = false): Promise<FundRow | undefined> {
+  private async loadRow(m: EntityManager, fundId: string, lock = false) {
     if (!/^\d{1,18}$/.test(fundId)) return undefined;
-    if (lock) {
-      // Lock only the fund row (FOR UPDATE OF f), then read the village it belongs to.
-      return queryOne<FundRow>(m, `${FUND_SELECT} WHERE f.id = $1 FOR UPDATE OF f`, [fundId]);
-    }
-    return queryOne<FundRow>(m, `${FUND_SELECT} WHERE f.id = $1`, [fundId]);
+    // Lock only the fund row (FOR UPDATE OF f), then read the village it belongs to.
+    return this.store.find(m, fundId, lock);
   }
 
   /** A fund's identity, rules and account codes; 404 when it does not exist. */
@@ -260,23 +142,14 @@ export class FundsService {
   /** The fund of a village, or null when the village has none. */
   async fundForVillage(villageId: string, manager?: EntityManager): Promise<FundInfo | null> {
     if (!/^\d{1,18}$/.test(villageId)) return null;
-    const row = await queryOne<FundRow>(
-      manager ?? this.dataSource.manager,
-      `${FUND_SELECT} WHERE f.village_id = $1`,
-      [villageId],
-    );
+    const row = await this.store.findByVillage(manager ?? this.dataSource.manager, villageId);
     return row ? infoOf(row) : null;
   }
 
   /** An active member: holds a paid or fiscal-funded share in this fund (a household that withdrew all has left). */
   async isMember(manager: EntityManager | null, fundId: string, householdId: string): Promise<boolean> {
     if (!/^\d{1,18}$/.test(fundId) || !/^\d{1,18}$/.test(householdId)) return false;
-    const row = await queryOne<{ ok: boolean }>(
-      manager ?? this.dataSource.manager,
-      `SELECT true AS ok FROM fund_members WHERE fund_id = $1 AND household_id = $2 AND status = 'ACTIVE'`,
-      [fundId, householdId],
-    );
-    return Boolean(row);
+    return this.members.isActiveMember(manager ?? this.dataSource.manager, fundId, householdId);
   }
 
   /**
@@ -301,74 +174,32 @@ export class FundsService {
     funds: { id: string; lendingCapPercent: string }[],
   ): Promise<FundPosition[]> {
     if (!funds.length) return [];
-    const codes = funds.flatMap((f) => {
-      const a = fundAccounts(f.id);
-      return [
-        a.cash,
-        a.loans,
-        a.interestReceivable,
-        a.capitalAccumulated,
-        ...CAPITAL_SOURCES.map((s) => a.capital[s]),
-      ];
-    });
-    const balances = await this.ledger.balances(m, codes);
-    const counts = await queryRows<{ fund_id: string; all: number; poor: number }>(
+    const balances = await this.ledger.balances(
       m,
-      `SELECT fm.fund_id::text AS fund_id, count(*)::int AS all, (count(*) FILTER (WHERE h.status = 'POOR'))::int AS poor
-         FROM fund_members fm JOIN households h ON h.id = fm.household_id
-        WHERE fm.fund_id = ANY($1::bigint[]) AND fm.status = 'ACTIVE'
-        GROUP BY fm.fund_id`,
-      [funds.map((f) => f.id)],
+      funds.flatMap((f) => positionAccounts(f.id)),
+    );
+    const counts = await this.store.memberCounts(
+      m,
+      funds.map((f) => f.id),
     );
     const byFund = new Map(counts.map((c) => [c.fund_id, c]));
     return funds.map((f) => {
-      const a = fundAccounts(f.id);
-      const bal = (code: string): Fen => {
-        const v = balances.get(code);
-        // A fund without its accounts is corrupt, not empty: say so instead of reporting zeros.
-        if (v === undefined)
-          throw new DomainError(
-            'LEDGER_ACCOUNT_NOT_FOUND',
-            `ledger account ${code} of fund ${f.id} is missing`,
-          );
-        return v;
-      };
-      const capitalBySourceFen = Object.fromEntries(
-        CAPITAL_SOURCES.map((s) => [s, bal(a.capital[s])]),
-      ) as Record<CapitalSource, Fen>;
+      const { facts, missing } = positionFacts(f.id, balances);
+      // A fund without its accounts is corrupt, not empty: say so instead of reporting zeros.
+      if (missing !== null)
+        throw new DomainError(
+          'LEDGER_ACCOUNT_NOT_FOUND',
+          `ledger account ${missing} of fund ${f.id} is missing`,
+        );
       const c = byFund.get(String(f.id));
-      return computePosition(
-        {
-          cashFen: bal(a.cash),
-          loansFen: bal(a.loans),
-          interestReceivableFen: bal(a.interestReceivable),
-          capitalBySourceFen,
-          capitalAccumulatedFen: bal(a.capitalAccumulated),
-        },
-        f.lendingCapPercent,
-        { all: c?.all ?? 0, poor: c?.poor ?? 0 },
-      );
+      return computePosition(facts, f.lendingCapPercent, { all: c?.all ?? 0, poor: c?.poor ?? 0 });
     });
   }
 
   async list(filter: FundFilter, page: PageQuery): Promise<Page<FundView>> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filter.districtId) where.push(`v.district_id = $${params.push(filter.districtId)}`);
-    if (filter.villageId) where.push(`f.village_id = $${params.push(filter.villageId)}`);
-    if (filter.status) where.push(`f.status = $${params.push(filter.status)}`);
-    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const m = this.dataSource.manager;
-    const [{ total }] = await queryRows<{ total: number }>(
-      m,
-      `SELECT count(*)::int AS total FROM mutual_aid_funds f JOIN villages v ON v.id = f.village_id ${clause}`,
-      params,
-    );
-    const rows = await queryRows<FundRow>(
-      m,
-      `${FUND_SELECT} ${clause} ORDER BY f.id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
-      [...params, page.pageSize, offsetOf(page)],
-    );
+    const total = await this.store.count(m, filter);
+    const rows = await this.store.page(m, filter, page);
     const infos = rows.map(infoOf);
     const positions = await this.positions(
       m,
@@ -425,17 +256,7 @@ export class FundsService {
         errors,
       );
     }
-    const sets: string[] = [];
-    const params: unknown[] = [fundId];
-    for (const key of Object.keys(RULE_COLUMNS) as (keyof FundRules)[]) {
-      if (before[key] === after[key]) continue;
-      const value = after[key];
-      sets.push(
-        `${RULE_COLUMNS[key]} = $${params.push(typeof value === 'bigint' ? value.toString() : value)}`,
-      );
-    }
-    if (!sets.length) return;
-    await m.query(`UPDATE mutual_aid_funds SET ${sets.join(', ')}, updated_at = now() WHERE id = $1`, params);
+    await this.store.updateRules(m, fundId, ruleColumnChanges(before, after));
   }
 
   /**
@@ -448,27 +269,16 @@ export class FundsService {
       if (fund.status === 'CLOSED') throw new DomainError('FUND_CLOSED', `fund ${fundId} is closed for good`);
       if (status === fund.status) return fundView(fund, await this.position(m, fund.id));
       if (status === 'CLOSED') {
-        const nonZero = await queryRows<{ code: string; balance_fen: string }>(
-          m,
-          `SELECT code, balance_fen FROM ledger_accounts WHERE owner_type = $1 AND owner_id = $2 AND balance_fen <> 0 ORDER BY code`,
-          [FUND_OWNER_TYPE, fund.id],
-        );
+        const nonZero = await this.store.nonZeroAccounts(m, FUND_OWNER_TYPE, fund.id);
         if (nonZero.length) {
           throw new DomainError(
             'FUND_NOT_EMPTY',
             `fund ${fundId} still holds money: settle every account before closing it`,
-            nonZero.map((a) => ({
-              field: a.code,
-              code: 'BALANCE_NOT_ZERO',
-              message: `balance ${a.balance_fen} fen`,
-            })),
+            closingErrors(nonZero),
           );
         }
       }
-      await m.query(`UPDATE mutual_aid_funds SET status = $2, updated_at = now() WHERE id = $1`, [
-        fund.id,
-        status,
-      ]);
+      await this.store.updateStatus(m, fund.id, status);
       await this.audit.record(m, {
         action: 'FUND_STATUS_CHANGED',
         entityType: 'mutual_aid_fund',
@@ -480,8 +290,4 @@ export class FundsService {
       return fundView(info, await this.position(m, fund.id));
     });
   }
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

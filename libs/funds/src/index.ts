@@ -11,7 +11,7 @@ export {
 export * from './contributions.service.js';
 export * from './funds.module.js';
 export * from './funds.service.js';
-export * from './members.js';
+export * from './domain/members.js';
 export * from './seed.js';
 export * from './shares.service.js';
-export * from './views.js';
+export * from './domain/views.js';

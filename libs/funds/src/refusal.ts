@@ -1,9 +1,7 @@
-import { DomainError, type ErrorCode, type FieldError } from '#libs/common';
+import { DomainError } from '#libs/common';
+import type { RuleFailure } from './domain/fund.js';
 
-/** A failed business rule whose code is also an API error code. */
-export interface RuleFailure extends FieldError {
-  code: ErrorCode;
-}
+export type { RuleFailure };
 
 /**
  * One refusal carrying every failed rule: the first rule (the rules are checked in a fixed order) gives the

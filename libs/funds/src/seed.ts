@@ -1,9 +1,11 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { queryOne, queryRows, RequestContext, SYSTEM_ACTOR } from '#libs/common';
+import { RequestContext, SYSTEM_ACTOR } from '#libs/common';
 import { formatYuan, yuan } from '#libs/money';
 import { ContributionsService, type ContributeInput } from './contributions.service.js';
 import { FundsService } from './funds.service.js';
+import { FundsStore } from './store/funds.store.js';
+import { MembersStore } from './store/members.store.js';
 
 /** The registry seed's first demo village (东坪村, a pilot village): the fund's home in the demo. */
 export const DEMO_FUND_VILLAGE_CODE = '370302106201';
@@ -40,11 +42,7 @@ export async function seedFunds(
   const funds = app.get(FundsService);
   const contributions = app.get(ContributionsService);
   const villageCode = opts.villageCode ?? DEMO_FUND_VILLAGE_CODE;
-  const village = await queryOne<{ id: string; code: string }>(
-    ds.manager,
-    `SELECT id::text, code FROM villages WHERE code = $1`,
-    [villageCode],
-  );
+  const village = await new FundsStore().villageByCode(ds.manager, villageCode);
   if (!village) {
     log(`seedFunds: village ${villageCode} not found; seed the registry first. Skipped.`);
     return null;
@@ -72,11 +70,7 @@ export async function seedFunds(
       documentRef: '捐赠协议 2024-007',
     });
 
-    const households = await queryRows<{ id: string; status: string }>(
-      ds.manager,
-      `SELECT id::text, status FROM households WHERE village_id = $1 ORDER BY id LIMIT 50`,
-      [village.id],
-    );
+    const households = await new MembersStore().householdsOfVillage(ds.manager, village.id, 50);
     const poor = households.filter((h) => h.status === 'POOR').slice(0, 2);
     const others = households.filter((h) => h.status !== 'POOR').slice(0, 3);
     for (const h of poor) {

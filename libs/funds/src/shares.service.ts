@@ -2,22 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '#libs/audit';
-import {
-  Clock,
-  maskMiddle,
-  offsetOf,
-  queryOne,
-  queryRows,
-  RequestContext,
-  runIdempotent,
-  type Page,
-  type PageQuery,
-} from '#libs/common';
+import { Clock, maskMiddle, RequestContext, runIdempotent, type Page, type PageQuery } from '#libs/common';
 import { LedgerService } from '#libs/ledger';
 import { formatYuan, type Fen } from '#libs/money';
 import { withdrawalRules } from './domain/shares.js';
 import { FundsService } from './funds.service.js';
-import { memberView, updatedRows, type MemberRow, type MemberView } from './members.js';
+import { memberView, type MemberView } from './domain/members.js';
+import { MembersStore } from './store/members.store.js';
+import { WithdrawalsStore, type WithdrawalRow } from './store/withdrawals.store.js';
 import { refusal } from './refusal.js';
 
 /** Roles that see ID numbers in full (ARCHITECTURE: Auth); everyone else gets them masked. */
@@ -55,18 +47,6 @@ export interface WithdrawalView {
   member?: MemberView;
 }
 
-interface WithdrawalRow {
-  id: string;
-  fund_id: string;
-  household_id: string;
-  amount_fen: string;
-  withdrawn_on: string;
-  reason: string | null;
-  entry_id: string;
-  created_by: string;
-  created_at: Date;
-}
-
 const withdrawalView = (r: WithdrawalRow): WithdrawalView => ({
   id: String(r.id),
   fundId: String(r.fund_id),
@@ -96,33 +76,15 @@ export class SharesService {
     private readonly ledger: LedgerService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
+    private readonly members: MembersStore = new MembersStore(),
+    private readonly withdrawals: WithdrawalsStore = new WithdrawalsStore(),
   ) {}
 
   async listMembers(fundId: string, filter: MemberFilter, page: PageQuery): Promise<Page<MemberListItem>> {
     const fund = await this.funds.info(fundId);
-    const where = ['fm.fund_id = $1'];
-    const params: unknown[] = [fund.id];
-    if (filter.status) where.push(`fm.status = $${params.push(filter.status)}`);
-    if (filter.poor !== undefined) where.push(filter.poor ? `h.status = 'POOR'` : `h.status <> 'POOR'`);
-    if (filter.fiscalFunded !== undefined)
-      where.push(filter.fiscalFunded ? `fm.fiscal_share_fen > 0` : `fm.fiscal_share_fen = 0`);
-    if (filter.householdId) where.push(`fm.household_id = $${params.push(filter.householdId)}`);
-    const clause = where.join(' AND ');
     const m = this.dataSource.manager;
-    const [{ total }] = await queryRows<{ total: number }>(
-      m,
-      `SELECT count(*)::int AS total FROM fund_members fm JOIN households h ON h.id = fm.household_id WHERE ${clause}`,
-      params,
-    );
-    const rows = await queryRows<
-      MemberRow & { head_name: string; id_number: string; household_status: string }
-    >(
-      m,
-      `SELECT fm.*, h.head_name, h.id_number, h.status AS household_status
-         FROM fund_members fm JOIN households h ON h.id = fm.household_id
-        WHERE ${clause} ORDER BY fm.id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
-      [...params, page.pageSize, offsetOf(page)],
-    );
+    const total = await this.members.count(m, fund.id, filter);
+    const rows = await this.members.page(m, fund.id, filter, page);
     const fullIds = FULL_ID_ROLES.has(RequestContext.actor()?.role ?? '');
     return {
       items: rows.map((r) => ({
@@ -171,17 +133,13 @@ export class SharesService {
   ): Promise<WithdrawalView> {
     const fund = await this.funds.lockFund(m, fundId);
     const member = /^\d{1,18}$/.test(input.householdId)
-      ? await queryOne<MemberRow>(
-          m,
-          `SELECT * FROM fund_members WHERE fund_id = $1 AND household_id = $2 FOR UPDATE`,
-          [fund.id, input.householdId],
-        )
+      ? await this.members.lock(m, fund.id, input.householdId)
       : undefined;
     // Loans are origination's rows; reading them here (no write) avoids a dependency cycle with that library.
-    const [{ n: outstandingLoans }] = await queryRows<{ n: number }>(
+    const outstandingLoans = await this.members.outstandingLoans(
       m,
-      `SELECT count(*)::int AS n FROM loans WHERE fund_id = $1 AND household_id = $2 AND outstanding_principal_fen > 0`,
-      [fund.id, member ? member.household_id : null],
+      fund.id,
+      member ? member.household_id : null,
     );
     const position = await this.funds.position(m, fund.id);
     const failures = withdrawalRules({
@@ -205,10 +163,7 @@ export class SharesService {
     });
     if (failures.length) throw refusal('share withdrawal refused', failures);
 
-    const [{ id }] = await queryRows<{ id: string }>(
-      m,
-      `SELECT nextval(pg_get_serial_sequence('share_withdrawals', 'id'))::text AS id`,
-    );
+    const id = await this.withdrawals.nextId(m);
     const { entryId } = await this.ledger.post(m, {
       idempotencyKey: `share-withdrawal:${id}`,
       code: 'MEMBER_SHARE_WITHDRAWAL',
@@ -219,35 +174,19 @@ export class SharesService {
         { account: fund.accounts.cash, side: 'CREDIT', amountFen: input.amountFen },
       ],
     });
-    const [row] = await queryRows<WithdrawalRow>(
-      m,
-      `INSERT INTO share_withdrawals (id, fund_id, member_id, household_id, amount_fen, withdrawn_on, reason, entry_id, idempotency_key, created_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
-      [
-        id,
-        fund.id,
-        member!.id,
-        member!.household_id,
-        input.amountFen.toString(),
-        today,
-        input.reason ?? null,
-        entryId,
-        `${WITHDRAWAL_SCOPE}:${idempotencyKey}`,
-        actor,
-      ],
-    );
-    // A household with no share left (paid nor fiscal) has left the fund: it no longer borrows from it.
-    const [updated] = updatedRows<MemberRow>(
-      await m.query(
-        `UPDATE fund_members
-          SET paid_share_fen = paid_share_fen - $2, withdrawn_fen = withdrawn_fen + $2,
-              status = CASE WHEN paid_share_fen - $2 + fiscal_share_fen = 0 THEN 'LEFT' ELSE status END,
-              left_on = CASE WHEN paid_share_fen - $2 + fiscal_share_fen = 0 THEN $3::date ELSE left_on END,
-              updated_at = now()
-        WHERE id = $1 RETURNING *`,
-        [member!.id, input.amountFen.toString(), today],
-      ),
-    );
+    const row = await this.withdrawals.insert(m, {
+      id,
+      fundId: fund.id,
+      memberId: member!.id,
+      householdId: member!.household_id,
+      amountFen: input.amountFen,
+      withdrawnOn: today,
+      reason: input.reason ?? null,
+      entryId,
+      idempotencyKey: `${WITHDRAWAL_SCOPE}:${idempotencyKey}`,
+      createdBy: actor,
+    });
+    const updated = await this.members.withdrawShare(m, member!.id, input.amountFen, today);
     const result: WithdrawalView = {
       ...withdrawalView(row),
       member: memberView(updated, fund.rules.shareLockMonths),
@@ -268,23 +207,9 @@ export class SharesService {
     page: PageQuery,
   ): Promise<Page<WithdrawalView>> {
     const fund = await this.funds.info(fundId);
-    const where = ['fund_id = $1'];
-    const params: unknown[] = [fund.id];
-    if (filter.householdId) where.push(`household_id = $${params.push(filter.householdId)}`);
-    if (filter.from) where.push(`withdrawn_on >= $${params.push(filter.from)}`);
-    if (filter.to) where.push(`withdrawn_on <= $${params.push(filter.to)}`);
-    const clause = where.join(' AND ');
     const m = this.dataSource.manager;
-    const [{ total }] = await queryRows<{ total: number }>(
-      m,
-      `SELECT count(*)::int AS total FROM share_withdrawals WHERE ${clause}`,
-      params,
-    );
-    const rows = await queryRows<WithdrawalRow>(
-      m,
-      `SELECT * FROM share_withdrawals WHERE ${clause} ORDER BY id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
-      [...params, page.pageSize, offsetOf(page)],
-    );
+    const total = await this.withdrawals.count(m, fund.id, filter);
+    const rows = await this.withdrawals.page(m, fund.id, filter, page);
     return { items: rows.map(withdrawalView), page: page.page, pageSize: page.pageSize, total };
   }
 }

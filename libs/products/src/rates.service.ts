@@ -1,12 +1,13 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
+import type { BenchmarkRateRow } from './store/rows.generated.js';
+import { RatesStore } from './store/rates.store.js';
 import { AuditService } from '#libs/audit';
 import {
   AppConfig,
   Clock,
   DomainError,
-  offsetOf,
   RequestContext,
   SYSTEM_ACTOR,
   type FieldError,
@@ -60,19 +61,7 @@ export interface BenchmarkRateFilter {
   includeWithdrawn?: boolean;
 }
 
-interface RateRow {
-  id: string;
-  term_min_months: number;
-  term_max_months: number;
-  rate_percent: string;
-  effective_from: string;
-  note: string | null;
-  created_by: string;
-  created_at: Date;
-  withdrawn_at: Date | null;
-  withdrawn_by: string | null;
-  withdrawal_reason: string | null;
-}
+type RateRow = BenchmarkRateRow;
 
 const toView = (r: RateRow): BenchmarkRateView => ({
   id: r.id,
@@ -109,6 +98,7 @@ export class RatesService {
     private readonly audit: AuditService,
     private readonly clock: Clock,
     @Optional() config?: AppConfig,
+    private readonly store: RatesStore = new RatesStore(),
   ) {
     this.timeZone = config?.BUSINESS_TIMEZONE ?? 'Asia/Shanghai';
   }
@@ -126,26 +116,26 @@ export class RatesService {
   async inForce(termMonths: number, date: string, manager?: EntityManager): Promise<RateInForce> {
     const errors: FieldError[] = [];
     if (!Number.isInteger(termMonths) || termMonths < 1 || termMonths > MAX_TERM_MONTHS) {
-      errors.push({ field: 'termMonths', code: 'INVALID', message: `termMonths must be an integer from 1 to ${MAX_TERM_MONTHS}` });
+      errors.push({
+        field: 'termMonths',
+        code: 'INVALID',
+        message: `termMonths must be an integer from 1 to ${MAX_TERM_MONTHS}`,
+      });
     }
-    if (!isBusinessDate(date)) errors.push({ field: 'date', code: 'INVALID', message: 'date must be a calendar date written YYYY-MM-DD' });
+    if (!isBusinessDate(date))
+      errors.push({
+        field: 'date',
+        code: 'INVALID',
+        message: 'date must be a calendar date written YYYY-MM-DD',
+      });
     if (errors.length) throw new DomainError('VALIDATION_FAILED', 'invalid benchmark rate lookup', errors);
 
     const m = manager ?? this.dataSource.manager;
-    const [row] = (await m.query(
-      `SELECT * FROM benchmark_rates
-        WHERE withdrawn_at IS NULL AND term_min_months <= $1 AND term_max_months >= $1 AND effective_from <= $2::date
-        ORDER BY effective_from DESC LIMIT 1`,
-      [termMonths, date],
-    )) as RateRow[];
+    const row = await this.store.inForce(m, termMonths, date);
     if (!row) {
-      const [anyBand] = (await m.query(
-        `SELECT min(effective_from)::text AS first FROM benchmark_rates
-          WHERE withdrawn_at IS NULL AND term_min_months <= $1 AND term_max_months >= $1`,
-        [termMonths],
-      )) as { first: string | null }[];
-      const detail = anyBand?.first
-        ? `no benchmark rate for a ${termMonths}-month term was in force on ${date}; the first took effect on ${anyBand.first}`
+      const first = await this.store.firstEffective(m, termMonths);
+      const detail = first
+        ? `no benchmark rate for a ${termMonths}-month term was in force on ${date}; the first took effect on ${first}`
         : `no benchmark rate band holds a ${termMonths}-month term`;
       throw new DomainError('BENCHMARK_RATE_NOT_IN_FORCE', detail, [], { termMonths, date });
     }
@@ -169,27 +159,35 @@ export class RatesService {
     const errors = this.validate(input);
     if (errors.length) throw new DomainError('VALIDATION_FAILED', 'invalid benchmark rate', errors);
     const work = async (m: EntityManager) => {
-      const overlapping = (await m.query(
-        `SELECT id, term_min_months, term_max_months FROM benchmark_rates
-          WHERE withdrawn_at IS NULL AND effective_from = $1::date AND term_min_months <= $3 AND term_max_months >= $2
-          ORDER BY term_min_months`,
-        [input.effectiveFrom, input.termMinMonths, input.termMaxMonths],
-      )) as { id: string; term_min_months: number; term_max_months: number }[];
+      const overlapping = await this.store.overlapping(
+        m,
+        input.effectiveFrom,
+        input.termMinMonths,
+        input.termMaxMonths,
+      );
       if (overlapping.length) throw this.overlapError(input, overlapping);
       let row: RateRow;
       try {
         // a concurrent insert of an overlapping band passed the check above too: the constraint decides
-        [row] = (await m.query(
-          `INSERT INTO benchmark_rates (term_min_months, term_max_months, rate_percent, effective_from, note, created_by)
-           VALUES ($1,$2,$3,$4,$5,$6) RETURNING *`,
-          [input.termMinMonths, input.termMaxMonths, input.ratePercent, input.effectiveFrom, input.note ?? null, this.actor()],
-        )) as RateRow[];
+        row = await this.store.insert(m, {
+          termMinMonths: input.termMinMonths,
+          termMaxMonths: input.termMaxMonths,
+          ratePercent: input.ratePercent,
+          effectiveFrom: input.effectiveFrom,
+          note: input.note ?? null,
+          createdBy: this.actor(),
+        });
       } catch (e) {
         if (isExclusionViolation(e)) throw this.overlapError(input, []);
         throw e;
       }
       const view = toView(row);
-      await this.audit.record(m, { action: 'BENCHMARK_RATE_CREATED', entityType: 'benchmark_rate', entityId: view.id, after: view });
+      await this.audit.record(m, {
+        action: 'BENCHMARK_RATE_CREATED',
+        entityType: 'benchmark_rate',
+        entityId: view.id,
+        after: view,
+      });
       return view;
     };
     return manager ? work(manager) : this.dataSource.transaction(work);
@@ -199,9 +197,10 @@ export class RatesService {
   async withdraw(id: string, reason: string): Promise<BenchmarkRateView> {
     this.checkId(id);
     return this.dataSource.transaction(async (m) => {
-      const [row] = (await m.query(`SELECT * FROM benchmark_rates WHERE id = $1 FOR UPDATE`, [id])) as RateRow[];
+      const row = await this.store.find(m, id, true);
       if (!row) throw new DomainError('NOT_FOUND', `benchmark rate ${id} not found`);
-      if (row.withdrawn_at) throw new DomainError('BENCHMARK_RATE_WITHDRAWN', `benchmark rate ${id} is already withdrawn`);
+      if (row.withdrawn_at)
+        throw new DomainError('BENCHMARK_RATE_WITHDRAWN', `benchmark rate ${id} is already withdrawn`);
       const today = this.today();
       if (row.effective_from <= today) {
         throw new DomainError(
@@ -210,45 +209,30 @@ export class RatesService {
         );
       }
       const before = toView(row);
-      const result = (await m.query(
-        `UPDATE benchmark_rates SET withdrawn_at = now(), withdrawn_by = $2, withdrawal_reason = $3 WHERE id = $1 RETURNING *`,
-        [id, this.actor(), reason],
-      )) as [RateRow[], number] | RateRow[];
-      // the driver answers an UPDATE … RETURNING with [rows, count]
-      const updated = (Array.isArray(result[0]) ? result[0] : result) as RateRow[];
-      const after = toView(updated[0]);
-      await this.audit.record(m, { action: 'BENCHMARK_RATE_WITHDRAWN', entityType: 'benchmark_rate', entityId: id, before, after });
+      const after = toView(await this.store.withdraw(m, id, this.actor(), reason));
+      await this.audit.record(m, {
+        action: 'BENCHMARK_RATE_WITHDRAWN',
+        entityType: 'benchmark_rate',
+        entityId: id,
+        before,
+        after,
+      });
       return after;
     });
   }
 
   async get(id: string): Promise<BenchmarkRateView> {
     this.checkId(id);
-    const [row] = (await this.dataSource.query(`SELECT * FROM benchmark_rates WHERE id = $1`, [id])) as RateRow[];
+    const row = await this.store.find(this.dataSource.manager, id);
     if (!row) throw new DomainError('NOT_FOUND', `benchmark rate ${id} not found`);
     return toView(row);
   }
 
   /** Newest effective date first, then by band. */
   async list(filter: BenchmarkRateFilter, page: PageQuery): Promise<Page<BenchmarkRateView>> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (!filter.includeWithdrawn) where.push('withdrawn_at IS NULL');
-    if (filter.termMonths !== undefined) {
-      const p = params.push(filter.termMonths);
-      where.push(`term_min_months <= $${p} AND term_max_months >= $${p}`);
-    }
-    if (filter.from) where.push(`effective_from >= $${params.push(filter.from)}::date`);
-    if (filter.to) where.push(`effective_from <= $${params.push(filter.to)}::date`);
-    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const [{ total }] = (await this.dataSource.query(`SELECT count(*)::int AS total FROM benchmark_rates ${clause}`, params)) as {
-      total: number;
-    }[];
-    const rows = (await this.dataSource.query(
-      `SELECT * FROM benchmark_rates ${clause} ORDER BY effective_from DESC, term_min_months, id
-        LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
-      [...params, page.pageSize, offsetOf(page)],
-    )) as RateRow[];
+    const m = this.dataSource.manager;
+    const total = await this.store.count(m, filter);
+    const rows = await this.store.page(m, filter, page);
     return { items: rows.map(toView), page: page.page, pageSize: page.pageSize, total };
   }
 
@@ -257,14 +241,28 @@ export class RatesService {
     const term = (field: 'termMinMonths' | 'termMaxMonths') => {
       const v = input[field];
       const ok = Number.isInteger(v) && v >= 1 && v <= MAX_TERM_MONTHS;
-      if (!ok) errors.push({ field, code: 'INVALID', message: `${field} must be an integer from 1 to ${MAX_TERM_MONTHS}` });
+      if (!ok)
+        errors.push({
+          field,
+          code: 'INVALID',
+          message: `${field} must be an integer from 1 to ${MAX_TERM_MONTHS}`,
+        });
       return ok;
     };
     if (term('termMinMonths') && term('termMaxMonths') && input.termMaxMonths < input.termMinMonths) {
-      errors.push({ field: 'termMaxMonths', code: 'TERM_MAX_BELOW_MIN', message: 'termMaxMonths may not be below termMinMonths' });
+      errors.push({
+        field: 'termMaxMonths',
+        code: 'TERM_MAX_BELOW_MIN',
+        message: 'termMaxMonths may not be below termMinMonths',
+      });
     }
     const d = typeof input.ratePercent === 'string' ? parseDecimal(input.ratePercent) : null;
-    if (!d || d.units < 0n || d.scale > MAX_RATE_DECIMALS || compareDecimal(input.ratePercent, MAX_RATE_PERCENT) > 0) {
+    if (
+      !d ||
+      d.units < 0n ||
+      d.scale > MAX_RATE_DECIMALS ||
+      compareDecimal(input.ratePercent, MAX_RATE_PERCENT) > 0
+    ) {
       errors.push({
         field: 'ratePercent',
         code: 'INVALID',
@@ -272,18 +270,26 @@ export class RatesService {
       });
     }
     if (!isBusinessDate(input.effectiveFrom)) {
-      errors.push({ field: 'effectiveFrom', code: 'INVALID', message: 'effectiveFrom must be a calendar date written YYYY-MM-DD' });
+      errors.push({
+        field: 'effectiveFrom',
+        code: 'INVALID',
+        message: 'effectiveFrom must be a calendar date written YYYY-MM-DD',
+      });
     } else if (input.effectiveFrom < this.today() && !input.note?.trim()) {
       errors.push({
         field: 'note',
         code: 'BACKDATED_NEEDS_NOTE',
-        message: 'a back-dated rate (effectiveFrom before today) changes what was in force in the past: say why in note',
+        message:
+          'a back-dated rate (effectiveFrom before today) changes what was in force in the past: say why in note',
       });
     }
     return errors;
   }
 
-  private overlapError(input: BenchmarkRateInput, rows: { id: string; term_min_months: number; term_max_months: number }[]) {
+  private overlapError(
+    input: BenchmarkRateInput,
+    rows: { id: string; term_min_months: number; term_max_months: number }[],
+  ) {
     const bands = rows.map((r) => `${r.term_min_months}-${r.term_max_months} (id ${r.id})`).join(', ');
     const message = `overlaps ${bands || 'another band'} effective ${input.effectiveFrom}`;
     return new DomainError(
@@ -298,7 +304,10 @@ export class RatesService {
   }
 
   private checkId(id: string): void {
-    if (!ID.test(id)) throw new DomainError('VALIDATION_FAILED', 'id must be a positive integer', [{ field: 'id', code: 'INVALID', message: 'must be a positive integer' }]);
+    if (!ID.test(id))
+      throw new DomainError('VALIDATION_FAILED', 'id must be a positive integer', [
+        { field: 'id', code: 'INVALID', message: 'must be a positive integer' },
+      ]);
   }
 
   private actor(): string {

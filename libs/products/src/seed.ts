@@ -5,6 +5,8 @@ import { RequestContext, SYSTEM_ACTOR, SystemClock } from '#libs/common';
 import { PRODUCTIVE_PURPOSES } from './domain/purposes.js';
 import { ProductsService, type NewProductInput } from './products.service.js';
 import { RatesService, type BenchmarkRateInput } from './rates.service.js';
+import { ProductsStore } from './store/products.store.js';
+import { RatesStore } from './store/rates.store.js';
 
 /**
  * The benchmark lending rates (贷款基准利率) the People's Bank of China set from 2015-10-24, in the two bands SPEC §2.2
@@ -12,11 +14,30 @@ import { RatesService, type BenchmarkRateInput } from './rates.service.js';
  * benchmark product longer than that needs the ADMIN to add one.
  */
 export const DEFAULT_BENCHMARK_RATES: readonly BenchmarkRateInput[] = [
-  { termMinMonths: 1, termMaxMonths: 12, ratePercent: '4.35', effectiveFrom: '2015-10-24', note: 'PBOC benchmark lending rate from 2015-10-24 (≤ 1 year)' },
-  { termMinMonths: 13, termMaxMonths: 60, ratePercent: '4.75', effectiveFrom: '2015-10-24', note: 'PBOC benchmark lending rate from 2015-10-24 (1-5 years)' },
+  {
+    termMinMonths: 1,
+    termMaxMonths: 12,
+    ratePercent: '4.35',
+    effectiveFrom: '2015-10-24',
+    note: 'PBOC benchmark lending rate from 2015-10-24 (≤ 1 year)',
+  },
+  {
+    termMinMonths: 13,
+    termMaxMonths: 60,
+    ratePercent: '4.75',
+    effectiveFrom: '2015-10-24',
+    note: 'PBOC benchmark lending rate from 2015-10-24 (1-5 years)',
+  },
 ];
 
-const WATERFALL = ['OVERDUE_PENALTY', 'OVERDUE_INTEREST', 'OVERDUE_PRINCIPAL', 'CURRENT_INTEREST', 'CURRENT_PRINCIPAL', 'FUTURE'];
+const WATERFALL = [
+  'OVERDUE_PENALTY',
+  'OVERDUE_INTEREST',
+  'OVERDUE_PRINCIPAL',
+  'CURRENT_INTEREST',
+  'CURRENT_PRINCIPAL',
+  'FUTURE',
+];
 
 /**
  * The default products of the three kinds, with SPEC §2 limits. Choices the spec leaves open:
@@ -117,13 +138,21 @@ export const DEFAULT_PRODUCTS: readonly NewProductInput[] = [
   },
 ];
 
-function services(target: INestApplicationContext | DataSource): { ds: DataSource; rates: RatesService; products: ProductsService } {
+function services(target: INestApplicationContext | DataSource): {
+  ds: DataSource;
+  rates: RatesService;
+  products: ProductsService;
+} {
   if (target instanceof DataSource) {
     const audit = new AuditService(target);
     const rates = new RatesService(target, audit, new SystemClock());
     return { ds: target, rates, products: new ProductsService(target, audit, rates) };
   }
-  return { ds: target.get(DataSource), rates: target.get(RatesService, { strict: false }), products: target.get(ProductsService, { strict: false }) };
+  return {
+    ds: target.get(DataSource),
+    rates: target.get(RatesService, { strict: false }),
+    products: target.get(ProductsService, { strict: false }),
+  };
 }
 
 /** Seeds the default benchmark rates. Idempotent: a band already live on that date (whatever its rate) is kept. */
@@ -133,12 +162,9 @@ export async function seedBenchmarkRates(target: INestApplicationContext | DataS
     const out: string[] = [];
     for (const r of DEFAULT_BENCHMARK_RATES) {
       const label = `benchmark ${r.termMinMonths}-${r.termMaxMonths} months ${r.ratePercent} % from ${r.effectiveFrom}`;
-      const existing = (await ds.query(
-        `SELECT 1 FROM benchmark_rates WHERE withdrawn_at IS NULL AND effective_from = $1::date
-           AND term_min_months <= $3 AND term_max_months >= $2`,
-        [r.effectiveFrom, r.termMinMonths, r.termMaxMonths],
-      )) as unknown[];
-      if (existing.length) {
+      if (
+        await new RatesStore().anyOverlapping(ds.manager, r.effectiveFrom, r.termMinMonths, r.termMaxMonths)
+      ) {
         out.push(`kept existing ${label}`);
         continue;
       }
@@ -164,8 +190,7 @@ export async function seedProducts(target: INestApplicationContext | DataSource)
   const { ds, products } = services(target);
   await RequestContext.run({ requestId: 'seed-products', actor: SYSTEM_ACTOR }, async () => {
     for (const p of DEFAULT_PRODUCTS) {
-      const existing = (await ds.query(`SELECT 1 FROM products WHERE code = $1`, [p.code])) as unknown[];
-      if (existing.length) {
+      if (await new ProductsStore().product(ds.manager, { column: 'code', value: p.code })) {
         out.push(`kept existing product ${p.code}`);
         continue;
       }

@@ -23,7 +23,7 @@ import { PROGRAMME_SOURCES, type ProgrammeSource } from './domain/accounts.js';
 import { CLAIM_KINDS, CLAIM_STATUSES, type ClaimKind, type ClaimStatus } from './domain/claims.js';
 import { FORFEIT_REASONS } from './domain/earning.js';
 import { POLICY_TYPES } from './domain/policy.js';
-import { SETTLEMENT_MODES, type SettlementMode } from './programmes.service.js';
+import { SETTLEMENT_MODES, type SettlementMode } from './domain/programme.js';
 
 export function IsDate() {
   return (object: object, propertyName: string) =>

@@ -2,11 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Queue } from 'bullmq';
 import type { DataSource } from 'typeorm';
-import { DomainError, jobId, JOBS, queryRows, ID_PATTERN } from '#libs/common';
+import { DomainError, jobId, JOBS } from '#libs/common';
 import { isBusinessDate } from '#libs/schedules';
 import { ClaimsService, type GenerationAction } from './claims.service.js';
 import { lastEndedPeriod } from './domain/calendar.js';
-import { calendarOf, type ProgrammeRow } from './programmes.service.js';
+import { calendarOf } from './domain/programme-view.js';
+import { ProgrammesStore } from './store/programmes.store.js';
 
 export interface ClaimGenerationJobData {
   programmeId: string;
@@ -31,7 +32,7 @@ export const CLAIM_JOB_KEEP_SECONDS = 400 * 24 * 3600;
 
 /** The job id of a programme's period: `subsidy.claims.3.2026-03-20`. Adding it again while it exists is a no-op. */
 export const claimGenerationJobId = (programmeId: string, periodEnd: string): string => {
-  if (!ID_PATTERN.test(programmeId)) throw new RangeError(`not a programme id: ${programmeId}`);
+  if (!/^[1-9]\d{0,17}$/.test(programmeId)) throw new RangeError(`not a programme id: ${programmeId}`);
   if (!isBusinessDate(periodEnd)) throw new RangeError(`not a date: ${periodEnd}`);
   return jobId('subsidy', 'claims', programmeId, periodEnd);
 };
@@ -71,6 +72,7 @@ export class ClaimJobsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly claims: ClaimsService,
+    private readonly store: ProgrammesStore = new ProgrammesStore(),
   ) {}
 
   /**
@@ -79,10 +81,7 @@ export class ClaimJobsService {
    */
   async duePeriods(today: string): Promise<{ programmeId: string; periodEnd: string }[]> {
     if (!isBusinessDate(today)) throw new RangeError(`not a date: ${today}`);
-    const rows = await queryRows<Pick<ProgrammeRow, 'id' | 'period_end_months' | 'period_end_day'>>(
-      this.dataSource.manager,
-      `SELECT id::text, period_end_months, period_end_day FROM subsidy_programmes WHERE status = 'ACTIVE' ORDER BY id`,
-    );
+    const rows = await this.store.activeCalendars(this.dataSource.manager);
     return rows.map((p) => ({ programmeId: p.id, periodEnd: lastEndedPeriod(today, calendarOf(p)).end }));
   }
 

@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { DomainError, queryOne, type FieldError } from '#libs/common';
+import { DomainError, type FieldError } from '#libs/common';
 import { parseYuan } from '#libs/money';
 import { ProductsService, type ProductView } from '#libs/products';
 import { parsePolicy, policyJson } from './domain/policy.js';
+import { ProgrammesStore } from './store/programmes.store.js';
 
 export interface PolicyInput {
   type: string;
@@ -27,6 +28,7 @@ export class PoliciesService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly products: ProductsService,
+    private readonly store: ProgrammesStore = new ProgrammesStore(),
   ) {}
 
   async setProductPolicy(product: string, input: PolicyInput | null): Promise<ProductView> {
@@ -62,18 +64,14 @@ export class PoliciesService {
         for (const e of parsed.errors) errors.push({ ...e, field: e.field.replace(/Fen$/, '') });
       }
       if (parsed.ok) {
-        const programme = await queryOne<{ status: string }>(
-          this.dataSource.manager,
-          `SELECT status FROM subsidy_programmes WHERE id = $1`,
-          [parsed.policy.programmeId],
-        );
-        if (!programme)
+        const status = await this.store.status(this.dataSource.manager, parsed.policy.programmeId);
+        if (status === undefined)
           errors.push({
             field: 'programmeId',
             code: 'NOT_FOUND',
             message: `subsidy programme ${parsed.policy.programmeId} does not exist`,
           });
-        else if (programme.status !== 'ACTIVE')
+        else if (status !== 'ACTIVE')
           errors.push({
             field: 'programmeId',
             code: 'CLOSED',

@@ -6,36 +6,44 @@ import {
   Clock,
   DomainError,
   isUniqueViolation,
-  offsetOf,
-  queryOne,
-  queryRows,
   RequestContext,
   runIdempotent,
   type FieldError,
   type Page,
   type PageQuery,
-  ID_PATTERN as ID,
 } from '#libs/common';
+import { ContributionRegister } from '#libs/funding';
 import { LedgerService } from '#libs/ledger';
 import { formatYuan, type Fen } from '#libs/money';
 import {
   PROGRAMME_OWNER_TYPE,
   programmeAccountList,
   programmeAccounts,
-  type ProgrammeAccounts,
   type ProgrammeSource,
 } from './domain/accounts.js';
+import { DEFAULT_CALENDAR, periodsOfYear, type SettlementPeriod } from './domain/calendar.js';
 import {
-  calendarErrors,
-  DEFAULT_CALENDAR,
-  periodsOfYear,
-  type SettlementCalendar,
-  type SettlementPeriod,
-} from './domain/calendar.js';
+  budgetBelowCommitted,
+  budgetInputErrors,
+  programmeContributionErrors,
+  programmeInputErrors,
+  programmePatchErrors,
+  sortedMonths,
+  type SettlementMode,
+} from './domain/programme.js';
+import {
+  budgetView,
+  calendarOf,
+  periodsWithClaims,
+  positionAccounts,
+  programmeView,
+  type BudgetView,
+  type ProgrammeView,
+} from './domain/programme-view.js';
 import { QueueService, type QueueRun } from './queue.service.js';
+import { ProgrammesStore, type ProgrammeListFilter, type ProgrammeRow } from './store/programmes.store.js';
 
-export const SETTLEMENT_MODES = ['PAY_BANK', 'REIMBURSE_BORROWER'] as const;
-export type SettlementMode = (typeof SETTLEMENT_MODES)[number];
+export type { ProgrammeRow };
 
 export interface ProgrammeInput {
   code: string;
@@ -52,47 +60,6 @@ export interface ProgrammePatch {
   name?: string;
   graceDays?: number;
   status?: 'ACTIVE' | 'CLOSED';
-}
-
-export interface ProgrammeRow {
-  id: string;
-  code: string;
-  name: string;
-  district_id: string | null;
-  settlement_mode: SettlementMode;
-  period_end_months: number[];
-  period_end_day: number;
-  grace_days: number;
-  status: 'ACTIVE' | 'CLOSED';
-  created_by: string;
-  created_at: Date;
-  updated_at: Date;
-  version: number;
-}
-
-export interface ProgrammeView {
-  id: string;
-  code: string;
-  name: string;
-  districtId: string | null;
-  settlementMode: SettlementMode;
-  calendar: { periodEndMonths: number[]; periodEndDay: number };
-  graceDays: number;
-  status: 'ACTIVE' | 'CLOSED';
-  accounts: ProgrammeAccounts;
-  position: {
-    /** Cash not yet committed to a claim. */
-    available: string;
-    /** Cash set aside for approved claims not yet paid out. */
-    setAside: string;
-    payableToBanks: string;
-    payableToBorrowers: string;
-    expense: string;
-    fundedBySource: Record<ProgrammeSource, string>;
-  };
-  createdBy: string;
-  createdAt: string;
-  updatedAt: string;
 }
 
 export interface ContributionInput {
@@ -122,17 +89,6 @@ export interface ProgrammeContributionView {
   queue: QueueRun;
 }
 
-export interface BudgetView {
-  programmeId: string;
-  year: number;
-  budget: string;
-  committed: string;
-  remaining: string;
-  /** Approved claims' remainders waiting for budget or money. */
-  queued: string;
-  queuedClaims: number;
-}
-
 export interface BudgetInput {
   year: number;
   budgetFen: Fen;
@@ -140,23 +96,11 @@ export interface BudgetInput {
   documentRef?: string | null;
 }
 
-export interface ProgrammeFilter {
-  districtId?: string;
-  settlementMode?: SettlementMode;
-  status?: 'ACTIVE' | 'CLOSED';
-  q?: string;
-}
-
-export const calendarOf = (
-  p: Pick<ProgrammeRow, 'period_end_months' | 'period_end_day'>,
-): SettlementCalendar => ({
-  endMonths: p.period_end_months,
-  endDay: p.period_end_day,
-});
+export type ProgrammeFilter = ProgrammeListFilter;
 
 export const actorName = (): string => RequestContext.actor()?.username ?? 'system';
 
-const CODE = /^[A-Z][A-Z0-9_-]{1,39}$/;
+const ID = /^[1-9]\d{0,17}$/;
 export const CONTRIBUTION_SCOPE = 'subsidy-programme:contribution';
 export const BUDGET_SCOPE = 'subsidy-programme:budget';
 
@@ -181,6 +125,8 @@ export class ProgrammesService {
     private readonly audit: AuditService,
     private readonly clock: Clock,
     private readonly queue: QueueService,
+    private readonly register: ContributionRegister = new ContributionRegister(),
+    private readonly store: ProgrammesStore = new ProgrammesStore(),
   ) {}
 
   today(): string {
@@ -193,37 +139,17 @@ export class ProgrammesService {
       endDay: input.periodEndDay ?? DEFAULT_CALENDAR.endDay,
     };
     const graceDays = input.graceDays ?? 0;
-    const errors: FieldError[] = [];
-    if (typeof input.code !== 'string' || !CODE.test(input.code)) {
-      errors.push({
-        field: 'code',
-        code: 'FORMAT',
-        message: 'code must be 2-40 characters of A-Z, 0-9, _ and -, starting with a letter',
-      });
-    }
-    if (typeof input.name !== 'string' || input.name.trim().length === 0 || input.name.length > 200) {
-      errors.push({ field: 'name', code: 'FORMAT', message: 'name must be 1-200 characters' });
-    }
-    if (!(SETTLEMENT_MODES as readonly string[]).includes(input.settlementMode)) {
-      errors.push({
-        field: 'settlementMode',
-        code: 'INVALID',
-        message: `settlementMode must be one of ${SETTLEMENT_MODES.join(', ')}`,
-      });
-    }
-    for (const e of calendarErrors(calendar)) errors.push({ ...e, code: 'INVALID' });
-    if (!Number.isInteger(graceDays) || graceDays < 0 || graceDays > 90) {
-      errors.push({
-        field: 'graceDays',
-        code: 'RANGE',
-        message: 'graceDays must be a whole number of days from 0 to 90',
-      });
-    }
+    const errors = programmeInputErrors({
+      code: input.code,
+      name: input.name,
+      settlementMode: input.settlementMode,
+      calendar,
+      graceDays,
+    });
     const districtId = input.districtId ?? null;
     if (districtId !== null) {
       const exists =
-        ID.test(districtId) &&
-        (await queryOne(this.dataSource.manager, `SELECT 1 FROM districts WHERE id = $1`, [districtId]));
+        ID.test(districtId) && (await this.store.districtExists(this.dataSource.manager, districtId));
       if (!exists)
         errors.push({
           field: 'districtId',
@@ -235,21 +161,16 @@ export class ProgrammesService {
 
     try {
       return await this.dataSource.transaction(async (m) => {
-        const [row] = await queryRows<ProgrammeRow>(
-          m,
-          `INSERT INTO subsidy_programmes (code, name, district_id, settlement_mode, period_end_months, period_end_day, grace_days, created_by)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
-          [
-            input.code,
-            input.name.trim(),
-            districtId,
-            input.settlementMode,
-            [...calendar.endMonths].sort((a, b) => a - b),
-            calendar.endDay,
-            graceDays,
-            actorName(),
-          ],
-        );
+        const row = await this.store.insert(m, {
+          code: input.code,
+          name: input.name.trim(),
+          districtId,
+          settlementMode: input.settlementMode,
+          periodEndMonths: sortedMonths(calendar.endMonths),
+          periodEndDay: calendar.endDay,
+          graceDays,
+          createdBy: actorName(),
+        });
         for (const a of programmeAccountList(row.id, `Subsidy programme ${row.code}`)) {
           await this.ledger.openAccount(m, { ...a, ownerType: PROGRAMME_OWNER_TYPE, ownerId: row.id });
         }
@@ -276,30 +197,15 @@ export class ProgrammesService {
 
   /** Name, grace days and status. The calendar is fixed once set: claims are keyed by its periods. */
   async update(id: string, patch: ProgrammePatch): Promise<ProgrammeView> {
-    const errors: FieldError[] = [];
-    if (patch.name !== undefined && (patch.name.trim().length === 0 || patch.name.length > 200)) {
-      errors.push({ field: 'name', code: 'FORMAT', message: 'name must be 1-200 characters' });
-    }
-    if (
-      patch.graceDays !== undefined &&
-      (!Number.isInteger(patch.graceDays) || patch.graceDays < 0 || patch.graceDays > 90)
-    ) {
-      errors.push({
-        field: 'graceDays',
-        code: 'RANGE',
-        message: 'graceDays must be a whole number of days from 0 to 90',
-      });
-    }
+    const errors = programmePatchErrors(patch);
     if (errors.length) throw invalid(errors);
     return this.dataSource.transaction(async (m) => {
       const before = await this.lock(m, id);
-      const [row] = await queryRows<ProgrammeRow>(
-        m,
-        `UPDATE subsidy_programmes SET name = coalesce($2, name), grace_days = coalesce($3, grace_days), status = coalesce($4, status),
-                updated_at = now(), version = version + 1
-          WHERE id = $1 RETURNING *`,
-        [id, patch.name?.trim() ?? null, patch.graceDays ?? null, patch.status ?? null],
-      );
+      const row = await this.store.update(m, id, {
+        name: patch.name?.trim() ?? null,
+        graceDays: patch.graceDays ?? null,
+        status: patch.status ?? null,
+      });
       const view = await this.viewOf(m, row);
       await this.audit.record(m, {
         action: 'SUBSIDY_PROGRAMME_UPDATED',
@@ -314,17 +220,13 @@ export class ProgrammesService {
 
   /** The programme row, locked: every money operation of a programme starts here (lock order: programme first). */
   async lock(m: EntityManager, id: string): Promise<ProgrammeRow> {
-    const row = ID.test(id)
-      ? await queryOne<ProgrammeRow>(m, `SELECT * FROM subsidy_programmes WHERE id = $1 FOR UPDATE`, [id])
-      : undefined;
+    const row = ID.test(id) ? await this.store.lock(m, id) : undefined;
     if (!row) throw new DomainError('NOT_FOUND', `subsidy programme ${id} not found`);
     return row;
   }
 
   async row(id: string, m: EntityManager = this.dataSource.manager): Promise<ProgrammeRow> {
-    const row = ID.test(id)
-      ? await queryOne<ProgrammeRow>(m, `SELECT * FROM subsidy_programmes WHERE id = $1`, [id])
-      : undefined;
+    const row = ID.test(id) ? await this.store.find(m, id) : undefined;
     if (!row) throw new DomainError('NOT_FOUND', `subsidy programme ${id} not found`);
     return row;
   }
@@ -334,27 +236,9 @@ export class ProgrammesService {
   }
 
   async list(filter: ProgrammeFilter, page: PageQuery): Promise<Page<ProgrammeView>> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filter.districtId) where.push(`district_id = $${params.push(filter.districtId)}`);
-    if (filter.settlementMode) where.push(`settlement_mode = $${params.push(filter.settlementMode)}`);
-    if (filter.status) where.push(`status = $${params.push(filter.status)}`);
-    if (filter.q)
-      where.push(
-        `(code ILIKE $${params.push(`%${filter.q.replace(/[%_\\]/g, '\\$&')}%`)} OR name ILIKE $${params.length})`,
-      );
-    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const m = this.dataSource.manager;
-    const [{ total }] = await queryRows<{ total: number }>(
-      m,
-      `SELECT count(*)::int AS total FROM subsidy_programmes ${clause}`,
-      params,
-    );
-    const rows = await queryRows<ProgrammeRow>(
-      m,
-      `SELECT * FROM subsidy_programmes ${clause} ORDER BY id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
-      [...params, page.pageSize, offsetOf(page)],
-    );
+    const total = await this.store.count(m, filter);
+    const rows = await this.store.page(m, filter, page);
     const items: ProgrammeView[] = [];
     for (const r of rows) items.push(await this.viewOf(m, r));
     return { items, page: page.page, pageSize: page.pageSize, total };
@@ -367,32 +251,8 @@ export class ProgrammesService {
   ): Promise<(SettlementPeriod & { claims: number; total: string; approved: string; queued: string })[]> {
     const p = await this.row(id);
     const periods = periodsOfYear(year, calendarOf(p));
-    const sums = await queryRows<{
-      period_end: string;
-      claims: number;
-      total: string;
-      approved: string;
-      queued: string;
-    }>(
-      this.dataSource.manager,
-      `SELECT period_end, count(*) FILTER (WHERE kind <> 'REMAINDER' AND status IN ('DRAFT','APPROVED','PAID'))::int AS claims,
-              coalesce(sum(total_fen) FILTER (WHERE kind <> 'REMAINDER' AND status IN ('APPROVED','PAID')), 0)::text AS total,
-              coalesce(sum(approved_fen) FILTER (WHERE status IN ('APPROVED','PAID')), 0)::text AS approved,
-              coalesce(sum(total_fen) FILTER (WHERE status = 'QUEUED'), 0)::text AS queued
-         FROM subsidy_claims WHERE programme_id = $1 AND budget_year = $2 GROUP BY period_end`,
-      [p.id, year],
-    );
-    const byEnd = new Map(sums.map((s) => [s.period_end, s]));
-    return periods.map((x) => {
-      const s = byEnd.get(x.end);
-      return {
-        ...x,
-        claims: s?.claims ?? 0,
-        total: formatYuan(BigInt(s?.total ?? 0)),
-        approved: formatYuan(BigInt(s?.approved ?? 0)),
-        queued: formatYuan(BigInt(s?.queued ?? 0)),
-      };
-    });
+    const sums = await this.store.periodSums(this.dataSource.manager, p.id, year);
+    return periodsWithClaims(periods, sums);
   }
 
   /**
@@ -416,59 +276,7 @@ export class ProgrammesService {
       soeName: input.soeName ?? null,
       soeProfitBaseFen: input.soeProfitBaseFen ?? null,
     };
-    const errors: FieldError[] = [];
-    if (c.amountFen <= 0n)
-      errors.push({ field: 'amount', code: 'RANGE', message: 'amount must be above zero' });
-    if (c.receivedOn > today)
-      errors.push({
-        field: 'receivedOn',
-        code: 'FUTURE',
-        message: `receivedOn may not be after today (${today})`,
-      });
-    if (!Number.isInteger(c.year) || c.year < 2000 || c.year > 2100)
-      errors.push({ field: 'year', code: 'RANGE', message: 'year must be 2000-2100' });
-    // public money always arrives under a document (拨款文件号), as in the village funds' register
-    if (!c.documentRef || !c.documentRef.trim()) {
-      errors.push({
-        field: 'documentRef',
-        code: 'REQUIRED',
-        message: `a ${c.source} contribution needs its document reference`,
-      });
-    }
-    if (c.source === 'SOE') {
-      if (!c.soeName)
-        errors.push({
-          field: 'soeName',
-          code: 'REQUIRED',
-          message: 'an SOE contribution names the enterprise',
-        });
-      if (c.soeProfitBaseFen === null) {
-        errors.push({
-          field: 'soeProfitBase',
-          code: 'REQUIRED',
-          message: 'an SOE contribution records the profit base the 3 % rule applies to',
-        });
-      } else if (c.amountFen > c.soeProfitBaseFen) {
-        errors.push({
-          field: 'amount',
-          code: 'ABOVE_PROFIT_BASE',
-          message: 'an SOE contributes a share of its profit: the amount cannot exceed the profit base',
-        });
-      }
-    } else {
-      if (c.soeName)
-        errors.push({
-          field: 'soeName',
-          code: 'NOT_ALLOWED',
-          message: 'soeName belongs to SOE contributions only',
-        });
-      if (c.soeProfitBaseFen !== null)
-        errors.push({
-          field: 'soeProfitBase',
-          code: 'NOT_ALLOWED',
-          message: 'soeProfitBase belongs to SOE contributions only',
-        });
-    }
+    const errors = programmeContributionErrors(c, today);
     if (errors.length) {
       throw new DomainError(
         'SUBSIDY_CONTRIBUTION_INVALID',
@@ -485,10 +293,7 @@ export class ProgrammesService {
           ]);
         }
         const a = programmeAccounts(p.id);
-        const [{ id }] = await queryRows<{ id: string }>(
-          m,
-          `SELECT nextval(pg_get_serial_sequence('contributions', 'id'))::text AS id`,
-        );
+        const id = await this.register.reserveId(m);
         const { entryId } = await this.ledger.post(m, {
           idempotencyKey: `subsidy-contribution:${id}`,
           code: 'SUBSIDY_FUNDING',
@@ -499,26 +304,24 @@ export class ProgrammesService {
             { account: a.funding[c.source], side: 'CREDIT', amountFen: c.amountFen },
           ],
         });
-        await m.query(
-          `INSERT INTO contributions (id, target_type, target_id, district_id, source, amount_fen, year, document_ref, received_on,
-                                      soe_name, soe_profit_base_fen, entry_id, idempotency_key, created_by)
-           VALUES ($1, 'SUBSIDY_PROGRAMME', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-          [
-            id,
-            p.id,
-            p.district_id,
-            c.source,
-            c.amountFen.toString(),
-            c.year,
-            c.documentRef,
-            c.receivedOn,
-            c.soeName,
-            c.soeProfitBaseFen?.toString() ?? null,
-            entryId,
-            `${CONTRIBUTION_SCOPE}:${idempotencyKey}`,
-            actorName(),
-          ],
-        );
+        await this.register.record(m, {
+          id,
+          targetType: 'SUBSIDY_PROGRAMME',
+          targetId: p.id,
+          districtId: p.district_id,
+          source: c.source,
+          amountFen: c.amountFen,
+          year: c.year,
+          documentRef: c.documentRef,
+          receivedOn: c.receivedOn,
+          householdId: null,
+          fiscalFunded: false,
+          soeName: c.soeName,
+          soeProfitBaseFen: c.soeProfitBaseFen,
+          entryId,
+          idempotencyKey: `${CONTRIBUTION_SCOPE}:${idempotencyKey}`,
+          createdBy: actorName(),
+        });
         const view: Omit<ProgrammeContributionView, 'queue'> = {
           id,
           programmeId: p.id,
@@ -555,13 +358,7 @@ export class ProgrammesService {
     input: BudgetInput,
     idempotencyKey: string,
   ): Promise<BudgetView & { queue: QueueRun }> {
-    const errors: FieldError[] = [];
-    if (!Number.isInteger(input.year) || input.year < 2000 || input.year > 2100)
-      errors.push({ field: 'year', code: 'RANGE', message: 'year must be 2000-2100' });
-    if (input.budgetFen < 0n)
-      errors.push({ field: 'budget', code: 'RANGE', message: 'budget may not be negative' });
-    if (!input.reason || !input.reason.trim())
-      errors.push({ field: 'reason', code: 'REQUIRED', message: 'a budget change says why' });
+    const errors = budgetInputErrors(input);
     if (errors.length)
       throw new DomainError(
         'SUBSIDY_BUDGET_INVALID',
@@ -588,17 +385,9 @@ export class ProgrammesService {
               { field: 'programmeId', code: 'CLOSED', message: 'the programme is closed' },
             ]);
           }
-          await m.query(
-            `INSERT INTO subsidy_budgets (programme_id, year, budget_fen) VALUES ($1, $2, 0) ON CONFLICT (programme_id, year) DO NOTHING`,
-            [p.id, input.year],
-          );
-          const [b] = await queryRows<{ budget_fen: string; committed_fen: string }>(
-            m,
-            `SELECT budget_fen, committed_fen FROM subsidy_budgets WHERE programme_id = $1 AND year = $2 FOR UPDATE`,
-            [p.id, input.year],
-          );
+          const b = await this.store.lockBudget(m, p.id, input.year);
           const committed = BigInt(b.committed_fen);
-          if (input.budgetFen < committed) {
+          if (budgetBelowCommitted(input.budgetFen, committed)) {
             throw new DomainError(
               'SUBSIDY_BUDGET_INVALID',
               `the ${input.year} budget may not go below the ${formatYuan(committed)} approved claims committed`,
@@ -611,24 +400,17 @@ export class ProgrammesService {
               ],
             );
           }
-          await m.query(
-            `UPDATE subsidy_budgets SET budget_fen = $3, updated_at = now() WHERE programme_id = $1 AND year = $2`,
-            [p.id, input.year, input.budgetFen.toString()],
-          );
-          await m.query(
-            `INSERT INTO subsidy_budget_changes (programme_id, year, previous_fen, budget_fen, document_ref, reason, idempotency_key, created_by)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-            [
-              p.id,
-              input.year,
-              b.budget_fen,
-              input.budgetFen.toString(),
-              input.documentRef ?? null,
-              input.reason.trim(),
-              `${BUDGET_SCOPE}:${idempotencyKey}`,
-              actorName(),
-            ],
-          );
+          await this.store.setBudget(m, p.id, input.year, input.budgetFen);
+          await this.store.insertBudgetChange(m, {
+            programmeId: p.id,
+            year: input.year,
+            previousFen: b.budget_fen,
+            budgetFen: input.budgetFen,
+            documentRef: input.documentRef ?? null,
+            reason: input.reason.trim(),
+            idempotencyKey: `${BUDGET_SCOPE}:${idempotencyKey}`,
+            createdBy: actorName(),
+          });
           await this.audit.record(m, {
             action: 'SUBSIDY_BUDGET_SET',
             entityType: 'subsidy_programme',
@@ -660,65 +442,11 @@ export class ProgrammesService {
     programmeId: string,
     year: number | null,
   ): Promise<BudgetView[]> {
-    const rows = await queryRows<{
-      year: number;
-      budget_fen: string;
-      committed_fen: string;
-      queued: string;
-      queued_claims: number;
-    }>(
-      m,
-      `SELECT b.year, b.budget_fen, b.committed_fen,
-              coalesce((SELECT sum(total_fen) FROM subsidy_claims c WHERE c.programme_id = b.programme_id AND c.budget_year = b.year AND c.status = 'QUEUED'), 0)::text AS queued,
-              (SELECT count(*) FROM subsidy_claims c WHERE c.programme_id = b.programme_id AND c.budget_year = b.year AND c.status = 'QUEUED')::int AS queued_claims
-         FROM subsidy_budgets b WHERE b.programme_id = $1 AND ($2::int IS NULL OR b.year = $2) ORDER BY b.year`,
-      [programmeId, year],
-    );
-    return rows.map((r) => ({
-      programmeId,
-      year: r.year,
-      budget: formatYuan(BigInt(r.budget_fen)),
-      committed: formatYuan(BigInt(r.committed_fen)),
-      remaining: formatYuan(BigInt(r.budget_fen) - BigInt(r.committed_fen)),
-      queued: formatYuan(BigInt(r.queued)),
-      queuedClaims: r.queued_claims,
-    }));
+    const rows = await this.store.budgetSummaries(m, programmeId, year);
+    return rows.map((r) => budgetView(programmeId, r));
   }
 
   async viewOf(m: EntityManager, r: ProgrammeRow): Promise<ProgrammeView> {
-    const a = programmeAccounts(r.id);
-    const balances = await this.ledger.balances(m, [
-      a.budget,
-      a.settlement,
-      a.expense,
-      a.payableBank,
-      a.payableBorrower,
-      ...Object.values(a.funding),
-    ]);
-    const b = (code: string) => formatYuan(balances.get(code) ?? 0n);
-    return {
-      id: r.id,
-      code: r.code,
-      name: r.name,
-      districtId: r.district_id,
-      settlementMode: r.settlement_mode,
-      calendar: { periodEndMonths: r.period_end_months, periodEndDay: r.period_end_day },
-      graceDays: r.grace_days,
-      status: r.status,
-      accounts: a,
-      position: {
-        available: b(a.budget),
-        setAside: b(a.settlement),
-        payableToBanks: b(a.payableBank),
-        payableToBorrowers: b(a.payableBorrower),
-        expense: b(a.expense),
-        fundedBySource: Object.fromEntries(
-          Object.entries(a.funding).map(([s, code]) => [s, b(code)]),
-        ) as Record<ProgrammeSource, string>,
-      },
-      createdBy: r.created_by,
-      createdAt: new Date(r.created_at).toISOString(),
-      updatedAt: new Date(r.updated_at).toISOString(),
-    };
+    return programmeView(r, await this.ledger.balances(m, positionAccounts(r.id)));
   }
 }

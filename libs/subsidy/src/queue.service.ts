@@ -1,12 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AuditService } from '#libs/audit';
-import { DomainError, queryOne, queryRows } from '#libs/common';
+import { DomainError } from '#libs/common';
 import { LedgerService } from '#libs/ledger';
 import { formatYuan, type Fen } from '#libs/money';
-import { claimLines, claimView, insertClaim, SELECT_CLAIM, type ClaimRow } from './claim-store.js';
 import { programmeAccounts } from './domain/accounts.js';
+import { claimView } from './domain/claim-view.js';
 import { splitForBudget, type ClaimLine } from './domain/claims.js';
+import { payableNow } from './domain/programme.js';
+import { approvalLines, payableAccount, remainderLines } from './domain/settlement.js';
+import { ClaimsStore, type ClaimRow } from './store/claims.store.js';
+import { ProgrammesStore } from './store/programmes.store.js';
 
 /** A programme row as the approval needs it (a structural subset of ProgrammeRow, so no import cycle). */
 export interface LockedProgramme {
@@ -32,6 +36,8 @@ export class QueueService {
   constructor(
     private readonly ledger: LedgerService,
     private readonly audit: AuditService,
+    private readonly claims: ClaimsStore = new ClaimsStore(),
+    private readonly programmes: ProgrammesStore = new ProgrammesStore(),
   ) {}
 
   /**
@@ -60,17 +66,9 @@ export class QueueService {
       );
     }
     const a = programmeAccounts(p.id);
-    const payable = claim.settlement_mode === 'PAY_BANK' ? a.payableBank : a.payableBorrower;
+    const payable = payableAccount(a, claim.settlement_mode);
     const total = BigInt(claim.total_fen);
-    await m.query(
-      `INSERT INTO subsidy_budgets (programme_id, year, budget_fen) VALUES ($1, $2, 0) ON CONFLICT DO NOTHING`,
-      [p.id, claim.budget_year],
-    );
-    const budget = (await queryOne<{ budget_fen: string; committed_fen: string }>(
-      m,
-      `SELECT budget_fen, committed_fen FROM subsidy_budgets WHERE programme_id = $1 AND year = $2 FOR UPDATE`,
-      [p.id, claim.budget_year],
-    ))!;
+    const budget = await this.programmes.lockBudget(m, p.id, claim.budget_year);
     let approved: Fen = 0n;
     let remainder: ClaimRow | null = null;
     let entryId: string | null = null;
@@ -82,16 +80,12 @@ export class QueueService {
         code: 'SUBSIDY_CLAIM_APPROVAL',
         businessDate,
         memo: `${memo}: clawback`,
-        lines: [
-          { account: payable, side: 'DEBIT', amountFen: -total },
-          { account: a.expense, side: 'CREDIT', amountFen: -total },
-        ],
+        lines: approvalLines(a, payable, total),
       }));
     } else if (total > 0n) {
-      const remaining = BigInt(budget.budget_fen) - BigInt(budget.committed_fen);
       const cash = await this.ledger.balanceOf(m, a.budget);
-      const available = remaining < cash ? remaining : cash;
-      const lines = await claimLines(m, claim.id);
+      const available = payableNow(BigInt(budget.budget_fen), BigInt(budget.committed_fen), cash);
+      const lines = await this.claims.lines(m, claim.id);
       const split = splitForBudget(lines, available > 0n ? available : 0n);
       approved = split.paidFen;
       if (split.remainder.length) remainder = await this.queueRemainder(m, claim, lines, split.remainder);
@@ -101,28 +95,18 @@ export class QueueService {
           code: 'SUBSIDY_CLAIM_APPROVAL',
           businessDate,
           memo,
-          lines: [
-            { account: a.expense, side: 'DEBIT', amountFen: approved },
-            { account: payable, side: 'CREDIT', amountFen: approved },
-            { account: a.settlement, side: 'DEBIT', amountFen: approved },
-            { account: a.budget, side: 'CREDIT', amountFen: approved },
-          ],
+          lines: approvalLines(a, payable, approved),
         }));
       }
     }
-    if (approved !== 0n) {
-      await m.query(
-        `UPDATE subsidy_budgets SET committed_fen = committed_fen + $3, updated_at = now() WHERE programme_id = $1 AND year = $2`,
-        [p.id, claim.budget_year, approved.toString()],
-      );
-    }
-    await m.query(
-      `UPDATE subsidy_claims SET status = 'APPROVED', approved_by = $2, approved_at = now(), approved_fen = $3,
-              remainder_claim_id = $4, approval_entry_id = $5, updated_at = now()
-        WHERE id = $1`,
-      [claim.id, approver, approved.toString(), remainder?.id ?? null, entryId],
-    );
-    const [after] = await queryRows<ClaimRow>(m, `${SELECT_CLAIM} WHERE c.id = $1`, [claim.id]);
+    if (approved !== 0n) await this.programmes.addCommitted(m, p.id, claim.budget_year, approved);
+    await this.claims.markApproved(m, claim.id, {
+      approver,
+      approvedFen: approved,
+      remainderClaimId: remainder?.id ?? null,
+      entryId,
+    });
+    const after = (await this.claims.find(m, claim.id))!;
     await this.audit.record(m, {
       action: claim.status === 'QUEUED' ? 'SUBSIDY_CLAIM_QUEUE_APPROVED' : 'SUBSIDY_CLAIM_APPROVED',
       entityType: 'subsidy_claim',
@@ -145,19 +129,9 @@ export class QueueService {
     lines: (ClaimLine & { lineNo: number; id: string })[],
     parts: { lineNo: number; fen: Fen }[],
   ): Promise<ClaimRow> {
-    const byNo = new Map(lines.map((l) => [l.lineNo, l]));
-    const sourceLineIds = new Map<string, string>();
-    const remainderLines: ClaimLine[] = parts.map((part) => {
-      const l = byNo.get(part.lineNo)!;
-      sourceLineIds.set(`${l.loanId}:${l.installmentNumber}`, l.id);
-      // claimedBefore of a remainder line: what the claim it comes from paid of that line
-      return { ...l, claimedBeforeFen: l.subsidyFen - part.fen, subsidyFen: part.fen };
-    });
-    const [{ id }] = await queryRows<{ id: string }>(
-      m,
-      `SELECT nextval(pg_get_serial_sequence('subsidy_claims', 'id'))::text AS id`,
-    );
-    return insertClaim(
+    const { lines: carried, sourceLineIds } = remainderLines(lines, parts);
+    const id = await this.claims.nextId(m);
+    return this.claims.insert(
       m,
       {
         group: {
@@ -177,21 +151,16 @@ export class QueueService {
         asOf: claim.as_of,
         generatedBy: claim.generated_by,
       },
-      remainderLines,
+      carried,
       { id, sourceLineIds },
     );
   }
 
   /** What a claim of `year` can be paid now: the year's remaining budget, at most the uncommitted cash. */
   async available(m: EntityManager, p: LockedProgramme, year: number): Promise<Fen> {
-    const b = await queryOne<{ budget_fen: string; committed_fen: string }>(
-      m,
-      `SELECT budget_fen, committed_fen FROM subsidy_budgets WHERE programme_id = $1 AND year = $2`,
-      [p.id, year],
-    );
-    const remaining = b ? BigInt(b.budget_fen) - BigInt(b.committed_fen) : 0n;
+    const b = await this.programmes.findBudget(m, p.id, year);
     const cash = await this.ledger.balanceOf(m, programmeAccounts(p.id).budget);
-    return remaining < cash ? remaining : cash;
+    return b ? payableNow(BigInt(b.budget_fen), BigInt(b.committed_fen), cash) : payableNow(0n, 0n, cash);
   }
 
   /**
@@ -205,12 +174,7 @@ export class QueueService {
     year: number | null,
     businessDate: string,
   ): Promise<QueueRun> {
-    const queued = await queryRows<ClaimRow>(
-      m,
-      `${SELECT_CLAIM} WHERE c.programme_id = $1 AND c.status = 'QUEUED' AND ($2::int IS NULL OR c.budget_year = $2)
-        ORDER BY c.budget_year, c.queue_rank, c.id FOR UPDATE OF c`,
-      [p.id, year],
-    );
+    const queued = await this.claims.lockQueued(m, p.id, year);
     const approved: QueueRun['approved'] = [];
     const blockedYears = new Set<number>();
     for (const claim of queued) {
@@ -220,12 +184,8 @@ export class QueueService {
         blockedYears.add(claim.budget_year);
         continue;
       }
-      const parent = await queryOne<{ approved_by: string }>(
-        m,
-        `SELECT approved_by FROM subsidy_claims WHERE id = $1`,
-        [claim.parent_claim_id],
-      );
-      const after = await this.approveLocked(m, p, claim, parent!.approved_by, businessDate);
+      const approver = await this.claims.approverOf(m, claim.parent_claim_id);
+      const after = await this.approveLocked(m, p, claim, approver, businessDate);
       if (after.approved_fen !== '0') {
         approved.push({
           claimId: after.id,
@@ -236,11 +196,7 @@ export class QueueService {
       }
       if (after.remainder_claim_id) blockedYears.add(claim.budget_year);
     }
-    const [{ n }] = await queryRows<{ n: number }>(
-      m,
-      `SELECT count(*)::int AS n FROM subsidy_claims WHERE programme_id = $1 AND status = 'QUEUED'`,
-      [p.id],
-    );
+    const n = await this.claims.countQueued(m, p.id);
     return { approved, stillQueued: n };
   }
 }

@@ -1,11 +1,12 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Clock, RequestContext, SYSTEM_ACTOR } from '#libs/common';
-import { seedMatchingRule } from '#libs/funding';
+import { ContributionRegister, seedMatchingRule } from '#libs/funding';
 import { ProductsService } from '#libs/products';
 import { parsePolicy } from './domain/policy.js';
 import { PoliciesService } from './policies.service.js';
 import { CONTRIBUTION_SCOPE, ProgrammesService } from './programmes.service.js';
+import { ProgrammesStore } from './store/programmes.store.js';
 
 export const DEMO_PROGRAMME_CODE = 'ZIBO-CITY-SUBSIDY';
 /** The demo city programme's yearly budget and CITY funding: 2,000,000 yuan. */
@@ -18,16 +19,14 @@ const DEMO_BUDGET_FEN = 200_000_000n;
  */
 export async function seedSubsidy(app: INestApplicationContext): Promise<string[]> {
   const ds = app.get(DataSource);
+  const store = new ProgrammesStore();
   const programmes = app.get(ProgrammesService, { strict: false });
   const policies = app.get(PoliciesService, { strict: false });
   const products = app.get(ProductsService, { strict: false });
   const year = Number(app.get(Clock, { strict: false }).today().slice(0, 4));
   const out: string[] = [];
   await RequestContext.run({ requestId: 'seed-subsidy', actor: SYSTEM_ACTOR }, async () => {
-    const [existing] = (await ds.query(`SELECT id::text FROM subsidy_programmes WHERE code = $1`, [
-      DEMO_PROGRAMME_CODE,
-    ])) as { id: string }[];
-    let programmeId = existing?.id;
+    let programmeId = await store.idByCode(ds.manager, DEMO_PROGRAMME_CODE);
     if (programmeId) out.push(`kept existing subsidy programme ${DEMO_PROGRAMME_CODE} (${programmeId})`);
     else {
       try {
@@ -44,20 +43,14 @@ export async function seedSubsidy(app: INestApplicationContext): Promise<string[
       } catch (e) {
         // a seed running at the same time created it first
         if ((e as { code?: string }).code !== 'SUBSIDY_PROGRAMME_CODE_TAKEN') throw e;
-        programmeId = (
-          (await ds.query(`SELECT id::text FROM subsidy_programmes WHERE code = $1`, [
-            DEMO_PROGRAMME_CODE,
-          ])) as { id: string }[]
-        )[0].id;
+        programmeId = (await store.idByCode(ds.manager, DEMO_PROGRAMME_CODE))!;
         out.push(`kept existing subsidy programme ${DEMO_PROGRAMME_CODE} (${programmeId})`);
       }
     }
 
     const key = `seed-subsidy-city-${year}`;
-    const funded = (await ds.query(`SELECT 1 FROM contributions WHERE idempotency_key = $1`, [
-      `${CONTRIBUTION_SCOPE}:${key}`,
-    ])) as unknown[];
-    if (funded.length) out.push(`kept the ${year} CITY funding of ${DEMO_PROGRAMME_CODE}`);
+    const funded = await new ContributionRegister().find(ds.manager, `${CONTRIBUTION_SCOPE}:${key}`);
+    if (funded) out.push(`kept the ${year} CITY funding of ${DEMO_PROGRAMME_CODE}`);
     else {
       await programmes.contribute(
         programmeId,
@@ -66,11 +59,8 @@ export async function seedSubsidy(app: INestApplicationContext): Promise<string[
       );
       out.push(`funded ${DEMO_PROGRAMME_CODE} with 2000000.00 from CITY for ${year}`);
     }
-    const budget = (await ds.query(
-      `SELECT 1 FROM subsidy_budgets WHERE programme_id = $1 AND year = $2 AND budget_fen > 0`,
-      [programmeId, year],
-    )) as unknown[];
-    if (budget.length) out.push(`kept the ${year} budget of ${DEMO_PROGRAMME_CODE}`);
+    const budgeted = await store.hasBudget(ds.manager, programmeId!, year);
+    if (budgeted) out.push(`kept the ${year} budget of ${DEMO_PROGRAMME_CODE}`);
     else {
       await programmes.setBudget(
         programmeId,

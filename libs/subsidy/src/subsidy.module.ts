@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ContributionsModule } from '#libs/funding';
 import { FundsModule } from '#libs/funds';
 import { ProductsModule } from '#libs/products';
 import { ClaimsController } from './claims.controller.js';
@@ -10,13 +11,16 @@ import { PoliciesService } from './policies.service.js';
 import { ProgrammesController } from './programmes.controller.js';
 import { ProgrammesService } from './programmes.service.js';
 import { QueueService } from './queue.service.js';
+import { ClaimsStore } from './store/claims.store.js';
+import { EarningsStore } from './store/earnings.store.js';
+import { ProgrammesStore } from './store/programmes.store.js';
 
 /**
  * Interest subsidy: programmes, policies, claims (FundsModule: a claim paid to a village fund posts into its books).
  * LedgerService, AuditService and the Clock come from global modules.
  */
 @Module({
-  imports: [ProductsModule, FundsModule],
+  imports: [ProductsModule, FundsModule, ContributionsModule],
   controllers: [ProgrammesController, ClaimsController, PoliciesController],
   providers: [
     ProgrammesService,
@@ -25,6 +29,9 @@ import { QueueService } from './queue.service.js';
     PoliciesService,
     QueueService,
     ClaimJobsService,
+    ProgrammesStore,
+    ClaimsStore,
+    EarningsStore,
   ],
   exports: [ProgrammesService, ClaimsService, EarningsService, PoliciesService, ClaimJobsService],
 })

@@ -1,5 +1,5 @@
 import { formatYuan } from '#libs/money';
-import { addMonths } from './domain/shares.js';
+import { addMonths } from './shares.js';
 
 export interface MemberRow {
   id: string;
@@ -48,15 +48,4 @@ export function memberView(r: MemberRow, shareLockMonths: number): MemberView {
     withdrawn: formatYuan(BigInt(r.withdrawn_fen)),
     withdrawableFrom: addMonths(r.joined_on, shareLockMonths),
   };
-}
-
-/**
- * Rows of an UPDATE … RETURNING: TypeORM's postgres driver answers `[rows, affected]` for UPDATE and DELETE but
- * plain rows for SELECT and INSERT.
- */
-export function updatedRows<T>(result: unknown): T[] {
-  const r = result as unknown[];
-  return (
-    Array.isArray(r) && r.length === 2 && Array.isArray(r[0]) && typeof r[1] === 'number' ? r[0] : r
-  ) as T[];
 }

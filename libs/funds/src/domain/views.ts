@@ -1,8 +1,8 @@
 import { formatYuan } from '#libs/money';
-import { CAPITAL_SOURCES } from './domain/accounts.js';
-import type { FundPosition } from './domain/position.js';
-import type { FundRules } from './domain/rules.js';
-import type { FundAccountCodes } from './domain/accounts.js';
+import { CAPITAL_SOURCES } from './accounts.js';
+import type { FundPosition } from './position.js';
+import type { FundRules } from './rules.js';
+import type { FundAccountCodes } from './accounts.js';
 
 /** API views: money as yuan strings, rates as exact decimal strings, nothing a JSON round trip would change. */
 
