@@ -16,7 +16,8 @@ import { actorName, assertOwnBank, scopedBankId } from './bank-scope.js';
 import { AGREEMENT_OWNER_TYPE, agreementAccountSpecs } from './domain/accounts.js';
 import type { CreateAgreementDto, UpdateAgreementDto } from './dto.js';
 import { BreakerService } from './breaker.service.js';
-import { GuaranteeService, trimDecimal, type AgreementRow } from './guarantee.service.js';
+import { trimDecimal } from './domain/covers.js';
+import { GuaranteeService, type AgreementRow } from './guarantee.service.js';
 
 export interface AgreementView {
   id: string;

@@ -12,7 +12,7 @@ import {
   type Page,
   type PageQuery,
 } from '#libs/common';
-import { updateReturning } from './sql.js';
+import { updateReturning } from './store/sql.js';
 import { actorName, assertNotApiKey, assertOwnBank, scopedBankId } from './bank-scope.js';
 import { formatApiKey, maskedApiKey, parseApiKey } from './domain/api-key.js';
 

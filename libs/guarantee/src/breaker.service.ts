@@ -6,7 +6,7 @@ import { DomainError, offsetOf, type Page, type PageQuery } from '#libs/common';
 import { formatYuan, type Fen } from '#libs/money';
 import { actorName } from './bank-scope.js';
 import { nplAtOrAbove, percentString } from './domain/leverage.js';
-import { trimDecimal } from './guarantee.service.js';
+import { trimDecimal } from './domain/covers.js';
 
 export type BreakerState = 'NORMAL' | 'SUSPENDED';
 

@@ -18,8 +18,9 @@ import { actorName, assertOwnBank, scopedBankId } from './bank-scope.js';
 import { BreakerService } from './breaker.service.js';
 import { CoveredLoansService, coveredLoanView } from './covered-loans.service.js';
 import { riskFundMoneyAccounts } from './domain/accounts.js';
-import { GuaranteeService, trimDecimal } from './guarantee.service.js';
-import { updateReturning } from './sql.js';
+import { trimDecimal } from './domain/covers.js';
+import { GuaranteeService } from './guarantee.service.js';
+import { updateReturning } from './store/sql.js';
 
 interface ClaimRow {
   id: string;

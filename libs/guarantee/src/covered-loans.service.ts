@@ -23,7 +23,7 @@ import { actorName, assertOwnBank, scopedBankId } from './bank-scope.js';
 import { BreakerService } from './breaker.service.js';
 import type { BulkReportRowDto, RegisterCoveredLoanDto } from './covered-dto.js';
 import { GuaranteeService, type AgreementRow } from './guarantee.service.js';
-import { updateReturning } from './sql.js';
+import { updateReturning } from './store/sql.js';
 
 /** A bank may register a loan it will disburse up to this many days ahead (the reservation holds capacity). */
 export const MAX_DAYS_AHEAD = 60;

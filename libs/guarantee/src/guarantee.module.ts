@@ -5,7 +5,11 @@ import { ProductsModule } from '#libs/products';
 import { SchedulesModule } from '#libs/schedules';
 import { BreakerModule } from './breaker.module.js';
 import { CompensationService } from './compensation.service.js';
-import { CompensationClaimsController, CoveredLoansController, DistrictBreakerController } from './covered.controller.js';
+import {
+  CompensationClaimsController,
+  CoveredLoansController,
+  DistrictBreakerController,
+} from './covered.controller.js';
 import { CoveredLoansService } from './covered-loans.service.js';
 import { AgreementsService } from './agreements.service.js';
 import { ApiKeysService, BanksService } from './banks.service.js';
@@ -16,8 +20,10 @@ import {
   DistrictCapacityController,
   RiskFundsController,
 } from './guarantee.controller.js';
+import { GuaranteeCapacityService } from './guarantee-capacity.service.js';
 import { GuaranteeService } from './guarantee.service.js';
 import { RiskFundsService } from './risk-funds.service.js';
+import { GUARANTEE_STORES } from './store/index.js';
 
 /**
  * Banks and their API keys, district risk funds, cooperation agreements and the exposure memo ledger. Global
@@ -38,6 +44,8 @@ import { RiskFundsService } from './risk-funds.service.js';
     DistrictBreakerController,
   ],
   providers: [
+    ...GUARANTEE_STORES,
+    GuaranteeCapacityService,
     BanksService,
     ApiKeysService,
     { provide: ApiKeyVerifier, useExisting: ApiKeysService },

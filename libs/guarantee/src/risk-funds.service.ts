@@ -24,7 +24,8 @@ import {
 } from './domain/accounts.js';
 import { minimumShortfall, withdrawalProblems } from './domain/leverage.js';
 import type { DepositDto, InterestDto, RiskFundWithdrawalDto } from './dto.js';
-import { GuaranteeService, type LockedFund } from './guarantee.service.js';
+import type { LockedFund } from './domain/covers.js';
+import { GuaranteeService } from './guarantee.service.js';
 
 interface FundRow {
   id: string;
