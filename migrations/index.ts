@@ -21,6 +21,7 @@ import { AssetIncome1764400000000 } from './1764400000000-asset-income.js';
 import { UserTokenVersion1764410000000 } from './1764410000000-user-token-version.js';
 import { ReminderOutboxFailedAt1764420000000 } from './1764420000000-reminder-outbox-failed-at.js';
 import { CoveredAgeing1764425000000 } from './1764425000000-covered-ageing.js';
+import { ProductNplDays1764430000000 } from './1764430000000-product-npl-days.js';
 
 /** Every migration, in order. Add new ones at the end (generated with `npm run migration:generate`). */
 export const MIGRATIONS = [
@@ -47,4 +48,5 @@ export const MIGRATIONS = [
   UserTokenVersion1764410000000,
   ReminderOutboxFailedAt1764420000000,
   CoveredAgeing1764425000000,
+  ProductNplDays1764430000000,
 ];

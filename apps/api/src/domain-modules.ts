@@ -5,6 +5,7 @@ import { FundingModule } from '#libs/funding';
 import { FundsModule } from '#libs/funds';
 import { GuaranteeModule } from '#libs/guarantee';
 import { HouseholdsModule } from '#libs/households';
+import { LoansModule } from '#libs/loans';
 import { OriginationModule } from '#libs/origination';
 import { ProductsModule } from '#libs/products';
 import { ReconciliationModule } from '#libs/reconciliation';
@@ -16,4 +17,4 @@ import { SubsidyModule } from '#libs/subsidy';
 import { QueueDashboardModule } from './ops/queue-dashboard.js';
 
 /** The domain libraries the API serves. Each capability adds its module here. */
-export const DOMAIN_MODULES: Type[] = [SchedulesModule, ProductsModule, HouseholdsModule, FundsModule, GuaranteeModule, AssetIncomeModule, OriginationModule, ReconciliationModule, SubsidyModule, FundingModule, RemindersModule, RepaymentModule, CobModule, ReportingModule, QueueDashboardModule];
+export const DOMAIN_MODULES: Type[] = [SchedulesModule, ProductsModule, HouseholdsModule, FundsModule, GuaranteeModule, AssetIncomeModule, LoansModule, OriginationModule, ReconciliationModule, SubsidyModule, FundingModule, RemindersModule, RepaymentModule, CobModule, ReportingModule, QueueDashboardModule];

@@ -6,20 +6,26 @@ import {
   DomainError,
   isUniqueViolation,
   queryOne,
-  queryRows,
   RequestContext,
   SYSTEM_ACTOR,
   type FieldError,
 } from '#libs/common';
 import { FundsService, type FundInfo } from '#libs/funds';
 import { GroupsService, HouseholdsService, type HouseholdRecord } from '#libs/households';
+import { LoanStore, NOW, type LoanColumn, type LoanPatch, type LoanValue } from '#libs/loans';
 import { formatYuan, type Fen } from '#libs/money';
 import { ProductsService, type ProductTerms } from '#libs/products';
 import type { FailedRule } from './domain/eligibility.js';
-import { decide, isRefusal, type Transition, type WorkflowAction } from './domain/workflow.js';
+import {
+  decide,
+  isRefusal,
+  type LoanStatus,
+  type Transition,
+  type WorkflowAction,
+} from './domain/workflow.js';
 import { EligibilityService } from './eligibility.service.js';
 import { OriginationService } from './origination.service.js';
-import { loanRecord, workflowFacts, type LoanRecord, type LoanRow, type LoanView } from './records.js';
+import { loanRecord, workflowFacts, type LoanRecord, type LoanView } from './records.js';
 
 export interface ApplicationInput {
   householdId: string;
@@ -81,7 +87,10 @@ export function notEligible(failures: FailedRule[], when: string): DomainError {
   );
 }
 
-export function refusalError(r: { code: 'LOAN_INVALID_TRANSITION' | 'LOAN_MAKER_CHECKER' | 'LOAN_NOTICE_NOT_ENDED'; message: string }) {
+export function refusalError(r: {
+  code: 'LOAN_INVALID_TRANSITION' | 'LOAN_MAKER_CHECKER' | 'LOAN_NOTICE_NOT_ENDED';
+  message: string;
+}) {
   return new DomainError(r.code, r.message, [{ field: 'status', code: r.code, message: r.message }]);
 }
 
@@ -105,43 +114,46 @@ export class ApplicationsService {
     private readonly groups: GroupsService,
     private readonly funds: FundsService,
     private readonly audit: AuditService,
+    private readonly loans: LoanStore,
   ) {}
 
   async create(input: ApplicationInput): Promise<LoanView> {
     return this.dataSource.transaction(async (m) => {
       const r = await this.resolve(m, input);
       const today = this.origination.today();
-      const [row] = await queryRows<LoanRow>(
-        m,
-        `INSERT INTO loans (loan_no, channel, product_version_id, borrower_type, household_id, district_id, village_id, fund_id,
-                            group_id, principal_fen, term_months, purpose, method, frequency, day_count, rounding,
-                            installment_multiple_fen, status, priority, application_date, created_by)
-         VALUES ('MA-' || to_char($1::date, 'YYYY') || '-' || lpad(nextval('mutual_aid_loan_no_seq')::text, 6, '0'),
-                 'MUTUAL_AID', $2, 'HOUSEHOLD', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'DRAFT', $16, $1::date, $17)
-         RETURNING *`,
-        [
-          today,
-          r.terms.versionId,
-          r.household.id,
-          r.household.districtId,
-          r.household.villageId,
-          r.fund.id,
-          r.groupId,
-          input.amountFen.toString(),
-          input.termMonths,
-          input.purpose,
-          r.terms.method,
-          r.terms.frequency,
-          r.terms.dayCount,
-          r.terms.rounding,
-          r.terms.installmentMultipleFen.toString(),
-          priorityOf(r.household),
-          actorName(),
-        ],
-      );
+      const row = await this.loans.create(m, {
+        loan_no: { mutualAidSequenceOn: today },
+        channel: 'MUTUAL_AID',
+        product_version_id: r.terms.versionId,
+        borrower_type: 'HOUSEHOLD',
+        household_id: r.household.id,
+        district_id: r.household.districtId,
+        village_id: r.household.villageId,
+        fund_id: r.fund.id,
+        group_id: r.groupId,
+        principal_fen: input.amountFen,
+        term_months: input.termMonths,
+        purpose: input.purpose,
+        method: r.terms.method,
+        frequency: r.terms.frequency,
+        day_count: r.terms.dayCount,
+        rounding: r.terms.rounding,
+        installment_multiple_fen: r.terms.installmentMultipleFen,
+        status: 'DRAFT',
+        priority: priorityOf(r.household),
+        application_date: today,
+        created_by: actorName(),
+      });
       const loan = loanRecord(row);
-      await this.event(m, loan.id, 'CREATED', null, 'DRAFT', null, { principal: formatYuan(loan.principalFen) });
-      await this.audit.record(m, { action: 'LOAN_APPLICATION_CREATED', entityType: 'loan', entityId: loan.id, after: snapshot(loan) });
+      await this.event(m, loan.id, 'CREATED', null, 'DRAFT', null, {
+        principal: formatYuan(loan.principalFen),
+      });
+      await this.audit.record(m, {
+        action: 'LOAN_APPLICATION_CREATED',
+        entityType: 'loan',
+        entityId: loan.id,
+        after: snapshot(loan),
+      });
       return this.origination.view(m, loan.id, RequestContext.actor());
     });
   }
@@ -152,7 +164,10 @@ export class ApplicationsService {
       const before = await this.origination.lockLoan(m, id);
       this.checkVersion(before, version);
       if (before.status !== 'DRAFT') {
-        throw refusalError({ code: 'LOAN_INVALID_TRANSITION', message: `only a draft can be edited; this application is ${before.status}` });
+        throw refusalError({
+          code: 'LOAN_INVALID_TRANSITION',
+          message: `only a draft can be edited; this application is ${before.status}`,
+        });
       }
       const householdId = patch.householdId ?? before.householdId!;
       const input: ApplicationInput = {
@@ -162,38 +177,43 @@ export class ApplicationsService {
         termMonths: patch.termMonths ?? before.termMonths,
         purpose: patch.purpose ?? before.purpose,
         // A new household brings its own group unless one is named.
-        groupId: patch.groupId !== undefined ? patch.groupId : householdId !== before.householdId ? undefined : before.groupId,
+        groupId:
+          patch.groupId !== undefined
+            ? patch.groupId
+            : householdId !== before.householdId
+              ? undefined
+              : before.groupId,
       };
       const r = await this.resolve(m, input);
       // A product named again keeps the version the draft was taken under; a different product takes its current one.
-      const terms = patch.productId === undefined ? await this.products.getVersion(before.productVersionId, m) : r.terms;
-      await m.query(
-        `UPDATE loans SET product_version_id = $2, household_id = $3, district_id = $4, village_id = $5, fund_id = $6, group_id = $7,
-                principal_fen = $8, term_months = $9, purpose = $10, method = $11, frequency = $12, day_count = $13, rounding = $14,
-                installment_multiple_fen = $15, priority = $16, version = version + 1, updated_at = now()
-          WHERE id = $1`,
-        [
-          id,
-          terms.versionId,
-          r.household.id,
-          r.household.districtId,
-          r.household.villageId,
-          r.fund.id,
-          r.groupId,
-          input.amountFen.toString(),
-          input.termMonths,
-          input.purpose,
-          terms.method,
-          terms.frequency,
-          terms.dayCount,
-          terms.rounding,
-          terms.installmentMultipleFen.toString(),
-          priorityOf(r.household),
-        ],
-      );
+      const terms =
+        patch.productId === undefined ? await this.products.getVersion(before.productVersionId, m) : r.terms;
+      await this.loans.update(m, id, {
+        product_version_id: terms.versionId,
+        household_id: r.household.id,
+        district_id: r.household.districtId,
+        village_id: r.household.villageId,
+        fund_id: r.fund.id,
+        group_id: r.groupId,
+        principal_fen: input.amountFen,
+        term_months: input.termMonths,
+        purpose: input.purpose,
+        method: terms.method,
+        frequency: terms.frequency,
+        day_count: terms.dayCount,
+        rounding: terms.rounding,
+        installment_multiple_fen: terms.installmentMultipleFen,
+        priority: priorityOf(r.household),
+      });
       const after = await this.origination.getLoan(m, id);
       await this.event(m, id, 'UPDATED', 'DRAFT', 'DRAFT', null, changes(before, after));
-      await this.audit.record(m, { action: 'LOAN_APPLICATION_UPDATED', entityType: 'loan', entityId: id, before: snapshot(before), after: snapshot(after) });
+      await this.audit.record(m, {
+        action: 'LOAN_APPLICATION_UPDATED',
+        entityType: 'loan',
+        entityId: id,
+        before: snapshot(before),
+        after: snapshot(after),
+      });
       return this.origination.view(m, id, RequestContext.actor());
     });
   }
@@ -277,14 +297,22 @@ export class ApplicationsService {
     id: string,
     action: Exclude<WorkflowAction, 'DISBURSE'>,
     input: TransitionInput,
-    work?: (m: EntityManager, loan: LoanRecord, today: string, sets: SetBuilder) => Promise<Record<string, unknown>>,
+    work?: (
+      m: EntityManager,
+      loan: LoanRecord,
+      today: string,
+      sets: SetBuilder,
+    ) => Promise<Record<string, unknown>>,
   ): Promise<LoanView> {
     return this.dataSource
       .transaction(async (m) => {
         const loan = await this.origination.lockLoan(m, id);
         this.checkVersion(loan, input.version);
         if (loan.channel !== 'MUTUAL_AID' || !loan.fundId) {
-          throw refusalError({ code: 'LOAN_INVALID_TRANSITION', message: `loan ${id} is not a mutual-aid application` });
+          throw refusalError({
+            code: 'LOAN_INVALID_TRANSITION',
+            message: `loan ${id} is not a mutual-aid application`,
+          });
         }
         const fund = await this.funds.info(loan.fundId, m);
         const today = this.origination.today();
@@ -299,7 +327,13 @@ export class ApplicationsService {
         // Two applications of one household submitted together: the database backstop decided.
         if (isUniqueViolation(e, 'loans_one_active_mutual_aid')) {
           throw notEligible(
-            [{ code: 'ACTIVE_LOAN_EXISTS', field: 'householdId', message: 'one active loan per household: this household already has one' }],
+            [
+              {
+                code: 'ACTIVE_LOAN_EXISTS',
+                field: 'householdId',
+                message: 'one active loan per household: this household already has one',
+              },
+            ],
             'on submission',
           );
         }
@@ -321,7 +355,14 @@ export class ApplicationsService {
     data: Record<string, unknown>,
   ): Promise<void> {
     if (t.clearApprovals) {
-      for (const col of ['approved_by', 'approved_at', 'second_approved_by', 'second_approved_at', 'approved_on']) sets.set(col, null);
+      for (const col of [
+        'approved_by',
+        'approved_at',
+        'second_approved_by',
+        'second_approved_at',
+        'approved_on',
+      ] as const)
+        sets.set(col, null);
     }
     if (t.approvedBy !== undefined && t.approvedBy !== loan.approvedBy) {
       sets.set('approved_by', t.approvedBy);
@@ -335,7 +376,7 @@ export class ApplicationsService {
     if (t.noticeStartedOn !== undefined) sets.set('notice_started_on', t.noticeStartedOn);
     if (t.noticeEndsOn !== undefined) sets.set('notice_ends_on', t.noticeEndsOn);
     if (reason !== null) sets.set('status_reason', reason);
-    await sets.run(m);
+    await this.loans.update(m, loan.id, sets.patch);
     const after = await this.origination.getLoan(m, loan.id);
     for (const event of t.events) {
       await this.event(m, loan.id, event, loan.status, t.to, reason, {
@@ -361,10 +402,15 @@ export class ApplicationsService {
     reason: string | null,
     data: Record<string, unknown> | null,
   ): Promise<void> {
-    await m.query(
-      `INSERT INTO loan_events (loan_id, event, from_status, to_status, actor, reason, data) VALUES ($1,$2,$3,$4,$5,$6,$7::jsonb)`,
-      [loanId, event, from, to, actorName(), reason, data && Object.keys(data).length ? JSON.stringify(data) : null],
-    );
+    await this.loans.recordEvent(m, {
+      loanId,
+      event,
+      fromStatus: from,
+      toStatus: to,
+      actor: actorName(),
+      reason,
+      data,
+    });
   }
 
   private checkVersion(loan: LoanRecord, version: number | undefined): void {
@@ -382,22 +428,41 @@ export class ApplicationsService {
   private async resolve(m: EntityManager, input: ApplicationInput): Promise<Resolved> {
     const errors: FieldError[] = [];
     const household = await this.households.find(input.householdId, m);
-    if (!household) errors.push({ field: 'householdId', code: 'UNKNOWN_HOUSEHOLD', message: `household ${input.householdId} does not exist` });
+    if (!household)
+      errors.push({
+        field: 'householdId',
+        code: 'UNKNOWN_HOUSEHOLD',
+        message: `household ${input.householdId} does not exist`,
+      });
     let terms: ProductTerms | undefined;
     try {
       terms = await this.products.currentVersion(input.productId, m);
     } catch (e) {
       if (!(e instanceof DomainError) || e.code !== 'NOT_FOUND') throw e;
-      errors.push({ field: 'productId', code: 'UNKNOWN_PRODUCT', message: `product ${input.productId} does not exist` });
+      errors.push({
+        field: 'productId',
+        code: 'UNKNOWN_PRODUCT',
+        message: `product ${input.productId} does not exist`,
+      });
     }
     if (terms && terms.kind !== 'MUTUAL_AID') {
-      errors.push({ field: 'productId', code: 'PRODUCT_NOT_MUTUAL_AID', message: `product ${terms.code} is a ${terms.kind} product, not mutual aid` });
+      errors.push({
+        field: 'productId',
+        code: 'PRODUCT_NOT_MUTUAL_AID',
+        message: `product ${terms.code} is a ${terms.kind} product, not mutual aid`,
+      });
     }
     let groupId: string | null = input.groupId === undefined ? (household?.groupId ?? null) : input.groupId;
     if (groupId !== null) {
-      const group = await queryOne<{ id: string }>(m, `SELECT id::text FROM liability_groups WHERE id = $1`, [groupId]);
+      const group = await queryOne<{ id: string }>(m, `SELECT id::text FROM liability_groups WHERE id = $1`, [
+        groupId,
+      ]);
       if (!group) {
-        errors.push({ field: 'groupId', code: 'UNKNOWN_GROUP', message: `joint-liability group ${groupId} does not exist` });
+        errors.push({
+          field: 'groupId',
+          code: 'UNKNOWN_GROUP',
+          message: `joint-liability group ${groupId} does not exist`,
+        });
         groupId = null;
       }
     }
@@ -420,26 +485,21 @@ export class ApplicationsService {
   }
 }
 
-/** Collects the SET clauses of one UPDATE of a loan row (the status, version and updated_at always). */
+/** Collects the columns of one update of a loan row (the status always; the store moves version and updated_at). */
 export class SetBuilder {
-  private readonly sets: string[] = ['status = $2', 'version = version + 1', 'updated_at = now()'];
-  private readonly params: unknown[];
+  readonly patch: LoanPatch;
 
-  constructor(loanId: string, status: string) {
-    this.params = [loanId, status];
+  constructor(_loanId: string, status: LoanStatus) {
+    this.patch = { status };
   }
 
-  set(column: string, value: unknown): void {
-    this.sets.push(`${column} = $${this.params.push(value)}`);
+  set<K extends LoanColumn>(column: K, value: LoanValue<K>): void {
+    (this.patch as Record<string, unknown>)[column] = value;
   }
 
   /** The database's transaction time, so queue order follows commit order rather than a caller's clock. */
-  stamp(column: string): void {
-    this.sets.push(`${column} = now()`);
-  }
-
-  async run(m: EntityManager): Promise<void> {
-    await m.query(`UPDATE loans SET ${this.sets.join(', ')} WHERE id = $1`, this.params);
+  stamp(column: 'submitted_at' | 'endorsed_at' | 'approved_at' | 'second_approved_at'): void {
+    (this.patch as Record<string, unknown>)[column] = NOW;
   }
 }
 

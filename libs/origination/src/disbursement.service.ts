@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { DomainError, queryOne, RequestContext, runIdempotent, SYSTEM_ACTOR } from '#libs/common';
+import { DomainError, RequestContext, runIdempotent, SYSTEM_ACTOR } from '#libs/common';
 import { FundsService } from '#libs/funds';
 import { LedgerService } from '#libs/ledger';
+import { LoanStore } from '#libs/loans';
 import { formatYuan } from '#libs/money';
 import { installmentCount, ProductsService, type Frequency } from '#libs/products';
 import { SchedulesService, type ScheduleRequest } from '#libs/schedules';
@@ -49,6 +50,7 @@ export class DisbursementService {
     private readonly products: ProductsService,
     private readonly schedules: SchedulesService,
     private readonly ledger: LedgerService,
+    private readonly loans: LoanStore,
   ) {}
 
   async disburse(loanId: string, input: DisburseInput, idempotencyKey: string): Promise<LoanDetail> {
@@ -60,113 +62,117 @@ export class DisbursementService {
     if (businessDate > today) throw badDate(`businessDate may not be after today's business date ${today}`);
 
     const { result } = await this.dataSource.transaction((m) =>
-      runIdempotent(m, DISBURSE_SCOPE, idempotencyKey, { loanId, businessDate: input.businessDate ?? null }, async () => {
-        const head = await queryOne<{ fund_id: string | null }>(m, `SELECT fund_id::text FROM loans WHERE id = $1`, [loanId]);
-        if (!head) throw new DomainError('NOT_FOUND', `loan ${loanId} not found`);
-        if (!head.fund_id) {
-          throw refusalError({ code: 'LOAN_INVALID_TRANSITION', message: `loan ${loanId} is not a mutual-aid loan: its fund does not pay it out` });
-        }
-        const fund = await this.funds.lockFund(m, head.fund_id);
-        const loan = await this.origination.lockLoan(m, loanId);
-        if (loan.fundId !== fund.id) {
-          // Only a draft can change its fund, and a draft is refused below anyway; never pay from a fund not locked.
-          throw refusalError({ code: 'LOAN_INVALID_TRANSITION', message: `loan ${loanId} changed fund while being disbursed` });
-        }
-        // Money never leaves before the decision to lend it: not before the (last) approval's business date.
-        const earliest = loan.approvedOn ?? loan.applicationDate;
-        if (earliest && businessDate < earliest) {
-          throw badDate(`businessDate may not be before the loan was approved (${earliest})`);
-        }
-        const actor = (RequestContext.actor() ?? SYSTEM_ACTOR).username;
-        const t = decide('DISBURSE', workflowFacts(loan, fund.rules), actor, businessDate);
-        if (isRefusal(t)) throw refusalError(t);
+      runIdempotent(
+        m,
+        DISBURSE_SCOPE,
+        idempotencyKey,
+        { loanId, businessDate: input.businessDate ?? null },
+        async () => {
+          const head = await this.loans.find(m, loanId);
+          if (!head) throw new DomainError('NOT_FOUND', `loan ${loanId} not found`);
+          if (!head.fund_id) {
+            throw refusalError({
+              code: 'LOAN_INVALID_TRANSITION',
+              message: `loan ${loanId} is not a mutual-aid loan: its fund does not pay it out`,
+            });
+          }
+          const fund = await this.funds.lockFund(m, head.fund_id);
+          const loan = await this.origination.lockLoan(m, loanId);
+          if (loan.fundId !== fund.id) {
+            // Only a draft can change its fund, and a draft is refused below anyway; never pay from a fund not locked.
+            throw refusalError({
+              code: 'LOAN_INVALID_TRANSITION',
+              message: `loan ${loanId} changed fund while being disbursed`,
+            });
+          }
+          // Money never leaves before the decision to lend it: not before the (last) approval's business date.
+          const earliest = loan.approvedOn ?? loan.applicationDate;
+          if (earliest && businessDate < earliest) {
+            throw badDate(`businessDate may not be before the loan was approved (${earliest})`);
+          }
+          const actor = (RequestContext.actor() ?? SYSTEM_ACTOR).username;
+          const t = decide('DISBURSE', workflowFacts(loan, fund.rules), actor, businessDate);
+          if (isRefusal(t)) throw refusalError(t);
 
-        const position = await this.funds.position(m, fund.id);
-        const check = await this.eligibility.evaluate(m, loan, today, { fund, position });
-        if (!check.eligible) {
-          const code = disbursementRefusalCode(check.failures);
-          throw new DomainError(
-            code,
-            `disbursement of ${loan.loanNo} refused: ${check.failures.map((f) => f.message).join('; ')}`,
-            check.failures,
-            { cash: formatYuan(position.cashFen), capHeadroom: formatYuan(position.capHeadroomFen) },
-          );
-        }
+          const position = await this.funds.position(m, fund.id);
+          const check = await this.eligibility.evaluate(m, loan, today, { fund, position });
+          if (!check.eligible) {
+            const code = disbursementRefusalCode(check.failures);
+            throw new DomainError(
+              code,
+              `disbursement of ${loan.loanNo} refused: ${check.failures.map((f) => f.message).join('; ')}`,
+              check.failures,
+              { cash: formatYuan(position.cashFen), capHeadroom: formatYuan(position.capHeadroomFen) },
+            );
+          }
 
-        const rate = await this.products.contractRate(check.terms, loan.termMonths, businessDate, m);
-        const frequency = loan.frequency as Frequency;
-        const count = installmentCount(frequency, loan.termMonths);
-        if (count === null) {
-          // Eligibility refuses such a term (TERM_NOT_WHOLE_PERIODS); reaching here means the rules disagree.
-          throw new DomainError('SCHEDULE_TERMS_INVALID', `a ${frequency} loan of ${loan.termMonths} months has no whole periods`);
-        }
-        const schedule = this.schedules.generate({
-          principalFen: loan.principalFen,
-          annualRatePercent: rate.annualRatePercent,
-          numberOfInstallments: count,
-          frequency,
-          termMonths: loan.termMonths,
-          method: loan.method as ScheduleRequest['method'],
-          dayCount: loan.dayCount as ScheduleRequest['dayCount'],
-          disbursementDate: businessDate,
-          rounding: loan.rounding as ScheduleRequest['rounding'],
-          installmentMultipleFen: loan.installmentMultipleFen,
-          principalGraceInstallments: 0,
-        });
-        const inst = schedule.installments;
+          const rate = await this.products.contractRate(check.terms, loan.termMonths, businessDate, m);
+          const frequency = loan.frequency as Frequency;
+          const count = installmentCount(frequency, loan.termMonths);
+          if (count === null) {
+            // Eligibility refuses such a term (TERM_NOT_WHOLE_PERIODS); reaching here means the rules disagree.
+            throw new DomainError(
+              'SCHEDULE_TERMS_INVALID',
+              `a ${frequency} loan of ${loan.termMonths} months has no whole periods`,
+            );
+          }
+          const schedule = this.schedules.generate({
+            principalFen: loan.principalFen,
+            annualRatePercent: rate.annualRatePercent,
+            numberOfInstallments: count,
+            frequency,
+            termMonths: loan.termMonths,
+            method: loan.method as ScheduleRequest['method'],
+            dayCount: loan.dayCount as ScheduleRequest['dayCount'],
+            disbursementDate: businessDate,
+            rounding: loan.rounding as ScheduleRequest['rounding'],
+            installmentMultipleFen: loan.installmentMultipleFen,
+            principalGraceInstallments: 0,
+          });
+          const inst = schedule.installments;
 
-        const entry = await this.ledger.post(m, {
-          idempotencyKey: disbursementEntryKey(loan.id),
-          code: 'LOAN_DISBURSEMENT',
-          businessDate,
-          memo: `disbursement of mutual-aid loan ${loan.loanNo}`,
-          lines: [
-            { account: fund.accounts.loans, side: 'DEBIT', amountFen: loan.principalFen },
-            { account: fund.accounts.cash, side: 'CREDIT', amountFen: loan.principalFen },
-          ],
-        });
-        if (entry.replayed) {
-          // The loan row says it was not disbursed, yet its entry exists: refuse rather than pay twice.
-          throw new DomainError('CONFLICT', `the disbursement entry of loan ${loan.id} already exists`);
-        }
+          const entry = await this.ledger.post(m, {
+            idempotencyKey: disbursementEntryKey(loan.id),
+            code: 'LOAN_DISBURSEMENT',
+            businessDate,
+            memo: `disbursement of mutual-aid loan ${loan.loanNo}`,
+            lines: [
+              { account: fund.accounts.loans, side: 'DEBIT', amountFen: loan.principalFen },
+              { account: fund.accounts.cash, side: 'CREDIT', amountFen: loan.principalFen },
+            ],
+          });
+          if (entry.replayed) {
+            // The loan row says it was not disbursed, yet its entry exists: refuse rather than pay twice.
+            throw new DomainError('CONFLICT', `the disbursement entry of loan ${loan.id} already exists`);
+          }
 
-        await m.query(
-          `INSERT INTO loan_installments (loan_id, number, due_date, period_start, days, principal_fen, interest_fen)
-           SELECT $1, n, d, s, days, p, i
-             FROM unnest($2::int[], $3::date[], $4::date[], $5::int[], $6::bigint[], $7::bigint[]) AS x(n, d, s, days, p, i)`,
-          [
-            loan.id,
-            inst.map((i) => i.number),
-            inst.map((i) => i.dueDate),
-            inst.map((i) => i.periodStart),
-            inst.map((i) => i.days),
-            inst.map((i) => i.principalFen.toString()),
-            inst.map((i) => i.interestFen.toString()),
-          ],
-        );
-        const sets = new SetBuilder(loan.id, t.to);
-        sets.set('annual_rate_percent', rate.annualRatePercent);
-        sets.set('benchmark_rate_percent', rate.benchmarkRatePercent);
-        sets.set('penalty_rate_percent', rate.penaltyRatePercent);
-        sets.set('contract_date', businessDate);
-        sets.set('disbursement_date', businessDate);
-        sets.set('maturity_date', inst[inst.length - 1].dueDate);
-        sets.set('outstanding_principal_fen', loan.principalFen.toString());
-        sets.set('disbursement_entry_id', entry.entryId);
-        await this.applications.apply(m, loan, 'DISBURSE', t, sets, null, {
-          businessDate,
-          entryId: entry.entryId,
-          annualRatePercent: rate.annualRatePercent,
-          installments: inst.length,
-          totalInterest: formatYuan(schedule.totals.interestFen),
-        });
-        return this.origination.detail(loan.id, RequestContext.actor(), m);
-      }),
+          await this.loans.insertSchedule(m, loan.id, inst);
+          const sets = new SetBuilder(loan.id, t.to);
+          sets.set('annual_rate_percent', rate.annualRatePercent);
+          sets.set('benchmark_rate_percent', rate.benchmarkRatePercent);
+          sets.set('penalty_rate_percent', rate.penaltyRatePercent);
+          sets.set('contract_date', businessDate);
+          sets.set('disbursement_date', businessDate);
+          sets.set('maturity_date', inst[inst.length - 1].dueDate);
+          sets.set('outstanding_principal_fen', loan.principalFen.toString());
+          sets.set('disbursement_entry_id', entry.entryId);
+          await this.applications.apply(m, loan, 'DISBURSE', t, sets, null, {
+            businessDate,
+            entryId: entry.entryId,
+            annualRatePercent: rate.annualRatePercent,
+            installments: inst.length,
+            totalInterest: formatYuan(schedule.totals.interestFen),
+          });
+          return this.origination.detail(loan.id, RequestContext.actor(), m);
+        },
+      ),
     );
     return result;
   }
 }
 
 function badDate(message: string): DomainError {
-  return new DomainError('VALIDATION_FAILED', message, [{ field: 'businessDate', code: 'isBusinessDate', message }]);
+  return new DomainError('VALIDATION_FAILED', message, [
+    { field: 'businessDate', code: 'isBusinessDate', message },
+  ]);
 }

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { FundsModule } from '#libs/funds';
 import { HouseholdsModule } from '#libs/households';
+import { LoansModule } from '#libs/loans';
 import { ProductsModule } from '#libs/products';
 import { SchedulesModule } from '#libs/schedules';
 import { ApplicationsController } from './applications.controller.js';
@@ -15,7 +16,7 @@ import { OriginationService } from './origination.service.js';
  * API. LedgerService, AuditService, the Clock and the config come from the global modules.
  */
 @Module({
-  imports: [ProductsModule, HouseholdsModule, FundsModule, SchedulesModule],
+  imports: [ProductsModule, HouseholdsModule, FundsModule, SchedulesModule, LoansModule],
   controllers: [ApplicationsController, LoansController],
   providers: [OriginationService, EligibilityService, ApplicationsService, DisbursementService],
   exports: [OriginationService, EligibilityService, ApplicationsService, DisbursementService],

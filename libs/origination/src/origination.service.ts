@@ -12,6 +12,7 @@ import {
   type Page,
   type PageQuery,
 } from '#libs/common';
+import { LoanStore } from '#libs/loans';
 import { REVIEW_STATUSES, type LoanStatus } from './domain/workflow.js';
 import {
   eventView,
@@ -21,10 +22,7 @@ import {
   loanView,
   VIEW_SELECT,
   type InstallmentRecord,
-  type InstallmentRow,
-  type LoanEventRow,
   type LoanRecord,
-  type LoanRow,
   type LoanView,
   type LoanViewRow,
 } from './records.js';
@@ -52,7 +50,11 @@ export interface ReviewQueueFilter {
   status?: LoanStatus;
 }
 
-const DATE_COLUMN = { APPLICATION: 'l.application_date', DISBURSEMENT: 'l.disbursement_date', MATURITY: 'l.maturity_date' };
+const DATE_COLUMN = {
+  APPLICATION: 'l.application_date',
+  DISBURSEMENT: 'l.disbursement_date',
+  MATURITY: 'l.maturity_date',
+};
 
 export type LoanDetail = LoanView & {
   installments: ReturnType<typeof installmentView>[];
@@ -71,6 +73,7 @@ export class OriginationService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly clock: Clock,
     private readonly config: AppConfig,
+    private readonly loans: LoanStore,
   ) {}
 
   today(): string {
@@ -81,8 +84,7 @@ export class OriginationService {
 
   /** One loan (404 when missing), read in the caller's transaction when a manager is given. */
   async getLoan(manager: EntityManager | null, id: string): Promise<LoanRecord> {
-    if (!ID.test(String(id))) throw new DomainError('NOT_FOUND', `loan ${id} not found`);
-    const row = await queryOne<LoanRow>(manager ?? this.dataSource.manager, `SELECT * FROM loans WHERE id = $1`, [id]);
+    const row = await this.loans.find(manager, id);
     if (!row) throw new DomainError('NOT_FOUND', `loan ${id} not found`);
     return loanRecord(row);
   }
@@ -92,19 +94,14 @@ export class OriginationService {
    * also need the fund take `FundsService.lockFund` FIRST (fund before loan, the one order everywhere).
    */
   async lockLoan(manager: EntityManager, id: string): Promise<LoanRecord> {
-    if (!ID.test(String(id))) throw new DomainError('NOT_FOUND', `loan ${id} not found`);
-    const row = await queryOne<LoanRow>(manager, `SELECT * FROM loans WHERE id = $1 FOR UPDATE`, [id]);
+    const row = await this.loans.lock(manager, id);
     if (!row) throw new DomainError('NOT_FOUND', `loan ${id} not found`);
     return loanRecord(row);
   }
 
   /** The loan's frozen instalments, in order. */
   async installments(manager: EntityManager | null, loanId: string): Promise<InstallmentRecord[]> {
-    const rows = await queryRows<InstallmentRow>(
-      manager ?? this.dataSource.manager,
-      `SELECT * FROM loan_installments WHERE loan_id = $1 ORDER BY number`,
-      [loanId],
-    );
+    const rows = await this.loans.installments(manager, loanId);
     return rows.map(installmentRecord);
   }
 
@@ -119,7 +116,7 @@ export class OriginationService {
     const m = manager ?? this.dataSource.manager;
     const row = await this.viewRow(m, id, viewer);
     const installments = await this.installments(m, id);
-    const events = await queryRows<LoanEventRow>(m, `SELECT * FROM loan_events WHERE loan_id = $1 ORDER BY id`, [id]);
+    const events = await this.loans.events(m, id);
     return {
       ...loanView(row, viewer, this.today()),
       installments: installments.map(installmentView),
@@ -130,12 +127,8 @@ export class OriginationService {
   async history(id: string, viewer: Actor | null | undefined, page: PageQuery) {
     const m = this.dataSource.manager;
     await this.viewRow(m, id, viewer);
-    const [{ total }] = await queryRows<{ total: number }>(m, `SELECT count(*)::int AS total FROM loan_events WHERE loan_id = $1`, [id]);
-    const rows = await queryRows<LoanEventRow>(
-      m,
-      `SELECT * FROM loan_events WHERE loan_id = $1 ORDER BY id LIMIT $2 OFFSET $3`,
-      [id, page.pageSize, offsetOf(page)],
-    );
+    const total = await this.loans.countEvents(m, id);
+    const rows = await this.loans.events(m, id, { limit: page.pageSize, offset: offsetOf(page) });
     return { items: rows.map(eventView), page: page.page, pageSize: page.pageSize, total };
   }
 
@@ -159,7 +152,11 @@ export class OriginationService {
    * Applications awaiting a decision, poor households first (priority 0), then by the time they entered the
    * queue; a loan sent back by an objection keeps its original place.
    */
-  async reviewQueue(filter: ReviewQueueFilter, page: PageQuery, viewer: Actor | null | undefined): Promise<Page<LoanView>> {
+  async reviewQueue(
+    filter: ReviewQueueFilter,
+    page: PageQuery,
+    viewer: Actor | null | undefined,
+  ): Promise<Page<LoanView>> {
     const statuses = filter.status ? [filter.status] : REVIEW_STATUSES;
     const where = [`l.channel = 'MUTUAL_AID'`];
     const params: unknown[] = [];
@@ -177,20 +174,39 @@ export class OriginationService {
     }
   }
 
-  private async page(where: string[], params: unknown[], order: string, page: PageQuery, viewer: Actor | null | undefined) {
+  private async page(
+    where: string[],
+    params: unknown[],
+    order: string,
+    page: PageQuery,
+    viewer: Actor | null | undefined,
+  ) {
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const m = this.dataSource.manager;
-    const [{ total }] = await queryRows<{ total: number }>(m, `SELECT count(*)::int AS total FROM loans l ${clause}`, params);
+    const [{ total }] = await queryRows<{ total: number }>(
+      m,
+      `SELECT count(*)::int AS total FROM loans l ${clause}`,
+      params,
+    );
     const rows = await queryRows<LoanViewRow>(
       m,
       `${VIEW_SELECT} ${clause} ORDER BY ${order} LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
       [...params, page.pageSize, offsetOf(page)],
     );
     const today = this.today();
-    return { items: rows.map((r) => loanView(r, viewer, today)), page: page.page, pageSize: page.pageSize, total };
+    return {
+      items: rows.map((r) => loanView(r, viewer, today)),
+      page: page.page,
+      pageSize: page.pageSize,
+      total,
+    };
   }
 
-  private async viewRow(m: EntityManager, id: string, viewer: Actor | null | undefined): Promise<LoanViewRow> {
+  private async viewRow(
+    m: EntityManager,
+    id: string,
+    viewer: Actor | null | undefined,
+  ): Promise<LoanViewRow> {
     if (!ID.test(String(id))) throw new DomainError('NOT_FOUND', `loan ${id} not found`);
     const where = ['l.id = $1'];
     const params: unknown[] = [id];

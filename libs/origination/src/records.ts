@@ -1,6 +1,7 @@
 import type { Actor } from '#libs/common';
 import { maskId, maskPhone, seesPersonalData } from '#libs/households';
 import { formatYuan, type Fen } from '#libs/money';
+import type { LoanEventRow, LoanInstallmentRow, LoanRow } from '#libs/loans';
 import { nextStep, type LoanStatus, type NextStep, type WorkflowFacts } from './domain/workflow.js';
 
 /** A loan row as other libraries read it (repayment, close of business): money in bigint fen, dates YYYY-MM-DD. */
@@ -63,62 +64,8 @@ export interface LoanRecord {
   updatedAt: string;
 }
 
-export interface LoanRow {
-  id: string;
-  loan_no: string;
-  channel: LoanRecord['channel'];
-  product_version_id: string;
-  borrower_type: LoanRecord['borrowerType'];
-  household_id: string | null;
-  entity_id: string | null;
-  district_id: string;
-  village_id: string | null;
-  fund_id: string | null;
-  group_id: string | null;
-  bank_id: string | null;
-  principal_fen: string;
-  term_months: number;
-  annual_rate_percent: string | null;
-  benchmark_rate_percent: string | null;
-  penalty_rate_percent: string | null;
-  purpose: string;
-  method: string;
-  frequency: string;
-  day_count: string;
-  rounding: string;
-  installment_multiple_fen: string;
-  status: LoanStatus;
-  priority: number;
-  application_date: string | Date | null;
-  submitted_at: Date | null;
-  contract_date: string | Date | null;
-  disbursement_date: string | Date | null;
-  maturity_date: string | Date | null;
-  notice_started_on: string | Date | null;
-  notice_ends_on: string | Date | null;
-  outstanding_principal_fen: string;
-  days_overdue: number;
-  arrears_bucket: string;
-  non_performing: boolean;
-  flags: string[];
-  created_by: string;
-  endorsed_by: string | null;
-  endorsed_at: Date | null;
-  endorsement_note: string | null;
-  approved_by: string | null;
-  approved_at: Date | null;
-  second_approved_by: string | null;
-  second_approved_at: Date | null;
-  approved_on: string | Date | null;
-  status_reason: string | null;
-  closed_on: string | Date | null;
-  disbursement_entry_id: string | null;
-  version: number;
-  created_at: Date;
-  updated_at: Date;
-}
-
-const str = (v: string | number | null | undefined): string | null => (v === null || v === undefined ? null : String(v));
+const str = (v: string | number | null | undefined): string | null =>
+  v === null || v === undefined ? null : String(v);
 /** DATE columns are strings (pg type parser); a Date only when a caller's connection lacks the parser. */
 export const dateOf = (v: string | Date | null): string | null =>
   v === null ? null : typeof v === 'string' ? v : v.toISOString().slice(0, 10);
@@ -300,7 +247,10 @@ export function loanView(r: LoanViewRow, viewer: Actor | null | undefined, today
   const fund =
     r.second_approval_threshold_fen === null
       ? null
-      : { secondApprovalThresholdFen: BigInt(r.second_approval_threshold_fen), publicNoticeDays: r.public_notice_days ?? 0 };
+      : {
+          secondApprovalThresholdFen: BigInt(r.second_approval_threshold_fen),
+          publicNoticeDays: r.public_notice_days ?? 0,
+        };
   const facts = workflowFacts(loan, fund);
   const clear = seesPersonalData(viewer);
   return {
@@ -388,23 +338,8 @@ export interface InstallmentRecord {
   paidOn: string | null;
 }
 
-export interface InstallmentRow {
-  id: string;
-  loan_id: string;
-  number: number;
-  due_date: string | Date;
-  period_start: string | Date;
-  days: number;
-  principal_fen: string;
-  interest_fen: string;
-  penalty_fen: string;
-  paid_principal_fen: string;
-  paid_interest_fen: string;
-  paid_penalty_fen: string;
-  status: InstallmentRecord['status'];
-  overdue_since: string | Date | null;
-  paid_on: string | Date | null;
-}
+/** The instalment row as libs/loans stores it. */
+export type InstallmentRow = LoanInstallmentRow;
 
 export function installmentRecord(r: InstallmentRow): InstallmentRecord {
   return {
@@ -443,18 +378,6 @@ export function installmentView(i: InstallmentRecord) {
     overdueSince: i.overdueSince,
     paidOn: i.paidOn,
   };
-}
-
-export interface LoanEventRow {
-  id: string;
-  loan_id: string;
-  event: string;
-  from_status: string | null;
-  to_status: string | null;
-  actor: string;
-  reason: string | null;
-  data: Record<string, unknown> | null;
-  at: Date;
 }
 
 export function eventView(e: LoanEventRow) {

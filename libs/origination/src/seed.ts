@@ -5,6 +5,7 @@ import { AppConfig, Clock, FixedClock, queryOne, queryRows, RequestContext, type
 import { ContributionsService, DEMO_FUND_VILLAGE_CODE, FundsService } from '#libs/funds';
 import { DEMO_GROUP_NAME, GroupsService, HouseholdsService } from '#libs/households';
 import { LedgerService } from '#libs/ledger';
+import { LoanStore } from '#libs/loans';
 import { yuan } from '#libs/money';
 import { ProductsService } from '#libs/products';
 import { SchedulesService } from '#libs/schedules';
@@ -16,9 +17,22 @@ import { OriginationService } from './origination.service.js';
 import type { LoanRecord } from './records.js';
 
 /** The demo users of the foundation seed: the officer takes applications, the administrator approves (maker-checker). */
-const OFFICER: Actor = { userId: null, username: 'loan.officer', role: 'LOAN_OFFICER', bankId: null, via: 'system' };
-const FUND_ADMIN: Actor = { userId: null, username: 'fund.admin', role: 'FUND_ADMIN', bankId: null, via: 'system' };
-const as = <T>(actor: Actor, step: string, fn: () => Promise<T>) => RequestContext.run({ requestId: `seed-origination:${step}`, actor }, fn);
+const OFFICER: Actor = {
+  userId: null,
+  username: 'loan.officer',
+  role: 'LOAN_OFFICER',
+  bankId: null,
+  via: 'system',
+};
+const FUND_ADMIN: Actor = {
+  userId: null,
+  username: 'fund.admin',
+  role: 'FUND_ADMIN',
+  bankId: null,
+  via: 'system',
+};
+const as = <T>(actor: Actor, step: string, fn: () => Promise<T>) =>
+  RequestContext.run({ requestId: `seed-origination:${step}`, actor }, fn);
 
 interface DemoLoan {
   /** Position of the household in the demo group (ordered by id). */
@@ -56,12 +70,19 @@ export async function seedOrigination(app: INestApplicationContext): Promise<str
     `SELECT f.id::text FROM mutual_aid_funds f JOIN villages v ON v.id = f.village_id WHERE v.code = $1`,
     [DEMO_FUND_VILLAGE_CODE],
   );
-  const group = await queryOne<{ id: string }>(ds.manager, `SELECT id::text FROM liability_groups WHERE name = $1 AND status = 'ACTIVE'`, [
-    DEMO_GROUP_NAME,
-  ]);
-  const product = await queryOne<{ id: string }>(ds.manager, `SELECT id::text FROM products WHERE code = 'MUTUAL_AID_STD'`);
+  const group = await queryOne<{ id: string }>(
+    ds.manager,
+    `SELECT id::text FROM liability_groups WHERE name = $1 AND status = 'ACTIVE'`,
+    [DEMO_GROUP_NAME],
+  );
+  const product = await queryOne<{ id: string }>(
+    ds.manager,
+    `SELECT id::text FROM products WHERE code = 'MUTUAL_AID_STD'`,
+  );
   if (!fund || !group || !product) {
-    return ['seedOrigination: the demo fund, group or MUTUAL_AID_STD product is missing (run the registry, funds and products seeds first); skipped'];
+    return [
+      'seedOrigination: the demo fund, group or MUTUAL_AID_STD product is missing (run the registry, funds and products seeds first); skipped',
+    ];
   }
   const members = await queryRows<{ household_id: string }>(
     ds.manager,
@@ -74,7 +95,8 @@ export async function seedOrigination(app: INestApplicationContext): Promise<str
   const past = addDays(today, -DISBURSED_DAYS_AGO);
   // Services on a clock of their own, so the disbursed demo loans are applied for, noticed and paid in the past.
   const clock = new FixedClock(new Date(`${past}T04:00:00Z`));
-  const origination = new OriginationService(ds, clock, config);
+  const loans = app.get(LoanStore, { strict: false });
+  const origination = new OriginationService(ds, clock, config, loans);
   const eligibility = app.get(EligibilityService, { strict: false });
   const funds = app.get(FundsService, { strict: false });
   const products = app.get(ProductsService, { strict: false });
@@ -87,6 +109,7 @@ export async function seedOrigination(app: INestApplicationContext): Promise<str
     app.get(GroupsService, { strict: false }),
     funds,
     app.get(AuditService, { strict: false }),
+    loans,
   );
   const disbursements = new DisbursementService(
     ds,
@@ -97,6 +120,7 @@ export async function seedOrigination(app: INestApplicationContext): Promise<str
     products,
     app.get(SchedulesService, { strict: false }),
     app.get(LedgerService, { strict: false }),
+    loans,
   );
   const contributions = app.get(ContributionsService, { strict: false });
 
@@ -110,7 +134,13 @@ export async function seedOrigination(app: INestApplicationContext): Promise<str
       await as(OFFICER, 'share', () =>
         contributions.contribute(
           fund.id,
-          { source: 'MEMBER', amountFen: yuan('300'), householdId, receivedOn: addDays(past, -1), documentRef: `收据 seed-${householdId}` },
+          {
+            source: 'MEMBER',
+            amountFen: yuan('300'),
+            householdId,
+            receivedOn: addDays(past, -1),
+            documentRef: `收据 seed-${householdId}`,
+          },
           `seed-origination-share-${fund.id}-${householdId}`,
         ),
       );
@@ -145,17 +175,27 @@ export async function seedOrigination(app: INestApplicationContext): Promise<str
       if (loan.status === 'DRAFT') await as(OFFICER, 'submit', () => applications.submit(loan.id));
       else if (loan.status === 'SUBMITTED') {
         await as(OFFICER, 'endorse', () =>
-          applications.endorse(loan.id, { note: `${DEMO_GROUP_NAME} 小组会议：全体成员同意为本户联保 (demo)` }),
+          applications.endorse(loan.id, {
+            note: `${DEMO_GROUP_NAME} 小组会议：全体成员同意为本户联保 (demo)`,
+          }),
         );
-      } else if (loan.status === 'GROUP_ENDORSED') await as(FUND_ADMIN, 'approve', () => applications.approve(loan.id, { comment: 'demo' }));
-      else if ((loan.status === 'IN_PUBLIC_NOTICE' || loan.status === 'APPROVED') && demo.target === 'DISBURSED') {
+      } else if (loan.status === 'GROUP_ENDORSED')
+        await as(FUND_ADMIN, 'approve', () => applications.approve(loan.id, { comment: 'demo' }));
+      else if (
+        (loan.status === 'IN_PUBLIC_NOTICE' || loan.status === 'APPROVED') &&
+        demo.target === 'DISBURSED'
+      ) {
         const from = loan.noticeEndsOn ? addDays(loan.noticeEndsOn, 1) : (loan.applicationDate ?? past);
         clock.set(new Date(`${from > today ? today : from}T04:00:00Z`));
-        await as(FUND_ADMIN, 'disburse', () => disbursements.disburse(loan.id, {}, `seed-origination-disburse-${loan.id}`));
+        await as(FUND_ADMIN, 'disburse', () =>
+          disbursements.disburse(loan.id, {}, `seed-origination-disburse-${loan.id}`),
+        );
       } else break;
       loan = await origination.getLoan(null, loan.id);
     }
-    out.push(`loan ${loan.loanNo} of household ${householdId}: ${demo.amount} for ${demo.termMonths} months, ${loan.status}`);
+    out.push(
+      `loan ${loan.loanNo} of household ${householdId}: ${demo.amount} for ${demo.termMonths} months, ${loan.status}`,
+    );
   }
   return out;
 }

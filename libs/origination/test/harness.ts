@@ -3,6 +3,7 @@ import { FixedClock, loadConfig, RequestContext, type Actor } from '#libs/common
 import { ContributionsService, FundsService, type FundRules } from '#libs/funds';
 import { GeographyService, GroupsService, HouseholdsService, residentIdCheckChar } from '#libs/households';
 import { LedgerService } from '#libs/ledger';
+import { LoanStore } from '#libs/loans';
 import { yuan } from '#libs/money';
 import {
   ApplicationsService,
@@ -53,16 +54,52 @@ export async function harness(poolSize = 20, today = '2026-06-01'): Promise<Harn
   const groups = new GroupsService(ds, audit, geo, households);
   const funds = new FundsService(ds, ledger, audit);
   const contributions = new ContributionsService(ds, funds, ledger, audit, clock);
-  const origination = new OriginationService(ds, clock, config);
+  const loans = new LoanStore(ds);
+  const origination = new OriginationService(ds, clock, config, loans);
   const eligibility = new EligibilityService(products, households, groups, funds);
-  const applications = new ApplicationsService(ds, origination, eligibility, products, households, groups, funds, audit);
-  const disbursements = new DisbursementService(ds, origination, applications, eligibility, funds, products, new SchedulesService(), ledger);
+  const applications = new ApplicationsService(
+    ds,
+    origination,
+    eligibility,
+    products,
+    households,
+    groups,
+    funds,
+    audit,
+    loans,
+  );
+  const disbursements = new DisbursementService(
+    ds,
+    origination,
+    applications,
+    eligibility,
+    funds,
+    products,
+    new SchedulesService(),
+    ledger,
+    loans,
+  );
 
   await seedProducts(ds);
   for (let year = 2020; year <= 2026; year++) {
     await geo.createPovertyLine({ districtId: null, year, lineFen: yuan('3560'), note: 'test line' });
   }
-  return { db, clock, ledger, audit, products, geo, households, groups, funds, contributions, origination, eligibility, applications, disbursements };
+  return {
+    db,
+    clock,
+    ledger,
+    audit,
+    products,
+    geo,
+    households,
+    groups,
+    funds,
+    contributions,
+    origination,
+    eligibility,
+    applications,
+    disbursements,
+  };
 }
 
 export const setToday = (h: Harness, date: string) => h.clock.set(noonOf(date));
@@ -79,7 +116,9 @@ let keySeq = 0;
 export const key = (p = 'k') => `${p}-${++keySeq}-${Math.random().toString(36).slice(2, 10)}`;
 
 /** Catches a rejection so a test can look at it (and fails if there was none). */
-export async function refused(p: Promise<unknown>): Promise<{ code: string; errors: { field: string; code?: string; message: string }[]; detail: string }> {
+export async function refused(
+  p: Promise<unknown>,
+): Promise<{ code: string; errors: { field: string; code?: string; message: string }[]; detail: string }> {
   try {
     await p;
   } catch (e) {
@@ -133,7 +172,10 @@ export async function world(h: Harness, opts: WorldOptions = {}): Promise<World>
   const fund = await h.funds.create({ villageId: v.id, rules: opts.rules });
   const ids: string[] = [];
   for (let i = 0; i < (opts.members ?? 5); i++) {
-    const income = typeof opts.incomeYuan === 'function' ? opts.incomeYuan(i) : (opts.incomeYuan ?? (i % 2 === 0 ? '3000.00' : '8000.00'));
+    const income =
+      typeof opts.incomeYuan === 'function'
+        ? opts.incomeYuan(i)
+        : (opts.incomeYuan ?? (i % 2 === 0 ? '3000.00' : '8000.00'));
     const hh = await h.households.create({
       villageId: v.id,
       headName: `户主${n}-${i}`,
@@ -146,22 +188,43 @@ export async function world(h: Harness, opts: WorldOptions = {}): Promise<World>
     ids.push(hh.id);
     await h.contributions.contribute(
       fund.id,
-      { source: 'MEMBER', amountFen: yuan(opts.shareYuan ?? '500'), householdId: hh.id, receivedOn: '2025-01-10' },
+      {
+        source: 'MEMBER',
+        amountFen: yuan(opts.shareYuan ?? '500'),
+        householdId: hh.id,
+        receivedOn: '2025-01-10',
+      },
       key('share'),
     );
   }
   await h.contributions.contribute(
     fund.id,
-    { source: 'CITY', amountFen: yuan(opts.grantYuan ?? '100000'), documentRef: 'test grant', receivedOn: '2025-01-10' },
+    {
+      source: 'CITY',
+      amountFen: yuan(opts.grantYuan ?? '100000'),
+      documentRef: 'test grant',
+      receivedOn: '2025-01-10',
+    },
     key('grant'),
   );
   const groupSize = opts.groupSize ?? Math.min(4, ids.length);
   let groupId: string | null = null;
   if (groupSize > 0) {
-    const g = await h.groups.create({ villageId: v.id, name: `联保小组${n}`, householdIds: ids.slice(0, groupSize) });
+    const g = await h.groups.create({
+      villageId: v.id,
+      name: `联保小组${n}`,
+      householdIds: ids.slice(0, groupSize),
+    });
     groupId = g.id;
   }
-  return { districtId: d.id, villageId: v.id, otherVillageId: v2.id, fundId: fund.id, households: ids, groupId };
+  return {
+    districtId: d.id,
+    villageId: v.id,
+    otherVillageId: v2.id,
+    fundId: fund.id,
+    households: ids,
+    groupId,
+  };
 }
 
 export const application = (w: World, i = 0, over: Partial<ApplicationInput> = {}): ApplicationInput => ({
@@ -194,5 +257,12 @@ export async function footprint(h: Harness, loanId: string) {
             (SELECT status FROM loans WHERE id = $1) AS status`,
     [loanId],
   );
-  return r as { events: number; audits: number; installments: number; entries: number; version: number; status: string };
+  return r as {
+    events: number;
+    audits: number;
+    installments: number;
+    entries: number;
+    version: number;
+    status: string;
+  };
 }

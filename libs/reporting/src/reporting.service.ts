@@ -2,12 +2,21 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '#libs/audit';
+import { DEFAULT_MATCHING_RATIO, districtCompliance } from '#libs/funding';
 import { AppConfig, canonicalJson, Clock, DomainError, offsetOf, queryOne, queryRows, RequestContext, sha256, type Page, type PageQuery } from '#libs/common';
 import { addMonths, isMonth, monthBounds, monthOf, monthsEnding } from './domain/month.js';
-import { assembleMonth, buildReport, DEFAULT_LEVERAGE_MULTIPLE, type MonthlyReportData } from './domain/report.js';
+import {
+  assembleMonth,
+  buildReport,
+  DEFAULT_LEVERAGE_MULTIPLE,
+  type MatchingRules,
+  type MonthlyReportData,
+} from './domain/report.js';
 import type { RankedDistrict } from './domain/ranking.js';
 import { fraction, ratioText } from './domain/ratios.js';
 import { readFigures } from './report.queries.js';
+
+const MATCHING_RULES: MatchingRules = { districtCompliance, defaultMatchingRatio: DEFAULT_MATCHING_RATIO };
 
 export const REPORT_KIND = 'MONTHLY';
 
@@ -134,8 +143,8 @@ export class ReportingService {
     const cur = monthBounds(month);
     const prevMonth = addMonths(month, -1);
     const prev = monthBounds(prevMonth);
-    const current = assembleMonth(month, await readFigures(m, cur.start, cur.end));
-    const previous = assembleMonth(prevMonth, await readFigures(m, prev.start, prev.end));
+    const current = assembleMonth(month, await readFigures(m, cur.start, cur.end), MATCHING_RULES);
+    const previous = assembleMonth(prevMonth, await readFigures(m, prev.start, prev.end), MATCHING_RULES);
     return buildReport(current, previous);
   }
 

@@ -1,6 +1,6 @@
 /**
- * The tables libs/guarantee owns: only its stores write them. Loans and their instalments and events belong to
- * libs/loans, contributions to libs/funding; guarantee goes through their public surface for those.
+ * The tables this library owns: only its store (src/store) writes them (INSERT/UPDATE/DELETE/COPY/TRUNCATE);
+ * every other library goes through its public surface (index.ts). Row types: rows.generated.ts (`npm run gen:rows`).
  */
 export const OWNED_TABLES = [
   'banks',
@@ -10,10 +10,9 @@ export const OWNED_TABLES = [
   'guarantee_agreements',
   'guarantee_covers',
   'guarantee_cover_events',
-  'district_breakers',
-  'district_breaker_events',
+  'covered_loan_reports',
   'compensation_claims',
   'compensation_recoveries',
-  'covered_loan_reports',
+  'district_breakers',
+  'district_breaker_events',
 ] as const;
-export type GuaranteeTable = (typeof OWNED_TABLES)[number];

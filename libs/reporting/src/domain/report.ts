@@ -1,4 +1,4 @@
-import { districtCompliance, DEFAULT_MATCHING_RATIO } from '#libs/funding';
+import type { districtCompliance } from '#libs/funding';
 import { formatYuan, parseDecimal, pow10, type Fen } from '#libs/money';
 import type { RawFigures } from '../report.queries.js';
 import { monthBounds } from './month.js';
@@ -142,7 +142,17 @@ const capacity = (multiple: Fraction, availableFen: Fen): Fen => (availableFen >
 const leverageUse = (covered: Fen, cap: Fraction, balance: Fen): Fraction | null => fraction(covered * cap.den, cap.num * balance);
 
 /** Pure assembly of a month's rows from the raw SQL figures: all arithmetic in bigint, ratios exact. */
-export function assembleMonth(month: string, raw: RawFigures): MonthFigures {
+/**
+ * The funding library's matching rule, passed in by the caller (domain/ imports no other library's values: their
+ * index brings Nest and stores along).
+ */
+export interface MatchingRules {
+  districtCompliance: typeof districtCompliance;
+  /** the matching ratio when the year has no rule of its own */
+  defaultMatchingRatio: string;
+}
+
+export function assembleMonth(month: string, raw: RawFigures, rules: MatchingRules): MonthFigures {
   const { start, end } = monthBounds(month);
   const year = Number(month.slice(0, 4));
   const acct = new Map(raw.accounts.map((a) => [a.code, a]));
@@ -159,7 +169,7 @@ export function assembleMonth(month: string, raw: RawFigures): MonthFigures {
     subsidy.set(k, (subsidy.get(k) ?? 0n) + big(s.paid_fen));
   }
   const matching = new Map(raw.matching.map((x) => [x.district_id, x]));
-  const ratio = raw.matchingRatio ? trim(raw.matchingRatio) : DEFAULT_MATCHING_RATIO;
+  const ratio = raw.matchingRatio ? trim(raw.matchingRatio) : rules.defaultMatchingRatio;
 
   // capital as the lending cap measures it: every source plus accumulated capital (the funds library's rule)
   const fundFen = new Map<string, { capital: Fen; outstanding: Fen }>();
@@ -259,7 +269,7 @@ export function assembleMonth(month: string, raw: RawFigures): MonthFigures {
     // subsidy paid to village funds (payee FUND) counts for the district but for no bank
     const dSubsidy = dSubsidyBanks + (subsidy.get(`${d.district_id}:-`) ?? 0n);
     const mt = matching.get(d.district_id);
-    const c = districtCompliance(
+    const c = rules.districtCompliance(
       {
         districtId: d.district_id,
         districtCode: d.district_code,

@@ -1,0 +1,484 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import { queryOne, queryRows } from '#libs/common';
+import type { InstallmentStatusValue, LoanEventRow, LoanInstallmentRow, LoanRow } from './rows.js';
+
+/** `now()` in a written column: the database's transaction time (queue order follows commit order). */
+export const NOW: unique symbol = Symbol('now()');
+export type DbNow = typeof NOW;
+
+/** The columns a caller may write; id, version, created_at and updated_at are the store's. */
+export type LoanColumn = Exclude<keyof LoanRow, 'id' | 'version' | 'created_at' | 'updated_at'>;
+
+/** A column's value as written: its row type, a bigint for bigint columns, or NOW for a timestamp. */
+export type LoanValue<K extends LoanColumn> =
+  LoanRow[K] | (LoanRow[K] extends string | null ? bigint : never) | DbNow;
+
+/** The columns of an UPDATE (only those named are written). */
+export type LoanPatch = { [K in LoanColumn]?: LoanValue<K> };
+
+/** A mutual-aid loan number drawn from its sequence: MA-<year of the date>-<6 digits>. */
+export interface MutualAidLoanNo {
+  mutualAidSequenceOn: string;
+}
+
+type Required_ =
+  | 'channel'
+  | 'product_version_id'
+  | 'borrower_type'
+  | 'district_id'
+  | 'principal_fen'
+  | 'term_months'
+  | 'purpose'
+  | 'method'
+  | 'frequency'
+  | 'day_count'
+  | 'rounding'
+  | 'status'
+  | 'created_by';
+
+/** A new loan row: the NOT NULL columns without default, the number (given or drawn), any other column. */
+export type NewLoan = { [K in Required_]: LoanValue<K> } & Omit<LoanPatch, Required_ | 'loan_no'> & {
+    loan_no: string | MutualAidLoanNo;
+  };
+
+/** One frozen instalment of a schedule (the schedule engine's Installment satisfies it). */
+export interface ScheduleLine {
+  number: number;
+  dueDate: string;
+  periodStart: string;
+  days: number;
+  principalFen: bigint;
+  interestFen: bigint;
+}
+
+/**
+ * The state of an instalment a repayment replay computes (the repayment engine's InstallmentState satisfies it):
+ * what `saveInstallments` writes when it differs from the stored row.
+ */
+export interface InstallmentProgress {
+  number: number;
+  interestFen: bigint;
+  penaltyFen: bigint;
+  penaltyFenDays: bigint;
+  accruedThrough: string | null;
+  paidPrincipalFen: bigint;
+  paidInterestFen: bigint;
+  paidPenaltyFen: bigint;
+  status: Exclude<InstallmentStatusValue, 'WRITTEN_OFF'>;
+  overdueSince: string | null;
+  paidOn: string | null;
+  interestPaidOn: string | null;
+}
+
+/** The stored columns `saveInstallments` compares against (a full LoanInstallmentRow satisfies it). */
+export type StoredProgress = Pick<
+  LoanInstallmentRow,
+  | 'number'
+  | 'interest_fen'
+  | 'penalty_fen'
+  | 'penalty_fen_days'
+  | 'accrued_through'
+  | 'paid_principal_fen'
+  | 'paid_interest_fen'
+  | 'paid_penalty_fen'
+  | 'status'
+  | 'overdue_since'
+  | 'paid_on'
+  | 'interest_paid_on'
+>;
+
+/** An amount paid onto one instalment (by id), principal and interest apart. */
+export interface InstallmentPayment {
+  installmentId: string;
+  principalFen: bigint;
+  interestFen: bigint;
+}
+
+export interface NewLoanEvent {
+  loanId: string;
+  event: string;
+  fromStatus?: string | null;
+  toStatus?: string | null;
+  actor: string;
+  reason?: string | null;
+  /** Stored as jsonb; null, undefined and {} store NULL unless `keepEmptyData`. */
+  data?: unknown;
+  keepEmptyData?: boolean;
+}
+
+/** Every column name of `loans` a caller may write: a patch key outside this set is a programming error. */
+const WRITABLE = new Set<string>([
+  'loan_no',
+  'channel',
+  'product_version_id',
+  'borrower_type',
+  'household_id',
+  'entity_id',
+  'district_id',
+  'village_id',
+  'fund_id',
+  'group_id',
+  'bank_id',
+  'agreement_id',
+  'bank_loan_ref',
+  'principal_fen',
+  'term_months',
+  'annual_rate_percent',
+  'benchmark_rate_percent',
+  'purpose',
+  'method',
+  'frequency',
+  'day_count',
+  'rounding',
+  'installment_multiple_fen',
+  'status',
+  'priority',
+  'application_date',
+  'contract_date',
+  'disbursement_date',
+  'maturity_date',
+  'notice_ends_on',
+  'outstanding_principal_fen',
+  'days_overdue',
+  'arrears_bucket',
+  'non_performing',
+  'flags',
+  'created_by',
+  'approved_by',
+  'second_approved_by',
+  'closed_on',
+  'status_reason',
+  'disbursement_entry_id',
+  'submitted_at',
+  'endorsed_by',
+  'endorsed_at',
+  'endorsement_note',
+  'approved_at',
+  'second_approved_at',
+  'approved_on',
+  'notice_started_on',
+  'penalty_rate_percent',
+  'aged_as_of',
+  'status_reported_on',
+  'status_reported_days',
+] satisfies LoanColumn[]);
+
+const ID = /^[1-9]\d{0,17}$/;
+export const isLoanId = (v: string): boolean => ID.test(String(v));
+
+function column(name: string): string {
+  if (!WRITABLE.has(name)) throw new Error(`loans.${name} is not a writable column`);
+  return name;
+}
+
+/** Collects `column = $n` terms, NOW as now(), bigints as their decimal text. */
+class Params {
+  readonly values: unknown[];
+  constructor(...initial: unknown[]) {
+    this.values = initial;
+  }
+  add(v: unknown): string {
+    if (v === NOW) return 'now()';
+    return `$${this.values.push(typeof v === 'bigint' ? v.toString() : v)}`;
+  }
+}
+
+/**
+ * The rows of `loans`, `loan_installments` and `loan_events` (this library owns them; no other library writes
+ * them). Every method that joins the caller's transaction takes its EntityManager first.
+ *
+ * Lock order: a caller that also locks a fund (mutual-aid fund, risk fund) locks it FIRST; then the loan row
+ * (`lock`, or several with `lockMany` in id order); then, if it writes them, the loan's instalments in number order
+ * (`lockWithInstallments` does the last two in one call).
+ */
+@Injectable()
+export class LoanStore {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  // -- reads ----------------------------------------------------------------------------------------------------
+
+  /** The loan row, read in the caller's transaction when a manager is given; undefined when there is none. */
+  async find(m: EntityManager | null, id: string): Promise<LoanRow | undefined> {
+    if (!isLoanId(id)) return undefined;
+    return queryOne<LoanRow>(m ?? this.dataSource.manager, `SELECT * FROM loans WHERE id = $1`, [id]);
+  }
+
+  /** A bank's loan by its own reference (covered loans). */
+  async findByBankRef(
+    m: EntityManager | null,
+    bankId: string,
+    bankLoanRef: string,
+  ): Promise<LoanRow | undefined> {
+    return queryOne<LoanRow>(
+      m ?? this.dataSource.manager,
+      `SELECT * FROM loans WHERE bank_id = $1 AND bank_loan_ref = $2`,
+      [bankId, bankLoanRef],
+    );
+  }
+
+  /** The loan's instalments in number order; with `lock`, row locks taken in that order (after the loan's). */
+  async installments(
+    m: EntityManager | null,
+    loanId: string,
+    opts: { lock?: boolean; unpaidOnly?: boolean } = {},
+  ): Promise<LoanInstallmentRow[]> {
+    return queryRows<LoanInstallmentRow>(
+      m ?? this.dataSource.manager,
+      `SELECT * FROM loan_installments WHERE loan_id = $1${opts.unpaidOnly ? ` AND status <> 'PAID'` : ''}
+        ORDER BY number${opts.lock ? ' FOR UPDATE' : ''}`,
+      [loanId],
+    );
+  }
+
+  /** The loan's events in order, a page of them when limit/offset are given. */
+  async events(
+    m: EntityManager | null,
+    loanId: string,
+    page?: { limit: number; offset: number },
+  ): Promise<LoanEventRow[]> {
+    return queryRows<LoanEventRow>(
+      m ?? this.dataSource.manager,
+      `SELECT * FROM loan_events WHERE loan_id = $1 ORDER BY id${page ? ' LIMIT $2 OFFSET $3' : ''}`,
+      page ? [loanId, page.limit, page.offset] : [loanId],
+    );
+  }
+
+  async countEvents(m: EntityManager | null, loanId: string): Promise<number> {
+    const row = await queryOne<{ n: number }>(
+      m ?? this.dataSource.manager,
+      `SELECT count(*)::int AS n FROM loan_events WHERE loan_id = $1`,
+      [loanId],
+    );
+    return row?.n ?? 0;
+  }
+
+  // -- locks ----------------------------------------------------------------------------------------------------
+
+  /** Locks the loan row (SELECT … FOR UPDATE) and returns it as the lock shows it; undefined when there is none. */
+  async lock(m: EntityManager, id: string): Promise<LoanRow | undefined> {
+    if (!isLoanId(id)) return undefined;
+    return queryOne<LoanRow>(m, `SELECT * FROM loans WHERE id = $1 FOR UPDATE`, [id]);
+  }
+
+  /** Locks several loan rows, lowest id first (the order every batch takes); the rows found, in id order. */
+  async lockMany(m: EntityManager, ids: readonly string[]): Promise<LoanRow[]> {
+    const valid = ids.filter(isLoanId);
+    if (!valid.length) return [];
+    return queryRows<LoanRow>(m, `SELECT * FROM loans WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE`, [
+      valid,
+    ]);
+  }
+
+  /** Locks the loan, then its instalments in number order: the order of every write to a loan's schedule. */
+  async lockWithInstallments(
+    m: EntityManager,
+    id: string,
+  ): Promise<{ loan: LoanRow; installments: LoanInstallmentRow[] } | undefined> {
+    const loan = await this.lock(m, id);
+    if (!loan) return undefined;
+    return { loan, installments: await this.installments(m, id, { lock: true }) };
+  }
+
+  // -- writes ---------------------------------------------------------------------------------------------------
+
+  /** Inserts a loan row (no schedule yet: a mutual-aid application) and returns it. */
+  async create(m: EntityManager, loan: NewLoan): Promise<LoanRow> {
+    const p = new Params();
+    const cols: string[] = [];
+    const vals: string[] = [];
+    for (const [k, v] of Object.entries(loan)) {
+      if (v === undefined) continue;
+      cols.push(column(k));
+      if (k === 'loan_no' && typeof v === 'object' && v !== null && 'mutualAidSequenceOn' in v) {
+        const on = p.add((v as MutualAidLoanNo).mutualAidSequenceOn);
+        vals.push(
+          `'MA-' || to_char(${on}::date, 'YYYY') || '-' || lpad(nextval('mutual_aid_loan_no_seq')::text, 6, '0')`,
+        );
+      } else {
+        vals.push(p.add(v));
+      }
+    }
+    const [row] = await queryRows<LoanRow>(
+      m,
+      `INSERT INTO loans (${cols.join(', ')}) VALUES (${vals.join(', ')}) RETURNING *`,
+      p.values,
+    );
+    return row;
+  }
+
+  /** Inserts a loan with its frozen schedule (a covered loan is registered with both at once). */
+  async createWithSchedule(
+    m: EntityManager,
+    loan: NewLoan,
+    schedule: readonly ScheduleLine[],
+  ): Promise<LoanRow> {
+    const row = await this.create(m, loan);
+    await this.insertSchedule(m, row.id, schedule);
+    return row;
+  }
+
+  /** Freezes a schedule into loan_installments (one statement): at disbursement, or with a covered loan. */
+  async insertSchedule(m: EntityManager, loanId: string, schedule: readonly ScheduleLine[]): Promise<void> {
+    if (!schedule.length) throw new Error(`loan ${loanId}: a schedule has at least one instalment`);
+    await m.query(
+      `INSERT INTO loan_installments (loan_id, number, due_date, period_start, days, principal_fen, interest_fen)
+       SELECT $1, n, d, s, days, p, i
+         FROM unnest($2::int[], $3::date[], $4::date[], $5::int[], $6::bigint[], $7::bigint[]) AS x(n, d, s, days, p, i)`,
+      [
+        loanId,
+        schedule.map((i) => i.number),
+        schedule.map((i) => i.dueDate),
+        schedule.map((i) => i.periodStart),
+        schedule.map((i) => i.days),
+        schedule.map((i) => i.principalFen.toString()),
+        schedule.map((i) => i.interestFen.toString()),
+      ],
+    );
+  }
+
+  /**
+   * Updates the named columns of a loan and returns the row after it. By default the loan's version moves on and
+   * updated_at is stamped (a change a caller holding an older version must not overwrite); ageing figures written
+   * by the close of business pass `{ touch: false }`.
+   */
+  async update(
+    m: EntityManager,
+    id: string,
+    patch: LoanPatch,
+    opts: { touch?: boolean } = {},
+  ): Promise<LoanRow> {
+    const p = new Params(id);
+    const sets = Object.entries(patch)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `${column(k)} = ${p.add(v)}`);
+    if (opts.touch !== false) sets.push('version = version + 1', 'updated_at = now()');
+    if (!sets.length) throw new Error(`loan ${id}: an update names at least one column`);
+    const [row] = await queryRows<LoanRow>(
+      m,
+      `UPDATE loans SET ${sets.join(', ')} WHERE id = $1 RETURNING *`,
+      p.values,
+    );
+    if (!row) throw new Error(`loan ${id} does not exist`);
+    return row;
+  }
+
+  /**
+   * Writes a replay's instalment states to the rows that differ from what is stored (one statement); returns the
+   * rows written. Rows the replay does not own (WRITTEN_OFF) are never passed here.
+   */
+  async saveInstallments(
+    m: EntityManager,
+    loanId: string,
+    stored: readonly StoredProgress[],
+    next: readonly InstallmentProgress[],
+  ): Promise<number> {
+    const byNumber = new Map(stored.map((r) => [r.number, r]));
+    const changed = next.filter((s) => {
+      const r = byNumber.get(s.number);
+      if (!r) throw new Error(`instalment ${s.number} of loan ${loanId} is not stored`);
+      return (
+        BigInt(r.interest_fen) !== s.interestFen ||
+        BigInt(r.penalty_fen) !== s.penaltyFen ||
+        BigInt(r.penalty_fen_days) !== s.penaltyFenDays ||
+        r.accrued_through !== s.accruedThrough ||
+        BigInt(r.paid_principal_fen) !== s.paidPrincipalFen ||
+        BigInt(r.paid_interest_fen) !== s.paidInterestFen ||
+        BigInt(r.paid_penalty_fen) !== s.paidPenaltyFen ||
+        r.status !== s.status ||
+        r.overdue_since !== s.overdueSince ||
+        r.paid_on !== s.paidOn ||
+        r.interest_paid_on !== s.interestPaidOn
+      );
+    });
+    if (!changed.length) return 0;
+    const col = <T>(f: (s: InstallmentProgress) => T) => changed.map(f);
+    const big = (f: (s: InstallmentProgress) => bigint) => changed.map((s) => f(s).toString());
+    await m.query(
+      `UPDATE loan_installments i
+          SET interest_fen = v.interest, penalty_fen = v.penalty, penalty_fen_days = v.fen_days, accrued_through = v.accrued,
+              paid_principal_fen = v.paid_p, paid_interest_fen = v.paid_i, paid_penalty_fen = v.paid_pen, status = v.status,
+              overdue_since = v.since, paid_on = v.paid_on, interest_paid_on = v.int_paid_on
+         FROM unnest($2::int[], $3::bigint[], $4::bigint[], $5::bigint[], $6::date[], $7::bigint[], $8::bigint[], $9::bigint[],
+                     $10::text[], $11::date[], $12::date[], $13::date[])
+                AS v(number, interest, penalty, fen_days, accrued, paid_p, paid_i, paid_pen, status, since, paid_on, int_paid_on)
+        WHERE i.loan_id = $1 AND i.number = v.number`,
+      [
+        loanId,
+        col((s) => s.number),
+        big((s) => s.interestFen),
+        big((s) => s.penaltyFen),
+        big((s) => s.penaltyFenDays),
+        col((s) => s.accruedThrough),
+        big((s) => s.paidPrincipalFen),
+        big((s) => s.paidInterestFen),
+        big((s) => s.paidPenaltyFen),
+        col((s) => s.status),
+        col((s) => s.overdueSince),
+        col((s) => s.paidOn),
+        col((s) => s.interestPaidOn),
+      ],
+    );
+    return changed.length;
+  }
+
+  /**
+   * Adds payments to instalments (by id, one statement); an instalment whose principal and interest are then paid in
+   * full becomes PAID on `paidOn`. The covered loans' repayment reports settle the frozen schedule this way.
+   */
+  async addInstallmentPayments(
+    m: EntityManager,
+    payments: readonly InstallmentPayment[],
+    paidOn: string,
+  ): Promise<void> {
+    if (!payments.length) return;
+    await m.query(
+      `UPDATE loan_installments li
+          SET paid_principal_fen = li.paid_principal_fen + x.p, paid_interest_fen = li.paid_interest_fen + x.i,
+              status = CASE WHEN li.paid_principal_fen + x.p = li.principal_fen AND li.paid_interest_fen + x.i = li.interest_fen
+                            THEN 'PAID' ELSE li.status END,
+              paid_on = CASE WHEN li.paid_principal_fen + x.p = li.principal_fen AND li.paid_interest_fen + x.i = li.interest_fen
+                             THEN $2::date ELSE li.paid_on END
+         FROM unnest($1::bigint[], $3::bigint[], $4::bigint[]) AS x(id, p, i)
+        WHERE li.id = x.id`,
+      [
+        payments.map((x) => x.installmentId),
+        paidOn,
+        payments.map((x) => x.principalFen.toString()),
+        payments.map((x) => x.interestFen.toString()),
+      ],
+    );
+  }
+
+  /** Marks every instalment of the loan not yet paid WRITTEN_OFF (the write-off takes them off the schedule). */
+  async writeOffInstallments(m: EntityManager, loanId: string): Promise<void> {
+    await m.query(
+      `UPDATE loan_installments SET status = 'WRITTEN_OFF' WHERE loan_id = $1 AND status <> 'PAID'`,
+      [loanId],
+    );
+  }
+
+  /** Appends one event to the loan's history (the table is append-only). */
+  async recordEvent(m: EntityManager, e: NewLoanEvent): Promise<void> {
+    const empty =
+      e.data === undefined ||
+      e.data === null ||
+      (!e.keepEmptyData &&
+        typeof e.data === 'object' &&
+        !Array.isArray(e.data) &&
+        Object.keys(e.data).length === 0);
+    await m.query(
+      `INSERT INTO loan_events (loan_id, event, from_status, to_status, actor, reason, data) VALUES ($1,$2,$3,$4,$5,$6,$7::jsonb)`,
+      [
+        e.loanId,
+        e.event,
+        e.fromStatus ?? null,
+        e.toStatus ?? null,
+        e.actor,
+        e.reason ?? null,
+        empty ? null : JSON.stringify(e.data),
+      ],
+    );
+  }
+}

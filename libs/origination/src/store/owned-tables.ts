@@ -1,0 +1,7 @@
+/**
+ * The tables this library owns: only its store (src/store) writes them (INSERT/UPDATE/DELETE/COPY/TRUNCATE);
+ * every other library goes through its public surface (index.ts). Row types: rows.generated.ts (`npm run gen:rows`).
+ *
+ * Origination writes the loan book through libs/loans: owns no table of its own.
+ */
+export const OWNED_TABLES = [] as const;
