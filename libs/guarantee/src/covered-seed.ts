@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { DomainError, RequestContext } from '#libs/common';
 import { addDays } from '#libs/schedules';
 import { CoveredLoansService } from './covered-loans.service.js';
+import { GuaranteeService } from './guarantee.service.js';
 import { DEMO_BANK, DEMO_RISK_FUND_DISTRICT_CODE } from './seed.js';
 
 /**
@@ -71,7 +72,7 @@ export async function seedCoveredLoans(app: INestApplicationContext): Promise<st
             amount: l.amount,
             termMonths: l.termMonths,
             purpose: l.purpose,
-            disbursementDate: addDays(loans.today(), -l.paidOutDaysAgo),
+            disbursementDate: addDays(app.get(GuaranteeService).today(), -l.paidOutDaysAgo),
           },
           `seed-covered-${l.ref}`,
         ),

@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { ApiKeyVerifier } from '#libs/auth';
 import { HouseholdsModule } from '#libs/households';
+import { LoansModule } from '#libs/loans';
 import { ProductsModule } from '#libs/products';
 import { SchedulesModule } from '#libs/schedules';
 import { BreakerModule } from './breaker.module.js';
@@ -10,6 +11,9 @@ import {
   CoveredLoansController,
   DistrictBreakerController,
 } from './covered.controller.js';
+import { CoveredLoanBook } from './covered-loan-book.service.js';
+import { CoveredLoanRegistration } from './covered-loans.registration.service.js';
+import { CoveredLoanReports } from './covered-loans.reports.service.js';
 import { CoveredLoansService } from './covered-loans.service.js';
 import { AgreementsService } from './agreements.service.js';
 import { ApiKeysService, BanksService } from './banks.service.js';
@@ -32,7 +36,7 @@ import { GUARANTEE_STORES } from './store/index.js';
  */
 @Global()
 @Module({
-  imports: [ProductsModule, HouseholdsModule, SchedulesModule, BreakerModule],
+  imports: [ProductsModule, HouseholdsModule, SchedulesModule, LoansModule, BreakerModule],
   controllers: [
     BanksController,
     RiskFundsController,
@@ -52,6 +56,9 @@ import { GUARANTEE_STORES } from './store/index.js';
     RiskFundsService,
     AgreementsService,
     GuaranteeService,
+    CoveredLoanBook,
+    CoveredLoanRegistration,
+    CoveredLoanReports,
     CoveredLoansService,
     CompensationService,
   ],

@@ -11,6 +11,7 @@ export * from './covered-seed.js';
 export * from './domain/accounts.js';
 export * from './domain/api-key.js';
 export * from './domain/capacity.js';
+export * from './domain/covered-loans.js';
 export * from './domain/covers.js';
 export * from './domain/leverage.js';
 export * from './dto.js';
