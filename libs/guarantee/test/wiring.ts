@@ -45,7 +45,15 @@ export function guaranteeServices(ds: DataSource, clock: Clock) {
     capacity,
   );
   const breaker = new BreakerService(ds, audit);
-  const funds = new RiskFundsService(ds, ledger, audit, guarantee, breaker);
-  const agreements = new AgreementsService(ds, ledger, audit, guarantee, breaker);
+  const funds = new RiskFundsService(ds, ledger, audit, guarantee, breaker, store.funds, store.covers);
+  const agreements = new AgreementsService(
+    ds,
+    ledger,
+    audit,
+    guarantee,
+    breaker,
+    store.agreements,
+    store.banks,
+  );
   return { ledger, audit, guarantee, breaker, funds, agreements };
 }
