@@ -16,7 +16,6 @@ import { formatYuan, yuan, type Fen } from '#libs/money';
 import { actorName, assertOwnBank, scopedBankId } from './bank-scope.js';
 import { BreakerService } from './breaker.service.js';
 import { CoveredLoanBook } from './covered-loan-book.service.js';
-import { riskFundMoneyAccounts } from './domain/accounts.js';
 import {
   alreadyClaimed,
   changedSinceFiling,
@@ -36,6 +35,7 @@ import {
   type ClaimView,
 } from './domain/claims.js';
 import { compensatedFlags, coveredLoanView } from './domain/covered-loans.js';
+import { compensationLines, recoveryLines } from './domain/fund-entries.js';
 import type { Refusal } from './domain/covers.js';
 import { GuaranteeService } from './guarantee.service.js';
 import { ClaimsStore } from './store/claims.store.js';
@@ -251,17 +251,13 @@ export class CompensationService {
     amount: Fen,
     today: string,
   ): Promise<string> {
-    const money = riskFundMoneyAccounts(claim.risk_fund_id);
     try {
       const posted = await this.ledger.post(m, {
         idempotencyKey: `compensation:claim:${claim.id}`,
         code: 'RISK_FUND_COMPENSATION',
         businessDate: today,
         memo: compensationMemo(claim, bankLoanRef),
-        lines: [
-          { account: money.compensationExpense, side: 'DEBIT', amountFen: amount },
-          { account: money.balance, side: 'CREDIT', amountFen: amount },
-        ],
+        lines: compensationLines(claim.risk_fund_id, amount),
       });
       return posted.entryId;
     } catch (e) {
@@ -335,17 +331,13 @@ export class CompensationService {
     let entryId: string | null = null;
     let coverEntryId: string | null = null;
     if (fundPart > 0n) {
-      const money = riskFundMoneyAccounts(claim.risk_fund_id);
       entryId = (
         await this.ledger.post(m, {
           idempotencyKey: key,
           code: 'RISK_FUND_RECOVERY',
           businessDate: input.recoveredOn,
           memo: `recovery of ${formatYuan(amount)} on claim ${claim.claim_no}: fund's share`,
-          lines: [
-            { account: money.balance, side: 'DEBIT', amountFen: fundPart },
-            { account: money.recoveryIncome, side: 'CREDIT', amountFen: fundPart },
-          ],
+          lines: recoveryLines(claim.risk_fund_id, fundPart),
         })
       ).entryId;
       coverEntryId = await this.guarantee.coverInflow(m, claim.risk_fund_id, fundPart, {

@@ -14,6 +14,7 @@ import {
   riskFundMoneyAccounts,
 } from './domain/accounts.js';
 import type { LockedFund } from './domain/covers.js';
+import { depositLines, interestLines, movementKey, withdrawalLines } from './domain/fund-entries.js';
 import { withdrawalProblems } from './domain/leverage.js';
 import {
   closeProblems,
@@ -176,16 +177,12 @@ export class RiskFundsService {
     const soeBase =
       dto.soeProfitBase === undefined ? null : (parseYuan(dto.soeProfitBase) as { fen: Fen }).fen;
     return this.movement(fundId, 'deposit', dto, idempotencyKey, async (m, fund, key) => {
-      const money = riskFundMoneyAccounts(fundId);
       const { entryId } = await this.ledger.post(m, {
         idempotencyKey: key,
         code: 'RISK_FUND_DEPOSIT',
         businessDate: dto.receivedOn,
         memo: depositMemo(dto.source, dto.documentRef),
-        lines: [
-          { account: money.balance, side: 'DEBIT', amountFen },
-          { account: money.capital[dto.source], side: 'CREDIT', amountFen },
-        ],
+        lines: depositLines(fundId, dto.source, amountFen),
       });
       const coverEntryId = await this.guarantee.coverInflow(m, fundId, amountFen, {
         idempotencyKey: `${key}:cover`,
@@ -231,16 +228,12 @@ export class RiskFundsService {
     this.hideFromBanks(fundId);
     const amountFen = positiveYuan(dto.amount);
     return this.movement(fundId, 'interest', dto, idempotencyKey, async (m, _fund, key) => {
-      const money = riskFundMoneyAccounts(fundId);
       const { entryId } = await this.ledger.post(m, {
         idempotencyKey: key,
         code: 'RISK_FUND_INTEREST',
         businessDate: dto.date,
         memo: dto.memo ?? 'deposit interest',
-        lines: [
-          { account: money.balance, side: 'DEBIT', amountFen },
-          { account: money.interestIncome, side: 'CREDIT', amountFen },
-        ],
+        lines: interestLines(fundId, amountFen),
       });
       const coverEntryId = await this.guarantee.coverInflow(m, fundId, amountFen, {
         idempotencyKey: `${key}:cover`,
@@ -302,10 +295,7 @@ export class RiskFundsService {
         code: 'RISK_FUND_WITHDRAWAL',
         businessDate: dto.date,
         memo: `returned to ${dto.source}: ${dto.reason}`,
-        lines: [
-          { account: money.capital[dto.source], side: 'DEBIT', amountFen },
-          { account: money.balance, side: 'CREDIT', amountFen },
-        ],
+        lines: withdrawalLines(fundId, dto.source, amountFen),
       });
       const coverEntryId = await this.guarantee.coverOutflow(
         m,
@@ -365,7 +355,7 @@ export class RiskFundsService {
         dto,
         async () => {
           const fund = await this.activeFund(m, fundId);
-          const movement = await post(m, fund, `rf:${fundId}:${operation}:${idempotencyKey}`);
+          const movement = await post(m, fund, movementKey(fundId, operation, idempotencyKey));
           return { movement, fund: await this.view(m, fundId) };
         },
       );
