@@ -2,10 +2,10 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { DomainError, type Page, type PageQuery } from '#libs/common';
 import { LoanStore, type LoanPatch } from '#libs/loans';
-import { formatYuan } from '#libs/money';
 import { actorName, assertOwnBank, scopedBankId } from './bank-scope.js';
 import {
   asCoveredLoan,
+  coveredLoanDetail,
   coveredLoanView,
   type CoveredLoanRow,
   type CoveredLoanView,
@@ -91,29 +91,7 @@ export class CoveredLoanBook {
     if (!row) throw new DomainError('NOT_FOUND', `covered loan ${loanId} not found`);
     assertOwnBank(row.bank_id, 'covered loan', loanId);
     const installments = await this.loans.installments(null, loanId);
-    const cover = await this.guarantee.cover(null, loanId);
-    return {
-      ...coveredLoanView(row),
-      cover: cover
-        ? {
-            status: cover.status,
-            multiple: cover.multiple,
-            pending: formatYuan(cover.pendingFen),
-            outstanding: formatYuan(cover.outstandingFen),
-            coverUsed: formatYuan(cover.coverUsedFen),
-            released: formatYuan(cover.releasedFen),
-          }
-        : null,
-      installments: installments.map((i) => ({
-        number: i.number,
-        dueDate: i.due_date,
-        principal: formatYuan(BigInt(i.principal_fen)),
-        interest: formatYuan(BigInt(i.interest_fen)),
-        paidPrincipal: formatYuan(BigInt(i.paid_principal_fen)),
-        paidInterest: formatYuan(BigInt(i.paid_interest_fen)),
-        status: i.status,
-      })),
-    };
+    return coveredLoanDetail(row, await this.guarantee.cover(null, loanId), installments);
   }
 
   async list(filter: CoveredLoanFilter, page: PageQuery): Promise<Page<CoveredLoanView>> {

@@ -7,6 +7,7 @@ import { formatYuan, type Fen } from '#libs/money';
 import { actorName, scopedBankId } from './bank-scope.js';
 import { riskFundCoverAccounts } from './domain/accounts.js';
 import {
+  coverFactsOf,
   minimumStatus,
   suspensionStatus,
   type BankCapacity,
@@ -24,6 +25,7 @@ import {
   coverView,
   inflowLines,
   isRefusal,
+  lockedFundOf,
   multipleFor,
   outflowLines,
   releasePlan,
@@ -41,7 +43,7 @@ import {
   type ReserveInput,
   type VoidInput,
 } from './domain/covers.js';
-import { coverProblems, parseMultiple } from './domain/leverage.js';
+import { coverProblems } from './domain/leverage.js';
 import { DEFAULT_NPL_OVERDUE_DAYS } from './domain/risk-funds.js';
 import { GuaranteeCapacityService } from './guarantee-capacity.service.js';
 import { AgreementsStore, type AgreementRow } from './store/agreements.store.js';
@@ -85,17 +87,7 @@ export class GuaranteeService {
   async lockFund(manager: EntityManager, fundId: string): Promise<LockedFund> {
     const r = await this.funds.lock(manager, fundId);
     if (!r) throw new DomainError('NOT_FOUND', `risk fund ${fundId} not found`);
-    return {
-      id: r.id,
-      districtId: r.district_id,
-      districtCode: r.district_code,
-      districtName: r.district_name,
-      heavyTask: r.heavy_task,
-      name: r.name,
-      status: r.status,
-      minimumFen: big(r.minimum_fund_fen),
-      nplOverdueDays: r.npl_overdue_days,
-    };
+    return lockedFundOf(r);
   }
 
   async agreementRow(
@@ -211,24 +203,7 @@ export class GuaranteeService {
       districtId: s.district_id,
       thresholdPercent: trimDecimal(ag.npl_threshold_percent),
     });
-    const multipleText = multipleFor(ag, borrowerType);
-    return coverProblems({
-      amountFen,
-      onDate,
-      agreementStatus: ag.status,
-      validFrom: ag.valid_from,
-      validTo: ag.valid_to,
-      fundStatus: s.status,
-      heavyTask: s.heavy_task,
-      balanceFen: big(s.balance_fen),
-      minimumFen: big(s.minimum_fund_fen),
-      suspended: suspension.suspended,
-      nplPercent: suspension.nplPercent,
-      nplThresholdPercent: suspension.thresholdPercent,
-      availableCoverFen: big(s.available_fen),
-      multiple: parseMultiple(multipleText),
-      multipleText,
-    });
+    return coverProblems(coverFactsOf(ag, s, suspension, amountFen, borrowerType, onDate));
   }
 
   private async fundSummary(manager: EntityManager | null, fundId: string): Promise<FundSummary> {

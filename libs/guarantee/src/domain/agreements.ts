@@ -1,31 +1,13 @@
 import type { FieldError } from '#libs/common';
 import { compareDecimal } from '#libs/money';
 import { trimDecimal } from './covers.js';
+import type { GuaranteeAgreementRow } from '../store/rows.generated.js';
 
 export type CompensationMode = 'ADVANCE' | 'FINAL_LOSS';
 
 /** A guarantee_agreements row (numerics as text). */
-export interface AgreementRecord {
-  id: string;
-  agreement_no: string;
-  risk_fund_id: string;
-  bank_id: string;
-  leverage_multiple: string;
-  entity_leverage_multiple: string | null;
-  fund_share_percent: string;
-  bank_share_percent: string;
-  compensation_mode: CompensationMode;
-  trigger_days: number;
-  npl_threshold_percent: string;
-  valid_from: string;
-  valid_to: string | null;
-  status: 'ACTIVE' | 'TERMINATED';
-  terminated_on: string | null;
-  created_by: string;
-  created_at: Date;
-  updated_at: Date;
-  version: number;
-}
+/** A guarantee_agreements row (numerics as text). */
+export type AgreementRecord = GuaranteeAgreementRow;
 
 export type AgreementJoinRecord = AgreementRecord & { district_id: string; bank_code: string };
 

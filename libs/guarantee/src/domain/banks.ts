@@ -1,27 +1,14 @@
 import type { Actor } from '#libs/common';
 import { maskedApiKey } from './api-key.js';
+import type { BankApiKeyRow, BankRow } from '../store/rows.generated.js';
 
 /** A banks row. */
-export interface BankRecord {
-  id: string;
-  code: string;
-  name: string;
-  created_at: Date;
-}
+/** A banks row. */
+export type BankRecord = BankRow;
 
 /** A bank_api_keys row. */
-export interface ApiKeyRecord {
-  id: string;
-  bank_id: string;
-  public_id: string;
-  key_hash: string;
-  label: string;
-  created_by: string;
-  created_at: Date;
-  last_used_at: Date | null;
-  revoked_at: Date | null;
-  revoked_by: string | null;
-}
+/** A bank_api_keys row. */
+export type ApiKeyRecord = BankApiKeyRow;
 
 export interface BankView {
   id: string;

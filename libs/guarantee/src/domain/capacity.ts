@@ -1,7 +1,9 @@
 import { formatYuan, type Fen } from '#libs/money';
-import { big, trimDecimal } from './covers.js';
+import type { AgreementRecord } from './agreements.js';
+import { big, multipleFor, trimDecimal, type BorrowerType } from './covers.js';
 import {
   capacityFor,
+  type CoverFacts,
   minimumShortfall,
   nplAtOrAbove,
   parseMultiple,
@@ -299,5 +301,37 @@ export function suspensionStatus(
     nplPercent: percentString(figures.nplFen, figures.outstandingFen),
     thresholdPercent,
     suspended: nplAtOrAbove(figures.nplFen, figures.outstandingFen, thresholdPercent),
+  };
+}
+
+/** The facts the cover rules decide on: the agreement, its fund's balances and the district's NPL status. */
+export function coverFactsOf(
+  ag: Pick<
+    AgreementRecord,
+    'status' | 'valid_from' | 'valid_to' | 'leverage_multiple' | 'entity_leverage_multiple'
+  >,
+  s: Pick<FundSummary, 'status' | 'heavy_task' | 'balance_fen' | 'minimum_fund_fen' | 'available_fen'>,
+  suspension: Pick<SuspensionStatus, 'suspended' | 'nplPercent' | 'thresholdPercent'>,
+  amountFen: Fen,
+  borrowerType: BorrowerType,
+  onDate: string,
+): CoverFacts {
+  const multipleText = multipleFor(ag, borrowerType);
+  return {
+    amountFen,
+    onDate,
+    agreementStatus: ag.status,
+    validFrom: ag.valid_from,
+    validTo: ag.valid_to,
+    fundStatus: s.status,
+    heavyTask: s.heavy_task,
+    balanceFen: big(s.balance_fen),
+    minimumFen: big(s.minimum_fund_fen),
+    suspended: suspension.suspended,
+    nplPercent: suspension.nplPercent,
+    nplThresholdPercent: suspension.thresholdPercent,
+    availableCoverFen: big(s.available_fen),
+    multiple: parseMultiple(multipleText),
+    multipleText,
   };
 }

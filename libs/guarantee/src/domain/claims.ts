@@ -2,38 +2,11 @@ import type { FieldError } from '#libs/common';
 import { allocate, formatYuan, parseDecimal, type Fen } from '#libs/money';
 import type { CompensationMode } from './agreements.js';
 import { trimDecimal, type Refusal } from './covers.js';
+import type { CompensationClaimRow } from '../store/rows.generated.js';
 
 /** A compensation_claims row (numerics as text, dates as YYYY-MM-DD). */
-export interface ClaimRecord {
-  id: string;
-  claim_no: string;
-  loan_id: string;
-  agreement_id: string;
-  risk_fund_id: string;
-  bank_id: string;
-  mode: CompensationMode;
-  days_overdue: number;
-  principal_fen: string;
-  interest_fen: string;
-  fund_share_percent: string;
-  bank_share_percent: string;
-  fund_amount_fen: string;
-  bank_amount_fen: string;
-  status: 'FILED' | 'PAID' | 'REJECTED';
-  filed_on: string;
-  filed_by: string;
-  decided_by: string | null;
-  decided_at: Date | null;
-  decision_reason: string | null;
-  paid_on: string | null;
-  entry_id: string | null;
-  cover_entry_id: string | null;
-  recovered_fen: string;
-  fund_recovered_fen: string;
-  created_at: Date;
-  updated_at: Date;
-  version: number;
-}
+/** A compensation_claims row (numerics as text, dates as YYYY-MM-DD). */
+export type ClaimRecord = CompensationClaimRow;
 
 /** A compensation_recoveries row as the claim view lists it. */
 export interface RecoveryRecord {

@@ -2,7 +2,7 @@ import type { ErrorCode, FieldError } from '#libs/common';
 import type { LoanRow, NewLoan, InstallmentPayment, ScheduleLine } from '#libs/loans';
 import { formatYuan, type Fen } from '#libs/money';
 import { addDays, type ScheduleRequest } from '#libs/schedules';
-import type { BorrowerType, Refusal } from './covers.js';
+import type { BorrowerType, CoverState, Refusal } from './covers.js';
 
 /** A bank may register a loan it will disburse up to this many days ahead (the reservation holds capacity). */
 export const MAX_DAYS_AHEAD = 60;
@@ -101,6 +101,44 @@ export function coveredLoanView(r: CoveredLoanRow) {
   };
 }
 export type CoveredLoanView = ReturnType<typeof coveredLoanView>;
+
+/** One covered loan in full: its view, its cover in yuan and its frozen schedule with what was paid. */
+export function coveredLoanDetail(
+  row: CoveredLoanRow,
+  cover: CoverState | undefined,
+  installments: readonly {
+    number: number;
+    due_date: string;
+    principal_fen: string;
+    interest_fen: string;
+    paid_principal_fen: string;
+    paid_interest_fen: string;
+    status: string;
+  }[],
+) {
+  return {
+    ...coveredLoanView(row),
+    cover: cover
+      ? {
+          status: cover.status,
+          multiple: cover.multiple,
+          pending: formatYuan(cover.pendingFen),
+          outstanding: formatYuan(cover.outstandingFen),
+          coverUsed: formatYuan(cover.coverUsedFen),
+          released: formatYuan(cover.releasedFen),
+        }
+      : null,
+    installments: installments.map((i) => ({
+      number: i.number,
+      dueDate: i.due_date,
+      principal: formatYuan(BigInt(i.principal_fen)),
+      interest: formatYuan(BigInt(i.interest_fen)),
+      paidPrincipal: formatYuan(BigInt(i.paid_principal_fen)),
+      paidInterest: formatYuan(BigInt(i.paid_interest_fen)),
+      status: i.status,
+    })),
+  };
+}
 
 export interface RepaymentReport {
   paidOn: string;

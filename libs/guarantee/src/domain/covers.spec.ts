@@ -49,6 +49,8 @@ const record: CoverRecord = {
   reserved_on: '2026-03-01',
   consumed_on: null,
   closed_on: null,
+  created_at: new Date('2026-03-01T00:00:00Z'),
+  updated_at: new Date('2026-03-01T00:00:00Z'),
 };
 
 const pending = (): CoverState => coverState(record);

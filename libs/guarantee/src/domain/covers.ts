@@ -3,6 +3,7 @@ import type { PostingLine } from '#libs/ledger';
 import { formatYuan, type Fen } from '#libs/money';
 import { agreementAccounts, riskFundCoverAccounts } from './accounts.js';
 import { coverFor, parseMultiple } from './leverage.js';
+import type { GuaranteeCoverRow } from '../store/rows.generated.js';
 
 export type CoverStatus = 'PENDING' | 'ACTIVE' | 'CLOSED' | 'VOIDED';
 export type BorrowerType = 'HOUSEHOLD' | 'ENTITY';
@@ -15,26 +16,8 @@ export interface Refusal {
 }
 
 /** The stored figures of one cover (the guarantee_covers row, bigint columns as strings). */
-export interface CoverRecord {
-  id: string;
-  loan_id: string;
-  agreement_id: string;
-  risk_fund_id: string;
-  bank_id: string;
-  borrower_type: BorrowerType;
-  multiple: string;
-  reserved_fen: string;
-  pending_fen: string;
-  outstanding_fen: string;
-  cover_pending_fen: string;
-  cover_used_fen: string;
-  disbursed_fen: string;
-  released_fen: string;
-  status: CoverStatus;
-  reserved_on: string;
-  consumed_on: string | null;
-  closed_on: string | null;
-}
+/** The stored figures of one cover (a guarantee_covers row). */
+export type CoverRecord = GuaranteeCoverRow;
 
 /** A loan's cover in fen: the covered principal (reserved / pending / outstanding) and the fund money backing it. */
 export interface CoverState {
@@ -106,6 +89,31 @@ export interface VoidInput {
 }
 
 export const big = (s: string | null | undefined): Fen => BigInt(s ?? '0');
+
+/** The locked fund row (with its district's facts) as the rules use it. */
+export function lockedFundOf(r: {
+  id: string;
+  district_id: string;
+  district_code: string;
+  district_name: string;
+  heavy_task: boolean;
+  name: string;
+  status: 'ACTIVE' | 'CLOSED';
+  minimum_fund_fen: string;
+  npl_overdue_days: number;
+}): LockedFund {
+  return {
+    id: r.id,
+    districtId: r.district_id,
+    districtCode: r.district_code,
+    districtName: r.district_name,
+    heavyTask: r.heavy_task,
+    name: r.name,
+    status: r.status,
+    minimumFen: big(r.minimum_fund_fen),
+    nplOverdueDays: r.npl_overdue_days,
+  };
+}
 
 /** '10.0000' → '10', '8.5000' → '8.5': multiples are shown as written. */
 export function trimDecimal(text: string): string {

@@ -2,6 +2,7 @@ import type { FieldError } from '#libs/common';
 import { formatYuan, parseYuan, type Fen } from '#libs/money';
 import { RISK_FUND_SOURCES, type RiskFundSource } from './accounts.js';
 import { minimumShortfall } from './leverage.js';
+import type { RiskFundMovementRow } from '../store/rows.generated.js';
 
 /** A heavy-task district's fund must hold at least this much unless its creator says otherwise (¥5,000,000). */
 export const DEFAULT_MINIMUM_FEN = 500_000_000n;
@@ -34,21 +35,8 @@ export interface FundRecord {
 }
 
 /** A risk_fund_movements row. */
-export interface MovementRecord {
-  id: string;
-  risk_fund_id: string;
-  kind: string;
-  source: string | null;
-  amount_fen: string;
-  business_date: string;
-  document_ref: string | null;
-  memo: string | null;
-  contribution_id: string | null;
-  entry_id: string;
-  cover_entry_id: string;
-  created_by: string;
-  created_at: Date;
-}
+/** A risk_fund_movements row. */
+export type MovementRecord = RiskFundMovementRow;
 
 export interface RiskFundView {
   id: string;

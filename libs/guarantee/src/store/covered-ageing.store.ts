@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { queryRows } from '#libs/common';
-import type { AgeingFigures } from '#libs/loans';
+import type { CoveredAgeingFacts } from '../domain/covered-ageing.js';
 
 /**
  * The covered loans of the id range afterId < id ≤ upToId that may need a write on D, locked (FOR UPDATE, in id
@@ -30,43 +30,49 @@ export async function lockCoveredForAgeing(
 }
 
 /**
- * The covered channel's basis for the loans given (locked by the caller): days overdue as of D by the rule of
- * covered-ageing.ts, and the non-performing line of the district's fund (`defaultNplOverdueDays` for a district
- * without one). Only DISBURSED covered loans whose basis is not later than D.
+ * The facts the covered basis rule (domain/covered-ageing.ts) reads, for the loans given (locked by the caller):
+ * DISBURSED covered loans whose basis is not later than D, with the district fund's non-performing line
+ * (`defaultNplOverdueDays` for a district without one).
  */
-export async function coveredAgeingFigures(
+export async function coveredAgeingFacts(
   m: EntityManager,
   date: string,
   loanIds: string[],
   defaultNplOverdueDays: number,
-): Promise<AgeingFigures[]> {
-  const rows = await queryRows<{ id: string; days: number; npl_days: number }>(
+): Promise<CoveredAgeingFacts[]> {
+  const rows = await queryRows<{
+    id: string;
+    reported_on: string | null;
+    reported_days: number | null;
+    owing_before: boolean;
+    repaid_since: boolean;
+    oldest: string | null;
+    npl_days: number;
+  }>(
     m,
-    `WITH o AS (
-       SELECT i.loan_id, min(i.due_date) AS oldest
-         FROM loan_installments i JOIN loans l ON l.id = i.loan_id
-        WHERE i.loan_id = ANY($2::bigint[]) AND i.status IN ('OPEN','OVERDUE') AND i.due_date < $1::date
-          AND (l.status_reported_on IS NULL OR i.due_date > l.status_reported_on)
-        GROUP BY i.loan_id
-     )
-     SELECT l.id::text AS id,
-            greatest(CASE WHEN l.status_reported_days > 0
-                           AND (EXISTS (SELECT 1 FROM loan_installments j
-                                         WHERE j.loan_id = l.id AND j.status IN ('OPEN','OVERDUE')
-                                           AND j.due_date <= l.status_reported_on)
-                                OR NOT EXISTS (SELECT 1 FROM covered_loan_reports r
-                                                WHERE r.loan_id = l.id AND r.kind = 'REPAYMENT'
-                                                  AND r.as_of >= l.status_reported_on))
-                          THEN l.status_reported_days + ($1::date - l.status_reported_on) ELSE 0 END,
-                     coalesce($1::date - o.oldest, 0))::int AS days,
+    `SELECT l.id::text AS id, l.status_reported_on AS reported_on, l.status_reported_days AS reported_days,
+            EXISTS (SELECT 1 FROM loan_installments j
+                     WHERE j.loan_id = l.id AND j.status IN ('OPEN','OVERDUE') AND j.due_date <= l.status_reported_on) AS owing_before,
+            EXISTS (SELECT 1 FROM covered_loan_reports r
+                     WHERE r.loan_id = l.id AND r.kind = 'REPAYMENT' AND r.as_of >= l.status_reported_on) AS repaid_since,
+            (SELECT min(i.due_date) FROM loan_installments i
+              WHERE i.loan_id = l.id AND i.status IN ('OPEN','OVERDUE') AND i.due_date < $1::date
+                AND (l.status_reported_on IS NULL OR i.due_date > l.status_reported_on)) AS oldest,
             coalesce(rf.npl_overdue_days, $3::int) AS npl_days
        FROM loans l
-       LEFT JOIN o ON o.loan_id = l.id
        LEFT JOIN risk_funds rf ON rf.district_id = l.district_id
       WHERE l.id = ANY($2::bigint[]) AND l.status = 'DISBURSED' AND l.channel = 'BANK_COVERED'
         AND (l.status_reported_on IS NULL OR l.status_reported_on <= $1::date)
       ORDER BY l.id`,
     [date, loanIds, defaultNplOverdueDays],
   );
-  return rows.map((r) => ({ loanId: r.id, daysOverdue: r.days, nplOverdueDays: r.npl_days }));
+  return rows.map((r) => ({
+    loanId: r.id,
+    reportedOn: r.reported_on,
+    reportedDays: r.reported_days,
+    owingFromBeforeReport: r.owing_before,
+    repaidSinceReport: r.repaid_since,
+    oldestUnpaidDueAfterReport: r.oldest,
+    nplOverdueDays: r.npl_days,
+  }));
 }
