@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { BreakerService } from './breaker.service.js';
+import { BreakerStore } from './store/breaker.store.js';
 
 /**
  * The district NPL circuit breaker alone: a provider-only module (no controllers, nothing of the HTTP surface)
@@ -8,5 +9,5 @@ import { BreakerService } from './breaker.service.js';
  * guarantee only (this library never imports cob), so there is no module or import cycle. `GuaranteeModule`
  * imports and re-exports it, so the API has one BreakerService. Needs the DataSource and AuditService, both global.
  */
-@Module({ providers: [BreakerService], exports: [BreakerService] })
+@Module({ providers: [BreakerStore, BreakerService], exports: [BreakerService] })
 export class BreakerModule {}

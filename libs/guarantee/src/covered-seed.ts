@@ -1,8 +1,11 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { DomainError, RequestContext } from '#libs/common';
+import { LoanStore } from '#libs/loans';
 import { addDays } from '#libs/schedules';
 import { CoveredLoansService } from './covered-loans.service.js';
+import { GuaranteeService } from './guarantee.service.js';
+import { seedReads } from './store/seed.store.js';
 import { DEMO_BANK, DEMO_RISK_FUND_DISTRICT_CODE } from './seed.js';
 
 /**
@@ -24,18 +27,10 @@ export async function seedCoveredLoans(app: INestApplicationContext): Promise<st
   const ds = app.get(DataSource);
   const loans = app.get(CoveredLoansService);
   const out: string[] = [];
-  const [bank] = (await ds.query(`SELECT id FROM banks WHERE code = $1`, [DEMO_BANK.code])) as {
-    id: string;
-  }[];
+  const bankId = await seedReads.bankId(ds, DEMO_BANK.code);
   // eligible households of the demo district: POOR or GRADUATED, of lending age
-  const households = (await ds.query(
-    `SELECT h.id FROM households h JOIN villages v ON v.id = h.village_id JOIN districts d ON d.id = v.district_id
-      WHERE d.code = $1 AND h.status IN ('POOR','GRADUATED')
-        AND h.birth_date BETWEEN current_date - interval '60 years' AND current_date - interval '20 years'
-      ORDER BY h.id LIMIT $2`,
-    [DEMO_RISK_FUND_DISTRICT_CODE, DEMO_LOANS.length],
-  )) as { id: string }[];
-  if (!bank || households.length < DEMO_LOANS.length) {
+  const households = await seedReads.eligibleHouseholds(ds, DEMO_RISK_FUND_DISTRICT_CODE, DEMO_LOANS.length);
+  if (!bankId || households.length < DEMO_LOANS.length) {
     out.push(
       'covered loans: demo bank or eligible demo households missing (seed the registry and guarantee first)',
     );
@@ -45,17 +40,11 @@ export async function seedCoveredLoans(app: INestApplicationContext): Promise<st
     userId: null,
     username: `seed:${DEMO_BANK.code}`,
     role: 'BANK_OFFICER',
-    bankId: Number(bank.id),
+    bankId: Number(bankId),
     via: 'system' as const,
   };
   for (const [i, l] of DEMO_LOANS.entries()) {
-    const exists =
-      (
-        (await ds.query(`SELECT 1 FROM loans WHERE bank_id = $1 AND bank_loan_ref = $2`, [
-          bank.id,
-          l.ref,
-        ])) as unknown[]
-      ).length > 0;
+    const exists = (await app.get(LoanStore).findByBankRef(null, bankId, l.ref)) !== undefined;
     if (exists) {
       out.push(`kept covered loan ${l.ref}`);
       continue;
@@ -66,12 +55,12 @@ export async function seedCoveredLoans(app: INestApplicationContext): Promise<st
           {
             bankLoanRef: l.ref,
             borrowerType: 'HOUSEHOLD',
-            householdId: households[i].id,
+            householdId: households[i],
             productCode: 'HH_MICRO_STD',
             amount: l.amount,
             termMonths: l.termMonths,
             purpose: l.purpose,
-            disbursementDate: addDays(loans.today(), -l.paidOutDaysAgo),
+            disbursementDate: addDays(app.get(GuaranteeService).today(), -l.paidOutDaysAgo),
           },
           `seed-covered-${l.ref}`,
         ),

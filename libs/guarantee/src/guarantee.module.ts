@@ -1,11 +1,19 @@
 import { Global, Module } from '@nestjs/common';
 import { ApiKeyVerifier } from '#libs/auth';
 import { HouseholdsModule } from '#libs/households';
+import { LoansModule } from '#libs/loans';
 import { ProductsModule } from '#libs/products';
 import { SchedulesModule } from '#libs/schedules';
 import { BreakerModule } from './breaker.module.js';
 import { CompensationService } from './compensation.service.js';
-import { CompensationClaimsController, CoveredLoansController, DistrictBreakerController } from './covered.controller.js';
+import {
+  CompensationClaimsController,
+  CoveredLoansController,
+  DistrictBreakerController,
+} from './covered.controller.js';
+import { CoveredLoanBook } from './covered-loan-book.service.js';
+import { CoveredLoanRegistration } from './covered-loans.registration.service.js';
+import { CoveredLoanReports } from './covered-loans.reports.service.js';
 import { CoveredLoansService } from './covered-loans.service.js';
 import { AgreementsService } from './agreements.service.js';
 import { ApiKeysService, BanksService } from './banks.service.js';
@@ -16,8 +24,10 @@ import {
   DistrictCapacityController,
   RiskFundsController,
 } from './guarantee.controller.js';
+import { GuaranteeCapacityService } from './guarantee-capacity.service.js';
 import { GuaranteeService } from './guarantee.service.js';
 import { RiskFundsService } from './risk-funds.service.js';
+import { GUARANTEE_STORES } from './store/index.js';
 
 /**
  * Banks and their API keys, district risk funds, cooperation agreements and the exposure memo ledger. Global
@@ -26,7 +36,7 @@ import { RiskFundsService } from './risk-funds.service.js';
  */
 @Global()
 @Module({
-  imports: [ProductsModule, HouseholdsModule, SchedulesModule, BreakerModule],
+  imports: [ProductsModule, HouseholdsModule, SchedulesModule, LoansModule, BreakerModule],
   controllers: [
     BanksController,
     RiskFundsController,
@@ -38,12 +48,17 @@ import { RiskFundsService } from './risk-funds.service.js';
     DistrictBreakerController,
   ],
   providers: [
+    ...GUARANTEE_STORES,
+    GuaranteeCapacityService,
     BanksService,
     ApiKeysService,
     { provide: ApiKeyVerifier, useExisting: ApiKeysService },
     RiskFundsService,
     AgreementsService,
     GuaranteeService,
+    CoveredLoanBook,
+    CoveredLoanRegistration,
+    CoveredLoanReports,
     CoveredLoansService,
     CompensationService,
   ],

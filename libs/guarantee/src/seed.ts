@@ -4,7 +4,9 @@ import { UsersService } from '#libs/auth';
 import { AppConfig, Clock, DomainError } from '#libs/common';
 import { AgreementsService } from './agreements.service.js';
 import { ApiKeysService, BanksService } from './banks.service.js';
+import { movementKey } from './domain/fund-entries.js';
 import { RiskFundsService } from './risk-funds.service.js';
+import { seedReads } from './store/seed.store.js';
 
 /** Demo partner bank and its officer (a made-up password, like every demo login). */
 export const DEMO_BANK = { code: 'ZBRCB', name: '淄博农商银行 (Zibo Rural Commercial Bank, demo)' };
@@ -48,9 +50,7 @@ export async function seedGuarantee(app: INestApplicationContext): Promise<strin
     }
   } else out.push(`kept existing bank ${bank.code} id ${bank.id}`);
 
-  const officer =
-    ((await ds.query(`SELECT 1 FROM users WHERE username = $1`, [DEMO_BANK_OFFICER.username])) as unknown[])
-      .length > 0;
+  const officer = await seedReads.userExists(ds, DEMO_BANK_OFFICER.username);
   if (!officer) {
     try {
       await users.create({ ...DEMO_BANK_OFFICER, role: 'BANK_OFFICER', bankId: bank.id });
@@ -62,26 +62,13 @@ export async function seedGuarantee(app: INestApplicationContext): Promise<strin
     }
   } else out.push(`kept existing user ${DEMO_BANK_OFFICER.username} (BANK_OFFICER of ${bank.code})`);
 
-  const hasKey =
-    (
-      (await ds.query(
-        `SELECT 1 FROM bank_api_keys WHERE bank_id = $1 AND label = $2 AND revoked_at IS NULL`,
-        [bank.id, DEMO_KEY_LABEL],
-      )) as unknown[]
-    ).length > 0;
+  const hasKey = await seedReads.hasActiveKey(ds, bank.id, DEMO_KEY_LABEL);
   if (!hasKey) {
     const key = await keys.create(bank.id, { label: DEMO_KEY_LABEL });
     out.push(`API key for ${bank.code} (shown once, store it now): ${key.key}`);
   } else out.push(`kept the existing API key of ${bank.code} (its secret was printed when it was created)`);
 
-  const [district] = (await ds.query(`SELECT id, code, name, heavy_task FROM districts WHERE code = $1`, [
-    DEMO_RISK_FUND_DISTRICT_CODE,
-  ])) as {
-    id: string;
-    code: string;
-    name: string;
-    heavy_task: boolean;
-  }[];
+  const district = await seedReads.district(ds, DEMO_RISK_FUND_DISTRICT_CODE);
   if (!district) {
     out.push(
       `no district ${DEMO_RISK_FUND_DISTRICT_CODE} in the registry: no risk fund or agreement created (seed the registry first)`,
@@ -89,10 +76,7 @@ export async function seedGuarantee(app: INestApplicationContext): Promise<strin
     return out;
   }
 
-  const [existing] = (await ds.query(`SELECT id FROM risk_funds WHERE district_id = $1`, [district.id])) as {
-    id: string;
-  }[];
-  let fundId = existing?.id;
+  let fundId = await seedReads.fundOfDistrict(ds, district.id);
   if (!fundId) {
     try {
       fundId = (await funds.create({ districtId: district.id })).id;
@@ -101,22 +85,13 @@ export async function seedGuarantee(app: INestApplicationContext): Promise<strin
       );
     } catch (e) {
       if (!(e instanceof DomainError && e.code === 'RISK_FUND_DISTRICT_HAS_FUND')) throw e;
-      fundId = (
-        (await ds.query(`SELECT id FROM risk_funds WHERE district_id = $1`, [district.id])) as {
-          id: string;
-        }[]
-      )[0].id;
+      fundId = (await seedReads.fundOfDistrict(ds, district.id))!;
     }
   } else out.push(`kept existing risk fund ${fundId} for ${district.code}`);
 
   for (const d of DEMO_DEPOSITS) {
     // Looked up first so a later run (another day, hence another date in the body) never collides with the key.
-    const done =
-      (
-        (await ds.query(`SELECT 1 FROM risk_fund_movements WHERE idempotency_key = $1`, [
-          `rf:${fundId}:deposit:${d.key}`,
-        ])) as unknown[]
-      ).length > 0;
+    const done = await seedReads.movementExists(ds, movementKey(fundId, 'deposit', d.key));
     if (done) continue;
     await funds.deposit(
       fundId,
@@ -126,11 +101,8 @@ export async function seedGuarantee(app: INestApplicationContext): Promise<strin
     out.push(`deposited ${d.amount} from ${d.source}`);
   }
 
-  const [agreement] = (await ds.query(
-    `SELECT id FROM guarantee_agreements WHERE risk_fund_id = $1 AND bank_id = $2`,
-    [fundId, bank.id],
-  )) as { id: string }[];
-  if (!agreement) {
+  const agreementId = await seedReads.agreementOf(ds, fundId, bank.id);
+  if (!agreementId) {
     const year = Number(today.slice(0, 4));
     const created = await agreements.create({
       agreementNo: `${bank.code}-${district.code}-DEMO`,
@@ -145,7 +117,7 @@ export async function seedGuarantee(app: INestApplicationContext): Promise<strin
       validTo: `${year + 2}-12-31`,
     });
     out.push(`created agreement ${created.agreementNo}: multiple 10, loss share 80:20, ADVANCE at 90 days`);
-  } else out.push(`kept existing agreement ${agreement.id}`);
+  } else out.push(`kept existing agreement ${agreementId}`);
 
   const fund = await funds.get(fundId);
   out.push(

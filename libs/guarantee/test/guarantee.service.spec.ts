@@ -1,9 +1,7 @@
-import { AuditService } from '#libs/audit';
-import { AppConfig, DomainError, FixedClock } from '#libs/common';
+import { DomainError, FixedClock } from '#libs/common';
 import {
   agreementAccounts,
   AgreementsService,
-  BreakerService,
   GuaranteeService,
   riskFundCoverAccounts,
   riskFundMoneyAccounts,
@@ -18,6 +16,7 @@ import {
   createDistrict,
   type DistrictFixture,
 } from '../../../test/guarantee/fixtures.js';
+import { guaranteeServices } from './wiring.js';
 
 let db: TestDatabase;
 let ledger: LedgerService;
@@ -27,18 +26,10 @@ let agreements: AgreementsService;
 
 beforeAll(async () => {
   db = await createTestDatabase(30);
-  ledger = new LedgerService(db.dataSource);
-  const audit = new AuditService(db.dataSource);
-  guarantee = new GuaranteeService(
+  ({ ledger, guarantee, funds, agreements } = guaranteeServices(
     db.dataSource,
-    ledger,
-    audit,
     new FixedClock(new Date('2026-03-01T04:00:00Z')),
-    new AppConfig(),
-  );
-  const breaker = new BreakerService(db.dataSource, audit);
-  funds = new RiskFundsService(db.dataSource, ledger, audit, guarantee, breaker);
-  agreements = new AgreementsService(db.dataSource, ledger, audit, guarantee, breaker);
+  ));
 });
 afterAll(async () => db.drop());
 afterEach(async () => {

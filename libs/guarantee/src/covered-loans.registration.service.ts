@@ -1,0 +1,401 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import { assetIncomeLockViolation } from '#libs/asset-income';
+import { AuditService } from '#libs/audit';
+import { DomainError, ERROR_STATUS, runIdempotent, type ErrorCode, type FieldError } from '#libs/common';
+import { EntitiesService, HouseholdsService } from '#libs/households';
+import { LoanStore } from '#libs/loans';
+import { formatYuan, yuan, type Fen } from '#libs/money';
+import { ageOn, installmentCount, ProductsService, type ProductTerms } from '#libs/products';
+import { SchedulesService } from '#libs/schedules';
+import { actorName, scopedBankId } from './bank-scope.js';
+import { BreakerService } from './breaker.service.js';
+import { CoveredLoanBook } from './covered-loan-book.service.js';
+import type { RegisterCoveredLoanDto } from './covered-dto.js';
+import {
+  cancelRefusal,
+  confirmRefusal,
+  coveredLoanView,
+  disbursementDateRefusal,
+  eligibilityFields,
+  guaranteeSideProblems,
+  needsTodayCheck,
+  newCoveredLoan,
+  noAgreement,
+  productKindProblem,
+  productNotFound,
+  refTaken,
+  registrationRefusal,
+  scheduleRequestOf,
+  unknownBorrower,
+} from './domain/covered-loans.js';
+import type { LockedFund, Refusal } from './domain/covers.js';
+import { GuaranteeService } from './guarantee.service.js';
+import { AgreementsStore, type AgreementRow } from './store/agreements.store.js';
+
+const refuse = (r: Refusal): DomainError => new DomainError(r.code, r.detail, r.errors);
+const isErrorCode = (code: string): code is ErrorCode => code in ERROR_STATUS;
+
+/** The bank of the calling actor: covered loans are registered and reported by banks only. */
+export function ownBank(): string {
+  const own = scopedBankId();
+  if (own === null)
+    throw new DomainError('FORBIDDEN', 'only a bank (its officer or API key) reports covered loans');
+  return own;
+}
+
+const isUniqueViolation = (e: unknown, constraint: string) =>
+  typeof e === 'object' &&
+  e !== null &&
+  (e as { code?: string }).code === '23505' &&
+  (e as { constraint?: string }).constraint === constraint;
+
+type Borrower = Awaited<ReturnType<CoveredLoanRegistration['borrower']>>;
+
+/** What registration has decided by the time it writes: the locked fund, the agreement, the product, the amount. */
+interface Decided {
+  bankId: string;
+  input: RegisterCoveredLoanDto;
+  today: string;
+  amountFen: Fen;
+  borrower: Borrower;
+  fund: LockedFund;
+  agreement: AgreementRow;
+  terms: ProductTerms;
+}
+
+/**
+ * Registration of bank loans under cover, and the bank's confirmation or cancellation of a loan registered ahead of
+ * its payout. Lock order: risk fund → loan → cover (in GuaranteeService) → ledger accounts.
+ */
+@Injectable()
+export class CoveredLoanRegistration {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly guarantee: GuaranteeService,
+    private readonly breaker: BreakerService,
+    private readonly products: ProductsService,
+    private readonly households: HouseholdsService,
+    private readonly entities: EntitiesService,
+    private readonly schedules: SchedulesService,
+    private readonly audit: AuditService,
+    private readonly loans: LoanStore,
+    private readonly book: CoveredLoanBook,
+    private readonly agreements: AgreementsStore,
+  ) {}
+
+  /**
+   * Registers a loan under cover. Design choice: a loan whose disbursement date is today or earlier is
+   * registered DISBURSED at once (reserve + consume in the same transaction: the bank has already paid out, there
+   * is nothing to wait for); a later date (≤ MAX_DAYS_AHEAD) leaves it APPROVED with its cover reserved until the
+   * bank confirms the payout (`confirmDisbursement`) or cancels (`cancel`, which voids the reservation).
+   */
+  async register(input: RegisterCoveredLoanDto, idempotencyKey: string) {
+    const bankId = ownBank();
+    const today = this.guarantee.today();
+    const badDate = disbursementDateRefusal(input.disbursementDate, today);
+    if (badDate) throw refuse(badDate);
+    try {
+      return await this.dataSource.transaction(async (m) => {
+        const out = await runIdempotent(m, `covered-loan:${bankId}`, idempotencyKey, input, () =>
+          this.registerIn(m, bankId, input, today, idempotencyKey),
+        );
+        return out;
+      });
+    } catch (e) {
+      if (isUniqueViolation(e, 'loans_bank_ref')) throw refuse(refTaken(input.bankLoanRef));
+      if (e instanceof Error && /ASSET_INCOME_ENTITY_LOCKED/.test(e.message) && !(e instanceof DomainError)) {
+        throw new DomainError('ASSET_INCOME_ENTITY_LOCKED', e.message, [
+          { field: 'entityId', code: 'ASSET_INCOME_ENTITY_LOCKED', message: e.message },
+        ]);
+      }
+      throw e;
+    }
+  }
+
+  /** The steps of one registration, in the transaction: decide everything under the fund lock, then write. */
+  private async registerIn(
+    m: EntityManager,
+    bankId: string,
+    input: RegisterCoveredLoanDto,
+    today: string,
+    idempotencyKey: string,
+  ) {
+    const d = await this.decide(m, bankId, input, today);
+    const loanId = await this.createLoan(m, d);
+    await this.coverLoan(m, d, loanId, idempotencyKey);
+    const row = (await this.book.find(m, loanId))!;
+    await this.audit.record(m, {
+      action: 'COVERED_LOAN_REGISTERED',
+      entityType: 'loan',
+      entityId: loanId,
+      after: coveredLoanView(row),
+    });
+    return coveredLoanView(row);
+  }
+
+  /** Finds the borrower and the agreement, locks the fund, and checks every rule at once. */
+  private async decide(
+    m: EntityManager,
+    bankId: string,
+    input: RegisterCoveredLoanDto,
+    today: string,
+  ): Promise<Decided> {
+    const amountFen = yuan(input.amount);
+    const borrower = await this.borrower(m, input);
+    const found = await this.agreements.ofDistrictAndBank(m, borrower.districtId, bankId);
+    if (!found) throw refuse(noAgreement(input.borrowerType, borrower.districtId));
+    // The fund lock first: every rule below is decided on the state this lock freezes.
+    const fund = await this.guarantee.lockFund(m, found.risk_fund_id);
+    const agreement = await this.guarantee.agreementRow(m, found.id, 'FOR SHARE');
+    if (await this.loans.findByBankRef(m, bankId, input.bankLoanRef))
+      throw refuse(refTaken(input.bankLoanRef));
+    const problems = await this.guaranteeProblems(m, input, today, amountFen, fund, agreement);
+    const terms = await this.productTerms(m, input, problems);
+    if (terms) problems.push(...this.eligibilityProblems(terms, input, amountFen, borrower));
+    if (borrower.entity) {
+      const locked = await assetIncomeLockViolation(m, borrower.entity.id, 'entityId');
+      if (locked) problems.push(locked);
+    }
+    const refusal = registrationRefusal(input.bankLoanRef, problems, isErrorCode);
+    if (refusal) throw refuse(refusal);
+    return { bankId, input, today, amountFen, borrower, fund, agreement, terms: terms! };
+  }
+
+  private async borrower(m: EntityManager, input: RegisterCoveredLoanDto) {
+    try {
+      if (input.borrowerType === 'HOUSEHOLD') {
+        const h = await this.households.get(input.householdId!, m);
+        return { districtId: h.districtId, villageId: h.villageId, household: h, entity: undefined };
+      }
+      const e = await this.entities.get(input.entityId!, m);
+      return { districtId: e.districtId, villageId: e.villageId, household: undefined, entity: e };
+    } catch (e) {
+      if (e instanceof DomainError && e.code === 'NOT_FOUND')
+        throw refuse(unknownBorrower(input.borrowerType, e.detail));
+      throw e;
+    }
+  }
+
+  /**
+   * The guarantee side: agreement in force on the disbursement date (and today, when the cover starts), district
+   * not suspended (by the rules or by its recorded breaker), fund at its minimum, capacity.
+   */
+  private async guaranteeProblems(
+    m: EntityManager,
+    input: RegisterCoveredLoanDto,
+    today: string,
+    amountFen: Fen,
+    fund: LockedFund,
+    agreement: AgreementRow,
+  ): Promise<FieldError[]> {
+    const check = (onDate: string) =>
+      this.guarantee.coverChecks(m, {
+        agreementId: agreement.id,
+        amountFen,
+        borrowerType: input.borrowerType,
+        onDate,
+      });
+    const onDisbursement = await check(input.disbursementDate);
+    const onToday = needsTodayCheck(onDisbursement, today, input.disbursementDate)
+      ? await check(today)
+      : null;
+    const breakerSuspended =
+      !onDisbursement.some((p) => p.code === 'DISTRICT_SUSPENDED') &&
+      (await this.breaker.state(m, fund.districtId)) === 'SUSPENDED';
+    return guaranteeSideProblems({
+      onDisbursement,
+      onToday,
+      today,
+      disbursementDate: input.disbursementDate,
+      breakerSuspended,
+      districtCode: fund.districtCode,
+    });
+  }
+
+  /** The product's current version, when it exists and banks may lend it under cover (else a problem is added). */
+  private async productTerms(
+    m: EntityManager,
+    input: RegisterCoveredLoanDto,
+    problems: FieldError[],
+  ): Promise<ProductTerms | undefined> {
+    let terms: ProductTerms;
+    try {
+      terms = await this.products.currentVersion(input.productCode, m);
+    } catch (e) {
+      if (!(e instanceof DomainError && e.code === 'NOT_FOUND')) throw e;
+      problems.push(productNotFound(input.productCode));
+      return undefined;
+    }
+    const kind = productKindProblem(terms.code, terms.kind);
+    if (kind) problems.push(kind);
+    return kind ? undefined : terms;
+  }
+
+  /** The borrower side: the product's rules (amount caps, term, purpose, status, age, linked poor households). */
+  private eligibilityProblems(
+    terms: ProductTerms,
+    input: RegisterCoveredLoanDto,
+    amountFen: Fen,
+    b: Borrower,
+  ): FieldError[] {
+    return this.products.checkEligibility(
+      terms,
+      {
+        principalFen: amountFen,
+        termMonths: input.termMonths,
+        purpose: input.purpose,
+        borrowerType: input.borrowerType,
+        householdStatus: b.household?.status ?? null,
+        borrowerAge: b.household ? ageOn(b.household.birthDate, input.disbursementDate) : null,
+        linkedPoorHouseholds: b.entity?.linkedPoorCount ?? null,
+        hasGuaranteeFund: true,
+      },
+      eligibilityFields(input.borrowerType),
+    );
+  }
+
+  /** The loan with its frozen schedule, through libs/loans (the one instalment insert). */
+  private async createLoan(m: EntityManager, d: Decided): Promise<string> {
+    const { input, terms: t } = d;
+    const rate = input.annualRatePercent
+      ? input.annualRatePercent
+      : (await this.products.contractRate(t, input.termMonths, input.disbursementDate, m)).annualRatePercent;
+    const schedule = this.schedules.generate(
+      scheduleRequestOf(t, {
+        principalFen: d.amountFen,
+        annualRatePercent: rate,
+        installments: installmentCount(t.frequency, input.termMonths)!,
+        termMonths: input.termMonths,
+        disbursementDate: input.disbursementDate,
+      }),
+    ).installments;
+    const loan = await this.loans.createWithSchedule(
+      m,
+      newCoveredLoan({
+        bankId: d.bankId,
+        bankLoanRef: input.bankLoanRef,
+        agreementId: d.agreement.id,
+        terms: t,
+        borrowerType: input.borrowerType,
+        householdId: d.borrower.household?.id ?? null,
+        entityId: d.borrower.entity?.id ?? null,
+        districtId: d.borrower.districtId,
+        villageId: d.borrower.villageId,
+        principalFen: d.amountFen,
+        termMonths: input.termMonths,
+        annualRatePercent: rate,
+        purpose: input.purpose,
+        disbursementDate: input.disbursementDate,
+        schedule,
+        today: d.today,
+        actor: actorName(),
+      }),
+      schedule,
+    );
+    return loan.id;
+  }
+
+  /**
+   * Reserves the cover (reserve re-checks the guarantee rules under the same lock; the ledger's bound on the fund's
+   * AVAILABLE cover is the last word on capacity) and, for a loan already paid out, consumes it at once.
+   */
+  private async coverLoan(
+    m: EntityManager,
+    d: Decided,
+    loanId: string,
+    idempotencyKey: string,
+  ): Promise<void> {
+    const cover = await this.guarantee.reserve(m, {
+      agreementId: d.agreement.id,
+      loanId,
+      amountFen: d.amountFen,
+      idempotencyKey,
+      onDate: d.today,
+    });
+    await this.book.event(m, loanId, 'REGISTERED', null, 'APPROVED', null, {
+      bankLoanRef: d.input.bankLoanRef,
+      agreementId: d.agreement.id,
+      reserved: formatYuan(cover.reservedFen),
+    });
+    if (d.input.disbursementDate > d.today) return;
+    await this.guarantee.consume(m, { loanId, idempotencyKey, onDate: d.today });
+    await this.book.event(m, loanId, 'DISBURSED', 'APPROVED', 'DISBURSED', null, {
+      disbursementDate: d.input.disbursementDate,
+    });
+    await this.breaker.evaluate(m, [d.fund.districtId], `loan ${loanId} registered disbursed`);
+  }
+
+  // ─── the bank confirms or cancels a loan registered ahead of its payout ──────────────────────────────────────
+
+  async confirmDisbursement(loanId: string, idempotencyKey: string) {
+    const bankId = ownBank();
+    const today = this.guarantee.today();
+    return this.dataSource.transaction(async (m) => {
+      const out = await runIdempotent(
+        m,
+        `covered-loan-confirm:${bankId}`,
+        idempotencyKey,
+        { loanId },
+        async () => {
+          const { loan, districtId } = await this.book.lockLoan(m, loanId);
+          const refusal = confirmRefusal(loan, today);
+          if (refusal) throw refuse(refusal);
+          await this.guarantee.consume(m, { loanId, idempotencyKey, onDate: today });
+          const after = await this.book.update(m, loanId, {
+            status: 'DISBURSED',
+            outstanding_principal_fen: loan.principal_fen,
+          });
+          await this.book.event(m, loanId, 'DISBURSED', 'APPROVED', 'DISBURSED', null, {
+            confirmedOn: today,
+          });
+          await this.audit.record(m, {
+            action: 'COVERED_LOAN_DISBURSED',
+            entityType: 'loan',
+            entityId: loanId,
+            before: coveredLoanView(loan),
+            after: coveredLoanView(after),
+          });
+          await this.breaker.evaluate(m, [districtId], `loan ${loanId} disbursed`);
+          return coveredLoanView(after);
+        },
+      );
+      return out;
+    });
+  }
+
+  async cancel(loanId: string, reason: string, idempotencyKey: string) {
+    const bankId = ownBank();
+    const today = this.guarantee.today();
+    return this.dataSource.transaction(async (m) => {
+      const out = await runIdempotent(
+        m,
+        `covered-loan-cancel:${bankId}`,
+        idempotencyKey,
+        { loanId, reason },
+        async () => {
+          const { loan } = await this.book.lockLoan(m, loanId);
+          const refusal = cancelRefusal(loan);
+          if (refusal) throw refuse(refusal);
+          await this.guarantee.void(m, { loanId, idempotencyKey, onDate: today });
+          const after = await this.book.update(m, loanId, {
+            status: 'CANCELLED',
+            status_reason: reason,
+            closed_on: today,
+          });
+          await this.book.event(m, loanId, 'CANCELLED', 'APPROVED', 'CANCELLED', reason, null);
+          await this.audit.record(m, {
+            action: 'COVERED_LOAN_CANCELLED',
+            entityType: 'loan',
+            entityId: loanId,
+            before: coveredLoanView(loan),
+            after: coveredLoanView(after),
+          });
+          return coveredLoanView(after);
+        },
+      );
+      return out;
+    });
+  }
+}

@@ -1,0 +1,289 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import { AuditService } from '#libs/audit';
+import { DomainError, ERROR_STATUS, runIdempotent } from '#libs/common';
+import { ageingOf, LoanStore, STANDARD_BUCKET_LIMITS_DAYS } from '#libs/loans';
+import { formatYuan, yuan } from '#libs/money';
+import { skipPaidReminders } from '#libs/reminders';
+import { actorName } from './bank-scope.js';
+import { BreakerService } from './breaker.service.js';
+import { CoveredLoanBook } from './covered-loan-book.service.js';
+import type { BulkReportRowDto } from './covered-dto.js';
+import { ownBank } from './covered-loans.registration.service.js';
+import {
+  afterRepayment,
+  allocateToInstallments,
+  bulkSummary,
+  coveredLoanView,
+  repaymentRefusal,
+  statusEffect,
+  statusRefusal,
+  type BulkRowResult,
+  type CoveredLoanView,
+  type RepaymentReport,
+  type StatusReport,
+} from './domain/covered-loans.js';
+import type { Refusal } from './domain/covers.js';
+import { GuaranteeService } from './guarantee.service.js';
+import { CoveredLoansStore } from './store/covered-loans.store.js';
+import { CoversStore } from './store/covers.store.js';
+
+const refuse = (r: Refusal): DomainError => new DomainError(r.code, r.detail, r.errors);
+
+/**
+ * What a bank reports on its covered loans: repayments (the exposure follows the principal exactly) and overdue
+ * status (the basis the close of business ages the loan from). Every report re-decides the district's breaker.
+ */
+@Injectable()
+export class CoveredLoanReports {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly guarantee: GuaranteeService,
+    private readonly breaker: BreakerService,
+    private readonly audit: AuditService,
+    private readonly loans: LoanStore,
+    private readonly book: CoveredLoanBook,
+    private readonly store: CoveredLoansStore,
+    private readonly covers: CoversStore,
+  ) {}
+
+  async reportRepayment(loanId: string, report: RepaymentReport, idempotencyKey: string) {
+    const bankId = ownBank();
+    return this.dataSource.transaction(async (m) => {
+      const out = await runIdempotent(
+        m,
+        `covered-report:${bankId}`,
+        idempotencyKey,
+        { loanId, kind: 'REPAYMENT', ...report },
+        () => this.repaymentIn(m, bankId, loanId, report, idempotencyKey),
+      );
+      return out;
+    });
+  }
+
+  async reportStatus(loanId: string, report: StatusReport, idempotencyKey: string) {
+    const bankId = ownBank();
+    return this.dataSource.transaction(async (m) => {
+      const out = await runIdempotent(
+        m,
+        `covered-report:${bankId}`,
+        idempotencyKey,
+        { loanId, kind: 'STATUS', ...report },
+        () => this.statusIn(m, bankId, loanId, report, idempotencyKey),
+      );
+      return out;
+    });
+  }
+
+  /**
+   * Bulk reports: one transaction per row (a bad row fails alone and the others still commit), each row
+   * idempotent under `<Idempotency-Key>#<row>`, so a retried batch applies only the rows that did not commit.
+   */
+  async reportBulk(rows: BulkReportRowDto[], idempotencyKey: string) {
+    const bankId = ownBank();
+    const results: BulkRowResult[] = [];
+    for (const [i, row] of rows.entries()) {
+      const rowKey = `${idempotencyKey}#${i + 1}`;
+      const base = { row: i + 1, bankLoanRef: row.bankLoanRef, kind: row.kind };
+      try {
+        const out = await this.dataSource.transaction((m) => this.bulkRowIn(m, bankId, row, rowKey));
+        results.push({ ...base, outcome: out.replayed ? 'REPLAYED' : 'APPLIED', loan: out.result });
+      } catch (e) {
+        if (!(e instanceof DomainError)) throw e;
+        results.push({
+          ...base,
+          outcome: 'FAILED',
+          error: { code: e.code, status: ERROR_STATUS[e.code], detail: e.detail, errors: e.errors },
+        });
+      }
+    }
+    return bulkSummary(results);
+  }
+
+  private async bulkRowIn(m: EntityManager, bankId: string, row: BulkReportRowDto, rowKey: string) {
+    const l = await this.loans.findByBankRef(m, bankId, row.bankLoanRef);
+    if (!l) {
+      throw new DomainError('NOT_FOUND', `loan ${row.bankLoanRef} not found`, [
+        {
+          field: 'bankLoanRef',
+          code: 'NOT_FOUND',
+          message: 'no covered loan of this bank has this reference',
+        },
+      ]);
+    }
+    if (row.kind === 'REPAYMENT') {
+      const report = {
+        paidOn: row.paidOn!,
+        principalFen: yuan(row.principal!),
+        interestFen: row.interest ? yuan(row.interest) : 0n,
+      };
+      return runIdempotent(
+        m,
+        `covered-report:${bankId}`,
+        rowKey,
+        { loanId: l.id, kind: 'REPAYMENT', ...report },
+        () => this.repaymentIn(m, bankId, l.id, report, rowKey),
+      );
+    }
+    const report = {
+      asOf: row.asOf!,
+      daysOverdue: row.daysOverdue!,
+      recoveryExhausted: row.recoveryExhausted,
+    };
+    return runIdempotent(
+      m,
+      `covered-report:${bankId}`,
+      rowKey,
+      { loanId: l.id, kind: 'STATUS', ...report },
+      () => this.statusIn(m, bankId, l.id, report, rowKey),
+    );
+  }
+
+  private async repaymentIn(
+    m: EntityManager,
+    bankId: string,
+    loanId: string,
+    r: RepaymentReport,
+    key: string,
+  ): Promise<CoveredLoanView> {
+    const today = this.guarantee.today();
+    const { loan, districtId } = await this.book.lockLoan(m, loanId);
+    const refusal = repaymentRefusal(loan, r, today);
+    if (refusal) throw refuse(refusal);
+    let coverEntryId: string | null = null;
+    if (r.principalFen > 0n) {
+      // exposure follows the principal exactly: the cover's backing shrinks to ⌈outstanding / multiple⌉
+      await this.guarantee.release(m, {
+        loanId,
+        amountFen: r.principalFen,
+        idempotencyKey: `report:${bankId}:${key}`,
+        onDate: today,
+      });
+      coverEntryId = await this.covers.eventEntryId(m, `release:loan:${loanId}:report:${bankId}:${key}`);
+    }
+    await this.applyToInstallments(m, loanId, r);
+    const next = afterRepayment(loan, r);
+    const row = await this.book.update(m, loanId, next.patch);
+    await this.store.insertReport(m, {
+      kind: 'REPAYMENT',
+      loanId,
+      bankId,
+      asOf: r.paidOn,
+      principalFen: r.principalFen,
+      interestFen: r.interestFen,
+      coverEntryId,
+      key: `${bankId}:${key}`,
+      actor: actorName(),
+    });
+    await this.book.event(
+      m,
+      loanId,
+      next.closed ? 'REPAID_IN_FULL' : 'REPAYMENT_REPORTED',
+      loan.status,
+      row.status,
+      null,
+      {
+        paidOn: r.paidOn,
+        principal: formatYuan(r.principalFen),
+        interest: formatYuan(r.interestFen),
+      },
+    );
+    await this.audit.record(m, {
+      action: 'COVERED_REPAYMENT_REPORTED',
+      entityType: 'loan',
+      entityId: loanId,
+      before: {
+        outstandingPrincipal: formatYuan(BigInt(loan.outstanding_principal_fen)),
+        status: loan.status,
+      },
+      after: {
+        outstandingPrincipal: formatYuan(next.outstandingFen),
+        status: row.status,
+        principal: formatYuan(r.principalFen),
+        interest: formatYuan(r.interestFen),
+      },
+    });
+    await this.breaker.evaluate(m, [districtId], `repayment on loan ${loanId}`);
+    return coveredLoanView(row);
+  }
+
+  /** The reported payment settles the frozen instalments oldest first; their reminders are no longer sent. */
+  private async applyToInstallments(m: EntityManager, loanId: string, r: RepaymentReport) {
+    const open = await this.loans.installments(m, loanId, { lock: true, unpaidOnly: true });
+    const payments = allocateToInstallments(
+      open.map((o) => ({
+        id: o.id,
+        principalDueFen: BigInt(o.principal_fen) - BigInt(o.paid_principal_fen),
+        interestDueFen: BigInt(o.interest_fen) - BigInt(o.paid_interest_fen),
+      })),
+      r,
+    );
+    if (!payments.length) return;
+    await this.loans.addInstallmentPayments(m, payments, r.paidOn);
+    // Reminders of the instalments this report paid off are not sent (SKIPPED_PAID in this transaction).
+    await skipPaidReminders(
+      m,
+      payments.map((p) => p.installmentId),
+    );
+  }
+
+  private async statusIn(
+    m: EntityManager,
+    bankId: string,
+    loanId: string,
+    r: StatusReport,
+    key: string,
+  ): Promise<CoveredLoanView> {
+    const today = this.guarantee.today();
+    const { loan, districtId, nplOverdueDays } = await this.book.lockLoan(m, loanId);
+    const refusal = statusRefusal(loan, r, today);
+    if (refusal) throw refuse(refusal);
+    // Non-performing uses the same line as the breaker: more than the fund's npl_overdue_days overdue.
+    const { superseded, flags } = statusEffect(loan, r);
+    const ageing = ageingOf(r.daysOverdue, { bucketLimitsDays: STANDARD_BUCKET_LIMITS_DAYS, nplOverdueDays });
+    const row = superseded
+      ? loan
+      : await this.book.update(m, loanId, {
+          days_overdue: r.daysOverdue,
+          arrears_bucket: ageing.bucket,
+          non_performing: ageing.nonPerforming,
+          flags,
+          status_reported_on: r.asOf,
+          status_reported_days: r.daysOverdue,
+        });
+    await this.store.insertReport(m, {
+      kind: 'STATUS',
+      loanId,
+      bankId,
+      asOf: r.asOf,
+      daysOverdue: r.daysOverdue,
+      recoveryExhausted: r.recoveryExhausted ?? null,
+      key: `${bankId}:${key}`,
+      actor: actorName(),
+    });
+    const supersededBy = superseded ? { supersededBy: loan.status_reported_on } : {};
+    await this.book.event(m, loanId, 'STATUS_REPORTED', loan.status, loan.status, null, {
+      asOf: r.asOf,
+      daysOverdue: r.daysOverdue,
+      nonPerforming: row.non_performing,
+      recoveryExhausted: row.flags.includes('RECOVERY_EXHAUSTED'),
+      ...supersededBy,
+    });
+    await this.audit.record(m, {
+      action: 'COVERED_STATUS_REPORTED',
+      entityType: 'loan',
+      entityId: loanId,
+      before: { daysOverdue: loan.days_overdue, nonPerforming: loan.non_performing, flags: loan.flags },
+      after: {
+        daysOverdue: row.days_overdue,
+        nonPerforming: row.non_performing,
+        flags: row.flags,
+        asOf: r.asOf,
+        ...supersededBy,
+      },
+    });
+    await this.breaker.evaluate(m, [districtId], `status report on loan ${loanId}`);
+    return coveredLoanView(row);
+  }
+}

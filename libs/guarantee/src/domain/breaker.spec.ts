@@ -1,0 +1,60 @@
+import {
+  breakerAction,
+  breakerEventView,
+  changesOf,
+  figuresOf,
+  figuresView,
+  type BreakerFigures,
+} from './breaker.js';
+
+const row = (npl: string, outstanding = '1000000', threshold = '5.00') => ({
+  district_id: '11',
+  npl_overdue_days: 90,
+  threshold,
+  outstanding,
+  npl,
+});
+
+describe('the district breaker', () => {
+  it('trips at the threshold, not below it', () => {
+    expect(figuresOf(row('50000')).state).toBe('SUSPENDED');
+    expect(figuresOf(row('49999')).state).toBe('NORMAL');
+    expect(figuresOf(row('0', '0')).state).toBe('NORMAL');
+    expect(figuresOf(row('50000'))).toMatchObject({ ratioPercent: '5.0000', thresholdPercent: '5' });
+  });
+
+  it('reports only the districts whose state changes, from NORMAL when never decided', () => {
+    const tripped: BreakerFigures = figuresOf(row('60000'));
+    const calm: BreakerFigures = { ...figuresOf(row('0')), districtId: '12' };
+    expect(changesOf([tripped, calm], new Map())).toEqual([{ ...tripped, from: 'NORMAL' }]);
+    expect(changesOf([tripped, calm], new Map([['11', 'SUSPENDED']]))).toEqual([]);
+    const reset = changesOf([calm], new Map([['12', 'SUSPENDED']]));
+    expect(reset.map(breakerAction)).toEqual(['DISTRICT_BREAKER_RESET']);
+    expect(breakerAction({ ...tripped, from: 'NORMAL' })).toBe('DISTRICT_BREAKER_TRIPPED');
+  });
+
+  it('shows figures and history in yuan', () => {
+    expect(figuresView(figuresOf(row('60000')))).toEqual({
+      coveredOutstanding: '10000.00',
+      nonPerforming: '600.00',
+      nplOverdueDays: 90,
+      ratioPercent: '6.0000',
+      thresholdPercent: '5',
+    });
+    const at = new Date('2026-03-01T00:00:00Z');
+    expect(
+      breakerEventView({
+        id: '1',
+        from_state: 'NORMAL',
+        to_state: 'SUSPENDED',
+        npl_fen: '60000',
+        outstanding_fen: '1000000',
+        ratio: '6.0000',
+        threshold: '5.00',
+        cause: 'c',
+        actor: 'a',
+        at,
+      }),
+    ).toMatchObject({ nonPerforming: '600.00', thresholdPercent: '5', at });
+  });
+});

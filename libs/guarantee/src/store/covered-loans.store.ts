@@ -1,0 +1,116 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import { offsetOf, queryOne, queryRows, type PageQuery } from '#libs/common';
+import type { LoanRow } from '#libs/loans';
+import type { Fen } from '#libs/money';
+
+/** The facts of a loan a cover is checked against. */
+export type LoanCoverFacts = Pick<
+  LoanRow,
+  'id' | 'channel' | 'borrower_type' | 'bank_id' | 'district_id' | 'agreement_id'
+>;
+
+export interface CoveredLoanFilter {
+  status?: string;
+  bankId?: string;
+  districtId?: string;
+  agreementId?: string;
+  bankLoanRef?: string;
+  nonPerforming?: 'true' | 'false';
+}
+
+export type NewReport =
+  | {
+      kind: 'REPAYMENT';
+      loanId: string;
+      bankId: string;
+      asOf: string;
+      principalFen: Fen;
+      interestFen: Fen;
+      coverEntryId: string | null;
+      key: string;
+      actor: string;
+    }
+  | {
+      kind: 'STATUS';
+      loanId: string;
+      bankId: string;
+      asOf: string;
+      daysOverdue: number;
+      recoveryExhausted: boolean | null;
+      key: string;
+      actor: string;
+    };
+
+/**
+ * Reads of bank-covered loans (`loans` belongs to libs/loans, which guarantee writes through; reading it in a join
+ * or a filtered page is done here) and covered_loan_reports, which guarantee owns.
+ */
+@Injectable()
+export class CoveredLoansStore {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  coverFacts(m: EntityManager, loanId: string): Promise<LoanCoverFacts | undefined> {
+    return queryOne<LoanCoverFacts>(
+      m,
+      `SELECT id, channel, borrower_type, bank_id, district_id, agreement_id FROM loans WHERE id = $1`,
+      [loanId],
+    );
+  }
+
+  /** A page of a bank's (or every bank's) covered loans, in id order. */
+  async page(
+    filter: CoveredLoanFilter,
+    scopeBankId: string | null,
+    page: PageQuery,
+  ): Promise<{ rows: LoanRow[]; total: number }> {
+    const where: string[] = [`channel = 'BANK_COVERED'`];
+    const params: unknown[] = [];
+    if (scopeBankId !== null) where.push(`bank_id = $${params.push(scopeBankId)}`);
+    if (filter.status) where.push(`status = $${params.push(filter.status)}`);
+    if (filter.bankId) where.push(`bank_id = $${params.push(filter.bankId)}`);
+    if (filter.districtId) where.push(`district_id = $${params.push(filter.districtId)}`);
+    if (filter.agreementId) where.push(`agreement_id = $${params.push(filter.agreementId)}`);
+    if (filter.bankLoanRef) where.push(`bank_loan_ref = $${params.push(filter.bankLoanRef)}`);
+    if (filter.nonPerforming) where.push(`non_performing = $${params.push(filter.nonPerforming === 'true')}`);
+    const clause = `WHERE ${where.join(' AND ')}`;
+    const m = this.dataSource.manager;
+    const count = await queryOne<{ total: number }>(
+      m,
+      `SELECT count(*)::int AS total FROM loans ${clause}`,
+      params,
+    );
+    const rows = await queryRows<LoanRow>(
+      m,
+      `SELECT * FROM loans ${clause} ORDER BY id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      [...params, page.pageSize, offsetOf(page)],
+    );
+    return { rows, total: count?.total ?? 0 };
+  }
+
+  async insertReport(m: EntityManager, r: NewReport): Promise<void> {
+    if (r.kind === 'REPAYMENT') {
+      await m.query(
+        `INSERT INTO covered_loan_reports (loan_id, bank_id, kind, as_of, principal_fen, interest_fen, cover_entry_id, idempotency_key, created_by)
+         VALUES ($1,$2,'REPAYMENT',$3,$4,$5,$6,$7,$8)`,
+        [
+          r.loanId,
+          r.bankId,
+          r.asOf,
+          r.principalFen.toString(),
+          r.interestFen.toString(),
+          r.coverEntryId,
+          r.key,
+          r.actor,
+        ],
+      );
+      return;
+    }
+    await m.query(
+      `INSERT INTO covered_loan_reports (loan_id, bank_id, kind, as_of, days_overdue, recovery_exhausted, idempotency_key, created_by)
+       VALUES ($1,$2,'STATUS',$3,$4,$5,$6,$7)`,
+      [r.loanId, r.bankId, r.asOf, r.daysOverdue, r.recoveryExhausted, r.key, r.actor],
+    );
+  }
+}
