@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '#libs/audit';
-import { DomainError, offsetOf, RequestContext, type Page, type PageQuery } from '#libs/common';
+import { DomainError, offsetOf, RequestContext, type Page, type PageQuery, ID_PATTERN } from '#libs/common';
 import { formatYuan } from '#libs/money';
 import {
   DEFAULT_MATCHING_RATIO,
@@ -103,7 +103,7 @@ export interface ComplianceReport {
 }
 
 const trimDecimal = (s: string) => (s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s);
-const ID = /^[1-9]\d{0,17}$/;
+const ID = ID_PATTERN;
 
 /**
  * Funding sources over every fund kind (the shared contributions register) and the yearly matching rule: each

@@ -2,7 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '#libs/audit';
-import { Clock, DomainError, RequestContext, runIdempotent, type Page, type PageQuery } from '#libs/common';
+import {
+  Clock,
+  DomainError,
+  RequestContext,
+  runIdempotent,
+  type Page,
+  type PageQuery,
+  ID_PATTERN,
+} from '#libs/common';
 import { FundsService, subsidyReceiptLines } from '#libs/funds';
 import { LedgerService, type PostingLine } from '#libs/ledger';
 import { formatYuan } from '#libs/money';
@@ -78,7 +86,7 @@ export interface ClaimDetail extends ClaimView {
   remainder: ClaimView | null;
 }
 
-const ID = /^[1-9]\d{0,17}$/;
+const ID = ID_PATTERN;
 export const APPROVE_SCOPE = 'subsidy-claim:approve';
 export const SETTLE_SCOPE = 'subsidy-claim:settle';
 

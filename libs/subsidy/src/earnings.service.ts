@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { DomainError, type FieldError } from '#libs/common';
+import { DomainError, type FieldError, ID_PATTERN } from '#libs/common';
 import { formatYuan } from '#libs/money';
 import { normalizePercent, RatesService } from '#libs/products';
 import type { ProgrammeLoan } from './domain/generation.js';
@@ -163,7 +163,7 @@ export class EarningsService {
 
   /** One loan's subsidy period by period (a preview: nothing is frozen or written). */
   async loanPreview(loanId: string, asOf: string) {
-    if (!/^[1-9]\d{0,17}$/.test(loanId)) throw new DomainError('NOT_FOUND', `loan ${loanId} not found`);
+    if (!ID_PATTERN.test(loanId)) throw new DomainError('NOT_FOUND', `loan ${loanId} not found`);
     const m = this.dataSource.manager;
     const found = await this.store.loanProgramme(m, loanId);
     if (!found) throw new DomainError('NOT_FOUND', `loan ${loanId} not found`);

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Queue } from 'bullmq';
 import type { DataSource } from 'typeorm';
-import { DomainError, jobId, JOBS } from '#libs/common';
+import { DomainError, jobId, JOBS, ID_PATTERN } from '#libs/common';
 import { isBusinessDate } from '#libs/schedules';
 import { ClaimsService, type GenerationAction } from './claims.service.js';
 import { lastEndedPeriod } from './domain/calendar.js';
@@ -32,7 +32,7 @@ export const CLAIM_JOB_KEEP_SECONDS = 400 * 24 * 3600;
 
 /** The job id of a programme's period: `subsidy.claims.3.2026-03-20`. Adding it again while it exists is a no-op. */
 export const claimGenerationJobId = (programmeId: string, periodEnd: string): string => {
-  if (!/^[1-9]\d{0,17}$/.test(programmeId)) throw new RangeError(`not a programme id: ${programmeId}`);
+  if (!ID_PATTERN.test(programmeId)) throw new RangeError(`not a programme id: ${programmeId}`);
   if (!isBusinessDate(periodEnd)) throw new RangeError(`not a date: ${periodEnd}`);
   return jobId('subsidy', 'claims', programmeId, periodEnd);
 };

@@ -11,6 +11,7 @@ import {
   type FieldError,
   type Page,
   type PageQuery,
+  ID_PATTERN,
 } from '#libs/common';
 import { ContributionRegister } from '#libs/funding';
 import { LedgerService } from '#libs/ledger';
@@ -100,7 +101,7 @@ export type ProgrammeFilter = ProgrammeListFilter;
 
 export const actorName = (): string => RequestContext.actor()?.username ?? 'system';
 
-const ID = /^[1-9]\d{0,17}$/;
+const ID = ID_PATTERN;
 export const CONTRIBUTION_SCOPE = 'subsidy-programme:contribution';
 export const BUDGET_SCOPE = 'subsidy-programme:budget';
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { queryOne, queryRows } from '#libs/common';
+import { queryOne, queryRows, ID_PATTERN } from '#libs/common';
 import type { InstallmentStatusValue, LoanEventRow, LoanInstallmentRow, LoanRow } from './rows.js';
 
 /** `now()` in a written column: the database's transaction time (queue order follows commit order). */
@@ -178,7 +178,7 @@ const WRITABLE = new Set<string>([
   'status_reported_days',
 ] satisfies LoanColumn[]);
 
-const ID = /^[1-9]\d{0,17}$/;
+const ID = ID_PATTERN;
 export const isLoanId = (v: string): boolean => ID.test(String(v));
 
 function column(name: string): string {
