@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { LedgerService } from '#libs/ledger';
+import { LedgerService, type JournalEntryCode } from '#libs/ledger';
 import { createTestApp, type TestApp } from '#libs/testing';
 
 /** The ledger's read endpoints over HTTP: verify, accounts, statement with running balance, entries. */
@@ -35,7 +35,7 @@ beforeAll(async () => {
     const { entryId } = await ds.transaction((m) =>
       ledger.post(m, {
         idempotencyKey: `http-test:${i}`,
-        code: up ? 'CAPITAL_IN' : 'CAPITAL_OUT',
+        code: (up ? 'CAPITAL_IN' : 'CAPITAL_OUT') as JournalEntryCode,
         businessDate: date,
         memo: `move ${i}`,
         lines: [

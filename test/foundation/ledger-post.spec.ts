@@ -1,5 +1,8 @@
 import { DomainError } from '#libs/common';
-import { LedgerService, type AccountType, type PostingLine } from '#libs/ledger';
+import { LedgerService, type AccountType, type JournalEntryCode, type PostingLine } from '#libs/ledger';
+
+/** Entries these tests post are synthetic: their code is deliberately outside the engine's closed list. */
+const SYNTHETIC = 'TEST' as JournalEntryCode;
 import { createTestDatabase, type TestDatabase } from '#libs/testing';
 
 /**
@@ -32,7 +35,7 @@ async function open(type: AccountType, noNegative = false) {
 }
 
 const post = (lines: PostingLine[], key = uid('k')) =>
-  db.dataSource.transaction((m) => ledger.post(m, { idempotencyKey: key, code: 'TEST', businessDate: '2026-02-01', lines }));
+  db.dataSource.transaction((m) => ledger.post(m, { idempotencyKey: key, code: SYNTHETIC, businessDate: '2026-02-01', lines }));
 
 async function entryCount(): Promise<number> {
   const [r] = await db.dataSource.query(`SELECT count(*)::int AS n FROM journal_entries`);
@@ -84,7 +87,7 @@ describe('LedgerService.post', () => {
         try {
           await ledger.post(m, {
             idempotencyKey: uid('over'),
-            code: 'TEST',
+            code: SYNTHETIC,
             businessDate: '2026-02-01',
             lines: [
               { account: loans, side: 'DEBIT', amountFen: 501n },

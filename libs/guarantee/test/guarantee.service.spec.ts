@@ -7,7 +7,7 @@ import {
   riskFundMoneyAccounts,
   RiskFundsService,
 } from '#libs/guarantee';
-import { LedgerService } from '#libs/ledger';
+import { LedgerService, type JournalEntryCode } from '#libs/ledger';
 import { yuan } from '#libs/money';
 import { createTestDatabase, type TestDatabase } from '#libs/testing';
 import {
@@ -706,7 +706,7 @@ describe('compensation payouts (phase B primitive)', () => {
       await guarantee.lockFund(m, s.fundId);
       await ledger.post(m, {
         idempotencyKey: key('comp'),
-        code: 'TEST_COMPENSATION',
+        code: 'TEST_COMPENSATION' as JournalEntryCode,
         businessDate: '2026-03-01',
         lines: [
           { account: money.compensationExpense, side: 'DEBIT', amountFen: yuan('8000.00') },
@@ -717,7 +717,7 @@ describe('compensation payouts (phase B primitive)', () => {
         m,
         s.fundId,
         yuan('8000.00'),
-        { idempotencyKey: key('compc'), code: 'TEST_COMPENSATION', businessDate: '2026-03-01' },
+        { idempotencyKey: key('compc'), code: 'TEST_COMPENSATION' as JournalEntryCode, businessDate: '2026-03-01' },
         { allowShortfall: true },
       );
     });
@@ -729,7 +729,7 @@ describe('compensation payouts (phase B primitive)', () => {
         m,
         s.fundId,
         yuan('1.00'),
-        { idempotencyKey: key('x'), code: 'X', businessDate: '2026-03-01' },
+        { idempotencyKey: key('x'), code: 'X' as JournalEntryCode, businessDate: '2026-03-01' },
         { allowShortfall: false },
       );
     }).catch((e) => e);

@@ -1,6 +1,9 @@
 import fc from 'fast-check';
 import { DomainError } from '#libs/common';
-import { LedgerService, type AccountType } from '#libs/ledger';
+import { LedgerService, type AccountType, type JournalEntryCode } from '#libs/ledger';
+
+/** Entries these tests post are synthetic: their code is deliberately outside the engine's closed list. */
+const SYNTHETIC = 'TEST' as JournalEntryCode;
 import { createTestDatabase, type TestDatabase } from '#libs/testing';
 
 let db: TestDatabase;
@@ -27,7 +30,7 @@ async function open(type: AccountType, opts: { noNegative?: boolean; ledger?: 'M
   return code;
 }
 
-const transfer = (key: string, debit: string, credit: string, amountFen: bigint, code = 'TEST') => ({
+const transfer = (key: string, debit: string, credit: string, amountFen: bigint, code: JournalEntryCode = SYNTHETIC) => ({
   idempotencyKey: key,
   code,
   businessDate: '2026-01-15',
@@ -53,7 +56,7 @@ describe('LedgerService.post', () => {
       .transaction((m) =>
         ledger.post(m, {
           idempotencyKey: uid('k'),
-          code: 'TEST',
+          code: SYNTHETIC,
           businessDate: '2026-01-15',
           lines: [
             { account: cash, side: 'DEBIT', amountFen: 1000n },
@@ -71,7 +74,7 @@ describe('LedgerService.post', () => {
   it('refuses a posting to an unknown account, a zero amount and a single line', async () => {
     const cash = await open('ASSET');
     const post = (lines: { account: string; side: 'DEBIT' | 'CREDIT'; amountFen: bigint }[]) =>
-      db.dataSource.transaction((m) => ledger.post(m, { idempotencyKey: uid('k'), code: 'T', businessDate: '2026-01-01', lines })).catch((e) => e);
+      db.dataSource.transaction((m) => ledger.post(m, { idempotencyKey: uid('k'), code: SYNTHETIC, businessDate: '2026-01-01', lines })).catch((e) => e);
     expect((await post([{ account: cash, side: 'DEBIT', amountFen: 5n }, { account: 'NOPE', side: 'CREDIT', amountFen: 5n }])).code).toBe(
       'LEDGER_ACCOUNT_NOT_FOUND',
     );

@@ -4,7 +4,7 @@ import ExcelJS from 'exceljs';
 import { AuditService } from '#libs/audit';
 import { AppConfig, bullOptions, DomainError, FixedClock, QUEUES } from '#libs/common';
 import { riskFundMoneyAccounts } from '#libs/guarantee';
-import { LedgerService } from '#libs/ledger';
+import { LedgerService, type JournalEntryCode } from '#libs/ledger';
 import { formatYuan, yuan } from '#libs/money';
 import {
   enqueueMonthlyReport,
@@ -126,7 +126,7 @@ async function buildPortfolio(): Promise<void> {
 
   // matching: district A got 1,000,000 from the city and put in 1,500,000 by January (600,000 more in February)
   const contribution = async (districtId: string, source: string, amount: string, on: string) => {
-    const entryId = await p.post(on, 'CONTRIBUTION', [[src, 'DEBIT', amount], [sink, 'CREDIT', amount]]);
+    const entryId = await p.post(on, 'CONTRIBUTION' as JournalEntryCode, [[src, 'DEBIT', amount], [sink, 'CREDIT', amount]]);
     await db.dataSource.query(
       `INSERT INTO contributions (target_type, target_id, district_id, source, amount_fen, year, received_on, entry_id, idempotency_key, created_by)
        VALUES ('RISK_FUND', $1, $2, $3, $4, 2026, $5, $6, $7, 'test')`,
@@ -305,11 +305,11 @@ describe('snapshots', () => {
     expect(again.snapshot.id).toBe(first.snapshot.id);
 
     // a movement after the month changes nothing in January
-    await p.money(ids.rfA, '2026-02-10', '100.00', 'out', 'COMPENSATION', riskFundMoneyAccounts(ids.rfA).compensationExpense);
+    await p.money(ids.rfA, '2026-02-10', '100.00', 'out', 'COMPENSATION' as JournalEntryCode, riskFundMoneyAccounts(ids.rfA).compensationExpense);
     expect((await reports.generate('2026-01', 'tester')).action).toBe('UNCHANGED');
 
     // a backdated correction inside January does
-    await p.money(ids.rfA, '2026-01-30', '240.00', 'out', 'COMPENSATION', riskFundMoneyAccounts(ids.rfA).compensationExpense);
+    await p.money(ids.rfA, '2026-01-30', '240.00', 'out', 'COMPENSATION' as JournalEntryCode, riskFundMoneyAccounts(ids.rfA).compensationExpense);
     const corrected = await reports.generate('2026-01', 'tester');
     expect(corrected.action).toBe('VERSIONED');
     expect(corrected.snapshot).toMatchObject({ version: 2, supersedes: first.snapshot.id, latest: true });

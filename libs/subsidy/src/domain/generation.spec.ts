@@ -63,7 +63,7 @@ const period = (
   interestPaidOn: outcome === 'EARNED' ? dueDate : null,
   computedFen: fen,
   outcome,
-  reason: outcome === 'FORFEITED' ? 'LATE' : null,
+  reason: outcome === 'FORFEITED' ? 'LATE_PAYMENT' : null,
   earnedFen: outcome === 'EARNED' ? fen : 0n,
   forfeitedFen: outcome === 'FORFEITED' ? fen : 0n,
 });
