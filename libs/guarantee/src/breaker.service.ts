@@ -2,12 +2,12 @@ import { Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '#libs/audit';
-import { DomainError, type Page, type PageQuery } from '#libs/common';
+import { DomainError, type PageQuery } from '#libs/common';
 import { actorName } from './bank-scope.js';
 import {
   breakerAction,
-  breakerEventView,
   changesOf,
+  districtBreakerView,
   DEFAULT_NPL_THRESHOLD_PERCENT,
   figuresOf,
   figuresView,
@@ -115,23 +115,6 @@ export class BreakerService {
     const [live] = await this.figures(null, [districtId]);
     const rec = await this.store.recorded(districtId);
     const { rows, total } = await this.store.eventsPage(districtId, page);
-    const history: Page<Record<string, unknown>> = {
-      items: rows.map(breakerEventView),
-      page: page.page,
-      pageSize: page.pageSize,
-      total,
-    };
-    return {
-      districtId: d.id,
-      districtCode: d.code,
-      districtName: d.name,
-      hasRiskFund: live !== undefined,
-      state: rec?.state ?? 'NORMAL',
-      changedAt: rec?.changed_at ?? null,
-      evaluatedAt: rec?.evaluated_at ?? null,
-      /** what the breaker would decide now; equal to `state` after any change to the district's covered book */
-      live: live ? { state: live.state, ...figuresView(live) } : null,
-      history,
-    };
+    return districtBreakerView(d, live, rec, { rows, total, page: page.page, pageSize: page.pageSize });
   }
 }

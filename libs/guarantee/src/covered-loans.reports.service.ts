@@ -4,7 +4,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '#libs/audit';
 import { DomainError, ERROR_STATUS, runIdempotent } from '#libs/common';
 import { ageingOf, LoanStore, STANDARD_BUCKET_LIMITS_DAYS } from '#libs/loans';
-import { formatYuan, yuan } from '#libs/money';
+import { yuan } from '#libs/money';
 import { skipPaidReminders } from '#libs/reminders';
 import { actorName } from './bank-scope.js';
 import { BreakerService } from './breaker.service.js';
@@ -16,8 +16,11 @@ import {
   allocateToInstallments,
   bulkSummary,
   coveredLoanView,
+  repaymentAudit,
+  repaymentEvent,
   repaymentRefusal,
   statusEffect,
+  statusRecords,
   statusRefusal,
   type BulkRowResult,
   type CoveredLoanView,
@@ -176,33 +179,13 @@ export class CoveredLoanReports {
       key: `${bankId}:${key}`,
       actor: actorName(),
     });
-    await this.book.event(
-      m,
-      loanId,
-      next.closed ? 'REPAID_IN_FULL' : 'REPAYMENT_REPORTED',
-      loan.status,
-      row.status,
-      null,
-      {
-        paidOn: r.paidOn,
-        principal: formatYuan(r.principalFen),
-        interest: formatYuan(r.interestFen),
-      },
-    );
+    const ev = repaymentEvent(r, next.closed);
+    await this.book.event(m, loanId, ev.event, loan.status, row.status, null, ev.data);
     await this.audit.record(m, {
       action: 'COVERED_REPAYMENT_REPORTED',
       entityType: 'loan',
       entityId: loanId,
-      before: {
-        outstandingPrincipal: formatYuan(BigInt(loan.outstanding_principal_fen)),
-        status: loan.status,
-      },
-      after: {
-        outstandingPrincipal: formatYuan(next.outstandingFen),
-        status: row.status,
-        principal: formatYuan(r.principalFen),
-        interest: formatYuan(r.interestFen),
-      },
+      ...repaymentAudit(loan, row, r, next.outstandingFen),
     });
     await this.breaker.evaluate(m, [districtId], `repayment on loan ${loanId}`);
     return coveredLoanView(row);
@@ -262,26 +245,13 @@ export class CoveredLoanReports {
       key: `${bankId}:${key}`,
       actor: actorName(),
     });
-    const supersededBy = superseded ? { supersededBy: loan.status_reported_on } : {};
-    await this.book.event(m, loanId, 'STATUS_REPORTED', loan.status, loan.status, null, {
-      asOf: r.asOf,
-      daysOverdue: r.daysOverdue,
-      nonPerforming: row.non_performing,
-      recoveryExhausted: row.flags.includes('RECOVERY_EXHAUSTED'),
-      ...supersededBy,
-    });
+    const records = statusRecords(loan, row, r, superseded);
+    await this.book.event(m, loanId, 'STATUS_REPORTED', loan.status, loan.status, null, records.event);
     await this.audit.record(m, {
       action: 'COVERED_STATUS_REPORTED',
       entityType: 'loan',
       entityId: loanId,
-      before: { daysOverdue: loan.days_overdue, nonPerforming: loan.non_performing, flags: loan.flags },
-      after: {
-        daysOverdue: row.days_overdue,
-        nonPerforming: row.non_performing,
-        flags: row.flags,
-        asOf: r.asOf,
-        ...supersededBy,
-      },
+      ...records.audit,
     });
     await this.breaker.evaluate(m, [districtId], `status report on loan ${loanId}`);
     return coveredLoanView(row);

@@ -2,6 +2,7 @@ import {
   breakerAction,
   breakerEventView,
   changesOf,
+  districtBreakerView,
   figuresOf,
   figuresView,
   type BreakerFigures,
@@ -56,5 +57,42 @@ describe('the district breaker', () => {
         at,
       }),
     ).toMatchObject({ nonPerforming: '600.00', thresholdPercent: '5', at });
+  });
+});
+
+describe('the district breaker view', () => {
+  it('reads NORMAL for a district never decided, and shows no live figures without a fund', () => {
+    const v = districtBreakerView({ id: '11', code: 'D01', name: 'East' }, undefined, undefined, {
+      rows: [],
+      total: 0,
+      page: 1,
+      pageSize: 20,
+    });
+    expect(v).toMatchObject({ state: 'NORMAL', hasRiskFund: false, live: null, changedAt: null });
+    expect(v.history).toEqual({ items: [], page: 1, pageSize: 20, total: 0 });
+  });
+
+  it('shows the live decision beside the recorded one', () => {
+    const live = figuresOf({
+      district_id: '11',
+      npl_overdue_days: 90,
+      threshold: '5',
+      outstanding: '100',
+      npl: '6',
+    });
+    const at = new Date('2026-03-01T00:00:00Z');
+    const v = districtBreakerView(
+      { id: '11', code: 'D01', name: 'East' },
+      live,
+      { state: 'NORMAL', changed_at: at, evaluated_at: at },
+      {
+        rows: [],
+        total: 0,
+        page: 1,
+        pageSize: 20,
+      },
+    );
+    expect(v.live).toMatchObject({ state: 'SUSPENDED', ratioPercent: '6.0000' });
+    expect(v.state).toBe('NORMAL');
   });
 });

@@ -95,3 +95,29 @@ export const breakerEventView = (e: BreakerEventRecord) => ({
 
 /** The threshold of a district whose fund has no active agreement (SPEC §2.2: 5 %). */
 export const DEFAULT_NPL_THRESHOLD_PERCENT = '5';
+
+/** GET /districts/:id/breaker: recorded state, the live figures, and the history of changes (newest first). */
+export function districtBreakerView(
+  d: { id: string; code: string; name: string },
+  live: BreakerFigures | undefined,
+  recorded: { state: BreakerState; changed_at: Date; evaluated_at: Date } | undefined,
+  history: { rows: BreakerEventRecord[]; total: number; page: number; pageSize: number },
+) {
+  return {
+    districtId: d.id,
+    districtCode: d.code,
+    districtName: d.name,
+    hasRiskFund: live !== undefined,
+    state: recorded?.state ?? 'NORMAL',
+    changedAt: recorded?.changed_at ?? null,
+    evaluatedAt: recorded?.evaluated_at ?? null,
+    /** what the breaker would decide now; equal to `state` after any change to the district's covered book */
+    live: live ? { state: live.state, ...figuresView(live) } : null,
+    history: {
+      items: history.rows.map(breakerEventView),
+      page: history.page,
+      pageSize: history.pageSize,
+      total: history.total,
+    },
+  };
+}

@@ -15,8 +15,11 @@ import {
   newCoveredLoan,
   productKindProblem,
   registrationRefusal,
+  repaymentAudit,
+  repaymentEvent,
   repaymentRefusal,
   statusEffect,
+  statusRecords,
   statusRefusal,
   type CoveredLoanRow,
 } from './covered-loans.js';
@@ -306,5 +309,39 @@ describe('covered loans: the row and its view', () => {
     expect(v.annualRatePercent).toBe('4.35');
     expect(v.lastStatusReport).toEqual({ asOf: '2026-02-10', daysOverdue: 12 });
     expect(v.outstandingPrincipal).toBe('6000.00');
+  });
+});
+
+describe('covered loans: what a report records', () => {
+  it('records a repayment, and a repayment in full as such', () => {
+    const r = { paidOn: '2026-02-01', principalFen: 600_000n, interestFen: 150n };
+    expect(repaymentEvent(r, true)).toEqual({
+      event: 'REPAID_IN_FULL',
+      data: { paidOn: '2026-02-01', principal: '6000.00', interest: '1.50' },
+    });
+    expect(repaymentEvent(r, false).event).toBe('REPAYMENT_REPORTED');
+    const audit = repaymentAudit(loan, { ...loan, status: 'CLOSED' }, r, 0n);
+    expect(audit).toEqual({
+      before: { outstandingPrincipal: '6000.00', status: 'DISBURSED' },
+      after: { outstandingPrincipal: '0.00', status: 'CLOSED', principal: '6000.00', interest: '1.50' },
+    });
+  });
+
+  it('names the report that supersedes a late one', () => {
+    const reported = { ...loan, status_reported_on: '2026-02-10' };
+    const late = statusRecords(reported, reported, { asOf: '2026-02-09', daysOverdue: 3 }, true);
+    expect(late.event).toMatchObject({ asOf: '2026-02-09', supersededBy: '2026-02-10' });
+    expect(late.audit.after).toMatchObject({ supersededBy: '2026-02-10' });
+    const now = statusRecords(
+      reported,
+      { ...reported, days_overdue: 3 },
+      { asOf: '2026-02-11', daysOverdue: 3 },
+      false,
+    );
+    expect(now.event).not.toHaveProperty('supersededBy');
+    expect(now.audit).toMatchObject({
+      before: { daysOverdue: 0 },
+      after: { daysOverdue: 3, asOf: '2026-02-11' },
+    });
   });
 });

@@ -553,3 +553,58 @@ export function statusEffect(loan: CoveredLoanRow, r: StatusReport) {
 /** The flags of a compensated loan: COMPENSATED added, sorted, once. */
 export const compensatedFlags = (flags: readonly string[]): string[] =>
   [...new Set([...flags, 'COMPENSATED'])].sort();
+
+/** The loan event of a repayment report. */
+export function repaymentEvent(r: RepaymentReport, closed: boolean) {
+  return {
+    event: closed ? 'REPAID_IN_FULL' : 'REPAYMENT_REPORTED',
+    data: { paidOn: r.paidOn, principal: formatYuan(r.principalFen), interest: formatYuan(r.interestFen) },
+  };
+}
+
+/** The audit of a repayment report: the outstanding principal and status before and after. */
+export function repaymentAudit(
+  loan: CoveredLoanRow,
+  after: CoveredLoanRow,
+  r: RepaymentReport,
+  outstandingFen: Fen,
+) {
+  return {
+    before: { outstandingPrincipal: formatYuan(BigInt(loan.outstanding_principal_fen)), status: loan.status },
+    after: {
+      outstandingPrincipal: formatYuan(outstandingFen),
+      status: after.status,
+      principal: formatYuan(r.principalFen),
+      interest: formatYuan(r.interestFen),
+    },
+  };
+}
+
+/** The loan event and the audit of a status report (a superseded one names the report that supersedes it). */
+export function statusRecords(
+  loan: CoveredLoanRow,
+  after: CoveredLoanRow,
+  r: StatusReport,
+  superseded: boolean,
+) {
+  const supersededBy = superseded ? { supersededBy: loan.status_reported_on } : {};
+  return {
+    event: {
+      asOf: r.asOf,
+      daysOverdue: r.daysOverdue,
+      nonPerforming: after.non_performing,
+      recoveryExhausted: after.flags.includes('RECOVERY_EXHAUSTED'),
+      ...supersededBy,
+    },
+    audit: {
+      before: { daysOverdue: loan.days_overdue, nonPerforming: loan.non_performing, flags: loan.flags },
+      after: {
+        daysOverdue: after.days_overdue,
+        nonPerforming: after.non_performing,
+        flags: after.flags,
+        asOf: r.asOf,
+        ...supersededBy,
+      },
+    },
+  };
+}
