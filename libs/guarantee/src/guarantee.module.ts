@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { ApiKeyVerifier } from '#libs/auth';
+import { ContributionsModule } from '#libs/funding';
 import { HouseholdsModule } from '#libs/households';
 import { LoansModule } from '#libs/loans';
 import { ProductsModule } from '#libs/products';
@@ -36,7 +37,14 @@ import { GUARANTEE_STORES } from './store/index.js';
  */
 @Global()
 @Module({
-  imports: [ProductsModule, HouseholdsModule, SchedulesModule, LoansModule, BreakerModule],
+  imports: [
+    ProductsModule,
+    HouseholdsModule,
+    SchedulesModule,
+    LoansModule,
+    BreakerModule,
+    ContributionsModule,
+  ],
   controllers: [
     BanksController,
     RiskFundsController,

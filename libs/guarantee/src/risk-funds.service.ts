@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '#libs/audit';
 import { DomainError, isUniqueViolation, runIdempotent, type Page, type PageQuery } from '#libs/common';
+import { ContributionRegister } from '#libs/funding';
 import { LedgerService } from '#libs/ledger';
 import { parseYuan, type Fen } from '#libs/money';
 import { actorName, scopedBankId } from './bank-scope.js';
@@ -50,6 +51,7 @@ export class RiskFundsService {
     private readonly breaker: BreakerService,
     private readonly store: RiskFundsStore,
     private readonly covers: CoversStore,
+    private readonly contributions: ContributionRegister,
   ) {}
 
   /** Risk funds are the district's business: a bank's actor is answered as if none existed. */
@@ -190,20 +192,24 @@ export class RiskFundsService {
         businessDate: dto.receivedOn,
         memo: `cover for ${dto.source} deposit`,
       });
-      const contributionId = await this.store.insertContributionOwnedByFunding(m, {
-        fundId,
+      const contribution = await this.contributions.record(m, {
+        targetType: 'RISK_FUND',
+        targetId: fundId,
         districtId: fund.districtId,
         source: dto.source,
         amountFen,
         year: contributionYear(dto.receivedOn),
         documentRef: dto.documentRef ?? null,
         receivedOn: dto.receivedOn,
+        householdId: null,
+        fiscalFunded: false,
         soeName: dto.soeName ?? null,
         soeProfitBaseFen: soeBase,
         entryId,
-        key,
-        actor: actorName(),
+        idempotencyKey: key,
+        createdBy: actorName(),
       });
+      const contributionId = contribution.id;
       return this.recordMovement(m, fundId, {
         kind: 'DEPOSIT',
         source: dto.source,

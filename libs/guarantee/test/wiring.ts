@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { AuditService } from '#libs/audit';
 import { AppConfig, type Clock } from '#libs/common';
+import { ContributionRegister } from '#libs/funding';
 import { LedgerService } from '#libs/ledger';
 import { AgreementsService } from '../src/agreements.service.js';
 import { BreakerService } from '../src/breaker.service.js';
@@ -45,7 +46,16 @@ export function guaranteeServices(ds: DataSource, clock: Clock) {
     capacity,
   );
   const breaker = new BreakerService(ds, audit);
-  const funds = new RiskFundsService(ds, ledger, audit, guarantee, breaker, store.funds, store.covers);
+  const funds = new RiskFundsService(
+    ds,
+    ledger,
+    audit,
+    guarantee,
+    breaker,
+    store.funds,
+    store.covers,
+    new ContributionRegister(),
+  );
   const agreements = new AgreementsService(
     ds,
     ledger,

@@ -269,47 +269,4 @@ export class RiskFundsStore {
     )) as MovementRecord[];
     return { rows, total };
   }
-
-  /**
-   * NOT OURS: `contributions` belongs to libs/funding. Until funding offers a public method to record a risk
-   * fund's contribution, the row is written here, in this one clearly named place, and nowhere else in guarantee.
-   */
-  async insertContributionOwnedByFunding(
-    m: EntityManager,
-    c: {
-      fundId: string;
-      districtId: string;
-      source: string;
-      amountFen: Fen;
-      year: number;
-      documentRef: string | null;
-      receivedOn: string;
-      soeName: string | null;
-      soeProfitBaseFen: Fen | null;
-      entryId: string;
-      key: string;
-      actor: string;
-    },
-  ): Promise<string> {
-    const [contribution] = (await m.query(
-      `INSERT INTO contributions (target_type, target_id, district_id, source, amount_fen, year, document_ref, received_on,
-                                    soe_name, soe_profit_base_fen, entry_id, idempotency_key, created_by)
-         VALUES ('RISK_FUND',$1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) RETURNING id`,
-      [
-        c.fundId,
-        c.districtId,
-        c.source,
-        c.amountFen.toString(),
-        c.year,
-        c.documentRef,
-        c.receivedOn,
-        c.soeName,
-        c.soeProfitBaseFen === null ? null : c.soeProfitBaseFen.toString(),
-        c.entryId,
-        c.key,
-        c.actor,
-      ],
-    )) as { id: string }[];
-    return contribution.id;
-  }
 }
