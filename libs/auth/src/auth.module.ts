@@ -7,7 +7,7 @@ import { AuthController, UsersController } from './auth.controller.js';
 import { AuthGuard } from './auth.guard.js';
 import { AuthService } from './auth.service.js';
 import { RateLimitGuard, throttlerOptions } from './rate-limit.js';
-import { ThrottlerModule } from './throttler-package.js';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { UsersStore } from './store/users.store.js';
 import { UsersService } from './users.service.js';
 

@@ -4,4 +4,4 @@ export * from './auth.module.js';
 export * from './auth.service.js';
 export * from './users.service.js';
 export * from './rate-limit.js';
-export { SkipThrottle } from './throttler-package.js';
+export { SkipThrottle } from '@nestjs/throttler';

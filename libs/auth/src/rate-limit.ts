@@ -3,14 +3,14 @@ import type { Request, Response } from 'express';
 import type { Redis } from 'ioredis';
 import { createHash } from 'node:crypto';
 import { type AppConfig, DomainError } from '#libs/common';
+import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import {
   ThrottlerException,
   ThrottlerGuard,
-  ThrottlerStorageRedisService,
   type ThrottlerLimitDetail,
   type ThrottlerModuleOptions,
   type ThrottlerRequest,
-} from './throttler-package.js';
+} from '@nestjs/throttler';
 
 /**
  * Rate limits (@nestjs/throttler, counted in Redis so every API replica shares one budget):

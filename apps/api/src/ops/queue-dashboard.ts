@@ -39,7 +39,7 @@ import {
   toProblem,
   type Actor,
 } from '#libs/common';
-import { BullBoardModule } from './bull-board-package.js';
+import { BullBoardModule } from '@bull-board/nestjs';
 
 /**
  * The BullMQ dashboard (@bull-board/nestjs) at /admin/queues, for ADMIN only.
