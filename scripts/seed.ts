@@ -17,7 +17,7 @@ import {
 } from '#libs/common';
 import { seedAssetIncome } from '#libs/asset-income';
 import { seedFunds } from '#libs/funds';
-import { DEMO_BANK, seedCoveredLoans, seedGuarantee } from '#libs/guarantee';
+import { DEMO_BANK, DEMO_BANK_OFFICER, seedCoveredLoans, seedGuarantee } from '#libs/guarantee';
 import { seedRegistry } from '#libs/households';
 import { seedOrigination } from '#libs/origination';
 import { seedProducts } from '#libs/products';
@@ -159,6 +159,7 @@ export function demoCredentials(config: AppConfig): string[] {
   return [
     `  ${config.ADMIN_USERNAME.padEnd(14)} ${admin.padEnd(22)} ADMIN`,
     ...DEMO_USERS.map((u) => `  ${u.username.padEnd(14)} ${u.password.padEnd(22)} ${u.role}`),
+    `  ${DEMO_BANK_OFFICER.username.padEnd(14)} ${DEMO_BANK_OFFICER.password.padEnd(22)} BANK_OFFICER of ${DEMO_BANK.code}`,
   ];
 }
 

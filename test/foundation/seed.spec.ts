@@ -94,6 +94,8 @@ describe('seed', () => {
 
   it('prints the demo credentials, never the admin password in production', () => {
     expect(demoCredentials(config).join('\n')).toContain('seed-admin-password');
+    // every demo login is printed, the partner bank's officer included
+    expect(demoCredentials(config).join('\n')).toMatch(/zbrcb\.officer\s+zbrcb-officer-demo\s+BANK_OFFICER of ZBRCB/);
     const prod = loadConfig({
       NODE_ENV: 'production',
       JWT_SECRET: 'a-production-secret-of-length',
