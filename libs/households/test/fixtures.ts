@@ -6,6 +6,8 @@ import {
   GroupsService,
   HouseholdImportService,
   HouseholdsService,
+  HouseholdsStore,
+  GroupsStore,
   residentIdCheckChar,
   type HouseholdInput,
 } from '#libs/households';
@@ -27,12 +29,12 @@ export function registry(db: TestDatabase, now = '2026-03-02T04:00:00Z'): Regist
   const clock = new FixedClock(new Date(now));
   const config = loadConfig({ ...process.env, NODE_ENV: 'test' });
   const geo = new GeographyService(db.dataSource, audit);
-  const households = new HouseholdsService(db.dataSource, audit, geo, clock, config);
+  const households = new HouseholdsService(db.dataSource, audit, geo, clock, config, new HouseholdsStore());
   return {
     geo,
     households,
     entities: new EntitiesService(db.dataSource, audit, geo, households),
-    groups: new GroupsService(db.dataSource, audit, geo, households),
+    groups: new GroupsService(db.dataSource, audit, geo, households, new GroupsStore()),
     importer: new HouseholdImportService(db.dataSource, households, geo, audit),
     audit,
     clock,
