@@ -2,12 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '#libs/audit';
-import { DomainError, isUniqueViolation, offsetOf, queryOne, queryRows, type Actor, type FieldError, type Page, type PageQuery } from '#libs/common';
+import { DomainError, isUniqueViolation, offsetOf, type Actor, type FieldError, type Page, type PageQuery } from '#libs/common';
 import { validateCreditCode } from './domain/credit-code.js';
+import { checkEntityLinks } from './domain/entity-links.js';
 import type { EntityKind } from './dto.js';
 import { GeographyService, likeContains } from './geography.service.js';
-import { returningRows } from './sql.js';
 import { HouseholdsService, type HouseholdView } from './households.service.js';
+import { EntitiesStore, type EntityCountedRow } from './store/entities.store.js';
 
 export interface EntityRecord {
   id: string;
@@ -42,27 +43,7 @@ export interface EntityFilter {
   isAssetIncomeProject?: boolean;
 }
 
-interface EntityRow {
-  id: string;
-  kind: EntityKind;
-  name: string;
-  credit_code: string;
-  district_id: string;
-  village_id: string | null;
-  is_asset_income_project: boolean;
-  linked_poor_count: number;
-  linked_household_count: number;
-  created_at: Date;
-  updated_at: Date;
-}
-
-const SELECT = `SELECT e.*,
-    (SELECT count(*)::int FROM entity_linked_households l JOIN households h ON h.id = l.household_id
-      WHERE l.entity_id = e.id AND h.status = 'POOR') AS linked_poor_count,
-    (SELECT count(*)::int FROM entity_linked_households l WHERE l.entity_id = e.id) AS linked_household_count
-  FROM operating_entities e`;
-
-const record = (r: EntityRow): EntityRecord => ({
+const record = (r: EntityCountedRow): EntityRecord => ({
   id: r.id,
   kind: r.kind,
   name: r.name,
@@ -93,10 +74,12 @@ export class EntitiesService {
     private readonly audit: AuditService,
     private readonly geography: GeographyService,
     private readonly households: HouseholdsService,
+    // stateless; the default keeps hand-wired test harnesses of other libraries working
+    private readonly store: EntitiesStore = new EntitiesStore(),
   ) {}
 
   async find(id: string, manager?: EntityManager): Promise<EntityRecord | undefined> {
-    const row = await queryOne<EntityRow>(manager ?? this.dataSource.manager, `${SELECT} WHERE e.id = $1`, [id]);
+    const row = await this.store.find(manager ?? this.dataSource.manager, id);
     return row && record(row);
   }
 
@@ -107,9 +90,7 @@ export class EntitiesService {
   }
 
   async findByCreditCode(creditCode: string, manager?: EntityManager): Promise<EntityRecord | undefined> {
-    const row = await queryOne<EntityRow>(manager ?? this.dataSource.manager, `${SELECT} WHERE e.credit_code = $1`, [
-      creditCode.trim().toUpperCase(),
-    ]);
+    const row = await this.store.findByCreditCode(manager ?? this.dataSource.manager, creditCode.trim().toUpperCase());
     return row && record(row);
   }
 
@@ -122,11 +103,12 @@ export class EntitiesService {
     const run = async (m: EntityManager) => {
       const code = await this.checkPlacement(m, input, input.creditCode);
       try {
-        const [{ id }] = await queryRows<{ id: string }>(
-          m,
-          `INSERT INTO operating_entities (kind, name, credit_code, district_id, village_id) VALUES ($1,$2,$3,$4,$5) RETURNING id`,
-          [input.kind, input.name.trim(), code, input.districtId, input.villageId ?? null],
-        );
+        const id = await this.store.insert(m, input.districtId, {
+          kind: input.kind,
+          name: input.name.trim(),
+          creditCode: code,
+          villageId: input.villageId ?? null,
+        });
         const rec = await this.get(id, m);
         await this.audit.record(m, { action: 'ENTITY_CREATED', entityType: 'operating_entity', entityId: id, after: rec });
         return rec;
@@ -141,7 +123,7 @@ export class EntitiesService {
   /** Edits name, kind, credit code or village; the district is fixed (its poor households are linked). */
   async update(id: string, patch: { kind?: EntityKind; name?: string; creditCode?: string; villageId?: string | null }): Promise<EntityRecord> {
     return this.dataSource.transaction(async (m) => {
-      const locked = await queryOne(m, `SELECT id FROM operating_entities WHERE id = $1 FOR UPDATE`, [id]);
+      const locked = await this.store.lock(m, id);
       if (!locked) throw new DomainError('NOT_FOUND', `operating entity ${id} not found`);
       const before = await this.get(id, m);
       const merged: EntityInput = {
@@ -153,10 +135,7 @@ export class EntitiesService {
       };
       const code = await this.checkPlacement(m, merged, merged.creditCode);
       try {
-        await m.query(
-          `UPDATE operating_entities SET kind = $2, name = $3, credit_code = $4, village_id = $5, updated_at = now() WHERE id = $1`,
-          [id, merged.kind, merged.name.trim(), code, merged.villageId ?? null],
-        );
+        await this.store.update(m, id, { kind: merged.kind, name: merged.name.trim(), creditCode: code, villageId: merged.villageId ?? null });
       } catch (e) {
         if (isUniqueViolation(e)) throw creditCodeConflict();
         throw e;
@@ -168,20 +147,18 @@ export class EntitiesService {
   }
 
   async list(filter: EntityFilter, page: PageQuery): Promise<Page<EntityRecord>> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filter.kind) where.push(`e.kind = $${params.push(filter.kind)}`);
-    if (filter.districtId) where.push(`e.district_id = $${params.push(filter.districtId)}`);
-    if (filter.villageId) where.push(`e.village_id = $${params.push(filter.villageId)}`);
-    if (filter.name) where.push(`e.name ILIKE $${params.push(likeContains(filter.name))}`);
-    if (filter.creditCode) where.push(`e.credit_code = $${params.push(filter.creditCode.trim().toUpperCase())}`);
-    if (filter.isAssetIncomeProject !== undefined) where.push(`e.is_asset_income_project = $${params.push(filter.isAssetIncomeProject)}`);
-    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const [{ total }] = await queryRows<{ total: number }>(this.dataSource.manager, `SELECT count(*)::int AS total FROM operating_entities e ${clause}`, params);
-    const rows = await queryRows<EntityRow>(
+    const { total, rows } = await this.store.list(
       this.dataSource.manager,
-      `${SELECT} ${clause} ORDER BY e.id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
-      [...params, page.pageSize, offsetOf(page)],
+      {
+        kind: filter.kind,
+        districtId: filter.districtId,
+        villageId: filter.villageId,
+        namePattern: filter.name ? likeContains(filter.name) : undefined,
+        creditCode: filter.creditCode ? filter.creditCode.trim().toUpperCase() : undefined,
+        isAssetIncomeProject: filter.isAssetIncomeProject,
+      },
+      page.pageSize,
+      offsetOf(page),
     );
     return { items: rows.map(record), page: page.page, pageSize: page.pageSize, total };
   }
@@ -200,8 +177,7 @@ export class EntitiesService {
   async getFor(viewer: Actor | undefined, id: string): Promise<EntityRecord> {
     const rec = await this.get(id);
     if (viewer?.role === 'BANK_OFFICER') {
-      const ok = await queryOne(this.dataSource.manager, `SELECT 1 FROM loans WHERE entity_id = $1 AND bank_id = $2 LIMIT 1`, [id, viewer.bankId]);
-      if (!ok) throw new DomainError('NOT_FOUND', `operating entity ${id} not found`);
+      if (!(await this.store.hasLoanAtBank(this.dataSource.manager, id, viewer.bankId))) throw new DomainError('NOT_FOUND', `operating entity ${id} not found`);
     }
     return rec;
   }
@@ -213,51 +189,21 @@ export class EntitiesService {
    */
   async link(entityId: string, householdIds: readonly string[]): Promise<EntityRecord> {
     return this.dataSource.transaction(async (m) => {
-      const entity = await queryOne<{ id: string; district_id: string }>(
-        m,
-        `SELECT id, district_id FROM operating_entities WHERE id = $1 FOR UPDATE`,
-        [entityId],
-      );
+      const entity = await this.store.lock(m, entityId);
       if (!entity) throw new DomainError('NOT_FOUND', `operating entity ${entityId} not found`);
       const unique = [...new Set(householdIds)];
       const found = new Map((await this.households.getMany(unique, m)).map((h) => [h.id, h]));
-      const already = new Set(
-        (
-          await queryRows<{ household_id: string }>(
-            m,
-            `SELECT household_id FROM entity_linked_households WHERE entity_id = $1 AND household_id = ANY($2::bigint[])`,
-            [entityId, unique],
-          )
-        ).map((r) => String(r.household_id)),
-      );
-      const errors: FieldError[] = [];
-      householdIds.forEach((hid, i) => {
-        const field = `householdIds[${i}]`;
-        const h = found.get(hid);
-        if (householdIds.indexOf(hid) !== i) errors.push({ field, code: 'HOUSEHOLD_DUPLICATE', message: `household ${hid} is listed twice` });
-        else if (!h) errors.push({ field, code: 'HOUSEHOLD_NOT_FOUND', message: `household ${hid} does not exist` });
-        // an existing link is kept as it is (a retry is harmless), even if the household no longer counts
-        else if (!already.has(hid)) {
-          if (h.status !== 'POOR') errors.push({ field, code: 'HOUSEHOLD_NOT_POOR', message: `household ${hid} is ${h.status}, not POOR` });
-          if (h.districtId !== entity.district_id) {
-            errors.push({ field, code: 'HOUSEHOLD_OTHER_DISTRICT', message: `household ${hid} lives outside the entity's district` });
-          }
-        }
-      });
+      const already = await this.store.linkedAmong(m, entityId, unique);
+      const errors: FieldError[] = checkEntityLinks({ householdIds, found, alreadyLinked: already, entityDistrictId: entity.district_id });
       if (errors.length) throw new DomainError('ENTITY_LINK_RULES_VIOLATED', 'households could not be linked; nothing was linked', errors);
-      const added = await queryRows<{ household_id: string }>(
-        m,
-        `INSERT INTO entity_linked_households (entity_id, household_id) SELECT $1, unnest($2::bigint[])
-         ON CONFLICT (entity_id, household_id) DO NOTHING RETURNING household_id`,
-        [entityId, unique],
-      );
+      const added = await this.store.link(m, entityId, unique);
       const after = await this.get(entityId, m);
       if (added.length) {
         await this.audit.record(m, {
           action: 'ENTITY_HOUSEHOLDS_LINKED',
           entityType: 'operating_entity',
           entityId,
-          after: { householdIds: added.map((a) => a.household_id).sort((a, b) => Number(a) - Number(b)), linkedPoorCount: after.linkedPoorCount },
+          after: { householdIds: [...added].sort((a, b) => Number(a) - Number(b)), linkedPoorCount: after.linkedPoorCount },
         });
       }
       return after;
@@ -266,13 +212,11 @@ export class EntitiesService {
 
   async unlink(entityId: string, householdId: string): Promise<EntityRecord> {
     return this.dataSource.transaction(async (m) => {
-      const entity = await queryOne(m, `SELECT id FROM operating_entities WHERE id = $1 FOR UPDATE`, [entityId]);
+      const entity = await this.store.lock(m, entityId);
       if (!entity) throw new DomainError('NOT_FOUND', `operating entity ${entityId} not found`);
-      const removed = await returningRows(m, `DELETE FROM entity_linked_households WHERE entity_id = $1 AND household_id = $2 RETURNING household_id`, [
-        entityId,
-        householdId,
-      ]);
-      if (!removed.length) throw new DomainError('NOT_FOUND', `household ${householdId} is not linked to operating entity ${entityId}`);
+      if (!(await this.store.unlink(m, entityId, householdId))) {
+        throw new DomainError('NOT_FOUND', `household ${householdId} is not linked to operating entity ${entityId}`);
+      }
       const after = await this.get(entityId, m);
       await this.audit.record(m, {
         action: 'ENTITY_HOUSEHOLD_UNLINKED',
@@ -292,16 +236,8 @@ export class EntitiesService {
     page: PageQuery,
   ): Promise<Page<HouseholdView & { linkedAt: string; counts: boolean }>> {
     await this.get(entityId);
-    const [{ total }] = await queryRows<{ total: number }>(
-      this.dataSource.manager,
-      `SELECT count(*)::int AS total FROM entity_linked_households WHERE entity_id = $1`,
-      [entityId],
-    );
-    const links = await queryRows<{ household_id: string; linked_at: Date }>(
-      this.dataSource.manager,
-      `SELECT household_id, linked_at FROM entity_linked_households WHERE entity_id = $1 ORDER BY household_id LIMIT $2 OFFSET $3`,
-      [entityId, page.pageSize, offsetOf(page)],
-    );
+    const total = await this.store.countLinks(this.dataSource.manager, entityId);
+    const links = await this.store.links(this.dataSource.manager, entityId, page.pageSize, offsetOf(page));
     const households = new Map((await this.households.getMany(links.map((l) => l.household_id))).map((h) => [h.id, h]));
     const items = links.map((l) => {
       const h = households.get(l.household_id)!;

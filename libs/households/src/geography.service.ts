@@ -2,10 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '#libs/audit';
-import { DomainError, isUniqueViolation, offsetOf, queryOne, queryRows, type Page, type PageQuery } from '#libs/common';
+import { DomainError, isUniqueViolation, offsetOf, type Page, type PageQuery } from '#libs/common';
 import { formatYuan, type Fen } from '#libs/money';
 import { applicableLine } from './domain/poverty-status.js';
-import { returningRows } from './sql.js';
+import { GeographyStore, type Paged, type VillageNamedRow } from './store/geography.store.js';
+import type { DistrictRow, PovertyLineRow, TownRow } from './store/rows.generated.js';
 
 export interface DistrictRecord {
   id: string;
@@ -54,14 +55,6 @@ export interface PovertyLineRecord {
 
 const iso = (d: Date | string) => new Date(d).toISOString();
 
-interface DistrictRow {
-  id: string;
-  code: string;
-  name: string;
-  heavy_task: boolean;
-  created_at: Date;
-  updated_at: Date;
-}
 const district = (r: DistrictRow): DistrictRecord => ({
   id: r.id,
   code: r.code,
@@ -71,14 +64,6 @@ const district = (r: DistrictRow): DistrictRecord => ({
   updatedAt: iso(r.updated_at),
 });
 
-interface TownRow {
-  id: string;
-  district_id: string;
-  code: string;
-  name: string;
-  created_at: Date;
-  updated_at: Date;
-}
 const town = (r: TownRow): TownRecord => ({
   id: r.id,
   districtId: r.district_id,
@@ -88,19 +73,7 @@ const town = (r: TownRow): TownRecord => ({
   updatedAt: iso(r.updated_at),
 });
 
-interface VillageRow {
-  id: string;
-  town_id: string;
-  district_id: string;
-  code: string;
-  name: string;
-  is_pilot: boolean;
-  town_name: string;
-  district_name: string;
-  created_at: Date;
-  updated_at: Date;
-}
-const village = (r: VillageRow): VillageRecord => ({
+const village = (r: VillageNamedRow): VillageRecord => ({
   id: r.id,
   townId: r.town_id,
   districtId: r.district_id,
@@ -112,19 +85,7 @@ const village = (r: VillageRow): VillageRecord => ({
   createdAt: iso(r.created_at),
   updatedAt: iso(r.updated_at),
 });
-const VILLAGE_SELECT = `SELECT v.*, t.name AS town_name, d.name AS district_name
-  FROM villages v JOIN towns t ON t.id = v.town_id JOIN districts d ON d.id = v.district_id`;
-
-interface LineRow {
-  id: string;
-  district_id: string | null;
-  year: number;
-  line_fen: string;
-  note: string | null;
-  created_at: Date;
-  updated_at: Date;
-}
-const line = (r: LineRow): PovertyLineRecord => ({
+const line = (r: PovertyLineRow): PovertyLineRecord => ({
   id: r.id,
   districtId: r.district_id,
   scope: r.district_id === null ? 'CITY' : 'DISTRICT',
@@ -157,6 +118,8 @@ export class GeographyService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly audit: AuditService,
+    // stateless; the default keeps hand-wired test harnesses of other libraries working
+    private readonly store: GeographyStore = new GeographyStore(),
   ) {}
 
   private m(manager?: EntityManager): EntityManager {
@@ -168,11 +131,7 @@ export class GeographyService {
   async createDistrict(input: { code: string; name: string; heavyTask?: boolean }, manager?: EntityManager): Promise<DistrictRecord> {
     const run = async (m: EntityManager) => {
       try {
-        const [row] = await queryRows<DistrictRow>(
-          m,
-          `INSERT INTO districts (code, name, heavy_task) VALUES ($1, $2, $3) RETURNING *`,
-          [input.code, input.name, input.heavyTask ?? false],
-        );
+        const row = await this.store.insertDistrict(m, { code: input.code, name: input.name, heavyTask: input.heavyTask ?? false });
         const rec = district(row);
         await this.audit.record(m, { action: 'DISTRICT_CREATED', entityType: 'district', entityId: rec.id, after: rec });
         return rec;
@@ -186,13 +145,9 @@ export class GeographyService {
 
   async updateDistrict(id: string, patch: { name?: string; heavyTask?: boolean }): Promise<DistrictRecord> {
     return this.dataSource.transaction(async (m) => {
-      const before = await queryOne<DistrictRow>(m, `SELECT * FROM districts WHERE id = $1 FOR UPDATE`, [id]);
+      const before = await this.store.lockDistrict(m, id);
       if (!before) throw new DomainError('NOT_FOUND', `district ${id} not found`);
-      const [row] = await returningRows<DistrictRow>(
-        m,
-        `UPDATE districts SET name = $2, heavy_task = $3, updated_at = now() WHERE id = $1 RETURNING *`,
-        [id, patch.name ?? before.name, patch.heavyTask ?? before.heavy_task],
-      );
+      const row = await this.store.updateDistrict(m, id, { name: patch.name ?? before.name, heavyTask: patch.heavyTask ?? before.heavy_task });
       const after = district(row);
       await this.audit.record(m, { action: 'DISTRICT_UPDATED', entityType: 'district', entityId: id, before: district(before), after });
       return after;
@@ -200,7 +155,7 @@ export class GeographyService {
   }
 
   async findDistrict(id: string, manager?: EntityManager): Promise<DistrictRecord | undefined> {
-    const row = await queryOne<DistrictRow>(this.m(manager), `SELECT * FROM districts WHERE id = $1`, [id]);
+    const row = await this.store.findDistrict(this.m(manager), id);
     return row && district(row);
   }
 
@@ -211,16 +166,13 @@ export class GeographyService {
   }
 
   async findDistrictByCode(code: string, manager?: EntityManager): Promise<DistrictRecord | undefined> {
-    const row = await queryOne<DistrictRow>(this.m(manager), `SELECT * FROM districts WHERE code = $1`, [code]);
+    const row = await this.store.findDistrictByCode(this.m(manager), code);
     return row && district(row);
   }
 
   async listDistricts(filter: { heavyTask?: boolean; q?: string }, page: PageQuery): Promise<Page<DistrictRecord>> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filter.heavyTask !== undefined) where.push(`heavy_task = $${params.push(filter.heavyTask)}`);
-    if (filter.q) where.push(`(name ILIKE $${params.push(likeContains(filter.q))} OR code LIKE $${params.length})`);
-    return this.page('districts', where, params, page, district);
+    const q = filter.q ? likeContains(filter.q) : undefined;
+    return paged(await this.store.listDistricts(this.dataSource.manager, { heavyTask: filter.heavyTask, qPattern: q }, page.pageSize, offsetOf(page)), page, district);
   }
 
   // ── towns ──
@@ -233,11 +185,7 @@ export class GeographyService {
         throw invalid('code', 'CODE_NOT_IN_PARENT', `a town code starts with its district code ${d.code}`);
       }
       try {
-        const [row] = await queryRows<TownRow>(m, `INSERT INTO towns (district_id, code, name) VALUES ($1, $2, $3) RETURNING *`, [
-          input.districtId,
-          input.code,
-          input.name,
-        ]);
+        const row = await this.store.insertTown(m, input);
         const rec = town(row);
         await this.audit.record(m, { action: 'TOWN_CREATED', entityType: 'town', entityId: rec.id, after: rec });
         return rec;
@@ -251,9 +199,9 @@ export class GeographyService {
 
   async updateTown(id: string, patch: { name: string }): Promise<TownRecord> {
     return this.dataSource.transaction(async (m) => {
-      const before = await queryOne<TownRow>(m, `SELECT * FROM towns WHERE id = $1 FOR UPDATE`, [id]);
+      const before = await this.store.lockTown(m, id);
       if (!before) throw new DomainError('NOT_FOUND', `town ${id} not found`);
-      const [row] = await returningRows<TownRow>(m, `UPDATE towns SET name = $2, updated_at = now() WHERE id = $1 RETURNING *`, [id, patch.name]);
+      const row = await this.store.renameTown(m, id, patch.name);
       const after = town(row);
       await this.audit.record(m, { action: 'TOWN_UPDATED', entityType: 'town', entityId: id, before: town(before), after });
       return after;
@@ -261,17 +209,14 @@ export class GeographyService {
   }
 
   async getTown(id: string, manager?: EntityManager): Promise<TownRecord> {
-    const row = await queryOne<TownRow>(this.m(manager), `SELECT * FROM towns WHERE id = $1`, [id]);
+    const row = await this.store.findTown(this.m(manager), id);
     if (!row) throw new DomainError('NOT_FOUND', `town ${id} not found`);
     return town(row);
   }
 
   async listTowns(filter: { districtId?: string; q?: string }, page: PageQuery): Promise<Page<TownRecord>> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filter.districtId) where.push(`district_id = $${params.push(filter.districtId)}`);
-    if (filter.q) where.push(`(name ILIKE $${params.push(likeContains(filter.q))} OR code LIKE $${params.length})`);
-    return this.page('towns', where, params, page, town);
+    const q = filter.q ? likeContains(filter.q) : undefined;
+    return paged(await this.store.listTowns(this.dataSource.manager, { districtId: filter.districtId, qPattern: q }, page.pageSize, offsetOf(page)), page, town);
   }
 
   // ── villages ──
@@ -281,17 +226,19 @@ export class GeographyService {
     manager?: EntityManager,
   ): Promise<VillageRecord> {
     const run = async (m: EntityManager) => {
-      const t = await queryOne<TownRow>(m, `SELECT * FROM towns WHERE id = $1`, [input.townId]);
+      const t = await this.store.findTown(m, input.townId);
       if (!t) throw invalid('townId', 'UNKNOWN_TOWN', `town ${input.townId} does not exist`);
       if (!input.code.startsWith(t.code)) {
         throw invalid('code', 'CODE_NOT_IN_PARENT', `a village code starts with its town code ${t.code}`);
       }
       try {
-        const [{ id }] = await queryRows<{ id: string }>(
-          m,
-          `INSERT INTO villages (town_id, district_id, code, name, is_pilot) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-          [t.id, t.district_id, input.code, input.name, input.isPilot ?? false],
-        );
+        const id = await this.store.insertVillage(m, {
+          townId: t.id,
+          districtId: t.district_id,
+          code: input.code,
+          name: input.name,
+          isPilot: input.isPilot ?? false,
+        });
         const rec = await this.getVillage(id, m);
         await this.audit.record(m, { action: 'VILLAGE_CREATED', entityType: 'village', entityId: id, after: rec });
         return rec;
@@ -305,14 +252,9 @@ export class GeographyService {
 
   async updateVillage(id: string, patch: { name?: string; isPilot?: boolean }): Promise<VillageRecord> {
     return this.dataSource.transaction(async (m) => {
-      const locked = await queryOne<{ id: string }>(m, `SELECT id FROM villages WHERE id = $1 FOR UPDATE`, [id]);
-      if (!locked) throw new DomainError('NOT_FOUND', `village ${id} not found`);
+      if (!(await this.store.lockVillage(m, id))) throw new DomainError('NOT_FOUND', `village ${id} not found`);
       const before = await this.getVillage(id, m);
-      await m.query(`UPDATE villages SET name = $2, is_pilot = $3, updated_at = now() WHERE id = $1`, [
-        id,
-        patch.name ?? before.name,
-        patch.isPilot ?? before.isPilot,
-      ]);
+      await this.store.updateVillage(m, id, { name: patch.name ?? before.name, isPilot: patch.isPilot ?? before.isPilot });
       const after = await this.getVillage(id, m);
       await this.audit.record(m, { action: 'VILLAGE_UPDATED', entityType: 'village', entityId: id, before, after });
       return after;
@@ -320,7 +262,7 @@ export class GeographyService {
   }
 
   async findVillage(id: string, manager?: EntityManager): Promise<VillageRecord | undefined> {
-    const row = await queryOne<VillageRow>(this.m(manager), `${VILLAGE_SELECT} WHERE v.id = $1`, [id]);
+    const row = await this.store.findVillage(this.m(manager), id);
     return row && village(row);
   }
 
@@ -331,17 +273,13 @@ export class GeographyService {
   }
 
   async findVillageByCode(code: string, manager?: EntityManager): Promise<VillageRecord | undefined> {
-    const row = await queryOne<VillageRow>(this.m(manager), `${VILLAGE_SELECT} WHERE v.code = $1`, [code]);
+    const row = await this.store.findVillageByCode(this.m(manager), code);
     return row && village(row);
   }
 
   /** The district a village belongs to (the jurisdiction of its poverty line and its guarantee fund). */
   async districtOfVillage(villageId: string, manager?: EntityManager): Promise<DistrictRecord> {
-    const row = await queryOne<DistrictRow>(
-      this.m(manager),
-      `SELECT d.* FROM districts d JOIN villages v ON v.district_id = d.id WHERE v.id = $1`,
-      [villageId],
-    );
+    const row = await this.store.districtOfVillage(this.m(manager), villageId);
     if (!row) throw new DomainError('NOT_FOUND', `village ${villageId} not found`);
     return district(row);
   }
@@ -350,20 +288,8 @@ export class GeographyService {
     filter: { districtId?: string; townId?: string; isPilot?: boolean; q?: string },
     page: PageQuery,
   ): Promise<Page<VillageRecord>> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filter.districtId) where.push(`v.district_id = $${params.push(filter.districtId)}`);
-    if (filter.townId) where.push(`v.town_id = $${params.push(filter.townId)}`);
-    if (filter.isPilot !== undefined) where.push(`v.is_pilot = $${params.push(filter.isPilot)}`);
-    if (filter.q) where.push(`(v.name ILIKE $${params.push(likeContains(filter.q))} OR v.code LIKE $${params.length})`);
-    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const [{ total }] = await queryRows<{ total: number }>(this.dataSource.manager, `SELECT count(*)::int AS total FROM villages v ${clause}`, params);
-    const rows = await queryRows<VillageRow>(
-      this.dataSource.manager,
-      `${VILLAGE_SELECT} ${clause} ORDER BY v.id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
-      [...params, page.pageSize, offsetOf(page)],
-    );
-    return { items: rows.map(village), page: page.page, pageSize: page.pageSize, total };
+    const where = { districtId: filter.districtId, townId: filter.townId, isPilot: filter.isPilot, qPattern: filter.q ? likeContains(filter.q) : undefined };
+    return paged(await this.store.listVillages(this.dataSource.manager, where, page.pageSize, offsetOf(page)), page, village);
   }
 
   // ── poverty lines ──
@@ -378,11 +304,12 @@ export class GeographyService {
         throw invalid('districtId', 'UNKNOWN_DISTRICT', `district ${input.districtId} does not exist`);
       }
       try {
-        const [row] = await queryRows<LineRow>(
-          m,
-          `INSERT INTO poverty_lines (district_id, year, line_fen, note) VALUES ($1, $2, $3, $4) RETURNING *`,
-          [input.districtId ?? null, input.year, input.lineFen.toString(), input.note ?? null],
-        );
+        const row = await this.store.insertPovertyLine(m, {
+          districtId: input.districtId ?? null,
+          year: input.year,
+          lineFen: input.lineFen.toString(),
+          note: input.note ?? null,
+        });
         const rec = line(row);
         await this.audit.record(m, { action: 'POVERTY_LINE_CREATED', entityType: 'poverty_line', entityId: rec.id, after: povertyLineView(rec) });
         return rec;
@@ -405,13 +332,12 @@ export class GeographyService {
   async updatePovertyLine(id: string, patch: { lineFen?: Fen; note?: string | null }): Promise<PovertyLineRecord> {
     if (patch.lineFen !== undefined && patch.lineFen <= 0n) throw invalid('line', 'isYuan', 'line must be greater than zero');
     return this.dataSource.transaction(async (m) => {
-      const before = await queryOne<LineRow>(m, `SELECT * FROM poverty_lines WHERE id = $1 FOR UPDATE`, [id]);
+      const before = await this.store.lockPovertyLine(m, id);
       if (!before) throw new DomainError('NOT_FOUND', `poverty line ${id} not found`);
-      const [row] = await returningRows<LineRow>(
-        m,
-        `UPDATE poverty_lines SET line_fen = $2, note = $3, updated_at = now() WHERE id = $1 RETURNING *`,
-        [id, (patch.lineFen ?? BigInt(before.line_fen)).toString(), patch.note === undefined ? before.note : patch.note],
-      );
+      const row = await this.store.updatePovertyLine(m, id, {
+        lineFen: (patch.lineFen ?? BigInt(before.line_fen)).toString(),
+        note: patch.note === undefined ? before.note : patch.note,
+      });
       const after = line(row);
       await this.audit.record(m, {
         action: 'POVERTY_LINE_UPDATED',
@@ -425,7 +351,7 @@ export class GeographyService {
   }
 
   async getPovertyLine(id: string): Promise<PovertyLineRecord> {
-    const row = await queryOne<LineRow>(this.dataSource.manager, `SELECT * FROM poverty_lines WHERE id = $1`, [id]);
+    const row = await this.store.findPovertyLine(this.dataSource.manager, id);
     if (!row) throw new DomainError('NOT_FOUND', `poverty line ${id} not found`);
     return line(row);
   }
@@ -434,42 +360,18 @@ export class GeographyService {
     filter: { districtId?: string; scope?: 'CITY' | 'DISTRICT'; year?: number },
     page: PageQuery,
   ): Promise<Page<PovertyLineRecord>> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filter.districtId) where.push(`district_id = $${params.push(filter.districtId)}`);
-    if (filter.scope === 'CITY') where.push(`district_id IS NULL`);
-    if (filter.scope === 'DISTRICT') where.push(`district_id IS NOT NULL`);
-    if (filter.year !== undefined) where.push(`year = $${params.push(filter.year)}`);
-    return this.page('poverty_lines', where, params, page, line, 'year DESC, district_id NULLS FIRST, id');
+    return paged(await this.store.listPovertyLines(this.dataSource.manager, filter, page.pageSize, offsetOf(page)), page, line);
   }
 
   /** The line that applies to a district and year: the district's own, else the city-wide one; undefined if neither. */
   async effectiveLine(districtId: string, year: number, manager?: EntityManager): Promise<PovertyLineRecord | undefined> {
-    const rows = await queryRows<LineRow>(
-      this.m(manager),
-      `SELECT * FROM poverty_lines WHERE year = $1 AND (district_id = $2 OR district_id IS NULL)`,
-      [year, districtId],
-    );
+    const rows = await this.store.linesFor(this.m(manager), districtId, year);
     return applicableLine(rows.map(line), districtId, year);
   }
+}
 
-  private async page<R, T>(
-    table: string,
-    where: string[],
-    params: unknown[],
-    page: PageQuery,
-    map: (r: R) => T,
-    order = 'id',
-  ): Promise<Page<T>> {
-    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const [{ total }] = await queryRows<{ total: number }>(this.dataSource.manager, `SELECT count(*)::int AS total FROM ${table} ${clause}`, params);
-    const rows = await queryRows<R>(
-      this.dataSource.manager,
-      `SELECT * FROM ${table} ${clause} ORDER BY ${order} LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
-      [...params, page.pageSize, offsetOf(page)],
-    );
-    return { items: rows.map(map), page: page.page, pageSize: page.pageSize, total };
-  }
+function paged<R, T>(result: Paged<R>, page: PageQuery, map: (r: R) => T): Page<T> {
+  return { items: result.rows.map(map), page: page.page, pageSize: page.pageSize, total: result.total };
 }
 
 export function invalid(field: string, code: string, message: string): DomainError {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '#libs/audit';
-import { DomainError, offsetOf, queryOne, queryRows, type Actor, type FieldError, type Page, type PageQuery } from '#libs/common';
+import { DomainError, offsetOf, type Actor, type FieldError, type Page, type PageQuery } from '#libs/common';
 import {
   checkMembers,
   checkSize,
@@ -14,6 +14,7 @@ import {
 import type { PovertyStatus } from './domain/poverty-status.js';
 import { FINISHED_LOAN_STATUSES, HouseholdsService, type HouseholdRecord } from './households.service.js';
 import { GeographyService, invalid, likeContains } from './geography.service.js';
+import { GroupsStore, type GroupJoinedRow } from './store/groups.store.js';
 import { maskId, seesPersonalData } from './viewer.js';
 
 export interface GroupRecord {
@@ -51,25 +52,7 @@ export interface GroupMemberView {
   joinedAt: string;
 }
 
-interface GroupRow {
-  id: string;
-  village_id: string;
-  district_id: string;
-  name: string;
-  status: 'ACTIVE' | 'DISSOLVED';
-  member_ids: string[];
-  dissolved_at: Date | null;
-  dissolution_reason: string | null;
-  created_at: Date;
-  updated_at: Date;
-}
-
-const SELECT = `SELECT g.*, v.district_id,
-    coalesce((SELECT array_agg(m.household_id ORDER BY m.household_id) FROM liability_group_members m WHERE m.group_id = g.id),
-             '{}') AS member_ids
-  FROM liability_groups g JOIN villages v ON v.id = g.village_id`;
-
-const record = (r: GroupRow): GroupRecord => ({
+const record = (r: GroupJoinedRow): GroupRecord => ({
   id: r.id,
   villageId: r.village_id,
   districtId: r.district_id,
@@ -110,20 +93,18 @@ export class GroupsService {
     private readonly audit: AuditService,
     private readonly geography: GeographyService,
     private readonly households: HouseholdsService,
+    // stateless; the default keeps hand-wired test harnesses of other libraries working
+    private readonly store: GroupsStore = new GroupsStore(),
   ) {}
 
   /** The size bounds of a village's groups: its mutual-aid fund's rules when it has an open fund, else 3..5. */
   async sizeBounds(villageId: string, manager?: EntityManager): Promise<GroupSizeBounds> {
-    const fund = await queryOne<{ group_min_size: number; group_max_size: number }>(
-      manager ?? this.dataSource.manager,
-      `SELECT group_min_size, group_max_size FROM mutual_aid_funds WHERE village_id = $1 AND status <> 'CLOSED'`,
-      [villageId],
-    );
+    const fund = await this.store.fundGroupSize(manager ?? this.dataSource.manager, villageId);
     return fund ? { minSize: fund.group_min_size, maxSize: fund.group_max_size } : { ...DEFAULT_GROUP_SIZE };
   }
 
   async find(id: string, manager?: EntityManager): Promise<GroupRecord | undefined> {
-    const row = await queryOne<GroupRow>(manager ?? this.dataSource.manager, `${SELECT} WHERE g.id = $1`, [id]);
+    const row = await this.store.find(manager ?? this.dataSource.manager, id);
     return row && record(row);
   }
 
@@ -135,11 +116,7 @@ export class GroupsService {
 
   /** The group a household belongs to, or null. */
   async groupOf(householdId: string, manager?: EntityManager): Promise<GroupRecord | null> {
-    const row = await queryOne<GroupRow>(
-      manager ?? this.dataSource.manager,
-      `${SELECT} WHERE g.id = (SELECT group_id FROM liability_group_members WHERE household_id = $1)`,
-      [householdId],
-    );
+    const row = await this.store.findOfHousehold(manager ?? this.dataSource.manager, householdId);
     return row ? record(row) : null;
   }
 
@@ -159,16 +136,9 @@ export class GroupsService {
       const candidates = await this.candidates(m, unique, input.householdIds.map((hid, i) => ({ field: `householdIds[${i}]`, hid })));
       const errors = checkMembers({ groupVillageId: village.id, candidates, sizeAfter: unique.length, bounds });
       if (errors.length) throw groupRulesError(errors);
-      const [{ id }] = await queryRows<{ id: string }>(m, `INSERT INTO liability_groups (village_id, name) VALUES ($1, $2) RETURNING id`, [
-        village.id,
-        input.name.trim(),
-      ]);
-      const added = await queryRows(
-        m,
-        `INSERT INTO liability_group_members (group_id, household_id) SELECT $1, unnest($2::bigint[]) ON CONFLICT DO NOTHING RETURNING household_id`,
-        [id, unique],
-      );
-      if (added.length !== unique.length) throw raceLost('householdIds');
+      const id = await this.store.insert(m, village.id, input.name.trim());
+      const added = await this.store.addMembers(m, id, unique);
+      if (added !== unique.length) throw raceLost('householdIds');
       const rec = await this.get(id, m);
       await this.audit.record(m, { action: 'GROUP_CREATED', entityType: 'liability_group', entityId: id, after: { ...rec, bounds } });
       return rec;
@@ -190,12 +160,7 @@ export class GroupsService {
         sizeField: 'householdId',
       }).filter((e) => e.code !== 'GROUP_TOO_SMALL');
       if (errors.length) throw groupRulesError(errors);
-      const added = await queryRows(
-        m,
-        `INSERT INTO liability_group_members (group_id, household_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING household_id`,
-        [groupId, householdId],
-      );
-      if (!added.length) throw raceLost('householdId');
+      if (!(await this.store.addMember(m, groupId, householdId))) throw raceLost('householdId');
       const after = await this.get(groupId, m);
       await this.audit.record(m, {
         action: 'GROUP_MEMBER_ADDED',
@@ -221,8 +186,7 @@ export class GroupsService {
         errors[0].message += '; add a replacement first or dissolve the group';
         throw groupRulesError(errors);
       }
-      await m.query(`DELETE FROM liability_group_members WHERE group_id = $1 AND household_id = $2`, [groupId, householdId]);
-      await m.query(`UPDATE liability_groups SET updated_at = now() WHERE id = $1`, [groupId]);
+      await this.store.removeMember(m, groupId, householdId);
       const after = await this.get(groupId, m);
       await this.audit.record(m, {
         action: 'GROUP_MEMBER_REMOVED',
@@ -241,11 +205,7 @@ export class GroupsService {
     return this.dataSource.transaction(async (m) => {
       const group = await this.lockActive(m, groupId);
       await this.refuseWhileBound(m, groupId);
-      await m.query(`DELETE FROM liability_group_members WHERE group_id = $1`, [groupId]);
-      await m.query(
-        `UPDATE liability_groups SET status = 'DISSOLVED', dissolved_at = now(), dissolution_reason = $2, updated_at = now() WHERE id = $1`,
-        [groupId, reason.trim()],
-      );
+      await this.store.dissolve(m, groupId, reason.trim());
       const after = await this.get(groupId, m);
       await this.audit.record(m, { action: 'GROUP_DISSOLVED', entityType: 'liability_group', entityId: groupId, before: group, after });
       return after;
@@ -253,33 +213,23 @@ export class GroupsService {
   }
 
   async list(filter: GroupFilter, page: PageQuery): Promise<Page<GroupRecord>> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filter.villageId) where.push(`g.village_id = $${params.push(filter.villageId)}`);
-    if (filter.districtId) where.push(`v.district_id = $${params.push(filter.districtId)}`);
-    if (filter.status) where.push(`g.status = $${params.push(filter.status)}`);
-    if (filter.name) where.push(`g.name ILIKE $${params.push(likeContains(filter.name))}`);
-    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const [{ total }] = await queryRows<{ total: number }>(
+    const { total, rows } = await this.store.list(
       this.dataSource.manager,
-      `SELECT count(*)::int AS total FROM liability_groups g JOIN villages v ON v.id = g.village_id ${clause}`,
-      params,
-    );
-    const rows = await queryRows<GroupRow>(
-      this.dataSource.manager,
-      `${SELECT} ${clause} ORDER BY g.id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
-      [...params, page.pageSize, offsetOf(page)],
+      {
+        villageId: filter.villageId,
+        districtId: filter.districtId,
+        status: filter.status,
+        namePattern: filter.name ? likeContains(filter.name) : undefined,
+      },
+      page.pageSize,
+      offsetOf(page),
     );
     return { items: rows.map(record), page: page.page, pageSize: page.pageSize, total };
   }
 
   /** A group with its members as the viewer may see them. */
   async view(viewer: Actor | undefined, group: GroupRecord): Promise<GroupRecord & { members: GroupMemberView[] }> {
-    const joined = await queryRows<{ household_id: string; joined_at: Date }>(
-      this.dataSource.manager,
-      `SELECT household_id, joined_at FROM liability_group_members WHERE group_id = $1`,
-      [group.id],
-    );
+    const joined = await this.store.joinedAt(this.dataSource.manager, group.id);
     const joinedAt = new Map(joined.map((j) => [String(j.household_id), new Date(j.joined_at).toISOString()]));
     const full = seesPersonalData(viewer);
     const members = (await this.households.getMany(group.memberIds)).map((h) => ({
@@ -296,7 +246,7 @@ export class GroupsService {
 
   /** Locks the group row; it must exist and be active. */
   private async lockActive(m: EntityManager, groupId: string): Promise<GroupRecord> {
-    const locked = await queryOne<{ status: string }>(m, `SELECT status FROM liability_groups WHERE id = $1 FOR UPDATE`, [groupId]);
+    const locked = await this.store.lockStatus(m, groupId);
     if (!locked) throw new DomainError('NOT_FOUND', `joint-liability group ${groupId} not found`);
     if (locked.status !== 'ACTIVE') {
       throw new DomainError('GROUP_RULES_VIOLATED', `group ${groupId} is dissolved`, [
@@ -308,31 +258,19 @@ export class GroupsService {
 
   /** Locks the households (ascending id) and reads their village and current group. */
   private async candidates(m: EntityManager, ids: string[], fields: { field: string; hid: string }[]): Promise<MemberCandidate[]> {
-    const rows = await queryRows<{ id: string; village_id: string }>(
-      m,
-      `SELECT id, village_id FROM households WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE`,
-      [ids],
-    );
-    const memberships = await queryRows<{ household_id: string; group_id: string }>(
-      m,
-      `SELECT household_id, group_id FROM liability_group_members WHERE household_id = ANY($1::bigint[])`,
-      [ids],
-    );
+    const rows = await this.store.lockHouseholds(m, ids);
+    const memberships = await this.store.memberships(m, ids);
     const village = new Map(rows.map((r) => [String(r.id), String(r.village_id)]));
     const group = new Map(memberships.map((r) => [String(r.household_id), String(r.group_id)]));
     return fields.map(({ field, hid }) => ({ field, householdId: hid, villageId: village.get(hid), groupId: group.get(hid) ?? null }));
   }
 
   private async refuseWhileBound(m: EntityManager, groupId: string): Promise<void> {
-    const loans = await queryRows<{ id: string }>(
-      m,
-      `SELECT id FROM loans WHERE group_id = $1 AND status <> ALL($2::text[]) ORDER BY id LIMIT 20`,
-      [groupId, BINDING_LOAN_EXCLUDED],
-    );
+    const loans = await this.store.boundLoans(m, groupId, BINDING_LOAN_EXCLUDED);
     if (loans.length) {
       throw new DomainError(
         'GROUP_HAS_ACTIVE_LOANS',
-        `group ${groupId} endorsed open loans (${loans.map((l) => l.id).join(', ')}): its membership is fixed until they are repaid`,
+        `group ${groupId} endorsed open loans (${loans.join(', ')}): its membership is fixed until they are repaid`,
         [{ field: 'groupId', code: 'GROUP_HAS_ACTIVE_LOANS', message: 'the group endorsed loans that are still open' }],
       );
     }

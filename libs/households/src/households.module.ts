@@ -8,11 +8,15 @@ import { GroupsService } from './groups.service.js';
 import { HouseholdImportService } from './household-import.service.js';
 import { HouseholdsController } from './households.controller.js';
 import { HouseholdsService } from './households.service.js';
+import { EntitiesStore } from './store/entities.store.js';
+import { GeographyStore } from './store/geography.store.js';
+import { GroupsStore } from './store/groups.store.js';
+import { HouseholdsStore } from './store/households.store.js';
 
 /** The poverty registry: geography and poverty lines, households, operating entities, joint-liability groups. */
 @Module({
   controllers: [GeographyController, HouseholdsController, EntitiesController, GroupsController],
-  providers: [GeographyService, HouseholdsService, HouseholdImportService, EntitiesService, GroupsService],
+  providers: [GeographyStore, HouseholdsStore, EntitiesStore, GroupsStore, GeographyService, HouseholdsService, HouseholdImportService, EntitiesService, GroupsService],
   exports: [GeographyService, HouseholdsService, EntitiesService, GroupsService],
 })
 export class HouseholdsModule {}

@@ -8,8 +8,6 @@ import {
   DomainError,
   isUniqueViolation,
   offsetOf,
-  queryOne,
-  queryRows,
   type Actor,
   type FieldError,
   type Page,
@@ -24,9 +22,10 @@ import {
   type PovertyStatus,
   type StatusRequest,
 } from './domain/poverty-status.js';
-import { ageOn, validateResidentId } from './domain/resident-id.js';
+import { birthDateOf, householdFieldErrors, sexOf } from './domain/household-fields.js';
+import { ageOn } from './domain/resident-id.js';
 import { GeographyService, likeContains, type VillageRecord } from './geography.service.js';
-import { PHONE_PATTERN } from './validators.js';
+import { HouseholdsStore, type HouseholdJoinedRow, type HouseholdValues } from './store/households.store.js';
 import { maskId, maskPhone, seesPersonalData } from './viewer.js';
 
 /** A household as other libraries read it: personal data in full, money in fen. Never send this to a client as is. */
@@ -111,36 +110,9 @@ export interface HouseholdView {
   updatedAt: string;
 }
 
-interface HouseholdRow {
-  id: string;
-  village_id: string;
-  village_code: string;
-  village_name: string;
-  town_id: string;
-  district_id: string;
-  head_name: string;
-  id_number: string;
-  birth_date: string | Date;
-  phone: string | null;
-  member_count: number;
-  per_capita_income_fen: string;
-  income_year: number;
-  status: PovertyStatus;
-  graduated_year: number | null;
-  derived_status: PovertyStatus;
-  status_override_reason: string | null;
-  group_id: string | null;
-  created_at: Date;
-  updated_at: Date;
-}
-
-const SELECT = `SELECT h.*, v.code AS village_code, v.name AS village_name, v.town_id, v.district_id, gm.group_id
-  FROM households h JOIN villages v ON v.id = h.village_id
-  LEFT JOIN liability_group_members gm ON gm.household_id = h.id`;
-
 const dateText = (d: string | Date) => (typeof d === 'string' ? d : d.toISOString().slice(0, 10));
 
-const record = (r: HouseholdRow): HouseholdRecord => ({
+const record = (r: HouseholdJoinedRow): HouseholdRecord => ({
   id: r.id,
   villageId: r.village_id,
   villageCode: r.village_code,
@@ -150,7 +122,7 @@ const record = (r: HouseholdRow): HouseholdRecord => ({
   headName: r.head_name,
   idNumber: r.id_number,
   birthDate: dateText(r.birth_date),
-  sex: Number(r.id_number[16]) % 2 === 1 ? 'M' : 'F',
+  sex: sexOf(r.id_number),
   phone: r.phone,
   memberCount: r.member_count,
   perCapitaIncomeFen: BigInt(r.per_capita_income_fen),
@@ -188,6 +160,8 @@ export class HouseholdsService {
     private readonly geography: GeographyService,
     private readonly clock: Clock,
     private readonly config: AppConfig,
+    // stateless; the default keeps hand-wired test harnesses of other libraries working
+    private readonly store: HouseholdsStore = new HouseholdsStore(),
   ) {}
 
   today(): string {
@@ -195,11 +169,7 @@ export class HouseholdsService {
   }
 
   async find(id: string, manager?: EntityManager, opts: { lock?: boolean } = {}): Promise<HouseholdRecord | undefined> {
-    const row = await queryOne<HouseholdRow>(
-      manager ?? this.dataSource.manager,
-      `${SELECT} WHERE h.id = $1${opts.lock ? ' FOR UPDATE OF h' : ''}`,
-      [id],
-    );
+    const row = await this.store.find(manager ?? this.dataSource.manager, id, opts.lock ?? false);
     return row && record(row);
   }
 
@@ -211,17 +181,13 @@ export class HouseholdsService {
   }
 
   async findByIdNumber(idNumber: string, manager?: EntityManager): Promise<HouseholdRecord | undefined> {
-    const row = await queryOne<HouseholdRow>(manager ?? this.dataSource.manager, `${SELECT} WHERE h.id_number = $1`, [
-      idNumber.trim().toUpperCase(),
-    ]);
+    const row = await this.store.findByIdNumber(manager ?? this.dataSource.manager, idNumber.trim().toUpperCase());
     return row && record(row);
   }
 
   async getMany(ids: readonly string[], manager?: EntityManager): Promise<HouseholdRecord[]> {
     if (!ids.length) return [];
-    const rows = await queryRows<HouseholdRow>(manager ?? this.dataSource.manager, `${SELECT} WHERE h.id = ANY($1::bigint[]) ORDER BY h.id`, [
-      [...ids],
-    ]);
+    const rows = await this.store.getMany(manager ?? this.dataSource.manager, ids);
     return rows.map(record);
   }
 
@@ -229,7 +195,7 @@ export class HouseholdsService {
   async create(input: HouseholdInput, manager?: EntityManager): Promise<HouseholdRecord> {
     const run = async (m: EntityManager) => {
       const today = this.today();
-      const errors = this.fieldErrors(input, today);
+      const errors: FieldError[] = householdFieldErrors(input, today);
       const village = await this.geography.findVillage(input.villageId, m);
       if (!village) errors.push({ field: 'villageId', code: 'UNKNOWN_VILLAGE', message: `village ${input.villageId} does not exist` });
       errors.push(...checkStatusRequest(statusRequest(input), input.incomeYear));
@@ -239,31 +205,24 @@ export class HouseholdsService {
       const history = input.graduatedYear != null ? { status: 'GRADUATED' as const, graduatedYear: input.graduatedYear } : null;
       const resolved = await this.identify(m, village, input.perCapitaIncomeFen, input.incomeYear, history, statusRequest(input));
       const idNumber = input.idNumber.trim().toUpperCase();
-      const existing = await queryOne<{ id: string }>(m, `SELECT id FROM households WHERE id_number = $1`, [idNumber]);
-      if (existing) throw conflictOnIdNumber(existing.id);
-      // ON CONFLICT keeps the transaction usable when a concurrent registration of the same person wins the race.
-      const inserted = await queryRows<{ id: string }>(
-        m,
-        `INSERT INTO households (village_id, head_name, id_number, birth_date, phone, member_count, per_capita_income_fen,
-                                 income_year, status, graduated_year, derived_status, status_override_reason)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) ON CONFLICT (id_number) DO NOTHING RETURNING id`,
-        [
-          village.id,
-          input.headName.trim(),
-          idNumber,
-          birthDateOf(idNumber),
-          input.phone?.trim() || null,
-          input.memberCount,
-          input.perCapitaIncomeFen.toString(),
-          input.incomeYear,
-          resolved.status,
-          resolved.graduatedYear,
-          resolved.derived.status,
-          resolved.overrideReason,
-        ],
-      );
-      if (!inserted.length) throw conflictOnIdNumber();
-      const rec = await this.get(inserted[0].id, m);
+      const existing = await this.store.idOfIdNumber(m, idNumber);
+      if (existing) throw conflictOnIdNumber(existing);
+      const insertedId = await this.store.insert(m, {
+        villageId: village.id,
+        headName: input.headName.trim(),
+        idNumber,
+        birthDate: birthDateOf(idNumber),
+        phone: input.phone?.trim() || null,
+        memberCount: input.memberCount,
+        perCapitaIncomeFen: input.perCapitaIncomeFen.toString(),
+        incomeYear: input.incomeYear,
+        status: resolved.status,
+        graduatedYear: resolved.graduatedYear,
+        derivedStatus: resolved.derived.status,
+        statusOverrideReason: resolved.overrideReason,
+      });
+      if (!insertedId) throw conflictOnIdNumber();
+      const rec = await this.get(insertedId, m);
       await this.audit.record(m, { action: 'HOUSEHOLD_CREATED', entityType: 'household', entityId: rec.id, after: this.auditView(rec) });
       if (resolved.overrideReason) {
         await this.audit.record(m, {
@@ -297,7 +256,7 @@ export class HouseholdsService {
         incomeYear: patch.incomeYear ?? before.incomeYear,
       };
       const today = this.today();
-      const errors = this.fieldErrors(merged, today);
+      const errors: FieldError[] = householdFieldErrors(merged, today);
       const request: StatusRequest = {
         status: patch.status,
         graduatedYear: patch.graduatedYear,
@@ -332,31 +291,25 @@ export class HouseholdsService {
 
       const idNumber = merged.idNumber.trim().toUpperCase();
       if (idNumber !== before.idNumber) {
-        const other = await queryOne<{ id: string }>(m, `SELECT id FROM households WHERE id_number = $1 AND id <> $2`, [idNumber, id]);
-        if (other) throw conflictOnIdNumber(other.id);
+        const other = await this.store.idOfIdNumber(m, idNumber, id);
+        if (other) throw conflictOnIdNumber(other);
       }
       try {
-        await m.query(
-          `UPDATE households SET village_id = $2, head_name = $3, id_number = $4, birth_date = $5, phone = $6, member_count = $7,
-                  per_capita_income_fen = $8, income_year = $9, status = $10, graduated_year = $11, derived_status = $12,
-                  status_override_reason = $13, updated_at = now()
-            WHERE id = $1`,
-          [
-            id,
-            village.id,
-            merged.headName.trim(),
-            idNumber,
-            birthDateOf(idNumber),
-            merged.phone?.trim() || null,
-            merged.memberCount,
-            merged.perCapitaIncomeFen.toString(),
-            merged.incomeYear,
-            status.status,
-            status.graduatedYear,
-            status.derivedStatus,
-            status.overrideReason,
-          ],
-        );
+        const values: HouseholdValues = {
+          villageId: village.id,
+          headName: merged.headName.trim(),
+          idNumber,
+          birthDate: birthDateOf(idNumber),
+          phone: merged.phone?.trim() || null,
+          memberCount: merged.memberCount,
+          perCapitaIncomeFen: merged.perCapitaIncomeFen.toString(),
+          incomeYear: merged.incomeYear,
+          status: status.status,
+          graduatedYear: status.graduatedYear,
+          derivedStatus: status.derivedStatus,
+          statusOverrideReason: status.overrideReason,
+        };
+        await this.store.update(m, id, values);
       } catch (e) {
         if (isUniqueViolation(e)) throw conflictOnIdNumber();
         throw e;
@@ -383,25 +336,18 @@ export class HouseholdsService {
   }
 
   async list(filter: HouseholdFilter, page: PageQuery, manager?: EntityManager): Promise<Page<HouseholdRecord>> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filter.districtId) where.push(`v.district_id = $${params.push(filter.districtId)}`);
-    if (filter.townId) where.push(`v.town_id = $${params.push(filter.townId)}`);
-    if (filter.villageId) where.push(`h.village_id = $${params.push(filter.villageId)}`);
-    if (filter.status) where.push(`h.status = $${params.push(filter.status)}`);
-    if (filter.name) where.push(`h.head_name ILIKE $${params.push(likeContains(filter.name))}`);
-    if (filter.idNumber) where.push(`h.id_number = $${params.push(filter.idNumber.trim().toUpperCase())}`);
-    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const m = manager ?? this.dataSource.manager;
-    const [{ total }] = await queryRows<{ total: number }>(
-      m,
-      `SELECT count(*)::int AS total FROM households h JOIN villages v ON v.id = h.village_id ${clause}`,
-      params,
-    );
-    const rows = await queryRows<HouseholdRow>(
-      m,
-      `${SELECT} ${clause} ORDER BY h.id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
-      [...params, page.pageSize, offsetOf(page)],
+    const { total, rows } = await this.store.list(
+      manager ?? this.dataSource.manager,
+      {
+        districtId: filter.districtId,
+        townId: filter.townId,
+        villageId: filter.villageId,
+        status: filter.status,
+        namePattern: filter.name ? likeContains(filter.name) : undefined,
+        idNumber: filter.idNumber ? filter.idNumber.trim().toUpperCase() : undefined,
+      },
+      page.pageSize,
+      offsetOf(page),
     );
     return { items: rows.map(record), page: page.page, pageSize: page.pageSize, total };
   }
@@ -426,11 +372,7 @@ export class HouseholdsService {
   async getFor(viewer: Actor | undefined, id: string): Promise<HouseholdView> {
     const rec = await this.get(id);
     if (viewer?.role === 'BANK_OFFICER') {
-      const ok = await queryOne(this.dataSource.manager, `SELECT 1 FROM loans WHERE household_id = $1 AND bank_id = $2 LIMIT 1`, [
-        id,
-        viewer.bankId,
-      ]);
-      if (!ok) throw new DomainError('NOT_FOUND', `household ${id} not found`);
+      if (!(await this.store.hasLoanAtBank(this.dataSource.manager, id, viewer.bankId))) throw new DomainError('NOT_FOUND', `household ${id} not found`);
     }
     return this.view(rec, viewer);
   }
@@ -474,29 +416,6 @@ export class HouseholdsService {
 
   // ── internals ──
 
-  /** Field rules the DTO also checks, repeated here so the service is safe for seeds, imports and other libraries. */
-  private fieldErrors(input: HouseholdInput, today: string): FieldError[] {
-    const errors: FieldError[] = [];
-    const idr = validateResidentId(input.idNumber, today);
-    if (!idr.ok) errors.push({ field: 'idNumber', code: 'isResidentId', message: `idNumber ${idr.message}` });
-    if (typeof input.headName !== 'string' || !input.headName.trim() || input.headName.trim().length > 50) {
-      errors.push({ field: 'headName', code: 'isLength', message: 'headName must be 1-50 characters' });
-    }
-    if (input.phone !== undefined && input.phone !== null && !PHONE_PATTERN.test(input.phone.trim())) {
-      errors.push({ field: 'phone', code: 'matches', message: 'phone must be a mobile (13905331234) or landline (0533-1234567) number' });
-    }
-    if (!Number.isInteger(input.memberCount) || input.memberCount < 1 || input.memberCount > 50) {
-      errors.push({ field: 'memberCount', code: 'min', message: 'memberCount must be an integer from 1 to 50' });
-    }
-    if (typeof input.perCapitaIncomeFen !== 'bigint' || input.perCapitaIncomeFen < 0n) {
-      errors.push({ field: 'perCapitaIncome', code: 'isYuan', message: 'perCapitaIncome must not be negative' });
-    }
-    if (!Number.isInteger(input.incomeYear) || input.incomeYear < 2000 || input.incomeYear > Number(today.slice(0, 4))) {
-      errors.push({ field: 'incomeYear', code: 'INCOME_YEAR_INVALID', message: `incomeYear must be a year from 2000 to ${today.slice(0, 4)}` });
-    }
-    return errors;
-  }
-
   /** Derives the status against the applicable line and resolves the registrar's request. */
   private async identify(
     m: EntityManager,
@@ -529,27 +448,14 @@ export class HouseholdsService {
     if (h.groupId) {
       errors.push({ field: 'villageId', code: 'HOUSEHOLD_IN_GROUP', message: `the household is in joint-liability group ${h.groupId} of its village` });
     }
-    const fund = await queryOne<{ fund_id: string }>(
-      m,
-      `SELECT fm.fund_id FROM fund_members fm JOIN mutual_aid_funds f ON f.id = fm.fund_id
-        WHERE fm.household_id = $1 AND fm.status = 'ACTIVE' AND f.village_id <> $2 LIMIT 1`,
-      [h.id, to.id],
-    );
-    if (fund) errors.push({ field: 'villageId', code: 'HOUSEHOLD_FUND_MEMBER', message: `the household is a member of mutual-aid fund ${fund.fund_id}` });
-    const loan = await queryOne<{ id: string }>(
-      m,
-      `SELECT id FROM loans WHERE household_id = $1 AND status <> ALL($2::text[]) LIMIT 1`,
-      [h.id, [...FINISHED_LOAN_STATUSES]],
-    );
-    if (loan) errors.push({ field: 'villageId', code: 'HOUSEHOLD_HAS_OPEN_LOAN', message: `the household has open loan ${loan.id}` });
+    const fund = await this.store.fundElsewhere(m, h.id, to.id);
+    if (fund) errors.push({ field: 'villageId', code: 'HOUSEHOLD_FUND_MEMBER', message: `the household is a member of mutual-aid fund ${fund}` });
+    const loan = await this.store.openLoan(m, h.id, FINISHED_LOAN_STATUSES);
+    if (loan) errors.push({ field: 'villageId', code: 'HOUSEHOLD_HAS_OPEN_LOAN', message: `the household has open loan ${loan}` });
     if (to.districtId !== h.districtId) {
-      const linked = await queryOne<{ entity_id: string }>(
-        m,
-        `SELECT entity_id FROM entity_linked_households WHERE household_id = $1 LIMIT 1`,
-        [h.id],
-      );
+      const linked = await this.store.linkedEntity(m, h.id);
       if (linked) {
-        errors.push({ field: 'villageId', code: 'HOUSEHOLD_LINKED_TO_ENTITY', message: `the household is linked to operating entity ${linked.entity_id} of its district` });
+        errors.push({ field: 'villageId', code: 'HOUSEHOLD_LINKED_TO_ENTITY', message: `the household is linked to operating entity ${linked} of its district` });
       }
     }
     if (errors.length) throw new DomainError('REGISTRY_RULES_VIOLATED', 'the household cannot move to another village now', errors);
@@ -562,8 +468,4 @@ function statusRequest(input: HouseholdInput): StatusRequest {
 
 function validationFailed(errors: FieldError[]): DomainError {
   return new DomainError('VALIDATION_FAILED', `Invalid household: ${[...new Set(errors.map((e) => e.field))].join(', ')}`, errors);
-}
-
-function birthDateOf(idNumber: string): string {
-  return `${idNumber.slice(6, 10)}-${idNumber.slice(10, 12)}-${idNumber.slice(12, 14)}`;
 }

@@ -13,3 +13,7 @@ export * from './seed.js';
 export * from './validators.js';
 export { FULL_PERSONAL_DATA_ROLES, maskId, maskPhone, seesPersonalData } from './viewer.js';
 export * from './store/operating-entities.store.js';
+export * from './store/households.store.js';
+export * from './store/groups.store.js';
+export * from './store/geography.store.js';
+export * from './store/entities.store.js';

@@ -41,4 +41,4 @@ export function IsCreditCode(validationOptions?: ValidationOptions) {
 }
 
 /** Mainland mobile (11 digits starting 13-19) or a landline with area code (010-12345678). */
-export const PHONE_PATTERN = /^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$/;
+export { PHONE_PATTERN } from './domain/household-fields.js';

@@ -6,6 +6,10 @@ import {
   GroupsService,
   HouseholdImportService,
   HouseholdsService,
+  HouseholdsStore,
+  GroupsStore,
+  GeographyStore,
+  EntitiesStore,
   residentIdCheckChar,
   type HouseholdInput,
 } from '#libs/households';
@@ -26,13 +30,13 @@ export function registry(db: TestDatabase, now = '2026-03-02T04:00:00Z'): Regist
   const audit = new AuditService(db.dataSource);
   const clock = new FixedClock(new Date(now));
   const config = loadConfig({ ...process.env, NODE_ENV: 'test' });
-  const geo = new GeographyService(db.dataSource, audit);
-  const households = new HouseholdsService(db.dataSource, audit, geo, clock, config);
+  const geo = new GeographyService(db.dataSource, audit, new GeographyStore());
+  const households = new HouseholdsService(db.dataSource, audit, geo, clock, config, new HouseholdsStore());
   return {
     geo,
     households,
-    entities: new EntitiesService(db.dataSource, audit, geo, households),
-    groups: new GroupsService(db.dataSource, audit, geo, households),
+    entities: new EntitiesService(db.dataSource, audit, geo, households, new EntitiesStore()),
+    groups: new GroupsService(db.dataSource, audit, geo, households, new GroupsStore()),
     importer: new HouseholdImportService(db.dataSource, households, geo, audit),
     audit,
     clock,
