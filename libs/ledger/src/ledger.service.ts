@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { canonicalJson, DomainError, RequestContext, sha256, type Page, type PageQuery, offsetOf } from '#libs/common';
+import { canonicalJson, DomainError, RequestContext, sha256, type Page, type PageQuery } from '#libs/common';
 import { formatYuan, type Fen } from '#libs/money';
 import {
   balanceDelta,
@@ -13,6 +13,8 @@ import {
   type LedgerKind,
 } from './domain/entry.js';
 import type { JournalEntryCode } from './domain/entry-codes.js';
+import { LedgerStore } from './store/ledger.store.js';
+import type { LedgerAccountRow } from './store/rows.generated.js';
 
 export interface OpenAccountInput {
   code: string;
@@ -53,7 +55,13 @@ export interface VerifyReport {
   accounts: number;
   entries: number;
   postings: number;
-  balanceMismatches: { code: string; storedDebits: string; storedCredits: string; replayDebits: string; replayCredits: string }[];
+  balanceMismatches: {
+    code: string;
+    storedDebits: string;
+    storedCredits: string;
+    replayDebits: string;
+    replayCredits: string;
+  }[];
   runningBalanceMismatches: { code: string; balance: string; lastBalanceAfter: string }[];
   unbalancedEntries: { entryId: string; currency: string; ledger: string; debits: string; credits: string }[];
   totals: { currency: string; ledger: string; debits: string; credits: string; net: string }[];
@@ -71,23 +79,7 @@ export interface JournalEntryView {
   createdAt: Date;
 }
 
-interface AccountDbRow {
-  id: string;
-  code: string;
-  name: string;
-  type: AccountType;
-  normal_side: 'DEBIT' | 'CREDIT';
-  currency: string;
-  ledger: LedgerKind;
-  owner_type: string | null;
-  owner_id: string | null;
-  no_negative: boolean;
-  debits_fen: string;
-  credits_fen: string;
-  balance_fen: string;
-}
-
-const toBalance = (r: AccountDbRow): AccountBalance => ({
+const toBalance = (r: LedgerAccountRow): AccountBalance => ({
   id: r.id,
   code: r.code,
   name: r.name,
@@ -109,40 +101,34 @@ const toBalance = (r: AccountDbRow): AccountBalance => ({
  */
 @Injectable()
 export class LedgerService {
+  /** Stateless: the service keeps its own (tests and benches construct the service with a DataSource alone). */
+  private readonly store = new LedgerStore();
+
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /** Opens an account, or returns the existing one with that code (idempotent by code). */
   async openAccount(manager: EntityManager, input: OpenAccountInput): Promise<AccountBalance> {
-    await manager.query(
-      `INSERT INTO ledger_accounts (code, name, type, normal_side, currency, ledger, owner_type, owner_id, no_negative)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) ON CONFLICT (code) DO NOTHING`,
-      [
-        input.code,
-        input.name,
-        input.type,
-        NORMAL_SIDE[input.type],
-        input.currency ?? 'CNY',
-        input.ledger ?? 'MONEY',
-        input.ownerType ?? null,
-        input.ownerId === undefined ? null : String(input.ownerId),
-        input.noNegative ?? false,
-      ],
-    );
+    await this.store.insertAccount(manager, {
+      code: input.code,
+      name: input.name,
+      type: input.type,
+      normal_side: NORMAL_SIDE[input.type],
+      currency: input.currency ?? 'CNY',
+      ledger: input.ledger ?? 'MONEY',
+      owner_type: input.ownerType ?? null,
+      owner_id: input.ownerId === undefined ? null : String(input.ownerId),
+      no_negative: input.noNegative ?? false,
+    });
     return (await this.account(manager, input.code))!;
   }
 
   async account(manager: EntityManager | null, code: string): Promise<AccountBalance | undefined> {
-    const rows = (await (manager ?? this.dataSource.manager).query(`SELECT * FROM ledger_accounts WHERE code = $1`, [
-      code,
-    ])) as AccountDbRow[];
-    return rows[0] ? toBalance(rows[0]) : undefined;
+    const row = await this.store.accountByCode(manager ?? this.dataSource.manager, code);
+    return row ? toBalance(row) : undefined;
   }
 
   async balances(manager: EntityManager | null, codes: string[]): Promise<Map<string, Fen>> {
-    const rows = (await (manager ?? this.dataSource.manager).query(
-      `SELECT code, balance_fen FROM ledger_accounts WHERE code = ANY($1)`,
-      [codes],
-    )) as { code: string; balance_fen: string }[];
+    const rows = await this.store.balancesByCode(manager ?? this.dataSource.manager, codes);
     return new Map(rows.map((r) => [r.code, BigInt(r.balance_fen)]));
   }
 
@@ -178,10 +164,7 @@ export class LedgerService {
     }
     const codes = [...new Set(input.lines.map((l) => l.account))];
     // Code, currency, ledger, normal side and bound never change after an account is opened: no lock needed here.
-    const accountRows = (await manager.query(
-      `SELECT id, code, currency, ledger, normal_side, no_negative FROM ledger_accounts WHERE code = ANY($1)`,
-      [codes],
-    )) as Omit<AccountRow, 'balance_fen'>[];
+    const accountRows = await this.store.accountAttributes(manager, codes);
     const accounts = new Map(accountRows.map((a) => [a.code, a as AccountRow]));
     const missing = codes.filter((c) => !accounts.has(c));
     if (missing.length) {
@@ -205,17 +188,18 @@ export class LedgerService {
       }),
     );
     const actor = RequestContext.actor()?.username ?? 'system';
-    const inserted = (await manager.query(
-      `INSERT INTO journal_entries (idempotency_key, content_hash, code, business_date, actor, memo, reversal_of, request_id)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
-      [input.idempotencyKey, contentHash, input.code, input.businessDate, actor, input.memo ?? null, reversalOf ?? null,
-        RequestContext.requestId() ?? null],
-    )) as { id: string }[];
-    if (inserted.length === 0) {
-      const [existing] = (await manager.query(
-        `SELECT id, content_hash FROM journal_entries WHERE idempotency_key = $1`,
-        [input.idempotencyKey],
-      )) as { id: string; content_hash: string }[];
+    const insertedId = await this.store.insertEntry(manager, {
+      idempotency_key: input.idempotencyKey,
+      content_hash: contentHash,
+      code: input.code,
+      business_date: input.businessDate,
+      actor,
+      memo: input.memo ?? null,
+      reversal_of: reversalOf ?? null,
+      request_id: RequestContext.requestId() ?? null,
+    });
+    if (insertedId === undefined) {
+      const existing = (await this.store.entryByKey(manager, input.idempotencyKey))!;
       if (existing.content_hash !== contentHash) {
         throw new DomainError(
           'LEDGER_ENTRY_CONFLICT',
@@ -224,7 +208,7 @@ export class LedgerService {
       }
       return { entryId: existing.id, replayed: true };
     }
-    const entryId = inserted[0].id;
+    const entryId = insertedId;
 
     // Net change per account, and each line's signed change to its account's normal-side balance (in line order).
     const net = new Map<string, { d: bigint; c: bigint; delta: bigint }>();
@@ -251,62 +235,48 @@ export class LedgerService {
     }
     const ids = [...net.keys()];
     try {
-      // `locked` takes the row locks in id order before any row is updated (a materialized CTE emits, and so locks,
-      // its rows in order, and the UPDATE can only reach a row after the CTE has emitted it). Under READ COMMITTED
-      // the UPDATE then applies the change to the latest committed balance. Each posting's running balance is the
-      // account's balance before the entry plus the changes of the entry's lines up to and including it.
-      const [result] = (await manager.query(
-        `WITH locked AS MATERIALIZED (
-           SELECT id FROM ledger_accounts WHERE id = ANY($2::bigint[]) ORDER BY id FOR UPDATE
-         ), v AS (
-           SELECT unnest($2::bigint[]) AS id, unnest($3::bigint[]) AS d, unnest($4::bigint[]) AS c, unnest($5::bigint[]) AS delta
-         ), upd AS (
-           UPDATE ledger_accounts a
-              SET debits_fen = a.debits_fen + v.d, credits_fen = a.credits_fen + v.c, balance_fen = a.balance_fen + v.delta
-             FROM locked JOIN v ON v.id = locked.id
-            WHERE a.id = locked.id
-           RETURNING a.id, a.balance_fen - v.delta AS before_fen
-         ), ins AS (
-           INSERT INTO ledger_postings (entry_id, account_id, side, amount_fen, currency, ledger, balance_after_fen)
-           SELECT $1, l.account_id, l.side, l.amount, l.currency, l.ledger,
-                  upd.before_fen + sum(l.delta) OVER (PARTITION BY l.account_id ORDER BY l.ord)
-             FROM unnest($6::bigint[], $7::text[], $8::bigint[], $9::bigint[], $10::text[], $11::text[])
-                    WITH ORDINALITY AS l(account_id, side, amount, delta, currency, ledger, ord)
-             JOIN upd ON upd.id = l.account_id
-            ORDER BY l.ord
-           RETURNING 1
-         )
-         SELECT (SELECT count(*) FROM upd)::int AS accounts, (SELECT count(*) FROM ins)::int AS postings`,
-        [
-          entryId,
-          ids,
-          ids.map((id) => net.get(id)!.d.toString()),
-          ids.map((id) => net.get(id)!.c.toString()),
-          ids.map((id) => net.get(id)!.delta.toString()),
-          lineAccountIds,
-          lineSides,
-          lineAmounts,
-          lineDeltas,
-          lineCurrencies,
-          lineLedgers,
-        ],
-      )) as { accounts: number; postings: number }[];
+      // Locks the accounts in id order, applies the net changes and writes the postings, in one statement.
+      const result = await this.store.applyPostings(manager, {
+        entryId,
+        accountIds: ids,
+        netDebits: ids.map((id) => net.get(id)!.d.toString()),
+        netCredits: ids.map((id) => net.get(id)!.c.toString()),
+        netDeltas: ids.map((id) => net.get(id)!.delta.toString()),
+        lineAccountIds,
+        lineSides,
+        lineAmounts,
+        lineDeltas,
+        lineCurrencies,
+        lineLedgers,
+      });
       if (result.accounts !== ids.length || result.postings !== input.lines.length) {
         // Cannot happen while every account exists (checked above, and accounts are never deleted); refuse loudly.
-        throw new Error(`ledger post of ${input.idempotencyKey} wrote ${result.accounts} balances and ${result.postings} postings`);
+        throw new Error(
+          `ledger post of ${input.idempotencyKey} wrote ${result.accounts} balances and ${result.postings} postings`,
+        );
       }
     } catch (e) {
-      const err = e as { code?: string; constraint?: string; driverError?: { code?: string; constraint?: string } };
+      const err = e as {
+        code?: string;
+        constraint?: string;
+        driverError?: { code?: string; constraint?: string };
+      };
       const constraint = err.constraint ?? err.driverError?.constraint;
       if ((err.code ?? err.driverError?.code) === '23514' && constraint === 'ledger_accounts_no_negative') {
         // The bounded accounts this entry takes down; one of them would have gone below zero.
-        const bounded = [...net].filter(([id, n]) => n.delta < 0n && accountRows.find((a) => a.id === id)?.no_negative);
-        const names = bounded.map(([id, n]) => `${accountRows.find((a) => a.id === id)!.code} (change ${formatYuan(n.delta)})`);
+        const bounded = [...net].filter(
+          ([id, n]) => n.delta < 0n && accountRows.find((a) => a.id === id)?.no_negative,
+        );
+        const names = bounded.map(
+          ([id, n]) => `${accountRows.find((a) => a.id === id)!.code} (change ${formatYuan(n.delta)})`,
+        );
         throw new DomainError(
           'LEDGER_LIMIT_EXCEEDED',
           `${names.length === 1 ? 'account' : 'one of the accounts'} ${names.join(', ')} may not go below zero`,
           [],
-          { account: bounded.length === 1 ? accountRows.find((a) => a.id === bounded[0][0])!.code : undefined },
+          {
+            account: bounded.length === 1 ? accountRows.find((a) => a.id === bounded[0][0])!.code : undefined,
+          },
         );
       }
       throw e;
@@ -320,23 +290,16 @@ export class LedgerService {
     entryId: string,
     opts: { idempotencyKey: string; businessDate: string; memo?: string; code?: JournalEntryCode },
   ): Promise<PostedEntry> {
-    const [entry] = (await manager.query(`SELECT id, code FROM journal_entries WHERE id = $1`, [entryId])) as {
-      id: string;
-      code: string;
-    }[];
+    const entry = await this.store.entryCode(manager, entryId);
     if (!entry) throw new DomainError('NOT_FOUND', `journal entry ${entryId} not found`);
-    const [already] = (await manager.query(
-      `SELECT id, idempotency_key FROM journal_entries WHERE reversal_of = $1`,
-      [entryId],
-    )) as { id: string; idempotency_key: string }[];
+    const already = await this.store.reversalOf(manager, entryId);
     if (already && already.idempotency_key !== opts.idempotencyKey) {
-      throw new DomainError('LEDGER_ALREADY_REVERSED', `journal entry ${entryId} was already reversed by entry ${already.id}`);
+      throw new DomainError(
+        'LEDGER_ALREADY_REVERSED',
+        `journal entry ${entryId} was already reversed by entry ${already.id}`,
+      );
     }
-    const postings = (await manager.query(
-      `SELECT a.code, p.side, p.amount_fen FROM ledger_postings p JOIN ledger_accounts a ON a.id = p.account_id
-        WHERE p.entry_id = $1 ORDER BY p.id`,
-      [entryId],
-    )) as { code: string; side: 'DEBIT' | 'CREDIT'; amount_fen: string }[];
+    const postings = await this.store.postingsForReversal(manager, entryId);
     return this.post(
       manager,
       {
@@ -361,42 +324,11 @@ export class LedgerService {
    */
   async verify(manager?: EntityManager): Promise<VerifyReport> {
     const m = manager ?? this.dataSource.manager;
-    const [counts] = (await m.query(
-      `SELECT (SELECT count(*) FROM ledger_accounts) AS accounts, (SELECT count(*) FROM journal_entries) AS entries,
-              (SELECT count(*) FROM ledger_postings) AS postings`,
-    )) as { accounts: string; entries: string; postings: string }[];
-    const balanceMismatches = (await m.query(
-      `WITH p AS (
-         SELECT account_id, sum(amount_fen) FILTER (WHERE side = 'DEBIT') AS d, sum(amount_fen) FILTER (WHERE side = 'CREDIT') AS c
-           FROM ledger_postings GROUP BY account_id)
-       SELECT a.code, a.debits_fen::text AS "storedDebits", a.credits_fen::text AS "storedCredits",
-              coalesce(p.d, 0)::text AS "replayDebits", coalesce(p.c, 0)::text AS "replayCredits"
-         FROM ledger_accounts a LEFT JOIN p ON p.account_id = a.id
-        WHERE a.debits_fen <> coalesce(p.d, 0) OR a.credits_fen <> coalesce(p.c, 0)
-           OR a.balance_fen <> CASE WHEN a.normal_side = 'DEBIT' THEN coalesce(p.d, 0) - coalesce(p.c, 0)
-                                    ELSE coalesce(p.c, 0) - coalesce(p.d, 0) END
-        ORDER BY a.code LIMIT 100`,
-    )) as VerifyReport['balanceMismatches'];
-    const runningBalanceMismatches = (await m.query(
-      `SELECT a.code, a.balance_fen::text AS balance, last.balance_after_fen::text AS "lastBalanceAfter"
-         FROM ledger_accounts a
-         JOIN LATERAL (SELECT balance_after_fen FROM ledger_postings WHERE account_id = a.id ORDER BY id DESC LIMIT 1) last ON true
-        WHERE last.balance_after_fen <> a.balance_fen
-        ORDER BY a.code LIMIT 100`,
-    )) as VerifyReport['runningBalanceMismatches'];
-    const unbalancedEntries = (await m.query(
-      `SELECT entry_id::text AS "entryId", currency, ledger,
-              sum(amount_fen) FILTER (WHERE side = 'DEBIT')::text AS debits,
-              sum(amount_fen) FILTER (WHERE side = 'CREDIT')::text AS credits
-         FROM ledger_postings GROUP BY entry_id, currency, ledger
-        HAVING coalesce(sum(amount_fen) FILTER (WHERE side = 'DEBIT'), 0) <> coalesce(sum(amount_fen) FILTER (WHERE side = 'CREDIT'), 0)
-        ORDER BY entry_id LIMIT 100`,
-    )) as VerifyReport['unbalancedEntries'];
-    const totals = (await m.query(
-      `SELECT currency, ledger, sum(debits_fen)::text AS debits, sum(credits_fen)::text AS credits,
-              (sum(debits_fen) - sum(credits_fen))::text AS net
-         FROM ledger_accounts GROUP BY currency, ledger ORDER BY currency, ledger`,
-    )) as VerifyReport['totals'];
+    const counts = await this.store.counts(m);
+    const balanceMismatches = await this.store.balanceMismatches(m);
+    const runningBalanceMismatches = await this.store.runningBalanceMismatches(m);
+    const unbalancedEntries = await this.store.unbalancedEntries(m);
+    const totals = await this.store.totals(m);
     const ok =
       balanceMismatches.length === 0 &&
       runningBalanceMismatches.length === 0 &&
@@ -419,20 +351,7 @@ export class LedgerService {
     filter: { ownerType?: string; ownerId?: string; ledger?: LedgerKind; codePrefix?: string },
     page: PageQuery,
   ): Promise<Page<AccountBalance>> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filter.ownerType) where.push(`owner_type = $${params.push(filter.ownerType)}`);
-    if (filter.ownerId) where.push(`owner_id = $${params.push(filter.ownerId)}`);
-    if (filter.ledger) where.push(`ledger = $${params.push(filter.ledger)}`);
-    if (filter.codePrefix) where.push(`code LIKE $${params.push(filter.codePrefix.replace(/[%_]/g, '\\$&') + '%')}`);
-    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const [{ total }] = (await this.dataSource.query(`SELECT count(*)::int AS total FROM ledger_accounts ${clause}`, params)) as {
-      total: number;
-    }[];
-    const rows = (await this.dataSource.query(
-      `SELECT * FROM ledger_accounts ${clause} ORDER BY code LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
-      [...params, page.pageSize, offsetOf(page)],
-    )) as AccountDbRow[];
+    const { rows, total } = await this.store.listAccounts(this.dataSource.manager, filter, page);
     return { items: rows.map(toBalance), page: page.page, pageSize: page.pageSize, total };
   }
 
@@ -440,21 +359,7 @@ export class LedgerService {
   async statement(code: string, page: PageQuery, from?: string, to?: string) {
     const account = await this.account(null, code);
     if (!account) throw new DomainError('NOT_FOUND', `ledger account ${code} not found`);
-    const params: unknown[] = [account.id];
-    const where = ['p.account_id = $1'];
-    if (from) where.push(`e.business_date >= $${params.push(from)}`);
-    if (to) where.push(`e.business_date <= $${params.push(to)}`);
-    const [{ total }] = (await this.dataSource.query(
-      `SELECT count(*)::int AS total FROM ledger_postings p JOIN journal_entries e ON e.id = p.entry_id WHERE ${where.join(' AND ')}`,
-      params,
-    )) as { total: number }[];
-    const rows = (await this.dataSource.query(
-      `SELECT p.id::text AS "postingId", e.id::text AS "entryId", e.code, e.business_date AS "businessDate", e.memo,
-              p.side, p.amount_fen::text AS amount_fen, p.balance_after_fen::text AS balance_after_fen, e.created_at AS "postedAt"
-         FROM ledger_postings p JOIN journal_entries e ON e.id = p.entry_id
-        WHERE ${where.join(' AND ')} ORDER BY p.id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
-      [...params, page.pageSize, offsetOf(page)],
-    )) as Record<string, string>[];
+    const { rows, total } = await this.store.statement(this.dataSource.manager, account.id, page, from, to);
     return {
       account: {
         code: account.code,
@@ -482,21 +387,18 @@ export class LedgerService {
   }
 
   async entry(entryId: string) {
-    const [e] = (await this.dataSource.query(
-      `SELECT id::text, idempotency_key AS "idempotencyKey", code, business_date AS "businessDate", actor, memo,
-              reversal_of::text AS "reversalOf", request_id AS "requestId", created_at AS "createdAt"
-         FROM journal_entries WHERE id = $1`,
-      [entryId],
-    )) as JournalEntryView[];
+    const e = await this.store.entryView(this.dataSource.manager, entryId);
     if (!e) throw new DomainError('NOT_FOUND', `journal entry ${entryId} not found`);
-    const postings = (await this.dataSource.query(
-      `SELECT a.code AS account, p.side, p.amount_fen::text AS amount_fen, p.currency, p.ledger
-         FROM ledger_postings p JOIN ledger_accounts a ON a.id = p.account_id WHERE p.entry_id = $1 ORDER BY p.id`,
-      [entryId],
-    )) as { account: string; side: string; amount_fen: string; currency: string; ledger: string }[];
+    const postings = await this.store.entryPostings(this.dataSource.manager, entryId);
     return {
       ...e,
-      postings: postings.map((p) => ({ account: p.account, side: p.side, amount: formatYuan(BigInt(p.amount_fen)), currency: p.currency, ledger: p.ledger })),
+      postings: postings.map((p) => ({
+        account: p.account,
+        side: p.side,
+        amount: formatYuan(BigInt(p.amount_fen)),
+        currency: p.currency,
+        ledger: p.ledger,
+      })),
     };
   }
 }

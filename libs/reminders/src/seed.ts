@@ -1,27 +1,22 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { queryOne } from '#libs/common';
 import { DEMO_FUND_VILLAGE_CODE } from '#libs/funds';
 import { ReminderEndpointsService } from './endpoints.service.js';
 import { ReminderSelectionService } from './selection.service.js';
+import { ReminderSeedStore } from './store/seed.store.js';
 
 type Scope = { scope: 'FUND'; fundId: string } | { scope: 'BANK'; bankId: string };
 
 /** Keeps the active endpoint of a scope, or creates a LOG one; a line saying which. */
 async function ensureLogEndpoint(
+  store: ReminderSeedStore,
   m: EntityManager,
   endpoints: ReminderEndpointsService,
   target: Scope,
   name: string,
 ): Promise<string> {
   const label = target.scope === 'FUND' ? `fund ${target.fundId}` : `bank ${target.bankId}`;
-  const existing = await queryOne<{ id: string; channel: string }>(
-    m,
-    target.scope === 'FUND'
-      ? `SELECT id::text, channel FROM reminder_endpoints WHERE scope = 'FUND' AND fund_id = $1 AND active`
-      : `SELECT id::text, channel FROM reminder_endpoints WHERE scope = 'BANK' AND bank_id = $1 AND active`,
-    [target.scope === 'FUND' ? target.fundId : target.bankId],
-  );
+  const existing = await store.activeEndpoint(m, target);
   if (existing) return `kept reminder endpoint ${existing.id} (${existing.channel}) of ${label}`;
   try {
     const created = await endpoints.create({ ...target, channel: 'LOG', name });
@@ -47,15 +42,13 @@ export async function seedReminders(
 ): Promise<string[]> {
   const ds = app.get(DataSource);
   const endpoints = app.get(ReminderEndpointsService);
+  const store = new ReminderSeedStore();
   const out: string[] = [];
-  const fund = await queryOne<{ id: string; name: string }>(
-    ds.manager,
-    `SELECT f.id::text, f.name FROM mutual_aid_funds f JOIN villages v ON v.id = f.village_id WHERE v.code = $1`,
-    [opts.villageCode ?? DEMO_FUND_VILLAGE_CODE],
-  );
+  const fund = await store.fundOfVillage(ds.manager, opts.villageCode ?? DEMO_FUND_VILLAGE_CODE);
   if (fund) {
     out.push(
       await ensureLogEndpoint(
+        store,
         ds.manager,
         endpoints,
         { scope: 'FUND', fundId: fund.id },
@@ -64,14 +57,11 @@ export async function seedReminders(
     );
   } else out.push('demo fund not found (seed the funds first): no fund reminder endpoint');
   if (opts.bankCode) {
-    const bank = await queryOne<{ id: string; name: string }>(
-      ds.manager,
-      `SELECT id::text, name FROM banks WHERE code = $1`,
-      [opts.bankCode],
-    );
+    const bank = await store.bankByCode(ds.manager, opts.bankCode);
     if (bank) {
       out.push(
         await ensureLogEndpoint(
+          store,
           ds.manager,
           endpoints,
           { scope: 'BANK', bankId: bank.id },

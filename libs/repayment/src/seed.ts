@@ -1,9 +1,10 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { AppConfig, Clock, queryOne, queryRows, RequestContext, type Actor } from '#libs/common';
+import { AppConfig, Clock, RequestContext, type Actor } from '#libs/common';
 import { DEMO_FUND_VILLAGE_CODE } from '#libs/funds';
 import { yuan } from '#libs/money';
 import { RepaymentService } from './repayment.service.js';
+import { RepaymentSeedStore } from './store/seed.store.js';
 
 const OFFICER: Actor = {
   userId: null,
@@ -23,23 +24,14 @@ export async function seedRepayments(app: INestApplicationContext): Promise<stri
   const repayments = app.get(RepaymentService, { strict: false });
   const config = app.get(AppConfig, { strict: false });
   const today = app.get(Clock, { strict: false }).today(config.BUSINESS_TIMEZONE);
-  const loans = await queryRows<{ id: string; loan_no: string; disbursement_date: string }>(
-    ds.manager,
-    `SELECT l.id::text, l.loan_no, l.disbursement_date FROM loans l
-       JOIN mutual_aid_funds f ON f.id = l.fund_id JOIN villages v ON v.id = f.village_id
-      WHERE v.code = $1 AND l.status = 'DISBURSED' ORDER BY l.id`,
-    [DEMO_FUND_VILLAGE_CODE],
-  );
+  const store = new RepaymentSeedStore();
+  const loans = await store.disbursedLoansOfVillageFund(ds.manager, DEMO_FUND_VILLAGE_CODE);
   if (!loans.length)
     return ['seedRepayments: no disbursed demo loans (run the origination seed first); skipped'];
   const out: string[] = [];
   for (const loan of loans) {
     const key = `seed-repayment-${loan.id}-1`;
-    const done = await queryOne<{ id: string }>(
-      ds.manager,
-      `SELECT id::text FROM repayments WHERE loan_id = $1 AND idempotency_key = $2`,
-      [loan.id, key],
-    );
+    const done = await store.repaymentByKey(ds.manager, loan.id, key);
     if (done) {
       out.push(`kept existing demo repayment ${done.id} of loan ${loan.loan_no}`);
       continue;

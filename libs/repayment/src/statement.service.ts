@@ -9,7 +9,7 @@ import { replayDate } from './domain/repayment-rules.js';
 import { assembleStatement, payoffQuote, type PayoffQuote, type StatementOf } from './domain/statement.js';
 import type { RepaymentTerms } from './domain/terms.js';
 import { termsOf } from './loan-terms.js';
-import { LoanStore } from '#libs/loans';
+import { LoanStore, STANDARD_BUCKET_LIMITS_DAYS } from '#libs/loans';
 import { asInstallments, foundLoan, isId, type InstallmentRow, type LoanRow } from './store/loan.store.js';
 import { RepaymentStore } from './store/repayment.store.js';
 import { WriteOffStore } from './store/write-off.store.js';
@@ -122,6 +122,7 @@ export class StatementService {
       })),
       terms,
       graceDays: product.graceDays,
+      bucketLimitsDays: STANDARD_BUCKET_LIMITS_DAYS,
       transactions: transactions.map(repaymentView),
       corrections,
       writeOff: wo

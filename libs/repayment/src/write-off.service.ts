@@ -30,7 +30,7 @@ import {
 } from './domain/write-off.js';
 import { termsOf } from './loan-terms.js';
 import { refusal } from './refusal.js';
-import { LoanStore } from '#libs/loans';
+import { LoanStore, STANDARD_BUCKET_LIMITS_DAYS } from '#libs/loans';
 import { asInstallments, foundLoan } from './store/loan.store.js';
 import { RepaymentStore } from './store/repayment.store.js';
 import { WriteOffStore, type WriteOffRow } from './store/write-off.store.js';
@@ -148,7 +148,7 @@ export class WriteOffService {
     const payments = await this.repayments.activePayments(m, loan.id);
     const asOf = replayDate(today, loan.aged_as_of, payments);
     const result = replay(terms, frozenSchedule(rows), payments, asOf);
-    const amounts = writeOffAmounts(result.installments, asOf);
+    const amounts = writeOffAmounts(result.installments, asOf, STANDARD_BUCKET_LIMITS_DAYS);
     const notYet = writeOffAmountRefusal(loan.loan_no, amounts, this.config.WRITE_OFF_MIN_DAYS_OVERDUE);
     if (notYet) throw refusal(notYet);
     await this.loans.saveInstallments(m, loan.id, rows, result.installments);

@@ -1,3 +1,4 @@
+export * from './domain/ageing.js';
 export * from './domain/dates.js';
 export * from './domain/format.js';
 export * from './domain/generate.js';

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { generateSchedule, type ScheduleRequest } from '#libs/schedules';
+import { generateSchedule, STANDARD_BUCKET_LIMITS_DAYS, type ScheduleRequest } from '#libs/schedules';
 import { addDays, daysFrom, fromEpochDay } from './dates.js';
 import {
   accrueTo,
@@ -348,7 +348,7 @@ describe('ageing', () => {
     markOverdue(s, { ...EMI, graceDays: 2 }, '2026-02-18');
     expect(s[0]).toMatchObject({ status: 'OVERDUE', overdueSince: '2026-02-18' });
     expect(daysOverdueOf(s, '2026-02-18')).toBe(3);
-    expect([0, 1, 30, 31, 60, 61, 90, 91, 400].map(bucketOf)).toEqual([
+    expect([0, 1, 30, 31, 60, 61, 90, 91, 400].map((d) => bucketOf(d, STANDARD_BUCKET_LIMITS_DAYS))).toEqual([
       'CURRENT',
       'DPD_1_30',
       'DPD_1_30',

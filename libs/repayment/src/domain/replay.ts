@@ -397,20 +397,11 @@ export function daysOverdueOf(state: readonly InstallmentState[], date: string):
   return oldest ? daysFrom(oldest.dueDate, date) : 0;
 }
 
-export const ARREARS_BUCKETS = ['CURRENT', 'DPD_1_30', 'DPD_31_60', 'DPD_61_90', 'DPD_90_PLUS'] as const;
-export type ArrearsBucket = (typeof ARREARS_BUCKETS)[number];
-
-/** Ageing buckets 0, 1–30, 31–60, 61–90, 90+ (more than 90 days: non-performing). Same CASE as the COB's SQL. */
-export function bucketOf(daysOverdue: number): ArrearsBucket {
-  if (daysOverdue <= 0) return 'CURRENT';
-  if (daysOverdue <= 30) return 'DPD_1_30';
-  if (daysOverdue <= 60) return 'DPD_31_60';
-  if (daysOverdue <= 90) return 'DPD_61_90';
-  return 'DPD_90_PLUS';
-}
-
-/** Non-performing: more than 90 days overdue (the 90+ bucket). */
-export const NON_PERFORMING_AFTER_DAYS = 90;
+/**
+ * The bucket of a replayed loan is the one ageing rule of every loan (libs/schedules' domain/ageing.ts, re-exported
+ * by libs/loans): `bucketOf(daysOverdueOf(state, date), limits)`, the limits passed in by the caller.
+ */
+export { ARREARS_BUCKETS, bucketOf, type ArrearsBucket, type BucketLimitsDays } from '#libs/schedules';
 
 /** Σ per component of a set of allocation lines. */
 export function totalsOf(lines: readonly { component: Component; amountFen: Fen }[]): Record<Component, Fen> {

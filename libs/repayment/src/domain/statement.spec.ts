@@ -1,5 +1,5 @@
 import { formatYuan } from '#libs/money';
-import { generateSchedule } from '#libs/schedules';
+import { generateSchedule, STANDARD_BUCKET_LIMITS_DAYS } from '#libs/schedules';
 import { replay, type FrozenInstallment } from './replay.js';
 import { assembleStatement, payoffQuote, statementBalances, type StatementInput } from './statement.js';
 import { WATERFALL_STEPS, type RepaymentTerms } from './terms.js';
@@ -67,6 +67,7 @@ function input(asOf: string, over: Partial<StatementInput<never>> = {}): Stateme
     stored: SCHEDULE.map((s) => ({ status: 'OPEN', originalInterestFen: s.originalInterestFen })),
     terms: TERMS,
     graceDays: TERMS.graceDays,
+    bucketLimitsDays: STANDARD_BUCKET_LIMITS_DAYS,
     transactions: [],
     corrections: [],
     writeOff: null,

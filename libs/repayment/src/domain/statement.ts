@@ -1,7 +1,7 @@
 import { formatYuan, type Fen } from '#libs/money';
 import { payoffAmount } from '#libs/schedules';
 import { daysFrom } from './dates.js';
-import { bucketOf, daysOverdueOf, payoffOf, type InstallmentState } from './replay.js';
+import { bucketOf, daysOverdueOf, payoffOf, type BucketLimitsDays, type InstallmentState } from './replay.js';
 import type { RepaymentTerms } from './terms.js';
 
 /**
@@ -157,6 +157,8 @@ export interface StatementInput<T> {
   stored: readonly { status: string; originalInterestFen: Fen }[];
   terms: RepaymentTerms | null;
   graceDays: number;
+  /** The ageing buckets the loan's arrears bucket is read in (libs/loans' standard limits). */
+  bucketLimitsDays: BucketLimitsDays;
   transactions: T[];
   corrections: StatementCorrection[];
   writeOff: { writtenOffOn: string; principalFen: Fen; recoveredFen: Fen; reason: string } | null;
@@ -278,7 +280,7 @@ export function assembleStatement<T>(input: StatementInput<T>): StatementOf<T> {
     installments: statementInstallments(state, input.stored, asOf, input.graceDays, writtenOff),
     balances: statementBalances(state, asOf, writtenOff),
     daysOverdue: days,
-    arrearsBucket: writtenOff ? loan.arrearsBucket : bucketOf(days),
+    arrearsBucket: writtenOff ? loan.arrearsBucket : bucketOf(days, input.bucketLimitsDays),
     payoffToday: loan.status === 'DISBURSED' && terms ? payoffQuote(loan.id, state, terms, asOf) : null,
     transactions: input.transactions,
     corrections: input.corrections,

@@ -1,3 +1,4 @@
+import { STANDARD_BUCKET_LIMITS_DAYS } from '#libs/schedules';
 import type { InstallmentState } from './replay.js';
 import {
   writeOffAmountRefusal,
@@ -36,7 +37,7 @@ describe('write-off amounts', () => {
   ];
 
   it('takes all unpaid principal and penalty, and the unpaid interest of instalments due by the date', () => {
-    const a = writeOffAmounts(state, '2026-09-01');
+    const a = writeOffAmounts(state, '2026-09-01', STANDARD_BUCKET_LIMITS_DAYS);
     expect(a).toEqual({
       daysOverdue: 198,
       bucket: 'DPD_90_PLUS',
@@ -47,7 +48,7 @@ describe('write-off amounts', () => {
   });
 
   it('is too early below the minimum days, and needs principal outstanding', () => {
-    const a = writeOffAmounts(state, '2026-09-01');
+    const a = writeOffAmounts(state, '2026-09-01', STANDARD_BUCKET_LIMITS_DAYS);
     expect(writeOffAmountRefusal('L-1', a, 180)).toBeNull();
     expect(writeOffAmountRefusal('L-1', a, 199)).toEqual({
       code: 'WRITE_OFF_NOT_ALLOWED',
@@ -66,11 +67,13 @@ describe('write-off amounts', () => {
       { account: 'W', side: 'DEBIT', amountFen: 29_000n },
       { account: 'L', side: 'CREDIT', amountFen: 29_000n },
     ]);
-    expect(writeOffEventData('4', writeOffAmounts(state, '2026-09-01'))).toEqual({
-      writeOffId: '4',
-      principal: '290.00',
-      daysOverdue: 198,
-    });
+    expect(writeOffEventData('4', writeOffAmounts(state, '2026-09-01', STANDARD_BUCKET_LIMITS_DAYS))).toEqual(
+      {
+        writeOffId: '4',
+        principal: '290.00',
+        daysOverdue: 198,
+      },
+    );
   });
 });
 

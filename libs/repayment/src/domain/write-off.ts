@@ -1,6 +1,12 @@
 import { formatYuan, type Fen } from '#libs/money';
 import type { Line } from './postings.js';
-import { bucketOf, daysOverdueOf, type ArrearsBucket, type InstallmentState } from './replay.js';
+import {
+  bucketOf,
+  daysOverdueOf,
+  type ArrearsBucket,
+  type BucketLimitsDays,
+  type InstallmentState,
+} from './replay.js';
 import type { Refused } from './repayment-rules.js';
 
 /**
@@ -48,8 +54,12 @@ export interface WriteOffAmounts {
   penaltyFen: Fen;
 }
 
-/** The amounts of a write-off of a loan in the replayed state `state` on `asOf`. */
-export function writeOffAmounts(state: readonly InstallmentState[], asOf: string): WriteOffAmounts {
+/** The amounts of a write-off of a loan in the replayed state `state` on `asOf`, aged with `bucketLimitsDays`. */
+export function writeOffAmounts(
+  state: readonly InstallmentState[],
+  asOf: string,
+  bucketLimitsDays: BucketLimitsDays,
+): WriteOffAmounts {
   let principal = 0n;
   let interest = 0n;
   let penalty = 0n;
@@ -61,7 +71,7 @@ export function writeOffAmounts(state: readonly InstallmentState[], asOf: string
   const days = daysOverdueOf(state, asOf);
   return {
     daysOverdue: days,
-    bucket: bucketOf(days),
+    bucket: bucketOf(days, bucketLimitsDays),
     principalFen: principal,
     interestFen: interest,
     penaltyFen: penalty,

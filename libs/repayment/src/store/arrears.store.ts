@@ -10,7 +10,7 @@ import {
 /**
  * The arrears rules as set-based SQL over a batch of loan ids: what the close of business runs per batch, and what
  * a repayment runs for its one loan after replaying it (ageing, call clearing). The rules are those of
- * domain/replay.ts (accrueTo, markOverdue, daysOverdueOf, bucketOf); tests hold both to the same numbers.
+ * domain/replay.ts (accrueTo, markOverdue, daysOverdueOf) and the ageing rule (bucketOf); tests hold both to the same numbers.
  *
  * `loans.aged_as_of` is written by the repayment library only (the date a repayment, reversal or write-off replayed
  * the loan to): the close of business leaves a loan that is ahead of its date alone and does not stamp the others,

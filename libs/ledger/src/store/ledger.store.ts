@@ -1,0 +1,386 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { offsetOf, queryOne, queryRows, type PageQuery } from '#libs/common';
+import type { AccountRow, LedgerKind } from '../domain/entry.js';
+import type { JournalEntryRow, LedgerAccountRow } from './rows.generated.js';
+
+/** An account's fixed attributes (everything `post` needs before it takes any lock). */
+export type AccountAttributes = Omit<AccountRow, 'balance_fen'>;
+
+export type NewAccountRow = Pick<
+  LedgerAccountRow,
+  'code' | 'name' | 'type' | 'normal_side' | 'currency' | 'ledger' | 'owner_type' | 'owner_id' | 'no_negative'
+>;
+
+export type NewJournalEntryRow = Pick<
+  JournalEntryRow,
+  | 'idempotency_key'
+  | 'content_hash'
+  | 'code'
+  | 'business_date'
+  | 'actor'
+  | 'memo'
+  | 'reversal_of'
+  | 'request_id'
+>;
+
+/** The arrays `applyPostings` takes: the net change per account (in `accountIds` order) and the entry's lines. */
+export interface PostingBatch {
+  entryId: string;
+  accountIds: string[];
+  netDebits: string[];
+  netCredits: string[];
+  netDeltas: string[];
+  lineAccountIds: string[];
+  lineSides: string[];
+  lineAmounts: string[];
+  lineDeltas: string[];
+  lineCurrencies: string[];
+  lineLedgers: string[];
+}
+
+export interface BalanceMismatch {
+  code: string;
+  storedDebits: string;
+  storedCredits: string;
+  replayDebits: string;
+  replayCredits: string;
+}
+export interface RunningBalanceMismatch {
+  code: string;
+  balance: string;
+  lastBalanceAfter: string;
+}
+export interface UnbalancedEntry {
+  entryId: string;
+  currency: string;
+  ledger: string;
+  debits: string;
+  credits: string;
+}
+export interface LedgerTotal {
+  currency: string;
+  ledger: string;
+  debits: string;
+  credits: string;
+  net: string;
+}
+
+export interface AccountFilter {
+  ownerType?: string;
+  ownerId?: string;
+  ledger?: LedgerKind;
+  codePrefix?: string;
+}
+
+export interface StatementRow {
+  postingId: string;
+  entryId: string;
+  code: string;
+  businessDate: string;
+  memo: string | null;
+  side: string;
+  amount_fen: string;
+  balance_after_fen: string;
+  postedAt: Date;
+}
+
+export interface JournalEntryViewRow {
+  id: string;
+  idempotencyKey: string;
+  code: string;
+  businessDate: string;
+  actor: string;
+  memo: string | null;
+  reversalOf: string | null;
+  requestId: string | null;
+  createdAt: Date;
+}
+
+export interface EntryPostingRow {
+  account: string;
+  side: string;
+  amount_fen: string;
+  currency: string;
+  ledger: string;
+}
+
+/**
+ * The SQL of the ledger's tables (ledger_accounts, journal_entries, ledger_postings), owned by libs/ledger. The
+ * posting of an entry is one set-based statement (`applyPostings`); the rules around it live in LedgerService.
+ */
+@Injectable()
+export class LedgerStore {
+  /** Inserts an account unless one with that code exists (idempotent by code). */
+  async insertAccount(m: EntityManager, row: NewAccountRow): Promise<void> {
+    await m.query(
+      `INSERT INTO ledger_accounts (code, name, type, normal_side, currency, ledger, owner_type, owner_id, no_negative)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) ON CONFLICT (code) DO NOTHING`,
+      [
+        row.code,
+        row.name,
+        row.type,
+        row.normal_side,
+        row.currency,
+        row.ledger,
+        row.owner_type,
+        row.owner_id,
+        row.no_negative,
+      ],
+    );
+  }
+
+  async accountByCode(m: EntityManager, code: string): Promise<LedgerAccountRow | undefined> {
+    return queryOne<LedgerAccountRow>(m, `SELECT * FROM ledger_accounts WHERE code = $1`, [code]);
+  }
+
+  async balancesByCode(m: EntityManager, codes: string[]): Promise<{ code: string; balance_fen: string }[]> {
+    return queryRows(m, `SELECT code, balance_fen FROM ledger_accounts WHERE code = ANY($1)`, [codes]);
+  }
+
+  /** Code, currency, ledger, normal side and bound never change after an account is opened: read without a lock. */
+  async accountAttributes(m: EntityManager, codes: string[]): Promise<AccountAttributes[]> {
+    return queryRows<AccountAttributes>(
+      m,
+      `SELECT id, code, currency, ledger, normal_side, no_negative FROM ledger_accounts WHERE code = ANY($1)`,
+      [codes],
+    );
+  }
+
+  /** Inserts a journal entry; undefined when an entry with that idempotency key already exists. */
+  async insertEntry(m: EntityManager, row: NewJournalEntryRow): Promise<string | undefined> {
+    const inserted = await queryRows<{ id: string }>(
+      m,
+      `INSERT INTO journal_entries (idempotency_key, content_hash, code, business_date, actor, memo, reversal_of, request_id)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
+      [
+        row.idempotency_key,
+        row.content_hash,
+        row.code,
+        row.business_date,
+        row.actor,
+        row.memo,
+        row.reversal_of,
+        row.request_id,
+      ],
+    );
+    return inserted[0]?.id;
+  }
+
+  async entryByKey(
+    m: EntityManager,
+    idempotencyKey: string,
+  ): Promise<{ id: string; content_hash: string } | undefined> {
+    return queryOne(m, `SELECT id, content_hash FROM journal_entries WHERE idempotency_key = $1`, [
+      idempotencyKey,
+    ]);
+  }
+
+  /**
+   * In ONE statement: locks the touched accounts in id order (a fixed order, so two entries never deadlock),
+   * applies the net change to each balance and writes the postings with their running balances. Answers how many
+   * balances and postings it wrote. A bounded account going below zero fails the statement on the CHECK constraint
+   * `ledger_accounts_no_negative`.
+   */
+  async applyPostings(m: EntityManager, b: PostingBatch): Promise<{ accounts: number; postings: number }> {
+    // `locked` takes the row locks in id order before any row is updated (a materialized CTE emits, and so locks,
+    // its rows in order, and the UPDATE can only reach a row after the CTE has emitted it). Under READ COMMITTED
+    // the UPDATE then applies the change to the latest committed balance. Each posting's running balance is the
+    // account's balance before the entry plus the changes of the entry's lines up to and including it.
+    const [result] = await queryRows<{ accounts: number; postings: number }>(
+      m,
+      `WITH locked AS MATERIALIZED (
+         SELECT id FROM ledger_accounts WHERE id = ANY($2::bigint[]) ORDER BY id FOR UPDATE
+       ), v AS (
+         SELECT unnest($2::bigint[]) AS id, unnest($3::bigint[]) AS d, unnest($4::bigint[]) AS c, unnest($5::bigint[]) AS delta
+       ), upd AS (
+         UPDATE ledger_accounts a
+            SET debits_fen = a.debits_fen + v.d, credits_fen = a.credits_fen + v.c, balance_fen = a.balance_fen + v.delta
+           FROM locked JOIN v ON v.id = locked.id
+          WHERE a.id = locked.id
+         RETURNING a.id, a.balance_fen - v.delta AS before_fen
+       ), ins AS (
+         INSERT INTO ledger_postings (entry_id, account_id, side, amount_fen, currency, ledger, balance_after_fen)
+         SELECT $1, l.account_id, l.side, l.amount, l.currency, l.ledger,
+                upd.before_fen + sum(l.delta) OVER (PARTITION BY l.account_id ORDER BY l.ord)
+           FROM unnest($6::bigint[], $7::text[], $8::bigint[], $9::bigint[], $10::text[], $11::text[])
+                  WITH ORDINALITY AS l(account_id, side, amount, delta, currency, ledger, ord)
+           JOIN upd ON upd.id = l.account_id
+          ORDER BY l.ord
+         RETURNING 1
+       )
+       SELECT (SELECT count(*) FROM upd)::int AS accounts, (SELECT count(*) FROM ins)::int AS postings`,
+      [
+        b.entryId,
+        b.accountIds,
+        b.netDebits,
+        b.netCredits,
+        b.netDeltas,
+        b.lineAccountIds,
+        b.lineSides,
+        b.lineAmounts,
+        b.lineDeltas,
+        b.lineCurrencies,
+        b.lineLedgers,
+      ],
+    );
+    return result;
+  }
+
+  async entryCode(m: EntityManager, entryId: string): Promise<{ id: string; code: string } | undefined> {
+    return queryOne(m, `SELECT id, code FROM journal_entries WHERE id = $1`, [entryId]);
+  }
+
+  /** The entry that reversed `entryId`, if any. */
+  async reversalOf(
+    m: EntityManager,
+    entryId: string,
+  ): Promise<{ id: string; idempotency_key: string } | undefined> {
+    return queryOne(m, `SELECT id, idempotency_key FROM journal_entries WHERE reversal_of = $1`, [entryId]);
+  }
+
+  async postingsForReversal(
+    m: EntityManager,
+    entryId: string,
+  ): Promise<{ code: string; side: 'DEBIT' | 'CREDIT'; amount_fen: string }[]> {
+    return queryRows(
+      m,
+      `SELECT a.code, p.side, p.amount_fen FROM ledger_postings p JOIN ledger_accounts a ON a.id = p.account_id
+        WHERE p.entry_id = $1 ORDER BY p.id`,
+      [entryId],
+    );
+  }
+
+  async counts(m: EntityManager): Promise<{ accounts: string; entries: string; postings: string }> {
+    const [counts] = await queryRows<{ accounts: string; entries: string; postings: string }>(
+      m,
+      `SELECT (SELECT count(*) FROM ledger_accounts) AS accounts, (SELECT count(*) FROM journal_entries) AS entries,
+              (SELECT count(*) FROM ledger_postings) AS postings`,
+    );
+    return counts;
+  }
+
+  /** Accounts whose stored totals or balance differ from the replay of their postings (first 100). */
+  async balanceMismatches(m: EntityManager): Promise<BalanceMismatch[]> {
+    return queryRows(
+      m,
+      `WITH p AS (
+         SELECT account_id, sum(amount_fen) FILTER (WHERE side = 'DEBIT') AS d, sum(amount_fen) FILTER (WHERE side = 'CREDIT') AS c
+           FROM ledger_postings GROUP BY account_id)
+       SELECT a.code, a.debits_fen::text AS "storedDebits", a.credits_fen::text AS "storedCredits",
+              coalesce(p.d, 0)::text AS "replayDebits", coalesce(p.c, 0)::text AS "replayCredits"
+         FROM ledger_accounts a LEFT JOIN p ON p.account_id = a.id
+        WHERE a.debits_fen <> coalesce(p.d, 0) OR a.credits_fen <> coalesce(p.c, 0)
+           OR a.balance_fen <> CASE WHEN a.normal_side = 'DEBIT' THEN coalesce(p.d, 0) - coalesce(p.c, 0)
+                                    ELSE coalesce(p.c, 0) - coalesce(p.d, 0) END
+        ORDER BY a.code LIMIT 100`,
+    );
+  }
+
+  /** Accounts whose last posting's running balance is not the stored balance (first 100). */
+  async runningBalanceMismatches(m: EntityManager): Promise<RunningBalanceMismatch[]> {
+    return queryRows(
+      m,
+      `SELECT a.code, a.balance_fen::text AS balance, last.balance_after_fen::text AS "lastBalanceAfter"
+         FROM ledger_accounts a
+         JOIN LATERAL (SELECT balance_after_fen FROM ledger_postings WHERE account_id = a.id ORDER BY id DESC LIMIT 1) last ON true
+        WHERE last.balance_after_fen <> a.balance_fen
+        ORDER BY a.code LIMIT 100`,
+    );
+  }
+
+  /** Entries that do not balance per currency and ledger (first 100). */
+  async unbalancedEntries(m: EntityManager): Promise<UnbalancedEntry[]> {
+    return queryRows(
+      m,
+      `SELECT entry_id::text AS "entryId", currency, ledger,
+              sum(amount_fen) FILTER (WHERE side = 'DEBIT')::text AS debits,
+              sum(amount_fen) FILTER (WHERE side = 'CREDIT')::text AS credits
+         FROM ledger_postings GROUP BY entry_id, currency, ledger
+        HAVING coalesce(sum(amount_fen) FILTER (WHERE side = 'DEBIT'), 0) <> coalesce(sum(amount_fen) FILTER (WHERE side = 'CREDIT'), 0)
+        ORDER BY entry_id LIMIT 100`,
+    );
+  }
+
+  async totals(m: EntityManager): Promise<LedgerTotal[]> {
+    return queryRows(
+      m,
+      `SELECT currency, ledger, sum(debits_fen)::text AS debits, sum(credits_fen)::text AS credits,
+              (sum(debits_fen) - sum(credits_fen))::text AS net
+         FROM ledger_accounts GROUP BY currency, ledger ORDER BY currency, ledger`,
+    );
+  }
+
+  async listAccounts(
+    m: EntityManager,
+    filter: AccountFilter,
+    page: PageQuery,
+  ): Promise<{ rows: LedgerAccountRow[]; total: number }> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.ownerType) where.push(`owner_type = $${params.push(filter.ownerType)}`);
+    if (filter.ownerId) where.push(`owner_id = $${params.push(filter.ownerId)}`);
+    if (filter.ledger) where.push(`ledger = $${params.push(filter.ledger)}`);
+    if (filter.codePrefix)
+      where.push(`code LIKE $${params.push(filter.codePrefix.replace(/[%_]/g, '\\$&') + '%')}`);
+    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const [{ total }] = await queryRows<{ total: number }>(
+      m,
+      `SELECT count(*)::int AS total FROM ledger_accounts ${clause}`,
+      params,
+    );
+    const rows = await queryRows<LedgerAccountRow>(
+      m,
+      `SELECT * FROM ledger_accounts ${clause} ORDER BY code LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      [...params, page.pageSize, offsetOf(page)],
+    );
+    return { rows, total };
+  }
+
+  /** Postings of one account joined with their entries, oldest first, paginated; business dates inclusive. */
+  async statement(
+    m: EntityManager,
+    accountId: string,
+    page: PageQuery,
+    from?: string,
+    to?: string,
+  ): Promise<{ rows: StatementRow[]; total: number }> {
+    const params: unknown[] = [accountId];
+    const where = ['p.account_id = $1'];
+    if (from) where.push(`e.business_date >= $${params.push(from)}`);
+    if (to) where.push(`e.business_date <= $${params.push(to)}`);
+    const [{ total }] = await queryRows<{ total: number }>(
+      m,
+      `SELECT count(*)::int AS total FROM ledger_postings p JOIN journal_entries e ON e.id = p.entry_id WHERE ${where.join(' AND ')}`,
+      params,
+    );
+    const rows = await queryRows<StatementRow>(
+      m,
+      `SELECT p.id::text AS "postingId", e.id::text AS "entryId", e.code, e.business_date AS "businessDate", e.memo,
+              p.side, p.amount_fen::text AS amount_fen, p.balance_after_fen::text AS balance_after_fen, e.created_at AS "postedAt"
+         FROM ledger_postings p JOIN journal_entries e ON e.id = p.entry_id
+        WHERE ${where.join(' AND ')} ORDER BY p.id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      [...params, page.pageSize, offsetOf(page)],
+    );
+    return { rows, total };
+  }
+
+  async entryView(m: EntityManager, entryId: string): Promise<JournalEntryViewRow | undefined> {
+    return queryOne<JournalEntryViewRow>(
+      m,
+      `SELECT id::text, idempotency_key AS "idempotencyKey", code, business_date AS "businessDate", actor, memo,
+              reversal_of::text AS "reversalOf", request_id AS "requestId", created_at AS "createdAt"
+         FROM journal_entries WHERE id = $1`,
+      [entryId],
+    );
+  }
+
+  async entryPostings(m: EntityManager, entryId: string): Promise<EntryPostingRow[]> {
+    return queryRows(
+      m,
+      `SELECT a.code AS account, p.side, p.amount_fen::text AS amount_fen, p.currency, p.ledger
+         FROM ledger_postings p JOIN ledger_accounts a ON a.id = p.account_id WHERE p.entry_id = $1 ORDER BY p.id`,
+      [entryId],
+    );
+  }
+}
