@@ -152,7 +152,7 @@ describe('the pruned production install (npm ci --omit=dev + dist/)', () => {
       (path) => path.startsWith('node_modules/') && lock.packages[path].dev,
     );
     expect(devOnly).toEqual(
-      expect.arrayContaining(['node_modules/jest', 'node_modules/ts-jest', 'node_modules/@nestjs/testing']),
+      expect.arrayContaining(['node_modules/vitest', 'node_modules/eslint', 'node_modules/@nestjs/testing']),
     );
     expect(devOnly.filter((path) => existsSync(join(dir, path)))).toEqual([]);
     for (const prod of [
