@@ -1,13 +1,16 @@
 import { Module } from '@nestjs/common';
 import { AssetIncomeConfig, loadAssetIncomeConfig } from './config.js';
 import { AssetIncomeDistributionController } from './distribution.controller.js';
+import { AssetIncomeDistributionReadsService } from './distribution.reads.service.js';
 import { AssetIncomeDistributionService } from './distribution.service.js';
+import { AssetIncomeSettlementService } from './distribution.settlement.service.js';
 import { AssetIncomeLiquidationController } from './liquidation.controller.js';
 import { AssetIncomeLiquidationService } from './liquidation.service.js';
 import { AssetIncomeProjectsController } from './projects.controller.js';
 import { AssetIncomeProjectsService } from './projects.service.js';
 import { AssetIncomeReportsService } from './reports.service.js';
 import { AssetIncomeResultsService } from './results.service.js';
+import { DistributionStore } from './store/distribution.store.js';
 
 /** The asset-income scheme (资产收益扶贫). Ledger, audit, config and clock come from the global modules. */
 @Module({
@@ -16,6 +19,9 @@ import { AssetIncomeResultsService } from './results.service.js';
     { provide: AssetIncomeConfig, useFactory: () => loadAssetIncomeConfig() },
     AssetIncomeProjectsService,
     AssetIncomeResultsService,
+    DistributionStore,
+    AssetIncomeDistributionReadsService,
+    AssetIncomeSettlementService,
     AssetIncomeDistributionService,
     AssetIncomeLiquidationService,
     AssetIncomeReportsService,

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { AuditService } from '#libs/audit';
-import { FixedClock, RequestContext, type Actor } from '#libs/common';
+import { FixedClock, RequestContext, type Actor, type Clock } from '#libs/common';
 import { LedgerService } from '#libs/ledger';
 import {
   AssetIncomeDistributionService,
@@ -11,7 +11,10 @@ import {
   loadAssetIncomeConfig,
   type AssetIncomeConfig,
 } from '#libs/asset-income';
+import { AssetIncomeDistributionReadsService } from '../src/distribution.reads.service.js';
+import { AssetIncomeSettlementService } from '../src/distribution.settlement.service.js';
 import type { CreateProjectDto } from '../src/dto.js';
+import { DistributionStore } from '../src/store/distribution.store.js';
 
 /**
  * Registry rows for the asset-income tests, written with plain SQL (the registry has its own library and tests):
@@ -49,10 +52,17 @@ export function services(ds: DataSource, env: Record<string, string> = {}): Serv
     config,
     projects: new AssetIncomeProjectsService(ds, ledger, audit, c, config),
     results: new AssetIncomeResultsService(ds, audit, c),
-    distributions: new AssetIncomeDistributionService(ds, ledger, audit, c),
+    distributions: distributionService(ds, ledger, audit, c),
     liquidation: new AssetIncomeLiquidationService(ds, ledger, audit, c),
     reports: new AssetIncomeReportsService(ds, ledger),
   };
+}
+
+function distributionService(ds: DataSource, ledger: LedgerService, audit: AuditService, c: Clock): AssetIncomeDistributionService {
+  const store = new DistributionStore(ds);
+  const reads = new AssetIncomeDistributionReadsService(store);
+  const settlement = new AssetIncomeSettlementService(ds, store, ledger, audit, c);
+  return new AssetIncomeDistributionService(ds, store, reads, settlement, ledger, audit, c);
 }
 
 let seq = 0;
