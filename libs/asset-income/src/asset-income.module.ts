@@ -7,16 +7,20 @@ import { AssetIncomeSettlementService } from './distribution.settlement.service.
 import { AssetIncomeLiquidationController } from './liquidation.controller.js';
 import { AssetIncomeLiquidationService } from './liquidation.service.js';
 import { AssetIncomeProjectsController } from './projects.controller.js';
+import { AssetIncomeRightsService } from './projects.rights.service.js';
 import { AssetIncomeProjectsService } from './projects.service.js';
 import { AssetIncomeReportsService } from './reports.service.js';
 import { AssetIncomeResultsService } from './results.service.js';
 import { DistributionStore } from './store/distribution.store.js';
+import { ProjectsStore } from './store/projects.store.js';
 
 /** The asset-income scheme (资产收益扶贫). Ledger, audit, config and clock come from the global modules. */
 @Module({
   controllers: [AssetIncomeProjectsController, AssetIncomeDistributionController, AssetIncomeLiquidationController],
   providers: [
     { provide: AssetIncomeConfig, useFactory: () => loadAssetIncomeConfig() },
+    ProjectsStore,
+    AssetIncomeRightsService,
     AssetIncomeProjectsService,
     AssetIncomeResultsService,
     DistributionStore,

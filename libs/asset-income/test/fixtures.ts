@@ -14,7 +14,9 @@ import {
 import { AssetIncomeDistributionReadsService } from '../src/distribution.reads.service.js';
 import { AssetIncomeSettlementService } from '../src/distribution.settlement.service.js';
 import type { CreateProjectDto } from '../src/dto.js';
+import { AssetIncomeRightsService } from '../src/projects.rights.service.js';
 import { DistributionStore } from '../src/store/distribution.store.js';
+import { ProjectsStore } from '../src/store/projects.store.js';
 
 /**
  * Registry rows for the asset-income tests, written with plain SQL (the registry has its own library and tests):
@@ -50,7 +52,7 @@ export function services(ds: DataSource, env: Record<string, string> = {}): Serv
     ledger,
     audit,
     config,
-    projects: new AssetIncomeProjectsService(ds, ledger, audit, c, config),
+    projects: projectsService(ds, ledger, audit, c, config),
     results: new AssetIncomeResultsService(ds, audit, c),
     distributions: distributionService(ds, ledger, audit, c),
     liquidation: new AssetIncomeLiquidationService(ds, ledger, audit, c),
@@ -63,6 +65,12 @@ function distributionService(ds: DataSource, ledger: LedgerService, audit: Audit
   const reads = new AssetIncomeDistributionReadsService(store);
   const settlement = new AssetIncomeSettlementService(ds, store, ledger, audit, c);
   return new AssetIncomeDistributionService(ds, store, reads, settlement, ledger, audit, c);
+}
+
+function projectsService(ds: DataSource, ledger: LedgerService, audit: AuditService, c: Clock, config: AssetIncomeConfig): AssetIncomeProjectsService {
+  const store = new ProjectsStore(ds);
+  const rights = new AssetIncomeRightsService(ds, store, ledger, audit, c);
+  return new AssetIncomeProjectsService(ds, store, rights, ledger, audit, c, config);
 }
 
 let seq = 0;
