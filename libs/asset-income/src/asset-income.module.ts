@@ -13,6 +13,7 @@ import { AssetIncomeReportsService } from './reports.service.js';
 import { AssetIncomeResultsService } from './results.service.js';
 import { DistributionStore } from './store/distribution.store.js';
 import { ProjectsStore } from './store/projects.store.js';
+import { ResultsStore } from './store/results.store.js';
 
 /** The asset-income scheme (资产收益扶贫). Ledger, audit, config and clock come from the global modules. */
 @Module({
@@ -22,6 +23,7 @@ import { ProjectsStore } from './store/projects.store.js';
     ProjectsStore,
     AssetIncomeRightsService,
     AssetIncomeProjectsService,
+    ResultsStore,
     AssetIncomeResultsService,
     DistributionStore,
     AssetIncomeDistributionReadsService,

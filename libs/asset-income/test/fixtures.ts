@@ -17,6 +17,7 @@ import type { CreateProjectDto } from '../src/dto.js';
 import { AssetIncomeRightsService } from '../src/projects.rights.service.js';
 import { DistributionStore } from '../src/store/distribution.store.js';
 import { ProjectsStore } from '../src/store/projects.store.js';
+import { ResultsStore } from '../src/store/results.store.js';
 
 /**
  * Registry rows for the asset-income tests, written with plain SQL (the registry has its own library and tests):
@@ -53,7 +54,7 @@ export function services(ds: DataSource, env: Record<string, string> = {}): Serv
     audit,
     config,
     projects: projectsService(ds, ledger, audit, c, config),
-    results: new AssetIncomeResultsService(ds, audit, c),
+    results: new AssetIncomeResultsService(ds, new ResultsStore(ds), audit, c),
     distributions: distributionService(ds, ledger, audit, c),
     liquidation: new AssetIncomeLiquidationService(ds, ledger, audit, c),
     reports: new AssetIncomeReportsService(ds, ledger),
