@@ -12,6 +12,7 @@ import { AssetIncomeProjectsService } from './projects.service.js';
 import { AssetIncomeReportsService } from './reports.service.js';
 import { AssetIncomeResultsService } from './results.service.js';
 import { DistributionStore } from './store/distribution.store.js';
+import { LiquidationStore } from './store/liquidation.store.js';
 import { ProjectsStore } from './store/projects.store.js';
 import { ResultsStore } from './store/results.store.js';
 
@@ -29,6 +30,7 @@ import { ResultsStore } from './store/results.store.js';
     AssetIncomeDistributionReadsService,
     AssetIncomeSettlementService,
     AssetIncomeDistributionService,
+    LiquidationStore,
     AssetIncomeLiquidationService,
     AssetIncomeReportsService,
   ],

@@ -16,6 +16,7 @@ import { AssetIncomeSettlementService } from '../src/distribution.settlement.ser
 import type { CreateProjectDto } from '../src/dto.js';
 import { AssetIncomeRightsService } from '../src/projects.rights.service.js';
 import { DistributionStore } from '../src/store/distribution.store.js';
+import { LiquidationStore } from '../src/store/liquidation.store.js';
 import { ProjectsStore } from '../src/store/projects.store.js';
 import { ResultsStore } from '../src/store/results.store.js';
 
@@ -56,7 +57,7 @@ export function services(ds: DataSource, env: Record<string, string> = {}): Serv
     projects: projectsService(ds, ledger, audit, c, config),
     results: new AssetIncomeResultsService(ds, new ResultsStore(ds), audit, c),
     distributions: distributionService(ds, ledger, audit, c),
-    liquidation: new AssetIncomeLiquidationService(ds, ledger, audit, c),
+    liquidation: new AssetIncomeLiquidationService(ds, new LiquidationStore(ds), ledger, audit, c),
     reports: new AssetIncomeReportsService(ds, ledger),
   };
 }
