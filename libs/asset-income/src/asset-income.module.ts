@@ -14,6 +14,7 @@ import { AssetIncomeResultsService } from './results.service.js';
 import { DistributionStore } from './store/distribution.store.js';
 import { LiquidationStore } from './store/liquidation.store.js';
 import { ProjectsStore } from './store/projects.store.js';
+import { ReportsStore } from './store/reports.store.js';
 import { ResultsStore } from './store/results.store.js';
 
 /** The asset-income scheme (资产收益扶贫). Ledger, audit, config and clock come from the global modules. */
@@ -32,6 +33,7 @@ import { ResultsStore } from './store/results.store.js';
     AssetIncomeDistributionService,
     LiquidationStore,
     AssetIncomeLiquidationService,
+    ReportsStore,
     AssetIncomeReportsService,
   ],
   exports: [AssetIncomeConfig, AssetIncomeProjectsService, AssetIncomeResultsService, AssetIncomeDistributionService, AssetIncomeLiquidationService, AssetIncomeReportsService],

@@ -18,6 +18,7 @@ import { AssetIncomeRightsService } from '../src/projects.rights.service.js';
 import { DistributionStore } from '../src/store/distribution.store.js';
 import { LiquidationStore } from '../src/store/liquidation.store.js';
 import { ProjectsStore } from '../src/store/projects.store.js';
+import { ReportsStore } from '../src/store/reports.store.js';
 import { ResultsStore } from '../src/store/results.store.js';
 
 /**
@@ -58,7 +59,7 @@ export function services(ds: DataSource, env: Record<string, string> = {}): Serv
     results: new AssetIncomeResultsService(ds, new ResultsStore(ds), audit, c),
     distributions: distributionService(ds, ledger, audit, c),
     liquidation: new AssetIncomeLiquidationService(ds, new LiquidationStore(ds), ledger, audit, c),
-    reports: new AssetIncomeReportsService(ds, ledger),
+    reports: new AssetIncomeReportsService(ds, new ReportsStore(ds), ledger),
   };
 }
 
