@@ -6,7 +6,7 @@ import { CLASS_KINDS, type ClassKind, type RunStatus } from './domain/model.js';
 import { percentOf, trimPercent } from './domain/thresholds.js';
 import type { LinesQuery, RunsQuery, StatementQuery } from './dto.js';
 import { DistributionStore } from './store/distribution.store.js';
-import { loadProject } from './store.js';
+import { loadProject } from './store/project-records.store.js';
 
 /** A list query without its paging fields (services take the page separately). */
 type Filter<T> = Omit<T, 'page' | 'pageSize'>;

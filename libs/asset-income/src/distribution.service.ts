@@ -12,7 +12,8 @@ import type { LinesQuery, PayDto, PreviewDistributionDto, RunsQuery, SettlementD
 import { AssetIncomeDistributionReadsService, type RunView } from './distribution.reads.service.js';
 import { AssetIncomeSettlementService } from './distribution.settlement.service.js';
 import { DistributionStore, type LineRow, type RunFigures, type RunRow } from './store/distribution.store.js';
-import { actorName, holdingsAt, loadProject, otherClasses, pendingRightMoves, requireStatus, type ProjectRecord } from './store.js';
+import { actorName, requireStatus, type ProjectRecord } from './project.js';
+import { holdingsAt, loadProject, otherClasses, pendingRightMoves } from './store/project-records.store.js';
 
 export type { RunView } from './distribution.reads.service.js';
 

@@ -10,7 +10,8 @@ import { CLASS_KINDS } from './domain/model.js';
 import { allocateSettlement } from './domain/settlement.js';
 import type { SettlementDto } from './dto.js';
 import { DistributionStore } from './store/distribution.store.js';
-import { actorName, loadProject } from './store.js';
+import { actorName } from './project.js';
+import { loadProject } from './store/project-records.store.js';
 
 /** The operator settling the dividend floor it owed. */
 @Injectable()

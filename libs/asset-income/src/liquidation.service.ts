@@ -11,7 +11,8 @@ import { CLASS_KINDS } from './domain/model.js';
 import { percentOf } from './domain/thresholds.js';
 import type { LinesQuery, LiquidationPreviewDto, PayDto } from './dto.js';
 import { LiquidationStore, type LiquidationFigures, type LiquidationLineRow, type LiquidationRow } from './store/liquidation.store.js';
-import { actorName, addDays, holdingsAt, loadProject, otherClasses, pendingRightMoves, requireStatus, yearOf, type ProjectRecord } from './store.js';
+import { actorName, addDays, requireStatus, yearOf, type ProjectRecord } from './project.js';
+import { holdingsAt, loadProject, otherClasses, pendingRightMoves } from './store/project-records.store.js';
 
 /** A list query without its paging fields (services take the page separately). */
 type Filter<T> = Omit<T, 'page' | 'pageSize'>;

@@ -17,7 +17,8 @@ import { projectAccounts } from './accounts.js';
 import { percentOf } from './domain/thresholds.js';
 import type { MoveRightDto, RightsQuery } from './dto.js';
 import { ProjectsStore, type RightRow } from './store/projects.store.js';
-import { actorName, loadProject, requireStatus } from './store.js';
+import { actorName, requireStatus } from './project.js';
+import { loadProject } from './store/project-records.store.js';
 
 /** A list query without its paging fields (services take the page separately). */
 type Filter<T> = Omit<T, 'page' | 'pageSize'>;

@@ -13,7 +13,8 @@ import { percentOf, trimPercent } from './domain/thresholds.js';
 import type { CreateProjectDto, InjectDto, MoveRightDto, ProjectListQuery, QuantifyDto, RightsQuery } from './dto.js';
 import { AssetIncomeRightsService, type RightView } from './projects.rights.service.js';
 import { ProjectsStore } from './store/projects.store.js';
-import { actorName, loadProject, otherClasses, requireStatus, type ProjectRecord } from './store.js';
+import { actorName, requireStatus, type ProjectRecord } from './project.js';
+import { loadProject, otherClasses } from './store/project-records.store.js';
 
 export type { RightView } from './projects.rights.service.js';
 

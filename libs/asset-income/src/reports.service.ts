@@ -8,7 +8,7 @@ import { projectAccounts } from './accounts.js';
 import { assessNetAssets } from './domain/thresholds.js';
 import { render, type ExportFile, type ReportTable } from './export.js';
 import { ReportsStore } from './store/reports.store.js';
-import { loadProject, otherClasses } from './store.js';
+import { loadProject, otherClasses } from './store/project-records.store.js';
 
 const y = (v: string | bigint) => formatYuan(BigInt(v));
 

@@ -8,7 +8,8 @@ import { formatYuan, parseYuan, type Fen } from '#libs/money';
 import { assessNetAssets, type NetAssetsAssessment } from './domain/thresholds.js';
 import type { AlertsQuery, RecordResultDto, ResultsQuery } from './dto.js';
 import { ResultsStore, type ResultRow } from './store/results.store.js';
-import { actorName, loadProject, requireStatus, yearOf, type ProjectRecord } from './store.js';
+import { actorName, requireStatus, yearOf, type ProjectRecord } from './project.js';
+import { loadProject } from './store/project-records.store.js';
 
 /** A list query without its paging fields (services take the page separately). */
 type Filter<T> = Omit<T, 'page' | 'pageSize'>;
