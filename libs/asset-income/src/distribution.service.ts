@@ -6,8 +6,9 @@ import { Clock, DomainError, runIdempotent, type Actor, type FieldError, type Pa
 import { LedgerService, type PostingLine } from '#libs/ledger';
 import { parseYuan, sumFen, type Fen } from '#libs/money';
 import { projectAccounts } from './accounts.js';
-import { computeDistribution, type DistributionResult } from './domain/distribution.js';
+import { computeDistribution } from './domain/distribution.js';
 import { CLASS_KINDS } from './domain/model.js';
+import { runSignature, type RunFacts } from './domain/run-signature.js';
 import type { LinesQuery, PayDto, PreviewDistributionDto, RunsQuery, SettlementDto, StatementQuery } from './dto.js';
 import { AssetIncomeDistributionReadsService, type RunView } from './distribution.reads.service.js';
 import { AssetIncomeSettlementService } from './distribution.settlement.service.js';
@@ -20,63 +21,30 @@ export type { RunView } from './distribution.reads.service.js';
 /** A list query without its paging fields (services take the page separately). */
 type Filter<T> = Omit<T, 'page' | 'pageSize'>;
 
-/** A run's content as a string: the same facts always give the same signature (used to detect stale previews). */
-function signature(summary: Record<string, string | number>, lines: { [k: string]: string | number | null }[]): string {
-  return JSON.stringify([summary, lines]);
-}
-
-function computedSignature(c: DistributionResult, resultVersion: number, topUpFen: Fen): string {
-  return signature(
-    {
-      v: resultVersion,
-      d: c.distributableFen.toString(),
-      t: topUpFen.toString(),
-      tu: c.operatorTopUpFen.toString(),
-      o: c.operatorOwesFen.toString(),
-      e: c.entitledFen.toString(),
-      h: c.householdsBenefited,
-      p: c.peopleBenefited,
-    },
-    c.lines.map((l) => ({
-      t: l.holderType,
-      k: l.classKind,
-      h: l.householdId,
-      r: l.rightId,
-      b: l.basisFen.toString(),
-      m: l.memberCount,
-      pr: l.proRataFen.toString(),
-      f: l.floorFen.toString(),
-      e: l.entitledFen.toString(),
-      pd: l.paidFen.toString(),
+/** The stored run's facts, in the form the run was worked out in. */
+function storedFacts(run: RunRow, lines: LineRow[]): RunFacts {
+  return {
+    resultVersion: run.result_version,
+    distributableFen: BigInt(run.distributable_fen),
+    topUpAvailableFen: BigInt(run.top_up_available_fen),
+    operatorTopUpFen: BigInt(run.operator_top_up_fen),
+    operatorOwesFen: BigInt(run.operator_owes_fen),
+    entitledFen: BigInt(run.entitled_fen),
+    householdsBenefited: run.households_benefited,
+    peopleBenefited: run.people_benefited,
+    lines: lines.map((l) => ({
+      holderType: l.holder_type,
+      classKind: l.class_kind,
+      householdId: l.household_id === null ? null : String(l.household_id),
+      rightId: l.right_id === null ? null : String(l.right_id),
+      basisFen: BigInt(l.basis_fen),
+      memberCount: l.member_count,
+      proRataFen: BigInt(l.pro_rata_fen),
+      floorFen: BigInt(l.floor_fen),
+      entitledFen: BigInt(l.entitled_fen),
+      paidFen: BigInt(l.paid_fen),
     })),
-  );
-}
-
-function storedSignature(run: RunRow, lines: LineRow[]): string {
-  return signature(
-    {
-      v: run.result_version,
-      d: BigInt(run.distributable_fen).toString(),
-      t: BigInt(run.top_up_available_fen).toString(),
-      tu: BigInt(run.operator_top_up_fen).toString(),
-      o: BigInt(run.operator_owes_fen).toString(),
-      e: BigInt(run.entitled_fen).toString(),
-      h: run.households_benefited,
-      p: run.people_benefited,
-    },
-    lines.map((l) => ({
-      t: l.holder_type,
-      k: l.class_kind,
-      h: l.household_id === null ? null : String(l.household_id),
-      r: l.right_id === null ? null : String(l.right_id),
-      b: BigInt(l.basis_fen).toString(),
-      m: l.member_count,
-      pr: BigInt(l.pro_rata_fen).toString(),
-      f: BigInt(l.floor_fen).toString(),
-      e: BigInt(l.entitled_fen).toString(),
-      pd: BigInt(l.paid_fen).toString(),
-    })),
-  );
+  };
 }
 
 /**
@@ -200,7 +168,8 @@ export class AssetIncomeDistributionService {
   private async assertFresh(m: EntityManager, p: ProjectRecord, run: RunRow): Promise<void> {
     const topUp = BigInt(run.top_up_available_fen);
     const { computed, resultVersion } = await this.compute(m, p, run.year, run.record_date, topUp);
-    if (computedSignature(computed, resultVersion, topUp) !== storedSignature(run, await this.lines(m, String(run.id)))) {
+    const fresh = runSignature({ ...computed, resultVersion, topUpAvailableFen: topUp });
+    if (fresh !== runSignature(storedFacts(run, await this.lines(m, String(run.id))))) {
       throw new DomainError(
         'ASSET_INCOME_RUN_STALE',
         `the ${run.year} results or share register changed since the run was previewed: preview it again`,
