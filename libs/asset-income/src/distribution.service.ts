@@ -3,11 +3,11 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '#libs/audit';
 import { Clock, DomainError, runIdempotent, type Actor, type FieldError, type Page, type PageQuery } from '#libs/common';
-import { LedgerService, type PostingLine } from '#libs/ledger';
-import { parseYuan, sumFen, type Fen } from '#libs/money';
+import { LedgerService } from '#libs/ledger';
+import { parseYuan, type Fen } from '#libs/money';
 import { projectAccounts } from './accounts.js';
 import { computeDistribution } from './domain/distribution.js';
-import { CLASS_KINDS } from './domain/model.js';
+import { dividendPaymentLines } from './domain/dividend-posting.js';
 import { runSignature, type RunFacts } from './domain/run-signature.js';
 import type { LinesQuery, PayDto, PreviewDistributionDto, RunsQuery, SettlementDto, StatementQuery } from './dto.js';
 import { AssetIncomeDistributionReadsService, type RunView } from './distribution.reads.service.js';
@@ -225,20 +225,13 @@ export class AssetIncomeDistributionService {
         await this.assertFresh(m, p, run);
         const lines = await this.lines(m, String(run.id));
         const a = projectAccounts(projectId);
-        const posting: PostingLine[] = [];
-        for (const kind of CLASS_KINDS) {
-          const paid = sumFen(lines.filter((l) => l.class_kind === kind).map((l) => BigInt(l.paid_fen)));
-          if (paid > 0n) posting.push({ account: a.dividendsPaid[kind], side: 'DEBIT', amountFen: paid });
-        }
-        const distributable = BigInt(run.distributable_fen);
-        const topUp = BigInt(run.operator_top_up_fen);
-        const owes = BigInt(run.operator_owes_fen);
-        if (distributable > 0n) posting.push({ account: a.fundedByProfit, side: 'CREDIT', amountFen: distributable });
-        if (topUp > 0n) posting.push({ account: a.fundedByOperator, side: 'CREDIT', amountFen: topUp });
-        if (owes > 0n) {
-          posting.push({ account: a.operatorOwes, side: 'DEBIT', amountFen: owes });
-          posting.push({ account: a.dividendsPayable, side: 'CREDIT', amountFen: owes });
-        }
+        const posting = dividendPaymentLines(
+          a,
+          lines.map((l) => ({ classKind: l.class_kind, paidFen: BigInt(l.paid_fen) })),
+          BigInt(run.distributable_fen),
+          BigInt(run.operator_top_up_fen),
+          BigInt(run.operator_owes_fen),
+        );
         let entryId: string | null = null;
         // A year with no profit and a zero floor owes nobody anything: the run is closed without an entry.
         if (posting.length >= 2) {

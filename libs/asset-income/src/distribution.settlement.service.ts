@@ -3,10 +3,10 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { AuditService } from '#libs/audit';
 import { Clock, DomainError, runIdempotent, type Actor } from '#libs/common';
-import { LedgerService, type PostingLine } from '#libs/ledger';
-import { formatYuan, parseYuan, sumFen, type Fen } from '#libs/money';
+import { LedgerService } from '#libs/ledger';
+import { formatYuan, parseYuan, type Fen } from '#libs/money';
 import { projectAccounts } from './accounts.js';
-import { CLASS_KINDS } from './domain/model.js';
+import { settlementLines } from './domain/dividend-posting.js';
 import { allocateSettlement } from './domain/settlement.js';
 import type { SettlementDto } from './dto.js';
 import { DistributionStore } from './store/distribution.store.js';
@@ -77,15 +77,10 @@ export class AssetIncomeSettlementService {
             ids.map((i) => parts.get(i)!.toString()),
           );
           const kindOf = new Map(open.map((l) => [String(l.id), l.class_kind]));
-          const posting: PostingLine[] = [];
-          for (const kind of CLASS_KINDS) {
-            const paid = sumFen(ids.filter((i) => kindOf.get(i) === kind).map((i) => parts.get(i)!));
-            if (paid > 0n) posting.push({ account: a.dividendsPaid[kind], side: 'DEBIT', amountFen: paid });
-          }
-          posting.push(
-            { account: a.fundedByOperator, side: 'CREDIT', amountFen },
-            { account: a.dividendsPayable, side: 'DEBIT', amountFen },
-            { account: a.operatorOwes, side: 'CREDIT', amountFen },
+          const posting = settlementLines(
+            a,
+            ids.map((i) => ({ classKind: kindOf.get(i)!, paidFen: parts.get(i)! })),
+            amountFen,
           );
           const { entryId } = await this.ledger.post(m, {
             idempotencyKey: `aip:settlement:${projectId}:${idempotencyKey}`,
