@@ -1,5 +1,8 @@
 import type { EntityManager } from 'typeorm';
 import { DomainError, type FieldError } from '#libs/common';
+import { InsuranceLockStore } from './store/insurance-lock.store.js';
+
+const lockStore = new InsuranceLockStore();
 
 /**
  * The insurance lock (保险锁, "公司不得对外担保"): an operating entity that runs an asset-income project may not
@@ -15,17 +18,12 @@ export async function assetIncomeLockViolation(
   entityId: string | number | bigint,
   field = 'entityId',
 ): Promise<FieldError | null> {
-  const rows = (await manager.query(
-    `SELECT e.is_asset_income_project AS locked, p.id AS project_id
-       FROM operating_entities e LEFT JOIN aip_projects p ON p.entity_id = e.id
-      WHERE e.id = $1 FOR SHARE OF e`,
-    [String(entityId)],
-  )) as { locked: boolean; project_id: string | null }[];
-  if (!rows[0]?.locked) return null;
+  const state = await lockStore.lockState(manager, String(entityId));
+  if (!state?.locked) return null;
   return {
     field,
     code: 'ASSET_INCOME_ENTITY_LOCKED',
-    message: `operating entity ${entityId} runs asset-income project ${rows[0].project_id ?? '?'} and may not guarantee debt or borrow under cover`,
+    message: `operating entity ${entityId} runs asset-income project ${state.project_id ?? '?'} and may not guarantee debt or borrow under cover`,
   };
 }
 

@@ -2,47 +2,20 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '#libs/audit';
-import { Clock, DomainError, offsetOf, queryOne, queryRows, runIdempotent, type Actor, type FieldError, type PageQuery } from '#libs/common';
+import { Clock, DomainError, runIdempotent, type Actor, type FieldError, type PageQuery } from '#libs/common';
 import { LedgerService, type PostingLine } from '#libs/ledger';
 import { formatYuan, parseYuan, sumFen, type Fen } from '#libs/money';
 import { projectAccounts } from './accounts.js';
 import { computeLiquidation, type LiquidationResult } from './domain/liquidation.js';
-import { CLASS_KINDS, type ClassKind } from './domain/model.js';
+import { CLASS_KINDS } from './domain/model.js';
 import { percentOf } from './domain/thresholds.js';
 import type { LinesQuery, LiquidationPreviewDto, PayDto } from './dto.js';
-import { actorName, addDays, holdingsAt, loadProject, otherClasses, pendingRightMoves, requireStatus, yearOf, type ProjectRecord } from './store.js';
+import { LiquidationStore, type LiquidationFigures, type LiquidationLineRow, type LiquidationRow } from './store/liquidation.store.js';
+import { actorName, addDays, requireStatus, yearOf, type ProjectRecord } from './project.js';
+import { holdingsAt, loadProject, otherClasses, pendingRightMoves } from './store/project-records.store.js';
 
 /** A list query without its paging fields (services take the page separately). */
 type Filter<T> = Omit<T, 'page' | 'pageSize'>;
-
-interface LiquidationRow {
-  id: string;
-  project_id: string;
-  status: 'PREPARED' | 'APPROVED' | 'PAID';
-  liquidation_date: string;
-  proceeds_fen: string;
-  special_fund_fen: string;
-  special_repaid_fen: string;
-  others_fen: string;
-  capital_fen: string;
-  prepared_by: string;
-  prepared_at: Date;
-  approved_by: string | null;
-  approved_at: Date | null;
-  paid_by: string | null;
-  paid_at: Date | null;
-  entry_id: string | null;
-}
-
-interface LiquidationLineRow {
-  id: string;
-  holder_type: 'COLLECTIVE' | 'HOUSEHOLD' | 'CLASS';
-  class_kind: ClassKind;
-  household_id: string | null;
-  right_id: string | null;
-  basis_fen: string;
-  amount_fen: string;
-}
 
 const y = (v: string | bigint) => formatYuan(BigInt(v));
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
@@ -60,6 +33,7 @@ function lineKey(l: { holderType?: string; holder_type?: string }, parts: (strin
 export class AssetIncomeLiquidationService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly store: LiquidationStore,
     private readonly ledger: LedgerService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
@@ -86,12 +60,12 @@ export class AssetIncomeLiquidationService {
     return { c, capitalFen: p.specialFundFen + sumFen(classes.map((k) => k.capitalFen)) };
   }
 
-  private async lock(m: EntityManager, projectId: string): Promise<LiquidationRow | undefined> {
-    return queryOne<LiquidationRow>(m, `SELECT * FROM aip_liquidations WHERE project_id = $1 FOR UPDATE`, [projectId]);
+  private lock(m: EntityManager, projectId: string): Promise<LiquidationRow | undefined> {
+    return this.store.lock(m, projectId);
   }
 
-  private async lines(m: EntityManager, id: string): Promise<LiquidationLineRow[]> {
-    return queryRows<LiquidationLineRow>(m, `SELECT * FROM aip_liquidation_lines WHERE liquidation_id = $1 ORDER BY id`, [id]);
+  private lines(m: EntityManager, id: string): Promise<LiquidationLineRow[]> {
+    return this.store.lines(m, id);
   }
 
   async preview(projectId: string, dto: LiquidationPreviewDto, actor?: Actor) {
@@ -109,47 +83,23 @@ export class AssetIncomeLiquidationService {
       if (existing?.status === 'APPROVED') throw new DomainError('ASSET_INCOME_STATE_CONFLICT', 'the liquidation is approved: pay it instead of previewing again');
       const proceedsFen = (parseYuan(dto.proceeds, { allowZero: true }) as { fen: Fen }).fen;
       const { c, capitalFen } = await this.compute(m, p, proceedsFen, dto.liquidationDate);
-      const values = [
-        dto.liquidationDate,
-        c.proceedsFen.toString(),
-        p.specialFundFen.toString(),
-        c.specialRepaidFen.toString(),
-        c.othersFen.toString(),
-        capitalFen.toString(),
-        actorName(actor),
-      ];
+      const figures: LiquidationFigures = {
+        liquidationDate: dto.liquidationDate,
+        proceedsFen: c.proceedsFen.toString(),
+        specialFundFen: p.specialFundFen.toString(),
+        specialRepaidFen: c.specialRepaidFen.toString(),
+        othersFen: c.othersFen.toString(),
+        capitalFen: capitalFen.toString(),
+        preparedBy: actorName(actor),
+      };
       let id: string;
       if (existing) {
         id = String(existing.id);
-        await m.query(`DELETE FROM aip_liquidation_lines WHERE liquidation_id = $1`, [id]);
-        await m.query(
-          `UPDATE aip_liquidations SET liquidation_date = $2, proceeds_fen = $3, special_fund_fen = $4, special_repaid_fen = $5, others_fen = $6,
-                  capital_fen = $7, prepared_by = $8, prepared_at = now() WHERE id = $1`,
-          [id, ...values],
-        );
+        await this.store.rewrite(m, id, figures);
       } else {
-        const [row] = await queryRows<{ id: string }>(
-          m,
-          `INSERT INTO aip_liquidations (project_id, status, liquidation_date, proceeds_fen, special_fund_fen, special_repaid_fen, others_fen,
-                                         capital_fen, prepared_by)
-           VALUES ($1,'PREPARED',$2,$3,$4,$5,$6,$7,$8) RETURNING id`,
-          [projectId, ...values],
-        );
-        id = String(row.id);
+        id = await this.store.insert(m, projectId, figures);
       }
-      await m.query(
-        `INSERT INTO aip_liquidation_lines (liquidation_id, holder_type, class_kind, household_id, right_id, basis_fen, amount_fen)
-         SELECT $1, unnest($2::text[]), unnest($3::text[]), unnest($4::bigint[]), unnest($5::bigint[]), unnest($6::bigint[]), unnest($7::bigint[])`,
-        [
-          id,
-          c.lines.map((l) => l.holderType),
-          c.lines.map((l) => l.classKind),
-          c.lines.map((l) => l.householdId),
-          c.lines.map((l) => l.rightId),
-          c.lines.map((l) => l.basisFen.toString()),
-          c.lines.map((l) => l.amountFen.toString()),
-        ],
-      );
+      await this.store.insertLines(m, id, c.lines);
       const view = await this.view(m, id);
       await this.audit.record(m, { action: 'ASSET_INCOME_LIQUIDATION_PREPARED', entityType: 'asset_income_project', entityId: projectId, after: view });
       return view;
@@ -179,7 +129,7 @@ export class AssetIncomeLiquidationService {
         throw new DomainError('ASSET_INCOME_SAME_APPROVER', 'the liquidation must be approved by someone other than the person who prepared it (maker-checker)');
       }
       await this.assertFresh(m, p, row);
-      await m.query(`UPDATE aip_liquidations SET status = 'APPROVED', approved_by = $2, approved_at = now() WHERE id = $1`, [row.id, by]);
+      await this.store.markApproved(m, String(row.id), by);
       const view = await this.view(m, String(row.id));
       await this.audit.record(m, { action: 'ASSET_INCOME_LIQUIDATION_APPROVED', entityType: 'asset_income_project', entityId: projectId, after: view });
       return view;
@@ -205,11 +155,7 @@ export class AssetIncomeLiquidationService {
         if (paidOn > this.clock.today()) errors.push({ field: 'paidOn', code: 'DATE_IN_FUTURE', message: 'may not be after today' });
         if (paidOn < row.liquidation_date) errors.push({ field: 'paidOn', code: 'BEFORE_LIQUIDATION_DATE', message: `may not be before ${row.liquidation_date}` });
         if (errors.length) throw new DomainError('VALIDATION_FAILED', 'invalid payment date', errors);
-        const approvedRun = await queryOne<{ year: number }>(
-          m,
-          `SELECT year FROM aip_distribution_runs WHERE project_id = $1 AND status = 'APPROVED' ORDER BY year LIMIT 1`,
-          [projectId],
-        );
+        const approvedRun = await this.store.firstApprovedRun(m, projectId);
         if (approvedRun) {
           throw new DomainError('ASSET_INCOME_STATE_CONFLICT', `the ${approvedRun.year} dividends are approved but unpaid: pay them before the liquidation`);
         }
@@ -237,18 +183,8 @@ export class AssetIncomeLiquidationService {
           memo: `asset-income project ${projectId}: forced liquidation, proceeds ${y(row.proceeds_fen)}, special fund repaid ${y(row.special_repaid_fen)}`,
           lines: posting,
         });
-        await m.query(`UPDATE aip_liquidations SET status = 'PAID', paid_by = $2, paid_at = now(), entry_id = $3 WHERE id = $1`, [
-          row.id,
-          actorName(actor),
-          entryId,
-        ]);
-        await m.query(`UPDATE aip_distribution_runs SET status = 'CANCELLED' WHERE project_id = $1 AND status = 'PREPARED'`, [projectId]);
-        // the rights end with the liquidation date (valid_to is exclusive)
-        await m.query(
-          `UPDATE aip_share_rights SET valid_to = greatest($2::date, valid_from + 1) WHERE project_id = $1 AND valid_to IS NULL`,
-          [projectId, addDays(row.liquidation_date, 1)],
-        );
-        await m.query(`UPDATE aip_projects SET status = 'LIQUIDATED', liquidated_on = $2, updated_at = now() WHERE id = $1`, [projectId, paidOn]);
+        // prepared dividend runs are cancelled; the rights end with the liquidation date (valid_to is exclusive)
+        await this.store.markPaidAndClose(m, String(row.id), projectId, actorName(actor), entryId, addDays(row.liquidation_date, 1), paidOn);
         const view = await this.view(m, String(row.id));
         await this.audit.record(m, {
           action: 'ASSET_INCOME_LIQUIDATED',
@@ -266,7 +202,7 @@ export class AssetIncomeLiquidationService {
   async get(projectId: string) {
     const m = this.dataSource.manager;
     await loadProject(m, projectId);
-    const row = await queryOne<{ id: string }>(m, `SELECT id FROM aip_liquidations WHERE project_id = $1`, [projectId]);
+    const row = await this.store.findId(m, projectId);
     if (!row) throw new DomainError('NOT_FOUND', `project ${projectId} has no liquidation`);
     return this.view(m, String(row.id));
   }
@@ -274,20 +210,9 @@ export class AssetIncomeLiquidationService {
   async lineList(projectId: string, q: Filter<LinesQuery>, page: PageQuery) {
     const m = this.dataSource.manager;
     const p = await loadProject(m, projectId);
-    const row = await queryOne<{ id: string }>(m, `SELECT id FROM aip_liquidations WHERE project_id = $1`, [projectId]);
+    const row = await this.store.findId(m, projectId);
     if (!row) throw new DomainError('NOT_FOUND', `project ${projectId} has no liquidation`);
-    const where = ['l.liquidation_id = $1'];
-    const params: unknown[] = [row.id];
-    if (q.holderType) where.push(`l.holder_type = $${params.push(q.holderType)}`);
-    if (q.householdId) where.push(`l.household_id = $${params.push(q.householdId)}`);
-    const clause = where.join(' AND ');
-    const [{ total }] = await queryRows<{ total: number }>(m, `SELECT count(*)::int AS total FROM aip_liquidation_lines l WHERE ${clause}`, params);
-    const rows = await queryRows<LiquidationLineRow & { head_name: string | null }>(
-      m,
-      `SELECT l.*, h.head_name FROM aip_liquidation_lines l LEFT JOIN households h ON h.id = l.household_id WHERE ${clause}
-        ORDER BY l.id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
-      [...params, page.pageSize, offsetOf(page)],
-    );
+    const { rows, total } = await this.store.pageLines(String(row.id), q, page);
     return {
       items: rows.map((l) => ({
         id: String(l.id),
@@ -307,13 +232,8 @@ export class AssetIncomeLiquidationService {
   }
 
   private async view(m: EntityManager, id: string) {
-    const r = (await queryOne<LiquidationRow>(m, `SELECT * FROM aip_liquidations WHERE id = $1`, [id]))!;
-    const byClass = await queryRows<{ class_kind: ClassKind; holders: number; basis: string; amount: string }>(
-      m,
-      `SELECT class_kind, count(*)::int AS holders, sum(basis_fen)::text AS basis, sum(amount_fen)::text AS amount
-         FROM aip_liquidation_lines WHERE liquidation_id = $1 GROUP BY class_kind`,
-      [id],
-    );
+    const r = await this.store.find(m, id);
+    const byClass = await this.store.classTotals(m, id);
     byClass.sort((a, b) => CLASS_KINDS.indexOf(a.class_kind) - CLASS_KINDS.indexOf(b.class_kind));
     return {
       id: String(r.id),

@@ -1,41 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager } from 'typeorm';
-import { DomainError, queryOne, queryRows } from '#libs/common';
+import type { DataSource } from 'typeorm';
+import { DomainError } from '#libs/common';
 import { LedgerService } from '#libs/ledger';
 import { formatYuan, sumFen } from '#libs/money';
 import { projectAccounts } from './accounts.js';
 import { assessNetAssets } from './domain/thresholds.js';
 import { render, type ExportFile, type ReportTable } from './export.js';
-import { loadProject, otherClasses } from './store.js';
+import { ReportsStore } from './store/reports.store.js';
+import { loadProject, otherClasses } from './store/project-records.store.js';
 
 const y = (v: string | bigint) => formatYuan(BigInt(v));
-
-interface ResultRow {
-  project_id: string;
-  year: number;
-  revenue_fen: string;
-  net_profit_fen: string;
-  net_assets_fen: string;
-  reported_on: string;
-}
-
-interface RunAgg {
-  project_id: string;
-  year: number;
-  status: string;
-  record_date: string;
-  paid_on: string | null;
-  distributable_fen: string;
-  entitled_fen: string;
-  paid_now_fen: string;
-  operator_owes_fen: string;
-  households_benefited: number;
-  people_benefited: number;
-  special_entitled: string;
-  others_entitled: string;
-  paid_to_date: string;
-}
 
 /**
  * Reports of the scheme, per project and per district: capital, income, dividends by year, households and people
@@ -45,69 +20,22 @@ interface RunAgg {
 export class AssetIncomeReportsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly store: ReportsStore,
     private readonly ledger: LedgerService,
   ) {}
-
-  private async runs(m: EntityManager, projectIds: string[], fromYear?: number, toYear?: number): Promise<RunAgg[]> {
-    return queryRows<RunAgg>(
-      m,
-      `SELECT r.project_id, r.year, r.status, r.record_date, r.paid_on, r.distributable_fen, r.entitled_fen, r.paid_now_fen,
-              r.operator_owes_fen, r.households_benefited, r.people_benefited,
-              coalesce(sum(l.entitled_fen) FILTER (WHERE l.holder_type <> 'CLASS'), 0)::text AS special_entitled,
-              coalesce(sum(l.entitled_fen) FILTER (WHERE l.holder_type = 'CLASS'), 0)::text AS others_entitled,
-              coalesce(sum(l.paid_fen), 0)::text AS paid_to_date
-         FROM aip_distribution_runs r LEFT JOIN aip_distribution_lines l ON l.run_id = r.id
-        WHERE r.project_id = ANY($1::bigint[]) AND r.status = 'PAID'
-          AND ($2::int IS NULL OR r.year >= $2) AND ($3::int IS NULL OR r.year <= $3)
-        GROUP BY r.id ORDER BY r.project_id, r.year`,
-      [projectIds, fromYear ?? null, toYear ?? null],
-    );
-  }
-
-  /** Distinct households with a paid dividend, and their people (member count on their latest paid line). */
-  private async benefited(m: EntityManager, projectIds: string[], fromYear?: number, toYear?: number) {
-    const [r] = await queryRows<{ households: number; people: number }>(
-      m,
-      `SELECT count(*)::int AS households, coalesce(sum(member_count), 0)::int AS people FROM (
-         SELECT DISTINCT ON (l.household_id) l.household_id, l.member_count
-           FROM aip_distribution_lines l JOIN aip_distribution_runs r ON r.id = l.run_id
-          WHERE r.project_id = ANY($1::bigint[]) AND r.status = 'PAID' AND l.holder_type = 'HOUSEHOLD' AND l.entitled_fen > 0
-            AND ($2::int IS NULL OR r.year >= $2) AND ($3::int IS NULL OR r.year <= $3)
-          ORDER BY l.household_id, r.year DESC) x`,
-      [projectIds, fromYear ?? null, toYear ?? null],
-    );
-    return r;
-  }
 
   async project(projectId: string) {
     const m = this.dataSource.manager;
     const p = await loadProject(m, projectId);
-    const names = await queryOne<{ village: string; entity: string; district: string }>(
-      m,
-      `SELECT v.name AS village, e.name AS entity, d.name AS district FROM villages v, operating_entities e, districts d
-        WHERE v.id = $1 AND e.id = $2 AND d.id = $3`,
-      [p.villageId, p.entityId, p.districtId],
-    );
+    const names = await this.store.names(m, p.villageId, p.entityId, p.districtId);
     const classes = await otherClasses(m, projectId);
-    const [reg] = await queryRows<{ collective: string; households: string; holders: number; people: number }>(
-      m,
-      `SELECT coalesce(sum(r.amount_fen) FILTER (WHERE r.holder_type = 'COLLECTIVE'), 0)::text AS collective,
-              coalesce(sum(r.amount_fen) FILTER (WHERE r.holder_type = 'HOUSEHOLD'), 0)::text AS households,
-              count(*) FILTER (WHERE r.holder_type = 'HOUSEHOLD')::int AS holders, coalesce(sum(h.member_count), 0)::int AS people
-         FROM aip_share_rights r LEFT JOIN households h ON h.id = r.household_id
-        WHERE r.project_id = $1 AND r.valid_to IS NULL`,
-      [projectId],
-    );
-    const results = await queryRows<ResultRow>(m, `SELECT * FROM aip_annual_results WHERE project_id = $1 ORDER BY year`, [projectId]);
-    const runs = await this.runs(m, [projectId]);
-    const benefited = await this.benefited(m, [projectId]);
+    const reg = await this.store.register(m, projectId);
+    const results = await this.store.results(m, projectId);
+    const runs = await this.store.paidRuns(m, [projectId]);
+    const benefited = await this.store.benefited(m, [projectId]);
     const a = projectAccounts(projectId);
     const balances = await this.ledger.balances(m, [a.operatorOwes, a.dividendsPayable]);
-    const liquidation = await queryOne<{ status: string; liquidation_date: string; proceeds_fen: string; special_repaid_fen: string; others_fen: string }>(
-      m,
-      `SELECT status, liquidation_date, proceeds_fen, special_repaid_fen, others_fen FROM aip_liquidations WHERE project_id = $1`,
-      [projectId],
-    );
+    const liquidation = await this.store.liquidation(m, projectId);
     const totalCapital = p.specialFundFen + sumFen(classes.map((c) => c.capitalFen));
     return {
       project: {
@@ -226,37 +154,16 @@ export class AssetIncomeReportsService {
   async district(districtId: string, fromYear?: number, toYear?: number) {
     const m = this.dataSource.manager;
     const district = /^\d{1,18}$/.test(districtId)
-      ? await queryOne<{ id: string; code: string; name: string }>(m, `SELECT id, code, name FROM districts WHERE id = $1`, [districtId])
+      ? await this.store.district(m, districtId)
       : undefined;
     if (!district) throw new DomainError('NOT_FOUND', `district ${districtId} not found`);
-    const projects = await queryRows<{
-      id: string;
-      name: string;
-      village: string;
-      business_type: string;
-      status: string;
-      special_fund_fen: string;
-      other_fen: string;
-      liquidation_threshold_fen: string;
-      alert_margin_fen: string;
-    }>(
-      m,
-      `SELECT p.id, p.name, v.name AS village, p.business_type, p.status, p.special_fund_fen, p.liquidation_threshold_fen, p.alert_margin_fen,
-              coalesce((SELECT sum(capital_fen) FROM aip_capital_classes c WHERE c.project_id = p.id), 0)::text AS other_fen
-         FROM aip_projects p JOIN villages v ON v.id = p.village_id WHERE p.district_id = $1 ORDER BY p.id`,
-      [districtId],
-    );
+    const projects = await this.store.districtProjects(m, districtId);
     const ids = projects.map((p) => String(p.id));
-    const results = await queryRows<ResultRow>(
-      m,
-      `SELECT * FROM aip_annual_results WHERE project_id = ANY($1::bigint[])
-          AND ($2::int IS NULL OR year >= $2) AND ($3::int IS NULL OR year <= $3) ORDER BY project_id, year`,
-      [ids, fromYear ?? null, toYear ?? null],
-    );
-    const runs = await this.runs(m, ids, fromYear, toYear);
+    const results = await this.store.resultsOf(m, ids, fromYear, toYear);
+    const runs = await this.store.paidRuns(m, ids, fromYear, toYear);
     const years = [...new Set([...results.map((r) => r.year), ...runs.map((r) => r.year)])].sort((a, b) => a - b);
-    const benefited = await this.benefited(m, ids, fromYear, toYear);
-    const perProject = await Promise.all(projects.map(async (p) => ({ id: String(p.id), b: await this.benefited(m, [String(p.id)], fromYear, toYear) })));
+    const benefited = await this.store.benefited(m, ids, fromYear, toYear);
+    const perProject = await Promise.all(projects.map(async (p) => ({ id: String(p.id), b: await this.store.benefited(m, [String(p.id)], fromYear, toYear) })));
     const benefitedOf = new Map(perProject.map((x) => [x.id, x.b]));
     const byId = new Map(projects.map((p) => [String(p.id), p]));
     return {
@@ -367,12 +274,7 @@ export class AssetIncomeReportsService {
   /** Every district with projects, one row each. */
   async districts() {
     const m = this.dataSource.manager;
-    const rows = await queryRows<{ id: string; code: string; name: string; projects: number; flagged: number; special_fen: string }>(
-      m,
-      `SELECT d.id, d.code, d.name, count(p.id)::int AS projects,
-              count(p.id) FILTER (WHERE p.status = 'LIQUIDATION_REQUIRED')::int AS flagged, coalesce(sum(p.special_fund_fen), 0)::text AS special_fen
-         FROM districts d JOIN aip_projects p ON p.district_id = d.id GROUP BY d.id ORDER BY d.code`,
-    );
+    const rows = await this.store.districtsWithProjects(m);
     const items = [];
     for (const d of rows) {
       const detail = await this.district(String(d.id));

@@ -3,11 +3,13 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { parse } from 'csv-parse/sync';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '#libs/audit';
-import { Clock, DomainError, offsetOf, queryOne, queryRows, type Actor, type FieldError, type Page, type PageQuery } from '#libs/common';
+import { Clock, DomainError, type Actor, type FieldError, type Page, type PageQuery } from '#libs/common';
 import { formatYuan, parseYuan, type Fen } from '#libs/money';
 import { assessNetAssets, type NetAssetsAssessment } from './domain/thresholds.js';
 import type { AlertsQuery, RecordResultDto, ResultsQuery } from './dto.js';
-import { actorName, loadProject, requireStatus, yearOf, type ProjectRecord } from './store.js';
+import { ResultsStore, type ResultRow } from './store/results.store.js';
+import { actorName, requireStatus, yearOf, type ProjectRecord } from './project.js';
+import { loadProject } from './store/project-records.store.js';
 
 /** A list query without its paging fields (services take the page separately). */
 type Filter<T> = Omit<T, 'page' | 'pageSize'>;
@@ -39,19 +41,6 @@ interface ResultInput {
   reportedOn: string;
 }
 
-interface ResultRow {
-  project_id: string;
-  year: number;
-  revenue_fen: string;
-  net_profit_fen: string;
-  net_assets_fen: string;
-  reported_on: string;
-  version: number;
-  source: 'MANUAL' | 'CSV';
-  entered_by: string;
-  updated_at: Date;
-}
-
 const resultView = (r: ResultRow): ResultView => ({
   projectId: String(r.project_id),
   year: r.year,
@@ -79,6 +68,7 @@ const isCalendarDate = (s: string) => DATE.test(s) && new Date(`${s}T00:00:00Z`)
 export class AssetIncomeResultsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly store: ResultsStore,
     private readonly audit: AuditService,
     private readonly clock: Clock,
   ) {}
@@ -140,11 +130,7 @@ export class AssetIncomeResultsService {
     if (r.reportedOn < `${r.year}-01-01`) {
       errors.push({ field: `${prefix}reportedOn`, code: 'REPORTED_BEFORE_YEAR', message: 'a year cannot be reported before it starts' });
     }
-    const run = await queryOne<{ status: string }>(
-      m,
-      `SELECT status FROM aip_distribution_runs WHERE project_id = $1 AND year = $2 AND status IN ('APPROVED','PAID')`,
-      [p.id, r.year],
-    );
+    const run = await this.store.lockingRun(m, p.id, r.year);
     if (run) {
       errors.push({
         field: `${prefix}year`,
@@ -157,18 +143,16 @@ export class AssetIncomeResultsService {
 
   private async apply(m: EntityManager, p: ProjectRecord, r: ResultInput, source: 'MANUAL' | 'CSV', actor?: Actor): Promise<RecordedResult> {
     const by = actorName(actor);
-    const before = await queryOne<ResultRow>(m, `SELECT * FROM aip_annual_results WHERE project_id = $1 AND year = $2`, [p.id, r.year]);
-    const [row] = await queryRows<ResultRow>(
-      m,
-      `INSERT INTO aip_annual_results (project_id, year, revenue_fen, net_profit_fen, net_assets_fen, reported_on, source, entered_by)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8)
-       ON CONFLICT (project_id, year) DO UPDATE
-          SET revenue_fen = EXCLUDED.revenue_fen, net_profit_fen = EXCLUDED.net_profit_fen, net_assets_fen = EXCLUDED.net_assets_fen,
-              reported_on = EXCLUDED.reported_on, source = EXCLUDED.source, entered_by = EXCLUDED.entered_by,
-              version = aip_annual_results.version + 1, updated_at = now()
-       RETURNING *`,
-      [p.id, r.year, r.revenueFen.toString(), r.netProfitFen.toString(), r.netAssetsFen.toString(), r.reportedOn, source, by],
-    );
+    const before = await this.store.find(m, p.id, r.year);
+    const row = await this.store.upsert(m, p.id, {
+      year: r.year,
+      revenueFen: r.revenueFen.toString(),
+      netProfitFen: r.netProfitFen.toString(),
+      netAssetsFen: r.netAssetsFen.toString(),
+      reportedOn: r.reportedOn,
+      source,
+      enteredBy: by,
+    });
     const view = resultView(row);
     await this.audit.record(m, {
       action: before ? 'ASSET_INCOME_RESULT_CORRECTED' : 'ASSET_INCOME_RESULT_RECORDED',
@@ -181,11 +165,14 @@ export class AssetIncomeResultsService {
     const assessment = assessNetAssets(r.netAssetsFen, p.liquidationThresholdFen, p.alertMarginFen);
     let status = p.status;
     if (assessment !== 'OK') {
-      const inserted = await queryRows(
+      const raised = await this.store.raiseAlert(
         m,
-        `INSERT INTO aip_alerts (project_id, year, kind, net_assets_fen, threshold_fen, margin_fen) VALUES ($1,$2,$3,$4,$5,$6)
-         ON CONFLICT (project_id, year, kind) DO NOTHING RETURNING id`,
-        [p.id, r.year, assessment, r.netAssetsFen.toString(), p.liquidationThresholdFen.toString(), p.alertMarginFen.toString()],
+        p.id,
+        r.year,
+        assessment,
+        r.netAssetsFen.toString(),
+        p.liquidationThresholdFen.toString(),
+        p.alertMarginFen.toString(),
       );
       const facts = {
         year: r.year,
@@ -194,11 +181,7 @@ export class AssetIncomeResultsService {
         margin: formatYuan(p.alertMarginFen),
       };
       if (assessment === 'LIQUIDATION_REQUIRED' && p.status === 'ACTIVE') {
-        await m.query(
-          `UPDATE aip_projects SET status = 'LIQUIDATION_REQUIRED', liquidation_flagged_year = $2, liquidation_flagged_at = now(), updated_at = now()
-            WHERE id = $1`,
-          [p.id, r.year],
-        );
+        await this.store.flagLiquidation(m, p.id, r.year);
         status = 'LIQUIDATION_REQUIRED';
         await this.audit.record(m, {
           action: 'ASSET_INCOME_LIQUIDATION_FLAGGED',
@@ -207,7 +190,7 @@ export class AssetIncomeResultsService {
           before: { status: p.status },
           after: { status, ...facts },
         });
-      } else if (assessment === 'NEAR_THRESHOLD' && inserted.length) {
+      } else if (assessment === 'NEAR_THRESHOLD' && raised) {
         await this.audit.record(m, { action: 'ASSET_INCOME_NET_ASSETS_ALERT', entityType: 'asset_income_project', entityId: p.id, after: facts });
       }
     }
@@ -217,53 +200,13 @@ export class AssetIncomeResultsService {
   async list(projectId: string, q: Filter<ResultsQuery>, page: PageQuery): Promise<Page<ResultView>> {
     const m = this.dataSource.manager;
     await loadProject(m, projectId);
-    const where = ['project_id = $1'];
-    const params: unknown[] = [projectId];
-    if (q.fromYear) where.push(`year >= $${params.push(q.fromYear)}`);
-    if (q.toYear) where.push(`year <= $${params.push(q.toYear)}`);
-    const clause = where.join(' AND ');
-    const [{ total }] = await queryRows<{ total: number }>(m, `SELECT count(*)::int AS total FROM aip_annual_results WHERE ${clause}`, params);
-    const rows = await queryRows<ResultRow>(
-      m,
-      `SELECT * FROM aip_annual_results WHERE ${clause} ORDER BY year LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
-      [...params, page.pageSize, offsetOf(page)],
-    );
+    const { rows, total } = await this.store.page(projectId, q, page);
     return { items: rows.map(resultView), page: page.page, pageSize: page.pageSize, total };
   }
 
   /** Near-threshold and liquidation alerts, newest first. */
   async alerts(q: Filter<AlertsQuery>, page: PageQuery) {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (q.districtId) where.push(`p.district_id = $${params.push(q.districtId)}`);
-    if (q.projectId) where.push(`a.project_id = $${params.push(q.projectId)}`);
-    if (q.kind) where.push(`a.kind = $${params.push(q.kind)}`);
-    if (q.year) where.push(`a.year = $${params.push(q.year)}`);
-    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const m = this.dataSource.manager;
-    const [{ total }] = await queryRows<{ total: number }>(
-      m,
-      `SELECT count(*)::int AS total FROM aip_alerts a JOIN aip_projects p ON p.id = a.project_id ${clause}`,
-      params,
-    );
-    const rows = await queryRows<{
-      id: string;
-      project_id: string;
-      name: string;
-      district_id: string;
-      village_id: string;
-      year: number;
-      kind: string;
-      net_assets_fen: string;
-      threshold_fen: string;
-      margin_fen: string;
-      created_at: Date;
-    }>(
-      m,
-      `SELECT a.*, p.name, p.district_id, p.village_id FROM aip_alerts a JOIN aip_projects p ON p.id = a.project_id ${clause}
-        ORDER BY a.id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
-      [...params, page.pageSize, offsetOf(page)],
-    );
+    const { rows, total } = await this.store.pageAlerts(q, page);
     return {
       items: rows.map((r) => ({
         id: String(r.id),

@@ -1,11 +1,12 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { AppConfig, Clock, queryOne, RequestContext, type Actor } from '#libs/common';
+import { AppConfig, Clock, RequestContext, type Actor } from '#libs/common';
 import { creditCodeCheckChar, OperatingEntitiesStore } from '#libs/households';
 import { AssetIncomeDistributionService } from './distribution.service.js';
 import { AssetIncomeProjectsService } from './projects.service.js';
 import { AssetIncomeResultsService } from './results.service.js';
+import { AssetIncomeSeedStore } from './store/seed.store.js';
 
 /** The operator of the demo project (made up for the demo; the credit code carries a valid GB 32100 check character). */
 const ORG_ID = '93{region}MA3CQ9Y21';
@@ -32,20 +33,13 @@ export async function seedAssetIncome(app: INestApplicationContext): Promise<str
   const m = ds.manager;
   const out: string[] = [];
 
-  const village = await queryOne<{ id: string; district_id: string; name: string; region: string }>(
-    m,
-    `SELECT v.id, v.district_id, v.name, d.code AS region FROM villages v JOIN districts d ON d.id = v.district_id
-      WHERE v.is_pilot ORDER BY v.id LIMIT 1`,
-  );
+  const store = new AssetIncomeSeedStore();
+  const village = await store.firstPilotVillage(m);
   if (!village) return ['asset-income: no pilot village (villages.is_pilot) — seed the registry first; skipped'];
-  const poor = await queryOne<{ n: number }>(m, `SELECT count(*)::int AS n FROM households WHERE village_id = $1 AND status = 'POOR'`, [village.id]);
-  if (!poor?.n) return [`asset-income: pilot village ${village.name} has no poor household to quantify shares to; skipped`];
+  const poor = await store.poorHouseholdCount(m, village.id);
+  if (!poor) return [`asset-income: pilot village ${village.name} has no poor household to quantify shares to; skipped`];
 
-  let project = await queryOne<{ id: string; status: string }>(
-    m,
-    `SELECT id, status FROM aip_projects WHERE village_id = $1 ORDER BY id DESC LIMIT 1`,
-    [village.id],
-  );
+  let project = await store.latestProjectOfVillage(m, village.id);
   if (!project) {
     const region = /^\d{6}$/.test(village.region) ? village.region : '370302';
     const first17 = ORG_ID.replace('{region}', region);
@@ -96,16 +90,13 @@ export async function seedAssetIncome(app: INestApplicationContext): Promise<str
     { year: y2, revenue: '2100000.00', netProfit: '90000.00', netAssets: '2150000.00', reportedOn: `${y2}-12-31` },
   ];
   for (const r of demoResults) {
-    const has = await queryOne(m, `SELECT 1 FROM aip_annual_results WHERE project_id = $1 AND year = $2`, [id, r.year]);
+    const has = await store.hasResult(m, id, r.year);
     if (!has) {
       await as(PREPARER, () => results.record(id, r, PREPARER));
       out.push(`asset-income: ${r.year} results recorded (net profit ${r.netProfit})`);
     }
   }
-  const run = await queryOne<{ status: string }>(m, `SELECT status FROM aip_distribution_runs WHERE project_id = $1 AND year = $2 AND status <> 'CANCELLED'`, [
-    id,
-    y1,
-  ]);
+  const run = await store.liveRun(m, id, y1);
   if (!run || run.status === 'PREPARED') {
     await as(PREPARER, () => distributions.preview(id, y1, {}, PREPARER));
   }

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { AuditService } from '#libs/audit';
-import { FixedClock, RequestContext, type Actor } from '#libs/common';
+import { FixedClock, RequestContext, type Actor, type Clock } from '#libs/common';
 import { LedgerService } from '#libs/ledger';
 import {
   AssetIncomeDistributionService,
@@ -11,7 +11,15 @@ import {
   loadAssetIncomeConfig,
   type AssetIncomeConfig,
 } from '#libs/asset-income';
+import { AssetIncomeDistributionReadsService } from '../src/distribution.reads.service.js';
+import { AssetIncomeSettlementService } from '../src/distribution.settlement.service.js';
 import type { CreateProjectDto } from '../src/dto.js';
+import { AssetIncomeRightsService } from '../src/projects.rights.service.js';
+import { DistributionStore } from '../src/store/distribution.store.js';
+import { LiquidationStore } from '../src/store/liquidation.store.js';
+import { ProjectsStore } from '../src/store/projects.store.js';
+import { ReportsStore } from '../src/store/reports.store.js';
+import { ResultsStore } from '../src/store/results.store.js';
 
 /**
  * Registry rows for the asset-income tests, written with plain SQL (the registry has its own library and tests):
@@ -47,12 +55,25 @@ export function services(ds: DataSource, env: Record<string, string> = {}): Serv
     ledger,
     audit,
     config,
-    projects: new AssetIncomeProjectsService(ds, ledger, audit, c, config),
-    results: new AssetIncomeResultsService(ds, audit, c),
-    distributions: new AssetIncomeDistributionService(ds, ledger, audit, c),
-    liquidation: new AssetIncomeLiquidationService(ds, ledger, audit, c),
-    reports: new AssetIncomeReportsService(ds, ledger),
+    projects: projectsService(ds, ledger, audit, c, config),
+    results: new AssetIncomeResultsService(ds, new ResultsStore(ds), audit, c),
+    distributions: distributionService(ds, ledger, audit, c),
+    liquidation: new AssetIncomeLiquidationService(ds, new LiquidationStore(ds), ledger, audit, c),
+    reports: new AssetIncomeReportsService(ds, new ReportsStore(ds), ledger),
   };
+}
+
+function distributionService(ds: DataSource, ledger: LedgerService, audit: AuditService, c: Clock): AssetIncomeDistributionService {
+  const store = new DistributionStore(ds);
+  const reads = new AssetIncomeDistributionReadsService(store);
+  const settlement = new AssetIncomeSettlementService(ds, store, ledger, audit, c);
+  return new AssetIncomeDistributionService(ds, store, reads, settlement, ledger, audit, c);
+}
+
+function projectsService(ds: DataSource, ledger: LedgerService, audit: AuditService, c: Clock, config: AssetIncomeConfig): AssetIncomeProjectsService {
+  const store = new ProjectsStore(ds);
+  const rights = new AssetIncomeRightsService(ds, store, ledger, audit, c);
+  return new AssetIncomeProjectsService(ds, store, rights, ledger, audit, c, config);
 }
 
 let seq = 0;

@@ -1,68 +1,14 @@
 import type { EntityManager } from 'typeorm';
-import { DomainError, queryOne, queryRows, type Actor, ID_PATTERN as ID } from '#libs/common';
+import { DomainError, queryOne, queryRows, ID_PATTERN as ID } from '#libs/common';
 import type { Fen } from '#libs/money';
-import { addDays } from '#libs/schedules';
-import type { HouseholdHolding, OtherClassCapital } from './domain/distribution.js';
-import {
-  OTHER_CLASS_KINDS,
-  type BusinessType,
-  type HouseholdWeighting,
-  type OtherClassKind,
-  type ProjectStatus,
-  type RightRule,
-} from './domain/model.js';
+import type { HouseholdHolding, OtherClassCapital } from '../domain/distribution.js';
+import { OTHER_CLASS_KINDS, type OtherClassKind } from '../domain/model.js';
+import type { ProjectRecord } from '../project.js';
+import type { AipProjectRow } from './rows.generated.js';
 
-/** Row-level reads shared by the services. Locks are taken here so every service locks in the same order. */
+/** Row-level reads of projects and their register shared by the services. Locks are taken here so every service locks in the same order. */
 
-export interface ProjectRecord {
-  id: string;
-  name: string;
-  villageId: string;
-  districtId: string;
-  entityId: string;
-  businessType: BusinessType;
-  specialFundFen: Fen;
-  collectivePercent: string;
-  householdWeighting: HouseholdWeighting;
-  rightRule: RightRule;
-  floorRatePercent: string;
-  payoutPercent: string;
-  liquidationThresholdFen: Fen;
-  alertMarginFen: Fen;
-  status: ProjectStatus;
-  injectedOn: string | null;
-  quantifiedOn: string | null;
-  liquidationFlaggedYear: number | null;
-  liquidatedOn: string | null;
-  createdBy: string;
-  createdAt: string;
-}
-
-interface ProjectRow {
-  id: string;
-  name: string;
-  village_id: string;
-  district_id: string;
-  entity_id: string;
-  business_type: BusinessType;
-  special_fund_fen: string;
-  collective_percent: string;
-  household_weighting: HouseholdWeighting;
-  right_rule: RightRule;
-  floor_rate_percent: string;
-  payout_percent: string;
-  liquidation_threshold_fen: string;
-  alert_margin_fen: string;
-  status: ProjectStatus;
-  injected_on: string | null;
-  quantified_on: string | null;
-  liquidation_flagged_year: number | null;
-  liquidated_on: string | null;
-  created_by: string;
-  created_at: Date;
-}
-
-export const toProject = (r: ProjectRow): ProjectRecord => ({
+export const toProject = (r: AipProjectRow): ProjectRecord => ({
   id: String(r.id),
   name: r.name,
   villageId: String(r.village_id),
@@ -89,25 +35,14 @@ export const toProject = (r: ProjectRow): ProjectRecord => ({
 /** A project by id; `lock` takes FOR UPDATE, always the first lock of a project operation. */
 export async function loadProject(m: EntityManager, id: string, lock = false): Promise<ProjectRecord> {
   const row = ID.test(id)
-    ? await queryOne<ProjectRow>(m, `SELECT * FROM aip_projects WHERE id = $1 ${lock ? 'FOR UPDATE' : ''}`, [
-        id,
-      ])
+    ? await queryOne<AipProjectRow>(
+        m,
+        `SELECT * FROM aip_projects WHERE id = $1 ${lock ? 'FOR UPDATE' : ''}`,
+        [id],
+      )
     : undefined;
   if (!row) throw new DomainError('NOT_FOUND', `asset-income project ${id} not found`);
   return toProject(row);
-}
-
-export function stateConflict(p: ProjectRecord, wanted: readonly ProjectStatus[], what: string): DomainError {
-  return new DomainError(
-    'ASSET_INCOME_STATE_CONFLICT',
-    `project ${p.id} is ${p.status}: ${what} needs it to be ${wanted.join(' or ')}`,
-    [],
-    { projectStatus: p.status },
-  );
-}
-
-export function requireStatus(p: ProjectRecord, wanted: readonly ProjectStatus[], what: string): void {
-  if (!wanted.includes(p.status)) throw stateConflict(p, wanted, what);
 }
 
 /** The other classes of a project, in the fixed class order. */
@@ -197,11 +132,3 @@ export async function pendingRightMoves(
     graduatedYear: r.graduated_year,
   }));
 }
-
-export const actorName = (actor: Actor | undefined): string => actor?.username ?? 'system';
-
-/** Calendar arithmetic on YYYY-MM-DD business dates (no time zone involved). */
-/** The calendar helper of `#libs/schedules`, re-exported for this library's callers. */
-export { addDays };
-
-export const yearOf = (date: string): number => Number(date.slice(0, 4));
