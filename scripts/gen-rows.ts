@@ -5,7 +5,7 @@ import pg from 'pg';
 import { dropDatabase, withDatabase } from './db-admin.js';
 import { migrate } from './migrate.js';
 import {
-  ARCHITECTURE_DOC,
+  OWNERSHIP_DOCS,
   checkOwnership,
   describeProblems,
   existingRowFiles,
@@ -52,14 +52,16 @@ async function main(): Promise<void> {
       changed++;
       console.log(`wrote ${path}`);
     }
-    const docPath = join(root, ARCHITECTURE_DOC);
-    const doc = readFileSync(docPath, 'utf8');
-    const mapped = withOwnershipTable(doc, owners);
-    if (mapped === undefined)
-      console.warn(`${ARCHITECTURE_DOC} has no table-owners markers: its map is not updated`);
-    else if (mapped !== doc) {
-      writeFileSync(docPath, mapped);
-      console.log(`wrote the table owners of ${ARCHITECTURE_DOC}`);
+    for (const docFile of OWNERSHIP_DOCS) {
+      const docPath = join(root, docFile);
+      const doc = readFileSync(docPath, 'utf8');
+      const mapped = withOwnershipTable(doc, owners);
+      if (mapped === undefined)
+        console.warn(`${docFile} has no table-owners markers: its map is not updated`);
+      else if (mapped !== doc) {
+        writeFileSync(docPath, mapped);
+        console.log(`wrote the table owners of ${docFile}`);
+      }
     }
     for (const path of existingRowFiles(root)) {
       if (!files.has(path)) console.warn(`${path} belongs to a library that owns no table now: delete it`);

@@ -288,11 +288,12 @@ export function existingRowFiles(root: string): string[] {
     .filter((p) => existsSync(join(root, p)));
 }
 
-export const ARCHITECTURE_DOC = 'docs/ARCHITECTURE.md';
+/** The documents that carry the library → tables map between the markers below (README's architecture map too). */
+export const OWNERSHIP_DOCS = ['README.md', 'docs/ARCHITECTURE.md'] as const;
 const MAP_BEGIN = '<!-- table-owners:begin -->';
 const MAP_END = '<!-- table-owners:end -->';
 
-/** The library → tables map of docs/ARCHITECTURE.md (between its markers), from the owned-tables files. */
+/** The library → tables map of the OWNERSHIP_DOCS (between their markers), from the owned-tables files. */
 export function ownershipTable(owners: Ownership): string {
   const lines = ['| library | owns (only its `src/store/` writes these) |', '| --- | --- |'];
   for (const [lib, tables] of owners) {

@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from '#libs/testing';
 import {
-  ARCHITECTURE_DOC,
   checkOwnership,
   describeProblems,
   existingRowFiles,
   GENERATOR_COMMAND,
+  OWNERSHIP_DOCS,
   readOwnership,
   readSchema,
   renderAll,
@@ -57,12 +57,15 @@ describe('table ownership', () => {
 });
 
 describe('the architecture map', () => {
-  it(`lists every library with the tables it owns (else run \`${GENERATOR_COMMAND}\`)`, () => {
-    const doc = readFileSync(join(root, ARCHITECTURE_DOC), 'utf8');
-    const expected = withOwnershipTable(doc, readOwnership(root));
-    expect(expected).toBeDefined();
-    expect(doc).toBe(expected);
-  });
+  it.each(OWNERSHIP_DOCS)(
+    `%s lists every library with the tables it owns (else run \`${GENERATOR_COMMAND}\`)`,
+    (file) => {
+      const doc = readFileSync(join(root, file), 'utf8');
+      const expected = withOwnershipTable(doc, readOwnership(root));
+      expect(expected).toBeDefined();
+      expect(doc).toBe(expected);
+    },
+  );
 });
 
 describe('generated row types', () => {
