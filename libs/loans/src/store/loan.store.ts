@@ -206,6 +206,17 @@ class Params {
  * (`lock`, or several with `lockMany` in id order); then, if it writes them, the loan's instalments in number order
  * (`lockWithInstallments` does the last two in one call).
  */
+/**
+ * Penalty rate of a loan as an exact fraction num / den of "per day per fen": the rate fixed at disbursement
+ * (loans.penalty_rate_percent), else the product's (a surcharge on the contract rate, or an annual rate). No
+ * division happens before the final rounding, so the SQL penalty is exactly the TypeScript one: round half up of
+ * fenDays × num / den is div(2 × fenDays × num + den, 2 × den), and div() truncates an exact quotient.
+ */
+const PENALTY_NUM = `CASE WHEN l.penalty_rate_percent IS NOT NULL THEN l.penalty_rate_percent
+                          WHEN pv.penalty_basis = 'SURCHARGE_ON_CONTRACT' THEN coalesce(l.annual_rate_percent, 0) * (100 + pv.penalty_rate_percent)
+                          ELSE pv.penalty_rate_percent END`;
+const PENALTY_DEN = `CASE WHEN l.penalty_rate_percent IS NULL AND pv.penalty_basis = 'SURCHARGE_ON_CONTRACT' THEN 3650000 ELSE 36500 END`;
+
 @Injectable()
 export class LoanStore {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
@@ -470,6 +481,55 @@ export class LoanStore {
       `UPDATE loan_installments SET status = 'WRITTEN_OFF' WHERE loan_id = $1 AND status <> 'PAID'`,
       [loanId],
     );
+  }
+
+  /**
+   * One set-based pass over the unpaid instalments past due of a batch of loans (the replay's accrueTo, then
+   * markOverdue): penalty fen-days grow by the unpaid principal × the days from max(accrued_through, due date) to
+   * `date`; what is still unpaid after due date + grace days becomes OVERDUE (since due + grace + 1) and carries the
+   * penalty of its fen-days, rounded half up exactly as the TypeScript replay does. Computed and written in one
+   * statement (the close of business runs it per batch); rows that would not change are not written. Returns the
+   * rows written.
+   */
+  async accrueAndMarkOverdue(m: EntityManager, date: string, loanIds: readonly string[]): Promise<number> {
+    if (!loanIds.length) return 0;
+    const [r] = await queryRows<{ n: number }>(
+      m,
+      `WITH c AS (
+         SELECT i.id, i.status, i.overdue_since, i.penalty_fen, i.penalty_fen_days,
+                CASE WHEN i.principal_fen > i.paid_principal_fen
+                          AND greatest(coalesce(i.accrued_through, i.due_date), i.due_date) < $1::date
+                     THEN (i.principal_fen - i.paid_principal_fen) * ($1::date - greatest(coalesce(i.accrued_through, i.due_date), i.due_date))
+                     ELSE 0 END AS add_fd,
+                i.due_date + pv.grace_days < $1::date
+                  AND (i.principal_fen - i.paid_principal_fen) + (i.interest_fen - i.paid_interest_fen) + (i.penalty_fen - i.paid_penalty_fen) > 0
+                  AS overdue,
+                i.due_date + pv.grace_days + 1 AS since,
+                ${PENALTY_NUM} AS pn, ${PENALTY_DEN} AS pd
+           FROM loan_installments i
+           JOIN loans l ON l.id = i.loan_id
+           JOIN product_versions pv ON pv.id = l.product_version_id
+          WHERE i.loan_id = ANY($2::bigint[]) AND i.status IN ('OPEN','OVERDUE') AND i.due_date < $1::date
+       ), v AS (
+         SELECT c.*, CASE WHEN c.overdue
+                          THEN greatest(c.penalty_fen, div(2 * (c.penalty_fen_days + c.add_fd)::numeric * c.pn + c.pd, 2 * c.pd)::bigint)
+                          ELSE c.penalty_fen END AS penalty
+           FROM c
+       ), u AS (
+         UPDATE loan_installments i
+            SET penalty_fen_days = i.penalty_fen_days + v.add_fd,
+                accrued_through = CASE WHEN v.add_fd > 0 THEN $1::date ELSE i.accrued_through END,
+                status = CASE WHEN v.overdue THEN 'OVERDUE' ELSE i.status END,
+                overdue_since = CASE WHEN v.overdue THEN v.since ELSE i.overdue_since END,
+                penalty_fen = v.penalty
+           FROM v
+          WHERE i.id = v.id
+            AND (v.add_fd > 0 OR (v.overdue AND (v.status <> 'OVERDUE' OR v.overdue_since IS DISTINCT FROM v.since OR v.penalty <> v.penalty_fen)))
+         RETURNING 1)
+       SELECT count(*)::int AS n FROM u`,
+      [date, loanIds],
+    );
+    return r.n;
   }
 
   /** Writes accrual figures to instalments by id (one statement); returns the rows written. */
