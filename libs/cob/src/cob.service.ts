@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '#libs/audit';
 import { Clock, DomainError, RequestContext, type Page, type PageQuery } from '#libs/common';
-import { ageCoveredSql, BreakerService, lockCoveredForAgeing } from '#libs/guarantee';
+import { ageCoveredSql, BreakerService } from '#libs/guarantee';
 import { LoanAgeingStore, STANDARD_BUCKET_LIMITS_DAYS } from '#libs/loans';
 import { accrueAndMarkSql, clearCallsSql, raiseCallsSql, RepaymentConfig } from '#libs/repayment';
 import { isBusinessDate } from '#libs/schedules';
@@ -222,7 +222,12 @@ export class CobService {
     afterId: string,
     upToId: string,
   ): Promise<{ locked: number; raised: number; cleared: number }> {
-    const locked = await this.portfolio.lockMutualAidBatch(m, date, afterId, upToId);
+    const locked = await this.ageing.lockBatchForAgeing(m, {
+      channel: 'MUTUAL_AID',
+      date,
+      afterId,
+      upToId,
+    });
     if (!locked.length) return { locked: 0, raised: 0, cleared: 0 };
     await accrueAndMarkSql(m, date, locked);
     await this.ageing.ageByOverdueInstallments(
@@ -247,7 +252,12 @@ export class CobService {
     return this.checkpointed(date, 'COVERED', opts, {
       next: (afterId) => this.portfolio.activeRange('BANK_COVERED', afterId, size),
       work: async (m, afterId, batch) => {
-        const locked = await lockCoveredForAgeing(m, date, afterId, batch.lastId);
+        const locked = await this.ageing.lockBatchForAgeing(m, {
+          channel: 'BANK_COVERED',
+          date,
+          afterId,
+          upToId: batch.lastId,
+        });
         await ageCoveredSql(m, date, locked, 'cob');
         await this.runs.addCounts(m, date, { coveredProcessed: batch.loans });
         return batch.loans;

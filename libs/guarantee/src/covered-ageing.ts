@@ -4,8 +4,6 @@ import { DEFAULT_NPL_OVERDUE_DAYS } from './domain/risk-funds.js';
 import { coveredAgeingFigures } from './domain/covered-ageing.js';
 import { coveredAgeingFacts } from './store/covered-ageing.store.js';
 
-export { lockCoveredForAgeing } from './store/covered-ageing.store.js';
-
 /**
  * The covered channel's ageing for the close of business: the loans to age are locked in the store, the days
  * overdue come from the basis rule of domain/covered-ageing.ts (the bank's latest status report, then the calendar

@@ -36,7 +36,7 @@ export interface CallListRow {
 }
 
 /**
- * The portfolio as the close of business walks and summarises it: id ranges of active loans, the batch locks, the
+ * The portfolio as the close of business walks and summarises it: id ranges of active loans, the
  * daily snapshot per fund (set-based, the table this library owns), and the read side of snapshots and calls.
  * Loans are read here (never written: libs/loans owns them).
  */
@@ -58,32 +58,6 @@ export class CobPortfolioStore {
       [afterId, size, channel],
     );
     return range.n && range.hi !== null ? { lastId: range.hi, loans: range.n } : null;
-  }
-
-  /**
-   * Locks (FOR UPDATE, in id order) the active mutual-aid loans afterId < id ≤ upToId with something to do on `date`:
-   * an unpaid instalment past its due date, ageing figures that are not zero, or an open group-liability call; a
-   * loan a repayment has replayed past the date (aged_as_of, re-checked on the locked row) is skipped.
-   */
-  async lockMutualAidBatch(
-    m: EntityManager,
-    date: string,
-    afterId: string,
-    upToId: string,
-  ): Promise<string[]> {
-    const rows = await queryRows<{ id: string }>(
-      m,
-      `SELECT l.id::text AS id FROM loans l
-        WHERE l.id > $1 AND l.id <= $2 AND l.status = 'DISBURSED' AND l.channel = 'MUTUAL_AID'
-          AND (l.aged_as_of IS NULL OR l.aged_as_of <= $3)
-          AND (l.days_overdue <> 0 OR l.non_performing
-               OR l.id IN (SELECT i.loan_id FROM loan_installments i
-                            WHERE i.loan_id > $1 AND i.loan_id <= $2 AND i.status IN ('OPEN','OVERDUE') AND i.due_date < $3)
-               OR l.id IN (SELECT c.loan_id FROM group_liability_calls c WHERE c.status = 'OPEN' AND c.loan_id > $1 AND c.loan_id <= $2))
-        ORDER BY l.id FOR UPDATE OF l`,
-      [afterId, upToId, date],
-    );
-    return rows.map((r) => r.id);
   }
 
   /** The next `size` mutual-aid funds not closed after `afterId`, in id order. */

@@ -3,33 +3,6 @@ import { queryRows } from '#libs/common';
 import type { CoveredAgeingFacts } from '../domain/covered-ageing.js';
 
 /**
- * The covered loans of the id range afterId < id ≤ upToId that may need a write on D, locked (FOR UPDATE, in id
- * order): those with non-zero figures, a reported arrears basis, or an unpaid instalment due before D. A loan that
- * is current, was never reported in arrears and has nothing unpaid past due would not change and is not locked.
- * Only loan rows are locked (the last level of the library's order fund → agreement → loan/cover), never a fund, so
- * a batch cannot deadlock with a report that holds its fund and one loan.
- */
-export async function lockCoveredForAgeing(
-  m: EntityManager,
-  date: string,
-  afterId: string,
-  upToId: string,
-): Promise<string[]> {
-  const rows = await queryRows<{ id: string }>(
-    m,
-    `SELECT l.id::text AS id FROM loans l
-      WHERE l.id > $1 AND l.id <= $2 AND l.status = 'DISBURSED' AND l.channel = 'BANK_COVERED'
-        AND (l.status_reported_on IS NULL OR l.status_reported_on <= $3)
-        AND (l.days_overdue <> 0 OR l.non_performing OR l.arrears_bucket <> 'CURRENT' OR l.status_reported_days > 0
-             OR l.id IN (SELECT i.loan_id FROM loan_installments i
-                          WHERE i.loan_id > $1 AND i.loan_id <= $2 AND i.status IN ('OPEN','OVERDUE') AND i.due_date < $3))
-      ORDER BY l.id FOR UPDATE OF l`,
-    [afterId, upToId, date],
-  );
-  return rows.map((r) => r.id);
-}
-
-/**
  * The facts the covered basis rule (domain/covered-ageing.ts) reads, for the loans given (locked by the caller):
  * DISBURSED covered loans whose basis is not later than D, with the district fund's non-performing line
  * (`defaultNplOverdueDays` for a district without one).

@@ -19,6 +19,37 @@ export interface AgeingRun {
   eventWithNonPerforming?: boolean;
 }
 
+/** Which channel's loans an ageing batch locks; each has its own test of "something to age". */
+export type AgeingBatchChannel = 'MUTUAL_AID' | 'BANK_COVERED';
+
+export interface AgeingBatch {
+  channel: AgeingBatchChannel;
+  /** The business date (YYYY-MM-DD). */
+  date: string;
+  /** The batch is the loans with afterId < id ≤ upToId. */
+  afterId: string;
+  upToId: string;
+}
+
+/**
+ * Per channel, the conditions of `lockBatchForAgeing` besides the id range and status ($1 afterId,
+ * $2 upToId, $3 date). Mutual aid: not replayed past the date by a repayment (aged_as_of), and an open
+ * group-liability call also counts as something to do. Covered: the bank's status basis not later than the date,
+ * and a reported arrears basis also counts.
+ */
+const BATCH_CONDITIONS: Record<AgeingBatchChannel, { channel: string; ahead: string; more: string }> = {
+  MUTUAL_AID: {
+    channel: `l.channel = 'MUTUAL_AID'`,
+    ahead: `(l.aged_as_of IS NULL OR l.aged_as_of <= $3)`,
+    more: `OR l.id IN (SELECT c.loan_id FROM group_liability_calls c WHERE c.status = 'OPEN' AND c.loan_id > $1 AND c.loan_id <= $2)`,
+  },
+  BANK_COVERED: {
+    channel: `l.channel = 'BANK_COVERED'`,
+    ahead: `(l.status_reported_on IS NULL OR l.status_reported_on <= $3)`,
+    more: `OR l.arrears_bucket <> 'CURRENT' OR l.status_reported_days > 0`,
+  },
+};
+
 /** A loan's figures computed by its channel's basis rule: days overdue as of the date, and its non-performing line. */
 export interface AgeingFigures {
   loanId: string;
@@ -69,6 +100,29 @@ function common(run: AgeingRun): unknown[] {
  */
 @Injectable()
 export class LoanAgeingStore {
+  /**
+   * Locks (FOR UPDATE, in loan id order, so batches and single-loan operations cannot deadlock) the DISBURSED loans
+   * of a channel with afterId < id ≤ upToId that have something to age on the date: ageing figures that are not zero,
+   * an unpaid instalment past its due date, or the channel's own reason (see BATCH_CONDITIONS). A loan whose basis is
+   * later than the date is ahead and not locked; the condition is re-checked on the locked row. Only loan rows are
+   * locked. Returns the locked ids in id order.
+   */
+  async lockBatchForAgeing(m: EntityManager, batch: AgeingBatch): Promise<string[]> {
+    const c = BATCH_CONDITIONS[batch.channel];
+    const rows = await queryRows<{ id: string }>(
+      m,
+      `SELECT l.id::text AS id FROM loans l
+        WHERE l.id > $1 AND l.id <= $2 AND l.status = 'DISBURSED' AND ${c.channel}
+          AND ${c.ahead}
+          AND (l.days_overdue <> 0 OR l.non_performing ${c.more}
+               OR l.id IN (SELECT i.loan_id FROM loan_installments i
+                            WHERE i.loan_id > $1 AND i.loan_id <= $2 AND i.status IN ('OPEN','OVERDUE') AND i.due_date < $3))
+        ORDER BY l.id FOR UPDATE OF l`,
+      [batch.afterId, batch.upToId, batch.date],
+    );
+    return rows.map((r) => r.id);
+  }
+
   /**
    * The mutual-aid basis: days overdue from the due date of the loan's oldest OVERDUE instalment (0 when none), the
    * non-performing line from the loan's product version. What the close of business runs per batch and a repayment

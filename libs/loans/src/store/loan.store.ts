@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { queryOne, queryRows, ID_PATTERN } from '#libs/common';
+import { installmentProgressChanged, type ReplayedInstallmentProgress } from '#libs/schedules';
 import type { InstallmentStatusValue, LoanEventRow, LoanInstallmentRow, LoanRow } from './rows.js';
 
 /** `now()` in a written column: the database's transaction time (queue order follows commit order). */
@@ -57,19 +58,9 @@ export interface ScheduleLine {
  * The state of an instalment a repayment replay computes (the repayment engine's InstallmentState satisfies it):
  * what `saveInstallments` writes when it differs from the stored row.
  */
-export interface InstallmentProgress {
+export interface InstallmentProgress extends ReplayedInstallmentProgress {
   number: number;
-  interestFen: bigint;
-  penaltyFen: bigint;
-  penaltyFenDays: bigint;
-  accruedThrough: string | null;
-  paidPrincipalFen: bigint;
-  paidInterestFen: bigint;
-  paidPenaltyFen: bigint;
   status: Exclude<InstallmentStatusValue, 'WRITTEN_OFF'>;
-  overdueSince: string | null;
-  paidOn: string | null;
-  interestPaidOn: string | null;
 }
 
 /** The stored columns `saveInstallments` compares against (a full LoanInstallmentRow satisfies it). */
@@ -402,19 +393,7 @@ export class LoanStore {
     const changed = next.filter((s) => {
       const r = byNumber.get(s.number);
       if (!r) throw new Error(`instalment ${s.number} of loan ${loanId} is not stored`);
-      return (
-        BigInt(r.interest_fen) !== s.interestFen ||
-        BigInt(r.penalty_fen) !== s.penaltyFen ||
-        BigInt(r.penalty_fen_days) !== s.penaltyFenDays ||
-        r.accrued_through !== s.accruedThrough ||
-        BigInt(r.paid_principal_fen) !== s.paidPrincipalFen ||
-        BigInt(r.paid_interest_fen) !== s.paidInterestFen ||
-        BigInt(r.paid_penalty_fen) !== s.paidPenaltyFen ||
-        r.status !== s.status ||
-        r.overdue_since !== s.overdueSince ||
-        r.paid_on !== s.paidOn ||
-        r.interest_paid_on !== s.interestPaidOn
-      );
+      return installmentProgressChanged(r, s);
     });
     if (!changed.length) return 0;
     const col = <T>(f: (s: InstallmentProgress) => T) => changed.map(f);

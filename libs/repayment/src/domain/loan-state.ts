@@ -1,3 +1,4 @@
+import { installmentProgressChanged, type StoredInstallmentProgress } from '#libs/schedules';
 import type { FrozenInstallment, InstallmentState } from './replay.js';
 
 /**
@@ -6,25 +7,15 @@ import type { FrozenInstallment, InstallmentState } from './replay.js';
  */
 
 /** An instalment as stored (loan_installments; bigint columns as decimal strings, dates as YYYY-MM-DD). */
-export interface StoredInstallment {
+export interface StoredInstallment extends StoredInstallmentProgress {
   id: string;
   number: number;
   period_start: string;
   due_date: string;
   days: number;
   principal_fen: string;
-  interest_fen: string;
   original_interest_fen: string | null;
-  penalty_fen: string;
-  penalty_fen_days: string;
-  accrued_through: string | null;
-  paid_principal_fen: string;
-  paid_interest_fen: string;
-  paid_penalty_fen: string;
   status: 'OPEN' | 'OVERDUE' | 'PAID' | 'WRITTEN_OFF';
-  overdue_since: string | null;
-  paid_on: string | null;
-  interest_paid_on: string | null;
 }
 
 /** The schedule as frozen at disbursement (the interest before any re-freeze after a prepayment). */
@@ -73,18 +64,6 @@ export function changedInstallments(
   return next.filter((s) => {
     const r = byNumber.get(s.number);
     if (!r) throw new Error(`instalment ${s.number} is not stored`);
-    return (
-      BigInt(r.interest_fen) !== s.interestFen ||
-      BigInt(r.penalty_fen) !== s.penaltyFen ||
-      BigInt(r.penalty_fen_days) !== s.penaltyFenDays ||
-      r.accrued_through !== s.accruedThrough ||
-      BigInt(r.paid_principal_fen) !== s.paidPrincipalFen ||
-      BigInt(r.paid_interest_fen) !== s.paidInterestFen ||
-      BigInt(r.paid_penalty_fen) !== s.paidPenaltyFen ||
-      r.status !== s.status ||
-      r.overdue_since !== s.overdueSince ||
-      r.paid_on !== s.paidOn ||
-      r.interest_paid_on !== s.interestPaidOn
-    );
+    return installmentProgressChanged(r, s);
   });
 }
