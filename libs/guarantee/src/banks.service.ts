@@ -1,12 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '#libs/audit';
 import { ApiKeyVerifier } from '#libs/auth';
 import { DomainError, isUniqueViolation, type Actor, type Page, type PageQuery } from '#libs/common';
 import { actorName, assertNotApiKey, assertOwnBank, scopedBankId } from './bank-scope.js';
-import { formatApiKey, parseApiKey } from './domain/api-key.js';
+import { apiKeyHash, apiKeyMatches, formatApiKey, parseApiKey } from './domain/api-key.js';
 import {
   API_KEY_NOTICE,
   apiKeyActor,
@@ -19,8 +19,6 @@ import {
 import { BanksStore } from './store/banks.store.js';
 
 export type { ApiKeyView, BankView } from './domain/banks.js';
-
-const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex');
 
 @Injectable()
 export class BanksService {
@@ -106,7 +104,7 @@ export class ApiKeysService extends ApiKeyVerifier {
       const row = await this.store.insertKey(m, {
         bankId,
         publicId,
-        keyHash: sha256Hex(key),
+        keyHash: apiKeyHash(key),
         label: input.label,
         actor: actorName(),
       });
@@ -157,9 +155,7 @@ export class ApiKeysService extends ApiKeyVerifier {
     if (!parsed) return null;
     const row = await this.store.keyByPublicId(parsed.publicId);
     if (!row || row.revoked_at) return null;
-    const expected = Buffer.from(row.key_hash, 'hex');
-    const actual = Buffer.from(sha256Hex(key), 'hex');
-    if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return null;
+    if (!apiKeyMatches(row.key_hash, key)) return null;
     try {
       await this.store.touchKey(row.id);
     } catch (e) {

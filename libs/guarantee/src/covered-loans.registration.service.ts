@@ -18,6 +18,7 @@ import {
   confirmRefusal,
   coveredLoanView,
   disbursementDateRefusal,
+  coveredLoanRequestFacts,
   eligibilityFields,
   guaranteeSideProblems,
   needsTodayCheck,
@@ -242,16 +243,7 @@ export class CoveredLoanRegistration {
   ): FieldError[] {
     return this.products.checkEligibility(
       terms,
-      {
-        principalFen: amountFen,
-        termMonths: input.termMonths,
-        purpose: input.purpose,
-        borrowerType: input.borrowerType,
-        householdStatus: b.household?.status ?? null,
-        borrowerAge: b.household ? ageOn(b.household.birthDate, input.disbursementDate) : null,
-        linkedPoorHouseholds: b.entity?.linkedPoorCount ?? null,
-        hasGuaranteeFund: true,
-      },
+      coveredLoanRequestFacts(input, amountFen, b, ageOn),
       eligibilityFields(input.borrowerType),
     );
   }

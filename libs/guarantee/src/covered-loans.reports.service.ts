@@ -16,12 +16,14 @@ import {
   allocateToInstallments,
   bulkSummary,
   coveredLoanView,
+  installmentDues,
   repaymentAudit,
   repaymentEvent,
   repaymentRefusal,
   statusEffect,
   statusRecords,
   statusRefusal,
+  statusUpdate,
   type BulkRowResult,
   type CoveredLoanView,
   type RepaymentReport,
@@ -194,14 +196,7 @@ export class CoveredLoanReports {
   /** The reported payment settles the frozen instalments oldest first; their reminders are no longer sent. */
   private async applyToInstallments(m: EntityManager, loanId: string, r: RepaymentReport) {
     const open = await this.loans.installments(m, loanId, { lock: true, unpaidOnly: true });
-    const payments = allocateToInstallments(
-      open.map((o) => ({
-        id: o.id,
-        principalDueFen: BigInt(o.principal_fen) - BigInt(o.paid_principal_fen),
-        interestDueFen: BigInt(o.interest_fen) - BigInt(o.paid_interest_fen),
-      })),
-      r,
-    );
+    const payments = allocateToInstallments(installmentDues(open), r);
     if (!payments.length) return;
     await this.loans.addInstallmentPayments(m, payments, r.paidOn);
     // Reminders of the instalments this report paid off are not sent (SKIPPED_PAID in this transaction).
@@ -225,16 +220,7 @@ export class CoveredLoanReports {
     // Non-performing uses the same line as the breaker: more than the fund's npl_overdue_days overdue.
     const { superseded, flags } = statusEffect(loan, r);
     const ageing = ageingOf(r.daysOverdue, { bucketLimitsDays: STANDARD_BUCKET_LIMITS_DAYS, nplOverdueDays });
-    const row = superseded
-      ? loan
-      : await this.book.update(m, loanId, {
-          days_overdue: r.daysOverdue,
-          arrears_bucket: ageing.bucket,
-          non_performing: ageing.nonPerforming,
-          flags,
-          status_reported_on: r.asOf,
-          status_reported_days: r.daysOverdue,
-        });
+    const row = superseded ? loan : await this.book.update(m, loanId, statusUpdate(r, ageing, flags));
     await this.store.insertReport(m, {
       kind: 'STATUS',
       loanId,

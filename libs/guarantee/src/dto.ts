@@ -16,17 +16,11 @@ import {
   type ValidationArguments,
 } from 'class-validator';
 import { PageQuery, ID_PATTERN as ID } from '#libs/common';
-import { compareDecimal, IsYuan, parseDecimal } from '#libs/money';
+import { IsYuan } from '#libs/money';
+import { isCalendarDate, isDecimalBetween, queryFlag } from './domain/input-rules.js';
 import { RISK_FUND_SOURCES, type RiskFundSource } from './domain/accounts.js';
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-
-/** A calendar date 'YYYY-MM-DD' that exists (no 2026-02-30). */
-export function isCalendarDate(value: unknown): value is string {
-  if (typeof value !== 'string' || !DATE.test(value)) return false;
-  const d = new Date(`${value}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === value;
-}
+export { isCalendarDate };
 
 export function IsCalendarDate() {
   return (object: object, propertyName: string) =>
@@ -50,26 +44,14 @@ export function IsDecimalBetween(min: string, max: string, maxDecimals: number, 
       target: object.constructor,
       propertyName,
       validator: {
-        validate: (value: unknown) => {
-          if (typeof value !== 'string') return false;
-          const d = parseDecimal(value);
-          if (!d || d.scale > maxDecimals) return false;
-          return compareDecimal(value, min) >= 0 && compareDecimal(value, max) <= 0;
-        },
+        validate: (value: unknown) => isDecimalBetween(value, min, max, maxDecimals),
         defaultMessage: (args?: ValidationArguments) =>
           `${args?.property} must be ${what}: a decimal string between ${min} and ${max} with at most ${maxDecimals} decimals`,
       },
     });
 }
 
-const toBool = ({ value }: { value: unknown }) =>
-  value === undefined
-    ? undefined
-    : value === true || value === 'true'
-      ? true
-      : value === false || value === 'false'
-        ? false
-        : value;
+const toBool = ({ value }: { value: unknown }) => queryFlag(value);
 
 // ─── banks and API keys ─────────────────────────────────────────────────────────────────────────────────────────
 

@@ -16,7 +16,7 @@ import {
 } from './domain/accounts.js';
 import type { LockedFund } from './domain/covers.js';
 import { depositLines, interestLines, movementKey, withdrawalLines } from './domain/fund-entries.js';
-import { withdrawalProblems } from './domain/leverage.js';
+import { withdrawalFactsOf, withdrawalProblems, withdrawalRefusalDetail } from './domain/leverage.js';
 import {
   closeProblems,
   contributionYear,
@@ -280,19 +280,18 @@ export class RiskFundsService {
         money.capital[dto.source],
         cover.available,
       ]);
-      const problems = withdrawalProblems({
-        amountFen,
-        balanceFen: balances.get(money.balance) ?? 0n,
-        sourceCapitalFen: balances.get(money.capital[dto.source]) ?? 0n,
-        source: dto.source,
-        availableCoverFen: balances.get(cover.available) ?? 0n,
-        heavyTask: fund.heavyTask,
-        minimumFen: fund.minimumFen,
-      });
+      const problems = withdrawalProblems(
+        withdrawalFactsOf(
+          balances,
+          { balance: money.balance, sourceCapital: money.capital[dto.source], available: cover.available },
+          { amountFen, source: dto.source },
+          fund,
+        ),
+      );
       if (problems.length) {
         throw new DomainError(
           'RISK_FUND_WITHDRAWAL_REFUSED',
-          `withdrawal of ${dto.amount} refused: ${problems.map((p) => p.code).join(', ')}`,
+          withdrawalRefusalDetail(dto.amount, problems),
           problems,
         );
       }

@@ -1,3 +1,4 @@
 export * from './decimal.js';
 export * from './money.js';
 export * from './validators.js';
+export * from './ids.js';

@@ -21,6 +21,7 @@ import {
   type ClaimLineView,
   type ClaimView,
 } from './domain/claim-view.js';
+import { hashContent } from './content-hash.js';
 import { periodEnding, type SettlementPeriod } from './domain/calendar.js';
 import { programmeAccounts } from './domain/accounts.js';
 import type { ClaimKind, ClaimLine, ClaimStatus } from './domain/claims.js';
@@ -189,7 +190,7 @@ export class ClaimsService {
           approved.map((c) => c.id),
         )
       : [];
-    const content = claimContent(current, approved.length > 0, claimed, pendingKeys);
+    const content = claimContent(current, approved.length > 0, claimed, pendingKeys, hashContent);
     const action = generationAction(draft, content);
     if (action === 'UNCHANGED') return { action, claim: claimView(draft!) };
     if (action === 'NOTHING_TO_CLAIM') return { action, claim: null };

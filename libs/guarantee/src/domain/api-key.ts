@@ -1,3 +1,5 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+
 /**
  * Bank API keys: `mae_live_<public id>_<secret>`. The recognisable prefix lets secret scanners and people spot a
  * leaked key; the public id (12 characters, not secret) finds the row without scanning; the secret is 32 random
@@ -30,3 +32,15 @@ export function parseApiKey(key: string): { publicId: string } | null {
 
 /** What may be shown of a key after creation: prefix and public id, never the secret. */
 export const maskedApiKey = (publicId: string): string => `${API_KEY_PREFIX}${publicId}_…`;
+
+/** What the database keeps of a key: the SHA-256 of the whole key, hex. */
+export function apiKeyHash(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+/** Whether a presented key is the one whose hash was stored, compared in constant time. */
+export function apiKeyMatches(storedHashHex: string, key: string): boolean {
+  const expected = Buffer.from(storedHashHex, 'hex');
+  const actual = Buffer.from(apiKeyHash(key), 'hex');
+  return expected.length === actual.length && timingSafeEqual(expected, actual);
+}

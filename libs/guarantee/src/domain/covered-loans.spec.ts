@@ -23,6 +23,7 @@ import {
   statusRefusal,
   type CoveredLoanRow,
 } from './covered-loans.js';
+import { coveredLoanRequestFacts, installmentDues, statusUpdate } from './covered-loans.js';
 
 const loan: CoveredLoanRow = {
   id: '42',
@@ -343,5 +344,87 @@ describe('covered loans: what a report records', () => {
       before: { daysOverdue: 0 },
       after: { daysOverdue: 3, asOf: '2026-02-11' },
     });
+  });
+});
+
+describe('covered loans: facts read for the rules', () => {
+  it('give each unpaid instalment what it still has due', () => {
+    expect(
+      installmentDues([
+        {
+          id: '7',
+          principal_fen: '10000',
+          paid_principal_fen: '2500',
+          interest_fen: '300',
+          paid_interest_fen: '0',
+        },
+        {
+          id: '8',
+          principal_fen: '10000',
+          paid_principal_fen: '0',
+          interest_fen: '300',
+          paid_interest_fen: '300',
+        },
+      ]),
+    ).toEqual([
+      { id: '7', principalDueFen: 7_500n, interestDueFen: 300n },
+      { id: '8', principalDueFen: 10_000n, interestDueFen: 0n },
+    ]);
+  });
+
+  it('set the reported days, their ageing, the flags and the basis of the close of business', () => {
+    expect(
+      statusUpdate({ asOf: '2026-03-31', daysOverdue: 95 }, { bucket: 'D91_180', nonPerforming: true }, [
+        'X',
+      ]),
+    ).toEqual({
+      days_overdue: 95,
+      arrears_bucket: 'D91_180',
+      non_performing: true,
+      flags: ['X'],
+      status_reported_on: '2026-03-31',
+      status_reported_days: 95,
+    });
+  });
+
+  it('judge a household by its status and age on the disbursement date, an entity by the poor it drives', () => {
+    const input = { termMonths: 12, purpose: 'CROPS', disbursementDate: '2026-03-01' };
+    const ages: string[] = [];
+    const ageOn = (birthDate: string, on: string) => {
+      ages.push(`${birthDate}@${on}`);
+      return 41;
+    };
+    expect(
+      coveredLoanRequestFacts(
+        { ...input, borrowerType: 'HOUSEHOLD' },
+        3_000_000n,
+        { household: { status: 'MONITORED', birthDate: '1985-01-01' } },
+        ageOn,
+      ),
+    ).toEqual({
+      principalFen: 3_000_000n,
+      termMonths: 12,
+      purpose: 'CROPS',
+      borrowerType: 'HOUSEHOLD',
+      householdStatus: 'MONITORED',
+      borrowerAge: 41,
+      linkedPoorHouseholds: null,
+      hasGuaranteeFund: true,
+    });
+    expect(ages).toEqual(['1985-01-01@2026-03-01']);
+    expect(
+      coveredLoanRequestFacts(
+        { ...input, borrowerType: 'ENTITY' },
+        1n,
+        { entity: { linkedPoorCount: 6 } },
+        ageOn,
+      ),
+    ).toMatchObject({
+      householdStatus: null,
+      borrowerAge: null,
+      linkedPoorHouseholds: 6,
+      hasGuaranteeFund: true,
+    });
+    expect(ages).toHaveLength(1);
   });
 });

@@ -1,5 +1,6 @@
 import type { ErrorCode, FieldError } from '#libs/common';
 import type { LoanRow, NewLoan, InstallmentPayment, ScheduleLine } from '#libs/loans';
+import type { LoanRequestFacts } from '#libs/products';
 import { formatYuan, type Fen } from '#libs/money';
 import { addDays, type ScheduleRequest } from '#libs/schedules';
 import type { BorrowerType, CoverState, Refusal } from './covers.js';
@@ -515,6 +516,43 @@ export function afterRepayment(loan: CoveredLoanRow, r: RepaymentReport) {
   };
 }
 
+/** What each unpaid frozen instalment (a loan_installments row, amounts as text) still has due. */
+export function installmentDues(
+  open: readonly {
+    id: string;
+    principal_fen: string;
+    paid_principal_fen: string;
+    interest_fen: string;
+    paid_interest_fen: string;
+  }[],
+): { id: string; principalDueFen: Fen; interestDueFen: Fen }[] {
+  return open.map((o) => ({
+    id: o.id,
+    principalDueFen: BigInt(o.principal_fen) - BigInt(o.paid_principal_fen),
+    interestDueFen: BigInt(o.interest_fen) - BigInt(o.paid_interest_fen),
+  }));
+}
+
+/**
+ * The columns a status report sets on the loan: the reported days, their ageing (bucket and non-performing, on the
+ * fund's line), the flags the report leaves, and the report's date and days as the basis the close of business
+ * ages the loan from.
+ */
+export function statusUpdate(
+  r: Pick<StatusReport, 'asOf' | 'daysOverdue'>,
+  ageing: { bucket: string; nonPerforming: boolean },
+  flags: string[],
+) {
+  return {
+    days_overdue: r.daysOverdue,
+    arrears_bucket: ageing.bucket,
+    non_performing: ageing.nonPerforming,
+    flags,
+    status_reported_on: r.asOf,
+    status_reported_days: r.daysOverdue,
+  };
+}
+
 /**
  * The reported payment settles the frozen instalments oldest first, principal and interest separately. Interest
  * beyond the schedule (e.g. default interest the bank charged) is recorded on the report, not here.
@@ -606,5 +644,32 @@ export function statusRecords(
         ...supersededBy,
       },
     },
+  };
+}
+
+/**
+ * The facts the product's eligibility rules judge a covered loan on: the amount, term, purpose and borrower type
+ * asked, the household's status and its borrower's age on the disbursement date (`ageOn`, the products rule), or
+ * the poor households an entity drives; a covered loan always has the guarantee fund behind it.
+ */
+export function coveredLoanRequestFacts(
+  input: { termMonths: number; purpose: string; borrowerType: BorrowerType; disbursementDate: string },
+  amountFen: Fen,
+  borrower: {
+    household?: { status: string; birthDate: string } | null;
+    entity?: { linkedPoorCount: number | null } | null;
+  },
+  ageOn: (birthDate: string, on: string) => number,
+): LoanRequestFacts {
+  const h = borrower.household;
+  return {
+    principalFen: amountFen,
+    termMonths: input.termMonths,
+    purpose: input.purpose,
+    borrowerType: input.borrowerType,
+    householdStatus: h?.status ?? null,
+    borrowerAge: h ? ageOn(h.birthDate, input.disbursementDate) : null,
+    linkedPoorHouseholds: borrower.entity?.linkedPoorCount ?? null,
+    hasGuaranteeFund: true,
   };
 }

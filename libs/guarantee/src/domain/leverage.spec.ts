@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { formatApiKey, maskedApiKey, parseApiKey } from './api-key.js';
+import { apiKeyHash, apiKeyMatches, formatApiKey, maskedApiKey, parseApiKey } from './api-key.js';
 import {
   capacityFor,
   coverFor,
@@ -12,6 +12,7 @@ import {
   withdrawalProblems,
   type CoverFacts,
 } from './leverage.js';
+import { withdrawalFactsOf, withdrawalRefusalDetail } from './leverage.js';
 
 describe('leverage arithmetic', () => {
   it('parses decimal multiples exactly and refuses non-positive ones', () => {
@@ -199,5 +200,46 @@ describe('API keys', () => {
     expect(parseApiKey('mae_test_abcdefghijkm_' + 'A'.repeat(43))).toBeNull();
     expect(parseApiKey('mae_live_abcdefghijkm_' + 'A'.repeat(42))).toBeNull();
     expect(parseApiKey('mae_live_abcdefghijkm_' + 'A'.repeat(43))).toEqual({ publicId: 'abcdefghijkm' });
+  });
+});
+
+describe('withdrawal facts and API key hashes', () => {
+  it('read the withdrawal facts from the balances, an account without entries holding 0', () => {
+    const balances = new Map([
+      ['MONEY', 500n],
+      ['AVAILABLE', 200n],
+    ]);
+    expect(
+      withdrawalFactsOf(
+        balances,
+        { balance: 'MONEY', sourceCapital: 'CAPITAL', available: 'AVAILABLE' },
+        { amountFen: 100n, source: 'COUNTY' },
+        { heavyTask: true, minimumFen: 50n },
+      ),
+    ).toEqual({
+      amountFen: 100n,
+      balanceFen: 500n,
+      sourceCapitalFen: 0n,
+      source: 'COUNTY',
+      availableCoverFen: 200n,
+      heavyTask: true,
+      minimumFen: 50n,
+    });
+    expect(
+      withdrawalRefusalDetail('1.00', [
+        { field: 'amount', code: 'INSUFFICIENT_FUNDS', message: '' },
+        { field: 'source', code: 'SOURCE_CAPITAL_EXCEEDED', message: '' },
+      ]),
+    ).toBe('withdrawal of 1.00 refused: INSUFFICIENT_FUNDS, SOURCE_CAPITAL_EXCEEDED');
+  });
+
+  it('store the SHA-256 of the key and match only that key', () => {
+    const { key } = formatApiKey(Buffer.alloc(12, 1), Buffer.alloc(32, 2));
+    const hash = apiKeyHash(key);
+    expect(hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(apiKeyHash('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect(apiKeyMatches(hash, key)).toBe(true);
+    expect(apiKeyMatches(hash, `${key.slice(0, -1)}x`)).toBe(false);
+    expect(apiKeyMatches('abcd', key)).toBe(false);
   });
 });

@@ -73,6 +73,31 @@ export interface WithdrawalFacts {
 }
 
 /**
+ * The facts of a withdrawal from the ledger's balances (an account without entries holds 0): the fund's MONEY
+ * balance, the source's capital in it, and the cover the fund has AVAILABLE.
+ */
+export function withdrawalFactsOf(
+  balances: ReadonlyMap<string, Fen>,
+  accounts: { balance: string; sourceCapital: string; available: string },
+  w: { amountFen: Fen; source: string },
+  fund: { heavyTask: boolean; minimumFen: Fen },
+): WithdrawalFacts {
+  return {
+    amountFen: w.amountFen,
+    balanceFen: balances.get(accounts.balance) ?? 0n,
+    sourceCapitalFen: balances.get(accounts.sourceCapital) ?? 0n,
+    source: w.source,
+    availableCoverFen: balances.get(accounts.available) ?? 0n,
+    heavyTask: fund.heavyTask,
+    minimumFen: fund.minimumFen,
+  };
+}
+
+/** The detail of a refused withdrawal: the amount asked and the code of every rule it fails. */
+export const withdrawalRefusalDetail = (amount: string, problems: readonly FieldError[]) =>
+  `withdrawal of ${amount} refused: ${problems.map((p) => p.code).join(', ')}`;
+
+/**
  * Every rule a withdrawal must pass, all reported at once. Breaking the cover means taking out fund money that
  * already backs reserved or disbursed covered loans (capacity would go below zero).
  */

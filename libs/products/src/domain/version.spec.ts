@@ -17,6 +17,11 @@ describe('product keys', () => {
     expect(productKey('hh micro')).toBeNull();
     expect(isVersionId('1')).toBe(true);
     expect(isVersionId('01')).toBe(false);
+    // Ids are at most 18 digits everywhere (#libs/money's ID_PATTERN): a 19-digit one is no id, nor a code.
+    expect(isVersionId('999999999999999999')).toBe(true);
+    expect(isVersionId('1000000000000000000')).toBe(false);
+    expect(productKey('999999999999999999')).toEqual({ column: 'id', value: '999999999999999999' });
+    expect(productKey('1000000000000000000')).toBeNull();
   });
 
   it('checks a new product code and kind together', () => {

@@ -1,5 +1,5 @@
 import type { FieldError } from '#libs/common';
-import { formatYuan } from '#libs/money';
+import { formatYuan, ID_PATTERN } from '#libs/money';
 import { MAX_TERM_MONTHS } from './definition.js';
 import { PRODUCT_KINDS, type ProductKind } from './enums.js';
 import { addPercent, applySurcharge, normalizePercent } from './percent.js';
@@ -7,7 +7,6 @@ import { isBusinessDate } from './rate-bands.js';
 import type { ProductDefinition, ProductTerms } from './terms.js';
 
 export const PRODUCT_CODE = /^[A-Z][A-Z0-9_]{1,39}$/;
-const ID = /^[1-9]\d{0,18}$/;
 
 /** A product version as the API shows it: money in yuan strings, rates in percent strings. */
 export interface ProductVersionView {
@@ -243,12 +242,12 @@ export function productView(p: ProductRow, terms: ProductTerms): ProductView {
 /** A product named by id (digits) or code; null when it is neither (no such product). */
 export function productKey(idOrCode: string | number): { column: 'id' | 'code'; value: string } | null {
   const s = String(idOrCode);
-  if (ID.test(s)) return { column: 'id', value: s };
+  if (ID_PATTERN.test(s)) return { column: 'id', value: s };
   if (PRODUCT_CODE.test(s)) return { column: 'code', value: s };
   return null;
 }
 
-export const isVersionId = (id: string): boolean => ID.test(id);
+export const isVersionId = (id: string): boolean => ID_PATTERN.test(id);
 
 /** The rules of a new product's identity: its code and kind (the definition is checked by resolveDefinition). */
 export function newProductErrors(input: { code: unknown; kind: unknown }): {

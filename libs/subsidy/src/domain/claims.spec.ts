@@ -1,7 +1,9 @@
 import fc from 'fast-check';
+import { hashContent } from '../content-hash.js';
 import {
   adjustmentLines,
   claimContentHash,
+  claimFingerprint,
   claimTotals,
   orderLines,
   splitForBudget,
@@ -45,11 +47,29 @@ describe('claim lines', () => {
 
   it('hash the same content identically whatever the input order, and differently on any change', () => {
     const a = [line('1', 1, 100n), line('2', 1, 200n)];
-    expect(claimContentHash('ORIGINAL', a)).toBe(claimContentHash('ORIGINAL', [...a].reverse()));
-    expect(claimContentHash('ORIGINAL', a)).not.toBe(
-      claimContentHash('ORIGINAL', [line('1', 1, 100n), line('2', 1, 201n)]),
-    );
-    expect(claimContentHash('ORIGINAL', a)).not.toBe(claimContentHash('ADJUSTMENT', a));
+    const hash = (kind: 'ORIGINAL' | 'ADJUSTMENT', lines: ClaimLine[]) =>
+      claimContentHash(kind, lines, hashContent);
+    expect(hash('ORIGINAL', a)).toBe(hash('ORIGINAL', [...a].reverse()));
+    expect(hash('ORIGINAL', a)).not.toBe(hash('ORIGINAL', [line('1', 1, 100n), line('2', 1, 201n)]));
+    expect(hash('ORIGINAL', a)).not.toBe(hash('ADJUSTMENT', a));
+  });
+
+  it('hash exactly the fingerprint: the kind and every line field in line order', () => {
+    const a = [line('2', 1, 200n), line('1', 1, 100n)];
+    const seen: unknown[] = [];
+    expect(
+      claimContentHash('ORIGINAL', a, (c) => {
+        seen.push(c);
+        return 'h';
+      }),
+    ).toBe('h');
+    expect(seen).toEqual([claimFingerprint('ORIGINAL', a)]);
+    const fp = claimFingerprint('ORIGINAL', a);
+    expect(fp.kind).toBe('ORIGINAL');
+    expect(fp.lines.map((l) => [l[0], l[1], l.length])).toEqual([
+      ['1', 1, 21],
+      ['2', 1, 21],
+    ]);
   });
 
   it('total the lines', () => {

@@ -1,4 +1,3 @@
-import { canonicalJson, sha256 } from '#libs/common';
 import type { Fen } from '#libs/money';
 import type { ForfeitReason } from './earning.js';
 import type { PolicyType } from './policy.js';
@@ -50,38 +49,51 @@ export function orderLines<T extends { loanId: string; installmentNumber: number
 }
 
 /**
- * The fingerprint of a claim's content: every field of every line in line order, and the kind. Regenerating a
- * period from unchanged facts gives the same hash, so the draft is kept; any change gives a new version.
+ * Hashes a plain value (bigints included) through its canonical form. Hashing is not domain code: the service
+ * passes in sha256 of the canonical JSON (see content-hash.ts); a domain function only decides what is hashed.
  */
-export function claimContentHash(kind: ClaimKind, lines: readonly ClaimLine[]): string {
-  return sha256(
-    canonicalJson({
-      kind,
-      lines: orderLines(lines).map((l) => [
-        l.loanId,
-        l.installmentNumber,
-        l.periodStart,
-        l.dueDate,
-        l.days,
-        l.policyType,
-        l.ratePercent,
-        l.balanceFen,
-        l.basisFen,
-        l.yearShare,
-        l.interestFen,
-        l.originalInterestFen,
-        l.interestPaidFen,
-        l.interestPaidOn,
-        l.computedFen,
-        l.outcome,
-        l.reason,
-        l.earnedFen,
-        l.forfeitedFen,
-        l.claimedBeforeFen,
-        l.subsidyFen,
-      ]),
-    }),
-  );
+export type ContentHasher = (content: unknown) => string;
+
+/** What a claim's content hash covers: the kind, and every field of every line in line order. */
+export function claimFingerprint(kind: ClaimKind, lines: readonly ClaimLine[]) {
+  return {
+    kind,
+    lines: orderLines(lines).map((l) => [
+      l.loanId,
+      l.installmentNumber,
+      l.periodStart,
+      l.dueDate,
+      l.days,
+      l.policyType,
+      l.ratePercent,
+      l.balanceFen,
+      l.basisFen,
+      l.yearShare,
+      l.interestFen,
+      l.originalInterestFen,
+      l.interestPaidFen,
+      l.interestPaidOn,
+      l.computedFen,
+      l.outcome,
+      l.reason,
+      l.earnedFen,
+      l.forfeitedFen,
+      l.claimedBeforeFen,
+      l.subsidyFen,
+    ]),
+  };
+}
+
+/**
+ * The fingerprint of a claim's content, hashed: regenerating a period from unchanged facts gives the same hash, so
+ * the draft is kept; any change gives a new version.
+ */
+export function claimContentHash(
+  kind: ClaimKind,
+  lines: readonly ClaimLine[],
+  hashOf: ContentHasher,
+): string {
+  return hashOf(claimFingerprint(kind, lines));
 }
 
 export interface ClaimTotals {

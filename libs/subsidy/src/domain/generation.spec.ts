@@ -1,3 +1,4 @@
+import { hashContent } from '../content-hash.js';
 import { programmeAccounts } from './accounts.js';
 import { DEFAULT_CALENDAR, periodEnding } from './calendar.js';
 import { claimNumber, claimView, groupKey, type ClaimFacts } from './claim-view.js';
@@ -139,7 +140,7 @@ describe('claim generation', () => {
     });
 
   it('claims an ORIGINAL of the lines that charged interest until a claim is approved', () => {
-    const c = claimContent([line('2', 1, 50n), line('1', 1, 0n, 0n)], false, [], new Set());
+    const c = claimContent([line('2', 1, 50n), line('1', 1, 0n, 0n)], false, [], new Set(), hashContent);
     expect(c.kind).toBe('ORIGINAL');
     expect(c.lines.map((l) => l.loanId)).toEqual(['2']);
   });
@@ -153,6 +154,7 @@ describe('claim generation', () => {
         { loan_id: '1', installment_number: 2, fen: '50' },
       ],
       new Set(),
+      hashContent,
     );
     expect(c.kind).toBe('ADJUSTMENT');
     expect(c.lines.map((l) => [l.installmentNumber, l.subsidyFen])).toEqual([[1, -20n]]);
@@ -161,12 +163,13 @@ describe('claim generation', () => {
       true,
       [{ loan_id: '1', installment_number: 2, fen: '50' }],
       new Set(['1:2']),
+      hashContent,
     );
     expect(pending.lines.map((l) => l.subsidyFen)).toEqual([80n]);
   });
 
   it('keeps an identical draft, writes nothing for nothing, versions or creates otherwise', () => {
-    const content = claimContent([line('1', 1, 50n)], false, [], new Set());
+    const content = claimContent([line('1', 1, 50n)], false, [], new Set(), hashContent);
     expect(generationAction({ kind: 'ORIGINAL', content_hash: content.hash }, content)).toBe('UNCHANGED');
     expect(generationAction({ kind: 'ORIGINAL', content_hash: 'x' }, content)).toBe('VERSIONED');
     expect(generationAction(undefined, content)).toBe('CREATED');

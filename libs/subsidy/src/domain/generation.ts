@@ -5,6 +5,7 @@ import type { SettlementPeriod } from './calendar.js';
 import {
   adjustmentLines,
   claimContentHash,
+  type ContentHasher,
   lineKey,
   orderLines,
   type ClaimKind,
@@ -156,6 +157,7 @@ export function claimContent(
   hasApproved: boolean,
   claimed: readonly { loan_id: string; installment_number: number; fen: string }[],
   pendingKeys: ReadonlySet<string>,
+  hashOf: ContentHasher,
 ): { kind: ClaimKind; lines: ClaimLine[]; hash: string } {
   let kind: ClaimKind;
   let lines: ClaimLine[];
@@ -171,7 +173,7 @@ export function claimContent(
     }
     lines = adjustmentLines(current, claimedMap);
   }
-  return { kind, lines, hash: claimContentHash(kind, lines) };
+  return { kind, lines, hash: claimContentHash(kind, lines, hashOf) };
 }
 
 /**

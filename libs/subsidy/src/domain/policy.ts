@@ -1,5 +1,5 @@
 import type { FieldError } from '#libs/common';
-import { compareDecimal, parseDecimal, type Fen } from '#libs/money';
+import { compareDecimal, isId, parseDecimal, type Fen } from '#libs/money';
 
 /** SPEC §2.3: the three ways a product's interest is subsidised. */
 export const POLICY_TYPES = ['FULL_BENCHMARK', 'FIXED_RATE', 'CAPPED'] as const;
@@ -35,7 +35,6 @@ const KEYS = [
   'principalCapFen',
   'perLinkedHouseholdCapFen',
 ] as const;
-const ID = /^[1-9]\d{0,17}$/;
 const FEN = /^(0|[1-9]\d{0,15})$/;
 
 function percent(v: unknown, field: string, errors: FieldError[]): string | null {
@@ -107,7 +106,7 @@ export function parsePolicy(
   }
   const programmeId =
     typeof o.programmeId === 'string' || typeof o.programmeId === 'number' ? String(o.programmeId) : '';
-  if (!ID.test(programmeId)) {
+  if (!isId(programmeId)) {
     errors.push({
       field: f('programmeId'),
       code: 'INVALID',

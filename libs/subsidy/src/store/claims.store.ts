@@ -3,6 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { offsetOf, queryOne, queryRows, type PageQuery } from '#libs/common';
 import type { Fen } from '#libs/money';
 import { normalizePercent } from '#libs/products';
+import { hashContent } from '../content-hash.js';
 import { claimNumber, type ClaimFacts, type ClaimGroup, type ClaimLineFacts } from '../domain/claim-view.js';
 import {
   claimContentHash,
@@ -167,7 +168,7 @@ export class ClaimsStore {
   ): Promise<ClaimRow> {
     const ordered = orderLines(lines);
     const totals = claimTotals(ordered);
-    const hash = opts.hash ?? claimContentHash(c.kind, ordered);
+    const hash = opts.hash ?? claimContentHash(c.kind, ordered, hashContent);
     const version = opts.version ?? (await this.nextVersion(m, c.group));
     const g = c.group;
     const claimNo = claimNumber(g, version);
