@@ -7,6 +7,7 @@ export * from './database/sql.js';
 export * from './database/transformers.js';
 export * from './errors/domain-error.js';
 export * from './errors/error-codes.js';
+export * from './errors/field-error-codes.js';
 export * from './errors/problem.filter.js';
 export * from './errors/validation.js';
 export * from './ids.js';

@@ -2,7 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '#libs/audit';
-import { DomainError, offsetOf, RequestContext, type Page, type PageQuery, ID_PATTERN } from '#libs/common';
+import {
+  DomainError,
+  offsetOf,
+  RequestContext,
+  type FieldError,
+  type Page,
+  type PageQuery,
+  ID_PATTERN,
+} from '#libs/common';
 import { formatYuan } from '#libs/money';
 import {
   DEFAULT_MATCHING_RATIO,
@@ -197,7 +205,7 @@ export class FundingService {
     year: number,
     input: { ratio: string; soeProfitPercent?: string; documentRef?: string | null; note?: string | null },
   ): Promise<MatchingRuleView> {
-    const errors = matchingRuleErrors(input).map((e) => ({ ...e, code: 'INVALID' }));
+    const errors = matchingRuleErrors(input).map((e): FieldError => ({ ...e, code: 'INVALID' }));
     if (!Number.isInteger(year) || year < 2000 || year > 2100)
       errors.push({ field: 'year', code: 'RANGE', message: 'year must be 2000-2100' });
     if (errors.length)

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '#libs/audit';
-import { DomainError, isUniqueViolation, offsetOf, type Page, type PageQuery } from '#libs/common';
+import { DomainError, isUniqueViolation, offsetOf, type FieldErrorCode, type Page, type PageQuery } from '#libs/common';
 import { formatYuan, type Fen } from '#libs/money';
 import { applicableLine } from './domain/poverty-status.js';
 import { GeographyStore, type Paged, type VillageNamedRow } from './store/geography.store.js';
@@ -374,6 +374,6 @@ function paged<R, T>(result: Paged<R>, page: PageQuery, map: (r: R) => T): Page<
   return { items: result.rows.map(map), page: page.page, pageSize: page.pageSize, total: result.total };
 }
 
-export function invalid(field: string, code: string, message: string): DomainError {
+export function invalid(field: string, code: FieldErrorCode, message: string): DomainError {
   return new DomainError('VALIDATION_FAILED', message, [{ field, code, message }]);
 }

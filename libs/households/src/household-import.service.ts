@@ -6,7 +6,7 @@ import { parse, type CsvError } from 'csv-parse';
 import { pipeline, type Readable } from 'node:stream';
 import type { DataSource } from 'typeorm';
 import { AuditService } from '#libs/audit';
-import { DomainError, type FieldError } from '#libs/common';
+import { DomainError, validatorCode, type FieldError } from '#libs/common';
 import { fenOf, HouseholdImportRow } from './dto.js';
 import { GeographyService, type VillageRecord } from './geography.service.js';
 import { HouseholdsService } from './households.service.js';
@@ -47,7 +47,7 @@ function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   for (const e of errors) {
     const field = parent ? `${parent}.${e.property}` : e.property;
     for (const [rule, message] of Object.entries(e.constraints ?? {})) {
-      out.push({ field, code: rule === 'whitelistValidation' ? 'UNKNOWN_FIELD' : rule, message });
+      out.push({ field, code: validatorCode(rule), message });
     }
     if (e.children?.length) out.push(...flatten(e.children, field));
   }

@@ -1,3 +1,4 @@
+import type { FieldErrorCode } from '#libs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   IsIn,
@@ -31,7 +32,7 @@ import {
  * the problem's errors[] carry it, and run in the same validation pass as the single-field rules: one answer
  * lists every broken rule.
  */
-function ConsistencyRule(code: string) {
+function ConsistencyRule(code: FieldErrorCode) {
   return (object: object, propertyName: string) =>
     registerDecorator({
       name: code,

@@ -1,8 +1,9 @@
 import { type ErrorCode } from './error-codes.js';
+import { type FieldErrorCode } from './field-error-codes.js';
 
 export interface FieldError {
   field: string;
-  code?: string;
+  code?: FieldErrorCode;
   message: string;
 }
 

@@ -1,12 +1,13 @@
 import { BadRequestException, ValidationPipe, type ValidationError } from '@nestjs/common';
 import type { FieldError } from './domain-error.js';
+import { validatorCode } from './field-error-codes.js';
 
 function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   const out: FieldError[] = [];
   for (const e of errors) {
     const field = parent ? `${parent}.${e.property}` : e.property;
     for (const [rule, message] of Object.entries(e.constraints ?? {})) {
-      out.push({ field, code: rule === 'whitelistValidation' ? 'UNKNOWN_FIELD' : rule, message });
+      out.push({ field, code: validatorCode(rule), message });
     }
     if (e.children?.length) out.push(...flatten(e.children, field));
   }

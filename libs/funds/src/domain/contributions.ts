@@ -1,4 +1,4 @@
-import type { FieldError } from '#libs/common';
+import type { FieldError, FieldErrorCode } from '#libs/common';
 import type { Fen } from '#libs/money';
 import { isFiscalSource, type CapitalSource } from './accounts.js';
 
@@ -20,7 +20,8 @@ export interface ContributionInput {
  */
 export function contributionInputErrors(c: ContributionInput, today: string): FieldError[] {
   const errors: FieldError[] = [];
-  const fail = (field: string, code: string, message: string) => errors.push({ field, code, message });
+  const fail = (field: string, code: FieldErrorCode, message: string) =>
+    errors.push({ field, code, message });
   if (c.receivedOn > today)
     fail('receivedOn', 'DATE_IN_FUTURE', `money cannot be received after today (${today})`);
   if (c.source === 'MEMBER') {

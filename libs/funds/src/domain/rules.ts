@@ -1,4 +1,4 @@
-import type { FieldError } from '#libs/common';
+import type { FieldError, FieldErrorCode } from '#libs/common';
 import { compareDecimal, formatDecimal, parseDecimal, pow10 } from '#libs/money';
 import { formatYuan, type Fen } from '#libs/money';
 
@@ -59,7 +59,8 @@ function percentUnits(text: string, maxScale: number): bigint | null {
  */
 export function validateRules(r: FundRules): FieldError[] {
   const errors: FieldError[] = [];
-  const fail = (field: string, code: string, message: string) => errors.push({ field, code, message });
+  const fail = (field: string, code: FieldErrorCode, message: string) =>
+    errors.push({ field, code, message });
 
   const cap = percentUnits(r.lendingCapPercent, 2);
   if (cap === null || cap <= 0n || cap > 10000n) {

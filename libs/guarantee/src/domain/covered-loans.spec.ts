@@ -1,3 +1,4 @@
+import type { FieldError } from '#libs/common';
 import fc from 'fast-check';
 import type { LoanRow } from '#libs/loans';
 import {
@@ -66,7 +67,7 @@ describe('covered loans: registration rules', () => {
   });
 
   it('checks the agreement as of today only for a later payout it does not already refuse', () => {
-    const inactive = [{ field: 'agreementId', code: 'AGREEMENT_NOT_ACTIVE', message: 'x' }];
+    const inactive: FieldError[] = [{ field: 'agreementId', code: 'AGREEMENT_NOT_ACTIVE', message: 'x' }];
     expect(needsTodayCheck([], '2026-03-01', '2026-03-10')).toBe(true);
     expect(needsTodayCheck([], '2026-03-01', '2026-03-01')).toBe(false);
     expect(needsTodayCheck(inactive, '2026-03-01', '2026-03-10')).toBe(false);

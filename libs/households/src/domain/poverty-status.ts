@@ -1,3 +1,4 @@
+import type { FieldErrorCode } from '#libs/common';
 /**
  * Poverty identification (建档立卡): a household is POOR while its per-capita net income is below the poverty line
  * of its jurisdiction for the income year; a household with a poverty history that reaches the line GRADUATED
@@ -15,7 +16,7 @@ export interface StatusWithYear {
 
 export interface RuleError {
   field: string;
-  code: string;
+  code: FieldErrorCode;
   message: string;
 }
 

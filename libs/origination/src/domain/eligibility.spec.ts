@@ -1,3 +1,4 @@
+import type { FieldErrorCode } from '#libs/common';
 import { disbursementRefusalCode, mutualAidRules, type MutualAidFacts } from './eligibility.js';
 
 const eligible: MutualAidFacts = {
@@ -84,7 +85,7 @@ describe('mutualAidRules', () => {
 });
 
 describe('disbursementRefusalCode', () => {
-  const rule = (code: string) => ({ code, field: 'amount', message: code });
+  const rule = (code: FieldErrorCode) => ({ code, field: 'amount', message: code });
   it('names the money rule when only money rules fail, cash before cap', () => {
     expect(disbursementRefusalCode([rule('FUND_INSUFFICIENT_CASH')])).toBe('FUND_INSUFFICIENT_CASH');
     expect(disbursementRefusalCode([rule('FUND_CAP_EXCEEDED')])).toBe('FUND_CAP_EXCEEDED');

@@ -1,8 +1,9 @@
+import type { FieldErrorCode } from '#libs/common';
 import { formatYuan, type Fen } from '#libs/money';
 
 /** One failed rule, reported with every other failed rule at once. */
 export interface FailedRule {
-  code: string;
+  code: FieldErrorCode;
   field: string;
   message: string;
 }
@@ -52,7 +53,7 @@ export const MONEY_RULES: ReadonlySet<string> = new Set(['FUND_INSUFFICIENT_CASH
 
 export function mutualAidRules(f: MutualAidFacts): FailedRule[] {
   const failed: FailedRule[] = [];
-  const fail = (code: string, field: string, message: string) => failed.push({ code, field, message });
+  const fail = (code: FieldErrorCode, field: string, message: string) => failed.push({ code, field, message });
   if (f.fundStatus !== 'ACTIVE') {
     fail('FUND_NOT_ACTIVE', 'householdId', `the village's fund is ${f.fundStatus.toLowerCase()} and makes no new loans`);
   }

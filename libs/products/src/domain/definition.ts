@@ -1,3 +1,4 @@
+import type { FieldErrorCode } from '#libs/common';
 import { compareDecimal, formatYuan, parseDecimal, parseYuan, type Fen } from '#libs/money';
 import {
   CURRENCIES,
@@ -21,7 +22,7 @@ import { DEFINITION_FIELDS, type ProductDefinition } from './terms.js';
 /** One failed rule: the API field it is about, a stable code and a message for people. */
 export interface RuleFailure {
   field: string;
-  code: string;
+  code: FieldErrorCode;
   message: string;
 }
 
@@ -207,7 +208,7 @@ const known = <T>(v: T | undefined): v is T => v !== undefined;
  */
 export function validateDefinition(kind: ProductKind | undefined, d: Partial<ProductDefinition>): RuleFailure[] {
   const out: RuleFailure[] = [];
-  const fail = (field: keyof ProductInput, code: string, message: string) => out.push({ field, code, message });
+  const fail = (field: keyof ProductInput, code: FieldErrorCode, message: string) => out.push({ field, code, message });
 
   if (known(d.minPrincipalFen) && known(d.maxPrincipalFen) && d.maxPrincipalFen < d.minPrincipalFen) {
     fail('maxPrincipal', 'PRINCIPAL_MAX_BELOW_MIN', `maxPrincipal ${formatYuan(d.maxPrincipalFen)} is below minPrincipal ${formatYuan(d.minPrincipalFen)}`);

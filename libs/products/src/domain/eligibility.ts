@@ -1,3 +1,4 @@
+import type { FieldErrorCode } from '#libs/common';
 import { formatYuan, type Fen } from '#libs/money';
 import { borrowerTypeOf, installmentCount, requiresProductivePurpose, type BorrowerType } from './enums.js';
 import type { RuleFailure } from './definition.js';
@@ -84,7 +85,7 @@ export function checkLoanRequest(
 ): RuleFailure[] {
   const f = { ...DEFAULT_ELIGIBILITY_FIELDS, ...fieldNames };
   const out: RuleFailure[] = [];
-  const fail = (field: string, code: string, message: string) => out.push({ field, code, message });
+  const fail = (field: string, code: FieldErrorCode, message: string) => out.push({ field, code, message });
 
   if (terms.active === false) fail(f.productId, 'PRODUCT_INACTIVE', 'the product is deactivated and makes no new loans');
 

@@ -1,3 +1,4 @@
+import type { FieldErrorCode } from '#libs/common';
 import { mapHeader, STATEMENT_FIELDS, type FieldKey, type HeaderMap } from '../domain/statement.js';
 import { LineSplitter, Reader } from './reader.js';
 import { MAX_RECORD_CHARS, StatementFileError } from './types.js';
@@ -184,7 +185,7 @@ export class CsvReader extends Reader {
   }
 
   /** The record being read is unreadable: report its first line, read the lines after that one again. */
-  private fail(code: string, message: string): void {
+  private fail(code: FieldErrorCode, message: string): void {
     const lines = this.recLines;
     const start = this.recStart;
     this.recLines = [];

@@ -1,3 +1,4 @@
+import type { FieldErrorCode } from '#libs/common';
 import { validateRow, type FieldKey } from '../domain/statement.js';
 import { MAX_LINE_CHARS, RAW_KEEP, StatementFileError, type StatementItem } from './types.js';
 
@@ -74,7 +75,13 @@ export abstract class Reader {
       ]);
   }
 
-  protected malformed(lineNo: number, raw: string, field: string, code: string, message: string): void {
+  protected malformed(
+    lineNo: number,
+    raw: string,
+    field: string,
+    code: FieldErrorCode,
+    message: string,
+  ): void {
     this.out.push({
       kind: 'malformed',
       lineNo,

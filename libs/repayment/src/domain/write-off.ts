@@ -1,3 +1,4 @@
+import type { FieldErrorCode } from '#libs/common';
 import { formatYuan, type Fen } from '#libs/money';
 import type { Line } from './postings.js';
 import {
@@ -16,7 +17,7 @@ import type { Refused } from './repayment-rules.js';
  * the claim a later recovery may bring in.
  */
 
-function notAllowed(detail: string, code: string, message: string): Refused {
+function notAllowed(detail: string, code: FieldErrorCode, message: string): Refused {
   return { code: 'WRITE_OFF_NOT_ALLOWED', detail, errors: [{ field: 'loanId', code, message }] };
 }
 

@@ -1,3 +1,4 @@
+import type { FieldErrorCode } from '#libs/common';
 import { MAX_YUAN_FEN, parseDecimal, compareDecimal } from '#libs/money';
 import { isBusinessDate } from './dates.js';
 import {
@@ -94,7 +95,7 @@ export function consistencyErrors(t: ConsistencyTerms): ScheduleFieldError[] {
 /** Every broken rule of a typed request (single fields first, then the rules between fields). */
 export function validateScheduleRequest(req: ScheduleRequest): ScheduleFieldError[] {
   const errors: ScheduleFieldError[] = [];
-  const push = (field: ScheduleFieldError['field'], code: string, message: string) =>
+  const push = (field: ScheduleFieldError['field'], code: FieldErrorCode, message: string) =>
     errors.push({ field, code, message });
 
   if (typeof req.principalFen !== 'bigint' || req.principalFen <= 0n || req.principalFen > MAX_YUAN_FEN) {

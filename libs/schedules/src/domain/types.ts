@@ -1,3 +1,4 @@
+import type { FieldErrorCode } from '#libs/common';
 /** The vocabulary of repayment schedules (SPEC §5 "Schedule preview"). Amounts are bigint fen. */
 
 export const SCHEDULE_METHODS = [
@@ -76,7 +77,7 @@ export interface Schedule {
 /** A broken rule, named by the request field (the API's field names), so every caller can show it. */
 export interface ScheduleFieldError {
   field: keyof ScheduleTermsFields;
-  code: string;
+  code: FieldErrorCode;
   message: string;
 }
 
