@@ -461,10 +461,16 @@ describe('reminder delivery through a real HTTP receiver', () => {
     const rows = await outboxOf(env.db.dataSource, loan.installmentIds);
     const sent = rows.filter((r) => r.state === 'SENT');
     expect(sent.length).toBeGreaterThanOrEqual(1);
-    expect(sent.length).toBeLessThan(6);
     expect(rows.filter((r) => r.state !== 'SENT').every((r) => r.state === 'QUEUED')).toBe(true);
-    // Each unsent reminder has its single job waiting; the batch completed.
     const probe = new Queue(QUEUES.REMINDER_DELIVERY, bullOptions(env.config));
+    // The batch stopped after the delivery in flight and handed the rest over as single jobs. The closing worker may
+    // still run some of those before close() returns (BullMQ finishes what it has fetched); each is still sent once,
+    // as checked at the end.
+    const everJobs = await jobsCovering(probe, ['completed', 'active', 'waiting', 'delayed']);
+    const handedOver = ids.filter((id) => everJobs.get(id)?.jobIds.includes(deliveryJobId(id)));
+    expect(handedOver.length).toBeGreaterThanOrEqual(1);
+    expect(handedOver.length).toBeLessThan(6);
+    // Each unsent reminder has its single job waiting; the batch completed.
     const covering = await jobsCovering(probe);
     for (const r of rows.filter((x) => x.state !== 'SENT'))
       expect(covering.get(r.id)).toEqual({ count: 1, jobIds: [deliveryJobId(r.id)] });
