@@ -130,7 +130,7 @@ async function main(): Promise<void> {
         const entry: EntryInput = {
           idempotencyKey: `${label}:${client}:${n}`,
           code: 'BENCH_TRANSFER',
-          businessDate: BUSINESS_DATE,
+          valueDate: BUSINESS_DATE,
           lines: [
             { account: debit, side: 'DEBIT', amountFen },
             { account: credit, side: 'CREDIT', amountFen },

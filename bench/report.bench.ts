@@ -136,7 +136,7 @@ async function main(): Promise<void> {
     const deposits = (await ds.query(`SELECT rf.id::text, (sum(l.principal_fen) / 8 + 100)::bigint::text AS fen FROM risk_funds rf JOIN loans l ON l.district_id = rf.district_id GROUP BY rf.id`)) as { id: string; fen: string }[];
     let seq = 0;
     const post = (date: string, code: JournalEntryCode, lines: [string, 'DEBIT' | 'CREDIT', bigint][]) =>
-      ds.transaction((m) => ledger.post(m, { idempotencyKey: `bench:${++seq}`, code, businessDate: date, lines: lines.map(([account, side, amountFen]) => ({ account, side, amountFen })) }));
+      ds.transaction((m) => ledger.post(m, { idempotencyKey: `bench:${++seq}`, code, valueDate: date, lines: lines.map(([account, side, amountFen]) => ({ account, side, amountFen })) }));
     for (const d of deposits) {
       const a = riskFundMoneyAccounts(d.id);
       const c = riskFundCoverAccounts(d.id);

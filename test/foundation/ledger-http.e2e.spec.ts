@@ -36,7 +36,7 @@ beforeAll(async () => {
       ledger.post(m, {
         idempotencyKey: `http-test:${i}`,
         code: (up ? 'CAPITAL_IN' : 'CAPITAL_OUT') as JournalEntryCode,
-        businessDate: date,
+        valueDate: date,
         memo: `move ${i}`,
         lines: [
           { account: 'MAF:1:CASH', side: up ? 'DEBIT' : 'CREDIT', amountFen: abs },

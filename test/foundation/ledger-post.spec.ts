@@ -35,7 +35,7 @@ async function open(type: AccountType, noNegative = false) {
 }
 
 const post = (lines: PostingLine[], key = uid('k')) =>
-  db.dataSource.transaction((m) => ledger.post(m, { idempotencyKey: key, code: SYNTHETIC, businessDate: '2026-02-01', lines }));
+  db.dataSource.transaction((m) => ledger.post(m, { idempotencyKey: key, code: SYNTHETIC, valueDate: '2026-02-01', lines }));
 
 async function entryCount(): Promise<number> {
   const [r] = await db.dataSource.query(`SELECT count(*)::int AS n FROM journal_entries`);
@@ -88,7 +88,7 @@ describe('LedgerService.post', () => {
           await ledger.post(m, {
             idempotencyKey: uid('over'),
             code: SYNTHETIC,
-            businessDate: '2026-02-01',
+            valueDate: '2026-02-01',
             lines: [
               { account: loans, side: 'DEBIT', amountFen: 501n },
               { account: cash, side: 'CREDIT', amountFen: 501n },

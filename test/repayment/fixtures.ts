@@ -371,7 +371,7 @@ export async function disburse(h: RepaymentHarness, input: DisburseInput): Promi
       const { entryId } = await h.ledger.post(m, {
         idempotencyKey: `disburse:loan:${loan.id}`,
         code: 'LOAN_DISBURSEMENT',
-        businessDate: input.date,
+        valueDate: input.date,
         lines: [
           { account: fund.accounts.loans, side: 'DEBIT', amountFen: input.principalFen },
           { account: fund.accounts.cash, side: 'CREDIT', amountFen: input.principalFen },

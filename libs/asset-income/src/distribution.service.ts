@@ -238,7 +238,7 @@ export class AssetIncomeDistributionService {
           ({ entryId } = await this.ledger.post(m, {
             idempotencyKey: `aip:dividends:${projectId}:${year}`,
             code: 'AIP_DIVIDEND_PAYMENT',
-            businessDate: paidOn,
+            valueDate: paidOn,
             memo: `asset-income project ${projectId}: ${year} dividends`,
             lines: posting,
           }));

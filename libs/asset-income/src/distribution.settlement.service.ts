@@ -85,7 +85,7 @@ export class AssetIncomeSettlementService {
           const { entryId } = await this.ledger.post(m, {
             idempotencyKey: `aip:settlement:${projectId}:${idempotencyKey}`,
             code: 'AIP_OPERATOR_SETTLEMENT',
-            businessDate: settledOn,
+            valueDate: settledOn,
             memo: `asset-income project ${projectId}: operator pays ${formatYuan(amountFen)} of the floor it owed`,
             lines: posting,
           });

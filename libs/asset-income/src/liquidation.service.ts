@@ -179,7 +179,7 @@ export class AssetIncomeLiquidationService {
         const { entryId } = await this.ledger.post(m, {
           idempotencyKey: `aip:liquidation:${projectId}`,
           code: 'AIP_LIQUIDATION',
-          businessDate: paidOn,
+          valueDate: paidOn,
           memo: `asset-income project ${projectId}: forced liquidation, proceeds ${y(row.proceeds_fen)}, special fund repaid ${y(row.special_repaid_fen)}`,
           lines: posting,
         });

@@ -227,7 +227,7 @@ export class AssetIncomeRightsService {
             ({ entryId } = await this.ledger.post(m, {
               idempotencyKey: `aip:right-return:${rightId}`,
               code: 'AIP_RIGHT_RETURNED',
-              businessDate: dto.effectiveDate,
+              valueDate: dto.effectiveDate,
               memo: `asset-income project ${id}: right ${rightId} of household ${right.household_id} returned to the village collective`,
               lines: [
                 { account: a.specialHouseholds, side: 'DEBIT', amountFen: BigInt(right.amount_fen) },

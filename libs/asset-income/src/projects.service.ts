@@ -247,7 +247,7 @@ export class AssetIncomeProjectsService {
         const { entryId } = await this.ledger.post(m, {
           idempotencyKey: `aip:inject:${id}`,
           code: 'AIP_CAPITAL_INJECTION',
-          businessDate: date,
+          valueDate: date,
           memo: `asset-income project ${id}: special fund ${formatYuan(p.specialFundFen)} and other capital injected`,
           lines,
         });
@@ -344,7 +344,7 @@ export class AssetIncomeProjectsService {
         const { entryId } = await this.ledger.post(m, {
           idempotencyKey: `aip:quantify:${id}`,
           code: 'AIP_QUANTIFICATION',
-          businessDate: asOf,
+          valueDate: asOf,
           memo: `asset-income project ${id}: special fund quantified to the collective and ${q.households.length} poor households`,
           lines,
         });

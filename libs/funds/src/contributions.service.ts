@@ -175,7 +175,7 @@ export class ContributionsService {
     const { entryId } = await this.ledger.post(m, {
       idempotencyKey: `contribution:${id}`,
       code: 'FUND_CONTRIBUTION',
-      businessDate: today,
+      valueDate: today,
       memo: `${c.source} contribution to fund ${fund.id}${share ? `: ${share} of household ${c.householdId}` : ''}`,
       lines: [
         { account: accounts.cash, side: 'DEBIT', amountFen: c.amountFen },

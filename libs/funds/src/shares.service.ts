@@ -167,7 +167,7 @@ export class SharesService {
     const { entryId } = await this.ledger.post(m, {
       idempotencyKey: `share-withdrawal:${id}`,
       code: 'MEMBER_SHARE_WITHDRAWAL',
-      businessDate: today,
+      valueDate: today,
       memo: `household ${input.householdId} withdraws from its member share in fund ${fund.id}`,
       lines: [
         { account: fund.accounts.capital.MEMBER, side: 'DEBIT', amountFen: input.amountFen },

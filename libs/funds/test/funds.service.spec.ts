@@ -260,7 +260,7 @@ describe('position and lists', () => {
       await h.ledger.post(m, {
         idempotencyKey: `disburse:test:${fund.id}`,
         code: 'LOAN_DISBURSEMENT',
-        businessDate: '2026-06-01',
+        valueDate: '2026-06-01',
         lines: [
           { account: f.accounts.loans, side: 'DEBIT', amountFen: yuan('60000') },
           { account: f.accounts.cash, side: 'CREDIT', amountFen: yuan('60000') },

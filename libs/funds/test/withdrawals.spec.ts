@@ -64,7 +64,7 @@ async function disburse(fundId: string, amountFen: bigint) {
     await h.ledger.post(m, {
       idempotencyKey: key('disburse'),
       code: 'LOAN_DISBURSEMENT',
-      businessDate: TODAY,
+      valueDate: TODAY,
       lines: [
         { account: f.accounts.loans, side: 'DEBIT', amountFen },
         { account: f.accounts.cash, side: 'CREDIT', amountFen },
@@ -369,7 +369,7 @@ describe('concurrency (real Postgres, simultaneous transactions)', () => {
           await h.ledger.post(m, {
             idempotencyKey: key('mix-d'),
             code: 'LOAN_DISBURSEMENT',
-            businessDate: TODAY,
+            valueDate: TODAY,
             lines: [
               { account: a.loans, side: 'DEBIT', amountFen: amount },
               { account: a.cash, side: 'CREDIT', amountFen: amount },

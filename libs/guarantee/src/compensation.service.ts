@@ -196,7 +196,7 @@ export class CompensationService {
       {
         idempotencyKey: `cover:compensation:claim:${claim.id}`,
         code: 'COVER_COMPENSATION',
-        businessDate: today,
+        valueDate: today,
         memo: `claim ${claim.claim_no} paid`,
       },
       { allowShortfall: true },
@@ -255,7 +255,7 @@ export class CompensationService {
       const posted = await this.ledger.post(m, {
         idempotencyKey: `compensation:claim:${claim.id}`,
         code: 'RISK_FUND_COMPENSATION',
-        businessDate: today,
+        valueDate: today,
         memo: compensationMemo(claim, bankLoanRef),
         lines: compensationLines(claim.risk_fund_id, amount),
       });
@@ -335,7 +335,7 @@ export class CompensationService {
         await this.ledger.post(m, {
           idempotencyKey: key,
           code: 'RISK_FUND_RECOVERY',
-          businessDate: input.recoveredOn,
+          valueDate: input.recoveredOn,
           memo: `recovery of ${formatYuan(amount)} on claim ${claim.claim_no}: fund's share`,
           lines: recoveryLines(claim.risk_fund_id, fundPart),
         })
@@ -343,7 +343,7 @@ export class CompensationService {
       coverEntryId = await this.guarantee.coverInflow(m, claim.risk_fund_id, fundPart, {
         idempotencyKey: `cover:${key}`,
         code: 'COVER_RECOVERY',
-        businessDate: input.recoveredOn,
+        valueDate: input.recoveredOn,
         memo: `recovery on claim ${claim.claim_no}`,
       });
       await this.funds.insertMovement(m, claim.risk_fund_id, {

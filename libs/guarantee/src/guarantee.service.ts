@@ -53,7 +53,7 @@ import { RiskFundsStore } from './store/risk-funds.store.js';
 
 export type { AgreementRow } from './store/agreements.store.js';
 
-type EntryMeta = { idempotencyKey: string; code: JournalEntryCode; businessDate: string; memo?: string };
+type EntryMeta = { idempotencyKey: string; code: JournalEntryCode; valueDate: string; memo?: string };
 
 const refuse = (r: Refusal): DomainError => new DomainError(r.code, r.detail, r.errors);
 
@@ -262,7 +262,7 @@ export class GuaranteeService {
     const { entryId } = await this.postBounded(manager, {
       idempotencyKey: `cover:reserve:loan:${input.loanId}`,
       code: 'COVER_RESERVED',
-      businessDate: onDate,
+      valueDate: onDate,
       memo: `reserve cover for loan ${input.loanId} under agreement ${ag.agreement_no} at multiple ${multipleText} (request ${input.idempotencyKey})`,
       lines: plan.lines,
     });
@@ -299,7 +299,7 @@ export class GuaranteeService {
     const { entryId } = await this.postBounded(manager, {
       idempotencyKey: `cover:${key}`,
       code: 'COVER_CONSUMED',
-      businessDate: onDate,
+      valueDate: onDate,
       memo: `loan ${input.loanId} disbursed ${formatYuan(plan.amountFen)} (request ${input.idempotencyKey})`,
       lines: plan.lines,
     });
@@ -326,7 +326,7 @@ export class GuaranteeService {
     const { entryId } = await this.postBounded(manager, {
       idempotencyKey: `cover:${key}`,
       code: 'COVER_RELEASED',
-      businessDate: onDate,
+      valueDate: onDate,
       memo: `loan ${input.loanId}: ${formatYuan(input.amountFen)} of covered principal released`,
       lines: plan.lines,
     });
@@ -352,7 +352,7 @@ export class GuaranteeService {
     const { entryId } = await this.postBounded(manager, {
       idempotencyKey: `cover:${key}`,
       code: 'COVER_VOIDED',
-      businessDate: onDate,
+      valueDate: onDate,
       memo: `reservation of loan ${input.loanId} voided (request ${input.idempotencyKey})`,
       lines: voidLines(before, await this.shortfall(manager, before.riskFundId)),
     });

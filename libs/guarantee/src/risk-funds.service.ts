@@ -182,14 +182,14 @@ export class RiskFundsService {
       const { entryId } = await this.ledger.post(m, {
         idempotencyKey: key,
         code: 'RISK_FUND_DEPOSIT',
-        businessDate: dto.receivedOn,
+        valueDate: dto.receivedOn,
         memo: depositMemo(dto.source, dto.documentRef),
         lines: depositLines(fundId, dto.source, amountFen),
       });
       const coverEntryId = await this.guarantee.coverInflow(m, fundId, amountFen, {
         idempotencyKey: `${key}:cover`,
         code: 'RISK_FUND_DEPOSIT',
-        businessDate: dto.receivedOn,
+        valueDate: dto.receivedOn,
         memo: `cover for ${dto.source} deposit`,
       });
       const contribution = await this.contributions.record(m, {
@@ -237,14 +237,14 @@ export class RiskFundsService {
       const { entryId } = await this.ledger.post(m, {
         idempotencyKey: key,
         code: 'RISK_FUND_INTEREST',
-        businessDate: dto.date,
+        valueDate: dto.date,
         memo: dto.memo ?? 'deposit interest',
         lines: interestLines(fundId, amountFen),
       });
       const coverEntryId = await this.guarantee.coverInflow(m, fundId, amountFen, {
         idempotencyKey: `${key}:cover`,
         code: 'RISK_FUND_INTEREST',
-        businessDate: dto.date,
+        valueDate: dto.date,
         memo: 'cover for deposit interest',
       });
       return this.recordMovement(m, fundId, {
@@ -298,7 +298,7 @@ export class RiskFundsService {
       const { entryId } = await this.ledger.post(m, {
         idempotencyKey: key,
         code: 'RISK_FUND_WITHDRAWAL',
-        businessDate: dto.date,
+        valueDate: dto.date,
         memo: `returned to ${dto.source}: ${dto.reason}`,
         lines: withdrawalLines(fundId, dto.source, amountFen),
       });
@@ -309,7 +309,7 @@ export class RiskFundsService {
         {
           idempotencyKey: `${key}:cover`,
           code: 'RISK_FUND_WITHDRAWAL',
-          businessDate: dto.date,
+          valueDate: dto.date,
           memo: `cover for withdrawal to ${dto.source}`,
         },
         { allowShortfall: false },

@@ -707,7 +707,7 @@ describe('compensation payouts (phase B primitive)', () => {
       await ledger.post(m, {
         idempotencyKey: key('comp'),
         code: 'TEST_COMPENSATION' as JournalEntryCode,
-        businessDate: '2026-03-01',
+        valueDate: '2026-03-01',
         lines: [
           { account: money.compensationExpense, side: 'DEBIT', amountFen: yuan('8000.00') },
           { account: money.balance, side: 'CREDIT', amountFen: yuan('8000.00') },
@@ -717,7 +717,7 @@ describe('compensation payouts (phase B primitive)', () => {
         m,
         s.fundId,
         yuan('8000.00'),
-        { idempotencyKey: key('compc'), code: 'TEST_COMPENSATION' as JournalEntryCode, businessDate: '2026-03-01' },
+        { idempotencyKey: key('compc'), code: 'TEST_COMPENSATION' as JournalEntryCode, valueDate: '2026-03-01' },
         { allowShortfall: true },
       );
     });
@@ -729,7 +729,7 @@ describe('compensation payouts (phase B primitive)', () => {
         m,
         s.fundId,
         yuan('1.00'),
-        { idempotencyKey: key('x'), code: 'X' as JournalEntryCode, businessDate: '2026-03-01' },
+        { idempotencyKey: key('x'), code: 'X' as JournalEntryCode, valueDate: '2026-03-01' },
         { allowShortfall: false },
       );
     }).catch((e) => e);

@@ -182,7 +182,8 @@ export class LedgerService {
     const contentHash = sha256(
       canonicalJson({
         code: input.code,
-        businessDate: input.businessDate,
+        // the hash keeps its original field name, so entries posted before the rename still replay
+        businessDate: input.valueDate,
         reversalOf: reversalOf ?? null,
         lines: input.lines.map((l) => [l.account, l.side, l.amountFen.toString()]),
       }),
@@ -192,7 +193,7 @@ export class LedgerService {
       idempotency_key: input.idempotencyKey,
       content_hash: contentHash,
       code: input.code,
-      business_date: input.businessDate,
+      business_date: input.valueDate,
       actor,
       memo: input.memo ?? null,
       reversal_of: reversalOf ?? null,
@@ -288,7 +289,7 @@ export class LedgerService {
   async reverse(
     manager: EntityManager,
     entryId: string,
-    opts: { idempotencyKey: string; businessDate: string; memo?: string; code?: JournalEntryCode },
+    opts: { idempotencyKey: string; valueDate: string; memo?: string; code?: JournalEntryCode },
   ): Promise<PostedEntry> {
     const entry = await this.store.entryCode(manager, entryId);
     if (!entry) throw new DomainError('NOT_FOUND', `journal entry ${entryId} not found`);
@@ -305,7 +306,7 @@ export class LedgerService {
       {
         idempotencyKey: opts.idempotencyKey,
         code: opts.code ?? (`REVERSAL_OF_${entry.code}` as const),
-        businessDate: opts.businessDate,
+        valueDate: opts.valueDate,
         memo: opts.memo,
         lines: postings.map((p) => ({
           account: p.code,

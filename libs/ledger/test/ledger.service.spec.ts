@@ -33,7 +33,7 @@ async function open(type: AccountType, opts: { noNegative?: boolean; ledger?: 'M
 const transfer = (key: string, debit: string, credit: string, amountFen: bigint, code: JournalEntryCode = SYNTHETIC) => ({
   idempotencyKey: key,
   code,
-  businessDate: '2026-01-15',
+  valueDate: '2026-01-15',
   lines: [
     { account: debit, side: 'DEBIT' as const, amountFen },
     { account: credit, side: 'CREDIT' as const, amountFen },
@@ -57,7 +57,7 @@ describe('LedgerService.post', () => {
         ledger.post(m, {
           idempotencyKey: uid('k'),
           code: SYNTHETIC,
-          businessDate: '2026-01-15',
+          valueDate: '2026-01-15',
           lines: [
             { account: cash, side: 'DEBIT', amountFen: 1000n },
             { account: capital, side: 'CREDIT', amountFen: 999n },
@@ -74,7 +74,7 @@ describe('LedgerService.post', () => {
   it('refuses a posting to an unknown account, a zero amount and a single line', async () => {
     const cash = await open('ASSET');
     const post = (lines: { account: string; side: 'DEBIT' | 'CREDIT'; amountFen: bigint }[]) =>
-      db.dataSource.transaction((m) => ledger.post(m, { idempotencyKey: uid('k'), code: SYNTHETIC, businessDate: '2026-01-01', lines })).catch((e) => e);
+      db.dataSource.transaction((m) => ledger.post(m, { idempotencyKey: uid('k'), code: SYNTHETIC, valueDate: '2026-01-01', lines })).catch((e) => e);
     expect((await post([{ account: cash, side: 'DEBIT', amountFen: 5n }, { account: 'NOPE', side: 'CREDIT', amountFen: 5n }])).code).toBe(
       'LEDGER_ACCOUNT_NOT_FOUND',
     );
@@ -152,16 +152,16 @@ describe('LedgerService.reverse', () => {
     const capital = await open('EQUITY');
     const { entryId } = await db.dataSource.transaction((m) => ledger.post(m, transfer(uid('k'), cash, capital, 800n)));
     const key = uid('rev');
-    const rev = await db.dataSource.transaction((m) => ledger.reverse(m, entryId, { idempotencyKey: key, businessDate: '2026-01-16', memo: 'typo' }));
+    const rev = await db.dataSource.transaction((m) => ledger.reverse(m, entryId, { idempotencyKey: key, valueDate: '2026-01-16', memo: 'typo' }));
     expect(await ledger.balanceOf(null, cash)).toBe(0n);
     const entry = await ledger.entry(rev.entryId);
     expect(entry.reversalOf).toBe(entryId);
     expect(entry.postings.map((p) => `${p.account}:${p.side}:${p.amount}`)).toEqual([`${cash}:CREDIT:8.00`, `${capital}:DEBIT:8.00`]);
     // the same reversal replayed is the same entry; a second, different reversal is refused
-    const again = await db.dataSource.transaction((m) => ledger.reverse(m, entryId, { idempotencyKey: key, businessDate: '2026-01-16', memo: 'typo' }));
+    const again = await db.dataSource.transaction((m) => ledger.reverse(m, entryId, { idempotencyKey: key, valueDate: '2026-01-16', memo: 'typo' }));
     expect(again).toEqual({ entryId: rev.entryId, replayed: true });
     const err = await db.dataSource
-      .transaction((m) => ledger.reverse(m, entryId, { idempotencyKey: uid('rev2'), businessDate: '2026-01-16' }))
+      .transaction((m) => ledger.reverse(m, entryId, { idempotencyKey: uid('rev2'), valueDate: '2026-01-16' }))
       .catch((e) => e);
     expect(err.code).toBe('LEDGER_ALREADY_REVERSED');
   });

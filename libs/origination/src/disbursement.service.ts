@@ -134,7 +134,7 @@ export class DisbursementService {
           const entry = await this.ledger.post(m, {
             idempotencyKey: disbursementEntryKey(loan.id),
             code: 'LOAN_DISBURSEMENT',
-            businessDate,
+            valueDate: businessDate,
             memo: `disbursement of mutual-aid loan ${loan.loanNo}`,
             lines: [
               { account: fund.accounts.loans, side: 'DEBIT', amountFen: loan.principalFen },

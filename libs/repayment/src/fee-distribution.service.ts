@@ -137,7 +137,7 @@ export class FeeDistributionService {
       ({ entryId } = await this.ledger.post(m, {
         idempotencyKey: `fee-distribution:${fund.id}:${year}`,
         code: FEE_DISTRIBUTION_ENTRY_CODE,
-        businessDate: yearEnd,
+        valueDate: yearEnd,
         memo: `${fund.name}: distribution of the ${year} income`,
         lines,
       }));

@@ -86,7 +86,7 @@ export class RepaymentReversalService {
 
     const mirror = await this.ledger.reverse(m, rep.entry_id, {
       idempotencyKey: `repayment-reversal:${rep.id}`,
-      businessDate: today,
+      valueDate: today,
       memo: `reversal of repayment ${rep.id} of loan ${loan.loan_no}: ${reason}`,
       code: rep.kind === 'RECOVERY' ? ENTRY_CODES.RECOVERY_REVERSAL : ENTRY_CODES.REVERSAL,
     });

@@ -176,7 +176,7 @@ export class RepaymentService {
     const { entryId } = await this.ledger.post(m, {
       idempotencyKey: `repayment:${id}`,
       code: ENTRY_CODES.REPAYMENT,
-      businessDate: input.valueDate,
+      valueDate: input.valueDate,
       memo: `repayment of loan ${loan.loan_no} (value date ${input.valueDate}, ${input.channel})`,
       lines: repaymentLines(fund.accounts, input.amountFen, outcome),
     });
@@ -278,7 +278,7 @@ export class RepaymentService {
     const { entryId } = await this.ledger.post(m, {
       idempotencyKey: `repayment:${id}`,
       code: ENTRY_CODES.RECOVERY,
-      businessDate: input.valueDate,
+      valueDate: input.valueDate,
       memo: `recovery on written-off loan ${loan.loan_no}`,
       lines: recoveryLines(accounts, input.amountFen),
     });

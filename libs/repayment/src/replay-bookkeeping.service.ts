@@ -54,7 +54,7 @@ export class ReplayBookkeeping {
       ({ entryId } = await this.ledger.post(m, {
         idempotencyKey: `repayment-adjustment:${adjustmentId}`,
         code: ENTRY_CODES.REALLOCATION,
-        businessDate: today,
+        valueDate: today,
         memo: `loan ${loan.loan_no}: splits of earlier repayments corrected after ${cause === 'REVERSAL' ? 'the reversal of' : 'backdated'} repayment ${causeRepaymentId}`,
         lines,
       }));

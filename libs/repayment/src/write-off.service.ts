@@ -155,7 +155,7 @@ export class WriteOffService {
     const { entryId } = await this.ledger.post(m, {
       idempotencyKey: `write-off:${loan.id}`,
       code: WRITE_OFF_ENTRY_CODE,
-      businessDate: today,
+      valueDate: today,
       memo: `write-off of loan ${loan.loan_no} (${amounts.daysOverdue} days overdue): ${reason}`,
       lines: writeOffLines(fund.accounts, amounts.principalFen),
     });

@@ -31,7 +31,7 @@ export class Portfolio {
       this.ledger.post(m, {
         idempotencyKey: k(code),
         code,
-        businessDate: date,
+        valueDate: date,
         lines: lines.map(([account, side, amount]) => ({ account, side, amountFen: yuan(amount) })),
       }),
     );
@@ -216,7 +216,7 @@ export class Portfolio {
 
   /** Reverses a repayment on `date`: reversing ledger entry, the repayment marked REVERSED, negative allocation rows. */
   async reverseRepayment(loanId: string, repaymentId: string, entryId: string, date: string): Promise<void> {
-    const { entryId: revId } = await this.tx((m) => this.ledger.reverse(m, entryId, { idempotencyKey: k('rev'), businessDate: date, memo: 'bounced' }));
+    const { entryId: revId } = await this.tx((m) => this.ledger.reverse(m, entryId, { idempotencyKey: k('rev'), valueDate: date, memo: 'bounced' }));
     const [adj] = await this.ds.query(
       `INSERT INTO repayment_adjustments (loan_id, cause, cause_repayment_id, entry_id, business_date, created_by)
        VALUES ($1, 'REVERSAL', $2, $3, $4, 'test') RETURNING id::text`,

@@ -280,7 +280,7 @@ export class ClaimsService {
           const { entryId } = await this.ledger.post(m, {
             idempotencyKey: `subsidy:claim:${claim.id}:settlement`,
             code: 'SUBSIDY_CLAIM_SETTLEMENT',
-            businessDate: paidOn,
+            valueDate: paidOn,
             memo: `subsidy claim ${claim.claim_no} ${amount > 0n ? 'paid' : 'clawback received'}${fundSide ? ` (fund ${fundSide.fundId} ${amount > 0n ? 'receives' : 'pays back'})` : ''}: ${input.paymentRef.trim()}`,
             lines: [...settlementLines(a, payable, amount), ...(fundSide?.lines ?? [])],
           });

@@ -298,7 +298,7 @@ export class ProgrammesService {
         const { entryId } = await this.ledger.post(m, {
           idempotencyKey: `subsidy-contribution:${id}`,
           code: 'SUBSIDY_FUNDING',
-          businessDate: today,
+          valueDate: today,
           memo: `${c.source} funding of subsidy programme ${p.code}${c.documentRef ? ` (${c.documentRef})` : ''}`,
           lines: [
             { account: a.budget, side: 'DEBIT', amountFen: c.amountFen },

@@ -78,7 +78,7 @@ export class QueueService {
       ({ entryId } = await this.ledger.post(m, {
         idempotencyKey: `subsidy:claim:${claim.id}:approval`,
         code: 'SUBSIDY_CLAIM_APPROVAL',
-        businessDate,
+        valueDate: businessDate,
         memo: `${memo}: clawback`,
         lines: approvalLines(a, payable, total),
       }));
@@ -93,7 +93,7 @@ export class QueueService {
         ({ entryId } = await this.ledger.post(m, {
           idempotencyKey: `subsidy:claim:${claim.id}:approval`,
           code: 'SUBSIDY_CLAIM_APPROVAL',
-          businessDate,
+          valueDate: businessDate,
           memo,
           lines: approvalLines(a, payable, approved),
         }));

@@ -245,7 +245,7 @@ describe('settling a claim paid to a village fund', () => {
       h.ledger.post(m, {
         idempotencyKey: key('lend'),
         code: 'LOAN_DISBURSEMENT',
-        businessDate: '2026-03-31',
+        valueDate: '2026-03-31',
         lines: [
           { account: f.loans, side: 'DEBIT', amountFen: 11_750n },
           { account: f.cash, side: 'CREDIT', amountFen: 11_750n },
@@ -276,7 +276,7 @@ describe('settling a claim paid to a village fund', () => {
       h.ledger.post(m, {
         idempotencyKey: key('repay'),
         code: 'LOAN_REPAYMENT',
-        businessDate: '2026-04-01',
+        valueDate: '2026-04-01',
         lines: [
           { account: f.cash, side: 'DEBIT', amountFen: 11_750n },
           { account: f.loans, side: 'CREDIT', amountFen: 11_750n },

@@ -26,7 +26,12 @@ export interface EntryInput {
   idempotencyKey: string;
   /** Why money moved, e.g. `LOAN_DISBURSEMENT` (the closed list: domain/entry-codes.ts). */
   code: JournalEntryCode;
-  businessDate: string;
+  /**
+   * The value date (YYYY-MM-DD): when the money moved economically (the disbursement date, a repayment's value
+   * date, the day a contribution or deposit was received), never the day it was keyed in. It is the journal
+   * entry's business date, and every as-of figure reads it. The posting timestamp is recorded separately.
+   */
+  valueDate: string;
   memo?: string;
   lines: PostingLine[];
 }
