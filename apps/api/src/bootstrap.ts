@@ -8,6 +8,7 @@ import { UsersService } from '#libs/auth';
 import {
   AppConfig,
   AppLogger,
+  Clock,
   createHttpLogger,
   createRootLogger,
   createValidationPipe,
@@ -38,6 +39,18 @@ export async function createApi(
   app.disable('x-powered-by');
   app.use(securityHeaders(cfg));
   app.use(createHttpLogger(root));
+  if (cfg.businessDateMovable) {
+    // A movable business date lives in the database (an ADMIN may have moved it from another replica): every
+    // request reads it first. A database that does not answer keeps the date last read (the request then fails on
+    // its own query, with the usual problem response).
+    const clock = app.get(Clock);
+    app.use((_req: unknown, _res: unknown, next: () => void) => {
+      clock.refresh().then(
+        () => next(),
+        () => next(),
+      );
+    });
+  }
   app.set('trust proxy', cfg.trustProxy);
   app.useBodyParser('json', { limit: '5mb' });
   app.useGlobalPipes(createValidationPipe());

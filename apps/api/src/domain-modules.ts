@@ -1,5 +1,6 @@
 import type { Type } from '@nestjs/common';
 import { AssetIncomeModule } from '#libs/asset-income';
+import { CalendarModule } from '#libs/calendar';
 import { CobModule } from '#libs/cob';
 import { FundingModule } from '#libs/funding';
 import { FundsModule } from '#libs/funds';
@@ -17,4 +18,4 @@ import { SubsidyModule } from '#libs/subsidy';
 import { QueueDashboardModule } from './ops/queue-dashboard.js';
 
 /** The domain libraries the API serves. Each capability adds its module here. */
-export const DOMAIN_MODULES: Type[] = [SchedulesModule, ProductsModule, HouseholdsModule, FundsModule, GuaranteeModule, AssetIncomeModule, LoansModule, OriginationModule, ReconciliationModule, SubsidyModule, FundingModule, RemindersModule, RepaymentModule, CobModule, ReportingModule, QueueDashboardModule];
+export const DOMAIN_MODULES: Type[] = [SchedulesModule, ProductsModule, HouseholdsModule, FundsModule, GuaranteeModule, AssetIncomeModule, LoansModule, OriginationModule, ReconciliationModule, SubsidyModule, FundingModule, RemindersModule, RepaymentModule, CobModule, ReportingModule, CalendarModule, QueueDashboardModule];

@@ -1,10 +1,11 @@
 import { BullModule } from '@nestjs/bullmq';
-import { type BeforeApplicationShutdown, type DynamicModule, Logger, Module } from '@nestjs/common';
+import { type BeforeApplicationShutdown, type DynamicModule, Logger, Module, type OnModuleInit } from '@nestjs/common';
 import { AuditModule } from '#libs/audit';
 import type { Logger as PinoLogger } from 'pino';
 import {
   AppConfig,
   bullOptions,
+  Clock,
   CommonModule,
   createRootLogger,
   loadConfig,
@@ -14,6 +15,7 @@ import {
 } from '#libs/common';
 import { LedgerModule } from '#libs/ledger';
 import { SystemJobsModule } from './system/system-jobs.module.js';
+import { useJobClock } from './job-context.js';
 import { WORKER_MODULES } from './worker-modules.js';
 
 /**
@@ -29,8 +31,14 @@ export const DEFAULT_JOB_OPTIONS = {
 
 /** The worker: the same configuration, database and Redis as the API, plus BullMQ processors and schedulers. */
 @Module({})
-export class WorkerModule implements BeforeApplicationShutdown {
+export class WorkerModule implements BeforeApplicationShutdown, OnModuleInit {
   private readonly logger = new Logger('Worker');
+
+  constructor(private readonly clock: Clock) {}
+
+  onModuleInit(): void {
+    useJobClock(this.clock);
+  }
 
   beforeApplicationShutdown(signal?: string): void {
     this.logger.log(`${signal ?? 'close'}: finishing in-flight jobs, then stopping`);

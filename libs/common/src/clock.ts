@@ -1,10 +1,19 @@
-/** The clock is passed in, never read from globals inside domain code, so tests can fast-forward business dates. */
+import type { DataSource, EntityManager } from 'typeorm';
+import { BusinessClockStore } from './store/business-clock.store.js';
+
+/**
+ * The one clock of the API and the worker (SPEC §2.7). `today()` is the business date: every business decision
+ * (what is due, overdue, in force, which period ended) reads it, never the system time. `now()` is the wall-clock
+ * instant, for timestamps, durations and the time of day (quiet hours), never for a business date.
+ */
 export abstract class Clock {
   abstract now(): Date;
   /** Today's business date (YYYY-MM-DD) in the business time zone. */
   today(timeZone = 'Asia/Shanghai'): string {
     return businessDate(this.now(), timeZone);
   }
+  /** Re-reads a business date kept outside the process (the movable clock); a no-op for the others. */
+  async refresh(): Promise<void> {}
 }
 
 export class SystemClock extends Clock {
@@ -22,6 +31,62 @@ export class FixedClock extends Clock {
   }
   set(date: Date): void {
     this.current = date;
+  }
+}
+
+/**
+ * The business date of a deployment: the calendar date in the business time zone, unless configuration makes it
+ * movable (BUSINESS_DATE_MOVABLE, on outside production) and an ADMIN has moved it (the `business_clock` row, shared
+ * by the API and the worker through the database). Every process re-reads it before serving a request or running a
+ * job (`refresh`); the process that moves it sees the new date at once.
+ */
+export class BusinessClock extends Clock {
+  private stored: string | null = null;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly movable: boolean,
+    private readonly timeZone: string,
+  ) {
+    super();
+  }
+
+  now(): Date {
+    return new Date();
+  }
+
+  override today(timeZone = this.timeZone): string {
+    return this.stored ?? businessDate(this.now(), timeZone);
+  }
+
+  /** The calendar date in the business time zone, whatever the stored business date says. */
+  calendarDate(): string {
+    return businessDate(this.now(), this.timeZone);
+  }
+
+  get isMovable(): boolean {
+    return this.movable;
+  }
+
+  /** True when an ADMIN has moved the date (and configuration lets that count). */
+  get isMoved(): boolean {
+    return this.stored !== null;
+  }
+
+  override async refresh(manager?: EntityManager): Promise<void> {
+    if (!this.movable) {
+      this.stored = null;
+      return;
+    }
+    const row = await BusinessClockStore.read(manager ?? this.dataSource.manager);
+    this.stored = row?.business_date ?? null;
+  }
+
+  /** Moves the stored date, in the caller's transaction (the caller checks the rules and holds the lock). */
+  async moveTo(manager: EntityManager, date: string, movedBy: string): Promise<void> {
+    if (!this.movable) throw new Error('the business date is not movable in this deployment');
+    await BusinessClockStore.write(manager, date, movedBy);
+    this.stored = date;
   }
 }
 

@@ -1,7 +1,8 @@
-import { Global, Module, type DynamicModule } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import { Global, Injectable, Logger, Module, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
+import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
 import { AppConfig, loadConfig } from './config/app-config.js';
-import { Clock, SystemClock } from './clock.js';
+import { BusinessClock, Clock } from './clock.js';
 import { buildDataSourceOptions } from './database/data-source-options.js';
 
 export interface CommonModuleOptions {
@@ -10,7 +11,24 @@ export interface CommonModuleOptions {
   applicationName?: string;
 }
 
-/** Configuration, clock and the TypeORM connection, shared by the API, the worker and the tests. */
+/** Reads the stored business date once at start (a database not yet reachable leaves the calendar date). */
+@Injectable()
+export class ClockStartup implements OnApplicationBootstrap {
+  private readonly logger = new Logger('Clock');
+  constructor(private readonly clock: Clock) {}
+  async onApplicationBootstrap(): Promise<void> {
+    try {
+      await this.clock.refresh();
+    } catch (e) {
+      this.logger.warn(`business date not read at start: ${(e as Error).message}`);
+    }
+  }
+}
+
+/**
+ * Configuration, clock and the TypeORM connection, shared by the API, the worker and the tests. The clock is the
+ * business clock (movable where configuration allows it) unless a caller (a test) passes its own.
+ */
 @Global()
 @Module({})
 export class CommonModule {
@@ -26,7 +44,13 @@ export class CommonModule {
       ],
       providers: [
         { provide: AppConfig, useValue: config },
-        { provide: Clock, useValue: opts.clock ?? new SystemClock() },
+        {
+          provide: Clock,
+          useFactory: (ds: DataSource) =>
+            opts.clock ?? new BusinessClock(ds, config.businessDateMovable, config.BUSINESS_TIMEZONE),
+          inject: [getDataSourceToken()],
+        },
+        ClockStartup,
       ],
       exports: [AppConfig, Clock],
     };

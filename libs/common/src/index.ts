@@ -1,4 +1,5 @@
 export * from './clock.js';
+export * from './store/business-clock.store.js';
 export * from './common.module.js';
 export * from './config/app-config.js';
 export * from './database/data-source-options.js';

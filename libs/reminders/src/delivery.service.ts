@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { hostname } from 'node:os';
 import type { DataSource, EntityManager } from 'typeorm';
-import { AppConfig, businessDate, Clock } from '#libs/common';
+import { AppConfig, Clock } from '#libs/common';
 import {
   DeliveryError,
   REMINDER_CHANNELS,
@@ -190,7 +190,7 @@ export class ReminderDeliveryService {
       },
       {
         now,
-        today: businessDate(now, this.config.BUSINESS_TIMEZONE),
+        today: this.clock.today(this.config.BUSINESS_TIMEZONE),
         quietHours: {
           startHour: this.settings.quietStartHour,
           endHour: this.settings.quietEndHour,

@@ -103,8 +103,19 @@ export class AppConfig {
   @IsString()
   BUSINESS_TIMEZONE = 'Asia/Shanghai';
 
+  /**
+   * Whether an ADMIN may move the business date forward over the API (SPEC §2.7): on by default outside production
+   * (development, test); a training or sandbox deployment running NODE_ENV=production turns it on explicitly. Off,
+   * the business date is the calendar date in BUSINESS_TIMEZONE and a stored date is ignored.
+   */
+  @Transform(toBool) @IsOptional() @IsBoolean()
+  BUSINESS_DATE_MOVABLE?: boolean;
+
   get isProduction(): boolean {
     return this.NODE_ENV === 'production';
+  }
+  get businessDateMovable(): boolean {
+    return this.BUSINESS_DATE_MOVABLE ?? !this.isProduction;
   }
   get previewPublic(): boolean {
     return this.PREVIEW_PUBLIC ?? !this.isProduction;
@@ -145,6 +156,7 @@ const PRODUCTION_REQUIRED = ['JWT_SECRET', 'ADMIN_PASSWORD', 'DATABASE_URL', 'RE
 export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
   const known = Object.keys(new AppConfig()).concat([
     'PREVIEW_PUBLIC',
+    'BUSINESS_DATE_MOVABLE',
     'REMINDER_SECRET_KEY',
     'REDIS_TLS_CA',
     'LOGIN_ADDRESS_RATE_LIMIT_PER_MINUTE',

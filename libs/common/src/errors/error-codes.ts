@@ -132,6 +132,11 @@ export const ERROR_STATUS = {
   COB_DATE_INVALID: 422,
   // monthly leverage-ratio report
   REPORT_MONTH_INVALID: 422,
+  // the business date (SPEC §2.7)
+  BUSINESS_DATE_NOT_MOVABLE: 409,
+  BUSINESS_DATE_INVALID: 422,
+  BUSINESS_DATE_ADVANCING: 409,
+  BUSINESS_DAY_FAILED: 409,
   RATE_LIMITED: 429,
   INTERNAL: 500,
 } as const;

@@ -11,3 +11,11 @@ export interface IdempotencyKeyRow {
   response: unknown | null;
   created_at: Date;
 }
+
+/** A row of the table `business_clock`. */
+export interface BusinessClockRow {
+  id: boolean;
+  business_date: string;
+  moved_by: string;
+  moved_at: Date;
+}
