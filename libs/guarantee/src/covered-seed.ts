@@ -1,6 +1,6 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { DomainError, RequestContext } from '#libs/common';
+import { AppConfig, Clock, DomainError, RequestContext } from '#libs/common';
 import { LoanStore } from '#libs/loans';
 import { addDays } from '#libs/schedules';
 import { CoveredLoansService } from './covered-loans.service.js';
@@ -29,7 +29,12 @@ export async function seedCoveredLoans(app: INestApplicationContext): Promise<st
   const out: string[] = [];
   const bankId = await seedReads.bankId(ds, DEMO_BANK.code);
   // eligible households of the demo district: POOR or GRADUATED, of lending age
-  const households = await seedReads.eligibleHouseholds(ds, DEMO_RISK_FUND_DISTRICT_CODE, DEMO_LOANS.length);
+  const households = await seedReads.eligibleHouseholds(
+    ds,
+    DEMO_RISK_FUND_DISTRICT_CODE,
+    DEMO_LOANS.length,
+    app.get(Clock).today(app.get(AppConfig).BUSINESS_TIMEZONE),
+  );
   if (!bankId || households.length < DEMO_LOANS.length) {
     out.push(
       'covered loans: demo bank or eligible demo households missing (seed the registry and guarantee first)',

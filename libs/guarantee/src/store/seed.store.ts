@@ -54,15 +54,15 @@ export const seedReads = {
     return row?.id;
   },
 
-  /** Eligible households of a district: POOR or GRADUATED, of lending age (20 to 60). */
-  async eligibleHouseholds(ds: DataSource, districtCode: string, limit: number): Promise<string[]> {
+  /** Eligible households of a district: POOR or GRADUATED, of lending age (20 to 60) on the business date `today`. */
+  async eligibleHouseholds(ds: DataSource, districtCode: string, limit: number, today: string): Promise<string[]> {
     const rows = await queryRows<{ id: string }>(
       ds.manager,
       `SELECT h.id FROM households h JOIN villages v ON v.id = h.village_id JOIN districts d ON d.id = v.district_id
         WHERE d.code = $1 AND h.status IN ('POOR','GRADUATED')
-          AND h.birth_date BETWEEN current_date - interval '60 years' AND current_date - interval '20 years'
+          AND h.birth_date BETWEEN $3::date - interval '60 years' AND $3::date - interval '20 years'
         ORDER BY h.id LIMIT $2`,
-      [districtCode, limit],
+      [districtCode, limit, today],
     );
     return rows.map((r) => r.id);
   },
