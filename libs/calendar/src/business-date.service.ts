@@ -4,11 +4,11 @@ import type { DataSource } from 'typeorm';
 import { AuditService } from '#libs/audit';
 import { CobService } from '#libs/cob';
 import { AppConfig, BusinessClock, BusinessClockStore, Clock, DomainError, RequestContext, SYSTEM_ACTOR } from '#libs/common';
-import { ReminderSelectionService } from '#libs/reminders';
+import { ReminderDeliveryService, ReminderSelectionService } from '#libs/reminders';
 import { ReportingService } from '#libs/reporting';
 import { addDays } from '#libs/schedules';
 import { ClaimJobsService } from '#libs/subsidy';
-import { advanceRefusal, daysBetween, planOf, type DayStep } from './domain/days.js';
+import { advanceRefusal, daysBetween, DELIVERY_HOUR, instantAt, planOf, type DayStep } from './domain/days.js';
 import { BusinessDaysStore } from './store/business-days.store.js';
 import type { BusinessDayRow } from './store/rows.generated.js';
 
@@ -58,7 +58,7 @@ const dayView = (r: BusinessDayRow): BusinessDayView => ({
  * time zone; where configuration allows it, an ADMIN moves it forward and every day passed runs, in order and
  * idempotently, what the scheduled jobs of that night would have run:
  *   1. the close of business of the day that has just ended (ageing, penalties, calls, portfolio snapshots);
- *   2. the reminder selection of the new day;
+ *   2. the reminder selection of the new day and its delivery round (at the day's 10:00);
  *   3. claim generation of every subsidy programme period that ended the day before;
  *   4. on the 1st, the monthly report of the month that has just ended.
  * Each step records its result on the day's row; a day cut off half-way (a step refused, the process stopped) is
@@ -75,6 +75,7 @@ export class BusinessDateService {
     private readonly audit: AuditService,
     private readonly cob: CobService,
     private readonly selection: ReminderSelectionService,
+    private readonly delivery: ReminderDeliveryService,
     private readonly claimJobs: ClaimJobsService,
     private readonly reports: ReportingService,
     private readonly days: BusinessDaysStore,
@@ -227,9 +228,15 @@ export class BusinessDateService {
     return { businessDate: run.businessDate, status: run.status, loansProcessed: run.loansProcessed, callsRaised: run.callsRaised };
   }
 
+  /**
+   * The day's reminder selection, then its delivery round at the day's 10:00: a passed day's reminders go out on that
+   * day, as the worker would have sent them, instead of reaching the worker after their window closed. The worker's jobs
+   * for the same reminders find them settled (exactly once in the outbox).
+   */
   private async reminders(day: string): Promise<unknown> {
     const r = await this.selection.run({ businessDate: day, trigger: 'SCHEDULE' });
-    return { runId: r.runId, selected: r.selected, enqueued: r.enqueued };
+    const delivered = await this.delivery.deliverWaiting(day, instantAt(day, DELIVERY_HOUR, this.config.BUSINESS_TIMEZONE));
+    return { runId: r.runId, selected: r.selected, ...delivered };
   }
 
   /** Claims of the programme periods that ended the day before (what the 03:00 tick of `day` generates). */

@@ -82,10 +82,14 @@ export class ReminderDeliveryService {
     this.channels = new Map(channels.map((c) => [c.kind, c]));
   }
 
-  async deliver(outboxId: string, opts: { jobId?: string | null } = {}): Promise<DeliveryOutcome> {
+  /**
+   * `at`: the instant the attempt is decided at (quiet hours, the day's window); the wall clock unless the business
+   * date was moved and a day is being run (libs/calendar delivers each passed day's reminders at that day's 10:00).
+   */
+  async deliver(outboxId: string, opts: { jobId?: string | null; at?: Date } = {}): Promise<DeliveryOutcome> {
     const startedAt = new Date();
     const claim = await this.dataSource.transaction((m) =>
-      this.claim(m, outboxId, startedAt, opts.jobId ?? null),
+      this.claim(m, outboxId, startedAt, opts.jobId ?? null, opts.at),
     );
     if (claim.kind === 'settled') return claim.outcome;
 
@@ -117,6 +121,22 @@ export class ReminderDeliveryService {
   }
 
   /**
+   * Delivers, one by one in id order, every reminder still waiting (queued or deferred) whose day has come by `day`,
+   * deciding each at the instant `at`: what a day's delivery round does when the business date is moved over a day
+   * (a worker's job for the same reminder finds it settled; a reminder is never sent twice).
+   */
+  async deliverWaiting(day: string, at: Date): Promise<{ sent: number; settled: number; failed: number }> {
+    const result = { sent: 0, settled: 0, failed: 0 };
+    for (const id of await this.store.waitingIds(day)) {
+      const outcome = await this.deliver(id, { at, jobId: null });
+      if (outcome.kind === 'SENT') result.sent++;
+      else if (outcome.kind === 'FAILED' || outcome.kind === 'RETRY') result.failed++;
+      else result.settled++;
+    }
+    return result;
+  }
+
+  /**
    * Settles a reminder whose job BullMQ gave up on outside a delivery attempt (e.g. the database was unreachable on
    * every try), so the outbox never shows QUEUED for a job that is in the failed set.
    */
@@ -137,6 +157,7 @@ export class ReminderDeliveryService {
     outboxId: string,
     startedAt: Date,
     jobId: string | null,
+    at?: Date,
   ): Promise<Claim> {
     const row = await this.store.lockContext(m, outboxId);
     if (!row)
@@ -153,7 +174,7 @@ export class ReminderDeliveryService {
       return { kind: 'settled', outcome: { kind: 'BUSY', delayMs: row.lease_ms_left } };
     }
 
-    const now = this.clock.now();
+    const now = at ?? this.clock.now();
     const owed = BigInt(row.owed_fen);
     const decision = claimDecision(
       {

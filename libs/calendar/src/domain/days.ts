@@ -40,3 +40,24 @@ export function planOf(day: string): DayPlan {
   const yesterday = addDays(day, -1);
   return { day, cobDate: yesterday, reportMonth: day.endsWith('-01') ? yesterday.slice(0, 7) : null };
 }
+
+/** The hour of a business day its reminders are delivered at when the day is run by an advance (within 08:00–21:00). */
+export const DELIVERY_HOUR = 10;
+
+/** The instant `hour`:00 of a calendar day in a time zone (for a zone without a change of offset that day). */
+export function instantAt(day: string, hour: number, timeZone: string): Date {
+  const [y, m, d] = day.split('-').map(Number);
+  const guess = Date.UTC(y, m - 1, d, hour);
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+  }).formatToParts(new Date(guess));
+  const get = (t: string) => Number(parts.find((p) => p.type === t)!.value);
+  const asLocal = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'));
+  return new Date(guess - (asLocal - guess));
+}

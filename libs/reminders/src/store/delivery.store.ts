@@ -103,6 +103,16 @@ export class DeliveryStore {
     );
   }
 
+  /** Reminders still waiting (queued or deferred) whose day has come by `day`, in id order. */
+  async waitingIds(day: string): Promise<string[]> {
+    const rows = await queryRows<{ id: string }>(
+      this.dataSource.manager,
+      `SELECT id::text FROM reminder_outbox WHERE state IN ('QUEUED','DEFERRED') AND remind_on <= $1 ORDER BY id`,
+      [day],
+    );
+    return rows.map((r) => r.id);
+  }
+
   /** Settles (or defers) a reminder without sending it. */
   async settle(
     m: EntityManager,
