@@ -68,6 +68,8 @@ export function difference(before: Leaf, after: Leaf): string | null {
   return formatDecimal({ units: up(a) - up(b), scale }, scale);
 }
 
+const byCodeUnit = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Leaves of a row, dotted for nested objects; an array inside a row is compared as its JSON text. */
@@ -84,7 +86,7 @@ function leaves(row: Record<string, unknown>, prefix = '', out = new Map<string,
 function compareRow(section: string, key: string | null, row: Record<string, Leaf>, before: Record<string, unknown>, after: Record<string, unknown>, out: FigureChange[]): void {
   const b = leaves(before);
   const a = leaves(after);
-  const fields = [...new Set([...b.keys(), ...a.keys()])];
+  const fields = [...new Set([...b.keys(), ...a.keys()])].sort(byCodeUnit);
   for (const field of fields) {
     const x = b.has(field) ? b.get(field)! : null;
     const y = a.has(field) ? a.get(field)! : null;
@@ -97,16 +99,20 @@ function compareRow(section: string, key: string | null, row: Record<string, Lea
  * The changes from `before` to `after`. Array sections named in `spec` are matched by key; an array section not in
  * the spec is matched by position (its index is the key); object sections are compared field by field; top-level
  * leaves (the month, its bounds) are compared as one row of the section "report".
- * Order: sections in `after`'s order, rows in `after`'s order (then removed rows in `before`'s order), fields in
- * the row's order.
+ * Order (stable whatever the key order of the stored JSON, which jsonb does not keep): the spec's sections in its
+ * order, then the other sections by name, then "report"; rows in `after`'s order (then removed rows in `before`'s
+ * order); fields by name.
  */
 export function diffReports(before: Record<string, unknown>, after: Record<string, unknown>, spec: DiffSpec): ReportDiff {
   const rows: RowChange[] = [];
   const figures: FigureChange[] = [];
   const topBefore: Record<string, unknown> = {};
   const topAfter: Record<string, unknown> = {};
-  const sections = [...new Set([...Object.keys(after), ...Object.keys(before)])];
+  const named = Object.keys(spec);
+  const others = [...new Set([...Object.keys(after), ...Object.keys(before)])].filter((k) => !named.includes(k)).sort(byCodeUnit);
+  const sections = [...named, ...others];
   for (const section of sections) {
+    if (!(section in before) && !(section in after)) continue;
     const b = before[section];
     const a = after[section];
     if (Array.isArray(a) || Array.isArray(b)) {
