@@ -23,6 +23,7 @@ import { ReminderOutboxFailedAt1764420000000 } from './1764420000000-reminder-ou
 import { CoveredAgeing1764425000000 } from './1764425000000-covered-ageing.js';
 import { ProductNplDays1764430000000 } from './1764430000000-product-npl-days.js';
 import { BusinessClock1764500000000 } from './1764500000000-business-clock.js';
+import { LateFactsIndex1764530000000 } from './1764530000000-late-facts-index.js';
 
 /** Every migration, in order. Add new ones at the end (generated with `npm run migration:generate`). */
 export const MIGRATIONS = [
@@ -51,4 +52,5 @@ export const MIGRATIONS = [
   CoveredAgeing1764425000000,
   ProductNplDays1764430000000,
   BusinessClock1764500000000,
+  LateFactsIndex1764530000000,
 ];

@@ -9,11 +9,12 @@ import { Portfolio } from '../../libs/reporting/test/fixtures.js';
 /** The reports over HTTP: roles, validation, generation, downloads in every format, the chart and a bank's view. */
 let t: TestApp;
 const ids: Record<string, string> = {};
+let p: Portfolio;
 const auth = async (role: Parameters<TestApp['tokenFor']>[0], opts?: { bankId?: string }) => `Bearer ${await t.tokenFor(role, opts)}`;
 
 beforeAll(async () => {
   t = await createTestApp({}, new FixedClock(new Date('2026-02-10T04:00:00Z')));
-  const p = new Portfolio(t.db.dataSource, new LedgerService(t.db.dataSource));
+  p = new Portfolio(t.db.dataSource, new LedgerService(t.db.dataSource));
   const d = await p.district('E2E', true);
   const b1 = await p.bank();
   const b2 = await p.bank();
@@ -26,7 +27,7 @@ beforeAll(async () => {
       installments: [{ due: '2026-07-12', principal: amount, interest: '100.00' }] });
     await p.exposure(rf, ag, '2026-01-12', amount, (Number(amount) / 10).toFixed(2), 'on');
   }
-  Object.assign(ids, { district: d.id, b1, b2 });
+  Object.assign(ids, { district: d.id, b1, b2, rf, a2 });
 }, 60_000);
 afterAll(async () => t.close());
 
@@ -108,5 +109,34 @@ describe('reports API', () => {
     expect(await seedReports(t.app)).toEqual(['monthly report 2026-01: UNCHANGED (version 1)']);
     const [{ n }] = await t.db.dataSource.query(`SELECT count(*)::int AS n FROM report_snapshots WHERE period = '2026-01'`);
     expect(n).toBe(1);
+  });
+
+  it('a month regenerated after a back-dated entry: the versions show what changed and the entry; a bank sees its own', async () => {
+    const entryId = await p.exposure(ids.rf, ids.a2, '2026-01-20', '50000.00', '5000.00', 'on');
+    const v2 = await request(t.http).post('/api/v1/reports/monthly').set('Authorization', await auth('FUND_ADMIN')).send({ month: '2026-01' }).expect(201);
+    expect(v2.body).toMatchObject({ action: 'VERSIONED', snapshot: { version: 2 } });
+
+    const auditor = await auth('AUDITOR');
+    const versions = await request(t.http).get('/api/v1/reports/monthly/2026-01/versions').set('Authorization', auditor).expect(200);
+    expect(versions.body.map((v: { version: number; previousVersion: number | null }) => [v.version, v.previousVersion])).toEqual([[2, 1], [1, null]]);
+    expect(versions.body[0].changes.figures).toContainEqual(
+      expect.objectContaining({ section: 'banks', key: ids.a2, field: 'coveredOutstanding', before: '250000.00', after: '300000.00', difference: '50000.00' }),
+    );
+    expect(versions.body[0].lateEntries.map((e: { id: string }) => e.id)).toEqual([entryId]);
+    expect(versions.body[1]).toMatchObject({ changes: null, lateEntries: [] });
+    const one = await request(t.http).get('/api/v1/reports/monthly/2026-01/versions/2/changes').set('Authorization', auditor).expect(200);
+    expect(one.body).toMatchObject({ version: 2, previousVersion: 1, changes: versions.body[0].changes, lateEntries: versions.body[0].lateEntries });
+
+    const mine = await request(t.http).get('/api/v1/reports/monthly/2026-01/versions/2/changes').set('Authorization', await auth('BANK_OFFICER', { bankId: ids.b2 })).expect(200);
+    expect(new Set(mine.body.changes.figures.map((f: { section: string }) => f.section))).toEqual(new Set(['banks']));
+    expect(mine.body.lateEntries.map((e: { id: string }) => e.id)).toEqual([entryId]);
+    const theirs = await request(t.http).get('/api/v1/reports/monthly/2026-01/versions/2/changes').set('Authorization', await auth('BANK_OFFICER', { bankId: ids.b1 })).expect(200);
+    expect(theirs.body.lateEntries).toEqual([]);
+    expect(theirs.body.changes.figures.every((f: { key: string }) => f.key !== ids.a2)).toBe(true);
+
+    await request(t.http).get('/api/v1/reports/monthly/2026-01/versions/9/changes').set('Authorization', auditor).expect(404);
+    const bad = await request(t.http).get('/api/v1/reports/monthly/2026-01/versions/x/changes').set('Authorization', auditor).expect(400);
+    expect(new Set(bad.body.errors.map((e: { field: string }) => e.field))).toEqual(new Set(['version']));
+    await request(t.http).get('/api/v1/reports/monthly/2026-01/versions/2/changes').set('Authorization', await auth('LOAN_OFFICER')).expect(403);
   });
 });

@@ -12,6 +12,15 @@ export class MonthParam {
   month!: string;
 }
 
+export class VersionParam extends MonthParam {
+  @ApiProperty({ example: 2, description: 'A stored version of the month' })
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  version!: number;
+}
+
 export class GenerateReportDto {
   @ApiProperty({ example: '2026-01', description: 'A month that has ended' })
   @Matches(MONTH, { message: MONTH_MESSAGE })

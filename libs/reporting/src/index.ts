@@ -1,4 +1,5 @@
 export * from './chart.js';
+export * from './domain/diff.js';
 export * from './domain/month.js';
 export * from './domain/ranking.js';
 export * from './domain/ratios.js';

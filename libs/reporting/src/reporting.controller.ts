@@ -12,7 +12,7 @@ import {
 } from '@nestjs/swagger';
 import { Roles, OVERSIGHT_READERS } from '#libs/common';
 import { leverageChartSvg } from './chart.js';
-import { GenerateReportDto, MonthParam, ReportQuery, SnapshotListQuery, VersionQuery } from './dto.js';
+import { GenerateReportDto, MonthParam, ReportQuery, SnapshotListQuery, VersionParam, VersionQuery } from './dto.js';
 import { reportCsv, reportXlsx } from './export.js';
 import { ReportingService } from './reporting.service.js';
 
@@ -50,6 +50,36 @@ const MONTH_PROBLEM = {
     },
   },
 };
+const CHANGES_EXAMPLE = {
+  previousVersion: 1,
+  changes: {
+    rows: [],
+    figures: [
+      {
+        section: 'districts', key: '2', row: { districtId: '2', districtCode: '370302', districtName: '淄川区' },
+        field: 'compensationPaid', before: '80000.00', after: '82000.00', difference: '2000.00',
+      },
+      {
+        section: 'banks', key: '5', row: { districtId: '2', districtCode: '370302', bankId: '3', bankCode: 'ZBRCB', agreementId: '5', agreementNo: 'GA-2025-001' },
+        field: 'capacityLeft', before: '13750000.00', after: '13730000.00', difference: '-20000.00',
+      },
+      { section: 'totals', key: null, row: {}, field: 'compensationPaid', before: '80000.00', after: '82000.00', difference: '2000.00' },
+    ],
+  },
+  lateEntries: [
+    {
+      id: '9120', code: 'RISK_FUND_COMPENSATION', valueDate: '2026-01-30', recordedAt: '2026-02-03T09:12:44.120Z', memo: 'claim CC-2026-0007',
+      accounts: ['RF:1:BALANCE', 'RF:1:COMPENSATION_EXPENSE', 'RF:1:COVER:AVAILABLE', 'RF:1:COVER:LIMIT'],
+    },
+  ],
+  lateEntriesTotal: 1,
+  lateLoanFacts: [
+    {
+      kind: 'BANK_REPAYMENT_REPORT', id: '311', loanId: '88', loanNo: 'CL-2025-000088', bankId: '3', date: '2026-01-28',
+      principal: '20000.00', interest: '145.00', entryId: '9121', recordedAt: '2026-02-03T10:01:02.000Z',
+    },
+  ],
+};
 const NOT_FOUND = { schema: { example: { type: 'urn:problem:not_found', title: 'Not Found', status: 404, code: 'NOT_FOUND', detail: 'no report stored for 2026-01: generate it first' } } };
 
 @ApiTags('reports')
@@ -81,11 +111,38 @@ export class ReportingController {
   }
 
   @Get('monthly/:month/versions')
-  @Roles(...OVERSIGHT_READERS)
-  @ApiOperation({ summary: 'Every stored version of a month, newest first (a corrected month keeps its earlier versions)' })
-  @ApiOkResponse({ schema: { example: [SNAPSHOT_EXAMPLE, { ...SNAPSHOT_EXAMPLE, id: '4', version: 1, supersedes: null, latest: false }] } })
+  @Roles(...OVERSIGHT_READERS, 'BANK_OFFICER')
+  @ApiOperation({
+    summary: 'Every stored version of a month, newest first, each with what changed against the version before it',
+    description:
+      'A corrected month keeps its earlier versions. Each version after the first carries `changes` (every figure that differs from the ' +
+      'previous version: section, row key and labels, field, before, after, exact difference; rows added or removed), `lateEntries` ' +
+      '(journal entries with a value date on or before the month end recorded after the previous version was generated and by this one) ' +
+      'and `lateLoanFacts` (covered loans\' repayment reports and registrations recorded in the same window, dated on or before the month end). ' +
+      'A BANK_OFFICER sees the changes of its own bank rows and the entries that touched its agreements.',
+  })
+  @ApiOkResponse({
+    schema: {
+      example: [
+        { ...SNAPSHOT_EXAMPLE, ...CHANGES_EXAMPLE },
+        { ...SNAPSHOT_EXAMPLE, id: '4', version: 1, supersedes: null, latest: false, previousVersion: null, changes: null, lateEntries: [], lateEntriesTotal: 0, lateLoanFacts: [] },
+      ],
+    },
+  })
   versions(@Param() p: MonthParam) {
     return this.reports.versions(p.month);
+  }
+
+  @Get('monthly/:month/versions/:version/changes')
+  @Roles(...OVERSIGHT_READERS, 'BANK_OFFICER')
+  @ApiOperation({
+    summary: 'What one stored version changed against the previous one, and the late entries that caused it',
+    description: 'As one item of the versions list, without the summary. Version 1 has `changes: null` and no late facts.',
+  })
+  @ApiOkResponse({ schema: { example: { version: 2, ...CHANGES_EXAMPLE } } })
+  @ApiNotFoundResponse({ schema: { example: { type: 'urn:problem:not_found', title: 'Not Found', status: 404, code: 'NOT_FOUND', detail: 'report 2026-01 version 3 not found' } } })
+  changes(@Param() p: VersionParam) {
+    return this.reports.versionChanges(p.month, p.version);
   }
 
   @Get('monthly/:month/chart.svg')

@@ -4,6 +4,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '#libs/audit';
 import { DEFAULT_MATCHING_RATIO, districtCompliance } from '#libs/funding';
 import { AppConfig, canonicalJson, Clock, DomainError, RequestContext, sha256, type Page, type PageQuery } from '#libs/common';
+import { formatYuan } from '#libs/money';
 import { addMonths, isMonth, monthBounds, monthOf, monthsEnding } from './domain/month.js';
 import {
   assembleMonth,
@@ -12,9 +13,10 @@ import {
   type MatchingRules,
   type MonthlyReportData,
 } from './domain/report.js';
+import { diffMonthly, type ReportDiff } from './domain/diff.js';
 import type { RankedDistrict } from './domain/ranking.js';
 import { fraction, ratioText } from './domain/ratios.js';
-import { ReportStore, type SnapshotRow } from './store/report.store.js';
+import { ReportStore, type LateEntryRow, type LateLoanFactRow, type SnapshotRow } from './store/report.store.js';
 
 const MATCHING_RULES: MatchingRules = { districtCompliance, defaultMatchingRatio: DEFAULT_MATCHING_RATIO };
 
@@ -43,6 +45,54 @@ export interface GenerateResult {
   snapshot: SnapshotView;
 }
 
+/** A journal entry dated in or before the month and recorded after the previous version was generated. */
+export interface LateEntry {
+  id: string;
+  code: string;
+  /** The entry's business date: the value date of the money movement. */
+  valueDate: string;
+  /** When it was recorded (journal_entries.created_at). */
+  recordedAt: string;
+  memo: string | null;
+  /** The ledger accounts it posted to. */
+  accounts: string[];
+}
+
+/** A covered loan's fact recorded after the previous version and dated in or before the month (not a ledger read). */
+export interface LateLoanFact {
+  kind: 'BANK_REPAYMENT_REPORT' | 'COVERED_LOAN_REGISTRATION';
+  /** The report's id (covered_loan_reports) or, for a registration, the loan's. */
+  id: string;
+  loanId: string;
+  loanNo: string;
+  bankId: string | null;
+  /** The repayment's as-of date, or the loan's disbursement date. */
+  date: string;
+  principal: string;
+  interest: string;
+  /** The ledger entry it caused, when there is one (also listed in lateEntries when in the window). */
+  entryId: string | null;
+  recordedAt: string;
+}
+
+/** What a version changed against the one before it, and what was recorded in between that caused it. */
+export interface VersionChanges {
+  version: number;
+  /** null for the first version of a month (nothing to compare with). */
+  previousVersion: number | null;
+  /** Figures that differ from the previous version (null for the first version). */
+  changes: ReportDiff | null;
+  lateEntries: LateEntry[];
+  /** How many late entries there are (the list holds at most LATE_ENTRY_CAP, oldest first). */
+  lateEntriesTotal: number;
+  lateLoanFacts: LateLoanFact[];
+}
+
+export type VersionWithChanges = SnapshotSummary & Omit<VersionChanges, 'version'>;
+
+/** At most this many late entries are listed per version. */
+export const LATE_ENTRY_CAP = 500;
+
 export interface LeverageSeries {
   months: string[];
   districts: { districtId: string; districtCode: string; districtName: string; cap: string; ratios: (string | null)[] }[];
@@ -62,6 +112,31 @@ function summary(r: SnapshotRow): SnapshotSummary {
     latest: r.latest,
   };
 }
+
+function lateEntry(r: LateEntryRow): LateEntry {
+  return { id: r.id, code: r.code, valueDate: r.value_date, recordedAt: new Date(r.recorded_at).toISOString(), memo: r.memo, accounts: r.accounts };
+}
+
+function lateLoanFact(r: LateLoanFactRow): LateLoanFact {
+  return {
+    kind: r.kind,
+    id: r.id,
+    loanId: r.loan_id,
+    loanNo: r.loan_no,
+    bankId: r.bank_id,
+    date: r.fact_date,
+    principal: formatYuan(BigInt(r.principal_fen)),
+    interest: formatYuan(BigInt(r.interest_fen)),
+    entryId: r.entry_id,
+    recordedAt: new Date(r.recorded_at).toISOString(),
+  };
+}
+
+const byVersion = <T extends { version: number }>(rows: T[]): Map<number, T[]> => {
+  const out = new Map<number, T[]>();
+  for (const r of rows) out.set(r.version, [...(out.get(r.version) ?? []), r]);
+  return out;
+};
 
 /** The bank a BANK_OFFICER (or bank API key) is bound to; null for every other role. */
 function scopedBank(): string | null {
@@ -177,10 +252,60 @@ export class ReportingService {
     return { ...rows, items: rows.items.map(summary) };
   }
 
-  /** Every stored version of a month, newest first. */
-  async versions(month: string): Promise<SnapshotSummary[]> {
+  /**
+   * Every stored version of a month, newest first, each with what changed against the version before it and the
+   * late facts recorded between the two (see versionChanges).
+   */
+  async versions(month: string): Promise<VersionWithChanges[]> {
     if (!isMonth(month)) throw new DomainError('REPORT_MONTH_INVALID', 'month must be YYYY-MM', [{ field: 'month', code: 'FORMAT', message: 'month must be YYYY-MM' }]);
-    return (await this.store.versions(this.dataSource.manager, REPORT_KIND, month)).map(summary);
+    const bank = scopedBank();
+    const m = this.dataSource.manager;
+    const rows = await this.store.versionsWithData(m, REPORT_KIND, month);
+    if (rows.length === 0) return [];
+    const end = monthBounds(month).end;
+    const entries = byVersion(await this.store.lateEntries(m, REPORT_KIND, month, end, null, bank, LATE_ENTRY_CAP));
+    const facts = byVersion(await this.store.lateLoanFacts(m, REPORT_KIND, month, end, null, bank));
+    return rows
+      .map((row, i) => {
+        const c = this.changesOf(row, i > 0 ? rows[i - 1] : null, entries.get(row.version) ?? [], facts.get(row.version) ?? [], bank);
+        return { ...summary(row), previousVersion: c.previousVersion, changes: c.changes, lateEntries: c.lateEntries, lateEntriesTotal: c.lateEntriesTotal, lateLoanFacts: c.lateLoanFacts };
+      })
+      .reverse();
+  }
+
+  /**
+   * What one stored version changed against the previous one (null for version 1): the figures that differ and the
+   * late facts recorded in between (entries dated on or before the month end recorded after the previous version was
+   * generated and by this one; likewise covered loans' repayment reports and registrations). A BANK_OFFICER sees the
+   * changes of its own rows and the entries that touched its agreements.
+   *
+   * The diff is computed on read from the two stored snapshots rather than stored at generation: the snapshots are
+   * immutable, so the diff is a pure function of stored facts and always the same; report_snapshots stays
+   * append-only with one shape, the scoping for a bank applies to the diff as it does to the data, and a better diff
+   * later needs no backfill.
+   */
+  async versionChanges(month: string, version: number): Promise<VersionChanges> {
+    if (!isMonth(month)) throw new DomainError('REPORT_MONTH_INVALID', 'month must be YYYY-MM', [{ field: 'month', code: 'FORMAT', message: 'month must be YYYY-MM' }]);
+    const bank = scopedBank();
+    const m = this.dataSource.manager;
+    const row = await this.store.withData(m, REPORT_KIND, month, version);
+    if (!row) throw new DomainError('NOT_FOUND', `report ${month} version ${version} not found`);
+    const prev = version > 1 ? await this.store.withData(m, REPORT_KIND, month, version - 1) : undefined;
+    const end = monthBounds(month).end;
+    const entries = version > 1 ? await this.store.lateEntries(m, REPORT_KIND, month, end, version, bank, LATE_ENTRY_CAP) : [];
+    const facts = version > 1 ? await this.store.lateLoanFacts(m, REPORT_KIND, month, end, version, bank) : [];
+    return this.changesOf(row, prev ?? null, entries, facts, bank);
+  }
+
+  private changesOf(row: SnapshotRow, prev: SnapshotRow | null, entries: LateEntryRow[], facts: LateLoanFactRow[], bank: string | null): VersionChanges {
+    return {
+      version: row.version,
+      previousVersion: prev?.version ?? null,
+      changes: prev ? diffMonthly(scopeReport(prev.data!, bank), scopeReport(row.data!, bank)) : null,
+      lateEntries: entries.map(lateEntry),
+      lateEntriesTotal: entries[0]?.total ?? 0,
+      lateLoanFacts: facts.map(lateLoanFact),
+    };
   }
 
   /** A stored report (the latest version unless one is asked for), scoped to the caller's bank. */

@@ -127,14 +127,34 @@ export class Portfolio {
   }
 
   /** Covered principal on (consume) or off (release) an agreement's exposure, with the fund money backing it (⌈L / m⌉ given). */
-  async exposure(fundId: string, agreementId: string, date: string, principal: string, cover: string, dir: 'on' | 'off'): Promise<void> {
+  async exposure(fundId: string, agreementId: string, date: string, principal: string, cover: string, dir: 'on' | 'off'): Promise<string> {
     const g = agreementAccounts(agreementId);
     const c = riskFundCoverAccounts(fundId);
     const on: [string, 'DEBIT' | 'CREDIT', string][] = [
       [g.exposureOutstanding, 'DEBIT', principal], [g.exposureContra, 'CREDIT', principal],
       [g.coverUsed, 'DEBIT', cover], [c.available, 'CREDIT', cover],
     ];
-    await this.post(date, dir === 'on' ? 'COVER_CONSUMED' : 'COVER_RELEASED', dir === 'on' ? on : on.map(([a, s, x]) => [a, s === 'DEBIT' ? 'CREDIT' : 'DEBIT', x]));
+    return this.post(date, dir === 'on' ? 'COVER_CONSUMED' : 'COVER_RELEASED', dir === 'on' ? on : on.map(([a, s, x]) => [a, s === 'DEBIT' ? 'CREDIT' : 'DEBIT', x]));
+  }
+
+  /**
+   * A bank's report that an instalment of a covered loan was repaid in full on `asOf`, as the guarantee library
+   * records one: the instalment's paid amounts and date, the exposure released (cover ⌈principal / m⌉ given) and the
+   * append-only report row pointing at that entry. Returns the report's id and the entry's.
+   */
+  async bankRepayment(input: { fundId: string; agreementId: string; bankId: string; loanId: string; number: number; asOf: string; principal: string; interest: string; cover: string }): Promise<{ reportId: string; entryId: string }> {
+    const entryId = await this.exposure(input.fundId, input.agreementId, input.asOf, input.principal, input.cover, 'off');
+    await this.ds.query(
+      `UPDATE loan_installments SET paid_principal_fen = principal_fen, paid_interest_fen = interest_fen, status = 'PAID', paid_on = $3, interest_paid_on = $3
+        WHERE loan_id = $1 AND number = $2`,
+      [input.loanId, input.number, input.asOf],
+    );
+    const [r] = await this.ds.query(
+      `INSERT INTO covered_loan_reports (loan_id, bank_id, kind, as_of, principal_fen, interest_fen, cover_entry_id, idempotency_key, created_by)
+       VALUES ($1, $2, 'REPAYMENT', $3, $4, $5, $6, $7, 'bank') RETURNING id::text`,
+      [input.loanId, input.bankId, input.asOf, yuan(input.principal).toString(), yuan(input.interest).toString(), entryId, k('bank-report')],
+    );
+    return { reportId: r.id, entryId };
   }
 
   async loan(input: {

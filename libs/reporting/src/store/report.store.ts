@@ -23,6 +23,46 @@ export interface NewSnapshot {
   supersedes: string | null;
 }
 
+/** A journal entry recorded in a version's window (see `lateEntries`). */
+export interface LateEntryRow {
+  version: number;
+  id: string;
+  code: string;
+  value_date: string;
+  recorded_at: Date;
+  memo: string | null;
+  accounts: string[];
+  /** How many entries the version's window holds (the list is capped). */
+  total: number;
+}
+
+/** A loan-level fact of a covered loan recorded in a version's window (see `lateLoanFacts`). */
+export interface LateLoanFactRow {
+  version: number;
+  kind: 'BANK_REPAYMENT_REPORT' | 'COVERED_LOAN_REGISTRATION';
+  id: string;
+  loan_id: string;
+  loan_no: string;
+  bank_id: string | null;
+  fact_date: string;
+  principal_fen: string;
+  interest_fen: string;
+  entry_id: string | null;
+  recorded_at: Date;
+}
+
+/**
+ * The recording window of each version after the first: after the previous version was generated, up to this one.
+ * Compared in SQL against the stored timestamps themselves (microseconds; a JS Date would round them to milliseconds).
+ * $1 kind, $2 period, $3 one version or null for all.
+ */
+const WINDOWS = `
+  w AS (
+    SELECT s.version, prev.generated_at AS after_ts, s.generated_at AS upto_ts
+      FROM report_snapshots s JOIN report_snapshots prev ON prev.id = s.supersedes
+     WHERE s.kind = $1 AND s.period = $2 AND ($3::int IS NULL OR s.version = $3)
+  )`;
+
 /** One district at one month end, for the leverage chart. */
 export interface LeveragePoint {
   district_id: string;
@@ -125,6 +165,88 @@ export class ReportStore {
       `${SELECT_SNAPSHOT}, s.data FROM report_snapshots s WHERE s.kind = $1 AND s.period = $2 AND ($3::int IS NULL OR s.version = $3)
         ORDER BY s.version DESC LIMIT 1`,
       [kind, period, version],
+    );
+  }
+
+  /** Every stored version of a period with its data, oldest first. */
+  versionsWithData(m: EntityManager, kind: string, period: string): Promise<SnapshotRow[]> {
+    return queryRows<SnapshotRow>(
+      m,
+      `${SELECT_SNAPSHOT}, s.data FROM report_snapshots s WHERE s.kind = $1 AND s.period = $2 ORDER BY s.version`,
+      [kind, period],
+    );
+  }
+
+  /**
+   * The journal entries that could have changed each version (all versions after the first, or just `version`):
+   * business (value) date on or before `periodEnd` and recorded (journal_entries.created_at) after the previous
+   * version was generated and no later than this one, with the accounts each touched; at most `cap` per version,
+   * oldest first, `total` telling how many there are. With `bankId`, only entries that touched an account of one of
+   * that bank's agreements (GA:<agreement>:…), which is what a bank's own rows move with.
+   * `created_at` is the start of the recording transaction: an entry whose transaction was still open while the
+   * previous version was computed may fall in the window before.
+   */
+  lateEntries(
+    m: EntityManager,
+    kind: string,
+    period: string,
+    periodEnd: string,
+    version: number | null,
+    bankId: string | null,
+    cap: number,
+  ): Promise<LateEntryRow[]> {
+    return queryRows<LateEntryRow>(
+      m,
+      `WITH ${WINDOWS},
+       hit AS (
+         SELECT w.version, e.id, e.code, e.business_date, e.created_at, e.memo,
+                count(*) OVER (PARTITION BY w.version)::int AS total,
+                row_number() OVER (PARTITION BY w.version ORDER BY e.created_at, e.id) AS n
+           FROM w JOIN journal_entries e ON e.created_at > w.after_ts AND e.created_at <= w.upto_ts AND e.business_date <= $4
+          WHERE $5::bigint IS NULL OR EXISTS (
+                  SELECT 1 FROM ledger_postings bp JOIN ledger_accounts ba ON ba.id = bp.account_id
+                    JOIN guarantee_agreements ga ON ba.code LIKE 'GA:' || ga.id || ':%'
+                   WHERE bp.entry_id = e.id AND ga.bank_id = $5)
+       )
+       SELECT hit.version, hit.id::text, hit.code, to_char(hit.business_date, 'YYYY-MM-DD') AS value_date,
+              hit.created_at AS recorded_at, hit.memo, hit.total,
+              array_agg(DISTINCT a.code ORDER BY a.code) AS accounts
+         FROM hit JOIN ledger_postings p ON p.entry_id = hit.id JOIN ledger_accounts a ON a.id = p.account_id
+        WHERE hit.n <= $6
+        GROUP BY hit.version, hit.id, hit.code, hit.business_date, hit.created_at, hit.memo, hit.total
+        ORDER BY hit.version DESC, hit.created_at, hit.id`,
+      [kind, period, version, periodEnd, bankId, cap],
+    );
+  }
+
+  /**
+   * Loan-level facts of covered loans that change a report without being read from the ledger, recorded in each
+   * version's window (as lateEntries) and dated on or before `periodEnd`: a bank's repayment reports
+   * (covered_loan_reports of kind REPAYMENT, by their as-of date) and covered-loan registrations (loans, by their
+   * disbursement date). With `bankId`, that bank's only.
+   */
+  lateLoanFacts(m: EntityManager, kind: string, period: string, periodEnd: string, version: number | null, bankId: string | null): Promise<LateLoanFactRow[]> {
+    return queryRows<LateLoanFactRow>(
+      m,
+      `WITH ${WINDOWS}
+       SELECT * FROM (
+         SELECT w.version, 'BANK_REPAYMENT_REPORT' AS kind, r.id::text, l.id::text AS loan_id, l.loan_no, r.bank_id::text,
+                to_char(r.as_of, 'YYYY-MM-DD') AS fact_date, r.principal_fen::text, r.interest_fen::text,
+                r.cover_entry_id::text AS entry_id, r.created_at AS recorded_at
+           FROM w JOIN covered_loan_reports r ON r.created_at > w.after_ts AND r.created_at <= w.upto_ts
+            AND r.kind = 'REPAYMENT' AND r.as_of <= $4
+           JOIN loans l ON l.id = r.loan_id
+          WHERE $5::bigint IS NULL OR r.bank_id = $5
+         UNION ALL
+         SELECT w.version, 'COVERED_LOAN_REGISTRATION', l.id::text, l.id::text, l.loan_no, l.bank_id::text,
+                to_char(l.disbursement_date, 'YYYY-MM-DD'), l.principal_fen::text, '0',
+                l.disbursement_entry_id::text, l.created_at
+           FROM w JOIN loans l ON l.created_at > w.after_ts AND l.created_at <= w.upto_ts
+            AND l.channel = 'BANK_COVERED' AND l.disbursement_date <= $4
+          WHERE $5::bigint IS NULL OR l.bank_id = $5
+       ) f
+       ORDER BY f.version DESC, f.recorded_at, f.kind, f.id::bigint`,
+      [kind, period, version, periodEnd, bankId],
     );
   }
 
