@@ -223,8 +223,17 @@ export class BusinessDateService {
     return dayView((await this.days.get(this.dataSource.manager, day))!);
   }
 
+  /** The close of business of `date`; a run the worker holds at that moment (its nightly tick) is waited for. */
   private async closeOfBusiness(date: string): Promise<unknown> {
-    const run = await this.cob.run(date, { triggeredBy: 'business-date' });
+    let run: Awaited<ReturnType<CobService['run']>> | undefined;
+    for (let attempt = 0; !run; attempt++) {
+      try {
+        run = await this.cob.run(date, { triggeredBy: 'business-date' });
+      } catch (e) {
+        if (!(e instanceof DomainError && e.code === 'COB_ALREADY_RUNNING') || attempt >= 60) throw e;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
     return { businessDate: run.businessDate, status: run.status, loansProcessed: run.loansProcessed, callsRaised: run.callsRaised };
   }
 
