@@ -337,7 +337,12 @@ export class LedgerStore {
     return { rows, total };
   }
 
-  /** Postings of one account joined with their entries, oldest first, paginated; business dates inclusive. */
+  /**
+   * Postings of one account joined with their entries, in value-date order (business date, then posting), paginated;
+   * business dates inclusive. The balance after each line is the running balance by value date (a back-dated entry
+   * takes its place among the dates it belongs to), so the last line of a day is the account's balance as of that
+   * day; the ledger's own posting-order chain (`balance_after_fen`) is what verify() checks.
+   */
   async statement(
     m: EntityManager,
     accountId: string,
@@ -354,12 +359,19 @@ export class LedgerStore {
       `SELECT count(*)::int AS total FROM ledger_postings p JOIN journal_entries e ON e.id = p.entry_id WHERE ${where.join(' AND ')}`,
       params,
     );
+    const upTo = to ? `AND e.business_date <= $${params.indexOf(to) + 1}` : '';
+    const since = from ? `WHERE s."businessDate" >= $${params.indexOf(from) + 1}` : '';
     const rows = await queryRows<StatementRow>(
       m,
-      `SELECT p.id::text AS "postingId", e.id::text AS "entryId", e.code, e.business_date AS "businessDate", e.memo,
-              p.side, p.amount_fen::text AS amount_fen, p.balance_after_fen::text AS balance_after_fen, e.created_at AS "postedAt"
-         FROM ledger_postings p JOIN journal_entries e ON e.id = p.entry_id
-        WHERE ${where.join(' AND ')} ORDER BY p.id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      `WITH s AS (
+         SELECT p.id AS pid, p.id::text AS "postingId", e.id::text AS "entryId", e.code, e.business_date AS "businessDate", e.memo,
+                p.side, p.amount_fen::text AS amount_fen, e.created_at AS "postedAt",
+                sum(CASE WHEN p.side = a.normal_side THEN p.amount_fen ELSE -p.amount_fen END)
+                  OVER (ORDER BY e.business_date, p.id ROWS UNBOUNDED PRECEDING)::text AS balance_after_fen
+           FROM ledger_postings p JOIN journal_entries e ON e.id = p.entry_id JOIN ledger_accounts a ON a.id = p.account_id
+          WHERE p.account_id = $1 ${upTo})
+       SELECT "postingId", "entryId", code, "businessDate", memo, side, amount_fen, balance_after_fen, "postedAt"
+         FROM s ${since} ORDER BY "businessDate", pid LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
       [...params, page.pageSize, offsetOf(page)],
     );
     return { rows, total };
