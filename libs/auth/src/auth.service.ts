@@ -48,7 +48,7 @@ export class AuthService {
     } catch {
       throw new DomainError('UNAUTHENTICATED', 'the bearer token is invalid or expired');
     }
-    if (typeof c.sub !== 'string' || !ID_PATTERN.test(c.sub)) {
+    if (typeof c.sub !== 'string' || !ID_PATTERN.test(c.sub) || !boundedLifetime(c, this.config.JWT_TTL_SECONDS)) {
       throw new DomainError('UNAUTHENTICATED', 'the bearer token is invalid or expired');
     }
     const user = await this.users.credentials(c.sub);
@@ -67,4 +67,17 @@ export class AuthService {
       via: 'jwt',
     };
   }
+}
+
+/**
+ * A token must say when it was issued and when it expires, and live no longer than the configured lifetime: a token
+ * signed with the secret but without `exp` (or with a far `exp`) is refused, whoever made it.
+ */
+export function boundedLifetime(c: { iat?: unknown; exp?: unknown }, ttlSeconds: number): boolean {
+  return (
+    Number.isInteger(c.iat) &&
+    Number.isInteger(c.exp) &&
+    (c.exp as number) > (c.iat as number) &&
+    (c.exp as number) - (c.iat as number) <= ttlSeconds
+  );
 }

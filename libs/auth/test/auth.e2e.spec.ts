@@ -55,6 +55,21 @@ describe('authentication', () => {
     expectProblem(await request(t.http).get('/api/v1/users').set('Authorization', `Basic ${tokens.ADMIN}`), 401, 'UNAUTHENTICATED');
   });
 
+  it('refuses a token signed with the secret but without exp or iat, or living longer than JWT_TTL_SECONDS', async () => {
+    const [{ id, ver }] = await t.db.dataSource.query(`SELECT id::text, token_version AS ver FROM users WHERE username = 'admin'`);
+    const claims = { sub: id, usr: 'admin', role: 'ADMIN', bank: null, ver };
+    const signer = new JwtService({ secret: t.config.JWT_SECRET });
+    const now = Math.floor(Date.now() / 1000);
+    // the same claims with a proper lifetime pass: what is refused below is only the lifetime
+    await request(t.http).get('/api/v1/auth/me').set('Authorization', `Bearer ${await signer.signAsync(claims, { expiresIn: 60 })}`).expect(200);
+    const noExp = await signer.signAsync(claims);
+    expectProblem(await get('/api/v1/auth/me', noExp), 401, 'UNAUTHENTICATED');
+    const noIat = await signer.signAsync({ ...claims, exp: now + 60 }, { noTimestamp: true });
+    expectProblem(await get('/api/v1/auth/me', noIat), 401, 'UNAUTHENTICATED');
+    const tooLong = await signer.signAsync(claims, { expiresIn: t.config.JWT_TTL_SECONDS + 3600 });
+    expectProblem(await get('/api/v1/auth/me', tooLong), 401, 'UNAUTHENTICATED');
+  });
+
   it('refuses a role the endpoint does not list with 403', async () => {
     const res = await get('/api/v1/users', tokens.LOAN_OFFICER);
     expectProblem(res, 403, 'FORBIDDEN');
