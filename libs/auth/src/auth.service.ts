@@ -8,6 +8,8 @@ interface TokenClaims {
   usr: string;
   role: Role;
   bank: string | null;
+  iat?: number;
+  exp?: number;
   /** the user's token_version when the token was issued; the token is good only while it is still the row's */
   ver: number;
 }

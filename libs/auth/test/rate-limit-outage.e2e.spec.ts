@@ -87,8 +87,10 @@ it('keeps answering API requests without Redis, but refuses logins it cannot cou
   const users = await request(http).get('/api/v1/users').set('Authorization', `Bearer ${token}`);
   expect(users.status).toBe(200);
   const refused = await request(http).post('/api/v1/auth/login').send(TEST_ADMIN);
-  expect(refused.status).not.toBe(200);
+  expect(refused.status).toBe(503);
   expect(refused.headers['content-type']).toMatch(/application\/problem\+json/);
+  expect(refused.headers['retry-after']).toBe('5');
+  expect(refused.body.code).toBe('SERVICE_UNAVAILABLE');
   expect(refused.body.accessToken).toBeUndefined();
 
   await startRedis();

@@ -25,8 +25,10 @@ const TITLES: Record<number, string> = {
   404: 'Not Found',
   409: 'Conflict',
   422: 'Unprocessable Entity',
+  413: 'Content Too Large',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
+  503: 'Service Unavailable',
 };
 
 const HTTP_CODES: Record<number, string> = {
@@ -35,8 +37,53 @@ const HTTP_CODES: Record<number, string> = {
   403: 'FORBIDDEN',
   404: 'NOT_FOUND',
   409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
   429: 'RATE_LIMITED',
 };
+
+/** Seconds a client is told to wait before retrying while the database or Redis is unreachable. */
+export const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
+
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EPIPE',
+  // PostgreSQL: admin shutdown, crash shutdown, cannot connect now, too many connections, connection exceptions
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+  '08000',
+  '08001',
+  '08003',
+  '08006',
+]);
+const CONNECTION_MESSAGES = [
+  /Connection terminated/i,
+  /timeout exceeded when trying to connect/i,
+  /Connection is closed/i,
+  /MaxRetriesPerRequest/i,
+  /Stream isn't writeable/i,
+  /ECONNREFUSED/,
+  /the database system is (starting up|shutting down)/i,
+];
+
+/**
+ * Whether an error says a backing service (PostgreSQL, Redis) could not be reached, rather than that the request was
+ * wrong: the caller gets 503 with Retry-After, not 500. Looks through TypeORM's driverError and an error's cause.
+ */
+export function isServiceUnavailable(error: unknown, depth = 0): boolean {
+  if (!error || typeof error !== 'object' || depth > 3) return false;
+  const e = error as { code?: unknown; name?: unknown; message?: unknown; driverError?: unknown; cause?: unknown; errors?: unknown };
+  if (typeof e.code === 'string' && CONNECTION_CODES.has(e.code)) return true;
+  if (e.name === 'MaxRetriesPerRequestError') return true;
+  if (typeof e.message === 'string' && CONNECTION_MESSAGES.some((re) => re.test(e.message as string))) return true;
+  if (Array.isArray(e.errors) && e.errors.some((x) => isServiceUnavailable(x, depth + 1))) return true;
+  return isServiceUnavailable(e.driverError, depth + 1) || isServiceUnavailable(e.cause, depth + 1);
+}
 
 /** Turns any thrown value into application/problem+json (RFC 9457). Never leaks a stack trace. */
 export function toProblem(exception: unknown, instance?: string): { problem: Problem; unexpected: boolean } {
@@ -71,6 +118,19 @@ export function toProblem(exception: unknown, instance?: string): { problem: Pro
         code,
         instance,
         ...(typeof body === 'object' && body.errors ? { errors: body.errors } : {}),
+      },
+    };
+  }
+  if (isServiceUnavailable(exception)) {
+    return {
+      unexpected: false,
+      problem: {
+        type: 'urn:problem:service_unavailable',
+        title: 'Service Unavailable',
+        status: 503,
+        detail: `a service the engine depends on (database or Redis) is unavailable; retry in ${UNAVAILABLE_RETRY_AFTER_SECONDS} seconds`,
+        code: 'SERVICE_UNAVAILABLE',
+        instance,
       },
     };
   }
@@ -120,7 +180,12 @@ export class ProblemFilter implements ExceptionFilter {
         'unexpected error',
       );
     }
+    if (unexpected === false && problem.status === 503) {
+      const e = exception as { name?: string; message?: string; code?: string };
+      this.logger.warn({ requestId: RequestContext.requestId(), err: { name: e?.name, message: e?.message, code: e?.code } }, 'service unavailable');
+    }
     if (res.headersSent) return;
+    if (problem.status === 503) res.setHeader('Retry-After', String(UNAVAILABLE_RETRY_AFTER_SECONDS));
     res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
   }
 }
