@@ -23,6 +23,7 @@ import { ReminderOutboxFailedAt1764420000000 } from './1764420000000-reminder-ou
 import { CoveredAgeing1764425000000 } from './1764425000000-covered-ageing.js';
 import { ProductNplDays1764430000000 } from './1764430000000-product-npl-days.js';
 import { AipFloorRecipients1764510000000 } from './1764510000000-aip-floor-recipients.js';
+import { EntityLinkCounting1764510000001 } from './1764510000001-entity-link-counting.js';
 
 /** Every migration, in order. Add new ones at the end (generated with `npm run migration:generate`). */
 export const MIGRATIONS = [
@@ -51,4 +52,5 @@ export const MIGRATIONS = [
   CoveredAgeing1764425000000,
   ProductNplDays1764430000000,
   AipFloorRecipients1764510000000,
+  EntityLinkCounting1764510000001,
 ];
