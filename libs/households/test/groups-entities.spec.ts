@@ -1,5 +1,5 @@
 import { DomainError } from '#libs/common';
-import { creditCodeCheckChar } from '#libs/households';
+import { creditCodeCheckChar, EntitiesStore } from '#libs/households';
 import { createTestDatabase, type TestDatabase } from '#libs/testing';
 import { cityLines, household, openGroupLoan, place, registry, type Place, type Registry } from './fixtures.js';
 
@@ -241,6 +241,13 @@ describe('operating entities', () => {
       expect([await line(a.id), await line(b.id)]).toEqual([10_000_000n, 5_000_000n]);
       // three poor households back 150,000 in all, never more
       expect((await line(a.id)) + (await line(b.id))).toBe(3n * PER_HOUSEHOLD_FEN);
+      // the set-based read gives the same counts
+      expect(await new EntitiesStore().countedPoorCounts(db.dataSource.manager, [a.id, b.id])).toEqual(
+        new Map([
+          [a.id, 2],
+          [b.id, 1],
+        ]),
+      );
       expect((await r.households.get(shared)).countedForEntityId).toBe(a.id);
       expect((await r.households.get(onlyB)).countedForEntityId).toBe(b.id);
       const ofB = await r.entities.linkedHouseholds(viewer, b.id, { page: 1, pageSize: 50 });

@@ -120,6 +120,23 @@ export class EntitiesStore {
     return { total, rows };
   }
 
+  /**
+   * The number of POOR households counted toward each entity's credit line (its `linked_poor_count`, see
+   * countedEntitySql), for a set-based read by another library; an entity without any has no entry.
+   */
+  async countedPoorCounts(m: EntityManager, entityIds: readonly string[]): Promise<Map<string, number>> {
+    if (!entityIds.length) return new Map();
+    const rows = await queryRows<{ entity_id: string; n: number }>(
+      m,
+      `SELECT l.entity_id::text, count(*)::int AS n
+         FROM entity_linked_households l JOIN households h ON h.id = l.household_id
+        WHERE l.entity_id = ANY($1::bigint[]) AND h.status = 'POOR' AND ${countedEntitySql('l.household_id')} = l.entity_id
+        GROUP BY l.entity_id`,
+      [[...entityIds]],
+    );
+    return new Map(rows.map((r) => [r.entity_id, r.n]));
+  }
+
   /** Whether the entity has any loan at the bank (a bank officer sees only its own borrowers). */
   async hasLoanAtBank(m: EntityManager, entityId: string, bankId: number | string | null): Promise<boolean> {
     const row = await queryOne(m, `SELECT 1 FROM loans WHERE entity_id = $1 AND bank_id = $2 LIMIT 1`, [
