@@ -172,9 +172,9 @@ export class AssetIncomeDistributionService {
   }
 
   /**
-   * Re-works the run from today's facts and refuses when they no longer give what was previewed. An approval judges
-   * it by the project's floor setting (a setting changed since the preview makes the run stale), a payment by the
-   * run's own.
+   * Re-works the run from today's facts and refuses when they no longer give what was previewed. An approval first
+   * refuses a run previewed under another floor setting than the project's now; a payment re-works it with the run's
+   * own setting (an approved run is paid as approved).
    */
   private async assertFresh(m: EntityManager, p: ProjectRecord, run: RunRow, floorRecipients: FloorRecipients): Promise<void> {
     const topUp = BigInt(run.top_up_available_fen);
@@ -199,6 +199,12 @@ export class AssetIncomeDistributionService {
       const by = actorName(actor);
       if (by === run.prepared_by) {
         throw new DomainError('ASSET_INCOME_SAME_APPROVER', 'the run must be approved by someone other than the person who prepared it (maker-checker)');
+      }
+      if (run.floor_recipients !== p.floorRecipients) {
+        throw new DomainError(
+          'ASSET_INCOME_RUN_STALE',
+          `the project's floor now goes to ${p.floorRecipients}, the ${run.year} run was previewed with ${run.floor_recipients}: preview it again`,
+        );
       }
       await this.assertFresh(m, p, run, p.floorRecipients);
       await this.store.markApproved(m, String(run.id), by);

@@ -166,12 +166,19 @@ describe('yearly dividends', () => {
     expect(again).toMatchObject({ floorRecipients: 'ALL_SHARES', floorShortfall: '50000.00' });
     expect(byClass(again).SPECIAL_COLLECTIVE).toEqual(['30000.00', '30000.00']);
     await as(CHECKER, () => s.distributions.approve(projectId, 2023, CHECKER));
-    // changed back after approval: the run is paid with the rule it was approved with
+    // changed after approval: the run is paid with the rule it was approved with
     await as(MAKER, () => s.projects.updateSettings(projectId, { floorRecipients: 'POOR_HOUSEHOLDS' }, MAKER));
     const paid = await as(MAKER, () => s.distributions.pay(projectId, 2023, { paidOn: '2024-01-25' }, `pay-${projectId}-2023`, MAKER));
     expect(paid).toMatchObject({ status: 'PAID', floorRecipients: 'ALL_SHARES', paidNow: '100000.00' });
     expect(byClass(paid).SPECIAL_COLLECTIVE).toEqual(['30000.00', '30000.00']);
     expect(await count(db.dataSource, `SELECT 1 FROM audit_log WHERE action = 'ASSET_INCOME_PROJECT_UPDATED' AND entity_id = $1`, [projectId])).toBe(2);
+
+    // a year whose figures the setting does not change (the collective's profit share is above its floor) is still
+    // refused when previewed under another setting: the run records the rule it was worked out with
+    await s.results.record(projectId, { year: 2024, revenue: '1.00', netProfit: '400000.00', netAssets: '2400000.00', reportedOn: '2025-01-10' }, MAKER);
+    await as(MAKER, () => s.distributions.preview(projectId, 2024, {}, MAKER));
+    await as(MAKER, () => s.projects.updateSettings(projectId, { floorRecipients: 'ALL_SHARES' }, MAKER));
+    expect((await fail(as(CHECKER, () => s.distributions.approve(projectId, 2024, CHECKER)))).code).toBe('ASSET_INCOME_RUN_STALE');
   });
 
   it('splits among 137 households exactly and deterministically, each at least its floor', async () => {
