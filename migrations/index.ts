@@ -23,6 +23,8 @@ import { ReminderOutboxFailedAt1764420000000 } from './1764420000000-reminder-ou
 import { CoveredAgeing1764425000000 } from './1764425000000-covered-ageing.js';
 import { ProductNplDays1764430000000 } from './1764430000000-product-npl-days.js';
 import { BusinessClock1764500000000 } from './1764500000000-business-clock.js';
+import { AipFloorRecipients1764510000000 } from './1764510000000-aip-floor-recipients.js';
+import { EntityLinkCounting1764510000001 } from './1764510000001-entity-link-counting.js';
 import { LateFactsIndex1764530000000 } from './1764530000000-late-facts-index.js';
 
 /** Every migration, in order. Add new ones at the end (generated with `npm run migration:generate`). */
@@ -52,5 +54,7 @@ export const MIGRATIONS = [
   CoveredAgeing1764425000000,
   ProductNplDays1764430000000,
   BusinessClock1764500000000,
+  AipFloorRecipients1764510000000,
+  EntityLinkCounting1764510000001,
   LateFactsIndex1764530000000,
 ];

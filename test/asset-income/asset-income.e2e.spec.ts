@@ -78,8 +78,15 @@ describe('a project over three years and its forced liquidation, over HTTP', () 
       ],
     });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ status: 'DRAFT', specialFund: '1000000.00', totalCapital: '1800000.00', collectivePercent: '30' });
+    expect(created.body).toMatchObject({ status: 'DRAFT', specialFund: '1000000.00', totalCapital: '1800000.00', collectivePercent: '30', floorRecipients: 'POOR_HOUSEHOLDS' });
     projectId = created.body.id;
+    const patch = (body: object, token = maker) => request(t.http).patch(`${API}/projects/${projectId}`).set('Authorization', `Bearer ${token}`).send(body);
+    const badSetting = await patch({ floorRecipients: 'EVERYONE' });
+    expect([badSetting.status, badSetting.body.errors.map((e: { field: string }) => e.field)]).toEqual([400, ['floorRecipients']]);
+    expect((await patch({ floorRecipients: 'ALL_SHARES' }, auditor)).status).toBe(403);
+    const toAll = await patch({ floorRecipients: 'ALL_SHARES' });
+    expect([toAll.status, toAll.body.floorRecipients]).toEqual([200, 'ALL_SHARES']);
+    expect((await patch({ floorRecipients: 'POOR_HOUSEHOLDS' })).body.floorRecipients).toBe('POOR_HOUSEHOLDS');
 
     const noKey = await post(`/projects/${projectId}/injection`, { injectedOn: '2023-03-01' });
     expect([noKey.status, noKey.body.code]).toEqual([400, 'IDEMPOTENCY_KEY_REQUIRED']);
@@ -135,23 +142,27 @@ describe('a project over three years and its forced liquidation, over HTTP', () 
     await post(`/projects/${projectId}/distributions/2024/preview`, { operatorTopUpAvailable: '50000.00' });
     await post(`/projects/${projectId}/distributions/2024/approve`, {}, checker);
     const paid = await post(`/projects/${projectId}/distributions/2024/pay`, { paidOn: '2025-01-25' }, maker, 'e2e-pay-2024-01');
-    // floors: collective 30,000.00; each household 10 % of 58,333.34 or .33 rounded up = 5,833.34 (× 12 = 70,000.08)
+    // the floor is the poor households' (the project's default, as in the case): each household 10 % of 58,333.34
+    // or .33 rounded up = 5,833.34 (× 12 = 70,000.08); the collective's share gets no floor and in a loss year nothing
     expect(paid.body).toMatchObject({
+      floorRecipients: 'POOR_HOUSEHOLDS',
       distributable: '0.00',
-      entitled: '100000.08',
+      entitled: '70000.08',
       operatorTopUp: '50000.00',
-      operatorOwes: '50000.08',
+      operatorOwes: '20000.08',
       paidNow: '50000.00',
       borneByOtherClasses: '0.00',
     });
     const lines = await get(`/projects/${projectId}/distributions/2024/lines?holderType=CLASS`, auditor);
     expect(lines.body.items.every((l: { entitled: string }) => l.entitled === '0.00')).toBe(true);
+    const collective = await get(`/projects/${projectId}/distributions/2024/lines?holderType=COLLECTIVE`, auditor);
+    expect(collective.body.items).toEqual([expect.objectContaining({ floor: '0.00', entitled: '0.00', paid: '0.00' })]);
 
     const reused = await post(`/projects/${projectId}/operator-settlements`, { amount: '20000.00', settledOn: '2025-06-30' }, maker, 'e2e-settle-0001');
-    expect([reused.status, reused.body.operatorOwes]).toEqual([200, '30000.08']);
+    expect([reused.status, reused.body.operatorOwes]).toEqual([200, '0.08']);
     const conflict = await post(`/projects/${projectId}/operator-settlements`, { amount: '20000.01', settledOn: '2025-06-30' }, maker, 'e2e-settle-0001');
     expect([conflict.status, conflict.body.code]).toEqual([409, 'IDEMPOTENCY_KEY_REUSED']);
-    const over = await post(`/projects/${projectId}/operator-settlements`, { amount: '30000.09' }, maker, 'e2e-settle-0002');
+    const over = await post(`/projects/${projectId}/operator-settlements`, { amount: '0.09' }, maker, 'e2e-settle-0002');
     expect([over.status, over.body.code, over.body.errors[0].field]).toEqual([422, 'ASSET_INCOME_SETTLEMENT_EXCEEDS_DEBT', 'amount']);
     await verifyLedger();
   });
@@ -182,14 +193,15 @@ describe('a project over three years and its forced liquidation, over HTTP', () 
     await post(`/projects/${projectId}/distributions/2025/preview`, {});
     await post(`/projects/${projectId}/distributions/2025/approve`, {}, checker);
     const paid = await post(`/projects/${projectId}/distributions/2025/pay`, { paidOn: '2026-01-28' }, maker, 'e2e-pay-2025-01');
-    // 30,000 of profit: special classes' pro-rata 16,666.67, the other classes' 13,333.33 all go to the floor
+    // 30,000 of profit: special classes' pro-rata 16,666.67 (the collective's 5,000.00 is its whole entitlement),
+    // the other classes' 13,333.33 all go to the households' floor of 70,000.08
     expect(paid.body).toMatchObject({
       distributable: '30000.00',
       specialProRata: '16666.67',
       borneByOtherClasses: '13333.33',
-      entitled: '100000.08',
+      entitled: '75000.08',
       paidNow: '30000.00',
-      operatorOwes: '70000.08',
+      operatorOwes: '45000.08',
       householdsBenefited: 12,
     });
     const stNew = await get(`/households/${households[12]}/dividends`, officer);
@@ -216,7 +228,7 @@ describe('a project over three years and its forced liquidation, over HTTP', () 
     expect([paid.status, paid.body.status]).toEqual([200, 'PAID']);
     const p = await get(`/projects/${projectId}`, auditor);
     expect(p.body).toMatchObject({ status: 'LIQUIDATED', liquidatedOn: '2026-04-10' });
-    expect(p.body.ledger).toMatchObject({ operatorCapital: '0.00', specialFundCollective: '0.00', specialFundHouseholds: '0.00', operatorOwes: '100000.16' });
+    expect(p.body.ledger).toMatchObject({ operatorCapital: '0.00', specialFundCollective: '0.00', specialFundHouseholds: '0.00', operatorOwes: '45000.16' });
     const line = await get(`/projects/${projectId}/liquidation/lines?householdId=${households[12]}`, auditor);
     expect(line.body.items).toEqual([expect.objectContaining({ amount: '58333.34' })]);
     await verifyLedger();
@@ -227,15 +239,15 @@ describe('a project over three years and its forced liquidation, over HTTP', () 
     expect(r.status).toBe(200);
     expect(r.body.dividends.map((d: { year: number; entitled: string; paidToDate: string }) => [d.year, d.entitled, d.paidToDate])).toEqual([
       [2023, '360000.00', '360000.00'],
-      [2024, '100000.08', '70000.00'],
-      [2025, '100000.08', '30000.00'],
+      [2024, '70000.08', '70000.00'],
+      [2025, '75000.08', '30000.00'],
     ]);
     expect(r.body.results.map((x: { year: number; assessment: string }) => [x.year, x.assessment])).toEqual([
       [2023, 'OK'],
       [2024, 'NEAR_THRESHOLD'],
       [2025, 'LIQUIDATION_REQUIRED'],
     ]);
-    expect(r.body.totals).toMatchObject({ revenue: '6200000.00', dividendsPaid: '460000.00', householdsBenefited: 13, operatorOwes: '100000.16' });
+    expect(r.body.totals).toMatchObject({ revenue: '6200000.00', dividendsPaid: '460000.00', householdsBenefited: 13, operatorOwes: '45000.16' });
     const csv = await get(`/projects/${projectId}/report?format=csv`, auditor);
     expect(csv.status).toBe(200);
     expect(csv.headers['content-type']).toMatch(/text\/csv/);

@@ -240,6 +240,30 @@ describe('registry API: groups and entities', () => {
     await api().get(`/api/v1/entities/${e.body.id}/linked-households`).set(as('BANK_OFFICER')).expect(403);
     const list = await api().get(`/api/v1/entities/${e.body.id}/linked-households`).set(as('AUDITOR')).expect(200);
     expect(list.body.total).toBe(2);
+
+    // a second entity linking one of them: the household keeps backing the first entity's line only
+    const second = await api()
+      .post('/api/v1/entities')
+      .set(as('LOAN_OFFICER'))
+      .send({ kind: 'ENTERPRISE', name: '企业', creditCode: '91110000802100433B', districtId })
+      .expect(201);
+    const both = await api().post(`/api/v1/entities/${second.body.id}/linked-households`).set(as('LOAN_OFFICER')).send({ householdIds: [poor[0]] }).expect(200);
+    expect(both.body).toMatchObject({ linkedPoorCount: 0, linkedPoorCountedElsewhere: 1, linkedHouseholdCount: 1 });
+    const shown = await api().get(`/api/v1/entities/${second.body.id}/linked-households`).set(as('AUDITOR')).expect(200);
+    expect(shown.body.items).toEqual([expect.objectContaining({ id: poor[0], counts: false, countedElsewhere: true, countedForEntityId: e.body.id })]);
+    expect((await api().get(`/api/v1/households/${poor[0]}`).set(as('AUDITOR')).expect(200)).body.countedForEntityId).toBe(e.body.id);
+    const unlinked = await api().delete(`/api/v1/entities/${e.body.id}/linked-households/${poor[0]}`).set(as('LOAN_OFFICER')).expect(200);
+    expect(unlinked.body).toMatchObject({ linkedPoorCount: 1, linkedPoorCountedElsewhere: 0 });
+    expect((await api().get(`/api/v1/entities/${second.body.id}`).set(as('AUDITOR')).expect(200)).body.linkedPoorCount).toBe(1);
+    expect((await api().get(`/api/v1/households/${poor[0]}`).set(as('AUDITOR')).expect(200)).body.countedForEntityId).toBe(second.body.id);
+
+    // the rule is the district's, changed by an administrator only
+    const badRule = await api().patch(`/api/v1/districts/${districtId}`).set(as('ADMIN')).send({ entityLinkCounting: 'FIRST' }).expect(400);
+    expect(badRule.body.errors.map((x: { field: string }) => x.field)).toEqual(['entityLinkCounting']);
+    await api().patch(`/api/v1/districts/${districtId}`).set(as('FUND_ADMIN')).send({ entityLinkCounting: 'LATEST_LINK' }).expect(403);
+    const latest = await api().patch(`/api/v1/districts/${districtId}`).set(as('ADMIN')).send({ entityLinkCounting: 'LATEST_LINK' }).expect(200);
+    expect(latest.body.entityLinkCounting).toBe('LATEST_LINK');
+    await api().patch(`/api/v1/districts/${districtId}`).set(as('ADMIN')).send({ entityLinkCounting: 'EARLIEST_LINK' }).expect(200);
   });
 });
 
@@ -252,6 +276,9 @@ describe('demo seed', () => {
     expect(n).toBeGreaterThanOrEqual(12);
     const coop = await api().get('/api/v1/entities').query({ creditCode: '93370302MA3CQ8X17E' }).set(as('AUDITOR')).expect(200);
     expect(coop.body.items[0].linkedPoorCount).toBeGreaterThanOrEqual(3);
+    const farm = await api().get('/api/v1/entities').query({ kind: 'FAMILY_FARM', name: '东坪家庭农场' }).set(as('AUDITOR')).expect(200);
+    // the farm shares one household with the cooperative, which linked it first: it counts there only
+    expect(farm.body.items[0]).toMatchObject({ linkedPoorCount: 1, linkedPoorCountedElsewhere: 1, linkedHouseholdCount: 2 });
     const groups = await api().get('/api/v1/groups').query({ name: '东坪村第一联保小组', status: 'ACTIVE' }).set(as('AUDITOR')).expect(200);
     expect(groups.body.items.map((g: { size: number }) => g.size)).toEqual([4]);
     const statuses = await t.db.dataSource.query(`SELECT DISTINCT status FROM households ORDER BY status`);

@@ -1,6 +1,6 @@
 import { ConfigError } from '#libs/common';
 import { compareDecimal, parseDecimal, parseYuan, type Fen } from '#libs/money';
-import { HOUSEHOLD_WEIGHTINGS, RIGHT_RULES, type HouseholdWeighting, type RightRule } from './domain/model.js';
+import { FLOOR_RECIPIENTS, HOUSEHOLD_WEIGHTINGS, RIGHT_RULES, type FloorRecipients, type HouseholdWeighting, type RightRule } from './domain/model.js';
 
 /**
  * The scheme's defaults (SPEC §2.5): copied into each project when it is created, where every one of them can be
@@ -13,6 +13,8 @@ export class AssetIncomeConfig {
   collectivePercent: string;
   /** ASSET_INCOME_FLOOR_RATE_PERCENT: the guaranteed yearly floor of the special-fund classes (10 %). */
   floorRatePercent: string;
+  /** ASSET_INCOME_FLOOR_RECIPIENTS: whose shares the floor tops up, POOR_HOUSEHOLDS (the case) or ALL_SHARES. */
+  floorRecipients: FloorRecipients;
   /** ASSET_INCOME_PAYOUT_PERCENT: the share of a year's net profit paid out as dividends (100 %). */
   payoutPercent: string;
   /** ASSET_INCOME_LIQUIDATION_THRESHOLD: net assets at which liquidation is forced, yuan (150万元). */
@@ -29,6 +31,7 @@ const DEFAULTS: Record<string, string> = {
   ASSET_INCOME_SPECIAL_FUND: '1000000.00',
   ASSET_INCOME_COLLECTIVE_PERCENT: '30',
   ASSET_INCOME_FLOOR_RATE_PERCENT: '10',
+  ASSET_INCOME_FLOOR_RECIPIENTS: 'POOR_HOUSEHOLDS',
   ASSET_INCOME_PAYOUT_PERCENT: '100',
   ASSET_INCOME_LIQUIDATION_THRESHOLD: '1500000.00',
   ASSET_INCOME_ALERT_MARGIN: '300000.00',
@@ -62,6 +65,7 @@ export function loadAssetIncomeConfig(env: Record<string, string | undefined> = 
     specialFundFen: money('ASSET_INCOME_SPECIAL_FUND', true),
     collectivePercent: percent('ASSET_INCOME_COLLECTIVE_PERCENT', '0', '100'),
     floorRatePercent: percent('ASSET_INCOME_FLOOR_RATE_PERCENT', '0', '100'),
+    floorRecipients: oneOf('ASSET_INCOME_FLOOR_RECIPIENTS', FLOOR_RECIPIENTS),
     payoutPercent: percent('ASSET_INCOME_PAYOUT_PERCENT', '0', '100', true),
     liquidationThresholdFen: money('ASSET_INCOME_LIQUIDATION_THRESHOLD', false),
     alertMarginFen: money('ASSET_INCOME_ALERT_MARGIN', false),

@@ -16,6 +16,7 @@ const RUN_EXAMPLE = {
   distributable: '0.00',
   payoutPercent: '100',
   floorRatePercent: '10',
+  floorRecipients: 'POOR_HOUSEHOLDS',
   specialProRata: '0.00',
   floorShortfall: '100000.00',
   borneByOtherClasses: '0.00',

@@ -22,6 +22,8 @@ export interface RunView {
   distributable: string;
   payoutPercent: string;
   floorRatePercent: string;
+  /** Whose shares the floor topped up in this run: POOR_HOUSEHOLDS or ALL_SHARES. */
+  floorRecipients: string;
   specialProRata: string;
   floorShortfall: string;
   borneByOtherClasses: string;
@@ -158,6 +160,7 @@ export class AssetIncomeDistributionReadsService {
       distributable: y(r.distributable_fen),
       payoutPercent: trimPercent(r.payout_percent),
       floorRatePercent: trimPercent(r.floor_rate_percent),
+      floorRecipients: r.floor_recipients,
       specialProRata: y(r.special_pro_rata_fen),
       floorShortfall: y(r.floor_shortfall_fen),
       borneByOtherClasses: y(r.borne_by_others_fen),

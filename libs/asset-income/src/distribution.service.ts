@@ -8,6 +8,7 @@ import { parseYuan, type Fen } from '#libs/money';
 import { projectAccounts } from './accounts.js';
 import { computeDistribution } from './domain/distribution.js';
 import { dividendPaymentLines } from './domain/dividend-posting.js';
+import type { FloorRecipients } from './domain/model.js';
 import { runSignature, type RunFacts } from './domain/run-signature.js';
 import type { LinesQuery, PayDto, PreviewDistributionDto, RunsQuery, SettlementDto, StatementQuery } from './dto.js';
 import { AssetIncomeDistributionReadsService, type RunView } from './distribution.reads.service.js';
@@ -65,8 +66,12 @@ export class AssetIncomeDistributionService {
     private readonly clock: Clock,
   ) {}
 
-  /** Works the year out from the current result and register (no writes). */
-  private async compute(m: EntityManager, p: ProjectRecord, year: number, recordDate: string, topUpFen: Fen) {
+  /**
+   * Works the year out from the current result and register (no writes), with the floor paid to `floorRecipients`:
+   * the project's setting for a preview and an approval, the run's own for a payment (an approved run is paid as it
+   * was approved, whatever the project's setting became since).
+   */
+  private async compute(m: EntityManager, p: ProjectRecord, year: number, recordDate: string, topUpFen: Fen, floorRecipients: FloorRecipients) {
     const result = await this.store.annualResult(m, p.id, year);
     if (!result) {
       throw new DomainError('ASSET_INCOME_RESULT_MISSING', `project ${p.id} has no results for ${year}`, [
@@ -91,6 +96,7 @@ export class AssetIncomeDistributionService {
       netProfitFen: BigInt(result.net_profit_fen),
       payoutPercent: p.payoutPercent,
       floorRatePercent: p.floorRatePercent,
+      floorRecipients,
       collectiveFen: holdings.collectiveFen,
       households: holdings.households,
       otherClasses: classes,
@@ -124,7 +130,7 @@ export class AssetIncomeDistributionService {
         throw new DomainError('ASSET_INCOME_STATE_CONFLICT', `the ${year} run of project ${projectId} is approved: pay it instead of previewing again`);
       }
       const topUpFen = dto.operatorTopUpAvailable ? (parseYuan(dto.operatorTopUpAvailable, { allowZero: true }) as { fen: Fen }).fen : 0n;
-      const { computed: c, resultVersion, netProfitFen } = await this.compute(m, p, year, recordDate, topUpFen);
+      const { computed: c, resultVersion, netProfitFen } = await this.compute(m, p, year, recordDate, topUpFen, p.floorRecipients);
       const by = actorName(actor);
       const figures: RunFigures = {
         recordDate,
@@ -132,6 +138,7 @@ export class AssetIncomeDistributionService {
         netProfitFen: netProfitFen.toString(),
         distributableFen: c.distributableFen.toString(),
         floorRatePercent: p.floorRatePercent,
+        floorRecipients: p.floorRecipients,
         payoutPercent: p.payoutPercent,
         specialProRataFen: c.specialProRataFen.toString(),
         floorShortfallFen: c.floorShortfallFen.toString(),
@@ -164,10 +171,14 @@ export class AssetIncomeDistributionService {
     });
   }
 
-  /** Re-works the run from today's facts and refuses when they no longer give what was previewed. */
-  private async assertFresh(m: EntityManager, p: ProjectRecord, run: RunRow): Promise<void> {
+  /**
+   * Re-works the run from today's facts and refuses when they no longer give what was previewed. An approval first
+   * refuses a run previewed under another floor setting than the project's now; a payment re-works it with the run's
+   * own setting (an approved run is paid as approved).
+   */
+  private async assertFresh(m: EntityManager, p: ProjectRecord, run: RunRow, floorRecipients: FloorRecipients): Promise<void> {
     const topUp = BigInt(run.top_up_available_fen);
-    const { computed, resultVersion } = await this.compute(m, p, run.year, run.record_date, topUp);
+    const { computed, resultVersion } = await this.compute(m, p, run.year, run.record_date, topUp, floorRecipients);
     const fresh = runSignature({ ...computed, resultVersion, topUpAvailableFen: topUp });
     if (fresh !== runSignature(storedFacts(run, await this.lines(m, String(run.id))))) {
       throw new DomainError(
@@ -189,7 +200,13 @@ export class AssetIncomeDistributionService {
       if (by === run.prepared_by) {
         throw new DomainError('ASSET_INCOME_SAME_APPROVER', 'the run must be approved by someone other than the person who prepared it (maker-checker)');
       }
-      await this.assertFresh(m, p, run);
+      if (run.floor_recipients !== p.floorRecipients) {
+        throw new DomainError(
+          'ASSET_INCOME_RUN_STALE',
+          `the project's floor now goes to ${p.floorRecipients}, the ${run.year} run was previewed with ${run.floor_recipients}: preview it again`,
+        );
+      }
+      await this.assertFresh(m, p, run, p.floorRecipients);
       await this.store.markApproved(m, String(run.id), by);
       const view = await this.runView(m, String(run.id));
       await this.audit.record(m, {
@@ -222,7 +239,7 @@ export class AssetIncomeDistributionService {
         if (paidOn > this.clock.today()) errors.push({ field: 'paidOn', code: 'DATE_IN_FUTURE', message: 'may not be after today' });
         if (paidOn < run.record_date) errors.push({ field: 'paidOn', code: 'BEFORE_RECORD_DATE', message: `may not be before the record date ${run.record_date}` });
         if (errors.length) throw new DomainError('VALIDATION_FAILED', 'invalid payment date', errors);
-        await this.assertFresh(m, p, run);
+        await this.assertFresh(m, p, run, run.floor_recipients);
         const lines = await this.lines(m, String(run.id));
         const a = projectAccounts(projectId);
         const posting = dividendPaymentLines(

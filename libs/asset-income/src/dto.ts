@@ -20,6 +20,7 @@ import { IsPercent, IsYuan } from '#libs/money';
 import {
   ALERT_KINDS,
   BUSINESS_TYPES,
+  FLOOR_RECIPIENTS,
   HOLDER_TYPES,
   HOUSEHOLD_WEIGHTINGS,
   OTHER_CLASS_KINDS,
@@ -28,6 +29,7 @@ import {
   RUN_STATUSES,
   type AlertKind,
   type BusinessType,
+  type FloorRecipients,
   type HolderType,
   type HouseholdWeighting,
   type OtherClassKind,
@@ -95,6 +97,15 @@ export class CreateProjectDto {
   @IsOptional() @IsPercent('0', '100')
   floorRatePercent?: string;
 
+  @ApiPropertyOptional({
+    enum: FLOOR_RECIPIENTS,
+    example: 'POOR_HOUSEHOLDS',
+    description:
+      'whose special-fund shares the floor tops up: POOR_HOUSEHOLDS (the case: 贫困户折股量化资产…保底收益不低于所持量化资金的10%; the collective gets its pro-rata profit only) or ALL_SHARES (the collective too); default from configuration (POOR_HOUSEHOLDS)',
+  })
+  @IsOptional() @IsIn(FLOOR_RECIPIENTS)
+  floorRecipients?: FloorRecipients;
+
   @ApiPropertyOptional({ example: '100', description: 'percent of a positive net profit paid out' })
   @IsOptional() @IsPercent('0.000001', '100')
   payoutPercent?: string;
@@ -110,6 +121,18 @@ export class CreateProjectDto {
   @ApiPropertyOptional({ type: [CapitalClassDto], example: [{ kind: 'COLLECTIVE_ASSETS', amount: '500000.00' }, { kind: 'PRIVATE_CAPITAL', amount: '300000.00' }] })
   @IsOptional() @ValidateNested({ each: true }) @Type(() => CapitalClassDto) @ArrayMaxSize(3)
   otherCapital?: CapitalClassDto[];
+}
+
+/** The settings of a project that may change while it runs. */
+export class UpdateProjectSettingsDto {
+  @ApiProperty({
+    enum: FLOOR_RECIPIENTS,
+    example: 'POOR_HOUSEHOLDS',
+    description:
+      'whose special-fund shares the floor tops up: POOR_HOUSEHOLDS (the case: 贫困户折股量化资产…保底收益不低于所持量化资金的10%; the collective gets its pro-rata profit only) or ALL_SHARES (the collective too); applies to dividend runs previewed from now on',
+  })
+  @IsIn(FLOOR_RECIPIENTS)
+  floorRecipients: FloorRecipients;
 }
 
 export class ProjectListQuery extends PageQuery {

@@ -1,7 +1,7 @@
 import { DomainError, type Actor } from '#libs/common';
 import type { Fen } from '#libs/money';
 import { addDays } from '#libs/schedules';
-import type { BusinessType, HouseholdWeighting, ProjectStatus, RightRule } from './domain/model.js';
+import type { BusinessType, FloorRecipients, HouseholdWeighting, ProjectStatus, RightRule } from './domain/model.js';
 
 /** A project as the services use it (read by store/project-records.store.ts), and the checks made on it. */
 
@@ -17,6 +17,7 @@ export interface ProjectRecord {
   householdWeighting: HouseholdWeighting;
   rightRule: RightRule;
   floorRatePercent: string;
+  floorRecipients: FloorRecipients;
   payoutPercent: string;
   liquidationThresholdFen: Fen;
   alertMarginFen: Fen;

@@ -1,7 +1,7 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { IdempotencyKey, Roles, type Actor } from '#libs/common';
-import { AlertsQuery, CreateProjectDto, ImportResultsDto, InjectDto, MoveRightDto, ProjectListQuery, QuantifyDto, RecordResultDto, ResultsQuery, RightsQuery } from './dto.js';
+import { AlertsQuery, CreateProjectDto, ImportResultsDto, InjectDto, MoveRightDto, ProjectListQuery, QuantifyDto, RecordResultDto, ResultsQuery, RightsQuery, UpdateProjectSettingsDto } from './dto.js';
 import { ApiIdempotencyKey, CurrentActor, IdPipe } from './http.js';
 import { AssetIncomeProjectsService } from './projects.service.js';
 import { AssetIncomeResultsService } from './results.service.js';
@@ -21,6 +21,7 @@ const PROJECT_EXAMPLE = {
   householdWeighting: 'EQUAL',
   rightRule: 'TRANSFER',
   floorRatePercent: '10',
+  floorRecipients: 'POOR_HOUSEHOLDS',
   payoutPercent: '100',
   liquidationThreshold: '1500000.00',
   alertMargin: '300000.00',
@@ -72,6 +73,16 @@ export class AssetIncomeProjectsController {
   })
   get(@Param('id', new IdPipe('id')) id: string) {
     return this.projects.get(id);
+  }
+
+  @Patch('projects/:id')
+  @Roles('FUND_ADMIN')
+  @ApiOperation({
+    summary: 'Change who the floor is paid to (floorRecipients); dividend runs previewed from now on use it, a prepared run must be previewed again',
+  })
+  @ApiOkResponse({ schema: { example: { ...PROJECT_EXAMPLE, floorRecipients: 'ALL_SHARES' } } })
+  updateSettings(@Param('id', new IdPipe('id')) id: string, @Body() dto: UpdateProjectSettingsDto, @CurrentActor() actor: Actor) {
+    return this.projects.updateSettings(id, dto, actor);
   }
 
   @Post('projects/:id/injection')

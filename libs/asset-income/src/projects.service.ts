@@ -10,7 +10,7 @@ import { projectAccounts, projectAccountSpecs } from './accounts.js';
 import { AssetIncomeConfig } from './config.js';
 import { quantify } from './domain/quantification.js';
 import { percentOf, trimPercent } from './domain/thresholds.js';
-import type { CreateProjectDto, InjectDto, MoveRightDto, ProjectListQuery, QuantifyDto, RightsQuery } from './dto.js';
+import type { CreateProjectDto, InjectDto, MoveRightDto, ProjectListQuery, QuantifyDto, RightsQuery, UpdateProjectSettingsDto } from './dto.js';
 import { AssetIncomeRightsService, type RightView } from './projects.rights.service.js';
 import { ProjectsStore } from './store/projects.store.js';
 import { actorName, requireStatus, type ProjectRecord } from './project.js';
@@ -36,6 +36,8 @@ export interface ProjectView {
   householdWeighting: string;
   rightRule: string;
   floorRatePercent: string;
+  /** Whose shares the floor tops up: POOR_HOUSEHOLDS (the case) or ALL_SHARES. */
+  floorRecipients: string;
   payoutPercent: string;
   liquidationThreshold: string;
   alertMargin: string;
@@ -132,6 +134,7 @@ export class AssetIncomeProjectsService {
         householdWeighting: dto.householdWeighting ?? this.config.householdWeighting,
         rightRule: dto.rightRule ?? this.config.rightRule,
         floorRatePercent: dto.floorRatePercent ?? this.config.floorRatePercent,
+        floorRecipients: dto.floorRecipients ?? this.config.floorRecipients,
         payoutPercent: dto.payoutPercent ?? this.config.payoutPercent,
         liquidationThresholdFen: fen(dto.liquidationThreshold, this.config.liquidationThresholdFen).toString(),
         alertMarginFen: fen(dto.alertMargin, this.config.alertMarginFen).toString(),
@@ -150,6 +153,28 @@ export class AssetIncomeProjectsService {
         entityId: dto.entityId,
         before: { isAssetIncomeProject: false },
         after: { isAssetIncomeProject: true, projectId: id },
+      });
+      return view;
+    });
+  }
+
+  /**
+   * Changes who the project's floor is paid to. Paid runs keep the rule they were worked out with (each run records
+   * it); a prepared run no longer matches and must be previewed again before approval.
+   */
+  async updateSettings(id: string, dto: UpdateProjectSettingsDto, _actor?: Actor): Promise<ProjectView> {
+    return this.dataSource.transaction(async (m) => {
+      const p = await loadProject(m, id, true);
+      requireStatus(p, ['DRAFT', 'INJECTED', 'ACTIVE', 'LIQUIDATION_REQUIRED'], 'changing its settings');
+      if (dto.floorRecipients === p.floorRecipients) return this.view(m, id);
+      await this.store.setFloorRecipients(m, id, dto.floorRecipients);
+      const view = await this.view(m, id);
+      await this.audit.record(m, {
+        action: 'ASSET_INCOME_PROJECT_UPDATED',
+        entityType: 'asset_income_project',
+        entityId: id,
+        before: { floorRecipients: p.floorRecipients },
+        after: { floorRecipients: view.floorRecipients },
       });
       return view;
     });
@@ -210,6 +235,7 @@ export class AssetIncomeProjectsService {
       householdWeighting: p.householdWeighting,
       rightRule: p.rightRule,
       floorRatePercent: trimPercent(p.floorRatePercent),
+      floorRecipients: p.floorRecipients,
       payoutPercent: trimPercent(p.payoutPercent),
       liquidationThreshold: formatYuan(p.liquidationThresholdFen),
       alertMargin: formatYuan(p.alertMarginFen),

@@ -17,10 +17,11 @@ const fail = (p: Promise<unknown>) => p.then(() => { throw new Error('expected a
 const page = { page: 1, pageSize: 500 };
 
 /** 1,000,000 special fund (300,000 collective, 10 × 70,000 households) beside 500,000 + 500,000 other capital. */
-const standard = () =>
+const standard = (floorRecipients?: 'POOR_HOUSEHOLDS' | 'ALL_SHARES') =>
   activeProject(db.dataSource, s, {
     households: 10,
     project: {
+      floorRecipients,
       otherCapital: [
         { kind: 'COLLECTIVE_ASSETS', amount: '500000.00' },
         { kind: 'PRIVATE_CAPITAL', amount: '500000.00' },
@@ -57,8 +58,8 @@ describe('yearly dividends', () => {
     ]);
   });
 
-  it('tops a thin profit up to the floor out of the other classes’ share', async () => {
-    const { projectId } = await standard();
+  it('tops a thin profit up to the floor out of the other classes’ share (ALL_SHARES: the collective’s too)', async () => {
+    const { projectId } = await standard('ALL_SHARES');
     const run = await payYear(s, projectId, 2023, { netProfit: '100000.00', netAssets: '2100000.00' });
     expect(byClass(run)).toEqual({
       SPECIAL_COLLECTIVE: ['30000.00', '30000.00'],
@@ -69,8 +70,8 @@ describe('yearly dividends', () => {
     expect(run).toMatchObject({ floorShortfall: '50000.00', borneByOtherClasses: '50000.00', operatorOwes: '0.00' });
   });
 
-  it('pays the floor in a loss year: the operator tops up what it can, owes the rest, and settles it later', async () => {
-    const { projectId, households } = await standard();
+  it('pays the floor in a loss year: the operator tops up what it can, owes the rest, and settles it later (ALL_SHARES)', async () => {
+    const { projectId, households } = await standard('ALL_SHARES');
     const run = await payYear(s, projectId, 2023, { netProfit: '-50000.00', netAssets: '1950000.00' }, '40000.00');
     expect(run).toMatchObject({
       distributable: '0.00',
@@ -106,6 +107,78 @@ describe('yearly dividends', () => {
     expect(after.items[0]).toMatchObject({ amount: '7000.00', paid: '7000.00', outstanding: '0.00' });
     const lines = await s.distributions.runLines(projectId, 2023, {}, page);
     expect(lines.items.every((l) => l.outstanding === '0.00')).toBe(true);
+  });
+
+  it('by default tops up only the poor households’ shares: the collective gets its pro-rata profit, no floor', async () => {
+    const { projectId, households } = await standard();
+    expect((await s.projects.get(projectId)).floorRecipients).toBe('POOR_HOUSEHOLDS');
+    const run = await payYear(s, projectId, 2023, { netProfit: '100000.00', netAssets: '2100000.00' });
+    // pro rata of 100,000 by capital (2,000,000): collective 15,000, households 35,000, the other classes 25,000 each;
+    // the households' floor (70,000) takes 35,000 from the other classes, which keep 15,000
+    expect(run).toMatchObject({
+      floorRecipients: 'POOR_HOUSEHOLDS',
+      distributable: '100000.00',
+      specialProRata: '50000.00',
+      floorShortfall: '35000.00',
+      borneByOtherClasses: '35000.00',
+      operatorOwes: '0.00',
+      entitled: '100000.00',
+      paidNow: '100000.00',
+    });
+    expect(byClass(run)).toEqual({
+      SPECIAL_COLLECTIVE: ['15000.00', '15000.00'],
+      SPECIAL_HOUSEHOLDS: ['70000.00', '70000.00'],
+      COLLECTIVE_ASSETS: ['7500.00', '7500.00'],
+      PRIVATE_CAPITAL: ['7500.00', '7500.00'],
+    });
+    const lines = await s.distributions.runLines(projectId, 2023, {}, page);
+    const collective = lines.items.find((l) => l.holderType === 'COLLECTIVE')!;
+    expect(collective).toMatchObject({ proRata: '15000.00', floor: '0.00', entitled: '15000.00', paid: '15000.00' });
+    // the lines add up to what was paid, to the fen, and to what the ledger says was paid by class
+    const fen = (v: string) => BigInt(v.replace('.', ''));
+    expect(lines.items.reduce((t, l) => t + fen(l.paid), 0n)).toBe(fen(run.paidNow));
+    const a = projectAccounts(projectId);
+    const paid = await s.ledger.balances(null, [a.dividendsPaid.SPECIAL_COLLECTIVE, a.dividendsPaid.SPECIAL_HOUSEHOLDS, a.dividendsPaid.COLLECTIVE_ASSETS, a.dividendsPaid.PRIVATE_CAPITAL]);
+    expect([...paid.values()].reduce((t, v) => t + v, 0n)).toBe(fen(run.paidNow));
+    expect(paid.get(a.dividendsPaid.SPECIAL_COLLECTIVE)).toBe(1_500_000n);
+    const st = await s.distributions.householdStatement(households[0], {}, page);
+    expect(st.items[0]).toMatchObject({ floor: '7000.00', amount: '7000.00', paid: '7000.00', outstanding: '0.00' });
+  });
+
+  it('by default a loss year leaves the collective nothing and the operator owes the households’ floor only', async () => {
+    const { projectId } = await standard();
+    const run = await payYear(s, projectId, 2023, { netProfit: '-50000.00', netAssets: '1950000.00' }, '40000.00');
+    expect(run).toMatchObject({ floorShortfall: '70000.00', operatorTopUp: '40000.00', operatorOwes: '30000.00', entitled: '70000.00', paidNow: '40000.00' });
+    expect(byClass(run)).toMatchObject({ SPECIAL_COLLECTIVE: ['0.00', '0.00'], SPECIAL_HOUSEHOLDS: ['70000.00', '40000.00'] });
+    const a = projectAccounts(projectId);
+    expect(await s.ledger.balanceOf(null, a.operatorOwes)).toBe(3_000_000n);
+    expect(await s.ledger.balanceOf(null, a.dividendsPayable)).toBe(3_000_000n);
+  });
+
+  it('a changed floor setting makes a prepared run stale; an approved run is paid as approved', async () => {
+    const { projectId } = await standard();
+    await s.results.record(projectId, { year: 2023, revenue: '1.00', netProfit: '100000.00', netAssets: '2100000.00', reportedOn: '2024-01-10' }, MAKER);
+    await as(MAKER, () => s.distributions.preview(projectId, 2023, {}, MAKER));
+    const changed = await as(MAKER, () => s.projects.updateSettings(projectId, { floorRecipients: 'ALL_SHARES' }, MAKER));
+    expect(changed.floorRecipients).toBe('ALL_SHARES');
+    expect((await fail(as(CHECKER, () => s.distributions.approve(projectId, 2023, CHECKER)))).code).toBe('ASSET_INCOME_RUN_STALE');
+    const again = await as(MAKER, () => s.distributions.preview(projectId, 2023, {}, MAKER));
+    expect(again).toMatchObject({ floorRecipients: 'ALL_SHARES', floorShortfall: '50000.00' });
+    expect(byClass(again).SPECIAL_COLLECTIVE).toEqual(['30000.00', '30000.00']);
+    await as(CHECKER, () => s.distributions.approve(projectId, 2023, CHECKER));
+    // changed after approval: the run is paid with the rule it was approved with
+    await as(MAKER, () => s.projects.updateSettings(projectId, { floorRecipients: 'POOR_HOUSEHOLDS' }, MAKER));
+    const paid = await as(MAKER, () => s.distributions.pay(projectId, 2023, { paidOn: '2024-01-25' }, `pay-${projectId}-2023`, MAKER));
+    expect(paid).toMatchObject({ status: 'PAID', floorRecipients: 'ALL_SHARES', paidNow: '100000.00' });
+    expect(byClass(paid).SPECIAL_COLLECTIVE).toEqual(['30000.00', '30000.00']);
+    expect(await count(db.dataSource, `SELECT 1 FROM audit_log WHERE action = 'ASSET_INCOME_PROJECT_UPDATED' AND entity_id = $1`, [projectId])).toBe(2);
+
+    // a year whose figures the setting does not change (the collective's profit share is above its floor) is still
+    // refused when previewed under another setting: the run records the rule it was worked out with
+    await s.results.record(projectId, { year: 2024, revenue: '1.00', netProfit: '400000.00', netAssets: '2400000.00', reportedOn: '2025-01-10' }, MAKER);
+    await as(MAKER, () => s.distributions.preview(projectId, 2024, {}, MAKER));
+    await as(MAKER, () => s.projects.updateSettings(projectId, { floorRecipients: 'ALL_SHARES' }, MAKER));
+    expect((await fail(as(CHECKER, () => s.distributions.approve(projectId, 2024, CHECKER)))).code).toBe('ASSET_INCOME_RUN_STALE');
   });
 
   it('splits among 137 households exactly and deterministically, each at least its floor', async () => {

@@ -68,8 +68,9 @@ describe('the liquidation lock', () => {
     await s.distributions.preview(projectId, 2024, {}, MAKER);
     await s.distributions.approve(projectId, 2024, CHECKER);
     const paid = await s.distributions.pay(projectId, 2024, { paidOn: '2025-02-01' }, `pay-flagged-${projectId}`, MAKER);
-    // 3 households of 233,333.34/.33/.33: each floor rounds up to 23,333.34, so the floor totals 100,000.02
-    expect([paid.entitled, paid.operatorOwes]).toEqual(['100000.02', '100000.02']);
+    // 3 households of 233,333.34/.33/.33: each floor rounds up to 23,333.34, so the floor totals 70,000.02 (the
+    // collective's share gets no floor by default)
+    expect([paid.entitled, paid.operatorOwes]).toEqual(['70000.02', '70000.02']);
   });
 
   it('refuses a liquidation before the lock flags the project', async () => {
@@ -181,9 +182,9 @@ describe('forced liquidation', () => {
     const replay = await s.liquidation.pay(projectId, { paidOn: '2024-04-10' }, `liq-race-${projectId}-${winner}`, MAKER);
     expect(replay).toEqual((results[winner] as PromiseFulfilledResult<unknown>).value);
     expect(await count(db.dataSource, `SELECT 1 FROM journal_entries WHERE idempotency_key = $1`, [`aip:liquidation:${projectId}`])).toBe(1);
-    // the floor owed for 2023 is still the operator's debt after the liquidation
+    // the households' floor owed for 2023 is still the operator's debt after the liquidation
     const report = await s.reports.project(projectId);
-    expect(report.totals.operatorOwes).toBe('100000.00');
+    expect(report.totals.operatorOwes).toBe('70000.00');
   });
 });
 
@@ -200,9 +201,9 @@ describe('reports', () => {
     ]);
     expect(r.dividends.map((d) => [d.year, d.entitled, d.paidToDate, d.outstanding, d.householdsBenefited, d.peopleBenefited])).toEqual([
       [2023, '400000.00', '400000.00', '0.00', 4, 10],
-      [2024, '100000.00', '0.00', '100000.00', 4, 10],
+      [2024, '70000.00', '0.00', '70000.00', 4, 10],
     ]);
-    expect(r.totals).toMatchObject({ revenue: '4700000.00', dividendsPaid: '400000.00', householdsBenefited: 4, peopleBenefited: 10, operatorOwes: '100000.00' });
+    expect(r.totals).toMatchObject({ revenue: '4700000.00', dividendsPaid: '400000.00', householdsBenefited: 4, peopleBenefited: 10, operatorOwes: '70000.00' });
     const d = await s.reports.district(place.districtId);
     expect(d.totals).toMatchObject({ projects: 1, capital: '2000000.00', dividendsPaid: '400000.00', householdsBenefited: 4 });
     expect(d.byYear.map((x) => [x.year, x.dividendsPaid])).toEqual([
@@ -211,7 +212,7 @@ describe('reports', () => {
     ]);
     const csv = (await s.reports.projectExport(projectId, 'csv')).body.toString('utf8');
     expect(csv).toContain('Dividends by year\r\nyear,recordDate,paidOn,distributable');
-    expect(csv).toContain('2024,2024-12-31,2025-01-25,0.00,100000.00,100000.00,0.00,0.00,100000.00,4,10');
+    expect(csv).toContain('2024,2024-12-31,2025-01-25,0.00,70000.00,70000.00,0.00,0.00,70000.00,4,10');
     const xlsx = await s.reports.districtExport(place.districtId, 'xlsx');
     expect(xlsx.body.subarray(0, 2).toString()).toBe('PK');
     expect(xlsx.filename).toMatch(/\.xlsx$/);

@@ -34,6 +34,8 @@ describe('configuration', () => {
     const c = loadAssetIncomeConfig({});
     expect(c.specialFundFen).toBe(100_000_000n);
     expect([c.collectivePercent, c.floorRatePercent, c.payoutPercent]).toEqual(['30', '10', '100']);
+    expect(c.floorRecipients).toBe('POOR_HOUSEHOLDS');
+    expect(() => loadAssetIncomeConfig({ ASSET_INCOME_FLOOR_RECIPIENTS: 'EVERYONE' })).toThrow(/ASSET_INCOME_FLOOR_RECIPIENTS/);
     expect(c.liquidationThresholdFen).toBe(150_000_000n);
     expect(() => loadAssetIncomeConfig({ ASSET_INCOME_SPECIAL_FUND: '-1', ASSET_INCOME_FLOOR_RATE_PERCENT: '101', ASSET_INCOME_RIGHT_RULE: 'SELL' })).toThrow(
       ConfigError,
@@ -95,6 +97,7 @@ describe('creating a project', () => {
       specialFund: '1000000.00',
       collectivePercent: '30',
       floorRatePercent: '10',
+      floorRecipients: 'POOR_HOUSEHOLDS',
       payoutPercent: '100',
       liquidationThreshold: '1500000.00',
       alertMargin: '300000.00',
@@ -117,14 +120,21 @@ describe('creating a project', () => {
   });
 
   it('lets a deployment and a project override the defaults', async () => {
-    const custom = services(db.dataSource, { ASSET_INCOME_SPECIAL_FUND: '800000.00', ASSET_INCOME_FLOOR_RATE_PERCENT: '8' });
+    const custom = services(db.dataSource, { ASSET_INCOME_SPECIAL_FUND: '800000.00', ASSET_INCOME_FLOOR_RATE_PERCENT: '8', ASSET_INCOME_FLOOR_RECIPIENTS: 'ALL_SHARES' });
     const place = await createVillage(db.dataSource);
     const entity = await createEntity(db.dataSource, place, 'ENTERPRISE');
     const p = await custom.projects.create(
       { name: 'z', villageId: place.villageId, entityId: entity, businessType: 'PROCESSING', collectivePercent: '25.5', liquidationThreshold: '1200000.00' },
       MAKER,
     );
-    expect(p).toMatchObject({ specialFund: '800000.00', floorRatePercent: '8', collectivePercent: '25.5', liquidationThreshold: '1200000.00' });
+    expect(p).toMatchObject({ specialFund: '800000.00', floorRatePercent: '8', floorRecipients: 'ALL_SHARES', collectivePercent: '25.5', liquidationThreshold: '1200000.00' });
+    // a project's own setting wins over the deployment's
+    const place2 = await createVillage(db.dataSource);
+    const p2 = await custom.projects.create(
+      { name: 'w', villageId: place2.villageId, entityId: await createEntity(db.dataSource, place2), businessType: 'PROCESSING', floorRecipients: 'POOR_HOUSEHOLDS' },
+      MAKER,
+    );
+    expect(p2.floorRecipients).toBe('POOR_HOUSEHOLDS');
   });
 });
 
@@ -301,7 +311,7 @@ describe('moving rights (share register history)', () => {
   });
 
   it('returns a right to the collective (RETURN_TO_COLLECTIVE), moving the amount between the special-fund accounts', async () => {
-    const { projectId, households } = await activeProject(db.dataSource, s, { households: 4, project: { rightRule: 'RETURN_TO_COLLECTIVE' } });
+    const { projectId, households } = await activeProject(db.dataSource, s, { households: 4, project: { rightRule: 'RETURN_TO_COLLECTIVE', floorRecipients: 'ALL_SHARES' } });
     await graduate(db.dataSource, households[3], 2024);
     const [right] = (await s.projects.pendingMoves(projectId)).items;
     const bad = await fail(s.projects.moveRight(projectId, right.id, { effectiveDate: '2024-03-01', toHouseholdId: households[0], reason: 'x y z' }, `ret-bad-${right.id}`, MAKER));
@@ -311,7 +321,7 @@ describe('moving rights (share register history)', () => {
     const a = projectAccounts(projectId);
     expect(await s.ledger.balanceOf(null, a.specialCollective)).toBe(30_000_000n + 17_500_000n);
     expect(await s.ledger.balanceOf(null, a.specialHouseholds)).toBe(70_000_000n - 17_500_000n);
-    // the collective is paid on both its rows: floor 10 % of 475,000
+    // the collective is paid on both its rows: floor (ALL_SHARES) 10 % of 475,000
     const run = await payYear(s, projectId, 2024, { netProfit: '-1.00', netAssets: '2000000.00' }, '1000000.00');
     expect(run.byClass.find((c) => c.classKind === 'SPECIAL_COLLECTIVE')).toMatchObject({ basis: '475000.00', entitled: '47500.00' });
     expect(run.householdsBenefited).toBe(3);

@@ -18,6 +18,7 @@ import {
 import { PageQuery } from '#libs/common';
 import { IsYuan, parseYuan } from '#libs/money';
 import { normalizeCreditCode } from './domain/credit-code.js';
+import { ENTITY_LINK_COUNTING_RULES, type EntityLinkCounting } from './domain/entity-links.js';
 import { POVERTY_STATUSES, type PovertyStatus } from './domain/poverty-status.js';
 import { normalizeResidentId } from './domain/resident-id.js';
 import { ID_PATTERN } from './viewer.js';
@@ -48,11 +49,28 @@ export class CreateDistrictDto {
 
   @ApiPropertyOptional({ example: true, default: false, description: '脱贫任务重: must hold the minimum risk fund' })
   @IsOptional() @IsBoolean() heavyTask?: boolean;
+
+  @ApiPropertyOptional({
+    enum: ENTITY_LINK_COUNTING_RULES,
+    example: 'EARLIEST_LINK',
+    description:
+      'a poor household linked to several operating entities counts toward one credit line (50,000 × linked poor households): ' +
+      'EARLIEST_LINK (default: its first active link) or LATEST_LINK (its most recent one); when that link ends, the next one counts',
+  })
+  @IsOptional() @IsIn(ENTITY_LINK_COUNTING_RULES) entityLinkCounting?: EntityLinkCounting;
 }
 
 export class UpdateDistrictDto {
   @ApiPropertyOptional({ example: '淄川区' }) @IsOptional() @Transform(trim) @IsString() @Length(1, 50) name?: string;
   @ApiPropertyOptional({ example: false }) @IsOptional() @IsBoolean() heavyTask?: boolean;
+  @ApiPropertyOptional({
+    enum: ENTITY_LINK_COUNTING_RULES,
+    example: 'EARLIEST_LINK',
+    description:
+      'a poor household linked to several operating entities counts toward one credit line (50,000 × linked poor households): ' +
+      'EARLIEST_LINK (default: its first active link) or LATEST_LINK (its most recent one); when that link ends, the next one counts',
+  })
+  @IsOptional() @IsIn(ENTITY_LINK_COUNTING_RULES) entityLinkCounting?: EntityLinkCounting;
 }
 
 export class DistrictListQuery extends PageQuery {

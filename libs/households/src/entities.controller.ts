@@ -7,7 +7,7 @@ import { ParseIdPipe, Viewer } from './viewer.js';
 
 const ENTITY_EXAMPLE = {
   id: '1', kind: 'COOPERATIVE', name: '淄川区东坪果蔬专业合作社', creditCode: EXAMPLE_CREDIT_CODE, districtId: '1', villageId: '1',
-  isAssetIncomeProject: false, linkedPoorCount: 3, linkedHouseholdCount: 3,
+  isAssetIncomeProject: false, linkedPoorCount: 3, linkedPoorCountedElsewhere: 1, linkedHouseholdCount: 4,
   createdAt: '2026-01-05T02:00:00.000Z', updatedAt: '2026-01-05T02:00:00.000Z',
 };
 const WRITERS = ['LOAN_OFFICER', 'FUND_ADMIN'] as const;
@@ -37,7 +37,7 @@ export class EntitiesController {
 
   @Get(':id')
   @Roles('ADMIN', 'FUND_ADMIN', 'LOAN_OFFICER', 'AUDITOR', 'BANK_OFFICER')
-  @ApiOkResponse({ description: 'linkedPoorCount counts linked households whose status is POOR now; BANK_OFFICER sees borrowers of its bank', schema: { example: ENTITY_EXAMPLE } })
+  @ApiOkResponse({ description: 'linkedPoorCount counts linked households whose status is POOR now and whose counted link is this entity (one line per household); linkedPoorCountedElsewhere those counted by another entity; BANK_OFFICER sees borrowers of its bank', schema: { example: ENTITY_EXAMPLE } })
   get(@Param('id', ParseIdPipe) id: string, @Viewer() viewer: Actor) {
     return this.entities.getFor(viewer, id);
   }
@@ -52,11 +52,16 @@ export class EntitiesController {
   @Get(':id/linked-households')
   @Roles('ADMIN', 'FUND_ADMIN', 'LOAN_OFFICER', 'AUDITOR')
   @ApiOkResponse({
-    description: 'Linked households (masked for AUDITOR) with linkedAt and whether they count (POOR now)',
+    description:
+      'Linked households (masked for AUDITOR) with linkedAt, whether they count toward this entity’s line (POOR now and this is their counted link) ' +
+      'and, for a poor household counted by another entity (linked there first, by the district’s entityLinkCounting rule), countedElsewhere and countedForEntityId',
     schema: {
       example: {
-        items: [{ id: '3', headName: '张桂兰', idNumber: '3703**********0244', status: 'POOR', linkedAt: '2026-01-05T02:00:00.000Z', counts: true }],
-        page: 1, pageSize: 50, total: 1,
+        items: [
+          { id: '3', headName: '张桂兰', idNumber: '3703**********0244', status: 'POOR', countedForEntityId: '1', linkedAt: '2026-01-05T02:00:00.000Z', counts: true, countedElsewhere: false },
+          { id: '4', headName: '李德福', idNumber: '3703**********0317', status: 'POOR', countedForEntityId: '2', linkedAt: '2026-02-10T02:00:00.000Z', counts: false, countedElsewhere: true },
+        ],
+        page: 1, pageSize: 50, total: 2,
       },
     },
   })
@@ -74,7 +79,10 @@ export class EntitiesController {
 
   @Delete(':id/linked-households/:householdId')
   @Roles(...WRITERS)
-  @ApiOkResponse({ description: 'Unlinks a household', schema: { example: { ...ENTITY_EXAMPLE, linkedPoorCount: 2, linkedHouseholdCount: 2 } } })
+  @ApiOkResponse({
+    description: 'Unlinks a household; a poor household counted here now counts for its next active link (another entity’s line)',
+    schema: { example: { ...ENTITY_EXAMPLE, linkedPoorCount: 2, linkedHouseholdCount: 3 } },
+  })
   unlink(@Param('id', ParseIdPipe) id: string, @Param('householdId', ParseIdPipe) householdId: string) {
     return this.entities.unlink(id, householdId);
   }

@@ -19,8 +19,14 @@ export interface EntityRecord {
   villageId: string | null;
   /** Set by the asset-income scheme: such an entity may not guarantee debt or borrow under cover. Read-only here. */
   isAssetIncomeProject: boolean;
-  /** Linked households whose status is POOR now: the number that sizes the entity's credit. */
+  /**
+   * Linked households whose status is POOR now and whose counted link is this entity: the number that sizes the
+   * entity's credit (50,000 × it). A poor household linked to several entities counts for one of them only, by its
+   * district's rule (`entityLinkCounting`: the earliest active link by default).
+   */
   linkedPoorCount: number;
+  /** Linked households POOR now but counted toward another entity's line (they linked there first, by the rule). */
+  linkedPoorCountedElsewhere: number;
   linkedHouseholdCount: number;
   createdAt: string;
   updatedAt: string;
@@ -52,6 +58,7 @@ const record = (r: EntityCountedRow): EntityRecord => ({
   villageId: r.village_id,
   isAssetIncomeProject: r.is_asset_income_project,
   linkedPoorCount: r.linked_poor_count,
+  linkedPoorCountedElsewhere: r.linked_poor_counted_elsewhere,
   linkedHouseholdCount: r.linked_household_count,
   createdAt: new Date(r.created_at).toISOString(),
   updatedAt: new Date(r.updated_at).toISOString(),
@@ -65,7 +72,9 @@ const creditCodeConflict = () =>
 /**
  * Operating entities (经营主体: enterprises, cooperatives, family farms) that drive poor households. The households
  * linked to an entity are what sizes its covered credit, and only those whose status is POOR at the time count:
- * a household that graduates stops counting without anyone unlinking it.
+ * a household that graduates stops counting without anyone unlinking it. A poor household linked to several
+ * entities counts toward one line at a time (its counted link, by its district's rule; see countedEntitySql): when
+ * that link ends it counts for its next active link.
  */
 @Injectable()
 export class EntitiesService {
@@ -94,7 +103,7 @@ export class EntitiesService {
     return row && record(row);
   }
 
-  /** Linked households with status POOR now (call inside the lending transaction for a consistent figure). */
+  /** Linked households POOR now and counted for this entity (call inside the lending transaction for a consistent figure). */
   async linkedPoorCount(entityId: string, manager?: EntityManager): Promise<number> {
     return (await this.get(entityId, manager)).linkedPoorCount;
   }
@@ -229,19 +238,30 @@ export class EntitiesService {
     });
   }
 
-  /** The linked households, masked for the viewer, with when they were linked and whether they count now. */
+  /**
+   * The linked households, masked for the viewer, with when they were linked and whether they count now toward this
+   * entity's line (`counts`); `countedForEntityId` (from the household view) names the entity a poor household
+   * counts for, another one when it is counted there.
+   */
   async linkedHouseholds(
     viewer: Actor | undefined,
     entityId: string,
     page: PageQuery,
-  ): Promise<Page<HouseholdView & { linkedAt: string; counts: boolean }>> {
+  ): Promise<Page<HouseholdView & { linkedAt: string; counts: boolean; countedElsewhere: boolean }>> {
     await this.get(entityId);
     const total = await this.store.countLinks(this.dataSource.manager, entityId);
     const links = await this.store.links(this.dataSource.manager, entityId, page.pageSize, offsetOf(page));
     const households = new Map((await this.households.getMany(links.map((l) => l.household_id))).map((h) => [h.id, h]));
     const items = links.map((l) => {
       const h = households.get(l.household_id)!;
-      return { ...this.households.view(h, viewer), linkedAt: new Date(l.linked_at).toISOString(), counts: h.status === 'POOR' };
+      const poor = h.status === 'POOR';
+      const here = String(l.counted_entity_id) === String(entityId);
+      return {
+        ...this.households.view(h, viewer),
+        linkedAt: new Date(l.linked_at).toISOString(),
+        counts: poor && here,
+        countedElsewhere: poor && !here,
+      };
     });
     return { items, page: page.page, pageSize: page.pageSize, total };
   }

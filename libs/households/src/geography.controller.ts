@@ -20,7 +20,7 @@ import {
 import { GeographyService, povertyLineView } from './geography.service.js';
 import { ParseIdPipe } from './viewer.js';
 
-const DISTRICT_EXAMPLE = { id: '1', code: '370302', name: '淄川区', heavyTask: true, createdAt: '2026-01-05T02:00:00.000Z', updatedAt: '2026-01-05T02:00:00.000Z' };
+const DISTRICT_EXAMPLE = { id: '1', code: '370302', name: '淄川区', heavyTask: true, entityLinkCounting: 'EARLIEST_LINK', createdAt: '2026-01-05T02:00:00.000Z', updatedAt: '2026-01-05T02:00:00.000Z' };
 const TOWN_EXAMPLE = { id: '1', districtId: '1', code: '370302106', name: '岭子镇', createdAt: '2026-01-05T02:00:00.000Z', updatedAt: '2026-01-05T02:00:00.000Z' };
 const VILLAGE_EXAMPLE = {
   id: '1', townId: '1', districtId: '1', code: '370302106201', name: '东坪村', isPilot: true, townName: '岭子镇', districtName: '淄川区',
@@ -62,7 +62,10 @@ export class GeographyController {
 
   @Patch('districts/:id')
   @Roles('ADMIN')
-  @ApiOkResponse({ description: 'Name or heavy-task flag changed (the code is fixed)', schema: { example: DISTRICT_EXAMPLE } })
+  @ApiOkResponse({
+    description: 'Name, heavy-task flag or entityLinkCounting (which link of a poor household counts toward a credit line) changed; the code is fixed',
+    schema: { example: DISTRICT_EXAMPLE },
+  })
   updateDistrict(@Param('id', ParseIdPipe) id: string, @Body() dto: UpdateDistrictDto) {
     return this.geo.updateDistrict(id, dto);
   }

@@ -4,6 +4,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '#libs/audit';
 import { DomainError, isUniqueViolation, offsetOf, type FieldErrorCode, type Page, type PageQuery } from '#libs/common';
 import { formatYuan, type Fen } from '#libs/money';
+import type { EntityLinkCounting } from './domain/entity-links.js';
 import { applicableLine } from './domain/poverty-status.js';
 import { GeographyStore, type Paged, type VillageNamedRow } from './store/geography.store.js';
 import type { DistrictRow, PovertyLineRow, TownRow } from './store/rows.generated.js';
@@ -14,6 +15,8 @@ export interface DistrictRecord {
   name: string;
   /** 脱贫任务重: the district must hold the minimum risk fund. */
   heavyTask: boolean;
+  /** Which link of a poor household linked to several operating entities counts toward a credit line. */
+  entityLinkCounting: EntityLinkCounting;
   createdAt: string;
   updatedAt: string;
 }
@@ -60,6 +63,7 @@ const district = (r: DistrictRow): DistrictRecord => ({
   code: r.code,
   name: r.name,
   heavyTask: r.heavy_task,
+  entityLinkCounting: r.entity_link_counting,
   createdAt: iso(r.created_at),
   updatedAt: iso(r.updated_at),
 });
@@ -128,10 +132,18 @@ export class GeographyService {
 
   // ── districts ──
 
-  async createDistrict(input: { code: string; name: string; heavyTask?: boolean }, manager?: EntityManager): Promise<DistrictRecord> {
+  async createDistrict(
+    input: { code: string; name: string; heavyTask?: boolean; entityLinkCounting?: EntityLinkCounting },
+    manager?: EntityManager,
+  ): Promise<DistrictRecord> {
     const run = async (m: EntityManager) => {
       try {
-        const row = await this.store.insertDistrict(m, { code: input.code, name: input.name, heavyTask: input.heavyTask ?? false });
+        const row = await this.store.insertDistrict(m, {
+          code: input.code,
+          name: input.name,
+          heavyTask: input.heavyTask ?? false,
+          entityLinkCounting: input.entityLinkCounting ?? 'EARLIEST_LINK',
+        });
         const rec = district(row);
         await this.audit.record(m, { action: 'DISTRICT_CREATED', entityType: 'district', entityId: rec.id, after: rec });
         return rec;
@@ -143,11 +155,16 @@ export class GeographyService {
     return manager ? run(manager) : this.dataSource.transaction(run);
   }
 
-  async updateDistrict(id: string, patch: { name?: string; heavyTask?: boolean }): Promise<DistrictRecord> {
+  /** Name, heavy-task flag or link-counting rule (a changed rule applies to every count read from then on). */
+  async updateDistrict(id: string, patch: { name?: string; heavyTask?: boolean; entityLinkCounting?: EntityLinkCounting }): Promise<DistrictRecord> {
     return this.dataSource.transaction(async (m) => {
       const before = await this.store.lockDistrict(m, id);
       if (!before) throw new DomainError('NOT_FOUND', `district ${id} not found`);
-      const row = await this.store.updateDistrict(m, id, { name: patch.name ?? before.name, heavyTask: patch.heavyTask ?? before.heavy_task });
+      const row = await this.store.updateDistrict(m, id, {
+        name: patch.name ?? before.name,
+        heavyTask: patch.heavyTask ?? before.heavy_task,
+        entityLinkCounting: patch.entityLinkCounting ?? before.entity_link_counting,
+      });
       const after = district(row);
       await this.audit.record(m, { action: 'DISTRICT_UPDATED', entityType: 'district', entityId: id, before: district(before), after });
       return after;

@@ -12,7 +12,7 @@ const HOUSEHOLD_EXAMPLE = {
   id: '1', villageId: '1', villageCode: '370302106201', villageName: '东坪村', townId: '1', districtId: '1', headName: '王秀英',
   idNumber: EXAMPLE_ID_NUMBER, birthDate: '1985-03-15', age: 41, sex: 'F', phone: '13905331234', memberCount: 4,
   perCapitaIncome: '3200.00', incomeYear: 2016, status: 'POOR', graduatedYear: null, derivedStatus: 'POOR', statusOverridden: false,
-  overrideReason: null, groupId: null, personalDataMasked: false, createdAt: '2026-01-05T02:00:00.000Z', updatedAt: '2026-01-05T02:00:00.000Z',
+  overrideReason: null, groupId: null, countedForEntityId: '3', personalDataMasked: false, createdAt: '2026-01-05T02:00:00.000Z', updatedAt: '2026-01-05T02:00:00.000Z',
 };
 const MASKED_NOTE = 'AUDITOR and BANK_OFFICER receive idNumber and phone masked (3703**********0027) and no birthDate.';
 const CSV_EXAMPLE =

@@ -53,6 +53,8 @@ export interface HouseholdRecord {
   statusOverrideReason: string | null;
   /** The joint-liability group it belongs to, if any. */
   groupId: string | null;
+  /** The operating entity whose credit line the household counts toward (its counted link while POOR), or null. */
+  countedForEntityId: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -105,6 +107,12 @@ export interface HouseholdView {
   statusOverridden: boolean;
   overrideReason: string | null;
   groupId: string | null;
+  /**
+   * The operating entity whose credit line (50,000 × linked poor households) the household's poverty status counts
+   * toward: one of its links, by its district's rule (earliest active link by default); null when it is not POOR or
+   * not linked.
+   */
+  countedForEntityId: string | null;
   personalDataMasked: boolean;
   createdAt: string;
   updatedAt: string;
@@ -132,6 +140,7 @@ const record = (r: HouseholdJoinedRow): HouseholdRecord => ({
   derivedStatus: r.derived_status,
   statusOverrideReason: r.status_override_reason,
   groupId: r.group_id,
+  countedForEntityId: r.status === 'POOR' && r.counted_entity_id !== null ? String(r.counted_entity_id) : null,
   createdAt: new Date(r.created_at).toISOString(),
   updatedAt: new Date(r.updated_at).toISOString(),
 });
@@ -403,6 +412,7 @@ export class HouseholdsService {
       // the reason can describe illness or disability: the auditor reviews overrides, a bank has no need for it
       overrideReason: viewer?.role === 'BANK_OFFICER' ? null : h.statusOverrideReason,
       groupId: h.groupId,
+      countedForEntityId: h.countedForEntityId,
       personalDataMasked: !full,
       createdAt: h.createdAt,
       updatedAt: h.updatedAt,

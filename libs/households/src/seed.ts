@@ -2,6 +2,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { AppConfig, Clock } from '#libs/common';
 import { yuan } from '#libs/money';
 import type { PovertyStatus } from './domain/poverty-status.js';
+import { creditCodeCheckChar } from './domain/credit-code.js';
 import { residentIdCheckChar } from './domain/resident-id.js';
 import { EntitiesService } from './entities.service.js';
 import { GeographyService } from './geography.service.js';
@@ -21,6 +22,15 @@ export const DEMO_VILLAGES = [
 ];
 export const DEMO_LINE_YUAN = '3560.00';
 export const DEMO_COOPERATIVE = { kind: 'COOPERATIVE' as const, name: '淄川区东坪果蔬专业合作社', creditCode: '93370302MA3CQ8X17E' };
+/**
+ * A family farm linked after the cooperative to one of its households and one of its own: the shared household keeps
+ * backing the cooperative's line (its earliest active link), so the farm's line counts one household.
+ */
+export const DEMO_FAMILY_FARM = {
+  kind: 'FAMILY_FARM' as const,
+  name: '淄川区东坪家庭农场',
+  creditCode: `92370302MA3DP5W26${creditCodeCheckChar('92370302MA3DP5W26')}`,
+};
 export const DEMO_GROUP_NAME = '东坪村第一联保小组';
 
 interface DemoHousehold {
@@ -131,5 +141,15 @@ export async function seedRegistry(app: INestApplicationContext): Promise<string
   // three POOR households of 东坪村 (the first three; linking is idempotent)
   const linked = await entities.link(coop.id, ids.slice(0, 3));
   out.push(`cooperative ${coop.name} id ${coop.id} with ${linked.linkedPoorCount} linked poor households`);
+
+  const farm =
+    (await entities.findByCreditCode(DEMO_FAMILY_FARM.creditCode)) ??
+    (await entities.create({ ...DEMO_FAMILY_FARM, districtId: district.id, villageId: villages[0].id }));
+  // 张桂兰's household is the cooperative's too (linked there first): it counts toward the cooperative's line only
+  const farmLinked = await entities.link(farm.id, [ids[2], ids[3]]);
+  out.push(
+    `family farm ${farm.name} id ${farm.id}: ${farmLinked.linkedPoorCount} linked poor household(s) counted for its line, ` +
+      `${farmLinked.linkedPoorCountedElsewhere} counted by another entity`,
+  );
   return out;
 }

@@ -1,4 +1,5 @@
 import { DomainError } from '#libs/common';
+import { creditCodeCheckChar, EntitiesStore } from '#libs/households';
 import { createTestDatabase, type TestDatabase } from '#libs/testing';
 import { cityLines, household, openGroupLoan, place, registry, type Place, type Registry } from './fixtures.js';
 
@@ -209,6 +210,101 @@ describe('operating entities', () => {
     expect(await err(r.entities.unlink(entity.id, poor[0]))).toMatchObject({ code: 'NOT_FOUND' });
     const actions = await db.dataSource.query(`SELECT action FROM audit_log WHERE entity_type = 'operating_entity' AND entity_id = $1 ORDER BY id`, [entity.id]);
     expect(actions.map((a: { action: string }) => a.action)).toEqual(['ENTITY_CREATED', 'ENTITY_HOUSEHOLDS_LINKED', 'ENTITY_HOUSEHOLD_UNLINKED']);
+  });
+
+  describe('a poor household linked to several entities counts toward one credit line at a time', () => {
+    let seq = 0;
+    const entity = async (districtId = p.districtId) => {
+      const first17 = `9337030200${String(++seq).padStart(7, '0')}`;
+      return r.entities.create({ kind: 'COOPERATIVE', name: `合作社${seq}`, creditCode: first17 + creditCodeCheckChar(first17), districtId });
+    };
+    const PER_HOUSEHOLD_FEN = 5_000_000n; // 50,000 yuan per counted poor household
+    const line = async (id: string) => PER_HOUSEHOLD_FEN * BigInt(await r.entities.linkedPoorCount(id));
+    const counts = async (id: string) => {
+      const e = await r.entities.get(id);
+      return [e.linkedPoorCount, e.linkedPoorCountedElsewhere, e.linkedHouseholdCount];
+    };
+    const viewer = { userId: 1, username: 'a', role: 'AUDITOR' as const, bankId: null, via: 'jwt' as const };
+
+    it('by the earliest active link; unlinking hands the household to its next active link', async () => {
+      const q = await place(r, 1);
+      const own = () => households(1, q.villageIds[0]).then(([id]) => id);
+      const [shared, onlyA, onlyB] = [await own(), await own(), await own()];
+      const a = await entity(q.districtId);
+      const b = await entity(q.districtId);
+      await r.entities.link(a.id, [shared, onlyA]);
+      await db.dataSource.query(`UPDATE entity_linked_households SET linked_at = linked_at - interval '1 day' WHERE entity_id = $1`, [a.id]);
+      const linkedB = await r.entities.link(b.id, [shared, onlyB]);
+      // the shared household backs A's line (linked there first), not B's as well
+      expect(linkedB).toMatchObject({ linkedPoorCount: 1, linkedPoorCountedElsewhere: 1, linkedHouseholdCount: 2 });
+      expect(await counts(a.id)).toEqual([2, 0, 2]);
+      expect([await line(a.id), await line(b.id)]).toEqual([10_000_000n, 5_000_000n]);
+      // three poor households back 150,000 in all, never more
+      expect((await line(a.id)) + (await line(b.id))).toBe(3n * PER_HOUSEHOLD_FEN);
+      // the set-based read gives the same counts
+      expect(await new EntitiesStore().countedPoorCounts(db.dataSource.manager, [a.id, b.id])).toEqual(
+        new Map([
+          [a.id, 2],
+          [b.id, 1],
+        ]),
+      );
+      expect((await r.households.get(shared)).countedForEntityId).toBe(a.id);
+      expect((await r.households.get(onlyB)).countedForEntityId).toBe(b.id);
+      const ofB = await r.entities.linkedHouseholds(viewer, b.id, { page: 1, pageSize: 50 });
+      expect(ofB.items.map((i) => [i.id, i.counts, i.countedElsewhere, i.countedForEntityId])).toEqual([
+        [shared, false, true, a.id],
+        [onlyB, true, false, b.id],
+      ]);
+      const ofA = await r.entities.linkedHouseholds(viewer, a.id, { page: 1, pageSize: 50 });
+      expect(ofA.items.map((i) => [i.id, i.counts, i.countedElsewhere])).toEqual([
+        [shared, true, false],
+        [onlyA, true, false],
+      ]);
+
+      // A's link ends: the household now counts for B, its next active link
+      expect(await r.entities.unlink(a.id, shared)).toMatchObject({ linkedPoorCount: 1, linkedPoorCountedElsewhere: 0, linkedHouseholdCount: 1 });
+      expect(await counts(b.id)).toEqual([2, 0, 2]);
+      expect((await r.households.get(shared)).countedForEntityId).toBe(b.id);
+      expect([await line(a.id), await line(b.id)]).toEqual([5_000_000n, 10_000_000n]);
+      // linked to A again, it stays B's: B's link is now the earlier one
+      expect(await r.entities.link(a.id, [shared])).toMatchObject({ linkedPoorCount: 1, linkedPoorCountedElsewhere: 1 });
+      expect((await r.households.get(shared)).countedForEntityId).toBe(b.id);
+
+      // a household that graduates counts for nobody, wherever it is linked
+      await r.households.update(onlyB, { perCapitaIncomeFen: 500_000n, incomeYear: 2017 });
+      expect(await counts(b.id)).toEqual([1, 0, 2]);
+      expect((await r.households.get(onlyB)).countedForEntityId).toBeNull();
+    });
+
+    it('by the latest link when the district says so; links of one instant go to the lowest entity id', async () => {
+      const q = await place(r, 1);
+      expect((await r.geo.getDistrict(q.districtId)).entityLinkCounting).toBe('EARLIEST_LINK');
+      const [shared] = await households(1, q.villageIds[0]);
+      const a = await entity(q.districtId);
+      const b = await entity(q.districtId);
+      await r.entities.link(a.id, [shared]);
+      await r.entities.link(b.id, [shared]);
+      const at = (entityId: string, ts: string) =>
+        db.dataSource.query(`UPDATE entity_linked_households SET linked_at = $2 WHERE entity_id = $1`, [entityId, ts]);
+      await at(a.id, '2026-01-05T02:00:00Z');
+      await at(b.id, '2026-02-10T02:00:00Z');
+      expect((await r.households.get(shared)).countedForEntityId).toBe(a.id);
+
+      const changed = await r.geo.updateDistrict(q.districtId, { entityLinkCounting: 'LATEST_LINK' });
+      expect(changed.entityLinkCounting).toBe('LATEST_LINK');
+      expect((await r.households.get(shared)).countedForEntityId).toBe(b.id);
+      expect([(await counts(a.id))[0], (await counts(b.id))[0]]).toEqual([0, 1]);
+      // the district of another entity keeps its own rule
+      expect((await r.geo.getDistrict(p.districtId)).entityLinkCounting).toBe('EARLIEST_LINK');
+
+      await at(a.id, '2026-02-10T02:00:00Z');
+      expect((await r.households.get(shared)).countedForEntityId).toBe(a.id);
+      await r.geo.updateDistrict(q.districtId, { entityLinkCounting: 'EARLIEST_LINK' });
+      expect((await r.households.get(shared)).countedForEntityId).toBe(a.id);
+      expect([(await counts(a.id))[0], (await counts(b.id))[0]]).toEqual([1, 0]);
+      const audited = await db.dataSource.query(`SELECT after->>'entityLinkCounting' AS rule FROM audit_log WHERE action = 'DISTRICT_UPDATED' AND entity_id = $1 ORDER BY id`, [q.districtId]);
+      expect(audited.map((x: { rule: string }) => x.rule)).toEqual(['LATEST_LINK', 'EARLIEST_LINK']);
+    });
   });
 
   it('shows the asset-income flag set elsewhere, and keeps the district fixed on update', async () => {

@@ -1,5 +1,5 @@
 import { allocate, maxFen, minFen, mulDiv, percentToRatio, sumFen, type Fen } from '#libs/money';
-import type { ClassKind, OtherClassKind } from './model.js';
+import type { ClassKind, FloorRecipients, OtherClassKind } from './model.js';
 import { byHouseholdId } from './quantification.js';
 
 /** A household's right in the quantified special fund on the record date. */
@@ -20,8 +20,10 @@ export interface DistributionInput {
   netProfitFen: Fen;
   /** Share of a positive net profit paid out as dividends ("100"). */
   payoutPercent: string;
-  /** Guaranteed floor of the special-fund classes, percent of their quantified amount per year ("10"). */
+  /** Guaranteed floor, percent of the quantified amount per year ("10"). */
   floorRatePercent: string;
+  /** Whose shares the floor tops up: the poor households' only (the case) or the collective's as well. */
+  floorRecipients: FloorRecipients;
   /** The collective's quantified amount on the record date (all its rights together). */
   collectiveFen: Fen;
   households: readonly HouseholdHolding[];
@@ -40,7 +42,7 @@ export interface DistributionLine {
   memberCount: number | null;
   /** The holder's share of the distributable profit in proportion to capital. */
   proRataFen: Fen;
-  /** The guaranteed floor (special-fund holders only). */
+  /** The guaranteed floor (special-fund holders the floor is paid to; 0 for the others). */
   floorFen: Fen;
   /** What the holder is owed for the year. */
   entitledFen: Fen;
@@ -72,14 +74,16 @@ export interface DistributionResult {
  * 1. the distributable profit (payout % of a positive net profit, rounded down: never more than was earned) is
  *    shared by class in proportion to capital, and the special-fund classes' share among their holders in
  *    proportion to each holder's quantified amount;
- * 2. every special-fund holder gets at least its floor: floor rate × quantified amount, rounded up to the fen,
- *    because the floor is a minimum ("不低于") and rounding down would pay less than promised;
+ * 2. every special-fund holder the floor is paid to (`floorRecipients`: the poor households' shares, and with
+ *    ALL_SHARES the collective's too) gets at least its floor: floor rate × quantified amount, rounded up to the
+ *    fen, because the floor is a minimum ("不低于") and rounding down would pay less than promised; a special-fund
+ *    holder without the floor is entitled to its pro-rata share, never less than zero;
  * 3. what the floor adds is borne by the other classes' profit share first (they bear the losses); the remaining
  *    profit of the other classes is shared among them in proportion to capital;
  * 4. what their share cannot cover is paid by the operator from the funds it has available, and the rest is
- *    recorded as owed by the operator; the special-fund holders' payment now is their entitlement less that debt,
- *    shared in proportion to entitlement. Nobody's entitlement is ever below zero: the special classes never bear
- *    a loss.
+ *    recorded as owed by the operator; the payment now of the holders the floor is paid to is their entitlement
+ *    less that debt, shared in proportion to entitlement (the debt is theirs: a holder without the floor is paid its
+ *    profit share in full). Nobody's entitlement is ever below zero: the special classes never bear a loss.
  * Every split uses `allocate`, so totals are exact to the fen; leftover fen go to the largest parts first and,
  * among equal parts, in a fixed order (collective, households by id, other classes in declaration order).
  */
@@ -101,7 +105,8 @@ export function computeDistribution(input: DistributionInput): DistributionResul
 
   const special: DistributionLine[] = [];
   if (input.collectiveFen > 0n) {
-    special.push(specialLine('COLLECTIVE', 'SPECIAL_COLLECTIVE', null, null, input.collectiveFen, null, collectiveShare, floorRate));
+    const collectiveFloor = input.floorRecipients === 'ALL_SHARES' ? floorRate : NO_FLOOR;
+    special.push(specialLine('COLLECTIVE', 'SPECIAL_COLLECTIVE', null, null, input.collectiveFen, null, collectiveShare, collectiveFloor));
   }
   households.forEach((h, i) =>
     special.push(
@@ -132,9 +137,12 @@ export function computeDistribution(input: DistributionInput): DistributionResul
   const uncoveredFen = floorShortfallFen - borneByOthersFen;
   const operatorTopUpFen = minFen(uncoveredFen, input.topUpAvailableFen);
   const operatorOwesFen = uncoveredFen - operatorTopUpFen;
-  const specialEntitledFen = sumFen(special.map((l) => l.entitledFen));
-  const specialPaid = special.length ? allocate(specialEntitledFen - operatorOwesFen, special.map((l) => l.entitledFen)) : [];
-  special.forEach((l, i) => (l.paidFen = specialPaid[i]));
+  // what the operator owes is owed to the holders the floor is paid to; the others are paid their profit share now
+  const owed = special.filter((l) => l.holderType === 'HOUSEHOLD' || input.floorRecipients === 'ALL_SHARES');
+  const owedEntitledFen = sumFen(owed.map((l) => l.entitledFen));
+  const owedPaid = owed.length ? allocate(owedEntitledFen - operatorOwesFen, owed.map((l) => l.entitledFen)) : [];
+  special.forEach((l) => (l.paidFen = l.entitledFen));
+  owed.forEach((l, i) => (l.paidFen = owedPaid[i]));
 
   const lines = [...special, ...otherLines];
   const benefited = special.filter((l) => l.holderType === 'HOUSEHOLD' && l.entitledFen > 0n);
@@ -152,6 +160,8 @@ export function computeDistribution(input: DistributionInput): DistributionResul
     lines,
   };
 }
+
+const NO_FLOOR = { num: 0n, den: 1n };
 
 function specialLine(
   holderType: 'COLLECTIVE' | 'HOUSEHOLD',

@@ -33,6 +33,15 @@ export type HouseholdWeighting = (typeof HOUSEHOLD_WEIGHTINGS)[number];
 export const RIGHT_RULES = ['KEEP', 'TRANSFER', 'RETURN_TO_COLLECTIVE'] as const;
 export type RightRule = (typeof RIGHT_RULES)[number];
 
+/**
+ * Whose special-fund shares the guaranteed floor (保底收益) tops up. POOR_HOUSEHOLDS follows the case
+ * ("贫困户折股量化资产负盈不负亏，保底收益不低于所持量化资金的10%"): only the poor households' quantified shares; the
+ * village collective's share gets its pro-rata profit and never bears a loss, but no floor. ALL_SHARES tops the
+ * collective's share up as well.
+ */
+export const FLOOR_RECIPIENTS = ['POOR_HOUSEHOLDS', 'ALL_SHARES'] as const;
+export type FloorRecipients = (typeof FLOOR_RECIPIENTS)[number];
+
 export const PROJECT_STATUSES = ['DRAFT', 'INJECTED', 'ACTIVE', 'LIQUIDATION_REQUIRED', 'LIQUIDATED'] as const;
 export type ProjectStatus = (typeof PROJECT_STATUSES)[number];
 

@@ -16,6 +16,7 @@ export interface RunFigures {
   netProfitFen: string;
   distributableFen: string;
   floorRatePercent: string;
+  floorRecipients: string;
   payoutPercent: string;
   specialProRataFen: string;
   floorShortfallFen: string;
@@ -75,6 +76,7 @@ const figureValues = (f: RunFigures): unknown[] => [
   f.householdsBenefited,
   f.peopleBenefited,
   f.preparedBy,
+  f.floorRecipients,
 ];
 
 /** aip_distribution_runs, aip_distribution_lines and aip_operator_settlements (and the annual result a run reads). */
@@ -140,7 +142,7 @@ export class DistributionStore {
               floor_rate_percent = $6, payout_percent = $7, special_pro_rata_fen = $8, floor_shortfall_fen = $9,
               borne_by_others_fen = $10, top_up_available_fen = $11, operator_top_up_fen = $12, operator_owes_fen = $13,
               entitled_fen = $14, paid_now_fen = $15, households_benefited = $16, people_benefited = $17, prepared_by = $18,
-              prepared_at = now()
+              floor_recipients = $19, prepared_at = now()
         WHERE id = $1`,
       [runId, ...figureValues(f)],
     );
@@ -151,8 +153,9 @@ export class DistributionStore {
       m,
       `INSERT INTO aip_distribution_runs (project_id, year, status, record_date, result_version, net_profit_fen, distributable_fen,
               floor_rate_percent, payout_percent, special_pro_rata_fen, floor_shortfall_fen, borne_by_others_fen, top_up_available_fen,
-              operator_top_up_fen, operator_owes_fen, entitled_fen, paid_now_fen, households_benefited, people_benefited, prepared_by)
-       VALUES ($1,$2,'PREPARED',$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19) RETURNING id`,
+              operator_top_up_fen, operator_owes_fen, entitled_fen, paid_now_fen, households_benefited, people_benefited, prepared_by,
+              floor_recipients)
+       VALUES ($1,$2,'PREPARED',$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20) RETURNING id`,
       [projectId, year, ...figureValues(f)],
     );
     return String(row.id);

@@ -20,6 +20,7 @@ export const toProject = (r: AipProjectRow): ProjectRecord => ({
   householdWeighting: r.household_weighting,
   rightRule: r.right_rule,
   floorRatePercent: r.floor_rate_percent,
+  floorRecipients: r.floor_recipients,
   payoutPercent: r.payout_percent,
   liquidationThresholdFen: BigInt(r.liquidation_threshold_fen),
   alertMarginFen: BigInt(r.alert_margin_fen),

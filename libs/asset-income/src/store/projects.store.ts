@@ -32,6 +32,7 @@ export interface NewProject {
   householdWeighting: string;
   rightRule: string;
   floorRatePercent: string;
+  floorRecipients: string;
   payoutPercent: string;
   liquidationThresholdFen: string;
   alertMarginFen: string;
@@ -100,8 +101,8 @@ export class ProjectsStore {
       m,
       `INSERT INTO aip_projects (name, village_id, district_id, entity_id, business_type, special_fund_fen, collective_percent,
                                  household_weighting, right_rule, floor_rate_percent, payout_percent, liquidation_threshold_fen,
-                                 alert_margin_fen, created_by)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14) RETURNING id`,
+                                 alert_margin_fen, created_by, floor_recipients)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15) RETURNING id`,
       [
         p.name,
         p.villageId,
@@ -117,9 +118,15 @@ export class ProjectsStore {
         p.liquidationThresholdFen,
         p.alertMarginFen,
         p.createdBy,
+        p.floorRecipients,
       ],
     );
     return String(row.id);
+  }
+
+  /** Changes who the project's floor is paid to (the caller holds the project's lock). */
+  async setFloorRecipients(m: EntityManager, projectId: string, floorRecipients: string): Promise<void> {
+    await m.query(`UPDATE aip_projects SET floor_recipients = $2, updated_at = now() WHERE id = $1`, [projectId, floorRecipients]);
   }
 
   async insertCapitalClass(

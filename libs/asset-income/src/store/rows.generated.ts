@@ -86,6 +86,7 @@ export interface AipDistributionRunRow {
   paid_at: Date | null;
   paid_on: string | null;
   entry_id: string | null;
+  floor_recipients: 'POOR_HOUSEHOLDS' | 'ALL_SHARES';
 }
 
 /** A row of the table `aip_liquidation_lines`. */
@@ -159,6 +160,7 @@ export interface AipProjectRow {
   created_by: string;
   created_at: Date;
   updated_at: Date;
+  floor_recipients: 'POOR_HOUSEHOLDS' | 'ALL_SHARES';
 }
 
 /** A row of the table `aip_share_rights`. */

@@ -43,3 +43,15 @@ export function checkEntityLinks(input: {
   });
   return errors;
 }
+
+/**
+ * Which of a poor household's links to operating entities counts toward a credit line (50,000 × linked poor
+ * households): one at a time, so one household never backs several lines. The household's district chooses:
+ * EARLIEST_LINK (the default: the first entity that linked it keeps it until that link ends) or LATEST_LINK (the
+ * entity that linked it last). Ties (links made in one instant) go to the lowest entity id. When the counted link
+ * ends, the next one by the same rule counts. The rule is applied in SQL (`countedEntitySql` in store/entities.store.ts),
+ * the one place that decides it.
+ */
+export const ENTITY_LINK_COUNTING_RULES = ['EARLIEST_LINK', 'LATEST_LINK'] as const;
+export type EntityLinkCounting = (typeof ENTITY_LINK_COUNTING_RULES)[number];
+

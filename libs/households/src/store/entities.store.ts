@@ -4,11 +4,29 @@ import { queryOne, queryRows } from '#libs/common';
 import { returningRows } from './returning-rows.js';
 import type { EntityLinkedHouseholdRow, OperatingEntityRow } from './rows.generated.js';
 
-/** An operating entity with the counts of its linked households (all, and those POOR now). */
+/**
+ * An operating entity with the counts of its linked households: all of them, the POOR ones counted toward its credit
+ * line, and the POOR ones counted toward another entity's line (their counted link is elsewhere).
+ */
 export type EntityCountedRow = OperatingEntityRow & {
   linked_poor_count: number;
+  linked_poor_counted_elsewhere: number;
   linked_household_count: number;
 };
+
+/**
+ * SQL for the entity a household's poverty status counts for (`ENTITY_LINK_COUNTING_RULES`): among its active links,
+ * the earliest (EARLIEST_LINK, the default) or the latest (LATEST_LINK) by `linked_at` as its district sets it, ties
+ * to the lowest entity id; NULL when it has no link. The one place the rule is decided: the entity's counts, its
+ * linked households and the household view all use it.
+ */
+export const countedEntitySql = (household: string): string => `(
+    SELECT c.entity_id FROM entity_linked_households c
+      JOIN households ch ON ch.id = c.household_id JOIN villages cv ON cv.id = ch.village_id
+      JOIN districts cd ON cd.id = cv.district_id
+     WHERE c.household_id = ${household}
+     ORDER BY CASE WHEN cd.entity_link_counting = 'LATEST_LINK' THEN c.linked_at END DESC NULLS LAST, c.linked_at, c.entity_id
+     LIMIT 1)`;
 
 export interface EntityValues {
   kind: OperatingEntityRow['kind'];
@@ -29,7 +47,9 @@ export interface EntityListWhere {
 
 const SELECT = `SELECT e.*,
     (SELECT count(*)::int FROM entity_linked_households l JOIN households h ON h.id = l.household_id
-      WHERE l.entity_id = e.id AND h.status = 'POOR') AS linked_poor_count,
+      WHERE l.entity_id = e.id AND h.status = 'POOR' AND ${countedEntitySql('l.household_id')} = e.id) AS linked_poor_count,
+    (SELECT count(*)::int FROM entity_linked_households l JOIN households h ON h.id = l.household_id
+      WHERE l.entity_id = e.id AND h.status = 'POOR' AND ${countedEntitySql('l.household_id')} <> e.id) AS linked_poor_counted_elsewhere,
     (SELECT count(*)::int FROM entity_linked_households l WHERE l.entity_id = e.id) AS linked_household_count
   FROM operating_entities e`;
 
@@ -100,6 +120,23 @@ export class EntitiesStore {
     return { total, rows };
   }
 
+  /**
+   * The number of POOR households counted toward each entity's credit line (its `linked_poor_count`, see
+   * countedEntitySql), for a set-based read by another library; an entity without any has no entry.
+   */
+  async countedPoorCounts(m: EntityManager, entityIds: readonly string[]): Promise<Map<string, number>> {
+    if (!entityIds.length) return new Map();
+    const rows = await queryRows<{ entity_id: string; n: number }>(
+      m,
+      `SELECT l.entity_id::text, count(*)::int AS n
+         FROM entity_linked_households l JOIN households h ON h.id = l.household_id
+        WHERE l.entity_id = ANY($1::bigint[]) AND h.status = 'POOR' AND ${countedEntitySql('l.household_id')} = l.entity_id
+        GROUP BY l.entity_id`,
+      [[...entityIds]],
+    );
+    return new Map(rows.map((r) => [r.entity_id, r.n]));
+  }
+
   /** Whether the entity has any loan at the bank (a bank officer sees only its own borrowers). */
   async hasLoanAtBank(m: EntityManager, entityId: string, bankId: number | string | null): Promise<boolean> {
     const row = await queryOne(m, `SELECT 1 FROM loans WHERE entity_id = $1 AND bank_id = $2 LIMIT 1`, [
@@ -153,16 +190,17 @@ export class EntitiesStore {
     return total;
   }
 
-  /** A page of the entity's links, by household id. */
+  /** A page of the entity's links, by household id, each with the entity the household counts for (see countedEntitySql). */
   links(
     m: EntityManager,
     entityId: string,
     limit: number,
     offset: number,
-  ): Promise<Pick<EntityLinkedHouseholdRow, 'household_id' | 'linked_at'>[]> {
-    return queryRows<Pick<EntityLinkedHouseholdRow, 'household_id' | 'linked_at'>>(
+  ): Promise<(Pick<EntityLinkedHouseholdRow, 'household_id' | 'linked_at'> & { counted_entity_id: string })[]> {
+    return queryRows<Pick<EntityLinkedHouseholdRow, 'household_id' | 'linked_at'> & { counted_entity_id: string }>(
       m,
-      `SELECT household_id, linked_at FROM entity_linked_households WHERE entity_id = $1 ORDER BY household_id LIMIT $2 OFFSET $3`,
+      `SELECT l.household_id, l.linked_at, ${countedEntitySql('l.household_id')} AS counted_entity_id
+         FROM entity_linked_households l WHERE l.entity_id = $1 ORDER BY l.household_id LIMIT $2 OFFSET $3`,
       [entityId, limit, offset],
     );
   }

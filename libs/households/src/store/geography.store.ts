@@ -43,12 +43,12 @@ export class GeographyStore {
 
   async insertDistrict(
     m: EntityManager,
-    d: { code: string; name: string; heavyTask: boolean },
+    d: { code: string; name: string; heavyTask: boolean; entityLinkCounting: string },
   ): Promise<DistrictRow> {
     const [row] = await queryRows<DistrictRow>(
       m,
-      `INSERT INTO districts (code, name, heavy_task) VALUES ($1, $2, $3) RETURNING *`,
-      [d.code, d.name, d.heavyTask],
+      `INSERT INTO districts (code, name, heavy_task, entity_link_counting) VALUES ($1, $2, $3, $4) RETURNING *`,
+      [d.code, d.name, d.heavyTask, d.entityLinkCounting],
     );
     return row;
   }
@@ -60,12 +60,12 @@ export class GeographyStore {
   async updateDistrict(
     m: EntityManager,
     id: string,
-    d: { name: string; heavyTask: boolean },
+    d: { name: string; heavyTask: boolean; entityLinkCounting: string },
   ): Promise<DistrictRow> {
     const [row] = await returningRows<DistrictRow>(
       m,
-      `UPDATE districts SET name = $2, heavy_task = $3, updated_at = now() WHERE id = $1 RETURNING *`,
-      [id, d.name, d.heavyTask],
+      `UPDATE districts SET name = $2, heavy_task = $3, entity_link_counting = $4, updated_at = now() WHERE id = $1 RETURNING *`,
+      [id, d.name, d.heavyTask, d.entityLinkCounting],
     );
     return row;
   }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { queryOne, queryRows } from '#libs/common';
+import { countedEntitySql } from './entities.store.js';
 import type { HouseholdRow } from './rows.generated.js';
 
 /** A household row read with its village, town, district and group (the shape every read of the registry uses). */
@@ -11,6 +12,8 @@ export type HouseholdJoinedRow = Omit<HouseholdRow, 'birth_date'> & {
   town_id: string;
   district_id: string;
   group_id: string | null;
+  /** The operating entity the household counts for, by its district's link-counting rule (null: not linked). */
+  counted_entity_id: string | null;
 };
 
 /** The columns a registration or an edit writes. */
@@ -39,7 +42,8 @@ export interface HouseholdListWhere {
   idNumber?: string;
 }
 
-const SELECT = `SELECT h.*, v.code AS village_code, v.name AS village_name, v.town_id, v.district_id, gm.group_id
+const SELECT = `SELECT h.*, v.code AS village_code, v.name AS village_name, v.town_id, v.district_id, gm.group_id,
+    ${countedEntitySql('h.id')} AS counted_entity_id
   FROM households h JOIN villages v ON v.id = h.village_id
   LEFT JOIN liability_group_members gm ON gm.household_id = h.id`;
 

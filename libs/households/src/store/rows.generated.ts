@@ -11,6 +11,7 @@ export interface DistrictRow {
   heavy_task: boolean;
   created_at: Date;
   updated_at: Date;
+  entity_link_counting: 'EARLIEST_LINK' | 'LATEST_LINK';
 }
 
 /** A row of the table `towns`. */
