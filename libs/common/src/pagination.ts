@@ -2,9 +2,13 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 
+/** The highest page a list answers (beyond it a list is empty anyway at any realistic size). */
+export const MAX_PAGE = 1_000_000;
+
 export class PageQuery {
-  @ApiPropertyOptional({ default: 1, minimum: 1 })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1)
+  /** Bounded so that (page − 1) × pageSize always fits the database's bigint offset. */
+  @ApiPropertyOptional({ default: 1, minimum: 1, maximum: MAX_PAGE })
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(MAX_PAGE)
   page = 1;
 
   @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 500 })
