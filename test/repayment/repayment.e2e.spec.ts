@@ -129,6 +129,8 @@ describe('set-up through the real origination flow', () => {
         minAge: 18,
         maxAge: 65,
         requiresGroup: true,
+        // an instalment paid before its due date pays its whole period fee: the splits below are per period
+        earlyRepaymentFee: 'PERIOD',
       })
       .expect(201);
     const v = await api()
