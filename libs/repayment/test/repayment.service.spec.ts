@@ -266,13 +266,23 @@ describe('early-repayment fee rule of the product', () => {
         earlyRepaymentFee: rule,
       });
       const loan = () =>
-        disburse(h, { fund, productVersionId: product, principalFen: 600_000n, termMonths: 6, date: '2026-01-15' });
+        disburse(h, {
+          fund,
+          productVersionId: product,
+          principalFen: 600_000n,
+          termMonths: 6,
+          date: '2026-01-15',
+        });
       const a = fundAccounts(fund.fundId);
       const feeBefore = await balance(h, a.feeIncome);
 
       const instalmentLoan = await loan();
       const instalment = await officer(() =>
-        h.repayments.record(instalmentLoan, { amountFen: 103_529n, valueDate: '2026-01-15', channel: 'CASH' }, key()),
+        h.repayments.record(
+          instalmentLoan,
+          { amountFen: 103_529n, valueDate: '2026-01-15', channel: 'CASH' },
+          key(),
+        ),
       );
       expect(instalment).toMatchObject({
         payoff: false,
@@ -281,9 +291,17 @@ describe('early-repayment fee rule of the product', () => {
 
       const payoffLoan = await loan();
       const quote = await h.statements.payoff(payoffLoan, '2026-01-15');
-      expect(quote).toMatchObject({ principal: '6000.00', interestAccrued: yuan(fee), total: yuan(600_000n + fee) });
+      expect(quote).toMatchObject({
+        principal: '6000.00',
+        interestAccrued: yuan(fee),
+        total: yuan(600_000n + fee),
+      });
       const closed = await officer(() =>
-        h.repayments.record(payoffLoan, { amountFen: 600_000n + fee, valueDate: '2026-01-15', channel: 'CASH' }, key()),
+        h.repayments.record(
+          payoffLoan,
+          { amountFen: 600_000n + fee, valueDate: '2026-01-15', channel: 'CASH' },
+          key(),
+        ),
       );
       expect(closed).toMatchObject({
         payoff: true,

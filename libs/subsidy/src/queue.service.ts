@@ -91,7 +91,9 @@ export class QueueService {
         periodEnd: claim.period_end,
         rank: claim.queue_rank ?? claim.id,
       });
-      const available = ahead ? 0n : payableNow(BigInt(budget.budget_fen), BigInt(budget.committed_fen), cash);
+      const available = ahead
+        ? 0n
+        : payableNow(BigInt(budget.budget_fen), BigInt(budget.committed_fen), cash);
       const lines = await this.claims.lines(m, claim.id);
       const split = splitForBudget(lines, available > 0n ? available : 0n);
       approved = split.paidFen;

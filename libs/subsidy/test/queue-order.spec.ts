@@ -19,7 +19,11 @@ it('pays the older year first: a later year waits behind an earlier year short o
   const ds = h.db.dataSource;
   const g = await fx.geography(ds);
   const p = await as('admin', () =>
-    h.programmes.create({ code: `Q${Date.now().toString(36).toUpperCase()}`, name: 'Queue order', settlementMode: 'PAY_BANK' }),
+    h.programmes.create({
+      code: `Q${Date.now().toString(36).toUpperCase()}`,
+      name: 'Queue order',
+      settlementMode: 'PAY_BANK',
+    }),
   );
   const bankId = await fx.bank(ds);
   const pv = await fx.productVersion(ds, { policy: { type: 'FULL_BENCHMARK', programmeId: p.id } });
@@ -40,7 +44,11 @@ it('pays the older year first: a later year waits behind an earlier year short o
 
   // money 1,000.00; the 2025 budget only 300.00, the 2026 budget ample
   await as('treasurer', () =>
-    h.programmes.contribute(p.id, { source: 'CITY', amountFen: 100_000n, year: 2025, documentRef: 'd' }, key()),
+    h.programmes.contribute(
+      p.id,
+      { source: 'CITY', amountFen: 100_000n, year: 2025, documentRef: 'd' },
+      key(),
+    ),
   );
   for (const [year, budgetFen] of [
     [2025, 30_000n],

@@ -370,18 +370,21 @@ describe('early-repayment fee: the instalment path and the payoff path agree (ta
     { rule: 'PERIOD', when: 'on the due date', date: '2026-02-15', fee: 6_000n, payoff: 606_000n },
   ];
 
-  it.each(cases)('$rule, $when: the instalment pays $fee fen of fee, as the payoff does', ({ rule, date, fee, payoff }) => {
-    const terms: RepaymentTerms = { ...EMI, earlyRepaymentFee: rule };
-    const s = frozen(EMI_REQ);
-    expect(payoffOf(replay(terms, s, [], date).installments, terms, date)).toBe(payoff);
+  it.each(cases)(
+    '$rule, $when: the instalment pays $fee fen of fee, as the payoff does',
+    ({ rule, date, fee, payoff }) => {
+      const terms: RepaymentTerms = { ...EMI, earlyRepaymentFee: rule };
+      const s = frozen(EMI_REQ);
+      expect(payoffOf(replay(terms, s, [], date).installments, terms, date)).toBe(payoff);
 
-    const instalment = replay(terms, s, [pay(1, date, INSTALMENT)], date).payments[0];
-    expect(instalment).toMatchObject({ interestFen: fee, principalFen: INSTALMENT - fee, payoff: false });
+      const instalment = replay(terms, s, [pay(1, date, INSTALMENT)], date).payments[0];
+      expect(instalment).toMatchObject({ interestFen: fee, principalFen: INSTALMENT - fee, payoff: false });
 
-    const closing = replay(terms, s, [pay(1, date, payoff)], date);
-    expect(closing.payments[0]).toMatchObject({ interestFen: fee, principalFen: 600_000n, payoff: true });
-    expect(closing.closedOn).toBe(date);
-  });
+      const closing = replay(terms, s, [pay(1, date, payoff)], date);
+      expect(closing.payments[0]).toMatchObject({ interestFen: fee, principalFen: 600_000n, payoff: true });
+      expect(closing.closedOn).toBe(date);
+    },
+  );
 
   it('ACCRUED: principal paid on the disbursement day bears no fee; the rest of the balance still does', () => {
     const s = frozen(EMI_REQ);
@@ -389,11 +392,24 @@ describe('early-repayment fee: the instalment path and the payoff path agree (ta
     // instalment 1's principal (975.29) and 60.00 prepaid from the last instalment: 4964.71 left, whose fee for the
     // period (1 %: 49.6471 → 49.65) is still due on 02-15; the later fees are re-frozen on the smaller balance
     expect(r.payments[0]).toMatchObject({ principalFen: INSTALMENT, prepaidPrincipalFen: 6_000n });
-    expect(r.installments[0]).toMatchObject({ paidPrincipalFen: 97_529n, interestFen: 4_965n, status: 'OPEN' });
+    expect(r.installments[0]).toMatchObject({
+      paidPrincipalFen: 97_529n,
+      interestFen: 4_965n,
+      status: 'OPEN',
+    });
     expect(payoffOf(r.installments, EMI, '2026-02-15')).toBe(600_000n - INSTALMENT + 4_965n);
     // the same under PERIOD closes instalment 1 with its whole fee
-    const period = replay({ ...EMI, earlyRepaymentFee: 'PERIOD' }, s, [pay(1, '2026-01-15', INSTALMENT)], '2026-01-15');
-    expect(period.installments[0]).toMatchObject({ interestFen: 6_000n, status: 'PAID', paidOn: '2026-01-15' });
+    const period = replay(
+      { ...EMI, earlyRepaymentFee: 'PERIOD' },
+      s,
+      [pay(1, '2026-01-15', INSTALMENT)],
+      '2026-01-15',
+    );
+    expect(period.installments[0]).toMatchObject({
+      interestFen: 6_000n,
+      status: 'PAID',
+      paidOn: '2026-01-15',
+    });
   });
 
   it('ACCRUED: after a mid-period payment the fee accrues on from its value date on the balance left', () => {
@@ -405,14 +421,32 @@ describe('early-repayment fee: the instalment path and the payoff path agree (ta
     expect(mid.installments[0].interestFen).toBe(5_514n);
     // a payoff on 02-10, 10 of the 15 days left: 24.17 × 10 / 15 = 16.11 more, and the loan is closed by it
     const payoff = 600_000n - 100_432n + 1_611n;
-    expect(payoffOf(replay(EMI, s, [pay(1, '2026-01-31', INSTALMENT)], '2026-02-10').installments, EMI, '2026-02-10')).toBe(
-      payoff,
+    expect(
+      payoffOf(
+        replay(EMI, s, [pay(1, '2026-01-31', INSTALMENT)], '2026-02-10').installments,
+        EMI,
+        '2026-02-10',
+      ),
+    ).toBe(payoff);
+    const closed = replay(
+      EMI,
+      s,
+      [pay(1, '2026-01-31', INSTALMENT), pay(2, '2026-02-10', payoff)],
+      '2026-02-10',
     );
-    const closed = replay(EMI, s, [pay(1, '2026-01-31', INSTALMENT), pay(2, '2026-02-10', payoff)], '2026-02-10');
     expect(closed.payments[1]).toMatchObject({ interestFen: 1_611n, payoff: true });
-    expect(closed.installments[0]).toMatchObject({ interestFen: 4_708n, paidInterestFen: 4_708n, status: 'PAID' });
+    expect(closed.installments[0]).toMatchObject({
+      interestFen: 4_708n,
+      paidInterestFen: 4_708n,
+      status: 'PAID',
+    });
     // paid on the due date instead, the rest of instalment 1 is its fee left (24.17) and its principal is paid
-    const onDue = replay(EMI, s, [pay(1, '2026-01-31', INSTALMENT), pay(2, '2026-02-15', 2_417n)], '2026-02-15');
+    const onDue = replay(
+      EMI,
+      s,
+      [pay(1, '2026-01-31', INSTALMENT), pay(2, '2026-02-15', 2_417n)],
+      '2026-02-15',
+    );
     expect(onDue.payments[1]).toMatchObject({ interestFen: 2_417n, principalFen: 0n });
     expect(onDue.installments[0]).toMatchObject({ status: 'PAID', paidOn: '2026-02-15' });
   });

@@ -192,7 +192,8 @@ export function accruedFee(i: InstallmentState, terms: Pick<RepaymentTerms, 'rou
   if (date >= i.dueDate) return i.interestFen;
   if (date <= i.periodStart) return 0n;
   const mark = i.feeAccrued;
-  if (!mark) return roundDiv(i.interestFen * BigInt(daysFrom(i.periodStart, date)), BigInt(i.days), terms.rounding);
+  if (!mark)
+    return roundDiv(i.interestFen * BigInt(daysFrom(i.periodStart, date)), BigInt(i.days), terms.rounding);
   if (date <= mark.through) return mark.fen;
   const rest = i.interestFen - mark.fen;
   const elapsed = BigInt(daysFrom(mark.through, date));
@@ -249,7 +250,8 @@ export function payoffBreakdown(
     if (i.dueDate <= date) due += unpaidInterest(i);
   }
   const c = chargedPeriod(state, terms, date);
-  const current = c && c.feeFen > c.installment.paidInterestFen ? c.feeFen - c.installment.paidInterestFen : 0n;
+  const current =
+    c && c.feeFen > c.installment.paidInterestFen ? c.feeFen - c.installment.paidInterestFen : 0n;
   return {
     principalFen: principal,
     dueInterestFen: due,
@@ -309,7 +311,12 @@ function refreeze(
  * The balance the current period's fee runs on: the principal unpaid on the current instalment and every later one
  * (FLAT: the loan's principal less what was prepaid, while any is unpaid).
  */
-function feeBase(state: readonly InstallmentState[], terms: RepaymentTerms, currentIndex: number, prepaidFen: Fen): Fen {
+function feeBase(
+  state: readonly InstallmentState[],
+  terms: RepaymentTerms,
+  currentIndex: number,
+  prepaidFen: Fen,
+): Fen {
   const balance = state.slice(currentIndex).reduce((s, i) => s + unpaidPrincipal(i), 0n);
   if (terms.method !== 'FLAT') return balance;
   return balance > 0n ? terms.principalFen - prepaidFen : 0n;

@@ -1,6 +1,12 @@
 import { formatYuan, type Fen } from '#libs/money';
 import { daysFrom } from './dates.js';
-import { bucketOf, daysOverdueOf, payoffBreakdown, type BucketLimitsDays, type InstallmentState } from './replay.js';
+import {
+  bucketOf,
+  daysOverdueOf,
+  payoffBreakdown,
+  type BucketLimitsDays,
+  type InstallmentState,
+} from './replay.js';
 import type { RepaymentTerms } from './terms.js';
 
 /**
