@@ -25,6 +25,7 @@ import { ProductNplDays1764430000000 } from './1764430000000-product-npl-days.js
 import { BusinessClock1764500000000 } from './1764500000000-business-clock.js';
 import { AipFloorRecipients1764510000000 } from './1764510000000-aip-floor-recipients.js';
 import { EntityLinkCounting1764510000001 } from './1764510000001-entity-link-counting.js';
+import { ProductEarlyRepaymentFee1764520000000 } from './1764520000000-product-early-repayment-fee.js';
 import { LateFactsIndex1764530000000 } from './1764530000000-late-facts-index.js';
 
 /** Every migration, in order. Add new ones at the end (generated with `npm run migration:generate`). */
@@ -56,5 +57,6 @@ export const MIGRATIONS = [
   BusinessClock1764500000000,
   AipFloorRecipients1764510000000,
   EntityLinkCounting1764510000001,
+  ProductEarlyRepaymentFee1764520000000,
   LateFactsIndex1764530000000,
 ];

@@ -143,12 +143,15 @@ describe('products over HTTP', () => {
     const created = await send('post', '/api/v1/products', product({ code: 'E2E_VERSIONS' }));
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ code: 'E2E_VERSIONS', kind: 'HOUSEHOLD_MICROCREDIT', active: true, currentVersion: 1 });
-    expect(created.body.terms).toMatchObject({ version: 1, minPrincipal: '1000.00', markupPercent: '0.5', installmentMultiple: '0.01', waterfall: expect.any(Array) });
+    expect(created.body.terms).toMatchObject({ version: 1, minPrincipal: '1000.00', markupPercent: '0.5', installmentMultiple: '0.01', waterfall: expect.any(Array), earlyRepaymentFee: 'ACCRUED' });
     const v1Id = created.body.terms.id;
 
-    const patched = await send('patch', '/api/v1/products/E2E_VERSIONS', { maxPrincipal: '20000', baseVersion: 1 });
+    const patched = await send('patch', '/api/v1/products/E2E_VERSIONS', { maxPrincipal: '20000', earlyRepaymentFee: 'PERIOD', baseVersion: 1 });
     expect(patched.status).toBe(200);
-    expect(patched.body).toMatchObject({ currentVersion: 2, terms: { version: 2, maxPrincipal: '20000.00', minAge: 18 } });
+    expect(patched.body).toMatchObject({ currentVersion: 2, terms: { version: 2, maxPrincipal: '20000.00', minAge: 18, earlyRepaymentFee: 'PERIOD' } });
+    const badFee = await send('patch', '/api/v1/products/E2E_VERSIONS', { earlyRepaymentFee: 'DAILY', baseVersion: 2 });
+    expect(badFee.status).toBe(400);
+    expect(badFee.body.errors.map((e: { field: string }) => e.field)).toEqual(['earlyRepaymentFee']);
 
     const { code: _c, kind: _k, ...terms } = product();
     const put = await send('put', `/api/v1/products/${created.body.id}`, { ...terms, name: 'Replaced', baseVersion: 2 });

@@ -234,6 +234,8 @@ export interface ProductOptions {
   penaltyRatePercent?: string;
   penaltyBasis?: 'ANNUAL_RATE' | 'SURCHARGE_ON_CONTRACT';
   prepaymentMode?: 'SHORTEN_TERM' | 'LOWER_INSTALLMENT';
+  /** The usage fee of an instalment paid before its due date (the column's default: ACCRUED). */
+  earlyRepaymentFee?: 'ACCRUED' | 'PERIOD';
   waterfall?: string[];
   fixedRatePercent?: string;
 }
@@ -250,8 +252,8 @@ export async function createProduct(ds: DataSource, o: ProductOptions = {}): Pro
   const [pv] = await ds.query(
     `INSERT INTO product_versions (product_id, version, name, min_principal_fen, max_principal_fen, min_term_months, max_term_months,
                                    method, frequency, day_count, rate_source, fixed_rate_percent, penalty_rate_percent, penalty_basis,
-                                   grace_days, prepayment_mode, waterfall, requires_group, created_by)
-     VALUES ($1, 1, $2, 10000, 100000000, 1, 36, $3, $4, $5, 'FIXED', $6, $7, $8, $9, $10, $11, false, 'test') RETURNING id::text`,
+                                   grace_days, prepayment_mode, waterfall, requires_group, created_by, early_repayment_fee)
+     VALUES ($1, 1, $2, 10000, 100000000, 1, 36, $3, $4, $5, 'FIXED', $6, $7, $8, $9, $10, $11, false, 'test', $12) RETURNING id::text`,
     [
       p.id,
       `product ${u}`,
@@ -271,6 +273,7 @@ export async function createProduct(ds: DataSource, o: ProductOptions = {}): Pro
         'CURRENT_PRINCIPAL',
         'FUTURE',
       ],
+      o.earlyRepaymentFee ?? 'ACCRUED',
     ],
   );
   return pv.id;

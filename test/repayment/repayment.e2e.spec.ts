@@ -259,7 +259,7 @@ describe('repayments over HTTP', () => {
     expect(await counts()).toEqual(before);
   });
 
-  it('records a partial repayment: usage fee of the current instalment first, then its principal', async () => {
+  it('records a partial repayment: usage fee of the current instalment accrued to the value date first, then its principal', async () => {
     setToday('2026-03-15');
     const key = idem('small');
     const res = await api()
@@ -269,10 +269,11 @@ describe('repayments over HTTP', () => {
       .send({ amount: '100.00', valueDate: '2026-03-15', channel: 'MOBILE_PAYMENT', reference: 'WX 0315' })
       .expect(201);
     small = res.body.id;
+    // paid 14 days into instalment 1's 31 (its fee 25.00): the fee accrued, 25.00 × 14 / 31 = 11.29, the rest principal
     expect(res.body).toMatchObject({
-      allocation: { principal: '75.00', interest: '25.00', penalty: '0.00' },
-      loan: { status: 'DISBURSED', outstandingPrincipal: '4925.00', daysOverdue: 0 },
-      installments: [{ number: 1, principal: '75.00', interest: '25.00' }],
+      allocation: { principal: '88.71', interest: '11.29', penalty: '0.00' },
+      loan: { status: 'DISBURSED', outstandingPrincipal: '4911.29', daysOverdue: 0 },
+      installments: [{ number: 1, principal: '88.71', interest: '11.29' }],
     });
     const again = await api()
       .post(`/api/v1/loans/${loanA}/repayments`)

@@ -28,6 +28,7 @@ import {
   METHODS,
   PENALTY_BASES,
   PREPAYMENT_MODES,
+  EARLY_REPAYMENT_FEES,
   PRODUCT_KINDS,
   RATE_SOURCES,
   ROUNDINGS,
@@ -307,6 +308,17 @@ export class ProductTermsDto {
   @IsOptional()
   @IsIn(PREPAYMENT_MODES)
   prepaymentMode?: string;
+
+  @ApiPropertyOptional({
+    enum: EARLY_REPAYMENT_FEES,
+    default: 'ACCRUED',
+    example: 'ACCRUED',
+    description:
+      'usage fee of an instalment paid before its due date: ACCRUED = the fee accrued to the value date (principal paid early bears no fee for the rest of the period; an instalment paid on the disbursement day charges none, like a payoff that day); PERIOD = the scheduled period fee whenever the instalment is paid (a payoff charges the current period in full too)',
+  })
+  @IsOptional()
+  @IsIn(EARLY_REPAYMENT_FEES)
+  earlyRepaymentFee?: string;
 
   @ApiPropertyOptional({ enum: WATERFALL_COMPONENTS, isArray: true, example: [...WATERFALL_COMPONENTS], description: 'all six, each once' })
   @IsOptional()

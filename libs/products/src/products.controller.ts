@@ -62,6 +62,7 @@ const VERSION_EXAMPLE = {
   requiresGuaranteeFund: true,
   requiresGroup: false,
   prepaymentMode: 'SHORTEN_TERM',
+  earlyRepaymentFee: 'ACCRUED',
   waterfall: ['OVERDUE_PENALTY', 'OVERDUE_INTEREST', 'OVERDUE_PRINCIPAL', 'CURRENT_INTEREST', 'CURRENT_PRINCIPAL', 'FUTURE'],
   maxPerLinkedHousehold: null,
   createdBy: 'system',

@@ -1,13 +1,18 @@
 import type { EntityManager } from 'typeorm';
 import { DomainError } from '#libs/common';
 import { penaltyRateFor, ProductsService } from '#libs/products';
-import { isWaterfall, type PrepaymentMode, type RepaymentTerms } from './domain/terms.js';
+import {
+  isWaterfall,
+  type EarlyRepaymentFee,
+  type PrepaymentMode,
+  type RepaymentTerms,
+} from './domain/terms.js';
 import type { LoanRow } from './store/loan.store.js';
 
 /**
  * The terms the engine applies to a loan: its contract (rate, method, rounding), the penalty rate fixed at
  * disbursement (or the product's for loans recorded without one), and the product version's grace days,
- * waterfall and prepayment mode.
+ * waterfall, prepayment mode and early-repayment fee rule.
  */
 export async function termsOf(
   m: EntityManager,
@@ -34,5 +39,6 @@ export async function termsOf(
     graceDays: product.graceDays,
     waterfall,
     prepaymentMode: product.prepaymentMode as PrepaymentMode,
+    earlyRepaymentFee: product.earlyRepaymentFee as EarlyRepaymentFee,
   };
 }

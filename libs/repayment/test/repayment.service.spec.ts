@@ -249,6 +249,74 @@ describe('recording a repayment', () => {
   });
 });
 
+describe('early-repayment fee rule of the product', () => {
+  // 6000.00 at 12 % over 6 months from 2026-01-15: instalment 1 is 975.29 + 60.00 fee, due 02-15
+  it.each([
+    { rule: 'ACCRUED' as const, fee: 0n },
+    { rule: 'PERIOD' as const, fee: 6_000n },
+  ])(
+    '$rule: on the disbursement day the instalment and the payoff charge the same fee, in the books too',
+    async ({ rule, fee }) => {
+      setToday(h.clock, '2026-01-15');
+      const fund = await createFund(h, 10_000_000n);
+      const product = await createProduct(h.ds, {
+        method: 'EQUAL_INSTALLMENT',
+        frequency: 'MONTHLY',
+        fixedRatePercent: '12',
+        earlyRepaymentFee: rule,
+      });
+      const loan = () =>
+        disburse(h, {
+          fund,
+          productVersionId: product,
+          principalFen: 600_000n,
+          termMonths: 6,
+          date: '2026-01-15',
+        });
+      const a = fundAccounts(fund.fundId);
+      const feeBefore = await balance(h, a.feeIncome);
+
+      const instalmentLoan = await loan();
+      const instalment = await officer(() =>
+        h.repayments.record(
+          instalmentLoan,
+          { amountFen: 103_529n, valueDate: '2026-01-15', channel: 'CASH' },
+          key(),
+        ),
+      );
+      expect(instalment).toMatchObject({
+        payoff: false,
+        allocation: { interest: yuan(fee), principal: yuan(103_529n - fee), penalty: '0.00' },
+      });
+
+      const payoffLoan = await loan();
+      const quote = await h.statements.payoff(payoffLoan, '2026-01-15');
+      expect(quote).toMatchObject({
+        principal: '6000.00',
+        interestAccrued: yuan(fee),
+        total: yuan(600_000n + fee),
+      });
+      const closed = await officer(() =>
+        h.repayments.record(
+          payoffLoan,
+          { amountFen: 600_000n + fee, valueDate: '2026-01-15', channel: 'CASH' },
+          key(),
+        ),
+      );
+      expect(closed).toMatchObject({
+        payoff: true,
+        allocation: { interest: yuan(fee), principal: '6000.00' },
+        loan: { status: 'CLOSED', closedOn: '2026-01-15' },
+      });
+      // the fee income booked is the two fees, and the loans account holds the principal still outstanding
+      expect((await balance(h, a.feeIncome)) - feeBefore).toBe(2n * fee);
+      const outstanding = BigInt((await loanOf(h.ds, instalmentLoan)).outstanding_principal_fen);
+      expect(outstanding).toBe(600_000n - (103_529n - fee));
+      expect(await balance(h, a.loans)).toBe(outstanding);
+    },
+  );
+});
+
 describe('revolving', () => {
   it('repaid principal is available to lend at once and the next disbursement uses it', async () => {
     setToday(h.clock, '2026-01-15');
@@ -298,10 +366,12 @@ describe('backdated payments and reversals', () => {
   it('a backdated payment recomputes penalties and posts the change to a later repayment as a correction entry', async () => {
     setToday(h.clock, '2026-01-15');
     const fund = await createFund(h, 10_000_000n);
+    // PERIOD: once backdated, the later payment pays instalment 2 a few days early, and pays its whole fee
     const product = await createProduct(h.ds, {
       method: 'EQUAL_INSTALLMENT',
       frequency: 'MONTHLY',
       fixedRatePercent: '12',
+      earlyRepaymentFee: 'PERIOD',
     });
     const loanId = await disburse(h, {
       fund,

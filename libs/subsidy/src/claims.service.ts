@@ -235,8 +235,8 @@ export class ClaimsService {
         const claim = await this.store.lock(m, head.id);
         refuse(approvalRefusal(claim, approver));
         const after = await this.queue.approveLocked(m, p, claim, approver, today);
-        // a clawback lowers what the year committed: budget freed for claims queued behind it
-        if (BigInt(after.total_fen) < 0n) await this.queue.run(m, p, after.budget_year, today);
+        // a clawback lowers what the year committed and brings money back: the queue runs, oldest claim first
+        if (BigInt(after.total_fen) < 0n) await this.queue.run(m, p, today);
         return this.detail(m, after);
       }),
     );
@@ -300,7 +300,7 @@ export class ClaimsService {
               ? { ...claimView(after), fundPosting: { fundId: fundSide.fundId, amount: formatYuan(amount) } }
               : claimView(after),
           });
-          const queue = amount < 0n ? await this.queue.run(m, p, null, today) : null;
+          const queue = amount < 0n ? await this.queue.run(m, p, today) : null;
           return { ...(await this.detail(m, after)), queue };
         },
       ),

@@ -343,7 +343,7 @@ export class ProgrammesService {
           entityId: id,
           after: view,
         });
-        const queue = await this.queue.run(m, p, null, today);
+        const queue = await this.queue.run(m, p, today);
         return { ...view, queue };
       }),
     );
@@ -352,7 +352,7 @@ export class ProgrammesService {
 
   /**
    * Sets a year's budget (never below what approved claims already committed of it), records the change, and
-   * pays queued claims of that year in order as far as the new budget and the programme's money allow.
+   * runs the queue (every year, oldest settlement period first) as far as the budgets and the programme's money allow.
    */
   async setBudget(
     programmeId: string,
@@ -424,7 +424,7 @@ export class ProgrammesService {
               documentRef: input.documentRef ?? null,
             },
           });
-          const queue = await this.queue.run(m, p, input.year, today);
+          const queue = await this.queue.run(m, p, today);
           const [view] = await this.budgetViews(m, p.id, input.year);
           return { ...view, queue };
         },

@@ -42,7 +42,8 @@ export class QueueService {
 
   /**
    * Approves a DRAFT or QUEUED claim (already locked by the caller):
-   * - total > 0: pays what the year's remaining budget and the programme's uncommitted cash allow (one entry:
+   * - total > 0: pays what the year's remaining budget and the programme's uncommitted cash allow, nothing while an
+   *   older queued claim of the programme (an earlier settlement period, or an earlier place in the queue) waits (one entry:
    *   EXPENSE ↑ / PAYABLE ↑ and SETTLEMENT ↑ / BUDGET ↓); anything beyond becomes a QUEUED REMAINDER claim;
    * - total < 0 (a clawback adjustment): PAYABLE ↓ / EXPENSE ↓, the budget's commitment goes down;
    * - total = 0 (every line forfeited): approved without an entry.
@@ -84,7 +85,15 @@ export class QueueService {
       }));
     } else if (total > 0n) {
       const cash = await this.ledger.balanceOf(m, a.budget);
-      const available = payableNow(BigInt(budget.budget_fen), BigInt(budget.committed_fen), cash);
+      // an older queued claim (any budget year) is paid first: nothing is paid past it
+      const ahead = await this.claims.queuedAhead(m, p.id, {
+        id: claim.id,
+        periodEnd: claim.period_end,
+        rank: claim.queue_rank ?? claim.id,
+      });
+      const available = ahead
+        ? 0n
+        : payableNow(BigInt(budget.budget_fen), BigInt(budget.committed_fen), cash);
       const lines = await this.claims.lines(m, claim.id);
       const split = splitForBudget(lines, available > 0n ? available : 0n);
       approved = split.paidFen;
@@ -164,26 +173,17 @@ export class QueueService {
   }
 
   /**
-   * Pays queued remainders in queue order (budget year, then the place each took in the queue) as far as budget
-   * and money allow. A claim that fits only in part leaves its own remainder at the head of its year's queue, and
-   * that year stops there: nothing later is paid before it. `year` null: every year (new money arrived).
+   * Pays queued remainders in queue order, across budget years: oldest settlement period first, then the place each
+   * took in the queue, as far as each one's year budget and the programme's money allow. The programme's money is
+   * one account, so the queue stops at the first claim not paid in full (short of money, or of its own year's
+   * budget): its remainder keeps its place at the head, and no later claim (of any year) is paid before it.
    */
-  async run(
-    m: EntityManager,
-    p: LockedProgramme,
-    year: number | null,
-    businessDate: string,
-  ): Promise<QueueRun> {
-    const queued = await this.claims.lockQueued(m, p.id, year);
+  async run(m: EntityManager, p: LockedProgramme, businessDate: string): Promise<QueueRun> {
+    const queued = await this.claims.lockQueued(m, p.id);
     const approved: QueueRun['approved'] = [];
-    const blockedYears = new Set<number>();
     for (const claim of queued) {
-      if (blockedYears.has(claim.budget_year)) continue;
       // nothing to pay with: leave the claim where it is rather than re-queue it for nothing
-      if ((await this.available(m, p, claim.budget_year)) <= 0n) {
-        blockedYears.add(claim.budget_year);
-        continue;
-      }
+      if ((await this.available(m, p, claim.budget_year)) <= 0n) break;
       const approver = await this.claims.approverOf(m, claim.parent_claim_id);
       const after = await this.approveLocked(m, p, claim, approver, businessDate);
       if (after.approved_fen !== '0') {
@@ -194,7 +194,7 @@ export class QueueService {
           requeuedAs: after.remainder_claim_id,
         });
       }
-      if (after.remainder_claim_id) blockedYears.add(claim.budget_year);
+      if (after.remainder_claim_id) break;
     }
     const n = await this.claims.countQueued(m, p.id);
     return { approved, stillQueued: n };

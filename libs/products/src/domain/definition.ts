@@ -9,6 +9,7 @@ import {
   METHODS,
   PENALTY_BASES,
   PREPAYMENT_MODES,
+  EARLY_REPAYMENT_FEES,
   RATE_SOURCES,
   requiresProductivePurpose,
   ROUNDINGS,
@@ -66,6 +67,7 @@ export interface ProductInput {
   requiresGuaranteeFund?: boolean;
   requiresGroup?: boolean;
   prepaymentMode?: string;
+  earlyRepaymentFee?: string;
   waterfall?: string[];
   maxPerLinkedHousehold?: string | null;
 }
@@ -159,6 +161,7 @@ const SPECS: FieldSpec[] = [
   },
   { api: 'requiresGroup', key: 'requiresGroup', parse: (v) => (typeof v === 'boolean' ? ok(v) : bad('must be a boolean')), initial: () => false },
   { api: 'prepaymentMode', key: 'prepaymentMode', parse: enumField(PREPAYMENT_MODES), initial: () => 'SHORTEN_TERM' },
+  { api: 'earlyRepaymentFee', key: 'earlyRepaymentFee', parse: enumField(EARLY_REPAYMENT_FEES), initial: () => 'ACCRUED' },
   { api: 'waterfall', key: 'waterfall', parse: enumList(WATERFALL_COMPONENTS, 1), initial: () => [...DEFAULT_WATERFALL] },
   { api: 'maxPerLinkedHousehold', key: 'maxPerLinkedHouseholdFen', parse: yuanField, nullable: true, initial: () => null },
 ];

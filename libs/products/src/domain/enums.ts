@@ -29,6 +29,15 @@ export type PenaltyBasis = (typeof PENALTY_BASES)[number];
 export const PREPAYMENT_MODES = ['SHORTEN_TERM', 'LOWER_INSTALLMENT'] as const;
 export type PrepaymentMode = (typeof PREPAYMENT_MODES)[number];
 
+/**
+ * The usage fee of an instalment paid before its due date. ACCRUED: the fee accrued to the value date; principal
+ * paid early stops bearing the fee for the rest of the period (so paying an instalment on the disbursement day
+ * charges no fee, like a payoff that day). PERIOD: the scheduled period fee is due whenever the instalment is paid,
+ * and a payoff charges the current period's whole fee too.
+ */
+export const EARLY_REPAYMENT_FEES = ['ACCRUED', 'PERIOD'] as const;
+export type EarlyRepaymentFee = (typeof EARLY_REPAYMENT_FEES)[number];
+
 /** The order a repayment is applied in; a product's waterfall is a permutation of all six. */
 export const WATERFALL_COMPONENTS = [
   'OVERDUE_PENALTY',

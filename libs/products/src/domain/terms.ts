@@ -7,6 +7,7 @@ import type {
   Method,
   PenaltyBasis,
   PrepaymentMode,
+  EarlyRepaymentFee,
   ProductKind,
   RateSource,
   Rounding,
@@ -51,6 +52,8 @@ export interface ProductDefinition {
   requiresGuaranteeFund: boolean;
   requiresGroup: boolean;
   prepaymentMode: PrepaymentMode;
+  /** The usage fee of an instalment paid before its due date (see EARLY_REPAYMENT_FEES). */
+  earlyRepaymentFee: EarlyRepaymentFee;
   waterfall: WaterfallComponent[];
   /** Entity loans: credit ≤ this × number of linked poor households (SPEC §2.2: 50,000), or null. */
   maxPerLinkedHouseholdFen: Fen | null;
@@ -99,6 +102,7 @@ export const DEFINITION_FIELDS = [
   'requiresGuaranteeFund',
   'requiresGroup',
   'prepaymentMode',
+  'earlyRepaymentFee',
   'waterfall',
   'maxPerLinkedHouseholdFen',
 ] as const satisfies readonly (keyof ProductDefinition)[];

@@ -43,6 +43,7 @@ export interface ProductVersionView {
   requiresGuaranteeFund: boolean;
   requiresGroup: boolean;
   prepaymentMode: string;
+  earlyRepaymentFee: string;
   waterfall: string[];
   maxPerLinkedHousehold: string | null;
   createdBy: string;
@@ -116,6 +117,7 @@ export interface VersionRow {
   requires_guarantee_fund: boolean;
   requires_group: boolean;
   prepayment_mode: ProductTerms['prepaymentMode'];
+  early_repayment_fee: ProductTerms['earlyRepaymentFee'];
   waterfall: ProductTerms['waterfall'];
   max_per_linked_household_fen: string | null;
   created_by: string;
@@ -164,6 +166,7 @@ export function toTerms(r: VersionRow): ProductTerms {
     requiresGuaranteeFund: r.requires_guarantee_fund,
     requiresGroup: r.requires_group,
     prepaymentMode: r.prepayment_mode,
+    earlyRepaymentFee: r.early_repayment_fee,
     waterfall: r.waterfall,
     maxPerLinkedHouseholdFen: big(r.max_per_linked_household_fen),
     createdBy: r.created_by,
@@ -208,6 +211,7 @@ export function versionView(t: ProductTerms): ProductVersionView {
     requiresGuaranteeFund: t.requiresGuaranteeFund,
     requiresGroup: t.requiresGroup,
     prepaymentMode: t.prepaymentMode,
+    earlyRepaymentFee: t.earlyRepaymentFee,
     waterfall: [...t.waterfall],
     maxPerLinkedHousehold: yuanOrNull(t.maxPerLinkedHouseholdFen),
     createdBy: t.createdBy,

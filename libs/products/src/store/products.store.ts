@@ -145,9 +145,9 @@ export class ProductsStore {
          min_term_months, max_term_months, method, frequency, day_count, rounding, installment_multiple_fen,
          rate_source, fixed_rate_percent, markup_percent, penalty_rate_percent, penalty_basis, grace_days,
          allowed_purposes, eligible_statuses, min_age, max_age, subsidy_policy, requires_guarantee_fund,
-         requires_group, prepayment_mode, waterfall, max_per_linked_household_fen, created_by)
+         requires_group, prepayment_mode, waterfall, max_per_linked_household_fen, created_by, early_repayment_fee)
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21::text[],$22::text[],$23,$24,
-               $25::jsonb,$26,$27,$28,$29::text[],$30,$31)
+               $25::jsonb,$26,$27,$28,$29::text[],$30,$31,$32)
        RETURNING id`,
       [
         productId,
@@ -181,6 +181,7 @@ export class ProductsStore {
         d.waterfall,
         str(d.maxPerLinkedHouseholdFen),
         createdBy,
+        d.earlyRepaymentFee,
       ],
     );
     return row.id;

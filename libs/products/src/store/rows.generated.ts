@@ -50,6 +50,7 @@ export interface ProductVersionRow {
   penalty_basis: 'ANNUAL_RATE' | 'SURCHARGE_ON_CONTRACT';
   max_per_linked_household_fen: string | null;
   npl_overdue_days: number;
+  early_repayment_fee: 'ACCRUED' | 'PERIOD';
 }
 
 /** A row of the table `benchmark_rates`. */

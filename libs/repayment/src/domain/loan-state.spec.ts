@@ -35,6 +35,7 @@ const TERMS: RepaymentTerms = {
   graceDays: 0,
   waterfall: WATERFALL_STEPS,
   prepaymentMode: 'SHORTEN_TERM',
+  earlyRepaymentFee: 'ACCRUED',
 };
 
 describe('frozenSchedule', () => {
@@ -77,8 +78,8 @@ describe('changedInstallments', () => {
     const paid = replay(
       TERMS,
       frozenSchedule(rows),
-      [{ id: '1', valueDate: '2026-02-10', amountFen: 10_100n }],
-      '2026-02-10',
+      [{ id: '1', valueDate: '2026-02-15', amountFen: 10_100n }],
+      '2026-02-15',
     );
     expect(changedInstallments(rows, paid.installments).map((s) => s.number)).toEqual([1]);
     const late = replay(TERMS, frozenSchedule(rows), [], '2026-03-20');

@@ -133,6 +133,7 @@ const TERMS: RepaymentTerms = {
   graceDays: 0,
   waterfall: WATERFALL_STEPS,
   prepaymentMode: 'SHORTEN_TERM',
+  earlyRepaymentFee: 'ACCRUED',
 };
 const SCHEDULE: FrozenInstallment[] = generateSchedule({
   principalFen: 500_000n,

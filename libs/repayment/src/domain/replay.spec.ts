@@ -50,6 +50,7 @@ const BULLET: RepaymentTerms = {
   graceDays: 0,
   waterfall: WATERFALL_STEPS,
   prepaymentMode: 'SHORTEN_TERM',
+  earlyRepaymentFee: 'ACCRUED',
 };
 
 // 6000.00 at 12 % over 6 months, equal instalments of 1035.29 from 2026-01-15:
@@ -174,12 +175,20 @@ describe('waterfall (table)', () => {
       closed: true,
     },
     {
-      name: 'a partial early payment pays the current instalment as scheduled',
-      terms: BULLET,
+      name: 'PERIOD: a partial early payment pays the current instalment as scheduled',
+      terms: { ...BULLET, earlyRepaymentFee: 'PERIOD' },
       req: BULLET_REQ,
       payments: [pay(1, '2026-07-15', 100_000n)],
       asOf: '2026-07-15',
       split: { principal: 70_000n, interest: 30_000n, penalty: 0n },
+    },
+    {
+      name: 'ACCRUED: a partial early payment pays the fee accrued to its value date (148.77), the rest principal',
+      terms: BULLET,
+      req: BULLET_REQ,
+      payments: [pay(1, '2026-07-15', 100_000n)],
+      asOf: '2026-07-15',
+      split: { principal: 85_123n, interest: 14_877n, penalty: 0n },
     },
     {
       name: 'within the grace days a late payment carries no penalty',
@@ -339,6 +348,110 @@ describe('waterfall (table)', () => {
   });
 });
 
+describe('early-repayment fee: the instalment path and the payoff path agree (table)', () => {
+  // EMI_REQ: instalment 1 is 975.29 principal + 60.00 fee (6000.00 × 1 %), period 2026-01-15 .. 02-15 (31 days).
+  const INSTALMENT = 103_529n;
+  const cases: {
+    rule: 'ACCRUED' | 'PERIOD';
+    when: string;
+    date: string;
+    /** Fee the instalment's amount pays on `date`, and the payoff of `date`. */
+    fee: bigint;
+    payoff: bigint;
+  }[] = [
+    // ACCRUED: nothing has accrued on the disbursement day, so all of the instalment's amount is principal
+    { rule: 'ACCRUED', when: 'on the disbursement day', date: '2026-01-15', fee: 0n, payoff: 600_000n },
+    // 16 of 31 days: 6000 × 16 / 31 = 3096.77 → 30.97
+    { rule: 'ACCRUED', when: 'mid-period', date: '2026-01-31', fee: 3_097n, payoff: 603_097n },
+    { rule: 'ACCRUED', when: 'on the due date', date: '2026-02-15', fee: 6_000n, payoff: 606_000n },
+    // PERIOD: the period's whole fee whenever the instalment is paid, on both paths
+    { rule: 'PERIOD', when: 'on the disbursement day', date: '2026-01-15', fee: 6_000n, payoff: 606_000n },
+    { rule: 'PERIOD', when: 'mid-period', date: '2026-01-31', fee: 6_000n, payoff: 606_000n },
+    { rule: 'PERIOD', when: 'on the due date', date: '2026-02-15', fee: 6_000n, payoff: 606_000n },
+  ];
+
+  it.each(cases)(
+    '$rule, $when: the instalment pays $fee fen of fee, as the payoff does',
+    ({ rule, date, fee, payoff }) => {
+      const terms: RepaymentTerms = { ...EMI, earlyRepaymentFee: rule };
+      const s = frozen(EMI_REQ);
+      expect(payoffOf(replay(terms, s, [], date).installments, terms, date)).toBe(payoff);
+
+      const instalment = replay(terms, s, [pay(1, date, INSTALMENT)], date).payments[0];
+      expect(instalment).toMatchObject({ interestFen: fee, principalFen: INSTALMENT - fee, payoff: false });
+
+      const closing = replay(terms, s, [pay(1, date, payoff)], date);
+      expect(closing.payments[0]).toMatchObject({ interestFen: fee, principalFen: 600_000n, payoff: true });
+      expect(closing.closedOn).toBe(date);
+    },
+  );
+
+  it('ACCRUED: principal paid on the disbursement day bears no fee; the rest of the balance still does', () => {
+    const s = frozen(EMI_REQ);
+    const r = replay(EMI, s, [pay(1, '2026-01-15', INSTALMENT)], '2026-01-15');
+    // instalment 1's principal (975.29) and 60.00 prepaid from the last instalment: 4964.71 left, whose fee for the
+    // period (1 %: 49.6471 → 49.65) is still due on 02-15; the later fees are re-frozen on the smaller balance
+    expect(r.payments[0]).toMatchObject({ principalFen: INSTALMENT, prepaidPrincipalFen: 6_000n });
+    expect(r.installments[0]).toMatchObject({
+      paidPrincipalFen: 97_529n,
+      interestFen: 4_965n,
+      status: 'OPEN',
+    });
+    expect(payoffOf(r.installments, EMI, '2026-02-15')).toBe(600_000n - INSTALMENT + 4_965n);
+    // the same under PERIOD closes instalment 1 with its whole fee
+    const period = replay(
+      { ...EMI, earlyRepaymentFee: 'PERIOD' },
+      s,
+      [pay(1, '2026-01-15', INSTALMENT)],
+      '2026-01-15',
+    );
+    expect(period.installments[0]).toMatchObject({
+      interestFen: 6_000n,
+      status: 'PAID',
+      paidOn: '2026-01-15',
+    });
+  });
+
+  it('ACCRUED: after a mid-period payment the fee accrues on from its value date on the balance left', () => {
+    const s = frozen(EMI_REQ);
+    const mid = replay(EMI, s, [pay(1, '2026-01-31', INSTALMENT)], '2026-01-31');
+    // 30.97 accrued to 01-31; the 29.03 not yet accrued runs on 4995.68 of 6000.00 left: 29.03 × 4995.68 / 6000 =
+    // 24.17; instalment 1's fee becomes 30.97 + 24.17 = 55.14
+    expect(mid.payments[0]).toMatchObject({ interestFen: 3_097n, principalFen: 100_432n });
+    expect(mid.installments[0].interestFen).toBe(5_514n);
+    // a payoff on 02-10, 10 of the 15 days left: 24.17 × 10 / 15 = 16.11 more, and the loan is closed by it
+    const payoff = 600_000n - 100_432n + 1_611n;
+    expect(
+      payoffOf(
+        replay(EMI, s, [pay(1, '2026-01-31', INSTALMENT)], '2026-02-10').installments,
+        EMI,
+        '2026-02-10',
+      ),
+    ).toBe(payoff);
+    const closed = replay(
+      EMI,
+      s,
+      [pay(1, '2026-01-31', INSTALMENT), pay(2, '2026-02-10', payoff)],
+      '2026-02-10',
+    );
+    expect(closed.payments[1]).toMatchObject({ interestFen: 1_611n, payoff: true });
+    expect(closed.installments[0]).toMatchObject({
+      interestFen: 4_708n,
+      paidInterestFen: 4_708n,
+      status: 'PAID',
+    });
+    // paid on the due date instead, the rest of instalment 1 is its fee left (24.17) and its principal is paid
+    const onDue = replay(
+      EMI,
+      s,
+      [pay(1, '2026-01-31', INSTALMENT), pay(2, '2026-02-15', 2_417n)],
+      '2026-02-15',
+    );
+    expect(onDue.payments[1]).toMatchObject({ interestFen: 2_417n, principalFen: 0n });
+    expect(onDue.installments[0]).toMatchObject({ status: 'PAID', paidOn: '2026-02-15' });
+  });
+});
+
 describe('ageing', () => {
   it('marks overdue after the grace days and buckets by days from the oldest due date', () => {
     const s = initialState(frozen(EMI_REQ));
@@ -372,8 +485,9 @@ describe('replay properties', () => {
           maxLength: 8,
         }),
         fc.constantFrom<'SHORTEN_TERM' | 'LOWER_INSTALLMENT'>('SHORTEN_TERM', 'LOWER_INSTALLMENT'),
-        (raw, mode) => {
-          const terms = { ...EMI, prepaymentMode: mode };
+        fc.constantFrom<'ACCRUED' | 'PERIOD'>('ACCRUED', 'PERIOD'),
+        (raw, mode, fee) => {
+          const terms = { ...EMI, prepaymentMode: mode, earlyRepaymentFee: fee };
           // Keep only payments within the payoff of their day (what the service accepts), in value-date order.
           const accepted: ReplayPayment[] = [];
           for (const [k, [offset, amount]] of raw.entries()) {

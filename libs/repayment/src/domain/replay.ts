@@ -1,5 +1,4 @@
-import { allocate, type Fen } from '#libs/money';
-import { accruedInterest, payoffAmount, type LoanPosition } from '#libs/schedules';
+import { allocate, roundDiv, type Fen } from '#libs/money';
 import { addDays, daysFrom } from './dates.js';
 import { penaltyFor, periodInterest, type RepaymentTerms } from './terms.js';
 
@@ -23,10 +22,20 @@ import { penaltyFor, periodInterest, type RepaymentTerms } from './terms.js';
  *   marks prepaid principal paid: SHORTEN_TERM from the last instalment backwards (the loan ends earlier),
  *   LOWER_INSTALLMENT pro rata over the later instalments (each gets smaller). The interest of the later
  *   instalments is then re-frozen on the balance that remains, by the loan's day count.
+ * - The usage fee of an instalment paid before its due date follows the product's rule (terms.earlyRepaymentFee),
+ *   the same on both paths below:
+ *   ACCRUED: CURRENT interest at V is the fee accrued to V (the instalment's fee pro rata over the days of its
+ *   period elapsed by V, the schedule engine's accrual). Principal paid before the due date (the current
+ *   instalment's and any prepaid) bears no fee for the rest of the period: the fee not yet accrued is scaled by
+ *   the balance left over the balance before, and stays due on the due date; the accrual then runs on from V.
+ *   So an instalment's amount paid on the disbursement day is all principal, as a payoff that day charges no fee.
+ *   PERIOD: the CURRENT instalment's scheduled fee is due whenever it is paid, and a payoff charges it whole.
+ *   A payment on or after a due date pays that instalment's whole fee under both rules.
  * - A payment equal to the payoff (every unpaid principal, penalty and due interest, plus the current period's
- *   interest accrued to V: the schedule engine's payoffAmount) closes the loan; the current period's interest
- *   becomes what accrued (never less than what was already paid: interest paid in advance is not refunded), and
- *   later periods charge none. A payment above the payoff is refused (no silent credit).
+ *   fee: accrued to V under ACCRUED, the schedule engine's payoffAmount; the whole fee of the instalment paid as
+ *   CURRENT under PERIOD) closes the loan; the current period's interest becomes that fee (never less than what
+ *   was already paid: interest paid in advance is not refunded), and later periods charge none. A payment above
+ *   the payoff is refused (no silent credit).
  */
 
 export type Component = 'PRINCIPAL' | 'INTEREST' | 'PENALTY';
@@ -66,6 +75,12 @@ export interface InstallmentState {
   overdueSince: string | null;
   paidOn: string | null;
   interestPaidOn: string | null;
+  /**
+   * ACCRUED: the part of this period's fee accrued by `through`, fixed when a payment before the due date lowered
+   * the balance; the rest accrues evenly from `through` to the due date. Absent while the fee accrues from the
+   * period start. Held in memory by the replay (not a column): every replay starts from the frozen schedule.
+   */
+  feeAccrued?: { through: string; fen: Fen };
 }
 
 export interface AllocationLine {
@@ -167,26 +182,88 @@ export function markOverdue(state: InstallmentState[], terms: RepaymentTerms, da
   }
 }
 
-function positionOf(state: InstallmentState[], terms: RepaymentTerms): LoanPosition {
+/**
+ * An instalment's fee accrued by `date`: all of it on or after its due date, none before its period starts;
+ * between, pro rata over the days of the period (half up or half even as the loan rounds, exactly as the schedule
+ * engine's accruedInterest), or, once an early payment fixed a part (feeAccrued), that part plus the rest pro rata
+ * over the days from then to the due date.
+ */
+export function accruedFee(i: InstallmentState, terms: Pick<RepaymentTerms, 'rounding'>, date: string): Fen {
+  if (date >= i.dueDate) return i.interestFen;
+  if (date <= i.periodStart) return 0n;
+  const mark = i.feeAccrued;
+  if (!mark)
+    return roundDiv(i.interestFen * BigInt(daysFrom(i.periodStart, date)), BigInt(i.days), terms.rounding);
+  if (date <= mark.through) return mark.fen;
+  const rest = i.interestFen - mark.fen;
+  const elapsed = BigInt(daysFrom(mark.through, date));
+  return mark.fen + roundDiv(rest * elapsed, BigInt(daysFrom(mark.through, i.dueDate)), terms.rounding);
+}
+
+/** The instalment a payment on `date` pays as CURRENT: the first due on or after it with principal or fee unpaid. */
+const currentIndexOf = (state: readonly InstallmentState[], date: string): number =>
+  state.findIndex((i) => i.dueDate >= date && (unpaidPrincipal(i) > 0n || unpaidInterest(i) > 0n));
+
+/**
+ * The instalment not yet due whose fee a payoff on `date` charges, and that fee. ACCRUED: the period running on
+ * `date` (period start ≤ date < due date), its fee accrued to `date`. PERIOD: the CURRENT instalment when it is not
+ * yet due, its whole fee. Null when no such instalment (the payoff charges only what is due).
+ */
+function chargedPeriod(
+  state: readonly InstallmentState[],
+  terms: RepaymentTerms,
+  date: string,
+): { installment: InstallmentState; feeFen: Fen } | null {
+  if (terms.earlyRepaymentFee === 'PERIOD') {
+    const k = currentIndexOf(state, date);
+    const i = k >= 0 ? state[k] : null;
+    return i && i.dueDate > date ? { installment: i, feeFen: i.interestFen } : null;
+  }
+  const i = state.find((x) => x.dueDate > date);
+  return i && i.periodStart <= date ? { installment: i, feeFen: accruedFee(i, terms, date) } : null;
+}
+
+/** What closes the loan on `date`, by part (after accruing and marking to that date). */
+export interface PayoffBreakdown {
+  /** Every unpaid principal, due or not. */
+  principalFen: Fen;
+  /** Unpaid fee of the instalments due on or before the date. */
+  dueInterestFen: Fen;
+  /** Unpaid fee of the current period (accrued to the date, or whole: the product's early-repayment fee rule). */
+  currentInterestFen: Fen;
+  /** Unpaid penalty. */
+  penaltyFen: Fen;
+  totalFen: Fen;
+}
+
+export function payoffBreakdown(
+  state: readonly InstallmentState[],
+  terms: RepaymentTerms,
+  date: string,
+): PayoffBreakdown {
+  let principal = 0n;
+  let due = 0n;
+  let penalty = 0n;
+  for (const i of state) {
+    principal += unpaidPrincipal(i);
+    penalty += unpaidPenalty(i);
+    if (i.dueDate <= date) due += unpaidInterest(i);
+  }
+  const c = chargedPeriod(state, terms, date);
+  const current =
+    c && c.feeFen > c.installment.paidInterestFen ? c.feeFen - c.installment.paidInterestFen : 0n;
   return {
-    rounding: terms.rounding,
-    installments: state.map((i) => ({
-      number: i.number,
-      periodStart: i.periodStart,
-      dueDate: i.dueDate,
-      days: i.days,
-      principalFen: i.principalFen,
-      interestFen: i.interestFen,
-      paidPrincipalFen: i.paidPrincipalFen,
-      paidInterestFen: i.paidInterestFen,
-    })),
+    principalFen: principal,
+    dueInterestFen: due,
+    currentInterestFen: current,
+    penaltyFen: penalty,
+    totalFen: principal + due + current + penalty,
   };
 }
 
 /** What closes the loan on `date` (after accruing and marking to that date): unpaid penalties + the payoff. */
-export function payoffOf(state: InstallmentState[], terms: RepaymentTerms, date: string): Fen {
-  const penalties = state.reduce((s, i) => s + unpaidPenalty(i), 0n);
-  return penalties + payoffAmount(positionOf(state, terms), date).totalFen;
+export function payoffOf(state: readonly InstallmentState[], terms: RepaymentTerms, date: string): Fen {
+  return payoffBreakdown(state, terms, date).totalFen;
 }
 
 class Applier {
@@ -230,6 +307,49 @@ function refreeze(
   }
 }
 
+/**
+ * The balance the current period's fee runs on: the principal unpaid on the current instalment and every later one
+ * (FLAT: the loan's principal less what was prepaid, while any is unpaid).
+ */
+function feeBase(
+  state: readonly InstallmentState[],
+  terms: RepaymentTerms,
+  currentIndex: number,
+  prepaidFen: Fen,
+): Fen {
+  const balance = state.slice(currentIndex).reduce((s, i) => s + unpaidPrincipal(i), 0n);
+  if (terms.method !== 'FLAT') return balance;
+  return balance > 0n ? terms.principalFen - prepaidFen : 0n;
+}
+
+/** ACCRUED, a payment before the current instalment's due date: the fee of CURRENT interest is what accrued to V. */
+function currentFeeDue(i: InstallmentState, terms: RepaymentTerms, date: string): Fen {
+  if (terms.earlyRepaymentFee === 'PERIOD' || i.dueDate <= date) return unpaidInterest(i);
+  const accrued = accruedFee(i, terms, date) - i.paidInterestFen;
+  const unpaid = unpaidInterest(i);
+  return accrued <= 0n ? 0n : accrued < unpaid ? accrued : unpaid;
+}
+
+/**
+ * ACCRUED, principal paid before the current instalment's due date: the fee accrued to V stays, the rest of the
+ * period's fee runs on the balance left (rest × after / before), never below what was already paid.
+ */
+function refixCurrent(
+  i: InstallmentState,
+  terms: RepaymentTerms,
+  date: string,
+  beforeFen: Fen,
+  afterFen: Fen,
+): void {
+  const accrued = accruedFee(i, terms, date);
+  const rest = i.interestFen - accrued;
+  const restAfter = beforeFen > 0n && rest > 0n ? roundDiv(rest * afterFen, beforeFen, terms.rounding) : 0n;
+  const fee = accrued + restAfter;
+  i.interestFen = fee > i.paidInterestFen ? fee : i.paidInterestFen;
+  // before its period starts nothing has accrued: the fee simply runs on the smaller balance from the start
+  if (date >= i.periodStart) i.feeAccrued = { through: date, fen: accrued };
+}
+
 function waterfall(
   state: InstallmentState[],
   terms: RepaymentTerms,
@@ -238,10 +358,10 @@ function waterfall(
   prepaid: { totalFen: Fen },
 ): Fen {
   const pastDue = state.filter((i) => i.dueDate < date && owed(i) > 0n);
-  const currentIndex = state.findIndex(
-    (i) => i.dueDate >= date && (unpaidPrincipal(i) > 0n || unpaidInterest(i) > 0n),
-  );
+  const currentIndex = currentIndexOf(state, date);
   const current = currentIndex >= 0 ? state[currentIndex] : null;
+  const early = terms.earlyRepaymentFee === 'ACCRUED' && current !== null && current.dueDate > date;
+  const baseBefore = early ? feeBase(state, terms, currentIndex, prepaid.totalFen) : 0n;
   const future =
     currentIndex >= 0 ? state.slice(currentIndex + 1).filter((i) => unpaidPrincipal(i) > 0n) : [];
   let prepaidNow = 0n;
@@ -258,7 +378,7 @@ function waterfall(
         for (const i of pastDue) apply.take(i, 'PRINCIPAL', unpaidPrincipal(i));
         break;
       case 'CURRENT_INTEREST':
-        if (current) apply.take(current, 'INTEREST', unpaidInterest(current));
+        if (current) apply.take(current, 'INTEREST', currentFeeDue(current, terms, date));
         break;
       case 'CURRENT_PRINCIPAL':
         if (current) apply.take(current, 'PRINCIPAL', unpaidPrincipal(current));
@@ -284,18 +404,25 @@ function waterfall(
     prepaid.totalFen += prepaidNow;
     refreeze(state, terms, currentIndex, prepaid.totalFen);
   }
+  if (early) {
+    const baseAfter = feeBase(state, terms, currentIndex, prepaid.totalFen);
+    if (baseAfter < baseBefore) refixCurrent(current, terms, date, baseBefore, baseAfter);
+  }
   return prepaidNow;
 }
 
-/** Closes the loan on `date`: the current period's interest becomes what accrued, later periods charge none. */
+/**
+ * Closes the loan on `date`: the current period's interest becomes its fee by the product's rule (accrued to the
+ * date, or whole), later periods charge none.
+ */
 function payoff(state: InstallmentState[], terms: RepaymentTerms, date: string, apply: Applier): Fen {
-  const accrual = accruedInterest(positionOf(state, terms), date);
+  const charged = chargedPeriod(state, terms, date);
   let prepaidNow = 0n;
   let afterCurrent = false;
   for (const i of state) {
     if (i.dueDate > date) {
-      if (accrual && i.number === accrual.number) {
-        i.interestFen = accrual.accruedFen > i.paidInterestFen ? accrual.accruedFen : i.paidInterestFen;
+      if (charged && i === charged.installment) {
+        i.interestFen = charged.feeFen > i.paidInterestFen ? charged.feeFen : i.paidInterestFen;
       } else {
         i.interestFen = i.paidInterestFen;
       }

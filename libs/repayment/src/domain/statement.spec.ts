@@ -16,6 +16,7 @@ const TERMS: RepaymentTerms = {
   graceDays: 3,
   waterfall: WATERFALL_STEPS,
   prepaymentMode: 'SHORTEN_TERM',
+  earlyRepaymentFee: 'ACCRUED',
 };
 const SCHEDULE: FrozenInstallment[] = generateSchedule({
   principalFen: 600_000n,

@@ -1,7 +1,12 @@
 import { formatYuan, type Fen } from '#libs/money';
-import { payoffAmount } from '#libs/schedules';
 import { daysFrom } from './dates.js';
-import { bucketOf, daysOverdueOf, payoffOf, type BucketLimitsDays, type InstallmentState } from './replay.js';
+import {
+  bucketOf,
+  daysOverdueOf,
+  payoffBreakdown,
+  type BucketLimitsDays,
+  type InstallmentState,
+} from './replay.js';
 import type { RepaymentTerms } from './terms.js';
 
 /**
@@ -93,38 +98,25 @@ export interface StatementOf<T> {
 
 const y = (v: Fen) => formatYuan(v);
 
-/** What would close the loan on `date`: the schedule engine's payoff plus the penalty charged. */
+/**
+ * What would close the loan on `date`: the replay's payoff by part. interestAccrued is the current period's fee the
+ * payoff charges (accrued to the date, or the whole period's under the product's PERIOD rule).
+ */
 export function payoffQuote(
   loanId: string,
   state: readonly InstallmentState[],
   terms: RepaymentTerms,
   date: string,
 ): PayoffQuote {
-  const p = payoffAmount(
-    {
-      rounding: terms.rounding,
-      installments: state.map((i) => ({
-        number: i.number,
-        periodStart: i.periodStart,
-        dueDate: i.dueDate,
-        days: i.days,
-        principalFen: i.principalFen,
-        interestFen: i.interestFen,
-        paidPrincipalFen: i.paidPrincipalFen,
-        paidInterestFen: i.paidInterestFen,
-      })),
-    },
-    date,
-  );
-  const total = payoffOf([...state], terms, date);
+  const p = payoffBreakdown(state, terms, date);
   return {
     loanId,
     valueDate: date,
     principal: y(p.principalFen),
     interestDue: y(p.dueInterestFen),
-    interestAccrued: y(p.accruedInterestFen),
-    penalty: y(total - p.totalFen),
-    total: y(total),
+    interestAccrued: y(p.currentInterestFen),
+    penalty: y(p.penaltyFen),
+    total: y(p.totalFen),
   };
 }
 

@@ -15,6 +15,14 @@ export type WaterfallStep = (typeof WATERFALL_STEPS)[number];
 /** SHORTEN_TERM: prepaid principal pays the last instalments first; LOWER_INSTALLMENT: every later one pro rata. */
 export type PrepaymentMode = 'SHORTEN_TERM' | 'LOWER_INSTALLMENT';
 
+/**
+ * The usage fee of an instalment paid before its due date (the product version's rule). ACCRUED: the fee accrued
+ * to the value date; principal paid before the due date bears no fee for the rest of the period (a payment of an
+ * instalment's amount on the disbursement day is all principal, as a payoff that day charges no fee). PERIOD: the
+ * scheduled period fee is due whenever the instalment is paid, and a payoff charges the current period's fee whole.
+ */
+export type EarlyRepaymentFee = 'ACCRUED' | 'PERIOD';
+
 /** Everything about a loan the repayment engine needs besides its instalments. */
 export interface RepaymentTerms {
   principalFen: Fen;
@@ -30,6 +38,7 @@ export interface RepaymentTerms {
   graceDays: number;
   waterfall: readonly WaterfallStep[];
   prepaymentMode: PrepaymentMode;
+  earlyRepaymentFee: EarlyRepaymentFee;
 }
 
 export function isWaterfall(steps: readonly string[]): steps is WaterfallStep[] {

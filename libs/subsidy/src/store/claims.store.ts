@@ -334,14 +334,37 @@ export class ClaimsStore {
     );
   }
 
-  /** Queued remainders in queue order (budget year, then each one's place in the queue), locked. */
-  lockQueued(m: EntityManager, programmeId: string, year: number | null): Promise<ClaimRow[]> {
+  /**
+   * Queued remainders in queue order, across budget years: oldest settlement period first, then each one's place in
+   * the queue (the id of the claim it carries on), locked.
+   */
+  lockQueued(m: EntityManager, programmeId: string): Promise<ClaimRow[]> {
     return queryRows<ClaimRow>(
       m,
-      `${SELECT_CLAIM} WHERE c.programme_id = $1 AND c.status = 'QUEUED' AND ($2::int IS NULL OR c.budget_year = $2)
-        ORDER BY c.budget_year, c.queue_rank, c.id FOR UPDATE OF c`,
-      [programmeId, year],
+      `${SELECT_CLAIM} WHERE c.programme_id = $1 AND c.status = 'QUEUED'
+        ORDER BY c.period_end, c.queue_rank, c.id FOR UPDATE OF c`,
+      [programmeId],
     );
+  }
+
+  /**
+   * Whether a queued claim of the programme comes before a claim of `periodEnd` holding place `rank` in the queue
+   * (an older settlement period, or the same period and an earlier place). Read under the programme's lock.
+   */
+  async queuedAhead(
+    m: EntityManager,
+    programmeId: string,
+    claim: { id: string; periodEnd: string; rank: string },
+  ): Promise<boolean> {
+    const row = await queryOne<{ id: string }>(
+      m,
+      `SELECT id::text FROM subsidy_claims
+        WHERE programme_id = $1 AND status = 'QUEUED' AND id <> $2
+          AND (period_end, queue_rank) < ($3::date, $4::bigint)
+        LIMIT 1`,
+      [programmeId, claim.id, claim.periodEnd, claim.rank],
+    );
+    return row !== undefined;
   }
 
   async approverOf(m: EntityManager, claimId: string | null): Promise<string> {
