@@ -73,6 +73,47 @@ describe('validation', () => {
     expect(date.body.errors[0].field).toBe('from');
   });
 
+  it('bounds paging so no page number reaches the database as an overflowing offset', async () => {
+    for (const page of ['99999999999999999999', '1e30', '1000001', '-1', '1.5']) {
+      const res = await request(http).get(`/api/v1/audit?page=${page}`).set('Authorization', `Bearer ${admin}`);
+      expectProblem(res, 400, 'VALIDATION_FAILED');
+      expect(res.body.errors[0].field).toBe('page');
+    }
+    await request(http).get('/api/v1/audit?page=1000000').set('Authorization', `Bearer ${admin}`).expect(200);
+  });
+
+  it('refuses control characters in a path, a query or a body, and JSON nested too deep, naming the field; writes nothing', async () => {
+    const users = await userCount();
+    const body = await createUser({ username: 'nul.user', displayName: 'Li\u0000Si', password: 'long-enough-1', role: 'AUDITOR' });
+    expectProblem(body, 400, 'VALIDATION_FAILED');
+    expect(body.body.errors).toEqual([expect.objectContaining({ field: 'displayName', code: 'CONTROL_CHARACTER' })]);
+    const query = await request(http).get('/api/v1/audit?action=A%00B').set('Authorization', `Bearer ${admin}`);
+    expectProblem(query, 400, 'VALIDATION_FAILED');
+    expect(query.body.errors[0]).toMatchObject({ field: 'action', code: 'CONTROL_CHARACTER' });
+    const path = await request(http).get('/api/v1/users/1%00').set('Authorization', `Bearer ${admin}`);
+    expectProblem(path, 400, 'VALIDATION_FAILED');
+    const badEncoding = await request(http).get('/api/v1/users/%E0%A4%A').set('Authorization', `Bearer ${admin}`);
+    expectProblem(badEncoding, 400, 'VALIDATION_FAILED');
+    const deep = '['.repeat(5000) + ']'.repeat(5000);
+    const nested = await request(http)
+      .post('/api/v1/users')
+      .set('Authorization', `Bearer ${admin}`)
+      .set('Content-Type', 'application/json')
+      .send(`{"username":"deep.user","displayName":${deep}}`);
+    expectProblem(nested, 400, 'VALIDATION_FAILED');
+    expect(nested.body.errors[0].code).toBe('TOO_DEEP');
+    expect(await userCount()).toBe(users);
+  });
+
+  it('answers a body over the size limit with 413 PAYLOAD_TOO_LARGE', async () => {
+    const res = await request(http)
+      .post('/api/v1/users')
+      .set('Authorization', `Bearer ${admin}`)
+      .set('Content-Type', 'application/json')
+      .send(`{"displayName":"${'x'.repeat(6 * 1024 * 1024)}"}`);
+    expectProblem(res, 413, 'PAYLOAD_TOO_LARGE');
+  });
+
   it('answers malformed JSON with 400 problem+json', async () => {
     const res = await request(http)
       .post('/api/v1/users')

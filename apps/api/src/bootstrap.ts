@@ -18,6 +18,7 @@ import {
   type CommonModuleOptions,
 } from '#libs/common';
 import { AppModule } from './app.module.js';
+import { inputGuard } from './ops/input-guard.js';
 import { securityHeaders } from './ops/security-headers.js';
 
 /** Builds the API application (used by main.ts and by the e2e tests, so both run the same wiring). */
@@ -53,6 +54,7 @@ export async function createApi(
   }
   app.set('trust proxy', cfg.trustProxy);
   app.useBodyParser('json', { limit: '5mb' });
+  app.use(inputGuard());
   app.useGlobalPipes(createValidationPipe());
   // SIGTERM/SIGINT: close gracefully, then exit 0 (process.exit lets pino flush; re-raising the signal would not).
   app.enableShutdownHooks([], { useProcessExit: true });

@@ -1,6 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { toProblem } from '#libs/common';
-import { DomainError } from '#libs/common';
+import { DomainError, toProblem } from '#libs/common';
 
 /** The deepest JSON a request body may nest (the engine's own bodies nest 4 levels at most). */
 export const MAX_JSON_DEPTH = 32;
@@ -14,6 +13,8 @@ const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 export function badValue(value: unknown, path: string, depth = 0): { field: string; code: 'CONTROL_CHARACTER' | 'TOO_DEEP' } | null {
   if (depth > MAX_JSON_DEPTH) return { field: path || 'body', code: 'TOO_DEEP' };
   if (typeof value === 'string') return CONTROL.test(value) ? { field: path || 'body', code: 'CONTROL_CHARACTER' } : null;
+  // a raw body (a statement file, a CSV import) is the handler's to parse: it checks its own text
+  if (ArrayBuffer.isView(value)) return null;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const bad = badValue(value[i], `${path}[${i}]`, depth + 1);

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { EntitiesStore } from '#libs/households';
 import { queryRows } from '#libs/common';
 import type { FrozenTerms, LoanTermsFacts } from '../domain/loan-terms.js';
 
@@ -103,17 +104,10 @@ export class EarningsStore {
     );
   }
 
-  /** The number of POOR households linked to each operating entity. */
+  /** The number of POOR households counted for each operating entity (a household shared by several counts once). */
   async linkedPoorCounts(m: EntityManager, entityIds: string[]): Promise<Map<string, number>> {
-    if (!entityIds.length) return new Map();
-    const rows = await queryRows<{ entity_id: string; n: number }>(
-      m,
-      `SELECT l.entity_id::text, count(*) FILTER (WHERE h.status = 'POOR')::int AS n
-         FROM entity_linked_households l JOIN households h ON h.id = l.household_id
-        WHERE l.entity_id = ANY($1::bigint[]) GROUP BY l.entity_id`,
-      [entityIds],
-    );
-    return new Map(rows.map((r) => [r.entity_id, r.n]));
+    // the households' registry decides which entity each poor household is counted for (one line per household)
+    return new EntitiesStore().countedPoorCounts(m, entityIds);
   }
 
   /** Every instalment of the loans, by loan and number, with the day its interest was paid in full. */
