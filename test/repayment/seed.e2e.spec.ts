@@ -28,23 +28,22 @@ describe('seedRepayments and seedCob', () => {
     expect(await repayments()).toEqual([]);
   });
 
-  it('repay each disbursed demo loan once and close yesterday; the ledger verifies', async () => {
+  it('repay each disbursed demo loan once on its value date (one in arrears, one closed) and close yesterday; the ledger verifies', async () => {
     await seedRegistry(t.app);
     await seedProducts(t.app);
     await seedFunds(t.app, { log: () => undefined });
     await seedOrigination(t.app);
     await seedRepayments(t.app);
     const rows = await repayments();
-    expect(rows).toHaveLength(2);
-    expect(
-      rows.every(
-        (r) =>
-          r.amount === '50000' &&
-          r.value_date === '2026-06-01' &&
-          r.created_by === 'loan.officer' &&
-          r.status === 'POSTED',
-      ),
-    ).toBe(true);
+    // loans paid out 2025-08-09 (12 months), 2025-09-28 and 2025-11-02 (6 months), recorded in value-date order
+    expect(rows.map((r) => [r.amount, r.value_date])).toEqual([
+      ['100000', '2025-11-07'], // the running loan: part repaid 90 days after its disbursement
+      ['100000', '2026-03-28'], // the late loan: part repaid at maturity, the rest in arrears since
+      ['412000', '2026-05-02'], // paid off at maturity: principal 4,000.00 and the 6-month fee
+    ]);
+    expect(rows.every((r) => r.created_by === 'loan.officer' && r.status === 'POSTED')).toBe(true);
+    const statuses = await t.db.dataSource.query(`SELECT status FROM loans WHERE channel = 'MUTUAL_AID' ORDER BY id`);
+    expect(statuses.map((r: { status: string }) => r.status)).toEqual(['DISBURSED', 'DISBURSED', 'CLOSED', 'IN_PUBLIC_NOTICE']);
     const out = await seedCob(t.app);
     expect(out.join(' ')).toMatch(/closed business date 2026-05-31/);
     const [snap] = await t.db.dataSource.query(
