@@ -50,8 +50,8 @@ interface DemoLoan {
 
 /**
  * The demo history of the fund (its capital arrived DEMO_CAPITAL_MONTHS_AGO months back, before all of these): a
- * 12-month loan still running, a 6-month loan past its maturity and only part repaid (the late one: the repayment
- * seed leaves it in arrears beyond 30 days), a 6-month loan repaid at maturity, and an application in notice today.
+ * 12-month loan still running, a 6-month loan paid off weeks after its maturity (the late one, with its penalty), a
+ * 6-month loan repaid at maturity (see the repayment seed), and an application in notice today.
  */
 export const DEMO_LOANS: readonly DemoLoan[] = [
   { member: 0, amount: '5000.00', termMonths: 12, purpose: 'BREEDING', target: 'DISBURSED', appliedDaysAgo: 300 },

@@ -6,6 +6,7 @@ import { LoanStore } from '#libs/loans';
 import { formatYuan, yuan, type Fen } from '#libs/money';
 import { addDays } from './domain/dates.js';
 import { RepaymentService } from './repayment.service.js';
+import { StatementService } from './statement.service.js';
 import { RepaymentSeedStore } from './store/seed.store.js';
 
 const OFFICER: Actor = {
@@ -16,9 +17,14 @@ const OFFICER: Actor = {
   via: 'system',
 };
 
-/** A loan that matured at least this long ago is the demo's late loan: part repaid at maturity, the rest in arrears. */
+/**
+ * A loan that matured at least this long ago is the demo's late loan: paid off LATE_BY_DAYS after its maturity, penalty
+ * included. Paid off, not left in arrears: while a member of a joint-liability group is overdue nobody in the group
+ * gets a new loan, and the demo group must stay open to new applications.
+ */
 const LATE_AFTER_DAYS = 45;
-/** What the late loan paid at its maturity, and what a running loan paid ahead of time. */
+const LATE_BY_DAYS = 20;
+/** What a running loan paid ahead of time. */
 const PART_PAYMENT = yuan('1000');
 /** A running loan's part repayment, this many days after its disbursement. */
 const EARLY_PART_AFTER_DAYS = 90;
@@ -38,7 +44,8 @@ function onClock(service: RepaymentService, clock: Clock): RepaymentService {
 /**
  * Demo repayments on the disbursed loans of the demo fund, each recorded on its value date (in the past, in date
  * order), from the loan's own schedule:
- * - a loan that matured LATE_AFTER_DAYS or more ago paid 1,000.00 at maturity and nothing since: in arrears (PAR30);
+ * - a loan that matured LATE_AFTER_DAYS or more ago was paid off LATE_BY_DAYS late, with its penalty (the payoff quote
+ *   of that day): closed;
  * - a loan that matured since paid its instalment in full on its due date: closed;
  * - a loan still running paid 1,000.00 ahead of time, EARLY_PART_AFTER_DAYS after its disbursement (fee first).
  * Idempotent: the Idempotency-Key is derived from the loan, and a loan that already has that repayment is skipped.
@@ -50,6 +57,7 @@ export async function seedRepayments(app: INestApplicationContext): Promise<stri
   const config = app.get(AppConfig, { strict: false });
   const today = app.get(Clock, { strict: false }).today(config.BUSINESS_TIMEZONE);
   const loansStore = app.get(LoanStore, { strict: false });
+  const statements = app.get(StatementService, { strict: false });
   const store = new RepaymentSeedStore();
   const loans = await store.disbursedLoansOfVillageFund(ds.manager, DEMO_FUND_VILLAGE_CODE);
   if (!loans.length)
@@ -67,9 +75,10 @@ export async function seedRepayments(app: INestApplicationContext): Promise<stri
     if (!schedule.length) continue;
     const maturity = schedule[schedule.length - 1].due_date;
     const due = schedule.reduce((s, i) => s + BigInt(i.principal_fen) + BigInt(i.interest_fen), 0n);
+    const late = addDays(maturity, LATE_BY_DAYS);
     const plan =
       maturity <= addDays(today, -LATE_AFTER_DAYS)
-        ? { valueDate: maturity, amountFen: PART_PAYMENT }
+        ? { valueDate: late, amountFen: yuan((await statements.payoff(loan.id, late)).total) }
         : maturity <= today
           ? { valueDate: maturity, amountFen: due }
           : { valueDate: addDays(loan.disbursement_date, EARLY_PART_AFTER_DAYS), amountFen: PART_PAYMENT };
