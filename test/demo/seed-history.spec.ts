@@ -59,7 +59,9 @@ async function stored(month: string): Promise<MonthlyReportData | undefined> {
 function lowestRunningBalance(moves: { on: string; fen: bigint }[]): { fen: bigint; on: string | null } {
   let balance = 0n;
   let low: { fen: bigint; on: string | null } = { fen: 0n, on: null };
-  for (const m of [...moves].sort((x, y) => (x.on < y.on ? -1 : x.on > y.on ? 1 : Number(x.fen < y.fen) - Number(y.fen < x.fen)))) {
+  for (const m of [...moves].sort((x, y) =>
+    x.on < y.on ? -1 : x.on > y.on ? 1 : Number(x.fen < y.fen) - Number(y.fen < x.fen),
+  )) {
     balance += m.fen;
     if (balance < low.fen) low = { fen: balance, on: m.on };
   }
@@ -88,7 +90,10 @@ describe('demo seed history', () => {
       [fund.id],
     )) as { n: number }[];
     expect(late.n).toBe(1);
-    const firstLoan = dated.filter((m) => m.fen < 0n).map((m) => m.on).sort()[0];
+    const firstLoan = dated
+      .filter((m) => m.fen < 0n)
+      .map((m) => m.on)
+      .sort()[0];
     const capital = dated.filter((m) => m.fen > 0n && m.on < firstLoan);
     expect(capital.length).toBeGreaterThan(0);
   });
@@ -107,7 +112,12 @@ describe('demo seed history', () => {
   });
 
   it('reports without violations on the current month, where every entry so far counts (ledger cross-check included)', async () => {
-    const reports = new ReportingService(db.dataSource, new AuditService(db.dataSource), new SystemClock(), config);
+    const reports = new ReportingService(
+      db.dataSource,
+      new AuditService(db.dataSource),
+      new SystemClock(),
+      config,
+    );
     const data = await reports.compute(addMonths(lastMonth, 1));
     expect(money(data.totals.coveredOutstanding)).toBeGreaterThan(0);
     expect(checkReportInvariants(data)).toEqual([]);
@@ -119,7 +129,9 @@ describe('demo seed history', () => {
     const months = (await db.dataSource.query(
       `SELECT DISTINCT period FROM report_snapshots WHERE kind = 'MONTHLY' ORDER BY period`,
     )) as { period: string }[];
-    expect(months.map((r) => r.period)).toEqual(Array.from({ length: 6 }, (_, i) => addMonths(lastMonth, i - 5)));
+    expect(months.map((r) => r.period)).toEqual(
+      Array.from({ length: 6 }, (_, i) => addMonths(lastMonth, i - 5)),
+    );
   });
 
   it("breaks no invariant in last month's stored report", async () => {
@@ -127,7 +139,10 @@ describe('demo seed history', () => {
   });
 
   it("matches the ledger's balances at last month's end in every account figure of the stored report", async () => {
-    const all = await new ReportLedgerCheckStore().violations(db.dataSource.manager, (await stored(lastMonth))!);
+    const all = await new ReportLedgerCheckStore().violations(
+      db.dataSource.manager,
+      (await stored(lastMonth))!,
+    );
     expect(all.filter((v) => v.rule === 'LEDGER_MISMATCH')).toEqual([]);
   });
 
@@ -154,7 +169,12 @@ describe('demo seed history', () => {
   });
 
   it('has a leverage chart with at least three months of data', async () => {
-    const reports = new ReportingService(db.dataSource, new AuditService(db.dataSource), new SystemClock(), config);
+    const reports = new ReportingService(
+      db.dataSource,
+      new AuditService(db.dataSource),
+      new SystemClock(),
+      config,
+    );
     const series = await reports.leverageSeries(lastMonth, 12);
     const withData = series.months.filter((_, i) => series.districts.some((d) => money(d.ratios[i]) > 0));
     expect(withData.length, JSON.stringify(series)).toBeGreaterThanOrEqual(3);
@@ -176,7 +196,13 @@ describe('demo seed history', () => {
     await runSeed(config, undefined, (l) => again.push(l));
     expect(await count()).toEqual(before);
     const lines = again.filter((l) => l.startsWith('[seed]     '));
-    expect(lines.filter((l) => /^\[seed\]\s+(created|registered|deposited|repayment \d)|: (CREATED|VERSIONED) /.test(l))).toEqual([]);
-    expect(lines.filter((l) => /^\[seed\]\s+monthly report/.test(l)).every((l) => l.includes('UNCHANGED'))).toBe(true);
+    expect(
+      lines.filter((l) =>
+        /^\[seed\]\s+(created|registered|deposited|repayment \d)|: (CREATED|VERSIONED) /.test(l),
+      ),
+    ).toEqual([]);
+    expect(
+      lines.filter((l) => /^\[seed\]\s+monthly report/.test(l)).every((l) => l.includes('UNCHANGED')),
+    ).toBe(true);
   }, 60_000);
 });

@@ -42,11 +42,20 @@ describe('seedRepayments and seedCob', () => {
       ['412000', '2026-05-02'], // paid off at maturity: principal 4,000.00 and the 6-month fee
     ]);
     expect(rows.every((r) => r.created_by === 'loan.officer' && r.status === 'POSTED')).toBe(true);
-    const statuses = await t.db.dataSource.query(`SELECT status FROM loans WHERE channel = 'MUTUAL_AID' ORDER BY id`);
-    expect(statuses.map((r: { status: string }) => r.status)).toEqual(['DISBURSED', 'CLOSED', 'CLOSED', 'IN_PUBLIC_NOTICE']);
+    const statuses = await t.db.dataSource.query(
+      `SELECT status FROM loans WHERE channel = 'MUTUAL_AID' ORDER BY id`,
+    );
+    expect(statuses.map((r: { status: string }) => r.status)).toEqual([
+      'DISBURSED',
+      'CLOSED',
+      'CLOSED',
+      'IN_PUBLIC_NOTICE',
+    ]);
     // 3,000.00, its 6-month fee 90.00 and the penalty of 20 days late
     const late = rows.find((r) => r.value_date === '2026-04-17')!;
-    const [penalty] = await t.db.dataSource.query(`SELECT principal_fen::text AS p, interest_fen::text AS i, penalty_fen::text AS pen FROM repayments WHERE value_date = '2026-04-17'`);
+    const [penalty] = await t.db.dataSource.query(
+      `SELECT principal_fen::text AS p, interest_fen::text AS i, penalty_fen::text AS pen FROM repayments WHERE value_date = '2026-04-17'`,
+    );
     expect([penalty.p, penalty.i]).toEqual(['300000', '9000']);
     expect(Number(penalty.pen)).toBeGreaterThan(0);
     expect(late.amount).toBe(String(300000 + 9000 + Number(penalty.pen)));

@@ -70,11 +70,7 @@ export async function seedFunds(
       demoHistoryStart(app.get(Clock).today(app.get(AppConfig).BUSINESS_TIMEZONE));
     let count = 0;
     const give = async (key: string, input: ContributeInput) => {
-      await contributions.contribute(
-        fund.id,
-        { receivedOn, ...input },
-        `seed-maf-${fund.id}-${key}`,
-      );
+      await contributions.contribute(fund.id, { receivedOn, ...input }, `seed-maf-${fund.id}-${key}`);
       count++;
     };
     await give('city', { source: 'CITY', amountFen: yuan('200000'), documentRef: CITY_DOCUMENT });

@@ -28,14 +28,70 @@ const DEMO_LOANS: {
   paidOutDaysAgo: number;
   repays: Behaviour;
 }[] = [
-  { ref: 'ZBRCB-DEMO-0001', amount: '50000.00', termMonths: 24, purpose: 'BREEDING', paidOutDaysAgo: 330, repays: { kind: 'ON_TIME' } },
-  { ref: 'ZBRCB-DEMO-0004', amount: '5000.00', termMonths: 12, purpose: 'PLANTING', paidOutDaysAgo: 300, repays: { kind: 'STOPPED', after: 2 } },
-  { ref: 'ZBRCB-DEMO-0002', amount: '40000.00', termMonths: 12, purpose: 'PLANTING', paidOutDaysAgo: 270, repays: { kind: 'ON_TIME' } },
-  { ref: 'ZBRCB-DEMO-0005', amount: '45000.00', termMonths: 24, purpose: 'BREEDING', paidOutDaysAgo: 210, repays: { kind: 'ON_TIME' } },
-  { ref: 'ZBRCB-DEMO-0006', amount: '30000.00', termMonths: 12, purpose: 'PLANTING', paidOutDaysAgo: 150, repays: { kind: 'LATE', days: 12 } },
-  { ref: 'ZBRCB-DEMO-0007', amount: '50000.00', termMonths: 36, purpose: 'BREEDING', paidOutDaysAgo: 90, repays: { kind: 'ON_TIME' } },
-  { ref: 'ZBRCB-DEMO-0008', amount: '20000.00', termMonths: 12, purpose: 'PLANTING', paidOutDaysAgo: 45, repays: { kind: 'ON_TIME' } },
-  { ref: 'ZBRCB-DEMO-0003', amount: '10000.00', termMonths: 12, purpose: 'BREEDING', paidOutDaysAgo: 25, repays: { kind: 'ON_TIME' } },
+  {
+    ref: 'ZBRCB-DEMO-0001',
+    amount: '50000.00',
+    termMonths: 24,
+    purpose: 'BREEDING',
+    paidOutDaysAgo: 330,
+    repays: { kind: 'ON_TIME' },
+  },
+  {
+    ref: 'ZBRCB-DEMO-0004',
+    amount: '5000.00',
+    termMonths: 12,
+    purpose: 'PLANTING',
+    paidOutDaysAgo: 300,
+    repays: { kind: 'STOPPED', after: 2 },
+  },
+  {
+    ref: 'ZBRCB-DEMO-0002',
+    amount: '40000.00',
+    termMonths: 12,
+    purpose: 'PLANTING',
+    paidOutDaysAgo: 270,
+    repays: { kind: 'ON_TIME' },
+  },
+  {
+    ref: 'ZBRCB-DEMO-0005',
+    amount: '45000.00',
+    termMonths: 24,
+    purpose: 'BREEDING',
+    paidOutDaysAgo: 210,
+    repays: { kind: 'ON_TIME' },
+  },
+  {
+    ref: 'ZBRCB-DEMO-0006',
+    amount: '30000.00',
+    termMonths: 12,
+    purpose: 'PLANTING',
+    paidOutDaysAgo: 150,
+    repays: { kind: 'LATE', days: 12 },
+  },
+  {
+    ref: 'ZBRCB-DEMO-0007',
+    amount: '50000.00',
+    termMonths: 36,
+    purpose: 'BREEDING',
+    paidOutDaysAgo: 90,
+    repays: { kind: 'ON_TIME' },
+  },
+  {
+    ref: 'ZBRCB-DEMO-0008',
+    amount: '20000.00',
+    termMonths: 12,
+    purpose: 'PLANTING',
+    paidOutDaysAgo: 45,
+    repays: { kind: 'ON_TIME' },
+  },
+  {
+    ref: 'ZBRCB-DEMO-0003',
+    amount: '10000.00',
+    termMonths: 12,
+    purpose: 'BREEDING',
+    paidOutDaysAgo: 25,
+    repays: { kind: 'ON_TIME' },
+  },
 ];
 
 /**
@@ -94,7 +150,9 @@ export async function seedCoveredLoans(app: INestApplicationContext): Promise<st
           `seed-covered-${l.ref}`,
         ),
       );
-      out.push(`registered covered loan ${l.ref} (${l.amount}, paid out ${l.paidOutDaysAgo} days ago, ${result.status})`);
+      out.push(
+        `registered covered loan ${l.ref} (${l.amount}, paid out ${l.paidOutDaysAgo} days ago, ${result.status})`,
+      );
       registered.push({ loanId: String(result.id), ref: l.ref, repays: l.repays });
     } catch (e) {
       if (!(e instanceof DomainError)) throw e;
@@ -103,7 +161,14 @@ export async function seedCoveredLoans(app: INestApplicationContext): Promise<st
   }
 
   // The bank's repayment reports, in the order they were paid.
-  const reports: { loanId: string; ref: string; number: number; paidOn: string; principalFen: bigint; interestFen: bigint }[] = [];
+  const reports: {
+    loanId: string;
+    ref: string;
+    number: number;
+    paidOn: string;
+    principalFen: bigint;
+    interestFen: bigint;
+  }[] = [];
   for (const r of registered) {
     for (const inst of await store.installments(null, r.loanId)) {
       if (r.repays.kind === 'STOPPED' && inst.number > r.repays.after) break;
@@ -124,11 +189,13 @@ export async function seedCoveredLoans(app: INestApplicationContext): Promise<st
   for (const p of reports) {
     try {
       await RequestContext.run({ requestId: `seed-covered-report-${p.ref}-${p.number}`, actor }, () =>
-        app.get(CoveredLoanReports).reportRepayment(
-          p.loanId,
-          { paidOn: p.paidOn, principalFen: p.principalFen, interestFen: p.interestFen },
-          `seed-covered-${p.ref}-instalment-${p.number}`,
-        ),
+        app
+          .get(CoveredLoanReports)
+          .reportRepayment(
+            p.loanId,
+            { paidOn: p.paidOn, principalFen: p.principalFen, interestFen: p.interestFen },
+            `seed-covered-${p.ref}-instalment-${p.number}`,
+          ),
       );
       applied++;
     } catch (e) {

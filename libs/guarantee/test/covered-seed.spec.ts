@@ -19,7 +19,11 @@ it("seeds the demo covered loans across the last year once, after the deposits, 
   expect(first.filter((l) => l.startsWith('registered'))).toHaveLength(8);
   expect(first.filter((l) => l.includes('refused'))).toEqual([]);
   const reports = async () =>
-    (await t.db.dataSource.query(`SELECT count(*)::int AS n FROM covered_loan_reports WHERE kind = 'REPAYMENT'`))[0].n as number;
+    (
+      await t.db.dataSource.query(
+        `SELECT count(*)::int AS n FROM covered_loan_reports WHERE kind = 'REPAYMENT'`,
+      )
+    )[0].n as number;
   const reported = await reports();
   expect(reported).toBeGreaterThan(10);
   const second = await seedCoveredLoans(t.app);
@@ -35,7 +39,12 @@ it("seeds the demo covered loans across the last year once, after the deposits, 
               JOIN loans x ON x.id = i.loan_id WHERE x.bank_loan_ref LIKE 'ZBRCB-DEMO-%') AS outstanding_is_principal_less_paid
        FROM loans l WHERE l.bank_loan_ref LIKE 'ZBRCB-DEMO-%'`,
   );
-  expect(span).toEqual({ after_deposits: true, within_agreement: true, months: expect.any(Number), outstanding_is_principal_less_paid: true });
+  expect(span).toEqual({
+    after_deposits: true,
+    within_agreement: true,
+    months: expect.any(Number),
+    outstanding_is_principal_less_paid: true,
+  });
   expect(span.months).toBeGreaterThanOrEqual(6);
 
   // each instalment paid on its due date, but 0006 pays 12 days late and 0004 stopped after two (> 90 days overdue)
@@ -43,8 +52,12 @@ it("seeds the demo covered loans across the last year once, after the deposits, 
     `SELECT l.bank_loan_ref AS ref, i.number, (i.paid_on - i.due_date) AS late, i.due_date < current_date - 90 AS old
        FROM loans l JOIN loan_installments i ON i.loan_id = l.id WHERE l.bank_loan_ref LIKE 'ZBRCB-DEMO-%' ORDER BY 1, 2`,
   )) as { ref: string; number: number; late: number | null; old: boolean }[];
-  expect(paid.filter((r) => r.late !== null && r.late !== (r.ref === 'ZBRCB-DEMO-0006' ? 12 : 0))).toEqual([]);
-  expect(paid.filter((r) => r.ref === 'ZBRCB-DEMO-0004' && r.late !== null).map((r) => r.number)).toEqual([1, 2]);
+  expect(paid.filter((r) => r.late !== null && r.late !== (r.ref === 'ZBRCB-DEMO-0006' ? 12 : 0))).toEqual(
+    [],
+  );
+  expect(paid.filter((r) => r.ref === 'ZBRCB-DEMO-0004' && r.late !== null).map((r) => r.number)).toEqual([
+    1, 2,
+  ]);
   expect(paid.some((r) => r.ref === 'ZBRCB-DEMO-0004' && r.late === null && r.old)).toBe(true);
 
   // the third was paid out 25 days ago: its first instalment falls due within the week (the reminders demo's T-7)

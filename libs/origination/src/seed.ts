@@ -54,10 +54,38 @@ interface DemoLoan {
  * 6-month loan repaid at maturity (see the repayment seed), and an application in notice today.
  */
 export const DEMO_LOANS: readonly DemoLoan[] = [
-  { member: 0, amount: '5000.00', termMonths: 12, purpose: 'BREEDING', target: 'DISBURSED', appliedDaysAgo: 300 },
-  { member: 1, amount: '3000.00', termMonths: 6, purpose: 'PLANTING', target: 'DISBURSED', appliedDaysAgo: 250 },
-  { member: 3, amount: '4000.00', termMonths: 6, purpose: 'PLANTING', target: 'DISBURSED', appliedDaysAgo: 215 },
-  { member: 2, amount: '4000.00', termMonths: 12, purpose: 'HANDICRAFT', target: 'IN_PUBLIC_NOTICE', appliedDaysAgo: 0 },
+  {
+    member: 0,
+    amount: '5000.00',
+    termMonths: 12,
+    purpose: 'BREEDING',
+    target: 'DISBURSED',
+    appliedDaysAgo: 300,
+  },
+  {
+    member: 1,
+    amount: '3000.00',
+    termMonths: 6,
+    purpose: 'PLANTING',
+    target: 'DISBURSED',
+    appliedDaysAgo: 250,
+  },
+  {
+    member: 3,
+    amount: '4000.00',
+    termMonths: 6,
+    purpose: 'PLANTING',
+    target: 'DISBURSED',
+    appliedDaysAgo: 215,
+  },
+  {
+    member: 2,
+    amount: '4000.00',
+    termMonths: 12,
+    purpose: 'HANDICRAFT',
+    target: 'IN_PUBLIC_NOTICE',
+    appliedDaysAgo: 0,
+  },
 ];
 
 /**

@@ -1,10 +1,21 @@
 import type { RawFigures } from '../store/report.queries.js';
-import { checkReportAgainstLedger, checkReportInvariants, type InvariantContext, type LedgerBalances } from './invariants.js';
+import {
+  checkReportAgainstLedger,
+  checkReportInvariants,
+  type InvariantContext,
+  type LedgerBalances,
+} from './invariants.js';
 import { assembleMonth, buildReport, type MatchingRules, type MonthlyReportData } from './report.js';
 
 /** The funding library's compliance rule is not under test here: a stand-in with its shape. */
 const RULES: MatchingRules = {
-  districtCompliance: ((d: { districtId: string; districtCode: string; districtName: string; cityAllocationFen: bigint; districtMatchFen: bigint }) => ({
+  districtCompliance: ((d: {
+    districtId: string;
+    districtCode: string;
+    districtName: string;
+    cityAllocationFen: bigint;
+    districtMatchFen: bigint;
+  }) => ({
     ...d,
     requiredRatio: '2',
     actualRatio: null,
@@ -27,10 +38,15 @@ const COVERS = [
 const BALANCE = 400_000_000n;
 const ceilDiv = (a: bigint, b: bigint) => (a + b - 1n) / b;
 const AVAILABLE = BALANCE - COVERS.reduce((s, c) => s + ceilDiv(c.loan, c.multiple), 0n);
-const exposure = (agreement: string) => COVERS.filter((c) => c.agreement === agreement).reduce((s, c) => s + c.loan, 0n);
+const exposure = (agreement: string) =>
+  COVERS.filter((c) => c.agreement === agreement).reduce((s, c) => s + c.loan, 0n);
 
 function raw(over: { available?: bigint; npl11?: bigint } = {}): RawFigures {
-  const acc = (code: string, end: bigint, month = 0n) => ({ code, end_fen: String(end), month_fen: String(month) });
+  const acc = (code: string, end: bigint, month = 0n) => ({
+    code,
+    end_fen: String(end),
+    month_fen: String(month),
+  });
   return {
     accounts: [
       acc('RF:1:BALANCE', BALANCE),
@@ -46,17 +62,93 @@ function raw(over: { available?: bigint; npl11?: bigint } = {}): RawFigures {
       acc('MAF:7:CAPITAL:MEMBER', 200_000n),
     ],
     structure: [
-      { district_id: '1', district_code: '370302', district_name: '淄川区', heavy_task: true, risk_fund_id: '1', risk_fund_name: 'RF', minimum_fund_fen: '500000000', npl_overdue_days: 90 },
+      {
+        district_id: '1',
+        district_code: '370302',
+        district_name: '淄川区',
+        heavy_task: true,
+        risk_fund_id: '1',
+        risk_fund_name: 'RF',
+        minimum_fund_fen: '500000000',
+        npl_overdue_days: 90,
+      },
     ],
     agreements: [
-      { agreement_id: '11', agreement_no: 'A-11', risk_fund_id: '1', district_id: '1', bank_id: '21', bank_code: 'B21', bank_name: 'Bank 21', leverage_multiple: '10.0000', npl_threshold_percent: '5' },
-      { agreement_id: '12', agreement_no: 'A-12', risk_fund_id: '1', district_id: '1', bank_id: '22', bank_code: 'B22', bank_name: 'Bank 22', leverage_multiple: '8.0000', npl_threshold_percent: '5' },
+      {
+        agreement_id: '11',
+        agreement_no: 'A-11',
+        risk_fund_id: '1',
+        district_id: '1',
+        bank_id: '21',
+        bank_code: 'B21',
+        bank_name: 'Bank 21',
+        leverage_multiple: '10.0000',
+        npl_threshold_percent: '5',
+      },
+      {
+        agreement_id: '12',
+        agreement_no: 'A-12',
+        risk_fund_id: '1',
+        district_id: '1',
+        bank_id: '22',
+        bank_code: 'B22',
+        bank_name: 'Bank 22',
+        leverage_multiple: '8.0000',
+        npl_threshold_percent: '5',
+      },
     ],
-    funds: [{ fund_id: '7', fund_name: '东坪村互助资金', village_id: '3', village_name: '东坪村', district_id: '1' }],
+    funds: [
+      {
+        fund_id: '7',
+        fund_name: '东坪村互助资金',
+        village_id: '3',
+        village_name: '东坪村',
+        district_id: '1',
+      },
+    ],
     loans: [
-      { kind: 'C', district_id: '1', bank_id: '21', fund_id: null, loans: 2, outstanding_fen: String(exposure('11')), npl_fen: String(over.npl11 ?? 2_000_000n), par30_fen: '0', due_fen: '1000000', paid_due_fen: '900000', households: 0, poor_households: 0 },
-      { kind: 'C', district_id: '1', bank_id: '22', fund_id: null, loans: 1, outstanding_fen: String(exposure('12')), npl_fen: '0', par30_fen: '0', due_fen: '0', paid_due_fen: '0', households: 0, poor_households: 0 },
-      { kind: 'M', district_id: null, bank_id: null, fund_id: '7', loans: 3, outstanding_fen: '1200000', npl_fen: '0', par30_fen: '300000', due_fen: '700000', paid_due_fen: '600000', households: 3, poor_households: 2 },
+      {
+        kind: 'C',
+        district_id: '1',
+        bank_id: '21',
+        fund_id: null,
+        loans: 2,
+        outstanding_fen: String(exposure('11')),
+        npl_fen: String(over.npl11 ?? 2_000_000n),
+        par30_fen: '0',
+        due_fen: '1000000',
+        paid_due_fen: '900000',
+        households: 0,
+        poor_households: 0,
+      },
+      {
+        kind: 'C',
+        district_id: '1',
+        bank_id: '22',
+        fund_id: null,
+        loans: 1,
+        outstanding_fen: String(exposure('12')),
+        npl_fen: '0',
+        par30_fen: '0',
+        due_fen: '0',
+        paid_due_fen: '0',
+        households: 0,
+        poor_households: 0,
+      },
+      {
+        kind: 'M',
+        district_id: null,
+        bank_id: null,
+        fund_id: '7',
+        loans: 3,
+        outstanding_fen: '1200000',
+        npl_fen: '0',
+        par30_fen: '300000',
+        due_fen: '700000',
+        paid_due_fen: '600000',
+        households: 3,
+        poor_households: 2,
+      },
     ],
     newLoans: [{ district_id: '1', bank_id: '22', count: 1, amount_fen: String(exposure('12')) }],
     subsidy: [
@@ -72,9 +164,13 @@ function raw(over: { available?: bigint; npl11?: bigint } = {}): RawFigures {
   };
 }
 
-const report = (r: RawFigures = raw()): MonthlyReportData => buildReport(assembleMonth('2026-11', r, RULES), null);
-const CONTEXT: InvariantContext = { capacity: new Map([['1', { coveredLoans: COVERS.length, pendingCoverFen: 0n }]]) };
-const rules = (data: MonthlyReportData, ctx = CONTEXT) => checkReportInvariants(data, ctx).map((v) => `${v.rule} ${v.where} ${v.field}`);
+const report = (r: RawFigures = raw()): MonthlyReportData =>
+  buildReport(assembleMonth('2026-11', r, RULES), null);
+const CONTEXT: InvariantContext = {
+  capacity: new Map([['1', { coveredLoans: COVERS.length, pendingCoverFen: 0n }]]),
+};
+const rules = (data: MonthlyReportData, ctx = CONTEXT) =>
+  checkReportInvariants(data, ctx).map((v) => `${v.rule} ${v.where} ${v.field}`);
 /** A deep copy to break one figure of. */
 const copy = (d: MonthlyReportData): MonthlyReportData => structuredClone(d);
 
@@ -121,15 +217,31 @@ describe('report invariants', () => {
   it('finds capacity below what the per-loan rounding explains, once it knows the loans', () => {
     // 10.00 of fund money missing from AVAILABLE with nothing reserved: more than 3 loans' rounding
     const data = report(raw({ available: AVAILABLE - 1000n }));
-    expect(rules(data)).toEqual(['CAPACITY_MISMATCH district 370302 capacityLeft', 'CAPACITY_MISMATCH bank B21 in 370302 capacityLeft', 'CAPACITY_MISMATCH bank B22 in 370302 capacityLeft']);
+    expect(rules(data)).toEqual([
+      'CAPACITY_MISMATCH district 370302 capacityLeft',
+      'CAPACITY_MISMATCH bank B21 in 370302 capacityLeft',
+      'CAPACITY_MISMATCH bank B22 in 370302 capacityLeft',
+    ]);
     // reserved backing for a loan not yet paid out explains it; without context only the upper bound is checked
-    expect(rules(data, { capacity: new Map([['1', { coveredLoans: 3, pendingCoverFen: 1000n }]]) })).toEqual([]);
+    expect(rules(data, { capacity: new Map([['1', { coveredLoans: 3, pendingCoverFen: 1000n }]]) })).toEqual(
+      [],
+    );
     expect(rules(data, {})).toEqual([]);
   });
 
   it('finds every total that is not the sum of its rows', () => {
     const base = report();
-    const amounts = ['fundBalance', 'coveredOutstanding', 'newCoveredAmount', 'nplPrincipal', 'compensationPaid', 'recoveries', 'subsidyPaid', 'mutualAidCapital', 'mutualAidOutstanding'] as const;
+    const amounts = [
+      'fundBalance',
+      'coveredOutstanding',
+      'newCoveredAmount',
+      'nplPrincipal',
+      'compensationPaid',
+      'recoveries',
+      'subsidyPaid',
+      'mutualAidCapital',
+      'mutualAidOutstanding',
+    ] as const;
     for (const field of amounts) {
       const data = copy(base);
       data.totals[field] = (Number(data.totals[field]) + 0.01).toFixed(2);
@@ -139,7 +251,13 @@ describe('report invariants', () => {
     count.totals.newCoveredLoans += 1;
     expect(rules(count)).toEqual(['TOTAL_MISMATCH totals newCoveredLoans']);
     // a district against its banks and funds
-    for (const field of ['newCoveredAmount', 'compensationPaid', 'recoveries', 'mutualAidCapital', 'mutualAidOutstanding'] as const) {
+    for (const field of [
+      'newCoveredAmount',
+      'compensationPaid',
+      'recoveries',
+      'mutualAidCapital',
+      'mutualAidOutstanding',
+    ] as const) {
       const data = copy(base);
       data.districts[0][field] = (Number(data.districts[0][field]) + 0.01).toFixed(2);
       expect(rules(data), field).toContain(`TOTAL_MISMATCH district 370302 ${field}`);
@@ -181,7 +299,8 @@ describe('report against the ledger', () => {
       atEnd.set(code, (atEnd.get(code) ?? 0n) + by);
       return { atEnd, beforeStart: ledger.beforeStart };
     };
-    const fields = (l: LedgerBalances) => checkReportAgainstLedger(data, l).map((v) => `${v.where} ${v.field}`);
+    const fields = (l: LedgerBalances) =>
+      checkReportAgainstLedger(data, l).map((v) => `${v.where} ${v.field}`);
     expect(fields(off('MAF:7:CASH', 1n))).toEqual(['fund 7 cash']);
     expect(fields(off('MAF:7:LOANS', -1n))).toEqual(['fund 7 outstanding']);
     expect(fields(off('MAF:7:CAPITAL:ACCUMULATED', 5n))).toEqual(['fund 7 capital']);

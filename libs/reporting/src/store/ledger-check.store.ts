@@ -39,9 +39,11 @@ export class ReportLedgerCheckStore {
   /** The ledger's balances at the month end and at the day before the month began. */
   async balances(m: EntityManager, start: string, end: string): Promise<LedgerBalances> {
     const before = addDays(start, -1);
-    const rows = await queryRows<{ code: string; as_of: string; balance_fen: string }>(m, BALANCES_AS_OF_SQL, [
-      [before, end],
-    ]);
+    const rows = await queryRows<{ code: string; as_of: string; balance_fen: string }>(
+      m,
+      BALANCES_AS_OF_SQL,
+      [[before, end]],
+    );
     const atEnd = new Map<string, bigint>();
     const beforeStart = new Map<string, bigint>();
     for (const r of rows) (r.as_of === end ? atEnd : beforeStart).set(r.code, BigInt(r.balance_fen));
@@ -54,7 +56,9 @@ export class ReportLedgerCheckStore {
     data: MonthlyReportData,
     balances: LedgerBalances,
   ): Promise<Map<string, CapacityContext>> {
-    const counts = await queryRows<{ district_id: string; loans: number }>(m, COVERED_LOANS_SQL, [data.periodEnd]);
+    const counts = await queryRows<{ district_id: string; loans: number }>(m, COVERED_LOANS_SQL, [
+      data.periodEnd,
+    ]);
     const loans = new Map(counts.map((c) => [c.district_id, c.loans]));
     const out = new Map<string, CapacityContext>();
     for (const d of data.districts) {
