@@ -13,7 +13,9 @@ import { fraction, percentText, ratioText } from './ratios.js';
  *   much backing is reserved for loans not yet paid out), never below ⌊multiple × (that − reserved − 1 fen per loan)⌋;
  * - TOTAL_MISMATCH: a total (the report's totals, a district's bank rows or mutual-aid funds) ≠ the sum of its rows;
  * - RATIO_MISMATCH: a leverage, NPL or utilisation ratio ≠ its numerator ÷ denominator at the report's rounding.
- * Pure: the store-level check (every figure = the ledger's balance at the month end) is ReportLedgerCheck.
+ * For an unscoped report (a bank's scoped view has no totals). Pure: the store-level check (every figure = the
+ * ledger's balance at the month end) is ReportLedgerCheckStore (store/ledger-check.store.ts), which also gives the
+ * capacity check its context.
  */
 export type InvariantRule =
   | 'FUND_CASH_NEGATIVE'
