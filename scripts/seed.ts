@@ -111,17 +111,17 @@ export const SEED_STEPS: SeedStep[] = [
     },
   },
   { name: 'mutual-aid loans: disbursed loans and an application in public notice', run: seedOrigination },
-  { name: 'repayments on the demo loans', run: seedRepayments },
-  { name: 'close of business for yesterday', run: seedCob },
+  { name: 'repayments on the demo loans, each on its value date', run: seedRepayments },
   { name: 'partner bank, district risk fund and cooperation agreement', run: seedGuarantee },
-  { name: 'bank loans registered under the district fund', run: seedCoveredLoans },
+  { name: 'bank loans registered under the district fund, and their repayments', run: seedCoveredLoans },
+  { name: 'close of business for yesterday', run: seedCob },
   { name: 'asset-income project: injection, results and a paid dividend run', run: seedAssetIncome },
   { name: 'interest subsidy programme, product policy and matching rule', run: seedSubsidy },
   {
     name: "repayment reminders: log-channel endpoints for the demo fund and bank, today's selection",
     run: (app) => seedReminders(app, { bankCode: DEMO_BANK.code }),
   },
-  { name: "last month's leverage report", run: seedReports },
+  { name: 'monthly leverage reports of the last six months', run: seedReports },
 ];
 // ────────────────────────────────────────────────────────────────────────────────────────────────────────────────
 

@@ -28,20 +28,30 @@ describe('seedOrigination', () => {
     expect(await loans()).toEqual([]);
   });
 
-  it('makes two disbursed loans and one in public notice in the demo fund, through the workflow', async () => {
+  it('makes three loans disbursed across the past year and one in public notice in the demo fund, through the workflow', async () => {
     await seedRegistry(t.app);
     await seedProducts(t.app);
     await seedFunds(t.app, { log: () => undefined });
     await seedOrigination(t.app);
     const rows = await loans();
     expect(rows.map((r) => [r.status, r.principal, r.disbursement_date])).toEqual([
-      ['DISBURSED', '500000', '2026-04-26'],
-      ['DISBURSED', '300000', '2026-04-26'],
+      // applied for 300, 250 and 215 days before 2026-06-01, paid out the day after their notice
+      ['DISBURSED', '500000', '2025-08-09'],
+      ['DISBURSED', '300000', '2025-09-28'],
+      ['DISBURSED', '400000', '2025-11-02'],
       ['IN_PUBLIC_NOTICE', '400000', null],
     ]);
+    // the fund's capital was there before the first loan, and each borrower's share before the borrower's loan
+    const [{ last }] = await t.db.dataSource.query(`SELECT max(received_on)::text AS last FROM contributions WHERE source <> 'MEMBER'`);
+    expect(last < '2025-08-09').toBe(true);
+    const late = await t.db.dataSource.query(
+      `SELECT l.loan_no FROM loans l WHERE l.disbursement_date IS NOT NULL AND NOT EXISTS (
+         SELECT 1 FROM contributions c WHERE c.household_id = l.household_id AND c.received_on < l.disbursement_date)`,
+    );
+    expect(late).toEqual([]);
     expect(rows.every((r) => r.created_by === 'loan.officer' && r.approved_by === 'fund.admin')).toBe(true);
     const [{ n }] = await t.db.dataSource.query(`SELECT count(*)::int AS n FROM journal_entries WHERE code = 'LOAN_DISBURSEMENT'`);
-    expect(n).toBe(2);
+    expect(n).toBe(3);
     expect((await t.app.get(LedgerService).verify()).ok).toBe(true);
   });
 
@@ -50,6 +60,6 @@ describe('seedOrigination', () => {
     await seedOrigination(t.app);
     expect(await loans()).toEqual(before);
     const [{ n }] = await t.db.dataSource.query(`SELECT count(*)::int AS n FROM journal_entries WHERE code = 'LOAN_DISBURSEMENT'`);
-    expect(n).toBe(2);
+    expect(n).toBe(3);
   });
 });

@@ -28,29 +28,43 @@ describe('seedRepayments and seedCob', () => {
     expect(await repayments()).toEqual([]);
   });
 
-  it('repay each disbursed demo loan once and close yesterday; the ledger verifies', async () => {
+  it('repay each disbursed demo loan once on its value date (one paid off late, one on time) and close yesterday; the ledger verifies', async () => {
     await seedRegistry(t.app);
     await seedProducts(t.app);
     await seedFunds(t.app, { log: () => undefined });
     await seedOrigination(t.app);
     await seedRepayments(t.app);
     const rows = await repayments();
-    expect(rows).toHaveLength(2);
-    expect(
-      rows.every(
-        (r) =>
-          r.amount === '50000' &&
-          r.value_date === '2026-06-01' &&
-          r.created_by === 'loan.officer' &&
-          r.status === 'POSTED',
-      ),
-    ).toBe(true);
+    // loans paid out 2025-08-09 (12 months), 2025-09-28 and 2025-11-02 (6 months), recorded in value-date order
+    expect(rows.map((r) => [r.value_date === '2026-04-17' ? 'LATE' : r.amount, r.value_date])).toEqual([
+      ['100000', '2025-11-07'], // the running loan: part repaid 90 days after its disbursement
+      ['LATE', '2026-04-17'], // the late loan: paid off 20 days after its maturity, penalty included
+      ['412000', '2026-05-02'], // paid off at maturity: principal 4,000.00 and the 6-month fee
+    ]);
+    expect(rows.every((r) => r.created_by === 'loan.officer' && r.status === 'POSTED')).toBe(true);
+    const statuses = await t.db.dataSource.query(
+      `SELECT status FROM loans WHERE channel = 'MUTUAL_AID' ORDER BY id`,
+    );
+    expect(statuses.map((r: { status: string }) => r.status)).toEqual([
+      'DISBURSED',
+      'CLOSED',
+      'CLOSED',
+      'IN_PUBLIC_NOTICE',
+    ]);
+    // 3,000.00, its 6-month fee 90.00 and the penalty of 20 days late
+    const late = rows.find((r) => r.value_date === '2026-04-17')!;
+    const [penalty] = await t.db.dataSource.query(
+      `SELECT principal_fen::text AS p, interest_fen::text AS i, penalty_fen::text AS pen FROM repayments WHERE value_date = '2026-04-17'`,
+    );
+    expect([penalty.p, penalty.i]).toEqual(['300000', '9000']);
+    expect(Number(penalty.pen)).toBeGreaterThan(0);
+    expect(late.amount).toBe(String(300000 + 9000 + Number(penalty.pen)));
     const out = await seedCob(t.app);
     expect(out.join(' ')).toMatch(/closed business date 2026-05-31/);
     const [snap] = await t.db.dataSource.query(
       `SELECT active_loans FROM portfolio_snapshots WHERE business_date = '2026-05-31'`,
     );
-    expect(snap).toEqual({ active_loans: 2 });
+    expect(snap).toEqual({ active_loans: 1 }); // the running 12-month loan; the other two are closed
     expect((await t.app.get(LedgerService).verify()).ok).toBe(true);
   });
 

@@ -104,11 +104,14 @@ describe('reports API', () => {
     await request(t.http).post('/api/v1/reports/monthly').set('Authorization', officer).send({ month: '2026-01' }).expect(403);
   });
 
-  it('the seed generates last month once (idempotent)', async () => {
-    expect(await seedReports(t.app)).toEqual(['monthly report 2026-01: UNCHANGED (version 1)']);
-    expect(await seedReports(t.app)).toEqual(['monthly report 2026-01: UNCHANGED (version 1)']);
-    const [{ n }] = await t.db.dataSource.query(`SELECT count(*)::int AS n FROM report_snapshots WHERE period = '2026-01'`);
-    expect(n).toBe(1);
+  it('the seed generates each of the last six months once (idempotent)', async () => {
+    const months = ['2025-08', '2025-09', '2025-10', '2025-11', '2025-12', '2026-01'];
+    const first = await seedReports(t.app);
+    expect(first.map((l) => l.slice(0, 'monthly report 2025-08'.length))).toEqual(months.map((m) => `monthly report ${m}`));
+    expect(first.at(-1)).toBe('monthly report 2026-01: UNCHANGED (version 1)');
+    expect(await seedReports(t.app)).toEqual(months.map((m) => `monthly report ${m}: UNCHANGED (version 1)`));
+    const rows = await t.db.dataSource.query(`SELECT period, count(*)::int AS n FROM report_snapshots WHERE period >= '2025-08' GROUP BY period ORDER BY period`);
+    expect(rows).toEqual(months.map((period) => ({ period, n: 1 })));
   });
 
   it('a month regenerated after a back-dated entry: the versions show what changed and the entry; a bank sees its own', async () => {

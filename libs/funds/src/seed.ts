@@ -1,6 +1,6 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { RequestContext, SYSTEM_ACTOR } from '#libs/common';
+import { AppConfig, Clock, RequestContext, SYSTEM_ACTOR } from '#libs/common';
 import { formatYuan, yuan } from '#libs/money';
 import { ContributionsService, type ContributeInput } from './contributions.service.js';
 import { FundsService } from './funds.service.js';
@@ -23,15 +23,28 @@ export interface SeedFundsResult {
   members: number;
 }
 
-/** Fixed dates and keys so a second run replays every contribution instead of adding one. */
-const SEED_RECEIVED_ON = '2024-03-01';
-const SEED_YEAR = 2024;
+/**
+ * How long before the business date the demo fund received its capital: the start of the demo history. Every demo
+ * loan is paid out after it (the loans seed goes back at most a year), so the fund's cash never goes negative at any
+ * date. The date is the first of its month, so runs within a month agree even before anything is stored.
+ */
+export const DEMO_CAPITAL_MONTHS_AGO = 14;
+
+/** The first day of the month `months` months before `today` (YYYY-MM-DD). */
+export function demoHistoryStart(today: string, months = DEMO_CAPITAL_MONTHS_AGO): string {
+  const i = Number(today.slice(0, 4)) * 12 + Number(today.slice(5, 7)) - 1 - months;
+  return `${String(Math.floor(i / 12)).padStart(4, '0')}-${String((i % 12) + 1).padStart(2, '0')}-01`;
+}
+
+/** The CITY contribution's document: how a later run finds the date the capital was received on. */
+const CITY_DOCUMENT = '淄财农〔2024〕8号';
 
 /**
  * Demo data: a fund for the demo village with CITY 200,000, DISTRICT 300,000 and DONATION 20,000, fiscal-funded
- * base shares (配股) for up to two poor households and member shares for a few others. Idempotent: the fund is
- * found by village, and every contribution has a deterministic Idempotency-Key. Skips (returns null) when the
- * village is not there yet.
+ * base shares (配股) for up to two poor households and member shares for a few others, all received on the first day
+ * of the month DEMO_CAPITAL_MONTHS_AGO months back (before any demo loan). Idempotent: the fund is found by village,
+ * every contribution has a deterministic Idempotency-Key, and a later run reuses the date the first run recorded.
+ * Skips (returns null) when the village is not there yet.
  */
 export async function seedFunds(
   app: INestApplicationContext,
@@ -49,16 +62,18 @@ export async function seedFunds(
   }
   return RequestContext.run({ requestId: 'seed-funds', actor: SYSTEM_ACTOR }, async () => {
     const fund = (await funds.fundForVillage(village.id)) ?? (await funds.create({ villageId: village.id }));
+    // The capital arrived at the start of the demo history; a later run (another day, another month) finds the date
+    // the first run used, so every contribution replays with the body it was recorded with.
+    const first = await contributions.list(fund.id, { source: 'CITY' }, { page: 1, pageSize: 100 });
+    const receivedOn =
+      first.items.find((c) => c.documentRef === CITY_DOCUMENT)?.receivedOn ??
+      demoHistoryStart(app.get(Clock).today(app.get(AppConfig).BUSINESS_TIMEZONE));
     let count = 0;
     const give = async (key: string, input: ContributeInput) => {
-      await contributions.contribute(
-        fund.id,
-        { receivedOn: SEED_RECEIVED_ON, year: SEED_YEAR, ...input },
-        `seed-maf-${fund.id}-${key}`,
-      );
+      await contributions.contribute(fund.id, { receivedOn, ...input }, `seed-maf-${fund.id}-${key}`);
       count++;
     };
-    await give('city', { source: 'CITY', amountFen: yuan('200000'), documentRef: '淄财农〔2024〕8号' });
+    await give('city', { source: 'CITY', amountFen: yuan('200000'), documentRef: CITY_DOCUMENT });
     await give('district', {
       source: 'DISTRICT',
       amountFen: yuan('300000'),

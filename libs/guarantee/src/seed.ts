@@ -18,6 +18,19 @@ export const DEMO_BANK_OFFICER = {
 /** The registry seed's heavy-task demo district (淄川区); looked up by code, never created here. */
 export const DEMO_RISK_FUND_DISTRICT_CODE = '370302';
 const DEMO_KEY_LABEL = 'demo integration key';
+/**
+ * How long before the business date the demo risk fund received its money and its agreement came into force: the
+ * first day of that month. Every demo covered loan is paid out later (within the last year), so the cover it takes
+ * was there at every date since its disbursement. The same start as the mutual-aid fund's capital (funds seed).
+ */
+export const DEMO_RISK_FUND_MONTHS_AGO = 14;
+
+/** The first day of the month `months` months before `today`. */
+export function demoFundingDate(today: string, months = DEMO_RISK_FUND_MONTHS_AGO): string {
+  const i = Number(today.slice(0, 4)) * 12 + Number(today.slice(5, 7)) - 1 - months;
+  return `${String(Math.floor(i / 12)).padStart(4, '0')}-${String((i % 12) + 1).padStart(2, '0')}-01`;
+}
+
 /** The case: heavy-task districts keep ≥ 5,000,000 yuan; the demo fund holds 5,500,000 from two sources. */
 const DEMO_DEPOSITS = [
   { source: 'CITY' as const, amount: '3000000.00', key: 'seed-risk-fund-city-initial' },
@@ -27,7 +40,8 @@ const DEMO_DEPOSITS = [
 /**
  * Demo guarantee set-up through the real services (validation, ledger, audit): a partner bank with a
  * BANK_OFFICER and an API key (printed once, when created), the demo district's risk fund with CITY and DISTRICT
- * deposits, and a 10× / 80:20 agreement. Idempotent: everything is looked up by its natural key first.
+ * deposits and a 10× / 80:20 agreement, both dated DEMO_RISK_FUND_MONTHS_AGO months back (the demo covered loans
+ * come after). Idempotent: everything is looked up by its natural key first.
  */
 export async function seedGuarantee(app: INestApplicationContext): Promise<string[]> {
   const ds = app.get(DataSource);
@@ -37,6 +51,7 @@ export async function seedGuarantee(app: INestApplicationContext): Promise<strin
   const funds = app.get(RiskFundsService);
   const agreements = app.get(AgreementsService);
   const today = app.get(Clock).today(app.get(AppConfig).BUSINESS_TIMEZONE);
+  const fundedOn = demoFundingDate(today);
   const out: string[] = [];
 
   let bank = await banks.findByCode(DEMO_BANK.code);
@@ -95,10 +110,10 @@ export async function seedGuarantee(app: INestApplicationContext): Promise<strin
     if (done) continue;
     await funds.deposit(
       fundId,
-      { source: d.source, amount: d.amount, receivedOn: today, documentRef: 'demo' },
+      { source: d.source, amount: d.amount, receivedOn: fundedOn, documentRef: 'demo' },
       d.key,
     );
-    out.push(`deposited ${d.amount} from ${d.source}`);
+    out.push(`deposited ${d.amount} from ${d.source} on ${fundedOn}`);
   }
 
   const agreementId = await seedReads.agreementOf(ds, fundId, bank.id);
@@ -113,10 +128,12 @@ export async function seedGuarantee(app: INestApplicationContext): Promise<strin
       bankSharePercent: '20',
       compensationMode: 'ADVANCE',
       triggerDays: 90,
-      validFrom: `${year}-01-01`,
+      validFrom: fundedOn,
       validTo: `${year + 2}-12-31`,
     });
-    out.push(`created agreement ${created.agreementNo}: multiple 10, loss share 80:20, ADVANCE at 90 days`);
+    out.push(
+      `created agreement ${created.agreementNo}: multiple 10, loss share 80:20, ADVANCE at 90 days, in force from ${fundedOn}`,
+    );
   } else out.push(`kept existing agreement ${agreementId}`);
 
   const fund = await funds.get(fundId);

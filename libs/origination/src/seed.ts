@@ -42,24 +42,58 @@ interface DemoLoan {
   amount: string;
   termMonths: number;
   purpose: string;
-  /** DISBURSED: taken, approved and paid out weeks ago; IN_PUBLIC_NOTICE: approved today. */
+  /** DISBURSED: applied for `appliedDaysAgo` days ago, approved, noticed and paid out then; IN_PUBLIC_NOTICE: today. */
   target: 'DISBURSED' | 'IN_PUBLIC_NOTICE';
+  /** Days before the business date the application was made (0 for today's). */
+  appliedDaysAgo: number;
 }
 
-const DEMO_LOANS: DemoLoan[] = [
-  { member: 0, amount: '5000.00', termMonths: 12, purpose: 'BREEDING', target: 'DISBURSED' },
-  { member: 1, amount: '3000.00', termMonths: 6, purpose: 'PLANTING', target: 'DISBURSED' },
-  { member: 2, amount: '4000.00', termMonths: 12, purpose: 'HANDICRAFT', target: 'IN_PUBLIC_NOTICE' },
+/**
+ * The demo history of the fund (its capital arrived DEMO_CAPITAL_MONTHS_AGO months back, before all of these): a
+ * 12-month loan still running, a 6-month loan paid off weeks after its maturity (the late one, with its penalty), a
+ * 6-month loan repaid at maturity (see the repayment seed), and an application in notice today.
+ */
+export const DEMO_LOANS: readonly DemoLoan[] = [
+  {
+    member: 0,
+    amount: '5000.00',
+    termMonths: 12,
+    purpose: 'BREEDING',
+    target: 'DISBURSED',
+    appliedDaysAgo: 300,
+  },
+  {
+    member: 1,
+    amount: '3000.00',
+    termMonths: 6,
+    purpose: 'PLANTING',
+    target: 'DISBURSED',
+    appliedDaysAgo: 250,
+  },
+  {
+    member: 3,
+    amount: '4000.00',
+    termMonths: 6,
+    purpose: 'PLANTING',
+    target: 'DISBURSED',
+    appliedDaysAgo: 215,
+  },
+  {
+    member: 2,
+    amount: '4000.00',
+    termMonths: 12,
+    purpose: 'HANDICRAFT',
+    target: 'IN_PUBLIC_NOTICE',
+    appliedDaysAgo: 0,
+  },
 ];
-
-/** How long ago the disbursed demo loans were applied for. */
-const DISBURSED_DAYS_AGO = 40;
 
 /**
  * Demo loans in the demo fund (东坪村): two disbursed mutual-aid loans and one application in public notice, for
- * three households of the demo joint-liability group, taken through the real workflow (application, submission with
+ * households of the demo joint-liability group, taken through the real workflow (application, submission with
  * eligibility, group endorsement, approval by a different user, notice, disbursement with its ledger entry).
- * The disbursed ones run on a clock set back DISBURSED_DAYS_AGO days, so their notice has passed. A household of
+ * Each disbursed one runs on a clock set back to its application day, then to the day after its notice, so it is
+ * applied for, approved and paid out in the past, in the order of DEMO_LOANS. A household of
  * the group that holds no share yet gets a small member share first (only members borrow). Idempotent: a
  * household that already has a live mutual-aid loan is taken further from where it stands, never given a second.
  * Skipped when the registry, funds or products seeds have not run.
@@ -80,9 +114,8 @@ export async function seedOrigination(app: INestApplicationContext): Promise<str
 
   const config = app.get(AppConfig, { strict: false });
   const today = app.get(Clock, { strict: false }).today(config.BUSINESS_TIMEZONE);
-  const past = addDays(today, -DISBURSED_DAYS_AGO);
   // Services on a clock of their own, so the disbursed demo loans are applied for, noticed and paid in the past.
-  const clock = new FixedClock(new Date(`${past}T04:00:00Z`));
+  const clock = new FixedClock(new Date(`${today}T04:00:00Z`));
   const loans = app.get(LoanStore, { strict: false });
   const origination = new OriginationService(clock, config, loans, app.get(LoanViewStore, { strict: false }));
   const eligibility = app.get(EligibilityService, { strict: false });
@@ -114,6 +147,7 @@ export async function seedOrigination(app: INestApplicationContext): Promise<str
   const contributions = app.get(ContributionsService, { strict: false });
 
   for (const demo of DEMO_LOANS) {
+    const past = addDays(today, -demo.appliedDaysAgo);
     const householdId = members[demo.member];
     if (!householdId) {
       out.push(`seedOrigination: the demo group has no member #${demo.member + 1}; loan skipped`);
@@ -135,7 +169,7 @@ export async function seedOrigination(app: INestApplicationContext): Promise<str
       );
       out.push(`member share 300.00 for household ${householdId}`);
     }
-    clock.set(new Date(`${demo.target === 'DISBURSED' ? past : today}T04:00:00Z`));
+    clock.set(new Date(`${past}T04:00:00Z`));
     const existing = await store.latestLiveMutualAidLoan(householdId);
     let loan: LoanRecord = existing
       ? await origination.getLoan(null, existing)

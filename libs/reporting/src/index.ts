@@ -11,3 +11,5 @@ export * from './reporting.module.js';
 export * from './reporting.service.js';
 export * from './seed.js';
 export * from './store/metrics.store.js';
+export * from './domain/invariants.js';
+export * from './store/ledger-check.store.js';

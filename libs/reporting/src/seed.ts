@@ -1,18 +1,27 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppConfig, Clock } from '#libs/common';
-import { addMonths, monthOf } from './domain/month.js';
+import { addMonths, monthOf, monthsEnding } from './domain/month.js';
 import { ReportingService } from './reporting.service.js';
 import { ReportStore } from './store/report.store.js';
 
+/** How many ended months the demo seed reports on (the demo history goes back further, so each has figures). */
+export const SEED_REPORT_MONTHS = 6;
+
 /**
- * The demo report: generates the previous month's report when the demo data exists (a risk fund or a mutual-aid
- * fund). Idempotent: regenerating unchanged data keeps the stored version.
+ * The demo reports: generates the monthly report of each of the last SEED_REPORT_MONTHS ended months, oldest first,
+ * when the demo data exists (a risk fund or a mutual-aid fund), so the report list and its month-on-month ranking
+ * have a history from the first start. Idempotent: regenerating unchanged data keeps the stored version.
  */
 export async function seedReports(app: INestApplicationContext): Promise<string[]> {
   const ds = app.get(DataSource);
   if (!(await new ReportStore().anyFund(ds.manager))) return ['no demo funds: no report generated'];
-  const month = addMonths(monthOf(app.get(Clock).today(app.get(AppConfig).BUSINESS_TIMEZONE)), -1);
-  const r = await app.get(ReportingService).generate(month, 'seed');
-  return [`monthly report ${month}: ${r.action} (version ${r.snapshot.version})`];
+  const last = addMonths(monthOf(app.get(Clock).today(app.get(AppConfig).BUSINESS_TIMEZONE)), -1);
+  const reports = app.get(ReportingService);
+  const out: string[] = [];
+  for (const month of monthsEnding(last, SEED_REPORT_MONTHS)) {
+    const r = await reports.generate(month, 'seed');
+    out.push(`monthly report ${month}: ${r.action} (version ${r.snapshot.version})`);
+  }
+  return out;
 }
