@@ -1,4 +1,7 @@
-import { ConfigError, loadConfig } from './app-config.js';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, installationSecret, loadConfig } from './app-config.js';
 
 const problemsOf = (env: Record<string, string>) => {
   try {
@@ -83,6 +86,26 @@ describe('loadConfig', () => {
   it('names every bad variable at once', () => {
     const message = problemsOf({ PORT: 'x', REDIS_URL: 'nope', LOG_LEVEL: 'loud' });
     for (const name of ['PORT', 'REDIS_URL', 'LOG_LEVEL']) expect(message).toContain(`- ${name}:`);
+  });
+
+  it('has no signing secret in the code: development keeps a random one per installation, test one per process', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'secret-'));
+    try {
+      const first = installationSecret('development', join(dir, '.secrets'));
+      expect(first.length).toBeGreaterThanOrEqual(32);
+      expect(installationSecret('development', join(dir, '.secrets'))).toBe(first);
+      expect(readFileSync(join(dir, '.secrets', 'jwt-secret'), 'utf8')).toBe(first);
+      expect(statSync(join(dir, '.secrets', 'jwt-secret')).mode & 0o077).toBe(0);
+      const other = mkdtempSync(join(tmpdir(), 'secret-'));
+      expect(installationSecret('development', join(other, '.secrets'))).not.toBe(first);
+      rmSync(other, { recursive: true, force: true });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const t1 = loadConfig({ NODE_ENV: 'test' }).JWT_SECRET;
+    expect(t1).toBe(loadConfig({ NODE_ENV: 'test' }).JWT_SECRET);
+    expect(t1).not.toMatch(/development|change-me/);
+    expect(loadConfig({ NODE_ENV: 'test', JWT_SECRET: 'an-explicit-secret-value' }).JWT_SECRET).toBe('an-explicit-secret-value');
   });
 
   it('requires the secrets and the service URLs to be set explicitly in production', () => {

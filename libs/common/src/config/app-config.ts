@@ -1,5 +1,7 @@
 import 'reflect-metadata';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 import { isIP } from 'node:net';
@@ -37,8 +39,13 @@ export class AppConfig {
   @IsString() @Matches(/^[a-z0-9:_-]+$/i)
   QUEUE_PREFIX = 'mae';
 
+  /**
+   * HS256 signing secret. Required in production. Unset in development: a random secret made once per installation
+   * and kept in `.secrets/jwt-secret` (mode 0600, outside git), shared by the API and the worker; unset in test: a
+   * random secret per process. No secret is written in the code, so nobody can mint a token for an installation.
+   */
   @IsString() @MinLength(16, { message: 'JWT_SECRET must be at least 16 characters' })
-  JWT_SECRET = 'development-only-secret-change-me';
+  JWT_SECRET = '';
 
   @Transform(toInt) @IsInt() @Min(60) @Max(86400)
   JWT_TTL_SECONDS = 900;
@@ -150,6 +157,27 @@ export function parseTrustProxy(value: string): false | number | string[] | unde
 
 export class ConfigError extends Error {}
 
+let processSecret: string | undefined;
+
+/**
+ * The signing secret of an installation that did not set JWT_SECRET (development and test only): random, never a
+ * constant of the code. Development keeps it in `.secrets/jwt-secret` (created once, exclusively, so the API and the
+ * worker starting together agree on it); test makes one per process.
+ */
+export function installationSecret(env: AppConfig['NODE_ENV'], dir = join(process.cwd(), '.secrets')): string {
+  if (env === 'test') return (processSecret ??= randomBytes(32).toString('base64url'));
+  const file = join(dir, 'jwt-secret');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  try {
+    writeFileSync(file, randomBytes(32).toString('base64url'), { flag: 'wx', mode: 0o600 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
+  const secret = readFileSync(file, 'utf8').trim();
+  if (secret.length < 16) throw new Error(`${file} holds less than 16 characters`);
+  return secret;
+}
+
 const PRODUCTION_REQUIRED = ['JWT_SECRET', 'ADMIN_PASSWORD', 'DATABASE_URL', 'REDIS_URL'] as const;
 
 /** Builds and validates the config from an environment; throws a ConfigError naming every bad variable. */
@@ -165,6 +193,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   for (const key of known) if (env[key] !== undefined && env[key] !== '') raw[key] = env[key] as string;
   const config = plainToInstance(AppConfig, raw, { exposeDefaultValues: true });
   const problems: string[] = [];
+  if (raw.JWT_SECRET === undefined && !config.isProduction) {
+    try {
+      config.JWT_SECRET = installationSecret(config.NODE_ENV);
+    } catch (e) {
+      problems.push(`JWT_SECRET: unset, and no installation secret could be kept in .secrets/ (${(e as Error).message}); set it`);
+    }
+  }
   for (const error of validateSync(config, { whitelist: true })) {
     problems.push(`${error.property}: ${Object.values(error.constraints ?? {}).join('; ')}`);
   }
