@@ -1,4 +1,4 @@
-import { canonicalJson, DomainError, runIdempotent } from '#libs/common';
+import { canonicalJson, DomainError, RequestContext, runIdempotent, type Actor } from '#libs/common';
 import { createTestDatabase, type TestDatabase } from '#libs/testing';
 
 /** runIdempotent: the Idempotency-Key machinery every money-moving POST relies on, against the real database. */
@@ -25,6 +25,21 @@ const operate = (k: string, body: unknown, hold = 0) =>
   );
 
 describe('runIdempotent', () => {
+  it('scopes a key to its caller: another user or a bank key sending the same key gets its own operation', async () => {
+    const k = key();
+    const as = (actor: Actor) => RequestContext.run({ requestId: k, actor }, () => operate(k, { amount: '3.00' }));
+    const one = { userId: 1, username: 'fa.one', role: 'FUND_ADMIN', bankId: null, via: 'jwt' } as const;
+    const two = { userId: 2, username: 'fa.two', role: 'FUND_ADMIN', bankId: null, via: 'jwt' } as const;
+    const bankKey = { userId: null, username: 'bank-key:abc123', role: 'BANK_OFFICER', bankId: 1, via: 'api-key' } as const;
+    expect((await as(one)).replayed).toBe(false);
+    expect((await as(two)).replayed).toBe(false);
+    expect((await as(bankKey)).replayed).toBe(false);
+    expect((await as(one)).replayed).toBe(true);
+    expect(await effects(k)).toBe(3);
+    // and another caller's different body under the same key is not a conflict either
+    expect((await RequestContext.run({ requestId: k, actor: { ...two, userId: 3 } }, () => operate(k, { amount: '4.00' }))).replayed).toBe(false);
+  });
+
   it('runs the work once and replays the stored response for the same key and body', async () => {
     const k = key();
     const first = await operate(k, { amount: '10.00', to: 1 });

@@ -56,7 +56,17 @@ export interface IdempotentResult<T> {
 }
 
 /**
- * Runs `work` at most once per (scope, key) inside the caller's transaction. The key row is inserted in the same
+ * Who a key belongs to: the signed-in user, the bank API key, or the system (a job). Keys are scoped per caller and
+ * operation, as payment APIs scope them: the same key sent by another caller is simply another key.
+ */
+export function callerOf(actor = RequestContext.actor()): string {
+  if (!actor || actor.via === 'system') return 'system';
+  if (actor.via === 'api-key') return actor.username;
+  return actor.userId === null ? `user:${actor.username}` : `user:${actor.userId}`;
+}
+
+/**
+ * Runs `work` at most once per (caller, scope, key) inside the caller's transaction. The key row is inserted in the same
  * transaction as the business change: a concurrent request with the same key blocks on the unique index until
  * the first commits, then reads its stored response (or proceeds, if the first rolled back). The same key with a
  * different body is a 409.
@@ -69,6 +79,7 @@ export async function runIdempotent<T>(
   work: () => Promise<T>,
 ): Promise<IdempotentResult<T>> {
   const requestHash = sha256(canonicalJson(request));
+  scope = `${scope}@${callerOf()}`;
   if (!(await IdempotencyStore.claim(manager, scope, key, requestHash))) {
     const row = (await IdempotencyStore.find(manager, scope, key))!;
     if (row.request_hash !== requestHash) {
