@@ -14,6 +14,7 @@ import {
   type CommonModuleOptions,
 } from '#libs/common';
 import { LedgerModule } from '#libs/ledger';
+import { SchedulesKeeperModule } from './system/schedules-keeper.js';
 import { SystemJobsModule } from './system/system-jobs.module.js';
 import { useJobClock } from './job-context.js';
 import { WORKER_MODULES } from './worker-modules.js';
@@ -60,6 +61,7 @@ export class WorkerModule implements BeforeApplicationShutdown, OnModuleInit {
         // Jobs post to the ledger and write audit rows exactly as HTTP handlers do.
         AuditModule,
         LedgerModule,
+        SchedulesKeeperModule,
         SystemJobsModule,
         ...WORKER_MODULES,
       ],

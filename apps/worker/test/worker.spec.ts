@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { bullOptions, InjectRedis, JOBS, jobId, loadConfig, QUEUES, readHeartbeat, SCHEDULERS, type AppConfig } from '#libs/common';
 import { createTestDatabase, type TestDatabase } from '#libs/testing';
 import { HeartbeatService } from '../src/system/heartbeat.js';
+import { SchedulesKeeper } from '../src/system/schedules-keeper.js';
 import { WorkerModule } from '../src/worker.module.js';
 
 let db: TestDatabase;
@@ -90,6 +91,27 @@ describe('worker', () => {
     const after = (await readHeartbeat(redis, config.QUEUE_PREFIX))!;
     expect(after.jobId).toBe(id);
     expect(after.beats).toBe(before + 1);
+  });
+
+  it('re-creates its repeatable jobs and heartbeat by itself after Redis lost its data', async () => {
+    const [a] = workers;
+    const queue = a.get<Queue>(getQueueToken(QUEUES.SYSTEM), { strict: false });
+    // Redis loses everything of this deployment (a restart without persistence, a flush) under running workers
+    const keys = await redis.keys(`${config.QUEUE_PREFIX}:*`);
+    expect(keys.length).toBeGreaterThan(0);
+    await redis.del(...keys);
+    expect(await queue.getJobSchedulers()).toEqual([]);
+    expect(await readHeartbeat(redis, config.QUEUE_PREFIX)).toBeNull();
+    // the keeper's periodic check (every SCHEDULES_CHECK_MS) finds them missing and upserts them
+    const restored = await a.get(SchedulesKeeper).check();
+    expect(restored).toContain(SCHEDULERS.SYSTEM_HEARTBEAT);
+    expect(restored).toEqual(expect.arrayContaining([SCHEDULERS.COB_DAILY, SCHEDULERS.REPORTS_MONTHLY]));
+    expect((await queue.getJobSchedulers()).map((x) => x.key)).toEqual([SCHEDULERS.SYSTEM_HEARTBEAT]);
+    const beat = await until('a heartbeat after the loss', () => readHeartbeat(redis, config.QUEUE_PREFIX));
+    expect(beat.beats).toBe(1);
+    // nothing is missing any more: a second check re-creates nothing, on either replica
+    expect(await a.get(SchedulesKeeper).check()).toEqual([]);
+    expect(await workers[1].get(SchedulesKeeper).check()).toEqual([]);
   });
 
   it('ignores a redelivered job id (the handler is idempotent)', async () => {

@@ -2,6 +2,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { AppConfig, JOBS, QUEUES, SCHEDULERS } from '#libs/common';
+import { SchedulesKeeper } from '../system/schedules-keeper.js';
 
 /** When the daily close of business starts (cron, business time zone): 00:30, closing the day that just ended. */
 export const COB_DAILY_CRON = process.env.COB_DAILY_CRON ?? '30 0 * * *';
@@ -15,12 +16,14 @@ export class CobScheduler implements OnApplicationBootstrap {
   private readonly logger = new Logger(CobScheduler.name);
 
   constructor(
+    private readonly keeper: SchedulesKeeper,
     @InjectQueue(QUEUES.COB) private readonly queue: Queue,
     private readonly config: AppConfig,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.queue.upsertJobScheduler(
+    await this.keeper.keep(
+      this.queue,
       SCHEDULERS.COB_DAILY,
       { pattern: COB_DAILY_CRON, tz: this.config.BUSINESS_TIMEZONE },
       {

@@ -4,6 +4,7 @@ import type { Queue } from 'bullmq';
 import { AppConfig, Clock, JOBS, QUEUES, SCHEDULERS } from '#libs/common';
 import { ReminderSettings, zonedHour } from '#libs/reminders';
 import { RemindersProcessor } from './reminders.processor.js';
+import { SchedulesKeeper } from '../system/schedules-keeper.js';
 
 /**
  * Registers the daily reminder tick (cron in the business time zone; upsert by scheduler id, so N replicas keep one
@@ -16,6 +17,7 @@ export class RemindersScheduler implements OnApplicationBootstrap {
   private readonly logger = new Logger(RemindersScheduler.name);
 
   constructor(
+    private readonly keeper: SchedulesKeeper,
     @InjectQueue(QUEUES.REMINDERS) private readonly queue: Queue,
     private readonly processor: RemindersProcessor,
     private readonly settings: ReminderSettings,
@@ -24,7 +26,8 @@ export class RemindersScheduler implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.queue.upsertJobScheduler(
+    await this.keeper.keep(
+      this.queue,
       SCHEDULERS.REMINDERS_DAILY,
       { pattern: this.settings.dailyCron, tz: this.config.BUSINESS_TIMEZONE },
       {

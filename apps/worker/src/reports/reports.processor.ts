@@ -5,6 +5,7 @@ import type { Job, Queue } from 'bullmq';
 import { AppConfig, Clock, JOBS, QUEUES, SCHEDULERS } from '#libs/common';
 import { enqueueMonthlyReport, previousMonthOf, ReportingModule, ReportingService, type GenerateResult, type ReportJobData } from '#libs/reporting';
 import { inJobContext } from '../job-context.js';
+import { SchedulesKeeper } from '../system/schedules-keeper.js';
 
 /** When the monthly tick fires (cron, business time zone): 02:00 on the 1st, after the night's close of business. */
 export const REPORTS_MONTHLY_CRON = process.env.REPORTS_MONTHLY_CRON ?? '0 2 1 * *';
@@ -55,12 +56,14 @@ export class ReportsScheduler implements OnApplicationBootstrap {
   private readonly logger = new Logger(ReportsScheduler.name);
 
   constructor(
+    private readonly keeper: SchedulesKeeper,
     @InjectQueue(QUEUES.REPORTS) private readonly queue: Queue,
     private readonly config: AppConfig,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.queue.upsertJobScheduler(
+    await this.keeper.keep(
+      this.queue,
       SCHEDULERS.REPORTS_MONTHLY,
       { pattern: REPORTS_MONTHLY_CRON, tz: this.config.BUSINESS_TIMEZONE },
       { name: JOBS.REPORT_MONTHLY_TICK, data: {}, opts: { attempts: 3, backoff: { type: 'exponential', delay: 30_000 } } },

@@ -9,6 +9,7 @@ import {
   type ClaimGenerationJobResult,
 } from '#libs/subsidy';
 import { inJobContext } from '../job-context.js';
+import { SchedulesKeeper } from '../system/schedules-keeper.js';
 
 /**
  * When the daily claim tick fires (cron, business time zone): 03:00, after the night's close of business, so the
@@ -79,6 +80,7 @@ export class SubsidyClaimsScheduler implements OnApplicationBootstrap {
   private readonly logger = new Logger(SubsidyClaimsScheduler.name);
 
   constructor(
+    private readonly keeper: SchedulesKeeper,
     @InjectQueue(QUEUES.SUBSIDY_CLAIMS) private readonly queue: Queue,
     private readonly jobs: ClaimJobsService,
     private readonly config: AppConfig,
@@ -86,7 +88,8 @@ export class SubsidyClaimsScheduler implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.queue.upsertJobScheduler(
+    await this.keeper.keep(
+      this.queue,
       SCHEDULERS.SUBSIDY_CLAIMS_DAILY,
       { pattern: SUBSIDY_CLAIMS_DAILY_CRON, tz: this.config.BUSINESS_TIMEZONE },
       {

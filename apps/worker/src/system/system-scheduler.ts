@@ -2,6 +2,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { HEARTBEAT_EVERY_MS, JOBS, QUEUES, SCHEDULERS } from '#libs/common';
+import { SchedulesKeeper } from './schedules-keeper.js';
 
 /**
  * Registers the repeatable system jobs. upsertJobScheduler is idempotent by scheduler id, so every worker replica
@@ -11,10 +12,12 @@ import { HEARTBEAT_EVERY_MS, JOBS, QUEUES, SCHEDULERS } from '#libs/common';
 export class SystemScheduler implements OnApplicationBootstrap {
   private readonly logger = new Logger(SystemScheduler.name);
 
-  constructor(@InjectQueue(QUEUES.SYSTEM) private readonly queue: Queue) {}
+  constructor(
+    private readonly keeper: SchedulesKeeper,@InjectQueue(QUEUES.SYSTEM) private readonly queue: Queue) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.queue.upsertJobScheduler(
+    await this.keeper.keep(
+      this.queue,
       SCHEDULERS.SYSTEM_HEARTBEAT,
       { every: HEARTBEAT_EVERY_MS },
       // A missed heartbeat is simply superseded by the next one: no retries.
