@@ -71,6 +71,11 @@ describe('validation', () => {
     const date = await request(http).get('/api/v1/audit?from=2026-13-45').set('Authorization', `Bearer ${admin}`);
     expectProblem(date, 400, 'VALIDATION_FAILED');
     expect(date.body.errors[0].field).toBe('from');
+    for (const bad of ['2026-02-30', '0000-01-01']) {
+      const loans = await request(http).get(`/api/v1/loans?from=${bad}`).set('Authorization', `Bearer ${admin}`);
+      expectProblem(loans, 400, 'VALIDATION_FAILED');
+      expect(loans.body.errors[0].field).toBe('from');
+    }
   });
 
   it('bounds paging so no page number reaches the database as an overflowing offset', async () => {

@@ -4,13 +4,12 @@ import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min
 import { PageQuery, ID_PATTERN as ID } from '#libs/common';
 import { IsYuan, parseYuan, type Fen } from '#libs/money';
 import { PURPOSES } from '#libs/products';
+import { IsCalendarDate } from '#libs/schedules';
 import type { ApplicationInput, ApplicationPatch } from './applications.service.js';
 import { LOAN_STATUSES, PENDING_STATUSES, type LoanStatus } from './domain/workflow.js';
 
 const ID_MESSAGE = { message: '$property must be a positive integer id' };
 const PRODUCT_REF = /^([1-9]\d{0,17}|[A-Z][A-Z0-9_]{1,39})$/;
-const DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
-const DATE_MESSAGE = { message: '$property must be a date written YYYY-MM-DD' };
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
 /** The validators ran first: a failure here is a programming error, not bad input. */
@@ -133,7 +132,7 @@ export class DisburseDto {
     description: "business date of the payout; defaults to today (Asia/Shanghai); never after today",
   })
   @IsOptional()
-  @Matches(DATE, DATE_MESSAGE)
+  @IsCalendarDate()
   businessDate?: string;
 }
 
@@ -161,8 +160,8 @@ export class LoanListQuery extends PageQuery {
   @IsOptional()
   @IsIn(['APPLICATION', 'DISBURSEMENT', 'MATURITY'])
   dateField?: 'APPLICATION' | 'DISBURSEMENT' | 'MATURITY';
-  @ApiPropertyOptional({ example: '2026-01-01' }) @IsOptional() @Matches(DATE, DATE_MESSAGE) from?: string;
-  @ApiPropertyOptional({ example: '2026-12-31' }) @IsOptional() @Matches(DATE, DATE_MESSAGE) to?: string;
+  @ApiPropertyOptional({ example: '2026-01-01' }) @IsOptional() @IsCalendarDate() from?: string;
+  @ApiPropertyOptional({ example: '2026-12-31' }) @IsOptional() @IsCalendarDate() to?: string;
 }
 
 export class HistoryQuery extends PageQuery {}

@@ -10,12 +10,10 @@ import {
   MaxLength,
   Min,
   MinLength,
-  registerDecorator,
-  type ValidationOptions,
 } from 'class-validator';
 import { PageQuery } from '#libs/common';
 import { IsYuan, parseYuan } from '#libs/money';
-import { isBusinessDate } from '#libs/schedules';
+import { IsCalendarDate } from '#libs/schedules';
 import type { RecordRepaymentInput } from './repayment.service.js';
 import {
   REPAYMENT_CHANNELS,
@@ -26,20 +24,8 @@ import {
   type RepaymentStatus,
 } from './views.js';
 
-/** A business date written YYYY-MM-DD that is a real calendar day. */
-export function IsCalendarDate(options?: ValidationOptions) {
-  return (object: object, propertyName: string) =>
-    registerDecorator({
-      name: 'isCalendarDate',
-      target: object.constructor,
-      propertyName,
-      options,
-      validator: {
-        validate: (value: unknown) => isBusinessDate(value),
-        defaultMessage: () => `${propertyName} must be a calendar date written YYYY-MM-DD`,
-      },
-    });
-}
+/** The one calendar-date validator lives with the dates (libs/schedules); re-exported for this library's users. */
+export { IsCalendarDate };
 
 const ID_EXAMPLE = '42';
 

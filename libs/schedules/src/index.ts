@@ -9,3 +9,4 @@ export * from './domain/types.js';
 export * from './dto.js';
 export * from './schedules.module.js';
 export * from './schedules.service.js';
+export * from './calendar-date.validator.js';
