@@ -22,6 +22,7 @@ import { UserTokenVersion1764410000000 } from './1764410000000-user-token-versio
 import { ReminderOutboxFailedAt1764420000000 } from './1764420000000-reminder-outbox-failed-at.js';
 import { CoveredAgeing1764425000000 } from './1764425000000-covered-ageing.js';
 import { ProductNplDays1764430000000 } from './1764430000000-product-npl-days.js';
+import { LedgerValueDatedBounds1764540000000 } from './1764540000000-ledger-value-dated-bounds.js';
 
 /** Every migration, in order. Add new ones at the end (generated with `npm run migration:generate`). */
 export const MIGRATIONS = [
@@ -49,4 +50,5 @@ export const MIGRATIONS = [
   ReminderOutboxFailedAt1764420000000,
   CoveredAgeing1764425000000,
   ProductNplDays1764430000000,
+  LedgerValueDatedBounds1764540000000,
 ];
