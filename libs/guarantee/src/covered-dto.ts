@@ -210,7 +210,7 @@ export class FileClaimDto {
   memo?: string;
 }
 
-export class ApproveClaimDto {
+export class PayClaimDto {
   @ApiPropertyOptional({
     example: '2026-09-15',
     description: "the day the fund paid (the payment's value date); defaults to today, never after it nor before filing",

@@ -24,7 +24,7 @@ import {
   FileClaimDto,
   RecoveryDto,
   RegisterCoveredLoanDto,
-  ApproveClaimDto,
+  PayClaimDto,
   RejectClaimDto,
   RepaymentReportDto,
   StatusReportDto,
@@ -334,7 +334,7 @@ export class CompensationClaimsController {
   @ApiOkResponse({ schema: { example: CLAIM_EXAMPLE } })
   @ApiConflictResponse({ description: 'CLAIM_STATE_CONFLICT: already paid or rejected' })
   @ApiForbiddenResponse({ description: 'CLAIM_SAME_SIDE: the filer may not decide' })
-  async approve(@Param() p: IdParam, @Body() dto: ApproveClaimDto, @IdempotencyKey() key: string) {
+  async approve(@Param() p: IdParam, @Body() dto: PayClaimDto, @IdempotencyKey() key: string) {
     return reply(await this.compensation.approve(p.id, key, { paidOn: dto?.paidOn }));
   }
 
