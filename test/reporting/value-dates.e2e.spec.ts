@@ -141,3 +141,25 @@ describe('a village fund whose capital came in long before its loans', () => {
     expect(err.extra).toMatchObject({ date: '2024-02-01', shortfall: '1000.00' });
   });
 });
+
+describe('the business date bounds every value date', () => {
+  it('the ledger of the app refuses an entry dated after today, naming the field', async () => {
+    const code = key('T:CASH');
+    await ds.transaction(async (m) => {
+      await ledger.openAccount(m, { code, name: code, type: 'ASSET' });
+      await ledger.openAccount(m, { code: `${code}:EQ`, name: code, type: 'EQUITY' });
+    });
+    const entry = (valueDate: string) => ({
+      idempotencyKey: key('e'),
+      code: 'FUND_CONTRIBUTION' as const,
+      valueDate,
+      lines: [
+        { account: code, side: 'DEBIT' as const, amountFen: 1n },
+        { account: `${code}:EQ`, side: 'CREDIT' as const, amountFen: 1n },
+      ],
+    });
+    const err = await ds.transaction((m) => ledger.post(m, entry('2026-12-07'))).catch((e) => e);
+    expect(err).toMatchObject({ code: 'LEDGER_VALUE_DATE_IN_FUTURE', errors: [{ field: 'valueDate' }] });
+    await ds.transaction((m) => ledger.post(m, entry(TODAY)));
+  });
+});
