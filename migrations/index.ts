@@ -27,6 +27,7 @@ import { AipFloorRecipients1764510000000 } from './1764510000000-aip-floor-recip
 import { EntityLinkCounting1764510000001 } from './1764510000001-entity-link-counting.js';
 import { ProductEarlyRepaymentFee1764520000000 } from './1764520000000-product-early-repayment-fee.js';
 import { LateFactsIndex1764530000000 } from './1764530000000-late-facts-index.js';
+import { LedgerValueDatedBounds1764540000000 } from './1764540000000-ledger-value-dated-bounds.js';
 
 /** Every migration, in order. Add new ones at the end (generated with `npm run migration:generate`). */
 export const MIGRATIONS = [
@@ -59,4 +60,5 @@ export const MIGRATIONS = [
   EntityLinkCounting1764510000001,
   ProductEarlyRepaymentFee1764520000000,
   LateFactsIndex1764530000000,
+  LedgerValueDatedBounds1764540000000,
 ];

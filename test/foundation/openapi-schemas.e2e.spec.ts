@@ -38,6 +38,7 @@ describe('OpenAPI schemas', () => {
       'householdId',
       'amount',
       'reason',
+      'withdrawnOn',
     ]);
     expect(bodySchema(doc, '/api/v1/risk-funds/{id}/withdrawals').properties).toHaveProperty('source');
     for (const action of ['object', 'reject', 'cancel']) {

@@ -132,7 +132,7 @@ export class ContributionsService {
     }
     const { result } = await this.dataSource.transaction((m) =>
       runIdempotent(m, CONTRIBUTION_SCOPE, idempotencyKey, { fundId, ...normalized }, () =>
-        this.record(m, fundId, normalized, idempotencyKey, today, actor?.username ?? 'system'),
+        this.record(m, fundId, normalized, idempotencyKey, actor?.username ?? 'system'),
       ),
     );
     return result;
@@ -153,7 +153,6 @@ export class ContributionsService {
       soeProfitBaseFen: Fen | null;
     },
     idempotencyKey: string,
-    today: string,
     actor: string,
   ): Promise<ContributionView> {
     // Lock order: the fund row, then the member row, then (inside post) the ledger accounts in id order.
@@ -175,7 +174,8 @@ export class ContributionsService {
     const { entryId } = await this.ledger.post(m, {
       idempotencyKey: `contribution:${id}`,
       code: 'FUND_CONTRIBUTION',
-      valueDate: today,
+      // the day the money was received: capital is in the books from then on, whenever it was keyed in
+      valueDate: c.receivedOn,
       memo: `${c.source} contribution to fund ${fund.id}${share ? `: ${share} of household ${c.householdId}` : ''}`,
       lines: [
         { account: accounts.cash, side: 'DEBIT', amountFen: c.amountFen },

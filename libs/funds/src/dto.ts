@@ -302,9 +302,16 @@ export class ShareWithdrawalDto {
   @IsString()
   @MaxLength(500)
   reason?: string;
+  @ApiPropertyOptional({
+    example: '2026-03-01',
+    description: 'the day the share was paid back (its value date); defaults to today, never after it',
+  })
+  @IsOptional()
+  @IsDateString({ strict: true })
+  withdrawnOn?: string;
 
   toInput(): WithdrawInput {
-    return { householdId: this.householdId, amountFen: fen(this.amount)!, reason: this.reason };
+    return { householdId: this.householdId, amountFen: fen(this.amount)!, reason: this.reason, withdrawnOn: this.withdrawnOn };
   }
 }
 

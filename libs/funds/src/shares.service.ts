@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '#libs/audit';
-import { Clock, maskMiddle, RequestContext, runIdempotent, type Page, type PageQuery } from '#libs/common';
+import { Clock, DomainError, maskMiddle, RequestContext, runIdempotent, type Page, type PageQuery } from '#libs/common';
 import { LedgerService } from '#libs/ledger';
 import { formatYuan, type Fen } from '#libs/money';
 import { withdrawalRules } from './domain/shares.js';
@@ -32,6 +32,8 @@ export interface WithdrawInput {
   householdId: string;
   amountFen: Fen;
   reason?: string;
+  /** The day the share was paid back (its value date); defaults to today's business date, never after it. */
+  withdrawnOn?: string;
 }
 
 export interface WithdrawalView {
@@ -108,16 +110,24 @@ export class SharesService {
    */
   async withdraw(fundId: string, input: WithdrawInput, idempotencyKey: string): Promise<WithdrawalView> {
     const today = this.clock.today();
+    const withdrawnOn = input.withdrawnOn ?? today;
+    if (withdrawnOn > today) {
+      throw new DomainError('VALIDATION_FAILED', `withdrawnOn ${withdrawnOn} is after today (${today})`, [
+        { field: 'withdrawnOn', code: 'DATE_IN_FUTURE', message: `may not be after today (${today})` },
+      ]);
+    }
     const actor = RequestContext.actor()?.username ?? 'system';
     const request = {
       fundId,
       householdId: input.householdId,
       amountFen: input.amountFen,
       reason: input.reason ?? null,
+      withdrawnOn,
     };
     const { result } = await this.dataSource.transaction((m) =>
       runIdempotent(m, WITHDRAWAL_SCOPE, idempotencyKey, request, () =>
-        this.record(m, fundId, input, idempotencyKey, today, actor),
+        // the rules (share lock) and the books read the withdrawal's own date, its value date
+        this.record(m, fundId, input, idempotencyKey, withdrawnOn, actor),
       ),
     );
     return result;
@@ -128,7 +138,7 @@ export class SharesService {
     fundId: string,
     input: WithdrawInput,
     idempotencyKey: string,
-    today: string,
+    withdrawnOn: string,
     actor: string,
   ): Promise<WithdrawalView> {
     const fund = await this.funds.lockFund(m, fundId);
@@ -144,7 +154,7 @@ export class SharesService {
     const position = await this.funds.position(m, fund.id);
     const failures = withdrawalRules({
       amountFen: input.amountFen,
-      today,
+      today: withdrawnOn,
       fundStatus: fund.status,
       member: member
         ? {
@@ -167,7 +177,7 @@ export class SharesService {
     const { entryId } = await this.ledger.post(m, {
       idempotencyKey: `share-withdrawal:${id}`,
       code: 'MEMBER_SHARE_WITHDRAWAL',
-      valueDate: today,
+      valueDate: withdrawnOn,
       memo: `household ${input.householdId} withdraws from its member share in fund ${fund.id}`,
       lines: [
         { account: fund.accounts.capital.MEMBER, side: 'DEBIT', amountFen: input.amountFen },
@@ -180,13 +190,13 @@ export class SharesService {
       memberId: member!.id,
       householdId: member!.household_id,
       amountFen: input.amountFen,
-      withdrawnOn: today,
+      withdrawnOn,
       reason: input.reason ?? null,
       entryId,
       idempotencyKey: `${WITHDRAWAL_SCOPE}:${idempotencyKey}`,
       createdBy: actor,
     });
-    const updated = await this.members.withdrawShare(m, member!.id, input.amountFen, today);
+    const updated = await this.members.withdrawShare(m, member!.id, input.amountFen, withdrawnOn);
     const result: WithdrawalView = {
       ...withdrawalView(row),
       member: memberView(updated, fund.rules.shareLockMonths),

@@ -83,7 +83,8 @@ describe('contributions by source', () => {
     });
     expect(row.idempotency_key).toMatch(/^mutual-aid-fund:contribution:/);
     const [entry] = await q(`SELECT code, business_date FROM journal_entries WHERE id = $1`, [c.entryId]);
-    expect(entry).toEqual({ code: 'FUND_CONTRIBUTION', business_date: '2026-06-01' });
+    // dated the day the money was received (its value date), not the day it was keyed in (2026-06-01)
+    expect(entry).toEqual({ code: 'FUND_CONTRIBUTION', business_date: '2026-01-10' });
     expect(
       (
         await q(

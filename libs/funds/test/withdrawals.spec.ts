@@ -121,6 +121,45 @@ describe('share withdrawal', () => {
     await registerMatchesLedger(fund.id);
   });
 
+  it('dates a withdrawal paid back earlier at its day; refuses a future day, and one that would overdraw a later date', async () => {
+    const { fund, households, a } = await fundWith({ members: 2, cityYuan: '10000' });
+    // 2,000.00 of shares since 2025; 1,500.00 lent on 2026-04-01; the CITY grant arrived today
+    await h.db.dataSource.transaction((m) =>
+      h.ledger.post(m, {
+        idempotencyKey: key('lend'),
+        code: 'LOAN_DISBURSEMENT',
+        valueDate: '2026-04-01',
+        lines: [
+          { account: a.loans, side: 'DEBIT', amountFen: yuan('1500') },
+          { account: a.cash, side: 'CREDIT', amountFen: yuan('1500') },
+        ],
+      }),
+    );
+    const future = await refused(
+      h.shares.withdraw(fund.id, { householdId: households[0].id, amountFen: yuan('100'), withdrawnOn: '2026-06-02' }, key()),
+    );
+    expect(future.code).toBe('VALIDATION_FAILED');
+    expect(future.errors).toEqual([expect.objectContaining({ field: 'withdrawnOn', code: 'DATE_IN_FUTURE' })]);
+    // 1,000.00 paid back on 2026-03-01 would leave the fund −500.00 on 2026-04-01, when it lent 1,500.00
+    const short = await refused(
+      h.shares.withdraw(fund.id, { householdId: households[0].id, amountFen: yuan('1000'), withdrawnOn: '2026-03-01' }, key()),
+    );
+    expect(short).toMatchObject({
+      code: 'LEDGER_LIMIT_EXCEEDED',
+      extra: { account: a.cash, date: '2026-04-01', shortfall: '500.00' },
+    });
+    const w = await h.shares.withdraw(
+      fund.id,
+      { householdId: households[0].id, amountFen: yuan('400'), withdrawnOn: '2026-03-01' },
+      key(),
+    );
+    expect(w).toMatchObject({ withdrawnOn: '2026-03-01', amount: '400.00' });
+    const [entry] = await q(`SELECT business_date FROM journal_entries WHERE id = $1`, [w.entryId]);
+    expect(entry.business_date).toBe('2026-03-01');
+    expect(await h.ledger.balanceOf(null, a.cash)).toBe(yuan('10100'));
+    await registerMatchesLedger(fund.id);
+  });
+
   it('keeps a share locked for share_lock_months after joining, then lets it go', async () => {
     const { fund, households } = await fundWith({ members: 1, cityYuan: '1000', joinedOn: '2026-01-31' });
     const err = await refused(

@@ -155,20 +155,38 @@ export class CompensationService {
    * Pays a filed claim. Approving twice pays once: the claim row is locked and must be FILED, and every entry key
    * is derived from the claim id, so even a path that forgot the status check could not post twice.
    */
-  async approve(claimId: string, idempotencyKey: string): Promise<IdempotentResult<ClaimView>> {
+  async approve(
+    claimId: string,
+    idempotencyKey: string,
+    input: { paidOn?: string } = {},
+  ): Promise<IdempotentResult<ClaimView>> {
+    const today = this.guarantee.today();
+    const paidOn = input.paidOn ?? today;
+    if (paidOn > today) {
+      throw new DomainError('VALIDATION_FAILED', `paidOn ${paidOn} is after today (${today})`, [
+        { field: 'paidOn', code: 'DATE_IN_FUTURE', message: `may not be after today (${today})` },
+      ]);
+    }
+    // the request as first made: an approval replayed without a date keeps the date it was paid on
+    const request = input.paidOn ? { claimId, paidOn } : { claimId };
     return this.dataSource.transaction(async (m) => {
-      const out = await runIdempotent(m, 'claim-approve', idempotencyKey, { claimId }, () =>
-        this.approveIn(m, claimId),
+      const out = await runIdempotent(m, 'claim-approve', idempotencyKey, request, () =>
+        this.approveIn(m, claimId, paidOn),
       );
       return out;
     });
   }
 
-  private async approveIn(m: EntityManager, claimId: string): Promise<ClaimView> {
-    const today = this.guarantee.today();
+  /** `paidOn` is the payment's value date: every entry, movement and date of the payment carries it. */
+  private async approveIn(m: EntityManager, claimId: string, paidOn: string): Promise<ClaimView> {
     const { claim, districtId } = await this.lockClaim(m, claimId);
     this.assertFundSide(claim);
     if (claim.status !== 'FILED') throw refuse(claimStateConflict(claim, 'FILED'));
+    if (paidOn < claim.filed_on) {
+      throw new DomainError('VALIDATION_FAILED', `paidOn ${paidOn} is before the claim was filed (${claim.filed_on})`, [
+        { field: 'paidOn', code: 'INVALID', message: `may not be before the claim was filed (${claim.filed_on})` },
+      ]);
+    }
     const { loan } = await this.loans.lockLoan(m, claim.loan_id);
     const cover = await this.guarantee.cover(m, claim.loan_id);
     const changed = changedSinceFiling(
@@ -184,10 +202,10 @@ export class CompensationService {
       loanId: claim.loan_id,
       amountFen: BigInt(claim.principal_fen),
       idempotencyKey: `claim:${claim.id}`,
-      onDate: today,
+      onDate: paidOn,
     });
     // 2. the money leaves the fund; BALANCE is no_negative, so a fund that cannot pay refuses here
-    const entryId = await this.payFromFund(m, claim, loan.bank_loan_ref, amount, today);
+    const entryId = await this.payFromFund(m, claim, loan.bank_loan_ref, amount, paidOn);
     // 3. the cover side of the outflow: LIMIT follows the balance; what AVAILABLE cannot give is SHORTFALL
     const coverEntryId = await this.guarantee.coverOutflow(
       m,
@@ -196,7 +214,7 @@ export class CompensationService {
       {
         idempotencyKey: `cover:compensation:claim:${claim.id}`,
         code: 'COVER_COMPENSATION',
-        valueDate: today,
+        valueDate: paidOn,
         memo: `claim ${claim.claim_no} paid`,
       },
       { allowShortfall: true },
@@ -205,7 +223,7 @@ export class CompensationService {
       kind: 'COMPENSATION',
       source: null,
       amountFen: amount,
-      businessDate: today,
+      businessDate: paidOn,
       documentRef: claim.claim_no,
       memo: `compensation of loan ${loan.bank_loan_ref}`,
       contributionId: null,
@@ -216,7 +234,7 @@ export class CompensationService {
     });
     const paid = await this.claims.markPaid(m, claim.id, {
       actor: actorName(),
-      paidOn: today,
+      paidOn,
       entryId,
       coverEntryId,
     });
@@ -224,7 +242,7 @@ export class CompensationService {
     const after = await this.loans.update(m, loan.id, {
       status: 'WRITTEN_OFF',
       status_reason: `compensated under claim ${claim.claim_no}`,
-      closed_on: today,
+      closed_on: paidOn,
       flags: compensatedFlags(loan.flags),
     });
     await this.loans.event(m, loan.id, 'COMPENSATED', loan.status, 'WRITTEN_OFF', null, {
@@ -249,13 +267,13 @@ export class CompensationService {
     claim: ClaimRecord,
     bankLoanRef: string,
     amount: Fen,
-    today: string,
+    paidOn: string,
   ): Promise<string> {
     try {
       const posted = await this.ledger.post(m, {
         idempotencyKey: `compensation:claim:${claim.id}`,
         code: 'RISK_FUND_COMPENSATION',
-        valueDate: today,
+        valueDate: paidOn,
         memo: compensationMemo(claim, bankLoanRef),
         lines: compensationLines(claim.risk_fund_id, amount),
       });

@@ -210,6 +210,16 @@ export class FileClaimDto {
   memo?: string;
 }
 
+export class PayClaimDto {
+  @ApiPropertyOptional({
+    example: '2026-09-15',
+    description: "the day the fund paid (the payment's value date); defaults to today, never after it nor before filing",
+  })
+  @IsOptional()
+  @IsCalendarDate()
+  paidOn?: string;
+}
+
 export class RejectClaimDto {
   @ApiProperty({ example: 'loan was restructured; refile if it defaults again' })
   @IsString()

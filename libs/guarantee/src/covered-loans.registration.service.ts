@@ -299,20 +299,23 @@ export class CoveredLoanRegistration {
     loanId: string,
     idempotencyKey: string,
   ): Promise<void> {
+    // Value dates: a loan already paid out is covered from its disbursement date (so every as-of figure of that day
+    // on counts it, and the fund's capacity must hold at every date since); one paid out later is reserved today.
+    const paidOut = d.input.disbursementDate <= d.today;
     const cover = await this.guarantee.reserve(m, {
       agreementId: d.agreement.id,
       loanId,
       amountFen: d.amountFen,
       idempotencyKey,
-      onDate: d.today,
+      onDate: paidOut ? d.input.disbursementDate : d.today,
     });
     await this.book.event(m, loanId, 'REGISTERED', null, 'APPROVED', null, {
       bankLoanRef: d.input.bankLoanRef,
       agreementId: d.agreement.id,
       reserved: formatYuan(cover.reservedFen),
     });
-    if (d.input.disbursementDate > d.today) return;
-    await this.guarantee.consume(m, { loanId, idempotencyKey, onDate: d.today });
+    if (!paidOut) return;
+    await this.guarantee.consume(m, { loanId, idempotencyKey, onDate: d.input.disbursementDate });
     await this.book.event(m, loanId, 'DISBURSED', 'APPROVED', 'DISBURSED', null, {
       disbursementDate: d.input.disbursementDate,
     });
@@ -334,7 +337,8 @@ export class CoveredLoanRegistration {
           const { loan, districtId } = await this.book.lockLoan(m, loanId);
           const refusal = confirmRefusal(loan, today);
           if (refusal) throw refuse(refusal);
-          await this.guarantee.consume(m, { loanId, idempotencyKey, onDate: today });
+          // the exposure starts on the day the bank paid out (never after today: confirmRefusal)
+          await this.guarantee.consume(m, { loanId, idempotencyKey, onDate: loan.disbursement_date });
           const after = await this.book.update(m, loanId, {
             status: 'DISBURSED',
             outstanding_principal_fen: loan.principal_fen,

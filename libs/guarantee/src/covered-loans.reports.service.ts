@@ -163,7 +163,8 @@ export class CoveredLoanReports {
         loanId,
         amountFen: r.principalFen,
         idempotencyKey: `report:${bankId}:${key}`,
-        onDate: today,
+        // the exposure falls on the day the borrower paid (never after today, never before the payout)
+        onDate: r.paidOn,
       });
       coverEntryId = await this.covers.eventEntryId(m, `release:loan:${loanId}:report:${bankId}:${key}`);
     }

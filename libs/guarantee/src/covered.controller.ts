@@ -24,6 +24,7 @@ import {
   FileClaimDto,
   RecoveryDto,
   RegisterCoveredLoanDto,
+  PayClaimDto,
   RejectClaimDto,
   RepaymentReportDto,
   StatusReportDto,
@@ -333,8 +334,8 @@ export class CompensationClaimsController {
   @ApiOkResponse({ schema: { example: CLAIM_EXAMPLE } })
   @ApiConflictResponse({ description: 'CLAIM_STATE_CONFLICT: already paid or rejected' })
   @ApiForbiddenResponse({ description: 'CLAIM_SAME_SIDE: the filer may not decide' })
-  async approve(@Param() p: IdParam, @IdempotencyKey() key: string) {
-    return reply(await this.compensation.approve(p.id, key));
+  async approve(@Param() p: IdParam, @Body() dto: PayClaimDto, @IdempotencyKey() key: string) {
+    return reply(await this.compensation.approve(p.id, key, { paidOn: dto?.paidOn }));
   }
 
   @Post(':id/reject')

@@ -465,7 +465,7 @@ export class GuaranteeService {
       if (e instanceof DomainError && e.code === 'LEDGER_LIMIT_EXCEEDED') {
         throw new DomainError('FUND_CAPACITY_EXCEEDED', `the fund's cover would go below zero: ${e.detail}`, [
           { field: 'amount', code: 'FUND_CAPACITY_EXCEEDED', message: 'not enough capacity left' },
-        ]);
+        ], e.extra);
       }
       throw e;
     }

@@ -168,6 +168,16 @@ export class RiskFundsService {
     });
   }
 
+  /** A movement's value date is when the money moved: today at the latest (the ledger refuses later ones too). */
+  private notAfterToday(field: string, date: string): void {
+    const today = this.guarantee.today();
+    if (date > today) {
+      throw new DomainError('VALIDATION_FAILED', `${field} ${date} is after today (${today})`, [
+        { field, code: 'DATE_IN_FUTURE', message: `may not be after today (${today})` },
+      ]);
+    }
+  }
+
   /** Fiscal money paid into the fund by a source: BALANCE ↑ / CAPITAL:{source} ↑, cover pool ↑, contribution row. */
   async deposit(
     fundId: string,
@@ -175,6 +185,7 @@ export class RiskFundsService {
     idempotencyKey: string,
   ): Promise<{ movement: MovementView; fund: RiskFundView; replayed: boolean }> {
     this.hideFromBanks(fundId);
+    this.notAfterToday('receivedOn', dto.receivedOn);
     const amountFen = positiveYuan(dto.amount);
     const soeBase =
       dto.soeProfitBase === undefined ? null : (parseYuan(dto.soeProfitBase) as { fen: Fen }).fen;
@@ -232,6 +243,7 @@ export class RiskFundsService {
     idempotencyKey: string,
   ): Promise<{ movement: MovementView; fund: RiskFundView; replayed: boolean }> {
     this.hideFromBanks(fundId);
+    this.notAfterToday('date', dto.date);
     const amountFen = positiveYuan(dto.amount);
     return this.movement(fundId, 'interest', dto, idempotencyKey, async (m, _fund, key) => {
       const { entryId } = await this.ledger.post(m, {
@@ -271,6 +283,7 @@ export class RiskFundsService {
     idempotencyKey: string,
   ): Promise<{ movement: MovementView; fund: RiskFundView; replayed: boolean }> {
     this.hideFromBanks(fundId);
+    this.notAfterToday('date', dto.date);
     const amountFen = positiveYuan(dto.amount);
     return this.movement(fundId, 'withdrawal', dto, idempotencyKey, async (m, fund, key) => {
       const money = riskFundMoneyAccounts(fundId);

@@ -23,10 +23,11 @@ let claims: CompensationService;
 let breaker: BreakerService;
 let funds: RiskFundsService;
 let agreements: AgreementsService;
+const clock = new FixedClock(new Date(`${TODAY}T04:00:00Z`));
 
 beforeAll(async () => {
   // 40 connections: the 60-way race below queues on the pool, not only on the fund lock
-  t = await createTestApp({ DB_POOL_SIZE: '40' }, new FixedClock(new Date(`${TODAY}T04:00:00Z`)));
+  t = await createTestApp({ DB_POOL_SIZE: '40' }, clock);
   ds = t.db.dataSource;
   await seedBenchmarkRates(ds);
   await seedProducts(ds);
@@ -403,6 +404,31 @@ describe('circuit breaker and compensation', () => {
       ),
     );
     expect(tooMuch.code).toBe('RECOVERY_EXCEEDS_CLAIM');
+  }, 30_000);
+
+  it('pays a claim on the day the fund paid (paidOn): never after today nor before the claim was filed', async () => {
+    const s = await setup({ deposit: '100000.00' });
+    const { result: loan } = await register(s, '6000.00');
+    await as(s.bank, () => loans.reportStatus(loan.id, { asOf: TODAY, daysOverdue: 120 }, key('st')));
+    const { result: claim } = await as(s.bank, () => claims.file(loan.id, undefined, key('claim')));
+    clock.set(new Date('2026-03-11T04:00:00Z'));
+    try {
+      const approve = (paidOn: string) => as(fundAdmin, () => claims.approve(claim.id, key('ap'), { paidOn }));
+      const future = await refusal(approve('2026-03-12'));
+      expect(future.errors).toEqual([expect.objectContaining({ field: 'paidOn', code: 'DATE_IN_FUTURE' })]);
+      const early = await refusal(approve('2026-02-28'));
+      expect(early.errors).toEqual([expect.objectContaining({ field: 'paidOn' })]);
+      const { result: paid } = await approve('2026-03-04');
+      expect(paid).toMatchObject({ status: 'PAID', paidOn: '2026-03-04' });
+      // the fund's payment, its cover side and the release of the exposure all carry the payment's value date
+      const dates = await ds.query(
+        `SELECT DISTINCT business_date::text AS d FROM journal_entries WHERE idempotency_key IN ($1, $2, $3)`,
+        [`compensation:claim:${claim.id}`, `cover:compensation:claim:${claim.id}`, `cover:release:loan:${loan.id}:claim:${claim.id}`],
+      );
+      expect(dates).toEqual([{ d: '2026-03-04' }]);
+    } finally {
+      clock.set(new Date(`${TODAY}T04:00:00Z`));
+    }
   }, 30_000);
 
   it('pays compensation beyond the freed backing by booking a cover shortfall, repaid first by the next inflow', async () => {

@@ -204,7 +204,10 @@ describe('risk fund money', () => {
 
   it('credits interest to the fund and lets it back loans', async () => {
     const s = await setup({ deposit: '1000.00' });
-    const res = await funds.interest(s.fundId, { amount: '12.34', date: '2026-03-21' }, key('int'));
+    // a value date after today (2026-03-01) is refused, naming the field
+    const future = await funds.interest(s.fundId, { amount: '12.34', date: '2026-03-21' }, key('int')).catch((e) => e);
+    expect(future).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ field: 'date', code: 'DATE_IN_FUTURE' }] });
+    const res = await funds.interest(s.fundId, { amount: '12.34', date: '2026-02-21' }, key('int'));
     expect(res.fund.balance).toBe('1012.34');
     expect(res.fund.interestIncome).toBe('12.34');
     expect(res.fund.coverAvailable).toBe('1012.34');

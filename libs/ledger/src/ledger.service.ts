@@ -1,7 +1,16 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { canonicalJson, DomainError, RequestContext, sha256, type Page, type PageQuery } from '#libs/common';
+import {
+  AppConfig,
+  canonicalJson,
+  Clock,
+  DomainError,
+  RequestContext,
+  sha256,
+  type Page,
+  type PageQuery,
+} from '#libs/common';
 import { formatYuan, type Fen } from '#libs/money';
 import {
   balanceDelta,
@@ -13,7 +22,8 @@ import {
   type LedgerKind,
 } from './domain/entry.js';
 import type { JournalEntryCode } from './domain/entry-codes.js';
-import { LedgerStore } from './store/ledger.store.js';
+import { balanceAsOf, firstNegativeDate, type DatedChange } from './domain/value-dated-bound.js';
+import { LedgerStore, type AccountAttributes } from './store/ledger.store.js';
 import type { LedgerAccountRow } from './store/rows.generated.js';
 
 export interface OpenAccountInput {
@@ -104,7 +114,15 @@ export class LedgerService {
   /** Stateless: the service keeps its own (tests and benches construct the service with a DataSource alone). */
   private readonly store = new LedgerStore();
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  /**
+   * Tests and benches construct the service with a DataSource alone: without a clock, a value date after today is
+   * not refused here (every service refuses it for its own field first).
+   */
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Optional() private readonly clock?: Clock,
+    @Optional() private readonly config?: AppConfig,
+  ) {}
 
   /** Opens an account, or returns the existing one with that code (idempotent by code). */
   async openAccount(manager: EntityManager, input: OpenAccountInput): Promise<AccountBalance> {
@@ -147,9 +165,16 @@ export class LedgerService {
    *    or is a conflict (different content), without touching any balance;
    * 3. in ONE statement locks the touched accounts in id order (a fixed order, so two entries never deadlock),
    *    applies the net change to each balance and writes the postings with their running balances.
-   * The bound ("may not go below zero") is the CHECK constraint evaluated by that UPDATE: a violation fails the
-   * whole statement and aborts the caller's transaction, so half an entry can never be committed, even by a
-   * caller that catches the error. Hot accounts stay locked only for that statement and the commit.
+   * The bound ("may not go below zero") holds at every value date. Today's balance is the CHECK constraint
+   * evaluated by that UPDATE: a violation fails the whole statement and aborts the caller's transaction, so half an
+   * entry can never be committed, even by a caller that catches the error. Hot accounts stay locked only for that
+   * statement and the commit.
+   * A back-dated entry (a bounded account it takes down has postings dated after its value date) would also lower
+   * every later date's balance. Then, before anything is applied, ALL the entry's accounts are locked in id order,
+   * the balance of every date from the value date to the account's last posting is checked with the entry's change
+   * (domain/value-dated-bound.ts), and the first date that would go negative is refused with its shortfall
+   * (LEDGER_LIMIT_EXCEEDED, the caller's transaction aborted); otherwise the entry is applied under those locks.
+   * An entry that is not back-dated pays nothing for this: the posting statement checks it under its own lock.
    */
   async post(manager: EntityManager, input: EntryInput, reversalOf?: string): Promise<PostedEntry> {
     if (input.lines.length < 2) {
@@ -162,10 +187,23 @@ export class LedgerService {
         ]);
       }
     }
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(input.valueDate) || Number.isNaN(Date.parse(`${input.valueDate}T00:00:00Z`))) {
+      throw new DomainError('VALIDATION_FAILED', `value date ${input.valueDate} is not a date (YYYY-MM-DD)`, [
+        { field: 'valueDate', message: 'must be a date (YYYY-MM-DD)' },
+      ]);
+    }
+    if (this.clock) {
+      const today = this.clock.today(this.config?.BUSINESS_TIMEZONE);
+      if (input.valueDate > today) {
+        throw new DomainError('LEDGER_VALUE_DATE_IN_FUTURE', `value date ${input.valueDate} is after today (${today})`, [
+          { field: 'valueDate', code: 'DATE_IN_FUTURE', message: `may not be after today (${today})` },
+        ]);
+      }
+    }
     const codes = [...new Set(input.lines.map((l) => l.account))];
     // Code, currency, ledger, normal side and bound never change after an account is opened: no lock needed here.
     const accountRows = await this.store.accountAttributes(manager, codes);
-    const accounts = new Map(accountRows.map((a) => [a.code, a as AccountRow]));
+    const accounts = new Map(accountRows.map((a) => [a.code, a as AccountRow & AccountAttributes]));
     const missing = codes.filter((c) => !accounts.has(c));
     if (missing.length) {
       throw new DomainError('LEDGER_ACCOUNT_NOT_FOUND', `unknown ledger account(s): ${missing.join(', ')}`);
@@ -235,21 +273,36 @@ export class LedgerService {
       lineLedgers.push(a.ledger);
     }
     const ids = [...net.keys()];
+    const batch = {
+      entryId,
+      accountIds: ids,
+      netDebits: ids.map((id) => net.get(id)!.d.toString()),
+      netCredits: ids.map((id) => net.get(id)!.c.toString()),
+      netDeltas: ids.map((id) => net.get(id)!.delta.toString()),
+      lineAccountIds,
+      lineSides,
+      lineAmounts,
+      lineDeltas,
+      lineCurrencies,
+      lineLedgers,
+      valueDate: input.valueDate,
+    };
+    // The bounded accounts this entry takes down: only they can make a later date's balance negative.
+    const boundedDown = accountRows.filter((a) => a.no_negative && net.get(a.id)!.delta < 0n);
     try {
-      // Locks the accounts in id order, applies the net changes and writes the postings, in one statement.
-      const result = await this.store.applyPostings(manager, {
-        entryId,
-        accountIds: ids,
-        netDebits: ids.map((id) => net.get(id)!.d.toString()),
-        netCredits: ids.map((id) => net.get(id)!.c.toString()),
-        netDeltas: ids.map((id) => net.get(id)!.delta.toString()),
-        lineAccountIds,
-        lineSides,
-        lineAmounts,
-        lineDeltas,
-        lineCurrencies,
-        lineLedgers,
-      });
+      let result: { accounts: number; postings: number; backDated: boolean } | undefined;
+      // As last read (without a lock): is the entry back-dated for one of them? The posting statement re-checks
+      // under its lock, so an entry dated later that commits in between is still caught.
+      const backDated = boundedDown.some((a) => a.last_value_date !== null && a.last_value_date > input.valueDate);
+      if (!backDated) {
+        // Locks the accounts in id order, applies the net changes and writes the postings, in one statement.
+        result = await this.store.applyPostings(manager, { ...batch, guardBackDated: boundedDown.length > 0 });
+      }
+      if (!result || result.backDated) {
+        await this.checkEveryDate(manager, input, ids, boundedDown, net);
+        // Every account is locked by this transaction now: the statement re-locks them without waiting.
+        result = await this.store.applyPostings(manager, { ...batch, guardBackDated: false });
+      }
       if (result.accounts !== ids.length || result.postings !== input.lines.length) {
         // Cannot happen while every account exists (checked above, and accounts are never deleted); refuse loudly.
         throw new Error(
@@ -257,6 +310,7 @@ export class LedgerService {
         );
       }
     } catch (e) {
+      if (e instanceof DomainError) throw e;
       const err = e as {
         code?: string;
         constraint?: string;
@@ -283,6 +337,65 @@ export class LedgerService {
       throw e;
     }
     return { entryId, replayed: false };
+  }
+
+  /**
+   * The value-dated bound of a back-dated entry: locks ALL the entry's accounts in id order (the order of every
+   * writer, so this never deadlocks), then, for each bounded account it takes down that has postings dated after
+   * the value date, checks the balance of every date from the value date on with the entry's change. The first date
+   * that would go negative is refused, naming the date and the shortfall; the caller's transaction is aborted first
+   * (the journal row is already inserted and the journal is append-only).
+   */
+  private async checkEveryDate(
+    manager: EntityManager,
+    input: EntryInput,
+    ids: string[],
+    boundedDown: AccountAttributes[],
+    net: Map<string, { delta: bigint }>,
+  ): Promise<void> {
+    const locked = new Map((await this.store.lockAccounts(manager, ids)).map((a) => [a.id, a]));
+    const toCheck = boundedDown.filter((a) => {
+      const last = locked.get(a.id)?.last_value_date;
+      return last !== null && last !== undefined && last > input.valueDate;
+    });
+    if (!toCheck.length) return;
+    const changes = new Map<string, DatedChange[]>();
+    for (const c of await this.store.changesAfter(manager, toCheck.map((a) => a.id), input.valueDate)) {
+      const list = changes.get(c.account_id) ?? [];
+      list.push({ date: c.date, deltaFen: BigInt(c.delta_fen) });
+      changes.set(c.account_id, list);
+    }
+    const failures: { field: string; message: string; account: string; date: string; shortfall: string }[] = [];
+    for (const a of toCheck) {
+      const later = changes.get(a.id) ?? [];
+      const opening = balanceAsOf(BigInt(locked.get(a.id)!.balance_fen), later);
+      const failure = firstNegativeDate(input.valueDate, opening, net.get(a.id)!.delta, later);
+      if (failure) {
+        failures.push({
+          field: 'valueDate',
+          account: a.code,
+          date: failure.date,
+          shortfall: formatYuan(failure.shortfallFen),
+          message: `account ${a.code} would be ${formatYuan(-failure.shortfallFen)} on ${failure.date}`,
+        });
+      }
+    }
+    if (!failures.length) return;
+    const first = failures.reduce((a, b) => (b.date < a.date ? b : a));
+    const detail =
+      `account ${first.account} may not go below zero at any value date: with this entry dated ${input.valueDate} ` +
+      `it would be short by ${first.shortfall} on ${first.date}`;
+    try {
+      await this.store.refuse(manager, detail);
+    } catch {
+      // expected: the transaction is aborted, so nothing of this entry can be committed
+    }
+    throw new DomainError(
+      'LEDGER_LIMIT_EXCEEDED',
+      detail,
+      failures.map((f) => ({ field: f.field, message: f.message })),
+      { account: first.account, date: first.date, shortfall: first.shortfall, failures },
+    );
   }
 
   /** Posts the mirror image of an entry (corrections are new entries, never edits). An entry reverses once. */

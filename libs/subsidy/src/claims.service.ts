@@ -272,7 +272,7 @@ export class ClaimsService {
         async () => {
           const p = await this.programmes.lock(m, head.programme_id);
           const claim = await this.store.lock(m, head.id);
-          refuse(settlementRefusal(claim, paidOn));
+          refuse(settlementRefusal({ ...claim, approved_on: await this.store.approvalDate(m, claim.id) }, paidOn));
           const amount = settledAmount(claim);
           const fundSide = await this.fundSideOf(m, claim, amount);
           const a = programmeAccounts(p.id);

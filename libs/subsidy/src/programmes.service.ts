@@ -298,7 +298,8 @@ export class ProgrammesService {
         const { entryId } = await this.ledger.post(m, {
           idempotencyKey: `subsidy-contribution:${id}`,
           code: 'SUBSIDY_FUNDING',
-          valueDate: today,
+          // the day the money was received, whenever it was keyed in
+          valueDate: c.receivedOn,
           memo: `${c.source} funding of subsidy programme ${p.code}${c.documentRef ? ` (${c.documentRef})` : ''}`,
           lines: [
             { account: a.budget, side: 'DEBIT', amountFen: c.amountFen },

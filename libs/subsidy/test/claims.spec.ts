@@ -571,9 +571,9 @@ describe('approval', () => {
 
     // settlement: PAYABLE ↓ / SETTLEMENT ↓, then the claim is final
     const paid = await as('checker', () =>
-      h.claims.settle(c.id, { paidOn: '2026-03-30', paymentRef: 'TRF-1' }, key()),
+      h.claims.settle(c.id, { paidOn: '2026-04-01', paymentRef: 'TRF-1' }, key()),
     );
-    expect(paid).toMatchObject({ status: 'PAID', paidOn: '2026-03-30', paymentRef: 'TRF-1' });
+    expect(paid).toMatchObject({ status: 'PAID', paidOn: '2026-04-01', paymentRef: 'TRF-1' });
     expect(
       (await refused(as('checker', () => h.claims.settle(c.id, { paymentRef: 'TRF-2' }, key())))).code,
     ).toBe('SUBSIDY_CLAIM_STATE_CONFLICT');
@@ -769,7 +769,7 @@ describe('adjustments', () => {
       (x) => x.claim!,
     );
     await as('checker', () => h.claims.approve(c.id, key()));
-    await as('checker', () => h.claims.settle(c.id, { paidOn: '2026-03-31', paymentRef: 'TRF-9' }, key()));
+    await as('checker', () => h.claims.settle(c.id, { paidOn: '2026-04-01', paymentRef: 'TRF-9' }, key()));
     // nothing changed: nothing to adjust
     expect(
       (await as('maker', () => h.claims.generate(s.programmeId, { periodEnd: P1 }))).claims.map(

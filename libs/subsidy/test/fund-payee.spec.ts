@@ -131,7 +131,7 @@ describe('settling a claim paid to a village fund', () => {
 
     const k = key('settle');
     const paid = await as('checker', () =>
-      h.claims.settle(s.fundClaim.id, { paidOn: '2026-03-30', paymentRef: 'TRF-F1' }, k),
+      h.claims.settle(s.fundClaim.id, { paidOn: '2026-04-01', paymentRef: 'TRF-F1' }, k),
     );
     expect(paid).toMatchObject({ status: 'PAID', paymentRef: 'TRF-F1' });
     expect(await fundBalances(s.fundId)).toEqual({ cash: total, feeIncome: total });
@@ -159,7 +159,7 @@ describe('settling a claim paid to a village fund', () => {
     const entriesBefore = (await q(`SELECT count(*)::int AS n FROM journal_entries`))[0].n as number;
     expect(
       await as('checker', () =>
-        h.claims.settle(s.fundClaim.id, { paidOn: '2026-03-30', paymentRef: 'TRF-F1' }, k),
+        h.claims.settle(s.fundClaim.id, { paidOn: '2026-04-01', paymentRef: 'TRF-F1' }, k),
       ),
     ).toEqual(paid);
     expect((await q(`SELECT count(*)::int AS n FROM journal_entries`))[0].n).toBe(entriesBefore);
@@ -181,7 +181,7 @@ describe('settling a claim paid to a village fund', () => {
     const s = await setting(1);
     await as('checker', () => h.claims.approve(s.bankClaim.id, key()));
     const paid = await as('checker', () =>
-      h.claims.settle(s.bankClaim.id, { paidOn: '2026-03-30', paymentRef: 'TRF-B1' }, key()),
+      h.claims.settle(s.bankClaim.id, { paidOn: '2026-04-01', paymentRef: 'TRF-B1' }, key()),
     );
     const a = programmeAccounts(s.programmeId);
     expect(await postingsOn(paid.paymentEntryId!)).toEqual([
@@ -203,12 +203,12 @@ describe('settling a claim paid to a village fund', () => {
     const results = await Promise.allSettled([
       ...Array.from({ length: 5 }, (_, i) =>
         as(`payer${i}`, () =>
-          h.claims.settle(s.fundClaim.id, { paidOn: '2026-03-30', paymentRef: `TRF-${i}` }, key()),
+          h.claims.settle(s.fundClaim.id, { paidOn: '2026-04-01', paymentRef: `TRF-${i}` }, key()),
         ),
       ),
       ...Array.from({ length: 3 }, () =>
         as('payer9', () =>
-          h.claims.settle(s.fundClaim.id, { paidOn: '2026-03-30', paymentRef: 'TRF-9' }, same),
+          h.claims.settle(s.fundClaim.id, { paidOn: '2026-04-01', paymentRef: 'TRF-9' }, same),
         ),
       ),
     ]);
@@ -227,7 +227,7 @@ describe('settling a claim paid to a village fund', () => {
     const s = await setting(2);
     await as('checker', () => h.claims.approve(s.fundClaim.id, key()));
     await as('checker', () =>
-      h.claims.settle(s.fundClaim.id, { paidOn: '2026-03-30', paymentRef: 'TRF-C1' }, key()),
+      h.claims.settle(s.fundClaim.id, { paidOn: '2026-04-01', paymentRef: 'TRF-C1' }, key()),
     );
     expect(await fundBalances(s.fundId)).toEqual({ cash: 21_750n, feeIncome: 21_750n });
 
@@ -245,7 +245,7 @@ describe('settling a claim paid to a village fund', () => {
       h.ledger.post(m, {
         idempotencyKey: key('lend'),
         code: 'LOAN_DISBURSEMENT',
-        valueDate: '2026-03-31',
+        valueDate: '2026-04-01',
         lines: [
           { account: f.loans, side: 'DEBIT', amountFen: 11_750n },
           { account: f.cash, side: 'CREDIT', amountFen: 11_750n },
@@ -310,7 +310,7 @@ describe('settling a claim paid to a village fund', () => {
     await q(`UPDATE mutual_aid_funds SET status = 'CLOSED' WHERE id = $1`, [s.fundId]);
     const r = await refused(
       as('checker', () =>
-        h.claims.settle(s.fundClaim.id, { paidOn: '2026-03-30', paymentRef: 'TRF-X' }, key()),
+        h.claims.settle(s.fundClaim.id, { paidOn: '2026-04-01', paymentRef: 'TRF-X' }, key()),
       ),
     );
     expect(r).toMatchObject({ code: 'FUND_CLOSED', errors: [{ field: 'fundId', code: 'FUND_CLOSED' }] });

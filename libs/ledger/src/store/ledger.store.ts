@@ -5,7 +5,17 @@ import type { AccountRow, LedgerKind } from '../domain/entry.js';
 import type { JournalEntryRow, LedgerAccountRow } from './rows.generated.js';
 
 /** An account's fixed attributes (everything `post` needs before it takes any lock). */
-export type AccountAttributes = Omit<AccountRow, 'balance_fen'>;
+export type AccountAttributes = Omit<AccountRow, 'balance_fen'> & {
+  /** The latest business date of the account's postings (null before the first), read without a lock. */
+  last_value_date: string | null;
+};
+
+/** A locked account's balance and latest posting date. */
+export interface LockedAccount {
+  id: string;
+  balance_fen: string;
+  last_value_date: string | null;
+}
 
 export type NewAccountRow = Pick<
   LedgerAccountRow,
@@ -37,6 +47,13 @@ export interface PostingBatch {
   lineDeltas: string[];
   lineCurrencies: string[];
   lineLedgers: string[];
+  /** The entry's value date (the journal entry's business date). */
+  valueDate: string;
+  /**
+   * Apply nothing (and answer `backDated`) when, under the lock, a bounded account this entry takes down has a
+   * posting dated after `valueDate`: the caller must then check every later date first. Off once it has.
+   */
+  guardBackDated: boolean;
 }
 
 export interface BalanceMismatch {
@@ -142,7 +159,7 @@ export class LedgerStore {
   async accountAttributes(m: EntityManager, codes: string[]): Promise<AccountAttributes[]> {
     return queryRows<AccountAttributes>(
       m,
-      `SELECT id, code, currency, ledger, normal_side, no_negative FROM ledger_accounts WHERE code = ANY($1)`,
+      `SELECT id, code, currency, ledger, normal_side, no_negative, last_value_date FROM ledger_accounts WHERE code = ANY($1)`,
       [codes],
     );
   }
@@ -182,22 +199,31 @@ export class LedgerStore {
    * balances and postings it wrote. A bounded account going below zero fails the statement on the CHECK constraint
    * `ledger_accounts_no_negative`.
    */
-  async applyPostings(m: EntityManager, b: PostingBatch): Promise<{ accounts: number; postings: number }> {
+  async applyPostings(
+    m: EntityManager,
+    b: PostingBatch,
+  ): Promise<{ accounts: number; postings: number; backDated: boolean }> {
     // `locked` takes the row locks in id order before any row is updated (a materialized CTE emits, and so locks,
     // its rows in order, and the UPDATE can only reach a row after the CTE has emitted it). Under READ COMMITTED
-    // the UPDATE then applies the change to the latest committed balance. Each posting's running balance is the
+    // the locked rows are their latest committed versions, so `guard` sees every posting committed before the lock,
+    // and the UPDATE applies the change to the latest committed balance. Each posting's running balance is the
     // account's balance before the entry plus the changes of the entry's lines up to and including it.
-    const [result] = await queryRows<{ accounts: number; postings: number }>(
+    const [result] = await queryRows<{ accounts: number; postings: number; backDated: boolean }>(
       m,
       `WITH locked AS MATERIALIZED (
-         SELECT id FROM ledger_accounts WHERE id = ANY($2::bigint[]) ORDER BY id FOR UPDATE
+         SELECT id, no_negative, last_value_date FROM ledger_accounts WHERE id = ANY($2::bigint[]) ORDER BY id FOR UPDATE
        ), v AS (
          SELECT unnest($2::bigint[]) AS id, unnest($3::bigint[]) AS d, unnest($4::bigint[]) AS c, unnest($5::bigint[]) AS delta
+       ), guard AS MATERIALIZED (
+         SELECT $13::boolean AND EXISTS (
+                  SELECT 1 FROM locked JOIN v ON v.id = locked.id
+                   WHERE locked.no_negative AND v.delta < 0 AND locked.last_value_date > $12::date) AS back_dated
        ), upd AS (
          UPDATE ledger_accounts a
-            SET debits_fen = a.debits_fen + v.d, credits_fen = a.credits_fen + v.c, balance_fen = a.balance_fen + v.delta
+            SET debits_fen = a.debits_fen + v.d, credits_fen = a.credits_fen + v.c, balance_fen = a.balance_fen + v.delta,
+                last_value_date = greatest(a.last_value_date, $12::date)
            FROM locked JOIN v ON v.id = locked.id
-          WHERE a.id = locked.id
+          WHERE a.id = locked.id AND NOT (SELECT back_dated FROM guard)
          RETURNING a.id, a.balance_fen - v.delta AS before_fen
        ), ins AS (
          INSERT INTO ledger_postings (entry_id, account_id, side, amount_fen, currency, ledger, balance_after_fen)
@@ -209,7 +235,8 @@ export class LedgerStore {
           ORDER BY l.ord
          RETURNING 1
        )
-       SELECT (SELECT count(*) FROM upd)::int AS accounts, (SELECT count(*) FROM ins)::int AS postings`,
+       SELECT (SELECT count(*) FROM upd)::int AS accounts, (SELECT count(*) FROM ins)::int AS postings,
+              (SELECT back_dated FROM guard) AS "backDated"`,
       [
         b.entryId,
         b.accountIds,
@@ -222,9 +249,52 @@ export class LedgerStore {
         b.lineDeltas,
         b.lineCurrencies,
         b.lineLedgers,
+        b.valueDate,
+        b.guardBackDated,
       ],
     );
     return result;
+  }
+
+  /** Locks the accounts in id order (the one order every writer takes) and answers their balances. */
+  async lockAccounts(m: EntityManager, accountIds: string[]): Promise<LockedAccount[]> {
+    return queryRows<LockedAccount>(
+      m,
+      `SELECT id::text, balance_fen::text, last_value_date::text FROM ledger_accounts
+        WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE`,
+      [accountIds],
+    );
+  }
+
+  /**
+   * Net change per account and value date of the postings dated after `valueDate`, ascending by date: the signed
+   * change to each account's normal-side balance.
+   */
+  async changesAfter(
+    m: EntityManager,
+    accountIds: string[],
+    valueDate: string,
+  ): Promise<{ account_id: string; date: string; delta_fen: string }[]> {
+    return queryRows(
+      m,
+      `SELECT p.account_id::text AS account_id, e.business_date::text AS date,
+              sum(CASE WHEN p.side = a.normal_side THEN p.amount_fen ELSE -p.amount_fen END)::text AS delta_fen
+         FROM ledger_postings p
+         JOIN journal_entries e ON e.id = p.entry_id
+         JOIN ledger_accounts a ON a.id = p.account_id
+        WHERE p.account_id = ANY($1::bigint[]) AND e.business_date > $2::date
+        GROUP BY p.account_id, e.business_date
+        ORDER BY p.account_id, e.business_date`,
+      [accountIds, valueDate],
+    );
+  }
+
+  /**
+   * Aborts the caller's transaction with a refusal (SQLSTATE 23514, constraint `ledger_value_dated_bound`): an entry
+   * refused after its journal row was inserted can then never be committed, even by a caller that catches the error.
+   */
+  async refuse(m: EntityManager, detail: string): Promise<void> {
+    await m.query(`SELECT ledger_refuse($1)`, [detail]);
   }
 
   async entryCode(m: EntityManager, entryId: string): Promise<{ id: string; code: string } | undefined> {

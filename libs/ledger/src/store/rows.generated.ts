@@ -19,6 +19,7 @@ export interface LedgerAccountRow {
   credits_fen: string;
   balance_fen: string;
   created_at: Date;
+  last_value_date: string | null;
 }
 
 /** A row of the table `journal_entries`. */

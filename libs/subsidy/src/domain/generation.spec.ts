@@ -252,6 +252,10 @@ describe('approval and settlement rules', () => {
     const approved = claim({ status: 'APPROVED', approved_fen: '300' });
     expect(settlementRefusal(approved, '2026-03-20')).toBeNull();
     expect(settlementRefusal(approved, '2026-03-19')?.errors[0].code).toBe('BEFORE_PERIOD_END');
+    // a payment's value date cannot precede the approval it pays
+    const approvedOn = { ...approved, approved_on: '2026-04-02' };
+    expect(settlementRefusal(approvedOn, '2026-04-01')?.errors[0]).toMatchObject({ field: 'paidOn', code: 'BEFORE_APPROVAL' });
+    expect(settlementRefusal(approvedOn, '2026-04-02')).toBeNull();
     expect(
       settlementRefusal(claim({ status: 'APPROVED', approved_fen: '0' }), '2026-04-01')?.detail,
     ).toContain('approved for 0.00');

@@ -18,6 +18,8 @@ interface ClaimState {
   generated_by: string;
   approved_fen: string | null;
   period_end: string;
+  /** The approval's value date (its commitment is in the books from then on); null when none was posted. */
+  approved_on?: string | null;
 }
 
 const stateConflict = (c: ClaimState, detail: string): Refusal => ({
@@ -74,7 +76,8 @@ export const settledAmount = (c: { approved_fen: string | null }): Fen =>
 
 /**
  * Why the claim cannot be settled on `paidOn` (null: it can): only an APPROVED claim with a non-zero approved
- * amount (a claim approved for 0.00 waits in the queue as its remainder), paid on or after its period's end.
+ * amount (a claim approved for 0.00 waits in the queue as its remainder), paid on or after its period's end and
+ * its approval (the payment's value date cannot precede the commitment it pays).
  */
 export function settlementRefusal(c: ClaimState, paidOn: string): Refusal | null {
   const amount = settledAmount(c);
@@ -92,6 +95,15 @@ export function settlementRefusal(c: ClaimState, paidOn: string): Refusal | null
       detail: 'a claim is settled after its period ends',
       errors: [
         { field: 'paidOn', code: 'BEFORE_PERIOD_END', message: `paidOn must be on or after ${c.period_end}` },
+      ],
+    };
+  }
+  if (c.approved_on && paidOn < c.approved_on) {
+    return {
+      code: 'VALIDATION_FAILED',
+      detail: `a claim is paid on or after its approval (${c.approved_on})`,
+      errors: [
+        { field: 'paidOn', code: 'BEFORE_APPROVAL', message: `paidOn must be on or after the approval on ${c.approved_on}` },
       ],
     };
   }

@@ -262,6 +262,17 @@ export class ClaimsStore {
     return queryOne<ClaimRow>(m, `${SELECT_CLAIM} WHERE c.id = $1`, [id]);
   }
 
+  /** The value date of a claim's approval: the business date of its approval entry (none: not approved or 0.00). */
+  async approvalDate(m: EntityManager, id: string): Promise<string | null> {
+    const row = await queryOne<{ d: string }>(
+      m,
+      `SELECT e.business_date::text AS d FROM subsidy_claims c JOIN journal_entries e ON e.id = c.approval_entry_id
+        WHERE c.id = $1`,
+      [id],
+    );
+    return row?.d ?? null;
+  }
+
   async lock(m: EntityManager, id: string): Promise<ClaimRow> {
     return (await queryOne<ClaimRow>(m, `${SELECT_CLAIM} WHERE c.id = $1 FOR UPDATE OF c`, [id]))!;
   }
