@@ -8,6 +8,9 @@ import { dueDatesOf, runDateRefusal } from './domain/selection.js';
 import { ReminderSettings } from './settings.js';
 import { SelectionStore } from './store/selection.store.js';
 
+/** Due dates selected per statement (and per commit) by a run. */
+const DATES_PER_STATEMENT = 11;
+
 export const RUN_TRIGGERS = ['SCHEDULE', 'BOOT', 'MANUAL'] as const;
 export type RunTrigger = (typeof RUN_TRIGGERS)[number];
 
@@ -124,16 +127,18 @@ export class ReminderSelectionService {
       throw e;
     }
 
-    // One statement per due date (at most 44): each is set-based over every instalment due that day and commits on
-    // its own, so its reminders are enqueued while the next date is being selected.
+    // One statement per group of DATES_PER_STATEMENT due dates (at most 44 dates in all): each is set-based over every
+    // instalment due on its dates and commits on its own, so its reminders are enqueued while the next group is being
+    // selected (a statement per date cost a commit per date: most of a quiet day's run).
     const stream = this.queue.stream(runId);
     let selected = 0;
     let selectMs = 0;
     let enqueued: number;
     try {
-      for (const { dueDate, offset } of dueDatesOf(input.businessDate, today)) {
+      const dates = dueDatesOf(input.businessDate, today);
+      for (let g = 0; g < dates.length; g += DATES_PER_STATEMENT) {
         const t = Date.now();
-        const res = await this.store.selectDueDate(qr.manager, runId, dueDate, offset);
+        const res = await this.store.selectDueDates(qr.manager, runId, dates.slice(g, g + DATES_PER_STATEMENT));
         selectMs += Date.now() - t;
         selected += res.n;
         if (res.n) stream.push(res.ids);

@@ -11,19 +11,21 @@ const RUN_LOCK = `hashtext('mae.reminders.selection')`;
  * only filters instalments by due date and joins their loan (the loans library's tables, read).
  */
 const SELECT_DUE_DATE = `
-  WITH ins AS (
+  WITH due AS (
+    SELECT * FROM unnest($2::date[], $3::smallint[]) AS d(due_date, offset_days)
+  ), ins AS (
     INSERT INTO reminder_outbox (installment_id, offset_days, loan_id, household_id, due_date, remind_on, run_id,
                                  endpoint_id, channel)
-    SELECT i.id, $3::smallint, l.id, l.household_id, i.due_date, i.due_date + $3::int, $1::bigint,
+    SELECT i.id, due.offset_days, l.id, l.household_id, i.due_date, i.due_date + due.offset_days::int, $1::bigint,
            coalesce(eb.id, ef.id, ed.id),
            CASE WHEN eb.id IS NOT NULL THEN eb.channel WHEN ef.id IS NOT NULL THEN ef.channel ELSE ed.channel END
-      FROM loan_installments i
+      FROM due
+      JOIN loan_installments i ON i.due_date = due.due_date
       JOIN loans l ON l.id = i.loan_id AND l.status = 'DISBURSED'
       LEFT JOIN reminder_endpoints eb ON eb.active AND eb.scope = 'BANK' AND eb.bank_id = l.bank_id
       LEFT JOIN reminder_endpoints ef ON ef.active AND ef.scope = 'FUND' AND ef.fund_id = l.fund_id
       LEFT JOIN reminder_endpoints ed ON ed.active AND ed.scope = 'DEFAULT'
-     WHERE i.due_date = $2::date
-       AND i.status IN ('OPEN', 'OVERDUE')
+     WHERE i.status IN ('OPEN', 'OVERDUE')
        AND i.principal_fen + i.interest_fen + i.penalty_fen > i.paid_principal_fen + i.paid_interest_fen + i.paid_penalty_fen
        AND coalesce(eb.id, ef.id, ed.id) IS NOT NULL
     ON CONFLICT (installment_id, offset_days) DO NOTHING
@@ -58,13 +60,17 @@ export class SelectionStore {
   }
 
   /** Selects the reminders of one due date at one offset; returns how many, and their ids. */
-  async selectDueDate(
+  /** Selects the reminders of several due dates (each with its offset) in one statement. */
+  async selectDueDates(
     m: EntityManager,
     runId: string,
-    dueDate: string,
-    offset: number,
+    dates: readonly { dueDate: string; offset: number }[],
   ): Promise<{ n: number; ids: string[] }> {
-    const [res] = await queryRows<{ n: number; ids: string }>(m, SELECT_DUE_DATE, [runId, dueDate, offset]);
+    const [res] = await queryRows<{ n: number; ids: string }>(m, SELECT_DUE_DATE, [
+      runId,
+      dates.map((d) => d.dueDate),
+      dates.map((d) => d.offset),
+    ]);
     return { n: res.n, ids: res.n ? res.ids.split(',') : [] };
   }
 
