@@ -72,6 +72,8 @@ interface MaLoan {
   disburseOn: string | null;
   /** Instalments this borrower pays before defaulting (defaulters), else Infinity. */
   paysInstallments: number;
+  /** The first unpaid instalment as last read (re-read after each payment); undefined: not read yet. */
+  next?: { number: number; due: string } | null;
 }
 
 interface CoveredLoan {
@@ -80,6 +82,7 @@ interface CoveredLoan {
   defaulter: boolean;
   paysInstallments: number;
   claimed: boolean;
+  next?: { number: number; due: string; principalFen: bigint; interestFen: bigint } | null;
 }
 
 /** The same day `n` months later (clamped to the month's last day), YYYY-MM-DD. */
@@ -292,23 +295,27 @@ export async function runSimulation(app: INestApplicationContext, o: SimulationO
   return { world, rows, counters, feeDistributions };
 
   async function repayMutualAid(loan: MaLoan): Promise<void> {
-    const insts = await q<{ number: number; due_date: string; status: string }>(
-      dsx,
-      `SELECT number, due_date, status FROM loan_installments WHERE loan_id = $1 AND status <> 'PAID' ORDER BY number`,
-      [loan.id],
-    );
-    if (!insts.length) {
+    if (loan.next === undefined) {
+      const [n] = await q<{ number: number; due_date: string }>(
+        dsx,
+        `SELECT number, due_date FROM loan_installments WHERE loan_id = $1 AND status <> 'PAID' ORDER BY number LIMIT 1`,
+        [loan.id],
+      );
+      loan.next = n ? { number: n.number, due: n.due_date } : null;
+    }
+    const next = loan.next;
+    if (!next) {
       maLoans.delete(loan.household.id);
       return;
     }
-    const next = insts[0];
     if (next.number > loan.paysInstallments) return; // a defaulter: stops here
     const delay = loan.household.profile === 'LATE' ? loan.household.lateDays : 0;
-    if (addDays(next.due_date, delay) !== today && !(addDays(next.due_date, delay) < today)) return;
+    if (addDays(next.due, delay) > today) return;
     // what is owed today on every instalment due by now, penalty included (the statement replays to today)
     const st = await officer(() => statements.statement(loan.id));
     let owed = 0n;
     for (const i of st.installments) if (i.dueDate <= today) owed += BigInt(i.outstanding.total.replace('.', ''));
+    loan.next = undefined;
     if (owed <= 0n) return;
     const r = await officer(() =>
       repayments.record(loan.id, { amountFen: owed, valueDate: today, channel: 'CASH' }, `sim-repay-${loan.id}-${today}`),
@@ -318,38 +325,42 @@ export async function runSimulation(app: INestApplicationContext, o: SimulationO
   }
 
   async function bankActs(loan: CoveredLoan): Promise<void> {
-    const [l] = await q<{ status: string; days_overdue: number }>(dsx, `SELECT status, days_overdue FROM loans WHERE id = $1`, [loan.id]);
-    if (l.status !== 'DISBURSED') {
-      if (l.status === 'CLOSED') coveredLoans.delete(loan.household.id);
+    if (loan.next === undefined) {
+      const [n] = await q<{ number: number; due_date: string; principal_fen: string; interest_fen: string }>(
+        dsx,
+        `SELECT number, due_date, principal_fen - paid_principal_fen AS principal_fen, interest_fen - paid_interest_fen AS interest_fen
+           FROM loan_installments WHERE loan_id = $1 AND status <> 'PAID' ORDER BY number LIMIT 1`,
+        [loan.id],
+      );
+      loan.next = n ? { number: n.number, due: n.due_date, principalFen: BigInt(n.principal_fen), interestFen: BigInt(n.interest_fen) } : null;
+    }
+    const next = loan.next;
+    if (!next) {
+      coveredLoans.delete(loan.household.id);
       return;
     }
-    if (loan.defaulter) {
-      if (!loan.claimed && l.days_overdue >= 90) {
-        const { result } = await bank(() => compensation.file(loan.id, 'borrower stopped paying (simulation)', `sim-claim-${loan.id}`));
-        await fundAdmin(() => compensation.approve(result.id, `sim-claim-approve-${result.id}`));
-        loan.claimed = true;
-        counters.compensationClaims++;
-      }
+    if (next.number > loan.paysInstallments) {
+      // a defaulter: once 90 days overdue (the close of business's ageing), the bank files and the fund pays
+      if (loan.claimed || addDays(next.due, 90) > today) return;
+      const [l] = await q<{ days_overdue: number }>(dsx, `SELECT days_overdue FROM loans WHERE id = $1`, [loan.id]);
+      if (l.days_overdue < 90) return;
+      const { result } = await bank(() => compensation.file(loan.id, 'borrower stopped paying (simulation)', `sim-claim-${loan.id}`));
+      await fundAdmin(() => compensation.approve(result.id, `sim-claim-approve-${result.id}`));
+      loan.claimed = true;
+      counters.compensationClaims++;
+      return;
     }
-    const due = await q<{ number: number; due_date: string; principal_fen: string; interest_fen: string }>(
-      dsx,
-      `SELECT number, due_date, principal_fen - paid_principal_fen AS principal_fen, interest_fen - paid_interest_fen AS interest_fen
-         FROM loan_installments WHERE loan_id = $1 AND status <> 'PAID' AND due_date <= $2 ORDER BY number`,
-      [loan.id, today],
+    const delay = loan.household.profile === 'LATE' ? Math.min(loan.household.lateDays, 20) : 0;
+    if (addDays(next.due, delay) > today) return;
+    await bank(() =>
+      covered.reportRepayment(
+        loan.id,
+        { paidOn: today, principalFen: next.principalFen, interestFen: next.interestFen },
+        `sim-covered-repay-${loan.id}-${next.number}`,
+      ),
     );
-    for (const i of due) {
-      if (i.number > loan.paysInstallments) return;
-      const delay = loan.household.profile === 'LATE' ? Math.min(loan.household.lateDays, 20) : 0;
-      if (addDays(i.due_date, delay) > today) return;
-      await bank(() =>
-        covered.reportRepayment(
-          loan.id,
-          { paidOn: today, principalFen: BigInt(i.principal_fen), interestFen: BigInt(i.interest_fen) },
-          `sim-covered-repay-${loan.id}-${i.number}`,
-        ),
-      );
-      counters.coveredReports++;
-    }
+    loan.next = undefined;
+    counters.coveredReports++;
   }
 }
 

@@ -47,14 +47,18 @@ export async function ledgerBalancesAt(ds: DataSource, date: string): Promise<Ma
  * 5. every account figure of the report = the ledger's balance at the month end.
  */
 export const checkMonthEnd: InvariantCheck = async (ds, month, world) => {
-  const failures: string[] = [];
   const [snap] = (await ds.query(
     `SELECT data FROM report_snapshots WHERE period = $1 ORDER BY version DESC LIMIT 1`,
     [month],
   )) as { data: MonthlyReportData }[];
   if (!snap) return [`no stored report for ${month}`];
-  const r = snap.data;
-  const end = monthEndOf(month);
+  return checkReport(ds, snap.data, world);
+};
+
+/** The invariants above for one monthly report (stored or not). */
+export async function checkReport(ds: DataSource, r: MonthlyReportData, world: World): Promise<string[]> {
+  const failures: string[] = [];
+  const end = monthEndOf(r.month);
   const led = await ledgerBalancesAt(ds, end);
   const bal = (code: string) => led.get(code) ?? 0n;
   const same = (what: string, reported: string, ledger: bigint) => {
@@ -119,4 +123,4 @@ export const checkMonthEnd: InvariantCheck = async (ds, month, world) => {
   const newLoans = r.districts.reduce((s, d) => s + d.newCoveredLoans, 0);
   if (r.totals.newCoveredLoans !== newLoans) failures.push(`report total newCoveredLoans ${r.totals.newCoveredLoans} ≠ ${newLoans}`);
   return failures;
-};
+}
