@@ -63,6 +63,8 @@ export interface SimulationResult {
   world: World;
   rows: MonthRow[];
   counters: Record<string, number>;
+  /** Refused business steps by what was refused and the engine's error code (a refusal is an outcome, not a failure). */
+  refusals: Record<string, number>;
   feeDistributions: { year: number; distributable: string; shares: Record<string, string> }[];
 }
 
@@ -92,6 +94,12 @@ export function addMonths(date: string, n: number): string {
   const last = new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + 1, 0)).getUTCDate();
   return new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth(), Math.min(d, last))).toISOString().slice(0, 10);
 }
+
+/**
+ * Days overdue at which the bank files the compensation claim of a defaulted covered loan: past the agreement's
+ * 90-day trigger, so the loan is non-performing (more than 90 days) for a few days first.
+ */
+export const CLAIM_AFTER_DAYS = 100;
 
 export class SimulationFailure extends Error {}
 
@@ -143,6 +151,13 @@ export async function runSimulation(app: INestApplicationContext, o: SimulationO
     subsidyClaimsPaid: 0,
     remindersDelivered: 0,
   };
+  const refusals: Record<string, number> = {};
+  const refuse = (what: string, e: DomainError) => {
+    counters.refused++;
+    const first = e.errors?.[0]?.code;
+    const key = `${what} ${e.code}${first && first !== e.code ? `/${first}` : ''}`;
+    refusals[key] = (refusals[key] ?? 0) + 1;
+  };
   const maLoans = new Map<string, MaLoan>(); // household id → live loan
   const coveredLoans = new Map<string, CoveredLoan>();
   const rows: MonthRow[] = [];
@@ -192,7 +207,7 @@ export async function runSimulation(app: INestApplicationContext, o: SimulationO
           });
         } catch (e) {
           if (!(e instanceof DomainError)) throw e;
-          counters.refused++;
+          refuse('application', e);
         }
       }
     }
@@ -207,7 +222,7 @@ export async function runSimulation(app: INestApplicationContext, o: SimulationO
           // the fund cannot lend now (cash or cap): the application is cancelled
           await fundAdmin(() => applications.cancel(loan.id, { reason: `not disbursed: ${e.code}` }));
           maLoans.delete(loan.household.id);
-          counters.refused++;
+          refuse('disbursement', e);
         }
         continue;
       }
@@ -240,7 +255,7 @@ export async function runSimulation(app: INestApplicationContext, o: SimulationO
         counters.coveredLoans++;
       } catch (e) {
         if (!(e instanceof DomainError)) throw e;
-        counters.refused++;
+        refuse('covered loan', e);
       }
     }
     for (const loan of [...coveredLoans.values()].sort((a, b) => a.household.no - b.household.no)) await bankActs(loan);
@@ -292,7 +307,7 @@ export async function runSimulation(app: INestApplicationContext, o: SimulationO
     if (o.onDay) await o.onDay(today);
   }
   log(`time spent (ms): ${Object.entries(spent).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-  return { world, rows, counters, feeDistributions };
+  return { world, rows, counters, refusals, feeDistributions };
 
   async function repayMutualAid(loan: MaLoan): Promise<void> {
     if (loan.next === undefined) {
@@ -340,10 +355,10 @@ export async function runSimulation(app: INestApplicationContext, o: SimulationO
       return;
     }
     if (next.number > loan.paysInstallments) {
-      // a defaulter: once 90 days overdue (the close of business's ageing), the bank files and the fund pays
-      if (loan.claimed || addDays(next.due, 90) > today) return;
+      // a defaulter: the bank files its claim CLAIM_AFTER_DAYS overdue (the close of business's ageing), the fund pays
+      if (loan.claimed || addDays(next.due, CLAIM_AFTER_DAYS) > today) return;
       const [l] = await q<{ days_overdue: number }>(dsx, `SELECT days_overdue FROM loans WHERE id = $1`, [loan.id]);
-      if (l.days_overdue < 90) return;
+      if (l.days_overdue < CLAIM_AFTER_DAYS) return;
       const { result } = await bank(() => compensation.file(loan.id, 'borrower stopped paying (simulation)', `sim-claim-${loan.id}`));
       await fundAdmin(() => compensation.approve(result.id, `sim-claim-approve-${result.id}`));
       loan.claimed = true;

@@ -80,5 +80,7 @@ export function summaryText(result: SimulationResult): string {
         .map(([k, v]) => `${k} ${v}`)
         .join(', '),
   );
+  const refusals = Object.entries(result.refusals).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  if (refusals.length) lines.push('refused: ' + refusals.map(([k, v]) => `${k} ${v}`).join(', '));
   return lines.join('\n');
 }
