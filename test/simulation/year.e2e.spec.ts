@@ -198,15 +198,18 @@ describe('a simulated year', () => {
           AND (i.paid_on IS NULL OR i.paid_on >= i.due_date + o.off)
           AND (l.closed_on IS NULL OR i.due_date + o.off <= l.closed_on)
         ORDER BY 1, 2`,
-      [addDays(last, -1)],
+      [last],
     )) as { installment_id: string; offset_days: number }[];
     const sent = (await ds.query(
       `SELECT installment_id::text, offset_days FROM reminder_outbox WHERE state = 'SENT' ORDER BY 1, 2`,
     )) as { installment_id: string; offset_days: number }[];
     expect(expected.length).toBeGreaterThan(50);
     expect(sent).toEqual(expected);
-    const total = result.rows.reduce((s, r) => s + r.remindersSent, 0);
-    expect(total).toBe(sent.length);
+    // the table counts them by the month of their day (the last advance's day, the 1st after the run, has no row)
+    const [{ n }] = (await ds.query(`SELECT count(*)::int AS n FROM reminder_outbox WHERE state = 'SENT' AND remind_on < $1`, [last])) as {
+      n: number;
+    }[];
+    expect(result.rows.reduce((s, r) => s + r.remindersSent, 0)).toBe(n);
   });
 });
 
