@@ -276,10 +276,15 @@ export async function runSimulation(app: INestApplicationContext, o: SimulationO
 
     // ── the night: the business date moves one day ──
     lap('model');
-    await as(ACTORS.admin, () => calendar.advance({ days: 1 }));
+    const advanced = await as(ACTORS.admin, () => calendar.advance({ days: 1 }));
     today = addDays(today, 1);
     lap('advance');
-    // the worker's delivery job, in process: every reminder the day's selection queued
+    // the day's delivery round ran inside the advance (ReminderDeliveryService.deliverWaiting at the day's 10:00);
+    // anything still waiting is delivered here, as the worker's delivery job would, in process
+    for (const d of advanced.days) {
+      const step = d.steps.REMINDERS as { sent?: number } | undefined;
+      counters.remindersDelivered += step?.sent ?? 0;
+    }
     for (const r of await q<{ id: string }>(dsx, `SELECT id::text FROM reminder_outbox WHERE state IN ('QUEUED', 'DEFERRED') ORDER BY id`)) {
       const outcome = await delivery.deliver(r.id);
       if (outcome.kind === 'SENT') counters.remindersDelivered++;

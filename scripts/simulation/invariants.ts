@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { formatYuan } from '#libs/money';
-import type { MonthlyReportData } from '#libs/reporting';
+import { checkReportAgainstLedger, checkReportInvariants, type CapacityContext, type MonthlyReportData } from '#libs/reporting';
 import type { World } from './world.js';
 
 /** Checks the month's stored report against the rules and the ledger; returns what failed (empty when all hold). */
@@ -45,6 +45,8 @@ export async function ledgerBalancesAt(ds: DataSource, date: string): Promise<Ma
  *    (multiple − 1) fen per live covered loan (each loan reserves ⌈its exposure ÷ multiple⌉ of cover);
  * 4. the report's totals = the sum of its district rows;
  * 5. every account figure of the report = the ledger's balance at the month end.
+ * Then the reporting library's checks (checkReportInvariants, checkReportAgainstLedger) over the same report and
+ * this file's own ledger replay.
  */
 export const checkMonthEnd: InvariantCheck = async (ds, month, world) => {
   const [snap] = (await ds.query(
@@ -122,5 +124,28 @@ export async function checkReport(ds: DataSource, r: MonthlyReportData, world: W
     failures.push(`report total mutualAidOutstanding ${r.totals.mutualAidOutstanding} ≠ sum of fund rows ${formatYuan(fundOutstanding)}`);
   const newLoans = r.districts.reduce((s, d) => s + d.newCoveredLoans, 0);
   if (r.totals.newCoveredLoans !== newLoans) failures.push(`report total newCoveredLoans ${r.totals.newCoveredLoans} ≠ ${newLoans}`);
+
+  // and the reporting library's own checks of a report (ratios, PAR30, every total, capacity bounds, ledger figures),
+  // fed with this file's independent ledger replay
+  // (its capacity lower bound allows 1 fen of rounding per covered loan paid out by then, and the cover still pending)
+  const paidOut = (await ds.query(
+    `SELECT district_id::text, count(*)::int AS n FROM loans
+      WHERE channel = 'BANK_COVERED' AND disbursement_date <= $1 AND status IN ('DISBURSED', 'CLOSED', 'WRITTEN_OFF')
+      GROUP BY district_id`,
+    [end],
+  )) as { district_id: string; n: number }[];
+  const capacity = new Map<string, CapacityContext>();
+  for (const d of r.districts) {
+    capacity.set(d.districtId, {
+      coveredLoans: paidOut.find((x) => x.district_id === d.districtId)?.n ?? 0,
+      pendingCoverFen: r.banks.filter((b) => b.districtId === d.districtId).reduce((s, b) => s + bal(`GA:${b.agreementId}:COVER:PENDING`), 0n),
+    });
+  }
+  const beforeStart = await ledgerBalancesAt(ds, addDay(`${r.month}-01`, -1));
+  for (const v of [...checkReportInvariants(r, { capacity }), ...checkReportAgainstLedger(r, { atEnd: led, beforeStart })]) {
+    failures.push(`${v.rule} ${v.where} ${v.field}: ${v.message}`);
+  }
   return failures;
 }
+
+const addDay = (d: string, n: number): string => new Date(Date.parse(`${d}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
