@@ -299,6 +299,9 @@ export async function runSimulation(app: INestApplicationContext, o: SimulationO
       const year = Number(today.slice(0, 4)) - 1;
       const d = await fundAdmin(() => fees.distribute(world.fundId, year, `sim-fee-distribution-${year}`));
       feeDistributions.push({ year, distributable: d.distributable, shares: d.shares });
+      // the distribution is dated 31 December, after December's report was made (on the 1st, by the advance): the
+      // report is made again, as a new version, so it shows the capital the distribution accumulated
+      await fundAdmin(() => reports.generate(`${year}-12`, ACTORS.fundAdmin.username));
     }
     if (today.endsWith('-01')) {
       const month = addMonths(today, -1).slice(0, 7);
