@@ -9,7 +9,12 @@ import { AppModule } from '../apps/api/src/app.module.js';
 import pg from 'pg';
 import { adminUrl, createDatabaseIfMissing, dropDatabase, withDatabase } from './db-admin.js';
 import { migrate } from './migrate.js';
-import { DEFAULT_OPTIONS, runSimulation, SimulationFailure, type SimulationOptions } from './simulation/engine.js';
+import {
+  DEFAULT_OPTIONS,
+  runSimulation,
+  SimulationFailure,
+  type SimulationOptions,
+} from './simulation/engine.js';
 import { chartSvg, summaryText, tableCsv } from './simulation/output.js';
 
 /**
@@ -53,11 +58,15 @@ async function main(): Promise<void> {
   const num = (name: string, v: string | undefined, fallback: number, min: number, max: number): number => {
     if (v === undefined) return fallback;
     const n = Number(v);
-    if (!Number.isFinite(n) || n < min || n > max) throw new UsageError(`--${name} must be a number in [${min}, ${max}]`);
+    if (!Number.isFinite(n) || n < min || n > max)
+      throw new UsageError(`--${name} must be a number in [${min}, ${max}]`);
     return n;
   };
   if (!/^\d{4}-\d{2}-\d{2}$/.test(values.start!)) throw new UsageError('--start must be YYYY-MM-DD');
-  const lateDays = (values['late-days'] ?? DEFAULT_OPTIONS.lateDays.join('-')).split('-').map(Number) as [number, number];
+  const lateDays = (values['late-days'] ?? DEFAULT_OPTIONS.lateDays.join('-')).split('-').map(Number) as [
+    number,
+    number,
+  ];
   if (lateDays.length !== 2 || !(lateDays[0] >= 1 && lateDays[1] >= lateDays[0] && lateDays[1] <= 120))
     throw new UsageError('--late-days must be A-B with 1 ≤ A ≤ B ≤ 120');
   const options: SimulationOptions = {
@@ -71,7 +80,8 @@ async function main(): Promise<void> {
     lateDays,
     log: (line) => process.stderr.write(`[simulate] ${line}\n`),
   };
-  if (options.lateRate + options.defaultRate > 1) throw new UsageError('--late-rate + --default-rate must be at most 1');
+  if (options.lateRate + options.defaultRate > 1)
+    throw new UsageError('--late-rate + --default-rate must be at most 1');
 
   const started = Date.now();
   const base = loadConfig({ ...process.env, NODE_ENV: 'development' });
@@ -90,7 +100,11 @@ async function main(): Promise<void> {
     LOG_LEVEL: 'silent',
   });
   const app = await NestFactory.createApplicationContext(
-    AppModule.forRoot({ config, applicationName: 'simulate', rootLogger: createRootLogger('silent', 'simulate') }),
+    AppModule.forRoot({
+      config,
+      applicationName: 'simulate',
+      rootLogger: createRootLogger('silent', 'simulate'),
+    }),
     { logger: false },
   );
   let failed = false;
@@ -101,7 +115,10 @@ async function main(): Promise<void> {
     writeFileSync(join(values.out!, `${name}.csv`), tableCsv(result.rows));
     writeFileSync(
       join(values.out!, `${name}.svg`),
-      chartSvg(result, `模拟 ${options.months} 个月 (simulated ${options.months} months from ${options.start}, seed ${options.seed}): leverage`),
+      chartSvg(
+        result,
+        `模拟 ${options.months} 个月 (simulated ${options.months} months from ${options.start}, seed ${options.seed}): leverage`,
+      ),
     );
     console.log(summaryText(result));
     process.stderr.write(`[simulate] wrote ${join(values.out!, name)}.csv and .svg\n`);
@@ -111,7 +128,10 @@ async function main(): Promise<void> {
     else console.error(e);
   } finally {
     // the selection's delivery jobs were delivered in process; nothing of this run stays in Redis
-    await app.get(ReminderDeliveryQueue).queue.obliterate({ force: true }).catch(() => undefined);
+    await app
+      .get(ReminderDeliveryQueue)
+      .queue.obliterate({ force: true })
+      .catch(() => undefined);
     await app.close();
     process.stderr.write(`[simulate] elapsed ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   }

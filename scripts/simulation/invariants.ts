@@ -1,6 +1,11 @@
 import type { DataSource } from 'typeorm';
 import { formatYuan } from '#libs/money';
-import { checkReportAgainstLedger, checkReportInvariants, type CapacityContext, type MonthlyReportData } from '#libs/reporting';
+import {
+  checkReportAgainstLedger,
+  checkReportInvariants,
+  type CapacityContext,
+  type MonthlyReportData,
+} from '#libs/reporting';
 import type { World } from './world.js';
 
 /** Checks the month's stored report against the rules and the ledger; returns what failed (empty when all hold). */
@@ -64,7 +69,8 @@ export async function checkReport(ds: DataSource, r: MonthlyReportData, world: W
   const led = await ledgerBalancesAt(ds, end);
   const bal = (code: string) => led.get(code) ?? 0n;
   const same = (what: string, reported: string, ledger: bigint) => {
-    if (fen(reported) !== ledger) failures.push(`${what}: report ${reported} ≠ ledger ${formatYuan(ledger)} at ${end}`);
+    if (fen(reported) !== ledger)
+      failures.push(`${what}: report ${reported} ≠ ledger ${formatYuan(ledger)} at ${end}`);
   };
 
   for (const f of r.funds) {
@@ -81,12 +87,20 @@ export async function checkReport(ds: DataSource, r: MonthlyReportData, world: W
   )) as { bank_id: string; n: number }[];
   for (const b of r.banks) {
     if (fen(b.nplPrincipal) > fen(b.coveredOutstanding))
-      failures.push(`NPL ≤ covered outstanding: bank ${b.bankCode} NPL ${b.nplPrincipal} > ${b.coveredOutstanding}`);
-    same(`agreement ${b.agreementNo} exposure`, b.coveredOutstanding, bal(`GA:${b.agreementId}:EXPOSURE:OUTSTANDING`));
+      failures.push(
+        `NPL ≤ covered outstanding: bank ${b.bankCode} NPL ${b.nplPrincipal} > ${b.coveredOutstanding}`,
+      );
+    same(
+      `agreement ${b.agreementNo} exposure`,
+      b.coveredOutstanding,
+      bal(`GA:${b.agreementId}:EXPOSURE:OUTSTANDING`),
+    );
   }
   for (const d of r.districts) {
     if (fen(d.nplPrincipal) > fen(d.coveredOutstanding))
-      failures.push(`NPL ≤ covered outstanding: district ${d.districtCode} NPL ${d.nplPrincipal} > ${d.coveredOutstanding}`);
+      failures.push(
+        `NPL ≤ covered outstanding: district ${d.districtCode} NPL ${d.nplPrincipal} > ${d.coveredOutstanding}`,
+      );
     if (!d.riskFundId) continue;
     const balance = bal(`RF:${d.riskFundId}:BALANCE`);
     same(`risk fund ${d.districtCode} balance`, d.fundBalance, balance);
@@ -94,7 +108,9 @@ export async function checkReport(ds: DataSource, r: MonthlyReportData, world: W
     const available = bal(`RF:${d.riskFundId}:COVER:AVAILABLE`);
     const capacity = available > 0n ? multiple * available : 0n;
     same(`district ${d.districtCode} capacity left (multiple × cover available)`, d.capacityLeft, capacity);
-    const exposure = r.banks.filter((b) => b.districtId === d.districtId).reduce((s, b) => s + fen(b.coveredOutstanding), 0n);
+    const exposure = r.banks
+      .filter((b) => b.districtId === d.districtId)
+      .reduce((s, b) => s + fen(b.coveredOutstanding), 0n);
     const loans = live.reduce((s, x) => s + x.n, 0);
     const ideal = multiple * balance - exposure;
     const slack = BigInt(loans) * (multiple - 1n);
@@ -106,7 +122,8 @@ export async function checkReport(ds: DataSource, r: MonthlyReportData, world: W
     }
   }
 
-  const sum = (f: (d: MonthlyReportData['districts'][number]) => string) => r.districts.reduce((s, d) => s + fen(f(d)), 0n);
+  const sum = (f: (d: MonthlyReportData['districts'][number]) => string) =>
+    r.districts.reduce((s, d) => s + fen(f(d)), 0n);
   const totals: [string, string, bigint][] = [
     ['fundBalance', r.totals.fundBalance, sum((d) => d.fundBalance)],
     ['coveredOutstanding', r.totals.coveredOutstanding, sum((d) => d.coveredOutstanding)],
@@ -117,13 +134,17 @@ export async function checkReport(ds: DataSource, r: MonthlyReportData, world: W
     ['mutualAidOutstanding', r.totals.mutualAidOutstanding, sum((d) => d.mutualAidOutstanding)],
   ];
   for (const [name, total, rows] of totals) {
-    if (fen(total) !== rows) failures.push(`report total ${name} ${total} ≠ sum of its rows ${formatYuan(rows)}`);
+    if (fen(total) !== rows)
+      failures.push(`report total ${name} ${total} ≠ sum of its rows ${formatYuan(rows)}`);
   }
   const fundOutstanding = r.funds.reduce((s, f) => s + fen(f.outstanding), 0n);
   if (fen(r.totals.mutualAidOutstanding) !== fundOutstanding)
-    failures.push(`report total mutualAidOutstanding ${r.totals.mutualAidOutstanding} ≠ sum of fund rows ${formatYuan(fundOutstanding)}`);
+    failures.push(
+      `report total mutualAidOutstanding ${r.totals.mutualAidOutstanding} ≠ sum of fund rows ${formatYuan(fundOutstanding)}`,
+    );
   const newLoans = r.districts.reduce((s, d) => s + d.newCoveredLoans, 0);
-  if (r.totals.newCoveredLoans !== newLoans) failures.push(`report total newCoveredLoans ${r.totals.newCoveredLoans} ≠ ${newLoans}`);
+  if (r.totals.newCoveredLoans !== newLoans)
+    failures.push(`report total newCoveredLoans ${r.totals.newCoveredLoans} ≠ ${newLoans}`);
 
   // and the reporting library's own checks of a report (ratios, PAR30, every total, capacity bounds, ledger figures),
   // fed with this file's independent ledger replay
@@ -138,14 +159,20 @@ export async function checkReport(ds: DataSource, r: MonthlyReportData, world: W
   for (const d of r.districts) {
     capacity.set(d.districtId, {
       coveredLoans: paidOut.find((x) => x.district_id === d.districtId)?.n ?? 0,
-      pendingCoverFen: r.banks.filter((b) => b.districtId === d.districtId).reduce((s, b) => s + bal(`GA:${b.agreementId}:COVER:PENDING`), 0n),
+      pendingCoverFen: r.banks
+        .filter((b) => b.districtId === d.districtId)
+        .reduce((s, b) => s + bal(`GA:${b.agreementId}:COVER:PENDING`), 0n),
     });
   }
   const beforeStart = await ledgerBalancesAt(ds, addDay(`${r.month}-01`, -1));
-  for (const v of [...checkReportInvariants(r, { capacity }), ...checkReportAgainstLedger(r, { atEnd: led, beforeStart })]) {
+  for (const v of [
+    ...checkReportInvariants(r, { capacity }),
+    ...checkReportAgainstLedger(r, { atEnd: led, beforeStart }),
+  ]) {
     failures.push(`${v.rule} ${v.where} ${v.field}: ${v.message}`);
   }
   return failures;
 }
 
-const addDay = (d: string, n: number): string => new Date(Date.parse(`${d}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+const addDay = (d: string, n: number): string =>
+  new Date(Date.parse(`${d}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);

@@ -88,13 +88,17 @@ export async function buildWorld(app: INestApplicationContext, rnd: Random, o: W
 
   const geo = app.get(GeographyService, { strict: false });
   const district = await admin(() => geo.createDistrict(SIM_DISTRICT));
-  const town = await admin(() => geo.createTown({ districtId: district.id, code: '370399101', name: '模拟镇' }));
+  const town = await admin(() =>
+    geo.createTown({ districtId: district.id, code: '370399101', name: '模拟镇' }),
+  );
   const village = await admin(() =>
     geo.createVillage({ townId: town.id, code: '370399101201', name: '模拟村', isPilot: true }),
   );
   const lineYears = new Set([o.years[0] - 1, ...o.years]);
   for (const year of [...lineYears].sort()) {
-    await admin(() => geo.createPovertyLine({ districtId: null, year, lineFen: yuan('3560.00'), note: 'simulation' }));
+    await admin(() =>
+      geo.createPovertyLine({ districtId: null, year, lineFen: yuan('3560.00'), note: 'simulation' }),
+    );
   }
 
   const hh = app.get(HouseholdsService, { strict: false });
@@ -122,11 +126,16 @@ export async function buildWorld(app: INestApplicationContext, rnd: Random, o: W
       ids.push({ id: rec.id, poor });
     }
     const group = await admin(() =>
-      groups.create({ villageId: village.id, name: `模拟联保小组${g + 1}`, householdIds: ids.map((x) => x.id) }),
+      groups.create({
+        villageId: village.id,
+        name: `模拟联保小组${g + 1}`,
+        householdIds: ids.map((x) => x.id),
+      }),
     );
     for (const x of ids) {
       const r = rnd.next();
-      const profile: Profile = r < o.defaultRate ? 'DEFAULTER' : r < o.defaultRate + o.lateRate ? 'LATE' : 'ON_TIME';
+      const profile: Profile =
+        r < o.defaultRate ? 'DEFAULTER' : r < o.defaultRate + o.lateRate ? 'LATE' : 'ON_TIME';
       households.push({
         no: households.length,
         id: x.id,
@@ -143,10 +152,24 @@ export async function buildWorld(app: INestApplicationContext, rnd: Random, o: W
   const fund = await admin(() => funds.create({ villageId: village.id, rules: { publicNoticeDays: 3 } }));
   const year = o.years[0];
   await admin(() =>
-    contributions.contribute(fund.id, { source: 'CITY', amountFen: yuan('60000'), receivedOn: o.start, year, documentRef: 'sim-city' }, 'sim-maf-city'),
+    contributions.contribute(
+      fund.id,
+      { source: 'CITY', amountFen: yuan('60000'), receivedOn: o.start, year, documentRef: 'sim-city' },
+      'sim-maf-city',
+    ),
   );
   await admin(() =>
-    contributions.contribute(fund.id, { source: 'DISTRICT', amountFen: yuan('90000'), receivedOn: o.start, year, documentRef: 'sim-district' }, 'sim-maf-district'),
+    contributions.contribute(
+      fund.id,
+      {
+        source: 'DISTRICT',
+        amountFen: yuan('90000'),
+        receivedOn: o.start,
+        year,
+        documentRef: 'sim-district',
+      },
+      'sim-maf-district',
+    ),
   );
   for (const h of households) {
     await admin(() =>
@@ -158,14 +181,24 @@ export async function buildWorld(app: INestApplicationContext, rnd: Random, o: W
     );
   }
 
-  const bank = await admin(() => app.get(BanksService, { strict: false }).create({ code: 'SIMBANK', name: '模拟农商银行' }));
+  const bank = await admin(() =>
+    app.get(BanksService, { strict: false }).create({ code: 'SIMBANK', name: '模拟农商银行' }),
+  );
   const riskFunds = app.get(RiskFundsService, { strict: false });
   const rf = await admin(() => riskFunds.create({ districtId: district.id }));
   await admin(() =>
-    riskFunds.deposit(rf.id, { source: 'CITY', amount: '300000.00', receivedOn: o.start, documentRef: 'simulation' }, 'sim-rf-city'),
+    riskFunds.deposit(
+      rf.id,
+      { source: 'CITY', amount: '300000.00', receivedOn: o.start, documentRef: 'simulation' },
+      'sim-rf-city',
+    ),
   );
   await admin(() =>
-    riskFunds.deposit(rf.id, { source: 'DISTRICT', amount: '200000.00', receivedOn: o.start, documentRef: 'simulation' }, 'sim-rf-district'),
+    riskFunds.deposit(
+      rf.id,
+      { source: 'DISTRICT', amount: '200000.00', receivedOn: o.start, documentRef: 'simulation' },
+      'sim-rf-district',
+    ),
   );
   const agreement = await admin(() =>
     app.get(AgreementsService, { strict: false }).create({
@@ -184,30 +217,54 @@ export async function buildWorld(app: INestApplicationContext, rnd: Random, o: W
 
   const programmes = app.get(ProgrammesService, { strict: false });
   const programme = await admin(() =>
-    programmes.create({ code: 'SIM-SUBSIDY', name: '模拟贴息 (simulated interest subsidy)', settlementMode: 'PAY_BANK' }),
+    programmes.create({
+      code: 'SIM-SUBSIDY',
+      name: '模拟贴息 (simulated interest subsidy)',
+      settlementMode: 'PAY_BANK',
+    }),
   );
   for (const y of o.years) {
     await admin(() =>
-      programmes.contribute(programme.id, { source: 'CITY', amountFen: yuan('50000'), year: y, documentRef: `sim-${y}` }, `sim-sub-city-${y}`),
+      programmes.contribute(
+        programme.id,
+        { source: 'CITY', amountFen: yuan('50000'), year: y, documentRef: `sim-${y}` },
+        `sim-sub-city-${y}`,
+      ),
     );
     await admin(() =>
-      programmes.setBudget(programme.id, { year: y, budgetFen: yuan('50000'), reason: `simulated budget ${y}` }, `sim-sub-budget-${y}`),
+      programmes.setBudget(
+        programme.id,
+        { year: y, budgetFen: yuan('50000'), reason: `simulated budget ${y}` },
+        `sim-sub-budget-${y}`,
+      ),
     );
   }
   await admin(() =>
-    app.get(PoliciesService, { strict: false }).setProductPolicy('HH_MICRO_STD', { type: 'FULL_BENCHMARK', programmeId: programme.id }),
+    app
+      .get(PoliciesService, { strict: false })
+      .setProductPolicy('HH_MICRO_STD', { type: 'FULL_BENCHMARK', programmeId: programme.id }),
   );
 
   const endpoints = app.get(ReminderEndpointsService, { strict: false });
-  await admin(() => endpoints.create({ scope: 'FUND', fundId: fund.id, channel: 'LOG', name: 'simulated fund reminders' }));
-  await admin(() => endpoints.create({ scope: 'BANK', bankId: bank.id, channel: 'LOG', name: 'simulated bank reminders' }));
+  await admin(() =>
+    endpoints.create({ scope: 'FUND', fundId: fund.id, channel: 'LOG', name: 'simulated fund reminders' }),
+  );
+  await admin(() =>
+    endpoints.create({ scope: 'BANK', bankId: bank.id, channel: 'LOG', name: 'simulated bank reminders' }),
+  );
 
   return {
     districtId: district.id,
     villageId: village.id,
     fundId: fund.id,
     bankId: bank.id,
-    bankActor: { userId: null, username: 'sim.bank', role: 'BANK_OFFICER', bankId: Number(bank.id), via: 'system' },
+    bankActor: {
+      userId: null,
+      username: 'sim.bank',
+      role: 'BANK_OFFICER',
+      bankId: Number(bank.id),
+      via: 'system',
+    },
     riskFundId: rf.id,
     agreementId: agreement.id,
     programmeId: programme.id,

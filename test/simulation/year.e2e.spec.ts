@@ -1,6 +1,12 @@
 import type { DataSource } from 'typeorm';
 import { createTestApp, type TestApp } from '#libs/testing';
-import { addMonths, DEFAULT_OPTIONS, runSimulation, type SimulationOptions, type SimulationResult } from '../../scripts/simulation/engine.js';
+import {
+  addMonths,
+  DEFAULT_OPTIONS,
+  runSimulation,
+  type SimulationOptions,
+  type SimulationResult,
+} from '../../scripts/simulation/engine.js';
 import { ReminderDeliveryQueue } from '#libs/reminders';
 import type { MonthlyReportData } from '#libs/reporting';
 import { checkMonthEnd, checkReport, ledgerBalancesAt } from '../../scripts/simulation/invariants.js';
@@ -27,11 +33,21 @@ const OPTIONS: SimulationOptions = {
   bankRate: 1 / 45,
 };
 
-const addDays = (d: string, n: number) => new Date(Date.parse(`${d}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
-const daysFrom = (a: string, b: string) => Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / 86_400_000);
+const addDays = (d: string, n: number) =>
+  new Date(Date.parse(`${d}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+const daysFrom = (a: string, b: string) =>
+  Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / 86_400_000);
 /** The standard arrears buckets, written out again here rather than imported. */
 const bucket = (days: number) =>
-  days <= 0 ? 'CURRENT' : days <= 30 ? 'DPD_1_30' : days <= 60 ? 'DPD_31_60' : days <= 90 ? 'DPD_61_90' : 'DPD_90_PLUS';
+  days <= 0
+    ? 'CURRENT'
+    : days <= 30
+      ? 'DPD_1_30'
+      : days <= 60
+        ? 'DPD_31_60'
+        : days <= 90
+          ? 'DPD_61_90'
+          : 'DPD_90_PLUS';
 /** round half up of a non-negative rational */
 const roundHalfUp = (num: bigint, den: bigint) => (2n * num + den) / (2n * den);
 /** "6.525" → [6525n, 1000n] */
@@ -50,7 +66,15 @@ const lateSightings: {
   loanId: string;
   daysOverdue: number;
   bucket: string;
-  installments: { due: string; principal: bigint; penalty: bigint; paidPrincipal: bigint; penaltyRate: string; contractRate: string; surcharge: string }[];
+  installments: {
+    due: string;
+    principal: bigint;
+    penalty: bigint;
+    paidPrincipal: bigint;
+    penaltyRate: string;
+    contractRate: string;
+    surcharge: string;
+  }[];
 }[] = [];
 
 beforeAll(async () => {
@@ -76,7 +100,15 @@ beforeAll(async () => {
              FROM loan_installments i JOIN loans l ON l.id = i.loan_id JOIN product_versions pv ON pv.id = l.product_version_id
             WHERE i.loan_id = $1 AND i.status = 'OVERDUE' ORDER BY i.number`,
           [l.id],
-        )) as { due_date: string; principal_fen: string; paid_principal_fen: string; penalty_fen: string; rate: string; contract: string; surcharge: string }[];
+        )) as {
+          due_date: string;
+          principal_fen: string;
+          paid_principal_fen: string;
+          penalty_fen: string;
+          rate: string;
+          contract: string;
+          surcharge: string;
+        }[];
         lateSightings.push({
           cobDate,
           loanId: l.id,
@@ -105,7 +137,9 @@ afterAll(async () => t && closeApp(t));
 
 describe('a simulated year', () => {
   it('holds every invariant at each of the 13 month ends, and the table has one row a month', () => {
-    expect(monthChecks.map((m) => m.month)).toEqual(Array.from({ length: 13 }, (_, i) => addMonths(START, i).slice(0, 7)));
+    expect(monthChecks.map((m) => m.month)).toEqual(
+      Array.from({ length: 13 }, (_, i) => addMonths(START, i).slice(0, 7)),
+    );
     for (const m of monthChecks) expect(m.failures, m.month).toEqual([]);
     expect(result.rows).toHaveLength(13);
     expect(result.counters.disbursed).toBeGreaterThan(5);
@@ -115,7 +149,10 @@ describe('a simulated year', () => {
 
   it('is caught by the invariants when a report figure disagrees with the ledger or its rows', async () => {
     const month = result.rows[0].month;
-    const [snap] = (await ds.query(`SELECT data FROM report_snapshots WHERE period = $1 ORDER BY version DESC LIMIT 1`, [month])) as {
+    const [snap] = (await ds.query(
+      `SELECT data FROM report_snapshots WHERE period = $1 ORDER BY version DESC LIMIT 1`,
+      [month],
+    )) as {
       data: MonthlyReportData;
     }[];
     expect(await checkReport(ds, snap.data, result.world)).toEqual([]);
@@ -145,7 +182,9 @@ describe('a simulated year', () => {
         if (i.paidPrincipal !== 0n) continue; // a partly paid instalment's fen-days are not one product
         const fenDays = i.principal * BigInt(daysFrom(i.due, s.cobDate));
         // penalty = fen-days × rate / 100 / 365, rounded half up once
-        expect(i.penalty, `loan ${s.loanId} instalment due ${i.due} on ${s.cobDate}`).toBe(roundHalfUp(fenDays * r, rd * 36_500n));
+        expect(i.penalty, `loan ${s.loanId} instalment due ${i.due} on ${s.cobDate}`).toBe(
+          roundHalfUp(fenDays * r, rd * 36_500n),
+        );
       }
     }
   });
@@ -177,7 +216,9 @@ describe('a simulated year', () => {
       `SELECT installment_id, offset_days, count(*)::int AS n FROM reminder_outbox GROUP BY 1, 2 HAVING count(*) > 1`,
     );
     expect(dupes).toEqual([]);
-    const states = (await ds.query(`SELECT channel, state, count(*)::int AS n FROM reminder_outbox GROUP BY 1, 2 ORDER BY 1, 2`)) as {
+    const states = (await ds.query(
+      `SELECT channel, state, count(*)::int AS n FROM reminder_outbox GROUP BY 1, 2 ORDER BY 1, 2`,
+    )) as {
       channel: string;
       state: string;
       n: number;
@@ -206,7 +247,10 @@ describe('a simulated year', () => {
     expect(expected.length).toBeGreaterThan(50);
     expect(sent).toEqual(expected);
     // the table counts them by the month of their day (the last advance's day, the 1st after the run, has no row)
-    const [{ n }] = (await ds.query(`SELECT count(*)::int AS n FROM reminder_outbox WHERE state = 'SENT' AND remind_on < $1`, [last])) as {
+    const [{ n }] = (await ds.query(
+      `SELECT count(*)::int AS n FROM reminder_outbox WHERE state = 'SENT' AND remind_on < $1`,
+      [last],
+    )) as {
       n: number;
     }[];
     expect(result.rows.reduce((s, r) => s + r.remindersSent, 0)).toBe(n);
