@@ -1,5 +1,4 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { BusinessDateService } from '#libs/calendar';
 import { RequestContext, type Actor } from '#libs/common';
 import { ContributionsService, FundsService } from '#libs/funds';
@@ -272,5 +271,3 @@ export async function buildWorld(app: INestApplicationContext, rnd: Random, o: W
     households,
   };
 }
-
-export const dataSourceOf = (app: INestApplicationContext): DataSource => app.get(DataSource);
