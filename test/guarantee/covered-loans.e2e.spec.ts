@@ -232,8 +232,13 @@ describe('a district fund and a bank, end to end', () => {
     expect(br.status).toBe(200);
     expect(br.body).toMatchObject({
       state: 'SUSPENDED',
-      live: { state: 'SUSPENDED', ratioPercent: '13.0435', thresholdPercent: '5' },
+      scope: 'OWN_BANK',
+      live: { state: 'SUSPENDED', thresholdPercent: '5', ownBank: { ratioPercent: '13.0435' } },
     });
+    // the fund side sees the district's figures (here the same book: one bank lends in the district)
+    const full = await http().get(`/api/v1/districts/${district.districtId}/breaker`).set(bearer(auditor));
+    expect(full.body).toMatchObject({ live: { state: 'SUSPENDED', ratioPercent: '13.0435', thresholdPercent: '5' } });
+    expect(full.body).not.toHaveProperty('scope');
     const refused = await register(keyA, { bankLoanRef: 'ZB-0004', amount: '1000.00' });
     expect(refused.status).toBe(422);
     expect(refused.body.code).toBe('DISTRICT_SUSPENDED');
