@@ -50,8 +50,16 @@ beforeAll(async () => {
 
   const d1 = await createDistrict(ds);
   const d2 = await createDistrict(ds);
-  const fund1 = await g.riskFund({ districtId: d1.districtId, deposit: '100000.00', receivedOn: '2026-01-15' });
-  const fund2 = await g.riskFund({ districtId: d2.districtId, deposit: '100000.00', receivedOn: '2026-01-15' });
+  const fund1 = await g.riskFund({
+    districtId: d1.districtId,
+    deposit: '100000.00',
+    receivedOn: '2026-01-15',
+  });
+  const fund2 = await g.riskFund({
+    districtId: d2.districtId,
+    deposit: '100000.00',
+    receivedOn: '2026-01-15',
+  });
   const a = await g.bankWithKey();
   const b = await g.bankWithKey();
   const c = await g.bankWithKey();
@@ -59,7 +67,11 @@ beforeAll(async () => {
   await g.agreement({ riskFundId: fund2, bankId: b.id, validFrom: '2026-01-01' });
   await g.agreement({ riskFundId: fund1, bankId: c.id, validFrom: '2026-01-01' });
 
-  const reg = await g.register(a.key, d1, { bankLoanRef: A.ref, amount: A.amount, disbursementDate: '2026-01-20' });
+  const reg = await g.register(a.key, d1, {
+    bankLoanRef: A.ref,
+    amount: A.amount,
+    disbursementDate: '2026-01-20',
+  });
   expect(reg.status).toBe(201);
   const loanId = reg.body.id as string;
   expect((await g.repay(a.key, loanId, { paidOn: '2026-02-10', principal: A.repaid })).status).toBe(200);
@@ -68,14 +80,24 @@ beforeAll(async () => {
   const claim = await g.claim(a.key, loanId, { memo: 'LEAKMARK claim' });
   expect(claim.status).toBe(201);
   // bank B's own business, in its own district
-  expect((await g.register(b.key, d2, { bankLoanRef: 'B-OWN-1', amount: '20000.00', disbursementDate: '2026-02-01' })).status).toBe(201);
+  expect(
+    (
+      await g.register(b.key, d2, {
+        bankLoanRef: 'B-OWN-1',
+        amount: '20000.00',
+        disbursementDate: '2026-02-01',
+      })
+    ).status,
+  ).toBe(201);
   for (const month of ['2026-01', '2026-02']) {
     const r = await g.http().post('/api/v1/reports/monthly').set(g.bearer(fundAdmin)).send({ month });
     expect(r.status).toBe(201);
   }
   const [{ code }] = await ds.query(`SELECT code FROM banks WHERE id = $1`, [a.id]);
   const [{ id: keyId }] = await ds.query(`SELECT id::text FROM bank_api_keys WHERE bank_id = $1`, [a.id]);
-  const [{ id: coverId }] = await ds.query(`SELECT id::text FROM guarantee_covers WHERE loan_id = $1`, [loanId]);
+  const [{ id: coverId }] = await ds.query(`SELECT id::text FROM guarantee_covers WHERE loan_id = $1`, [
+    loanId,
+  ]);
   w = {
     d1,
     fund1,
@@ -119,7 +141,8 @@ function bankOperations(): { ops: Operation[]; unmapped: string[] } {
         unmapped.push(`${method} ${path}`);
         continue;
       }
-      const roles = (Reflect.getMetadata(ROLES_KEY, fn) ?? Reflect.getMetadata(ROLES_KEY, type)) as string[] | undefined;
+      const roles = (Reflect.getMetadata(ROLES_KEY, fn) ?? Reflect.getMetadata(ROLES_KEY, type)) as
+        string[] | undefined;
       if (roles?.includes('BANK_OFFICER')) ops.push({ method, path });
     }
   }
@@ -223,7 +246,8 @@ async function sweep(caller: { key?: string; token?: string }) {
       // a marker the caller sent itself (a reference it reports on, echoed in a per-row refusal) is not a leak
       const sent = JSON.stringify(body) + url;
       const found = MARKERS().filter((m) => text.includes(m) && !sent.includes(m));
-      if (found.length) leaks.push(`${op.method.toUpperCase()} ${url} → ${res.status} shows ${found.join(', ')}`);
+      if (found.length)
+        leaks.push(`${op.method.toUpperCase()} ${url} → ${res.status} shows ${found.join(', ')}`);
       if (res.status < 300) served.push(`${op.method.toUpperCase()} ${url}`);
     }
   }
@@ -252,9 +276,15 @@ describe('bank scoping over every bank-callable operation', () => {
     const own = await g.http().get(`/api/v1/covered-loans/${w.loanId}`).set('X-Api-Key', w.bankA.key);
     expect(own.status).toBe(200);
     expect(own.text).toContain(A.ref);
-    const br = await g.http().get(`/api/v1/districts/${w.d1.districtId}/breaker`).set('X-Api-Key', w.bankA.key);
+    const br = await g
+      .http()
+      .get(`/api/v1/districts/${w.d1.districtId}/breaker`)
+      .set('X-Api-Key', w.bankA.key);
     expect(br.status).toBe(200);
-    expect(br.body.live.ownBank).toMatchObject({ coveredOutstanding: A.outstanding, nonPerforming: A.outstanding });
+    expect(br.body.live.ownBank).toMatchObject({
+      coveredOutstanding: A.outstanding,
+      nonPerforming: A.outstanding,
+    });
   });
 
   it('a bank with no agreement in the district (officer token): no other bank figure, nothing changed', async () => {
@@ -262,16 +292,22 @@ describe('bank scoping over every bank-callable operation', () => {
     const { leaks } = await sweep({ token: w.bankB.token });
     expect(leaks).toEqual([]);
     expect(await stateOfBankA()).toEqual(before);
-    const br = await g.http().get(`/api/v1/districts/${w.d1.districtId}/breaker`).set(g.bearer(w.bankB.token));
+    const br = await g
+      .http()
+      .get(`/api/v1/districts/${w.d1.districtId}/breaker`)
+      .set(g.bearer(w.bankB.token));
     expect(br.status).toBe(404);
   }, 120_000);
 
-  it("a bank with an agreement but no loan in the district (API key): aggregates show its own share only", async () => {
+  it('a bank with an agreement but no loan in the district (API key): aggregates show its own share only', async () => {
     const before = await stateOfBankA();
     const { leaks } = await sweep({ key: w.bankC.key });
     expect(leaks).toEqual([]);
     expect(await stateOfBankA()).toEqual(before);
-    const br = await g.http().get(`/api/v1/districts/${w.d1.districtId}/breaker`).set('X-Api-Key', w.bankC.key);
+    const br = await g
+      .http()
+      .get(`/api/v1/districts/${w.d1.districtId}/breaker`)
+      .set('X-Api-Key', w.bankC.key);
     expect(br.status).toBe(200);
     // the district's decision binds C too, but the money is C's own: nothing
     expect(br.body).toMatchObject({
@@ -279,6 +315,7 @@ describe('bank scoping over every bank-callable operation', () => {
       state: 'SUSPENDED',
       live: { state: 'SUSPENDED', ownBank: { coveredOutstanding: '0.00', nonPerforming: '0.00' } },
     });
-    for (const e of br.body.history.items) expect(Object.keys(e).sort()).toEqual(['at', 'from', 'id', 'thresholdPercent', 'to']);
+    for (const e of br.body.history.items)
+      expect(Object.keys(e).sort()).toEqual(['at', 'from', 'id', 'thresholdPercent', 'to']);
   }, 120_000);
 });

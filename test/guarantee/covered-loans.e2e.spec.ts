@@ -126,7 +126,11 @@ describe('a district fund and a bank, end to end', () => {
 
     // the household now owes 50,000.00: a further 1,000.00, at the other bank too, is beyond its line; and a rate
     // other than the one in force (benchmark 4.35 + no markup) is refused on its field
-    const further = await register(keyB, { bankLoanRef: 'ZB-B-0001', amount: '1000.00', annualRatePercent: '9.00' });
+    const further = await register(keyB, {
+      bankLoanRef: 'ZB-B-0001',
+      amount: '1000.00',
+      annualRatePercent: '9.00',
+    });
     expect(further.status).toBe(422);
     expect(further.headers['content-type']).toMatch(/application\/problem\+json/);
     expect(
@@ -246,7 +250,9 @@ describe('a district fund and a bank, end to end', () => {
     });
     // the fund side sees the district's figures (here the same book: one bank lends in the district)
     const full = await http().get(`/api/v1/districts/${district.districtId}/breaker`).set(bearer(auditor));
-    expect(full.body).toMatchObject({ live: { state: 'SUSPENDED', ratioPercent: '13.0435', thresholdPercent: '5' } });
+    expect(full.body).toMatchObject({
+      live: { state: 'SUSPENDED', ratioPercent: '13.0435', thresholdPercent: '5' },
+    });
     expect(full.body).not.toHaveProperty('scope');
     const refused = await register(keyA, { bankLoanRef: 'ZB-0004', amount: '1000.00' });
     expect(refused.status).toBe(422);

@@ -124,9 +124,9 @@ export class BreakerService {
     const { rows, total } = await this.store.eventsPage(districtId, page);
     const history = { rows, total, page: page.page, pageSize: page.pageSize };
     if (bankId === null) return districtBreakerView(d, live, rec, history);
-    const [own] = (
-      await this.store.figures(null, [districtId], DEFAULT_NPL_THRESHOLD_PERCENT, bankId)
-    ).map(figuresOf);
+    const [own] = (await this.store.figures(null, [districtId], DEFAULT_NPL_THRESHOLD_PERCENT, bankId)).map(
+      figuresOf,
+    );
     return bankBreakerView(d, live, own, rec, history);
   }
 }

@@ -7,7 +7,13 @@ import { DomainError, ERROR_STATUS, runIdempotent, type ErrorCode, type FieldErr
 import { EntitiesService, HouseholdsService } from '#libs/households';
 import { LoanStore } from '#libs/loans';
 import { formatYuan, yuan, type Fen } from '#libs/money';
-import { ageOn, installmentCount, ProductsService, type ContractRate, type ProductTerms } from '#libs/products';
+import {
+  ageOn,
+  installmentCount,
+  ProductsService,
+  type ContractRate,
+  type ProductTerms,
+} from '#libs/products';
 import { SchedulesService } from '#libs/schedules';
 import { actorName, scopedBankId } from './bank-scope.js';
 import { BreakerService } from './breaker.service.js';
@@ -160,7 +166,8 @@ export class CoveredLoanRegistration {
     const agreement = await this.guarantee.agreementRow(m, found.id, 'FOR SHARE');
     // The borrower's row lock next (read again under it: status, linked poor households), then its active loans.
     const locked = await this.borrower(m, input, true);
-    if (locked.districtId !== borrower.districtId) throw refuse(noAgreement(input.borrowerType, locked.districtId));
+    if (locked.districtId !== borrower.districtId)
+      throw refuse(noAgreement(input.borrowerType, locked.districtId));
     if (await this.loans.findByBankRef(m, bankId, input.bankLoanRef))
       throw refuse(refTaken(input.bankLoanRef));
     const problems = await this.guaranteeProblems(m, input, today, amountFen, fund, agreement);

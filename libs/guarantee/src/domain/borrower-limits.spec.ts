@@ -24,7 +24,10 @@ const entity = (activeYuan: string, amountYuan: string, linked: number) =>
 
 describe('borrowerLimitProblem: the line counts what the borrower already owes', () => {
   it('a household owing 50,000 gets nothing more; owing 49,000 gets exactly 1,000', () => {
-    expect(household('50000.00', '1000.00')).toMatchObject({ field: 'amount', code: 'BORROWER_LIMIT_EXCEEDED' });
+    expect(household('50000.00', '1000.00')).toMatchObject({
+      field: 'amount',
+      code: 'BORROWER_LIMIT_EXCEEDED',
+    });
     expect(household('49000.00', '1000.00')).toBeNull();
     expect(household('49000.00', '1000.01')?.message).toContain('at most 1000.00 more');
   });
@@ -44,18 +47,22 @@ describe('borrowerLimitProblem: the line counts what the borrower already owes',
 
   it('never lets the sum exceed the line (property)', () => {
     fc.assert(
-      fc.property(fc.bigInt({ min: 0n, max: 10_000_000n }), fc.bigInt({ min: 1n, max: 10_000_000n }), (active, amount) => {
-        const p = borrowerLimitProblem({
-          borrowerType: 'HOUSEHOLD',
-          amountFen: amount,
-          activeFen: active,
-          maxPrincipalFen: 5_000_000n,
-          maxPerLinkedHouseholdFen: null,
-          linkedPoorCount: null,
-        });
-        const accepted = p === null && amount <= 5_000_000n;
-        return !accepted || active + amount <= 5_000_000n;
-      }),
+      fc.property(
+        fc.bigInt({ min: 0n, max: 10_000_000n }),
+        fc.bigInt({ min: 1n, max: 10_000_000n }),
+        (active, amount) => {
+          const p = borrowerLimitProblem({
+            borrowerType: 'HOUSEHOLD',
+            amountFen: amount,
+            activeFen: active,
+            maxPrincipalFen: 5_000_000n,
+            maxPerLinkedHouseholdFen: null,
+            linkedPoorCount: null,
+          });
+          const accepted = p === null && amount <= 5_000_000n;
+          return !accepted || active + amount <= 5_000_000n;
+        },
+      ),
     );
   });
 });
