@@ -28,6 +28,7 @@ import { EntityLinkCounting1764510000001 } from './1764510000001-entity-link-cou
 import { ProductEarlyRepaymentFee1764520000000 } from './1764520000000-product-early-repayment-fee.js';
 import { LateFactsIndex1764530000000 } from './1764530000000-late-facts-index.js';
 import { LedgerValueDatedBounds1764540000000 } from './1764540000000-ledger-value-dated-bounds.js';
+import { LoansEntityIndex1764560000000 } from './1764560000000-loans-entity-index.js';
 
 /** Every migration, in order. Add new ones at the end (generated with `npm run migration:generate`). */
 export const MIGRATIONS = [
@@ -61,4 +62,5 @@ export const MIGRATIONS = [
   ProductEarlyRepaymentFee1764520000000,
   LateFactsIndex1764530000000,
   LedgerValueDatedBounds1764540000000,
+  LoansEntityIndex1764560000000,
 ];

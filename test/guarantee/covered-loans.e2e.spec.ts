@@ -124,6 +124,19 @@ describe('a district fund and a bank, end to end', () => {
     expect(good.status).toBe(201);
     loanGood = good.body;
 
+    // the household now owes 50,000.00: a further 1,000.00, at the other bank too, is beyond its line; and a rate
+    // other than the one in force (benchmark 4.35 + no markup) is refused on its field
+    const further = await register(keyB, {
+      bankLoanRef: 'ZB-B-0001',
+      amount: '1000.00',
+      annualRatePercent: '9.00',
+    });
+    expect(further.status).toBe(422);
+    expect(further.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(
+      further.body.errors.map((e: { field: string; code: string }) => `${e.field}:${e.code}`).sort(),
+    ).toEqual(['amount:BORROWER_LIMIT_EXCEEDED', 'annualRatePercent:RATE_NOT_IN_FORCE']);
+
     // 50,000 of 100,000 used: 60,000 more is beyond capacity and beyond the product's 50,000
     const before = await t.db.dataSource.query(`SELECT count(*)::int AS c FROM journal_entries`);
     const excess = await register(keyA, {
@@ -232,8 +245,15 @@ describe('a district fund and a bank, end to end', () => {
     expect(br.status).toBe(200);
     expect(br.body).toMatchObject({
       state: 'SUSPENDED',
+      scope: 'OWN_BANK',
+      live: { state: 'SUSPENDED', thresholdPercent: '5', ownBank: { ratioPercent: '13.0435' } },
+    });
+    // the fund side sees the district's figures (here the same book: one bank lends in the district)
+    const full = await http().get(`/api/v1/districts/${district.districtId}/breaker`).set(bearer(auditor));
+    expect(full.body).toMatchObject({
       live: { state: 'SUSPENDED', ratioPercent: '13.0435', thresholdPercent: '5' },
     });
+    expect(full.body).not.toHaveProperty('scope');
     const refused = await register(keyA, { bankLoanRef: 'ZB-0004', amount: '1000.00' });
     expect(refused.status).toBe(422);
     expect(refused.body.code).toBe('DISTRICT_SUSPENDED');

@@ -138,6 +138,24 @@ export async function addInstallment(
   );
 }
 
+/** `count` fresh POOR households of the district's village (each its own borrower). Returns their ids. */
+export async function createHouseholds(
+  ds: DataSource,
+  district: DistrictFixture,
+  count: number,
+): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const [h] = await ds.query(
+      `INSERT INTO households (village_id, head_name, id_number, birth_date, member_count, per_capita_income_fen, income_year, status, derived_status)
+       VALUES ($1, 'Another head', $2, '1982-02-02', 3, 250000, 2025, 'POOR', 'POOR') RETURNING id`,
+      [district.villageId, `370302${digits(11)}X`],
+    );
+    ids.push(h.id);
+  }
+  return ids;
+}
+
 /**
  * Links `count` fresh POOR households of the district's village to its operating entity (an entity loan's credit
  * is capped at the per-household amount × linked poor households, SPEC §2.2). Returns the household ids.

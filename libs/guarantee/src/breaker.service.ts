@@ -3,8 +3,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '#libs/audit';
 import { DomainError, type PageQuery } from '#libs/common';
-import { actorName } from './bank-scope.js';
+import { actorName, scopedBankId } from './bank-scope.js';
 import {
+  bankBreakerView,
   breakerAction,
   changesOf,
   districtBreakerView,
@@ -109,12 +110,23 @@ export class BreakerService {
   }
 
   /** GET /districts/:id/breaker: recorded state, the live figures, and the history of changes (newest first). */
+  /**
+   * A bank sees a district only where it has (or had) an agreement with the district's fund (else 404, as for a
+   * district that does not exist), and then its own covered book's figures only (`bankBreakerView`).
+   */
   async view(districtId: string, page: PageQuery) {
+    const bankId = scopedBankId();
     const d = await this.store.district(districtId);
-    if (!d) throw new DomainError('NOT_FOUND', `district ${districtId} not found`);
+    if (!d || (bankId !== null && !(await this.store.bankHasAgreementInDistrict(districtId, bankId))))
+      throw new DomainError('NOT_FOUND', `district ${districtId} not found`);
     const [live] = await this.figures(null, [districtId]);
     const rec = await this.store.recorded(districtId);
     const { rows, total } = await this.store.eventsPage(districtId, page);
-    return districtBreakerView(d, live, rec, { rows, total, page: page.page, pageSize: page.pageSize });
+    const history = { rows, total, page: page.page, pageSize: page.pageSize };
+    if (bankId === null) return districtBreakerView(d, live, rec, history);
+    const [own] = (await this.store.figures(null, [districtId], DEFAULT_NPL_THRESHOLD_PERCENT, bankId)).map(
+      figuresOf,
+    );
+    return bankBreakerView(d, live, own, rec, history);
   }
 }

@@ -65,7 +65,8 @@ export class RegisterCoveredLoanDto {
 
   @ApiPropertyOptional({
     example: '4.35',
-    description: 'Contract rate, percent a year; default: the product rate in force on the disbursement date',
+    description:
+      'Contract rate, percent a year. Must equal the product rate in force on the disbursement (contract) date for the term (benchmark + markup, or the fixed rate), compared exactly; refused with RATE_NOT_IN_FORCE otherwise. Default: that rate',
   })
   @IsOptional()
   @IsPercent('0', '36')

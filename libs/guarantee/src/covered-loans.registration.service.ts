@@ -7,14 +7,22 @@ import { DomainError, ERROR_STATUS, runIdempotent, type ErrorCode, type FieldErr
 import { EntitiesService, HouseholdsService } from '#libs/households';
 import { LoanStore } from '#libs/loans';
 import { formatYuan, yuan, type Fen } from '#libs/money';
-import { ageOn, installmentCount, ProductsService, type ProductTerms } from '#libs/products';
+import {
+  ageOn,
+  installmentCount,
+  ProductsService,
+  type ContractRate,
+  type ProductTerms,
+} from '#libs/products';
 import { SchedulesService } from '#libs/schedules';
 import { actorName, scopedBankId } from './bank-scope.js';
 import { BreakerService } from './breaker.service.js';
 import { CoveredLoanBook } from './covered-loan-book.service.js';
 import type { RegisterCoveredLoanDto } from './covered-dto.js';
 import {
+  borrowerLimitProblem,
   cancelRefusal,
+  contractRateProblem,
   confirmRefusal,
   coveredLoanView,
   disbursementDateRefusal,
@@ -34,6 +42,7 @@ import {
 import type { LockedFund, Refusal } from './domain/covers.js';
 import { GuaranteeService } from './guarantee.service.js';
 import { AgreementsStore, type AgreementRow } from './store/agreements.store.js';
+import { CoveredLoansStore } from './store/covered-loans.store.js';
 
 const refuse = (r: Refusal): DomainError => new DomainError(r.code, r.detail, r.errors);
 const isErrorCode = (code: string): code is ErrorCode => code in ERROR_STATUS;
@@ -64,11 +73,15 @@ interface Decided {
   fund: LockedFund;
   agreement: AgreementRow;
   terms: ProductTerms;
+  /** The policy rate in force on the contract (disbursement) date: the loan's rate. */
+  rate: ContractRate;
 }
 
 /**
  * Registration of bank loans under cover, and the bank's confirmation or cancellation of a loan registered ahead of
- * its payout. Lock order: risk fund → loan → cover (in GuaranteeService) → ledger accounts.
+ * its payout. Lock order: risk fund → agreement (FOR SHARE) → borrower (the household or operating entity row) →
+ * loan → cover (in GuaranteeService) → ledger accounts. The borrower lock makes the borrower's credit line hold
+ * across banks and districts: its active covered loans are summed under it.
  */
 @Injectable()
 export class CoveredLoanRegistration {
@@ -84,6 +97,7 @@ export class CoveredLoanRegistration {
     private readonly loans: LoanStore,
     private readonly book: CoveredLoanBook,
     private readonly agreements: AgreementsStore,
+    private readonly coveredLoans: CoveredLoansStore,
   ) {}
 
   /**
@@ -150,27 +164,83 @@ export class CoveredLoanRegistration {
     // The fund lock first: every rule below is decided on the state this lock freezes.
     const fund = await this.guarantee.lockFund(m, found.risk_fund_id);
     const agreement = await this.guarantee.agreementRow(m, found.id, 'FOR SHARE');
+    // The borrower's row lock next (read again under it: status, linked poor households), then its active loans.
+    const locked = await this.borrower(m, input, true);
+    if (locked.districtId !== borrower.districtId)
+      throw refuse(noAgreement(input.borrowerType, locked.districtId));
     if (await this.loans.findByBankRef(m, bankId, input.bankLoanRef))
       throw refuse(refTaken(input.bankLoanRef));
     const problems = await this.guaranteeProblems(m, input, today, amountFen, fund, agreement);
     const terms = await this.productTerms(m, input, problems);
-    if (terms) problems.push(...this.eligibilityProblems(terms, input, amountFen, borrower));
+    let rate: ContractRate | undefined;
+    if (terms) {
+      problems.push(...this.eligibilityProblems(terms, input, amountFen, locked));
+      const limit = await this.borrowerLimit(m, input, amountFen, terms, locked);
+      if (limit) problems.push(limit);
+      rate = await this.policyRate(m, input, terms, problems);
+    }
     if (borrower.entity) {
       const locked = await assetIncomeLockViolation(m, borrower.entity.id, 'entityId');
       if (locked) problems.push(locked);
     }
     const refusal = registrationRefusal(input.bankLoanRef, problems, isErrorCode);
     if (refusal) throw refuse(refusal);
-    return { bankId, input, today, amountFen, borrower, fund, agreement, terms: terms! };
+    return { bankId, input, today, amountFen, borrower: locked, fund, agreement, terms: terms!, rate: rate! };
   }
 
-  private async borrower(m: EntityManager, input: RegisterCoveredLoanDto) {
+  /** The borrower's credit line against everything it owes on active covered loans (read under its row lock). */
+  private async borrowerLimit(
+    m: EntityManager,
+    input: RegisterCoveredLoanDto,
+    amountFen: Fen,
+    terms: ProductTerms,
+    b: Borrower,
+  ): Promise<FieldError | null> {
+    const activeFen = await this.coveredLoans.borrowerActiveFen(
+      m,
+      b.household ? { householdId: b.household.id } : { entityId: b.entity!.id },
+    );
+    return borrowerLimitProblem({
+      borrowerType: input.borrowerType,
+      amountFen,
+      activeFen,
+      maxPrincipalFen: terms.maxPrincipalFen,
+      maxPerLinkedHouseholdFen: terms.maxPerLinkedHouseholdFen,
+      linkedPoorCount: b.entity?.linkedPoorCount ?? null,
+    });
+  }
+
+  /**
+   * The rate in force for the product and term on the disbursement (contract) date; a rate the bank sends must equal
+   * it (products define no band). No rate in force that day is a problem on annualRatePercent too.
+   */
+  private async policyRate(
+    m: EntityManager,
+    input: RegisterCoveredLoanDto,
+    terms: ProductTerms,
+    problems: FieldError[],
+  ): Promise<ContractRate | undefined> {
+    let rate: ContractRate;
+    try {
+      rate = await this.products.contractRate(terms, input.termMonths, input.disbursementDate, m);
+    } catch (e) {
+      if (!(e instanceof DomainError) || ERROR_STATUS[e.code] >= 500) throw e;
+      if (!problems.some((p) => p.field === 'termMonths'))
+        problems.push({ field: 'annualRatePercent', code: 'NO_CONTRACT_RATE', message: e.detail });
+      return undefined;
+    }
+    const wrong = contractRateProblem(input.annualRatePercent, rate, input.disbursementDate);
+    if (wrong) problems.push(wrong);
+    return rate;
+  }
+
+  private async borrower(m: EntityManager, input: RegisterCoveredLoanDto, lock = false) {
     try {
       if (input.borrowerType === 'HOUSEHOLD') {
-        const h = await this.households.get(input.householdId!, m);
+        const h = await this.households.get(input.householdId!, m, { lock });
         return { districtId: h.districtId, villageId: h.villageId, household: h, entity: undefined };
       }
-      const e = await this.entities.get(input.entityId!, m);
+      const e = await this.entities.get(input.entityId!, m, { lock });
       return { districtId: e.districtId, villageId: e.villageId, household: undefined, entity: e };
     } catch (e) {
       if (e instanceof DomainError && e.code === 'NOT_FOUND')
@@ -251,9 +321,7 @@ export class CoveredLoanRegistration {
   /** The loan with its frozen schedule, through libs/loans (the one instalment insert). */
   private async createLoan(m: EntityManager, d: Decided): Promise<string> {
     const { input, terms: t } = d;
-    const rate = input.annualRatePercent
-      ? input.annualRatePercent
-      : (await this.products.contractRate(t, input.termMonths, input.disbursementDate, m)).annualRatePercent;
+    const rate = d.rate.annualRatePercent;
     const schedule = this.schedules.generate(
       scheduleRequestOf(t, {
         principalFen: d.amountFen,

@@ -9,10 +9,16 @@ import { agreementAccounts, riskFundCoverAccounts, riskFundMoneyAccounts } from 
 import { DomainError, FixedClock, RequestContext, type Actor } from '#libs/common';
 import { LedgerService } from '#libs/ledger';
 import { formatYuan, yuan } from '#libs/money';
-import { seedBenchmarkRates, seedProducts } from '#libs/products';
+import { DEFAULT_PRODUCTS, ProductsService, seedBenchmarkRates, seedProducts } from '#libs/products';
 import { createTestApp, type TestApp } from '#libs/testing';
 import type { DataSource } from 'typeorm';
-import { createBank, createDistrict, type DistrictFixture } from '../../../test/guarantee/fixtures.js';
+import {
+  createBank,
+  createDistrict,
+  createHouseholds,
+  linkPoorHouseholds,
+  type DistrictFixture,
+} from '../../../test/guarantee/fixtures.js';
 
 const TODAY = '2026-03-01';
 let t: TestApp;
@@ -221,7 +227,11 @@ describe('registration', () => {
   it('60 simultaneous registrations against capacity for exactly 20: 20 accepted, exposure within multiple × balance', async () => {
     // 10,000 of fund money at multiple 10 backs 100,000 = 20 loans of 5,000
     const s = await setup({ deposit: '10000.00' });
-    const results = await Promise.allSettled(Array.from({ length: 60 }, () => register(s, '5000.00')));
+    // one household each, so only the fund's capacity limits them (a household's own line is 50,000)
+    const households = await createHouseholds(ds, s.district, 60);
+    const results = await Promise.allSettled(
+      households.map((householdId) => register(s, '5000.00', { householdId })),
+    );
     const ok = results.filter((r) => r.status === 'fulfilled');
     const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     expect(ok).toHaveLength(20);
@@ -457,4 +467,121 @@ describe('circuit breaker and compensation', () => {
     expect(await bal(c.shortfall)).toBe(0n);
     expect(await bal(c.available)).toBe(yuan('800.00'));
   }, 30_000);
+});
+
+describe('the borrower: its credit line over every active covered loan, and the policy rate', () => {
+  const codes = (e: DomainError) => e.errors.map((x) => `${x.field}:${x.code}`);
+
+  /** A second bank with an agreement on the same district fund (the borrower's line holds across banks). */
+  async function secondBank(s: Setup) {
+    const bankId = await createBank(ds);
+    await as(fundAdmin, () =>
+      agreements.create({ agreementNo: key('AG'), riskFundId: s.fundId, bankId, validFrom: '2026-01-01' }),
+    );
+    return { username: `apikey:bank-${bankId}`, role: 'BANK_OFFICER', bankId: Number(bankId), via: 'api-key' as const };
+  }
+
+  it("refuses a household's further loan beyond 50,000 counting what it owes at every bank", async () => {
+    const s = await setup({ deposit: '100000.00' });
+    await register(s, '50000.00');
+    const other = await secondBank(s);
+    const before = await counts();
+    const e = await refusal(
+      as(other, () => loans.register(registration(s, '1000.00') as never, key('reg'))),
+    );
+    expect(e.code).toBe('PRODUCT_RULES_NOT_MET');
+    expect(codes(e)).toEqual(['amount:BORROWER_LIMIT_EXCEEDED']);
+    expect(e.errors[0].message).toContain('at most 0.00 more');
+    expect(await counts()).toEqual(before);
+    // what is repaid frees the line again: 50,000 owed less 5,000 repaid leaves room for 5,000, not 5,000.01
+    const [{ id }] = await ds.query(`SELECT id FROM loans WHERE household_id = $1`, [s.district.householdId]);
+    await as(s.bank, () =>
+      loans.reportRepayment(id, { paidOn: TODAY, principalFen: yuan('5000.00'), interestFen: 0n }, key('rep')),
+    );
+    expect(codes(await refusal(register(s, '5000.01')))).toEqual(['amount:BORROWER_LIMIT_EXCEEDED']);
+    expect((await register(s, '5000.00')).result.status).toBe('DISBURSED');
+  });
+
+  it("refuses an entity's further loan beyond linked poor households × 50,000", async () => {
+    const s = await setup({ deposit: '100000.00' });
+    await linkPoorHouseholds(ds, s.district, 2);
+    const entity = { borrowerType: 'ENTITY', householdId: undefined, entityId: s.district.entityId, productCode: 'ENTITY_STD' };
+    expect((await register(s, '100000.00', entity)).result.status).toBe('DISBURSED');
+    const e = await refusal(register(s, '10000.00', entity)); // the product's minimum
+    expect(codes(e)).toEqual(['amount:BORROWER_LIMIT_EXCEEDED']);
+    expect(e.errors[0].message).toContain('2 linked poor household(s)');
+    // a third linked household raises the line by 50,000, exactly
+    await linkPoorHouseholds(ds, s.district, 1);
+    expect(codes(await refusal(register(s, '50000.01', entity)))).toEqual(['amount:BORROWER_LIMIT_EXCEEDED']);
+    expect((await register(s, '50000.00', entity)).result.status).toBe('DISBURSED');
+  });
+
+  it('one over-limit amount split into parallel registrations at two banks: at most the line is registered', async () => {
+    const s = await setup({ deposit: '100000.00' });
+    const other = await secondBank(s);
+    await register(s, '20000.00');
+    // 12 × 5,000 = 60,000 against the 30,000 left of the household's 50,000
+    const results = await Promise.allSettled(
+      Array.from({ length: 12 }, (_, i) =>
+        as(i % 2 ? other : s.bank, () => loans.register(registration(s, '5000.00') as never, key('reg'))),
+      ),
+    );
+    const ok = results.filter((r) => r.status === 'fulfilled');
+    const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(ok).toHaveLength(6);
+    for (const r of refused) expect(codes(r.reason as DomainError)).toEqual(['amount:BORROWER_LIMIT_EXCEEDED']);
+    const [{ owed }] = await ds.query(
+      `SELECT sum(outstanding_principal_fen)::text AS owed FROM loans WHERE household_id = $1 AND status = 'DISBURSED'`,
+      [s.district.householdId],
+    );
+    expect(BigInt(owed)).toBe(yuan('50000.00'));
+
+    // the same for an entity (2 linked poor households: 100,000), split 8 × 15,000 = 120,000
+    await linkPoorHouseholds(ds, s.district, 2);
+    const entity = { borrowerType: 'ENTITY', householdId: undefined, entityId: s.district.entityId, productCode: 'ENTITY_STD' };
+    const forEntity = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, i) =>
+        as(i % 2 ? other : s.bank, () => loans.register(registration(s, '15000.00', entity) as never, key('reg'))),
+      ),
+    );
+    expect(forEntity.filter((r) => r.status === 'fulfilled')).toHaveLength(6);
+    const [{ entityOwed }] = await ds.query(
+      `SELECT sum(outstanding_principal_fen)::text AS "entityOwed" FROM loans WHERE entity_id = $1 AND status = 'DISBURSED'`,
+      [s.district.entityId],
+    );
+    expect(BigInt(entityOwed)).toBe(yuan('90000.00'));
+  }, 30_000);
+
+  describe('rate', () => {
+    beforeAll(async () => {
+      const std = DEFAULT_PRODUCTS.find((p) => p.code === 'HH_MICRO_STD')!;
+      await as(fundAdmin, () =>
+        t.app.get(ProductsService).create({ ...std, code: 'HH_MARKUP', markupPercent: '0.5' }),
+      );
+    });
+
+    it('must equal the benchmark in force for the term on the contract date plus the markup, exactly', async () => {
+      const s = await setup({ deposit: '100000.00' });
+      const markup = { productCode: 'HH_MARKUP' };
+      const before = await counts();
+      const e = await refusal(register(s, '1000.00', { ...markup, annualRatePercent: '9.00' }));
+      expect(e.code).toBe('PRODUCT_RULES_NOT_MET');
+      expect(codes(e)).toEqual(['annualRatePercent:RATE_NOT_IN_FORCE']);
+      expect(e.errors[0].message).toContain('4.85 (benchmark 4.35 + markup 0.5)');
+      // 13-60 months: benchmark 4.75 + 0.5
+      expect(codes(await refusal(register(s, '1000.00', { ...markup, termMonths: 24, annualRatePercent: '4.85' })))).toEqual([
+        'annualRatePercent:RATE_NOT_IN_FORCE',
+      ]);
+      expect(codes(await refusal(register(s, '1000.00', { ...markup, annualRatePercent: '4.849999' })))).toEqual([
+        'annualRatePercent:RATE_NOT_IN_FORCE',
+      ]);
+      expect(await counts()).toEqual(before);
+      const exact = await register(s, '1000.00', { ...markup, annualRatePercent: '4.850' });
+      expect(exact.result.annualRatePercent).toBe('4.85');
+      const long = await register(s, '1000.00', { ...markup, termMonths: 24, annualRatePercent: '5.25' });
+      expect(long.result.annualRatePercent).toBe('5.25');
+      const byDefault = await register(s, '1000.00', markup);
+      expect(byDefault.result.annualRatePercent).toBe('4.85');
+    });
+  });
 });

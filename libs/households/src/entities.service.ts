@@ -92,7 +92,10 @@ export class EntitiesService {
     return row && record(row);
   }
 
-  async get(id: string, manager?: EntityManager): Promise<EntityRecord> {
+  /** One entity; `lock` takes its row lock first, in the caller's transaction (links are changed under it too). */
+  async get(id: string, manager?: EntityManager, opts: { lock?: boolean } = {}): Promise<EntityRecord> {
+    if (opts.lock && manager && !(await this.store.lock(manager, id)))
+      throw new DomainError('NOT_FOUND', `operating entity ${id} not found`);
     const rec = await this.find(id, manager);
     if (!rec) throw new DomainError('NOT_FOUND', `operating entity ${id} not found`);
     return rec;

@@ -1,4 +1,5 @@
 import {
+  bankBreakerView,
   breakerAction,
   breakerEventView,
   changesOf,
@@ -94,5 +95,50 @@ describe('the district breaker view', () => {
     );
     expect(v.live).toMatchObject({ state: 'SUSPENDED', ratioPercent: '6.0000' });
     expect(v.state).toBe('NORMAL');
+  });
+});
+
+describe('bankBreakerView: a bank sees the decision, and money of its own only', () => {
+  it('keeps state and threshold, replaces the district figures by its own, strips the history', () => {
+    const d = { id: '11', code: 'D11', name: 'District 11' };
+    const live = figuresOf(row('60000'));
+    const own = figuresOf(row('0', '20000'));
+    const at = new Date('2026-07-01T02:00:00Z');
+    const v = bankBreakerView(
+      d,
+      live,
+      own,
+      { state: 'SUSPENDED', changed_at: at, evaluated_at: at },
+      {
+        rows: [
+          {
+            id: '1',
+            from_state: 'NORMAL',
+            to_state: 'SUSPENDED',
+            npl_fen: '60000',
+            outstanding_fen: '1000000',
+            ratio: '6.0000',
+            threshold: '5.00',
+            cause: 'status report on loan 42',
+            actor: 'apikey:other-bank',
+            at,
+          },
+        ],
+        total: 1,
+        page: 1,
+        pageSize: 50,
+      },
+    );
+    expect(v).toMatchObject({ scope: 'OWN_BANK', state: 'SUSPENDED' });
+    expect(v.live).toEqual({
+      state: 'SUSPENDED',
+      thresholdPercent: '5',
+      nplOverdueDays: 90,
+      ownBank: { coveredOutstanding: '200.00', nonPerforming: '0.00', ratioPercent: '0.0000' },
+    });
+    expect(v.history.items).toEqual([
+      { id: '1', from: 'NORMAL', to: 'SUSPENDED', thresholdPercent: '5', at },
+    ]);
+    expect(JSON.stringify(v)).not.toMatch(/600\.00|10000\.00|loan 42|other-bank/);
   });
 });

@@ -93,6 +93,48 @@ export const breakerEventView = (e: BreakerEventRecord) => ({
   at: e.at,
 });
 
+/**
+ * The breaker as a bank sees it (a bank with an agreement in the district): the district's state, threshold and
+ * whether it lends (the decision binds every bank), but money figures of its own covered loans only, and a history of
+ * the changes of state without another bank's figures, causes or actors.
+ */
+export function bankBreakerView(
+  d: { id: string; code: string; name: string },
+  live: BreakerFigures | undefined,
+  own: BreakerFigures | undefined,
+  recorded: { state: BreakerState; changed_at: Date; evaluated_at: Date } | undefined,
+  history: { rows: BreakerEventRecord[]; total: number; page: number; pageSize: number },
+) {
+  const full = districtBreakerView(d, live, recorded, history);
+  return {
+    ...full,
+    scope: 'OWN_BANK' as const,
+    live:
+      live && own
+        ? {
+            state: live.state,
+            thresholdPercent: live.thresholdPercent,
+            nplOverdueDays: live.nplOverdueDays,
+            ownBank: {
+              coveredOutstanding: formatYuan(own.outstandingFen),
+              nonPerforming: formatYuan(own.nplFen),
+              ratioPercent: own.ratioPercent,
+            },
+          }
+        : null,
+    history: {
+      ...full.history,
+      items: history.rows.map((e) => ({
+        id: e.id,
+        from: e.from_state,
+        to: e.to_state,
+        thresholdPercent: trimDecimal(e.threshold),
+        at: e.at,
+      })),
+    },
+  };
+}
+
 /** The threshold of a district whose fund has no active agreement (SPEC §2.2: 5 %). */
 export const DEFAULT_NPL_THRESHOLD_PERCENT = '5';
 

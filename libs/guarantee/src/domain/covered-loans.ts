@@ -1,7 +1,7 @@
 import type { ErrorCode, FieldError } from '#libs/common';
 import type { LoanRow, NewLoan, InstallmentPayment, ScheduleLine } from '#libs/loans';
 import type { LoanRequestFacts } from '#libs/products';
-import { formatYuan, type Fen } from '#libs/money';
+import { formatYuan, parseDecimal, pow10, type Fen } from '#libs/money';
 import { addDays, type ScheduleRequest } from '#libs/schedules';
 import type { BorrowerType, CoverState, Refusal } from './covers.js';
 
@@ -264,6 +264,75 @@ export function productKindProblem(code: string, kind: string): FieldError | nul
     field: 'productCode',
     code: 'PRODUCT_NOT_COVERABLE',
     message: `product ${code} is ${kind}; banks lend under cover with HOUSEHOLD_MICROCREDIT or ENTITY_LOAN products`,
+  };
+}
+
+/** Two decimal strings equal as numbers, exactly ("4.85" = "4.850000"); false when either is not a decimal. */
+export function sameDecimal(a: string, b: string): boolean {
+  const x = parseDecimal(a);
+  const y = parseDecimal(b);
+  if (!x || !y) return false;
+  const scale = Math.max(x.scale, y.scale);
+  return x.units * pow10(scale - x.scale) === y.units * pow10(scale - y.scale);
+}
+
+/**
+ * A covered loan carries the policy rate: the rate in force on its contract (disbursement) date for its term,
+ * i.e. the benchmark plus the product's markup (or the product's fixed rate). Products define no band, so a rate
+ * the bank sends must equal it exactly (decimal comparison, no floats); leaving it out takes the policy rate.
+ */
+export function contractRateProblem(
+  sent: string | undefined,
+  policy: { annualRatePercent: string; benchmarkRatePercent?: string | null; markupPercent?: string | null },
+  contractDate: string,
+): FieldError | null {
+  if (sent === undefined || sent === null || sent === '') return null;
+  if (sameDecimal(sent, policy.annualRatePercent)) return null;
+  const how =
+    policy.benchmarkRatePercent != null && policy.markupPercent != null
+      ? ` (benchmark ${policy.benchmarkRatePercent} + markup ${policy.markupPercent})`
+      : '';
+  return {
+    field: 'annualRatePercent',
+    code: 'RATE_NOT_IN_FORCE',
+    message: `the rate in force for this product and term on ${contractDate} is ${policy.annualRatePercent}${how}; ${sent} was sent`,
+  };
+}
+
+/**
+ * The borrower's credit line counts every active covered loan of theirs, at every bank (APPROVED at its principal,
+ * DISBURSED at its outstanding principal), not just this request: a household's line is the product's maximum
+ * (50,000.00), an entity's is the per-linked-poor-household amount × its counted linked poor households, capped
+ * at the product's maximum (3,000,000.00). Reported only when the request alone is within the product's caps
+ * (else the product's own AMOUNT_ABOVE_* failure says it).
+ */
+export function borrowerLimitProblem(input: {
+  borrowerType: BorrowerType;
+  amountFen: Fen;
+  activeFen: Fen;
+  maxPrincipalFen: Fen;
+  maxPerLinkedHouseholdFen: Fen | null;
+  linkedPoorCount: number | null;
+}): FieldError | null {
+  let lineFen = input.maxPrincipalFen;
+  let how = `the product's maximum ${formatYuan(input.maxPrincipalFen)}`;
+  if (input.borrowerType === 'ENTITY' && input.maxPerLinkedHouseholdFen !== null) {
+    const n = input.linkedPoorCount ?? 0;
+    const linked = input.maxPerLinkedHouseholdFen * BigInt(n);
+    if (linked < lineFen) {
+      lineFen = linked;
+      how = `${n} linked poor household(s) × ${formatYuan(input.maxPerLinkedHouseholdFen)}`;
+    }
+  }
+  if (input.amountFen > lineFen) return null; // the request alone is over the line: the product's rule reports it
+  if (input.activeFen + input.amountFen <= lineFen) return null;
+  const room = lineFen - input.activeFen;
+  return {
+    field: 'amount',
+    code: 'BORROWER_LIMIT_EXCEEDED',
+    message:
+      `the borrower already owes ${formatYuan(input.activeFen)} on active covered loans; the credit line is ` +
+      `${formatYuan(lineFen)} (${how}), so at most ${formatYuan(room < 0n ? 0n : room)} more can be lent`,
   };
 }
 

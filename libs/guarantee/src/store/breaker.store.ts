@@ -24,6 +24,7 @@ const FIGURES_SQL = `
          coalesce(sum(l.outstanding_principal_fen) FILTER (WHERE l.days_overdue > rf.npl_overdue_days), 0)::text AS npl
     FROM risk_funds rf
     LEFT JOIN loans l ON l.district_id = rf.district_id AND l.channel = 'BANK_COVERED' AND l.status = 'DISBURSED'
+                     AND ($3::bigint IS NULL OR l.bank_id = $3::bigint)
    WHERE $1::bigint[] IS NULL OR rf.district_id = ANY($1::bigint[])
    GROUP BY rf.id, rf.district_id, rf.npl_overdue_days
    ORDER BY rf.district_id`;
@@ -41,8 +42,20 @@ export class BreakerStore {
     m: EntityManager | null,
     districtIds: string[] | null,
     defaultThresholdPercent: string,
+    bankId: string | null = null,
   ): Promise<FigureRecord[]> {
-    return queryRows<FigureRecord>(this.m(m), FIGURES_SQL, [districtIds, defaultThresholdPercent]);
+    return queryRows<FigureRecord>(this.m(m), FIGURES_SQL, [districtIds, defaultThresholdPercent, bankId]);
+  }
+
+  /** Whether the bank has (or had) an agreement with the district's risk fund: the district is its business. */
+  async bankHasAgreementInDistrict(districtId: string, bankId: string): Promise<boolean> {
+    const row = await queryOne<{ one: number }>(
+      this.dataSource.manager,
+      `SELECT 1 AS one FROM guarantee_agreements g JOIN risk_funds rf ON rf.id = g.risk_fund_id
+        WHERE rf.district_id = $1 AND g.bank_id = $2 LIMIT 1`,
+      [districtId, bankId],
+    );
+    return row !== undefined;
   }
 
   /**

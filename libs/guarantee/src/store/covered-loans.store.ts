@@ -51,6 +51,26 @@ export type NewReport =
 export class CoveredLoansStore {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
+  /**
+   * What a borrower owes on its active covered loans at every bank: APPROVED at the principal (the cover is
+   * reserved for it), DISBURSED at the outstanding principal. Read under the borrower's row lock.
+   */
+  async borrowerActiveFen(
+    m: EntityManager,
+    borrower: { householdId: string } | { entityId: string },
+  ): Promise<bigint> {
+    const [col, id] =
+      'householdId' in borrower ? ['household_id', borrower.householdId] : ['entity_id', borrower.entityId];
+    const row = await queryOne<{ fen: string }>(
+      m,
+      `SELECT coalesce(sum(CASE WHEN status = 'APPROVED' THEN principal_fen ELSE outstanding_principal_fen END), 0)::text AS fen
+         FROM loans
+        WHERE ${col} = $1 AND channel = 'BANK_COVERED' AND status IN ('APPROVED', 'DISBURSED')`,
+      [id],
+    );
+    return BigInt(row?.fen ?? '0');
+  }
+
   coverFacts(m: EntityManager, loanId: string): Promise<LoanCoverFacts | undefined> {
     return queryOne<LoanCoverFacts>(
       m,
