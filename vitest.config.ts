@@ -1,6 +1,7 @@
 import { transform } from '@swc/core';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import SummaryReporter from './test/summary-reporter.js';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
@@ -31,6 +32,23 @@ const swcDecorators = (): Plugin => ({
 });
 
 /**
+ * The files that take longest (a simulated year, the production install, the two-year close-of-business run) start
+ * first, so the other worker fills the time beside them instead of one of them starting last and running alone.
+ * A fresh clone has no timing cache to order by; after that, Vitest's own order (slowest known first) applies.
+ */
+const LONG_FIRST = ['test/simulation/', 'test/platform/production-install', 'test/cob/simulation'];
+class LongFirstSequencer extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    const rank = (f: TestSpecification) => {
+      const i = LONG_FIRST.findIndex((p) => f.moduleId.includes(p));
+      return i === -1 ? LONG_FIRST.length : i;
+    };
+    return sorted.map((f, i) => ({ f, i })).sort((a, b) => rank(a.f) - rank(b.f) || a.i - b.i).map((x) => x.f);
+  }
+}
+
+/**
  * Every spec file (unit, integration, e2e) in one run. Files are not isolated from each other: each of the two
  * worker processes loads NestJS, TypeORM and the libraries once and runs its share of files one after another, so
  * a file pays for its own database and app, not for loading them. Each file still gets its own database clone
@@ -50,6 +68,7 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: Number(process.env.TEST_WORKERS ?? process.env.JEST_WORKERS ?? 2),
     isolate: false,
+    sequence: { sequencer: LongFirstSequencer },
     reporters: ['default', new SummaryReporter()],
   },
 });
