@@ -3,7 +3,6 @@ import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsBoolean,
-  IsDateString,
   IsIn,
   IsInt,
   IsOptional,
@@ -15,6 +14,7 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
+import { IsCalendarDate } from '#libs/schedules';
 import { PageQuery, ID_PATTERN as ID } from '#libs/common';
 import { IsPercent, IsYuan } from '#libs/money';
 import {
@@ -39,11 +39,7 @@ import {
 } from './domain/model.js';
 
 const ID_MESSAGE = 'must be a numeric id';
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-const IsBusinessDate = (): PropertyDecorator => (target, key) => {
-  Matches(DATE, { message: `${String(key)} must be a date YYYY-MM-DD` })(target, key);
-  IsDateString({ strict: true }, { message: `${String(key)} must be a valid calendar date` })(target, key);
-};
+const IsBusinessDate = (): PropertyDecorator => (target, key) => IsCalendarDate()(target, key as string);
 const toBool = ({ value }: { value: unknown }) => (value === undefined ? undefined : value === true || value === 'true' || value === '1');
 
 export class CapitalClassDto {

@@ -1,6 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { IsDateString, IsOptional, IsString } from 'class-validator';
+import { IsOptional, IsString } from 'class-validator';
+import { IsCalendarDate } from '#libs/schedules';
 
 import { PageQuery, Roles } from '#libs/common';
 import { AuditService } from './audit.service.js';
@@ -10,8 +11,8 @@ export class AuditQuery extends PageQuery {
   @ApiPropertyOptional() @IsOptional() @IsString() entityId?: string;
   @ApiPropertyOptional({ example: 'admin' }) @IsOptional() @IsString() actor?: string;
   @ApiPropertyOptional({ example: 'USER_CREATED' }) @IsOptional() @IsString() action?: string;
-  @ApiPropertyOptional({ example: '2026-01-01' }) @IsOptional() @IsDateString({ strict: true }) from?: string;
-  @ApiPropertyOptional({ example: '2026-12-31' }) @IsOptional() @IsDateString({ strict: true }) to?: string;
+  @ApiPropertyOptional({ example: '2026-01-01' }) @IsOptional() @IsCalendarDate() from?: string;
+  @ApiPropertyOptional({ example: '2026-12-31' }) @IsOptional() @IsCalendarDate() to?: string;
 }
 
 @ApiTags('audit')

@@ -2,7 +2,6 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   IsBoolean,
-  IsDateString,
   IsIn,
   IsInt,
   IsNumberString,
@@ -13,6 +12,7 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
+import { IsCalendarDate } from '#libs/schedules';
 import { PageQuery } from '#libs/common';
 import { IsPercent, IsYuan, parseYuan, type Fen } from '#libs/money';
 import type { ContributeInput } from './contributions.service.js';
@@ -189,7 +189,7 @@ export class ContributionDto {
     description: 'date received; defaults to today, never after it',
   })
   @IsOptional()
-  @IsDateString({ strict: true })
+  @IsCalendarDate()
   receivedOn?: string;
 
   @ApiPropertyOptional({ example: '博财预〔2026〕12号', description: 'required for every source but MEMBER' })
@@ -265,8 +265,8 @@ export class ContributionListQuery extends PageQuery {
   @Transform(toBool)
   @IsBoolean()
   fiscalFunded?: boolean;
-  @ApiPropertyOptional({ example: '2026-01-01' }) @IsOptional() @IsDateString({ strict: true }) from?: string;
-  @ApiPropertyOptional({ example: '2026-12-31' }) @IsOptional() @IsDateString({ strict: true }) to?: string;
+  @ApiPropertyOptional({ example: '2026-01-01' }) @IsOptional() @IsCalendarDate() from?: string;
+  @ApiPropertyOptional({ example: '2026-12-31' }) @IsOptional() @IsCalendarDate() to?: string;
 }
 
 export class MemberListQuery extends PageQuery {
@@ -307,7 +307,7 @@ export class ShareWithdrawalDto {
     description: 'the day the share was paid back (its value date); defaults to today, never after it',
   })
   @IsOptional()
-  @IsDateString({ strict: true })
+  @IsCalendarDate()
   withdrawnOn?: string;
 
   toInput(): WithdrawInput {
@@ -321,6 +321,6 @@ export class WithdrawalListQuery extends PageQuery {
   @IsNumberString({ no_symbols: true })
   @MaxLength(18)
   householdId?: string;
-  @ApiPropertyOptional({ example: '2026-01-01' }) @IsOptional() @IsDateString({ strict: true }) from?: string;
-  @ApiPropertyOptional({ example: '2026-12-31' }) @IsOptional() @IsDateString({ strict: true }) to?: string;
+  @ApiPropertyOptional({ example: '2026-01-01' }) @IsOptional() @IsCalendarDate() from?: string;
+  @ApiPropertyOptional({ example: '2026-12-31' }) @IsOptional() @IsCalendarDate() to?: string;
 }

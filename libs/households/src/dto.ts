@@ -134,7 +134,7 @@ export class PovertyLineListQuery extends PageQuery {
   @ApiPropertyOptional({ example: '1', description: 'lines of this district (not the city-wide ones)' })
   @IsOptional() @Matches(ID_PATTERN, ID_MESSAGE) districtId?: string;
   @ApiPropertyOptional({ enum: ['CITY', 'DISTRICT'] }) @IsOptional() @IsIn(['CITY', 'DISTRICT']) scope?: 'CITY' | 'DISTRICT';
-  @ApiPropertyOptional({ example: 2016 }) @IsOptional() @Type(() => Number) @IsInt() year?: number;
+  @ApiPropertyOptional({ example: 2016 }) @IsOptional() @Type(() => Number) @IsInt() @Min(2000) @Max(2100) year?: number;
 }
 
 export class EffectiveLineQuery {

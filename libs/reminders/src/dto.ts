@@ -9,33 +9,14 @@ import {
   IsUrl,
   MaxLength,
   MinLength,
-  registerDecorator,
   ValidateIf,
-  type ValidationOptions,
 } from 'class-validator';
 import { PageQuery } from '#libs/common';
+import { IsCalendarDate } from '#libs/schedules';
 import { CHANNEL_KINDS, type ChannelKind } from './channels/channel.js';
 import { OUTBOX_STATES, type OutboxState } from './delivery.service.js';
 import { ENDPOINT_SCOPES, type EndpointScope } from './endpoints.service.js';
 import { RUN_TRIGGERS, type RunTrigger } from './selection.service.js';
-
-/** A calendar date written YYYY-MM-DD (no time, no zone: business dates are dates). */
-function IsBusinessDate(options?: ValidationOptions) {
-  return (target: object, propertyName: string) =>
-    registerDecorator({
-      name: 'isBusinessDate',
-      target: target.constructor,
-      propertyName,
-      options: { message: `${propertyName} must be a calendar date YYYY-MM-DD`, ...options },
-      validator: {
-        validate(value: unknown) {
-          if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
-          const t = Date.parse(`${value}T00:00:00Z`);
-          return !Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === value;
-        },
-      },
-    });
-}
 
 const toBool = ({ value }: { value: unknown }) =>
   value === 'true' ? true : value === 'false' ? false : value;
@@ -50,7 +31,7 @@ export class RunDto {
     example: '2026-03-15',
     description: 'Business date (Asia/Shanghai) to select reminders for: today or up to 44 days back',
   })
-  @IsBusinessDate()
+  @IsCalendarDate()
   businessDate: string;
 }
 
@@ -72,17 +53,17 @@ export class OutboxQuery extends PageQuery {
     description: 'reminder date (due date + offset) from, inclusive',
   })
   @IsOptional()
-  @IsBusinessDate()
+  @IsCalendarDate()
   from?: string;
   @ApiPropertyOptional({ example: '2026-03-31', description: 'reminder date to, inclusive' })
   @IsOptional()
-  @IsBusinessDate()
+  @IsCalendarDate()
   to?: string;
 }
 
 export class RunListQuery extends PageQuery {
-  @ApiPropertyOptional({ example: '2026-03-01' }) @IsOptional() @IsBusinessDate() from?: string;
-  @ApiPropertyOptional({ example: '2026-03-31' }) @IsOptional() @IsBusinessDate() to?: string;
+  @ApiPropertyOptional({ example: '2026-03-01' }) @IsOptional() @IsCalendarDate() from?: string;
+  @ApiPropertyOptional({ example: '2026-03-31' }) @IsOptional() @IsCalendarDate() to?: string;
   @ApiPropertyOptional({ enum: RUN_TRIGGERS }) @IsOptional() @IsIn(RUN_TRIGGERS) trigger?: RunTrigger;
 }
 
