@@ -72,7 +72,7 @@ const SEED_ACTOR: Actor = { userId: null, username: 'seed', role: 'SYSTEM', bank
 
 beforeAll(async () => {
   console.log(`[fuzz] FUZZ_SEED=${SEED} FUZZ_RUNS=${RUNS} (replay: FUZZ_SEED=${SEED} npx vitest run test/hardening/fuzz.e2e.spec.ts)`);
-  t = await createTestApp({ DOCS_PUBLIC: 'true' });
+  t = await createTestApp({ DOCS_PUBLIC: 'true', API_RATE_LIMIT_PER_MINUTE: '1000000' });
   for (const [i, step] of SEED_STEPS.entries()) {
     await RequestContext.run({ requestId: `seed:${i + 1}`, actor: SEED_ACTOR }, () => step.run(t.app));
   }
@@ -302,7 +302,9 @@ function mutationFor(op: Operation): fc.Arbitrary<Mutation[]> {
         .constantFrom<unknown>(null, [], 'x', 1, [plausible(op.body, 'body')], nested(40))
         .map((value) => ({ kind: 'body' as const, value })),
     );
-    choices.push(fc.constantFrom('{', '{"a":', 'null', '"x"', '{"a":1}{', '\u0000').map((text) => ({ kind: 'raw' as const, text })));
+    choices.push(
+      fc.constantFrom('{', '{"a":', 'null', '"x"', '{"a":1}{', '\u0000', '{"a":"\\u0000"}', HUGE_JSON).map((text) => ({ kind: 'raw' as const, text })),
+    );
   } else if (op.body) {
     choices.push(fc.constantFrom('', 'x', '\ud800', 'a,b\n1,2', 'x'.repeat(50_000)).map((text) => ({ kind: 'raw' as const, text })));
   }
@@ -313,6 +315,9 @@ function mutationFor(op: Operation): fc.Arbitrary<Mutation[]> {
     { arbitrary: fc.array(fc.oneof(...choices), { minLength: 2, maxLength: 3 }), weight: 1 },
   );
 }
+
+/** A body beyond the size limit (answered 413 PAYLOAD_TOO_LARGE). */
+const HUGE_JSON = `[${'1,'.repeat(3_000_000)}1]`;
 
 function nested(depth: number): unknown {
   let v: unknown = 1;
@@ -344,7 +349,7 @@ function build(op: Operation, mutations: Mutation[]): Call {
     const v = values.get(i);
     if (v === undefined) return;
     // a URL is kept under Node's 16 KiB header limit (beyond it Node itself answers 431, before any handler)
-    const text = (typeof v === 'string' ? v : JSON.stringify(v)).slice(0, 1500);
+    const text = (typeof v === 'string' ? v : JSON.stringify(v)).slice(0, 400);
     if (p.in === 'path') url = url.replace(`{${p.name}}`, encode(text === '' ? '%20' : text));
     else query.push(`${encodeURIComponent(p.name)}=${encode(text)}`);
   });

@@ -10,6 +10,7 @@ import type { AlertsQuery, RecordResultDto, ResultsQuery } from './dto.js';
 import { ResultsStore, type ResultRow } from './store/results.store.js';
 import { actorName, requireStatus, yearOf, type ProjectRecord } from './project.js';
 import { loadProject } from './store/project-records.store.js';
+import { isBusinessDate } from '#libs/schedules';
 
 /** A list query without its paging fields (services take the page separately). */
 type Filter<T> = Omit<T, 'page' | 'pageSize'>;
@@ -56,8 +57,7 @@ const resultView = (r: ResultRow): ResultView => ({
 
 const CSV_COLUMNS = ['year', 'revenue', 'netProfit', 'netAssets', 'reportedOn'] as const;
 const MAX_CSV_ROWS = 200;
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-const isCalendarDate = (s: string) => DATE.test(s) && new Date(`${s}T00:00:00Z`).toISOString().slice(0, 10) === s;
+const isCalendarDate = (s: string) => isBusinessDate(s);
 
 /**
  * The operating entity's yearly results (revenue, net profit, net assets), entered or imported by the fund

@@ -13,7 +13,7 @@ import {
   MinLength,
 } from 'class-validator';
 import { IsCalendarDate } from '#libs/schedules';
-import { PageQuery } from '#libs/common';
+import { IsOmittable, PageQuery } from '#libs/common';
 import { IsPercent, IsYuan, parseYuan, type Fen } from '#libs/money';
 import type { ContributeInput } from './contributions.service.js';
 import { CAPITAL_SOURCES, type CapitalSource } from './domain/accounts.js';
@@ -42,24 +42,24 @@ export class FundRulesDto {
     example: '90',
     description: 'outstanding principal ≤ this percent of capital; (0, 100]',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsPercent('0', '100', 2)
   lendingCapPercent?: string;
 
   @ApiPropertyOptional({ example: '10000.00', description: 'largest loan' })
-  @IsOptional()
+  @IsOmittable()
   @IsYuan()
   maxLoan?: string;
 
   @ApiPropertyOptional({ example: '5000.00', description: 'largest first loan of a household (≤ maxLoan)' })
-  @IsOptional()
+  @IsOmittable()
   @IsYuan()
   firstLoanMax?: string;
 
-  @ApiPropertyOptional({ example: 12 }) @IsOptional() @IsInt() maxTermMonths?: number;
+  @ApiPropertyOptional({ example: 12 }) @IsOmittable() @IsInt() maxTermMonths?: number;
 
   @ApiPropertyOptional({ example: '6', description: 'usage fee (占用费) in percent per year' })
-  @IsOptional()
+  @IsOmittable()
   @IsPercent('0', '36', 6)
   usageFeeRatePercent?: string;
 
@@ -67,20 +67,20 @@ export class FundRulesDto {
     example: true,
     description: 'a joint-liability group (联保小组) must endorse each loan',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   groupRequired?: boolean;
 
-  @ApiPropertyOptional({ example: 3 }) @IsOptional() @IsInt() groupMinSize?: number;
-  @ApiPropertyOptional({ example: 5 }) @IsOptional() @IsInt() groupMaxSize?: number;
+  @ApiPropertyOptional({ example: 3 }) @IsOmittable() @IsInt() groupMinSize?: number;
+  @ApiPropertyOptional({ example: 5 }) @IsOmittable() @IsInt() groupMaxSize?: number;
 
   @ApiPropertyOptional({ example: 3, description: 'public notice (公示) days; 0 disables the notice' })
-  @IsOptional()
+  @IsOmittable()
   @IsInt()
   publicNoticeDays?: number;
 
   @ApiPropertyOptional({ example: '8000.00', description: 'loans above this need a second approver' })
-  @IsOptional()
+  @IsOmittable()
   @IsYuan()
   secondApprovalThreshold?: string;
 
@@ -88,7 +88,7 @@ export class FundRulesDto {
     example: 12,
     description: 'months a member-paid share stays in before it may be withdrawn',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsInt()
   shareLockMonths?: number;
 
@@ -96,22 +96,22 @@ export class FundRulesDto {
     example: '40',
     description: 'year-end fee income to capital; the five fee percentages sum to 100',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsPercent('0', '100', 2)
   feeCapitalPercent?: string;
   @ApiPropertyOptional({ example: '20' })
-  @IsOptional()
+  @IsOmittable()
   @IsPercent('0', '100', 2)
   feeRiskReservePercent?: string;
   @ApiPropertyOptional({ example: '10' })
-  @IsOptional()
+  @IsOmittable()
   @IsPercent('0', '100', 2)
   feePublicWelfarePercent?: string;
   @ApiPropertyOptional({ example: '30' })
-  @IsOptional()
+  @IsOmittable()
   @IsPercent('0', '100', 2)
   feeAdministrationPercent?: string;
-  @ApiPropertyOptional({ example: '0' }) @IsOptional() @IsPercent('0', '100', 2) feeDividendPercent?: string;
+  @ApiPropertyOptional({ example: '0' }) @IsOmittable() @IsPercent('0', '100', 2) feeDividendPercent?: string;
 
   toRules(): Partial<FundRules> {
     return {

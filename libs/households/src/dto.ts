@@ -15,7 +15,7 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
-import { PageQuery } from '#libs/common';
+import { IsOmittable, PageQuery } from '#libs/common';
 import { IsYuan, parseYuan } from '#libs/money';
 import { normalizeCreditCode } from './domain/credit-code.js';
 import { ENTITY_LINK_COUNTING_RULES, type EntityLinkCounting } from './domain/entity-links.js';
@@ -126,7 +126,7 @@ export class CreatePovertyLineDto {
 }
 
 export class UpdatePovertyLineDto {
-  @ApiPropertyOptional({ example: '3600.00' }) @IsOptional() @IsYuan() line?: string;
+  @ApiPropertyOptional({ example: '3600.00' }) @IsOmittable() @IsYuan() line?: string;
   @ApiPropertyOptional({ example: 'corrected from the 2017 notice' }) @IsOptional() @IsString() @MaxLength(200) note?: string;
 }
 

@@ -7,7 +7,7 @@ import { LedgerService } from '#libs/ledger';
 import { LoanStore } from '#libs/loans';
 import { formatYuan } from '#libs/money';
 import { installmentCount, ProductsService, type Frequency } from '#libs/products';
-import { SchedulesService, type ScheduleRequest } from '#libs/schedules';
+import { isBusinessDate, SchedulesService, type ScheduleRequest } from '#libs/schedules';
 import { disbursementRefusalCode } from './domain/eligibility.js';
 import { decide, isRefusal } from './domain/workflow.js';
 import { ApplicationsService, refusalError, SetBuilder } from './applications.service.js';
@@ -25,7 +25,6 @@ export const DISBURSE_SCOPE = 'loan:disburse';
 /** The journal entry key of a loan's disbursement: derived from the loan, so it can be posted once only. */
 export const disbursementEntryKey = (loanId: string) => `disburse:loan:${loanId}`;
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /**
  * Pays a mutual-aid loan out of its fund (SPEC §2.1). One transaction, in this order:
@@ -56,7 +55,7 @@ export class DisbursementService {
   async disburse(loanId: string, input: DisburseInput, idempotencyKey: string): Promise<LoanDetail> {
     const today = this.origination.today();
     const businessDate = input.businessDate ?? today;
-    if (!DATE.test(businessDate) || Number.isNaN(Date.parse(`${businessDate}T00:00:00Z`))) {
+    if (!isBusinessDate(businessDate)) {
       throw badDate('businessDate must be a calendar date written YYYY-MM-DD');
     }
     if (businessDate > today) throw badDate(`businessDate may not be after today's business date ${today}`);

@@ -1,4 +1,5 @@
 import { BadRequestException, ValidationPipe, type ValidationError } from '@nestjs/common';
+import { ValidateIf } from 'class-validator';
 import type { FieldError } from './domain-error.js';
 import { validatorCode } from './field-error-codes.js';
 
@@ -30,4 +31,12 @@ export function createValidationPipe(): ValidationPipe {
       });
     },
   });
+}
+
+/**
+ * Like @IsOptional(), but only for a field left out: a field sent as null is validated (and refused) like any other
+ * value. For patches whose fields are all NOT NULL columns, where null cannot mean "clear".
+ */
+export function IsOmittable(): PropertyDecorator {
+  return ValidateIf((_object, value: unknown) => value !== undefined);
 }

@@ -7,6 +7,8 @@ describe('input rules', () => {
     expect(isCalendarDate('2026-02-29')).toBe(false);
     expect(isCalendarDate('2026-2-28')).toBe(false);
     expect(isCalendarDate('2026-13-01')).toBe(false);
+    expect(isCalendarDate('0000-01-01')).toBe(false);
+    expect(isCalendarDate('99999-01-01')).toBe(false);
     expect(isCalendarDate(20260228)).toBe(false);
     expect(isCalendarDate(undefined)).toBe(false);
   });

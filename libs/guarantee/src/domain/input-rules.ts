@@ -1,12 +1,9 @@
 import { compareDecimal, parseDecimal } from '#libs/money';
+import { isBusinessDate } from '#libs/schedules';
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-
-/** A calendar date 'YYYY-MM-DD' that exists (no 2026-02-30). */
+/** A calendar date 'YYYY-MM-DD' that exists (no 2026-02-30) in the years the engine computes with (no 0000-01-01). */
 export function isCalendarDate(value: unknown): value is string {
-  if (typeof value !== 'string' || !DATE.test(value)) return false;
-  const d = new Date(`${value}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === value;
+  return isBusinessDate(value);
 }
 
 /** An exact decimal string within [min, max] with at most `maxDecimals` decimals (multiples, shares, thresholds). */
