@@ -87,7 +87,7 @@ describe('validation', () => {
     await request(http).get('/api/v1/audit?page=1000000').set('Authorization', `Bearer ${admin}`).expect(200);
   });
 
-  it('refuses control characters in a path, a query or a body, and JSON nested too deep, naming the field; writes nothing', async () => {
+  it('refuses control characters and lone surrogates in a path, a query or a body, and JSON nested too deep, naming the field; writes nothing', async () => {
     const users = await userCount();
     const body = await createUser({ username: 'nul.user', displayName: 'Li\u0000Si', password: 'long-enough-1', role: 'AUDITOR' });
     expectProblem(body, 400, 'VALIDATION_FAILED');
@@ -95,6 +95,13 @@ describe('validation', () => {
     const query = await request(http).get('/api/v1/audit?action=A%00B').set('Authorization', `Bearer ${admin}`);
     expectProblem(query, 400, 'VALIDATION_FAILED');
     expect(query.body.errors[0]).toMatchObject({ field: 'action', code: 'CONTROL_CHARACTER' });
+    const surrogate = await request(http)
+      .post('/api/v1/users')
+      .set('Authorization', `Bearer ${admin}`)
+      .set('Content-Type', 'application/json')
+      .send('{"username":"half.user","displayName":"a\\udc00b","password":"long-enough-1","role":"AUDITOR"}');
+    expectProblem(surrogate, 400, 'VALIDATION_FAILED');
+    expect(surrogate.body.errors[0]).toMatchObject({ field: 'displayName', code: 'INVALID_UNICODE' });
     const path = await request(http).get('/api/v1/users/1%00').set('Authorization', `Bearer ${admin}`);
     expectProblem(path, 400, 'VALIDATION_FAILED');
     const badEncoding = await request(http).get('/api/v1/users/%E0%A4%A').set('Authorization', `Bearer ${admin}`);
@@ -108,6 +115,9 @@ describe('validation', () => {
     expectProblem(nested, 400, 'VALIDATION_FAILED');
     expect(nested.body.errors[0].code).toBe('TOO_DEEP');
     expect(await userCount()).toBe(users);
+    // a whole surrogate pair (an emoji) is a character like any other
+    const emoji = await createUser({ username: 'emoji.user', displayName: '李四 💰', password: 'long-enough-1', role: 'AUDITOR' });
+    expect(emoji.status).toBe(201);
   });
 
   it('answers a body over the size limit with 413 PAYLOAD_TOO_LARGE', async () => {

@@ -227,7 +227,7 @@ export class ContributionDto {
     example: '1000000.00',
     description: 'SOE only: the profit the contribution is a share of',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsYuan()
   soeProfitBase?: string;
 

@@ -15,7 +15,7 @@ import {
   ValidateIf,
   type ValidationArguments,
 } from 'class-validator';
-import { PageQuery, ID_PATTERN as ID } from '#libs/common';
+import { IsOmittable, PageQuery, ID_PATTERN as ID } from '#libs/common';
 import { IsYuan } from '#libs/money';
 import { isCalendarDate, isDecimalBetween, queryFlag } from './domain/input-rules.js';
 import { RISK_FUND_SOURCES, type RiskFundSource } from './domain/accounts.js';
@@ -190,7 +190,7 @@ export class DepositDto {
     example: '100000000.00',
     description: 'SOE: the profit the 3 % contribution was computed on',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsYuan()
   soeProfitBase?: string;
 

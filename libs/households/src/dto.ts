@@ -190,25 +190,25 @@ export class HouseholdImportRow extends HouseholdFieldsDto {
 }
 
 export class UpdateHouseholdDto {
-  @ApiPropertyOptional({ example: '2' }) @IsOptional() @Matches(ID_PATTERN, ID_MESSAGE) villageId?: string;
-  @ApiPropertyOptional({ example: '王秀英' }) @IsOptional() @Transform(trim) @IsString() @Length(1, 50) headName?: string;
+  @ApiPropertyOptional({ example: '2' }) @IsOmittable() @Matches(ID_PATTERN, ID_MESSAGE) villageId?: string;
+  @ApiPropertyOptional({ example: '王秀英' }) @IsOmittable() @Transform(trim) @IsString() @Length(1, 50) headName?: string;
   @ApiPropertyOptional({ example: EXAMPLE_ID_NUMBER, description: 'corrects a mistyped number; audited' })
-  @IsOptional()
+  @IsOmittable()
   @Transform(({ value }) => (typeof value === 'string' ? normalizeResidentId(value) : value))
   @IsResidentId()
   idNumber?: string;
   @ApiPropertyOptional({ example: '13905331234', nullable: true, description: 'null clears it' })
   @IsOptional() @Transform(trim) @Matches(PHONE_PATTERN, { message: 'phone must be a mobile (13905331234) or landline (0533-1234567) number' })
   phone?: string | null;
-  @ApiPropertyOptional({ example: 5 }) @IsOptional() @IsInt() @Min(1) @Max(50) memberCount?: number;
-  @ApiPropertyOptional({ example: '3800.00' }) @IsOptional() @IsYuan({ allowZero: true }) perCapitaIncome?: string;
-  @ApiPropertyOptional({ example: 2017 }) @IsOptional() @IsInt() @Min(2000) @Max(2100) incomeYear?: number;
-  @ApiPropertyOptional({ enum: POVERTY_STATUSES }) @IsOptional() @IsIn(POVERTY_STATUSES) status?: PovertyStatus;
+  @ApiPropertyOptional({ example: 5 }) @IsOmittable() @IsInt() @Min(1) @Max(50) memberCount?: number;
+  @ApiPropertyOptional({ example: '3800.00' }) @IsOmittable() @IsYuan({ allowZero: true }) perCapitaIncome?: string;
+  @ApiPropertyOptional({ example: 2017 }) @IsOmittable() @IsInt() @Min(2000) @Max(2100) incomeYear?: number;
+  @ApiPropertyOptional({ enum: POVERTY_STATUSES }) @IsOmittable() @IsIn(POVERTY_STATUSES) status?: PovertyStatus;
   @ApiPropertyOptional({ example: 2017, nullable: true }) @IsOptional() @IsInt() @Min(2000) @Max(2100) graduatedYear?: number | null;
   @ApiPropertyOptional({ example: 'disability confirmed by the civil affairs office' })
-  @IsOptional() @IsString() @MaxLength(500) overrideReason?: string;
+  @IsOmittable() @IsString() @MaxLength(500) overrideReason?: string;
   @ApiPropertyOptional({ example: false, description: 'drop a standing status override and take the derived status' })
-  @IsOptional() @IsBoolean() clearOverride?: boolean;
+  @IsOmittable() @IsBoolean() clearOverride?: boolean;
 }
 
 export class HouseholdListQuery extends PageQuery {

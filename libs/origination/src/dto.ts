@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
-import { PageQuery, ID_PATTERN as ID } from '#libs/common';
+import { IsOmittable, PageQuery, ID_PATTERN as ID } from '#libs/common';
 import { IsYuan, parseYuan, type Fen } from '#libs/money';
 import { PURPOSES } from '#libs/products';
 import { IsCalendarDate } from '#libs/schedules';
@@ -60,20 +60,20 @@ export class CreateApplicationDto {
 }
 
 export class UpdateApplicationDto {
-  @ApiPropertyOptional({ example: '17' }) @IsOptional() @Matches(ID, ID_MESSAGE) householdId?: string;
+  @ApiPropertyOptional({ example: '17' }) @IsOmittable() @Matches(ID, ID_MESSAGE) householdId?: string;
   @ApiPropertyOptional({ example: 'MUTUAL_AID_STD' })
-  @IsOptional()
+  @IsOmittable()
   @Matches(PRODUCT_REF, { message: 'productId must be a product id or code' })
   productId?: string;
-  @ApiPropertyOptional({ example: '4000.00' }) @IsOptional() @IsYuan() amount?: string;
-  @ApiPropertyOptional({ example: 10 }) @IsOptional() @IsInt() @Min(1) @Max(360) termMonths?: number;
-  @ApiPropertyOptional({ enum: PURPOSES, example: 'PLANTING' }) @IsOptional() @IsIn(PURPOSES) purpose?: string;
+  @ApiPropertyOptional({ example: '4000.00' }) @IsOmittable() @IsYuan() amount?: string;
+  @ApiPropertyOptional({ example: 10 }) @IsOmittable() @IsInt() @Min(1) @Max(360) termMonths?: number;
+  @ApiPropertyOptional({ enum: PURPOSES, example: 'PLANTING' }) @IsOmittable() @IsIn(PURPOSES) purpose?: string;
   @ApiPropertyOptional({ example: '3', nullable: true, description: 'null: no group' })
   @IsOptional()
   @Matches(ID, ID_MESSAGE)
   groupId?: string | null;
   @ApiPropertyOptional({ example: 1, description: 'the version you read: 409 if the draft changed since' })
-  @IsOptional()
+  @IsOmittable()
   @IsInt()
   @Min(1)
   version?: number;

@@ -16,7 +16,7 @@ import {
   registerDecorator,
   type ValidationArguments,
 } from 'class-validator';
-import { PageQuery, ID_PATTERN as ID } from '#libs/common';
+import { IsOmittable, PageQuery, ID_PATTERN as ID } from '#libs/common';
 import { IsPercent, IsYuan } from '#libs/money';
 import { isBusinessDate } from '#libs/schedules';
 import { PROGRAMME_SOURCES, type ProgrammeSource } from './domain/accounts.js';
@@ -127,21 +127,21 @@ export class CreateProgrammeDto {
 
 export class PatchProgrammeDto {
   @ApiPropertyOptional({ example: '淄博市贴息项目' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MinLength(1)
   @MaxLength(200)
   name?: string;
 
   @ApiPropertyOptional({ example: 3 })
-  @IsOptional()
+  @IsOmittable()
   @IsInt()
   @Min(0)
   @Max(90)
   graceDays?: number;
 
   @ApiPropertyOptional({ enum: ['ACTIVE', 'CLOSED'], example: 'ACTIVE' })
-  @IsOptional()
+  @IsOmittable()
   @IsIn(['ACTIVE', 'CLOSED'])
   status?: 'ACTIVE' | 'CLOSED';
 }

@@ -8,11 +8,22 @@ export const MAX_JSON_DEPTH = 32;
 // them belongs in a name, a memo or an identifier.
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+// Half of a UTF-16 surrogate pair with no other half (JSON may write one as "\udc00"): no character at all, and text
+// that cannot be stored or hashed as UTF-8. A whole pair (an emoji) is one code point and does not match.
+const LONE_SURROGATE = /\p{Cs}/u;
 
-/** The first place (`a.b[2]`) where a value holds a control character or nests too deep, or null. */
-export function badValue(value: unknown, path: string, depth = 0): { field: string; code: 'CONTROL_CHARACTER' | 'TOO_DEEP' } | null {
+type Bad = { field: string; code: 'CONTROL_CHARACTER' | 'INVALID_UNICODE' | 'TOO_DEEP' };
+
+function badText(text: string, field: string): Bad | null {
+  if (CONTROL.test(text)) return { field, code: 'CONTROL_CHARACTER' };
+  if (LONE_SURROGATE.test(text)) return { field, code: 'INVALID_UNICODE' };
+  return null;
+}
+
+/** The first place (`a.b[2]`) where a value holds a control character or a lone surrogate, or nests too deep, or null. */
+export function badValue(value: unknown, path: string, depth = 0): Bad | null {
   if (depth > MAX_JSON_DEPTH) return { field: path || 'body', code: 'TOO_DEEP' };
-  if (typeof value === 'string') return CONTROL.test(value) ? { field: path || 'body', code: 'CONTROL_CHARACTER' } : null;
+  if (typeof value === 'string') return badText(value, path || 'body');
   // a raw body (a statement file, a CSV import) is the handler's to parse: it checks its own text
   if (ArrayBuffer.isView(value)) return null;
   if (Array.isArray(value)) {
@@ -25,7 +36,8 @@ export function badValue(value: unknown, path: string, depth = 0): { field: stri
   if (value && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) {
       const field = path ? `${path}.${k}` : k;
-      if (CONTROL.test(k)) return { field, code: 'CONTROL_CHARACTER' };
+      const badKey = badText(k, field);
+      if (badKey) return badKey;
       const bad = badValue(v, field, depth + 1);
       if (bad) return bad;
     }
@@ -43,7 +55,7 @@ function safePath(req: Request): string | null {
 
 /**
  * Refuses, before any handler, validator or query sees it, input no handler can use: a control character (NUL and
- * the like) in the path, a query value or any body string or key, a path that is not valid percent-encoding, and a
+ * the like) or a lone surrogate in the path, a query value or any body string or key, a path that is not valid percent-encoding, and a
  * JSON body nested deeper than MAX_JSON_DEPTH. The answer is the usual 400 problem+json naming the field.
  */
 export function inputGuard() {
@@ -57,7 +69,9 @@ export function inputGuard() {
     const message =
       bad.code === 'TOO_DEEP'
         ? `nests deeper than ${MAX_JSON_DEPTH} levels`
-        : 'contains a control character (or is not valid percent-encoding)';
+        : bad.code === 'INVALID_UNICODE'
+          ? 'contains half of a UTF-16 surrogate pair, which is no character'
+          : 'contains a control character (or is not valid percent-encoding)';
     const { problem } = toProblem(
       new DomainError('VALIDATION_FAILED', `${bad.field} ${message}`, [{ field: bad.field, code: bad.code, message }]),
       req.originalUrl,
