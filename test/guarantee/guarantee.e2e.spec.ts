@@ -412,7 +412,7 @@ describe('agreements and capacity over HTTP', () => {
     const future = await http()
       .post(`/api/v1/guarantee-agreements/${created.body.id}/terminate`)
       .set(bearer(fundAdmin))
-      .send({ terminatedOn: '2999-01-01' });
+      .send({ terminatedOn: '2199-01-01' });
     expect(future.status).toBe(422);
     const ended = await http()
       .post(`/api/v1/guarantee-agreements/${created.body.id}/terminate`)
