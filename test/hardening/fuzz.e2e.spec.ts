@@ -366,8 +366,13 @@ function build(op: Operation, mutations: Mutation[]): Call {
     if (v === undefined) return;
     // a URL is kept under Node's 16 KiB header limit (beyond it Node itself answers 431, before any handler)
     const text = (typeof v === 'string' ? v : JSON.stringify(v)).slice(0, 400);
+    const name = encodeURIComponent(p.name);
     if (p.in === 'path') url = url.replace(`{${p.name}}`, encode(text === '' ? '%20' : text));
-    else query.push(`${encodeURIComponent(p.name)}=${encode(text)}`);
+    // an array is the parameter given twice (?status=A&status=B), an object is ?name[key]=value
+    else if (Array.isArray(v) && v.length > 0 && v.length < 10) for (const item of v) query.push(`${name}=${encode(String(item))}`);
+    else if (v && typeof v === 'object' && !Array.isArray(v))
+      for (const [k, item] of Object.entries(v)) query.push(`${name}[${encode(k)}]=${encode(String(item))}`);
+    else query.push(`${name}=${encode(text)}`);
   });
   if (query.length) url += `?${query.join('&')}`;
   return {
