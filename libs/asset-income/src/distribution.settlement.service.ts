@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { AuditService } from '#libs/audit';
-import { Clock, DomainError, runIdempotent, type Actor } from '#libs/common';
+import { type Actor, callerKey, Clock, DomainError, runIdempotent } from '#libs/common';
 import { LedgerService } from '#libs/ledger';
 import { formatYuan, parseYuan, type Fen } from '#libs/money';
 import { projectAccounts } from './accounts.js';
@@ -83,7 +83,7 @@ export class AssetIncomeSettlementService {
             amountFen,
           );
           const { entryId } = await this.ledger.post(m, {
-            idempotencyKey: `aip:settlement:${projectId}:${idempotencyKey}`,
+            idempotencyKey: `aip:settlement:${projectId}:${callerKey(idempotencyKey)}`,
             code: 'AIP_OPERATOR_SETTLEMENT',
             valueDate: settledOn,
             memo: `asset-income project ${projectId}: operator pays ${formatYuan(amountFen)} of the floor it owed`,

@@ -2,7 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '#libs/audit';
-import { Clock, DomainError, RequestContext, runIdempotent, type Page, type PageQuery } from '#libs/common';
+import {
+  callerKey,
+  Clock,
+  DomainError,
+  type Page,
+  type PageQuery,
+  RequestContext,
+  runIdempotent,
+} from '#libs/common';
 import { ContributionRegister, type ContributionRow } from '#libs/funding';
 import { LedgerService } from '#libs/ledger';
 import { formatYuan, type Fen } from '#libs/money';
@@ -197,7 +205,7 @@ export class ContributionsService {
       soeName: c.soeName,
       soeProfitBaseFen: c.soeProfitBaseFen,
       entryId,
-      idempotencyKey: `${CONTRIBUTION_SCOPE}:${idempotencyKey}`,
+      idempotencyKey: `${CONTRIBUTION_SCOPE}:${callerKey(idempotencyKey)}`,
       createdBy: actor,
     });
     const result = view(row);

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '#libs/audit';
-import { Clock, DomainError, maskMiddle, RequestContext, runIdempotent, type Page, type PageQuery } from '#libs/common';
+import { callerKey, Clock, DomainError, maskMiddle, type Page, type PageQuery, RequestContext, runIdempotent } from '#libs/common';
 import { LedgerService } from '#libs/ledger';
 import { formatYuan, type Fen } from '#libs/money';
 import { withdrawalRules } from './domain/shares.js';
@@ -193,7 +193,7 @@ export class SharesService {
       withdrawnOn,
       reason: input.reason ?? null,
       entryId,
-      idempotencyKey: `${WITHDRAWAL_SCOPE}:${idempotencyKey}`,
+      idempotencyKey: `${WITHDRAWAL_SCOPE}:${callerKey(idempotencyKey)}`,
       createdBy: actor,
     });
     const updated = await this.members.withdrawShare(m, member!.id, input.amountFen, withdrawnOn);

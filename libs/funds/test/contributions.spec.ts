@@ -280,6 +280,21 @@ describe('idempotency', () => {
     expect(await h.ledger.balanceOf(null, fundAccounts(fund.id).cash)).toBe(yuan('5000'));
   });
 
+  it('keeps two callers apart: the same key from two fund administrators records two contributions, each in the books', async () => {
+    const { fund } = await newFund();
+    const k = key('shared');
+    const input = { source: 'CITY' as const, amountFen: yuan('700'), documentRef: 'doc-shared' };
+    const a = await asActor('FUND_ADMIN', () => h.contributions.contribute(fund.id, input, k), 'fa.east');
+    const b = await asActor('FUND_ADMIN', () => h.contributions.contribute(fund.id, input, k), 'fa.west');
+    expect(b.id).not.toBe(a.id);
+    // each caller's retry replays its own answer
+    expect(await asActor('FUND_ADMIN', () => h.contributions.contribute(fund.id, input, k), 'fa.west')).toEqual(b);
+    expect(
+      (await q(`SELECT count(*)::int AS n FROM contributions WHERE target_id = $1`, [fund.id]))[0].n,
+    ).toBe(2);
+    expect(await h.ledger.balanceOf(null, fundAccounts(fund.id).cash)).toBe(yuan('1400'));
+  });
+
   it('posts once when the same key arrives many times at once', async () => {
     const { v, fund } = await newFund();
     const hh = await createHousehold(h.db.dataSource, v.villageId);

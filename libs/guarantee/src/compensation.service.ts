@@ -2,14 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '#libs/audit';
-import {
-  DomainError,
-  RequestContext,
-  runIdempotent,
-  type IdempotentResult,
-  type Page,
-  type PageQuery,
-} from '#libs/common';
+import { callerKey, DomainError, type IdempotentResult, type Page, type PageQuery, RequestContext, runIdempotent } from '#libs/common';
 import { LedgerService } from '#libs/ledger';
 import { LoanStore } from '#libs/loans';
 import { formatYuan, yuan, type Fen } from '#libs/money';
@@ -324,7 +317,7 @@ export class CompensationService {
         `claim-recovery:${bankId}`,
         idempotencyKey,
         { claimId, ...input },
-        () => this.recoverIn(m, claimId, input, amount, `${bankId}:${idempotencyKey}`),
+        () => this.recoverIn(m, claimId, input, amount, `${bankId}:${callerKey(idempotencyKey)}`),
       );
       return out;
     });

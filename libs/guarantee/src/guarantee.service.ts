@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AuditService } from '#libs/audit';
-import { AppConfig, Clock, DomainError, type FieldError, type Page, type PageQuery } from '#libs/common';
+import { AppConfig, callerKey, Clock, DomainError, type FieldError, type Page, type PageQuery } from '#libs/common';
 import { LedgerService, type JournalEntryCode } from '#libs/ledger';
 import { formatYuan, type Fen } from '#libs/money';
 import { actorName, scopedBankId } from './bank-scope.js';
@@ -316,7 +316,7 @@ export class GuaranteeService {
   async release(manager: EntityManager, input: ReleaseInput): Promise<CoverState> {
     const onDate = input.onDate ?? this.today();
     const cover = await this.lockCover(manager, input.loanId);
-    const key = `release:loan:${input.loanId}:${input.idempotencyKey}`;
+    const key = `release:loan:${input.loanId}:${callerKey(input.idempotencyKey)}`;
     if (await this.covers.eventExists(manager, key)) return coverState(cover, true);
     const before = coverState(cover);
     const conflict = statusConflict(input.loanId, before.status, 'ACTIVE');

@@ -2,7 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '#libs/audit';
-import { DomainError, isUniqueViolation, runIdempotent, type Page, type PageQuery } from '#libs/common';
+import {
+  callerKey,
+  DomainError,
+  isUniqueViolation,
+  type Page,
+  type PageQuery,
+  runIdempotent,
+} from '#libs/common';
 import { ContributionRegister } from '#libs/funding';
 import { LedgerService } from '#libs/ledger';
 import { parseYuan, type Fen } from '#libs/money';
@@ -373,7 +380,7 @@ export class RiskFundsService {
         dto,
         async () => {
           const fund = await this.activeFund(m, fundId);
-          const movement = await post(m, fund, movementKey(fundId, operation, idempotencyKey));
+          const movement = await post(m, fund, movementKey(fundId, operation, callerKey(idempotencyKey)));
           return { movement, fund: await this.view(m, fundId) };
         },
       );

@@ -1,7 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { UsersService } from '#libs/auth';
-import { AppConfig, Clock, DomainError } from '#libs/common';
+import { AppConfig, callerKey, Clock, DomainError } from '#libs/common';
 import { AgreementsService } from './agreements.service.js';
 import { ApiKeysService, BanksService } from './banks.service.js';
 import { movementKey } from './domain/fund-entries.js';
@@ -106,7 +106,10 @@ export async function seedGuarantee(app: INestApplicationContext): Promise<strin
 
   for (const d of DEMO_DEPOSITS) {
     // Looked up first so a later run (another day, hence another date in the body) never collides with the key.
-    const done = await seedReads.movementExists(ds, movementKey(fundId, 'deposit', d.key));
+    // (a database seeded before keys were per caller holds the key without the caller)
+    const done =
+      (await seedReads.movementExists(ds, movementKey(fundId, 'deposit', callerKey(d.key)))) ||
+      (await seedReads.movementExists(ds, movementKey(fundId, 'deposit', d.key)));
     if (done) continue;
     await funds.deposit(
       fundId,

@@ -3,15 +3,16 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '#libs/audit';
 import {
+  callerKey,
   Clock,
   DomainError,
-  isUniqueViolation,
-  RequestContext,
-  runIdempotent,
   type FieldError,
+  ID_PATTERN,
+  isUniqueViolation,
   type Page,
   type PageQuery,
-  ID_PATTERN,
+  RequestContext,
+  runIdempotent,
 } from '#libs/common';
 import { ContributionRegister } from '#libs/funding';
 import { LedgerService } from '#libs/ledger';
@@ -321,7 +322,7 @@ export class ProgrammesService {
           soeName: c.soeName,
           soeProfitBaseFen: c.soeProfitBaseFen,
           entryId,
-          idempotencyKey: `${CONTRIBUTION_SCOPE}:${idempotencyKey}`,
+          idempotencyKey: `${CONTRIBUTION_SCOPE}:${callerKey(idempotencyKey)}`,
           createdBy: actorName(),
         });
         const view: Omit<ProgrammeContributionView, 'queue'> = {
@@ -410,7 +411,7 @@ export class ProgrammesService {
             budgetFen: input.budgetFen,
             documentRef: input.documentRef ?? null,
             reason: input.reason.trim(),
-            idempotencyKey: `${BUDGET_SCOPE}:${idempotencyKey}`,
+            idempotencyKey: `${BUDGET_SCOPE}:${callerKey(idempotencyKey)}`,
             createdBy: actorName(),
           });
           await this.audit.record(m, {

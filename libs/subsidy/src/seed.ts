@@ -1,6 +1,6 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { Clock, RequestContext, SYSTEM_ACTOR } from '#libs/common';
+import { callerKey, Clock, RequestContext, SYSTEM_ACTOR } from '#libs/common';
 import { ContributionRegister, seedMatchingRule } from '#libs/funding';
 import { ProductsService } from '#libs/products';
 import { parsePolicy } from './domain/policy.js';
@@ -49,7 +49,10 @@ export async function seedSubsidy(app: INestApplicationContext): Promise<string[
     }
 
     const key = `seed-subsidy-city-${year}`;
-    const funded = await new ContributionRegister().find(ds.manager, `${CONTRIBUTION_SCOPE}:${key}`);
+    // a database seeded before keys were per caller holds the key without the caller
+    const funded =
+      (await new ContributionRegister().find(ds.manager, `${CONTRIBUTION_SCOPE}:${callerKey(key)}`)) ??
+      (await new ContributionRegister().find(ds.manager, `${CONTRIBUTION_SCOPE}:${key}`));
     if (funded) out.push(`kept the ${year} CITY funding of ${DEMO_PROGRAMME_CODE}`);
     else {
       await programmes.contribute(

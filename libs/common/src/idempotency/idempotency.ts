@@ -66,6 +66,14 @@ export function callerOf(actor = RequestContext.actor()): string {
 }
 
 /**
+ * A key derived from a request's Idempotency-Key for a row or a journal entry (`contribution:<callerKey>`): the
+ * caller is part of it, as it is of the idempotency record, so another caller's identical key never meets it.
+ */
+export function callerKey(idempotencyKey: string): string {
+  return `${callerOf()}:${idempotencyKey}`;
+}
+
+/**
  * Runs `work` at most once per (caller, scope, key) inside the caller's transaction. The key row is inserted in the same
  * transaction as the business change: a concurrent request with the same key blocks on the unique index until
  * the first commits, then reads its stored response (or proceeds, if the first rolled back). The same key with a
