@@ -6,7 +6,7 @@ import { CobService } from '#libs/cob';
 import { AppConfig, BusinessClock, BusinessClockStore, Clock, DomainError, RequestContext, SYSTEM_ACTOR } from '#libs/common';
 import { ReminderDeliveryService, ReminderSelectionService } from '#libs/reminders';
 import { ReportingService } from '#libs/reporting';
-import { addDays } from '#libs/schedules';
+import { addDays, isBusinessDate } from '#libs/schedules';
 import { ClaimJobsService } from '#libs/subsidy';
 import { advanceRefusal, daysBetween, DELIVERY_HOUR, instantAt, planOf, type DayStep } from './domain/days.js';
 import { BusinessDaysStore } from './store/business-days.store.js';
@@ -129,10 +129,9 @@ export class BusinessDateService {
             { field: 'businessDate', code: 'BUSINESS_DATE_LEDGER_NOT_EMPTY', message: 'the ledger is not empty; use advance' },
           ]);
         }
-        const refusal = advanceRefusal('0001-01-01', date);
-        if (refusal && refusal.code === 'isCalendarDate') {
+        if (!isBusinessDate(date)) {
           throw new DomainError('BUSINESS_DATE_INVALID', `business date ${date} is not a calendar date`, [
-            { field: 'businessDate', code: refusal.code, message: refusal.message },
+            { field: 'businessDate', code: 'isCalendarDate', message: 'must be a calendar date YYYY-MM-DD' },
           ]);
         }
         const before = clock.today();
@@ -145,6 +144,7 @@ export class BusinessDateService {
           after: { businessDate: date },
         });
       });
+      await clock.refresh();
     });
     return this.current();
   }
@@ -176,6 +176,7 @@ export class BusinessDateService {
           await clock.moveTo(m, day, this.actorName());
           await this.days.begin(m, day, this.actorName());
         });
+        await clock.refresh();
         ran.push(await this.runDay(day));
       }
       await this.dataSource.transaction(async (m) => {

@@ -82,11 +82,13 @@ export class BusinessClock extends Clock {
     this.stored = row?.business_date ?? null;
   }
 
-  /** Moves the stored date, in the caller's transaction (the caller checks the rules and holds the lock). */
+  /**
+   * Moves the stored date, in the caller's transaction (the caller checks the rules and holds the lock). This process
+   * sees the new date once the caller has committed and called `refresh()`, so a rolled-back move is never seen.
+   */
   async moveTo(manager: EntityManager, date: string, movedBy: string): Promise<void> {
     if (!this.movable) throw new Error('the business date is not movable in this deployment');
     await BusinessClockStore.write(manager, date, movedBy);
-    this.stored = date;
   }
 }
 
