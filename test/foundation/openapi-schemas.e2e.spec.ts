@@ -50,3 +50,24 @@ describe('OpenAPI schemas', () => {
     expect(Object.keys(bodySchema(doc, '/api/v1/repayments/{id}/reversal').properties)).toEqual(['reason']);
   });
 });
+
+describe('OpenAPI document as served', () => {
+  it('describes every tag its operations use, so the UI groups them with a sentence each', async () => {
+    const request = (await import('supertest')).default;
+    const doc = (await request(t.http).get('/docs-json').expect(200)).body as OpenAPIObject;
+    const used = new Set<string>();
+    for (const item of Object.values(doc.paths))
+      for (const op of Object.values(item as Record<string, { tags?: string[] }>)) for (const tag of op.tags ?? []) used.add(tag);
+    const described = new Map((doc.tags ?? []).map((x) => [x.name, x.description ?? '']));
+    const missing = [...used].filter((tag) => !described.get(tag));
+    expect(missing).toEqual([]);
+    expect(used.size).toBeGreaterThan(20);
+  });
+
+  it('keeps a token entered in the UI across reloads and offers the operation filter', async () => {
+    const request = (await import('supertest')).default;
+    const init = await request(t.http).get('/docs/swagger-ui-init.js').expect(200);
+    expect(init.text).toMatch(/"persistAuthorization":\s*true/);
+    expect(init.text).toMatch(/"filter":\s*true/);
+  });
+});
