@@ -7,7 +7,7 @@ import {
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
-import { EVERY_ROLE_READERS, Roles } from '#libs/common';
+import { EVERY_ROLE_READERS, problemExample as problem, Roles } from '#libs/common';
 import { BusinessDateService } from './business-date.service.js';
 import { AdvanceBusinessDateDto, StartBusinessDateDto } from './dto.js';
 
@@ -34,9 +34,6 @@ const VIEW_EXAMPLE = {
   movedAt: '2026-12-06T08:00:01.100Z',
   recentDays: [DAY_EXAMPLE],
 };
-const problem = (code: string, status: number, detail: string) => ({
-  schema: { example: { type: `urn:problem:${code.toLowerCase()}`, title: status === 409 ? 'Conflict' : 'Unprocessable Entity', status, detail, code } },
-});
 
 @ApiTags('business-date')
 @ApiBearerAuth()
@@ -66,8 +63,16 @@ export class BusinessDateController {
       'advance. Refused in production (BUSINESS_DATE_MOVABLE off), backwards, or more than 366 days at once.',
   })
   @ApiOkResponse({ schema: { example: { from: '2026-12-31', to: '2027-01-01', days: [DAY_EXAMPLE] } } })
-  @ApiConflictResponse(problem('BUSINESS_DATE_NOT_MOVABLE', 409, 'the business date of this deployment is the calendar date and cannot be moved (BUSINESS_DATE_MOVABLE is off)'))
-  @ApiUnprocessableEntityResponse(problem('BUSINESS_DATE_INVALID', 422, 'cannot advance the business date from 2027-01-01 to 2026-12-31'))
+  @ApiConflictResponse(
+    problem(
+      'BUSINESS_DATE_NOT_MOVABLE',
+      409,
+      'the business date of this deployment is the calendar date and cannot be moved (BUSINESS_DATE_MOVABLE is off)',
+    ),
+  )
+  @ApiUnprocessableEntityResponse(
+    problem('BUSINESS_DATE_INVALID', 422, 'cannot advance the business date from 2027-01-01 to 2026-12-31'),
+  )
   advance(@Body() dto: AdvanceBusinessDateDto) {
     return this.service.advance(dto);
   }
@@ -75,11 +80,19 @@ export class BusinessDateController {
   @Put()
   @Roles('ADMIN')
   @ApiOperation({
-    summary: 'Start the clock of a fresh sandbox at a chosen date (only while the books hold no journal entry)',
-    description: 'For a rehearsal of a past or coming year on an empty training database; afterwards the date only advances.',
+    summary:
+      'Start the clock of a fresh sandbox at a chosen date (only while the books hold no journal entry)',
+    description:
+      'For a rehearsal of a past or coming year on an empty training database; afterwards the date only advances.',
   })
   @ApiOkResponse({ schema: { example: { ...VIEW_EXAMPLE, businessDate: '2026-01-01', recentDays: [] } } })
-  @ApiConflictResponse(problem('BUSINESS_DATE_NOT_MOVABLE', 409, 'the business date of this deployment is the calendar date and cannot be moved (BUSINESS_DATE_MOVABLE is off)'))
+  @ApiConflictResponse(
+    problem(
+      'BUSINESS_DATE_NOT_MOVABLE',
+      409,
+      'the business date of this deployment is the calendar date and cannot be moved (BUSINESS_DATE_MOVABLE is off)',
+    ),
+  )
   start(@Body() dto: StartBusinessDateDto) {
     return this.service.start(dto.businessDate);
   }

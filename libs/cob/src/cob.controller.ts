@@ -9,7 +9,7 @@ import {
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
-import { RequestContext, Roles, STAFF_READERS } from '#libs/common';
+import { problemExample as problem, RequestContext, Roles, STAFF_READERS } from '#libs/common';
 import { cobJobId, CobQueue, cobRerunJobId } from './cob.queue.js';
 import { CobService } from './cob.service.js';
 import { BusinessDateParam, CallListQuery, CobRunDto, CobRunListQuery, SnapshotListQuery } from './dto.js';
@@ -60,17 +60,6 @@ const SNAPSHOT_EXAMPLE = {
   writtenOff: '0.00',
   openLiabilityCalls: 1,
 };
-const problem = (code: string, status: number, detail: string) => ({
-  schema: {
-    example: {
-      type: `urn:problem:${code.toLowerCase()}`,
-      title: status === 409 ? 'Conflict' : 'Unprocessable Entity',
-      status,
-      detail,
-      code,
-    },
-  },
-});
 
 @ApiTags('close-of-business')
 @ApiBearerAuth()

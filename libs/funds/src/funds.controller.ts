@@ -11,7 +11,7 @@ import {
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
-import { IdempotencyKey, Roles, STAFF_READERS } from '#libs/common';
+import { IdempotencyKey, problemExample as problem, Roles, STAFF_READERS } from '#libs/common';
 import { ContributionsService } from './contributions.service.js';
 import {
   ContributionDto,
@@ -124,18 +124,6 @@ const IDEMPOTENCY_HEADER = {
     'Client-chosen key (8-128 of [A-Za-z0-9._:-]): a retry returns the first response; the same key with another body is 409',
   example: 'contrib-2026-03-01-0001',
 };
-const problem = (code: string, status: number, detail: string, errors?: unknown[]) => ({
-  schema: {
-    example: {
-      type: `urn:problem:${code.toLowerCase()}`,
-      title: status === 409 ? 'Conflict' : 'Unprocessable Entity',
-      status,
-      detail,
-      code,
-      ...(errors ? { errors } : {}),
-    },
-  },
-});
 
 @ApiTags('mutual-aid-funds')
 @ApiBearerAuth()

@@ -12,7 +12,7 @@ import {
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { Roles, type Actor, STAFF_READERS } from '#libs/common';
+import { type Actor, problemExample as problem, Roles, STAFF_READERS } from '#libs/common';
 import {
   CreateEndpointDto,
   EndpointListQuery,
@@ -27,25 +27,6 @@ import { ReminderOutboxService } from './outbox.service.js';
 import { ReminderSelectionService } from './selection.service.js';
 
 type WithActor = Request & { actor: Actor };
-
-const problem = (code: string, status: number, detail: string, errors?: unknown[]) => ({
-  schema: {
-    example: {
-      type: `urn:problem:${code.toLowerCase()}`,
-      title: {
-        400: 'Bad Request',
-        403: 'Forbidden',
-        404: 'Not Found',
-        409: 'Conflict',
-        422: 'Unprocessable Entity',
-      }[status],
-      status,
-      detail,
-      code,
-      ...(errors ? { errors } : {}),
-    },
-  },
-});
 
 const REMINDER_EXAMPLE = {
   id: '1207',

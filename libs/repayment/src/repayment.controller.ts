@@ -10,7 +10,7 @@ import {
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
-import { IdempotencyKey, Roles, STAFF_READERS } from '#libs/common';
+import { IdempotencyKey, problemExample as problem, Roles, STAFF_READERS } from '#libs/common';
 import {
   CreateRepaymentDto,
   FeeDistributionDto,
@@ -36,26 +36,6 @@ const IDEMPOTENCY_HEADER = {
     'Client-chosen key (8-128 of [A-Za-z0-9._:-]): a retry returns the first response; the same key with another body is 409',
   example: 'repay-2026-05-20-0001',
 };
-
-const problem = (
-  code: string,
-  status: number,
-  detail: string,
-  errors?: unknown[],
-  extra: Record<string, unknown> = {},
-) => ({
-  schema: {
-    example: {
-      type: `urn:problem:${code.toLowerCase()}`,
-      title: status === 409 ? 'Conflict' : status === 404 ? 'Not Found' : 'Unprocessable Entity',
-      status,
-      detail,
-      code,
-      ...(errors ? { errors } : {}),
-      ...extra,
-    },
-  },
-});
 
 const REPAYMENT_EXAMPLE = {
   id: '7',

@@ -41,6 +41,32 @@ const HTTP_CODES: Record<number, string> = {
   429: 'RATE_LIMITED',
 };
 
+/**
+ * The `schema.example` of a documented problem response (for @ApiUnprocessableEntityResponse and the like): the same
+ * shape and titles the filter answers with, so every controller documents its refusals one way.
+ */
+export function problemExample(
+  code: string,
+  status: number,
+  detail: string,
+  errors?: unknown[],
+  extra: Record<string, unknown> = {},
+) {
+  return {
+    schema: {
+      example: {
+        type: `urn:problem:${code.toLowerCase()}`,
+        title: TITLES[status] ?? 'Error',
+        status,
+        detail,
+        code,
+        ...(errors ? { errors } : {}),
+        ...extra,
+      },
+    },
+  };
+}
+
 /** Seconds a client is told to wait before retrying while the database or Redis is unreachable. */
 export const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
 
