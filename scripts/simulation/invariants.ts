@@ -1,27 +1,20 @@
 import type { DataSource } from 'typeorm';
-import { formatYuan } from '#libs/money';
+import { formatYuan, yuan } from '#libs/money';
 import {
   checkReportAgainstLedger,
   checkReportInvariants,
+  monthBounds,
   type CapacityContext,
   type MonthlyReportData,
 } from '#libs/reporting';
+import { addDays } from '#libs/schedules';
 import type { World } from './world.js';
 
 /** Checks the month's stored report against the rules and the ledger; returns what failed (empty when all hold). */
 export type InvariantCheck = (ds: DataSource, month: string, world: World) => Promise<string[]>;
 
-const fen = (yuanText: string): bigint => {
-  const neg = yuanText.startsWith('-');
-  const [i, f = ''] = yuanText.replace('-', '').split('.');
-  const v = BigInt(i) * 100n + BigInt((f + '00').slice(0, 2));
-  return neg ? -v : v;
-};
-
-const monthEndOf = (month: string): string => {
-  const [y, m] = month.split('-').map(Number);
-  return new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10);
-};
+const fen = yuan;
+const monthEndOf = (month: string): string => monthBounds(month).end;
 
 /**
  * The balance of every RF/GA/MAF account at `date`, replayed from scratch: the sum of its postings whose journal
@@ -164,7 +157,7 @@ export async function checkReport(ds: DataSource, r: MonthlyReportData, world: W
         .reduce((s, b) => s + bal(`GA:${b.agreementId}:COVER:PENDING`), 0n),
     });
   }
-  const beforeStart = await ledgerBalancesAt(ds, addDay(`${r.month}-01`, -1));
+  const beforeStart = await ledgerBalancesAt(ds, addDays(`${r.month}-01`, -1));
   for (const v of [
     ...checkReportInvariants(r, { capacity }),
     ...checkReportAgainstLedger(r, { atEnd: led, beforeStart }),
@@ -173,6 +166,3 @@ export async function checkReport(ds: DataSource, r: MonthlyReportData, world: W
   }
   return failures;
 }
-
-const addDay = (d: string, n: number): string =>
-  new Date(Date.parse(`${d}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
