@@ -21,3 +21,4 @@ export * from './request-context.js';
 export * from './roles.js';
 export * from './redis.js';
 export * from './table-export.js';
+export * from './openapi.js';
