@@ -2,7 +2,11 @@ import type { INestApplication } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import type { App } from 'supertest/types.js';
+import type { Server } from 'node:http';
+import type { OpenAPIObject } from '@nestjs/swagger';
 import { createApi } from '../../../apps/api/src/bootstrap.js';
+import { openApiDocumentOf } from '../../../apps/api/src/openapi.js';
+import { ContractRecorder } from './contract.js';
 import { loadConfig, type AppConfig, type Clock, type Role } from '#libs/common';
 import { createTestDatabase, type TestDatabase } from './test-db.js';
 
@@ -13,6 +17,10 @@ export interface TestApp {
   http: App;
   db: TestDatabase;
   config: AppConfig;
+  /** The OpenAPI document the app serves. */
+  document: OpenAPIObject;
+  /** Checks every response against `document` (see contract.ts); its mismatches fail the file at close under CONTRACT=strict. */
+  contract: ContractRecorder;
   /** Logs in (creating the user first when it does not exist) and returns a bearer token. */
   tokenFor(role: Role, opts?: { bankId?: string; username?: string }): Promise<string>;
   close(): Promise<void>;
@@ -34,6 +42,9 @@ export async function createTestApp(overrides: Record<string, string> = {}, cloc
   });
   const app = await createApi({ config, clock, logger: false });
   const http = app.getHttpServer() as App;
+  const document = openApiDocumentOf(app);
+  const contract = new ContractRecorder(document);
+  contract.attach(http as unknown as Server);
   const tokens = new Map<string, string>();
   let adminToken: string | undefined;
 
@@ -48,6 +59,8 @@ export async function createTestApp(overrides: Record<string, string> = {}, cloc
     http,
     db,
     config,
+    document,
+    contract,
     async tokenFor(role, opts = {}) {
       const username = opts.username ?? `${role.toLowerCase().replace(/_/g, '-')}${opts.bankId ? '-b' + opts.bankId : ''}`;
       const cached = tokens.get(username);
@@ -70,6 +83,7 @@ export async function createTestApp(overrides: Record<string, string> = {}, cloc
     async close() {
       await app.close();
       await db.drop();
+      contract.finish();
     },
   };
 }
