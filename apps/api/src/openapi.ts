@@ -73,7 +73,11 @@ export const ERROR_CODES = [...new Set([...Object.keys(ERROR_STATUS), ...NON_DOM
 export function problemSchemas(): Record<string, object> {
   return {
     ErrorCode: { type: 'string', enum: ERROR_CODES, description: 'The stable machine-readable reason of a refusal.' },
-    FieldErrorCode: { type: 'string', enum: [...FIELD_ERROR_CODES].sort(), description: 'Why one field was refused.' },
+    FieldErrorCode: {
+      type: 'string',
+      enum: [...new Set([...FIELD_ERROR_CODES, ...ERROR_CODES])].sort(),
+      description: 'Why one field was refused: a field code, or an error code when a whole refusal concerns one line of a batch.',
+    },
     ProblemFieldError: {
       type: 'object',
       required: ['field', 'message'],

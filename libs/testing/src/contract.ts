@@ -49,7 +49,9 @@ const addFormats = ((addFormatsModule as unknown as { default?: unknown }).defau
 
 /** Requests the contract does not apply to, each with its reason. */
 export const CONTRACT_EXEMPTIONS: { method?: string; path: RegExp; reason: string }[] = [
-  { path: /^\/docs(\/|-json$|$)/, reason: 'the Swagger UI and the document itself, not operations of the API' },
+  { path: /^\/(docs(\/|-json$|$)|swagger-ui[^/]*$|favicon)/, reason: 'the Swagger UI, its assets and the document itself' },
+  { path: /^\/metrics$/, reason: 'the Prometheus scrape (text exposition format), excluded from the document on purpose' },
+  { path: /^\/admin\/queues(\/|$)/, reason: 'the queue dashboard: HTML pages for ADMINs in a browser, excluded from the document' },
 ];
 
 /** Statuses a request that matches no operation may get, before any handler (then with a Problem body). */
@@ -143,7 +145,8 @@ const describe = (e: ErrorObject) => {
       : e.keyword === 'enum'
         ? ` ${JSON.stringify((e.params as { allowedValues: unknown[] }).allowedValues).slice(0, 200)}`
         : '';
-  return `${where} ${e.message}${extra}`;
+  const got = e.keyword === 'additionalProperties' || e.keyword === 'required' ? '' : ` (got ${JSON.stringify(e.data)?.slice(0, 80)})`;
+  return `${where} ${e.message}${extra}${got}`;
 };
 
 function currentTest(): { test?: string; file?: string } {
@@ -182,7 +185,7 @@ export class ContractRecorder {
         return { template, regex, literals: segments.filter((s) => !/^\{.+\}$/.test(s)).length, ops: item as Record<string, Op> };
       })
       .sort((a, b) => b.literals - a.literals || a.template.localeCompare(b.template));
-    this.ajv = new Ajv({ strict: false, allErrors: true, allowUnionTypes: true, validateFormats: true });
+    this.ajv = new Ajv({ strict: false, allErrors: true, verbose: true, allowUnionTypes: true, validateFormats: true });
     addFormats(this.ajv);
     const schemas = (doc.components?.schemas ?? {}) as Json;
     for (const f of formatsIn(schemas, formatsIn(doc.paths, new Set())))
@@ -226,9 +229,12 @@ export class ContractRecorder {
       return (end as (...a: unknown[]) => ServerResponse).call(this, chunk, ...rest);
     } as ServerResponse['end'];
     const where = currentTest();
+    // read now: Express rewrites req.url inside mounted routers
+    const method = req.method ?? 'GET';
+    const url = req.url ?? '/';
     res.once('finish', () => {
       const type = res.getHeader('content-type');
-      this.check(req.method ?? 'GET', req.url ?? '/', res.statusCode, typeof type === 'string' ? type : undefined, Buffer.concat(chunks), where);
+      this.check(method, url, res.statusCode, typeof type === 'string' ? type : undefined, Buffer.concat(chunks), where);
     });
   }
 
