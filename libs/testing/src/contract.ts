@@ -335,6 +335,9 @@ export class ContractRecorder {
     if (!this.mismatches.length || this.mode === 'off') return;
     const text = `${this.mismatches.length} response(s) of ${this.checked} do not match the OpenAPI document:\n${this.summary()}`;
     if (this.mode === 'strict') throw new Error(`API contract: ${text}`);
-    console.warn(`[contract] ${text.split('\n')[0]} (CONTRACT=strict fails on this; CONTRACT_REPORT=<file> lists them)`);
+    console.warn(
+      `[contract] ${this.mismatches.length} response(s) of ${this.checked} do not match the OpenAPI document ` +
+        '(CONTRACT=strict fails on this; CONTRACT_REPORT=<file> lists them)',
+    );
   }
 }
