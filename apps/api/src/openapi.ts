@@ -9,7 +9,8 @@ import { ERROR_STATUS, FIELD_ERROR_CODES, PUBLIC_KEY, PUBLIC_WHEN_KEY, ROLES_KEY
  * docs/api/openapi.json and generates packages/api-client from it).
  *
  * On top of what the controllers declare, `finishDocument` makes it a contract:
- * - operationIds are the handler method names (unique across the API, checked by test/contract);
+ * - operationIds are the handler method names (unique across the API, checked by test/contract; see `finish` for
+ *   the interim rule on a name two handlers share);
  * - every operation declares its security: none for public ones, the bearer token, and the bank API key
  *   (`X-Api-Key`) where the bank role may call it;
  * - every operation documents the refusals that apply to it as `application/problem+json` with the one shared
@@ -171,28 +172,67 @@ export function operationsOf(doc: OpenAPIObject): { method: string; path: string
   return out;
 }
 
+const RESPONSE_NAMES: Record<string, string> = {
+  '400': 'BadRequest',
+  '401': 'Unauthorized',
+  '403': 'Forbidden',
+  '404': 'NotFound',
+  '409': 'Conflict',
+  '413': 'PayloadTooLarge',
+  '415': 'UnsupportedMediaType',
+  '422': 'UnprocessableEntity',
+  '429': 'TooManyRequests',
+  '500': 'InternalError',
+  '503': 'ServiceUnavailable',
+};
+
+const problemContent = (example?: unknown) => ({
+  [PROBLEM_MEDIA_TYPE]: { schema: { $ref: '#/components/schemas/Problem' }, ...(example !== undefined ? { example } : {}) },
+});
+
+/** The shared refusals (`#/components/responses/NotFound` …), which operations reference unless they say more. */
+function standardResponses(): Record<string, object> {
+  return Object.fromEntries(
+    Object.entries(RESPONSE_NAMES).map(([status, name]) => [name, { description: STANDARD[status], content: problemContent() }]),
+  );
+}
+
+/** A refusal: the shared one, or the operation's own description and example with the shared schema. */
 function problemResponse(status: string, existing?: Operation['responses'][string]) {
   const old = existing?.content && Object.values(existing.content)[0];
   const example = old?.example ?? (old?.schema as { example?: unknown } | undefined)?.example;
-  return {
-    description: existing?.description || STANDARD[status] || 'Refused',
-    content: {
-      [PROBLEM_MEDIA_TYPE]: {
-        schema: { $ref: '#/components/schemas/Problem' },
-        ...(example !== undefined ? { example } : {}),
-      },
-    },
-  };
+  const own = (existing?.description && existing.description !== STANDARD[status]) || example !== undefined;
+  if (!own && RESPONSE_NAMES[status]) return { $ref: `#/components/responses/${RESPONSE_NAMES[status]}` };
+  return { description: existing?.description || STANDARD[status] || 'Refused', content: problemContent(example) };
 }
 
-/** Applies the contract rules above to a freshly scanned document (operationIds still `Controller#method`). */
-function finish(doc: OpenAPIObject, handlers: Map<string, HandlerInfo>): OpenAPIObject {
+/** A handler whose method name another handler also uses: its operationId had to be qualified. */
+export interface OperationIdClash {
+  operationId: string;
+  handler: string;
+}
+
+/**
+ * Applies the contract rules above to a freshly scanned document (operationIds still `Controller#method`). A method
+ * name two handlers share cannot be an operationId (they must be unique): such operations get the method name
+ * followed by the controller's name (`list` of ProductsController → `listProducts`) and are reported as clashes,
+ * which test/contract refuses (rename the handlers).
+ */
+function finish(doc: OpenAPIObject, handlers: Map<string, HandlerInfo>, clashes: OperationIdClash[]): OpenAPIObject {
   doc.components ??= {};
   doc.components.schemas = { ...(doc.components.schemas ?? {}), ...problemSchemas() } as never;
+  doc.components.responses = { ...(doc.components.responses ?? {}), ...standardResponses() } as never;
+  const methodName = (id: string) => id.slice(id.indexOf('#') + 1);
+  const uses = new Map<string, number>();
+  for (const { op } of operationsOf(doc)) uses.set(methodName(op.operationId ?? ''), (uses.get(methodName(op.operationId ?? '')) ?? 0) + 1);
   for (const { method, op } of operationsOf(doc)) {
     const id = op.operationId ?? '';
     const info = handlers.get(id) ?? { isPublic: false, roles: [], skipThrottle: false };
-    op.operationId = id.includes('#') ? id.slice(id.indexOf('#') + 1) : id;
+    op.operationId = methodName(id);
+    if ((uses.get(op.operationId) ?? 0) > 1) {
+      op.operationId += id.slice(0, id.indexOf('#')).replace(/Controller$/, '');
+      clashes.push({ operationId: op.operationId, handler: id.replace('#', '.') });
+    }
     const hasPathParams = (op.parameters ?? []).some((p) => p.in === 'path');
     const hasParams = (op.parameters ?? []).length > 0;
     const hasBody = op.requestBody !== undefined;
@@ -215,7 +255,7 @@ function finish(doc: OpenAPIObject, handlers: Map<string, HandlerInfo>): OpenAPI
   return doc;
 }
 
-const documents = new WeakMap<INestApplication, OpenAPIObject>();
+const documents = new WeakMap<INestApplication, { doc: OpenAPIObject; clashes: OperationIdClash[] }>();
 
 /** Scans the application's controllers into the finished document and remembers it for `openApiDocumentOf`. */
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
@@ -228,14 +268,24 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const raw = SwaggerModule.createDocument(app, config, {
     operationIdFactory: (controllerKey: string, methodKey: string) => `${controllerKey}#${methodKey}`,
   });
-  const doc = finish(raw, handlerInfo(app));
-  documents.set(app, doc);
+  const clashes: OperationIdClash[] = [];
+  const doc = finish(raw, handlerInfo(app), clashes);
+  documents.set(app, { doc, clashes });
   return doc;
 }
 
 /** The document served by this application (built by createApi). */
 export function openApiDocumentOf(app: INestApplication): OpenAPIObject {
-  const doc = documents.get(app);
-  if (!doc) throw new Error('this application has no OpenAPI document (not created by createApi)');
-  return doc;
+  return built(app).doc;
+}
+
+/** The handlers whose method names clash (their operationIds had to be qualified). */
+export function operationIdClashesOf(app: INestApplication): OperationIdClash[] {
+  return built(app).clashes;
+}
+
+function built(app: INestApplication) {
+  const entry = documents.get(app);
+  if (!entry) throw new Error('this application has no OpenAPI document (not created by createApi)');
+  return entry;
 }

@@ -73,7 +73,7 @@ export interface ContractMismatch {
 
 type Json = Record<string, unknown>;
 type Content = Record<string, { schema?: Json }>;
-type Op = { operationId?: string; responses?: Record<string, { content?: Content }> };
+type Op = { operationId?: string; responses?: Record<string, { $ref?: string; content?: Content }> };
 
 interface Route {
   template: string;
@@ -265,7 +265,7 @@ export class ContractRecorder {
       const responses = op.responses ?? {};
       const key = [String(status), `${String(status)[0]}XX`, 'default'].find((k) => responses[k]);
       if (!key) errors.push(`status ${status} is not documented (documented: ${Object.keys(responses).join(', ')})`);
-      else errors.push(...this.body(`${m} ${route.template} ${key}`, responses[key].content, mediaType, body));
+      else errors.push(...this.body(`${m} ${route.template} ${key}`, this.resolve(responses[key]).content, mediaType, body));
     }
     if (!errors.length) return null;
     const mismatch: ContractMismatch = {
@@ -281,6 +281,14 @@ export class ContractRecorder {
     const file = this.opts.reportFile ?? process.env.CONTRACT_REPORT;
     if (file) appendFileSync(file, JSON.stringify(mismatch) + '\n');
     return mismatch;
+  }
+
+  /** A response object, through its `$ref` to `#/components/responses/…` if it has one. */
+  private resolve(response: { $ref?: string; content?: Content }): { content?: Content } {
+    const ref = response.$ref;
+    if (!ref) return response;
+    const name = ref.replace('#/components/responses/', '');
+    return ((this.doc.components?.responses ?? {}) as Record<string, { content?: Content }>)[name] ?? {};
   }
 
   private body(key: string, content: Content | undefined, mediaType: string, body: Buffer): string[] {
