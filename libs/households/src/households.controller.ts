@@ -1,5 +1,15 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiConsumes, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiConsumes,
+  ApiCreatedResponse,
+  ApiExtraModels,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import type { Request } from 'express';
 import { DomainError, PageOf, Roles, type Actor, EVERY_ROLE_READERS } from '#libs/common';
 import { CreateHouseholdDto, EXAMPLE_ID_NUMBER, fenOf, HouseholdListQuery, UpdateHouseholdDto } from './dto.js';
@@ -104,13 +114,17 @@ export class HouseholdsController {
   @ApiOperation({ summary: "Get a household's joint-liability group" })
   @ApiOkResponse({
     description: 'The joint-liability group of the household, or null',
-    type: LiabilityGroupResponse,
-    nullable: true,
-    example: {
-      id: '1', villageId: '1', districtId: '1', name: '东坪村第一联保小组', status: 'ACTIVE', memberIds: ['1', '2', '3', '4'], size: 4,
-      dissolvedAt: null, dissolutionReason: null, createdAt: '2026-01-05T02:00:00.000Z', updatedAt: '2026-01-05T02:00:00.000Z',
+    // the nullable reference written out (Nest's own form adds `type: object` beside the allOf)
+    schema: {
+      nullable: true,
+      allOf: [{ $ref: getSchemaPath(LiabilityGroupResponse) }],
+      example: {
+        id: '1', villageId: '1', districtId: '1', name: '东坪村第一联保小组', status: 'ACTIVE', memberIds: ['1', '2', '3', '4'], size: 4,
+        dissolvedAt: null, dissolutionReason: null, createdAt: '2026-01-05T02:00:00.000Z', updatedAt: '2026-01-05T02:00:00.000Z',
+      },
     },
   })
+  @ApiExtraModels(LiabilityGroupResponse)
   async getHouseholdGroup(@Param('id', ParseIdPipe) id: string) {
     await this.households.get(id);
     return this.groups.groupOf(id);
