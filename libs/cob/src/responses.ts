@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, getSchemaPath } from '@nestjs/swagger';
 import { ApiDate, ApiDateTime, ApiDecimal, ApiId, ApiMoney } from '#libs/common';
 
 /** The response bodies of the close of business: runs, portfolio snapshots and group-liability calls. */
@@ -28,12 +28,15 @@ export class CobRunResponse {
   @ApiProperty({ type: [CobCheckpointResponse] }) checkpoints!: CobCheckpointResponse[];
 }
 
+@ApiExtraModels(CobRunResponse)
 export class CobRunStartResponse {
   @ApiDate({ example: '2026-05-31' }) businessDate!: string;
   @ApiProperty({ type: String, nullable: true, example: 'cob.2026-05-31', description: 'null when the date is already closed and no rerun was asked' })
   jobId!: string | null;
   @ApiProperty({ example: 'waiting', description: 'The worker job state (waiting, active, completed …)' }) jobState!: string;
-  @ApiProperty({ type: CobRunResponse, nullable: true, description: 'The run of that date so far, if any' }) run!: CobRunResponse | null;
+  // a nullable reference written out: Nest would add `type: object` beside the allOf, which closes the object
+  @ApiProperty({ nullable: true, allOf: [{ $ref: getSchemaPath(CobRunResponse) }], description: 'The run of that date so far, if any' })
+  run!: CobRunResponse | null;
 }
 
 export class PortfolioBucketsResponse {
