@@ -7,6 +7,10 @@ export class HealthIndicatorResponse {
   @ApiProperty({ enum: ['up', 'down', 'degraded'], example: 'up' }) status!: string;
 }
 
+export class DatabaseHealthResponse extends HealthIndicatorResponse {
+  @ApiPropertyOptional({ example: 3, description: 'Milliseconds the ping took' }) responseTime?: number;
+}
+
 /** The worker entry is information only: the API stays up when the worker lags. */
 export class WorkerHealthResponse extends HealthIndicatorResponse {
   @ApiDateTime({ nullable: true, description: 'The worker’s last heartbeat; null when none was seen' }) lastHeartbeatAt!: string | null;
@@ -18,7 +22,7 @@ export class WorkerHealthResponse extends HealthIndicatorResponse {
 
 /** The indicators by name; each list holds only those that belong to it. */
 export class HealthIndicatorsResponse {
-  @ApiPropertyOptional({ type: HealthIndicatorResponse }) database?: HealthIndicatorResponse;
+  @ApiPropertyOptional({ type: DatabaseHealthResponse }) database?: DatabaseHealthResponse;
   @ApiPropertyOptional({ type: HealthIndicatorResponse }) redis?: HealthIndicatorResponse;
   @ApiPropertyOptional({ type: WorkerHealthResponse }) worker?: WorkerHealthResponse;
 }
