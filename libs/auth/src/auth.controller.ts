@@ -1,5 +1,13 @@
 import { Body, Controller, Get, HttpCode, Ip, Param, Patch, Post, Query, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import type { Request } from 'express';
 import { PageOf, Public, Roles, ROLES, type Actor } from '#libs/common';
 import { AuthService } from './auth.service.js';
@@ -23,9 +31,10 @@ export class AuthController {
     type: LoginResponse,
     example: {
       accessToken: 'eyJ…', tokenType: 'Bearer', expiresIn: 900,
-      user: { id: '7', username: 'officer.wang', displayName: '王晓东', role: 'LOAN_OFFICER', bankId: null, active: true, createdAt: '2026-01-05T02:00:00.000Z' },
+      user: { id: '7', username: 'officer.wang', displayName: '王晓东', role: 'LOAN_OFFICER', bankId: null, areaKind: 'CITY', areaId: null, active: true, createdAt: '2026-01-05T02:00:00.000Z' },
     },
   })
+  @ApiUnauthorizedResponse({ description: 'Wrong username or password (INVALID_CREDENTIALS), one answer for both' })
   @ApiTooManyRequestsResponse({
     description: 'Too many login attempts for this username (from any address) or from this address; see Retry-After',
   })
