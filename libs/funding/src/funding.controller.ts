@@ -69,7 +69,7 @@ export class FundingController {
       bySource: { CITY: '2000000.00' },
     },
   })
-  listContributions(@Query() q: FundingContributionQuery) {
+  listFundingContributions(@Query() q: FundingContributionQuery) {
     return this.funding.contributions(q, q);
   }
 
