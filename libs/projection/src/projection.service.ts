@@ -160,7 +160,7 @@ export class ProjectionService {
   /** The books as of `asOf`, read once in one read-only REPEATABLE READ transaction. */
   snapshot(asOf: string): Promise<BookSnapshot> {
     return this.dataSource.transaction('REPEATABLE READ', async (m) => {
-      await m.query('SET TRANSACTION READ ONLY');
+      await this.book.readOnly(m);
       return readSnapshot(m, this.book, this.products, asOf);
     });
   }

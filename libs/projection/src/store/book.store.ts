@@ -88,6 +88,11 @@ export interface BookBudgetRow {
  */
 @Injectable()
 export class BookStore {
+  /** Makes the caller's transaction read only: a projection cannot write the books even by mistake. */
+  async readOnly(m: EntityManager): Promise<void> {
+    await queryRows(m, `SET TRANSACTION READ ONLY`);
+  }
+
   loans(m: EntityManager, asOf: string): Promise<BookLoanRow[]> {
     return queryRows(
       m,
