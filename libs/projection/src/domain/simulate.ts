@@ -110,6 +110,8 @@ interface SimLoan {
   handledThrough: number;
   closed: boolean;
   compensated: boolean;
+  /** covered: past the trigger at a month end, claimed and paid at the next */
+  claimable: boolean;
   /** covered: the backing held, ⌈outstanding / multiple⌉ */
   coverUsedFen: Fen;
   /** subsidy: instalments already counted */
@@ -214,6 +216,7 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng }: RunInput): R
       handledThrough: handled,
       closed: state.closedOn !== null || outstanding === 0n,
       compensated: false,
+      claimable: false,
       coverUsedFen: l.coverMultiple ? k.coverFor(outstanding, k.parseMultiple(l.coverMultiple)) : 0n,
       subsidisedThrough: handled,
       seq: 0,
@@ -282,7 +285,7 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng }: RunInput): R
     for (const r of riskFunds.keys()) rfOut.set(r, { covered: 0n, npl: 0n });
     for (const a of agreements.keys()) agreementOut.set(a, { covered: 0n, npl: 0n });
     for (const loan of loans) {
-      if (loan.compensated) continue;
+      if (loan.compensated || loan.closed) continue;
       const st = k.replay(loan.terms, loan.schedule, loan.payments, monthEnd);
       const outstanding = st.installments.reduce((s, i) => s + unpaidPrincipal(i), 0n);
       if (outstanding === 0n) loan.closed = true;
@@ -301,10 +304,12 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng }: RunInput): R
       const a = agreements.get(loan.agreementId);
       const rf = riskFunds.get(loan.riskFundId);
       if (!a || !rf) continue;
-      if (loan.plan.stopsAfter !== null && dpd >= a.triggerDays && outstanding > 0n) {
+      // the bank files its claim once the loan is past the agreement's trigger; it is paid at the next month end
+      if (loan.claimable && outstanding > 0n) {
         compensate(loan, st.installments, a, rf, monthEnd);
         continue;
       }
+      if (loan.plan.stopsAfter !== null && dpd >= a.triggerDays) loan.claimable = true;
       const ao = agreementOut.get(a.id)!;
       const ro = rfOut.get(rf.snap.id)!;
       ao.covered += outstanding;
@@ -494,6 +499,7 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng }: RunInput): R
       handledThrough: 0,
       closed: false,
       compensated: false,
+      claimable: false,
       coverUsedFen: 0n,
       subsidisedThrough: 0,
       seq: 0,
