@@ -37,7 +37,7 @@ beforeAll(async () => {
   world = await buildWorld(app, random(5), {
     start: START,
     years: [2026],
-    households: 8,
+    households: 12,
     lateRate: 0,
     defaultRate: 0,
     lateDays: [0, 0],
@@ -95,6 +95,7 @@ beforeAll(async () => {
     bankLoans.push(result.id);
   }
 
+  expect(bankLoans).toHaveLength(2);
   // ── the projection, from the books as of today ──
   const snapshot = await projections.snapshot(asOf);
   expect(snapshot.loans.length).toBe(maLoans.length + bankLoans.length);

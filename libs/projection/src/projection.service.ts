@@ -6,11 +6,12 @@ import type { DataSource } from 'typeorm';
 import { Clock, DomainError, QUEUES, RequestContext, tablesToCsv, tablesToXlsx, type Page } from '#libs/common';
 import { formatYuan } from '#libs/money';
 import { ProductsService } from '#libs/products';
+import type { ReplayPayment } from '#libs/repayment';
 import { fanChartSvg } from './domain/chart.js';
 import type { BookSnapshot, RunResult, ScenarioSpec } from './domain/model.js';
 import { bandsOf, eventsOf } from './domain/monte-carlo.js';
 import { rngOf, runSeed } from './domain/prng.js';
-import { parseScenario } from './domain/scenario.js';
+import { BASELINE_SCENARIO, parseScenario } from './domain/scenario.js';
 import { monthEndsAfter, simulateRun } from './domain/simulate.js';
 import { resultTables, resultView, type ResultView } from './domain/views.js';
 import { enqueueProjection } from './jobs.js';
@@ -166,11 +167,16 @@ export class ProjectionService {
   }
 
   /** The simulation of a snapshot under a scenario, with progress after each run (the worker's job). */
-  async simulate(snapshot: BookSnapshot, spec: ScenarioSpec, onProgress?: (done: number) => Promise<void>): Promise<ResultView> {
+  async simulate(
+    snapshot: BookSnapshot,
+    spec: ScenarioSpec,
+    onProgress?: (done: number) => Promise<void>,
+    actual?: ReadonlyMap<string, readonly ReplayPayment[]>,
+  ): Promise<ResultView> {
     const runs: RunResult[] = [];
     const every = Math.max(1, Math.floor(spec.runs / 20));
     for (let k = 0; k < spec.runs; k++) {
-      runs.push(simulateRun({ snapshot, scenario: spec, kernel: ENGINE_KERNEL, rng: rngOf(runSeed(spec.seed, k)) }));
+      runs.push(simulateRun({ snapshot, scenario: spec, kernel: ENGINE_KERNEL, rng: rngOf(runSeed(spec.seed, k)), actual }));
       if (onProgress && ((k + 1) % every === 0 || k + 1 === spec.runs)) await onProgress(k + 1);
     }
     const refs = new Map<string, { minimum?: string; cap?: string }>();
@@ -189,6 +195,20 @@ export class ProjectionService {
       },
       refs,
     );
+  }
+
+  /**
+   * A back-test: the books as of a past business date `asOf`, moved forward `months` month ends with the payments
+   * that actually happened since (no drawn behaviour, no new demand). Its figures must be the books' own.
+   */
+  async backTest(asOf: string, months: number): Promise<ResultView> {
+    const snapshot = await this.snapshot(asOf);
+    const to = monthEndsAfter(asOf, months)[months - 1];
+    const rows = await this.book.paymentsBetween(this.dataSource.manager, snapshot.loans.map((l) => l.id), asOf, to);
+    const actual = new Map<string, ReplayPayment[]>();
+    for (const r of rows) actual.set(r.loan_id, [...(actual.get(r.loan_id) ?? []), { id: r.id, valueDate: r.value_date, amountFen: BigInt(r.amount_fen) }]);
+    const spec: ScenarioSpec = { ...BASELINE_SCENARIO, horizonMonths: months, runs: 1 };
+    return this.simulate(snapshot, spec, undefined, actual);
   }
 
   /** Runs a recorded projection (idempotent: a finished run is left as it is). */

@@ -10,8 +10,9 @@ const big = (s: string | null | undefined): bigint => BigInt(s ?? '0');
  * The books as of `asOf`, read once in the caller's (read-only) transaction: each live loan with the terms the
  * repayment engine applies to it (`termsOf`, the same function), its frozen schedule and its payments; the funds'
  * cash and capital, the risk funds' balance and cover available from the ledger at that date; agreements and budgets.
- * A covered loan's payments are the bank's reported payments of each instalment (principal and interest, dated
- * when the instalment was paid), replayed without penalty: the fund does not charge the bank's borrowers.
+ * A covered loan's payments are the bank's reported payments of each instalment paid by that date (principal and
+ * fee, on its paid date), replayed without penalty: the fund does not charge the bank's borrowers. Loans closed
+ * after the date are still live in it, so a snapshot may be taken of a past business date (a back-test).
  */
 export async function readSnapshot(m: EntityManager, store: BookStore, products: ProductsService, asOf: string): Promise<BookSnapshot> {
   const loans = await store.loans(m, asOf);
@@ -53,12 +54,8 @@ export async function readSnapshot(m: EntityManager, store: BookStore, products:
       })),
       payments: covered
         ? its
-            .filter((i) => big(i.paid_principal_fen) + big(i.paid_interest_fen) > 0n)
-            .map((i) => ({
-              id: String(i.number),
-              valueDate: [i.paid_on, i.interest_paid_on, i.due_date].find((d): d is string => d !== null && d <= asOf) ?? asOf,
-              amountFen: big(i.paid_principal_fen) + big(i.paid_interest_fen),
-            }))
+            .filter((i) => i.paid_on !== null && i.paid_on <= asOf)
+            .map((i) => ({ id: String(i.number), valueDate: i.paid_on!, amountFen: big(i.paid_principal_fen) + big(i.paid_interest_fen) }))
         : (payOf.get(l.id) ?? []).map((p) => ({ id: p.id, valueDate: p.value_date, amountFen: big(p.amount_fen) })),
       termMonths: l.term_months,
       subsidy:

@@ -165,9 +165,14 @@ export interface RunInput {
   scenario: ScenarioSpec;
   kernel: Kernel;
   rng: Rng;
+  /**
+   * A back-test: the payments that actually happened after the snapshot date, by loan. Given, every loan pays
+   * exactly these on their value dates (and nothing else) instead of the scenario's drawn behaviour.
+   */
+  actual?: ReadonlyMap<string, readonly ReplayPayment[]>;
 }
 
-export function simulateRun({ snapshot, scenario, kernel: k, rng }: RunInput): RunResult {
+export function simulateRun({ snapshot, scenario, kernel: k, rng, actual }: RunInput): RunResult {
   const monthEnds = monthEndsAfter(snapshot.asOf, scenario.horizonMonths);
   const behaviourOf = (kind: ProductKind) => scenario.behaviour[kind];
   const funds = new Map<string, FundState>(
@@ -242,6 +247,11 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng }: RunInput): R
     const evs: Ev[] = [];
     for (const loan of loans) {
       if (loan.closed || loan.compensated) continue;
+      if (actual) {
+        for (const p of actual.get(loan.id) ?? [])
+          if (p.valueDate > prevEnd && p.valueDate <= monthEnd) evs.push({ date: p.valueDate, order: 0, run: () => payActual(loan, p) });
+        continue;
+      }
       const days = new Set<string>();
       for (const i of loan.schedule) {
         if (i.number <= loan.handledThrough) continue;
@@ -417,17 +427,30 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng }: RunInput): R
     loan.handledThrough = Math.max(loan.handledThrough, dueBy(loan.schedule, day));
     if (owed <= 0n) return;
     loan.payments.push({ id: `9${String(++loan.seq).padStart(6, '0')}`, valueDate: day, amountFen: owed });
+    const before = st.installments.reduce((s, i) => s + unpaidPrincipal(i), 0n);
+    settle(loan, owed, principal, before - principal);
+  }
+
+  /** A payment that actually happened: the replay says how much of it was principal. */
+  function payActual(loan: SimLoan, p: ReplayPayment): void {
+    const before = k.replay(loan.terms, loan.schedule, loan.payments, p.valueDate).installments.reduce((s, i) => s + unpaidPrincipal(i), 0n);
+    loan.payments.push({ id: `9${String(++loan.seq).padStart(6, '0')}`, valueDate: p.valueDate, amountFen: p.amountFen });
+    const after = k.replay(loan.terms, loan.schedule, loan.payments, p.valueDate).installments.reduce((s, i) => s + unpaidPrincipal(i), 0n);
+    settle(loan, p.amountFen, before - after, after);
+  }
+
+  /** Where a payment's money goes: the fund's cash (mutual aid), or the release of a covered loan's backing. */
+  function settle(loan: SimLoan, amountFen: Fen, principalFen: Fen, leftFen: Fen): void {
     if (loan.channel === 'MUTUAL_AID' && loan.fundId) {
       const f = funds.get(loan.fundId);
       if (f) {
-        f.cashFen += owed;
-        f.outstandingFen -= principal;
+        f.cashFen += amountFen;
+        f.outstandingFen -= principalFen;
       }
     } else if (loan.coverMultiple && loan.riskFundId) {
       // the bank's reported principal releases cover: the backing shrinks to ⌈outstanding / multiple⌉
       const rf = riskFunds.get(loan.riskFundId);
-      const left = st.installments.reduce((s, i) => s + unpaidPrincipal(i), 0n) - principal;
-      const used = k.coverFor(left, k.parseMultiple(loan.coverMultiple));
+      const used = k.coverFor(leftFen, k.parseMultiple(loan.coverMultiple));
       if (rf) rf.availableFen += loan.coverUsedFen - used;
       loan.coverUsedFen = used;
     }

@@ -105,10 +105,11 @@ export class BookStore {
          FROM loans l
          JOIN product_versions pv ON pv.id = l.product_version_id
          JOIN products p ON p.id = pv.product_id
-         LEFT JOIN guarantee_covers c ON c.loan_id = l.id AND c.status = 'ACTIVE'
+         LEFT JOIN guarantee_covers c ON c.loan_id = l.id AND c.status IN ('ACTIVE', 'CLOSED')
          LEFT JOIN risk_funds rf ON rf.id = c.risk_fund_id
          LEFT JOIN subsidy_loan_terms st ON st.loan_id = l.id
-        WHERE l.status = 'DISBURSED' AND l.disbursement_date <= $1
+        WHERE l.status IN ('DISBURSED', 'CLOSED', 'WRITTEN_OFF') AND l.disbursement_date <= $1
+          AND (l.closed_on IS NULL OR l.closed_on > $1)
           AND (l.channel = 'MUTUAL_AID' OR c.id IS NOT NULL)
         ORDER BY l.id`,
       [asOf],
@@ -139,6 +140,24 @@ export class BookStore {
         WHERE loan_id = ANY($1::bigint[]) AND kind = 'REPAYMENT' AND status = 'POSTED' AND value_date <= $2
         ORDER BY loan_id, value_date, id`,
       [ids, asOf],
+    );
+  }
+
+  /**
+   * What was paid after `from` up to `to`: posted mutual-aid repayments by value date, and each covered instalment
+   * the bank reported paid (its principal and fee, on its paid date). A back-test replays these.
+   */
+  paymentsBetween(m: EntityManager, ids: string[], from: string, to: string): Promise<BookPaymentRow[]> {
+    return queryRows(
+      m,
+      `SELECT loan_id::text, id::text, value_date::text, amount_fen::text FROM repayments
+        WHERE loan_id = ANY($1::bigint[]) AND kind = 'REPAYMENT' AND status = 'POSTED' AND value_date > $2 AND value_date <= $3
+       UNION ALL
+       SELECT i.loan_id::text, i.number::text, i.paid_on::text, (i.paid_principal_fen + i.paid_interest_fen)::text
+         FROM loan_installments i JOIN loans l ON l.id = i.loan_id
+        WHERE i.loan_id = ANY($1::bigint[]) AND l.channel = 'BANK_COVERED' AND i.paid_on > $2 AND i.paid_on <= $3
+       ORDER BY 1, 3, 2`,
+      [ids, from, to],
     );
   }
 
