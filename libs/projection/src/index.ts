@@ -13,3 +13,4 @@ export * from './projection.module.js';
 export * from './projection.service.js';
 export * from './responses.js';
 export * from './snapshot.js';
+export * from './seed.js';

@@ -110,6 +110,11 @@ export class ProjectionService {
     return this.getScenario(id);
   }
 
+  /** The id of the scenario of that name, if one was saved. */
+  async scenarioNamed(name: string): Promise<string | null> {
+    return (await this.store.scenarioNamed(this.dataSource.manager, name))?.id ?? null;
+  }
+
   async getScenario(id: string) {
     const r = await this.store.scenario(this.dataSource.manager, id);
     if (!r) throw new DomainError('NOT_FOUND', `scenario ${id} not found`);

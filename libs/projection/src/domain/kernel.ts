@@ -8,7 +8,7 @@ import type {
   splitByShares,
 } from '#libs/guarantee';
 import type { penaltyRateFor } from '#libs/products';
-import type { daysOverdueOf, replay } from '#libs/repayment';
+import type { accrueTo, applyPayment, daysOverdueOf, markOverdue, replay } from '#libs/repayment';
 import type { payableNow, periodComputedFen, yearShare } from '#libs/subsidy';
 
 /**
@@ -20,6 +20,10 @@ import type { payableNow, periodComputedFen, yearShare } from '#libs/subsidy';
 export interface Kernel {
   /** libs/repayment: the replay of a loan's frozen schedule and payments (waterfall, penalty, ageing of instalments) */
   replay: typeof replay;
+  /** one payment of the replay, applied to a kept state (with the accrual and overdue marking it starts with) */
+  applyPayment: typeof applyPayment;
+  accrueTo: typeof accrueTo;
+  markOverdue: typeof markOverdue;
   daysOverdueOf: typeof daysOverdueOf;
   /** libs/guarantee: leverage arithmetic and the compensation split */
   coverFor: typeof coverFor;

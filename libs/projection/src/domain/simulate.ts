@@ -114,6 +114,11 @@ interface SimLoan {
   claimable: boolean;
   /** covered: the backing held, ⌈outstanding / multiple⌉ */
   coverUsedFen: Fen;
+  /** the loan's replayed state, kept and moved forward payment by payment (the replay's own step) */
+  state: InstallmentState[];
+  prepaid: { totalFen: Fen };
+  /** the day of the last payment that paid everything then due, and the principal it left */
+  cleared: { day: string; outstandingFen: Fen } | null;
   /** subsidy: instalments already counted */
   subsidisedThrough: number;
   seq: number;
@@ -159,6 +164,27 @@ const dueBy = (schedule: readonly FrozenInstallment[], date: string): number => 
   for (const i of schedule) if (i.dueDate <= date) n = i.number;
   return n;
 };
+
+/**
+ * A loan's replayed state on the snapshot date, the same for every run of a snapshot: replayed once and copied into
+ * each run (the runs move their copies forward).
+ */
+const starts = new WeakMap<BookSnapshot, Map<string, { installments: InstallmentState[]; prepaidFen: Fen; closedOn: string | null }>>();
+function startOf(snapshot: BookSnapshot, l: SnapshotLoan, k: Kernel) {
+  let byLoan = starts.get(snapshot);
+  if (!byLoan) starts.set(snapshot, (byLoan = new Map()));
+  let s = byLoan.get(l.id);
+  if (!s) {
+    const r = k.replay(l.terms, l.schedule, l.payments, snapshot.asOf);
+    s = { installments: r.installments, prepaidFen: r.payments.reduce((t, p) => t + p.prepaidPrincipalFen, 0n), closedOn: r.closedOn };
+    byLoan.set(l.id, s);
+  }
+  return {
+    installments: s.installments.map((i) => ({ ...i, feeAccrued: i.feeAccrued && { ...i.feeAccrued } })),
+    prepaidFen: s.prepaidFen,
+    closedOn: s.closedOn,
+  };
+}
 
 export interface RunInput {
   snapshot: BookSnapshot;
@@ -209,7 +235,7 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual }: RunI
   const loans: SimLoan[] = [];
   for (const l of snapshot.loans) {
     const handled = dueBy(l.schedule, snapshot.asOf);
-    const state = k.replay(l.terms, l.schedule, l.payments, snapshot.asOf);
+    const state = startOf(snapshot, l, k);
     const dpd = k.daysOverdueOf(state.installments, snapshot.asOf);
     // a borrower more than 30 days behind on the snapshot date is taken to have stopped paying
     const plan: Plan = dpd > 30 ? { lateDays: 0, stopsAfter: 0 } : drawPlan(rng, behaviourOf(l.kind), handled);
@@ -217,11 +243,14 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual }: RunI
     const sim: SimLoan = {
       ...l,
       payments: [...l.payments],
+      state: state.installments,
+      prepaid: { totalFen: state.prepaidFen },
       plan,
       handledThrough: handled,
       closed: state.closedOn !== null || outstanding === 0n,
       compensated: false,
       claimable: false,
+      cleared: null,
       coverUsedFen: l.coverMultiple ? k.coverFor(outstanding, k.parseMultiple(l.coverMultiple)) : 0n,
       subsidisedThrough: handled,
       seq: 0,
@@ -296,11 +325,19 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual }: RunI
     for (const a of agreements.keys()) agreementOut.set(a, { covered: 0n, npl: 0n });
     for (const loan of loans) {
       if (loan.compensated || loan.closed) continue;
-      const st = k.replay(loan.terms, loan.schedule, loan.payments, monthEnd);
-      const outstanding = st.installments.reduce((s, i) => s + unpaidPrincipal(i), 0n);
+      // a loan whose last payment paid everything due, with nothing falling due since, is exactly as that payment
+      // left it (nothing overdue, no penalty accruing): its replay to the month end would say the same
+      const c = loan.cleared;
+      const quiet = c !== null && !loan.subsidy && !loan.schedule.some((i) => i.dueDate > c.day && i.dueDate <= monthEnd);
+      if (!quiet) {
+        k.accrueTo(loan.state, monthEnd);
+        k.markOverdue(loan.state, loan.terms, monthEnd);
+      }
+      const st = quiet ? null : { installments: loan.state };
+      const outstanding = st ? st.installments.reduce((s, i) => s + unpaidPrincipal(i), 0n) : c!.outstandingFen;
       if (outstanding === 0n) loan.closed = true;
-      const dpd = k.daysOverdueOf(st.installments, monthEnd);
-      if (loan.subsidy) countSubsidy(loan, st.installments, monthEnd, subsidyMonth, month);
+      const dpd = st ? k.daysOverdueOf(st.installments, monthEnd) : 0;
+      if (st && loan.subsidy) countSubsidy(loan, st.installments, monthEnd, subsidyMonth, month);
       if (loan.channel === 'MUTUAL_AID' && loan.fundId) {
         const o = fundOut.get(loan.fundId);
         if (!o) continue;
@@ -316,7 +353,7 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual }: RunI
       if (!a || !rf) continue;
       // the bank files its claim once the loan is past the agreement's trigger; it is paid at the next month end
       if (loan.claimable && outstanding > 0n) {
-        compensate(loan, st.installments, a, rf, monthEnd);
+        compensate(loan, loan.state, a, rf, monthEnd);
         continue;
       }
       if (loan.plan.stopsAfter !== null && dpd >= a.triggerDays) loan.claimable = true;
@@ -416,27 +453,36 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual }: RunI
 
   function pay(loan: SimLoan, day: string): void {
     if (loan.closed || loan.compensated) return;
-    const st = k.replay(loan.terms, loan.schedule, loan.payments, day);
+    const st = loan.state;
+    k.accrueTo(st, day);
+    k.markOverdue(st, loan.terms, day);
     let owed = 0n;
     let principal = 0n;
-    for (const i of st.installments) {
+    for (const i of st) {
       if (i.dueDate > day) break;
       owed += owedOf(i);
       principal += unpaidPrincipal(i);
     }
     loan.handledThrough = Math.max(loan.handledThrough, dueBy(loan.schedule, day));
     if (owed <= 0n) return;
-    loan.payments.push({ id: `9${String(++loan.seq).padStart(6, '0')}`, valueDate: day, amountFen: owed });
-    const before = st.installments.reduce((s, i) => s + unpaidPrincipal(i), 0n);
+    const before = st.reduce((s, i) => s + unpaidPrincipal(i), 0n);
+    record(loan, { id: `9${String(++loan.seq).padStart(6, '0')}`, valueDate: day, amountFen: owed });
+    loan.cleared = { day, outstandingFen: before - principal };
     settle(loan, owed, principal, before - principal);
   }
 
-  /** A payment that actually happened: the replay says how much of it was principal. */
+  /** A payment that actually happened: the replay's step says how much of it was principal. */
   function payActual(loan: SimLoan, p: ReplayPayment): void {
-    const before = k.replay(loan.terms, loan.schedule, loan.payments, p.valueDate).installments.reduce((s, i) => s + unpaidPrincipal(i), 0n);
-    loan.payments.push({ id: `9${String(++loan.seq).padStart(6, '0')}`, valueDate: p.valueDate, amountFen: p.amountFen });
-    const after = k.replay(loan.terms, loan.schedule, loan.payments, p.valueDate).installments.reduce((s, i) => s + unpaidPrincipal(i), 0n);
+    const before = loan.state.reduce((s, i) => s + unpaidPrincipal(i), 0n);
+    record(loan, { id: `9${String(++loan.seq).padStart(6, '0')}`, valueDate: p.valueDate, amountFen: p.amountFen });
+    const after = loan.state.reduce((s, i) => s + unpaidPrincipal(i), 0n);
     settle(loan, p.amountFen, before - after, after);
+  }
+
+  /** The payment applied to the kept state by the repayment engine's own step (as `replay` applies each). */
+  function record(loan: SimLoan, p: ReplayPayment): void {
+    k.applyPayment(loan.state, loan.terms, loan.prepaid, p);
+    loan.payments.push(p);
   }
 
   /** Where a payment's money goes: the fund's cash (mutual aid), or the release of a covered loan's backing. */
@@ -516,6 +562,8 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual }: RunI
       terms,
       schedule: frozen,
       payments: [],
+      state: k.replay(terms, frozen, [], day).installments,
+      prepaid: { totalFen: 0n },
       termMonths: term,
       subsidy: null,
       plan: drawPlan(rng, behaviourOf('MUTUAL_AID'), 0),
@@ -523,6 +571,7 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual }: RunI
       closed: false,
       compensated: false,
       claimable: false,
+      cleared: null,
       coverUsedFen: 0n,
       subsidisedThrough: 0,
       seq: 0,

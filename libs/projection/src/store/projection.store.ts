@@ -104,6 +104,10 @@ export class ProjectionStore {
     );
   }
 
+  scenarioNamed(m: EntityManager, name: string): Promise<{ id: string } | undefined> {
+    return queryOne(m, `SELECT id::text FROM projection_scenarios WHERE name = $1 ORDER BY id LIMIT 1`, [name]);
+  }
+
   scenarios(m: EntityManager, limit: number, offset: number): Promise<ScenarioRow[]> {
     return queryRows(
       m,
