@@ -285,9 +285,10 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual }: RunI
       for (const i of loan.schedule) {
         if (i.number <= loan.handledThrough) continue;
         if (loan.plan.stopsAfter !== null && i.number > loan.plan.stopsAfter) break;
-        let day = addDays(i.dueDate, loan.plan.lateDays);
+        let day = loan.plan.lateDays ? addDays(i.dueDate, loan.plan.lateDays) : i.dueDate;
         if (day <= snapshot.asOf) day = addDays(snapshot.asOf, 1);
-        if (day > prevEnd && day <= monthEnd) days.add(day);
+        if (day > monthEnd) break; // due dates ascend: the rest fall in later months
+        if (day > prevEnd) days.add(day);
       }
       for (const day of days) evs.push({ date: day, order: 0, run: () => pay(loan, day) });
     }
