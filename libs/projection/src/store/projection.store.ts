@@ -1,45 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { queryOne, queryRows } from '#libs/common';
+import type { ProjectionRunRow, ProjectionScenarioRow, ProjectionScenarioVersionRow } from './rows.generated.js';
 
-export interface ScenarioRow {
-  id: string;
-  name: string;
-  description: string | null;
-  version: number;
-  archived: boolean;
-  created_by: string;
-  created_at: Date;
-  updated_at: Date;
-  spec: unknown;
-  total?: number;
-}
-
-export interface ScenarioVersionRow {
-  scenario_id: string;
-  version: number;
-  spec: unknown;
-  created_by: string;
-  created_at: Date;
-}
-
-export interface RunRow {
-  id: string;
-  scenario_id: string | null;
-  scenario_version: number | null;
-  spec: unknown;
-  as_of: string;
-  status: 'QUEUED' | 'RUNNING' | 'DONE' | 'FAILED';
-  runs_done: number;
-  runs_total: number;
-  result: unknown;
-  error: string | null;
-  requested_by: string;
-  created_at: Date;
-  started_at: Date | null;
-  finished_at: Date | null;
-  total?: number;
-}
+/** A scenario with the content of its current version (and the page's total in lists). */
+export type ScenarioRow = ProjectionScenarioRow & Pick<ProjectionScenarioVersionRow, 'spec'> & { total?: number };
+export type ScenarioVersionRow = ProjectionScenarioVersionRow;
+/** A run (and the page's total in lists). */
+export type RunRow = ProjectionRunRow & { total?: number };
 
 const SCENARIO = `s.id::text, s.name, s.description, s.version, s.archived, s.created_by, s.created_at, s.updated_at, v.spec`;
 const RUN = `id::text, scenario_id::text, scenario_version, spec, as_of::text, status, runs_done, runs_total, result, error,
