@@ -455,8 +455,13 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual }: RunI
   function pay(loan: SimLoan, day: string): void {
     if (loan.closed || loan.compensated) return;
     const st = loan.state;
-    k.accrueTo(st, day);
-    k.markOverdue(st, loan.terms, day);
+    // after a payment that paid everything due, with nothing falling due since before this day, nothing is overdue
+    // or accruing penalty: the accrual and marking would change nothing (applyPayment does them anyway)
+    const c = loan.cleared;
+    if (c === null || loan.schedule.some((i) => i.dueDate > c.day && i.dueDate < day)) {
+      k.accrueTo(st, day);
+      k.markOverdue(st, loan.terms, day);
+    }
     let owed = 0n;
     let principal = 0n;
     for (const i of st) {
