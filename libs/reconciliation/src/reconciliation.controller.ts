@@ -8,9 +8,10 @@ import {
   ApiOperation,
   ApiSecurity,
   ApiTags,
+  ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { ApiFile, DomainError, noteIdempotentReplay, Roles } from '#libs/common';
+import { ApiFile, DomainError, noteIdempotentReplay, problemExample, Roles } from '#libs/common';
 import { LineQuery, RunListQuery, RunParam, UploadQuery } from './dto.js';
 import { ReconciliationService } from './reconciliation.service.js';
 import { ReconLinePage, ReconRunPage, ReconRunResponse } from './responses.js';
@@ -120,6 +121,14 @@ export class ReconciliationController {
   })
   @ApiCreatedResponse({ type: ReconRunResponse, description: 'A new run', example: RUN_EXAMPLE })
   @ApiOkResponse({ type: ReconRunResponse, description: 'The existing run of the same file, bank and date' })
+  @ApiUnsupportedMediaTypeResponse(
+    problemExample(
+      'RECON_FORMAT_UNSUPPORTED',
+      415,
+      'send the statement as text/csv or application/x-ndjson (one JSON object per line), not application/xml',
+      [{ field: 'Content-Type', code: 'UNSUPPORTED', message: 'text/csv or application/x-ndjson' }],
+    ),
+  )
   async uploadReconciliationStatement(
     @Query() q: UploadQuery,
     @Req() req: Request,
