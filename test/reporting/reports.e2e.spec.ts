@@ -54,7 +54,7 @@ describe('reports API', () => {
     const fa = await auth('FUND_ADMIN');
     const created = await request(t.http).post('/api/v1/reports/monthly').set('Authorization', fa).send({ month: '2026-01' }).expect(201);
     expect(created.body).toMatchObject({ action: 'CREATED', snapshot: { month: '2026-01', version: 1 } });
-    const again = await request(t.http).post('/api/v1/reports/monthly').set('Authorization', fa).send({ month: '2026-01' }).expect(200);
+    const again = await request(t.http).post('/api/v1/reports/monthly').set('Authorization', fa).send({ month: '2026-01' }).expect(201);
     expect(again.body.action).toBe('UNCHANGED');
 
     const auditor = await auth('AUDITOR');

@@ -1,4 +1,4 @@
-import { Controller, Get, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
@@ -109,7 +109,8 @@ export class ReconciliationController {
       '(amounts in yuan, status NORMAL|OVERDUE|CLOSED|WRITTEN_OFF; RFC 4180 quoting, quoted fields may hold commas, ' +
       'quotes and line breaks), or JSON Lines with the same keys (amounts as strings), or one JSON array of such objects. ' +
       'UTF-8 (with or without BOM) or GBK/GB18030, detected or named by `encoding`. ' +
-      'Malformed rows are reported with the line they start on; they never stop the run. 201 for a new run, 200 for the existing one.',
+      'Malformed rows are reported with the line they start on; they never stop the run. The existing run is answered ' +
+      '(201, header Idempotent-Replayed: true) when the same file was already uploaded for the bank and date.',
   })
   @ApiConsumes('text/csv', 'application/x-ndjson')
   @ApiBody({
@@ -119,8 +120,13 @@ export class ReconciliationController {
         'bank_loan_ref,outstanding_principal,overdue_principal,overdue_days,status,as_of_date\nZB2026000123,25000.00,0.00,0,NORMAL,2026-03-31\n',
     },
   })
-  @ApiCreatedResponse({ type: ReconRunResponse, description: 'A new run', example: RUN_EXAMPLE })
-  @ApiOkResponse({ type: ReconRunResponse, description: 'The existing run of the same file, bank and date' })
+  @HttpCode(201)
+  @ApiCreatedResponse({
+    type: ReconRunResponse,
+    description:
+      'The new run, or the existing run of the same file, bank and date (Idempotent-Replayed: true)',
+    example: RUN_EXAMPLE,
+  })
   @ApiUnsupportedMediaTypeResponse(
     problemExample(
       'RECON_FORMAT_UNSUPPORTED',
@@ -129,11 +135,7 @@ export class ReconciliationController {
       [{ field: 'Content-Type', code: 'UNSUPPORTED', message: 'text/csv or application/x-ndjson' }],
     ),
   )
-  async uploadReconciliationStatement(
-    @Query() q: UploadQuery,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
-  ) {
+  async uploadReconciliationStatement(@Query() q: UploadQuery, @Req() req: Request) {
     const { run, replayed } = await this.recon.upload({
       bankId: this.recon.resolveBank(q.bankId),
       asOfDate: q.asOfDate,
@@ -141,7 +143,6 @@ export class ReconciliationController {
       encoding: q.encoding ? statementEncoding(q.encoding) : undefined,
       body: req,
     });
-    res.status(replayed ? HttpStatus.OK : HttpStatus.CREATED);
     if (replayed) noteIdempotentReplay();
     return run;
   }

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpStatus, Param, Post, Query, Res, StreamableFile } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, StreamableFile } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
@@ -12,7 +12,6 @@ import {
   ApiUnprocessableEntityResponse,
   getSchemaPath,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
 import { ApiFile, Roles, OVERSIGHT_READERS } from '#libs/common';
 import { leverageChartSvg } from './chart.js';
 import { GenerateReportDto, MonthParam, ReportQuery, SnapshotListQuery, VersionParam, VersionQuery } from './dto.js';
@@ -100,22 +99,19 @@ export class ReportingController {
   constructor(private readonly reports: ReportingService) {}
 
   @Post('monthly')
+  @HttpCode(201)
   @Roles('ADMIN', 'FUND_ADMIN')
   @ApiOperation({
     summary: 'Generate a monthly report',
     description:
       'Generate (or regenerate) the monthly leverage-ratio report of a past month. ' +
-      'Stores a new version only when the month\'s data changed since the stored one (content hash): 201 with the new version; ' +
-      'otherwise 200, UNCHANGED with the stored version.',
+      'Stores a new version only when the month\'s data changed since the stored one (content hash); otherwise answers UNCHANGED with the stored version.',
   })
   @ApiBody({ type: GenerateReportDto, examples: { january: { value: { month: '2026-01' } } } })
-  @ApiCreatedResponse({ type: GenerateReportResponse, description: 'A new version was stored (CREATED or VERSIONED)', example: { action: 'VERSIONED', snapshot: { ...SNAPSHOT_EXAMPLE, data: { kind: 'MONTHLY', month: '2026-01', districts: [DISTRICT_EXAMPLE], banks: [], funds: [], ranking: [RANK_EXAMPLE] } } } })
-  @ApiOkResponse({ type: GenerateReportResponse, description: 'The data did not change: UNCHANGED with the stored version' })
+  @ApiCreatedResponse({ type: GenerateReportResponse, example: { action: 'VERSIONED', snapshot: { ...SNAPSHOT_EXAMPLE, data: { kind: 'MONTHLY', month: '2026-01', districts: [DISTRICT_EXAMPLE], banks: [], funds: [], ranking: [RANK_EXAMPLE] } } } })
   @ApiUnprocessableEntityResponse(MONTH_PROBLEM)
-  async generateMonthlyReport(@Body() dto: GenerateReportDto, @Res({ passthrough: true }) res: Response) {
-    const result = await this.reports.generate(dto.month);
-    res.status(result.action === 'UNCHANGED' ? HttpStatus.OK : HttpStatus.CREATED);
-    return result;
+  generateMonthlyReport(@Body() dto: GenerateReportDto) {
+    return this.reports.generate(dto.month);
   }
 
   @Get('monthly')
