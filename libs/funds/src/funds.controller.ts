@@ -253,8 +253,7 @@ export class FundsController {
   @ApiOperation({
     summary: 'Record a capital contribution',
     description:
-      'Record capital from a source (CASH ↑ / CAPITAL:{source} ↑); member shares make the household a member' +
-      '. ' +
+      'Record capital from a source (CASH ↑ / CAPITAL:{source} ↑); member shares make the household a member. ' +
       'LOAN_OFFICER may record MEMBER shares only. A fiscal-funded share (配股) is source CENTRAL/CITY/DISTRICT with fiscalFunded and the poor household.',
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
@@ -339,8 +338,7 @@ export class FundsController {
   @ApiOperation({
     summary: 'Pay back a member share',
     description:
-      'Pay back part of a member-paid share (CAPITAL:MEMBER ↓ / CASH ↓)' +
-      '. ' +
+      'Pay back part of a member-paid share (CAPITAL:MEMBER ↓ / CASH ↓). ' +
       'Only the member-paid share, only after the share lock, never while the household owes the fund, and never below what is lent out ' +
       '(cash ≥ 0 and outstanding ≤ cap % × capital afterwards). Fiscal-funded shares are public money and are not withdrawable.',
   })

@@ -301,8 +301,7 @@ export class CoveredLoansController {
   @ApiOperation({
     summary: "Report a covered loan's overdue status",
     description:
-      "Overdue status as the bank sees it: days overdue (non-performing beyond 90), recovery exhausted; re-decides the district's circuit breaker" +
-      '. ' +
+      "Overdue status as the bank sees it: days overdue (non-performing beyond 90), recovery exhausted; re-decides the district's circuit breaker. " +
       'The latest report by as-of date is authoritative as of that date; the daily close of business ages the loan from it ' +
       'between reports (libs/guarantee/README.md). A report for a date before the latest one is recorded but changes nothing.',
   })

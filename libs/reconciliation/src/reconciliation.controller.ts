@@ -103,8 +103,7 @@ export class ReconciliationController {
   @ApiOperation({
     summary: 'Upload a bank statement for reconciliation',
     description:
-      'Upload a statement of the bank’s covered loans (streamed); the same file for the same bank and date returns the same run' +
-      '. ' +
+      'Upload a statement of the bank’s covered loans (streamed); the same file for the same bank and date returns the same run. ' +
       'Body: the file itself. CSV with a header `bank_loan_ref,outstanding_principal,overdue_principal,overdue_days,status,as_of_date` ' +
       '(amounts in yuan, status NORMAL|OVERDUE|CLOSED|WRITTEN_OFF; RFC 4180 quoting, quoted fields may hold commas, ' +
       'quotes and line breaks), or JSON Lines with the same keys (amounts as strings), or one JSON array of such objects. ' +

@@ -117,8 +117,7 @@ export class RemindersController {
   @ApiOperation({
     summary: "Select and enqueue a day's reminders",
     description:
-      'Select the reminders of a business date now and enqueue their delivery' +
-      '. ' +
+      'Select the reminders of a business date now and enqueue their delivery. ' +
       'Idempotent: a reminder is created once per instalment and offset, so re-running a date selects 0. A run for a ' +
       'past date only adds reminders whose window is still open today (the catch-up rule).',
   })
@@ -188,8 +187,7 @@ export class RemindersController {
   @ApiOperation({
     summary: 'List reminders',
     description:
-      'The reminder outbox by loan, household, fund, bank, state and reminder date, newest first' +
-      '. ' +
+      'The reminder outbox by loan, household, fund, bank, state and reminder date, newest first. ' +
       'Phones are shown in full to ADMIN, FUND_ADMIN and LOAN_OFFICER, masked for AUDITOR.',
   })
   @ApiOkResponse({
@@ -254,8 +252,7 @@ export class ReminderEndpointsController {
   @ApiOperation({
     summary: 'Create a reminder endpoint',
     description:
-      'Configure where the reminders of a bank, a fund or every other loan go' +
-      '. ' +
+      'Configure where the reminders of a bank, a fund or every other loan go. ' +
       'WEBHOOK and SMS endpoints get a signing secret, returned in this answer only (stored encrypted).',
   })
   @HttpCode(201)
