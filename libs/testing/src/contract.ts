@@ -90,12 +90,6 @@ function convert(schema: unknown, inAllOf = false): unknown {
   if (Array.isArray(schema)) return schema.map((s) => convert(s));
   if (!schema || typeof schema !== 'object') return schema;
   const src = schema as Json;
-  // `@ApiProperty({ type: () => X, nullable: true })` is written `{ type: 'object', nullable: true, allOf: [X] }`:
-  // the value is X or null (a closed `object` around the allOf would refuse X's own members)
-  if (Array.isArray(src.allOf) && src.allOf.length === 1 && src.properties === undefined) {
-    const inner = convert(src.allOf[0]);
-    return src.nullable === true ? { anyOf: [inner, { type: 'null' }] } : inner;
-  }
   const out: Json = {};
   for (const [k, v] of Object.entries(src)) {
     if (k === 'nullable' || k === 'example' || k === 'examples' || k === 'discriminator' || k === 'xml') continue;
@@ -121,6 +115,12 @@ function convert(schema: unknown, inAllOf = false): unknown {
   if (out.$ref) {
     const ref = { $ref: out.$ref };
     return src.nullable === true ? { anyOf: [ref, { type: 'null' }] } : ref;
+  }
+  // a nullable nested object as @nestjs/swagger writes it ({ nullable, type: 'object', allOf: [{ $ref }] }): the
+  // referenced schema or null (the `type` only carries the nullable, the referenced schema closes the object)
+  if (src.nullable === true && Array.isArray(out.allOf) && out.properties === undefined) {
+    const { type: _type, ...rest } = out;
+    return { anyOf: [rest, { type: 'null' }] };
   }
   const isObject = out.type === 'object' || (out.type === undefined && out.properties !== undefined);
   if (isObject && out.additionalProperties === undefined && !inAllOf) out.additionalProperties = false;
