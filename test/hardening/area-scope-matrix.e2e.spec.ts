@@ -319,6 +319,28 @@ describe('area scopes: a village is narrower than its town and district', () => 
     expect(create.body).toMatchObject({ code: 'AREA_OUT_OF_SCOPE', errors: [{ field: 'villageId' }] });
   });
 
+  it('a monthly report is cut to the reader’s district (totals summed over its row) or to its village’s funds', async () => {
+    const admin = await t.tokenFor('ADMIN', { username: 'matrix-admin' });
+    const ds = t.db.dataSource;
+    const [{ month }] = (await ds.query(`SELECT max(period) AS month FROM report_snapshots`)) as { month: string }[];
+    const [east] = (await ds.query(`SELECT id::text FROM villages WHERE code = '370302106201'`)) as { id: string }[];
+    const city = await request(t.http).get(`${API}/reports/monthly/${month}`).set('Authorization', `Bearer ${tokens.AUDITOR!.city}`);
+    const district = await request(t.http).get(`${API}/reports/monthly/${month}`).set('Authorization', `Bearer ${tokens.AUDITOR!.inside}`);
+    expect(district.status).toBe(200);
+    expect(district.body.data.districts).toEqual(city.body.data.districts.filter((d: { districtId: string }) => d.districtId === demoDistrict));
+    expect(district.body.data.districts).toHaveLength(1);
+    const row = district.body.data.districts[0];
+    expect(district.body.data.totals).toMatchObject({ fundBalance: row.fundBalance, coveredOutstanding: row.coveredOutstanding, leverageRatio: row.leverageRatio, mutualAidCapital: row.mutualAidCapital });
+    const other = await request(t.http).get(`${API}/reports/monthly/${month}`).set('Authorization', `Bearer ${tokens.AUDITOR!.outside}`);
+    expect(other.body.data).toMatchObject({ districts: [], banks: [], funds: [], ranking: [], totals: { fundBalance: '0.00' } });
+
+    const villageAuditor = await token(t, admin, 'east-auditor', 'AUDITOR', { kind: 'VILLAGE', id: east!.id });
+    const village = await request(t.http).get(`${API}/reports/monthly/${month}`).set('Authorization', `Bearer ${villageAuditor}`);
+    expect(village.body.data.districts).toEqual([]);
+    expect(village.body.data.funds.map((f: { villageId: string }) => f.villageId)).toEqual([east!.id]);
+    expect(village.body.data.totals.fundBalance).toBeNull();
+  });
+
   it('ADMIN sets and changes a user’s area; a changed area ends the user’s tokens', async () => {
     const admin = await t.tokenFor('ADMIN', { username: 'matrix-admin' });
     const created = await request(t.http)
