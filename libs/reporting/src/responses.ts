@@ -127,7 +127,7 @@ export class RankedDistrictResponse {
   @ApiDecimal({ nullable: true, example: '4.3750' }) scoreChange!: string | null;
 }
 
-/** The report's totals; every figure is null in a bank's view (they mix every bank's business). */
+/** The report's totals: over the district rows shown; every figure null in a bank's and a town's or village's view. */
 export class MonthlyReportTotalsResponse {
   @ApiMoney({ nullable: true }) fundBalance!: string | null;
   @ApiMoney({ nullable: true }) coveredOutstanding!: string | null;
@@ -148,13 +148,26 @@ export class MonthlyReportDataResponse {
   @ApiProperty({ example: '2026-01' }) month!: string;
   @ApiDate() periodStart!: string;
   @ApiDate() periodEnd!: string;
-  @ApiProperty({ type: () => [DistrictReportRowResponse], description: 'Empty in a bank’s view' })
+  @ApiProperty({
+    type: () => [DistrictReportRowResponse],
+    description: 'Only its own district for district staff; empty for a bank and for town or village staff',
+  })
   districts!: DistrictReportRowResponse[];
-  @ApiProperty({ type: () => [BankReportRowResponse], description: 'Only its own rows in a bank’s view' })
+  @ApiProperty({
+    type: () => [BankReportRowResponse],
+    description:
+      'Only its own rows for a bank, its district’s for district staff; empty for town or village staff',
+  })
   banks!: BankReportRowResponse[];
-  @ApiProperty({ type: () => [FundReportRowResponse], description: 'Empty in a bank’s view' })
+  @ApiProperty({
+    type: () => [FundReportRowResponse],
+    description: 'Empty for a bank; only the funds of its area for area staff',
+  })
   funds!: FundReportRowResponse[];
-  @ApiProperty({ type: () => [RankedDistrictResponse], description: 'Empty in a bank’s view' })
+  @ApiProperty({
+    type: () => [RankedDistrictResponse],
+    description: 'Only its own line for district staff; empty for a bank and for town or village staff',
+  })
   ranking!: RankedDistrictResponse[];
   @ApiProperty({ type: () => MonthlyReportTotalsResponse }) totals!: MonthlyReportTotalsResponse;
 }
