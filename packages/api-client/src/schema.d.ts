@@ -3028,7 +3028,6 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        Object: Record<string, never>;
         LoginDto: {
             /** @example admin */
             username: string;
@@ -5323,8 +5322,8 @@ export interface operations {
     listAudit: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 entityType?: string;
                 entityId?: string;
                 actor?: string;
@@ -5426,8 +5425,8 @@ export interface operations {
     listUsers: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 role?: "ADMIN" | "FUND_ADMIN" | "LOAN_OFFICER" | "BANK_OFFICER" | "AUDITOR";
             };
             header?: never;
@@ -5593,8 +5592,8 @@ export interface operations {
     accounts: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 ownerType?: string;
                 ownerId?: string;
                 ledger?: "MONEY" | "EXPOSURE";
@@ -5623,8 +5622,8 @@ export interface operations {
     statementLedger: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 from?: string;
                 to?: string;
             };
@@ -5770,8 +5769,8 @@ export interface operations {
     listProducts: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 kind?: "MUTUAL_AID" | "HOUSEHOLD_MICROCREDIT" | "ENTITY_LOAN";
                 active?: boolean;
                 rateSource?: "BENCHMARK" | "FIXED";
@@ -5997,8 +5996,8 @@ export interface operations {
     versionsProducts: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
             };
             header?: never;
             path: {
@@ -6172,8 +6171,8 @@ export interface operations {
     listRates: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 /** @description only bands holding this term */
                 termMonths?: number;
                 /** @description effective on or after */
@@ -6375,8 +6374,8 @@ export interface operations {
     listDistricts: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 heavyTask?: boolean;
                 /** @description part of the name or code */
                 q?: string;
@@ -6503,8 +6502,8 @@ export interface operations {
     listTowns: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 districtId?: string;
                 q?: string;
             };
@@ -6628,8 +6627,8 @@ export interface operations {
     listVillages: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 districtId?: string;
                 townId?: string;
                 isPilot?: boolean;
@@ -6757,8 +6756,8 @@ export interface operations {
     listPovertyLines: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 /** @description lines of this district (not the city-wide ones) */
                 districtId?: string;
                 scope?: "CITY" | "DISTRICT";
@@ -6915,8 +6914,8 @@ export interface operations {
     listHouseholds: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 districtId?: string;
                 townId?: string;
                 villageId?: string;
@@ -7112,8 +7111,8 @@ export interface operations {
     listEntities: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 kind?: "ENTERPRISE" | "COOPERATIVE" | "FAMILY_FARM";
                 districtId?: string;
                 villageId?: string;
@@ -7245,8 +7244,8 @@ export interface operations {
     linked: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
             };
             header?: never;
             path: {
@@ -7343,8 +7342,8 @@ export interface operations {
     listGroups: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 villageId?: string;
                 districtId?: string;
                 status?: "ACTIVE" | "DISSOLVED";
@@ -7539,8 +7538,8 @@ export interface operations {
     listFunds: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 districtId?: string;
                 villageId?: string;
                 status?: "ACTIVE" | "SUSPENDED" | "CLOSED";
@@ -7829,8 +7828,8 @@ export interface operations {
     listContributions: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 source?: "CENTRAL" | "CITY" | "DISTRICT" | "SOE" | "DONATION" | "MEMBER";
                 year?: number;
                 householdId?: string;
@@ -7944,8 +7943,8 @@ export interface operations {
     listMembers: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 status?: "ACTIVE" | "LEFT";
                 /** @description only households currently POOR (true) or not (false) */
                 poor?: boolean;
@@ -7981,8 +7980,8 @@ export interface operations {
     listWithdrawals: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 householdId?: string;
                 from?: string;
                 to?: string;
@@ -8080,8 +8079,8 @@ export interface operations {
     listBanks: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 code?: string;
                 /** @description part of the name */
                 q?: string;
@@ -8207,8 +8206,8 @@ export interface operations {
     listKeys: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 /** @description only keys not revoked (true) or only revoked (false) */
                 active?: boolean;
             };
@@ -8303,8 +8302,8 @@ export interface operations {
     listRiskFunds: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 districtId?: string;
                 status?: "ACTIVE" | "CLOSED";
                 heavyTask?: boolean;
@@ -8568,8 +8567,8 @@ export interface operations {
     movements: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 kind?: "DEPOSIT" | "WITHDRAWAL" | "INTEREST" | "COMPENSATION" | "RECOVERY";
                 source?: "CENTRAL" | "CITY" | "DISTRICT" | "SOE";
                 from?: string;
@@ -8659,8 +8658,8 @@ export interface operations {
     listAgreements: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 riskFundId?: string;
                 bankId?: string;
                 districtId?: string;
@@ -8821,8 +8820,8 @@ export interface operations {
     listCovers: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 riskFundId?: string;
                 agreementId?: string;
                 bankId?: string;
@@ -8853,8 +8852,8 @@ export interface operations {
     listCoveredLoans: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 status?: "APPROVED" | "DISBURSED" | "CLOSED" | "CANCELLED" | "WRITTEN_OFF";
                 bankId?: string;
                 districtId?: string;
@@ -9231,8 +9230,8 @@ export interface operations {
     listCompensationClaims: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 status?: "FILED" | "PAID" | "REJECTED";
                 bankId?: string;
                 riskFundId?: string;
@@ -9415,8 +9414,8 @@ export interface operations {
     getDistrictBreaker: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
             };
             header?: never;
             path: {
@@ -9446,8 +9445,8 @@ export interface operations {
     listAssetIncomeProjects: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 districtId?: string;
                 villageId?: string;
                 status?: "DRAFT" | "INJECTED" | "ACTIVE" | "LIQUIDATION_REQUIRED" | "LIQUIDATED";
@@ -9677,8 +9676,8 @@ export interface operations {
     rights: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 /** @description the register on this date (default: current rights) */
                 asOf?: string;
                 holderType?: "COLLECTIVE" | "HOUSEHOLD";
@@ -9780,8 +9779,8 @@ export interface operations {
     listResults: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 fromYear?: number;
                 toYear?: number;
             };
@@ -9881,8 +9880,8 @@ export interface operations {
     alerts: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 districtId?: string;
                 projectId?: string;
                 kind?: "NEAR_THRESHOLD" | "LIQUIDATION_REQUIRED";
@@ -10045,8 +10044,8 @@ export interface operations {
     linesAssetIncomeDistribution: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 holderType?: "COLLECTIVE" | "HOUSEHOLD" | "CLASS";
                 householdId?: string;
             };
@@ -10079,8 +10078,8 @@ export interface operations {
     listAssetIncomeDistribution: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 projectId?: string;
                 districtId?: string;
                 year?: number;
@@ -10111,8 +10110,8 @@ export interface operations {
     statementAssetIncomeDistribution: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 projectId?: string;
                 fromYear?: number;
                 toYear?: number;
@@ -10310,8 +10309,8 @@ export interface operations {
     linesAssetIncomeLiquidation: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 holderType?: "COLLECTIVE" | "HOUSEHOLD" | "CLASS";
                 householdId?: string;
             };
@@ -10438,8 +10437,8 @@ export interface operations {
     reviewQueue: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 fundId?: string;
                 villageId?: string;
                 districtId?: string;
@@ -11169,8 +11168,8 @@ export interface operations {
     listLoans: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 districtId?: string;
                 villageId?: string;
                 fundId?: string;
@@ -11243,8 +11242,8 @@ export interface operations {
     history: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
             };
             header?: never;
             path: {
@@ -11274,8 +11273,8 @@ export interface operations {
     listReconciliation: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 bankId?: string;
                 /** @description statement date from */
                 from?: string;
@@ -11377,8 +11376,8 @@ export interface operations {
     linesReconciliation: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 /** @description AMOUNT_DIFF and STATUS_DIFF may both hold the same line */
                 category?: "MATCHED" | "AMOUNT_DIFF" | "STATUS_DIFF" | "ONLY_IN_BANK" | "ONLY_IN_ENGINE" | "MALFORMED";
                 ref?: string;
@@ -11439,8 +11438,8 @@ export interface operations {
     listProgrammes: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 districtId?: string;
                 settlementMode?: "PAY_BANK" | "REIMBURSE_BORROWER";
                 status?: "ACTIVE" | "CLOSED";
@@ -11877,8 +11876,8 @@ export interface operations {
     listClaims: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 programmeId?: string;
                 periodEnd?: string;
                 budgetYear?: number;
@@ -11962,8 +11961,8 @@ export interface operations {
     linesClaims: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 outcome?: "EARNED" | "FORFEITED";
                 forfeitReason?: "LATE_PAYMENT" | "UNPAID" | "LOAN_MISUSE" | "LOAN_FRAUD" | "WRITTEN_OFF";
                 loanId?: string;
@@ -12291,8 +12290,8 @@ export interface operations {
     contributions: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 targetType?: "MUTUAL_AID_FUND" | "RISK_FUND" | "SUBSIDY_PROGRAMME";
                 targetId?: string;
                 source?: "CENTRAL" | "CITY" | "DISTRICT" | "SOE" | "DONATION" | "MEMBER";
@@ -12332,8 +12331,8 @@ export interface operations {
     rules: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
             };
             header?: never;
             path?: never;
@@ -12501,8 +12500,8 @@ export interface operations {
     runs: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 from?: string;
                 to?: string;
                 trigger?: "SCHEDULE" | "BOOT" | "MANUAL";
@@ -12646,8 +12645,8 @@ export interface operations {
     listReminders: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 loanId?: string;
                 householdId?: string;
                 fundId?: string;
@@ -12762,8 +12761,8 @@ export interface operations {
     listReminderEndpoints: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 scope?: "BANK" | "FUND" | "DEFAULT";
                 bankId?: string;
                 fundId?: string;
@@ -13158,8 +13157,8 @@ export interface operations {
     loanRepayments: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 status?: "POSTED" | "REVERSED";
                 from?: string;
                 to?: string;
@@ -13426,8 +13425,8 @@ export interface operations {
     listRepayment: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 loanId?: string;
                 fundId?: string;
                 kind?: "REPAYMENT" | "RECOVERY";
@@ -13562,8 +13561,8 @@ export interface operations {
     writeOffList: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 fundId?: string;
                 from?: string;
                 to?: string;
@@ -13593,8 +13592,8 @@ export interface operations {
     distributionList: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 fromYear?: number;
                 toYear?: number;
             };
@@ -13704,8 +13703,8 @@ export interface operations {
     listCob: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 status?: "RUNNING" | "COMPLETED" | "FAILED";
                 from?: string;
                 to?: string;
@@ -13838,8 +13837,8 @@ export interface operations {
     snapshots: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 fundId?: string;
                 districtId?: string;
                 from?: string;
@@ -13870,8 +13869,8 @@ export interface operations {
     calls: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 status?: "OPEN" | "CLEARED";
                 fundId?: string;
                 groupId?: string;
@@ -13903,8 +13902,8 @@ export interface operations {
     listReporting: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 /** @description First month (inclusive) */
                 from?: string;
                 /** @description Last month (inclusive) */
