@@ -23,6 +23,12 @@ const doc = {
         responses: { '200': { description: 'file', content: { 'text/csv': { schema: { type: 'string' } } } } },
       },
     },
+    '/api/v1/loans/summary': {
+      get: {
+        operationId: 'loanSummary',
+        responses: { '200': { description: 'ok', content: { 'application/json': { schema: { example: { n: 1 } } } } } },
+      },
+    },
     '/api/v1/loans/{id}/notes': {
       delete: { operationId: 'deleteNotes', responses: { '204': { description: 'gone' } } },
     },
@@ -85,6 +91,10 @@ describe('contract recorder', () => {
     expect(r.check('GET', '/api/v1/loans/7', 404, PROBLEM_TYPE, json({ ...notFound, code: 'NO_SUCH_CODE' }))!.errors[0]).toMatch(
       /\/code must be equal to one of the allowed values/,
     );
+  });
+
+  it('counts an example without a schema as no schema', () => {
+    expect(r.check('GET', '/api/v1/loans/summary', 200, JSON_TYPE, json({ n: 1 }))!.errors[0]).toMatch(/no schema is documented/);
   });
 
   it('matches a literal segment before a parameter and checks only the media type of a file', () => {

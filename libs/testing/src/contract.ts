@@ -14,7 +14,8 @@
  * - any other media type (CSV, XLSX, SVG …): only that the media type is documented for that status.
  * - an empty body: fine when the response documents no content (204, or a response without `content`).
  * A mismatch is: no operation for the request, an undocumented status, an undocumented media type, a body where
- * none is documented (or none where one is), a JSON response without a schema, a body that does not match.
+ * none is documented (or none where one is), a JSON response without a schema (an `example` alone is not one),
+ * a body that does not match.
  *
  * The refusals (4xx/5xx) are added to every operation by apps/api/src/openapi.ts with the shared `Problem` schema;
  * one those rules do not add (e.g. 401 on the public login) is declared on the handler with the usual
@@ -125,6 +126,12 @@ function convert(schema: unknown, inAllOf = false): unknown {
     if (Array.isArray(out.enum) && !out.enum.includes(null)) out.enum = [...out.enum, null];
   }
   return out;
+}
+
+/** Whether a schema says what the JSON is ($ref, type, members), not merely shows an example. */
+function describesJson(schema: Json | undefined): boolean {
+  if (!schema) return false;
+  return ['$ref', 'type', 'properties', 'items', 'allOf', 'oneOf', 'anyOf', 'enum'].some((k) => schema[k] !== undefined);
 }
 
 function formatsIn(value: unknown, into: Set<string>): Set<string> {
@@ -298,7 +305,7 @@ export class ContractRecorder {
     const entry = content![mediaType] ?? content![mediaType.replace(/\/.*$/, '/*')] ?? content!['*/*'];
     if (!entry) return [`media type ${mediaType || '(none)'} is not documented (documented: ${documented.join(', ')})`];
     if (!JSON_MEDIA(mediaType)) return [];
-    if (!entry.schema) return [`no schema is documented for ${mediaType}`];
+    if (!describesJson(entry.schema)) return [`no schema is documented for ${mediaType} (an example is not a schema)`];
     let value: unknown;
     try {
       value = JSON.parse(body.toString('utf8'));

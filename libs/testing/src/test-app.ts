@@ -26,7 +26,7 @@ export interface TestApp {
   baseUrl: string;
   /**
    * The generated client (packages/api-client) against this app, signed in as `who`: a role (the token of
-   * tokenFor(role), fetched on first use), a bearer token, `{ apiKey }` for a bank key, or nobody. Its responses
+   * tokenFor(role), fetched on first use), a bearer token (with or without `Bearer `), `{ apiKey }` for a bank key, or nobody. Its responses
    * pass through the same contract recorder as `http`.
    */
   api(who?: Role | string | { token?: string; apiKey?: string }): ApiClient;
@@ -74,7 +74,7 @@ export async function createTestApp(overrides: Record<string, string> = {}, cloc
       if (who === undefined) return createApiClient({ baseUrl });
       if (typeof who === 'object') return createApiClient({ baseUrl, token: who.token, apiKey: who.apiKey });
       if ((ROLES as readonly string[]).includes(who)) return createApiClient({ baseUrl, token: () => t.tokenFor(who as Role) });
-      return createApiClient({ baseUrl, token: who });
+      return createApiClient({ baseUrl, token: who.replace(/^Bearer /, '') });
     },
     db,
     config,
