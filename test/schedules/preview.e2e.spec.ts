@@ -131,7 +131,7 @@ describe('POST /api/v1/schedules/preview: validation', () => {
   it.each(CASES)('%s → 400 naming the field', async (_what, change, fields) => {
     const res = await preview({ ...VALID, ...change });
     expect(res.status).toBe(400);
-    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(res.body).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
     expect([...new Set(res.body.errors.map((e: { field: string }) => e.field))].sort()).toEqual(
       [...fields].sort(),
