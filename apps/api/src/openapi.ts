@@ -16,8 +16,9 @@ import { ERROR_STATUS, FIELD_ERROR_CODES, PUBLIC_KEY, PUBLIC_WHEN_KEY, ROLES_KEY
  * - every operation documents the refusals that apply to it as `application/problem+json` with the one shared
  *   `Problem` schema (the error codes as an enum): 400 always (validation, the input guard), 401/403 unless public,
  *   404 with path parameters or a body, 409 on writes (unique keys, state conflicts, idempotency-key reuse),
- *   413 with a body, 422 with parameters or a body, 429 unless the rate limit is skipped, 503 always. Refusals a
- *   controller documented itself keep their description and example, with the shared schema.
+ *   413 with a body, 415 with a non-JSON (file) body, 422 with parameters or a body or on writes, 429 unless the
+ *   rate limit is skipped, 503 always. The common ones are `#/components/responses/…`; a refusal a controller
+ *   documented itself keeps its description and example, with the shared schema.
  */
 
 export const PROBLEM_MEDIA_TYPE = 'application/problem+json';
@@ -247,6 +248,8 @@ function finish(doc: OpenAPIObject, handlers: Map<string, HandlerInfo>, clashes:
     if (hasPathParams || hasBody) statuses.add('404');
     if (write) statuses.add('409');
     if (hasBody) statuses.add('413');
+    // a body in a media type other than JSON (a file upload) may arrive in a format the handler cannot read
+    if (hasBody && Object.keys((op.requestBody as { content?: object }).content ?? {}).some((t) => t !== 'application/json')) statuses.add('415');
     if (hasParams || hasBody || write) statuses.add('422');
     if (!info.skipThrottle) statuses.add('429');
     for (const status of Object.keys(op.responses)) if (/^[45]/.test(status)) statuses.add(status);
