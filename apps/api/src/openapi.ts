@@ -8,7 +8,7 @@ import { ERROR_STATUS, FIELD_ERROR_CODES, PUBLIC_KEY, PUBLIC_WHEN_KEY, ROLES_KEY
  * recorder of the tests validates every response against it, `npm run client:generate` writes it to
  * docs/api/openapi.json and generates packages/api-client from it).
  *
- * On top of what the controllers declare, `finishDocument` makes it a contract:
+ * On top of what the controllers declare, the document makes it a contract (`finish` below):
  * - operationIds are the handler method names (unique across the API, checked by test/contract; see `finish` for
  *   the interim rule on a name two handlers share);
  * - every operation declares its security: none for public ones, the bearer token, and the bank API key

@@ -37,7 +37,16 @@
  * one on purpose, e.g. test/contract).
  *
  * Requests made through `t.http` (supertest) and through `t.api(...)` (the generated client, see test-app.ts) are
- * both seen: they reach the same server.
+ * both seen: they reach the same server. New tests use the client:
+ *   const res = await expectStatus(t.api('FUND_ADMIN').POST('/api/v1/risk-funds/{id}/deposits', {
+ *     params: { path: { id }, header: { 'Idempotency-Key': key } }, body: { source: 'CITY', amount, receivedOn } }), 201);
+ *   expect(res.body).toMatchObject(...)              // res.data is the typed body, res.headers a plain object
+ * (`t.api(role | token | { apiKey })`; `apiCall(...)` when the test reads `status` itself.)
+ *
+ * AFTER CHANGING WHAT THE DOCUMENT SAYS (a DTO, a decorator, a controller): `npm run client:generate` and commit
+ * docs/api/openapi.json and packages/api-client/src/schema.d.ts (test/contract/client.e2e.spec.ts fails until then).
+ * Both files are generated: on a merge conflict in them take either side and run the command again.
+ * Remove each operation you complete from test/contract/known-gaps.ts (test/contract/document.e2e.spec.ts says which).
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
