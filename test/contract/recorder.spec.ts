@@ -58,7 +58,7 @@ const notFound = { type: 'urn:problem:not_found', title: 'Not Found', status: 40
 describe('contract recorder', () => {
   let r: ContractRecorder;
   beforeEach(() => {
-    r = new ContractRecorder(doc, { mode: 'strict' });
+    r = new ContractRecorder(doc, { mode: 'strict', reportFile: '' });
   });
 
   it('accepts a body that matches the documented schema, null where nullable', () => {
@@ -111,7 +111,7 @@ describe('contract recorder', () => {
   });
 
   it('in warn mode reports without failing', () => {
-    const warn = new ContractRecorder(doc, { mode: 'warn' });
+    const warn = new ContractRecorder(doc, { mode: 'warn', reportFile: '' });
     warn.check('GET', '/api/v1/loans/7', 418, JSON_TYPE, json({}));
     expect(warn.mismatches).toHaveLength(1);
     expect(() => warn.finish()).not.toThrow();

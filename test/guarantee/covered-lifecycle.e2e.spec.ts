@@ -190,7 +190,7 @@ describe('FINAL_LOSS compensation', () => {
     expect(breaker.body.state).toBe('SUSPENDED');
 
     const approve = (key: string) =>
-      apiCall(t.api(fundAdmin).POST('/api/v1/compensation-claims/{id}/approve', { params: { path: { id: claimId } }, headers: { 'Idempotency-Key': key } }));
+      apiCall(t.api(fundAdmin).POST('/api/v1/compensation-claims/{id}/approve', { params: { path: { id: claimId }, header: { 'Idempotency-Key': key } }, body: {} }));
     // five copies of one request (one Idempotency-Key) at once: one pays, the others wait for it and replay its answer
     const k = g.idem('ap');
     const answers = await Promise.all(Array.from({ length: 5 }, () => approve(k)));
@@ -265,7 +265,7 @@ describe('FINAL_LOSS compensation', () => {
     expect(reset.body.state).toBe('NORMAL');
 
     // a recovery after the final loss still comes back 80:20
-    const rec = await apiCall(t.api().POST('/api/v1/compensation-claims/{id}/recoveries', { params: { path: { id: claimId } }, body: { amount: '101.01', recoveredOn: TODAY }, headers: { 'X-Api-Key': bank.key, 'Idempotency-Key': g.idem('rec') } }));
+    const rec = await apiCall(t.api({ apiKey: bank.key }).POST('/api/v1/compensation-claims/{id}/recoveries', { params: { path: { id: claimId }, header: { 'Idempotency-Key': g.idem('rec') } }, body: { amount: '101.01', recoveredOn: TODAY } }));
     expect(rec.status).toBe(201);
     expect(rec.body.recovery).toEqual({ amount: '101.01', fundPart: '80.81', bankPart: '20.20' });
     expect(await bal(money.balance)).toBe(yuan('50000.00') - fundShare + yuan('80.81'));
@@ -379,7 +379,7 @@ describe('claim rejection', () => {
     });
 
     // neither paid nor decided again, whatever the key
-    const approve = await apiCall(t.api(fundAdmin).POST('/api/v1/compensation-claims/{id}/approve', { params: { path: { id: claimId } }, headers: { 'Idempotency-Key': g.idem('ap') } }));
+    const approve = await apiCall(t.api(fundAdmin).POST('/api/v1/compensation-claims/{id}/approve', { params: { path: { id: claimId }, header: { 'Idempotency-Key': g.idem('ap') } }, body: {} }));
     expect(approve.status).toBe(409);
     expect(approve.headers['content-type']).toMatch(/application\/problem\+json/);
     expect(approve.body).toMatchObject({
@@ -387,7 +387,7 @@ describe('claim rejection', () => {
       errors: [{ field: 'claimId', code: 'CLAIM_STATE_CONFLICT' }],
     });
     expect((await reject({ reason: 'second thoughts' })).body.code).toBe('CLAIM_STATE_CONFLICT');
-    const recovery = await apiCall(t.api().POST('/api/v1/compensation-claims/{id}/recoveries', { params: { path: { id: claimId } }, body: { amount: '100.00', recoveredOn: TODAY }, headers: { 'X-Api-Key': bank.key, 'Idempotency-Key': g.idem('rec') } }));
+    const recovery = await apiCall(t.api({ apiKey: bank.key }).POST('/api/v1/compensation-claims/{id}/recoveries', { params: { path: { id: claimId }, header: { 'Idempotency-Key': g.idem('rec') } }, body: { amount: '100.00', recoveredOn: TODAY } }));
     expect(recovery.status).toBe(409);
     expect(recovery.body.code).toBe('CLAIM_STATE_CONFLICT');
     expect(await snapshot()).toEqual(before);
@@ -462,7 +462,7 @@ describe('an operating-entity loan end to end', () => {
     // confirming before the payout date is refused with the date named, and writes nothing. The business date is
     // Shanghai's: 15:00 UTC on the 9th (23:00 there) is still too early, 16:30 UTC on the 9th (00:30 on the 10th) is not
     const confirm = (key = g.idem('conf')) =>
-      apiCall(t.api().POST('/api/v1/covered-loans/{id}/disbursement', { params: { path: { id: loanId } }, headers: { 'X-Api-Key': bank.key, 'Idempotency-Key': key } }));
+      apiCall(t.api({ apiKey: bank.key }).POST('/api/v1/covered-loans/{id}/disbursement', { params: { path: { id: loanId }, header: { 'Idempotency-Key': key } } }));
     for (const at of [`${TODAY}T04:00:00Z`, '2026-03-09T15:00:00Z']) {
       clock.set(new Date(at));
       const early = await confirm();

@@ -17,7 +17,7 @@ import { ERROR_STATUS, FIELD_ERROR_CODES, PUBLIC_KEY, PUBLIC_WHEN_KEY, ROLES_KEY
  *   `Problem` schema (the error codes as an enum): 400 always (validation, the input guard), 401/403 unless public,
  *   404 with path parameters or a body, 409 on writes (unique keys, state conflicts, idempotency-key reuse),
  *   413 with a body, 415 with a non-JSON (file) body, 422 with parameters or a body or on writes, 429 unless the
- *   rate limit is skipped, 503 always. The common ones are `#/components/responses/…`; a refusal a controller
+ *   rate limit is skipped, 500 and 503 always. The common ones are `#/components/responses/…`; a refusal a controller
  *   documented itself keeps its description and example, with the shared schema.
  */
 
@@ -243,7 +243,7 @@ function finish(doc: OpenAPIObject, handlers: Map<string, HandlerInfo>, clashes:
       ? []
       : [{ [BEARER_SCHEME]: [] }, ...(info.roles.includes('BANK_OFFICER') ? [{ [API_KEY_SCHEME]: [] }] : [])];
 
-    const statuses = new Set<string>(['400', '503']);
+    const statuses = new Set<string>(['400', '500', '503']);
     if (!info.isPublic) statuses.add('401').add('403');
     if (hasPathParams || hasBody) statuses.add('404');
     if (write) statuses.add('409');

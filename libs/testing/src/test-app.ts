@@ -35,6 +35,16 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/**
+ * The contract recorder on an app a test built itself with createApi (its own configuration or logger): call
+ * `finish()` on the result after closing the app, as TestApp.close does.
+ */
+export function recordContract(app: INestApplication): ContractRecorder {
+  const recorder = new ContractRecorder(openApiDocumentOf(app));
+  recorder.attach(app.getHttpServer() as Server);
+  return recorder;
+}
+
 /** A real API (real Postgres clone, real Redis) for supertest. */
 export async function createTestApp(overrides: Record<string, string> = {}, clock?: Clock): Promise<TestApp> {
   const db = await createTestDatabase();
@@ -55,8 +65,7 @@ export async function createTestApp(overrides: Record<string, string> = {}, cloc
   const address = (http as unknown as Server).address();
   const baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   const document = openApiDocumentOf(app);
-  const contract = new ContractRecorder(document);
-  contract.attach(http as unknown as Server);
+  const contract = recordContract(app);
   const tokens = new Map<string, string>();
   let adminToken: string | undefined;
 
