@@ -8,8 +8,9 @@
  * e.g. `GET /api/v1/loans/{id}`; literal segments win over parameters), then the documented response for the
  * status (exact, then `4XX`, then `default`), then the documented content for the response's media type:
  * - JSON (`application/json`, `application/problem+json`, any `+json`): the body is validated with Ajv against the
- *   documented schema. Objects are CLOSED: a property the schema does not list is a mismatch (a response DTO must
- *   describe exactly what the handler returns), unless the schema says `additionalProperties` itself. OpenAPI 3.0
+ *   documented schema. Objects that list their properties are CLOSED: a property the schema does not list is a
+ *   mismatch (a response DTO must describe exactly what the handler returns), unless the schema says
+ *   `additionalProperties` itself; a free-form object (`type: 'object'` without properties) takes anything. OpenAPI 3.0
  *   `nullable: true` is honoured; formats (date, date-time …) are checked.
  * - any other media type (CSV, XLSX, SVG …): only that the media type is documented for that status.
  * - an empty body: fine when the response documents no content (204, or a response without `content`).
@@ -126,8 +127,8 @@ function convert(schema: unknown, inAllOf = false): unknown {
     const ref = { $ref: out.$ref };
     return src.nullable === true ? { anyOf: [ref, { type: 'null' }] } : ref;
   }
-  const isObject = out.type === 'object' || (out.type === undefined && out.properties !== undefined);
-  if (isObject && out.additionalProperties === undefined && !inAllOf) out.additionalProperties = false;
+  // an object that lists its properties is closed; a free-form one (`type: object` alone, a map) is not
+  if (out.properties !== undefined && out.additionalProperties === undefined && !inAllOf) out.additionalProperties = false;
   if (src.nullable === true) {
     if (typeof out.type === 'string') out.type = [out.type, 'null'];
     else if (Array.isArray(out.type)) out.type = [...out.type, 'null'];
