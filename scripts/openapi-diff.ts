@@ -61,21 +61,32 @@ class Comparer {
 
   private resolve(doc: ApiDocument, schema: Schema | undefined): Schema | undefined {
     let s = schema;
-    for (let i = 0; s?.$ref && i < 20; i++) s = doc.components?.schemas?.[s.$ref.replace('#/components/schemas/', '')];
+    for (let i = 0; s?.$ref && i < 20; i++)
+      s = doc.components?.schemas?.[s.$ref.replace('#/components/schemas/', '')];
     // a single allOf member (how a described or nullable $ref is written) stands for its member
-    if (s?.allOf?.length === 1 && !s.properties) return { ...this.resolve(doc, s.allOf[0]), ...(s.nullable ? { nullable: true } : {}) };
+    if (s?.allOf?.length === 1 && !s.properties)
+      return { ...this.resolve(doc, s.allOf[0]), ...(s.nullable ? { nullable: true } : {}) };
     return s;
   }
 
   private typeOf(s: Schema): string {
-    return [s.type].flat().filter((t) => t !== 'null').sort().join('|');
+    return [s.type]
+      .flat()
+      .filter((t) => t !== 'null')
+      .sort()
+      .join('|');
   }
 
   private nullable(s: Schema): boolean {
     return s.nullable === true || [s.type].flat().includes('null');
   }
 
-  schema(where: string, dir: Direction, baseSchema: Schema | undefined, headSchema: Schema | undefined): void {
+  schema(
+    where: string,
+    dir: Direction,
+    baseSchema: Schema | undefined,
+    headSchema: Schema | undefined,
+  ): void {
     if (baseSchema?.$ref && headSchema?.$ref) {
       const refKey = `${dir} ${baseSchema.$ref} ${headSchema.$ref}`;
       if (this.seen.has(refKey)) return;
@@ -94,17 +105,21 @@ class Comparer {
       this.changes.push(`${where}: format changed ${b.format ?? 'none'} → ${h.format ?? 'none'}`);
     if ((b.pattern ?? '') !== (h.pattern ?? '') && (dir === 'response' || h.pattern))
       this.changes.push(`${where}: pattern changed ${b.pattern ?? 'none'} → ${h.pattern ?? 'none'}`);
-    if (dir === 'response' && !this.nullable(b) && this.nullable(h)) this.changes.push(`${where}: may now be null`);
-    if (dir === 'request' && this.nullable(b) && !this.nullable(h)) this.changes.push(`${where}: no longer accepts null`);
+    if (dir === 'response' && !this.nullable(b) && this.nullable(h))
+      this.changes.push(`${where}: may now be null`);
+    if (dir === 'request' && this.nullable(b) && !this.nullable(h))
+      this.changes.push(`${where}: no longer accepts null`);
     if (b.enum || h.enum) {
       const bv = new Set(b.enum ?? []);
       const hv = new Set(h.enum ?? []);
       if (dir === 'request') {
         const removed = b.enum ? [...bv].filter((v) => !hv.has(v)) : h.enum ? ['(any value)'] : [];
-        if (h.enum && removed.length) this.changes.push(`${where}: enum narrowed, ${removed.join(', ')} no longer accepted`);
+        if (h.enum && removed.length)
+          this.changes.push(`${where}: enum narrowed, ${removed.join(', ')} no longer accepted`);
       } else {
         const added = h.enum ? [...hv].filter((v) => !bv.has(v)) : [];
-        if (b.enum && (added.length || !h.enum)) this.changes.push(`${where}: enum widened with ${added.join(', ') || 'any value'}`);
+        if (b.enum && (added.length || !h.enum))
+          this.changes.push(`${where}: enum widened with ${added.join(', ') || 'any value'}`);
       }
     }
     if (b.items || h.items) this.schema(`${where}[]`, dir, b.items, h.items);
@@ -119,11 +134,13 @@ class Comparer {
         continue;
       }
       if (dir === 'request' && !breq.has(name) && hreq.has(name)) this.changes.push(`${at}: now required`);
-      if (dir === 'response' && breq.has(name) && !hreq.has(name)) this.changes.push(`${at}: no longer always present`);
+      if (dir === 'response' && breq.has(name) && !hreq.has(name))
+        this.changes.push(`${at}: no longer always present`);
       this.schema(at, dir, bp[name], hp[name]);
     }
     if (dir === 'request')
-      for (const name of Object.keys(hp)) if (!(name in bp) && hreq.has(name)) this.changes.push(`${where}.${name}: new required field`);
+      for (const name of Object.keys(hp))
+        if (!(name in bp) && hreq.has(name)) this.changes.push(`${where}.${name}: new required field`);
   }
 
   operation(name: string, b: Operation, h: Operation): void {
@@ -138,10 +155,12 @@ class Comparer {
         this.schema(`${name} parameter ${k}`, 'request', p.schema, q.schema);
       }
     }
-    for (const [k, q] of hps) if (!bps.has(k) && q.required) this.changes.push(`${name} parameter ${k}: new required parameter`);
+    for (const [k, q] of hps)
+      if (!bps.has(k) && q.required) this.changes.push(`${name} parameter ${k}: new required parameter`);
 
     if (b.requestBody || h.requestBody) {
-      if (!b.requestBody?.required && h.requestBody?.required) this.changes.push(`${name} request body: now required`);
+      if (!b.requestBody?.required && h.requestBody?.required)
+        this.changes.push(`${name} request body: now required`);
       for (const [type, media] of Object.entries(b.requestBody?.content ?? {})) {
         const other = h.requestBody?.content?.[type];
         if (!other) this.changes.push(`${name} request body ${type}: no longer accepted`);
@@ -168,8 +187,10 @@ class Comparer {
     const bw = ways(b);
     const hw = ways(h);
     if (b.security && h.security) {
-      if (bw.size === 0 && hw.size > 0) this.changes.push(`${name} security: now needs ${[...hw].join(' or ')}`);
-      for (const w of bw) if (hw.size > 0 && !hw.has(w)) this.changes.push(`${name} security: ${w} no longer accepted`);
+      if (bw.size === 0 && hw.size > 0)
+        this.changes.push(`${name} security: now needs ${[...hw].join(' or ')}`);
+      for (const w of bw)
+        if (hw.size > 0 && !hw.has(w)) this.changes.push(`${name} security: ${w} no longer accepted`);
     }
   }
 }

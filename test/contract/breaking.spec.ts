@@ -11,24 +11,49 @@ const base = (): ApiDocument =>
               { in: 'path', name: 'id', required: true, schema: { type: 'string' } },
               { in: 'header', name: 'Idempotency-Key', required: true, schema: { type: 'string' } },
             ],
-            requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/RepaymentDto' } } } },
-            responses: { '201': { content: { 'application/json': { schema: { $ref: '#/components/schemas/RepaymentResponse' } } } } },
+            requestBody: {
+              required: true,
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/RepaymentDto' } } },
+            },
+            responses: {
+              '201': {
+                content: {
+                  'application/json': { schema: { $ref: '#/components/schemas/RepaymentResponse' } },
+                },
+              },
+            },
             security: [{ bearer: [] }, { 'bank-api-key': [] }],
           },
         },
-        '/api/v1/loans': { get: { responses: { '200': { content: { 'application/json': { schema: { type: 'array', items: { type: 'string' } } } } } } } },
+        '/api/v1/loans': {
+          get: {
+            responses: {
+              '200': {
+                content: { 'application/json': { schema: { type: 'array', items: { type: 'string' } } } },
+              },
+            },
+          },
+        },
       },
       components: {
         schemas: {
           RepaymentDto: {
             type: 'object',
             required: ['amount'],
-            properties: { amount: { type: 'string' }, channel: { type: 'string', enum: ['CASH', 'BANK'] }, memo: { type: 'string' } },
+            properties: {
+              amount: { type: 'string' },
+              channel: { type: 'string', enum: ['CASH', 'BANK'] },
+              memo: { type: 'string' },
+            },
           },
           RepaymentResponse: {
             type: 'object',
             required: ['id', 'status'],
-            properties: { id: { type: 'string' }, status: { type: 'string', enum: ['POSTED', 'REVERSED'] }, valueDate: { type: 'string', format: 'date' } },
+            properties: {
+              id: { type: 'string' },
+              status: { type: 'string', enum: ['POSTED', 'REVERSED'] },
+              valueDate: { type: 'string', format: 'date' },
+            },
           },
         },
       },
@@ -54,7 +79,10 @@ describe('api:breaking', () => {
   it('lists removals, new required input, changed types and statuses, narrowed request and widened response enums', () => {
     const head = base();
     delete head.paths['/api/v1/loans'];
-    const op = head.paths['/api/v1/loans/{id}/repayments'].post as { responses: Record<string, unknown>; security: unknown[] };
+    const op = head.paths['/api/v1/loans/{id}/repayments'].post as {
+      responses: Record<string, unknown>;
+      security: unknown[];
+    };
     op.responses = { '200': op.responses['201'] };
     op.security = [{ bearer: [] }];
     const s = head.components!.schemas!;

@@ -21,7 +21,6 @@ export interface GuaranteeHttp {
   status(key: string, loanId: string, body: Record<string, unknown>): Promise<Answer>;
   repay(key: string, loanId: string, body: Record<string, unknown>): Promise<Answer>;
   claim(key: string, loanId: string, body?: Record<string, unknown>): Promise<Answer>;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the capacity view, untyped until it has its schema
   capacity(token: string, fundId: string): Promise<Record<string, any>>;
 }
 
