@@ -21,7 +21,8 @@ import {
  * - every operation declares its security: none for public ones, the bearer token, and the bank API key
  *   (`X-Api-Key`) where the bank role may call it;
  * - every operation documents the refusals that apply to it as `application/problem+json` with the one shared
- *   `Problem` schema (the error codes as an enum): 400 always (validation, the input guard), 401/403 unless public,
+ *   `Problem` schema (the error codes as an enum): 400 and 403 always (validation, the input guard; a
+ *   signed-in caller's role or area), 401 unless public,
  *   404 with path parameters or a body, 409 on writes (unique keys, state conflicts, idempotency-key reuse),
  *   413 with a body, 415 with a non-JSON (file) body, 422 with parameters or a body or on writes, 429 unless the
  *   rate limit is skipped, 500 and 503 always. The common ones are `#/components/responses/…`; a refusal a controller
@@ -302,7 +303,9 @@ function finish(
       : [{ [BEARER_SCHEME]: [] }, ...(info.roles.includes('BANK_OFFICER') ? [{ [API_KEY_SCHEME]: [] }] : [])];
 
     const statuses = new Set<string>(['400', '500', '503']);
-    if (!info.isPublic) statuses.add('401').add('403');
+    // 403 even on a public operation: a caller who sends a token is held to its area (AREA_CITY_ONLY …)
+    statuses.add('403');
+    if (!info.isPublic) statuses.add('401');
     if (hasPathParams || hasBody) statuses.add('404');
     if (write) statuses.add('409');
     if (hasBody) statuses.add('413');
