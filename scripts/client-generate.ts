@@ -1,7 +1,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createTestApp } from '#libs/testing';
-import { CLIENT_SCHEMA_FILE, DOCUMENT_FILE, renderClientSchema, renderDocument } from './openapi-artifacts.js';
+import {
+  CLIENT_SCHEMA_FILE,
+  DOCUMENT_FILE,
+  renderClientSchema,
+  renderDocument,
+} from './openapi-artifacts.js';
 
 /**
  * `npm run client:generate`: boots the API on a throw-away clone of the test template database (the document is

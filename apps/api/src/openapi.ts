@@ -1,23 +1,32 @@
 import type { INestApplication, Type } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
-import { ERROR_STATUS, FIELD_ERROR_CODES, PUBLIC_KEY, PUBLIC_WHEN_KEY, ROLES_KEY, type Role } from '#libs/common';
+import {
+  ERROR_STATUS,
+  FIELD_ERROR_CODES,
+  PUBLIC_KEY,
+  PUBLIC_WHEN_KEY,
+  ROLES_KEY,
+  type Role,
+} from '#libs/common';
 
 /**
  * The OpenAPI document of the API: built once per application (bootstrap.ts serves it at /docs-json, the contract
  * recorder of the tests validates every response against it, `npm run client:generate` writes it to
  * docs/api/openapi.json and generates packages/api-client from it).
  *
- * On top of what the controllers declare, `finishDocument` makes it a contract:
+ * On top of what the controllers declare, the document makes it a contract (`finish` below):
  * - operationIds are the handler method names (unique across the API, checked by test/contract; see `finish` for
  *   the interim rule on a name two handlers share);
  * - every operation declares its security: none for public ones, the bearer token, and the bank API key
  *   (`X-Api-Key`) where the bank role may call it;
  * - every operation documents the refusals that apply to it as `application/problem+json` with the one shared
- *   `Problem` schema (the error codes as an enum): 400 always (validation, the input guard), 401/403 unless public,
+ *   `Problem` schema (the error codes as an enum): 400 and 403 always (validation, the input guard; a
+ *   signed-in caller's role or area), 401 unless public,
  *   404 with path parameters or a body, 409 on writes (unique keys, state conflicts, idempotency-key reuse),
- *   413 with a body, 422 with parameters or a body, 429 unless the rate limit is skipped, 503 always. Refusals a
- *   controller documented itself keep their description and example, with the shared schema.
+ *   413 with a body, 415 with a non-JSON (file) body, 422 with parameters or a body or on writes, 429 unless the
+ *   rate limit is skipped, 500 and 503 always. The common ones are `#/components/responses/…`; a refusal a controller
+ *   documented itself keeps its description and example, with the shared schema.
  */
 
 export const PROBLEM_MEDIA_TYPE = 'application/problem+json';
@@ -35,19 +44,37 @@ export const TAGS: [string, string][] = [
   ['auth', 'Sign in (a short-lived bearer token), who am I, sign out.'],
   ['users', 'Staff accounts and roles (ADMIN).'],
   ['audit', 'The append-only audit log of every write.'],
-  ['ledger', 'The double-entry ledger: accounts, balances, statements by value date, journal entries, verify.'],
-  ['business-date', 'The business date every decision reads; moving it forward day by day outside production.'],
+  [
+    'ledger',
+    'The double-entry ledger: accounts, balances, statements by value date, journal entries, verify.',
+  ],
+  [
+    'business-date',
+    'The business date every decision reads; moving it forward day by day outside production.',
+  ],
   ['geography', 'Districts, towns, villages and poverty lines.'],
   ['households', 'The poverty registry: households with masked personal data, CSV import.'],
-  ['operating entities', 'Cooperatives and enterprises linked to poor households (each household counted once).'],
+  [
+    'operating entities',
+    'Cooperatives and enterprises linked to poor households (each household counted once).',
+  ],
   ['joint-liability groups', 'Groups of borrowers who endorse and answer for each other.'],
   ['products', 'Versioned loan products and their rules.'],
   ['benchmark-rates', 'Effective-dated benchmark rates by term band.'],
   ['schedules', 'Exact repayment schedules (the preview contract).'],
-  ['mutual-aid-funds', 'Village mutual-aid funds: rules, contributions, member shares, withdrawals, position.'],
-  ['loan applications', 'Applications, eligibility, group endorsement, maker-checker approval, public notice.'],
+  [
+    'mutual-aid-funds',
+    'Village mutual-aid funds: rules, contributions, member shares, withdrawals, position.',
+  ],
+  [
+    'loan applications',
+    'Applications, eligibility, group endorsement, maker-checker approval, public notice.',
+  ],
   ['loans', 'Loans, their schedules, disbursement and history.'],
-  ['repayments', 'Value-dated repayments, payoff, reversal, write-off and recoveries, year-end fee distribution.'],
+  [
+    'repayments',
+    'Value-dated repayments, payoff, reversal, write-off and recoveries, year-end fee distribution.',
+  ],
   ['close-of-business', 'The daily close of business: ageing, penalties, calls, portfolio snapshots.'],
   ['banks', 'Partner banks and their API keys.'],
   ['risk funds', 'District guarantee funds: deposits, interest, withdrawals, the breaker.'],
@@ -66,18 +93,33 @@ export const BEARER_SCHEME = 'bearer';
 export const API_KEY_SCHEME = 'bank-api-key';
 
 /** Codes the problem filter emits besides the domain codes (all of them are domain codes today; kept explicit). */
-const NON_DOMAIN_CODES = ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'PAYLOAD_TOO_LARGE', 'RATE_LIMITED', 'SERVICE_UNAVAILABLE', 'INTERNAL'];
+const NON_DOMAIN_CODES = [
+  'VALIDATION_FAILED',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'CONFLICT',
+  'PAYLOAD_TOO_LARGE',
+  'RATE_LIMITED',
+  'SERVICE_UNAVAILABLE',
+  'INTERNAL',
+];
 
 export const ERROR_CODES = [...new Set([...Object.keys(ERROR_STATUS), ...NON_DOMAIN_CODES])].sort();
 
 /** The shared schemas every error response references. */
 export function problemSchemas(): Record<string, object> {
   return {
-    ErrorCode: { type: 'string', enum: ERROR_CODES, description: 'The stable machine-readable reason of a refusal.' },
+    ErrorCode: {
+      type: 'string',
+      enum: ERROR_CODES,
+      description: 'The stable machine-readable reason of a refusal.',
+    },
     FieldErrorCode: {
       type: 'string',
       enum: [...new Set([...FIELD_ERROR_CODES, ...ERROR_CODES])].sort(),
-      description: 'Why one field was refused: a field code, or an error code when a whole refusal concerns one line of a batch.',
+      description:
+        'Why one field was refused: a field code, or an error code when a whole refusal concerns one line of a batch.',
     },
     ProblemFieldError: {
       type: 'object',
@@ -139,7 +181,8 @@ function handlerInfo(app: INestApplication): Map<string, HandlerInfo> {
         if (key === 'constructor') continue;
         const handler = (cls.prototype as Record<string, unknown>)[key];
         if (typeof handler !== 'function') continue;
-        const meta = <T>(k: string) => (Reflect.getMetadata(k, handler) ?? Reflect.getMetadata(k, cls)) as T | undefined;
+        const meta = <T>(k: string) =>
+          (Reflect.getMetadata(k, handler) ?? Reflect.getMetadata(k, cls)) as T | undefined;
         out.set(`${cls.name}#${key}`, {
           isPublic: Boolean(meta<boolean>(PUBLIC_KEY)) || meta<string>(PUBLIC_WHEN_KEY) !== undefined,
           roles: meta<Role[]>(ROLES_KEY) ?? [],
@@ -155,7 +198,10 @@ type Operation = {
   operationId?: string;
   parameters?: { in: string; name: string }[];
   requestBody?: unknown;
-  responses: Record<string, { description?: string; content?: Record<string, { schema?: unknown; example?: unknown }> }>;
+  responses: Record<
+    string,
+    { description?: string; content?: Record<string, { schema?: unknown; example?: unknown }> }
+  >;
   security?: Record<string, string[]>[];
 };
 
@@ -187,13 +233,19 @@ const RESPONSE_NAMES: Record<string, string> = {
 };
 
 const problemContent = (example?: unknown) => ({
-  [PROBLEM_MEDIA_TYPE]: { schema: { $ref: '#/components/schemas/Problem' }, ...(example !== undefined ? { example } : {}) },
+  [PROBLEM_MEDIA_TYPE]: {
+    schema: { $ref: '#/components/schemas/Problem' },
+    ...(example !== undefined ? { example } : {}),
+  },
 });
 
 /** The shared refusals (`#/components/responses/NotFound` …), which operations reference unless they say more. */
 function standardResponses(): Record<string, object> {
   return Object.fromEntries(
-    Object.entries(RESPONSE_NAMES).map(([status, name]) => [name, { description: STANDARD[status], content: problemContent() }]),
+    Object.entries(RESPONSE_NAMES).map(([status, name]) => [
+      name,
+      { description: STANDARD[status], content: problemContent() },
+    ]),
   );
 }
 
@@ -203,7 +255,10 @@ function problemResponse(status: string, existing?: Operation['responses'][strin
   const example = old?.example ?? (old?.schema as { example?: unknown } | undefined)?.example;
   const own = (existing?.description && existing.description !== STANDARD[status]) || example !== undefined;
   if (!own && RESPONSE_NAMES[status]) return { $ref: `#/components/responses/${RESPONSE_NAMES[status]}` };
-  return { description: existing?.description || STANDARD[status] || 'Refused', content: problemContent(example) };
+  return {
+    description: existing?.description || STANDARD[status] || 'Refused',
+    content: problemContent(example),
+  };
 }
 
 /** A handler whose method name another handler also uses: its operationId had to be qualified. */
@@ -218,13 +273,18 @@ export interface OperationIdClash {
  * followed by the controller's name (`list` of ProductsController → `listProducts`) and are reported as clashes,
  * which test/contract refuses (rename the handlers).
  */
-function finish(doc: OpenAPIObject, handlers: Map<string, HandlerInfo>, clashes: OperationIdClash[]): OpenAPIObject {
+function finish(
+  doc: OpenAPIObject,
+  handlers: Map<string, HandlerInfo>,
+  clashes: OperationIdClash[],
+): OpenAPIObject {
   doc.components ??= {};
   doc.components.schemas = { ...(doc.components.schemas ?? {}), ...problemSchemas() } as never;
   doc.components.responses = { ...(doc.components.responses ?? {}), ...standardResponses() } as never;
   const methodName = (id: string) => id.slice(id.indexOf('#') + 1);
   const uses = new Map<string, number>();
-  for (const { op } of operationsOf(doc)) uses.set(methodName(op.operationId ?? ''), (uses.get(methodName(op.operationId ?? '')) ?? 0) + 1);
+  for (const { op } of operationsOf(doc))
+    uses.set(methodName(op.operationId ?? ''), (uses.get(methodName(op.operationId ?? '')) ?? 0) + 1);
   for (const { method, op } of operationsOf(doc)) {
     const id = op.operationId ?? '';
     const info = handlers.get(id) ?? { isPublic: false, roles: [], skipThrottle: false };
@@ -242,15 +302,26 @@ function finish(doc: OpenAPIObject, handlers: Map<string, HandlerInfo>, clashes:
       ? []
       : [{ [BEARER_SCHEME]: [] }, ...(info.roles.includes('BANK_OFFICER') ? [{ [API_KEY_SCHEME]: [] }] : [])];
 
-    const statuses = new Set<string>(['400', '503']);
-    if (!info.isPublic) statuses.add('401').add('403');
+    const statuses = new Set<string>(['400', '500', '503']);
+    // 403 even on a public operation: a caller who sends a token is held to its area (AREA_CITY_ONLY …)
+    statuses.add('403');
+    if (!info.isPublic) statuses.add('401');
     if (hasPathParams || hasBody) statuses.add('404');
     if (write) statuses.add('409');
     if (hasBody) statuses.add('413');
+    // a body in a media type other than JSON (a file upload) may arrive in a format the handler cannot read
+    if (
+      hasBody &&
+      Object.keys((op.requestBody as { content?: object }).content ?? {}).some(
+        (t) => t !== 'application/json',
+      )
+    )
+      statuses.add('415');
     if (hasParams || hasBody || write) statuses.add('422');
     if (!info.skipThrottle) statuses.add('429');
     for (const status of Object.keys(op.responses)) if (/^[45]/.test(status)) statuses.add(status);
-    for (const status of [...statuses].sort()) op.responses[status] = problemResponse(status, op.responses[status]);
+    for (const status of [...statuses].sort())
+      op.responses[status] = problemResponse(status, op.responses[status]);
   }
   return doc;
 }
@@ -262,8 +333,14 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   let builder = new DocumentBuilder().setTitle(TITLE).setDescription(DESCRIPTION).setVersion('1');
   for (const [name, description] of TAGS) builder = builder.addTag(name, description);
   const config = builder
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'POST /api/v1/auth/login' }, BEARER_SCHEME)
-    .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Api-Key', description: 'A partner bank’s API key' }, API_KEY_SCHEME)
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'POST /api/v1/auth/login' },
+      BEARER_SCHEME,
+    )
+    .addApiKey(
+      { type: 'apiKey', in: 'header', name: 'X-Api-Key', description: 'A partner bank’s API key' },
+      API_KEY_SCHEME,
+    )
     .build();
   const raw = SwaggerModule.createDocument(app, config, {
     operationIdFactory: (controllerKey: string, methodKey: string) => `${controllerKey}#${methodKey}`,

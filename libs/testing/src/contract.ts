@@ -8,13 +8,15 @@
  * e.g. `GET /api/v1/loans/{id}`; literal segments win over parameters), then the documented response for the
  * status (exact, then `4XX`, then `default`), then the documented content for the response's media type:
  * - JSON (`application/json`, `application/problem+json`, any `+json`): the body is validated with Ajv against the
- *   documented schema. Objects are CLOSED: a property the schema does not list is a mismatch (a response DTO must
- *   describe exactly what the handler returns), unless the schema says `additionalProperties` itself. OpenAPI 3.0
+ *   documented schema. Objects that list their properties are CLOSED: a property the schema does not list is a
+ *   mismatch (a response DTO must describe exactly what the handler returns), unless the schema says
+ *   `additionalProperties` itself; a free-form object (`type: 'object'` without properties) takes anything. OpenAPI 3.0
  *   `nullable: true` is honoured; formats (date, date-time …) are checked.
  * - any other media type (CSV, XLSX, SVG …): only that the media type is documented for that status.
  * - an empty body: fine when the response documents no content (204, or a response without `content`).
  * A mismatch is: no operation for the request, an undocumented status, an undocumented media type, a body where
- * none is documented (or none where one is), a JSON response without a schema, a body that does not match.
+ * none is documented (or none where one is), a JSON response without a schema (an `example` alone is not one),
+ * a body that does not match.
  *
  * The refusals (4xx/5xx) are added to every operation by apps/api/src/openapi.ts with the shared `Problem` schema;
  * one those rules do not add (e.g. 401 on the public login) is declared on the handler with the usual
@@ -36,7 +38,16 @@
  * one on purpose, e.g. test/contract).
  *
  * Requests made through `t.http` (supertest) and through `t.api(...)` (the generated client, see test-app.ts) are
- * both seen: they reach the same server.
+ * both seen: they reach the same server. New tests use the client:
+ *   const res = await expectStatus(t.api('FUND_ADMIN').POST('/api/v1/risk-funds/{id}/deposits', {
+ *     params: { path: { id }, header: { 'Idempotency-Key': key } }, body: { source: 'CITY', amount, receivedOn } }), 201);
+ *   expect(res.body).toMatchObject(...)              // res.data is the typed body, res.headers a plain object
+ * (`t.api(role | token | { apiKey })`; `apiCall(...)` when the test reads `status` itself.)
+ *
+ * AFTER CHANGING WHAT THE DOCUMENT SAYS (a DTO, a decorator, a controller): `npm run client:generate` and commit
+ * docs/api/openapi.json and packages/api-client/src/schema.d.ts (test/contract/client.e2e.spec.ts fails until then).
+ * Both files are generated: on a merge conflict in them take either side and run the command again.
+ * Remove each operation you complete from test/contract/known-gaps.ts (test/contract/document.e2e.spec.ts says which).
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
@@ -45,13 +56,24 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { OpenAPIObject } from '@nestjs/swagger';
 
 // ajv-formats is CommonJS: its default export arrives as the module object under some loaders
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv;
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (
+  ajv: Ajv,
+) => Ajv;
 
 /** Requests the contract does not apply to, each with its reason. */
 export const CONTRACT_EXEMPTIONS: { method?: string; path: RegExp; reason: string }[] = [
-  { path: /^\/(docs(\/|-json$|$)|swagger-ui[^/]*$|favicon)/, reason: 'the Swagger UI, its assets and the document itself' },
-  { path: /^\/metrics$/, reason: 'the Prometheus scrape (text exposition format), excluded from the document on purpose' },
-  { path: /^\/admin\/queues(\/|$)/, reason: 'the queue dashboard: HTML pages for ADMINs in a browser, excluded from the document' },
+  {
+    path: /^\/(docs(\/|-json$|$)|swagger-ui[^/]*$|favicon)/,
+    reason: 'the Swagger UI, its assets and the document itself',
+  },
+  {
+    path: /^\/metrics$/,
+    reason: 'the Prometheus scrape (text exposition format), excluded from the document on purpose',
+  },
+  {
+    path: /^\/admin\/queues(\/|$)/,
+    reason: 'the queue dashboard: HTML pages for ADMINs in a browser, excluded from the document',
+  },
 ];
 
 /** Statuses a request that matches no operation may get, before any handler (then with a Problem body). */
@@ -92,7 +114,8 @@ function convert(schema: unknown, inAllOf = false): unknown {
   const src = schema as Json;
   const out: Json = {};
   for (const [k, v] of Object.entries(src)) {
-    if (k === 'nullable' || k === 'example' || k === 'examples' || k === 'discriminator' || k === 'xml') continue;
+    if (k === 'nullable' || k === 'example' || k === 'examples' || k === 'discriminator' || k === 'xml')
+      continue;
     if (k === '$ref' && typeof v === 'string') {
       out.$ref = v.startsWith('#/components/schemas/')
         ? `${COMPONENTS_ID}#/definitions/${v.slice('#/components/schemas/'.length)}`
@@ -122,8 +145,9 @@ function convert(schema: unknown, inAllOf = false): unknown {
     const { type: _type, ...rest } = out;
     return { anyOf: [rest, { type: 'null' }] };
   }
-  const isObject = out.type === 'object' || (out.type === undefined && out.properties !== undefined);
-  if (isObject && out.additionalProperties === undefined && !inAllOf) out.additionalProperties = false;
+  // an object that lists its properties is closed; a free-form one (`type: object` alone, a map) is not
+  if (out.properties !== undefined && out.additionalProperties === undefined && !inAllOf)
+    out.additionalProperties = false;
   if (src.nullable === true) {
     if (typeof out.type === 'string') out.type = [out.type, 'null'];
     else if (Array.isArray(out.type)) out.type = [...out.type, 'null'];
@@ -131,6 +155,14 @@ function convert(schema: unknown, inAllOf = false): unknown {
     if (Array.isArray(out.enum) && !out.enum.includes(null)) out.enum = [...out.enum, null];
   }
   return out;
+}
+
+/** Whether a schema says what the JSON is ($ref, type, members), not merely shows an example. */
+function describesJson(schema: Json | undefined): boolean {
+  if (!schema) return false;
+  return ['$ref', 'type', 'properties', 'items', 'allOf', 'oneOf', 'anyOf', 'enum'].some(
+    (k) => schema[k] !== undefined,
+  );
 }
 
 function formatsIn(value: unknown, into: Set<string>): Set<string> {
@@ -151,13 +183,18 @@ const describe = (e: ErrorObject) => {
       : e.keyword === 'enum'
         ? ` ${JSON.stringify((e.params as { allowedValues: unknown[] }).allowedValues).slice(0, 200)}`
         : '';
-  const got = e.keyword === 'additionalProperties' || e.keyword === 'required' ? '' : ` (got ${JSON.stringify(e.data)?.slice(0, 80)})`;
+  const got =
+    e.keyword === 'additionalProperties' || e.keyword === 'required'
+      ? ''
+      : ` (got ${JSON.stringify(e.data)?.slice(0, 80)})`;
   return `${where} ${e.message}${extra}${got}`;
 };
 
 function currentTest(): { test?: string; file?: string } {
   try {
-    const state = (globalThis as { expect?: { getState(): { currentTestName?: string; testPath?: string } } }).expect?.getState();
+    const state = (
+      globalThis as { expect?: { getState(): { currentTestName?: string; testPath?: string } } }
+    ).expect?.getState();
     return { test: state?.currentTestName, file: state?.testPath };
   } catch {
     return {};
@@ -186,12 +223,27 @@ export class ContractRecorder {
       .map(([template, item]) => {
         const segments = template.split('/');
         const regex = new RegExp(
-          '^' + segments.map((s) => (/^\{.+\}$/.test(s) ? '[^/]+' : s.replace(/[.*+?^$()|[\]\\]/g, '\\$&'))).join('/') + '/?$',
+          '^' +
+            segments
+              .map((s) => (/^\{.+\}$/.test(s) ? '[^/]+' : s.replace(/[.*+?^$()|[\]\\]/g, '\\$&')))
+              .join('/') +
+            '/?$',
         );
-        return { template, regex, literals: segments.filter((s) => !/^\{.+\}$/.test(s)).length, ops: item as Record<string, Op> };
+        return {
+          template,
+          regex,
+          literals: segments.filter((s) => !/^\{.+\}$/.test(s)).length,
+          ops: item as Record<string, Op>,
+        };
       })
       .sort((a, b) => b.literals - a.literals || a.template.localeCompare(b.template));
-    this.ajv = new Ajv({ strict: false, allErrors: true, verbose: true, allowUnionTypes: true, validateFormats: true });
+    this.ajv = new Ajv({
+      strict: false,
+      allErrors: true,
+      verbose: true,
+      allowUnionTypes: true,
+      validateFormats: true,
+    });
     addFormats(this.ajv);
     const schemas = (doc.components?.schemas ?? {}) as Json;
     for (const f of formatsIn(schemas, formatsIn(doc.paths, new Set())))
@@ -221,7 +273,8 @@ export class ContractRecorder {
     const chunks: Buffer[] = [];
     const take = (chunk: unknown, encoding: unknown) => {
       if (chunk === undefined || chunk === null || typeof chunk === 'function') return;
-      if (typeof chunk === 'string') chunks.push(Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8'));
+      if (typeof chunk === 'string')
+        chunks.push(Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8'));
       else if (chunk instanceof Uint8Array) chunks.push(Buffer.from(chunk));
     };
     const write = res.write;
@@ -240,7 +293,14 @@ export class ContractRecorder {
     const url = req.url ?? '/';
     res.once('finish', () => {
       const type = res.getHeader('content-type');
-      this.check(method, url, res.statusCode, typeof type === 'string' ? type : undefined, Buffer.concat(chunks), where);
+      this.check(
+        method,
+        url,
+        res.statusCode,
+        typeof type === 'string' ? type : undefined,
+        Buffer.concat(chunks),
+        where,
+      );
     });
   }
 
@@ -263,15 +323,33 @@ export class ContractRecorder {
     let operationId: string | null = null;
     if (!route) {
       // refused before routing (or no such route): the pre-routing statuses, with a Problem body
-      if (!PRE_ROUTING.has(status)) errors.push(`no operation ${method} ${path} in the document (status ${status})`);
-      else errors.push(...this.body(`problem`, { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } }, mediaType, body));
+      if (!PRE_ROUTING.has(status))
+        errors.push(`no operation ${method} ${path} in the document (status ${status})`);
+      else
+        errors.push(
+          ...this.body(
+            `problem`,
+            { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+            mediaType,
+            body,
+          ),
+        );
     } else {
       const op = route.ops[m];
       operationId = op.operationId ?? null;
       const responses = op.responses ?? {};
       const key = [String(status), `${String(status)[0]}XX`, 'default'].find((k) => responses[k]);
-      if (!key) errors.push(`status ${status} is not documented (documented: ${Object.keys(responses).join(', ')})`);
-      else errors.push(...this.body(`${m} ${route.template} ${key}`, this.resolve(responses[key]).content, mediaType, body));
+      if (!key)
+        errors.push(`status ${status} is not documented (documented: ${Object.keys(responses).join(', ')})`);
+      else
+        errors.push(
+          ...this.body(
+            `${m} ${route.template} ${key}`,
+            this.resolve(responses[key]).content,
+            mediaType,
+            body,
+          ),
+        );
     }
     if (!errors.length) return null;
     const mismatch: ContractMismatch = {
@@ -299,12 +377,15 @@ export class ContractRecorder {
 
   private body(key: string, content: Content | undefined, mediaType: string, body: Buffer): string[] {
     const documented = Object.keys(content ?? {});
-    if (!documented.length) return body.length ? [`a ${mediaType || 'untyped'} body is returned but no content is documented`] : [];
+    if (!documented.length)
+      return body.length ? [`a ${mediaType || 'untyped'} body is returned but no content is documented`] : [];
     if (!body.length) return [`an empty body is returned but ${documented.join(', ')} is documented`];
     const entry = content![mediaType] ?? content![mediaType.replace(/\/.*$/, '/*')] ?? content!['*/*'];
-    if (!entry) return [`media type ${mediaType || '(none)'} is not documented (documented: ${documented.join(', ')})`];
+    if (!entry)
+      return [`media type ${mediaType || '(none)'} is not documented (documented: ${documented.join(', ')})`];
     if (!JSON_MEDIA(mediaType)) return [];
-    if (!entry.schema) return [`no schema is documented for ${mediaType}`];
+    if (!describesJson(entry.schema))
+      return [`no schema is documented for ${mediaType} (an example is not a schema)`];
     let value: unknown;
     try {
       value = JSON.parse(body.toString('utf8'));

@@ -26,13 +26,23 @@ export interface TestApp {
   baseUrl: string;
   /**
    * The generated client (packages/api-client) against this app, signed in as `who`: a role (the token of
-   * tokenFor(role), fetched on first use), a bearer token, `{ apiKey }` for a bank key, or nobody. Its responses
+   * tokenFor(role), fetched on first use), a bearer token (with or without `Bearer `), `{ apiKey }` for a bank key, or nobody. Its responses
    * pass through the same contract recorder as `http`.
    */
   api(who?: Role | string | { token?: string; apiKey?: string }): ApiClient;
   /** Logs in (creating the user first when it does not exist) and returns a bearer token. */
   tokenFor(role: Role, opts?: { bankId?: string; username?: string }): Promise<string>;
   close(): Promise<void>;
+}
+
+/**
+ * The contract recorder on an app a test built itself with createApi (its own configuration or logger): call
+ * `finish()` on the result after closing the app, as TestApp.close does.
+ */
+export function recordContract(app: INestApplication): ContractRecorder {
+  const recorder = new ContractRecorder(openApiDocumentOf(app));
+  recorder.attach(app.getHttpServer() as Server);
+  return recorder;
 }
 
 /** A real API (real Postgres clone, real Redis) for supertest. */
@@ -55,8 +65,7 @@ export async function createTestApp(overrides: Record<string, string> = {}, cloc
   const address = (http as unknown as Server).address();
   const baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   const document = openApiDocumentOf(app);
-  const contract = new ContractRecorder(document);
-  contract.attach(http as unknown as Server);
+  const contract = recordContract(app);
   const tokens = new Map<string, string>();
   let adminToken: string | undefined;
 
@@ -74,7 +83,7 @@ export async function createTestApp(overrides: Record<string, string> = {}, cloc
       if (who === undefined) return createApiClient({ baseUrl });
       if (typeof who === 'object') return createApiClient({ baseUrl, token: who.token, apiKey: who.apiKey });
       if ((ROLES as readonly string[]).includes(who)) return createApiClient({ baseUrl, token: () => t.tokenFor(who as Role) });
-      return createApiClient({ baseUrl, token: who });
+      return createApiClient({ baseUrl, token: who.replace(/^Bearer /, '') });
     },
     db,
     config,

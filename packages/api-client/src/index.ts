@@ -41,7 +41,8 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     client.use({
       async onRequest({ request }) {
         const bearer = typeof token === 'function' ? await token() : token;
-        if (bearer && !request.headers.has('Authorization')) request.headers.set('Authorization', `Bearer ${bearer}`);
+        if (bearer && !request.headers.has('Authorization'))
+          request.headers.set('Authorization', `Bearer ${bearer}`);
         if (apiKey && !request.headers.has('X-Api-Key')) request.headers.set('X-Api-Key', apiKey);
         return request;
       },

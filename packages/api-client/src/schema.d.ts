@@ -3028,7 +3028,6 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        Object: Record<string, never>;
         LoginDto: {
             /** @example admin */
             username: string;
@@ -3052,6 +3051,17 @@ export interface components {
              * @example 1
              */
             bankId?: string;
+            /**
+             * @description FUND_ADMIN, LOAN_OFFICER and AUDITOR may be limited to one district, town or village
+             * @default CITY
+             * @enum {string}
+             */
+            areaKind: "CITY" | "DISTRICT" | "TOWN" | "VILLAGE";
+            /**
+             * @description the district, town or village id (with areaKind other than CITY)
+             * @example 1
+             */
+            areaId?: string;
         };
         UpdateUserDto: {
             displayName?: string;
@@ -3060,6 +3070,13 @@ export interface components {
             active?: boolean;
             password?: string;
             bankId?: string;
+            /**
+             * @description a new area (CITY, or DISTRICT/TOWN/VILLAGE with areaId); ends the user's tokens
+             * @enum {string}
+             */
+            areaKind?: "CITY" | "DISTRICT" | "TOWN" | "VILLAGE";
+            /** @example 1 */
+            areaId?: string | null;
         };
         SchedulePreviewDto: {
             /**
@@ -5092,12 +5109,12 @@ export interface components {
          * @description The stable machine-readable reason of a refusal.
          * @enum {string}
          */
-        ErrorCode: "AGREEMENT_EXISTS" | "AGREEMENT_INVALID" | "AGREEMENT_NOT_ACTIVE" | "ASSET_INCOME_ALREADY_PAID" | "ASSET_INCOME_ENTITY_LOCKED" | "ASSET_INCOME_NO_POOR_HOUSEHOLDS" | "ASSET_INCOME_PROJECT_INVALID" | "ASSET_INCOME_RESULTS_INVALID" | "ASSET_INCOME_RESULT_LOCKED" | "ASSET_INCOME_RESULT_MISSING" | "ASSET_INCOME_RIGHTS_PENDING" | "ASSET_INCOME_RIGHT_MOVE_REFUSED" | "ASSET_INCOME_RUN_STALE" | "ASSET_INCOME_SAME_APPROVER" | "ASSET_INCOME_SETTLEMENT_EXCEEDS_DEBT" | "ASSET_INCOME_STATE_CONFLICT" | "BANK_CODE_TAKEN" | "BANK_LOAN_REF_TAKEN" | "BENCHMARK_BAND_OVERLAP" | "BENCHMARK_RATE_ALREADY_EFFECTIVE" | "BENCHMARK_RATE_NOT_IN_FORCE" | "BENCHMARK_RATE_WITHDRAWN" | "BUSINESS_DATE_ADVANCING" | "BUSINESS_DATE_INVALID" | "BUSINESS_DATE_NOT_MOVABLE" | "BUSINESS_DAY_FAILED" | "CLAIM_NOT_ELIGIBLE" | "CLAIM_SAME_SIDE" | "CLAIM_STATE_CONFLICT" | "COB_ALREADY_RUNNING" | "COB_DATE_INVALID" | "CONFLICT" | "COVERED_LOAN_NO_AGREEMENT" | "COVERED_LOAN_STATE_CONFLICT" | "COVERED_REPAYMENT_EXCEEDS_OUTSTANDING" | "COVER_MISMATCH" | "COVER_STATE_CONFLICT" | "DISTRICT_SUSPENDED" | "ENTITY_LINK_RULES_VIOLATED" | "FEE_DISTRIBUTION_EXISTS" | "FEE_DISTRIBUTION_NOT_ALLOWED" | "FORBIDDEN" | "FUNDING_MATCHING_RULE_INVALID" | "FUND_BELOW_MINIMUM" | "FUND_CAPACITY_EXCEEDED" | "FUND_CAP_EXCEEDED" | "FUND_CLOSED" | "FUND_FISCAL_SHARE_NOT_POOR" | "FUND_HOUSEHOLD_NOT_FOUND" | "FUND_INSUFFICIENT_CASH" | "FUND_MEMBER_HAS_LOAN" | "FUND_MEMBER_NOT_OF_VILLAGE" | "FUND_NOT_A_MEMBER" | "FUND_NOT_EMPTY" | "FUND_RULES_INVALID" | "FUND_UNKNOWN_VILLAGE" | "FUND_VILLAGE_HAS_FUND" | "GROUP_HAS_ACTIVE_LOANS" | "GROUP_RULES_VIOLATED" | "HOUSEHOLD_IN_GROUP" | "IDEMPOTENCY_IN_PROGRESS" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_REUSED" | "INTERNAL" | "INVALID_CREDENTIALS" | "LEDGER_ACCOUNT_NOT_FOUND" | "LEDGER_ALREADY_REVERSED" | "LEDGER_CURRENCY_MISMATCH" | "LEDGER_ENTRY_CONFLICT" | "LEDGER_LIMIT_EXCEEDED" | "LEDGER_UNBALANCED" | "LEDGER_VALUE_DATE_IN_FUTURE" | "LOAN_APPLICATION_INVALID" | "LOAN_INVALID_TRANSITION" | "LOAN_MAKER_CHECKER" | "LOAN_NOTICE_NOT_ENDED" | "LOAN_NOT_ELIGIBLE" | "LOAN_NOT_REPAYABLE" | "LOAN_VERSION_CONFLICT" | "NOT_FOUND" | "OVERPAYMENT" | "PAYLOAD_TOO_LARGE" | "POVERTY_LINE_MISSING" | "PRODUCT_CODE_TAKEN" | "PRODUCT_INACTIVE" | "PRODUCT_RULES_NOT_MET" | "PRODUCT_VERSION_CONFLICT" | "RATE_LIMITED" | "RECON_FILE_INVALID" | "RECON_FILE_TOO_LARGE" | "RECON_FORMAT_UNSUPPORTED" | "RECOVERY_EXCEEDS_CLAIM" | "REGISTRY_RULES_VIOLATED" | "REMINDER_ENDPOINT_INVALID" | "REMINDER_ENDPOINT_SCOPE_TAKEN" | "REMINDER_RUN_DATE_INVALID" | "REPAYMENT_ALREADY_REVERSED" | "REPAYMENT_NOT_REVERSIBLE" | "REPAYMENT_PAYER_INVALID" | "REPAYMENT_VALUE_DATE_INVALID" | "REPORT_MONTH_INVALID" | "RISK_FUND_CLOSED" | "RISK_FUND_DISTRICT_HAS_FUND" | "RISK_FUND_INSUFFICIENT" | "RISK_FUND_UNKNOWN_DISTRICT" | "RISK_FUND_WITHDRAWAL_REFUSED" | "SCHEDULE_TERMS_INVALID" | "SERVICE_UNAVAILABLE" | "SHARE_INSUFFICIENT" | "SHARE_LOCKED" | "SUBSIDY_BUDGET_INVALID" | "SUBSIDY_CLAIM_STATE_CONFLICT" | "SUBSIDY_CONTRIBUTION_INVALID" | "SUBSIDY_PERIOD_INVALID" | "SUBSIDY_POLICY_INVALID" | "SUBSIDY_PROGRAMME_CLOSED" | "SUBSIDY_PROGRAMME_CODE_TAKEN" | "SUBSIDY_PROGRAMME_INVALID" | "SUBSIDY_SAME_APPROVER" | "TOKEN_REVOKED" | "UNAUTHENTICATED" | "VALIDATION_FAILED" | "WRITE_OFF_NOT_ALLOWED";
+        ErrorCode: "AGREEMENT_EXISTS" | "AGREEMENT_INVALID" | "AGREEMENT_NOT_ACTIVE" | "AREA_CITY_ONLY" | "AREA_OUT_OF_SCOPE" | "ASSET_INCOME_ALREADY_PAID" | "ASSET_INCOME_ENTITY_LOCKED" | "ASSET_INCOME_NO_POOR_HOUSEHOLDS" | "ASSET_INCOME_PROJECT_INVALID" | "ASSET_INCOME_RESULTS_INVALID" | "ASSET_INCOME_RESULT_LOCKED" | "ASSET_INCOME_RESULT_MISSING" | "ASSET_INCOME_RIGHTS_PENDING" | "ASSET_INCOME_RIGHT_MOVE_REFUSED" | "ASSET_INCOME_RUN_STALE" | "ASSET_INCOME_SAME_APPROVER" | "ASSET_INCOME_SETTLEMENT_EXCEEDS_DEBT" | "ASSET_INCOME_STATE_CONFLICT" | "BANK_CODE_TAKEN" | "BANK_LOAN_REF_TAKEN" | "BENCHMARK_BAND_OVERLAP" | "BENCHMARK_RATE_ALREADY_EFFECTIVE" | "BENCHMARK_RATE_NOT_IN_FORCE" | "BENCHMARK_RATE_WITHDRAWN" | "BUSINESS_DATE_ADVANCING" | "BUSINESS_DATE_INVALID" | "BUSINESS_DATE_NOT_MOVABLE" | "BUSINESS_DAY_FAILED" | "CLAIM_NOT_ELIGIBLE" | "CLAIM_SAME_SIDE" | "CLAIM_STATE_CONFLICT" | "COB_ALREADY_RUNNING" | "COB_DATE_INVALID" | "CONFLICT" | "COVERED_LOAN_NO_AGREEMENT" | "COVERED_LOAN_STATE_CONFLICT" | "COVERED_REPAYMENT_EXCEEDS_OUTSTANDING" | "COVER_MISMATCH" | "COVER_STATE_CONFLICT" | "DISTRICT_SUSPENDED" | "ENTITY_LINK_RULES_VIOLATED" | "FEE_DISTRIBUTION_EXISTS" | "FEE_DISTRIBUTION_NOT_ALLOWED" | "FORBIDDEN" | "FUNDING_MATCHING_RULE_INVALID" | "FUND_BELOW_MINIMUM" | "FUND_CAPACITY_EXCEEDED" | "FUND_CAP_EXCEEDED" | "FUND_CLOSED" | "FUND_FISCAL_SHARE_NOT_POOR" | "FUND_HOUSEHOLD_NOT_FOUND" | "FUND_INSUFFICIENT_CASH" | "FUND_MEMBER_HAS_LOAN" | "FUND_MEMBER_NOT_OF_VILLAGE" | "FUND_NOT_A_MEMBER" | "FUND_NOT_EMPTY" | "FUND_RULES_INVALID" | "FUND_UNKNOWN_VILLAGE" | "FUND_VILLAGE_HAS_FUND" | "GROUP_HAS_ACTIVE_LOANS" | "GROUP_RULES_VIOLATED" | "HOUSEHOLD_IN_GROUP" | "IDEMPOTENCY_IN_PROGRESS" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_REUSED" | "INTERNAL" | "INVALID_CREDENTIALS" | "LEDGER_ACCOUNT_NOT_FOUND" | "LEDGER_ALREADY_REVERSED" | "LEDGER_CURRENCY_MISMATCH" | "LEDGER_ENTRY_CONFLICT" | "LEDGER_LIMIT_EXCEEDED" | "LEDGER_UNBALANCED" | "LEDGER_VALUE_DATE_IN_FUTURE" | "LOAN_APPLICATION_INVALID" | "LOAN_INVALID_TRANSITION" | "LOAN_MAKER_CHECKER" | "LOAN_NOTICE_NOT_ENDED" | "LOAN_NOT_ELIGIBLE" | "LOAN_NOT_REPAYABLE" | "LOAN_VERSION_CONFLICT" | "NOT_FOUND" | "OVERPAYMENT" | "PAYLOAD_TOO_LARGE" | "POVERTY_LINE_MISSING" | "PRODUCT_CODE_TAKEN" | "PRODUCT_INACTIVE" | "PRODUCT_RULES_NOT_MET" | "PRODUCT_VERSION_CONFLICT" | "RATE_LIMITED" | "RECON_FILE_INVALID" | "RECON_FILE_TOO_LARGE" | "RECON_FORMAT_UNSUPPORTED" | "RECOVERY_EXCEEDS_CLAIM" | "REGISTRY_RULES_VIOLATED" | "REMINDER_ENDPOINT_INVALID" | "REMINDER_ENDPOINT_SCOPE_TAKEN" | "REMINDER_RUN_DATE_INVALID" | "REPAYMENT_ALREADY_REVERSED" | "REPAYMENT_NOT_REVERSIBLE" | "REPAYMENT_PAYER_INVALID" | "REPAYMENT_VALUE_DATE_INVALID" | "REPORT_MONTH_INVALID" | "RISK_FUND_CLOSED" | "RISK_FUND_DISTRICT_HAS_FUND" | "RISK_FUND_INSUFFICIENT" | "RISK_FUND_UNKNOWN_DISTRICT" | "RISK_FUND_WITHDRAWAL_REFUSED" | "SCHEDULE_TERMS_INVALID" | "SERVICE_UNAVAILABLE" | "SHARE_INSUFFICIENT" | "SHARE_LOCKED" | "SUBSIDY_BUDGET_INVALID" | "SUBSIDY_CLAIM_STATE_CONFLICT" | "SUBSIDY_CONTRIBUTION_INVALID" | "SUBSIDY_PERIOD_INVALID" | "SUBSIDY_POLICY_INVALID" | "SUBSIDY_PROGRAMME_CLOSED" | "SUBSIDY_PROGRAMME_CODE_TAKEN" | "SUBSIDY_PROGRAMME_INVALID" | "SUBSIDY_SAME_APPROVER" | "TOKEN_REVOKED" | "UNAUTHENTICATED" | "VALIDATION_FAILED" | "WRITE_OFF_NOT_ALLOWED";
         /**
          * @description Why one field was refused: a field code, or an error code when a whole refusal concerns one line of a batch.
          * @enum {string}
          */
-        FieldErrorCode: "ABOVE_PROFIT_BASE" | "ACTIVE_LOAN_EXISTS" | "AGE_MAX_BELOW_MIN" | "AGE_OUT_OF_RANGE" | "AGREEMENT_EXISTS" | "AGREEMENT_INVALID" | "AGREEMENT_NOT_ACTIVE" | "ALREADY_CLAIMED" | "AMOUNT_ABOVE_CAP" | "AMOUNT_ABOVE_LINKED_CAP" | "AMOUNT_ABOVE_MAX" | "AMOUNT_BELOW_MIN" | "APPROVED" | "ASSET_INCOME_ALREADY_PAID" | "ASSET_INCOME_ENTITY_LOCKED" | "ASSET_INCOME_NO_POOR_HOUSEHOLDS" | "ASSET_INCOME_PROJECT_INVALID" | "ASSET_INCOME_RESULTS_INVALID" | "ASSET_INCOME_RESULT_LOCKED" | "ASSET_INCOME_RESULT_MISSING" | "ASSET_INCOME_RIGHTS_PENDING" | "ASSET_INCOME_RIGHT_MOVE_REFUSED" | "ASSET_INCOME_RUN_STALE" | "ASSET_INCOME_SAME_APPROVER" | "ASSET_INCOME_SETTLEMENT_EXCEEDS_DEBT" | "ASSET_INCOME_STATE_CONFLICT" | "AS_OF_DATE_MISMATCH" | "AT_MATURITY_REQUIRES_BULLET" | "BACKDATED_NEEDS_NOTE" | "BALANCE_NOT_ZERO" | "BAND_OVERLAP" | "BANK_CODE_TAKEN" | "BANK_LOAN_REF_TAKEN" | "BEFORE_APPROVAL" | "BEFORE_INJECTION" | "BEFORE_LIQUIDATION_DATE" | "BEFORE_PAID_DISTRIBUTION" | "BEFORE_PERIOD_END" | "BEFORE_QUANTIFICATION" | "BEFORE_RECORD_DATE" | "BEFORE_RIGHT_START" | "BEFORE_YEAR" | "BELOW_COMMITTED" | "BENCHMARK_BAND_OVERLAP" | "BENCHMARK_RATE_ALREADY_EFFECTIVE" | "BENCHMARK_RATE_NOT_IN_FORCE" | "BENCHMARK_RATE_WITHDRAWN" | "BORROWER_LIMIT_EXCEEDED" | "BORROWER_TYPE_NOT_ALLOWED" | "BULLET_REQUIRES_AT_MATURITY" | "BUSINESS_DATE_ADVANCING" | "BUSINESS_DATE_BACKWARDS" | "BUSINESS_DATE_INVALID" | "BUSINESS_DATE_LEDGER_NOT_EMPTY" | "BUSINESS_DATE_NOT_MOVABLE" | "BUSINESS_DATE_TOO_FAR" | "BUSINESS_DAY_FAILED" | "CLAIM_NOT_ELIGIBLE" | "CLAIM_SAME_SIDE" | "CLAIM_STATE_CONFLICT" | "CLOSED" | "COB_ALREADY_RUNNING" | "COB_DATE_CLOSED" | "COB_DATE_INVALID" | "COB_DATE_IN_FUTURE" | "CODE_NOT_IN_PARENT" | "COLUMN_COUNT" | "CONFLICT" | "CONTROL_CHARACTER" | "COVERED_LOAN_NO_AGREEMENT" | "COVERED_LOAN_STATE_CONFLICT" | "COVERED_REPAYMENT_EXCEEDS_OUTSTANDING" | "COVER_MISMATCH" | "COVER_STATE_CONFLICT" | "CSV_COLUMNS_MISSING" | "CSV_COLUMNS_UNKNOWN" | "CSV_DUPLICATE_COLUMN" | "CSV_EMPTY" | "CSV_MISSING_COLUMN" | "CSV_NOT_UTF8" | "CSV_SYNTAX" | "CSV_TOO_LONG" | "CSV_UNKNOWN_COLUMN" | "CSV_UNREADABLE" | "DATE_IN_FUTURE" | "DISTRICT_SUSPENDED" | "DRAFT" | "DUPLICATE" | "DUPLICATE_CLASS" | "DUPLICATE_COLUMN" | "DUPLICATE_YEAR" | "EMPTY" | "ENCODING" | "ENCODING_MISMATCH" | "ENTITY_ALREADY_LOCKED" | "ENTITY_HAS_COVERED_DEBT" | "ENTITY_KIND" | "ENTITY_LINK_RULES_VIOLATED" | "ENTITY_NOT_OF_VILLAGE" | "FEE_DISTRIBUTION_EXISTS" | "FEE_DISTRIBUTION_NOT_ALLOWED" | "FEE_PERCENT_RANGE" | "FEE_PERCENT_SUM" | "FIRST_LOAN_ABOVE_MAX" | "FIRST_LOAN_LIMIT" | "FIRST_LOAN_MAX_OUT_OF_RANGE" | "FISCAL_NOT_MEMBER" | "FISCAL_SOURCE_REQUIRED" | "FIXED_RATE_NOT_ALLOWED" | "FIXED_RATE_REQUIRED" | "FORBIDDEN" | "FORMAT" | "FUNDING_MATCHING_RULE_INVALID" | "FUND_BELOW_MINIMUM" | "FUND_CAPACITY_EXCEEDED" | "FUND_CAP_EXCEEDED" | "FUND_CLOSED" | "FUND_FISCAL_SHARE_NOT_POOR" | "FUND_HOUSEHOLD_NOT_FOUND" | "FUND_INSUFFICIENT_CASH" | "FUND_LOAN_LIMIT" | "FUND_MEMBER_HAS_LOAN" | "FUND_MEMBER_NOT_OF_VILLAGE" | "FUND_NOT_ACTIVE" | "FUND_NOT_A_MEMBER" | "FUND_NOT_EMPTY" | "FUND_RULES_INVALID" | "FUND_TERM_LIMIT" | "FUND_UNKNOWN_VILLAGE" | "FUND_VILLAGE_HAS_FUND" | "FUTURE" | "FUTURE_DATE" | "GRADUATED_YEAR_AFTER_INCOME_YEAR" | "GRADUATED_YEAR_NOT_ALLOWED" | "GRADUATED_YEAR_REQUIRED" | "GROUP_DISSOLVED" | "GROUP_HAS_ACTIVE_LOANS" | "GROUP_INACTIVE" | "GROUP_LIABILITY_OPEN" | "GROUP_MEMBER_OVERDUE" | "GROUP_OTHER_VILLAGE" | "GROUP_REQUIRED" | "GROUP_RULES_VIOLATED" | "GROUP_SIZE" | "GROUP_SIZE_ORDER" | "GROUP_SIZE_RANGE" | "GROUP_TOO_LARGE" | "GROUP_TOO_SMALL" | "GUARANTEE_FUND_REQUIRED" | "HOLDER_STILL_POOR" | "HOUSEHOLD_ALREADY_MEMBER" | "HOUSEHOLD_DUPLICATE" | "HOUSEHOLD_FUND_MEMBER" | "HOUSEHOLD_HAS_OPEN_LOAN" | "HOUSEHOLD_IN_GROUP" | "HOUSEHOLD_LINKED_TO_ENTITY" | "HOUSEHOLD_NOT_FOUND" | "HOUSEHOLD_NOT_OF_FUND_VILLAGE" | "HOUSEHOLD_NOT_POOR" | "HOUSEHOLD_OTHER_DISTRICT" | "HOUSEHOLD_OTHER_VILLAGE" | "HTTPS_REQUIRED" | "IDEMPOTENCY_IN_PROGRESS" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_REUSED" | "INCOME_YEAR_INVALID" | "INCONSISTENT" | "INSTALLMENT_MULTIPLE_TOO_LARGE" | "INSUFFICIENT_FUNDS" | "INTERNAL" | "INVALID" | "INVALID_CREDENTIALS" | "INVALID_UNICODE" | "JSON_SYNTAX" | "LEDGER_ACCOUNT_NOT_FOUND" | "LEDGER_ALREADY_REVERSED" | "LEDGER_CURRENCY_MISMATCH" | "LEDGER_ENTRY_CONFLICT" | "LEDGER_LIMIT_EXCEEDED" | "LEDGER_UNBALANCED" | "LEDGER_VALUE_DATE_IN_FUTURE" | "LENDING_CAP_RANGE" | "LINE_TOO_LONG" | "LINKED_CAP_ENTITY_ONLY" | "LINKED_HOUSEHOLDS_REQUIRED" | "LOAN_APPLICATION_INVALID" | "LOAN_INVALID_TRANSITION" | "LOAN_LIMIT_POSITIVE" | "LOAN_MAKER_CHECKER" | "LOAN_NOTICE_NOT_ENDED" | "LOAN_NOT_COVERED" | "LOAN_NOT_ELIGIBLE" | "LOAN_NOT_REPAYABLE" | "LOAN_VERSION_CONFLICT" | "MAKER_CHECKER" | "MARKUP_NOT_ALLOWED" | "MISSING" | "MISSING_COLUMN" | "NEGATIVE" | "NOTICE_DAYS_RANGE" | "NOT_ALLOWED" | "NOT_A_PERIOD_END" | "NOT_ENDED" | "NOT_FOR_ENTITY" | "NOT_FOUND" | "NOT_FUND_MEMBER" | "NOT_GROUP_MEMBER" | "NO_CONTRACT_RATE" | "NO_FUND_FOR_VILLAGE" | "NO_SECRET" | "ONLY_FOR_SHARES" | "ONLY_FOR_SOE" | "OVERDUE_BELOW_TRIGGER" | "OVERPAYMENT" | "OVERRIDE_REASON_REQUIRED" | "OVERRIDE_REASON_TOO_LONG" | "PAID" | "PAYLOAD_TOO_LARGE" | "PENALTY_RATE_TOO_HIGH" | "POVERTY_LINE_MISSING" | "PRINCIPAL_MAX_BELOW_MIN" | "PRODUCT_CODE_TAKEN" | "PRODUCT_INACTIVE" | "PRODUCT_NOT_COVERABLE" | "PRODUCT_NOT_MUTUAL_AID" | "PRODUCT_RULES_NOT_MET" | "PRODUCT_VERSION_CONFLICT" | "PURPOSE_NOT_ALLOWED" | "PURPOSE_NOT_PRODUCTIVE" | "PURPOSE_UNKNOWN" | "QUARTERLY_TERM_RANGE" | "QUEUED" | "RANGE" | "RATE_LIMITED" | "RATE_NOT_IN_FORCE" | "RATE_RANGE" | "RECIPIENT_HOLDS_RIGHT" | "RECIPIENT_NOT_ALLOWED" | "RECIPIENT_NOT_OF_VILLAGE" | "RECIPIENT_NOT_POOR" | "RECIPIENT_REQUIRED" | "RECON_FILE_INVALID" | "RECON_FILE_TOO_LARGE" | "RECON_FORMAT_UNSUPPORTED" | "RECOVERY_EXCEEDS_CLAIM" | "RECOVERY_NOT_EXHAUSTED" | "REGISTRY_RULES_VIOLATED" | "REMINDER_ENDPOINT_INVALID" | "REMINDER_ENDPOINT_SCOPE_TAKEN" | "REMINDER_RUN_DATE_INVALID" | "REPAYMENT_ALREADY_REVERSED" | "REPAYMENT_NOT_REVERSIBLE" | "REPAYMENT_PAYER_INVALID" | "REPAYMENT_VALUE_DATE_INVALID" | "REPORTED_BEFORE_YEAR" | "REPORT_MONTH_INVALID" | "REQUIRED" | "REQUIRED_FOR_FISCAL_SHARE" | "REQUIRED_FOR_MEMBER" | "REQUIRED_FOR_ROLE" | "REQUIRED_FOR_SOE" | "REQUIRED_FOR_SOURCE" | "RIGHT_HELD_BY_COLLECTIVE" | "RIGHT_HOLDER_NOT_POOR" | "RIGHT_NOT_CURRENT" | "RIGHT_RULE_KEEP" | "RISK_FUND_CLOSED" | "RISK_FUND_DISTRICT_HAS_FUND" | "RISK_FUND_INSUFFICIENT" | "RISK_FUND_UNKNOWN_DISTRICT" | "RISK_FUND_WITHDRAWAL_REFUSED" | "SCHEDULE_TERMS_INVALID" | "SCOPE_TAKEN" | "SERVICE_UNAVAILABLE" | "SHARE_INSUFFICIENT" | "SHARE_LOCKED" | "SHARE_LOCK_RANGE" | "SOURCE_CAPITAL_EXCEEDED" | "STALE" | "STATUS_NOT_ELIGIBLE" | "SUBSIDY_BUDGET_INVALID" | "SUBSIDY_CLAIM_STATE_CONFLICT" | "SUBSIDY_CONTRIBUTION_INVALID" | "SUBSIDY_PERIOD_INVALID" | "SUBSIDY_POLICY_INVALID" | "SUBSIDY_PROGRAMME_CLOSED" | "SUBSIDY_PROGRAMME_CODE_TAKEN" | "SUBSIDY_PROGRAMME_INVALID" | "SUBSIDY_SAME_APPROVER" | "SUPERSEDED" | "TAKEN" | "TERM_MAX_BELOW_MIN" | "TERM_NOT_WHOLE_PERIODS" | "TERM_OUT_OF_RANGE" | "TERM_RANGE" | "THRESHOLD_POSITIVE" | "TOKEN_REVOKED" | "TOO_DEEP" | "TOO_LARGE" | "TOO_MANY_DECIMALS" | "TOO_OLD" | "UNAUTHENTICATED" | "UNKNOWN_BANK" | "UNKNOWN_DISTRICT" | "UNKNOWN_ENTITY" | "UNKNOWN_FIELD" | "UNKNOWN_FUND" | "UNKNOWN_GROUP" | "UNKNOWN_HOUSEHOLD" | "UNKNOWN_PRODUCT" | "UNKNOWN_TOWN" | "UNKNOWN_VILLAGE" | "UNSUPPORTED" | "UNSUPPORTED_MEDIA_TYPE" | "VALIDATION_FAILED" | "VILLAGE_HAS_FUND" | "VILLAGE_HAS_PROJECT" | "VILLAGE_NOT_PILOT" | "VILLAGE_OTHER_DISTRICT" | "WATERFALL_NOT_PERMUTATION" | "WITHDRAWAL_BREAKS_COVER" | "WRITE_OFF_NOTHING" | "WRITE_OFF_NOT_ALLOWED" | "WRITE_OFF_TOO_EARLY" | "YEAR_AFTER_LIQUIDATION_FLAG" | "YEAR_BEFORE_PROJECT" | "YEAR_IN_FUTURE" | "ZERO" | "arrayMaxSize" | "arrayMinSize" | "arrayUnique" | "atMaturityOnlyBullet" | "atMaturitySingleInstallment" | "graceNotForBullet" | "graceTooLong" | "isArray" | "isBoolean" | "isBusinessDate" | "isCalendarDate" | "isCreditCode" | "isDate" | "isDateString" | "isDecimalBetween" | "isId" | "isIn" | "isInt" | "isLength" | "isNotEmpty" | "isNumberString" | "isObject" | "isPercent" | "isResidentId" | "isString" | "isUrl" | "isYuan" | "matches" | "max" | "maxLength" | "min" | "minLength" | "nestedValidation" | "notBelow" | "termMonthsMismatch" | "termMonthsRequired";
+        FieldErrorCode: "ABOVE_PROFIT_BASE" | "ACTIVE_LOAN_EXISTS" | "AGE_MAX_BELOW_MIN" | "AGE_OUT_OF_RANGE" | "AGREEMENT_EXISTS" | "AGREEMENT_INVALID" | "AGREEMENT_NOT_ACTIVE" | "ALREADY_CLAIMED" | "AMOUNT_ABOVE_CAP" | "AMOUNT_ABOVE_LINKED_CAP" | "AMOUNT_ABOVE_MAX" | "AMOUNT_BELOW_MIN" | "APPROVED" | "AREA_CITY_ONLY" | "AREA_OUT_OF_SCOPE" | "ASSET_INCOME_ALREADY_PAID" | "ASSET_INCOME_ENTITY_LOCKED" | "ASSET_INCOME_NO_POOR_HOUSEHOLDS" | "ASSET_INCOME_PROJECT_INVALID" | "ASSET_INCOME_RESULTS_INVALID" | "ASSET_INCOME_RESULT_LOCKED" | "ASSET_INCOME_RESULT_MISSING" | "ASSET_INCOME_RIGHTS_PENDING" | "ASSET_INCOME_RIGHT_MOVE_REFUSED" | "ASSET_INCOME_RUN_STALE" | "ASSET_INCOME_SAME_APPROVER" | "ASSET_INCOME_SETTLEMENT_EXCEEDS_DEBT" | "ASSET_INCOME_STATE_CONFLICT" | "AS_OF_DATE_MISMATCH" | "AT_MATURITY_REQUIRES_BULLET" | "BACKDATED_NEEDS_NOTE" | "BALANCE_NOT_ZERO" | "BAND_OVERLAP" | "BANK_CODE_TAKEN" | "BANK_LOAN_REF_TAKEN" | "BEFORE_APPROVAL" | "BEFORE_INJECTION" | "BEFORE_LIQUIDATION_DATE" | "BEFORE_PAID_DISTRIBUTION" | "BEFORE_PERIOD_END" | "BEFORE_QUANTIFICATION" | "BEFORE_RECORD_DATE" | "BEFORE_RIGHT_START" | "BEFORE_YEAR" | "BELOW_COMMITTED" | "BENCHMARK_BAND_OVERLAP" | "BENCHMARK_RATE_ALREADY_EFFECTIVE" | "BENCHMARK_RATE_NOT_IN_FORCE" | "BENCHMARK_RATE_WITHDRAWN" | "BORROWER_LIMIT_EXCEEDED" | "BORROWER_TYPE_NOT_ALLOWED" | "BULLET_REQUIRES_AT_MATURITY" | "BUSINESS_DATE_ADVANCING" | "BUSINESS_DATE_BACKWARDS" | "BUSINESS_DATE_INVALID" | "BUSINESS_DATE_LEDGER_NOT_EMPTY" | "BUSINESS_DATE_NOT_MOVABLE" | "BUSINESS_DATE_TOO_FAR" | "BUSINESS_DAY_FAILED" | "CLAIM_NOT_ELIGIBLE" | "CLAIM_SAME_SIDE" | "CLAIM_STATE_CONFLICT" | "CLOSED" | "COB_ALREADY_RUNNING" | "COB_DATE_CLOSED" | "COB_DATE_INVALID" | "COB_DATE_IN_FUTURE" | "CODE_NOT_IN_PARENT" | "COLUMN_COUNT" | "CONFLICT" | "CONTROL_CHARACTER" | "COVERED_LOAN_NO_AGREEMENT" | "COVERED_LOAN_STATE_CONFLICT" | "COVERED_REPAYMENT_EXCEEDS_OUTSTANDING" | "COVER_MISMATCH" | "COVER_STATE_CONFLICT" | "CSV_COLUMNS_MISSING" | "CSV_COLUMNS_UNKNOWN" | "CSV_DUPLICATE_COLUMN" | "CSV_EMPTY" | "CSV_MISSING_COLUMN" | "CSV_NOT_UTF8" | "CSV_SYNTAX" | "CSV_TOO_LONG" | "CSV_UNKNOWN_COLUMN" | "CSV_UNREADABLE" | "DATE_IN_FUTURE" | "DISTRICT_SUSPENDED" | "DRAFT" | "DUPLICATE" | "DUPLICATE_CLASS" | "DUPLICATE_COLUMN" | "DUPLICATE_YEAR" | "EMPTY" | "ENCODING" | "ENCODING_MISMATCH" | "ENTITY_ALREADY_LOCKED" | "ENTITY_HAS_COVERED_DEBT" | "ENTITY_KIND" | "ENTITY_LINK_RULES_VIOLATED" | "ENTITY_NOT_OF_VILLAGE" | "FEE_DISTRIBUTION_EXISTS" | "FEE_DISTRIBUTION_NOT_ALLOWED" | "FEE_PERCENT_RANGE" | "FEE_PERCENT_SUM" | "FIRST_LOAN_ABOVE_MAX" | "FIRST_LOAN_LIMIT" | "FIRST_LOAN_MAX_OUT_OF_RANGE" | "FISCAL_NOT_MEMBER" | "FISCAL_SOURCE_REQUIRED" | "FIXED_RATE_NOT_ALLOWED" | "FIXED_RATE_REQUIRED" | "FORBIDDEN" | "FORMAT" | "FUNDING_MATCHING_RULE_INVALID" | "FUND_BELOW_MINIMUM" | "FUND_CAPACITY_EXCEEDED" | "FUND_CAP_EXCEEDED" | "FUND_CLOSED" | "FUND_FISCAL_SHARE_NOT_POOR" | "FUND_HOUSEHOLD_NOT_FOUND" | "FUND_INSUFFICIENT_CASH" | "FUND_LOAN_LIMIT" | "FUND_MEMBER_HAS_LOAN" | "FUND_MEMBER_NOT_OF_VILLAGE" | "FUND_NOT_ACTIVE" | "FUND_NOT_A_MEMBER" | "FUND_NOT_EMPTY" | "FUND_RULES_INVALID" | "FUND_TERM_LIMIT" | "FUND_UNKNOWN_VILLAGE" | "FUND_VILLAGE_HAS_FUND" | "FUTURE" | "FUTURE_DATE" | "GRADUATED_YEAR_AFTER_INCOME_YEAR" | "GRADUATED_YEAR_NOT_ALLOWED" | "GRADUATED_YEAR_REQUIRED" | "GROUP_DISSOLVED" | "GROUP_HAS_ACTIVE_LOANS" | "GROUP_INACTIVE" | "GROUP_LIABILITY_OPEN" | "GROUP_MEMBER_OVERDUE" | "GROUP_OTHER_VILLAGE" | "GROUP_REQUIRED" | "GROUP_RULES_VIOLATED" | "GROUP_SIZE" | "GROUP_SIZE_ORDER" | "GROUP_SIZE_RANGE" | "GROUP_TOO_LARGE" | "GROUP_TOO_SMALL" | "GUARANTEE_FUND_REQUIRED" | "HOLDER_STILL_POOR" | "HOUSEHOLD_ALREADY_MEMBER" | "HOUSEHOLD_DUPLICATE" | "HOUSEHOLD_FUND_MEMBER" | "HOUSEHOLD_HAS_OPEN_LOAN" | "HOUSEHOLD_IN_GROUP" | "HOUSEHOLD_LINKED_TO_ENTITY" | "HOUSEHOLD_NOT_FOUND" | "HOUSEHOLD_NOT_OF_FUND_VILLAGE" | "HOUSEHOLD_NOT_POOR" | "HOUSEHOLD_OTHER_DISTRICT" | "HOUSEHOLD_OTHER_VILLAGE" | "HTTPS_REQUIRED" | "IDEMPOTENCY_IN_PROGRESS" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_REUSED" | "INCOME_YEAR_INVALID" | "INCONSISTENT" | "INSTALLMENT_MULTIPLE_TOO_LARGE" | "INSUFFICIENT_FUNDS" | "INTERNAL" | "INVALID" | "INVALID_CREDENTIALS" | "INVALID_UNICODE" | "JSON_SYNTAX" | "LEDGER_ACCOUNT_NOT_FOUND" | "LEDGER_ALREADY_REVERSED" | "LEDGER_CURRENCY_MISMATCH" | "LEDGER_ENTRY_CONFLICT" | "LEDGER_LIMIT_EXCEEDED" | "LEDGER_UNBALANCED" | "LEDGER_VALUE_DATE_IN_FUTURE" | "LENDING_CAP_RANGE" | "LINE_TOO_LONG" | "LINKED_CAP_ENTITY_ONLY" | "LINKED_HOUSEHOLDS_REQUIRED" | "LOAN_APPLICATION_INVALID" | "LOAN_INVALID_TRANSITION" | "LOAN_LIMIT_POSITIVE" | "LOAN_MAKER_CHECKER" | "LOAN_NOTICE_NOT_ENDED" | "LOAN_NOT_COVERED" | "LOAN_NOT_ELIGIBLE" | "LOAN_NOT_REPAYABLE" | "LOAN_VERSION_CONFLICT" | "MAKER_CHECKER" | "MARKUP_NOT_ALLOWED" | "MISSING" | "MISSING_COLUMN" | "NEGATIVE" | "NOTICE_DAYS_RANGE" | "NOT_ALLOWED" | "NOT_A_PERIOD_END" | "NOT_ENDED" | "NOT_FOR_ENTITY" | "NOT_FOUND" | "NOT_FUND_MEMBER" | "NOT_GROUP_MEMBER" | "NO_CONTRACT_RATE" | "NO_FUND_FOR_VILLAGE" | "NO_SECRET" | "ONLY_FOR_SHARES" | "ONLY_FOR_SOE" | "OVERDUE_BELOW_TRIGGER" | "OVERPAYMENT" | "OVERRIDE_REASON_REQUIRED" | "OVERRIDE_REASON_TOO_LONG" | "PAID" | "PAYLOAD_TOO_LARGE" | "PENALTY_RATE_TOO_HIGH" | "POVERTY_LINE_MISSING" | "PRINCIPAL_MAX_BELOW_MIN" | "PRODUCT_CODE_TAKEN" | "PRODUCT_INACTIVE" | "PRODUCT_NOT_COVERABLE" | "PRODUCT_NOT_MUTUAL_AID" | "PRODUCT_RULES_NOT_MET" | "PRODUCT_VERSION_CONFLICT" | "PURPOSE_NOT_ALLOWED" | "PURPOSE_NOT_PRODUCTIVE" | "PURPOSE_UNKNOWN" | "QUARTERLY_TERM_RANGE" | "QUEUED" | "RANGE" | "RATE_LIMITED" | "RATE_NOT_IN_FORCE" | "RATE_RANGE" | "RECIPIENT_HOLDS_RIGHT" | "RECIPIENT_NOT_ALLOWED" | "RECIPIENT_NOT_OF_VILLAGE" | "RECIPIENT_NOT_POOR" | "RECIPIENT_REQUIRED" | "RECON_FILE_INVALID" | "RECON_FILE_TOO_LARGE" | "RECON_FORMAT_UNSUPPORTED" | "RECOVERY_EXCEEDS_CLAIM" | "RECOVERY_NOT_EXHAUSTED" | "REGISTRY_RULES_VIOLATED" | "REMINDER_ENDPOINT_INVALID" | "REMINDER_ENDPOINT_SCOPE_TAKEN" | "REMINDER_RUN_DATE_INVALID" | "REPAYMENT_ALREADY_REVERSED" | "REPAYMENT_NOT_REVERSIBLE" | "REPAYMENT_PAYER_INVALID" | "REPAYMENT_VALUE_DATE_INVALID" | "REPORTED_BEFORE_YEAR" | "REPORT_MONTH_INVALID" | "REQUIRED" | "REQUIRED_FOR_FISCAL_SHARE" | "REQUIRED_FOR_MEMBER" | "REQUIRED_FOR_ROLE" | "REQUIRED_FOR_SOE" | "REQUIRED_FOR_SOURCE" | "RIGHT_HELD_BY_COLLECTIVE" | "RIGHT_HOLDER_NOT_POOR" | "RIGHT_NOT_CURRENT" | "RIGHT_RULE_KEEP" | "RISK_FUND_CLOSED" | "RISK_FUND_DISTRICT_HAS_FUND" | "RISK_FUND_INSUFFICIENT" | "RISK_FUND_UNKNOWN_DISTRICT" | "RISK_FUND_WITHDRAWAL_REFUSED" | "SCHEDULE_TERMS_INVALID" | "SCOPE_TAKEN" | "SERVICE_UNAVAILABLE" | "SHARE_INSUFFICIENT" | "SHARE_LOCKED" | "SHARE_LOCK_RANGE" | "SOURCE_CAPITAL_EXCEEDED" | "STALE" | "STATUS_NOT_ELIGIBLE" | "SUBSIDY_BUDGET_INVALID" | "SUBSIDY_CLAIM_STATE_CONFLICT" | "SUBSIDY_CONTRIBUTION_INVALID" | "SUBSIDY_PERIOD_INVALID" | "SUBSIDY_POLICY_INVALID" | "SUBSIDY_PROGRAMME_CLOSED" | "SUBSIDY_PROGRAMME_CODE_TAKEN" | "SUBSIDY_PROGRAMME_INVALID" | "SUBSIDY_SAME_APPROVER" | "SUPERSEDED" | "TAKEN" | "TERM_MAX_BELOW_MIN" | "TERM_NOT_WHOLE_PERIODS" | "TERM_OUT_OF_RANGE" | "TERM_RANGE" | "THRESHOLD_POSITIVE" | "TOKEN_REVOKED" | "TOO_DEEP" | "TOO_LARGE" | "TOO_MANY_DECIMALS" | "TOO_OLD" | "UNAUTHENTICATED" | "UNKNOWN_BANK" | "UNKNOWN_DISTRICT" | "UNKNOWN_ENTITY" | "UNKNOWN_FIELD" | "UNKNOWN_FUND" | "UNKNOWN_GROUP" | "UNKNOWN_HOUSEHOLD" | "UNKNOWN_PRODUCT" | "UNKNOWN_TOWN" | "UNKNOWN_VILLAGE" | "UNSUPPORTED" | "UNSUPPORTED_MEDIA_TYPE" | "VALIDATION_FAILED" | "VILLAGE_HAS_FUND" | "VILLAGE_HAS_PROJECT" | "VILLAGE_NOT_PILOT" | "VILLAGE_OTHER_DISTRICT" | "WATERFALL_NOT_PERMUTATION" | "WITHDRAWAL_BREAKS_COVER" | "WRITE_OFF_NOTHING" | "WRITE_OFF_NOT_ALLOWED" | "WRITE_OFF_TOO_EARLY" | "YEAR_AFTER_LIQUIDATION_FLAG" | "YEAR_BEFORE_PROJECT" | "YEAR_IN_FUTURE" | "ZERO" | "arrayMaxSize" | "arrayMinSize" | "arrayUnique" | "atMaturityOnlyBullet" | "atMaturitySingleInstallment" | "graceNotForBullet" | "graceTooLong" | "isArray" | "isBoolean" | "isBusinessDate" | "isCalendarDate" | "isCreditCode" | "isDate" | "isDateString" | "isDecimalBetween" | "isId" | "isIn" | "isInt" | "isLength" | "isNotEmpty" | "isNumberString" | "isObject" | "isPercent" | "isResidentId" | "isString" | "isUrl" | "isYuan" | "matches" | "max" | "maxLength" | "min" | "minLength" | "nestedValidation" | "notBelow" | "termMonthsMismatch" | "termMonthsRequired";
         ProblemFieldError: {
             /** @example amount */
             field: string;
@@ -5309,6 +5326,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalError"];
             /** @description The Health Check is not successful */
             503: {
                 headers: {
@@ -5323,8 +5342,8 @@ export interface operations {
     listAudit: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 entityType?: string;
                 entityId?: string;
                 actor?: string;
@@ -5350,6 +5369,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5385,6 +5405,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
@@ -5398,6 +5419,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5420,14 +5442,15 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
     listUsers: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 role?: "ADMIN" | "FUND_ADMIN" | "LOAN_OFFICER" | "BANK_OFFICER" | "AUDITOR";
             };
             header?: never;
@@ -5447,6 +5470,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5477,6 +5501,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5503,6 +5528,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5535,6 +5561,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5562,6 +5589,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5587,14 +5615,15 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
     accounts: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 ownerType?: string;
                 ownerId?: string;
                 ledger?: "MONEY" | "EXPOSURE";
@@ -5617,14 +5646,15 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
     statementLedger: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 from?: string;
                 to?: string;
             };
@@ -5649,6 +5679,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5675,6 +5706,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5759,19 +5791,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
     listProducts: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 kind?: "MUTUAL_AID" | "HOUSEHOLD_MICROCREDIT" | "ENTITY_LOAN";
                 active?: boolean;
                 rateSource?: "BENCHMARK" | "FIXED";
@@ -5801,6 +5835,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5858,6 +5893,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5887,6 +5923,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5939,6 +5976,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5991,14 +6029,15 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
     versionsProducts: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
             };
             header?: never;
             path: {
@@ -6024,6 +6063,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6066,6 +6106,7 @@ export interface operations {
                 };
             };
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6102,6 +6143,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6137,6 +6179,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6166,14 +6209,15 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
     listRates: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 /** @description only bands holding this term */
                 termMonths?: number;
                 /** @description effective on or after */
@@ -6203,6 +6247,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6260,6 +6305,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6298,6 +6344,7 @@ export interface operations {
                 };
             };
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6326,6 +6373,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6369,14 +6417,15 @@ export interface operations {
                 };
             };
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
     listDistricts: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 heavyTask?: boolean;
                 /** @description part of the name or code */
                 q?: string;
@@ -6401,6 +6450,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6434,6 +6484,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6462,6 +6513,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6497,14 +6549,15 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
     listTowns: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 districtId?: string;
                 q?: string;
             };
@@ -6527,6 +6580,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6560,6 +6614,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6588,6 +6643,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6622,14 +6678,15 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
     listVillages: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 districtId?: string;
                 townId?: string;
                 isPilot?: boolean;
@@ -6655,6 +6712,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6688,6 +6746,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6716,6 +6775,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6751,14 +6811,15 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
     listPovertyLines: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 /** @description lines of this district (not the city-wide ones) */
                 districtId?: string;
                 scope?: "CITY" | "DISTRICT";
@@ -6784,6 +6845,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6817,6 +6879,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6846,6 +6909,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6874,6 +6938,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6909,14 +6974,15 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
     listHouseholds: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 districtId?: string;
                 townId?: string;
                 villageId?: string;
@@ -6946,6 +7012,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6979,6 +7046,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -7011,8 +7079,10 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -7042,6 +7112,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -7077,6 +7148,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -7106,14 +7178,15 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
     listEntities: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 kind?: "ENTERPRISE" | "COOPERATIVE" | "FAMILY_FARM";
                 districtId?: string;
                 villageId?: string;
@@ -7142,6 +7215,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -7175,6 +7249,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -7204,6 +7279,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -7239,14 +7315,15 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
     linked: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
             };
             header?: never;
             path: {
@@ -7271,6 +7348,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -7306,6 +7384,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -7337,14 +7416,15 @@ export interface operations {
             409: components["responses"]["Conflict"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
     listGroups: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 villageId?: string;
                 districtId?: string;
                 status?: "ACTIVE" | "DISSOLVED";
@@ -7370,6 +7450,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -7403,6 +7484,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -7432,6 +7514,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -7467,6 +7550,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -7498,6 +7582,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -7533,14 +7618,15 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
     listFunds: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 districtId?: string;
                 villageId?: string;
                 status?: "ACTIVE" | "SUSPENDED" | "CLOSED";
@@ -7564,6 +7650,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -7637,6 +7724,7 @@ export interface operations {
                 };
             };
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -7673,6 +7761,7 @@ export interface operations {
             };
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -7701,6 +7790,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -7772,6 +7862,7 @@ export interface operations {
                 };
             };
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -7823,14 +7914,15 @@ export interface operations {
                 };
             };
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
     listContributions: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 source?: "CENTRAL" | "CITY" | "DISTRICT" | "SOE" | "DONATION" | "MEMBER";
                 year?: number;
                 householdId?: string;
@@ -7860,6 +7952,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -7938,14 +8031,15 @@ export interface operations {
                 };
             };
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
     listMembers: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 status?: "ACTIVE" | "LEFT";
                 /** @description only households currently POOR (true) or not (false) */
                 poor?: boolean;
@@ -7975,14 +8069,15 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
     listWithdrawals: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 householdId?: string;
                 from?: string;
                 to?: string;
@@ -8008,6 +8103,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -8074,14 +8170,15 @@ export interface operations {
                 };
             };
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
     listBanks: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 code?: string;
                 /** @description part of the name */
                 q?: string;
@@ -8105,6 +8202,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -8137,6 +8235,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -8173,6 +8272,7 @@ export interface operations {
             };
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -8201,14 +8301,15 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
     listKeys: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 /** @description only keys not revoked (true) or only revoked (false) */
                 active?: boolean;
             };
@@ -8234,6 +8335,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -8268,6 +8370,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -8297,14 +8400,15 @@ export interface operations {
             409: components["responses"]["Conflict"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
     listRiskFunds: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 districtId?: string;
                 status?: "ACTIVE" | "CLOSED";
                 heavyTask?: boolean;
@@ -8328,6 +8432,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -8360,6 +8465,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -8388,6 +8494,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -8422,6 +8529,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -8459,6 +8567,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -8496,6 +8605,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -8562,14 +8672,15 @@ export interface operations {
                 };
             };
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
     movements: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 kind?: "DEPOSIT" | "WITHDRAWAL" | "INTEREST" | "COMPENSATION" | "RECOVERY";
                 source?: "CENTRAL" | "CITY" | "DISTRICT" | "SOE";
                 from?: string;
@@ -8597,6 +8708,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -8625,6 +8737,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -8653,14 +8766,15 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
     listAgreements: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 riskFundId?: string;
                 bankId?: string;
                 districtId?: string;
@@ -8687,6 +8801,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -8719,6 +8834,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -8747,6 +8863,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -8781,6 +8898,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -8815,14 +8933,15 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
     listCovers: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 riskFundId?: string;
                 agreementId?: string;
                 bankId?: string;
@@ -8847,14 +8966,15 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
     listCoveredLoans: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 status?: "APPROVED" | "DISBURSED" | "CLOSED" | "CANCELLED" | "WRITTEN_OFF";
                 bankId?: string;
                 districtId?: string;
@@ -8881,6 +9001,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -8953,6 +9074,7 @@ export interface operations {
                 };
             };
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -8988,6 +9110,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -9024,6 +9147,7 @@ export interface operations {
             };
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -9056,6 +9180,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -9093,6 +9218,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -9130,6 +9256,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -9167,6 +9294,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -9225,14 +9353,15 @@ export interface operations {
                 };
             };
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
     listCompensationClaims: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 status?: "FILED" | "PAID" | "REJECTED";
                 bankId?: string;
                 riskFundId?: string;
@@ -9257,6 +9386,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -9285,6 +9415,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -9338,6 +9469,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -9372,6 +9504,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -9409,14 +9542,15 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
     getDistrictBreaker: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
             };
             header?: never;
             path: {
@@ -9440,14 +9574,15 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
     listAssetIncomeProjects: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 districtId?: string;
                 villageId?: string;
                 status?: "DRAFT" | "INJECTED" | "ACTIVE" | "LIQUIDATION_REQUIRED" | "LIQUIDATED";
@@ -9472,6 +9607,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -9504,6 +9640,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -9533,6 +9670,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -9567,6 +9705,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -9604,6 +9743,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -9635,6 +9775,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -9671,14 +9812,15 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
     rights: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 /** @description the register on this date (default: current rights) */
                 asOf?: string;
                 holderType?: "COLLECTIVE" | "HOUSEHOLD";
@@ -9708,6 +9850,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -9736,6 +9879,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -9774,14 +9918,15 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
     listResults: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 fromYear?: number;
                 toYear?: number;
             };
@@ -9807,6 +9952,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -9841,6 +9987,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -9875,14 +10022,15 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
     alerts: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 districtId?: string;
                 projectId?: string;
                 kind?: "NEAR_THRESHOLD" | "LIQUIDATION_REQUIRED";
@@ -9907,6 +10055,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -9942,6 +10091,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -9972,6 +10122,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -10010,6 +10161,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -10039,14 +10191,15 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
     linesAssetIncomeDistribution: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 holderType?: "COLLECTIVE" | "HOUSEHOLD" | "CLASS";
                 householdId?: string;
             };
@@ -10073,14 +10226,15 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
     listAssetIncomeDistribution: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 projectId?: string;
                 districtId?: string;
                 year?: number;
@@ -10105,14 +10259,15 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
     statementAssetIncomeDistribution: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 projectId?: string;
                 fromYear?: number;
                 toYear?: number;
@@ -10139,6 +10294,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -10176,6 +10332,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -10210,6 +10367,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -10239,6 +10397,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -10276,6 +10435,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -10304,14 +10464,15 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
     linesAssetIncomeLiquidation: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 holderType?: "COLLECTIVE" | "HOUSEHOLD" | "CLASS";
                 householdId?: string;
             };
@@ -10337,6 +10498,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -10369,6 +10531,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -10398,6 +10561,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -10432,14 +10596,15 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
     reviewQueue: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 fundId?: string;
                 villageId?: string;
                 districtId?: string;
@@ -10465,6 +10630,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -10526,6 +10692,7 @@ export interface operations {
                 };
             };
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -10554,6 +10721,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -10605,6 +10773,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -10633,6 +10802,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -10720,6 +10890,7 @@ export interface operations {
                 };
             };
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -10807,6 +10978,7 @@ export interface operations {
                 };
             };
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -10911,6 +11083,7 @@ export interface operations {
                 };
             };
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -10969,6 +11142,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -11027,6 +11201,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -11085,6 +11260,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -11163,14 +11339,15 @@ export interface operations {
                 };
             };
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
     listLoans: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 districtId?: string;
                 villageId?: string;
                 fundId?: string;
@@ -11201,6 +11378,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -11237,14 +11415,15 @@ export interface operations {
             };
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
     history: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
             };
             header?: never;
             path: {
@@ -11268,14 +11447,15 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
     listReconciliation: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 bankId?: string;
                 /** @description statement date from */
                 from?: string;
@@ -11301,6 +11481,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -11341,8 +11522,10 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -11371,14 +11554,15 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
     linesReconciliation: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 /** @description AMOUNT_DIFF and STATUS_DIFF may both hold the same line */
                 category?: "MATCHED" | "AMOUNT_DIFF" | "STATUS_DIFF" | "ONLY_IN_BANK" | "ONLY_IN_ENGINE" | "MALFORMED";
                 ref?: string;
@@ -11405,6 +11589,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -11433,14 +11618,15 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
     listProgrammes: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 districtId?: string;
                 settlementMode?: "PAY_BANK" | "REIMBURSE_BORROWER";
                 status?: "ACTIVE" | "CLOSED";
@@ -11466,6 +11652,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -11546,6 +11733,7 @@ export interface operations {
                 };
             };
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -11591,6 +11779,7 @@ export interface operations {
             };
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -11625,6 +11814,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -11686,6 +11876,7 @@ export interface operations {
                 };
             };
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -11714,6 +11905,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -11775,6 +11967,7 @@ export interface operations {
                 };
             };
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -11805,6 +11998,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -11871,14 +12065,15 @@ export interface operations {
                 };
             };
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
     listClaims: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 programmeId?: string;
                 periodEnd?: string;
                 budgetYear?: number;
@@ -11911,6 +12106,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -11956,14 +12152,15 @@ export interface operations {
             };
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
     linesClaims: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 outcome?: "EARNED" | "FORFEITED";
                 forfeitReason?: "LATE_PAYMENT" | "UNPAID" | "LOAN_MISUSE" | "LOAN_FRAUD" | "WRITTEN_OFF";
                 loanId?: string;
@@ -11990,6 +12187,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -12056,6 +12254,7 @@ export interface operations {
             };
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -12134,6 +12333,7 @@ export interface operations {
                 };
             };
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -12165,6 +12365,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -12224,6 +12425,7 @@ export interface operations {
                 };
             };
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -12254,6 +12456,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -12285,14 +12488,15 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
     contributions: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 targetType?: "MUTUAL_AID_FUND" | "RISK_FUND" | "SUBSIDY_PROGRAMME";
                 targetId?: string;
                 source?: "CENTRAL" | "CITY" | "DISTRICT" | "SOE" | "DONATION" | "MEMBER";
@@ -12326,14 +12530,15 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
     rules: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
             };
             header?: never;
             path?: never;
@@ -12354,6 +12559,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -12382,6 +12588,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -12440,6 +12647,7 @@ export interface operations {
                 };
             };
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -12468,6 +12676,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -12495,14 +12704,15 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
     runs: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 from?: string;
                 to?: string;
                 trigger?: "SCHEDULE" | "BOOT" | "MANUAL";
@@ -12543,6 +12753,7 @@ export interface operations {
             };
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -12640,14 +12851,15 @@ export interface operations {
                 };
             };
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
     listReminders: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 loanId?: string;
                 householdId?: string;
                 fundId?: string;
@@ -12694,6 +12906,7 @@ export interface operations {
             };
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -12756,14 +12969,15 @@ export interface operations {
             };
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
     listReminderEndpoints: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 scope?: "BANK" | "FUND" | "DEFAULT";
                 bankId?: string;
                 fundId?: string;
@@ -12806,6 +13020,7 @@ export interface operations {
             };
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -12901,6 +13116,7 @@ export interface operations {
                 };
             };
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -12963,6 +13179,7 @@ export interface operations {
             };
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -13009,6 +13226,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -13106,6 +13324,7 @@ export interface operations {
                 };
             };
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -13152,14 +13371,15 @@ export interface operations {
             409: components["responses"]["Conflict"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
     loanRepayments: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 status?: "POSTED" | "REVERSED";
                 from?: string;
                 to?: string;
@@ -13186,6 +13406,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -13283,6 +13504,7 @@ export interface operations {
                 };
             };
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -13328,6 +13550,7 @@ export interface operations {
             };
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -13359,6 +13582,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -13420,14 +13644,15 @@ export interface operations {
                 };
             };
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
     listRepayment: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 loanId?: string;
                 fundId?: string;
                 kind?: "REPAYMENT" | "RECOVERY";
@@ -13457,6 +13682,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -13502,6 +13728,7 @@ export interface operations {
             };
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -13556,14 +13783,15 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
     writeOffList: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 fundId?: string;
                 from?: string;
                 to?: string;
@@ -13587,14 +13815,15 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
     distributionList: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 fromYear?: number;
                 toYear?: number;
             };
@@ -13620,6 +13849,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -13698,14 +13928,15 @@ export interface operations {
                 };
             };
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
     listCob: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 status?: "RUNNING" | "COMPLETED" | "FAILED";
                 from?: string;
                 to?: string;
@@ -13729,6 +13960,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -13778,6 +14010,7 @@ export interface operations {
                 };
             };
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -13832,14 +14065,15 @@ export interface operations {
             };
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
     snapshots: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 fundId?: string;
                 districtId?: string;
                 from?: string;
@@ -13864,14 +14098,15 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
     calls: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 status?: "OPEN" | "CLEARED";
                 fundId?: string;
                 groupId?: string;
@@ -13897,14 +14132,15 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
     listReporting: {
         parameters: {
             query?: {
-                page?: components["schemas"]["Object"];
-                pageSize?: components["schemas"]["Object"];
+                page?: number;
+                pageSize?: number;
                 /** @description First month (inclusive) */
                 from?: string;
                 /** @description Last month (inclusive) */
@@ -13931,6 +14167,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -13987,6 +14224,7 @@ export interface operations {
                 };
             };
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -14016,6 +14254,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -14064,6 +14303,7 @@ export interface operations {
             };
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -14092,6 +14332,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -14144,6 +14385,7 @@ export interface operations {
             };
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -14193,6 +14435,7 @@ export interface operations {
             };
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -14217,6 +14460,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -14266,6 +14510,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -14332,6 +14577,7 @@ export interface operations {
                 };
             };
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -14366,6 +14612,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -14386,9 +14633,11 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
