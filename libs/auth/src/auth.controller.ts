@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Ip, Param, Patch, Post, Query, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { Public, Roles, ROLES, type Actor } from '#libs/common';
 import { AuthService } from './auth.service.js';
@@ -17,6 +17,7 @@ export class AuthController {
   @HttpCode(200)
   @LoginThrottle()
   @ApiOkResponse({ description: 'A short-lived bearer token', schema: { example: { accessToken: 'eyJ…', tokenType: 'Bearer', expiresIn: 900 } } })
+  @ApiUnauthorizedResponse({ description: 'Wrong username or password (INVALID_CREDENTIALS), one answer for both' })
   @ApiTooManyRequestsResponse({
     description: 'Too many login attempts for this username (from any address) or from this address; see Retry-After',
   })
