@@ -62,7 +62,7 @@ export class ApplicationsController {
     type: PageOf(LoanResponse),
     example: { items: [{ ...LOAN_EXAMPLE, status: 'GROUP_ENDORSED', nextStep: 'APPROVAL' }], page: 1, pageSize: 50, total: 1 },
   })
-  listReviewQueue(@Query() q: ReviewQueueQuery) {
+  listLoanReviewQueue(@Query() q: ReviewQueueQuery) {
     return this.origination.reviewQueue(q, q, RequestContext.actor());
   }
 
