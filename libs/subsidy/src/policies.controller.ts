@@ -7,6 +7,7 @@ import {
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import { Clock, Roles } from '#libs/common';
+import { ProductResponse } from '#libs/products';
 import { AsOfQuery, IdParam, ProductParam, ProductPolicyDto } from './dto.js';
 import { EarningsService } from './earnings.service.js';
 import { problem } from './examples.js';
@@ -31,18 +32,18 @@ export class PoliciesController {
       'FULL_BENCHMARK, FIXED_RATE or CAPPED, written as a new product version; loans already made keep the version they were made under.',
   })
   @ApiOkResponse({
-    schema: {
-      example: {
-        id: '2',
-        code: 'HH_MICRO_STD',
-        currentVersion: 2,
-        terms: {
-          subsidyPolicy: {
-            type: 'FULL_BENCHMARK',
-            programmeId: '1',
-            principalCapFen: '5000000',
-            perLinkedHouseholdCapFen: '5000000',
-          },
+    description: 'The product with its new current version',
+    type: ProductResponse,
+    example: {
+      id: '2',
+      code: 'HH_MICRO_STD',
+      currentVersion: 2,
+      terms: {
+        subsidyPolicy: {
+          type: 'FULL_BENCHMARK',
+          programmeId: '1',
+          principalCapFen: '5000000',
+          perLinkedHouseholdCapFen: '5000000',
         },
       },
     },
@@ -67,7 +68,9 @@ export class PoliciesController {
     description: 'Writes a new product version without one.',
   })
   @ApiOkResponse({
-    schema: { example: { id: '2', code: 'HH_MICRO_STD', currentVersion: 3, terms: { subsidyPolicy: null } } },
+    description: 'The product with its new current version',
+    type: ProductResponse,
+    example: { id: '2', code: 'HH_MICRO_STD', currentVersion: 3, terms: { subsidyPolicy: null } },
   })
   removeProductSubsidyPolicy(@Param() p: ProductParam) {
     return this.policies.setProductPolicy(p.product, null);
