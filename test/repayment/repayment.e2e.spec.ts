@@ -304,7 +304,7 @@ describe('repayments over HTTP', () => {
       .set(as('FUND_ADMIN'))
       .set(idem('rev'))
       .send({ reason: 'paid to the wrong loan' })
-      .expect(201);
+      .expect(200);
     expect(rev.body).toMatchObject({
       status: 'REVERSED',
       reversal: { reason: 'paid to the wrong loan' },
