@@ -86,6 +86,7 @@ export const TAGS: [string, string][] = [
   ['reminders', 'Repayment reminders: endpoints, the outbox, selection runs.'],
   ['reports', 'Monthly leverage reports: versions and what changed, ranking, exports, chart.'],
   ['asset-income', 'Asset-income projects: quantified shares, yearly dividends with the floor, liquidation.'],
+  ['projections', 'What a fund can do over the next years: scenarios, seeded Monte Carlo runs, P10/P50/P90 bands, fan charts.'],
   ['ops', 'Health and metrics.'],
 ];
 
