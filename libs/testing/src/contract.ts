@@ -27,8 +27,8 @@
  * matching the `Problem` schema. Anything else needs an entry in CONTRACT_EXEMPTIONS below, with its reason.
  *
  * Mismatches are collected per app (each test file creates its own with createTestApp) and, when the app closes:
- * - `CONTRACT=strict`: `t.close()` throws a readable list, so the test file fails (the `afterAll` hook fails);
- * - `CONTRACT=warn` (the default for now): a summary is printed, nothing fails;
+ * - `CONTRACT=strict` (the default): `t.close()` throws a readable list, so the test file fails (the `afterAll` hook fails);
+ * - `CONTRACT=warn`: a summary is printed, nothing fails;
  * - `CONTRACT=off`: nothing is recorded.
  * `CONTRACT_REPORT=<file>` appends every mismatch as it happens, one JSON object a line:
  *   {"operationId","method","path","status","errors","url","test","file"}
@@ -201,9 +201,10 @@ function currentTest(): { test?: string; file?: string } {
   }
 }
 
+/** Strict unless told otherwise: every test file fails on a response its operation does not document. */
 export function contractMode(env: NodeJS.ProcessEnv = process.env): ContractMode {
-  const v = (env.CONTRACT ?? 'warn').toLowerCase();
-  return v === 'strict' || v === 'off' ? v : 'warn';
+  const v = (env.CONTRACT ?? 'strict').toLowerCase();
+  return v === 'warn' || v === 'off' ? v : 'strict';
 }
 
 /** Checks responses against one OpenAPI document; collects the mismatches. */

@@ -11,7 +11,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["check"];
+        /** Check the health of the API */
+        get: operations["checkHealth"];
         put?: never;
         post?: never;
         delete?: never;
@@ -27,7 +28,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["listAudit"];
+        /** List the audit trail */
+        get: operations["listAuditEntries"];
         put?: never;
         post?: never;
         delete?: never;
@@ -45,6 +47,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Log in */
         post: operations["login"];
         delete?: never;
         options?: never;
@@ -59,7 +62,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["me"];
+        /** Get the calling user */
+        get: operations["getCurrentUser"];
         put?: never;
         post?: never;
         delete?: never;
@@ -75,9 +79,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List users */
         get: operations["listUsers"];
         put?: never;
-        post: operations["createUsers"];
+        /** Create a user */
+        post: operations["createUser"];
         delete?: never;
         options?: never;
         head?: never;
@@ -91,13 +97,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["getUsers"];
+        /** Get a user */
+        get: operations["getUser"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        patch: operations["updateUsers"];
+        /** Edit a user */
+        patch: operations["updateUser"];
         trace?: never;
     };
     "/api/v1/users/{id}/revoke-tokens": {
@@ -109,7 +117,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["revokeTokens"];
+        /** Revoke a user's tokens (forced log-out) */
+        post: operations["revokeUserTokens"];
         delete?: never;
         options?: never;
         head?: never;
@@ -123,7 +132,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["verify"];
+        /** Verify the ledger */
+        get: operations["verifyLedger"];
         put?: never;
         post?: never;
         delete?: never;
@@ -139,7 +149,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["accounts"];
+        /** List ledger accounts */
+        get: operations["listLedgerAccounts"];
         put?: never;
         post?: never;
         delete?: never;
@@ -155,7 +166,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["statementLedger"];
+        /** Get the statement of a ledger account */
+        get: operations["getAccountStatement"];
         put?: never;
         post?: never;
         delete?: never;
@@ -171,7 +183,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["entry"];
+        /** Get a journal entry */
+        get: operations["getJournalEntry"];
         put?: never;
         post?: never;
         delete?: never;
@@ -190,10 +203,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Repayment schedule of a set of loan terms (a calculator: nothing is stored)
-         * @description Exact to the fen: every component is rounded once in the requested mode, principal sums to the loan and the last instalment closes the balance. Due dates fall on the disbursement day of month, or the month end.
+         * Preview the repayment schedule of a set of loan terms
+         * @description A calculator: nothing is stored. Exact to the fen: every component is rounded once in the requested mode, principal sums to the loan and the last instalment closes the balance. Due dates fall on the disbursement day of month, or the month end.
          */
-        post: operations["previewSchedules"];
+        post: operations["previewSchedule"];
         delete?: never;
         options?: never;
         head?: never;
@@ -207,9 +220,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List products */
         get: operations["listProducts"];
         put?: never;
-        post: operations["createProducts"];
+        /** Create a product */
+        post: operations["createProduct"];
         delete?: never;
         options?: never;
         head?: never;
@@ -223,13 +238,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["getProducts"];
-        put: operations["replace"];
+        /** Get a product with its current terms */
+        get: operations["getProduct"];
+        /** Replace a product definition (new version) */
+        put: operations["replaceProduct"];
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        patch: operations["patch"];
+        /** Change some product terms (new version) */
+        patch: operations["reviseProduct"];
         trace?: never;
     };
     "/api/v1/products/{id}/versions": {
@@ -239,7 +257,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["versionsProducts"];
+        /** List a product's versions */
+        get: operations["listProductVersions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -255,7 +274,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["contractRate"];
+        /** Quote the contract rate of a product for a term */
+        get: operations["quoteContractRate"];
         put?: never;
         post?: never;
         delete?: never;
@@ -273,7 +293,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["deactivateProducts"];
+        /** Deactivate a product */
+        post: operations["deactivateProduct"];
         delete?: never;
         options?: never;
         head?: never;
@@ -289,7 +310,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["activate"];
+        /** Activate a product */
+        post: operations["activateProduct"];
         delete?: never;
         options?: never;
         head?: never;
@@ -303,7 +325,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["getProductVersions"];
+        /** Get one version of a product */
+        get: operations["getProductVersion"];
         put?: never;
         post?: never;
         delete?: never;
@@ -319,9 +342,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["listRates"];
+        /** List benchmark rates */
+        get: operations["listBenchmarkRates"];
         put?: never;
-        post: operations["createRates"];
+        /** Add a benchmark rate */
+        post: operations["createBenchmarkRate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -335,7 +360,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["inForce"];
+        /** Get the benchmark rate in force for a term */
+        get: operations["getBenchmarkRateInForce"];
         put?: never;
         post?: never;
         delete?: never;
@@ -351,7 +377,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["getRates"];
+        /** Get a benchmark rate */
+        get: operations["getBenchmarkRate"];
         put?: never;
         post?: never;
         delete?: never;
@@ -369,7 +396,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["withdrawRates"];
+        /** Withdraw a benchmark rate not yet in effect */
+        post: operations["withdrawBenchmarkRate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -383,8 +411,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List districts */
         get: operations["listDistricts"];
         put?: never;
+        /** Create a district */
         post: operations["createDistrict"];
         delete?: never;
         options?: never;
@@ -399,12 +429,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Get a district */
         get: operations["getDistrict"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
+        /** Edit a district */
         patch: operations["updateDistrict"];
         trace?: never;
     };
@@ -415,8 +447,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List towns */
         get: operations["listTowns"];
         put?: never;
+        /** Create a town */
         post: operations["createTown"];
         delete?: never;
         options?: never;
@@ -431,12 +465,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Get a town */
         get: operations["getTown"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
+        /** Edit a town */
         patch: operations["updateTown"];
         trace?: never;
     };
@@ -447,8 +483,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List villages */
         get: operations["listVillages"];
         put?: never;
+        /** Create a village */
         post: operations["createVillage"];
         delete?: never;
         options?: never;
@@ -463,12 +501,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Get a village */
         get: operations["getVillage"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
+        /** Edit a village */
         patch: operations["updateVillage"];
         trace?: never;
     };
@@ -479,8 +519,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List poverty lines */
         get: operations["listPovertyLines"];
         put?: never;
+        /** Create a poverty line */
         post: operations["createPovertyLine"];
         delete?: never;
         options?: never;
@@ -495,7 +537,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["effectiveLine"];
+        /** Get the poverty line that applies to a district and year */
+        get: operations["getEffectivePovertyLine"];
         put?: never;
         post?: never;
         delete?: never;
@@ -511,12 +554,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Get a poverty line */
         get: operations["getPovertyLine"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
+        /** Correct a poverty line */
         patch: operations["updatePovertyLine"];
         trace?: never;
     };
@@ -527,9 +572,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List households */
         get: operations["listHouseholds"];
         put?: never;
-        post: operations["createHouseholds"];
+        /** Register a household */
+        post: operations["registerHousehold"];
         delete?: never;
         options?: never;
         head?: never;
@@ -545,7 +592,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["importCsv"];
+        /** Import households from a CSV file */
+        post: operations["importHouseholds"];
         delete?: never;
         options?: never;
         head?: never;
@@ -559,13 +607,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["getHouseholds"];
+        /** Get a household */
+        get: operations["getHousehold"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        patch: operations["updateHouseholds"];
+        /** Edit a household */
+        patch: operations["updateHousehold"];
         trace?: never;
     };
     "/api/v1/households/{id}/group": {
@@ -575,7 +625,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["group"];
+        /** Get a household's joint-liability group */
+        get: operations["getHouseholdGroup"];
         put?: never;
         post?: never;
         delete?: never;
@@ -591,9 +642,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List operating entities */
         get: operations["listEntities"];
         put?: never;
-        post: operations["createEntities"];
+        /** Register an operating entity */
+        post: operations["registerEntity"];
         delete?: never;
         options?: never;
         head?: never;
@@ -607,13 +660,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["getEntities"];
+        /** Get an operating entity */
+        get: operations["getEntity"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        patch: operations["updateEntities"];
+        /** Edit an operating entity */
+        patch: operations["updateEntity"];
         trace?: never;
     };
     "/api/v1/entities/{id}/linked-households": {
@@ -623,9 +678,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["linked"];
+        /** List an entity's linked households */
+        get: operations["listEntityLinkedHouseholds"];
         put?: never;
-        post: operations["link"];
+        /** Link poor households to an entity */
+        post: operations["linkEntityHouseholds"];
         delete?: never;
         options?: never;
         head?: never;
@@ -642,7 +699,8 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        delete: operations["unlink"];
+        /** Unlink a household from an entity */
+        delete: operations["unlinkEntityHousehold"];
         options?: never;
         head?: never;
         patch?: never;
@@ -655,9 +713,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List joint-liability groups */
         get: operations["listGroups"];
         put?: never;
-        post: operations["createGroups"];
+        /** Form a joint-liability group */
+        post: operations["formGroup"];
         delete?: never;
         options?: never;
         head?: never;
@@ -671,7 +731,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["getGroups"];
+        /** Get a joint-liability group with its members */
+        get: operations["getGroup"];
         put?: never;
         post?: never;
         delete?: never;
@@ -689,7 +750,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["addMember"];
+        /** Add a household to a group */
+        post: operations["addGroupMember"];
         delete?: never;
         options?: never;
         head?: never;
@@ -706,7 +768,8 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        delete: operations["removeMember"];
+        /** Remove a household from a group */
+        delete: operations["removeGroupMember"];
         options?: never;
         head?: never;
         patch?: never;
@@ -721,7 +784,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["dissolve"];
+        /** Dissolve a group */
+        post: operations["dissolveGroup"];
         delete?: never;
         options?: never;
         head?: never;
@@ -735,11 +799,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Funds by district, village and status, each with its position */
-        get: operations["listFunds"];
+        /**
+         * List mutual-aid funds
+         * @description Funds by district, village and status, each with its position
+         */
+        get: operations["listMutualAidFunds"];
         put?: never;
-        /** Create a village's mutual-aid fund and open its ledger accounts */
-        post: operations["createFunds"];
+        /**
+         * Create a mutual-aid fund
+         * @description Create a village's mutual-aid fund and open its ledger accounts
+         */
+        post: operations["createMutualAidFund"];
         delete?: never;
         options?: never;
         head?: never;
@@ -753,7 +823,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["getFunds"];
+        /** Get a mutual-aid fund */
+        get: operations["getMutualAidFund"];
         put?: never;
         post?: never;
         delete?: never;
@@ -769,8 +840,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Capital by source, cash, loans, lending cap and what is available to lend, from ledger balances */
-        get: operations["position"];
+        /**
+         * Get a mutual-aid fund's position
+         * @description Capital by source, cash, loans, lending cap and what is available to lend, from ledger balances
+         */
+        get: operations["getMutualAidFundPosition"];
         put?: never;
         post?: never;
         delete?: never;
@@ -792,8 +866,11 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change some rules; the whole rule set is re-checked and the change audited (before/after) */
-        patch: operations["updateRules"];
+        /**
+         * Change a mutual-aid fund's rules
+         * @description Change some rules; the whole rule set is re-checked and the change audited (before/after)
+         */
+        patch: operations["updateMutualAidFundRules"];
         trace?: never;
     };
     "/api/v1/mutual-aid-funds/{id}/status": {
@@ -809,8 +886,11 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Suspend or reactivate lending; close a fund that holds no money */
-        patch: operations["updateStatus"];
+        /**
+         * Change a mutual-aid fund's status
+         * @description Suspend or reactivate lending; close a fund that holds no money
+         */
+        patch: operations["updateMutualAidFundStatus"];
         trace?: never;
     };
     "/api/v1/mutual-aid-funds/{id}/contributions": {
@@ -820,14 +900,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Contributions by source, year, household, fiscal funding and date received; with the filtered total */
-        get: operations["listContributions"];
+        /**
+         * List a fund's contributions
+         * @description Contributions by source, year, household, fiscal funding and date received; with the filtered total
+         */
+        get: operations["listFundContributions"];
         put?: never;
         /**
-         * Record capital from a source (CASH ↑ / CAPITAL:{source} ↑); member shares make the household a member
-         * @description LOAN_OFFICER may record MEMBER shares only. A fiscal-funded share (配股) is source CENTRAL/CITY/DISTRICT with fiscalFunded and the poor household.
+         * Record a capital contribution
+         * @description Record capital from a source (CASH ↑ / CAPITAL:{source} ↑); member shares make the household a member. LOAN_OFFICER may record MEMBER shares only. A fiscal-funded share (配股) is source CENTRAL/CITY/DISTRICT with fiscalFunded and the poor household.
          */
-        post: operations["contributeFunds"];
+        post: operations["recordFundContribution"];
         delete?: never;
         options?: never;
         head?: never;
@@ -841,8 +924,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The member register: paid and fiscal-funded shares, join date, when the share unlocks */
-        get: operations["listMembers"];
+        /**
+         * List a fund's members
+         * @description The member register: paid and fiscal-funded shares, join date, when the share unlocks
+         */
+        get: operations["listFundMembers"];
         put?: never;
         post?: never;
         delete?: never;
@@ -858,13 +944,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["listWithdrawals"];
+        /** List share withdrawals */
+        get: operations["listShareWithdrawals"];
         put?: never;
         /**
-         * Pay back part of a member-paid share (CAPITAL:MEMBER ↓ / CASH ↓)
-         * @description Only the member-paid share, only after the share lock, never while the household owes the fund, and never below what is lent out (cash ≥ 0 and outstanding ≤ cap % × capital afterwards). Fiscal-funded shares are public money and are not withdrawable.
+         * Pay back a member share
+         * @description Pay back part of a member-paid share (CAPITAL:MEMBER ↓ / CASH ↓). Only the member-paid share, only after the share lock, never while the household owes the fund, and never below what is lent out (cash ≥ 0 and outstanding ≤ cap % × capital afterwards). Fiscal-funded shares are public money and are not withdrawable.
          */
-        post: operations["withdrawFunds"];
+        post: operations["withdrawMemberShare"];
         delete?: never;
         options?: never;
         head?: never;
@@ -878,11 +965,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Banks (a bank sees only itself) */
+        /**
+         * List banks
+         * @description Banks (a bank sees only itself)
+         */
         get: operations["listBanks"];
         put?: never;
-        /** Register a partner bank (its officers are users with role BANK_OFFICER and this bankId) */
-        post: operations["createBanks"];
+        /**
+         * Register a partner bank
+         * @description Register a partner bank (its officers are users with role BANK_OFFICER and this bankId)
+         */
+        post: operations["registerBank"];
         delete?: never;
         options?: never;
         head?: never;
@@ -896,7 +989,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["getBanks"];
+        /** Get a bank */
+        get: operations["getBank"];
         put?: never;
         post?: never;
         delete?: never;
@@ -912,8 +1006,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The bank's remaining covered-lending capacity in every district it has an agreement with */
-        get: operations["capacityBanks"];
+        /**
+         * Get a bank's covered-lending capacity
+         * @description The bank's remaining covered-lending capacity in every district it has an agreement with
+         */
+        get: operations["getBankCapacity"];
         put?: never;
         post?: never;
         delete?: never;
@@ -929,10 +1026,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["listKeys"];
+        /**
+         * List a bank's API keys
+         * @description List a bank's API keys (never their secrets)
+         */
+        get: operations["listBankApiKeys"];
         put?: never;
-        /** Create an API key for the bank (signed-in ADMIN or the bank's own officer). The key is in this response only. */
-        post: operations["createKey"];
+        /**
+         * Create a bank API key
+         * @description Create an API key for the bank (signed-in ADMIN or the bank's own officer). The key is in this response only.
+         */
+        post: operations["createBankApiKey"];
         delete?: never;
         options?: never;
         head?: never;
@@ -949,8 +1053,11 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Revoke an API key (effective on the next request; idempotent) */
-        delete: operations["revokeKey"];
+        /**
+         * Revoke a bank API key
+         * @description Revoke an API key (effective on the next request; idempotent)
+         */
+        delete: operations["revokeBankApiKey"];
         options?: never;
         head?: never;
         patch?: never;
@@ -963,10 +1070,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List risk funds */
         get: operations["listRiskFunds"];
         put?: never;
-        /** Create a district's risk fund (one per district); opens its MONEY and EXPOSURE ledger accounts */
-        post: operations["createRiskFunds"];
+        /**
+         * Create a risk fund
+         * @description Create a district's risk fund (one per district); opens its MONEY and EXPOSURE ledger accounts
+         */
+        post: operations["createRiskFund"];
         delete?: never;
         options?: never;
         head?: never;
@@ -980,14 +1091,21 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["getRiskFunds"];
+        /**
+         * Get a risk fund
+         * @description Get a risk fund with its ledger balances
+         */
+        get: operations["getRiskFund"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Rename, set the minimum (heavy-task districts), the NPL day count, or close an empty fund */
-        patch: operations["updateRiskFunds"];
+        /**
+         * Update a risk fund
+         * @description Rename, set the minimum (heavy-task districts), the NPL day count, or close an empty fund
+         */
+        patch: operations["updateRiskFund"];
         trace?: never;
     };
     "/api/v1/risk-funds/{id}/deposits": {
@@ -999,8 +1117,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Deposit or top-up by source (CITY, DISTRICT, SOE, CENTRAL): ledger, contribution, cover pool */
-        post: operations["deposit"];
+        /**
+         * Deposit into a risk fund
+         * @description Deposit or top-up by source (CITY, DISTRICT, SOE, CENTRAL): ledger, contribution, cover pool
+         */
+        post: operations["depositToRiskFund"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1016,8 +1137,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Credit deposit interest to the fund */
-        post: operations["interest"];
+        /**
+         * Credit interest to a risk fund
+         * @description Credit deposit interest to the fund
+         */
+        post: operations["creditRiskFundInterest"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1033,8 +1157,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Return money to a source; refused (every reason at once) if it breaks the cover or the minimum */
-        post: operations["withdrawRiskFunds"];
+        /**
+         * Withdraw from a risk fund
+         * @description Return money to a source; refused (every reason at once) if it breaks the cover or the minimum
+         */
+        post: operations["withdrawFromRiskFund"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1048,7 +1175,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["movements"];
+        /** List a risk fund's movements */
+        get: operations["listRiskFundMovements"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1064,8 +1192,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Capacity = multiple × fund money not yet backing a loan, per agreement; balances from the ledgers */
-        get: operations["capacityRiskFunds"];
+        /**
+         * Get a risk fund's capacity
+         * @description Capacity = multiple × fund money not yet backing a loan, per agreement; balances from the ledgers
+         */
+        get: operations["getRiskFundCapacity"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1081,8 +1212,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The district's risk-fund capacity (the same figures as GET /risk-funds/:id/capacity) */
-        get: operations["capacityDistrictCapacity"];
+        /**
+         * Get a district's risk-fund capacity
+         * @description The district's risk-fund capacity (the same figures as GET /risk-funds/:id/capacity)
+         */
+        get: operations["getDistrictCapacity"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1098,10 +1232,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["listAgreements"];
+        /**
+         * List guarantee agreements
+         * @description List guarantee agreements (a bank sees only its own)
+         */
+        get: operations["listGuaranteeAgreements"];
         put?: never;
-        /** Cooperation agreement between a risk fund and a bank (one per pair); opens its exposure accounts */
-        post: operations["createAgreements"];
+        /**
+         * Create a guarantee agreement
+         * @description Cooperation agreement between a risk fund and a bank (one per pair); opens its exposure accounts
+         */
+        post: operations["createGuaranteeAgreement"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1115,14 +1256,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["getAgreements"];
+        /** Get a guarantee agreement */
+        get: operations["getGuaranteeAgreement"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Change terms (apply to loans covered afterwards; existing covers keep their multiple) */
-        patch: operations["updateAgreements"];
+        /**
+         * Change a guarantee agreement's terms
+         * @description Change terms (apply to loans covered afterwards; existing covers keep their multiple)
+         */
+        patch: operations["updateGuaranteeAgreement"];
         trace?: never;
     };
     "/api/v1/guarantee-agreements/{id}/terminate": {
@@ -1134,8 +1279,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Terminate: no new loans are covered; covered loans run off; the record stays */
-        post: operations["terminate"];
+        /**
+         * Terminate a guarantee agreement
+         * @description Terminate: no new loans are covered; covered loans run off; the record stays
+         */
+        post: operations["terminateGuaranteeAgreement"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1149,8 +1297,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Covers (one per covered loan): reserved, pending, outstanding principal and the fund money backing it */
-        get: operations["listCovers"];
+        /**
+         * List guarantee covers
+         * @description Covers (one per covered loan): reserved, pending, outstanding principal and the fund money backing it
+         */
+        get: operations["listGuaranteeCovers"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1166,11 +1317,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Covered loans (a bank sees only its own), filtered by status, district, reference, NPL */
+        /**
+         * List covered loans
+         * @description Covered loans (a bank sees only its own), filtered by status, district, reference, NPL
+         */
         get: operations["listCoveredLoans"];
         put?: never;
-        /** A bank registers a loan under the district guarantee fund: every borrower and guarantee rule is checked at once; DISBURSED when the disbursement date is today or past, else APPROVED with the cover reserved */
-        post: operations["register"];
+        /**
+         * Register a covered loan
+         * @description A bank registers a loan under the district guarantee fund: every borrower and guarantee rule is checked at once; DISBURSED when the disbursement date is today or past, else APPROVED with the cover reserved
+         */
+        post: operations["registerCoveredLoan"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1186,8 +1343,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Bulk repayments and overdue status by bank loan reference: one transaction per row, a result per row; a retry with the same key applies only rows that did not commit */
-        post: operations["bulk"];
+        /**
+         * Report repayments and statuses in bulk
+         * @description Bulk repayments and overdue status by bank loan reference: one transaction per row, a result per row; a retry with the same key applies only rows that did not commit
+         */
+        post: operations["reportCoveredLoansBulk"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1201,8 +1361,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A covered loan with its cover and frozen schedule */
-        get: operations["getCoveredLoans"];
+        /**
+         * Get a covered loan
+         * @description A covered loan with its cover and frozen schedule
+         */
+        get: operations["getCoveredLoan"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1220,8 +1383,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** The bank confirms the payout of an APPROVED loan: the reservation becomes exposure */
-        post: operations["confirm"];
+        /**
+         * Confirm a covered loan's disbursement
+         * @description The bank confirms the payout of an APPROVED loan: the reservation becomes exposure
+         */
+        post: operations["confirmCoveredLoanDisbursement"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1237,8 +1403,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cancel an APPROVED loan before its payout: the reservation is voided */
-        post: operations["cancelCoveredLoans"];
+        /**
+         * Cancel an approved covered loan
+         * @description Cancel an APPROVED loan before its payout: the reservation is voided
+         */
+        post: operations["cancelCoveredLoan"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1254,8 +1423,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** A repayment the bank received: outstanding principal and exposure go down by the principal */
-        post: operations["repayment"];
+        /**
+         * Report a covered-loan repayment
+         * @description A repayment the bank received: outstanding principal and exposure go down by the principal
+         */
+        post: operations["reportCoveredLoanRepayment"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1272,10 +1444,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Overdue status as the bank sees it: days overdue (non-performing beyond 90), recovery exhausted; re-decides the district's circuit breaker
-         * @description The latest report by as-of date is authoritative as of that date; the daily close of business ages the loan from it between reports (libs/guarantee/README.md). A report for a date before the latest one is recorded but changes nothing.
+         * Report a covered loan's overdue status
+         * @description Overdue status as the bank sees it: days overdue (non-performing beyond 90), recovery exhausted; re-decides the district's circuit breaker. The latest report by as-of date is authoritative as of that date; the daily close of business ages the loan from it between reports (libs/guarantee/README.md). A report for a date before the latest one is recorded but changes nothing.
          */
-        post: operations["status"];
+        post: operations["reportCoveredLoanStatus"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1291,8 +1463,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** File a compensation claim (ADVANCE: at the agreement's trigger days overdue; FINAL_LOSS: from the trigger days too, once recovery is exhausted); every failed condition at once */
-        post: operations["file"];
+        /**
+         * File a compensation claim
+         * @description File a compensation claim (ADVANCE: at the agreement's trigger days overdue; FINAL_LOSS: from the trigger days too, once recovery is exhausted); every failed condition at once
+         */
+        post: operations["fileCompensationClaim"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1306,7 +1481,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Compensation claims (a bank sees only its own) */
+        /**
+         * List compensation claims
+         * @description Compensation claims (a bank sees only its own)
+         */
         get: operations["listCompensationClaims"];
         put?: never;
         post?: never;
@@ -1323,7 +1501,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["getCompensationClaims"];
+        /** Get a compensation claim */
+        get: operations["getCompensationClaim"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1341,8 +1520,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Approve and pay the fund's share: exposure released, fund balance down, cover shortfall when the freed backing is not enough; pays once */
-        post: operations["approveCompensationClaims"];
+        /**
+         * Approve and pay a compensation claim
+         * @description Approve and pay the fund's share: exposure released, fund balance down, cover shortfall when the freed backing is not enough; pays once
+         */
+        post: operations["approveCompensationClaim"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1358,8 +1540,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Reject a filed claim with a reason (the bank may refile later) */
-        post: operations["rejectCompensationClaims"];
+        /**
+         * Reject a compensation claim
+         * @description Reject a filed claim with a reason (the bank may refile later)
+         */
+        post: operations["rejectCompensationClaim"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1375,8 +1560,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** A recovery after compensation: the fund's loss share of it comes back to the fund */
-        post: operations["recover"];
+        /**
+         * Record a recovery on a compensated claim
+         * @description A recovery after compensation: the fund's loss share of it comes back to the fund
+         */
+        post: operations["recordCompensationRecovery"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1390,7 +1578,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The district's NPL circuit breaker: state, ratio, threshold and every change of state */
+        /**
+         * Get a district's circuit breaker
+         * @description The district's NPL circuit breaker: state, ratio, threshold and every change of state
+         */
         get: operations["getDistrictBreaker"];
         put?: never;
         post?: never;
@@ -1407,10 +1598,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List asset-income projects */
         get: operations["listAssetIncomeProjects"];
         put?: never;
-        /** Create a project in a pilot village; puts its operating entity under the insurance lock */
-        post: operations["createAssetIncomeProjects"];
+        /**
+         * Create an asset-income project
+         * @description A project in a pilot village; puts its operating entity under the insurance lock.
+         */
+        post: operations["createAssetIncomeProject"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1424,14 +1619,21 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["getAssetIncomeProjects"];
+        /**
+         * Get an asset-income project
+         * @description The project, its current register totals and its ledger balances.
+         */
+        get: operations["getAssetIncomeProject"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Change who the floor is paid to (floorRecipients); dividend runs previewed from now on use it, a prepared run must be previewed again */
-        patch: operations["updateSettings"];
+        /**
+         * Update the settings of an asset-income project
+         * @description Changes who the floor is paid to (floorRecipients); dividend runs previewed from now on use it, a prepared run must be previewed again.
+         */
+        patch: operations["updateAssetIncomeProjectSettings"];
         trace?: never;
     };
     "/api/v1/asset-income/projects/{id}/injection": {
@@ -1443,8 +1645,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Post the special fund and the other capital into the project accounts (AIP_CAPITAL_INJECTION) */
-        post: operations["inject"];
+        /**
+         * Inject the capital of an asset-income project
+         * @description Posts the special fund and the other capital into the project accounts (AIP_CAPITAL_INJECTION).
+         */
+        post: operations["injectAssetIncomeCapital"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1458,8 +1663,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 折股量化 preview: the split among the collective and the village’s poor households, without writing */
-        get: operations["previewQuantification"];
+        /**
+         * Preview the quantification of a project
+         * @description 折股量化 preview: the split among the collective and the village’s poor households, without writing.
+         */
+        get: operations["previewAssetIncomeQuantification"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1477,8 +1685,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** 折股量化: write the share register and move the special fund to the collective and households accounts */
-        post: operations["quantify"];
+        /**
+         * Quantify the special fund of a project
+         * @description 折股量化: writes the share register and moves the special fund to the collective and households accounts.
+         */
+        post: operations["quantifyAssetIncomeProject"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1492,8 +1703,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The share register: current rights, the register on a date (asOf), or the whole history */
-        get: operations["rights"];
+        /**
+         * List a project's share rights
+         * @description The share register: current rights, the register on a date (asOf), or the whole history.
+         */
+        get: operations["listAssetIncomeRights"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1509,8 +1723,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Current holders no longer poor whose rights the project rule moves (TRANSFER or RETURN_TO_COLLECTIVE) */
-        get: operations["pendingMoves"];
+        /**
+         * List the rights pending a move
+         * @description Current holders no longer poor whose rights the project rule moves (TRANSFER or RETURN_TO_COLLECTIVE).
+         */
+        get: operations["listAssetIncomePendingMoves"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1528,8 +1745,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Move the right of a household that is no longer poor, by the project rule; the register keeps both rows */
-        post: operations["moveRight"];
+        /**
+         * Move a share right
+         * @description Moves the right of a household that is no longer poor, by the project rule; the register keeps both rows.
+         */
+        post: operations["moveAssetIncomeRight"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1543,10 +1763,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["listResults"];
+        /** List a project's yearly results */
+        get: operations["listAssetIncomeResults"];
         put?: never;
-        /** Record (or correct) a year’s results; applies the liquidation lock and raises alerts */
-        post: operations["recordAssetIncomeProjects"];
+        /**
+         * Record the results of a year
+         * @description Records (or corrects) a year’s results; applies the liquidation lock and raises alerts.
+         */
+        post: operations["recordAssetIncomeResult"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1562,8 +1786,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Import results from CSV: every row checked, all recorded or none */
-        post: operations["importResults"];
+        /**
+         * Import results from CSV
+         * @description Every row checked, all recorded or none.
+         */
+        post: operations["importAssetIncomeResults"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1577,8 +1804,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Net assets near or at the liquidation threshold, newest first */
-        get: operations["alerts"];
+        /**
+         * List net-asset alerts
+         * @description Net assets near or at the liquidation threshold, newest first.
+         */
+        get: operations["listAssetIncomeAlerts"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1596,8 +1826,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Work out (or work out again) the year’s dividends: pro rata by capital, the floor for the special-fund classes */
-        post: operations["previewAssetIncomeDistribution"];
+        /**
+         * Preview a year's dividend run
+         * @description Works out (or works out again) the year’s dividends: pro rata by capital, the floor for the special-fund classes.
+         */
+        post: operations["previewDividendRun"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1613,8 +1846,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Approve the previewed run (not by its preparer); refused when the facts changed since the preview */
-        post: operations["approveAssetIncomeDistribution"];
+        /**
+         * Approve a dividend run
+         * @description The previewed run, not by its preparer; refused when the facts changed since the preview.
+         */
+        post: operations["approveDividendRun"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1630,8 +1866,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Pay the approved run: one ledger entry (AIP_DIVIDEND_PAYMENT); a year is paid once */
-        post: operations["payAssetIncomeDistribution"];
+        /**
+         * Pay a dividend run
+         * @description The approved run: one ledger entry (AIP_DIVIDEND_PAYMENT); a year is paid once.
+         */
+        post: operations["payDividendRun"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1645,7 +1884,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["getAssetIncomeDistribution"];
+        /** Get a year's dividend run */
+        get: operations["getDividendRun"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1662,10 +1902,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Per holder: basis, share, pro-rata share, floor, entitlement, paid, outstanding
-         * @description Before the run is PAID, `paid` is what the payment will pay; afterwards what was paid, including later operator settlements.
+         * List a dividend run's lines
+         * @description Per holder: basis, share, pro-rata share, floor, entitlement, paid, outstanding. Before the run is PAID, `paid` is what the payment will pay; afterwards what was paid, including later operator settlements.
          */
-        get: operations["linesAssetIncomeDistribution"];
+        get: operations["listDividendRunLines"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1681,7 +1921,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["listAssetIncomeDistribution"];
+        /** List dividend runs */
+        get: operations["listDividendRuns"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1697,8 +1938,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A household’s dividend statement: amount, share and year of every paid run */
-        get: operations["statementAssetIncomeDistribution"];
+        /**
+         * Get a household's dividend statement
+         * @description Amount, share and year of every paid run.
+         */
+        get: operations["getHouseholdDividendStatement"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1716,8 +1960,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** The operator pays (part of) the floor it owed; oldest year first (AIP_OPERATOR_SETTLEMENT) */
-        post: operations["settleAssetIncomeDistribution"];
+        /**
+         * Record an operator settlement
+         * @description The operator pays (part of) the floor it owed; oldest year first (AIP_OPERATOR_SETTLEMENT).
+         */
+        post: operations["recordOperatorSettlement"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1733,8 +1980,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Forced liquidation preview: the special fund repaid first, then the other classes pro rata */
-        post: operations["previewAssetIncomeLiquidation"];
+        /**
+         * Preview the liquidation of a project
+         * @description Forced liquidation preview: the special fund repaid first, then the other classes pro rata.
+         */
+        post: operations["previewLiquidation"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1750,8 +2000,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Approve the liquidation (not by its preparer) */
-        post: operations["approveAssetIncomeLiquidation"];
+        /**
+         * Approve the liquidation of a project
+         * @description Not by its preparer.
+         */
+        post: operations["approveLiquidation"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1767,8 +2020,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Pay the liquidation (AIP_LIQUIDATION): closes the capital accounts; the project ends LIQUIDATED */
-        post: operations["payAssetIncomeLiquidation"];
+        /**
+         * Pay the liquidation of a project
+         * @description One entry (AIP_LIQUIDATION) closes the capital accounts; the project ends LIQUIDATED.
+         */
+        post: operations["payLiquidation"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1782,7 +2038,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["getAssetIncomeLiquidation"];
+        /** Get the liquidation of a project */
+        get: operations["getLiquidation"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1798,7 +2055,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["linesAssetIncomeLiquidation"];
+        /**
+         * List a liquidation's lines
+         * @description What each holder receives.
+         */
+        get: operations["listLiquidationLines"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1814,8 +2075,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Project report: capital, income, dividends by year, households and people benefited, net assets vs threshold */
-        get: operations["projectReport"];
+        /**
+         * Get the report of an asset-income project
+         * @description Capital, income, dividends by year, households and people benefited, net assets vs threshold.
+         */
+        get: operations["getAssetIncomeProjectReport"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1831,7 +2095,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["districts"];
+        /**
+         * Get the asset-income report of every district
+         * @description One row per district with projects.
+         */
+        get: operations["getAssetIncomeDistrictsReport"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1847,8 +2115,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** District report: projects, figures by year, net-asset history against the threshold */
-        get: operations["district"];
+        /**
+         * Get the asset-income report of a district
+         * @description Projects, figures by year, net-asset history against the threshold.
+         */
+        get: operations["getAssetIncomeDistrictReport"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1865,10 +2136,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Applications awaiting a decision: poor households first, then by the time they were submitted
-         * @description Filters: fund, village, district, status (default SUBMITTED and GROUP_ENDORSED). `nextStep` says what each awaits.
+         * List applications awaiting a decision
+         * @description Poor households first, then by the time they were submitted. Filters: fund, village, district, status (default SUBMITTED and GROUP_ENDORSED). `nextStep` says what each awaits.
          */
-        get: operations["reviewQueue"];
+        get: operations["listLoanReviewQueue"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1886,8 +2157,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Take a mutual-aid loan application (DRAFT, numbered MA-{year}-{seq}) */
-        post: operations["createApplications"];
+        /**
+         * Take a mutual-aid loan application
+         * @description The application is a DRAFT loan, numbered MA-{year}-{seq}.
+         */
+        post: operations["createLoanApplication"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1901,14 +2175,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["getApplications"];
+        /** Get a loan application */
+        get: operations["getLoanApplication"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
         /** Edit a draft application */
-        patch: operations["updateApplications"];
+        patch: operations["updateLoanApplication"];
         trace?: never;
     };
     "/api/v1/loan-applications/{id}/eligibility": {
@@ -1918,8 +2193,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Dry run: every rule the application fails right now (nothing is written) */
-        get: operations["eligibility"];
+        /**
+         * Check the eligibility of an application
+         * @description Dry run: every rule the application fails right now (nothing is written).
+         */
+        get: operations["checkLoanEligibility"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1937,8 +2215,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** DRAFT → SUBMITTED; every eligibility rule is evaluated and every failure returned at once */
-        post: operations["submit"];
+        /**
+         * Submit an application
+         * @description DRAFT → SUBMITTED; every eligibility rule is evaluated and every failure returned at once.
+         */
+        post: operations["submitLoanApplication"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1954,8 +2235,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** SUBMITTED → GROUP_ENDORSED: records the joint-liability group's consent */
-        post: operations["endorse"];
+        /**
+         * Record the group endorsement of an application
+         * @description SUBMITTED → GROUP_ENDORSED: records the joint-liability group's consent.
+         */
+        post: operations["endorseLoanApplication"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1972,10 +2256,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Approve (maker-checker): → IN_PUBLIC_NOTICE, or APPROVED when the fund has no notice days
-         * @description The creator may not approve. Above the fund’s second_approval_threshold the first approval is recorded and a second, different FUND_ADMIN completes it. Eligibility is evaluated again.
+         * Approve an application
+         * @description Maker-checker: → IN_PUBLIC_NOTICE, or APPROVED when the fund has no notice days. The creator may not approve. Above the fund’s second_approval_threshold the first approval is recorded and a second, different FUND_ADMIN completes it. Eligibility is evaluated again.
          */
-        post: operations["approveApplications"];
+        post: operations["approveLoanApplication"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1991,8 +2275,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Record an objection during the public notice: back to review, approvals cleared */
-        post: operations["object"];
+        /**
+         * Record an objection to an application
+         * @description During the public notice: back to review, approvals cleared.
+         */
+        post: operations["objectToLoanApplication"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2008,7 +2295,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["rejectApplications"];
+        /**
+         * Reject an application
+         * @description An application under review, approved or in public notice → REJECTED, with a reason.
+         */
+        post: operations["rejectLoanApplication"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2024,7 +2315,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["cancelApplications"];
+        /**
+         * Cancel an application
+         * @description A draft or pending application → CANCELLED, with a reason.
+         */
+        post: operations["cancelLoanApplication"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2041,10 +2336,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Pay the loan out of its fund: LOANS ↑ / CASH ↓, schedule frozen, contract rate recorded
-         * @description Locks the fund, then the loan; re-checks the notice, every eligibility rule, the lending cap and the cash. Refusals: FUND_INSUFFICIENT_CASH, FUND_CAP_EXCEEDED, LOAN_NOT_ELIGIBLE, LOAN_NOTICE_NOT_ENDED.
+         * Disburse a mutual-aid loan
+         * @description Pays the loan out of its fund: LOANS ↑ / CASH ↓, schedule frozen, contract rate recorded. Locks the fund, then the loan; re-checks the notice, every eligibility rule, the lending cap and the cash. Refusals: FUND_INSUFFICIENT_CASH, FUND_CAP_EXCEEDED, LOAN_NOT_ELIGIBLE, LOAN_NOTICE_NOT_ENDED.
          */
-        post: operations["disburse"];
+        post: operations["disburseLoan"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2059,8 +2354,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Loans by district, village, fund, household, status, channel and a date range, newest first
-         * @description ID numbers and phones are masked for AUDITOR and BANK_OFFICER; a BANK_OFFICER sees its own bank’s loans only.
+         * List loans
+         * @description Loans by district, village, fund, household, status, channel and a date range, newest first. ID numbers and phones are masked for AUDITOR and BANK_OFFICER; a BANK_OFFICER sees its own bank’s loans only.
          */
         get: operations["listLoans"];
         put?: never;
@@ -2078,8 +2373,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One loan with its frozen instalments and its history */
-        get: operations["getLoans"];
+        /**
+         * Get a loan
+         * @description One loan with its frozen instalments and its history.
+         */
+        get: operations["getLoan"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2095,8 +2393,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The loan’s events in order (append-only): who moved it, from what to what, and why */
-        get: operations["history"];
+        /**
+         * List the events of a loan
+         * @description The loan’s events in order (append-only): who moved it, from what to what, and why.
+         */
+        get: operations["listLoanEvents"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2112,13 +2413,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["listReconciliation"];
+        /** List reconciliation runs */
+        get: operations["listReconciliationRuns"];
         put?: never;
         /**
-         * Upload a statement of the bank’s covered loans (streamed); the same file for the same bank and date returns the same run
-         * @description Body: the file itself. CSV with a header `bank_loan_ref,outstanding_principal,overdue_principal,overdue_days,status,as_of_date` (amounts in yuan, status NORMAL|OVERDUE|CLOSED|WRITTEN_OFF; RFC 4180 quoting, quoted fields may hold commas, quotes and line breaks), or JSON Lines with the same keys (amounts as strings), or one JSON array of such objects. UTF-8 (with or without BOM) or GBK/GB18030, detected or named by `encoding`. Malformed rows are reported with the line they start on; they never stop the run. 201 for a new run, 200 for the existing one.
+         * Upload a bank statement for reconciliation
+         * @description Upload a statement of the bank’s covered loans (streamed); the same file for the same bank and date returns the same run. Body: the file itself. CSV with a header `bank_loan_ref,outstanding_principal,overdue_principal,overdue_days,status,as_of_date` (amounts in yuan, status NORMAL|OVERDUE|CLOSED|WRITTEN_OFF; RFC 4180 quoting, quoted fields may hold commas, quotes and line breaks), or JSON Lines with the same keys (amounts as strings), or one JSON array of such objects. UTF-8 (with or without BOM) or GBK/GB18030, detected or named by `encoding`. Malformed rows are reported with the line they start on; they never stop the run. The existing run is answered (201, header Idempotent-Replayed: true) when the same file was already uploaded for the bank and date.
          */
-        post: operations["upload"];
+        post: operations["uploadReconciliationStatement"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2132,7 +2434,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["getReconciliation"];
+        /** Get a reconciliation run */
+        get: operations["getReconciliationRun"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2148,8 +2451,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The run’s lines, by category, in file order (engine-only loans last) */
-        get: operations["linesReconciliation"];
+        /**
+         * List a reconciliation run's lines
+         * @description The run’s lines, by category, in file order (engine-only loans last)
+         */
+        get: operations["listReconciliationLines"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2165,8 +2471,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The whole report as CSV (streamed) */
-        get: operations["report"];
+        /**
+         * Download a reconciliation report as CSV
+         * @description The whole report as CSV (streamed)
+         */
+        get: operations["downloadReconciliationReport"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2182,11 +2491,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Programmes by district, settlement mode, status or code/name, each with its ledger position */
-        get: operations["listProgrammes"];
+        /**
+         * List subsidy programmes
+         * @description Programmes by district, settlement mode, status or code/name, each with its ledger position.
+         */
+        get: operations["listSubsidyProgrammes"];
         put?: never;
-        /** Create a subsidy programme (贴息项目) and open its ledger accounts SUB:{id}:* */
-        post: operations["createProgrammes"];
+        /**
+         * Create a subsidy programme
+         * @description A subsidy programme (贴息项目); its ledger accounts SUB:{id}:* are opened with it.
+         */
+        post: operations["createSubsidyProgramme"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2200,14 +2515,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["getProgrammes"];
+        /** Get a subsidy programme with its ledger position */
+        get: operations["getSubsidyProgramme"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Rename, change the grace days or close a programme (the calendar is fixed once set) */
-        patch: operations["updateProgrammes"];
+        /**
+         * Update a subsidy programme
+         * @description Rename, change the grace days or close a programme (the calendar is fixed once set).
+         */
+        patch: operations["updateSubsidyProgramme"];
         trace?: never;
     };
     "/api/v1/subsidy/programmes/{id}/contributions": {
@@ -2219,8 +2538,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Fund the programme from a source: BUDGET ↑ / FUNDING:{source} ↑, a contributions register row, then queued claims are paid in order */
-        post: operations["contributeProgrammes"];
+        /**
+         * Fund a subsidy programme
+         * @description Funds the programme from a source: BUDGET ↑ / FUNDING:{source} ↑, a contributions register row, then queued claims are paid in order.
+         */
+        post: operations["fundSubsidyProgramme"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2234,11 +2556,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Budget per year: budget, committed by approved claims, remaining, and what is queued */
-        get: operations["budgets"];
+        /**
+         * List a subsidy programme's budgets
+         * @description Budget per year: budget, committed by approved claims, remaining, and what is queued.
+         */
+        get: operations["listSubsidyBudgets"];
         put?: never;
-        /** Set a year's budget (never below what approved claims committed); queued claims of that year are then paid in order */
-        post: operations["setBudget"];
+        /**
+         * Set a subsidy programme's budget for a year
+         * @description Never below what approved claims committed; queued claims of that year are then paid in order.
+         */
+        post: operations["setSubsidyBudget"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2252,8 +2580,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The settlement periods of a year (default: quarters ending on the 20th of Mar/Jun/Sep/Dec) and what was claimed in each */
-        get: operations["periods"];
+        /**
+         * List a subsidy programme's settlement periods
+         * @description The settlement periods of a year (default: quarters ending on the 20th of Mar/Jun/Sep/Dec) and what was claimed in each.
+         */
+        get: operations["listSubsidyPeriods"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2271,8 +2602,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Generate the claims of a settlement period, one per bank or fund: reproducible (an unchanged draft is kept), a changed draft is versioned, after approval an ADJUSTMENT is created */
-        post: operations["generateProgrammes"];
+        /**
+         * Generate the subsidy claims of a settlement period
+         * @description One claim per bank or fund: reproducible (an unchanged draft is kept), a changed draft is versioned, after approval an ADJUSTMENT is created. Answers 200 with what was done per payee.
+         */
+        post: operations["generateSubsidyClaims"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2286,8 +2620,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Claims by programme, period, budget year, status, kind and payee (a bank officer sees its own bank only) */
-        get: operations["listClaims"];
+        /**
+         * List subsidy claims
+         * @description Claims by programme, period, budget year, status, kind and payee (a bank officer sees its own bank only), with the total amount of all that match.
+         */
+        get: operations["listSubsidyClaims"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2303,7 +2640,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["getClaims"];
+        /** Get a subsidy claim with its payee and remainder */
+        get: operations["getSubsidyClaim"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2319,8 +2657,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A claim's lines: loan, instalment period, interest basis, subsidy and forfeiture with its reason */
-        get: operations["linesClaims"];
+        /**
+         * List a subsidy claim's lines
+         * @description A claim's lines: loan, instalment period, interest basis, subsidy and forfeiture with its reason.
+         */
+        get: operations["listSubsidyClaimLines"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2338,8 +2679,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Approve a DRAFT claim (not by the one who generated it): EXPENSE ↑ / PAYABLE ↑ and SETTLEMENT ↑ / BUDGET ↓ in one entry; beyond the year’s budget the rest is a QUEUED remainder */
-        post: operations["approveClaims"];
+        /**
+         * Approve a subsidy claim
+         * @description A DRAFT claim, not by the one who generated it: EXPENSE ↑ / PAYABLE ↑ and SETTLEMENT ↑ / BUDGET ↓ in one entry; beyond the year’s budget the rest is a QUEUED remainder.
+         */
+        post: operations["approveSubsidyClaim"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2355,8 +2699,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Record the payment of an approved claim (PAYABLE ↓ / SETTLEMENT ↓; paid to a village fund, also the fund’s CASH ↑ / FEE_INCOME ↑ in the same entry) or the receipt of a clawback (from a fund: its CASH ↓, refused with FUND_INSUFFICIENT_CASH when short); the claim is then PAID and final */
-        post: operations["settleClaims"];
+        /**
+         * Settle a subsidy claim
+         * @description Records the payment of an approved claim (PAYABLE ↓ / SETTLEMENT ↓; paid to a village fund, also the fund’s CASH ↑ / FEE_INCOME ↑ in the same entry) or the receipt of a clawback (from a fund: its CASH ↓, refused with FUND_INSUFFICIENT_CASH when short); the claim is then PAID and final.
+         */
+        post: operations["settleSubsidyClaim"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2370,8 +2717,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The claim as CSV (its lines) or XLSX (summary and lines) for the bank or the finance bureau; Chinese headers with English in brackets */
-        get: operations["export"];
+        /**
+         * Export a subsidy claim
+         * @description The claim as CSV (its lines) or XLSX (summary and lines) for the bank or the finance bureau; Chinese headers with English in brackets.
+         */
+        get: operations["exportSubsidyClaim"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2388,11 +2738,17 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Set a product's subsidy policy (FULL_BENCHMARK, FIXED_RATE, CAPPED) as a new product version; loans already made keep the version they were made under */
-        put: operations["setPolicy"];
+        /**
+         * Set a product's subsidy policy
+         * @description FULL_BENCHMARK, FIXED_RATE or CAPPED, written as a new product version; loans already made keep the version they were made under.
+         */
+        put: operations["setProductSubsidyPolicy"];
         post?: never;
-        /** Remove a product's subsidy policy (a new product version without one) */
-        delete: operations["removePolicy"];
+        /**
+         * Remove a product's subsidy policy
+         * @description Writes a new product version without one.
+         */
+        delete: operations["removeProductSubsidyPolicy"];
         options?: never;
         head?: never;
         patch?: never;
@@ -2405,8 +2761,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A loan's subsidy period by period as of a date: earned, forfeited (with the reason) or pending */
-        get: operations["loan"];
+        /**
+         * Preview a loan's subsidy
+         * @description A loan's subsidy period by period as of a date: earned, forfeited (with the reason) or pending. Nothing is written.
+         */
+        get: operations["getLoanSubsidy"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2422,8 +2781,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Contributions to every fund (mutual-aid funds, risk funds, subsidy programmes) by source, year, district, document and date */
-        get: operations["contributions"];
+        /**
+         * List contributions to every fund
+         * @description Contributions to mutual-aid funds, risk funds and subsidy programmes by source, year, district, document and date, with the total and the sum per source of every matching contribution.
+         */
+        get: operations["listFundingContributions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2439,7 +2801,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["rules"];
+        /** List the matching rules set, by year */
+        get: operations["listMatchingRules"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2455,10 +2818,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A year's matching rule (the defaults, ratio 2 and SOE 3 %, when none was set) */
-        get: operations["rule"];
+        /**
+         * Get a year's matching rule
+         * @description The defaults (ratio 2, SOE 3 %) when none was set.
+         */
+        get: operations["getMatchingRule"];
         /** Set a year's district-to-city matching ratio and SOE profit share */
-        put: operations["setRule"];
+        put: operations["setMatchingRule"];
         post?: never;
         delete?: never;
         options?: never;
@@ -2473,8 +2839,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Matching compliance of a year per district: city allocation, district match, ratio, shortfall, SOE contributions; SOE 3 % expected vs actual */
-        get: operations["compliance"];
+        /**
+         * Report the matching compliance of a year
+         * @description Per district: city allocation, district match, ratio, shortfall, SOE contributions; per SOE: 3 % expected vs actual.
+         */
+        get: operations["getMatchingCompliance"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2490,8 +2859,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The compliance report as CSV (Chinese headers with English in brackets) */
-        get: operations["complianceExport"];
+        /**
+         * Export the compliance report as CSV
+         * @description Chinese headers with English in brackets.
+         */
+        get: operations["exportMatchingCompliance"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2507,14 +2879,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Selection runs (scheduled, at worker start and on demand), newest first */
-        get: operations["runs"];
+        /**
+         * List reminder selection runs
+         * @description Selection runs (scheduled, at worker start and on demand), newest first
+         */
+        get: operations["listReminderRuns"];
         put?: never;
         /**
-         * Select the reminders of a business date now and enqueue their delivery
-         * @description Idempotent: a reminder is created once per instalment and offset, so re-running a date selects 0. A run for a past date only adds reminders whose window is still open today (the catch-up rule).
+         * Select and enqueue a day's reminders
+         * @description Select the reminders of a business date now and enqueue their delivery. Idempotent: a reminder is created once per instalment and offset, so re-running a date selects 0. A run for a past date only adds reminders whose window is still open today (the catch-up rule).
          */
-        post: operations["run"];
+        post: operations["runReminderSelection"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2529,8 +2904,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The reminder outbox by loan, household, fund, bank, state and reminder date, newest first
-         * @description Phones are shown in full to ADMIN, FUND_ADMIN and LOAN_OFFICER, masked for AUDITOR.
+         * List reminders
+         * @description The reminder outbox by loan, household, fund, bank, state and reminder date, newest first. Phones are shown in full to ADMIN, FUND_ADMIN and LOAN_OFFICER, masked for AUDITOR.
          */
         get: operations["listReminders"];
         put?: never;
@@ -2548,8 +2923,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One reminder with every delivery attempt */
-        get: operations["getReminders"];
+        /**
+         * Get a reminder
+         * @description One reminder with every delivery attempt
+         */
+        get: operations["getReminder"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2565,14 +2943,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Endpoints by scope, bank, fund, channel and whether active (never with their secret) */
+        /**
+         * List reminder endpoints
+         * @description Endpoints by scope, bank, fund, channel and whether active (never with their secret)
+         */
         get: operations["listReminderEndpoints"];
         put?: never;
         /**
-         * Configure where the reminders of a bank, a fund or every other loan go
-         * @description WEBHOOK and SMS endpoints get a signing secret, returned in this answer only (stored encrypted).
+         * Create a reminder endpoint
+         * @description Configure where the reminders of a bank, a fund or every other loan go. WEBHOOK and SMS endpoints get a signing secret, returned in this answer only (stored encrypted).
          */
-        post: operations["createReminderEndpoints"];
+        post: operations["createReminderEndpoint"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2586,15 +2967,22 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["getReminderEndpoints"];
+        /** Get a reminder endpoint */
+        get: operations["getReminderEndpoint"];
         put?: never;
         post?: never;
-        /** Deactivate (endpoints are kept: the outbox refers to them) */
-        delete: operations["deactivateReminderEndpoints"];
+        /**
+         * Deactivate a reminder endpoint
+         * @description Deactivate (endpoints are kept: the outbox refers to them)
+         */
+        delete: operations["deactivateReminderEndpoint"];
         options?: never;
         head?: never;
-        /** Rename, re-point, (de)activate an endpoint; reminders still waiting use the new settings */
-        patch: operations["updateReminderEndpoints"];
+        /**
+         * Update a reminder endpoint
+         * @description Rename, re-point, (de)activate an endpoint; reminders still waiting use the new settings
+         */
+        patch: operations["updateReminderEndpoint"];
         trace?: never;
     };
     "/api/v1/reminder-endpoints/{id}/rotate-secret": {
@@ -2606,8 +2994,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Replace the signing secret (the old one stops verifying at once); the new one is shown once */
-        post: operations["rotate"];
+        /**
+         * Rotate a reminder endpoint's secret
+         * @description Replace the signing secret (the old one stops verifying at once); the new one is shown once
+         */
+        post: operations["rotateReminderEndpointSecret"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2621,12 +3012,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A loan's repayments, newest first, by status and value date */
-        get: operations["loanRepayments"];
+        /**
+         * List a loan's repayments
+         * @description A loan's repayments, newest first, by status and value date.
+         */
+        get: operations["listLoanRepayments"];
         put?: never;
         /**
-         * Record a repayment of a mutual-aid loan (one entry CASH ↑ / LOANS ↓, FEE_INCOME ↑, PENALTY_INCOME ↑)
-         * @description Applied by the product waterfall (default overdue penalty → overdue interest → overdue principal → current interest → current principal → future instalments as a prepayment that shortens the term or lowers the instalment). Paying exactly the payoff closes the loan with the usage fee accrued to the value date; more than the payoff is refused with it. A value date up to REPAYMENT_BACKDATE_DAYS back is accepted: penalties and ageing are recomputed and changes to earlier repayments are posted as a correction entry. On a written-off loan the payment is a recovery (CASH ↑ / RECOVERY_INCOME ↑).
+         * Record a repayment
+         * @description A repayment of a mutual-aid loan (one entry CASH ↑ / LOANS ↓, FEE_INCOME ↑, PENALTY_INCOME ↑). Applied by the product waterfall (default overdue penalty → overdue interest → overdue principal → current interest → current principal → future instalments as a prepayment that shortens the term or lowers the instalment). Paying exactly the payoff closes the loan with the usage fee accrued to the value date; more than the payoff is refused with it. A value date up to REPAYMENT_BACKDATE_DAYS back is accepted: penalties and ageing are recomputed and changes to earlier repayments are posted as a correction entry. On a written-off loan the payment is a recovery (CASH ↑ / RECOVERY_INCOME ↑).
          */
         post: operations["recordRepayment"];
         delete?: never;
@@ -2642,8 +3036,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Loan statement: schedule with paid and outstanding per instalment, transactions, balances, days overdue, payoff today */
-        get: operations["statementRepayment"];
+        /**
+         * Get a loan statement
+         * @description Schedule with paid and outstanding per instalment, transactions, balances, days overdue, payoff today.
+         */
+        get: operations["getLoanStatement"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2659,8 +3056,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** What closes the loan on a value date (default today): principal, due and accrued usage fee, penalty */
-        get: operations["payoff"];
+        /**
+         * Quote the payoff of a loan
+         * @description What closes the loan on a value date (default today): principal, due and accrued usage fee, penalty.
+         */
+        get: operations["getLoanPayoff"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2679,10 +3079,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Write off a loan at least WRITE_OFF_MIN_DAYS_OVERDUE (default 180) days overdue (LOANS ↓ / WRITE_OFF_EXPENSE ↑)
-         * @description The risk reserve absorbs the expense at the year-end distribution; later payments on the loan are recoveries.
+         * Write off a loan
+         * @description A loan at least WRITE_OFF_MIN_DAYS_OVERDUE (default 180) days overdue (LOANS ↓ / WRITE_OFF_EXPENSE ↑). The risk reserve absorbs the expense at the year-end distribution; later payments on the loan are recoveries.
          */
-        post: operations["writeOff"];
+        post: operations["writeOffLoan"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2696,8 +3096,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Repayments by loan, fund, kind, status, channel and value date */
-        get: operations["listRepayment"];
+        /**
+         * List repayments
+         * @description Repayments by loan, fund, kind, status, channel and value date.
+         */
+        get: operations["listRepayments"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2713,6 +3116,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Get a repayment with its split in force and any reversal */
         get: operations["getRepayment"];
         put?: never;
         post?: never;
@@ -2731,8 +3135,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Reverse a repayment: mirror entry, dues restored, a closed loan reopened; later splits corrected by a new entry */
-        post: operations["reverse"];
+        /**
+         * Reverse a repayment
+         * @description Mirror entry, dues restored, a closed loan reopened; later splits corrected by a new entry. Returns the reversed repayment.
+         */
+        post: operations["reverseRepayment"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2746,8 +3153,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Written-off loans by fund and date, with what has been recovered */
-        get: operations["writeOffList"];
+        /**
+         * List write-offs
+         * @description Written-off loans by fund and date, with what has been recovered.
+         */
+        get: operations["listWriteOffs"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2763,10 +3173,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["distributionList"];
+        /** List a fund's year-end fee distributions */
+        get: operations["listFeeDistributions"];
         put?: never;
-        /** Distribute an ended year's income by the fund's percentages, exact to the fen; the risk reserve absorbs the write-offs */
-        post: operations["distribute"];
+        /**
+         * Distribute a fund's year-end fee income
+         * @description Distributes an ended year's income by the fund's percentages, exact to the fen; the risk reserve absorbs the write-offs.
+         */
+        post: operations["distributeFeeIncome"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2780,14 +3194,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Close-of-business runs, newest first, by status and date */
-        get: operations["listCob"];
+        /**
+         * List close-of-business runs
+         * @description Newest first, by status and date.
+         */
+        get: operations["listCobRuns"];
         put?: never;
         /**
-         * Run the close of business for a date now (a worker job with the id cob.<date>)
-         * @description Checked at once (a calendar date, not after today, not before the latest closed date); then the worker runs it. A date already closed is not run again unless `rerun` (the latest closed date only; it changes nothing). Poll GET /api/v1/cob/runs/{date}.
+         * Start the close of business for a date
+         * @description Runs as a worker job with the id cob.<date>. Checked at once (a calendar date, not after today, not before the latest closed date); then the worker runs it. A date already closed is not run again unless `rerun` (the latest closed date only; it changes nothing). Poll GET /api/v1/cob/runs/{date}.
          */
-        post: operations["startCob"];
+        post: operations["startCobRun"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2801,7 +3218,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["getCob"];
+        /** Get the close-of-business run of a date */
+        get: operations["getCobRun"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2817,8 +3235,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Daily portfolio snapshots per fund: outstanding, overdue by bucket, PAR30, 30-day repayment (collection) rate */
-        get: operations["snapshots"];
+        /**
+         * List daily portfolio snapshots
+         * @description Per fund: outstanding, overdue by bucket, PAR30, 30-day repayment (collection) rate.
+         */
+        get: operations["listPortfolioSnapshots"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2834,8 +3255,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Group-liability calls (联保责任) by status, fund, group, loan and household (borrower or co-obligor) */
-        get: operations["calls"];
+        /**
+         * List group-liability calls
+         * @description Group-liability calls (联保责任) by status, fund, group, loan and household (borrower or co-obligor).
+         */
+        get: operations["listGroupLiabilityCalls"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2851,14 +3275,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Stored monthly reports (every version), newest first; filter by month range or latest versions only */
-        get: operations["listReporting"];
+        /**
+         * List stored monthly reports
+         * @description Stored monthly reports (every version), newest first; filter by month range or latest versions only
+         */
+        get: operations["listMonthlyReports"];
         put?: never;
         /**
-         * Generate (or regenerate) the monthly leverage-ratio report of a past month
-         * @description Stores a new version only when the month's data changed since the stored one (content hash); otherwise answers UNCHANGED with the stored version.
+         * Generate a monthly report
+         * @description Generate (or regenerate) the monthly leverage-ratio report of a past month. Stores a new version only when the month's data changed since the stored one (content hash); otherwise answers UNCHANGED with the stored version.
          */
-        post: operations["generateReporting"];
+        post: operations["generateMonthlyReport"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2873,10 +3300,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Every stored version of a month, newest first, each with what changed against the version before it
-         * @description A corrected month keeps its earlier versions. Each version after the first carries `changes` (every figure that differs from the previous version: section, row key and labels, field, before, after, exact difference; rows added or removed), `lateEntries` (journal entries with a value date on or before the month end recorded after the previous version was generated and by this one) and `lateLoanFacts` (covered loans' repayment reports and registrations recorded in the same window, dated on or before the month end). A BANK_OFFICER sees the changes of its own bank rows and the entries that touched its agreements.
+         * List a month's report versions
+         * @description Every stored version of a month, newest first, each with what changed against the version before it. A corrected month keeps its earlier versions. Each version after the first carries `changes` (every figure that differs from the previous version: section, row key and labels, field, before, after, exact difference; rows added or removed), `lateEntries` (journal entries with a value date on or before the month end recorded after the previous version was generated and by this one) and `lateLoanFacts` (covered loans' repayment reports and registrations recorded in the same window, dated on or before the month end). A BANK_OFFICER sees the changes of its own bank rows and the entries that touched its agreements.
          */
-        get: operations["versionsReporting"];
+        get: operations["listMonthlyReportVersions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2893,10 +3320,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * What one stored version changed against the previous one, and the late entries that caused it
-         * @description As one item of the versions list, without the summary. Version 1 has `changes: null` and no late facts.
+         * Get what a report version changed
+         * @description What one stored version changed against the previous one, and the late entries that caused it. As one item of the versions list, without the summary. Version 1 has `changes: null` and no late facts.
          */
-        get: operations["changes"];
+        get: operations["getMonthlyReportVersionChanges"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2912,8 +3339,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** SVG chart of the leverage ratio per district over the 12 months ending with this one, with the cap line */
-        get: operations["chart"];
+        /**
+         * Get the leverage-ratio chart
+         * @description SVG chart of the leverage ratio per district over the 12 months ending with this one, with the cap line
+         */
+        get: operations["getLeverageChart"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2930,10 +3360,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A stored monthly report as JSON, CSV or XLSX (one sheet per section)
-         * @description A BANK_OFFICER sees only its own bank's rows (district, fund and ranking sections mix every bank and are left out).
+         * Get a stored monthly report
+         * @description A stored monthly report as JSON, CSV or XLSX (one sheet per section). A BANK_OFFICER sees only its own bank's rows (district, fund and ranking sections mix every bank and are left out).
          */
-        get: operations["getReporting"];
+        get: operations["getMonthlyReport"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2950,10 +3380,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * District ranking (月排名) of a stored month with the month-on-month change
-         * @description Score 0–100 = 35 × repayment rate + 30 × (1 − NPL ÷ 10 %) + 15 × utilisation ÷ 90 % + 20 × leverage use, each component in [0, 1]; ties by NPL ratio, then district code.
+         * Get the district ranking of a month
+         * @description District ranking (月排名) of a stored month with the month-on-month change. Score 0–100 = 35 × repayment rate + 30 × (1 − NPL ÷ 10 %) + 15 × utilisation ÷ 90 % + 20 × leverage use, each component in [0, 1]; ties by NPL ratio, then district code.
          */
-        get: operations["ranking"];
+        get: operations["getDistrictRanking"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2969,11 +3399,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The business date every decision reads, whether it can be moved here, and the latest days run */
-        get: operations["current"];
         /**
-         * Start the clock of a fresh sandbox at a chosen date (only while the books hold no journal entry)
-         * @description For a rehearsal of a past or coming year on an empty training database; afterwards the date only advances.
+         * Get the business date
+         * @description The business date every decision reads, whether it can be moved here, and the latest days run.
+         */
+        get: operations["getBusinessDate"];
+        /**
+         * Start the clock of a fresh sandbox at a chosen date
+         * @description Only while the books hold no journal entry. For a rehearsal of a past or coming year on an empty training database; afterwards the date only advances.
          */
         put: operations["startBusinessDate"];
         post?: never;
@@ -2996,7 +3429,146 @@ export interface paths {
          * Move the business date forward (development, test, training sandbox only)
          * @description Moves the date to `to` (or by `days`, default 1), day by day. Each day passed runs what that night would have run: the close of business of the day before, the reminder selection, claim generation of subsidy periods that ended, and on the 1st the monthly report of the month just ended. Idempotent: a day already run is not run again; a day cut off half-way is finished by the next advance. Refused in production (BUSINESS_DATE_MOVABLE off), backwards, or more than 366 days at once.
          */
-        post: operations["advance"];
+        post: operations["advanceBusinessDate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Projection runs, newest first (without their results) */
+        get: operations["listProjections"];
+        put?: never;
+        /** Enqueue a projection run of a saved scenario or an inline one, from the books as of the business date */
+        post: operations["createProjection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projections/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A projection run: status, progress and, once done, P10/P50/P90 bands and events */
+        get: operations["getProjection"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projections/{id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A finished projection as CSV or XLSX (bands and events) */
+        get: operations["exportProjection"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projections/{id}/chart.svg": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Fan chart of one projected series: median, P10–P90 band, minimum and cap lines */
+        get: operations["getProjectionChart"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projection-scenarios": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Saved scenarios (not archived), newest first */
+        get: operations["listScenarios"];
+        put?: never;
+        /** Save a projection scenario (version 1) */
+        post: operations["createScenario"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projection-scenarios/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A scenario at its current version */
+        get: operations["getScenario"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a scenario: a new version (earlier versions and their runs stay as they were) */
+        patch: operations["updateScenario"];
+        trace?: never;
+    };
+    "/api/v1/projection-scenarios/{id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every version of a scenario, oldest first */
+        get: operations["listScenarioVersions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projection-scenarios/{id}/archive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Archive a scenario (its versions and runs are kept) */
+        post: operations["archiveScenario"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3016,9 +3588,9 @@ export interface paths {
          * Open a queue-dashboard session in this browser
          * @description Sets an HttpOnly, SameSite=Strict cookie scoped to /admin/queues (signed with a key of its own, never accepted by the API), valid for the token lifetime; then open /admin/queues.
          */
-        post: operations["open"];
+        post: operations["openQueueDashboardSession"];
         /** Close the queue-dashboard session of this browser (clears the cookie) */
-        delete: operations["close"];
+        delete: operations["closeQueueDashboardSession"];
         options?: never;
         head?: never;
         patch?: never;
@@ -3028,11 +3600,231 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        DatabaseHealthResponse: {
+            /**
+             * @example up
+             * @enum {string}
+             */
+            status: "up" | "down" | "degraded";
+            /**
+             * @description Milliseconds the ping took
+             * @example 3
+             */
+            responseTime?: number;
+        };
+        HealthIndicatorResponse: {
+            /**
+             * @example up
+             * @enum {string}
+             */
+            status: "up" | "down" | "degraded";
+        };
+        WorkerHealthResponse: {
+            /**
+             * @example up
+             * @enum {string}
+             */
+            status: "up" | "down" | "degraded";
+            /**
+             * Format: date-time
+             * @description The worker’s last heartbeat; null when none was seen
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            lastHeartbeatAt: string | null;
+            /** @example 12 */
+            ageSeconds?: number;
+            /**
+             * @description Three heartbeats missed
+             * @example false
+             */
+            stale: boolean;
+            /** @example 42 */
+            beats?: number;
+            /** @example host:1234 */
+            worker?: string;
+        };
+        HealthIndicatorsResponse: {
+            database?: components["schemas"]["DatabaseHealthResponse"];
+            redis?: components["schemas"]["HealthIndicatorResponse"];
+            worker?: components["schemas"]["WorkerHealthResponse"];
+        };
+        HealthResponse: {
+            /**
+             * @example ok
+             * @enum {string}
+             */
+            status: "ok" | "error" | "degraded" | "shutting_down";
+            /** @description The indicators that are up */
+            info: components["schemas"]["HealthIndicatorsResponse"];
+            /** @description The indicators that are down */
+            error: components["schemas"]["HealthIndicatorsResponse"];
+            /** @description Every indicator */
+            details: components["schemas"]["HealthIndicatorsResponse"];
+        };
+        AuditEntryResponse: {
+            /** @example 42 */
+            id: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            at: string;
+            /**
+             * @description The user; null for a bank API key or the system
+             * @example 1
+             */
+            actorId: string | null;
+            /** @example admin */
+            actor: string;
+            /** @example ADMIN */
+            role: string;
+            /** @example USER_CREATED */
+            action: string;
+            /** @example user */
+            entityType: string;
+            /** @example 7 */
+            entityId: string | null;
+            /**
+             * @description The entity before the change
+             * @example null
+             */
+            before: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * @example {
+             *       "id": "7",
+             *       "username": "officer.wang",
+             *       "role": "LOAN_OFFICER"
+             *     }
+             */
+            after: {
+                [key: string]: unknown;
+            } | null;
+            /** @example b8d4c1e2-6f0a-4e55-9d7e-0c3f2a1b9e44 */
+            requestId: string | null;
+        };
+        AuditEntryPage: {
+            items: components["schemas"]["AuditEntryResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
         LoginDto: {
             /** @example admin */
             username: string;
             /** @example admin-demo-pass */
             password: string;
+        };
+        UserResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example officer.wang */
+            username: string;
+            /** @example 王晓东 */
+            displayName: string;
+            /**
+             * @example LOAN_OFFICER
+             * @enum {string}
+             */
+            role: "ADMIN" | "FUND_ADMIN" | "LOAN_OFFICER" | "BANK_OFFICER" | "AUDITOR";
+            /**
+             * @description The bank of a BANK_OFFICER; null for other roles
+             * @example null
+             */
+            bankId: string | null;
+            /**
+             * @description CITY, or the kind of area a staff user is limited to
+             * @example CITY
+             * @enum {string}
+             */
+            areaKind: "CITY" | "DISTRICT" | "TOWN" | "VILLAGE";
+            /**
+             * @description The district, town or village (null for CITY)
+             * @example null
+             */
+            areaId: string | null;
+            /** @example true */
+            active: boolean;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+        };
+        LoginResponse: {
+            /**
+             * @description A short-lived bearer token
+             * @example eyJ…
+             */
+            accessToken: string;
+            /**
+             * @example Bearer
+             * @enum {string}
+             */
+            tokenType: "Bearer";
+            /**
+             * @description Seconds until the token expires
+             * @example 900
+             */
+            expiresIn: number;
+            user: components["schemas"]["UserResponse"];
+        };
+        ActorAreaResponse: {
+            /**
+             * @example DISTRICT
+             * @enum {string}
+             */
+            kind: "DISTRICT" | "TOWN" | "VILLAGE";
+            /** @example 42 */
+            id: string;
+            /** @example 42 */
+            districtId: string;
+            /** @example null */
+            townId: string | null;
+            /** @example null */
+            villageId: string | null;
+        };
+        ActorResponse: {
+            /**
+             * @description null for a bank API key
+             * @example 7
+             */
+            userId: number | null;
+            /**
+             * @description bank-key:<publicId> for a bank API key
+             * @example officer.wang
+             */
+            username: string;
+            /**
+             * @example LOAN_OFFICER
+             * @enum {string}
+             */
+            role: "ADMIN" | "FUND_ADMIN" | "LOAN_OFFICER" | "BANK_OFFICER" | "AUDITOR";
+            /**
+             * @description The bank of a BANK_OFFICER or API key
+             * @example null
+             */
+            bankId: number | null;
+            /**
+             * @example jwt
+             * @enum {string}
+             */
+            via: "jwt" | "api-key" | "system";
+            /** @description Absent for the whole city */
+            area?: components["schemas"]["ActorAreaResponse"];
+        };
+        UserPage: {
+            items: components["schemas"]["UserResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
         };
         CreateUserDto: {
             /** @example officer.li */
@@ -3077,6 +3869,252 @@ export interface components {
             areaKind?: "CITY" | "DISTRICT" | "TOWN" | "VILLAGE";
             /** @example 1 */
             areaId?: string | null;
+        };
+        LedgerBalanceMismatchResponse: {
+            /** @example MAF:1:CASH */
+            code: string;
+            /** @description fen */
+            storedDebits: string;
+            /** @description fen */
+            storedCredits: string;
+            /** @description fen */
+            replayDebits: string;
+            /** @description fen */
+            replayCredits: string;
+        };
+        LedgerRunningBalanceMismatchResponse: {
+            /** @example MAF:1:CASH */
+            code: string;
+            /** @description fen */
+            balance: string;
+            /** @description fen */
+            lastBalanceAfter: string;
+        };
+        LedgerUnbalancedEntryResponse: {
+            /** @example 42 */
+            entryId: string;
+            /** @example CNY */
+            currency: string;
+            /** @enum {string} */
+            ledger: "MONEY" | "EXPOSURE";
+            /** @description fen */
+            debits: string | null;
+            /** @description fen */
+            credits: string | null;
+        };
+        LedgerTotalResponse: {
+            /** @example CNY */
+            currency: string;
+            /**
+             * @example MONEY
+             * @enum {string}
+             */
+            ledger: "MONEY" | "EXPOSURE";
+            /**
+             * @description fen
+             * @example 100000
+             */
+            debits: string;
+            /**
+             * @description fen
+             * @example 100000
+             */
+            credits: string;
+            /**
+             * @description fen
+             * @example 0
+             */
+            net: string;
+        };
+        LedgerVerifyResponse: {
+            /** @example true */
+            ok: boolean;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            checkedAt: string;
+            /** @example 12 */
+            accounts: number;
+            /** @example 40 */
+            entries: number;
+            /** @example 96 */
+            postings: number;
+            /** @description First 100 */
+            balanceMismatches: components["schemas"]["LedgerBalanceMismatchResponse"][];
+            /** @description First 100 */
+            runningBalanceMismatches: components["schemas"]["LedgerRunningBalanceMismatchResponse"][];
+            /** @description First 100 */
+            unbalancedEntries: components["schemas"]["LedgerUnbalancedEntryResponse"][];
+            totals: components["schemas"]["LedgerTotalResponse"][];
+        };
+        LedgerAccountResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example MAF:1:CASH */
+            code: string;
+            /** @example Mutual-aid fund 1 cash */
+            name: string;
+            /**
+             * @example ASSET
+             * @enum {string}
+             */
+            type: "ASSET" | "LIABILITY" | "EQUITY" | "INCOME" | "EXPENSE";
+            /**
+             * @example DEBIT
+             * @enum {string}
+             */
+            normalSide: "DEBIT" | "CREDIT";
+            /** @example CNY */
+            currency: string;
+            /**
+             * @example MONEY
+             * @enum {string}
+             */
+            ledger: "MONEY" | "EXPOSURE";
+            /** @example MUTUAL_AID_FUND */
+            ownerType: string | null;
+            /** @example 1 */
+            ownerId: string | null;
+            /**
+             * @description The account may not go below zero on its normal side
+             * @example true
+             */
+            noNegative: boolean;
+            /** @example 5000.00 */
+            debits: string;
+            /** @example 5000.00 */
+            credits: string;
+            /**
+             * @description On the normal side
+             * @example 5000.00
+             */
+            balance: string;
+        };
+        LedgerAccountPage: {
+            items: components["schemas"]["LedgerAccountResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
+        LedgerStatementAccountResponse: {
+            /** @example MAF:1:CASH */
+            code: string;
+            /** @example Mutual-aid fund 1 cash */
+            name: string;
+            /**
+             * @example ASSET
+             * @enum {string}
+             */
+            type: "ASSET" | "LIABILITY" | "EQUITY" | "INCOME" | "EXPENSE";
+            /** @example CNY */
+            currency: string;
+            /**
+             * @example MONEY
+             * @enum {string}
+             */
+            ledger: "MONEY" | "EXPOSURE";
+            /** @example 5000.00 */
+            balance: string;
+        };
+        LedgerStatementLineResponse: {
+            /** @example 42 */
+            postingId: string;
+            /** @example 42 */
+            entryId: string;
+            /**
+             * @description Why the money moved (journal entry code)
+             * @example LOAN_DISBURSEMENT
+             */
+            code: string;
+            /**
+             * Format: date
+             * @description The value date of the entry
+             * @example 2026-03-15
+             */
+            businessDate: string;
+            memo: string | null;
+            /**
+             * @example CREDIT
+             * @enum {string}
+             */
+            side: "DEBIT" | "CREDIT";
+            /** @example 5000.00 */
+            amount: string;
+            /**
+             * @description Running balance on the normal side after this posting
+             * @example 5000.00
+             */
+            balanceAfter: string;
+            /**
+             * Format: date-time
+             * @description When the entry was recorded
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            postedAt: string;
+        };
+        LedgerStatementResponse: {
+            account: components["schemas"]["LedgerStatementAccountResponse"];
+            items: components["schemas"]["LedgerStatementLineResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
+        JournalEntryPostingResponse: {
+            /**
+             * @description Account code
+             * @example MAF:1:CASH
+             */
+            account: string;
+            /**
+             * @example CREDIT
+             * @enum {string}
+             */
+            side: "DEBIT" | "CREDIT";
+            /** @example 5000.00 */
+            amount: string;
+            /** @example CNY */
+            currency: string;
+            /**
+             * @example MONEY
+             * @enum {string}
+             */
+            ledger: "MONEY" | "EXPOSURE";
+        };
+        JournalEntryResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example disburse:loan:42 */
+            idempotencyKey: string;
+            /** @example LOAN_DISBURSEMENT */
+            code: string;
+            /**
+             * Format: date
+             * @description The value date
+             * @example 2026-03-15
+             */
+            businessDate: string;
+            /** @example officer.wang */
+            actor: string;
+            memo: string | null;
+            /**
+             * @description The entry this one reverses
+             * @example null
+             */
+            reversalOf: string | null;
+            requestId: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+            postings: components["schemas"]["JournalEntryPostingResponse"][];
         };
         SchedulePreviewDto: {
             /**
@@ -3143,7 +4181,10 @@ export interface components {
         ScheduleInstallmentView: {
             /** @example 1 */
             number: number;
-            /** @example 2022-12-01 */
+            /**
+             * Format: date
+             * @example 2022-12-01
+             */
             dueDate: string;
             /**
              * @description Calendar days since the previous due date (or the disbursement)
@@ -3173,6 +4214,238 @@ export interface components {
         SchedulePreviewResponse: {
             installments: components["schemas"]["ScheduleInstallmentView"][];
             totals: components["schemas"]["ScheduleTotalsView"];
+        };
+        ProductVersionResponse: {
+            /** @example 2 */
+            id: string;
+            /** @example 2 */
+            productId: string;
+            /** @example HH_MICRO_STD */
+            code: string;
+            /**
+             * @example HOUSEHOLD_MICROCREDIT
+             * @enum {string}
+             */
+            kind: "MUTUAL_AID" | "HOUSEHOLD_MICROCREDIT" | "ENTITY_LOAN";
+            /** @example 1 */
+            version: number;
+            /** @example true */
+            isCurrent: boolean;
+            /** @example true */
+            active: boolean;
+            /** @example Household poverty microcredit (standard) */
+            name: string;
+            /**
+             * @example CNY
+             * @enum {string}
+             */
+            currency: "CNY";
+            /** @example 1000.00 */
+            minPrincipal: string;
+            /** @example 50000.00 */
+            maxPrincipal: string;
+            /**
+             * @description Cap on a borrower’s first loan
+             * @example null
+             */
+            firstLoanMax: string | null;
+            /** @example 1 */
+            minTermMonths: number;
+            /** @example 36 */
+            maxTermMonths: number;
+            /**
+             * @example EQUAL_INSTALLMENT
+             * @enum {string}
+             */
+            method: "EQUAL_INSTALLMENT" | "EQUAL_PRINCIPAL" | "INTEREST_ONLY" | "BULLET" | "FLAT";
+            /**
+             * @example MONTHLY
+             * @enum {string}
+             */
+            frequency: "MONTHLY" | "QUARTERLY" | "AT_MATURITY";
+            /**
+             * @example PERIOD
+             * @enum {string}
+             */
+            dayCount: "PERIOD" | "ACTUAL_360" | "ACTUAL_365";
+            /**
+             * @example HALF_UP
+             * @enum {string}
+             */
+            rounding: "HALF_UP" | "HALF_EVEN";
+            /** @example 0.01 */
+            installmentMultiple: string;
+            /**
+             * @example BENCHMARK
+             * @enum {string}
+             */
+            rateSource: "BENCHMARK" | "FIXED";
+            /**
+             * @description Percent per year, for a FIXED product
+             * @example null
+             */
+            fixedRatePercent: string | null;
+            /**
+             * @description Percent per year added to the benchmark
+             * @example 0
+             */
+            markupPercent: string;
+            /**
+             * @description Read by penaltyBasis
+             * @example 50
+             */
+            penaltyRatePercent: string;
+            /**
+             * @example SURCHARGE_ON_CONTRACT
+             * @enum {string}
+             */
+            penaltyBasis: "ANNUAL_RATE" | "SURCHARGE_ON_CONTRACT";
+            /** @example 0 */
+            graceDays: number;
+            /**
+             * @example [
+             *       "PLANTING",
+             *       "BREEDING"
+             *     ]
+             */
+            allowedPurposes: ("PLANTING" | "BREEDING" | "PROCESSING" | "TRADE" | "RURAL_TOURISM" | "TRANSPORT" | "HANDICRAFT" | "SERVICES" | "OTHER_PRODUCTIVE" | "MARRIAGE" | "HOUSE_BUILDING" | "CONSUMPTION" | "WEALTH_MANAGEMENT")[];
+            /**
+             * @example [
+             *       "POOR",
+             *       "GRADUATED"
+             *     ]
+             */
+            eligibleStatuses: ("POOR" | "GRADUATED" | "NON_POOR")[];
+            /** @example 18 */
+            minAge: number | null;
+            /** @example 65 */
+            maxAge: number | null;
+            /**
+             * @description Subsidy terms, as set on the product
+             * @example null
+             */
+            subsidyPolicy: {
+                [key: string]: unknown;
+            } | null;
+            /** @example true */
+            requiresGuaranteeFund: boolean;
+            /** @example false */
+            requiresGroup: boolean;
+            /**
+             * @example SHORTEN_TERM
+             * @enum {string}
+             */
+            prepaymentMode: "SHORTEN_TERM" | "LOWER_INSTALLMENT";
+            /**
+             * @example ACCRUED
+             * @enum {string}
+             */
+            earlyRepaymentFee: "ACCRUED" | "PERIOD";
+            /**
+             * @description The order a repayment is applied in
+             * @example [
+             *       "OVERDUE_PENALTY",
+             *       "OVERDUE_INTEREST",
+             *       "OVERDUE_PRINCIPAL",
+             *       "CURRENT_INTEREST",
+             *       "CURRENT_PRINCIPAL",
+             *       "FUTURE"
+             *     ]
+             */
+            waterfall: ("OVERDUE_PENALTY" | "OVERDUE_INTEREST" | "OVERDUE_PRINCIPAL" | "CURRENT_INTEREST" | "CURRENT_PRINCIPAL" | "FUTURE")[];
+            /**
+             * @description Entity loans: the credit line per linked poor household
+             * @example null
+             */
+            maxPerLinkedHousehold: string | null;
+            /** @example system */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+        };
+        ProductResponse: {
+            /** @example 2 */
+            id: string;
+            /** @example HH_MICRO_STD */
+            code: string;
+            /**
+             * @example HOUSEHOLD_MICROCREDIT
+             * @enum {string}
+             */
+            kind: "MUTUAL_AID" | "HOUSEHOLD_MICROCREDIT" | "ENTITY_LOAN";
+            /** @example Household poverty microcredit (standard) */
+            name: string;
+            /** @example true */
+            active: boolean;
+            /** @example 1 */
+            currentVersion: number;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+            /** @description The current version’s terms */
+            terms: components["schemas"]["ProductVersionResponse"];
+        };
+        ProductPage: {
+            items: components["schemas"]["ProductResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
+        ProductVersionPage: {
+            items: components["schemas"]["ProductVersionResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
+        ProductContractRateResponse: {
+            /** @example 2 */
+            productId: string;
+            /** @example HH_MICRO_STD */
+            code: string;
+            /** @example 1 */
+            version: number;
+            /** @example 12 */
+            termMonths: number;
+            /**
+             * Format: date
+             * @example 2026-03-01
+             */
+            contractDate: string;
+            /**
+             * @description Percent per year: benchmark in force + markup, or the fixed rate
+             * @example 4.35
+             */
+            annualRatePercent: string;
+            /**
+             * @description null for a FIXED product
+             * @example 4.35
+             */
+            benchmarkRatePercent: string | null;
+            /** @example 1 */
+            benchmarkRateId: string | null;
+            /** @example 0 */
+            markupPercent: string;
+            /**
+             * @description Annual penalty rate on overdue principal
+             * @example 6.525
+             */
+            penaltyRatePercent: string;
+            /**
+             * @example BENCHMARK
+             * @enum {string}
+             */
+            rateSource: "BENCHMARK" | "FIXED";
         };
         CreateProductDto: {
             /** @example Household poverty microcredit */
@@ -3688,6 +4961,75 @@ export interface components {
             /** @example replaced by HH_MICRO_2027 */
             reason: string;
         };
+        BenchmarkRateResponse: {
+            /** @example 1 */
+            id: string;
+            /** @example 1 */
+            termMinMonths: number;
+            /** @example 12 */
+            termMaxMonths: number;
+            /**
+             * @description Percent per year, shortest exact form
+             * @example 4.35
+             */
+            ratePercent: string;
+            /**
+             * Format: date
+             * @example 2015-10-24
+             */
+            effectiveFrom: string;
+            /** @example PBOC benchmark lending rate of 2015-10-24 */
+            note: string | null;
+            /** @example admin */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+            /** @example false */
+            withdrawn: boolean;
+            /**
+             * Format: date-time
+             * @example null
+             */
+            withdrawnAt: string | null;
+            /** @example null */
+            withdrawnBy: string | null;
+            /** @example null */
+            withdrawalReason: string | null;
+        };
+        BenchmarkRatePage: {
+            items: components["schemas"]["BenchmarkRateResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
+        BenchmarkRateInForceResponse: {
+            /** @example 12 */
+            termMonths: number;
+            /**
+             * Format: date
+             * @example 2020-06-01
+             */
+            date: string;
+            /** @example 4.35 */
+            ratePercent: string;
+            /** @example 1 */
+            rateId: string;
+            /** @example 1 */
+            termMinMonths: number;
+            /** @example 12 */
+            termMaxMonths: number;
+            /**
+             * Format: date
+             * @example 2015-10-24
+             */
+            effectiveFrom: string;
+        };
         CreateBenchmarkRateDto: {
             /**
              * @description shortest term of the band, months
@@ -3740,6 +5082,43 @@ export interface components {
              */
             entityLinkCounting?: "EARLIEST_LINK" | "LATEST_LINK";
         };
+        DistrictResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example 370302 */
+            code: string;
+            /** @example 淄川区 */
+            name: string;
+            /**
+             * @description 脱贫任务重: the district must hold the minimum risk fund
+             * @example true
+             */
+            heavyTask: boolean;
+            /**
+             * @example EARLIEST_LINK
+             * @enum {string}
+             */
+            entityLinkCounting: "EARLIEST_LINK" | "LATEST_LINK";
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            updatedAt: string;
+        };
+        DistrictPage: {
+            items: components["schemas"]["DistrictResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
         UpdateDistrictDto: {
             /** @example 淄川区 */
             name?: string;
@@ -3763,6 +5142,35 @@ export interface components {
             /** @example 岭子镇 */
             name: string;
         };
+        TownResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example 42 */
+            districtId: string;
+            /** @example 370302106 */
+            code: string;
+            /** @example 岭子镇 */
+            name: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            updatedAt: string;
+        };
+        TownPage: {
+            items: components["schemas"]["TownResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
         UpdateTownDto: {
             /** @example 岭子镇 */
             name: string;
@@ -3783,6 +5191,46 @@ export interface components {
              * @example true
              */
             isPilot: boolean;
+        };
+        VillageResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example 42 */
+            townId: string;
+            /** @example 42 */
+            districtId: string;
+            /** @example 370302106201 */
+            code: string;
+            /** @example 东坪村 */
+            name: string;
+            /**
+             * @description Asset-income pilot village (资产收益试点)
+             * @example true
+             */
+            isPilot: boolean;
+            /** @example 岭子镇 */
+            townName: string;
+            /** @example 淄川区 */
+            districtName: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            updatedAt: string;
+        };
+        VillagePage: {
+            items: components["schemas"]["VillageResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
         };
         UpdateVillageDto: {
             /** @example 东坪村 */
@@ -3805,6 +5253,45 @@ export interface components {
             line: string;
             /** @example Zibo 2016 line (source case) */
             note?: string;
+        };
+        PovertyLineResponse: {
+            /** @example 42 */
+            id: string;
+            /**
+             * @description null: the city-wide line
+             * @example null
+             */
+            districtId: string | null;
+            /**
+             * @example CITY
+             * @enum {string}
+             */
+            scope: "CITY" | "DISTRICT";
+            /** @example 2016 */
+            year: number;
+            /** @example 3560.00 */
+            line: string;
+            /** @example Zibo 2016 line (source case) */
+            note: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            updatedAt: string;
+        };
+        PovertyLinePage: {
+            items: components["schemas"]["PovertyLineResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
         };
         UpdatePovertyLineDto: {
             /** @example 3600.00 */
@@ -3848,6 +5335,175 @@ export interface components {
             overrideReason?: string;
             /** @example 1 */
             villageId: string;
+        };
+        HouseholdResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example 42 */
+            villageId: string;
+            /** @example 370302106201 */
+            villageCode: string;
+            /** @example 东坪村 */
+            villageName: string;
+            /** @example 42 */
+            townId: string;
+            /** @example 42 */
+            districtId: string;
+            /** @example 王秀英 */
+            headName: string;
+            /**
+             * @description Masked (3703**********0027) for AUDITOR and BANK_OFFICER
+             * @example 370302198503150027
+             */
+            idNumber: string;
+            /**
+             * Format: date
+             * @description null for the roles that read masked data
+             * @example 1985-03-15
+             */
+            birthDate: string | null;
+            /**
+             * @description Age of the head on the business date
+             * @example 41
+             */
+            age: number;
+            /**
+             * @example F
+             * @enum {string}
+             */
+            sex: "M" | "F";
+            /**
+             * @description Masked for AUDITOR and BANK_OFFICER
+             * @example 13905331234
+             */
+            phone: string | null;
+            /** @example 4 */
+            memberCount: number;
+            /** @example 3200.00 */
+            perCapitaIncome: string;
+            /** @example 2016 */
+            incomeYear: number;
+            /**
+             * @description The official status (derived, or overridden with a reason)
+             * @example POOR
+             * @enum {string}
+             */
+            status: "POOR" | "GRADUATED" | "NON_POOR";
+            /** @example null */
+            graduatedYear: number | null;
+            /**
+             * @description What income and the poverty line say
+             * @example POOR
+             * @enum {string}
+             */
+            derivedStatus: "POOR" | "GRADUATED" | "NON_POOR";
+            /** @example false */
+            statusOverridden: boolean;
+            /**
+             * @description null for BANK_OFFICER
+             * @example null
+             */
+            overrideReason: string | null;
+            /**
+             * @description The joint-liability group it belongs to
+             * @example null
+             */
+            groupId: string | null;
+            /**
+             * @description The operating entity whose credit line its poverty status counts toward
+             * @example 3
+             */
+            countedForEntityId: string | null;
+            /** @example false */
+            personalDataMasked: boolean;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            updatedAt: string;
+        };
+        HouseholdImportErrorResponse: {
+            /**
+             * @description 1-based line of the file (the header is line 1)
+             * @example 3
+             */
+            line: number;
+            /** @example idNumber */
+            field: string;
+            /** @example DUPLICATE */
+            code: string;
+            /** @example a household with this ID number is already registered */
+            message: string;
+        };
+        HouseholdImportResponse: {
+            /** @example 1 */
+            imported: number;
+            /** @example 1 */
+            failed: number;
+            errors: components["schemas"]["HouseholdImportErrorResponse"][];
+            /**
+             * @description More rows failed than `errors` lists (the list is capped)
+             * @example false
+             */
+            errorsTruncated: boolean;
+        };
+        HouseholdPage: {
+            items: components["schemas"]["HouseholdResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
+        LiabilityGroupResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example 42 */
+            villageId: string;
+            /** @example 42 */
+            districtId: string;
+            /** @example 东坪村第一联保小组 */
+            name: string;
+            /**
+             * @example ACTIVE
+             * @enum {string}
+             */
+            status: "ACTIVE" | "DISSOLVED";
+            /**
+             * @description Member household ids, ascending
+             * @example [
+             *       "1",
+             *       "2",
+             *       "3",
+             *       "4"
+             *     ]
+             */
+            memberIds: string[];
+            /** @example 4 */
+            size: number;
+            /**
+             * Format: date-time
+             * @example null
+             */
+            dissolvedAt: string | null;
+            /** @example null */
+            dissolutionReason: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            updatedAt: string;
         };
         UpdateHouseholdDto: {
             /** @example 2 */
@@ -3903,6 +5559,59 @@ export interface components {
              */
             villageId?: Record<string, never>;
         };
+        OperatingEntityResponse: {
+            /** @example 42 */
+            id: string;
+            /**
+             * @example COOPERATIVE
+             * @enum {string}
+             */
+            kind: "ENTERPRISE" | "COOPERATIVE" | "FAMILY_FARM";
+            /** @example 淄川区东坪果蔬专业合作社 */
+            name: string;
+            /** @example 93370302MA3CQ8X17E */
+            creditCode: string;
+            /** @example 42 */
+            districtId: string;
+            /** @example 42 */
+            villageId: string | null;
+            /**
+             * @description Set by the asset-income scheme; read-only here
+             * @example false
+             */
+            isAssetIncomeProject: boolean;
+            /**
+             * @description Linked households POOR now whose counted link is this entity (sizes its credit line)
+             * @example 3
+             */
+            linkedPoorCount: number;
+            /**
+             * @description Linked households POOR now but counted toward another entity
+             * @example 1
+             */
+            linkedPoorCountedElsewhere: number;
+            /** @example 4 */
+            linkedHouseholdCount: number;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            updatedAt: string;
+        };
+        OperatingEntityPage: {
+            items: components["schemas"]["OperatingEntityResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
         UpdateEntityDto: {
             /** @enum {string} */
             kind?: "ENTERPRISE" | "COOPERATIVE" | "FAMILY_FARM";
@@ -3918,6 +5627,121 @@ export interface components {
              * @example 1
              */
             villageId?: Record<string, never> | null;
+        };
+        EntityLinkedHouseholdResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example 42 */
+            villageId: string;
+            /** @example 370302106201 */
+            villageCode: string;
+            /** @example 东坪村 */
+            villageName: string;
+            /** @example 42 */
+            townId: string;
+            /** @example 42 */
+            districtId: string;
+            /** @example 王秀英 */
+            headName: string;
+            /**
+             * @description Masked (3703**********0027) for AUDITOR and BANK_OFFICER
+             * @example 370302198503150027
+             */
+            idNumber: string;
+            /**
+             * Format: date
+             * @description null for the roles that read masked data
+             * @example 1985-03-15
+             */
+            birthDate: string | null;
+            /**
+             * @description Age of the head on the business date
+             * @example 41
+             */
+            age: number;
+            /**
+             * @example F
+             * @enum {string}
+             */
+            sex: "M" | "F";
+            /**
+             * @description Masked for AUDITOR and BANK_OFFICER
+             * @example 13905331234
+             */
+            phone: string | null;
+            /** @example 4 */
+            memberCount: number;
+            /** @example 3200.00 */
+            perCapitaIncome: string;
+            /** @example 2016 */
+            incomeYear: number;
+            /**
+             * @description The official status (derived, or overridden with a reason)
+             * @example POOR
+             * @enum {string}
+             */
+            status: "POOR" | "GRADUATED" | "NON_POOR";
+            /** @example null */
+            graduatedYear: number | null;
+            /**
+             * @description What income and the poverty line say
+             * @example POOR
+             * @enum {string}
+             */
+            derivedStatus: "POOR" | "GRADUATED" | "NON_POOR";
+            /** @example false */
+            statusOverridden: boolean;
+            /**
+             * @description null for BANK_OFFICER
+             * @example null
+             */
+            overrideReason: string | null;
+            /**
+             * @description The joint-liability group it belongs to
+             * @example null
+             */
+            groupId: string | null;
+            /**
+             * @description The operating entity whose credit line its poverty status counts toward
+             * @example 3
+             */
+            countedForEntityId: string | null;
+            /** @example false */
+            personalDataMasked: boolean;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            updatedAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            linkedAt: string;
+            /**
+             * @description POOR now and this entity is its counted link
+             * @example true
+             */
+            counts: boolean;
+            /**
+             * @description POOR now and counted toward another entity (see countedForEntityId)
+             * @example false
+             */
+            countedElsewhere: boolean;
+        };
+        EntityLinkedHouseholdPage: {
+            items: components["schemas"]["EntityLinkedHouseholdResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
         };
         LinkHouseholdsDto: {
             /**
@@ -3945,6 +5769,81 @@ export interface components {
              *     ]
              */
             householdIds: string[];
+        };
+        LiabilityGroupMemberResponse: {
+            /** @example 42 */
+            householdId: string;
+            /** @example 王秀英 */
+            headName: string;
+            /**
+             * @description Masked for AUDITOR
+             * @example 370302198503150027
+             */
+            idNumber: string;
+            /**
+             * @example POOR
+             * @enum {string}
+             */
+            status: "POOR" | "GRADUATED" | "NON_POOR";
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            joinedAt: string;
+        };
+        LiabilityGroupDetailResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example 42 */
+            villageId: string;
+            /** @example 42 */
+            districtId: string;
+            /** @example 东坪村第一联保小组 */
+            name: string;
+            /**
+             * @example ACTIVE
+             * @enum {string}
+             */
+            status: "ACTIVE" | "DISSOLVED";
+            /**
+             * @description Member household ids, ascending
+             * @example [
+             *       "1",
+             *       "2",
+             *       "3",
+             *       "4"
+             *     ]
+             */
+            memberIds: string[];
+            /** @example 4 */
+            size: number;
+            /**
+             * Format: date-time
+             * @example null
+             */
+            dissolvedAt: string | null;
+            /** @example null */
+            dissolutionReason: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            updatedAt: string;
+            members: components["schemas"]["LiabilityGroupMemberResponse"][];
+        };
+        LiabilityGroupPage: {
+            items: components["schemas"]["LiabilityGroupResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
         };
         AddMemberDto: {
             /** @example 5 */
@@ -4024,6 +5923,165 @@ export interface components {
              * @example 上小峰村互助资金
              */
             name?: string;
+        };
+        MutualAidFundRulesResponse: {
+            /** @example 90 */
+            lendingCapPercent: string;
+            /** @example 10000.00 */
+            maxLoan: string;
+            /** @example 5000.00 */
+            firstLoanMax: string;
+            /** @example 12 */
+            maxTermMonths: number;
+            /** @example 6 */
+            usageFeeRatePercent: string;
+            groupRequired: boolean;
+            /** @example 3 */
+            groupMinSize: number;
+            /** @example 5 */
+            groupMaxSize: number;
+            /** @example 3 */
+            publicNoticeDays: number;
+            /** @example 8000.00 */
+            secondApprovalThreshold: string;
+            /** @example 12 */
+            shareLockMonths: number;
+            /** @example 40 */
+            feeCapitalPercent: string;
+            /** @example 20 */
+            feeRiskReservePercent: string;
+            /** @example 10 */
+            feePublicWelfarePercent: string;
+            /** @example 30 */
+            feeAdministrationPercent: string;
+            /** @example 0 */
+            feeDividendPercent: string;
+        };
+        MutualAidFundCapitalAccountsResponse: {
+            /** @example MAF:1:CAPITAL:CENTRAL */
+            CENTRAL: string;
+            /** @example MAF:1:CAPITAL:CITY */
+            CITY: string;
+            /** @example MAF:1:CAPITAL:DISTRICT */
+            DISTRICT: string;
+            /** @example MAF:1:CAPITAL:SOE */
+            SOE: string;
+            /** @example MAF:1:CAPITAL:DONATION */
+            DONATION: string;
+            /** @example MAF:1:CAPITAL:MEMBER */
+            MEMBER: string;
+        };
+        MutualAidFundAccountsResponse: {
+            /** @example MAF:1:CASH */
+            cash: string;
+            /** @example MAF:1:LOANS */
+            loans: string;
+            /** @example MAF:1:INTEREST_RECEIVABLE */
+            interestReceivable: string;
+            capital: components["schemas"]["MutualAidFundCapitalAccountsResponse"];
+            /** @example MAF:1:CAPITAL:ACCUMULATED */
+            capitalAccumulated: string;
+            /** @example MAF:1:FEE_INCOME */
+            feeIncome: string;
+            /** @example MAF:1:PENALTY_INCOME */
+            penaltyIncome: string;
+            /** @example MAF:1:RECOVERY_INCOME */
+            recoveryIncome: string;
+            /** @example MAF:1:RISK_RESERVE */
+            riskReserve: string;
+            /** @example MAF:1:PUBLIC_WELFARE */
+            publicWelfare: string;
+            /** @example MAF:1:ADMINISTRATION */
+            administration: string;
+            /** @example MAF:1:DIVIDENDS_PAYABLE */
+            dividendsPayable: string;
+            /** @example MAF:1:WRITE_OFF_EXPENSE */
+            writeOffExpense: string;
+        };
+        MutualAidFundCapitalBySourceResponse: {
+            /** @example 5000.00 */
+            CENTRAL: string;
+            /** @example 5000.00 */
+            CITY: string;
+            /** @example 5000.00 */
+            DISTRICT: string;
+            /** @example 5000.00 */
+            SOE: string;
+            /** @example 5000.00 */
+            DONATION: string;
+            /** @example 5000.00 */
+            MEMBER: string;
+            /**
+             * @description Fee income accumulated into capital
+             * @example 5000.00
+             */
+            ACCUMULATED: string;
+        };
+        MutualAidFundPositionResponse: {
+            capitalBySource: components["schemas"]["MutualAidFundCapitalBySourceResponse"];
+            /** @example 5000.00 */
+            capital: string;
+            /** @example 5000.00 */
+            cash: string;
+            /** @example 5000.00 */
+            loansOutstanding: string;
+            /** @example 5000.00 */
+            interestReceivable: string;
+            /** @example 90 */
+            lendingCapPercent: string;
+            /** @example 5000.00 */
+            lendingCap: string;
+            /** @example 5000.00 */
+            capHeadroom: string;
+            /** @example 5000.00 */
+            availableToLend: string;
+            /**
+             * @description Null while the lending cap is zero
+             * @example 12.70
+             */
+            capUtilisationPercent: string | null;
+            /** @example 5 */
+            memberCount: number;
+            /** @example 2 */
+            poorMemberCount: number;
+        };
+        MutualAidFundResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example 42 */
+            villageId: string;
+            /** @example 370304104201 */
+            villageCode: string;
+            /** @example 上小峰村 */
+            villageName: string;
+            /** @example 42 */
+            districtId: string;
+            /** @example 上小峰村互助资金 */
+            name: string;
+            /** @enum {string} */
+            status: "ACTIVE" | "SUSPENDED" | "CLOSED";
+            rules: components["schemas"]["MutualAidFundRulesResponse"];
+            accounts: components["schemas"]["MutualAidFundAccountsResponse"];
+            position: components["schemas"]["MutualAidFundPositionResponse"];
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            updatedAt: string;
+        };
+        MutualAidFundPage: {
+            items: components["schemas"]["MutualAidFundResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
         };
         FundRulesDto: {
             /**
@@ -4139,6 +6197,158 @@ export interface components {
              */
             soeProfitBase?: string;
         };
+        FundMemberResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example 42 */
+            fundId: string;
+            /** @example 42 */
+            householdId: string;
+            /** @enum {string} */
+            status: "ACTIVE" | "LEFT";
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            joinedOn: string;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            leftOn: string | null;
+            /**
+             * @description Member-paid share still in the fund: the only part the household may withdraw
+             * @example 5000.00
+             */
+            paidShare: string;
+            /**
+             * @description Base share paid with fiscal money (配股): never paid out to the household
+             * @example 5000.00
+             */
+            fiscalShare: string;
+            /** @example 5000.00 */
+            totalShare: string;
+            /** @example 5000.00 */
+            withdrawn: string;
+            /**
+             * Format: date
+             * @description First day the member-paid share may be withdrawn (joinedOn + the fund's share lock)
+             * @example 2026-03-15
+             */
+            withdrawableFrom: string;
+        };
+        FundContributionResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example 42 */
+            fundId: string;
+            /** @enum {string} */
+            source: "CENTRAL" | "CITY" | "DISTRICT" | "SOE" | "DONATION" | "MEMBER";
+            /** @example 5000.00 */
+            amount: string;
+            /** @example 2026 */
+            year: number;
+            /** @example 博财预〔2026〕12号 */
+            documentRef: string | null;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            receivedOn: string;
+            /** @example 42 */
+            householdId: string | null;
+            fiscalFunded: boolean;
+            /** @example null */
+            soeName: string | null;
+            /** @example 5000.00 */
+            soeProfitBase: string | null;
+            /** @example 42 */
+            entryId: string;
+            /** @example fund.admin */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+            /** @description The member's share after this contribution (member and fiscal-funded shares, when recorded) */
+            member?: components["schemas"]["FundMemberResponse"];
+        };
+        FundContributionPage: {
+            items: components["schemas"]["FundContributionResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+            /**
+             * @description Sum of every contribution matching the filter (not only this page)
+             * @example 5000.00
+             */
+            totalAmount: string;
+        };
+        FundMemberHouseholdResponse: {
+            /** @example 张三 */
+            headName: string;
+            /**
+             * @description Masked unless the role sees ID numbers
+             * @example 3703**********1234
+             */
+            idNumber: string | null;
+            /** @enum {string} */
+            status: "POOR" | "GRADUATED" | "NON_POOR";
+        };
+        FundMemberListItemResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example 42 */
+            fundId: string;
+            /** @example 42 */
+            householdId: string;
+            /** @enum {string} */
+            status: "ACTIVE" | "LEFT";
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            joinedOn: string;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            leftOn: string | null;
+            /**
+             * @description Member-paid share still in the fund: the only part the household may withdraw
+             * @example 5000.00
+             */
+            paidShare: string;
+            /**
+             * @description Base share paid with fiscal money (配股): never paid out to the household
+             * @example 5000.00
+             */
+            fiscalShare: string;
+            /** @example 5000.00 */
+            totalShare: string;
+            /** @example 5000.00 */
+            withdrawn: string;
+            /**
+             * Format: date
+             * @description First day the member-paid share may be withdrawn (joinedOn + the fund's share lock)
+             * @example 2026-03-15
+             */
+            withdrawableFrom: string;
+            household: components["schemas"]["FundMemberHouseholdResponse"];
+        };
+        FundMemberListItemPage: {
+            items: components["schemas"]["FundMemberListItemResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
         ShareWithdrawalDto: {
             /** @example 17 */
             householdId: string;
@@ -4155,6 +6365,69 @@ export interface components {
              */
             withdrawnOn?: string;
         };
+        RecordedShareWithdrawalResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example 42 */
+            fundId: string;
+            /** @example 42 */
+            householdId: string;
+            /** @example 5000.00 */
+            amount: string;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            withdrawnOn: string;
+            /** @example moving to the city */
+            reason: string | null;
+            /** @example 42 */
+            entryId: string;
+            /** @example fund.admin */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+            /** @description The member's share after the withdrawal */
+            member: components["schemas"]["FundMemberResponse"];
+        };
+        ShareWithdrawalResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example 42 */
+            fundId: string;
+            /** @example 42 */
+            householdId: string;
+            /** @example 5000.00 */
+            amount: string;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            withdrawnOn: string;
+            /** @example moving to the city */
+            reason: string | null;
+            /** @example 42 */
+            entryId: string;
+            /** @example fund.admin */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+        };
+        ShareWithdrawalPage: {
+            items: components["schemas"]["ShareWithdrawalResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
         CreateBankDto: {
             /**
              * @description Short code, upper-case letters, digits and _
@@ -4164,9 +6437,188 @@ export interface components {
             /** @example Zibo Rural Commercial Bank */
             name: string;
         };
+        BankResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example ZBRCB */
+            code: string;
+            /** @example Zibo Rural Commercial Bank */
+            name: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+        };
+        BankPage: {
+            items: components["schemas"]["BankResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
+        BankAgreementCapacityResponse: {
+            /** @example 42 */
+            agreementId: string;
+            /** @example ZB-YY-2026-001 */
+            agreementNo: string;
+            /** @example 42 */
+            riskFundId: string;
+            /** @example 42 */
+            districtId: string;
+            /** @example 42 */
+            bankId: string;
+            /** @example ZBRCB */
+            bankCode: string;
+            /** @example Zibo Rural Commercial Bank */
+            bankName: string;
+            /** @example 10 */
+            multiple: string;
+            /** @example 5 */
+            entityMultiple: string | null;
+            inForce: boolean;
+            /**
+             * @description Covered principal this bank can still register for households
+             * @example 5000.00
+             */
+            capacity: string;
+            /**
+             * @description The same for operating-entity loans (at the entity multiple when there is one)
+             * @example 5000.00
+             */
+            entityCapacity: string;
+            /** @example 5000.00 */
+            exposurePending: string;
+            /** @example 5000.00 */
+            exposureOutstanding: string;
+            /** @example 5000.00 */
+            coverPending: string;
+            /** @example 5000.00 */
+            coverUsed: string;
+            /** @example 5 */
+            nplThresholdPercent: string;
+            suspended: boolean;
+            acceptsNewLoans: boolean;
+            /** @example 370323 */
+            districtCode: string;
+            /** @example 5000.00 */
+            fundAvailable: string;
+            belowMinimum: boolean;
+        };
+        BankCapacityTotalsResponse: {
+            /** @example 5000.00 */
+            capacity: string;
+            /** @example 5000.00 */
+            exposurePending: string;
+            /** @example 5000.00 */
+            exposureOutstanding: string;
+        };
+        BankCapacityResponse: {
+            /** @example 42 */
+            bankId: string;
+            /** @example ZBRCB */
+            bankCode: string;
+            /** @example Zibo Rural Commercial Bank */
+            bankName: string;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            asOf: string;
+            agreements: components["schemas"]["BankAgreementCapacityResponse"][];
+            totals: components["schemas"]["BankCapacityTotalsResponse"];
+        };
         CreateApiKeyDto: {
             /** @example core banking nightly statement upload */
             label: string;
+        };
+        CreatedBankApiKeyResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example 42 */
+            bankId: string;
+            /** @example k7m2p9x4c3vq */
+            publicId: string;
+            /**
+             * @description Prefix and public id only: the secret is never shown again
+             * @example mae_live_k7m2p9x4c3vq_…
+             */
+            keyPreview: string;
+            /** @example core banking nightly statement upload */
+            label: string;
+            /** @example zbrcb.officer */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            lastUsedAt: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            revokedAt: string | null;
+            /** @example null */
+            revokedBy: string | null;
+            active: boolean;
+            /**
+             * @description The key itself: in this response only
+             * @example mae_live_k7m2p9x4c3vq_7Jr0cX1s0kq3H3bVtQm9oYk6wX2f8sTgU1n5eZpLq4A
+             */
+            key: string;
+            /** @example Store this key now: it is shown only once and cannot be recovered. */
+            notice: string;
+        };
+        BankApiKeyResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example 42 */
+            bankId: string;
+            /** @example k7m2p9x4c3vq */
+            publicId: string;
+            /**
+             * @description Prefix and public id only: the secret is never shown again
+             * @example mae_live_k7m2p9x4c3vq_…
+             */
+            keyPreview: string;
+            /** @example core banking nightly statement upload */
+            label: string;
+            /** @example zbrcb.officer */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            lastUsedAt: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            revokedAt: string | null;
+            /** @example null */
+            revokedBy: string | null;
+            active: boolean;
+        };
+        BankApiKeyPage: {
+            items: components["schemas"]["BankApiKeyResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
         };
         CreateRiskFundDto: {
             /**
@@ -4189,6 +6641,76 @@ export interface components {
              * @example 90
              */
             nplOverdueDays?: number;
+        };
+        RiskFundCapitalResponse: {
+            /** @example 5000.00 */
+            CENTRAL: string;
+            /** @example 5000.00 */
+            CITY: string;
+            /** @example 5000.00 */
+            DISTRICT: string;
+            /** @example 5000.00 */
+            SOE: string;
+        };
+        RiskFundResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example 42 */
+            districtId: string;
+            /** @example 370323 */
+            districtCode: string;
+            /** @example Yiyuan County */
+            districtName: string;
+            heavyTask: boolean;
+            /** @example Yiyuan County risk compensation fund */
+            name: string;
+            /** @enum {string} */
+            status: "ACTIVE" | "CLOSED";
+            /** @example 5000.00 */
+            balance: string;
+            /** @description Capital received, by source */
+            capital: components["schemas"]["RiskFundCapitalResponse"];
+            /** @example 5000.00 */
+            interestIncome: string;
+            /** @example 5000.00 */
+            compensationPaid: string;
+            /** @example 5000.00 */
+            recoveries: string;
+            /** @example 5000.00 */
+            coverAvailable: string;
+            /** @example 5000.00 */
+            coverShortfall: string;
+            /** @example 5000.00 */
+            minimumFund: string;
+            minimumApplies: boolean;
+            belowMinimum: boolean;
+            /** @example 5000.00 */
+            minimumShortfall: string;
+            /** @example 90 */
+            nplOverdueDays: number;
+            /** @example 1 */
+            version: number;
+            /** @example fund.admin */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            updatedAt: string;
+        };
+        RiskFundPage: {
+            items: components["schemas"]["RiskFundResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
         };
         UpdateRiskFundDto: {
             /** @example Yiyuan County risk compensation fund */
@@ -4234,6 +6756,44 @@ export interface components {
             /** @example first tranche 2026 */
             memo?: string;
         };
+        RiskFundMovementResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example 42 */
+            riskFundId: string;
+            /** @enum {string} */
+            kind: "DEPOSIT" | "WITHDRAWAL" | "INTEREST" | "COMPENSATION" | "RECOVERY";
+            /** @enum {string|null} */
+            source: "CENTRAL" | "CITY" | "DISTRICT" | "SOE" | null;
+            /** @example 5000.00 */
+            amount: string;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            businessDate: string;
+            /** @example ZCZ[2026]12 */
+            documentRef: string | null;
+            /** @example null */
+            memo: string | null;
+            /** @example 42 */
+            contributionId: string | null;
+            /** @example 42 */
+            entryId: string;
+            /** @example 42 */
+            coverEntryId: string;
+            /** @example fund.admin */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+        };
+        RiskFundMovementResultResponse: {
+            movement: components["schemas"]["RiskFundMovementResponse"];
+            fund: components["schemas"]["RiskFundResponse"];
+        };
         InterestDto: {
             /**
              * @description Deposit interest the bank credited to the fund account
@@ -4260,6 +6820,125 @@ export interface components {
             reason: string;
             /** @example ZCZ[2026]40 */
             documentRef?: string;
+        };
+        RiskFundMovementPage: {
+            items: components["schemas"]["RiskFundMovementResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
+        RiskFundCoverFiguresResponse: {
+            /** @example 5000.00 */
+            limit: string;
+            /** @example 5000.00 */
+            available: string;
+            /** @example 5000.00 */
+            pending: string;
+            /** @example 5000.00 */
+            used: string;
+            /** @example 5000.00 */
+            shortfall: string;
+        };
+        RiskFundExposureFiguresResponse: {
+            /** @example 5000.00 */
+            pending: string;
+            /** @example 5000.00 */
+            outstanding: string;
+        };
+        RiskFundNplFiguresResponse: {
+            /** @example 90 */
+            overdueDays: number;
+            /** @example 5000.00 */
+            coveredOutstanding: string;
+            /** @example 5000.00 */
+            nonPerforming: string;
+            /** @example 0.0000 */
+            ratioPercent: string;
+        };
+        AgreementCapacityResponse: {
+            /** @example 42 */
+            agreementId: string;
+            /** @example ZB-YY-2026-001 */
+            agreementNo: string;
+            /** @example 42 */
+            riskFundId: string;
+            /** @example 42 */
+            districtId: string;
+            /** @example 42 */
+            bankId: string;
+            /** @example ZBRCB */
+            bankCode: string;
+            /** @example Zibo Rural Commercial Bank */
+            bankName: string;
+            /** @example 10 */
+            multiple: string;
+            /** @example 5 */
+            entityMultiple: string | null;
+            inForce: boolean;
+            /**
+             * @description Covered principal this bank can still register for households
+             * @example 5000.00
+             */
+            capacity: string;
+            /**
+             * @description The same for operating-entity loans (at the entity multiple when there is one)
+             * @example 5000.00
+             */
+            entityCapacity: string;
+            /** @example 5000.00 */
+            exposurePending: string;
+            /** @example 5000.00 */
+            exposureOutstanding: string;
+            /** @example 5000.00 */
+            coverPending: string;
+            /** @example 5000.00 */
+            coverUsed: string;
+            /** @example 5 */
+            nplThresholdPercent: string;
+            suspended: boolean;
+            acceptsNewLoans: boolean;
+        };
+        RiskFundCapacityResponse: {
+            /** @example 42 */
+            riskFundId: string;
+            /** @example Yiyuan County risk compensation fund */
+            name: string;
+            /** @enum {string} */
+            status: "ACTIVE" | "CLOSED";
+            /** @example 42 */
+            districtId: string;
+            /** @example 370323 */
+            districtCode: string;
+            /** @example Yiyuan County */
+            districtName: string;
+            heavyTask: boolean;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            asOf: string;
+            /** @example 5000.00 */
+            balance: string;
+            /** @example 5000.00 */
+            minimum: string;
+            minimumApplies: boolean;
+            belowMinimum: boolean;
+            /** @example 5000.00 */
+            minimumShortfall: string;
+            /** @description Fund money: limit = available + pending + used − shortfall */
+            cover: components["schemas"]["RiskFundCoverFiguresResponse"];
+            /** @description Covered principal across the fund's banks */
+            exposure: components["schemas"]["RiskFundExposureFiguresResponse"];
+            /**
+             * @description Covered outstanding / fund balance
+             * @example 0.1727
+             */
+            leverageRatio: string;
+            npl: components["schemas"]["RiskFundNplFiguresResponse"];
+            agreements: components["schemas"]["AgreementCapacityResponse"][];
         };
         CreateAgreementDto: {
             /**
@@ -4311,6 +6990,74 @@ export interface components {
             bankId: string;
             /** @example 2026-01-01 */
             validFrom: string;
+        };
+        GuaranteeAgreementResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example ZB-YY-2026-001 */
+            agreementNo: string;
+            /** @example 42 */
+            riskFundId: string;
+            /** @example 42 */
+            districtId: string;
+            /** @example 42 */
+            bankId: string;
+            /** @example ZBRCB */
+            bankCode: string;
+            /** @example 10 */
+            leverageMultiple: string;
+            /** @example 5 */
+            entityLeverageMultiple: string | null;
+            /** @example 80 */
+            fundSharePercent: string;
+            /** @example 20 */
+            bankSharePercent: string;
+            /** @enum {string} */
+            compensationMode: "ADVANCE" | "FINAL_LOSS";
+            /** @example 90 */
+            triggerDays: number;
+            /** @example 5 */
+            nplThresholdPercent: string;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            validFrom: string;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            validTo: string | null;
+            /** @enum {string} */
+            status: "ACTIVE" | "TERMINATED";
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            terminatedOn: string | null;
+            /** @example 1 */
+            version: number;
+            /** @example fund.admin */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            updatedAt: string;
+        };
+        GuaranteeAgreementPage: {
+            items: components["schemas"]["GuaranteeAgreementResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
         };
         UpdateAgreementDto: {
             /**
@@ -4364,6 +7111,62 @@ export interface components {
              */
             terminatedOn?: string;
         };
+        GuaranteeCoverResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example 42 */
+            loanId: string;
+            /** @example 42 */
+            agreementId: string;
+            /** @example 42 */
+            riskFundId: string;
+            /** @example 42 */
+            bankId: string;
+            /** @enum {string} */
+            borrowerType: "HOUSEHOLD" | "ENTITY";
+            /** @example 10 */
+            multiple: string;
+            /** @example 5000.00 */
+            reserved: string;
+            /** @example 5000.00 */
+            pending: string;
+            /** @example 5000.00 */
+            outstanding: string;
+            /** @example 5000.00 */
+            coverPending: string;
+            /** @example 5000.00 */
+            coverUsed: string;
+            /** @example 5000.00 */
+            disbursed: string;
+            /** @example 5000.00 */
+            released: string;
+            /** @enum {string} */
+            status: "PENDING" | "ACTIVE" | "CLOSED" | "VOIDED";
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            reservedOn: string;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            consumedOn: string | null;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            closedOn: string | null;
+        };
+        GuaranteeCoverPage: {
+            items: components["schemas"]["GuaranteeCoverResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
         RegisterCoveredLoanDto: {
             /**
              * @description The bank's own loan reference, unique per bank
@@ -4410,6 +7213,101 @@ export interface components {
              */
             disbursementDate: string;
         };
+        CoveredLoanStatusReportResponse: {
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            asOf: string;
+            /** @example 95 */
+            daysOverdue: number | null;
+        };
+        CoveredLoanResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example CL-1-ZB2026-000123 */
+            loanNo: string;
+            /** @example 42 */
+            bankId: string;
+            /** @example ZB2026-000123 */
+            bankLoanRef: string;
+            /** @example 42 */
+            agreementId: string;
+            /** @example 42 */
+            productVersionId: string;
+            /** @enum {string} */
+            borrowerType: "HOUSEHOLD" | "ENTITY";
+            /** @example 42 */
+            householdId: string | null;
+            /** @example 42 */
+            entityId: string | null;
+            /** @example 42 */
+            districtId: string;
+            /** @example 5000.00 */
+            principal: string;
+            /** @example 12 */
+            termMonths: number;
+            /** @example 4.35 */
+            annualRatePercent: string;
+            /** @example BREEDING */
+            purpose: string;
+            /**
+             * @example DISBURSED
+             * @enum {string}
+             */
+            status: "DRAFT" | "SUBMITTED" | "GROUP_ENDORSED" | "APPROVED" | "IN_PUBLIC_NOTICE" | "DISBURSED" | "CLOSED" | "WRITTEN_OFF" | "REJECTED" | "CANCELLED";
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            disbursementDate: string;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            maturityDate: string | null;
+            /** @example 5000.00 */
+            outstandingPrincipal: string;
+            /** @example 0 */
+            daysOverdue: number;
+            /** @enum {string} */
+            arrearsBucket: "CURRENT" | "DPD_1_30" | "DPD_31_60" | "DPD_61_90" | "DPD_90_PLUS";
+            nonPerforming: boolean;
+            /** @description The bank's latest status report (by as-of date), the basis the close of business ages the loan from */
+            lastStatusReport: components["schemas"]["CoveredLoanStatusReportResponse"] | null;
+            recoveryExhausted: boolean;
+            compensated: boolean;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            closedOn: string | null;
+            /** @example null */
+            statusReason: string | null;
+            /** @example apikey:zbrcb-core */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            updatedAt: string;
+            /** @example 1 */
+            version: number;
+        };
+        CoveredLoanPage: {
+            items: components["schemas"]["CoveredLoanResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
         BulkReportRowDto: {
             /** @example ZB2026-000123 */
             bankLoanRef: string;
@@ -4447,6 +7345,158 @@ export interface components {
             /** @description 1-1000 rows; each row commits (or fails) on its own */
             items: components["schemas"]["BulkReportRowDto"][];
         };
+        CoveredReportFieldErrorResponse: {
+            /** @example principal */
+            field: string;
+            /** @example INVALID */
+            code?: string;
+            /** @example more than the outstanding principal */
+            message: string;
+        };
+        CoveredReportErrorResponse: {
+            /** @example NOT_FOUND */
+            code: string;
+            /** @example 404 */
+            status: number;
+            /** @example loan ZB2026-999999 not found */
+            detail: string;
+            errors?: components["schemas"]["CoveredReportFieldErrorResponse"][];
+        };
+        CoveredReportRowResultResponse: {
+            /** @example 1 */
+            row: number;
+            /** @example ZB2026-000123 */
+            bankLoanRef: string;
+            /** @enum {string} */
+            kind: "REPAYMENT" | "STATUS";
+            /** @enum {string} */
+            outcome: "APPLIED" | "REPLAYED" | "FAILED";
+            /** @description The loan after the row (APPLIED, REPLAYED) */
+            loan?: components["schemas"]["CoveredLoanResponse"];
+            /** @description Why the row failed (FAILED) */
+            error?: components["schemas"]["CoveredReportErrorResponse"];
+        };
+        CoveredReportBulkResponse: {
+            results: components["schemas"]["CoveredReportRowResultResponse"][];
+            /** @example 1 */
+            applied: number;
+            /** @example 0 */
+            replayed: number;
+            /** @example 1 */
+            failed: number;
+        };
+        CoveredLoanCoverResponse: {
+            /** @enum {string} */
+            status: "PENDING" | "ACTIVE" | "CLOSED" | "VOIDED";
+            /** @example 10 */
+            multiple: string;
+            /** @example 5000.00 */
+            pending: string;
+            /** @example 5000.00 */
+            outstanding: string;
+            /** @example 5000.00 */
+            coverUsed: string;
+            /** @example 5000.00 */
+            released: string;
+        };
+        CoveredLoanInstallmentResponse: {
+            /** @example 1 */
+            number: number;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            dueDate: string;
+            /** @example 5000.00 */
+            principal: string;
+            /** @example 5000.00 */
+            interest: string;
+            /** @example 5000.00 */
+            paidPrincipal: string;
+            /** @example 5000.00 */
+            paidInterest: string;
+            /** @enum {string} */
+            status: "OPEN" | "OVERDUE" | "PAID" | "WRITTEN_OFF";
+        };
+        CoveredLoanDetailResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example CL-1-ZB2026-000123 */
+            loanNo: string;
+            /** @example 42 */
+            bankId: string;
+            /** @example ZB2026-000123 */
+            bankLoanRef: string;
+            /** @example 42 */
+            agreementId: string;
+            /** @example 42 */
+            productVersionId: string;
+            /** @enum {string} */
+            borrowerType: "HOUSEHOLD" | "ENTITY";
+            /** @example 42 */
+            householdId: string | null;
+            /** @example 42 */
+            entityId: string | null;
+            /** @example 42 */
+            districtId: string;
+            /** @example 5000.00 */
+            principal: string;
+            /** @example 12 */
+            termMonths: number;
+            /** @example 4.35 */
+            annualRatePercent: string;
+            /** @example BREEDING */
+            purpose: string;
+            /**
+             * @example DISBURSED
+             * @enum {string}
+             */
+            status: "DRAFT" | "SUBMITTED" | "GROUP_ENDORSED" | "APPROVED" | "IN_PUBLIC_NOTICE" | "DISBURSED" | "CLOSED" | "WRITTEN_OFF" | "REJECTED" | "CANCELLED";
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            disbursementDate: string;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            maturityDate: string | null;
+            /** @example 5000.00 */
+            outstandingPrincipal: string;
+            /** @example 0 */
+            daysOverdue: number;
+            /** @enum {string} */
+            arrearsBucket: "CURRENT" | "DPD_1_30" | "DPD_31_60" | "DPD_61_90" | "DPD_90_PLUS";
+            nonPerforming: boolean;
+            /** @description The bank's latest status report (by as-of date), the basis the close of business ages the loan from */
+            lastStatusReport: components["schemas"]["CoveredLoanStatusReportResponse"] | null;
+            recoveryExhausted: boolean;
+            compensated: boolean;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            closedOn: string | null;
+            /** @example null */
+            statusReason: string | null;
+            /** @example apikey:zbrcb-core */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            updatedAt: string;
+            /** @example 1 */
+            version: number;
+            cover: components["schemas"]["CoveredLoanCoverResponse"] | null;
+            installments: components["schemas"]["CoveredLoanInstallmentResponse"][];
+        };
         CancelCoveredLoanDto: {
             /** @example borrower withdrew the application */
             reason: string;
@@ -4483,6 +7533,165 @@ export interface components {
             /** @example ADVANCE at 95 days overdue; borrower unreachable since May */
             memo?: string;
         };
+        CompensationClaimResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example CC-2026-000005 */
+            claimNo: string;
+            /** @example 42 */
+            loanId: string;
+            /** @example 42 */
+            agreementId: string;
+            /** @example 42 */
+            riskFundId: string;
+            /** @example 42 */
+            bankId: string;
+            /** @enum {string} */
+            mode: "ADVANCE" | "FINAL_LOSS";
+            /** @example 95 */
+            daysOverdue: number;
+            /** @example 5000.00 */
+            principal: string;
+            /** @example 5000.00 */
+            interest: string;
+            /** @example 5000.00 */
+            claimed: string;
+            /** @example 80 */
+            fundSharePercent: string;
+            /** @example 20 */
+            bankSharePercent: string;
+            /** @example 5000.00 */
+            fundAmount: string;
+            /** @example 5000.00 */
+            bankAmount: string;
+            /** @enum {string} */
+            status: "FILED" | "PAID" | "REJECTED";
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            filedOn: string;
+            /** @example apikey:zbrcb-core */
+            filedBy: string;
+            /** @example fund.admin */
+            decidedBy: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            decidedAt: string | null;
+            /** @example null */
+            decisionReason: string | null;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            paidOn: string | null;
+            /** @example 42 */
+            entryId: string | null;
+            /** @example 42 */
+            coverEntryId: string | null;
+            /** @example 5000.00 */
+            recovered: string;
+            /** @example 5000.00 */
+            fundRecovered: string;
+            /** @example 2 */
+            version: number;
+        };
+        CompensationClaimPage: {
+            items: components["schemas"]["CompensationClaimResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
+        CompensationRecoveryResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example 5000.00 */
+            amount: string;
+            /** @example 5000.00 */
+            fundPart: string;
+            /** @example 5000.00 */
+            bankPart: string;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            recoveredOn: string;
+            /** @example null */
+            memo: string | null;
+            /** @example 42 */
+            entryId: string | null;
+        };
+        CompensationClaimDetailResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example CC-2026-000005 */
+            claimNo: string;
+            /** @example 42 */
+            loanId: string;
+            /** @example 42 */
+            agreementId: string;
+            /** @example 42 */
+            riskFundId: string;
+            /** @example 42 */
+            bankId: string;
+            /** @enum {string} */
+            mode: "ADVANCE" | "FINAL_LOSS";
+            /** @example 95 */
+            daysOverdue: number;
+            /** @example 5000.00 */
+            principal: string;
+            /** @example 5000.00 */
+            interest: string;
+            /** @example 5000.00 */
+            claimed: string;
+            /** @example 80 */
+            fundSharePercent: string;
+            /** @example 20 */
+            bankSharePercent: string;
+            /** @example 5000.00 */
+            fundAmount: string;
+            /** @example 5000.00 */
+            bankAmount: string;
+            /** @enum {string} */
+            status: "FILED" | "PAID" | "REJECTED";
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            filedOn: string;
+            /** @example apikey:zbrcb-core */
+            filedBy: string;
+            /** @example fund.admin */
+            decidedBy: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            decidedAt: string | null;
+            /** @example null */
+            decisionReason: string | null;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            paidOn: string | null;
+            /** @example 42 */
+            entryId: string | null;
+            /** @example 42 */
+            coverEntryId: string | null;
+            /** @example 5000.00 */
+            recovered: string;
+            /** @example 5000.00 */
+            fundRecovered: string;
+            /** @example 2 */
+            version: number;
+            recoveries: components["schemas"]["CompensationRecoveryResponse"][];
+        };
         PayClaimDto: {
             /**
              * @description the day the fund paid (the payment's value date); defaults to today, never after it nor before filing
@@ -4504,6 +7713,221 @@ export interface components {
             recoveredOn: string;
             /** @example collateral-free settlement with the borrower */
             memo?: string;
+        };
+        RecoverySplitResponse: {
+            /** @example 5000.00 */
+            amount: string;
+            /** @example 5000.00 */
+            fundPart: string;
+            /** @example 5000.00 */
+            bankPart: string;
+        };
+        CompensationClaimWithRecoveryResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example CC-2026-000005 */
+            claimNo: string;
+            /** @example 42 */
+            loanId: string;
+            /** @example 42 */
+            agreementId: string;
+            /** @example 42 */
+            riskFundId: string;
+            /** @example 42 */
+            bankId: string;
+            /** @enum {string} */
+            mode: "ADVANCE" | "FINAL_LOSS";
+            /** @example 95 */
+            daysOverdue: number;
+            /** @example 5000.00 */
+            principal: string;
+            /** @example 5000.00 */
+            interest: string;
+            /** @example 5000.00 */
+            claimed: string;
+            /** @example 80 */
+            fundSharePercent: string;
+            /** @example 20 */
+            bankSharePercent: string;
+            /** @example 5000.00 */
+            fundAmount: string;
+            /** @example 5000.00 */
+            bankAmount: string;
+            /** @enum {string} */
+            status: "FILED" | "PAID" | "REJECTED";
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            filedOn: string;
+            /** @example apikey:zbrcb-core */
+            filedBy: string;
+            /** @example fund.admin */
+            decidedBy: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            decidedAt: string | null;
+            /** @example null */
+            decisionReason: string | null;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            paidOn: string | null;
+            /** @example 42 */
+            entryId: string | null;
+            /** @example 42 */
+            coverEntryId: string | null;
+            /** @example 5000.00 */
+            recovered: string;
+            /** @example 5000.00 */
+            fundRecovered: string;
+            /** @example 2 */
+            version: number;
+            /** @description How the recovery just recorded was split */
+            recovery: components["schemas"]["RecoverySplitResponse"];
+        };
+        BreakerLiveResponse: {
+            /** @enum {string} */
+            state: "NORMAL" | "SUSPENDED";
+            /** @example 5000.00 */
+            coveredOutstanding: string;
+            /** @example 5000.00 */
+            nonPerforming: string;
+            /** @example 90 */
+            nplOverdueDays: number;
+            /** @example 6.0000 */
+            ratioPercent: string;
+            /** @example 5 */
+            thresholdPercent: string;
+        };
+        BreakerEventResponse: {
+            /** @example 42 */
+            id: string;
+            /** @enum {string} */
+            from: "NORMAL" | "SUSPENDED";
+            /** @enum {string} */
+            to: "NORMAL" | "SUSPENDED";
+            /** @example 5000.00 */
+            nonPerforming: string;
+            /** @example 5000.00 */
+            coveredOutstanding: string;
+            /** @example 6.0000 */
+            ratioPercent: string;
+            /** @example 5 */
+            thresholdPercent: string;
+            /** @example status report on loan 42 */
+            cause: string;
+            /** @example apikey:zbrcb-core */
+            actor: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            at: string;
+        };
+        BreakerEventPage: {
+            items: components["schemas"]["BreakerEventResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
+        DistrictBreakerResponse: {
+            /** @example 42 */
+            districtId: string;
+            /** @example 370323 */
+            districtCode: string;
+            /** @example Yiyuan County */
+            districtName: string;
+            hasRiskFund: boolean;
+            /** @enum {string} */
+            state: "NORMAL" | "SUSPENDED";
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            changedAt: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            evaluatedAt: string | null;
+            /** @description What the breaker would decide now (null without a risk fund) */
+            live: components["schemas"]["BreakerLiveResponse"] | null;
+            /** @description Changes of state, newest first */
+            history: components["schemas"]["BreakerEventPage"];
+        };
+        BankBreakerOwnFiguresResponse: {
+            /** @example 5000.00 */
+            coveredOutstanding: string;
+            /** @example 5000.00 */
+            nonPerforming: string;
+            /** @example 1.2000 */
+            ratioPercent: string;
+        };
+        BankBreakerLiveResponse: {
+            /** @enum {string} */
+            state: "NORMAL" | "SUSPENDED";
+            /** @example 5 */
+            thresholdPercent: string;
+            /** @example 90 */
+            nplOverdueDays: number;
+            /** @description The bank's own covered loans only */
+            ownBank: components["schemas"]["BankBreakerOwnFiguresResponse"];
+        };
+        BankBreakerEventResponse: {
+            /** @example 42 */
+            id: string;
+            /** @enum {string} */
+            from: "NORMAL" | "SUSPENDED";
+            /** @enum {string} */
+            to: "NORMAL" | "SUSPENDED";
+            /** @example 5 */
+            thresholdPercent: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            at: string;
+        };
+        BankBreakerEventPage: {
+            items: components["schemas"]["BankBreakerEventResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
+        BankDistrictBreakerResponse: {
+            /** @example 42 */
+            districtId: string;
+            /** @example 370323 */
+            districtCode: string;
+            /** @example Yiyuan County */
+            districtName: string;
+            hasRiskFund: boolean;
+            /** @enum {string} */
+            state: "NORMAL" | "SUSPENDED";
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            changedAt: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            evaluatedAt: string | null;
+            /** @enum {string} */
+            scope: "OWN_BANK";
+            live: components["schemas"]["BankBreakerLiveResponse"] | null;
+            history: components["schemas"]["BankBreakerEventPage"];
         };
         CapitalClassDto: {
             /**
@@ -4598,6 +8022,214 @@ export interface components {
              */
             otherCapital?: components["schemas"]["CapitalClassDto"][];
         };
+        AssetIncomeCapitalClassResponse: {
+            /**
+             * @example COLLECTIVE_ASSETS
+             * @enum {string}
+             */
+            kind: "COLLECTIVE_ASSETS" | "FARMER_ASSETS" | "PRIVATE_CAPITAL";
+            /** @example 500000.00 */
+            amount: string;
+            /** @example guesthouse */
+            description: string | null;
+        };
+        AssetIncomeProjectResponse: {
+            /** @example 1 */
+            id: string;
+            /** @example Shangxiaofeng rural tourism cooperative */
+            name: string;
+            /** @example 1 */
+            villageId: string;
+            /** @example 上小峰村 */
+            villageName: string;
+            /** @example 1 */
+            districtId: string;
+            /** @example 3 */
+            entityId: string;
+            /** @example 上小峰旅游专业合作社 */
+            entityName: string;
+            /**
+             * @example RURAL_TOURISM
+             * @enum {string}
+             */
+            businessType: "RURAL_TOURISM" | "SPECIALTY_PLANTING" | "FRUIT_TREE_ADOPTION" | "LOGISTICS" | "PROCESSING" | "OTHER";
+            /**
+             * @example ACTIVE
+             * @enum {string}
+             */
+            status: "DRAFT" | "INJECTED" | "ACTIVE" | "LIQUIDATION_REQUIRED" | "LIQUIDATED";
+            /** @example 1000000.00 */
+            specialFund: string;
+            /** @example 30 */
+            collectivePercent: string;
+            /**
+             * @example EQUAL
+             * @enum {string}
+             */
+            householdWeighting: "EQUAL" | "MEMBER_COUNT";
+            /**
+             * @example TRANSFER
+             * @enum {string}
+             */
+            rightRule: "KEEP" | "TRANSFER" | "RETURN_TO_COLLECTIVE";
+            /** @example 10 */
+            floorRatePercent: string;
+            /**
+             * @description Whose shares the floor tops up
+             * @example POOR_HOUSEHOLDS
+             * @enum {string}
+             */
+            floorRecipients: "POOR_HOUSEHOLDS" | "ALL_SHARES";
+            /** @example 100 */
+            payoutPercent: string;
+            /** @example 1500000.00 */
+            liquidationThreshold: string;
+            /** @example 300000.00 */
+            alertMargin: string;
+            /** @description Capital bundled with the special fund */
+            capital: components["schemas"]["AssetIncomeCapitalClassResponse"][];
+            /** @example 1500000.00 */
+            totalCapital: string;
+            /**
+             * Format: date
+             * @example 2023-03-01
+             */
+            injectedOn: string | null;
+            /**
+             * Format: date
+             * @example 2023-03-15
+             */
+            quantifiedOn: string | null;
+            /** @example null */
+            liquidationFlaggedYear: number | null;
+            /**
+             * Format: date
+             * @example null
+             */
+            liquidatedOn: string | null;
+            /** @example fund-admin */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+        };
+        AssetIncomeProjectPage: {
+            items: components["schemas"]["AssetIncomeProjectResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
+        AssetIncomeRegisterTotalsResponse: {
+            /** @example 300000.00 */
+            collective: string;
+            /** @example 700000.00 */
+            households: string;
+            /** @example 137 */
+            householdHolders: number;
+        };
+        AssetIncomeProjectLedgerResponse: {
+            /** @example 1500000.00 */
+            operatorCapital: string;
+            /** @example 0.00 */
+            specialFundUnquantified: string;
+            /** @example 300000.00 */
+            specialFundCollective: string;
+            /** @example 700000.00 */
+            specialFundHouseholds: string;
+            /** @example 0.00 */
+            operatorOwes: string;
+            /** @example 0.00 */
+            dividendsPayable: string;
+        };
+        AssetIncomeProjectDetailResponse: {
+            /** @example 1 */
+            id: string;
+            /** @example Shangxiaofeng rural tourism cooperative */
+            name: string;
+            /** @example 1 */
+            villageId: string;
+            /** @example 上小峰村 */
+            villageName: string;
+            /** @example 1 */
+            districtId: string;
+            /** @example 3 */
+            entityId: string;
+            /** @example 上小峰旅游专业合作社 */
+            entityName: string;
+            /**
+             * @example RURAL_TOURISM
+             * @enum {string}
+             */
+            businessType: "RURAL_TOURISM" | "SPECIALTY_PLANTING" | "FRUIT_TREE_ADOPTION" | "LOGISTICS" | "PROCESSING" | "OTHER";
+            /**
+             * @example ACTIVE
+             * @enum {string}
+             */
+            status: "DRAFT" | "INJECTED" | "ACTIVE" | "LIQUIDATION_REQUIRED" | "LIQUIDATED";
+            /** @example 1000000.00 */
+            specialFund: string;
+            /** @example 30 */
+            collectivePercent: string;
+            /**
+             * @example EQUAL
+             * @enum {string}
+             */
+            householdWeighting: "EQUAL" | "MEMBER_COUNT";
+            /**
+             * @example TRANSFER
+             * @enum {string}
+             */
+            rightRule: "KEEP" | "TRANSFER" | "RETURN_TO_COLLECTIVE";
+            /** @example 10 */
+            floorRatePercent: string;
+            /**
+             * @description Whose shares the floor tops up
+             * @example POOR_HOUSEHOLDS
+             * @enum {string}
+             */
+            floorRecipients: "POOR_HOUSEHOLDS" | "ALL_SHARES";
+            /** @example 100 */
+            payoutPercent: string;
+            /** @example 1500000.00 */
+            liquidationThreshold: string;
+            /** @example 300000.00 */
+            alertMargin: string;
+            /** @description Capital bundled with the special fund */
+            capital: components["schemas"]["AssetIncomeCapitalClassResponse"][];
+            /** @example 1500000.00 */
+            totalCapital: string;
+            /**
+             * Format: date
+             * @example 2023-03-01
+             */
+            injectedOn: string | null;
+            /**
+             * Format: date
+             * @example 2023-03-15
+             */
+            quantifiedOn: string | null;
+            /** @example null */
+            liquidationFlaggedYear: number | null;
+            /**
+             * Format: date
+             * @example null
+             */
+            liquidatedOn: string | null;
+            /** @example fund-admin */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+            register: components["schemas"]["AssetIncomeRegisterTotalsResponse"];
+            ledger: components["schemas"]["AssetIncomeProjectLedgerResponse"];
+        };
         UpdateProjectSettingsDto: {
             /**
              * @description whose special-fund shares the floor tops up: POOR_HOUSEHOLDS (the case: 贫困户折股量化资产…保底收益不低于所持量化资金的10%; the collective gets its pro-rata profit only) or ALL_SHARES (the collective too); applies to dividend runs previewed from now on
@@ -4613,12 +8245,201 @@ export interface components {
              */
             injectedOn?: string;
         };
+        AssetIncomeQuantifiedRightResponse: {
+            /** @example 12 */
+            householdId: string;
+            /** @example 张三 */
+            headName: string;
+            /** @example 3 */
+            memberCount: number;
+            /** @example 1 */
+            weight: number;
+            /** @example 5109.49 */
+            amount: string;
+            /**
+             * @description Percent of the special fund
+             * @example 0.5109
+             */
+            sharePercent: string;
+        };
+        AssetIncomeQuantificationResponse: {
+            /** @example 1 */
+            projectId: string;
+            /**
+             * Format: date
+             * @example 2023-03-15
+             */
+            asOf: string;
+            /** @example 1000000.00 */
+            specialFund: string;
+            /** @example 30 */
+            collectivePercent: string;
+            /**
+             * @example EQUAL
+             * @enum {string}
+             */
+            weighting: "EQUAL" | "MEMBER_COUNT";
+            /** @example 300000.00 */
+            collective: string;
+            /** @example 700000.00 */
+            households: string;
+            /** @example 137 */
+            householdCount: number;
+            /** @example 402 */
+            people: number;
+            rights: components["schemas"]["AssetIncomeQuantifiedRightResponse"][];
+        };
         QuantifyDto: {
             /**
              * @description the rights are valid from this date; default today
              * @example 2023-03-15
              */
             asOf?: string;
+        };
+        AssetIncomeQuantifiedResponse: {
+            /** @example 1 */
+            projectId: string;
+            /**
+             * Format: date
+             * @example 2023-03-15
+             */
+            asOf: string;
+            /** @example 1000000.00 */
+            specialFund: string;
+            /** @example 30 */
+            collectivePercent: string;
+            /**
+             * @example EQUAL
+             * @enum {string}
+             */
+            weighting: "EQUAL" | "MEMBER_COUNT";
+            /** @example 300000.00 */
+            collective: string;
+            /** @example 700000.00 */
+            households: string;
+            /** @example 137 */
+            householdCount: number;
+            /** @example 402 */
+            people: number;
+            rights: components["schemas"]["AssetIncomeQuantifiedRightResponse"][];
+            /**
+             * @example ACTIVE
+             * @enum {string}
+             */
+            status: "ACTIVE";
+            /** @example 212 */
+            entryId: string;
+        };
+        AssetIncomeRightResponse: {
+            /** @example 2 */
+            id: string;
+            /**
+             * @example HOUSEHOLD
+             * @enum {string}
+             */
+            holderType: "COLLECTIVE" | "HOUSEHOLD";
+            /** @example 12 */
+            householdId: string | null;
+            /** @example 张三 */
+            headName: string | null;
+            /** @example 3 */
+            memberCount: number | null;
+            /** @example POOR */
+            householdStatus: string | null;
+            /** @example 5109.49 */
+            amount: string;
+            /**
+             * @description Percent of the special fund
+             * @example 0.5109
+             */
+            sharePercent: string;
+            /** @example 1 */
+            weight: number;
+            /**
+             * Format: date
+             * @example 2023-03-15
+             */
+            validFrom: string;
+            /**
+             * Format: date
+             * @example null
+             */
+            validTo: string | null;
+            /**
+             * @example QUANTIFICATION
+             * @enum {string}
+             */
+            origin: "QUANTIFICATION" | "TRANSFER" | "RETURN_TO_COLLECTIVE";
+            /** @example null */
+            predecessorId: string | null;
+            /** @example null */
+            reason: string | null;
+        };
+        AssetIncomeRightPage: {
+            items: components["schemas"]["AssetIncomeRightResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
+        AssetIncomePendingMoveResponse: {
+            /** @example 2 */
+            id: string;
+            /**
+             * @example HOUSEHOLD
+             * @enum {string}
+             */
+            holderType: "COLLECTIVE" | "HOUSEHOLD";
+            /** @example 12 */
+            householdId: string | null;
+            /** @example 张三 */
+            headName: string | null;
+            /** @example 3 */
+            memberCount: number | null;
+            /** @example POOR */
+            householdStatus: string | null;
+            /** @example 5109.49 */
+            amount: string;
+            /**
+             * @description Percent of the special fund
+             * @example 0.5109
+             */
+            sharePercent: string;
+            /** @example 1 */
+            weight: number;
+            /**
+             * Format: date
+             * @example 2023-03-15
+             */
+            validFrom: string;
+            /**
+             * Format: date
+             * @example null
+             */
+            validTo: string | null;
+            /**
+             * @example QUANTIFICATION
+             * @enum {string}
+             */
+            origin: "QUANTIFICATION" | "TRANSFER" | "RETURN_TO_COLLECTIVE";
+            /** @example null */
+            predecessorId: string | null;
+            /** @example null */
+            reason: string | null;
+            /** @example 2024 */
+            graduatedYear: number | null;
+        };
+        AssetIncomePendingMovesResponse: {
+            /** @example 1 */
+            projectId: string;
+            /**
+             * @example TRANSFER
+             * @enum {string}
+             */
+            rightRule: "KEEP" | "TRANSFER" | "RETURN_TO_COLLECTIVE";
+            items: components["schemas"]["AssetIncomePendingMoveResponse"][];
         };
         MoveRightDto: {
             /**
@@ -4633,6 +8454,12 @@ export interface components {
             toHouseholdId?: string;
             /** @example household graduated in 2024 (脱贫); right passed to a newly identified poor household */
             reason: string;
+        };
+        AssetIncomeRightMoveResponse: {
+            /** @description The right as it ended */
+            closed: components["schemas"]["AssetIncomeRightResponse"];
+            /** @description The new right, naming the old as predecessor */
+            opened: components["schemas"]["AssetIncomeRightResponse"];
         };
         RecordResultDto: {
             /** @example 2024 */
@@ -4649,6 +8476,48 @@ export interface components {
             /** @example 2025-01-20 */
             reportedOn: string;
         };
+        AssetIncomeRecordedResultResponse: {
+            /** @example 1 */
+            projectId: string;
+            /** @example 2024 */
+            year: number;
+            /** @example 2100000.00 */
+            revenue: string;
+            /** @example -80000.00 */
+            netProfit: string;
+            /** @example 1650000.00 */
+            netAssets: string;
+            /**
+             * Format: date
+             * @example 2025-01-20
+             */
+            reportedOn: string;
+            /** @example 1 */
+            version: number;
+            /**
+             * @example MANUAL
+             * @enum {string}
+             */
+            source: "MANUAL" | "CSV";
+            /** @example fund-admin */
+            enteredBy: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            updatedAt: string;
+            /**
+             * @description Net assets against the liquidation threshold: OK, NEAR_THRESHOLD (alert) or LIQUIDATION_REQUIRED (flagged)
+             * @example NEAR_THRESHOLD
+             * @enum {string}
+             */
+            assessment: "OK" | "NEAR_THRESHOLD" | "LIQUIDATION_REQUIRED";
+            /**
+             * @example ACTIVE
+             * @enum {string}
+             */
+            projectStatus: "DRAFT" | "INJECTED" | "ACTIVE" | "LIQUIDATION_REQUIRED" | "LIQUIDATED";
+        };
         ImportResultsDto: {
             /**
              * @description CSV with the header year,revenue,netProfit,netAssets,reportedOn; all rows are checked and either all are recorded or none
@@ -4657,6 +8526,92 @@ export interface components {
              *     2024,2100000.00,-80000.00,1950000.00,2025-01-20
              */
             csv: string;
+        };
+        AssetIncomeResultImportResponse: {
+            /** @example 2 */
+            imported: number;
+            results: components["schemas"]["AssetIncomeRecordedResultResponse"][];
+        };
+        AssetIncomeResultResponse: {
+            /** @example 1 */
+            projectId: string;
+            /** @example 2024 */
+            year: number;
+            /** @example 2100000.00 */
+            revenue: string;
+            /** @example -80000.00 */
+            netProfit: string;
+            /** @example 1650000.00 */
+            netAssets: string;
+            /**
+             * Format: date
+             * @example 2025-01-20
+             */
+            reportedOn: string;
+            /** @example 1 */
+            version: number;
+            /**
+             * @example MANUAL
+             * @enum {string}
+             */
+            source: "MANUAL" | "CSV";
+            /** @example fund-admin */
+            enteredBy: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            updatedAt: string;
+        };
+        AssetIncomeResultPage: {
+            items: components["schemas"]["AssetIncomeResultResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
+        AssetIncomeAlertResponse: {
+            /** @example 3 */
+            id: string;
+            /** @example 1 */
+            projectId: string;
+            /** @example Shangxiaofeng */
+            projectName: string;
+            /** @example 1 */
+            districtId: string;
+            /** @example 1 */
+            villageId: string;
+            /** @example 2024 */
+            year: number;
+            /**
+             * @example NEAR_THRESHOLD
+             * @enum {string}
+             */
+            kind: "NEAR_THRESHOLD" | "LIQUIDATION_REQUIRED";
+            /** @example 1650000.00 */
+            netAssets: string;
+            /** @example 1500000.00 */
+            threshold: string;
+            /** @example 300000.00 */
+            margin: string;
+            /** @example 150000.00 */
+            headroom: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+        };
+        AssetIncomeAlertPage: {
+            items: components["schemas"]["AssetIncomeAlertResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
         };
         PreviewDistributionDto: {
             /**
@@ -4670,12 +8625,240 @@ export interface components {
              */
             operatorTopUpAvailable?: string;
         };
+        AssetIncomeRunClassResponse: {
+            /**
+             * @example SPECIAL_HOUSEHOLDS
+             * @enum {string}
+             */
+            classKind: "SPECIAL_COLLECTIVE" | "SPECIAL_HOUSEHOLDS" | "COLLECTIVE_ASSETS" | "FARMER_ASSETS" | "PRIVATE_CAPITAL";
+            /** @example 137 */
+            holders: number;
+            /** @example 700000.00 */
+            basis: string;
+            /** @example 0.00 */
+            proRata: string;
+            /** @example 70000.13 */
+            floor: string;
+            /** @example 70000.13 */
+            entitled: string;
+            /** @example 28000.05 */
+            paid: string;
+        };
+        AssetIncomeRunResponse: {
+            /** @example 7 */
+            id: string;
+            /** @example 1 */
+            projectId: string;
+            /** @example 2024 */
+            year: number;
+            /**
+             * @example PAID
+             * @enum {string}
+             */
+            status: "PREPARED" | "APPROVED" | "PAID" | "CANCELLED";
+            /**
+             * Format: date
+             * @example 2024-12-31
+             */
+            recordDate: string;
+            /** @example 1 */
+            resultVersion: number;
+            /** @example -80000.00 */
+            netProfit: string;
+            /** @example 0.00 */
+            distributable: string;
+            /** @example 100 */
+            payoutPercent: string;
+            /** @example 10 */
+            floorRatePercent: string;
+            /**
+             * @example POOR_HOUSEHOLDS
+             * @enum {string}
+             */
+            floorRecipients: "POOR_HOUSEHOLDS" | "ALL_SHARES";
+            /** @example 0.00 */
+            specialProRata: string;
+            /** @example 100000.00 */
+            floorShortfall: string;
+            /** @example 0.00 */
+            borneByOtherClasses: string;
+            /** @example 40000.00 */
+            operatorTopUpAvailable: string;
+            /** @example 40000.00 */
+            operatorTopUp: string;
+            /** @example 60000.00 */
+            operatorOwes: string;
+            /** @example 100000.00 */
+            entitled: string;
+            /** @example 40000.00 */
+            paidNow: string;
+            /** @example 137 */
+            householdsBenefited: number;
+            /** @example 402 */
+            peopleBenefited: number;
+            byClass: components["schemas"]["AssetIncomeRunClassResponse"][];
+            /** @example fund-admin */
+            preparedBy: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            preparedAt: string;
+            /** @example fund-admin-2 */
+            approvedBy: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            approvedAt: string | null;
+            /** @example fund-admin */
+            paidBy: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            paidAt: string | null;
+            /**
+             * Format: date
+             * @example 2025-01-25
+             */
+            paidOn: string | null;
+            /** @example 415 */
+            entryId: string | null;
+        };
         PayDto: {
             /**
              * @description business date of the payment; default today
              * @example 2025-01-25
              */
             paidOn?: string;
+        };
+        AssetIncomeRunLineResponse: {
+            /** @example 88 */
+            id: string;
+            /**
+             * @example HOUSEHOLD
+             * @enum {string}
+             */
+            holderType: "COLLECTIVE" | "HOUSEHOLD" | "CLASS";
+            /**
+             * @example SPECIAL_HOUSEHOLDS
+             * @enum {string}
+             */
+            classKind: "SPECIAL_COLLECTIVE" | "SPECIAL_HOUSEHOLDS" | "COLLECTIVE_ASSETS" | "FARMER_ASSETS" | "PRIVATE_CAPITAL";
+            /** @example 12 */
+            householdId: string | null;
+            /** @example 张三 */
+            headName: string | null;
+            /** @example 2 */
+            rightId: string | null;
+            /** @example 3 */
+            memberCount: number | null;
+            /** @example 5109.49 */
+            basis: string;
+            /**
+             * @description Percent of the special fund (null for a class line)
+             * @example 0.5109
+             */
+            sharePercent: string | null;
+            /** @example 0.00 */
+            proRata: string;
+            /** @example 510.95 */
+            floor: string;
+            /** @example 510.95 */
+            entitled: string;
+            /** @example 204.38 */
+            paid: string;
+            /** @example 306.57 */
+            outstanding: string;
+        };
+        AssetIncomeRunLinesResponse: {
+            /**
+             * @example PAID
+             * @enum {string}
+             */
+            runStatus: "PREPARED" | "APPROVED" | "PAID" | "CANCELLED";
+            items: components["schemas"]["AssetIncomeRunLineResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 138 */
+            total: number;
+        };
+        AssetIncomeRunPage: {
+            items: components["schemas"]["AssetIncomeRunResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
+        AssetIncomeStatementHouseholdResponse: {
+            /** @example 12 */
+            id: string;
+            /** @example 张三 */
+            headName: string;
+            /** @example 1 */
+            villageId: string;
+            /** @example 3 */
+            memberCount: number;
+            /** @example POOR */
+            status: string;
+        };
+        AssetIncomeStatementTotalsResponse: {
+            /** @example 1532.85 */
+            entitled: string;
+            /** @example 1226.28 */
+            paid: string;
+            /** @example 306.57 */
+            outstanding: string;
+        };
+        AssetIncomeStatementLineResponse: {
+            /** @example 1 */
+            projectId: string;
+            /** @example Shangxiaofeng */
+            projectName: string;
+            /** @example 2024 */
+            year: number;
+            /**
+             * Format: date
+             * @example 2024-12-31
+             */
+            recordDate: string;
+            /**
+             * Format: date
+             * @example 2025-01-25
+             */
+            paidOn: string;
+            /** @example 5109.49 */
+            quantifiedAmount: string;
+            /** @example 0.5109 */
+            sharePercent: string;
+            /** @example 3 */
+            memberCount: number | null;
+            /** @example 0.00 */
+            proRata: string;
+            /** @example 510.95 */
+            floor: string;
+            /** @example 510.95 */
+            amount: string;
+            /** @example 204.38 */
+            paid: string;
+            /** @example 306.57 */
+            outstanding: string;
+        };
+        AssetIncomeDividendStatementResponse: {
+            household: components["schemas"]["AssetIncomeStatementHouseholdResponse"];
+            totals: components["schemas"]["AssetIncomeStatementTotalsResponse"];
+            items: components["schemas"]["AssetIncomeStatementLineResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 3 */
+            total: number;
         };
         SettlementDto: {
             /**
@@ -4689,6 +8872,28 @@ export interface components {
              */
             settledOn?: string;
         };
+        AssetIncomeOperatorSettlementResponse: {
+            /** @example 1 */
+            id: string;
+            /** @example 1 */
+            projectId: string;
+            /** @example 20000.00 */
+            amount: string;
+            /**
+             * Format: date
+             * @example 2025-06-30
+             */
+            settledOn: string;
+            /** @example 430 */
+            entryId: string;
+            /** @example 138 */
+            holdersPaid: number;
+            /**
+             * @description What the operator still owes after this payment
+             * @example 40000.00
+             */
+            operatorOwes: string;
+        };
         LiquidationPreviewDto: {
             /**
              * @description what the liquidation of the entity returned to the shareholders
@@ -4700,6 +8905,602 @@ export interface components {
              * @example 2026-03-31
              */
             liquidationDate: string;
+        };
+        AssetIncomeLiquidationClassResponse: {
+            /**
+             * @example SPECIAL_HOUSEHOLDS
+             * @enum {string}
+             */
+            classKind: "SPECIAL_COLLECTIVE" | "SPECIAL_HOUSEHOLDS" | "COLLECTIVE_ASSETS" | "FARMER_ASSETS" | "PRIVATE_CAPITAL";
+            /** @example 137 */
+            holders: number;
+            /** @example 700000.00 */
+            basis: string;
+            /** @example 700000.00 */
+            amount: string;
+        };
+        AssetIncomeLiquidationResponse: {
+            /** @example 1 */
+            id: string;
+            /** @example 1 */
+            projectId: string;
+            /**
+             * @example PAID
+             * @enum {string}
+             */
+            status: "PREPARED" | "APPROVED" | "PAID";
+            /**
+             * Format: date
+             * @example 2026-03-31
+             */
+            liquidationDate: string;
+            /** @example 1320000.00 */
+            proceeds: string;
+            /** @example 1000000.00 */
+            specialFund: string;
+            /** @example 1000000.00 */
+            specialRepaid: string;
+            /** @example 320000.00 */
+            others: string;
+            /** @example 1500000.00 */
+            capital: string;
+            byClass: components["schemas"]["AssetIncomeLiquidationClassResponse"][];
+            /** @example fund-admin */
+            preparedBy: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            preparedAt: string;
+            /** @example fund-admin-2 */
+            approvedBy: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            approvedAt: string | null;
+            /** @example fund-admin */
+            paidBy: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            paidAt: string | null;
+            /** @example 512 */
+            entryId: string | null;
+        };
+        AssetIncomeLiquidationLineResponse: {
+            /** @example 1 */
+            id: string;
+            /**
+             * @example COLLECTIVE
+             * @enum {string}
+             */
+            holderType: "COLLECTIVE" | "HOUSEHOLD" | "CLASS";
+            /**
+             * @example SPECIAL_COLLECTIVE
+             * @enum {string}
+             */
+            classKind: "SPECIAL_COLLECTIVE" | "SPECIAL_HOUSEHOLDS" | "COLLECTIVE_ASSETS" | "FARMER_ASSETS" | "PRIVATE_CAPITAL";
+            /** @example null */
+            householdId: string | null;
+            /** @example null */
+            headName: string | null;
+            /** @example 1 */
+            rightId: string | null;
+            /** @example 300000.00 */
+            basis: string;
+            /**
+             * @description Percent of the special fund (null for a class line)
+             * @example 30.0000
+             */
+            sharePercent: string | null;
+            /** @example 300000.00 */
+            amount: string;
+        };
+        AssetIncomeLiquidationLinePage: {
+            items: components["schemas"]["AssetIncomeLiquidationLineResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
+        AssetIncomeReportProjectResponse: {
+            /** @example 1 */
+            id: string;
+            /** @example Shangxiaofeng */
+            name: string;
+            /** @example 博山区 */
+            district: string;
+            /** @example 上小峰村 */
+            village: string;
+            /** @example 上小峰旅游专业合作社 */
+            entity: string;
+            /**
+             * @example RURAL_TOURISM
+             * @enum {string}
+             */
+            businessType: "RURAL_TOURISM" | "SPECIALTY_PLANTING" | "FRUIT_TREE_ADOPTION" | "LOGISTICS" | "PROCESSING" | "OTHER";
+            /**
+             * @example ACTIVE
+             * @enum {string}
+             */
+            status: "DRAFT" | "INJECTED" | "ACTIVE" | "LIQUIDATION_REQUIRED" | "LIQUIDATED";
+            /** @example 1500000.00 */
+            liquidationThreshold: string;
+            /** @example 300000.00 */
+            alertMargin: string;
+        };
+        AssetIncomeReportClassResponse: {
+            /**
+             * @example SPECIAL_COLLECTIVE
+             * @enum {string}
+             */
+            classKind: "SPECIAL_COLLECTIVE" | "SPECIAL_HOUSEHOLDS" | "COLLECTIVE_ASSETS" | "FARMER_ASSETS" | "PRIVATE_CAPITAL";
+            /** @example 300000.00 */
+            amount: string;
+        };
+        AssetIncomeReportCapitalResponse: {
+            classes: components["schemas"]["AssetIncomeReportClassResponse"][];
+            /** @example 1000000.00 */
+            specialFund: string;
+            /** @example 1500000.00 */
+            total: string;
+            /** @example 137 */
+            householdHolders: number;
+            /** @example 402 */
+            people: number;
+        };
+        AssetIncomeReportResultResponse: {
+            /** @example 2023 */
+            year: number;
+            /** @example 2600000.00 */
+            revenue: string;
+            /** @example 420000.00 */
+            netProfit: string;
+            /** @example 2420000.00 */
+            netAssets: string;
+            /** @example 1500000.00 */
+            threshold: string;
+            /** @example 1800000.00 */
+            alertLine: string;
+            /** @example 920000.00 */
+            headroom: string;
+            /**
+             * @example OK
+             * @enum {string}
+             */
+            assessment: "OK" | "NEAR_THRESHOLD" | "LIQUIDATION_REQUIRED";
+        };
+        AssetIncomeReportDividendResponse: {
+            /** @example 2023 */
+            year: number;
+            /**
+             * Format: date
+             * @example 2023-12-31
+             */
+            recordDate: string;
+            /**
+             * Format: date
+             * @example 2024-01-25
+             */
+            paidOn: string | null;
+            /** @example 420000.00 */
+            distributable: string;
+            /** @example 420000.00 */
+            entitled: string;
+            /** @example 300000.00 */
+            specialClasses: string;
+            /** @example 120000.00 */
+            otherClasses: string;
+            /** @example 420000.00 */
+            paidAtRun: string;
+            /** @example 420000.00 */
+            paidToDate: string;
+            /** @example 0.00 */
+            outstanding: string;
+            /** @example 137 */
+            householdsBenefited: number;
+            /** @example 402 */
+            peopleBenefited: number;
+        };
+        AssetIncomeReportTotalsResponse: {
+            /** @example 2600000.00 */
+            revenue: string;
+            /** @example 420000.00 */
+            netProfit: string;
+            /** @example 420000.00 */
+            dividendsEntitled: string;
+            /** @example 420000.00 */
+            dividendsPaid: string;
+            /** @example 137 */
+            householdsBenefited: number;
+            /** @example 402 */
+            peopleBenefited: number;
+            /** @example 0.00 */
+            operatorOwes: string;
+            /** @example 0.00 */
+            dividendsPayable: string;
+        };
+        AssetIncomeReportLiquidationResponse: {
+            /**
+             * @example PAID
+             * @enum {string}
+             */
+            status: "PREPARED" | "APPROVED" | "PAID";
+            /**
+             * Format: date
+             * @example 2026-03-31
+             */
+            liquidationDate: string;
+            /** @example 1320000.00 */
+            proceeds: string;
+            /** @example 1000000.00 */
+            specialRepaid: string;
+            /** @example 320000.00 */
+            others: string;
+        };
+        AssetIncomeProjectReportResponse: {
+            project: components["schemas"]["AssetIncomeReportProjectResponse"];
+            capital: components["schemas"]["AssetIncomeReportCapitalResponse"];
+            results: components["schemas"]["AssetIncomeReportResultResponse"][];
+            dividends: components["schemas"]["AssetIncomeReportDividendResponse"][];
+            totals: components["schemas"]["AssetIncomeReportTotalsResponse"];
+            liquidation: components["schemas"]["AssetIncomeReportLiquidationResponse"] | null;
+        };
+        AssetIncomeDistrictSummaryResponse: {
+            /** @example 1 */
+            districtId: string;
+            /** @example 370304 */
+            code: string;
+            /** @example 博山区 */
+            name: string;
+            /** @example 7 */
+            projects: number;
+            /** @example 0 */
+            flaggedForLiquidation: number;
+            /** @example 7000000.00 */
+            specialFund: string;
+            /** @example 9800000.00 */
+            capital: string;
+            /** @example 18000000.00 */
+            revenue: string;
+            /** @example 2900000.00 */
+            dividendsPaid: string;
+            /** @example 610 */
+            householdsBenefited: number;
+            /** @example 1832 */
+            peopleBenefited: number;
+        };
+        AssetIncomeDistrictsReportResponse: {
+            items: components["schemas"]["AssetIncomeDistrictSummaryResponse"][];
+        };
+        AssetIncomeReportDistrictResponse: {
+            /** @example 1 */
+            id: string;
+            /** @example 370304 */
+            code: string;
+            /** @example 博山区 */
+            name: string;
+        };
+        AssetIncomeReportPeriodResponse: {
+            /** @example null */
+            fromYear: number | null;
+            /** @example null */
+            toYear: number | null;
+        };
+        AssetIncomeDistrictProjectResponse: {
+            /** @example 1 */
+            id: string;
+            /** @example Shangxiaofeng */
+            name: string;
+            /** @example 上小峰村 */
+            village: string;
+            /**
+             * @example RURAL_TOURISM
+             * @enum {string}
+             */
+            businessType: "RURAL_TOURISM" | "SPECIALTY_PLANTING" | "FRUIT_TREE_ADOPTION" | "LOGISTICS" | "PROCESSING" | "OTHER";
+            /**
+             * @example ACTIVE
+             * @enum {string}
+             */
+            status: "DRAFT" | "INJECTED" | "ACTIVE" | "LIQUIDATION_REQUIRED" | "LIQUIDATED";
+            /** @example 1000000.00 */
+            specialFund: string;
+            /** @example 1500000.00 */
+            capital: string;
+            /** @example 2600000.00 */
+            revenue: string;
+            /** @example 420000.00 */
+            netProfit: string;
+            /** @example 2023 */
+            latestYear: number | null;
+            /** @example 2420000.00 */
+            latestNetAssets: string | null;
+            /** @example 1500000.00 */
+            threshold: string;
+            /** @example 420000.00 */
+            dividendsPaid: string;
+            /** @example 137 */
+            householdsBenefited: number;
+            /** @example 402 */
+            peopleBenefited: number;
+        };
+        AssetIncomeDistrictYearResponse: {
+            /** @example 2023 */
+            year: number;
+            /** @example 1 */
+            projectsReporting: number;
+            /** @example 2600000.00 */
+            revenue: string;
+            /** @example 420000.00 */
+            netProfit: string;
+            /** @example 420000.00 */
+            dividendsEntitled: string;
+            /** @example 420000.00 */
+            dividendsPaid: string;
+            /** @example 137 */
+            householdsBenefited: number;
+            /** @example 402 */
+            peopleBenefited: number;
+        };
+        AssetIncomeNetAssetPointResponse: {
+            /** @example 1 */
+            projectId: string;
+            /** @example 2023 */
+            year: number;
+            /** @example 2420000.00 */
+            netAssets: string;
+            /** @example 1500000.00 */
+            threshold: string;
+            /** @example 920000.00 */
+            headroom: string;
+            /**
+             * @example OK
+             * @enum {string}
+             */
+            assessment: "OK" | "NEAR_THRESHOLD" | "LIQUIDATION_REQUIRED";
+        };
+        AssetIncomeDistrictTotalsResponse: {
+            /** @example 1 */
+            projects: number;
+            /** @example 1000000.00 */
+            specialFund: string;
+            /** @example 1500000.00 */
+            capital: string;
+            /** @example 2600000.00 */
+            revenue: string;
+            /** @example 420000.00 */
+            dividendsPaid: string;
+            /** @example 137 */
+            householdsBenefited: number;
+            /** @example 402 */
+            peopleBenefited: number;
+            /** @example 0 */
+            flaggedForLiquidation: number;
+        };
+        AssetIncomeDistrictReportResponse: {
+            district: components["schemas"]["AssetIncomeReportDistrictResponse"];
+            period: components["schemas"]["AssetIncomeReportPeriodResponse"];
+            projects: components["schemas"]["AssetIncomeDistrictProjectResponse"][];
+            byYear: components["schemas"]["AssetIncomeDistrictYearResponse"][];
+            netAssetHistory: components["schemas"]["AssetIncomeNetAssetPointResponse"][];
+            totals: components["schemas"]["AssetIncomeDistrictTotalsResponse"];
+        };
+        LoanBorrowerResponse: {
+            /**
+             * @description Household head's or entity's name
+             * @example 刘志强
+             */
+            headName: string | null;
+            /**
+             * @description Masked for AUDITOR and BANK_OFFICER
+             * @example 370302197909110337
+             */
+            idNumber: string | null;
+            /**
+             * @description Masked for AUDITOR and BANK_OFFICER
+             * @example 13905331204
+             */
+            phone: string | null;
+            /**
+             * @description The household's status (null for an entity)
+             * @example POOR
+             */
+            status: string | null;
+            /** @example false */
+            personalDataMasked: boolean;
+        };
+        LoanResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example MA-2026-000042 */
+            loanNo: string;
+            /**
+             * @example MUTUAL_AID
+             * @enum {string}
+             */
+            channel: "MUTUAL_AID" | "BANK_COVERED";
+            /**
+             * @example IN_PUBLIC_NOTICE
+             * @enum {string}
+             */
+            status: "DRAFT" | "SUBMITTED" | "GROUP_ENDORSED" | "APPROVED" | "IN_PUBLIC_NOTICE" | "DISBURSED" | "CLOSED" | "WRITTEN_OFF" | "REJECTED" | "CANCELLED";
+            /**
+             * @description What a mutual-aid application waits for (null once decided, and for bank-covered loans)
+             * @example PUBLIC_NOTICE
+             * @enum {string|null}
+             */
+            nextStep: "SUBMISSION" | "GROUP_ENDORSEMENT" | "APPROVAL" | "SECOND_APPROVAL" | "PUBLIC_NOTICE" | "DISBURSEMENT" | null;
+            /**
+             * @example HOUSEHOLD
+             * @enum {string}
+             */
+            borrowerType: "HOUSEHOLD" | "ENTITY";
+            /** @example 17 */
+            householdId: string | null;
+            /** @example null */
+            entityId: string | null;
+            borrower: components["schemas"]["LoanBorrowerResponse"];
+            /** @example 1 */
+            districtId: string;
+            /** @example 1 */
+            villageId: string | null;
+            /** @example 东坪村 */
+            villageName: string | null;
+            /** @example 1 */
+            fundId: string | null;
+            /** @example 3 */
+            groupId: string | null;
+            /** @example null */
+            bankId: string | null;
+            /** @example 1 */
+            productVersionId: string;
+            /** @example MUTUAL_AID_STD */
+            productCode: string;
+            /** @example 1 */
+            productVersion: number;
+            /** @example 5000.00 */
+            principal: string;
+            /** @example 12 */
+            termMonths: number;
+            /** @example BREEDING */
+            purpose: string;
+            /** @example BULLET */
+            method: string;
+            /** @example AT_MATURITY */
+            frequency: string;
+            /** @example PERIOD */
+            dayCount: string;
+            /** @example HALF_UP */
+            rounding: string;
+            /** @example 0.01 */
+            installmentMultiple: string;
+            /**
+             * @description The contract rate, fixed at disbursement (percent per year)
+             * @example null
+             */
+            annualRatePercent: string | null;
+            /** @example null */
+            benchmarkRatePercent: string | null;
+            /** @example null */
+            penaltyRatePercent: string | null;
+            /**
+             * @description 0 for a poor household's application (reviewed first), 1 otherwise
+             * @example 0
+             */
+            priority: number;
+            /**
+             * Format: date
+             * @example 2026-06-01
+             */
+            applicationDate: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-06-01T02:10:00.000Z
+             */
+            submittedAt: string | null;
+            /** @example officer.li */
+            endorsedBy: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-06-01T03:00:00.000Z
+             */
+            endorsedAt: string | null;
+            /** @example 2026-06-01 小组会议：全体成员同意联保 */
+            endorsementNote: string | null;
+            /** @example officer.li */
+            createdBy: string;
+            /** @example admin.wang */
+            approvedBy: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-06-02T01:00:00.000Z
+             */
+            approvedAt: string | null;
+            /** @example null */
+            secondApprovedBy: string | null;
+            /**
+             * Format: date-time
+             * @example null
+             */
+            secondApprovedAt: string | null;
+            /**
+             * Format: date
+             * @description Business date of the approval that completed the decision
+             * @example 2026-06-02
+             */
+            approvedOn: string | null;
+            /** @example false */
+            needsSecondApproval: boolean;
+            /**
+             * Format: date
+             * @example 2026-06-02
+             */
+            noticeStartedOn: string | null;
+            /**
+             * Format: date
+             * @description Last day of the public notice (inclusive)
+             * @example 2026-06-05
+             */
+            noticeEndsOn: string | null;
+            /**
+             * Format: date
+             * @example null
+             */
+            contractDate: string | null;
+            /**
+             * Format: date
+             * @example null
+             */
+            disbursementDate: string | null;
+            /**
+             * Format: date
+             * @example null
+             */
+            maturityDate: string | null;
+            /** @example 0.00 */
+            outstandingPrincipal: string;
+            /** @example 0 */
+            daysOverdue: number;
+            /**
+             * @example CURRENT
+             * @enum {string}
+             */
+            arrearsBucket: "CURRENT" | "DPD_1_30" | "DPD_31_60" | "DPD_61_90" | "DPD_90_PLUS";
+            /** @example false */
+            nonPerforming: boolean;
+            /** @example null */
+            statusReason: string | null;
+            /** @example null */
+            disbursementEntryId: string | null;
+            /**
+             * @description Send it back with a step to be refused (409) if the loan changed meanwhile
+             * @example 5
+             */
+            version: number;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            updatedAt: string;
+        };
+        LoanPage: {
+            items: components["schemas"]["LoanResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
         };
         CreateApplicationDto: {
             /**
@@ -4755,6 +9556,52 @@ export interface components {
              */
             version?: number;
         };
+        LoanEligibilityFailureResponse: {
+            /** @example NOT_FUND_MEMBER */
+            code: string;
+            /** @example householdId */
+            field: string;
+            /** @example the household is not a member of this village's fund */
+            message: string;
+        };
+        LoanEligibilityFundResponse: {
+            /** @example 1 */
+            id: string;
+            /** @example ACTIVE */
+            status: string;
+            /** @example 465000.00 */
+            cash: string;
+            /** @example 412500.00 */
+            capHeadroom: string;
+            /** @example 412500.00 */
+            availableToLend: string;
+        };
+        LoanEligibilityResponse: {
+            /** @example 42 */
+            loanId: string;
+            /** @example MA-2026-000042 */
+            loanNo: string;
+            /**
+             * @example DRAFT
+             * @enum {string}
+             */
+            status: "DRAFT" | "SUBMITTED" | "GROUP_ENDORSED" | "APPROVED" | "IN_PUBLIC_NOTICE" | "DISBURSED" | "CLOSED" | "WRITTEN_OFF" | "REJECTED" | "CANCELLED";
+            /** @example false */
+            eligible: boolean;
+            /**
+             * Format: date
+             * @example 2026-06-01
+             */
+            checkedOn: string;
+            /**
+             * Format: date
+             * @example 2026-06-01
+             */
+            applicationDate: string;
+            /** @description Every rule the application fails now */
+            errors: components["schemas"]["LoanEligibilityFailureResponse"][];
+            fund: components["schemas"]["LoanEligibilityFundResponse"];
+        };
         VersionDto: {
             /**
              * @description the version you read: 409 LOAN_VERSION_CONFLICT if the loan changed since
@@ -4799,6 +9646,465 @@ export interface components {
              */
             businessDate?: string;
         };
+        LoanInstallmentResponse: {
+            /** @example 1 */
+            number: number;
+            /**
+             * Format: date
+             * @example 2026-06-06
+             */
+            periodStart: string;
+            /**
+             * Format: date
+             * @example 2027-06-06
+             */
+            dueDate: string;
+            /** @example 365 */
+            days: number;
+            /** @example 5000.00 */
+            principal: string;
+            /** @example 300.00 */
+            interest: string;
+            /** @example 0.00 */
+            penalty: string;
+            /** @example 5300.00 */
+            total: string;
+            /** @example 0.00 */
+            paidPrincipal: string;
+            /** @example 0.00 */
+            paidInterest: string;
+            /** @example 0.00 */
+            paidPenalty: string;
+            /**
+             * @example OPEN
+             * @enum {string}
+             */
+            status: "OPEN" | "OVERDUE" | "PAID" | "WRITTEN_OFF";
+            /**
+             * Format: date
+             * @example null
+             */
+            overdueSince: string | null;
+            /**
+             * Format: date
+             * @example null
+             */
+            paidOn: string | null;
+        };
+        LoanEventResponse: {
+            /** @example 91 */
+            id: string;
+            /** @example DISBURSED */
+            event: string;
+            /** @example IN_PUBLIC_NOTICE */
+            fromStatus: string | null;
+            /** @example DISBURSED */
+            toStatus: string | null;
+            /** @example admin.wang */
+            actor: string;
+            /** @example null */
+            reason: string | null;
+            /**
+             * @description What the event recorded, by event
+             * @example {
+             *       "businessDate": "2026-06-06",
+             *       "entryId": "311",
+             *       "annualRatePercent": "6"
+             *     }
+             */
+            data: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            at: string;
+        };
+        LoanDetailResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example MA-2026-000042 */
+            loanNo: string;
+            /**
+             * @example MUTUAL_AID
+             * @enum {string}
+             */
+            channel: "MUTUAL_AID" | "BANK_COVERED";
+            /**
+             * @example IN_PUBLIC_NOTICE
+             * @enum {string}
+             */
+            status: "DRAFT" | "SUBMITTED" | "GROUP_ENDORSED" | "APPROVED" | "IN_PUBLIC_NOTICE" | "DISBURSED" | "CLOSED" | "WRITTEN_OFF" | "REJECTED" | "CANCELLED";
+            /**
+             * @description What a mutual-aid application waits for (null once decided, and for bank-covered loans)
+             * @example PUBLIC_NOTICE
+             * @enum {string|null}
+             */
+            nextStep: "SUBMISSION" | "GROUP_ENDORSEMENT" | "APPROVAL" | "SECOND_APPROVAL" | "PUBLIC_NOTICE" | "DISBURSEMENT" | null;
+            /**
+             * @example HOUSEHOLD
+             * @enum {string}
+             */
+            borrowerType: "HOUSEHOLD" | "ENTITY";
+            /** @example 17 */
+            householdId: string | null;
+            /** @example null */
+            entityId: string | null;
+            borrower: components["schemas"]["LoanBorrowerResponse"];
+            /** @example 1 */
+            districtId: string;
+            /** @example 1 */
+            villageId: string | null;
+            /** @example 东坪村 */
+            villageName: string | null;
+            /** @example 1 */
+            fundId: string | null;
+            /** @example 3 */
+            groupId: string | null;
+            /** @example null */
+            bankId: string | null;
+            /** @example 1 */
+            productVersionId: string;
+            /** @example MUTUAL_AID_STD */
+            productCode: string;
+            /** @example 1 */
+            productVersion: number;
+            /** @example 5000.00 */
+            principal: string;
+            /** @example 12 */
+            termMonths: number;
+            /** @example BREEDING */
+            purpose: string;
+            /** @example BULLET */
+            method: string;
+            /** @example AT_MATURITY */
+            frequency: string;
+            /** @example PERIOD */
+            dayCount: string;
+            /** @example HALF_UP */
+            rounding: string;
+            /** @example 0.01 */
+            installmentMultiple: string;
+            /**
+             * @description The contract rate, fixed at disbursement (percent per year)
+             * @example null
+             */
+            annualRatePercent: string | null;
+            /** @example null */
+            benchmarkRatePercent: string | null;
+            /** @example null */
+            penaltyRatePercent: string | null;
+            /**
+             * @description 0 for a poor household's application (reviewed first), 1 otherwise
+             * @example 0
+             */
+            priority: number;
+            /**
+             * Format: date
+             * @example 2026-06-01
+             */
+            applicationDate: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-06-01T02:10:00.000Z
+             */
+            submittedAt: string | null;
+            /** @example officer.li */
+            endorsedBy: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-06-01T03:00:00.000Z
+             */
+            endorsedAt: string | null;
+            /** @example 2026-06-01 小组会议：全体成员同意联保 */
+            endorsementNote: string | null;
+            /** @example officer.li */
+            createdBy: string;
+            /** @example admin.wang */
+            approvedBy: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-06-02T01:00:00.000Z
+             */
+            approvedAt: string | null;
+            /** @example null */
+            secondApprovedBy: string | null;
+            /**
+             * Format: date-time
+             * @example null
+             */
+            secondApprovedAt: string | null;
+            /**
+             * Format: date
+             * @description Business date of the approval that completed the decision
+             * @example 2026-06-02
+             */
+            approvedOn: string | null;
+            /** @example false */
+            needsSecondApproval: boolean;
+            /**
+             * Format: date
+             * @example 2026-06-02
+             */
+            noticeStartedOn: string | null;
+            /**
+             * Format: date
+             * @description Last day of the public notice (inclusive)
+             * @example 2026-06-05
+             */
+            noticeEndsOn: string | null;
+            /**
+             * Format: date
+             * @example null
+             */
+            contractDate: string | null;
+            /**
+             * Format: date
+             * @example null
+             */
+            disbursementDate: string | null;
+            /**
+             * Format: date
+             * @example null
+             */
+            maturityDate: string | null;
+            /** @example 0.00 */
+            outstandingPrincipal: string;
+            /** @example 0 */
+            daysOverdue: number;
+            /**
+             * @example CURRENT
+             * @enum {string}
+             */
+            arrearsBucket: "CURRENT" | "DPD_1_30" | "DPD_31_60" | "DPD_61_90" | "DPD_90_PLUS";
+            /** @example false */
+            nonPerforming: boolean;
+            /** @example null */
+            statusReason: string | null;
+            /** @example null */
+            disbursementEntryId: string | null;
+            /**
+             * @description Send it back with a step to be refused (409) if the loan changed meanwhile
+             * @example 5
+             */
+            version: number;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            updatedAt: string;
+            installments: components["schemas"]["LoanInstallmentResponse"][];
+            events: components["schemas"]["LoanEventResponse"][];
+        };
+        LoanEventPage: {
+            items: components["schemas"]["LoanEventResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
+        ReconRunRowCountsResponse: {
+            /** @example 100000 */
+            total: number;
+            /** @example 99990 */
+            valid: number;
+            /** @example 10 */
+            malformed: number;
+        };
+        ReconMatchedSummaryResponse: {
+            /** @example 99800 */
+            count: number;
+            /** @example 5000.00 */
+            outstanding: string;
+            /** @example 5000.00 */
+            overduePrincipal: string;
+        };
+        ReconAmountDifferencesSummaryResponse: {
+            /** @example 120 */
+            count: number;
+            /** @example 5000.00 */
+            bankOutstanding: string;
+            /** @example 5000.00 */
+            engineOutstanding: string;
+            /**
+             * @description bank − engine
+             * @example 5000.00
+             */
+            outstandingDifference: string;
+            /** @example 5000.00 */
+            bankOverduePrincipal: string;
+            /** @example 5000.00 */
+            engineOverduePrincipal: string;
+            /**
+             * @description bank − engine
+             * @example 5000.00
+             */
+            overduePrincipalDifference: string;
+        };
+        ReconStatusDifferencesSummaryResponse: {
+            /** @example 40 */
+            count: number;
+            /** @example 5000.00 */
+            bankOutstanding: string;
+            /** @example 5000.00 */
+            engineOutstanding: string;
+        };
+        ReconOnlyInBankSummaryResponse: {
+            /** @example 30 */
+            count: number;
+            /** @example 5000.00 */
+            bankOutstanding: string;
+            /** @example 5000.00 */
+            bankOverduePrincipal: string;
+        };
+        ReconOnlyInEngineSummaryResponse: {
+            /** @example 5 */
+            count: number;
+            /** @example 5000.00 */
+            engineOutstanding: string;
+            /** @example 5000.00 */
+            engineOverduePrincipal: string;
+        };
+        ReconMalformedSummaryResponse: {
+            /** @example 10 */
+            count: number;
+        };
+        ReconRunSummaryResponse: {
+            matched: components["schemas"]["ReconMatchedSummaryResponse"];
+            amountDifferences: components["schemas"]["ReconAmountDifferencesSummaryResponse"];
+            statusDifferences: components["schemas"]["ReconStatusDifferencesSummaryResponse"];
+            onlyInBank: components["schemas"]["ReconOnlyInBankSummaryResponse"];
+            onlyInEngine: components["schemas"]["ReconOnlyInEngineSummaryResponse"];
+            malformed: components["schemas"]["ReconMalformedSummaryResponse"];
+        };
+        ReconRunResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example 42 */
+            bankId: string;
+            /** @example ZBRCB */
+            bankCode: string;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            asOfDate: string;
+            /** @enum {string} */
+            format: "CSV" | "JSONL";
+            /**
+             * @description SHA-256 of the file, hex
+             * @example 9f2c5d0e4b8a1f3c7d6e5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a39281706
+             */
+            contentHash: string;
+            /** @example 6281044 */
+            byteSize: number;
+            /** @enum {string} */
+            status: "COMPLETED";
+            rows: components["schemas"]["ReconRunRowCountsResponse"];
+            summary: components["schemas"]["ReconRunSummaryResponse"];
+            /** @example bank-key:k7m2p9x4c3vq */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            completedAt: string | null;
+            /** @example 5900 */
+            durationMs: number | null;
+        };
+        ReconRunPage: {
+            items: components["schemas"]["ReconRunResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
+        ReconLineSideResponse: {
+            /** @example 5000.00 */
+            outstandingPrincipal: string | null;
+            /** @example 5000.00 */
+            overduePrincipal: string | null;
+            /** @example 0 */
+            overdueDays: number | null;
+            /** @example NORMAL */
+            status: string | null;
+        };
+        ReconLineDifferenceResponse: {
+            /**
+             * @description bank − engine
+             * @example 5000.00
+             */
+            outstandingPrincipal: string | null;
+            /**
+             * @description bank − engine
+             * @example 5000.00
+             */
+            overduePrincipal: string | null;
+            /**
+             * @description bank − engine
+             * @example 0
+             */
+            overdueDays: number | null;
+        };
+        ReconLineErrorResponse: {
+            /** @example outstanding_principal */
+            field: string;
+            /** @example INVALID */
+            code: string;
+            /** @example not an amount in yuan */
+            message: string;
+        };
+        ReconLineResponse: {
+            /** @example 42 */
+            id: string;
+            /**
+             * @description Null for a loan only the engine has
+             * @example 57
+             */
+            lineNo: number | null;
+            /** @enum {string} */
+            category: "MATCHED" | "DIFFERENT" | "ONLY_IN_BANK" | "ONLY_IN_ENGINE" | "MALFORMED";
+            amountDiffers: boolean;
+            statusDiffers: boolean;
+            /** @example ZB2026000123 */
+            bankLoanRef: string | null;
+            /** @example 42 */
+            loanId: string | null;
+            bank: components["schemas"]["ReconLineSideResponse"];
+            engine: components["schemas"]["ReconLineSideResponse"];
+            difference: components["schemas"]["ReconLineDifferenceResponse"];
+            /** @description Why a malformed line was refused */
+            errors: components["schemas"]["ReconLineErrorResponse"][] | null;
+            /**
+             * @description The malformed line as read
+             * @example null
+             */
+            raw: string | null;
+        };
+        ReconLinePage: {
+            items: components["schemas"]["ReconLineResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
         CreateProgrammeDto: {
             /**
              * @description Unique code: 2-40 of A-Z, 0-9, _ and -, starting with a letter
@@ -4838,6 +10144,125 @@ export interface components {
              * @example 0
              */
             graceDays?: number;
+        };
+        SubsidyProgrammeCalendarResponse: {
+            /**
+             * @description Months a settlement period ends in
+             * @example [
+             *       3,
+             *       6,
+             *       9,
+             *       12
+             *     ]
+             */
+            periodEndMonths: number[];
+            /**
+             * @description Day of the month a settlement period ends on
+             * @example 20
+             */
+            periodEndDay: number;
+        };
+        SubsidyFundingAccountsResponse: {
+            /** @example SUB:1:FUNDING:CENTRAL */
+            CENTRAL: string;
+            /** @example SUB:1:FUNDING:CITY */
+            CITY: string;
+            /** @example SUB:1:FUNDING:DISTRICT */
+            DISTRICT: string;
+            /** @example SUB:1:FUNDING:SOE */
+            SOE: string;
+            /** @example SUB:1:FUNDING:DONATION */
+            DONATION: string;
+        };
+        SubsidyProgrammeAccountsResponse: {
+            /** @example SUB:1:BUDGET */
+            budget: string;
+            /** @example SUB:1:SETTLEMENT */
+            settlement: string;
+            funding: components["schemas"]["SubsidyFundingAccountsResponse"];
+            /** @example SUB:1:EXPENSE */
+            expense: string;
+            /** @example SUB:1:PAYABLE:BANK */
+            payableBank: string;
+            /** @example SUB:1:PAYABLE:BORROWER */
+            payableBorrower: string;
+        };
+        SubsidyFundedBySourceResponse: {
+            /** @example 0.00 */
+            CENTRAL: string;
+            /** @example 2000000.00 */
+            CITY: string;
+            /** @example 0.00 */
+            DISTRICT: string;
+            /** @example 0.00 */
+            SOE: string;
+            /** @example 0.00 */
+            DONATION: string;
+        };
+        SubsidyProgrammePositionResponse: {
+            /**
+             * @description Cash not yet committed to a claim
+             * @example 1999637.50
+             */
+            available: string;
+            /**
+             * @description Cash set aside for approved claims not yet paid out
+             * @example 362.50
+             */
+            setAside: string;
+            /** @example 362.50 */
+            payableToBanks: string;
+            /** @example 0.00 */
+            payableToBorrowers: string;
+            /** @example 362.50 */
+            expense: string;
+            fundedBySource: components["schemas"]["SubsidyFundedBySourceResponse"];
+        };
+        SubsidyProgrammeResponse: {
+            /** @example 1 */
+            id: string;
+            /** @example ZIBO-CITY-2026 */
+            code: string;
+            /** @example 淄博市2026年扶贫小额信贷贴息 */
+            name: string;
+            /** @example null */
+            districtId: string | null;
+            /**
+             * @example PAY_BANK
+             * @enum {string}
+             */
+            settlementMode: "PAY_BANK" | "REIMBURSE_BORROWER";
+            calendar: components["schemas"]["SubsidyProgrammeCalendarResponse"];
+            /** @example 10 */
+            graceDays: number;
+            /**
+             * @example ACTIVE
+             * @enum {string}
+             */
+            status: "ACTIVE" | "CLOSED";
+            accounts: components["schemas"]["SubsidyProgrammeAccountsResponse"];
+            position: components["schemas"]["SubsidyProgrammePositionResponse"];
+            /** @example fund.admin */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            updatedAt: string;
+        };
+        SubsidyProgrammePage: {
+            items: components["schemas"]["SubsidyProgrammeResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
         };
         PatchProgrammeDto: {
             /** @example 淄博市贴息项目 */
@@ -4887,6 +10312,65 @@ export interface components {
              */
             soeProfitBase?: string;
         };
+        SubsidyQueueApprovalResponse: {
+            /** @example 13 */
+            claimId: string;
+            /** @example SUB1-20260320-B2-V2 */
+            claimNo: string;
+            /**
+             * @description What the claim was approved for
+             * @example 62.50
+             */
+            amount: string;
+            /**
+             * @description The new remainder claim, when only part fitted
+             * @example null
+             */
+            requeuedAs: string | null;
+        };
+        SubsidyQueueRunResponse: {
+            /** @description Queued claims approved by this run, in queue order */
+            approved: components["schemas"]["SubsidyQueueApprovalResponse"][];
+            /**
+             * @description Claims still waiting after the run
+             * @example 0
+             */
+            stillQueued: number;
+        };
+        SubsidyContributionResponse: {
+            /** @example 31 */
+            id: string;
+            /** @example 1 */
+            programmeId: string;
+            /** @example null */
+            districtId: string | null;
+            /**
+             * @example CITY
+             * @enum {string}
+             */
+            source: "CENTRAL" | "CITY" | "DISTRICT" | "SOE" | "DONATION";
+            /** @example 2000000.00 */
+            amount: string;
+            /** @example 2026 */
+            year: number;
+            /** @example 淄财农〔2026〕3号 */
+            documentRef: string | null;
+            /**
+             * Format: date
+             * @example 2026-01-15
+             */
+            receivedOn: string;
+            /** @example null */
+            soeName: string | null;
+            /** @example null */
+            soeProfitBase: string | null;
+            /** @example 120 */
+            entryId: string;
+            /** @example fund.admin */
+            createdBy: string;
+            /** @description Queued claims the new money paid */
+            queue: components["schemas"]["SubsidyQueueRunResponse"];
+        };
         BudgetDto: {
             /** @example 2026 */
             year: number;
@@ -4900,6 +10384,85 @@ export interface components {
             /** @example 淄财预〔2026〕1号 */
             documentRef?: string;
         };
+        SubsidyBudgetSetResponse: {
+            /** @example 1 */
+            programmeId: string;
+            /** @example 2026 */
+            year: number;
+            /** @example 3000000.00 */
+            budget: string;
+            /**
+             * @description Committed by approved claims
+             * @example 362.50
+             */
+            committed: string;
+            /** @example 2999637.50 */
+            remaining: string;
+            /**
+             * @description Approved claims' remainders waiting for budget or money
+             * @example 0.00
+             */
+            queued: string;
+            /** @example 0 */
+            queuedClaims: number;
+            queue: components["schemas"]["SubsidyQueueRunResponse"];
+        };
+        SubsidyBudgetResponse: {
+            /** @example 1 */
+            programmeId: string;
+            /** @example 2026 */
+            year: number;
+            /** @example 3000000.00 */
+            budget: string;
+            /**
+             * @description Committed by approved claims
+             * @example 362.50
+             */
+            committed: string;
+            /** @example 2999637.50 */
+            remaining: string;
+            /**
+             * @description Approved claims' remainders waiting for budget or money
+             * @example 0.00
+             */
+            queued: string;
+            /** @example 0 */
+            queuedClaims: number;
+        };
+        SubsidyPeriodSummaryResponse: {
+            /**
+             * Format: date
+             * @description First day of the period
+             * @example 2025-12-21
+             */
+            start: string;
+            /**
+             * Format: date
+             * @description Last day of the period
+             * @example 2026-03-20
+             */
+            end: string;
+            /**
+             * @description Budget year: the year of the end date
+             * @example 2026
+             */
+            year: number;
+            /**
+             * @description 1-based position in its year
+             * @example 1
+             */
+            number: number;
+            /** @example 2026-P1 */
+            label: string;
+            /** @example 2 */
+            claims: number;
+            /** @example 362.50 */
+            total: string;
+            /** @example 300.00 */
+            approved: string;
+            /** @example 62.50 */
+            queued: string;
+        };
         GenerateClaimsDto: {
             /**
              * @description End date of the settlement period (a calendar end date of the programme)
@@ -4912,6 +10475,388 @@ export interface components {
              */
             asOf?: string;
         };
+        SubsidySettlementPeriodResponse: {
+            /**
+             * Format: date
+             * @description First day of the period
+             * @example 2025-12-21
+             */
+            start: string;
+            /**
+             * Format: date
+             * @description Last day of the period
+             * @example 2026-03-20
+             */
+            end: string;
+            /**
+             * @description Budget year: the year of the end date
+             * @example 2026
+             */
+            year: number;
+            /**
+             * @description 1-based position in its year
+             * @example 1
+             */
+            number: number;
+            /** @example 2026-P1 */
+            label: string;
+        };
+        SubsidyGeneratedPayeeResponse: {
+            /**
+             * @example BANK
+             * @enum {string}
+             */
+            type: "BANK" | "FUND";
+            /** @example 2 */
+            id: string;
+        };
+        SubsidyClaimPeriodResponse: {
+            /**
+             * Format: date
+             * @example 2025-12-21
+             */
+            start: string;
+            /**
+             * Format: date
+             * @example 2026-03-20
+             */
+            end: string;
+        };
+        SubsidyClaimPayeeResponse: {
+            /**
+             * @example BANK
+             * @enum {string}
+             */
+            type: "BANK" | "FUND";
+            /** @example 2 */
+            bankId: string | null;
+            /** @example null */
+            fundId: string | null;
+        };
+        SubsidyClaimResponse: {
+            /** @example 12 */
+            id: string;
+            /** @example SUB1-20260320-B2-V1 */
+            claimNo: string;
+            /** @example 1 */
+            programmeId: string;
+            period: components["schemas"]["SubsidyClaimPeriodResponse"];
+            /** @example 2026 */
+            budgetYear: number;
+            /**
+             * @example PAY_BANK
+             * @enum {string}
+             */
+            settlementMode: "PAY_BANK" | "REIMBURSE_BORROWER";
+            payee: components["schemas"]["SubsidyClaimPayeeResponse"];
+            /**
+             * @example ORIGINAL
+             * @enum {string}
+             */
+            kind: "ORIGINAL" | "ADJUSTMENT" | "REMAINDER";
+            /** @example 1 */
+            version: number;
+            /**
+             * @example APPROVED
+             * @enum {string}
+             */
+            status: "DRAFT" | "SUPERSEDED" | "QUEUED" | "APPROVED" | "PAID";
+            /** @example null */
+            parentClaimId: string | null;
+            /** @example null */
+            supersededBy: string | null;
+            /** @example null */
+            remainderClaimId: string | null;
+            /** @example 2 */
+            lineCount: number;
+            /**
+             * @description Σ interest charged on the lines
+             * @example 725.00
+             */
+            interest: string;
+            /**
+             * @description Σ subsidy forfeited on the lines
+             * @example 0.00
+             */
+            forfeited: string;
+            /**
+             * @description Σ subsidy of the lines: what this claim asks for
+             * @example 362.50
+             */
+            total: string;
+            /**
+             * @description The part approved against the year's budget (the rest is the remainder claim's)
+             * @example 362.50
+             */
+            approved: string | null;
+            /**
+             * @description Instalments of the period still within their grace and unpaid: they enter a later generation
+             * @example 0
+             */
+            pendingCount: number;
+            /**
+             * Format: date
+             * @example 2026-03-25
+             */
+            asOf: string;
+            /**
+             * @description Fingerprint of the lines (an unchanged regeneration keeps the claim)
+             * @example 9f2c…
+             */
+            contentHash: string;
+            /** @example fund.admin */
+            generatedBy: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            generatedAt: string;
+            /** @example fund.admin2 */
+            approvedBy: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            approvedAt: string | null;
+            /** @example 312 */
+            approvalEntryId: string | null;
+            /**
+             * Format: date
+             * @example null
+             */
+            paidOn: string | null;
+            /** @example null */
+            paymentRef: string | null;
+            /** @example null */
+            paidBy: string | null;
+            /** @example null */
+            paymentEntryId: string | null;
+        };
+        SubsidyGeneratedClaimResponse: {
+            /**
+             * @example CREATED
+             * @enum {string}
+             */
+            action: "CREATED" | "UNCHANGED" | "VERSIONED" | "ADJUSTMENT" | "NOTHING_TO_CLAIM";
+            payee: components["schemas"]["SubsidyGeneratedPayeeResponse"];
+            claim: components["schemas"]["SubsidyClaimResponse"] | null;
+        };
+        SubsidyGenerationResponse: {
+            /** @example 1 */
+            programmeId: string;
+            period: components["schemas"]["SubsidySettlementPeriodResponse"];
+            /**
+             * Format: date
+             * @example 2026-03-25
+             */
+            asOf: string;
+            /** @description One per bank or fund payee */
+            claims: components["schemas"]["SubsidyGeneratedClaimResponse"][];
+        };
+        SubsidyClaimListResponse: {
+            items: components["schemas"]["SubsidyClaimResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+            /**
+             * @description Σ total of every claim matching the filter
+             * @example 362.50
+             */
+            totalAmount: string;
+        };
+        SubsidyClaimDetailResponse: {
+            /** @example 12 */
+            id: string;
+            /** @example SUB1-20260320-B2-V1 */
+            claimNo: string;
+            /** @example 1 */
+            programmeId: string;
+            period: components["schemas"]["SubsidyClaimPeriodResponse"];
+            /** @example 2026 */
+            budgetYear: number;
+            /**
+             * @example PAY_BANK
+             * @enum {string}
+             */
+            settlementMode: "PAY_BANK" | "REIMBURSE_BORROWER";
+            payee: components["schemas"]["SubsidyClaimPayeeResponse"];
+            /**
+             * @example ORIGINAL
+             * @enum {string}
+             */
+            kind: "ORIGINAL" | "ADJUSTMENT" | "REMAINDER";
+            /** @example 1 */
+            version: number;
+            /**
+             * @example APPROVED
+             * @enum {string}
+             */
+            status: "DRAFT" | "SUPERSEDED" | "QUEUED" | "APPROVED" | "PAID";
+            /** @example null */
+            parentClaimId: string | null;
+            /** @example null */
+            supersededBy: string | null;
+            /** @example null */
+            remainderClaimId: string | null;
+            /** @example 2 */
+            lineCount: number;
+            /**
+             * @description Σ interest charged on the lines
+             * @example 725.00
+             */
+            interest: string;
+            /**
+             * @description Σ subsidy forfeited on the lines
+             * @example 0.00
+             */
+            forfeited: string;
+            /**
+             * @description Σ subsidy of the lines: what this claim asks for
+             * @example 362.50
+             */
+            total: string;
+            /**
+             * @description The part approved against the year's budget (the rest is the remainder claim's)
+             * @example 362.50
+             */
+            approved: string | null;
+            /**
+             * @description Instalments of the period still within their grace and unpaid: they enter a later generation
+             * @example 0
+             */
+            pendingCount: number;
+            /**
+             * Format: date
+             * @example 2026-03-25
+             */
+            asOf: string;
+            /**
+             * @description Fingerprint of the lines (an unchanged regeneration keeps the claim)
+             * @example 9f2c…
+             */
+            contentHash: string;
+            /** @example fund.admin */
+            generatedBy: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            generatedAt: string;
+            /** @example fund.admin2 */
+            approvedBy: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            approvedAt: string | null;
+            /** @example 312 */
+            approvalEntryId: string | null;
+            /**
+             * Format: date
+             * @example null
+             */
+            paidOn: string | null;
+            /** @example null */
+            paymentRef: string | null;
+            /** @example null */
+            paidBy: string | null;
+            /** @example null */
+            paymentEntryId: string | null;
+            /** @example ZIBO-CITY-2026 */
+            programmeCode: string;
+            /** @example 淄博农商银行 */
+            payeeName: string;
+            /** @description The REMAINDER claim carrying what the budget could not pay yet, if any */
+            remainder: components["schemas"]["SubsidyClaimResponse"] | null;
+        };
+        SubsidyClaimLineResponse: {
+            /** @example 1 */
+            lineNo: number;
+            /** @example 42 */
+            loanId: string;
+            /** @example BK-2026-0042 */
+            loanNo: string;
+            /** @example ZB-LN-88123 */
+            bankLoanRef: string | null;
+            /** @example 刘志强 */
+            borrower: string;
+            /** @example 1 */
+            installmentNumber: number;
+            /**
+             * Format: date
+             * @example 2026-01-05
+             */
+            periodStart: string;
+            /**
+             * Format: date
+             * @example 2026-02-05
+             */
+            dueDate: string;
+            /** @example 31 */
+            days: number;
+            /**
+             * @example FULL_BENCHMARK
+             * @enum {string}
+             */
+            policyType: "FULL_BENCHMARK" | "FIXED_RATE" | "CAPPED";
+            /** @example 4.35 */
+            ratePercent: string;
+            /** @example 50000.00 */
+            balance: string;
+            /** @example 50000.00 */
+            basis: string;
+            /**
+             * @description The share of a year the period counts for
+             * @example 1/12
+             */
+            yearShare: string;
+            /** @example 181.25 */
+            interest: string;
+            /** @example 181.25 */
+            originalInterest: string;
+            /** @example 181.25 */
+            interestPaid: string;
+            /**
+             * Format: date
+             * @example 2026-02-05
+             */
+            interestPaidOn: string | null;
+            /** @example 181.25 */
+            computed: string;
+            /**
+             * @example EARNED
+             * @enum {string}
+             */
+            outcome: "EARNED" | "FORFEITED";
+            /**
+             * @example null
+             * @enum {string|null}
+             */
+            forfeitReason: "LATE_PAYMENT" | "UNPAID" | "LOAN_MISUSE" | "LOAN_FRAUD" | "WRITTEN_OFF" | null;
+            /** @example 181.25 */
+            earned: string;
+            /** @example 0.00 */
+            forfeited: string;
+            /**
+             * @description What earlier claims already claimed for this period
+             * @example 0.00
+             */
+            claimedBefore: string;
+            /** @example 181.25 */
+            subsidy: string;
+        };
+        SubsidyClaimLinePage: {
+            items: components["schemas"]["SubsidyClaimLineResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
         SettleClaimDto: {
             /**
              * @description Value date of the payment (default today)
@@ -4923,6 +10868,113 @@ export interface components {
              * @example TRF-2026-03-30-0012
              */
             paymentRef: string;
+        };
+        SubsidyClaimSettledResponse: {
+            /** @example 12 */
+            id: string;
+            /** @example SUB1-20260320-B2-V1 */
+            claimNo: string;
+            /** @example 1 */
+            programmeId: string;
+            period: components["schemas"]["SubsidyClaimPeriodResponse"];
+            /** @example 2026 */
+            budgetYear: number;
+            /**
+             * @example PAY_BANK
+             * @enum {string}
+             */
+            settlementMode: "PAY_BANK" | "REIMBURSE_BORROWER";
+            payee: components["schemas"]["SubsidyClaimPayeeResponse"];
+            /**
+             * @example ORIGINAL
+             * @enum {string}
+             */
+            kind: "ORIGINAL" | "ADJUSTMENT" | "REMAINDER";
+            /** @example 1 */
+            version: number;
+            /**
+             * @example APPROVED
+             * @enum {string}
+             */
+            status: "DRAFT" | "SUPERSEDED" | "QUEUED" | "APPROVED" | "PAID";
+            /** @example null */
+            parentClaimId: string | null;
+            /** @example null */
+            supersededBy: string | null;
+            /** @example null */
+            remainderClaimId: string | null;
+            /** @example 2 */
+            lineCount: number;
+            /**
+             * @description Σ interest charged on the lines
+             * @example 725.00
+             */
+            interest: string;
+            /**
+             * @description Σ subsidy forfeited on the lines
+             * @example 0.00
+             */
+            forfeited: string;
+            /**
+             * @description Σ subsidy of the lines: what this claim asks for
+             * @example 362.50
+             */
+            total: string;
+            /**
+             * @description The part approved against the year's budget (the rest is the remainder claim's)
+             * @example 362.50
+             */
+            approved: string | null;
+            /**
+             * @description Instalments of the period still within their grace and unpaid: they enter a later generation
+             * @example 0
+             */
+            pendingCount: number;
+            /**
+             * Format: date
+             * @example 2026-03-25
+             */
+            asOf: string;
+            /**
+             * @description Fingerprint of the lines (an unchanged regeneration keeps the claim)
+             * @example 9f2c…
+             */
+            contentHash: string;
+            /** @example fund.admin */
+            generatedBy: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            generatedAt: string;
+            /** @example fund.admin2 */
+            approvedBy: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            approvedAt: string | null;
+            /** @example 312 */
+            approvalEntryId: string | null;
+            /**
+             * Format: date
+             * @example null
+             */
+            paidOn: string | null;
+            /** @example null */
+            paymentRef: string | null;
+            /** @example null */
+            paidBy: string | null;
+            /** @example null */
+            paymentEntryId: string | null;
+            /** @example ZIBO-CITY-2026 */
+            programmeCode: string;
+            /** @example 淄博农商银行 */
+            payeeName: string;
+            /** @description The REMAINDER claim carrying what the budget could not pay yet, if any */
+            remainder: components["schemas"]["SubsidyClaimResponse"] | null;
+            /** @description The queue run a received clawback triggered (null for a payment out) */
+            queue: components["schemas"]["SubsidyQueueRunResponse"] | null;
         };
         ProductPolicyDto: {
             /**
@@ -4961,6 +11013,213 @@ export interface components {
              */
             baseVersion?: number;
         };
+        SubsidyLoanPolicyResponse: {
+            /**
+             * @example FULL_BENCHMARK
+             * @enum {string}
+             */
+            type: "FULL_BENCHMARK" | "FIXED_RATE" | "CAPPED";
+            /** @example 4.35 */
+            ratePercent: string;
+            /**
+             * @description The principal the subsidy is computed on at most
+             * @example 50000.00
+             */
+            basisCap: string;
+        };
+        SubsidyLoanPeriodResponse: {
+            /** @example 1 */
+            number: number;
+            /**
+             * Format: date
+             * @example 2026-01-05
+             */
+            periodStart: string;
+            /**
+             * Format: date
+             * @example 2026-02-05
+             */
+            dueDate: string;
+            /** @example 31 */
+            days: number;
+            /** @example 50000.00 */
+            balance: string;
+            /** @example 50000.00 */
+            basis: string;
+            /** @example 1/12 */
+            yearShare: string;
+            /** @example 181.25 */
+            interest: string;
+            /** @example 181.25 */
+            interestPaid: string;
+            /**
+             * Format: date
+             * @example 2026-02-05
+             */
+            interestPaidOn: string | null;
+            /** @example 181.25 */
+            subsidy: string;
+            /**
+             * @example EARNED
+             * @enum {string}
+             */
+            outcome: "EARNED" | "FORFEITED" | "PENDING";
+            /**
+             * @example null
+             * @enum {string|null}
+             */
+            forfeitReason: "LATE_PAYMENT" | "UNPAID" | "LOAN_MISUSE" | "LOAN_FRAUD" | "WRITTEN_OFF" | null;
+        };
+        SubsidyLoanTotalsResponse: {
+            /** @example 181.25 */
+            earned: string;
+            /** @example 0.00 */
+            forfeited: string;
+            /** @example 0.00 */
+            pending: string;
+        };
+        SubsidyLoanPreviewResponse: {
+            /** @example 42 */
+            loanId: string;
+            /**
+             * @description Absent when the loan is under no programme
+             * @example BK-2026-0042
+             */
+            loanNo?: string;
+            /**
+             * @description Null when the loan is under no subsidy programme
+             * @example 1
+             */
+            programmeId: string | null;
+            /** @description Null when the loan's product has no subsidy policy */
+            policy: components["schemas"]["SubsidyLoanPolicyResponse"] | null;
+            /**
+             * Format: date
+             * @description Absent when the loan is under no policy
+             * @example 2026-04-01
+             */
+            asOf?: string;
+            periods: components["schemas"]["SubsidyLoanPeriodResponse"][];
+            totals: components["schemas"]["SubsidyLoanTotalsResponse"] | null;
+        };
+        FundingContributionResponse: {
+            /** @example 31 */
+            id: string;
+            /**
+             * @example SUBSIDY_PROGRAMME
+             * @enum {string}
+             */
+            targetType: "MUTUAL_AID_FUND" | "RISK_FUND" | "SUBSIDY_PROGRAMME";
+            /** @example 1 */
+            targetId: string;
+            /** @example 淄博市扶贫小额信贷贴息 */
+            targetName: string | null;
+            /** @example null */
+            districtId: string | null;
+            /** @example null */
+            districtName: string | null;
+            /**
+             * @example CITY
+             * @enum {string}
+             */
+            source: "CENTRAL" | "CITY" | "DISTRICT" | "SOE" | "DONATION" | "MEMBER";
+            /** @example 2000000.00 */
+            amount: string;
+            /** @example 2026 */
+            year: number;
+            /** @example 淄财农〔2026〕1号 */
+            documentRef: string | null;
+            /**
+             * Format: date
+             * @example 2026-01-15
+             */
+            receivedOn: string;
+            /**
+             * @description The member household of a MEMBER contribution
+             * @example null
+             */
+            householdId: string | null;
+            /** @example false */
+            fiscalFunded: boolean;
+            /** @example null */
+            soeName: string | null;
+            /**
+             * @description The profit base an SOE declared
+             * @example null
+             */
+            soeProfitBase: string | null;
+            /**
+             * @description The journal entry
+             * @example 120
+             */
+            entryId: string;
+            /** @example fund.admin */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+        };
+        FundingContributionsResponse: {
+            items: components["schemas"]["FundingContributionResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+            /** @example 2000000.00 */
+            totalAmount: string;
+            /**
+             * @description The sum per source (only sources with contributions)
+             * @example {
+             *       "CITY": "2000000.00"
+             *     }
+             */
+            bySource: {
+                [key: string]: string;
+            };
+        };
+        MatchingRuleResponse: {
+            /** @example 2026 */
+            year: number;
+            /**
+             * @description District match required per yuan of city allocation
+             * @example 2
+             */
+            ratio: string;
+            /**
+             * @description Percent of the profit base an SOE is expected to contribute
+             * @example 3
+             */
+            soeProfitPercent: string;
+            /**
+             * @description No rule was set for the year: the defaults apply
+             * @example false
+             */
+            isDefault: boolean;
+            /** @example 淄政办〔2026〕5号 */
+            documentRef: string | null;
+            /** @example null */
+            note: string | null;
+            /** @example fund.admin */
+            updatedBy: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            updatedAt: string | null;
+        };
+        MatchingRulePage: {
+            items: components["schemas"]["MatchingRuleResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
         MatchingRuleDto: {
             /**
              * @description District yuan required per city yuan (0-100, at most 4 decimals)
@@ -4977,12 +11236,358 @@ export interface components {
             /** @example ratio raised for heavy-task districts */
             note?: string;
         };
+        ComplianceSoeAmountResponse: {
+            /** @example 淄博矿业集团 */
+            name: string;
+            /** @example 30000.00 */
+            amount: string;
+        };
+        ComplianceDistrictResponse: {
+            /** @example 42 */
+            districtId: string;
+            /** @example 370303 */
+            districtCode: string;
+            /** @example 张店区 */
+            districtName: string;
+            /** @example 1000000.00 */
+            cityAllocation: string;
+            /** @example 1500000.00 */
+            districtMatch: string;
+            /** @example 2 */
+            requiredRatio: string;
+            /**
+             * @description null when the city allocated nothing
+             * @example 1.5000
+             */
+            actualRatio: string | null;
+            /** @example 2000000.00 */
+            requiredMatch: string;
+            /** @example 500000.00 */
+            shortfall: string;
+            /** @example false */
+            compliant: boolean;
+            /** @example 30000.00 */
+            soeContributions: string;
+            soe: components["schemas"]["ComplianceSoeAmountResponse"][];
+        };
+        ComplianceSoeResponse: {
+            /** @example 淄博矿业集团 */
+            name: string;
+            /**
+             * @description null when the SOE declared no profit base
+             * @example 1000000.00
+             */
+            profitBase: string | null;
+            /** @example 30000.00 */
+            expected: string | null;
+            /** @example 30000.00 */
+            actual: string;
+            /** @example 0.00 */
+            shortfall: string | null;
+            /** @example true */
+            compliant: boolean | null;
+        };
+        ComplianceTotalsResponse: {
+            /** @example 1000000.00 */
+            cityAllocation: string;
+            /** @example 1500000.00 */
+            districtMatch: string;
+            /** @example 2000000.00 */
+            requiredMatch: string;
+            /** @example 500000.00 */
+            shortfall: string;
+            /** @example 0 */
+            compliantDistricts: number;
+            /** @example 1 */
+            districts: number;
+        };
+        ComplianceReportResponse: {
+            /** @example 2026 */
+            year: number;
+            rule: components["schemas"]["MatchingRuleResponse"];
+            districts: components["schemas"]["ComplianceDistrictResponse"][];
+            soe: components["schemas"]["ComplianceSoeResponse"][];
+            totals: components["schemas"]["ComplianceTotalsResponse"];
+        };
         RunDto: {
             /**
              * @description Business date (Asia/Shanghai) to select reminders for: today or up to 44 days back
              * @example 2026-03-15
              */
             businessDate: string;
+        };
+        ReminderRunResultResponse: {
+            /** @example 42 */
+            runId: string;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            businessDate: string;
+            /**
+             * Format: date
+             * @description Today's business date when the run happened
+             * @example 2026-03-15
+             */
+            today: string;
+            /**
+             * @description New outbox rows; a re-run of the same date selects 0
+             * @example 1840
+             */
+            selected: number;
+            /**
+             * @description Delivery jobs submitted for them
+             * @example 1840
+             */
+            enqueued: number;
+            /**
+             * @description Jobs re-submitted for interrupted earlier runs
+             * @example 0
+             */
+            resumed: number;
+            /**
+             * @description Jobs re-submitted for pending reminders untouched for long
+             * @example 0
+             */
+            swept: number;
+            /** @example 180 */
+            selectMs: number;
+            /** @example 210 */
+            enqueueMs: number;
+            /** @example 412 */
+            durationMs: number;
+        };
+        ReminderRunResponse: {
+            /** @example 42 */
+            id: string;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            businessDate: string;
+            /** @enum {string} */
+            trigger: "SCHEDULE" | "BOOT" | "MANUAL";
+            /** @example system */
+            requestedBy: string;
+            /** @example reminders.select.2026-03-15 */
+            jobId: string | null;
+            /** @example 1840 */
+            selected: number;
+            /** @example 1840 */
+            enqueued: number;
+            /** @example 0 */
+            swept: number;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            startedAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            enqueuedAt: string | null;
+        };
+        ReminderRunPage: {
+            items: components["schemas"]["ReminderRunResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
+        ReminderResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example 42 */
+            installmentId: string;
+            /** @example 3 */
+            installmentNumber: number;
+            /** @example 42 */
+            loanId: string;
+            /** @example MA-2026-000042 */
+            loanNo: string;
+            /** @example 42 */
+            householdId: string | null;
+            /** @example 王建国 */
+            borrowerName: string | null;
+            /**
+             * @description Full for ADMIN, FUND_ADMIN and LOAN_OFFICER; masked for everyone else
+             * @example 138****5678
+             */
+            phone: string | null;
+            /** @enum {string} */
+            offset: "T-7" | "T-1" | "T0" | "T+1" | "T+7" | "T+30";
+            /** @enum {number} */
+            offsetDays: -7 | -1 | 0 | 1 | 7 | 30;
+            /** @enum {string} */
+            event: "DUE_T7" | "DUE_T1" | "DUE_T0" | "OVERDUE_T1" | "OVERDUE_T7" | "OVERDUE_T30";
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            dueDate: string;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            remindOn: string;
+            /** @enum {string} */
+            state: "QUEUED" | "SENDING" | "SENT" | "FAILED" | "SKIPPED_PAID" | "DEFERRED" | "SUPERSEDED" | "CANCELLED";
+            /** @enum {string} */
+            channel: "WEBHOOK" | "SMS" | "LOG";
+            /** @example 42 */
+            endpointId: string | null;
+            /** @example 1 */
+            attempts: number;
+            /** @example null */
+            lastError: string | null;
+            /** @example 861.17 */
+            amountDue: string | null;
+            /** @example 您的贷款(第3期)将于2026年3月22日到期,应还¥861.17,请提前准备资金。 */
+            message: string | null;
+            /** @description The body delivered to the endpoint */
+            payload: {
+                [key: string]: unknown;
+            } | null;
+            /** @example null */
+            providerRef: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            deferredUntil: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            updatedAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            sentAt: string | null;
+        };
+        ReminderPage: {
+            items: components["schemas"]["ReminderResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
+        ReminderDeliveryAttemptResponse: {
+            /** @example 1 */
+            attempt: number;
+            /** @enum {string} */
+            outcome: "SENT" | "RETRY" | "FAILED" | "SKIPPED_PAID" | "DEFERRED" | "SUPERSEDED" | "CANCELLED";
+            /** @enum {string} */
+            channel: "WEBHOOK" | "SMS" | "LOG";
+            /** @example 42 */
+            endpointId: string | null;
+            /** @example 200 */
+            httpStatus: number | null;
+            /** @example null */
+            error: string | null;
+            /** @example worker-1:4242 */
+            worker: string;
+            /** @example reminder.1207 */
+            jobId: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            startedAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            finishedAt: string;
+        };
+        ReminderDetailResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example 42 */
+            installmentId: string;
+            /** @example 3 */
+            installmentNumber: number;
+            /** @example 42 */
+            loanId: string;
+            /** @example MA-2026-000042 */
+            loanNo: string;
+            /** @example 42 */
+            householdId: string | null;
+            /** @example 王建国 */
+            borrowerName: string | null;
+            /**
+             * @description Full for ADMIN, FUND_ADMIN and LOAN_OFFICER; masked for everyone else
+             * @example 138****5678
+             */
+            phone: string | null;
+            /** @enum {string} */
+            offset: "T-7" | "T-1" | "T0" | "T+1" | "T+7" | "T+30";
+            /** @enum {number} */
+            offsetDays: -7 | -1 | 0 | 1 | 7 | 30;
+            /** @enum {string} */
+            event: "DUE_T7" | "DUE_T1" | "DUE_T0" | "OVERDUE_T1" | "OVERDUE_T7" | "OVERDUE_T30";
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            dueDate: string;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            remindOn: string;
+            /** @enum {string} */
+            state: "QUEUED" | "SENDING" | "SENT" | "FAILED" | "SKIPPED_PAID" | "DEFERRED" | "SUPERSEDED" | "CANCELLED";
+            /** @enum {string} */
+            channel: "WEBHOOK" | "SMS" | "LOG";
+            /** @example 42 */
+            endpointId: string | null;
+            /** @example 1 */
+            attempts: number;
+            /** @example null */
+            lastError: string | null;
+            /** @example 861.17 */
+            amountDue: string | null;
+            /** @example 您的贷款(第3期)将于2026年3月22日到期,应还¥861.17,请提前准备资金。 */
+            message: string | null;
+            /** @description The body delivered to the endpoint */
+            payload: {
+                [key: string]: unknown;
+            } | null;
+            /** @example null */
+            providerRef: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            deferredUntil: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            updatedAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            sentAt: string | null;
+            deliveryAttempts: components["schemas"]["ReminderDeliveryAttemptResponse"][];
         };
         CreateEndpointDto: {
             /**
@@ -5018,6 +11623,100 @@ export interface components {
              * @example 互助资金
              */
             signName?: string;
+        };
+        ReminderEndpointWithSecretResponse: {
+            /** @example 42 */
+            id: string;
+            /** @enum {string} */
+            scope: "BANK" | "FUND" | "DEFAULT";
+            /** @example 42 */
+            bankId: string | null;
+            /** @example 42 */
+            fundId: string | null;
+            /** @enum {string} */
+            channel: "WEBHOOK" | "SMS" | "LOG";
+            /** @example 淄博农商银行 催收系统 */
+            name: string;
+            /** @example https://reminders.bank.example/hooks/mae */
+            url: string | null;
+            /** @example null */
+            signName: string | null;
+            active: boolean;
+            /** @description Whether a signing secret is set (the secret itself is never shown again) */
+            hasSecret: boolean;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            secretRotatedAt: string | null;
+            /** @example 1 */
+            version: number;
+            /** @example admin */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            updatedAt: string;
+            /**
+             * @description The signing secret, in this answer only (null for a LOG endpoint)
+             * @example rsec_Jx0d3w7pQ2mZk9v1bH6sT4yLr8eN5cA0uG2iO7fW3qE
+             */
+            secret: string | null;
+        };
+        ReminderEndpointResponse: {
+            /** @example 42 */
+            id: string;
+            /** @enum {string} */
+            scope: "BANK" | "FUND" | "DEFAULT";
+            /** @example 42 */
+            bankId: string | null;
+            /** @example 42 */
+            fundId: string | null;
+            /** @enum {string} */
+            channel: "WEBHOOK" | "SMS" | "LOG";
+            /** @example 淄博农商银行 催收系统 */
+            name: string;
+            /** @example https://reminders.bank.example/hooks/mae */
+            url: string | null;
+            /** @example null */
+            signName: string | null;
+            active: boolean;
+            /** @description Whether a signing secret is set (the secret itself is never shown again) */
+            hasSecret: boolean;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            secretRotatedAt: string | null;
+            /** @example 1 */
+            version: number;
+            /** @example admin */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            updatedAt: string;
+        };
+        ReminderEndpointPage: {
+            items: components["schemas"]["ReminderEndpointResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
         };
         UpdateEndpointDto: {
             /** @example 淄博农商银行 催收系统 (新) */
@@ -5056,9 +11755,465 @@ export interface components {
              */
             payerHouseholdId?: string;
         };
+        RepaymentAllocationResponse: {
+            /** @example 1000.00 */
+            principal: string;
+            /** @example 60.00 */
+            interest: string;
+            /** @example 0.00 */
+            penalty: string;
+            /**
+             * @description Recovery income (a payment on a written-off loan)
+             * @example 0.00
+             */
+            recovery: string;
+        };
+        RepaymentReversalResponse: {
+            /**
+             * Format: date
+             * @example 2026-05-21
+             */
+            reversedOn: string;
+            /** @example fund.admin */
+            reversedBy: string;
+            /** @example receipt entered twice by mistake */
+            reason: string;
+            /** @example 318 */
+            entryId: string;
+        };
+        RepaymentLoanAfterResponse: {
+            /** @example 42 */
+            id: string;
+            /**
+             * @example DISBURSED
+             * @enum {string}
+             */
+            status: "DRAFT" | "SUBMITTED" | "GROUP_ENDORSED" | "APPROVED" | "IN_PUBLIC_NOTICE" | "DISBURSED" | "CLOSED" | "WRITTEN_OFF" | "REJECTED" | "CANCELLED";
+            /** @example 4000.00 */
+            outstandingPrincipal: string;
+            /** @example 0 */
+            daysOverdue: number;
+            /**
+             * @example CURRENT
+             * @enum {string}
+             */
+            arrearsBucket: "CURRENT" | "DPD_1_30" | "DPD_31_60" | "DPD_61_90" | "DPD_90_PLUS";
+            /** @example false */
+            nonPerforming: boolean;
+            /**
+             * Format: date
+             * @example null
+             */
+            closedOn: string | null;
+        };
+        RepaymentInstallmentSplitResponse: {
+            /** @example 3 */
+            number: number;
+            /** @example 1000.00 */
+            principal: string;
+            /** @example 60.00 */
+            interest: string;
+            /** @example 0.00 */
+            penalty: string;
+        };
+        RepaymentCorrectionRefResponse: {
+            /** @example 4 */
+            adjustmentId: string;
+            /** @example 318 */
+            entryId: string | null;
+        };
+        RepaymentResultResponse: {
+            /** @example 7 */
+            id: string;
+            /** @example 42 */
+            loanId: string;
+            /** @example MA-2026-000042 */
+            loanNo: string;
+            /** @example 1 */
+            fundId: string;
+            /**
+             * @example REPAYMENT
+             * @enum {string}
+             */
+            kind: "REPAYMENT" | "RECOVERY";
+            /** @example 1060.00 */
+            amount: string;
+            /**
+             * Format: date
+             * @example 2026-05-20
+             */
+            valueDate: string;
+            /**
+             * @example CASH
+             * @enum {string}
+             */
+            channel: "CASH" | "BANK_TRANSFER" | "MOBILE_PAYMENT" | "PAYROLL_DEDUCTION" | "GROUP_LIABILITY";
+            /** @example 收据 2026-0113 */
+            reference: string | null;
+            /** @example null */
+            payerHouseholdId: string | null;
+            /** @description The split in force: as first applied, plus the corrections later backdated repayments or reversals caused */
+            allocation: components["schemas"]["RepaymentAllocationResponse"];
+            /** @description The split as first applied (what the repayment's own journal entry posted) */
+            originalAllocation: components["schemas"]["RepaymentAllocationResponse"];
+            /** @example 0.00 */
+            prepaidPrincipal: string;
+            /** @example false */
+            payoff: boolean;
+            /** @example false */
+            backdated: boolean;
+            /**
+             * @example POSTED
+             * @enum {string}
+             */
+            status: "POSTED" | "REVERSED";
+            /** @example 311 */
+            entryId: string;
+            reversal: components["schemas"]["RepaymentReversalResponse"] | null;
+            /** @example loan.officer */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+            /** @description The loan as the operation leaves it */
+            loan: components["schemas"]["RepaymentLoanAfterResponse"];
+            /** @description What this payment paid per instalment */
+            installments: components["schemas"]["RepaymentInstallmentSplitResponse"][];
+            /** @description Corrections this operation caused in earlier repayments' splits */
+            corrections: components["schemas"]["RepaymentCorrectionRefResponse"][];
+        };
+        RepaymentResponse: {
+            /** @example 7 */
+            id: string;
+            /** @example 42 */
+            loanId: string;
+            /** @example MA-2026-000042 */
+            loanNo: string;
+            /** @example 1 */
+            fundId: string;
+            /**
+             * @example REPAYMENT
+             * @enum {string}
+             */
+            kind: "REPAYMENT" | "RECOVERY";
+            /** @example 1060.00 */
+            amount: string;
+            /**
+             * Format: date
+             * @example 2026-05-20
+             */
+            valueDate: string;
+            /**
+             * @example CASH
+             * @enum {string}
+             */
+            channel: "CASH" | "BANK_TRANSFER" | "MOBILE_PAYMENT" | "PAYROLL_DEDUCTION" | "GROUP_LIABILITY";
+            /** @example 收据 2026-0113 */
+            reference: string | null;
+            /** @example null */
+            payerHouseholdId: string | null;
+            /** @description The split in force: as first applied, plus the corrections later backdated repayments or reversals caused */
+            allocation: components["schemas"]["RepaymentAllocationResponse"];
+            /** @description The split as first applied (what the repayment's own journal entry posted) */
+            originalAllocation: components["schemas"]["RepaymentAllocationResponse"];
+            /** @example 0.00 */
+            prepaidPrincipal: string;
+            /** @example false */
+            payoff: boolean;
+            /** @example false */
+            backdated: boolean;
+            /**
+             * @example POSTED
+             * @enum {string}
+             */
+            status: "POSTED" | "REVERSED";
+            /** @example 311 */
+            entryId: string;
+            reversal: components["schemas"]["RepaymentReversalResponse"] | null;
+            /** @example loan.officer */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+        };
+        RepaymentPage: {
+            items: components["schemas"]["RepaymentResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
+        StatementLoanResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example MA-2026-000042 */
+            loanNo: string;
+            /**
+             * @example MUTUAL_AID
+             * @enum {string}
+             */
+            channel: "MUTUAL_AID" | "BANK_COVERED";
+            /**
+             * @example DISBURSED
+             * @enum {string}
+             */
+            status: "DRAFT" | "SUBMITTED" | "GROUP_ENDORSED" | "APPROVED" | "IN_PUBLIC_NOTICE" | "DISBURSED" | "CLOSED" | "WRITTEN_OFF" | "REJECTED" | "CANCELLED";
+            /** @example 1 */
+            fundId: string | null;
+            /** @example 9 */
+            householdId: string | null;
+            /** @example 5000.00 */
+            principal: string;
+            /** @example 6 */
+            annualRatePercent: string | null;
+            /** @example 9 */
+            penaltyRatePercent: string | null;
+            /** @example EQUAL_INSTALLMENT */
+            method: string;
+            /**
+             * Format: date
+             * @example 2026-01-15
+             */
+            disbursementDate: string | null;
+            /**
+             * Format: date
+             * @example 2026-06-15
+             */
+            maturityDate: string | null;
+            /**
+             * Format: date
+             * @example null
+             */
+            closedOn: string | null;
+        };
+        StatementScheduledResponse: {
+            /** @example 1000.00 */
+            principal: string;
+            /** @example 25.00 */
+            interest: string;
+            /**
+             * @description The usage fee frozen at disbursement
+             * @example 25.00
+             */
+            originalInterest: string;
+            /** @example 0.00 */
+            penalty: string;
+            /** @example 1025.00 */
+            total: string;
+        };
+        StatementAmountsResponse: {
+            /** @example 1000.00 */
+            principal: string;
+            /** @example 25.00 */
+            interest: string;
+            /** @example 0.00 */
+            penalty: string;
+            /** @example 1025.00 */
+            total: string;
+        };
+        StatementInstallmentResponse: {
+            /** @example 1 */
+            number: number;
+            /**
+             * Format: date
+             * @example 2026-01-15
+             */
+            periodStart: string;
+            /**
+             * Format: date
+             * @example 2026-02-15
+             */
+            dueDate: string;
+            /**
+             * @example PAID
+             * @enum {string}
+             */
+            status: "OPEN" | "OVERDUE" | "PAID" | "WRITTEN_OFF";
+            scheduled: components["schemas"]["StatementScheduledResponse"];
+            paid: components["schemas"]["StatementAmountsResponse"];
+            outstanding: components["schemas"]["StatementAmountsResponse"];
+            /** @example 0 */
+            daysOverdue: number;
+            /**
+             * Format: date
+             * @example null
+             */
+            overdueSince: string | null;
+            /**
+             * Format: date
+             * @example 2026-02-14
+             */
+            paidOn: string | null;
+            /**
+             * Format: date
+             * @example 2026-02-14
+             */
+            interestPaidOn: string | null;
+            /**
+             * @description Paid in full on or before due date + grace days (null while unpaid and not yet late)
+             * @example true
+             */
+            paidOnTime: boolean | null;
+        };
+        StatementBalancesResponse: {
+            /** @example 4000.00 */
+            principalOutstanding: string;
+            /** @example 0.00 */
+            interestDue: string;
+            /** @example 0.00 */
+            penaltyDue: string;
+            /** @example 0.00 */
+            overdueTotal: string;
+            /** @example 1000.00 */
+            paidPrincipal: string;
+            /** @example 25.00 */
+            paidInterest: string;
+            /** @example 0.00 */
+            paidPenalty: string;
+            /**
+             * @description Principal, interest and penalty still scheduled or charged and not paid
+             * @example 4060.00
+             */
+            remainingScheduled: string;
+        };
+        PayoffQuoteResponse: {
+            /** @example 42 */
+            loanId: string;
+            /**
+             * Format: date
+             * @example 2026-06-01
+             */
+            valueDate: string;
+            /** @example 4000.00 */
+            principal: string;
+            /** @example 0.00 */
+            interestDue: string;
+            /**
+             * @description The current period's usage fee the payoff charges
+             * @example 3.23
+             */
+            interestAccrued: string;
+            /** @example 0.00 */
+            penalty: string;
+            /** @example 4003.23 */
+            total: string;
+        };
+        StatementCorrectionResponse: {
+            /** @example 4 */
+            id: string;
+            /**
+             * @example REVERSAL
+             * @enum {string}
+             */
+            cause: "BACKDATED_REPAYMENT" | "REVERSAL";
+            /** @example 7 */
+            causeRepaymentId: string;
+            /** @example 318 */
+            entryId: string | null;
+            /**
+             * Format: date
+             * @example 2026-05-21
+             */
+            businessDate: string;
+            /** @example fund.admin */
+            createdBy: string;
+        };
+        StatementWriteOffResponse: {
+            /**
+             * Format: date
+             * @example 2026-06-01
+             */
+            writtenOffOn: string;
+            /** @example 5000.00 */
+            principal: string;
+            /** @example 0.00 */
+            recovered: string;
+            /** @example borrower moved away; the group could not pay */
+            reason: string;
+        };
+        LoanStatementResponse: {
+            loan: components["schemas"]["StatementLoanResponse"];
+            /**
+             * Format: date
+             * @example 2026-06-01
+             */
+            asOf: string;
+            installments: components["schemas"]["StatementInstallmentResponse"][];
+            balances: components["schemas"]["StatementBalancesResponse"];
+            /** @example 0 */
+            daysOverdue: number;
+            /**
+             * @example CURRENT
+             * @enum {string}
+             */
+            arrearsBucket: "CURRENT" | "DPD_1_30" | "DPD_31_60" | "DPD_61_90" | "DPD_90_PLUS";
+            /** @description What closes the loan today (null once it is closed or written off) */
+            payoffToday: components["schemas"]["PayoffQuoteResponse"] | null;
+            transactions: components["schemas"]["RepaymentResponse"][];
+            corrections: components["schemas"]["StatementCorrectionResponse"][];
+            /** @example 120 */
+            disbursementEntryId: string | null;
+            writeOff: components["schemas"]["StatementWriteOffResponse"] | null;
+        };
         ReasonDto: {
             /** @example receipt entered twice by mistake */
             reason: string;
+        };
+        WriteOffResponse: {
+            /** @example 3 */
+            id: string;
+            /** @example 42 */
+            loanId: string;
+            /** @example MA-2025-000042 */
+            loanNo: string;
+            /** @example 1 */
+            fundId: string;
+            /**
+             * Format: date
+             * @example 2026-06-01
+             */
+            writtenOffOn: string;
+            /** @example 197 */
+            daysOverdue: number;
+            /** @example 5000.00 */
+            principal: string;
+            /** @example 300.00 */
+            interest: string;
+            /** @example 245.71 */
+            penalty: string;
+            /** @example 0.00 */
+            recovered: string;
+            /**
+             * @description Still owed by the borrower: what a recovery may bring in at most
+             * @example 5545.71
+             */
+            claimOutstanding: string;
+            /** @example borrower moved away; the group could not pay */
+            reason: string;
+            /** @example 512 */
+            entryId: string;
+            /** @example fund.admin */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+        };
+        WriteOffPage: {
+            items: components["schemas"]["WriteOffResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
         };
         FeeDistributionDto: {
             /**
@@ -5066,6 +12221,74 @@ export interface components {
              * @example 2025
              */
             year: number;
+        };
+        FeeDistributionIncomeResponse: {
+            /** @example 12000.00 */
+            usageFee: string;
+            /** @example 81.33 */
+            penalty: string;
+            /** @example 0.00 */
+            recovery: string;
+        };
+        FeeDistributionSharesResponse: {
+            /** @example 4832.54 */
+            capital: string;
+            /** @example 2416.27 */
+            riskReserve: string;
+            /** @example 1208.13 */
+            publicWelfare: string;
+            /** @example 3624.39 */
+            administration: string;
+            /** @example 0.00 */
+            dividends: string;
+        };
+        FeeDistributionPercentagesResponse: {
+            /** @example 40 */
+            CAPITAL: string;
+            /** @example 20 */
+            RISK_RESERVE: string;
+            /** @example 10 */
+            PUBLIC_WELFARE: string;
+            /** @example 30 */
+            ADMINISTRATION: string;
+            /** @example 0 */
+            DIVIDENDS: string;
+        };
+        FeeDistributionResponse: {
+            /** @example 1 */
+            id: string;
+            /** @example 1 */
+            fundId: string;
+            /** @example 2025 */
+            year: number;
+            income: components["schemas"]["FeeDistributionIncomeResponse"];
+            /** @example 12081.33 */
+            distributable: string;
+            shares: components["schemas"]["FeeDistributionSharesResponse"];
+            percentages: components["schemas"]["FeeDistributionPercentagesResponse"];
+            /**
+             * @description The year's write-off expense charged to the risk reserve
+             * @example 5000.00
+             */
+            writeOffsCharged: string;
+            /** @example 640 */
+            entryId: string | null;
+            /** @example fund.admin */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+        };
+        FeeDistributionPage: {
+            items: components["schemas"]["FeeDistributionResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
         };
         CobRunDto: {
             /**
@@ -5079,12 +12302,836 @@ export interface components {
              */
             rerun?: boolean;
         };
+        CobCheckpointResponse: {
+            /**
+             * @example LOANS
+             * @enum {string}
+             */
+            step: "LOANS" | "COVERED" | "SNAPSHOTS";
+            /**
+             * @description The last row id the step has done
+             * @example 1250
+             */
+            lastId: string;
+            /** @example 1 */
+            batches: number;
+            /** @example 1250 */
+            rowsDone: number;
+            /** @example true */
+            done: boolean;
+        };
+        CobRunResponse: {
+            /**
+             * Format: date
+             * @example 2026-05-31
+             */
+            businessDate: string;
+            /**
+             * @example COMPLETED
+             * @enum {string}
+             */
+            status: "RUNNING" | "COMPLETED" | "FAILED";
+            /** @example 1 */
+            attempts: number;
+            /** @example 1250 */
+            loansProcessed: number;
+            /** @example 1 */
+            batches: number;
+            /**
+             * @description BANK_COVERED loans examined by the covered step
+             * @example 320
+             */
+            coveredProcessed: number;
+            /** @example 2 */
+            callsRaised: number;
+            /** @example 1 */
+            callsCleared: number;
+            /** @example 3 */
+            snapshots: number;
+            /** @example scheduler */
+            triggeredBy: string;
+            /** @example null */
+            lastError: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            startedAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            finishedAt: string | null;
+            checkpoints: components["schemas"]["CobCheckpointResponse"][];
+        };
+        CobRunStartResponse: {
+            /**
+             * Format: date
+             * @example 2026-05-31
+             */
+            businessDate: string;
+            /**
+             * @description null when the date is already closed and no rerun was asked
+             * @example cob.2026-05-31
+             */
+            jobId: string | null;
+            /**
+             * @description The worker job state (waiting, active, completed …)
+             * @example waiting
+             */
+            jobState: string;
+            /** @description The run of that date so far, if any */
+            run: components["schemas"]["CobRunResponse"] | null;
+        };
+        CobRunPage: {
+            items: components["schemas"]["CobRunResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
+        PortfolioBucketsResponse: {
+            /** @example 150000.00 */
+            current: string;
+            /** @example 7000.00 */
+            dpd1To30: string;
+            /** @example 5000.00 */
+            dpd31To60: string;
+            /** @example 0.00 */
+            dpd61To90: string;
+            /** @example 0.00 */
+            dpd90Plus: string;
+        };
+        PortfolioSnapshotResponse: {
+            /** @example 42 */
+            fundId: string;
+            /**
+             * Format: date
+             * @example 2026-05-31
+             */
+            businessDate: string;
+            /** @example 41 */
+            activeLoans: number;
+            /** @example 162000.00 */
+            outstanding: string;
+            /** @description Outstanding principal by days overdue */
+            byBucket: components["schemas"]["PortfolioBucketsResponse"];
+            /** @example 3 */
+            overdueLoans: number;
+            /** @example 9000.00 */
+            overduePrincipal: string;
+            /** @example 410.00 */
+            overdueInterest: string;
+            /** @example 35.12 */
+            penaltyOutstanding: string;
+            /** @example 0 */
+            nonPerformingLoans: number;
+            /** @example 5000.00 */
+            par30: string;
+            /**
+             * @description null when there is nothing outstanding
+             * @example 3.09
+             */
+            par30Percent: string | null;
+            /**
+             * @description Principal and fee of the instalments due in the 30 days up to the date
+             * @example 12100.00
+             */
+            dueLast30Days: string;
+            /** @example 11159.00 */
+            paidLast30Days: string;
+            /**
+             * @description paidLast30Days ÷ dueLast30Days; null when nothing fell due
+             * @example 92.22
+             */
+            repaymentRatePercent: string | null;
+            /** @example 0.00 */
+            writtenOff: string;
+            /** @example 1 */
+            openLiabilityCalls: number;
+        };
+        PortfolioSnapshotPage: {
+            items: components["schemas"]["PortfolioSnapshotResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
+        GroupLiabilityCallResponse: {
+            /** @example 5 */
+            id: string;
+            /** @example 42 */
+            loanId: string;
+            /** @example MA-2026-000042 */
+            loanNo: string;
+            /** @example 1 */
+            fundId: string | null;
+            /** @example 3 */
+            groupId: string;
+            /** @example 17 */
+            borrowerHouseholdId: string | null;
+            /**
+             * Format: date
+             * @example 2026-05-31
+             */
+            raisedOn: string;
+            /** @example 5115.62 */
+            amountDue: string;
+            /**
+             * @example OPEN
+             * @enum {string}
+             */
+            status: "OPEN" | "CLEARED";
+            /**
+             * Format: date
+             * @example null
+             */
+            clearedOn: string | null;
+            /**
+             * @description Household ids of the co-obligors
+             * @example [
+             *       "18",
+             *       "19"
+             *     ]
+             */
+            coObligors: string[];
+        };
+        GroupLiabilityCallPage: {
+            items: components["schemas"]["GroupLiabilityCallResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
         GenerateReportDto: {
             /**
              * @description A month that has ended
              * @example 2026-01
              */
             month: string;
+        };
+        ReportMatchingResponse: {
+            /** @example 2026 */
+            year: number;
+            /** @example 5000.00 */
+            cityAllocation: string;
+            /** @example 5000.00 */
+            districtMatch: string;
+            /** @example 2 */
+            requiredRatio: string;
+            /** @example 2.0000 */
+            actualRatio: string | null;
+            /** @example 5000.00 */
+            requiredMatch: string;
+            /** @example 5000.00 */
+            shortfall: string;
+            compliant: boolean;
+        };
+        DistrictReportRowResponse: {
+            /** @example 42 */
+            districtId: string;
+            /** @example 370302 */
+            districtCode: string;
+            /** @example 淄川区 */
+            districtName: string;
+            heavyTask: boolean;
+            /** @example 42 */
+            riskFundId: string | null;
+            /** @example 5000.00 */
+            fundBalance: string;
+            /** @example 5000.00 */
+            requiredMinimum: string;
+            /** @example 5000.00 */
+            minimumShortfall: string;
+            belowMinimum: boolean;
+            /** @example 5000.00 */
+            coveredOutstanding: string;
+            /**
+             * @description Covered outstanding ÷ fund balance; null without fund money
+             * @example 7.5000
+             */
+            leverageRatio: string | null;
+            /** @example 10 */
+            leverageCap: string;
+            /** @example 75.0000 */
+            leverageUsePercent: string | null;
+            /** @example 5000.00 */
+            capacityLeft: string;
+            /** @example 120 */
+            newCoveredLoans: number;
+            /** @example 5000.00 */
+            newCoveredAmount: string;
+            /** @example 90 */
+            nplOverdueDays: number;
+            /** @example 5000.00 */
+            nplPrincipal: string;
+            /** @example 1.0000 */
+            nplRatioPercent: string | null;
+            /** @example 5000.00 */
+            compensationPaid: string;
+            /** @example 5000.00 */
+            recoveries: string;
+            /** @example 5000.00 */
+            subsidyPaid: string;
+            /** @example 98.5000 */
+            repaymentRatePercent: string | null;
+            /** @example 5000.00 */
+            mutualAidCapital: string;
+            /** @example 5000.00 */
+            mutualAidOutstanding: string;
+            /** @example 75.0000 */
+            utilisationPercent: string | null;
+            matching: components["schemas"]["ReportMatchingResponse"];
+        };
+        BankReportRowResponse: {
+            /** @example 42 */
+            districtId: string;
+            /** @example 370302 */
+            districtCode: string;
+            /** @example 淄川区 */
+            districtName: string;
+            /** @example 42 */
+            bankId: string;
+            /** @example ZBRCB */
+            bankCode: string;
+            /** @example Zibo Rural Commercial Bank */
+            bankName: string;
+            /** @example 42 */
+            agreementId: string;
+            /** @example GA-2025-001 */
+            agreementNo: string;
+            /** @example 5000.00 */
+            fundBalance: string;
+            /** @example 5000.00 */
+            coveredOutstanding: string;
+            /** @example 7.5000 */
+            leverageRatio: string | null;
+            /** @example 10 */
+            leverageCap: string;
+            /** @example 75.0000 */
+            leverageUsePercent: string | null;
+            /** @example 5000.00 */
+            capacityLeft: string;
+            /** @example 120 */
+            newCoveredLoans: number;
+            /** @example 5000.00 */
+            newCoveredAmount: string;
+            /** @example 5000.00 */
+            nplPrincipal: string;
+            /** @example 1.0000 */
+            nplRatioPercent: string | null;
+            /** @example 5000.00 */
+            subsidyPaid: string;
+            /** @example 98.5000 */
+            repaymentRatePercent: string | null;
+            /**
+             * @description The fund's share of this bank's claims paid in the month
+             * @example 5000.00
+             */
+            compensationPaid: string;
+            /**
+             * @description The fund's part of their recoveries
+             * @example 5000.00
+             */
+            recoveries: string;
+        };
+        FundReportRowResponse: {
+            /** @example 42 */
+            fundId: string;
+            /** @example 上小峰村互助资金 */
+            fundName: string;
+            /** @example 42 */
+            villageId: string;
+            /** @example 上小峰村 */
+            villageName: string;
+            /** @example 42 */
+            districtId: string;
+            /** @example 5000.00 */
+            capital: string;
+            /** @example 5000.00 */
+            outstanding: string;
+            /** @example 5000.00 */
+            cash: string;
+            /** @example 75.0000 */
+            utilisationPercent: string | null;
+            /** @example 5000.00 */
+            par30Principal: string;
+            /** @example 1.2000 */
+            par30Percent: string | null;
+            /** @example 98.5000 */
+            repaymentRatePercent: string | null;
+            /** @example 40 */
+            householdsServed: number;
+            /** @example 25 */
+            poorHouseholdsServed: number;
+        };
+        RankingComponentsResponse: {
+            /** @example 0.98500000 */
+            repaymentRate: string;
+            /** @example 0.90000000 */
+            npl: string;
+            /** @example 0.83333333 */
+            utilisation: string;
+            /** @example 0.75000000 */
+            leverageUse: string;
+        };
+        RankedDistrictResponse: {
+            /** @example 1 */
+            rank: number;
+            /** @example 42 */
+            districtId: string;
+            /** @example 370302 */
+            districtCode: string;
+            /** @example 淄川区 */
+            districtName: string;
+            /** @example 84.4750 */
+            score: string;
+            components: components["schemas"]["RankingComponentsResponse"];
+            /** @example 2 */
+            previousRank: number | null;
+            /** @example 80.1000 */
+            previousScore: string | null;
+            /**
+             * @description previousRank − rank: positive when the district moved up
+             * @example 1
+             */
+            rankChange: number | null;
+            /** @example 4.3750 */
+            scoreChange: string | null;
+        };
+        MonthlyReportTotalsResponse: {
+            /** @example 5000.00 */
+            fundBalance: string | null;
+            /** @example 5000.00 */
+            coveredOutstanding: string | null;
+            /** @example 7.5000 */
+            leverageRatio: string | null;
+            /** @example 120 */
+            newCoveredLoans: number | null;
+            /** @example 5000.00 */
+            newCoveredAmount: string | null;
+            /** @example 5000.00 */
+            nplPrincipal: string | null;
+            /** @example 1.0000 */
+            nplRatioPercent: string | null;
+            /** @example 5000.00 */
+            compensationPaid: string | null;
+            /** @example 5000.00 */
+            recoveries: string | null;
+            /** @example 5000.00 */
+            subsidyPaid: string | null;
+            /** @example 5000.00 */
+            mutualAidCapital: string | null;
+            /** @example 5000.00 */
+            mutualAidOutstanding: string | null;
+        };
+        MonthlyReportDataResponse: {
+            /** @enum {string} */
+            kind: "MONTHLY";
+            /** @example 2026-01 */
+            month: string;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            periodStart: string;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            periodEnd: string;
+            /** @description Only its own district for district staff; empty for a bank and for town or village staff */
+            districts: components["schemas"]["DistrictReportRowResponse"][];
+            /** @description Only its own rows for a bank, its district’s for district staff; empty for town or village staff */
+            banks: components["schemas"]["BankReportRowResponse"][];
+            /** @description Empty for a bank; only the funds of its area for area staff */
+            funds: components["schemas"]["FundReportRowResponse"][];
+            /** @description Only its own line for district staff; empty for a bank and for town or village staff */
+            ranking: components["schemas"]["RankedDistrictResponse"][];
+            totals: components["schemas"]["MonthlyReportTotalsResponse"];
+        };
+        ReportSnapshotResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example MONTHLY */
+            kind: string;
+            /** @example 2026-01 */
+            month: string;
+            /** @example 2 */
+            version: number;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            generatedAt: string;
+            /** @example system */
+            generatedBy: string;
+            /**
+             * @description SHA-256 of the canonical JSON of the data
+             * @example 5f0c8e1d9a0b4c2e8d7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d
+             */
+            hash: string;
+            /**
+             * @description The snapshot this version replaces
+             * @example 42
+             */
+            supersedes: string | null;
+            /** @description True for the newest version of its month */
+            latest: boolean;
+            data: components["schemas"]["MonthlyReportDataResponse"];
+        };
+        GenerateReportResponse: {
+            /**
+             * @description CREATED: the month's first report; VERSIONED: the month's data changed; UNCHANGED: same content, nothing stored
+             * @enum {string}
+             */
+            action: "CREATED" | "VERSIONED" | "UNCHANGED";
+            snapshot: components["schemas"]["ReportSnapshotResponse"];
+        };
+        ReportSnapshotSummaryResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example MONTHLY */
+            kind: string;
+            /** @example 2026-01 */
+            month: string;
+            /** @example 2 */
+            version: number;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            generatedAt: string;
+            /** @example system */
+            generatedBy: string;
+            /**
+             * @description SHA-256 of the canonical JSON of the data
+             * @example 5f0c8e1d9a0b4c2e8d7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d
+             */
+            hash: string;
+            /**
+             * @description The snapshot this version replaces
+             * @example 42
+             */
+            supersedes: string | null;
+            /** @description True for the newest version of its month */
+            latest: boolean;
+        };
+        ReportSnapshotSummaryPage: {
+            items: components["schemas"]["ReportSnapshotSummaryResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
+        ReportRowChangeResponse: {
+            /** @example banks */
+            section: string;
+            /** @example 5 */
+            key: string;
+            /**
+             * @example {
+             *       "bankCode": "ZBRCB"
+             *     }
+             */
+            row: {
+                [key: string]: (string | number | boolean) | null;
+            };
+            /** @enum {string} */
+            change: "ADDED" | "REMOVED";
+        };
+        ReportFigureChangeResponse: {
+            /** @example districts */
+            section: string;
+            /**
+             * @description The row's key in its section; null for the totals
+             * @example 2
+             */
+            key: string | null;
+            /**
+             * @description The row's identifying labels
+             * @example {
+             *       "districtId": "2",
+             *       "districtCode": "370302"
+             *     }
+             */
+            row: {
+                [key: string]: (string | number | boolean) | null;
+            };
+            /**
+             * @description Dotted for a nested figure (`matching.shortfall`)
+             * @example compensationPaid
+             */
+            field: string;
+            /** @example 80000.00 */
+            before: (string | number | boolean) | null;
+            /** @example 82000.00 */
+            after: (string | number | boolean) | null;
+            /**
+             * @description after − before, exact, for two decimals or two integers
+             * @example 2000.00
+             */
+            difference: string | null;
+        };
+        ReportDiffResponse: {
+            /** @description Rows present in one version only */
+            rows: components["schemas"]["ReportRowChangeResponse"][];
+            /** @description Figures of a row in both versions that differ */
+            figures: components["schemas"]["ReportFigureChangeResponse"][];
+        };
+        ReportLateEntryResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example RISK_FUND_COMPENSATION */
+            code: string;
+            /**
+             * Format: date
+             * @description The value date of the money movement
+             * @example 2026-03-15
+             */
+            valueDate: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            recordedAt: string;
+            /** @example claim CC-2026-0007 */
+            memo: string | null;
+            /**
+             * @example [
+             *       "RF:1:BALANCE"
+             *     ]
+             */
+            accounts: string[];
+        };
+        ReportLateLoanFactResponse: {
+            /** @enum {string} */
+            kind: "BANK_REPAYMENT_REPORT" | "COVERED_LOAN_REGISTRATION";
+            /**
+             * @description The report's id, or the loan's for a registration
+             * @example 42
+             */
+            id: string;
+            /** @example 42 */
+            loanId: string;
+            /** @example CL-2025-000088 */
+            loanNo: string;
+            /** @example 42 */
+            bankId: string | null;
+            /**
+             * Format: date
+             * @description The repayment's as-of date, or the loan's disbursement date
+             * @example 2026-03-15
+             */
+            date: string;
+            /** @example 5000.00 */
+            principal: string;
+            /** @example 5000.00 */
+            interest: string;
+            /** @example 42 */
+            entryId: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            recordedAt: string;
+        };
+        ReportVersionResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example MONTHLY */
+            kind: string;
+            /** @example 2026-01 */
+            month: string;
+            /** @example 2 */
+            version: number;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            generatedAt: string;
+            /** @example system */
+            generatedBy: string;
+            /**
+             * @description SHA-256 of the canonical JSON of the data
+             * @example 5f0c8e1d9a0b4c2e8d7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d
+             */
+            hash: string;
+            /**
+             * @description The snapshot this version replaces
+             * @example 42
+             */
+            supersedes: string | null;
+            /** @description True for the newest version of its month */
+            latest: boolean;
+            /** @example 1 */
+            previousVersion: number | null;
+            /** @description Null for the first version */
+            changes: components["schemas"]["ReportDiffResponse"] | null;
+            lateEntries: components["schemas"]["ReportLateEntryResponse"][];
+            /** @example 1 */
+            lateEntriesTotal: number;
+            lateLoanFacts: components["schemas"]["ReportLateLoanFactResponse"][];
+        };
+        ReportVersionChangesResponse: {
+            /** @example 2 */
+            version: number;
+            /** @example 1 */
+            previousVersion: number | null;
+            /** @description Null for the first version */
+            changes: components["schemas"]["ReportDiffResponse"] | null;
+            lateEntries: components["schemas"]["ReportLateEntryResponse"][];
+            /**
+             * @description How many late entries there are (the list holds at most 500)
+             * @example 1
+             */
+            lateEntriesTotal: number;
+            lateLoanFacts: components["schemas"]["ReportLateLoanFactResponse"][];
+        };
+        DistrictRankingResponse: {
+            /** @example 2026-01 */
+            month: string;
+            /** @example 2 */
+            version: number;
+            ranking: components["schemas"]["RankedDistrictResponse"][];
+        };
+        BusinessDayCobStepResponse: {
+            /**
+             * Format: date
+             * @description The day closed (the day before the business day)
+             * @example 2026-12-31
+             */
+            businessDate: string;
+            /**
+             * @example COMPLETED
+             * @enum {string}
+             */
+            status: "RUNNING" | "COMPLETED" | "FAILED";
+            /** @example 42 */
+            loansProcessed: number;
+            /** @example 0 */
+            callsRaised: number;
+        };
+        BusinessDayRemindersStepResponse: {
+            /** @example 118 */
+            runId: string;
+            /**
+             * @description Reminders newly selected
+             * @example 6
+             */
+            selected: number;
+            /** @example 6 */
+            sent: number;
+            /** @example 0 */
+            settled: number;
+            /** @example 0 */
+            failed: number;
+        };
+        BusinessDaySubsidyStepResponse: {
+            /** @example 42 */
+            programmeId: string;
+            /**
+             * @description The settlement period that ended
+             * @example 2026-12
+             */
+            period: string;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            asOf?: string;
+            /** @description Per payee: the action, and the claim with its total when there is one */
+            claims?: {
+                [key: string]: unknown;
+            }[];
+            /** @enum {string} */
+            skipped?: "PROGRAMME_CLOSED";
+        };
+        BusinessDayReportStepResponse: {
+            /** @example 2026-12 */
+            month: string;
+            /** @example CREATED */
+            action: string;
+            /** @example 1 */
+            version: number;
+        };
+        BusinessDayStepsResponse: {
+            /** @description The close of business of the day before */
+            COB?: components["schemas"]["BusinessDayCobStepResponse"];
+            /** @description The day’s reminder selection and delivery */
+            REMINDERS?: components["schemas"]["BusinessDayRemindersStepResponse"];
+            /** @description Claims of the subsidy periods that ended the day before */
+            SUBSIDY?: components["schemas"]["BusinessDaySubsidyStepResponse"][];
+            /** @description On the 1st: the monthly report of the month just ended */
+            REPORT?: components["schemas"]["BusinessDayReportStepResponse"];
+        };
+        BusinessDayResponse: {
+            /**
+             * Format: date
+             * @example 2027-01-01
+             */
+            businessDate: string;
+            /**
+             * @example DONE
+             * @enum {string}
+             */
+            status: "RUNNING" | "DONE";
+            steps: components["schemas"]["BusinessDayStepsResponse"];
+            /** @example admin */
+            advancedBy: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            startedAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            finishedAt: string | null;
+        };
+        BusinessDateResponse: {
+            /**
+             * Format: date
+             * @description The business date every decision of the API and the worker reads
+             * @example 2027-01-01
+             */
+            businessDate: string;
+            /**
+             * Format: date
+             * @description The calendar date in the business time zone
+             * @example 2026-12-06
+             */
+            calendarDate: string;
+            /** @example Asia/Shanghai */
+            timeZone: string;
+            /**
+             * @description Whether this deployment lets an ADMIN move the date (BUSINESS_DATE_MOVABLE)
+             * @example true
+             */
+            movable: boolean;
+            /**
+             * @description Whether the date was moved (a stored date)
+             * @example true
+             */
+            moved: boolean;
+            /** @example admin */
+            movedBy: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            movedAt: string | null;
+            /** @description The latest business days the clock ran, newest first */
+            recentDays: components["schemas"]["BusinessDayResponse"][];
         };
         AdvanceBusinessDateDto: {
             /**
@@ -5098,6 +13145,20 @@ export interface components {
              */
             days?: number;
         };
+        BusinessDateAdvanceResponse: {
+            /**
+             * Format: date
+             * @example 2026-12-31
+             */
+            from: string;
+            /**
+             * Format: date
+             * @example 2027-01-01
+             */
+            to: string;
+            /** @description The days run, in order */
+            days: components["schemas"]["BusinessDayResponse"][];
+        };
         StartBusinessDateDto: {
             /**
              * @description the date a fresh sandbox (no journal entry yet) starts at
@@ -5105,16 +13166,552 @@ export interface components {
              */
             businessDate: string;
         };
+        CreateProjectionDto: {
+            /**
+             * @description A saved scenario (its current version is run)
+             * @example 1
+             */
+            scenarioId?: string;
+            /**
+             * @description A scenario given inline instead of a saved one
+             * @example {
+             *       "horizonMonths": 36,
+             *       "runs": 200,
+             *       "seed": 7,
+             *       "behaviour": {
+             *         "MUTUAL_AID": {
+             *           "latePercent": 10,
+             *           "lateDays": {
+             *             "min": 3,
+             *             "max": 45
+             *           },
+             *           "defaultPercent": 15
+             *         },
+             *         "HOUSEHOLD_MICROCREDIT": {
+             *           "latePercent": 5,
+             *           "lateDays": {
+             *             "min": 1,
+             *             "max": 20
+             *           },
+             *           "defaultPercent": 3
+             *         }
+             *       },
+             *       "newDemand": {
+             *         "applicationsPerVillagePerMonth": 2,
+             *         "amount": {
+             *           "min": "2000.00",
+             *           "max": "10000.00",
+             *           "step": "500.00"
+             *         },
+             *         "termMonths": [
+             *           6,
+             *           12
+             *         ]
+             *       },
+             *       "recoveries": {
+             *         "percentOfCompensation": 30,
+             *         "afterMonths": 6
+             *       },
+             *       "policies": [
+             *         {
+             *           "fromMonth": "2027-01",
+             *           "leverageMultiple": "8",
+             *           "topUps": [
+             *             {
+             *               "target": "RISK_FUND",
+             *               "id": "1",
+             *               "amount": "2000000.00"
+             *             }
+             *           ]
+             *         }
+             *       ]
+             *     }
+             */
+            spec?: Record<string, never>;
+        };
+        ProgressResponse: {
+            /** @example 120 */
+            runsDone: number;
+            /** @example 200 */
+            runsTotal: number;
+        };
+        BandResponse: {
+            /** @example 2027-01 */
+            month: string;
+            /** @example 4812000.00 */
+            p10: string;
+            /** @example 5021000.00 */
+            p50: string;
+            /** @example 5160000.00 */
+            p90: string;
+        };
+        SeriesResponse: {
+            /** @example riskFund:1:balance */
+            key: string;
+            /** @enum {string} */
+            scope: "total" | "fund" | "riskFund" | "programme";
+            /** @example 1 */
+            id: string | null;
+            /** @example balance */
+            figure: string;
+            /** @enum {string} */
+            unit: "fen" | "count" | "decimal4" | "flag";
+            /**
+             * @description reference line: the minimum
+             * @example 5000000.00
+             */
+            minimum: string | null;
+            /**
+             * @description reference line: the leverage cap
+             * @example null
+             */
+            cap: string | null;
+            bands: components["schemas"]["BandResponse"][];
+        };
+        EventMonthsResponse: {
+            /** @example 2027-03 */
+            p10: string;
+            /** @example 2027-08 */
+            p50: string;
+            /** @example 2028-01 */
+            p90: string;
+        };
+        EventResponse: {
+            /** @example RISK_FUND_BELOW_MINIMUM:riskFund:1 */
+            key: string;
+            /** @enum {string} */
+            event: "RISK_FUND_BELOW_MINIMUM" | "BREAKER_TRIPS" | "FUND_OUT_OF_ROOM" | "SUBSIDY_BUDGET_EXHAUSTED";
+            /** @enum {string} */
+            scope: "total" | "fund" | "riskFund" | "programme";
+            /** @example 1 */
+            id: string;
+            /**
+             * @description share of runs in which it happened, percent
+             * @example 42.50
+             */
+            probabilityPercent: string;
+            /** @example 85 */
+            runs: number;
+            firstMonth: components["schemas"]["EventMonthsResponse"] | null;
+        };
+        ResultResponse: {
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            asOf: string;
+            /**
+             * @example [
+             *       "2027-01",
+             *       "2027-02"
+             *     ]
+             */
+            months: string[];
+            /** @example 200 */
+            runs: number;
+            series: components["schemas"]["SeriesResponse"][];
+            events: components["schemas"]["EventResponse"][];
+        };
+        ProjectionResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example 1 */
+            scenarioId: string | null;
+            /** @example 2 */
+            scenarioVersion: number | null;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            asOf: string;
+            /** @enum {string} */
+            status: "QUEUED" | "RUNNING" | "DONE" | "FAILED";
+            progress: components["schemas"]["ProgressResponse"];
+            /**
+             * @example {
+             *       "horizonMonths": 36,
+             *       "runs": 200,
+             *       "seed": 7,
+             *       "behaviour": {
+             *         "MUTUAL_AID": {
+             *           "latePercent": 10,
+             *           "lateDays": {
+             *             "min": 3,
+             *             "max": 45
+             *           },
+             *           "defaultPercent": 15
+             *         },
+             *         "HOUSEHOLD_MICROCREDIT": {
+             *           "latePercent": 5,
+             *           "lateDays": {
+             *             "min": 1,
+             *             "max": 20
+             *           },
+             *           "defaultPercent": 3
+             *         }
+             *       },
+             *       "newDemand": {
+             *         "applicationsPerVillagePerMonth": 2,
+             *         "amount": {
+             *           "min": "2000.00",
+             *           "max": "10000.00",
+             *           "step": "500.00"
+             *         },
+             *         "termMonths": [
+             *           6,
+             *           12
+             *         ]
+             *       },
+             *       "recoveries": {
+             *         "percentOfCompensation": 30,
+             *         "afterMonths": 6
+             *       },
+             *       "policies": [
+             *         {
+             *           "fromMonth": "2027-01",
+             *           "leverageMultiple": "8",
+             *           "topUps": [
+             *             {
+             *               "target": "RISK_FUND",
+             *               "id": "1",
+             *               "amount": "2000000.00"
+             *             }
+             *           ]
+             *         }
+             *       ]
+             *     }
+             */
+            spec: Record<string, never>;
+            /** @example fund.admin */
+            requestedBy: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            startedAt: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            finishedAt: string | null;
+            error?: string | null;
+            /** @description bands and events once DONE */
+            result: components["schemas"]["ResultResponse"] | null;
+        };
+        ProjectionPage: {
+            items: components["schemas"]["ProjectionResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
+        ScenarioDto: {
+            /** @example 还款率降至85% (repayment falls to 85 %) */
+            name: string;
+            /** @example three years, 15 % of mutual-aid borrowers default */
+            description?: Record<string, never> | null;
+            /**
+             * @description The scenario (see docs/projection.md); omitted fields take their defaults
+             * @example {
+             *       "horizonMonths": 36,
+             *       "runs": 200,
+             *       "seed": 7,
+             *       "behaviour": {
+             *         "MUTUAL_AID": {
+             *           "latePercent": 10,
+             *           "lateDays": {
+             *             "min": 3,
+             *             "max": 45
+             *           },
+             *           "defaultPercent": 15
+             *         },
+             *         "HOUSEHOLD_MICROCREDIT": {
+             *           "latePercent": 5,
+             *           "lateDays": {
+             *             "min": 1,
+             *             "max": 20
+             *           },
+             *           "defaultPercent": 3
+             *         }
+             *       },
+             *       "newDemand": {
+             *         "applicationsPerVillagePerMonth": 2,
+             *         "amount": {
+             *           "min": "2000.00",
+             *           "max": "10000.00",
+             *           "step": "500.00"
+             *         },
+             *         "termMonths": [
+             *           6,
+             *           12
+             *         ]
+             *       },
+             *       "recoveries": {
+             *         "percentOfCompensation": 30,
+             *         "afterMonths": 6
+             *       },
+             *       "policies": [
+             *         {
+             *           "fromMonth": "2027-01",
+             *           "leverageMultiple": "8",
+             *           "topUps": [
+             *             {
+             *               "target": "RISK_FUND",
+             *               "id": "1",
+             *               "amount": "2000000.00"
+             *             }
+             *           ]
+             *         }
+             *       ]
+             *     }
+             */
+            spec: Record<string, never>;
+        };
+        ScenarioResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example repayment falls to 85 % */
+            name: string;
+            /** @example null */
+            description: string | null;
+            /** @example 2 */
+            version: number;
+            /** @example false */
+            archived: boolean;
+            /**
+             * @example {
+             *       "horizonMonths": 36,
+             *       "runs": 200,
+             *       "seed": 7,
+             *       "behaviour": {
+             *         "MUTUAL_AID": {
+             *           "latePercent": 10,
+             *           "lateDays": {
+             *             "min": 3,
+             *             "max": 45
+             *           },
+             *           "defaultPercent": 15
+             *         },
+             *         "HOUSEHOLD_MICROCREDIT": {
+             *           "latePercent": 5,
+             *           "lateDays": {
+             *             "min": 1,
+             *             "max": 20
+             *           },
+             *           "defaultPercent": 3
+             *         }
+             *       },
+             *       "newDemand": {
+             *         "applicationsPerVillagePerMonth": 2,
+             *         "amount": {
+             *           "min": "2000.00",
+             *           "max": "10000.00",
+             *           "step": "500.00"
+             *         },
+             *         "termMonths": [
+             *           6,
+             *           12
+             *         ]
+             *       },
+             *       "recoveries": {
+             *         "percentOfCompensation": 30,
+             *         "afterMonths": 6
+             *       },
+             *       "policies": [
+             *         {
+             *           "fromMonth": "2027-01",
+             *           "leverageMultiple": "8",
+             *           "topUps": [
+             *             {
+             *               "target": "RISK_FUND",
+             *               "id": "1",
+             *               "amount": "2000000.00"
+             *             }
+             *           ]
+             *         }
+             *       ]
+             *     }
+             */
+            spec: Record<string, never>;
+            /** @example fund.admin */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            updatedAt: string;
+        };
+        ScenarioPage: {
+            items: components["schemas"]["ScenarioResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
+        ScenarioVersionResponse: {
+            /** @example 1 */
+            version: number;
+            /**
+             * @example {
+             *       "horizonMonths": 36,
+             *       "runs": 200,
+             *       "seed": 7,
+             *       "behaviour": {
+             *         "MUTUAL_AID": {
+             *           "latePercent": 10,
+             *           "lateDays": {
+             *             "min": 3,
+             *             "max": 45
+             *           },
+             *           "defaultPercent": 15
+             *         },
+             *         "HOUSEHOLD_MICROCREDIT": {
+             *           "latePercent": 5,
+             *           "lateDays": {
+             *             "min": 1,
+             *             "max": 20
+             *           },
+             *           "defaultPercent": 3
+             *         }
+             *       },
+             *       "newDemand": {
+             *         "applicationsPerVillagePerMonth": 2,
+             *         "amount": {
+             *           "min": "2000.00",
+             *           "max": "10000.00",
+             *           "step": "500.00"
+             *         },
+             *         "termMonths": [
+             *           6,
+             *           12
+             *         ]
+             *       },
+             *       "recoveries": {
+             *         "percentOfCompensation": 30,
+             *         "afterMonths": 6
+             *       },
+             *       "policies": [
+             *         {
+             *           "fromMonth": "2027-01",
+             *           "leverageMultiple": "8",
+             *           "topUps": [
+             *             {
+             *               "target": "RISK_FUND",
+             *               "id": "1",
+             *               "amount": "2000000.00"
+             *             }
+             *           ]
+             *         }
+             *       ]
+             *     }
+             */
+            spec: Record<string, never>;
+            /** @example fund.admin */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+        };
+        ScenarioPatchDto: {
+            /** @example repayment 85 %, leverage 8× */
+            name?: string;
+            description?: Record<string, never> | null;
+            /**
+             * @description The whole new content (a new version)
+             * @example {
+             *       "horizonMonths": 36,
+             *       "runs": 200,
+             *       "seed": 7,
+             *       "behaviour": {
+             *         "MUTUAL_AID": {
+             *           "latePercent": 10,
+             *           "lateDays": {
+             *             "min": 3,
+             *             "max": 45
+             *           },
+             *           "defaultPercent": 15
+             *         },
+             *         "HOUSEHOLD_MICROCREDIT": {
+             *           "latePercent": 5,
+             *           "lateDays": {
+             *             "min": 1,
+             *             "max": 20
+             *           },
+             *           "defaultPercent": 3
+             *         }
+             *       },
+             *       "newDemand": {
+             *         "applicationsPerVillagePerMonth": 2,
+             *         "amount": {
+             *           "min": "2000.00",
+             *           "max": "10000.00",
+             *           "step": "500.00"
+             *         },
+             *         "termMonths": [
+             *           6,
+             *           12
+             *         ]
+             *       },
+             *       "recoveries": {
+             *         "percentOfCompensation": 30,
+             *         "afterMonths": 6
+             *       },
+             *       "policies": [
+             *         {
+             *           "fromMonth": "2027-01",
+             *           "leverageMultiple": "8",
+             *           "topUps": [
+             *             {
+             *               "target": "RISK_FUND",
+             *               "id": "1",
+             *               "amount": "2000000.00"
+             *             }
+             *           ]
+             *         }
+             *       ]
+             *     }
+             */
+            spec?: Record<string, never>;
+        };
+        QueueSessionResponse: {
+            /**
+             * @description where the dashboard is
+             * @example /admin/queues
+             */
+            dashboard: string;
+            /**
+             * Format: date-time
+             * @description when the session cookie expires
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            expiresAt: string;
+        };
         /**
          * @description The stable machine-readable reason of a refusal.
          * @enum {string}
          */
-        ErrorCode: "AGREEMENT_EXISTS" | "AGREEMENT_INVALID" | "AGREEMENT_NOT_ACTIVE" | "AREA_CITY_ONLY" | "AREA_OUT_OF_SCOPE" | "ASSET_INCOME_ALREADY_PAID" | "ASSET_INCOME_ENTITY_LOCKED" | "ASSET_INCOME_NO_POOR_HOUSEHOLDS" | "ASSET_INCOME_PROJECT_INVALID" | "ASSET_INCOME_RESULTS_INVALID" | "ASSET_INCOME_RESULT_LOCKED" | "ASSET_INCOME_RESULT_MISSING" | "ASSET_INCOME_RIGHTS_PENDING" | "ASSET_INCOME_RIGHT_MOVE_REFUSED" | "ASSET_INCOME_RUN_STALE" | "ASSET_INCOME_SAME_APPROVER" | "ASSET_INCOME_SETTLEMENT_EXCEEDS_DEBT" | "ASSET_INCOME_STATE_CONFLICT" | "BANK_CODE_TAKEN" | "BANK_LOAN_REF_TAKEN" | "BENCHMARK_BAND_OVERLAP" | "BENCHMARK_RATE_ALREADY_EFFECTIVE" | "BENCHMARK_RATE_NOT_IN_FORCE" | "BENCHMARK_RATE_WITHDRAWN" | "BUSINESS_DATE_ADVANCING" | "BUSINESS_DATE_INVALID" | "BUSINESS_DATE_NOT_MOVABLE" | "BUSINESS_DAY_FAILED" | "CLAIM_NOT_ELIGIBLE" | "CLAIM_SAME_SIDE" | "CLAIM_STATE_CONFLICT" | "COB_ALREADY_RUNNING" | "COB_DATE_INVALID" | "CONFLICT" | "COVERED_LOAN_NO_AGREEMENT" | "COVERED_LOAN_STATE_CONFLICT" | "COVERED_REPAYMENT_EXCEEDS_OUTSTANDING" | "COVER_MISMATCH" | "COVER_STATE_CONFLICT" | "DISTRICT_SUSPENDED" | "ENTITY_LINK_RULES_VIOLATED" | "FEE_DISTRIBUTION_EXISTS" | "FEE_DISTRIBUTION_NOT_ALLOWED" | "FORBIDDEN" | "FUNDING_MATCHING_RULE_INVALID" | "FUND_BELOW_MINIMUM" | "FUND_CAPACITY_EXCEEDED" | "FUND_CAP_EXCEEDED" | "FUND_CLOSED" | "FUND_FISCAL_SHARE_NOT_POOR" | "FUND_HOUSEHOLD_NOT_FOUND" | "FUND_INSUFFICIENT_CASH" | "FUND_MEMBER_HAS_LOAN" | "FUND_MEMBER_NOT_OF_VILLAGE" | "FUND_NOT_A_MEMBER" | "FUND_NOT_EMPTY" | "FUND_RULES_INVALID" | "FUND_UNKNOWN_VILLAGE" | "FUND_VILLAGE_HAS_FUND" | "GROUP_HAS_ACTIVE_LOANS" | "GROUP_RULES_VIOLATED" | "HOUSEHOLD_IN_GROUP" | "IDEMPOTENCY_IN_PROGRESS" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_REUSED" | "INTERNAL" | "INVALID_CREDENTIALS" | "LEDGER_ACCOUNT_NOT_FOUND" | "LEDGER_ALREADY_REVERSED" | "LEDGER_CURRENCY_MISMATCH" | "LEDGER_ENTRY_CONFLICT" | "LEDGER_LIMIT_EXCEEDED" | "LEDGER_UNBALANCED" | "LEDGER_VALUE_DATE_IN_FUTURE" | "LOAN_APPLICATION_INVALID" | "LOAN_INVALID_TRANSITION" | "LOAN_MAKER_CHECKER" | "LOAN_NOTICE_NOT_ENDED" | "LOAN_NOT_ELIGIBLE" | "LOAN_NOT_REPAYABLE" | "LOAN_VERSION_CONFLICT" | "NOT_FOUND" | "OVERPAYMENT" | "PAYLOAD_TOO_LARGE" | "POVERTY_LINE_MISSING" | "PRODUCT_CODE_TAKEN" | "PRODUCT_INACTIVE" | "PRODUCT_RULES_NOT_MET" | "PRODUCT_VERSION_CONFLICT" | "RATE_LIMITED" | "RECON_FILE_INVALID" | "RECON_FILE_TOO_LARGE" | "RECON_FORMAT_UNSUPPORTED" | "RECOVERY_EXCEEDS_CLAIM" | "REGISTRY_RULES_VIOLATED" | "REMINDER_ENDPOINT_INVALID" | "REMINDER_ENDPOINT_SCOPE_TAKEN" | "REMINDER_RUN_DATE_INVALID" | "REPAYMENT_ALREADY_REVERSED" | "REPAYMENT_NOT_REVERSIBLE" | "REPAYMENT_PAYER_INVALID" | "REPAYMENT_VALUE_DATE_INVALID" | "REPORT_MONTH_INVALID" | "RISK_FUND_CLOSED" | "RISK_FUND_DISTRICT_HAS_FUND" | "RISK_FUND_INSUFFICIENT" | "RISK_FUND_UNKNOWN_DISTRICT" | "RISK_FUND_WITHDRAWAL_REFUSED" | "SCHEDULE_TERMS_INVALID" | "SERVICE_UNAVAILABLE" | "SHARE_INSUFFICIENT" | "SHARE_LOCKED" | "SUBSIDY_BUDGET_INVALID" | "SUBSIDY_CLAIM_STATE_CONFLICT" | "SUBSIDY_CONTRIBUTION_INVALID" | "SUBSIDY_PERIOD_INVALID" | "SUBSIDY_POLICY_INVALID" | "SUBSIDY_PROGRAMME_CLOSED" | "SUBSIDY_PROGRAMME_CODE_TAKEN" | "SUBSIDY_PROGRAMME_INVALID" | "SUBSIDY_SAME_APPROVER" | "TOKEN_REVOKED" | "UNAUTHENTICATED" | "VALIDATION_FAILED" | "WRITE_OFF_NOT_ALLOWED";
+        ErrorCode: "AGREEMENT_EXISTS" | "AGREEMENT_INVALID" | "AGREEMENT_NOT_ACTIVE" | "AREA_CITY_ONLY" | "AREA_OUT_OF_SCOPE" | "ASSET_INCOME_ALREADY_PAID" | "ASSET_INCOME_ENTITY_LOCKED" | "ASSET_INCOME_NO_POOR_HOUSEHOLDS" | "ASSET_INCOME_PROJECT_INVALID" | "ASSET_INCOME_RESULTS_INVALID" | "ASSET_INCOME_RESULT_LOCKED" | "ASSET_INCOME_RESULT_MISSING" | "ASSET_INCOME_RIGHTS_PENDING" | "ASSET_INCOME_RIGHT_MOVE_REFUSED" | "ASSET_INCOME_RUN_STALE" | "ASSET_INCOME_SAME_APPROVER" | "ASSET_INCOME_SETTLEMENT_EXCEEDS_DEBT" | "ASSET_INCOME_STATE_CONFLICT" | "BANK_CODE_TAKEN" | "BANK_LOAN_REF_TAKEN" | "BENCHMARK_BAND_OVERLAP" | "BENCHMARK_RATE_ALREADY_EFFECTIVE" | "BENCHMARK_RATE_NOT_IN_FORCE" | "BENCHMARK_RATE_WITHDRAWN" | "BUSINESS_DATE_ADVANCING" | "BUSINESS_DATE_INVALID" | "BUSINESS_DATE_NOT_MOVABLE" | "BUSINESS_DAY_FAILED" | "CLAIM_NOT_ELIGIBLE" | "CLAIM_SAME_SIDE" | "CLAIM_STATE_CONFLICT" | "COB_ALREADY_RUNNING" | "COB_DATE_INVALID" | "CONFLICT" | "COVERED_LOAN_NO_AGREEMENT" | "COVERED_LOAN_STATE_CONFLICT" | "COVERED_REPAYMENT_EXCEEDS_OUTSTANDING" | "COVER_MISMATCH" | "COVER_STATE_CONFLICT" | "DISTRICT_SUSPENDED" | "ENTITY_LINK_RULES_VIOLATED" | "FEE_DISTRIBUTION_EXISTS" | "FEE_DISTRIBUTION_NOT_ALLOWED" | "FORBIDDEN" | "FUNDING_MATCHING_RULE_INVALID" | "FUND_BELOW_MINIMUM" | "FUND_CAPACITY_EXCEEDED" | "FUND_CAP_EXCEEDED" | "FUND_CLOSED" | "FUND_FISCAL_SHARE_NOT_POOR" | "FUND_HOUSEHOLD_NOT_FOUND" | "FUND_INSUFFICIENT_CASH" | "FUND_MEMBER_HAS_LOAN" | "FUND_MEMBER_NOT_OF_VILLAGE" | "FUND_NOT_A_MEMBER" | "FUND_NOT_EMPTY" | "FUND_RULES_INVALID" | "FUND_UNKNOWN_VILLAGE" | "FUND_VILLAGE_HAS_FUND" | "GROUP_HAS_ACTIVE_LOANS" | "GROUP_RULES_VIOLATED" | "HOUSEHOLD_IN_GROUP" | "IDEMPOTENCY_IN_PROGRESS" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_REUSED" | "INTERNAL" | "INVALID_CREDENTIALS" | "LEDGER_ACCOUNT_NOT_FOUND" | "LEDGER_ALREADY_REVERSED" | "LEDGER_CURRENCY_MISMATCH" | "LEDGER_ENTRY_CONFLICT" | "LEDGER_LIMIT_EXCEEDED" | "LEDGER_UNBALANCED" | "LEDGER_VALUE_DATE_IN_FUTURE" | "LOAN_APPLICATION_INVALID" | "LOAN_INVALID_TRANSITION" | "LOAN_MAKER_CHECKER" | "LOAN_NOTICE_NOT_ENDED" | "LOAN_NOT_ELIGIBLE" | "LOAN_NOT_REPAYABLE" | "LOAN_VERSION_CONFLICT" | "NOT_FOUND" | "OVERPAYMENT" | "PAYLOAD_TOO_LARGE" | "POVERTY_LINE_MISSING" | "PRODUCT_CODE_TAKEN" | "PRODUCT_INACTIVE" | "PRODUCT_RULES_NOT_MET" | "PRODUCT_VERSION_CONFLICT" | "PROJECTION_NOT_FINISHED" | "PROJECTION_SCENARIO_INVALID" | "RATE_LIMITED" | "RECON_FILE_INVALID" | "RECON_FILE_TOO_LARGE" | "RECON_FORMAT_UNSUPPORTED" | "RECOVERY_EXCEEDS_CLAIM" | "REGISTRY_RULES_VIOLATED" | "REMINDER_ENDPOINT_INVALID" | "REMINDER_ENDPOINT_SCOPE_TAKEN" | "REMINDER_RUN_DATE_INVALID" | "REPAYMENT_ALREADY_REVERSED" | "REPAYMENT_NOT_REVERSIBLE" | "REPAYMENT_PAYER_INVALID" | "REPAYMENT_VALUE_DATE_INVALID" | "REPORT_MONTH_INVALID" | "RISK_FUND_CLOSED" | "RISK_FUND_DISTRICT_HAS_FUND" | "RISK_FUND_INSUFFICIENT" | "RISK_FUND_UNKNOWN_DISTRICT" | "RISK_FUND_WITHDRAWAL_REFUSED" | "SCHEDULE_TERMS_INVALID" | "SERVICE_UNAVAILABLE" | "SHARE_INSUFFICIENT" | "SHARE_LOCKED" | "SUBSIDY_BUDGET_INVALID" | "SUBSIDY_CLAIM_STATE_CONFLICT" | "SUBSIDY_CONTRIBUTION_INVALID" | "SUBSIDY_PERIOD_INVALID" | "SUBSIDY_POLICY_INVALID" | "SUBSIDY_PROGRAMME_CLOSED" | "SUBSIDY_PROGRAMME_CODE_TAKEN" | "SUBSIDY_PROGRAMME_INVALID" | "SUBSIDY_SAME_APPROVER" | "TOKEN_REVOKED" | "UNAUTHENTICATED" | "VALIDATION_FAILED" | "WRITE_OFF_NOT_ALLOWED";
         /**
          * @description Why one field was refused: a field code, or an error code when a whole refusal concerns one line of a batch.
          * @enum {string}
          */
-        FieldErrorCode: "ABOVE_PROFIT_BASE" | "ACTIVE_LOAN_EXISTS" | "AGE_MAX_BELOW_MIN" | "AGE_OUT_OF_RANGE" | "AGREEMENT_EXISTS" | "AGREEMENT_INVALID" | "AGREEMENT_NOT_ACTIVE" | "ALREADY_CLAIMED" | "AMOUNT_ABOVE_CAP" | "AMOUNT_ABOVE_LINKED_CAP" | "AMOUNT_ABOVE_MAX" | "AMOUNT_BELOW_MIN" | "APPROVED" | "AREA_CITY_ONLY" | "AREA_OUT_OF_SCOPE" | "ASSET_INCOME_ALREADY_PAID" | "ASSET_INCOME_ENTITY_LOCKED" | "ASSET_INCOME_NO_POOR_HOUSEHOLDS" | "ASSET_INCOME_PROJECT_INVALID" | "ASSET_INCOME_RESULTS_INVALID" | "ASSET_INCOME_RESULT_LOCKED" | "ASSET_INCOME_RESULT_MISSING" | "ASSET_INCOME_RIGHTS_PENDING" | "ASSET_INCOME_RIGHT_MOVE_REFUSED" | "ASSET_INCOME_RUN_STALE" | "ASSET_INCOME_SAME_APPROVER" | "ASSET_INCOME_SETTLEMENT_EXCEEDS_DEBT" | "ASSET_INCOME_STATE_CONFLICT" | "AS_OF_DATE_MISMATCH" | "AT_MATURITY_REQUIRES_BULLET" | "BACKDATED_NEEDS_NOTE" | "BALANCE_NOT_ZERO" | "BAND_OVERLAP" | "BANK_CODE_TAKEN" | "BANK_LOAN_REF_TAKEN" | "BEFORE_APPROVAL" | "BEFORE_INJECTION" | "BEFORE_LIQUIDATION_DATE" | "BEFORE_PAID_DISTRIBUTION" | "BEFORE_PERIOD_END" | "BEFORE_QUANTIFICATION" | "BEFORE_RECORD_DATE" | "BEFORE_RIGHT_START" | "BEFORE_YEAR" | "BELOW_COMMITTED" | "BENCHMARK_BAND_OVERLAP" | "BENCHMARK_RATE_ALREADY_EFFECTIVE" | "BENCHMARK_RATE_NOT_IN_FORCE" | "BENCHMARK_RATE_WITHDRAWN" | "BORROWER_LIMIT_EXCEEDED" | "BORROWER_TYPE_NOT_ALLOWED" | "BULLET_REQUIRES_AT_MATURITY" | "BUSINESS_DATE_ADVANCING" | "BUSINESS_DATE_BACKWARDS" | "BUSINESS_DATE_INVALID" | "BUSINESS_DATE_LEDGER_NOT_EMPTY" | "BUSINESS_DATE_NOT_MOVABLE" | "BUSINESS_DATE_TOO_FAR" | "BUSINESS_DAY_FAILED" | "CLAIM_NOT_ELIGIBLE" | "CLAIM_SAME_SIDE" | "CLAIM_STATE_CONFLICT" | "CLOSED" | "COB_ALREADY_RUNNING" | "COB_DATE_CLOSED" | "COB_DATE_INVALID" | "COB_DATE_IN_FUTURE" | "CODE_NOT_IN_PARENT" | "COLUMN_COUNT" | "CONFLICT" | "CONTROL_CHARACTER" | "COVERED_LOAN_NO_AGREEMENT" | "COVERED_LOAN_STATE_CONFLICT" | "COVERED_REPAYMENT_EXCEEDS_OUTSTANDING" | "COVER_MISMATCH" | "COVER_STATE_CONFLICT" | "CSV_COLUMNS_MISSING" | "CSV_COLUMNS_UNKNOWN" | "CSV_DUPLICATE_COLUMN" | "CSV_EMPTY" | "CSV_MISSING_COLUMN" | "CSV_NOT_UTF8" | "CSV_SYNTAX" | "CSV_TOO_LONG" | "CSV_UNKNOWN_COLUMN" | "CSV_UNREADABLE" | "DATE_IN_FUTURE" | "DISTRICT_SUSPENDED" | "DRAFT" | "DUPLICATE" | "DUPLICATE_CLASS" | "DUPLICATE_COLUMN" | "DUPLICATE_YEAR" | "EMPTY" | "ENCODING" | "ENCODING_MISMATCH" | "ENTITY_ALREADY_LOCKED" | "ENTITY_HAS_COVERED_DEBT" | "ENTITY_KIND" | "ENTITY_LINK_RULES_VIOLATED" | "ENTITY_NOT_OF_VILLAGE" | "FEE_DISTRIBUTION_EXISTS" | "FEE_DISTRIBUTION_NOT_ALLOWED" | "FEE_PERCENT_RANGE" | "FEE_PERCENT_SUM" | "FIRST_LOAN_ABOVE_MAX" | "FIRST_LOAN_LIMIT" | "FIRST_LOAN_MAX_OUT_OF_RANGE" | "FISCAL_NOT_MEMBER" | "FISCAL_SOURCE_REQUIRED" | "FIXED_RATE_NOT_ALLOWED" | "FIXED_RATE_REQUIRED" | "FORBIDDEN" | "FORMAT" | "FUNDING_MATCHING_RULE_INVALID" | "FUND_BELOW_MINIMUM" | "FUND_CAPACITY_EXCEEDED" | "FUND_CAP_EXCEEDED" | "FUND_CLOSED" | "FUND_FISCAL_SHARE_NOT_POOR" | "FUND_HOUSEHOLD_NOT_FOUND" | "FUND_INSUFFICIENT_CASH" | "FUND_LOAN_LIMIT" | "FUND_MEMBER_HAS_LOAN" | "FUND_MEMBER_NOT_OF_VILLAGE" | "FUND_NOT_ACTIVE" | "FUND_NOT_A_MEMBER" | "FUND_NOT_EMPTY" | "FUND_RULES_INVALID" | "FUND_TERM_LIMIT" | "FUND_UNKNOWN_VILLAGE" | "FUND_VILLAGE_HAS_FUND" | "FUTURE" | "FUTURE_DATE" | "GRADUATED_YEAR_AFTER_INCOME_YEAR" | "GRADUATED_YEAR_NOT_ALLOWED" | "GRADUATED_YEAR_REQUIRED" | "GROUP_DISSOLVED" | "GROUP_HAS_ACTIVE_LOANS" | "GROUP_INACTIVE" | "GROUP_LIABILITY_OPEN" | "GROUP_MEMBER_OVERDUE" | "GROUP_OTHER_VILLAGE" | "GROUP_REQUIRED" | "GROUP_RULES_VIOLATED" | "GROUP_SIZE" | "GROUP_SIZE_ORDER" | "GROUP_SIZE_RANGE" | "GROUP_TOO_LARGE" | "GROUP_TOO_SMALL" | "GUARANTEE_FUND_REQUIRED" | "HOLDER_STILL_POOR" | "HOUSEHOLD_ALREADY_MEMBER" | "HOUSEHOLD_DUPLICATE" | "HOUSEHOLD_FUND_MEMBER" | "HOUSEHOLD_HAS_OPEN_LOAN" | "HOUSEHOLD_IN_GROUP" | "HOUSEHOLD_LINKED_TO_ENTITY" | "HOUSEHOLD_NOT_FOUND" | "HOUSEHOLD_NOT_OF_FUND_VILLAGE" | "HOUSEHOLD_NOT_POOR" | "HOUSEHOLD_OTHER_DISTRICT" | "HOUSEHOLD_OTHER_VILLAGE" | "HTTPS_REQUIRED" | "IDEMPOTENCY_IN_PROGRESS" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_REUSED" | "INCOME_YEAR_INVALID" | "INCONSISTENT" | "INSTALLMENT_MULTIPLE_TOO_LARGE" | "INSUFFICIENT_FUNDS" | "INTERNAL" | "INVALID" | "INVALID_CREDENTIALS" | "INVALID_UNICODE" | "JSON_SYNTAX" | "LEDGER_ACCOUNT_NOT_FOUND" | "LEDGER_ALREADY_REVERSED" | "LEDGER_CURRENCY_MISMATCH" | "LEDGER_ENTRY_CONFLICT" | "LEDGER_LIMIT_EXCEEDED" | "LEDGER_UNBALANCED" | "LEDGER_VALUE_DATE_IN_FUTURE" | "LENDING_CAP_RANGE" | "LINE_TOO_LONG" | "LINKED_CAP_ENTITY_ONLY" | "LINKED_HOUSEHOLDS_REQUIRED" | "LOAN_APPLICATION_INVALID" | "LOAN_INVALID_TRANSITION" | "LOAN_LIMIT_POSITIVE" | "LOAN_MAKER_CHECKER" | "LOAN_NOTICE_NOT_ENDED" | "LOAN_NOT_COVERED" | "LOAN_NOT_ELIGIBLE" | "LOAN_NOT_REPAYABLE" | "LOAN_VERSION_CONFLICT" | "MAKER_CHECKER" | "MARKUP_NOT_ALLOWED" | "MISSING" | "MISSING_COLUMN" | "NEGATIVE" | "NOTICE_DAYS_RANGE" | "NOT_ALLOWED" | "NOT_A_PERIOD_END" | "NOT_ENDED" | "NOT_FOR_ENTITY" | "NOT_FOUND" | "NOT_FUND_MEMBER" | "NOT_GROUP_MEMBER" | "NO_CONTRACT_RATE" | "NO_FUND_FOR_VILLAGE" | "NO_SECRET" | "ONLY_FOR_SHARES" | "ONLY_FOR_SOE" | "OVERDUE_BELOW_TRIGGER" | "OVERPAYMENT" | "OVERRIDE_REASON_REQUIRED" | "OVERRIDE_REASON_TOO_LONG" | "PAID" | "PAYLOAD_TOO_LARGE" | "PENALTY_RATE_TOO_HIGH" | "POVERTY_LINE_MISSING" | "PRINCIPAL_MAX_BELOW_MIN" | "PRODUCT_CODE_TAKEN" | "PRODUCT_INACTIVE" | "PRODUCT_NOT_COVERABLE" | "PRODUCT_NOT_MUTUAL_AID" | "PRODUCT_RULES_NOT_MET" | "PRODUCT_VERSION_CONFLICT" | "PURPOSE_NOT_ALLOWED" | "PURPOSE_NOT_PRODUCTIVE" | "PURPOSE_UNKNOWN" | "QUARTERLY_TERM_RANGE" | "QUEUED" | "RANGE" | "RATE_LIMITED" | "RATE_NOT_IN_FORCE" | "RATE_RANGE" | "RECIPIENT_HOLDS_RIGHT" | "RECIPIENT_NOT_ALLOWED" | "RECIPIENT_NOT_OF_VILLAGE" | "RECIPIENT_NOT_POOR" | "RECIPIENT_REQUIRED" | "RECON_FILE_INVALID" | "RECON_FILE_TOO_LARGE" | "RECON_FORMAT_UNSUPPORTED" | "RECOVERY_EXCEEDS_CLAIM" | "RECOVERY_NOT_EXHAUSTED" | "REGISTRY_RULES_VIOLATED" | "REMINDER_ENDPOINT_INVALID" | "REMINDER_ENDPOINT_SCOPE_TAKEN" | "REMINDER_RUN_DATE_INVALID" | "REPAYMENT_ALREADY_REVERSED" | "REPAYMENT_NOT_REVERSIBLE" | "REPAYMENT_PAYER_INVALID" | "REPAYMENT_VALUE_DATE_INVALID" | "REPORTED_BEFORE_YEAR" | "REPORT_MONTH_INVALID" | "REQUIRED" | "REQUIRED_FOR_FISCAL_SHARE" | "REQUIRED_FOR_MEMBER" | "REQUIRED_FOR_ROLE" | "REQUIRED_FOR_SOE" | "REQUIRED_FOR_SOURCE" | "RIGHT_HELD_BY_COLLECTIVE" | "RIGHT_HOLDER_NOT_POOR" | "RIGHT_NOT_CURRENT" | "RIGHT_RULE_KEEP" | "RISK_FUND_CLOSED" | "RISK_FUND_DISTRICT_HAS_FUND" | "RISK_FUND_INSUFFICIENT" | "RISK_FUND_UNKNOWN_DISTRICT" | "RISK_FUND_WITHDRAWAL_REFUSED" | "SCHEDULE_TERMS_INVALID" | "SCOPE_TAKEN" | "SERVICE_UNAVAILABLE" | "SHARE_INSUFFICIENT" | "SHARE_LOCKED" | "SHARE_LOCK_RANGE" | "SOURCE_CAPITAL_EXCEEDED" | "STALE" | "STATUS_NOT_ELIGIBLE" | "SUBSIDY_BUDGET_INVALID" | "SUBSIDY_CLAIM_STATE_CONFLICT" | "SUBSIDY_CONTRIBUTION_INVALID" | "SUBSIDY_PERIOD_INVALID" | "SUBSIDY_POLICY_INVALID" | "SUBSIDY_PROGRAMME_CLOSED" | "SUBSIDY_PROGRAMME_CODE_TAKEN" | "SUBSIDY_PROGRAMME_INVALID" | "SUBSIDY_SAME_APPROVER" | "SUPERSEDED" | "TAKEN" | "TERM_MAX_BELOW_MIN" | "TERM_NOT_WHOLE_PERIODS" | "TERM_OUT_OF_RANGE" | "TERM_RANGE" | "THRESHOLD_POSITIVE" | "TOKEN_REVOKED" | "TOO_DEEP" | "TOO_LARGE" | "TOO_MANY_DECIMALS" | "TOO_OLD" | "UNAUTHENTICATED" | "UNKNOWN_BANK" | "UNKNOWN_DISTRICT" | "UNKNOWN_ENTITY" | "UNKNOWN_FIELD" | "UNKNOWN_FUND" | "UNKNOWN_GROUP" | "UNKNOWN_HOUSEHOLD" | "UNKNOWN_PRODUCT" | "UNKNOWN_TOWN" | "UNKNOWN_VILLAGE" | "UNSUPPORTED" | "UNSUPPORTED_MEDIA_TYPE" | "VALIDATION_FAILED" | "VILLAGE_HAS_FUND" | "VILLAGE_HAS_PROJECT" | "VILLAGE_NOT_PILOT" | "VILLAGE_OTHER_DISTRICT" | "WATERFALL_NOT_PERMUTATION" | "WITHDRAWAL_BREAKS_COVER" | "WRITE_OFF_NOTHING" | "WRITE_OFF_NOT_ALLOWED" | "WRITE_OFF_TOO_EARLY" | "YEAR_AFTER_LIQUIDATION_FLAG" | "YEAR_BEFORE_PROJECT" | "YEAR_IN_FUTURE" | "ZERO" | "arrayMaxSize" | "arrayMinSize" | "arrayUnique" | "atMaturityOnlyBullet" | "atMaturitySingleInstallment" | "graceNotForBullet" | "graceTooLong" | "isArray" | "isBoolean" | "isBusinessDate" | "isCalendarDate" | "isCreditCode" | "isDate" | "isDateString" | "isDecimalBetween" | "isId" | "isIn" | "isInt" | "isLength" | "isNotEmpty" | "isNumberString" | "isObject" | "isPercent" | "isResidentId" | "isString" | "isUrl" | "isYuan" | "matches" | "max" | "maxLength" | "min" | "minLength" | "nestedValidation" | "notBelow" | "termMonthsMismatch" | "termMonthsRequired";
+        FieldErrorCode: "ABOVE_PROFIT_BASE" | "ACTIVE_LOAN_EXISTS" | "AGE_MAX_BELOW_MIN" | "AGE_OUT_OF_RANGE" | "AGREEMENT_EXISTS" | "AGREEMENT_INVALID" | "AGREEMENT_NOT_ACTIVE" | "ALREADY_CLAIMED" | "AMOUNT_ABOVE_CAP" | "AMOUNT_ABOVE_LINKED_CAP" | "AMOUNT_ABOVE_MAX" | "AMOUNT_BELOW_MIN" | "APPROVED" | "AREA_CITY_ONLY" | "AREA_OUT_OF_SCOPE" | "ASSET_INCOME_ALREADY_PAID" | "ASSET_INCOME_ENTITY_LOCKED" | "ASSET_INCOME_NO_POOR_HOUSEHOLDS" | "ASSET_INCOME_PROJECT_INVALID" | "ASSET_INCOME_RESULTS_INVALID" | "ASSET_INCOME_RESULT_LOCKED" | "ASSET_INCOME_RESULT_MISSING" | "ASSET_INCOME_RIGHTS_PENDING" | "ASSET_INCOME_RIGHT_MOVE_REFUSED" | "ASSET_INCOME_RUN_STALE" | "ASSET_INCOME_SAME_APPROVER" | "ASSET_INCOME_SETTLEMENT_EXCEEDS_DEBT" | "ASSET_INCOME_STATE_CONFLICT" | "AS_OF_DATE_MISMATCH" | "AT_MATURITY_REQUIRES_BULLET" | "BACKDATED_NEEDS_NOTE" | "BALANCE_NOT_ZERO" | "BAND_OVERLAP" | "BANK_CODE_TAKEN" | "BANK_LOAN_REF_TAKEN" | "BEFORE_APPROVAL" | "BEFORE_INJECTION" | "BEFORE_LIQUIDATION_DATE" | "BEFORE_PAID_DISTRIBUTION" | "BEFORE_PERIOD_END" | "BEFORE_QUANTIFICATION" | "BEFORE_RECORD_DATE" | "BEFORE_RIGHT_START" | "BEFORE_YEAR" | "BELOW_COMMITTED" | "BENCHMARK_BAND_OVERLAP" | "BENCHMARK_RATE_ALREADY_EFFECTIVE" | "BENCHMARK_RATE_NOT_IN_FORCE" | "BENCHMARK_RATE_WITHDRAWN" | "BORROWER_LIMIT_EXCEEDED" | "BORROWER_TYPE_NOT_ALLOWED" | "BULLET_REQUIRES_AT_MATURITY" | "BUSINESS_DATE_ADVANCING" | "BUSINESS_DATE_BACKWARDS" | "BUSINESS_DATE_INVALID" | "BUSINESS_DATE_LEDGER_NOT_EMPTY" | "BUSINESS_DATE_NOT_MOVABLE" | "BUSINESS_DATE_TOO_FAR" | "BUSINESS_DAY_FAILED" | "CLAIM_NOT_ELIGIBLE" | "CLAIM_SAME_SIDE" | "CLAIM_STATE_CONFLICT" | "CLOSED" | "COB_ALREADY_RUNNING" | "COB_DATE_CLOSED" | "COB_DATE_INVALID" | "COB_DATE_IN_FUTURE" | "CODE_NOT_IN_PARENT" | "COLUMN_COUNT" | "CONFLICT" | "CONTROL_CHARACTER" | "COVERED_LOAN_NO_AGREEMENT" | "COVERED_LOAN_STATE_CONFLICT" | "COVERED_REPAYMENT_EXCEEDS_OUTSTANDING" | "COVER_MISMATCH" | "COVER_STATE_CONFLICT" | "CSV_COLUMNS_MISSING" | "CSV_COLUMNS_UNKNOWN" | "CSV_DUPLICATE_COLUMN" | "CSV_EMPTY" | "CSV_MISSING_COLUMN" | "CSV_NOT_UTF8" | "CSV_SYNTAX" | "CSV_TOO_LONG" | "CSV_UNKNOWN_COLUMN" | "CSV_UNREADABLE" | "DATE_IN_FUTURE" | "DISTRICT_SUSPENDED" | "DRAFT" | "DUPLICATE" | "DUPLICATE_CLASS" | "DUPLICATE_COLUMN" | "DUPLICATE_YEAR" | "EMPTY" | "ENCODING" | "ENCODING_MISMATCH" | "ENTITY_ALREADY_LOCKED" | "ENTITY_HAS_COVERED_DEBT" | "ENTITY_KIND" | "ENTITY_LINK_RULES_VIOLATED" | "ENTITY_NOT_OF_VILLAGE" | "FEE_DISTRIBUTION_EXISTS" | "FEE_DISTRIBUTION_NOT_ALLOWED" | "FEE_PERCENT_RANGE" | "FEE_PERCENT_SUM" | "FIRST_LOAN_ABOVE_MAX" | "FIRST_LOAN_LIMIT" | "FIRST_LOAN_MAX_OUT_OF_RANGE" | "FISCAL_NOT_MEMBER" | "FISCAL_SOURCE_REQUIRED" | "FIXED_RATE_NOT_ALLOWED" | "FIXED_RATE_REQUIRED" | "FORBIDDEN" | "FORMAT" | "FUNDING_MATCHING_RULE_INVALID" | "FUND_BELOW_MINIMUM" | "FUND_CAPACITY_EXCEEDED" | "FUND_CAP_EXCEEDED" | "FUND_CLOSED" | "FUND_FISCAL_SHARE_NOT_POOR" | "FUND_HOUSEHOLD_NOT_FOUND" | "FUND_INSUFFICIENT_CASH" | "FUND_LOAN_LIMIT" | "FUND_MEMBER_HAS_LOAN" | "FUND_MEMBER_NOT_OF_VILLAGE" | "FUND_NOT_ACTIVE" | "FUND_NOT_A_MEMBER" | "FUND_NOT_EMPTY" | "FUND_RULES_INVALID" | "FUND_TERM_LIMIT" | "FUND_UNKNOWN_VILLAGE" | "FUND_VILLAGE_HAS_FUND" | "FUTURE" | "FUTURE_DATE" | "GRADUATED_YEAR_AFTER_INCOME_YEAR" | "GRADUATED_YEAR_NOT_ALLOWED" | "GRADUATED_YEAR_REQUIRED" | "GROUP_DISSOLVED" | "GROUP_HAS_ACTIVE_LOANS" | "GROUP_INACTIVE" | "GROUP_LIABILITY_OPEN" | "GROUP_MEMBER_OVERDUE" | "GROUP_OTHER_VILLAGE" | "GROUP_REQUIRED" | "GROUP_RULES_VIOLATED" | "GROUP_SIZE" | "GROUP_SIZE_ORDER" | "GROUP_SIZE_RANGE" | "GROUP_TOO_LARGE" | "GROUP_TOO_SMALL" | "GUARANTEE_FUND_REQUIRED" | "HOLDER_STILL_POOR" | "HOUSEHOLD_ALREADY_MEMBER" | "HOUSEHOLD_DUPLICATE" | "HOUSEHOLD_FUND_MEMBER" | "HOUSEHOLD_HAS_OPEN_LOAN" | "HOUSEHOLD_IN_GROUP" | "HOUSEHOLD_LINKED_TO_ENTITY" | "HOUSEHOLD_NOT_FOUND" | "HOUSEHOLD_NOT_OF_FUND_VILLAGE" | "HOUSEHOLD_NOT_POOR" | "HOUSEHOLD_OTHER_DISTRICT" | "HOUSEHOLD_OTHER_VILLAGE" | "HTTPS_REQUIRED" | "IDEMPOTENCY_IN_PROGRESS" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_REUSED" | "INCOME_YEAR_INVALID" | "INCONSISTENT" | "INSTALLMENT_MULTIPLE_TOO_LARGE" | "INSUFFICIENT_FUNDS" | "INTERNAL" | "INVALID" | "INVALID_CREDENTIALS" | "INVALID_UNICODE" | "JSON_SYNTAX" | "LEDGER_ACCOUNT_NOT_FOUND" | "LEDGER_ALREADY_REVERSED" | "LEDGER_CURRENCY_MISMATCH" | "LEDGER_ENTRY_CONFLICT" | "LEDGER_LIMIT_EXCEEDED" | "LEDGER_UNBALANCED" | "LEDGER_VALUE_DATE_IN_FUTURE" | "LENDING_CAP_RANGE" | "LINE_TOO_LONG" | "LINKED_CAP_ENTITY_ONLY" | "LINKED_HOUSEHOLDS_REQUIRED" | "LOAN_APPLICATION_INVALID" | "LOAN_INVALID_TRANSITION" | "LOAN_LIMIT_POSITIVE" | "LOAN_MAKER_CHECKER" | "LOAN_NOTICE_NOT_ENDED" | "LOAN_NOT_COVERED" | "LOAN_NOT_ELIGIBLE" | "LOAN_NOT_REPAYABLE" | "LOAN_VERSION_CONFLICT" | "MAKER_CHECKER" | "MARKUP_NOT_ALLOWED" | "MISSING" | "MISSING_COLUMN" | "NEGATIVE" | "NOTICE_DAYS_RANGE" | "NOT_ALLOWED" | "NOT_A_PERIOD_END" | "NOT_ENDED" | "NOT_FOR_ENTITY" | "NOT_FOUND" | "NOT_FUND_MEMBER" | "NOT_GROUP_MEMBER" | "NO_CONTRACT_RATE" | "NO_FUND_FOR_VILLAGE" | "NO_SECRET" | "ONLY_FOR_SHARES" | "ONLY_FOR_SOE" | "OVERDUE_BELOW_TRIGGER" | "OVERPAYMENT" | "OVERRIDE_REASON_REQUIRED" | "OVERRIDE_REASON_TOO_LONG" | "PAID" | "PAYLOAD_TOO_LARGE" | "PENALTY_RATE_TOO_HIGH" | "POVERTY_LINE_MISSING" | "PRINCIPAL_MAX_BELOW_MIN" | "PRODUCT_CODE_TAKEN" | "PRODUCT_INACTIVE" | "PRODUCT_NOT_COVERABLE" | "PRODUCT_NOT_MUTUAL_AID" | "PRODUCT_RULES_NOT_MET" | "PRODUCT_VERSION_CONFLICT" | "PROJECTION_NOT_FINISHED" | "PROJECTION_SCENARIO_INVALID" | "PURPOSE_NOT_ALLOWED" | "PURPOSE_NOT_PRODUCTIVE" | "PURPOSE_UNKNOWN" | "QUARTERLY_TERM_RANGE" | "QUEUED" | "RANGE" | "RATE_LIMITED" | "RATE_NOT_IN_FORCE" | "RATE_RANGE" | "RECIPIENT_HOLDS_RIGHT" | "RECIPIENT_NOT_ALLOWED" | "RECIPIENT_NOT_OF_VILLAGE" | "RECIPIENT_NOT_POOR" | "RECIPIENT_REQUIRED" | "RECON_FILE_INVALID" | "RECON_FILE_TOO_LARGE" | "RECON_FORMAT_UNSUPPORTED" | "RECOVERY_EXCEEDS_CLAIM" | "RECOVERY_NOT_EXHAUSTED" | "REGISTRY_RULES_VIOLATED" | "REMINDER_ENDPOINT_INVALID" | "REMINDER_ENDPOINT_SCOPE_TAKEN" | "REMINDER_RUN_DATE_INVALID" | "REPAYMENT_ALREADY_REVERSED" | "REPAYMENT_NOT_REVERSIBLE" | "REPAYMENT_PAYER_INVALID" | "REPAYMENT_VALUE_DATE_INVALID" | "REPORTED_BEFORE_YEAR" | "REPORT_MONTH_INVALID" | "REQUIRED" | "REQUIRED_FOR_FISCAL_SHARE" | "REQUIRED_FOR_MEMBER" | "REQUIRED_FOR_ROLE" | "REQUIRED_FOR_SOE" | "REQUIRED_FOR_SOURCE" | "RIGHT_HELD_BY_COLLECTIVE" | "RIGHT_HOLDER_NOT_POOR" | "RIGHT_NOT_CURRENT" | "RIGHT_RULE_KEEP" | "RISK_FUND_CLOSED" | "RISK_FUND_DISTRICT_HAS_FUND" | "RISK_FUND_INSUFFICIENT" | "RISK_FUND_UNKNOWN_DISTRICT" | "RISK_FUND_WITHDRAWAL_REFUSED" | "SCHEDULE_TERMS_INVALID" | "SCOPE_TAKEN" | "SERVICE_UNAVAILABLE" | "SHARE_INSUFFICIENT" | "SHARE_LOCKED" | "SHARE_LOCK_RANGE" | "SOURCE_CAPITAL_EXCEEDED" | "STALE" | "STATUS_NOT_ELIGIBLE" | "SUBSIDY_BUDGET_INVALID" | "SUBSIDY_CLAIM_STATE_CONFLICT" | "SUBSIDY_CONTRIBUTION_INVALID" | "SUBSIDY_PERIOD_INVALID" | "SUBSIDY_POLICY_INVALID" | "SUBSIDY_PROGRAMME_CLOSED" | "SUBSIDY_PROGRAMME_CODE_TAKEN" | "SUBSIDY_PROGRAMME_INVALID" | "SUBSIDY_SAME_APPROVER" | "SUPERSEDED" | "TAKEN" | "TERM_MAX_BELOW_MIN" | "TERM_NOT_WHOLE_PERIODS" | "TERM_OUT_OF_RANGE" | "TERM_RANGE" | "THRESHOLD_POSITIVE" | "TOKEN_REVOKED" | "TOO_DEEP" | "TOO_LARGE" | "TOO_MANY_DECIMALS" | "TOO_OLD" | "UNAUTHENTICATED" | "UNKNOWN_BANK" | "UNKNOWN_DISTRICT" | "UNKNOWN_ENTITY" | "UNKNOWN_FIELD" | "UNKNOWN_FUND" | "UNKNOWN_GROUP" | "UNKNOWN_HOUSEHOLD" | "UNKNOWN_PRODUCT" | "UNKNOWN_TOWN" | "UNKNOWN_VILLAGE" | "UNSUPPORTED" | "UNSUPPORTED_MEDIA_TYPE" | "VALIDATION_FAILED" | "VILLAGE_HAS_FUND" | "VILLAGE_HAS_PROJECT" | "VILLAGE_NOT_PILOT" | "VILLAGE_OTHER_DISTRICT" | "WATERFALL_NOT_PERMUTATION" | "WITHDRAWAL_BREAKS_COVER" | "WRITE_OFF_NOTHING" | "WRITE_OFF_NOT_ALLOWED" | "WRITE_OFF_TOO_EARLY" | "YEAR_AFTER_LIQUIDATION_FLAG" | "YEAR_BEFORE_PROJECT" | "YEAR_IN_FUTURE" | "ZERO" | "arrayMaxSize" | "arrayMinSize" | "arrayUnique" | "atMaturityOnlyBullet" | "atMaturitySingleInstallment" | "graceNotForBullet" | "graceTooLong" | "isArray" | "isBoolean" | "isBusinessDate" | "isCalendarDate" | "isCreditCode" | "isDate" | "isDateString" | "isDecimalBetween" | "isId" | "isIn" | "isInt" | "isLength" | "isNotEmpty" | "isNumberString" | "isObject" | "isPercent" | "isResidentId" | "isString" | "isUrl" | "isYuan" | "matches" | "max" | "maxLength" | "min" | "minLength" | "nestedValidation" | "notBelow" | "termMonthsMismatch" | "termMonthsRequired";
         ProblemFieldError: {
             /** @example amount */
             field: string;
@@ -5250,7 +13847,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    check: {
+    checkHealth: {
         parameters: {
             query?: never;
             header?: never;
@@ -5259,76 +13856,40 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /**
-             * @description Database and Redis are checked; the worker entry is information only (its last heartbeat), so a lagging worker never takes the API out of a load balancer
-             *
-             *     The Health Check is successful
-             */
+            /** @description Database and Redis are checked; the worker entry is information only (its last heartbeat), so a lagging worker never takes the API out of a load balancer */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * @example ok
-                         * @enum {string}
-                         */
-                        status?: "ok" | "degraded";
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up",
-                         *         "responseTime": 12
-                         *       }
-                         *     }
-                         */
-                        info?: {
-                            [key: string]: {
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /** @example {} */
-                        error?: {
-                            [key: string]: {
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up",
-                         *         "responseTime": 12
-                         *       }
-                         *     }
-                         */
-                        details?: {
-                            [key: string]: {
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
+                    /**
+                     * @example {
+                     *       "status": "ok",
+                     *       "info": {
+                     *         "database": {
+                     *           "status": "up"
+                     *         },
+                     *         "redis": {
+                     *           "status": "up"
+                     *         },
+                     *         "worker": {
+                     *           "status": "up",
+                     *           "lastHeartbeatAt": "2026-01-15T08:00:00.000Z",
+                     *           "ageSeconds": 12,
+                     *           "stale": false,
+                     *           "beats": 42,
+                     *           "worker": "host:1234"
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HealthResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
             403: components["responses"]["Forbidden"];
             500: components["responses"]["InternalError"];
-            /** @description The Health Check is not successful */
+            /** @description The database or Redis is down */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5339,7 +13900,7 @@ export interface operations {
             };
         };
     };
-    listAudit: {
+    listAuditEntries: {
         parameters: {
             query?: {
                 page?: number;
@@ -5362,7 +13923,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AuditEntryPage"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
@@ -5386,13 +13949,31 @@ export interface operations {
             };
         };
         responses: {
-            /** @description A short-lived bearer token */
+            /** @description A short-lived bearer token and the user it was issued to */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "accessToken": "eyJ…",
+                     *       "tokenType": "Bearer",
+                     *       "expiresIn": 900,
+                     *       "user": {
+                     *         "id": "7",
+                     *         "username": "officer.wang",
+                     *         "displayName": "王晓东",
+                     *         "role": "LOAN_OFFICER",
+                     *         "bankId": null,
+                     *         "areaKind": "CITY",
+                     *         "areaId": null,
+                     *         "active": true,
+                     *         "createdAt": "2026-01-05T02:00:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LoginResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -5423,7 +14004,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    me: {
+    getCurrentUser: {
         parameters: {
             query?: never;
             header?: never;
@@ -5432,11 +14013,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The caller as the API sees it (a user, or a bank through its API key) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ActorResponse"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
@@ -5463,7 +14047,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["UserPage"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
@@ -5474,7 +14060,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    createUsers: {
+    createUser: {
         parameters: {
             query?: never;
             header?: never;
@@ -5491,7 +14077,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["UserResponse"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
@@ -5505,7 +14093,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    getUsers: {
+    getUser: {
         parameters: {
             query?: never;
             header?: never;
@@ -5520,7 +14108,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["UserResponse"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
@@ -5532,7 +14122,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    updateUsers: {
+    updateUser: {
         parameters: {
             query?: never;
             header?: never;
@@ -5547,11 +14137,14 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Name, role, bank, password or active flag changed (a change of role, bank or password, or a deactivation, revokes the user’s tokens) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["UserResponse"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
@@ -5565,7 +14158,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    revokeTokens: {
+    revokeUserTokens: {
         parameters: {
             query?: never;
             header?: never;
@@ -5576,11 +14169,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The user; tokens issued before now are refused (401 TOKEN_REVOKED) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["UserResponse"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
@@ -5593,7 +14189,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    verify: {
+    verifyLedger: {
         parameters: {
             query?: never;
             header?: never;
@@ -5608,7 +14204,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "ok": true,
+                     *       "checkedAt": "2026-03-15T08:30:00.000Z",
+                     *       "accounts": 12,
+                     *       "entries": 40,
+                     *       "postings": 96,
+                     *       "balanceMismatches": [],
+                     *       "runningBalanceMismatches": [],
+                     *       "unbalancedEntries": [],
+                     *       "totals": [
+                     *         {
+                     *           "currency": "CNY",
+                     *           "ledger": "MONEY",
+                     *           "debits": "100000",
+                     *           "credits": "100000",
+                     *           "net": "0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LedgerVerifyResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -5619,7 +14236,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    accounts: {
+    listLedgerAccounts: {
         parameters: {
             query?: {
                 page?: number;
@@ -5635,11 +14252,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Accounts with their totals and balance, filterable by owner, ledger and code prefix */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["LedgerAccountPage"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
@@ -5650,7 +14270,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    statementLedger: {
+    getAccountStatement: {
         parameters: {
             query?: {
                 page?: number;
@@ -5671,7 +14291,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["LedgerStatementResponse"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
@@ -5683,7 +14305,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    entry: {
+    getJournalEntry: {
         parameters: {
             query?: never;
             header?: never;
@@ -5694,11 +14316,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description A journal entry with its postings */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["JournalEntryResponse"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
@@ -5710,7 +14335,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    previewSchedules: {
+    previewSchedule: {
         parameters: {
             query?: never;
             header?: never;
@@ -5827,7 +14452,78 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "2",
+                     *           "code": "HH_MICRO_STD",
+                     *           "kind": "HOUSEHOLD_MICROCREDIT",
+                     *           "name": "Household poverty microcredit (standard)",
+                     *           "active": true,
+                     *           "currentVersion": 1,
+                     *           "createdAt": "2026-01-05T02:00:00.000Z",
+                     *           "terms": {
+                     *             "id": "2",
+                     *             "productId": "2",
+                     *             "code": "HH_MICRO_STD",
+                     *             "kind": "HOUSEHOLD_MICROCREDIT",
+                     *             "version": 1,
+                     *             "isCurrent": true,
+                     *             "active": true,
+                     *             "name": "Household poverty microcredit (standard)",
+                     *             "currency": "CNY",
+                     *             "minPrincipal": "1000.00",
+                     *             "maxPrincipal": "50000.00",
+                     *             "firstLoanMax": null,
+                     *             "minTermMonths": 1,
+                     *             "maxTermMonths": 36,
+                     *             "method": "EQUAL_INSTALLMENT",
+                     *             "frequency": "MONTHLY",
+                     *             "dayCount": "PERIOD",
+                     *             "rounding": "HALF_UP",
+                     *             "installmentMultiple": "0.01",
+                     *             "rateSource": "BENCHMARK",
+                     *             "fixedRatePercent": null,
+                     *             "markupPercent": "0",
+                     *             "penaltyRatePercent": "50",
+                     *             "penaltyBasis": "SURCHARGE_ON_CONTRACT",
+                     *             "graceDays": 0,
+                     *             "allowedPurposes": [
+                     *               "PLANTING",
+                     *               "BREEDING"
+                     *             ],
+                     *             "eligibleStatuses": [
+                     *               "POOR",
+                     *               "GRADUATED"
+                     *             ],
+                     *             "minAge": 18,
+                     *             "maxAge": 65,
+                     *             "subsidyPolicy": null,
+                     *             "requiresGuaranteeFund": true,
+                     *             "requiresGroup": false,
+                     *             "prepaymentMode": "SHORTEN_TERM",
+                     *             "earlyRepaymentFee": "ACCRUED",
+                     *             "waterfall": [
+                     *               "OVERDUE_PENALTY",
+                     *               "OVERDUE_INTEREST",
+                     *               "OVERDUE_PRINCIPAL",
+                     *               "CURRENT_INTEREST",
+                     *               "CURRENT_PRINCIPAL",
+                     *               "FUTURE"
+                     *             ],
+                     *             "maxPerLinkedHousehold": null,
+                     *             "createdBy": "system",
+                     *             "createdAt": "2026-01-05T02:00:00.000Z"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProductPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -5839,7 +14535,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    createProducts: {
+    createProduct: {
         parameters: {
             query?: never;
             header?: never;
@@ -5858,7 +14554,71 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "2",
+                     *       "code": "HH_MICRO_STD",
+                     *       "kind": "HOUSEHOLD_MICROCREDIT",
+                     *       "name": "Household poverty microcredit (standard)",
+                     *       "active": true,
+                     *       "currentVersion": 1,
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "terms": {
+                     *         "id": "2",
+                     *         "productId": "2",
+                     *         "code": "HH_MICRO_STD",
+                     *         "kind": "HOUSEHOLD_MICROCREDIT",
+                     *         "version": 1,
+                     *         "isCurrent": true,
+                     *         "active": true,
+                     *         "name": "Household poverty microcredit (standard)",
+                     *         "currency": "CNY",
+                     *         "minPrincipal": "1000.00",
+                     *         "maxPrincipal": "50000.00",
+                     *         "firstLoanMax": null,
+                     *         "minTermMonths": 1,
+                     *         "maxTermMonths": 36,
+                     *         "method": "EQUAL_INSTALLMENT",
+                     *         "frequency": "MONTHLY",
+                     *         "dayCount": "PERIOD",
+                     *         "rounding": "HALF_UP",
+                     *         "installmentMultiple": "0.01",
+                     *         "rateSource": "BENCHMARK",
+                     *         "fixedRatePercent": null,
+                     *         "markupPercent": "0",
+                     *         "penaltyRatePercent": "50",
+                     *         "penaltyBasis": "SURCHARGE_ON_CONTRACT",
+                     *         "graceDays": 0,
+                     *         "allowedPurposes": [
+                     *           "PLANTING",
+                     *           "BREEDING"
+                     *         ],
+                     *         "eligibleStatuses": [
+                     *           "POOR",
+                     *           "GRADUATED"
+                     *         ],
+                     *         "minAge": 18,
+                     *         "maxAge": 65,
+                     *         "subsidyPolicy": null,
+                     *         "requiresGuaranteeFund": true,
+                     *         "requiresGroup": false,
+                     *         "prepaymentMode": "SHORTEN_TERM",
+                     *         "earlyRepaymentFee": "ACCRUED",
+                     *         "waterfall": [
+                     *           "OVERDUE_PENALTY",
+                     *           "OVERDUE_INTEREST",
+                     *           "OVERDUE_PRINCIPAL",
+                     *           "CURRENT_INTEREST",
+                     *           "CURRENT_PRINCIPAL",
+                     *           "FUTURE"
+                     *         ],
+                     *         "maxPerLinkedHousehold": null,
+                     *         "createdBy": "system",
+                     *         "createdAt": "2026-01-05T02:00:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProductResponse"];
                 };
             };
             /** @description VALIDATION_FAILED naming every offending field (formats and rules between fields) */
@@ -5897,7 +14657,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    getProducts: {
+    getProduct: {
         parameters: {
             query?: never;
             header?: never;
@@ -5914,7 +14674,71 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "2",
+                     *       "code": "HH_MICRO_STD",
+                     *       "kind": "HOUSEHOLD_MICROCREDIT",
+                     *       "name": "Household poverty microcredit (standard)",
+                     *       "active": true,
+                     *       "currentVersion": 1,
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "terms": {
+                     *         "id": "2",
+                     *         "productId": "2",
+                     *         "code": "HH_MICRO_STD",
+                     *         "kind": "HOUSEHOLD_MICROCREDIT",
+                     *         "version": 1,
+                     *         "isCurrent": true,
+                     *         "active": true,
+                     *         "name": "Household poverty microcredit (standard)",
+                     *         "currency": "CNY",
+                     *         "minPrincipal": "1000.00",
+                     *         "maxPrincipal": "50000.00",
+                     *         "firstLoanMax": null,
+                     *         "minTermMonths": 1,
+                     *         "maxTermMonths": 36,
+                     *         "method": "EQUAL_INSTALLMENT",
+                     *         "frequency": "MONTHLY",
+                     *         "dayCount": "PERIOD",
+                     *         "rounding": "HALF_UP",
+                     *         "installmentMultiple": "0.01",
+                     *         "rateSource": "BENCHMARK",
+                     *         "fixedRatePercent": null,
+                     *         "markupPercent": "0",
+                     *         "penaltyRatePercent": "50",
+                     *         "penaltyBasis": "SURCHARGE_ON_CONTRACT",
+                     *         "graceDays": 0,
+                     *         "allowedPurposes": [
+                     *           "PLANTING",
+                     *           "BREEDING"
+                     *         ],
+                     *         "eligibleStatuses": [
+                     *           "POOR",
+                     *           "GRADUATED"
+                     *         ],
+                     *         "minAge": 18,
+                     *         "maxAge": 65,
+                     *         "subsidyPolicy": null,
+                     *         "requiresGuaranteeFund": true,
+                     *         "requiresGroup": false,
+                     *         "prepaymentMode": "SHORTEN_TERM",
+                     *         "earlyRepaymentFee": "ACCRUED",
+                     *         "waterfall": [
+                     *           "OVERDUE_PENALTY",
+                     *           "OVERDUE_INTEREST",
+                     *           "OVERDUE_PRINCIPAL",
+                     *           "CURRENT_INTEREST",
+                     *           "CURRENT_PRINCIPAL",
+                     *           "FUTURE"
+                     *         ],
+                     *         "maxPerLinkedHousehold": null,
+                     *         "createdBy": "system",
+                     *         "createdAt": "2026-01-05T02:00:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProductResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -5927,7 +14751,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    replace: {
+    replaceProduct: {
         parameters: {
             query?: never;
             header?: never;
@@ -5949,7 +14773,71 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "2",
+                     *       "code": "HH_MICRO_STD",
+                     *       "kind": "HOUSEHOLD_MICROCREDIT",
+                     *       "name": "Household poverty microcredit (standard)",
+                     *       "active": true,
+                     *       "currentVersion": 1,
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "terms": {
+                     *         "id": "2",
+                     *         "productId": "2",
+                     *         "code": "HH_MICRO_STD",
+                     *         "kind": "HOUSEHOLD_MICROCREDIT",
+                     *         "version": 1,
+                     *         "isCurrent": true,
+                     *         "active": true,
+                     *         "name": "Household poverty microcredit (standard)",
+                     *         "currency": "CNY",
+                     *         "minPrincipal": "1000.00",
+                     *         "maxPrincipal": "50000.00",
+                     *         "firstLoanMax": null,
+                     *         "minTermMonths": 1,
+                     *         "maxTermMonths": 36,
+                     *         "method": "EQUAL_INSTALLMENT",
+                     *         "frequency": "MONTHLY",
+                     *         "dayCount": "PERIOD",
+                     *         "rounding": "HALF_UP",
+                     *         "installmentMultiple": "0.01",
+                     *         "rateSource": "BENCHMARK",
+                     *         "fixedRatePercent": null,
+                     *         "markupPercent": "0",
+                     *         "penaltyRatePercent": "50",
+                     *         "penaltyBasis": "SURCHARGE_ON_CONTRACT",
+                     *         "graceDays": 0,
+                     *         "allowedPurposes": [
+                     *           "PLANTING",
+                     *           "BREEDING"
+                     *         ],
+                     *         "eligibleStatuses": [
+                     *           "POOR",
+                     *           "GRADUATED"
+                     *         ],
+                     *         "minAge": 18,
+                     *         "maxAge": 65,
+                     *         "subsidyPolicy": null,
+                     *         "requiresGuaranteeFund": true,
+                     *         "requiresGroup": false,
+                     *         "prepaymentMode": "SHORTEN_TERM",
+                     *         "earlyRepaymentFee": "ACCRUED",
+                     *         "waterfall": [
+                     *           "OVERDUE_PENALTY",
+                     *           "OVERDUE_INTEREST",
+                     *           "OVERDUE_PRINCIPAL",
+                     *           "CURRENT_INTEREST",
+                     *           "CURRENT_PRINCIPAL",
+                     *           "FUTURE"
+                     *         ],
+                     *         "maxPerLinkedHousehold": null,
+                     *         "createdBy": "system",
+                     *         "createdAt": "2026-01-05T02:00:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProductResponse"];
                 };
             };
             /** @description VALIDATION_FAILED naming every offending field */
@@ -5980,7 +14868,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    patch: {
+    reviseProduct: {
         parameters: {
             query?: never;
             header?: never;
@@ -6002,7 +14890,71 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "2",
+                     *       "code": "HH_MICRO_STD",
+                     *       "kind": "HOUSEHOLD_MICROCREDIT",
+                     *       "name": "Household poverty microcredit (standard)",
+                     *       "active": true,
+                     *       "currentVersion": 1,
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "terms": {
+                     *         "id": "2",
+                     *         "productId": "2",
+                     *         "code": "HH_MICRO_STD",
+                     *         "kind": "HOUSEHOLD_MICROCREDIT",
+                     *         "version": 1,
+                     *         "isCurrent": true,
+                     *         "active": true,
+                     *         "name": "Household poverty microcredit (standard)",
+                     *         "currency": "CNY",
+                     *         "minPrincipal": "1000.00",
+                     *         "maxPrincipal": "50000.00",
+                     *         "firstLoanMax": null,
+                     *         "minTermMonths": 1,
+                     *         "maxTermMonths": 36,
+                     *         "method": "EQUAL_INSTALLMENT",
+                     *         "frequency": "MONTHLY",
+                     *         "dayCount": "PERIOD",
+                     *         "rounding": "HALF_UP",
+                     *         "installmentMultiple": "0.01",
+                     *         "rateSource": "BENCHMARK",
+                     *         "fixedRatePercent": null,
+                     *         "markupPercent": "0",
+                     *         "penaltyRatePercent": "50",
+                     *         "penaltyBasis": "SURCHARGE_ON_CONTRACT",
+                     *         "graceDays": 0,
+                     *         "allowedPurposes": [
+                     *           "PLANTING",
+                     *           "BREEDING"
+                     *         ],
+                     *         "eligibleStatuses": [
+                     *           "POOR",
+                     *           "GRADUATED"
+                     *         ],
+                     *         "minAge": 18,
+                     *         "maxAge": 65,
+                     *         "subsidyPolicy": null,
+                     *         "requiresGuaranteeFund": true,
+                     *         "requiresGroup": false,
+                     *         "prepaymentMode": "SHORTEN_TERM",
+                     *         "earlyRepaymentFee": "ACCRUED",
+                     *         "waterfall": [
+                     *           "OVERDUE_PENALTY",
+                     *           "OVERDUE_INTEREST",
+                     *           "OVERDUE_PRINCIPAL",
+                     *           "CURRENT_INTEREST",
+                     *           "CURRENT_PRINCIPAL",
+                     *           "FUTURE"
+                     *         ],
+                     *         "maxPerLinkedHousehold": null,
+                     *         "createdBy": "system",
+                     *         "createdAt": "2026-01-05T02:00:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProductResponse"];
                 };
             };
             /** @description VALIDATION_FAILED naming every offending field */
@@ -6033,7 +14985,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    versionsProducts: {
+    listProductVersions: {
         parameters: {
             query?: {
                 page?: number;
@@ -6054,7 +15006,69 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "2",
+                     *           "productId": "2",
+                     *           "code": "HH_MICRO_STD",
+                     *           "kind": "HOUSEHOLD_MICROCREDIT",
+                     *           "version": 1,
+                     *           "isCurrent": true,
+                     *           "active": true,
+                     *           "name": "Household poverty microcredit (standard)",
+                     *           "currency": "CNY",
+                     *           "minPrincipal": "1000.00",
+                     *           "maxPrincipal": "50000.00",
+                     *           "firstLoanMax": null,
+                     *           "minTermMonths": 1,
+                     *           "maxTermMonths": 36,
+                     *           "method": "EQUAL_INSTALLMENT",
+                     *           "frequency": "MONTHLY",
+                     *           "dayCount": "PERIOD",
+                     *           "rounding": "HALF_UP",
+                     *           "installmentMultiple": "0.01",
+                     *           "rateSource": "BENCHMARK",
+                     *           "fixedRatePercent": null,
+                     *           "markupPercent": "0",
+                     *           "penaltyRatePercent": "50",
+                     *           "penaltyBasis": "SURCHARGE_ON_CONTRACT",
+                     *           "graceDays": 0,
+                     *           "allowedPurposes": [
+                     *             "PLANTING",
+                     *             "BREEDING"
+                     *           ],
+                     *           "eligibleStatuses": [
+                     *             "POOR",
+                     *             "GRADUATED"
+                     *           ],
+                     *           "minAge": 18,
+                     *           "maxAge": 65,
+                     *           "subsidyPolicy": null,
+                     *           "requiresGuaranteeFund": true,
+                     *           "requiresGroup": false,
+                     *           "prepaymentMode": "SHORTEN_TERM",
+                     *           "earlyRepaymentFee": "ACCRUED",
+                     *           "waterfall": [
+                     *             "OVERDUE_PENALTY",
+                     *             "OVERDUE_INTEREST",
+                     *             "OVERDUE_PRINCIPAL",
+                     *             "CURRENT_INTEREST",
+                     *             "CURRENT_PRINCIPAL",
+                     *             "FUTURE"
+                     *           ],
+                     *           "maxPerLinkedHousehold": null,
+                     *           "createdBy": "system",
+                     *           "createdAt": "2026-01-05T02:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProductVersionPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6067,7 +15081,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    contractRate: {
+    quoteContractRate: {
         parameters: {
             query: {
                 termMonths: number;
@@ -6089,7 +15103,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "productId": "2",
+                     *       "code": "HH_MICRO_STD",
+                     *       "version": 1,
+                     *       "termMonths": 12,
+                     *       "contractDate": "2026-03-01",
+                     *       "annualRatePercent": "4.35",
+                     *       "benchmarkRatePercent": "4.35",
+                     *       "benchmarkRateId": "1",
+                     *       "markupPercent": "0",
+                     *       "penaltyRatePercent": "6.525",
+                     *       "rateSource": "BENCHMARK"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProductContractRateResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6110,7 +15139,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    deactivateProducts: {
+    deactivateProduct: {
         parameters: {
             query?: never;
             header?: never;
@@ -6132,7 +15161,71 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "2",
+                     *       "code": "HH_MICRO_STD",
+                     *       "kind": "HOUSEHOLD_MICROCREDIT",
+                     *       "name": "Household poverty microcredit (standard)",
+                     *       "active": false,
+                     *       "currentVersion": 1,
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "terms": {
+                     *         "id": "2",
+                     *         "productId": "2",
+                     *         "code": "HH_MICRO_STD",
+                     *         "kind": "HOUSEHOLD_MICROCREDIT",
+                     *         "version": 1,
+                     *         "isCurrent": true,
+                     *         "active": true,
+                     *         "name": "Household poverty microcredit (standard)",
+                     *         "currency": "CNY",
+                     *         "minPrincipal": "1000.00",
+                     *         "maxPrincipal": "50000.00",
+                     *         "firstLoanMax": null,
+                     *         "minTermMonths": 1,
+                     *         "maxTermMonths": 36,
+                     *         "method": "EQUAL_INSTALLMENT",
+                     *         "frequency": "MONTHLY",
+                     *         "dayCount": "PERIOD",
+                     *         "rounding": "HALF_UP",
+                     *         "installmentMultiple": "0.01",
+                     *         "rateSource": "BENCHMARK",
+                     *         "fixedRatePercent": null,
+                     *         "markupPercent": "0",
+                     *         "penaltyRatePercent": "50",
+                     *         "penaltyBasis": "SURCHARGE_ON_CONTRACT",
+                     *         "graceDays": 0,
+                     *         "allowedPurposes": [
+                     *           "PLANTING",
+                     *           "BREEDING"
+                     *         ],
+                     *         "eligibleStatuses": [
+                     *           "POOR",
+                     *           "GRADUATED"
+                     *         ],
+                     *         "minAge": 18,
+                     *         "maxAge": 65,
+                     *         "subsidyPolicy": null,
+                     *         "requiresGuaranteeFund": true,
+                     *         "requiresGroup": false,
+                     *         "prepaymentMode": "SHORTEN_TERM",
+                     *         "earlyRepaymentFee": "ACCRUED",
+                     *         "waterfall": [
+                     *           "OVERDUE_PENALTY",
+                     *           "OVERDUE_INTEREST",
+                     *           "OVERDUE_PRINCIPAL",
+                     *           "CURRENT_INTEREST",
+                     *           "CURRENT_PRINCIPAL",
+                     *           "FUTURE"
+                     *         ],
+                     *         "maxPerLinkedHousehold": null,
+                     *         "createdBy": "system",
+                     *         "createdAt": "2026-01-05T02:00:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProductResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6147,7 +15240,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    activate: {
+    activateProduct: {
         parameters: {
             query?: never;
             header?: never;
@@ -6168,7 +15261,71 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "2",
+                     *       "code": "HH_MICRO_STD",
+                     *       "kind": "HOUSEHOLD_MICROCREDIT",
+                     *       "name": "Household poverty microcredit (standard)",
+                     *       "active": true,
+                     *       "currentVersion": 1,
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "terms": {
+                     *         "id": "2",
+                     *         "productId": "2",
+                     *         "code": "HH_MICRO_STD",
+                     *         "kind": "HOUSEHOLD_MICROCREDIT",
+                     *         "version": 1,
+                     *         "isCurrent": true,
+                     *         "active": true,
+                     *         "name": "Household poverty microcredit (standard)",
+                     *         "currency": "CNY",
+                     *         "minPrincipal": "1000.00",
+                     *         "maxPrincipal": "50000.00",
+                     *         "firstLoanMax": null,
+                     *         "minTermMonths": 1,
+                     *         "maxTermMonths": 36,
+                     *         "method": "EQUAL_INSTALLMENT",
+                     *         "frequency": "MONTHLY",
+                     *         "dayCount": "PERIOD",
+                     *         "rounding": "HALF_UP",
+                     *         "installmentMultiple": "0.01",
+                     *         "rateSource": "BENCHMARK",
+                     *         "fixedRatePercent": null,
+                     *         "markupPercent": "0",
+                     *         "penaltyRatePercent": "50",
+                     *         "penaltyBasis": "SURCHARGE_ON_CONTRACT",
+                     *         "graceDays": 0,
+                     *         "allowedPurposes": [
+                     *           "PLANTING",
+                     *           "BREEDING"
+                     *         ],
+                     *         "eligibleStatuses": [
+                     *           "POOR",
+                     *           "GRADUATED"
+                     *         ],
+                     *         "minAge": 18,
+                     *         "maxAge": 65,
+                     *         "subsidyPolicy": null,
+                     *         "requiresGuaranteeFund": true,
+                     *         "requiresGroup": false,
+                     *         "prepaymentMode": "SHORTEN_TERM",
+                     *         "earlyRepaymentFee": "ACCRUED",
+                     *         "waterfall": [
+                     *           "OVERDUE_PENALTY",
+                     *           "OVERDUE_INTEREST",
+                     *           "OVERDUE_PRINCIPAL",
+                     *           "CURRENT_INTEREST",
+                     *           "CURRENT_PRINCIPAL",
+                     *           "FUTURE"
+                     *         ],
+                     *         "maxPerLinkedHousehold": null,
+                     *         "createdBy": "system",
+                     *         "createdAt": "2026-01-05T02:00:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProductResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6183,7 +15340,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    getProductVersions: {
+    getProductVersion: {
         parameters: {
             query?: never;
             header?: never;
@@ -6200,7 +15357,62 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "2",
+                     *       "productId": "2",
+                     *       "code": "HH_MICRO_STD",
+                     *       "kind": "HOUSEHOLD_MICROCREDIT",
+                     *       "version": 1,
+                     *       "isCurrent": true,
+                     *       "active": true,
+                     *       "name": "Household poverty microcredit (standard)",
+                     *       "currency": "CNY",
+                     *       "minPrincipal": "1000.00",
+                     *       "maxPrincipal": "50000.00",
+                     *       "firstLoanMax": null,
+                     *       "minTermMonths": 1,
+                     *       "maxTermMonths": 36,
+                     *       "method": "EQUAL_INSTALLMENT",
+                     *       "frequency": "MONTHLY",
+                     *       "dayCount": "PERIOD",
+                     *       "rounding": "HALF_UP",
+                     *       "installmentMultiple": "0.01",
+                     *       "rateSource": "BENCHMARK",
+                     *       "fixedRatePercent": null,
+                     *       "markupPercent": "0",
+                     *       "penaltyRatePercent": "50",
+                     *       "penaltyBasis": "SURCHARGE_ON_CONTRACT",
+                     *       "graceDays": 0,
+                     *       "allowedPurposes": [
+                     *         "PLANTING",
+                     *         "BREEDING"
+                     *       ],
+                     *       "eligibleStatuses": [
+                     *         "POOR",
+                     *         "GRADUATED"
+                     *       ],
+                     *       "minAge": 18,
+                     *       "maxAge": 65,
+                     *       "subsidyPolicy": null,
+                     *       "requiresGuaranteeFund": true,
+                     *       "requiresGroup": false,
+                     *       "prepaymentMode": "SHORTEN_TERM",
+                     *       "earlyRepaymentFee": "ACCRUED",
+                     *       "waterfall": [
+                     *         "OVERDUE_PENALTY",
+                     *         "OVERDUE_INTEREST",
+                     *         "OVERDUE_PRINCIPAL",
+                     *         "CURRENT_INTEREST",
+                     *         "CURRENT_PRINCIPAL",
+                     *         "FUTURE"
+                     *       ],
+                     *       "maxPerLinkedHousehold": null,
+                     *       "createdBy": "system",
+                     *       "createdAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProductVersionResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6213,7 +15425,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    listRates: {
+    listBenchmarkRates: {
         parameters: {
             query?: {
                 page?: number;
@@ -6239,7 +15451,30 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "1",
+                     *           "termMinMonths": 1,
+                     *           "termMaxMonths": 12,
+                     *           "ratePercent": "4.35",
+                     *           "effectiveFrom": "2015-10-24",
+                     *           "note": "PBOC benchmark lending rate of 2015-10-24",
+                     *           "createdBy": "admin",
+                     *           "createdAt": "2026-01-05T02:00:00.000Z",
+                     *           "withdrawn": false,
+                     *           "withdrawnAt": null,
+                     *           "withdrawnBy": null,
+                     *           "withdrawalReason": null
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["BenchmarkRatePage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6251,7 +15486,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    createRates: {
+    createBenchmarkRate: {
         parameters: {
             query?: never;
             header?: never;
@@ -6270,7 +15505,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "termMinMonths": 1,
+                     *       "termMaxMonths": 12,
+                     *       "ratePercent": "4.35",
+                     *       "effectiveFrom": "2015-10-24",
+                     *       "note": "PBOC benchmark lending rate of 2015-10-24",
+                     *       "createdBy": "admin",
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "withdrawn": false,
+                     *       "withdrawnAt": null,
+                     *       "withdrawnBy": null,
+                     *       "withdrawalReason": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["BenchmarkRateResponse"];
                 };
             };
             /** @description VALIDATION_FAILED naming the fields (band, rate, date; a back-dated row needs a note) */
@@ -6309,7 +15560,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    inForce: {
+    getBenchmarkRateInForce: {
         parameters: {
             query: {
                 termMonths: number;
@@ -6328,7 +15579,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "termMonths": 12,
+                     *       "date": "2020-06-01",
+                     *       "ratePercent": "4.35",
+                     *       "rateId": "1",
+                     *       "termMinMonths": 1,
+                     *       "termMaxMonths": 12,
+                     *       "effectiveFrom": "2015-10-24"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["BenchmarkRateInForceResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6348,7 +15610,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    getRates: {
+    getBenchmarkRate: {
         parameters: {
             query?: never;
             header?: never;
@@ -6364,7 +15626,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "termMinMonths": 1,
+                     *       "termMaxMonths": 12,
+                     *       "ratePercent": "4.35",
+                     *       "effectiveFrom": "2015-10-24",
+                     *       "note": "PBOC benchmark lending rate of 2015-10-24",
+                     *       "createdBy": "admin",
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "withdrawn": false,
+                     *       "withdrawnAt": null,
+                     *       "withdrawnBy": null,
+                     *       "withdrawalReason": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["BenchmarkRateResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6377,7 +15655,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    withdrawRates: {
+    withdrawBenchmarkRate: {
         parameters: {
             query?: never;
             header?: never;
@@ -6398,7 +15676,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "termMinMonths": 1,
+                     *       "termMaxMonths": 12,
+                     *       "ratePercent": "4.35",
+                     *       "effectiveFrom": "2027-01-01",
+                     *       "note": "PBOC benchmark lending rate of 2015-10-24",
+                     *       "createdBy": "admin",
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "withdrawn": true,
+                     *       "withdrawnAt": "2026-12-20T02:00:00.000Z",
+                     *       "withdrawnBy": "admin",
+                     *       "withdrawalReason": "announced by mistake"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["BenchmarkRateResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6442,7 +15736,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "1",
+                     *           "code": "370302",
+                     *           "name": "淄川区",
+                     *           "heavyTask": true,
+                     *           "entityLinkCounting": "EARLIEST_LINK",
+                     *           "createdAt": "2026-01-05T02:00:00.000Z",
+                     *           "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DistrictPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6473,7 +15785,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "code": "370302",
+                     *       "name": "淄川区",
+                     *       "heavyTask": true,
+                     *       "entityLinkCounting": "EARLIEST_LINK",
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DistrictResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6504,7 +15827,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "code": "370302",
+                     *       "name": "淄川区",
+                     *       "heavyTask": true,
+                     *       "entityLinkCounting": "EARLIEST_LINK",
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DistrictResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6538,7 +15872,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "code": "370302",
+                     *       "name": "淄川区",
+                     *       "heavyTask": true,
+                     *       "entityLinkCounting": "EARLIEST_LINK",
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DistrictResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6572,7 +15917,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "1",
+                     *           "districtId": "1",
+                     *           "code": "370302106",
+                     *           "name": "岭子镇",
+                     *           "createdAt": "2026-01-05T02:00:00.000Z",
+                     *           "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TownPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6603,7 +15965,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "districtId": "1",
+                     *       "code": "370302106",
+                     *       "name": "岭子镇",
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TownResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6634,7 +16006,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "districtId": "1",
+                     *       "code": "370302106",
+                     *       "name": "岭子镇",
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TownResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6667,7 +16049,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "districtId": "1",
+                     *       "code": "370302106",
+                     *       "name": "岭子镇",
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TownResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6704,7 +16096,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "1",
+                     *           "townId": "1",
+                     *           "districtId": "1",
+                     *           "code": "370302106201",
+                     *           "name": "东坪村",
+                     *           "isPilot": true,
+                     *           "townName": "岭子镇",
+                     *           "districtName": "淄川区",
+                     *           "createdAt": "2026-01-05T02:00:00.000Z",
+                     *           "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["VillagePage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6735,7 +16148,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "townId": "1",
+                     *       "districtId": "1",
+                     *       "code": "370302106201",
+                     *       "name": "东坪村",
+                     *       "isPilot": true,
+                     *       "townName": "岭子镇",
+                     *       "districtName": "淄川区",
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["VillageResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6766,7 +16193,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "townId": "1",
+                     *       "districtId": "1",
+                     *       "code": "370302106201",
+                     *       "name": "东坪村",
+                     *       "isPilot": true,
+                     *       "townName": "岭子镇",
+                     *       "districtName": "淄川区",
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["VillageResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6800,7 +16241,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "townId": "1",
+                     *       "districtId": "1",
+                     *       "code": "370302106201",
+                     *       "name": "东坪村",
+                     *       "isPilot": true,
+                     *       "townName": "岭子镇",
+                     *       "districtName": "淄川区",
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["VillageResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6837,7 +16292,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "1",
+                     *           "districtId": null,
+                     *           "scope": "CITY",
+                     *           "year": 2016,
+                     *           "line": "3560.00",
+                     *           "note": "Zibo 2016 line (source case)",
+                     *           "createdAt": "2026-01-05T02:00:00.000Z",
+                     *           "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PovertyLinePage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6868,7 +16342,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "districtId": null,
+                     *       "scope": "CITY",
+                     *       "year": 2016,
+                     *       "line": "3560.00",
+                     *       "note": "Zibo 2016 line (source case)",
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PovertyLineResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6883,7 +16369,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    effectiveLine: {
+    getEffectivePovertyLine: {
         parameters: {
             query: {
                 districtId: string;
@@ -6901,7 +16387,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "districtId": null,
+                     *       "scope": "CITY",
+                     *       "year": 2016,
+                     *       "line": "3560.00",
+                     *       "note": "Zibo 2016 line (source case)",
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PovertyLineResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6929,7 +16427,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "districtId": null,
+                     *       "scope": "CITY",
+                     *       "year": 2016,
+                     *       "line": "3560.00",
+                     *       "note": "Zibo 2016 line (source case)",
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PovertyLineResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6963,7 +16473,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "districtId": null,
+                     *       "scope": "CITY",
+                     *       "year": 2016,
+                     *       "line": "3560.00",
+                     *       "note": "Zibo 2016 line (source case)",
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PovertyLineResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7004,7 +16526,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "1",
+                     *           "villageId": "1",
+                     *           "villageCode": "370302106201",
+                     *           "villageName": "东坪村",
+                     *           "townId": "1",
+                     *           "districtId": "1",
+                     *           "headName": "王秀英",
+                     *           "idNumber": "370302198503150027",
+                     *           "birthDate": "1985-03-15",
+                     *           "age": 41,
+                     *           "sex": "F",
+                     *           "phone": "13905331234",
+                     *           "memberCount": 4,
+                     *           "perCapitaIncome": "3200.00",
+                     *           "incomeYear": 2016,
+                     *           "status": "POOR",
+                     *           "graduatedYear": null,
+                     *           "derivedStatus": "POOR",
+                     *           "statusOverridden": false,
+                     *           "overrideReason": null,
+                     *           "groupId": null,
+                     *           "countedForEntityId": "3",
+                     *           "personalDataMasked": false,
+                     *           "createdAt": "2026-01-05T02:00:00.000Z",
+                     *           "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HouseholdPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7016,7 +16574,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    createHouseholds: {
+    registerHousehold: {
         parameters: {
             query?: never;
             header?: never;
@@ -7035,7 +16593,36 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "villageId": "1",
+                     *       "villageCode": "370302106201",
+                     *       "villageName": "东坪村",
+                     *       "townId": "1",
+                     *       "districtId": "1",
+                     *       "headName": "王秀英",
+                     *       "idNumber": "370302198503150027",
+                     *       "birthDate": "1985-03-15",
+                     *       "age": 41,
+                     *       "sex": "F",
+                     *       "phone": "13905331234",
+                     *       "memberCount": 4,
+                     *       "perCapitaIncome": "3200.00",
+                     *       "incomeYear": 2016,
+                     *       "status": "POOR",
+                     *       "graduatedYear": null,
+                     *       "derivedStatus": "POOR",
+                     *       "statusOverridden": false,
+                     *       "overrideReason": null,
+                     *       "groupId": null,
+                     *       "countedForEntityId": "3",
+                     *       "personalDataMasked": false,
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HouseholdResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7050,7 +16637,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    importCsv: {
+    importHouseholds: {
         parameters: {
             query?: never;
             header?: never;
@@ -7070,7 +16657,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "imported": 1,
+                     *       "failed": 1,
+                     *       "errorsTruncated": false,
+                     *       "errors": [
+                     *         {
+                     *           "line": 3,
+                     *           "field": "idNumber",
+                     *           "code": "DUPLICATE",
+                     *           "message": "a household with this ID number is already registered"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HouseholdImportResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7086,7 +16688,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    getHouseholds: {
+    getHousehold: {
         parameters: {
             query?: never;
             header?: never;
@@ -7103,7 +16705,36 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "villageId": "1",
+                     *       "villageCode": "370302106201",
+                     *       "villageName": "东坪村",
+                     *       "townId": "1",
+                     *       "districtId": "1",
+                     *       "headName": "王秀英",
+                     *       "idNumber": "370302198503150027",
+                     *       "birthDate": "1985-03-15",
+                     *       "age": 41,
+                     *       "sex": "F",
+                     *       "phone": "13905331234",
+                     *       "memberCount": 4,
+                     *       "perCapitaIncome": "3200.00",
+                     *       "incomeYear": 2016,
+                     *       "status": "POOR",
+                     *       "graduatedYear": null,
+                     *       "derivedStatus": "POOR",
+                     *       "statusOverridden": false,
+                     *       "overrideReason": null,
+                     *       "groupId": null,
+                     *       "countedForEntityId": "3",
+                     *       "personalDataMasked": false,
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HouseholdResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7116,7 +16747,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    updateHouseholds: {
+    updateHousehold: {
         parameters: {
             query?: never;
             header?: never;
@@ -7137,7 +16768,36 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "villageId": "1",
+                     *       "villageCode": "370302106201",
+                     *       "villageName": "东坪村",
+                     *       "townId": "1",
+                     *       "districtId": "1",
+                     *       "headName": "王秀英",
+                     *       "idNumber": "370302198503150027",
+                     *       "birthDate": "1985-03-15",
+                     *       "age": 41,
+                     *       "sex": "F",
+                     *       "phone": "13905331234",
+                     *       "memberCount": 4,
+                     *       "perCapitaIncome": "3200.00",
+                     *       "incomeYear": 2016,
+                     *       "status": "POOR",
+                     *       "graduatedYear": null,
+                     *       "derivedStatus": "POOR",
+                     *       "statusOverridden": false,
+                     *       "overrideReason": null,
+                     *       "groupId": null,
+                     *       "countedForEntityId": "3",
+                     *       "personalDataMasked": false,
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HouseholdResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7152,7 +16812,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    group: {
+    getHouseholdGroup: {
         parameters: {
             query?: never;
             header?: never;
@@ -7169,7 +16829,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["LiabilityGroupResponse"] | null;
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7207,7 +16867,30 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "1",
+                     *           "kind": "COOPERATIVE",
+                     *           "name": "淄川区东坪果蔬专业合作社",
+                     *           "creditCode": "93370302MA3CQ8X17E",
+                     *           "districtId": "1",
+                     *           "villageId": "1",
+                     *           "isAssetIncomeProject": false,
+                     *           "linkedPoorCount": 3,
+                     *           "linkedPoorCountedElsewhere": 1,
+                     *           "linkedHouseholdCount": 4,
+                     *           "createdAt": "2026-01-05T02:00:00.000Z",
+                     *           "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["OperatingEntityPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7219,7 +16902,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    createEntities: {
+    registerEntity: {
         parameters: {
             query?: never;
             header?: never;
@@ -7238,7 +16921,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "kind": "COOPERATIVE",
+                     *       "name": "淄川区东坪果蔬专业合作社",
+                     *       "creditCode": "93370302MA3CQ8X17E",
+                     *       "districtId": "1",
+                     *       "villageId": "1",
+                     *       "isAssetIncomeProject": false,
+                     *       "linkedPoorCount": 3,
+                     *       "linkedPoorCountedElsewhere": 1,
+                     *       "linkedHouseholdCount": 4,
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["OperatingEntityResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7253,7 +16952,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    getEntities: {
+    getEntity: {
         parameters: {
             query?: never;
             header?: never;
@@ -7270,7 +16969,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "kind": "COOPERATIVE",
+                     *       "name": "淄川区东坪果蔬专业合作社",
+                     *       "creditCode": "93370302MA3CQ8X17E",
+                     *       "districtId": "1",
+                     *       "villageId": "1",
+                     *       "isAssetIncomeProject": false,
+                     *       "linkedPoorCount": 3,
+                     *       "linkedPoorCountedElsewhere": 1,
+                     *       "linkedHouseholdCount": 4,
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["OperatingEntityResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7283,7 +16998,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    updateEntities: {
+    updateEntity: {
         parameters: {
             query?: never;
             header?: never;
@@ -7304,7 +17019,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "kind": "COOPERATIVE",
+                     *       "name": "淄川区东坪果蔬专业合作社",
+                     *       "creditCode": "93370302MA3CQ8X17E",
+                     *       "districtId": "1",
+                     *       "villageId": "1",
+                     *       "isAssetIncomeProject": false,
+                     *       "linkedPoorCount": 3,
+                     *       "linkedPoorCountedElsewhere": 1,
+                     *       "linkedHouseholdCount": 4,
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["OperatingEntityResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7319,7 +17050,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    linked: {
+    listEntityLinkedHouseholds: {
         parameters: {
             query?: {
                 page?: number;
@@ -7339,7 +17070,36 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "3",
+                     *           "headName": "张桂兰",
+                     *           "idNumber": "3703**********0244",
+                     *           "status": "POOR",
+                     *           "countedForEntityId": "1",
+                     *           "linkedAt": "2026-01-05T02:00:00.000Z",
+                     *           "counts": true,
+                     *           "countedElsewhere": false
+                     *         },
+                     *         {
+                     *           "id": "4",
+                     *           "headName": "李德福",
+                     *           "idNumber": "3703**********0317",
+                     *           "status": "POOR",
+                     *           "countedForEntityId": "2",
+                     *           "linkedAt": "2026-02-10T02:00:00.000Z",
+                     *           "counts": false,
+                     *           "countedElsewhere": true
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 2
+                     *     }
+                     */
+                    "application/json": components["schemas"]["EntityLinkedHouseholdPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7352,7 +17112,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    link: {
+    linkEntityHouseholds: {
         parameters: {
             query?: never;
             header?: never;
@@ -7373,7 +17133,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "kind": "COOPERATIVE",
+                     *       "name": "淄川区东坪果蔬专业合作社",
+                     *       "creditCode": "93370302MA3CQ8X17E",
+                     *       "districtId": "1",
+                     *       "villageId": "1",
+                     *       "isAssetIncomeProject": false,
+                     *       "linkedPoorCount": 3,
+                     *       "linkedPoorCountedElsewhere": 1,
+                     *       "linkedHouseholdCount": 4,
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["OperatingEntityResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7388,7 +17164,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    unlink: {
+    unlinkEntityHousehold: {
         parameters: {
             query?: never;
             header?: never;
@@ -7406,7 +17182,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "kind": "COOPERATIVE",
+                     *       "name": "淄川区东坪果蔬专业合作社",
+                     *       "creditCode": "93370302MA3CQ8X17E",
+                     *       "districtId": "1",
+                     *       "villageId": "1",
+                     *       "isAssetIncomeProject": false,
+                     *       "linkedPoorCount": 2,
+                     *       "linkedPoorCountedElsewhere": 1,
+                     *       "linkedHouseholdCount": 3,
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["OperatingEntityResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7442,7 +17234,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "1",
+                     *           "villageId": "1",
+                     *           "districtId": "1",
+                     *           "name": "东坪村第一联保小组",
+                     *           "status": "ACTIVE",
+                     *           "memberIds": [
+                     *             "1",
+                     *             "2",
+                     *             "3",
+                     *             "4"
+                     *           ],
+                     *           "size": 4,
+                     *           "dissolvedAt": null,
+                     *           "dissolutionReason": null,
+                     *           "createdAt": "2026-01-05T02:00:00.000Z",
+                     *           "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LiabilityGroupPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7454,7 +17273,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    createGroups: {
+    formGroup: {
         parameters: {
             query?: never;
             header?: never;
@@ -7473,7 +17292,36 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "villageId": "1",
+                     *       "districtId": "1",
+                     *       "name": "东坪村第一联保小组",
+                     *       "status": "ACTIVE",
+                     *       "memberIds": [
+                     *         "1",
+                     *         "2",
+                     *         "3",
+                     *         "4"
+                     *       ],
+                     *       "size": 4,
+                     *       "dissolvedAt": null,
+                     *       "dissolutionReason": null,
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z",
+                     *       "members": [
+                     *         {
+                     *           "householdId": "1",
+                     *           "headName": "王秀英",
+                     *           "idNumber": "370302198503150027",
+                     *           "status": "POOR",
+                     *           "joinedAt": "2026-01-05T02:00:00.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LiabilityGroupDetailResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7488,7 +17336,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    getGroups: {
+    getGroup: {
         parameters: {
             query?: never;
             header?: never;
@@ -7505,7 +17353,36 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "villageId": "1",
+                     *       "districtId": "1",
+                     *       "name": "东坪村第一联保小组",
+                     *       "status": "ACTIVE",
+                     *       "memberIds": [
+                     *         "1",
+                     *         "2",
+                     *         "3",
+                     *         "4"
+                     *       ],
+                     *       "size": 4,
+                     *       "dissolvedAt": null,
+                     *       "dissolutionReason": null,
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z",
+                     *       "members": [
+                     *         {
+                     *           "householdId": "1",
+                     *           "headName": "王秀英",
+                     *           "idNumber": "370302198503150027",
+                     *           "status": "POOR",
+                     *           "joinedAt": "2026-01-05T02:00:00.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LiabilityGroupDetailResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7518,7 +17395,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    addMember: {
+    addGroupMember: {
         parameters: {
             query?: never;
             header?: never;
@@ -7534,12 +17411,41 @@ export interface operations {
         };
         responses: {
             /** @description Adds a household of the group village (409 when it is in another group) */
-            201: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "villageId": "1",
+                     *       "districtId": "1",
+                     *       "name": "东坪村第一联保小组",
+                     *       "status": "ACTIVE",
+                     *       "memberIds": [
+                     *         "1",
+                     *         "2",
+                     *         "3",
+                     *         "4"
+                     *       ],
+                     *       "size": 4,
+                     *       "dissolvedAt": null,
+                     *       "dissolutionReason": null,
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z",
+                     *       "members": [
+                     *         {
+                     *           "householdId": "1",
+                     *           "headName": "王秀英",
+                     *           "idNumber": "370302198503150027",
+                     *           "status": "POOR",
+                     *           "joinedAt": "2026-01-05T02:00:00.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LiabilityGroupDetailResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7554,7 +17460,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    removeMember: {
+    removeGroupMember: {
         parameters: {
             query?: never;
             header?: never;
@@ -7572,7 +17478,36 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "villageId": "1",
+                     *       "districtId": "1",
+                     *       "name": "东坪村第一联保小组",
+                     *       "status": "ACTIVE",
+                     *       "memberIds": [
+                     *         "1",
+                     *         "2",
+                     *         "3",
+                     *         "4"
+                     *       ],
+                     *       "size": 4,
+                     *       "dissolvedAt": null,
+                     *       "dissolutionReason": null,
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z",
+                     *       "members": [
+                     *         {
+                     *           "householdId": "1",
+                     *           "headName": "王秀英",
+                     *           "idNumber": "370302198503150027",
+                     *           "status": "POOR",
+                     *           "joinedAt": "2026-01-05T02:00:00.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LiabilityGroupDetailResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7586,7 +17521,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    dissolve: {
+    dissolveGroup: {
         parameters: {
             query?: never;
             header?: never;
@@ -7607,7 +17542,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "villageId": "1",
+                     *       "districtId": "1",
+                     *       "name": "东坪村第一联保小组",
+                     *       "status": "DISSOLVED",
+                     *       "memberIds": [],
+                     *       "size": 0,
+                     *       "dissolvedAt": null,
+                     *       "dissolutionReason": null,
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z",
+                     *       "members": []
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LiabilityGroupDetailResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7622,7 +17573,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    listFunds: {
+    listMutualAidFunds: {
         parameters: {
             query?: {
                 page?: number;
@@ -7642,7 +17593,75 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "1",
+                     *           "villageId": "1",
+                     *           "villageCode": "370304104201",
+                     *           "villageName": "上小峰村",
+                     *           "districtId": "1",
+                     *           "name": "上小峰村互助资金",
+                     *           "status": "ACTIVE",
+                     *           "rules": {
+                     *             "lendingCapPercent": "90",
+                     *             "maxLoan": "10000.00",
+                     *             "firstLoanMax": "5000.00",
+                     *             "maxTermMonths": 12,
+                     *             "usageFeeRatePercent": "6",
+                     *             "groupRequired": true,
+                     *             "groupMinSize": 3,
+                     *             "groupMaxSize": 5,
+                     *             "publicNoticeDays": 3,
+                     *             "secondApprovalThreshold": "8000.00",
+                     *             "shareLockMonths": 12,
+                     *             "feeCapitalPercent": "40",
+                     *             "feeRiskReservePercent": "20",
+                     *             "feePublicWelfarePercent": "10",
+                     *             "feeAdministrationPercent": "30",
+                     *             "feeDividendPercent": "0"
+                     *           },
+                     *           "accounts": {
+                     *             "cash": "MAF:1:CASH",
+                     *             "loans": "MAF:1:LOANS",
+                     *             "capital": {
+                     *               "MEMBER": "MAF:1:CAPITAL:MEMBER"
+                     *             },
+                     *             "feeIncome": "MAF:1:FEE_INCOME"
+                     *           },
+                     *           "position": {
+                     *             "capitalBySource": {
+                     *               "CENTRAL": "0.00",
+                     *               "CITY": "200000.00",
+                     *               "DISTRICT": "302000.00",
+                     *               "SOE": "0.00",
+                     *               "DONATION": "20000.00",
+                     *               "MEMBER": "3000.00",
+                     *               "ACCUMULATED": "0.00"
+                     *             },
+                     *             "capital": "525000.00",
+                     *             "cash": "465000.00",
+                     *             "loansOutstanding": "60000.00",
+                     *             "interestReceivable": "0.00",
+                     *             "lendingCapPercent": "90",
+                     *             "lendingCap": "472500.00",
+                     *             "capHeadroom": "412500.00",
+                     *             "availableToLend": "412500.00",
+                     *             "capUtilisationPercent": "12.70",
+                     *             "memberCount": 5,
+                     *             "poorMemberCount": 2
+                     *           },
+                     *           "createdAt": "2026-03-01T02:00:00.000Z",
+                     *           "updatedAt": "2026-03-01T02:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MutualAidFundPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7654,7 +17673,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    createFunds: {
+    createMutualAidFund: {
         parameters: {
             query?: never;
             header?: never;
@@ -7672,7 +17691,68 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "villageId": "1",
+                     *       "villageCode": "370304104201",
+                     *       "villageName": "上小峰村",
+                     *       "districtId": "1",
+                     *       "name": "上小峰村互助资金",
+                     *       "status": "ACTIVE",
+                     *       "rules": {
+                     *         "lendingCapPercent": "90",
+                     *         "maxLoan": "10000.00",
+                     *         "firstLoanMax": "5000.00",
+                     *         "maxTermMonths": 12,
+                     *         "usageFeeRatePercent": "6",
+                     *         "groupRequired": true,
+                     *         "groupMinSize": 3,
+                     *         "groupMaxSize": 5,
+                     *         "publicNoticeDays": 3,
+                     *         "secondApprovalThreshold": "8000.00",
+                     *         "shareLockMonths": 12,
+                     *         "feeCapitalPercent": "40",
+                     *         "feeRiskReservePercent": "20",
+                     *         "feePublicWelfarePercent": "10",
+                     *         "feeAdministrationPercent": "30",
+                     *         "feeDividendPercent": "0"
+                     *       },
+                     *       "accounts": {
+                     *         "cash": "MAF:1:CASH",
+                     *         "loans": "MAF:1:LOANS",
+                     *         "capital": {
+                     *           "MEMBER": "MAF:1:CAPITAL:MEMBER"
+                     *         },
+                     *         "feeIncome": "MAF:1:FEE_INCOME"
+                     *       },
+                     *       "position": {
+                     *         "capitalBySource": {
+                     *           "CENTRAL": "0.00",
+                     *           "CITY": "200000.00",
+                     *           "DISTRICT": "302000.00",
+                     *           "SOE": "0.00",
+                     *           "DONATION": "20000.00",
+                     *           "MEMBER": "3000.00",
+                     *           "ACCUMULATED": "0.00"
+                     *         },
+                     *         "capital": "525000.00",
+                     *         "cash": "465000.00",
+                     *         "loansOutstanding": "60000.00",
+                     *         "interestReceivable": "0.00",
+                     *         "lendingCapPercent": "90",
+                     *         "lendingCap": "472500.00",
+                     *         "capHeadroom": "412500.00",
+                     *         "availableToLend": "412500.00",
+                     *         "capUtilisationPercent": "12.70",
+                     *         "memberCount": 5,
+                     *         "poorMemberCount": 2
+                     *       },
+                     *       "createdAt": "2026-03-01T02:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MutualAidFundResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7728,7 +17808,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    getFunds: {
+    getMutualAidFund: {
         parameters: {
             query?: never;
             header?: never;
@@ -7744,7 +17824,68 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "villageId": "1",
+                     *       "villageCode": "370304104201",
+                     *       "villageName": "上小峰村",
+                     *       "districtId": "1",
+                     *       "name": "上小峰村互助资金",
+                     *       "status": "ACTIVE",
+                     *       "rules": {
+                     *         "lendingCapPercent": "90",
+                     *         "maxLoan": "10000.00",
+                     *         "firstLoanMax": "5000.00",
+                     *         "maxTermMonths": 12,
+                     *         "usageFeeRatePercent": "6",
+                     *         "groupRequired": true,
+                     *         "groupMinSize": 3,
+                     *         "groupMaxSize": 5,
+                     *         "publicNoticeDays": 3,
+                     *         "secondApprovalThreshold": "8000.00",
+                     *         "shareLockMonths": 12,
+                     *         "feeCapitalPercent": "40",
+                     *         "feeRiskReservePercent": "20",
+                     *         "feePublicWelfarePercent": "10",
+                     *         "feeAdministrationPercent": "30",
+                     *         "feeDividendPercent": "0"
+                     *       },
+                     *       "accounts": {
+                     *         "cash": "MAF:1:CASH",
+                     *         "loans": "MAF:1:LOANS",
+                     *         "capital": {
+                     *           "MEMBER": "MAF:1:CAPITAL:MEMBER"
+                     *         },
+                     *         "feeIncome": "MAF:1:FEE_INCOME"
+                     *       },
+                     *       "position": {
+                     *         "capitalBySource": {
+                     *           "CENTRAL": "0.00",
+                     *           "CITY": "200000.00",
+                     *           "DISTRICT": "302000.00",
+                     *           "SOE": "0.00",
+                     *           "DONATION": "20000.00",
+                     *           "MEMBER": "3000.00",
+                     *           "ACCUMULATED": "0.00"
+                     *         },
+                     *         "capital": "525000.00",
+                     *         "cash": "465000.00",
+                     *         "loansOutstanding": "60000.00",
+                     *         "interestReceivable": "0.00",
+                     *         "lendingCapPercent": "90",
+                     *         "lendingCap": "472500.00",
+                     *         "capHeadroom": "412500.00",
+                     *         "availableToLend": "412500.00",
+                     *         "capUtilisationPercent": "12.70",
+                     *         "memberCount": 5,
+                     *         "poorMemberCount": 2
+                     *       },
+                     *       "createdAt": "2026-03-01T02:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MutualAidFundResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7765,7 +17906,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    position: {
+    getMutualAidFundPosition: {
         parameters: {
             query?: never;
             header?: never;
@@ -7781,7 +17922,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "capitalBySource": {
+                     *         "CENTRAL": "0.00",
+                     *         "CITY": "200000.00",
+                     *         "DISTRICT": "302000.00",
+                     *         "SOE": "0.00",
+                     *         "DONATION": "20000.00",
+                     *         "MEMBER": "3000.00",
+                     *         "ACCUMULATED": "0.00"
+                     *       },
+                     *       "capital": "525000.00",
+                     *       "cash": "465000.00",
+                     *       "loansOutstanding": "60000.00",
+                     *       "interestReceivable": "0.00",
+                     *       "lendingCapPercent": "90",
+                     *       "lendingCap": "472500.00",
+                     *       "capHeadroom": "412500.00",
+                     *       "availableToLend": "412500.00",
+                     *       "capUtilisationPercent": "12.70",
+                     *       "memberCount": 5,
+                     *       "poorMemberCount": 2
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MutualAidFundPositionResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7794,7 +17959,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    updateRules: {
+    updateMutualAidFundRules: {
         parameters: {
             query?: never;
             header?: never;
@@ -7814,7 +17979,68 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "villageId": "1",
+                     *       "villageCode": "370304104201",
+                     *       "villageName": "上小峰村",
+                     *       "districtId": "1",
+                     *       "name": "上小峰村互助资金",
+                     *       "status": "ACTIVE",
+                     *       "rules": {
+                     *         "lendingCapPercent": "90",
+                     *         "maxLoan": "10000.00",
+                     *         "firstLoanMax": "5000.00",
+                     *         "maxTermMonths": 12,
+                     *         "usageFeeRatePercent": "6",
+                     *         "groupRequired": true,
+                     *         "groupMinSize": 3,
+                     *         "groupMaxSize": 5,
+                     *         "publicNoticeDays": 3,
+                     *         "secondApprovalThreshold": "8000.00",
+                     *         "shareLockMonths": 12,
+                     *         "feeCapitalPercent": "40",
+                     *         "feeRiskReservePercent": "20",
+                     *         "feePublicWelfarePercent": "10",
+                     *         "feeAdministrationPercent": "30",
+                     *         "feeDividendPercent": "0"
+                     *       },
+                     *       "accounts": {
+                     *         "cash": "MAF:1:CASH",
+                     *         "loans": "MAF:1:LOANS",
+                     *         "capital": {
+                     *           "MEMBER": "MAF:1:CAPITAL:MEMBER"
+                     *         },
+                     *         "feeIncome": "MAF:1:FEE_INCOME"
+                     *       },
+                     *       "position": {
+                     *         "capitalBySource": {
+                     *           "CENTRAL": "0.00",
+                     *           "CITY": "200000.00",
+                     *           "DISTRICT": "302000.00",
+                     *           "SOE": "0.00",
+                     *           "DONATION": "20000.00",
+                     *           "MEMBER": "3000.00",
+                     *           "ACCUMULATED": "0.00"
+                     *         },
+                     *         "capital": "525000.00",
+                     *         "cash": "465000.00",
+                     *         "loansOutstanding": "60000.00",
+                     *         "interestReceivable": "0.00",
+                     *         "lendingCapPercent": "90",
+                     *         "lendingCap": "472500.00",
+                     *         "capHeadroom": "412500.00",
+                     *         "availableToLend": "412500.00",
+                     *         "capUtilisationPercent": "12.70",
+                     *         "memberCount": 5,
+                     *         "poorMemberCount": 2
+                     *       },
+                     *       "createdAt": "2026-03-01T02:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MutualAidFundResponse"];
                 };
             };
             /** @description a field of the wrong type or format, or no rule given */
@@ -7866,7 +18092,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    updateStatus: {
+    updateMutualAidFundStatus: {
         parameters: {
             query?: never;
             header?: never;
@@ -7886,7 +18112,68 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "villageId": "1",
+                     *       "villageCode": "370304104201",
+                     *       "villageName": "上小峰村",
+                     *       "districtId": "1",
+                     *       "name": "上小峰村互助资金",
+                     *       "status": "SUSPENDED",
+                     *       "rules": {
+                     *         "lendingCapPercent": "90",
+                     *         "maxLoan": "10000.00",
+                     *         "firstLoanMax": "5000.00",
+                     *         "maxTermMonths": 12,
+                     *         "usageFeeRatePercent": "6",
+                     *         "groupRequired": true,
+                     *         "groupMinSize": 3,
+                     *         "groupMaxSize": 5,
+                     *         "publicNoticeDays": 3,
+                     *         "secondApprovalThreshold": "8000.00",
+                     *         "shareLockMonths": 12,
+                     *         "feeCapitalPercent": "40",
+                     *         "feeRiskReservePercent": "20",
+                     *         "feePublicWelfarePercent": "10",
+                     *         "feeAdministrationPercent": "30",
+                     *         "feeDividendPercent": "0"
+                     *       },
+                     *       "accounts": {
+                     *         "cash": "MAF:1:CASH",
+                     *         "loans": "MAF:1:LOANS",
+                     *         "capital": {
+                     *           "MEMBER": "MAF:1:CAPITAL:MEMBER"
+                     *         },
+                     *         "feeIncome": "MAF:1:FEE_INCOME"
+                     *       },
+                     *       "position": {
+                     *         "capitalBySource": {
+                     *           "CENTRAL": "0.00",
+                     *           "CITY": "200000.00",
+                     *           "DISTRICT": "302000.00",
+                     *           "SOE": "0.00",
+                     *           "DONATION": "20000.00",
+                     *           "MEMBER": "3000.00",
+                     *           "ACCUMULATED": "0.00"
+                     *         },
+                     *         "capital": "525000.00",
+                     *         "cash": "465000.00",
+                     *         "loansOutstanding": "60000.00",
+                     *         "interestReceivable": "0.00",
+                     *         "lendingCapPercent": "90",
+                     *         "lendingCap": "472500.00",
+                     *         "capHeadroom": "412500.00",
+                     *         "availableToLend": "412500.00",
+                     *         "capUtilisationPercent": "12.70",
+                     *         "memberCount": 5,
+                     *         "poorMemberCount": 2
+                     *       },
+                     *       "createdAt": "2026-03-01T02:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MutualAidFundResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7918,7 +18205,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    listContributions: {
+    listFundContributions: {
         parameters: {
             query?: {
                 page?: number;
@@ -7943,7 +18230,33 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "12",
+                     *           "fundId": "1",
+                     *           "source": "DISTRICT",
+                     *           "amount": "1000.00",
+                     *           "year": 2026,
+                     *           "documentRef": "博财预〔2026〕12号",
+                     *           "receivedOn": "2026-03-01",
+                     *           "householdId": "17",
+                     *           "fiscalFunded": true,
+                     *           "soeName": null,
+                     *           "soeProfitBase": null,
+                     *           "entryId": "40",
+                     *           "createdBy": "fund.admin",
+                     *           "createdAt": "2026-03-01T02:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1,
+                     *       "totalAmount": "1000.00"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["FundContributionPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7956,7 +18269,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    contributeFunds: {
+    recordFundContribution: {
         parameters: {
             query?: never;
             header: {
@@ -7979,7 +18292,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "12",
+                     *       "fundId": "1",
+                     *       "source": "DISTRICT",
+                     *       "amount": "1000.00",
+                     *       "year": 2026,
+                     *       "documentRef": "博财预〔2026〕12号",
+                     *       "receivedOn": "2026-03-01",
+                     *       "householdId": "17",
+                     *       "fiscalFunded": true,
+                     *       "soeName": null,
+                     *       "soeProfitBase": null,
+                     *       "entryId": "40",
+                     *       "createdBy": "fund.admin",
+                     *       "createdAt": "2026-03-01T02:00:00.000Z",
+                     *       "member": {
+                     *         "id": "3",
+                     *         "fundId": "1",
+                     *         "householdId": "17",
+                     *         "status": "ACTIVE",
+                     *         "joinedOn": "2025-03-01",
+                     *         "leftOn": null,
+                     *         "paidShare": "500.00",
+                     *         "fiscalShare": "1000.00",
+                     *         "totalShare": "1500.00",
+                     *         "withdrawn": "0.00",
+                     *         "withdrawableFrom": "2026-03-01"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["FundContributionResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8035,7 +18379,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    listMembers: {
+    listFundMembers: {
         parameters: {
             query?: {
                 page?: number;
@@ -8060,7 +18404,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "3",
+                     *           "fundId": "1",
+                     *           "householdId": "17",
+                     *           "status": "ACTIVE",
+                     *           "joinedOn": "2025-03-01",
+                     *           "leftOn": null,
+                     *           "paidShare": "500.00",
+                     *           "fiscalShare": "1000.00",
+                     *           "totalShare": "1500.00",
+                     *           "withdrawn": "0.00",
+                     *           "withdrawableFrom": "2026-03-01",
+                     *           "household": {
+                     *             "headName": "张三",
+                     *             "idNumber": "3703**********1234",
+                     *             "status": "POOR"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["FundMemberListItemPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8073,7 +18444,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    listWithdrawals: {
+    listShareWithdrawals: {
         parameters: {
             query?: {
                 page?: number;
@@ -8095,7 +18466,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ShareWithdrawalPage"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
@@ -8107,7 +18480,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    withdrawFunds: {
+    withdrawMemberShare: {
         parameters: {
             query?: never;
             header: {
@@ -8130,7 +18503,33 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "4",
+                     *       "fundId": "1",
+                     *       "householdId": "17",
+                     *       "amount": "500.00",
+                     *       "withdrawnOn": "2026-04-02",
+                     *       "reason": "moving to the city",
+                     *       "entryId": "51",
+                     *       "createdBy": "fund.admin",
+                     *       "createdAt": "2026-04-02T02:00:00.000Z",
+                     *       "member": {
+                     *         "id": "3",
+                     *         "fundId": "1",
+                     *         "householdId": "17",
+                     *         "status": "ACTIVE",
+                     *         "joinedOn": "2025-03-01",
+                     *         "leftOn": null,
+                     *         "paidShare": "0.00",
+                     *         "fiscalShare": "1000.00",
+                     *         "totalShare": "1000.00",
+                     *         "withdrawn": "500.00",
+                     *         "withdrawableFrom": "2026-03-01"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RecordedShareWithdrawalResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8194,7 +18593,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "1",
+                     *           "code": "ZBRCB",
+                     *           "name": "Zibo Rural Commercial Bank",
+                     *           "createdAt": "2026-01-05T02:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["BankPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8206,7 +18620,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    createBanks: {
+    registerBank: {
         parameters: {
             query?: never;
             header?: never;
@@ -8224,7 +18638,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "code": "ZBRCB",
+                     *       "name": "Zibo Rural Commercial Bank",
+                     *       "createdAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["BankResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8239,7 +18661,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    getBanks: {
+    getBank: {
         parameters: {
             query?: never;
             header?: never;
@@ -8255,7 +18677,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "code": "ZBRCB",
+                     *       "name": "Zibo Rural Commercial Bank",
+                     *       "createdAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["BankResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8276,7 +18706,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    capacityBanks: {
+    getBankCapacity: {
         parameters: {
             query?: never;
             header?: never;
@@ -8292,7 +18722,46 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "bankId": "1",
+                     *       "bankCode": "ZBRCB",
+                     *       "bankName": "Zibo Rural Commercial Bank",
+                     *       "asOf": "2026-03-31",
+                     *       "agreements": [
+                     *         {
+                     *           "agreementId": "1",
+                     *           "agreementNo": "ZB-YY-2026-001",
+                     *           "riskFundId": "1",
+                     *           "districtId": "3",
+                     *           "bankId": "1",
+                     *           "bankCode": "ZBRCB",
+                     *           "bankName": "Zibo Rural Commercial Bank",
+                     *           "multiple": "10",
+                     *           "entityMultiple": "5",
+                     *           "inForce": true,
+                     *           "capacity": "54000000.00",
+                     *           "entityCapacity": "27000000.00",
+                     *           "exposurePending": "50000.00",
+                     *           "exposureOutstanding": "950000.00",
+                     *           "coverPending": "5000.00",
+                     *           "coverUsed": "95000.00",
+                     *           "nplThresholdPercent": "5",
+                     *           "suspended": false,
+                     *           "acceptsNewLoans": true,
+                     *           "districtCode": "370323",
+                     *           "fundAvailable": "5400000.00",
+                     *           "belowMinimum": false
+                     *         }
+                     *       ],
+                     *       "totals": {
+                     *         "capacity": "54000000.00",
+                     *         "exposurePending": "50000.00",
+                     *         "exposureOutstanding": "950000.00"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["BankCapacityResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8305,7 +18774,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    listKeys: {
+    listBankApiKeys: {
         parameters: {
             query?: {
                 page?: number;
@@ -8326,7 +18795,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "3",
+                     *           "bankId": "1",
+                     *           "publicId": "k7m2p9x4c3vq",
+                     *           "keyPreview": "mae_live_k7m2p9x4c3vq_…",
+                     *           "label": "core banking",
+                     *           "createdBy": "zbrcb.officer",
+                     *           "createdAt": "2026-01-05T02:00:00.000Z",
+                     *           "lastUsedAt": "2026-03-31T16:02:11.000Z",
+                     *           "revokedAt": null,
+                     *           "revokedBy": null,
+                     *           "active": true
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["BankApiKeyPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8339,7 +18830,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    createKey: {
+    createBankApiKey: {
         parameters: {
             query?: never;
             header?: never;
@@ -8359,7 +18850,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "3",
+                     *       "bankId": "1",
+                     *       "publicId": "k7m2p9x4c3vq",
+                     *       "keyPreview": "mae_live_k7m2p9x4c3vq_…",
+                     *       "label": "core banking nightly statement upload",
+                     *       "createdBy": "zbrcb.officer",
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "lastUsedAt": null,
+                     *       "revokedAt": null,
+                     *       "revokedBy": null,
+                     *       "active": true,
+                     *       "key": "mae_live_k7m2p9x4c3vq_7Jr0cX1s0kq3H3bVtQm9oYk6wX2f8sTgU1n5eZpLq4A",
+                     *       "notice": "Store this key now: it is shown only once and cannot be recovered."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CreatedBankApiKeyResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8374,7 +18882,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    revokeKey: {
+    revokeBankApiKey: {
         parameters: {
             query?: never;
             header?: never;
@@ -8391,7 +18899,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["BankApiKeyResponse"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
@@ -8424,7 +18934,46 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "1",
+                     *           "districtId": "3",
+                     *           "districtCode": "370323",
+                     *           "districtName": "Yiyuan County",
+                     *           "heavyTask": true,
+                     *           "name": "Yiyuan County risk compensation fund",
+                     *           "status": "ACTIVE",
+                     *           "balance": "5500000.00",
+                     *           "capital": {
+                     *             "CENTRAL": "0.00",
+                     *             "CITY": "3000000.00",
+                     *             "DISTRICT": "2500000.00",
+                     *             "SOE": "0.00"
+                     *           },
+                     *           "interestIncome": "0.00",
+                     *           "compensationPaid": "0.00",
+                     *           "recoveries": "0.00",
+                     *           "coverAvailable": "5400000.00",
+                     *           "coverShortfall": "0.00",
+                     *           "minimumFund": "5000000.00",
+                     *           "minimumApplies": true,
+                     *           "belowMinimum": false,
+                     *           "minimumShortfall": "0.00",
+                     *           "nplOverdueDays": 90,
+                     *           "version": 1,
+                     *           "createdBy": "fund.admin",
+                     *           "createdAt": "2026-01-05T02:00:00.000Z",
+                     *           "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RiskFundPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8436,7 +18985,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    createRiskFunds: {
+    createRiskFund: {
         parameters: {
             query?: never;
             header?: never;
@@ -8454,7 +19003,39 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "districtId": "3",
+                     *       "districtCode": "370323",
+                     *       "districtName": "Yiyuan County",
+                     *       "heavyTask": true,
+                     *       "name": "Yiyuan County risk compensation fund",
+                     *       "status": "ACTIVE",
+                     *       "balance": "0.00",
+                     *       "capital": {
+                     *         "CENTRAL": "0.00",
+                     *         "CITY": "3000000.00",
+                     *         "DISTRICT": "2500000.00",
+                     *         "SOE": "0.00"
+                     *       },
+                     *       "interestIncome": "0.00",
+                     *       "compensationPaid": "0.00",
+                     *       "recoveries": "0.00",
+                     *       "coverAvailable": "0.00",
+                     *       "coverShortfall": "0.00",
+                     *       "minimumFund": "5000000.00",
+                     *       "minimumApplies": true,
+                     *       "belowMinimum": true,
+                     *       "minimumShortfall": "5000000.00",
+                     *       "nplOverdueDays": 90,
+                     *       "version": 1,
+                     *       "createdBy": "fund.admin",
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RiskFundResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8469,7 +19050,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    getRiskFunds: {
+    getRiskFund: {
         parameters: {
             query?: never;
             header?: never;
@@ -8485,7 +19066,39 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "districtId": "3",
+                     *       "districtCode": "370323",
+                     *       "districtName": "Yiyuan County",
+                     *       "heavyTask": true,
+                     *       "name": "Yiyuan County risk compensation fund",
+                     *       "status": "ACTIVE",
+                     *       "balance": "5500000.00",
+                     *       "capital": {
+                     *         "CENTRAL": "0.00",
+                     *         "CITY": "3000000.00",
+                     *         "DISTRICT": "2500000.00",
+                     *         "SOE": "0.00"
+                     *       },
+                     *       "interestIncome": "0.00",
+                     *       "compensationPaid": "0.00",
+                     *       "recoveries": "0.00",
+                     *       "coverAvailable": "5400000.00",
+                     *       "coverShortfall": "0.00",
+                     *       "minimumFund": "5000000.00",
+                     *       "minimumApplies": true,
+                     *       "belowMinimum": false,
+                     *       "minimumShortfall": "0.00",
+                     *       "nplOverdueDays": 90,
+                     *       "version": 1,
+                     *       "createdBy": "fund.admin",
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RiskFundResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8498,7 +19111,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    updateRiskFunds: {
+    updateRiskFund: {
         parameters: {
             query?: never;
             header?: never;
@@ -8518,7 +19131,39 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "districtId": "3",
+                     *       "districtCode": "370323",
+                     *       "districtName": "Yiyuan County",
+                     *       "heavyTask": true,
+                     *       "name": "Yiyuan County risk compensation fund",
+                     *       "status": "ACTIVE",
+                     *       "balance": "5500000.00",
+                     *       "capital": {
+                     *         "CENTRAL": "0.00",
+                     *         "CITY": "3000000.00",
+                     *         "DISTRICT": "2500000.00",
+                     *         "SOE": "0.00"
+                     *       },
+                     *       "interestIncome": "0.00",
+                     *       "compensationPaid": "0.00",
+                     *       "recoveries": "0.00",
+                     *       "coverAvailable": "5400000.00",
+                     *       "coverShortfall": "0.00",
+                     *       "minimumFund": "5000000.00",
+                     *       "minimumApplies": true,
+                     *       "belowMinimum": false,
+                     *       "minimumShortfall": "0.00",
+                     *       "nplOverdueDays": 90,
+                     *       "version": 1,
+                     *       "createdBy": "fund.admin",
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RiskFundResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8533,7 +19178,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    deposit: {
+    depositToRiskFund: {
         parameters: {
             query?: never;
             header: {
@@ -8556,7 +19201,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "movement": {
+                     *         "id": "1",
+                     *         "riskFundId": "1",
+                     *         "kind": "DEPOSIT",
+                     *         "source": "CITY",
+                     *         "amount": "3000000.00",
+                     *         "businessDate": "2026-01-15",
+                     *         "documentRef": "ZCZ[2026]12",
+                     *         "memo": null,
+                     *         "contributionId": "7",
+                     *         "entryId": "41",
+                     *         "coverEntryId": "42",
+                     *         "createdBy": "fund.admin",
+                     *         "createdAt": "2026-01-15T03:00:00.000Z"
+                     *       },
+                     *       "fund": {
+                     *         "id": "1",
+                     *         "districtId": "3",
+                     *         "districtCode": "370323",
+                     *         "districtName": "Yiyuan County",
+                     *         "heavyTask": true,
+                     *         "name": "Yiyuan County risk compensation fund",
+                     *         "status": "ACTIVE",
+                     *         "balance": "5500000.00",
+                     *         "capital": {
+                     *           "CENTRAL": "0.00",
+                     *           "CITY": "3000000.00",
+                     *           "DISTRICT": "2500000.00",
+                     *           "SOE": "0.00"
+                     *         },
+                     *         "interestIncome": "0.00",
+                     *         "compensationPaid": "0.00",
+                     *         "recoveries": "0.00",
+                     *         "coverAvailable": "5400000.00",
+                     *         "coverShortfall": "0.00",
+                     *         "minimumFund": "5000000.00",
+                     *         "minimumApplies": true,
+                     *         "belowMinimum": false,
+                     *         "minimumShortfall": "0.00",
+                     *         "nplOverdueDays": 90,
+                     *         "version": 1,
+                     *         "createdBy": "fund.admin",
+                     *         "createdAt": "2026-01-05T02:00:00.000Z",
+                     *         "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RiskFundMovementResultResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8571,7 +19265,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    interest: {
+    creditRiskFundInterest: {
         parameters: {
             query?: never;
             header: {
@@ -8594,7 +19288,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "movement": {
+                     *         "id": "1",
+                     *         "riskFundId": "1",
+                     *         "kind": "INTEREST",
+                     *         "source": null,
+                     *         "amount": "13750.00",
+                     *         "businessDate": "2026-01-15",
+                     *         "documentRef": "ZCZ[2026]12",
+                     *         "memo": null,
+                     *         "contributionId": null,
+                     *         "entryId": "41",
+                     *         "coverEntryId": "42",
+                     *         "createdBy": "fund.admin",
+                     *         "createdAt": "2026-01-15T03:00:00.000Z"
+                     *       },
+                     *       "fund": {
+                     *         "id": "1",
+                     *         "districtId": "3",
+                     *         "districtCode": "370323",
+                     *         "districtName": "Yiyuan County",
+                     *         "heavyTask": true,
+                     *         "name": "Yiyuan County risk compensation fund",
+                     *         "status": "ACTIVE",
+                     *         "balance": "5500000.00",
+                     *         "capital": {
+                     *           "CENTRAL": "0.00",
+                     *           "CITY": "3000000.00",
+                     *           "DISTRICT": "2500000.00",
+                     *           "SOE": "0.00"
+                     *         },
+                     *         "interestIncome": "0.00",
+                     *         "compensationPaid": "0.00",
+                     *         "recoveries": "0.00",
+                     *         "coverAvailable": "5400000.00",
+                     *         "coverShortfall": "0.00",
+                     *         "minimumFund": "5000000.00",
+                     *         "minimumApplies": true,
+                     *         "belowMinimum": false,
+                     *         "minimumShortfall": "0.00",
+                     *         "nplOverdueDays": 90,
+                     *         "version": 1,
+                     *         "createdBy": "fund.admin",
+                     *         "createdAt": "2026-01-05T02:00:00.000Z",
+                     *         "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RiskFundMovementResultResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8609,7 +19352,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    withdrawRiskFunds: {
+    withdrawFromRiskFund: {
         parameters: {
             query?: never;
             header: {
@@ -8632,7 +19375,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "movement": {
+                     *         "id": "1",
+                     *         "riskFundId": "1",
+                     *         "kind": "WITHDRAWAL",
+                     *         "source": "DISTRICT",
+                     *         "amount": "200000.00",
+                     *         "businessDate": "2026-01-15",
+                     *         "documentRef": "ZCZ[2026]12",
+                     *         "memo": null,
+                     *         "contributionId": null,
+                     *         "entryId": "41",
+                     *         "coverEntryId": "42",
+                     *         "createdBy": "fund.admin",
+                     *         "createdAt": "2026-01-15T03:00:00.000Z"
+                     *       },
+                     *       "fund": {
+                     *         "id": "1",
+                     *         "districtId": "3",
+                     *         "districtCode": "370323",
+                     *         "districtName": "Yiyuan County",
+                     *         "heavyTask": true,
+                     *         "name": "Yiyuan County risk compensation fund",
+                     *         "status": "ACTIVE",
+                     *         "balance": "5500000.00",
+                     *         "capital": {
+                     *           "CENTRAL": "0.00",
+                     *           "CITY": "3000000.00",
+                     *           "DISTRICT": "2500000.00",
+                     *           "SOE": "0.00"
+                     *         },
+                     *         "interestIncome": "0.00",
+                     *         "compensationPaid": "0.00",
+                     *         "recoveries": "0.00",
+                     *         "coverAvailable": "5400000.00",
+                     *         "coverShortfall": "0.00",
+                     *         "minimumFund": "5000000.00",
+                     *         "minimumApplies": true,
+                     *         "belowMinimum": false,
+                     *         "minimumShortfall": "0.00",
+                     *         "nplOverdueDays": 90,
+                     *         "version": 1,
+                     *         "createdBy": "fund.admin",
+                     *         "createdAt": "2026-01-05T02:00:00.000Z",
+                     *         "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RiskFundMovementResultResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8676,7 +19468,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    movements: {
+    listRiskFundMovements: {
         parameters: {
             query?: {
                 page?: number;
@@ -8699,7 +19491,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "1",
+                     *           "riskFundId": "1",
+                     *           "kind": "DEPOSIT",
+                     *           "source": "CITY",
+                     *           "amount": "3000000.00",
+                     *           "businessDate": "2026-01-15",
+                     *           "documentRef": "ZCZ[2026]12",
+                     *           "memo": null,
+                     *           "contributionId": "7",
+                     *           "entryId": "41",
+                     *           "coverEntryId": "42",
+                     *           "createdBy": "fund.admin",
+                     *           "createdAt": "2026-01-15T03:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RiskFundMovementPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8712,7 +19528,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    capacityRiskFunds: {
+    getRiskFundCapacity: {
         parameters: {
             query?: never;
             header?: never;
@@ -8728,7 +19544,65 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "riskFundId": "1",
+                     *       "name": "Yiyuan County risk compensation fund",
+                     *       "status": "ACTIVE",
+                     *       "districtId": "3",
+                     *       "districtCode": "370323",
+                     *       "districtName": "Yiyuan County",
+                     *       "heavyTask": true,
+                     *       "asOf": "2026-03-31",
+                     *       "balance": "5500000.00",
+                     *       "minimum": "5000000.00",
+                     *       "minimumApplies": true,
+                     *       "belowMinimum": false,
+                     *       "minimumShortfall": "0.00",
+                     *       "cover": {
+                     *         "limit": "5500000.00",
+                     *         "available": "5400000.00",
+                     *         "pending": "5000.00",
+                     *         "used": "95000.00",
+                     *         "shortfall": "0.00"
+                     *       },
+                     *       "exposure": {
+                     *         "pending": "50000.00",
+                     *         "outstanding": "950000.00"
+                     *       },
+                     *       "leverageRatio": "0.1727",
+                     *       "npl": {
+                     *         "overdueDays": 90,
+                     *         "coveredOutstanding": "950000.00",
+                     *         "nonPerforming": "0.00",
+                     *         "ratioPercent": "0.0000"
+                     *       },
+                     *       "agreements": [
+                     *         {
+                     *           "agreementId": "1",
+                     *           "agreementNo": "ZB-YY-2026-001",
+                     *           "riskFundId": "1",
+                     *           "districtId": "3",
+                     *           "bankId": "1",
+                     *           "bankCode": "ZBRCB",
+                     *           "bankName": "Zibo Rural Commercial Bank",
+                     *           "multiple": "10",
+                     *           "entityMultiple": "5",
+                     *           "inForce": true,
+                     *           "capacity": "54000000.00",
+                     *           "entityCapacity": "27000000.00",
+                     *           "exposurePending": "50000.00",
+                     *           "exposureOutstanding": "950000.00",
+                     *           "coverPending": "5000.00",
+                     *           "coverUsed": "95000.00",
+                     *           "nplThresholdPercent": "5",
+                     *           "suspended": false,
+                     *           "acceptsNewLoans": true
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RiskFundCapacityResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8741,7 +19615,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    capacityDistrictCapacity: {
+    getDistrictCapacity: {
         parameters: {
             query?: never;
             header?: never;
@@ -8757,7 +19631,65 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "riskFundId": "1",
+                     *       "name": "Yiyuan County risk compensation fund",
+                     *       "status": "ACTIVE",
+                     *       "districtId": "3",
+                     *       "districtCode": "370323",
+                     *       "districtName": "Yiyuan County",
+                     *       "heavyTask": true,
+                     *       "asOf": "2026-03-31",
+                     *       "balance": "5500000.00",
+                     *       "minimum": "5000000.00",
+                     *       "minimumApplies": true,
+                     *       "belowMinimum": false,
+                     *       "minimumShortfall": "0.00",
+                     *       "cover": {
+                     *         "limit": "5500000.00",
+                     *         "available": "5400000.00",
+                     *         "pending": "5000.00",
+                     *         "used": "95000.00",
+                     *         "shortfall": "0.00"
+                     *       },
+                     *       "exposure": {
+                     *         "pending": "50000.00",
+                     *         "outstanding": "950000.00"
+                     *       },
+                     *       "leverageRatio": "0.1727",
+                     *       "npl": {
+                     *         "overdueDays": 90,
+                     *         "coveredOutstanding": "950000.00",
+                     *         "nonPerforming": "0.00",
+                     *         "ratioPercent": "0.0000"
+                     *       },
+                     *       "agreements": [
+                     *         {
+                     *           "agreementId": "1",
+                     *           "agreementNo": "ZB-YY-2026-001",
+                     *           "riskFundId": "1",
+                     *           "districtId": "3",
+                     *           "bankId": "1",
+                     *           "bankCode": "ZBRCB",
+                     *           "bankName": "Zibo Rural Commercial Bank",
+                     *           "multiple": "10",
+                     *           "entityMultiple": "5",
+                     *           "inForce": true,
+                     *           "capacity": "54000000.00",
+                     *           "entityCapacity": "27000000.00",
+                     *           "exposurePending": "50000.00",
+                     *           "exposureOutstanding": "950000.00",
+                     *           "coverPending": "5000.00",
+                     *           "coverUsed": "95000.00",
+                     *           "nplThresholdPercent": "5",
+                     *           "suspended": false,
+                     *           "acceptsNewLoans": true
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RiskFundCapacityResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8770,7 +19702,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    listAgreements: {
+    listGuaranteeAgreements: {
         parameters: {
             query?: {
                 page?: number;
@@ -8793,7 +19725,39 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "1",
+                     *           "agreementNo": "ZB-YY-2026-001",
+                     *           "riskFundId": "1",
+                     *           "districtId": "3",
+                     *           "bankId": "1",
+                     *           "bankCode": "ZBRCB",
+                     *           "leverageMultiple": "10",
+                     *           "entityLeverageMultiple": "5",
+                     *           "fundSharePercent": "80",
+                     *           "bankSharePercent": "20",
+                     *           "compensationMode": "ADVANCE",
+                     *           "triggerDays": 90,
+                     *           "nplThresholdPercent": "5",
+                     *           "validFrom": "2026-01-01",
+                     *           "validTo": "2028-12-31",
+                     *           "status": "ACTIVE",
+                     *           "terminatedOn": null,
+                     *           "version": 1,
+                     *           "createdBy": "fund.admin",
+                     *           "createdAt": "2026-01-05T02:00:00.000Z",
+                     *           "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GuaranteeAgreementPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8805,7 +19769,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    createAgreements: {
+    createGuaranteeAgreement: {
         parameters: {
             query?: never;
             header?: never;
@@ -8823,7 +19787,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "agreementNo": "ZB-YY-2026-001",
+                     *       "riskFundId": "1",
+                     *       "districtId": "3",
+                     *       "bankId": "1",
+                     *       "bankCode": "ZBRCB",
+                     *       "leverageMultiple": "10",
+                     *       "entityLeverageMultiple": "5",
+                     *       "fundSharePercent": "80",
+                     *       "bankSharePercent": "20",
+                     *       "compensationMode": "ADVANCE",
+                     *       "triggerDays": 90,
+                     *       "nplThresholdPercent": "5",
+                     *       "validFrom": "2026-01-01",
+                     *       "validTo": "2028-12-31",
+                     *       "status": "ACTIVE",
+                     *       "terminatedOn": null,
+                     *       "version": 1,
+                     *       "createdBy": "fund.admin",
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GuaranteeAgreementResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8838,7 +19827,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    getAgreements: {
+    getGuaranteeAgreement: {
         parameters: {
             query?: never;
             header?: never;
@@ -8854,7 +19843,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "agreementNo": "ZB-YY-2026-001",
+                     *       "riskFundId": "1",
+                     *       "districtId": "3",
+                     *       "bankId": "1",
+                     *       "bankCode": "ZBRCB",
+                     *       "leverageMultiple": "10",
+                     *       "entityLeverageMultiple": "5",
+                     *       "fundSharePercent": "80",
+                     *       "bankSharePercent": "20",
+                     *       "compensationMode": "ADVANCE",
+                     *       "triggerDays": 90,
+                     *       "nplThresholdPercent": "5",
+                     *       "validFrom": "2026-01-01",
+                     *       "validTo": "2028-12-31",
+                     *       "status": "ACTIVE",
+                     *       "terminatedOn": null,
+                     *       "version": 1,
+                     *       "createdBy": "fund.admin",
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GuaranteeAgreementResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8867,7 +19881,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    updateAgreements: {
+    updateGuaranteeAgreement: {
         parameters: {
             query?: never;
             header?: never;
@@ -8887,7 +19901,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "agreementNo": "ZB-YY-2026-001",
+                     *       "riskFundId": "1",
+                     *       "districtId": "3",
+                     *       "bankId": "1",
+                     *       "bankCode": "ZBRCB",
+                     *       "leverageMultiple": "8",
+                     *       "entityLeverageMultiple": "5",
+                     *       "fundSharePercent": "80",
+                     *       "bankSharePercent": "20",
+                     *       "compensationMode": "ADVANCE",
+                     *       "triggerDays": 90,
+                     *       "nplThresholdPercent": "5",
+                     *       "validFrom": "2026-01-01",
+                     *       "validTo": "2028-12-31",
+                     *       "status": "ACTIVE",
+                     *       "terminatedOn": null,
+                     *       "version": 2,
+                     *       "createdBy": "fund.admin",
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GuaranteeAgreementResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8902,7 +19941,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    terminate: {
+    terminateGuaranteeAgreement: {
         parameters: {
             query?: never;
             header?: never;
@@ -8922,7 +19961,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "agreementNo": "ZB-YY-2026-001",
+                     *       "riskFundId": "1",
+                     *       "districtId": "3",
+                     *       "bankId": "1",
+                     *       "bankCode": "ZBRCB",
+                     *       "leverageMultiple": "10",
+                     *       "entityLeverageMultiple": "5",
+                     *       "fundSharePercent": "80",
+                     *       "bankSharePercent": "20",
+                     *       "compensationMode": "ADVANCE",
+                     *       "triggerDays": 90,
+                     *       "nplThresholdPercent": "5",
+                     *       "validFrom": "2026-01-01",
+                     *       "validTo": "2028-12-31",
+                     *       "status": "TERMINATED",
+                     *       "terminatedOn": "2026-06-30",
+                     *       "version": 2,
+                     *       "createdBy": "fund.admin",
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GuaranteeAgreementResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8937,7 +20001,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    listCovers: {
+    listGuaranteeCovers: {
         parameters: {
             query?: {
                 page?: number;
@@ -8958,7 +20022,36 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "1",
+                     *           "loanId": "42",
+                     *           "agreementId": "1",
+                     *           "riskFundId": "1",
+                     *           "bankId": "1",
+                     *           "borrowerType": "HOUSEHOLD",
+                     *           "multiple": "10",
+                     *           "reserved": "50000.00",
+                     *           "pending": "0.00",
+                     *           "outstanding": "45000.00",
+                     *           "coverPending": "0.00",
+                     *           "coverUsed": "4500.00",
+                     *           "disbursed": "50000.00",
+                     *           "released": "5000.00",
+                     *           "status": "ACTIVE",
+                     *           "reservedOn": "2026-02-01",
+                     *           "consumedOn": "2026-02-03",
+                     *           "closedOn": null
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GuaranteeCoverPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8993,7 +20086,48 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "42",
+                     *           "loanNo": "CL-1-ZB2026-000123",
+                     *           "bankId": "1",
+                     *           "bankLoanRef": "ZB2026-000123",
+                     *           "agreementId": "1",
+                     *           "productVersionId": "2",
+                     *           "borrowerType": "HOUSEHOLD",
+                     *           "householdId": "17",
+                     *           "entityId": null,
+                     *           "districtId": "3",
+                     *           "principal": "30000.00",
+                     *           "termMonths": 12,
+                     *           "annualRatePercent": "4.35",
+                     *           "purpose": "BREEDING",
+                     *           "status": "DISBURSED",
+                     *           "disbursementDate": "2026-03-01",
+                     *           "maturityDate": "2027-03-01",
+                     *           "outstandingPrincipal": "30000.00",
+                     *           "daysOverdue": 0,
+                     *           "arrearsBucket": "CURRENT",
+                     *           "nonPerforming": false,
+                     *           "lastStatusReport": null,
+                     *           "recoveryExhausted": false,
+                     *           "compensated": false,
+                     *           "closedOn": null,
+                     *           "statusReason": null,
+                     *           "createdBy": "apikey:zbrcb-core",
+                     *           "createdAt": "2026-03-01T02:00:00.000Z",
+                     *           "updatedAt": "2026-03-01T02:00:00.000Z",
+                     *           "version": 1
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CoveredLoanPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9005,7 +20139,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    register: {
+    registerCoveredLoan: {
         parameters: {
             query?: never;
             header: {
@@ -9026,7 +20160,41 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "42",
+                     *       "loanNo": "CL-1-ZB2026-000123",
+                     *       "bankId": "1",
+                     *       "bankLoanRef": "ZB2026-000123",
+                     *       "agreementId": "1",
+                     *       "productVersionId": "2",
+                     *       "borrowerType": "HOUSEHOLD",
+                     *       "householdId": "17",
+                     *       "entityId": null,
+                     *       "districtId": "3",
+                     *       "principal": "30000.00",
+                     *       "termMonths": 12,
+                     *       "annualRatePercent": "4.35",
+                     *       "purpose": "BREEDING",
+                     *       "status": "DISBURSED",
+                     *       "disbursementDate": "2026-03-01",
+                     *       "maturityDate": "2027-03-01",
+                     *       "outstandingPrincipal": "30000.00",
+                     *       "daysOverdue": 0,
+                     *       "arrearsBucket": "CURRENT",
+                     *       "nonPerforming": false,
+                     *       "lastStatusReport": null,
+                     *       "recoveryExhausted": false,
+                     *       "compensated": false,
+                     *       "closedOn": null,
+                     *       "statusReason": null,
+                     *       "createdBy": "apikey:zbrcb-core",
+                     *       "createdAt": "2026-03-01T02:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T02:00:00.000Z",
+                     *       "version": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CoveredLoanResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9078,7 +20246,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    bulk: {
+    reportCoveredLoansBulk: {
         parameters: {
             query?: never;
             header: {
@@ -9099,7 +20267,66 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "results": [
+                     *         {
+                     *           "row": 1,
+                     *           "bankLoanRef": "ZB2026-000123",
+                     *           "kind": "REPAYMENT",
+                     *           "outcome": "APPLIED",
+                     *           "loan": {
+                     *             "id": "42",
+                     *             "loanNo": "CL-1-ZB2026-000123",
+                     *             "bankId": "1",
+                     *             "bankLoanRef": "ZB2026-000123",
+                     *             "agreementId": "1",
+                     *             "productVersionId": "2",
+                     *             "borrowerType": "HOUSEHOLD",
+                     *             "householdId": "17",
+                     *             "entityId": null,
+                     *             "districtId": "3",
+                     *             "principal": "30000.00",
+                     *             "termMonths": 12,
+                     *             "annualRatePercent": "4.35",
+                     *             "purpose": "BREEDING",
+                     *             "status": "DISBURSED",
+                     *             "disbursementDate": "2026-03-01",
+                     *             "maturityDate": "2027-03-01",
+                     *             "outstandingPrincipal": "30000.00",
+                     *             "daysOverdue": 0,
+                     *             "arrearsBucket": "CURRENT",
+                     *             "nonPerforming": false,
+                     *             "lastStatusReport": null,
+                     *             "recoveryExhausted": false,
+                     *             "compensated": false,
+                     *             "closedOn": null,
+                     *             "statusReason": null,
+                     *             "createdBy": "apikey:zbrcb-core",
+                     *             "createdAt": "2026-03-01T02:00:00.000Z",
+                     *             "updatedAt": "2026-03-01T02:00:00.000Z",
+                     *             "version": 1
+                     *           }
+                     *         },
+                     *         {
+                     *           "row": 2,
+                     *           "bankLoanRef": "ZB2026-999999",
+                     *           "kind": "STATUS",
+                     *           "outcome": "FAILED",
+                     *           "error": {
+                     *             "code": "NOT_FOUND",
+                     *             "status": 404,
+                     *             "detail": "loan ZB2026-999999 not found",
+                     *             "errors": []
+                     *           }
+                     *         }
+                     *       ],
+                     *       "applied": 1,
+                     *       "replayed": 0,
+                     *       "failed": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CoveredReportBulkResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9114,7 +20341,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    getCoveredLoans: {
+    getCoveredLoan: {
         parameters: {
             query?: never;
             header?: never;
@@ -9130,7 +20357,50 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "42",
+                     *       "loanNo": "CL-1-ZB2026-000123",
+                     *       "bankId": "1",
+                     *       "bankLoanRef": "ZB2026-000123",
+                     *       "agreementId": "1",
+                     *       "productVersionId": "2",
+                     *       "borrowerType": "HOUSEHOLD",
+                     *       "householdId": "17",
+                     *       "entityId": null,
+                     *       "districtId": "3",
+                     *       "principal": "30000.00",
+                     *       "termMonths": 12,
+                     *       "annualRatePercent": "4.35",
+                     *       "purpose": "BREEDING",
+                     *       "status": "DISBURSED",
+                     *       "disbursementDate": "2026-03-01",
+                     *       "maturityDate": "2027-03-01",
+                     *       "outstandingPrincipal": "30000.00",
+                     *       "daysOverdue": 0,
+                     *       "arrearsBucket": "CURRENT",
+                     *       "nonPerforming": false,
+                     *       "lastStatusReport": null,
+                     *       "recoveryExhausted": false,
+                     *       "compensated": false,
+                     *       "closedOn": null,
+                     *       "statusReason": null,
+                     *       "createdBy": "apikey:zbrcb-core",
+                     *       "createdAt": "2026-03-01T02:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T02:00:00.000Z",
+                     *       "version": 1,
+                     *       "cover": {
+                     *         "status": "ACTIVE",
+                     *         "multiple": "10",
+                     *         "pending": "0.00",
+                     *         "outstanding": "30000.00",
+                     *         "coverUsed": "3000.00",
+                     *         "released": "0.00"
+                     *       },
+                     *       "installments": []
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CoveredLoanDetailResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9151,7 +20421,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    confirm: {
+    confirmCoveredLoanDisbursement: {
         parameters: {
             query?: never;
             header: {
@@ -9170,7 +20440,41 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "42",
+                     *       "loanNo": "CL-1-ZB2026-000123",
+                     *       "bankId": "1",
+                     *       "bankLoanRef": "ZB2026-000123",
+                     *       "agreementId": "1",
+                     *       "productVersionId": "2",
+                     *       "borrowerType": "HOUSEHOLD",
+                     *       "householdId": "17",
+                     *       "entityId": null,
+                     *       "districtId": "3",
+                     *       "principal": "30000.00",
+                     *       "termMonths": 12,
+                     *       "annualRatePercent": "4.35",
+                     *       "purpose": "BREEDING",
+                     *       "status": "DISBURSED",
+                     *       "disbursementDate": "2026-03-01",
+                     *       "maturityDate": "2027-03-01",
+                     *       "outstandingPrincipal": "30000.00",
+                     *       "daysOverdue": 0,
+                     *       "arrearsBucket": "CURRENT",
+                     *       "nonPerforming": false,
+                     *       "lastStatusReport": null,
+                     *       "recoveryExhausted": false,
+                     *       "compensated": false,
+                     *       "closedOn": null,
+                     *       "statusReason": null,
+                     *       "createdBy": "apikey:zbrcb-core",
+                     *       "createdAt": "2026-03-01T02:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T02:00:00.000Z",
+                     *       "version": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CoveredLoanResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9184,7 +20488,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    cancelCoveredLoans: {
+    cancelCoveredLoan: {
         parameters: {
             query?: never;
             header: {
@@ -9207,7 +20511,41 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "42",
+                     *       "loanNo": "CL-1-ZB2026-000123",
+                     *       "bankId": "1",
+                     *       "bankLoanRef": "ZB2026-000123",
+                     *       "agreementId": "1",
+                     *       "productVersionId": "2",
+                     *       "borrowerType": "HOUSEHOLD",
+                     *       "householdId": "17",
+                     *       "entityId": null,
+                     *       "districtId": "3",
+                     *       "principal": "30000.00",
+                     *       "termMonths": 12,
+                     *       "annualRatePercent": "4.35",
+                     *       "purpose": "BREEDING",
+                     *       "status": "CANCELLED",
+                     *       "disbursementDate": "2026-03-01",
+                     *       "maturityDate": "2027-03-01",
+                     *       "outstandingPrincipal": "30000.00",
+                     *       "daysOverdue": 0,
+                     *       "arrearsBucket": "CURRENT",
+                     *       "nonPerforming": false,
+                     *       "lastStatusReport": null,
+                     *       "recoveryExhausted": false,
+                     *       "compensated": false,
+                     *       "closedOn": null,
+                     *       "statusReason": "borrower withdrew",
+                     *       "createdBy": "apikey:zbrcb-core",
+                     *       "createdAt": "2026-03-01T02:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T02:00:00.000Z",
+                     *       "version": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CoveredLoanResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9222,7 +20560,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    repayment: {
+    reportCoveredLoanRepayment: {
         parameters: {
             query?: never;
             header: {
@@ -9245,7 +20583,41 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "42",
+                     *       "loanNo": "CL-1-ZB2026-000123",
+                     *       "bankId": "1",
+                     *       "bankLoanRef": "ZB2026-000123",
+                     *       "agreementId": "1",
+                     *       "productVersionId": "2",
+                     *       "borrowerType": "HOUSEHOLD",
+                     *       "householdId": "17",
+                     *       "entityId": null,
+                     *       "districtId": "3",
+                     *       "principal": "30000.00",
+                     *       "termMonths": 12,
+                     *       "annualRatePercent": "4.35",
+                     *       "purpose": "BREEDING",
+                     *       "status": "DISBURSED",
+                     *       "disbursementDate": "2026-03-01",
+                     *       "maturityDate": "2027-03-01",
+                     *       "outstandingPrincipal": "27500.00",
+                     *       "daysOverdue": 0,
+                     *       "arrearsBucket": "CURRENT",
+                     *       "nonPerforming": false,
+                     *       "lastStatusReport": null,
+                     *       "recoveryExhausted": false,
+                     *       "compensated": false,
+                     *       "closedOn": null,
+                     *       "statusReason": null,
+                     *       "createdBy": "apikey:zbrcb-core",
+                     *       "createdAt": "2026-03-01T02:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T02:00:00.000Z",
+                     *       "version": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CoveredLoanResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9260,7 +20632,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    status: {
+    reportCoveredLoanStatus: {
         parameters: {
             query?: never;
             header: {
@@ -9283,7 +20655,44 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "42",
+                     *       "loanNo": "CL-1-ZB2026-000123",
+                     *       "bankId": "1",
+                     *       "bankLoanRef": "ZB2026-000123",
+                     *       "agreementId": "1",
+                     *       "productVersionId": "2",
+                     *       "borrowerType": "HOUSEHOLD",
+                     *       "householdId": "17",
+                     *       "entityId": null,
+                     *       "districtId": "3",
+                     *       "principal": "30000.00",
+                     *       "termMonths": 12,
+                     *       "annualRatePercent": "4.35",
+                     *       "purpose": "BREEDING",
+                     *       "status": "DISBURSED",
+                     *       "disbursementDate": "2026-03-01",
+                     *       "maturityDate": "2027-03-01",
+                     *       "outstandingPrincipal": "30000.00",
+                     *       "daysOverdue": 95,
+                     *       "arrearsBucket": "DPD_90_PLUS",
+                     *       "nonPerforming": true,
+                     *       "lastStatusReport": {
+                     *         "asOf": "2026-05-31",
+                     *         "daysOverdue": 95
+                     *       },
+                     *       "recoveryExhausted": false,
+                     *       "compensated": false,
+                     *       "closedOn": null,
+                     *       "statusReason": null,
+                     *       "createdBy": "apikey:zbrcb-core",
+                     *       "createdAt": "2026-03-01T02:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T02:00:00.000Z",
+                     *       "version": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CoveredLoanResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9298,7 +20707,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    file: {
+    fileCompensationClaim: {
         parameters: {
             query?: never;
             header: {
@@ -9321,7 +20730,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "5",
+                     *       "claimNo": "CC-2026-000005",
+                     *       "loanId": "42",
+                     *       "agreementId": "1",
+                     *       "riskFundId": "1",
+                     *       "bankId": "1",
+                     *       "mode": "ADVANCE",
+                     *       "daysOverdue": 95,
+                     *       "principal": "27500.00",
+                     *       "interest": "297.92",
+                     *       "claimed": "27797.92",
+                     *       "fundSharePercent": "80",
+                     *       "bankSharePercent": "20",
+                     *       "fundAmount": "22238.34",
+                     *       "bankAmount": "5559.58",
+                     *       "status": "FILED",
+                     *       "filedOn": "2026-07-05",
+                     *       "filedBy": "apikey:zbrcb-core",
+                     *       "decidedBy": null,
+                     *       "decidedAt": "2026-07-08T03:00:00.000Z",
+                     *       "decisionReason": null,
+                     *       "paidOn": null,
+                     *       "entryId": "311",
+                     *       "coverEntryId": "312",
+                     *       "recovered": "0.00",
+                     *       "fundRecovered": "0.00",
+                     *       "version": 2
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CompensationClaimResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9378,7 +20818,45 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "5",
+                     *           "claimNo": "CC-2026-000005",
+                     *           "loanId": "42",
+                     *           "agreementId": "1",
+                     *           "riskFundId": "1",
+                     *           "bankId": "1",
+                     *           "mode": "ADVANCE",
+                     *           "daysOverdue": 95,
+                     *           "principal": "27500.00",
+                     *           "interest": "297.92",
+                     *           "claimed": "27797.92",
+                     *           "fundSharePercent": "80",
+                     *           "bankSharePercent": "20",
+                     *           "fundAmount": "22238.34",
+                     *           "bankAmount": "5559.58",
+                     *           "status": "PAID",
+                     *           "filedOn": "2026-07-05",
+                     *           "filedBy": "apikey:zbrcb-core",
+                     *           "decidedBy": "fund.admin",
+                     *           "decidedAt": "2026-07-08T03:00:00.000Z",
+                     *           "decisionReason": null,
+                     *           "paidOn": "2026-07-08",
+                     *           "entryId": "311",
+                     *           "coverEntryId": "312",
+                     *           "recovered": "0.00",
+                     *           "fundRecovered": "0.00",
+                     *           "version": 2
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CompensationClaimPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9390,7 +20868,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    getCompensationClaims: {
+    getCompensationClaim: {
         parameters: {
             query?: never;
             header?: never;
@@ -9406,7 +20884,39 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "5",
+                     *       "claimNo": "CC-2026-000005",
+                     *       "loanId": "42",
+                     *       "agreementId": "1",
+                     *       "riskFundId": "1",
+                     *       "bankId": "1",
+                     *       "mode": "ADVANCE",
+                     *       "daysOverdue": 95,
+                     *       "principal": "27500.00",
+                     *       "interest": "297.92",
+                     *       "claimed": "27797.92",
+                     *       "fundSharePercent": "80",
+                     *       "bankSharePercent": "20",
+                     *       "fundAmount": "22238.34",
+                     *       "bankAmount": "5559.58",
+                     *       "status": "PAID",
+                     *       "filedOn": "2026-07-05",
+                     *       "filedBy": "apikey:zbrcb-core",
+                     *       "decidedBy": "fund.admin",
+                     *       "decidedAt": "2026-07-08T03:00:00.000Z",
+                     *       "decisionReason": null,
+                     *       "paidOn": "2026-07-08",
+                     *       "entryId": "311",
+                     *       "coverEntryId": "312",
+                     *       "recovered": "0.00",
+                     *       "fundRecovered": "0.00",
+                     *       "version": 2,
+                     *       "recoveries": []
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CompensationClaimDetailResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9419,7 +20929,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    approveCompensationClaims: {
+    approveCompensationClaim: {
         parameters: {
             query?: never;
             header: {
@@ -9442,7 +20952,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "5",
+                     *       "claimNo": "CC-2026-000005",
+                     *       "loanId": "42",
+                     *       "agreementId": "1",
+                     *       "riskFundId": "1",
+                     *       "bankId": "1",
+                     *       "mode": "ADVANCE",
+                     *       "daysOverdue": 95,
+                     *       "principal": "27500.00",
+                     *       "interest": "297.92",
+                     *       "claimed": "27797.92",
+                     *       "fundSharePercent": "80",
+                     *       "bankSharePercent": "20",
+                     *       "fundAmount": "22238.34",
+                     *       "bankAmount": "5559.58",
+                     *       "status": "PAID",
+                     *       "filedOn": "2026-07-05",
+                     *       "filedBy": "apikey:zbrcb-core",
+                     *       "decidedBy": "fund.admin",
+                     *       "decidedAt": "2026-07-08T03:00:00.000Z",
+                     *       "decisionReason": null,
+                     *       "paidOn": "2026-07-08",
+                     *       "entryId": "311",
+                     *       "coverEntryId": "312",
+                     *       "recovered": "0.00",
+                     *       "fundRecovered": "0.00",
+                     *       "version": 2
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CompensationClaimResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9473,7 +21014,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    rejectCompensationClaims: {
+    rejectCompensationClaim: {
         parameters: {
             query?: never;
             header?: never;
@@ -9493,7 +21034,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "5",
+                     *       "claimNo": "CC-2026-000005",
+                     *       "loanId": "42",
+                     *       "agreementId": "1",
+                     *       "riskFundId": "1",
+                     *       "bankId": "1",
+                     *       "mode": "ADVANCE",
+                     *       "daysOverdue": 95,
+                     *       "principal": "27500.00",
+                     *       "interest": "297.92",
+                     *       "claimed": "27797.92",
+                     *       "fundSharePercent": "80",
+                     *       "bankSharePercent": "20",
+                     *       "fundAmount": "22238.34",
+                     *       "bankAmount": "5559.58",
+                     *       "status": "REJECTED",
+                     *       "filedOn": "2026-07-05",
+                     *       "filedBy": "apikey:zbrcb-core",
+                     *       "decidedBy": "fund.admin",
+                     *       "decidedAt": "2026-07-08T03:00:00.000Z",
+                     *       "decisionReason": "restructured",
+                     *       "paidOn": null,
+                     *       "entryId": "311",
+                     *       "coverEntryId": "312",
+                     *       "recovered": "0.00",
+                     *       "fundRecovered": "0.00",
+                     *       "version": 2
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CompensationClaimResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9508,7 +21080,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    recover: {
+    recordCompensationRecovery: {
         parameters: {
             query?: never;
             header: {
@@ -9526,12 +21098,48 @@ export interface operations {
             };
         };
         responses: {
-            201: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "5",
+                     *       "claimNo": "CC-2026-000005",
+                     *       "loanId": "42",
+                     *       "agreementId": "1",
+                     *       "riskFundId": "1",
+                     *       "bankId": "1",
+                     *       "mode": "ADVANCE",
+                     *       "daysOverdue": 95,
+                     *       "principal": "27500.00",
+                     *       "interest": "297.92",
+                     *       "claimed": "27797.92",
+                     *       "fundSharePercent": "80",
+                     *       "bankSharePercent": "20",
+                     *       "fundAmount": "22238.34",
+                     *       "bankAmount": "5559.58",
+                     *       "status": "PAID",
+                     *       "filedOn": "2026-07-05",
+                     *       "filedBy": "apikey:zbrcb-core",
+                     *       "decidedBy": "fund.admin",
+                     *       "decidedAt": "2026-07-08T03:00:00.000Z",
+                     *       "decisionReason": null,
+                     *       "paidOn": "2026-07-08",
+                     *       "entryId": "311",
+                     *       "coverEntryId": "312",
+                     *       "recovered": "5000.00",
+                     *       "fundRecovered": "4000.00",
+                     *       "version": 2,
+                     *       "recovery": {
+                     *         "amount": "5000.00",
+                     *         "fundPart": "4000.00",
+                     *         "bankPart": "1000.00"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CompensationClaimWithRecoveryResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9560,12 +21168,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The full view for oversight roles; a bank sees its own figures only (scope OWN_BANK) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["DistrictBreakerResponse"] | components["schemas"]["BankDistrictBreakerResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9599,7 +21208,50 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "1",
+                     *           "name": "Shangxiaofeng rural tourism cooperative",
+                     *           "villageId": "1",
+                     *           "villageName": "上小峰村",
+                     *           "districtId": "1",
+                     *           "entityId": "3",
+                     *           "entityName": "上小峰旅游专业合作社",
+                     *           "businessType": "RURAL_TOURISM",
+                     *           "status": "ACTIVE",
+                     *           "specialFund": "1000000.00",
+                     *           "collectivePercent": "30",
+                     *           "householdWeighting": "EQUAL",
+                     *           "rightRule": "TRANSFER",
+                     *           "floorRatePercent": "10",
+                     *           "floorRecipients": "POOR_HOUSEHOLDS",
+                     *           "payoutPercent": "100",
+                     *           "liquidationThreshold": "1500000.00",
+                     *           "alertMargin": "300000.00",
+                     *           "capital": [
+                     *             {
+                     *               "kind": "COLLECTIVE_ASSETS",
+                     *               "amount": "500000.00",
+                     *               "description": "guesthouse"
+                     *             }
+                     *           ],
+                     *           "totalCapital": "1500000.00",
+                     *           "injectedOn": "2023-03-01",
+                     *           "quantifiedOn": "2023-03-15",
+                     *           "liquidationFlaggedYear": null,
+                     *           "liquidatedOn": null,
+                     *           "createdBy": "fund-admin",
+                     *           "createdAt": "2023-02-20T08:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AssetIncomeProjectPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9611,7 +21263,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    createAssetIncomeProjects: {
+    createAssetIncomeProject: {
         parameters: {
             query?: never;
             header?: never;
@@ -9629,7 +21281,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "name": "Shangxiaofeng rural tourism cooperative",
+                     *       "villageId": "1",
+                     *       "villageName": "上小峰村",
+                     *       "districtId": "1",
+                     *       "entityId": "3",
+                     *       "entityName": "上小峰旅游专业合作社",
+                     *       "businessType": "RURAL_TOURISM",
+                     *       "status": "DRAFT",
+                     *       "specialFund": "1000000.00",
+                     *       "collectivePercent": "30",
+                     *       "householdWeighting": "EQUAL",
+                     *       "rightRule": "TRANSFER",
+                     *       "floorRatePercent": "10",
+                     *       "floorRecipients": "POOR_HOUSEHOLDS",
+                     *       "payoutPercent": "100",
+                     *       "liquidationThreshold": "1500000.00",
+                     *       "alertMargin": "300000.00",
+                     *       "capital": [
+                     *         {
+                     *           "kind": "COLLECTIVE_ASSETS",
+                     *           "amount": "500000.00",
+                     *           "description": "guesthouse"
+                     *         }
+                     *       ],
+                     *       "totalCapital": "1500000.00",
+                     *       "injectedOn": null,
+                     *       "quantifiedOn": null,
+                     *       "liquidationFlaggedYear": null,
+                     *       "liquidatedOn": null,
+                     *       "createdBy": "fund-admin",
+                     *       "createdAt": "2023-02-20T08:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AssetIncomeProjectResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9644,7 +21332,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    getAssetIncomeProjects: {
+    getAssetIncomeProject: {
         parameters: {
             query?: never;
             header?: never;
@@ -9661,7 +21349,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "name": "Shangxiaofeng rural tourism cooperative",
+                     *       "villageId": "1",
+                     *       "villageName": "上小峰村",
+                     *       "districtId": "1",
+                     *       "entityId": "3",
+                     *       "entityName": "上小峰旅游专业合作社",
+                     *       "businessType": "RURAL_TOURISM",
+                     *       "status": "ACTIVE",
+                     *       "specialFund": "1000000.00",
+                     *       "collectivePercent": "30",
+                     *       "householdWeighting": "EQUAL",
+                     *       "rightRule": "TRANSFER",
+                     *       "floorRatePercent": "10",
+                     *       "floorRecipients": "POOR_HOUSEHOLDS",
+                     *       "payoutPercent": "100",
+                     *       "liquidationThreshold": "1500000.00",
+                     *       "alertMargin": "300000.00",
+                     *       "capital": [
+                     *         {
+                     *           "kind": "COLLECTIVE_ASSETS",
+                     *           "amount": "500000.00",
+                     *           "description": "guesthouse"
+                     *         }
+                     *       ],
+                     *       "totalCapital": "1500000.00",
+                     *       "injectedOn": "2023-03-01",
+                     *       "quantifiedOn": "2023-03-15",
+                     *       "liquidationFlaggedYear": null,
+                     *       "liquidatedOn": null,
+                     *       "createdBy": "fund-admin",
+                     *       "createdAt": "2023-02-20T08:00:00.000Z",
+                     *       "register": {
+                     *         "collective": "300000.00",
+                     *         "households": "700000.00",
+                     *         "householdHolders": 137
+                     *       },
+                     *       "ledger": {
+                     *         "operatorCapital": "1500000.00",
+                     *         "specialFundUnquantified": "0.00",
+                     *         "specialFundCollective": "300000.00",
+                     *         "specialFundHouseholds": "700000.00",
+                     *         "operatorOwes": "0.00",
+                     *         "dividendsPayable": "0.00"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AssetIncomeProjectDetailResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9674,7 +21411,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    updateSettings: {
+    updateAssetIncomeProjectSettings: {
         parameters: {
             query?: never;
             header?: never;
@@ -9694,7 +21431,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "name": "Shangxiaofeng rural tourism cooperative",
+                     *       "villageId": "1",
+                     *       "villageName": "上小峰村",
+                     *       "districtId": "1",
+                     *       "entityId": "3",
+                     *       "entityName": "上小峰旅游专业合作社",
+                     *       "businessType": "RURAL_TOURISM",
+                     *       "status": "ACTIVE",
+                     *       "specialFund": "1000000.00",
+                     *       "collectivePercent": "30",
+                     *       "householdWeighting": "EQUAL",
+                     *       "rightRule": "TRANSFER",
+                     *       "floorRatePercent": "10",
+                     *       "floorRecipients": "ALL_SHARES",
+                     *       "payoutPercent": "100",
+                     *       "liquidationThreshold": "1500000.00",
+                     *       "alertMargin": "300000.00",
+                     *       "capital": [
+                     *         {
+                     *           "kind": "COLLECTIVE_ASSETS",
+                     *           "amount": "500000.00",
+                     *           "description": "guesthouse"
+                     *         }
+                     *       ],
+                     *       "totalCapital": "1500000.00",
+                     *       "injectedOn": "2023-03-01",
+                     *       "quantifiedOn": "2023-03-15",
+                     *       "liquidationFlaggedYear": null,
+                     *       "liquidatedOn": null,
+                     *       "createdBy": "fund-admin",
+                     *       "createdAt": "2023-02-20T08:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AssetIncomeProjectResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9709,7 +21482,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    inject: {
+    injectAssetIncomeCapital: {
         parameters: {
             query?: never;
             header: {
@@ -9732,7 +21505,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "name": "Shangxiaofeng rural tourism cooperative",
+                     *       "villageId": "1",
+                     *       "villageName": "上小峰村",
+                     *       "districtId": "1",
+                     *       "entityId": "3",
+                     *       "entityName": "上小峰旅游专业合作社",
+                     *       "businessType": "RURAL_TOURISM",
+                     *       "status": "INJECTED",
+                     *       "specialFund": "1000000.00",
+                     *       "collectivePercent": "30",
+                     *       "householdWeighting": "EQUAL",
+                     *       "rightRule": "TRANSFER",
+                     *       "floorRatePercent": "10",
+                     *       "floorRecipients": "POOR_HOUSEHOLDS",
+                     *       "payoutPercent": "100",
+                     *       "liquidationThreshold": "1500000.00",
+                     *       "alertMargin": "300000.00",
+                     *       "capital": [
+                     *         {
+                     *           "kind": "COLLECTIVE_ASSETS",
+                     *           "amount": "500000.00",
+                     *           "description": "guesthouse"
+                     *         }
+                     *       ],
+                     *       "totalCapital": "1500000.00",
+                     *       "injectedOn": "2023-03-01",
+                     *       "quantifiedOn": null,
+                     *       "liquidationFlaggedYear": null,
+                     *       "liquidatedOn": null,
+                     *       "createdBy": "fund-admin",
+                     *       "createdAt": "2023-02-20T08:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AssetIncomeProjectResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9747,7 +21556,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    previewQuantification: {
+    previewAssetIncomeQuantification: {
         parameters: {
             query?: {
                 /** @description the rights are valid from this date; default today */
@@ -9766,7 +21575,30 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "projectId": "1",
+                     *       "asOf": "2023-03-15",
+                     *       "specialFund": "1000000.00",
+                     *       "collectivePercent": "30",
+                     *       "weighting": "EQUAL",
+                     *       "collective": "300000.00",
+                     *       "households": "700000.00",
+                     *       "householdCount": 137,
+                     *       "people": 402,
+                     *       "rights": [
+                     *         {
+                     *           "householdId": "12",
+                     *           "headName": "张三",
+                     *           "memberCount": 3,
+                     *           "weight": 1,
+                     *           "amount": "5109.49",
+                     *           "sharePercent": "0.5109"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AssetIncomeQuantificationResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9779,7 +21611,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    quantify: {
+    quantifyAssetIncomeProject: {
         parameters: {
             query?: never;
             header: {
@@ -9802,7 +21634,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AssetIncomeQuantifiedResponse"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
@@ -9816,7 +21650,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    rights: {
+    listAssetIncomeRights: {
         parameters: {
             query?: {
                 page?: number;
@@ -9841,7 +21675,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "2",
+                     *           "holderType": "HOUSEHOLD",
+                     *           "householdId": "12",
+                     *           "headName": "张三",
+                     *           "memberCount": 3,
+                     *           "householdStatus": "POOR",
+                     *           "amount": "5109.49",
+                     *           "sharePercent": "0.5109",
+                     *           "weight": 1,
+                     *           "validFrom": "2023-03-15",
+                     *           "validTo": null,
+                     *           "origin": "QUANTIFICATION",
+                     *           "predecessorId": null,
+                     *           "reason": null
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 138
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AssetIncomeRightPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9854,7 +21713,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    pendingMoves: {
+    listAssetIncomePendingMoves: {
         parameters: {
             query?: never;
             header?: never;
@@ -9870,7 +21729,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "projectId": "1",
+                     *       "rightRule": "TRANSFER",
+                     *       "items": [
+                     *         {
+                     *           "id": "9",
+                     *           "householdId": "20",
+                     *           "householdStatus": "GRADUATED",
+                     *           "graduatedYear": 2024,
+                     *           "amount": "5109.49"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AssetIncomePendingMovesResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9883,7 +21757,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    moveRight: {
+    moveAssetIncomeRight: {
         parameters: {
             query?: never;
             header: {
@@ -9907,7 +21781,30 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "closed": {
+                     *         "id": "9",
+                     *         "holderType": "HOUSEHOLD",
+                     *         "householdId": "20",
+                     *         "amount": "5109.49",
+                     *         "validFrom": "2023-03-15",
+                     *         "validTo": "2024-07-01",
+                     *         "origin": "QUANTIFICATION"
+                     *       },
+                     *       "opened": {
+                     *         "id": "140",
+                     *         "holderType": "HOUSEHOLD",
+                     *         "householdId": "57",
+                     *         "amount": "5109.49",
+                     *         "validFrom": "2024-07-01",
+                     *         "validTo": null,
+                     *         "origin": "TRANSFER",
+                     *         "predecessorId": "9"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AssetIncomeRightMoveResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9922,7 +21819,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    listResults: {
+    listAssetIncomeResults: {
         parameters: {
             query?: {
                 page?: number;
@@ -9943,7 +21840,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "projectId": "1",
+                     *           "year": 2023,
+                     *           "revenue": "2600000.00",
+                     *           "netProfit": "420000.00",
+                     *           "netAssets": "2420000.00",
+                     *           "reportedOn": "2024-01-18",
+                     *           "version": 1,
+                     *           "source": "CSV"
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AssetIncomeResultPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9956,7 +21872,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    recordAssetIncomeProjects: {
+    recordAssetIncomeResult: {
         parameters: {
             query?: never;
             header?: never;
@@ -9976,7 +21892,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "projectId": "1",
+                     *       "year": 2024,
+                     *       "revenue": "2100000.00",
+                     *       "netProfit": "-80000.00",
+                     *       "netAssets": "1650000.00",
+                     *       "reportedOn": "2025-01-20",
+                     *       "version": 1,
+                     *       "source": "MANUAL",
+                     *       "enteredBy": "fund-admin",
+                     *       "updatedAt": "2025-01-20T08:00:00.000Z",
+                     *       "assessment": "NEAR_THRESHOLD",
+                     *       "projectStatus": "ACTIVE"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AssetIncomeRecordedResultResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9991,7 +21923,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    importResults: {
+    importAssetIncomeResults: {
         parameters: {
             query?: never;
             header?: never;
@@ -10011,7 +21943,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "imported": 2,
+                     *       "results": [
+                     *         {
+                     *           "year": 2023,
+                     *           "netAssets": "2420000.00",
+                     *           "assessment": "OK"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AssetIncomeResultImportResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10026,7 +21970,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    alerts: {
+    listAssetIncomeAlerts: {
         parameters: {
             query?: {
                 page?: number;
@@ -10047,7 +21991,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "3",
+                     *           "projectId": "1",
+                     *           "projectName": "Shangxiaofeng",
+                     *           "districtId": "1",
+                     *           "villageId": "1",
+                     *           "year": 2024,
+                     *           "kind": "NEAR_THRESHOLD",
+                     *           "netAssets": "1650000.00",
+                     *           "threshold": "1500000.00",
+                     *           "margin": "300000.00",
+                     *           "headroom": "150000.00"
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AssetIncomeAlertPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10059,7 +22025,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    previewAssetIncomeDistribution: {
+    previewDividendRun: {
         parameters: {
             query?: never;
             header?: never;
@@ -10080,7 +22046,60 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "7",
+                     *       "projectId": "1",
+                     *       "year": 2024,
+                     *       "status": "PREPARED",
+                     *       "recordDate": "2024-12-31",
+                     *       "resultVersion": 1,
+                     *       "netProfit": "-80000.00",
+                     *       "distributable": "0.00",
+                     *       "payoutPercent": "100",
+                     *       "floorRatePercent": "10",
+                     *       "floorRecipients": "POOR_HOUSEHOLDS",
+                     *       "specialProRata": "0.00",
+                     *       "floorShortfall": "100000.00",
+                     *       "borneByOtherClasses": "0.00",
+                     *       "operatorTopUpAvailable": "40000.00",
+                     *       "operatorTopUp": "40000.00",
+                     *       "operatorOwes": "60000.00",
+                     *       "entitled": "100000.00",
+                     *       "paidNow": "40000.00",
+                     *       "householdsBenefited": 137,
+                     *       "peopleBenefited": 402,
+                     *       "byClass": [
+                     *         {
+                     *           "classKind": "SPECIAL_COLLECTIVE",
+                     *           "holders": 1,
+                     *           "basis": "300000.00",
+                     *           "proRata": "0.00",
+                     *           "floor": "30000.00",
+                     *           "entitled": "30000.00",
+                     *           "paid": "12000.00"
+                     *         },
+                     *         {
+                     *           "classKind": "SPECIAL_HOUSEHOLDS",
+                     *           "holders": 137,
+                     *           "basis": "700000.00",
+                     *           "proRata": "0.00",
+                     *           "floor": "70000.13",
+                     *           "entitled": "70000.13",
+                     *           "paid": "28000.05"
+                     *         }
+                     *       ],
+                     *       "preparedBy": "fund-admin",
+                     *       "preparedAt": "2025-01-21T08:00:00.000Z",
+                     *       "approvedBy": null,
+                     *       "approvedAt": null,
+                     *       "paidBy": null,
+                     *       "paidAt": null,
+                     *       "paidOn": null,
+                     *       "entryId": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AssetIncomeRunResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10095,7 +22114,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    approveAssetIncomeDistribution: {
+    approveDividendRun: {
         parameters: {
             query?: never;
             header?: never;
@@ -10112,7 +22131,60 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "7",
+                     *       "projectId": "1",
+                     *       "year": 2024,
+                     *       "status": "APPROVED",
+                     *       "recordDate": "2024-12-31",
+                     *       "resultVersion": 1,
+                     *       "netProfit": "-80000.00",
+                     *       "distributable": "0.00",
+                     *       "payoutPercent": "100",
+                     *       "floorRatePercent": "10",
+                     *       "floorRecipients": "POOR_HOUSEHOLDS",
+                     *       "specialProRata": "0.00",
+                     *       "floorShortfall": "100000.00",
+                     *       "borneByOtherClasses": "0.00",
+                     *       "operatorTopUpAvailable": "40000.00",
+                     *       "operatorTopUp": "40000.00",
+                     *       "operatorOwes": "60000.00",
+                     *       "entitled": "100000.00",
+                     *       "paidNow": "40000.00",
+                     *       "householdsBenefited": 137,
+                     *       "peopleBenefited": 402,
+                     *       "byClass": [
+                     *         {
+                     *           "classKind": "SPECIAL_COLLECTIVE",
+                     *           "holders": 1,
+                     *           "basis": "300000.00",
+                     *           "proRata": "0.00",
+                     *           "floor": "30000.00",
+                     *           "entitled": "30000.00",
+                     *           "paid": "12000.00"
+                     *         },
+                     *         {
+                     *           "classKind": "SPECIAL_HOUSEHOLDS",
+                     *           "holders": 137,
+                     *           "basis": "700000.00",
+                     *           "proRata": "0.00",
+                     *           "floor": "70000.13",
+                     *           "entitled": "70000.13",
+                     *           "paid": "28000.05"
+                     *         }
+                     *       ],
+                     *       "preparedBy": "fund-admin",
+                     *       "preparedAt": "2025-01-21T08:00:00.000Z",
+                     *       "approvedBy": "fund-admin-2",
+                     *       "approvedAt": "2025-01-22T08:00:00.000Z",
+                     *       "paidBy": null,
+                     *       "paidAt": null,
+                     *       "paidOn": null,
+                     *       "entryId": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AssetIncomeRunResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10126,7 +22198,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    payAssetIncomeDistribution: {
+    payDividendRun: {
         parameters: {
             query?: never;
             header: {
@@ -10150,7 +22222,60 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "7",
+                     *       "projectId": "1",
+                     *       "year": 2024,
+                     *       "status": "PAID",
+                     *       "recordDate": "2024-12-31",
+                     *       "resultVersion": 1,
+                     *       "netProfit": "-80000.00",
+                     *       "distributable": "0.00",
+                     *       "payoutPercent": "100",
+                     *       "floorRatePercent": "10",
+                     *       "floorRecipients": "POOR_HOUSEHOLDS",
+                     *       "specialProRata": "0.00",
+                     *       "floorShortfall": "100000.00",
+                     *       "borneByOtherClasses": "0.00",
+                     *       "operatorTopUpAvailable": "40000.00",
+                     *       "operatorTopUp": "40000.00",
+                     *       "operatorOwes": "60000.00",
+                     *       "entitled": "100000.00",
+                     *       "paidNow": "40000.00",
+                     *       "householdsBenefited": 137,
+                     *       "peopleBenefited": 402,
+                     *       "byClass": [
+                     *         {
+                     *           "classKind": "SPECIAL_COLLECTIVE",
+                     *           "holders": 1,
+                     *           "basis": "300000.00",
+                     *           "proRata": "0.00",
+                     *           "floor": "30000.00",
+                     *           "entitled": "30000.00",
+                     *           "paid": "12000.00"
+                     *         },
+                     *         {
+                     *           "classKind": "SPECIAL_HOUSEHOLDS",
+                     *           "holders": 137,
+                     *           "basis": "700000.00",
+                     *           "proRata": "0.00",
+                     *           "floor": "70000.13",
+                     *           "entitled": "70000.13",
+                     *           "paid": "28000.05"
+                     *         }
+                     *       ],
+                     *       "preparedBy": "fund-admin",
+                     *       "preparedAt": "2025-01-21T08:00:00.000Z",
+                     *       "approvedBy": "fund-admin-2",
+                     *       "approvedAt": "2025-01-22T08:00:00.000Z",
+                     *       "paidBy": "fund-admin",
+                     *       "paidAt": "2025-01-25T08:00:00.000Z",
+                     *       "paidOn": "2025-01-25",
+                     *       "entryId": "415"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AssetIncomeRunResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10165,7 +22290,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    getAssetIncomeDistribution: {
+    getDividendRun: {
         parameters: {
             query?: never;
             header?: never;
@@ -10182,7 +22307,60 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "7",
+                     *       "projectId": "1",
+                     *       "year": 2024,
+                     *       "status": "PAID",
+                     *       "recordDate": "2024-12-31",
+                     *       "resultVersion": 1,
+                     *       "netProfit": "-80000.00",
+                     *       "distributable": "0.00",
+                     *       "payoutPercent": "100",
+                     *       "floorRatePercent": "10",
+                     *       "floorRecipients": "POOR_HOUSEHOLDS",
+                     *       "specialProRata": "0.00",
+                     *       "floorShortfall": "100000.00",
+                     *       "borneByOtherClasses": "0.00",
+                     *       "operatorTopUpAvailable": "40000.00",
+                     *       "operatorTopUp": "40000.00",
+                     *       "operatorOwes": "60000.00",
+                     *       "entitled": "100000.00",
+                     *       "paidNow": "40000.00",
+                     *       "householdsBenefited": 137,
+                     *       "peopleBenefited": 402,
+                     *       "byClass": [
+                     *         {
+                     *           "classKind": "SPECIAL_COLLECTIVE",
+                     *           "holders": 1,
+                     *           "basis": "300000.00",
+                     *           "proRata": "0.00",
+                     *           "floor": "30000.00",
+                     *           "entitled": "30000.00",
+                     *           "paid": "12000.00"
+                     *         },
+                     *         {
+                     *           "classKind": "SPECIAL_HOUSEHOLDS",
+                     *           "holders": 137,
+                     *           "basis": "700000.00",
+                     *           "proRata": "0.00",
+                     *           "floor": "70000.13",
+                     *           "entitled": "70000.13",
+                     *           "paid": "28000.05"
+                     *         }
+                     *       ],
+                     *       "preparedBy": "fund-admin",
+                     *       "preparedAt": "2025-01-21T08:00:00.000Z",
+                     *       "approvedBy": "fund-admin-2",
+                     *       "approvedAt": "2025-01-22T08:00:00.000Z",
+                     *       "paidBy": "fund-admin",
+                     *       "paidAt": "2025-01-25T08:00:00.000Z",
+                     *       "paidOn": "2025-01-25",
+                     *       "entryId": "415"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AssetIncomeRunResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10195,7 +22373,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    linesAssetIncomeDistribution: {
+    listDividendRunLines: {
         parameters: {
             query?: {
                 page?: number;
@@ -10217,7 +22395,33 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "runStatus": "PAID",
+                     *       "items": [
+                     *         {
+                     *           "id": "88",
+                     *           "holderType": "HOUSEHOLD",
+                     *           "classKind": "SPECIAL_HOUSEHOLDS",
+                     *           "householdId": "12",
+                     *           "headName": "张三",
+                     *           "rightId": "2",
+                     *           "memberCount": 3,
+                     *           "basis": "5109.49",
+                     *           "sharePercent": "0.5109",
+                     *           "proRata": "0.00",
+                     *           "floor": "510.95",
+                     *           "entitled": "510.95",
+                     *           "paid": "204.38",
+                     *           "outstanding": "306.57"
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 138
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AssetIncomeRunLinesResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10230,7 +22434,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    listAssetIncomeDistribution: {
+    listDividendRuns: {
         parameters: {
             query?: {
                 page?: number;
@@ -10251,7 +22455,67 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "7",
+                     *           "projectId": "1",
+                     *           "year": 2024,
+                     *           "status": "PAID",
+                     *           "recordDate": "2024-12-31",
+                     *           "resultVersion": 1,
+                     *           "netProfit": "-80000.00",
+                     *           "distributable": "0.00",
+                     *           "payoutPercent": "100",
+                     *           "floorRatePercent": "10",
+                     *           "floorRecipients": "POOR_HOUSEHOLDS",
+                     *           "specialProRata": "0.00",
+                     *           "floorShortfall": "100000.00",
+                     *           "borneByOtherClasses": "0.00",
+                     *           "operatorTopUpAvailable": "40000.00",
+                     *           "operatorTopUp": "40000.00",
+                     *           "operatorOwes": "60000.00",
+                     *           "entitled": "100000.00",
+                     *           "paidNow": "40000.00",
+                     *           "householdsBenefited": 137,
+                     *           "peopleBenefited": 402,
+                     *           "byClass": [
+                     *             {
+                     *               "classKind": "SPECIAL_COLLECTIVE",
+                     *               "holders": 1,
+                     *               "basis": "300000.00",
+                     *               "proRata": "0.00",
+                     *               "floor": "30000.00",
+                     *               "entitled": "30000.00",
+                     *               "paid": "12000.00"
+                     *             },
+                     *             {
+                     *               "classKind": "SPECIAL_HOUSEHOLDS",
+                     *               "holders": 137,
+                     *               "basis": "700000.00",
+                     *               "proRata": "0.00",
+                     *               "floor": "70000.13",
+                     *               "entitled": "70000.13",
+                     *               "paid": "28000.05"
+                     *             }
+                     *           ],
+                     *           "preparedBy": "fund-admin",
+                     *           "preparedAt": "2025-01-21T08:00:00.000Z",
+                     *           "approvedBy": "fund-admin-2",
+                     *           "approvedAt": "2025-01-22T08:00:00.000Z",
+                     *           "paidBy": "fund-admin",
+                     *           "paidAt": "2025-01-25T08:00:00.000Z",
+                     *           "paidOn": "2025-01-25",
+                     *           "entryId": "415"
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AssetIncomeRunPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10263,7 +22527,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    statementAssetIncomeDistribution: {
+    getHouseholdDividendStatement: {
         parameters: {
             query?: {
                 page?: number;
@@ -10285,7 +22549,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "household": {
+                     *         "id": "12",
+                     *         "headName": "张三",
+                     *         "villageId": "1",
+                     *         "memberCount": 3,
+                     *         "status": "POOR"
+                     *       },
+                     *       "totals": {
+                     *         "entitled": "1532.85",
+                     *         "paid": "1226.28",
+                     *         "outstanding": "306.57"
+                     *       },
+                     *       "items": [
+                     *         {
+                     *           "projectId": "1",
+                     *           "projectName": "Shangxiaofeng",
+                     *           "year": 2024,
+                     *           "recordDate": "2024-12-31",
+                     *           "paidOn": "2025-01-25",
+                     *           "quantifiedAmount": "5109.49",
+                     *           "sharePercent": "0.5109",
+                     *           "memberCount": 3,
+                     *           "proRata": "0.00",
+                     *           "floor": "510.95",
+                     *           "amount": "510.95",
+                     *           "paid": "204.38",
+                     *           "outstanding": "306.57"
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 3
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AssetIncomeDividendStatementResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10298,7 +22598,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    settleAssetIncomeDistribution: {
+    recordOperatorSettlement: {
         parameters: {
             query?: never;
             header: {
@@ -10316,12 +22616,23 @@ export interface operations {
             };
         };
         responses: {
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "projectId": "1",
+                     *       "amount": "20000.00",
+                     *       "settledOn": "2025-06-30",
+                     *       "entryId": "430",
+                     *       "holdersPaid": 138,
+                     *       "operatorOwes": "40000.00"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AssetIncomeOperatorSettlementResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10336,7 +22647,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    previewAssetIncomeLiquidation: {
+    previewLiquidation: {
         parameters: {
             query?: never;
             header?: never;
@@ -10356,7 +22667,44 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "projectId": "1",
+                     *       "status": "PREPARED",
+                     *       "liquidationDate": "2026-03-31",
+                     *       "proceeds": "1320000.00",
+                     *       "specialFund": "1000000.00",
+                     *       "specialRepaid": "1000000.00",
+                     *       "others": "320000.00",
+                     *       "capital": "1500000.00",
+                     *       "byClass": [
+                     *         {
+                     *           "classKind": "SPECIAL_COLLECTIVE",
+                     *           "holders": 1,
+                     *           "basis": "300000.00",
+                     *           "amount": "300000.00"
+                     *         },
+                     *         {
+                     *           "classKind": "SPECIAL_HOUSEHOLDS",
+                     *           "holders": 137,
+                     *           "basis": "700000.00",
+                     *           "amount": "700000.00"
+                     *         },
+                     *         {
+                     *           "classKind": "COLLECTIVE_ASSETS",
+                     *           "holders": 1,
+                     *           "basis": "500000.00",
+                     *           "amount": "320000.00"
+                     *         }
+                     *       ],
+                     *       "preparedBy": "fund-admin",
+                     *       "approvedBy": null,
+                     *       "paidBy": null,
+                     *       "entryId": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AssetIncomeLiquidationResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10371,7 +22719,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    approveAssetIncomeLiquidation: {
+    approveLiquidation: {
         parameters: {
             query?: never;
             header?: never;
@@ -10387,7 +22735,44 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "projectId": "1",
+                     *       "status": "APPROVED",
+                     *       "liquidationDate": "2026-03-31",
+                     *       "proceeds": "1320000.00",
+                     *       "specialFund": "1000000.00",
+                     *       "specialRepaid": "1000000.00",
+                     *       "others": "320000.00",
+                     *       "capital": "1500000.00",
+                     *       "byClass": [
+                     *         {
+                     *           "classKind": "SPECIAL_COLLECTIVE",
+                     *           "holders": 1,
+                     *           "basis": "300000.00",
+                     *           "amount": "300000.00"
+                     *         },
+                     *         {
+                     *           "classKind": "SPECIAL_HOUSEHOLDS",
+                     *           "holders": 137,
+                     *           "basis": "700000.00",
+                     *           "amount": "700000.00"
+                     *         },
+                     *         {
+                     *           "classKind": "COLLECTIVE_ASSETS",
+                     *           "holders": 1,
+                     *           "basis": "500000.00",
+                     *           "amount": "320000.00"
+                     *         }
+                     *       ],
+                     *       "preparedBy": "fund-admin",
+                     *       "approvedBy": "fund-admin-2",
+                     *       "paidBy": null,
+                     *       "entryId": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AssetIncomeLiquidationResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10401,7 +22786,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    payAssetIncomeLiquidation: {
+    payLiquidation: {
         parameters: {
             query?: never;
             header: {
@@ -10424,7 +22809,44 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "projectId": "1",
+                     *       "status": "PAID",
+                     *       "liquidationDate": "2026-03-31",
+                     *       "proceeds": "1320000.00",
+                     *       "specialFund": "1000000.00",
+                     *       "specialRepaid": "1000000.00",
+                     *       "others": "320000.00",
+                     *       "capital": "1500000.00",
+                     *       "byClass": [
+                     *         {
+                     *           "classKind": "SPECIAL_COLLECTIVE",
+                     *           "holders": 1,
+                     *           "basis": "300000.00",
+                     *           "amount": "300000.00"
+                     *         },
+                     *         {
+                     *           "classKind": "SPECIAL_HOUSEHOLDS",
+                     *           "holders": 137,
+                     *           "basis": "700000.00",
+                     *           "amount": "700000.00"
+                     *         },
+                     *         {
+                     *           "classKind": "COLLECTIVE_ASSETS",
+                     *           "holders": 1,
+                     *           "basis": "500000.00",
+                     *           "amount": "320000.00"
+                     *         }
+                     *       ],
+                     *       "preparedBy": "fund-admin",
+                     *       "approvedBy": "fund-admin-2",
+                     *       "paidBy": "fund-admin",
+                     *       "entryId": "512"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AssetIncomeLiquidationResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10439,7 +22861,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    getAssetIncomeLiquidation: {
+    getLiquidation: {
         parameters: {
             query?: never;
             header?: never;
@@ -10455,7 +22877,44 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "projectId": "1",
+                     *       "status": "PAID",
+                     *       "liquidationDate": "2026-03-31",
+                     *       "proceeds": "1320000.00",
+                     *       "specialFund": "1000000.00",
+                     *       "specialRepaid": "1000000.00",
+                     *       "others": "320000.00",
+                     *       "capital": "1500000.00",
+                     *       "byClass": [
+                     *         {
+                     *           "classKind": "SPECIAL_COLLECTIVE",
+                     *           "holders": 1,
+                     *           "basis": "300000.00",
+                     *           "amount": "300000.00"
+                     *         },
+                     *         {
+                     *           "classKind": "SPECIAL_HOUSEHOLDS",
+                     *           "holders": 137,
+                     *           "basis": "700000.00",
+                     *           "amount": "700000.00"
+                     *         },
+                     *         {
+                     *           "classKind": "COLLECTIVE_ASSETS",
+                     *           "holders": 1,
+                     *           "basis": "500000.00",
+                     *           "amount": "320000.00"
+                     *         }
+                     *       ],
+                     *       "preparedBy": "fund-admin",
+                     *       "approvedBy": "fund-admin-2",
+                     *       "paidBy": "fund-admin",
+                     *       "entryId": "512"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AssetIncomeLiquidationResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10468,7 +22927,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    linesAssetIncomeLiquidation: {
+    listLiquidationLines: {
         parameters: {
             query?: {
                 page?: number;
@@ -10489,7 +22948,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "1",
+                     *           "holderType": "COLLECTIVE",
+                     *           "classKind": "SPECIAL_COLLECTIVE",
+                     *           "householdId": null,
+                     *           "headName": null,
+                     *           "rightId": "1",
+                     *           "basis": "300000.00",
+                     *           "sharePercent": "30.0000",
+                     *           "amount": "300000.00"
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 139
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AssetIncomeLiquidationLinePage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10502,7 +22981,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    projectReport: {
+    getAssetIncomeProjectReport: {
         parameters: {
             query?: {
                 format?: "json" | "csv" | "xlsx";
@@ -10515,14 +22994,70 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The report as JSON, or with `format` as a CSV or XLSX download */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
-                    "text/csv": unknown;
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                    /**
+                     * @example {
+                     *       "project": {
+                     *         "id": "1",
+                     *         "name": "Shangxiaofeng",
+                     *         "district": "博山区",
+                     *         "village": "上小峰村",
+                     *         "status": "ACTIVE",
+                     *         "liquidationThreshold": "1500000.00"
+                     *       },
+                     *       "capital": {
+                     *         "classes": [
+                     *           {
+                     *             "classKind": "SPECIAL_COLLECTIVE",
+                     *             "amount": "300000.00"
+                     *           }
+                     *         ],
+                     *         "specialFund": "1000000.00",
+                     *         "total": "1500000.00",
+                     *         "householdHolders": 137,
+                     *         "people": 402
+                     *       },
+                     *       "results": [
+                     *         {
+                     *           "year": 2023,
+                     *           "revenue": "2600000.00",
+                     *           "netProfit": "420000.00",
+                     *           "netAssets": "2420000.00",
+                     *           "threshold": "1500000.00",
+                     *           "alertLine": "1800000.00",
+                     *           "headroom": "920000.00",
+                     *           "assessment": "OK"
+                     *         }
+                     *       ],
+                     *       "dividends": [
+                     *         {
+                     *           "year": 2023,
+                     *           "distributable": "420000.00",
+                     *           "entitled": "420000.00",
+                     *           "paidToDate": "420000.00",
+                     *           "outstanding": "0.00",
+                     *           "householdsBenefited": 137,
+                     *           "peopleBenefited": 402
+                     *         }
+                     *       ],
+                     *       "totals": {
+                     *         "revenue": "2600000.00",
+                     *         "dividendsPaid": "420000.00",
+                     *         "householdsBenefited": 137,
+                     *         "peopleBenefited": 402,
+                     *         "operatorOwes": "0.00"
+                     *       },
+                     *       "liquidation": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AssetIncomeProjectReportResponse"];
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10535,7 +23070,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    districts: {
+    getAssetIncomeDistrictsReport: {
         parameters: {
             query?: {
                 format?: "json" | "csv" | "xlsx";
@@ -10546,14 +23081,34 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The report as JSON, or with `format` as a CSV or XLSX download */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
-                    "text/csv": unknown;
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "districtId": "1",
+                     *           "code": "370304",
+                     *           "name": "博山区",
+                     *           "projects": 7,
+                     *           "flaggedForLiquidation": 0,
+                     *           "specialFund": "7000000.00",
+                     *           "capital": "9800000.00",
+                     *           "revenue": "18000000.00",
+                     *           "dividendsPaid": "2900000.00",
+                     *           "householdsBenefited": 610,
+                     *           "peopleBenefited": 1832
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AssetIncomeDistrictsReportResponse"];
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10565,7 +23120,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    district: {
+    getAssetIncomeDistrictReport: {
         parameters: {
             query?: {
                 format?: "json" | "csv" | "xlsx";
@@ -10580,14 +23135,65 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The report as JSON, or with `format` as a CSV or XLSX download */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
-                    "text/csv": unknown;
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                    /**
+                     * @example {
+                     *       "district": {
+                     *         "id": "1",
+                     *         "code": "370304",
+                     *         "name": "博山区"
+                     *       },
+                     *       "projects": [
+                     *         {
+                     *           "id": "1",
+                     *           "name": "Shangxiaofeng",
+                     *           "status": "ACTIVE",
+                     *           "capital": "1500000.00",
+                     *           "dividendsPaid": "420000.00",
+                     *           "householdsBenefited": 137,
+                     *           "peopleBenefited": 402
+                     *         }
+                     *       ],
+                     *       "byYear": [
+                     *         {
+                     *           "year": 2023,
+                     *           "projectsReporting": 1,
+                     *           "revenue": "2600000.00",
+                     *           "netProfit": "420000.00",
+                     *           "dividendsEntitled": "420000.00",
+                     *           "dividendsPaid": "420000.00",
+                     *           "householdsBenefited": 137,
+                     *           "peopleBenefited": 402
+                     *         }
+                     *       ],
+                     *       "netAssetHistory": [
+                     *         {
+                     *           "projectId": "1",
+                     *           "year": 2023,
+                     *           "netAssets": "2420000.00",
+                     *           "threshold": "1500000.00",
+                     *           "headroom": "920000.00",
+                     *           "assessment": "OK"
+                     *         }
+                     *       ],
+                     *       "totals": {
+                     *         "projects": 1,
+                     *         "capital": "1500000.00",
+                     *         "dividendsPaid": "420000.00",
+                     *         "householdsBenefited": 137,
+                     *         "peopleBenefited": 402,
+                     *         "flaggedForLiquidation": 0
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AssetIncomeDistrictReportResponse"];
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10600,7 +23206,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    reviewQueue: {
+    listLoanReviewQueue: {
         parameters: {
             query?: {
                 page?: number;
@@ -10622,7 +23228,80 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "42",
+                     *           "loanNo": "MA-2026-000042",
+                     *           "channel": "MUTUAL_AID",
+                     *           "status": "GROUP_ENDORSED",
+                     *           "nextStep": "APPROVAL",
+                     *           "borrowerType": "HOUSEHOLD",
+                     *           "householdId": "17",
+                     *           "entityId": null,
+                     *           "borrower": {
+                     *             "headName": "刘志强",
+                     *             "idNumber": "370302197909110337",
+                     *             "phone": "13905331204",
+                     *             "status": "POOR",
+                     *             "personalDataMasked": false
+                     *           },
+                     *           "districtId": "1",
+                     *           "villageId": "1",
+                     *           "villageName": "东坪村",
+                     *           "fundId": "1",
+                     *           "groupId": "3",
+                     *           "bankId": null,
+                     *           "productVersionId": "1",
+                     *           "productCode": "MUTUAL_AID_STD",
+                     *           "productVersion": 1,
+                     *           "principal": "5000.00",
+                     *           "termMonths": 12,
+                     *           "purpose": "BREEDING",
+                     *           "method": "BULLET",
+                     *           "frequency": "AT_MATURITY",
+                     *           "dayCount": "PERIOD",
+                     *           "rounding": "HALF_UP",
+                     *           "installmentMultiple": "0.01",
+                     *           "annualRatePercent": null,
+                     *           "benchmarkRatePercent": null,
+                     *           "penaltyRatePercent": null,
+                     *           "priority": 0,
+                     *           "applicationDate": "2026-06-01",
+                     *           "submittedAt": "2026-06-01T02:10:00.000Z",
+                     *           "endorsedBy": "officer.li",
+                     *           "endorsedAt": "2026-06-01T03:00:00.000Z",
+                     *           "endorsementNote": "2026-06-01 小组会议：全体成员同意联保",
+                     *           "createdBy": "officer.li",
+                     *           "approvedBy": "admin.wang",
+                     *           "approvedAt": "2026-06-02T01:00:00.000Z",
+                     *           "secondApprovedBy": null,
+                     *           "secondApprovedAt": null,
+                     *           "approvedOn": "2026-06-02",
+                     *           "needsSecondApproval": false,
+                     *           "noticeStartedOn": "2026-06-02",
+                     *           "noticeEndsOn": "2026-06-05",
+                     *           "contractDate": null,
+                     *           "disbursementDate": null,
+                     *           "maturityDate": null,
+                     *           "outstandingPrincipal": "0.00",
+                     *           "daysOverdue": 0,
+                     *           "arrearsBucket": "CURRENT",
+                     *           "nonPerforming": false,
+                     *           "statusReason": null,
+                     *           "disbursementEntryId": null,
+                     *           "version": 5,
+                     *           "createdAt": "2026-06-01T02:00:00.000Z",
+                     *           "updatedAt": "2026-06-02T01:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LoanPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10634,7 +23313,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    createApplications: {
+    createLoanApplication: {
         parameters: {
             query?: never;
             header?: never;
@@ -10652,7 +23331,73 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "42",
+                     *       "loanNo": "MA-2026-000042",
+                     *       "channel": "MUTUAL_AID",
+                     *       "status": "DRAFT",
+                     *       "nextStep": "SUBMISSION",
+                     *       "borrowerType": "HOUSEHOLD",
+                     *       "householdId": "17",
+                     *       "entityId": null,
+                     *       "borrower": {
+                     *         "headName": "刘志强",
+                     *         "idNumber": "370302197909110337",
+                     *         "phone": "13905331204",
+                     *         "status": "POOR",
+                     *         "personalDataMasked": false
+                     *       },
+                     *       "districtId": "1",
+                     *       "villageId": "1",
+                     *       "villageName": "东坪村",
+                     *       "fundId": "1",
+                     *       "groupId": "3",
+                     *       "bankId": null,
+                     *       "productVersionId": "1",
+                     *       "productCode": "MUTUAL_AID_STD",
+                     *       "productVersion": 1,
+                     *       "principal": "5000.00",
+                     *       "termMonths": 12,
+                     *       "purpose": "BREEDING",
+                     *       "method": "BULLET",
+                     *       "frequency": "AT_MATURITY",
+                     *       "dayCount": "PERIOD",
+                     *       "rounding": "HALF_UP",
+                     *       "installmentMultiple": "0.01",
+                     *       "annualRatePercent": null,
+                     *       "benchmarkRatePercent": null,
+                     *       "penaltyRatePercent": null,
+                     *       "priority": 0,
+                     *       "applicationDate": "2026-06-01",
+                     *       "submittedAt": "2026-06-01T02:10:00.000Z",
+                     *       "endorsedBy": "officer.li",
+                     *       "endorsedAt": "2026-06-01T03:00:00.000Z",
+                     *       "endorsementNote": "2026-06-01 小组会议：全体成员同意联保",
+                     *       "createdBy": "officer.li",
+                     *       "approvedBy": "admin.wang",
+                     *       "approvedAt": "2026-06-02T01:00:00.000Z",
+                     *       "secondApprovedBy": null,
+                     *       "secondApprovedAt": null,
+                     *       "approvedOn": "2026-06-02",
+                     *       "needsSecondApproval": false,
+                     *       "noticeStartedOn": "2026-06-02",
+                     *       "noticeEndsOn": "2026-06-05",
+                     *       "contractDate": null,
+                     *       "disbursementDate": null,
+                     *       "maturityDate": null,
+                     *       "outstandingPrincipal": "0.00",
+                     *       "daysOverdue": 0,
+                     *       "arrearsBucket": "CURRENT",
+                     *       "nonPerforming": false,
+                     *       "statusReason": null,
+                     *       "disbursementEntryId": null,
+                     *       "version": 1,
+                     *       "createdAt": "2026-06-01T02:00:00.000Z",
+                     *       "updatedAt": "2026-06-02T01:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LoanResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10696,7 +23441,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    getApplications: {
+    getLoanApplication: {
         parameters: {
             query?: never;
             header?: never;
@@ -10712,7 +23457,73 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "42",
+                     *       "loanNo": "MA-2026-000042",
+                     *       "channel": "MUTUAL_AID",
+                     *       "status": "IN_PUBLIC_NOTICE",
+                     *       "nextStep": "PUBLIC_NOTICE",
+                     *       "borrowerType": "HOUSEHOLD",
+                     *       "householdId": "17",
+                     *       "entityId": null,
+                     *       "borrower": {
+                     *         "headName": "刘志强",
+                     *         "idNumber": "370302197909110337",
+                     *         "phone": "13905331204",
+                     *         "status": "POOR",
+                     *         "personalDataMasked": false
+                     *       },
+                     *       "districtId": "1",
+                     *       "villageId": "1",
+                     *       "villageName": "东坪村",
+                     *       "fundId": "1",
+                     *       "groupId": "3",
+                     *       "bankId": null,
+                     *       "productVersionId": "1",
+                     *       "productCode": "MUTUAL_AID_STD",
+                     *       "productVersion": 1,
+                     *       "principal": "5000.00",
+                     *       "termMonths": 12,
+                     *       "purpose": "BREEDING",
+                     *       "method": "BULLET",
+                     *       "frequency": "AT_MATURITY",
+                     *       "dayCount": "PERIOD",
+                     *       "rounding": "HALF_UP",
+                     *       "installmentMultiple": "0.01",
+                     *       "annualRatePercent": null,
+                     *       "benchmarkRatePercent": null,
+                     *       "penaltyRatePercent": null,
+                     *       "priority": 0,
+                     *       "applicationDate": "2026-06-01",
+                     *       "submittedAt": "2026-06-01T02:10:00.000Z",
+                     *       "endorsedBy": "officer.li",
+                     *       "endorsedAt": "2026-06-01T03:00:00.000Z",
+                     *       "endorsementNote": "2026-06-01 小组会议：全体成员同意联保",
+                     *       "createdBy": "officer.li",
+                     *       "approvedBy": "admin.wang",
+                     *       "approvedAt": "2026-06-02T01:00:00.000Z",
+                     *       "secondApprovedBy": null,
+                     *       "secondApprovedAt": null,
+                     *       "approvedOn": "2026-06-02",
+                     *       "needsSecondApproval": false,
+                     *       "noticeStartedOn": "2026-06-02",
+                     *       "noticeEndsOn": "2026-06-05",
+                     *       "contractDate": null,
+                     *       "disbursementDate": null,
+                     *       "maturityDate": null,
+                     *       "outstandingPrincipal": "0.00",
+                     *       "daysOverdue": 0,
+                     *       "arrearsBucket": "CURRENT",
+                     *       "nonPerforming": false,
+                     *       "statusReason": null,
+                     *       "disbursementEntryId": null,
+                     *       "version": 5,
+                     *       "createdAt": "2026-06-01T02:00:00.000Z",
+                     *       "updatedAt": "2026-06-02T01:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LoanResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10725,7 +23536,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    updateApplications: {
+    updateLoanApplication: {
         parameters: {
             query?: never;
             header?: never;
@@ -10745,7 +23556,73 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "42",
+                     *       "loanNo": "MA-2026-000042",
+                     *       "channel": "MUTUAL_AID",
+                     *       "status": "DRAFT",
+                     *       "nextStep": "SUBMISSION",
+                     *       "borrowerType": "HOUSEHOLD",
+                     *       "householdId": "17",
+                     *       "entityId": null,
+                     *       "borrower": {
+                     *         "headName": "刘志强",
+                     *         "idNumber": "370302197909110337",
+                     *         "phone": "13905331204",
+                     *         "status": "POOR",
+                     *         "personalDataMasked": false
+                     *       },
+                     *       "districtId": "1",
+                     *       "villageId": "1",
+                     *       "villageName": "东坪村",
+                     *       "fundId": "1",
+                     *       "groupId": "3",
+                     *       "bankId": null,
+                     *       "productVersionId": "1",
+                     *       "productCode": "MUTUAL_AID_STD",
+                     *       "productVersion": 1,
+                     *       "principal": "5000.00",
+                     *       "termMonths": 12,
+                     *       "purpose": "BREEDING",
+                     *       "method": "BULLET",
+                     *       "frequency": "AT_MATURITY",
+                     *       "dayCount": "PERIOD",
+                     *       "rounding": "HALF_UP",
+                     *       "installmentMultiple": "0.01",
+                     *       "annualRatePercent": null,
+                     *       "benchmarkRatePercent": null,
+                     *       "penaltyRatePercent": null,
+                     *       "priority": 0,
+                     *       "applicationDate": "2026-06-01",
+                     *       "submittedAt": "2026-06-01T02:10:00.000Z",
+                     *       "endorsedBy": "officer.li",
+                     *       "endorsedAt": "2026-06-01T03:00:00.000Z",
+                     *       "endorsementNote": "2026-06-01 小组会议：全体成员同意联保",
+                     *       "createdBy": "officer.li",
+                     *       "approvedBy": "admin.wang",
+                     *       "approvedAt": "2026-06-02T01:00:00.000Z",
+                     *       "secondApprovedBy": null,
+                     *       "secondApprovedAt": null,
+                     *       "approvedOn": "2026-06-02",
+                     *       "needsSecondApproval": false,
+                     *       "noticeStartedOn": "2026-06-02",
+                     *       "noticeEndsOn": "2026-06-05",
+                     *       "contractDate": null,
+                     *       "disbursementDate": null,
+                     *       "maturityDate": null,
+                     *       "outstandingPrincipal": "0.00",
+                     *       "daysOverdue": 0,
+                     *       "arrearsBucket": "CURRENT",
+                     *       "nonPerforming": false,
+                     *       "statusReason": null,
+                     *       "disbursementEntryId": null,
+                     *       "version": 2,
+                     *       "createdAt": "2026-06-01T02:00:00.000Z",
+                     *       "updatedAt": "2026-06-02T01:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LoanResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10777,7 +23654,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    eligibility: {
+    checkLoanEligibility: {
         parameters: {
             query?: never;
             header?: never;
@@ -10793,7 +23670,41 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "loanId": "42",
+                     *       "loanNo": "MA-2026-000042",
+                     *       "status": "DRAFT",
+                     *       "eligible": false,
+                     *       "checkedOn": "2026-06-01",
+                     *       "applicationDate": "2026-06-01",
+                     *       "errors": [
+                     *         {
+                     *           "code": "FIRST_LOAN_ABOVE_MAX",
+                     *           "field": "amount",
+                     *           "message": "a first loan under this product may not exceed 5000.00"
+                     *         },
+                     *         {
+                     *           "code": "NOT_FUND_MEMBER",
+                     *           "field": "householdId",
+                     *           "message": "the household is not a member of this village's fund"
+                     *         },
+                     *         {
+                     *           "code": "GROUP_MEMBER_OVERDUE",
+                     *           "field": "groupId",
+                     *           "message": "while a group member is overdue no one in the group gets a new loan (1 member(s) overdue)"
+                     *         }
+                     *       ],
+                     *       "fund": {
+                     *         "id": "1",
+                     *         "status": "ACTIVE",
+                     *         "cash": "465000.00",
+                     *         "capHeadroom": "412500.00",
+                     *         "availableToLend": "412500.00"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LoanEligibilityResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10806,7 +23717,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    submit: {
+    submitLoanApplication: {
         parameters: {
             query?: never;
             header?: never;
@@ -10826,7 +23737,73 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "42",
+                     *       "loanNo": "MA-2026-000042",
+                     *       "channel": "MUTUAL_AID",
+                     *       "status": "SUBMITTED",
+                     *       "nextStep": "GROUP_ENDORSEMENT",
+                     *       "borrowerType": "HOUSEHOLD",
+                     *       "householdId": "17",
+                     *       "entityId": null,
+                     *       "borrower": {
+                     *         "headName": "刘志强",
+                     *         "idNumber": "370302197909110337",
+                     *         "phone": "13905331204",
+                     *         "status": "POOR",
+                     *         "personalDataMasked": false
+                     *       },
+                     *       "districtId": "1",
+                     *       "villageId": "1",
+                     *       "villageName": "东坪村",
+                     *       "fundId": "1",
+                     *       "groupId": "3",
+                     *       "bankId": null,
+                     *       "productVersionId": "1",
+                     *       "productCode": "MUTUAL_AID_STD",
+                     *       "productVersion": 1,
+                     *       "principal": "5000.00",
+                     *       "termMonths": 12,
+                     *       "purpose": "BREEDING",
+                     *       "method": "BULLET",
+                     *       "frequency": "AT_MATURITY",
+                     *       "dayCount": "PERIOD",
+                     *       "rounding": "HALF_UP",
+                     *       "installmentMultiple": "0.01",
+                     *       "annualRatePercent": null,
+                     *       "benchmarkRatePercent": null,
+                     *       "penaltyRatePercent": null,
+                     *       "priority": 0,
+                     *       "applicationDate": "2026-06-01",
+                     *       "submittedAt": "2026-06-01T02:10:00.000Z",
+                     *       "endorsedBy": "officer.li",
+                     *       "endorsedAt": "2026-06-01T03:00:00.000Z",
+                     *       "endorsementNote": "2026-06-01 小组会议：全体成员同意联保",
+                     *       "createdBy": "officer.li",
+                     *       "approvedBy": "admin.wang",
+                     *       "approvedAt": "2026-06-02T01:00:00.000Z",
+                     *       "secondApprovedBy": null,
+                     *       "secondApprovedAt": null,
+                     *       "approvedOn": "2026-06-02",
+                     *       "needsSecondApproval": false,
+                     *       "noticeStartedOn": "2026-06-02",
+                     *       "noticeEndsOn": "2026-06-05",
+                     *       "contractDate": null,
+                     *       "disbursementDate": null,
+                     *       "maturityDate": null,
+                     *       "outstandingPrincipal": "0.00",
+                     *       "daysOverdue": 0,
+                     *       "arrearsBucket": "CURRENT",
+                     *       "nonPerforming": false,
+                     *       "statusReason": null,
+                     *       "disbursementEntryId": null,
+                     *       "version": 5,
+                     *       "createdAt": "2026-06-01T02:00:00.000Z",
+                     *       "updatedAt": "2026-06-02T01:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LoanResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10894,7 +23871,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    endorse: {
+    endorseLoanApplication: {
         parameters: {
             query?: never;
             header?: never;
@@ -10914,7 +23891,73 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "42",
+                     *       "loanNo": "MA-2026-000042",
+                     *       "channel": "MUTUAL_AID",
+                     *       "status": "GROUP_ENDORSED",
+                     *       "nextStep": "APPROVAL",
+                     *       "borrowerType": "HOUSEHOLD",
+                     *       "householdId": "17",
+                     *       "entityId": null,
+                     *       "borrower": {
+                     *         "headName": "刘志强",
+                     *         "idNumber": "370302197909110337",
+                     *         "phone": "13905331204",
+                     *         "status": "POOR",
+                     *         "personalDataMasked": false
+                     *       },
+                     *       "districtId": "1",
+                     *       "villageId": "1",
+                     *       "villageName": "东坪村",
+                     *       "fundId": "1",
+                     *       "groupId": "3",
+                     *       "bankId": null,
+                     *       "productVersionId": "1",
+                     *       "productCode": "MUTUAL_AID_STD",
+                     *       "productVersion": 1,
+                     *       "principal": "5000.00",
+                     *       "termMonths": 12,
+                     *       "purpose": "BREEDING",
+                     *       "method": "BULLET",
+                     *       "frequency": "AT_MATURITY",
+                     *       "dayCount": "PERIOD",
+                     *       "rounding": "HALF_UP",
+                     *       "installmentMultiple": "0.01",
+                     *       "annualRatePercent": null,
+                     *       "benchmarkRatePercent": null,
+                     *       "penaltyRatePercent": null,
+                     *       "priority": 0,
+                     *       "applicationDate": "2026-06-01",
+                     *       "submittedAt": "2026-06-01T02:10:00.000Z",
+                     *       "endorsedBy": "officer.li",
+                     *       "endorsedAt": "2026-06-01T03:00:00.000Z",
+                     *       "endorsementNote": "2026-06-01 小组会议：全体成员同意联保",
+                     *       "createdBy": "officer.li",
+                     *       "approvedBy": "admin.wang",
+                     *       "approvedAt": "2026-06-02T01:00:00.000Z",
+                     *       "secondApprovedBy": null,
+                     *       "secondApprovedAt": null,
+                     *       "approvedOn": "2026-06-02",
+                     *       "needsSecondApproval": false,
+                     *       "noticeStartedOn": "2026-06-02",
+                     *       "noticeEndsOn": "2026-06-05",
+                     *       "contractDate": null,
+                     *       "disbursementDate": null,
+                     *       "maturityDate": null,
+                     *       "outstandingPrincipal": "0.00",
+                     *       "daysOverdue": 0,
+                     *       "arrearsBucket": "CURRENT",
+                     *       "nonPerforming": false,
+                     *       "statusReason": null,
+                     *       "disbursementEntryId": null,
+                     *       "version": 5,
+                     *       "createdAt": "2026-06-01T02:00:00.000Z",
+                     *       "updatedAt": "2026-06-02T01:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LoanResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10982,7 +24025,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    approveApplications: {
+    approveLoanApplication: {
         parameters: {
             query?: never;
             header?: never;
@@ -11002,7 +24045,73 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "42",
+                     *       "loanNo": "MA-2026-000042",
+                     *       "channel": "MUTUAL_AID",
+                     *       "status": "IN_PUBLIC_NOTICE",
+                     *       "nextStep": "PUBLIC_NOTICE",
+                     *       "borrowerType": "HOUSEHOLD",
+                     *       "householdId": "17",
+                     *       "entityId": null,
+                     *       "borrower": {
+                     *         "headName": "刘志强",
+                     *         "idNumber": "370302197909110337",
+                     *         "phone": "13905331204",
+                     *         "status": "POOR",
+                     *         "personalDataMasked": false
+                     *       },
+                     *       "districtId": "1",
+                     *       "villageId": "1",
+                     *       "villageName": "东坪村",
+                     *       "fundId": "1",
+                     *       "groupId": "3",
+                     *       "bankId": null,
+                     *       "productVersionId": "1",
+                     *       "productCode": "MUTUAL_AID_STD",
+                     *       "productVersion": 1,
+                     *       "principal": "5000.00",
+                     *       "termMonths": 12,
+                     *       "purpose": "BREEDING",
+                     *       "method": "BULLET",
+                     *       "frequency": "AT_MATURITY",
+                     *       "dayCount": "PERIOD",
+                     *       "rounding": "HALF_UP",
+                     *       "installmentMultiple": "0.01",
+                     *       "annualRatePercent": null,
+                     *       "benchmarkRatePercent": null,
+                     *       "penaltyRatePercent": null,
+                     *       "priority": 0,
+                     *       "applicationDate": "2026-06-01",
+                     *       "submittedAt": "2026-06-01T02:10:00.000Z",
+                     *       "endorsedBy": "officer.li",
+                     *       "endorsedAt": "2026-06-01T03:00:00.000Z",
+                     *       "endorsementNote": "2026-06-01 小组会议：全体成员同意联保",
+                     *       "createdBy": "officer.li",
+                     *       "approvedBy": "admin.wang",
+                     *       "approvedAt": "2026-06-02T01:00:00.000Z",
+                     *       "secondApprovedBy": null,
+                     *       "secondApprovedAt": null,
+                     *       "approvedOn": "2026-06-02",
+                     *       "needsSecondApproval": false,
+                     *       "noticeStartedOn": "2026-06-02",
+                     *       "noticeEndsOn": "2026-06-05",
+                     *       "contractDate": null,
+                     *       "disbursementDate": null,
+                     *       "maturityDate": null,
+                     *       "outstandingPrincipal": "0.00",
+                     *       "daysOverdue": 0,
+                     *       "arrearsBucket": "CURRENT",
+                     *       "nonPerforming": false,
+                     *       "statusReason": null,
+                     *       "disbursementEntryId": null,
+                     *       "version": 5,
+                     *       "createdAt": "2026-06-01T02:00:00.000Z",
+                     *       "updatedAt": "2026-06-02T01:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LoanResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -11087,7 +24196,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    object: {
+    objectToLoanApplication: {
         parameters: {
             query?: never;
             header?: never;
@@ -11107,7 +24216,73 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "42",
+                     *       "loanNo": "MA-2026-000042",
+                     *       "channel": "MUTUAL_AID",
+                     *       "status": "GROUP_ENDORSED",
+                     *       "nextStep": "APPROVAL",
+                     *       "borrowerType": "HOUSEHOLD",
+                     *       "householdId": "17",
+                     *       "entityId": null,
+                     *       "borrower": {
+                     *         "headName": "刘志强",
+                     *         "idNumber": "370302197909110337",
+                     *         "phone": "13905331204",
+                     *         "status": "POOR",
+                     *         "personalDataMasked": false
+                     *       },
+                     *       "districtId": "1",
+                     *       "villageId": "1",
+                     *       "villageName": "东坪村",
+                     *       "fundId": "1",
+                     *       "groupId": "3",
+                     *       "bankId": null,
+                     *       "productVersionId": "1",
+                     *       "productCode": "MUTUAL_AID_STD",
+                     *       "productVersion": 1,
+                     *       "principal": "5000.00",
+                     *       "termMonths": 12,
+                     *       "purpose": "BREEDING",
+                     *       "method": "BULLET",
+                     *       "frequency": "AT_MATURITY",
+                     *       "dayCount": "PERIOD",
+                     *       "rounding": "HALF_UP",
+                     *       "installmentMultiple": "0.01",
+                     *       "annualRatePercent": null,
+                     *       "benchmarkRatePercent": null,
+                     *       "penaltyRatePercent": null,
+                     *       "priority": 0,
+                     *       "applicationDate": "2026-06-01",
+                     *       "submittedAt": "2026-06-01T02:10:00.000Z",
+                     *       "endorsedBy": "officer.li",
+                     *       "endorsedAt": "2026-06-01T03:00:00.000Z",
+                     *       "endorsementNote": "2026-06-01 小组会议：全体成员同意联保",
+                     *       "createdBy": "officer.li",
+                     *       "approvedBy": null,
+                     *       "approvedAt": "2026-06-02T01:00:00.000Z",
+                     *       "secondApprovedBy": null,
+                     *       "secondApprovedAt": null,
+                     *       "approvedOn": "2026-06-02",
+                     *       "needsSecondApproval": false,
+                     *       "noticeStartedOn": "2026-06-02",
+                     *       "noticeEndsOn": null,
+                     *       "contractDate": null,
+                     *       "disbursementDate": null,
+                     *       "maturityDate": null,
+                     *       "outstandingPrincipal": "0.00",
+                     *       "daysOverdue": 0,
+                     *       "arrearsBucket": "CURRENT",
+                     *       "nonPerforming": false,
+                     *       "statusReason": null,
+                     *       "disbursementEntryId": null,
+                     *       "version": 5,
+                     *       "createdAt": "2026-06-01T02:00:00.000Z",
+                     *       "updatedAt": "2026-06-02T01:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LoanResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -11146,7 +24321,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    rejectApplications: {
+    rejectLoanApplication: {
         parameters: {
             query?: never;
             header?: never;
@@ -11166,7 +24341,73 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "42",
+                     *       "loanNo": "MA-2026-000042",
+                     *       "channel": "MUTUAL_AID",
+                     *       "status": "REJECTED",
+                     *       "nextStep": null,
+                     *       "borrowerType": "HOUSEHOLD",
+                     *       "householdId": "17",
+                     *       "entityId": null,
+                     *       "borrower": {
+                     *         "headName": "刘志强",
+                     *         "idNumber": "370302197909110337",
+                     *         "phone": "13905331204",
+                     *         "status": "POOR",
+                     *         "personalDataMasked": false
+                     *       },
+                     *       "districtId": "1",
+                     *       "villageId": "1",
+                     *       "villageName": "东坪村",
+                     *       "fundId": "1",
+                     *       "groupId": "3",
+                     *       "bankId": null,
+                     *       "productVersionId": "1",
+                     *       "productCode": "MUTUAL_AID_STD",
+                     *       "productVersion": 1,
+                     *       "principal": "5000.00",
+                     *       "termMonths": 12,
+                     *       "purpose": "BREEDING",
+                     *       "method": "BULLET",
+                     *       "frequency": "AT_MATURITY",
+                     *       "dayCount": "PERIOD",
+                     *       "rounding": "HALF_UP",
+                     *       "installmentMultiple": "0.01",
+                     *       "annualRatePercent": null,
+                     *       "benchmarkRatePercent": null,
+                     *       "penaltyRatePercent": null,
+                     *       "priority": 0,
+                     *       "applicationDate": "2026-06-01",
+                     *       "submittedAt": "2026-06-01T02:10:00.000Z",
+                     *       "endorsedBy": "officer.li",
+                     *       "endorsedAt": "2026-06-01T03:00:00.000Z",
+                     *       "endorsementNote": "2026-06-01 小组会议：全体成员同意联保",
+                     *       "createdBy": "officer.li",
+                     *       "approvedBy": "admin.wang",
+                     *       "approvedAt": "2026-06-02T01:00:00.000Z",
+                     *       "secondApprovedBy": null,
+                     *       "secondApprovedAt": null,
+                     *       "approvedOn": "2026-06-02",
+                     *       "needsSecondApproval": false,
+                     *       "noticeStartedOn": "2026-06-02",
+                     *       "noticeEndsOn": "2026-06-05",
+                     *       "contractDate": null,
+                     *       "disbursementDate": null,
+                     *       "maturityDate": null,
+                     *       "outstandingPrincipal": "0.00",
+                     *       "daysOverdue": 0,
+                     *       "arrearsBucket": "CURRENT",
+                     *       "nonPerforming": false,
+                     *       "statusReason": "purpose not verified",
+                     *       "disbursementEntryId": null,
+                     *       "version": 5,
+                     *       "createdAt": "2026-06-01T02:00:00.000Z",
+                     *       "updatedAt": "2026-06-02T01:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LoanResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -11205,7 +24446,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    cancelApplications: {
+    cancelLoanApplication: {
         parameters: {
             query?: never;
             header?: never;
@@ -11225,7 +24466,73 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "42",
+                     *       "loanNo": "MA-2026-000042",
+                     *       "channel": "MUTUAL_AID",
+                     *       "status": "CANCELLED",
+                     *       "nextStep": null,
+                     *       "borrowerType": "HOUSEHOLD",
+                     *       "householdId": "17",
+                     *       "entityId": null,
+                     *       "borrower": {
+                     *         "headName": "刘志强",
+                     *         "idNumber": "370302197909110337",
+                     *         "phone": "13905331204",
+                     *         "status": "POOR",
+                     *         "personalDataMasked": false
+                     *       },
+                     *       "districtId": "1",
+                     *       "villageId": "1",
+                     *       "villageName": "东坪村",
+                     *       "fundId": "1",
+                     *       "groupId": "3",
+                     *       "bankId": null,
+                     *       "productVersionId": "1",
+                     *       "productCode": "MUTUAL_AID_STD",
+                     *       "productVersion": 1,
+                     *       "principal": "5000.00",
+                     *       "termMonths": 12,
+                     *       "purpose": "BREEDING",
+                     *       "method": "BULLET",
+                     *       "frequency": "AT_MATURITY",
+                     *       "dayCount": "PERIOD",
+                     *       "rounding": "HALF_UP",
+                     *       "installmentMultiple": "0.01",
+                     *       "annualRatePercent": null,
+                     *       "benchmarkRatePercent": null,
+                     *       "penaltyRatePercent": null,
+                     *       "priority": 0,
+                     *       "applicationDate": "2026-06-01",
+                     *       "submittedAt": "2026-06-01T02:10:00.000Z",
+                     *       "endorsedBy": "officer.li",
+                     *       "endorsedAt": "2026-06-01T03:00:00.000Z",
+                     *       "endorsementNote": "2026-06-01 小组会议：全体成员同意联保",
+                     *       "createdBy": "officer.li",
+                     *       "approvedBy": "admin.wang",
+                     *       "approvedAt": "2026-06-02T01:00:00.000Z",
+                     *       "secondApprovedBy": null,
+                     *       "secondApprovedAt": null,
+                     *       "approvedOn": "2026-06-02",
+                     *       "needsSecondApproval": false,
+                     *       "noticeStartedOn": "2026-06-02",
+                     *       "noticeEndsOn": "2026-06-05",
+                     *       "contractDate": null,
+                     *       "disbursementDate": null,
+                     *       "maturityDate": null,
+                     *       "outstandingPrincipal": "0.00",
+                     *       "daysOverdue": 0,
+                     *       "arrearsBucket": "CURRENT",
+                     *       "nonPerforming": false,
+                     *       "statusReason": "the household withdrew",
+                     *       "disbursementEntryId": null,
+                     *       "version": 5,
+                     *       "createdAt": "2026-06-01T02:00:00.000Z",
+                     *       "updatedAt": "2026-06-02T01:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LoanResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -11264,7 +24571,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    disburse: {
+    disburseLoan: {
         parameters: {
             query?: never;
             header: {
@@ -11287,7 +24594,119 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "42",
+                     *       "loanNo": "MA-2026-000042",
+                     *       "channel": "MUTUAL_AID",
+                     *       "status": "DISBURSED",
+                     *       "nextStep": null,
+                     *       "borrowerType": "HOUSEHOLD",
+                     *       "householdId": "17",
+                     *       "entityId": null,
+                     *       "borrower": {
+                     *         "headName": "刘志强",
+                     *         "idNumber": "370302197909110337",
+                     *         "phone": "13905331204",
+                     *         "status": "POOR",
+                     *         "personalDataMasked": false
+                     *       },
+                     *       "districtId": "1",
+                     *       "villageId": "1",
+                     *       "villageName": "东坪村",
+                     *       "fundId": "1",
+                     *       "groupId": "3",
+                     *       "bankId": null,
+                     *       "productVersionId": "1",
+                     *       "productCode": "MUTUAL_AID_STD",
+                     *       "productVersion": 1,
+                     *       "principal": "5000.00",
+                     *       "termMonths": 12,
+                     *       "purpose": "BREEDING",
+                     *       "method": "BULLET",
+                     *       "frequency": "AT_MATURITY",
+                     *       "dayCount": "PERIOD",
+                     *       "rounding": "HALF_UP",
+                     *       "installmentMultiple": "0.01",
+                     *       "annualRatePercent": "6",
+                     *       "benchmarkRatePercent": null,
+                     *       "penaltyRatePercent": "9",
+                     *       "priority": 0,
+                     *       "applicationDate": "2026-06-01",
+                     *       "submittedAt": "2026-06-01T02:10:00.000Z",
+                     *       "endorsedBy": "officer.li",
+                     *       "endorsedAt": "2026-06-01T03:00:00.000Z",
+                     *       "endorsementNote": "2026-06-01 小组会议：全体成员同意联保",
+                     *       "createdBy": "officer.li",
+                     *       "approvedBy": "admin.wang",
+                     *       "approvedAt": "2026-06-02T01:00:00.000Z",
+                     *       "secondApprovedBy": null,
+                     *       "secondApprovedAt": null,
+                     *       "approvedOn": "2026-06-02",
+                     *       "needsSecondApproval": false,
+                     *       "noticeStartedOn": "2026-06-02",
+                     *       "noticeEndsOn": "2026-06-05",
+                     *       "contractDate": "2026-06-06",
+                     *       "disbursementDate": "2026-06-06",
+                     *       "maturityDate": "2027-06-06",
+                     *       "outstandingPrincipal": "5000.00",
+                     *       "daysOverdue": 0,
+                     *       "arrearsBucket": "CURRENT",
+                     *       "nonPerforming": false,
+                     *       "statusReason": null,
+                     *       "disbursementEntryId": "311",
+                     *       "version": 6,
+                     *       "createdAt": "2026-06-01T02:00:00.000Z",
+                     *       "updatedAt": "2026-06-02T01:00:00.000Z",
+                     *       "installments": [
+                     *         {
+                     *           "number": 1,
+                     *           "periodStart": "2026-06-06",
+                     *           "dueDate": "2027-06-06",
+                     *           "days": 365,
+                     *           "principal": "5000.00",
+                     *           "interest": "300.00",
+                     *           "penalty": "0.00",
+                     *           "total": "5300.00",
+                     *           "paidPrincipal": "0.00",
+                     *           "paidInterest": "0.00",
+                     *           "paidPenalty": "0.00",
+                     *           "status": "OPEN",
+                     *           "overdueSince": null,
+                     *           "paidOn": null
+                     *         }
+                     *       ],
+                     *       "events": [
+                     *         {
+                     *           "id": "90",
+                     *           "event": "PUBLIC_NOTICE_ENDED",
+                     *           "fromStatus": "IN_PUBLIC_NOTICE",
+                     *           "toStatus": "DISBURSED",
+                     *           "actor": "admin.wang",
+                     *           "reason": null,
+                     *           "data": null,
+                     *           "at": "2026-06-06T01:00:00.000Z"
+                     *         },
+                     *         {
+                     *           "id": "91",
+                     *           "event": "DISBURSED",
+                     *           "fromStatus": "IN_PUBLIC_NOTICE",
+                     *           "toStatus": "DISBURSED",
+                     *           "actor": "admin.wang",
+                     *           "reason": null,
+                     *           "data": {
+                     *             "businessDate": "2026-06-06",
+                     *             "entryId": "311",
+                     *             "annualRatePercent": "6",
+                     *             "installments": 1,
+                     *             "totalInterest": "300.00"
+                     *           },
+                     *           "at": "2026-06-06T01:00:00.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LoanDetailResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -11370,7 +24789,80 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "42",
+                     *           "loanNo": "MA-2026-000042",
+                     *           "channel": "MUTUAL_AID",
+                     *           "status": "IN_PUBLIC_NOTICE",
+                     *           "nextStep": "PUBLIC_NOTICE",
+                     *           "borrowerType": "HOUSEHOLD",
+                     *           "householdId": "17",
+                     *           "entityId": null,
+                     *           "borrower": {
+                     *             "headName": "刘志强",
+                     *             "idNumber": "370302197909110337",
+                     *             "phone": "13905331204",
+                     *             "status": "POOR",
+                     *             "personalDataMasked": false
+                     *           },
+                     *           "districtId": "1",
+                     *           "villageId": "1",
+                     *           "villageName": "东坪村",
+                     *           "fundId": "1",
+                     *           "groupId": "3",
+                     *           "bankId": null,
+                     *           "productVersionId": "1",
+                     *           "productCode": "MUTUAL_AID_STD",
+                     *           "productVersion": 1,
+                     *           "principal": "5000.00",
+                     *           "termMonths": 12,
+                     *           "purpose": "BREEDING",
+                     *           "method": "BULLET",
+                     *           "frequency": "AT_MATURITY",
+                     *           "dayCount": "PERIOD",
+                     *           "rounding": "HALF_UP",
+                     *           "installmentMultiple": "0.01",
+                     *           "annualRatePercent": null,
+                     *           "benchmarkRatePercent": null,
+                     *           "penaltyRatePercent": null,
+                     *           "priority": 0,
+                     *           "applicationDate": "2026-06-01",
+                     *           "submittedAt": "2026-06-01T02:10:00.000Z",
+                     *           "endorsedBy": "officer.li",
+                     *           "endorsedAt": "2026-06-01T03:00:00.000Z",
+                     *           "endorsementNote": "2026-06-01 小组会议：全体成员同意联保",
+                     *           "createdBy": "officer.li",
+                     *           "approvedBy": "admin.wang",
+                     *           "approvedAt": "2026-06-02T01:00:00.000Z",
+                     *           "secondApprovedBy": null,
+                     *           "secondApprovedAt": null,
+                     *           "approvedOn": "2026-06-02",
+                     *           "needsSecondApproval": false,
+                     *           "noticeStartedOn": "2026-06-02",
+                     *           "noticeEndsOn": "2026-06-05",
+                     *           "contractDate": null,
+                     *           "disbursementDate": null,
+                     *           "maturityDate": null,
+                     *           "outstandingPrincipal": "0.00",
+                     *           "daysOverdue": 0,
+                     *           "arrearsBucket": "CURRENT",
+                     *           "nonPerforming": false,
+                     *           "statusReason": null,
+                     *           "disbursementEntryId": null,
+                     *           "version": 5,
+                     *           "createdAt": "2026-06-01T02:00:00.000Z",
+                     *           "updatedAt": "2026-06-02T01:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LoanPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -11382,7 +24874,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    getLoans: {
+    getLoan: {
         parameters: {
             query?: never;
             header?: never;
@@ -11398,7 +24890,119 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "42",
+                     *       "loanNo": "MA-2026-000042",
+                     *       "channel": "MUTUAL_AID",
+                     *       "status": "DISBURSED",
+                     *       "nextStep": null,
+                     *       "borrowerType": "HOUSEHOLD",
+                     *       "householdId": "17",
+                     *       "entityId": null,
+                     *       "borrower": {
+                     *         "headName": "刘志强",
+                     *         "idNumber": "370302197909110337",
+                     *         "phone": "13905331204",
+                     *         "status": "POOR",
+                     *         "personalDataMasked": false
+                     *       },
+                     *       "districtId": "1",
+                     *       "villageId": "1",
+                     *       "villageName": "东坪村",
+                     *       "fundId": "1",
+                     *       "groupId": "3",
+                     *       "bankId": null,
+                     *       "productVersionId": "1",
+                     *       "productCode": "MUTUAL_AID_STD",
+                     *       "productVersion": 1,
+                     *       "principal": "5000.00",
+                     *       "termMonths": 12,
+                     *       "purpose": "BREEDING",
+                     *       "method": "BULLET",
+                     *       "frequency": "AT_MATURITY",
+                     *       "dayCount": "PERIOD",
+                     *       "rounding": "HALF_UP",
+                     *       "installmentMultiple": "0.01",
+                     *       "annualRatePercent": "6",
+                     *       "benchmarkRatePercent": null,
+                     *       "penaltyRatePercent": "9",
+                     *       "priority": 0,
+                     *       "applicationDate": "2026-06-01",
+                     *       "submittedAt": "2026-06-01T02:10:00.000Z",
+                     *       "endorsedBy": "officer.li",
+                     *       "endorsedAt": "2026-06-01T03:00:00.000Z",
+                     *       "endorsementNote": "2026-06-01 小组会议：全体成员同意联保",
+                     *       "createdBy": "officer.li",
+                     *       "approvedBy": "admin.wang",
+                     *       "approvedAt": "2026-06-02T01:00:00.000Z",
+                     *       "secondApprovedBy": null,
+                     *       "secondApprovedAt": null,
+                     *       "approvedOn": "2026-06-02",
+                     *       "needsSecondApproval": false,
+                     *       "noticeStartedOn": "2026-06-02",
+                     *       "noticeEndsOn": "2026-06-05",
+                     *       "contractDate": "2026-06-06",
+                     *       "disbursementDate": "2026-06-06",
+                     *       "maturityDate": "2027-06-06",
+                     *       "outstandingPrincipal": "5000.00",
+                     *       "daysOverdue": 0,
+                     *       "arrearsBucket": "CURRENT",
+                     *       "nonPerforming": false,
+                     *       "statusReason": null,
+                     *       "disbursementEntryId": "311",
+                     *       "version": 6,
+                     *       "createdAt": "2026-06-01T02:00:00.000Z",
+                     *       "updatedAt": "2026-06-02T01:00:00.000Z",
+                     *       "installments": [
+                     *         {
+                     *           "number": 1,
+                     *           "periodStart": "2026-06-06",
+                     *           "dueDate": "2027-06-06",
+                     *           "days": 365,
+                     *           "principal": "5000.00",
+                     *           "interest": "300.00",
+                     *           "penalty": "0.00",
+                     *           "total": "5300.00",
+                     *           "paidPrincipal": "0.00",
+                     *           "paidInterest": "0.00",
+                     *           "paidPenalty": "0.00",
+                     *           "status": "OPEN",
+                     *           "overdueSince": null,
+                     *           "paidOn": null
+                     *         }
+                     *       ],
+                     *       "events": [
+                     *         {
+                     *           "id": "90",
+                     *           "event": "PUBLIC_NOTICE_ENDED",
+                     *           "fromStatus": "IN_PUBLIC_NOTICE",
+                     *           "toStatus": "DISBURSED",
+                     *           "actor": "admin.wang",
+                     *           "reason": null,
+                     *           "data": null,
+                     *           "at": "2026-06-06T01:00:00.000Z"
+                     *         },
+                     *         {
+                     *           "id": "91",
+                     *           "event": "DISBURSED",
+                     *           "fromStatus": "IN_PUBLIC_NOTICE",
+                     *           "toStatus": "DISBURSED",
+                     *           "actor": "admin.wang",
+                     *           "reason": null,
+                     *           "data": {
+                     *             "businessDate": "2026-06-06",
+                     *             "entryId": "311",
+                     *             "annualRatePercent": "6",
+                     *             "installments": 1,
+                     *             "totalInterest": "300.00"
+                     *           },
+                     *           "at": "2026-06-06T01:00:00.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LoanDetailResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -11419,7 +25023,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    history: {
+    listLoanEvents: {
         parameters: {
             query?: {
                 page?: number;
@@ -11438,7 +25042,42 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "90",
+                     *           "event": "PUBLIC_NOTICE_ENDED",
+                     *           "fromStatus": "IN_PUBLIC_NOTICE",
+                     *           "toStatus": "DISBURSED",
+                     *           "actor": "admin.wang",
+                     *           "reason": null,
+                     *           "data": null,
+                     *           "at": "2026-06-06T01:00:00.000Z"
+                     *         },
+                     *         {
+                     *           "id": "91",
+                     *           "event": "DISBURSED",
+                     *           "fromStatus": "IN_PUBLIC_NOTICE",
+                     *           "toStatus": "DISBURSED",
+                     *           "actor": "admin.wang",
+                     *           "reason": null,
+                     *           "data": {
+                     *             "businessDate": "2026-06-06",
+                     *             "entryId": "311",
+                     *             "annualRatePercent": "6",
+                     *             "installments": 1,
+                     *             "totalInterest": "300.00"
+                     *           },
+                     *           "at": "2026-06-06T01:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 2
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LoanEventPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -11451,7 +25090,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    listReconciliation: {
+    listReconciliationRuns: {
         parameters: {
             query?: {
                 page?: number;
@@ -11473,7 +25112,69 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "12",
+                     *           "bankId": "1",
+                     *           "bankCode": "ZBRCB",
+                     *           "asOfDate": "2026-03-31",
+                     *           "format": "CSV",
+                     *           "contentHash": "9f2c5d0e4b8a1f3c7d6e5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a39281706",
+                     *           "byteSize": 6281044,
+                     *           "status": "COMPLETED",
+                     *           "rows": {
+                     *             "total": 100000,
+                     *             "valid": 99990,
+                     *             "malformed": 10
+                     *           },
+                     *           "summary": {
+                     *             "matched": {
+                     *               "count": 99800,
+                     *               "outstanding": "2495000000.00",
+                     *               "overduePrincipal": "120000.00"
+                     *             },
+                     *             "amountDifferences": {
+                     *               "count": 120,
+                     *               "bankOutstanding": "3000600.00",
+                     *               "engineOutstanding": "3000000.00",
+                     *               "outstandingDifference": "600.00",
+                     *               "bankOverduePrincipal": "0.00",
+                     *               "engineOverduePrincipal": "0.00",
+                     *               "overduePrincipalDifference": "0.00"
+                     *             },
+                     *             "statusDifferences": {
+                     *               "count": 40,
+                     *               "bankOutstanding": "1000000.00",
+                     *               "engineOutstanding": "1000000.00"
+                     *             },
+                     *             "onlyInBank": {
+                     *               "count": 30,
+                     *               "bankOutstanding": "750000.00",
+                     *               "bankOverduePrincipal": "0.00"
+                     *             },
+                     *             "onlyInEngine": {
+                     *               "count": 5,
+                     *               "engineOutstanding": "125000.00",
+                     *               "engineOverduePrincipal": "0.00"
+                     *             },
+                     *             "malformed": {
+                     *               "count": 10
+                     *             }
+                     *           },
+                     *           "createdBy": "bank-key:k7m2p9x4c3vq",
+                     *           "createdAt": "2026-04-01T01:00:00.000Z",
+                     *           "completedAt": "2026-04-01T01:00:06.000Z",
+                     *           "durationMs": 5900
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReconRunPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -11485,7 +25186,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    upload: {
+    uploadReconciliationStatement: {
         parameters: {
             query: {
                 /** @description The statement date; rows may repeat it in as_of_date */
@@ -11508,12 +25209,68 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The new run, or the existing run of the same file, bank and date (Idempotent-Replayed: true) */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "12",
+                     *       "bankId": "1",
+                     *       "bankCode": "ZBRCB",
+                     *       "asOfDate": "2026-03-31",
+                     *       "format": "CSV",
+                     *       "contentHash": "9f2c5d0e4b8a1f3c7d6e5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a39281706",
+                     *       "byteSize": 6281044,
+                     *       "status": "COMPLETED",
+                     *       "rows": {
+                     *         "total": 100000,
+                     *         "valid": 99990,
+                     *         "malformed": 10
+                     *       },
+                     *       "summary": {
+                     *         "matched": {
+                     *           "count": 99800,
+                     *           "outstanding": "2495000000.00",
+                     *           "overduePrincipal": "120000.00"
+                     *         },
+                     *         "amountDifferences": {
+                     *           "count": 120,
+                     *           "bankOutstanding": "3000600.00",
+                     *           "engineOutstanding": "3000000.00",
+                     *           "outstandingDifference": "600.00",
+                     *           "bankOverduePrincipal": "0.00",
+                     *           "engineOverduePrincipal": "0.00",
+                     *           "overduePrincipalDifference": "0.00"
+                     *         },
+                     *         "statusDifferences": {
+                     *           "count": 40,
+                     *           "bankOutstanding": "1000000.00",
+                     *           "engineOutstanding": "1000000.00"
+                     *         },
+                     *         "onlyInBank": {
+                     *           "count": 30,
+                     *           "bankOutstanding": "750000.00",
+                     *           "bankOverduePrincipal": "0.00"
+                     *         },
+                     *         "onlyInEngine": {
+                     *           "count": 5,
+                     *           "engineOutstanding": "125000.00",
+                     *           "engineOverduePrincipal": "0.00"
+                     *         },
+                     *         "malformed": {
+                     *           "count": 10
+                     *         }
+                     *       },
+                     *       "createdBy": "bank-key:k7m2p9x4c3vq",
+                     *       "createdAt": "2026-04-01T01:00:00.000Z",
+                     *       "completedAt": "2026-04-01T01:00:06.000Z",
+                     *       "durationMs": 5900
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReconRunResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -11522,14 +25279,38 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
-            415: components["responses"]["UnsupportedMediaType"];
+            /** @description The media type of the request body is not supported */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:recon_format_unsupported",
+                     *       "title": "Error",
+                     *       "status": 415,
+                     *       "detail": "send the statement as text/csv or application/x-ndjson (one JSON object per line), not application/xml",
+                     *       "code": "RECON_FORMAT_UNSUPPORTED",
+                     *       "errors": [
+                     *         {
+                     *           "field": "Content-Type",
+                     *           "code": "UNSUPPORTED",
+                     *           "message": "text/csv or application/x-ndjson"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    getReconciliation: {
+    getReconciliationRun: {
         parameters: {
             query?: never;
             header?: never;
@@ -11545,7 +25326,62 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "12",
+                     *       "bankId": "1",
+                     *       "bankCode": "ZBRCB",
+                     *       "asOfDate": "2026-03-31",
+                     *       "format": "CSV",
+                     *       "contentHash": "9f2c5d0e4b8a1f3c7d6e5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a39281706",
+                     *       "byteSize": 6281044,
+                     *       "status": "COMPLETED",
+                     *       "rows": {
+                     *         "total": 100000,
+                     *         "valid": 99990,
+                     *         "malformed": 10
+                     *       },
+                     *       "summary": {
+                     *         "matched": {
+                     *           "count": 99800,
+                     *           "outstanding": "2495000000.00",
+                     *           "overduePrincipal": "120000.00"
+                     *         },
+                     *         "amountDifferences": {
+                     *           "count": 120,
+                     *           "bankOutstanding": "3000600.00",
+                     *           "engineOutstanding": "3000000.00",
+                     *           "outstandingDifference": "600.00",
+                     *           "bankOverduePrincipal": "0.00",
+                     *           "engineOverduePrincipal": "0.00",
+                     *           "overduePrincipalDifference": "0.00"
+                     *         },
+                     *         "statusDifferences": {
+                     *           "count": 40,
+                     *           "bankOutstanding": "1000000.00",
+                     *           "engineOutstanding": "1000000.00"
+                     *         },
+                     *         "onlyInBank": {
+                     *           "count": 30,
+                     *           "bankOutstanding": "750000.00",
+                     *           "bankOverduePrincipal": "0.00"
+                     *         },
+                     *         "onlyInEngine": {
+                     *           "count": 5,
+                     *           "engineOutstanding": "125000.00",
+                     *           "engineOverduePrincipal": "0.00"
+                     *         },
+                     *         "malformed": {
+                     *           "count": 10
+                     *         }
+                     *       },
+                     *       "createdBy": "bank-key:k7m2p9x4c3vq",
+                     *       "createdAt": "2026-04-01T01:00:00.000Z",
+                     *       "completedAt": "2026-04-01T01:00:06.000Z",
+                     *       "durationMs": 5900
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReconRunResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -11558,7 +25394,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    linesReconciliation: {
+    listReconciliationLines: {
         parameters: {
             query?: {
                 page?: number;
@@ -11580,7 +25416,44 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "901",
+                     *           "lineNo": 57,
+                     *           "category": "DIFFERENT",
+                     *           "amountDiffers": true,
+                     *           "statusDiffers": false,
+                     *           "bankLoanRef": "ZB2026000123",
+                     *           "loanId": "4211",
+                     *           "bank": {
+                     *             "outstandingPrincipal": "25005.00",
+                     *             "overduePrincipal": "0.00",
+                     *             "overdueDays": 0,
+                     *             "status": "NORMAL"
+                     *           },
+                     *           "engine": {
+                     *             "outstandingPrincipal": "25000.00",
+                     *             "overduePrincipal": "0.00",
+                     *             "overdueDays": 0,
+                     *             "status": "NORMAL"
+                     *           },
+                     *           "difference": {
+                     *             "outstandingPrincipal": "5.00",
+                     *             "overduePrincipal": "0.00",
+                     *             "overdueDays": 0
+                     *           },
+                     *           "errors": null,
+                     *           "raw": null
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 120
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReconLinePage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -11593,7 +25466,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    report: {
+    downloadReconciliationReport: {
         parameters: {
             query?: never;
             header?: never;
@@ -11604,6 +25477,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description File download */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -11622,7 +25496,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    listProgrammes: {
+    listSubsidyProgrammes: {
         parameters: {
             query?: {
                 page?: number;
@@ -11644,7 +25518,65 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "1",
+                     *           "code": "ZIBO-CITY-2026",
+                     *           "name": "淄博市扶贫小额信贷贴息",
+                     *           "districtId": null,
+                     *           "settlementMode": "PAY_BANK",
+                     *           "calendar": {
+                     *             "periodEndMonths": [
+                     *               3,
+                     *               6,
+                     *               9,
+                     *               12
+                     *             ],
+                     *             "periodEndDay": 20
+                     *           },
+                     *           "graceDays": 0,
+                     *           "status": "ACTIVE",
+                     *           "accounts": {
+                     *             "budget": "SUB:1:BUDGET",
+                     *             "settlement": "SUB:1:SETTLEMENT",
+                     *             "funding": {
+                     *               "CENTRAL": "SUB:1:FUNDING:CENTRAL",
+                     *               "CITY": "SUB:1:FUNDING:CITY",
+                     *               "DISTRICT": "SUB:1:FUNDING:DISTRICT",
+                     *               "SOE": "SUB:1:FUNDING:SOE",
+                     *               "DONATION": "SUB:1:FUNDING:DONATION"
+                     *             },
+                     *             "expense": "SUB:1:EXPENSE",
+                     *             "payableBank": "SUB:1:PAYABLE:BANK",
+                     *             "payableBorrower": "SUB:1:PAYABLE:BORROWER"
+                     *           },
+                     *           "position": {
+                     *             "available": "1981875.00",
+                     *             "setAside": "0.00",
+                     *             "payableToBanks": "0.00",
+                     *             "payableToBorrowers": "0.00",
+                     *             "expense": "18125.00",
+                     *             "fundedBySource": {
+                     *               "CENTRAL": "0.00",
+                     *               "CITY": "2000000.00",
+                     *               "DISTRICT": "0.00",
+                     *               "SOE": "0.00",
+                     *               "DONATION": "0.00"
+                     *             }
+                     *           },
+                     *           "createdBy": "fund.admin",
+                     *           "createdAt": "2026-01-05T02:00:00.000Z",
+                     *           "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SubsidyProgrammePage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -11656,7 +25588,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    createProgrammes: {
+    createSubsidyProgramme: {
         parameters: {
             query?: never;
             header?: never;
@@ -11674,7 +25606,58 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "code": "ZIBO-CITY-2026",
+                     *       "name": "淄博市扶贫小额信贷贴息",
+                     *       "districtId": null,
+                     *       "settlementMode": "PAY_BANK",
+                     *       "calendar": {
+                     *         "periodEndMonths": [
+                     *           3,
+                     *           6,
+                     *           9,
+                     *           12
+                     *         ],
+                     *         "periodEndDay": 20
+                     *       },
+                     *       "graceDays": 0,
+                     *       "status": "ACTIVE",
+                     *       "accounts": {
+                     *         "budget": "SUB:1:BUDGET",
+                     *         "settlement": "SUB:1:SETTLEMENT",
+                     *         "funding": {
+                     *           "CENTRAL": "SUB:1:FUNDING:CENTRAL",
+                     *           "CITY": "SUB:1:FUNDING:CITY",
+                     *           "DISTRICT": "SUB:1:FUNDING:DISTRICT",
+                     *           "SOE": "SUB:1:FUNDING:SOE",
+                     *           "DONATION": "SUB:1:FUNDING:DONATION"
+                     *         },
+                     *         "expense": "SUB:1:EXPENSE",
+                     *         "payableBank": "SUB:1:PAYABLE:BANK",
+                     *         "payableBorrower": "SUB:1:PAYABLE:BORROWER"
+                     *       },
+                     *       "position": {
+                     *         "available": "1981875.00",
+                     *         "setAside": "0.00",
+                     *         "payableToBanks": "0.00",
+                     *         "payableToBorrowers": "0.00",
+                     *         "expense": "18125.00",
+                     *         "fundedBySource": {
+                     *           "CENTRAL": "0.00",
+                     *           "CITY": "2000000.00",
+                     *           "DISTRICT": "0.00",
+                     *           "SOE": "0.00",
+                     *           "DONATION": "0.00"
+                     *         }
+                     *       },
+                     *       "createdBy": "fund.admin",
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SubsidyProgrammeResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -11737,7 +25720,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    getProgrammes: {
+    getSubsidyProgramme: {
         parameters: {
             query?: never;
             header?: never;
@@ -11753,7 +25736,58 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "code": "ZIBO-CITY-2026",
+                     *       "name": "淄博市扶贫小额信贷贴息",
+                     *       "districtId": null,
+                     *       "settlementMode": "PAY_BANK",
+                     *       "calendar": {
+                     *         "periodEndMonths": [
+                     *           3,
+                     *           6,
+                     *           9,
+                     *           12
+                     *         ],
+                     *         "periodEndDay": 20
+                     *       },
+                     *       "graceDays": 0,
+                     *       "status": "ACTIVE",
+                     *       "accounts": {
+                     *         "budget": "SUB:1:BUDGET",
+                     *         "settlement": "SUB:1:SETTLEMENT",
+                     *         "funding": {
+                     *           "CENTRAL": "SUB:1:FUNDING:CENTRAL",
+                     *           "CITY": "SUB:1:FUNDING:CITY",
+                     *           "DISTRICT": "SUB:1:FUNDING:DISTRICT",
+                     *           "SOE": "SUB:1:FUNDING:SOE",
+                     *           "DONATION": "SUB:1:FUNDING:DONATION"
+                     *         },
+                     *         "expense": "SUB:1:EXPENSE",
+                     *         "payableBank": "SUB:1:PAYABLE:BANK",
+                     *         "payableBorrower": "SUB:1:PAYABLE:BORROWER"
+                     *       },
+                     *       "position": {
+                     *         "available": "1981875.00",
+                     *         "setAside": "0.00",
+                     *         "payableToBanks": "0.00",
+                     *         "payableToBorrowers": "0.00",
+                     *         "expense": "18125.00",
+                     *         "fundedBySource": {
+                     *           "CENTRAL": "0.00",
+                     *           "CITY": "2000000.00",
+                     *           "DISTRICT": "0.00",
+                     *           "SOE": "0.00",
+                     *           "DONATION": "0.00"
+                     *         }
+                     *       },
+                     *       "createdBy": "fund.admin",
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SubsidyProgrammeResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -11783,7 +25817,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    updateProgrammes: {
+    updateSubsidyProgramme: {
         parameters: {
             query?: never;
             header?: never;
@@ -11803,7 +25837,58 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "code": "ZIBO-CITY-2026",
+                     *       "name": "淄博市扶贫小额信贷贴息",
+                     *       "districtId": null,
+                     *       "settlementMode": "PAY_BANK",
+                     *       "calendar": {
+                     *         "periodEndMonths": [
+                     *           3,
+                     *           6,
+                     *           9,
+                     *           12
+                     *         ],
+                     *         "periodEndDay": 20
+                     *       },
+                     *       "graceDays": 0,
+                     *       "status": "ACTIVE",
+                     *       "accounts": {
+                     *         "budget": "SUB:1:BUDGET",
+                     *         "settlement": "SUB:1:SETTLEMENT",
+                     *         "funding": {
+                     *           "CENTRAL": "SUB:1:FUNDING:CENTRAL",
+                     *           "CITY": "SUB:1:FUNDING:CITY",
+                     *           "DISTRICT": "SUB:1:FUNDING:DISTRICT",
+                     *           "SOE": "SUB:1:FUNDING:SOE",
+                     *           "DONATION": "SUB:1:FUNDING:DONATION"
+                     *         },
+                     *         "expense": "SUB:1:EXPENSE",
+                     *         "payableBank": "SUB:1:PAYABLE:BANK",
+                     *         "payableBorrower": "SUB:1:PAYABLE:BORROWER"
+                     *       },
+                     *       "position": {
+                     *         "available": "1981875.00",
+                     *         "setAside": "0.00",
+                     *         "payableToBanks": "0.00",
+                     *         "payableToBorrowers": "0.00",
+                     *         "expense": "18125.00",
+                     *         "fundedBySource": {
+                     *           "CENTRAL": "0.00",
+                     *           "CITY": "2000000.00",
+                     *           "DISTRICT": "0.00",
+                     *           "SOE": "0.00",
+                     *           "DONATION": "0.00"
+                     *         }
+                     *       },
+                     *       "createdBy": "fund.admin",
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SubsidyProgrammeResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -11818,7 +25903,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    contributeProgrammes: {
+    fundSubsidyProgramme: {
         parameters: {
             query?: never;
             header: {
@@ -11841,7 +25926,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "31",
+                     *       "programmeId": "1",
+                     *       "districtId": null,
+                     *       "source": "CITY",
+                     *       "amount": "2000000.00",
+                     *       "year": 2026,
+                     *       "documentRef": "淄财农〔2026〕3号",
+                     *       "receivedOn": "2026-01-15",
+                     *       "soeName": null,
+                     *       "soeProfitBase": null,
+                     *       "entryId": "120",
+                     *       "createdBy": "fund.admin",
+                     *       "queue": {
+                     *         "approved": [
+                     *           {
+                     *             "claimId": "13",
+                     *             "claimNo": "SUB1-20260320-B2-V2",
+                     *             "amount": "62.50",
+                     *             "requeuedAs": null
+                     *           }
+                     *         ],
+                     *         "stillQueued": 0
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SubsidyContributionResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -11880,7 +25992,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    budgets: {
+    listSubsidyBudgets: {
         parameters: {
             query?: never;
             header?: never;
@@ -11896,7 +26008,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example [
+                     *       {
+                     *         "programmeId": "1",
+                     *         "year": 2026,
+                     *         "budget": "3000000.00",
+                     *         "committed": "362.50",
+                     *         "remaining": "2999637.50",
+                     *         "queued": "0.00",
+                     *         "queuedClaims": 0
+                     *       }
+                     *     ]
+                     */
+                    "application/json": components["schemas"]["SubsidyBudgetResponse"][];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -11909,7 +26034,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    setBudget: {
+    setSubsidyBudget: {
         parameters: {
             query?: never;
             header: {
@@ -11932,7 +26057,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "programmeId": "1",
+                     *       "year": 2026,
+                     *       "budget": "3000000.00",
+                     *       "committed": "362.50",
+                     *       "remaining": "2999637.50",
+                     *       "queued": "0.00",
+                     *       "queuedClaims": 0,
+                     *       "queue": {
+                     *         "approved": [
+                     *           {
+                     *             "claimId": "13",
+                     *             "claimNo": "SUB1-20260320-B2-V2",
+                     *             "amount": "62.50",
+                     *             "requeuedAs": null
+                     *           }
+                     *         ],
+                     *         "stillQueued": 0
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SubsidyBudgetSetResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -11971,7 +26118,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    periods: {
+    listSubsidyPeriods: {
         parameters: {
             query: {
                 year: number;
@@ -11989,7 +26136,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example [
+                     *       {
+                     *         "start": "2025-12-21",
+                     *         "end": "2026-03-20",
+                     *         "year": 2026,
+                     *         "number": 1,
+                     *         "label": "2026-P1",
+                     *         "claims": 2,
+                     *         "total": "362.50",
+                     *         "approved": "300.00",
+                     *         "queued": "62.50"
+                     *       }
+                     *     ]
+                     */
+                    "application/json": components["schemas"]["SubsidyPeriodSummaryResponse"][];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -12002,7 +26164,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    generateProgrammes: {
+    generateSubsidyClaims: {
         parameters: {
             query?: never;
             header?: never;
@@ -12022,7 +26184,68 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "programmeId": "1",
+                     *       "period": {
+                     *         "start": "2025-12-21",
+                     *         "end": "2026-03-20",
+                     *         "year": 2026,
+                     *         "number": 1,
+                     *         "label": "2026-P1"
+                     *       },
+                     *       "asOf": "2026-03-25",
+                     *       "claims": [
+                     *         {
+                     *           "action": "CREATED",
+                     *           "payee": {
+                     *             "type": "BANK",
+                     *             "id": "2"
+                     *           },
+                     *           "claim": {
+                     *             "id": "12",
+                     *             "claimNo": "SUB1-20260320-B2-V1",
+                     *             "programmeId": "1",
+                     *             "period": {
+                     *               "start": "2025-12-21",
+                     *               "end": "2026-03-20"
+                     *             },
+                     *             "budgetYear": 2026,
+                     *             "settlementMode": "PAY_BANK",
+                     *             "payee": {
+                     *               "type": "BANK",
+                     *               "bankId": "2",
+                     *               "fundId": null
+                     *             },
+                     *             "kind": "ORIGINAL",
+                     *             "version": 1,
+                     *             "status": "DRAFT",
+                     *             "parentClaimId": null,
+                     *             "supersededBy": null,
+                     *             "remainderClaimId": "13",
+                     *             "lineCount": 3,
+                     *             "interest": "543.75",
+                     *             "forfeited": "181.25",
+                     *             "total": "362.50",
+                     *             "approved": null,
+                     *             "pendingCount": 0,
+                     *             "asOf": "2026-03-25",
+                     *             "contentHash": "5d41402abc4b2a76b9719d911017c592…",
+                     *             "generatedBy": "fund.admin",
+                     *             "generatedAt": "2026-03-25T02:00:00.000Z",
+                     *             "approvedBy": null,
+                     *             "approvedAt": "2026-03-26T02:00:00.000Z",
+                     *             "approvalEntryId": "311",
+                     *             "paidOn": null,
+                     *             "paymentRef": null,
+                     *             "paidBy": null,
+                     *             "paymentEntryId": null
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SubsidyGenerationResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -12069,7 +26292,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    listClaims: {
+    listSubsidyClaims: {
         parameters: {
             query?: {
                 page?: number;
@@ -12098,7 +26321,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "12",
+                     *           "claimNo": "SUB1-20260320-B2-V1",
+                     *           "programmeId": "1",
+                     *           "period": {
+                     *             "start": "2025-12-21",
+                     *             "end": "2026-03-20"
+                     *           },
+                     *           "budgetYear": 2026,
+                     *           "settlementMode": "PAY_BANK",
+                     *           "payee": {
+                     *             "type": "BANK",
+                     *             "bankId": "2",
+                     *             "fundId": null
+                     *           },
+                     *           "kind": "ORIGINAL",
+                     *           "version": 1,
+                     *           "status": "APPROVED",
+                     *           "parentClaimId": null,
+                     *           "supersededBy": null,
+                     *           "remainderClaimId": "13",
+                     *           "lineCount": 3,
+                     *           "interest": "543.75",
+                     *           "forfeited": "181.25",
+                     *           "total": "362.50",
+                     *           "approved": "300.00",
+                     *           "pendingCount": 0,
+                     *           "asOf": "2026-03-25",
+                     *           "contentHash": "5d41402abc4b2a76b9719d911017c592…",
+                     *           "generatedBy": "fund.admin",
+                     *           "generatedAt": "2026-03-25T02:00:00.000Z",
+                     *           "approvedBy": "fund.admin2",
+                     *           "approvedAt": "2026-03-26T02:00:00.000Z",
+                     *           "approvalEntryId": "311",
+                     *           "paidOn": null,
+                     *           "paymentRef": null,
+                     *           "paidBy": null,
+                     *           "paymentEntryId": null
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1,
+                     *       "totalAmount": "362.50"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SubsidyClaimListResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -12110,7 +26382,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    getClaims: {
+    getSubsidyClaim: {
         parameters: {
             query?: never;
             header?: never;
@@ -12126,7 +26398,89 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "12",
+                     *       "claimNo": "SUB1-20260320-B2-V1",
+                     *       "programmeId": "1",
+                     *       "period": {
+                     *         "start": "2025-12-21",
+                     *         "end": "2026-03-20"
+                     *       },
+                     *       "budgetYear": 2026,
+                     *       "settlementMode": "PAY_BANK",
+                     *       "payee": {
+                     *         "type": "BANK",
+                     *         "bankId": "2",
+                     *         "fundId": null
+                     *       },
+                     *       "kind": "ORIGINAL",
+                     *       "version": 1,
+                     *       "status": "APPROVED",
+                     *       "parentClaimId": null,
+                     *       "supersededBy": null,
+                     *       "remainderClaimId": "13",
+                     *       "lineCount": 3,
+                     *       "interest": "543.75",
+                     *       "forfeited": "181.25",
+                     *       "total": "362.50",
+                     *       "approved": "300.00",
+                     *       "pendingCount": 0,
+                     *       "asOf": "2026-03-25",
+                     *       "contentHash": "5d41402abc4b2a76b9719d911017c592…",
+                     *       "generatedBy": "fund.admin",
+                     *       "generatedAt": "2026-03-25T02:00:00.000Z",
+                     *       "approvedBy": "fund.admin2",
+                     *       "approvedAt": "2026-03-26T02:00:00.000Z",
+                     *       "approvalEntryId": "311",
+                     *       "paidOn": null,
+                     *       "paymentRef": null,
+                     *       "paidBy": null,
+                     *       "paymentEntryId": null,
+                     *       "programmeCode": "ZIBO-CITY-2026",
+                     *       "payeeName": "淄博农商银行",
+                     *       "remainder": {
+                     *         "id": "13",
+                     *         "claimNo": "SUB1-20260320-B2-V2",
+                     *         "programmeId": "1",
+                     *         "period": {
+                     *           "start": "2025-12-21",
+                     *           "end": "2026-03-20"
+                     *         },
+                     *         "budgetYear": 2026,
+                     *         "settlementMode": "PAY_BANK",
+                     *         "payee": {
+                     *           "type": "BANK",
+                     *           "bankId": "2",
+                     *           "fundId": null
+                     *         },
+                     *         "kind": "REMAINDER",
+                     *         "version": 1,
+                     *         "status": "QUEUED",
+                     *         "parentClaimId": "12",
+                     *         "supersededBy": null,
+                     *         "remainderClaimId": null,
+                     *         "lineCount": 1,
+                     *         "interest": "543.75",
+                     *         "forfeited": "181.25",
+                     *         "total": "62.50",
+                     *         "approved": null,
+                     *         "pendingCount": 0,
+                     *         "asOf": "2026-03-25",
+                     *         "contentHash": "5d41402abc4b2a76b9719d911017c592…",
+                     *         "generatedBy": "fund.admin",
+                     *         "generatedAt": "2026-03-25T02:00:00.000Z",
+                     *         "approvedBy": null,
+                     *         "approvedAt": null,
+                     *         "approvalEntryId": null,
+                     *         "paidOn": null,
+                     *         "paymentRef": null,
+                     *         "paidBy": null,
+                     *         "paymentEntryId": null
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SubsidyClaimDetailResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -12156,7 +26510,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    linesClaims: {
+    listSubsidyClaimLines: {
         parameters: {
             query?: {
                 page?: number;
@@ -12178,7 +26532,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "lineNo": 1,
+                     *           "loanId": "42",
+                     *           "loanNo": "BK-2026-0042",
+                     *           "bankLoanRef": "ZB20260105001",
+                     *           "borrower": "张三",
+                     *           "installmentNumber": 2,
+                     *           "periodStart": "2026-02-05",
+                     *           "dueDate": "2026-03-05",
+                     *           "days": 28,
+                     *           "policyType": "FULL_BENCHMARK",
+                     *           "ratePercent": "4.35",
+                     *           "balance": "50000.00",
+                     *           "basis": "50000.00",
+                     *           "yearShare": "1/12",
+                     *           "interest": "181.25",
+                     *           "originalInterest": "181.25",
+                     *           "interestPaid": "181.25",
+                     *           "interestPaidOn": "2026-03-05",
+                     *           "computed": "181.25",
+                     *           "outcome": "EARNED",
+                     *           "forfeitReason": null,
+                     *           "earned": "181.25",
+                     *           "forfeited": "0.00",
+                     *           "claimedBefore": "0.00",
+                     *           "subsidy": "181.25"
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SubsidyClaimLinePage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -12191,7 +26581,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    approveClaims: {
+    approveSubsidyClaim: {
         parameters: {
             query?: never;
             header: {
@@ -12210,7 +26600,89 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "12",
+                     *       "claimNo": "SUB1-20260320-B2-V1",
+                     *       "programmeId": "1",
+                     *       "period": {
+                     *         "start": "2025-12-21",
+                     *         "end": "2026-03-20"
+                     *       },
+                     *       "budgetYear": 2026,
+                     *       "settlementMode": "PAY_BANK",
+                     *       "payee": {
+                     *         "type": "BANK",
+                     *         "bankId": "2",
+                     *         "fundId": null
+                     *       },
+                     *       "kind": "ORIGINAL",
+                     *       "version": 1,
+                     *       "status": "APPROVED",
+                     *       "parentClaimId": null,
+                     *       "supersededBy": null,
+                     *       "remainderClaimId": "13",
+                     *       "lineCount": 3,
+                     *       "interest": "543.75",
+                     *       "forfeited": "181.25",
+                     *       "total": "362.50",
+                     *       "approved": "300.00",
+                     *       "pendingCount": 0,
+                     *       "asOf": "2026-03-25",
+                     *       "contentHash": "5d41402abc4b2a76b9719d911017c592…",
+                     *       "generatedBy": "fund.admin",
+                     *       "generatedAt": "2026-03-25T02:00:00.000Z",
+                     *       "approvedBy": "fund.admin2",
+                     *       "approvedAt": "2026-03-26T02:00:00.000Z",
+                     *       "approvalEntryId": "311",
+                     *       "paidOn": null,
+                     *       "paymentRef": null,
+                     *       "paidBy": null,
+                     *       "paymentEntryId": null,
+                     *       "programmeCode": "ZIBO-CITY-2026",
+                     *       "payeeName": "淄博农商银行",
+                     *       "remainder": {
+                     *         "id": "13",
+                     *         "claimNo": "SUB1-20260320-B2-V2",
+                     *         "programmeId": "1",
+                     *         "period": {
+                     *           "start": "2025-12-21",
+                     *           "end": "2026-03-20"
+                     *         },
+                     *         "budgetYear": 2026,
+                     *         "settlementMode": "PAY_BANK",
+                     *         "payee": {
+                     *           "type": "BANK",
+                     *           "bankId": "2",
+                     *           "fundId": null
+                     *         },
+                     *         "kind": "REMAINDER",
+                     *         "version": 1,
+                     *         "status": "QUEUED",
+                     *         "parentClaimId": "12",
+                     *         "supersededBy": null,
+                     *         "remainderClaimId": null,
+                     *         "lineCount": 1,
+                     *         "interest": "543.75",
+                     *         "forfeited": "181.25",
+                     *         "total": "62.50",
+                     *         "approved": null,
+                     *         "pendingCount": 0,
+                     *         "asOf": "2026-03-25",
+                     *         "contentHash": "5d41402abc4b2a76b9719d911017c592…",
+                     *         "generatedBy": "fund.admin",
+                     *         "generatedAt": "2026-03-25T02:00:00.000Z",
+                     *         "approvedBy": null,
+                     *         "approvedAt": null,
+                     *         "approvalEntryId": null,
+                     *         "paidOn": null,
+                     *         "paymentRef": null,
+                     *         "paidBy": null,
+                     *         "paymentEntryId": null
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SubsidyClaimDetailResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -12258,7 +26730,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    settleClaims: {
+    settleSubsidyClaim: {
         parameters: {
             query?: never;
             header: {
@@ -12281,7 +26753,90 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "12",
+                     *       "claimNo": "SUB1-20260320-B2-V1",
+                     *       "programmeId": "1",
+                     *       "period": {
+                     *         "start": "2025-12-21",
+                     *         "end": "2026-03-20"
+                     *       },
+                     *       "budgetYear": 2026,
+                     *       "settlementMode": "PAY_BANK",
+                     *       "payee": {
+                     *         "type": "BANK",
+                     *         "bankId": "2",
+                     *         "fundId": null
+                     *       },
+                     *       "kind": "ORIGINAL",
+                     *       "version": 1,
+                     *       "status": "PAID",
+                     *       "parentClaimId": null,
+                     *       "supersededBy": null,
+                     *       "remainderClaimId": "13",
+                     *       "lineCount": 3,
+                     *       "interest": "543.75",
+                     *       "forfeited": "181.25",
+                     *       "total": "362.50",
+                     *       "approved": "300.00",
+                     *       "pendingCount": 0,
+                     *       "asOf": "2026-03-25",
+                     *       "contentHash": "5d41402abc4b2a76b9719d911017c592…",
+                     *       "generatedBy": "fund.admin",
+                     *       "generatedAt": "2026-03-25T02:00:00.000Z",
+                     *       "approvedBy": "fund.admin2",
+                     *       "approvedAt": "2026-03-26T02:00:00.000Z",
+                     *       "approvalEntryId": "311",
+                     *       "paidOn": "2026-03-30",
+                     *       "paymentRef": "TRF-2026-03-30-0012",
+                     *       "paidBy": "fund.admin2",
+                     *       "paymentEntryId": "315",
+                     *       "programmeCode": "ZIBO-CITY-2026",
+                     *       "payeeName": "淄博农商银行",
+                     *       "remainder": {
+                     *         "id": "13",
+                     *         "claimNo": "SUB1-20260320-B2-V2",
+                     *         "programmeId": "1",
+                     *         "period": {
+                     *           "start": "2025-12-21",
+                     *           "end": "2026-03-20"
+                     *         },
+                     *         "budgetYear": 2026,
+                     *         "settlementMode": "PAY_BANK",
+                     *         "payee": {
+                     *           "type": "BANK",
+                     *           "bankId": "2",
+                     *           "fundId": null
+                     *         },
+                     *         "kind": "REMAINDER",
+                     *         "version": 1,
+                     *         "status": "QUEUED",
+                     *         "parentClaimId": "12",
+                     *         "supersededBy": null,
+                     *         "remainderClaimId": null,
+                     *         "lineCount": 1,
+                     *         "interest": "543.75",
+                     *         "forfeited": "181.25",
+                     *         "total": "62.50",
+                     *         "approved": null,
+                     *         "pendingCount": 0,
+                     *         "asOf": "2026-03-25",
+                     *         "contentHash": "5d41402abc4b2a76b9719d911017c592…",
+                     *         "generatedBy": "fund.admin",
+                     *         "generatedAt": "2026-03-25T02:00:00.000Z",
+                     *         "approvedBy": null,
+                     *         "approvedAt": null,
+                     *         "approvalEntryId": null,
+                     *         "paidOn": null,
+                     *         "paymentRef": null,
+                     *         "paidBy": null,
+                     *         "paymentEntryId": null
+                     *       },
+                     *       "queue": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SubsidyClaimSettledResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -12337,7 +26892,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    export: {
+    exportSubsidyClaim: {
         parameters: {
             query?: {
                 format?: "csv" | "xlsx";
@@ -12352,12 +26907,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description the file (attachment) */
+            /** @description File download */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
@@ -12369,7 +26927,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    setPolicy: {
+    setProductSubsidyPolicy: {
         parameters: {
             query?: never;
             header?: never;
@@ -12385,12 +26943,28 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The product with its new current version */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "2",
+                     *       "code": "HH_MICRO_STD",
+                     *       "currentVersion": 2,
+                     *       "terms": {
+                     *         "subsidyPolicy": {
+                     *           "type": "FULL_BENCHMARK",
+                     *           "programmeId": "1",
+                     *           "principalCapFen": "5000000",
+                     *           "perLinkedHouseholdCapFen": "5000000"
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProductResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -12429,7 +27003,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    removePolicy: {
+    removeProductSubsidyPolicy: {
         parameters: {
             query?: never;
             header?: never;
@@ -12441,12 +27015,23 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The product with its new current version */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "2",
+                     *       "code": "HH_MICRO_STD",
+                     *       "currentVersion": 3,
+                     *       "terms": {
+                     *         "subsidyPolicy": null
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProductResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -12460,7 +27045,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    loan: {
+    getLoanSubsidy: {
         parameters: {
             query?: {
                 /** @description Default today */
@@ -12479,7 +27064,42 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "loanId": "42",
+                     *       "loanNo": "BK-2026-0042",
+                     *       "programmeId": "1",
+                     *       "policy": {
+                     *         "type": "FULL_BENCHMARK",
+                     *         "ratePercent": "4.35",
+                     *         "basisCap": "50000.00"
+                     *       },
+                     *       "asOf": "2026-04-01",
+                     *       "periods": [
+                     *         {
+                     *           "number": 1,
+                     *           "periodStart": "2026-01-05",
+                     *           "dueDate": "2026-02-05",
+                     *           "days": 31,
+                     *           "balance": "50000.00",
+                     *           "basis": "50000.00",
+                     *           "yearShare": "1/12",
+                     *           "interest": "181.25",
+                     *           "interestPaid": "181.25",
+                     *           "interestPaidOn": "2026-02-05",
+                     *           "subsidy": "181.25",
+                     *           "outcome": "EARNED",
+                     *           "forfeitReason": null
+                     *         }
+                     *       ],
+                     *       "totals": {
+                     *         "earned": "181.25",
+                     *         "forfeited": "0.00",
+                     *         "pending": "0.00"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SubsidyLoanPreviewResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -12492,7 +27112,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    contributions: {
+    listFundingContributions: {
         parameters: {
             query?: {
                 page?: number;
@@ -12522,7 +27142,40 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "31",
+                     *           "targetType": "SUBSIDY_PROGRAMME",
+                     *           "targetId": "1",
+                     *           "targetName": "淄博市扶贫小额信贷贴息",
+                     *           "districtId": null,
+                     *           "districtName": null,
+                     *           "source": "CITY",
+                     *           "amount": "2000000.00",
+                     *           "year": 2026,
+                     *           "documentRef": "淄财农〔2026〕1号",
+                     *           "receivedOn": "2026-01-15",
+                     *           "householdId": null,
+                     *           "fiscalFunded": false,
+                     *           "soeName": null,
+                     *           "soeProfitBase": null,
+                     *           "entryId": "120",
+                     *           "createdBy": "fund.admin",
+                     *           "createdAt": "2026-01-15T02:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1,
+                     *       "totalAmount": "2000000.00",
+                     *       "bySource": {
+                     *         "CITY": "2000000.00"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["FundingContributionsResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -12534,7 +27187,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    rules: {
+    listMatchingRules: {
         parameters: {
             query?: {
                 page?: number;
@@ -12551,7 +27204,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "year": 2026,
+                     *           "ratio": "2",
+                     *           "soeProfitPercent": "3",
+                     *           "isDefault": false,
+                     *           "documentRef": "淄政办〔2026〕5号",
+                     *           "note": null,
+                     *           "updatedBy": "fund.admin",
+                     *           "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MatchingRulePage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -12563,7 +27235,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    rule: {
+    getMatchingRule: {
         parameters: {
             query?: never;
             header?: never;
@@ -12579,7 +27251,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "year": 2026,
+                     *       "ratio": "2",
+                     *       "soeProfitPercent": "3",
+                     *       "isDefault": false,
+                     *       "documentRef": "淄政办〔2026〕5号",
+                     *       "note": null,
+                     *       "updatedBy": "fund.admin",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MatchingRuleResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -12592,7 +27276,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    setRule: {
+    setMatchingRule: {
         parameters: {
             query?: never;
             header?: never;
@@ -12612,7 +27296,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "year": 2026,
+                     *       "ratio": "2",
+                     *       "soeProfitPercent": "3",
+                     *       "isDefault": false,
+                     *       "documentRef": "淄政办〔2026〕5号",
+                     *       "note": null,
+                     *       "updatedBy": "fund.admin",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MatchingRuleResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -12651,7 +27347,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    compliance: {
+    getMatchingCompliance: {
         parameters: {
             query: {
                 year: number;
@@ -12668,7 +27364,61 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "year": 2026,
+                     *       "rule": {
+                     *         "year": 2026,
+                     *         "ratio": "2",
+                     *         "soeProfitPercent": "3",
+                     *         "isDefault": false,
+                     *         "documentRef": "淄政办〔2026〕5号",
+                     *         "note": null,
+                     *         "updatedBy": "fund.admin",
+                     *         "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *       },
+                     *       "districts": [
+                     *         {
+                     *           "districtId": "1",
+                     *           "districtCode": "370303",
+                     *           "districtName": "张店区",
+                     *           "cityAllocation": "1000000.00",
+                     *           "districtMatch": "1500000.00",
+                     *           "requiredRatio": "2",
+                     *           "actualRatio": "1.5000",
+                     *           "requiredMatch": "2000000.00",
+                     *           "shortfall": "500000.00",
+                     *           "compliant": false,
+                     *           "soeContributions": "30000.00",
+                     *           "soe": [
+                     *             {
+                     *               "name": "淄博矿业集团",
+                     *               "amount": "30000.00"
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "soe": [
+                     *         {
+                     *           "name": "淄博矿业集团",
+                     *           "profitBase": "1000000.00",
+                     *           "expected": "30000.00",
+                     *           "actual": "30000.00",
+                     *           "shortfall": "0.00",
+                     *           "compliant": true
+                     *         }
+                     *       ],
+                     *       "totals": {
+                     *         "cityAllocation": "1000000.00",
+                     *         "districtMatch": "1500000.00",
+                     *         "requiredMatch": "2000000.00",
+                     *         "shortfall": "500000.00",
+                     *         "compliantDistricts": 0,
+                     *         "districts": 1
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ComplianceReportResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -12680,7 +27430,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    complianceExport: {
+    exportMatchingCompliance: {
         parameters: {
             query: {
                 year: number;
@@ -12692,12 +27442,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description CSV attachment */
+            /** @description File download */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/csv": string;
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
@@ -12708,7 +27460,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    runs: {
+    listReminderRuns: {
         parameters: {
             query?: {
                 page?: number;
@@ -12728,7 +27480,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "31",
+                     *           "businessDate": "2026-03-15",
+                     *           "trigger": "SCHEDULE",
+                     *           "requestedBy": "system",
+                     *           "jobId": "reminders.select.2026-03-15",
+                     *           "selected": 1840,
+                     *           "enqueued": 1840,
+                     *           "swept": 0,
+                     *           "startedAt": "2026-03-15T00:00:01.000Z",
+                     *           "enqueuedAt": "2026-03-15T00:00:02.000Z"
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReminderRunPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -12757,7 +27530,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    run: {
+    runReminderSelection: {
         parameters: {
             query?: never;
             header?: never;
@@ -12775,7 +27548,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "runId": "31",
+                     *       "businessDate": "2026-03-15",
+                     *       "today": "2026-03-15",
+                     *       "selected": 1840,
+                     *       "enqueued": 1840,
+                     *       "resumed": 0,
+                     *       "swept": 0,
+                     *       "selectMs": 180,
+                     *       "enqueueMs": 210,
+                     *       "durationMs": 412
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReminderRunResultResponse"];
                 };
             };
             /** @description The request is malformed or fails validation (VALIDATION_FAILED, IDEMPOTENCY_KEY_REQUIRED …) */
@@ -12881,7 +27668,57 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "1207",
+                     *           "installmentId": "5531",
+                     *           "installmentNumber": 3,
+                     *           "loanId": "42",
+                     *           "loanNo": "MA-2026-000042",
+                     *           "householdId": "17",
+                     *           "borrowerName": "王建国",
+                     *           "phone": "138****5678",
+                     *           "offset": "T-7",
+                     *           "offsetDays": -7,
+                     *           "event": "DUE_T7",
+                     *           "dueDate": "2026-03-22",
+                     *           "remindOn": "2026-03-15",
+                     *           "state": "SENT",
+                     *           "channel": "WEBHOOK",
+                     *           "endpointId": "3",
+                     *           "attempts": 1,
+                     *           "lastError": null,
+                     *           "amountDue": "861.17",
+                     *           "message": "您的贷款(第3期)将于2026年3月22日到期,应还¥861.17,请提前准备资金。",
+                     *           "payload": {
+                     *             "id": "1207",
+                     *             "event": "DUE_T7",
+                     *             "offset": "T-7",
+                     *             "loan": {
+                     *               "id": "42",
+                     *               "loanNo": "MA-2026-000042"
+                     *             },
+                     *             "installment": {
+                     *               "number": 3,
+                     *               "dueDate": "2026-03-22",
+                     *               "amountDue": "861.17"
+                     *             }
+                     *           },
+                     *           "providerRef": null,
+                     *           "deferredUntil": null,
+                     *           "createdAt": "2026-03-15T00:00:02.000Z",
+                     *           "updatedAt": "2026-03-15T00:00:03.000Z",
+                     *           "sentAt": "2026-03-15T00:00:03.000Z"
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReminderPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -12910,7 +27747,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    getReminders: {
+    getReminder: {
         parameters: {
             query?: never;
             header?: never;
@@ -12926,7 +27763,64 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1207",
+                     *       "installmentId": "5531",
+                     *       "installmentNumber": 3,
+                     *       "loanId": "42",
+                     *       "loanNo": "MA-2026-000042",
+                     *       "householdId": "17",
+                     *       "borrowerName": "王建国",
+                     *       "phone": "138****5678",
+                     *       "offset": "T-7",
+                     *       "offsetDays": -7,
+                     *       "event": "DUE_T7",
+                     *       "dueDate": "2026-03-22",
+                     *       "remindOn": "2026-03-15",
+                     *       "state": "SENT",
+                     *       "channel": "WEBHOOK",
+                     *       "endpointId": "3",
+                     *       "attempts": 1,
+                     *       "lastError": null,
+                     *       "amountDue": "861.17",
+                     *       "message": "您的贷款(第3期)将于2026年3月22日到期,应还¥861.17,请提前准备资金。",
+                     *       "payload": {
+                     *         "id": "1207",
+                     *         "event": "DUE_T7",
+                     *         "offset": "T-7",
+                     *         "loan": {
+                     *           "id": "42",
+                     *           "loanNo": "MA-2026-000042"
+                     *         },
+                     *         "installment": {
+                     *           "number": 3,
+                     *           "dueDate": "2026-03-22",
+                     *           "amountDue": "861.17"
+                     *         }
+                     *       },
+                     *       "providerRef": null,
+                     *       "deferredUntil": null,
+                     *       "createdAt": "2026-03-15T00:00:02.000Z",
+                     *       "updatedAt": "2026-03-15T00:00:03.000Z",
+                     *       "sentAt": "2026-03-15T00:00:03.000Z",
+                     *       "deliveryAttempts": [
+                     *         {
+                     *           "attempt": 1,
+                     *           "outcome": "SENT",
+                     *           "channel": "WEBHOOK",
+                     *           "endpointId": "3",
+                     *           "httpStatus": 200,
+                     *           "error": null,
+                     *           "worker": "worker-1:4242",
+                     *           "jobId": "reminder.1207",
+                     *           "startedAt": "2026-03-15T00:00:02.900Z",
+                     *           "finishedAt": "2026-03-15T00:00:03.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReminderDetailResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -12995,7 +27889,33 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "3",
+                     *           "scope": "BANK",
+                     *           "bankId": "2",
+                     *           "fundId": null,
+                     *           "channel": "WEBHOOK",
+                     *           "name": "淄博农商银行 催收系统",
+                     *           "url": "https://reminders.bank.example/hooks/mae",
+                     *           "signName": null,
+                     *           "active": true,
+                     *           "hasSecret": true,
+                     *           "secretRotatedAt": "2026-03-01T02:00:00.000Z",
+                     *           "version": 1,
+                     *           "createdBy": "admin",
+                     *           "createdAt": "2026-03-01T02:00:00.000Z",
+                     *           "updatedAt": "2026-03-01T02:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReminderEndpointPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -13024,7 +27944,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    createReminderEndpoints: {
+    createReminderEndpoint: {
         parameters: {
             query?: never;
             header?: never;
@@ -13042,7 +27962,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "3",
+                     *       "scope": "BANK",
+                     *       "bankId": "2",
+                     *       "fundId": null,
+                     *       "channel": "WEBHOOK",
+                     *       "name": "淄博农商银行 催收系统",
+                     *       "url": "https://reminders.bank.example/hooks/mae",
+                     *       "signName": null,
+                     *       "active": true,
+                     *       "hasSecret": true,
+                     *       "secretRotatedAt": "2026-03-01T02:00:00.000Z",
+                     *       "version": 1,
+                     *       "createdBy": "admin",
+                     *       "createdAt": "2026-03-01T02:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T02:00:00.000Z",
+                     *       "secret": "rsec_Jx0d3w7pQ2mZk9v1bH6sT4yLr8eN5cA0uG2iO7fW3qE"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReminderEndpointWithSecretResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -13120,7 +28060,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    getReminderEndpoints: {
+    getReminderEndpoint: {
         parameters: {
             query?: never;
             header?: never;
@@ -13136,7 +28076,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "3",
+                     *       "scope": "BANK",
+                     *       "bankId": "2",
+                     *       "fundId": null,
+                     *       "channel": "WEBHOOK",
+                     *       "name": "淄博农商银行 催收系统",
+                     *       "url": "https://reminders.bank.example/hooks/mae",
+                     *       "signName": null,
+                     *       "active": true,
+                     *       "hasSecret": true,
+                     *       "secretRotatedAt": "2026-03-01T02:00:00.000Z",
+                     *       "version": 1,
+                     *       "createdBy": "admin",
+                     *       "createdAt": "2026-03-01T02:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReminderEndpointResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -13183,7 +28142,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    deactivateReminderEndpoints: {
+    deactivateReminderEndpoint: {
         parameters: {
             query?: never;
             header?: never;
@@ -13199,7 +28158,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "3",
+                     *       "scope": "BANK",
+                     *       "bankId": "2",
+                     *       "fundId": null,
+                     *       "channel": "WEBHOOK",
+                     *       "name": "淄博农商银行 催收系统",
+                     *       "url": "https://reminders.bank.example/hooks/mae",
+                     *       "signName": null,
+                     *       "active": false,
+                     *       "hasSecret": true,
+                     *       "secretRotatedAt": "2026-03-01T02:00:00.000Z",
+                     *       "version": 2,
+                     *       "createdBy": "admin",
+                     *       "createdAt": "2026-03-01T02:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReminderEndpointResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -13230,7 +28208,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    updateReminderEndpoints: {
+    updateReminderEndpoint: {
         parameters: {
             query?: never;
             header?: never;
@@ -13250,7 +28228,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "3",
+                     *       "scope": "BANK",
+                     *       "bankId": "2",
+                     *       "fundId": null,
+                     *       "channel": "WEBHOOK",
+                     *       "name": "淄博农商银行 催收系统",
+                     *       "url": "https://reminders.bank.example/hooks/mae",
+                     *       "signName": null,
+                     *       "active": true,
+                     *       "hasSecret": true,
+                     *       "secretRotatedAt": "2026-03-01T02:00:00.000Z",
+                     *       "version": 2,
+                     *       "createdBy": "admin",
+                     *       "createdAt": "2026-03-01T02:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReminderEndpointResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -13328,7 +28325,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    rotate: {
+    rotateReminderEndpointSecret: {
         parameters: {
             query?: never;
             header?: never;
@@ -13344,7 +28341,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "3",
+                     *       "scope": "BANK",
+                     *       "bankId": "2",
+                     *       "fundId": null,
+                     *       "channel": "WEBHOOK",
+                     *       "name": "淄博农商银行 催收系统",
+                     *       "url": "https://reminders.bank.example/hooks/mae",
+                     *       "signName": null,
+                     *       "active": true,
+                     *       "hasSecret": true,
+                     *       "secretRotatedAt": "2026-03-01T02:00:00.000Z",
+                     *       "version": 2,
+                     *       "createdBy": "admin",
+                     *       "createdAt": "2026-03-01T02:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T02:00:00.000Z",
+                     *       "secret": "rsec_Jx0d3w7pQ2mZk9v1bH6sT4yLr8eN5cA0uG2iO7fW3qE"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReminderEndpointWithSecretResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -13375,7 +28392,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    loanRepayments: {
+    listLoanRepayments: {
         parameters: {
             query?: {
                 page?: number;
@@ -13397,7 +28414,48 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "7",
+                     *           "loanId": "42",
+                     *           "loanNo": "MA-2026-000042",
+                     *           "fundId": "1",
+                     *           "kind": "REPAYMENT",
+                     *           "amount": "1060.00",
+                     *           "valueDate": "2026-05-20",
+                     *           "channel": "CASH",
+                     *           "reference": "收据 2026-0113",
+                     *           "payerHouseholdId": null,
+                     *           "allocation": {
+                     *             "principal": "1000.00",
+                     *             "interest": "60.00",
+                     *             "penalty": "0.00",
+                     *             "recovery": "0.00"
+                     *           },
+                     *           "originalAllocation": {
+                     *             "principal": "1000.00",
+                     *             "interest": "60.00",
+                     *             "penalty": "0.00",
+                     *             "recovery": "0.00"
+                     *           },
+                     *           "prepaidPrincipal": "0.00",
+                     *           "payoff": false,
+                     *           "backdated": false,
+                     *           "status": "POSTED",
+                     *           "entryId": "311",
+                     *           "reversal": null,
+                     *           "createdBy": "loan.officer",
+                     *           "createdAt": "2026-05-20T03:12:00.000Z"
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RepaymentPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -13433,7 +28491,59 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "7",
+                     *       "loanId": "42",
+                     *       "loanNo": "MA-2026-000042",
+                     *       "fundId": "1",
+                     *       "kind": "REPAYMENT",
+                     *       "amount": "1060.00",
+                     *       "valueDate": "2026-05-20",
+                     *       "channel": "CASH",
+                     *       "reference": "收据 2026-0113",
+                     *       "payerHouseholdId": null,
+                     *       "allocation": {
+                     *         "principal": "1000.00",
+                     *         "interest": "60.00",
+                     *         "penalty": "0.00",
+                     *         "recovery": "0.00"
+                     *       },
+                     *       "originalAllocation": {
+                     *         "principal": "1000.00",
+                     *         "interest": "60.00",
+                     *         "penalty": "0.00",
+                     *         "recovery": "0.00"
+                     *       },
+                     *       "prepaidPrincipal": "0.00",
+                     *       "payoff": false,
+                     *       "backdated": false,
+                     *       "status": "POSTED",
+                     *       "entryId": "311",
+                     *       "reversal": null,
+                     *       "createdBy": "loan.officer",
+                     *       "createdAt": "2026-05-20T03:12:00.000Z",
+                     *       "loan": {
+                     *         "id": "42",
+                     *         "status": "DISBURSED",
+                     *         "outstandingPrincipal": "4000.00",
+                     *         "daysOverdue": 0,
+                     *         "arrearsBucket": "CURRENT",
+                     *         "nonPerforming": false,
+                     *         "closedOn": null
+                     *       },
+                     *       "installments": [
+                     *         {
+                     *           "number": 3,
+                     *           "principal": "1000.00",
+                     *           "interest": "60.00",
+                     *           "penalty": "0.00"
+                     *         }
+                     *       ],
+                     *       "corrections": []
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RepaymentResultResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -13508,7 +28618,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    statementRepayment: {
+    getLoanStatement: {
         parameters: {
             query?: never;
             header?: never;
@@ -13524,7 +28634,111 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "loan": {
+                     *         "id": "42",
+                     *         "loanNo": "MA-2026-000042",
+                     *         "channel": "MUTUAL_AID",
+                     *         "status": "DISBURSED",
+                     *         "principal": "5000.00",
+                     *         "annualRatePercent": "6",
+                     *         "penaltyRatePercent": "9"
+                     *       },
+                     *       "asOf": "2026-06-01",
+                     *       "installments": [
+                     *         {
+                     *           "number": 1,
+                     *           "periodStart": "2026-01-15",
+                     *           "dueDate": "2026-02-15",
+                     *           "status": "PAID",
+                     *           "scheduled": {
+                     *             "principal": "1000.00",
+                     *             "interest": "25.00",
+                     *             "originalInterest": "25.00",
+                     *             "penalty": "0.00",
+                     *             "total": "1025.00"
+                     *           },
+                     *           "paid": {
+                     *             "principal": "1000.00",
+                     *             "interest": "25.00",
+                     *             "penalty": "0.00",
+                     *             "total": "1025.00"
+                     *           },
+                     *           "outstanding": {
+                     *             "principal": "0.00",
+                     *             "interest": "0.00",
+                     *             "penalty": "0.00",
+                     *             "total": "0.00"
+                     *           },
+                     *           "daysOverdue": 0,
+                     *           "overdueSince": null,
+                     *           "paidOn": "2026-02-14",
+                     *           "interestPaidOn": "2026-02-14",
+                     *           "paidOnTime": true
+                     *         }
+                     *       ],
+                     *       "balances": {
+                     *         "principalOutstanding": "4000.00",
+                     *         "interestDue": "0.00",
+                     *         "penaltyDue": "0.00",
+                     *         "overdueTotal": "0.00",
+                     *         "paidPrincipal": "1000.00",
+                     *         "paidInterest": "25.00",
+                     *         "paidPenalty": "0.00",
+                     *         "remainingScheduled": "4060.00"
+                     *       },
+                     *       "daysOverdue": 0,
+                     *       "arrearsBucket": "CURRENT",
+                     *       "payoffToday": {
+                     *         "loanId": "42",
+                     *         "valueDate": "2026-06-01",
+                     *         "principal": "4000.00",
+                     *         "interestDue": "0.00",
+                     *         "interestAccrued": "3.23",
+                     *         "penalty": "0.00",
+                     *         "total": "4003.23"
+                     *       },
+                     *       "transactions": [
+                     *         {
+                     *           "id": "7",
+                     *           "loanId": "42",
+                     *           "loanNo": "MA-2026-000042",
+                     *           "fundId": "1",
+                     *           "kind": "REPAYMENT",
+                     *           "amount": "1060.00",
+                     *           "valueDate": "2026-05-20",
+                     *           "channel": "CASH",
+                     *           "reference": "收据 2026-0113",
+                     *           "payerHouseholdId": null,
+                     *           "allocation": {
+                     *             "principal": "1000.00",
+                     *             "interest": "60.00",
+                     *             "penalty": "0.00",
+                     *             "recovery": "0.00"
+                     *           },
+                     *           "originalAllocation": {
+                     *             "principal": "1000.00",
+                     *             "interest": "60.00",
+                     *             "penalty": "0.00",
+                     *             "recovery": "0.00"
+                     *           },
+                     *           "prepaidPrincipal": "0.00",
+                     *           "payoff": false,
+                     *           "backdated": false,
+                     *           "status": "POSTED",
+                     *           "entryId": "311",
+                     *           "reversal": null,
+                     *           "createdBy": "loan.officer",
+                     *           "createdAt": "2026-05-20T03:12:00.000Z"
+                     *         }
+                     *       ],
+                     *       "corrections": [],
+                     *       "disbursementEntryId": "120",
+                     *       "writeOff": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LoanStatementResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -13554,7 +28768,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    payoff: {
+    getLoanPayoff: {
         parameters: {
             query?: {
                 /** @description default today; never before the loan’s last accrual or payment */
@@ -13573,7 +28787,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "loanId": "42",
+                     *       "valueDate": "2026-06-01",
+                     *       "principal": "4000.00",
+                     *       "interestDue": "0.00",
+                     *       "interestAccrued": "3.23",
+                     *       "penalty": "0.00",
+                     *       "total": "4003.23"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PayoffQuoteResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -13586,7 +28811,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    writeOff: {
+    writeOffLoan: {
         parameters: {
             query?: never;
             header: {
@@ -13609,7 +28834,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "3",
+                     *       "loanId": "42",
+                     *       "loanNo": "MA-2025-000042",
+                     *       "fundId": "1",
+                     *       "writtenOffOn": "2026-06-01",
+                     *       "daysOverdue": 197,
+                     *       "principal": "5000.00",
+                     *       "interest": "300.00",
+                     *       "penalty": "245.71",
+                     *       "recovered": "0.00",
+                     *       "claimOutstanding": "5545.71",
+                     *       "reason": "borrower moved away; the group could not pay",
+                     *       "entryId": "512",
+                     *       "createdBy": "fund.admin",
+                     *       "createdAt": "2026-06-01T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WriteOffResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -13648,7 +28892,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    listRepayment: {
+    listRepayments: {
         parameters: {
             query?: {
                 page?: number;
@@ -13674,7 +28918,48 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "7",
+                     *           "loanId": "42",
+                     *           "loanNo": "MA-2026-000042",
+                     *           "fundId": "1",
+                     *           "kind": "REPAYMENT",
+                     *           "amount": "1060.00",
+                     *           "valueDate": "2026-05-20",
+                     *           "channel": "CASH",
+                     *           "reference": "收据 2026-0113",
+                     *           "payerHouseholdId": null,
+                     *           "allocation": {
+                     *             "principal": "1000.00",
+                     *             "interest": "60.00",
+                     *             "penalty": "0.00",
+                     *             "recovery": "0.00"
+                     *           },
+                     *           "originalAllocation": {
+                     *             "principal": "1000.00",
+                     *             "interest": "60.00",
+                     *             "penalty": "0.00",
+                     *             "recovery": "0.00"
+                     *           },
+                     *           "prepaidPrincipal": "0.00",
+                     *           "payoff": false,
+                     *           "backdated": false,
+                     *           "status": "POSTED",
+                     *           "entryId": "311",
+                     *           "reversal": null,
+                     *           "createdBy": "loan.officer",
+                     *           "createdAt": "2026-05-20T03:12:00.000Z"
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RepaymentPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -13702,7 +28987,41 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "7",
+                     *       "loanId": "42",
+                     *       "loanNo": "MA-2026-000042",
+                     *       "fundId": "1",
+                     *       "kind": "REPAYMENT",
+                     *       "amount": "1060.00",
+                     *       "valueDate": "2026-05-20",
+                     *       "channel": "CASH",
+                     *       "reference": "收据 2026-0113",
+                     *       "payerHouseholdId": null,
+                     *       "allocation": {
+                     *         "principal": "1000.00",
+                     *         "interest": "60.00",
+                     *         "penalty": "0.00",
+                     *         "recovery": "0.00"
+                     *       },
+                     *       "originalAllocation": {
+                     *         "principal": "1000.00",
+                     *         "interest": "60.00",
+                     *         "penalty": "0.00",
+                     *         "recovery": "0.00"
+                     *       },
+                     *       "prepaidPrincipal": "0.00",
+                     *       "payoff": false,
+                     *       "backdated": false,
+                     *       "status": "POSTED",
+                     *       "entryId": "311",
+                     *       "reversal": null,
+                     *       "createdBy": "loan.officer",
+                     *       "createdAt": "2026-05-20T03:12:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RepaymentResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -13732,7 +29051,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    reverse: {
+    reverseRepayment: {
         parameters: {
             query?: never;
             header: {
@@ -13750,12 +29069,67 @@ export interface operations {
             };
         };
         responses: {
-            201: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "7",
+                     *       "loanId": "42",
+                     *       "loanNo": "MA-2026-000042",
+                     *       "fundId": "1",
+                     *       "kind": "REPAYMENT",
+                     *       "amount": "1060.00",
+                     *       "valueDate": "2026-05-20",
+                     *       "channel": "CASH",
+                     *       "reference": "收据 2026-0113",
+                     *       "payerHouseholdId": null,
+                     *       "allocation": {
+                     *         "principal": "0.00",
+                     *         "interest": "0.00",
+                     *         "penalty": "0.00",
+                     *         "recovery": "0.00"
+                     *       },
+                     *       "originalAllocation": {
+                     *         "principal": "1000.00",
+                     *         "interest": "60.00",
+                     *         "penalty": "0.00",
+                     *         "recovery": "0.00"
+                     *       },
+                     *       "prepaidPrincipal": "0.00",
+                     *       "payoff": false,
+                     *       "backdated": false,
+                     *       "status": "REVERSED",
+                     *       "entryId": "311",
+                     *       "reversal": {
+                     *         "reversedOn": "2026-05-21",
+                     *         "reversedBy": "fund.admin",
+                     *         "reason": "receipt entered twice by mistake",
+                     *         "entryId": "318"
+                     *       },
+                     *       "createdBy": "loan.officer",
+                     *       "createdAt": "2026-05-20T03:12:00.000Z",
+                     *       "loan": {
+                     *         "id": "42",
+                     *         "status": "DISBURSED",
+                     *         "outstandingPrincipal": "4000.00",
+                     *         "daysOverdue": 0,
+                     *         "arrearsBucket": "CURRENT",
+                     *         "nonPerforming": false,
+                     *         "closedOn": null
+                     *       },
+                     *       "installments": [],
+                     *       "corrections": [
+                     *         {
+                     *           "adjustmentId": "4",
+                     *           "entryId": "318"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RepaymentResultResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -13787,7 +29161,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    writeOffList: {
+    listWriteOffs: {
         parameters: {
             query?: {
                 page?: number;
@@ -13807,7 +29181,33 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "3",
+                     *           "loanId": "42",
+                     *           "loanNo": "MA-2025-000042",
+                     *           "fundId": "1",
+                     *           "writtenOffOn": "2026-06-01",
+                     *           "daysOverdue": 197,
+                     *           "principal": "5000.00",
+                     *           "interest": "300.00",
+                     *           "penalty": "245.71",
+                     *           "recovered": "0.00",
+                     *           "claimOutstanding": "5545.71",
+                     *           "reason": "borrower moved away; the group could not pay",
+                     *           "entryId": "512",
+                     *           "createdBy": "fund.admin",
+                     *           "createdAt": "2026-06-01T02:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WriteOffPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -13819,7 +29219,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    distributionList: {
+    listFeeDistributions: {
         parameters: {
             query?: {
                 page?: number;
@@ -13840,7 +29240,45 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "1",
+                     *           "fundId": "1",
+                     *           "year": 2025,
+                     *           "income": {
+                     *             "usageFee": "12000.00",
+                     *             "penalty": "81.33",
+                     *             "recovery": "0.00"
+                     *           },
+                     *           "distributable": "12081.33",
+                     *           "shares": {
+                     *             "capital": "4832.54",
+                     *             "riskReserve": "2416.27",
+                     *             "publicWelfare": "1208.13",
+                     *             "administration": "3624.39",
+                     *             "dividends": "0.00"
+                     *           },
+                     *           "percentages": {
+                     *             "CAPITAL": "40",
+                     *             "RISK_RESERVE": "20",
+                     *             "PUBLIC_WELFARE": "10",
+                     *             "ADMINISTRATION": "30",
+                     *             "DIVIDENDS": "0"
+                     *           },
+                     *           "writeOffsCharged": "5000.00",
+                     *           "entryId": "640",
+                     *           "createdBy": "fund.admin",
+                     *           "createdAt": "2026-01-05T02:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["FeeDistributionPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -13853,7 +29291,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    distribute: {
+    distributeFeeIncome: {
         parameters: {
             query?: never;
             header: {
@@ -13876,7 +29314,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "fundId": "1",
+                     *       "year": 2025,
+                     *       "income": {
+                     *         "usageFee": "12000.00",
+                     *         "penalty": "81.33",
+                     *         "recovery": "0.00"
+                     *       },
+                     *       "distributable": "12081.33",
+                     *       "shares": {
+                     *         "capital": "4832.54",
+                     *         "riskReserve": "2416.27",
+                     *         "publicWelfare": "1208.13",
+                     *         "administration": "3624.39",
+                     *         "dividends": "0.00"
+                     *       },
+                     *       "percentages": {
+                     *         "CAPITAL": "40",
+                     *         "RISK_RESERVE": "20",
+                     *         "PUBLIC_WELFARE": "10",
+                     *         "ADMINISTRATION": "30",
+                     *         "DIVIDENDS": "0"
+                     *       },
+                     *       "writeOffsCharged": "5000.00",
+                     *       "entryId": "640",
+                     *       "createdBy": "fund.admin",
+                     *       "createdAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["FeeDistributionResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -13932,7 +29401,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    listCob: {
+    listCobRuns: {
         parameters: {
             query?: {
                 page?: number;
@@ -13952,7 +29421,54 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "businessDate": "2026-05-31",
+                     *           "status": "COMPLETED",
+                     *           "attempts": 1,
+                     *           "loansProcessed": 1250,
+                     *           "batches": 1,
+                     *           "coveredProcessed": 320,
+                     *           "callsRaised": 2,
+                     *           "callsCleared": 1,
+                     *           "snapshots": 3,
+                     *           "triggeredBy": "scheduler",
+                     *           "lastError": null,
+                     *           "startedAt": "2026-05-31T16:30:00.120Z",
+                     *           "finishedAt": "2026-05-31T16:30:01.870Z",
+                     *           "checkpoints": [
+                     *             {
+                     *               "step": "LOANS",
+                     *               "lastId": "1250",
+                     *               "batches": 1,
+                     *               "rowsDone": 1250,
+                     *               "done": true
+                     *             },
+                     *             {
+                     *               "step": "COVERED",
+                     *               "lastId": "1570",
+                     *               "batches": 1,
+                     *               "rowsDone": 320,
+                     *               "done": true
+                     *             },
+                     *             {
+                     *               "step": "SNAPSHOTS",
+                     *               "lastId": "3",
+                     *               "batches": 1,
+                     *               "rowsDone": 3,
+                     *               "done": true
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CobRunPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -13964,7 +29480,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    startCob: {
+    startCobRun: {
         parameters: {
             query?: never;
             header?: never;
@@ -13977,12 +29493,21 @@ export interface operations {
             };
         };
         responses: {
-            202: {
+            /** @description The job the worker runs (or, for a closed date without rerun, no job and the run) */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "businessDate": "2026-05-31",
+                     *       "jobId": "cob.2026-05-31",
+                     *       "jobState": "waiting",
+                     *       "run": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CobRunStartResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -14014,7 +29539,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    getCob: {
+    getCobRun: {
         parameters: {
             query?: never;
             header?: never;
@@ -14030,7 +29555,47 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "businessDate": "2026-05-31",
+                     *       "status": "COMPLETED",
+                     *       "attempts": 1,
+                     *       "loansProcessed": 1250,
+                     *       "batches": 1,
+                     *       "coveredProcessed": 320,
+                     *       "callsRaised": 2,
+                     *       "callsCleared": 1,
+                     *       "snapshots": 3,
+                     *       "triggeredBy": "scheduler",
+                     *       "lastError": null,
+                     *       "startedAt": "2026-05-31T16:30:00.120Z",
+                     *       "finishedAt": "2026-05-31T16:30:01.870Z",
+                     *       "checkpoints": [
+                     *         {
+                     *           "step": "LOANS",
+                     *           "lastId": "1250",
+                     *           "batches": 1,
+                     *           "rowsDone": 1250,
+                     *           "done": true
+                     *         },
+                     *         {
+                     *           "step": "COVERED",
+                     *           "lastId": "1570",
+                     *           "batches": 1,
+                     *           "rowsDone": 320,
+                     *           "done": true
+                     *         },
+                     *         {
+                     *           "step": "SNAPSHOTS",
+                     *           "lastId": "3",
+                     *           "batches": 1,
+                     *           "rowsDone": 3,
+                     *           "done": true
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CobRunResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -14069,7 +29634,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    snapshots: {
+    listPortfolioSnapshots: {
         parameters: {
             query?: {
                 page?: number;
@@ -14090,7 +29655,41 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "fundId": "1",
+                     *           "businessDate": "2026-05-31",
+                     *           "activeLoans": 41,
+                     *           "outstanding": "162000.00",
+                     *           "byBucket": {
+                     *             "current": "150000.00",
+                     *             "dpd1To30": "7000.00",
+                     *             "dpd31To60": "5000.00",
+                     *             "dpd61To90": "0.00",
+                     *             "dpd90Plus": "0.00"
+                     *           },
+                     *           "overdueLoans": 3,
+                     *           "overduePrincipal": "9000.00",
+                     *           "overdueInterest": "410.00",
+                     *           "penaltyOutstanding": "35.12",
+                     *           "nonPerformingLoans": 0,
+                     *           "par30": "5000.00",
+                     *           "par30Percent": "3.09",
+                     *           "dueLast30Days": "12100.00",
+                     *           "paidLast30Days": "11159.00",
+                     *           "repaymentRatePercent": "92.22",
+                     *           "writtenOff": "0.00",
+                     *           "openLiabilityCalls": 1
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PortfolioSnapshotPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -14102,7 +29701,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    calls: {
+    listGroupLiabilityCalls: {
         parameters: {
             query?: {
                 page?: number;
@@ -14124,7 +29723,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "5",
+                     *           "loanId": "42",
+                     *           "loanNo": "MA-2026-000042",
+                     *           "fundId": "1",
+                     *           "groupId": "3",
+                     *           "borrowerHouseholdId": "17",
+                     *           "raisedOn": "2026-05-31",
+                     *           "amountDue": "5115.62",
+                     *           "status": "OPEN",
+                     *           "clearedOn": null,
+                     *           "coObligors": [
+                     *             "18",
+                     *             "19"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GroupLiabilityCallPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -14136,7 +29760,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    listReporting: {
+    listMonthlyReports: {
         parameters: {
             query?: {
                 page?: number;
@@ -14159,7 +29783,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "7",
+                     *           "kind": "MONTHLY",
+                     *           "month": "2026-01",
+                     *           "version": 2,
+                     *           "generatedAt": "2026-02-01T18:00:03.000Z",
+                     *           "generatedBy": "system",
+                     *           "hash": "5f0c8e1d9a0b4c2e8d7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d",
+                     *           "supersedes": "4",
+                     *           "latest": true
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReportSnapshotSummaryPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -14171,7 +29815,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    generateReporting: {
+    generateMonthlyReport: {
         parameters: {
             query?: never;
             header?: never;
@@ -14189,7 +29833,88 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "action": "VERSIONED",
+                     *       "snapshot": {
+                     *         "id": "7",
+                     *         "kind": "MONTHLY",
+                     *         "month": "2026-01",
+                     *         "version": 2,
+                     *         "generatedAt": "2026-02-01T18:00:03.000Z",
+                     *         "generatedBy": "system",
+                     *         "hash": "5f0c8e1d9a0b4c2e8d7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d",
+                     *         "supersedes": "4",
+                     *         "latest": true,
+                     *         "data": {
+                     *           "kind": "MONTHLY",
+                     *           "month": "2026-01",
+                     *           "districts": [
+                     *             {
+                     *               "districtId": "2",
+                     *               "districtCode": "370302",
+                     *               "districtName": "淄川区",
+                     *               "heavyTask": true,
+                     *               "riskFundId": "1",
+                     *               "fundBalance": "5500000.00",
+                     *               "requiredMinimum": "5000000.00",
+                     *               "minimumShortfall": "0.00",
+                     *               "belowMinimum": false,
+                     *               "coveredOutstanding": "41250000.00",
+                     *               "leverageRatio": "7.5000",
+                     *               "leverageCap": "10",
+                     *               "leverageUsePercent": "75.0000",
+                     *               "capacityLeft": "13750000.00",
+                     *               "newCoveredLoans": 120,
+                     *               "newCoveredAmount": "4800000.00",
+                     *               "nplOverdueDays": 90,
+                     *               "nplPrincipal": "412500.00",
+                     *               "nplRatioPercent": "1.0000",
+                     *               "compensationPaid": "80000.00",
+                     *               "recoveries": "12000.00",
+                     *               "subsidyPaid": "96000.00",
+                     *               "repaymentRatePercent": "98.5000",
+                     *               "mutualAidCapital": "600000.00",
+                     *               "mutualAidOutstanding": "450000.00",
+                     *               "utilisationPercent": "75.0000",
+                     *               "matching": {
+                     *                 "year": 2026,
+                     *                 "cityAllocation": "3000000.00",
+                     *                 "districtMatch": "6000000.00",
+                     *                 "requiredRatio": "2",
+                     *                 "actualRatio": "2.0000",
+                     *                 "requiredMatch": "6000000.00",
+                     *                 "shortfall": "0.00",
+                     *                 "compliant": true
+                     *               }
+                     *             }
+                     *           ],
+                     *           "banks": [],
+                     *           "funds": [],
+                     *           "ranking": [
+                     *             {
+                     *               "rank": 1,
+                     *               "districtId": "2",
+                     *               "districtCode": "370302",
+                     *               "districtName": "淄川区",
+                     *               "score": "84.4750",
+                     *               "components": {
+                     *                 "repaymentRate": "0.98500000",
+                     *                 "npl": "0.90000000",
+                     *                 "utilisation": "0.83333333",
+                     *                 "leverageUse": "0.75000000"
+                     *               },
+                     *               "previousRank": 2,
+                     *               "previousScore": "80.1000",
+                     *               "rankChange": 1,
+                     *               "scoreChange": "4.3750"
+                     *             }
+                     *           ]
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GenerateReportResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -14228,7 +29953,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    versionsReporting: {
+    listMonthlyReportVersions: {
         parameters: {
             query?: never;
             header?: never;
@@ -14245,7 +29970,112 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": "7",
+                     *         "kind": "MONTHLY",
+                     *         "month": "2026-01",
+                     *         "version": 2,
+                     *         "generatedAt": "2026-02-01T18:00:03.000Z",
+                     *         "generatedBy": "system",
+                     *         "hash": "5f0c8e1d9a0b4c2e8d7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d",
+                     *         "supersedes": "4",
+                     *         "latest": true,
+                     *         "previousVersion": 1,
+                     *         "changes": {
+                     *           "rows": [],
+                     *           "figures": [
+                     *             {
+                     *               "section": "districts",
+                     *               "key": "2",
+                     *               "row": {
+                     *                 "districtId": "2",
+                     *                 "districtCode": "370302",
+                     *                 "districtName": "淄川区"
+                     *               },
+                     *               "field": "compensationPaid",
+                     *               "before": "80000.00",
+                     *               "after": "82000.00",
+                     *               "difference": "2000.00"
+                     *             },
+                     *             {
+                     *               "section": "banks",
+                     *               "key": "5",
+                     *               "row": {
+                     *                 "districtId": "2",
+                     *                 "districtCode": "370302",
+                     *                 "bankId": "3",
+                     *                 "bankCode": "ZBRCB",
+                     *                 "agreementId": "5",
+                     *                 "agreementNo": "GA-2025-001"
+                     *               },
+                     *               "field": "capacityLeft",
+                     *               "before": "13750000.00",
+                     *               "after": "13730000.00",
+                     *               "difference": "-20000.00"
+                     *             },
+                     *             {
+                     *               "section": "totals",
+                     *               "key": null,
+                     *               "row": {},
+                     *               "field": "compensationPaid",
+                     *               "before": "80000.00",
+                     *               "after": "82000.00",
+                     *               "difference": "2000.00"
+                     *             }
+                     *           ]
+                     *         },
+                     *         "lateEntries": [
+                     *           {
+                     *             "id": "9120",
+                     *             "code": "RISK_FUND_COMPENSATION",
+                     *             "valueDate": "2026-01-30",
+                     *             "recordedAt": "2026-02-03T09:12:44.120Z",
+                     *             "memo": "claim CC-2026-0007",
+                     *             "accounts": [
+                     *               "RF:1:BALANCE",
+                     *               "RF:1:COMPENSATION_EXPENSE",
+                     *               "RF:1:COVER:AVAILABLE",
+                     *               "RF:1:COVER:LIMIT"
+                     *             ]
+                     *           }
+                     *         ],
+                     *         "lateEntriesTotal": 1,
+                     *         "lateLoanFacts": [
+                     *           {
+                     *             "kind": "BANK_REPAYMENT_REPORT",
+                     *             "id": "311",
+                     *             "loanId": "88",
+                     *             "loanNo": "CL-2025-000088",
+                     *             "bankId": "3",
+                     *             "date": "2026-01-28",
+                     *             "principal": "20000.00",
+                     *             "interest": "145.00",
+                     *             "entryId": "9121",
+                     *             "recordedAt": "2026-02-03T10:01:02.000Z"
+                     *           }
+                     *         ]
+                     *       },
+                     *       {
+                     *         "id": "4",
+                     *         "kind": "MONTHLY",
+                     *         "month": "2026-01",
+                     *         "version": 1,
+                     *         "generatedAt": "2026-02-01T18:00:03.000Z",
+                     *         "generatedBy": "system",
+                     *         "hash": "5f0c8e1d9a0b4c2e8d7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d",
+                     *         "supersedes": null,
+                     *         "latest": false,
+                     *         "previousVersion": null,
+                     *         "changes": null,
+                     *         "lateEntries": [],
+                     *         "lateEntriesTotal": 0,
+                     *         "lateLoanFacts": []
+                     *       }
+                     *     ]
+                     */
+                    "application/json": components["schemas"]["ReportVersionResponse"][];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -14258,7 +30088,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    changes: {
+    getMonthlyReportVersionChanges: {
         parameters: {
             query?: never;
             header?: never;
@@ -14277,7 +30107,86 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "version": 2,
+                     *       "previousVersion": 1,
+                     *       "changes": {
+                     *         "rows": [],
+                     *         "figures": [
+                     *           {
+                     *             "section": "districts",
+                     *             "key": "2",
+                     *             "row": {
+                     *               "districtId": "2",
+                     *               "districtCode": "370302",
+                     *               "districtName": "淄川区"
+                     *             },
+                     *             "field": "compensationPaid",
+                     *             "before": "80000.00",
+                     *             "after": "82000.00",
+                     *             "difference": "2000.00"
+                     *           },
+                     *           {
+                     *             "section": "banks",
+                     *             "key": "5",
+                     *             "row": {
+                     *               "districtId": "2",
+                     *               "districtCode": "370302",
+                     *               "bankId": "3",
+                     *               "bankCode": "ZBRCB",
+                     *               "agreementId": "5",
+                     *               "agreementNo": "GA-2025-001"
+                     *             },
+                     *             "field": "capacityLeft",
+                     *             "before": "13750000.00",
+                     *             "after": "13730000.00",
+                     *             "difference": "-20000.00"
+                     *           },
+                     *           {
+                     *             "section": "totals",
+                     *             "key": null,
+                     *             "row": {},
+                     *             "field": "compensationPaid",
+                     *             "before": "80000.00",
+                     *             "after": "82000.00",
+                     *             "difference": "2000.00"
+                     *           }
+                     *         ]
+                     *       },
+                     *       "lateEntries": [
+                     *         {
+                     *           "id": "9120",
+                     *           "code": "RISK_FUND_COMPENSATION",
+                     *           "valueDate": "2026-01-30",
+                     *           "recordedAt": "2026-02-03T09:12:44.120Z",
+                     *           "memo": "claim CC-2026-0007",
+                     *           "accounts": [
+                     *             "RF:1:BALANCE",
+                     *             "RF:1:COMPENSATION_EXPENSE",
+                     *             "RF:1:COVER:AVAILABLE",
+                     *             "RF:1:COVER:LIMIT"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "lateEntriesTotal": 1,
+                     *       "lateLoanFacts": [
+                     *         {
+                     *           "kind": "BANK_REPAYMENT_REPORT",
+                     *           "id": "311",
+                     *           "loanId": "88",
+                     *           "loanNo": "CL-2025-000088",
+                     *           "bankId": "3",
+                     *           "date": "2026-01-28",
+                     *           "principal": "20000.00",
+                     *           "interest": "145.00",
+                     *           "entryId": "9121",
+                     *           "recordedAt": "2026-02-03T10:01:02.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReportVersionChangesResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -14307,7 +30216,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    chart: {
+    getLeverageChart: {
         parameters: {
             query?: never;
             header?: never;
@@ -14319,12 +30228,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description SVG image */
+            /** @description File download */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "image/svg+xml": string;
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
@@ -14336,7 +30247,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    getReporting: {
+    getMonthlyReport: {
         parameters: {
             query?: {
                 /** @description A stored version (default: the latest) */
@@ -14352,14 +30263,95 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The report as JSON (default), or a CSV or XLSX file (`format`) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
-                    "text/csv": unknown;
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                    /**
+                     * @example {
+                     *       "id": "7",
+                     *       "kind": "MONTHLY",
+                     *       "month": "2026-01",
+                     *       "version": 2,
+                     *       "generatedAt": "2026-02-01T18:00:03.000Z",
+                     *       "generatedBy": "system",
+                     *       "hash": "5f0c8e1d9a0b4c2e8d7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d",
+                     *       "supersedes": "4",
+                     *       "latest": true,
+                     *       "data": {
+                     *         "kind": "MONTHLY",
+                     *         "month": "2026-01",
+                     *         "periodStart": "2026-01-01",
+                     *         "periodEnd": "2026-01-31",
+                     *         "districts": [
+                     *           {
+                     *             "districtId": "2",
+                     *             "districtCode": "370302",
+                     *             "districtName": "淄川区",
+                     *             "heavyTask": true,
+                     *             "riskFundId": "1",
+                     *             "fundBalance": "5500000.00",
+                     *             "requiredMinimum": "5000000.00",
+                     *             "minimumShortfall": "0.00",
+                     *             "belowMinimum": false,
+                     *             "coveredOutstanding": "41250000.00",
+                     *             "leverageRatio": "7.5000",
+                     *             "leverageCap": "10",
+                     *             "leverageUsePercent": "75.0000",
+                     *             "capacityLeft": "13750000.00",
+                     *             "newCoveredLoans": 120,
+                     *             "newCoveredAmount": "4800000.00",
+                     *             "nplOverdueDays": 90,
+                     *             "nplPrincipal": "412500.00",
+                     *             "nplRatioPercent": "1.0000",
+                     *             "compensationPaid": "80000.00",
+                     *             "recoveries": "12000.00",
+                     *             "subsidyPaid": "96000.00",
+                     *             "repaymentRatePercent": "98.5000",
+                     *             "mutualAidCapital": "600000.00",
+                     *             "mutualAidOutstanding": "450000.00",
+                     *             "utilisationPercent": "75.0000",
+                     *             "matching": {
+                     *               "year": 2026,
+                     *               "cityAllocation": "3000000.00",
+                     *               "districtMatch": "6000000.00",
+                     *               "requiredRatio": "2",
+                     *               "actualRatio": "2.0000",
+                     *               "requiredMatch": "6000000.00",
+                     *               "shortfall": "0.00",
+                     *               "compliant": true
+                     *             }
+                     *           }
+                     *         ],
+                     *         "banks": [],
+                     *         "funds": [],
+                     *         "ranking": [
+                     *           {
+                     *             "rank": 1,
+                     *             "districtId": "2",
+                     *             "districtCode": "370302",
+                     *             "districtName": "淄川区",
+                     *             "score": "84.4750",
+                     *             "components": {
+                     *               "repaymentRate": "0.98500000",
+                     *               "npl": "0.90000000",
+                     *               "utilisation": "0.83333333",
+                     *               "leverageUse": "0.75000000"
+                     *             },
+                     *             "previousRank": 2,
+                     *             "previousScore": "80.1000",
+                     *             "rankChange": 1,
+                     *             "scoreChange": "4.3750"
+                     *           }
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReportSnapshotResponse"];
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -14389,7 +30381,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ranking: {
+    getDistrictRanking: {
         parameters: {
             query?: {
                 /** @description A stored version (default: the latest) */
@@ -14409,7 +30401,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "month": "2026-01",
+                     *       "version": 2,
+                     *       "ranking": [
+                     *         {
+                     *           "rank": 1,
+                     *           "districtId": "2",
+                     *           "districtCode": "370302",
+                     *           "districtName": "淄川区",
+                     *           "score": "84.4750",
+                     *           "components": {
+                     *             "repaymentRate": "0.98500000",
+                     *             "npl": "0.90000000",
+                     *             "utilisation": "0.83333333",
+                     *             "leverageUse": "0.75000000"
+                     *           },
+                     *           "previousRank": 2,
+                     *           "previousScore": "80.1000",
+                     *           "rankChange": 1,
+                     *           "scoreChange": "4.3750"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DistrictRankingResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -14439,7 +30456,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    current: {
+    getBusinessDate: {
         parameters: {
             query?: never;
             header?: never;
@@ -14453,7 +30470,48 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "businessDate": "2027-01-01",
+                     *       "calendarDate": "2026-12-06",
+                     *       "timeZone": "Asia/Shanghai",
+                     *       "movable": true,
+                     *       "moved": true,
+                     *       "movedBy": "admin",
+                     *       "movedAt": "2026-12-06T08:00:01.100Z",
+                     *       "recentDays": [
+                     *         {
+                     *           "businessDate": "2027-01-01",
+                     *           "status": "DONE",
+                     *           "steps": {
+                     *             "COB": {
+                     *               "businessDate": "2026-12-31",
+                     *               "status": "COMPLETED",
+                     *               "loansProcessed": 42,
+                     *               "callsRaised": 0
+                     *             },
+                     *             "REMINDERS": {
+                     *               "runId": "118",
+                     *               "selected": 6,
+                     *               "sent": 6,
+                     *               "settled": 0,
+                     *               "failed": 0
+                     *             },
+                     *             "SUBSIDY": [],
+                     *             "REPORT": {
+                     *               "month": "2026-12",
+                     *               "action": "CREATED",
+                     *               "version": 1
+                     *             }
+                     *           },
+                     *           "advancedBy": "admin",
+                     *           "startedAt": "2026-12-06T08:00:01.120Z",
+                     *           "finishedAt": "2026-12-06T08:00:01.870Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["BusinessDateResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -14482,7 +30540,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "businessDate": "2026-01-01",
+                     *       "calendarDate": "2026-12-06",
+                     *       "timeZone": "Asia/Shanghai",
+                     *       "movable": true,
+                     *       "moved": true,
+                     *       "movedBy": "admin",
+                     *       "movedAt": "2026-12-06T08:00:01.100Z",
+                     *       "recentDays": []
+                     *     }
+                     */
+                    "application/json": components["schemas"]["BusinessDateResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -14514,7 +30584,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    advance: {
+    advanceBusinessDate: {
         parameters: {
             query?: never;
             header?: never;
@@ -14532,7 +30602,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "from": "2026-12-31",
+                     *       "to": "2027-01-01",
+                     *       "days": [
+                     *         {
+                     *           "businessDate": "2027-01-01",
+                     *           "status": "DONE",
+                     *           "steps": {
+                     *             "COB": {
+                     *               "businessDate": "2026-12-31",
+                     *               "status": "COMPLETED",
+                     *               "loansProcessed": 42,
+                     *               "callsRaised": 0
+                     *             },
+                     *             "REMINDERS": {
+                     *               "runId": "118",
+                     *               "selected": 6,
+                     *               "sent": 6,
+                     *               "settled": 0,
+                     *               "failed": 0
+                     *             },
+                     *             "SUBSIDY": [],
+                     *             "REPORT": {
+                     *               "month": "2026-12",
+                     *               "action": "CREATED",
+                     *               "version": 1
+                     *             }
+                     *           },
+                     *           "advancedBy": "admin",
+                     *           "startedAt": "2026-12-06T08:00:01.120Z",
+                     *           "finishedAt": "2026-12-06T08:00:01.870Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["BusinessDateAdvanceResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -14581,7 +30687,349 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    open: {
+    listProjections: {
+        parameters: {
+            query?: {
+                page?: number;
+                pageSize?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectionPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    createProjection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateProjectionDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectionResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getProjection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectionResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    exportProjection: {
+        parameters: {
+            query?: {
+                format?: "csv" | "xlsx";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description File download */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getProjectionChart: {
+        parameters: {
+            query?: {
+                /** @description The series to draw (default: the first risk fund balance) */
+                series?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description File download */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/svg+xml": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listScenarios: {
+        parameters: {
+            query?: {
+                page?: number;
+                pageSize?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScenarioPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    createScenario: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScenarioDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScenarioResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getScenario: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScenarioResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    updateScenario: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScenarioPatchDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScenarioResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listScenarioVersions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScenarioVersionResponse"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    archiveScenario: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScenarioResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    openQueueDashboardSession: {
         parameters: {
             query?: never;
             header?: never;
@@ -14595,7 +31043,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["QueueSessionResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -14616,7 +31064,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    close: {
+    closeQueueDashboardSession: {
         parameters: {
             query?: never;
             header?: never;
