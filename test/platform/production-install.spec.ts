@@ -78,6 +78,9 @@ async function until<T>(
 function baseEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME };
   if (process.env.npm_config_cache) env.npm_config_cache = process.env.npm_config_cache;
+  // the machine's own trust and proxy settings, as a container built here would have them
+  for (const k of ['NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy'])
+    if (process.env[k]) env[k] = process.env[k];
   return env;
 }
 

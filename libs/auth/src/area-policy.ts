@@ -86,6 +86,14 @@ export const AREA_ROUTE_POLICY: Record<string, AreaRoutePolicy> = {
   'GET /api/v1/reconciliation/runs/:id': 'CITY_ONLY',
   'GET /api/v1/reconciliation/runs/:id/lines': 'CITY_ONLY',
   'GET /api/v1/reconciliation/runs/:id/report.csv': 'CITY_ONLY',
+  // projections start from the whole city's books (every fund, risk fund and budget), so they are the city's
+  'GET /api/v1/projection-scenarios': 'CITY_ONLY',
+  'GET /api/v1/projection-scenarios/:id': 'CITY_ONLY',
+  'GET /api/v1/projection-scenarios/:id/versions': 'CITY_ONLY',
+  'GET /api/v1/projections': 'CITY_ONLY',
+  'GET /api/v1/projections/:id': 'CITY_ONLY',
+  'GET /api/v1/projections/:id/chart.svg': 'CITY_ONLY',
+  'GET /api/v1/projections/:id/export': 'CITY_ONLY',
 };
 
 /**

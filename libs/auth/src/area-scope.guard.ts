@@ -3,7 +3,8 @@ import { Reflector } from '@nestjs/core';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Request } from 'express';
 import type { DataSource } from 'typeorm';
-import { DomainError, ID_PATTERN, locationInArea, PUBLIC_KEY, queryRows, RequestContext, type AreaScope } from '#libs/common';
+import { DomainError, ID_PATTERN, locationInArea, PUBLIC_KEY, RequestContext, type AreaScope } from '#libs/common';
+import { AreaStore } from './store/area.store.js';
 import { ACCOUNT_OWNER_KIND, AREA_ROUTE_POLICY, FIELD_KIND, PARAM_KIND, PATH_SEGMENT_KIND } from './area-policy.js';
 
 const ANCESTOR_READS = new Set(['GET /api/v1/districts/:id', 'GET /api/v1/towns/:id']);
@@ -25,6 +26,7 @@ export class AreaScopeGuard implements CanActivate {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly reflector: Reflector,
+    private readonly areas: AreaStore,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
@@ -66,15 +68,8 @@ export class AreaScopeGuard implements CanActivate {
     return true;
   }
 
-  private async locate(refs: Ref[]) {
-    const rows = await queryRows<{ i: number; district_id: string | null; town_id: string | null; village_id: string | null }>(
-      this.dataSource.manager,
-      `SELECT r.i::int AS i, a.district_id::text, a.town_id::text, a.village_id::text
-         FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS r(kind, ref, i)
-         CROSS JOIN LATERAL area_of(r.kind, r.ref) a`,
-      [refs.map((r) => r.kind), refs.map((r) => r.id)],
-    );
-    return new Map(rows.map((r) => [r.i - 1, { districtId: r.district_id, townId: r.town_id, villageId: r.village_id }]));
+  private locate(refs: Ref[]) {
+    return this.areas.locate(this.dataSource.manager, refs);
   }
 }
 

@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { AreaScopeGuard } from './area-scope.guard.js';
+import { AreaStore } from './store/area.store.js';
 import { JwtModule } from '@nestjs/jwt';
 import type { Redis } from 'ioredis';
 import { AppConfig, REDIS } from '#libs/common';
@@ -30,6 +31,7 @@ import { UsersService } from './users.service.js';
     AuthService,
     UsersService,
     UsersStore,
+    AreaStore,
     { provide: APP_GUARD, useClass: RateLimitGuard },
     { provide: APP_GUARD, useClass: AuthGuard },
     // then the caller's area (staff limited to a district, town or village): area-policy.ts
