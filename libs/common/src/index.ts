@@ -22,3 +22,6 @@ export * from './roles.js';
 export * from './redis.js';
 export * from './table-export.js';
 export * from './openapi.js';
+export * from './i18n/messages.js';
+export * from './i18n/error-messages.js';
+export * from './i18n/field-messages.js';
