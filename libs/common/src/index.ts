@@ -25,3 +25,6 @@ export * from './openapi.js';
 export * from './i18n/messages.js';
 export * from './i18n/error-messages.js';
 export * from './i18n/field-messages.js';
+export * from './sheets/decoder.js';
+export * from './sheets/columns.js';
+export * from './sheets/read.js';

@@ -15,6 +15,8 @@ export interface RequestContextData {
   replayedKeys?: Set<string>;
   /** the whole response is a replay */
   replayed?: boolean;
+  /** the caller's language by Accept-Language (absent: English) */
+  lang?: 'en' | 'zh-CN';
 }
 
 const storage = new AsyncLocalStorage<RequestContextData>();
@@ -32,6 +34,10 @@ export const RequestContext = {
   },
   actor(): Actor | undefined {
     return storage.getStore()?.actor;
+  },
+  /** The caller's language: the request's Accept-Language, English outside a request. */
+  lang(): 'en' | 'zh-CN' {
+    return storage.getStore()?.lang ?? 'en';
   },
   setActor(actor: Actor): void {
     const store = storage.getStore();
