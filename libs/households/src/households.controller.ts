@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiConsumes, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiConsumes, ApiCreatedResponse, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { DomainError, Roles, type Actor, EVERY_ROLE_READERS } from '#libs/common';
+import { DomainError, Roles, type Actor, EVERY_ROLE_READERS, XLSX_CONTENT_TYPE } from '#libs/common';
 import { CreateHouseholdDto, EXAMPLE_ID_NUMBER, fenOf, HouseholdListQuery, UpdateHouseholdDto } from './dto.js';
 import { GroupsService } from './groups.service.js';
 import { HouseholdImportService, IMPORT_OPTIONAL_COLUMNS, IMPORT_REQUIRED_COLUMNS } from './household-import.service.js';
@@ -48,31 +48,34 @@ export class HouseholdsController {
   @Post('import')
   @Roles(...WRITERS)
   @HttpCode(200)
-  @ApiConsumes('text/csv')
+  @ApiConsumes('text/csv', XLSX_CONTENT_TYPE)
+  @ApiQuery({ name: 'dryRun', required: false, type: Boolean, description: 'check every row by every rule and write nothing' })
   @ApiBody({
     description:
-      `UTF-8 CSV streamed as the request body (Content-Type: text/csv). Header line required; columns in any order. ` +
+      'The filled-in template (XLSX, GET /api/v1/import-templates/households) or a CSV in UTF-8 (with or without BOM) or ' +
+      'GBK/GB18030, as the request body. Chinese or English headers, in any order. ' +
       `Required: ${IMPORT_REQUIRED_COLUMNS.join(', ')}. Optional: ${IMPORT_OPTIONAL_COLUMNS.join(', ')}. ` +
-      'Each row is validated and registered in its own transaction; a bad header is a 400 and nothing is imported.',
+      'All or nothing: rows are registered only when every row passes; rows whose ID number is already registered are ' +
+      'skipped. A bad header is a 400 and nothing is imported.',
     schema: { type: 'string', example: CSV_EXAMPLE },
   })
   @ApiOkResponse({
-    description: 'Per-row outcome; line numbers count the header as line 1',
+    description: 'Per-row outcome; rows are numbered as the spreadsheet shows them (the header is row 1)',
     schema: {
       example: {
-        imported: 1, failed: 1, errorsTruncated: false,
-        errors: [{ line: 3, field: 'idNumber', code: 'DUPLICATE', message: 'a household with this ID number is already registered' }],
+        dryRun: false, format: 'CSV', encoding: 'GB18030', rows: 2, valid: 1, imported: 0, skipped: 0, failed: 1, errorsTruncated: false,
+        errors: [{ row: 3, column: '身份证号码', field: 'idNumber', code: 'isResidentId', message: '必须是 18 位居民身份证号码' }],
       },
     },
   })
-  importCsv(@Req() req: Request) {
+  importCsv(@Req() req: Request, @Query('dryRun') dryRun?: string) {
     const type = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-    if (type !== 'text/csv') {
-      throw new DomainError('VALIDATION_FAILED', 'send the CSV file as the request body with Content-Type: text/csv', [
-        { field: 'Content-Type', code: 'UNSUPPORTED_MEDIA_TYPE', message: 'must be text/csv' },
+    if (type !== 'text/csv' && type !== XLSX_CONTENT_TYPE) {
+      throw new DomainError('VALIDATION_FAILED', 'send the file as the request body with Content-Type: text/csv or the XLSX type', [
+        { field: 'Content-Type', code: 'UNSUPPORTED_MEDIA_TYPE', message: `must be text/csv or ${XLSX_CONTENT_TYPE}` },
       ]);
     }
-    return this.importer.importCsv(req);
+    return this.importer.importCsv(req, { dryRun: dryRun === 'true' || dryRun === '1' });
   }
 
   @Get()

@@ -59,7 +59,7 @@ export const FIELD_MESSAGES: Record<ListedFieldCode, readonly [en: string, zh: s
   CSV_UNKNOWN_COLUMN: ['unknown column[: {column}]', '无法识别的列[：{column}]'],
   CSV_UNREADABLE: ['the file cannot be read', '文件无法读取'],
   DATE_IN_FUTURE: ['may not be after today', '不得晚于今天'],
-  DUPLICATE: ['appears twice', '重复'],
+  DUPLICATE: ['appears twice[ (as in row {row})]', '重复[（与第 {row} 行相同）]'],
   DUPLICATE_CLASS: ['the class appears twice', '股份类别重复'],
   DUPLICATE_COLUMN: ['the column appears twice[: {column}]', '列重复[：{column}]'],
   DUPLICATE_YEAR: ['the year appears twice', '年度重复'],
