@@ -28,3 +28,4 @@ export * from './i18n/field-messages.js';
 export * from './sheets/decoder.js';
 export * from './sheets/columns.js';
 export * from './sheets/read.js';
+export * from './sheets/template.js';

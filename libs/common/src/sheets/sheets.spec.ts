@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { enumValue, headerKey, mapColumns, type ColumnSpec } from './columns.js';
 import { decodeSheetText, SheetFileError } from './decoder.js';
 import { localizeRowErrors, readSheet, rowErrors } from './read.js';
+import { importTemplate } from './template.js';
 
 type K = 'villageCode' | 'headName' | 'memberCount' | 'status' | 'perCapitaIncome';
 const SPECS: ColumnSpec<K>[] = [
@@ -115,5 +116,32 @@ describe('readSheet', () => {
     expect(errors).toEqual([{ row: 2, column: '人均纯收入（元）', field: 'perCapitaIncome', code: 'isYuan', message: 'perCapitaIncome must be yuan' }]);
     expect(localizeRowErrors(errors, 'zh-CN')[0].message).toMatch(/金额/);
     expect(localizeRowErrors(errors, 'en')[0].message).toBe('perCapitaIncome must be yuan');
+  });
+});
+
+describe('importTemplate', () => {
+  it('writes Chinese headers, the key row, drop-down lists and instructions; filled in, it reads back as data', async () => {
+    const buf = await importTemplate(SPECS, { sheetName: '农户信息', title: '农户信息导入模板', rows: 50 });
+    const { default: ExcelJS } = await import('exceljs');
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(buf as unknown as ArrayBuffer);
+    expect(wb.worksheets.map((w) => w.name)).toEqual(['农户信息', '填写说明']);
+    const ws = wb.getWorksheet('农户信息')!;
+    expect(ws.getRow(1).values).toEqual([undefined, '*村代码', '*户主姓名', '*家庭人口', '*人均纯收入', '贫困状态']);
+    expect(ws.getRow(2).values).toEqual([undefined, 'villageCode', 'headName', 'memberCount', 'perCapitaIncome', 'status']);
+    expect(ws.getCell('E3').dataValidation).toMatchObject({ type: 'list', formulae: ['"贫困户,已脱贫"'] });
+    expect(ws.getCell('C10').dataValidation).toMatchObject({ type: 'whole' });
+    expect(ws.views[0]).toMatchObject({ state: 'frozen', ySplit: 2 });
+    const help = wb.getWorksheet('填写说明')!;
+    const text = help.getSheetValues().flat().join(' ');
+    expect(text).toContain('户主姓名');
+    expect(text).toContain('贫困户（POOR）');
+    // an empty template is a header without rows; filled in Excel, its row reads back by field
+    expect((await readSheet(buf, SPECS)).rows).toEqual([]);
+    ws.getRow(3).values = ['370302106201', '王秀英', 4, 3200, '已脱贫'];
+    const filled = await readSheet(Buffer.from(await wb.xlsx.writeBuffer()), SPECS);
+    expect(filled.rows).toEqual([
+      { rowNo: 3, values: { villageCode: '370302106201', headName: '王秀英', memberCount: '4', perCapitaIncome: '3200', status: '已脱贫' } },
+    ]);
   });
 });
