@@ -75,6 +75,18 @@ const BY_HEADER = new Map<string, FieldKey>(
   STATEMENT_COLUMNS.flatMap((c) => [c.key, c.zh, c.en, ...(c.aliases ?? [])].map((n) => [headerKey(n), c.key] as const)),
 );
 
+/**
+ * Whether a record is the template's English key row (every filled cell names a statement column), which sits
+ * under the Chinese headers of a downloaded template and is not data.
+ */
+export function isStatementKeyRow(cells: readonly string[]): boolean {
+  const filled = cells.map((c) => c.trim()).filter(Boolean);
+  return filled.length > 0 && filled.every((c) => STATEMENT_COLUMNS.some((col) => col.en === c));
+}
+
+/** The statement template's columns: keyed by the snake_case names every bank file and JSON statement uses. */
+export const STATEMENT_TEMPLATE_COLUMNS: readonly ColumnSpec[] = STATEMENT_COLUMNS.map((c) => ({ ...c, key: c.en }));
+
 /** Chinese status words a bank writes, as the codes. */
 const STATUS_WORDS: Record<string, BankStatus> = {
   正常: 'NORMAL',
