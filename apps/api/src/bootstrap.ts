@@ -69,6 +69,7 @@ export async function createApi(
         'Money-moving POSTs require an Idempotency-Key header.',
     )
     .setVersion('1')
+    .addTag('disclosure', 'Public disclosure (阳光扶贫): dated, immutable postings per village and district, readable without login.')
     .addTag('imports', 'Import templates: the XLSX to fill in for each bulk import (Chinese headers, drop-down lists, instructions).')
     .addTag('auth', 'Sign in (a short-lived bearer token), who am I, sign out.')
     .addTag('users', 'Staff accounts and roles (ADMIN).')

@@ -1,5 +1,6 @@
 import type { FieldErrorCode } from '#libs/common';
-import { isStatementKeyRow, mapHeader, STATEMENT_FIELDS, type FieldKey, type HeaderMap } from '../domain/statement.js';
+import { STATEMENT_FIELDS, type FieldKey, type HeaderMap } from '../domain/statement.js';
+import { isStatementKeyRow, mapHeader } from './header.js';
 import { LineSplitter, Reader } from './reader.js';
 import { MAX_RECORD_CHARS, StatementFileError } from './types.js';
 
