@@ -229,7 +229,7 @@ describe('reports', () => {
       [2024, '0.00'],
     ]);
     const csv = (await s.reports.projectExport(projectId, 'csv')).body.toString('utf8');
-    expect(csv).toContain('Dividends by year\r\nyear,recordDate,paidOn,distributable');
+    expect(csv).toContain('历年分红 (Dividends by year)\r\n年度 (year),股权登记日 (recordDate),支付日期 (paidOn),可分配收益 (distributable)');
     expect(csv).toContain('2024,2024-12-31,2025-01-25,0.00,70000.00,70000.00,0.00,0.00,70000.00,4,10');
     const xlsx = await s.reports.districtExport(place.districtId, 'xlsx');
     expect(xlsx.body.subarray(0, 2).toString()).toBe('PK');

@@ -15,7 +15,7 @@ export interface RequestContextData {
   replayedKeys?: Set<string>;
   /** the whole response is a replay */
   replayed?: boolean;
-  /** the caller's language by Accept-Language (absent: English) */
+  /** the caller's language by Accept-Language; absent when the request sent none */
   lang?: 'en' | 'zh-CN';
 }
 
@@ -35,9 +35,13 @@ export const RequestContext = {
   actor(): Actor | undefined {
     return storage.getStore()?.actor;
   },
-  /** The caller's language: the request's Accept-Language, English outside a request. */
+  /** The language of messages: the request's Accept-Language, English when it sent none (and outside a request). */
   lang(): 'en' | 'zh-CN' {
     return storage.getStore()?.lang ?? 'en';
+  },
+  /** The language of exported files: Chinese (a fund office's spreadsheet) unless the request asked for English. */
+  exportLang(): 'en' | 'zh-CN' {
+    return storage.getStore()?.lang ?? 'zh-CN';
   },
   setActor(actor: Actor): void {
     const store = storage.getStore();

@@ -12,6 +12,7 @@ export class RequestContextMiddleware implements NestMiddleware {
   use(req: Request & { id?: string }, res: Response, next: NextFunction): void {
     const requestId = String(req.id ?? randomUUID());
     res.setHeader('X-Request-Id', requestId);
-    RequestContext.run({ requestId, lang: negotiateLanguage(req.headers['accept-language']) }, () => next());
+    const accept = req.headers['accept-language'];
+    RequestContext.run({ requestId, lang: accept ? negotiateLanguage(accept) : undefined }, () => next());
   }
 }
