@@ -21,7 +21,9 @@ export class DisclosureSnapshots1764610000000 implements MigrationInterface {
         published_at  timestamptz NOT NULL DEFAULT now(),
         UNIQUE (scope, scope_code, as_of, content_hash)
       )`);
-    await q.query(`CREATE INDEX disclosure_snapshots_latest ON disclosure_snapshots (scope, scope_code, as_of DESC, id DESC)`);
+    await q.query(
+      `CREATE INDEX disclosure_snapshots_latest ON disclosure_snapshots (scope, scope_code, as_of DESC, id DESC)`,
+    );
     await q.query(`
       CREATE FUNCTION disclosure_snapshots_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN

@@ -122,7 +122,10 @@ export const SEED_STEPS: SeedStep[] = [
     run: (app) => seedReminders(app, { bankCode: DEMO_BANK.code }),
   },
   { name: 'monthly leverage reports of the last six months', run: seedReports },
-  { name: 'public disclosure (阳光扶贫) of the demo village and its district', run: (app) => seedDisclosure(app, DEMO_FUND_VILLAGE_CODE) },
+  {
+    name: 'public disclosure (阳光扶贫) of the demo village and its district',
+    run: (app) => seedDisclosure(app, DEMO_FUND_VILLAGE_CODE),
+  },
 ];
 // ────────────────────────────────────────────────────────────────────────────────────────────────────────────────
 

@@ -16,7 +16,9 @@ afterAll(async () => t?.close());
 describe('messages by Accept-Language', () => {
   it('says "is required" for a missing field, once, instead of the type and length rules', async () => {
     const res = await api().post('/api/v1/auth/login').send({ username: TEST_ADMIN.username }).expect(400);
-    expect(res.body.errors).toEqual([{ field: 'password', code: 'REQUIRED', message: 'password is required' }]);
+    expect(res.body.errors).toEqual([
+      { field: 'password', code: 'REQUIRED', message: 'password is required' },
+    ]);
     expect(res.body.title).toBe('Bad Request');
     expect(res.headers['content-language']).toBe('en');
   });
@@ -29,7 +31,12 @@ describe('messages by Accept-Language', () => {
       .expect(400);
     expect(res.headers['content-language']).toBe('zh-CN');
     expect(res.headers.vary).toMatch(/Accept-Language/i);
-    expect(res.body).toMatchObject({ status: 400, code: 'VALIDATION_FAILED', title: '请求无效', detail: '请求内容不符合要求：password' });
+    expect(res.body).toMatchObject({
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      title: '请求无效',
+      detail: '请求内容不符合要求：password',
+    });
     expect(res.body.errors).toEqual([{ field: 'password', code: 'REQUIRED', message: '必填' }]);
   });
 
@@ -40,13 +47,21 @@ describe('messages by Accept-Language', () => {
       .set('Accept-Language', 'zh-CN')
       .send({ username: 'li.wei', displayName: '李伟', password: 'x'.repeat(300), role: 'AUDITOR' })
       .expect(400);
-    expect(res.body.errors).toEqual([{ field: 'password', code: 'maxLength', message: '长度不能超过 256 个字符' }]);
+    expect(res.body.errors).toEqual([
+      { field: 'password', code: 'maxLength', message: '长度不能超过 256 个字符' },
+    ]);
     const en = await api()
       .post('/api/v1/users')
       .set('Authorization', `Bearer ${admin}`)
       .send({ username: 'li.wei', displayName: '李伟', password: 'x'.repeat(300), role: 'AUDITOR' })
       .expect(400);
-    expect(en.body.errors).toEqual([{ field: 'password', code: 'maxLength', message: 'password must be shorter than or equal to 256 characters' }]);
+    expect(en.body.errors).toEqual([
+      {
+        field: 'password',
+        code: 'maxLength',
+        message: 'password must be shorter than or equal to 256 characters',
+      },
+    ]);
   });
 
   it('translates domain refusals and HTTP-level ones (401, 404) by code', async () => {
@@ -55,13 +70,25 @@ describe('messages by Accept-Language', () => {
       .set('Accept-Language', 'zh-CN')
       .send({ username: TEST_ADMIN.username, password: 'wrong-password' })
       .expect(401);
-    expect(wrong.body).toMatchObject({ code: 'INVALID_CREDENTIALS', title: '未登录或登录已失效', detail: '用户名或密码错误' });
-    const missing = await api().get('/api/v1/households/987654').set('Authorization', `Bearer ${admin}`).set('Accept-Language', 'zh').expect(404);
+    expect(wrong.body).toMatchObject({
+      code: 'INVALID_CREDENTIALS',
+      title: '未登录或登录已失效',
+      detail: '用户名或密码错误',
+    });
+    const missing = await api()
+      .get('/api/v1/households/987654')
+      .set('Authorization', `Bearer ${admin}`)
+      .set('Accept-Language', 'zh')
+      .expect(404);
     expect(missing.body.code).toBe('NOT_FOUND');
     expect(missing.body.detail).toBe('未找到该记录');
     const noToken = await api().get('/api/v1/households').set('Accept-Language', 'zh-CN').expect(401);
     expect(HAN.test(noToken.body.title) && HAN.test(noToken.body.detail)).toBe(true);
-    const english = await api().get('/api/v1/households/987654').set('Authorization', `Bearer ${admin}`).set('Accept-Language', 'en-US').expect(404);
+    const english = await api()
+      .get('/api/v1/households/987654')
+      .set('Authorization', `Bearer ${admin}`)
+      .set('Accept-Language', 'en-US')
+      .expect(404);
     expect(english.body.detail).toMatch(/987654/);
     expect(HAN.test(JSON.stringify(english.body))).toBe(false);
   });

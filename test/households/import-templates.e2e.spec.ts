@@ -26,15 +26,32 @@ beforeAll(async () => {
   admin = await t.tokenFor('ADMIN');
   officer = await t.tokenFor('LOAN_OFFICER');
   const as = { Authorization: `Bearer ${admin}` };
-  const d = await api().post('/api/v1/districts').set(as).send({ code: '370302', name: '淄川区' }).expect(201);
-  const town = await api().post('/api/v1/towns').set(as).send({ districtId: d.body.id, code: '370302106', name: '岭子镇' }).expect(201);
-  await api().post('/api/v1/villages').set(as).send({ townId: town.body.id, code: '370302106201', name: '东坪村' }).expect(201);
+  const d = await api()
+    .post('/api/v1/districts')
+    .set(as)
+    .send({ code: '370302', name: '淄川区' })
+    .expect(201);
+  const town = await api()
+    .post('/api/v1/towns')
+    .set(as)
+    .send({ districtId: d.body.id, code: '370302106', name: '岭子镇' })
+    .expect(201);
+  await api()
+    .post('/api/v1/villages')
+    .set(as)
+    .send({ townId: town.body.id, code: '370302106201', name: '东坪村' })
+    .expect(201);
   await api().post('/api/v1/poverty-lines').set(as).send({ year: 2016, line: '3560.00' }).expect(201);
 });
 afterAll(async () => t?.close());
 
 async function template(kind: string): Promise<Buffer> {
-  const res = await api().get(`/api/v1/import-templates/${kind}`).set('Authorization', `Bearer ${officer}`).buffer(true).parse(binary).expect(200);
+  const res = await api()
+    .get(`/api/v1/import-templates/${kind}`)
+    .set('Authorization', `Bearer ${officer}`)
+    .buffer(true)
+    .parse(binary)
+    .expect(200);
   expect(res.headers['content-type']).toContain(XLSX);
   expect(res.headers['content-disposition']).toContain(`${kind}-template.xlsx`);
   return res.body as Buffer;
@@ -77,28 +94,60 @@ describe('import templates', () => {
     fill(4, '李建国', b, '');
     const xlsx = Buffer.from(await wb.xlsx.writeBuffer());
     const upload = (body: Buffer, type: string, query = '') =>
-      api().post(`/api/v1/households/import${query}`).set('Authorization', `Bearer ${officer}`).set('Content-Type', type).set('Accept-Language', 'zh-CN').send(body);
+      api()
+        .post(`/api/v1/households/import${query}`)
+        .set('Authorization', `Bearer ${officer}`)
+        .set('Content-Type', type)
+        .set('Accept-Language', 'zh-CN')
+        .send(body);
 
     const dry = await upload(xlsx, XLSX, '?dryRun=true').expect(200);
-    expect(dry.body).toMatchObject({ dryRun: true, format: 'XLSX', rows: 2, valid: 2, imported: 0, failed: 0 });
+    expect(dry.body).toMatchObject({
+      dryRun: true,
+      format: 'XLSX',
+      rows: 2,
+      valid: 2,
+      imported: 0,
+      failed: 0,
+    });
     const real = await upload(xlsx, XLSX).expect(200);
     expect(real.body).toMatchObject({ dryRun: false, imported: 2, failed: 0 });
 
     // the same sheet "saved as CSV" by Excel on a Chinese Windows machine: GBK, CRLF, both header rows kept
     const lines: string[] = [];
-    ws.eachRow((row) => lines.push((row.values as unknown[]).slice(1).map((v) => (v === undefined || v === null ? '' : String(v))).join(',')));
+    ws.eachRow((row) =>
+      lines.push(
+        (row.values as unknown[])
+          .slice(1)
+          .map((v) => (v === undefined || v === null ? '' : String(v)))
+          .join(','),
+      ),
+    );
     const gbk = iconv.encode(lines.join('\r\n') + '\r\n', 'gbk');
     const again = await upload(gbk, 'text/csv').expect(200);
     expect(again.body).toMatchObject({ encoding: 'GB18030', imported: 0, skipped: 2, failed: 0 });
 
     // a bad row: reported with its row, its column as the file names it, and the reason in Chinese
-    const bad = iconv.encode(`${lines[0]}\r\n${lines[1]}\r\n370302106201,赵四,${idNumber().slice(0, 17)}Y,,0,abc,2016,已脱贫,,\r\n`, 'gbk');
+    const bad = iconv.encode(
+      `${lines[0]}\r\n${lines[1]}\r\n370302106201,赵四,${idNumber().slice(0, 17)}Y,,0,abc,2016,已脱贫,,\r\n`,
+      'gbk',
+    );
     const refused = await upload(bad, 'text/csv').expect(200);
     expect(refused.body).toMatchObject({ imported: 0, failed: 1 });
     expect(refused.body.errors).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ row: 3, column: '*身份证号码', field: 'idNumber', message: '必须是 18 位居民身份证号码' }),
-        expect.objectContaining({ row: 3, column: '*家庭人口数', field: 'memberCount', message: '不能小于 1' }),
+        expect.objectContaining({
+          row: 3,
+          column: '*身份证号码',
+          field: 'idNumber',
+          message: '必须是 18 位居民身份证号码',
+        }),
+        expect.objectContaining({
+          row: 3,
+          column: '*家庭人口数',
+          field: 'memberCount',
+          message: '不能小于 1',
+        }),
         expect.objectContaining({ row: 3, column: '*人均纯收入', field: 'perCapitaIncome' }),
       ]),
     );

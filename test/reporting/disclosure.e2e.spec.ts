@@ -22,10 +22,11 @@ beforeAll(async () => {
   await seedRegistry(t.app);
   await seedFunds(t.app);
   await seedOrigination(t.app);
-  const rows: { id: string; head_name: string; id_number: string; phone: string | null }[] = await t.db.dataSource.query(
-    `SELECT h.id::text, h.head_name, h.id_number, h.phone FROM households h JOIN villages v ON v.id = h.village_id WHERE v.code = $1`,
-    [DEMO_FUND_VILLAGE_CODE],
-  );
+  const rows: { id: string; head_name: string; id_number: string; phone: string | null }[] =
+    await t.db.dataSource.query(
+      `SELECT h.id::text, h.head_name, h.id_number, h.phone FROM households h JOIN villages v ON v.id = h.village_id WHERE v.code = $1`,
+      [DEMO_FUND_VILLAGE_CODE],
+    );
   secrets = {
     names: rows.map((r) => r.head_name).filter((n) => [...n].length > 1),
     ids: rows.map((r) => r.id_number),
@@ -56,16 +57,31 @@ describe('public disclosure', () => {
 
   it('is empty (404) until staff publish; only staff may publish', async () => {
     await api().get(feed).expect(404);
-    await api().post('/api/v1/disclosures').send({ scope: 'VILLAGE', code: DEMO_FUND_VILLAGE_CODE }).expect(401);
+    await api()
+      .post('/api/v1/disclosures')
+      .send({ scope: 'VILLAGE', code: DEMO_FUND_VILLAGE_CODE })
+      .expect(401);
     const auditor = await t.tokenFor('AUDITOR');
-    await api().post('/api/v1/disclosures').set('Authorization', `Bearer ${auditor}`).send({ scope: 'VILLAGE', code: DEMO_FUND_VILLAGE_CODE }).expect(403);
+    await api()
+      .post('/api/v1/disclosures')
+      .set('Authorization', `Bearer ${auditor}`)
+      .send({ scope: 'VILLAGE', code: DEMO_FUND_VILLAGE_CODE })
+      .expect(403);
   });
 
   it('publishes a dated snapshot once per content, readable without login as JSON, CSV and a printable page', async () => {
     const as = { Authorization: `Bearer ${fundAdmin}` };
-    const first = await api().post('/api/v1/disclosures').set(as).send({ scope: 'VILLAGE', code: DEMO_FUND_VILLAGE_CODE }).expect(201);
+    const first = await api()
+      .post('/api/v1/disclosures')
+      .set(as)
+      .send({ scope: 'VILLAGE', code: DEMO_FUND_VILLAGE_CODE })
+      .expect(201);
     expect(first.body).toMatchObject({ scope: 'VILLAGE', code: DEMO_FUND_VILLAGE_CODE, created: true });
-    const again = await api().post('/api/v1/disclosures').set(as).send({ scope: 'VILLAGE', code: DEMO_FUND_VILLAGE_CODE }).expect(201);
+    const again = await api()
+      .post('/api/v1/disclosures')
+      .set(as)
+      .send({ scope: 'VILLAGE', code: DEMO_FUND_VILLAGE_CODE })
+      .expect(201);
     expect(again.body).toMatchObject({ id: first.body.id, created: false });
 
     const json = await api().get(feed).expect(200);
@@ -95,21 +111,31 @@ describe('public disclosure', () => {
     expect(dated.headers['cache-control']).toContain('immutable');
     expect(dated.body.content).toEqual(c);
     const history = await api().get(`${feed}/history`).expect(200);
-    expect(history.body).toEqual([{ id: first.body.id, asOf: first.body.asOf, publishedAt: first.body.publishedAt }]);
+    expect(history.body).toEqual([
+      { id: first.body.id, asOf: first.body.asOf, publishedAt: first.body.publishedAt },
+    ]);
   });
 
   it('publishes a district’s posting across its villages, as private as a village’s', async () => {
     const district = DEMO_FUND_VILLAGE_CODE.slice(0, 6);
-    await api().post('/api/v1/disclosures').set('Authorization', `Bearer ${fundAdmin}`).send({ scope: 'DISTRICT', code: district }).expect(201);
+    await api()
+      .post('/api/v1/disclosures')
+      .set('Authorization', `Bearer ${fundAdmin}`)
+      .send({ scope: 'DISTRICT', code: district })
+      .expect(201);
     const res = await api().get(`/api/v1/public/disclosures/districts/${district}`).expect(200);
     expect(res.body.content).toMatchObject({ scope: 'DISTRICT', code: district });
     expect(res.body.content.funds.length).toBeGreaterThan(0);
     expectNothingPrivate(JSON.stringify(res.body));
-    expectNothingPrivate((await api().get(`/api/v1/public/disclosures/districts/${district}?format=html`).expect(200)).text);
+    expectNothingPrivate(
+      (await api().get(`/api/v1/public/disclosures/districts/${district}?format=html`).expect(200)).text,
+    );
   });
 
   it('keeps what was posted: a snapshot can be neither changed nor deleted', async () => {
-    await expect(t.db.dataSource.query(`UPDATE disclosure_snapshots SET content = '{}'::jsonb`)).rejects.toThrow(/immutable/);
+    await expect(
+      t.db.dataSource.query(`UPDATE disclosure_snapshots SET content = '{}'::jsonb`),
+    ).rejects.toThrow(/immutable/);
     await expect(t.db.dataSource.query(`DELETE FROM disclosure_snapshots`)).rejects.toThrow(/immutable/);
   });
 

@@ -1,7 +1,16 @@
 import { Controller, Get, Module, Param, StreamableFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { RESULT_COLUMNS } from '#libs/asset-income';
-import { ApiFile, DomainError, EVERY_ROLE_READERS, importTemplate, Roles, XLSX_CONTENT_TYPE, type ColumnSpec, type TemplateOptions } from '#libs/common';
+import {
+  ApiFile,
+  DomainError,
+  EVERY_ROLE_READERS,
+  importTemplate,
+  Roles,
+  XLSX_CONTENT_TYPE,
+  type ColumnSpec,
+  type TemplateOptions,
+} from '#libs/common';
 import { HOUSEHOLD_COLUMNS } from '#libs/households';
 import { STATEMENT_TEMPLATE_COLUMNS } from '#libs/reconciliation';
 
@@ -17,14 +26,18 @@ const TEMPLATES: Record<string, TemplateKind> = {
     filename: '农户信息导入模板',
     sheetName: '农户信息',
     title: '建档立卡农户信息导入模板',
-    notes: ['6. 上传：POST /api/v1/households/import（可加 ?dryRun=true 试导入）；身份证号码已登记的行将跳过。'],
+    notes: [
+      '6. 上传：POST /api/v1/households/import（可加 ?dryRun=true 试导入）；身份证号码已登记的行将跳过。',
+    ],
   },
   'bank-statements': {
     columns: STATEMENT_TEMPLATE_COLUMNS,
     filename: '银行对账单模板',
     sheetName: '对账单',
     title: '合作银行担保贷款对账单模板',
-    notes: ['6. 上传：POST /api/v1/reconciliation/runs?asOfDate=对账日期；格式错误的行逐行报告，不影响其他行的核对。'],
+    notes: [
+      '6. 上传：POST /api/v1/reconciliation/runs?asOfDate=对账日期；格式错误的行逐行报告，不影响其他行的核对。',
+    ],
   },
   'asset-income-results': {
     columns: RESULT_COLUMNS,
@@ -53,7 +66,8 @@ export class ImportTemplatesController {
   @ApiFile('xlsx')
   async downloadImportTemplate(@Param('kind') kind: string): Promise<StreamableFile> {
     const t = Object.prototype.hasOwnProperty.call(TEMPLATES, kind) ? TEMPLATES[kind] : undefined;
-    if (!t) throw new DomainError('NOT_FOUND', `no import template "${kind}"; one of ${TEMPLATE_KINDS.join(', ')}`);
+    if (!t)
+      throw new DomainError('NOT_FOUND', `no import template "${kind}"; one of ${TEMPLATE_KINDS.join(', ')}`);
     const body = await importTemplate(t.columns, t);
     return new StreamableFile(body, {
       type: XLSX_CONTENT_TYPE,

@@ -74,7 +74,13 @@ const SHEETS: Record<string, string> = {
 
 /** Codes shown as their Chinese labels. */
 const LABELS: Record<string, Record<string, string>> = {
-  status: { DRAFT: '草稿', INJECTED: '已注资', ACTIVE: '运营中', LIQUIDATION_REQUIRED: '须清算', LIQUIDATED: '已清算' },
+  status: {
+    DRAFT: '草稿',
+    INJECTED: '已注资',
+    ACTIVE: '运营中',
+    LIQUIDATION_REQUIRED: '须清算',
+    LIQUIDATED: '已清算',
+  },
   assessment: { OK: '正常', NEAR_THRESHOLD: '接近阈值', LIQUIDATION_REQUIRED: '须清算' },
   classKind: {
     SPECIAL_COLLECTIVE: '专项资金（村集体）',
@@ -99,7 +105,9 @@ export function localizeTables(tables: ReportTable[], lang: 'en' | 'zh-CN'): Rep
     columns: t.columns.map(header),
     moneyColumns: t.moneyColumns?.map(header),
     numberColumns: t.numberColumns?.map(header),
-    rows: t.rows.map((r) => r.map((v: ExportCell, i) => (typeof v === 'string' && LABELS[t.columns[i]]?.[v]) || v)),
+    rows: t.rows.map((r) =>
+      r.map((v: ExportCell, i) => (typeof v === 'string' && LABELS[t.columns[i]]?.[v]) || v),
+    ),
   }));
 }
 
@@ -114,7 +122,11 @@ export function toXlsx(tables: ReportTable[]): Promise<Buffer> {
 }
 
 /** Chinese by default (a fund office's spreadsheet); English when the request's Accept-Language asked for it. */
-export async function render(tables: ReportTable[], format: 'csv' | 'xlsx', basename: string): Promise<ExportFile> {
+export async function render(
+  tables: ReportTable[],
+  format: 'csv' | 'xlsx',
+  basename: string,
+): Promise<ExportFile> {
   const localized = localizeTables(tables, RequestContext.exportLang());
   if (format === 'csv') {
     return { contentType: CSV_CONTENT_TYPE, filename: `${basename}.csv`, body: toCsv(localized) };

@@ -54,7 +54,6 @@ const resultView = (r: ResultRow): ResultView => ({
   updatedAt: new Date(r.updated_at).toISOString(),
 });
 
-const CSV_COLUMNS = ['year', 'revenue', 'netProfit', 'netAssets', 'reportedOn'] as const;
 const MAX_CSV_ROWS = 200;
 const isCalendarDate = (s: string) => isBusinessDate(s);
 
@@ -252,7 +251,7 @@ export const RESULT_COLUMNS: readonly ColumnSpec<ResultColumn>[] = [
   { key: 'netAssets', zh: '净资产', en: 'Net assets', required: true, kind: 'money', aliases: ['所有者权益'], example: '2420000.00', note: '单位：元' },
   { key: 'reportedOn', zh: '报送日期', en: 'Reported on', required: true, kind: 'date', aliases: ['报告日期'], example: '2024-01-18', note: '格式 YYYY-MM-DD，在年度结束之后' },
 ];
-type ResultColumn = (typeof CSV_COLUMNS)[number];
+type ResultColumn = 'year' | 'revenue' | 'netProfit' | 'netAssets' | 'reportedOn';
 
 /**
  * Reads the results file (CSV in UTF-8 or GBK, or the XLSX template; Chinese or English headers) through the

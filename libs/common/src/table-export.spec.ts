@@ -120,10 +120,17 @@ describe('tablesToXlsx', () => {
         ['淄川区', '10.00', null, '-'],
       ],
     };
-    const buf = await tablesToXlsx([t], { columnWidth: 18, freezeHeader: true, title: '月度报告 2026-03', meta: { asOfDate: '2026-03-31', version: 2 } });
+    const buf = await tablesToXlsx([t], {
+      columnWidth: 18,
+      freezeHeader: true,
+      title: '月度报告 2026-03',
+      meta: { asOfDate: '2026-03-31', version: 2 },
+    });
     const wb = await load(buf);
     expect(wb.worksheets.map((w) => w.name)).toEqual(['区县 (Districts)', '报表信息 (About)']);
-    expect(wb.worksheets[1].getSheetValues().flat()).toEqual(expect.arrayContaining(['月度报告 2026-03', '截至日期 (As of)', '2026-03-31', '版本 (Version)', '2']));
+    expect(wb.worksheets[1].getSheetValues().flat()).toEqual(
+      expect.arrayContaining(['月度报告 2026-03', '截至日期 (As of)', '2026-03-31', '版本 (Version)', '2']),
+    );
     const ws = wb.worksheets[0];
     expect(ws.getCell('B2').value).toBe(4.35);
     expect(ws.getCell('B2').numFmt).toBe('0.00');
@@ -133,7 +140,14 @@ describe('tablesToXlsx', () => {
     expect(ws.getCell('D2').numFmt).toBe('0');
     expect(ws.getCell('D3').value).toBe('-');
     expect(ws.autoFilter).toBe('A1:D1');
-    const csv = tablesToCsv([t], { title: '月度报告 2026-03', meta: { asOfDate: '2026-03-31', version: 2 } }).toString('utf8');
-    expect(csv.split('\r\n').slice(0, 3)).toEqual(['\uFEFF月度报告 2026-03', '截至日期 (As of),2026-03-31', '版本 (Version),2']);
+    const csv = tablesToCsv([t], {
+      title: '月度报告 2026-03',
+      meta: { asOfDate: '2026-03-31', version: 2 },
+    }).toString('utf8');
+    expect(csv.split('\r\n').slice(0, 3)).toEqual([
+      '\uFEFF月度报告 2026-03',
+      '截至日期 (As of),2026-03-31',
+      '版本 (Version),2',
+    ]);
   });
 });

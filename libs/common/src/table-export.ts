@@ -51,7 +51,8 @@ export interface ReportMeta {
 function metaLines(meta: ReportMeta | undefined): [string, string][] {
   const out: [string, string][] = [];
   if (meta?.asOfDate) out.push(['截至日期 (As of)', meta.asOfDate]);
-  if (meta?.version !== undefined && meta.version !== null) out.push(['版本 (Version)', String(meta.version)]);
+  if (meta?.version !== undefined && meta.version !== null)
+    out.push(['版本 (Version)', String(meta.version)]);
   return out;
 }
 
@@ -97,7 +98,8 @@ function decimalsOf(rows: ExportCell[][], i: number): number {
   let d = 0;
   for (const r of rows) {
     const v = r[i];
-    if (typeof v === 'string' && DECIMAL.test(v)) d = Math.max(d, v.includes('.') ? v.length - v.indexOf('.') - 1 : 0);
+    if (typeof v === 'string' && DECIMAL.test(v))
+      d = Math.max(d, v.includes('.') ? v.length - v.indexOf('.') - 1 : 0);
   }
   return Math.min(d, 10);
 }
@@ -115,13 +117,18 @@ export async function tablesToXlsx(tables: ExportTable[], options: XlsxOptions):
     const ws = wb.addWorksheet(t.name.slice(0, 31).replace(/[[\]*?/\\:]/g, ' '));
     ws.addRow(t.columns).font = { bold: true };
     const money = new Set((t.moneyColumns ?? []).map((c) => t.columns.indexOf(c)));
-    const numbers = new Set((t.numberColumns ?? []).map((c) => t.columns.indexOf(c)).filter((i) => i >= 0 && !money.has(i)));
+    const numbers = new Set(
+      (t.numberColumns ?? []).map((c) => t.columns.indexOf(c)).filter((i) => i >= 0 && !money.has(i)),
+    );
     for (const r of t.rows) {
       // An XLSX number is an IEEE double by the file format's definition: the exact yuan string becomes one only
       // here, for display and spreadsheet sums; every figure was computed in bigint fen.
       ws.addRow(
         r.map((v, i) =>
-          (money.has(i) && typeof v === 'string' && MONEY.test(v)) || (numbers.has(i) && typeof v === 'string' && DECIMAL.test(v)) ? Number(v) : v,
+          (money.has(i) && typeof v === 'string' && MONEY.test(v)) ||
+          (numbers.has(i) && typeof v === 'string' && DECIMAL.test(v))
+            ? Number(v)
+            : v,
         ),
       );
     }
@@ -132,7 +139,8 @@ export async function tablesToXlsx(tables: ExportTable[], options: XlsxOptions):
     }
     ws.columns.forEach((c) => (c.width = options.columnWidth));
     if (options.freezeHeader) ws.views = [{ state: 'frozen', ySplit: 1 }];
-    if ((options.autoFilter ?? true) && t.columns.length) ws.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: t.columns.length } };
+    if ((options.autoFilter ?? true) && t.columns.length)
+      ws.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: t.columns.length } };
   }
   // last, so the report's own sheets keep their positions
   if (options.title || meta.length) {

@@ -74,7 +74,8 @@ function formatOf(req: Request, override?: 'csv' | 'jsonl'): StatementFormat {
     );
   if (override) return override === 'csv' ? 'CSV' : 'JSONL';
   // an XLSX workbook is read as the CSV of its first sheet (the reader tells it by its bytes)
-  if (type === 'text/csv' || type === 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet') return 'CSV';
+  if (type === 'text/csv' || type === 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+    return 'CSV';
   if (
     [
       'application/x-ndjson',

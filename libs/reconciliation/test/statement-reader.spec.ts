@@ -381,7 +381,8 @@ describe('JSON statements', () => {
 });
 
 describe('Chinese headers and XLSX statements (the uploads’ one decoder and header rules)', () => {
-  const ZH = '银行贷款编号,贷款余额（元）,逾期本金,逾期天数,贷款状态,对账日期\r\nZB-1,25000.00,0.00,0,正常,2026-03-31\r\nZB-2,1000.00,1000.00,45,逾期,\r\n';
+  const ZH =
+    '银行贷款编号,贷款余额（元）,逾期本金,逾期天数,贷款状态,对账日期\r\nZB-1,25000.00,0.00,0,正常,2026-03-31\r\nZB-2,1000.00,1000.00,45,逾期,\r\n';
 
   it('reads a GBK statement with Chinese column headers and status words', async () => {
     const { default: iconv } = await import('iconv-lite');
@@ -394,7 +395,13 @@ describe('Chinese headers and XLSX statements (the uploads’ one decoder and he
 
   it('names the missing column in both languages’ terms', async () => {
     const e = await failure(read('银行贷款编号,贷款余额,逾期本金,贷款状态\r\nZB-1,1.00,0.00,正常\r\n'));
-    expect(e.errors).toEqual([expect.objectContaining({ field: 'overdue_days', code: 'MISSING_COLUMN', message: expect.stringContaining('逾期天数') })]);
+    expect(e.errors).toEqual([
+      expect.objectContaining({
+        field: 'overdue_days',
+        code: 'MISSING_COLUMN',
+        message: expect.stringContaining('逾期天数'),
+      }),
+    ]);
   });
 
   it('reads an XLSX statement file, rows numbered as the spreadsheet shows them', async () => {

@@ -40,12 +40,20 @@ export class DisclosureService {
     const asOf = this.clock.today(this.config.BUSINESS_TIMEZONE);
     return this.dataSource.transaction(async (m) => {
       const place = await this.store.place(m, scope, code);
-      if (!place) throw new DomainError('NOT_FOUND', `${scope === 'VILLAGE' ? 'village' : 'district'} ${code} not found`);
+      if (!place)
+        throw new DomainError(
+          'NOT_FOUND',
+          `${scope === 'VILLAGE' ? 'village' : 'district'} ${code} not found`,
+        );
       const loans = await this.store.loans(m, scope, place.id, asOf);
       const line = (l: (typeof loans)[number]) => ({
         loanNo: l.loan_no,
         village: l.village ?? '',
-        borrower: publicBorrower({ householdName: l.head_name, entityName: l.entity_name, entityKind: l.entity_kind }),
+        borrower: publicBorrower({
+          householdName: l.head_name,
+          entityName: l.entity_name,
+          entityKind: l.entity_kind,
+        }),
         principal: y(l.principal_fen),
         termMonths: l.term_months,
       });
@@ -60,7 +68,12 @@ export class DisclosureService {
           .map((l) => ({ ...line(l), purpose: l.purpose, objectionDeadline: l.notice_ends_on })),
         disbursed: loans
           .filter((l) => l.disbursement_date)
-          .map((l) => ({ ...line(l), channel: l.channel, disbursedOn: l.disbursement_date!, status: l.status })),
+          .map((l) => ({
+            ...line(l),
+            channel: l.channel,
+            disbursedOn: l.disbursement_date!,
+            status: l.status,
+          })),
         feeDistributions: (await this.store.feeDistributions(m, scope, place.id)).map((f) => ({
           fund: f.fund,
           year: f.year,
@@ -77,18 +90,38 @@ export class DisclosureService {
           capital: y(f.capital_fen),
           loansOutstanding: y(f.loans_fen),
           cash: y(f.cash_fen),
-          utilisationPercent: BigInt(f.capital_fen) > 0n ? percentText({ num: BigInt(f.loans_fen), den: BigInt(f.capital_fen) }, 2) : null,
+          utilisationPercent:
+            BigInt(f.capital_fen) > 0n
+              ? percentText({ num: BigInt(f.loans_fen), den: BigInt(f.capital_fen) }, 2)
+              : null,
         })),
-        subsidy: (await this.store.subsidyPaid(m, scope, place.id)).map((s) => ({ year: s.year, loans: s.loans, paid: y(s.paid_fen) })),
+        subsidy: (await this.store.subsidyPaid(m, scope, place.id)).map((s) => ({
+          year: s.year,
+          loans: s.loans,
+          paid: y(s.paid_fen),
+        })),
       };
       const by = RequestContext.actor()?.username ?? 'system';
-      const { row, created } = await this.store.insert(m, { scope, code: place.code, asOf, content, hash: sha256(canonicalJson(content)), by });
+      const { row, created } = await this.store.insert(m, {
+        scope,
+        code: place.code,
+        asOf,
+        content,
+        hash: sha256(canonicalJson(content)),
+        by,
+      });
       if (created)
         await this.audit.record(m, {
           action: 'DISCLOSURE_PUBLISHED',
           entityType: 'disclosure_snapshot',
           entityId: row.id,
-          after: { scope, code: place.code, asOf, notices: content.notices.length, disbursed: content.disbursed.length },
+          after: {
+            scope,
+            code: place.code,
+            asOf,
+            notices: content.notices.length,
+            disbursed: content.disbursed.length,
+          },
         });
       return summary(row, created);
     });
@@ -97,16 +130,27 @@ export class DisclosureService {
   /** A published snapshot (the latest, or the one named): 404 when the place has published none. */
   async get(scope: DisclosureScope, code: string, id?: string): Promise<DisclosureRow> {
     const row = await this.store.find(this.dataSource.manager, scope, code, id);
-    if (!row) throw new DomainError('NOT_FOUND', `no disclosure published for ${code}${id ? ` with id ${id}` : ''}`);
+    if (!row)
+      throw new DomainError('NOT_FOUND', `no disclosure published for ${code}${id ? ` with id ${id}` : ''}`);
     return row;
   }
 
-  async history(scope: DisclosureScope, code: string): Promise<{ id: string; asOf: string; publishedAt: string }[]> {
+  async history(
+    scope: DisclosureScope,
+    code: string,
+  ): Promise<{ id: string; asOf: string; publishedAt: string }[]> {
     const rows = await this.store.history(this.dataSource.manager, scope, code);
     return rows.map((r) => ({ id: r.id, asOf: r.as_of, publishedAt: r.published_at.toISOString() }));
   }
 }
 
 function summary(row: DisclosureRow, created: boolean): DisclosureSummary {
-  return { id: row.id, scope: row.scope, code: row.scope_code, asOf: row.as_of, publishedAt: new Date(row.published_at).toISOString(), created };
+  return {
+    id: row.id,
+    scope: row.scope,
+    code: row.scope_code,
+    asOf: row.as_of,
+    publishedAt: new Date(row.published_at).toISOString(),
+    created,
+  };
 }

@@ -40,7 +40,9 @@ export async function seedDisclosure(app: INestApplicationContext, villageCode: 
   ] as const) {
     try {
       const s = await disclosures.publish(scope, code);
-      out.push(`${scope.toLowerCase()} ${code}: ${s.created ? 'published' : 'unchanged'} (GET /api/v1/public/disclosures/${path}/${code}?format=html)`);
+      out.push(
+        `${scope.toLowerCase()} ${code}: ${s.created ? 'published' : 'unchanged'} (GET /api/v1/public/disclosures/${path}/${code}?format=html)`,
+      );
     } catch (e) {
       if (!(e instanceof DomainError) || e.code !== 'NOT_FOUND') throw e;
       out.push(`${scope.toLowerCase()} ${code}: not in the registry; skipped`);

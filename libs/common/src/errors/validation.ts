@@ -45,7 +45,8 @@ export function flattenValidationErrors(errors: ValidationError[], parent = ''):
   for (const e of errors) {
     const field = parent ? `${parent}.${e.property}` : e.property;
     const rules = Object.entries(e.constraints ?? {});
-    const missing = e.value === undefined && rules.length > 0 && !('whitelistValidation' in (e.constraints ?? {}));
+    const missing =
+      e.value === undefined && rules.length > 0 && !('whitelistValidation' in (e.constraints ?? {}));
     if (missing) {
       out.push({ field, code: 'REQUIRED', message: `${field} is required` });
     } else {

@@ -3,7 +3,15 @@ import { ERROR_STATUS } from '../errors/error-codes.js';
 import { FIELD_ERROR_CODES } from '../errors/field-error-codes.js';
 import { ERROR_MESSAGES, STATUS_TITLES } from './error-messages.js';
 import { FIELD_MESSAGES } from './field-messages.js';
-import { errorMessage, fieldMessage, localizeFieldError, missingTranslations, negotiateLanguage, renderMessage, statusTitle } from './messages.js';
+import {
+  errorMessage,
+  fieldMessage,
+  localizeFieldError,
+  missingTranslations,
+  negotiateLanguage,
+  renderMessage,
+  statusTitle,
+} from './messages.js';
 
 const HAN = /\p{Script=Han}/u;
 /** names the validation pipe always supplies for these constraints (see validation.ts paramsOf) */
@@ -66,7 +74,9 @@ describe('message catalogue', () => {
 describe('renderMessage', () => {
   it('fills names and keeps an optional part only when all its names have values', () => {
     const t = '余额不得为负[：{date} 将短缺 {shortfall} 元]';
-    expect(renderMessage(t, { date: '2026-03-01', shortfall: '120.00' })).toBe('余额不得为负：2026-03-01 将短缺 120.00 元');
+    expect(renderMessage(t, { date: '2026-03-01', shortfall: '120.00' })).toBe(
+      '余额不得为负：2026-03-01 将短缺 120.00 元',
+    );
     expect(renderMessage(t, { date: '2026-03-01' })).toBe('余额不得为负');
     expect(renderMessage('长度不能超过 {max} 个字符', { max: 256 })).toBe('长度不能超过 256 个字符');
   });
@@ -75,14 +85,21 @@ describe('renderMessage', () => {
     expect(errorMessage('LEDGER_LIMIT_EXCEEDED', 'zh-CN', { date: '2026-01-31', shortfall: '50.00' })).toBe(
       '余额不得为负：2026-01-31 将短缺 50.00 元',
     );
-    expect(errorMessage('OVERPAYMENT', 'zh-CN', { payoff: '1000.00', valueDate: '2026-02-01' })).toContain('1000.00');
+    expect(errorMessage('OVERPAYMENT', 'zh-CN', { payoff: '1000.00', valueDate: '2026-02-01' })).toContain(
+      '1000.00',
+    );
     expect(errorMessage('NO_SUCH_CODE', 'zh-CN')).toBeUndefined();
   });
 
   it('translates a field error by code and drops its params', () => {
-    const e = localizeFieldError({ field: 'password', code: 'maxLength', message: 'x', params: { max: 256 } }, 'zh-CN');
+    const e = localizeFieldError(
+      { field: 'password', code: 'maxLength', message: 'x', params: { max: 256 } },
+      'zh-CN',
+    );
     expect(e).toEqual({ field: 'password', code: 'maxLength', message: '长度不能超过 256 个字符' });
-    expect(localizeFieldError({ field: 'a', code: 'REQUIRED', message: 'a is required', params: {} }, 'en')).toEqual({
+    expect(
+      localizeFieldError({ field: 'a', code: 'REQUIRED', message: 'a is required', params: {} }, 'en'),
+    ).toEqual({
       field: 'a',
       code: 'REQUIRED',
       message: 'a is required',

@@ -28,7 +28,11 @@ export function negotiateLanguage(header: string | string[] | undefined): Lang {
     const q = qParam ? Number(qParam.slice(2)) : 1;
     if (!Number.isFinite(q) || q <= 0) return;
     const lang: Lang | undefined =
-      range === 'zh' || range.startsWith('zh-') ? 'zh-CN' : range === 'en' || range.startsWith('en-') || range === '*' ? 'en' : undefined;
+      range === 'zh' || range.startsWith('zh-')
+        ? 'zh-CN'
+        : range === 'en' || range.startsWith('en-') || range === '*'
+          ? 'en'
+          : undefined;
     // equal q: the first listed wins (order is the tie-break clients mean)
     if (lang && q - order * 1e-9 > bestQ) {
       best = lang;
@@ -58,7 +62,8 @@ export function renderMessage(template: string, params: MessageParams = {}): str
   return optional.replace(PLACEHOLDER, (m, n: string) => text(params[n]) ?? m);
 }
 
-const isErrorCode = (code: string): code is ErrorCode => Object.prototype.hasOwnProperty.call(ERROR_STATUS, code);
+const isErrorCode = (code: string): code is ErrorCode =>
+  Object.prototype.hasOwnProperty.call(ERROR_STATUS, code);
 const pick = (pair: readonly [string, string], lang: Lang) => (lang === 'en' ? pair[0] : pair[1]);
 
 /** A domain error code's sentence, or undefined for a code outside the list. */
@@ -67,7 +72,11 @@ export function errorMessage(code: string, lang: Lang, params?: MessageParams): 
 }
 
 /** A field-error code's sentence (a listed field code, or a whole domain error code), or undefined. */
-export function fieldMessage(code: string | undefined, lang: Lang, params?: MessageParams): string | undefined {
+export function fieldMessage(
+  code: string | undefined,
+  lang: Lang,
+  params?: MessageParams,
+): string | undefined {
   if (!code) return undefined;
   if (isFieldErrorCode(code)) return renderMessage(pick(FIELD_MESSAGES[code], lang), params);
   return errorMessage(code, lang, params);

@@ -82,11 +82,21 @@ export function mapColumns<K extends string>(
     const spec = byName.get(headerKey(cell));
     if (!spec) {
       if ((options.unknown ?? 'refuse') === 'refuse')
-        errors.push({ field: 'header', code: 'CSV_UNKNOWN_COLUMN', message: `unknown column "${cell}"`, params: { column: cell } });
+        errors.push({
+          field: 'header',
+          code: 'CSV_UNKNOWN_COLUMN',
+          message: `unknown column "${cell}"`,
+          params: { column: cell },
+        });
       return;
     }
     if (index[spec.key] !== undefined) {
-      errors.push({ field: spec.key, code: 'CSV_DUPLICATE_COLUMN', message: `column "${cell}" appears twice`, params: { column: cell } });
+      errors.push({
+        field: spec.key,
+        code: 'CSV_DUPLICATE_COLUMN',
+        message: `column "${cell}" appears twice`,
+        params: { column: cell },
+      });
       return;
     }
     index[spec.key] = i;
@@ -113,6 +123,7 @@ export function isKeyRow(cells: readonly string[], specs: readonly ColumnSpec[])
 /** An enumeration cell as its code: the code itself (any case) or its Chinese label; undefined when neither. */
 export function enumValue(spec: ColumnSpec, cell: string): string | undefined {
   const t = cell.trim();
-  for (const o of spec.options ?? []) if (o.value.toLowerCase() === t.toLowerCase() || o.zh === t) return o.value;
+  for (const o of spec.options ?? [])
+    if (o.value.toLowerCase() === t.toLowerCase() || o.zh === t) return o.value;
   return undefined;
 }

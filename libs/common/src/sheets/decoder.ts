@@ -81,13 +81,16 @@ export class SheetDecoder {
     this.bomChecked = true;
     const bom = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
     if (bom && this.explicit === 'GB18030')
-      throw new SheetFileError('the file starts with a UTF-8 byte-order mark but encoding GB18030 was given', [
-        {
-          field: 'encoding',
-          code: 'ENCODING_MISMATCH',
-          message: 'the file is UTF-8 (it starts with a UTF-8 BOM): leave encoding out or give utf-8',
-        },
-      ]);
+      throw new SheetFileError(
+        'the file starts with a UTF-8 byte-order mark but encoding GB18030 was given',
+        [
+          {
+            field: 'encoding',
+            code: 'ENCODING_MISMATCH',
+            message: 'the file is UTF-8 (it starts with a UTF-8 BOM): leave encoding out or give utf-8',
+          },
+        ],
+      );
     const chosen = bom ? 'UTF-8' : this.explicit;
     if (chosen) return this.start(chosen, bytes, final);
     return this.sniff(bytes, final);
@@ -132,7 +135,10 @@ export class SheetDecoder {
  * A whole upload as text: the encoding detected (or given), a BOM (UTF-8's, or GB18030's U+FEFF) dropped, and a
  * line holding an undecodable byte refused by number.
  */
-export function decodeSheetText(bytes: Uint8Array, explicit?: SheetEncoding): { text: string; encoding: SheetEncoding } {
+export function decodeSheetText(
+  bytes: Uint8Array,
+  explicit?: SheetEncoding,
+): { text: string; encoding: SheetEncoding } {
   const d = new SheetDecoder(explicit);
   let text = d.push(bytes) + d.end();
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);

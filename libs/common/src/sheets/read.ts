@@ -35,7 +35,8 @@ export interface ReadSheetOptions extends MapColumnsOptions {
 }
 
 /** An XLSX file is a ZIP archive: it starts with "PK\x03\x04". */
-export const isXlsx = (bytes: Uint8Array) => bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 3 && bytes[3] === 4;
+export const isXlsx = (bytes: Uint8Array) =>
+  bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 3 && bytes[3] === 4;
 
 /** The worksheet names a template gives its instructions (never read as data). */
 export const INSTRUCTION_SHEETS = ['填写说明', '说明', 'instructions', 'readme'];
@@ -43,24 +44,47 @@ export const INSTRUCTION_SHEETS = ['填写说明', '说明', 'instructions', 're
 function csvRecords(text: string, parse: (input: string, options: object) => unknown): SheetRecord[] {
   let rows: { record: string[]; info: { lines: number } }[];
   try {
-    rows = parse(text, { info: true, relax_column_count: true, skip_empty_lines: false, record_delimiter: ['\r\n', '\n', '\r'] }) as typeof rows;
+    rows = parse(text, {
+      info: true,
+      relax_column_count: true,
+      skip_empty_lines: false,
+      record_delimiter: ['\r\n', '\n', '\r'],
+    }) as typeof rows;
   } catch (e) {
     const line = (e as { lines?: number }).lines;
-    throw new SheetFileError(`the CSV cannot be read${line ? ` at line ${line}` : ''}: ${(e as Error).message}`, [
-      { field: 'file', code: 'CSV_SYNTAX', message: (e as Error).message, ...(line ? { params: { line } } : {}) },
-    ]);
+    throw new SheetFileError(
+      `the CSV cannot be read${line ? ` at line ${line}` : ''}: ${(e as Error).message}`,
+      [
+        {
+          field: 'file',
+          code: 'CSV_SYNTAX',
+          message: (e as Error).message,
+          ...(line ? { params: { line } } : {}),
+        },
+      ],
+    );
   }
   // csv-parse's `lines` is the line a record ends on; a record with a quoted line break starts earlier
-  return rows.map(({ record, info }) => ({ rowNo: info.lines - Math.max(0, record.join(',').split(/\r\n|\r|\n/).length - 1), cells: record }));
+  return rows.map(({ record, info }) => ({
+    rowNo: info.lines - Math.max(0, record.join(',').split(/\r\n|\r|\n/).length - 1),
+    cells: record,
+  }));
 }
 
 /** A cell of an XLSX as text: dates as YYYY-MM-DD, numbers as written, formulas by their result, rich text joined. */
 function cellText(value: unknown): string {
   if (value === null || value === undefined) return '';
   if (value instanceof Date) return value.toISOString().slice(0, 10);
-  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : String(Number(value.toFixed(10)));
+  if (typeof value === 'number')
+    return Number.isInteger(value) ? String(value) : String(Number(value.toFixed(10)));
   if (typeof value === 'object') {
-    const v = value as { result?: unknown; richText?: { text: string }[]; text?: string; hyperlink?: string; error?: string };
+    const v = value as {
+      result?: unknown;
+      richText?: { text: string }[];
+      text?: string;
+      hyperlink?: string;
+      error?: string;
+    };
     if (v.richText) return v.richText.map((r) => r.text).join('');
     if ('result' in v) return cellText(v.result);
     if (typeof v.text === 'string') return v.text;
@@ -73,16 +97,27 @@ async function xlsxRecords(bytes: Uint8Array, sheetName?: string): Promise<Sheet
   const { default: ExcelJS } = await import('exceljs');
   const wb = new ExcelJS.Workbook();
   try {
-    await wb.xlsx.load(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) as unknown as ArrayBuffer);
+    await wb.xlsx.load(
+      Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) as unknown as ArrayBuffer,
+    );
   } catch (e) {
     throw new SheetFileError(`the XLSX workbook cannot be read: ${(e as Error).message}`, [
-      { field: 'file', code: 'CSV_UNREADABLE', message: 'not a readable XLSX workbook (save it again as .xlsx)' },
+      {
+        field: 'file',
+        code: 'CSV_UNREADABLE',
+        message: 'not a readable XLSX workbook (save it again as .xlsx)',
+      },
     ]);
   }
   const ws = sheetName
     ? wb.getWorksheet(sheetName)
-    : wb.worksheets.find((w) => !INSTRUCTION_SHEETS.includes(w.name.trim().toLowerCase()) && w.state !== 'hidden');
-  if (!ws) throw new SheetFileError('the workbook has no data sheet', [{ field: 'file', code: 'CSV_EMPTY', message: 'no worksheet to read' }]);
+    : wb.worksheets.find(
+        (w) => !INSTRUCTION_SHEETS.includes(w.name.trim().toLowerCase()) && w.state !== 'hidden',
+      );
+  if (!ws)
+    throw new SheetFileError('the workbook has no data sheet', [
+      { field: 'file', code: 'CSV_EMPTY', message: 'no worksheet to read' },
+    ]);
   const out: SheetRecord[] = [];
   ws.eachRow({ includeEmpty: false }, (row, rowNo) => {
     const cells: string[] = [];
@@ -97,10 +132,15 @@ export async function readSheetRecords(
   bytes: Uint8Array,
   options: Pick<ReadSheetOptions, 'encoding' | 'sheetName'> = {},
 ): Promise<{ format: SheetFormat; encoding: SheetEncoding; records: SheetRecord[] }> {
-  if (isXlsx(bytes)) return { format: 'XLSX', encoding: 'UTF-8', records: await xlsxRecords(bytes, options.sheetName) };
+  if (isXlsx(bytes))
+    return { format: 'XLSX', encoding: 'UTF-8', records: await xlsxRecords(bytes, options.sheetName) };
   const { text, encoding } = decodeSheetText(bytes, options.encoding);
   const { parse } = await import('csv-parse/sync');
-  return { format: 'CSV', encoding, records: csvRecords(text, parse as (input: string, options: object) => unknown) };
+  return {
+    format: 'CSV',
+    encoding,
+    records: csvRecords(text, parse as (input: string, options: object) => unknown),
+  };
 }
 
 /**
@@ -117,11 +157,19 @@ export async function readSheet<K extends string>(
   const filled = records.filter((r) => r.cells.some((c) => c.trim() !== ''));
   if (!filled.length)
     throw new SheetFileError('the file is empty: a header row is required', [
-      { field: 'header', code: 'CSV_EMPTY', message: `expected the columns ${specs.map((s) => s.zh).join(', ')}` },
+      {
+        field: 'header',
+        code: 'CSV_EMPTY',
+        message: `expected the columns ${specs.map((s) => s.zh).join(', ')}`,
+      },
     ]);
   const [head, ...rest] = filled;
   const mapped = mapColumns(head.cells, specs, options);
-  if (!mapped.ok) throw new SheetFileError(`row ${head.rowNo}: the header is not the template's; nothing was imported`, mapped.errors);
+  if (!mapped.ok)
+    throw new SheetFileError(
+      `row ${head.rowNo}: the header is not the template's; nothing was imported`,
+      mapped.errors,
+    );
   const data = rest.length && isKeyRow(rest[0].cells, specs) ? rest.slice(1) : rest;
   const maxRows = options.maxRows ?? 50_000;
   if (data.length > maxRows)
@@ -159,7 +207,14 @@ export function rowErrors<K extends string>(
   return errors.map((e) => {
     const spec = specs.find((s) => s.key === e.field);
     const column = (spec && (table.columns.label[spec.key] ?? spec.zh)) ?? e.field;
-    return { row: rowNo, column, field: e.field, code: e.code ?? 'INVALID', message: e.message, ...(e.params ? { params: e.params } : {}) };
+    return {
+      row: rowNo,
+      column,
+      field: e.field,
+      code: e.code ?? 'INVALID',
+      message: e.message,
+      ...(e.params ? { params: e.params } : {}),
+    };
   });
 }
 

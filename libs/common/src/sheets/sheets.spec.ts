@@ -22,7 +22,8 @@ const SPECS: ColumnSpec<K>[] = [
     ],
   },
 ];
-const ZH_CSV = '村代码,户主姓名,家庭人口,人均纯收入（元）,贫困状态\r\n370302106201,王秀英,4,3200.00,贫困户\r\n370302106201,李明,3,5200.50,\r\n';
+const ZH_CSV =
+  '村代码,户主姓名,家庭人口,人均纯收入（元）,贫困状态\r\n370302106201,王秀英,4,3200.00,贫困户\r\n370302106201,李明,3,5200.50,\r\n';
 
 describe('decodeSheetText: the uploads’ one decoder', () => {
   it('reads UTF-8 with and without BOM and GBK as the same text', () => {
@@ -57,7 +58,8 @@ describe('mapColumns: the one header mapper', () => {
     ]) {
       const m = mapColumns(header, SPECS);
       expect(m.ok, header.join()).toBe(true);
-      if (m.ok) expect(m.map.index).toEqual({ headName: 0, villageCode: 1, memberCount: 2, perCapitaIncome: 3 });
+      if (m.ok)
+        expect(m.map.index).toEqual({ headName: 0, villageCode: 1, memberCount: 2, perCapitaIncome: 3 });
     }
   });
 
@@ -65,8 +67,16 @@ describe('mapColumns: the one header mapper', () => {
     const m = mapColumns(['户主姓名', 'headName', '备注'], SPECS);
     expect(m.ok).toBe(false);
     if (m.ok) return;
-    expect(m.errors.map((e) => e.code).sort()).toEqual(['CSV_DUPLICATE_COLUMN', 'CSV_MISSING_COLUMN', 'CSV_MISSING_COLUMN', 'CSV_MISSING_COLUMN', 'CSV_UNKNOWN_COLUMN']);
-    expect(mapColumns(['户主姓名', '村代码', '家庭人口', '人均纯收入', '备注'], SPECS, { unknown: 'ignore' }).ok).toBe(true);
+    expect(m.errors.map((e) => e.code).sort()).toEqual([
+      'CSV_DUPLICATE_COLUMN',
+      'CSV_MISSING_COLUMN',
+      'CSV_MISSING_COLUMN',
+      'CSV_MISSING_COLUMN',
+      'CSV_UNKNOWN_COLUMN',
+    ]);
+    expect(
+      mapColumns(['户主姓名', '村代码', '家庭人口', '人均纯收入', '备注'], SPECS, { unknown: 'ignore' }).ok,
+    ).toBe(true);
   });
 
   it('reads an enumeration cell as its code or its Chinese label', () => {
@@ -82,8 +92,26 @@ describe('readSheet', () => {
     expect(t.format).toBe('CSV');
     expect(t.encoding).toBe('GB18030');
     expect(t.rows).toEqual([
-      { rowNo: 2, values: { villageCode: '370302106201', headName: '王秀英', memberCount: '4', perCapitaIncome: '3200.00', status: '贫困户' } },
-      { rowNo: 3, values: { villageCode: '370302106201', headName: '李明', memberCount: '3', perCapitaIncome: '5200.50', status: '' } },
+      {
+        rowNo: 2,
+        values: {
+          villageCode: '370302106201',
+          headName: '王秀英',
+          memberCount: '4',
+          perCapitaIncome: '3200.00',
+          status: '贫困户',
+        },
+      },
+      {
+        rowNo: 3,
+        values: {
+          villageCode: '370302106201',
+          headName: '李明',
+          memberCount: '3',
+          perCapitaIncome: '5200.50',
+          status: '',
+        },
+      },
     ]);
   });
 
@@ -99,7 +127,9 @@ describe('readSheet', () => {
     ws.addRow(['370302106201', { richText: [{ text: '李' }, { text: '明' }] }, 3, 5200.5]);
     const t = await readSheet(Buffer.from(await wb.xlsx.writeBuffer()), SPECS);
     expect(t.format).toBe('XLSX');
-    expect(t.rows.map((r) => [r.rowNo, r.values.headName, r.values.villageCode, r.values.perCapitaIncome])).toEqual([
+    expect(
+      t.rows.map((r) => [r.rowNo, r.values.headName, r.values.villageCode, r.values.perCapitaIncome]),
+    ).toEqual([
       [3, '王秀英', '370302106201', '3200'],
       [5, '李明', '370302106201', '5200.5'],
     ]);
@@ -107,13 +137,28 @@ describe('readSheet', () => {
 
   it('refuses a file without the template’s header, nothing read', async () => {
     await expect(readSheet(Buffer.from('a,b\r\n1,2\r\n'), SPECS)).rejects.toBeInstanceOf(SheetFileError);
-    await expect(readSheet(Buffer.from(''), SPECS)).rejects.toMatchObject({ errors: [expect.objectContaining({ code: 'CSV_EMPTY' })] });
+    await expect(readSheet(Buffer.from(''), SPECS)).rejects.toMatchObject({
+      errors: [expect.objectContaining({ code: 'CSV_EMPTY' })],
+    });
   });
 
   it('reports a row error by row and by the column as the file names it, in the caller’s language', async () => {
     const t = await readSheet(Buffer.from(ZH_CSV), SPECS);
-    const errors = rowErrors(2, [{ field: 'perCapitaIncome', code: 'isYuan', message: 'perCapitaIncome must be yuan' }], t, SPECS);
-    expect(errors).toEqual([{ row: 2, column: '人均纯收入（元）', field: 'perCapitaIncome', code: 'isYuan', message: 'perCapitaIncome must be yuan' }]);
+    const errors = rowErrors(
+      2,
+      [{ field: 'perCapitaIncome', code: 'isYuan', message: 'perCapitaIncome must be yuan' }],
+      t,
+      SPECS,
+    );
+    expect(errors).toEqual([
+      {
+        row: 2,
+        column: '人均纯收入（元）',
+        field: 'perCapitaIncome',
+        code: 'isYuan',
+        message: 'perCapitaIncome must be yuan',
+      },
+    ]);
     expect(localizeRowErrors(errors, 'zh-CN')[0].message).toMatch(/金额/);
     expect(localizeRowErrors(errors, 'en')[0].message).toBe('perCapitaIncome must be yuan');
   });
@@ -127,8 +172,22 @@ describe('importTemplate', () => {
     await wb.xlsx.load(buf as unknown as ArrayBuffer);
     expect(wb.worksheets.map((w) => w.name)).toEqual(['农户信息', '填写说明']);
     const ws = wb.getWorksheet('农户信息')!;
-    expect(ws.getRow(1).values).toEqual([undefined, '*村代码', '*户主姓名', '*家庭人口', '*人均纯收入', '贫困状态']);
-    expect(ws.getRow(2).values).toEqual([undefined, 'villageCode', 'headName', 'memberCount', 'perCapitaIncome', 'status']);
+    expect(ws.getRow(1).values).toEqual([
+      undefined,
+      '*村代码',
+      '*户主姓名',
+      '*家庭人口',
+      '*人均纯收入',
+      '贫困状态',
+    ]);
+    expect(ws.getRow(2).values).toEqual([
+      undefined,
+      'villageCode',
+      'headName',
+      'memberCount',
+      'perCapitaIncome',
+      'status',
+    ]);
     expect(ws.getCell('E3').dataValidation).toMatchObject({ type: 'list', formulae: ['"贫困户,已脱贫"'] });
     expect(ws.getCell('C10').dataValidation).toMatchObject({ type: 'whole' });
     expect(ws.views[0]).toMatchObject({ state: 'frozen', ySplit: 2 });
@@ -141,7 +200,16 @@ describe('importTemplate', () => {
     ws.getRow(3).values = ['370302106201', '王秀英', 4, 3200, '已脱贫'];
     const filled = await readSheet(Buffer.from(await wb.xlsx.writeBuffer()), SPECS);
     expect(filled.rows).toEqual([
-      { rowNo: 3, values: { villageCode: '370302106201', headName: '王秀英', memberCount: '4', perCapitaIncome: '3200', status: '已脱贫' } },
+      {
+        rowNo: 3,
+        values: {
+          villageCode: '370302106201',
+          headName: '王秀英',
+          memberCount: '4',
+          perCapitaIncome: '3200',
+          status: '已脱贫',
+        },
+      },
     ]);
   });
 });

@@ -34,7 +34,10 @@ const GENERAL_NOTES = [
  * (ID numbers, codes), drop-down lists for enumerations and number checks for amounts and counts; and an
  * instructions sheet with every column, whether it is required, its values and an example row.
  */
-export async function importTemplate(specs: readonly ColumnSpec[], options: TemplateOptions): Promise<Buffer> {
+export async function importTemplate(
+  specs: readonly ColumnSpec[],
+  options: TemplateOptions,
+): Promise<Buffer> {
   const { default: ExcelJS } = await import('exceljs');
   const wb = new ExcelJS.Workbook();
   wb.creator = 'mutual-aid-engine';
@@ -44,7 +47,8 @@ export async function importTemplate(specs: readonly ColumnSpec[], options: Temp
   head.font = { bold: true };
   head.eachCell((c) => (c.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFDDEBF7' } }));
   // range validations: exceljs writes them (worksheet.dataValidations) but does not declare them in its types
-  const validations = (ws as unknown as { dataValidations: { add(range: string, validation: object): void } }).dataValidations;
+  const validations = (ws as unknown as { dataValidations: { add(range: string, validation: object): void } })
+    .dataValidations;
   const keys = ws.addRow(specs.map((s) => s.key));
   keys.font = { italic: true, color: { argb: 'FF808080' } };
   specs.forEach((s, i) => {
@@ -63,9 +67,23 @@ export async function importTemplate(specs: readonly ColumnSpec[], options: Temp
         error: `请从下拉列表选择：${s.options.map((o) => o.zh).join('、')}`,
       });
     else if (s.kind === 'integer')
-      validations.add(range, { type: 'whole', operator: 'greaterThanOrEqual', allowBlank: !s.required, formulae: [0], showErrorMessage: true, error: '请填写整数' });
+      validations.add(range, {
+        type: 'whole',
+        operator: 'greaterThanOrEqual',
+        allowBlank: !s.required,
+        formulae: [0],
+        showErrorMessage: true,
+        error: '请填写整数',
+      });
     else if (s.kind === 'money')
-      validations.add(range, { type: 'decimal', operator: 'between', allowBlank: !s.required, formulae: [-1e12, 1e12], showErrorMessage: true, error: '请填写金额（元）' });
+      validations.add(range, {
+        type: 'decimal',
+        operator: 'between',
+        allowBlank: !s.required,
+        formulae: [-1e12, 1e12],
+        showErrorMessage: true,
+        error: '请填写金额（元）',
+      });
   });
   ws.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: specs.length } };
 
@@ -93,6 +111,6 @@ export async function importTemplate(specs: readonly ColumnSpec[], options: Temp
   help.addRow([]);
   help.addRow(['示例（请勿填入此工作表）']).font = { bold: true };
   help.addRow(specs.map((s) => s.zh)).font = { bold: true };
-  help.addRow(specs.map((s) => s.example ?? (s.options?.[0]?.zh ?? '')));
+  help.addRow(specs.map((s) => s.example ?? s.options?.[0]?.zh ?? ''));
   return Buffer.from(await wb.xlsx.writeBuffer());
 }

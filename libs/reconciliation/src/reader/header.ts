@@ -6,10 +6,41 @@ import { REQUIRED_FIELDS, STATEMENT_FIELDS, type FieldKey, type HeaderMap } from
  * the uploads' one header mapper's rules (headerKey: width, case, spaces, `_`, a trailing unit in brackets).
  */
 export const STATEMENT_COLUMNS: readonly ColumnSpec<FieldKey>[] = [
-  { key: 'bankloanref', zh: '银行贷款编号', en: 'bank_loan_ref', required: true, aliases: ['bankLoanRef', '贷款编号', '借据号', '借据编号', '贷款账号'], example: 'ZB2026-0001' },
-  { key: 'outstandingprincipal', zh: '贷款余额', en: 'outstanding_principal', required: true, kind: 'money', aliases: ['outstandingPrincipal', '本金余额', '剩余本金'], example: '50000.00' },
-  { key: 'overdueprincipal', zh: '逾期本金', en: 'overdue_principal', required: true, kind: 'money', aliases: ['overduePrincipal', '逾期本金余额'], example: '0.00' },
-  { key: 'overduedays', zh: '逾期天数', en: 'overdue_days', required: true, kind: 'integer', aliases: ['overdueDays'], example: '0' },
+  {
+    key: 'bankloanref',
+    zh: '银行贷款编号',
+    en: 'bank_loan_ref',
+    required: true,
+    aliases: ['bankLoanRef', '贷款编号', '借据号', '借据编号', '贷款账号'],
+    example: 'ZB2026-0001',
+  },
+  {
+    key: 'outstandingprincipal',
+    zh: '贷款余额',
+    en: 'outstanding_principal',
+    required: true,
+    kind: 'money',
+    aliases: ['outstandingPrincipal', '本金余额', '剩余本金'],
+    example: '50000.00',
+  },
+  {
+    key: 'overdueprincipal',
+    zh: '逾期本金',
+    en: 'overdue_principal',
+    required: true,
+    kind: 'money',
+    aliases: ['overduePrincipal', '逾期本金余额'],
+    example: '0.00',
+  },
+  {
+    key: 'overduedays',
+    zh: '逾期天数',
+    en: 'overdue_days',
+    required: true,
+    kind: 'integer',
+    aliases: ['overdueDays'],
+    example: '0',
+  },
   {
     key: 'status',
     zh: '贷款状态',
@@ -25,11 +56,19 @@ export const STATEMENT_COLUMNS: readonly ColumnSpec<FieldKey>[] = [
     ],
     example: '正常',
   },
-  { key: 'asofdate', zh: '对账日期', en: 'as_of_date', kind: 'date', aliases: ['asOfDate', '数据日期', '统计日期'] },
+  {
+    key: 'asofdate',
+    zh: '对账日期',
+    en: 'as_of_date',
+    kind: 'date',
+    aliases: ['asOfDate', '数据日期', '统计日期'],
+  },
 ];
 
 const BY_HEADER = new Map<string, FieldKey>(
-  STATEMENT_COLUMNS.flatMap((c) => [c.key, c.zh, c.en, ...(c.aliases ?? [])].map((n) => [headerKey(n), c.key] as const)),
+  STATEMENT_COLUMNS.flatMap((c) =>
+    [c.key, c.zh, c.en, ...(c.aliases ?? [])].map((n) => [headerKey(n), c.key] as const),
+  ),
 );
 
 /**
@@ -42,8 +81,10 @@ export function isStatementKeyRow(cells: readonly string[]): boolean {
 }
 
 /** The statement template's columns: keyed by the snake_case names every bank file and JSON statement uses. */
-export const STATEMENT_TEMPLATE_COLUMNS: readonly ColumnSpec[] = STATEMENT_COLUMNS.map((c) => ({ ...c, key: c.en }));
-
+export const STATEMENT_TEMPLATE_COLUMNS: readonly ColumnSpec[] = STATEMENT_COLUMNS.map((c) => ({
+  ...c,
+  key: c.en,
+}));
 
 /**
  * Maps a CSV header (Chinese or English column names); every missing required column is named at once. Unknown
@@ -79,4 +120,3 @@ export function mapHeader(
   }
   return errors.length ? { ok: false, errors } : { ok: true, header: { index, columns: names.length } };
 }
-

@@ -83,7 +83,11 @@ export function maskName(name: string): string {
 }
 
 /** A borrower as shown: a household head or family farm masked, an enterprise or cooperative by its name. */
-export function publicBorrower(b: { householdName: string | null; entityName: string | null; entityKind: string | null }): string {
+export function publicBorrower(b: {
+  householdName: string | null;
+  entityName: string | null;
+  entityKind: string | null;
+}): string {
   if (b.householdName) return maskName(b.householdName);
   if (b.entityName) return b.entityKind === 'FAMILY_FARM' ? maskName(b.entityName) : b.entityName;
   return '*';
@@ -96,7 +100,10 @@ export const LOAN_STATUS_ZH: Record<string, string> = {
   IN_PUBLIC_NOTICE: '公示中',
   APPROVED: '已审批',
 };
-export const CHANNEL_ZH: Record<string, string> = { MUTUAL_AID: '互助资金借款', BANK_COVERED: '银行担保贷款' };
+export const CHANNEL_ZH: Record<string, string> = {
+  MUTUAL_AID: '互助资金借款',
+  BANK_COVERED: '银行担保贷款',
+};
 
 export interface DisclosureTable {
   name: string;
@@ -111,28 +118,101 @@ export function disclosureTables(c: DisclosureContent): DisclosureTable[] {
   return [
     {
       name: '公示中的借款 (Loans under public notice)',
-      columns: ['借款编号 (Loan no)', '村 (Village)', '借款人 (Borrower)', '金额 (Amount)', '期限(月) (Term, months)', '用途 (Purpose)', '异议截止日 (Objection deadline)'],
+      columns: [
+        '借款编号 (Loan no)',
+        '村 (Village)',
+        '借款人 (Borrower)',
+        '金额 (Amount)',
+        '期限(月) (Term, months)',
+        '用途 (Purpose)',
+        '异议截止日 (Objection deadline)',
+      ],
       moneyColumns: ['金额 (Amount)'],
-      rows: c.notices.map((n) => [n.loanNo, n.village, n.borrower, n.principal, n.termMonths, n.purpose, n.objectionDeadline]),
+      rows: c.notices.map((n) => [
+        n.loanNo,
+        n.village,
+        n.borrower,
+        n.principal,
+        n.termMonths,
+        n.purpose,
+        n.objectionDeadline,
+      ]),
     },
     {
       name: '已发放借款 (Loans disbursed)',
-      columns: ['借款编号 (Loan no)', '村 (Village)', '借款人 (Borrower)', '类别 (Channel)', '金额 (Amount)', '期限(月) (Term, months)', '放款日期 (Disbursed on)', '状态 (Status)'],
+      columns: [
+        '借款编号 (Loan no)',
+        '村 (Village)',
+        '借款人 (Borrower)',
+        '类别 (Channel)',
+        '金额 (Amount)',
+        '期限(月) (Term, months)',
+        '放款日期 (Disbursed on)',
+        '状态 (Status)',
+      ],
       moneyColumns: ['金额 (Amount)'],
-      rows: c.disbursed.map((d) => [d.loanNo, d.village, d.borrower, CHANNEL_ZH[d.channel] ?? d.channel, d.principal, d.termMonths, d.disbursedOn, LOAN_STATUS_ZH[d.status] ?? d.status]),
+      rows: c.disbursed.map((d) => [
+        d.loanNo,
+        d.village,
+        d.borrower,
+        CHANNEL_ZH[d.channel] ?? d.channel,
+        d.principal,
+        d.termMonths,
+        d.disbursedOn,
+        LOAN_STATUS_ZH[d.status] ?? d.status,
+      ]),
     },
     {
       name: '占用费分配 (Usage-fee distributions)',
-      columns: ['互助资金 (Fund)', '年度 (Year)', '可分配 (Distributable)', '转增本金 (Capital)', '风险准备 (Risk reserve)', '公益金 (Public welfare)', '管理费 (Administration)', '社员分红 (Dividends)'],
-      moneyColumns: ['可分配 (Distributable)', '转增本金 (Capital)', '风险准备 (Risk reserve)', '公益金 (Public welfare)', '管理费 (Administration)', '社员分红 (Dividends)'],
-      rows: c.feeDistributions.map((f) => [f.fund, f.year, f.distributable, f.capital, f.riskReserve, f.publicWelfare, f.administration, f.dividends]),
+      columns: [
+        '互助资金 (Fund)',
+        '年度 (Year)',
+        '可分配 (Distributable)',
+        '转增本金 (Capital)',
+        '风险准备 (Risk reserve)',
+        '公益金 (Public welfare)',
+        '管理费 (Administration)',
+        '社员分红 (Dividends)',
+      ],
+      moneyColumns: [
+        '可分配 (Distributable)',
+        '转增本金 (Capital)',
+        '风险准备 (Risk reserve)',
+        '公益金 (Public welfare)',
+        '管理费 (Administration)',
+        '社员分红 (Dividends)',
+      ],
+      rows: c.feeDistributions.map((f) => [
+        f.fund,
+        f.year,
+        f.distributable,
+        f.capital,
+        f.riskReserve,
+        f.publicWelfare,
+        f.administration,
+        f.dividends,
+      ]),
     },
     {
       name: '互助资金规模及使用 (Fund capital and use)',
-      columns: ['互助资金 (Fund)', '村 (Village)', '本金 (Capital)', '借款余额 (Loans outstanding)', '现金 (Cash)', '使用率% (Utilisation %)'],
+      columns: [
+        '互助资金 (Fund)',
+        '村 (Village)',
+        '本金 (Capital)',
+        '借款余额 (Loans outstanding)',
+        '现金 (Cash)',
+        '使用率% (Utilisation %)',
+      ],
       moneyColumns: ['本金 (Capital)', '借款余额 (Loans outstanding)', '现金 (Cash)'],
       numberColumns: ['使用率% (Utilisation %)'],
-      rows: c.funds.map((f) => [f.fund, f.village, f.capital, f.loansOutstanding, f.cash, f.utilisationPercent]),
+      rows: c.funds.map((f) => [
+        f.fund,
+        f.village,
+        f.capital,
+        f.loansOutstanding,
+        f.cash,
+        f.utilisationPercent,
+      ]),
     },
     {
       name: '贴息资金支付 (Interest subsidy paid)',
@@ -144,7 +224,10 @@ export function disclosureTables(c: DisclosureContent): DisclosureTable[] {
 }
 
 const esc = (v: unknown) =>
-  String(v ?? '').replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
+  String(v ?? '').replace(
+    /[&<>"']/g,
+    (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!,
+  );
 
 /**
  * The printable notice page: plain HTML (no script), A4 with margins when printed, tables that repeat their header
@@ -152,12 +235,21 @@ const esc = (v: unknown) =>
  */
 export function disclosureHtml(c: DisclosureContent, meta: { id: string; publishedAt: string }): string {
   const title = `${c.name}扶贫资金公示`;
-  const deadline = c.notices.map((n) => n.objectionDeadline).filter(Boolean).sort().at(-1);
+  const deadline = c.notices
+    .map((n) => n.objectionDeadline)
+    .filter(Boolean)
+    .sort()
+    .at(-1);
   const sections = disclosureTables(c)
     .map((t) => {
       const head = t.columns.map((h) => `<th>${esc(h.replace(/ \(.*\)$/, ''))}</th>`).join('');
       const body = t.rows.length
-        ? t.rows.map((r) => `<tr>${r.map((v, i) => `<td${t.moneyColumns.includes(t.columns[i]) ? ' class="num"' : ''}>${esc(v)}</td>`).join('')}</tr>`).join('\n')
+        ? t.rows
+            .map(
+              (r) =>
+                `<tr>${r.map((v, i) => `<td${t.moneyColumns.includes(t.columns[i]) ? ' class="num"' : ''}>${esc(v)}</td>`).join('')}</tr>`,
+            )
+            .join('\n')
         : `<tr><td colspan="${t.columns.length}" class="none">无</td></tr>`;
       return `<h2>${esc(t.name.replace(/ \(.*\)$/, ''))}</h2>\n<table><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
     })

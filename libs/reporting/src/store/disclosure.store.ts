@@ -30,9 +30,11 @@ export interface RawLoanLine {
 }
 
 /** Where a loan, fund or claim line lies: `$1` is the village or district id. */
-const placeOf = (scope: DisclosureScope, alias: string) => (scope === 'VILLAGE' ? `${alias}.village_id = $1` : `${alias}.district_id = $1`);
+const placeOf = (scope: DisclosureScope, alias: string) =>
+  scope === 'VILLAGE' ? `${alias}.village_id = $1` : `${alias}.district_id = $1`;
 /** The same for the villages table itself. */
-const villageIn = (scope: DisclosureScope, alias: string) => (scope === 'VILLAGE' ? `${alias}.id = $1` : `${alias}.district_id = $1`);
+const villageIn = (scope: DisclosureScope, alias: string) =>
+  scope === 'VILLAGE' ? `${alias}.id = $1` : `${alias}.district_id = $1`;
 
 /**
  * The disclosure's reads (loans, funds, fee distributions, subsidy claims of one village or district, as the owners'
@@ -48,11 +50,20 @@ export class DisclosureStore {
           `SELECT v.id::text AS id, v.code, v.name, d.name AS district FROM villages v JOIN districts d ON d.id = v.district_id WHERE v.code = $1`,
           [code],
         )
-      : queryOne<ScopePlace>(m, `SELECT d.id::text AS id, d.code, d.name, d.name AS district FROM districts d WHERE d.code = $1`, [code]);
+      : queryOne<ScopePlace>(
+          m,
+          `SELECT d.id::text AS id, d.code, d.name, d.name AS district FROM districts d WHERE d.code = $1`,
+          [code],
+        );
   }
 
   /** Loans in public notice, and loans disbursed from a year before `asOf` up to it. */
-  async loans(m: EntityManager, scope: DisclosureScope, placeId: string, asOf: string): Promise<RawLoanLine[]> {
+  async loans(
+    m: EntityManager,
+    scope: DisclosureScope,
+    placeId: string,
+    asOf: string,
+  ): Promise<RawLoanLine[]> {
     return queryRows<RawLoanLine>(
       m,
       `SELECT l.loan_no, v.name AS village, h.head_name, e.name AS entity_name, e.kind AS entity_kind, l.channel,
@@ -71,7 +82,13 @@ export class DisclosureStore {
   }
 
   async funds(m: EntityManager, scope: DisclosureScope, placeId: string) {
-    return queryRows<{ fund: string; village: string; capital_fen: string; loans_fen: string; cash_fen: string }>(
+    return queryRows<{
+      fund: string;
+      village: string;
+      capital_fen: string;
+      loans_fen: string;
+      cash_fen: string;
+    }>(
       m,
       `SELECT f.name AS fund, v.name AS village,
               COALESCE((SELECT sum(a.balance_fen) FROM ledger_accounts a WHERE a.code LIKE 'MAF:' || f.id || ':CAPITAL:%'), 0)::text AS capital_fen,
@@ -118,7 +135,14 @@ export class DisclosureStore {
   /** Stores a snapshot; the same content for the same scope and date again answers the stored one. */
   async insert(
     m: EntityManager,
-    s: { scope: DisclosureScope; code: string; asOf: string; content: DisclosureContent; hash: string; by: string },
+    s: {
+      scope: DisclosureScope;
+      code: string;
+      asOf: string;
+      content: DisclosureContent;
+      hash: string;
+      by: string;
+    },
   ): Promise<{ row: DisclosureRow; created: boolean }> {
     const inserted = await queryOne<DisclosureRow>(
       m,
@@ -139,7 +163,12 @@ export class DisclosureStore {
   }
 
   /** One snapshot of the scope (the latest when no id is given). */
-  async find(m: EntityManager, scope: DisclosureScope, code: string, id?: string): Promise<DisclosureRow | undefined> {
+  async find(
+    m: EntityManager,
+    scope: DisclosureScope,
+    code: string,
+    id?: string,
+  ): Promise<DisclosureRow | undefined> {
     return queryOne<DisclosureRow>(
       m,
       `SELECT id::text, scope, scope_code, as_of::text, content, content_hash, published_by, published_at
