@@ -66,7 +66,7 @@ export const HOUSEHOLD_COLUMNS: readonly ColumnSpec<HouseholdColumn>[] = [
   { key: 'overrideReason', zh: '例外原因', en: 'Override reason', aliases: ['状态例外原因'], note: '贫困状态与认定结果不同时必填' },
 ];
 
-/** @deprecated names kept for the API description: the required and optional columns' keys. */
+/** The required and optional columns' keys (named in the API description). */
 export const IMPORT_REQUIRED_COLUMNS = HOUSEHOLD_COLUMNS.filter((c) => c.required).map((c) => c.key);
 export const IMPORT_OPTIONAL_COLUMNS = HOUSEHOLD_COLUMNS.filter((c) => !c.required).map((c) => c.key);
 const INTEGER_COLUMNS = new Set(HOUSEHOLD_COLUMNS.filter((c) => c.kind === 'integer').map((c) => c.key));
