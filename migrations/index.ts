@@ -31,6 +31,7 @@ import { LedgerValueDatedBounds1764540000000 } from './1764540000000-ledger-valu
 import { LoansEntityIndex1764560000000 } from './1764560000000-loans-entity-index.js';
 import { UserAreaScopes1764570000000 } from './1764570000000-user-area-scopes.js';
 import { Projections1764600000000 } from './1764600000000-projections.js';
+import { DisclosureSnapshots1764610000000 } from './1764610000000-disclosure-snapshots.js';
 
 /** Every migration, in order. Add new ones at the end (generated with `npm run migration:generate`). */
 export const MIGRATIONS = [
@@ -67,4 +68,5 @@ export const MIGRATIONS = [
   LoansEntityIndex1764560000000,
   UserAreaScopes1764570000000,
   Projections1764600000000,
+  DisclosureSnapshots1764610000000,
 ];

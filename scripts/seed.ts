@@ -16,7 +16,7 @@ import {
   type Role,
 } from '#libs/common';
 import { seedAssetIncome } from '#libs/asset-income';
-import { seedFunds } from '#libs/funds';
+import { DEMO_FUND_VILLAGE_CODE, seedFunds } from '#libs/funds';
 import { DEMO_BANK, DEMO_BANK_OFFICER, seedCoveredLoans, seedGuarantee } from '#libs/guarantee';
 import { DEMO_DISTRICT, DEMO_VILLAGES, seedRegistry } from '#libs/households';
 import { seedOrigination } from '#libs/origination';
@@ -25,7 +25,7 @@ import { seedRepayments } from '#libs/repayment';
 import { seedCob } from '#libs/cob';
 import { seedReminders } from '#libs/reminders';
 import { seedProjections } from '#libs/projection';
-import { seedReports } from '#libs/reporting';
+import { seedDisclosure, seedReports } from '#libs/reporting';
 import { seedSubsidy } from '#libs/subsidy';
 import { AppModule } from '../apps/api/src/app.module.js';
 
@@ -171,6 +171,10 @@ export const SEED_STEPS: SeedStep[] = [
   },
   { name: 'monthly leverage reports of the last six months', run: seedReports },
   { name: 'projection: a saved scenario and a finished run', run: seedProjections },
+  {
+    name: 'public disclosure (阳光扶贫) of the demo village and its district',
+    run: (app) => seedDisclosure(app, DEMO_FUND_VILLAGE_CODE),
+  },
 ];
 // ────────────────────────────────────────────────────────────────────────────────────────────────────────────────
 

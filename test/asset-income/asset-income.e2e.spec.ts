@@ -252,7 +252,11 @@ describe('a project over three years and its forced liquidation, over HTTP', () 
     expect(csv.status).toBe(200);
     expect(csv.headers['content-type']).toMatch(/text\/csv/);
     expect(csv.headers['content-disposition']).toMatch(/asset-income-project-\d+\.csv/);
-    expect(csv.text).toContain('2025,1500000.00,30000.00,1450000.00,1500000.00,1800000.00,-50000.00,LIQUIDATION_REQUIRED');
+    // Chinese headers and labels by default (a fund office's spreadsheet), the API's keys and codes on request
+    expect(csv.text).toContain('年度 (year),营业收入 (revenue),净利润 (netProfit),净资产 (netAssets)');
+    expect(csv.text).toContain('2025,1500000.00,30000.00,1450000.00,1500000.00,1800000.00,-50000.00,须清算');
+    const english = await get(`/projects/${projectId}/report?format=csv`, auditor).set('Accept-Language', 'en');
+    expect(english.text).toContain('2025,1500000.00,30000.00,1450000.00,1500000.00,1800000.00,-50000.00,LIQUIDATION_REQUIRED');
     const xlsx = await get(`/reports/districts/${place.districtId}?format=xlsx`, auditor).buffer(true).parse((res, cb) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));

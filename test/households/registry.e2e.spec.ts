@@ -165,7 +165,7 @@ describe('registry API: households', () => {
     expect(bad.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['pageSize', 'status']);
   });
 
-  it('imports a CSV body streamed as text/csv, reporting rows by line', async () => {
+  it('imports a CSV body streamed as text/csv: all or nothing, every bad row by row and column, in Chinese on request', async () => {
     const [a, b] = [idNumber('19900101'), idNumber('19900102')];
     const csv = [
       'villageCode,headName,idNumber,phone,memberCount,perCapitaIncome,incomeYear',
@@ -173,16 +173,26 @@ describe('registry API: households', () => {
       `${villageCode},导入二,${a},,3,3000.00,2016`,
       `${villageCode},导入三,${b.slice(0, 17)}${b[17] === '0' ? '1' : '0'},,3,3000.00,2016`,
     ].join('\n');
-    const res = await api().post('/api/v1/households/import').set(as('LOAN_OFFICER')).set('Content-Type', 'text/csv').send(csv).expect(200);
-    expect(res.body).toEqual({
-      imported: 1,
-      failed: 2,
-      errorsTruncated: false,
-      errors: [
-        expect.objectContaining({ line: 3, field: 'idNumber', code: 'DUPLICATE' }),
-        expect.objectContaining({ line: 4, field: 'idNumber', code: 'isResidentId' }),
-      ],
-    });
+    const res = await api()
+      .post('/api/v1/households/import')
+      .set(as('LOAN_OFFICER'))
+      .set('Content-Type', 'text/csv')
+      .set('Accept-Language', 'zh-CN')
+      .send(csv)
+      .expect(200);
+    expect(res.body).toMatchObject({ dryRun: false, rows: 3, valid: 1, imported: 0, failed: 2, errorsTruncated: false });
+    expect(res.body.errors).toEqual([
+      { row: 3, column: 'idNumber', field: 'idNumber', code: 'DUPLICATE', message: '重复（与第 2 行相同）' },
+      { row: 4, column: 'idNumber', field: 'idNumber', code: 'isResidentId', message: '必须是 18 位居民身份证号码' },
+    ]);
+    await api().get(`/api/v1/households?idNumber=${a}`).set(as('LOAN_OFFICER')).expect(200).expect((r) => expect(r.body.total).toBe(0));
+    const good = csv.split('\n').slice(0, 2).join('\n');
+    const dry = await api().post('/api/v1/households/import?dryRun=true').set(as('LOAN_OFFICER')).set('Content-Type', 'text/csv').send(good).expect(200);
+    expect(dry.body).toMatchObject({ dryRun: true, valid: 1, imported: 0, failed: 0 });
+    const real = await api().post('/api/v1/households/import').set(as('LOAN_OFFICER')).set('Content-Type', 'text/csv').send(good).expect(200);
+    expect(real.body).toMatchObject({ dryRun: false, imported: 1, skipped: 0 });
+    const again = await api().post('/api/v1/households/import').set(as('LOAN_OFFICER')).set('Content-Type', 'text/csv').send(good).expect(200);
+    expect(again.body).toMatchObject({ imported: 0, skipped: 1 });
     const wrongType = await api().post('/api/v1/households/import').set(as('LOAN_OFFICER')).send({ csv }).expect(400);
     expect(wrongType.body.errors[0].field).toBe('Content-Type');
     await api().post('/api/v1/households/import').set(as('AUDITOR')).set('Content-Type', 'text/csv').send(csv).expect(403);

@@ -82,7 +82,8 @@ describe('reports API', () => {
       .expect(200);
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(xlsx.body as ArrayBuffer);
-    expect(wb.worksheets).toHaveLength(4);
+    expect(wb.worksheets).toHaveLength(5); // the four sections and the About sheet (as-of date, version)
+    expect(wb.getWorksheet('报表信息 (About)')!.getSheetValues().flat()).toEqual(expect.arrayContaining(['截至日期 (As of)', '2026-01-31', '版本 (Version)', '1']));
     expect(wb.getWorksheet('合作银行 (Banks)')!.rowCount).toBe(3);
 
     const ranking = await request(t.http).get('/api/v1/reports/rankings/2026-01').set('Authorization', auditor).expect(200);

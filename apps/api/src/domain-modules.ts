@@ -16,7 +16,8 @@ import { RepaymentModule } from '#libs/repayment';
 import { ReportingModule } from '#libs/reporting';
 import { SchedulesModule } from '#libs/schedules';
 import { SubsidyModule } from '#libs/subsidy';
+import { ImportTemplatesModule } from './import-templates.js';
 import { QueueDashboardModule } from './ops/queue-dashboard.js';
 
 /** The domain libraries the API serves. Each capability adds its module here. */
-export const DOMAIN_MODULES: Type[] = [SchedulesModule, ProductsModule, HouseholdsModule, FundsModule, GuaranteeModule, AssetIncomeModule, LoansModule, OriginationModule, ReconciliationModule, SubsidyModule, FundingModule, RemindersModule, RepaymentModule, CobModule, ReportingModule, CalendarModule, ProjectionModule, QueueDashboardModule];
+export const DOMAIN_MODULES: Type[] = [SchedulesModule, ProductsModule, HouseholdsModule, FundsModule, GuaranteeModule, AssetIncomeModule, LoansModule, OriginationModule, ReconciliationModule, SubsidyModule, FundingModule, RemindersModule, RepaymentModule, CobModule, ReportingModule, CalendarModule, ProjectionModule, ImportTemplatesModule, QueueDashboardModule];

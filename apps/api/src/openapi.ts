@@ -87,6 +87,8 @@ export const TAGS: [string, string][] = [
   ['reports', 'Monthly leverage reports: versions and what changed, ranking, exports, chart.'],
   ['asset-income', 'Asset-income projects: quantified shares, yearly dividends with the floor, liquidation.'],
   ['projections', 'What a fund can do over the next years: scenarios, seeded Monte Carlo runs, P10/P50/P90 bands, fan charts.'],
+  ['disclosure', 'Public disclosure (阳光扶贫): dated, immutable postings per village and district, readable without login.'],
+  ['imports', 'Import templates: the XLSX to fill in for each bulk import (Chinese headers, drop-down lists, instructions).'],
   ['ops', 'Health and metrics.'],
 ];
 

@@ -1,3 +1,4 @@
+import { AssetIncomeResultsImportController } from './results-import.controller.js';
 import { Module } from '@nestjs/common';
 import { AssetIncomeConfig, loadAssetIncomeConfig } from './config.js';
 import { AssetIncomeDistributionController } from './distribution.controller.js';
@@ -19,7 +20,7 @@ import { ResultsStore } from './store/results.store.js';
 
 /** The asset-income scheme (资产收益扶贫). Ledger, audit, config and clock come from the global modules. */
 @Module({
-  controllers: [AssetIncomeProjectsController, AssetIncomeDistributionController, AssetIncomeLiquidationController],
+  controllers: [AssetIncomeProjectsController, AssetIncomeResultsImportController, AssetIncomeDistributionController, AssetIncomeLiquidationController],
   providers: [
     { provide: AssetIncomeConfig, useFactory: () => loadAssetIncomeConfig() },
     ProjectsStore,

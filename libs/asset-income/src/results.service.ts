@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { parse } from 'csv-parse/sync';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '#libs/audit';
-import { Clock, DomainError, type Actor, type FieldError, type Page, type PageQuery } from '#libs/common';
+import { Clock, DomainError, readSheet, SheetFileError, type Actor, type ColumnSpec, type FieldError, type Page, type PageQuery } from '#libs/common';
 import { formatYuan, parseYuan, type Fen } from '#libs/money';
 import { assessNetAssets, type NetAssetsAssessment } from './domain/thresholds.js';
 import type { AlertsQuery, RecordResultDto, ResultsQuery } from './dto.js';
@@ -55,7 +54,6 @@ const resultView = (r: ResultRow): ResultView => ({
   updatedAt: new Date(r.updated_at).toISOString(),
 });
 
-const CSV_COLUMNS = ['year', 'revenue', 'netProfit', 'netAssets', 'reportedOn'] as const;
 const MAX_CSV_ROWS = 200;
 const isCalendarDate = (s: string) => isBusinessDate(s);
 
@@ -95,8 +93,8 @@ export class AssetIncomeResultsService {
    * every problem reported with its row; nothing is written unless all rows pass. Rows are applied in year order so
    * the liquidation flag falls on the first year that reaches the threshold.
    */
-  async importCsv(projectId: string, csv: string, actor?: Actor): Promise<{ imported: number; results: RecordedResult[] }> {
-    const { rows, errors } = parseResultsCsv(csv);
+  async importCsv(projectId: string, csv: string | Uint8Array, actor?: Actor): Promise<{ imported: number; results: RecordedResult[] }> {
+    const { rows, errors } = await parseResultsCsv(csv);
     return this.dataSource.transaction(async (m) => {
       const p = await loadProject(m, projectId, true);
       requireStatus(p, ['ACTIVE', 'LIQUIDATION_REQUIRED'], 'importing results');
@@ -242,42 +240,52 @@ function refusal(errors: FieldError[]): DomainError {
   return new DomainError('ASSET_INCOME_RESULTS_INVALID', `the results break ${errors.length} rule(s)`, errors);
 }
 
-/** Parses and checks the format of every row; returns the rows that parsed and every problem found. */
-export function parseResultsCsv(csv: string): { rows: (ResultInput | null)[]; errors: FieldError[] } {
-  let records: Record<string, string>[];
+/**
+ * The results columns with their Chinese headers (the template's); the one header mapper (#libs/common) accepts
+ * either, in any order.
+ */
+export const RESULT_COLUMNS: readonly ColumnSpec<ResultColumn>[] = [
+  { key: 'year', zh: '年度', en: 'Year', required: true, kind: 'integer', aliases: ['会计年度'], example: '2023', note: '2000 至今的四位年份' },
+  { key: 'revenue', zh: '营业收入', en: 'Revenue', required: true, kind: 'money', aliases: ['收入'], example: '2600000.00', note: '单位：元，不得为负' },
+  { key: 'netProfit', zh: '净利润', en: 'Net profit', required: true, kind: 'money', aliases: ['利润'], example: '420000.00', note: '单位：元，亏损填负数' },
+  { key: 'netAssets', zh: '净资产', en: 'Net assets', required: true, kind: 'money', aliases: ['所有者权益'], example: '2420000.00', note: '单位：元' },
+  { key: 'reportedOn', zh: '报送日期', en: 'Reported on', required: true, kind: 'date', aliases: ['报告日期'], example: '2024-01-18', note: '格式 YYYY-MM-DD，在年度结束之后' },
+];
+type ResultColumn = 'year' | 'revenue' | 'netProfit' | 'netAssets' | 'reportedOn';
+
+/**
+ * Reads the results file (CSV in UTF-8 or GBK, or the XLSX template; Chinese or English headers) through the
+ * uploads' one reader, and checks the format of every row; returns the rows that parsed and every problem found
+ * (`rows[i].field`, i counting data rows from 0, the message naming the spreadsheet's row).
+ */
+export async function parseResultsCsv(file: string | Uint8Array): Promise<{ rows: (ResultInput | null)[]; errors: FieldError[] }> {
+  let table;
   try {
-    records = parse(csv, { columns: (h: string[]) => h.map((c) => c.trim()), skip_empty_lines: true, trim: true, bom: true });
+    table = await readSheet(typeof file === 'string' ? Buffer.from(file, 'utf8') : file, RESULT_COLUMNS, { maxRows: MAX_CSV_ROWS });
   } catch (e) {
-    throw new DomainError('ASSET_INCOME_RESULTS_INVALID', `the CSV cannot be read: ${(e as Error).message}`, [
-      { field: 'csv', code: 'CSV_UNREADABLE', message: (e as Error).message },
-    ]);
+    if (e instanceof SheetFileError) throw new DomainError('ASSET_INCOME_RESULTS_INVALID', e.detail, e.errors);
+    throw e;
   }
   const errors: FieldError[] = [];
-  if (records.length === 0) errors.push({ field: 'csv', code: 'CSV_EMPTY', message: 'no data rows' });
-  if (records.length > MAX_CSV_ROWS) errors.push({ field: 'csv', code: 'CSV_TOO_LONG', message: `at most ${MAX_CSV_ROWS} rows` });
-  const header = records.length ? Object.keys(records[0]) : [];
-  const missing = CSV_COLUMNS.filter((c) => records.length && !header.includes(c));
-  const extra = header.filter((c) => !(CSV_COLUMNS as readonly string[]).includes(c));
-  if (missing.length) errors.push({ field: 'csv', code: 'CSV_COLUMNS_MISSING', message: `missing column(s): ${missing.join(', ')}` });
-  if (extra.length) errors.push({ field: 'csv', code: 'CSV_COLUMNS_UNKNOWN', message: `unknown column(s): ${extra.join(', ')}` });
+  if (table.rows.length === 0) errors.push({ field: 'csv', code: 'CSV_EMPTY', message: 'no data rows' });
   if (errors.length) return { rows: [], errors };
   const seen = new Map<number, number>();
-  const rows = records.map((rec, i): ResultInput | null => {
+  const rows = table.rows.map(({ rowNo, values: rec }, i): ResultInput | null => {
     const at = (f: string) => `rows[${i}].${f}`;
     const before = errors.length;
     const year = /^\d{4}$/.test(rec.year) ? Number(rec.year) : NaN;
-    if (!(year >= 2000 && year <= 2100)) errors.push({ field: at('year'), code: 'FORMAT', message: 'must be a year between 2000 and 2100' });
-    else if (seen.has(year)) errors.push({ field: at('year'), code: 'DUPLICATE_YEAR', message: `year ${year} is also on row ${seen.get(year)}` });
-    else seen.set(year, i);
+    if (!(year >= 2000 && year <= 2100)) errors.push({ field: at('year'), code: 'FORMAT', message: `row ${rowNo}: must be a year between 2000 and 2100` });
+    else if (seen.has(year)) errors.push({ field: at('year'), code: 'DUPLICATE_YEAR', message: `row ${rowNo}: year ${year} is also on row ${seen.get(year)}` });
+    else seen.set(year, rowNo);
     const money = (f: 'revenue' | 'netProfit' | 'netAssets', allowNegative: boolean): Fen => {
       const r = parseYuan(rec[f], { allowNegative });
-      if (!r.ok) errors.push({ field: at(f), code: r.error, message: `must be an amount in yuan with at most 2 decimals${allowNegative ? '' : ', not negative'}` });
+      if (!r.ok) errors.push({ field: at(f), code: r.error, message: `row ${rowNo}: must be an amount in yuan with at most 2 decimals${allowNegative ? '' : ', not negative'}` });
       return r.ok ? r.fen : 0n;
     };
     const revenueFen = money('revenue', false);
     const netProfitFen = money('netProfit', true);
     const netAssetsFen = money('netAssets', true);
-    if (!isCalendarDate(rec.reportedOn)) errors.push({ field: at('reportedOn'), code: 'FORMAT', message: 'must be a date YYYY-MM-DD' });
+    if (!isCalendarDate(rec.reportedOn)) errors.push({ field: at('reportedOn'), code: 'FORMAT', message: `row ${rowNo}: must be a date YYYY-MM-DD` });
     return errors.length > before ? null : { year, revenueFen, netProfitFen, netAssetsFen, reportedOn: rec.reportedOn };
   });
   return { rows, errors };

@@ -101,7 +101,7 @@ describe('CSV import of results', () => {
     ]);
     expect(await count(db.dataSource, 'SELECT 1 FROM aip_annual_results WHERE project_id = $1', [projectId])).toBe(0);
     const header = await fail(s.results.importCsv(projectId, 'year,revenue,profit\n2023,1,1\n', MAKER));
-    expect(header.errors.map((e) => e.code)).toEqual(['CSV_COLUMNS_MISSING', 'CSV_COLUMNS_UNKNOWN']);
+    expect(header.errors.map((e) => e.code)).toEqual(['CSV_UNKNOWN_COLUMN', 'CSV_MISSING_COLUMN', 'CSV_MISSING_COLUMN', 'CSV_MISSING_COLUMN']);
 
     const ok = await s.results.importCsv(
       projectId,
@@ -114,6 +114,24 @@ describe('CSV import of results', () => {
     ]);
     const listed = await s.results.list(projectId, { fromYear: 2024 }, page);
     expect(listed.items.map((r) => [r.year, r.netProfit])).toEqual([[2024, '-80000.00']]);
+  });
+
+  it('reads the results template saved as GBK CSV with Chinese headers, or as XLSX', async () => {
+    const { default: iconv } = await import('iconv-lite');
+    const { projectId } = await activeProject(db.dataSource, s, { households: 2 });
+    const gbk = iconv.encode('年度,营业收入（元）,净利润,净资产,报送日期\r\n2023,2600000.00,420000.00,2420000.00,2024-01-18\r\n', 'gbk');
+    const ok = await s.results.importCsv(projectId, gbk, MAKER);
+    expect(ok.results.map((r) => [r.year, r.netAssets])).toEqual([[2023, '2420000.00']]);
+    const { default: ExcelJS } = await import('exceljs');
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet('经营成果');
+    ws.addRow(['年度', '营业收入', '净利润', '净资产', '报送日期']);
+    ws.addRow(['year', 'revenue', 'netProfit', 'netAssets', 'reportedOn']);
+    ws.addRow([2024, 2100000, -80000, 1700000, new Date(Date.UTC(2025, 0, 20))]);
+    ws.addRow([2025, 'abc', 1, 1, '2026-01-10']);
+    const bad = await fail(s.results.importCsv(projectId, Buffer.from(await wb.xlsx.writeBuffer()), MAKER));
+    expect(bad.errors).toEqual([expect.objectContaining({ field: 'rows[1].revenue', message: expect.stringMatching(/^row 4:/) })]);
+    expect(await count(db.dataSource, 'SELECT 1 FROM aip_annual_results WHERE project_id = $1 AND year = 2024', [projectId])).toBe(0);
   });
 });
 
@@ -211,7 +229,7 @@ describe('reports', () => {
       [2024, '0.00'],
     ]);
     const csv = (await s.reports.projectExport(projectId, 'csv')).body.toString('utf8');
-    expect(csv).toContain('Dividends by year\r\nyear,recordDate,paidOn,distributable');
+    expect(csv).toContain('历年分红 (Dividends by year)\r\n年度 (year),股权登记日 (recordDate),支付日期 (paidOn),可分配收益 (distributable)');
     expect(csv).toContain('2024,2024-12-31,2025-01-25,0.00,70000.00,70000.00,0.00,0.00,70000.00,4,10');
     const xlsx = await s.reports.districtExport(place.districtId, 'xlsx');
     expect(xlsx.body.subarray(0, 2).toString()).toBe('PK');

@@ -18,6 +18,8 @@ export interface RequestContextData {
   replayedKeys?: Set<string>;
   /** the whole response is a replay */
   replayed?: boolean;
+  /** the caller's language by Accept-Language; absent when the request sent none */
+  lang?: 'en' | 'zh-CN';
 }
 
 const storage = new AsyncLocalStorage<RequestContextData>();
@@ -35,6 +37,14 @@ export const RequestContext = {
   },
   actor(): Actor | undefined {
     return storage.getStore()?.actor;
+  },
+  /** The language of messages: the request's Accept-Language, English when it sent none (and outside a request). */
+  lang(): 'en' | 'zh-CN' {
+    return storage.getStore()?.lang ?? 'en';
+  },
+  /** The language of exported files: Chinese (a fund office's spreadsheet) unless the request asked for English. */
+  exportLang(): 'en' | 'zh-CN' {
+    return storage.getStore()?.lang ?? 'zh-CN';
   },
   setActor(actor: Actor): void {
     const store = storage.getStore();

@@ -109,4 +109,45 @@ describe('tablesToXlsx', () => {
     expect(wb.worksheets[1].getColumn(2).width).toBe(18);
     expect(wb.worksheets[1].views ?? []).toEqual([]);
   });
+
+  it('writes ratio and score columns as number cells with fixed decimals, filters on every header, and the report’s meta', async () => {
+    const t: ExportTable = {
+      name: '区县 (Districts)',
+      columns: ['区县 (District)', '放大倍数 (Leverage ratio)', '不良率% (NPL ratio %)', '得分 (Score)'],
+      numberColumns: ['放大倍数 (Leverage ratio)', '不良率% (NPL ratio %)', '得分 (Score)'],
+      rows: [
+        ['博山区', '4.35', '1.2500', '88'],
+        ['淄川区', '10.00', null, '-'],
+      ],
+    };
+    const buf = await tablesToXlsx([t], {
+      columnWidth: 18,
+      freezeHeader: true,
+      title: '月度报告 2026-03',
+      meta: { asOfDate: '2026-03-31', version: 2 },
+    });
+    const wb = await load(buf);
+    expect(wb.worksheets.map((w) => w.name)).toEqual(['区县 (Districts)', '报表信息 (About)']);
+    expect(wb.worksheets[1].getSheetValues().flat()).toEqual(
+      expect.arrayContaining(['月度报告 2026-03', '截至日期 (As of)', '2026-03-31', '版本 (Version)', '2']),
+    );
+    const ws = wb.worksheets[0];
+    expect(ws.getCell('B2').value).toBe(4.35);
+    expect(ws.getCell('B2').numFmt).toBe('0.00');
+    expect(ws.getCell('C2').value).toBe(1.25);
+    expect(ws.getCell('C2').numFmt).toBe('0.0000');
+    expect(ws.getCell('D2').value).toBe(88);
+    expect(ws.getCell('D2').numFmt).toBe('0');
+    expect(ws.getCell('D3').value).toBe('-');
+    expect(ws.autoFilter).toBe('A1:D1');
+    const csv = tablesToCsv([t], {
+      title: '月度报告 2026-03',
+      meta: { asOfDate: '2026-03-31', version: 2 },
+    }).toString('utf8');
+    expect(csv.split('\r\n').slice(0, 3)).toEqual([
+      '\uFEFF月度报告 2026-03',
+      '截至日期 (As of),2026-03-31',
+      '版本 (Version),2',
+    ]);
+  });
 });

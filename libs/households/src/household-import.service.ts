@@ -1,65 +1,130 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { plainToInstance } from 'class-transformer';
-import { validate, type ValidationError } from 'class-validator';
-import { parse, type CsvError } from 'csv-parse';
-import { pipeline, type Readable } from 'node:stream';
-import type { DataSource } from 'typeorm';
+import { validate } from 'class-validator';
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '#libs/audit';
-import { DomainError, validatorCode, type FieldError } from '#libs/common';
+import {
+  DomainError,
+  enumValue,
+  flattenValidationErrors,
+  localizeRowErrors,
+  readSheet,
+  RequestContext,
+  rowErrors,
+  SheetFileError,
+  type ColumnSpec,
+  type FieldError,
+  type SheetEncoding,
+  type SheetFormat,
+  type SheetRowError,
+} from '#libs/common';
 import { fenOf, HouseholdImportRow } from './dto.js';
 import { GeographyService, type VillageRecord } from './geography.service.js';
 import { HouseholdsService } from './households.service.js';
 
-/**
- * The CSV columns of a household import (UTF-8, comma-separated, first line = header, any order):
- * villageCode, headName, idNumber, memberCount, perCapitaIncome, incomeYear are required;
- * phone, status, graduatedYear, overrideReason are optional (the column may be absent or the cell empty).
- */
-export const IMPORT_REQUIRED_COLUMNS = ['villageCode', 'headName', 'idNumber', 'memberCount', 'perCapitaIncome', 'incomeYear'] as const;
-export const IMPORT_OPTIONAL_COLUMNS = ['phone', 'status', 'graduatedYear', 'overrideReason'] as const;
-const KNOWN = new Set<string>([...IMPORT_REQUIRED_COLUMNS, ...IMPORT_OPTIONAL_COLUMNS]);
-const INTEGER_COLUMNS = new Set(['memberCount', 'incomeYear', 'graduatedYear']);
+type HouseholdColumn =
+  | 'villageCode'
+  | 'headName'
+  | 'idNumber'
+  | 'phone'
+  | 'memberCount'
+  | 'perCapitaIncome'
+  | 'incomeYear'
+  | 'status'
+  | 'graduatedYear'
+  | 'overrideReason';
 
-export interface ImportError {
-  /** 1-based line of the file (the header is line 1). */
-  line: number;
-  field: string;
-  code: string;
-  message: string;
-}
+/**
+ * The columns of a household import, Chinese header first: the template's, and every spelling the one header
+ * mapper accepts (the camelCase keys of the API too). Columns in any order; optional ones may be absent or empty.
+ */
+export const HOUSEHOLD_COLUMNS: readonly ColumnSpec<HouseholdColumn>[] = [
+  { key: 'villageCode', zh: '村代码', en: 'Village code', required: true, aliases: ['行政村代码', '村编码'], example: '370302106201', note: '12 位行政区划代码，须已在系统中登记' },
+  { key: 'headName', zh: '户主姓名', en: 'Head of household', required: true, aliases: ['户主', '姓名'], example: '王秀英' },
+  { key: 'idNumber', zh: '身份证号码', en: 'ID number', required: true, aliases: ['身份证号', '户主身份证号', '公民身份号码'], example: '370302198503150027', note: '18 位居民身份证号码，请将单元格设为文本格式以免末位变为 0' },
+  { key: 'phone', zh: '联系电话', en: 'Phone', aliases: ['电话', '手机号', '手机号码'], example: '13905331234' },
+  { key: 'memberCount', zh: '家庭人口数', en: 'Members', required: true, kind: 'integer', aliases: ['家庭人口', '人口数', '家庭人数'], example: '4', note: '1 至 50 的整数' },
+  { key: 'perCapitaIncome', zh: '人均纯收入', en: 'Per-capita income', required: true, kind: 'money', aliases: ['人均收入'], example: '3200.00', note: '单位：元，最多两位小数' },
+  { key: 'incomeYear', zh: '收入年度', en: 'Income year', required: true, kind: 'integer', aliases: ['年度'], example: '2016' },
+  {
+    key: 'status',
+    zh: '贫困状态',
+    en: 'Status',
+    kind: 'enum',
+    aliases: ['贫困户属性', '状态'],
+    options: [
+      { value: 'POOR', zh: '贫困户' },
+      { value: 'GRADUATED', zh: '已脱贫' },
+      { value: 'NON_POOR', zh: '非贫困户' },
+    ],
+    note: '留空则按人均纯收入与贫困线认定；填写与认定结果不同的状态须填写例外原因',
+  },
+  { key: 'graduatedYear', zh: '脱贫年度', en: 'Graduation year', kind: 'integer', aliases: ['脱贫年份'], note: '仅已脱贫户填写' },
+  { key: 'overrideReason', zh: '例外原因', en: 'Override reason', aliases: ['状态例外原因'], note: '贫困状态与认定结果不同时必填' },
+];
+
+/** The required and optional columns' keys (named in the API description). */
+export const IMPORT_REQUIRED_COLUMNS = HOUSEHOLD_COLUMNS.filter((c) => c.required).map((c) => c.key);
+export const IMPORT_OPTIONAL_COLUMNS = HOUSEHOLD_COLUMNS.filter((c) => !c.required).map((c) => c.key);
+const INTEGER_COLUMNS = new Set(HOUSEHOLD_COLUMNS.filter((c) => c.kind === 'integer').map((c) => c.key));
+const STATUS = HOUSEHOLD_COLUMNS.find((c) => c.key === 'status')!;
+
+export type ImportError = SheetRowError;
 
 export interface ImportResult {
+  /** a dry run checks every row against every rule, as a real run would, and writes nothing */
+  dryRun: boolean;
+  format: SheetFormat;
+  encoding: SheetEncoding;
+  /** data rows read */
+  rows: number;
+  /** rows that pass every rule (and would be registered by a real run) */
+  valid: number;
+  /** rows registered: all the valid ones when the whole file is valid and it was not a dry run, else 0 */
   imported: number;
+  /** rows whose ID number is already registered: left as they are, so the same file twice registers nothing twice */
+  skipped: number;
+  /** rows with at least one error */
   failed: number;
   errors: ImportError[];
-  /** More rows failed than `errors` lists (the list is capped). */
+  /** More errors than `errors` lists (the list is capped). */
   errorsTruncated: boolean;
 }
 
 export interface ImportOptions {
+  dryRun?: boolean;
   maxReportedErrors?: number;
   maxRows?: number;
+  maxBytes?: number;
+  encoding?: SheetEncoding;
 }
 
-function flatten(errors: ValidationError[], parent = ''): FieldError[] {
-  const out: FieldError[] = [];
-  for (const e of errors) {
-    const field = parent ? `${parent}.${e.property}` : e.property;
-    for (const [rule, message] of Object.entries(e.constraints ?? {})) {
-      out.push({ field, code: validatorCode(rule), message });
-    }
-    if (e.children?.length) out.push(...flatten(e.children, field));
+/** Thrown inside the import's transaction to roll it back (a dry run, or a file with an error). */
+class RollBack extends Error {}
+
+async function bytesOf(source: Readable | Uint8Array, maxBytes: number): Promise<Buffer> {
+  if (source instanceof Uint8Array) return Buffer.from(source);
+  const chunks: Buffer[] = [];
+  let n = 0;
+  for await (const chunk of source as AsyncIterable<Buffer | string>) {
+    const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    n += b.length;
+    if (n > maxBytes) throw new DomainError('PAYLOAD_TOO_LARGE', `an import file holds at most ${maxBytes} bytes`);
+    chunks.push(b);
   }
-  return out;
+  return Buffer.concat(chunks);
 }
 
 /**
- * Bulk registration from CSV, streamed: the parser reads the request as it arrives and hands over one record at a
- * time (backpressure through async iteration), so a large file never sits in memory as rows. Each row is validated
- * on its own and registered in its own transaction through HouseholdsService.create, so a row is either fully
- * written (household + audit row) or not at all, and one bad row never stops the others. A re-run of the same file
- * reports the already registered rows as duplicates and writes nothing twice.
+ * Bulk registration from the template (XLSX) or a CSV in UTF-8 (with or without BOM) or GBK/GB18030, with Chinese or
+ * English headers (the uploads' one reader and header mapper, #libs/common). All or nothing: every row is checked by
+ * every rule HouseholdsService.create applies, inside one transaction; the rows are kept only when none failed and
+ * it is not a dry run. Every bad row is reported with its row number (as the spreadsheet shows it), the column as
+ * the file names it and the reason in the caller's language. A row whose ID number is already registered is skipped,
+ * so importing the same file again registers nothing twice.
  */
 @Injectable()
 export class HouseholdImportService {
@@ -70,106 +135,89 @@ export class HouseholdImportService {
     private readonly audit: AuditService,
   ) {}
 
-  async importCsv(source: Readable, opts: ImportOptions = {}): Promise<ImportResult> {
+  /** The upload (any of the accepted formats; the name is kept from when only CSV was). */
+  async importCsv(source: Readable | Uint8Array, opts: ImportOptions = {}): Promise<ImportResult> {
     const maxErrors = opts.maxReportedErrors ?? 1000;
-    const maxRows = opts.maxRows ?? 50_000;
-    const result: ImportResult = { imported: 0, failed: 0, errors: [], errorsTruncated: false };
-    const fail = (errors: ImportError[]) => {
+    const bytes = await bytesOf(source, opts.maxBytes ?? 20 * 1024 * 1024);
+    let table;
+    try {
+      table = await readSheet(bytes, HOUSEHOLD_COLUMNS, { maxRows: opts.maxRows ?? 50_000, encoding: opts.encoding });
+    } catch (e) {
+      if (e instanceof SheetFileError) throw new DomainError('VALIDATION_FAILED', e.detail, e.errors);
+      throw e;
+    }
+    const result: ImportResult = {
+      dryRun: Boolean(opts.dryRun),
+      format: table.format,
+      encoding: table.encoding,
+      rows: table.rows.length,
+      valid: 0,
+      imported: 0,
+      skipped: 0,
+      failed: 0,
+      errors: [],
+      errorsTruncated: false,
+    };
+    if (!table.rows.length)
+      throw new DomainError('VALIDATION_FAILED', 'the file holds a header but no rows', [
+        { field: 'file', code: 'CSV_EMPTY', message: 'the file holds no rows' },
+      ]);
+    const fail = (rowNo: number, errors: FieldError[]) => {
       result.failed++;
-      for (const e of errors) {
+      for (const e of rowErrors(rowNo, errors, table, HOUSEHOLD_COLUMNS)) {
         if (result.errors.length < maxErrors) result.errors.push(e);
         else result.errorsTruncated = true;
       }
     };
-
-    const parser = parse({
-      info: true,
-      bom: true,
-      skip_empty_lines: true,
-      relax_column_count: true,
-      // a malformed record (stray quote) is reported on its line and the rest of the file still imports
-      skip_records_with_error: true,
-      record_delimiter: ['\r\n', '\n'],
-    });
-    // pipeline propagates a broken upload (client gone) into the parser, ending the loop below with an error
-    pipeline(source, parser, () => undefined);
-    parser.on('skip', (err: CsvError & { lines?: number }) =>
-      fail([{ line: err.lines ?? 0, field: '', code: 'CSV_MALFORMED', message: err.message }]),
-    );
-
-    let header: string[] | undefined;
-    let rows = 0;
-    const villages = new Map<string, VillageRecord | null>();
-    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      if (!header) {
-        header = this.checkHeader(record);
-        continue;
-      }
-      const line = info.lines;
-      if (record.every((v) => v.trim() === '')) continue;
-      if (++rows > maxRows) {
-        fail([{ line, field: '', code: 'IMPORT_TOO_LARGE', message: `an import holds at most ${maxRows} rows; the rest was not read` }]);
-        parser.destroy();
-        break;
-      }
-      if (record.length !== header.length) {
-        fail([{ line, field: '', code: 'CSV_FIELD_COUNT', message: `expected ${header.length} fields, found ${record.length}` }]);
-        continue;
-      }
-      const raw: Record<string, string> = {};
-      header.forEach((h, i) => (raw[h] = record[i]));
-      const errors = await this.importRow(raw, villages);
-      if (errors.length) fail(errors.map((e) => ({ line, field: e.field, code: e.code ?? 'INVALID', message: e.message })));
-      else result.imported++;
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    try {
+      await this.dataSource.transaction(async (m) => {
+        const villages = new Map<string, VillageRecord | null>();
+        const seen = new Map<string, number>();
+        for (const { rowNo, values } of table.rows) {
+          const errors = await this.checkRow(m, values, villages, seen, rowNo);
+          if (errors === 'skipped') result.skipped++;
+          else if (errors.length) fail(rowNo, errors);
+          else result.valid++;
+        }
+        if (result.failed || result.dryRun) throw new RollBack();
+        result.imported = result.valid;
+        await this.audit.record(m, {
+          action: 'HOUSEHOLDS_IMPORTED',
+          entityType: 'household_import',
+          after: { imported: result.imported, skipped: result.skipped, rows: result.rows, sha256 },
+        });
+      });
+    } catch (e) {
+      if (!(e instanceof RollBack)) throw e;
     }
-    if (!header) {
-      throw new DomainError('VALIDATION_FAILED', 'the CSV file is empty: a header line is required', [
-        { field: 'header', code: 'CSV_EMPTY', message: `expected the columns ${[...KNOWN].join(', ')}` },
-      ]);
-    }
-    result.errors.sort((a, b) => a.line - b.line);
-    await this.dataSource.transaction((m) =>
-      this.audit.record(m, {
-        action: 'HOUSEHOLDS_IMPORTED',
-        entityType: 'household_import',
-        after: { imported: result.imported, failed: result.failed },
-      }),
-    );
+    result.errors = localizeRowErrors(result.errors, RequestContext.lang());
     return result;
   }
 
-  private checkHeader(record: string[]): string[] {
-    const header = record.map((h) => h.trim());
-    const errors: FieldError[] = [];
-    const seen = new Set<string>();
-    for (const h of header) {
-      if (!KNOWN.has(h)) errors.push({ field: 'header', code: 'CSV_UNKNOWN_COLUMN', message: `unknown column "${h}"` });
-      else if (seen.has(h)) errors.push({ field: 'header', code: 'CSV_DUPLICATE_COLUMN', message: `column "${h}" appears twice` });
-      seen.add(h);
-    }
-    for (const r of IMPORT_REQUIRED_COLUMNS) {
-      if (!seen.has(r)) errors.push({ field: 'header', code: 'CSV_MISSING_COLUMN', message: `required column "${r}" is missing` });
-    }
-    if (errors.length) throw new DomainError('VALIDATION_FAILED', 'the CSV header is not the documented one; nothing was imported', errors);
-    return header;
-  }
-
-  /** Validates and registers one row; returns its errors (empty when it was registered). */
-  private async importRow(raw: Record<string, string>, villages: Map<string, VillageRecord | null>): Promise<FieldError[]> {
-    // Spreadsheets in China often save CSV as GBK: decoded as UTF-8 its bytes become U+FFFD. Refuse the row rather
-    // than register a garbled name.
-    const garbled = Object.entries(raw).filter(([, v]) => v.includes('\uFFFD'));
-    if (garbled.length) {
-      return garbled.map(([field]) => ({ field, code: 'CSV_NOT_UTF8', message: 'the file must be UTF-8 (save it as "CSV UTF-8")' }));
-    }
+  /** Checks one row and registers it in the import's transaction (a savepoint, so a refusal undoes only the row). */
+  private async checkRow(
+    m: EntityManager,
+    raw: Record<HouseholdColumn, string>,
+    villages: Map<string, VillageRecord | null>,
+    seen: Map<string, number>,
+    rowNo: number,
+  ): Promise<FieldError[] | 'skipped'> {
     const plain: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(raw)) {
-      const t = v.trim();
+    for (const [k, t] of Object.entries(raw) as [HouseholdColumn, string][]) {
       if (t === '') continue;
-      plain[k] = INTEGER_COLUMNS.has(k) && /^\d{1,9}$/.test(t) ? Number(t) : t;
+      if (k === 'status') plain[k] = enumValue(STATUS, t) ?? t;
+      else plain[k] = INTEGER_COLUMNS.has(k) && /^\d{1,9}$/.test(t) ? Number(t) : t;
     }
     const row = plainToInstance(HouseholdImportRow, plain);
-    const errors = flatten(await validate(row, { whitelist: true, forbidNonWhitelisted: true }));
+    const errors = flattenValidationErrors(await validate(row, { whitelist: true, forbidNonWhitelisted: true }));
+    if (!errors.some((e) => e.field === 'idNumber')) {
+      const first = seen.get(row.idNumber);
+      if (first !== undefined)
+        errors.push({ field: 'idNumber', code: 'DUPLICATE', message: `the same ID number as row ${first}`, params: { row: first } });
+      else seen.set(row.idNumber, rowNo);
+      if (first === undefined && (await this.households.findByIdNumber(row.idNumber, m))) return 'skipped';
+    }
     let village: VillageRecord | null | undefined;
     if (!errors.some((e) => e.field === 'villageCode')) {
       village = villages.get(row.villageCode);
@@ -181,27 +229,28 @@ export class HouseholdImportService {
     }
     if (errors.length || !village) return errors;
     try {
-      await this.households.create({
-        villageId: village.id,
-        headName: row.headName,
-        idNumber: row.idNumber,
-        phone: row.phone ?? null,
-        memberCount: row.memberCount,
-        perCapitaIncomeFen: fenOf(row.perCapitaIncome),
-        incomeYear: row.incomeYear,
-        status: row.status,
-        graduatedYear: row.graduatedYear ?? null,
-        overrideReason: row.overrideReason ?? null,
-      });
+      await m.transaction((inner) =>
+        this.households.create(
+          {
+            villageId: village.id,
+            headName: row.headName,
+            idNumber: row.idNumber,
+            phone: row.phone ?? null,
+            memberCount: row.memberCount,
+            perCapitaIncomeFen: fenOf(row.perCapitaIncome),
+            incomeYear: row.incomeYear,
+            status: row.status,
+            graduatedYear: row.graduatedYear ?? null,
+            overrideReason: row.overrideReason ?? null,
+          },
+          inner,
+        ),
+      );
       return [];
     } catch (e) {
       if (!(e instanceof DomainError)) throw e;
       const fieldErrors = e.errors.length ? e.errors : [{ field: '', code: e.code, message: e.detail }];
-      return fieldErrors.map((f) => ({
-        field: f.field === 'villageId' ? 'villageCode' : f.field,
-        code: f.code ?? e.code,
-        message: f.message,
-      }));
+      return fieldErrors.map((f) => ({ ...f, field: f.field === 'villageId' ? 'villageCode' : f.field, code: f.code ?? e.code }));
     }
   }
 }

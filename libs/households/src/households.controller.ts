@@ -7,11 +7,12 @@ import {
   ApiExtraModels,
   ApiOkResponse,
   ApiOperation,
+  ApiQuery,
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { DomainError, PageOf, Roles, type Actor, EVERY_ROLE_READERS } from '#libs/common';
+import { DomainError, PageOf, Roles, type Actor, EVERY_ROLE_READERS, XLSX_CONTENT_TYPE } from '#libs/common';
 import { CreateHouseholdDto, EXAMPLE_ID_NUMBER, fenOf, HouseholdListQuery, UpdateHouseholdDto } from './dto.js';
 import { GroupsService } from './groups.service.js';
 import { HouseholdImportService, IMPORT_OPTIONAL_COLUMNS, IMPORT_REQUIRED_COLUMNS } from './household-import.service.js';
@@ -62,31 +63,30 @@ export class HouseholdsController {
   @Post('import')
   @Roles(...WRITERS)
   @HttpCode(200)
-  @ApiOperation({ summary: 'Import households from a CSV file' })
-  @ApiConsumes('text/csv')
+  @ApiOperation({ summary: 'Import households from the XLSX template or a CSV file (dry run first)' })
+  @ApiConsumes('text/csv', XLSX_CONTENT_TYPE)
+  @ApiQuery({ name: 'dryRun', required: false, type: Boolean, description: 'check every row by every rule and write nothing' })
   @ApiBody({
     description:
-      `UTF-8 CSV streamed as the request body (Content-Type: text/csv). Header line required; columns in any order. ` +
+      'The filled-in template (XLSX, GET /api/v1/import-templates/households) or a CSV in UTF-8 (with or without BOM) or ' +
+      'GBK/GB18030, as the request body. Chinese or English headers, in any order. ' +
       `Required: ${IMPORT_REQUIRED_COLUMNS.join(', ')}. Optional: ${IMPORT_OPTIONAL_COLUMNS.join(', ')}. ` +
-      'Each row is validated and registered in its own transaction; a bad header is a 400 and nothing is imported.',
+      'All or nothing: rows are registered only when every row passes; rows whose ID number is already registered are ' +
+      'skipped. A bad header is a 400 and nothing is imported.',
     schema: { type: 'string', example: CSV_EXAMPLE },
   })
   @ApiOkResponse({
-    description: 'Per-row outcome; line numbers count the header as line 1',
+    description: 'Per-row outcome; rows are numbered as the spreadsheet shows them (the header is row 1)',
     type: HouseholdImportResponse,
-    example: {
-      imported: 1, failed: 1, errorsTruncated: false,
-      errors: [{ line: 3, field: 'idNumber', code: 'DUPLICATE', message: 'a household with this ID number is already registered' }],
-    },
   })
-  importHouseholds(@Req() req: Request) {
+  importHouseholds(@Req() req: Request, @Query('dryRun') dryRun?: string) {
     const type = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-    if (type !== 'text/csv') {
-      throw new DomainError('VALIDATION_FAILED', 'send the CSV file as the request body with Content-Type: text/csv', [
-        { field: 'Content-Type', code: 'UNSUPPORTED_MEDIA_TYPE', message: 'must be text/csv' },
+    if (type !== 'text/csv' && type !== XLSX_CONTENT_TYPE) {
+      throw new DomainError('VALIDATION_FAILED', 'send the file as the request body with Content-Type: text/csv or the XLSX type', [
+        { field: 'Content-Type', code: 'UNSUPPORTED_MEDIA_TYPE', message: `must be text/csv or ${XLSX_CONTENT_TYPE}` },
       ]);
     }
-    return this.importer.importCsv(req);
+    return this.importer.importCsv(req, { dryRun: dryRun === 'true' || dryRun === '1' });
   }
 
   @Get()

@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ApiDate, ApiDateTime, ApiId, ApiMoney } from '#libs/common';
 import { ENTITY_LINK_COUNTING_RULES, type EntityLinkCounting } from './domain/entity-links.js';
 import { POVERTY_STATUSES, type PovertyStatus } from './domain/poverty-status.js';
@@ -36,14 +36,23 @@ export class HouseholdResponse {
 }
 
 export class HouseholdImportErrorResponse {
-  @ApiProperty({ example: 3, description: '1-based line of the file (the header is line 1)' }) line!: number;
+  @ApiProperty({ example: 3, description: 'the row as the spreadsheet shows it (the header is row 1)' }) row!: number;
+  @ApiProperty({ example: '身份证号码', description: "the column's header as written in the file" }) column!: string;
   @ApiProperty({ example: 'idNumber' }) field!: string;
-  @ApiProperty({ example: 'DUPLICATE' }) code!: string;
-  @ApiProperty({ example: 'a household with this ID number is already registered' }) message!: string;
+  @ApiProperty({ example: 'isResidentId' }) code!: string;
+  @ApiProperty({ example: '必须是 18 位居民身份证号码', description: "in the caller's language (Accept-Language)" }) message!: string;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'the figures the message names' })
+  params?: Record<string, string | number>;
 }
 
 export class HouseholdImportResponse {
-  @ApiProperty({ example: 1 }) imported!: number;
+  @ApiProperty({ example: false, description: 'a dry run checks every row by every rule and writes nothing' }) dryRun!: boolean;
+  @ApiProperty({ enum: ['CSV', 'XLSX'], example: 'CSV' }) format!: 'CSV' | 'XLSX';
+  @ApiProperty({ enum: ['UTF-8', 'GB18030'], example: 'GB18030' }) encoding!: 'UTF-8' | 'GB18030';
+  @ApiProperty({ example: 2, description: 'data rows read' }) rows!: number;
+  @ApiProperty({ example: 1, description: 'rows that pass every rule' }) valid!: number;
+  @ApiProperty({ example: 0, description: 'rows registered (0 unless every row passes)' }) imported!: number;
+  @ApiProperty({ example: 0, description: 'rows whose ID number is already registered' }) skipped!: number;
   @ApiProperty({ example: 1 }) failed!: number;
   @ApiProperty({ type: [HouseholdImportErrorResponse] }) errors!: HouseholdImportErrorResponse[];
   @ApiProperty({ example: false, description: 'More rows failed than `errors` lists (the list is capped)' }) errorsTruncated!: boolean;

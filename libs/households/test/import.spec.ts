@@ -20,68 +20,86 @@ const HEADER = 'villageCode,headName,idNumber,phone,memberCount,perCapitaIncome,
 const stream = (text: string, piece = 7) => Readable.from(Array.from({ length: Math.ceil(text.length / piece) }, (_, i) => text.slice(i * piece, (i + 1) * piece)));
 const households = async () => Number((await db.dataSource.query(`SELECT count(*) AS n FROM households`))[0].n);
 
-describe('CSV household import', () => {
-  it('imports good rows, reports bad ones by line and field, and keeps going', async () => {
+describe('household import (one reader: CSV UTF-8/GBK or XLSX, Chinese or English headers)', () => {
+  it('checks every row, reports every bad one by row, column and reason, and writes nothing unless all pass', async () => {
     const [ok1, ok2, ok3] = [newIdNumber(), newIdNumber(), newIdNumber()];
     const bad = newIdNumber();
     const badCheck = bad.slice(0, 17) + (bad[17] === '1' ? '2' : '1');
     const v = p.villageCodes[0];
     const csv = [
       HEADER,
-      `${v},王一,${ok1},13905331234,4,3200.00,2016,,,`, // line 2: POOR
-      `${v},李二,${badCheck},,3,3200.00,2016,,,`, // line 3: bad check character
-      `${v},张三,${ok2},12345,0,32.001,2016,,,`, // line 4: phone, memberCount, income
+      `${v},王一,${ok1},13905331234,4,3200.00,2016,,,`, // row 2: POOR
+      `${v},李二,${badCheck},,3,3200.00,2016,,,`, // row 3: bad check character
+      `${v},张三,${ok2},12345,0,32.001,2016,,,`, // row 4: phone, memberCount, income
       '',
-      `999999999999,赵四,${ok3},,3,3200.00,2016,,,`, // line 6: unknown village
-      `${p.villageCodes[1]},刘五,${ok3.toLowerCase()},,2,"4,000.00",2016,POOR,,`, // line 7: bad money format
-      `${p.villageCodes[1]},刘五,${ok3},,2,4000.00,2016,POOR,,`, // line 8: override without reason
-      `${p.villageCodes[1]},刘五,${ok3},,2,4000.00,2016,POOR,,"illness, confirmed"`, // line 9: ok (override)
-      `${v},王一,${ok1},,4,3200.00,2016,,,`, // line 10: duplicate of line 2
-      `${v},缺列,${newIdNumber()},,4`, // line 11: too few fields
+      `999999999999,赵四,${ok3},,3,3200.00,2016,,,`, // row 6: unknown village
+      `${p.villageCodes[1]},刘五,${ok3.toLowerCase()},,2,"4,000.00",2016,POOR,,`, // row 7: bad money format, the ID number of row 6
+      `${p.villageCodes[1]},刘五,${newIdNumber()},,2,4000.00,2016,POOR,,`, // row 8: override without reason
+      `${p.villageCodes[1]},刘五,${newIdNumber()},,2,4000.00,2016,贫困户,,"illness, confirmed"`, // row 9: ok (override, Chinese label)
+      `${v},王一,${ok1},,4,3200.00,2016,,,`, // row 10: duplicate of row 2
+      `${v},缺列,${newIdNumber()},,`, // row 11: required cells missing
     ].join('\r\n');
     const before = await households();
     const result = await r.importer.importCsv(stream(`\ufeff${csv}\r\n`));
-    expect(result.imported).toBe(2);
-    expect(result.failed).toBe(7);
-    expect(result.errorsTruncated).toBe(false);
-    const byLine = (line: number) => result.errors.filter((e) => e.line === line).map((e) => `${e.field}:${e.code}`).sort();
-    expect(byLine(2)).toEqual([]);
-    expect(byLine(3)).toEqual(['idNumber:isResidentId']);
-    expect(byLine(4)).toEqual(['memberCount:min', 'perCapitaIncome:isYuan', 'phone:matches']);
-    expect(byLine(6)).toEqual(['villageCode:UNKNOWN_VILLAGE']);
-    expect(byLine(7)).toEqual(['perCapitaIncome:isYuan']);
-    expect(byLine(8)).toEqual(['overrideReason:OVERRIDE_REASON_REQUIRED']);
-    expect(byLine(9)).toEqual([]);
-    expect(byLine(10)).toEqual(['idNumber:DUPLICATE']);
-    expect(byLine(11)).toEqual([':CSV_FIELD_COUNT']);
-    expect(await households()).toBe(before + 2);
-    expect(await r.households.findByIdNumber(ok3)).toMatchObject({ status: 'POOR', derivedStatus: 'NON_POOR', statusOverrideReason: 'illness, confirmed' });
+    expect(result).toMatchObject({ dryRun: false, format: 'CSV', encoding: 'UTF-8', rows: 9, valid: 2, imported: 0, skipped: 0, failed: 7 });
+    const byRow = (row: number) => result.errors.filter((e) => e.row === row).map((e) => `${e.field}:${e.code}`).sort();
+    expect(byRow(2)).toEqual([]);
+    expect(byRow(3)).toEqual(['idNumber:isResidentId']);
+    expect(byRow(4)).toEqual(['memberCount:min', 'perCapitaIncome:isYuan', 'phone:matches']);
+    expect(byRow(6)).toEqual(['villageCode:UNKNOWN_VILLAGE']);
+    expect(byRow(7)).toEqual(['idNumber:DUPLICATE', 'perCapitaIncome:isYuan']);
+    expect(byRow(8)).toEqual(['overrideReason:OVERRIDE_REASON_REQUIRED']);
+    expect(byRow(9)).toEqual([]);
+    expect(byRow(10)).toEqual(['idNumber:DUPLICATE']);
+    expect(byRow(11)).toEqual(['incomeYear:REQUIRED', 'memberCount:REQUIRED', 'perCapitaIncome:REQUIRED']);
+    expect(result.errors.find((e) => e.row === 3)).toMatchObject({ column: 'idNumber' });
+    // nothing written: not even the valid rows, nor their audit
+    expect(await households()).toBe(before);
+    expect(await r.households.findByIdNumber(ok1)).toBeUndefined();
     // no ID number is echoed in the report
     expect(JSON.stringify(result)).not.toContain(badCheck);
+  });
 
-    // a second run of the same file writes nothing and reports the registered rows as duplicates
-    const again = await r.importer.importCsv(stream(`${csv}\n`));
-    expect(again.imported).toBe(0);
-    expect(again.errors.filter((e) => e.code === 'DUPLICATE').map((e) => e.line)).toEqual([2, 9, 10]);
+  it('registers a whole valid file once: a dry run writes nothing, the same file again is skipped', async () => {
+    const [a, b] = [newIdNumber(), newIdNumber()];
+    const csv = `${HEADER}\n${p.villageCodes[0]},王一,${a},,4,3200.00,2016,,,\n${p.villageCodes[1]},李二,${b},,3,9000.00,2016,,,\n`;
+    const before = await households();
+    const dry = await r.importer.importCsv(stream(csv), { dryRun: true });
+    expect(dry).toMatchObject({ dryRun: true, rows: 2, valid: 2, imported: 0, failed: 0, errors: [] });
+    expect(await households()).toBe(before);
+    const real = await r.importer.importCsv(stream(csv));
+    expect(real).toMatchObject({ dryRun: false, valid: 2, imported: 2, skipped: 0, failed: 0 });
+    expect(await households()).toBe(before + 2);
+    const again = await r.importer.importCsv(stream(csv));
+    expect(again).toMatchObject({ imported: 0, skipped: 2, failed: 0 });
     expect(await households()).toBe(before + 2);
     const audit = await db.dataSource.query(`SELECT after FROM audit_log WHERE action = 'HOUSEHOLDS_IMPORTED' ORDER BY id`);
-    expect(audit.map((a: { after: unknown }) => a.after)).toEqual([{ imported: 2, failed: 7 }, { imported: 0, failed: 9 }]);
+    expect(audit.map((x: { after: { imported: number; skipped: number } }) => [x.after.imported, x.after.skipped])).toEqual([
+      [2, 0],
+      [0, 2],
+    ]);
   });
 
-  it('accepts columns in any order and without the optional ones', async () => {
+  it('reads the template filled in Excel and saved as GBK CSV: Chinese headers and status labels', async () => {
+    const { default: iconv } = await import('iconv-lite');
     const id = newIdNumber();
-    const csv = `incomeYear,idNumber,villageCode,headName,perCapitaIncome,memberCount\n2019,${id},${p.villageCodes[0]},孙六,9000,5\n`;
-    expect(await r.importer.importCsv(stream(csv, 3))).toEqual({ imported: 1, failed: 0, errors: [], errorsTruncated: false });
-    expect(await r.households.findByIdNumber(id)).toMatchObject({ status: 'NON_POOR', phone: null, memberCount: 5 });
+    const text = `村代码,户主姓名,身份证号码,联系电话,家庭人口数,人均纯收入（元）,收入年度,贫困状态,脱贫年度,例外原因\r\n${p.villageCodes[0]},孙六,${id},,5,9000,2019,,,\r\n`;
+    const result = await r.importer.importCsv(iconv.encode(text, 'gbk'));
+    expect(result).toMatchObject({ encoding: 'GB18030', imported: 1, failed: 0 });
+    expect(await r.households.findByIdNumber(id)).toMatchObject({ headName: '孙六', status: 'NON_POOR', phone: null, memberCount: 5 });
   });
 
-  it('refuses rows of a file that is not UTF-8 instead of registering garbled names', async () => {
+  it('reads an XLSX workbook with the English key row under the Chinese headers', async () => {
+    const { default: ExcelJS } = await import('exceljs');
     const id = newIdNumber();
-    // "王" in GBK is CD F5: not valid UTF-8
-    const row = Buffer.concat([Buffer.from(`${HEADER}\n${p.villageCodes[0]},`), Buffer.from([0xcd, 0xf5]), Buffer.from(`,${id},,3,1.00,2016,,,\n`)]);
-    const result = await r.importer.importCsv(Readable.from([row]));
-    expect(result).toMatchObject({ imported: 0, failed: 1, errors: [{ line: 2, field: 'headName', code: 'CSV_NOT_UTF8' }] });
-    expect(await r.households.findByIdNumber(id)).toBeUndefined();
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet('农户');
+    ws.addRow(['村代码', '户主姓名', '身份证号码', '家庭人口数', '人均纯收入', '收入年度']);
+    ws.addRow(['villageCode', 'headName', 'idNumber', 'memberCount', 'perCapitaIncome', 'incomeYear']);
+    ws.addRow([p.villageCodes[0], '周七', id, 3, 2100.5, 2016]);
+    const result = await r.importer.importCsv(Buffer.from(await wb.xlsx.writeBuffer()));
+    expect(result).toMatchObject({ format: 'XLSX', imported: 1, failed: 0 });
+    expect(await r.households.findByIdNumber(id)).toMatchObject({ headName: '周七', memberCount: 3, perCapitaIncomeFen: 210050n });
   });
 
   it('refuses a wrong header before importing anything', async () => {
@@ -96,21 +114,14 @@ describe('CSV household import', () => {
     expect(((await r.importer.importCsv(stream('')).catch((x: unknown) => x)) as DomainError).errors[0].code).toBe('CSV_EMPTY');
   });
 
-  it('reports a malformed record on its line, imports the rows around it, and never half-writes one', async () => {
-    const [a, b, c] = [newIdNumber(), newIdNumber(), newIdNumber()];
+  it('refuses a file with an unbalanced quote as a whole, naming the line', async () => {
     const v = p.villageCodes[0];
-    const csv = `${HEADER}\n${v},好,${a},,3,1.00,2016,,,\n${v},"bad"quote",${newIdNumber()},,3,1.00,2016,,,\n${v},也好,${b},,3,1.00,2016,,,\n`;
-    const result = await r.importer.importCsv(stream(csv));
-    expect(result).toMatchObject({ imported: 2, failed: 1, errors: [expect.objectContaining({ line: 3, code: 'CSV_MALFORMED' })] });
-    // an unbalanced quote swallows the rest of the file into one bad record: reported, nothing after it written
-    const tail = `${HEADER}\n${v},好,${c},,3,1.00,2016,,,\n${v},"bad"quote,${newIdNumber()},,3,1.00,2016,,,\n${v},也好,${newIdNumber()},,3,1.00,2016,,,\n`;
-    const swallowed = await r.importer.importCsv(stream(tail));
-    expect(swallowed.imported).toBe(1);
-    expect(swallowed.errors.map((e) => [e.line, e.code])).toEqual([
-      [3, 'CSV_MALFORMED'],
-      [4, 'CSV_MALFORMED'],
-    ]);
-    expect(await r.households.findByIdNumber(c)).toBeDefined();
+    const csv = `${HEADER}\n${v},好,${newIdNumber()},,3,1.00,2016,,,\n${v},"bad"quote",${newIdNumber()},,3,1.00,2016,,,\n`;
+    const before = await households();
+    const e = (await r.importer.importCsv(stream(csv)).catch((x: unknown) => x)) as DomainError;
+    expect(e).toBeInstanceOf(DomainError);
+    expect(e.errors[0].code).toBe('CSV_SYNTAX');
+    expect(await households()).toBe(before);
   });
 
   it('caps the reported errors and the rows read', async () => {
@@ -118,8 +129,7 @@ describe('CSV household import', () => {
     const capped = await r.importer.importCsv(stream([HEADER, ...rows].join('\n')), { maxReportedErrors: 4 });
     expect(capped).toMatchObject({ imported: 0, failed: 6, errorsTruncated: true });
     expect(capped.errors).toHaveLength(4);
-    const limited = await r.importer.importCsv(stream([HEADER, ...rows].join('\n')), { maxRows: 2 });
-    expect(limited.failed).toBe(3);
-    expect(limited.errors.at(-1)).toMatchObject({ line: 4, code: 'IMPORT_TOO_LARGE' });
+    const limited = (await r.importer.importCsv(stream([HEADER, ...rows].join('\n')), { maxRows: 2 }).catch((x: unknown) => x)) as DomainError;
+    expect(limited.errors[0]).toMatchObject({ code: 'CSV_TOO_LONG' });
   });
 });

@@ -1,4 +1,5 @@
 export * from './domain/statement.js';
+export * from './reader/header.js';
 export * from './reconciliation.module.js';
 export * from './reconciliation.service.js';
 export * from './statement-reader.js';

@@ -74,7 +74,9 @@ function formatOf(req: Request, override?: 'csv' | 'jsonl'): StatementFormat {
       [{ field: 'Content-Type', code: 'UNSUPPORTED', message: 'text/csv or application/x-ndjson' }],
     );
   if (override) return override === 'csv' ? 'CSV' : 'JSONL';
-  if (type === 'text/csv') return 'CSV';
+  // an XLSX workbook is read as the CSV of its first sheet (the reader tells it by its bytes)
+  if (type === 'text/csv' || type === 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+    return 'CSV';
   if (
     [
       'application/x-ndjson',

@@ -1,4 +1,6 @@
 import { createReadStream } from 'node:fs';
+import { open, readFile } from 'node:fs/promises';
+import { csvCell, isXlsx, readSheetRecords } from '#libs/common';
 import { CsvReader } from './reader/csv.js';
 import { StatementDecoder } from './reader/decoder.js';
 import { JsonReader } from './reader/json.js';
@@ -17,14 +19,43 @@ export {
   type StatementOptions,
 } from './reader/types.js';
 
-/** Reads a statement file (see readStatementStream); the file is read in chunks, never whole. */
-export function readStatement(
+/**
+ * Reads a statement file (see readStatementStream); a CSV or JSON file is read in chunks, never whole. An XLSX
+ * workbook (a bank's export saved from Excel; told by its bytes) is read by the uploads' one sheet reader and its
+ * first sheet fed to the CSV reader row by row, so row numbers are the spreadsheet's.
+ */
+export async function* readStatement(
   path: string,
   format: StatementFormat,
   asOfDate: string,
   options: StatementOptions = {},
 ): AsyncGenerator<StatementItem> {
-  return readStatementStream(createReadStream(path), format, asOfDate, options);
+  const head = Buffer.alloc(4);
+  const fh = await open(path, 'r');
+  try {
+    await fh.read(head, 0, 4, 0);
+  } finally {
+    await fh.close();
+  }
+  if (format === 'CSV' && isXlsx(head)) {
+    const { records } = await readSheetRecords(await readFile(path));
+    const lines: string[] = [];
+    for (const r of records) {
+      while (lines.length < r.rowNo - 1) lines.push('');
+      lines.push(r.cells.map(csvCell).join(','));
+    }
+    const text = Buffer.from(lines.join('\n') + '\n', 'utf8');
+    yield* readStatementStream(
+      (async function* () {
+        yield text;
+      })(),
+      'CSV',
+      asOfDate,
+      { encoding: 'UTF-8' },
+    );
+    return;
+  }
+  yield* readStatementStream(createReadStream(path), format, asOfDate, options);
 }
 
 /**

@@ -379,3 +379,50 @@ describe('JSON statements', () => {
     expect(first).toBeLessThan(100);
   });
 });
+
+describe('Chinese headers and XLSX statements (the uploads’ one decoder and header rules)', () => {
+  const ZH =
+    '银行贷款编号,贷款余额（元）,逾期本金,逾期天数,贷款状态,对账日期\r\nZB-1,25000.00,0.00,0,正常,2026-03-31\r\nZB-2,1000.00,1000.00,45,逾期,\r\n';
+
+  it('reads a GBK statement with Chinese column headers and status words', async () => {
+    const { default: iconv } = await import('iconv-lite');
+    const items = await read(iconv.encode(ZH, 'gbk'), { size: 7 });
+    expect(summary(items)).toEqual([
+      [2, 'ZB-1', 'NORMAL'],
+      [3, 'ZB-2', 'OVERDUE'],
+    ]);
+  });
+
+  it('names the missing column in both languages’ terms', async () => {
+    const e = await failure(read('银行贷款编号,贷款余额,逾期本金,贷款状态\r\nZB-1,1.00,0.00,正常\r\n'));
+    expect(e.errors).toEqual([
+      expect.objectContaining({
+        field: 'overdue_days',
+        code: 'MISSING_COLUMN',
+        message: expect.stringContaining('逾期天数'),
+      }),
+    ]);
+  });
+
+  it('reads an XLSX statement file, rows numbered as the spreadsheet shows them', async () => {
+    const { default: ExcelJS } = await import('exceljs');
+    const { mkdtemp, writeFile, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet('对账单');
+    ws.addRow(['银行贷款编号', '贷款余额', '逾期本金', '逾期天数', '贷款状态']);
+    ws.addRow(['ZB-1', 25000, 0, 0, '正常']);
+    ws.addRow(['ZB-2', 'abc', 0, 0, '正常']);
+    const dir = await mkdtemp(join(tmpdir(), 'stmt-'));
+    const path = join(dir, 's.xlsx');
+    await writeFile(path, Buffer.from(await wb.xlsx.writeBuffer()));
+    const items: StatementItem[] = [];
+    for await (const item of readStatement(path, 'CSV', AS_OF)) items.push(item);
+    await rm(dir, { recursive: true });
+    expect(summary(items)).toEqual([
+      [2, 'ZB-1', 'NORMAL'],
+      [3, 'MALFORMED', 'FORMAT'],
+    ]);
+  });
+});

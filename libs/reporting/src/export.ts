@@ -10,6 +10,8 @@ export interface ReportTable {
   columns: string[];
   /** Indexes of columns holding yuan strings: XLSX number cells so a spreadsheet can sum them. */
   money: number[];
+  /** Indexes of ratio, percent, cap and score columns: XLSX number cells with the values' fixed decimals. */
+  numbers?: number[];
   rows: Cell[][];
 }
 
@@ -29,6 +31,7 @@ export function reportTables(r: MonthlyReportData): ReportTable[] {
       '配套达标 (Matching compliant)',
     ],
     money: [3, 4, 5, 7, 11, 13, 14, 16, 17, 18, 20, 21, 23, 24, 26, 27],
+    numbers: [8, 9, 10, 15, 19, 22, 25],
     rows: r.districts.map((d) => [
       d.districtCode, d.districtName, yes(d.heavyTask), d.fundBalance, d.requiredMinimum, d.minimumShortfall, yes(d.belowMinimum),
       d.coveredOutstanding, d.leverageRatio, d.leverageCap, d.leverageUsePercent, d.capacityLeft, d.newCoveredLoans, d.newCoveredAmount,
@@ -46,6 +49,7 @@ export function reportTables(r: MonthlyReportData): ReportTable[] {
       '追偿收回 (Recoveries)', '贴息支付 (Subsidy paid)', '还款率% (Repayment rate %)',
     ],
     money: [5, 6, 10, 12, 13, 15, 16, 17],
+    numbers: [7, 8, 9, 14, 18],
     rows: r.banks.map((b) => [
       b.districtCode, b.districtName, b.bankCode, b.bankName, b.agreementNo, b.fundBalance, b.coveredOutstanding, b.leverageRatio, b.leverageCap,
       b.leverageUsePercent, b.capacityLeft, b.newCoveredLoans, b.newCoveredAmount, b.nplPrincipal, b.nplRatioPercent, b.compensationPaid,
@@ -60,6 +64,7 @@ export function reportTables(r: MonthlyReportData): ReportTable[] {
       '其中贫困户 (Poor households served)',
     ],
     money: [3, 4, 5, 7],
+    numbers: [6, 8, 9],
     rows: r.funds.map((f) => [
       f.fundId, f.fundName, f.villageName, f.capital, f.outstanding, f.cash, f.utilisationPercent, f.par30Principal, f.par30Percent,
       f.repaymentRatePercent, f.householdsServed, f.poorHouseholdsServed,
@@ -72,6 +77,7 @@ export function reportTables(r: MonthlyReportData): ReportTable[] {
       '使用率分 (Utilisation component)', '杠杆分 (Leverage component)', '上月名次 (Previous rank)', '名次变化 (Rank change)', '得分变化 (Score change)',
     ],
     money: [],
+    numbers: [3, 4, 5, 6, 7, 10],
     rows: r.ranking.map((k) => [
       k.rank, k.districtCode, k.districtName, k.score, k.components.repaymentRate, k.components.npl, k.components.utilisation,
       k.components.leverageUse, k.previousRank, k.rankChange, k.scoreChange,
@@ -84,12 +90,24 @@ export function reportTables(r: MonthlyReportData): ReportTable[] {
  * RFC 4180 with CRLF and a UTF-8 BOM (so Excel reads Chinese): each section is its name on a line of its own, its
  * header and rows, and an empty line between sections.
  */
-export function reportCsv(r: MonthlyReportData): Buffer {
-  return tablesToCsv(reportTables(r), { title: `月度放大倍数报告 (Monthly leverage-ratio report) ${r.month}` });
+export function reportCsv(r: MonthlyReportData, version?: number): Buffer {
+  return tablesToCsv(reportTables(r), { title: `月度放大倍数报告 (Monthly leverage-ratio report) ${r.month}`, meta: { asOfDate: r.periodEnd, version } });
 }
 
-/** One sheet per section; money columns as number cells with a #,##0.00 format, every other figure as its exact text. */
-export async function reportXlsx(r: MonthlyReportData): Promise<Buffer> {
-  const tables = reportTables(r).map((t) => ({ ...t, moneyColumns: t.money.map((i) => t.columns[i]) }));
-  return tablesToXlsx(tables, { columnWidth: 18, freezeHeader: true });
+/**
+ * One sheet per section after an About sheet (title, as-of date, version); money columns as number cells with a
+ * #,##0.00 format, ratios, percents, caps and scores as number cells with their fixed decimals, filters on every header.
+ */
+export async function reportXlsx(r: MonthlyReportData, version?: number): Promise<Buffer> {
+  const tables = reportTables(r).map((t) => ({
+    ...t,
+    moneyColumns: t.money.map((i) => t.columns[i]),
+    numberColumns: (t.numbers ?? []).map((i) => t.columns[i]),
+  }));
+  return tablesToXlsx(tables, {
+    columnWidth: 18,
+    freezeHeader: true,
+    title: `月度放大倍数报告 (Monthly leverage-ratio report) ${r.month}`,
+    meta: { asOfDate: r.periodEnd, version },
+  });
 }

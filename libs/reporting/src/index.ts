@@ -13,3 +13,5 @@ export * from './seed.js';
 export * from './store/metrics.store.js';
 export * from './domain/invariants.js';
 export * from './store/ledger-check.store.js';
+export * from './disclosure.service.js';
+export * from './domain/disclosure.js';

@@ -200,11 +200,11 @@ export class ReportingController {
     const s = await this.reports.get(p.month, q.version);
     const name = `leverage-report-${p.month}-v${s.version}`;
     if (q.format === 'csv') {
-      const body = reportCsv(s.data);
+      const body = reportCsv(s.data, s.version);
       return new StreamableFile(body, { type: 'text/csv; charset=utf-8', disposition: `attachment; filename="${name}.csv"`, length: body.length });
     }
     if (q.format === 'xlsx') {
-      const body = await reportXlsx(s.data);
+      const body = await reportXlsx(s.data, s.version);
       return new StreamableFile(body, {
         type: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
         disposition: `attachment; filename="${name}.xlsx"`,

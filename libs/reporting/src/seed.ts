@@ -1,6 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { AppConfig, Clock } from '#libs/common';
+import { AppConfig, Clock, DomainError } from '#libs/common';
+import { DisclosureService } from './disclosure.service.js';
 import { addMonths, monthOf, monthsEnding } from './domain/month.js';
 import { ReportingService } from './reporting.service.js';
 import { ReportStore } from './store/report.store.js';
@@ -22,6 +23,30 @@ export async function seedReports(app: INestApplicationContext): Promise<string[
   for (const month of monthsEnding(last, SEED_REPORT_MONTHS)) {
     const r = await reports.generate(month, 'seed');
     out.push(`monthly report ${month}: ${r.action} (version ${r.snapshot.version})`);
+  }
+  return out;
+}
+
+/**
+ * The demo's public disclosure (阳光扶贫): the posting of the demo village and of its district as of today, so the
+ * public page is there to open from the first start. Idempotent: the same content for the same day is stored once.
+ */
+export async function seedDisclosure(app: INestApplicationContext, villageCode: string): Promise<string[]> {
+  const disclosures = app.get(DisclosureService);
+  const out: string[] = [];
+  for (const [scope, code, path] of [
+    ['VILLAGE', villageCode, 'villages'],
+    ['DISTRICT', villageCode.slice(0, 6), 'districts'],
+  ] as const) {
+    try {
+      const s = await disclosures.publish(scope, code);
+      out.push(
+        `${scope.toLowerCase()} ${code}: ${s.created ? 'published' : 'unchanged'} (GET /api/v1/public/disclosures/${path}/${code}?format=html)`,
+      );
+    } catch (e) {
+      if (!(e instanceof DomainError) || e.code !== 'NOT_FOUND') throw e;
+      out.push(`${scope.toLowerCase()} ${code}: not in the registry; skipped`);
+    }
   }
   return out;
 }

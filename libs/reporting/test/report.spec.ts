@@ -354,12 +354,15 @@ describe('exports and chart', () => {
 
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load((await reportXlsx(s.data)) as unknown as ArrayBuffer);
-    expect(wb.worksheets.map((w) => w.name)).toEqual(['区县 (Districts)', '合作银行 (Banks)', '村级互助资金 (Village funds)', '月排名 (Ranking)']);
+    expect(wb.worksheets.map((w) => w.name)).toEqual(['区县 (Districts)', '合作银行 (Banks)', '村级互助资金 (Village funds)', '月排名 (Ranking)', '报表信息 (About)']);
     const sheet = wb.getWorksheet('区县 (Districts)')!;
     expect(sheet.getRow(1).getCell(4).value).toBe('风险补偿金余额 (Fund balance)');
     const rowA = sheet.getRows(2, sheet.rowCount - 1)!.find((r) => r.getCell(1).value === ids.codeA)!;
     expect(rowA.getCell(4).value).toBe(3979520);
-    expect(rowA.getCell(9).value).toBe(district(s.data, ids.A).leverageRatio);
+    // ratios are number cells with the value's fixed decimals
+    const ratio = district(s.data, ids.A).leverageRatio;
+    expect(rowA.getCell(9).value).toBe(ratio === null ? null : Number(ratio));
+    expect(typeof rowA.getCell(9).value === 'number' || ratio === null).toBe(true);
     expect(wb.getWorksheet('月排名 (Ranking)')!.rowCount).toBe(s.data.ranking.length + 1);
 
     const series = await reports.leverageSeries('2026-01', 12);

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { DomainError, toProblem } from '#libs/common';
+import { DomainError, negotiateLanguage, toProblem } from '#libs/common';
 
 /** The deepest JSON a request body may nest (the engine's own bodies nest 4 levels at most). */
 export const MAX_JSON_DEPTH = 32;
@@ -75,6 +75,7 @@ export function inputGuard() {
     const { problem } = toProblem(
       new DomainError('VALIDATION_FAILED', `${bad.field} ${message}`, [{ field: bad.field, code: bad.code, message }]),
       req.originalUrl,
+      negotiateLanguage(req.headers['accept-language']),
     );
     res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
   };

@@ -1,14 +1,18 @@
 import { Injectable, type NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
-import { RequestContext } from '#libs/common';
+import { negotiateLanguage, RequestContext } from '#libs/common';
 
-/** Binds the request id (pino's, or a fresh one) to everything done for this request: audit rows, ledger entries. */
+/**
+ * Binds the request id (pino's, or a fresh one) to everything done for this request: audit rows, ledger entries; and
+ * the caller's language (Accept-Language) for reports written in a 200 answer (import results).
+ */
 @Injectable()
 export class RequestContextMiddleware implements NestMiddleware {
   use(req: Request & { id?: string }, res: Response, next: NextFunction): void {
     const requestId = String(req.id ?? randomUUID());
     res.setHeader('X-Request-Id', requestId);
-    RequestContext.run({ requestId }, () => next());
+    const accept = req.headers['accept-language'];
+    RequestContext.run({ requestId, lang: accept ? negotiateLanguage(accept) : undefined }, () => next());
   }
 }

@@ -5,6 +5,11 @@ export interface FieldError {
   field: string;
   code?: FieldErrorCode;
   message: string;
+  /**
+   * The figures of the message (a maximum length, a date, an amount) for its translation by code; read by the
+   * problem filter and never sent.
+   */
+  params?: Record<string, string | number>;
 }
 
 /**

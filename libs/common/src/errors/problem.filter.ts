@@ -5,6 +5,8 @@ import { QueryFailedError } from 'typeorm';
 import { DomainError, type FieldError } from './domain-error.js';
 import { statusOf } from './error-codes.js';
 import { RequestContext } from '../request-context.js';
+import { STATUS_TITLES } from '../i18n/error-messages.js';
+import { errorMessage, localizeFieldError, negotiateLanguage, statusTitle, type Lang } from '../i18n/messages.js';
 
 export interface Problem {
   type: string;
@@ -18,18 +20,8 @@ export interface Problem {
   [extra: string]: unknown;
 }
 
-const TITLES: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  409: 'Conflict',
-  422: 'Unprocessable Entity',
-  413: 'Content Too Large',
-  429: 'Too Many Requests',
-  500: 'Internal Server Error',
-  503: 'Service Unavailable',
-};
+/** English titles by status: the catalogue's (libs/common/src/i18n/error-messages.ts). */
+const TITLES: Record<number, string> = Object.fromEntries(Object.entries(STATUS_TITLES).map(([s, [en]]) => [s, en]));
 
 const HTTP_CODES: Record<number, string> = {
   400: 'VALIDATION_FAILED',
@@ -111,8 +103,28 @@ export function isServiceUnavailable(error: unknown, depth = 0): boolean {
   return isServiceUnavailable(e.driverError, depth + 1) || isServiceUnavailable(e.cause, depth + 1);
 }
 
+/**
+ * The problem in the caller's language: English keeps the thrown detail and messages; Chinese reads title, detail
+ * and every field message from the one catalogue by code (libs/common/src/i18n), with the figures the error
+ * carries. Field-error params are dropped either way.
+ */
+export function localizeProblem(problem: Problem, lang: Lang): Problem {
+  const errors = problem.errors?.map((e) => localizeFieldError(e, lang));
+  const out: Problem = { ...problem, ...(errors ? { errors } : {}) };
+  if (lang === 'en') return out;
+  out.title = statusTitle(problem.status, lang);
+  const fields = [...new Set((problem.errors ?? []).map((e) => e.field).filter(Boolean))];
+  out.detail = errorMessage(problem.code, lang, { ...problem, fields: fields.length ? fields : undefined }) ?? problem.detail;
+  return out;
+}
+
 /** Turns any thrown value into application/problem+json (RFC 9457). Never leaks a stack trace. */
-export function toProblem(exception: unknown, instance?: string): { problem: Problem; unexpected: boolean } {
+export function toProblem(exception: unknown, instance?: string, lang: Lang = 'en'): { problem: Problem; unexpected: boolean } {
+  const { problem, unexpected } = toEnglishProblem(exception, instance);
+  return { problem: localizeProblem(problem, lang), unexpected };
+}
+
+function toEnglishProblem(exception: unknown, instance?: string): { problem: Problem; unexpected: boolean } {
   if (exception instanceof DomainError) {
     const status = statusOf(exception.code);
     return {
@@ -197,7 +209,8 @@ export class ProblemFilter implements ExceptionFilter {
     const ctx = host.switchToHttp();
     const req = ctx.getRequest<Request>();
     const res = ctx.getResponse<Response>();
-    const { problem, unexpected } = toProblem(exception, req?.originalUrl);
+    const lang = negotiateLanguage(req?.headers?.['accept-language']);
+    const { problem, unexpected } = toProblem(exception, req?.originalUrl, lang);
     if (unexpected) {
       // Only name, message, code and stack: a driver error's query parameters can hold personal data.
       const e = exception as { name?: string; message?: string; code?: string; stack?: string };
@@ -212,6 +225,8 @@ export class ProblemFilter implements ExceptionFilter {
     }
     if (res.headersSent) return;
     if (problem.status === 503) res.setHeader('Retry-After', String(UNAVAILABLE_RETRY_AFTER_SECONDS));
+    res.setHeader('Content-Language', lang);
+    res.vary('Accept-Language');
     res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
   }
 }

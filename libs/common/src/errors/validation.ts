@@ -1,16 +1,61 @@
 import { BadRequestException, ValidationPipe, type ValidationError } from '@nestjs/common';
-import { ValidateIf } from 'class-validator';
+import { getMetadataStorage, ValidateIf } from 'class-validator';
 import type { FieldError } from './domain-error.js';
 import { validatorCode } from './field-error-codes.js';
 
-function flatten(errors: ValidationError[], parent = ''): FieldError[] {
+type Params = Record<string, string | number>;
+
+/** The arguments of a built-in constraint, named as the message catalogue names them ({max} of maxLength …). */
+function paramsOf(rule: string, constraints: unknown[] | undefined): Params | undefined {
+  const c = constraints ?? [];
+  const n = (v: unknown) => (typeof v === 'number' || typeof v === 'string' ? v : String(v));
+  switch (rule) {
+    case 'maxLength':
+    case 'max':
+    case 'arrayMaxSize':
+      return c.length ? { max: n(c[0]) } : undefined;
+    case 'minLength':
+    case 'min':
+    case 'arrayMinSize':
+      return c.length ? { min: n(c[0]) } : undefined;
+    case 'isLength':
+      return c.length >= 2 ? { min: n(c[0]), max: n(c[1]) } : undefined;
+    case 'isIn':
+      return Array.isArray(c[0]) ? { values: (c[0] as unknown[]).map(String).join('、') } : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** The constraint arguments of one failed rule, read from class-validator's metadata of the DTO class. */
+function constraintParams(target: object | undefined, property: string, rule: string): Params | undefined {
+  if (!target || typeof target !== 'object') return undefined;
+  const metas = getMetadataStorage().getTargetValidationMetadatas(target.constructor, '', true, false);
+  const meta = metas.find((m) => m.propertyName === property && (m.name === rule || m.type === rule));
+  return paramsOf(rule, meta?.constraints);
+}
+
+/**
+ * Every failed rule of every field, each with its code. A field left out (undefined) whose rules failed is a
+ * required field: it is answered once as `REQUIRED` "… is required", not with the length and type rules that
+ * cannot hold for a value that is not there.
+ */
+export function flattenValidationErrors(errors: ValidationError[], parent = ''): FieldError[] {
   const out: FieldError[] = [];
   for (const e of errors) {
     const field = parent ? `${parent}.${e.property}` : e.property;
-    for (const [rule, message] of Object.entries(e.constraints ?? {})) {
-      out.push({ field, code: validatorCode(rule), message });
+    const rules = Object.entries(e.constraints ?? {});
+    const missing =
+      e.value === undefined && rules.length > 0 && !('whitelistValidation' in (e.constraints ?? {}));
+    if (missing) {
+      out.push({ field, code: 'REQUIRED', message: `${field} is required` });
+    } else {
+      for (const [rule, message] of rules) {
+        const params = constraintParams(e.target, e.property, rule);
+        out.push({ field, code: validatorCode(rule), message, ...(params ? { params } : {}) });
+      }
     }
-    if (e.children?.length) out.push(...flatten(e.children, field));
+    if (e.children?.length) out.push(...flattenValidationErrors(e.children, field));
   }
   return out;
 }
@@ -22,8 +67,9 @@ export function createValidationPipe(): ValidationPipe {
     forbidNonWhitelisted: true,
     transform: true,
     stopAtFirstError: false,
+    validationError: { target: true, value: true },
     exceptionFactory: (errors) => {
-      const fieldErrors = flatten(errors);
+      const fieldErrors = flattenValidationErrors(errors);
       return new BadRequestException({
         code: 'VALIDATION_FAILED',
         message: `Invalid request: ${[...new Set(fieldErrors.map((e) => e.field))].join(', ')}`,

@@ -1,5 +1,6 @@
 import { splitCsvLine } from '../statement-reader.js';
-import { csvText, mapHeader, validateRow } from './statement.js';
+import { mapHeader } from '../reader/header.js';
+import { csvText, validateRow } from './statement.js';
 
 describe('statement header', () => {
   it('accepts snake_case or camelCase in any order and ignores unknown columns', () => {

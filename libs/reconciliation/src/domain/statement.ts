@@ -44,33 +44,15 @@ export interface HeaderMap {
   columns: number;
 }
 
-/** Maps a CSV header; every missing required column is named at once. Unknown columns are ignored. */
-export function mapHeader(
-  names: string[],
-): { ok: true; header: HeaderMap } | { ok: false; errors: FieldError[] } {
-  const index: Partial<Record<FieldKey, number>> = {};
-  const errors: FieldError[] = [];
-  names.forEach((raw, i) => {
-    const k = normaliseKey(raw) as FieldKey;
-    if (!(k in STATEMENT_FIELDS)) return;
-    if (index[k] !== undefined)
-      errors.push({
-        field: STATEMENT_FIELDS[k],
-        code: 'DUPLICATE_COLUMN',
-        message: `column ${raw} appears twice`,
-      });
-    else index[k] = i;
-  });
-  for (const k of REQUIRED_FIELDS) {
-    if (index[k] === undefined)
-      errors.push({
-        field: STATEMENT_FIELDS[k],
-        code: 'MISSING_COLUMN',
-        message: `the header has no ${STATEMENT_FIELDS[k]} column`,
-      });
-  }
-  return errors.length ? { ok: false, errors } : { ok: true, header: { index, columns: names.length } };
-}
+/** Chinese status words a bank writes, as the codes. */
+const STATUS_WORDS: Record<string, BankStatus> = {
+  正常: 'NORMAL',
+  逾期: 'OVERDUE',
+  结清: 'CLOSED',
+  已结清: 'CLOSED',
+  核销: 'WRITTEN_OFF',
+  已核销: 'WRITTEN_OFF',
+};
 
 const REF = /^[\x21-\x7E\u00A0-\uFFFF][\x20-\x7E\u00A0-\uFFFF]{0,63}$/;
 const DAYS = /^\d{1,5}$/;
@@ -130,7 +112,8 @@ export function validateRow(
       code: 'FORMAT',
       message: 'must be a whole number of days, 0-99999',
     });
-  const status = (typeof values.status === 'string' ? values.status.trim().toUpperCase() : '') as BankStatus;
+  const statusText = typeof values.status === 'string' ? values.status.trim() : '';
+  const status = (STATUS_WORDS[statusText] ?? statusText.toUpperCase()) as BankStatus;
   if (!BANK_STATUSES.includes(status))
     errors.push({ field: 'status', code: 'FORMAT', message: `must be one of ${BANK_STATUSES.join(', ')}` });
   const date = values.asofdate;

@@ -1,5 +1,6 @@
 import type { FieldErrorCode } from '#libs/common';
-import { mapHeader, STATEMENT_FIELDS, type FieldKey, type HeaderMap } from '../domain/statement.js';
+import { STATEMENT_FIELDS, type FieldKey, type HeaderMap } from '../domain/statement.js';
+import { isStatementKeyRow, mapHeader } from './header.js';
 import { LineSplitter, Reader } from './reader.js';
 import { MAX_RECORD_CHARS, StatementFileError } from './types.js';
 
@@ -97,6 +98,8 @@ class CsvScanner {
  */
 export class CsvReader extends Reader {
   private header: HeaderMap | undefined;
+  /** the record after the header may be the template's English key row */
+  private firstData = true;
   private readonly lines = new LineSplitter((line, lineNo) => this.line(line, lineNo));
   private readonly scanner = new CsvScanner();
   /** lines still to read again after a record spanning them failed */
@@ -209,6 +212,10 @@ export class CsvReader extends Reader {
         throw new StatementFileError(`line ${lineNo}: the header lacks required columns`, mapped.errors);
       this.header = mapped.header;
       return;
+    }
+    if (this.firstData) {
+      this.firstData = false;
+      if (isStatementKeyRow(cells)) return;
     }
     if (cells.length !== this.header.columns)
       return this.malformed(

@@ -2,4 +2,4 @@
  * The tables this library owns: only its store (src/store) writes them (INSERT/UPDATE/DELETE/COPY/TRUNCATE);
  * every other library goes through its public surface (index.ts). Row types: rows.generated.ts (`npm run gen:rows`).
  */
-export const OWNED_TABLES = ['report_snapshots'] as const;
+export const OWNED_TABLES = ['report_snapshots', 'disclosure_snapshots'] as const;

@@ -15,3 +15,15 @@ export interface ReportSnapshotRow {
   hash: string;
   supersedes: string | null;
 }
+
+/** A row of the table `disclosure_snapshots`. */
+export interface DisclosureSnapshotRow {
+  id: string;
+  scope: 'VILLAGE' | 'DISTRICT';
+  scope_code: string;
+  as_of: string;
+  content: unknown;
+  content_hash: string;
+  published_by: string;
+  published_at: Date;
+}

@@ -1,0 +1,155 @@
+import iconv from 'iconv-lite';
+import request from 'supertest';
+import { residentIdCheckChar } from '#libs/households';
+import { createTestApp, type TestApp } from '#libs/testing';
+
+/** Each import's template, filled in as a fund office would and uploaded back as XLSX or as a GBK CSV saved by Excel. */
+let t: TestApp;
+let admin: string;
+let officer: string;
+const api = () => request(t.http);
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+let serial = 500;
+const idNumber = () => {
+  const first17 = `37030219800101${String(++serial).padStart(3, '0')}`;
+  return first17 + residentIdCheckChar(first17);
+};
+
+const binary = (res: request.Response, cb: (err: Error | null, body: Buffer) => void) => {
+  const chunks: Buffer[] = [];
+  res.on('data', (c: Buffer) => chunks.push(c));
+  res.on('end', () => cb(null, Buffer.concat(chunks)));
+};
+
+beforeAll(async () => {
+  t = await createTestApp();
+  admin = await t.tokenFor('ADMIN');
+  officer = await t.tokenFor('LOAN_OFFICER');
+  const as = { Authorization: `Bearer ${admin}` };
+  const d = await api()
+    .post('/api/v1/districts')
+    .set(as)
+    .send({ code: '370302', name: '淄川区' })
+    .expect(201);
+  const town = await api()
+    .post('/api/v1/towns')
+    .set(as)
+    .send({ districtId: d.body.id, code: '370302106', name: '岭子镇' })
+    .expect(201);
+  await api()
+    .post('/api/v1/villages')
+    .set(as)
+    .send({ townId: town.body.id, code: '370302106201', name: '东坪村' })
+    .expect(201);
+  await api().post('/api/v1/poverty-lines').set(as).send({ year: 2016, line: '3560.00' }).expect(201);
+});
+afterAll(async () => t?.close());
+
+async function template(kind: string): Promise<Buffer> {
+  const res = await api()
+    .get(`/api/v1/import-templates/${kind}`)
+    .set('Authorization', `Bearer ${officer}`)
+    .buffer(true)
+    .parse(binary)
+    .expect(200);
+  expect(res.headers['content-type']).toContain(XLSX);
+  expect(res.headers['content-disposition']).toContain(`${kind}-template.xlsx`);
+  return res.body as Buffer;
+}
+
+describe('import templates', () => {
+  it('offers a template for every import, and 404 for an unknown one', async () => {
+    const { default: ExcelJS } = await import('exceljs');
+    for (const kind of ['households', 'bank-statements', 'asset-income-results']) {
+      const wb = new ExcelJS.Workbook();
+      await wb.xlsx.load((await template(kind)) as unknown as ArrayBuffer);
+      expect(wb.worksheets).toHaveLength(2);
+      expect(wb.worksheets[1].name).toBe('填写说明');
+      const header = (wb.worksheets[0].getRow(1).values as unknown[]).slice(1) as string[];
+      expect(header.every((h) => /\p{Script=Han}/u.test(h))).toBe(true);
+    }
+    await api().get('/api/v1/import-templates/nothing').set('Authorization', `Bearer ${officer}`).expect(404);
+    await api().get('/api/v1/import-templates/households').expect(401);
+  });
+
+  it('imports the household template filled in and uploaded as XLSX, and the same rows saved as GBK CSV only once', async () => {
+    const { default: ExcelJS } = await import('exceljs');
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load((await template('households')) as unknown as ArrayBuffer);
+    const ws = wb.worksheets[0];
+    const header = (ws.getRow(1).values as unknown[]).slice(1) as string[];
+    const cell = (zh: string) => header.findIndex((h) => h.replace('*', '') === zh) + 1;
+    const [a, b] = [idNumber(), idNumber()];
+    const fill = (row: number, name: string, id: string, status: string) => {
+      const r = ws.getRow(row);
+      r.getCell(cell('村代码')).value = '370302106201';
+      r.getCell(cell('户主姓名')).value = name;
+      r.getCell(cell('身份证号码')).value = id;
+      r.getCell(cell('家庭人口数')).value = 4;
+      r.getCell(cell('人均纯收入')).value = 3200;
+      r.getCell(cell('收入年度')).value = 2016;
+      r.getCell(cell('贫困状态')).value = status;
+    };
+    fill(3, '王秀英', a, '贫困户');
+    fill(4, '李建国', b, '');
+    const xlsx = Buffer.from(await wb.xlsx.writeBuffer());
+    const upload = (body: Buffer, type: string, query = '') =>
+      api()
+        .post(`/api/v1/households/import${query}`)
+        .set('Authorization', `Bearer ${officer}`)
+        .set('Content-Type', type)
+        .set('Accept-Language', 'zh-CN')
+        .send(body);
+
+    const dry = await upload(xlsx, XLSX, '?dryRun=true').expect(200);
+    expect(dry.body).toMatchObject({
+      dryRun: true,
+      format: 'XLSX',
+      rows: 2,
+      valid: 2,
+      imported: 0,
+      failed: 0,
+    });
+    const real = await upload(xlsx, XLSX).expect(200);
+    expect(real.body).toMatchObject({ dryRun: false, imported: 2, failed: 0 });
+
+    // the same sheet "saved as CSV" by Excel on a Chinese Windows machine: GBK, CRLF, both header rows kept
+    const lines: string[] = [];
+    ws.eachRow((row) =>
+      lines.push(
+        (row.values as unknown[])
+          .slice(1)
+          .map((v) => (v === undefined || v === null ? '' : String(v)))
+          .join(','),
+      ),
+    );
+    const gbk = iconv.encode(lines.join('\r\n') + '\r\n', 'gbk');
+    const again = await upload(gbk, 'text/csv').expect(200);
+    expect(again.body).toMatchObject({ encoding: 'GB18030', imported: 0, skipped: 2, failed: 0 });
+
+    // a bad row: reported with its row, its column as the file names it, and the reason in Chinese
+    const bad = iconv.encode(
+      `${lines[0]}\r\n${lines[1]}\r\n370302106201,赵四,${idNumber().slice(0, 17)}Y,,0,abc,2016,已脱贫,,\r\n`,
+      'gbk',
+    );
+    const refused = await upload(bad, 'text/csv').expect(200);
+    expect(refused.body).toMatchObject({ imported: 0, failed: 1 });
+    expect(refused.body.errors).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          row: 3,
+          column: '*身份证号码',
+          field: 'idNumber',
+          message: '必须是 18 位居民身份证号码',
+        }),
+        expect.objectContaining({
+          row: 3,
+          column: '*家庭人口数',
+          field: 'memberCount',
+          message: '不能小于 1',
+        }),
+        expect.objectContaining({ row: 3, column: '*人均纯收入', field: 'perCapitaIncome' }),
+      ]),
+    );
+  });
+});
