@@ -18,6 +18,7 @@ import {
   type CommonModuleOptions,
 } from '#libs/common';
 import { AppModule } from './app.module.js';
+import { mountConsole } from './ops/console-static.js';
 import { inputGuard } from './ops/input-guard.js';
 import { securityHeaders } from './ops/security-headers.js';
 
@@ -56,6 +57,8 @@ export async function createApi(
   app.useBodyParser('json', { limit: '5mb' });
   app.use(inputGuard());
   app.useGlobalPipes(createValidationPipe());
+  // The admin console (apps/console, built by npm start) at /console, same origin as the API.
+  mountConsole(app);
   // SIGTERM/SIGINT: close gracefully, then exit 0 (process.exit lets pino flush; re-raising the signal would not).
   app.enableShutdownHooks([], { useProcessExit: true });
 
@@ -69,7 +72,7 @@ export async function createApi(
         'Money-moving POSTs require an Idempotency-Key header.',
     )
     .setVersion('1')
-    .addTag('auth', 'Sign in (a short-lived bearer token), who am I, sign out.')
+    .addTag('auth', 'Sign in (a short-lived bearer token, or the console\'s HttpOnly session cookie with a CSRF token), who am I, sign out.')
     .addTag('users', 'Staff accounts and roles (ADMIN).')
     .addTag('audit', 'The append-only audit log of every write.')
     .addTag('ledger', 'The double-entry ledger: accounts, balances, statements by value date, journal entries, verify.')
@@ -98,6 +101,7 @@ export async function createApi(
     .addTag('asset-income', 'Asset-income projects: quantified shares, yearly dividends with the floor, liquidation.')
     .addTag('ops', 'Health and metrics.')
     .addBearerAuth()
+    .addCookieAuth('mae_session', { type: 'apiKey', in: 'cookie', name: 'mae_session' }, 'console-session')
     .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Api-Key' }, 'bank-api-key')
     .build();
   const document = SwaggerModule.createDocument(app, doc);

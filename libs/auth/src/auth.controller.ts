@@ -1,16 +1,20 @@
-import { Body, Controller, Get, HttpCode, Ip, Param, Patch, Post, Query, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
-import type { Request } from 'express';
+import { Body, Controller, Delete, Get, HttpCode, Ip, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiCookieAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
 import { Public, Roles, ROLES, type Actor } from '#libs/common';
 import { AuthService } from './auth.service.js';
 import { LoginThrottle } from './rate-limit.js';
 import { CreateUserDto, LoginDto, UpdateUserDto, UserIdParam, UserListQuery } from './dto.js';
 import { UsersService } from './users.service.js';
+import { ConsoleSessions, CSRF_COOKIE, SESSION_COOKIE } from './session.js';
 
 @ApiTags('auth')
 @Controller('api/v1/auth')
 export class AuthController {
-  constructor(private readonly auth: AuthService) {}
+  constructor(
+    private readonly auth: AuthService,
+    private readonly sessions: ConsoleSessions,
+  ) {}
 
   @Post('login')
   @Public()
@@ -24,9 +28,44 @@ export class AuthController {
     return this.auth.login(dto.username, dto.password, ip);
   }
 
+  @Post('session')
+  @Public()
+  @HttpCode(200)
+  @LoginThrottle()
+  @ApiOperation({
+    summary: 'Log in to the console: an HttpOnly session cookie and a CSRF token (no bearer token in the body)',
+    description:
+      `Sets ${SESSION_COOKIE} (HttpOnly, SameSite=Strict, Path=/api) and ${CSRF_COOKIE} (readable, SameSite=Strict). ` +
+      'Requests with the session cookie other than GET/HEAD/OPTIONS must send the CSRF token in X-CSRF-Token ' +
+      '(403 CSRF_TOKEN_INVALID otherwise). Same password rules and rate limits as POST /auth/login.',
+  })
+  @ApiOkResponse({
+    schema: {
+      example: {
+        user: { id: '2', username: 'fund.admin', displayName: 'Demo fund administrator', role: 'FUND_ADMIN', bankId: null },
+        csrfToken: 'k3J…',
+        expiresIn: 900,
+      },
+    },
+  })
+  @ApiTooManyRequestsResponse({ description: 'Too many login attempts; see Retry-After' })
+  openSession(@Body() dto: LoginDto, @Ip() ip: string, @Res({ passthrough: true }) res: Response) {
+    return this.sessions.login(dto.username, dto.password, ip, res);
+  }
+
+  @Delete('session')
+  @Public()
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Log out of the console: the session is refused from now on and both cookies are cleared' })
+  @ApiNoContentResponse({ description: 'logged out (also when there was no session)' })
+  async closeSession(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
+    await this.sessions.logout(req, res);
+  }
+
   @Get('me')
   @Roles(...ROLES)
   @ApiBearerAuth()
+  @ApiCookieAuth('console-session')
   me(@Req() req: Request & { actor: Actor }) {
     return req.actor;
   }

@@ -10,6 +10,7 @@ import { RateLimitGuard, throttlerOptions } from './rate-limit.js';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { UsersStore } from './store/users.store.js';
 import { UsersService } from './users.service.js';
+import { ConsoleSessions } from './session.js';
 
 @Global()
 @Module({
@@ -29,9 +30,10 @@ import { UsersService } from './users.service.js';
     AuthService,
     UsersService,
     UsersStore,
+    ConsoleSessions,
     { provide: APP_GUARD, useClass: RateLimitGuard },
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
-  exports: [AuthService, UsersService],
+  exports: [AuthService, UsersService, ConsoleSessions],
 })
 export class AuthModule {}

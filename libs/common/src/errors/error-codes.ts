@@ -9,6 +9,8 @@ export const ERROR_STATUS = {
   // a genuine, unexpired token whose user was deactivated, re-roled or re-passworded since it was issued
   TOKEN_REVOKED: 401,
   FORBIDDEN: 403,
+  // a write made with the console's session cookie without its CSRF token in X-CSRF-Token
+  CSRF_TOKEN_INVALID: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,
   IDEMPOTENCY_KEY_REQUIRED: 400,
