@@ -51,12 +51,13 @@ const session: Middleware = {
     if (!SAFE.has(request.method)) {
       const csrf = readCookie('mae_csrf');
       if (csrf) request.headers.set('X-CSRF-Token', csrf);
-      if (!request.headers.has('Idempotency-Key')) request.headers.set('Idempotency-Key', crypto.randomUUID());
+      if (!request.headers.has('Idempotency-Key')) request.headers.set('Idempotency-Key', randomKey());
     }
     return request;
   },
   onResponse({ response, request }) {
-    if (response.status === 401 && !new URL(request.url).pathname.endsWith('/auth/session')) onUnauthenticated();
+    const path = new URL(request.url).pathname;
+    if (response.status === 401 && !path.endsWith('/auth/session') && !path.endsWith('/auth/me')) onUnauthenticated();
     return response;
   },
 };
@@ -91,5 +92,11 @@ export interface Page<T> {
 
 /** A fresh Idempotency-Key for one money-moving request (the document requires it on those operations). */
 export function idem(): { 'Idempotency-Key': string } {
-  return { 'Idempotency-Key': crypto.randomUUID() };
+  return { 'Idempotency-Key': randomKey() };
+}
+
+/** 128 random bits as hex: crypto.getRandomValues works on plain http too (randomUUID needs a secure context). */
+function randomKey(): string {
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  return `console-${Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')}`;
 }

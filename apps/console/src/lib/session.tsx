@@ -35,11 +35,14 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     retry: false,
   });
 
+  // everything but who is logged in is dropped (the `me` query stays observed, so the screens follow its value)
+  const dropData = useCallback(() => qc.removeQueries({ predicate: (q) => q.queryKey[0] !== ME_KEY[0] }), [qc]);
   const ended = useCallback(() => {
-    qc.clear();
+    const hadSession = qc.getQueryData(ME_KEY) != null;
+    dropData();
     qc.setQueryData(ME_KEY, null);
-    navigate('/login', { replace: true, state: { ended: true } });
-  }, [qc, navigate]);
+    if (hadSession) navigate('/login', { replace: true, state: { ended: true } });
+  }, [qc, navigate, dropData]);
 
   useEffect(() => setUnauthenticatedHandler(ended), [ended]);
 
@@ -49,7 +52,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       loading: me.isLoading,
       async login(username, password) {
         await unwrap(api.POST('/api/v1/auth/session', { body: { username, password } }));
-        qc.clear();
+        dropData();
         const r = await api.GET('/api/v1/auth/me');
         qc.setQueryData(ME_KEY, r.response.ok ? (r.data as unknown as Me) : null);
       },
@@ -58,7 +61,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
         ended();
       },
     }),
-    [me.data, me.isLoading, qc, ended],
+    [me.data, me.isLoading, qc, ended, dropData],
   );
   return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
 }

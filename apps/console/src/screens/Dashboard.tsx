@@ -92,6 +92,9 @@ export default function Dashboard() {
     if (!cur || cur.businessDate < s.businessDate) latestSnapshot.set(s.fundId, s);
   }
   const month = months.data?.items[0]?.month;
+  // each district row carries its capacity and breaker, so the table re-renders when they arrive
+  const districtRows = (riskFunds.data?.items ?? []).map((f, i) => ({ ...f, cap: capacities[i]?.data, breaker: breakers[i]?.data }));
+  type Row = (typeof districtRows)[number];
   const error = riskFunds.error ?? funds.error ?? claims.error;
 
   return (
@@ -118,14 +121,14 @@ export default function Dashboard() {
           size="small"
           pagination={false}
           loading={riskFunds.isLoading}
-          dataSource={riskFunds.data?.items ?? []}
+          dataSource={districtRows}
           columns={[
             { title: t('district'), dataIndex: 'districtName' },
             { title: t('riskFundBalance'), dataIndex: 'balance', align: 'right', render: (v: string) => <Money value={v} /> },
             {
               title: t('minimumFund'),
               key: 'min',
-              render: (_: unknown, f: RiskFund) => (
+              render: (_: unknown, f: Row) => (
                 <>
                   <Money value={f.minimumFund} /> {f.belowMinimum ? <Tag color="red">{t('belowMinimum')}</Tag> : null}
                 </>
@@ -135,31 +138,31 @@ export default function Dashboard() {
               title: t('exposure'),
               key: 'exp',
               align: 'right',
-              render: (_: unknown, _f: RiskFund, i: number) => <Money value={capacities[i]?.data?.exposure.outstanding} />,
+              render: (_: unknown, f: Row) => <Money value={f.cap?.exposure.outstanding} />,
             },
             {
               title: t('leverage'),
               key: 'lev',
               align: 'right',
-              render: (_: unknown, _f: RiskFund, i: number) => capacities[i]?.data?.leverageRatio ?? '—',
+              render: (_: unknown, f: Row) => f.cap?.leverageRatio ?? '—',
             },
             {
               title: t('coverAvailable'),
               key: 'cap',
               align: 'right',
-              render: (_: unknown, _f: RiskFund, i: number) => <Money value={capacities[i]?.data?.cover.available} />,
+              render: (_: unknown, f: Row) => <Money value={f.cap?.cover.available} />,
             },
             {
               title: t('nplRatio'),
               key: 'npl',
               align: 'right',
-              render: (_: unknown, _f: RiskFund, i: number) => formatPercent(capacities[i]?.data?.npl.ratioPercent),
+              render: (_: unknown, f: Row) => formatPercent(f.cap?.npl.ratioPercent),
             },
             {
               title: t('breaker'),
               key: 'breaker',
-              render: (_: unknown, _f: RiskFund, i: number) => {
-                const s = breakers[i]?.data?.state;
+              render: (_: unknown, f: Row) => {
+                const s = f.breaker?.state;
                 return s ? <Tag color={s === 'NORMAL' ? 'green' : s === 'WARNING' ? 'gold' : 'red'}>{t(`breaker_${s}`)}</Tag> : '—';
               },
             },
