@@ -1,5 +1,5 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { createContext, useCallback, useContext, useEffect, useMemo, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { useNavigate } from 'react-router-dom';
 import { api, setUnauthenticatedHandler, unwrap } from '../api/client.js';
 
@@ -14,6 +14,8 @@ export interface Me {
 interface Session {
   me: Me | null;
   loading: boolean;
+  /** The last session ended by the server (revoked, expired): the login page says so. */
+  endedByServer: boolean;
   login(username: string, password: string): Promise<void>;
   logout(): Promise<void>;
 }
@@ -25,6 +27,7 @@ const ME_KEY = ['auth', 'me'];
 export function SessionProvider({ children }: { children: ReactNode }) {
   const qc = useQueryClient();
   const navigate = useNavigate();
+  const [endedByServer, setEndedByServer] = useState(false);
   const me = useQuery({
     queryKey: ME_KEY,
     queryFn: async () => {
@@ -37,12 +40,19 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   // everything but who is logged in is dropped (the `me` query stays observed, so the screens follow its value)
   const dropData = useCallback(() => qc.removeQueries({ predicate: (q) => q.queryKey[0] !== ME_KEY[0] }), [qc]);
+  const leave = useCallback(
+    (ended: boolean) => {
+      setEndedByServer(ended);
+      navigate('/login', { replace: true });
+      dropData();
+      qc.setQueryData(ME_KEY, null);
+    },
+    [qc, navigate, dropData],
+  );
+  /** A 401 on any request (revoked, expired or logged out elsewhere): back to the login page, saying why. */
   const ended = useCallback(() => {
-    const hadSession = qc.getQueryData(ME_KEY) != null;
-    dropData();
-    qc.setQueryData(ME_KEY, null);
-    if (hadSession) navigate('/login', { replace: true, state: { ended: true } });
-  }, [qc, navigate, dropData]);
+    if (qc.getQueryData(ME_KEY) != null) leave(true);
+  }, [qc, leave]);
 
   useEffect(() => setUnauthenticatedHandler(ended), [ended]);
 
@@ -50,7 +60,9 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     () => ({
       me: me.data ?? null,
       loading: me.isLoading,
+      endedByServer,
       async login(username, password) {
+        setEndedByServer(false);
         await unwrap(api.POST('/api/v1/auth/session', { body: { username, password } }));
         dropData();
         const r = await api.GET('/api/v1/auth/me');
@@ -58,10 +70,10 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       },
       async logout() {
         await api.DELETE('/api/v1/auth/session');
-        ended();
+        leave(false);
       },
     }),
-    [me.data, me.isLoading, qc, ended, dropData],
+    [me.data, me.isLoading, endedByServer, qc, leave, dropData],
   );
   return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
 }

@@ -198,6 +198,7 @@ function ApplicationDrawer({ id, onClose }: { id: string; onClose(): void }) {
           ) : null}
           {reasonFor ? (
             <Form
+              name="approvals1"
               form={form}
               layout="vertical"
               style={{ marginTop: 12 }}

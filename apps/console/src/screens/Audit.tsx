@@ -49,6 +49,7 @@ export default function Audit() {
         <ProblemAlert error={verify.error} />
       ) : null}
       <Form
+        name="audit1"
         layout="inline"
         style={{ marginBottom: 12 }}
         onFinish={(v: Record<string, string>) => {

@@ -125,6 +125,7 @@ function RegisterCovered({ onClose }: { onClose(): void }) {
   return (
     <Drawer open onClose={onClose} title={t('registerCovered')}>
       <Form
+        name="covered1"
         form={form}
         layout="vertical"
         initialValues={{ borrowerType: 'HOUSEHOLD', productCode: 'HH_MICRO_STD', termMonths: 12, purpose: 'BREEDING' }}

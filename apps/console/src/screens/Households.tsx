@@ -63,6 +63,7 @@ export default function Households() {
         {t('nav_households')}
       </PageTitle>
       <Form
+        name="households1"
         layout="inline"
         style={{ marginBottom: 12 }}
         onFinish={(v: typeof filter) => {
@@ -154,6 +155,7 @@ function CreateHousehold({ onClose, villages }: { onClose(): void; villages: Vil
   return (
     <Drawer open onClose={onClose} title={t('newHousehold')} size="default">
       <Form
+        name="households2"
         form={form}
         layout="vertical"
         initialValues={{ memberCount: 4, incomeYear: new Date().getFullYear() - 1 }}
@@ -236,7 +238,7 @@ function ApplyLoan({ household, onClose }: { household: Household; onClose(): vo
   });
   return (
     <Drawer open onClose={onClose} title={`${t('applyLoan')} · ${household.headName}`}>
-      <Form form={form} layout="vertical" initialValues={{ termMonths: 12, purpose: 'BREEDING' }} onFinish={(v) => apply.mutate(v)}>
+      <Form name="households3" form={form} layout="vertical" initialValues={{ termMonths: 12, purpose: 'BREEDING' }} onFinish={(v) => apply.mutate(v)}>
         <Form.Item label={t('product')} name="productId" rules={[{ required: true, message: t('required') }]}>
           <Select
             loading={products.isLoading}

@@ -175,6 +175,7 @@ function LoanDrawer({ loan, onClose }: { loan: Loan; onClose(): void }) {
       {can(me, 'recordRepayment') && loan.status === 'DISBURSED' ? (
         <Card size="small" title={t('recordRepayment')} style={{ marginTop: 16 }}>
           <Form
+            name="loans1"
             form={form}
             layout="vertical"
             initialValues={{ channel: 'CASH' }}

@@ -1,17 +1,14 @@
 import { Alert, Button, Card, Form, Input, Segmented, Typography } from 'antd';
 import { useState } from 'react';
-import { useLocation } from 'react-router-dom';
 import { useI18n } from '../lib/i18n.js';
 import { ProblemAlert } from '../lib/problem.js';
 import { useSession } from '../lib/session.js';
 
 export function LoginScreen() {
   const { t, lang, setLang } = useI18n();
-  const { login } = useSession();
-  const location = useLocation();
+  const { login, endedByServer: ended } = useSession();
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  const ended = (location.state as { ended?: boolean } | null)?.ended;
   const submit = async (v: { username: string; password: string }) => {
     setBusy(true);
     setError(null);
@@ -44,7 +41,7 @@ export function LoginScreen() {
         />
         <Typography.Paragraph type="secondary">{t('loginHint')}</Typography.Paragraph>
         {ended ? <Alert type="warning" showIcon title={t('sessionEnded')} style={{ marginBottom: 12 }} /> : null}
-        <Form layout="vertical" onFinish={submit} requiredMark={false}>
+        <Form name="login1" layout="vertical" onFinish={submit} requiredMark={false}>
           <Form.Item label={t('username')} name="username" rules={[{ required: true, message: t('required') }]}>
             <Input autoComplete="username" autoFocus />
           </Form.Item>

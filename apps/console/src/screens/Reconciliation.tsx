@@ -78,7 +78,7 @@ export default function Reconciliation() {
       <PageTitle>{t('nav_recon')}</PageTitle>
       {can(me, 'uploadRecon') ? (
         <Card size="small" title={t('uploadStatement')} style={{ marginBottom: 12 }}>
-          <Form layout="inline" onFinish={(v) => upload.mutate(v)}>
+          <Form name="reconciliation1" layout="inline" onFinish={(v) => upload.mutate(v)}>
             <Form.Item label={t('asOf')} name="asOfDate" rules={[{ required: true, pattern: /^\d{4}-\d{2}-\d{2}$/, message: 'YYYY-MM-DD' }]}>
               <Input placeholder="YYYY-MM-DD" style={{ width: 130 }} />
             </Form.Item>
