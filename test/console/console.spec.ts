@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
-import type { AddressInfo, Server } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import request from 'supertest';
@@ -38,9 +37,8 @@ beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   t = await createTestApp();
   await runSeed(t.config, undefined, () => undefined);
-  const server = t.app.getHttpServer() as Server;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/console`;
+  // the test app already listens on an ephemeral port of 127.0.0.1
+  base = `${t.baseUrl}/console`;
   browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
 }, 180_000);
 

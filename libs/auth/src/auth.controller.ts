@@ -1,10 +1,18 @@
 import { Body, Controller, Delete, Get, HttpCode, Ip, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Public, Roles, ROLES, type Actor } from '#libs/common';
 import { AuthService } from './auth.service.js';
 import { LoginThrottle } from './rate-limit.js';
-import { CreateUserDto, LoginDto, UpdateUserDto, UserIdParam, UserListQuery } from './dto.js';
+import { ConsoleSessionView, CreateUserDto, LoginDto, UpdateUserDto, UserIdParam, UserListQuery } from './dto.js';
 import { UsersService } from './users.service.js';
 import { ConsoleSessions, CSRF_COOKIE, SESSION_COOKIE } from './session.js';
 
@@ -21,6 +29,7 @@ export class AuthController {
   @HttpCode(200)
   @LoginThrottle()
   @ApiOkResponse({ description: 'A short-lived bearer token', schema: { example: { accessToken: 'eyJ…', tokenType: 'Bearer', expiresIn: 900 } } })
+  @ApiUnauthorizedResponse({ description: 'Wrong username or password (INVALID_CREDENTIALS), one answer for both' })
   @ApiTooManyRequestsResponse({
     description: 'Too many login attempts for this username (from any address) or from this address; see Retry-After',
   })
@@ -39,17 +48,10 @@ export class AuthController {
       'Requests with the session cookie other than GET/HEAD/OPTIONS must send the CSRF token in X-CSRF-Token ' +
       '(403 CSRF_TOKEN_INVALID otherwise). Same password rules and rate limits as POST /auth/login.',
   })
-  @ApiOkResponse({
-    schema: {
-      example: {
-        user: { id: '2', username: 'fund.admin', displayName: 'Demo fund administrator', role: 'FUND_ADMIN', bankId: null },
-        csrfToken: 'k3J…',
-        expiresIn: 900,
-      },
-    },
-  })
+  @ApiOkResponse({ type: ConsoleSessionView, description: 'logged in: the cookies are set' })
+  @ApiUnauthorizedResponse({ description: 'Wrong username or password (INVALID_CREDENTIALS), one answer for both' })
   @ApiTooManyRequestsResponse({ description: 'Too many login attempts; see Retry-After' })
-  openSession(@Body() dto: LoginDto, @Ip() ip: string, @Res({ passthrough: true }) res: Response) {
+  openSession(@Body() dto: LoginDto, @Ip() ip: string, @Res({ passthrough: true }) res: Response): Promise<ConsoleSessionView> {
     return this.sessions.login(dto.username, dto.password, ip, res);
   }
 
@@ -65,7 +67,6 @@ export class AuthController {
   @Get('me')
   @Roles(...ROLES)
   @ApiBearerAuth()
-  @ApiCookieAuth('console-session')
   me(@Req() req: Request & { actor: Actor }) {
     return req.actor;
   }

@@ -136,6 +136,7 @@ export class AuthService {
       role: user.role,
       bankId: user.bankId ? Number(user.bankId) : null,
       via: 'jwt',
+      ...(user.area ? { area: user.area } : {}),
     };
     return { actor, c };
   }

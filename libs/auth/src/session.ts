@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { Redis } from 'ioredis';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { AppConfig, Clock, DomainError, InjectRedis, type Actor } from '#libs/common';
+import { AppConfig, Clock, DomainError, InjectRedis, type Actor, type Role } from '#libs/common';
 import { AuthService } from './auth.service.js';
 
 /**
@@ -28,7 +28,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const revokedKey = (sid: string) => `mae:session-revoked:${sid}`;
 
 export interface SessionLogin {
-  user: { id: string; username: string; displayName?: string; role: string; bankId: string | null };
+  user: { id: string; username: string; displayName: string; role: Role; bankId: string | null };
   csrfToken: string;
   expiresIn: number;
 }
@@ -48,7 +48,8 @@ export class ConsoleSessions {
     const sid = randomBytes(16).toString('base64url');
     const { token, user, expiresIn } = await this.auth.issueSession(username, password, ip, { sid, csh: sha256(csrfToken) });
     this.setCookies(res, token, csrfToken, expiresIn);
-    return { user, csrfToken, expiresIn };
+    const { id, username: name, displayName, role, bankId } = user;
+    return { user: { id, username: name, displayName, role, bankId }, csrfToken, expiresIn };
   }
 
   /** Clears both cookies and denies the session id until the token would have expired anyway. */

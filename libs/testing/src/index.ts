@@ -1,2 +1,3 @@
 export * from './test-app.js';
 export * from './test-db.js';
+export * from './contract.js';

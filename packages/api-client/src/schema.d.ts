@@ -11,7 +11,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["HealthController_check"];
+        get: operations["check"];
         put?: never;
         post?: never;
         delete?: never;
@@ -27,7 +27,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["AuditController_list"];
+        get: operations["listAudit"];
         put?: never;
         post?: never;
         delete?: never;
@@ -45,7 +45,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["AuthController_login"];
+        post: operations["login"];
         delete?: never;
         options?: never;
         head?: never;
@@ -65,9 +65,9 @@ export interface paths {
          * Log in to the console: an HttpOnly session cookie and a CSRF token (no bearer token in the body)
          * @description Sets mae_session (HttpOnly, SameSite=Strict, Path=/api) and mae_csrf (readable, SameSite=Strict). Requests with the session cookie other than GET/HEAD/OPTIONS must send the CSRF token in X-CSRF-Token (403 CSRF_TOKEN_INVALID otherwise). Same password rules and rate limits as POST /auth/login.
          */
-        post: operations["AuthController_openSession"];
+        post: operations["openSession"];
         /** Log out of the console: the session is refused from now on and both cookies are cleared */
-        delete: operations["AuthController_closeSession"];
+        delete: operations["closeSession"];
         options?: never;
         head?: never;
         patch?: never;
@@ -80,7 +80,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["AuthController_me"];
+        get: operations["me"];
         put?: never;
         post?: never;
         delete?: never;
@@ -96,9 +96,9 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["UsersController_list"];
+        get: operations["listUsers"];
         put?: never;
-        post: operations["UsersController_create"];
+        post: operations["createUsers"];
         delete?: never;
         options?: never;
         head?: never;
@@ -112,13 +112,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["UsersController_get"];
+        get: operations["getUsers"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        patch: operations["UsersController_update"];
+        patch: operations["updateUsers"];
         trace?: never;
     };
     "/api/v1/users/{id}/revoke-tokens": {
@@ -130,7 +130,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["UsersController_revokeTokens"];
+        post: operations["revokeTokens"];
         delete?: never;
         options?: never;
         head?: never;
@@ -144,7 +144,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["LedgerController_verify"];
+        get: operations["verify"];
         put?: never;
         post?: never;
         delete?: never;
@@ -160,7 +160,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["LedgerController_accounts"];
+        get: operations["accounts"];
         put?: never;
         post?: never;
         delete?: never;
@@ -176,7 +176,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["LedgerController_statement"];
+        get: operations["statementLedger"];
         put?: never;
         post?: never;
         delete?: never;
@@ -192,7 +192,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["LedgerController_entry"];
+        get: operations["entry"];
         put?: never;
         post?: never;
         delete?: never;
@@ -214,7 +214,7 @@ export interface paths {
          * Repayment schedule of a set of loan terms (a calculator: nothing is stored)
          * @description Exact to the fen: every component is rounded once in the requested mode, principal sums to the loan and the last instalment closes the balance. Due dates fall on the disbursement day of month, or the month end.
          */
-        post: operations["SchedulesController_preview"];
+        post: operations["previewSchedules"];
         delete?: never;
         options?: never;
         head?: never;
@@ -228,9 +228,9 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["ProductsController_list"];
+        get: operations["listProducts"];
         put?: never;
-        post: operations["ProductsController_create"];
+        post: operations["createProducts"];
         delete?: never;
         options?: never;
         head?: never;
@@ -244,13 +244,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["ProductsController_get"];
-        put: operations["ProductsController_replace"];
+        get: operations["getProducts"];
+        put: operations["replace"];
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        patch: operations["ProductsController_patch"];
+        patch: operations["patch"];
         trace?: never;
     };
     "/api/v1/products/{id}/versions": {
@@ -260,7 +260,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["ProductsController_versions"];
+        get: operations["versionsProducts"];
         put?: never;
         post?: never;
         delete?: never;
@@ -276,7 +276,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["ProductsController_contractRate"];
+        get: operations["contractRate"];
         put?: never;
         post?: never;
         delete?: never;
@@ -294,7 +294,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["ProductsController_deactivate"];
+        post: operations["deactivateProducts"];
         delete?: never;
         options?: never;
         head?: never;
@@ -310,7 +310,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["ProductsController_activate"];
+        post: operations["activate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -324,7 +324,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["ProductVersionsController_get"];
+        get: operations["getProductVersions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -340,9 +340,9 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["RatesController_list"];
+        get: operations["listRates"];
         put?: never;
-        post: operations["RatesController_create"];
+        post: operations["createRates"];
         delete?: never;
         options?: never;
         head?: never;
@@ -356,7 +356,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["RatesController_inForce"];
+        get: operations["inForce"];
         put?: never;
         post?: never;
         delete?: never;
@@ -372,7 +372,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["RatesController_get"];
+        get: operations["getRates"];
         put?: never;
         post?: never;
         delete?: never;
@@ -390,7 +390,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["RatesController_withdraw"];
+        post: operations["withdrawRates"];
         delete?: never;
         options?: never;
         head?: never;
@@ -404,9 +404,9 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["GeographyController_listDistricts"];
+        get: operations["listDistricts"];
         put?: never;
-        post: operations["GeographyController_createDistrict"];
+        post: operations["createDistrict"];
         delete?: never;
         options?: never;
         head?: never;
@@ -420,13 +420,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["GeographyController_getDistrict"];
+        get: operations["getDistrict"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        patch: operations["GeographyController_updateDistrict"];
+        patch: operations["updateDistrict"];
         trace?: never;
     };
     "/api/v1/towns": {
@@ -436,9 +436,9 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["GeographyController_listTowns"];
+        get: operations["listTowns"];
         put?: never;
-        post: operations["GeographyController_createTown"];
+        post: operations["createTown"];
         delete?: never;
         options?: never;
         head?: never;
@@ -452,13 +452,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["GeographyController_getTown"];
+        get: operations["getTown"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        patch: operations["GeographyController_updateTown"];
+        patch: operations["updateTown"];
         trace?: never;
     };
     "/api/v1/villages": {
@@ -468,9 +468,9 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["GeographyController_listVillages"];
+        get: operations["listVillages"];
         put?: never;
-        post: operations["GeographyController_createVillage"];
+        post: operations["createVillage"];
         delete?: never;
         options?: never;
         head?: never;
@@ -484,13 +484,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["GeographyController_getVillage"];
+        get: operations["getVillage"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        patch: operations["GeographyController_updateVillage"];
+        patch: operations["updateVillage"];
         trace?: never;
     };
     "/api/v1/poverty-lines": {
@@ -500,9 +500,9 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["GeographyController_listPovertyLines"];
+        get: operations["listPovertyLines"];
         put?: never;
-        post: operations["GeographyController_createPovertyLine"];
+        post: operations["createPovertyLine"];
         delete?: never;
         options?: never;
         head?: never;
@@ -516,7 +516,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["GeographyController_effectiveLine"];
+        get: operations["effectiveLine"];
         put?: never;
         post?: never;
         delete?: never;
@@ -532,13 +532,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["GeographyController_getPovertyLine"];
+        get: operations["getPovertyLine"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        patch: operations["GeographyController_updatePovertyLine"];
+        patch: operations["updatePovertyLine"];
         trace?: never;
     };
     "/api/v1/households": {
@@ -548,9 +548,9 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["HouseholdsController_list"];
+        get: operations["listHouseholds"];
         put?: never;
-        post: operations["HouseholdsController_create"];
+        post: operations["createHouseholds"];
         delete?: never;
         options?: never;
         head?: never;
@@ -566,7 +566,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["HouseholdsController_importCsv"];
+        post: operations["importCsv"];
         delete?: never;
         options?: never;
         head?: never;
@@ -580,13 +580,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["HouseholdsController_get"];
+        get: operations["getHouseholds"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        patch: operations["HouseholdsController_update"];
+        patch: operations["updateHouseholds"];
         trace?: never;
     };
     "/api/v1/households/{id}/group": {
@@ -596,7 +596,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["HouseholdsController_group"];
+        get: operations["group"];
         put?: never;
         post?: never;
         delete?: never;
@@ -612,9 +612,9 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["EntitiesController_list"];
+        get: operations["listEntities"];
         put?: never;
-        post: operations["EntitiesController_create"];
+        post: operations["createEntities"];
         delete?: never;
         options?: never;
         head?: never;
@@ -628,13 +628,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["EntitiesController_get"];
+        get: operations["getEntities"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        patch: operations["EntitiesController_update"];
+        patch: operations["updateEntities"];
         trace?: never;
     };
     "/api/v1/entities/{id}/linked-households": {
@@ -644,9 +644,9 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["EntitiesController_linked"];
+        get: operations["linked"];
         put?: never;
-        post: operations["EntitiesController_link"];
+        post: operations["link"];
         delete?: never;
         options?: never;
         head?: never;
@@ -663,7 +663,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        delete: operations["EntitiesController_unlink"];
+        delete: operations["unlink"];
         options?: never;
         head?: never;
         patch?: never;
@@ -676,9 +676,9 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["GroupsController_list"];
+        get: operations["listGroups"];
         put?: never;
-        post: operations["GroupsController_create"];
+        post: operations["createGroups"];
         delete?: never;
         options?: never;
         head?: never;
@@ -692,7 +692,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["GroupsController_get"];
+        get: operations["getGroups"];
         put?: never;
         post?: never;
         delete?: never;
@@ -710,7 +710,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["GroupsController_addMember"];
+        post: operations["addMember"];
         delete?: never;
         options?: never;
         head?: never;
@@ -727,7 +727,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        delete: operations["GroupsController_removeMember"];
+        delete: operations["removeMember"];
         options?: never;
         head?: never;
         patch?: never;
@@ -742,7 +742,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["GroupsController_dissolve"];
+        post: operations["dissolve"];
         delete?: never;
         options?: never;
         head?: never;
@@ -757,10 +757,10 @@ export interface paths {
             cookie?: never;
         };
         /** Funds by district, village and status, each with its position */
-        get: operations["FundsController_list"];
+        get: operations["listFunds"];
         put?: never;
         /** Create a village's mutual-aid fund and open its ledger accounts */
-        post: operations["FundsController_create"];
+        post: operations["createFunds"];
         delete?: never;
         options?: never;
         head?: never;
@@ -774,7 +774,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["FundsController_get"];
+        get: operations["getFunds"];
         put?: never;
         post?: never;
         delete?: never;
@@ -791,7 +791,7 @@ export interface paths {
             cookie?: never;
         };
         /** Capital by source, cash, loans, lending cap and what is available to lend, from ledger balances */
-        get: operations["FundsController_position"];
+        get: operations["position"];
         put?: never;
         post?: never;
         delete?: never;
@@ -814,7 +814,7 @@ export interface paths {
         options?: never;
         head?: never;
         /** Change some rules; the whole rule set is re-checked and the change audited (before/after) */
-        patch: operations["FundsController_updateRules"];
+        patch: operations["updateRules"];
         trace?: never;
     };
     "/api/v1/mutual-aid-funds/{id}/status": {
@@ -831,7 +831,7 @@ export interface paths {
         options?: never;
         head?: never;
         /** Suspend or reactivate lending; close a fund that holds no money */
-        patch: operations["FundsController_updateStatus"];
+        patch: operations["updateStatus"];
         trace?: never;
     };
     "/api/v1/mutual-aid-funds/{id}/contributions": {
@@ -842,13 +842,13 @@ export interface paths {
             cookie?: never;
         };
         /** Contributions by source, year, household, fiscal funding and date received; with the filtered total */
-        get: operations["FundsController_listContributions"];
+        get: operations["listContributions"];
         put?: never;
         /**
          * Record capital from a source (CASH ↑ / CAPITAL:{source} ↑); member shares make the household a member
          * @description LOAN_OFFICER may record MEMBER shares only. A fiscal-funded share (配股) is source CENTRAL/CITY/DISTRICT with fiscalFunded and the poor household.
          */
-        post: operations["FundsController_contribute"];
+        post: operations["contributeFunds"];
         delete?: never;
         options?: never;
         head?: never;
@@ -863,7 +863,7 @@ export interface paths {
             cookie?: never;
         };
         /** The member register: paid and fiscal-funded shares, join date, when the share unlocks */
-        get: operations["FundsController_listMembers"];
+        get: operations["listMembers"];
         put?: never;
         post?: never;
         delete?: never;
@@ -879,13 +879,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["FundsController_listWithdrawals"];
+        get: operations["listWithdrawals"];
         put?: never;
         /**
          * Pay back part of a member-paid share (CAPITAL:MEMBER ↓ / CASH ↓)
          * @description Only the member-paid share, only after the share lock, never while the household owes the fund, and never below what is lent out (cash ≥ 0 and outstanding ≤ cap % × capital afterwards). Fiscal-funded shares are public money and are not withdrawable.
          */
-        post: operations["FundsController_withdraw"];
+        post: operations["withdrawFunds"];
         delete?: never;
         options?: never;
         head?: never;
@@ -900,10 +900,10 @@ export interface paths {
             cookie?: never;
         };
         /** Banks (a bank sees only itself) */
-        get: operations["BanksController_list"];
+        get: operations["listBanks"];
         put?: never;
         /** Register a partner bank (its officers are users with role BANK_OFFICER and this bankId) */
-        post: operations["BanksController_create"];
+        post: operations["createBanks"];
         delete?: never;
         options?: never;
         head?: never;
@@ -917,7 +917,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["BanksController_get"];
+        get: operations["getBanks"];
         put?: never;
         post?: never;
         delete?: never;
@@ -934,7 +934,7 @@ export interface paths {
             cookie?: never;
         };
         /** The bank's remaining covered-lending capacity in every district it has an agreement with */
-        get: operations["BanksController_capacity"];
+        get: operations["capacityBanks"];
         put?: never;
         post?: never;
         delete?: never;
@@ -950,10 +950,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["BanksController_listKeys"];
+        get: operations["listKeys"];
         put?: never;
         /** Create an API key for the bank (signed-in ADMIN or the bank's own officer). The key is in this response only. */
-        post: operations["BanksController_createKey"];
+        post: operations["createKey"];
         delete?: never;
         options?: never;
         head?: never;
@@ -971,7 +971,7 @@ export interface paths {
         put?: never;
         post?: never;
         /** Revoke an API key (effective on the next request; idempotent) */
-        delete: operations["BanksController_revokeKey"];
+        delete: operations["revokeKey"];
         options?: never;
         head?: never;
         patch?: never;
@@ -984,10 +984,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["RiskFundsController_list"];
+        get: operations["listRiskFunds"];
         put?: never;
         /** Create a district's risk fund (one per district); opens its MONEY and EXPOSURE ledger accounts */
-        post: operations["RiskFundsController_create"];
+        post: operations["createRiskFunds"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1001,14 +1001,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["RiskFundsController_get"];
+        get: operations["getRiskFunds"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
         /** Rename, set the minimum (heavy-task districts), the NPL day count, or close an empty fund */
-        patch: operations["RiskFundsController_update"];
+        patch: operations["updateRiskFunds"];
         trace?: never;
     };
     "/api/v1/risk-funds/{id}/deposits": {
@@ -1021,7 +1021,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Deposit or top-up by source (CITY, DISTRICT, SOE, CENTRAL): ledger, contribution, cover pool */
-        post: operations["RiskFundsController_deposit"];
+        post: operations["deposit"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1038,7 +1038,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Credit deposit interest to the fund */
-        post: operations["RiskFundsController_interest"];
+        post: operations["interest"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1055,7 +1055,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Return money to a source; refused (every reason at once) if it breaks the cover or the minimum */
-        post: operations["RiskFundsController_withdraw"];
+        post: operations["withdrawRiskFunds"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1069,7 +1069,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["RiskFundsController_movements"];
+        get: operations["movements"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1086,7 +1086,7 @@ export interface paths {
             cookie?: never;
         };
         /** Capacity = multiple × fund money not yet backing a loan, per agreement; balances from the ledgers */
-        get: operations["RiskFundsController_capacity"];
+        get: operations["capacityRiskFunds"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1103,7 +1103,7 @@ export interface paths {
             cookie?: never;
         };
         /** The district's risk-fund capacity (the same figures as GET /risk-funds/:id/capacity) */
-        get: operations["DistrictCapacityController_capacity"];
+        get: operations["capacityDistrictCapacity"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1119,10 +1119,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["AgreementsController_list"];
+        get: operations["listAgreements"];
         put?: never;
         /** Cooperation agreement between a risk fund and a bank (one per pair); opens its exposure accounts */
-        post: operations["AgreementsController_create"];
+        post: operations["createAgreements"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1136,14 +1136,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["AgreementsController_get"];
+        get: operations["getAgreements"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
         /** Change terms (apply to loans covered afterwards; existing covers keep their multiple) */
-        patch: operations["AgreementsController_update"];
+        patch: operations["updateAgreements"];
         trace?: never;
     };
     "/api/v1/guarantee-agreements/{id}/terminate": {
@@ -1156,7 +1156,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Terminate: no new loans are covered; covered loans run off; the record stays */
-        post: operations["AgreementsController_terminate"];
+        post: operations["terminate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1171,7 +1171,7 @@ export interface paths {
             cookie?: never;
         };
         /** Covers (one per covered loan): reserved, pending, outstanding principal and the fund money backing it */
-        get: operations["CoversController_list"];
+        get: operations["listCovers"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1188,10 +1188,10 @@ export interface paths {
             cookie?: never;
         };
         /** Covered loans (a bank sees only its own), filtered by status, district, reference, NPL */
-        get: operations["CoveredLoansController_list"];
+        get: operations["listCoveredLoans"];
         put?: never;
         /** A bank registers a loan under the district guarantee fund: every borrower and guarantee rule is checked at once; DISBURSED when the disbursement date is today or past, else APPROVED with the cover reserved */
-        post: operations["CoveredLoansController_register"];
+        post: operations["register"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1208,7 +1208,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Bulk repayments and overdue status by bank loan reference: one transaction per row, a result per row; a retry with the same key applies only rows that did not commit */
-        post: operations["CoveredLoansController_bulk"];
+        post: operations["bulk"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1223,7 +1223,7 @@ export interface paths {
             cookie?: never;
         };
         /** A covered loan with its cover and frozen schedule */
-        get: operations["CoveredLoansController_get"];
+        get: operations["getCoveredLoans"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1242,7 +1242,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** The bank confirms the payout of an APPROVED loan: the reservation becomes exposure */
-        post: operations["CoveredLoansController_confirm"];
+        post: operations["confirm"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1259,7 +1259,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Cancel an APPROVED loan before its payout: the reservation is voided */
-        post: operations["CoveredLoansController_cancel"];
+        post: operations["cancelCoveredLoans"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1276,7 +1276,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** A repayment the bank received: outstanding principal and exposure go down by the principal */
-        post: operations["CoveredLoansController_repayment"];
+        post: operations["repayment"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1296,7 +1296,7 @@ export interface paths {
          * Overdue status as the bank sees it: days overdue (non-performing beyond 90), recovery exhausted; re-decides the district's circuit breaker
          * @description The latest report by as-of date is authoritative as of that date; the daily close of business ages the loan from it between reports (libs/guarantee/README.md). A report for a date before the latest one is recorded but changes nothing.
          */
-        post: operations["CoveredLoansController_status"];
+        post: operations["status"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1313,7 +1313,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** File a compensation claim (ADVANCE: at the agreement's trigger days overdue; FINAL_LOSS: from the trigger days too, once recovery is exhausted); every failed condition at once */
-        post: operations["CoveredLoansController_file"];
+        post: operations["file"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1328,7 +1328,7 @@ export interface paths {
             cookie?: never;
         };
         /** Compensation claims (a bank sees only its own) */
-        get: operations["CompensationClaimsController_list"];
+        get: operations["listCompensationClaims"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1344,7 +1344,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["CompensationClaimsController_get"];
+        get: operations["getCompensationClaims"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1363,7 +1363,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Approve and pay the fund's share: exposure released, fund balance down, cover shortfall when the freed backing is not enough; pays once */
-        post: operations["CompensationClaimsController_approve"];
+        post: operations["approveCompensationClaims"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1380,7 +1380,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Reject a filed claim with a reason (the bank may refile later) */
-        post: operations["CompensationClaimsController_reject"];
+        post: operations["rejectCompensationClaims"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1397,7 +1397,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** A recovery after compensation: the fund's loss share of it comes back to the fund */
-        post: operations["CompensationClaimsController_recover"];
+        post: operations["recover"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1412,7 +1412,7 @@ export interface paths {
             cookie?: never;
         };
         /** The district's NPL circuit breaker: state, ratio, threshold and every change of state */
-        get: operations["DistrictBreakerController_get"];
+        get: operations["getDistrictBreaker"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1428,10 +1428,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["AssetIncomeProjectsController_list"];
+        get: operations["listAssetIncomeProjects"];
         put?: never;
         /** Create a project in a pilot village; puts its operating entity under the insurance lock */
-        post: operations["AssetIncomeProjectsController_create"];
+        post: operations["createAssetIncomeProjects"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1445,14 +1445,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["AssetIncomeProjectsController_get"];
+        get: operations["getAssetIncomeProjects"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
         /** Change who the floor is paid to (floorRecipients); dividend runs previewed from now on use it, a prepared run must be previewed again */
-        patch: operations["AssetIncomeProjectsController_updateSettings"];
+        patch: operations["updateSettings"];
         trace?: never;
     };
     "/api/v1/asset-income/projects/{id}/injection": {
@@ -1465,7 +1465,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Post the special fund and the other capital into the project accounts (AIP_CAPITAL_INJECTION) */
-        post: operations["AssetIncomeProjectsController_inject"];
+        post: operations["inject"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1480,7 +1480,7 @@ export interface paths {
             cookie?: never;
         };
         /** 折股量化 preview: the split among the collective and the village’s poor households, without writing */
-        get: operations["AssetIncomeProjectsController_previewQuantification"];
+        get: operations["previewQuantification"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1499,7 +1499,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** 折股量化: write the share register and move the special fund to the collective and households accounts */
-        post: operations["AssetIncomeProjectsController_quantify"];
+        post: operations["quantify"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1514,7 +1514,7 @@ export interface paths {
             cookie?: never;
         };
         /** The share register: current rights, the register on a date (asOf), or the whole history */
-        get: operations["AssetIncomeProjectsController_rights"];
+        get: operations["rights"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1531,7 +1531,7 @@ export interface paths {
             cookie?: never;
         };
         /** Current holders no longer poor whose rights the project rule moves (TRANSFER or RETURN_TO_COLLECTIVE) */
-        get: operations["AssetIncomeProjectsController_pendingMoves"];
+        get: operations["pendingMoves"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1550,7 +1550,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Move the right of a household that is no longer poor, by the project rule; the register keeps both rows */
-        post: operations["AssetIncomeProjectsController_moveRight"];
+        post: operations["moveRight"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1564,10 +1564,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["AssetIncomeProjectsController_listResults"];
+        get: operations["listResults"];
         put?: never;
         /** Record (or correct) a year’s results; applies the liquidation lock and raises alerts */
-        post: operations["AssetIncomeProjectsController_record"];
+        post: operations["recordAssetIncomeProjects"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1584,7 +1584,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Import results from CSV: every row checked, all recorded or none */
-        post: operations["AssetIncomeProjectsController_importResults"];
+        post: operations["importResults"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1599,7 +1599,7 @@ export interface paths {
             cookie?: never;
         };
         /** Net assets near or at the liquidation threshold, newest first */
-        get: operations["AssetIncomeProjectsController_alerts"];
+        get: operations["alerts"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1618,7 +1618,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Work out (or work out again) the year’s dividends: pro rata by capital, the floor for the special-fund classes */
-        post: operations["AssetIncomeDistributionController_preview"];
+        post: operations["previewAssetIncomeDistribution"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1635,7 +1635,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Approve the previewed run (not by its preparer); refused when the facts changed since the preview */
-        post: operations["AssetIncomeDistributionController_approve"];
+        post: operations["approveAssetIncomeDistribution"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1652,7 +1652,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Pay the approved run: one ledger entry (AIP_DIVIDEND_PAYMENT); a year is paid once */
-        post: operations["AssetIncomeDistributionController_pay"];
+        post: operations["payAssetIncomeDistribution"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1666,7 +1666,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["AssetIncomeDistributionController_get"];
+        get: operations["getAssetIncomeDistribution"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1686,7 +1686,7 @@ export interface paths {
          * Per holder: basis, share, pro-rata share, floor, entitlement, paid, outstanding
          * @description Before the run is PAID, `paid` is what the payment will pay; afterwards what was paid, including later operator settlements.
          */
-        get: operations["AssetIncomeDistributionController_lines"];
+        get: operations["linesAssetIncomeDistribution"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1702,7 +1702,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["AssetIncomeDistributionController_list"];
+        get: operations["listAssetIncomeDistribution"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1719,7 +1719,7 @@ export interface paths {
             cookie?: never;
         };
         /** A household’s dividend statement: amount, share and year of every paid run */
-        get: operations["AssetIncomeDistributionController_statement"];
+        get: operations["statementAssetIncomeDistribution"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1738,7 +1738,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** The operator pays (part of) the floor it owed; oldest year first (AIP_OPERATOR_SETTLEMENT) */
-        post: operations["AssetIncomeDistributionController_settle"];
+        post: operations["settleAssetIncomeDistribution"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1755,7 +1755,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Forced liquidation preview: the special fund repaid first, then the other classes pro rata */
-        post: operations["AssetIncomeLiquidationController_preview"];
+        post: operations["previewAssetIncomeLiquidation"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1772,7 +1772,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Approve the liquidation (not by its preparer) */
-        post: operations["AssetIncomeLiquidationController_approve"];
+        post: operations["approveAssetIncomeLiquidation"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1789,7 +1789,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Pay the liquidation (AIP_LIQUIDATION): closes the capital accounts; the project ends LIQUIDATED */
-        post: operations["AssetIncomeLiquidationController_pay"];
+        post: operations["payAssetIncomeLiquidation"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1803,7 +1803,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["AssetIncomeLiquidationController_get"];
+        get: operations["getAssetIncomeLiquidation"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1819,7 +1819,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["AssetIncomeLiquidationController_lines"];
+        get: operations["linesAssetIncomeLiquidation"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1836,7 +1836,7 @@ export interface paths {
             cookie?: never;
         };
         /** Project report: capital, income, dividends by year, households and people benefited, net assets vs threshold */
-        get: operations["AssetIncomeLiquidationController_projectReport"];
+        get: operations["projectReport"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1852,7 +1852,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["AssetIncomeLiquidationController_districts"];
+        get: operations["districts"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1869,7 +1869,7 @@ export interface paths {
             cookie?: never;
         };
         /** District report: projects, figures by year, net-asset history against the threshold */
-        get: operations["AssetIncomeLiquidationController_district"];
+        get: operations["district"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1889,7 +1889,7 @@ export interface paths {
          * Applications awaiting a decision: poor households first, then by the time they were submitted
          * @description Filters: fund, village, district, status (default SUBMITTED and GROUP_ENDORSED). `nextStep` says what each awaits.
          */
-        get: operations["ApplicationsController_reviewQueue"];
+        get: operations["reviewQueue"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1908,7 +1908,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Take a mutual-aid loan application (DRAFT, numbered MA-{year}-{seq}) */
-        post: operations["ApplicationsController_create"];
+        post: operations["createApplications"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1922,14 +1922,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["ApplicationsController_get"];
+        get: operations["getApplications"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
         /** Edit a draft application */
-        patch: operations["ApplicationsController_update"];
+        patch: operations["updateApplications"];
         trace?: never;
     };
     "/api/v1/loan-applications/{id}/eligibility": {
@@ -1940,7 +1940,7 @@ export interface paths {
             cookie?: never;
         };
         /** Dry run: every rule the application fails right now (nothing is written) */
-        get: operations["ApplicationsController_eligibility"];
+        get: operations["eligibility"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1959,7 +1959,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** DRAFT → SUBMITTED; every eligibility rule is evaluated and every failure returned at once */
-        post: operations["ApplicationsController_submit"];
+        post: operations["submit"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1976,7 +1976,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** SUBMITTED → GROUP_ENDORSED: records the joint-liability group's consent */
-        post: operations["ApplicationsController_endorse"];
+        post: operations["endorse"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1996,7 +1996,7 @@ export interface paths {
          * Approve (maker-checker): → IN_PUBLIC_NOTICE, or APPROVED when the fund has no notice days
          * @description The creator may not approve. Above the fund’s second_approval_threshold the first approval is recorded and a second, different FUND_ADMIN completes it. Eligibility is evaluated again.
          */
-        post: operations["ApplicationsController_approve"];
+        post: operations["approveApplications"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2013,7 +2013,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Record an objection during the public notice: back to review, approvals cleared */
-        post: operations["ApplicationsController_object"];
+        post: operations["object"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2029,7 +2029,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["ApplicationsController_reject"];
+        post: operations["rejectApplications"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2045,7 +2045,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["ApplicationsController_cancel"];
+        post: operations["cancelApplications"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2065,7 +2065,7 @@ export interface paths {
          * Pay the loan out of its fund: LOANS ↑ / CASH ↓, schedule frozen, contract rate recorded
          * @description Locks the fund, then the loan; re-checks the notice, every eligibility rule, the lending cap and the cash. Refusals: FUND_INSUFFICIENT_CASH, FUND_CAP_EXCEEDED, LOAN_NOT_ELIGIBLE, LOAN_NOTICE_NOT_ENDED.
          */
-        post: operations["ApplicationsController_disburse"];
+        post: operations["disburse"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2083,7 +2083,7 @@ export interface paths {
          * Loans by district, village, fund, household, status, channel and a date range, newest first
          * @description ID numbers and phones are masked for AUDITOR and BANK_OFFICER; a BANK_OFFICER sees its own bank’s loans only.
          */
-        get: operations["LoansController_list"];
+        get: operations["listLoans"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2100,7 +2100,7 @@ export interface paths {
             cookie?: never;
         };
         /** One loan with its frozen instalments and its history */
-        get: operations["LoansController_get"];
+        get: operations["getLoans"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2117,7 +2117,7 @@ export interface paths {
             cookie?: never;
         };
         /** The loan’s events in order (append-only): who moved it, from what to what, and why */
-        get: operations["LoansController_history"];
+        get: operations["history"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2133,13 +2133,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["ReconciliationController_list"];
+        get: operations["listReconciliation"];
         put?: never;
         /**
          * Upload a statement of the bank’s covered loans (streamed); the same file for the same bank and date returns the same run
          * @description Body: the file itself. CSV with a header `bank_loan_ref,outstanding_principal,overdue_principal,overdue_days,status,as_of_date` (amounts in yuan, status NORMAL|OVERDUE|CLOSED|WRITTEN_OFF; RFC 4180 quoting, quoted fields may hold commas, quotes and line breaks), or JSON Lines with the same keys (amounts as strings), or one JSON array of such objects. UTF-8 (with or without BOM) or GBK/GB18030, detected or named by `encoding`. Malformed rows are reported with the line they start on; they never stop the run. 201 for a new run, 200 for the existing one.
          */
-        post: operations["ReconciliationController_upload"];
+        post: operations["upload"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2153,7 +2153,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["ReconciliationController_get"];
+        get: operations["getReconciliation"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2170,7 +2170,7 @@ export interface paths {
             cookie?: never;
         };
         /** The run’s lines, by category, in file order (engine-only loans last) */
-        get: operations["ReconciliationController_lines"];
+        get: operations["linesReconciliation"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2187,7 +2187,7 @@ export interface paths {
             cookie?: never;
         };
         /** The whole report as CSV (streamed) */
-        get: operations["ReconciliationController_report"];
+        get: operations["report"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2204,10 +2204,10 @@ export interface paths {
             cookie?: never;
         };
         /** Programmes by district, settlement mode, status or code/name, each with its ledger position */
-        get: operations["ProgrammesController_list"];
+        get: operations["listProgrammes"];
         put?: never;
         /** Create a subsidy programme (贴息项目) and open its ledger accounts SUB:{id}:* */
-        post: operations["ProgrammesController_create"];
+        post: operations["createProgrammes"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2221,14 +2221,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["ProgrammesController_get"];
+        get: operations["getProgrammes"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
         /** Rename, change the grace days or close a programme (the calendar is fixed once set) */
-        patch: operations["ProgrammesController_update"];
+        patch: operations["updateProgrammes"];
         trace?: never;
     };
     "/api/v1/subsidy/programmes/{id}/contributions": {
@@ -2241,7 +2241,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Fund the programme from a source: BUDGET ↑ / FUNDING:{source} ↑, a contributions register row, then queued claims are paid in order */
-        post: operations["ProgrammesController_contribute"];
+        post: operations["contributeProgrammes"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2256,10 +2256,10 @@ export interface paths {
             cookie?: never;
         };
         /** Budget per year: budget, committed by approved claims, remaining, and what is queued */
-        get: operations["ProgrammesController_budgets"];
+        get: operations["budgets"];
         put?: never;
         /** Set a year's budget (never below what approved claims committed); queued claims of that year are then paid in order */
-        post: operations["ProgrammesController_setBudget"];
+        post: operations["setBudget"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2274,7 +2274,7 @@ export interface paths {
             cookie?: never;
         };
         /** The settlement periods of a year (default: quarters ending on the 20th of Mar/Jun/Sep/Dec) and what was claimed in each */
-        get: operations["ProgrammesController_periods"];
+        get: operations["periods"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2293,7 +2293,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Generate the claims of a settlement period, one per bank or fund: reproducible (an unchanged draft is kept), a changed draft is versioned, after approval an ADJUSTMENT is created */
-        post: operations["ProgrammesController_generate"];
+        post: operations["generateProgrammes"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2308,7 +2308,7 @@ export interface paths {
             cookie?: never;
         };
         /** Claims by programme, period, budget year, status, kind and payee (a bank officer sees its own bank only) */
-        get: operations["ClaimsController_list"];
+        get: operations["listClaims"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2324,7 +2324,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["ClaimsController_get"];
+        get: operations["getClaims"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2341,7 +2341,7 @@ export interface paths {
             cookie?: never;
         };
         /** A claim's lines: loan, instalment period, interest basis, subsidy and forfeiture with its reason */
-        get: operations["ClaimsController_lines"];
+        get: operations["linesClaims"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2360,7 +2360,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Approve a DRAFT claim (not by the one who generated it): EXPENSE ↑ / PAYABLE ↑ and SETTLEMENT ↑ / BUDGET ↓ in one entry; beyond the year’s budget the rest is a QUEUED remainder */
-        post: operations["ClaimsController_approve"];
+        post: operations["approveClaims"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2377,7 +2377,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Record the payment of an approved claim (PAYABLE ↓ / SETTLEMENT ↓; paid to a village fund, also the fund’s CASH ↑ / FEE_INCOME ↑ in the same entry) or the receipt of a clawback (from a fund: its CASH ↓, refused with FUND_INSUFFICIENT_CASH when short); the claim is then PAID and final */
-        post: operations["ClaimsController_settle"];
+        post: operations["settleClaims"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2392,7 +2392,7 @@ export interface paths {
             cookie?: never;
         };
         /** The claim as CSV (its lines) or XLSX (summary and lines) for the bank or the finance bureau; Chinese headers with English in brackets */
-        get: operations["ClaimsController_export"];
+        get: operations["export"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2410,10 +2410,10 @@ export interface paths {
         };
         get?: never;
         /** Set a product's subsidy policy (FULL_BENCHMARK, FIXED_RATE, CAPPED) as a new product version; loans already made keep the version they were made under */
-        put: operations["PoliciesController_setPolicy"];
+        put: operations["setPolicy"];
         post?: never;
         /** Remove a product's subsidy policy (a new product version without one) */
-        delete: operations["PoliciesController_removePolicy"];
+        delete: operations["removePolicy"];
         options?: never;
         head?: never;
         patch?: never;
@@ -2427,7 +2427,7 @@ export interface paths {
             cookie?: never;
         };
         /** A loan's subsidy period by period as of a date: earned, forfeited (with the reason) or pending */
-        get: operations["PoliciesController_loan"];
+        get: operations["loan"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2444,7 +2444,7 @@ export interface paths {
             cookie?: never;
         };
         /** Contributions to every fund (mutual-aid funds, risk funds, subsidy programmes) by source, year, district, document and date */
-        get: operations["FundingController_contributions"];
+        get: operations["contributions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2460,7 +2460,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["FundingController_rules"];
+        get: operations["rules"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2477,9 +2477,9 @@ export interface paths {
             cookie?: never;
         };
         /** A year's matching rule (the defaults, ratio 2 and SOE 3 %, when none was set) */
-        get: operations["FundingController_rule"];
+        get: operations["rule"];
         /** Set a year's district-to-city matching ratio and SOE profit share */
-        put: operations["FundingController_setRule"];
+        put: operations["setRule"];
         post?: never;
         delete?: never;
         options?: never;
@@ -2495,7 +2495,7 @@ export interface paths {
             cookie?: never;
         };
         /** Matching compliance of a year per district: city allocation, district match, ratio, shortfall, SOE contributions; SOE 3 % expected vs actual */
-        get: operations["FundingController_compliance"];
+        get: operations["compliance"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2512,7 +2512,7 @@ export interface paths {
             cookie?: never;
         };
         /** The compliance report as CSV (Chinese headers with English in brackets) */
-        get: operations["FundingController_complianceExport"];
+        get: operations["complianceExport"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2529,13 +2529,13 @@ export interface paths {
             cookie?: never;
         };
         /** Selection runs (scheduled, at worker start and on demand), newest first */
-        get: operations["RemindersController_runs"];
+        get: operations["runs"];
         put?: never;
         /**
          * Select the reminders of a business date now and enqueue their delivery
          * @description Idempotent: a reminder is created once per instalment and offset, so re-running a date selects 0. A run for a past date only adds reminders whose window is still open today (the catch-up rule).
          */
-        post: operations["RemindersController_run"];
+        post: operations["run"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2553,7 +2553,7 @@ export interface paths {
          * The reminder outbox by loan, household, fund, bank, state and reminder date, newest first
          * @description Phones are shown in full to ADMIN, FUND_ADMIN and LOAN_OFFICER, masked for AUDITOR.
          */
-        get: operations["RemindersController_list"];
+        get: operations["listReminders"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2570,7 +2570,7 @@ export interface paths {
             cookie?: never;
         };
         /** One reminder with every delivery attempt */
-        get: operations["RemindersController_get"];
+        get: operations["getReminders"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2587,13 +2587,13 @@ export interface paths {
             cookie?: never;
         };
         /** Endpoints by scope, bank, fund, channel and whether active (never with their secret) */
-        get: operations["ReminderEndpointsController_list"];
+        get: operations["listReminderEndpoints"];
         put?: never;
         /**
          * Configure where the reminders of a bank, a fund or every other loan go
          * @description WEBHOOK and SMS endpoints get a signing secret, returned in this answer only (stored encrypted).
          */
-        post: operations["ReminderEndpointsController_create"];
+        post: operations["createReminderEndpoints"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2607,15 +2607,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["ReminderEndpointsController_get"];
+        get: operations["getReminderEndpoints"];
         put?: never;
         post?: never;
         /** Deactivate (endpoints are kept: the outbox refers to them) */
-        delete: operations["ReminderEndpointsController_deactivate"];
+        delete: operations["deactivateReminderEndpoints"];
         options?: never;
         head?: never;
         /** Rename, re-point, (de)activate an endpoint; reminders still waiting use the new settings */
-        patch: operations["ReminderEndpointsController_update"];
+        patch: operations["updateReminderEndpoints"];
         trace?: never;
     };
     "/api/v1/reminder-endpoints/{id}/rotate-secret": {
@@ -2628,7 +2628,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Replace the signing secret (the old one stops verifying at once); the new one is shown once */
-        post: operations["ReminderEndpointsController_rotate"];
+        post: operations["rotate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2643,13 +2643,13 @@ export interface paths {
             cookie?: never;
         };
         /** A loan's repayments, newest first, by status and value date */
-        get: operations["RepaymentController_loanRepayments"];
+        get: operations["loanRepayments"];
         put?: never;
         /**
          * Record a repayment of a mutual-aid loan (one entry CASH ↑ / LOANS ↓, FEE_INCOME ↑, PENALTY_INCOME ↑)
          * @description Applied by the product waterfall (default overdue penalty → overdue interest → overdue principal → current interest → current principal → future instalments as a prepayment that shortens the term or lowers the instalment). Paying exactly the payoff closes the loan with the usage fee accrued to the value date; more than the payoff is refused with it. A value date up to REPAYMENT_BACKDATE_DAYS back is accepted: penalties and ageing are recomputed and changes to earlier repayments are posted as a correction entry. On a written-off loan the payment is a recovery (CASH ↑ / RECOVERY_INCOME ↑).
          */
-        post: operations["RepaymentController_record"];
+        post: operations["recordRepayment"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2664,7 +2664,7 @@ export interface paths {
             cookie?: never;
         };
         /** Loan statement: schedule with paid and outstanding per instalment, transactions, balances, days overdue, payoff today */
-        get: operations["RepaymentController_statement"];
+        get: operations["statementRepayment"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2681,7 +2681,7 @@ export interface paths {
             cookie?: never;
         };
         /** What closes the loan on a value date (default today): principal, due and accrued usage fee, penalty */
-        get: operations["RepaymentController_payoff"];
+        get: operations["payoff"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2703,7 +2703,7 @@ export interface paths {
          * Write off a loan at least WRITE_OFF_MIN_DAYS_OVERDUE (default 180) days overdue (LOANS ↓ / WRITE_OFF_EXPENSE ↑)
          * @description The risk reserve absorbs the expense at the year-end distribution; later payments on the loan are recoveries.
          */
-        post: operations["RepaymentController_writeOff"];
+        post: operations["writeOff"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2718,7 +2718,7 @@ export interface paths {
             cookie?: never;
         };
         /** Repayments by loan, fund, kind, status, channel and value date */
-        get: operations["RepaymentController_list"];
+        get: operations["listRepayment"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2734,7 +2734,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["RepaymentController_get"];
+        get: operations["getRepayment"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2753,7 +2753,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Reverse a repayment: mirror entry, dues restored, a closed loan reopened; later splits corrected by a new entry */
-        post: operations["RepaymentController_reverse"];
+        post: operations["reverse"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2768,7 +2768,7 @@ export interface paths {
             cookie?: never;
         };
         /** Written-off loans by fund and date, with what has been recovered */
-        get: operations["RepaymentController_writeOffList"];
+        get: operations["writeOffList"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2784,10 +2784,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["RepaymentController_distributionList"];
+        get: operations["distributionList"];
         put?: never;
         /** Distribute an ended year's income by the fund's percentages, exact to the fen; the risk reserve absorbs the write-offs */
-        post: operations["RepaymentController_distribute"];
+        post: operations["distribute"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2802,13 +2802,13 @@ export interface paths {
             cookie?: never;
         };
         /** Close-of-business runs, newest first, by status and date */
-        get: operations["CobController_list"];
+        get: operations["listCob"];
         put?: never;
         /**
          * Run the close of business for a date now (a worker job with the id cob.<date>)
          * @description Checked at once (a calendar date, not after today, not before the latest closed date); then the worker runs it. A date already closed is not run again unless `rerun` (the latest closed date only; it changes nothing). Poll GET /api/v1/cob/runs/{date}.
          */
-        post: operations["CobController_start"];
+        post: operations["startCob"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2822,7 +2822,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["CobController_get"];
+        get: operations["getCob"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2839,7 +2839,7 @@ export interface paths {
             cookie?: never;
         };
         /** Daily portfolio snapshots per fund: outstanding, overdue by bucket, PAR30, 30-day repayment (collection) rate */
-        get: operations["CobController_snapshots"];
+        get: operations["snapshots"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2856,7 +2856,7 @@ export interface paths {
             cookie?: never;
         };
         /** Group-liability calls (联保责任) by status, fund, group, loan and household (borrower or co-obligor) */
-        get: operations["CobController_calls"];
+        get: operations["calls"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2873,13 +2873,13 @@ export interface paths {
             cookie?: never;
         };
         /** Stored monthly reports (every version), newest first; filter by month range or latest versions only */
-        get: operations["ReportingController_list"];
+        get: operations["listReporting"];
         put?: never;
         /**
          * Generate (or regenerate) the monthly leverage-ratio report of a past month
          * @description Stores a new version only when the month's data changed since the stored one (content hash); otherwise answers UNCHANGED with the stored version.
          */
-        post: operations["ReportingController_generate"];
+        post: operations["generateReporting"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2897,7 +2897,7 @@ export interface paths {
          * Every stored version of a month, newest first, each with what changed against the version before it
          * @description A corrected month keeps its earlier versions. Each version after the first carries `changes` (every figure that differs from the previous version: section, row key and labels, field, before, after, exact difference; rows added or removed), `lateEntries` (journal entries with a value date on or before the month end recorded after the previous version was generated and by this one) and `lateLoanFacts` (covered loans' repayment reports and registrations recorded in the same window, dated on or before the month end). A BANK_OFFICER sees the changes of its own bank rows and the entries that touched its agreements.
          */
-        get: operations["ReportingController_versions"];
+        get: operations["versionsReporting"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2917,7 +2917,7 @@ export interface paths {
          * What one stored version changed against the previous one, and the late entries that caused it
          * @description As one item of the versions list, without the summary. Version 1 has `changes: null` and no late facts.
          */
-        get: operations["ReportingController_changes"];
+        get: operations["changes"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2934,7 +2934,7 @@ export interface paths {
             cookie?: never;
         };
         /** SVG chart of the leverage ratio per district over the 12 months ending with this one, with the cap line */
-        get: operations["ReportingController_chart"];
+        get: operations["chart"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2954,7 +2954,7 @@ export interface paths {
          * A stored monthly report as JSON, CSV or XLSX (one sheet per section)
          * @description A BANK_OFFICER sees only its own bank's rows (district, fund and ranking sections mix every bank and are left out).
          */
-        get: operations["ReportingController_get"];
+        get: operations["getReporting"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2974,7 +2974,7 @@ export interface paths {
          * District ranking (月排名) of a stored month with the month-on-month change
          * @description Score 0–100 = 35 × repayment rate + 30 × (1 − NPL ÷ 10 %) + 15 × utilisation ÷ 90 % + 20 × leverage use, each component in [0, 1]; ties by NPL ratio, then district code.
          */
-        get: operations["ReportingController_ranking"];
+        get: operations["ranking"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2991,12 +2991,12 @@ export interface paths {
             cookie?: never;
         };
         /** The business date every decision reads, whether it can be moved here, and the latest days run */
-        get: operations["BusinessDateController_current"];
+        get: operations["current"];
         /**
          * Start the clock of a fresh sandbox at a chosen date (only while the books hold no journal entry)
          * @description For a rehearsal of a past or coming year on an empty training database; afterwards the date only advances.
          */
-        put: operations["BusinessDateController_start"];
+        put: operations["startBusinessDate"];
         post?: never;
         delete?: never;
         options?: never;
@@ -3017,7 +3017,7 @@ export interface paths {
          * Move the business date forward (development, test, training sandbox only)
          * @description Moves the date to `to` (or by `days`, default 1), day by day. Each day passed runs what that night would have run: the close of business of the day before, the reminder selection, claim generation of subsidy periods that ended, and on the 1st the monthly report of the month just ended. Idempotent: a day already run is not run again; a day cut off half-way is finished by the next advance. Refused in production (BUSINESS_DATE_MOVABLE off), backwards, or more than 366 days at once.
          */
-        post: operations["BusinessDateController_advance"];
+        post: operations["advance"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3037,9 +3037,9 @@ export interface paths {
          * Open a queue-dashboard session in this browser
          * @description Sets an HttpOnly, SameSite=Strict cookie scoped to /admin/queues (signed with a key of its own, never accepted by the API), valid for the token lifetime; then open /admin/queues.
          */
-        post: operations["QueueDashboardController_open"];
+        post: operations["open"];
         /** Close the queue-dashboard session of this browser (clears the cookie) */
-        delete: operations["QueueDashboardController_close"];
+        delete: operations["close"];
         options?: never;
         head?: never;
         patch?: never;
@@ -3055,6 +3055,37 @@ export interface components {
             username: string;
             /** @example admin-demo-pass */
             password: string;
+        };
+        SessionUserView: {
+            /** @example 2 */
+            id: string;
+            /** @example fund.admin */
+            username: string;
+            /** @example Demo fund administrator */
+            displayName: string;
+            /**
+             * @example FUND_ADMIN
+             * @enum {string}
+             */
+            role: "ADMIN" | "FUND_ADMIN" | "LOAN_OFFICER" | "BANK_OFFICER" | "AUDITOR";
+            /**
+             * @description the bank of a BANK_OFFICER
+             * @example null
+             */
+            bankId: string | null;
+        };
+        ConsoleSessionView: {
+            user: components["schemas"]["SessionUserView"];
+            /**
+             * @description repeat it in X-CSRF-Token on every request other than GET/HEAD/OPTIONS (also in the mae_csrf cookie)
+             * @example k3J0dGhlLWNzcmYtdG9rZW4tb2YtdGhpcy1zZXNzaW9u
+             */
+            csrfToken: string;
+            /**
+             * @description seconds until the session ends unless it is used
+             * @example 900
+             */
+            expiresIn: number;
         };
         CreateUserDto: {
             /** @example officer.li */
@@ -3073,6 +3104,17 @@ export interface components {
              * @example 1
              */
             bankId?: string;
+            /**
+             * @description FUND_ADMIN, LOAN_OFFICER and AUDITOR may be limited to one district, town or village
+             * @default CITY
+             * @enum {string}
+             */
+            areaKind: "CITY" | "DISTRICT" | "TOWN" | "VILLAGE";
+            /**
+             * @description the district, town or village id (with areaKind other than CITY)
+             * @example 1
+             */
+            areaId?: string;
         };
         UpdateUserDto: {
             displayName?: string;
@@ -3081,6 +3123,13 @@ export interface components {
             active?: boolean;
             password?: string;
             bankId?: string;
+            /**
+             * @description a new area (CITY, or DISTRICT/TOWN/VILLAGE with areaId); ends the user's tokens
+             * @enum {string}
+             */
+            areaKind?: "CITY" | "DISTRICT" | "TOWN" | "VILLAGE";
+            /** @example 1 */
+            areaId?: string | null;
         };
         SchedulePreviewDto: {
             /**
@@ -5109,8 +5158,144 @@ export interface components {
              */
             businessDate: string;
         };
+        /**
+         * @description The stable machine-readable reason of a refusal.
+         * @enum {string}
+         */
+        ErrorCode: "AGREEMENT_EXISTS" | "AGREEMENT_INVALID" | "AGREEMENT_NOT_ACTIVE" | "AREA_CITY_ONLY" | "AREA_OUT_OF_SCOPE" | "ASSET_INCOME_ALREADY_PAID" | "ASSET_INCOME_ENTITY_LOCKED" | "ASSET_INCOME_NO_POOR_HOUSEHOLDS" | "ASSET_INCOME_PROJECT_INVALID" | "ASSET_INCOME_RESULTS_INVALID" | "ASSET_INCOME_RESULT_LOCKED" | "ASSET_INCOME_RESULT_MISSING" | "ASSET_INCOME_RIGHTS_PENDING" | "ASSET_INCOME_RIGHT_MOVE_REFUSED" | "ASSET_INCOME_RUN_STALE" | "ASSET_INCOME_SAME_APPROVER" | "ASSET_INCOME_SETTLEMENT_EXCEEDS_DEBT" | "ASSET_INCOME_STATE_CONFLICT" | "BANK_CODE_TAKEN" | "BANK_LOAN_REF_TAKEN" | "BENCHMARK_BAND_OVERLAP" | "BENCHMARK_RATE_ALREADY_EFFECTIVE" | "BENCHMARK_RATE_NOT_IN_FORCE" | "BENCHMARK_RATE_WITHDRAWN" | "BUSINESS_DATE_ADVANCING" | "BUSINESS_DATE_INVALID" | "BUSINESS_DATE_NOT_MOVABLE" | "BUSINESS_DAY_FAILED" | "CLAIM_NOT_ELIGIBLE" | "CLAIM_SAME_SIDE" | "CLAIM_STATE_CONFLICT" | "COB_ALREADY_RUNNING" | "COB_DATE_INVALID" | "CONFLICT" | "COVERED_LOAN_NO_AGREEMENT" | "COVERED_LOAN_STATE_CONFLICT" | "COVERED_REPAYMENT_EXCEEDS_OUTSTANDING" | "COVER_MISMATCH" | "COVER_STATE_CONFLICT" | "CSRF_TOKEN_INVALID" | "DISTRICT_SUSPENDED" | "ENTITY_LINK_RULES_VIOLATED" | "FEE_DISTRIBUTION_EXISTS" | "FEE_DISTRIBUTION_NOT_ALLOWED" | "FORBIDDEN" | "FUNDING_MATCHING_RULE_INVALID" | "FUND_BELOW_MINIMUM" | "FUND_CAPACITY_EXCEEDED" | "FUND_CAP_EXCEEDED" | "FUND_CLOSED" | "FUND_FISCAL_SHARE_NOT_POOR" | "FUND_HOUSEHOLD_NOT_FOUND" | "FUND_INSUFFICIENT_CASH" | "FUND_MEMBER_HAS_LOAN" | "FUND_MEMBER_NOT_OF_VILLAGE" | "FUND_NOT_A_MEMBER" | "FUND_NOT_EMPTY" | "FUND_RULES_INVALID" | "FUND_UNKNOWN_VILLAGE" | "FUND_VILLAGE_HAS_FUND" | "GROUP_HAS_ACTIVE_LOANS" | "GROUP_RULES_VIOLATED" | "HOUSEHOLD_IN_GROUP" | "IDEMPOTENCY_IN_PROGRESS" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_REUSED" | "INTERNAL" | "INVALID_CREDENTIALS" | "LEDGER_ACCOUNT_NOT_FOUND" | "LEDGER_ALREADY_REVERSED" | "LEDGER_CURRENCY_MISMATCH" | "LEDGER_ENTRY_CONFLICT" | "LEDGER_LIMIT_EXCEEDED" | "LEDGER_UNBALANCED" | "LEDGER_VALUE_DATE_IN_FUTURE" | "LOAN_APPLICATION_INVALID" | "LOAN_INVALID_TRANSITION" | "LOAN_MAKER_CHECKER" | "LOAN_NOTICE_NOT_ENDED" | "LOAN_NOT_ELIGIBLE" | "LOAN_NOT_REPAYABLE" | "LOAN_VERSION_CONFLICT" | "NOT_FOUND" | "OVERPAYMENT" | "PAYLOAD_TOO_LARGE" | "POVERTY_LINE_MISSING" | "PRODUCT_CODE_TAKEN" | "PRODUCT_INACTIVE" | "PRODUCT_RULES_NOT_MET" | "PRODUCT_VERSION_CONFLICT" | "RATE_LIMITED" | "RECON_FILE_INVALID" | "RECON_FILE_TOO_LARGE" | "RECON_FORMAT_UNSUPPORTED" | "RECOVERY_EXCEEDS_CLAIM" | "REGISTRY_RULES_VIOLATED" | "REMINDER_ENDPOINT_INVALID" | "REMINDER_ENDPOINT_SCOPE_TAKEN" | "REMINDER_RUN_DATE_INVALID" | "REPAYMENT_ALREADY_REVERSED" | "REPAYMENT_NOT_REVERSIBLE" | "REPAYMENT_PAYER_INVALID" | "REPAYMENT_VALUE_DATE_INVALID" | "REPORT_MONTH_INVALID" | "RISK_FUND_CLOSED" | "RISK_FUND_DISTRICT_HAS_FUND" | "RISK_FUND_INSUFFICIENT" | "RISK_FUND_UNKNOWN_DISTRICT" | "RISK_FUND_WITHDRAWAL_REFUSED" | "SCHEDULE_TERMS_INVALID" | "SERVICE_UNAVAILABLE" | "SHARE_INSUFFICIENT" | "SHARE_LOCKED" | "SUBSIDY_BUDGET_INVALID" | "SUBSIDY_CLAIM_STATE_CONFLICT" | "SUBSIDY_CONTRIBUTION_INVALID" | "SUBSIDY_PERIOD_INVALID" | "SUBSIDY_POLICY_INVALID" | "SUBSIDY_PROGRAMME_CLOSED" | "SUBSIDY_PROGRAMME_CODE_TAKEN" | "SUBSIDY_PROGRAMME_INVALID" | "SUBSIDY_SAME_APPROVER" | "TOKEN_REVOKED" | "UNAUTHENTICATED" | "VALIDATION_FAILED" | "WRITE_OFF_NOT_ALLOWED";
+        /**
+         * @description Why one field was refused: a field code, or an error code when a whole refusal concerns one line of a batch.
+         * @enum {string}
+         */
+        FieldErrorCode: "ABOVE_PROFIT_BASE" | "ACTIVE_LOAN_EXISTS" | "AGE_MAX_BELOW_MIN" | "AGE_OUT_OF_RANGE" | "AGREEMENT_EXISTS" | "AGREEMENT_INVALID" | "AGREEMENT_NOT_ACTIVE" | "ALREADY_CLAIMED" | "AMOUNT_ABOVE_CAP" | "AMOUNT_ABOVE_LINKED_CAP" | "AMOUNT_ABOVE_MAX" | "AMOUNT_BELOW_MIN" | "APPROVED" | "AREA_CITY_ONLY" | "AREA_OUT_OF_SCOPE" | "ASSET_INCOME_ALREADY_PAID" | "ASSET_INCOME_ENTITY_LOCKED" | "ASSET_INCOME_NO_POOR_HOUSEHOLDS" | "ASSET_INCOME_PROJECT_INVALID" | "ASSET_INCOME_RESULTS_INVALID" | "ASSET_INCOME_RESULT_LOCKED" | "ASSET_INCOME_RESULT_MISSING" | "ASSET_INCOME_RIGHTS_PENDING" | "ASSET_INCOME_RIGHT_MOVE_REFUSED" | "ASSET_INCOME_RUN_STALE" | "ASSET_INCOME_SAME_APPROVER" | "ASSET_INCOME_SETTLEMENT_EXCEEDS_DEBT" | "ASSET_INCOME_STATE_CONFLICT" | "AS_OF_DATE_MISMATCH" | "AT_MATURITY_REQUIRES_BULLET" | "BACKDATED_NEEDS_NOTE" | "BALANCE_NOT_ZERO" | "BAND_OVERLAP" | "BANK_CODE_TAKEN" | "BANK_LOAN_REF_TAKEN" | "BEFORE_APPROVAL" | "BEFORE_INJECTION" | "BEFORE_LIQUIDATION_DATE" | "BEFORE_PAID_DISTRIBUTION" | "BEFORE_PERIOD_END" | "BEFORE_QUANTIFICATION" | "BEFORE_RECORD_DATE" | "BEFORE_RIGHT_START" | "BEFORE_YEAR" | "BELOW_COMMITTED" | "BENCHMARK_BAND_OVERLAP" | "BENCHMARK_RATE_ALREADY_EFFECTIVE" | "BENCHMARK_RATE_NOT_IN_FORCE" | "BENCHMARK_RATE_WITHDRAWN" | "BORROWER_LIMIT_EXCEEDED" | "BORROWER_TYPE_NOT_ALLOWED" | "BULLET_REQUIRES_AT_MATURITY" | "BUSINESS_DATE_ADVANCING" | "BUSINESS_DATE_BACKWARDS" | "BUSINESS_DATE_INVALID" | "BUSINESS_DATE_LEDGER_NOT_EMPTY" | "BUSINESS_DATE_NOT_MOVABLE" | "BUSINESS_DATE_TOO_FAR" | "BUSINESS_DAY_FAILED" | "CLAIM_NOT_ELIGIBLE" | "CLAIM_SAME_SIDE" | "CLAIM_STATE_CONFLICT" | "CLOSED" | "COB_ALREADY_RUNNING" | "COB_DATE_CLOSED" | "COB_DATE_INVALID" | "COB_DATE_IN_FUTURE" | "CODE_NOT_IN_PARENT" | "COLUMN_COUNT" | "CONFLICT" | "CONTROL_CHARACTER" | "COVERED_LOAN_NO_AGREEMENT" | "COVERED_LOAN_STATE_CONFLICT" | "COVERED_REPAYMENT_EXCEEDS_OUTSTANDING" | "COVER_MISMATCH" | "COVER_STATE_CONFLICT" | "CSRF_TOKEN_INVALID" | "CSV_COLUMNS_MISSING" | "CSV_COLUMNS_UNKNOWN" | "CSV_DUPLICATE_COLUMN" | "CSV_EMPTY" | "CSV_MISSING_COLUMN" | "CSV_NOT_UTF8" | "CSV_SYNTAX" | "CSV_TOO_LONG" | "CSV_UNKNOWN_COLUMN" | "CSV_UNREADABLE" | "DATE_IN_FUTURE" | "DISTRICT_SUSPENDED" | "DRAFT" | "DUPLICATE" | "DUPLICATE_CLASS" | "DUPLICATE_COLUMN" | "DUPLICATE_YEAR" | "EMPTY" | "ENCODING" | "ENCODING_MISMATCH" | "ENTITY_ALREADY_LOCKED" | "ENTITY_HAS_COVERED_DEBT" | "ENTITY_KIND" | "ENTITY_LINK_RULES_VIOLATED" | "ENTITY_NOT_OF_VILLAGE" | "FEE_DISTRIBUTION_EXISTS" | "FEE_DISTRIBUTION_NOT_ALLOWED" | "FEE_PERCENT_RANGE" | "FEE_PERCENT_SUM" | "FIRST_LOAN_ABOVE_MAX" | "FIRST_LOAN_LIMIT" | "FIRST_LOAN_MAX_OUT_OF_RANGE" | "FISCAL_NOT_MEMBER" | "FISCAL_SOURCE_REQUIRED" | "FIXED_RATE_NOT_ALLOWED" | "FIXED_RATE_REQUIRED" | "FORBIDDEN" | "FORMAT" | "FUNDING_MATCHING_RULE_INVALID" | "FUND_BELOW_MINIMUM" | "FUND_CAPACITY_EXCEEDED" | "FUND_CAP_EXCEEDED" | "FUND_CLOSED" | "FUND_FISCAL_SHARE_NOT_POOR" | "FUND_HOUSEHOLD_NOT_FOUND" | "FUND_INSUFFICIENT_CASH" | "FUND_LOAN_LIMIT" | "FUND_MEMBER_HAS_LOAN" | "FUND_MEMBER_NOT_OF_VILLAGE" | "FUND_NOT_ACTIVE" | "FUND_NOT_A_MEMBER" | "FUND_NOT_EMPTY" | "FUND_RULES_INVALID" | "FUND_TERM_LIMIT" | "FUND_UNKNOWN_VILLAGE" | "FUND_VILLAGE_HAS_FUND" | "FUTURE" | "FUTURE_DATE" | "GRADUATED_YEAR_AFTER_INCOME_YEAR" | "GRADUATED_YEAR_NOT_ALLOWED" | "GRADUATED_YEAR_REQUIRED" | "GROUP_DISSOLVED" | "GROUP_HAS_ACTIVE_LOANS" | "GROUP_INACTIVE" | "GROUP_LIABILITY_OPEN" | "GROUP_MEMBER_OVERDUE" | "GROUP_OTHER_VILLAGE" | "GROUP_REQUIRED" | "GROUP_RULES_VIOLATED" | "GROUP_SIZE" | "GROUP_SIZE_ORDER" | "GROUP_SIZE_RANGE" | "GROUP_TOO_LARGE" | "GROUP_TOO_SMALL" | "GUARANTEE_FUND_REQUIRED" | "HOLDER_STILL_POOR" | "HOUSEHOLD_ALREADY_MEMBER" | "HOUSEHOLD_DUPLICATE" | "HOUSEHOLD_FUND_MEMBER" | "HOUSEHOLD_HAS_OPEN_LOAN" | "HOUSEHOLD_IN_GROUP" | "HOUSEHOLD_LINKED_TO_ENTITY" | "HOUSEHOLD_NOT_FOUND" | "HOUSEHOLD_NOT_OF_FUND_VILLAGE" | "HOUSEHOLD_NOT_POOR" | "HOUSEHOLD_OTHER_DISTRICT" | "HOUSEHOLD_OTHER_VILLAGE" | "HTTPS_REQUIRED" | "IDEMPOTENCY_IN_PROGRESS" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_REUSED" | "INCOME_YEAR_INVALID" | "INCONSISTENT" | "INSTALLMENT_MULTIPLE_TOO_LARGE" | "INSUFFICIENT_FUNDS" | "INTERNAL" | "INVALID" | "INVALID_CREDENTIALS" | "INVALID_UNICODE" | "JSON_SYNTAX" | "LEDGER_ACCOUNT_NOT_FOUND" | "LEDGER_ALREADY_REVERSED" | "LEDGER_CURRENCY_MISMATCH" | "LEDGER_ENTRY_CONFLICT" | "LEDGER_LIMIT_EXCEEDED" | "LEDGER_UNBALANCED" | "LEDGER_VALUE_DATE_IN_FUTURE" | "LENDING_CAP_RANGE" | "LINE_TOO_LONG" | "LINKED_CAP_ENTITY_ONLY" | "LINKED_HOUSEHOLDS_REQUIRED" | "LOAN_APPLICATION_INVALID" | "LOAN_INVALID_TRANSITION" | "LOAN_LIMIT_POSITIVE" | "LOAN_MAKER_CHECKER" | "LOAN_NOTICE_NOT_ENDED" | "LOAN_NOT_COVERED" | "LOAN_NOT_ELIGIBLE" | "LOAN_NOT_REPAYABLE" | "LOAN_VERSION_CONFLICT" | "MAKER_CHECKER" | "MARKUP_NOT_ALLOWED" | "MISSING" | "MISSING_COLUMN" | "NEGATIVE" | "NOTICE_DAYS_RANGE" | "NOT_ALLOWED" | "NOT_A_PERIOD_END" | "NOT_ENDED" | "NOT_FOR_ENTITY" | "NOT_FOUND" | "NOT_FUND_MEMBER" | "NOT_GROUP_MEMBER" | "NO_CONTRACT_RATE" | "NO_FUND_FOR_VILLAGE" | "NO_SECRET" | "ONLY_FOR_SHARES" | "ONLY_FOR_SOE" | "OVERDUE_BELOW_TRIGGER" | "OVERPAYMENT" | "OVERRIDE_REASON_REQUIRED" | "OVERRIDE_REASON_TOO_LONG" | "PAID" | "PAYLOAD_TOO_LARGE" | "PENALTY_RATE_TOO_HIGH" | "POVERTY_LINE_MISSING" | "PRINCIPAL_MAX_BELOW_MIN" | "PRODUCT_CODE_TAKEN" | "PRODUCT_INACTIVE" | "PRODUCT_NOT_COVERABLE" | "PRODUCT_NOT_MUTUAL_AID" | "PRODUCT_RULES_NOT_MET" | "PRODUCT_VERSION_CONFLICT" | "PURPOSE_NOT_ALLOWED" | "PURPOSE_NOT_PRODUCTIVE" | "PURPOSE_UNKNOWN" | "QUARTERLY_TERM_RANGE" | "QUEUED" | "RANGE" | "RATE_LIMITED" | "RATE_NOT_IN_FORCE" | "RATE_RANGE" | "RECIPIENT_HOLDS_RIGHT" | "RECIPIENT_NOT_ALLOWED" | "RECIPIENT_NOT_OF_VILLAGE" | "RECIPIENT_NOT_POOR" | "RECIPIENT_REQUIRED" | "RECON_FILE_INVALID" | "RECON_FILE_TOO_LARGE" | "RECON_FORMAT_UNSUPPORTED" | "RECOVERY_EXCEEDS_CLAIM" | "RECOVERY_NOT_EXHAUSTED" | "REGISTRY_RULES_VIOLATED" | "REMINDER_ENDPOINT_INVALID" | "REMINDER_ENDPOINT_SCOPE_TAKEN" | "REMINDER_RUN_DATE_INVALID" | "REPAYMENT_ALREADY_REVERSED" | "REPAYMENT_NOT_REVERSIBLE" | "REPAYMENT_PAYER_INVALID" | "REPAYMENT_VALUE_DATE_INVALID" | "REPORTED_BEFORE_YEAR" | "REPORT_MONTH_INVALID" | "REQUIRED" | "REQUIRED_FOR_FISCAL_SHARE" | "REQUIRED_FOR_MEMBER" | "REQUIRED_FOR_ROLE" | "REQUIRED_FOR_SOE" | "REQUIRED_FOR_SOURCE" | "RIGHT_HELD_BY_COLLECTIVE" | "RIGHT_HOLDER_NOT_POOR" | "RIGHT_NOT_CURRENT" | "RIGHT_RULE_KEEP" | "RISK_FUND_CLOSED" | "RISK_FUND_DISTRICT_HAS_FUND" | "RISK_FUND_INSUFFICIENT" | "RISK_FUND_UNKNOWN_DISTRICT" | "RISK_FUND_WITHDRAWAL_REFUSED" | "SCHEDULE_TERMS_INVALID" | "SCOPE_TAKEN" | "SERVICE_UNAVAILABLE" | "SHARE_INSUFFICIENT" | "SHARE_LOCKED" | "SHARE_LOCK_RANGE" | "SOURCE_CAPITAL_EXCEEDED" | "STALE" | "STATUS_NOT_ELIGIBLE" | "SUBSIDY_BUDGET_INVALID" | "SUBSIDY_CLAIM_STATE_CONFLICT" | "SUBSIDY_CONTRIBUTION_INVALID" | "SUBSIDY_PERIOD_INVALID" | "SUBSIDY_POLICY_INVALID" | "SUBSIDY_PROGRAMME_CLOSED" | "SUBSIDY_PROGRAMME_CODE_TAKEN" | "SUBSIDY_PROGRAMME_INVALID" | "SUBSIDY_SAME_APPROVER" | "SUPERSEDED" | "TAKEN" | "TERM_MAX_BELOW_MIN" | "TERM_NOT_WHOLE_PERIODS" | "TERM_OUT_OF_RANGE" | "TERM_RANGE" | "THRESHOLD_POSITIVE" | "TOKEN_REVOKED" | "TOO_DEEP" | "TOO_LARGE" | "TOO_MANY_DECIMALS" | "TOO_OLD" | "UNAUTHENTICATED" | "UNKNOWN_BANK" | "UNKNOWN_DISTRICT" | "UNKNOWN_ENTITY" | "UNKNOWN_FIELD" | "UNKNOWN_FUND" | "UNKNOWN_GROUP" | "UNKNOWN_HOUSEHOLD" | "UNKNOWN_PRODUCT" | "UNKNOWN_TOWN" | "UNKNOWN_VILLAGE" | "UNSUPPORTED" | "UNSUPPORTED_MEDIA_TYPE" | "VALIDATION_FAILED" | "VILLAGE_HAS_FUND" | "VILLAGE_HAS_PROJECT" | "VILLAGE_NOT_PILOT" | "VILLAGE_OTHER_DISTRICT" | "WATERFALL_NOT_PERMUTATION" | "WITHDRAWAL_BREAKS_COVER" | "WRITE_OFF_NOTHING" | "WRITE_OFF_NOT_ALLOWED" | "WRITE_OFF_TOO_EARLY" | "YEAR_AFTER_LIQUIDATION_FLAG" | "YEAR_BEFORE_PROJECT" | "YEAR_IN_FUTURE" | "ZERO" | "arrayMaxSize" | "arrayMinSize" | "arrayUnique" | "atMaturityOnlyBullet" | "atMaturitySingleInstallment" | "graceNotForBullet" | "graceTooLong" | "isArray" | "isBoolean" | "isBusinessDate" | "isCalendarDate" | "isCreditCode" | "isDate" | "isDateString" | "isDecimalBetween" | "isId" | "isIn" | "isInt" | "isLength" | "isNotEmpty" | "isNumberString" | "isObject" | "isPercent" | "isResidentId" | "isString" | "isUrl" | "isYuan" | "matches" | "max" | "maxLength" | "min" | "minLength" | "nestedValidation" | "notBelow" | "termMonthsMismatch" | "termMonthsRequired";
+        ProblemFieldError: {
+            /** @example amount */
+            field: string;
+            code?: components["schemas"]["FieldErrorCode"];
+            /** @example must be a yuan amount with two decimals */
+            message: string;
+        };
+        /** @description RFC 9457 problem details. Further members (extensions) may appear for some codes, e.g. `errorId` on INTERNAL. */
+        Problem: {
+            /** @example urn:problem:validation_failed */
+            type: string;
+            /** @example Bad Request */
+            title: string;
+            /** @example 400 */
+            status: number;
+            code: components["schemas"]["ErrorCode"];
+            /** @example Invalid request: amount */
+            detail: string;
+            /** @example /api/v1/loans/42/repayments */
+            instance?: string;
+            errors?: components["schemas"]["ProblemFieldError"][];
+            /** @description Quote it to support (INTERNAL only). */
+            errorId?: string;
+        } & {
+            [key: string]: unknown;
+        };
     };
-    responses: never;
+    responses: {
+        /** @description The request is malformed or fails validation (VALIDATION_FAILED, IDEMPOTENCY_KEY_REQUIRED …) */
+        BadRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description No valid credentials (UNAUTHENTICATED, TOKEN_REVOKED …) */
+        Unauthorized: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The caller’s role may not do this (FORBIDDEN, maker-checker …) */
+        Forbidden: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description A resource the request names does not exist (NOT_FOUND) */
+        NotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Conflicts with the current state (a unique key, a state transition, an Idempotency-Key reused …) */
+        Conflict: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The request body is too large (PAYLOAD_TOO_LARGE) */
+        PayloadTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The media type of the request body is not supported */
+        UnsupportedMediaType: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description A business rule refuses the request */
+        UnprocessableEntity: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Too many requests (RATE_LIMITED); see Retry-After */
+        TooManyRequests: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description An unexpected error (INTERNAL, with an errorId) */
+        InternalError: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description A service the engine depends on is unavailable (SERVICE_UNAVAILABLE); see Retry-After */
+        ServiceUnavailable: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+    };
     parameters: never;
     requestBodies: never;
     headers: never;
@@ -5118,7 +5303,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    HealthController_check: {
+    check: {
         parameters: {
             query?: never;
             header?: never;
@@ -5193,84 +5378,19 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description The Health Check is not successful */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * @example error
-                         * @enum {string}
-                         */
-                        status?: "error" | "shutting_down";
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up",
-                         *         "responseTime": 12
-                         *       }
-                         *     }
-                         */
-                        info?: {
-                            [key: string]: {
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "redis": {
-                         *         "status": "down",
-                         *         "message": "Could not connect",
-                         *         "responseTime": 3005
-                         *       }
-                         *     }
-                         */
-                        error?: {
-                            [key: string]: {
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up",
-                         *         "responseTime": 12
-                         *       },
-                         *       "redis": {
-                         *         "status": "down",
-                         *         "message": "Could not connect",
-                         *         "responseTime": 3005
-                         *       }
-                         *     }
-                         */
-                        details?: {
-                            [key: string]: {
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    AuditController_list: {
+    listAudit: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -5295,9 +5415,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    AuthController_login: {
+    login: {
         parameters: {
             query?: never;
             header?: never;
@@ -5319,16 +5445,33 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            /** @description Wrong username or password (INVALID_CREDENTIALS), one answer for both */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
             /** @description Too many login attempts for this username (from any address) or from this address; see Retry-After */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    AuthController_openSession: {
+    openSession: {
         parameters: {
             query?: never;
             header?: never;
@@ -5341,24 +5484,42 @@ export interface operations {
             };
         };
         responses: {
+            /** @description logged in: the cookies are set */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ConsoleSessionView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            /** @description Wrong username or password (INVALID_CREDENTIALS), one answer for both */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
             /** @description Too many login attempts; see Retry-After */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    AuthController_closeSession: {
+    closeSession: {
         parameters: {
             query?: never;
             header?: never;
@@ -5374,9 +5535,14 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    AuthController_me: {
+    me: {
         parameters: {
             query?: never;
             header?: never;
@@ -5391,9 +5557,14 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    UsersController_list: {
+    listUsers: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -5412,9 +5583,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    UsersController_create: {
+    createUsers: {
         parameters: {
             query?: never;
             header?: never;
@@ -5433,9 +5610,18 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    UsersController_get: {
+    getUsers: {
         parameters: {
             query?: never;
             header?: never;
@@ -5452,9 +5638,16 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    UsersController_update: {
+    updateUsers: {
         parameters: {
             query?: never;
             header?: never;
@@ -5475,9 +5668,18 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    UsersController_revokeTokens: {
+    revokeTokens: {
         parameters: {
             query?: never;
             header?: never;
@@ -5494,9 +5696,17 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    LedgerController_verify: {
+    verify: {
         parameters: {
             query?: never;
             header?: never;
@@ -5514,9 +5724,14 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    LedgerController_accounts: {
+    accounts: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -5538,9 +5753,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    LedgerController_statement: {
+    statementLedger: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -5563,9 +5784,16 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    LedgerController_entry: {
+    entry: {
         parameters: {
             query?: never;
             header?: never;
@@ -5582,9 +5810,16 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    SchedulesController_preview: {
+    previewSchedules: {
         parameters: {
             query?: never;
             header?: never;
@@ -5653,7 +5888,7 @@ export interface operations {
                      *       ]
                      *     }
                      */
-                    "application/json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid token while PREVIEW_PUBLIC is off */
@@ -5661,11 +5896,19 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ProductsController_list: {
+    listProducts: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -5694,9 +5937,15 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ProductsController_create: {
+    createProducts: {
         parameters: {
             query?: never;
             header?: never;
@@ -5723,25 +5972,37 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
+            401: components["responses"]["Unauthorized"];
             /** @description only FUND_ADMIN manages products */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
+            404: components["responses"]["NotFound"];
             /** @description PRODUCT_CODE_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ProductsController_get: {
+    getProducts: {
         parameters: {
             query?: never;
             header?: never;
@@ -5761,15 +6022,16 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ProductsController_replace: {
+    replace: {
         parameters: {
             query?: never;
             header?: never;
@@ -5799,18 +6061,29 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             /** @description PRODUCT_VERSION_CONFLICT when baseVersion is not the current version */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ProductsController_patch: {
+    patch: {
         parameters: {
             query?: never;
             header?: never;
@@ -5840,18 +6113,29 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             /** @description PRODUCT_VERSION_CONFLICT when baseVersion is not the current version */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ProductsController_versions: {
+    versionsProducts: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -5875,9 +6159,16 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ProductsController_contractRate: {
+    contractRate: {
         parameters: {
             query: {
                 termMonths: number;
@@ -5902,16 +6193,24 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             /** @description BENCHMARK_RATE_NOT_IN_FORCE */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ProductsController_deactivate: {
+    deactivateProducts: {
         parameters: {
             query?: never;
             header?: never;
@@ -5936,9 +6235,18 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ProductsController_activate: {
+    activate: {
         parameters: {
             query?: never;
             header?: never;
@@ -5962,9 +6270,18 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ProductVersionsController_get: {
+    getProductVersions: {
         parameters: {
             query?: never;
             header?: never;
@@ -5984,15 +6301,16 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    RatesController_list: {
+    listRates: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -6021,9 +6339,15 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    RatesController_create: {
+    createRates: {
         parameters: {
             query?: never;
             header?: never;
@@ -6050,25 +6374,37 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
+            401: components["responses"]["Unauthorized"];
             /** @description only ADMIN manages benchmark rates */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
+            404: components["responses"]["NotFound"];
             /** @description BENCHMARK_BAND_OVERLAP: the band overlaps another of the same effective date */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    RatesController_inForce: {
+    inForce: {
         parameters: {
             query: {
                 termMonths: number;
@@ -6090,16 +6426,23 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description BENCHMARK_RATE_NOT_IN_FORCE: no band holds the term, or none in force yet */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    RatesController_get: {
+    getRates: {
         parameters: {
             query?: never;
             header?: never;
@@ -6118,9 +6461,16 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    RatesController_withdraw: {
+    withdrawRates: {
         parameters: {
             query?: never;
             header?: never;
@@ -6144,16 +6494,26 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
             /** @description BENCHMARK_RATE_ALREADY_EFFECTIVE: a rate in force is history */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    GeographyController_listDistricts: {
+    listDistricts: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -6177,9 +6537,15 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    GeographyController_createDistrict: {
+    createDistrict: {
         parameters: {
             query?: never;
             header?: never;
@@ -6201,9 +6567,18 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    GeographyController_getDistrict: {
+    getDistrict: {
         parameters: {
             query?: never;
             header?: never;
@@ -6222,9 +6597,16 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    GeographyController_updateDistrict: {
+    updateDistrict: {
         parameters: {
             query?: never;
             header?: never;
@@ -6248,9 +6630,18 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    GeographyController_listTowns: {
+    listTowns: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -6272,9 +6663,15 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    GeographyController_createTown: {
+    createTown: {
         parameters: {
             query?: never;
             header?: never;
@@ -6296,9 +6693,18 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    GeographyController_getTown: {
+    getTown: {
         parameters: {
             query?: never;
             header?: never;
@@ -6317,9 +6723,16 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    GeographyController_updateTown: {
+    updateTown: {
         parameters: {
             query?: never;
             header?: never;
@@ -6342,9 +6755,18 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    GeographyController_listVillages: {
+    listVillages: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -6369,9 +6791,15 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    GeographyController_createVillage: {
+    createVillage: {
         parameters: {
             query?: never;
             header?: never;
@@ -6393,9 +6821,18 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    GeographyController_getVillage: {
+    getVillage: {
         parameters: {
             query?: never;
             header?: never;
@@ -6414,9 +6851,16 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    GeographyController_updateVillage: {
+    updateVillage: {
         parameters: {
             query?: never;
             header?: never;
@@ -6440,9 +6884,18 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    GeographyController_listPovertyLines: {
+    listPovertyLines: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -6467,9 +6920,15 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    GeographyController_createPovertyLine: {
+    createPovertyLine: {
         parameters: {
             query?: never;
             header?: never;
@@ -6491,9 +6950,18 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    GeographyController_effectiveLine: {
+    effectiveLine: {
         parameters: {
             query: {
                 districtId: string;
@@ -6514,9 +6982,15 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    GeographyController_getPovertyLine: {
+    getPovertyLine: {
         parameters: {
             query?: never;
             header?: never;
@@ -6535,9 +7009,16 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    GeographyController_updatePovertyLine: {
+    updatePovertyLine: {
         parameters: {
             query?: never;
             header?: never;
@@ -6561,9 +7042,18 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    HouseholdsController_list: {
+    listHouseholds: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -6592,9 +7082,15 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    HouseholdsController_create: {
+    createHouseholds: {
         parameters: {
             query?: never;
             header?: never;
@@ -6616,9 +7112,18 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    HouseholdsController_importCsv: {
+    importCsv: {
         parameters: {
             query?: never;
             header?: never;
@@ -6641,9 +7146,18 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    HouseholdsController_get: {
+    getHouseholds: {
         parameters: {
             query?: never;
             header?: never;
@@ -6663,9 +7177,16 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    HouseholdsController_update: {
+    updateHouseholds: {
         parameters: {
             query?: never;
             header?: never;
@@ -6689,9 +7210,18 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    HouseholdsController_group: {
+    group: {
         parameters: {
             query?: never;
             header?: never;
@@ -6711,9 +7241,16 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    EntitiesController_list: {
+    listEntities: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -6741,9 +7278,15 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    EntitiesController_create: {
+    createEntities: {
         parameters: {
             query?: never;
             header?: never;
@@ -6765,9 +7308,18 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    EntitiesController_get: {
+    getEntities: {
         parameters: {
             query?: never;
             header?: never;
@@ -6787,9 +7339,16 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    EntitiesController_update: {
+    updateEntities: {
         parameters: {
             query?: never;
             header?: never;
@@ -6813,9 +7372,18 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    EntitiesController_linked: {
+    linked: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -6838,9 +7406,16 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    EntitiesController_link: {
+    link: {
         parameters: {
             query?: never;
             header?: never;
@@ -6864,9 +7439,18 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    EntitiesController_unlink: {
+    unlink: {
         parameters: {
             query?: never;
             header?: never;
@@ -6887,9 +7471,17 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    GroupsController_list: {
+    listGroups: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -6914,9 +7506,15 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    GroupsController_create: {
+    createGroups: {
         parameters: {
             query?: never;
             header?: never;
@@ -6938,9 +7536,18 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    GroupsController_get: {
+    getGroups: {
         parameters: {
             query?: never;
             header?: never;
@@ -6960,9 +7567,16 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    GroupsController_addMember: {
+    addMember: {
         parameters: {
             query?: never;
             header?: never;
@@ -6986,9 +7600,18 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    GroupsController_removeMember: {
+    removeMember: {
         parameters: {
             query?: never;
             header?: never;
@@ -7009,9 +7632,17 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    GroupsController_dissolve: {
+    dissolve: {
         parameters: {
             query?: never;
             header?: never;
@@ -7035,9 +7666,18 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    FundsController_list: {
+    listFunds: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -7060,9 +7700,15 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    FundsController_create: {
+    createFunds: {
         parameters: {
             query?: never;
             header?: never;
@@ -7083,25 +7729,59 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description Conflicts with the current state (a unique key, a state transition, an Idempotency-Key reused …) */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:fund_village_has_fund",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "village 1 already has a mutual-aid fund (1): one fund per village",
+                     *       "code": "FUND_VILLAGE_HAS_FUND"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            /** @description A business rule refuses the request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:fund_rules_invalid",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "the fund rules are invalid: feeDistribution",
+                     *       "code": "FUND_RULES_INVALID",
+                     *       "errors": [
+                     *         {
+                     *           "field": "feeDistribution",
+                     *           "code": "FEE_PERCENT_SUM",
+                     *           "message": "the fee distribution percentages must sum to 100; they sum to 95.00"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    FundsController_get: {
+    getFunds: {
         parameters: {
             query?: never;
             header?: never;
@@ -7120,16 +7800,24 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description no such fund */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    FundsController_position: {
+    position: {
         parameters: {
             query?: never;
             header?: never;
@@ -7148,9 +7836,16 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    FundsController_updateRules: {
+    updateRules: {
         parameters: {
             query?: never;
             header?: never;
@@ -7178,19 +7873,50 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            /** @description A business rule refuses the request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:fund_rules_invalid",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "the fund rules are invalid: lendingCapPercent, groupMaxSize",
+                     *       "code": "FUND_RULES_INVALID",
+                     *       "errors": [
+                     *         {
+                     *           "field": "lendingCapPercent",
+                     *           "code": "LENDING_CAP_RANGE",
+                     *           "message": "the lending cap must be a percent in (0, 100] with at most 2 decimals"
+                     *         },
+                     *         {
+                     *           "field": "groupMaxSize",
+                     *           "code": "GROUP_SIZE_ORDER",
+                     *           "message": "the largest group size may not be below the smallest"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    FundsController_updateStatus: {
+    updateStatus: {
         parameters: {
             query?: never;
             header?: never;
@@ -7213,17 +7939,35 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            /** @description A business rule refuses the request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:fund_not_empty",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "fund 1 still holds money: settle every account before closing it",
+                     *       "code": "FUND_NOT_EMPTY"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    FundsController_listContributions: {
+    listContributions: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -7251,9 +7995,16 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    FundsController_contribute: {
+    contributeFunds: {
         parameters: {
             query?: never;
             header: {
@@ -7279,25 +8030,59 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description Conflicts with the current state (a unique key, a state transition, an Idempotency-Key reused …) */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:idempotency_key_reused",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Idempotency-Key contrib-2026-03-01-0001 was already used for a different request",
+                     *       "code": "IDEMPOTENCY_KEY_REUSED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            /** @description A business rule refuses the request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:fund_member_not_of_village",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "contribution refused: only households of 上小峰村 may hold shares in its fund",
+                     *       "code": "FUND_MEMBER_NOT_OF_VILLAGE",
+                     *       "errors": [
+                     *         {
+                     *           "field": "householdId",
+                     *           "code": "FUND_MEMBER_NOT_OF_VILLAGE",
+                     *           "message": "only households of 上小峰村 may hold shares in its fund"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    FundsController_listMembers: {
+    listMembers: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -7325,9 +8110,16 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    FundsController_listWithdrawals: {
+    listWithdrawals: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -7351,9 +8143,16 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    FundsController_withdraw: {
+    withdrawFunds: {
         parameters: {
             query?: never;
             header: {
@@ -7379,17 +8178,47 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            /** @description A business rule refuses the request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:share_locked",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "share withdrawal refused: …",
+                     *       "code": "SHARE_LOCKED",
+                     *       "errors": [
+                     *         {
+                     *           "field": "householdId",
+                     *           "code": "SHARE_LOCKED",
+                     *           "message": "the share is locked for 12 months after joining on 2026-01-10: withdrawable from 2027-01-10"
+                     *         },
+                     *         {
+                     *           "field": "amount",
+                     *           "code": "FUND_INSUFFICIENT_CASH",
+                     *           "message": "the fund has 300.00 cash"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    BanksController_list: {
+    listBanks: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -7412,9 +8241,15 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    BanksController_create: {
+    createBanks: {
         parameters: {
             query?: never;
             header?: never;
@@ -7435,9 +8270,18 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    BanksController_get: {
+    getBanks: {
         parameters: {
             query?: never;
             header?: never;
@@ -7456,16 +8300,24 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description No such bank, or another bank */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    BanksController_capacity: {
+    capacityBanks: {
         parameters: {
             query?: never;
             header?: never;
@@ -7484,9 +8336,16 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    BanksController_listKeys: {
+    listKeys: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -7510,9 +8369,16 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    BanksController_createKey: {
+    createKey: {
         parameters: {
             query?: never;
             header?: never;
@@ -7535,9 +8401,18 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    BanksController_revokeKey: {
+    revokeKey: {
         parameters: {
             query?: never;
             header?: never;
@@ -7556,9 +8431,17 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    RiskFundsController_list: {
+    listRiskFunds: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -7581,9 +8464,15 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    RiskFundsController_create: {
+    createRiskFunds: {
         parameters: {
             query?: never;
             header?: never;
@@ -7604,9 +8493,18 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    RiskFundsController_get: {
+    getRiskFunds: {
         parameters: {
             query?: never;
             header?: never;
@@ -7625,9 +8523,16 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    RiskFundsController_update: {
+    updateRiskFunds: {
         parameters: {
             query?: never;
             header?: never;
@@ -7650,9 +8555,18 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    RiskFundsController_deposit: {
+    deposit: {
         parameters: {
             query?: never;
             header: {
@@ -7678,9 +8592,18 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    RiskFundsController_interest: {
+    interest: {
         parameters: {
             query?: never;
             header: {
@@ -7706,9 +8629,18 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    RiskFundsController_withdraw: {
+    withdrawRiskFunds: {
         parameters: {
             query?: never;
             header: {
@@ -7734,17 +8666,47 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            /** @description A business rule refuses the request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:risk_fund_withdrawal_refused",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "code": "RISK_FUND_WITHDRAWAL_REFUSED",
+                     *       "detail": "withdrawal of 600000.00 refused: WITHDRAWAL_BREAKS_COVER, FUND_BELOW_MINIMUM",
+                     *       "errors": [
+                     *         {
+                     *           "field": "amount",
+                     *           "code": "WITHDRAWAL_BREAKS_COVER",
+                     *           "message": "only 100000.00 of the fund backs no covered loan; …"
+                     *         },
+                     *         {
+                     *           "field": "amount",
+                     *           "code": "FUND_BELOW_MINIMUM",
+                     *           "message": "a heavy-task district must keep at least 5000000.00; …"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    RiskFundsController_movements: {
+    movements: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -7770,9 +8732,16 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    RiskFundsController_capacity: {
+    capacityRiskFunds: {
         parameters: {
             query?: never;
             header?: never;
@@ -7791,9 +8760,16 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    DistrictCapacityController_capacity: {
+    capacityDistrictCapacity: {
         parameters: {
             query?: never;
             header?: never;
@@ -7812,9 +8788,16 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    AgreementsController_list: {
+    listAgreements: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -7840,9 +8823,15 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    AgreementsController_create: {
+    createAgreements: {
         parameters: {
             query?: never;
             header?: never;
@@ -7863,9 +8852,18 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    AgreementsController_get: {
+    getAgreements: {
         parameters: {
             query?: never;
             header?: never;
@@ -7884,9 +8882,16 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    AgreementsController_update: {
+    updateAgreements: {
         parameters: {
             query?: never;
             header?: never;
@@ -7909,9 +8914,18 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    AgreementsController_terminate: {
+    terminate: {
         parameters: {
             query?: never;
             header?: never;
@@ -7934,9 +8948,18 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    CoversController_list: {
+    listCovers: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -7960,9 +8983,15 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    CoveredLoansController_list: {
+    listCoveredLoans: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -7988,9 +9017,15 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    CoveredLoansController_register: {
+    register: {
         parameters: {
             query?: never;
             header: {
@@ -8014,24 +9049,55 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             /** @description BANK_LOAN_REF_TAKEN: the bank already registered this reference */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            /** @description A business rule refuses the request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "code": "FUND_CAPACITY_EXCEEDED",
+                     *       "detail": "loan ZB2026-000124 cannot be covered: FUND_CAPACITY_EXCEEDED, AGE_OUT_OF_RANGE",
+                     *       "errors": [
+                     *         {
+                     *           "field": "amount",
+                     *           "code": "FUND_CAPACITY_EXCEEDED",
+                     *           "message": "capacity left at multiple 10 is 20000.00, less than 30000.00"
+                     *         },
+                     *         {
+                     *           "field": "householdId",
+                     *           "code": "AGE_OUT_OF_RANGE",
+                     *           "message": "the borrower is 67; the product lends to ages 18-65"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    CoveredLoansController_bulk: {
+    bulk: {
         parameters: {
             query?: never;
             header: {
@@ -8055,9 +9121,18 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    CoveredLoansController_get: {
+    getCoveredLoans: {
         parameters: {
             query?: never;
             header?: never;
@@ -8076,16 +9151,24 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description not found, or another bank's loan */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    CoveredLoansController_confirm: {
+    confirm: {
         parameters: {
             query?: never;
             header: {
@@ -8107,9 +9190,17 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    CoveredLoansController_cancel: {
+    cancelCoveredLoans: {
         parameters: {
             query?: never;
             header: {
@@ -8135,9 +9226,18 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    CoveredLoansController_repayment: {
+    repayment: {
         parameters: {
             query?: never;
             header: {
@@ -8163,9 +9263,18 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    CoveredLoansController_status: {
+    status: {
         parameters: {
             query?: never;
             header: {
@@ -8191,9 +9300,18 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    CoveredLoansController_file: {
+    file: {
         parameters: {
             query?: never;
             header: {
@@ -8219,17 +9337,39 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            /** @description A business rule refuses the request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "status": 422,
+                     *       "code": "CLAIM_NOT_ELIGIBLE",
+                     *       "errors": [
+                     *         {
+                     *           "field": "loanId",
+                     *           "code": "OVERDUE_BELOW_TRIGGER",
+                     *           "message": "the loan is 30 days overdue; the agreement compensates in advance at 90"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    CompensationClaimsController_list: {
+    listCompensationClaims: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -8253,9 +9393,15 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    CompensationClaimsController_get: {
+    getCompensationClaims: {
         parameters: {
             query?: never;
             header?: never;
@@ -8274,9 +9420,16 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    CompensationClaimsController_approve: {
+    approveCompensationClaims: {
         parameters: {
             query?: never;
             header: {
@@ -8302,23 +9455,34 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             /** @description CLAIM_SAME_SIDE: the filer may not decide */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
+            404: components["responses"]["NotFound"];
             /** @description CLAIM_STATE_CONFLICT: already paid or rejected */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    CompensationClaimsController_reject: {
+    rejectCompensationClaims: {
         parameters: {
             query?: never;
             header?: never;
@@ -8341,9 +9505,18 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    CompensationClaimsController_recover: {
+    recover: {
         parameters: {
             query?: never;
             header: {
@@ -8369,9 +9542,18 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    DistrictBreakerController_get: {
+    getDistrictBreaker: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -8393,9 +9575,16 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    AssetIncomeProjectsController_list: {
+    listAssetIncomeProjects: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -8419,9 +9608,15 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    AssetIncomeProjectsController_create: {
+    createAssetIncomeProjects: {
         parameters: {
             query?: never;
             header?: never;
@@ -8442,9 +9637,18 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    AssetIncomeProjectsController_get: {
+    getAssetIncomeProjects: {
         parameters: {
             query?: never;
             header?: never;
@@ -8464,9 +9668,16 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    AssetIncomeProjectsController_updateSettings: {
+    updateSettings: {
         parameters: {
             query?: never;
             header?: never;
@@ -8489,9 +9700,18 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    AssetIncomeProjectsController_inject: {
+    inject: {
         parameters: {
             query?: never;
             header: {
@@ -8517,9 +9737,18 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    AssetIncomeProjectsController_previewQuantification: {
+    previewQuantification: {
         parameters: {
             query?: {
                 /** @description the rights are valid from this date; default today */
@@ -8541,9 +9770,16 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    AssetIncomeProjectsController_quantify: {
+    quantify: {
         parameters: {
             query?: never;
             header: {
@@ -8568,9 +9804,18 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    AssetIncomeProjectsController_rights: {
+    rights: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -8598,9 +9843,16 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    AssetIncomeProjectsController_pendingMoves: {
+    pendingMoves: {
         parameters: {
             query?: never;
             header?: never;
@@ -8619,9 +9871,16 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    AssetIncomeProjectsController_moveRight: {
+    moveRight: {
         parameters: {
             query?: never;
             header: {
@@ -8648,9 +9907,18 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    AssetIncomeProjectsController_listResults: {
+    listResults: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -8674,9 +9942,16 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    AssetIncomeProjectsController_record: {
+    recordAssetIncomeProjects: {
         parameters: {
             query?: never;
             header?: never;
@@ -8699,9 +9974,18 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    AssetIncomeProjectsController_importResults: {
+    importResults: {
         parameters: {
             query?: never;
             header?: never;
@@ -8724,9 +10008,18 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    AssetIncomeProjectsController_alerts: {
+    alerts: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -8750,9 +10043,15 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    AssetIncomeDistributionController_preview: {
+    previewAssetIncomeDistribution: {
         parameters: {
             query?: never;
             header?: never;
@@ -8776,9 +10075,18 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    AssetIncomeDistributionController_approve: {
+    approveAssetIncomeDistribution: {
         parameters: {
             query?: never;
             header?: never;
@@ -8798,9 +10106,17 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    AssetIncomeDistributionController_pay: {
+    payAssetIncomeDistribution: {
         parameters: {
             query?: never;
             header: {
@@ -8827,9 +10143,18 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    AssetIncomeDistributionController_get: {
+    getAssetIncomeDistribution: {
         parameters: {
             query?: never;
             header?: never;
@@ -8849,9 +10174,16 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    AssetIncomeDistributionController_lines: {
+    linesAssetIncomeDistribution: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -8876,9 +10208,16 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    AssetIncomeDistributionController_list: {
+    listAssetIncomeDistribution: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -8902,9 +10241,15 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    AssetIncomeDistributionController_statement: {
+    statementAssetIncomeDistribution: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -8929,9 +10274,16 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    AssetIncomeDistributionController_settle: {
+    settleAssetIncomeDistribution: {
         parameters: {
             query?: never;
             header: {
@@ -8957,9 +10309,18 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    AssetIncomeLiquidationController_preview: {
+    previewAssetIncomeLiquidation: {
         parameters: {
             query?: never;
             header?: never;
@@ -8982,9 +10343,18 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    AssetIncomeLiquidationController_approve: {
+    approveAssetIncomeLiquidation: {
         parameters: {
             query?: never;
             header?: never;
@@ -9003,9 +10373,17 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    AssetIncomeLiquidationController_pay: {
+    payAssetIncomeLiquidation: {
         parameters: {
             query?: never;
             header: {
@@ -9031,9 +10409,18 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    AssetIncomeLiquidationController_get: {
+    getAssetIncomeLiquidation: {
         parameters: {
             query?: never;
             header?: never;
@@ -9052,9 +10439,16 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    AssetIncomeLiquidationController_lines: {
+    linesAssetIncomeLiquidation: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -9078,9 +10472,16 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    AssetIncomeLiquidationController_projectReport: {
+    projectReport: {
         parameters: {
             query?: {
                 format?: "json" | "csv" | "xlsx";
@@ -9103,9 +10504,16 @@ export interface operations {
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    AssetIncomeLiquidationController_districts: {
+    districts: {
         parameters: {
             query?: {
                 format?: "json" | "csv" | "xlsx";
@@ -9126,9 +10534,15 @@ export interface operations {
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    AssetIncomeLiquidationController_district: {
+    district: {
         parameters: {
             query?: {
                 format?: "json" | "csv" | "xlsx";
@@ -9153,9 +10567,16 @@ export interface operations {
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ApplicationsController_reviewQueue: {
+    reviewQueue: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -9180,9 +10601,15 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ApplicationsController_create: {
+    createApplications: {
         parameters: {
             query?: never;
             header?: never;
@@ -9203,17 +10630,47 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            /** @description A business rule refuses the request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:loan_application_invalid",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "the application names what cannot be lent under: productId, groupId",
+                     *       "code": "LOAN_APPLICATION_INVALID",
+                     *       "errors": [
+                     *         {
+                     *           "field": "productId",
+                     *           "code": "PRODUCT_NOT_MUTUAL_AID",
+                     *           "message": "product HH_MICRO_STD is a HOUSEHOLD_MICROCREDIT product, not mutual aid"
+                     *         },
+                     *         {
+                     *           "field": "groupId",
+                     *           "code": "UNKNOWN_GROUP",
+                     *           "message": "joint-liability group 99 does not exist"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ApplicationsController_get: {
+    getApplications: {
         parameters: {
             query?: never;
             header?: never;
@@ -9232,9 +10689,16 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ApplicationsController_update: {
+    updateApplications: {
         parameters: {
             query?: never;
             header?: never;
@@ -9257,17 +10721,35 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description Conflicts with the current state (a unique key, a state transition, an Idempotency-Key reused …) */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:loan_invalid_transition",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "only a draft can be edited; this application is SUBMITTED",
+                     *       "code": "LOAN_INVALID_TRANSITION"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ApplicationsController_eligibility: {
+    eligibility: {
         parameters: {
             query?: never;
             header?: never;
@@ -9286,9 +10768,16 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ApplicationsController_submit: {
+    submit: {
         parameters: {
             query?: never;
             header?: never;
@@ -9311,25 +10800,71 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description Conflicts with the current state (a unique key, a state transition, an Idempotency-Key reused …) */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:loan_invalid_transition",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "cannot approve a loan in status DRAFT",
+                     *       "code": "LOAN_INVALID_TRANSITION",
+                     *       "errors": [
+                     *         {
+                     *           "field": "status",
+                     *           "code": "LOAN_INVALID_TRANSITION",
+                     *           "message": "cannot approve a loan in status DRAFT"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            /** @description A business rule refuses the request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:loan_not_eligible",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "the application is not eligible on submission: NOT_FUND_MEMBER, GROUP_MEMBER_OVERDUE",
+                     *       "code": "LOAN_NOT_ELIGIBLE",
+                     *       "errors": [
+                     *         {
+                     *           "code": "NOT_FUND_MEMBER",
+                     *           "field": "householdId",
+                     *           "message": "the household is not a member of this village's fund"
+                     *         },
+                     *         {
+                     *           "code": "GROUP_MEMBER_OVERDUE",
+                     *           "field": "groupId",
+                     *           "message": "while a group member is overdue no one in the group gets a new loan (1 member(s) overdue)"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ApplicationsController_endorse: {
+    endorse: {
         parameters: {
             query?: never;
             header?: never;
@@ -9352,25 +10887,71 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description Conflicts with the current state (a unique key, a state transition, an Idempotency-Key reused …) */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:loan_invalid_transition",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "cannot approve a loan in status DRAFT",
+                     *       "code": "LOAN_INVALID_TRANSITION",
+                     *       "errors": [
+                     *         {
+                     *           "field": "status",
+                     *           "code": "LOAN_INVALID_TRANSITION",
+                     *           "message": "cannot approve a loan in status DRAFT"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            /** @description A business rule refuses the request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:loan_not_eligible",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "the application is not eligible on submission: NOT_FUND_MEMBER, GROUP_MEMBER_OVERDUE",
+                     *       "code": "LOAN_NOT_ELIGIBLE",
+                     *       "errors": [
+                     *         {
+                     *           "code": "NOT_FUND_MEMBER",
+                     *           "field": "householdId",
+                     *           "message": "the household is not a member of this village's fund"
+                     *         },
+                     *         {
+                     *           "code": "GROUP_MEMBER_OVERDUE",
+                     *           "field": "groupId",
+                     *           "message": "while a group member is overdue no one in the group gets a new loan (1 member(s) overdue)"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ApplicationsController_approve: {
+    approveApplications: {
         parameters: {
             query?: never;
             header?: never;
@@ -9393,33 +10974,88 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description The caller’s role may not do this (FORBIDDEN, maker-checker …) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:loan_maker_checker",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "the officer who created an application may not approve it",
+                     *       "code": "LOAN_MAKER_CHECKER"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            404: components["responses"]["NotFound"];
+            /** @description Conflicts with the current state (a unique key, a state transition, an Idempotency-Key reused …) */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:loan_invalid_transition",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "cannot approve a loan in status DRAFT",
+                     *       "code": "LOAN_INVALID_TRANSITION",
+                     *       "errors": [
+                     *         {
+                     *           "field": "status",
+                     *           "code": "LOAN_INVALID_TRANSITION",
+                     *           "message": "cannot approve a loan in status DRAFT"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            /** @description A business rule refuses the request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:loan_not_eligible",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "the application is not eligible on submission: NOT_FUND_MEMBER, GROUP_MEMBER_OVERDUE",
+                     *       "code": "LOAN_NOT_ELIGIBLE",
+                     *       "errors": [
+                     *         {
+                     *           "code": "NOT_FUND_MEMBER",
+                     *           "field": "householdId",
+                     *           "message": "the household is not a member of this village's fund"
+                     *         },
+                     *         {
+                     *           "code": "GROUP_MEMBER_OVERDUE",
+                     *           "field": "groupId",
+                     *           "message": "while a group member is overdue no one in the group gets a new loan (1 member(s) overdue)"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ApplicationsController_object: {
+    object: {
         parameters: {
             query?: never;
             header?: never;
@@ -9442,17 +11078,42 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description Conflicts with the current state (a unique key, a state transition, an Idempotency-Key reused …) */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:loan_invalid_transition",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "cannot approve a loan in status DRAFT",
+                     *       "code": "LOAN_INVALID_TRANSITION",
+                     *       "errors": [
+                     *         {
+                     *           "field": "status",
+                     *           "code": "LOAN_INVALID_TRANSITION",
+                     *           "message": "cannot approve a loan in status DRAFT"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ApplicationsController_reject: {
+    rejectApplications: {
         parameters: {
             query?: never;
             header?: never;
@@ -9475,17 +11136,42 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description Conflicts with the current state (a unique key, a state transition, an Idempotency-Key reused …) */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:loan_invalid_transition",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "cannot approve a loan in status DRAFT",
+                     *       "code": "LOAN_INVALID_TRANSITION",
+                     *       "errors": [
+                     *         {
+                     *           "field": "status",
+                     *           "code": "LOAN_INVALID_TRANSITION",
+                     *           "message": "cannot approve a loan in status DRAFT"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ApplicationsController_cancel: {
+    cancelApplications: {
         parameters: {
             query?: never;
             header?: never;
@@ -9508,17 +11194,42 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description Conflicts with the current state (a unique key, a state transition, an Idempotency-Key reused …) */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:loan_invalid_transition",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "cannot approve a loan in status DRAFT",
+                     *       "code": "LOAN_INVALID_TRANSITION",
+                     *       "errors": [
+                     *         {
+                     *           "field": "status",
+                     *           "code": "LOAN_INVALID_TRANSITION",
+                     *           "message": "cannot approve a loan in status DRAFT"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ApplicationsController_disburse: {
+    disburse: {
         parameters: {
             query?: never;
             header: {
@@ -9544,25 +11255,59 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description Conflicts with the current state (a unique key, a state transition, an Idempotency-Key reused …) */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:idempotency_key_reused",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Idempotency-Key disburse-MA-2026-000042 was already used for a different request",
+                     *       "code": "IDEMPOTENCY_KEY_REUSED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            /** @description A business rule refuses the request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:fund_insufficient_cash",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "disbursement of MA-2026-000042 refused: the fund has 3000.00 cash available",
+                     *       "code": "FUND_INSUFFICIENT_CASH",
+                     *       "errors": [
+                     *         {
+                     *           "code": "FUND_INSUFFICIENT_CASH",
+                     *           "field": "amount",
+                     *           "message": "the fund has 3000.00 cash available"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    LoansController_list: {
+    listLoans: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -9592,9 +11337,15 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    LoansController_get: {
+    getLoans: {
         parameters: {
             query?: never;
             header?: never;
@@ -9613,16 +11364,24 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description no such loan (or another bank’s) */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    LoansController_history: {
+    history: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -9644,9 +11403,16 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ReconciliationController_list: {
+    listReconciliation: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -9671,9 +11437,15 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ReconciliationController_upload: {
+    upload: {
         parameters: {
             query: {
                 /** @description The statement date; rows may repeat it in as_of_date */
@@ -9704,9 +11476,18 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ReconciliationController_get: {
+    getReconciliation: {
         parameters: {
             query?: never;
             header?: never;
@@ -9725,9 +11506,16 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ReconciliationController_lines: {
+    linesReconciliation: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -9752,9 +11540,16 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ReconciliationController_report: {
+    report: {
         parameters: {
             query?: never;
             header?: never;
@@ -9773,9 +11568,16 @@ export interface operations {
                     "text/csv": string;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ProgrammesController_list: {
+    listProgrammes: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -9800,9 +11602,15 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ProgrammesController_create: {
+    createProgrammes: {
         parameters: {
             query?: never;
             header?: never;
@@ -9823,25 +11631,66 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description Conflicts with the current state (a unique key, a state transition, an Idempotency-Key reused …) */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:subsidy_programme_code_taken",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "a subsidy programme with code ZIBO-CITY-2026 exists",
+                     *       "code": "SUBSIDY_PROGRAMME_CODE_TAKEN",
+                     *       "errors": [
+                     *         {
+                     *           "field": "code",
+                     *           "code": "TAKEN",
+                     *           "message": "code is already used by another programme"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            /** @description A business rule refuses the request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:subsidy_programme_invalid",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "invalid subsidy programme: districtId",
+                     *       "code": "SUBSIDY_PROGRAMME_INVALID",
+                     *       "errors": [
+                     *         {
+                     *           "field": "districtId",
+                     *           "code": "NOT_FOUND",
+                     *           "message": "district 99 does not exist"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ProgrammesController_get: {
+    getProgrammes: {
         parameters: {
             query?: never;
             header?: never;
@@ -9860,17 +11709,33 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description A resource the request names does not exist (NOT_FOUND) */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:not_found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "subsidy programme 9 not found",
+                     *       "code": "NOT_FOUND"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ProgrammesController_update: {
+    updateProgrammes: {
         parameters: {
             query?: never;
             header?: never;
@@ -9893,9 +11758,18 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ProgrammesController_contribute: {
+    contributeProgrammes: {
         parameters: {
             query?: never;
             header: {
@@ -9921,17 +11795,42 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            /** @description A business rule refuses the request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:subsidy_contribution_invalid",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "invalid contribution: soeName, soeProfitBase",
+                     *       "code": "SUBSIDY_CONTRIBUTION_INVALID",
+                     *       "errors": [
+                     *         {
+                     *           "field": "soeName",
+                     *           "code": "REQUIRED",
+                     *           "message": "an SOE contribution names the enterprise"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ProgrammesController_budgets: {
+    budgets: {
         parameters: {
             query?: never;
             header?: never;
@@ -9950,9 +11849,16 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ProgrammesController_setBudget: {
+    setBudget: {
         parameters: {
             query?: never;
             header: {
@@ -9978,17 +11884,42 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            /** @description A business rule refuses the request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:subsidy_budget_invalid",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "the 2026 budget may not go below the 362.50 approved claims committed",
+                     *       "code": "SUBSIDY_BUDGET_INVALID",
+                     *       "errors": [
+                     *         {
+                     *           "field": "budget",
+                     *           "code": "BELOW_COMMITTED",
+                     *           "message": "must be at least 362.50"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ProgrammesController_periods: {
+    periods: {
         parameters: {
             query: {
                 year: number;
@@ -10009,9 +11940,16 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ProgrammesController_generate: {
+    generateProgrammes: {
         parameters: {
             query?: never;
             header?: never;
@@ -10034,24 +11972,50 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             /** @description not a FUND_ADMIN or ADMIN */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            /** @description A business rule refuses the request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:subsidy_period_invalid",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "cannot generate claims: the period ending 2026-06-20 has not ended on 2026-04-01",
+                     *       "code": "SUBSIDY_PERIOD_INVALID",
+                     *       "errors": [
+                     *         {
+                     *           "field": "periodEnd",
+                     *           "code": "NOT_ENDED",
+                     *           "message": "the period ending 2026-06-20 has not ended on 2026-04-01"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ClaimsController_list: {
+    listClaims: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -10083,9 +12047,15 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ClaimsController_get: {
+    getClaims: {
         parameters: {
             query?: never;
             header?: never;
@@ -10104,17 +12074,33 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description A resource the request names does not exist (NOT_FOUND) */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:not_found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "subsidy claim 9 not found",
+                     *       "code": "NOT_FOUND"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ClaimsController_lines: {
+    linesClaims: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -10139,9 +12125,16 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ClaimsController_approve: {
+    approveClaims: {
         parameters: {
             query?: never;
             header: {
@@ -10163,25 +12156,51 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description The caller’s role may not do this (FORBIDDEN, maker-checker …) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:subsidy_same_approver",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "claim SUB1-20260320-B2-V1 was generated by fund.admin: another administrator approves it",
+                     *       "code": "SUBSIDY_SAME_APPROVER"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            404: components["responses"]["NotFound"];
+            /** @description Conflicts with the current state (a unique key, a state transition, an Idempotency-Key reused …) */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:subsidy_claim_state_conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "claim SUB1-20260320-B2-V1 is APPROVED: only a DRAFT claim is approved",
+                     *       "code": "SUBSIDY_CLAIM_STATE_CONFLICT"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ClaimsController_settle: {
+    settleClaims: {
         parameters: {
             query?: never;
             header: {
@@ -10207,25 +12226,59 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description Conflicts with the current state (a unique key, a state transition, an Idempotency-Key reused …) */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:subsidy_claim_state_conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "claim SUB1-20260320-B2-V1 is DRAFT: only an APPROVED claim is settled",
+                     *       "code": "SUBSIDY_CLAIM_STATE_CONFLICT"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            /** @description A business rule refuses the request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:fund_insufficient_cash",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "clawback SUB1-20260320-F1-V2 of 108.75 refused: fund 1 (下庄村互助资金) has 100.00 cash",
+                     *       "code": "FUND_INSUFFICIENT_CASH",
+                     *       "errors": [
+                     *         {
+                     *           "field": "amount",
+                     *           "code": "FUND_INSUFFICIENT_CASH",
+                     *           "message": "the fund has 100.00 cash, the clawback is 108.75"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ClaimsController_export: {
+    export: {
         parameters: {
             query?: {
                 format?: "csv" | "xlsx";
@@ -10247,9 +12300,16 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    PoliciesController_setPolicy: {
+    setPolicy: {
         parameters: {
             query?: never;
             header?: never;
@@ -10273,17 +12333,42 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            /** @description A business rule refuses the request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:subsidy_policy_invalid",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "invalid subsidy policy: ratePercent, programmeId",
+                     *       "code": "SUBSIDY_POLICY_INVALID",
+                     *       "errors": [
+                     *         {
+                     *           "field": "ratePercent",
+                     *           "code": "FORMAT",
+                     *           "message": "ratePercent must be a decimal string of percent per year, e.g. \"2\""
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    PoliciesController_removePolicy: {
+    removePolicy: {
         parameters: {
             query?: never;
             header?: never;
@@ -10303,9 +12388,17 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    PoliciesController_loan: {
+    loan: {
         parameters: {
             query?: {
                 /** @description Default today */
@@ -10327,9 +12420,16 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    FundingController_contributions: {
+    contributions: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -10362,9 +12462,15 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    FundingController_rules: {
+    rules: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -10384,9 +12490,15 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    FundingController_rule: {
+    rule: {
         parameters: {
             query?: never;
             header?: never;
@@ -10405,9 +12517,16 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    FundingController_setRule: {
+    setRule: {
         parameters: {
             query?: never;
             header?: never;
@@ -10430,17 +12549,42 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            /** @description A business rule refuses the request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:funding_matching_rule_invalid",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "invalid matching rule: ratio",
+                     *       "code": "FUNDING_MATCHING_RULE_INVALID",
+                     *       "errors": [
+                     *         {
+                     *           "field": "ratio",
+                     *           "code": "INVALID",
+                     *           "message": "ratio must be a decimal string from 0 to 100 with at most 4 decimals"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    FundingController_compliance: {
+    compliance: {
         parameters: {
             query: {
                 year: number;
@@ -10460,9 +12604,15 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    FundingController_complianceExport: {
+    complianceExport: {
         parameters: {
             query: {
                 year: number;
@@ -10481,9 +12631,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    RemindersController_runs: {
+    runs: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -10506,17 +12662,32 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description The caller’s role may not do this (FORBIDDEN, maker-checker …) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "role BANK_OFFICER may not GET /api/v1/reminders",
+                     *       "code": "FORBIDDEN"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    RemindersController_run: {
+    run: {
         parameters: {
             query?: never;
             header?: never;
@@ -10537,33 +12708,83 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            /** @description The request is malformed or fails validation (VALIDATION_FAILED, IDEMPOTENCY_KEY_REQUIRED …) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:validation_failed",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "Invalid request: businessDate",
+                     *       "code": "VALIDATION_FAILED",
+                     *       "errors": [
+                     *         {
+                     *           "field": "businessDate",
+                     *           "code": "isBusinessDate",
+                     *           "message": "businessDate must be a calendar date YYYY-MM-DD"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            /** @description The caller’s role may not do this (FORBIDDEN, maker-checker …) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "role BANK_OFFICER may not GET /api/v1/reminders",
+                     *       "code": "FORBIDDEN"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            /** @description A business rule refuses the request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:reminder_run_date_invalid",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "businessDate must be between 2026-01-30 and today (2026-03-15)",
+                     *       "code": "REMINDER_RUN_DATE_INVALID",
+                     *       "errors": [
+                     *         {
+                     *           "field": "businessDate",
+                     *           "code": "FUTURE_DATE",
+                     *           "message": "reminders are selected for today or a past day, never ahead"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    RemindersController_list: {
+    listReminders: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -10592,17 +12813,32 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description The caller’s role may not do this (FORBIDDEN, maker-checker …) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "role BANK_OFFICER may not GET /api/v1/reminders",
+                     *       "code": "FORBIDDEN"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    RemindersController_get: {
+    getReminders: {
         parameters: {
             query?: never;
             header?: never;
@@ -10621,25 +12857,50 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description The caller’s role may not do this (FORBIDDEN, maker-checker …) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "role BANK_OFFICER may not GET /api/v1/reminders",
+                     *       "code": "FORBIDDEN"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A resource the request names does not exist (NOT_FOUND) */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:not_found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "reminder 1207 not found",
+                     *       "code": "NOT_FOUND"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ReminderEndpointsController_list: {
+    listReminderEndpoints: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -10664,17 +12925,32 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description The caller’s role may not do this (FORBIDDEN, maker-checker …) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "role FUND_ADMIN may not POST /api/v1/reminder-endpoints",
+                     *       "code": "FORBIDDEN"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ReminderEndpointsController_create: {
+    createReminderEndpoints: {
         parameters: {
             query?: never;
             header?: never;
@@ -10695,33 +12971,81 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description The caller’s role may not do this (FORBIDDEN, maker-checker …) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "role FUND_ADMIN may not POST /api/v1/reminder-endpoints",
+                     *       "code": "FORBIDDEN"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            404: components["responses"]["NotFound"];
+            /** @description Conflicts with the current state (a unique key, a state transition, an Idempotency-Key reused …) */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:reminder_endpoint_scope_taken",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "bank 2 already has an active reminder endpoint; deactivate it first",
+                     *       "code": "REMINDER_ENDPOINT_SCOPE_TAKEN"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            /** @description A business rule refuses the request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:reminder_endpoint_invalid",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "the reminder endpoint is invalid: bankId, url",
+                     *       "code": "REMINDER_ENDPOINT_INVALID",
+                     *       "errors": [
+                     *         {
+                     *           "field": "bankId",
+                     *           "code": "REQUIRED",
+                     *           "message": "a BANK endpoint names its bank"
+                     *         },
+                     *         {
+                     *           "field": "url",
+                     *           "code": "REQUIRED",
+                     *           "message": "a WEBHOOK endpoint needs the URL it posts to"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ReminderEndpointsController_get: {
+    getReminderEndpoints: {
         parameters: {
             query?: never;
             header?: never;
@@ -10740,25 +13064,50 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description The caller’s role may not do this (FORBIDDEN, maker-checker …) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "role FUND_ADMIN may not POST /api/v1/reminder-endpoints",
+                     *       "code": "FORBIDDEN"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A resource the request names does not exist (NOT_FOUND) */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:not_found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "reminder endpoint 3 not found",
+                     *       "code": "NOT_FOUND"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ReminderEndpointsController_deactivate: {
+    deactivateReminderEndpoints: {
         parameters: {
             query?: never;
             header?: never;
@@ -10777,17 +13126,34 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description The caller’s role may not do this (FORBIDDEN, maker-checker …) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "role FUND_ADMIN may not POST /api/v1/reminder-endpoints",
+                     *       "code": "FORBIDDEN"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ReminderEndpointsController_update: {
+    updateReminderEndpoints: {
         parameters: {
             query?: never;
             header?: never;
@@ -10810,33 +13176,81 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description The caller’s role may not do this (FORBIDDEN, maker-checker …) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "role FUND_ADMIN may not POST /api/v1/reminder-endpoints",
+                     *       "code": "FORBIDDEN"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            404: components["responses"]["NotFound"];
+            /** @description Conflicts with the current state (a unique key, a state transition, an Idempotency-Key reused …) */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:reminder_endpoint_scope_taken",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "bank 2 already has an active reminder endpoint; deactivate it first",
+                     *       "code": "REMINDER_ENDPOINT_SCOPE_TAKEN"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            /** @description A business rule refuses the request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:reminder_endpoint_invalid",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "the reminder endpoint is invalid: bankId, url",
+                     *       "code": "REMINDER_ENDPOINT_INVALID",
+                     *       "errors": [
+                     *         {
+                     *           "field": "bankId",
+                     *           "code": "REQUIRED",
+                     *           "message": "a BANK endpoint names its bank"
+                     *         },
+                     *         {
+                     *           "field": "url",
+                     *           "code": "REQUIRED",
+                     *           "message": "a WEBHOOK endpoint needs the URL it posts to"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ReminderEndpointsController_rotate: {
+    rotate: {
         parameters: {
             query?: never;
             header?: never;
@@ -10855,17 +13269,34 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description The caller’s role may not do this (FORBIDDEN, maker-checker …) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "role FUND_ADMIN may not POST /api/v1/reminder-endpoints",
+                     *       "code": "FORBIDDEN"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    RepaymentController_loanRepayments: {
+    loanRepayments: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -10890,9 +13321,16 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    RepaymentController_record: {
+    recordRepayment: {
         parameters: {
             query?: never;
             header: {
@@ -10918,33 +13356,78 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description A resource the request names does not exist (NOT_FOUND) */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:not_found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "loan 42 not found",
+                     *       "code": "NOT_FOUND"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Conflicts with the current state (a unique key, a state transition, an Idempotency-Key reused …) */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:idempotency_key_reused",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Idempotency-Key repay-2026-05-20-0001 was already used for a different request",
+                     *       "code": "IDEMPOTENCY_KEY_REUSED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            /** @description A business rule refuses the request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:overpayment",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "the payment of 6000.00 exceeds the payoff of 5012.33 on 2026-05-20: loan MA-2026-000042 is closed by paying 5012.33; nothing is kept as credit",
+                     *       "code": "OVERPAYMENT",
+                     *       "errors": [
+                     *         {
+                     *           "field": "amount",
+                     *           "code": "OVERPAYMENT",
+                     *           "message": "the payment of 6000.00 exceeds the payoff of 5012.33 on 2026-05-20"
+                     *         }
+                     *       ],
+                     *       "payoff": "5012.33",
+                     *       "valueDate": "2026-05-20"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    RepaymentController_statement: {
+    statementRepayment: {
         parameters: {
             query?: never;
             header?: never;
@@ -10963,17 +13446,33 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description A resource the request names does not exist (NOT_FOUND) */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:not_found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "loan 42 not found",
+                     *       "code": "NOT_FOUND"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    RepaymentController_payoff: {
+    payoff: {
         parameters: {
             query?: {
                 /** @description default today; never before the loan’s last accrual or payment */
@@ -10995,9 +13494,16 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    RepaymentController_writeOff: {
+    writeOff: {
         parameters: {
             query?: never;
             header: {
@@ -11023,17 +13529,42 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            /** @description A business rule refuses the request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:write_off_not_allowed",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "loan MA-2026-000042 is 45 days overdue; a write-off needs 180",
+                     *       "code": "WRITE_OFF_NOT_ALLOWED",
+                     *       "errors": [
+                     *         {
+                     *           "field": "loanId",
+                     *           "code": "WRITE_OFF_TOO_EARLY",
+                     *           "message": "45 days overdue, at least 180 needed"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    RepaymentController_list: {
+    listRepayment: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -11062,9 +13593,15 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    RepaymentController_get: {
+    getRepayment: {
         parameters: {
             query?: never;
             header?: never;
@@ -11083,17 +13620,33 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description A resource the request names does not exist (NOT_FOUND) */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:not_found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "repayment 7 not found",
+                     *       "code": "NOT_FOUND"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    RepaymentController_reverse: {
+    reverse: {
         parameters: {
             query?: never;
             header: {
@@ -11119,17 +13672,35 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description Conflicts with the current state (a unique key, a state transition, an Idempotency-Key reused …) */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:repayment_already_reversed",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "repayment 7 was already reversed (entry 318)",
+                     *       "code": "REPAYMENT_ALREADY_REVERSED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    RepaymentController_writeOffList: {
+    writeOffList: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -11152,9 +13723,15 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    RepaymentController_distributionList: {
+    distributionList: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -11178,9 +13755,16 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    RepaymentController_distribute: {
+    distribute: {
         parameters: {
             query?: never;
             header: {
@@ -11206,25 +13790,59 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description Conflicts with the current state (a unique key, a state transition, an Idempotency-Key reused …) */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:fee_distribution_exists",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "fund 1 already distributed its 2025 income (distribution 1)",
+                     *       "code": "FEE_DISTRIBUTION_EXISTS"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            /** @description A business rule refuses the request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:fee_distribution_not_allowed",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "fee distribution refused: 2026 has not ended (today is 2026-06-01)",
+                     *       "code": "FEE_DISTRIBUTION_NOT_ALLOWED",
+                     *       "errors": [
+                     *         {
+                     *           "field": "year",
+                     *           "code": "FEE_DISTRIBUTION_NOT_ALLOWED",
+                     *           "message": "2026 has not ended (today is 2026-06-01)"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    CobController_list: {
+    listCob: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -11247,9 +13865,15 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    CobController_start: {
+    startCob: {
         parameters: {
             query?: never;
             header?: never;
@@ -11270,17 +13894,35 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            /** @description A business rule refuses the request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:cob_date_invalid",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "business date 2026-05-31 is already closed: a close of business never goes back to 2026-05-30",
+                     *       "code": "COB_DATE_INVALID"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    CobController_get: {
+    getCob: {
         parameters: {
             query?: never;
             header?: never;
@@ -11299,24 +13941,42 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description no run for that date */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
+            /** @description Conflicts with the current state (a unique key, a state transition, an Idempotency-Key reused …) */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:cob_already_running",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "a close of business is already running; try again when it has finished",
+                     *       "code": "COB_ALREADY_RUNNING"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    CobController_snapshots: {
+    snapshots: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -11340,9 +14000,15 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    CobController_calls: {
+    calls: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -11367,9 +14033,15 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ReportingController_list: {
+    listReporting: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -11395,9 +14067,15 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ReportingController_generate: {
+    generateReporting: {
         parameters: {
             query?: never;
             header?: never;
@@ -11418,17 +14096,42 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            /** @description A business rule refuses the request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:report_month_invalid",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "code": "REPORT_MONTH_INVALID",
+                     *       "detail": "the report of 2026-02 is made once the month has ended (current month 2026-02)",
+                     *       "errors": [
+                     *         {
+                     *           "field": "month",
+                     *           "code": "NOT_ENDED",
+                     *           "message": "month must be before 2026-02"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ReportingController_versions: {
+    versionsReporting: {
         parameters: {
             query?: never;
             header?: never;
@@ -11448,9 +14151,16 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ReportingController_changes: {
+    changes: {
         parameters: {
             query?: never;
             header?: never;
@@ -11472,17 +14182,33 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description A resource the request names does not exist (NOT_FOUND) */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:not_found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "code": "NOT_FOUND",
+                     *       "detail": "report 2026-01 version 3 not found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ReportingController_chart: {
+    chart: {
         parameters: {
             query?: never;
             header?: never;
@@ -11501,9 +14227,16 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ReportingController_get: {
+    getReporting: {
         parameters: {
             query?: {
                 /** @description A stored version (default: the latest) */
@@ -11529,19 +14262,33 @@ export interface operations {
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description A resource the request names does not exist (NOT_FOUND) */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
-                    "text/csv": unknown;
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:not_found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "code": "NOT_FOUND",
+                     *       "detail": "no report stored for 2026-01: generate it first"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ReportingController_ranking: {
+    ranking: {
         parameters: {
             query?: {
                 /** @description A stored version (default: the latest) */
@@ -11564,17 +14311,33 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description A resource the request names does not exist (NOT_FOUND) */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:not_found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "code": "NOT_FOUND",
+                     *       "detail": "no report stored for 2026-01: generate it first"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    BusinessDateController_current: {
+    current: {
         parameters: {
             query?: never;
             header?: never;
@@ -11591,9 +14354,14 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    BusinessDateController_start: {
+    startBusinessDate: {
         parameters: {
             query?: never;
             header?: never;
@@ -11614,17 +14382,35 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description Conflicts with the current state (a unique key, a state transition, an Idempotency-Key reused …) */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:business_date_not_movable",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "the business date of this deployment is the calendar date and cannot be moved (BUSINESS_DATE_MOVABLE is off)",
+                     *       "code": "BUSINESS_DATE_NOT_MOVABLE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    BusinessDateController_advance: {
+    advance: {
         parameters: {
             query?: never;
             header?: never;
@@ -11645,25 +14431,52 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description Conflicts with the current state (a unique key, a state transition, an Idempotency-Key reused …) */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:business_date_not_movable",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "the business date of this deployment is the calendar date and cannot be moved (BUSINESS_DATE_MOVABLE is off)",
+                     *       "code": "BUSINESS_DATE_NOT_MOVABLE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            /** @description A business rule refuses the request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:business_date_invalid",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "cannot advance the business date from 2027-01-01 to 2026-12-31",
+                     *       "code": "BUSINESS_DATE_INVALID"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    QueueDashboardController_open: {
+    open: {
         parameters: {
             query?: never;
             header?: never;
@@ -11680,16 +14493,24 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             /** @description not an ADMIN */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
-    QueueDashboardController_close: {
+    close: {
         parameters: {
             query?: never;
             header?: never;
@@ -11705,6 +14526,11 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
 }

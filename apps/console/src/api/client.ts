@@ -1,5 +1,5 @@
-import createClient, { type Middleware } from 'openapi-fetch';
-import type { paths } from '../../../../packages/api-client/src/schema.js';
+import type { Middleware } from 'openapi-fetch';
+import { createApiClient } from '../../../../packages/api-client/src/index.js';
 
 /**
  * The console's only way to the API: openapi-fetch typed by the generated `paths` of the served OpenAPI document.
@@ -62,7 +62,8 @@ const session: Middleware = {
   },
 };
 
-export const api = createClient<paths>({ baseUrl: '', credentials: 'same-origin' });
+// same origin: no token, no key; the session cookie goes with every request to /api
+export const api = createApiClient({ baseUrl: '' });
 api.use(session);
 
 /**

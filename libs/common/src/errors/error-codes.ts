@@ -9,6 +9,9 @@ export const ERROR_STATUS = {
   // a genuine, unexpired token whose user was deactivated, re-roled or re-passworded since it was issued
   TOKEN_REVOKED: 401,
   FORBIDDEN: 403,
+  // a staff user limited to an area named an object outside it (body/query), or a city-level operation
+  AREA_OUT_OF_SCOPE: 403,
+  AREA_CITY_ONLY: 403,
   // a write made with the console's session cookie without its CSRF token in X-CSRF-Token
   CSRF_TOKEN_INVALID: 403,
   NOT_FOUND: 404,
