@@ -184,6 +184,26 @@ describe('admin console in the browser', () => {
     expect(yuan(after)).toBeLessThan(yuan(before));
     await shot(page, 'covered-loans');
 
+    // reconciliation: the bank's statement uploaded, matched against the engine, summarised by category
+    const today = (await page.getByTestId('business-date').innerText()).match(/\d{4}-\d{2}-\d{2}/)![0];
+    await page.getByRole('menuitem', { name: '对账' }).click();
+    await page.getByLabel('对账日').fill(today);
+    await page.getByLabel('对账文件（CSV/XLSX）').setInputFiles({
+      name: 'statement.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(
+        'bank_loan_ref,outstanding_principal,overdue_principal,overdue_days,status,as_of_date\n' +
+          `UI-TEST-0001,10000.00,0.00,0,NORMAL,${today}\nNOT-OURS-1,100.00,0.00,0,NORMAL,${today}\n`,
+      ),
+    });
+    await page.getByRole('button', { name: '上传对账单' }).click();
+    const summary = page.getByTestId('recon-summary');
+    await summary.waitFor();
+    const counts = (await summary.innerText()).replace(/\s+/g, ' ');
+    expect(counts).toMatch(/一致 1 差异 0 仅银行有 1 仅系统有 \d+/);
+    await page.getByText('NOT-OURS-1').waitFor();
+    await shot(page, 'reconciliation');
+
     await page.goto(`${base}/households`);
     const problem = page.getByTestId('problem');
     await problem.waitFor();

@@ -170,6 +170,8 @@ export const LABELS = {
   onlyInBank: ['仅银行有', 'Only in bank'],
   onlyInEngine: ['仅系统有', 'Only in engine'],
   runs: ['对账批次', 'Runs'],
+  bankSide: ['银行', 'bank'],
+  engineSide: ['系统', 'engine'],
   asOf: ['对账日', 'As of'],
   downloadReport: ['下载报告', 'Download report'],
   category: ['类别', 'Category'],

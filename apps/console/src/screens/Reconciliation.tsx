@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { App, Button, Card, Form, Input, Segmented, Space, Table, Tag } from 'antd';
+import { App, Button, Card, Col, Form, Input, Row, Segmented, Space, Statistic, Table, Tag } from 'antd';
 import { useState } from 'react';
 import { api, unwrap, type Page } from '../api/client.js';
 import { formatDateTime } from '../lib/format.js';
@@ -10,19 +10,25 @@ import { Money, PageTitle } from './common.js';
 
 interface Run {
   id: string;
-  bankId: string;
+  bankCode: string;
   asOfDate: string;
   createdAt: string;
-  counts?: Record<string, number>;
-  [k: string]: unknown;
+  status: string;
+  rows: { total: number; valid: number; malformed: number };
+  summary: Record<'matched' | 'amountDifferences' | 'statusDifferences' | 'onlyInBank' | 'onlyInEngine' | 'malformed', { count: number }>;
+}
+interface Side {
+  outstandingPrincipal: string | null;
+  status: string | null;
 }
 interface Line {
+  id: string;
   lineNo: number | null;
   category: string;
   bankLoanRef: string | null;
-  bankOutstanding?: string | null;
-  engineOutstanding?: string | null;
-  [k: string]: unknown;
+  bank: Side | null;
+  engine: Side | null;
+  difference: { outstandingPrincipal: string | null } | null;
 }
 const CATS = ['MATCHED', 'AMOUNT_DIFF', 'STATUS_DIFF', 'ONLY_IN_BANK', 'ONLY_IN_ENGINE', 'MALFORMED'] as const;
 const CAT_LABEL: Record<string, string> = {
@@ -44,6 +50,11 @@ export default function Reconciliation() {
   const runs = useQuery({
     queryKey: ['recon-runs'],
     queryFn: () => unwrap<Page<Run>>(api.GET('/api/v1/reconciliation/runs')),
+  });
+  const run = useQuery({
+    queryKey: ['recon-run', runId],
+    enabled: !!runId,
+    queryFn: () => unwrap<Run>(api.GET('/api/v1/reconciliation/runs/{id}', { params: { path: { id: runId! } } })),
   });
   const lines = useQuery({
     queryKey: ['recon-lines', runId, cat],
@@ -103,7 +114,9 @@ export default function Reconciliation() {
           onRow={(r) => ({ onClick: () => setRunId(r.id), style: { cursor: 'pointer' } })}
           columns={[
             { title: 'ID', dataIndex: 'id' },
+            { title: 'Bank', dataIndex: 'bankCode' },
             { title: t('asOf'), dataIndex: 'asOfDate' },
+            { title: t('status'), dataIndex: 'status' },
             { title: t('time'), dataIndex: 'createdAt', render: formatDateTime },
             {
               title: t('download'),
@@ -119,6 +132,22 @@ export default function Reconciliation() {
       </Card>
       {runId ? (
         <Card size="small" title={`#${runId}`}>
+          {run.data ? (
+            <Row gutter={12} style={{ marginBottom: 12 }} data-testid="recon-summary">
+              {(
+                [
+                  ['matched', run.data.summary.matched.count],
+                  ['differences', run.data.summary.amountDifferences.count + run.data.summary.statusDifferences.count],
+                  ['onlyInBank', run.data.summary.onlyInBank.count],
+                  ['onlyInEngine', run.data.summary.onlyInEngine.count],
+                ] as const
+              ).map(([k, n]) => (
+                <Col span={6} key={k}>
+                  <Statistic title={t(k)} value={n} />
+                </Col>
+              ))}
+            </Row>
+          ) : null}
           <Space style={{ marginBottom: 8 }}>
             <Segmented
               value={cat}
@@ -127,7 +156,7 @@ export default function Reconciliation() {
             />
           </Space>
           <Table
-            rowKey={(r, i) => `${r.lineNo ?? 'e'}-${r.bankLoanRef ?? i}`}
+            rowKey="id"
             size="small"
             loading={lines.isLoading}
             dataSource={lines.data?.items ?? []}
@@ -135,8 +164,9 @@ export default function Reconciliation() {
               { title: '#', dataIndex: 'lineNo' },
               { title: t('category'), dataIndex: 'category', render: (v: string) => <Tag color={v === 'MATCHED' ? 'green' : 'red'}>{CAT_LABEL[v] ? t(CAT_LABEL[v]) : v}</Tag> },
               { title: t('bankLoanRef'), dataIndex: 'bankLoanRef' },
-              { title: `${t('outstanding')} (bank)`, dataIndex: 'bankOutstanding', align: 'right', render: (v: string) => <Money value={v} /> },
-              { title: `${t('outstanding')} (engine)`, dataIndex: 'engineOutstanding', align: 'right', render: (v: string) => <Money value={v} /> },
+              { title: `${t('outstanding')} (${t('bankSide')})`, key: 'b', align: 'right', render: (_: unknown, r: Line) => <Money value={r.bank?.outstandingPrincipal} /> },
+              { title: `${t('outstanding')} (${t('engineSide')})`, key: 'e', align: 'right', render: (_: unknown, r: Line) => <Money value={r.engine?.outstandingPrincipal} /> },
+              { title: t('differences'), key: 'd', align: 'right', render: (_: unknown, r: Line) => <Money value={r.difference?.outstandingPrincipal} /> },
             ]}
           />
         </Card>
