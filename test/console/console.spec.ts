@@ -110,7 +110,7 @@ describe('admin console in the browser', () => {
     await page.locator('.ant-segmented-item-label', { hasText: '公示中' }).click();
     const row = page.locator('.ant-table-row').first();
     await row.waitFor();
-    await row.locator('a').first().click();
+    await row.getByRole('button').first().click();
     await page.getByText('资格审查').waitFor();
     await page.getByText('审批须由不同人员完成').waitFor();
     await shot(page, 'approval');
@@ -153,7 +153,7 @@ describe('admin console in the browser', () => {
     await page.keyboard.press('Escape');
 
     await page.getByRole('menuitem', { name: '贷款与还款' }).click();
-    await page.locator('.ant-table-row a').first().click();
+    await page.locator('.ant-table-row').first().getByRole('button').first().click();
     await page.getByTestId('payoff').waitFor();
     await expect(page.getByTestId('payoff').innerText()).resolves.toMatch(/¥\d/);
     await page.getByLabel('金额').fill('10.00');
@@ -161,6 +161,59 @@ describe('admin console in the browser', () => {
     await page.getByText('还款已登记').waitFor();
     await shot(page, 'repayment');
     await page.context().close();
+  });
+
+  it('a loan from application to approval: the officer applies, the group endorses, a fund administrator approves into the public notice', async () => {
+    // the group: two more village households join the fund with a member share, then form a group with a member
+    const officer = await request(t.http).post('/api/v1/auth/login').send({ username: 'loan.officer', password: 'loan-officer-demo' });
+    const bearer = `Bearer ${officer.body.accessToken as string}`;
+    for (const householdId of ['5', '8']) {
+      const c = await request(t.http)
+        .post('/api/v1/mutual-aid-funds/1/contributions')
+        .set('Authorization', bearer)
+        .set('Idempotency-Key', `console-test-member-${householdId}`)
+        .send({ source: 'MEMBER', amount: '100.00', householdId });
+      expect(c.status).toBe(201);
+    }
+    const group = await request(t.http)
+      .post('/api/v1/groups')
+      .set('Authorization', bearer)
+      .send({ villageId: '1', name: '测试联保小组', householdIds: ['5', '7', '8'] });
+    expect(group.status).toBe(201);
+    const household = await request(t.http).get('/api/v1/households/5').set('Authorization', bearer);
+    const name = household.body.headName as string;
+
+    const page = await loginAs('loan.officer', 'loan-officer-demo');
+    await page.getByLabel('户主姓名').fill(name);
+    await page.locator('form#households1 button[type=submit]').click();
+    await page.locator('.ant-table-row', { hasText: name }).getByRole('button', { name: '申请贷款' }).click();
+    await page.getByLabel('产品').click();
+    await page.locator('.ant-select-item-option').first().click();
+    await page.getByLabel('金额').fill('3000.00');
+    await page.getByRole('button', { name: '提交审批' }).click();
+    const created = page.getByText(/申请已创建并提交: MA-\d{4}-\d+/);
+    await created.waitFor();
+    const loanNo = (await created.innerText()).match(/MA-\d{4}-\d+/)![0];
+    await page.context().close();
+
+    // the group's consent (recorded by the officer at the group meeting)
+    const [{ id }] = (await t.db.dataSource.query(`SELECT id::text FROM loans WHERE loan_no = $1`, [loanNo])) as { id: string }[];
+    const endorse = await request(t.http)
+      .post(`/api/v1/loan-applications/${id}/endorse`)
+      .set('Authorization', bearer)
+      .send({ note: '小组会议一致同意' });
+    expect([200, 201]).toContain(endorse.status);
+
+    const admin = await loginAs('fund.admin', 'fund-admin-demo');
+    await admin.getByRole('menuitem', { name: '审批队列' }).click();
+    await admin.locator('.ant-segmented-item-label', { hasText: '小组已联保' }).click();
+    await admin.locator('.ant-table-row', { hasText: loanNo }).getByRole('button', { name: loanNo }).click();
+    await admin.getByText('全部规则通过').waitFor();
+    await shot(admin, 'approval-eligible');
+    await admin.getByRole('button', { name: '批 准' }).or(admin.getByRole('button', { name: '批准', exact: true })).click();
+    await admin.getByText('已批准', { exact: true }).first().waitFor();
+    await admin.locator('.ant-drawer').getByText('公示中').waitFor();
+    await admin.context().close();
   });
 
   it('bank officer: registers a covered loan and sees its capacity drop; a household search is refused in Chinese', async () => {
@@ -224,7 +277,7 @@ describe('admin console in the browser', () => {
     await expect(page.getByRole('button', { name: '申请贷款' }).count()).resolves.toBe(0);
     await page.getByRole('menuitem', { name: '审批队列' }).click();
     await page.locator('.ant-segmented-item-label', { hasText: '公示中' }).click();
-    await page.locator('.ant-table-row a').first().click();
+    await page.locator('.ant-table-row').first().getByRole('button').first().click();
     await page.getByText('资格审查').waitFor();
     for (const name of ['批 准', '批准', '拒 绝', '拒绝', '放 款', '放款']) {
       await expect(page.getByRole('button', { name, exact: true }).count()).resolves.toBe(0);

@@ -64,7 +64,12 @@ export default function Approvals() {
         dataSource={queue.data?.items ?? []}
         onRow={(r) => ({ onClick: () => setOpen(r.id), style: { cursor: 'pointer' } })}
         columns={[
-          { title: t('loanNo'), dataIndex: 'loanNo', render: (v: string, r) => <a onClick={() => setOpen(r.id)}>{v}</a> },
+          { title: t('loanNo'), dataIndex: 'loanNo', render: (v: string, r: Application) => (
+              <Button type="link" size="small" style={{ padding: 0 }} onClick={() => setOpen(r.id)}>
+                {v}
+              </Button>
+            ),
+          },
           { title: t('borrower'), key: 'b', render: (_: unknown, r: Application) => r.borrower?.headName ?? '—' },
           { title: t('village'), dataIndex: 'villageName' },
           { title: t('amount'), dataIndex: 'principal', align: 'right', render: (v: string) => <Money value={v} /> },

@@ -81,7 +81,12 @@ export default function Loans() {
         dataSource={list.data?.items ?? []}
         pagination={{ current: page, pageSize: 20, total: list.data?.total ?? 0, onChange: setPage, showSizeChanger: false }}
         columns={[
-          { title: t('loanNo'), dataIndex: 'loanNo', render: (v: string, r: Loan) => <a onClick={() => setOpen(r)}>{v}</a> },
+          { title: t('loanNo'), dataIndex: 'loanNo', render: (v: string, r: Loan) => (
+              <Button type="link" size="small" style={{ padding: 0 }} onClick={() => setOpen(r)}>
+                {v}
+              </Button>
+            ),
+          },
           { title: t('borrower'), key: 'b', render: (_: unknown, r: Loan) => r.borrower?.headName ?? '—' },
           { title: t('village'), dataIndex: 'villageName' },
           { title: t('principal'), dataIndex: 'principal', align: 'right', render: (v: string) => <Money value={v} /> },
