@@ -30,6 +30,7 @@ import { LateFactsIndex1764530000000 } from './1764530000000-late-facts-index.js
 import { LedgerValueDatedBounds1764540000000 } from './1764540000000-ledger-value-dated-bounds.js';
 import { LoansEntityIndex1764560000000 } from './1764560000000-loans-entity-index.js';
 import { UserAreaScopes1764570000000 } from './1764570000000-user-area-scopes.js';
+import { Projections1764600000000 } from './1764600000000-projections.js';
 
 /** Every migration, in order. Add new ones at the end (generated with `npm run migration:generate`). */
 export const MIGRATIONS = [
@@ -65,4 +66,5 @@ export const MIGRATIONS = [
   LedgerValueDatedBounds1764540000000,
   LoansEntityIndex1764560000000,
   UserAreaScopes1764570000000,
+  Projections1764600000000,
 ];

@@ -24,6 +24,7 @@ import { seedProducts } from '#libs/products';
 import { seedRepayments } from '#libs/repayment';
 import { seedCob } from '#libs/cob';
 import { seedReminders } from '#libs/reminders';
+import { seedProjections } from '#libs/projection';
 import { seedReports } from '#libs/reporting';
 import { seedSubsidy } from '#libs/subsidy';
 import { AppModule } from '../apps/api/src/app.module.js';
@@ -169,6 +170,7 @@ export const SEED_STEPS: SeedStep[] = [
     run: (app) => seedReminders(app, { bankCode: DEMO_BANK.code }),
   },
   { name: 'monthly leverage reports of the last six months', run: seedReports },
+  { name: 'projection: a saved scenario and a finished run', run: seedProjections },
 ];
 // ────────────────────────────────────────────────────────────────────────────────────────────────────────────────
 

@@ -100,6 +100,41 @@ describe('contract recorder', () => {
     expect(r.check('GET', '/docs-json', 200, JSON_TYPE, json({}))).toBeNull();
   });
 
+  it('reads a nullable nested object (an allOf of one class) as that class or null', () => {
+    const nested = {
+      ...doc,
+      paths: {
+        '/api/v1/claims/{id}': {
+          get: {
+            operationId: 'getClaim',
+            responses: {
+              '200': { description: 'ok', content: { 'application/json': { schema: { $ref: '#/components/schemas/ClaimResponse' } } } },
+            },
+          },
+        },
+      },
+      components: {
+        schemas: {
+          ...doc.components!.schemas,
+          ClaimResponse: {
+            type: 'object',
+            required: ['id', 'lastReport'],
+            properties: {
+              id: { type: 'string' },
+              lastReport: { nullable: true, type: 'object', allOf: [{ $ref: '#/components/schemas/ReportRef' }] },
+            },
+          },
+          ReportRef: { type: 'object', required: ['asOf'], properties: { asOf: { type: 'string', format: 'date' } } },
+        },
+      },
+    } as unknown as OpenAPIObject;
+    const c = new ContractRecorder(nested, { mode: 'strict' });
+    expect(c.check('GET', '/api/v1/claims/1', 200, JSON_TYPE, json({ id: '1', lastReport: null }))).toBeNull();
+    expect(c.check('GET', '/api/v1/claims/1', 200, JSON_TYPE, json({ id: '1', lastReport: { asOf: '2026-05-31' } }))).toBeNull();
+    const bad = c.check('GET', '/api/v1/claims/1', 200, JSON_TYPE, json({ id: '1', lastReport: { asOf: '2026-05-31', extra: 1 } }));
+    expect(bad!.errors.join('\n')).toMatch(/must NOT have additional properties 'extra'/);
+  });
+
   it('in warn mode reports without failing', () => {
     const warn = new ContractRecorder(doc, { mode: 'warn' });
     warn.check('GET', '/api/v1/loans/7', 418, JSON_TYPE, json({}));

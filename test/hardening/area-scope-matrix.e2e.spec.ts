@@ -101,12 +101,13 @@ beforeAll(async () => {
   }
 
   const doc = (await request(t.http).get('/docs-json')).body as {
-    paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { $ref?: string } }> } }>>;
+    paths: Record<string, Record<string, { security?: unknown[]; requestBody?: { content: Record<string, { schema: { $ref?: string } }> } }>>;
     components: { schemas: Record<string, { properties?: Record<string, unknown> }> };
   };
   for (const [path, item] of Object.entries(doc.paths)) {
     if (!path.startsWith(API)) continue;
     for (const [method, op] of Object.entries(item)) {
+      if (Array.isArray(op.security) && op.security.length === 0) continue; // public: no caller, no area
       const ref = Object.values(op.requestBody?.content ?? {})[0]?.schema?.$ref;
       const props = ref ? Object.keys(doc.components.schemas[ref.split('/').pop()!]?.properties ?? {}) : [];
       ops.push({
@@ -234,7 +235,12 @@ function leaks(body: unknown, listKind?: string): string[] {
  * Lists where the city holds more than the demo district: the audit log (entries about users, products, banks),
  * the districts (the second district made here) and the contributions register (the city's subsidy programme).
  */
-const WIDER_THAN_THE_DISTRICT = new Set(['GET /api/v1/audit', 'GET /api/v1/districts', 'GET /api/v1/funding/contributions']);
+const WIDER_THAN_THE_DISTRICT = new Set([
+  'GET /api/v1/audit',
+  'GET /api/v1/districts',
+  'GET /api/v1/funding/contributions',
+  'GET /api/v1/ledger/accounts', // the city's own accounts (the subsidy programme's, the banks' settlement accounts)
+]);
 
 const listKindOf = (op: Op) => SEGMENT_KIND[op.path.split('/').pop()!];
 
@@ -251,6 +257,7 @@ describe('area scopes: every operation × role × inside / outside the area', ()
         if (out.status === 403 && out.body?.code === 'FORBIDDEN') continue; // the role may not call it at all
         checked++;
         const what = `${op.route} as ${role}`;
+        if (out.status >= 500) problems.push(`${what} outside: ${out.status} ${out.body?.code ?? ''}`);
         const refused =
           (out.status === 404 && out.body?.code === 'NOT_FOUND') ||
           (out.status === 403 && ['AREA_OUT_OF_SCOPE', 'AREA_CITY_ONLY'].includes(out.body?.code));
@@ -263,12 +270,14 @@ describe('area scopes: every operation × role × inside / outside the area', ()
         if (op.method === 'get' && out.status < 300) {
           // answers for the whole city and the district must agree (the demo data all lies in the district)
           const [inside, city] = [await call(op, tokens[role]!.inside), await call(op, tokens[role]!.city)];
+          if (inside.status >= 500) problems.push(`${what} inside: ${inside.status} ${inside.body?.code ?? ''}`);
           if (inside.status !== city.status) problems.push(`${what} inside ${inside.status} ≠ city ${city.status}`);
           else if (policy === 'FILTERED' && !WIDER_THAN_THE_DISTRICT.has(op.route) && inside.body?.total !== city.body?.total) {
             problems.push(`${what} inside total ${inside.body?.total} ≠ city total ${city.body?.total}`);
           }
         } else if (op.method === 'get') {
           const inside = await call(op, tokens[role]!.inside);
+          if (inside.status >= 500) problems.push(`${what} inside: ${inside.status} ${inside.body?.code ?? ''}`);
           const cityOnly = policy === 'CITY_ONLY';
           if (cityOnly ? inside.body?.code !== 'AREA_CITY_ONLY' : ['AREA_OUT_OF_SCOPE', 'AREA_CITY_ONLY'].includes(inside.body?.code)) {
             problems.push(`${what} inside: ${inside.status} ${inside.body?.code}`);
@@ -279,6 +288,7 @@ describe('area scopes: every operation × role × inside / outside the area', ()
           }
         } else if (namesDemo || op.bodyFields.length) {
           const inside = await call(op, tokens[role]!.inside);
+          if (inside.status >= 500) problems.push(`${what} inside: ${inside.status} ${inside.body?.code ?? ''}`);
           if (inside.body?.code === 'AREA_OUT_OF_SCOPE' || (inside.status === 404 && inside.body?.detail?.includes('not found') && namesDemo && (await call(op, tokens[role]!.city)).status !== 404)) {
             problems.push(`${what} inside: ${inside.status} ${inside.body?.code} ${inside.body?.detail ?? ''}`);
           }
@@ -317,6 +327,28 @@ describe('area scopes: a village is narrower than its town and district', () => 
       .send({ villageId: east!.id });
     expect(create.status).toBe(403);
     expect(create.body).toMatchObject({ code: 'AREA_OUT_OF_SCOPE', errors: [{ field: 'villageId' }] });
+  });
+
+  it('a monthly report is cut to the reader’s district (totals summed over its row) or to its village’s funds', async () => {
+    const admin = await t.tokenFor('ADMIN', { username: 'matrix-admin' });
+    const ds = t.db.dataSource;
+    const [{ month }] = (await ds.query(`SELECT max(period) AS month FROM report_snapshots`)) as { month: string }[];
+    const [east] = (await ds.query(`SELECT id::text FROM villages WHERE code = '370302106201'`)) as { id: string }[];
+    const city = await request(t.http).get(`${API}/reports/monthly/${month}`).set('Authorization', `Bearer ${tokens.AUDITOR!.city}`);
+    const district = await request(t.http).get(`${API}/reports/monthly/${month}`).set('Authorization', `Bearer ${tokens.AUDITOR!.inside}`);
+    expect(district.status).toBe(200);
+    expect(district.body.data.districts).toEqual(city.body.data.districts.filter((d: { districtId: string }) => d.districtId === demoDistrict));
+    expect(district.body.data.districts).toHaveLength(1);
+    const row = district.body.data.districts[0];
+    expect(district.body.data.totals).toMatchObject({ fundBalance: row.fundBalance, coveredOutstanding: row.coveredOutstanding, leverageRatio: row.leverageRatio, mutualAidCapital: row.mutualAidCapital });
+    const other = await request(t.http).get(`${API}/reports/monthly/${month}`).set('Authorization', `Bearer ${tokens.AUDITOR!.outside}`);
+    expect(other.body.data).toMatchObject({ districts: [], banks: [], funds: [], ranking: [], totals: { fundBalance: '0.00' } });
+
+    const villageAuditor = await token(t, admin, 'east-auditor', 'AUDITOR', { kind: 'VILLAGE', id: east!.id });
+    const village = await request(t.http).get(`${API}/reports/monthly/${month}`).set('Authorization', `Bearer ${villageAuditor}`);
+    expect(village.body.data.districts).toEqual([]);
+    expect(village.body.data.funds.map((f: { villageId: string }) => f.villageId)).toEqual([east!.id]);
+    expect(village.body.data.totals.fundBalance).toBeNull();
   });
 
   it('ADMIN sets and changes a user’s area; a changed area ends the user’s tokens', async () => {

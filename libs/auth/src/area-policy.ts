@@ -45,6 +45,9 @@ export const AREA_ROUTE_POLICY: Record<string, AreaRoutePolicy> = {
   'GET /api/v1/asset-income/reports/districts': 'FILTERED',
   'GET /api/v1/ledger/accounts': 'FILTERED',
   'GET /api/v1/audit': 'FILTERED',
+  // a stored month cut to the reader's district (or to its town's or village's funds): reporting.service areaReport
+  'GET /api/v1/reports/monthly/:month': 'FILTERED',
+  'GET /api/v1/reports/rankings/:month': 'FILTERED',
 
   // city-wide configuration and identity: the same for every area
   'GET /api/v1/auth/me': 'CITY_WIDE',
@@ -73,11 +76,9 @@ export const AREA_ROUTE_POLICY: Record<string, AreaRoutePolicy> = {
   'GET /api/v1/funding/compliance': 'CITY_ONLY',
   'GET /api/v1/funding/compliance/export': 'CITY_ONLY',
   'GET /api/v1/reports/monthly': 'CITY_ONLY',
-  'GET /api/v1/reports/monthly/:month': 'CITY_ONLY',
   'GET /api/v1/reports/monthly/:month/chart.svg': 'CITY_ONLY',
   'GET /api/v1/reports/monthly/:month/versions': 'CITY_ONLY',
   'GET /api/v1/reports/monthly/:month/versions/:version/changes': 'CITY_ONLY',
-  'GET /api/v1/reports/rankings/:month': 'CITY_ONLY',
   'GET /api/v1/reconciliation/runs': 'CITY_ONLY',
   'GET /api/v1/reminders/runs': 'CITY_ONLY',
   'GET /api/v1/reminder-endpoints': 'CITY_ONLY',

@@ -1,8 +1,9 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Request } from 'express';
 import type { DataSource } from 'typeorm';
-import { DomainError, ID_PATTERN, locationInArea, queryRows, RequestContext, type AreaScope } from '#libs/common';
+import { DomainError, ID_PATTERN, locationInArea, PUBLIC_KEY, queryRows, RequestContext, type AreaScope } from '#libs/common';
 import { ACCOUNT_OWNER_KIND, AREA_ROUTE_POLICY, FIELD_KIND, PARAM_KIND, PATH_SEGMENT_KIND } from './area-policy.js';
 
 const ANCESTOR_READS = new Set(['GET /api/v1/districts/:id', 'GET /api/v1/towns/:id']);
@@ -21,12 +22,17 @@ interface Ref {
  */
 @Injectable()
 export class AreaScopeGuard implements CanActivate {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly reflector: Reflector,
+  ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     if (ctx.getType() !== 'http') return true;
     const scope = RequestContext.actor()?.area;
     if (!scope) return true;
+    // an operation anyone may call (signing in) is nobody's area
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, [ctx.getHandler(), ctx.getClass()])) return true;
     const req = ctx.switchToHttp().getRequest<Request>();
     const route = typeof req.route?.path === 'string' ? (req.route.path as string) : req.path;
     const key = `${req.method} ${route}`;

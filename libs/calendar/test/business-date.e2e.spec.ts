@@ -81,13 +81,14 @@ describe('business date', () => {
     const admin = await auth('ADMIN');
     // 2026-02-03 begins and its close of business runs, then the process stops before the reminders
     await q(`UPDATE business_clock SET business_date = '2026-02-03'`);
-    await q(`INSERT INTO business_days (business_date, status, steps, advanced_by) VALUES ('2026-02-03', 'RUNNING', '{"COB": {"note": "done before the stop"}}', 'admin')`);
+    await q(`INSERT INTO business_days (business_date, status, steps, advanced_by) VALUES ('2026-02-03', 'RUNNING', '{"COB": {"businessDate": "2026-02-02", "status": "COMPLETED", "loansProcessed": 7, "callsRaised": 0}}', 'admin')`);
     const adv = await request(t.http).post('/api/v1/business-date/advance').set('Authorization', admin).send({ days: 1 }).expect(200);
     expect(adv.body.days.map((d: { businessDate: string; status: string }) => [d.businessDate, d.status])).toEqual([
       ['2026-02-03', 'DONE'],
       ['2026-02-04', 'DONE'],
     ]);
-    expect(adv.body.days[0].steps.COB).toEqual({ note: 'done before the stop' });
+    // the step's recorded result is kept: it is not run again (no loan exists here, a new run would process 0)
+    expect(adv.body.days[0].steps.COB).toEqual({ businessDate: '2026-02-02', status: 'COMPLETED', loansProcessed: 7, callsRaised: 0 });
     const cob = await q<{ business_date: string }>(`SELECT business_date FROM cob_runs ORDER BY business_date DESC LIMIT 1`);
     expect(cob[0].business_date).toBe('2026-02-03');
   });

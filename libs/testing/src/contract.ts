@@ -116,6 +116,12 @@ function convert(schema: unknown, inAllOf = false): unknown {
     const ref = { $ref: out.$ref };
     return src.nullable === true ? { anyOf: [ref, { type: 'null' }] } : ref;
   }
+  // a nullable nested object as @nestjs/swagger writes it ({ nullable, type: 'object', allOf: [{ $ref }] }): the
+  // referenced schema or null (the `type` only carries the nullable, the referenced schema closes the object)
+  if (src.nullable === true && Array.isArray(out.allOf) && out.properties === undefined) {
+    const { type: _type, ...rest } = out;
+    return { anyOf: [rest, { type: 'null' }] };
+  }
   const isObject = out.type === 'object' || (out.type === undefined && out.properties !== undefined);
   if (isObject && out.additionalProperties === undefined && !inAllOf) out.additionalProperties = false;
   if (src.nullable === true) {

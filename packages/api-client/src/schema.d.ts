@@ -11,7 +11,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["check"];
+        /** Check the health of the API */
+        get: operations["checkHealth"];
         put?: never;
         post?: never;
         delete?: never;
@@ -27,7 +28,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["listAudit"];
+        /** List the audit trail */
+        get: operations["listAuditEntries"];
         put?: never;
         post?: never;
         delete?: never;
@@ -45,6 +47,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Log in */
         post: operations["login"];
         delete?: never;
         options?: never;
@@ -80,7 +83,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["me"];
+        /** Get the calling user */
+        get: operations["getCurrentUser"];
         put?: never;
         post?: never;
         delete?: never;
@@ -96,9 +100,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List users */
         get: operations["listUsers"];
         put?: never;
-        post: operations["createUsers"];
+        /** Create a user */
+        post: operations["createUser"];
         delete?: never;
         options?: never;
         head?: never;
@@ -112,13 +118,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["getUsers"];
+        /** Get a user */
+        get: operations["getUser"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        patch: operations["updateUsers"];
+        /** Edit a user */
+        patch: operations["updateUser"];
         trace?: never;
     };
     "/api/v1/users/{id}/revoke-tokens": {
@@ -130,7 +138,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["revokeTokens"];
+        /** Revoke a user's tokens (forced log-out) */
+        post: operations["revokeUserTokens"];
         delete?: never;
         options?: never;
         head?: never;
@@ -144,7 +153,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["verify"];
+        /** Verify the ledger */
+        get: operations["verifyLedger"];
         put?: never;
         post?: never;
         delete?: never;
@@ -160,7 +170,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["accounts"];
+        /** List ledger accounts */
+        get: operations["listLedgerAccounts"];
         put?: never;
         post?: never;
         delete?: never;
@@ -176,7 +187,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["statementLedger"];
+        /** Get the statement of a ledger account */
+        get: operations["getAccountStatement"];
         put?: never;
         post?: never;
         delete?: never;
@@ -192,7 +204,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["entry"];
+        /** Get a journal entry */
+        get: operations["getJournalEntry"];
         put?: never;
         post?: never;
         delete?: never;
@@ -211,10 +224,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Repayment schedule of a set of loan terms (a calculator: nothing is stored)
-         * @description Exact to the fen: every component is rounded once in the requested mode, principal sums to the loan and the last instalment closes the balance. Due dates fall on the disbursement day of month, or the month end.
+         * Preview the repayment schedule of a set of loan terms
+         * @description A calculator: nothing is stored. Exact to the fen: every component is rounded once in the requested mode, principal sums to the loan and the last instalment closes the balance. Due dates fall on the disbursement day of month, or the month end.
          */
-        post: operations["previewSchedules"];
+        post: operations["previewSchedule"];
         delete?: never;
         options?: never;
         head?: never;
@@ -228,9 +241,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List products */
         get: operations["listProducts"];
         put?: never;
-        post: operations["createProducts"];
+        /** Create a product */
+        post: operations["createProduct"];
         delete?: never;
         options?: never;
         head?: never;
@@ -244,13 +259,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["getProducts"];
-        put: operations["replace"];
+        /** Get a product with its current terms */
+        get: operations["getProduct"];
+        /** Replace a product definition (new version) */
+        put: operations["replaceProduct"];
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        patch: operations["patch"];
+        /** Change some product terms (new version) */
+        patch: operations["reviseProduct"];
         trace?: never;
     };
     "/api/v1/products/{id}/versions": {
@@ -260,7 +278,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["versionsProducts"];
+        /** List a product's versions */
+        get: operations["listProductVersions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -276,7 +295,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["contractRate"];
+        /** Quote the contract rate of a product for a term */
+        get: operations["quoteContractRate"];
         put?: never;
         post?: never;
         delete?: never;
@@ -294,7 +314,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["deactivateProducts"];
+        /** Deactivate a product */
+        post: operations["deactivateProduct"];
         delete?: never;
         options?: never;
         head?: never;
@@ -310,7 +331,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["activate"];
+        /** Activate a product */
+        post: operations["activateProduct"];
         delete?: never;
         options?: never;
         head?: never;
@@ -324,7 +346,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["getProductVersions"];
+        /** Get one version of a product */
+        get: operations["getProductVersion"];
         put?: never;
         post?: never;
         delete?: never;
@@ -340,9 +363,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["listRates"];
+        /** List benchmark rates */
+        get: operations["listBenchmarkRates"];
         put?: never;
-        post: operations["createRates"];
+        /** Add a benchmark rate */
+        post: operations["createBenchmarkRate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -356,7 +381,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["inForce"];
+        /** Get the benchmark rate in force for a term */
+        get: operations["getBenchmarkRateInForce"];
         put?: never;
         post?: never;
         delete?: never;
@@ -372,7 +398,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["getRates"];
+        /** Get a benchmark rate */
+        get: operations["getBenchmarkRate"];
         put?: never;
         post?: never;
         delete?: never;
@@ -390,7 +417,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["withdrawRates"];
+        /** Withdraw a benchmark rate not yet in effect */
+        post: operations["withdrawBenchmarkRate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -404,8 +432,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List districts */
         get: operations["listDistricts"];
         put?: never;
+        /** Create a district */
         post: operations["createDistrict"];
         delete?: never;
         options?: never;
@@ -420,12 +450,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Get a district */
         get: operations["getDistrict"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
+        /** Edit a district */
         patch: operations["updateDistrict"];
         trace?: never;
     };
@@ -436,8 +468,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List towns */
         get: operations["listTowns"];
         put?: never;
+        /** Create a town */
         post: operations["createTown"];
         delete?: never;
         options?: never;
@@ -452,12 +486,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Get a town */
         get: operations["getTown"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
+        /** Edit a town */
         patch: operations["updateTown"];
         trace?: never;
     };
@@ -468,8 +504,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List villages */
         get: operations["listVillages"];
         put?: never;
+        /** Create a village */
         post: operations["createVillage"];
         delete?: never;
         options?: never;
@@ -484,12 +522,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Get a village */
         get: operations["getVillage"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
+        /** Edit a village */
         patch: operations["updateVillage"];
         trace?: never;
     };
@@ -500,8 +540,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List poverty lines */
         get: operations["listPovertyLines"];
         put?: never;
+        /** Create a poverty line */
         post: operations["createPovertyLine"];
         delete?: never;
         options?: never;
@@ -516,7 +558,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["effectiveLine"];
+        /** Get the poverty line that applies to a district and year */
+        get: operations["getEffectivePovertyLine"];
         put?: never;
         post?: never;
         delete?: never;
@@ -532,12 +575,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Get a poverty line */
         get: operations["getPovertyLine"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
+        /** Correct a poverty line */
         patch: operations["updatePovertyLine"];
         trace?: never;
     };
@@ -548,9 +593,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List households */
         get: operations["listHouseholds"];
         put?: never;
-        post: operations["createHouseholds"];
+        /** Register a household */
+        post: operations["registerHousehold"];
         delete?: never;
         options?: never;
         head?: never;
@@ -566,7 +613,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["importCsv"];
+        /** Import households from a CSV file */
+        post: operations["importHouseholds"];
         delete?: never;
         options?: never;
         head?: never;
@@ -580,13 +628,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["getHouseholds"];
+        /** Get a household */
+        get: operations["getHousehold"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        patch: operations["updateHouseholds"];
+        /** Edit a household */
+        patch: operations["updateHousehold"];
         trace?: never;
     };
     "/api/v1/households/{id}/group": {
@@ -596,7 +646,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["group"];
+        /** Get a household's joint-liability group */
+        get: operations["getHouseholdGroup"];
         put?: never;
         post?: never;
         delete?: never;
@@ -612,9 +663,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List operating entities */
         get: operations["listEntities"];
         put?: never;
-        post: operations["createEntities"];
+        /** Register an operating entity */
+        post: operations["registerEntity"];
         delete?: never;
         options?: never;
         head?: never;
@@ -628,13 +681,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["getEntities"];
+        /** Get an operating entity */
+        get: operations["getEntity"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        patch: operations["updateEntities"];
+        /** Edit an operating entity */
+        patch: operations["updateEntity"];
         trace?: never;
     };
     "/api/v1/entities/{id}/linked-households": {
@@ -644,9 +699,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["linked"];
+        /** List an entity's linked households */
+        get: operations["listEntityLinkedHouseholds"];
         put?: never;
-        post: operations["link"];
+        /** Link poor households to an entity */
+        post: operations["linkEntityHouseholds"];
         delete?: never;
         options?: never;
         head?: never;
@@ -663,7 +720,8 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        delete: operations["unlink"];
+        /** Unlink a household from an entity */
+        delete: operations["unlinkEntityHousehold"];
         options?: never;
         head?: never;
         patch?: never;
@@ -676,9 +734,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List joint-liability groups */
         get: operations["listGroups"];
         put?: never;
-        post: operations["createGroups"];
+        /** Form a joint-liability group */
+        post: operations["formGroup"];
         delete?: never;
         options?: never;
         head?: never;
@@ -692,7 +752,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["getGroups"];
+        /** Get a joint-liability group with its members */
+        get: operations["getGroup"];
         put?: never;
         post?: never;
         delete?: never;
@@ -710,7 +771,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["addMember"];
+        /** Add a household to a group */
+        post: operations["addGroupMember"];
         delete?: never;
         options?: never;
         head?: never;
@@ -727,7 +789,8 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        delete: operations["removeMember"];
+        /** Remove a household from a group */
+        delete: operations["removeGroupMember"];
         options?: never;
         head?: never;
         patch?: never;
@@ -742,7 +805,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["dissolve"];
+        /** Dissolve a group */
+        post: operations["dissolveGroup"];
         delete?: never;
         options?: never;
         head?: never;
@@ -756,11 +820,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Funds by district, village and status, each with its position */
-        get: operations["listFunds"];
+        /**
+         * List mutual-aid funds
+         * @description Funds by district, village and status, each with its position
+         */
+        get: operations["listMutualAidFunds"];
         put?: never;
-        /** Create a village's mutual-aid fund and open its ledger accounts */
-        post: operations["createFunds"];
+        /**
+         * Create a mutual-aid fund
+         * @description Create a village's mutual-aid fund and open its ledger accounts
+         */
+        post: operations["createMutualAidFund"];
         delete?: never;
         options?: never;
         head?: never;
@@ -774,7 +844,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["getFunds"];
+        /** Get a mutual-aid fund */
+        get: operations["getMutualAidFund"];
         put?: never;
         post?: never;
         delete?: never;
@@ -790,8 +861,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Capital by source, cash, loans, lending cap and what is available to lend, from ledger balances */
-        get: operations["position"];
+        /**
+         * Get a mutual-aid fund's position
+         * @description Capital by source, cash, loans, lending cap and what is available to lend, from ledger balances
+         */
+        get: operations["getMutualAidFundPosition"];
         put?: never;
         post?: never;
         delete?: never;
@@ -813,8 +887,11 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change some rules; the whole rule set is re-checked and the change audited (before/after) */
-        patch: operations["updateRules"];
+        /**
+         * Change a mutual-aid fund's rules
+         * @description Change some rules; the whole rule set is re-checked and the change audited (before/after)
+         */
+        patch: operations["updateMutualAidFundRules"];
         trace?: never;
     };
     "/api/v1/mutual-aid-funds/{id}/status": {
@@ -830,8 +907,11 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Suspend or reactivate lending; close a fund that holds no money */
-        patch: operations["updateStatus"];
+        /**
+         * Change a mutual-aid fund's status
+         * @description Suspend or reactivate lending; close a fund that holds no money
+         */
+        patch: operations["updateMutualAidFundStatus"];
         trace?: never;
     };
     "/api/v1/mutual-aid-funds/{id}/contributions": {
@@ -841,14 +921,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Contributions by source, year, household, fiscal funding and date received; with the filtered total */
-        get: operations["listContributions"];
+        /**
+         * List a fund's contributions
+         * @description Contributions by source, year, household, fiscal funding and date received; with the filtered total
+         */
+        get: operations["listFundContributions"];
         put?: never;
         /**
-         * Record capital from a source (CASH ↑ / CAPITAL:{source} ↑); member shares make the household a member
-         * @description LOAN_OFFICER may record MEMBER shares only. A fiscal-funded share (配股) is source CENTRAL/CITY/DISTRICT with fiscalFunded and the poor household.
+         * Record a capital contribution
+         * @description Record capital from a source (CASH ↑ / CAPITAL:{source} ↑); member shares make the household a member. LOAN_OFFICER may record MEMBER shares only. A fiscal-funded share (配股) is source CENTRAL/CITY/DISTRICT with fiscalFunded and the poor household.
          */
-        post: operations["contributeFunds"];
+        post: operations["recordFundContribution"];
         delete?: never;
         options?: never;
         head?: never;
@@ -862,8 +945,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The member register: paid and fiscal-funded shares, join date, when the share unlocks */
-        get: operations["listMembers"];
+        /**
+         * List a fund's members
+         * @description The member register: paid and fiscal-funded shares, join date, when the share unlocks
+         */
+        get: operations["listFundMembers"];
         put?: never;
         post?: never;
         delete?: never;
@@ -879,13 +965,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["listWithdrawals"];
+        /** List share withdrawals */
+        get: operations["listShareWithdrawals"];
         put?: never;
         /**
-         * Pay back part of a member-paid share (CAPITAL:MEMBER ↓ / CASH ↓)
-         * @description Only the member-paid share, only after the share lock, never while the household owes the fund, and never below what is lent out (cash ≥ 0 and outstanding ≤ cap % × capital afterwards). Fiscal-funded shares are public money and are not withdrawable.
+         * Pay back a member share
+         * @description Pay back part of a member-paid share (CAPITAL:MEMBER ↓ / CASH ↓). Only the member-paid share, only after the share lock, never while the household owes the fund, and never below what is lent out (cash ≥ 0 and outstanding ≤ cap % × capital afterwards). Fiscal-funded shares are public money and are not withdrawable.
          */
-        post: operations["withdrawFunds"];
+        post: operations["withdrawMemberShare"];
         delete?: never;
         options?: never;
         head?: never;
@@ -899,11 +986,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Banks (a bank sees only itself) */
+        /**
+         * List banks
+         * @description Banks (a bank sees only itself)
+         */
         get: operations["listBanks"];
         put?: never;
-        /** Register a partner bank (its officers are users with role BANK_OFFICER and this bankId) */
-        post: operations["createBanks"];
+        /**
+         * Register a partner bank
+         * @description Register a partner bank (its officers are users with role BANK_OFFICER and this bankId)
+         */
+        post: operations["registerBank"];
         delete?: never;
         options?: never;
         head?: never;
@@ -917,7 +1010,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["getBanks"];
+        /** Get a bank */
+        get: operations["getBank"];
         put?: never;
         post?: never;
         delete?: never;
@@ -933,8 +1027,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The bank's remaining covered-lending capacity in every district it has an agreement with */
-        get: operations["capacityBanks"];
+        /**
+         * Get a bank's covered-lending capacity
+         * @description The bank's remaining covered-lending capacity in every district it has an agreement with
+         */
+        get: operations["getBankCapacity"];
         put?: never;
         post?: never;
         delete?: never;
@@ -950,10 +1047,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["listKeys"];
+        /**
+         * List a bank's API keys
+         * @description List a bank's API keys (never their secrets)
+         */
+        get: operations["listBankApiKeys"];
         put?: never;
-        /** Create an API key for the bank (signed-in ADMIN or the bank's own officer). The key is in this response only. */
-        post: operations["createKey"];
+        /**
+         * Create a bank API key
+         * @description Create an API key for the bank (signed-in ADMIN or the bank's own officer). The key is in this response only.
+         */
+        post: operations["createBankApiKey"];
         delete?: never;
         options?: never;
         head?: never;
@@ -970,8 +1074,11 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Revoke an API key (effective on the next request; idempotent) */
-        delete: operations["revokeKey"];
+        /**
+         * Revoke a bank API key
+         * @description Revoke an API key (effective on the next request; idempotent)
+         */
+        delete: operations["revokeBankApiKey"];
         options?: never;
         head?: never;
         patch?: never;
@@ -984,10 +1091,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List risk funds */
         get: operations["listRiskFunds"];
         put?: never;
-        /** Create a district's risk fund (one per district); opens its MONEY and EXPOSURE ledger accounts */
-        post: operations["createRiskFunds"];
+        /**
+         * Create a risk fund
+         * @description Create a district's risk fund (one per district); opens its MONEY and EXPOSURE ledger accounts
+         */
+        post: operations["createRiskFund"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1001,14 +1112,21 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["getRiskFunds"];
+        /**
+         * Get a risk fund
+         * @description Get a risk fund with its ledger balances
+         */
+        get: operations["getRiskFund"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Rename, set the minimum (heavy-task districts), the NPL day count, or close an empty fund */
-        patch: operations["updateRiskFunds"];
+        /**
+         * Update a risk fund
+         * @description Rename, set the minimum (heavy-task districts), the NPL day count, or close an empty fund
+         */
+        patch: operations["updateRiskFund"];
         trace?: never;
     };
     "/api/v1/risk-funds/{id}/deposits": {
@@ -1020,8 +1138,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Deposit or top-up by source (CITY, DISTRICT, SOE, CENTRAL): ledger, contribution, cover pool */
-        post: operations["deposit"];
+        /**
+         * Deposit into a risk fund
+         * @description Deposit or top-up by source (CITY, DISTRICT, SOE, CENTRAL): ledger, contribution, cover pool
+         */
+        post: operations["depositToRiskFund"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1037,8 +1158,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Credit deposit interest to the fund */
-        post: operations["interest"];
+        /**
+         * Credit interest to a risk fund
+         * @description Credit deposit interest to the fund
+         */
+        post: operations["creditRiskFundInterest"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1054,8 +1178,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Return money to a source; refused (every reason at once) if it breaks the cover or the minimum */
-        post: operations["withdrawRiskFunds"];
+        /**
+         * Withdraw from a risk fund
+         * @description Return money to a source; refused (every reason at once) if it breaks the cover or the minimum
+         */
+        post: operations["withdrawFromRiskFund"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1069,7 +1196,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["movements"];
+        /** List a risk fund's movements */
+        get: operations["listRiskFundMovements"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1085,8 +1213,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Capacity = multiple × fund money not yet backing a loan, per agreement; balances from the ledgers */
-        get: operations["capacityRiskFunds"];
+        /**
+         * Get a risk fund's capacity
+         * @description Capacity = multiple × fund money not yet backing a loan, per agreement; balances from the ledgers
+         */
+        get: operations["getRiskFundCapacity"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1102,8 +1233,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The district's risk-fund capacity (the same figures as GET /risk-funds/:id/capacity) */
-        get: operations["capacityDistrictCapacity"];
+        /**
+         * Get a district's risk-fund capacity
+         * @description The district's risk-fund capacity (the same figures as GET /risk-funds/:id/capacity)
+         */
+        get: operations["getDistrictCapacity"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1119,10 +1253,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["listAgreements"];
+        /**
+         * List guarantee agreements
+         * @description List guarantee agreements (a bank sees only its own)
+         */
+        get: operations["listGuaranteeAgreements"];
         put?: never;
-        /** Cooperation agreement between a risk fund and a bank (one per pair); opens its exposure accounts */
-        post: operations["createAgreements"];
+        /**
+         * Create a guarantee agreement
+         * @description Cooperation agreement between a risk fund and a bank (one per pair); opens its exposure accounts
+         */
+        post: operations["createGuaranteeAgreement"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1136,14 +1277,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["getAgreements"];
+        /** Get a guarantee agreement */
+        get: operations["getGuaranteeAgreement"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Change terms (apply to loans covered afterwards; existing covers keep their multiple) */
-        patch: operations["updateAgreements"];
+        /**
+         * Change a guarantee agreement's terms
+         * @description Change terms (apply to loans covered afterwards; existing covers keep their multiple)
+         */
+        patch: operations["updateGuaranteeAgreement"];
         trace?: never;
     };
     "/api/v1/guarantee-agreements/{id}/terminate": {
@@ -1155,8 +1300,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Terminate: no new loans are covered; covered loans run off; the record stays */
-        post: operations["terminate"];
+        /**
+         * Terminate a guarantee agreement
+         * @description Terminate: no new loans are covered; covered loans run off; the record stays
+         */
+        post: operations["terminateGuaranteeAgreement"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1170,8 +1318,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Covers (one per covered loan): reserved, pending, outstanding principal and the fund money backing it */
-        get: operations["listCovers"];
+        /**
+         * List guarantee covers
+         * @description Covers (one per covered loan): reserved, pending, outstanding principal and the fund money backing it
+         */
+        get: operations["listGuaranteeCovers"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1187,11 +1338,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Covered loans (a bank sees only its own), filtered by status, district, reference, NPL */
+        /**
+         * List covered loans
+         * @description Covered loans (a bank sees only its own), filtered by status, district, reference, NPL
+         */
         get: operations["listCoveredLoans"];
         put?: never;
-        /** A bank registers a loan under the district guarantee fund: every borrower and guarantee rule is checked at once; DISBURSED when the disbursement date is today or past, else APPROVED with the cover reserved */
-        post: operations["register"];
+        /**
+         * Register a covered loan
+         * @description A bank registers a loan under the district guarantee fund: every borrower and guarantee rule is checked at once; DISBURSED when the disbursement date is today or past, else APPROVED with the cover reserved
+         */
+        post: operations["registerCoveredLoan"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1207,8 +1364,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Bulk repayments and overdue status by bank loan reference: one transaction per row, a result per row; a retry with the same key applies only rows that did not commit */
-        post: operations["bulk"];
+        /**
+         * Report repayments and statuses in bulk
+         * @description Bulk repayments and overdue status by bank loan reference: one transaction per row, a result per row; a retry with the same key applies only rows that did not commit
+         */
+        post: operations["reportCoveredLoansBulk"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1222,8 +1382,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A covered loan with its cover and frozen schedule */
-        get: operations["getCoveredLoans"];
+        /**
+         * Get a covered loan
+         * @description A covered loan with its cover and frozen schedule
+         */
+        get: operations["getCoveredLoan"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1241,8 +1404,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** The bank confirms the payout of an APPROVED loan: the reservation becomes exposure */
-        post: operations["confirm"];
+        /**
+         * Confirm a covered loan's disbursement
+         * @description The bank confirms the payout of an APPROVED loan: the reservation becomes exposure
+         */
+        post: operations["confirmCoveredLoanDisbursement"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1258,8 +1424,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cancel an APPROVED loan before its payout: the reservation is voided */
-        post: operations["cancelCoveredLoans"];
+        /**
+         * Cancel an approved covered loan
+         * @description Cancel an APPROVED loan before its payout: the reservation is voided
+         */
+        post: operations["cancelCoveredLoan"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1275,8 +1444,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** A repayment the bank received: outstanding principal and exposure go down by the principal */
-        post: operations["repayment"];
+        /**
+         * Report a covered-loan repayment
+         * @description A repayment the bank received: outstanding principal and exposure go down by the principal
+         */
+        post: operations["reportCoveredLoanRepayment"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1293,10 +1465,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Overdue status as the bank sees it: days overdue (non-performing beyond 90), recovery exhausted; re-decides the district's circuit breaker
-         * @description The latest report by as-of date is authoritative as of that date; the daily close of business ages the loan from it between reports (libs/guarantee/README.md). A report for a date before the latest one is recorded but changes nothing.
+         * Report a covered loan's overdue status
+         * @description Overdue status as the bank sees it: days overdue (non-performing beyond 90), recovery exhausted; re-decides the district's circuit breaker. The latest report by as-of date is authoritative as of that date; the daily close of business ages the loan from it between reports (libs/guarantee/README.md). A report for a date before the latest one is recorded but changes nothing.
          */
-        post: operations["status"];
+        post: operations["reportCoveredLoanStatus"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1312,8 +1484,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** File a compensation claim (ADVANCE: at the agreement's trigger days overdue; FINAL_LOSS: from the trigger days too, once recovery is exhausted); every failed condition at once */
-        post: operations["file"];
+        /**
+         * File a compensation claim
+         * @description File a compensation claim (ADVANCE: at the agreement's trigger days overdue; FINAL_LOSS: from the trigger days too, once recovery is exhausted); every failed condition at once
+         */
+        post: operations["fileCompensationClaim"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1327,7 +1502,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Compensation claims (a bank sees only its own) */
+        /**
+         * List compensation claims
+         * @description Compensation claims (a bank sees only its own)
+         */
         get: operations["listCompensationClaims"];
         put?: never;
         post?: never;
@@ -1344,7 +1522,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["getCompensationClaims"];
+        /** Get a compensation claim */
+        get: operations["getCompensationClaim"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1362,8 +1541,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Approve and pay the fund's share: exposure released, fund balance down, cover shortfall when the freed backing is not enough; pays once */
-        post: operations["approveCompensationClaims"];
+        /**
+         * Approve and pay a compensation claim
+         * @description Approve and pay the fund's share: exposure released, fund balance down, cover shortfall when the freed backing is not enough; pays once
+         */
+        post: operations["approveCompensationClaim"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1379,8 +1561,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Reject a filed claim with a reason (the bank may refile later) */
-        post: operations["rejectCompensationClaims"];
+        /**
+         * Reject a compensation claim
+         * @description Reject a filed claim with a reason (the bank may refile later)
+         */
+        post: operations["rejectCompensationClaim"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1396,8 +1581,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** A recovery after compensation: the fund's loss share of it comes back to the fund */
-        post: operations["recover"];
+        /**
+         * Record a recovery on a compensated claim
+         * @description A recovery after compensation: the fund's loss share of it comes back to the fund
+         */
+        post: operations["recordCompensationRecovery"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1411,7 +1599,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The district's NPL circuit breaker: state, ratio, threshold and every change of state */
+        /**
+         * Get a district's circuit breaker
+         * @description The district's NPL circuit breaker: state, ratio, threshold and every change of state
+         */
         get: operations["getDistrictBreaker"];
         put?: never;
         post?: never;
@@ -2029,7 +2220,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["rejectApplications"];
+        post: operations["reject"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2045,7 +2236,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["cancelApplications"];
+        post: operations["cancel"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2133,13 +2324,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["listReconciliation"];
+        /** List reconciliation runs */
+        get: operations["listReconciliationRuns"];
         put?: never;
         /**
-         * Upload a statement of the bank’s covered loans (streamed); the same file for the same bank and date returns the same run
-         * @description Body: the file itself. CSV with a header `bank_loan_ref,outstanding_principal,overdue_principal,overdue_days,status,as_of_date` (amounts in yuan, status NORMAL|OVERDUE|CLOSED|WRITTEN_OFF; RFC 4180 quoting, quoted fields may hold commas, quotes and line breaks), or JSON Lines with the same keys (amounts as strings), or one JSON array of such objects. UTF-8 (with or without BOM) or GBK/GB18030, detected or named by `encoding`. Malformed rows are reported with the line they start on; they never stop the run. 201 for a new run, 200 for the existing one.
+         * Upload a bank statement for reconciliation
+         * @description Upload a statement of the bank’s covered loans (streamed); the same file for the same bank and date returns the same run. Body: the file itself. CSV with a header `bank_loan_ref,outstanding_principal,overdue_principal,overdue_days,status,as_of_date` (amounts in yuan, status NORMAL|OVERDUE|CLOSED|WRITTEN_OFF; RFC 4180 quoting, quoted fields may hold commas, quotes and line breaks), or JSON Lines with the same keys (amounts as strings), or one JSON array of such objects. UTF-8 (with or without BOM) or GBK/GB18030, detected or named by `encoding`. Malformed rows are reported with the line they start on; they never stop the run. The existing run is answered (201, header Idempotent-Replayed: true) when the same file was already uploaded for the bank and date.
          */
-        post: operations["upload"];
+        post: operations["uploadReconciliationStatement"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2153,7 +2345,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["getReconciliation"];
+        /** Get a reconciliation run */
+        get: operations["getReconciliationRun"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2169,8 +2362,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The run’s lines, by category, in file order (engine-only loans last) */
-        get: operations["linesReconciliation"];
+        /**
+         * List a reconciliation run's lines
+         * @description The run’s lines, by category, in file order (engine-only loans last)
+         */
+        get: operations["listReconciliationLines"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2186,8 +2382,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The whole report as CSV (streamed) */
-        get: operations["report"];
+        /**
+         * Download a reconciliation report as CSV
+         * @description The whole report as CSV (streamed)
+         */
+        get: operations["downloadReconciliationReport"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2241,7 +2440,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Fund the programme from a source: BUDGET ↑ / FUNDING:{source} ↑, a contributions register row, then queued claims are paid in order */
-        post: operations["contributeProgrammes"];
+        post: operations["contribute"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2293,7 +2492,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Generate the claims of a settlement period, one per bank or fund: reproducible (an unchanged draft is kept), a changed draft is versioned, after approval an ADJUSTMENT is created */
-        post: operations["generateProgrammes"];
+        post: operations["generate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2443,8 +2642,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Contributions to every fund (mutual-aid funds, risk funds, subsidy programmes) by source, year, district, document and date */
-        get: operations["contributions"];
+        /**
+         * List contributions to every fund
+         * @description Contributions to mutual-aid funds, risk funds and subsidy programmes by source, year, district, document and date, with the total and the sum per source of every matching contribution.
+         */
+        get: operations["listFundingContributions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2460,7 +2662,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["rules"];
+        /** List the matching rules set, by year */
+        get: operations["listMatchingRules"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2476,10 +2679,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A year's matching rule (the defaults, ratio 2 and SOE 3 %, when none was set) */
-        get: operations["rule"];
+        /**
+         * Get a year's matching rule
+         * @description The defaults (ratio 2, SOE 3 %) when none was set.
+         */
+        get: operations["getMatchingRule"];
         /** Set a year's district-to-city matching ratio and SOE profit share */
-        put: operations["setRule"];
+        put: operations["setMatchingRule"];
         post?: never;
         delete?: never;
         options?: never;
@@ -2494,8 +2700,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Matching compliance of a year per district: city allocation, district match, ratio, shortfall, SOE contributions; SOE 3 % expected vs actual */
-        get: operations["compliance"];
+        /**
+         * Report the matching compliance of a year
+         * @description Per district: city allocation, district match, ratio, shortfall, SOE contributions; per SOE: 3 % expected vs actual.
+         */
+        get: operations["getMatchingCompliance"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2511,8 +2720,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The compliance report as CSV (Chinese headers with English in brackets) */
-        get: operations["complianceExport"];
+        /**
+         * Export the compliance report as CSV
+         * @description Chinese headers with English in brackets.
+         */
+        get: operations["exportMatchingCompliance"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2528,14 +2740,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Selection runs (scheduled, at worker start and on demand), newest first */
-        get: operations["runs"];
+        /**
+         * List reminder selection runs
+         * @description Selection runs (scheduled, at worker start and on demand), newest first
+         */
+        get: operations["listReminderRuns"];
         put?: never;
         /**
-         * Select the reminders of a business date now and enqueue their delivery
-         * @description Idempotent: a reminder is created once per instalment and offset, so re-running a date selects 0. A run for a past date only adds reminders whose window is still open today (the catch-up rule).
+         * Select and enqueue a day's reminders
+         * @description Select the reminders of a business date now and enqueue their delivery. Idempotent: a reminder is created once per instalment and offset, so re-running a date selects 0. A run for a past date only adds reminders whose window is still open today (the catch-up rule).
          */
-        post: operations["run"];
+        post: operations["runReminderSelection"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2550,8 +2765,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The reminder outbox by loan, household, fund, bank, state and reminder date, newest first
-         * @description Phones are shown in full to ADMIN, FUND_ADMIN and LOAN_OFFICER, masked for AUDITOR.
+         * List reminders
+         * @description The reminder outbox by loan, household, fund, bank, state and reminder date, newest first. Phones are shown in full to ADMIN, FUND_ADMIN and LOAN_OFFICER, masked for AUDITOR.
          */
         get: operations["listReminders"];
         put?: never;
@@ -2569,8 +2784,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One reminder with every delivery attempt */
-        get: operations["getReminders"];
+        /**
+         * Get a reminder
+         * @description One reminder with every delivery attempt
+         */
+        get: operations["getReminder"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2586,14 +2804,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Endpoints by scope, bank, fund, channel and whether active (never with their secret) */
+        /**
+         * List reminder endpoints
+         * @description Endpoints by scope, bank, fund, channel and whether active (never with their secret)
+         */
         get: operations["listReminderEndpoints"];
         put?: never;
         /**
-         * Configure where the reminders of a bank, a fund or every other loan go
-         * @description WEBHOOK and SMS endpoints get a signing secret, returned in this answer only (stored encrypted).
+         * Create a reminder endpoint
+         * @description Configure where the reminders of a bank, a fund or every other loan go. WEBHOOK and SMS endpoints get a signing secret, returned in this answer only (stored encrypted).
          */
-        post: operations["createReminderEndpoints"];
+        post: operations["createReminderEndpoint"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2607,15 +2828,22 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["getReminderEndpoints"];
+        /** Get a reminder endpoint */
+        get: operations["getReminderEndpoint"];
         put?: never;
         post?: never;
-        /** Deactivate (endpoints are kept: the outbox refers to them) */
-        delete: operations["deactivateReminderEndpoints"];
+        /**
+         * Deactivate a reminder endpoint
+         * @description Deactivate (endpoints are kept: the outbox refers to them)
+         */
+        delete: operations["deactivateReminderEndpoint"];
         options?: never;
         head?: never;
-        /** Rename, re-point, (de)activate an endpoint; reminders still waiting use the new settings */
-        patch: operations["updateReminderEndpoints"];
+        /**
+         * Update a reminder endpoint
+         * @description Rename, re-point, (de)activate an endpoint; reminders still waiting use the new settings
+         */
+        patch: operations["updateReminderEndpoint"];
         trace?: never;
     };
     "/api/v1/reminder-endpoints/{id}/rotate-secret": {
@@ -2627,8 +2855,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Replace the signing secret (the old one stops verifying at once); the new one is shown once */
-        post: operations["rotate"];
+        /**
+         * Rotate a reminder endpoint's secret
+         * @description Replace the signing secret (the old one stops verifying at once); the new one is shown once
+         */
+        post: operations["rotateReminderEndpointSecret"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2801,14 +3032,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Close-of-business runs, newest first, by status and date */
-        get: operations["listCob"];
+        /**
+         * List close-of-business runs
+         * @description Newest first, by status and date.
+         */
+        get: operations["listCobRuns"];
         put?: never;
         /**
-         * Run the close of business for a date now (a worker job with the id cob.<date>)
-         * @description Checked at once (a calendar date, not after today, not before the latest closed date); then the worker runs it. A date already closed is not run again unless `rerun` (the latest closed date only; it changes nothing). Poll GET /api/v1/cob/runs/{date}.
+         * Start the close of business for a date
+         * @description Runs as a worker job with the id cob.<date>. Checked at once (a calendar date, not after today, not before the latest closed date); then the worker runs it. A date already closed is not run again unless `rerun` (the latest closed date only; it changes nothing). Poll GET /api/v1/cob/runs/{date}.
          */
-        post: operations["startCob"];
+        post: operations["startCobRun"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2822,7 +3056,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["getCob"];
+        /** Get the close-of-business run of a date */
+        get: operations["getCobRun"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2838,8 +3073,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Daily portfolio snapshots per fund: outstanding, overdue by bucket, PAR30, 30-day repayment (collection) rate */
-        get: operations["snapshots"];
+        /**
+         * List daily portfolio snapshots
+         * @description Per fund: outstanding, overdue by bucket, PAR30, 30-day repayment (collection) rate.
+         */
+        get: operations["listPortfolioSnapshots"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2855,8 +3093,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Group-liability calls (联保责任) by status, fund, group, loan and household (borrower or co-obligor) */
-        get: operations["calls"];
+        /**
+         * List group-liability calls
+         * @description Group-liability calls (联保责任) by status, fund, group, loan and household (borrower or co-obligor).
+         */
+        get: operations["listGroupLiabilityCalls"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2872,14 +3113,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Stored monthly reports (every version), newest first; filter by month range or latest versions only */
-        get: operations["listReporting"];
+        /**
+         * List stored monthly reports
+         * @description Stored monthly reports (every version), newest first; filter by month range or latest versions only
+         */
+        get: operations["listMonthlyReports"];
         put?: never;
         /**
-         * Generate (or regenerate) the monthly leverage-ratio report of a past month
-         * @description Stores a new version only when the month's data changed since the stored one (content hash); otherwise answers UNCHANGED with the stored version.
+         * Generate a monthly report
+         * @description Generate (or regenerate) the monthly leverage-ratio report of a past month. Stores a new version only when the month's data changed since the stored one (content hash); otherwise answers UNCHANGED with the stored version.
          */
-        post: operations["generateReporting"];
+        post: operations["generateMonthlyReport"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2894,10 +3138,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Every stored version of a month, newest first, each with what changed against the version before it
-         * @description A corrected month keeps its earlier versions. Each version after the first carries `changes` (every figure that differs from the previous version: section, row key and labels, field, before, after, exact difference; rows added or removed), `lateEntries` (journal entries with a value date on or before the month end recorded after the previous version was generated and by this one) and `lateLoanFacts` (covered loans' repayment reports and registrations recorded in the same window, dated on or before the month end). A BANK_OFFICER sees the changes of its own bank rows and the entries that touched its agreements.
+         * List a month's report versions
+         * @description Every stored version of a month, newest first, each with what changed against the version before it. A corrected month keeps its earlier versions. Each version after the first carries `changes` (every figure that differs from the previous version: section, row key and labels, field, before, after, exact difference; rows added or removed), `lateEntries` (journal entries with a value date on or before the month end recorded after the previous version was generated and by this one) and `lateLoanFacts` (covered loans' repayment reports and registrations recorded in the same window, dated on or before the month end). A BANK_OFFICER sees the changes of its own bank rows and the entries that touched its agreements.
          */
-        get: operations["versionsReporting"];
+        get: operations["listMonthlyReportVersions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2914,10 +3158,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * What one stored version changed against the previous one, and the late entries that caused it
-         * @description As one item of the versions list, without the summary. Version 1 has `changes: null` and no late facts.
+         * Get what a report version changed
+         * @description What one stored version changed against the previous one, and the late entries that caused it. As one item of the versions list, without the summary. Version 1 has `changes: null` and no late facts.
          */
-        get: operations["changes"];
+        get: operations["getMonthlyReportVersionChanges"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2933,8 +3177,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** SVG chart of the leverage ratio per district over the 12 months ending with this one, with the cap line */
-        get: operations["chart"];
+        /**
+         * Get the leverage-ratio chart
+         * @description SVG chart of the leverage ratio per district over the 12 months ending with this one, with the cap line
+         */
+        get: operations["getLeverageChart"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2951,10 +3198,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A stored monthly report as JSON, CSV or XLSX (one sheet per section)
-         * @description A BANK_OFFICER sees only its own bank's rows (district, fund and ranking sections mix every bank and are left out).
+         * Get a stored monthly report
+         * @description A stored monthly report as JSON, CSV or XLSX (one sheet per section). A BANK_OFFICER sees only its own bank's rows (district, fund and ranking sections mix every bank and are left out).
          */
-        get: operations["getReporting"];
+        get: operations["getMonthlyReport"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2971,10 +3218,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * District ranking (月排名) of a stored month with the month-on-month change
-         * @description Score 0–100 = 35 × repayment rate + 30 × (1 − NPL ÷ 10 %) + 15 × utilisation ÷ 90 % + 20 × leverage use, each component in [0, 1]; ties by NPL ratio, then district code.
+         * Get the district ranking of a month
+         * @description District ranking (月排名) of a stored month with the month-on-month change. Score 0–100 = 35 × repayment rate + 30 × (1 − NPL ÷ 10 %) + 15 × utilisation ÷ 90 % + 20 × leverage use, each component in [0, 1]; ties by NPL ratio, then district code.
          */
-        get: operations["ranking"];
+        get: operations["getDistrictRanking"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2990,11 +3237,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The business date every decision reads, whether it can be moved here, and the latest days run */
-        get: operations["current"];
         /**
-         * Start the clock of a fresh sandbox at a chosen date (only while the books hold no journal entry)
-         * @description For a rehearsal of a past or coming year on an empty training database; afterwards the date only advances.
+         * Get the business date
+         * @description The business date every decision reads, whether it can be moved here, and the latest days run.
+         */
+        get: operations["getBusinessDate"];
+        /**
+         * Start the clock of a fresh sandbox at a chosen date
+         * @description Only while the books hold no journal entry. For a rehearsal of a past or coming year on an empty training database; afterwards the date only advances.
          */
         put: operations["startBusinessDate"];
         post?: never;
@@ -3017,7 +3267,146 @@ export interface paths {
          * Move the business date forward (development, test, training sandbox only)
          * @description Moves the date to `to` (or by `days`, default 1), day by day. Each day passed runs what that night would have run: the close of business of the day before, the reminder selection, claim generation of subsidy periods that ended, and on the 1st the monthly report of the month just ended. Idempotent: a day already run is not run again; a day cut off half-way is finished by the next advance. Refused in production (BUSINESS_DATE_MOVABLE off), backwards, or more than 366 days at once.
          */
-        post: operations["advance"];
+        post: operations["advanceBusinessDate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Projection runs, newest first (without their results) */
+        get: operations["listProjections"];
+        put?: never;
+        /** Enqueue a projection run of a saved scenario or an inline one, from the books as of the business date */
+        post: operations["createProjection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projections/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A projection run: status, progress and, once done, P10/P50/P90 bands and events */
+        get: operations["getProjection"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projections/{id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A finished projection as CSV or XLSX (bands and events) */
+        get: operations["exportProjection"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projections/{id}/chart.svg": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Fan chart of one projected series: median, P10–P90 band, minimum and cap lines */
+        get: operations["getProjectionChart"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projection-scenarios": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Saved scenarios (not archived), newest first */
+        get: operations["listScenarios"];
+        put?: never;
+        /** Save a projection scenario (version 1) */
+        post: operations["createScenario"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projection-scenarios/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A scenario at its current version */
+        get: operations["getScenario"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a scenario: a new version (earlier versions and their runs stay as they were) */
+        patch: operations["updateScenario"];
+        trace?: never;
+    };
+    "/api/v1/projection-scenarios/{id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every version of a scenario, oldest first */
+        get: operations["listScenarioVersions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projection-scenarios/{id}/archive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Archive a scenario (its versions and runs are kept) */
+        post: operations["archiveScenario"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3049,12 +3438,179 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        DatabaseHealthResponse: {
+            /**
+             * @example up
+             * @enum {string}
+             */
+            status: "up" | "down" | "degraded";
+            /**
+             * @description Milliseconds the ping took
+             * @example 3
+             */
+            responseTime?: number;
+        };
+        HealthIndicatorResponse: {
+            /**
+             * @example up
+             * @enum {string}
+             */
+            status: "up" | "down" | "degraded";
+        };
+        WorkerHealthResponse: {
+            /**
+             * @example up
+             * @enum {string}
+             */
+            status: "up" | "down" | "degraded";
+            /**
+             * Format: date-time
+             * @description The worker’s last heartbeat; null when none was seen
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            lastHeartbeatAt: string | null;
+            /** @example 12 */
+            ageSeconds?: number;
+            /**
+             * @description Three heartbeats missed
+             * @example false
+             */
+            stale: boolean;
+            /** @example 42 */
+            beats?: number;
+            /** @example host:1234 */
+            worker?: string;
+        };
+        HealthIndicatorsResponse: {
+            database?: components["schemas"]["DatabaseHealthResponse"];
+            redis?: components["schemas"]["HealthIndicatorResponse"];
+            worker?: components["schemas"]["WorkerHealthResponse"];
+        };
+        HealthResponse: {
+            /**
+             * @example ok
+             * @enum {string}
+             */
+            status: "ok" | "error" | "degraded" | "shutting_down";
+            /** @description The indicators that are up */
+            info: components["schemas"]["HealthIndicatorsResponse"];
+            /** @description The indicators that are down */
+            error: components["schemas"]["HealthIndicatorsResponse"];
+            /** @description Every indicator */
+            details: components["schemas"]["HealthIndicatorsResponse"];
+        };
         Object: Record<string, never>;
+        AuditEntryResponse: {
+            /** @example 42 */
+            id: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            at: string;
+            /**
+             * @description The user; null for a bank API key or the system
+             * @example 1
+             */
+            actorId: string | null;
+            /** @example admin */
+            actor: string;
+            /** @example ADMIN */
+            role: string;
+            /** @example USER_CREATED */
+            action: string;
+            /** @example user */
+            entityType: string;
+            /** @example 7 */
+            entityId: string | null;
+            /**
+             * @description The entity before the change
+             * @example null
+             */
+            before: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * @example {
+             *       "id": "7",
+             *       "username": "officer.wang",
+             *       "role": "LOAN_OFFICER"
+             *     }
+             */
+            after: {
+                [key: string]: unknown;
+            } | null;
+            /** @example b8d4c1e2-6f0a-4e55-9d7e-0c3f2a1b9e44 */
+            requestId: string | null;
+        };
+        AuditEntryPage: {
+            items: components["schemas"]["AuditEntryResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
         LoginDto: {
             /** @example admin */
             username: string;
             /** @example admin-demo-pass */
             password: string;
+        };
+        UserResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example officer.wang */
+            username: string;
+            /** @example 王晓东 */
+            displayName: string;
+            /**
+             * @example LOAN_OFFICER
+             * @enum {string}
+             */
+            role: "ADMIN" | "FUND_ADMIN" | "LOAN_OFFICER" | "BANK_OFFICER" | "AUDITOR";
+            /**
+             * @description The bank of a BANK_OFFICER; null for other roles
+             * @example null
+             */
+            bankId: string | null;
+            /**
+             * @description CITY, or the kind of area a staff user is limited to
+             * @example CITY
+             * @enum {string}
+             */
+            areaKind: "CITY" | "DISTRICT" | "TOWN" | "VILLAGE";
+            /**
+             * @description The district, town or village (null for CITY)
+             * @example null
+             */
+            areaId: string | null;
+            /** @example true */
+            active: boolean;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+        };
+        LoginResponse: {
+            /**
+             * @description A short-lived bearer token
+             * @example eyJ…
+             */
+            accessToken: string;
+            /**
+             * @example Bearer
+             * @enum {string}
+             */
+            tokenType: "Bearer";
+            /**
+             * @description Seconds until the token expires
+             * @example 900
+             */
+            expiresIn: number;
+            user: components["schemas"]["UserResponse"];
         };
         SessionUserView: {
             /** @example 2 */
@@ -3086,6 +3642,59 @@ export interface components {
              * @example 900
              */
             expiresIn: number;
+        };
+        ActorAreaResponse: {
+            /**
+             * @example DISTRICT
+             * @enum {string}
+             */
+            kind: "DISTRICT" | "TOWN" | "VILLAGE";
+            /** @example 42 */
+            id: string;
+            /** @example 42 */
+            districtId: string;
+            /** @example null */
+            townId: string | null;
+            /** @example null */
+            villageId: string | null;
+        };
+        ActorResponse: {
+            /**
+             * @description null for a bank API key
+             * @example 7
+             */
+            userId: number | null;
+            /**
+             * @description bank-key:<publicId> for a bank API key
+             * @example officer.wang
+             */
+            username: string;
+            /**
+             * @example LOAN_OFFICER
+             * @enum {string}
+             */
+            role: "ADMIN" | "FUND_ADMIN" | "LOAN_OFFICER" | "BANK_OFFICER" | "AUDITOR";
+            /**
+             * @description The bank of a BANK_OFFICER or API key
+             * @example null
+             */
+            bankId: number | null;
+            /**
+             * @example jwt
+             * @enum {string}
+             */
+            via: "jwt" | "api-key" | "system";
+            /** @description Absent for the whole city */
+            area?: components["schemas"]["ActorAreaResponse"];
+        };
+        UserPage: {
+            items: components["schemas"]["UserResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
         };
         CreateUserDto: {
             /** @example officer.li */
@@ -3130,6 +3739,252 @@ export interface components {
             areaKind?: "CITY" | "DISTRICT" | "TOWN" | "VILLAGE";
             /** @example 1 */
             areaId?: string | null;
+        };
+        LedgerBalanceMismatchResponse: {
+            /** @example MAF:1:CASH */
+            code: string;
+            /** @description fen */
+            storedDebits: string;
+            /** @description fen */
+            storedCredits: string;
+            /** @description fen */
+            replayDebits: string;
+            /** @description fen */
+            replayCredits: string;
+        };
+        LedgerRunningBalanceMismatchResponse: {
+            /** @example MAF:1:CASH */
+            code: string;
+            /** @description fen */
+            balance: string;
+            /** @description fen */
+            lastBalanceAfter: string;
+        };
+        LedgerUnbalancedEntryResponse: {
+            /** @example 42 */
+            entryId: string;
+            /** @example CNY */
+            currency: string;
+            /** @enum {string} */
+            ledger: "MONEY" | "EXPOSURE";
+            /** @description fen */
+            debits: string | null;
+            /** @description fen */
+            credits: string | null;
+        };
+        LedgerTotalResponse: {
+            /** @example CNY */
+            currency: string;
+            /**
+             * @example MONEY
+             * @enum {string}
+             */
+            ledger: "MONEY" | "EXPOSURE";
+            /**
+             * @description fen
+             * @example 100000
+             */
+            debits: string;
+            /**
+             * @description fen
+             * @example 100000
+             */
+            credits: string;
+            /**
+             * @description fen
+             * @example 0
+             */
+            net: string;
+        };
+        LedgerVerifyResponse: {
+            /** @example true */
+            ok: boolean;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            checkedAt: string;
+            /** @example 12 */
+            accounts: number;
+            /** @example 40 */
+            entries: number;
+            /** @example 96 */
+            postings: number;
+            /** @description First 100 */
+            balanceMismatches: components["schemas"]["LedgerBalanceMismatchResponse"][];
+            /** @description First 100 */
+            runningBalanceMismatches: components["schemas"]["LedgerRunningBalanceMismatchResponse"][];
+            /** @description First 100 */
+            unbalancedEntries: components["schemas"]["LedgerUnbalancedEntryResponse"][];
+            totals: components["schemas"]["LedgerTotalResponse"][];
+        };
+        LedgerAccountResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example MAF:1:CASH */
+            code: string;
+            /** @example Mutual-aid fund 1 cash */
+            name: string;
+            /**
+             * @example ASSET
+             * @enum {string}
+             */
+            type: "ASSET" | "LIABILITY" | "EQUITY" | "INCOME" | "EXPENSE";
+            /**
+             * @example DEBIT
+             * @enum {string}
+             */
+            normalSide: "DEBIT" | "CREDIT";
+            /** @example CNY */
+            currency: string;
+            /**
+             * @example MONEY
+             * @enum {string}
+             */
+            ledger: "MONEY" | "EXPOSURE";
+            /** @example MUTUAL_AID_FUND */
+            ownerType: string | null;
+            /** @example 1 */
+            ownerId: string | null;
+            /**
+             * @description The account may not go below zero on its normal side
+             * @example true
+             */
+            noNegative: boolean;
+            /** @example 5000.00 */
+            debits: string;
+            /** @example 5000.00 */
+            credits: string;
+            /**
+             * @description On the normal side
+             * @example 5000.00
+             */
+            balance: string;
+        };
+        LedgerAccountPage: {
+            items: components["schemas"]["LedgerAccountResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
+        LedgerStatementAccountResponse: {
+            /** @example MAF:1:CASH */
+            code: string;
+            /** @example Mutual-aid fund 1 cash */
+            name: string;
+            /**
+             * @example ASSET
+             * @enum {string}
+             */
+            type: "ASSET" | "LIABILITY" | "EQUITY" | "INCOME" | "EXPENSE";
+            /** @example CNY */
+            currency: string;
+            /**
+             * @example MONEY
+             * @enum {string}
+             */
+            ledger: "MONEY" | "EXPOSURE";
+            /** @example 5000.00 */
+            balance: string;
+        };
+        LedgerStatementLineResponse: {
+            /** @example 42 */
+            postingId: string;
+            /** @example 42 */
+            entryId: string;
+            /**
+             * @description Why the money moved (journal entry code)
+             * @example LOAN_DISBURSEMENT
+             */
+            code: string;
+            /**
+             * Format: date
+             * @description The value date of the entry
+             * @example 2026-03-15
+             */
+            businessDate: string;
+            memo: string | null;
+            /**
+             * @example CREDIT
+             * @enum {string}
+             */
+            side: "DEBIT" | "CREDIT";
+            /** @example 5000.00 */
+            amount: string;
+            /**
+             * @description Running balance on the normal side after this posting
+             * @example 5000.00
+             */
+            balanceAfter: string;
+            /**
+             * Format: date-time
+             * @description When the entry was recorded
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            postedAt: string;
+        };
+        LedgerStatementResponse: {
+            account: components["schemas"]["LedgerStatementAccountResponse"];
+            items: components["schemas"]["LedgerStatementLineResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
+        JournalEntryPostingResponse: {
+            /**
+             * @description Account code
+             * @example MAF:1:CASH
+             */
+            account: string;
+            /**
+             * @example CREDIT
+             * @enum {string}
+             */
+            side: "DEBIT" | "CREDIT";
+            /** @example 5000.00 */
+            amount: string;
+            /** @example CNY */
+            currency: string;
+            /**
+             * @example MONEY
+             * @enum {string}
+             */
+            ledger: "MONEY" | "EXPOSURE";
+        };
+        JournalEntryResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example disburse:loan:42 */
+            idempotencyKey: string;
+            /** @example LOAN_DISBURSEMENT */
+            code: string;
+            /**
+             * Format: date
+             * @description The value date
+             * @example 2026-03-15
+             */
+            businessDate: string;
+            /** @example officer.wang */
+            actor: string;
+            memo: string | null;
+            /**
+             * @description The entry this one reverses
+             * @example null
+             */
+            reversalOf: string | null;
+            requestId: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+            postings: components["schemas"]["JournalEntryPostingResponse"][];
         };
         SchedulePreviewDto: {
             /**
@@ -3196,7 +4051,10 @@ export interface components {
         ScheduleInstallmentView: {
             /** @example 1 */
             number: number;
-            /** @example 2022-12-01 */
+            /**
+             * Format: date
+             * @example 2022-12-01
+             */
             dueDate: string;
             /**
              * @description Calendar days since the previous due date (or the disbursement)
@@ -3226,6 +4084,238 @@ export interface components {
         SchedulePreviewResponse: {
             installments: components["schemas"]["ScheduleInstallmentView"][];
             totals: components["schemas"]["ScheduleTotalsView"];
+        };
+        ProductVersionResponse: {
+            /** @example 2 */
+            id: string;
+            /** @example 2 */
+            productId: string;
+            /** @example HH_MICRO_STD */
+            code: string;
+            /**
+             * @example HOUSEHOLD_MICROCREDIT
+             * @enum {string}
+             */
+            kind: "MUTUAL_AID" | "HOUSEHOLD_MICROCREDIT" | "ENTITY_LOAN";
+            /** @example 1 */
+            version: number;
+            /** @example true */
+            isCurrent: boolean;
+            /** @example true */
+            active: boolean;
+            /** @example Household poverty microcredit (standard) */
+            name: string;
+            /**
+             * @example CNY
+             * @enum {string}
+             */
+            currency: "CNY";
+            /** @example 1000.00 */
+            minPrincipal: string;
+            /** @example 50000.00 */
+            maxPrincipal: string;
+            /**
+             * @description Cap on a borrower’s first loan
+             * @example null
+             */
+            firstLoanMax: string | null;
+            /** @example 1 */
+            minTermMonths: number;
+            /** @example 36 */
+            maxTermMonths: number;
+            /**
+             * @example EQUAL_INSTALLMENT
+             * @enum {string}
+             */
+            method: "EQUAL_INSTALLMENT" | "EQUAL_PRINCIPAL" | "INTEREST_ONLY" | "BULLET" | "FLAT";
+            /**
+             * @example MONTHLY
+             * @enum {string}
+             */
+            frequency: "MONTHLY" | "QUARTERLY" | "AT_MATURITY";
+            /**
+             * @example PERIOD
+             * @enum {string}
+             */
+            dayCount: "PERIOD" | "ACTUAL_360" | "ACTUAL_365";
+            /**
+             * @example HALF_UP
+             * @enum {string}
+             */
+            rounding: "HALF_UP" | "HALF_EVEN";
+            /** @example 0.01 */
+            installmentMultiple: string;
+            /**
+             * @example BENCHMARK
+             * @enum {string}
+             */
+            rateSource: "BENCHMARK" | "FIXED";
+            /**
+             * @description Percent per year, for a FIXED product
+             * @example null
+             */
+            fixedRatePercent: string | null;
+            /**
+             * @description Percent per year added to the benchmark
+             * @example 0
+             */
+            markupPercent: string;
+            /**
+             * @description Read by penaltyBasis
+             * @example 50
+             */
+            penaltyRatePercent: string;
+            /**
+             * @example SURCHARGE_ON_CONTRACT
+             * @enum {string}
+             */
+            penaltyBasis: "ANNUAL_RATE" | "SURCHARGE_ON_CONTRACT";
+            /** @example 0 */
+            graceDays: number;
+            /**
+             * @example [
+             *       "PLANTING",
+             *       "BREEDING"
+             *     ]
+             */
+            allowedPurposes: ("PLANTING" | "BREEDING" | "PROCESSING" | "TRADE" | "RURAL_TOURISM" | "TRANSPORT" | "HANDICRAFT" | "SERVICES" | "OTHER_PRODUCTIVE" | "MARRIAGE" | "HOUSE_BUILDING" | "CONSUMPTION" | "WEALTH_MANAGEMENT")[];
+            /**
+             * @example [
+             *       "POOR",
+             *       "GRADUATED"
+             *     ]
+             */
+            eligibleStatuses: ("POOR" | "GRADUATED" | "NON_POOR")[];
+            /** @example 18 */
+            minAge: number | null;
+            /** @example 65 */
+            maxAge: number | null;
+            /**
+             * @description Subsidy terms, as set on the product
+             * @example null
+             */
+            subsidyPolicy: {
+                [key: string]: unknown;
+            } | null;
+            /** @example true */
+            requiresGuaranteeFund: boolean;
+            /** @example false */
+            requiresGroup: boolean;
+            /**
+             * @example SHORTEN_TERM
+             * @enum {string}
+             */
+            prepaymentMode: "SHORTEN_TERM" | "LOWER_INSTALLMENT";
+            /**
+             * @example ACCRUED
+             * @enum {string}
+             */
+            earlyRepaymentFee: "ACCRUED" | "PERIOD";
+            /**
+             * @description The order a repayment is applied in
+             * @example [
+             *       "OVERDUE_PENALTY",
+             *       "OVERDUE_INTEREST",
+             *       "OVERDUE_PRINCIPAL",
+             *       "CURRENT_INTEREST",
+             *       "CURRENT_PRINCIPAL",
+             *       "FUTURE"
+             *     ]
+             */
+            waterfall: ("OVERDUE_PENALTY" | "OVERDUE_INTEREST" | "OVERDUE_PRINCIPAL" | "CURRENT_INTEREST" | "CURRENT_PRINCIPAL" | "FUTURE")[];
+            /**
+             * @description Entity loans: the credit line per linked poor household
+             * @example null
+             */
+            maxPerLinkedHousehold: string | null;
+            /** @example system */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+        };
+        ProductResponse: {
+            /** @example 2 */
+            id: string;
+            /** @example HH_MICRO_STD */
+            code: string;
+            /**
+             * @example HOUSEHOLD_MICROCREDIT
+             * @enum {string}
+             */
+            kind: "MUTUAL_AID" | "HOUSEHOLD_MICROCREDIT" | "ENTITY_LOAN";
+            /** @example Household poverty microcredit (standard) */
+            name: string;
+            /** @example true */
+            active: boolean;
+            /** @example 1 */
+            currentVersion: number;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+            /** @description The current version’s terms */
+            terms: components["schemas"]["ProductVersionResponse"];
+        };
+        ProductPage: {
+            items: components["schemas"]["ProductResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
+        ProductVersionPage: {
+            items: components["schemas"]["ProductVersionResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
+        ProductContractRateResponse: {
+            /** @example 2 */
+            productId: string;
+            /** @example HH_MICRO_STD */
+            code: string;
+            /** @example 1 */
+            version: number;
+            /** @example 12 */
+            termMonths: number;
+            /**
+             * Format: date
+             * @example 2026-03-01
+             */
+            contractDate: string;
+            /**
+             * @description Percent per year: benchmark in force + markup, or the fixed rate
+             * @example 4.35
+             */
+            annualRatePercent: string;
+            /**
+             * @description null for a FIXED product
+             * @example 4.35
+             */
+            benchmarkRatePercent: string | null;
+            /** @example 1 */
+            benchmarkRateId: string | null;
+            /** @example 0 */
+            markupPercent: string;
+            /**
+             * @description Annual penalty rate on overdue principal
+             * @example 6.525
+             */
+            penaltyRatePercent: string;
+            /**
+             * @example BENCHMARK
+             * @enum {string}
+             */
+            rateSource: "BENCHMARK" | "FIXED";
         };
         CreateProductDto: {
             /** @example Household poverty microcredit */
@@ -3741,6 +4831,75 @@ export interface components {
             /** @example replaced by HH_MICRO_2027 */
             reason: string;
         };
+        BenchmarkRateResponse: {
+            /** @example 1 */
+            id: string;
+            /** @example 1 */
+            termMinMonths: number;
+            /** @example 12 */
+            termMaxMonths: number;
+            /**
+             * @description Percent per year, shortest exact form
+             * @example 4.35
+             */
+            ratePercent: string;
+            /**
+             * Format: date
+             * @example 2015-10-24
+             */
+            effectiveFrom: string;
+            /** @example PBOC benchmark lending rate of 2015-10-24 */
+            note: string | null;
+            /** @example admin */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+            /** @example false */
+            withdrawn: boolean;
+            /**
+             * Format: date-time
+             * @example null
+             */
+            withdrawnAt: string | null;
+            /** @example null */
+            withdrawnBy: string | null;
+            /** @example null */
+            withdrawalReason: string | null;
+        };
+        BenchmarkRatePage: {
+            items: components["schemas"]["BenchmarkRateResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
+        BenchmarkRateInForceResponse: {
+            /** @example 12 */
+            termMonths: number;
+            /**
+             * Format: date
+             * @example 2020-06-01
+             */
+            date: string;
+            /** @example 4.35 */
+            ratePercent: string;
+            /** @example 1 */
+            rateId: string;
+            /** @example 1 */
+            termMinMonths: number;
+            /** @example 12 */
+            termMaxMonths: number;
+            /**
+             * Format: date
+             * @example 2015-10-24
+             */
+            effectiveFrom: string;
+        };
         CreateBenchmarkRateDto: {
             /**
              * @description shortest term of the band, months
@@ -3793,6 +4952,43 @@ export interface components {
              */
             entityLinkCounting?: "EARLIEST_LINK" | "LATEST_LINK";
         };
+        DistrictResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example 370302 */
+            code: string;
+            /** @example 淄川区 */
+            name: string;
+            /**
+             * @description 脱贫任务重: the district must hold the minimum risk fund
+             * @example true
+             */
+            heavyTask: boolean;
+            /**
+             * @example EARLIEST_LINK
+             * @enum {string}
+             */
+            entityLinkCounting: "EARLIEST_LINK" | "LATEST_LINK";
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            updatedAt: string;
+        };
+        DistrictPage: {
+            items: components["schemas"]["DistrictResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
         UpdateDistrictDto: {
             /** @example 淄川区 */
             name?: string;
@@ -3816,6 +5012,35 @@ export interface components {
             /** @example 岭子镇 */
             name: string;
         };
+        TownResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example 42 */
+            districtId: string;
+            /** @example 370302106 */
+            code: string;
+            /** @example 岭子镇 */
+            name: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            updatedAt: string;
+        };
+        TownPage: {
+            items: components["schemas"]["TownResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
         UpdateTownDto: {
             /** @example 岭子镇 */
             name: string;
@@ -3836,6 +5061,46 @@ export interface components {
              * @example true
              */
             isPilot: boolean;
+        };
+        VillageResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example 42 */
+            townId: string;
+            /** @example 42 */
+            districtId: string;
+            /** @example 370302106201 */
+            code: string;
+            /** @example 东坪村 */
+            name: string;
+            /**
+             * @description Asset-income pilot village (资产收益试点)
+             * @example true
+             */
+            isPilot: boolean;
+            /** @example 岭子镇 */
+            townName: string;
+            /** @example 淄川区 */
+            districtName: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            updatedAt: string;
+        };
+        VillagePage: {
+            items: components["schemas"]["VillageResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
         };
         UpdateVillageDto: {
             /** @example 东坪村 */
@@ -3858,6 +5123,45 @@ export interface components {
             line: string;
             /** @example Zibo 2016 line (source case) */
             note?: string;
+        };
+        PovertyLineResponse: {
+            /** @example 42 */
+            id: string;
+            /**
+             * @description null: the city-wide line
+             * @example null
+             */
+            districtId: string | null;
+            /**
+             * @example CITY
+             * @enum {string}
+             */
+            scope: "CITY" | "DISTRICT";
+            /** @example 2016 */
+            year: number;
+            /** @example 3560.00 */
+            line: string;
+            /** @example Zibo 2016 line (source case) */
+            note: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            updatedAt: string;
+        };
+        PovertyLinePage: {
+            items: components["schemas"]["PovertyLineResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
         };
         UpdatePovertyLineDto: {
             /** @example 3600.00 */
@@ -3901,6 +5205,175 @@ export interface components {
             overrideReason?: string;
             /** @example 1 */
             villageId: string;
+        };
+        HouseholdResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example 42 */
+            villageId: string;
+            /** @example 370302106201 */
+            villageCode: string;
+            /** @example 东坪村 */
+            villageName: string;
+            /** @example 42 */
+            townId: string;
+            /** @example 42 */
+            districtId: string;
+            /** @example 王秀英 */
+            headName: string;
+            /**
+             * @description Masked (3703**********0027) for AUDITOR and BANK_OFFICER
+             * @example 370302198503150027
+             */
+            idNumber: string;
+            /**
+             * Format: date
+             * @description null for the roles that read masked data
+             * @example 1985-03-15
+             */
+            birthDate: string | null;
+            /**
+             * @description Age of the head on the business date
+             * @example 41
+             */
+            age: number;
+            /**
+             * @example F
+             * @enum {string}
+             */
+            sex: "M" | "F";
+            /**
+             * @description Masked for AUDITOR and BANK_OFFICER
+             * @example 13905331234
+             */
+            phone: string | null;
+            /** @example 4 */
+            memberCount: number;
+            /** @example 3200.00 */
+            perCapitaIncome: string;
+            /** @example 2016 */
+            incomeYear: number;
+            /**
+             * @description The official status (derived, or overridden with a reason)
+             * @example POOR
+             * @enum {string}
+             */
+            status: "POOR" | "GRADUATED" | "NON_POOR";
+            /** @example null */
+            graduatedYear: number | null;
+            /**
+             * @description What income and the poverty line say
+             * @example POOR
+             * @enum {string}
+             */
+            derivedStatus: "POOR" | "GRADUATED" | "NON_POOR";
+            /** @example false */
+            statusOverridden: boolean;
+            /**
+             * @description null for BANK_OFFICER
+             * @example null
+             */
+            overrideReason: string | null;
+            /**
+             * @description The joint-liability group it belongs to
+             * @example null
+             */
+            groupId: string | null;
+            /**
+             * @description The operating entity whose credit line its poverty status counts toward
+             * @example 3
+             */
+            countedForEntityId: string | null;
+            /** @example false */
+            personalDataMasked: boolean;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            updatedAt: string;
+        };
+        HouseholdImportErrorResponse: {
+            /**
+             * @description 1-based line of the file (the header is line 1)
+             * @example 3
+             */
+            line: number;
+            /** @example idNumber */
+            field: string;
+            /** @example DUPLICATE */
+            code: string;
+            /** @example a household with this ID number is already registered */
+            message: string;
+        };
+        HouseholdImportResponse: {
+            /** @example 1 */
+            imported: number;
+            /** @example 1 */
+            failed: number;
+            errors: components["schemas"]["HouseholdImportErrorResponse"][];
+            /**
+             * @description More rows failed than `errors` lists (the list is capped)
+             * @example false
+             */
+            errorsTruncated: boolean;
+        };
+        HouseholdPage: {
+            items: components["schemas"]["HouseholdResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
+        LiabilityGroupResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example 42 */
+            villageId: string;
+            /** @example 42 */
+            districtId: string;
+            /** @example 东坪村第一联保小组 */
+            name: string;
+            /**
+             * @example ACTIVE
+             * @enum {string}
+             */
+            status: "ACTIVE" | "DISSOLVED";
+            /**
+             * @description Member household ids, ascending
+             * @example [
+             *       "1",
+             *       "2",
+             *       "3",
+             *       "4"
+             *     ]
+             */
+            memberIds: string[];
+            /** @example 4 */
+            size: number;
+            /**
+             * Format: date-time
+             * @example null
+             */
+            dissolvedAt: string | null;
+            /** @example null */
+            dissolutionReason: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            updatedAt: string;
         };
         UpdateHouseholdDto: {
             /** @example 2 */
@@ -3956,6 +5429,59 @@ export interface components {
              */
             villageId?: Record<string, never>;
         };
+        OperatingEntityResponse: {
+            /** @example 42 */
+            id: string;
+            /**
+             * @example COOPERATIVE
+             * @enum {string}
+             */
+            kind: "ENTERPRISE" | "COOPERATIVE" | "FAMILY_FARM";
+            /** @example 淄川区东坪果蔬专业合作社 */
+            name: string;
+            /** @example 93370302MA3CQ8X17E */
+            creditCode: string;
+            /** @example 42 */
+            districtId: string;
+            /** @example 42 */
+            villageId: string | null;
+            /**
+             * @description Set by the asset-income scheme; read-only here
+             * @example false
+             */
+            isAssetIncomeProject: boolean;
+            /**
+             * @description Linked households POOR now whose counted link is this entity (sizes its credit line)
+             * @example 3
+             */
+            linkedPoorCount: number;
+            /**
+             * @description Linked households POOR now but counted toward another entity
+             * @example 1
+             */
+            linkedPoorCountedElsewhere: number;
+            /** @example 4 */
+            linkedHouseholdCount: number;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            updatedAt: string;
+        };
+        OperatingEntityPage: {
+            items: components["schemas"]["OperatingEntityResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
         UpdateEntityDto: {
             /** @enum {string} */
             kind?: "ENTERPRISE" | "COOPERATIVE" | "FAMILY_FARM";
@@ -3971,6 +5497,121 @@ export interface components {
              * @example 1
              */
             villageId?: Record<string, never> | null;
+        };
+        EntityLinkedHouseholdResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example 42 */
+            villageId: string;
+            /** @example 370302106201 */
+            villageCode: string;
+            /** @example 东坪村 */
+            villageName: string;
+            /** @example 42 */
+            townId: string;
+            /** @example 42 */
+            districtId: string;
+            /** @example 王秀英 */
+            headName: string;
+            /**
+             * @description Masked (3703**********0027) for AUDITOR and BANK_OFFICER
+             * @example 370302198503150027
+             */
+            idNumber: string;
+            /**
+             * Format: date
+             * @description null for the roles that read masked data
+             * @example 1985-03-15
+             */
+            birthDate: string | null;
+            /**
+             * @description Age of the head on the business date
+             * @example 41
+             */
+            age: number;
+            /**
+             * @example F
+             * @enum {string}
+             */
+            sex: "M" | "F";
+            /**
+             * @description Masked for AUDITOR and BANK_OFFICER
+             * @example 13905331234
+             */
+            phone: string | null;
+            /** @example 4 */
+            memberCount: number;
+            /** @example 3200.00 */
+            perCapitaIncome: string;
+            /** @example 2016 */
+            incomeYear: number;
+            /**
+             * @description The official status (derived, or overridden with a reason)
+             * @example POOR
+             * @enum {string}
+             */
+            status: "POOR" | "GRADUATED" | "NON_POOR";
+            /** @example null */
+            graduatedYear: number | null;
+            /**
+             * @description What income and the poverty line say
+             * @example POOR
+             * @enum {string}
+             */
+            derivedStatus: "POOR" | "GRADUATED" | "NON_POOR";
+            /** @example false */
+            statusOverridden: boolean;
+            /**
+             * @description null for BANK_OFFICER
+             * @example null
+             */
+            overrideReason: string | null;
+            /**
+             * @description The joint-liability group it belongs to
+             * @example null
+             */
+            groupId: string | null;
+            /**
+             * @description The operating entity whose credit line its poverty status counts toward
+             * @example 3
+             */
+            countedForEntityId: string | null;
+            /** @example false */
+            personalDataMasked: boolean;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            updatedAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            linkedAt: string;
+            /**
+             * @description POOR now and this entity is its counted link
+             * @example true
+             */
+            counts: boolean;
+            /**
+             * @description POOR now and counted toward another entity (see countedForEntityId)
+             * @example false
+             */
+            countedElsewhere: boolean;
+        };
+        EntityLinkedHouseholdPage: {
+            items: components["schemas"]["EntityLinkedHouseholdResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
         };
         LinkHouseholdsDto: {
             /**
@@ -3998,6 +5639,81 @@ export interface components {
              *     ]
              */
             householdIds: string[];
+        };
+        LiabilityGroupMemberResponse: {
+            /** @example 42 */
+            householdId: string;
+            /** @example 王秀英 */
+            headName: string;
+            /**
+             * @description Masked for AUDITOR
+             * @example 370302198503150027
+             */
+            idNumber: string;
+            /**
+             * @example POOR
+             * @enum {string}
+             */
+            status: "POOR" | "GRADUATED" | "NON_POOR";
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            joinedAt: string;
+        };
+        LiabilityGroupDetailResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example 42 */
+            villageId: string;
+            /** @example 42 */
+            districtId: string;
+            /** @example 东坪村第一联保小组 */
+            name: string;
+            /**
+             * @example ACTIVE
+             * @enum {string}
+             */
+            status: "ACTIVE" | "DISSOLVED";
+            /**
+             * @description Member household ids, ascending
+             * @example [
+             *       "1",
+             *       "2",
+             *       "3",
+             *       "4"
+             *     ]
+             */
+            memberIds: string[];
+            /** @example 4 */
+            size: number;
+            /**
+             * Format: date-time
+             * @example null
+             */
+            dissolvedAt: string | null;
+            /** @example null */
+            dissolutionReason: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            updatedAt: string;
+            members: components["schemas"]["LiabilityGroupMemberResponse"][];
+        };
+        LiabilityGroupPage: {
+            items: components["schemas"]["LiabilityGroupResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
         };
         AddMemberDto: {
             /** @example 5 */
@@ -4077,6 +5793,165 @@ export interface components {
              * @example 上小峰村互助资金
              */
             name?: string;
+        };
+        MutualAidFundRulesResponse: {
+            /** @example 90 */
+            lendingCapPercent: string;
+            /** @example 10000.00 */
+            maxLoan: string;
+            /** @example 5000.00 */
+            firstLoanMax: string;
+            /** @example 12 */
+            maxTermMonths: number;
+            /** @example 6 */
+            usageFeeRatePercent: string;
+            groupRequired: boolean;
+            /** @example 3 */
+            groupMinSize: number;
+            /** @example 5 */
+            groupMaxSize: number;
+            /** @example 3 */
+            publicNoticeDays: number;
+            /** @example 8000.00 */
+            secondApprovalThreshold: string;
+            /** @example 12 */
+            shareLockMonths: number;
+            /** @example 40 */
+            feeCapitalPercent: string;
+            /** @example 20 */
+            feeRiskReservePercent: string;
+            /** @example 10 */
+            feePublicWelfarePercent: string;
+            /** @example 30 */
+            feeAdministrationPercent: string;
+            /** @example 0 */
+            feeDividendPercent: string;
+        };
+        MutualAidFundCapitalAccountsResponse: {
+            /** @example MAF:1:CAPITAL:CENTRAL */
+            CENTRAL: string;
+            /** @example MAF:1:CAPITAL:CITY */
+            CITY: string;
+            /** @example MAF:1:CAPITAL:DISTRICT */
+            DISTRICT: string;
+            /** @example MAF:1:CAPITAL:SOE */
+            SOE: string;
+            /** @example MAF:1:CAPITAL:DONATION */
+            DONATION: string;
+            /** @example MAF:1:CAPITAL:MEMBER */
+            MEMBER: string;
+        };
+        MutualAidFundAccountsResponse: {
+            /** @example MAF:1:CASH */
+            cash: string;
+            /** @example MAF:1:LOANS */
+            loans: string;
+            /** @example MAF:1:INTEREST_RECEIVABLE */
+            interestReceivable: string;
+            capital: components["schemas"]["MutualAidFundCapitalAccountsResponse"];
+            /** @example MAF:1:CAPITAL:ACCUMULATED */
+            capitalAccumulated: string;
+            /** @example MAF:1:FEE_INCOME */
+            feeIncome: string;
+            /** @example MAF:1:PENALTY_INCOME */
+            penaltyIncome: string;
+            /** @example MAF:1:RECOVERY_INCOME */
+            recoveryIncome: string;
+            /** @example MAF:1:RISK_RESERVE */
+            riskReserve: string;
+            /** @example MAF:1:PUBLIC_WELFARE */
+            publicWelfare: string;
+            /** @example MAF:1:ADMINISTRATION */
+            administration: string;
+            /** @example MAF:1:DIVIDENDS_PAYABLE */
+            dividendsPayable: string;
+            /** @example MAF:1:WRITE_OFF_EXPENSE */
+            writeOffExpense: string;
+        };
+        MutualAidFundCapitalBySourceResponse: {
+            /** @example 5000.00 */
+            CENTRAL: string;
+            /** @example 5000.00 */
+            CITY: string;
+            /** @example 5000.00 */
+            DISTRICT: string;
+            /** @example 5000.00 */
+            SOE: string;
+            /** @example 5000.00 */
+            DONATION: string;
+            /** @example 5000.00 */
+            MEMBER: string;
+            /**
+             * @description Fee income accumulated into capital
+             * @example 5000.00
+             */
+            ACCUMULATED: string;
+        };
+        MutualAidFundPositionResponse: {
+            capitalBySource: components["schemas"]["MutualAidFundCapitalBySourceResponse"];
+            /** @example 5000.00 */
+            capital: string;
+            /** @example 5000.00 */
+            cash: string;
+            /** @example 5000.00 */
+            loansOutstanding: string;
+            /** @example 5000.00 */
+            interestReceivable: string;
+            /** @example 90 */
+            lendingCapPercent: string;
+            /** @example 5000.00 */
+            lendingCap: string;
+            /** @example 5000.00 */
+            capHeadroom: string;
+            /** @example 5000.00 */
+            availableToLend: string;
+            /**
+             * @description Null while the lending cap is zero
+             * @example 12.70
+             */
+            capUtilisationPercent: string | null;
+            /** @example 5 */
+            memberCount: number;
+            /** @example 2 */
+            poorMemberCount: number;
+        };
+        MutualAidFundResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example 42 */
+            villageId: string;
+            /** @example 370304104201 */
+            villageCode: string;
+            /** @example 上小峰村 */
+            villageName: string;
+            /** @example 42 */
+            districtId: string;
+            /** @example 上小峰村互助资金 */
+            name: string;
+            /** @enum {string} */
+            status: "ACTIVE" | "SUSPENDED" | "CLOSED";
+            rules: components["schemas"]["MutualAidFundRulesResponse"];
+            accounts: components["schemas"]["MutualAidFundAccountsResponse"];
+            position: components["schemas"]["MutualAidFundPositionResponse"];
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            updatedAt: string;
+        };
+        MutualAidFundPage: {
+            items: components["schemas"]["MutualAidFundResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
         };
         FundRulesDto: {
             /**
@@ -4192,6 +6067,158 @@ export interface components {
              */
             soeProfitBase?: string;
         };
+        FundMemberResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example 42 */
+            fundId: string;
+            /** @example 42 */
+            householdId: string;
+            /** @enum {string} */
+            status: "ACTIVE" | "LEFT";
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            joinedOn: string;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            leftOn: string | null;
+            /**
+             * @description Member-paid share still in the fund: the only part the household may withdraw
+             * @example 5000.00
+             */
+            paidShare: string;
+            /**
+             * @description Base share paid with fiscal money (配股): never paid out to the household
+             * @example 5000.00
+             */
+            fiscalShare: string;
+            /** @example 5000.00 */
+            totalShare: string;
+            /** @example 5000.00 */
+            withdrawn: string;
+            /**
+             * Format: date
+             * @description First day the member-paid share may be withdrawn (joinedOn + the fund's share lock)
+             * @example 2026-03-15
+             */
+            withdrawableFrom: string;
+        };
+        FundContributionResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example 42 */
+            fundId: string;
+            /** @enum {string} */
+            source: "CENTRAL" | "CITY" | "DISTRICT" | "SOE" | "DONATION" | "MEMBER";
+            /** @example 5000.00 */
+            amount: string;
+            /** @example 2026 */
+            year: number;
+            /** @example 博财预〔2026〕12号 */
+            documentRef: string | null;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            receivedOn: string;
+            /** @example 42 */
+            householdId: string | null;
+            fiscalFunded: boolean;
+            /** @example null */
+            soeName: string | null;
+            /** @example 5000.00 */
+            soeProfitBase: string | null;
+            /** @example 42 */
+            entryId: string;
+            /** @example fund.admin */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+            /** @description The member's share after this contribution (member and fiscal-funded shares, when recorded) */
+            member?: components["schemas"]["FundMemberResponse"];
+        };
+        FundContributionPage: {
+            items: components["schemas"]["FundContributionResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+            /**
+             * @description Sum of every contribution matching the filter (not only this page)
+             * @example 5000.00
+             */
+            totalAmount: string;
+        };
+        FundMemberHouseholdResponse: {
+            /** @example 张三 */
+            headName: string;
+            /**
+             * @description Masked unless the role sees ID numbers
+             * @example 3703**********1234
+             */
+            idNumber: string | null;
+            /** @enum {string} */
+            status: "POOR" | "GRADUATED" | "NON_POOR";
+        };
+        FundMemberListItemResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example 42 */
+            fundId: string;
+            /** @example 42 */
+            householdId: string;
+            /** @enum {string} */
+            status: "ACTIVE" | "LEFT";
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            joinedOn: string;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            leftOn: string | null;
+            /**
+             * @description Member-paid share still in the fund: the only part the household may withdraw
+             * @example 5000.00
+             */
+            paidShare: string;
+            /**
+             * @description Base share paid with fiscal money (配股): never paid out to the household
+             * @example 5000.00
+             */
+            fiscalShare: string;
+            /** @example 5000.00 */
+            totalShare: string;
+            /** @example 5000.00 */
+            withdrawn: string;
+            /**
+             * Format: date
+             * @description First day the member-paid share may be withdrawn (joinedOn + the fund's share lock)
+             * @example 2026-03-15
+             */
+            withdrawableFrom: string;
+            household: components["schemas"]["FundMemberHouseholdResponse"];
+        };
+        FundMemberListItemPage: {
+            items: components["schemas"]["FundMemberListItemResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
         ShareWithdrawalDto: {
             /** @example 17 */
             householdId: string;
@@ -4208,6 +6235,69 @@ export interface components {
              */
             withdrawnOn?: string;
         };
+        RecordedShareWithdrawalResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example 42 */
+            fundId: string;
+            /** @example 42 */
+            householdId: string;
+            /** @example 5000.00 */
+            amount: string;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            withdrawnOn: string;
+            /** @example moving to the city */
+            reason: string | null;
+            /** @example 42 */
+            entryId: string;
+            /** @example fund.admin */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+            /** @description The member's share after the withdrawal */
+            member: components["schemas"]["FundMemberResponse"];
+        };
+        ShareWithdrawalResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example 42 */
+            fundId: string;
+            /** @example 42 */
+            householdId: string;
+            /** @example 5000.00 */
+            amount: string;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            withdrawnOn: string;
+            /** @example moving to the city */
+            reason: string | null;
+            /** @example 42 */
+            entryId: string;
+            /** @example fund.admin */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+        };
+        ShareWithdrawalPage: {
+            items: components["schemas"]["ShareWithdrawalResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
         CreateBankDto: {
             /**
              * @description Short code, upper-case letters, digits and _
@@ -4217,9 +6307,188 @@ export interface components {
             /** @example Zibo Rural Commercial Bank */
             name: string;
         };
+        BankResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example ZBRCB */
+            code: string;
+            /** @example Zibo Rural Commercial Bank */
+            name: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+        };
+        BankPage: {
+            items: components["schemas"]["BankResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
+        BankAgreementCapacityResponse: {
+            /** @example 42 */
+            agreementId: string;
+            /** @example ZB-YY-2026-001 */
+            agreementNo: string;
+            /** @example 42 */
+            riskFundId: string;
+            /** @example 42 */
+            districtId: string;
+            /** @example 42 */
+            bankId: string;
+            /** @example ZBRCB */
+            bankCode: string;
+            /** @example Zibo Rural Commercial Bank */
+            bankName: string;
+            /** @example 10 */
+            multiple: string;
+            /** @example 5 */
+            entityMultiple: string | null;
+            inForce: boolean;
+            /**
+             * @description Covered principal this bank can still register for households
+             * @example 5000.00
+             */
+            capacity: string;
+            /**
+             * @description The same for operating-entity loans (at the entity multiple when there is one)
+             * @example 5000.00
+             */
+            entityCapacity: string;
+            /** @example 5000.00 */
+            exposurePending: string;
+            /** @example 5000.00 */
+            exposureOutstanding: string;
+            /** @example 5000.00 */
+            coverPending: string;
+            /** @example 5000.00 */
+            coverUsed: string;
+            /** @example 5 */
+            nplThresholdPercent: string;
+            suspended: boolean;
+            acceptsNewLoans: boolean;
+            /** @example 370323 */
+            districtCode: string;
+            /** @example 5000.00 */
+            fundAvailable: string;
+            belowMinimum: boolean;
+        };
+        BankCapacityTotalsResponse: {
+            /** @example 5000.00 */
+            capacity: string;
+            /** @example 5000.00 */
+            exposurePending: string;
+            /** @example 5000.00 */
+            exposureOutstanding: string;
+        };
+        BankCapacityResponse: {
+            /** @example 42 */
+            bankId: string;
+            /** @example ZBRCB */
+            bankCode: string;
+            /** @example Zibo Rural Commercial Bank */
+            bankName: string;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            asOf: string;
+            agreements: components["schemas"]["BankAgreementCapacityResponse"][];
+            totals: components["schemas"]["BankCapacityTotalsResponse"];
+        };
         CreateApiKeyDto: {
             /** @example core banking nightly statement upload */
             label: string;
+        };
+        CreatedBankApiKeyResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example 42 */
+            bankId: string;
+            /** @example k7m2p9x4c3vq */
+            publicId: string;
+            /**
+             * @description Prefix and public id only: the secret is never shown again
+             * @example mae_live_k7m2p9x4c3vq_…
+             */
+            keyPreview: string;
+            /** @example core banking nightly statement upload */
+            label: string;
+            /** @example zbrcb.officer */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            lastUsedAt: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            revokedAt: string | null;
+            /** @example null */
+            revokedBy: string | null;
+            active: boolean;
+            /**
+             * @description The key itself: in this response only
+             * @example mae_live_k7m2p9x4c3vq_7Jr0cX1s0kq3H3bVtQm9oYk6wX2f8sTgU1n5eZpLq4A
+             */
+            key: string;
+            /** @example Store this key now: it is shown only once and cannot be recovered. */
+            notice: string;
+        };
+        BankApiKeyResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example 42 */
+            bankId: string;
+            /** @example k7m2p9x4c3vq */
+            publicId: string;
+            /**
+             * @description Prefix and public id only: the secret is never shown again
+             * @example mae_live_k7m2p9x4c3vq_…
+             */
+            keyPreview: string;
+            /** @example core banking nightly statement upload */
+            label: string;
+            /** @example zbrcb.officer */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            lastUsedAt: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            revokedAt: string | null;
+            /** @example null */
+            revokedBy: string | null;
+            active: boolean;
+        };
+        BankApiKeyPage: {
+            items: components["schemas"]["BankApiKeyResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
         };
         CreateRiskFundDto: {
             /**
@@ -4242,6 +6511,76 @@ export interface components {
              * @example 90
              */
             nplOverdueDays?: number;
+        };
+        RiskFundCapitalResponse: {
+            /** @example 5000.00 */
+            CENTRAL: string;
+            /** @example 5000.00 */
+            CITY: string;
+            /** @example 5000.00 */
+            DISTRICT: string;
+            /** @example 5000.00 */
+            SOE: string;
+        };
+        RiskFundResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example 42 */
+            districtId: string;
+            /** @example 370323 */
+            districtCode: string;
+            /** @example Yiyuan County */
+            districtName: string;
+            heavyTask: boolean;
+            /** @example Yiyuan County risk compensation fund */
+            name: string;
+            /** @enum {string} */
+            status: "ACTIVE" | "CLOSED";
+            /** @example 5000.00 */
+            balance: string;
+            /** @description Capital received, by source */
+            capital: components["schemas"]["RiskFundCapitalResponse"];
+            /** @example 5000.00 */
+            interestIncome: string;
+            /** @example 5000.00 */
+            compensationPaid: string;
+            /** @example 5000.00 */
+            recoveries: string;
+            /** @example 5000.00 */
+            coverAvailable: string;
+            /** @example 5000.00 */
+            coverShortfall: string;
+            /** @example 5000.00 */
+            minimumFund: string;
+            minimumApplies: boolean;
+            belowMinimum: boolean;
+            /** @example 5000.00 */
+            minimumShortfall: string;
+            /** @example 90 */
+            nplOverdueDays: number;
+            /** @example 1 */
+            version: number;
+            /** @example fund.admin */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            updatedAt: string;
+        };
+        RiskFundPage: {
+            items: components["schemas"]["RiskFundResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
         };
         UpdateRiskFundDto: {
             /** @example Yiyuan County risk compensation fund */
@@ -4287,6 +6626,44 @@ export interface components {
             /** @example first tranche 2026 */
             memo?: string;
         };
+        RiskFundMovementResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example 42 */
+            riskFundId: string;
+            /** @enum {string} */
+            kind: "DEPOSIT" | "WITHDRAWAL" | "INTEREST" | "COMPENSATION" | "RECOVERY";
+            /** @enum {string|null} */
+            source: "CENTRAL" | "CITY" | "DISTRICT" | "SOE" | null;
+            /** @example 5000.00 */
+            amount: string;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            businessDate: string;
+            /** @example ZCZ[2026]12 */
+            documentRef: string | null;
+            /** @example null */
+            memo: string | null;
+            /** @example 42 */
+            contributionId: string | null;
+            /** @example 42 */
+            entryId: string;
+            /** @example 42 */
+            coverEntryId: string;
+            /** @example fund.admin */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+        };
+        RiskFundMovementResultResponse: {
+            movement: components["schemas"]["RiskFundMovementResponse"];
+            fund: components["schemas"]["RiskFundResponse"];
+        };
         InterestDto: {
             /**
              * @description Deposit interest the bank credited to the fund account
@@ -4313,6 +6690,125 @@ export interface components {
             reason: string;
             /** @example ZCZ[2026]40 */
             documentRef?: string;
+        };
+        RiskFundMovementPage: {
+            items: components["schemas"]["RiskFundMovementResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
+        RiskFundCoverFiguresResponse: {
+            /** @example 5000.00 */
+            limit: string;
+            /** @example 5000.00 */
+            available: string;
+            /** @example 5000.00 */
+            pending: string;
+            /** @example 5000.00 */
+            used: string;
+            /** @example 5000.00 */
+            shortfall: string;
+        };
+        RiskFundExposureFiguresResponse: {
+            /** @example 5000.00 */
+            pending: string;
+            /** @example 5000.00 */
+            outstanding: string;
+        };
+        RiskFundNplFiguresResponse: {
+            /** @example 90 */
+            overdueDays: number;
+            /** @example 5000.00 */
+            coveredOutstanding: string;
+            /** @example 5000.00 */
+            nonPerforming: string;
+            /** @example 0.0000 */
+            ratioPercent: string;
+        };
+        AgreementCapacityResponse: {
+            /** @example 42 */
+            agreementId: string;
+            /** @example ZB-YY-2026-001 */
+            agreementNo: string;
+            /** @example 42 */
+            riskFundId: string;
+            /** @example 42 */
+            districtId: string;
+            /** @example 42 */
+            bankId: string;
+            /** @example ZBRCB */
+            bankCode: string;
+            /** @example Zibo Rural Commercial Bank */
+            bankName: string;
+            /** @example 10 */
+            multiple: string;
+            /** @example 5 */
+            entityMultiple: string | null;
+            inForce: boolean;
+            /**
+             * @description Covered principal this bank can still register for households
+             * @example 5000.00
+             */
+            capacity: string;
+            /**
+             * @description The same for operating-entity loans (at the entity multiple when there is one)
+             * @example 5000.00
+             */
+            entityCapacity: string;
+            /** @example 5000.00 */
+            exposurePending: string;
+            /** @example 5000.00 */
+            exposureOutstanding: string;
+            /** @example 5000.00 */
+            coverPending: string;
+            /** @example 5000.00 */
+            coverUsed: string;
+            /** @example 5 */
+            nplThresholdPercent: string;
+            suspended: boolean;
+            acceptsNewLoans: boolean;
+        };
+        RiskFundCapacityResponse: {
+            /** @example 42 */
+            riskFundId: string;
+            /** @example Yiyuan County risk compensation fund */
+            name: string;
+            /** @enum {string} */
+            status: "ACTIVE" | "CLOSED";
+            /** @example 42 */
+            districtId: string;
+            /** @example 370323 */
+            districtCode: string;
+            /** @example Yiyuan County */
+            districtName: string;
+            heavyTask: boolean;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            asOf: string;
+            /** @example 5000.00 */
+            balance: string;
+            /** @example 5000.00 */
+            minimum: string;
+            minimumApplies: boolean;
+            belowMinimum: boolean;
+            /** @example 5000.00 */
+            minimumShortfall: string;
+            /** @description Fund money: limit = available + pending + used − shortfall */
+            cover: components["schemas"]["RiskFundCoverFiguresResponse"];
+            /** @description Covered principal across the fund's banks */
+            exposure: components["schemas"]["RiskFundExposureFiguresResponse"];
+            /**
+             * @description Covered outstanding / fund balance
+             * @example 0.1727
+             */
+            leverageRatio: string;
+            npl: components["schemas"]["RiskFundNplFiguresResponse"];
+            agreements: components["schemas"]["AgreementCapacityResponse"][];
         };
         CreateAgreementDto: {
             /**
@@ -4364,6 +6860,74 @@ export interface components {
             bankId: string;
             /** @example 2026-01-01 */
             validFrom: string;
+        };
+        GuaranteeAgreementResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example ZB-YY-2026-001 */
+            agreementNo: string;
+            /** @example 42 */
+            riskFundId: string;
+            /** @example 42 */
+            districtId: string;
+            /** @example 42 */
+            bankId: string;
+            /** @example ZBRCB */
+            bankCode: string;
+            /** @example 10 */
+            leverageMultiple: string;
+            /** @example 5 */
+            entityLeverageMultiple: string | null;
+            /** @example 80 */
+            fundSharePercent: string;
+            /** @example 20 */
+            bankSharePercent: string;
+            /** @enum {string} */
+            compensationMode: "ADVANCE" | "FINAL_LOSS";
+            /** @example 90 */
+            triggerDays: number;
+            /** @example 5 */
+            nplThresholdPercent: string;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            validFrom: string;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            validTo: string | null;
+            /** @enum {string} */
+            status: "ACTIVE" | "TERMINATED";
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            terminatedOn: string | null;
+            /** @example 1 */
+            version: number;
+            /** @example fund.admin */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            updatedAt: string;
+        };
+        GuaranteeAgreementPage: {
+            items: components["schemas"]["GuaranteeAgreementResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
         };
         UpdateAgreementDto: {
             /**
@@ -4417,6 +6981,62 @@ export interface components {
              */
             terminatedOn?: string;
         };
+        GuaranteeCoverResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example 42 */
+            loanId: string;
+            /** @example 42 */
+            agreementId: string;
+            /** @example 42 */
+            riskFundId: string;
+            /** @example 42 */
+            bankId: string;
+            /** @enum {string} */
+            borrowerType: "HOUSEHOLD" | "ENTITY";
+            /** @example 10 */
+            multiple: string;
+            /** @example 5000.00 */
+            reserved: string;
+            /** @example 5000.00 */
+            pending: string;
+            /** @example 5000.00 */
+            outstanding: string;
+            /** @example 5000.00 */
+            coverPending: string;
+            /** @example 5000.00 */
+            coverUsed: string;
+            /** @example 5000.00 */
+            disbursed: string;
+            /** @example 5000.00 */
+            released: string;
+            /** @enum {string} */
+            status: "PENDING" | "ACTIVE" | "CLOSED" | "VOIDED";
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            reservedOn: string;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            consumedOn: string | null;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            closedOn: string | null;
+        };
+        GuaranteeCoverPage: {
+            items: components["schemas"]["GuaranteeCoverResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
         RegisterCoveredLoanDto: {
             /**
              * @description The bank's own loan reference, unique per bank
@@ -4463,6 +7083,101 @@ export interface components {
              */
             disbursementDate: string;
         };
+        CoveredLoanStatusReportResponse: {
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            asOf: string;
+            /** @example 95 */
+            daysOverdue: number | null;
+        };
+        CoveredLoanResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example CL-1-ZB2026-000123 */
+            loanNo: string;
+            /** @example 42 */
+            bankId: string;
+            /** @example ZB2026-000123 */
+            bankLoanRef: string;
+            /** @example 42 */
+            agreementId: string;
+            /** @example 42 */
+            productVersionId: string;
+            /** @enum {string} */
+            borrowerType: "HOUSEHOLD" | "ENTITY";
+            /** @example 42 */
+            householdId: string | null;
+            /** @example 42 */
+            entityId: string | null;
+            /** @example 42 */
+            districtId: string;
+            /** @example 5000.00 */
+            principal: string;
+            /** @example 12 */
+            termMonths: number;
+            /** @example 4.35 */
+            annualRatePercent: string;
+            /** @example BREEDING */
+            purpose: string;
+            /**
+             * @example DISBURSED
+             * @enum {string}
+             */
+            status: "DRAFT" | "SUBMITTED" | "GROUP_ENDORSED" | "APPROVED" | "IN_PUBLIC_NOTICE" | "DISBURSED" | "CLOSED" | "WRITTEN_OFF" | "REJECTED" | "CANCELLED";
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            disbursementDate: string;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            maturityDate: string | null;
+            /** @example 5000.00 */
+            outstandingPrincipal: string;
+            /** @example 0 */
+            daysOverdue: number;
+            /** @enum {string} */
+            arrearsBucket: "CURRENT" | "DPD_1_30" | "DPD_31_60" | "DPD_61_90" | "DPD_90_PLUS";
+            nonPerforming: boolean;
+            /** @description The bank's latest status report (by as-of date), the basis the close of business ages the loan from */
+            lastStatusReport: components["schemas"]["CoveredLoanStatusReportResponse"] | null;
+            recoveryExhausted: boolean;
+            compensated: boolean;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            closedOn: string | null;
+            /** @example null */
+            statusReason: string | null;
+            /** @example apikey:zbrcb-core */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            updatedAt: string;
+            /** @example 1 */
+            version: number;
+        };
+        CoveredLoanPage: {
+            items: components["schemas"]["CoveredLoanResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
         BulkReportRowDto: {
             /** @example ZB2026-000123 */
             bankLoanRef: string;
@@ -4500,6 +7215,158 @@ export interface components {
             /** @description 1-1000 rows; each row commits (or fails) on its own */
             items: components["schemas"]["BulkReportRowDto"][];
         };
+        CoveredReportFieldErrorResponse: {
+            /** @example principal */
+            field: string;
+            /** @example INVALID */
+            code?: string;
+            /** @example more than the outstanding principal */
+            message: string;
+        };
+        CoveredReportErrorResponse: {
+            /** @example NOT_FOUND */
+            code: string;
+            /** @example 404 */
+            status: number;
+            /** @example loan ZB2026-999999 not found */
+            detail: string;
+            errors?: components["schemas"]["CoveredReportFieldErrorResponse"][];
+        };
+        CoveredReportRowResultResponse: {
+            /** @example 1 */
+            row: number;
+            /** @example ZB2026-000123 */
+            bankLoanRef: string;
+            /** @enum {string} */
+            kind: "REPAYMENT" | "STATUS";
+            /** @enum {string} */
+            outcome: "APPLIED" | "REPLAYED" | "FAILED";
+            /** @description The loan after the row (APPLIED, REPLAYED) */
+            loan?: components["schemas"]["CoveredLoanResponse"];
+            /** @description Why the row failed (FAILED) */
+            error?: components["schemas"]["CoveredReportErrorResponse"];
+        };
+        CoveredReportBulkResponse: {
+            results: components["schemas"]["CoveredReportRowResultResponse"][];
+            /** @example 1 */
+            applied: number;
+            /** @example 0 */
+            replayed: number;
+            /** @example 1 */
+            failed: number;
+        };
+        CoveredLoanCoverResponse: {
+            /** @enum {string} */
+            status: "PENDING" | "ACTIVE" | "CLOSED" | "VOIDED";
+            /** @example 10 */
+            multiple: string;
+            /** @example 5000.00 */
+            pending: string;
+            /** @example 5000.00 */
+            outstanding: string;
+            /** @example 5000.00 */
+            coverUsed: string;
+            /** @example 5000.00 */
+            released: string;
+        };
+        CoveredLoanInstallmentResponse: {
+            /** @example 1 */
+            number: number;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            dueDate: string;
+            /** @example 5000.00 */
+            principal: string;
+            /** @example 5000.00 */
+            interest: string;
+            /** @example 5000.00 */
+            paidPrincipal: string;
+            /** @example 5000.00 */
+            paidInterest: string;
+            /** @enum {string} */
+            status: "OPEN" | "OVERDUE" | "PAID" | "WRITTEN_OFF";
+        };
+        CoveredLoanDetailResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example CL-1-ZB2026-000123 */
+            loanNo: string;
+            /** @example 42 */
+            bankId: string;
+            /** @example ZB2026-000123 */
+            bankLoanRef: string;
+            /** @example 42 */
+            agreementId: string;
+            /** @example 42 */
+            productVersionId: string;
+            /** @enum {string} */
+            borrowerType: "HOUSEHOLD" | "ENTITY";
+            /** @example 42 */
+            householdId: string | null;
+            /** @example 42 */
+            entityId: string | null;
+            /** @example 42 */
+            districtId: string;
+            /** @example 5000.00 */
+            principal: string;
+            /** @example 12 */
+            termMonths: number;
+            /** @example 4.35 */
+            annualRatePercent: string;
+            /** @example BREEDING */
+            purpose: string;
+            /**
+             * @example DISBURSED
+             * @enum {string}
+             */
+            status: "DRAFT" | "SUBMITTED" | "GROUP_ENDORSED" | "APPROVED" | "IN_PUBLIC_NOTICE" | "DISBURSED" | "CLOSED" | "WRITTEN_OFF" | "REJECTED" | "CANCELLED";
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            disbursementDate: string;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            maturityDate: string | null;
+            /** @example 5000.00 */
+            outstandingPrincipal: string;
+            /** @example 0 */
+            daysOverdue: number;
+            /** @enum {string} */
+            arrearsBucket: "CURRENT" | "DPD_1_30" | "DPD_31_60" | "DPD_61_90" | "DPD_90_PLUS";
+            nonPerforming: boolean;
+            /** @description The bank's latest status report (by as-of date), the basis the close of business ages the loan from */
+            lastStatusReport: components["schemas"]["CoveredLoanStatusReportResponse"] | null;
+            recoveryExhausted: boolean;
+            compensated: boolean;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            closedOn: string | null;
+            /** @example null */
+            statusReason: string | null;
+            /** @example apikey:zbrcb-core */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            updatedAt: string;
+            /** @example 1 */
+            version: number;
+            cover: components["schemas"]["CoveredLoanCoverResponse"] | null;
+            installments: components["schemas"]["CoveredLoanInstallmentResponse"][];
+        };
         CancelCoveredLoanDto: {
             /** @example borrower withdrew the application */
             reason: string;
@@ -4536,6 +7403,165 @@ export interface components {
             /** @example ADVANCE at 95 days overdue; borrower unreachable since May */
             memo?: string;
         };
+        CompensationClaimResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example CC-2026-000005 */
+            claimNo: string;
+            /** @example 42 */
+            loanId: string;
+            /** @example 42 */
+            agreementId: string;
+            /** @example 42 */
+            riskFundId: string;
+            /** @example 42 */
+            bankId: string;
+            /** @enum {string} */
+            mode: "ADVANCE" | "FINAL_LOSS";
+            /** @example 95 */
+            daysOverdue: number;
+            /** @example 5000.00 */
+            principal: string;
+            /** @example 5000.00 */
+            interest: string;
+            /** @example 5000.00 */
+            claimed: string;
+            /** @example 80 */
+            fundSharePercent: string;
+            /** @example 20 */
+            bankSharePercent: string;
+            /** @example 5000.00 */
+            fundAmount: string;
+            /** @example 5000.00 */
+            bankAmount: string;
+            /** @enum {string} */
+            status: "FILED" | "PAID" | "REJECTED";
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            filedOn: string;
+            /** @example apikey:zbrcb-core */
+            filedBy: string;
+            /** @example fund.admin */
+            decidedBy: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            decidedAt: string | null;
+            /** @example null */
+            decisionReason: string | null;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            paidOn: string | null;
+            /** @example 42 */
+            entryId: string | null;
+            /** @example 42 */
+            coverEntryId: string | null;
+            /** @example 5000.00 */
+            recovered: string;
+            /** @example 5000.00 */
+            fundRecovered: string;
+            /** @example 2 */
+            version: number;
+        };
+        CompensationClaimPage: {
+            items: components["schemas"]["CompensationClaimResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
+        CompensationRecoveryResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example 5000.00 */
+            amount: string;
+            /** @example 5000.00 */
+            fundPart: string;
+            /** @example 5000.00 */
+            bankPart: string;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            recoveredOn: string;
+            /** @example null */
+            memo: string | null;
+            /** @example 42 */
+            entryId: string | null;
+        };
+        CompensationClaimDetailResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example CC-2026-000005 */
+            claimNo: string;
+            /** @example 42 */
+            loanId: string;
+            /** @example 42 */
+            agreementId: string;
+            /** @example 42 */
+            riskFundId: string;
+            /** @example 42 */
+            bankId: string;
+            /** @enum {string} */
+            mode: "ADVANCE" | "FINAL_LOSS";
+            /** @example 95 */
+            daysOverdue: number;
+            /** @example 5000.00 */
+            principal: string;
+            /** @example 5000.00 */
+            interest: string;
+            /** @example 5000.00 */
+            claimed: string;
+            /** @example 80 */
+            fundSharePercent: string;
+            /** @example 20 */
+            bankSharePercent: string;
+            /** @example 5000.00 */
+            fundAmount: string;
+            /** @example 5000.00 */
+            bankAmount: string;
+            /** @enum {string} */
+            status: "FILED" | "PAID" | "REJECTED";
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            filedOn: string;
+            /** @example apikey:zbrcb-core */
+            filedBy: string;
+            /** @example fund.admin */
+            decidedBy: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            decidedAt: string | null;
+            /** @example null */
+            decisionReason: string | null;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            paidOn: string | null;
+            /** @example 42 */
+            entryId: string | null;
+            /** @example 42 */
+            coverEntryId: string | null;
+            /** @example 5000.00 */
+            recovered: string;
+            /** @example 5000.00 */
+            fundRecovered: string;
+            /** @example 2 */
+            version: number;
+            recoveries: components["schemas"]["CompensationRecoveryResponse"][];
+        };
         PayClaimDto: {
             /**
              * @description the day the fund paid (the payment's value date); defaults to today, never after it nor before filing
@@ -4557,6 +7583,221 @@ export interface components {
             recoveredOn: string;
             /** @example collateral-free settlement with the borrower */
             memo?: string;
+        };
+        RecoverySplitResponse: {
+            /** @example 5000.00 */
+            amount: string;
+            /** @example 5000.00 */
+            fundPart: string;
+            /** @example 5000.00 */
+            bankPart: string;
+        };
+        CompensationClaimWithRecoveryResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example CC-2026-000005 */
+            claimNo: string;
+            /** @example 42 */
+            loanId: string;
+            /** @example 42 */
+            agreementId: string;
+            /** @example 42 */
+            riskFundId: string;
+            /** @example 42 */
+            bankId: string;
+            /** @enum {string} */
+            mode: "ADVANCE" | "FINAL_LOSS";
+            /** @example 95 */
+            daysOverdue: number;
+            /** @example 5000.00 */
+            principal: string;
+            /** @example 5000.00 */
+            interest: string;
+            /** @example 5000.00 */
+            claimed: string;
+            /** @example 80 */
+            fundSharePercent: string;
+            /** @example 20 */
+            bankSharePercent: string;
+            /** @example 5000.00 */
+            fundAmount: string;
+            /** @example 5000.00 */
+            bankAmount: string;
+            /** @enum {string} */
+            status: "FILED" | "PAID" | "REJECTED";
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            filedOn: string;
+            /** @example apikey:zbrcb-core */
+            filedBy: string;
+            /** @example fund.admin */
+            decidedBy: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            decidedAt: string | null;
+            /** @example null */
+            decisionReason: string | null;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            paidOn: string | null;
+            /** @example 42 */
+            entryId: string | null;
+            /** @example 42 */
+            coverEntryId: string | null;
+            /** @example 5000.00 */
+            recovered: string;
+            /** @example 5000.00 */
+            fundRecovered: string;
+            /** @example 2 */
+            version: number;
+            /** @description How the recovery just recorded was split */
+            recovery: components["schemas"]["RecoverySplitResponse"];
+        };
+        BreakerLiveResponse: {
+            /** @enum {string} */
+            state: "NORMAL" | "SUSPENDED";
+            /** @example 5000.00 */
+            coveredOutstanding: string;
+            /** @example 5000.00 */
+            nonPerforming: string;
+            /** @example 90 */
+            nplOverdueDays: number;
+            /** @example 6.0000 */
+            ratioPercent: string;
+            /** @example 5 */
+            thresholdPercent: string;
+        };
+        BreakerEventResponse: {
+            /** @example 42 */
+            id: string;
+            /** @enum {string} */
+            from: "NORMAL" | "SUSPENDED";
+            /** @enum {string} */
+            to: "NORMAL" | "SUSPENDED";
+            /** @example 5000.00 */
+            nonPerforming: string;
+            /** @example 5000.00 */
+            coveredOutstanding: string;
+            /** @example 6.0000 */
+            ratioPercent: string;
+            /** @example 5 */
+            thresholdPercent: string;
+            /** @example status report on loan 42 */
+            cause: string;
+            /** @example apikey:zbrcb-core */
+            actor: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            at: string;
+        };
+        BreakerEventPage: {
+            items: components["schemas"]["BreakerEventResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
+        DistrictBreakerResponse: {
+            /** @example 42 */
+            districtId: string;
+            /** @example 370323 */
+            districtCode: string;
+            /** @example Yiyuan County */
+            districtName: string;
+            hasRiskFund: boolean;
+            /** @enum {string} */
+            state: "NORMAL" | "SUSPENDED";
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            changedAt: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            evaluatedAt: string | null;
+            /** @description What the breaker would decide now (null without a risk fund) */
+            live: components["schemas"]["BreakerLiveResponse"] | null;
+            /** @description Changes of state, newest first */
+            history: components["schemas"]["BreakerEventPage"];
+        };
+        BankBreakerOwnFiguresResponse: {
+            /** @example 5000.00 */
+            coveredOutstanding: string;
+            /** @example 5000.00 */
+            nonPerforming: string;
+            /** @example 1.2000 */
+            ratioPercent: string;
+        };
+        BankBreakerLiveResponse: {
+            /** @enum {string} */
+            state: "NORMAL" | "SUSPENDED";
+            /** @example 5 */
+            thresholdPercent: string;
+            /** @example 90 */
+            nplOverdueDays: number;
+            /** @description The bank's own covered loans only */
+            ownBank: components["schemas"]["BankBreakerOwnFiguresResponse"];
+        };
+        BankBreakerEventResponse: {
+            /** @example 42 */
+            id: string;
+            /** @enum {string} */
+            from: "NORMAL" | "SUSPENDED";
+            /** @enum {string} */
+            to: "NORMAL" | "SUSPENDED";
+            /** @example 5 */
+            thresholdPercent: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            at: string;
+        };
+        BankBreakerEventPage: {
+            items: components["schemas"]["BankBreakerEventResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
+        BankDistrictBreakerResponse: {
+            /** @example 42 */
+            districtId: string;
+            /** @example 370323 */
+            districtCode: string;
+            /** @example Yiyuan County */
+            districtName: string;
+            hasRiskFund: boolean;
+            /** @enum {string} */
+            state: "NORMAL" | "SUSPENDED";
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            changedAt: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            evaluatedAt: string | null;
+            /** @enum {string} */
+            scope: "OWN_BANK";
+            live: components["schemas"]["BankBreakerLiveResponse"] | null;
+            history: components["schemas"]["BankBreakerEventPage"];
         };
         CapitalClassDto: {
             /**
@@ -4852,6 +8093,200 @@ export interface components {
              */
             businessDate?: string;
         };
+        ReconRunRowCountsResponse: {
+            /** @example 100000 */
+            total: number;
+            /** @example 99990 */
+            valid: number;
+            /** @example 10 */
+            malformed: number;
+        };
+        ReconMatchedSummaryResponse: {
+            /** @example 99800 */
+            count: number;
+            /** @example 5000.00 */
+            outstanding: string;
+            /** @example 5000.00 */
+            overduePrincipal: string;
+        };
+        ReconAmountDifferencesSummaryResponse: {
+            /** @example 120 */
+            count: number;
+            /** @example 5000.00 */
+            bankOutstanding: string;
+            /** @example 5000.00 */
+            engineOutstanding: string;
+            /**
+             * @description bank − engine
+             * @example 5000.00
+             */
+            outstandingDifference: string;
+            /** @example 5000.00 */
+            bankOverduePrincipal: string;
+            /** @example 5000.00 */
+            engineOverduePrincipal: string;
+            /**
+             * @description bank − engine
+             * @example 5000.00
+             */
+            overduePrincipalDifference: string;
+        };
+        ReconStatusDifferencesSummaryResponse: {
+            /** @example 40 */
+            count: number;
+            /** @example 5000.00 */
+            bankOutstanding: string;
+            /** @example 5000.00 */
+            engineOutstanding: string;
+        };
+        ReconOnlyInBankSummaryResponse: {
+            /** @example 30 */
+            count: number;
+            /** @example 5000.00 */
+            bankOutstanding: string;
+            /** @example 5000.00 */
+            bankOverduePrincipal: string;
+        };
+        ReconOnlyInEngineSummaryResponse: {
+            /** @example 5 */
+            count: number;
+            /** @example 5000.00 */
+            engineOutstanding: string;
+            /** @example 5000.00 */
+            engineOverduePrincipal: string;
+        };
+        ReconMalformedSummaryResponse: {
+            /** @example 10 */
+            count: number;
+        };
+        ReconRunSummaryResponse: {
+            matched: components["schemas"]["ReconMatchedSummaryResponse"];
+            amountDifferences: components["schemas"]["ReconAmountDifferencesSummaryResponse"];
+            statusDifferences: components["schemas"]["ReconStatusDifferencesSummaryResponse"];
+            onlyInBank: components["schemas"]["ReconOnlyInBankSummaryResponse"];
+            onlyInEngine: components["schemas"]["ReconOnlyInEngineSummaryResponse"];
+            malformed: components["schemas"]["ReconMalformedSummaryResponse"];
+        };
+        ReconRunResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example 42 */
+            bankId: string;
+            /** @example ZBRCB */
+            bankCode: string;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            asOfDate: string;
+            /** @enum {string} */
+            format: "CSV" | "JSONL";
+            /**
+             * @description SHA-256 of the file, hex
+             * @example 9f2c5d0e4b8a1f3c7d6e5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a39281706
+             */
+            contentHash: string;
+            /** @example 6281044 */
+            byteSize: number;
+            /** @enum {string} */
+            status: "COMPLETED";
+            rows: components["schemas"]["ReconRunRowCountsResponse"];
+            summary: components["schemas"]["ReconRunSummaryResponse"];
+            /** @example bank-key:k7m2p9x4c3vq */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            completedAt: string | null;
+            /** @example 5900 */
+            durationMs: number | null;
+        };
+        ReconRunPage: {
+            items: components["schemas"]["ReconRunResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
+        ReconLineSideResponse: {
+            /** @example 5000.00 */
+            outstandingPrincipal: string | null;
+            /** @example 5000.00 */
+            overduePrincipal: string | null;
+            /** @example 0 */
+            overdueDays: number | null;
+            /** @example NORMAL */
+            status: string | null;
+        };
+        ReconLineDifferenceResponse: {
+            /**
+             * @description bank − engine
+             * @example 5000.00
+             */
+            outstandingPrincipal: string | null;
+            /**
+             * @description bank − engine
+             * @example 5000.00
+             */
+            overduePrincipal: string | null;
+            /**
+             * @description bank − engine
+             * @example 0
+             */
+            overdueDays: number | null;
+        };
+        ReconLineErrorResponse: {
+            /** @example outstanding_principal */
+            field: string;
+            /** @example INVALID */
+            code: string;
+            /** @example not an amount in yuan */
+            message: string;
+        };
+        ReconLineResponse: {
+            /** @example 42 */
+            id: string;
+            /**
+             * @description Null for a loan only the engine has
+             * @example 57
+             */
+            lineNo: number | null;
+            /** @enum {string} */
+            category: "MATCHED" | "DIFFERENT" | "ONLY_IN_BANK" | "ONLY_IN_ENGINE" | "MALFORMED";
+            amountDiffers: boolean;
+            statusDiffers: boolean;
+            /** @example ZB2026000123 */
+            bankLoanRef: string | null;
+            /** @example 42 */
+            loanId: string | null;
+            bank: components["schemas"]["ReconLineSideResponse"];
+            engine: components["schemas"]["ReconLineSideResponse"];
+            difference: components["schemas"]["ReconLineDifferenceResponse"];
+            /** @description Why a malformed line was refused */
+            errors: components["schemas"]["ReconLineErrorResponse"][] | null;
+            /**
+             * @description The malformed line as read
+             * @example null
+             */
+            raw: string | null;
+        };
+        ReconLinePage: {
+            items: components["schemas"]["ReconLineResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
         CreateProgrammeDto: {
             /**
              * @description Unique code: 2-40 of A-Z, 0-9, _ and -, starting with a letter
@@ -5014,6 +8449,124 @@ export interface components {
              */
             baseVersion?: number;
         };
+        FundingContributionResponse: {
+            /** @example 31 */
+            id: string;
+            /**
+             * @example SUBSIDY_PROGRAMME
+             * @enum {string}
+             */
+            targetType: "MUTUAL_AID_FUND" | "RISK_FUND" | "SUBSIDY_PROGRAMME";
+            /** @example 1 */
+            targetId: string;
+            /** @example 淄博市扶贫小额信贷贴息 */
+            targetName: string | null;
+            /** @example null */
+            districtId: string | null;
+            /** @example null */
+            districtName: string | null;
+            /**
+             * @example CITY
+             * @enum {string}
+             */
+            source: "CENTRAL" | "CITY" | "DISTRICT" | "SOE" | "DONATION" | "MEMBER";
+            /** @example 2000000.00 */
+            amount: string;
+            /** @example 2026 */
+            year: number;
+            /** @example 淄财农〔2026〕1号 */
+            documentRef: string | null;
+            /**
+             * Format: date
+             * @example 2026-01-15
+             */
+            receivedOn: string;
+            /**
+             * @description The member household of a MEMBER contribution
+             * @example null
+             */
+            householdId: string | null;
+            /** @example false */
+            fiscalFunded: boolean;
+            /** @example null */
+            soeName: string | null;
+            /**
+             * @description The profit base an SOE declared
+             * @example null
+             */
+            soeProfitBase: string | null;
+            /**
+             * @description The journal entry
+             * @example 120
+             */
+            entryId: string;
+            /** @example fund.admin */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+        };
+        FundingContributionsResponse: {
+            items: components["schemas"]["FundingContributionResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+            /** @example 2000000.00 */
+            totalAmount: string;
+            /**
+             * @description The sum per source (only sources with contributions)
+             * @example {
+             *       "CITY": "2000000.00"
+             *     }
+             */
+            bySource: {
+                [key: string]: string;
+            };
+        };
+        MatchingRuleResponse: {
+            /** @example 2026 */
+            year: number;
+            /**
+             * @description District match required per yuan of city allocation
+             * @example 2
+             */
+            ratio: string;
+            /**
+             * @description Percent of the profit base an SOE is expected to contribute
+             * @example 3
+             */
+            soeProfitPercent: string;
+            /**
+             * @description No rule was set for the year: the defaults apply
+             * @example false
+             */
+            isDefault: boolean;
+            /** @example 淄政办〔2026〕5号 */
+            documentRef: string | null;
+            /** @example null */
+            note: string | null;
+            /** @example fund.admin */
+            updatedBy: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            updatedAt: string | null;
+        };
+        MatchingRulePage: {
+            items: components["schemas"]["MatchingRuleResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
         MatchingRuleDto: {
             /**
              * @description District yuan required per city yuan (0-100, at most 4 decimals)
@@ -5030,12 +8583,358 @@ export interface components {
             /** @example ratio raised for heavy-task districts */
             note?: string;
         };
+        ComplianceSoeAmountResponse: {
+            /** @example 淄博矿业集团 */
+            name: string;
+            /** @example 30000.00 */
+            amount: string;
+        };
+        ComplianceDistrictResponse: {
+            /** @example 42 */
+            districtId: string;
+            /** @example 370303 */
+            districtCode: string;
+            /** @example 张店区 */
+            districtName: string;
+            /** @example 1000000.00 */
+            cityAllocation: string;
+            /** @example 1500000.00 */
+            districtMatch: string;
+            /** @example 2 */
+            requiredRatio: string;
+            /**
+             * @description null when the city allocated nothing
+             * @example 1.5000
+             */
+            actualRatio: string | null;
+            /** @example 2000000.00 */
+            requiredMatch: string;
+            /** @example 500000.00 */
+            shortfall: string;
+            /** @example false */
+            compliant: boolean;
+            /** @example 30000.00 */
+            soeContributions: string;
+            soe: components["schemas"]["ComplianceSoeAmountResponse"][];
+        };
+        ComplianceSoeResponse: {
+            /** @example 淄博矿业集团 */
+            name: string;
+            /**
+             * @description null when the SOE declared no profit base
+             * @example 1000000.00
+             */
+            profitBase: string | null;
+            /** @example 30000.00 */
+            expected: string | null;
+            /** @example 30000.00 */
+            actual: string;
+            /** @example 0.00 */
+            shortfall: string | null;
+            /** @example true */
+            compliant: boolean | null;
+        };
+        ComplianceTotalsResponse: {
+            /** @example 1000000.00 */
+            cityAllocation: string;
+            /** @example 1500000.00 */
+            districtMatch: string;
+            /** @example 2000000.00 */
+            requiredMatch: string;
+            /** @example 500000.00 */
+            shortfall: string;
+            /** @example 0 */
+            compliantDistricts: number;
+            /** @example 1 */
+            districts: number;
+        };
+        ComplianceReportResponse: {
+            /** @example 2026 */
+            year: number;
+            rule: components["schemas"]["MatchingRuleResponse"];
+            districts: components["schemas"]["ComplianceDistrictResponse"][];
+            soe: components["schemas"]["ComplianceSoeResponse"][];
+            totals: components["schemas"]["ComplianceTotalsResponse"];
+        };
         RunDto: {
             /**
              * @description Business date (Asia/Shanghai) to select reminders for: today or up to 44 days back
              * @example 2026-03-15
              */
             businessDate: string;
+        };
+        ReminderRunResultResponse: {
+            /** @example 42 */
+            runId: string;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            businessDate: string;
+            /**
+             * Format: date
+             * @description Today's business date when the run happened
+             * @example 2026-03-15
+             */
+            today: string;
+            /**
+             * @description New outbox rows; a re-run of the same date selects 0
+             * @example 1840
+             */
+            selected: number;
+            /**
+             * @description Delivery jobs submitted for them
+             * @example 1840
+             */
+            enqueued: number;
+            /**
+             * @description Jobs re-submitted for interrupted earlier runs
+             * @example 0
+             */
+            resumed: number;
+            /**
+             * @description Jobs re-submitted for pending reminders untouched for long
+             * @example 0
+             */
+            swept: number;
+            /** @example 180 */
+            selectMs: number;
+            /** @example 210 */
+            enqueueMs: number;
+            /** @example 412 */
+            durationMs: number;
+        };
+        ReminderRunResponse: {
+            /** @example 42 */
+            id: string;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            businessDate: string;
+            /** @enum {string} */
+            trigger: "SCHEDULE" | "BOOT" | "MANUAL";
+            /** @example system */
+            requestedBy: string;
+            /** @example reminders.select.2026-03-15 */
+            jobId: string | null;
+            /** @example 1840 */
+            selected: number;
+            /** @example 1840 */
+            enqueued: number;
+            /** @example 0 */
+            swept: number;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            startedAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            enqueuedAt: string | null;
+        };
+        ReminderRunPage: {
+            items: components["schemas"]["ReminderRunResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
+        ReminderResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example 42 */
+            installmentId: string;
+            /** @example 3 */
+            installmentNumber: number;
+            /** @example 42 */
+            loanId: string;
+            /** @example MA-2026-000042 */
+            loanNo: string;
+            /** @example 42 */
+            householdId: string | null;
+            /** @example 王建国 */
+            borrowerName: string | null;
+            /**
+             * @description Full for ADMIN, FUND_ADMIN and LOAN_OFFICER; masked for everyone else
+             * @example 138****5678
+             */
+            phone: string | null;
+            /** @enum {string} */
+            offset: "T-7" | "T-1" | "T0" | "T+1" | "T+7" | "T+30";
+            /** @enum {number} */
+            offsetDays: -7 | -1 | 0 | 1 | 7 | 30;
+            /** @enum {string} */
+            event: "DUE_T7" | "DUE_T1" | "DUE_T0" | "OVERDUE_T1" | "OVERDUE_T7" | "OVERDUE_T30";
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            dueDate: string;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            remindOn: string;
+            /** @enum {string} */
+            state: "QUEUED" | "SENDING" | "SENT" | "FAILED" | "SKIPPED_PAID" | "DEFERRED" | "SUPERSEDED" | "CANCELLED";
+            /** @enum {string} */
+            channel: "WEBHOOK" | "SMS" | "LOG";
+            /** @example 42 */
+            endpointId: string | null;
+            /** @example 1 */
+            attempts: number;
+            /** @example null */
+            lastError: string | null;
+            /** @example 861.17 */
+            amountDue: string | null;
+            /** @example 您的贷款(第3期)将于2026年3月22日到期,应还¥861.17,请提前准备资金。 */
+            message: string | null;
+            /** @description The body delivered to the endpoint */
+            payload: {
+                [key: string]: unknown;
+            } | null;
+            /** @example null */
+            providerRef: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            deferredUntil: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            updatedAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            sentAt: string | null;
+        };
+        ReminderPage: {
+            items: components["schemas"]["ReminderResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
+        ReminderDeliveryAttemptResponse: {
+            /** @example 1 */
+            attempt: number;
+            /** @enum {string} */
+            outcome: "SENT" | "RETRY" | "FAILED" | "SKIPPED_PAID" | "DEFERRED" | "SUPERSEDED" | "CANCELLED";
+            /** @enum {string} */
+            channel: "WEBHOOK" | "SMS" | "LOG";
+            /** @example 42 */
+            endpointId: string | null;
+            /** @example 200 */
+            httpStatus: number | null;
+            /** @example null */
+            error: string | null;
+            /** @example worker-1:4242 */
+            worker: string;
+            /** @example reminder.1207 */
+            jobId: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            startedAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            finishedAt: string;
+        };
+        ReminderDetailResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example 42 */
+            installmentId: string;
+            /** @example 3 */
+            installmentNumber: number;
+            /** @example 42 */
+            loanId: string;
+            /** @example MA-2026-000042 */
+            loanNo: string;
+            /** @example 42 */
+            householdId: string | null;
+            /** @example 王建国 */
+            borrowerName: string | null;
+            /**
+             * @description Full for ADMIN, FUND_ADMIN and LOAN_OFFICER; masked for everyone else
+             * @example 138****5678
+             */
+            phone: string | null;
+            /** @enum {string} */
+            offset: "T-7" | "T-1" | "T0" | "T+1" | "T+7" | "T+30";
+            /** @enum {number} */
+            offsetDays: -7 | -1 | 0 | 1 | 7 | 30;
+            /** @enum {string} */
+            event: "DUE_T7" | "DUE_T1" | "DUE_T0" | "OVERDUE_T1" | "OVERDUE_T7" | "OVERDUE_T30";
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            dueDate: string;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            remindOn: string;
+            /** @enum {string} */
+            state: "QUEUED" | "SENDING" | "SENT" | "FAILED" | "SKIPPED_PAID" | "DEFERRED" | "SUPERSEDED" | "CANCELLED";
+            /** @enum {string} */
+            channel: "WEBHOOK" | "SMS" | "LOG";
+            /** @example 42 */
+            endpointId: string | null;
+            /** @example 1 */
+            attempts: number;
+            /** @example null */
+            lastError: string | null;
+            /** @example 861.17 */
+            amountDue: string | null;
+            /** @example 您的贷款(第3期)将于2026年3月22日到期,应还¥861.17,请提前准备资金。 */
+            message: string | null;
+            /** @description The body delivered to the endpoint */
+            payload: {
+                [key: string]: unknown;
+            } | null;
+            /** @example null */
+            providerRef: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            deferredUntil: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            updatedAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            sentAt: string | null;
+            deliveryAttempts: components["schemas"]["ReminderDeliveryAttemptResponse"][];
         };
         CreateEndpointDto: {
             /**
@@ -5071,6 +8970,100 @@ export interface components {
              * @example 互助资金
              */
             signName?: string;
+        };
+        ReminderEndpointWithSecretResponse: {
+            /** @example 42 */
+            id: string;
+            /** @enum {string} */
+            scope: "BANK" | "FUND" | "DEFAULT";
+            /** @example 42 */
+            bankId: string | null;
+            /** @example 42 */
+            fundId: string | null;
+            /** @enum {string} */
+            channel: "WEBHOOK" | "SMS" | "LOG";
+            /** @example 淄博农商银行 催收系统 */
+            name: string;
+            /** @example https://reminders.bank.example/hooks/mae */
+            url: string | null;
+            /** @example null */
+            signName: string | null;
+            active: boolean;
+            /** @description Whether a signing secret is set (the secret itself is never shown again) */
+            hasSecret: boolean;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            secretRotatedAt: string | null;
+            /** @example 1 */
+            version: number;
+            /** @example admin */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            updatedAt: string;
+            /**
+             * @description The signing secret, in this answer only (null for a LOG endpoint)
+             * @example rsec_Jx0d3w7pQ2mZk9v1bH6sT4yLr8eN5cA0uG2iO7fW3qE
+             */
+            secret: string | null;
+        };
+        ReminderEndpointResponse: {
+            /** @example 42 */
+            id: string;
+            /** @enum {string} */
+            scope: "BANK" | "FUND" | "DEFAULT";
+            /** @example 42 */
+            bankId: string | null;
+            /** @example 42 */
+            fundId: string | null;
+            /** @enum {string} */
+            channel: "WEBHOOK" | "SMS" | "LOG";
+            /** @example 淄博农商银行 催收系统 */
+            name: string;
+            /** @example https://reminders.bank.example/hooks/mae */
+            url: string | null;
+            /** @example null */
+            signName: string | null;
+            active: boolean;
+            /** @description Whether a signing secret is set (the secret itself is never shown again) */
+            hasSecret: boolean;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            secretRotatedAt: string | null;
+            /** @example 1 */
+            version: number;
+            /** @example admin */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            updatedAt: string;
+        };
+        ReminderEndpointPage: {
+            items: components["schemas"]["ReminderEndpointResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
         };
         UpdateEndpointDto: {
             /** @example 淄博农商银行 催收系统 (新) */
@@ -5132,12 +9125,836 @@ export interface components {
              */
             rerun?: boolean;
         };
+        CobCheckpointResponse: {
+            /**
+             * @example LOANS
+             * @enum {string}
+             */
+            step: "LOANS" | "COVERED" | "SNAPSHOTS";
+            /**
+             * @description The last row id the step has done
+             * @example 1250
+             */
+            lastId: string;
+            /** @example 1 */
+            batches: number;
+            /** @example 1250 */
+            rowsDone: number;
+            /** @example true */
+            done: boolean;
+        };
+        CobRunResponse: {
+            /**
+             * Format: date
+             * @example 2026-05-31
+             */
+            businessDate: string;
+            /**
+             * @example COMPLETED
+             * @enum {string}
+             */
+            status: "RUNNING" | "COMPLETED" | "FAILED";
+            /** @example 1 */
+            attempts: number;
+            /** @example 1250 */
+            loansProcessed: number;
+            /** @example 1 */
+            batches: number;
+            /**
+             * @description BANK_COVERED loans examined by the covered step
+             * @example 320
+             */
+            coveredProcessed: number;
+            /** @example 2 */
+            callsRaised: number;
+            /** @example 1 */
+            callsCleared: number;
+            /** @example 3 */
+            snapshots: number;
+            /** @example scheduler */
+            triggeredBy: string;
+            /** @example null */
+            lastError: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            startedAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            finishedAt: string | null;
+            checkpoints: components["schemas"]["CobCheckpointResponse"][];
+        };
+        CobRunStartResponse: {
+            /**
+             * Format: date
+             * @example 2026-05-31
+             */
+            businessDate: string;
+            /**
+             * @description null when the date is already closed and no rerun was asked
+             * @example cob.2026-05-31
+             */
+            jobId: string | null;
+            /**
+             * @description The worker job state (waiting, active, completed …)
+             * @example waiting
+             */
+            jobState: string;
+            /** @description The run of that date so far, if any */
+            run: components["schemas"]["CobRunResponse"] | null;
+        };
+        CobRunPage: {
+            items: components["schemas"]["CobRunResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
+        PortfolioBucketsResponse: {
+            /** @example 150000.00 */
+            current: string;
+            /** @example 7000.00 */
+            dpd1To30: string;
+            /** @example 5000.00 */
+            dpd31To60: string;
+            /** @example 0.00 */
+            dpd61To90: string;
+            /** @example 0.00 */
+            dpd90Plus: string;
+        };
+        PortfolioSnapshotResponse: {
+            /** @example 42 */
+            fundId: string;
+            /**
+             * Format: date
+             * @example 2026-05-31
+             */
+            businessDate: string;
+            /** @example 41 */
+            activeLoans: number;
+            /** @example 162000.00 */
+            outstanding: string;
+            /** @description Outstanding principal by days overdue */
+            byBucket: components["schemas"]["PortfolioBucketsResponse"];
+            /** @example 3 */
+            overdueLoans: number;
+            /** @example 9000.00 */
+            overduePrincipal: string;
+            /** @example 410.00 */
+            overdueInterest: string;
+            /** @example 35.12 */
+            penaltyOutstanding: string;
+            /** @example 0 */
+            nonPerformingLoans: number;
+            /** @example 5000.00 */
+            par30: string;
+            /**
+             * @description null when there is nothing outstanding
+             * @example 3.09
+             */
+            par30Percent: string | null;
+            /**
+             * @description Principal and fee of the instalments due in the 30 days up to the date
+             * @example 12100.00
+             */
+            dueLast30Days: string;
+            /** @example 11159.00 */
+            paidLast30Days: string;
+            /**
+             * @description paidLast30Days ÷ dueLast30Days; null when nothing fell due
+             * @example 92.22
+             */
+            repaymentRatePercent: string | null;
+            /** @example 0.00 */
+            writtenOff: string;
+            /** @example 1 */
+            openLiabilityCalls: number;
+        };
+        PortfolioSnapshotPage: {
+            items: components["schemas"]["PortfolioSnapshotResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
+        GroupLiabilityCallResponse: {
+            /** @example 5 */
+            id: string;
+            /** @example 42 */
+            loanId: string;
+            /** @example MA-2026-000042 */
+            loanNo: string;
+            /** @example 1 */
+            fundId: string | null;
+            /** @example 3 */
+            groupId: string;
+            /** @example 17 */
+            borrowerHouseholdId: string | null;
+            /**
+             * Format: date
+             * @example 2026-05-31
+             */
+            raisedOn: string;
+            /** @example 5115.62 */
+            amountDue: string;
+            /**
+             * @example OPEN
+             * @enum {string}
+             */
+            status: "OPEN" | "CLEARED";
+            /**
+             * Format: date
+             * @example null
+             */
+            clearedOn: string | null;
+            /**
+             * @description Household ids of the co-obligors
+             * @example [
+             *       "18",
+             *       "19"
+             *     ]
+             */
+            coObligors: string[];
+        };
+        GroupLiabilityCallPage: {
+            items: components["schemas"]["GroupLiabilityCallResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
         GenerateReportDto: {
             /**
              * @description A month that has ended
              * @example 2026-01
              */
             month: string;
+        };
+        ReportMatchingResponse: {
+            /** @example 2026 */
+            year: number;
+            /** @example 5000.00 */
+            cityAllocation: string;
+            /** @example 5000.00 */
+            districtMatch: string;
+            /** @example 2 */
+            requiredRatio: string;
+            /** @example 2.0000 */
+            actualRatio: string | null;
+            /** @example 5000.00 */
+            requiredMatch: string;
+            /** @example 5000.00 */
+            shortfall: string;
+            compliant: boolean;
+        };
+        DistrictReportRowResponse: {
+            /** @example 42 */
+            districtId: string;
+            /** @example 370302 */
+            districtCode: string;
+            /** @example 淄川区 */
+            districtName: string;
+            heavyTask: boolean;
+            /** @example 42 */
+            riskFundId: string | null;
+            /** @example 5000.00 */
+            fundBalance: string;
+            /** @example 5000.00 */
+            requiredMinimum: string;
+            /** @example 5000.00 */
+            minimumShortfall: string;
+            belowMinimum: boolean;
+            /** @example 5000.00 */
+            coveredOutstanding: string;
+            /**
+             * @description Covered outstanding ÷ fund balance; null without fund money
+             * @example 7.5000
+             */
+            leverageRatio: string | null;
+            /** @example 10 */
+            leverageCap: string;
+            /** @example 75.0000 */
+            leverageUsePercent: string | null;
+            /** @example 5000.00 */
+            capacityLeft: string;
+            /** @example 120 */
+            newCoveredLoans: number;
+            /** @example 5000.00 */
+            newCoveredAmount: string;
+            /** @example 90 */
+            nplOverdueDays: number;
+            /** @example 5000.00 */
+            nplPrincipal: string;
+            /** @example 1.0000 */
+            nplRatioPercent: string | null;
+            /** @example 5000.00 */
+            compensationPaid: string;
+            /** @example 5000.00 */
+            recoveries: string;
+            /** @example 5000.00 */
+            subsidyPaid: string;
+            /** @example 98.5000 */
+            repaymentRatePercent: string | null;
+            /** @example 5000.00 */
+            mutualAidCapital: string;
+            /** @example 5000.00 */
+            mutualAidOutstanding: string;
+            /** @example 75.0000 */
+            utilisationPercent: string | null;
+            matching: components["schemas"]["ReportMatchingResponse"];
+        };
+        BankReportRowResponse: {
+            /** @example 42 */
+            districtId: string;
+            /** @example 370302 */
+            districtCode: string;
+            /** @example 淄川区 */
+            districtName: string;
+            /** @example 42 */
+            bankId: string;
+            /** @example ZBRCB */
+            bankCode: string;
+            /** @example Zibo Rural Commercial Bank */
+            bankName: string;
+            /** @example 42 */
+            agreementId: string;
+            /** @example GA-2025-001 */
+            agreementNo: string;
+            /** @example 5000.00 */
+            fundBalance: string;
+            /** @example 5000.00 */
+            coveredOutstanding: string;
+            /** @example 7.5000 */
+            leverageRatio: string | null;
+            /** @example 10 */
+            leverageCap: string;
+            /** @example 75.0000 */
+            leverageUsePercent: string | null;
+            /** @example 5000.00 */
+            capacityLeft: string;
+            /** @example 120 */
+            newCoveredLoans: number;
+            /** @example 5000.00 */
+            newCoveredAmount: string;
+            /** @example 5000.00 */
+            nplPrincipal: string;
+            /** @example 1.0000 */
+            nplRatioPercent: string | null;
+            /** @example 5000.00 */
+            subsidyPaid: string;
+            /** @example 98.5000 */
+            repaymentRatePercent: string | null;
+            /**
+             * @description The fund's share of this bank's claims paid in the month
+             * @example 5000.00
+             */
+            compensationPaid: string;
+            /**
+             * @description The fund's part of their recoveries
+             * @example 5000.00
+             */
+            recoveries: string;
+        };
+        FundReportRowResponse: {
+            /** @example 42 */
+            fundId: string;
+            /** @example 上小峰村互助资金 */
+            fundName: string;
+            /** @example 42 */
+            villageId: string;
+            /** @example 上小峰村 */
+            villageName: string;
+            /** @example 42 */
+            districtId: string;
+            /** @example 5000.00 */
+            capital: string;
+            /** @example 5000.00 */
+            outstanding: string;
+            /** @example 5000.00 */
+            cash: string;
+            /** @example 75.0000 */
+            utilisationPercent: string | null;
+            /** @example 5000.00 */
+            par30Principal: string;
+            /** @example 1.2000 */
+            par30Percent: string | null;
+            /** @example 98.5000 */
+            repaymentRatePercent: string | null;
+            /** @example 40 */
+            householdsServed: number;
+            /** @example 25 */
+            poorHouseholdsServed: number;
+        };
+        RankingComponentsResponse: {
+            /** @example 0.98500000 */
+            repaymentRate: string;
+            /** @example 0.90000000 */
+            npl: string;
+            /** @example 0.83333333 */
+            utilisation: string;
+            /** @example 0.75000000 */
+            leverageUse: string;
+        };
+        RankedDistrictResponse: {
+            /** @example 1 */
+            rank: number;
+            /** @example 42 */
+            districtId: string;
+            /** @example 370302 */
+            districtCode: string;
+            /** @example 淄川区 */
+            districtName: string;
+            /** @example 84.4750 */
+            score: string;
+            components: components["schemas"]["RankingComponentsResponse"];
+            /** @example 2 */
+            previousRank: number | null;
+            /** @example 80.1000 */
+            previousScore: string | null;
+            /**
+             * @description previousRank − rank: positive when the district moved up
+             * @example 1
+             */
+            rankChange: number | null;
+            /** @example 4.3750 */
+            scoreChange: string | null;
+        };
+        MonthlyReportTotalsResponse: {
+            /** @example 5000.00 */
+            fundBalance: string | null;
+            /** @example 5000.00 */
+            coveredOutstanding: string | null;
+            /** @example 7.5000 */
+            leverageRatio: string | null;
+            /** @example 120 */
+            newCoveredLoans: number | null;
+            /** @example 5000.00 */
+            newCoveredAmount: string | null;
+            /** @example 5000.00 */
+            nplPrincipal: string | null;
+            /** @example 1.0000 */
+            nplRatioPercent: string | null;
+            /** @example 5000.00 */
+            compensationPaid: string | null;
+            /** @example 5000.00 */
+            recoveries: string | null;
+            /** @example 5000.00 */
+            subsidyPaid: string | null;
+            /** @example 5000.00 */
+            mutualAidCapital: string | null;
+            /** @example 5000.00 */
+            mutualAidOutstanding: string | null;
+        };
+        MonthlyReportDataResponse: {
+            /** @enum {string} */
+            kind: "MONTHLY";
+            /** @example 2026-01 */
+            month: string;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            periodStart: string;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            periodEnd: string;
+            /** @description Only its own district for district staff; empty for a bank and for town or village staff */
+            districts: components["schemas"]["DistrictReportRowResponse"][];
+            /** @description Only its own rows for a bank, its district’s for district staff; empty for town or village staff */
+            banks: components["schemas"]["BankReportRowResponse"][];
+            /** @description Empty for a bank; only the funds of its area for area staff */
+            funds: components["schemas"]["FundReportRowResponse"][];
+            /** @description Only its own line for district staff; empty for a bank and for town or village staff */
+            ranking: components["schemas"]["RankedDistrictResponse"][];
+            totals: components["schemas"]["MonthlyReportTotalsResponse"];
+        };
+        ReportSnapshotResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example MONTHLY */
+            kind: string;
+            /** @example 2026-01 */
+            month: string;
+            /** @example 2 */
+            version: number;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            generatedAt: string;
+            /** @example system */
+            generatedBy: string;
+            /**
+             * @description SHA-256 of the canonical JSON of the data
+             * @example 5f0c8e1d9a0b4c2e8d7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d
+             */
+            hash: string;
+            /**
+             * @description The snapshot this version replaces
+             * @example 42
+             */
+            supersedes: string | null;
+            /** @description True for the newest version of its month */
+            latest: boolean;
+            data: components["schemas"]["MonthlyReportDataResponse"];
+        };
+        GenerateReportResponse: {
+            /**
+             * @description CREATED: the month's first report; VERSIONED: the month's data changed; UNCHANGED: same content, nothing stored
+             * @enum {string}
+             */
+            action: "CREATED" | "VERSIONED" | "UNCHANGED";
+            snapshot: components["schemas"]["ReportSnapshotResponse"];
+        };
+        ReportSnapshotSummaryResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example MONTHLY */
+            kind: string;
+            /** @example 2026-01 */
+            month: string;
+            /** @example 2 */
+            version: number;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            generatedAt: string;
+            /** @example system */
+            generatedBy: string;
+            /**
+             * @description SHA-256 of the canonical JSON of the data
+             * @example 5f0c8e1d9a0b4c2e8d7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d
+             */
+            hash: string;
+            /**
+             * @description The snapshot this version replaces
+             * @example 42
+             */
+            supersedes: string | null;
+            /** @description True for the newest version of its month */
+            latest: boolean;
+        };
+        ReportSnapshotSummaryPage: {
+            items: components["schemas"]["ReportSnapshotSummaryResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
+        ReportRowChangeResponse: {
+            /** @example banks */
+            section: string;
+            /** @example 5 */
+            key: string;
+            /**
+             * @example {
+             *       "bankCode": "ZBRCB"
+             *     }
+             */
+            row: {
+                [key: string]: (string | number | boolean) | null;
+            };
+            /** @enum {string} */
+            change: "ADDED" | "REMOVED";
+        };
+        ReportFigureChangeResponse: {
+            /** @example districts */
+            section: string;
+            /**
+             * @description The row's key in its section; null for the totals
+             * @example 2
+             */
+            key: string | null;
+            /**
+             * @description The row's identifying labels
+             * @example {
+             *       "districtId": "2",
+             *       "districtCode": "370302"
+             *     }
+             */
+            row: {
+                [key: string]: (string | number | boolean) | null;
+            };
+            /**
+             * @description Dotted for a nested figure (`matching.shortfall`)
+             * @example compensationPaid
+             */
+            field: string;
+            /** @example 80000.00 */
+            before: (string | number | boolean) | null;
+            /** @example 82000.00 */
+            after: (string | number | boolean) | null;
+            /**
+             * @description after − before, exact, for two decimals or two integers
+             * @example 2000.00
+             */
+            difference: string | null;
+        };
+        ReportDiffResponse: {
+            /** @description Rows present in one version only */
+            rows: components["schemas"]["ReportRowChangeResponse"][];
+            /** @description Figures of a row in both versions that differ */
+            figures: components["schemas"]["ReportFigureChangeResponse"][];
+        };
+        ReportLateEntryResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example RISK_FUND_COMPENSATION */
+            code: string;
+            /**
+             * Format: date
+             * @description The value date of the money movement
+             * @example 2026-03-15
+             */
+            valueDate: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            recordedAt: string;
+            /** @example claim CC-2026-0007 */
+            memo: string | null;
+            /**
+             * @example [
+             *       "RF:1:BALANCE"
+             *     ]
+             */
+            accounts: string[];
+        };
+        ReportLateLoanFactResponse: {
+            /** @enum {string} */
+            kind: "BANK_REPAYMENT_REPORT" | "COVERED_LOAN_REGISTRATION";
+            /**
+             * @description The report's id, or the loan's for a registration
+             * @example 42
+             */
+            id: string;
+            /** @example 42 */
+            loanId: string;
+            /** @example CL-2025-000088 */
+            loanNo: string;
+            /** @example 42 */
+            bankId: string | null;
+            /**
+             * Format: date
+             * @description The repayment's as-of date, or the loan's disbursement date
+             * @example 2026-03-15
+             */
+            date: string;
+            /** @example 5000.00 */
+            principal: string;
+            /** @example 5000.00 */
+            interest: string;
+            /** @example 42 */
+            entryId: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            recordedAt: string;
+        };
+        ReportVersionResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example MONTHLY */
+            kind: string;
+            /** @example 2026-01 */
+            month: string;
+            /** @example 2 */
+            version: number;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            generatedAt: string;
+            /** @example system */
+            generatedBy: string;
+            /**
+             * @description SHA-256 of the canonical JSON of the data
+             * @example 5f0c8e1d9a0b4c2e8d7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d
+             */
+            hash: string;
+            /**
+             * @description The snapshot this version replaces
+             * @example 42
+             */
+            supersedes: string | null;
+            /** @description True for the newest version of its month */
+            latest: boolean;
+            /** @example 1 */
+            previousVersion: number | null;
+            /** @description Null for the first version */
+            changes: components["schemas"]["ReportDiffResponse"] | null;
+            lateEntries: components["schemas"]["ReportLateEntryResponse"][];
+            /** @example 1 */
+            lateEntriesTotal: number;
+            lateLoanFacts: components["schemas"]["ReportLateLoanFactResponse"][];
+        };
+        ReportVersionChangesResponse: {
+            /** @example 2 */
+            version: number;
+            /** @example 1 */
+            previousVersion: number | null;
+            /** @description Null for the first version */
+            changes: components["schemas"]["ReportDiffResponse"] | null;
+            lateEntries: components["schemas"]["ReportLateEntryResponse"][];
+            /**
+             * @description How many late entries there are (the list holds at most 500)
+             * @example 1
+             */
+            lateEntriesTotal: number;
+            lateLoanFacts: components["schemas"]["ReportLateLoanFactResponse"][];
+        };
+        DistrictRankingResponse: {
+            /** @example 2026-01 */
+            month: string;
+            /** @example 2 */
+            version: number;
+            ranking: components["schemas"]["RankedDistrictResponse"][];
+        };
+        BusinessDayCobStepResponse: {
+            /**
+             * Format: date
+             * @description The day closed (the day before the business day)
+             * @example 2026-12-31
+             */
+            businessDate: string;
+            /**
+             * @example COMPLETED
+             * @enum {string}
+             */
+            status: "RUNNING" | "COMPLETED" | "FAILED";
+            /** @example 42 */
+            loansProcessed: number;
+            /** @example 0 */
+            callsRaised: number;
+        };
+        BusinessDayRemindersStepResponse: {
+            /** @example 118 */
+            runId: string;
+            /**
+             * @description Reminders newly selected
+             * @example 6
+             */
+            selected: number;
+            /** @example 6 */
+            sent: number;
+            /** @example 0 */
+            settled: number;
+            /** @example 0 */
+            failed: number;
+        };
+        BusinessDaySubsidyStepResponse: {
+            /** @example 42 */
+            programmeId: string;
+            /**
+             * @description The settlement period that ended
+             * @example 2026-12
+             */
+            period: string;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            asOf?: string;
+            /** @description Per payee: the action, and the claim with its total when there is one */
+            claims?: {
+                [key: string]: unknown;
+            }[];
+            /** @enum {string} */
+            skipped?: "PROGRAMME_CLOSED";
+        };
+        BusinessDayReportStepResponse: {
+            /** @example 2026-12 */
+            month: string;
+            /** @example CREATED */
+            action: string;
+            /** @example 1 */
+            version: number;
+        };
+        BusinessDayStepsResponse: {
+            /** @description The close of business of the day before */
+            COB?: components["schemas"]["BusinessDayCobStepResponse"];
+            /** @description The day’s reminder selection and delivery */
+            REMINDERS?: components["schemas"]["BusinessDayRemindersStepResponse"];
+            /** @description Claims of the subsidy periods that ended the day before */
+            SUBSIDY?: components["schemas"]["BusinessDaySubsidyStepResponse"][];
+            /** @description On the 1st: the monthly report of the month just ended */
+            REPORT?: components["schemas"]["BusinessDayReportStepResponse"];
+        };
+        BusinessDayResponse: {
+            /**
+             * Format: date
+             * @example 2027-01-01
+             */
+            businessDate: string;
+            /**
+             * @example DONE
+             * @enum {string}
+             */
+            status: "RUNNING" | "DONE";
+            steps: components["schemas"]["BusinessDayStepsResponse"];
+            /** @example admin */
+            advancedBy: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            startedAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            finishedAt: string | null;
+        };
+        BusinessDateResponse: {
+            /**
+             * Format: date
+             * @description The business date every decision of the API and the worker reads
+             * @example 2027-01-01
+             */
+            businessDate: string;
+            /**
+             * Format: date
+             * @description The calendar date in the business time zone
+             * @example 2026-12-06
+             */
+            calendarDate: string;
+            /** @example Asia/Shanghai */
+            timeZone: string;
+            /**
+             * @description Whether this deployment lets an ADMIN move the date (BUSINESS_DATE_MOVABLE)
+             * @example true
+             */
+            movable: boolean;
+            /**
+             * @description Whether the date was moved (a stored date)
+             * @example true
+             */
+            moved: boolean;
+            /** @example admin */
+            movedBy: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            movedAt: string | null;
+            /** @description The latest business days the clock ran, newest first */
+            recentDays: components["schemas"]["BusinessDayResponse"][];
         };
         AdvanceBusinessDateDto: {
             /**
@@ -5151,6 +9968,20 @@ export interface components {
              */
             days?: number;
         };
+        BusinessDateAdvanceResponse: {
+            /**
+             * Format: date
+             * @example 2026-12-31
+             */
+            from: string;
+            /**
+             * Format: date
+             * @example 2027-01-01
+             */
+            to: string;
+            /** @description The days run, in order */
+            days: components["schemas"]["BusinessDayResponse"][];
+        };
         StartBusinessDateDto: {
             /**
              * @description the date a fresh sandbox (no journal entry yet) starts at
@@ -5158,16 +9989,539 @@ export interface components {
              */
             businessDate: string;
         };
+        CreateProjectionDto: {
+            /**
+             * @description A saved scenario (its current version is run)
+             * @example 1
+             */
+            scenarioId?: string;
+            /**
+             * @description A scenario given inline instead of a saved one
+             * @example {
+             *       "horizonMonths": 36,
+             *       "runs": 200,
+             *       "seed": 7,
+             *       "behaviour": {
+             *         "MUTUAL_AID": {
+             *           "latePercent": 10,
+             *           "lateDays": {
+             *             "min": 3,
+             *             "max": 45
+             *           },
+             *           "defaultPercent": 15
+             *         },
+             *         "HOUSEHOLD_MICROCREDIT": {
+             *           "latePercent": 5,
+             *           "lateDays": {
+             *             "min": 1,
+             *             "max": 20
+             *           },
+             *           "defaultPercent": 3
+             *         }
+             *       },
+             *       "newDemand": {
+             *         "applicationsPerVillagePerMonth": 2,
+             *         "amount": {
+             *           "min": "2000.00",
+             *           "max": "10000.00",
+             *           "step": "500.00"
+             *         },
+             *         "termMonths": [
+             *           6,
+             *           12
+             *         ]
+             *       },
+             *       "recoveries": {
+             *         "percentOfCompensation": 30,
+             *         "afterMonths": 6
+             *       },
+             *       "policies": [
+             *         {
+             *           "fromMonth": "2027-01",
+             *           "leverageMultiple": "8",
+             *           "topUps": [
+             *             {
+             *               "target": "RISK_FUND",
+             *               "id": "1",
+             *               "amount": "2000000.00"
+             *             }
+             *           ]
+             *         }
+             *       ]
+             *     }
+             */
+            spec?: Record<string, never>;
+        };
+        ProgressResponse: {
+            /** @example 120 */
+            runsDone: number;
+            /** @example 200 */
+            runsTotal: number;
+        };
+        BandResponse: {
+            /** @example 2027-01 */
+            month: string;
+            /** @example 4812000.00 */
+            p10: string;
+            /** @example 5021000.00 */
+            p50: string;
+            /** @example 5160000.00 */
+            p90: string;
+        };
+        SeriesResponse: {
+            /** @example riskFund:1:balance */
+            key: string;
+            /** @enum {string} */
+            scope: "total" | "fund" | "riskFund" | "programme";
+            /** @example 1 */
+            id: string | null;
+            /** @example balance */
+            figure: string;
+            /** @enum {string} */
+            unit: "fen" | "count" | "decimal4" | "flag";
+            /**
+             * @description reference line: the minimum
+             * @example 5000000.00
+             */
+            minimum: string | null;
+            /**
+             * @description reference line: the leverage cap
+             * @example null
+             */
+            cap: string | null;
+            bands: components["schemas"]["BandResponse"][];
+        };
+        EventMonthsResponse: {
+            /** @example 2027-03 */
+            p10: string;
+            /** @example 2027-08 */
+            p50: string;
+            /** @example 2028-01 */
+            p90: string;
+        };
+        EventResponse: {
+            /** @example RISK_FUND_BELOW_MINIMUM:riskFund:1 */
+            key: string;
+            /** @enum {string} */
+            event: "RISK_FUND_BELOW_MINIMUM" | "BREAKER_TRIPS" | "FUND_OUT_OF_ROOM" | "SUBSIDY_BUDGET_EXHAUSTED";
+            /** @enum {string} */
+            scope: "total" | "fund" | "riskFund" | "programme";
+            /** @example 1 */
+            id: string;
+            /**
+             * @description share of runs in which it happened, percent
+             * @example 42.50
+             */
+            probabilityPercent: string;
+            /** @example 85 */
+            runs: number;
+            firstMonth: components["schemas"]["EventMonthsResponse"] | null;
+        };
+        ResultResponse: {
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            asOf: string;
+            /**
+             * @example [
+             *       "2027-01",
+             *       "2027-02"
+             *     ]
+             */
+            months: string[];
+            /** @example 200 */
+            runs: number;
+            series: components["schemas"]["SeriesResponse"][];
+            events: components["schemas"]["EventResponse"][];
+        };
+        ProjectionResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example 1 */
+            scenarioId: string | null;
+            /** @example 2 */
+            scenarioVersion: number | null;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            asOf: string;
+            /** @enum {string} */
+            status: "QUEUED" | "RUNNING" | "DONE" | "FAILED";
+            progress: components["schemas"]["ProgressResponse"];
+            /**
+             * @example {
+             *       "horizonMonths": 36,
+             *       "runs": 200,
+             *       "seed": 7,
+             *       "behaviour": {
+             *         "MUTUAL_AID": {
+             *           "latePercent": 10,
+             *           "lateDays": {
+             *             "min": 3,
+             *             "max": 45
+             *           },
+             *           "defaultPercent": 15
+             *         },
+             *         "HOUSEHOLD_MICROCREDIT": {
+             *           "latePercent": 5,
+             *           "lateDays": {
+             *             "min": 1,
+             *             "max": 20
+             *           },
+             *           "defaultPercent": 3
+             *         }
+             *       },
+             *       "newDemand": {
+             *         "applicationsPerVillagePerMonth": 2,
+             *         "amount": {
+             *           "min": "2000.00",
+             *           "max": "10000.00",
+             *           "step": "500.00"
+             *         },
+             *         "termMonths": [
+             *           6,
+             *           12
+             *         ]
+             *       },
+             *       "recoveries": {
+             *         "percentOfCompensation": 30,
+             *         "afterMonths": 6
+             *       },
+             *       "policies": [
+             *         {
+             *           "fromMonth": "2027-01",
+             *           "leverageMultiple": "8",
+             *           "topUps": [
+             *             {
+             *               "target": "RISK_FUND",
+             *               "id": "1",
+             *               "amount": "2000000.00"
+             *             }
+             *           ]
+             *         }
+             *       ]
+             *     }
+             */
+            spec: Record<string, never>;
+            /** @example fund.admin */
+            requestedBy: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            startedAt: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            finishedAt: string | null;
+            error?: string | null;
+            /** @description bands and events once DONE */
+            result: components["schemas"]["ResultResponse"] | null;
+        };
+        ProjectionPage: {
+            items: components["schemas"]["ProjectionResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
+        ScenarioDto: {
+            /** @example 还款率降至85% (repayment falls to 85 %) */
+            name: string;
+            /** @example three years, 15 % of mutual-aid borrowers default */
+            description?: Record<string, never> | null;
+            /**
+             * @description The scenario (see docs/projection.md); omitted fields take their defaults
+             * @example {
+             *       "horizonMonths": 36,
+             *       "runs": 200,
+             *       "seed": 7,
+             *       "behaviour": {
+             *         "MUTUAL_AID": {
+             *           "latePercent": 10,
+             *           "lateDays": {
+             *             "min": 3,
+             *             "max": 45
+             *           },
+             *           "defaultPercent": 15
+             *         },
+             *         "HOUSEHOLD_MICROCREDIT": {
+             *           "latePercent": 5,
+             *           "lateDays": {
+             *             "min": 1,
+             *             "max": 20
+             *           },
+             *           "defaultPercent": 3
+             *         }
+             *       },
+             *       "newDemand": {
+             *         "applicationsPerVillagePerMonth": 2,
+             *         "amount": {
+             *           "min": "2000.00",
+             *           "max": "10000.00",
+             *           "step": "500.00"
+             *         },
+             *         "termMonths": [
+             *           6,
+             *           12
+             *         ]
+             *       },
+             *       "recoveries": {
+             *         "percentOfCompensation": 30,
+             *         "afterMonths": 6
+             *       },
+             *       "policies": [
+             *         {
+             *           "fromMonth": "2027-01",
+             *           "leverageMultiple": "8",
+             *           "topUps": [
+             *             {
+             *               "target": "RISK_FUND",
+             *               "id": "1",
+             *               "amount": "2000000.00"
+             *             }
+             *           ]
+             *         }
+             *       ]
+             *     }
+             */
+            spec: Record<string, never>;
+        };
+        ScenarioResponse: {
+            /** @example 42 */
+            id: string;
+            /** @example repayment falls to 85 % */
+            name: string;
+            /** @example null */
+            description: string | null;
+            /** @example 2 */
+            version: number;
+            /** @example false */
+            archived: boolean;
+            /**
+             * @example {
+             *       "horizonMonths": 36,
+             *       "runs": 200,
+             *       "seed": 7,
+             *       "behaviour": {
+             *         "MUTUAL_AID": {
+             *           "latePercent": 10,
+             *           "lateDays": {
+             *             "min": 3,
+             *             "max": 45
+             *           },
+             *           "defaultPercent": 15
+             *         },
+             *         "HOUSEHOLD_MICROCREDIT": {
+             *           "latePercent": 5,
+             *           "lateDays": {
+             *             "min": 1,
+             *             "max": 20
+             *           },
+             *           "defaultPercent": 3
+             *         }
+             *       },
+             *       "newDemand": {
+             *         "applicationsPerVillagePerMonth": 2,
+             *         "amount": {
+             *           "min": "2000.00",
+             *           "max": "10000.00",
+             *           "step": "500.00"
+             *         },
+             *         "termMonths": [
+             *           6,
+             *           12
+             *         ]
+             *       },
+             *       "recoveries": {
+             *         "percentOfCompensation": 30,
+             *         "afterMonths": 6
+             *       },
+             *       "policies": [
+             *         {
+             *           "fromMonth": "2027-01",
+             *           "leverageMultiple": "8",
+             *           "topUps": [
+             *             {
+             *               "target": "RISK_FUND",
+             *               "id": "1",
+             *               "amount": "2000000.00"
+             *             }
+             *           ]
+             *         }
+             *       ]
+             *     }
+             */
+            spec: Record<string, never>;
+            /** @example fund.admin */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            updatedAt: string;
+        };
+        ScenarioPage: {
+            items: components["schemas"]["ScenarioResponse"][];
+            /** @example 1 */
+            page: number;
+            /** @example 50 */
+            pageSize: number;
+            /** @example 1 */
+            total: number;
+        };
+        ScenarioVersionResponse: {
+            /** @example 1 */
+            version: number;
+            /**
+             * @example {
+             *       "horizonMonths": 36,
+             *       "runs": 200,
+             *       "seed": 7,
+             *       "behaviour": {
+             *         "MUTUAL_AID": {
+             *           "latePercent": 10,
+             *           "lateDays": {
+             *             "min": 3,
+             *             "max": 45
+             *           },
+             *           "defaultPercent": 15
+             *         },
+             *         "HOUSEHOLD_MICROCREDIT": {
+             *           "latePercent": 5,
+             *           "lateDays": {
+             *             "min": 1,
+             *             "max": 20
+             *           },
+             *           "defaultPercent": 3
+             *         }
+             *       },
+             *       "newDemand": {
+             *         "applicationsPerVillagePerMonth": 2,
+             *         "amount": {
+             *           "min": "2000.00",
+             *           "max": "10000.00",
+             *           "step": "500.00"
+             *         },
+             *         "termMonths": [
+             *           6,
+             *           12
+             *         ]
+             *       },
+             *       "recoveries": {
+             *         "percentOfCompensation": 30,
+             *         "afterMonths": 6
+             *       },
+             *       "policies": [
+             *         {
+             *           "fromMonth": "2027-01",
+             *           "leverageMultiple": "8",
+             *           "topUps": [
+             *             {
+             *               "target": "RISK_FUND",
+             *               "id": "1",
+             *               "amount": "2000000.00"
+             *             }
+             *           ]
+             *         }
+             *       ]
+             *     }
+             */
+            spec: Record<string, never>;
+            /** @example fund.admin */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            createdAt: string;
+        };
+        ScenarioPatchDto: {
+            /** @example repayment 85 %, leverage 8× */
+            name?: string;
+            description?: Record<string, never> | null;
+            /**
+             * @description The whole new content (a new version)
+             * @example {
+             *       "horizonMonths": 36,
+             *       "runs": 200,
+             *       "seed": 7,
+             *       "behaviour": {
+             *         "MUTUAL_AID": {
+             *           "latePercent": 10,
+             *           "lateDays": {
+             *             "min": 3,
+             *             "max": 45
+             *           },
+             *           "defaultPercent": 15
+             *         },
+             *         "HOUSEHOLD_MICROCREDIT": {
+             *           "latePercent": 5,
+             *           "lateDays": {
+             *             "min": 1,
+             *             "max": 20
+             *           },
+             *           "defaultPercent": 3
+             *         }
+             *       },
+             *       "newDemand": {
+             *         "applicationsPerVillagePerMonth": 2,
+             *         "amount": {
+             *           "min": "2000.00",
+             *           "max": "10000.00",
+             *           "step": "500.00"
+             *         },
+             *         "termMonths": [
+             *           6,
+             *           12
+             *         ]
+             *       },
+             *       "recoveries": {
+             *         "percentOfCompensation": 30,
+             *         "afterMonths": 6
+             *       },
+             *       "policies": [
+             *         {
+             *           "fromMonth": "2027-01",
+             *           "leverageMultiple": "8",
+             *           "topUps": [
+             *             {
+             *               "target": "RISK_FUND",
+             *               "id": "1",
+             *               "amount": "2000000.00"
+             *             }
+             *           ]
+             *         }
+             *       ]
+             *     }
+             */
+            spec?: Record<string, never>;
+        };
         /**
          * @description The stable machine-readable reason of a refusal.
          * @enum {string}
          */
-        ErrorCode: "AGREEMENT_EXISTS" | "AGREEMENT_INVALID" | "AGREEMENT_NOT_ACTIVE" | "AREA_CITY_ONLY" | "AREA_OUT_OF_SCOPE" | "ASSET_INCOME_ALREADY_PAID" | "ASSET_INCOME_ENTITY_LOCKED" | "ASSET_INCOME_NO_POOR_HOUSEHOLDS" | "ASSET_INCOME_PROJECT_INVALID" | "ASSET_INCOME_RESULTS_INVALID" | "ASSET_INCOME_RESULT_LOCKED" | "ASSET_INCOME_RESULT_MISSING" | "ASSET_INCOME_RIGHTS_PENDING" | "ASSET_INCOME_RIGHT_MOVE_REFUSED" | "ASSET_INCOME_RUN_STALE" | "ASSET_INCOME_SAME_APPROVER" | "ASSET_INCOME_SETTLEMENT_EXCEEDS_DEBT" | "ASSET_INCOME_STATE_CONFLICT" | "BANK_CODE_TAKEN" | "BANK_LOAN_REF_TAKEN" | "BENCHMARK_BAND_OVERLAP" | "BENCHMARK_RATE_ALREADY_EFFECTIVE" | "BENCHMARK_RATE_NOT_IN_FORCE" | "BENCHMARK_RATE_WITHDRAWN" | "BUSINESS_DATE_ADVANCING" | "BUSINESS_DATE_INVALID" | "BUSINESS_DATE_NOT_MOVABLE" | "BUSINESS_DAY_FAILED" | "CLAIM_NOT_ELIGIBLE" | "CLAIM_SAME_SIDE" | "CLAIM_STATE_CONFLICT" | "COB_ALREADY_RUNNING" | "COB_DATE_INVALID" | "CONFLICT" | "COVERED_LOAN_NO_AGREEMENT" | "COVERED_LOAN_STATE_CONFLICT" | "COVERED_REPAYMENT_EXCEEDS_OUTSTANDING" | "COVER_MISMATCH" | "COVER_STATE_CONFLICT" | "CSRF_TOKEN_INVALID" | "DISTRICT_SUSPENDED" | "ENTITY_LINK_RULES_VIOLATED" | "FEE_DISTRIBUTION_EXISTS" | "FEE_DISTRIBUTION_NOT_ALLOWED" | "FORBIDDEN" | "FUNDING_MATCHING_RULE_INVALID" | "FUND_BELOW_MINIMUM" | "FUND_CAPACITY_EXCEEDED" | "FUND_CAP_EXCEEDED" | "FUND_CLOSED" | "FUND_FISCAL_SHARE_NOT_POOR" | "FUND_HOUSEHOLD_NOT_FOUND" | "FUND_INSUFFICIENT_CASH" | "FUND_MEMBER_HAS_LOAN" | "FUND_MEMBER_NOT_OF_VILLAGE" | "FUND_NOT_A_MEMBER" | "FUND_NOT_EMPTY" | "FUND_RULES_INVALID" | "FUND_UNKNOWN_VILLAGE" | "FUND_VILLAGE_HAS_FUND" | "GROUP_HAS_ACTIVE_LOANS" | "GROUP_RULES_VIOLATED" | "HOUSEHOLD_IN_GROUP" | "IDEMPOTENCY_IN_PROGRESS" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_REUSED" | "INTERNAL" | "INVALID_CREDENTIALS" | "LEDGER_ACCOUNT_NOT_FOUND" | "LEDGER_ALREADY_REVERSED" | "LEDGER_CURRENCY_MISMATCH" | "LEDGER_ENTRY_CONFLICT" | "LEDGER_LIMIT_EXCEEDED" | "LEDGER_UNBALANCED" | "LEDGER_VALUE_DATE_IN_FUTURE" | "LOAN_APPLICATION_INVALID" | "LOAN_INVALID_TRANSITION" | "LOAN_MAKER_CHECKER" | "LOAN_NOTICE_NOT_ENDED" | "LOAN_NOT_ELIGIBLE" | "LOAN_NOT_REPAYABLE" | "LOAN_VERSION_CONFLICT" | "NOT_FOUND" | "OVERPAYMENT" | "PAYLOAD_TOO_LARGE" | "POVERTY_LINE_MISSING" | "PRODUCT_CODE_TAKEN" | "PRODUCT_INACTIVE" | "PRODUCT_RULES_NOT_MET" | "PRODUCT_VERSION_CONFLICT" | "RATE_LIMITED" | "RECON_FILE_INVALID" | "RECON_FILE_TOO_LARGE" | "RECON_FORMAT_UNSUPPORTED" | "RECOVERY_EXCEEDS_CLAIM" | "REGISTRY_RULES_VIOLATED" | "REMINDER_ENDPOINT_INVALID" | "REMINDER_ENDPOINT_SCOPE_TAKEN" | "REMINDER_RUN_DATE_INVALID" | "REPAYMENT_ALREADY_REVERSED" | "REPAYMENT_NOT_REVERSIBLE" | "REPAYMENT_PAYER_INVALID" | "REPAYMENT_VALUE_DATE_INVALID" | "REPORT_MONTH_INVALID" | "RISK_FUND_CLOSED" | "RISK_FUND_DISTRICT_HAS_FUND" | "RISK_FUND_INSUFFICIENT" | "RISK_FUND_UNKNOWN_DISTRICT" | "RISK_FUND_WITHDRAWAL_REFUSED" | "SCHEDULE_TERMS_INVALID" | "SERVICE_UNAVAILABLE" | "SHARE_INSUFFICIENT" | "SHARE_LOCKED" | "SUBSIDY_BUDGET_INVALID" | "SUBSIDY_CLAIM_STATE_CONFLICT" | "SUBSIDY_CONTRIBUTION_INVALID" | "SUBSIDY_PERIOD_INVALID" | "SUBSIDY_POLICY_INVALID" | "SUBSIDY_PROGRAMME_CLOSED" | "SUBSIDY_PROGRAMME_CODE_TAKEN" | "SUBSIDY_PROGRAMME_INVALID" | "SUBSIDY_SAME_APPROVER" | "TOKEN_REVOKED" | "UNAUTHENTICATED" | "VALIDATION_FAILED" | "WRITE_OFF_NOT_ALLOWED";
+        ErrorCode: "AGREEMENT_EXISTS" | "AGREEMENT_INVALID" | "AGREEMENT_NOT_ACTIVE" | "AREA_CITY_ONLY" | "AREA_OUT_OF_SCOPE" | "ASSET_INCOME_ALREADY_PAID" | "ASSET_INCOME_ENTITY_LOCKED" | "ASSET_INCOME_NO_POOR_HOUSEHOLDS" | "ASSET_INCOME_PROJECT_INVALID" | "ASSET_INCOME_RESULTS_INVALID" | "ASSET_INCOME_RESULT_LOCKED" | "ASSET_INCOME_RESULT_MISSING" | "ASSET_INCOME_RIGHTS_PENDING" | "ASSET_INCOME_RIGHT_MOVE_REFUSED" | "ASSET_INCOME_RUN_STALE" | "ASSET_INCOME_SAME_APPROVER" | "ASSET_INCOME_SETTLEMENT_EXCEEDS_DEBT" | "ASSET_INCOME_STATE_CONFLICT" | "BANK_CODE_TAKEN" | "BANK_LOAN_REF_TAKEN" | "BENCHMARK_BAND_OVERLAP" | "BENCHMARK_RATE_ALREADY_EFFECTIVE" | "BENCHMARK_RATE_NOT_IN_FORCE" | "BENCHMARK_RATE_WITHDRAWN" | "BUSINESS_DATE_ADVANCING" | "BUSINESS_DATE_INVALID" | "BUSINESS_DATE_NOT_MOVABLE" | "BUSINESS_DAY_FAILED" | "CLAIM_NOT_ELIGIBLE" | "CLAIM_SAME_SIDE" | "CLAIM_STATE_CONFLICT" | "COB_ALREADY_RUNNING" | "COB_DATE_INVALID" | "CONFLICT" | "COVERED_LOAN_NO_AGREEMENT" | "COVERED_LOAN_STATE_CONFLICT" | "COVERED_REPAYMENT_EXCEEDS_OUTSTANDING" | "COVER_MISMATCH" | "COVER_STATE_CONFLICT" | "CSRF_TOKEN_INVALID" | "DISTRICT_SUSPENDED" | "ENTITY_LINK_RULES_VIOLATED" | "FEE_DISTRIBUTION_EXISTS" | "FEE_DISTRIBUTION_NOT_ALLOWED" | "FORBIDDEN" | "FUNDING_MATCHING_RULE_INVALID" | "FUND_BELOW_MINIMUM" | "FUND_CAPACITY_EXCEEDED" | "FUND_CAP_EXCEEDED" | "FUND_CLOSED" | "FUND_FISCAL_SHARE_NOT_POOR" | "FUND_HOUSEHOLD_NOT_FOUND" | "FUND_INSUFFICIENT_CASH" | "FUND_MEMBER_HAS_LOAN" | "FUND_MEMBER_NOT_OF_VILLAGE" | "FUND_NOT_A_MEMBER" | "FUND_NOT_EMPTY" | "FUND_RULES_INVALID" | "FUND_UNKNOWN_VILLAGE" | "FUND_VILLAGE_HAS_FUND" | "GROUP_HAS_ACTIVE_LOANS" | "GROUP_RULES_VIOLATED" | "HOUSEHOLD_IN_GROUP" | "IDEMPOTENCY_IN_PROGRESS" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_REUSED" | "INTERNAL" | "INVALID_CREDENTIALS" | "LEDGER_ACCOUNT_NOT_FOUND" | "LEDGER_ALREADY_REVERSED" | "LEDGER_CURRENCY_MISMATCH" | "LEDGER_ENTRY_CONFLICT" | "LEDGER_LIMIT_EXCEEDED" | "LEDGER_UNBALANCED" | "LEDGER_VALUE_DATE_IN_FUTURE" | "LOAN_APPLICATION_INVALID" | "LOAN_INVALID_TRANSITION" | "LOAN_MAKER_CHECKER" | "LOAN_NOTICE_NOT_ENDED" | "LOAN_NOT_ELIGIBLE" | "LOAN_NOT_REPAYABLE" | "LOAN_VERSION_CONFLICT" | "NOT_FOUND" | "OVERPAYMENT" | "PAYLOAD_TOO_LARGE" | "POVERTY_LINE_MISSING" | "PRODUCT_CODE_TAKEN" | "PRODUCT_INACTIVE" | "PRODUCT_RULES_NOT_MET" | "PRODUCT_VERSION_CONFLICT" | "PROJECTION_NOT_FINISHED" | "PROJECTION_SCENARIO_INVALID" | "RATE_LIMITED" | "RECON_FILE_INVALID" | "RECON_FILE_TOO_LARGE" | "RECON_FORMAT_UNSUPPORTED" | "RECOVERY_EXCEEDS_CLAIM" | "REGISTRY_RULES_VIOLATED" | "REMINDER_ENDPOINT_INVALID" | "REMINDER_ENDPOINT_SCOPE_TAKEN" | "REMINDER_RUN_DATE_INVALID" | "REPAYMENT_ALREADY_REVERSED" | "REPAYMENT_NOT_REVERSIBLE" | "REPAYMENT_PAYER_INVALID" | "REPAYMENT_VALUE_DATE_INVALID" | "REPORT_MONTH_INVALID" | "RISK_FUND_CLOSED" | "RISK_FUND_DISTRICT_HAS_FUND" | "RISK_FUND_INSUFFICIENT" | "RISK_FUND_UNKNOWN_DISTRICT" | "RISK_FUND_WITHDRAWAL_REFUSED" | "SCHEDULE_TERMS_INVALID" | "SERVICE_UNAVAILABLE" | "SHARE_INSUFFICIENT" | "SHARE_LOCKED" | "SUBSIDY_BUDGET_INVALID" | "SUBSIDY_CLAIM_STATE_CONFLICT" | "SUBSIDY_CONTRIBUTION_INVALID" | "SUBSIDY_PERIOD_INVALID" | "SUBSIDY_POLICY_INVALID" | "SUBSIDY_PROGRAMME_CLOSED" | "SUBSIDY_PROGRAMME_CODE_TAKEN" | "SUBSIDY_PROGRAMME_INVALID" | "SUBSIDY_SAME_APPROVER" | "TOKEN_REVOKED" | "UNAUTHENTICATED" | "VALIDATION_FAILED" | "WRITE_OFF_NOT_ALLOWED";
         /**
          * @description Why one field was refused: a field code, or an error code when a whole refusal concerns one line of a batch.
          * @enum {string}
          */
-        FieldErrorCode: "ABOVE_PROFIT_BASE" | "ACTIVE_LOAN_EXISTS" | "AGE_MAX_BELOW_MIN" | "AGE_OUT_OF_RANGE" | "AGREEMENT_EXISTS" | "AGREEMENT_INVALID" | "AGREEMENT_NOT_ACTIVE" | "ALREADY_CLAIMED" | "AMOUNT_ABOVE_CAP" | "AMOUNT_ABOVE_LINKED_CAP" | "AMOUNT_ABOVE_MAX" | "AMOUNT_BELOW_MIN" | "APPROVED" | "AREA_CITY_ONLY" | "AREA_OUT_OF_SCOPE" | "ASSET_INCOME_ALREADY_PAID" | "ASSET_INCOME_ENTITY_LOCKED" | "ASSET_INCOME_NO_POOR_HOUSEHOLDS" | "ASSET_INCOME_PROJECT_INVALID" | "ASSET_INCOME_RESULTS_INVALID" | "ASSET_INCOME_RESULT_LOCKED" | "ASSET_INCOME_RESULT_MISSING" | "ASSET_INCOME_RIGHTS_PENDING" | "ASSET_INCOME_RIGHT_MOVE_REFUSED" | "ASSET_INCOME_RUN_STALE" | "ASSET_INCOME_SAME_APPROVER" | "ASSET_INCOME_SETTLEMENT_EXCEEDS_DEBT" | "ASSET_INCOME_STATE_CONFLICT" | "AS_OF_DATE_MISMATCH" | "AT_MATURITY_REQUIRES_BULLET" | "BACKDATED_NEEDS_NOTE" | "BALANCE_NOT_ZERO" | "BAND_OVERLAP" | "BANK_CODE_TAKEN" | "BANK_LOAN_REF_TAKEN" | "BEFORE_APPROVAL" | "BEFORE_INJECTION" | "BEFORE_LIQUIDATION_DATE" | "BEFORE_PAID_DISTRIBUTION" | "BEFORE_PERIOD_END" | "BEFORE_QUANTIFICATION" | "BEFORE_RECORD_DATE" | "BEFORE_RIGHT_START" | "BEFORE_YEAR" | "BELOW_COMMITTED" | "BENCHMARK_BAND_OVERLAP" | "BENCHMARK_RATE_ALREADY_EFFECTIVE" | "BENCHMARK_RATE_NOT_IN_FORCE" | "BENCHMARK_RATE_WITHDRAWN" | "BORROWER_LIMIT_EXCEEDED" | "BORROWER_TYPE_NOT_ALLOWED" | "BULLET_REQUIRES_AT_MATURITY" | "BUSINESS_DATE_ADVANCING" | "BUSINESS_DATE_BACKWARDS" | "BUSINESS_DATE_INVALID" | "BUSINESS_DATE_LEDGER_NOT_EMPTY" | "BUSINESS_DATE_NOT_MOVABLE" | "BUSINESS_DATE_TOO_FAR" | "BUSINESS_DAY_FAILED" | "CLAIM_NOT_ELIGIBLE" | "CLAIM_SAME_SIDE" | "CLAIM_STATE_CONFLICT" | "CLOSED" | "COB_ALREADY_RUNNING" | "COB_DATE_CLOSED" | "COB_DATE_INVALID" | "COB_DATE_IN_FUTURE" | "CODE_NOT_IN_PARENT" | "COLUMN_COUNT" | "CONFLICT" | "CONTROL_CHARACTER" | "COVERED_LOAN_NO_AGREEMENT" | "COVERED_LOAN_STATE_CONFLICT" | "COVERED_REPAYMENT_EXCEEDS_OUTSTANDING" | "COVER_MISMATCH" | "COVER_STATE_CONFLICT" | "CSRF_TOKEN_INVALID" | "CSV_COLUMNS_MISSING" | "CSV_COLUMNS_UNKNOWN" | "CSV_DUPLICATE_COLUMN" | "CSV_EMPTY" | "CSV_MISSING_COLUMN" | "CSV_NOT_UTF8" | "CSV_SYNTAX" | "CSV_TOO_LONG" | "CSV_UNKNOWN_COLUMN" | "CSV_UNREADABLE" | "DATE_IN_FUTURE" | "DISTRICT_SUSPENDED" | "DRAFT" | "DUPLICATE" | "DUPLICATE_CLASS" | "DUPLICATE_COLUMN" | "DUPLICATE_YEAR" | "EMPTY" | "ENCODING" | "ENCODING_MISMATCH" | "ENTITY_ALREADY_LOCKED" | "ENTITY_HAS_COVERED_DEBT" | "ENTITY_KIND" | "ENTITY_LINK_RULES_VIOLATED" | "ENTITY_NOT_OF_VILLAGE" | "FEE_DISTRIBUTION_EXISTS" | "FEE_DISTRIBUTION_NOT_ALLOWED" | "FEE_PERCENT_RANGE" | "FEE_PERCENT_SUM" | "FIRST_LOAN_ABOVE_MAX" | "FIRST_LOAN_LIMIT" | "FIRST_LOAN_MAX_OUT_OF_RANGE" | "FISCAL_NOT_MEMBER" | "FISCAL_SOURCE_REQUIRED" | "FIXED_RATE_NOT_ALLOWED" | "FIXED_RATE_REQUIRED" | "FORBIDDEN" | "FORMAT" | "FUNDING_MATCHING_RULE_INVALID" | "FUND_BELOW_MINIMUM" | "FUND_CAPACITY_EXCEEDED" | "FUND_CAP_EXCEEDED" | "FUND_CLOSED" | "FUND_FISCAL_SHARE_NOT_POOR" | "FUND_HOUSEHOLD_NOT_FOUND" | "FUND_INSUFFICIENT_CASH" | "FUND_LOAN_LIMIT" | "FUND_MEMBER_HAS_LOAN" | "FUND_MEMBER_NOT_OF_VILLAGE" | "FUND_NOT_ACTIVE" | "FUND_NOT_A_MEMBER" | "FUND_NOT_EMPTY" | "FUND_RULES_INVALID" | "FUND_TERM_LIMIT" | "FUND_UNKNOWN_VILLAGE" | "FUND_VILLAGE_HAS_FUND" | "FUTURE" | "FUTURE_DATE" | "GRADUATED_YEAR_AFTER_INCOME_YEAR" | "GRADUATED_YEAR_NOT_ALLOWED" | "GRADUATED_YEAR_REQUIRED" | "GROUP_DISSOLVED" | "GROUP_HAS_ACTIVE_LOANS" | "GROUP_INACTIVE" | "GROUP_LIABILITY_OPEN" | "GROUP_MEMBER_OVERDUE" | "GROUP_OTHER_VILLAGE" | "GROUP_REQUIRED" | "GROUP_RULES_VIOLATED" | "GROUP_SIZE" | "GROUP_SIZE_ORDER" | "GROUP_SIZE_RANGE" | "GROUP_TOO_LARGE" | "GROUP_TOO_SMALL" | "GUARANTEE_FUND_REQUIRED" | "HOLDER_STILL_POOR" | "HOUSEHOLD_ALREADY_MEMBER" | "HOUSEHOLD_DUPLICATE" | "HOUSEHOLD_FUND_MEMBER" | "HOUSEHOLD_HAS_OPEN_LOAN" | "HOUSEHOLD_IN_GROUP" | "HOUSEHOLD_LINKED_TO_ENTITY" | "HOUSEHOLD_NOT_FOUND" | "HOUSEHOLD_NOT_OF_FUND_VILLAGE" | "HOUSEHOLD_NOT_POOR" | "HOUSEHOLD_OTHER_DISTRICT" | "HOUSEHOLD_OTHER_VILLAGE" | "HTTPS_REQUIRED" | "IDEMPOTENCY_IN_PROGRESS" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_REUSED" | "INCOME_YEAR_INVALID" | "INCONSISTENT" | "INSTALLMENT_MULTIPLE_TOO_LARGE" | "INSUFFICIENT_FUNDS" | "INTERNAL" | "INVALID" | "INVALID_CREDENTIALS" | "INVALID_UNICODE" | "JSON_SYNTAX" | "LEDGER_ACCOUNT_NOT_FOUND" | "LEDGER_ALREADY_REVERSED" | "LEDGER_CURRENCY_MISMATCH" | "LEDGER_ENTRY_CONFLICT" | "LEDGER_LIMIT_EXCEEDED" | "LEDGER_UNBALANCED" | "LEDGER_VALUE_DATE_IN_FUTURE" | "LENDING_CAP_RANGE" | "LINE_TOO_LONG" | "LINKED_CAP_ENTITY_ONLY" | "LINKED_HOUSEHOLDS_REQUIRED" | "LOAN_APPLICATION_INVALID" | "LOAN_INVALID_TRANSITION" | "LOAN_LIMIT_POSITIVE" | "LOAN_MAKER_CHECKER" | "LOAN_NOTICE_NOT_ENDED" | "LOAN_NOT_COVERED" | "LOAN_NOT_ELIGIBLE" | "LOAN_NOT_REPAYABLE" | "LOAN_VERSION_CONFLICT" | "MAKER_CHECKER" | "MARKUP_NOT_ALLOWED" | "MISSING" | "MISSING_COLUMN" | "NEGATIVE" | "NOTICE_DAYS_RANGE" | "NOT_ALLOWED" | "NOT_A_PERIOD_END" | "NOT_ENDED" | "NOT_FOR_ENTITY" | "NOT_FOUND" | "NOT_FUND_MEMBER" | "NOT_GROUP_MEMBER" | "NO_CONTRACT_RATE" | "NO_FUND_FOR_VILLAGE" | "NO_SECRET" | "ONLY_FOR_SHARES" | "ONLY_FOR_SOE" | "OVERDUE_BELOW_TRIGGER" | "OVERPAYMENT" | "OVERRIDE_REASON_REQUIRED" | "OVERRIDE_REASON_TOO_LONG" | "PAID" | "PAYLOAD_TOO_LARGE" | "PENALTY_RATE_TOO_HIGH" | "POVERTY_LINE_MISSING" | "PRINCIPAL_MAX_BELOW_MIN" | "PRODUCT_CODE_TAKEN" | "PRODUCT_INACTIVE" | "PRODUCT_NOT_COVERABLE" | "PRODUCT_NOT_MUTUAL_AID" | "PRODUCT_RULES_NOT_MET" | "PRODUCT_VERSION_CONFLICT" | "PURPOSE_NOT_ALLOWED" | "PURPOSE_NOT_PRODUCTIVE" | "PURPOSE_UNKNOWN" | "QUARTERLY_TERM_RANGE" | "QUEUED" | "RANGE" | "RATE_LIMITED" | "RATE_NOT_IN_FORCE" | "RATE_RANGE" | "RECIPIENT_HOLDS_RIGHT" | "RECIPIENT_NOT_ALLOWED" | "RECIPIENT_NOT_OF_VILLAGE" | "RECIPIENT_NOT_POOR" | "RECIPIENT_REQUIRED" | "RECON_FILE_INVALID" | "RECON_FILE_TOO_LARGE" | "RECON_FORMAT_UNSUPPORTED" | "RECOVERY_EXCEEDS_CLAIM" | "RECOVERY_NOT_EXHAUSTED" | "REGISTRY_RULES_VIOLATED" | "REMINDER_ENDPOINT_INVALID" | "REMINDER_ENDPOINT_SCOPE_TAKEN" | "REMINDER_RUN_DATE_INVALID" | "REPAYMENT_ALREADY_REVERSED" | "REPAYMENT_NOT_REVERSIBLE" | "REPAYMENT_PAYER_INVALID" | "REPAYMENT_VALUE_DATE_INVALID" | "REPORTED_BEFORE_YEAR" | "REPORT_MONTH_INVALID" | "REQUIRED" | "REQUIRED_FOR_FISCAL_SHARE" | "REQUIRED_FOR_MEMBER" | "REQUIRED_FOR_ROLE" | "REQUIRED_FOR_SOE" | "REQUIRED_FOR_SOURCE" | "RIGHT_HELD_BY_COLLECTIVE" | "RIGHT_HOLDER_NOT_POOR" | "RIGHT_NOT_CURRENT" | "RIGHT_RULE_KEEP" | "RISK_FUND_CLOSED" | "RISK_FUND_DISTRICT_HAS_FUND" | "RISK_FUND_INSUFFICIENT" | "RISK_FUND_UNKNOWN_DISTRICT" | "RISK_FUND_WITHDRAWAL_REFUSED" | "SCHEDULE_TERMS_INVALID" | "SCOPE_TAKEN" | "SERVICE_UNAVAILABLE" | "SHARE_INSUFFICIENT" | "SHARE_LOCKED" | "SHARE_LOCK_RANGE" | "SOURCE_CAPITAL_EXCEEDED" | "STALE" | "STATUS_NOT_ELIGIBLE" | "SUBSIDY_BUDGET_INVALID" | "SUBSIDY_CLAIM_STATE_CONFLICT" | "SUBSIDY_CONTRIBUTION_INVALID" | "SUBSIDY_PERIOD_INVALID" | "SUBSIDY_POLICY_INVALID" | "SUBSIDY_PROGRAMME_CLOSED" | "SUBSIDY_PROGRAMME_CODE_TAKEN" | "SUBSIDY_PROGRAMME_INVALID" | "SUBSIDY_SAME_APPROVER" | "SUPERSEDED" | "TAKEN" | "TERM_MAX_BELOW_MIN" | "TERM_NOT_WHOLE_PERIODS" | "TERM_OUT_OF_RANGE" | "TERM_RANGE" | "THRESHOLD_POSITIVE" | "TOKEN_REVOKED" | "TOO_DEEP" | "TOO_LARGE" | "TOO_MANY_DECIMALS" | "TOO_OLD" | "UNAUTHENTICATED" | "UNKNOWN_BANK" | "UNKNOWN_DISTRICT" | "UNKNOWN_ENTITY" | "UNKNOWN_FIELD" | "UNKNOWN_FUND" | "UNKNOWN_GROUP" | "UNKNOWN_HOUSEHOLD" | "UNKNOWN_PRODUCT" | "UNKNOWN_TOWN" | "UNKNOWN_VILLAGE" | "UNSUPPORTED" | "UNSUPPORTED_MEDIA_TYPE" | "VALIDATION_FAILED" | "VILLAGE_HAS_FUND" | "VILLAGE_HAS_PROJECT" | "VILLAGE_NOT_PILOT" | "VILLAGE_OTHER_DISTRICT" | "WATERFALL_NOT_PERMUTATION" | "WITHDRAWAL_BREAKS_COVER" | "WRITE_OFF_NOTHING" | "WRITE_OFF_NOT_ALLOWED" | "WRITE_OFF_TOO_EARLY" | "YEAR_AFTER_LIQUIDATION_FLAG" | "YEAR_BEFORE_PROJECT" | "YEAR_IN_FUTURE" | "ZERO" | "arrayMaxSize" | "arrayMinSize" | "arrayUnique" | "atMaturityOnlyBullet" | "atMaturitySingleInstallment" | "graceNotForBullet" | "graceTooLong" | "isArray" | "isBoolean" | "isBusinessDate" | "isCalendarDate" | "isCreditCode" | "isDate" | "isDateString" | "isDecimalBetween" | "isId" | "isIn" | "isInt" | "isLength" | "isNotEmpty" | "isNumberString" | "isObject" | "isPercent" | "isResidentId" | "isString" | "isUrl" | "isYuan" | "matches" | "max" | "maxLength" | "min" | "minLength" | "nestedValidation" | "notBelow" | "termMonthsMismatch" | "termMonthsRequired";
+        FieldErrorCode: "ABOVE_PROFIT_BASE" | "ACTIVE_LOAN_EXISTS" | "AGE_MAX_BELOW_MIN" | "AGE_OUT_OF_RANGE" | "AGREEMENT_EXISTS" | "AGREEMENT_INVALID" | "AGREEMENT_NOT_ACTIVE" | "ALREADY_CLAIMED" | "AMOUNT_ABOVE_CAP" | "AMOUNT_ABOVE_LINKED_CAP" | "AMOUNT_ABOVE_MAX" | "AMOUNT_BELOW_MIN" | "APPROVED" | "AREA_CITY_ONLY" | "AREA_OUT_OF_SCOPE" | "ASSET_INCOME_ALREADY_PAID" | "ASSET_INCOME_ENTITY_LOCKED" | "ASSET_INCOME_NO_POOR_HOUSEHOLDS" | "ASSET_INCOME_PROJECT_INVALID" | "ASSET_INCOME_RESULTS_INVALID" | "ASSET_INCOME_RESULT_LOCKED" | "ASSET_INCOME_RESULT_MISSING" | "ASSET_INCOME_RIGHTS_PENDING" | "ASSET_INCOME_RIGHT_MOVE_REFUSED" | "ASSET_INCOME_RUN_STALE" | "ASSET_INCOME_SAME_APPROVER" | "ASSET_INCOME_SETTLEMENT_EXCEEDS_DEBT" | "ASSET_INCOME_STATE_CONFLICT" | "AS_OF_DATE_MISMATCH" | "AT_MATURITY_REQUIRES_BULLET" | "BACKDATED_NEEDS_NOTE" | "BALANCE_NOT_ZERO" | "BAND_OVERLAP" | "BANK_CODE_TAKEN" | "BANK_LOAN_REF_TAKEN" | "BEFORE_APPROVAL" | "BEFORE_INJECTION" | "BEFORE_LIQUIDATION_DATE" | "BEFORE_PAID_DISTRIBUTION" | "BEFORE_PERIOD_END" | "BEFORE_QUANTIFICATION" | "BEFORE_RECORD_DATE" | "BEFORE_RIGHT_START" | "BEFORE_YEAR" | "BELOW_COMMITTED" | "BENCHMARK_BAND_OVERLAP" | "BENCHMARK_RATE_ALREADY_EFFECTIVE" | "BENCHMARK_RATE_NOT_IN_FORCE" | "BENCHMARK_RATE_WITHDRAWN" | "BORROWER_LIMIT_EXCEEDED" | "BORROWER_TYPE_NOT_ALLOWED" | "BULLET_REQUIRES_AT_MATURITY" | "BUSINESS_DATE_ADVANCING" | "BUSINESS_DATE_BACKWARDS" | "BUSINESS_DATE_INVALID" | "BUSINESS_DATE_LEDGER_NOT_EMPTY" | "BUSINESS_DATE_NOT_MOVABLE" | "BUSINESS_DATE_TOO_FAR" | "BUSINESS_DAY_FAILED" | "CLAIM_NOT_ELIGIBLE" | "CLAIM_SAME_SIDE" | "CLAIM_STATE_CONFLICT" | "CLOSED" | "COB_ALREADY_RUNNING" | "COB_DATE_CLOSED" | "COB_DATE_INVALID" | "COB_DATE_IN_FUTURE" | "CODE_NOT_IN_PARENT" | "COLUMN_COUNT" | "CONFLICT" | "CONTROL_CHARACTER" | "COVERED_LOAN_NO_AGREEMENT" | "COVERED_LOAN_STATE_CONFLICT" | "COVERED_REPAYMENT_EXCEEDS_OUTSTANDING" | "COVER_MISMATCH" | "COVER_STATE_CONFLICT" | "CSRF_TOKEN_INVALID" | "CSV_COLUMNS_MISSING" | "CSV_COLUMNS_UNKNOWN" | "CSV_DUPLICATE_COLUMN" | "CSV_EMPTY" | "CSV_MISSING_COLUMN" | "CSV_NOT_UTF8" | "CSV_SYNTAX" | "CSV_TOO_LONG" | "CSV_UNKNOWN_COLUMN" | "CSV_UNREADABLE" | "DATE_IN_FUTURE" | "DISTRICT_SUSPENDED" | "DRAFT" | "DUPLICATE" | "DUPLICATE_CLASS" | "DUPLICATE_COLUMN" | "DUPLICATE_YEAR" | "EMPTY" | "ENCODING" | "ENCODING_MISMATCH" | "ENTITY_ALREADY_LOCKED" | "ENTITY_HAS_COVERED_DEBT" | "ENTITY_KIND" | "ENTITY_LINK_RULES_VIOLATED" | "ENTITY_NOT_OF_VILLAGE" | "FEE_DISTRIBUTION_EXISTS" | "FEE_DISTRIBUTION_NOT_ALLOWED" | "FEE_PERCENT_RANGE" | "FEE_PERCENT_SUM" | "FIRST_LOAN_ABOVE_MAX" | "FIRST_LOAN_LIMIT" | "FIRST_LOAN_MAX_OUT_OF_RANGE" | "FISCAL_NOT_MEMBER" | "FISCAL_SOURCE_REQUIRED" | "FIXED_RATE_NOT_ALLOWED" | "FIXED_RATE_REQUIRED" | "FORBIDDEN" | "FORMAT" | "FUNDING_MATCHING_RULE_INVALID" | "FUND_BELOW_MINIMUM" | "FUND_CAPACITY_EXCEEDED" | "FUND_CAP_EXCEEDED" | "FUND_CLOSED" | "FUND_FISCAL_SHARE_NOT_POOR" | "FUND_HOUSEHOLD_NOT_FOUND" | "FUND_INSUFFICIENT_CASH" | "FUND_LOAN_LIMIT" | "FUND_MEMBER_HAS_LOAN" | "FUND_MEMBER_NOT_OF_VILLAGE" | "FUND_NOT_ACTIVE" | "FUND_NOT_A_MEMBER" | "FUND_NOT_EMPTY" | "FUND_RULES_INVALID" | "FUND_TERM_LIMIT" | "FUND_UNKNOWN_VILLAGE" | "FUND_VILLAGE_HAS_FUND" | "FUTURE" | "FUTURE_DATE" | "GRADUATED_YEAR_AFTER_INCOME_YEAR" | "GRADUATED_YEAR_NOT_ALLOWED" | "GRADUATED_YEAR_REQUIRED" | "GROUP_DISSOLVED" | "GROUP_HAS_ACTIVE_LOANS" | "GROUP_INACTIVE" | "GROUP_LIABILITY_OPEN" | "GROUP_MEMBER_OVERDUE" | "GROUP_OTHER_VILLAGE" | "GROUP_REQUIRED" | "GROUP_RULES_VIOLATED" | "GROUP_SIZE" | "GROUP_SIZE_ORDER" | "GROUP_SIZE_RANGE" | "GROUP_TOO_LARGE" | "GROUP_TOO_SMALL" | "GUARANTEE_FUND_REQUIRED" | "HOLDER_STILL_POOR" | "HOUSEHOLD_ALREADY_MEMBER" | "HOUSEHOLD_DUPLICATE" | "HOUSEHOLD_FUND_MEMBER" | "HOUSEHOLD_HAS_OPEN_LOAN" | "HOUSEHOLD_IN_GROUP" | "HOUSEHOLD_LINKED_TO_ENTITY" | "HOUSEHOLD_NOT_FOUND" | "HOUSEHOLD_NOT_OF_FUND_VILLAGE" | "HOUSEHOLD_NOT_POOR" | "HOUSEHOLD_OTHER_DISTRICT" | "HOUSEHOLD_OTHER_VILLAGE" | "HTTPS_REQUIRED" | "IDEMPOTENCY_IN_PROGRESS" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_REUSED" | "INCOME_YEAR_INVALID" | "INCONSISTENT" | "INSTALLMENT_MULTIPLE_TOO_LARGE" | "INSUFFICIENT_FUNDS" | "INTERNAL" | "INVALID" | "INVALID_CREDENTIALS" | "INVALID_UNICODE" | "JSON_SYNTAX" | "LEDGER_ACCOUNT_NOT_FOUND" | "LEDGER_ALREADY_REVERSED" | "LEDGER_CURRENCY_MISMATCH" | "LEDGER_ENTRY_CONFLICT" | "LEDGER_LIMIT_EXCEEDED" | "LEDGER_UNBALANCED" | "LEDGER_VALUE_DATE_IN_FUTURE" | "LENDING_CAP_RANGE" | "LINE_TOO_LONG" | "LINKED_CAP_ENTITY_ONLY" | "LINKED_HOUSEHOLDS_REQUIRED" | "LOAN_APPLICATION_INVALID" | "LOAN_INVALID_TRANSITION" | "LOAN_LIMIT_POSITIVE" | "LOAN_MAKER_CHECKER" | "LOAN_NOTICE_NOT_ENDED" | "LOAN_NOT_COVERED" | "LOAN_NOT_ELIGIBLE" | "LOAN_NOT_REPAYABLE" | "LOAN_VERSION_CONFLICT" | "MAKER_CHECKER" | "MARKUP_NOT_ALLOWED" | "MISSING" | "MISSING_COLUMN" | "NEGATIVE" | "NOTICE_DAYS_RANGE" | "NOT_ALLOWED" | "NOT_A_PERIOD_END" | "NOT_ENDED" | "NOT_FOR_ENTITY" | "NOT_FOUND" | "NOT_FUND_MEMBER" | "NOT_GROUP_MEMBER" | "NO_CONTRACT_RATE" | "NO_FUND_FOR_VILLAGE" | "NO_SECRET" | "ONLY_FOR_SHARES" | "ONLY_FOR_SOE" | "OVERDUE_BELOW_TRIGGER" | "OVERPAYMENT" | "OVERRIDE_REASON_REQUIRED" | "OVERRIDE_REASON_TOO_LONG" | "PAID" | "PAYLOAD_TOO_LARGE" | "PENALTY_RATE_TOO_HIGH" | "POVERTY_LINE_MISSING" | "PRINCIPAL_MAX_BELOW_MIN" | "PRODUCT_CODE_TAKEN" | "PRODUCT_INACTIVE" | "PRODUCT_NOT_COVERABLE" | "PRODUCT_NOT_MUTUAL_AID" | "PRODUCT_RULES_NOT_MET" | "PRODUCT_VERSION_CONFLICT" | "PROJECTION_NOT_FINISHED" | "PROJECTION_SCENARIO_INVALID" | "PURPOSE_NOT_ALLOWED" | "PURPOSE_NOT_PRODUCTIVE" | "PURPOSE_UNKNOWN" | "QUARTERLY_TERM_RANGE" | "QUEUED" | "RANGE" | "RATE_LIMITED" | "RATE_NOT_IN_FORCE" | "RATE_RANGE" | "RECIPIENT_HOLDS_RIGHT" | "RECIPIENT_NOT_ALLOWED" | "RECIPIENT_NOT_OF_VILLAGE" | "RECIPIENT_NOT_POOR" | "RECIPIENT_REQUIRED" | "RECON_FILE_INVALID" | "RECON_FILE_TOO_LARGE" | "RECON_FORMAT_UNSUPPORTED" | "RECOVERY_EXCEEDS_CLAIM" | "RECOVERY_NOT_EXHAUSTED" | "REGISTRY_RULES_VIOLATED" | "REMINDER_ENDPOINT_INVALID" | "REMINDER_ENDPOINT_SCOPE_TAKEN" | "REMINDER_RUN_DATE_INVALID" | "REPAYMENT_ALREADY_REVERSED" | "REPAYMENT_NOT_REVERSIBLE" | "REPAYMENT_PAYER_INVALID" | "REPAYMENT_VALUE_DATE_INVALID" | "REPORTED_BEFORE_YEAR" | "REPORT_MONTH_INVALID" | "REQUIRED" | "REQUIRED_FOR_FISCAL_SHARE" | "REQUIRED_FOR_MEMBER" | "REQUIRED_FOR_ROLE" | "REQUIRED_FOR_SOE" | "REQUIRED_FOR_SOURCE" | "RIGHT_HELD_BY_COLLECTIVE" | "RIGHT_HOLDER_NOT_POOR" | "RIGHT_NOT_CURRENT" | "RIGHT_RULE_KEEP" | "RISK_FUND_CLOSED" | "RISK_FUND_DISTRICT_HAS_FUND" | "RISK_FUND_INSUFFICIENT" | "RISK_FUND_UNKNOWN_DISTRICT" | "RISK_FUND_WITHDRAWAL_REFUSED" | "SCHEDULE_TERMS_INVALID" | "SCOPE_TAKEN" | "SERVICE_UNAVAILABLE" | "SHARE_INSUFFICIENT" | "SHARE_LOCKED" | "SHARE_LOCK_RANGE" | "SOURCE_CAPITAL_EXCEEDED" | "STALE" | "STATUS_NOT_ELIGIBLE" | "SUBSIDY_BUDGET_INVALID" | "SUBSIDY_CLAIM_STATE_CONFLICT" | "SUBSIDY_CONTRIBUTION_INVALID" | "SUBSIDY_PERIOD_INVALID" | "SUBSIDY_POLICY_INVALID" | "SUBSIDY_PROGRAMME_CLOSED" | "SUBSIDY_PROGRAMME_CODE_TAKEN" | "SUBSIDY_PROGRAMME_INVALID" | "SUBSIDY_SAME_APPROVER" | "SUPERSEDED" | "TAKEN" | "TERM_MAX_BELOW_MIN" | "TERM_NOT_WHOLE_PERIODS" | "TERM_OUT_OF_RANGE" | "TERM_RANGE" | "THRESHOLD_POSITIVE" | "TOKEN_REVOKED" | "TOO_DEEP" | "TOO_LARGE" | "TOO_MANY_DECIMALS" | "TOO_OLD" | "UNAUTHENTICATED" | "UNKNOWN_BANK" | "UNKNOWN_DISTRICT" | "UNKNOWN_ENTITY" | "UNKNOWN_FIELD" | "UNKNOWN_FUND" | "UNKNOWN_GROUP" | "UNKNOWN_HOUSEHOLD" | "UNKNOWN_PRODUCT" | "UNKNOWN_TOWN" | "UNKNOWN_VILLAGE" | "UNSUPPORTED" | "UNSUPPORTED_MEDIA_TYPE" | "VALIDATION_FAILED" | "VILLAGE_HAS_FUND" | "VILLAGE_HAS_PROJECT" | "VILLAGE_NOT_PILOT" | "VILLAGE_OTHER_DISTRICT" | "WATERFALL_NOT_PERMUTATION" | "WITHDRAWAL_BREAKS_COVER" | "WRITE_OFF_NOTHING" | "WRITE_OFF_NOT_ALLOWED" | "WRITE_OFF_TOO_EARLY" | "YEAR_AFTER_LIQUIDATION_FLAG" | "YEAR_BEFORE_PROJECT" | "YEAR_IN_FUTURE" | "ZERO" | "arrayMaxSize" | "arrayMinSize" | "arrayUnique" | "atMaturityOnlyBullet" | "atMaturitySingleInstallment" | "graceNotForBullet" | "graceTooLong" | "isArray" | "isBoolean" | "isBusinessDate" | "isCalendarDate" | "isCreditCode" | "isDate" | "isDateString" | "isDecimalBetween" | "isId" | "isIn" | "isInt" | "isLength" | "isNotEmpty" | "isNumberString" | "isObject" | "isPercent" | "isResidentId" | "isString" | "isUrl" | "isYuan" | "matches" | "max" | "maxLength" | "min" | "minLength" | "nestedValidation" | "notBelow" | "termMonthsMismatch" | "termMonthsRequired";
         ProblemFieldError: {
             /** @example amount */
             field: string;
@@ -5303,7 +10657,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    check: {
+    checkHealth: {
         parameters: {
             query?: never;
             header?: never;
@@ -5312,74 +10666,38 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /**
-             * @description Database and Redis are checked; the worker entry is information only (its last heartbeat), so a lagging worker never takes the API out of a load balancer
-             *
-             *     The Health Check is successful
-             */
+            /** @description Database and Redis are checked; the worker entry is information only (its last heartbeat), so a lagging worker never takes the API out of a load balancer */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * @example ok
-                         * @enum {string}
-                         */
-                        status?: "ok" | "degraded";
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up",
-                         *         "responseTime": 12
-                         *       }
-                         *     }
-                         */
-                        info?: {
-                            [key: string]: {
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /** @example {} */
-                        error?: {
-                            [key: string]: {
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up",
-                         *         "responseTime": 12
-                         *       }
-                         *     }
-                         */
-                        details?: {
-                            [key: string]: {
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
+                    /**
+                     * @example {
+                     *       "status": "ok",
+                     *       "info": {
+                     *         "database": {
+                     *           "status": "up"
+                     *         },
+                     *         "redis": {
+                     *           "status": "up"
+                     *         },
+                     *         "worker": {
+                     *           "status": "up",
+                     *           "lastHeartbeatAt": "2026-01-15T08:00:00.000Z",
+                     *           "ageSeconds": 12,
+                     *           "stale": false,
+                     *           "beats": 42,
+                     *           "worker": "host:1234"
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HealthResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
-            /** @description The Health Check is not successful */
+            /** @description The database or Redis is down */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5390,7 +10708,7 @@ export interface operations {
             };
         };
     };
-    listAudit: {
+    listAuditEntries: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -5413,7 +10731,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AuditEntryPage"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
@@ -5436,13 +10756,31 @@ export interface operations {
             };
         };
         responses: {
-            /** @description A short-lived bearer token */
+            /** @description A short-lived bearer token and the user it was issued to */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "accessToken": "eyJ…",
+                     *       "tokenType": "Bearer",
+                     *       "expiresIn": 900,
+                     *       "user": {
+                     *         "id": "7",
+                     *         "username": "officer.wang",
+                     *         "displayName": "王晓东",
+                     *         "role": "LOAN_OFFICER",
+                     *         "bankId": null,
+                     *         "areaKind": "CITY",
+                     *         "areaId": null,
+                     *         "active": true,
+                     *         "createdAt": "2026-01-05T02:00:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LoginResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -5542,7 +10880,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    me: {
+    getCurrentUser: {
         parameters: {
             query?: never;
             header?: never;
@@ -5551,11 +10889,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The caller as the API sees it (a user, or a bank through its API key) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ActorResponse"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
@@ -5581,7 +10922,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["UserPage"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
@@ -5591,7 +10934,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    createUsers: {
+    createUser: {
         parameters: {
             query?: never;
             header?: never;
@@ -5608,7 +10951,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["UserResponse"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
@@ -5621,7 +10966,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    getUsers: {
+    getUser: {
         parameters: {
             query?: never;
             header?: never;
@@ -5636,7 +10981,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["UserResponse"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
@@ -5647,7 +10994,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    updateUsers: {
+    updateUser: {
         parameters: {
             query?: never;
             header?: never;
@@ -5662,11 +11009,14 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Name, role, bank, password or active flag changed (a change of role, bank or password, or a deactivation, revokes the user’s tokens) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["UserResponse"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
@@ -5679,7 +11029,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    revokeTokens: {
+    revokeUserTokens: {
         parameters: {
             query?: never;
             header?: never;
@@ -5690,11 +11040,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The user; tokens issued before now are refused (401 TOKEN_REVOKED) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["UserResponse"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
@@ -5706,7 +11059,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    verify: {
+    verifyLedger: {
         parameters: {
             query?: never;
             header?: never;
@@ -5721,7 +11074,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "ok": true,
+                     *       "checkedAt": "2026-03-15T08:30:00.000Z",
+                     *       "accounts": 12,
+                     *       "entries": 40,
+                     *       "postings": 96,
+                     *       "balanceMismatches": [],
+                     *       "runningBalanceMismatches": [],
+                     *       "unbalancedEntries": [],
+                     *       "totals": [
+                     *         {
+                     *           "currency": "CNY",
+                     *           "ledger": "MONEY",
+                     *           "debits": "100000",
+                     *           "credits": "100000",
+                     *           "net": "0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LedgerVerifyResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -5731,7 +11105,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    accounts: {
+    listLedgerAccounts: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -5747,11 +11121,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Accounts with their totals and balance, filterable by owner, ledger and code prefix */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["LedgerAccountPage"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
@@ -5761,7 +11138,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    statementLedger: {
+    getAccountStatement: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -5782,7 +11159,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["LedgerStatementResponse"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
@@ -5793,7 +11172,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    entry: {
+    getJournalEntry: {
         parameters: {
             query?: never;
             header?: never;
@@ -5804,11 +11183,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description A journal entry with its postings */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["JournalEntryResponse"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
@@ -5819,7 +11201,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    previewSchedules: {
+    previewSchedule: {
         parameters: {
             query?: never;
             header?: never;
@@ -5934,7 +11316,78 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "2",
+                     *           "code": "HH_MICRO_STD",
+                     *           "kind": "HOUSEHOLD_MICROCREDIT",
+                     *           "name": "Household poverty microcredit (standard)",
+                     *           "active": true,
+                     *           "currentVersion": 1,
+                     *           "createdAt": "2026-01-05T02:00:00.000Z",
+                     *           "terms": {
+                     *             "id": "2",
+                     *             "productId": "2",
+                     *             "code": "HH_MICRO_STD",
+                     *             "kind": "HOUSEHOLD_MICROCREDIT",
+                     *             "version": 1,
+                     *             "isCurrent": true,
+                     *             "active": true,
+                     *             "name": "Household poverty microcredit (standard)",
+                     *             "currency": "CNY",
+                     *             "minPrincipal": "1000.00",
+                     *             "maxPrincipal": "50000.00",
+                     *             "firstLoanMax": null,
+                     *             "minTermMonths": 1,
+                     *             "maxTermMonths": 36,
+                     *             "method": "EQUAL_INSTALLMENT",
+                     *             "frequency": "MONTHLY",
+                     *             "dayCount": "PERIOD",
+                     *             "rounding": "HALF_UP",
+                     *             "installmentMultiple": "0.01",
+                     *             "rateSource": "BENCHMARK",
+                     *             "fixedRatePercent": null,
+                     *             "markupPercent": "0",
+                     *             "penaltyRatePercent": "50",
+                     *             "penaltyBasis": "SURCHARGE_ON_CONTRACT",
+                     *             "graceDays": 0,
+                     *             "allowedPurposes": [
+                     *               "PLANTING",
+                     *               "BREEDING"
+                     *             ],
+                     *             "eligibleStatuses": [
+                     *               "POOR",
+                     *               "GRADUATED"
+                     *             ],
+                     *             "minAge": 18,
+                     *             "maxAge": 65,
+                     *             "subsidyPolicy": null,
+                     *             "requiresGuaranteeFund": true,
+                     *             "requiresGroup": false,
+                     *             "prepaymentMode": "SHORTEN_TERM",
+                     *             "earlyRepaymentFee": "ACCRUED",
+                     *             "waterfall": [
+                     *               "OVERDUE_PENALTY",
+                     *               "OVERDUE_INTEREST",
+                     *               "OVERDUE_PRINCIPAL",
+                     *               "CURRENT_INTEREST",
+                     *               "CURRENT_PRINCIPAL",
+                     *               "FUTURE"
+                     *             ],
+                     *             "maxPerLinkedHousehold": null,
+                     *             "createdBy": "system",
+                     *             "createdAt": "2026-01-05T02:00:00.000Z"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProductPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -5945,7 +11398,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    createProducts: {
+    createProduct: {
         parameters: {
             query?: never;
             header?: never;
@@ -5964,7 +11417,71 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "2",
+                     *       "code": "HH_MICRO_STD",
+                     *       "kind": "HOUSEHOLD_MICROCREDIT",
+                     *       "name": "Household poverty microcredit (standard)",
+                     *       "active": true,
+                     *       "currentVersion": 1,
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "terms": {
+                     *         "id": "2",
+                     *         "productId": "2",
+                     *         "code": "HH_MICRO_STD",
+                     *         "kind": "HOUSEHOLD_MICROCREDIT",
+                     *         "version": 1,
+                     *         "isCurrent": true,
+                     *         "active": true,
+                     *         "name": "Household poverty microcredit (standard)",
+                     *         "currency": "CNY",
+                     *         "minPrincipal": "1000.00",
+                     *         "maxPrincipal": "50000.00",
+                     *         "firstLoanMax": null,
+                     *         "minTermMonths": 1,
+                     *         "maxTermMonths": 36,
+                     *         "method": "EQUAL_INSTALLMENT",
+                     *         "frequency": "MONTHLY",
+                     *         "dayCount": "PERIOD",
+                     *         "rounding": "HALF_UP",
+                     *         "installmentMultiple": "0.01",
+                     *         "rateSource": "BENCHMARK",
+                     *         "fixedRatePercent": null,
+                     *         "markupPercent": "0",
+                     *         "penaltyRatePercent": "50",
+                     *         "penaltyBasis": "SURCHARGE_ON_CONTRACT",
+                     *         "graceDays": 0,
+                     *         "allowedPurposes": [
+                     *           "PLANTING",
+                     *           "BREEDING"
+                     *         ],
+                     *         "eligibleStatuses": [
+                     *           "POOR",
+                     *           "GRADUATED"
+                     *         ],
+                     *         "minAge": 18,
+                     *         "maxAge": 65,
+                     *         "subsidyPolicy": null,
+                     *         "requiresGuaranteeFund": true,
+                     *         "requiresGroup": false,
+                     *         "prepaymentMode": "SHORTEN_TERM",
+                     *         "earlyRepaymentFee": "ACCRUED",
+                     *         "waterfall": [
+                     *           "OVERDUE_PENALTY",
+                     *           "OVERDUE_INTEREST",
+                     *           "OVERDUE_PRINCIPAL",
+                     *           "CURRENT_INTEREST",
+                     *           "CURRENT_PRINCIPAL",
+                     *           "FUTURE"
+                     *         ],
+                     *         "maxPerLinkedHousehold": null,
+                     *         "createdBy": "system",
+                     *         "createdAt": "2026-01-05T02:00:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProductResponse"];
                 };
             };
             /** @description VALIDATION_FAILED naming every offending field (formats and rules between fields) */
@@ -6002,7 +11519,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    getProducts: {
+    getProduct: {
         parameters: {
             query?: never;
             header?: never;
@@ -6019,7 +11536,71 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "2",
+                     *       "code": "HH_MICRO_STD",
+                     *       "kind": "HOUSEHOLD_MICROCREDIT",
+                     *       "name": "Household poverty microcredit (standard)",
+                     *       "active": true,
+                     *       "currentVersion": 1,
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "terms": {
+                     *         "id": "2",
+                     *         "productId": "2",
+                     *         "code": "HH_MICRO_STD",
+                     *         "kind": "HOUSEHOLD_MICROCREDIT",
+                     *         "version": 1,
+                     *         "isCurrent": true,
+                     *         "active": true,
+                     *         "name": "Household poverty microcredit (standard)",
+                     *         "currency": "CNY",
+                     *         "minPrincipal": "1000.00",
+                     *         "maxPrincipal": "50000.00",
+                     *         "firstLoanMax": null,
+                     *         "minTermMonths": 1,
+                     *         "maxTermMonths": 36,
+                     *         "method": "EQUAL_INSTALLMENT",
+                     *         "frequency": "MONTHLY",
+                     *         "dayCount": "PERIOD",
+                     *         "rounding": "HALF_UP",
+                     *         "installmentMultiple": "0.01",
+                     *         "rateSource": "BENCHMARK",
+                     *         "fixedRatePercent": null,
+                     *         "markupPercent": "0",
+                     *         "penaltyRatePercent": "50",
+                     *         "penaltyBasis": "SURCHARGE_ON_CONTRACT",
+                     *         "graceDays": 0,
+                     *         "allowedPurposes": [
+                     *           "PLANTING",
+                     *           "BREEDING"
+                     *         ],
+                     *         "eligibleStatuses": [
+                     *           "POOR",
+                     *           "GRADUATED"
+                     *         ],
+                     *         "minAge": 18,
+                     *         "maxAge": 65,
+                     *         "subsidyPolicy": null,
+                     *         "requiresGuaranteeFund": true,
+                     *         "requiresGroup": false,
+                     *         "prepaymentMode": "SHORTEN_TERM",
+                     *         "earlyRepaymentFee": "ACCRUED",
+                     *         "waterfall": [
+                     *           "OVERDUE_PENALTY",
+                     *           "OVERDUE_INTEREST",
+                     *           "OVERDUE_PRINCIPAL",
+                     *           "CURRENT_INTEREST",
+                     *           "CURRENT_PRINCIPAL",
+                     *           "FUTURE"
+                     *         ],
+                     *         "maxPerLinkedHousehold": null,
+                     *         "createdBy": "system",
+                     *         "createdAt": "2026-01-05T02:00:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProductResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6031,7 +11612,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    replace: {
+    replaceProduct: {
         parameters: {
             query?: never;
             header?: never;
@@ -6053,7 +11634,71 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "2",
+                     *       "code": "HH_MICRO_STD",
+                     *       "kind": "HOUSEHOLD_MICROCREDIT",
+                     *       "name": "Household poverty microcredit (standard)",
+                     *       "active": true,
+                     *       "currentVersion": 1,
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "terms": {
+                     *         "id": "2",
+                     *         "productId": "2",
+                     *         "code": "HH_MICRO_STD",
+                     *         "kind": "HOUSEHOLD_MICROCREDIT",
+                     *         "version": 1,
+                     *         "isCurrent": true,
+                     *         "active": true,
+                     *         "name": "Household poverty microcredit (standard)",
+                     *         "currency": "CNY",
+                     *         "minPrincipal": "1000.00",
+                     *         "maxPrincipal": "50000.00",
+                     *         "firstLoanMax": null,
+                     *         "minTermMonths": 1,
+                     *         "maxTermMonths": 36,
+                     *         "method": "EQUAL_INSTALLMENT",
+                     *         "frequency": "MONTHLY",
+                     *         "dayCount": "PERIOD",
+                     *         "rounding": "HALF_UP",
+                     *         "installmentMultiple": "0.01",
+                     *         "rateSource": "BENCHMARK",
+                     *         "fixedRatePercent": null,
+                     *         "markupPercent": "0",
+                     *         "penaltyRatePercent": "50",
+                     *         "penaltyBasis": "SURCHARGE_ON_CONTRACT",
+                     *         "graceDays": 0,
+                     *         "allowedPurposes": [
+                     *           "PLANTING",
+                     *           "BREEDING"
+                     *         ],
+                     *         "eligibleStatuses": [
+                     *           "POOR",
+                     *           "GRADUATED"
+                     *         ],
+                     *         "minAge": 18,
+                     *         "maxAge": 65,
+                     *         "subsidyPolicy": null,
+                     *         "requiresGuaranteeFund": true,
+                     *         "requiresGroup": false,
+                     *         "prepaymentMode": "SHORTEN_TERM",
+                     *         "earlyRepaymentFee": "ACCRUED",
+                     *         "waterfall": [
+                     *           "OVERDUE_PENALTY",
+                     *           "OVERDUE_INTEREST",
+                     *           "OVERDUE_PRINCIPAL",
+                     *           "CURRENT_INTEREST",
+                     *           "CURRENT_PRINCIPAL",
+                     *           "FUTURE"
+                     *         ],
+                     *         "maxPerLinkedHousehold": null,
+                     *         "createdBy": "system",
+                     *         "createdAt": "2026-01-05T02:00:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProductResponse"];
                 };
             };
             /** @description VALIDATION_FAILED naming every offending field */
@@ -6083,7 +11728,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    patch: {
+    reviseProduct: {
         parameters: {
             query?: never;
             header?: never;
@@ -6105,7 +11750,71 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "2",
+                     *       "code": "HH_MICRO_STD",
+                     *       "kind": "HOUSEHOLD_MICROCREDIT",
+                     *       "name": "Household poverty microcredit (standard)",
+                     *       "active": true,
+                     *       "currentVersion": 1,
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "terms": {
+                     *         "id": "2",
+                     *         "productId": "2",
+                     *         "code": "HH_MICRO_STD",
+                     *         "kind": "HOUSEHOLD_MICROCREDIT",
+                     *         "version": 1,
+                     *         "isCurrent": true,
+                     *         "active": true,
+                     *         "name": "Household poverty microcredit (standard)",
+                     *         "currency": "CNY",
+                     *         "minPrincipal": "1000.00",
+                     *         "maxPrincipal": "50000.00",
+                     *         "firstLoanMax": null,
+                     *         "minTermMonths": 1,
+                     *         "maxTermMonths": 36,
+                     *         "method": "EQUAL_INSTALLMENT",
+                     *         "frequency": "MONTHLY",
+                     *         "dayCount": "PERIOD",
+                     *         "rounding": "HALF_UP",
+                     *         "installmentMultiple": "0.01",
+                     *         "rateSource": "BENCHMARK",
+                     *         "fixedRatePercent": null,
+                     *         "markupPercent": "0",
+                     *         "penaltyRatePercent": "50",
+                     *         "penaltyBasis": "SURCHARGE_ON_CONTRACT",
+                     *         "graceDays": 0,
+                     *         "allowedPurposes": [
+                     *           "PLANTING",
+                     *           "BREEDING"
+                     *         ],
+                     *         "eligibleStatuses": [
+                     *           "POOR",
+                     *           "GRADUATED"
+                     *         ],
+                     *         "minAge": 18,
+                     *         "maxAge": 65,
+                     *         "subsidyPolicy": null,
+                     *         "requiresGuaranteeFund": true,
+                     *         "requiresGroup": false,
+                     *         "prepaymentMode": "SHORTEN_TERM",
+                     *         "earlyRepaymentFee": "ACCRUED",
+                     *         "waterfall": [
+                     *           "OVERDUE_PENALTY",
+                     *           "OVERDUE_INTEREST",
+                     *           "OVERDUE_PRINCIPAL",
+                     *           "CURRENT_INTEREST",
+                     *           "CURRENT_PRINCIPAL",
+                     *           "FUTURE"
+                     *         ],
+                     *         "maxPerLinkedHousehold": null,
+                     *         "createdBy": "system",
+                     *         "createdAt": "2026-01-05T02:00:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProductResponse"];
                 };
             };
             /** @description VALIDATION_FAILED naming every offending field */
@@ -6135,7 +11844,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    versionsProducts: {
+    listProductVersions: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -6156,7 +11865,69 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "2",
+                     *           "productId": "2",
+                     *           "code": "HH_MICRO_STD",
+                     *           "kind": "HOUSEHOLD_MICROCREDIT",
+                     *           "version": 1,
+                     *           "isCurrent": true,
+                     *           "active": true,
+                     *           "name": "Household poverty microcredit (standard)",
+                     *           "currency": "CNY",
+                     *           "minPrincipal": "1000.00",
+                     *           "maxPrincipal": "50000.00",
+                     *           "firstLoanMax": null,
+                     *           "minTermMonths": 1,
+                     *           "maxTermMonths": 36,
+                     *           "method": "EQUAL_INSTALLMENT",
+                     *           "frequency": "MONTHLY",
+                     *           "dayCount": "PERIOD",
+                     *           "rounding": "HALF_UP",
+                     *           "installmentMultiple": "0.01",
+                     *           "rateSource": "BENCHMARK",
+                     *           "fixedRatePercent": null,
+                     *           "markupPercent": "0",
+                     *           "penaltyRatePercent": "50",
+                     *           "penaltyBasis": "SURCHARGE_ON_CONTRACT",
+                     *           "graceDays": 0,
+                     *           "allowedPurposes": [
+                     *             "PLANTING",
+                     *             "BREEDING"
+                     *           ],
+                     *           "eligibleStatuses": [
+                     *             "POOR",
+                     *             "GRADUATED"
+                     *           ],
+                     *           "minAge": 18,
+                     *           "maxAge": 65,
+                     *           "subsidyPolicy": null,
+                     *           "requiresGuaranteeFund": true,
+                     *           "requiresGroup": false,
+                     *           "prepaymentMode": "SHORTEN_TERM",
+                     *           "earlyRepaymentFee": "ACCRUED",
+                     *           "waterfall": [
+                     *             "OVERDUE_PENALTY",
+                     *             "OVERDUE_INTEREST",
+                     *             "OVERDUE_PRINCIPAL",
+                     *             "CURRENT_INTEREST",
+                     *             "CURRENT_PRINCIPAL",
+                     *             "FUTURE"
+                     *           ],
+                     *           "maxPerLinkedHousehold": null,
+                     *           "createdBy": "system",
+                     *           "createdAt": "2026-01-05T02:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProductVersionPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6168,7 +11939,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    contractRate: {
+    quoteContractRate: {
         parameters: {
             query: {
                 termMonths: number;
@@ -6190,7 +11961,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "productId": "2",
+                     *       "code": "HH_MICRO_STD",
+                     *       "version": 1,
+                     *       "termMonths": 12,
+                     *       "contractDate": "2026-03-01",
+                     *       "annualRatePercent": "4.35",
+                     *       "benchmarkRatePercent": "4.35",
+                     *       "benchmarkRateId": "1",
+                     *       "markupPercent": "0",
+                     *       "penaltyRatePercent": "6.525",
+                     *       "rateSource": "BENCHMARK"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProductContractRateResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6210,7 +11996,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    deactivateProducts: {
+    deactivateProduct: {
         parameters: {
             query?: never;
             header?: never;
@@ -6232,7 +12018,71 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "2",
+                     *       "code": "HH_MICRO_STD",
+                     *       "kind": "HOUSEHOLD_MICROCREDIT",
+                     *       "name": "Household poverty microcredit (standard)",
+                     *       "active": false,
+                     *       "currentVersion": 1,
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "terms": {
+                     *         "id": "2",
+                     *         "productId": "2",
+                     *         "code": "HH_MICRO_STD",
+                     *         "kind": "HOUSEHOLD_MICROCREDIT",
+                     *         "version": 1,
+                     *         "isCurrent": true,
+                     *         "active": true,
+                     *         "name": "Household poverty microcredit (standard)",
+                     *         "currency": "CNY",
+                     *         "minPrincipal": "1000.00",
+                     *         "maxPrincipal": "50000.00",
+                     *         "firstLoanMax": null,
+                     *         "minTermMonths": 1,
+                     *         "maxTermMonths": 36,
+                     *         "method": "EQUAL_INSTALLMENT",
+                     *         "frequency": "MONTHLY",
+                     *         "dayCount": "PERIOD",
+                     *         "rounding": "HALF_UP",
+                     *         "installmentMultiple": "0.01",
+                     *         "rateSource": "BENCHMARK",
+                     *         "fixedRatePercent": null,
+                     *         "markupPercent": "0",
+                     *         "penaltyRatePercent": "50",
+                     *         "penaltyBasis": "SURCHARGE_ON_CONTRACT",
+                     *         "graceDays": 0,
+                     *         "allowedPurposes": [
+                     *           "PLANTING",
+                     *           "BREEDING"
+                     *         ],
+                     *         "eligibleStatuses": [
+                     *           "POOR",
+                     *           "GRADUATED"
+                     *         ],
+                     *         "minAge": 18,
+                     *         "maxAge": 65,
+                     *         "subsidyPolicy": null,
+                     *         "requiresGuaranteeFund": true,
+                     *         "requiresGroup": false,
+                     *         "prepaymentMode": "SHORTEN_TERM",
+                     *         "earlyRepaymentFee": "ACCRUED",
+                     *         "waterfall": [
+                     *           "OVERDUE_PENALTY",
+                     *           "OVERDUE_INTEREST",
+                     *           "OVERDUE_PRINCIPAL",
+                     *           "CURRENT_INTEREST",
+                     *           "CURRENT_PRINCIPAL",
+                     *           "FUTURE"
+                     *         ],
+                     *         "maxPerLinkedHousehold": null,
+                     *         "createdBy": "system",
+                     *         "createdAt": "2026-01-05T02:00:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProductResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6246,7 +12096,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    activate: {
+    activateProduct: {
         parameters: {
             query?: never;
             header?: never;
@@ -6267,7 +12117,71 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "2",
+                     *       "code": "HH_MICRO_STD",
+                     *       "kind": "HOUSEHOLD_MICROCREDIT",
+                     *       "name": "Household poverty microcredit (standard)",
+                     *       "active": true,
+                     *       "currentVersion": 1,
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "terms": {
+                     *         "id": "2",
+                     *         "productId": "2",
+                     *         "code": "HH_MICRO_STD",
+                     *         "kind": "HOUSEHOLD_MICROCREDIT",
+                     *         "version": 1,
+                     *         "isCurrent": true,
+                     *         "active": true,
+                     *         "name": "Household poverty microcredit (standard)",
+                     *         "currency": "CNY",
+                     *         "minPrincipal": "1000.00",
+                     *         "maxPrincipal": "50000.00",
+                     *         "firstLoanMax": null,
+                     *         "minTermMonths": 1,
+                     *         "maxTermMonths": 36,
+                     *         "method": "EQUAL_INSTALLMENT",
+                     *         "frequency": "MONTHLY",
+                     *         "dayCount": "PERIOD",
+                     *         "rounding": "HALF_UP",
+                     *         "installmentMultiple": "0.01",
+                     *         "rateSource": "BENCHMARK",
+                     *         "fixedRatePercent": null,
+                     *         "markupPercent": "0",
+                     *         "penaltyRatePercent": "50",
+                     *         "penaltyBasis": "SURCHARGE_ON_CONTRACT",
+                     *         "graceDays": 0,
+                     *         "allowedPurposes": [
+                     *           "PLANTING",
+                     *           "BREEDING"
+                     *         ],
+                     *         "eligibleStatuses": [
+                     *           "POOR",
+                     *           "GRADUATED"
+                     *         ],
+                     *         "minAge": 18,
+                     *         "maxAge": 65,
+                     *         "subsidyPolicy": null,
+                     *         "requiresGuaranteeFund": true,
+                     *         "requiresGroup": false,
+                     *         "prepaymentMode": "SHORTEN_TERM",
+                     *         "earlyRepaymentFee": "ACCRUED",
+                     *         "waterfall": [
+                     *           "OVERDUE_PENALTY",
+                     *           "OVERDUE_INTEREST",
+                     *           "OVERDUE_PRINCIPAL",
+                     *           "CURRENT_INTEREST",
+                     *           "CURRENT_PRINCIPAL",
+                     *           "FUTURE"
+                     *         ],
+                     *         "maxPerLinkedHousehold": null,
+                     *         "createdBy": "system",
+                     *         "createdAt": "2026-01-05T02:00:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProductResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6281,7 +12195,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    getProductVersions: {
+    getProductVersion: {
         parameters: {
             query?: never;
             header?: never;
@@ -6298,7 +12212,62 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "2",
+                     *       "productId": "2",
+                     *       "code": "HH_MICRO_STD",
+                     *       "kind": "HOUSEHOLD_MICROCREDIT",
+                     *       "version": 1,
+                     *       "isCurrent": true,
+                     *       "active": true,
+                     *       "name": "Household poverty microcredit (standard)",
+                     *       "currency": "CNY",
+                     *       "minPrincipal": "1000.00",
+                     *       "maxPrincipal": "50000.00",
+                     *       "firstLoanMax": null,
+                     *       "minTermMonths": 1,
+                     *       "maxTermMonths": 36,
+                     *       "method": "EQUAL_INSTALLMENT",
+                     *       "frequency": "MONTHLY",
+                     *       "dayCount": "PERIOD",
+                     *       "rounding": "HALF_UP",
+                     *       "installmentMultiple": "0.01",
+                     *       "rateSource": "BENCHMARK",
+                     *       "fixedRatePercent": null,
+                     *       "markupPercent": "0",
+                     *       "penaltyRatePercent": "50",
+                     *       "penaltyBasis": "SURCHARGE_ON_CONTRACT",
+                     *       "graceDays": 0,
+                     *       "allowedPurposes": [
+                     *         "PLANTING",
+                     *         "BREEDING"
+                     *       ],
+                     *       "eligibleStatuses": [
+                     *         "POOR",
+                     *         "GRADUATED"
+                     *       ],
+                     *       "minAge": 18,
+                     *       "maxAge": 65,
+                     *       "subsidyPolicy": null,
+                     *       "requiresGuaranteeFund": true,
+                     *       "requiresGroup": false,
+                     *       "prepaymentMode": "SHORTEN_TERM",
+                     *       "earlyRepaymentFee": "ACCRUED",
+                     *       "waterfall": [
+                     *         "OVERDUE_PENALTY",
+                     *         "OVERDUE_INTEREST",
+                     *         "OVERDUE_PRINCIPAL",
+                     *         "CURRENT_INTEREST",
+                     *         "CURRENT_PRINCIPAL",
+                     *         "FUTURE"
+                     *       ],
+                     *       "maxPerLinkedHousehold": null,
+                     *       "createdBy": "system",
+                     *       "createdAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProductVersionResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6310,7 +12279,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    listRates: {
+    listBenchmarkRates: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -6336,7 +12305,30 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "1",
+                     *           "termMinMonths": 1,
+                     *           "termMaxMonths": 12,
+                     *           "ratePercent": "4.35",
+                     *           "effectiveFrom": "2015-10-24",
+                     *           "note": "PBOC benchmark lending rate of 2015-10-24",
+                     *           "createdBy": "admin",
+                     *           "createdAt": "2026-01-05T02:00:00.000Z",
+                     *           "withdrawn": false,
+                     *           "withdrawnAt": null,
+                     *           "withdrawnBy": null,
+                     *           "withdrawalReason": null
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["BenchmarkRatePage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6347,7 +12339,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    createRates: {
+    createBenchmarkRate: {
         parameters: {
             query?: never;
             header?: never;
@@ -6366,7 +12358,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "termMinMonths": 1,
+                     *       "termMaxMonths": 12,
+                     *       "ratePercent": "4.35",
+                     *       "effectiveFrom": "2015-10-24",
+                     *       "note": "PBOC benchmark lending rate of 2015-10-24",
+                     *       "createdBy": "admin",
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "withdrawn": false,
+                     *       "withdrawnAt": null,
+                     *       "withdrawnBy": null,
+                     *       "withdrawalReason": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["BenchmarkRateResponse"];
                 };
             };
             /** @description VALIDATION_FAILED naming the fields (band, rate, date; a back-dated row needs a note) */
@@ -6404,7 +12412,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    inForce: {
+    getBenchmarkRateInForce: {
         parameters: {
             query: {
                 termMonths: number;
@@ -6423,7 +12431,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "termMonths": 12,
+                     *       "date": "2020-06-01",
+                     *       "ratePercent": "4.35",
+                     *       "rateId": "1",
+                     *       "termMinMonths": 1,
+                     *       "termMaxMonths": 12,
+                     *       "effectiveFrom": "2015-10-24"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["BenchmarkRateInForceResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6442,7 +12461,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    getRates: {
+    getBenchmarkRate: {
         parameters: {
             query?: never;
             header?: never;
@@ -6458,7 +12477,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "termMinMonths": 1,
+                     *       "termMaxMonths": 12,
+                     *       "ratePercent": "4.35",
+                     *       "effectiveFrom": "2015-10-24",
+                     *       "note": "PBOC benchmark lending rate of 2015-10-24",
+                     *       "createdBy": "admin",
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "withdrawn": false,
+                     *       "withdrawnAt": null,
+                     *       "withdrawnBy": null,
+                     *       "withdrawalReason": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["BenchmarkRateResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6470,7 +12505,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    withdrawRates: {
+    withdrawBenchmarkRate: {
         parameters: {
             query?: never;
             header?: never;
@@ -6491,7 +12526,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "termMinMonths": 1,
+                     *       "termMaxMonths": 12,
+                     *       "ratePercent": "4.35",
+                     *       "effectiveFrom": "2027-01-01",
+                     *       "note": "PBOC benchmark lending rate of 2015-10-24",
+                     *       "createdBy": "admin",
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "withdrawn": true,
+                     *       "withdrawnAt": "2026-12-20T02:00:00.000Z",
+                     *       "withdrawnBy": "admin",
+                     *       "withdrawalReason": "announced by mistake"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["BenchmarkRateResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6534,7 +12585,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "1",
+                     *           "code": "370302",
+                     *           "name": "淄川区",
+                     *           "heavyTask": true,
+                     *           "entityLinkCounting": "EARLIEST_LINK",
+                     *           "createdAt": "2026-01-05T02:00:00.000Z",
+                     *           "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DistrictPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6564,7 +12633,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "code": "370302",
+                     *       "name": "淄川区",
+                     *       "heavyTask": true,
+                     *       "entityLinkCounting": "EARLIEST_LINK",
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DistrictResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6594,7 +12674,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "code": "370302",
+                     *       "name": "淄川区",
+                     *       "heavyTask": true,
+                     *       "entityLinkCounting": "EARLIEST_LINK",
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DistrictResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6627,7 +12718,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "code": "370302",
+                     *       "name": "淄川区",
+                     *       "heavyTask": true,
+                     *       "entityLinkCounting": "EARLIEST_LINK",
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DistrictResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6660,7 +12762,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "1",
+                     *           "districtId": "1",
+                     *           "code": "370302106",
+                     *           "name": "岭子镇",
+                     *           "createdAt": "2026-01-05T02:00:00.000Z",
+                     *           "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TownPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6690,7 +12809,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "districtId": "1",
+                     *       "code": "370302106",
+                     *       "name": "岭子镇",
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TownResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6720,7 +12849,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "districtId": "1",
+                     *       "code": "370302106",
+                     *       "name": "岭子镇",
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TownResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6752,7 +12891,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "districtId": "1",
+                     *       "code": "370302106",
+                     *       "name": "岭子镇",
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TownResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6788,7 +12937,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "1",
+                     *           "townId": "1",
+                     *           "districtId": "1",
+                     *           "code": "370302106201",
+                     *           "name": "东坪村",
+                     *           "isPilot": true,
+                     *           "townName": "岭子镇",
+                     *           "districtName": "淄川区",
+                     *           "createdAt": "2026-01-05T02:00:00.000Z",
+                     *           "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["VillagePage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6818,7 +12988,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "townId": "1",
+                     *       "districtId": "1",
+                     *       "code": "370302106201",
+                     *       "name": "东坪村",
+                     *       "isPilot": true,
+                     *       "townName": "岭子镇",
+                     *       "districtName": "淄川区",
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["VillageResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6848,7 +13032,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "townId": "1",
+                     *       "districtId": "1",
+                     *       "code": "370302106201",
+                     *       "name": "东坪村",
+                     *       "isPilot": true,
+                     *       "townName": "岭子镇",
+                     *       "districtName": "淄川区",
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["VillageResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6881,7 +13079,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "townId": "1",
+                     *       "districtId": "1",
+                     *       "code": "370302106201",
+                     *       "name": "东坪村",
+                     *       "isPilot": true,
+                     *       "townName": "岭子镇",
+                     *       "districtName": "淄川区",
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["VillageResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6917,7 +13129,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "1",
+                     *           "districtId": null,
+                     *           "scope": "CITY",
+                     *           "year": 2016,
+                     *           "line": "3560.00",
+                     *           "note": "Zibo 2016 line (source case)",
+                     *           "createdAt": "2026-01-05T02:00:00.000Z",
+                     *           "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PovertyLinePage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6947,7 +13178,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "districtId": null,
+                     *       "scope": "CITY",
+                     *       "year": 2016,
+                     *       "line": "3560.00",
+                     *       "note": "Zibo 2016 line (source case)",
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PovertyLineResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6961,7 +13204,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    effectiveLine: {
+    getEffectivePovertyLine: {
         parameters: {
             query: {
                 districtId: string;
@@ -6979,7 +13222,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "districtId": null,
+                     *       "scope": "CITY",
+                     *       "year": 2016,
+                     *       "line": "3560.00",
+                     *       "note": "Zibo 2016 line (source case)",
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PovertyLineResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7006,7 +13261,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "districtId": null,
+                     *       "scope": "CITY",
+                     *       "year": 2016,
+                     *       "line": "3560.00",
+                     *       "note": "Zibo 2016 line (source case)",
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PovertyLineResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7039,7 +13306,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "districtId": null,
+                     *       "scope": "CITY",
+                     *       "year": 2016,
+                     *       "line": "3560.00",
+                     *       "note": "Zibo 2016 line (source case)",
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PovertyLineResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7079,7 +13358,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "1",
+                     *           "villageId": "1",
+                     *           "villageCode": "370302106201",
+                     *           "villageName": "东坪村",
+                     *           "townId": "1",
+                     *           "districtId": "1",
+                     *           "headName": "王秀英",
+                     *           "idNumber": "370302198503150027",
+                     *           "birthDate": "1985-03-15",
+                     *           "age": 41,
+                     *           "sex": "F",
+                     *           "phone": "13905331234",
+                     *           "memberCount": 4,
+                     *           "perCapitaIncome": "3200.00",
+                     *           "incomeYear": 2016,
+                     *           "status": "POOR",
+                     *           "graduatedYear": null,
+                     *           "derivedStatus": "POOR",
+                     *           "statusOverridden": false,
+                     *           "overrideReason": null,
+                     *           "groupId": null,
+                     *           "countedForEntityId": "3",
+                     *           "personalDataMasked": false,
+                     *           "createdAt": "2026-01-05T02:00:00.000Z",
+                     *           "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HouseholdPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7090,7 +13405,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    createHouseholds: {
+    registerHousehold: {
         parameters: {
             query?: never;
             header?: never;
@@ -7109,7 +13424,36 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "villageId": "1",
+                     *       "villageCode": "370302106201",
+                     *       "villageName": "东坪村",
+                     *       "townId": "1",
+                     *       "districtId": "1",
+                     *       "headName": "王秀英",
+                     *       "idNumber": "370302198503150027",
+                     *       "birthDate": "1985-03-15",
+                     *       "age": 41,
+                     *       "sex": "F",
+                     *       "phone": "13905331234",
+                     *       "memberCount": 4,
+                     *       "perCapitaIncome": "3200.00",
+                     *       "incomeYear": 2016,
+                     *       "status": "POOR",
+                     *       "graduatedYear": null,
+                     *       "derivedStatus": "POOR",
+                     *       "statusOverridden": false,
+                     *       "overrideReason": null,
+                     *       "groupId": null,
+                     *       "countedForEntityId": "3",
+                     *       "personalDataMasked": false,
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HouseholdResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7123,7 +13467,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    importCsv: {
+    importHouseholds: {
         parameters: {
             query?: never;
             header?: never;
@@ -7143,7 +13487,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "imported": 1,
+                     *       "failed": 1,
+                     *       "errorsTruncated": false,
+                     *       "errors": [
+                     *         {
+                     *           "line": 3,
+                     *           "field": "idNumber",
+                     *           "code": "DUPLICATE",
+                     *           "message": "a household with this ID number is already registered"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HouseholdImportResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7157,7 +13516,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    getHouseholds: {
+    getHousehold: {
         parameters: {
             query?: never;
             header?: never;
@@ -7174,7 +13533,36 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "villageId": "1",
+                     *       "villageCode": "370302106201",
+                     *       "villageName": "东坪村",
+                     *       "townId": "1",
+                     *       "districtId": "1",
+                     *       "headName": "王秀英",
+                     *       "idNumber": "370302198503150027",
+                     *       "birthDate": "1985-03-15",
+                     *       "age": 41,
+                     *       "sex": "F",
+                     *       "phone": "13905331234",
+                     *       "memberCount": 4,
+                     *       "perCapitaIncome": "3200.00",
+                     *       "incomeYear": 2016,
+                     *       "status": "POOR",
+                     *       "graduatedYear": null,
+                     *       "derivedStatus": "POOR",
+                     *       "statusOverridden": false,
+                     *       "overrideReason": null,
+                     *       "groupId": null,
+                     *       "countedForEntityId": "3",
+                     *       "personalDataMasked": false,
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HouseholdResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7186,7 +13574,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    updateHouseholds: {
+    updateHousehold: {
         parameters: {
             query?: never;
             header?: never;
@@ -7207,7 +13595,36 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "villageId": "1",
+                     *       "villageCode": "370302106201",
+                     *       "villageName": "东坪村",
+                     *       "townId": "1",
+                     *       "districtId": "1",
+                     *       "headName": "王秀英",
+                     *       "idNumber": "370302198503150027",
+                     *       "birthDate": "1985-03-15",
+                     *       "age": 41,
+                     *       "sex": "F",
+                     *       "phone": "13905331234",
+                     *       "memberCount": 4,
+                     *       "perCapitaIncome": "3200.00",
+                     *       "incomeYear": 2016,
+                     *       "status": "POOR",
+                     *       "graduatedYear": null,
+                     *       "derivedStatus": "POOR",
+                     *       "statusOverridden": false,
+                     *       "overrideReason": null,
+                     *       "groupId": null,
+                     *       "countedForEntityId": "3",
+                     *       "personalDataMasked": false,
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HouseholdResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7221,7 +13638,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    group: {
+    getHouseholdGroup: {
         parameters: {
             query?: never;
             header?: never;
@@ -7238,7 +13655,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["LiabilityGroupResponse"] | null;
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7275,7 +13692,30 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "1",
+                     *           "kind": "COOPERATIVE",
+                     *           "name": "淄川区东坪果蔬专业合作社",
+                     *           "creditCode": "93370302MA3CQ8X17E",
+                     *           "districtId": "1",
+                     *           "villageId": "1",
+                     *           "isAssetIncomeProject": false,
+                     *           "linkedPoorCount": 3,
+                     *           "linkedPoorCountedElsewhere": 1,
+                     *           "linkedHouseholdCount": 4,
+                     *           "createdAt": "2026-01-05T02:00:00.000Z",
+                     *           "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["OperatingEntityPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7286,7 +13726,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    createEntities: {
+    registerEntity: {
         parameters: {
             query?: never;
             header?: never;
@@ -7305,7 +13745,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "kind": "COOPERATIVE",
+                     *       "name": "淄川区东坪果蔬专业合作社",
+                     *       "creditCode": "93370302MA3CQ8X17E",
+                     *       "districtId": "1",
+                     *       "villageId": "1",
+                     *       "isAssetIncomeProject": false,
+                     *       "linkedPoorCount": 3,
+                     *       "linkedPoorCountedElsewhere": 1,
+                     *       "linkedHouseholdCount": 4,
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["OperatingEntityResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7319,7 +13775,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    getEntities: {
+    getEntity: {
         parameters: {
             query?: never;
             header?: never;
@@ -7336,7 +13792,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "kind": "COOPERATIVE",
+                     *       "name": "淄川区东坪果蔬专业合作社",
+                     *       "creditCode": "93370302MA3CQ8X17E",
+                     *       "districtId": "1",
+                     *       "villageId": "1",
+                     *       "isAssetIncomeProject": false,
+                     *       "linkedPoorCount": 3,
+                     *       "linkedPoorCountedElsewhere": 1,
+                     *       "linkedHouseholdCount": 4,
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["OperatingEntityResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7348,7 +13820,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    updateEntities: {
+    updateEntity: {
         parameters: {
             query?: never;
             header?: never;
@@ -7369,7 +13841,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "kind": "COOPERATIVE",
+                     *       "name": "淄川区东坪果蔬专业合作社",
+                     *       "creditCode": "93370302MA3CQ8X17E",
+                     *       "districtId": "1",
+                     *       "villageId": "1",
+                     *       "isAssetIncomeProject": false,
+                     *       "linkedPoorCount": 3,
+                     *       "linkedPoorCountedElsewhere": 1,
+                     *       "linkedHouseholdCount": 4,
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["OperatingEntityResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7383,7 +13871,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    linked: {
+    listEntityLinkedHouseholds: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -7403,7 +13891,36 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "3",
+                     *           "headName": "张桂兰",
+                     *           "idNumber": "3703**********0244",
+                     *           "status": "POOR",
+                     *           "countedForEntityId": "1",
+                     *           "linkedAt": "2026-01-05T02:00:00.000Z",
+                     *           "counts": true,
+                     *           "countedElsewhere": false
+                     *         },
+                     *         {
+                     *           "id": "4",
+                     *           "headName": "李德福",
+                     *           "idNumber": "3703**********0317",
+                     *           "status": "POOR",
+                     *           "countedForEntityId": "2",
+                     *           "linkedAt": "2026-02-10T02:00:00.000Z",
+                     *           "counts": false,
+                     *           "countedElsewhere": true
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 2
+                     *     }
+                     */
+                    "application/json": components["schemas"]["EntityLinkedHouseholdPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7415,7 +13932,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    link: {
+    linkEntityHouseholds: {
         parameters: {
             query?: never;
             header?: never;
@@ -7436,7 +13953,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "kind": "COOPERATIVE",
+                     *       "name": "淄川区东坪果蔬专业合作社",
+                     *       "creditCode": "93370302MA3CQ8X17E",
+                     *       "districtId": "1",
+                     *       "villageId": "1",
+                     *       "isAssetIncomeProject": false,
+                     *       "linkedPoorCount": 3,
+                     *       "linkedPoorCountedElsewhere": 1,
+                     *       "linkedHouseholdCount": 4,
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["OperatingEntityResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7450,7 +13983,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    unlink: {
+    unlinkEntityHousehold: {
         parameters: {
             query?: never;
             header?: never;
@@ -7468,7 +14001,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "kind": "COOPERATIVE",
+                     *       "name": "淄川区东坪果蔬专业合作社",
+                     *       "creditCode": "93370302MA3CQ8X17E",
+                     *       "districtId": "1",
+                     *       "villageId": "1",
+                     *       "isAssetIncomeProject": false,
+                     *       "linkedPoorCount": 2,
+                     *       "linkedPoorCountedElsewhere": 1,
+                     *       "linkedHouseholdCount": 3,
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["OperatingEntityResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7503,7 +14052,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "1",
+                     *           "villageId": "1",
+                     *           "districtId": "1",
+                     *           "name": "东坪村第一联保小组",
+                     *           "status": "ACTIVE",
+                     *           "memberIds": [
+                     *             "1",
+                     *             "2",
+                     *             "3",
+                     *             "4"
+                     *           ],
+                     *           "size": 4,
+                     *           "dissolvedAt": null,
+                     *           "dissolutionReason": null,
+                     *           "createdAt": "2026-01-05T02:00:00.000Z",
+                     *           "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LiabilityGroupPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7514,7 +14090,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    createGroups: {
+    formGroup: {
         parameters: {
             query?: never;
             header?: never;
@@ -7533,7 +14109,36 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "villageId": "1",
+                     *       "districtId": "1",
+                     *       "name": "东坪村第一联保小组",
+                     *       "status": "ACTIVE",
+                     *       "memberIds": [
+                     *         "1",
+                     *         "2",
+                     *         "3",
+                     *         "4"
+                     *       ],
+                     *       "size": 4,
+                     *       "dissolvedAt": null,
+                     *       "dissolutionReason": null,
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z",
+                     *       "members": [
+                     *         {
+                     *           "householdId": "1",
+                     *           "headName": "王秀英",
+                     *           "idNumber": "370302198503150027",
+                     *           "status": "POOR",
+                     *           "joinedAt": "2026-01-05T02:00:00.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LiabilityGroupDetailResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7547,7 +14152,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    getGroups: {
+    getGroup: {
         parameters: {
             query?: never;
             header?: never;
@@ -7564,7 +14169,36 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "villageId": "1",
+                     *       "districtId": "1",
+                     *       "name": "东坪村第一联保小组",
+                     *       "status": "ACTIVE",
+                     *       "memberIds": [
+                     *         "1",
+                     *         "2",
+                     *         "3",
+                     *         "4"
+                     *       ],
+                     *       "size": 4,
+                     *       "dissolvedAt": null,
+                     *       "dissolutionReason": null,
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z",
+                     *       "members": [
+                     *         {
+                     *           "householdId": "1",
+                     *           "headName": "王秀英",
+                     *           "idNumber": "370302198503150027",
+                     *           "status": "POOR",
+                     *           "joinedAt": "2026-01-05T02:00:00.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LiabilityGroupDetailResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7576,7 +14210,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    addMember: {
+    addGroupMember: {
         parameters: {
             query?: never;
             header?: never;
@@ -7592,12 +14226,41 @@ export interface operations {
         };
         responses: {
             /** @description Adds a household of the group village (409 when it is in another group) */
-            201: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "villageId": "1",
+                     *       "districtId": "1",
+                     *       "name": "东坪村第一联保小组",
+                     *       "status": "ACTIVE",
+                     *       "memberIds": [
+                     *         "1",
+                     *         "2",
+                     *         "3",
+                     *         "4"
+                     *       ],
+                     *       "size": 4,
+                     *       "dissolvedAt": null,
+                     *       "dissolutionReason": null,
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z",
+                     *       "members": [
+                     *         {
+                     *           "householdId": "1",
+                     *           "headName": "王秀英",
+                     *           "idNumber": "370302198503150027",
+                     *           "status": "POOR",
+                     *           "joinedAt": "2026-01-05T02:00:00.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LiabilityGroupDetailResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7611,7 +14274,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    removeMember: {
+    removeGroupMember: {
         parameters: {
             query?: never;
             header?: never;
@@ -7629,7 +14292,36 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "villageId": "1",
+                     *       "districtId": "1",
+                     *       "name": "东坪村第一联保小组",
+                     *       "status": "ACTIVE",
+                     *       "memberIds": [
+                     *         "1",
+                     *         "2",
+                     *         "3",
+                     *         "4"
+                     *       ],
+                     *       "size": 4,
+                     *       "dissolvedAt": null,
+                     *       "dissolutionReason": null,
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z",
+                     *       "members": [
+                     *         {
+                     *           "householdId": "1",
+                     *           "headName": "王秀英",
+                     *           "idNumber": "370302198503150027",
+                     *           "status": "POOR",
+                     *           "joinedAt": "2026-01-05T02:00:00.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LiabilityGroupDetailResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7642,7 +14334,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    dissolve: {
+    dissolveGroup: {
         parameters: {
             query?: never;
             header?: never;
@@ -7663,7 +14355,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "villageId": "1",
+                     *       "districtId": "1",
+                     *       "name": "东坪村第一联保小组",
+                     *       "status": "DISSOLVED",
+                     *       "memberIds": [],
+                     *       "size": 0,
+                     *       "dissolvedAt": null,
+                     *       "dissolutionReason": null,
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z",
+                     *       "members": []
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LiabilityGroupDetailResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7677,7 +14385,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    listFunds: {
+    listMutualAidFunds: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -7697,7 +14405,75 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "1",
+                     *           "villageId": "1",
+                     *           "villageCode": "370304104201",
+                     *           "villageName": "上小峰村",
+                     *           "districtId": "1",
+                     *           "name": "上小峰村互助资金",
+                     *           "status": "ACTIVE",
+                     *           "rules": {
+                     *             "lendingCapPercent": "90",
+                     *             "maxLoan": "10000.00",
+                     *             "firstLoanMax": "5000.00",
+                     *             "maxTermMonths": 12,
+                     *             "usageFeeRatePercent": "6",
+                     *             "groupRequired": true,
+                     *             "groupMinSize": 3,
+                     *             "groupMaxSize": 5,
+                     *             "publicNoticeDays": 3,
+                     *             "secondApprovalThreshold": "8000.00",
+                     *             "shareLockMonths": 12,
+                     *             "feeCapitalPercent": "40",
+                     *             "feeRiskReservePercent": "20",
+                     *             "feePublicWelfarePercent": "10",
+                     *             "feeAdministrationPercent": "30",
+                     *             "feeDividendPercent": "0"
+                     *           },
+                     *           "accounts": {
+                     *             "cash": "MAF:1:CASH",
+                     *             "loans": "MAF:1:LOANS",
+                     *             "capital": {
+                     *               "MEMBER": "MAF:1:CAPITAL:MEMBER"
+                     *             },
+                     *             "feeIncome": "MAF:1:FEE_INCOME"
+                     *           },
+                     *           "position": {
+                     *             "capitalBySource": {
+                     *               "CENTRAL": "0.00",
+                     *               "CITY": "200000.00",
+                     *               "DISTRICT": "302000.00",
+                     *               "SOE": "0.00",
+                     *               "DONATION": "20000.00",
+                     *               "MEMBER": "3000.00",
+                     *               "ACCUMULATED": "0.00"
+                     *             },
+                     *             "capital": "525000.00",
+                     *             "cash": "465000.00",
+                     *             "loansOutstanding": "60000.00",
+                     *             "interestReceivable": "0.00",
+                     *             "lendingCapPercent": "90",
+                     *             "lendingCap": "472500.00",
+                     *             "capHeadroom": "412500.00",
+                     *             "availableToLend": "412500.00",
+                     *             "capUtilisationPercent": "12.70",
+                     *             "memberCount": 5,
+                     *             "poorMemberCount": 2
+                     *           },
+                     *           "createdAt": "2026-03-01T02:00:00.000Z",
+                     *           "updatedAt": "2026-03-01T02:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MutualAidFundPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7708,7 +14484,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    createFunds: {
+    createMutualAidFund: {
         parameters: {
             query?: never;
             header?: never;
@@ -7726,7 +14502,68 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "villageId": "1",
+                     *       "villageCode": "370304104201",
+                     *       "villageName": "上小峰村",
+                     *       "districtId": "1",
+                     *       "name": "上小峰村互助资金",
+                     *       "status": "ACTIVE",
+                     *       "rules": {
+                     *         "lendingCapPercent": "90",
+                     *         "maxLoan": "10000.00",
+                     *         "firstLoanMax": "5000.00",
+                     *         "maxTermMonths": 12,
+                     *         "usageFeeRatePercent": "6",
+                     *         "groupRequired": true,
+                     *         "groupMinSize": 3,
+                     *         "groupMaxSize": 5,
+                     *         "publicNoticeDays": 3,
+                     *         "secondApprovalThreshold": "8000.00",
+                     *         "shareLockMonths": 12,
+                     *         "feeCapitalPercent": "40",
+                     *         "feeRiskReservePercent": "20",
+                     *         "feePublicWelfarePercent": "10",
+                     *         "feeAdministrationPercent": "30",
+                     *         "feeDividendPercent": "0"
+                     *       },
+                     *       "accounts": {
+                     *         "cash": "MAF:1:CASH",
+                     *         "loans": "MAF:1:LOANS",
+                     *         "capital": {
+                     *           "MEMBER": "MAF:1:CAPITAL:MEMBER"
+                     *         },
+                     *         "feeIncome": "MAF:1:FEE_INCOME"
+                     *       },
+                     *       "position": {
+                     *         "capitalBySource": {
+                     *           "CENTRAL": "0.00",
+                     *           "CITY": "200000.00",
+                     *           "DISTRICT": "302000.00",
+                     *           "SOE": "0.00",
+                     *           "DONATION": "20000.00",
+                     *           "MEMBER": "3000.00",
+                     *           "ACCUMULATED": "0.00"
+                     *         },
+                     *         "capital": "525000.00",
+                     *         "cash": "465000.00",
+                     *         "loansOutstanding": "60000.00",
+                     *         "interestReceivable": "0.00",
+                     *         "lendingCapPercent": "90",
+                     *         "lendingCap": "472500.00",
+                     *         "capHeadroom": "412500.00",
+                     *         "availableToLend": "412500.00",
+                     *         "capUtilisationPercent": "12.70",
+                     *         "memberCount": 5,
+                     *         "poorMemberCount": 2
+                     *       },
+                     *       "createdAt": "2026-03-01T02:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MutualAidFundResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7781,7 +14618,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    getFunds: {
+    getMutualAidFund: {
         parameters: {
             query?: never;
             header?: never;
@@ -7797,7 +14634,68 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "villageId": "1",
+                     *       "villageCode": "370304104201",
+                     *       "villageName": "上小峰村",
+                     *       "districtId": "1",
+                     *       "name": "上小峰村互助资金",
+                     *       "status": "ACTIVE",
+                     *       "rules": {
+                     *         "lendingCapPercent": "90",
+                     *         "maxLoan": "10000.00",
+                     *         "firstLoanMax": "5000.00",
+                     *         "maxTermMonths": 12,
+                     *         "usageFeeRatePercent": "6",
+                     *         "groupRequired": true,
+                     *         "groupMinSize": 3,
+                     *         "groupMaxSize": 5,
+                     *         "publicNoticeDays": 3,
+                     *         "secondApprovalThreshold": "8000.00",
+                     *         "shareLockMonths": 12,
+                     *         "feeCapitalPercent": "40",
+                     *         "feeRiskReservePercent": "20",
+                     *         "feePublicWelfarePercent": "10",
+                     *         "feeAdministrationPercent": "30",
+                     *         "feeDividendPercent": "0"
+                     *       },
+                     *       "accounts": {
+                     *         "cash": "MAF:1:CASH",
+                     *         "loans": "MAF:1:LOANS",
+                     *         "capital": {
+                     *           "MEMBER": "MAF:1:CAPITAL:MEMBER"
+                     *         },
+                     *         "feeIncome": "MAF:1:FEE_INCOME"
+                     *       },
+                     *       "position": {
+                     *         "capitalBySource": {
+                     *           "CENTRAL": "0.00",
+                     *           "CITY": "200000.00",
+                     *           "DISTRICT": "302000.00",
+                     *           "SOE": "0.00",
+                     *           "DONATION": "20000.00",
+                     *           "MEMBER": "3000.00",
+                     *           "ACCUMULATED": "0.00"
+                     *         },
+                     *         "capital": "525000.00",
+                     *         "cash": "465000.00",
+                     *         "loansOutstanding": "60000.00",
+                     *         "interestReceivable": "0.00",
+                     *         "lendingCapPercent": "90",
+                     *         "lendingCap": "472500.00",
+                     *         "capHeadroom": "412500.00",
+                     *         "availableToLend": "412500.00",
+                     *         "capUtilisationPercent": "12.70",
+                     *         "memberCount": 5,
+                     *         "poorMemberCount": 2
+                     *       },
+                     *       "createdAt": "2026-03-01T02:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MutualAidFundResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7817,7 +14715,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    position: {
+    getMutualAidFundPosition: {
         parameters: {
             query?: never;
             header?: never;
@@ -7833,7 +14731,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "capitalBySource": {
+                     *         "CENTRAL": "0.00",
+                     *         "CITY": "200000.00",
+                     *         "DISTRICT": "302000.00",
+                     *         "SOE": "0.00",
+                     *         "DONATION": "20000.00",
+                     *         "MEMBER": "3000.00",
+                     *         "ACCUMULATED": "0.00"
+                     *       },
+                     *       "capital": "525000.00",
+                     *       "cash": "465000.00",
+                     *       "loansOutstanding": "60000.00",
+                     *       "interestReceivable": "0.00",
+                     *       "lendingCapPercent": "90",
+                     *       "lendingCap": "472500.00",
+                     *       "capHeadroom": "412500.00",
+                     *       "availableToLend": "412500.00",
+                     *       "capUtilisationPercent": "12.70",
+                     *       "memberCount": 5,
+                     *       "poorMemberCount": 2
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MutualAidFundPositionResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7845,7 +14767,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    updateRules: {
+    updateMutualAidFundRules: {
         parameters: {
             query?: never;
             header?: never;
@@ -7865,7 +14787,68 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "villageId": "1",
+                     *       "villageCode": "370304104201",
+                     *       "villageName": "上小峰村",
+                     *       "districtId": "1",
+                     *       "name": "上小峰村互助资金",
+                     *       "status": "ACTIVE",
+                     *       "rules": {
+                     *         "lendingCapPercent": "90",
+                     *         "maxLoan": "10000.00",
+                     *         "firstLoanMax": "5000.00",
+                     *         "maxTermMonths": 12,
+                     *         "usageFeeRatePercent": "6",
+                     *         "groupRequired": true,
+                     *         "groupMinSize": 3,
+                     *         "groupMaxSize": 5,
+                     *         "publicNoticeDays": 3,
+                     *         "secondApprovalThreshold": "8000.00",
+                     *         "shareLockMonths": 12,
+                     *         "feeCapitalPercent": "40",
+                     *         "feeRiskReservePercent": "20",
+                     *         "feePublicWelfarePercent": "10",
+                     *         "feeAdministrationPercent": "30",
+                     *         "feeDividendPercent": "0"
+                     *       },
+                     *       "accounts": {
+                     *         "cash": "MAF:1:CASH",
+                     *         "loans": "MAF:1:LOANS",
+                     *         "capital": {
+                     *           "MEMBER": "MAF:1:CAPITAL:MEMBER"
+                     *         },
+                     *         "feeIncome": "MAF:1:FEE_INCOME"
+                     *       },
+                     *       "position": {
+                     *         "capitalBySource": {
+                     *           "CENTRAL": "0.00",
+                     *           "CITY": "200000.00",
+                     *           "DISTRICT": "302000.00",
+                     *           "SOE": "0.00",
+                     *           "DONATION": "20000.00",
+                     *           "MEMBER": "3000.00",
+                     *           "ACCUMULATED": "0.00"
+                     *         },
+                     *         "capital": "525000.00",
+                     *         "cash": "465000.00",
+                     *         "loansOutstanding": "60000.00",
+                     *         "interestReceivable": "0.00",
+                     *         "lendingCapPercent": "90",
+                     *         "lendingCap": "472500.00",
+                     *         "capHeadroom": "412500.00",
+                     *         "availableToLend": "412500.00",
+                     *         "capUtilisationPercent": "12.70",
+                     *         "memberCount": 5,
+                     *         "poorMemberCount": 2
+                     *       },
+                     *       "createdAt": "2026-03-01T02:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MutualAidFundResponse"];
                 };
             };
             /** @description a field of the wrong type or format, or no rule given */
@@ -7916,7 +14899,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    updateStatus: {
+    updateMutualAidFundStatus: {
         parameters: {
             query?: never;
             header?: never;
@@ -7936,7 +14919,68 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "villageId": "1",
+                     *       "villageCode": "370304104201",
+                     *       "villageName": "上小峰村",
+                     *       "districtId": "1",
+                     *       "name": "上小峰村互助资金",
+                     *       "status": "SUSPENDED",
+                     *       "rules": {
+                     *         "lendingCapPercent": "90",
+                     *         "maxLoan": "10000.00",
+                     *         "firstLoanMax": "5000.00",
+                     *         "maxTermMonths": 12,
+                     *         "usageFeeRatePercent": "6",
+                     *         "groupRequired": true,
+                     *         "groupMinSize": 3,
+                     *         "groupMaxSize": 5,
+                     *         "publicNoticeDays": 3,
+                     *         "secondApprovalThreshold": "8000.00",
+                     *         "shareLockMonths": 12,
+                     *         "feeCapitalPercent": "40",
+                     *         "feeRiskReservePercent": "20",
+                     *         "feePublicWelfarePercent": "10",
+                     *         "feeAdministrationPercent": "30",
+                     *         "feeDividendPercent": "0"
+                     *       },
+                     *       "accounts": {
+                     *         "cash": "MAF:1:CASH",
+                     *         "loans": "MAF:1:LOANS",
+                     *         "capital": {
+                     *           "MEMBER": "MAF:1:CAPITAL:MEMBER"
+                     *         },
+                     *         "feeIncome": "MAF:1:FEE_INCOME"
+                     *       },
+                     *       "position": {
+                     *         "capitalBySource": {
+                     *           "CENTRAL": "0.00",
+                     *           "CITY": "200000.00",
+                     *           "DISTRICT": "302000.00",
+                     *           "SOE": "0.00",
+                     *           "DONATION": "20000.00",
+                     *           "MEMBER": "3000.00",
+                     *           "ACCUMULATED": "0.00"
+                     *         },
+                     *         "capital": "525000.00",
+                     *         "cash": "465000.00",
+                     *         "loansOutstanding": "60000.00",
+                     *         "interestReceivable": "0.00",
+                     *         "lendingCapPercent": "90",
+                     *         "lendingCap": "472500.00",
+                     *         "capHeadroom": "412500.00",
+                     *         "availableToLend": "412500.00",
+                     *         "capUtilisationPercent": "12.70",
+                     *         "memberCount": 5,
+                     *         "poorMemberCount": 2
+                     *       },
+                     *       "createdAt": "2026-03-01T02:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MutualAidFundResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7967,7 +15011,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    listContributions: {
+    listFundContributions: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -7992,7 +15036,33 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "12",
+                     *           "fundId": "1",
+                     *           "source": "DISTRICT",
+                     *           "amount": "1000.00",
+                     *           "year": 2026,
+                     *           "documentRef": "博财预〔2026〕12号",
+                     *           "receivedOn": "2026-03-01",
+                     *           "householdId": "17",
+                     *           "fiscalFunded": true,
+                     *           "soeName": null,
+                     *           "soeProfitBase": null,
+                     *           "entryId": "40",
+                     *           "createdBy": "fund.admin",
+                     *           "createdAt": "2026-03-01T02:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1,
+                     *       "totalAmount": "1000.00"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["FundContributionPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8004,7 +15074,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    contributeFunds: {
+    recordFundContribution: {
         parameters: {
             query?: never;
             header: {
@@ -8027,7 +15097,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "12",
+                     *       "fundId": "1",
+                     *       "source": "DISTRICT",
+                     *       "amount": "1000.00",
+                     *       "year": 2026,
+                     *       "documentRef": "博财预〔2026〕12号",
+                     *       "receivedOn": "2026-03-01",
+                     *       "householdId": "17",
+                     *       "fiscalFunded": true,
+                     *       "soeName": null,
+                     *       "soeProfitBase": null,
+                     *       "entryId": "40",
+                     *       "createdBy": "fund.admin",
+                     *       "createdAt": "2026-03-01T02:00:00.000Z",
+                     *       "member": {
+                     *         "id": "3",
+                     *         "fundId": "1",
+                     *         "householdId": "17",
+                     *         "status": "ACTIVE",
+                     *         "joinedOn": "2025-03-01",
+                     *         "leftOn": null,
+                     *         "paidShare": "500.00",
+                     *         "fiscalShare": "1000.00",
+                     *         "totalShare": "1500.00",
+                     *         "withdrawn": "0.00",
+                     *         "withdrawableFrom": "2026-03-01"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["FundContributionResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8082,7 +15183,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    listMembers: {
+    listFundMembers: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -8107,7 +15208,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "3",
+                     *           "fundId": "1",
+                     *           "householdId": "17",
+                     *           "status": "ACTIVE",
+                     *           "joinedOn": "2025-03-01",
+                     *           "leftOn": null,
+                     *           "paidShare": "500.00",
+                     *           "fiscalShare": "1000.00",
+                     *           "totalShare": "1500.00",
+                     *           "withdrawn": "0.00",
+                     *           "withdrawableFrom": "2026-03-01",
+                     *           "household": {
+                     *             "headName": "张三",
+                     *             "idNumber": "3703**********1234",
+                     *             "status": "POOR"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["FundMemberListItemPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8119,7 +15247,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    listWithdrawals: {
+    listShareWithdrawals: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -8141,7 +15269,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ShareWithdrawalPage"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
@@ -8152,7 +15282,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    withdrawFunds: {
+    withdrawMemberShare: {
         parameters: {
             query?: never;
             header: {
@@ -8175,7 +15305,33 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "4",
+                     *       "fundId": "1",
+                     *       "householdId": "17",
+                     *       "amount": "500.00",
+                     *       "withdrawnOn": "2026-04-02",
+                     *       "reason": "moving to the city",
+                     *       "entryId": "51",
+                     *       "createdBy": "fund.admin",
+                     *       "createdAt": "2026-04-02T02:00:00.000Z",
+                     *       "member": {
+                     *         "id": "3",
+                     *         "fundId": "1",
+                     *         "householdId": "17",
+                     *         "status": "ACTIVE",
+                     *         "joinedOn": "2025-03-01",
+                     *         "leftOn": null,
+                     *         "paidShare": "0.00",
+                     *         "fiscalShare": "1000.00",
+                     *         "totalShare": "1000.00",
+                     *         "withdrawn": "500.00",
+                     *         "withdrawableFrom": "2026-03-01"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RecordedShareWithdrawalResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8238,7 +15394,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "1",
+                     *           "code": "ZBRCB",
+                     *           "name": "Zibo Rural Commercial Bank",
+                     *           "createdAt": "2026-01-05T02:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["BankPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8249,7 +15420,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    createBanks: {
+    registerBank: {
         parameters: {
             query?: never;
             header?: never;
@@ -8267,7 +15438,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "code": "ZBRCB",
+                     *       "name": "Zibo Rural Commercial Bank",
+                     *       "createdAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["BankResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8281,7 +15460,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    getBanks: {
+    getBank: {
         parameters: {
             query?: never;
             header?: never;
@@ -8297,7 +15476,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "code": "ZBRCB",
+                     *       "name": "Zibo Rural Commercial Bank",
+                     *       "createdAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["BankResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8317,7 +15504,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    capacityBanks: {
+    getBankCapacity: {
         parameters: {
             query?: never;
             header?: never;
@@ -8333,7 +15520,46 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "bankId": "1",
+                     *       "bankCode": "ZBRCB",
+                     *       "bankName": "Zibo Rural Commercial Bank",
+                     *       "asOf": "2026-03-31",
+                     *       "agreements": [
+                     *         {
+                     *           "agreementId": "1",
+                     *           "agreementNo": "ZB-YY-2026-001",
+                     *           "riskFundId": "1",
+                     *           "districtId": "3",
+                     *           "bankId": "1",
+                     *           "bankCode": "ZBRCB",
+                     *           "bankName": "Zibo Rural Commercial Bank",
+                     *           "multiple": "10",
+                     *           "entityMultiple": "5",
+                     *           "inForce": true,
+                     *           "capacity": "54000000.00",
+                     *           "entityCapacity": "27000000.00",
+                     *           "exposurePending": "50000.00",
+                     *           "exposureOutstanding": "950000.00",
+                     *           "coverPending": "5000.00",
+                     *           "coverUsed": "95000.00",
+                     *           "nplThresholdPercent": "5",
+                     *           "suspended": false,
+                     *           "acceptsNewLoans": true,
+                     *           "districtCode": "370323",
+                     *           "fundAvailable": "5400000.00",
+                     *           "belowMinimum": false
+                     *         }
+                     *       ],
+                     *       "totals": {
+                     *         "capacity": "54000000.00",
+                     *         "exposurePending": "50000.00",
+                     *         "exposureOutstanding": "950000.00"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["BankCapacityResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8345,7 +15571,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    listKeys: {
+    listBankApiKeys: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -8366,7 +15592,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "3",
+                     *           "bankId": "1",
+                     *           "publicId": "k7m2p9x4c3vq",
+                     *           "keyPreview": "mae_live_k7m2p9x4c3vq_…",
+                     *           "label": "core banking",
+                     *           "createdBy": "zbrcb.officer",
+                     *           "createdAt": "2026-01-05T02:00:00.000Z",
+                     *           "lastUsedAt": "2026-03-31T16:02:11.000Z",
+                     *           "revokedAt": null,
+                     *           "revokedBy": null,
+                     *           "active": true
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["BankApiKeyPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8378,7 +15626,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    createKey: {
+    createBankApiKey: {
         parameters: {
             query?: never;
             header?: never;
@@ -8398,7 +15646,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "3",
+                     *       "bankId": "1",
+                     *       "publicId": "k7m2p9x4c3vq",
+                     *       "keyPreview": "mae_live_k7m2p9x4c3vq_…",
+                     *       "label": "core banking nightly statement upload",
+                     *       "createdBy": "zbrcb.officer",
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "lastUsedAt": null,
+                     *       "revokedAt": null,
+                     *       "revokedBy": null,
+                     *       "active": true,
+                     *       "key": "mae_live_k7m2p9x4c3vq_7Jr0cX1s0kq3H3bVtQm9oYk6wX2f8sTgU1n5eZpLq4A",
+                     *       "notice": "Store this key now: it is shown only once and cannot be recovered."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CreatedBankApiKeyResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8412,7 +15677,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    revokeKey: {
+    revokeBankApiKey: {
         parameters: {
             query?: never;
             header?: never;
@@ -8429,7 +15694,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["BankApiKeyResponse"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
@@ -8461,7 +15728,46 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "1",
+                     *           "districtId": "3",
+                     *           "districtCode": "370323",
+                     *           "districtName": "Yiyuan County",
+                     *           "heavyTask": true,
+                     *           "name": "Yiyuan County risk compensation fund",
+                     *           "status": "ACTIVE",
+                     *           "balance": "5500000.00",
+                     *           "capital": {
+                     *             "CENTRAL": "0.00",
+                     *             "CITY": "3000000.00",
+                     *             "DISTRICT": "2500000.00",
+                     *             "SOE": "0.00"
+                     *           },
+                     *           "interestIncome": "0.00",
+                     *           "compensationPaid": "0.00",
+                     *           "recoveries": "0.00",
+                     *           "coverAvailable": "5400000.00",
+                     *           "coverShortfall": "0.00",
+                     *           "minimumFund": "5000000.00",
+                     *           "minimumApplies": true,
+                     *           "belowMinimum": false,
+                     *           "minimumShortfall": "0.00",
+                     *           "nplOverdueDays": 90,
+                     *           "version": 1,
+                     *           "createdBy": "fund.admin",
+                     *           "createdAt": "2026-01-05T02:00:00.000Z",
+                     *           "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RiskFundPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8472,7 +15778,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    createRiskFunds: {
+    createRiskFund: {
         parameters: {
             query?: never;
             header?: never;
@@ -8490,7 +15796,39 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "districtId": "3",
+                     *       "districtCode": "370323",
+                     *       "districtName": "Yiyuan County",
+                     *       "heavyTask": true,
+                     *       "name": "Yiyuan County risk compensation fund",
+                     *       "status": "ACTIVE",
+                     *       "balance": "0.00",
+                     *       "capital": {
+                     *         "CENTRAL": "0.00",
+                     *         "CITY": "3000000.00",
+                     *         "DISTRICT": "2500000.00",
+                     *         "SOE": "0.00"
+                     *       },
+                     *       "interestIncome": "0.00",
+                     *       "compensationPaid": "0.00",
+                     *       "recoveries": "0.00",
+                     *       "coverAvailable": "0.00",
+                     *       "coverShortfall": "0.00",
+                     *       "minimumFund": "5000000.00",
+                     *       "minimumApplies": true,
+                     *       "belowMinimum": true,
+                     *       "minimumShortfall": "5000000.00",
+                     *       "nplOverdueDays": 90,
+                     *       "version": 1,
+                     *       "createdBy": "fund.admin",
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RiskFundResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8504,7 +15842,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    getRiskFunds: {
+    getRiskFund: {
         parameters: {
             query?: never;
             header?: never;
@@ -8520,7 +15858,39 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "districtId": "3",
+                     *       "districtCode": "370323",
+                     *       "districtName": "Yiyuan County",
+                     *       "heavyTask": true,
+                     *       "name": "Yiyuan County risk compensation fund",
+                     *       "status": "ACTIVE",
+                     *       "balance": "5500000.00",
+                     *       "capital": {
+                     *         "CENTRAL": "0.00",
+                     *         "CITY": "3000000.00",
+                     *         "DISTRICT": "2500000.00",
+                     *         "SOE": "0.00"
+                     *       },
+                     *       "interestIncome": "0.00",
+                     *       "compensationPaid": "0.00",
+                     *       "recoveries": "0.00",
+                     *       "coverAvailable": "5400000.00",
+                     *       "coverShortfall": "0.00",
+                     *       "minimumFund": "5000000.00",
+                     *       "minimumApplies": true,
+                     *       "belowMinimum": false,
+                     *       "minimumShortfall": "0.00",
+                     *       "nplOverdueDays": 90,
+                     *       "version": 1,
+                     *       "createdBy": "fund.admin",
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RiskFundResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8532,7 +15902,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    updateRiskFunds: {
+    updateRiskFund: {
         parameters: {
             query?: never;
             header?: never;
@@ -8552,7 +15922,39 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "districtId": "3",
+                     *       "districtCode": "370323",
+                     *       "districtName": "Yiyuan County",
+                     *       "heavyTask": true,
+                     *       "name": "Yiyuan County risk compensation fund",
+                     *       "status": "ACTIVE",
+                     *       "balance": "5500000.00",
+                     *       "capital": {
+                     *         "CENTRAL": "0.00",
+                     *         "CITY": "3000000.00",
+                     *         "DISTRICT": "2500000.00",
+                     *         "SOE": "0.00"
+                     *       },
+                     *       "interestIncome": "0.00",
+                     *       "compensationPaid": "0.00",
+                     *       "recoveries": "0.00",
+                     *       "coverAvailable": "5400000.00",
+                     *       "coverShortfall": "0.00",
+                     *       "minimumFund": "5000000.00",
+                     *       "minimumApplies": true,
+                     *       "belowMinimum": false,
+                     *       "minimumShortfall": "0.00",
+                     *       "nplOverdueDays": 90,
+                     *       "version": 1,
+                     *       "createdBy": "fund.admin",
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RiskFundResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8566,7 +15968,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    deposit: {
+    depositToRiskFund: {
         parameters: {
             query?: never;
             header: {
@@ -8589,7 +15991,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "movement": {
+                     *         "id": "1",
+                     *         "riskFundId": "1",
+                     *         "kind": "DEPOSIT",
+                     *         "source": "CITY",
+                     *         "amount": "3000000.00",
+                     *         "businessDate": "2026-01-15",
+                     *         "documentRef": "ZCZ[2026]12",
+                     *         "memo": null,
+                     *         "contributionId": "7",
+                     *         "entryId": "41",
+                     *         "coverEntryId": "42",
+                     *         "createdBy": "fund.admin",
+                     *         "createdAt": "2026-01-15T03:00:00.000Z"
+                     *       },
+                     *       "fund": {
+                     *         "id": "1",
+                     *         "districtId": "3",
+                     *         "districtCode": "370323",
+                     *         "districtName": "Yiyuan County",
+                     *         "heavyTask": true,
+                     *         "name": "Yiyuan County risk compensation fund",
+                     *         "status": "ACTIVE",
+                     *         "balance": "5500000.00",
+                     *         "capital": {
+                     *           "CENTRAL": "0.00",
+                     *           "CITY": "3000000.00",
+                     *           "DISTRICT": "2500000.00",
+                     *           "SOE": "0.00"
+                     *         },
+                     *         "interestIncome": "0.00",
+                     *         "compensationPaid": "0.00",
+                     *         "recoveries": "0.00",
+                     *         "coverAvailable": "5400000.00",
+                     *         "coverShortfall": "0.00",
+                     *         "minimumFund": "5000000.00",
+                     *         "minimumApplies": true,
+                     *         "belowMinimum": false,
+                     *         "minimumShortfall": "0.00",
+                     *         "nplOverdueDays": 90,
+                     *         "version": 1,
+                     *         "createdBy": "fund.admin",
+                     *         "createdAt": "2026-01-05T02:00:00.000Z",
+                     *         "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RiskFundMovementResultResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8603,7 +16054,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    interest: {
+    creditRiskFundInterest: {
         parameters: {
             query?: never;
             header: {
@@ -8626,7 +16077,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "movement": {
+                     *         "id": "1",
+                     *         "riskFundId": "1",
+                     *         "kind": "INTEREST",
+                     *         "source": null,
+                     *         "amount": "13750.00",
+                     *         "businessDate": "2026-01-15",
+                     *         "documentRef": "ZCZ[2026]12",
+                     *         "memo": null,
+                     *         "contributionId": null,
+                     *         "entryId": "41",
+                     *         "coverEntryId": "42",
+                     *         "createdBy": "fund.admin",
+                     *         "createdAt": "2026-01-15T03:00:00.000Z"
+                     *       },
+                     *       "fund": {
+                     *         "id": "1",
+                     *         "districtId": "3",
+                     *         "districtCode": "370323",
+                     *         "districtName": "Yiyuan County",
+                     *         "heavyTask": true,
+                     *         "name": "Yiyuan County risk compensation fund",
+                     *         "status": "ACTIVE",
+                     *         "balance": "5500000.00",
+                     *         "capital": {
+                     *           "CENTRAL": "0.00",
+                     *           "CITY": "3000000.00",
+                     *           "DISTRICT": "2500000.00",
+                     *           "SOE": "0.00"
+                     *         },
+                     *         "interestIncome": "0.00",
+                     *         "compensationPaid": "0.00",
+                     *         "recoveries": "0.00",
+                     *         "coverAvailable": "5400000.00",
+                     *         "coverShortfall": "0.00",
+                     *         "minimumFund": "5000000.00",
+                     *         "minimumApplies": true,
+                     *         "belowMinimum": false,
+                     *         "minimumShortfall": "0.00",
+                     *         "nplOverdueDays": 90,
+                     *         "version": 1,
+                     *         "createdBy": "fund.admin",
+                     *         "createdAt": "2026-01-05T02:00:00.000Z",
+                     *         "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RiskFundMovementResultResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8640,7 +16140,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    withdrawRiskFunds: {
+    withdrawFromRiskFund: {
         parameters: {
             query?: never;
             header: {
@@ -8663,7 +16163,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "movement": {
+                     *         "id": "1",
+                     *         "riskFundId": "1",
+                     *         "kind": "WITHDRAWAL",
+                     *         "source": "DISTRICT",
+                     *         "amount": "200000.00",
+                     *         "businessDate": "2026-01-15",
+                     *         "documentRef": "ZCZ[2026]12",
+                     *         "memo": null,
+                     *         "contributionId": null,
+                     *         "entryId": "41",
+                     *         "coverEntryId": "42",
+                     *         "createdBy": "fund.admin",
+                     *         "createdAt": "2026-01-15T03:00:00.000Z"
+                     *       },
+                     *       "fund": {
+                     *         "id": "1",
+                     *         "districtId": "3",
+                     *         "districtCode": "370323",
+                     *         "districtName": "Yiyuan County",
+                     *         "heavyTask": true,
+                     *         "name": "Yiyuan County risk compensation fund",
+                     *         "status": "ACTIVE",
+                     *         "balance": "5500000.00",
+                     *         "capital": {
+                     *           "CENTRAL": "0.00",
+                     *           "CITY": "3000000.00",
+                     *           "DISTRICT": "2500000.00",
+                     *           "SOE": "0.00"
+                     *         },
+                     *         "interestIncome": "0.00",
+                     *         "compensationPaid": "0.00",
+                     *         "recoveries": "0.00",
+                     *         "coverAvailable": "5400000.00",
+                     *         "coverShortfall": "0.00",
+                     *         "minimumFund": "5000000.00",
+                     *         "minimumApplies": true,
+                     *         "belowMinimum": false,
+                     *         "minimumShortfall": "0.00",
+                     *         "nplOverdueDays": 90,
+                     *         "version": 1,
+                     *         "createdBy": "fund.admin",
+                     *         "createdAt": "2026-01-05T02:00:00.000Z",
+                     *         "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RiskFundMovementResultResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8706,7 +16255,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    movements: {
+    listRiskFundMovements: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -8729,7 +16278,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "1",
+                     *           "riskFundId": "1",
+                     *           "kind": "DEPOSIT",
+                     *           "source": "CITY",
+                     *           "amount": "3000000.00",
+                     *           "businessDate": "2026-01-15",
+                     *           "documentRef": "ZCZ[2026]12",
+                     *           "memo": null,
+                     *           "contributionId": "7",
+                     *           "entryId": "41",
+                     *           "coverEntryId": "42",
+                     *           "createdBy": "fund.admin",
+                     *           "createdAt": "2026-01-15T03:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RiskFundMovementPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8741,7 +16314,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    capacityRiskFunds: {
+    getRiskFundCapacity: {
         parameters: {
             query?: never;
             header?: never;
@@ -8757,7 +16330,65 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "riskFundId": "1",
+                     *       "name": "Yiyuan County risk compensation fund",
+                     *       "status": "ACTIVE",
+                     *       "districtId": "3",
+                     *       "districtCode": "370323",
+                     *       "districtName": "Yiyuan County",
+                     *       "heavyTask": true,
+                     *       "asOf": "2026-03-31",
+                     *       "balance": "5500000.00",
+                     *       "minimum": "5000000.00",
+                     *       "minimumApplies": true,
+                     *       "belowMinimum": false,
+                     *       "minimumShortfall": "0.00",
+                     *       "cover": {
+                     *         "limit": "5500000.00",
+                     *         "available": "5400000.00",
+                     *         "pending": "5000.00",
+                     *         "used": "95000.00",
+                     *         "shortfall": "0.00"
+                     *       },
+                     *       "exposure": {
+                     *         "pending": "50000.00",
+                     *         "outstanding": "950000.00"
+                     *       },
+                     *       "leverageRatio": "0.1727",
+                     *       "npl": {
+                     *         "overdueDays": 90,
+                     *         "coveredOutstanding": "950000.00",
+                     *         "nonPerforming": "0.00",
+                     *         "ratioPercent": "0.0000"
+                     *       },
+                     *       "agreements": [
+                     *         {
+                     *           "agreementId": "1",
+                     *           "agreementNo": "ZB-YY-2026-001",
+                     *           "riskFundId": "1",
+                     *           "districtId": "3",
+                     *           "bankId": "1",
+                     *           "bankCode": "ZBRCB",
+                     *           "bankName": "Zibo Rural Commercial Bank",
+                     *           "multiple": "10",
+                     *           "entityMultiple": "5",
+                     *           "inForce": true,
+                     *           "capacity": "54000000.00",
+                     *           "entityCapacity": "27000000.00",
+                     *           "exposurePending": "50000.00",
+                     *           "exposureOutstanding": "950000.00",
+                     *           "coverPending": "5000.00",
+                     *           "coverUsed": "95000.00",
+                     *           "nplThresholdPercent": "5",
+                     *           "suspended": false,
+                     *           "acceptsNewLoans": true
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RiskFundCapacityResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8769,7 +16400,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    capacityDistrictCapacity: {
+    getDistrictCapacity: {
         parameters: {
             query?: never;
             header?: never;
@@ -8785,7 +16416,65 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "riskFundId": "1",
+                     *       "name": "Yiyuan County risk compensation fund",
+                     *       "status": "ACTIVE",
+                     *       "districtId": "3",
+                     *       "districtCode": "370323",
+                     *       "districtName": "Yiyuan County",
+                     *       "heavyTask": true,
+                     *       "asOf": "2026-03-31",
+                     *       "balance": "5500000.00",
+                     *       "minimum": "5000000.00",
+                     *       "minimumApplies": true,
+                     *       "belowMinimum": false,
+                     *       "minimumShortfall": "0.00",
+                     *       "cover": {
+                     *         "limit": "5500000.00",
+                     *         "available": "5400000.00",
+                     *         "pending": "5000.00",
+                     *         "used": "95000.00",
+                     *         "shortfall": "0.00"
+                     *       },
+                     *       "exposure": {
+                     *         "pending": "50000.00",
+                     *         "outstanding": "950000.00"
+                     *       },
+                     *       "leverageRatio": "0.1727",
+                     *       "npl": {
+                     *         "overdueDays": 90,
+                     *         "coveredOutstanding": "950000.00",
+                     *         "nonPerforming": "0.00",
+                     *         "ratioPercent": "0.0000"
+                     *       },
+                     *       "agreements": [
+                     *         {
+                     *           "agreementId": "1",
+                     *           "agreementNo": "ZB-YY-2026-001",
+                     *           "riskFundId": "1",
+                     *           "districtId": "3",
+                     *           "bankId": "1",
+                     *           "bankCode": "ZBRCB",
+                     *           "bankName": "Zibo Rural Commercial Bank",
+                     *           "multiple": "10",
+                     *           "entityMultiple": "5",
+                     *           "inForce": true,
+                     *           "capacity": "54000000.00",
+                     *           "entityCapacity": "27000000.00",
+                     *           "exposurePending": "50000.00",
+                     *           "exposureOutstanding": "950000.00",
+                     *           "coverPending": "5000.00",
+                     *           "coverUsed": "95000.00",
+                     *           "nplThresholdPercent": "5",
+                     *           "suspended": false,
+                     *           "acceptsNewLoans": true
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RiskFundCapacityResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8797,7 +16486,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    listAgreements: {
+    listGuaranteeAgreements: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -8820,7 +16509,39 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "1",
+                     *           "agreementNo": "ZB-YY-2026-001",
+                     *           "riskFundId": "1",
+                     *           "districtId": "3",
+                     *           "bankId": "1",
+                     *           "bankCode": "ZBRCB",
+                     *           "leverageMultiple": "10",
+                     *           "entityLeverageMultiple": "5",
+                     *           "fundSharePercent": "80",
+                     *           "bankSharePercent": "20",
+                     *           "compensationMode": "ADVANCE",
+                     *           "triggerDays": 90,
+                     *           "nplThresholdPercent": "5",
+                     *           "validFrom": "2026-01-01",
+                     *           "validTo": "2028-12-31",
+                     *           "status": "ACTIVE",
+                     *           "terminatedOn": null,
+                     *           "version": 1,
+                     *           "createdBy": "fund.admin",
+                     *           "createdAt": "2026-01-05T02:00:00.000Z",
+                     *           "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GuaranteeAgreementPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8831,7 +16552,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    createAgreements: {
+    createGuaranteeAgreement: {
         parameters: {
             query?: never;
             header?: never;
@@ -8849,7 +16570,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "agreementNo": "ZB-YY-2026-001",
+                     *       "riskFundId": "1",
+                     *       "districtId": "3",
+                     *       "bankId": "1",
+                     *       "bankCode": "ZBRCB",
+                     *       "leverageMultiple": "10",
+                     *       "entityLeverageMultiple": "5",
+                     *       "fundSharePercent": "80",
+                     *       "bankSharePercent": "20",
+                     *       "compensationMode": "ADVANCE",
+                     *       "triggerDays": 90,
+                     *       "nplThresholdPercent": "5",
+                     *       "validFrom": "2026-01-01",
+                     *       "validTo": "2028-12-31",
+                     *       "status": "ACTIVE",
+                     *       "terminatedOn": null,
+                     *       "version": 1,
+                     *       "createdBy": "fund.admin",
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GuaranteeAgreementResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8863,7 +16609,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    getAgreements: {
+    getGuaranteeAgreement: {
         parameters: {
             query?: never;
             header?: never;
@@ -8879,7 +16625,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "agreementNo": "ZB-YY-2026-001",
+                     *       "riskFundId": "1",
+                     *       "districtId": "3",
+                     *       "bankId": "1",
+                     *       "bankCode": "ZBRCB",
+                     *       "leverageMultiple": "10",
+                     *       "entityLeverageMultiple": "5",
+                     *       "fundSharePercent": "80",
+                     *       "bankSharePercent": "20",
+                     *       "compensationMode": "ADVANCE",
+                     *       "triggerDays": 90,
+                     *       "nplThresholdPercent": "5",
+                     *       "validFrom": "2026-01-01",
+                     *       "validTo": "2028-12-31",
+                     *       "status": "ACTIVE",
+                     *       "terminatedOn": null,
+                     *       "version": 1,
+                     *       "createdBy": "fund.admin",
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GuaranteeAgreementResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8891,7 +16662,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    updateAgreements: {
+    updateGuaranteeAgreement: {
         parameters: {
             query?: never;
             header?: never;
@@ -8911,7 +16682,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "agreementNo": "ZB-YY-2026-001",
+                     *       "riskFundId": "1",
+                     *       "districtId": "3",
+                     *       "bankId": "1",
+                     *       "bankCode": "ZBRCB",
+                     *       "leverageMultiple": "8",
+                     *       "entityLeverageMultiple": "5",
+                     *       "fundSharePercent": "80",
+                     *       "bankSharePercent": "20",
+                     *       "compensationMode": "ADVANCE",
+                     *       "triggerDays": 90,
+                     *       "nplThresholdPercent": "5",
+                     *       "validFrom": "2026-01-01",
+                     *       "validTo": "2028-12-31",
+                     *       "status": "ACTIVE",
+                     *       "terminatedOn": null,
+                     *       "version": 2,
+                     *       "createdBy": "fund.admin",
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GuaranteeAgreementResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8925,7 +16721,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    terminate: {
+    terminateGuaranteeAgreement: {
         parameters: {
             query?: never;
             header?: never;
@@ -8945,7 +16741,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "agreementNo": "ZB-YY-2026-001",
+                     *       "riskFundId": "1",
+                     *       "districtId": "3",
+                     *       "bankId": "1",
+                     *       "bankCode": "ZBRCB",
+                     *       "leverageMultiple": "10",
+                     *       "entityLeverageMultiple": "5",
+                     *       "fundSharePercent": "80",
+                     *       "bankSharePercent": "20",
+                     *       "compensationMode": "ADVANCE",
+                     *       "triggerDays": 90,
+                     *       "nplThresholdPercent": "5",
+                     *       "validFrom": "2026-01-01",
+                     *       "validTo": "2028-12-31",
+                     *       "status": "TERMINATED",
+                     *       "terminatedOn": "2026-06-30",
+                     *       "version": 2,
+                     *       "createdBy": "fund.admin",
+                     *       "createdAt": "2026-01-05T02:00:00.000Z",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GuaranteeAgreementResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8959,7 +16780,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    listCovers: {
+    listGuaranteeCovers: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -8980,7 +16801,36 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "1",
+                     *           "loanId": "42",
+                     *           "agreementId": "1",
+                     *           "riskFundId": "1",
+                     *           "bankId": "1",
+                     *           "borrowerType": "HOUSEHOLD",
+                     *           "multiple": "10",
+                     *           "reserved": "50000.00",
+                     *           "pending": "0.00",
+                     *           "outstanding": "45000.00",
+                     *           "coverPending": "0.00",
+                     *           "coverUsed": "4500.00",
+                     *           "disbursed": "50000.00",
+                     *           "released": "5000.00",
+                     *           "status": "ACTIVE",
+                     *           "reservedOn": "2026-02-01",
+                     *           "consumedOn": "2026-02-03",
+                     *           "closedOn": null
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GuaranteeCoverPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9014,7 +16864,48 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "42",
+                     *           "loanNo": "CL-1-ZB2026-000123",
+                     *           "bankId": "1",
+                     *           "bankLoanRef": "ZB2026-000123",
+                     *           "agreementId": "1",
+                     *           "productVersionId": "2",
+                     *           "borrowerType": "HOUSEHOLD",
+                     *           "householdId": "17",
+                     *           "entityId": null,
+                     *           "districtId": "3",
+                     *           "principal": "30000.00",
+                     *           "termMonths": 12,
+                     *           "annualRatePercent": "4.35",
+                     *           "purpose": "BREEDING",
+                     *           "status": "DISBURSED",
+                     *           "disbursementDate": "2026-03-01",
+                     *           "maturityDate": "2027-03-01",
+                     *           "outstandingPrincipal": "30000.00",
+                     *           "daysOverdue": 0,
+                     *           "arrearsBucket": "CURRENT",
+                     *           "nonPerforming": false,
+                     *           "lastStatusReport": null,
+                     *           "recoveryExhausted": false,
+                     *           "compensated": false,
+                     *           "closedOn": null,
+                     *           "statusReason": null,
+                     *           "createdBy": "apikey:zbrcb-core",
+                     *           "createdAt": "2026-03-01T02:00:00.000Z",
+                     *           "updatedAt": "2026-03-01T02:00:00.000Z",
+                     *           "version": 1
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CoveredLoanPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9025,7 +16916,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    register: {
+    registerCoveredLoan: {
         parameters: {
             query?: never;
             header: {
@@ -9046,7 +16937,41 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "42",
+                     *       "loanNo": "CL-1-ZB2026-000123",
+                     *       "bankId": "1",
+                     *       "bankLoanRef": "ZB2026-000123",
+                     *       "agreementId": "1",
+                     *       "productVersionId": "2",
+                     *       "borrowerType": "HOUSEHOLD",
+                     *       "householdId": "17",
+                     *       "entityId": null,
+                     *       "districtId": "3",
+                     *       "principal": "30000.00",
+                     *       "termMonths": 12,
+                     *       "annualRatePercent": "4.35",
+                     *       "purpose": "BREEDING",
+                     *       "status": "DISBURSED",
+                     *       "disbursementDate": "2026-03-01",
+                     *       "maturityDate": "2027-03-01",
+                     *       "outstandingPrincipal": "30000.00",
+                     *       "daysOverdue": 0,
+                     *       "arrearsBucket": "CURRENT",
+                     *       "nonPerforming": false,
+                     *       "lastStatusReport": null,
+                     *       "recoveryExhausted": false,
+                     *       "compensated": false,
+                     *       "closedOn": null,
+                     *       "statusReason": null,
+                     *       "createdBy": "apikey:zbrcb-core",
+                     *       "createdAt": "2026-03-01T02:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T02:00:00.000Z",
+                     *       "version": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CoveredLoanResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9097,7 +17022,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    bulk: {
+    reportCoveredLoansBulk: {
         parameters: {
             query?: never;
             header: {
@@ -9118,7 +17043,66 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "results": [
+                     *         {
+                     *           "row": 1,
+                     *           "bankLoanRef": "ZB2026-000123",
+                     *           "kind": "REPAYMENT",
+                     *           "outcome": "APPLIED",
+                     *           "loan": {
+                     *             "id": "42",
+                     *             "loanNo": "CL-1-ZB2026-000123",
+                     *             "bankId": "1",
+                     *             "bankLoanRef": "ZB2026-000123",
+                     *             "agreementId": "1",
+                     *             "productVersionId": "2",
+                     *             "borrowerType": "HOUSEHOLD",
+                     *             "householdId": "17",
+                     *             "entityId": null,
+                     *             "districtId": "3",
+                     *             "principal": "30000.00",
+                     *             "termMonths": 12,
+                     *             "annualRatePercent": "4.35",
+                     *             "purpose": "BREEDING",
+                     *             "status": "DISBURSED",
+                     *             "disbursementDate": "2026-03-01",
+                     *             "maturityDate": "2027-03-01",
+                     *             "outstandingPrincipal": "30000.00",
+                     *             "daysOverdue": 0,
+                     *             "arrearsBucket": "CURRENT",
+                     *             "nonPerforming": false,
+                     *             "lastStatusReport": null,
+                     *             "recoveryExhausted": false,
+                     *             "compensated": false,
+                     *             "closedOn": null,
+                     *             "statusReason": null,
+                     *             "createdBy": "apikey:zbrcb-core",
+                     *             "createdAt": "2026-03-01T02:00:00.000Z",
+                     *             "updatedAt": "2026-03-01T02:00:00.000Z",
+                     *             "version": 1
+                     *           }
+                     *         },
+                     *         {
+                     *           "row": 2,
+                     *           "bankLoanRef": "ZB2026-999999",
+                     *           "kind": "STATUS",
+                     *           "outcome": "FAILED",
+                     *           "error": {
+                     *             "code": "NOT_FOUND",
+                     *             "status": 404,
+                     *             "detail": "loan ZB2026-999999 not found",
+                     *             "errors": []
+                     *           }
+                     *         }
+                     *       ],
+                     *       "applied": 1,
+                     *       "replayed": 0,
+                     *       "failed": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CoveredReportBulkResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9132,7 +17116,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    getCoveredLoans: {
+    getCoveredLoan: {
         parameters: {
             query?: never;
             header?: never;
@@ -9148,7 +17132,50 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "42",
+                     *       "loanNo": "CL-1-ZB2026-000123",
+                     *       "bankId": "1",
+                     *       "bankLoanRef": "ZB2026-000123",
+                     *       "agreementId": "1",
+                     *       "productVersionId": "2",
+                     *       "borrowerType": "HOUSEHOLD",
+                     *       "householdId": "17",
+                     *       "entityId": null,
+                     *       "districtId": "3",
+                     *       "principal": "30000.00",
+                     *       "termMonths": 12,
+                     *       "annualRatePercent": "4.35",
+                     *       "purpose": "BREEDING",
+                     *       "status": "DISBURSED",
+                     *       "disbursementDate": "2026-03-01",
+                     *       "maturityDate": "2027-03-01",
+                     *       "outstandingPrincipal": "30000.00",
+                     *       "daysOverdue": 0,
+                     *       "arrearsBucket": "CURRENT",
+                     *       "nonPerforming": false,
+                     *       "lastStatusReport": null,
+                     *       "recoveryExhausted": false,
+                     *       "compensated": false,
+                     *       "closedOn": null,
+                     *       "statusReason": null,
+                     *       "createdBy": "apikey:zbrcb-core",
+                     *       "createdAt": "2026-03-01T02:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T02:00:00.000Z",
+                     *       "version": 1,
+                     *       "cover": {
+                     *         "status": "ACTIVE",
+                     *         "multiple": "10",
+                     *         "pending": "0.00",
+                     *         "outstanding": "30000.00",
+                     *         "coverUsed": "3000.00",
+                     *         "released": "0.00"
+                     *       },
+                     *       "installments": []
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CoveredLoanDetailResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9168,7 +17195,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    confirm: {
+    confirmCoveredLoanDisbursement: {
         parameters: {
             query?: never;
             header: {
@@ -9187,7 +17214,41 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "42",
+                     *       "loanNo": "CL-1-ZB2026-000123",
+                     *       "bankId": "1",
+                     *       "bankLoanRef": "ZB2026-000123",
+                     *       "agreementId": "1",
+                     *       "productVersionId": "2",
+                     *       "borrowerType": "HOUSEHOLD",
+                     *       "householdId": "17",
+                     *       "entityId": null,
+                     *       "districtId": "3",
+                     *       "principal": "30000.00",
+                     *       "termMonths": 12,
+                     *       "annualRatePercent": "4.35",
+                     *       "purpose": "BREEDING",
+                     *       "status": "DISBURSED",
+                     *       "disbursementDate": "2026-03-01",
+                     *       "maturityDate": "2027-03-01",
+                     *       "outstandingPrincipal": "30000.00",
+                     *       "daysOverdue": 0,
+                     *       "arrearsBucket": "CURRENT",
+                     *       "nonPerforming": false,
+                     *       "lastStatusReport": null,
+                     *       "recoveryExhausted": false,
+                     *       "compensated": false,
+                     *       "closedOn": null,
+                     *       "statusReason": null,
+                     *       "createdBy": "apikey:zbrcb-core",
+                     *       "createdAt": "2026-03-01T02:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T02:00:00.000Z",
+                     *       "version": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CoveredLoanResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9200,7 +17261,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    cancelCoveredLoans: {
+    cancelCoveredLoan: {
         parameters: {
             query?: never;
             header: {
@@ -9223,7 +17284,41 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "42",
+                     *       "loanNo": "CL-1-ZB2026-000123",
+                     *       "bankId": "1",
+                     *       "bankLoanRef": "ZB2026-000123",
+                     *       "agreementId": "1",
+                     *       "productVersionId": "2",
+                     *       "borrowerType": "HOUSEHOLD",
+                     *       "householdId": "17",
+                     *       "entityId": null,
+                     *       "districtId": "3",
+                     *       "principal": "30000.00",
+                     *       "termMonths": 12,
+                     *       "annualRatePercent": "4.35",
+                     *       "purpose": "BREEDING",
+                     *       "status": "CANCELLED",
+                     *       "disbursementDate": "2026-03-01",
+                     *       "maturityDate": "2027-03-01",
+                     *       "outstandingPrincipal": "30000.00",
+                     *       "daysOverdue": 0,
+                     *       "arrearsBucket": "CURRENT",
+                     *       "nonPerforming": false,
+                     *       "lastStatusReport": null,
+                     *       "recoveryExhausted": false,
+                     *       "compensated": false,
+                     *       "closedOn": null,
+                     *       "statusReason": "borrower withdrew",
+                     *       "createdBy": "apikey:zbrcb-core",
+                     *       "createdAt": "2026-03-01T02:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T02:00:00.000Z",
+                     *       "version": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CoveredLoanResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9237,7 +17332,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    repayment: {
+    reportCoveredLoanRepayment: {
         parameters: {
             query?: never;
             header: {
@@ -9260,7 +17355,41 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "42",
+                     *       "loanNo": "CL-1-ZB2026-000123",
+                     *       "bankId": "1",
+                     *       "bankLoanRef": "ZB2026-000123",
+                     *       "agreementId": "1",
+                     *       "productVersionId": "2",
+                     *       "borrowerType": "HOUSEHOLD",
+                     *       "householdId": "17",
+                     *       "entityId": null,
+                     *       "districtId": "3",
+                     *       "principal": "30000.00",
+                     *       "termMonths": 12,
+                     *       "annualRatePercent": "4.35",
+                     *       "purpose": "BREEDING",
+                     *       "status": "DISBURSED",
+                     *       "disbursementDate": "2026-03-01",
+                     *       "maturityDate": "2027-03-01",
+                     *       "outstandingPrincipal": "27500.00",
+                     *       "daysOverdue": 0,
+                     *       "arrearsBucket": "CURRENT",
+                     *       "nonPerforming": false,
+                     *       "lastStatusReport": null,
+                     *       "recoveryExhausted": false,
+                     *       "compensated": false,
+                     *       "closedOn": null,
+                     *       "statusReason": null,
+                     *       "createdBy": "apikey:zbrcb-core",
+                     *       "createdAt": "2026-03-01T02:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T02:00:00.000Z",
+                     *       "version": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CoveredLoanResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9274,7 +17403,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    status: {
+    reportCoveredLoanStatus: {
         parameters: {
             query?: never;
             header: {
@@ -9297,7 +17426,44 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "42",
+                     *       "loanNo": "CL-1-ZB2026-000123",
+                     *       "bankId": "1",
+                     *       "bankLoanRef": "ZB2026-000123",
+                     *       "agreementId": "1",
+                     *       "productVersionId": "2",
+                     *       "borrowerType": "HOUSEHOLD",
+                     *       "householdId": "17",
+                     *       "entityId": null,
+                     *       "districtId": "3",
+                     *       "principal": "30000.00",
+                     *       "termMonths": 12,
+                     *       "annualRatePercent": "4.35",
+                     *       "purpose": "BREEDING",
+                     *       "status": "DISBURSED",
+                     *       "disbursementDate": "2026-03-01",
+                     *       "maturityDate": "2027-03-01",
+                     *       "outstandingPrincipal": "30000.00",
+                     *       "daysOverdue": 95,
+                     *       "arrearsBucket": "DPD_90_PLUS",
+                     *       "nonPerforming": true,
+                     *       "lastStatusReport": {
+                     *         "asOf": "2026-05-31",
+                     *         "daysOverdue": 95
+                     *       },
+                     *       "recoveryExhausted": false,
+                     *       "compensated": false,
+                     *       "closedOn": null,
+                     *       "statusReason": null,
+                     *       "createdBy": "apikey:zbrcb-core",
+                     *       "createdAt": "2026-03-01T02:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T02:00:00.000Z",
+                     *       "version": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CoveredLoanResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9311,7 +17477,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    file: {
+    fileCompensationClaim: {
         parameters: {
             query?: never;
             header: {
@@ -9334,7 +17500,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "5",
+                     *       "claimNo": "CC-2026-000005",
+                     *       "loanId": "42",
+                     *       "agreementId": "1",
+                     *       "riskFundId": "1",
+                     *       "bankId": "1",
+                     *       "mode": "ADVANCE",
+                     *       "daysOverdue": 95,
+                     *       "principal": "27500.00",
+                     *       "interest": "297.92",
+                     *       "claimed": "27797.92",
+                     *       "fundSharePercent": "80",
+                     *       "bankSharePercent": "20",
+                     *       "fundAmount": "22238.34",
+                     *       "bankAmount": "5559.58",
+                     *       "status": "FILED",
+                     *       "filedOn": "2026-07-05",
+                     *       "filedBy": "apikey:zbrcb-core",
+                     *       "decidedBy": null,
+                     *       "decidedAt": "2026-07-08T03:00:00.000Z",
+                     *       "decisionReason": null,
+                     *       "paidOn": null,
+                     *       "entryId": "311",
+                     *       "coverEntryId": "312",
+                     *       "recovered": "0.00",
+                     *       "fundRecovered": "0.00",
+                     *       "version": 2
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CompensationClaimResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9390,7 +17587,45 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "5",
+                     *           "claimNo": "CC-2026-000005",
+                     *           "loanId": "42",
+                     *           "agreementId": "1",
+                     *           "riskFundId": "1",
+                     *           "bankId": "1",
+                     *           "mode": "ADVANCE",
+                     *           "daysOverdue": 95,
+                     *           "principal": "27500.00",
+                     *           "interest": "297.92",
+                     *           "claimed": "27797.92",
+                     *           "fundSharePercent": "80",
+                     *           "bankSharePercent": "20",
+                     *           "fundAmount": "22238.34",
+                     *           "bankAmount": "5559.58",
+                     *           "status": "PAID",
+                     *           "filedOn": "2026-07-05",
+                     *           "filedBy": "apikey:zbrcb-core",
+                     *           "decidedBy": "fund.admin",
+                     *           "decidedAt": "2026-07-08T03:00:00.000Z",
+                     *           "decisionReason": null,
+                     *           "paidOn": "2026-07-08",
+                     *           "entryId": "311",
+                     *           "coverEntryId": "312",
+                     *           "recovered": "0.00",
+                     *           "fundRecovered": "0.00",
+                     *           "version": 2
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CompensationClaimPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9401,7 +17636,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    getCompensationClaims: {
+    getCompensationClaim: {
         parameters: {
             query?: never;
             header?: never;
@@ -9417,7 +17652,39 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "5",
+                     *       "claimNo": "CC-2026-000005",
+                     *       "loanId": "42",
+                     *       "agreementId": "1",
+                     *       "riskFundId": "1",
+                     *       "bankId": "1",
+                     *       "mode": "ADVANCE",
+                     *       "daysOverdue": 95,
+                     *       "principal": "27500.00",
+                     *       "interest": "297.92",
+                     *       "claimed": "27797.92",
+                     *       "fundSharePercent": "80",
+                     *       "bankSharePercent": "20",
+                     *       "fundAmount": "22238.34",
+                     *       "bankAmount": "5559.58",
+                     *       "status": "PAID",
+                     *       "filedOn": "2026-07-05",
+                     *       "filedBy": "apikey:zbrcb-core",
+                     *       "decidedBy": "fund.admin",
+                     *       "decidedAt": "2026-07-08T03:00:00.000Z",
+                     *       "decisionReason": null,
+                     *       "paidOn": "2026-07-08",
+                     *       "entryId": "311",
+                     *       "coverEntryId": "312",
+                     *       "recovered": "0.00",
+                     *       "fundRecovered": "0.00",
+                     *       "version": 2,
+                     *       "recoveries": []
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CompensationClaimDetailResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9429,7 +17696,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    approveCompensationClaims: {
+    approveCompensationClaim: {
         parameters: {
             query?: never;
             header: {
@@ -9452,7 +17719,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "5",
+                     *       "claimNo": "CC-2026-000005",
+                     *       "loanId": "42",
+                     *       "agreementId": "1",
+                     *       "riskFundId": "1",
+                     *       "bankId": "1",
+                     *       "mode": "ADVANCE",
+                     *       "daysOverdue": 95,
+                     *       "principal": "27500.00",
+                     *       "interest": "297.92",
+                     *       "claimed": "27797.92",
+                     *       "fundSharePercent": "80",
+                     *       "bankSharePercent": "20",
+                     *       "fundAmount": "22238.34",
+                     *       "bankAmount": "5559.58",
+                     *       "status": "PAID",
+                     *       "filedOn": "2026-07-05",
+                     *       "filedBy": "apikey:zbrcb-core",
+                     *       "decidedBy": "fund.admin",
+                     *       "decidedAt": "2026-07-08T03:00:00.000Z",
+                     *       "decisionReason": null,
+                     *       "paidOn": "2026-07-08",
+                     *       "entryId": "311",
+                     *       "coverEntryId": "312",
+                     *       "recovered": "0.00",
+                     *       "fundRecovered": "0.00",
+                     *       "version": 2
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CompensationClaimResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9482,7 +17780,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    rejectCompensationClaims: {
+    rejectCompensationClaim: {
         parameters: {
             query?: never;
             header?: never;
@@ -9502,7 +17800,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "5",
+                     *       "claimNo": "CC-2026-000005",
+                     *       "loanId": "42",
+                     *       "agreementId": "1",
+                     *       "riskFundId": "1",
+                     *       "bankId": "1",
+                     *       "mode": "ADVANCE",
+                     *       "daysOverdue": 95,
+                     *       "principal": "27500.00",
+                     *       "interest": "297.92",
+                     *       "claimed": "27797.92",
+                     *       "fundSharePercent": "80",
+                     *       "bankSharePercent": "20",
+                     *       "fundAmount": "22238.34",
+                     *       "bankAmount": "5559.58",
+                     *       "status": "REJECTED",
+                     *       "filedOn": "2026-07-05",
+                     *       "filedBy": "apikey:zbrcb-core",
+                     *       "decidedBy": "fund.admin",
+                     *       "decidedAt": "2026-07-08T03:00:00.000Z",
+                     *       "decisionReason": "restructured",
+                     *       "paidOn": null,
+                     *       "entryId": "311",
+                     *       "coverEntryId": "312",
+                     *       "recovered": "0.00",
+                     *       "fundRecovered": "0.00",
+                     *       "version": 2
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CompensationClaimResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9516,7 +17845,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    recover: {
+    recordCompensationRecovery: {
         parameters: {
             query?: never;
             header: {
@@ -9534,12 +17863,48 @@ export interface operations {
             };
         };
         responses: {
-            201: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "5",
+                     *       "claimNo": "CC-2026-000005",
+                     *       "loanId": "42",
+                     *       "agreementId": "1",
+                     *       "riskFundId": "1",
+                     *       "bankId": "1",
+                     *       "mode": "ADVANCE",
+                     *       "daysOverdue": 95,
+                     *       "principal": "27500.00",
+                     *       "interest": "297.92",
+                     *       "claimed": "27797.92",
+                     *       "fundSharePercent": "80",
+                     *       "bankSharePercent": "20",
+                     *       "fundAmount": "22238.34",
+                     *       "bankAmount": "5559.58",
+                     *       "status": "PAID",
+                     *       "filedOn": "2026-07-05",
+                     *       "filedBy": "apikey:zbrcb-core",
+                     *       "decidedBy": "fund.admin",
+                     *       "decidedAt": "2026-07-08T03:00:00.000Z",
+                     *       "decisionReason": null,
+                     *       "paidOn": "2026-07-08",
+                     *       "entryId": "311",
+                     *       "coverEntryId": "312",
+                     *       "recovered": "5000.00",
+                     *       "fundRecovered": "4000.00",
+                     *       "version": 2,
+                     *       "recovery": {
+                     *         "amount": "5000.00",
+                     *         "fundPart": "4000.00",
+                     *         "bankPart": "1000.00"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CompensationClaimWithRecoveryResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9567,12 +17932,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The full view for oversight roles; a bank sees its own figures only (scope OWN_BANK) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["DistrictBreakerResponse"] | components["schemas"]["BankDistrictBreakerResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -11113,7 +19479,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    rejectApplications: {
+    reject: {
         parameters: {
             query?: never;
             header?: never;
@@ -11171,7 +19537,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    cancelApplications: {
+    cancel: {
         parameters: {
             query?: never;
             header?: never;
@@ -11412,7 +19778,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    listReconciliation: {
+    listReconciliationRuns: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -11434,7 +19800,69 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "12",
+                     *           "bankId": "1",
+                     *           "bankCode": "ZBRCB",
+                     *           "asOfDate": "2026-03-31",
+                     *           "format": "CSV",
+                     *           "contentHash": "9f2c5d0e4b8a1f3c7d6e5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a39281706",
+                     *           "byteSize": 6281044,
+                     *           "status": "COMPLETED",
+                     *           "rows": {
+                     *             "total": 100000,
+                     *             "valid": 99990,
+                     *             "malformed": 10
+                     *           },
+                     *           "summary": {
+                     *             "matched": {
+                     *               "count": 99800,
+                     *               "outstanding": "2495000000.00",
+                     *               "overduePrincipal": "120000.00"
+                     *             },
+                     *             "amountDifferences": {
+                     *               "count": 120,
+                     *               "bankOutstanding": "3000600.00",
+                     *               "engineOutstanding": "3000000.00",
+                     *               "outstandingDifference": "600.00",
+                     *               "bankOverduePrincipal": "0.00",
+                     *               "engineOverduePrincipal": "0.00",
+                     *               "overduePrincipalDifference": "0.00"
+                     *             },
+                     *             "statusDifferences": {
+                     *               "count": 40,
+                     *               "bankOutstanding": "1000000.00",
+                     *               "engineOutstanding": "1000000.00"
+                     *             },
+                     *             "onlyInBank": {
+                     *               "count": 30,
+                     *               "bankOutstanding": "750000.00",
+                     *               "bankOverduePrincipal": "0.00"
+                     *             },
+                     *             "onlyInEngine": {
+                     *               "count": 5,
+                     *               "engineOutstanding": "125000.00",
+                     *               "engineOverduePrincipal": "0.00"
+                     *             },
+                     *             "malformed": {
+                     *               "count": 10
+                     *             }
+                     *           },
+                     *           "createdBy": "bank-key:k7m2p9x4c3vq",
+                     *           "createdAt": "2026-04-01T01:00:00.000Z",
+                     *           "completedAt": "2026-04-01T01:00:06.000Z",
+                     *           "durationMs": 5900
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReconRunPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -11445,7 +19873,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    upload: {
+    uploadReconciliationStatement: {
         parameters: {
             query: {
                 /** @description The statement date; rows may repeat it in as_of_date */
@@ -11468,12 +19896,68 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The new run, or the existing run of the same file, bank and date (Idempotent-Replayed: true) */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "12",
+                     *       "bankId": "1",
+                     *       "bankCode": "ZBRCB",
+                     *       "asOfDate": "2026-03-31",
+                     *       "format": "CSV",
+                     *       "contentHash": "9f2c5d0e4b8a1f3c7d6e5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a39281706",
+                     *       "byteSize": 6281044,
+                     *       "status": "COMPLETED",
+                     *       "rows": {
+                     *         "total": 100000,
+                     *         "valid": 99990,
+                     *         "malformed": 10
+                     *       },
+                     *       "summary": {
+                     *         "matched": {
+                     *           "count": 99800,
+                     *           "outstanding": "2495000000.00",
+                     *           "overduePrincipal": "120000.00"
+                     *         },
+                     *         "amountDifferences": {
+                     *           "count": 120,
+                     *           "bankOutstanding": "3000600.00",
+                     *           "engineOutstanding": "3000000.00",
+                     *           "outstandingDifference": "600.00",
+                     *           "bankOverduePrincipal": "0.00",
+                     *           "engineOverduePrincipal": "0.00",
+                     *           "overduePrincipalDifference": "0.00"
+                     *         },
+                     *         "statusDifferences": {
+                     *           "count": 40,
+                     *           "bankOutstanding": "1000000.00",
+                     *           "engineOutstanding": "1000000.00"
+                     *         },
+                     *         "onlyInBank": {
+                     *           "count": 30,
+                     *           "bankOutstanding": "750000.00",
+                     *           "bankOverduePrincipal": "0.00"
+                     *         },
+                     *         "onlyInEngine": {
+                     *           "count": 5,
+                     *           "engineOutstanding": "125000.00",
+                     *           "engineOverduePrincipal": "0.00"
+                     *         },
+                     *         "malformed": {
+                     *           "count": 10
+                     *         }
+                     *       },
+                     *       "createdBy": "bank-key:k7m2p9x4c3vq",
+                     *       "createdAt": "2026-04-01T01:00:00.000Z",
+                     *       "completedAt": "2026-04-01T01:00:06.000Z",
+                     *       "durationMs": 5900
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReconRunResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -11482,12 +19966,37 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            /** @description The media type of the request body is not supported */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:problem:recon_format_unsupported",
+                     *       "title": "Error",
+                     *       "status": 415,
+                     *       "detail": "send the statement as text/csv or application/x-ndjson (one JSON object per line), not application/xml",
+                     *       "code": "RECON_FORMAT_UNSUPPORTED",
+                     *       "errors": [
+                     *         {
+                     *           "field": "Content-Type",
+                     *           "code": "UNSUPPORTED",
+                     *           "message": "text/csv or application/x-ndjson"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    getReconciliation: {
+    getReconciliationRun: {
         parameters: {
             query?: never;
             header?: never;
@@ -11503,7 +20012,62 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "12",
+                     *       "bankId": "1",
+                     *       "bankCode": "ZBRCB",
+                     *       "asOfDate": "2026-03-31",
+                     *       "format": "CSV",
+                     *       "contentHash": "9f2c5d0e4b8a1f3c7d6e5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a39281706",
+                     *       "byteSize": 6281044,
+                     *       "status": "COMPLETED",
+                     *       "rows": {
+                     *         "total": 100000,
+                     *         "valid": 99990,
+                     *         "malformed": 10
+                     *       },
+                     *       "summary": {
+                     *         "matched": {
+                     *           "count": 99800,
+                     *           "outstanding": "2495000000.00",
+                     *           "overduePrincipal": "120000.00"
+                     *         },
+                     *         "amountDifferences": {
+                     *           "count": 120,
+                     *           "bankOutstanding": "3000600.00",
+                     *           "engineOutstanding": "3000000.00",
+                     *           "outstandingDifference": "600.00",
+                     *           "bankOverduePrincipal": "0.00",
+                     *           "engineOverduePrincipal": "0.00",
+                     *           "overduePrincipalDifference": "0.00"
+                     *         },
+                     *         "statusDifferences": {
+                     *           "count": 40,
+                     *           "bankOutstanding": "1000000.00",
+                     *           "engineOutstanding": "1000000.00"
+                     *         },
+                     *         "onlyInBank": {
+                     *           "count": 30,
+                     *           "bankOutstanding": "750000.00",
+                     *           "bankOverduePrincipal": "0.00"
+                     *         },
+                     *         "onlyInEngine": {
+                     *           "count": 5,
+                     *           "engineOutstanding": "125000.00",
+                     *           "engineOverduePrincipal": "0.00"
+                     *         },
+                     *         "malformed": {
+                     *           "count": 10
+                     *         }
+                     *       },
+                     *       "createdBy": "bank-key:k7m2p9x4c3vq",
+                     *       "createdAt": "2026-04-01T01:00:00.000Z",
+                     *       "completedAt": "2026-04-01T01:00:06.000Z",
+                     *       "durationMs": 5900
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReconRunResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -11515,7 +20079,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    linesReconciliation: {
+    listReconciliationLines: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -11537,7 +20101,44 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "901",
+                     *           "lineNo": 57,
+                     *           "category": "DIFFERENT",
+                     *           "amountDiffers": true,
+                     *           "statusDiffers": false,
+                     *           "bankLoanRef": "ZB2026000123",
+                     *           "loanId": "4211",
+                     *           "bank": {
+                     *             "outstandingPrincipal": "25005.00",
+                     *             "overduePrincipal": "0.00",
+                     *             "overdueDays": 0,
+                     *             "status": "NORMAL"
+                     *           },
+                     *           "engine": {
+                     *             "outstandingPrincipal": "25000.00",
+                     *             "overduePrincipal": "0.00",
+                     *             "overdueDays": 0,
+                     *             "status": "NORMAL"
+                     *           },
+                     *           "difference": {
+                     *             "outstandingPrincipal": "5.00",
+                     *             "overduePrincipal": "0.00",
+                     *             "overdueDays": 0
+                     *           },
+                     *           "errors": null,
+                     *           "raw": null
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 120
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReconLinePage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -11549,7 +20150,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    report: {
+    downloadReconciliationReport: {
         parameters: {
             query?: never;
             header?: never;
@@ -11560,6 +20161,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description File download */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -11769,7 +20371,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    contributeProgrammes: {
+    contribute: {
         parameters: {
             query?: never;
             header: {
@@ -11949,7 +20551,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    generateProgrammes: {
+    generate: {
         parameters: {
             query?: never;
             header?: never;
@@ -12429,7 +21031,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    contributions: {
+    listFundingContributions: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -12459,7 +21061,40 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "31",
+                     *           "targetType": "SUBSIDY_PROGRAMME",
+                     *           "targetId": "1",
+                     *           "targetName": "淄博市扶贫小额信贷贴息",
+                     *           "districtId": null,
+                     *           "districtName": null,
+                     *           "source": "CITY",
+                     *           "amount": "2000000.00",
+                     *           "year": 2026,
+                     *           "documentRef": "淄财农〔2026〕1号",
+                     *           "receivedOn": "2026-01-15",
+                     *           "householdId": null,
+                     *           "fiscalFunded": false,
+                     *           "soeName": null,
+                     *           "soeProfitBase": null,
+                     *           "entryId": "120",
+                     *           "createdBy": "fund.admin",
+                     *           "createdAt": "2026-01-15T02:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1,
+                     *       "totalAmount": "2000000.00",
+                     *       "bySource": {
+                     *         "CITY": "2000000.00"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["FundingContributionsResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -12470,7 +21105,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    rules: {
+    listMatchingRules: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -12487,7 +21122,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "year": 2026,
+                     *           "ratio": "2",
+                     *           "soeProfitPercent": "3",
+                     *           "isDefault": false,
+                     *           "documentRef": "淄政办〔2026〕5号",
+                     *           "note": null,
+                     *           "updatedBy": "fund.admin",
+                     *           "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MatchingRulePage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -12498,7 +21152,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    rule: {
+    getMatchingRule: {
         parameters: {
             query?: never;
             header?: never;
@@ -12514,7 +21168,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "year": 2026,
+                     *       "ratio": "2",
+                     *       "soeProfitPercent": "3",
+                     *       "isDefault": false,
+                     *       "documentRef": "淄政办〔2026〕5号",
+                     *       "note": null,
+                     *       "updatedBy": "fund.admin",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MatchingRuleResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -12526,7 +21192,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    setRule: {
+    setMatchingRule: {
         parameters: {
             query?: never;
             header?: never;
@@ -12546,7 +21212,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "year": 2026,
+                     *       "ratio": "2",
+                     *       "soeProfitPercent": "3",
+                     *       "isDefault": false,
+                     *       "documentRef": "淄政办〔2026〕5号",
+                     *       "note": null,
+                     *       "updatedBy": "fund.admin",
+                     *       "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MatchingRuleResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -12584,7 +21262,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    compliance: {
+    getMatchingCompliance: {
         parameters: {
             query: {
                 year: number;
@@ -12601,7 +21279,61 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "year": 2026,
+                     *       "rule": {
+                     *         "year": 2026,
+                     *         "ratio": "2",
+                     *         "soeProfitPercent": "3",
+                     *         "isDefault": false,
+                     *         "documentRef": "淄政办〔2026〕5号",
+                     *         "note": null,
+                     *         "updatedBy": "fund.admin",
+                     *         "updatedAt": "2026-01-05T02:00:00.000Z"
+                     *       },
+                     *       "districts": [
+                     *         {
+                     *           "districtId": "1",
+                     *           "districtCode": "370303",
+                     *           "districtName": "张店区",
+                     *           "cityAllocation": "1000000.00",
+                     *           "districtMatch": "1500000.00",
+                     *           "requiredRatio": "2",
+                     *           "actualRatio": "1.5000",
+                     *           "requiredMatch": "2000000.00",
+                     *           "shortfall": "500000.00",
+                     *           "compliant": false,
+                     *           "soeContributions": "30000.00",
+                     *           "soe": [
+                     *             {
+                     *               "name": "淄博矿业集团",
+                     *               "amount": "30000.00"
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "soe": [
+                     *         {
+                     *           "name": "淄博矿业集团",
+                     *           "profitBase": "1000000.00",
+                     *           "expected": "30000.00",
+                     *           "actual": "30000.00",
+                     *           "shortfall": "0.00",
+                     *           "compliant": true
+                     *         }
+                     *       ],
+                     *       "totals": {
+                     *         "cityAllocation": "1000000.00",
+                     *         "districtMatch": "1500000.00",
+                     *         "requiredMatch": "2000000.00",
+                     *         "shortfall": "500000.00",
+                     *         "compliantDistricts": 0,
+                     *         "districts": 1
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ComplianceReportResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -12612,7 +21344,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    complianceExport: {
+    exportMatchingCompliance: {
         parameters: {
             query: {
                 year: number;
@@ -12624,12 +21356,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description CSV attachment */
+            /** @description File download */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/csv": string;
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
@@ -12639,7 +21373,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    runs: {
+    listReminderRuns: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -12659,7 +21393,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "31",
+                     *           "businessDate": "2026-03-15",
+                     *           "trigger": "SCHEDULE",
+                     *           "requestedBy": "system",
+                     *           "jobId": "reminders.select.2026-03-15",
+                     *           "selected": 1840,
+                     *           "enqueued": 1840,
+                     *           "swept": 0,
+                     *           "startedAt": "2026-03-15T00:00:01.000Z",
+                     *           "enqueuedAt": "2026-03-15T00:00:02.000Z"
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReminderRunPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -12687,7 +21442,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    run: {
+    runReminderSelection: {
         parameters: {
             query?: never;
             header?: never;
@@ -12705,7 +21460,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "runId": "31",
+                     *       "businessDate": "2026-03-15",
+                     *       "today": "2026-03-15",
+                     *       "selected": 1840,
+                     *       "enqueued": 1840,
+                     *       "resumed": 0,
+                     *       "swept": 0,
+                     *       "selectMs": 180,
+                     *       "enqueueMs": 210,
+                     *       "durationMs": 412
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReminderRunResultResponse"];
                 };
             };
             /** @description The request is malformed or fails validation (VALIDATION_FAILED, IDEMPOTENCY_KEY_REQUIRED …) */
@@ -12810,7 +21579,57 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "1207",
+                     *           "installmentId": "5531",
+                     *           "installmentNumber": 3,
+                     *           "loanId": "42",
+                     *           "loanNo": "MA-2026-000042",
+                     *           "householdId": "17",
+                     *           "borrowerName": "王建国",
+                     *           "phone": "138****5678",
+                     *           "offset": "T-7",
+                     *           "offsetDays": -7,
+                     *           "event": "DUE_T7",
+                     *           "dueDate": "2026-03-22",
+                     *           "remindOn": "2026-03-15",
+                     *           "state": "SENT",
+                     *           "channel": "WEBHOOK",
+                     *           "endpointId": "3",
+                     *           "attempts": 1,
+                     *           "lastError": null,
+                     *           "amountDue": "861.17",
+                     *           "message": "您的贷款(第3期)将于2026年3月22日到期,应还¥861.17,请提前准备资金。",
+                     *           "payload": {
+                     *             "id": "1207",
+                     *             "event": "DUE_T7",
+                     *             "offset": "T-7",
+                     *             "loan": {
+                     *               "id": "42",
+                     *               "loanNo": "MA-2026-000042"
+                     *             },
+                     *             "installment": {
+                     *               "number": 3,
+                     *               "dueDate": "2026-03-22",
+                     *               "amountDue": "861.17"
+                     *             }
+                     *           },
+                     *           "providerRef": null,
+                     *           "deferredUntil": null,
+                     *           "createdAt": "2026-03-15T00:00:02.000Z",
+                     *           "updatedAt": "2026-03-15T00:00:03.000Z",
+                     *           "sentAt": "2026-03-15T00:00:03.000Z"
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReminderPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -12838,7 +21657,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    getReminders: {
+    getReminder: {
         parameters: {
             query?: never;
             header?: never;
@@ -12854,7 +21673,64 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "1207",
+                     *       "installmentId": "5531",
+                     *       "installmentNumber": 3,
+                     *       "loanId": "42",
+                     *       "loanNo": "MA-2026-000042",
+                     *       "householdId": "17",
+                     *       "borrowerName": "王建国",
+                     *       "phone": "138****5678",
+                     *       "offset": "T-7",
+                     *       "offsetDays": -7,
+                     *       "event": "DUE_T7",
+                     *       "dueDate": "2026-03-22",
+                     *       "remindOn": "2026-03-15",
+                     *       "state": "SENT",
+                     *       "channel": "WEBHOOK",
+                     *       "endpointId": "3",
+                     *       "attempts": 1,
+                     *       "lastError": null,
+                     *       "amountDue": "861.17",
+                     *       "message": "您的贷款(第3期)将于2026年3月22日到期,应还¥861.17,请提前准备资金。",
+                     *       "payload": {
+                     *         "id": "1207",
+                     *         "event": "DUE_T7",
+                     *         "offset": "T-7",
+                     *         "loan": {
+                     *           "id": "42",
+                     *           "loanNo": "MA-2026-000042"
+                     *         },
+                     *         "installment": {
+                     *           "number": 3,
+                     *           "dueDate": "2026-03-22",
+                     *           "amountDue": "861.17"
+                     *         }
+                     *       },
+                     *       "providerRef": null,
+                     *       "deferredUntil": null,
+                     *       "createdAt": "2026-03-15T00:00:02.000Z",
+                     *       "updatedAt": "2026-03-15T00:00:03.000Z",
+                     *       "sentAt": "2026-03-15T00:00:03.000Z",
+                     *       "deliveryAttempts": [
+                     *         {
+                     *           "attempt": 1,
+                     *           "outcome": "SENT",
+                     *           "channel": "WEBHOOK",
+                     *           "endpointId": "3",
+                     *           "httpStatus": 200,
+                     *           "error": null,
+                     *           "worker": "worker-1:4242",
+                     *           "jobId": "reminder.1207",
+                     *           "startedAt": "2026-03-15T00:00:02.900Z",
+                     *           "finishedAt": "2026-03-15T00:00:03.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReminderDetailResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -12922,7 +21798,33 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "3",
+                     *           "scope": "BANK",
+                     *           "bankId": "2",
+                     *           "fundId": null,
+                     *           "channel": "WEBHOOK",
+                     *           "name": "淄博农商银行 催收系统",
+                     *           "url": "https://reminders.bank.example/hooks/mae",
+                     *           "signName": null,
+                     *           "active": true,
+                     *           "hasSecret": true,
+                     *           "secretRotatedAt": "2026-03-01T02:00:00.000Z",
+                     *           "version": 1,
+                     *           "createdBy": "admin",
+                     *           "createdAt": "2026-03-01T02:00:00.000Z",
+                     *           "updatedAt": "2026-03-01T02:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReminderEndpointPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -12950,7 +21852,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    createReminderEndpoints: {
+    createReminderEndpoint: {
         parameters: {
             query?: never;
             header?: never;
@@ -12968,7 +21870,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "3",
+                     *       "scope": "BANK",
+                     *       "bankId": "2",
+                     *       "fundId": null,
+                     *       "channel": "WEBHOOK",
+                     *       "name": "淄博农商银行 催收系统",
+                     *       "url": "https://reminders.bank.example/hooks/mae",
+                     *       "signName": null,
+                     *       "active": true,
+                     *       "hasSecret": true,
+                     *       "secretRotatedAt": "2026-03-01T02:00:00.000Z",
+                     *       "version": 1,
+                     *       "createdBy": "admin",
+                     *       "createdAt": "2026-03-01T02:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T02:00:00.000Z",
+                     *       "secret": "rsec_Jx0d3w7pQ2mZk9v1bH6sT4yLr8eN5cA0uG2iO7fW3qE"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReminderEndpointWithSecretResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -13045,7 +21967,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    getReminderEndpoints: {
+    getReminderEndpoint: {
         parameters: {
             query?: never;
             header?: never;
@@ -13061,7 +21983,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "3",
+                     *       "scope": "BANK",
+                     *       "bankId": "2",
+                     *       "fundId": null,
+                     *       "channel": "WEBHOOK",
+                     *       "name": "淄博农商银行 催收系统",
+                     *       "url": "https://reminders.bank.example/hooks/mae",
+                     *       "signName": null,
+                     *       "active": true,
+                     *       "hasSecret": true,
+                     *       "secretRotatedAt": "2026-03-01T02:00:00.000Z",
+                     *       "version": 1,
+                     *       "createdBy": "admin",
+                     *       "createdAt": "2026-03-01T02:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReminderEndpointResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -13107,7 +22048,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    deactivateReminderEndpoints: {
+    deactivateReminderEndpoint: {
         parameters: {
             query?: never;
             header?: never;
@@ -13123,7 +22064,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "3",
+                     *       "scope": "BANK",
+                     *       "bankId": "2",
+                     *       "fundId": null,
+                     *       "channel": "WEBHOOK",
+                     *       "name": "淄博农商银行 催收系统",
+                     *       "url": "https://reminders.bank.example/hooks/mae",
+                     *       "signName": null,
+                     *       "active": false,
+                     *       "hasSecret": true,
+                     *       "secretRotatedAt": "2026-03-01T02:00:00.000Z",
+                     *       "version": 2,
+                     *       "createdBy": "admin",
+                     *       "createdAt": "2026-03-01T02:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReminderEndpointResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -13153,7 +22113,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    updateReminderEndpoints: {
+    updateReminderEndpoint: {
         parameters: {
             query?: never;
             header?: never;
@@ -13173,7 +22133,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "3",
+                     *       "scope": "BANK",
+                     *       "bankId": "2",
+                     *       "fundId": null,
+                     *       "channel": "WEBHOOK",
+                     *       "name": "淄博农商银行 催收系统",
+                     *       "url": "https://reminders.bank.example/hooks/mae",
+                     *       "signName": null,
+                     *       "active": true,
+                     *       "hasSecret": true,
+                     *       "secretRotatedAt": "2026-03-01T02:00:00.000Z",
+                     *       "version": 2,
+                     *       "createdBy": "admin",
+                     *       "createdAt": "2026-03-01T02:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T02:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReminderEndpointResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -13250,7 +22229,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    rotate: {
+    rotateReminderEndpointSecret: {
         parameters: {
             query?: never;
             header?: never;
@@ -13266,7 +22245,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "id": "3",
+                     *       "scope": "BANK",
+                     *       "bankId": "2",
+                     *       "fundId": null,
+                     *       "channel": "WEBHOOK",
+                     *       "name": "淄博农商银行 催收系统",
+                     *       "url": "https://reminders.bank.example/hooks/mae",
+                     *       "signName": null,
+                     *       "active": true,
+                     *       "hasSecret": true,
+                     *       "secretRotatedAt": "2026-03-01T02:00:00.000Z",
+                     *       "version": 2,
+                     *       "createdBy": "admin",
+                     *       "createdAt": "2026-03-01T02:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T02:00:00.000Z",
+                     *       "secret": "rsec_Jx0d3w7pQ2mZk9v1bH6sT4yLr8eN5cA0uG2iO7fW3qE"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReminderEndpointWithSecretResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -13842,7 +22841,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    listCob: {
+    listCobRuns: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -13862,7 +22861,54 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "businessDate": "2026-05-31",
+                     *           "status": "COMPLETED",
+                     *           "attempts": 1,
+                     *           "loansProcessed": 1250,
+                     *           "batches": 1,
+                     *           "coveredProcessed": 320,
+                     *           "callsRaised": 2,
+                     *           "callsCleared": 1,
+                     *           "snapshots": 3,
+                     *           "triggeredBy": "scheduler",
+                     *           "lastError": null,
+                     *           "startedAt": "2026-05-31T16:30:00.120Z",
+                     *           "finishedAt": "2026-05-31T16:30:01.870Z",
+                     *           "checkpoints": [
+                     *             {
+                     *               "step": "LOANS",
+                     *               "lastId": "1250",
+                     *               "batches": 1,
+                     *               "rowsDone": 1250,
+                     *               "done": true
+                     *             },
+                     *             {
+                     *               "step": "COVERED",
+                     *               "lastId": "1570",
+                     *               "batches": 1,
+                     *               "rowsDone": 320,
+                     *               "done": true
+                     *             },
+                     *             {
+                     *               "step": "SNAPSHOTS",
+                     *               "lastId": "3",
+                     *               "batches": 1,
+                     *               "rowsDone": 3,
+                     *               "done": true
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CobRunPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -13873,7 +22919,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    startCob: {
+    startCobRun: {
         parameters: {
             query?: never;
             header?: never;
@@ -13886,12 +22932,21 @@ export interface operations {
             };
         };
         responses: {
-            202: {
+            /** @description The job the worker runs (or, for a closed date without rerun, no job and the run) */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "businessDate": "2026-05-31",
+                     *       "jobId": "cob.2026-05-31",
+                     *       "jobState": "waiting",
+                     *       "run": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CobRunStartResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -13922,7 +22977,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    getCob: {
+    getCobRun: {
         parameters: {
             query?: never;
             header?: never;
@@ -13938,7 +22993,47 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "businessDate": "2026-05-31",
+                     *       "status": "COMPLETED",
+                     *       "attempts": 1,
+                     *       "loansProcessed": 1250,
+                     *       "batches": 1,
+                     *       "coveredProcessed": 320,
+                     *       "callsRaised": 2,
+                     *       "callsCleared": 1,
+                     *       "snapshots": 3,
+                     *       "triggeredBy": "scheduler",
+                     *       "lastError": null,
+                     *       "startedAt": "2026-05-31T16:30:00.120Z",
+                     *       "finishedAt": "2026-05-31T16:30:01.870Z",
+                     *       "checkpoints": [
+                     *         {
+                     *           "step": "LOANS",
+                     *           "lastId": "1250",
+                     *           "batches": 1,
+                     *           "rowsDone": 1250,
+                     *           "done": true
+                     *         },
+                     *         {
+                     *           "step": "COVERED",
+                     *           "lastId": "1570",
+                     *           "batches": 1,
+                     *           "rowsDone": 320,
+                     *           "done": true
+                     *         },
+                     *         {
+                     *           "step": "SNAPSHOTS",
+                     *           "lastId": "3",
+                     *           "batches": 1,
+                     *           "rowsDone": 3,
+                     *           "done": true
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CobRunResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -13976,7 +23071,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    snapshots: {
+    listPortfolioSnapshots: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -13997,7 +23092,41 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "fundId": "1",
+                     *           "businessDate": "2026-05-31",
+                     *           "activeLoans": 41,
+                     *           "outstanding": "162000.00",
+                     *           "byBucket": {
+                     *             "current": "150000.00",
+                     *             "dpd1To30": "7000.00",
+                     *             "dpd31To60": "5000.00",
+                     *             "dpd61To90": "0.00",
+                     *             "dpd90Plus": "0.00"
+                     *           },
+                     *           "overdueLoans": 3,
+                     *           "overduePrincipal": "9000.00",
+                     *           "overdueInterest": "410.00",
+                     *           "penaltyOutstanding": "35.12",
+                     *           "nonPerformingLoans": 0,
+                     *           "par30": "5000.00",
+                     *           "par30Percent": "3.09",
+                     *           "dueLast30Days": "12100.00",
+                     *           "paidLast30Days": "11159.00",
+                     *           "repaymentRatePercent": "92.22",
+                     *           "writtenOff": "0.00",
+                     *           "openLiabilityCalls": 1
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PortfolioSnapshotPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -14008,7 +23137,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    calls: {
+    listGroupLiabilityCalls: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -14030,7 +23159,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "5",
+                     *           "loanId": "42",
+                     *           "loanNo": "MA-2026-000042",
+                     *           "fundId": "1",
+                     *           "groupId": "3",
+                     *           "borrowerHouseholdId": "17",
+                     *           "raisedOn": "2026-05-31",
+                     *           "amountDue": "5115.62",
+                     *           "status": "OPEN",
+                     *           "clearedOn": null,
+                     *           "coObligors": [
+                     *             "18",
+                     *             "19"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GroupLiabilityCallPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -14041,7 +23195,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    listReporting: {
+    listMonthlyReports: {
         parameters: {
             query?: {
                 page?: components["schemas"]["Object"];
@@ -14064,7 +23218,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "7",
+                     *           "kind": "MONTHLY",
+                     *           "month": "2026-01",
+                     *           "version": 2,
+                     *           "generatedAt": "2026-02-01T18:00:03.000Z",
+                     *           "generatedBy": "system",
+                     *           "hash": "5f0c8e1d9a0b4c2e8d7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d",
+                     *           "supersedes": "4",
+                     *           "latest": true
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 50,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReportSnapshotSummaryPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -14075,7 +23249,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    generateReporting: {
+    generateMonthlyReport: {
         parameters: {
             query?: never;
             header?: never;
@@ -14093,7 +23267,88 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "action": "VERSIONED",
+                     *       "snapshot": {
+                     *         "id": "7",
+                     *         "kind": "MONTHLY",
+                     *         "month": "2026-01",
+                     *         "version": 2,
+                     *         "generatedAt": "2026-02-01T18:00:03.000Z",
+                     *         "generatedBy": "system",
+                     *         "hash": "5f0c8e1d9a0b4c2e8d7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d",
+                     *         "supersedes": "4",
+                     *         "latest": true,
+                     *         "data": {
+                     *           "kind": "MONTHLY",
+                     *           "month": "2026-01",
+                     *           "districts": [
+                     *             {
+                     *               "districtId": "2",
+                     *               "districtCode": "370302",
+                     *               "districtName": "淄川区",
+                     *               "heavyTask": true,
+                     *               "riskFundId": "1",
+                     *               "fundBalance": "5500000.00",
+                     *               "requiredMinimum": "5000000.00",
+                     *               "minimumShortfall": "0.00",
+                     *               "belowMinimum": false,
+                     *               "coveredOutstanding": "41250000.00",
+                     *               "leverageRatio": "7.5000",
+                     *               "leverageCap": "10",
+                     *               "leverageUsePercent": "75.0000",
+                     *               "capacityLeft": "13750000.00",
+                     *               "newCoveredLoans": 120,
+                     *               "newCoveredAmount": "4800000.00",
+                     *               "nplOverdueDays": 90,
+                     *               "nplPrincipal": "412500.00",
+                     *               "nplRatioPercent": "1.0000",
+                     *               "compensationPaid": "80000.00",
+                     *               "recoveries": "12000.00",
+                     *               "subsidyPaid": "96000.00",
+                     *               "repaymentRatePercent": "98.5000",
+                     *               "mutualAidCapital": "600000.00",
+                     *               "mutualAidOutstanding": "450000.00",
+                     *               "utilisationPercent": "75.0000",
+                     *               "matching": {
+                     *                 "year": 2026,
+                     *                 "cityAllocation": "3000000.00",
+                     *                 "districtMatch": "6000000.00",
+                     *                 "requiredRatio": "2",
+                     *                 "actualRatio": "2.0000",
+                     *                 "requiredMatch": "6000000.00",
+                     *                 "shortfall": "0.00",
+                     *                 "compliant": true
+                     *               }
+                     *             }
+                     *           ],
+                     *           "banks": [],
+                     *           "funds": [],
+                     *           "ranking": [
+                     *             {
+                     *               "rank": 1,
+                     *               "districtId": "2",
+                     *               "districtCode": "370302",
+                     *               "districtName": "淄川区",
+                     *               "score": "84.4750",
+                     *               "components": {
+                     *                 "repaymentRate": "0.98500000",
+                     *                 "npl": "0.90000000",
+                     *                 "utilisation": "0.83333333",
+                     *                 "leverageUse": "0.75000000"
+                     *               },
+                     *               "previousRank": 2,
+                     *               "previousScore": "80.1000",
+                     *               "rankChange": 1,
+                     *               "scoreChange": "4.3750"
+                     *             }
+                     *           ]
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GenerateReportResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -14131,7 +23386,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    versionsReporting: {
+    listMonthlyReportVersions: {
         parameters: {
             query?: never;
             header?: never;
@@ -14148,7 +23403,112 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": "7",
+                     *         "kind": "MONTHLY",
+                     *         "month": "2026-01",
+                     *         "version": 2,
+                     *         "generatedAt": "2026-02-01T18:00:03.000Z",
+                     *         "generatedBy": "system",
+                     *         "hash": "5f0c8e1d9a0b4c2e8d7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d",
+                     *         "supersedes": "4",
+                     *         "latest": true,
+                     *         "previousVersion": 1,
+                     *         "changes": {
+                     *           "rows": [],
+                     *           "figures": [
+                     *             {
+                     *               "section": "districts",
+                     *               "key": "2",
+                     *               "row": {
+                     *                 "districtId": "2",
+                     *                 "districtCode": "370302",
+                     *                 "districtName": "淄川区"
+                     *               },
+                     *               "field": "compensationPaid",
+                     *               "before": "80000.00",
+                     *               "after": "82000.00",
+                     *               "difference": "2000.00"
+                     *             },
+                     *             {
+                     *               "section": "banks",
+                     *               "key": "5",
+                     *               "row": {
+                     *                 "districtId": "2",
+                     *                 "districtCode": "370302",
+                     *                 "bankId": "3",
+                     *                 "bankCode": "ZBRCB",
+                     *                 "agreementId": "5",
+                     *                 "agreementNo": "GA-2025-001"
+                     *               },
+                     *               "field": "capacityLeft",
+                     *               "before": "13750000.00",
+                     *               "after": "13730000.00",
+                     *               "difference": "-20000.00"
+                     *             },
+                     *             {
+                     *               "section": "totals",
+                     *               "key": null,
+                     *               "row": {},
+                     *               "field": "compensationPaid",
+                     *               "before": "80000.00",
+                     *               "after": "82000.00",
+                     *               "difference": "2000.00"
+                     *             }
+                     *           ]
+                     *         },
+                     *         "lateEntries": [
+                     *           {
+                     *             "id": "9120",
+                     *             "code": "RISK_FUND_COMPENSATION",
+                     *             "valueDate": "2026-01-30",
+                     *             "recordedAt": "2026-02-03T09:12:44.120Z",
+                     *             "memo": "claim CC-2026-0007",
+                     *             "accounts": [
+                     *               "RF:1:BALANCE",
+                     *               "RF:1:COMPENSATION_EXPENSE",
+                     *               "RF:1:COVER:AVAILABLE",
+                     *               "RF:1:COVER:LIMIT"
+                     *             ]
+                     *           }
+                     *         ],
+                     *         "lateEntriesTotal": 1,
+                     *         "lateLoanFacts": [
+                     *           {
+                     *             "kind": "BANK_REPAYMENT_REPORT",
+                     *             "id": "311",
+                     *             "loanId": "88",
+                     *             "loanNo": "CL-2025-000088",
+                     *             "bankId": "3",
+                     *             "date": "2026-01-28",
+                     *             "principal": "20000.00",
+                     *             "interest": "145.00",
+                     *             "entryId": "9121",
+                     *             "recordedAt": "2026-02-03T10:01:02.000Z"
+                     *           }
+                     *         ]
+                     *       },
+                     *       {
+                     *         "id": "4",
+                     *         "kind": "MONTHLY",
+                     *         "month": "2026-01",
+                     *         "version": 1,
+                     *         "generatedAt": "2026-02-01T18:00:03.000Z",
+                     *         "generatedBy": "system",
+                     *         "hash": "5f0c8e1d9a0b4c2e8d7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d",
+                     *         "supersedes": null,
+                     *         "latest": false,
+                     *         "previousVersion": null,
+                     *         "changes": null,
+                     *         "lateEntries": [],
+                     *         "lateEntriesTotal": 0,
+                     *         "lateLoanFacts": []
+                     *       }
+                     *     ]
+                     */
+                    "application/json": components["schemas"]["ReportVersionResponse"][];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -14160,7 +23520,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    changes: {
+    getMonthlyReportVersionChanges: {
         parameters: {
             query?: never;
             header?: never;
@@ -14179,7 +23539,86 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "version": 2,
+                     *       "previousVersion": 1,
+                     *       "changes": {
+                     *         "rows": [],
+                     *         "figures": [
+                     *           {
+                     *             "section": "districts",
+                     *             "key": "2",
+                     *             "row": {
+                     *               "districtId": "2",
+                     *               "districtCode": "370302",
+                     *               "districtName": "淄川区"
+                     *             },
+                     *             "field": "compensationPaid",
+                     *             "before": "80000.00",
+                     *             "after": "82000.00",
+                     *             "difference": "2000.00"
+                     *           },
+                     *           {
+                     *             "section": "banks",
+                     *             "key": "5",
+                     *             "row": {
+                     *               "districtId": "2",
+                     *               "districtCode": "370302",
+                     *               "bankId": "3",
+                     *               "bankCode": "ZBRCB",
+                     *               "agreementId": "5",
+                     *               "agreementNo": "GA-2025-001"
+                     *             },
+                     *             "field": "capacityLeft",
+                     *             "before": "13750000.00",
+                     *             "after": "13730000.00",
+                     *             "difference": "-20000.00"
+                     *           },
+                     *           {
+                     *             "section": "totals",
+                     *             "key": null,
+                     *             "row": {},
+                     *             "field": "compensationPaid",
+                     *             "before": "80000.00",
+                     *             "after": "82000.00",
+                     *             "difference": "2000.00"
+                     *           }
+                     *         ]
+                     *       },
+                     *       "lateEntries": [
+                     *         {
+                     *           "id": "9120",
+                     *           "code": "RISK_FUND_COMPENSATION",
+                     *           "valueDate": "2026-01-30",
+                     *           "recordedAt": "2026-02-03T09:12:44.120Z",
+                     *           "memo": "claim CC-2026-0007",
+                     *           "accounts": [
+                     *             "RF:1:BALANCE",
+                     *             "RF:1:COMPENSATION_EXPENSE",
+                     *             "RF:1:COVER:AVAILABLE",
+                     *             "RF:1:COVER:LIMIT"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "lateEntriesTotal": 1,
+                     *       "lateLoanFacts": [
+                     *         {
+                     *           "kind": "BANK_REPAYMENT_REPORT",
+                     *           "id": "311",
+                     *           "loanId": "88",
+                     *           "loanNo": "CL-2025-000088",
+                     *           "bankId": "3",
+                     *           "date": "2026-01-28",
+                     *           "principal": "20000.00",
+                     *           "interest": "145.00",
+                     *           "entryId": "9121",
+                     *           "recordedAt": "2026-02-03T10:01:02.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReportVersionChangesResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -14208,7 +23647,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    chart: {
+    getLeverageChart: {
         parameters: {
             query?: never;
             header?: never;
@@ -14220,12 +23659,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description SVG image */
+            /** @description File download */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "image/svg+xml": string;
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
@@ -14236,7 +23677,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    getReporting: {
+    getMonthlyReport: {
         parameters: {
             query?: {
                 /** @description A stored version (default: the latest) */
@@ -14252,14 +23693,95 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The report as JSON (default), or a CSV or XLSX file (`format`) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
-                    "text/csv": unknown;
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                    /**
+                     * @example {
+                     *       "id": "7",
+                     *       "kind": "MONTHLY",
+                     *       "month": "2026-01",
+                     *       "version": 2,
+                     *       "generatedAt": "2026-02-01T18:00:03.000Z",
+                     *       "generatedBy": "system",
+                     *       "hash": "5f0c8e1d9a0b4c2e8d7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d",
+                     *       "supersedes": "4",
+                     *       "latest": true,
+                     *       "data": {
+                     *         "kind": "MONTHLY",
+                     *         "month": "2026-01",
+                     *         "periodStart": "2026-01-01",
+                     *         "periodEnd": "2026-01-31",
+                     *         "districts": [
+                     *           {
+                     *             "districtId": "2",
+                     *             "districtCode": "370302",
+                     *             "districtName": "淄川区",
+                     *             "heavyTask": true,
+                     *             "riskFundId": "1",
+                     *             "fundBalance": "5500000.00",
+                     *             "requiredMinimum": "5000000.00",
+                     *             "minimumShortfall": "0.00",
+                     *             "belowMinimum": false,
+                     *             "coveredOutstanding": "41250000.00",
+                     *             "leverageRatio": "7.5000",
+                     *             "leverageCap": "10",
+                     *             "leverageUsePercent": "75.0000",
+                     *             "capacityLeft": "13750000.00",
+                     *             "newCoveredLoans": 120,
+                     *             "newCoveredAmount": "4800000.00",
+                     *             "nplOverdueDays": 90,
+                     *             "nplPrincipal": "412500.00",
+                     *             "nplRatioPercent": "1.0000",
+                     *             "compensationPaid": "80000.00",
+                     *             "recoveries": "12000.00",
+                     *             "subsidyPaid": "96000.00",
+                     *             "repaymentRatePercent": "98.5000",
+                     *             "mutualAidCapital": "600000.00",
+                     *             "mutualAidOutstanding": "450000.00",
+                     *             "utilisationPercent": "75.0000",
+                     *             "matching": {
+                     *               "year": 2026,
+                     *               "cityAllocation": "3000000.00",
+                     *               "districtMatch": "6000000.00",
+                     *               "requiredRatio": "2",
+                     *               "actualRatio": "2.0000",
+                     *               "requiredMatch": "6000000.00",
+                     *               "shortfall": "0.00",
+                     *               "compliant": true
+                     *             }
+                     *           }
+                     *         ],
+                     *         "banks": [],
+                     *         "funds": [],
+                     *         "ranking": [
+                     *           {
+                     *             "rank": 1,
+                     *             "districtId": "2",
+                     *             "districtCode": "370302",
+                     *             "districtName": "淄川区",
+                     *             "score": "84.4750",
+                     *             "components": {
+                     *               "repaymentRate": "0.98500000",
+                     *               "npl": "0.90000000",
+                     *               "utilisation": "0.83333333",
+                     *               "leverageUse": "0.75000000"
+                     *             },
+                     *             "previousRank": 2,
+                     *             "previousScore": "80.1000",
+                     *             "rankChange": 1,
+                     *             "scoreChange": "4.3750"
+                     *           }
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReportSnapshotResponse"];
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -14288,7 +23810,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ranking: {
+    getDistrictRanking: {
         parameters: {
             query?: {
                 /** @description A stored version (default: the latest) */
@@ -14308,7 +23830,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "month": "2026-01",
+                     *       "version": 2,
+                     *       "ranking": [
+                     *         {
+                     *           "rank": 1,
+                     *           "districtId": "2",
+                     *           "districtCode": "370302",
+                     *           "districtName": "淄川区",
+                     *           "score": "84.4750",
+                     *           "components": {
+                     *             "repaymentRate": "0.98500000",
+                     *             "npl": "0.90000000",
+                     *             "utilisation": "0.83333333",
+                     *             "leverageUse": "0.75000000"
+                     *           },
+                     *           "previousRank": 2,
+                     *           "previousScore": "80.1000",
+                     *           "rankChange": 1,
+                     *           "scoreChange": "4.3750"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DistrictRankingResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -14337,7 +23884,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    current: {
+    getBusinessDate: {
         parameters: {
             query?: never;
             header?: never;
@@ -14351,7 +23898,48 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "businessDate": "2027-01-01",
+                     *       "calendarDate": "2026-12-06",
+                     *       "timeZone": "Asia/Shanghai",
+                     *       "movable": true,
+                     *       "moved": true,
+                     *       "movedBy": "admin",
+                     *       "movedAt": "2026-12-06T08:00:01.100Z",
+                     *       "recentDays": [
+                     *         {
+                     *           "businessDate": "2027-01-01",
+                     *           "status": "DONE",
+                     *           "steps": {
+                     *             "COB": {
+                     *               "businessDate": "2026-12-31",
+                     *               "status": "COMPLETED",
+                     *               "loansProcessed": 42,
+                     *               "callsRaised": 0
+                     *             },
+                     *             "REMINDERS": {
+                     *               "runId": "118",
+                     *               "selected": 6,
+                     *               "sent": 6,
+                     *               "settled": 0,
+                     *               "failed": 0
+                     *             },
+                     *             "SUBSIDY": [],
+                     *             "REPORT": {
+                     *               "month": "2026-12",
+                     *               "action": "CREATED",
+                     *               "version": 1
+                     *             }
+                     *           },
+                     *           "advancedBy": "admin",
+                     *           "startedAt": "2026-12-06T08:00:01.120Z",
+                     *           "finishedAt": "2026-12-06T08:00:01.870Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["BusinessDateResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -14379,7 +23967,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "businessDate": "2026-01-01",
+                     *       "calendarDate": "2026-12-06",
+                     *       "timeZone": "Asia/Shanghai",
+                     *       "movable": true,
+                     *       "moved": true,
+                     *       "movedBy": "admin",
+                     *       "movedAt": "2026-12-06T08:00:01.100Z",
+                     *       "recentDays": []
+                     *     }
+                     */
+                    "application/json": components["schemas"]["BusinessDateResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -14410,7 +24010,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    advance: {
+    advanceBusinessDate: {
         parameters: {
             query?: never;
             header?: never;
@@ -14428,7 +24028,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "from": "2026-12-31",
+                     *       "to": "2027-01-01",
+                     *       "days": [
+                     *         {
+                     *           "businessDate": "2027-01-01",
+                     *           "status": "DONE",
+                     *           "steps": {
+                     *             "COB": {
+                     *               "businessDate": "2026-12-31",
+                     *               "status": "COMPLETED",
+                     *               "loansProcessed": 42,
+                     *               "callsRaised": 0
+                     *             },
+                     *             "REMINDERS": {
+                     *               "runId": "118",
+                     *               "selected": 6,
+                     *               "sent": 6,
+                     *               "settled": 0,
+                     *               "failed": 0
+                     *             },
+                     *             "SUBSIDY": [],
+                     *             "REPORT": {
+                     *               "month": "2026-12",
+                     *               "action": "CREATED",
+                     *               "version": 1
+                     *             }
+                     *           },
+                     *           "advancedBy": "admin",
+                     *           "startedAt": "2026-12-06T08:00:01.120Z",
+                     *           "finishedAt": "2026-12-06T08:00:01.870Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["BusinessDateAdvanceResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -14472,6 +24108,337 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listProjections: {
+        parameters: {
+            query?: {
+                page?: components["schemas"]["Object"];
+                pageSize?: components["schemas"]["Object"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectionPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    createProjection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateProjectionDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectionResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getProjection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectionResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    exportProjection: {
+        parameters: {
+            query?: {
+                format?: "csv" | "xlsx";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description File download */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getProjectionChart: {
+        parameters: {
+            query?: {
+                /** @description The series to draw (default: the first risk fund balance) */
+                series?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description File download */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/svg+xml": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listScenarios: {
+        parameters: {
+            query?: {
+                page?: components["schemas"]["Object"];
+                pageSize?: components["schemas"]["Object"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScenarioPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    createScenario: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScenarioDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScenarioResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getScenario: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScenarioResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    updateScenario: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScenarioPatchDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScenarioResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listScenarioVersions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScenarioVersionResponse"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    archiveScenario: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScenarioResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
         };

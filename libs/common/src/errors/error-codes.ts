@@ -138,6 +138,9 @@ export const ERROR_STATUS = {
   COB_DATE_INVALID: 422,
   // monthly leverage-ratio report
   REPORT_MONTH_INVALID: 422,
+  // projections
+  PROJECTION_SCENARIO_INVALID: 422,
+  PROJECTION_NOT_FINISHED: 409,
   // the business date (SPEC §2.7)
   BUSINESS_DATE_NOT_MOVABLE: 409,
   BUSINESS_DATE_INVALID: 422,

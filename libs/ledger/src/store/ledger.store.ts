@@ -398,7 +398,7 @@ export class LedgerStore {
     if (filter.ledger) where.push(`ledger = $${params.push(filter.ledger)}`);
     if (filter.codePrefix)
       where.push(`code LIKE $${params.push(filter.codePrefix.replace(/[%_]/g, '\\$&') + '%')}`);
-    where.push(areaOfCondition(params, LEDGER_OWNER_KIND_SQL, 'owner_id'));
+    where.push(areaOfCondition(params, LEDGER_OWNER_KIND_SQL, `CASE WHEN owner_id ~ '^[1-9][0-9]{0,17}$' THEN owner_id::bigint END`));
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const [{ total }] = await queryRows<{ total: number }>(
       m,

@@ -462,6 +462,51 @@ export function paymentOrder(a: ReplayPayment, b: ReplayPayment): number {
 }
 
 /**
+ * One step of the replay: accrues and marks `state` to the payment's value date, applies the payment (the payoff,
+ * or the product's waterfall) and settles what it paid, in place. `replay` is these steps in value-date order from
+ * the frozen schedule; a caller that keeps a loan's state (the projection simulator) applies the next payment, on
+ * or after the last one's date, with this same step. Throws OverpaymentError above the payoff of the value date.
+ */
+export function applyPayment(
+  state: InstallmentState[],
+  terms: RepaymentTerms,
+  prepaid: { totalFen: Fen },
+  p: ReplayPayment,
+): { outcome: PaymentOutcome; lines: AllocationLine[] } {
+  if (p.amountFen <= 0n) throw new RangeError(`payment ${p.id} must be positive`);
+  accrueTo(state, p.valueDate);
+  markOverdue(state, terms, p.valueDate);
+  const payoffFen = payoffOf(state, terms, p.valueDate);
+  if (p.amountFen > payoffFen) throw new OverpaymentError(p.id, p.valueDate, p.amountFen, payoffFen);
+  const apply = new Applier(p.id, p.amountFen);
+  const isPayoff = p.amountFen === payoffFen;
+  const prepaidNow = isPayoff
+    ? payoff(state, terms, p.valueDate, apply)
+    : waterfall(state, terms, p.valueDate, apply, prepaid);
+  if (apply.remaining !== 0n) {
+    // Cannot happen: below the payoff the waterfall can always absorb the amount. Refuse loudly if it does.
+    throw new Error(`payment ${p.id}: ${apply.remaining} fen left unapplied`);
+  }
+  settle(state, p.valueDate);
+  const sum = (c: Component) =>
+    apply.lines.filter((l) => l.component === c).reduce((s, l) => s + l.amountFen, 0n);
+  return {
+    outcome: {
+      paymentId: p.id,
+      valueDate: p.valueDate,
+      amountFen: p.amountFen,
+      principalFen: sum('PRINCIPAL'),
+      interestFen: sum('INTEREST'),
+      penaltyFen: sum('PENALTY'),
+      prepaidPrincipalFen: prepaidNow,
+      payoff: isPayoff,
+      payoffBeforeFen: payoffFen,
+    },
+    lines: apply.lines,
+  };
+}
+
+/**
  * Replays a loan: the payments in value-date order on its frozen schedule, then accruals and overdue marking to
  * `asOf` (which must not be before the last payment's value date). Throws OverpaymentError when a payment
  * exceeds the payoff of its value date.
@@ -482,35 +527,9 @@ export function replay(
   const prepaid = { totalFen: 0n };
   let closedOn: string | null = null;
   for (const p of ordered) {
-    if (p.amountFen <= 0n) throw new RangeError(`payment ${p.id} must be positive`);
-    accrueTo(state, p.valueDate);
-    markOverdue(state, terms, p.valueDate);
-    const payoffFen = payoffOf(state, terms, p.valueDate);
-    if (p.amountFen > payoffFen) throw new OverpaymentError(p.id, p.valueDate, p.amountFen, payoffFen);
-    const apply = new Applier(p.id, p.amountFen);
-    const isPayoff = p.amountFen === payoffFen;
-    const prepaidNow = isPayoff
-      ? payoff(state, terms, p.valueDate, apply)
-      : waterfall(state, terms, p.valueDate, apply, prepaid);
-    if (apply.remaining !== 0n) {
-      // Cannot happen: below the payoff the waterfall can always absorb the amount. Refuse loudly if it does.
-      throw new Error(`payment ${p.id}: ${apply.remaining} fen left unapplied`);
-    }
-    settle(state, p.valueDate);
-    const sum = (c: Component) =>
-      apply.lines.filter((l) => l.component === c).reduce((s, l) => s + l.amountFen, 0n);
-    outcomes.push({
-      paymentId: p.id,
-      valueDate: p.valueDate,
-      amountFen: p.amountFen,
-      principalFen: sum('PRINCIPAL'),
-      interestFen: sum('INTEREST'),
-      penaltyFen: sum('PENALTY'),
-      prepaidPrincipalFen: prepaidNow,
-      payoff: isPayoff,
-      payoffBeforeFen: payoffFen,
-    });
-    allocations.push(...apply.lines);
+    const { outcome, lines } = applyPayment(state, terms, prepaid, p);
+    outcomes.push(outcome);
+    allocations.push(...lines);
     if (closedOn === null && state.every((i) => i.status === 'PAID')) closedOn = p.valueDate;
   }
   accrueTo(state, asOf);
