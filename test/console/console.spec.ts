@@ -97,6 +97,11 @@ describe('admin console in the browser', () => {
     await expect(page.getByTestId('business-date').textContent()).resolves.toMatch(/业务日期: \d{4}-\d{2}-\d{2}/);
     await page.getByText('淄川区').first().waitFor();
     await page.getByText('东坪村互助资金').waitFor();
+    // the district's capacity and breaker arrive after the fund list
+    await page.locator('.ant-tag', { hasText: '正常' }).waitFor();
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('.ant-table-row')].some((r) => r.textContent?.includes('淄川区') && !r.textContent.includes('—')),
+    );
     const body = await page.locator('main, .ant-layout-content').first().innerText();
     expect(body).toContain('区县担保基金');
     expect(body).toContain('村级互助资金');
