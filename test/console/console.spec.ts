@@ -144,7 +144,9 @@ describe('admin console in the browser', () => {
     await page.getByText('已保存: 测试户').waitFor();
 
     // an application for a household whose group has an overdue member: refused with every failed rule, in Chinese
-    await page.getByRole('button', { name: '申请贷款' }).first().click();
+    await page.getByLabel('户主姓名').fill('王秀英');
+    await page.locator('form#households1 button[type=submit]').click();
+    await page.locator('.ant-table-row', { hasText: '王秀英' }).getByRole('button', { name: '申请贷款' }).click();
     await page.getByLabel('产品').click();
     await page.locator('.ant-select-item-option').first().click();
     await page.getByLabel('金额').fill('3000.00');
@@ -158,7 +160,9 @@ describe('admin console in the browser', () => {
     await page.keyboard.press('Escape');
 
     await page.getByRole('menuitem', { name: '贷款与还款' }).click();
-    await page.locator('.ant-table-row').first().getByRole('button').first().click();
+    await page.waitForURL(/\/console\/loans$/);
+    // the loan numbers (the households page may still be on screen while the loans chunk loads)
+    await page.getByRole('button', { name: /^MA-\d{4}-\d+$/ }).first().click();
     await page.getByTestId('payoff').waitFor();
     await expect(page.getByTestId('payoff').innerText()).resolves.toMatch(/¥\d/);
     await page.getByLabel('金额').fill('10.00');
