@@ -9,7 +9,7 @@ import prettier from 'eslint-config-prettier';
 const DOMAIN_PURITY_PENDING = [];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**'] },
+  { ignores: ['dist/**', '**/dist/**', 'node_modules/**', 'coverage/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,

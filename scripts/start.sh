@@ -15,6 +15,9 @@ if ! npx tsc -p tsconfig.build.json; then
   exit 1
 fi
 
+echo "[start] building the admin console"
+npx vite build --config apps/console/vite.config.ts --logLevel warn
+
 echo "[start] database and migrations"
 node dist/scripts/migrate.js
 echo "[start] demo data"
@@ -51,12 +54,13 @@ for _ in $(seq 1 120); do
     cat <<EOF
 
   Mutual-aid fund and guarantee pool engine is running
+    Console   ${BASE}/console   (log in with a demo login below)
     API       ${BASE}/api/v1
     Docs      ${BASE}/docs   (OpenAPI JSON: ${BASE}/docs-json)
     Health    ${BASE}/health
     Metrics   ${BASE}/metrics
 
-  Demo logins (POST /api/v1/auth/login with {"username","password"}):
+  Demo logins (the console, or POST /api/v1/auth/login with {"username","password"}):
 $(node dist/scripts/seed.js --credentials)
 
   Ctrl-C stops both the API and the worker.

@@ -8,7 +8,10 @@ cd "$(dirname "$0")/.."
 source scripts/ensure-node.sh
 bash scripts/ensure-deps.sh
 bash scripts/ensure-services.sh
+bash scripts/ensure-browser.sh
 echo "[test] type-checking and building"
 npx tsc -p tsconfig.build.json
+# the admin console, served by the API in the browser tests (test/console); a few seconds
+npx vite build --config apps/console/vite.config.ts --logLevel warn
 node dist/scripts/prepare-test-db.js
 exec npx vitest run "$@"

@@ -18,6 +18,7 @@ import {
   type CommonModuleOptions,
 } from '#libs/common';
 import { AppModule } from './app.module.js';
+import { mountConsole } from './ops/console-static.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { inputGuard } from './ops/input-guard.js';
 import { securityHeaders } from './ops/security-headers.js';
@@ -57,6 +58,8 @@ export async function createApi(
   app.useBodyParser('json', { limit: '5mb' });
   app.use(inputGuard());
   app.useGlobalPipes(createValidationPipe());
+  // The admin console (apps/console, built by npm start) at /console, same origin as the API.
+  mountConsole(app);
   // SIGTERM/SIGINT: close gracefully, then exit 0 (process.exit lets pino flush; re-raising the signal would not).
   app.enableShutdownHooks([], { useProcessExit: true });
 

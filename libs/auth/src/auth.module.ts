@@ -12,6 +12,7 @@ import { RateLimitGuard, throttlerOptions } from './rate-limit.js';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { UsersStore } from './store/users.store.js';
 import { UsersService } from './users.service.js';
+import { ConsoleSessions } from './session.js';
 
 @Global()
 @Module({
@@ -32,11 +33,12 @@ import { UsersService } from './users.service.js';
     UsersService,
     UsersStore,
     AreaStore,
+    ConsoleSessions,
     { provide: APP_GUARD, useClass: RateLimitGuard },
     { provide: APP_GUARD, useClass: AuthGuard },
     // then the caller's area (staff limited to a district, town or village): area-policy.ts
     { provide: APP_GUARD, useClass: AreaScopeGuard },
   ],
-  exports: [AuthService, UsersService],
+  exports: [AuthService, UsersService, ConsoleSessions],
 })
 export class AuthModule {}

@@ -12,6 +12,18 @@ interface TokenClaims {
   exp?: number;
   /** the user's token_version when the token was issued; the token is good only while it is still the row's */
   ver: number;
+  /** 'session' for the console's cookie session (never accepted as a bearer token); absent on bearer tokens */
+  knd?: 'session';
+  /** session id (the log-out deny list) and the SHA-256 of its CSRF token; session tokens only */
+  sid?: string;
+  csh?: string;
+}
+
+export interface SessionClaims {
+  sub: string;
+  sid: string;
+  csh: string;
+  exp: number;
 }
 
 @Injectable()
@@ -25,6 +37,49 @@ export class AuthService {
   ) {}
 
   async login(username: string, password: string, ip?: string) {
+    const { user, claims } = await this.checkLogin(username, password, ip);
+    const accessToken = await this.jwt.signAsync(claims, { expiresIn: this.config.JWT_TTL_SECONDS });
+    return { accessToken, tokenType: 'Bearer', expiresIn: this.config.JWT_TTL_SECONDS, user };
+  }
+
+  /** The console's login: the same password check, a token of kind `session` for the HttpOnly cookie. */
+  async issueSession(username: string, password: string, ip: string | undefined, s: { sid: string; csh: string }) {
+    const { user, claims } = await this.checkLogin(username, password, ip);
+    const token = await this.jwt.signAsync(
+      { ...claims, knd: 'session', sid: s.sid, csh: s.csh },
+      { expiresIn: this.config.JWT_TTL_SECONDS },
+    );
+    return { token, user, expiresIn: this.config.JWT_TTL_SECONDS };
+  }
+
+  /** A fresh session token for a session that is still good (same id and CSRF token, the user's current row). */
+  async renewSession(s: SessionClaims): Promise<string> {
+    const user = await this.users.credentials(s.sub);
+    if (!user) throw new DomainError('UNAUTHENTICATED', 'the session belongs to no user');
+    const claims: TokenClaims = {
+      sub: user.id,
+      usr: user.username,
+      role: user.role,
+      bank: user.bankId,
+      ver: user.tokenVersion,
+      knd: 'session',
+      sid: s.sid,
+      csh: s.csh,
+    };
+    return this.jwt.signAsync(claims, { expiresIn: this.config.JWT_TTL_SECONDS });
+  }
+
+  /** The claims of a signed, unexpired session token (for logging it out), or null. */
+  async decodeSession(token: string): Promise<SessionClaims | null> {
+    try {
+      const c = await this.jwt.verifyAsync<TokenClaims>(token);
+      return c.knd === 'session' && c.sid && c.csh && c.exp ? { sub: c.sub, sid: c.sid, csh: c.csh, exp: c.exp } : null;
+    } catch {
+      return null;
+    }
+  }
+
+  private async checkLogin(username: string, password: string, ip?: string) {
     const checked = await this.users.checkPassword(username, password);
     if (!checked) {
       // The password is never logged; the username and source are, so repeated failures can be seen.
@@ -33,8 +88,7 @@ export class AuthService {
     }
     const { user, tokenVersion } = checked;
     const claims: TokenClaims = { sub: user.id, usr: user.username, role: user.role, bank: user.bankId, ver: tokenVersion };
-    const accessToken = await this.jwt.signAsync(claims, { expiresIn: this.config.JWT_TTL_SECONDS });
-    return { accessToken, tokenType: 'Bearer', expiresIn: this.config.JWT_TTL_SECONDS, user };
+    return { user, claims };
   }
 
   /**
@@ -44,24 +98,39 @@ export class AuthService {
    * primary-key lookup per request, deliberately not cached. The actor is built from the row, not the claims.
    */
   async verify(token: string): Promise<Actor> {
+    return (await this.verifyKind(token, 'bearer')).actor;
+  }
+
+  /** A console session token (from its cookie): the checks of `verify`, and it must be of kind session. */
+  async verifySession(token: string): Promise<{ actor: Actor; claims: SessionClaims }> {
+    const { actor, c } = await this.verifyKind(token, 'session');
+    return { actor, claims: { sub: c.sub, sid: c.sid as string, csh: c.csh as string, exp: c.exp as number } };
+  }
+
+  private async verifyKind(token: string, kind: 'bearer' | 'session'): Promise<{ actor: Actor; c: TokenClaims }> {
+    const what = kind === 'bearer' ? 'the bearer token' : 'the console session';
     let c: TokenClaims;
     try {
       c = await this.jwt.verifyAsync<TokenClaims>(token);
     } catch {
-      throw new DomainError('UNAUTHENTICATED', 'the bearer token is invalid or expired');
+      throw new DomainError('UNAUTHENTICATED', `${what} is invalid or expired`);
+    }
+    const isSession = c.knd === 'session' && typeof c.sid === 'string' && typeof c.csh === 'string';
+    if (isSession !== (kind === 'session') || (c.knd !== undefined && !isSession)) {
+      throw new DomainError('UNAUTHENTICATED', `${what} is invalid or expired`);
     }
     if (typeof c.sub !== 'string' || !ID_PATTERN.test(c.sub) || !boundedLifetime(c, this.config.JWT_TTL_SECONDS)) {
-      throw new DomainError('UNAUTHENTICATED', 'the bearer token is invalid or expired');
+      throw new DomainError('UNAUTHENTICATED', `${what} is invalid or expired`);
     }
     const user = await this.users.credentials(c.sub);
     if (!user || !user.active || !Number.isInteger(c.ver) || user.tokenVersion !== c.ver) {
       this.logger.log({ event: 'token_revoked', userId: c.sub, username: c.usr }, 'revoked token refused');
       throw new DomainError(
         'TOKEN_REVOKED',
-        'the bearer token was revoked (the user was deactivated or logged out, or their role, bank or password changed); log in again',
+        `${what} was revoked (the user was deactivated or logged out, or their role, bank or password changed); log in again`,
       );
     }
-    return {
+    const actor: Actor = {
       userId: Number(user.id),
       username: user.username,
       role: user.role,
@@ -69,6 +138,7 @@ export class AuthService {
       via: 'jwt',
       ...(user.area ? { area: user.area } : {}),
     };
+    return { actor, c };
   }
 }
 

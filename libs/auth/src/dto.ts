@@ -39,3 +39,23 @@ export class UserListQuery extends PageQuery {
 export class UserIdParam {
   @ApiProperty({ example: '2' }) @Matches(ID_PATTERN, { message: 'id must be a positive integer' }) id: string;
 }
+
+/** The user a console session belongs to. */
+export class SessionUserView {
+  @ApiProperty({ example: '2' }) id: string;
+  @ApiProperty({ example: 'fund.admin' }) username: string;
+  @ApiProperty({ example: 'Demo fund administrator' }) displayName: string;
+  @ApiProperty({ enum: ROLES, example: 'FUND_ADMIN' }) role: Role;
+  @ApiProperty({ example: null, nullable: true, type: String, description: 'the bank of a BANK_OFFICER' }) bankId: string | null;
+}
+
+/** A console session: the session itself is the HttpOnly cookie; the body holds only what scripts may read. */
+export class ConsoleSessionView {
+  @ApiProperty({ type: SessionUserView }) user: SessionUserView;
+  @ApiProperty({
+    example: 'k3J0dGhlLWNzcmYtdG9rZW4tb2YtdGhpcy1zZXNzaW9u',
+    description: 'repeat it in X-CSRF-Token on every request other than GET/HEAD/OPTIONS (also in the mae_csrf cookie)',
+  })
+  csrfToken: string;
+  @ApiProperty({ example: 900, description: 'seconds until the session ends unless it is used' }) expiresIn: number;
+}

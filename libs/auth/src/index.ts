@@ -6,4 +6,5 @@ export * from './auth.module.js';
 export * from './auth.service.js';
 export * from './users.service.js';
 export * from './rate-limit.js';
+export * from './session.js';
 export { SkipThrottle } from '@nestjs/throttler';

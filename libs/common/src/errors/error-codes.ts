@@ -12,6 +12,8 @@ export const ERROR_STATUS = {
   // a staff user limited to an area named an object outside it (body/query), or a city-level operation
   AREA_OUT_OF_SCOPE: 403,
   AREA_CITY_ONLY: 403,
+  // a write made with the console's session cookie without its CSRF token in X-CSRF-Token
+  CSRF_TOKEN_INVALID: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,
   IDEMPOTENCY_KEY_REQUIRED: 400,

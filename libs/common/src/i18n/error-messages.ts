@@ -15,6 +15,7 @@ export const ERROR_MESSAGES: Record<ErrorCode, readonly [en: string, zh: string]
   FORBIDDEN: ['Your role may not do this', '当前角色无权执行此操作'],
   AREA_OUT_OF_SCOPE: ['This lies outside your area', '该对象不在您的管辖区域内'],
   AREA_CITY_ONLY: ['Only staff of the whole city may do this', '此操作仅限市级工作人员'],
+  CSRF_TOKEN_INVALID: ['The page is out of date; reload it and try again', '页面已过期，请刷新后重试'],
   NOT_FOUND: ['Not found', '未找到该记录'],
   CONFLICT: ['A record with the same key already exists', '已存在相同的记录'],
   IDEMPOTENCY_KEY_REQUIRED: ['An Idempotency-Key header is required', '请求缺少幂等键（Idempotency-Key）'],

@@ -1,0 +1,54 @@
+import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
+import { ERRORS, FIELD_ERRORS, LABELS, type LabelKey } from './messages.js';
+
+export type Lang = 'zh' | 'en';
+const STORAGE_KEY = 'mae.console.lang';
+
+interface I18n {
+  lang: Lang;
+  setLang(lang: Lang): void;
+  t(key: LabelKey | string): string;
+  /** The problem code's text in the chosen language (the code itself when the console does not know it). */
+  errorText(code: string | undefined): string;
+  fieldErrorText(code: string | undefined, fallback: string): string;
+}
+
+const Ctx = createContext<I18n | null>(null);
+
+function initialLang(): Lang {
+  try {
+    return localStorage.getItem(STORAGE_KEY) === 'en' ? 'en' : 'zh';
+  } catch {
+    return 'zh';
+  }
+}
+
+export function I18nProvider({ children }: { children: ReactNode }) {
+  const [lang, setLangState] = useState<Lang>(initialLang);
+  const setLang = useCallback((l: Lang) => {
+    setLangState(l);
+    try {
+      localStorage.setItem(STORAGE_KEY, l);
+    } catch {
+      /* private mode: the choice lasts for the page */
+    }
+    document.documentElement.lang = l === 'zh' ? 'zh-CN' : 'en';
+  }, []);
+  const value = useMemo<I18n>(() => {
+    const i = lang === 'zh' ? 0 : 1;
+    return {
+      lang,
+      setLang,
+      t: (key) => (LABELS as Record<string, readonly [string, string]>)[key]?.[i] ?? key,
+      errorText: (code) => (code && ERRORS[code] ? ERRORS[code][i] : `${lang === 'zh' ? '错误' : 'Error'} ${code ?? ''}`.trim()),
+      fieldErrorText: (code, fallback) => (code && FIELD_ERRORS[code] ? FIELD_ERRORS[code][i] : fallback),
+    };
+  }, [lang, setLang]);
+  return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
+}
+
+export function useI18n(): I18n {
+  const v = useContext(Ctx);
+  if (!v) throw new Error('useI18n outside I18nProvider');
+  return v;
+}

@@ -1,0 +1,328 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import request from 'supertest';
+import { createTestApp, type TestApp } from '#libs/testing';
+import { runSeed } from '../../scripts/seed.js';
+
+/**
+ * The admin console in Debian's Chromium, in Chinese, against the real API serving the built console at /console,
+ * on a database holding the demo data (`npm start`'s seed). Each role logs in and walks its screens; refusals are
+ * shown by their problem code in Chinese. Screenshots go to docs/console/ (the README shows them).
+ */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const ROOT = join(import.meta.dirname, '..', '..');
+const SHOTS = join(ROOT, 'docs', 'console');
+
+let t: TestApp;
+let browser: Browser;
+let base: string;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: run scripts/ensure-browser.sh (apt-get install -y chromium fonts-noto-cjk)`);
+  if (!existsSync(join(ROOT, 'apps', 'console', 'dist', 'index.html'))) {
+    execFileSync('npx', ['vite', 'build', '--config', 'apps/console/vite.config.ts', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
+  }
+  mkdirSync(SHOTS, { recursive: true });
+  t = await createTestApp();
+  await runSeed(t.config, undefined, () => undefined);
+  // the test app already listens on an ephemeral port of 127.0.0.1
+  base = `${t.baseUrl}/console`;
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await t?.close();
+});
+
+async function loginAs(username: string, password: string): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+  const page = await context.newPage();
+  await page.goto(`${base}/`);
+  await page.getByLabel('用户名').fill(username);
+  await page.getByLabel('密码').fill(password);
+  await page.getByRole('button', { name: '登 录' }).or(page.getByRole('button', { name: '登录' })).click();
+  await page.getByTestId('who').waitFor();
+  return page;
+}
+
+/** A valid GB 11643 number from its first 17 digits (the check character computed, as the API checks it). */
+function withCheckChar(first17: string): string {
+  const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  const sum = [...first17].reduce((acc, d, i) => acc + Number(d) * weights[i], 0);
+  return first17 + '10X98765432'[sum % 11];
+}
+
+const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`) });
+
+describe('admin console in the browser', () => {
+  it('refuses a wrong password with the Chinese text of INVALID_CREDENTIALS, and no token reaches page scripts', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(`${base}/dashboard`);
+    await page.waitForURL(/\/console\/login$/);
+    await page.getByLabel('用户名').fill('fund.admin');
+    await page.getByLabel('密码').fill('not-the-password');
+    await page.locator('form button[type=submit]').click();
+    const problem = page.getByTestId('problem');
+    await expect(problem.textContent()).resolves.toContain('用户名或密码错误');
+    await shot(page, 'login');
+    await page.getByLabel('密码').fill('fund-admin-demo');
+    await page.locator('form button[type=submit]').click();
+    await page.getByTestId('who').waitFor();
+    // the session is an HttpOnly cookie: scripts see only the CSRF token
+    const visible = await page.evaluate(() => document.cookie);
+    expect(visible).toMatch(/mae_csrf=/);
+    expect(visible).not.toMatch(/mae_session/);
+    const cookies = await context.cookies();
+    expect(cookies.find((c) => c.name === 'mae_session')).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
+    await context.close();
+  });
+
+  it('fund administrator: dashboard with districts, village funds and the chart; approval queue with eligibility', async () => {
+    const page = await loginAs('fund.admin', 'fund-admin-demo');
+    await page.waitForURL(/\/console\/dashboard$/);
+    await expect(page.getByTestId('business-date').textContent()).resolves.toMatch(/业务日期: \d{4}-\d{2}-\d{2}/);
+    await page.getByText('淄川区').first().waitFor();
+    await page.getByText('东坪村互助资金').waitFor();
+    // the district's capacity and breaker arrive after the fund list
+    await page.locator('.ant-tag', { hasText: '正常' }).waitFor();
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('.ant-table-row')].some((r) => r.textContent?.includes('淄川区') && !r.textContent.includes('—')),
+    );
+    const body = await page.locator('main, .ant-layout-content').first().innerText();
+    expect(body).toContain('区县担保基金');
+    expect(body).toContain('村级互助资金');
+    expect(body).toMatch(/¥\d{1,3}(,\d{3})*\.\d{2}/);
+    expect(body).toContain('正常'); // breaker state
+    await page.locator('img[alt^="月度放大倍数图"]').waitFor();
+    await shot(page, 'dashboard');
+
+    await page.getByRole('menuitem', { name: '审批队列' }).click();
+    await page.waitForURL(/\/console\/approvals$/);
+    await page.locator('.ant-segmented-item-label', { hasText: '公示中' }).click();
+    const row = page.locator('.ant-table-row').first();
+    await row.waitFor();
+    await row.getByRole('button').first().click();
+    await page.getByText('资格审查').waitFor();
+    await page.getByText('审批须由不同人员完成').waitFor();
+    await shot(page, 'approval');
+    await page.context().close();
+  });
+
+  it('loan officer: ID check as you type, registration, an ineligible application refused rule by rule in Chinese, a repayment with its payoff', async () => {
+    const page = await loginAs('loan.officer', 'loan-officer-demo');
+    await page.waitForURL(/\/console\/households$/);
+    await expect(page.getByRole('menuitem', { name: '资金总览' }).count()).resolves.toBe(0);
+    await page.getByRole('button', { name: '登记农户' }).click();
+    const id = page.getByTestId('id-number');
+    await id.fill('370302198503150028'); // wrong check character
+    await page.getByText('校验码不符（GB 11643）').waitFor();
+    await id.fill('37030219850315002');
+    await page.getByText('应为18位').waitFor();
+    await id.fill(withCheckChar('11010119900307447'));
+    await page.getByText('身份证号校验通过').waitFor();
+    const drawer = page.getByRole('dialog');
+    await drawer.getByLabel('村', { exact: true }).click();
+    await page.locator('.ant-select-item-option').first().click();
+    await drawer.getByLabel('户主姓名').fill('测试户');
+    await drawer.getByLabel('人均纯收入（元）').fill('3200.00');
+    await shot(page, 'household-new');
+    await drawer.locator('button[type=submit]').click();
+    await page.getByText('已保存: 测试户').waitFor();
+
+    // an application for a household whose group has an overdue member: refused with every failed rule, in Chinese
+    await page.getByLabel('户主姓名').fill('王秀英');
+    await page.locator('form#households1 button[type=submit]').click();
+    await page.locator('.ant-table-row', { hasText: '王秀英' }).getByRole('button', { name: '申请贷款' }).click();
+    await page.getByLabel('产品').click();
+    await page.locator('.ant-select-item-option').first().click();
+    await page.getByLabel('金额').fill('3000.00');
+    await page.getByRole('button', { name: '提交审批' }).click();
+    const problem = page.getByTestId('problem');
+    await problem.waitFor();
+    const text = await problem.innerText();
+    expect(text).toContain('不符合贷款条件');
+    expect(text).toMatch(/小组成员有逾期|已有未结清贷款|不是本村互助资金成员/);
+    await shot(page, 'application-refused');
+    await page.keyboard.press('Escape');
+
+    await page.getByRole('menuitem', { name: '贷款与还款' }).click();
+    await page.waitForURL(/\/console\/loans$/);
+    // the loan numbers (the households page may still be on screen while the loans chunk loads)
+    await page.getByRole('button', { name: /^MA-\d{4}-\d+$/ }).first().click();
+    await page.getByTestId('payoff').waitFor();
+    await expect(page.getByTestId('payoff').innerText()).resolves.toMatch(/¥\d/);
+    await page.getByLabel('金额').fill('10.00');
+    await page.getByRole('button', { name: '登记还款' }).click();
+    await page.getByText('还款已登记').waitFor();
+    await shot(page, 'repayment');
+    await page.context().close();
+  });
+
+  it('a loan from application to approval: the officer applies, the group endorses, a fund administrator approves into the public notice', async () => {
+    // the group: two more village households join the fund with a member share, then form a group with a member
+    const officer = await request(t.http).post('/api/v1/auth/login').send({ username: 'loan.officer', password: 'loan-officer-demo' });
+    const bearer = `Bearer ${officer.body.accessToken as string}`;
+    for (const householdId of ['5', '8']) {
+      const c = await request(t.http)
+        .post('/api/v1/mutual-aid-funds/1/contributions')
+        .set('Authorization', bearer)
+        .set('Idempotency-Key', `console-test-member-${householdId}`)
+        .send({ source: 'MEMBER', amount: '100.00', householdId });
+      expect(c.status).toBe(201);
+    }
+    const group = await request(t.http)
+      .post('/api/v1/groups')
+      .set('Authorization', bearer)
+      .send({ villageId: '1', name: '测试联保小组', householdIds: ['5', '7', '8'] });
+    expect(group.status).toBe(201);
+    const household = await request(t.http).get('/api/v1/households/5').set('Authorization', bearer);
+    const name = household.body.headName as string;
+
+    const page = await loginAs('loan.officer', 'loan-officer-demo');
+    await page.getByLabel('户主姓名').fill(name);
+    await page.locator('form#households1 button[type=submit]').click();
+    await page.locator('.ant-table-row', { hasText: name }).getByRole('button', { name: '申请贷款' }).click();
+    await page.getByLabel('产品').click();
+    await page.locator('.ant-select-item-option').first().click();
+    await page.getByLabel('金额').fill('3000.00');
+    await page.getByRole('button', { name: '提交审批' }).click();
+    const created = page.getByText(/申请已创建并提交: MA-\d{4}-\d+/);
+    await created.waitFor();
+    const loanNo = (await created.innerText()).match(/MA-\d{4}-\d+/)![0];
+    await page.context().close();
+
+    // the group's consent (recorded by the officer at the group meeting)
+    const [{ id }] = (await t.db.dataSource.query(`SELECT id::text FROM loans WHERE loan_no = $1`, [loanNo])) as { id: string }[];
+    const endorse = await request(t.http)
+      .post(`/api/v1/loan-applications/${id}/endorse`)
+      .set('Authorization', bearer)
+      .send({ note: '小组会议一致同意' });
+    expect([200, 201]).toContain(endorse.status);
+
+    const admin = await loginAs('fund.admin', 'fund-admin-demo');
+    await admin.getByRole('menuitem', { name: '审批队列' }).click();
+    await admin.locator('.ant-segmented-item-label', { hasText: '小组已联保' }).click();
+    await admin.locator('.ant-table-row', { hasText: loanNo }).getByRole('button', { name: loanNo }).click();
+    await admin.getByText('全部规则通过').waitFor();
+    await shot(admin, 'approval-eligible');
+    await admin.getByRole('button', { name: '批 准' }).or(admin.getByRole('button', { name: '批准', exact: true })).click();
+    await admin.getByText('已批准', { exact: true }).first().waitFor();
+    await admin.locator('.ant-drawer').getByText('公示中').waitFor();
+    await admin.context().close();
+  });
+
+  it('bank officer: registers a covered loan and sees its capacity drop; a household search is refused in Chinese', async () => {
+    const page = await loginAs('zbrcb.officer', 'zbrcb-officer-demo');
+    await page.waitForURL(/\/console\/covered-loans$/);
+    const capacity = page.getByTestId('bank-capacity').first();
+    await capacity.waitFor();
+    const before = await capacity.innerText();
+    await page.getByRole('button', { name: '登记担保贷款' }).click();
+    await page.getByLabel('银行贷款编号').fill('UI-TEST-0001');
+    await page.getByLabel('农户编号').fill('6');
+    await page.getByLabel('金额').fill('10000.00');
+    await page.getByRole('button', { name: '保 存' }).or(page.getByRole('button', { name: '保存' })).click();
+    await page.getByText(/已登记: CL-/).waitFor();
+    await page.waitForFunction(
+      ([sel, prev]) => document.querySelector(sel)?.textContent !== prev,
+      ['[data-testid="bank-capacity"]', before] as const,
+    );
+    const after = await capacity.innerText();
+    const yuan = (s: string) => BigInt(s.replace(/[¥,.]/g, ''));
+    expect(yuan(after)).toBeLessThan(yuan(before));
+    await shot(page, 'covered-loans');
+
+    // reconciliation: the bank's statement uploaded, matched against the engine, summarised by category
+    const today = (await page.getByTestId('business-date').innerText()).match(/\d{4}-\d{2}-\d{2}/)![0];
+    await page.getByRole('menuitem', { name: '对账' }).click();
+    await page.getByLabel('对账日').fill(today);
+    await page.getByLabel('对账文件（CSV/XLSX）').setInputFiles({
+      name: 'statement.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(
+        'bank_loan_ref,outstanding_principal,overdue_principal,overdue_days,status,as_of_date\n' +
+          `UI-TEST-0001,10000.00,0.00,0,NORMAL,${today}\nNOT-OURS-1,100.00,0.00,0,NORMAL,${today}\n`,
+      ),
+    });
+    await page.getByRole('button', { name: '上传对账单' }).click();
+    const summary = page.getByTestId('recon-summary');
+    await summary.waitFor();
+    const counts = (await summary.innerText()).replace(/\s+/g, ' ');
+    expect(counts).toMatch(/一致 1 差异 0 仅银行有 1 仅系统有 \d+/);
+    await page.getByText('NOT-OURS-1').waitFor();
+    await shot(page, 'reconciliation');
+
+    await page.goto(`${base}/households`);
+    const problem = page.getByTestId('problem');
+    await problem.waitFor();
+    await expect(problem.innerText()).resolves.toContain('无权执行此操作');
+    await expect(problem.getAttribute('data-code')).resolves.toBe('FORBIDDEN');
+    await page.context().close();
+  });
+
+  it('auditor: audit log and ledger verification, and no write buttons anywhere', async () => {
+    const page = await loginAs('auditor', 'auditor-demo-pass');
+    await page.getByRole('menuitem', { name: '审计日志' }).click();
+    await page.getByText('总账校验: 借贷平衡，校验通过').waitFor();
+    await page.locator('.ant-table-row').first().waitFor();
+    await shot(page, 'audit');
+    await page.getByRole('menuitem', { name: '农户' }).click();
+    await page.locator('.ant-table-row').first().waitFor();
+    await expect(page.getByRole('button', { name: '登记农户' }).count()).resolves.toBe(0);
+    await expect(page.getByRole('button', { name: '申请贷款' }).count()).resolves.toBe(0);
+    await page.getByRole('menuitem', { name: '审批队列' }).click();
+    await page.locator('.ant-segmented-item-label', { hasText: '公示中' }).click();
+    await page.locator('.ant-table-row').first().getByRole('button').first().click();
+    await page.getByText('资格审查').waitFor();
+    for (const name of ['批 准', '批准', '拒 绝', '拒绝', '放 款', '放款']) {
+      await expect(page.getByRole('button', { name, exact: true }).count()).resolves.toBe(0);
+    }
+    await page.context().close();
+  });
+
+  it('logging out returns to the login page; a revoked session does too, saying why; English is one click away', async () => {
+    const page = await loginAs('fund.admin', 'fund-admin-demo');
+    await page.getByText('English').click();
+    await page.getByRole('menuitem', { name: 'Dashboard' }).waitFor();
+    await expect(page.getByTestId('who').innerText()).resolves.toContain('Fund administrator');
+    await page.getByText('中文').click();
+    await page.getByRole('menuitem', { name: '资金总览' }).waitFor();
+    await page.getByRole('button', { name: '退出登录' }).click();
+    await page.waitForURL(/\/console\/login$/);
+    // the old session is dead: the dashboard goes back to the login page
+    await page.goto(`${base}/dashboard`);
+    await page.waitForURL(/\/console\/login$/);
+
+    // logged in again, then an administrator forces a log-out: the next request is a 401 and the console says so
+    await page.getByLabel('用户名').fill('fund.admin');
+    await page.getByLabel('密码').fill('fund-admin-demo');
+    await page.locator('form button[type=submit]').click();
+    await page.getByTestId('who').waitFor();
+    const admin = await t.tokenFor('ADMIN');
+    const [{ id }] = (await t.db.dataSource.query(`SELECT id::text FROM users WHERE username = 'fund.admin'`)) as { id: string }[];
+    const revoked = await request(t.http).post(`/api/v1/users/${id}/revoke-tokens`).set('Authorization', `Bearer ${admin}`);
+    expect(revoked.status).toBe(200);
+    // the next request (a screen's, or one already on its way) is refused: 401, back to the login page
+    await page
+      .getByRole('menuitem', { name: '月度报表' })
+      .click({ timeout: 5_000 })
+      .catch(() => undefined);
+    await page.waitForURL(/\/console\/login$/);
+    await page.getByText('会话已结束，请重新登录').waitFor();
+    await page.context().close();
+  });
+});
