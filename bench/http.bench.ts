@@ -53,7 +53,8 @@ const queuePrefix = `maeb${process.pid}`;
 const logDir = `/tmp/mae-bench-http-${process.pid}`;
 
 const children: ChildProcess[] = [];
-const fmt = (n: number, d = 0) => n.toLocaleString('en', { minimumFractionDigits: d, maximumFractionDigits: d });
+const fmt = (n: number, d = 0) =>
+  n.toLocaleString('en', { minimumFractionDigits: d, maximumFractionDigits: d });
 
 function appEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return {
@@ -77,10 +78,14 @@ const jwtSecret = randomBytes(24).toString('hex');
 
 function start(name: string, script: string, env: NodeJS.ProcessEnv): ChildProcess {
   const out = createWriteStream(`${logDir}/${name}.log`);
-  const child = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), script], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), script],
+    {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   child.stdout!.pipe(out);
   child.stderr!.pipe(out);
   children.push(child);
@@ -184,12 +189,25 @@ async function drive(name: string, bases: string[], next: () => Req, seconds = S
 
 async function pgbench(): Promise<number> {
   await createDatabaseIfMissing(withDatabase(server, pgbName));
-  const env = { ...process.env, PGHOST: new URL(server).hostname, PGPORT: new URL(server).port || '5432', PGUSER: decodeURIComponent(new URL(server).username) || 'postgres' };
-  const init = spawnSync('pgbench', ['-i', '-q', '-s', String(PGBENCH_SCALE), pgbName], { env, encoding: 'utf8' });
+  const env = {
+    ...process.env,
+    PGHOST: new URL(server).hostname,
+    PGPORT: new URL(server).port || '5432',
+    PGUSER: decodeURIComponent(new URL(server).username) || 'postgres',
+  };
+  const init = spawnSync('pgbench', ['-i', '-q', '-s', String(PGBENCH_SCALE), pgbName], {
+    env,
+    encoding: 'utf8',
+  });
   if (init.status !== 0) throw new Error(`pgbench -i: ${init.stderr}`);
-  const run = spawnSync('pgbench', ['-c', String(CONNECTIONS), '-j', '2', '-T', String(SECONDS), pgbName], { env, encoding: 'utf8' });
+  const run = spawnSync('pgbench', ['-c', String(CONNECTIONS), '-j', '2', '-T', String(SECONDS), pgbName], {
+    env,
+    encoding: 'utf8',
+  });
   if (run.status !== 0) throw new Error(`pgbench: ${run.stderr}`);
-  const m = /tps = ([\d.]+) \(without initial connection time\)/.exec(run.stdout) ?? /tps = ([\d.]+)/.exec(run.stdout);
+  const m =
+    /tps = ([\d.]+) \(without initial connection time\)/.exec(run.stdout) ??
+    /tps = ([\d.]+)/.exec(run.stdout);
   return Number(m![1]);
 }
 
@@ -211,9 +229,15 @@ async function main(): Promise<void> {
   console.log(
     `bench:http${scaleOut ? ' --scale-out' : ''} — ${APIS} API process(es), ${WORKERS} worker(s), ${CONNECTIONS} keep-alive connections, ${SECONDS} s per case; scratch database ${dbName}; logs in ${logDir}`,
   );
-  let t = performance.now();
+  const t = performance.now();
   await migrate(url, { quiet: true });
-  Object.assign(process.env, { DATABASE_URL: url, REDIS_URL: redisUrl, QUEUE_PREFIX: queuePrefix, NODE_ENV: 'development', LOG_LEVEL: 'warn' });
+  Object.assign(process.env, {
+    DATABASE_URL: url,
+    REDIS_URL: redisUrl,
+    QUEUE_PREFIX: queuePrefix,
+    NODE_ENV: 'development',
+    LOG_LEVEL: 'warn',
+  });
   let book!: Book;
   await runSeed(
     loadConfig(),
@@ -224,9 +248,16 @@ async function main(): Promise<void> {
     `book: demo seed + ${SIZE.funds} village funds, ${fmt(SIZE.maLoans)} mutual-aid loans, ${fmt(SIZE.coveredLoans)} covered loans under one district fund, built in ${fmt((performance.now() - t) / 1000, 1)} s (business date ${book.today})`,
   );
 
-  const apis = Array.from({ length: APIS }, (_, i) => start(`api-${i + 1}`, 'dist/apps/api/src/main.js', appEnv({ PORT: String(PORT + i) })));
-  for (let i = 0; i < WORKERS; i++) start(`worker-${i + 1}`, 'dist/apps/worker/src/main.js', appEnv({ PORT: String(PORT + 5 + i) }));
-  const bare = start('bare', 'dist/bench/http/bare-server.js', { ...process.env, DATABASE_URL: url, PORT: String(PORT + 8) });
+  const apis = Array.from({ length: APIS }, (_, i) =>
+    start(`api-${i + 1}`, 'dist/apps/api/src/main.js', appEnv({ PORT: String(PORT + i) })),
+  );
+  for (let i = 0; i < WORKERS; i++)
+    start(`worker-${i + 1}`, 'dist/apps/worker/src/main.js', appEnv({ PORT: String(PORT + 5 + i) }));
+  const bare = start('bare', 'dist/bench/http/bare-server.js', {
+    ...process.env,
+    DATABASE_URL: url,
+    PORT: String(PORT + 8),
+  });
   await Promise.all(apis.map((c, i) => waitFor(`${apiBase(i)}/health`, c, `API ${i + 1}`)));
   await waitFor(`http://127.0.0.1:${PORT + 8}/`, bare, 'bare server');
 
@@ -251,9 +282,33 @@ async function main(): Promise<void> {
   });
   let spare = 0;
   const cases: { name: string; id: string; next: () => Req }[] = [
-    { id: 'read', name: 'GET /loans/{id}', next: () => ({ method: 'GET', path: `/api/v1/loans/${pick(allLoans)}`, headers: { authorization: officer } }) },
-    { id: 'statement', name: 'GET /loans/{id}/statement', next: () => ({ method: 'GET', path: `/api/v1/loans/${pick(allLoans)}/statement`, headers: { authorization: officer } }) },
-    { id: 'list', name: 'GET /loans?fundId=…&pageSize=20', next: () => ({ method: 'GET', path: `/api/v1/loans?fundId=${pick(book.fundIds)}&pageSize=20`, headers: { authorization: officer } }) },
+    {
+      id: 'read',
+      name: 'GET /loans/{id}',
+      next: () => ({
+        method: 'GET',
+        path: `/api/v1/loans/${pick(allLoans)}`,
+        headers: { authorization: officer },
+      }),
+    },
+    {
+      id: 'statement',
+      name: 'GET /loans/{id}/statement',
+      next: () => ({
+        method: 'GET',
+        path: `/api/v1/loans/${pick(allLoans)}/statement`,
+        headers: { authorization: officer },
+      }),
+    },
+    {
+      id: 'list',
+      name: 'GET /loans?fundId=…&pageSize=20',
+      next: () => ({
+        method: 'GET',
+        path: `/api/v1/loans?fundId=${pick(book.fundIds)}&pageSize=20`,
+        headers: { authorization: officer },
+      }),
+    },
     { id: 'spread', name: 'POST repayment, spread (60 funds)', next: () => repay(pick(allLoans)) },
     { id: 'hot', name: 'POST repayment, one fund (13 loans)', next: () => repay(pick(hot)) },
     {
@@ -294,9 +349,13 @@ async function main(): Promise<void> {
     if (!res.ok) throw new Error(`${c.name}: ${res.status} ${await res.text()}`);
   }
 
-  console.log(`\n${'case'.padEnd(34)} ${'req/s'.padStart(9)} ${'p50'.padStart(10)} ${'p99'.padStart(10)} ${'max'.padStart(9)} ${'errors'.padStart(7)} ${'SQL/req'.padStart(7)}`);
+  console.log(
+    `\n${'case'.padEnd(34)} ${'req/s'.padStart(9)} ${'p50'.padStart(10)} ${'p99'.padStart(10)} ${'max'.padStart(9)} ${'errors'.padStart(7)} ${'SQL/req'.padStart(7)}`,
+  );
   const pgbTps = await pgbench();
-  console.log(`${'pgbench TPC-B (baseline)'.padEnd(34)} ${fmt(pgbTps, 1).padStart(9)}   (${CONNECTIONS} clients, scale ${PGBENCH_SCALE}, 5 statements per transaction)`);
+  console.log(
+    `${'pgbench TPC-B (baseline)'.padEnd(34)} ${fmt(pgbTps, 1).padStart(9)}   (${CONNECTIONS} clients, scale ${PGBENCH_SCALE}, 5 statements per transaction)`,
+  );
   const bareFig = await drive('bare node:http + pg (baseline)', [`http://127.0.0.1:${PORT + 8}`], () => ({
     method: 'GET',
     path: `/loans/${pick(allLoans)}`,
@@ -348,13 +407,21 @@ async function main(): Promise<void> {
   for (const tg of targets) {
     if (tg.v === undefined) continue;
     const ok = tg.min !== undefined ? tg.v >= tg.min : tg.v <= tg.max!;
-    console.log(`${tg.what.padEnd(40)} ${fmt(tg.v, 2).padStart(8)}  target ${tg.min !== undefined ? `≥ ${tg.min}` : `≤ ${tg.max}`}  ${ok ? 'met' : 'NOT met'}`);
+    console.log(
+      `${tg.what.padEnd(40)} ${fmt(tg.v, 2).padStart(8)}  target ${tg.min !== undefined ? `≥ ${tg.min}` : `≤ ${tg.max}`}  ${ok ? 'met' : 'NOT met'}`,
+    );
   }
 
   const ds = new DataSource(buildDataSourceOptions({ url, poolSize: 2, applicationName: 'bench-http' }));
   await ds.initialize();
   try {
-    if (scaleOut) await checkOnce(ds, { bases, admin: `Bearer ${await login('admin', 'admin-demo-pass')}`, today: book.today, workers: WORKERS });
+    if (scaleOut)
+      await checkOnce(ds, {
+        bases,
+        admin: `Bearer ${await login('admin', 'admin-demo-pass')}`,
+        today: book.today,
+        workers: WORKERS,
+      });
     const v = await new LedgerService(ds).verify();
     console.log(
       `ledger verify: ${v.ok ? 'ok' : 'FAILED'} (${fmt(v.entries)} entries, ${fmt(v.postings)} postings; ${v.balanceMismatches.length} balance mismatches, ${v.runningBalanceMismatches.length} running-balance mismatches, ${v.unbalancedEntries.length} unbalanced entries)`,

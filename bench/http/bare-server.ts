@@ -30,10 +30,16 @@ const server = http.createServer((req, res) => {
     return;
   }
   (async () => {
-    await pool.query('SELECT id::text, username, role, bank_id::text, active, token_version FROM users WHERE id = $1', [userId]);
+    await pool.query(
+      'SELECT id::text, username, role, bank_id::text, active, token_version FROM users WHERE id = $1',
+      [userId],
+    );
     const loan = await pool.query(LOAN, [m[1]]);
     if (!loan.rows.length) return res.writeHead(404).end();
-    const installments = await pool.query('SELECT * FROM loan_installments WHERE loan_id = $1 ORDER BY number', [m[1]]);
+    const installments = await pool.query(
+      'SELECT * FROM loan_installments WHERE loan_id = $1 ORDER BY number',
+      [m[1]],
+    );
     const events = await pool.query('SELECT * FROM loan_events WHERE loan_id = $1 ORDER BY id', [m[1]]);
     const body = JSON.stringify({ ...loan.rows[0], installments: installments.rows, events: events.rows });
     res.writeHead(200, { 'content-type': 'application/json' }).end(body);

@@ -47,7 +47,10 @@ export async function buildBook(app: INestApplicationContext, size: BookSize): P
   const riskFunds = app.get(RiskFundsService);
   const today = app.get(Clock).today();
 
-  const [district] = await q(ds, `SELECT d.id::text AS id, min(t.id)::text AS town FROM districts d JOIN towns t ON t.district_id = d.id WHERE d.code = '370302' GROUP BY d.id`);
+  const [district] = await q(
+    ds,
+    `SELECT d.id::text AS id, min(t.id)::text AS town FROM districts d JOIN towns t ON t.district_id = d.id WHERE d.code = '370302' GROUP BY d.id`,
+  );
   const villages = await q(
     ds,
     `INSERT INTO villages (town_id, district_id, code, name)
@@ -62,14 +65,23 @@ export async function buildBook(app: INestApplicationContext, size: BookSize): P
     const f = await funds.create({ villageId: v.id });
     await contributions.contribute(
       f.id,
-      { source: 'DISTRICT', amountFen: 100_000_000n, receivedOn: capitalOn, year: Number(capitalOn.slice(0, 4)), documentRef: 'bench' },
+      {
+        source: 'DISTRICT',
+        amountFen: 100_000_000n,
+        receivedOn: capitalOn,
+        year: Number(capitalOn.slice(0, 4)),
+        documentRef: 'bench',
+      },
       `bench-capital-${f.id}`,
     );
     fundIds.push(f.id);
   }
 
   // A monthly equal-principal product without the group requirement, fixed 6 %.
-  const [p] = await q(ds, `INSERT INTO products (code, kind, name) VALUES ('BENCH_MA', 'MUTUAL_AID', 'Bench mutual aid') RETURNING id::text`);
+  const [p] = await q(
+    ds,
+    `INSERT INTO products (code, kind, name) VALUES ('BENCH_MA', 'MUTUAL_AID', 'Bench mutual aid') RETURNING id::text`,
+  );
   const [pv] = await q(
     ds,
     `INSERT INTO product_versions (product_id, version, name, min_principal_fen, max_principal_fen, min_term_months, max_term_months,
@@ -114,9 +126,25 @@ export async function buildBook(app: INestApplicationContext, size: BookSize): P
       installmentMultipleFen: 1n,
       principalGraceInstallments: 0,
     });
-    loanRows.push([`BMA-${i + 1}`, h.id, h.village_id, villageFund.get(h.village_id), principalFen.toString(), date, schedule.installments.at(-1)!.dueDate]);
+    loanRows.push([
+      `BMA-${i + 1}`,
+      h.id,
+      h.village_id,
+      villageFund.get(h.village_id),
+      principalFen.toString(),
+      date,
+      schedule.installments.at(-1)!.dueDate,
+    ]);
     for (const s of schedule.installments)
-      instRows.push([i, s.number, s.dueDate, s.periodStart, s.days, s.principalFen.toString(), s.interestFen.toString()]);
+      instRows.push([
+        i,
+        s.number,
+        s.dueDate,
+        s.periodStart,
+        s.days,
+        s.principalFen.toString(),
+        s.interestFen.toString(),
+      ]);
   }
   const col = <T>(rows: unknown[][], k: number) => rows.map((r) => r[k] as T);
   const loans = await q(
@@ -130,14 +158,33 @@ export async function buildBook(app: INestApplicationContext, size: BookSize): P
             AS x (no, h, v, f, p, d, m, n)
       ORDER BY x.n
      RETURNING id::text, fund_id::text, principal_fen::text`,
-    [pv.id, district.id, col(loanRows, 0), col(loanRows, 1), col(loanRows, 2), col(loanRows, 3), col(loanRows, 4), col(loanRows, 5), col(loanRows, 6)],
+    [
+      pv.id,
+      district.id,
+      col(loanRows, 0),
+      col(loanRows, 1),
+      col(loanRows, 2),
+      col(loanRows, 3),
+      col(loanRows, 4),
+      col(loanRows, 5),
+      col(loanRows, 6),
+    ],
   );
   await q(
     ds,
     `INSERT INTO loan_installments (loan_id, number, due_date, period_start, days, principal_fen, interest_fen)
      SELECT ($1::bigint[])[x.i + 1], x.n, x.due, x.start, x.days, x.p, x.r
        FROM unnest($2::int[], $3::int[], $4::date[], $5::date[], $6::int[], $7::bigint[], $8::bigint[]) AS x (i, n, due, start, days, p, r)`,
-    [loans.map((l) => l.id), col(instRows, 0), col(instRows, 1), col(instRows, 2), col(instRows, 3), col(instRows, 4), col(instRows, 5), col(instRows, 6)],
+    [
+      loans.map((l) => l.id),
+      col(instRows, 0),
+      col(instRows, 1),
+      col(instRows, 2),
+      col(instRows, 3),
+      col(instRows, 4),
+      col(instRows, 5),
+      col(instRows, 6),
+    ],
   );
   // One disbursement entry per fund for all its loans (dated the earliest payout), the loans pointing at it.
   const perFund = await q(
@@ -159,7 +206,10 @@ export async function buildBook(app: INestApplicationContext, size: BookSize): P
           { account: a.cash, side: 'CREDIT', amountFen: BigInt(f.fen) },
         ],
       });
-      await m.query(`UPDATE loans SET disbursement_entry_id = $2 WHERE fund_id = $1 AND product_version_id = $3`, [f.fund_id, entryId, pv.id]);
+      await m.query(
+        `UPDATE loans SET disbursement_entry_id = $2 WHERE fund_id = $1 AND product_version_id = $3`,
+        [f.fund_id, entryId, pv.id],
+      );
     });
   }
 
@@ -170,7 +220,10 @@ export async function buildBook(app: INestApplicationContext, size: BookSize): P
        FROM guarantee_agreements ga JOIN risk_funds rf ON rf.id = ga.risk_fund_id WHERE rf.district_id = $1 ORDER BY ga.id LIMIT 1`,
     [district.id],
   );
-  const [hh] = await q(ds, `SELECT pv.id::text FROM product_versions pv JOIN products p ON p.id = pv.product_id WHERE p.code = 'HH_MICRO_STD' ORDER BY pv.version DESC LIMIT 1`);
+  const [hh] = await q(
+    ds,
+    `SELECT pv.id::text FROM product_versions pv JOIN products p ON p.id = pv.product_id WHERE p.code = 'HH_MICRO_STD' ORDER BY pv.version DESC LIMIT 1`,
+  );
   const coveredHouseholds = households.slice(size.maLoans + 1, size.maLoans + 1 + size.coveredLoans);
   const covered = await q(
     ds,
@@ -184,7 +237,15 @@ export async function buildBook(app: INestApplicationContext, size: BookSize): P
        FROM unnest($6::bigint[], $7::bigint[]) WITH ORDINALITY AS x (h, v, n)
       ORDER BY x.n
      RETURNING id::text`,
-    [hh.id, district.id, ag.bank, ag.id, today, coveredHouseholds.map((h) => h.id), coveredHouseholds.map((h) => h.village_id)],
+    [
+      hh.id,
+      district.id,
+      ag.bank,
+      ag.id,
+      today,
+      coveredHouseholds.map((h) => h.id),
+      coveredHouseholds.map((h) => h.village_id),
+    ],
   );
   await q(
     ds,
@@ -214,7 +275,12 @@ export async function buildBook(app: INestApplicationContext, size: BookSize): P
   const depositFen = BigInt(sum.cover) + 100_000_000n;
   await riskFunds.deposit(
     ag.fund,
-    { source: 'CITY', amount: (depositFen / 100n).toString() + '.00', receivedOn: addDays(today, -395), documentRef: 'bench' },
+    {
+      source: 'CITY',
+      amount: (depositFen / 100n).toString() + '.00',
+      receivedOn: addDays(today, -395),
+      documentRef: 'bench',
+    },
     'bench-deposit',
   );
   const g = agreementAccounts(ag.id);
@@ -235,7 +301,12 @@ export async function buildBook(app: INestApplicationContext, size: BookSize): P
   );
   await ds.query('VACUUM ANALYZE');
 
-  const loansByFund = fundIds.map((f) => loans.slice(0, size.maLoans).filter((l) => l.fund_id === f).map((l) => l.id));
+  const loansByFund = fundIds.map((f) =>
+    loans
+      .slice(0, size.maLoans)
+      .filter((l) => l.fund_id === f)
+      .map((l) => l.id),
+  );
   return {
     today,
     fundIds,

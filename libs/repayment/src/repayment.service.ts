@@ -20,11 +20,20 @@ import {
   repaymentEvent,
 } from './domain/repayment-rules.js';
 import { frozenSchedule } from './domain/loan-state.js';
-import { OverpaymentError, replay, type ReplayPayment, type ReplayResult } from './domain/replay.js';
+import {
+  OverpaymentError,
+  paymentOrder,
+  replay,
+  resumeReplay,
+  type ReplayCheckpoint,
+  type ReplayPayment,
+  type ReplayResult,
+} from './domain/replay.js';
 import { ENTRY_CODES, REPAYMENT_SCOPE } from './entry-codes.js';
 import { termsOf } from './loan-terms.js';
 import { refusal } from './refusal.js';
 import { ReplayBookkeeping } from './replay-bookkeeping.service.js';
+import { ReplayCheckpoints } from './replay-checkpoints.js';
 import { RepaymentReversalService } from './repayment-reversal.service.js';
 import { LoanStore } from '#libs/loans';
 import { asInstallments, foundLoan, isGroupMember, isId, type LoanRow } from './store/loan.store.js';
@@ -72,6 +81,9 @@ export interface RepaymentFilter {
  */
 @Injectable()
 export class RepaymentService {
+  /** This process's replay checkpoints (see ReplayCheckpoints): a plain field, so hand-built services get their own. */
+  private readonly checkpoints = new ReplayCheckpoints();
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly ledger: LedgerService,
@@ -125,8 +137,10 @@ export class RepaymentService {
       fundId: head.fund_id,
     });
     if (wrongChannel) throw refusal(refused('repayment refused', [wrongChannel]));
-    // Fixed lock order: fund, loan, instalments (by number).
-    const fund = await this.funds.lockFund(m, head.fund_id!);
+    // Fixed lock order: fund, loan, instalments (by number). A repayment only brings money in, so it shares the
+    // fund row with other repayments (the loan row orders repayments of one loan) and still excludes every
+    // operation that takes the fund exclusively.
+    const fund = await this.funds.shareFund(m, head.fund_id!);
     const locked = await this.loans.lockWithInstallments(m, loanId);
     const loan = foundLoan(locked?.loan, loanId);
     const rows = asInstallments(locked!.installments);
@@ -165,12 +179,24 @@ export class RepaymentService {
     const asOf = replayDate(today, loan.aged_as_of, existing);
     const backdated = isBackdated(input.valueDate, today, existing);
     const schedule = frozenSchedule(rows);
+    // Not backdated, the payment comes after every posted one: applied to the checkpoint of those when this process
+    // holds it (the same result as replaying them all), else the whole history is replayed.
+    const from = backdated
+      ? undefined
+      : this.checkpoints.get(loan.id, ReplayCheckpoints.key(terms, schedule, existing));
+    let checkpoint: ReplayCheckpoint | undefined;
     let result: ReplayResult;
     try {
-      result = replay(terms, schedule, [...existing, payment], asOf);
+      result = from
+        ? resumeReplay(terms, from, payment, asOf, (cp) => (checkpoint = cp))
+        : replay(terms, schedule, [...existing, payment], asOf, (cp) => (checkpoint = cp));
     } catch (e) {
       if (!(e instanceof OverpaymentError)) throw e;
       throw refusal(overpaymentRefusal(loan.loan_no, terms, schedule, existing, payment, e));
+    }
+    if (checkpoint) {
+      const applied = backdated ? [...existing, payment].sort(paymentOrder) : [...existing, payment];
+      this.checkpoints.set(loan.id, ReplayCheckpoints.key(terms, schedule, applied), checkpoint);
     }
     const outcome = result.payments.find((p) => p.paymentId === id)!;
     const { entryId } = await this.ledger.post(m, {
@@ -199,17 +225,21 @@ export class RepaymentService {
     );
     const own = result.allocations.filter((a) => a.paymentId === id);
     await this.store.insertAllocations(m, loan.id, own, null);
-    const corrections = await this.bookkeeping.correct(
-      m,
-      loan,
-      fund.accounts,
-      result,
-      [id],
-      'BACKDATED_REPAYMENT',
-      id,
-      today,
-      actor,
-    );
+    // A repayment that is not backdated comes after every other one in the replay's order (value date, then id),
+    // so it cannot change their splits: nothing to compare, and the cost stays flat as the loan's history grows.
+    const corrections = backdated
+      ? await this.bookkeeping.correct(
+          m,
+          loan,
+          fund.accounts,
+          result,
+          [id],
+          'BACKDATED_REPAYMENT',
+          id,
+          today,
+          actor,
+        )
+      : [];
     const after = await this.bookkeeping.persist(m, loan, rows, result, actor);
     await this.loans.recordEvent(m, {
       loanId: loan.id,

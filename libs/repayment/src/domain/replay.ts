@@ -462,44 +462,56 @@ export function paymentOrder(a: ReplayPayment, b: ReplayPayment): number {
 }
 
 /**
- * Replays a loan: the payments in value-date order on its frozen schedule, then accruals and overdue marking to
- * `asOf` (which must not be before the last payment's value date). Throws OverpaymentError when a payment
- * exceeds the payoff of its value date.
+ * A replay between payments: the instalments after the payments applied so far (in value-date order, before the
+ * final accrual to `asOf`), the principal prepaid so far, and the day the loan was paid off. `replay` is
+ * `startReplay`, `applyPayment` for each payment in order, then `finishReplay`; a caller holding the checkpoint of a
+ * loan's earlier payments may apply a later payment to a copy of it (`resumeReplay`) with the same result as
+ * replaying them all.
  */
-export function replay(
+export interface ReplayCheckpoint {
+  state: InstallmentState[];
+  prepaidFen: Fen;
+  closedOn: string | null;
+  /** the last payment applied (the next must come after it in value-date order) */
+  last: ReplayPayment | null;
+}
+
+export function startReplay(schedule: readonly FrozenInstallment[]): ReplayCheckpoint {
+  return { state: initialState(schedule), prepaidFen: 0n, closedOn: null, last: null };
+}
+
+/** Applies one payment (the next in value-date order) to the checkpoint, in place. */
+export function applyPayment(
+  cp: ReplayCheckpoint,
   terms: RepaymentTerms,
-  schedule: readonly FrozenInstallment[],
-  payments: readonly ReplayPayment[],
-  asOf: string,
-): ReplayResult {
-  const state = initialState(schedule);
-  const ordered = [...payments].sort(paymentOrder);
-  const last = ordered[ordered.length - 1];
-  if (last && last.valueDate > asOf)
-    throw new RangeError(`asOf ${asOf} is before the payment of ${last.valueDate}`);
-  const allocations: AllocationLine[] = [];
-  const outcomes: PaymentOutcome[] = [];
-  const prepaid = { totalFen: 0n };
-  let closedOn: string | null = null;
-  for (const p of ordered) {
-    if (p.amountFen <= 0n) throw new RangeError(`payment ${p.id} must be positive`);
-    accrueTo(state, p.valueDate);
-    markOverdue(state, terms, p.valueDate);
-    const payoffFen = payoffOf(state, terms, p.valueDate);
-    if (p.amountFen > payoffFen) throw new OverpaymentError(p.id, p.valueDate, p.amountFen, payoffFen);
-    const apply = new Applier(p.id, p.amountFen);
-    const isPayoff = p.amountFen === payoffFen;
-    const prepaidNow = isPayoff
-      ? payoff(state, terms, p.valueDate, apply)
-      : waterfall(state, terms, p.valueDate, apply, prepaid);
-    if (apply.remaining !== 0n) {
-      // Cannot happen: below the payoff the waterfall can always absorb the amount. Refuse loudly if it does.
-      throw new Error(`payment ${p.id}: ${apply.remaining} fen left unapplied`);
-    }
-    settle(state, p.valueDate);
-    const sum = (c: Component) =>
-      apply.lines.filter((l) => l.component === c).reduce((s, l) => s + l.amountFen, 0n);
-    outcomes.push({
+  p: ReplayPayment,
+): { outcome: PaymentOutcome; lines: AllocationLine[] } {
+  if (p.amountFen <= 0n) throw new RangeError(`payment ${p.id} must be positive`);
+  if (cp.last && paymentOrder(cp.last, p) > 0)
+    throw new RangeError(`payment ${p.id} does not come after payment ${cp.last.id}`);
+  const state = cp.state;
+  accrueTo(state, p.valueDate);
+  markOverdue(state, terms, p.valueDate);
+  const payoffFen = payoffOf(state, terms, p.valueDate);
+  if (p.amountFen > payoffFen) throw new OverpaymentError(p.id, p.valueDate, p.amountFen, payoffFen);
+  const apply = new Applier(p.id, p.amountFen);
+  const isPayoff = p.amountFen === payoffFen;
+  const prepaid = { totalFen: cp.prepaidFen };
+  const prepaidNow = isPayoff
+    ? payoff(state, terms, p.valueDate, apply)
+    : waterfall(state, terms, p.valueDate, apply, prepaid);
+  cp.prepaidFen = prepaid.totalFen;
+  if (apply.remaining !== 0n) {
+    // Cannot happen: below the payoff the waterfall can always absorb the amount. Refuse loudly if it does.
+    throw new Error(`payment ${p.id}: ${apply.remaining} fen left unapplied`);
+  }
+  settle(state, p.valueDate);
+  const sum = (c: Component) =>
+    apply.lines.filter((l) => l.component === c).reduce((s, l) => s + l.amountFen, 0n);
+  if (cp.closedOn === null && state.every((i) => i.status === 'PAID')) cp.closedOn = p.valueDate;
+  cp.last = p;
+  return {
+    outcome: {
       paymentId: p.id,
       valueDate: p.valueDate,
       amountFen: p.amountFen,
@@ -509,13 +521,78 @@ export function replay(
       prepaidPrincipalFen: prepaidNow,
       payoff: isPayoff,
       payoffBeforeFen: payoffFen,
-    });
-    allocations.push(...apply.lines);
-    if (closedOn === null && state.every((i) => i.status === 'PAID')) closedOn = p.valueDate;
+    },
+    lines: apply.lines,
+  };
+}
+
+/** Accruals and overdue marking to `asOf`, in place; the result of the payments applied. */
+export function finishReplay(
+  cp: ReplayCheckpoint,
+  terms: RepaymentTerms,
+  asOf: string,
+  allocations: AllocationLine[],
+  payments: PaymentOutcome[],
+): ReplayResult {
+  if (cp.last && cp.last.valueDate > asOf)
+    throw new RangeError(`asOf ${asOf} is before the payment of ${cp.last.valueDate}`);
+  accrueTo(cp.state, asOf);
+  markOverdue(cp.state, terms, asOf);
+  return { asOf, installments: cp.state, allocations, payments, closedOn: cp.closedOn };
+}
+
+/** A deep copy of a checkpoint (the instalments are mutated by every step). */
+export function copyCheckpoint(cp: ReplayCheckpoint): ReplayCheckpoint {
+  return structuredClone(cp);
+}
+
+/**
+ * Replays a loan: the payments in value-date order on its frozen schedule, then accruals and overdue marking to
+ * `asOf` (which must not be before the last payment's value date). Throws OverpaymentError when a payment
+ * exceeds the payoff of its value date. `checkpoint`, when given, receives a copy of the state after the last
+ * payment (before the accrual to `asOf`), for `resumeReplay`.
+ */
+export function replay(
+  terms: RepaymentTerms,
+  schedule: readonly FrozenInstallment[],
+  payments: readonly ReplayPayment[],
+  asOf: string,
+  checkpoint?: (cp: ReplayCheckpoint) => void,
+): ReplayResult {
+  const cp = startReplay(schedule);
+  const ordered = [...payments].sort(paymentOrder);
+  const last = ordered[ordered.length - 1];
+  if (last && last.valueDate > asOf)
+    throw new RangeError(`asOf ${asOf} is before the payment of ${last.valueDate}`);
+  const allocations: AllocationLine[] = [];
+  const outcomes: PaymentOutcome[] = [];
+  for (const p of ordered) {
+    const { outcome, lines } = applyPayment(cp, terms, p);
+    outcomes.push(outcome);
+    allocations.push(...lines);
   }
-  accrueTo(state, asOf);
-  markOverdue(state, terms, asOf);
-  return { asOf, installments: state, allocations, payments: outcomes, closedOn };
+  checkpoint?.(copyCheckpoint(cp));
+  return finishReplay(cp, terms, asOf, allocations, outcomes);
+}
+
+/**
+ * The replay of a loan's earlier payments and one more that comes after all of them, from the checkpoint of the
+ * earlier ones (left unchanged): equal to `replay` of them all, except that `allocations` and `payments` hold the
+ * new payment's only. `checkpoint` receives the state after the new payment.
+ */
+export function resumeReplay(
+  terms: RepaymentTerms,
+  from: ReplayCheckpoint,
+  payment: ReplayPayment,
+  asOf: string,
+  checkpoint?: (cp: ReplayCheckpoint) => void,
+): ReplayResult {
+  const cp = copyCheckpoint(from);
+  if (payment.valueDate > asOf)
+    throw new RangeError(`asOf ${asOf} is before the payment of ${payment.valueDate}`);
+  const { outcome, lines } = applyPayment(cp, terms, payment);
+  checkpoint?.(copyCheckpoint(cp));
+  return finishReplay(cp, terms, asOf, [...lines], [outcome]);
 }
 
 /** Days overdue on `date`: from the oldest overdue instalment's due date; 0 when nothing is overdue. */

@@ -1,0 +1,39 @@
+import { Injectable } from '@nestjs/common';
+import type { FrozenInstallment, ReplayCheckpoint, ReplayPayment } from './domain/replay.js';
+import type { RepaymentTerms } from './domain/terms.js';
+
+const MAX_LOANS = 5000;
+
+/**
+ * The replay checkpoint of the loans this process recorded repayments on lately: the state after their posted
+ * repayments, so the next repayment that comes after all of them is applied to it alone instead of replaying the
+ * loan's whole history (its cost then stays flat however many repayments the loan has). An entry is used only when
+ * its key, the loan's terms, frozen schedule and exact list of posted repayments, equals what the caller just read
+ * under the loan's lock; anything else (a repayment recorded by another process, a reversal, a rolled-back
+ * transaction, a backdated payment) replays in full, and leaves a fresh checkpoint. The oldest entries go first.
+ */
+@Injectable()
+export class ReplayCheckpoints {
+  private readonly entries = new Map<string, { key: string; cp: ReplayCheckpoint }>();
+
+  static key(
+    terms: RepaymentTerms,
+    schedule: readonly FrozenInstallment[],
+    payments: readonly ReplayPayment[],
+  ) {
+    const text = (v: unknown) =>
+      JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
+    return `${text(terms)}|${text(schedule)}|${payments.map((p) => `${p.id}:${p.valueDate}:${p.amountFen}`).join(',')}`;
+  }
+
+  get(loanId: string, key: string): ReplayCheckpoint | undefined {
+    const e = this.entries.get(loanId);
+    return e && e.key === key ? e.cp : undefined;
+  }
+
+  set(loanId: string, key: string, cp: ReplayCheckpoint): void {
+    this.entries.delete(loanId);
+    this.entries.set(loanId, { key, cp });
+    if (this.entries.size > MAX_LOANS) this.entries.delete(this.entries.keys().next().value!);
+  }
+}
