@@ -22,7 +22,6 @@ import {
 import { frozenSchedule } from './domain/loan-state.js';
 import {
   OverpaymentError,
-  paymentOrder,
   replay,
   resumeReplay,
   type ReplayCheckpoint,
@@ -171,34 +170,45 @@ export class RepaymentService {
       return this.recovery(m, loan, fund.accounts, id, input, idempotencyKey, actor, today);
 
     const terms = await termsOf(m, this.products, loan);
-    const existing = await this.store.activePayments(m, loan.id);
     const payment: ReplayPayment = { id, valueDate: input.valueDate, amountFen: input.amountFen };
+    // What the posted repayments are, without reading them: their latest value date is all the two rules below
+    // need, and the summary names the list the replay checkpoint was taken of.
+    const summary = await this.store.paymentsSummary(m, loan.id);
+    const latest: ReplayPayment[] = summary.lastValueDate
+      ? [{ id: summary.lastId, valueDate: summary.lastValueDate, amountFen: 0n }]
+      : [];
     // The loan is replayed to today (or to the later date its last close of business reached): its penalties and
     // ageing are current the moment the repayment is recorded, whatever its value date. Backdated or not, the
     // replay recomputes penalties and ageing from the value date; `corrections` says whether earlier splits moved.
-    const asOf = replayDate(today, loan.aged_as_of, existing);
-    const backdated = isBackdated(input.valueDate, today, existing);
+    const asOf = replayDate(today, loan.aged_as_of, latest);
+    const backdated = isBackdated(input.valueDate, today, latest);
     const schedule = frozenSchedule(rows);
     // Not backdated, the payment comes after every posted one: applied to the checkpoint of those when this process
-    // holds it (the same result as replaying them all), else the whole history is replayed.
+    // holds it (the same result as replaying them all, and a cost that does not grow with the loan's history), else
+    // the whole history is read and replayed.
     const from = backdated
       ? undefined
-      : this.checkpoints.get(loan.id, ReplayCheckpoints.key(terms, schedule, existing));
+      : this.checkpoints.get(loan.id, ReplayCheckpoints.key(terms, schedule, summary));
+    const existing = from ? undefined : await this.store.activePayments(m, loan.id);
     let checkpoint: ReplayCheckpoint | undefined;
     let result: ReplayResult;
     try {
       result = from
         ? resumeReplay(terms, from, payment, asOf, (cp) => (checkpoint = cp))
-        : replay(terms, schedule, [...existing, payment], asOf, (cp) => (checkpoint = cp));
+        : replay(terms, schedule, [...existing!, payment], asOf, (cp) => (checkpoint = cp));
     } catch (e) {
       if (!(e instanceof OverpaymentError)) throw e;
-      throw refusal(overpaymentRefusal(loan.loan_no, terms, schedule, existing, payment, e));
+      const earlier = existing ?? (await this.store.activePayments(m, loan.id));
+      throw refusal(overpaymentRefusal(loan.loan_no, terms, schedule, earlier, payment, e));
     }
     if (checkpoint) {
-      const applied = backdated ? [...existing, payment].sort(paymentOrder) : [...existing, payment];
-      this.checkpoints.set(loan.id, ReplayCheckpoints.key(terms, schedule, applied), checkpoint);
+      const key = ReplayCheckpoints.key(terms, schedule, ReplayCheckpoints.withPayment(summary, payment));
+      this.checkpoints.set(loan.id, key, checkpoint);
     }
     const outcome = result.payments.find((p) => p.paymentId === id)!;
+    // The loan's own rows first (locked above), the ledger entry after them: the fund's accounts, which every
+    // repayment of the fund posts to, stay locked only for the statements that need the entry.
+    const after = await this.bookkeeping.persist(m, loan, rows, result, actor);
     const { entryId } = await this.ledger.post(m, {
       idempotencyKey: `repayment:${id}`,
       code: ENTRY_CODES.REPAYMENT,
@@ -240,7 +250,6 @@ export class RepaymentService {
           actor,
         )
       : [];
-    const after = await this.bookkeeping.persist(m, loan, rows, result, actor);
     await this.loans.recordEvent(m, {
       loanId: loan.id,
       event: repaymentEvent(outcome.payoff, backdated),
