@@ -32,7 +32,7 @@ import { ENTRY_CODES, REPAYMENT_SCOPE } from './entry-codes.js';
 import { termsOf } from './loan-terms.js';
 import { refusal } from './refusal.js';
 import { ReplayBookkeeping } from './replay-bookkeeping.service.js';
-import { ReplayCheckpoints } from './replay-checkpoints.js';
+import { ReplayCheckpoints, summaryOf } from './replay-checkpoints.js';
 import { RepaymentReversalService } from './repayment-reversal.service.js';
 import { LoanStore } from '#libs/loans';
 import { asInstallments, foundLoan, isGroupMember, isId, type LoanRow } from './store/loan.store.js';
@@ -171,9 +171,11 @@ export class RepaymentService {
 
     const terms = await termsOf(m, this.products, loan);
     const payment: ReplayPayment = { id, valueDate: input.valueDate, amountFen: input.amountFen };
-    // What the posted repayments are, without reading them: their latest value date is all the two rules below
-    // need, and the summary names the list the replay checkpoint was taken of.
-    const summary = await this.store.paymentsSummary(m, loan.id);
+    // What the posted repayments are: when this process holds a checkpoint of the loan, a summary of them (their
+    // latest value date is all the two rules below need, and the summary names the list the checkpoint was taken
+    // of); otherwise the list itself, which the full replay needs anyway.
+    let existing = this.checkpoints.has(loan.id) ? undefined : await this.store.activePayments(m, loan.id);
+    const summary = existing ? summaryOf(existing) : await this.store.paymentsSummary(m, loan.id);
     const latest: ReplayPayment[] = summary.lastValueDate
       ? [{ id: summary.lastId, valueDate: summary.lastValueDate, amountFen: 0n }]
       : [];
@@ -189,7 +191,7 @@ export class RepaymentService {
     const from = backdated
       ? undefined
       : this.checkpoints.get(loan.id, ReplayCheckpoints.key(terms, schedule, summary));
-    const existing = from ? undefined : await this.store.activePayments(m, loan.id);
+    if (!from) existing ??= await this.store.activePayments(m, loan.id);
     let checkpoint: ReplayCheckpoint | undefined;
     let result: ReplayResult;
     try {

@@ -34,6 +34,10 @@ export class ReplayCheckpoints {
     };
   }
 
+  has(loanId: string): boolean {
+    return this.entries.has(loanId);
+  }
+
   get(loanId: string, key: string): ReplayCheckpoint | undefined {
     const e = this.entries.get(loanId);
     return e && e.key === key ? e.cp : undefined;
@@ -44,4 +48,14 @@ export class ReplayCheckpoints {
     this.entries.set(loanId, { key, cp });
     if (this.entries.size > MAX_LOANS) this.entries.delete(this.entries.keys().next().value!);
   }
+}
+
+/** The summary (RepaymentStore.paymentsSummary) of a list of posted repayments read in full. */
+export function summaryOf(payments: readonly ReplayPayment[]): PaymentsSummary {
+  return payments.reduce<PaymentsSummary>((s, p) => ReplayCheckpoints.withPayment(s, p), {
+    count: 0,
+    lastId: '0',
+    totalFen: 0n,
+    lastValueDate: null,
+  });
 }
