@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import autocannon from 'autocannon';
+import { Redis } from 'ioredis';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync } from 'node:fs';
@@ -456,6 +457,22 @@ async function main(): Promise<void> {
   }
 }
 
+/** The run's queues, schedulers and rate-limit counters (all under its own QUEUE_PREFIX) leave Redis with it. */
+async function dropQueueKeys(): Promise<void> {
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
+  await redis.connect();
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${queuePrefix}:*`, 'COUNT', 1000);
+      if (keys.length) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
 main()
   .catch((e) => {
     console.error(e);
@@ -463,6 +480,7 @@ main()
   })
   .finally(async () => {
     await stopAll();
+    await dropQueueKeys().catch(() => undefined);
     if (!process.env.BENCH_KEEP_DB) {
       await dropDatabase(server, dbName).catch(() => undefined);
       await dropDatabase(server, pgbName).catch(() => undefined);
