@@ -29,6 +29,8 @@ import { ProductEarlyRepaymentFee1764520000000 } from './1764520000000-product-e
 import { LateFactsIndex1764530000000 } from './1764530000000-late-facts-index.js';
 import { LedgerValueDatedBounds1764540000000 } from './1764540000000-ledger-value-dated-bounds.js';
 import { LoansEntityIndex1764560000000 } from './1764560000000-loans-entity-index.js';
+import { UserAreaScopes1764570000000 } from './1764570000000-user-area-scopes.js';
+import { Projections1764600000000 } from './1764600000000-projections.js';
 
 /** Every migration, in order. Add new ones at the end (generated with `npm run migration:generate`). */
 export const MIGRATIONS = [
@@ -63,4 +65,6 @@ export const MIGRATIONS = [
   LateFactsIndex1764530000000,
   LedgerValueDatedBounds1764540000000,
   LoansEntityIndex1764560000000,
+  UserAreaScopes1764570000000,
+  Projections1764600000000,
 ];

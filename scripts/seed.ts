@@ -18,12 +18,13 @@ import {
 import { seedAssetIncome } from '#libs/asset-income';
 import { seedFunds } from '#libs/funds';
 import { DEMO_BANK, DEMO_BANK_OFFICER, seedCoveredLoans, seedGuarantee } from '#libs/guarantee';
-import { seedRegistry } from '#libs/households';
+import { DEMO_DISTRICT, DEMO_VILLAGES, seedRegistry } from '#libs/households';
 import { seedOrigination } from '#libs/origination';
 import { seedProducts } from '#libs/products';
 import { seedRepayments } from '#libs/repayment';
 import { seedCob } from '#libs/cob';
 import { seedReminders } from '#libs/reminders';
+import { seedProjections } from '#libs/projection';
 import { seedReports } from '#libs/reporting';
 import { seedSubsidy } from '#libs/subsidy';
 import { AppModule } from '../apps/api/src/app.module.js';
@@ -90,6 +91,52 @@ export async function seedFoundation(app: INestApplicationContext): Promise<stri
   return out;
 }
 
+/**
+ * Staff limited to an area (after the registry, which creates the areas): a district's fund administrator and a
+ * village's loan officer. The demo users above work for the whole city.
+ */
+export const DEMO_AREA_USERS = [
+  {
+    username: 'district.admin',
+    password: 'district-admin-demo',
+    role: 'FUND_ADMIN' as Role,
+    displayName: `Demo fund administrator of ${DEMO_DISTRICT.name}`,
+    area: { kind: 'DISTRICT' as const, table: 'districts', code: DEMO_DISTRICT.code },
+  },
+  {
+    username: 'village.officer',
+    password: 'village-officer-demo',
+    role: 'LOAN_OFFICER' as Role,
+    displayName: `Demo loan officer of ${DEMO_VILLAGES[1]!.name}`,
+    area: { kind: 'VILLAGE' as const, table: 'villages', code: DEMO_VILLAGES[1]!.code },
+  },
+];
+
+export async function seedAreaUsers(app: INestApplicationContext): Promise<string[]> {
+  const users = app.get(UsersService);
+  const ds = app.get(DataSource);
+  const out: string[] = [];
+  for (const u of DEMO_AREA_USERS) {
+    if (((await ds.query(`SELECT 1 FROM users WHERE username = $1`, [u.username])) as unknown[]).length > 0) {
+      out.push(`kept existing user ${u.username} (${u.role}, ${u.area.kind})`);
+      continue;
+    }
+    const [area] = (await ds.query(`SELECT id::text FROM ${u.area.table} WHERE code = $1`, [u.area.code])) as { id: string }[];
+    if (!area) {
+      out.push(`skipped ${u.username}: the demo ${u.area.kind.toLowerCase()} is missing`);
+      continue;
+    }
+    try {
+      await users.create({ username: u.username, displayName: u.displayName, password: u.password, role: u.role, areaKind: u.area.kind, areaId: area.id });
+      out.push(`created user ${u.username} (${u.role}, limited to ${u.area.kind.toLowerCase()} ${u.area.code})`);
+    } catch (e) {
+      if (!(e instanceof DomainError && e.code === 'CONFLICT')) throw e;
+      out.push(`kept existing user ${u.username} (${u.role}, ${u.area.kind})`);
+    }
+  }
+  return out;
+}
+
 // ─── SEED STEPS ────────────────────────────────────────────────────────────────────────────────────────────────
 // In dependency order. A capability adds ONE line here: its library exports `seedXxx(app)` from its index.ts
 // (idempotent, through its services), e.g.  { name: 'banks and guarantee funds', run: seedGuarantee },
@@ -97,6 +144,7 @@ export const SEED_STEPS: SeedStep[] = [
   { name: 'foundation: admin and demo users', run: seedFoundation },
   { name: 'benchmark rates and loan products', run: seedProducts },
   { name: 'poverty registry: geography, households, groups, entities', run: seedRegistry },
+  { name: 'staff limited to an area: a district fund administrator, a village loan officer', run: seedAreaUsers },
   {
     name: 'village mutual-aid fund: contributions and member shares',
     run: async (app) => {
@@ -122,6 +170,7 @@ export const SEED_STEPS: SeedStep[] = [
     run: (app) => seedReminders(app, { bankCode: DEMO_BANK.code }),
   },
   { name: 'monthly leverage reports of the last six months', run: seedReports },
+  { name: 'projection: a saved scenario and a finished run', run: seedProjections },
 ];
 // ────────────────────────────────────────────────────────────────────────────────────────────────────────────────
 
@@ -158,7 +207,8 @@ export function demoCredentials(config: AppConfig): string[] {
   const admin = config.isProduction ? '(the ADMIN_PASSWORD you configured)' : config.ADMIN_PASSWORD;
   return [
     `  ${config.ADMIN_USERNAME.padEnd(14)} ${admin.padEnd(22)} ADMIN`,
-    ...DEMO_USERS.map((u) => `  ${u.username.padEnd(14)} ${u.password.padEnd(22)} ${u.role}`),
+    ...DEMO_USERS.map((u) => `  ${u.username.padEnd(14)} ${u.password.padEnd(22)} ${u.role} (whole city)`),
+    ...DEMO_AREA_USERS.map((u) => `  ${u.username.padEnd(14)} ${u.password.padEnd(22)} ${u.role} of ${u.area.kind.toLowerCase()} ${u.area.code}`),
     `  ${DEMO_BANK_OFFICER.username.padEnd(14)} ${DEMO_BANK_OFFICER.password.padEnd(22)} BANK_OFFICER of ${DEMO_BANK.code}`,
   ];
 }

@@ -159,7 +159,7 @@ describe('a project over three years and its forced liquidation, over HTTP', () 
     expect(collective.body.items).toEqual([expect.objectContaining({ floor: '0.00', entitled: '0.00', paid: '0.00' })]);
 
     const reused = await post(`/projects/${projectId}/operator-settlements`, { amount: '20000.00', settledOn: '2025-06-30' }, maker, 'e2e-settle-0001');
-    expect([reused.status, reused.body.operatorOwes]).toEqual([200, '0.08']);
+    expect([reused.status, reused.body.operatorOwes]).toEqual([201, '0.08']);
     const conflict = await post(`/projects/${projectId}/operator-settlements`, { amount: '20000.01', settledOn: '2025-06-30' }, maker, 'e2e-settle-0001');
     expect([conflict.status, conflict.body.code]).toEqual([409, 'IDEMPOTENCY_KEY_REUSED']);
     const over = await post(`/projects/${projectId}/operator-settlements`, { amount: '0.09' }, maker, 'e2e-settle-0002');

@@ -4,13 +4,14 @@ import request from 'supertest';
 import type { App } from 'supertest/types.js';
 import { createApi } from '../../apps/api/src/bootstrap.js';
 import { createRootLogger, loadConfig } from '#libs/common';
-import { createTestDatabase, TEST_ADMIN, type TestDatabase } from '#libs/testing';
+import { createTestDatabase, recordContract, TEST_ADMIN, type ContractRecorder, type TestDatabase } from '#libs/testing';
 
 /** problem+json for every kind of failure: validation, unknown fields, bad JSON, unknown routes, unexpected errors. */
 let app: INestApplication;
 let http: App;
 let db: TestDatabase;
 let admin: string;
+let contract: ContractRecorder;
 const logged: string[] = [];
 
 beforeAll(async () => {
@@ -26,11 +27,13 @@ beforeAll(async () => {
   });
   app = await createApi({ config, rootLogger: createRootLogger('info', 'api', { write: (line: string) => logged.push(line) }) });
   http = app.getHttpServer() as App;
+  contract = recordContract(app);
   admin = (await request(http).post('/api/v1/auth/login').send(TEST_ADMIN)).body.accessToken;
 });
 afterAll(async () => {
   await app.close();
   await db.drop();
+  contract.finish();
 });
 
 const userCount = async () => (await db.dataSource.query(`SELECT count(*)::int AS n FROM users`))[0].n as number;

@@ -1,6 +1,5 @@
-import request from 'supertest';
 import { LedgerService, type JournalEntryCode } from '#libs/ledger';
-import { createTestApp, type TestApp } from '#libs/testing';
+import { apiCall, createTestApp, type TestApp } from '#libs/testing';
 
 /** The ledger's read endpoints over HTTP: verify, accounts, statement with running balance, entries. */
 let t: TestApp;
@@ -49,12 +48,11 @@ beforeAll(async () => {
 });
 afterAll(async () => t.close());
 
-const get = (path: string, token = admin) => request(t.http).get(path).set('Authorization', `Bearer ${token}`);
 
 describe('GET /api/v1/ledger/verify', () => {
   it('proves the ledger for ADMIN and AUDITOR', async () => {
     for (const token of [admin, auditor]) {
-      const res = await get('/api/v1/ledger/verify', token);
+      const res = await apiCall(t.api(token).GET('/api/v1/ledger/verify'));
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ ok: true, accounts: 4, entries: 5, postings: 10, balanceMismatches: [], unbalancedEntries: [] });
       expect(res.body.totals).toEqual([
@@ -70,7 +68,7 @@ describe('GET /api/v1/ledger/verify', () => {
       `UPDATE ledger_accounts SET debits_fen = debits_fen + 1, balance_fen = balance_fen + 1 WHERE code = 'MAF:2:CASH'`,
     );
     try {
-      const res = await get('/api/v1/ledger/verify', auditor);
+      const res = await apiCall(t.api(auditor).GET('/api/v1/ledger/verify'));
       expect(res.body.ok).toBe(false);
       expect(res.body.balanceMismatches).toEqual([
         { code: 'MAF:2:CASH', storedDebits: '1', storedCredits: '0', replayDebits: '0', replayCredits: '0' },
@@ -81,15 +79,15 @@ describe('GET /api/v1/ledger/verify', () => {
         `UPDATE ledger_accounts SET debits_fen = debits_fen - 1, balance_fen = balance_fen - 1 WHERE code = 'MAF:2:CASH'`,
       );
     }
-    expect((await get('/api/v1/ledger/verify')).body.ok).toBe(true);
+    expect((await apiCall(t.api(admin).GET('/api/v1/ledger/verify'))).body.ok).toBe(true);
   });
 });
 
 describe('GET /api/v1/ledger/accounts/:code/statement', () => {
   it('pages through the postings oldest first with the running balance after each', async () => {
-    const p1 = await get('/api/v1/ledger/accounts/MAF:1:CASH/statement?pageSize=2&page=1', auditor);
-    const p2 = await get('/api/v1/ledger/accounts/MAF:1:CASH/statement?pageSize=2&page=2', auditor);
-    const p3 = await get('/api/v1/ledger/accounts/MAF:1:CASH/statement?pageSize=2&page=3', auditor);
+    const p1 = await apiCall(t.api(auditor).GET('/api/v1/ledger/accounts/{code}/statement', { params: { path: { code: 'MAF:1:CASH' }, query: { pageSize: 2, page: 1 } } }));
+    const p2 = await apiCall(t.api(auditor).GET('/api/v1/ledger/accounts/{code}/statement', { params: { path: { code: 'MAF:1:CASH' }, query: { pageSize: 2, page: 2 } } }));
+    const p3 = await apiCall(t.api(auditor).GET('/api/v1/ledger/accounts/{code}/statement', { params: { path: { code: 'MAF:1:CASH' }, query: { pageSize: 2, page: 3 } } }));
     expect(p1.status).toBe(200);
     expect(p1.body).toMatchObject({ page: 1, pageSize: 2, total: 5, account: { code: 'MAF:1:CASH', balance: '924.25', ledger: 'MONEY' } });
     const rows = [...p1.body.items, ...p2.body.items, ...p3.body.items];
@@ -105,17 +103,17 @@ describe('GET /api/v1/ledger/accounts/:code/statement', () => {
   });
 
   it('filters by business date range', async () => {
-    const res = await get('/api/v1/ledger/accounts/MAF:1:CASH/statement?from=2026-01-06&to=2026-01-08');
+    const res = await apiCall(t.api(admin).GET('/api/v1/ledger/accounts/{code}/statement', { params: { path: { code: 'MAF:1:CASH' }, query: { from: '2026-01-06', to: '2026-01-08' } } }));
     expect(res.body.total).toBe(3);
     expect(res.body.items.map((r: { businessDate: string }) => r.businessDate)).toEqual(['2026-01-06', '2026-01-07', '2026-01-08']);
     expect(res.body.items[0].balanceAfter).toBe('899.50');
   });
 
   it('answers an unknown account with 404 and a bad date with 400 naming it', async () => {
-    const missing = await get('/api/v1/ledger/accounts/NOPE:1:CASH/statement');
+    const missing = await apiCall(t.api(admin).GET('/api/v1/ledger/accounts/{code}/statement', { params: { path: { code: 'NOPE:1:CASH' } } }));
     expect(missing.status).toBe(404);
     expect(missing.body.code).toBe('NOT_FOUND');
-    const bad = await get('/api/v1/ledger/accounts/MAF:1:CASH/statement?from=yesterday');
+    const bad = await apiCall(t.api(admin).GET('/api/v1/ledger/accounts/{code}/statement', { params: { path: { code: 'MAF:1:CASH' }, query: { from: 'yesterday' } } }));
     expect(bad.status).toBe(400);
     expect(bad.body.errors[0].field).toBe('from');
   });
@@ -123,31 +121,31 @@ describe('GET /api/v1/ledger/accounts/:code/statement', () => {
 
 describe('GET /api/v1/ledger/accounts and entries', () => {
   it('lists accounts with yuan balances, filtered and paginated', async () => {
-    const all = await get('/api/v1/ledger/accounts?pageSize=2');
+    const all = await apiCall(t.api(admin).GET('/api/v1/ledger/accounts', { params: { query: { pageSize: 2 } } }));
     expect(all.body).toMatchObject({ total: 4, page: 1, pageSize: 2 });
     expect(all.body.items).toHaveLength(2);
-    const fund1 = await get('/api/v1/ledger/accounts?codePrefix=MAF:1:');
+    const fund1 = await apiCall(t.api(admin).GET('/api/v1/ledger/accounts', { params: { query: { codePrefix: 'MAF:1:' } } }));
     expect(fund1.body.items.map((a: { code: string }) => a.code)).toEqual(['MAF:1:CAPITAL', 'MAF:1:CASH']);
     const cash = fund1.body.items[1];
     expect(cash).toMatchObject({ balance: '924.25', debits: '1025.00', credits: '100.75', normalSide: 'DEBIT', noNegative: true });
     expect(cash).not.toHaveProperty('balanceFen');
-    const exposure = await get('/api/v1/ledger/accounts?ledger=EXPOSURE');
+    const exposure = await apiCall(t.api(admin).GET('/api/v1/ledger/accounts', { params: { query: { ledger: 'EXPOSURE' } } }));
     expect(exposure.body.items.map((a: { code: string }) => a.code)).toEqual(['RF:1:EXPOSURE']);
-    const owner = await get('/api/v1/ledger/accounts?ownerType=MUTUAL_AID_FUND&ownerId=2');
+    const owner = await apiCall(t.api(admin).GET('/api/v1/ledger/accounts', { params: { query: { ownerType: 'MUTUAL_AID_FUND', ownerId: '2' } } }));
     expect(owner.body.items.map((a: { code: string }) => a.code)).toEqual(['MAF:2:CASH']);
     // LIKE wildcards in the prefix are taken literally.
-    expect((await get('/api/v1/ledger/accounts?codePrefix=MAF:_:')).body.total).toBe(0);
+    expect((await apiCall(t.api(admin).GET('/api/v1/ledger/accounts', { params: { query: { codePrefix: 'MAF:_:' } } }))).body.total).toBe(0);
   });
 
   it('shows one entry with its postings; a malformed id is 400, an unknown one 404', async () => {
-    const res = await get(`/api/v1/ledger/entries/${entryIds[1]}`, auditor);
+    const res = await apiCall(t.api(auditor).GET('/api/v1/ledger/entries/{id}', { params: { path: { id: entryIds[1] } } }));
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ id: entryIds[1], code: 'CAPITAL_OUT', businessDate: '2026-01-06', idempotencyKey: 'http-test:1', reversalOf: null });
     expect(res.body.postings).toEqual([
       { account: 'MAF:1:CASH', side: 'CREDIT', amount: '100.50', currency: 'CNY', ledger: 'MONEY' },
       { account: 'MAF:1:CAPITAL', side: 'DEBIT', amount: '100.50', currency: 'CNY', ledger: 'MONEY' },
     ]);
-    expect((await get('/api/v1/ledger/entries/1e3')).status).toBe(400);
-    expect((await get('/api/v1/ledger/entries/999999')).status).toBe(404);
+    expect((await apiCall(t.api(admin).GET('/api/v1/ledger/entries/{id}', { params: { path: { id: '1e3' } } }))).status).toBe(400);
+    expect((await apiCall(t.api(admin).GET('/api/v1/ledger/entries/{id}', { params: { path: { id: '999999' } } }))).status).toBe(404);
   });
 });

@@ -73,7 +73,10 @@ describe('OpenAPI', () => {
       expect(Object.keys(doc.body.paths)).toContain(path);
     }
     expect(Object.keys(doc.body.components.securitySchemes)).toEqual(expect.arrayContaining(['bearer', 'bank-api-key']));
-    expect(doc.body.paths['/api/v1/auth/login'].post.responses['200'].content['application/json'].schema.example).toHaveProperty('accessToken');
+    const login = doc.body.paths['/api/v1/auth/login'].post.responses['200'].content['application/json'];
+    expect(login.example).toHaveProperty('accessToken');
+    expect(login.schema.$ref).toBe('#/components/schemas/LoginResponse');
+    expect(doc.body.components.schemas.LoginResponse.required).toEqual(expect.arrayContaining(['accessToken', 'tokenType', 'expiresIn', 'user']));
   });
 });
 

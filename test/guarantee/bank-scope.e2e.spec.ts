@@ -2,7 +2,7 @@ import { ModulesContainer } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { FixedClock, ROLES_KEY } from '#libs/common';
 import { seedBenchmarkRates, seedProducts } from '#libs/products';
-import { createTestApp, type TestApp } from '#libs/testing';
+import { apiCall, createTestApp, type TestApp } from '#libs/testing';
 import { createDistrict, type DistrictFixture } from './fixtures.js';
 import { guaranteeHttp, type GuaranteeHttp } from './http-fixtures.js';
 
@@ -90,7 +90,7 @@ beforeAll(async () => {
     ).status,
   ).toBe(201);
   for (const month of ['2026-01', '2026-02']) {
-    const r = await g.http().post('/api/v1/reports/monthly').set(g.bearer(fundAdmin)).send({ month });
+    const r = await apiCall(t.api(fundAdmin).POST('/api/v1/reports/monthly', { body: { month } }));
     expect(r.status).toBe(201);
   }
   const [{ code }] = await ds.query(`SELECT code FROM banks WHERE id = $1`, [a.id]);
@@ -273,9 +273,9 @@ describe('bank scoping over every bank-callable operation', () => {
   });
 
   it('bank A itself sees its markers (so the sweep can see a leak)', async () => {
-    const own = await g.http().get(`/api/v1/covered-loans/${w.loanId}`).set('X-Api-Key', w.bankA.key);
+    const own = await apiCall(t.api({ apiKey: w.bankA.key }).GET('/api/v1/covered-loans/{id}', { params: { path: { id: w.loanId } } }));
     expect(own.status).toBe(200);
-    expect(own.text).toContain(A.ref);
+    expect(JSON.stringify(own.body)).toContain(A.ref);
     const br = await g
       .http()
       .get(`/api/v1/districts/${w.d1.districtId}/breaker`)

@@ -3,7 +3,7 @@ import { agreementAccounts, riskFundCoverAccounts, riskFundMoneyAccounts } from 
 import { LedgerService } from '#libs/ledger';
 import { formatYuan, yuan } from '#libs/money';
 import { seedProducts } from '#libs/products';
-import { createTestApp, type TestApp } from '#libs/testing';
+import { apiCall, createTestApp, type TestApp } from '#libs/testing';
 import type { DataSource } from 'typeorm';
 import { createDistrict, linkPoorHouseholds } from './fixtures.js';
 import { guaranteeHttp, type GuaranteeHttp } from './http-fixtures.js';
@@ -79,7 +79,7 @@ interface Installment {
   status: string;
 }
 async function loanOf(id: string) {
-  const r = await g.http().get(`/api/v1/covered-loans/${id}`).set(g.bearer(fundAdmin));
+  const r = await apiCall(t.api(fundAdmin).GET('/api/v1/covered-loans/{id}', { params: { path: { id } } }));
   expect(r.status).toBe(200);
   return r.body as Record<string, any> & { installments: Installment[] };
 }
@@ -186,18 +186,11 @@ describe('FINAL_LOSS compensation', () => {
       leverageRatio: ratio4(principal + yuan('30000.00'), yuan('50000.00')),
       agreements: [{ capacity: formatYuan(10n * (yuan('47000.00') - backingA)) }],
     });
-    const breaker = await g
-      .http()
-      .get(`/api/v1/districts/${district.districtId}/breaker`)
-      .set(g.bearer(fundAdmin));
+    const breaker = await apiCall(t.api(fundAdmin).GET('/api/v1/districts/{id}/breaker', { params: { path: { id: district.districtId } } }));
     expect(breaker.body.state).toBe('SUSPENDED');
 
     const approve = (key: string) =>
-      g
-        .http()
-        .post(`/api/v1/compensation-claims/${claimId}/approve`)
-        .set(g.bearer(fundAdmin))
-        .set('Idempotency-Key', key);
+      apiCall(t.api(fundAdmin).POST('/api/v1/compensation-claims/{id}/approve', { params: { path: { id: claimId }, header: { 'Idempotency-Key': key } }, body: {} }));
     // five copies of one request (one Idempotency-Key) at once: one pays, the others wait for it and replay its answer
     const k = g.idem('ap');
     const answers = await Promise.all(Array.from({ length: 5 }, () => approve(k)));
@@ -245,7 +238,7 @@ describe('FINAL_LOSS compensation', () => {
     expect(await bal(ag.exposureOutstanding)).toBe(yuan('30000.00'));
     expect(await bal(ag.coverUsed)).toBe(yuan('3000.00'));
 
-    const fund = await g.http().get(`/api/v1/risk-funds/${fundId}`).set(g.bearer(fundAdmin));
+    const fund = await apiCall(t.api(fundAdmin).GET('/api/v1/risk-funds/{id}', { params: { path: { id: fundId } } }));
     expect(fund.body).toMatchObject({
       balance: formatYuan(yuan('50000.00') - fundShare),
       compensationPaid: formatYuan(fundShare),
@@ -268,20 +261,12 @@ describe('FINAL_LOSS compensation', () => {
       closedOn: TODAY,
       cover: { status: 'CLOSED', outstanding: '0.00' },
     });
-    const reset = await g
-      .http()
-      .get(`/api/v1/districts/${district.districtId}/breaker`)
-      .set(g.bearer(fundAdmin));
+    const reset = await apiCall(t.api(fundAdmin).GET('/api/v1/districts/{id}/breaker', { params: { path: { id: district.districtId } } }));
     expect(reset.body.state).toBe('NORMAL');
 
     // a recovery after the final loss still comes back 80:20
-    const rec = await g
-      .http()
-      .post(`/api/v1/compensation-claims/${claimId}/recoveries`)
-      .set('X-Api-Key', bank.key)
-      .set('Idempotency-Key', g.idem('rec'))
-      .send({ amount: '101.01', recoveredOn: TODAY });
-    expect(rec.status).toBe(201);
+    const rec = await apiCall(t.api({ apiKey: bank.key }).POST('/api/v1/compensation-claims/{id}/recoveries', { params: { path: { id: claimId }, header: { 'Idempotency-Key': g.idem('rec') } }, body: { amount: '101.01', recoveredOn: TODAY } }));
+    expect(rec.status).toBe(200);
     expect(rec.body.recovery).toEqual({ amount: '101.01', fundPart: '80.81', bankPart: '20.20' });
     expect(await bal(money.balance)).toBe(yuan('50000.00') - fundShare + yuan('80.81'));
   }, 60_000);
@@ -363,8 +348,8 @@ describe('claim rejection', () => {
       )[0].c,
     });
     const before = await snapshot();
-    const reject = (body: object, auth: Record<string, string> = g.bearer(fundAdmin)) =>
-      g.http().post(`/api/v1/compensation-claims/${claimId}/reject`).set(auth).send(body);
+    const reject = (body: object, caller: string | { apiKey: string } = fundAdmin) =>
+      apiCall(t.api(caller).POST('/api/v1/compensation-claims/{id}/reject', { params: { path: { id: claimId } }, body: body as never }));
 
     for (const body of [{}, { reason: '' }, { reason: '     ' }]) {
       const bad = await reject(body);
@@ -372,8 +357,8 @@ describe('claim rejection', () => {
       expect(bad.headers['content-type']).toMatch(/application\/problem\+json/);
       expect(bad.body.errors.map((e: { field: string }) => e.field)).toContain('reason');
     }
-    expect((await reject({ reason: 'not our decision' }, { 'X-Api-Key': bank.key })).status).toBe(403);
-    const still = await g.http().get(`/api/v1/compensation-claims/${claimId}`).set(g.bearer(fundAdmin));
+    expect((await reject({ reason: 'not our decision' }, { apiKey: bank.key })).status).toBe(403);
+    const still = await apiCall(t.api(fundAdmin).GET('/api/v1/compensation-claims/{id}', { params: { path: { id: claimId } } }));
     expect(still.body).toMatchObject({ status: 'FILED', decidedBy: null, decisionReason: null });
 
     const rejected = await reject({ reason: 'loan restructured with the borrower in February' });
@@ -394,11 +379,7 @@ describe('claim rejection', () => {
     });
 
     // neither paid nor decided again, whatever the key
-    const approve = await g
-      .http()
-      .post(`/api/v1/compensation-claims/${claimId}/approve`)
-      .set(g.bearer(fundAdmin))
-      .set('Idempotency-Key', g.idem('ap'));
+    const approve = await apiCall(t.api(fundAdmin).POST('/api/v1/compensation-claims/{id}/approve', { params: { path: { id: claimId }, header: { 'Idempotency-Key': g.idem('ap') } }, body: {} }));
     expect(approve.status).toBe(409);
     expect(approve.headers['content-type']).toMatch(/application\/problem\+json/);
     expect(approve.body).toMatchObject({
@@ -406,12 +387,7 @@ describe('claim rejection', () => {
       errors: [{ field: 'claimId', code: 'CLAIM_STATE_CONFLICT' }],
     });
     expect((await reject({ reason: 'second thoughts' })).body.code).toBe('CLAIM_STATE_CONFLICT');
-    const recovery = await g
-      .http()
-      .post(`/api/v1/compensation-claims/${claimId}/recoveries`)
-      .set('X-Api-Key', bank.key)
-      .set('Idempotency-Key', g.idem('rec'))
-      .send({ amount: '100.00', recoveredOn: TODAY });
+    const recovery = await apiCall(t.api({ apiKey: bank.key }).POST('/api/v1/compensation-claims/{id}/recoveries', { params: { path: { id: claimId }, header: { 'Idempotency-Key': g.idem('rec') } }, body: { amount: '100.00', recoveredOn: TODAY } }));
     expect(recovery.status).toBe(409);
     expect(recovery.body.code).toBe('CLAIM_STATE_CONFLICT');
     expect(await snapshot()).toEqual(before);
@@ -420,7 +396,7 @@ describe('claim rejection', () => {
     const refiled = await g.claim(bank.key, l.body.id);
     expect(refiled.status).toBe(201);
     expect(refiled.body.id).not.toBe(claimId);
-    const old = await g.http().get(`/api/v1/compensation-claims/${claimId}`).set(g.bearer(fundAdmin));
+    const old = await apiCall(t.api(fundAdmin).GET('/api/v1/compensation-claims/{id}', { params: { path: { id: claimId } } }));
     expect(old.body.status).toBe('REJECTED');
   });
 });
@@ -486,11 +462,7 @@ describe('an operating-entity loan end to end', () => {
     // confirming before the payout date is refused with the date named, and writes nothing. The business date is
     // Shanghai's: 15:00 UTC on the 9th (23:00 there) is still too early, 16:30 UTC on the 9th (00:30 on the 10th) is not
     const confirm = (key = g.idem('conf')) =>
-      g
-        .http()
-        .post(`/api/v1/covered-loans/${loanId}/disbursement`)
-        .set('X-Api-Key', bank.key)
-        .set('Idempotency-Key', key);
+      apiCall(t.api({ apiKey: bank.key }).POST('/api/v1/covered-loans/{id}/disbursement', { params: { path: { id: loanId }, header: { 'Idempotency-Key': key } } }));
     for (const at of [`${TODAY}T04:00:00Z`, '2026-03-09T15:00:00Z']) {
       clock.set(new Date(at));
       const early = await confirm();
@@ -596,12 +568,12 @@ describe('the breaker and agreement terms', () => {
     expect(rep.status).toBe(200);
     expect((await g.status(bankA.key, bad.body.id, { asOf: TODAY, daysOverdue: 95 })).status).toBe(200);
     const breaker = async () =>
-      (await g.http().get(`/api/v1/districts/${district.districtId}/breaker`).set(g.bearer(fundAdmin))).body;
+      (await apiCall(t.api(fundAdmin).GET('/api/v1/districts/{id}/breaker', { params: { path: { id: district.districtId } } }))).body;
     expect((await breaker()).state).toBe('NORMAL');
 
     // bank B's agreement now stops lending at 3 %: the district is suspended for every bank at once
     const patch = (body: object) =>
-      g.http().patch(`/api/v1/guarantee-agreements/${agreementB}`).set(g.bearer(fundAdmin)).send(body);
+      apiCall(t.api(fundAdmin).PATCH('/api/v1/guarantee-agreements/{id}', { params: { path: { id: agreementB } }, body: body as never }));
     expect((await patch({ nplThresholdPercent: '3' })).status).toBe(200);
     expect(await breaker()).toMatchObject({
       state: 'SUSPENDED',
@@ -616,11 +588,7 @@ describe('the breaker and agreement terms', () => {
     expect(refused.body.code).toBe('DISTRICT_SUSPENDED');
 
     // ending bank B's agreement takes its threshold away: lending resumes
-    const ended = await g
-      .http()
-      .post(`/api/v1/guarantee-agreements/${agreementB}/terminate`)
-      .set(g.bearer(fundAdmin))
-      .send({});
+    const ended = await apiCall(t.api(fundAdmin).POST('/api/v1/guarantee-agreements/{id}/terminate', { params: { path: { id: agreementB } }, body: {} }));
     expect(ended.status).toBe(200);
     const after = await breaker();
     expect(after.state).toBe('NORMAL');

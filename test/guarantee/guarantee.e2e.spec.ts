@@ -545,7 +545,7 @@ describe('OpenAPI', () => {
           string,
           {
             parameters?: { name: string }[];
-            responses: Record<string, { content?: Record<string, { schema?: { example?: unknown } }> }>;
+            responses: Record<string, { content?: Record<string, { schema?: { $ref?: string }; example?: unknown }> }>;
           }
         >
       >;
@@ -570,6 +570,7 @@ describe('OpenAPI', () => {
     }
     const deposit = doc.paths['/api/v1/risk-funds/{id}/deposits'].post;
     expect(deposit.parameters!.map((x) => x.name)).toContain('Idempotency-Key');
-    expect(deposit.responses['201'].content!['application/json'].schema!.example).toBeDefined();
+    expect(deposit.responses['201'].content!['application/json'].example).toBeDefined();
+    expect(deposit.responses['201'].content!['application/json'].schema!.$ref).toMatch(/RiskFundMovementResultResponse$/);
   });
 });

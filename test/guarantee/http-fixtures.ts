@@ -1,42 +1,26 @@
 import request from 'supertest';
-import type { TestApp } from '#libs/testing';
+import { apiCall, expectStatus, type TestApp } from '#libs/testing';
 import type { DistrictFixture } from './fixtures.js';
 
 /**
  * HTTP arrange builders for the guarantee e2e tests: a bank with its API key, a district risk fund with a first
  * deposit and one agreement per bank, and the bank's usual calls. Every builder asserts its own status, so a
- * broken arrange step fails where it happens and not three assertions later.
+ * broken arrange step fails where it happens and not three assertions later. They call the API through the
+ * generated client (`t.api`), the bank's calls with its X-Api-Key; `http()` is there for a test's own raw requests.
  */
+type Answer = Awaited<ReturnType<typeof apiCall>>;
+
 export interface GuaranteeHttp {
   http: () => ReturnType<typeof request>;
   idem: (prefix?: string) => string;
   bearer: (token: string) => { Authorization: string };
   bankWithKey(): Promise<{ id: string; key: string }>;
   riskFund(input: { districtId: string; deposit: string; receivedOn: string }): Promise<string>;
-  agreement(
-    input: Record<string, unknown> & { riskFundId: string; bankId: string; validFrom: string },
-  ): Promise<string>;
-  register(
-    key: string,
-    district: DistrictFixture,
-    body: Record<string, unknown>,
-    idemKey?: string,
-  ): ReturnType<ReturnType<typeof request>['post']>;
-  status(
-    key: string,
-    loanId: string,
-    body: Record<string, unknown>,
-  ): ReturnType<ReturnType<typeof request>['post']>;
-  repay(
-    key: string,
-    loanId: string,
-    body: Record<string, unknown>,
-  ): ReturnType<ReturnType<typeof request>['post']>;
-  claim(
-    key: string,
-    loanId: string,
-    body?: Record<string, unknown>,
-  ): ReturnType<ReturnType<typeof request>['post']>;
+  agreement(input: Record<string, unknown> & { riskFundId: string; bankId: string; validFrom: string }): Promise<string>;
+  register(key: string, district: DistrictFixture, body: Record<string, unknown>, idemKey?: string): Promise<Answer>;
+  status(key: string, loanId: string, body: Record<string, unknown>): Promise<Answer>;
+  repay(key: string, loanId: string, body: Record<string, unknown>): Promise<Answer>;
+  claim(key: string, loanId: string, body?: Record<string, unknown>): Promise<Answer>;
   capacity(token: string, fundId: string): Promise<Record<string, any>>;
 }
 
@@ -46,78 +30,76 @@ export function guaranteeHttp(t: TestApp, tokens: { admin: string; fundAdmin: st
   const http = () => request(t.http);
   const idem = (p = 'k') => `${p}-${++n}-${Math.random().toString(36).slice(2, 10)}`;
   const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+  const bank = (key: string) => t.api({ apiKey: key });
   return {
     http,
     idem,
     bearer,
     async bankWithKey() {
       const code = `B${Math.random().toString(36).slice(2, 8).toUpperCase()}`;
-      const b = await http()
-        .post('/api/v1/banks')
-        .set(bearer(tokens.admin))
-        .send({ code, name: `Bank ${code}` });
-      expect(b.status).toBe(201);
+      const b = await expectStatus(t.api(tokens.admin).POST('/api/v1/banks', { body: { code, name: `Bank ${code}` } }), 201);
       const officer = await t.tokenFor('BANK_OFFICER', { bankId: b.body.id });
-      const k = await http()
-        .post(`/api/v1/banks/${b.body.id}/api-keys`)
-        .set(bearer(officer))
-        .send({ label: 'core banking' });
-      expect(k.status).toBe(201);
+      const k = await expectStatus(
+        t.api(officer).POST('/api/v1/banks/{id}/api-keys', { params: { path: { id: b.body.id } }, body: { label: 'core banking' } }),
+        201,
+      );
       return { id: b.body.id, key: k.body.key };
     },
     async riskFund({ districtId, deposit, receivedOn }) {
-      const f = await http().post('/api/v1/risk-funds').set(bearer(tokens.fundAdmin)).send({ districtId });
-      expect(f.status).toBe(201);
-      const dep = await http()
-        .post(`/api/v1/risk-funds/${f.body.id}/deposits`)
-        .set(bearer(tokens.fundAdmin))
-        .set('Idempotency-Key', idem('dep'))
-        .send({ source: 'CITY', amount: deposit, receivedOn });
-      expect(dep.status).toBe(201);
+      const f = await expectStatus(t.api(tokens.fundAdmin).POST('/api/v1/risk-funds', { body: { districtId } }), 201);
+      await expectStatus(
+        t.api(tokens.fundAdmin).POST('/api/v1/risk-funds/{id}/deposits', {
+          params: { path: { id: f.body.id }, header: { 'Idempotency-Key': idem('dep') } },
+          body: { source: 'CITY', amount: deposit, receivedOn },
+        }),
+        201,
+      );
       return f.body.id as string;
     },
     async agreement(input) {
-      const ag = await http()
-        .post('/api/v1/guarantee-agreements')
-        .set(bearer(tokens.fundAdmin))
-        .send({ agreementNo: idem('AG'), ...input });
-      expect(ag.status).toBe(201);
+      const ag = await expectStatus(
+        t.api(tokens.fundAdmin).POST('/api/v1/guarantee-agreements', { body: { agreementNo: idem('AG'), ...input } as never }),
+        201,
+      );
       return ag.body.id as string;
     },
     register: (key, district, body, idemKey = idem('reg')) =>
-      http()
-        .post('/api/v1/covered-loans')
-        .set('X-Api-Key', key)
-        .set('Idempotency-Key', idemKey)
-        .send({
-          borrowerType: 'HOUSEHOLD',
-          householdId: district.householdId,
-          productCode: 'HH_MICRO_STD',
-          termMonths: 12,
-          purpose: 'BREEDING',
-          ...body,
+      apiCall(
+        bank(key).POST('/api/v1/covered-loans', {
+          params: { header: { 'Idempotency-Key': idemKey } },
+          body: {
+            borrowerType: 'HOUSEHOLD',
+            householdId: district.householdId,
+            productCode: 'HH_MICRO_STD',
+            termMonths: 12,
+            purpose: 'BREEDING',
+            ...body,
+          } as never,
         }),
+      ),
     status: (key, loanId, body) =>
-      http()
-        .post(`/api/v1/covered-loans/${loanId}/status`)
-        .set('X-Api-Key', key)
-        .set('Idempotency-Key', idem('st'))
-        .send(body),
+      apiCall(
+        bank(key).POST('/api/v1/covered-loans/{id}/status', {
+          params: { path: { id: loanId }, header: { 'Idempotency-Key': idem('st') } },
+          body: body as never,
+        }),
+      ),
     repay: (key, loanId, body) =>
-      http()
-        .post(`/api/v1/covered-loans/${loanId}/repayments`)
-        .set('X-Api-Key', key)
-        .set('Idempotency-Key', idem('rep'))
-        .send(body),
+      apiCall(
+        bank(key).POST('/api/v1/covered-loans/{id}/repayments', {
+          params: { path: { id: loanId }, header: { 'Idempotency-Key': idem('rep') } },
+          body: body as never,
+        }),
+      ),
     claim: (key, loanId, body = {}) =>
-      http()
-        .post(`/api/v1/covered-loans/${loanId}/claims`)
-        .set('X-Api-Key', key)
-        .set('Idempotency-Key', idem('claim'))
-        .send(body),
+      apiCall(
+        bank(key).POST('/api/v1/covered-loans/{id}/claims', {
+          params: { path: { id: loanId }, header: { 'Idempotency-Key': idem('claim') } },
+          body: body as never,
+        }),
+      ),
     async capacity(token, fundId) {
-      const c = await http().get(`/api/v1/risk-funds/${fundId}/capacity`).set(bearer(token));
-      expect(c.status).toBe(200);
+      const c = await expectStatus(t.api(token).GET('/api/v1/risk-funds/{id}/capacity', { params: { path: { id: fundId } } }), 200);
       return c.body;
     },
   };

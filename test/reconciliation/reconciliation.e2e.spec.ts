@@ -73,7 +73,7 @@ describe('reconciliation over HTTP', () => {
       .set('X-Api-Key', a.key)
       .set('Content-Type', 'text/csv')
       .send(csv);
-    expect(again.status).toBe(200);
+    expect(again.status).toBe(201);
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(again.body.id).toBe(first.body.id);
 

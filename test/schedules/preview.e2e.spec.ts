@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import request from 'supertest';
-import { createTestApp, type TestApp } from '#libs/testing';
+import { apiCall, createTestApp, type TestApp } from '#libs/testing';
 
 const URL = '/api/v1/schedules/preview';
 const VECTORS: { name: string; request: Record<string, unknown>; expected: unknown }[] = JSON.parse(
@@ -26,11 +26,8 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.close());
 
-const preview = (body: unknown, token?: string) => {
-  const req = request(t.http).post(URL);
-  if (token) req.set('Authorization', `Bearer ${token}`);
-  return req.send(body as object);
-};
+// bodies are the vectors' and deliberately wrong ones: the test is about what the server answers to each
+const preview = (body: unknown, token?: string) => apiCall(t.api(token).POST(URL, { body: body as never }));
 
 describe('POST /api/v1/schedules/preview: reference vectors', () => {
   it.each(VECTORS.map((v) => [v.name, v] as const))(
@@ -177,6 +174,7 @@ describe('POST /api/v1/schedules/preview: validation', () => {
   });
 
   it('refuses a body that is not JSON with a problem, not a crash', async () => {
+    // a body that is not JSON at all: beyond what the typed client can send
     const res = await request(t.http).post(URL).set('Content-Type', 'application/json').send('{"principal":');
     expect(res.status).toBe(400);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
@@ -207,13 +205,13 @@ describe('POST /api/v1/schedules/preview: auth', () => {
     afterAll(async () => closed?.close());
 
     it('refuses a caller without a token with 401', async () => {
-      const res = await request(closed.http).post(URL).send(VALID);
+      const res = await apiCall(closed.api().POST(URL, { body: VALID as never }));
       expect(res.status).toBe(401);
       expect(res.body.code).toBe('UNAUTHENTICATED');
     });
 
     it('refuses a bad token with 401', async () => {
-      const res = await request(closed.http).post(URL).set('Authorization', 'Bearer nope').send(VALID);
+      const res = await apiCall(closed.api('nope').POST(URL, { body: VALID as never }));
       expect(res.status).toBe(401);
     });
 
@@ -221,10 +219,7 @@ describe('POST /api/v1/schedules/preview: auth', () => {
       'answers %s',
       async (role) => {
         const token = await closed.tokenFor(role, role === 'BANK_OFFICER' ? { bankId } : {});
-        const res = await request(closed.http)
-          .post(URL)
-          .set('Authorization', `Bearer ${token}`)
-          .send(VECTORS[0].request);
+        const res = await apiCall(closed.api(token).POST(URL, { body: VECTORS[0].request as never }));
         expect(res.status).toBe(200);
         expect(res.body).toStrictEqual(VECTORS[0].expected);
       },

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import type { Logger as PinoLogger } from 'pino';
 import { UsersService } from '#libs/auth';
 import {
@@ -19,6 +19,7 @@ import {
   type CommonModuleOptions,
 } from '#libs/common';
 import { AppModule } from './app.module.js';
+import { buildOpenApiDocument } from './openapi.js';
 import { inputGuard } from './ops/input-guard.js';
 import { securityHeaders } from './ops/security-headers.js';
 
@@ -62,47 +63,7 @@ export async function createApi(
   app.enableShutdownHooks([], { useProcessExit: true });
 
   const config = app.get(AppConfig);
-  const doc = new DocumentBuilder()
-    .setTitle('Mutual-aid fund and guarantee pool engine')
-    .setDescription(
-      'Back office for village mutual-aid funds, district guarantee funds, interest subsidies and reports. ' +
-        'Money is a decimal string in yuan ("5000.00"); rates are percent per year ("4.35"); dates are YYYY-MM-DD ' +
-        '(Asia/Shanghai business dates). Errors are application/problem+json with a stable `code`. ' +
-        'Money-moving POSTs require an Idempotency-Key header.',
-    )
-    .setVersion('1')
-    .addTag('auth', 'Sign in (a short-lived bearer token), who am I, sign out.')
-    .addTag('users', 'Staff accounts and roles (ADMIN).')
-    .addTag('audit', 'The append-only audit log of every write.')
-    .addTag('ledger', 'The double-entry ledger: accounts, balances, statements by value date, journal entries, verify.')
-    .addTag('business-date', 'The business date every decision reads; moving it forward day by day outside production.')
-    .addTag('geography', 'Districts, towns, villages and poverty lines.')
-    .addTag('households', 'The poverty registry: households with masked personal data, CSV import.')
-    .addTag('operating entities', 'Cooperatives and enterprises linked to poor households (each household counted once).')
-    .addTag('joint-liability groups', 'Groups of borrowers who endorse and answer for each other.')
-    .addTag('products', 'Versioned loan products and their rules.')
-    .addTag('benchmark-rates', 'Effective-dated benchmark rates by term band.')
-    .addTag('schedules', 'Exact repayment schedules (the preview contract).')
-    .addTag('mutual-aid-funds', 'Village mutual-aid funds: rules, contributions, member shares, withdrawals, position.')
-    .addTag('loan applications', 'Applications, eligibility, group endorsement, maker-checker approval, public notice.')
-    .addTag('loans', 'Loans, their schedules, disbursement and history.')
-    .addTag('repayments', 'Value-dated repayments, payoff, reversal, write-off and recoveries, year-end fee distribution.')
-    .addTag('close-of-business', 'The daily close of business: ageing, penalties, calls, portfolio snapshots.')
-    .addTag('banks', 'Partner banks and their API keys.')
-    .addTag('risk funds', 'District guarantee funds: deposits, interest, withdrawals, the breaker.')
-    .addTag('guarantee agreements', 'Cooperation agreements: leverage multiple, loss share, NPL threshold.')
-    .addTag('covered bank loans', 'Bank loans under cover: registration, status and repayment reports, compensation.')
-    .addTag('reconciliation', 'Bank statements matched against the engine.')
-    .addTag('subsidy', 'Interest-subsidy programmes, budgets, policies, claims and their queue.')
-    .addTag('funding', 'The contributions register and matching compliance.')
-    .addTag('reminders', 'Repayment reminders: endpoints, the outbox, selection runs.')
-    .addTag('reports', 'Monthly leverage reports: versions and what changed, ranking, exports, chart.')
-    .addTag('asset-income', 'Asset-income projects: quantified shares, yearly dividends with the floor, liquidation.')
-    .addTag('ops', 'Health and metrics.')
-    .addBearerAuth()
-    .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Api-Key' }, 'bank-api-key')
-    .build();
-  const document = SwaggerModule.createDocument(app, doc);
+  const document = buildOpenApiDocument(app);
   if (config.DOCS_PUBLIC)
     SwaggerModule.setup('docs', app, document, {
       jsonDocumentUrl: 'docs-json',

@@ -9,6 +9,7 @@ import { HouseholdsModule } from '#libs/households';
 import { LoansModule } from '#libs/loans';
 import { OriginationModule } from '#libs/origination';
 import { ProductsModule } from '#libs/products';
+import { ProjectionModule } from '#libs/projection';
 import { ReconciliationModule } from '#libs/reconciliation';
 import { RemindersModule } from '#libs/reminders';
 import { RepaymentModule } from '#libs/repayment';
@@ -18,4 +19,4 @@ import { SubsidyModule } from '#libs/subsidy';
 import { QueueDashboardModule } from './ops/queue-dashboard.js';
 
 /** The domain libraries the API serves. Each capability adds its module here. */
-export const DOMAIN_MODULES: Type[] = [SchedulesModule, ProductsModule, HouseholdsModule, FundsModule, GuaranteeModule, AssetIncomeModule, LoansModule, OriginationModule, ReconciliationModule, SubsidyModule, FundingModule, RemindersModule, RepaymentModule, CobModule, ReportingModule, CalendarModule, QueueDashboardModule];
+export const DOMAIN_MODULES: Type[] = [SchedulesModule, ProductsModule, HouseholdsModule, FundsModule, GuaranteeModule, AssetIncomeModule, LoansModule, OriginationModule, ReconciliationModule, SubsidyModule, FundingModule, RemindersModule, RepaymentModule, CobModule, ReportingModule, CalendarModule, ProjectionModule, QueueDashboardModule];

@@ -1,6 +1,7 @@
 import type { DynamicModule, Type } from '@nestjs/common';
 import { CobJobsModule } from './cob/cob-jobs.module.js';
 import { RemindersJobsModule } from './reminders/reminders-jobs.module.js';
+import { ProjectionJobsModule } from './projection/projection.processor.js';
 import { ReportsJobsModule } from './reports/reports.processor.js';
 import { SubsidyClaimsJobsModule } from './subsidy/subsidy-claims.processor.js';
 
@@ -13,4 +14,5 @@ export const WORKER_MODULES: (Type | DynamicModule)[] = [
   CobJobsModule,
   ReportsJobsModule,
   SubsidyClaimsJobsModule,
+  ProjectionJobsModule,
 ];

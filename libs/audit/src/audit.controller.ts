@@ -1,10 +1,11 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsOptional, IsString } from 'class-validator';
 import { IsCalendarDate } from '#libs/schedules';
 
-import { PageQuery, Roles } from '#libs/common';
+import { PageOf, PageQuery, Roles } from '#libs/common';
 import { AuditService } from './audit.service.js';
+import { AuditEntryResponse } from './responses.js';
 
 export class AuditQuery extends PageQuery {
   @ApiPropertyOptional({ example: 'user' }) @IsOptional() @IsString() entityType?: string;
@@ -23,8 +24,9 @@ export class AuditController {
 
   @Get()
   @Roles('ADMIN', 'AUDITOR')
-  @ApiOkResponse({ description: 'Audit trail, newest first, filterable by entity, actor, action and date range' })
-  list(@Query() q: AuditQuery) {
+  @ApiOperation({ summary: 'List the audit trail' })
+  @ApiOkResponse({ description: 'Audit trail, newest first, filterable by entity, actor, action and date range', type: PageOf(AuditEntryResponse) })
+  listAuditEntries(@Query() q: AuditQuery) {
     return this.audit.list(q, q);
   }
 }

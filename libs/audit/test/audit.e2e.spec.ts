@@ -1,7 +1,6 @@
-import request from 'supertest';
 import { AuditService } from '#libs/audit';
 import { RequestContext } from '#libs/common';
-import { createTestApp, type TestApp } from '#libs/testing';
+import { apiCall, createTestApp, expectStatus, type TestApp } from '#libs/testing';
 
 /** The audit trail: every user write with before/after, secrets never stored, append-only, filterable reads. */
 let t: TestApp;
@@ -14,27 +13,31 @@ beforeAll(async () => {
   t = await createTestApp();
   admin = await t.tokenFor('ADMIN');
   auditor = await t.tokenFor('AUDITOR');
-  const created = await request(t.http)
-    .post('/api/v1/users')
-    .set('Authorization', `Bearer ${admin}`)
-    .set('X-Request-Id', 'req-audit-create')
-    .send({ username: 'clerk.zhao', displayName: 'Zhao Lei', password: PLAIN_PASSWORDS[0], role: 'LOAN_OFFICER' });
-  expect(created.status).toBe(201);
+  const created = await expectStatus(
+    t.api(admin).POST('/api/v1/users', {
+      headers: { 'X-Request-Id': 'req-audit-create' },
+      body: { username: 'clerk.zhao', displayName: 'Zhao Lei', password: PLAIN_PASSWORDS[0], role: 'LOAN_OFFICER' },
+    }),
+    201,
+  );
   userId = created.body.id;
-  const updated = await request(t.http)
-    .patch(`/api/v1/users/${userId}`)
-    .set('Authorization', `Bearer ${admin}`)
-    .set('X-Request-Id', 'req-audit-update')
-    .send({ displayName: 'Zhao Lei (town)', password: PLAIN_PASSWORDS[1] });
-  expect(updated.status).toBe(200);
+  await expectStatus(
+    t.api(admin).PATCH('/api/v1/users/{id}', {
+      params: { path: { id: userId } },
+      headers: { 'X-Request-Id': 'req-audit-update' },
+      body: { displayName: 'Zhao Lei (town)', password: PLAIN_PASSWORDS[1] },
+    }),
+    200,
+  );
 });
 afterAll(async () => t.close());
 
-const list = (query: string, token = auditor) => request(t.http).get(`/api/v1/audit${query}`).set('Authorization', `Bearer ${token}`);
+type AuditQuery = { entityType?: string; entityId?: string; action?: string; actor?: string; from?: string; to?: string; page?: number; pageSize?: number };
+const list = (query: AuditQuery, token = auditor) => apiCall(t.api(token).GET('/api/v1/audit', { params: { query } }));
 
 describe('audit rows of user writes', () => {
   it('records the creation with actor, role, request id and the after image', async () => {
-    const res = await list(`?entityType=user&entityId=${userId}&action=USER_CREATED`);
+    const res = await list({ entityType: 'user', entityId: userId, action: 'USER_CREATED' });
     expect(res.body.total).toBe(1);
     expect(res.body.items[0]).toMatchObject({
       actor: 'admin',
@@ -49,7 +52,7 @@ describe('audit rows of user writes', () => {
   });
 
   it('records the update with before and after images and says the password changed', async () => {
-    const res = await list(`?entityType=user&entityId=${userId}&action=USER_UPDATED_PASSWORD_CHANGED`);
+    const res = await list({ entityType: 'user', entityId: userId, action: 'USER_UPDATED_PASSWORD_CHANGED' });
     expect(res.body.total).toBe(1);
     const row = res.body.items[0];
     expect(row.before.displayName).toBe('Zhao Lei');
@@ -77,7 +80,7 @@ describe('audit rows of user writes', () => {
         }),
       ),
     );
-    const res = await list('?entityType=bank&entityId=7');
+    const res = await list({ entityType: 'bank', entityId: '7' });
     expect(res.body.items[0]).toMatchObject({
       actor: 'tester',
       role: 'SYSTEM',
@@ -100,27 +103,27 @@ describe('append-only', () => {
 
 describe('GET /api/v1/audit', () => {
   it('lists newest first, paginated, for ADMIN and AUDITOR', async () => {
-    const all = await list('?pageSize=2', admin);
+    const all = await list({ pageSize: 2 }, admin);
     expect(all.status).toBe(200);
     expect(all.body.pageSize).toBe(2);
     expect(all.body.items).toHaveLength(2);
     expect(all.body.total).toBeGreaterThanOrEqual(4);
     const ids = all.body.items.map((i: { id: string }) => Number(i.id));
     expect(ids[0]).toBeGreaterThan(ids[1]);
-    const page2 = await list('?pageSize=2&page=2');
+    const page2 = await list({ pageSize: 2, page: 2 });
     expect(Number(page2.body.items[0].id)).toBeLessThan(ids[1]);
   });
 
   it('filters by actor, action, entity and date range', async () => {
-    const byActor = await list('?actor=admin&entityType=user');
+    const byActor = await list({ actor: 'admin', entityType: 'user' });
     expect(byActor.body.items.every((i: { actor: string; entityType: string }) => i.actor === 'admin' && i.entityType === 'user')).toBe(true);
     expect(byActor.body.total).toBeGreaterThanOrEqual(3); // the auditor user, clerk.zhao created and updated
     // Two days either side of now, so the session time zone of the database cannot move a row across the edge.
     const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
-    const everything = (await list('')).body.total;
-    expect((await list(`?from=${day(-2)}&to=${day(2)}`)).body.total).toBe(everything);
-    expect((await list(`?from=${day(2)}`)).body.total).toBe(0);
-    expect((await list(`?to=${day(-2)}`)).body.total).toBe(0);
-    expect((await list(`?from=${day(-2)}&action=NOTHING_LIKE_THIS`)).body.total).toBe(0);
+    const everything = (await list({})).body.total;
+    expect((await list({ from: day(-2), to: day(2) })).body.total).toBe(everything);
+    expect((await list({ from: day(2) })).body.total).toBe(0);
+    expect((await list({ to: day(-2) })).body.total).toBe(0);
+    expect((await list({ from: day(-2), action: 'NOTHING_LIKE_THIS' })).body.total).toBe(0);
   });
 });

@@ -1,10 +1,19 @@
 import { Body, Controller, Get, HttpCode, Ip, Param, Patch, Post, Query, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import type { Request } from 'express';
-import { Public, Roles, ROLES, type Actor } from '#libs/common';
+import { PageOf, Public, Roles, ROLES, type Actor } from '#libs/common';
 import { AuthService } from './auth.service.js';
 import { LoginThrottle } from './rate-limit.js';
 import { CreateUserDto, LoginDto, UpdateUserDto, UserIdParam, UserListQuery } from './dto.js';
+import { ActorResponse, LoginResponse, UserResponse } from './responses.js';
 import { UsersService } from './users.service.js';
 
 @ApiTags('auth')
@@ -14,9 +23,18 @@ export class AuthController {
 
   @Post('login')
   @Public()
+  @ApiOperation({ summary: 'Log in' })
   @HttpCode(200)
   @LoginThrottle()
-  @ApiOkResponse({ description: 'A short-lived bearer token', schema: { example: { accessToken: 'eyJ…', tokenType: 'Bearer', expiresIn: 900 } } })
+  @ApiOkResponse({
+    description: 'A short-lived bearer token and the user it was issued to',
+    type: LoginResponse,
+    example: {
+      accessToken: 'eyJ…', tokenType: 'Bearer', expiresIn: 900,
+      user: { id: '7', username: 'officer.wang', displayName: '王晓东', role: 'LOAN_OFFICER', bankId: null, areaKind: 'CITY', areaId: null, active: true, createdAt: '2026-01-05T02:00:00.000Z' },
+    },
+  })
+  @ApiUnauthorizedResponse({ description: 'Wrong username or password (INVALID_CREDENTIALS), one answer for both' })
   @ApiTooManyRequestsResponse({
     description: 'Too many login attempts for this username (from any address) or from this address; see Retry-After',
   })
@@ -26,8 +44,10 @@ export class AuthController {
 
   @Get('me')
   @Roles(...ROLES)
+  @ApiOperation({ summary: 'Get the calling user' })
   @ApiBearerAuth()
-  me(@Req() req: Request & { actor: Actor }) {
+  @ApiOkResponse({ description: 'The caller as the API sees it (a user, or a bank through its API key)', type: ActorResponse })
+  getCurrentUser(@Req() req: Request & { actor: Actor }) {
     return req.actor;
   }
 }
@@ -40,33 +60,44 @@ export class UsersController {
 
   @Get()
   @Roles('ADMIN')
-  list(@Query() q: UserListQuery) {
+  @ApiOperation({ summary: 'List users' })
+  @ApiOkResponse({ type: PageOf(UserResponse) })
+  listUsers(@Query() q: UserListQuery) {
     return this.users.list(q, q.role);
   }
 
   @Get(':id')
   @Roles('ADMIN')
-  get(@Param() p: UserIdParam) {
+  @ApiOperation({ summary: 'Get a user' })
+  @ApiOkResponse({ type: UserResponse })
+  getUser(@Param() p: UserIdParam) {
     return this.users.get(p.id);
   }
 
   @Post()
   @Roles('ADMIN')
-  create(@Body() dto: CreateUserDto) {
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Create a user' })
+  @ApiCreatedResponse({ type: UserResponse })
+  createUser(@Body() dto: CreateUserDto) {
     return this.users.create(dto);
   }
 
   @Patch(':id')
   @Roles('ADMIN')
-  update(@Param() p: UserIdParam, @Body() dto: UpdateUserDto) {
+  @ApiOperation({ summary: 'Edit a user' })
+  @ApiOkResponse({ description: 'Name, role, bank, password or active flag changed (a change of role, bank or password, or a deactivation, revokes the user’s tokens)', type: UserResponse })
+  updateUser(@Param() p: UserIdParam, @Body() dto: UpdateUserDto) {
     return this.users.update(p.id, dto);
   }
 
   /** Forced log-out: every token issued to the user so far stops working; the user may log in again. */
   @Post(':id/revoke-tokens')
   @Roles('ADMIN')
+  @ApiOperation({ summary: "Revoke a user's tokens (forced log-out)" })
   @HttpCode(200)
-  revokeTokens(@Param() p: UserIdParam) {
+  @ApiOkResponse({ description: 'The user; tokens issued before now are refused (401 TOKEN_REVOKED)', type: UserResponse })
+  revokeUserTokens(@Param() p: UserIdParam) {
     return this.users.revokeTokens(p.id);
   }
 }

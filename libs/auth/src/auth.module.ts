@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { AreaScopeGuard } from './area-scope.guard.js';
 import { JwtModule } from '@nestjs/jwt';
 import type { Redis } from 'ioredis';
 import { AppConfig, REDIS } from '#libs/common';
@@ -31,6 +32,8 @@ import { UsersService } from './users.service.js';
     UsersStore,
     { provide: APP_GUARD, useClass: RateLimitGuard },
     { provide: APP_GUARD, useClass: AuthGuard },
+    // then the caller's area (staff limited to a district, town or village): area-policy.ts
+    { provide: APP_GUARD, useClass: AreaScopeGuard },
   ],
   exports: [AuthService, UsersService],
 })

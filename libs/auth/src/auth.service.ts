@@ -67,6 +67,7 @@ export class AuthService {
       role: user.role,
       bankId: user.bankId ? Number(user.bankId) : null,
       via: 'jwt',
+      ...(user.area ? { area: user.area } : {}),
     };
   }
 }

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsNumberString, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
-import { PageQuery, ROLES, type Role, ID_PATTERN } from '#libs/common';
+import { AREA_KINDS, PageQuery, ROLES, type AreaKind, type Role, ID_PATTERN } from '#libs/common';
 
 export class LoginDto {
   @ApiProperty({ example: 'admin' }) @IsString() @MaxLength(64) username: string;
@@ -14,6 +14,10 @@ export class CreateUserDto {
   @ApiProperty({ example: 'a-long-password', minLength: 10 }) @IsString() @MinLength(10) @MaxLength(256) password: string;
   @ApiProperty({ enum: ROLES, example: 'LOAN_OFFICER' }) @IsIn(ROLES) role: Role;
   @ApiPropertyOptional({ example: '1', description: 'required for BANK_OFFICER' }) @IsOptional() @IsNumberString() bankId?: string;
+  @ApiPropertyOptional({ enum: AREA_KINDS, default: 'CITY', description: 'FUND_ADMIN, LOAN_OFFICER and AUDITOR may be limited to one district, town or village' })
+  @IsOptional() @IsIn(AREA_KINDS) areaKind?: AreaKind;
+  @ApiPropertyOptional({ example: '1', description: 'the district, town or village id (with areaKind other than CITY)' })
+  @IsOptional() @Matches(ID_PATTERN, { message: 'areaId must be a positive integer' }) areaId?: string;
 }
 
 export class UpdateUserDto {
@@ -22,6 +26,9 @@ export class UpdateUserDto {
   @ApiPropertyOptional() @IsOptional() @IsBoolean() active?: boolean;
   @ApiPropertyOptional({ minLength: 10 }) @IsOptional() @IsString() @MinLength(10) @MaxLength(256) password?: string;
   @ApiPropertyOptional() @IsOptional() @IsNumberString() bankId?: string;
+  @ApiPropertyOptional({ enum: AREA_KINDS, description: 'a new area (CITY, or DISTRICT/TOWN/VILLAGE with areaId); ends the user\'s tokens' })
+  @IsOptional() @IsIn(AREA_KINDS) areaKind?: AreaKind;
+  @ApiPropertyOptional({ example: '1', nullable: true }) @IsOptional() @Matches(ID_PATTERN, { message: 'areaId must be a positive integer' }) areaId?: string;
 }
 
 export class UserListQuery extends PageQuery {

@@ -1,4 +1,6 @@
 export * from './api-key.js';
+export * from './area-policy.js';
+export * from './area-scope.guard.js';
 export * from './auth.guard.js';
 export * from './auth.module.js';
 export * from './auth.service.js';

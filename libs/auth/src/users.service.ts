@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import * as argon2 from 'argon2';
 import type { DataSource, EntityManager } from 'typeorm';
-import { DomainError, isUniqueViolation, type Page, type PageQuery, type Role } from '#libs/common';
+import { AREA_SCOPED_ROLES, DomainError, isUniqueViolation, type AreaKind, type AreaScope, type Page, type PageQuery, type Role } from '#libs/common';
 import { AuditService } from '#libs/audit';
 import { hashPassword } from './password-hash.js';
 import { UsersStore, type UserRow } from './store/users.store.js';
@@ -13,6 +13,9 @@ export interface UserView {
   displayName: string;
   role: Role;
   bankId: string | null;
+  /** CITY, or the district, town or village a staff user is limited to (areaId says which). */
+  areaKind: AreaKind;
+  areaId: string | null;
   active: boolean;
   createdAt: string;
 }
@@ -25,6 +28,8 @@ export interface UserCredentials {
   bankId: string | null;
   active: boolean;
   tokenVersion: number;
+  /** Absent for the whole city. */
+  area?: AreaScope;
 }
 
 const view = (r: UserRow): UserView => ({
@@ -33,6 +38,8 @@ const view = (r: UserRow): UserView => ({
   displayName: r.display_name,
   role: r.role,
   bankId: r.bank_id,
+  areaKind: r.area_kind as AreaKind,
+  areaId: r.area_id,
   active: r.active,
   createdAt: new Date(r.created_at).toISOString(),
 });
@@ -43,6 +50,23 @@ export interface CreateUserInput {
   password: string;
   role: Role;
   bankId?: string | null;
+  areaKind?: AreaKind;
+  areaId?: string | null;
+}
+
+/** A user's area must name an existing district, town or village, and only staff roles are area-bound. */
+function checkArea(role: Role, kind: AreaKind, id: string | null) {
+  if (kind === 'CITY' && id !== null) {
+    throw new DomainError('VALIDATION_FAILED', 'a CITY scope has no areaId', [{ field: 'areaId', message: 'only with DISTRICT, TOWN or VILLAGE' }]);
+  }
+  if (kind !== 'CITY' && id === null) {
+    throw new DomainError('VALIDATION_FAILED', `a ${kind} scope names its ${kind.toLowerCase()}`, [{ field: 'areaId', message: 'required' }]);
+  }
+  if (kind !== 'CITY' && !(AREA_SCOPED_ROLES as readonly string[]).includes(role)) {
+    throw new DomainError('VALIDATION_FAILED', `only ${AREA_SCOPED_ROLES.join(', ')} are limited to an area`, [
+      { field: 'areaKind', message: `must be CITY for ${role}` },
+    ]);
+  }
 }
 
 @Injectable()
@@ -61,8 +85,14 @@ export class UsersService {
         { field: 'bankId', message: input.role === 'BANK_OFFICER' ? 'required for BANK_OFFICER' : 'only for BANK_OFFICER' },
       ]);
     }
+    const areaKind = input.areaKind ?? 'CITY';
+    const areaId = input.areaId ?? null;
+    checkArea(input.role, areaKind, areaId);
     const hash = await hashPassword(input.password);
     const run = async (m: EntityManager) => {
+      if (areaId !== null && !(await this.store.areaExists(m, areaKind, areaId))) {
+        throw new DomainError('VALIDATION_FAILED', `${areaKind.toLowerCase()} ${areaId} does not exist`, [{ field: 'areaId', message: 'unknown area' }]);
+      }
       if (input.bankId) {
         if (!(await this.store.bankExists(m, input.bankId))) throw new DomainError('VALIDATION_FAILED', `bank ${input.bankId} does not exist`, [{ field: 'bankId', message: 'unknown bank' }]);
       }
@@ -73,6 +103,8 @@ export class UsersService {
           passwordHash: hash,
           role: input.role,
           bankId: input.bankId ?? null,
+          areaKind,
+          areaId,
         });
         const user = view(row);
         await this.audit.record(m, { action: 'USER_CREATED', entityType: 'user', entityId: user.id, after: user });
@@ -87,7 +119,10 @@ export class UsersService {
     return manager ? run(manager) : this.dataSource.transaction(run);
   }
 
-  async update(id: string, patch: { displayName?: string; role?: Role; active?: boolean; password?: string; bankId?: string | null }) {
+  async update(
+    id: string,
+    patch: { displayName?: string; role?: Role; active?: boolean; password?: string; bankId?: string | null; areaKind?: AreaKind; areaId?: string | null },
+  ) {
     return this.dataSource.transaction(async (m) => {
       const before = await this.store.lock(m, id);
       if (!before) throw new DomainError('NOT_FOUND', `user ${id} not found`);
@@ -98,6 +133,13 @@ export class UsersService {
           { field: 'bankId', message: 'inconsistent with role' },
         ]);
       }
+      // Changing the kind without an id (or to CITY) is a complete statement of the new area.
+      const areaKind = patch.areaKind ?? (before.area_kind as AreaKind);
+      const areaId = patch.areaId !== undefined ? patch.areaId : patch.areaKind !== undefined ? null : before.area_id;
+      checkArea(role, areaKind, areaId);
+      if (areaId !== null && !(await this.store.areaExists(m, areaKind, areaId))) {
+        throw new DomainError('VALIDATION_FAILED', `${areaKind.toLowerCase()} ${areaId} does not exist`, [{ field: 'areaId', message: 'unknown area' }]);
+      }
       const hash = patch.password ? await hashPassword(patch.password) : before.password_hash;
       const after = await this.store.update(m, id, {
         displayName: patch.displayName ?? before.display_name,
@@ -105,6 +147,8 @@ export class UsersService {
         active: patch.active ?? before.active,
         passwordHash: hash,
         bankId,
+        areaKind,
+        areaId,
       });
       await this.audit.record(m, {
         action: patch.password ? 'USER_UPDATED_PASSWORD_CHANGED' : 'USER_UPDATED',
@@ -153,6 +197,17 @@ export class UsersService {
       bankId: row.bank_id,
       active: row.active,
       tokenVersion: row.token_version,
+      ...(row.area_kind !== 'CITY' && row.area_id && row.area_district_id
+        ? {
+            area: {
+              kind: row.area_kind as AreaScope['kind'],
+              id: row.area_id,
+              districtId: row.area_district_id,
+              townId: row.area_town_id,
+              villageId: row.area_village_id,
+            },
+          }
+        : {}),
     };
   }
 

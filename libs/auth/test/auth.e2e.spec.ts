@@ -7,7 +7,7 @@ import type { App } from 'supertest/types.js';
 import { createApi } from '../../../apps/api/src/bootstrap.js';
 import { AuthGuard, AuthService } from '#libs/auth';
 import { createRootLogger, loadConfig, PUBLIC_KEY, PUBLIC_WHEN_KEY, ROLES, ROLES_KEY, type Role } from '#libs/common';
-import { createTestApp, createTestDatabase, TEST_ADMIN, type TestApp, type TestDatabase } from '#libs/testing';
+import { apiCall, createTestApp, createTestDatabase, expectStatus, TEST_ADMIN, type TestApp, type TestDatabase } from '#libs/testing';
 
 let t: TestApp;
 let bankId: string;
@@ -20,12 +20,10 @@ beforeAll(async () => {
 });
 afterAll(async () => t.close());
 
-const get = (path: string, token?: string) => {
-  const r = request(t.http).get(path);
-  return token ? r.set('Authorization', `Bearer ${token}`) : r;
-};
+/** A GET of a path known only at run time (the role matrix), through the client. */
+const get = (path: string, token?: string) => apiCall(t.api(token).GET(path as never));
 
-function expectProblem(res: request.Response, status: number, code: string) {
+function expectProblem(res: { status: number; body: unknown; headers: Record<string, string> }, status: number, code: string) {
   expect(res.status).toBe(status);
   expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
   expect(res.body).toMatchObject({ status, code, type: expect.any(String), title: expect.any(String), detail: expect.any(String) });
@@ -34,16 +32,16 @@ function expectProblem(res: request.Response, status: number, code: string) {
 
 describe('authentication', () => {
   it('refuses a request without a token with 401 problem+json', async () => {
-    expectProblem(await get('/api/v1/users'), 401, 'UNAUTHENTICATED');
+    expectProblem(await apiCall(t.api().GET('/api/v1/users')), 401, 'UNAUTHENTICATED');
   });
 
   it('refuses a malformed, forged or expired token, and a non-bearer scheme, with 401', async () => {
-    expectProblem(await get('/api/v1/users', 'not-a-jwt'), 401, 'UNAUTHENTICATED');
+    expectProblem(await apiCall(t.api('not-a-jwt').GET('/api/v1/users')), 401, 'UNAUTHENTICATED');
     const forged = await new JwtService({ secret: 'another-secret-of-enough-length' }).signAsync(
       { sub: '1', usr: 'admin', role: 'ADMIN', bank: null },
       { expiresIn: 900 },
     );
-    expectProblem(await get('/api/v1/users', forged), 401, 'UNAUTHENTICATED');
+    expectProblem(await apiCall(t.api(forged).GET('/api/v1/users')), 401, 'UNAUTHENTICATED');
     const expired = await t.app.get(JwtService).signAsync({
       sub: '1',
       usr: 'admin',
@@ -51,8 +49,8 @@ describe('authentication', () => {
       bank: null,
       exp: Math.floor(Date.now() / 1000) - 5,
     });
-    expectProblem(await get('/api/v1/users', expired), 401, 'UNAUTHENTICATED');
-    expectProblem(await request(t.http).get('/api/v1/users').set('Authorization', `Basic ${tokens.ADMIN}`), 401, 'UNAUTHENTICATED');
+    expectProblem(await apiCall(t.api(expired).GET('/api/v1/users')), 401, 'UNAUTHENTICATED');
+    expectProblem(await apiCall(t.api().GET('/api/v1/users', { headers: { Authorization: `Basic ${tokens.ADMIN}` } })), 401, 'UNAUTHENTICATED');
   });
 
   it('refuses a token signed with the secret but without exp or iat, or living longer than JWT_TTL_SECONDS', async () => {
@@ -61,24 +59,24 @@ describe('authentication', () => {
     const signer = new JwtService({ secret: t.config.JWT_SECRET });
     const now = Math.floor(Date.now() / 1000);
     // the same claims with a proper lifetime pass: what is refused below is only the lifetime
-    await request(t.http).get('/api/v1/auth/me').set('Authorization', `Bearer ${await signer.signAsync(claims, { expiresIn: 60 })}`).expect(200);
+    await expectStatus(t.api(`Bearer ${await signer.signAsync(claims, { expiresIn: 60 })}`).GET('/api/v1/auth/me'), 200);
     const noExp = await signer.signAsync(claims);
-    expectProblem(await get('/api/v1/auth/me', noExp), 401, 'UNAUTHENTICATED');
+    expectProblem(await apiCall(t.api(noExp).GET('/api/v1/auth/me')), 401, 'UNAUTHENTICATED');
     const noIat = await signer.signAsync({ ...claims, exp: now + 60 }, { noTimestamp: true });
-    expectProblem(await get('/api/v1/auth/me', noIat), 401, 'UNAUTHENTICATED');
+    expectProblem(await apiCall(t.api(noIat).GET('/api/v1/auth/me')), 401, 'UNAUTHENTICATED');
     const tooLong = await signer.signAsync(claims, { expiresIn: t.config.JWT_TTL_SECONDS + 3600 });
-    expectProblem(await get('/api/v1/auth/me', tooLong), 401, 'UNAUTHENTICATED');
+    expectProblem(await apiCall(t.api(tooLong).GET('/api/v1/auth/me')), 401, 'UNAUTHENTICATED');
   });
 
   it('refuses a role the endpoint does not list with 403', async () => {
-    const res = await get('/api/v1/users', tokens.LOAN_OFFICER);
+    const res = await apiCall(t.api(tokens.LOAN_OFFICER).GET('/api/v1/users'));
     expectProblem(res, 403, 'FORBIDDEN');
     expect(res.body.detail).toContain('LOAN_OFFICER');
   });
 
   it('refuses a wrong password and an unknown user alike with 401 INVALID_CREDENTIALS', async () => {
-    const wrong = await request(t.http).post('/api/v1/auth/login').send({ username: TEST_ADMIN.username, password: 'wrong-password' });
-    const unknown = await request(t.http).post('/api/v1/auth/login').send({ username: 'nobody-here', password: 'wrong-password' });
+    const wrong = await apiCall(t.api().POST('/api/v1/auth/login', { body: { username: TEST_ADMIN.username, password: 'wrong-password' } }));
+    const unknown = await apiCall(t.api().POST('/api/v1/auth/login', { body: { username: 'nobody-here', password: 'wrong-password' } }));
     expectProblem(wrong, 401, 'INVALID_CREDENTIALS');
     expectProblem(unknown, 401, 'INVALID_CREDENTIALS');
     expect(wrong.body.detail).toBe(unknown.body.detail);
@@ -106,9 +104,9 @@ describe('each role sees only what it may', () => {
   }
 
   it('GET /auth/me tells each role who it is, a bank officer with its bank', async () => {
-    const me = await get('/api/v1/auth/me', tokens.BANK_OFFICER);
+    const me = await apiCall(t.api(tokens.BANK_OFFICER).GET('/api/v1/auth/me'));
     expect(me.body).toMatchObject({ role: 'BANK_OFFICER', bankId: Number(bankId), via: 'jwt' });
-    expect((await get('/api/v1/auth/me', tokens.AUDITOR)).body).toMatchObject({ role: 'AUDITOR', bankId: null });
+    expect((await apiCall(t.api(tokens.AUDITOR).GET('/api/v1/auth/me'))).body).toMatchObject({ role: 'AUDITOR', bankId: null });
   });
 
   it('every route of the API declares who may call it (deny by default)', async () => {
@@ -152,22 +150,16 @@ describe('users (ADMIN)', () => {
   const admin = () => tokens.ADMIN;
 
   it('creates, updates and deactivates a user; a deactivated user can no longer log in', async () => {
-    const created = await request(t.http)
-      .post('/api/v1/users')
-      .set('Authorization', `Bearer ${admin()}`)
-      .send({ username: 'officer.wang', displayName: 'Wang Fang', password: 'first-password-1', role: 'LOAN_OFFICER' });
+    const created = await apiCall(t.api(`Bearer ${admin()}`).POST('/api/v1/users', { body: { username: 'officer.wang', displayName: 'Wang Fang', password: 'first-password-1', role: 'LOAN_OFFICER' } }));
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ username: 'officer.wang', role: 'LOAN_OFFICER', active: true, bankId: null });
     expect(created.body).not.toHaveProperty('passwordHash');
     const id = created.body.id as string;
 
-    const login = (password: string) => request(t.http).post('/api/v1/auth/login').send({ username: 'officer.wang', password });
+    const login = (password: string) => apiCall(t.api().POST('/api/v1/auth/login', { body: { username: 'officer.wang', password } }));
     expect((await login('first-password-1')).status).toBe(200);
 
-    const updated = await request(t.http)
-      .patch(`/api/v1/users/${id}`)
-      .set('Authorization', `Bearer ${admin()}`)
-      .send({ displayName: 'Wang Fang (district)', role: 'FUND_ADMIN', password: 'second-password-2' });
+    const updated = await apiCall(t.api(`Bearer ${admin()}`).PATCH('/api/v1/users/{id}', { params: { path: { id } }, body: { displayName: 'Wang Fang (district)', role: 'FUND_ADMIN', password: 'second-password-2' } }));
     expect(updated.status).toBe(200);
     expect(updated.body).toMatchObject({ displayName: 'Wang Fang (district)', role: 'FUND_ADMIN' });
     expect((await login('first-password-1')).status).toBe(401);
@@ -175,18 +167,18 @@ describe('users (ADMIN)', () => {
     expect(second.status).toBe(200);
     expect(second.body.user.role).toBe('FUND_ADMIN');
 
-    const deactivated = await request(t.http).patch(`/api/v1/users/${id}`).set('Authorization', `Bearer ${admin()}`).send({ active: false });
+    const deactivated = await apiCall(t.api(`Bearer ${admin()}`).PATCH('/api/v1/users/{id}', { params: { path: { id } }, body: { active: false } }));
     expect(deactivated.body.active).toBe(false);
     expectProblem(await login('second-password-2'), 401, 'INVALID_CREDENTIALS');
 
-    const listed = await get('/api/v1/users?role=FUND_ADMIN&pageSize=50', admin());
+    const listed = await apiCall(t.api(admin()).GET('/api/v1/users', { params: { query: { role: 'FUND_ADMIN', pageSize: 50 } } }));
     expect(listed.body.items.map((u: { username: string }) => u.username)).toContain('officer.wang');
     expect(listed.body.items.every((u: { role: string }) => u.role === 'FUND_ADMIN')).toBe(true);
-    expect((await get(`/api/v1/users/${id}`, admin())).body.active).toBe(false);
+    expect((await apiCall(t.api(admin()).GET('/api/v1/users/{id}', { params: { path: { id } } }))).body.active).toBe(false);
   });
 
   it('binds a BANK_OFFICER to exactly one existing bank, and no other role to any', async () => {
-    const create = (body: object) => request(t.http).post('/api/v1/users').set('Authorization', `Bearer ${admin()}`).send(body);
+    const create = (body: object) => apiCall(t.api(`Bearer ${admin()}`).POST('/api/v1/users', { body: body as never }));
     const base = { displayName: 'Teller', password: 'teller-password-1' };
     const noBank = await create({ ...base, username: 'teller.a', role: 'BANK_OFFICER' });
     expectProblem(noBank, 400, 'VALIDATION_FAILED');
@@ -202,20 +194,17 @@ describe('users (ADMIN)', () => {
     const [{ n }] = await t.db.dataSource.query(`SELECT count(*)::int AS n FROM users WHERE username LIKE 'teller.%'`);
     expect(n).toBe(1);
     // Moving the bank officer to another role without clearing the bank is refused too.
-    const moved = await request(t.http).patch(`/api/v1/users/${ok.body.id}`).set('Authorization', `Bearer ${admin()}`).send({ role: 'AUDITOR' });
+    const moved = await apiCall(t.api(`Bearer ${admin()}`).PATCH('/api/v1/users/{id}', { params: { path: { id: ok.body.id } }, body: { role: 'AUDITOR' } }));
     expectProblem(moved, 400, 'VALIDATION_FAILED');
   });
 
   it('refuses a taken username with 409 and a malformed id with 400 naming it', async () => {
-    const dup = await request(t.http)
-      .post('/api/v1/users')
-      .set('Authorization', `Bearer ${admin()}`)
-      .send({ username: TEST_ADMIN.username, displayName: 'x', password: 'some-password-1', role: 'AUDITOR' });
+    const dup = await apiCall(t.api(`Bearer ${admin()}`).POST('/api/v1/users', { body: { username: TEST_ADMIN.username, displayName: 'x', password: 'some-password-1', role: 'AUDITOR' } }));
     expectProblem(dup, 409, 'CONFLICT');
-    const bad = await get('/api/v1/users/abc', admin());
+    const bad = await apiCall(t.api(admin()).GET('/api/v1/users/{id}', { params: { path: { id: 'abc' } } }));
     expectProblem(bad, 400, 'VALIDATION_FAILED');
     expect(bad.body.errors[0].field).toBe('id');
-    expectProblem(await get('/api/v1/users/987654321', admin()), 404, 'NOT_FOUND');
+    expectProblem(await apiCall(t.api(admin()).GET('/api/v1/users/{id}', { params: { path: { id: '987654321' } } })), 404, 'NOT_FOUND');
   });
 });
 

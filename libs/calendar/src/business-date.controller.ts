@@ -10,13 +10,14 @@ import {
 import { EVERY_ROLE_READERS, problemExample as problem, Roles } from '#libs/common';
 import { BusinessDateService } from './business-date.service.js';
 import { AdvanceBusinessDateDto, StartBusinessDateDto } from './dto.js';
+import { BusinessDateAdvanceResponse, BusinessDateResponse } from './responses.js';
 
 const DAY_EXAMPLE = {
   businessDate: '2027-01-01',
   status: 'DONE',
   steps: {
     COB: { businessDate: '2026-12-31', status: 'COMPLETED', loansProcessed: 42, callsRaised: 0 },
-    REMINDERS: { runId: '118', selected: 6, enqueued: 6 },
+    REMINDERS: { runId: '118', selected: 6, sent: 6, settled: 0, failed: 0 },
     SUBSIDY: [],
     REPORT: { month: '2026-12', action: 'CREATED', version: 1 },
   },
@@ -44,10 +45,11 @@ export class BusinessDateController {
   @Get()
   @Roles(...EVERY_ROLE_READERS)
   @ApiOperation({
-    summary: 'The business date every decision reads, whether it can be moved here, and the latest days run',
+    summary: 'Get the business date',
+    description: 'The business date every decision reads, whether it can be moved here, and the latest days run.',
   })
-  @ApiOkResponse({ schema: { example: VIEW_EXAMPLE } })
-  current() {
+  @ApiOkResponse({ type: BusinessDateResponse, example: VIEW_EXAMPLE })
+  getBusinessDate() {
     return this.service.current();
   }
 
@@ -62,7 +64,7 @@ export class BusinessDateController {
       'report of the month just ended. Idempotent: a day already run is not run again; a day cut off half-way is finished by the next ' +
       'advance. Refused in production (BUSINESS_DATE_MOVABLE off), backwards, or more than 366 days at once.',
   })
-  @ApiOkResponse({ schema: { example: { from: '2026-12-31', to: '2027-01-01', days: [DAY_EXAMPLE] } } })
+  @ApiOkResponse({ type: BusinessDateAdvanceResponse, example: { from: '2026-12-31', to: '2027-01-01', days: [DAY_EXAMPLE] } })
   @ApiConflictResponse(
     problem(
       'BUSINESS_DATE_NOT_MOVABLE',
@@ -73,19 +75,19 @@ export class BusinessDateController {
   @ApiUnprocessableEntityResponse(
     problem('BUSINESS_DATE_INVALID', 422, 'cannot advance the business date from 2027-01-01 to 2026-12-31'),
   )
-  advance(@Body() dto: AdvanceBusinessDateDto) {
+  advanceBusinessDate(@Body() dto: AdvanceBusinessDateDto) {
     return this.service.advance(dto);
   }
 
   @Put()
   @Roles('ADMIN')
   @ApiOperation({
-    summary:
-      'Start the clock of a fresh sandbox at a chosen date (only while the books hold no journal entry)',
+    summary: 'Start the clock of a fresh sandbox at a chosen date',
     description:
-      'For a rehearsal of a past or coming year on an empty training database; afterwards the date only advances.',
+      'Only while the books hold no journal entry. For a rehearsal of a past or coming year on an empty training database; ' +
+      'afterwards the date only advances.',
   })
-  @ApiOkResponse({ schema: { example: { ...VIEW_EXAMPLE, businessDate: '2026-01-01', recentDays: [] } } })
+  @ApiOkResponse({ type: BusinessDateResponse, example: { ...VIEW_EXAMPLE, businessDate: '2026-01-01', recentDays: [] } })
   @ApiConflictResponse(
     problem(
       'BUSINESS_DATE_NOT_MOVABLE',
@@ -93,7 +95,7 @@ export class BusinessDateController {
       'the business date of this deployment is the calendar date and cannot be moved (BUSINESS_DATE_MOVABLE is off)',
     ),
   )
-  start(@Body() dto: StartBusinessDateDto) {
+  startBusinessDate(@Body() dto: StartBusinessDateDto) {
     return this.service.start(dto.businessDate);
   }
 }

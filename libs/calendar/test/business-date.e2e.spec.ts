@@ -1,6 +1,5 @@
-import request from 'supertest';
 import { addDays } from '#libs/schedules';
-import { createTestApp, type TestApp } from '#libs/testing';
+import { apiCall, createTestApp, expectStatus, type TestApp } from '#libs/testing';
 
 /** The business date over HTTP: reading it, moving it (ADMIN, outside production), and the days it runs. */
 let t: TestApp;
@@ -14,24 +13,24 @@ afterAll(async () => t.close());
 
 describe('business date', () => {
   it('is the calendar date until someone moves it, and every role can read it', async () => {
-    const res = await request(t.http).get('/api/v1/business-date').set('Authorization', await auth('AUDITOR')).expect(200);
+    const res = await expectStatus(t.api('AUDITOR').GET('/api/v1/business-date'), 200);
     expect(res.body).toMatchObject({ movable: true, moved: false, timeZone: 'Asia/Shanghai', recentDays: [] });
     expect(res.body.businessDate).toBe(res.body.calendarDate);
-    await request(t.http).get('/api/v1/business-date').expect(401);
+    await expectStatus(t.api().GET('/api/v1/business-date'), 401);
   });
 
   it('is moved by an ADMIN only, never backwards or too far, and bad input writes nothing', async () => {
     const officer = await auth('FUND_ADMIN');
-    await request(t.http).post('/api/v1/business-date/advance').set('Authorization', officer).send({ days: 1 }).expect(403);
+    await expectStatus(t.api(officer).POST('/api/v1/business-date/advance', { body: { days: 1 } }), 403);
     const admin = await auth('ADMIN');
-    const now = (await request(t.http).get('/api/v1/business-date').set('Authorization', admin)).body.businessDate as string;
-    const back = await request(t.http).post('/api/v1/business-date/advance').set('Authorization', admin).send({ to: addDays(now, -1) }).expect(422);
+    const now = (await apiCall(t.api(admin).GET('/api/v1/business-date'))).body.businessDate as string;
+    const back = await expectStatus(t.api(admin).POST('/api/v1/business-date/advance', { body: { to: addDays(now, -1) } }), 422);
     expect(back.body).toMatchObject({ code: 'BUSINESS_DATE_INVALID', errors: [{ field: 'to', code: 'BUSINESS_DATE_BACKWARDS' }] });
-    const far = await request(t.http).post('/api/v1/business-date/advance').set('Authorization', admin).send({ to: addDays(now, 367) }).expect(422);
+    const far = await expectStatus(t.api(admin).POST('/api/v1/business-date/advance', { body: { to: addDays(now, 367) } }), 422);
     expect(far.body.errors).toEqual([expect.objectContaining({ field: 'to', code: 'BUSINESS_DATE_TOO_FAR' })]);
-    const zero = await request(t.http).post('/api/v1/business-date/advance').set('Authorization', admin).send({ days: 0 }).expect(400);
+    const zero = await expectStatus(t.api(admin).POST('/api/v1/business-date/advance', { body: { days: 0 } }), 400);
     expect(zero.body.errors).toEqual([expect.objectContaining({ field: 'days' })]);
-    const junk = await request(t.http).post('/api/v1/business-date/advance').set('Authorization', admin).send({ to: '2026-02-30' }).expect(400);
+    const junk = await expectStatus(t.api(admin).POST('/api/v1/business-date/advance', { body: { to: '2026-02-30' } }), 400);
     expect(junk.body.errors).toEqual([expect.objectContaining({ field: 'to' })]);
     expect(await q(`SELECT * FROM business_clock`)).toEqual([]);
     expect(await q(`SELECT * FROM business_days`)).toEqual([]);
@@ -39,10 +38,10 @@ describe('business date', () => {
 
   it('a fresh sandbox starts its clock at a chosen date; advancing runs every day passed, once', async () => {
     const admin = await auth('ADMIN');
-    const started = await request(t.http).put('/api/v1/business-date').set('Authorization', admin).send({ businessDate: '2026-01-30' }).expect(200);
+    const started = await expectStatus(t.api(admin).PUT('/api/v1/business-date', { body: { businessDate: '2026-01-30' } }), 200);
     expect(started.body).toMatchObject({ businessDate: '2026-01-30', moved: true, movedBy: 'admin' });
 
-    const adv = await request(t.http).post('/api/v1/business-date/advance').set('Authorization', admin).send({ to: '2026-02-02' }).expect(200);
+    const adv = await expectStatus(t.api(admin).POST('/api/v1/business-date/advance', { body: { to: '2026-02-02' } }), 200);
     expect(adv.body.from).toBe('2026-01-30');
     expect(adv.body.to).toBe('2026-02-02');
     expect(adv.body.days.map((d: { businessDate: string }) => d.businessDate)).toEqual(['2026-01-31', '2026-02-01', '2026-02-02']);
@@ -60,17 +59,17 @@ describe('business date', () => {
     expect(await q(`SELECT period FROM report_snapshots`)).toEqual([{ period: '2026-01' }]);
 
     // every decision now reads the moved date: the report of February is refused until March begins
-    const early = await request(t.http).post('/api/v1/reports/monthly').set('Authorization', admin).send({ month: '2026-02' }).expect(422);
+    const early = await expectStatus(t.api(admin).POST('/api/v1/reports/monthly', { body: { month: '2026-02' } }), 422);
     expect(early.body.errors).toEqual([expect.objectContaining({ field: 'month', code: 'NOT_ENDED' })]);
-    const cobFuture = await request(t.http).post('/api/v1/cob/runs').set('Authorization', admin).send({ businessDate: '2026-02-03' }).expect(422);
+    const cobFuture = await expectStatus(t.api(admin).POST('/api/v1/cob/runs', { body: { businessDate: '2026-02-03' } }), 422);
     expect(cobFuture.body.errors).toEqual([expect.objectContaining({ code: 'COB_DATE_IN_FUTURE' })]);
 
-    const view = await request(t.http).get('/api/v1/business-date').set('Authorization', admin).expect(200);
+    const view = await expectStatus(t.api(admin).GET('/api/v1/business-date'), 200);
     expect(view.body).toMatchObject({ businessDate: '2026-02-02', moved: true });
     expect(view.body.recentDays.map((d: { businessDate: string }) => d.businessDate)).toEqual(['2026-02-02', '2026-02-01', '2026-01-31']);
 
     // advancing to where it is runs nothing again
-    const same = await request(t.http).post('/api/v1/business-date/advance').set('Authorization', admin).send({ to: '2026-02-02' }).expect(200);
+    const same = await expectStatus(t.api(admin).POST('/api/v1/business-date/advance', { body: { to: '2026-02-02' } }), 200);
     expect(same.body.days).toEqual([]);
     expect(await q(`SELECT count(*)::int AS n FROM cob_runs`)).toEqual([{ n: 3 }]);
     const audit = await q<{ action: string }>(`SELECT action FROM audit_log WHERE entity_type = 'business_clock' ORDER BY id`);
@@ -81,13 +80,14 @@ describe('business date', () => {
     const admin = await auth('ADMIN');
     // 2026-02-03 begins and its close of business runs, then the process stops before the reminders
     await q(`UPDATE business_clock SET business_date = '2026-02-03'`);
-    await q(`INSERT INTO business_days (business_date, status, steps, advanced_by) VALUES ('2026-02-03', 'RUNNING', '{"COB": {"note": "done before the stop"}}', 'admin')`);
-    const adv = await request(t.http).post('/api/v1/business-date/advance').set('Authorization', admin).send({ days: 1 }).expect(200);
+    await q(`INSERT INTO business_days (business_date, status, steps, advanced_by) VALUES ('2026-02-03', 'RUNNING', '{"COB": {"businessDate": "2026-02-02", "status": "COMPLETED", "loansProcessed": 7, "callsRaised": 0}}', 'admin')`);
+    const adv = await expectStatus(t.api(admin).POST('/api/v1/business-date/advance', { body: { days: 1 } }), 200);
     expect(adv.body.days.map((d: { businessDate: string; status: string }) => [d.businessDate, d.status])).toEqual([
       ['2026-02-03', 'DONE'],
       ['2026-02-04', 'DONE'],
     ]);
-    expect(adv.body.days[0].steps.COB).toEqual({ note: 'done before the stop' });
+    // the step's recorded result is kept: it is not run again (no loan exists here, a new run would process 0)
+    expect(adv.body.days[0].steps.COB).toEqual({ businessDate: '2026-02-02', status: 'COMPLETED', loansProcessed: 7, callsRaised: 0 });
     const cob = await q<{ business_date: string }>(`SELECT business_date FROM cob_runs ORDER BY business_date DESC LIMIT 1`);
     expect(cob[0].business_date).toBe('2026-02-03');
   });
@@ -95,7 +95,7 @@ describe('business date', () => {
   it('cannot be started again once the books hold entries', async () => {
     const admin = await auth('ADMIN');
     await q(`INSERT INTO journal_entries (idempotency_key, content_hash, code, business_date, actor) VALUES ('x', 'x', 'FUND_CONTRIBUTION', '2026-02-04', 'test')`);
-    const res = await request(t.http).put('/api/v1/business-date').set('Authorization', admin).send({ businessDate: '2025-01-01' }).expect(422);
+    const res = await expectStatus(t.api(admin).PUT('/api/v1/business-date', { body: { businessDate: '2025-01-01' } }), 422);
     expect(res.body.errors).toEqual([expect.objectContaining({ field: 'businessDate', code: 'BUSINESS_DATE_LEDGER_NOT_EMPTY' })]);
   });
 });
@@ -109,10 +109,10 @@ describe('business date in production', () => {
 
   it('is the calendar date and cannot be moved', async () => {
     const admin = `Bearer ${await p.tokenFor('ADMIN')}`;
-    const res = await request(p.http).post('/api/v1/business-date/advance').set('Authorization', admin).send({ days: 1 }).expect(409);
+    const res = await expectStatus(p.api(admin).POST('/api/v1/business-date/advance', { body: { days: 1 } }), 409);
     expect(res.body.code).toBe('BUSINESS_DATE_NOT_MOVABLE');
-    await request(p.http).put('/api/v1/business-date').set('Authorization', admin).send({ businessDate: '2026-01-01' }).expect(409);
-    const view = await request(p.http).get('/api/v1/business-date').set('Authorization', admin).expect(200);
+    await expectStatus(p.api(admin).PUT('/api/v1/business-date', { body: { businessDate: '2026-01-01' } }), 409);
+    const view = await expectStatus(p.api(admin).GET('/api/v1/business-date'), 200);
     expect(view.body).toMatchObject({ movable: false, moved: false });
     expect(view.body.businessDate).toBe(view.body.calendarDate);
   });

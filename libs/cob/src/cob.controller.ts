@@ -1,6 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
-  ApiAcceptedResponse,
   ApiBearerAuth,
   ApiConflictResponse,
   ApiNotFoundResponse,
@@ -9,11 +8,12 @@ import {
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
-import { problemExample as problem, RequestContext, Roles, STAFF_READERS } from '#libs/common';
+import { PageOf, problemExample as problem, RequestContext, Roles, STAFF_READERS } from '#libs/common';
 import { cobJobId, CobQueue, cobRerunJobId } from './cob.queue.js';
 import { CobService } from './cob.service.js';
 import { BusinessDateParam, CallListQuery, CobRunDto, CobRunListQuery, SnapshotListQuery } from './dto.js';
 import { PortfolioService } from './portfolio.service.js';
+import { CobRunResponse, CobRunStartResponse, GroupLiabilityCallResponse, PortfolioSnapshotResponse } from './responses.js';
 
 const RUN_EXAMPLE = {
   businessDate: '2026-05-31',
@@ -73,17 +73,17 @@ export class CobController {
 
   @Post('cob/runs')
   @Roles('ADMIN')
-  @HttpCode(202)
+  @HttpCode(200)
   @ApiOperation({
-    summary: 'Run the close of business for a date now (a worker job with the id cob.<date>)',
+    summary: 'Start the close of business for a date',
     description:
-      'Checked at once (a calendar date, not after today, not before the latest closed date); then the worker runs it. A date already ' +
+      'Runs as a worker job with the id cob.<date>. Checked at once (a calendar date, not after today, not before the latest closed date); then the worker runs it. A date already ' +
       'closed is not run again unless `rerun` (the latest closed date only; it changes nothing). Poll GET /api/v1/cob/runs/{date}.',
   })
-  @ApiAcceptedResponse({
-    schema: {
-      example: { businessDate: '2026-05-31', jobId: 'cob.2026-05-31', jobState: 'waiting', run: null },
-    },
+  @ApiOkResponse({
+    description: 'The job the worker runs (or, for a closed date without rerun, no job and the run)',
+    type: CobRunStartResponse,
+    example: { businessDate: '2026-05-31', jobId: 'cob.2026-05-31', jobState: 'waiting', run: null },
   })
   @ApiUnprocessableEntityResponse(
     problem(
@@ -92,7 +92,7 @@ export class CobController {
       'business date 2026-05-31 is already closed: a close of business never goes back to 2026-05-30',
     ),
   )
-  async start(@Body() dto: CobRunDto) {
+  async startCobRun(@Body() dto: CobRunDto) {
     await this.cob.assertRunnable(dto.businessDate);
     const run = await this.cob.find(dto.businessDate);
     const triggeredBy = RequestContext.actor()?.username ?? 'api';
@@ -106,15 +106,16 @@ export class CobController {
 
   @Get('cob/runs')
   @Roles('ADMIN', 'FUND_ADMIN', 'AUDITOR')
-  @ApiOperation({ summary: 'Close-of-business runs, newest first, by status and date' })
-  @ApiOkResponse({ schema: { example: { items: [RUN_EXAMPLE], page: 1, pageSize: 50, total: 1 } } })
-  list(@Query() q: CobRunListQuery) {
+  @ApiOperation({ summary: 'List close-of-business runs', description: 'Newest first, by status and date.' })
+  @ApiOkResponse({ type: PageOf(CobRunResponse), example: { items: [RUN_EXAMPLE], page: 1, pageSize: 50, total: 1 } })
+  listCobRuns(@Query() q: CobRunListQuery) {
     return this.cob.list(q, q);
   }
 
   @Get('cob/runs/:businessDate')
   @Roles('ADMIN', 'FUND_ADMIN', 'AUDITOR')
-  @ApiOkResponse({ schema: { example: RUN_EXAMPLE } })
+  @ApiOperation({ summary: 'Get the close-of-business run of a date' })
+  @ApiOkResponse({ type: CobRunResponse, example: RUN_EXAMPLE })
   @ApiNotFoundResponse({ description: 'no run for that date' })
   @ApiConflictResponse(
     problem(
@@ -123,52 +124,51 @@ export class CobController {
       'a close of business is already running; try again when it has finished',
     ),
   )
-  get(@Param() p: BusinessDateParam) {
+  getCobRun(@Param() p: BusinessDateParam) {
     return this.cob.get(p.businessDate);
   }
 
   @Get('portfolio-snapshots')
   @Roles(...STAFF_READERS)
   @ApiOperation({
-    summary:
-      'Daily portfolio snapshots per fund: outstanding, overdue by bucket, PAR30, 30-day repayment (collection) rate',
+    summary: 'List daily portfolio snapshots',
+    description: 'Per fund: outstanding, overdue by bucket, PAR30, 30-day repayment (collection) rate.',
   })
-  @ApiOkResponse({ schema: { example: { items: [SNAPSHOT_EXAMPLE], page: 1, pageSize: 50, total: 1 } } })
-  snapshots(@Query() q: SnapshotListQuery) {
+  @ApiOkResponse({ type: PageOf(PortfolioSnapshotResponse), example: { items: [SNAPSHOT_EXAMPLE], page: 1, pageSize: 50, total: 1 } })
+  listPortfolioSnapshots(@Query() q: SnapshotListQuery) {
     return this.portfolio.snapshots(q, q);
   }
 
   @Get('group-liability-calls')
   @Roles(...STAFF_READERS)
   @ApiOperation({
-    summary:
-      'Group-liability calls (联保责任) by status, fund, group, loan and household (borrower or co-obligor)',
+    summary: 'List group-liability calls',
+    description: 'Group-liability calls (联保责任) by status, fund, group, loan and household (borrower or co-obligor).',
   })
   @ApiOkResponse({
-    schema: {
-      example: {
-        items: [
-          {
-            id: '5',
-            loanId: '42',
-            loanNo: 'MA-2026-000042',
-            fundId: '1',
-            groupId: '3',
-            borrowerHouseholdId: '17',
-            raisedOn: '2026-05-31',
-            amountDue: '5115.62',
-            status: 'OPEN',
-            clearedOn: null,
-            coObligors: ['18', '19'],
-          },
-        ],
-        page: 1,
-        pageSize: 50,
-        total: 1,
-      },
+    type: PageOf(GroupLiabilityCallResponse),
+    example: {
+      items: [
+        {
+          id: '5',
+          loanId: '42',
+          loanNo: 'MA-2026-000042',
+          fundId: '1',
+          groupId: '3',
+          borrowerHouseholdId: '17',
+          raisedOn: '2026-05-31',
+          amountDue: '5115.62',
+          status: 'OPEN',
+          clearedOn: null,
+          coObligors: ['18', '19'],
+        },
+      ],
+      page: 1,
+      pageSize: 50,
+      total: 1,
     },
   })
-  calls(@Query() q: CallListQuery) {
+  listGroupLiabilityCalls(@Query() q: CallListQuery) {
     return this.portfolio.calls(q, q);
   }
 }

@@ -1,3 +1,4 @@
+export * from './area-scope.js';
 export * from './clock.js';
 export * from './store/business-clock.store.js';
 export * from './common.module.js';

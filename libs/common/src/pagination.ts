@@ -7,11 +7,11 @@ export const MAX_PAGE = 1_000_000;
 
 export class PageQuery {
   /** Bounded so that (page − 1) × pageSize always fits the database's bigint offset. */
-  @ApiPropertyOptional({ default: 1, minimum: 1, maximum: MAX_PAGE })
+  @ApiPropertyOptional({ type: 'integer', default: 1, minimum: 1, maximum: MAX_PAGE })
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(MAX_PAGE)
   page = 1;
 
-  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 500 })
+  @ApiPropertyOptional({ type: 'integer', default: 50, minimum: 1, maximum: 500 })
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500)
   pageSize = 50;
 }

@@ -22,6 +22,8 @@ export const QUEUES = {
   REPORTS: 'reports',
   /** Interest subsidy claims: one generation job per programme and settlement period (job id from both). */
   SUBSIDY_CLAIMS: 'subsidy-claims',
+  /** Projections: one job per requested run (job id from the run id). */
+  PROJECTIONS: 'projections',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
@@ -48,6 +50,8 @@ export const JOBS = {
   SUBSIDY_CLAIMS_DAILY: 'subsidy-claims.daily',
   /** Generates one programme's claims of one settlement period (idempotent: an unchanged DRAFT is kept). */
   SUBSIDY_CLAIMS_GENERATE: 'subsidy-claims.generate',
+  /** Runs one projection (reads the books once, simulates N runs in memory, stores bands and events). */
+  PROJECTION_RUN: 'projection.run',
 } as const;
 export type JobName = (typeof JOBS)[keyof typeof JOBS];
 

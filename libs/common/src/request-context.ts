@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { AreaScope } from './area-scope.js';
 
 export interface Actor {
   userId: number | null;
@@ -6,6 +7,8 @@ export interface Actor {
   role: string;
   bankId: number | null;
   via: 'jwt' | 'api-key' | 'system';
+  /** A staff user's area (absent: the whole city, or a role that is not area-bound). */
+  area?: AreaScope;
 }
 
 export interface RequestContextData {

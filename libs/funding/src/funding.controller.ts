@@ -3,14 +3,14 @@ import {
   ApiBearerAuth,
   ApiOkResponse,
   ApiOperation,
-  ApiProduces,
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
-import { PageQuery, Roles, OVERSIGHT_READERS } from '#libs/common';
+import { ApiFile, PageOf, PageQuery, Roles, OVERSIGHT_READERS } from '#libs/common';
 import { complianceCsv } from './csv.js';
 import { ComplianceQuery, FundingContributionQuery, MatchingRuleDto, YearParam } from './dto.js';
 import { FundingService } from './funding.service.js';
+import { ComplianceReportResponse, FundingContributionsResponse, MatchingRuleResponse } from './responses.js';
 
 const RULE_EXAMPLE = {
   year: 2026,
@@ -32,65 +32,67 @@ export class FundingController {
   @Get('contributions')
   @Roles(...OVERSIGHT_READERS)
   @ApiOperation({
-    summary:
-      'Contributions to every fund (mutual-aid funds, risk funds, subsidy programmes) by source, year, district, document and date',
+    summary: 'List contributions to every fund',
+    description:
+      'Contributions to mutual-aid funds, risk funds and subsidy programmes by source, year, district, document and date, ' +
+      'with the total and the sum per source of every matching contribution.',
   })
   @ApiOkResponse({
-    schema: {
-      example: {
-        items: [
-          {
-            id: '31',
-            targetType: 'SUBSIDY_PROGRAMME',
-            targetId: '1',
-            targetName: '淄博市扶贫小额信贷贴息',
-            districtId: null,
-            districtName: null,
-            source: 'CITY',
-            amount: '2000000.00',
-            year: 2026,
-            documentRef: '淄财农〔2026〕1号',
-            receivedOn: '2026-01-15',
-            householdId: null,
-            fiscalFunded: false,
-            soeName: null,
-            soeProfitBase: null,
-            entryId: '120',
-            createdBy: 'fund.admin',
-            createdAt: '2026-01-15T02:00:00.000Z',
-          },
-        ],
-        page: 1,
-        pageSize: 50,
-        total: 1,
-        totalAmount: '2000000.00',
-        bySource: { CITY: '2000000.00' },
-      },
+    type: FundingContributionsResponse,
+    example: {
+      items: [
+        {
+          id: '31',
+          targetType: 'SUBSIDY_PROGRAMME',
+          targetId: '1',
+          targetName: '淄博市扶贫小额信贷贴息',
+          districtId: null,
+          districtName: null,
+          source: 'CITY',
+          amount: '2000000.00',
+          year: 2026,
+          documentRef: '淄财农〔2026〕1号',
+          receivedOn: '2026-01-15',
+          householdId: null,
+          fiscalFunded: false,
+          soeName: null,
+          soeProfitBase: null,
+          entryId: '120',
+          createdBy: 'fund.admin',
+          createdAt: '2026-01-15T02:00:00.000Z',
+        },
+      ],
+      page: 1,
+      pageSize: 50,
+      total: 1,
+      totalAmount: '2000000.00',
+      bySource: { CITY: '2000000.00' },
     },
   })
-  contributions(@Query() q: FundingContributionQuery) {
+  listFundingContributions(@Query() q: FundingContributionQuery) {
     return this.funding.contributions(q, q);
   }
 
   @Get('matching-rules')
   @Roles(...OVERSIGHT_READERS)
-  @ApiOkResponse({ schema: { example: { items: [RULE_EXAMPLE], page: 1, pageSize: 50, total: 1 } } })
-  rules(@Query() q: PageQuery) {
+  @ApiOperation({ summary: 'List the matching rules set, by year' })
+  @ApiOkResponse({ type: PageOf(MatchingRuleResponse), example: { items: [RULE_EXAMPLE], page: 1, pageSize: 50, total: 1 } })
+  listMatchingRules(@Query() q: PageQuery) {
     return this.funding.rules(q);
   }
 
   @Get('matching-rules/:year')
   @Roles(...OVERSIGHT_READERS)
-  @ApiOperation({ summary: "A year's matching rule (the defaults, ratio 2 and SOE 3 %, when none was set)" })
-  @ApiOkResponse({ schema: { example: RULE_EXAMPLE } })
-  rule(@Param() p: YearParam) {
+  @ApiOperation({ summary: "Get a year's matching rule", description: 'The defaults (ratio 2, SOE 3 %) when none was set.' })
+  @ApiOkResponse({ type: MatchingRuleResponse, example: RULE_EXAMPLE })
+  getMatchingRule(@Param() p: YearParam) {
     return this.funding.rule(p.year);
   }
 
   @Put('matching-rules/:year')
   @Roles('ADMIN', 'FUND_ADMIN')
   @ApiOperation({ summary: "Set a year's district-to-city matching ratio and SOE profit share" })
-  @ApiOkResponse({ schema: { example: RULE_EXAMPLE } })
+  @ApiOkResponse({ type: MatchingRuleResponse, example: RULE_EXAMPLE })
   @ApiUnprocessableEntityResponse({
     schema: {
       example: {
@@ -109,68 +111,67 @@ export class FundingController {
       },
     },
   })
-  setRule(@Param() p: YearParam, @Body() dto: MatchingRuleDto) {
+  setMatchingRule(@Param() p: YearParam, @Body() dto: MatchingRuleDto) {
     return this.funding.setRule(p.year, dto);
   }
 
   @Get('compliance')
   @Roles(...OVERSIGHT_READERS)
   @ApiOperation({
-    summary:
-      'Matching compliance of a year per district: city allocation, district match, ratio, shortfall, SOE contributions; SOE 3 % expected vs actual',
+    summary: 'Report the matching compliance of a year',
+    description:
+      'Per district: city allocation, district match, ratio, shortfall, SOE contributions; per SOE: 3 % expected vs actual.',
   })
   @ApiOkResponse({
-    schema: {
-      example: {
-        year: 2026,
-        rule: RULE_EXAMPLE,
-        districts: [
-          {
-            districtId: '1',
-            districtCode: '370303',
-            districtName: '张店区',
-            cityAllocation: '1000000.00',
-            districtMatch: '1500000.00',
-            requiredRatio: '2',
-            actualRatio: '1.5000',
-            requiredMatch: '2000000.00',
-            shortfall: '500000.00',
-            compliant: false,
-            soeContributions: '30000.00',
-            soe: [{ name: '淄博矿业集团', amount: '30000.00' }],
-          },
-        ],
-        soe: [
-          {
-            name: '淄博矿业集团',
-            profitBase: '1000000.00',
-            expected: '30000.00',
-            actual: '30000.00',
-            shortfall: '0.00',
-            compliant: true,
-          },
-        ],
-        totals: {
+    type: ComplianceReportResponse,
+    example: {
+      year: 2026,
+      rule: RULE_EXAMPLE,
+      districts: [
+        {
+          districtId: '1',
+          districtCode: '370303',
+          districtName: '张店区',
           cityAllocation: '1000000.00',
           districtMatch: '1500000.00',
+          requiredRatio: '2',
+          actualRatio: '1.5000',
           requiredMatch: '2000000.00',
           shortfall: '500000.00',
-          compliantDistricts: 0,
-          districts: 1,
+          compliant: false,
+          soeContributions: '30000.00',
+          soe: [{ name: '淄博矿业集团', amount: '30000.00' }],
         },
+      ],
+      soe: [
+        {
+          name: '淄博矿业集团',
+          profitBase: '1000000.00',
+          expected: '30000.00',
+          actual: '30000.00',
+          shortfall: '0.00',
+          compliant: true,
+        },
+      ],
+      totals: {
+        cityAllocation: '1000000.00',
+        districtMatch: '1500000.00',
+        requiredMatch: '2000000.00',
+        shortfall: '500000.00',
+        compliantDistricts: 0,
+        districts: 1,
       },
     },
   })
-  compliance(@Query() q: ComplianceQuery) {
+  getMatchingCompliance(@Query() q: ComplianceQuery) {
     return this.funding.compliance(q.year, q.districtId);
   }
 
   @Get('compliance/export')
   @Roles(...OVERSIGHT_READERS)
-  @ApiOperation({ summary: 'The compliance report as CSV (Chinese headers with English in brackets)' })
-  @ApiProduces('text/csv')
-  @ApiOkResponse({ description: 'CSV attachment' })
-  async complianceExport(@Query() q: ComplianceQuery): Promise<StreamableFile> {
+  @ApiOperation({ summary: 'Export the compliance report as CSV', description: 'Chinese headers with English in brackets.' })
+  @ApiFile('csv')
+  async exportMatchingCompliance(@Query() q: ComplianceQuery): Promise<StreamableFile> {
     const body = complianceCsv(await this.funding.compliance(q.year, q.districtId));
     return new StreamableFile(body, {
       type: 'text/csv; charset=utf-8',

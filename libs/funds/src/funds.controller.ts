@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
@@ -26,6 +26,16 @@ import {
   WithdrawalListQuery,
 } from './dto.js';
 import { FundsService } from './funds.service.js';
+import {
+  FundContributionPage,
+  FundContributionResponse,
+  FundMemberListItemPage,
+  MutualAidFundPage,
+  MutualAidFundPositionResponse,
+  MutualAidFundResponse,
+  RecordedShareWithdrawalResponse,
+  ShareWithdrawalPage,
+} from './responses.js';
 import { SharesService } from './shares.service.js';
 
 const POSITION_EXAMPLE = {
@@ -137,8 +147,12 @@ export class FundsController {
 
   @Post()
   @Roles('ADMIN', 'FUND_ADMIN')
-  @ApiOperation({ summary: "Create a village's mutual-aid fund and open its ledger accounts" })
-  @ApiCreatedResponse({ schema: { example: FUND_EXAMPLE } })
+  @ApiOperation({
+    summary: 'Create a mutual-aid fund',
+    description: "Create a village's mutual-aid fund and open its ledger accounts",
+  })
+  @HttpCode(201)
+  @ApiCreatedResponse({ type: MutualAidFundResponse, example: FUND_EXAMPLE })
   @ApiConflictResponse(
     problem(
       'FUND_VILLAGE_HAS_FUND',
@@ -155,43 +169,52 @@ export class FundsController {
       },
     ]),
   )
-  create(@Body() dto: CreateFundDto) {
+  createMutualAidFund(@Body() dto: CreateFundDto) {
     return this.funds.create({ villageId: dto.villageId, name: dto.name, rules: dto.toRules() });
   }
 
   @Get()
   @Roles(...STAFF_READERS)
-  @ApiOperation({ summary: 'Funds by district, village and status, each with its position' })
-  @ApiOkResponse({ schema: { example: { items: [FUND_EXAMPLE], page: 1, pageSize: 50, total: 1 } } })
-  list(@Query() q: FundListQuery) {
+  @ApiOperation({
+    summary: 'List mutual-aid funds',
+    description: 'Funds by district, village and status, each with its position',
+  })
+  @ApiOkResponse({
+    type: MutualAidFundPage,
+    example: { items: [FUND_EXAMPLE], page: 1, pageSize: 50, total: 1 },
+  })
+  listMutualAidFunds(@Query() q: FundListQuery) {
     return this.funds.list(q, q);
   }
 
   @Get(':id')
   @Roles(...STAFF_READERS)
-  @ApiOkResponse({ schema: { example: FUND_EXAMPLE } })
+  @ApiOkResponse({ type: MutualAidFundResponse, example: FUND_EXAMPLE })
   @ApiNotFoundResponse({ description: 'no such fund' })
-  get(@Param() p: FundIdParam) {
+  @ApiOperation({ summary: 'Get a mutual-aid fund' })
+  getMutualAidFund(@Param() p: FundIdParam) {
     return this.funds.get(p.id);
   }
 
   @Get(':id/position')
   @Roles(...STAFF_READERS)
   @ApiOperation({
-    summary:
+    summary: "Get a mutual-aid fund's position",
+    description:
       'Capital by source, cash, loans, lending cap and what is available to lend, from ledger balances',
   })
-  @ApiOkResponse({ schema: { example: POSITION_EXAMPLE } })
-  position(@Param() p: FundIdParam) {
+  @ApiOkResponse({ type: MutualAidFundPositionResponse, example: POSITION_EXAMPLE })
+  getMutualAidFundPosition(@Param() p: FundIdParam) {
     return this.funds.getPosition(p.id);
   }
 
   @Patch(':id/rules')
   @Roles('ADMIN', 'FUND_ADMIN')
   @ApiOperation({
-    summary: 'Change some rules; the whole rule set is re-checked and the change audited (before/after)',
+    summary: "Change a mutual-aid fund's rules",
+    description: 'Change some rules; the whole rule set is re-checked and the change audited (before/after)',
   })
-  @ApiOkResponse({ schema: { example: FUND_EXAMPLE } })
+  @ApiOkResponse({ type: MutualAidFundResponse, example: FUND_EXAMPLE })
   @ApiBadRequestResponse({ description: 'a field of the wrong type or format, or no rule given' })
   @ApiUnprocessableEntityResponse(
     problem('FUND_RULES_INVALID', 422, 'the fund rules are invalid: lendingCapPercent, groupMaxSize', [
@@ -207,31 +230,35 @@ export class FundsController {
       },
     ]),
   )
-  updateRules(@Param() p: FundIdParam, @Body() dto: FundRulesDto) {
+  updateMutualAidFundRules(@Param() p: FundIdParam, @Body() dto: FundRulesDto) {
     return this.funds.updateRules(p.id, dto.toRules());
   }
 
   @Patch(':id/status')
   @Roles('ADMIN', 'FUND_ADMIN')
-  @ApiOperation({ summary: 'Suspend or reactivate lending; close a fund that holds no money' })
-  @ApiOkResponse({ schema: { example: { ...FUND_EXAMPLE, status: 'SUSPENDED' } } })
+  @ApiOperation({
+    summary: "Change a mutual-aid fund's status",
+    description: 'Suspend or reactivate lending; close a fund that holds no money',
+  })
+  @ApiOkResponse({ type: MutualAidFundResponse, example: { ...FUND_EXAMPLE, status: 'SUSPENDED' } })
   @ApiUnprocessableEntityResponse(
     problem('FUND_NOT_EMPTY', 422, 'fund 1 still holds money: settle every account before closing it'),
   )
-  updateStatus(@Param() p: FundIdParam, @Body() dto: UpdateFundStatusDto) {
+  updateMutualAidFundStatus(@Param() p: FundIdParam, @Body() dto: UpdateFundStatusDto) {
     return this.funds.updateStatus(p.id, dto.status, dto.reason);
   }
 
   @Post(':id/contributions')
   @Roles('ADMIN', 'FUND_ADMIN', 'LOAN_OFFICER')
   @ApiOperation({
-    summary:
-      'Record capital from a source (CASH ↑ / CAPITAL:{source} ↑); member shares make the household a member',
+    summary: 'Record a capital contribution',
     description:
+      'Record capital from a source (CASH ↑ / CAPITAL:{source} ↑); member shares make the household a member. ' +
       'LOAN_OFFICER may record MEMBER shares only. A fiscal-funded share (配股) is source CENTRAL/CITY/DISTRICT with fiscalFunded and the poor household.',
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
-  @ApiCreatedResponse({ schema: { example: CONTRIBUTION_EXAMPLE } })
+  @HttpCode(201)
+  @ApiCreatedResponse({ type: FundContributionResponse, example: CONTRIBUTION_EXAMPLE })
   @ApiConflictResponse(
     problem(
       'IDEMPOTENCY_KEY_REUSED',
@@ -253,72 +280,83 @@ export class FundsController {
       ],
     ),
   )
-  contribute(@Param() p: FundIdParam, @Body() dto: ContributionDto, @IdempotencyKey() key: string) {
+  recordFundContribution(
+    @Param() p: FundIdParam,
+    @Body() dto: ContributionDto,
+    @IdempotencyKey() key: string,
+  ) {
     return this.contributions.contribute(p.id, dto.toInput(), key);
   }
 
   @Get(':id/contributions')
   @Roles(...STAFF_READERS)
   @ApiOperation({
-    summary:
+    summary: "List a fund's contributions",
+    description:
       'Contributions by source, year, household, fiscal funding and date received; with the filtered total',
   })
   @ApiOkResponse({
-    schema: {
-      example: { items: [CONTRIBUTION_EXAMPLE], page: 1, pageSize: 50, total: 1, totalAmount: '1000.00' },
+    type: FundContributionPage,
+    example: {
+      items: [{ ...CONTRIBUTION_EXAMPLE, member: undefined }],
+      page: 1,
+      pageSize: 50,
+      total: 1,
+      totalAmount: '1000.00',
     },
   })
-  listContributions(@Param() p: FundIdParam, @Query() q: ContributionListQuery) {
+  listFundContributions(@Param() p: FundIdParam, @Query() q: ContributionListQuery) {
     return this.contributions.list(p.id, q, q);
   }
 
   @Get(':id/members')
   @Roles(...STAFF_READERS)
   @ApiOperation({
-    summary: 'The member register: paid and fiscal-funded shares, join date, when the share unlocks',
+    summary: "List a fund's members",
+    description: 'The member register: paid and fiscal-funded shares, join date, when the share unlocks',
   })
   @ApiOkResponse({
-    schema: {
-      example: {
-        items: [
-          {
-            ...MEMBER_EXAMPLE,
-            household: { headName: '张三', idNumber: '3703**********1234', status: 'POOR' },
-          },
-        ],
-        page: 1,
-        pageSize: 50,
-        total: 1,
-      },
+    type: FundMemberListItemPage,
+    example: {
+      items: [
+        {
+          ...MEMBER_EXAMPLE,
+          household: { headName: '张三', idNumber: '3703**********1234', status: 'POOR' },
+        },
+      ],
+      page: 1,
+      pageSize: 50,
+      total: 1,
     },
   })
-  listMembers(@Param() p: FundIdParam, @Query() q: MemberListQuery) {
+  listFundMembers(@Param() p: FundIdParam, @Query() q: MemberListQuery) {
     return this.shares.listMembers(p.id, q, q);
   }
 
   @Post(':id/withdrawals')
   @Roles('ADMIN', 'FUND_ADMIN')
   @ApiOperation({
-    summary: 'Pay back part of a member-paid share (CAPITAL:MEMBER ↓ / CASH ↓)',
+    summary: 'Pay back a member share',
     description:
+      'Pay back part of a member-paid share (CAPITAL:MEMBER ↓ / CASH ↓). ' +
       'Only the member-paid share, only after the share lock, never while the household owes the fund, and never below what is lent out ' +
       '(cash ≥ 0 and outstanding ≤ cap % × capital afterwards). Fiscal-funded shares are public money and are not withdrawable.',
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
+  @HttpCode(201)
   @ApiCreatedResponse({
-    schema: {
-      example: {
-        id: '4',
-        fundId: '1',
-        householdId: '17',
-        amount: '500.00',
-        withdrawnOn: '2026-04-02',
-        reason: 'moving to the city',
-        entryId: '51',
-        createdBy: 'fund.admin',
-        createdAt: '2026-04-02T02:00:00.000Z',
-        member: { ...MEMBER_EXAMPLE, paidShare: '0.00', totalShare: '1000.00', withdrawn: '500.00' },
-      },
+    type: RecordedShareWithdrawalResponse,
+    example: {
+      id: '4',
+      fundId: '1',
+      householdId: '17',
+      amount: '500.00',
+      withdrawnOn: '2026-04-02',
+      reason: 'moving to the city',
+      entryId: '51',
+      createdBy: 'fund.admin',
+      createdAt: '2026-04-02T02:00:00.000Z',
+      member: { ...MEMBER_EXAMPLE, paidShare: '0.00', totalShare: '1000.00', withdrawn: '500.00' },
     },
   })
   @ApiUnprocessableEntityResponse(
@@ -332,14 +370,22 @@ export class FundsController {
       { field: 'amount', code: 'FUND_INSUFFICIENT_CASH', message: 'the fund has 300.00 cash' },
     ]),
   )
-  withdraw(@Param() p: FundIdParam, @Body() dto: ShareWithdrawalDto, @IdempotencyKey() key: string) {
+  withdrawMemberShare(
+    @Param() p: FundIdParam,
+    @Body() dto: ShareWithdrawalDto,
+    @IdempotencyKey() key: string,
+  ) {
     return this.shares.withdraw(p.id, dto.toInput(), key);
   }
 
   @Get(':id/withdrawals')
   @Roles(...STAFF_READERS)
-  @ApiOkResponse({ description: 'Share withdrawals, newest first, by household and date' })
-  listWithdrawals(@Param() p: FundIdParam, @Query() q: WithdrawalListQuery) {
+  @ApiOkResponse({
+    type: ShareWithdrawalPage,
+    description: 'Share withdrawals, newest first, by household and date',
+  })
+  @ApiOperation({ summary: 'List share withdrawals' })
+  listShareWithdrawals(@Param() p: FundIdParam, @Query() q: WithdrawalListQuery) {
     return this.shares.listWithdrawals(p.id, q, q);
   }
 }

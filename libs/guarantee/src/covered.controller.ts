@@ -3,6 +3,7 @@ import {
   ApiBearerAuth,
   ApiConflictResponse,
   ApiCreatedResponse,
+  ApiExtraModels,
   ApiForbiddenResponse,
   ApiHeader,
   ApiNotFoundResponse,
@@ -11,6 +12,7 @@ import {
   ApiSecurity,
   ApiTags,
   ApiUnprocessableEntityResponse,
+  getSchemaPath,
 } from '@nestjs/swagger';
 import { IdempotencyKey, PageQuery, Roles, type IdempotentResult } from '#libs/common';
 import { yuan } from '#libs/money';
@@ -31,6 +33,18 @@ import {
 } from './covered-dto.js';
 import { CoveredLoansService } from './covered-loans.service.js';
 import { IdParam } from './dto.js';
+import {
+  BankDistrictBreakerResponse,
+  CompensationClaimDetailResponse,
+  CompensationClaimPage,
+  CompensationClaimResponse,
+  CompensationClaimWithRecoveryResponse,
+  CoveredLoanDetailResponse,
+  CoveredLoanPage,
+  CoveredLoanResponse,
+  CoveredReportBulkResponse,
+  DistrictBreakerResponse,
+} from './responses.js';
 
 const IDEMPOTENCY_HEADER = ApiHeader({
   name: 'Idempotency-Key',
@@ -142,23 +156,26 @@ export class CoveredLoansController {
   @Roles('BANK_OFFICER')
   @IDEMPOTENCY_HEADER
   @ApiOperation({
-    summary:
+    summary: 'Register a covered loan',
+    description:
       'A bank registers a loan under the district guarantee fund: every borrower and guarantee rule is checked at once; DISBURSED when the disbursement date is today or past, else APPROVED with the cover reserved',
   })
-  @ApiCreatedResponse({ schema: { example: LOAN_EXAMPLE } })
+  @HttpCode(201)
+  @ApiCreatedResponse({ type: CoveredLoanResponse, example: LOAN_EXAMPLE })
   @ApiUnprocessableEntityResponse({ schema: { example: PROBLEM_EXAMPLE } })
   @ApiConflictResponse({ description: 'BANK_LOAN_REF_TAKEN: the bank already registered this reference' })
-  async register(@Body() dto: RegisterCoveredLoanDto, @IdempotencyKey() key: string) {
+  async registerCoveredLoan(@Body() dto: RegisterCoveredLoanDto, @IdempotencyKey() key: string) {
     return reply(await this.loans.register(dto, key));
   }
 
   @Get()
   @Roles('ADMIN', 'FUND_ADMIN', 'AUDITOR', 'BANK_OFFICER')
   @ApiOperation({
-    summary: 'Covered loans (a bank sees only its own), filtered by status, district, reference, NPL',
+    summary: 'List covered loans',
+    description: 'Covered loans (a bank sees only its own), filtered by status, district, reference, NPL',
   })
-  @ApiOkResponse({ schema: { example: page(LOAN_EXAMPLE) } })
-  list(@Query() q: CoveredLoanListQuery) {
+  @ApiOkResponse({ type: CoveredLoanPage, example: page(LOAN_EXAMPLE) })
+  listCoveredLoans(@Query() q: CoveredLoanListQuery) {
     return this.loans.list(q, q);
   }
 
@@ -167,40 +184,55 @@ export class CoveredLoansController {
   @HttpCode(200)
   @IDEMPOTENCY_HEADER
   @ApiOperation({
-    summary:
+    summary: 'Report repayments and statuses in bulk',
+    description:
       'Bulk repayments and overdue status by bank loan reference: one transaction per row, a result per row; a retry with the same key applies only rows that did not commit',
   })
   @ApiOkResponse({
-    schema: {
-      example: {
-        results: [
-          { row: 1, bankLoanRef: 'ZB2026-000123', kind: 'REPAYMENT', outcome: 'APPLIED', loan: LOAN_EXAMPLE },
-          {
-            row: 2,
-            bankLoanRef: 'ZB2026-999999',
-            kind: 'STATUS',
-            outcome: 'FAILED',
-            error: { code: 'NOT_FOUND', status: 404, detail: 'loan ZB2026-999999 not found', errors: [] },
-          },
-        ],
-        applied: 1,
-        replayed: 0,
-        failed: 1,
-      },
+    type: CoveredReportBulkResponse,
+    example: {
+      results: [
+        { row: 1, bankLoanRef: 'ZB2026-000123', kind: 'REPAYMENT', outcome: 'APPLIED', loan: LOAN_EXAMPLE },
+        {
+          row: 2,
+          bankLoanRef: 'ZB2026-999999',
+          kind: 'STATUS',
+          outcome: 'FAILED',
+          error: { code: 'NOT_FOUND', status: 404, detail: 'loan ZB2026-999999 not found', errors: [] },
+        },
+      ],
+      applied: 1,
+      replayed: 0,
+      failed: 1,
     },
   })
-  bulk(@Body() dto: BulkReportDto, @IdempotencyKey() key: string) {
+  reportCoveredLoansBulk(@Body() dto: BulkReportDto, @IdempotencyKey() key: string) {
     return this.loans.reportBulk(dto.items, key);
   }
 
   @Get(':id')
   @Roles('ADMIN', 'FUND_ADMIN', 'AUDITOR', 'BANK_OFFICER')
-  @ApiOperation({ summary: 'A covered loan with its cover and frozen schedule' })
+  @ApiOperation({
+    summary: 'Get a covered loan',
+    description: 'A covered loan with its cover and frozen schedule',
+  })
   @ApiOkResponse({
-    schema: { example: { ...LOAN_EXAMPLE, cover: { status: 'ACTIVE', multiple: '10' }, installments: [] } },
+    type: CoveredLoanDetailResponse,
+    example: {
+      ...LOAN_EXAMPLE,
+      cover: {
+        status: 'ACTIVE',
+        multiple: '10',
+        pending: '0.00',
+        outstanding: '30000.00',
+        coverUsed: '3000.00',
+        released: '0.00',
+      },
+      installments: [],
+    },
   })
   @ApiNotFoundResponse({ description: "not found, or another bank's loan" })
-  get(@Param() p: IdParam) {
+  getCoveredLoan(@Param() p: IdParam) {
     return this.loans.get(p.id);
   }
 
@@ -209,10 +241,11 @@ export class CoveredLoansController {
   @HttpCode(200)
   @IDEMPOTENCY_HEADER
   @ApiOperation({
-    summary: 'The bank confirms the payout of an APPROVED loan: the reservation becomes exposure',
+    summary: "Confirm a covered loan's disbursement",
+    description: 'The bank confirms the payout of an APPROVED loan: the reservation becomes exposure',
   })
-  @ApiOkResponse({ schema: { example: LOAN_EXAMPLE } })
-  async confirm(@Param() p: IdParam, @IdempotencyKey() key: string) {
+  @ApiOkResponse({ type: CoveredLoanResponse, example: LOAN_EXAMPLE })
+  async confirmCoveredLoanDisbursement(@Param() p: IdParam, @IdempotencyKey() key: string) {
     return reply(await this.loans.confirmDisbursement(p.id, key));
   }
 
@@ -220,11 +253,19 @@ export class CoveredLoansController {
   @Roles('BANK_OFFICER')
   @HttpCode(200)
   @IDEMPOTENCY_HEADER
-  @ApiOperation({ summary: 'Cancel an APPROVED loan before its payout: the reservation is voided' })
-  @ApiOkResponse({
-    schema: { example: { ...LOAN_EXAMPLE, status: 'CANCELLED', statusReason: 'borrower withdrew' } },
+  @ApiOperation({
+    summary: 'Cancel an approved covered loan',
+    description: 'Cancel an APPROVED loan before its payout: the reservation is voided',
   })
-  async cancel(@Param() p: IdParam, @Body() dto: CancelCoveredLoanDto, @IdempotencyKey() key: string) {
+  @ApiOkResponse({
+    type: CoveredLoanResponse,
+    example: { ...LOAN_EXAMPLE, status: 'CANCELLED', statusReason: 'borrower withdrew' },
+  })
+  async cancelCoveredLoan(
+    @Param() p: IdParam,
+    @Body() dto: CancelCoveredLoanDto,
+    @IdempotencyKey() key: string,
+  ) {
     return reply(await this.loans.cancel(p.id, dto.reason, key));
   }
 
@@ -233,10 +274,18 @@ export class CoveredLoansController {
   @HttpCode(200)
   @IDEMPOTENCY_HEADER
   @ApiOperation({
-    summary: 'A repayment the bank received: outstanding principal and exposure go down by the principal',
+    summary: 'Report a covered-loan repayment',
+    description: 'A repayment the bank received: outstanding principal and exposure go down by the principal',
   })
-  @ApiOkResponse({ schema: { example: { ...LOAN_EXAMPLE, outstandingPrincipal: '27500.00' } } })
-  async repayment(@Param() p: IdParam, @Body() dto: RepaymentReportDto, @IdempotencyKey() key: string) {
+  @ApiOkResponse({
+    type: CoveredLoanResponse,
+    example: { ...LOAN_EXAMPLE, outstandingPrincipal: '27500.00' },
+  })
+  async reportCoveredLoanRepayment(
+    @Param() p: IdParam,
+    @Body() dto: RepaymentReportDto,
+    @IdempotencyKey() key: string,
+  ) {
     const report = {
       paidOn: dto.paidOn,
       principalFen: yuan(dto.principal),
@@ -250,24 +299,27 @@ export class CoveredLoansController {
   @HttpCode(200)
   @IDEMPOTENCY_HEADER
   @ApiOperation({
-    summary:
-      "Overdue status as the bank sees it: days overdue (non-performing beyond 90), recovery exhausted; re-decides the district's circuit breaker",
+    summary: "Report a covered loan's overdue status",
     description:
+      "Overdue status as the bank sees it: days overdue (non-performing beyond 90), recovery exhausted; re-decides the district's circuit breaker. " +
       'The latest report by as-of date is authoritative as of that date; the daily close of business ages the loan from it ' +
       'between reports (libs/guarantee/README.md). A report for a date before the latest one is recorded but changes nothing.',
   })
   @ApiOkResponse({
-    schema: {
-      example: {
-        ...LOAN_EXAMPLE,
-        daysOverdue: 95,
-        arrearsBucket: 'DPD_90_PLUS',
-        nonPerforming: true,
-        lastStatusReport: { asOf: '2026-05-31', daysOverdue: 95 },
-      },
+    type: CoveredLoanResponse,
+    example: {
+      ...LOAN_EXAMPLE,
+      daysOverdue: 95,
+      arrearsBucket: 'DPD_90_PLUS',
+      nonPerforming: true,
+      lastStatusReport: { asOf: '2026-05-31', daysOverdue: 95 },
     },
   })
-  async status(@Param() p: IdParam, @Body() dto: StatusReportDto, @IdempotencyKey() key: string) {
+  async reportCoveredLoanStatus(
+    @Param() p: IdParam,
+    @Body() dto: StatusReportDto,
+    @IdempotencyKey() key: string,
+  ) {
     return reply(await this.loans.reportStatus(p.id, dto, key));
   }
 
@@ -275,11 +327,14 @@ export class CoveredLoansController {
   @Roles('BANK_OFFICER')
   @IDEMPOTENCY_HEADER
   @ApiOperation({
-    summary:
+    summary: 'File a compensation claim',
+    description:
       "File a compensation claim (ADVANCE: at the agreement's trigger days overdue; FINAL_LOSS: from the trigger days too, once recovery is exhausted); every failed condition at once",
   })
+  @HttpCode(201)
   @ApiCreatedResponse({
-    schema: { example: { ...CLAIM_EXAMPLE, status: 'FILED', decidedBy: null, paidOn: null } },
+    type: CompensationClaimResponse,
+    example: { ...CLAIM_EXAMPLE, status: 'FILED', decidedBy: null, paidOn: null },
   })
   @ApiUnprocessableEntityResponse({
     schema: {
@@ -296,7 +351,7 @@ export class CoveredLoansController {
       },
     },
   })
-  async file(@Param() p: IdParam, @Body() dto: FileClaimDto, @IdempotencyKey() key: string) {
+  async fileCompensationClaim(@Param() p: IdParam, @Body() dto: FileClaimDto, @IdempotencyKey() key: string) {
     return reply(await this.compensation.file(p.id, dto.memo, key));
   }
 }
@@ -310,16 +365,20 @@ export class CompensationClaimsController {
 
   @Get()
   @Roles('ADMIN', 'FUND_ADMIN', 'AUDITOR', 'BANK_OFFICER')
-  @ApiOperation({ summary: 'Compensation claims (a bank sees only its own)' })
-  @ApiOkResponse({ schema: { example: page(CLAIM_EXAMPLE) } })
-  list(@Query() q: ClaimListQuery) {
+  @ApiOperation({
+    summary: 'List compensation claims',
+    description: 'Compensation claims (a bank sees only its own)',
+  })
+  @ApiOkResponse({ type: CompensationClaimPage, example: page(CLAIM_EXAMPLE) })
+  listCompensationClaims(@Query() q: ClaimListQuery) {
     return this.compensation.list(q, q);
   }
 
   @Get(':id')
   @Roles('ADMIN', 'FUND_ADMIN', 'AUDITOR', 'BANK_OFFICER')
-  @ApiOkResponse({ schema: { example: { ...CLAIM_EXAMPLE, recoveries: [] } } })
-  get(@Param() p: IdParam) {
+  @ApiOkResponse({ type: CompensationClaimDetailResponse, example: { ...CLAIM_EXAMPLE, recoveries: [] } })
+  @ApiOperation({ summary: 'Get a compensation claim' })
+  getCompensationClaim(@Param() p: IdParam) {
     return this.compensation.get(p.id);
   }
 
@@ -328,26 +387,33 @@ export class CompensationClaimsController {
   @HttpCode(200)
   @IDEMPOTENCY_HEADER
   @ApiOperation({
-    summary:
+    summary: 'Approve and pay a compensation claim',
+    description:
       "Approve and pay the fund's share: exposure released, fund balance down, cover shortfall when the freed backing is not enough; pays once",
   })
-  @ApiOkResponse({ schema: { example: CLAIM_EXAMPLE } })
+  @ApiOkResponse({ type: CompensationClaimResponse, example: CLAIM_EXAMPLE })
   @ApiConflictResponse({ description: 'CLAIM_STATE_CONFLICT: already paid or rejected' })
   @ApiForbiddenResponse({ description: 'CLAIM_SAME_SIDE: the filer may not decide' })
-  async approve(@Param() p: IdParam, @Body() dto: PayClaimDto, @IdempotencyKey() key: string) {
+  async approveCompensationClaim(
+    @Param() p: IdParam,
+    @Body() dto: PayClaimDto,
+    @IdempotencyKey() key: string,
+  ) {
     return reply(await this.compensation.approve(p.id, key, { paidOn: dto?.paidOn }));
   }
 
   @Post(':id/reject')
   @Roles('FUND_ADMIN')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Reject a filed claim with a reason (the bank may refile later)' })
-  @ApiOkResponse({
-    schema: {
-      example: { ...CLAIM_EXAMPLE, status: 'REJECTED', paidOn: null, decisionReason: 'restructured' },
-    },
+  @ApiOperation({
+    summary: 'Reject a compensation claim',
+    description: 'Reject a filed claim with a reason (the bank may refile later)',
   })
-  reject(@Param() p: IdParam, @Body() dto: RejectClaimDto) {
+  @ApiOkResponse({
+    type: CompensationClaimResponse,
+    example: { ...CLAIM_EXAMPLE, status: 'REJECTED', paidOn: null, decisionReason: 'restructured' },
+  })
+  rejectCompensationClaim(@Param() p: IdParam, @Body() dto: RejectClaimDto) {
     return this.compensation.reject(p.id, dto.reason);
   }
 
@@ -355,19 +421,24 @@ export class CompensationClaimsController {
   @Roles('BANK_OFFICER')
   @IDEMPOTENCY_HEADER
   @ApiOperation({
-    summary: "A recovery after compensation: the fund's loss share of it comes back to the fund",
+    summary: 'Record a recovery on a compensated claim',
+    description: "A recovery after compensation: the fund's loss share of it comes back to the fund",
   })
-  @ApiCreatedResponse({
-    schema: {
-      example: {
-        ...CLAIM_EXAMPLE,
-        recovered: '5000.00',
-        fundRecovered: '4000.00',
-        recovery: { amount: '5000.00', fundPart: '4000.00', bankPart: '1000.00' },
-      },
+  @HttpCode(200)
+  @ApiOkResponse({
+    type: CompensationClaimWithRecoveryResponse,
+    example: {
+      ...CLAIM_EXAMPLE,
+      recovered: '5000.00',
+      fundRecovered: '4000.00',
+      recovery: { amount: '5000.00', fundPart: '4000.00', bankPart: '1000.00' },
     },
   })
-  async recover(@Param() p: IdParam, @Body() dto: RecoveryDto, @IdempotencyKey() key: string) {
+  async recordCompensationRecovery(
+    @Param() p: IdParam,
+    @Body() dto: RecoveryDto,
+    @IdempotencyKey() key: string,
+  ) {
     return reply(await this.compensation.recover(p.id, dto, key));
   }
 }
@@ -382,10 +453,17 @@ export class DistrictBreakerController {
   @Get(':id/breaker')
   @Roles('ADMIN', 'FUND_ADMIN', 'AUDITOR', 'BANK_OFFICER')
   @ApiOperation({
-    summary: "The district's NPL circuit breaker: state, ratio, threshold and every change of state",
+    summary: "Get a district's circuit breaker",
+    description: "The district's NPL circuit breaker: state, ratio, threshold and every change of state",
   })
+  @ApiExtraModels(DistrictBreakerResponse, BankDistrictBreakerResponse)
   @ApiOkResponse({
+    description: 'The full view for oversight roles; a bank sees its own figures only (scope OWN_BANK)',
     schema: {
+      anyOf: [
+        { $ref: getSchemaPath(DistrictBreakerResponse) },
+        { $ref: getSchemaPath(BankDistrictBreakerResponse) },
+      ],
       example: {
         districtId: '3',
         districtCode: '370323',
@@ -417,7 +495,7 @@ export class DistrictBreakerController {
       },
     },
   })
-  get(@Param() p: IdParam, @Query() q: PageQuery) {
+  getDistrictBreaker(@Param() p: IdParam, @Query() q: PageQuery) {
     return this.breaker.view(p.id, q);
   }
 }

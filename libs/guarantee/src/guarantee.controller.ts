@@ -34,6 +34,22 @@ import {
   RiskFundWithdrawalDto,
 } from './dto.js';
 import { GuaranteeService } from './guarantee.service.js';
+import {
+  BankApiKeyPage,
+  BankApiKeyResponse,
+  BankCapacityResponse,
+  BankPage,
+  BankResponse,
+  CreatedBankApiKeyResponse,
+  GuaranteeAgreementPage,
+  GuaranteeAgreementResponse,
+  GuaranteeCoverPage,
+  RiskFundCapacityResponse,
+  RiskFundMovementPage,
+  RiskFundMovementResultResponse,
+  RiskFundPage,
+  RiskFundResponse,
+} from './responses.js';
 import { RiskFundsService } from './risk-funds.service.js';
 
 const IDEMPOTENCY_HEADER = ApiHeader({
@@ -182,114 +198,127 @@ export class BanksController {
   @Post()
   @Roles('ADMIN')
   @ApiOperation({
-    summary: 'Register a partner bank (its officers are users with role BANK_OFFICER and this bankId)',
+    summary: 'Register a partner bank',
+    description: 'Register a partner bank (its officers are users with role BANK_OFFICER and this bankId)',
   })
-  @ApiCreatedResponse({ schema: { example: BANK_EXAMPLE } })
-  create(@Body() dto: CreateBankDto) {
+  @HttpCode(201)
+  @ApiCreatedResponse({ type: BankResponse, example: BANK_EXAMPLE })
+  registerBank(@Body() dto: CreateBankDto) {
     return this.banks.create(dto);
   }
 
   @Get()
   @Roles('ADMIN', 'FUND_ADMIN', 'AUDITOR', 'BANK_OFFICER')
-  @ApiOperation({ summary: 'Banks (a bank sees only itself)' })
-  @ApiOkResponse({ schema: { example: page(BANK_EXAMPLE) } })
-  list(@Query() q: BankListQuery) {
+  @ApiOperation({
+    summary: 'List banks',
+    description: 'Banks (a bank sees only itself)',
+  })
+  @ApiOkResponse({ type: BankPage, example: page(BANK_EXAMPLE) })
+  listBanks(@Query() q: BankListQuery) {
     return this.banks.list(q, q);
   }
 
   @Get(':id')
   @Roles('ADMIN', 'FUND_ADMIN', 'AUDITOR', 'BANK_OFFICER')
-  @ApiOkResponse({ schema: { example: BANK_EXAMPLE } })
+  @ApiOperation({ summary: 'Get a bank' })
+  @ApiOkResponse({ type: BankResponse, example: BANK_EXAMPLE })
   @ApiNotFoundResponse({ description: 'No such bank, or another bank' })
-  get(@Param() p: IdParam) {
+  getBank(@Param() p: IdParam) {
     return this.banks.get(p.id);
   }
 
   @Get(':id/capacity')
   @Roles('ADMIN', 'FUND_ADMIN', 'AUDITOR', 'BANK_OFFICER')
   @ApiOperation({
-    summary: "The bank's remaining covered-lending capacity in every district it has an agreement with",
+    summary: "Get a bank's covered-lending capacity",
+    description: "The bank's remaining covered-lending capacity in every district it has an agreement with",
   })
   @ApiOkResponse({
-    schema: {
-      example: {
-        bankId: '1',
-        bankCode: 'ZBRCB',
-        bankName: 'Zibo Rural Commercial Bank',
-        asOf: '2026-03-31',
-        agreements: [
-          {
-            ...AGREEMENT_CAPACITY_EXAMPLE,
-            districtCode: '370323',
-            fundAvailable: '5400000.00',
-            belowMinimum: false,
-          },
-        ],
-        totals: { capacity: '54000000.00', exposurePending: '50000.00', exposureOutstanding: '950000.00' },
-      },
+    type: BankCapacityResponse,
+    example: {
+      bankId: '1',
+      bankCode: 'ZBRCB',
+      bankName: 'Zibo Rural Commercial Bank',
+      asOf: '2026-03-31',
+      agreements: [
+        {
+          ...AGREEMENT_CAPACITY_EXAMPLE,
+          districtCode: '370323',
+          fundAvailable: '5400000.00',
+          belowMinimum: false,
+        },
+      ],
+      totals: { capacity: '54000000.00', exposurePending: '50000.00', exposureOutstanding: '950000.00' },
     },
   })
-  capacity(@Param() p: IdParam) {
+  getBankCapacity(@Param() p: IdParam) {
     return this.guarantee.bankCapacity(p.id);
   }
 
   @Post(':id/api-keys')
   @Roles('ADMIN', 'BANK_OFFICER')
   @ApiOperation({
-    summary:
+    summary: 'Create a bank API key',
+    description:
       "Create an API key for the bank (signed-in ADMIN or the bank's own officer). The key is in this response only.",
   })
+  @HttpCode(201)
   @ApiCreatedResponse({
-    schema: {
-      example: {
-        id: '3',
-        bankId: '1',
-        publicId: 'k7m2p9x4c3vq',
-        keyPreview: 'mae_live_k7m2p9x4c3vq_…',
-        label: 'core banking nightly statement upload',
-        createdBy: 'zbrcb.officer',
-        createdAt: '2026-01-05T02:00:00.000Z',
-        lastUsedAt: null,
-        revokedAt: null,
-        revokedBy: null,
-        active: true,
-        key: 'mae_live_k7m2p9x4c3vq_7Jr0cX1s0kq3H3bVtQm9oYk6wX2f8sTgU1n5eZpLq4A',
-        notice: 'Store this key now: it is shown only once and cannot be recovered.',
-      },
+    type: CreatedBankApiKeyResponse,
+    example: {
+      id: '3',
+      bankId: '1',
+      publicId: 'k7m2p9x4c3vq',
+      keyPreview: 'mae_live_k7m2p9x4c3vq_…',
+      label: 'core banking nightly statement upload',
+      createdBy: 'zbrcb.officer',
+      createdAt: '2026-01-05T02:00:00.000Z',
+      lastUsedAt: null,
+      revokedAt: null,
+      revokedBy: null,
+      active: true,
+      key: 'mae_live_k7m2p9x4c3vq_7Jr0cX1s0kq3H3bVtQm9oYk6wX2f8sTgU1n5eZpLq4A',
+      notice: 'Store this key now: it is shown only once and cannot be recovered.',
     },
   })
-  createKey(@Param() p: IdParam, @Body() dto: CreateApiKeyDto) {
+  createBankApiKey(@Param() p: IdParam, @Body() dto: CreateApiKeyDto) {
     return this.keys.create(p.id, dto);
   }
 
   @Get(':id/api-keys')
   @Roles('ADMIN', 'AUDITOR', 'BANK_OFFICER')
-  @ApiOkResponse({
-    schema: {
-      example: page({
-        id: '3',
-        bankId: '1',
-        publicId: 'k7m2p9x4c3vq',
-        keyPreview: 'mae_live_k7m2p9x4c3vq_…',
-        label: 'core banking',
-        createdBy: 'zbrcb.officer',
-        createdAt: '2026-01-05T02:00:00.000Z',
-        lastUsedAt: '2026-03-31T16:02:11.000Z',
-        revokedAt: null,
-        revokedBy: null,
-        active: true,
-      }),
-    },
+  @ApiOperation({
+    summary: "List a bank's API keys",
+    description: "List a bank's API keys (never their secrets)",
   })
-  listKeys(@Param() p: IdParam, @Query() q: ApiKeyListQuery) {
+  @ApiOkResponse({
+    type: BankApiKeyPage,
+    example: page({
+      id: '3',
+      bankId: '1',
+      publicId: 'k7m2p9x4c3vq',
+      keyPreview: 'mae_live_k7m2p9x4c3vq_…',
+      label: 'core banking',
+      createdBy: 'zbrcb.officer',
+      createdAt: '2026-01-05T02:00:00.000Z',
+      lastUsedAt: '2026-03-31T16:02:11.000Z',
+      revokedAt: null,
+      revokedBy: null,
+      active: true,
+    }),
+  })
+  listBankApiKeys(@Param() p: IdParam, @Query() q: ApiKeyListQuery) {
     return this.keys.list(p.id, q, q);
   }
 
   @Delete(':id/api-keys/:keyId')
   @Roles('ADMIN', 'BANK_OFFICER')
-  @ApiOperation({ summary: 'Revoke an API key (effective on the next request; idempotent)' })
-  @ApiOkResponse({ description: 'The revoked key (without its secret)' })
-  revokeKey(@Param() p: BankKeyParam) {
+  @ApiOperation({
+    summary: 'Revoke a bank API key',
+    description: 'Revoke an API key (effective on the next request; idempotent)',
+  })
+  @ApiOkResponse({ type: BankApiKeyResponse, description: 'The revoked key (without its secret)' })
+  revokeBankApiKey(@Param() p: BankKeyParam) {
     return this.keys.revoke(p.id, p.keyId);
   }
 }
@@ -306,44 +335,52 @@ export class RiskFundsController {
   @Post()
   @Roles('ADMIN', 'FUND_ADMIN')
   @ApiOperation({
-    summary: "Create a district's risk fund (one per district); opens its MONEY and EXPOSURE ledger accounts",
+    summary: 'Create a risk fund',
+    description:
+      "Create a district's risk fund (one per district); opens its MONEY and EXPOSURE ledger accounts",
   })
+  @HttpCode(201)
   @ApiCreatedResponse({
-    schema: {
-      example: {
-        ...FUND_EXAMPLE,
-        balance: '0.00',
-        coverAvailable: '0.00',
-        belowMinimum: true,
-        minimumShortfall: '5000000.00',
-      },
+    type: RiskFundResponse,
+    example: {
+      ...FUND_EXAMPLE,
+      balance: '0.00',
+      coverAvailable: '0.00',
+      belowMinimum: true,
+      minimumShortfall: '5000000.00',
     },
   })
-  create(@Body() dto: CreateRiskFundDto) {
+  createRiskFund(@Body() dto: CreateRiskFundDto) {
     return this.funds.create(dto);
   }
 
   @Get()
   @Roles('ADMIN', 'FUND_ADMIN', 'AUDITOR')
-  @ApiOkResponse({ schema: { example: page(FUND_EXAMPLE) } })
-  list(@Query() q: RiskFundListQuery) {
+  @ApiOperation({ summary: 'List risk funds' })
+  @ApiOkResponse({ type: RiskFundPage, example: page(FUND_EXAMPLE) })
+  listRiskFunds(@Query() q: RiskFundListQuery) {
     return this.funds.list(q, q);
   }
 
   @Get(':id')
   @Roles('ADMIN', 'FUND_ADMIN', 'AUDITOR')
-  @ApiOkResponse({ schema: { example: FUND_EXAMPLE } })
-  get(@Param() p: IdParam) {
+  @ApiOperation({
+    summary: 'Get a risk fund',
+    description: 'Get a risk fund with its ledger balances',
+  })
+  @ApiOkResponse({ type: RiskFundResponse, example: FUND_EXAMPLE })
+  getRiskFund(@Param() p: IdParam) {
     return this.funds.get(p.id);
   }
 
   @Patch(':id')
   @Roles('ADMIN', 'FUND_ADMIN')
   @ApiOperation({
-    summary: 'Rename, set the minimum (heavy-task districts), the NPL day count, or close an empty fund',
+    summary: 'Update a risk fund',
+    description: 'Rename, set the minimum (heavy-task districts), the NPL day count, or close an empty fund',
   })
-  @ApiOkResponse({ schema: { example: FUND_EXAMPLE } })
-  update(@Param() p: IdParam, @Body() dto: UpdateRiskFundDto) {
+  @ApiOkResponse({ type: RiskFundResponse, example: FUND_EXAMPLE })
+  updateRiskFund(@Param() p: IdParam, @Body() dto: UpdateRiskFundDto) {
     return this.funds.update(p.id, dto);
   }
 
@@ -351,32 +388,38 @@ export class RiskFundsController {
   @Roles('ADMIN', 'FUND_ADMIN')
   @IDEMPOTENCY_HEADER
   @ApiOperation({
-    summary: 'Deposit or top-up by source (CITY, DISTRICT, SOE, CENTRAL): ledger, contribution, cover pool',
+    summary: 'Deposit into a risk fund',
+    description:
+      'Deposit or top-up by source (CITY, DISTRICT, SOE, CENTRAL): ledger, contribution, cover pool',
   })
-  @ApiCreatedResponse({ schema: { example: MOVEMENT_EXAMPLE } })
-  async deposit(@Param() p: IdParam, @Body() dto: DepositDto, @IdempotencyKey() key: string) {
+  @HttpCode(201)
+  @ApiCreatedResponse({ type: RiskFundMovementResultResponse, example: MOVEMENT_EXAMPLE })
+  async depositToRiskFund(@Param() p: IdParam, @Body() dto: DepositDto, @IdempotencyKey() key: string) {
     return withoutReplayFlag(await this.funds.deposit(p.id, dto, key));
   }
 
   @Post(':id/interest')
   @Roles('ADMIN', 'FUND_ADMIN')
   @IDEMPOTENCY_HEADER
-  @ApiOperation({ summary: 'Credit deposit interest to the fund' })
+  @ApiOperation({
+    summary: 'Credit interest to a risk fund',
+    description: 'Credit deposit interest to the fund',
+  })
+  @HttpCode(201)
   @ApiCreatedResponse({
-    schema: {
-      example: {
-        ...MOVEMENT_EXAMPLE,
-        movement: {
-          ...MOVEMENT_EXAMPLE.movement,
-          kind: 'INTEREST',
-          source: null,
-          amount: '13750.00',
-          contributionId: null,
-        },
+    type: RiskFundMovementResultResponse,
+    example: {
+      ...MOVEMENT_EXAMPLE,
+      movement: {
+        ...MOVEMENT_EXAMPLE.movement,
+        kind: 'INTEREST',
+        source: null,
+        amount: '13750.00',
+        contributionId: null,
       },
     },
   })
-  async interest(@Param() p: IdParam, @Body() dto: InterestDto, @IdempotencyKey() key: string) {
+  async creditRiskFundInterest(@Param() p: IdParam, @Body() dto: InterestDto, @IdempotencyKey() key: string) {
     return withoutReplayFlag(await this.funds.interest(p.id, dto, key));
   }
 
@@ -384,19 +427,21 @@ export class RiskFundsController {
   @Roles('ADMIN', 'FUND_ADMIN')
   @IDEMPOTENCY_HEADER
   @ApiOperation({
-    summary: 'Return money to a source; refused (every reason at once) if it breaks the cover or the minimum',
+    summary: 'Withdraw from a risk fund',
+    description:
+      'Return money to a source; refused (every reason at once) if it breaks the cover or the minimum',
   })
+  @HttpCode(201)
   @ApiCreatedResponse({
-    schema: {
-      example: {
-        ...MOVEMENT_EXAMPLE,
-        movement: {
-          ...MOVEMENT_EXAMPLE.movement,
-          kind: 'WITHDRAWAL',
-          source: 'DISTRICT',
-          amount: '200000.00',
-          contributionId: null,
-        },
+    type: RiskFundMovementResultResponse,
+    example: {
+      ...MOVEMENT_EXAMPLE,
+      movement: {
+        ...MOVEMENT_EXAMPLE.movement,
+        kind: 'WITHDRAWAL',
+        source: 'DISTRICT',
+        amount: '200000.00',
+        contributionId: null,
       },
     },
   })
@@ -423,25 +468,31 @@ export class RiskFundsController {
       },
     },
   })
-  async withdraw(@Param() p: IdParam, @Body() dto: RiskFundWithdrawalDto, @IdempotencyKey() key: string) {
+  async withdrawFromRiskFund(
+    @Param() p: IdParam,
+    @Body() dto: RiskFundWithdrawalDto,
+    @IdempotencyKey() key: string,
+  ) {
     return withoutReplayFlag(await this.funds.withdraw(p.id, dto, key));
   }
 
   @Get(':id/movements')
   @Roles('ADMIN', 'FUND_ADMIN', 'AUDITOR')
-  @ApiOkResponse({ schema: { example: page(MOVEMENT_EXAMPLE.movement) } })
-  movements(@Param() p: IdParam, @Query() q: MovementQuery) {
+  @ApiOperation({ summary: "List a risk fund's movements" })
+  @ApiOkResponse({ type: RiskFundMovementPage, example: page(MOVEMENT_EXAMPLE.movement) })
+  listRiskFundMovements(@Param() p: IdParam, @Query() q: MovementQuery) {
     return this.funds.movements(p.id, q, q);
   }
 
   @Get(':id/capacity')
   @Roles('ADMIN', 'FUND_ADMIN', 'AUDITOR')
   @ApiOperation({
-    summary:
+    summary: "Get a risk fund's capacity",
+    description:
       'Capacity = multiple × fund money not yet backing a loan, per agreement; balances from the ledgers',
   })
-  @ApiOkResponse({ schema: { example: FUND_CAPACITY_EXAMPLE } })
-  capacity(@Param() p: IdParam) {
+  @ApiOkResponse({ type: RiskFundCapacityResponse, example: FUND_CAPACITY_EXAMPLE })
+  getRiskFundCapacity(@Param() p: IdParam) {
     return this.guarantee.fundCapacity(p.id);
   }
 }
@@ -455,10 +506,11 @@ export class DistrictCapacityController {
   @Get(':id/capacity')
   @Roles('ADMIN', 'FUND_ADMIN', 'AUDITOR')
   @ApiOperation({
-    summary: "The district's risk-fund capacity (the same figures as GET /risk-funds/:id/capacity)",
+    summary: "Get a district's risk-fund capacity",
+    description: "The district's risk-fund capacity (the same figures as GET /risk-funds/:id/capacity)",
   })
-  @ApiOkResponse({ schema: { example: FUND_CAPACITY_EXAMPLE } })
-  capacity(@Param() p: IdParam) {
+  @ApiOkResponse({ type: RiskFundCapacityResponse, example: FUND_CAPACITY_EXAMPLE })
+  getDistrictCapacity(@Param() p: IdParam) {
     return this.guarantee.districtCapacity(p.id);
   }
 }
@@ -473,48 +525,61 @@ export class AgreementsController {
   @Post()
   @Roles('ADMIN', 'FUND_ADMIN')
   @ApiOperation({
-    summary:
+    summary: 'Create a guarantee agreement',
+    description:
       'Cooperation agreement between a risk fund and a bank (one per pair); opens its exposure accounts',
   })
-  @ApiCreatedResponse({ schema: { example: AGREEMENT_EXAMPLE } })
-  create(@Body() dto: CreateAgreementDto) {
+  @HttpCode(201)
+  @ApiCreatedResponse({ type: GuaranteeAgreementResponse, example: AGREEMENT_EXAMPLE })
+  createGuaranteeAgreement(@Body() dto: CreateAgreementDto) {
     return this.agreements.create(dto);
   }
 
   @Get()
   @Roles('ADMIN', 'FUND_ADMIN', 'AUDITOR', 'BANK_OFFICER')
-  @ApiOkResponse({ schema: { example: page(AGREEMENT_EXAMPLE) } })
-  list(@Query() q: AgreementListQuery) {
+  @ApiOperation({
+    summary: 'List guarantee agreements',
+    description: 'List guarantee agreements (a bank sees only its own)',
+  })
+  @ApiOkResponse({ type: GuaranteeAgreementPage, example: page(AGREEMENT_EXAMPLE) })
+  listGuaranteeAgreements(@Query() q: AgreementListQuery) {
     return this.agreements.list(q, q);
   }
 
   @Get(':id')
   @Roles('ADMIN', 'FUND_ADMIN', 'AUDITOR', 'BANK_OFFICER')
-  @ApiOkResponse({ schema: { example: AGREEMENT_EXAMPLE } })
-  get(@Param() p: IdParam) {
+  @ApiOperation({ summary: 'Get a guarantee agreement' })
+  @ApiOkResponse({ type: GuaranteeAgreementResponse, example: AGREEMENT_EXAMPLE })
+  getGuaranteeAgreement(@Param() p: IdParam) {
     return this.agreements.get(p.id);
   }
 
   @Patch(':id')
   @Roles('ADMIN', 'FUND_ADMIN')
   @ApiOperation({
-    summary: 'Change terms (apply to loans covered afterwards; existing covers keep their multiple)',
+    summary: "Change a guarantee agreement's terms",
+    description: 'Change terms (apply to loans covered afterwards; existing covers keep their multiple)',
   })
-  @ApiOkResponse({ schema: { example: { ...AGREEMENT_EXAMPLE, leverageMultiple: '8', version: 2 } } })
-  update(@Param() p: IdParam, @Body() dto: UpdateAgreementDto) {
+  @ApiOkResponse({
+    type: GuaranteeAgreementResponse,
+    example: { ...AGREEMENT_EXAMPLE, leverageMultiple: '8', version: 2 },
+  })
+  updateGuaranteeAgreement(@Param() p: IdParam, @Body() dto: UpdateAgreementDto) {
     return this.agreements.update(p.id, dto);
   }
 
   @Post(':id/terminate')
   @Roles('ADMIN', 'FUND_ADMIN')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Terminate: no new loans are covered; covered loans run off; the record stays' })
-  @ApiOkResponse({
-    schema: {
-      example: { ...AGREEMENT_EXAMPLE, status: 'TERMINATED', terminatedOn: '2026-06-30', version: 2 },
-    },
+  @ApiOperation({
+    summary: 'Terminate a guarantee agreement',
+    description: 'Terminate: no new loans are covered; covered loans run off; the record stays',
   })
-  terminate(@Param() p: IdParam, @Body() dto: TerminateAgreementDto) {
+  @ApiOkResponse({
+    type: GuaranteeAgreementResponse,
+    example: { ...AGREEMENT_EXAMPLE, status: 'TERMINATED', terminatedOn: '2026-06-30', version: 2 },
+  })
+  terminateGuaranteeAgreement(@Param() p: IdParam, @Body() dto: TerminateAgreementDto) {
     return this.agreements.terminate(p.id, dto.terminatedOn);
   }
 }
@@ -529,34 +594,34 @@ export class CoversController {
   @Get()
   @Roles('ADMIN', 'FUND_ADMIN', 'AUDITOR', 'BANK_OFFICER')
   @ApiOperation({
-    summary:
+    summary: 'List guarantee covers',
+    description:
       'Covers (one per covered loan): reserved, pending, outstanding principal and the fund money backing it',
   })
   @ApiOkResponse({
-    schema: {
-      example: page({
-        id: '1',
-        loanId: '42',
-        agreementId: '1',
-        riskFundId: '1',
-        bankId: '1',
-        borrowerType: 'HOUSEHOLD',
-        multiple: '10',
-        reserved: '50000.00',
-        pending: '0.00',
-        outstanding: '45000.00',
-        coverPending: '0.00',
-        coverUsed: '4500.00',
-        disbursed: '50000.00',
-        released: '5000.00',
-        status: 'ACTIVE',
-        reservedOn: '2026-02-01',
-        consumedOn: '2026-02-03',
-        closedOn: null,
-      }),
-    },
+    type: GuaranteeCoverPage,
+    example: page({
+      id: '1',
+      loanId: '42',
+      agreementId: '1',
+      riskFundId: '1',
+      bankId: '1',
+      borrowerType: 'HOUSEHOLD',
+      multiple: '10',
+      reserved: '50000.00',
+      pending: '0.00',
+      outstanding: '45000.00',
+      coverPending: '0.00',
+      coverUsed: '4500.00',
+      disbursed: '50000.00',
+      released: '5000.00',
+      status: 'ACTIVE',
+      reservedOn: '2026-02-01',
+      consumedOn: '2026-02-03',
+      closedOn: null,
+    }),
   })
-  list(@Query() q: CoverListQuery) {
+  listGuaranteeCovers(@Query() q: CoverListQuery) {
     return this.guarantee.listCovers(q, q);
   }
 }

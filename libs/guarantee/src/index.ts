@@ -14,6 +14,7 @@ export * from './domain/capacity.js';
 export * from './domain/covered-loans.js';
 export * from './domain/covers.js';
 export * from './domain/leverage.js';
+export { shareRatios, splitByShares } from './domain/claims.js';
 export * from './dto.js';
 export * from './guarantee-capacity.service.js';
 export * from './guarantee.module.js';

@@ -1,8 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { PageQuery, Roles, type Actor } from '#libs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { PageOf, PageQuery, Roles, type Actor } from '#libs/common';
 import { CreateEntityDto, EntityListQuery, EXAMPLE_CREDIT_CODE, LinkHouseholdsDto, UpdateEntityDto } from './dto.js';
 import { EntitiesService } from './entities.service.js';
+import { EntityLinkedHouseholdResponse, OperatingEntityResponse } from './responses.js';
 import { ParseIdPipe, Viewer } from './viewer.js';
 
 const ENTITY_EXAMPLE = {
@@ -20,70 +21,79 @@ export class EntitiesController {
 
   @Post()
   @Roles(...WRITERS)
-  @ApiCreatedResponse({ description: 'Registers an enterprise, cooperative or family farm; 400 names an invalid creditCode, 409 a registered one', schema: { example: ENTITY_EXAMPLE } })
-  create(@Body() dto: CreateEntityDto) {
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Register an operating entity' })
+  @ApiCreatedResponse({ description: 'Registers an enterprise, cooperative or family farm; 400 names an invalid creditCode, 409 a registered one', type: OperatingEntityResponse, example: ENTITY_EXAMPLE })
+  registerEntity(@Body() dto: CreateEntityDto) {
     return this.entities.create(dto);
   }
 
   @Get()
   @Roles('ADMIN', 'FUND_ADMIN', 'LOAN_OFFICER', 'AUDITOR', 'BANK_OFFICER')
+  @ApiOperation({ summary: 'List operating entities' })
   @ApiOkResponse({
     description: 'Entities filtered by kind, district, village, name, exact creditCode, asset-income flag; BANK_OFFICER must give creditCode',
-    schema: { example: { items: [ENTITY_EXAMPLE], page: 1, pageSize: 50, total: 1 } },
+    type: PageOf(OperatingEntityResponse),
+    example: { items: [ENTITY_EXAMPLE], page: 1, pageSize: 50, total: 1 },
   })
-  list(@Query() q: EntityListQuery, @Viewer() viewer: Actor) {
+  listEntities(@Query() q: EntityListQuery, @Viewer() viewer: Actor) {
     return this.entities.listFor(viewer, q, q);
   }
 
   @Get(':id')
   @Roles('ADMIN', 'FUND_ADMIN', 'LOAN_OFFICER', 'AUDITOR', 'BANK_OFFICER')
-  @ApiOkResponse({ description: 'linkedPoorCount counts linked households whose status is POOR now and whose counted link is this entity (one line per household); linkedPoorCountedElsewhere those counted by another entity; BANK_OFFICER sees borrowers of its bank', schema: { example: ENTITY_EXAMPLE } })
-  get(@Param('id', ParseIdPipe) id: string, @Viewer() viewer: Actor) {
+  @ApiOperation({ summary: 'Get an operating entity' })
+  @ApiOkResponse({ description: 'linkedPoorCount counts linked households whose status is POOR now and whose counted link is this entity (one line per household); linkedPoorCountedElsewhere those counted by another entity; BANK_OFFICER sees borrowers of its bank', type: OperatingEntityResponse, example: ENTITY_EXAMPLE })
+  getEntity(@Param('id', ParseIdPipe) id: string, @Viewer() viewer: Actor) {
     return this.entities.getFor(viewer, id);
   }
 
   @Patch(':id')
   @Roles(...WRITERS)
-  @ApiOkResponse({ description: 'Edits kind, name, credit code or village (the district is fixed; isAssetIncomeProject is not set here)', schema: { example: ENTITY_EXAMPLE } })
-  update(@Param('id', ParseIdPipe) id: string, @Body() dto: UpdateEntityDto) {
+  @ApiOperation({ summary: 'Edit an operating entity' })
+  @ApiOkResponse({ description: 'Edits kind, name, credit code or village (the district is fixed; isAssetIncomeProject is not set here)', type: OperatingEntityResponse, example: ENTITY_EXAMPLE })
+  updateEntity(@Param('id', ParseIdPipe) id: string, @Body() dto: UpdateEntityDto) {
     return this.entities.update(id, dto);
   }
 
   @Get(':id/linked-households')
   @Roles('ADMIN', 'FUND_ADMIN', 'LOAN_OFFICER', 'AUDITOR')
+  @ApiOperation({ summary: 'List an entity\'s linked households' })
   @ApiOkResponse({
     description:
       'Linked households (masked for AUDITOR) with linkedAt, whether they count toward this entity’s line (POOR now and this is their counted link) ' +
       'and, for a poor household counted by another entity (linked there first, by the district’s entityLinkCounting rule), countedElsewhere and countedForEntityId',
-    schema: {
-      example: {
-        items: [
-          { id: '3', headName: '张桂兰', idNumber: '3703**********0244', status: 'POOR', countedForEntityId: '1', linkedAt: '2026-01-05T02:00:00.000Z', counts: true, countedElsewhere: false },
-          { id: '4', headName: '李德福', idNumber: '3703**********0317', status: 'POOR', countedForEntityId: '2', linkedAt: '2026-02-10T02:00:00.000Z', counts: false, countedElsewhere: true },
-        ],
-        page: 1, pageSize: 50, total: 2,
-      },
+    type: PageOf(EntityLinkedHouseholdResponse),
+    example: {
+      items: [
+        { id: '3', headName: '张桂兰', idNumber: '3703**********0244', status: 'POOR', countedForEntityId: '1', linkedAt: '2026-01-05T02:00:00.000Z', counts: true, countedElsewhere: false },
+        { id: '4', headName: '李德福', idNumber: '3703**********0317', status: 'POOR', countedForEntityId: '2', linkedAt: '2026-02-10T02:00:00.000Z', counts: false, countedElsewhere: true },
+      ],
+      page: 1, pageSize: 50, total: 2,
     },
   })
-  linked(@Param('id', ParseIdPipe) id: string, @Query() q: PageQuery, @Viewer() viewer: Actor) {
+  listEntityLinkedHouseholds(@Param('id', ParseIdPipe) id: string, @Query() q: PageQuery, @Viewer() viewer: Actor) {
     return this.entities.linkedHouseholds(viewer, id, q);
   }
 
   @Post(':id/linked-households')
   @Roles(...WRITERS)
+  @ApiOperation({ summary: 'Link poor households to an entity' })
   @HttpCode(200)
-  @ApiOkResponse({ description: 'Links POOR households of the entity district (422 ENTITY_LINK_RULES_VIOLATED lists every refusal; already linked ones are kept)', schema: { example: ENTITY_EXAMPLE } })
-  link(@Param('id', ParseIdPipe) id: string, @Body() dto: LinkHouseholdsDto) {
+  @ApiOkResponse({ description: 'Links POOR households of the entity district (422 ENTITY_LINK_RULES_VIOLATED lists every refusal; already linked ones are kept)', type: OperatingEntityResponse, example: ENTITY_EXAMPLE })
+  linkEntityHouseholds(@Param('id', ParseIdPipe) id: string, @Body() dto: LinkHouseholdsDto) {
     return this.entities.link(id, dto.householdIds);
   }
 
   @Delete(':id/linked-households/:householdId')
   @Roles(...WRITERS)
+  @ApiOperation({ summary: 'Unlink a household from an entity' })
   @ApiOkResponse({
     description: 'Unlinks a household; a poor household counted here now counts for its next active link (another entity’s line)',
-    schema: { example: { ...ENTITY_EXAMPLE, linkedPoorCount: 2, linkedHouseholdCount: 3 } },
+    type: OperatingEntityResponse,
+    example: { ...ENTITY_EXAMPLE, linkedPoorCount: 2, linkedHouseholdCount: 3 },
   })
-  unlink(@Param('id', ParseIdPipe) id: string, @Param('householdId', ParseIdPipe) householdId: string) {
+  unlinkEntityHousehold(@Param('id', ParseIdPipe) id: string, @Param('householdId', ParseIdPipe) householdId: string) {
     return this.entities.unlink(id, householdId);
   }
 }

@@ -1,6 +1,6 @@
-import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { DomainError, ROLES, Roles } from '#libs/common';
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { DomainError, PageOf, ROLES, Roles } from '#libs/common';
 import {
   CreateDistrictDto,
   CreatePovertyLineDto,
@@ -18,6 +18,7 @@ import {
   VillageListQuery,
 } from './dto.js';
 import { GeographyService, povertyLineView } from './geography.service.js';
+import { DistrictResponse, PovertyLineResponse, TownResponse, VillageResponse } from './responses.js';
 import { ParseIdPipe } from './viewer.js';
 
 const DISTRICT_EXAMPLE = { id: '1', code: '370302', name: '淄川区', heavyTask: true, entityLinkCounting: 'EARLIEST_LINK', createdAt: '2026-01-05T02:00:00.000Z', updatedAt: '2026-01-05T02:00:00.000Z' };
@@ -41,30 +42,35 @@ export class GeographyController {
 
   @Post('districts')
   @Roles('ADMIN')
-  @ApiCreatedResponse({ description: 'District created (409 CONFLICT when the code exists)', schema: { example: DISTRICT_EXAMPLE } })
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Create a district' })
+  @ApiCreatedResponse({ description: 'District created (409 CONFLICT when the code exists)', type: DistrictResponse, example: DISTRICT_EXAMPLE })
   createDistrict(@Body() dto: CreateDistrictDto) {
     return this.geo.createDistrict(dto);
   }
 
   @Get('districts')
   @Roles(...ROLES)
-  @ApiOkResponse({ description: 'Districts, filterable by heavy-task flag and name/code', schema: { example: page(DISTRICT_EXAMPLE) } })
+  @ApiOperation({ summary: 'List districts' })
+  @ApiOkResponse({ description: 'Districts, filterable by heavy-task flag and name/code', type: PageOf(DistrictResponse), example: page(DISTRICT_EXAMPLE) })
   listDistricts(@Query() q: DistrictListQuery) {
     return this.geo.listDistricts(q, q);
   }
 
   @Get('districts/:id')
   @Roles(...ROLES)
-  @ApiOkResponse({ schema: { example: DISTRICT_EXAMPLE } })
+  @ApiOperation({ summary: 'Get a district' })
+  @ApiOkResponse({ type: DistrictResponse, example: DISTRICT_EXAMPLE })
   getDistrict(@Param('id', ParseIdPipe) id: string) {
     return this.geo.getDistrict(id);
   }
 
   @Patch('districts/:id')
   @Roles('ADMIN')
+  @ApiOperation({ summary: 'Edit a district' })
   @ApiOkResponse({
     description: 'Name, heavy-task flag or entityLinkCounting (which link of a poor household counts toward a credit line) changed; the code is fixed',
-    schema: { example: DISTRICT_EXAMPLE },
+    type: DistrictResponse, example: DISTRICT_EXAMPLE,
   })
   updateDistrict(@Param('id', ParseIdPipe) id: string, @Body() dto: UpdateDistrictDto) {
     return this.geo.updateDistrict(id, dto);
@@ -72,70 +78,83 @@ export class GeographyController {
 
   @Post('towns')
   @Roles('ADMIN')
-  @ApiCreatedResponse({ description: 'Town created; its code starts with the district code', schema: { example: TOWN_EXAMPLE } })
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Create a town' })
+  @ApiCreatedResponse({ description: 'Town created; its code starts with the district code', type: TownResponse, example: TOWN_EXAMPLE })
   createTown(@Body() dto: CreateTownDto) {
     return this.geo.createTown(dto);
   }
 
   @Get('towns')
   @Roles(...ROLES)
-  @ApiOkResponse({ schema: { example: page(TOWN_EXAMPLE) } })
+  @ApiOperation({ summary: 'List towns' })
+  @ApiOkResponse({ type: PageOf(TownResponse), example: page(TOWN_EXAMPLE) })
   listTowns(@Query() q: TownListQuery) {
     return this.geo.listTowns(q, q);
   }
 
   @Get('towns/:id')
   @Roles(...ROLES)
-  @ApiOkResponse({ schema: { example: TOWN_EXAMPLE } })
+  @ApiOperation({ summary: 'Get a town' })
+  @ApiOkResponse({ type: TownResponse, example: TOWN_EXAMPLE })
   getTown(@Param('id', ParseIdPipe) id: string) {
     return this.geo.getTown(id);
   }
 
   @Patch('towns/:id')
   @Roles('ADMIN')
-  @ApiOkResponse({ schema: { example: TOWN_EXAMPLE } })
+  @ApiOperation({ summary: 'Edit a town' })
+  @ApiOkResponse({ type: TownResponse, example: TOWN_EXAMPLE })
   updateTown(@Param('id', ParseIdPipe) id: string, @Body() dto: UpdateTownDto) {
     return this.geo.updateTown(id, dto);
   }
 
   @Post('villages')
   @Roles('ADMIN')
-  @ApiCreatedResponse({ description: 'Village created in the town (and its district); code starts with the town code', schema: { example: VILLAGE_EXAMPLE } })
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Create a village' })
+  @ApiCreatedResponse({ description: 'Village created in the town (and its district); code starts with the town code', type: VillageResponse, example: VILLAGE_EXAMPLE })
   createVillage(@Body() dto: CreateVillageDto) {
     return this.geo.createVillage(dto);
   }
 
   @Get('villages')
   @Roles(...ROLES)
-  @ApiOkResponse({ description: 'Villages, filterable by district, town, pilot flag and name/code', schema: { example: page(VILLAGE_EXAMPLE) } })
+  @ApiOperation({ summary: 'List villages' })
+  @ApiOkResponse({ description: 'Villages, filterable by district, town, pilot flag and name/code', type: PageOf(VillageResponse), example: page(VILLAGE_EXAMPLE) })
   listVillages(@Query() q: VillageListQuery) {
     return this.geo.listVillages(q, q);
   }
 
   @Get('villages/:id')
   @Roles(...ROLES)
-  @ApiOkResponse({ schema: { example: VILLAGE_EXAMPLE } })
+  @ApiOperation({ summary: 'Get a village' })
+  @ApiOkResponse({ type: VillageResponse, example: VILLAGE_EXAMPLE })
   getVillage(@Param('id', ParseIdPipe) id: string) {
     return this.geo.getVillage(id);
   }
 
   @Patch('villages/:id')
   @Roles('ADMIN')
-  @ApiOkResponse({ description: 'Name or pilot flag changed (code and town are fixed)', schema: { example: VILLAGE_EXAMPLE } })
+  @ApiOperation({ summary: 'Edit a village' })
+  @ApiOkResponse({ description: 'Name or pilot flag changed (code and town are fixed)', type: VillageResponse, example: VILLAGE_EXAMPLE })
   updateVillage(@Param('id', ParseIdPipe) id: string, @Body() dto: UpdateVillageDto) {
     return this.geo.updateVillage(id, dto);
   }
 
   @Post('poverty-lines')
   @Roles('ADMIN')
-  @ApiCreatedResponse({ description: 'A line for a district (or city-wide with no districtId) and year; 409 when one exists', schema: { example: LINE_EXAMPLE } })
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Create a poverty line' })
+  @ApiCreatedResponse({ description: 'A line for a district (or city-wide with no districtId) and year; 409 when one exists', type: PovertyLineResponse, example: LINE_EXAMPLE })
   async createPovertyLine(@Body() dto: CreatePovertyLineDto) {
     return povertyLineView(await this.geo.createPovertyLine({ districtId: dto.districtId, year: dto.year, lineFen: fenOf(dto.line), note: dto.note }));
   }
 
   @Get('poverty-lines')
   @Roles(...ROLES)
-  @ApiOkResponse({ description: 'Lines, newest year first, city-wide before district lines', schema: { example: page(LINE_EXAMPLE) } })
+  @ApiOperation({ summary: 'List poverty lines' })
+  @ApiOkResponse({ description: 'Lines, newest year first, city-wide before district lines', type: PageOf(PovertyLineResponse), example: page(LINE_EXAMPLE) })
   async listPovertyLines(@Query() q: PovertyLineListQuery) {
     const p = await this.geo.listPovertyLines(q, q);
     return { ...p, items: p.items.map(povertyLineView) };
@@ -143,8 +162,9 @@ export class GeographyController {
 
   @Get('poverty-lines/effective')
   @Roles(...ROLES)
-  @ApiOkResponse({ description: "The line that applies to a district and year: the district's own, else the city-wide one", schema: { example: LINE_EXAMPLE } })
-  async effectiveLine(@Query() q: EffectiveLineQuery) {
+  @ApiOperation({ summary: 'Get the poverty line that applies to a district and year' })
+  @ApiOkResponse({ description: "The line that applies to a district and year: the district's own, else the city-wide one", type: PovertyLineResponse, example: LINE_EXAMPLE })
+  async getEffectivePovertyLine(@Query() q: EffectiveLineQuery) {
     const line = await this.geo.effectiveLine(q.districtId, q.year);
     if (!line) throw new DomainError('POVERTY_LINE_MISSING', `no poverty line for ${q.year} in district ${q.districtId} nor city-wide`);
     return povertyLineView(line);
@@ -152,14 +172,16 @@ export class GeographyController {
 
   @Get('poverty-lines/:id')
   @Roles(...ROLES)
-  @ApiOkResponse({ schema: { example: LINE_EXAMPLE } })
+  @ApiOperation({ summary: 'Get a poverty line' })
+  @ApiOkResponse({ type: PovertyLineResponse, example: LINE_EXAMPLE })
   async getPovertyLine(@Param('id', ParseIdPipe) id: string) {
     return povertyLineView(await this.geo.getPovertyLine(id));
   }
 
   @Patch('poverty-lines/:id')
   @Roles('ADMIN')
-  @ApiOkResponse({ description: 'Corrects a line; households keep their identification until next updated', schema: { example: LINE_EXAMPLE } })
+  @ApiOperation({ summary: 'Correct a poverty line' })
+  @ApiOkResponse({ description: 'Corrects a line; households keep their identification until next updated', type: PovertyLineResponse, example: LINE_EXAMPLE })
   async updatePovertyLine(@Param('id', ParseIdPipe) id: string, @Body() dto: UpdatePovertyLineDto) {
     return povertyLineView(await this.geo.updatePovertyLine(id, { lineFen: dto.line === undefined ? undefined : fenOf(dto.line), note: dto.note }));
   }

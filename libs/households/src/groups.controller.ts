@@ -1,8 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { Roles, type Actor, STAFF_READERS } from '#libs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { PageOf, Roles, type Actor, STAFF_READERS } from '#libs/common';
 import { AddMemberDto, CreateGroupDto, DissolveGroupDto, GroupListQuery } from './dto.js';
 import { GroupsService } from './groups.service.js';
+import { LiabilityGroupDetailResponse, LiabilityGroupResponse } from './responses.js';
 import { ParseIdPipe, Viewer } from './viewer.js';
 
 const GROUP_EXAMPLE = {
@@ -10,6 +11,7 @@ const GROUP_EXAMPLE = {
   dissolvedAt: null, dissolutionReason: null, createdAt: '2026-01-05T02:00:00.000Z', updatedAt: '2026-01-05T02:00:00.000Z',
   members: [{ householdId: '1', headName: '王秀英', idNumber: '370302198503150027', status: 'POOR', joinedAt: '2026-01-05T02:00:00.000Z' }],
 };
+const { members: _members, ...GROUP_LIST_EXAMPLE } = GROUP_EXAMPLE;
 const WRITERS = ['LOAN_OFFICER', 'FUND_ADMIN'] as const;
 
 @ApiTags('joint-liability groups')
@@ -20,49 +22,58 @@ export class GroupsController {
 
   @Post()
   @Roles(...WRITERS)
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Form a joint-liability group' })
   @ApiCreatedResponse({
     description:
       'Forms a group of households of one village (3-5 unless the village fund rules say otherwise). 422 GROUP_RULES_VIOLATED lists ' +
       'every failed rule; 409 HOUSEHOLD_IN_GROUP when the only problem is a household already in a group.',
-    schema: { example: GROUP_EXAMPLE },
+    type: LiabilityGroupDetailResponse,
+    example: GROUP_EXAMPLE,
   })
-  async create(@Body() dto: CreateGroupDto, @Viewer() viewer: Actor) {
+  async formGroup(@Body() dto: CreateGroupDto, @Viewer() viewer: Actor) {
     return this.groups.view(viewer, await this.groups.create(dto));
   }
 
   @Get()
   @Roles(...STAFF_READERS)
-  @ApiOkResponse({ description: 'Groups filtered by village, district, status and name', schema: { example: { items: [GROUP_EXAMPLE], page: 1, pageSize: 50, total: 1 } } })
-  list(@Query() q: GroupListQuery) {
+  @ApiOperation({ summary: 'List joint-liability groups' })
+  @ApiOkResponse({ description: 'Groups filtered by village, district, status and name', type: PageOf(LiabilityGroupResponse), example: { items: [GROUP_LIST_EXAMPLE], page: 1, pageSize: 50, total: 1 } })
+  listGroups(@Query() q: GroupListQuery) {
     return this.groups.list(q, q);
   }
 
   @Get(':id')
   @Roles(...STAFF_READERS)
-  @ApiOkResponse({ description: 'A group with its members (ID numbers masked for AUDITOR)', schema: { example: GROUP_EXAMPLE } })
-  async get(@Param('id', ParseIdPipe) id: string, @Viewer() viewer: Actor) {
+  @ApiOperation({ summary: 'Get a joint-liability group with its members' })
+  @ApiOkResponse({ description: 'A group with its members (ID numbers masked for AUDITOR)', type: LiabilityGroupDetailResponse, example: GROUP_EXAMPLE })
+  async getGroup(@Param('id', ParseIdPipe) id: string, @Viewer() viewer: Actor) {
     return this.groups.view(viewer, await this.groups.get(id));
   }
 
   @Post(':id/members')
   @Roles(...WRITERS)
-  @ApiCreatedResponse({ description: 'Adds a household of the group village (409 when it is in another group)', schema: { example: GROUP_EXAMPLE } })
-  async addMember(@Param('id', ParseIdPipe) id: string, @Body() dto: AddMemberDto, @Viewer() viewer: Actor) {
+  @ApiOperation({ summary: 'Add a household to a group' })
+  @HttpCode(200)
+  @ApiOkResponse({ description: 'Adds a household of the group village (409 when it is in another group)', type: LiabilityGroupDetailResponse, example: GROUP_EXAMPLE })
+  async addGroupMember(@Param('id', ParseIdPipe) id: string, @Body() dto: AddMemberDto, @Viewer() viewer: Actor) {
     return this.groups.view(viewer, await this.groups.addMember(id, dto.householdId));
   }
 
   @Delete(':id/members/:householdId')
   @Roles(...WRITERS)
-  @ApiOkResponse({ description: 'Removes a member unless the group would fall below its minimum or has open loans', schema: { example: GROUP_EXAMPLE } })
-  async removeMember(@Param('id', ParseIdPipe) id: string, @Param('householdId', ParseIdPipe) householdId: string, @Viewer() viewer: Actor) {
+  @ApiOperation({ summary: 'Remove a household from a group' })
+  @ApiOkResponse({ description: 'Removes a member unless the group would fall below its minimum or has open loans', type: LiabilityGroupDetailResponse, example: GROUP_EXAMPLE })
+  async removeGroupMember(@Param('id', ParseIdPipe) id: string, @Param('householdId', ParseIdPipe) householdId: string, @Viewer() viewer: Actor) {
     return this.groups.view(viewer, await this.groups.removeMember(id, householdId));
   }
 
   @Post(':id/dissolve')
   @Roles(...WRITERS)
+  @ApiOperation({ summary: 'Dissolve a group' })
   @HttpCode(200)
-  @ApiOkResponse({ description: 'Dissolves the group (members are released) unless it endorsed open loans', schema: { example: { ...GROUP_EXAMPLE, status: 'DISSOLVED', memberIds: [], size: 0, members: [] } } })
-  async dissolve(@Param('id', ParseIdPipe) id: string, @Body() dto: DissolveGroupDto, @Viewer() viewer: Actor) {
+  @ApiOkResponse({ description: 'Dissolves the group (members are released) unless it endorsed open loans', type: LiabilityGroupDetailResponse, example: { ...GROUP_EXAMPLE, status: 'DISSOLVED', memberIds: [], size: 0, members: [] } })
+  async dissolveGroup(@Param('id', ParseIdPipe) id: string, @Body() dto: DissolveGroupDto, @Viewer() viewer: Actor) {
     return this.groups.view(viewer, await this.groups.dissolve(id, dto.reason));
   }
 }

@@ -1,11 +1,22 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiConsumes, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiConsumes,
+  ApiCreatedResponse,
+  ApiExtraModels,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import type { Request } from 'express';
-import { DomainError, Roles, type Actor, EVERY_ROLE_READERS } from '#libs/common';
+import { DomainError, PageOf, Roles, type Actor, EVERY_ROLE_READERS } from '#libs/common';
 import { CreateHouseholdDto, EXAMPLE_ID_NUMBER, fenOf, HouseholdListQuery, UpdateHouseholdDto } from './dto.js';
 import { GroupsService } from './groups.service.js';
 import { HouseholdImportService, IMPORT_OPTIONAL_COLUMNS, IMPORT_REQUIRED_COLUMNS } from './household-import.service.js';
 import { HouseholdsService } from './households.service.js';
+import { HouseholdImportResponse, HouseholdResponse, LiabilityGroupResponse } from './responses.js';
 import { ParseIdPipe, Viewer } from './viewer.js';
 
 const HOUSEHOLD_EXAMPLE = {
@@ -34,20 +45,24 @@ export class HouseholdsController {
 
   @Post()
   @Roles(...WRITERS)
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Register a household' })
   @ApiCreatedResponse({
+    type: HouseholdResponse,
     description:
       'Registers a household; the status is derived from per-capita income and the poverty line of its district and ' +
       'income year (a different status needs overrideReason). 400 names invalid fields (idNumber check character…), ' +
       '409 CONFLICT when the ID number is registered, 422 POVERTY_LINE_MISSING.',
-    schema: { example: HOUSEHOLD_EXAMPLE },
+    example: HOUSEHOLD_EXAMPLE,
   })
-  async create(@Body() dto: CreateHouseholdDto, @Viewer() viewer: Actor) {
+  async registerHousehold(@Body() dto: CreateHouseholdDto, @Viewer() viewer: Actor) {
     return this.households.view(await this.households.create({ ...dto, perCapitaIncomeFen: fenOf(dto.perCapitaIncome) }), viewer);
   }
 
   @Post('import')
   @Roles(...WRITERS)
   @HttpCode(200)
+  @ApiOperation({ summary: 'Import households from a CSV file' })
   @ApiConsumes('text/csv')
   @ApiBody({
     description:
@@ -58,14 +73,13 @@ export class HouseholdsController {
   })
   @ApiOkResponse({
     description: 'Per-row outcome; line numbers count the header as line 1',
-    schema: {
-      example: {
-        imported: 1, failed: 1, errorsTruncated: false,
-        errors: [{ line: 3, field: 'idNumber', code: 'DUPLICATE', message: 'a household with this ID number is already registered' }],
-      },
+    type: HouseholdImportResponse,
+    example: {
+      imported: 1, failed: 1, errorsTruncated: false,
+      errors: [{ line: 3, field: 'idNumber', code: 'DUPLICATE', message: 'a household with this ID number is already registered' }],
     },
   })
-  importCsv(@Req() req: Request) {
+  importHouseholds(@Req() req: Request) {
     const type = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     if (type !== 'text/csv') {
       throw new DomainError('VALIDATION_FAILED', 'send the CSV file as the request body with Content-Type: text/csv', [
@@ -77,38 +91,56 @@ export class HouseholdsController {
 
   @Get()
   @Roles(...EVERY_ROLE_READERS)
+  @ApiOperation({ summary: 'List households' })
   @ApiOkResponse({
+    type: PageOf(HouseholdResponse),
     description: `Households filtered by district, town, village, status, name or exact idNumber; paginated. ${MASKED_NOTE} BANK_OFFICER must give idNumber.`,
-    schema: { example: { items: [HOUSEHOLD_EXAMPLE], page: 1, pageSize: 50, total: 1 } },
+    example: { items: [HOUSEHOLD_EXAMPLE], page: 1, pageSize: 50, total: 1 },
   })
-  list(@Query() q: HouseholdListQuery, @Viewer() viewer: Actor) {
+  listHouseholds(@Query() q: HouseholdListQuery, @Viewer() viewer: Actor) {
     return this.households.listFor(viewer, q, q);
   }
 
   @Get(':id')
   @Roles(...EVERY_ROLE_READERS)
-  @ApiOkResponse({ description: `${MASKED_NOTE} BANK_OFFICER sees only borrowers of its bank.`, schema: { example: HOUSEHOLD_EXAMPLE } })
-  get(@Param('id', ParseIdPipe) id: string, @Viewer() viewer: Actor) {
+  @ApiOperation({ summary: 'Get a household' })
+  @ApiOkResponse({ description: `${MASKED_NOTE} BANK_OFFICER sees only borrowers of its bank.`, type: HouseholdResponse, example: HOUSEHOLD_EXAMPLE })
+  getHousehold(@Param('id', ParseIdPipe) id: string, @Viewer() viewer: Actor) {
     return this.households.getFor(viewer, id);
   }
 
   @Get(':id/group')
   @Roles('ADMIN', 'FUND_ADMIN', 'LOAN_OFFICER', 'AUDITOR')
-  @ApiOkResponse({ description: 'The joint-liability group of the household, or null', schema: { example: { id: '1', villageId: '1', name: '东坪村第一联保小组', status: 'ACTIVE', memberIds: ['1', '2', '3', '4'], size: 4 } } })
-  async group(@Param('id', ParseIdPipe) id: string) {
+  @ApiOperation({ summary: "Get a household's joint-liability group" })
+  @ApiOkResponse({
+    description: 'The joint-liability group of the household, or null',
+    // the nullable reference written out (Nest's own form adds `type: object` beside the allOf)
+    schema: {
+      nullable: true,
+      allOf: [{ $ref: getSchemaPath(LiabilityGroupResponse) }],
+      example: {
+        id: '1', villageId: '1', districtId: '1', name: '东坪村第一联保小组', status: 'ACTIVE', memberIds: ['1', '2', '3', '4'], size: 4,
+        dissolvedAt: null, dissolutionReason: null, createdAt: '2026-01-05T02:00:00.000Z', updatedAt: '2026-01-05T02:00:00.000Z',
+      },
+    },
+  })
+  @ApiExtraModels(LiabilityGroupResponse)
+  async getHouseholdGroup(@Param('id', ParseIdPipe) id: string) {
     await this.households.get(id);
     return this.groups.groupOf(id);
   }
 
   @Patch(':id')
   @Roles(...WRITERS)
+  @ApiOperation({ summary: 'Edit a household' })
   @ApiOkResponse({
+    type: HouseholdResponse,
     description:
       'Edits a household under its row lock. The status is identified again when village, income, income year or the requested ' +
       'status change; a standing override stays until clearOverride. Moving village is refused (422) while bound to the old one.',
-    schema: { example: HOUSEHOLD_EXAMPLE },
+    example: HOUSEHOLD_EXAMPLE,
   })
-  async update(@Param('id', ParseIdPipe) id: string, @Body() dto: UpdateHouseholdDto, @Viewer() viewer: Actor) {
+  async updateHousehold(@Param('id', ParseIdPipe) id: string, @Body() dto: UpdateHouseholdDto, @Viewer() viewer: Actor) {
     const { perCapitaIncome, ...rest } = dto;
     return this.households.view(
       await this.households.update(id, { ...rest, ...(perCapitaIncome === undefined ? {} : { perCapitaIncomeFen: fenOf(perCapitaIncome) }) }),

@@ -1,10 +1,11 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import { IsCalendarDate } from '#libs/schedules';
-import { PageQuery, Roles, ID_PATTERN } from '#libs/common';
+import { PageOf, PageQuery, Roles, ID_PATTERN } from '#libs/common';
 import { formatYuan } from '#libs/money';
 import { LedgerService } from './ledger.service.js';
+import { JournalEntryResponse, LedgerAccountResponse, LedgerStatementResponse, LedgerVerifyResponse } from './responses.js';
 
 class AccountsQuery extends PageQuery {
   @ApiPropertyOptional({ example: 'MUTUAL_AID_FUND' }) @IsOptional() @IsString() ownerType?: string;
@@ -31,17 +32,21 @@ export class LedgerController {
 
   @Get('verify')
   @Roles('ADMIN', 'AUDITOR')
+  @ApiOperation({ summary: 'Verify the ledger' })
   @ApiOkResponse({
     description: 'Every balance equals the replay of its postings; every entry balances; the ledger nets to zero',
-    schema: { example: { ok: true, accounts: 12, entries: 40, postings: 96, balanceMismatches: [], runningBalanceMismatches: [], unbalancedEntries: [], totals: [{ currency: 'CNY', ledger: 'MONEY', debits: '100000', credits: '100000', net: '0' }] } },
+    type: LedgerVerifyResponse,
+    example: { ok: true, checkedAt: '2026-03-15T08:30:00.000Z', accounts: 12, entries: 40, postings: 96, balanceMismatches: [], runningBalanceMismatches: [], unbalancedEntries: [], totals: [{ currency: 'CNY', ledger: 'MONEY', debits: '100000', credits: '100000', net: '0' }] },
   })
-  verify() {
+  verifyLedger() {
     return this.ledger.verify();
   }
 
   @Get('accounts')
   @Roles('ADMIN', 'AUDITOR', 'FUND_ADMIN')
-  async accounts(@Query() q: AccountsQuery) {
+  @ApiOperation({ summary: 'List ledger accounts' })
+  @ApiOkResponse({ description: 'Accounts with their totals and balance, filterable by owner, ledger and code prefix', type: PageOf(LedgerAccountResponse) })
+  async listLedgerAccounts(@Query() q: AccountsQuery) {
     const page = await this.ledger.listAccounts(q, q);
     return {
       ...page,
@@ -59,14 +64,17 @@ export class LedgerController {
 
   @Get('accounts/:code/statement')
   @Roles('ADMIN', 'AUDITOR', 'FUND_ADMIN')
-  @ApiOkResponse({ description: 'Postings with the running balance after each, oldest first, paginated' })
-  statement(@Param('code') code: string, @Query() q: StatementQuery) {
+  @ApiOperation({ summary: 'Get the statement of a ledger account' })
+  @ApiOkResponse({ description: 'Postings with the running balance after each, oldest first, paginated', type: LedgerStatementResponse })
+  getAccountStatement(@Param('code') code: string, @Query() q: StatementQuery) {
     return this.ledger.statement(code, q, q.from, q.to);
   }
 
   @Get('entries/:id')
   @Roles('ADMIN', 'AUDITOR', 'FUND_ADMIN')
-  entry(@Param() p: EntryIdParam) {
+  @ApiOperation({ summary: 'Get a journal entry' })
+  @ApiOkResponse({ description: 'A journal entry with its postings', type: JournalEntryResponse })
+  getJournalEntry(@Param() p: EntryIdParam) {
     return this.ledger.entry(p.id);
   }
 }

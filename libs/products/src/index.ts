@@ -8,4 +8,5 @@ export * from './domain/terms.js';
 export * from './products.module.js';
 export * from './products.service.js';
 export * from './rates.service.js';
+export { ProductResponse } from './responses.js';
 export * from './seed.js';

@@ -8,15 +8,17 @@ import {
   ApiForbiddenResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
+  ApiOperation,
   ApiParam,
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
-import { Roles, ROLES } from '#libs/common';
+import { PageOf, Roles, ROLES } from '#libs/common';
 import type { ProductInput } from './domain/definition.js';
 import { ActivationDto, ContractRateQuery, CreateProductDto, PatchProductDto, ProductQuery, ReplaceProductDto, VersionsQuery } from './dto.js';
 import { ProductBodyPipe } from './product-body.pipe.js';
 import { ProductsService } from './products.service.js';
+import { ProductContractRateResponse, ProductResponse, ProductVersionResponse } from './responses.js';
 
 /**
  * The validated body (see ProductBodyPipe). Typed as an interface on purpose: the global pipe skips parameters
@@ -88,105 +90,115 @@ export class ProductsController {
 
   @Get()
   @Roles(...ROLES)
+  @ApiOperation({ summary: 'List products' })
   @ApiOkResponse({
     description: 'Products with their current terms; filter by kind, active, rate source, guarantee, purpose, text',
-    schema: { example: { items: [PRODUCT_EXAMPLE], page: 1, pageSize: 50, total: 1 } },
+    type: PageOf(ProductResponse),
+    example: { items: [PRODUCT_EXAMPLE], page: 1, pageSize: 50, total: 1 },
   })
-  list(@Query() q: ProductQuery) {
+  listProducts(@Query() q: ProductQuery) {
     return this.products.list(q, q);
   }
 
   @Get(':id')
   @Roles(...ROLES)
   @ApiParam(ID_OR_CODE)
-  @ApiOkResponse({ schema: { example: PRODUCT_EXAMPLE } })
+  @ApiOperation({ summary: 'Get a product with its current terms' })
+  @ApiOkResponse({ type: ProductResponse, example: PRODUCT_EXAMPLE })
   @ApiNotFoundResponse()
-  get(@Param('id') id: string) {
+  getProduct(@Param('id') id: string) {
     return this.products.get(id);
   }
 
   @Get(':id/versions')
   @Roles(...ROLES)
+  @ApiOperation({ summary: 'List a product\'s versions' })
   @ApiParam(ID_OR_CODE)
-  @ApiOkResponse({ description: 'Every version, newest first', schema: { example: { items: [VERSION_EXAMPLE], page: 1, pageSize: 50, total: 1 } } })
-  versions(@Param('id') id: string, @Query() q: VersionsQuery) {
+  @ApiOkResponse({ description: 'Every version, newest first', type: PageOf(ProductVersionResponse), example: { items: [VERSION_EXAMPLE], page: 1, pageSize: 50, total: 1 } })
+  listProductVersions(@Param('id') id: string, @Query() q: VersionsQuery) {
     return this.products.versions(id, q);
   }
 
   @Get(':id/contract-rate')
   @Roles(...ROLES)
+  @ApiOperation({ summary: 'Quote the contract rate of a product for a term' })
   @ApiParam(ID_OR_CODE)
   @ApiOkResponse({
     description: 'The rate a loan of this term contracted on this date (default today) would carry under the current version',
-    schema: {
-      example: {
-        productId: '2',
-        code: 'HH_MICRO_STD',
-        version: 1,
-        termMonths: 12,
-        contractDate: '2026-03-01',
-        annualRatePercent: '4.35',
-        benchmarkRatePercent: '4.35',
-        benchmarkRateId: '1',
-        markupPercent: '0',
-        penaltyRatePercent: '6.525',
-        rateSource: 'BENCHMARK',
-      },
+    type: ProductContractRateResponse,
+    example: {
+      productId: '2',
+      code: 'HH_MICRO_STD',
+      version: 1,
+      termMonths: 12,
+      contractDate: '2026-03-01',
+      annualRatePercent: '4.35',
+      benchmarkRatePercent: '4.35',
+      benchmarkRateId: '1',
+      markupPercent: '0',
+      penaltyRatePercent: '6.525',
+      rateSource: 'BENCHMARK',
     },
   })
   @ApiUnprocessableEntityResponse({ description: 'BENCHMARK_RATE_NOT_IN_FORCE' })
-  contractRate(@Param('id') id: string, @Query() q: ContractRateQuery) {
+  quoteContractRate(@Param('id') id: string, @Query() q: ContractRateQuery) {
     return this.products.quote(id, q.termMonths, q.date);
   }
 
   @Post()
   @Roles('FUND_ADMIN')
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Create a product' })
   @ApiBody({ type: CreateProductDto })
-  @ApiCreatedResponse({ description: 'The product and its version 1', schema: { example: PRODUCT_EXAMPLE } })
+  @ApiCreatedResponse({ description: 'The product and its version 1', type: ProductResponse, example: PRODUCT_EXAMPLE })
   @ApiBadRequestResponse({ description: 'VALIDATION_FAILED naming every offending field (formats and rules between fields)' })
   @ApiConflictResponse({ description: 'PRODUCT_CODE_TAKEN' })
   @ApiForbiddenResponse({ description: 'only FUND_ADMIN manages products' })
-  create(@Body(new ProductBodyPipe(CreateProductDto, 'create')) dto: ProductBody) {
+  createProduct(@Body(new ProductBodyPipe(CreateProductDto, 'create')) dto: ProductBody) {
     return this.products.create(dto);
   }
 
   @Put(':id')
   @Roles('FUND_ADMIN')
+  @ApiOperation({ summary: 'Replace a product definition (new version)' })
   @ApiParam(ID_OR_CODE)
   @ApiBody({ type: ReplaceProductDto })
-  @ApiOkResponse({ description: 'A new version with the whole definition (absent optional fields take defaults)', schema: { example: PRODUCT_EXAMPLE } })
+  @ApiOkResponse({ description: 'A new version with the whole definition (absent optional fields take defaults)', type: ProductResponse, example: PRODUCT_EXAMPLE })
   @ApiBadRequestResponse({ description: 'VALIDATION_FAILED naming every offending field' })
   @ApiConflictResponse({ description: 'PRODUCT_VERSION_CONFLICT when baseVersion is not the current version' })
-  replace(@Param('id') id: string, @Body(new ProductBodyPipe(ReplaceProductDto, 'replace')) dto: ProductBody) {
+  replaceProduct(@Param('id') id: string, @Body(new ProductBodyPipe(ReplaceProductDto, 'replace')) dto: ProductBody) {
     return this.products.revise(id, dto, { mode: 'replace', baseVersion: dto.baseVersion });
   }
 
   @Patch(':id')
   @Roles('FUND_ADMIN')
+  @ApiOperation({ summary: 'Change some product terms (new version)' })
   @ApiParam(ID_OR_CODE)
   @ApiBody({ type: PatchProductDto })
-  @ApiOkResponse({ description: 'A new version: the current terms with these fields changed', schema: { example: PRODUCT_EXAMPLE } })
+  @ApiOkResponse({ description: 'A new version: the current terms with these fields changed', type: ProductResponse, example: PRODUCT_EXAMPLE })
   @ApiBadRequestResponse({ description: 'VALIDATION_FAILED naming every offending field' })
   @ApiConflictResponse({ description: 'PRODUCT_VERSION_CONFLICT when baseVersion is not the current version' })
-  patch(@Param('id') id: string, @Body(new ProductBodyPipe(PatchProductDto, 'patch')) dto: ProductBody) {
+  reviseProduct(@Param('id') id: string, @Body(new ProductBodyPipe(PatchProductDto, 'patch')) dto: ProductBody) {
     return this.products.revise(id, dto, { mode: 'patch', baseVersion: dto.baseVersion });
   }
 
   @Post(':id/deactivate')
   @Roles('FUND_ADMIN')
+  @ApiOperation({ summary: 'Deactivate a product' })
   @HttpCode(200)
   @ApiParam(ID_OR_CODE)
-  @ApiOkResponse({ description: 'No new loans under the product; existing loans keep their version', schema: { example: { ...PRODUCT_EXAMPLE, active: false } } })
-  deactivate(@Param('id') id: string, @Body() dto: ActivationDto) {
+  @ApiOkResponse({ description: 'No new loans under the product; existing loans keep their version', type: ProductResponse, example: { ...PRODUCT_EXAMPLE, active: false } })
+  deactivateProduct(@Param('id') id: string, @Body() dto: ActivationDto) {
     return this.products.setActive(id, false, dto.reason);
   }
 
   @Post(':id/activate')
   @Roles('FUND_ADMIN')
+  @ApiOperation({ summary: 'Activate a product' })
   @HttpCode(200)
   @ApiParam(ID_OR_CODE)
-  @ApiOkResponse({ schema: { example: PRODUCT_EXAMPLE } })
-  activate(@Param('id') id: string, @Body() dto: ActivationDto) {
+  @ApiOkResponse({ type: ProductResponse, example: PRODUCT_EXAMPLE })
+  activateProduct(@Param('id') id: string, @Body() dto: ActivationDto) {
     return this.products.setActive(id, true, dto.reason);
   }
 }
@@ -199,9 +211,10 @@ export class ProductVersionsController {
 
   @Get(':id')
   @Roles(...ROLES)
-  @ApiOkResponse({ description: 'One version of a product (current or historical)', schema: { example: VERSION_EXAMPLE } })
+  @ApiOperation({ summary: 'Get one version of a product' })
+  @ApiOkResponse({ description: 'One version of a product (current or historical)', type: ProductVersionResponse, example: VERSION_EXAMPLE })
   @ApiNotFoundResponse()
-  get(@Param('id') id: string) {
+  getProductVersion(@Param('id') id: string) {
     return this.products.version(id);
   }
 }

@@ -1,4 +1,4 @@
-import { Controller, Get, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
@@ -6,14 +6,15 @@ import {
   ApiCreatedResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiProduces,
   ApiSecurity,
   ApiTags,
+  ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { DomainError, noteIdempotentReplay, Roles } from '#libs/common';
+import { ApiFile, DomainError, noteIdempotentReplay, problemExample, Roles } from '#libs/common';
 import { LineQuery, RunListQuery, RunParam, UploadQuery } from './dto.js';
 import { ReconciliationService } from './reconciliation.service.js';
+import { ReconLinePage, ReconRunPage, ReconRunResponse } from './responses.js';
 import { statementEncoding, type StatementFormat } from './statement-reader.js';
 
 const RUN_EXAMPLE = {
@@ -100,14 +101,15 @@ export class ReconciliationController {
   @Post()
   @Roles('BANK_OFFICER', 'ADMIN', 'FUND_ADMIN')
   @ApiOperation({
-    summary:
-      'Upload a statement of the bank’s covered loans (streamed); the same file for the same bank and date returns the same run',
+    summary: 'Upload a bank statement for reconciliation',
     description:
+      'Upload a statement of the bank’s covered loans (streamed); the same file for the same bank and date returns the same run. ' +
       'Body: the file itself. CSV with a header `bank_loan_ref,outstanding_principal,overdue_principal,overdue_days,status,as_of_date` ' +
       '(amounts in yuan, status NORMAL|OVERDUE|CLOSED|WRITTEN_OFF; RFC 4180 quoting, quoted fields may hold commas, ' +
       'quotes and line breaks), or JSON Lines with the same keys (amounts as strings), or one JSON array of such objects. ' +
       'UTF-8 (with or without BOM) or GBK/GB18030, detected or named by `encoding`. ' +
-      'Malformed rows are reported with the line they start on; they never stop the run. 201 for a new run, 200 for the existing one.',
+      'Malformed rows are reported with the line they start on; they never stop the run. The existing run is answered ' +
+      '(201, header Idempotent-Replayed: true) when the same file was already uploaded for the bank and date.',
   })
   @ApiConsumes('text/csv', 'application/x-ndjson')
   @ApiBody({
@@ -117,8 +119,22 @@ export class ReconciliationController {
         'bank_loan_ref,outstanding_principal,overdue_principal,overdue_days,status,as_of_date\nZB2026000123,25000.00,0.00,0,NORMAL,2026-03-31\n',
     },
   })
-  @ApiCreatedResponse({ schema: { example: RUN_EXAMPLE } })
-  async upload(@Query() q: UploadQuery, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+  @HttpCode(201)
+  @ApiCreatedResponse({
+    type: ReconRunResponse,
+    description:
+      'The new run, or the existing run of the same file, bank and date (Idempotent-Replayed: true)',
+    example: RUN_EXAMPLE,
+  })
+  @ApiUnsupportedMediaTypeResponse(
+    problemExample(
+      'RECON_FORMAT_UNSUPPORTED',
+      415,
+      'send the statement as text/csv or application/x-ndjson (one JSON object per line), not application/xml',
+      [{ field: 'Content-Type', code: 'UNSUPPORTED', message: 'text/csv or application/x-ndjson' }],
+    ),
+  )
+  async uploadReconciliationStatement(@Query() q: UploadQuery, @Req() req: Request) {
     const { run, replayed } = await this.recon.upload({
       bankId: this.recon.resolveBank(q.bankId),
       asOfDate: q.asOfDate,
@@ -126,45 +142,48 @@ export class ReconciliationController {
       encoding: q.encoding ? statementEncoding(q.encoding) : undefined,
       body: req,
     });
-    res.status(replayed ? HttpStatus.OK : HttpStatus.CREATED);
     if (replayed) noteIdempotentReplay();
     return run;
   }
 
   @Get()
   @Roles('BANK_OFFICER', 'ADMIN', 'FUND_ADMIN', 'AUDITOR')
-  @ApiOkResponse({ schema: { example: { items: [RUN_EXAMPLE], page: 1, pageSize: 50, total: 1 } } })
-  list(@Query() q: RunListQuery) {
+  @ApiOkResponse({ type: ReconRunPage, example: { items: [RUN_EXAMPLE], page: 1, pageSize: 50, total: 1 } })
+  @ApiOperation({ summary: 'List reconciliation runs' })
+  listReconciliationRuns(@Query() q: RunListQuery) {
     return this.recon.list(q, q);
   }
 
   @Get(':id')
   @Roles('BANK_OFFICER', 'ADMIN', 'FUND_ADMIN', 'AUDITOR')
-  @ApiOkResponse({ schema: { example: RUN_EXAMPLE } })
-  get(@Param() p: RunParam) {
+  @ApiOkResponse({ type: ReconRunResponse, example: RUN_EXAMPLE })
+  @ApiOperation({ summary: 'Get a reconciliation run' })
+  getReconciliationRun(@Param() p: RunParam) {
     return this.recon.get(p.id);
   }
 
   @Get(':id/lines')
   @Roles('BANK_OFFICER', 'ADMIN', 'FUND_ADMIN', 'AUDITOR')
-  @ApiOperation({ summary: 'The run’s lines, by category, in file order (engine-only loans last)' })
-  @ApiOkResponse({ schema: { example: { items: [LINE_EXAMPLE], page: 1, pageSize: 50, total: 120 } } })
-  lines(@Param() p: RunParam, @Query() q: LineQuery) {
+  @ApiOperation({
+    summary: "List a reconciliation run's lines",
+    description: 'The run’s lines, by category, in file order (engine-only loans last)',
+  })
+  @ApiOkResponse({
+    type: ReconLinePage,
+    example: { items: [LINE_EXAMPLE], page: 1, pageSize: 50, total: 120 },
+  })
+  listReconciliationLines(@Param() p: RunParam, @Query() q: LineQuery) {
     return this.recon.lines(p.id, q, q);
   }
 
   @Get(':id/report.csv')
   @Roles('BANK_OFFICER', 'ADMIN', 'FUND_ADMIN', 'AUDITOR')
-  @ApiProduces('text/csv')
-  @ApiOperation({ summary: 'The whole report as CSV (streamed)' })
-  @ApiOkResponse({
-    schema: {
-      type: 'string',
-      example:
-        'line_no,category,…\r\n57,AMOUNT_DIFF,true,false,ZB2026000123,4211,25005.00,25000.00,5.00,…\r\n',
-    },
+  @ApiOperation({
+    summary: 'Download a reconciliation report as CSV',
+    description: 'The whole report as CSV (streamed)',
   })
-  async report(@Param() p: RunParam, @Res() res: Response) {
+  @ApiFile('csv')
+  async downloadReconciliationReport(@Param() p: RunParam, @Res() res: Response) {
     const run = await this.recon.get(p.id);
     res
       .status(200)

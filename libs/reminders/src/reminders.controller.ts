@@ -24,6 +24,15 @@ import {
 } from './dto.js';
 import { ReminderEndpointsService } from './endpoints.service.js';
 import { ReminderOutboxService } from './outbox.service.js';
+import {
+  ReminderDetailResponse,
+  ReminderEndpointPage,
+  ReminderEndpointResponse,
+  ReminderEndpointWithSecretResponse,
+  ReminderPage,
+  ReminderRunPage,
+  ReminderRunResultResponse,
+} from './responses.js';
 import { ReminderSelectionService } from './selection.service.js';
 
 type WithActor = Request & { actor: Actor };
@@ -106,12 +115,14 @@ export class RemindersController {
   @Post('runs')
   @Roles('ADMIN')
   @ApiOperation({
-    summary: 'Select the reminders of a business date now and enqueue their delivery',
+    summary: "Select and enqueue a day's reminders",
     description:
+      'Select the reminders of a business date now and enqueue their delivery. ' +
       'Idempotent: a reminder is created once per instalment and offset, so re-running a date selects 0. A run for a ' +
       'past date only adds reminders whose window is still open today (the catch-up rule).',
   })
-  @ApiCreatedResponse({ schema: { example: RUN_RESULT_EXAMPLE } })
+  @HttpCode(201)
+  @ApiCreatedResponse({ type: ReminderRunResultResponse, example: RUN_RESULT_EXAMPLE })
   @ApiBadRequestResponse(
     problem('VALIDATION_FAILED', 400, 'Invalid request: businessDate', [
       {
@@ -135,77 +146,86 @@ export class RemindersController {
       ],
     ),
   )
-  run(@Body() dto: RunDto) {
+  runReminderSelection(@Body() dto: RunDto) {
     return this.selection.run({ businessDate: dto.businessDate, trigger: 'MANUAL' });
   }
 
   @Get('runs')
   @Roles(...STAFF_READERS)
-  @ApiOperation({ summary: 'Selection runs (scheduled, at worker start and on demand), newest first' })
+  @ApiOperation({
+    summary: 'List reminder selection runs',
+    description: 'Selection runs (scheduled, at worker start and on demand), newest first',
+  })
   @ApiOkResponse({
-    schema: {
-      example: {
-        items: [
-          {
-            id: '31',
-            businessDate: '2026-03-15',
-            trigger: 'SCHEDULE',
-            requestedBy: 'system',
-            jobId: 'reminders.select.2026-03-15',
-            selected: 1840,
-            enqueued: 1840,
-            swept: 0,
-            startedAt: '2026-03-15T00:00:01.000Z',
-            enqueuedAt: '2026-03-15T00:00:02.000Z',
-          },
-        ],
-        page: 1,
-        pageSize: 50,
-        total: 1,
-      },
+    type: ReminderRunPage,
+    example: {
+      items: [
+        {
+          id: '31',
+          businessDate: '2026-03-15',
+          trigger: 'SCHEDULE',
+          requestedBy: 'system',
+          jobId: 'reminders.select.2026-03-15',
+          selected: 1840,
+          enqueued: 1840,
+          swept: 0,
+          startedAt: '2026-03-15T00:00:01.000Z',
+          enqueuedAt: '2026-03-15T00:00:02.000Z',
+        },
+      ],
+      page: 1,
+      pageSize: 50,
+      total: 1,
     },
   })
-  runs(@Query() q: RunListQuery) {
+  listReminderRuns(@Query() q: RunListQuery) {
     return this.outbox.runs(q, q);
   }
 
   @Get()
   @Roles(...STAFF_READERS)
   @ApiOperation({
-    summary: 'The reminder outbox by loan, household, fund, bank, state and reminder date, newest first',
-    description: 'Phones are shown in full to ADMIN, FUND_ADMIN and LOAN_OFFICER, masked for AUDITOR.',
+    summary: 'List reminders',
+    description:
+      'The reminder outbox by loan, household, fund, bank, state and reminder date, newest first. ' +
+      'Phones are shown in full to ADMIN, FUND_ADMIN and LOAN_OFFICER, masked for AUDITOR.',
   })
-  @ApiOkResponse({ schema: { example: { items: [REMINDER_EXAMPLE], page: 1, pageSize: 50, total: 1 } } })
-  list(@Query() q: OutboxQuery, @Req() req: WithActor) {
+  @ApiOkResponse({
+    type: ReminderPage,
+    example: { items: [REMINDER_EXAMPLE], page: 1, pageSize: 50, total: 1 },
+  })
+  listReminders(@Query() q: OutboxQuery, @Req() req: WithActor) {
     return this.outbox.list(req.actor, q, q);
   }
 
   @Get(':id')
   @Roles(...STAFF_READERS)
-  @ApiOperation({ summary: 'One reminder with every delivery attempt' })
+  @ApiOperation({
+    summary: 'Get a reminder',
+    description: 'One reminder with every delivery attempt',
+  })
   @ApiOkResponse({
-    schema: {
-      example: {
-        ...REMINDER_EXAMPLE,
-        deliveryAttempts: [
-          {
-            attempt: 1,
-            outcome: 'SENT',
-            channel: 'WEBHOOK',
-            endpointId: '3',
-            httpStatus: 200,
-            error: null,
-            worker: 'worker-1:4242',
-            jobId: 'reminder.1207',
-            startedAt: '2026-03-15T00:00:02.900Z',
-            finishedAt: '2026-03-15T00:00:03.000Z',
-          },
-        ],
-      },
+    type: ReminderDetailResponse,
+    example: {
+      ...REMINDER_EXAMPLE,
+      deliveryAttempts: [
+        {
+          attempt: 1,
+          outcome: 'SENT',
+          channel: 'WEBHOOK',
+          endpointId: '3',
+          httpStatus: 200,
+          error: null,
+          worker: 'worker-1:4242',
+          jobId: 'reminder.1207',
+          startedAt: '2026-03-15T00:00:02.900Z',
+          finishedAt: '2026-03-15T00:00:03.000Z',
+        },
+      ],
     },
   })
   @ApiNotFoundResponse(problem('NOT_FOUND', 404, 'reminder 1207 not found'))
-  get(@Param() p: IdParam, @Req() req: WithActor) {
+  getReminder(@Param() p: IdParam, @Req() req: WithActor) {
     return this.outbox.get(req.actor, p.id);
   }
 }
@@ -230,11 +250,13 @@ export class ReminderEndpointsController {
   @Post()
   @Roles('ADMIN')
   @ApiOperation({
-    summary: 'Configure where the reminders of a bank, a fund or every other loan go',
+    summary: 'Create a reminder endpoint',
     description:
+      'Configure where the reminders of a bank, a fund or every other loan go. ' +
       'WEBHOOK and SMS endpoints get a signing secret, returned in this answer only (stored encrypted).',
   })
-  @ApiCreatedResponse({ schema: { example: SECRET_EXAMPLE } })
+  @HttpCode(201)
+  @ApiCreatedResponse({ type: ReminderEndpointWithSecretResponse, example: SECRET_EXAMPLE })
   @ApiUnprocessableEntityResponse(ENDPOINT_INVALID)
   @ApiConflictResponse(
     problem(
@@ -243,34 +265,40 @@ export class ReminderEndpointsController {
       'bank 2 already has an active reminder endpoint; deactivate it first',
     ),
   )
-  create(@Body() dto: CreateEndpointDto) {
+  createReminderEndpoint(@Body() dto: CreateEndpointDto) {
     return this.endpoints.create(dto);
   }
 
   @Get()
   @Roles('ADMIN', 'AUDITOR')
   @ApiOperation({
-    summary: 'Endpoints by scope, bank, fund, channel and whether active (never with their secret)',
+    summary: 'List reminder endpoints',
+    description: 'Endpoints by scope, bank, fund, channel and whether active (never with their secret)',
   })
-  @ApiOkResponse({ schema: { example: { items: [ENDPOINT_EXAMPLE], page: 1, pageSize: 50, total: 1 } } })
-  list(@Query() q: EndpointListQuery) {
+  @ApiOkResponse({
+    type: ReminderEndpointPage,
+    example: { items: [ENDPOINT_EXAMPLE], page: 1, pageSize: 50, total: 1 },
+  })
+  listReminderEndpoints(@Query() q: EndpointListQuery) {
     return this.endpoints.list(q, q);
   }
 
   @Get(':id')
   @Roles('ADMIN', 'AUDITOR')
-  @ApiOkResponse({ schema: { example: ENDPOINT_EXAMPLE } })
+  @ApiOkResponse({ type: ReminderEndpointResponse, example: ENDPOINT_EXAMPLE })
   @ApiNotFoundResponse(problem('NOT_FOUND', 404, 'reminder endpoint 3 not found'))
-  get(@Param() p: IdParam) {
+  @ApiOperation({ summary: 'Get a reminder endpoint' })
+  getReminderEndpoint(@Param() p: IdParam) {
     return this.endpoints.get(p.id);
   }
 
   @Patch(':id')
   @Roles('ADMIN')
   @ApiOperation({
-    summary: 'Rename, re-point, (de)activate an endpoint; reminders still waiting use the new settings',
+    summary: 'Update a reminder endpoint',
+    description: 'Rename, re-point, (de)activate an endpoint; reminders still waiting use the new settings',
   })
-  @ApiOkResponse({ schema: { example: { ...ENDPOINT_EXAMPLE, version: 2 } } })
+  @ApiOkResponse({ type: ReminderEndpointResponse, example: { ...ENDPOINT_EXAMPLE, version: 2 } })
   @ApiUnprocessableEntityResponse(ENDPOINT_INVALID)
   @ApiConflictResponse(
     problem(
@@ -279,7 +307,7 @@ export class ReminderEndpointsController {
       'bank 2 already has an active reminder endpoint; deactivate it first',
     ),
   )
-  update(@Param() p: IdParam, @Body() dto: UpdateEndpointDto) {
+  updateReminderEndpoint(@Param() p: IdParam, @Body() dto: UpdateEndpointDto) {
     return this.endpoints.update(p.id, dto);
   }
 
@@ -287,18 +315,26 @@ export class ReminderEndpointsController {
   @Roles('ADMIN')
   @HttpCode(200)
   @ApiOperation({
-    summary: 'Replace the signing secret (the old one stops verifying at once); the new one is shown once',
+    summary: "Rotate a reminder endpoint's secret",
+    description:
+      'Replace the signing secret (the old one stops verifying at once); the new one is shown once',
   })
-  @ApiOkResponse({ schema: { example: { ...SECRET_EXAMPLE, version: 2 } } })
-  rotate(@Param() p: IdParam) {
+  @ApiOkResponse({ type: ReminderEndpointWithSecretResponse, example: { ...SECRET_EXAMPLE, version: 2 } })
+  rotateReminderEndpointSecret(@Param() p: IdParam) {
     return this.endpoints.rotateSecret(p.id);
   }
 
   @Delete(':id')
   @Roles('ADMIN')
-  @ApiOperation({ summary: 'Deactivate (endpoints are kept: the outbox refers to them)' })
-  @ApiOkResponse({ schema: { example: { ...ENDPOINT_EXAMPLE, active: false, version: 2 } } })
-  deactivate(@Param() p: IdParam) {
+  @ApiOperation({
+    summary: 'Deactivate a reminder endpoint',
+    description: 'Deactivate (endpoints are kept: the outbox refers to them)',
+  })
+  @ApiOkResponse({
+    type: ReminderEndpointResponse,
+    example: { ...ENDPOINT_EXAMPLE, active: false, version: 2 },
+  })
+  deactivateReminderEndpoint(@Param() p: IdParam) {
     return this.endpoints.deactivate(p.id);
   }
 }

@@ -10,7 +10,7 @@ import {
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
-import { IdempotencyKey, problemExample as problem, Roles, STAFF_READERS } from '#libs/common';
+import { IdempotencyKey, PageOf, problemExample as problem, Roles, STAFF_READERS } from '#libs/common';
 import {
   CreateRepaymentDto,
   FeeDistributionDto,
@@ -25,6 +25,14 @@ import {
   WriteOffListQuery,
 } from './dto.js';
 import { FeeDistributionService } from './fee-distribution.service.js';
+import {
+  FeeDistributionResponse,
+  LoanStatementResponse,
+  PayoffQuoteResponse,
+  RepaymentResponse,
+  RepaymentResultResponse,
+  WriteOffResponse,
+} from './responses.js';
 import { RepaymentService } from './repayment.service.js';
 import { StatementService } from './statement.service.js';
 import { WriteOffService } from './write-off.service.js';
@@ -189,9 +197,9 @@ export class RepaymentController {
   @Post('loans/:id/repayments')
   @Roles('LOAN_OFFICER', 'FUND_ADMIN')
   @ApiOperation({
-    summary:
-      'Record a repayment of a mutual-aid loan (one entry CASH ↑ / LOANS ↓, FEE_INCOME ↑, PENALTY_INCOME ↑)',
+    summary: 'Record a repayment',
     description:
+      'A repayment of a mutual-aid loan (one entry CASH ↑ / LOANS ↓, FEE_INCOME ↑, PENALTY_INCOME ↑). ' +
       'Applied by the product waterfall (default overdue penalty → overdue interest → overdue principal → current interest → current principal → ' +
       'future instalments as a prepayment that shortens the term or lowers the instalment). Paying exactly the payoff closes the loan with the ' +
       'usage fee accrued to the value date; more than the payoff is refused with it. A value date up to REPAYMENT_BACKDATE_DAYS back is ' +
@@ -199,7 +207,8 @@ export class RepaymentController {
       'loan the payment is a recovery (CASH ↑ / RECOVERY_INCOME ↑).',
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
-  @ApiCreatedResponse({ schema: { example: RESULT_EXAMPLE } })
+  @HttpCode(201)
+  @ApiCreatedResponse({ type: RepaymentResultResponse, example: RESULT_EXAMPLE })
   @ApiNotFoundResponse(problem('NOT_FOUND', 404, 'loan 42 not found'))
   @ApiConflictResponse(
     problem(
@@ -223,124 +232,148 @@ export class RepaymentController {
       { payoff: '5012.33', valueDate: '2026-05-20' },
     ),
   )
-  record(@Param() p: LoanIdParam, @Body() dto: CreateRepaymentDto, @IdempotencyKey() key: string) {
+  recordRepayment(@Param() p: LoanIdParam, @Body() dto: CreateRepaymentDto, @IdempotencyKey() key: string) {
     return this.repayments.record(p.id, dto.toInput(), key);
   }
 
   @Get('loans/:id/repayments')
   @Roles(...STAFF_READERS)
-  @ApiOperation({ summary: "A loan's repayments, newest first, by status and value date" })
-  @ApiOkResponse({ schema: { example: { items: [REPAYMENT_EXAMPLE], page: 1, pageSize: 50, total: 1 } } })
-  loanRepayments(@Param() p: LoanIdParam, @Query() q: LoanRepaymentListQuery) {
+  @ApiOperation({
+    summary: "List a loan's repayments",
+    description: "A loan's repayments, newest first, by status and value date.",
+  })
+  @ApiOkResponse({
+    type: PageOf(RepaymentResponse),
+    example: { items: [REPAYMENT_EXAMPLE], page: 1, pageSize: 50, total: 1 },
+  })
+  listLoanRepayments(@Param() p: LoanIdParam, @Query() q: LoanRepaymentListQuery) {
     return this.statements.repaymentsOf(p.id, q, q);
   }
 
   @Get('loans/:id/statement')
   @Roles(...STAFF_READERS, 'BANK_OFFICER')
   @ApiOperation({
-    summary:
-      'Loan statement: schedule with paid and outstanding per instalment, transactions, balances, days overdue, payoff today',
+    summary: 'Get a loan statement',
+    description:
+      'Schedule with paid and outstanding per instalment, transactions, balances, days overdue, payoff today.',
   })
-  @ApiOkResponse({ schema: { example: STATEMENT_EXAMPLE } })
+  @ApiOkResponse({ type: LoanStatementResponse, example: STATEMENT_EXAMPLE })
   @ApiNotFoundResponse(problem('NOT_FOUND', 404, 'loan 42 not found'))
-  statement(@Param() p: LoanIdParam) {
+  getLoanStatement(@Param() p: LoanIdParam) {
     return this.statements.statement(p.id);
   }
 
   @Get('loans/:id/payoff')
   @Roles(...STAFF_READERS, 'BANK_OFFICER')
   @ApiOperation({
-    summary:
-      'What closes the loan on a value date (default today): principal, due and accrued usage fee, penalty',
+    summary: 'Quote the payoff of a loan',
+    description:
+      'What closes the loan on a value date (default today): principal, due and accrued usage fee, penalty.',
   })
-  @ApiOkResponse({ schema: { example: STATEMENT_EXAMPLE.payoffToday } })
-  payoff(@Param() p: LoanIdParam, @Query() q: PayoffQuery) {
+  @ApiOkResponse({ type: PayoffQuoteResponse, example: STATEMENT_EXAMPLE.payoffToday })
+  getLoanPayoff(@Param() p: LoanIdParam, @Query() q: PayoffQuery) {
     return this.statements.payoff(p.id, q.valueDate);
   }
 
   @Post('loans/:id/write-off')
   @Roles('FUND_ADMIN')
   @ApiOperation({
-    summary:
-      'Write off a loan at least WRITE_OFF_MIN_DAYS_OVERDUE (default 180) days overdue (LOANS ↓ / WRITE_OFF_EXPENSE ↑)',
+    summary: 'Write off a loan',
     description:
+      'A loan at least WRITE_OFF_MIN_DAYS_OVERDUE (default 180) days overdue (LOANS ↓ / WRITE_OFF_EXPENSE ↑). ' +
       'The risk reserve absorbs the expense at the year-end distribution; later payments on the loan are recoveries.',
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
-  @ApiCreatedResponse({ schema: { example: WRITE_OFF_EXAMPLE } })
+  @HttpCode(201)
+  @ApiCreatedResponse({ type: WriteOffResponse, example: WRITE_OFF_EXAMPLE })
   @ApiUnprocessableEntityResponse(
     problem('WRITE_OFF_NOT_ALLOWED', 422, 'loan MA-2026-000042 is 45 days overdue; a write-off needs 180', [
       { field: 'loanId', code: 'WRITE_OFF_TOO_EARLY', message: '45 days overdue, at least 180 needed' },
     ]),
   )
-  writeOff(@Param() p: LoanIdParam, @Body() dto: ReasonDto, @IdempotencyKey() key: string) {
+  writeOffLoan(@Param() p: LoanIdParam, @Body() dto: ReasonDto, @IdempotencyKey() key: string) {
     return this.writeOffs.writeOff(p.id, dto.reason, key);
   }
 
   @Get('repayments')
   @Roles(...STAFF_READERS)
-  @ApiOperation({ summary: 'Repayments by loan, fund, kind, status, channel and value date' })
-  @ApiOkResponse({ schema: { example: { items: [REPAYMENT_EXAMPLE], page: 1, pageSize: 50, total: 1 } } })
-  list(@Query() q: RepaymentListQuery) {
+  @ApiOperation({
+    summary: 'List repayments',
+    description: 'Repayments by loan, fund, kind, status, channel and value date.',
+  })
+  @ApiOkResponse({
+    type: PageOf(RepaymentResponse),
+    example: { items: [REPAYMENT_EXAMPLE], page: 1, pageSize: 50, total: 1 },
+  })
+  listRepayments(@Query() q: RepaymentListQuery) {
     return this.repayments.list(q, q);
   }
 
   @Get('repayments/:id')
   @Roles(...STAFF_READERS)
-  @ApiOkResponse({ schema: { example: REPAYMENT_EXAMPLE } })
+  @ApiOperation({ summary: 'Get a repayment with its split in force and any reversal' })
+  @ApiOkResponse({ type: RepaymentResponse, example: REPAYMENT_EXAMPLE })
   @ApiNotFoundResponse(problem('NOT_FOUND', 404, 'repayment 7 not found'))
-  get(@Param() p: RepaymentIdParam) {
+  getRepayment(@Param() p: RepaymentIdParam) {
     return this.repayments.get(p.id);
   }
 
   @Post('repayments/:id/reversal')
   @Roles('FUND_ADMIN')
-  @HttpCode(201)
+  @HttpCode(200)
   @ApiOperation({
-    summary:
-      'Reverse a repayment: mirror entry, dues restored, a closed loan reopened; later splits corrected by a new entry',
+    summary: 'Reverse a repayment',
+    description:
+      'Mirror entry, dues restored, a closed loan reopened; later splits corrected by a new entry. Returns the reversed repayment.',
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
-  @ApiCreatedResponse({
-    schema: {
-      example: {
-        ...RESULT_EXAMPLE,
-        status: 'REVERSED',
-        allocation: { principal: '0.00', interest: '0.00', penalty: '0.00', recovery: '0.00' },
-        reversal: {
-          reversedOn: '2026-05-21',
-          reversedBy: 'fund.admin',
-          reason: 'receipt entered twice by mistake',
-          entryId: '318',
-        },
-        installments: [],
-        corrections: [{ adjustmentId: '4', entryId: '318' }],
+  @ApiOkResponse({
+    type: RepaymentResultResponse,
+    example: {
+      ...RESULT_EXAMPLE,
+      status: 'REVERSED',
+      allocation: { principal: '0.00', interest: '0.00', penalty: '0.00', recovery: '0.00' },
+      reversal: {
+        reversedOn: '2026-05-21',
+        reversedBy: 'fund.admin',
+        reason: 'receipt entered twice by mistake',
+        entryId: '318',
       },
+      installments: [],
+      corrections: [{ adjustmentId: '4', entryId: '318' }],
     },
   })
   @ApiConflictResponse(
     problem('REPAYMENT_ALREADY_REVERSED', 409, 'repayment 7 was already reversed (entry 318)'),
   )
-  reverse(@Param() p: RepaymentIdParam, @Body() dto: ReasonDto, @IdempotencyKey() key: string) {
+  reverseRepayment(@Param() p: RepaymentIdParam, @Body() dto: ReasonDto, @IdempotencyKey() key: string) {
     return this.repayments.reverse(p.id, dto.reason, key);
   }
 
   @Get('write-offs')
   @Roles(...STAFF_READERS)
-  @ApiOperation({ summary: 'Written-off loans by fund and date, with what has been recovered' })
-  @ApiOkResponse({ schema: { example: { items: [WRITE_OFF_EXAMPLE], page: 1, pageSize: 50, total: 1 } } })
-  writeOffList(@Query() q: WriteOffListQuery) {
+  @ApiOperation({
+    summary: 'List write-offs',
+    description: 'Written-off loans by fund and date, with what has been recovered.',
+  })
+  @ApiOkResponse({
+    type: PageOf(WriteOffResponse),
+    example: { items: [WRITE_OFF_EXAMPLE], page: 1, pageSize: 50, total: 1 },
+  })
+  listWriteOffs(@Query() q: WriteOffListQuery) {
     return this.writeOffs.list(q, q);
   }
 
   @Post('mutual-aid-funds/:id/fee-distributions')
   @Roles('FUND_ADMIN')
   @ApiOperation({
-    summary:
-      "Distribute an ended year's income by the fund's percentages, exact to the fen; the risk reserve absorbs the write-offs",
+    summary: "Distribute a fund's year-end fee income",
+    description:
+      "Distributes an ended year's income by the fund's percentages, exact to the fen; the risk reserve absorbs the write-offs.",
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
-  @ApiCreatedResponse({ schema: { example: DISTRIBUTION_EXAMPLE } })
+  @HttpCode(201)
+  @ApiCreatedResponse({ type: FeeDistributionResponse, example: DISTRIBUTION_EXAMPLE })
   @ApiConflictResponse(
     problem('FEE_DISTRIBUTION_EXISTS', 409, 'fund 1 already distributed its 2025 income (distribution 1)'),
   )
@@ -358,14 +391,22 @@ export class RepaymentController {
       ],
     ),
   )
-  distribute(@Param() p: FundIdParam, @Body() dto: FeeDistributionDto, @IdempotencyKey() key: string) {
+  distributeFeeIncome(
+    @Param() p: FundIdParam,
+    @Body() dto: FeeDistributionDto,
+    @IdempotencyKey() key: string,
+  ) {
     return this.distributions.distribute(p.id, dto.year, key);
   }
 
   @Get('mutual-aid-funds/:id/fee-distributions')
   @Roles(...STAFF_READERS)
-  @ApiOkResponse({ schema: { example: { items: [DISTRIBUTION_EXAMPLE], page: 1, pageSize: 50, total: 1 } } })
-  distributionList(@Param() p: FundIdParam, @Query() q: FeeDistributionListQuery) {
+  @ApiOperation({ summary: "List a fund's year-end fee distributions" })
+  @ApiOkResponse({
+    type: PageOf(FeeDistributionResponse),
+    example: { items: [DISTRIBUTION_EXAMPLE], page: 1, pageSize: 50, total: 1 },
+  })
+  listFeeDistributions(@Param() p: FundIdParam, @Query() q: FeeDistributionListQuery) {
     return this.distributions.list(p.id, q, q);
   }
 }

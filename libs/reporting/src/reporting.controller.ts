@@ -3,18 +3,28 @@ import {
   ApiBearerAuth,
   ApiBody,
   ApiCreatedResponse,
+  ApiExtraModels,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiProduces,
   ApiTags,
   ApiUnprocessableEntityResponse,
+  getSchemaPath,
 } from '@nestjs/swagger';
-import { Roles, OVERSIGHT_READERS } from '#libs/common';
+import { ApiFile, Roles, OVERSIGHT_READERS } from '#libs/common';
 import { leverageChartSvg } from './chart.js';
 import { GenerateReportDto, MonthParam, ReportQuery, SnapshotListQuery, VersionParam, VersionQuery } from './dto.js';
 import { reportCsv, reportXlsx } from './export.js';
 import { ReportingService } from './reporting.service.js';
+import {
+  DistrictRankingResponse,
+  GenerateReportResponse,
+  ReportSnapshotResponse,
+  ReportSnapshotSummaryPage,
+  ReportVersionChangesResponse,
+  ReportVersionResponse,
+} from './responses.js';
 
 const SNAPSHOT_EXAMPLE = {
   id: '7',
@@ -92,29 +102,35 @@ export class ReportingController {
   @HttpCode(201)
   @Roles('ADMIN', 'FUND_ADMIN')
   @ApiOperation({
-    summary: 'Generate (or regenerate) the monthly leverage-ratio report of a past month',
-    description: 'Stores a new version only when the month\'s data changed since the stored one (content hash); otherwise answers UNCHANGED with the stored version.',
+    summary: 'Generate a monthly report',
+    description:
+      'Generate (or regenerate) the monthly leverage-ratio report of a past month. ' +
+      'Stores a new version only when the month\'s data changed since the stored one (content hash); otherwise answers UNCHANGED with the stored version.',
   })
   @ApiBody({ type: GenerateReportDto, examples: { january: { value: { month: '2026-01' } } } })
-  @ApiCreatedResponse({ schema: { example: { action: 'VERSIONED', snapshot: { ...SNAPSHOT_EXAMPLE, data: { kind: 'MONTHLY', month: '2026-01', districts: [DISTRICT_EXAMPLE], banks: [], funds: [], ranking: [RANK_EXAMPLE] } } } } })
+  @ApiCreatedResponse({ type: GenerateReportResponse, example: { action: 'VERSIONED', snapshot: { ...SNAPSHOT_EXAMPLE, data: { kind: 'MONTHLY', month: '2026-01', districts: [DISTRICT_EXAMPLE], banks: [], funds: [], ranking: [RANK_EXAMPLE] } } } })
   @ApiUnprocessableEntityResponse(MONTH_PROBLEM)
-  generate(@Body() dto: GenerateReportDto) {
+  generateMonthlyReport(@Body() dto: GenerateReportDto) {
     return this.reports.generate(dto.month);
   }
 
   @Get('monthly')
   @Roles(...OVERSIGHT_READERS)
-  @ApiOperation({ summary: 'Stored monthly reports (every version), newest first; filter by month range or latest versions only' })
-  @ApiOkResponse({ schema: { example: { items: [SNAPSHOT_EXAMPLE], page: 1, pageSize: 50, total: 1 } } })
-  list(@Query() q: SnapshotListQuery) {
+  @ApiOperation({
+    summary: 'List stored monthly reports',
+    description: 'Stored monthly reports (every version), newest first; filter by month range or latest versions only',
+  })
+  @ApiOkResponse({ type: ReportSnapshotSummaryPage, example: { items: [SNAPSHOT_EXAMPLE], page: 1, pageSize: 50, total: 1 } })
+  listMonthlyReports(@Query() q: SnapshotListQuery) {
     return this.reports.list(q, q);
   }
 
   @Get('monthly/:month/versions')
   @Roles(...OVERSIGHT_READERS, 'BANK_OFFICER')
   @ApiOperation({
-    summary: 'Every stored version of a month, newest first, each with what changed against the version before it',
+    summary: "List a month's report versions",
     description:
+      'Every stored version of a month, newest first, each with what changed against the version before it. ' +
       'A corrected month keeps its earlier versions. Each version after the first carries `changes` (every figure that differs from the ' +
       'previous version: section, row key and labels, field, before, after, exact difference; rows added or removed), `lateEntries` ' +
       '(journal entries with a value date on or before the month end recorded after the previous version was generated and by this one) ' +
@@ -122,35 +138,38 @@ export class ReportingController {
       'A BANK_OFFICER sees the changes of its own bank rows and the entries that touched its agreements.',
   })
   @ApiOkResponse({
-    schema: {
-      example: [
-        { ...SNAPSHOT_EXAMPLE, ...CHANGES_EXAMPLE },
-        { ...SNAPSHOT_EXAMPLE, id: '4', version: 1, supersedes: null, latest: false, previousVersion: null, changes: null, lateEntries: [], lateEntriesTotal: 0, lateLoanFacts: [] },
-      ],
-    },
+    type: [ReportVersionResponse],
+    example: [
+      { ...SNAPSHOT_EXAMPLE, ...CHANGES_EXAMPLE },
+      { ...SNAPSHOT_EXAMPLE, id: '4', version: 1, supersedes: null, latest: false, previousVersion: null, changes: null, lateEntries: [], lateEntriesTotal: 0, lateLoanFacts: [] },
+    ],
   })
-  versions(@Param() p: MonthParam) {
+  listMonthlyReportVersions(@Param() p: MonthParam) {
     return this.reports.versions(p.month);
   }
 
   @Get('monthly/:month/versions/:version/changes')
   @Roles(...OVERSIGHT_READERS, 'BANK_OFFICER')
   @ApiOperation({
-    summary: 'What one stored version changed against the previous one, and the late entries that caused it',
-    description: 'As one item of the versions list, without the summary. Version 1 has `changes: null` and no late facts.',
+    summary: 'Get what a report version changed',
+    description:
+      'What one stored version changed against the previous one, and the late entries that caused it. ' +
+      'As one item of the versions list, without the summary. Version 1 has `changes: null` and no late facts.',
   })
-  @ApiOkResponse({ schema: { example: { version: 2, ...CHANGES_EXAMPLE } } })
+  @ApiOkResponse({ type: ReportVersionChangesResponse, example: { version: 2, ...CHANGES_EXAMPLE } })
   @ApiNotFoundResponse({ schema: { example: { type: 'urn:problem:not_found', title: 'Not Found', status: 404, code: 'NOT_FOUND', detail: 'report 2026-01 version 3 not found' } } })
-  changes(@Param() p: VersionParam) {
+  getMonthlyReportVersionChanges(@Param() p: VersionParam) {
     return this.reports.versionChanges(p.month, p.version);
   }
 
   @Get('monthly/:month/chart.svg')
   @Roles(...OVERSIGHT_READERS)
-  @ApiOperation({ summary: 'SVG chart of the leverage ratio per district over the 12 months ending with this one, with the cap line' })
-  @ApiProduces('image/svg+xml')
-  @ApiOkResponse({ description: 'SVG image' })
-  async chart(@Param() p: MonthParam): Promise<StreamableFile> {
+  @ApiOperation({
+    summary: 'Get the leverage-ratio chart',
+    description: 'SVG chart of the leverage ratio per district over the 12 months ending with this one, with the cap line',
+  })
+  @ApiFile('svg')
+  async getLeverageChart(@Param() p: MonthParam): Promise<StreamableFile> {
     const svg = Buffer.from(leverageChartSvg(await this.reports.leverageSeries(p.month, 12), `放大倍数 (Leverage ratio) — 截至 ${p.month}`), 'utf8');
     return new StreamableFile(svg, { type: 'image/svg+xml; charset=utf-8', disposition: `inline; filename="leverage-${p.month}.svg"`, length: svg.length });
   }
@@ -158,13 +177,26 @@ export class ReportingController {
   @Get('monthly/:month')
   @Roles(...OVERSIGHT_READERS, 'BANK_OFFICER')
   @ApiOperation({
-    summary: 'A stored monthly report as JSON, CSV or XLSX (one sheet per section)',
-    description: 'A BANK_OFFICER sees only its own bank\'s rows (district, fund and ranking sections mix every bank and are left out).',
+    summary: 'Get a stored monthly report',
+    description:
+      'A stored monthly report as JSON, CSV or XLSX (one sheet per section). ' +
+      'A BANK_OFFICER sees only its own bank\'s rows (district, fund and ranking sections mix every bank and are left out).',
   })
   @ApiProduces('application/json', 'text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
-  @ApiOkResponse({ schema: { example: { ...SNAPSHOT_EXAMPLE, data: { kind: 'MONTHLY', month: '2026-01', periodStart: '2026-01-01', periodEnd: '2026-01-31', districts: [DISTRICT_EXAMPLE], banks: [], funds: [], ranking: [RANK_EXAMPLE] } } } })
+  @ApiExtraModels(ReportSnapshotResponse)
+  @ApiOkResponse({
+    description: 'The report as JSON (default), or a CSV or XLSX file (`format`)',
+    content: {
+      'application/json': {
+        schema: { $ref: getSchemaPath(ReportSnapshotResponse) },
+        example: { ...SNAPSHOT_EXAMPLE, data: { kind: 'MONTHLY', month: '2026-01', periodStart: '2026-01-01', periodEnd: '2026-01-31', districts: [DISTRICT_EXAMPLE], banks: [], funds: [], ranking: [RANK_EXAMPLE] } },
+      },
+      'text/csv': { schema: { type: 'string' } },
+      'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': { schema: { type: 'string', format: 'binary' } },
+    },
+  })
   @ApiNotFoundResponse(NOT_FOUND)
-  async get(@Param() p: MonthParam, @Query() q: ReportQuery) {
+  async getMonthlyReport(@Param() p: MonthParam, @Query() q: ReportQuery) {
     const s = await this.reports.get(p.month, q.version);
     const name = `leverage-report-${p.month}-v${s.version}`;
     if (q.format === 'csv') {
@@ -185,12 +217,14 @@ export class ReportingController {
   @Get('rankings/:month')
   @Roles(...OVERSIGHT_READERS)
   @ApiOperation({
-    summary: 'District ranking (月排名) of a stored month with the month-on-month change',
-    description: 'Score 0–100 = 35 × repayment rate + 30 × (1 − NPL ÷ 10 %) + 15 × utilisation ÷ 90 % + 20 × leverage use, each component in [0, 1]; ties by NPL ratio, then district code.',
+    summary: 'Get the district ranking of a month',
+    description:
+      'District ranking (月排名) of a stored month with the month-on-month change. ' +
+      'Score 0–100 = 35 × repayment rate + 30 × (1 − NPL ÷ 10 %) + 15 × utilisation ÷ 90 % + 20 × leverage use, each component in [0, 1]; ties by NPL ratio, then district code.',
   })
-  @ApiOkResponse({ schema: { example: { month: '2026-01', version: 2, ranking: [RANK_EXAMPLE] } } })
+  @ApiOkResponse({ type: DistrictRankingResponse, example: { month: '2026-01', version: 2, ranking: [RANK_EXAMPLE] } })
   @ApiNotFoundResponse(NOT_FOUND)
-  ranking(@Param() p: MonthParam, @Query() q: VersionQuery) {
+  getDistrictRanking(@Param() p: MonthParam, @Query() q: VersionQuery) {
     return this.reports.ranking(p.month, q.version);
   }
 }

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '#libs/audit';
 import { DEFAULT_MATCHING_RATIO, districtCompliance } from '#libs/funding';
-import { AppConfig, canonicalJson, Clock, DomainError, RequestContext, sha256, type Page, type PageQuery } from '#libs/common';
+import { AppConfig, canonicalJson, Clock, currentArea, DomainError, RequestContext, sha256, type Page, type PageQuery } from '#libs/common';
 import { formatYuan } from '#libs/money';
 import { addMonths, isMonth, monthBounds, monthOf, monthsEnding } from './domain/month.js';
 import {
@@ -11,6 +11,7 @@ import {
   buildReport,
   DEFAULT_LEVERAGE_MULTIPLE,
   type MatchingRules,
+  reportTotals,
   type MonthlyReportData,
 } from './domain/report.js';
 import { diffMonthly, type ReportDiff } from './domain/diff.js';
@@ -150,10 +151,41 @@ function scopedBank(): string | null {
  * A bank sees only its own rows: the bank section filtered to it. District, fund and ranking figures mix every bank's
  * business, so they are left out for a bank rather than shown in part.
  */
-export function scopeReport(data: MonthlyReportData, bankId: string | null): MonthlyReportData {
+export function scopeReport(data: MonthlyReportData, bankId: string | null, area: ReportArea | null = null): MonthlyReportData {
+  if (area) return areaReport(data, area);
   if (bankId === null) return data;
   const banks = data.banks.filter((b) => b.bankId === bankId);
   return { ...data, districts: [], funds: [], ranking: [], banks, totals: { ...data.totals, ...Object.fromEntries(Object.keys(data.totals).map((k) => [k, null])) } as MonthlyReportData['totals'] };
+}
+
+/** A reader's area as the report needs it: a district, or the villages of a town or a village. */
+export type ReportArea = { districtId: string } | { villageIds: Set<string> };
+
+/**
+ * A district's staff see their district: its row, its banks' rows, its funds, its own line of the ranking (its rank
+ * among all districts is the city's published order) and totals summed over that one row, so every figure still
+ * adds up. A town's or village's staff see their funds only: the district and bank figures are district-wide.
+ */
+export function areaReport(data: MonthlyReportData, area: ReportArea): MonthlyReportData {
+  if ('districtId' in area) {
+    const districts = data.districts.filter((d) => d.districtId === area.districtId);
+    return {
+      ...data,
+      districts,
+      banks: data.banks.filter((b) => b.districtId === area.districtId),
+      funds: data.funds.filter((f) => f.districtId === area.districtId),
+      ranking: data.ranking.filter((r) => r.districtId === area.districtId),
+      totals: reportTotals(districts),
+    };
+  }
+  return {
+    ...data,
+    districts: [],
+    banks: [],
+    ranking: [],
+    funds: data.funds.filter((f) => area.villageIds.has(f.villageId)),
+    totals: Object.fromEntries(Object.keys(data.totals).map((k) => [k, null])) as unknown as MonthlyReportData['totals'],
+  };
 }
 
 /**
@@ -313,7 +345,16 @@ export class ReportingService {
     if (!isMonth(month)) throw new DomainError('REPORT_MONTH_INVALID', 'month must be YYYY-MM', [{ field: 'month', code: 'FORMAT', message: 'month must be YYYY-MM' }]);
     const row = await this.store.withData(this.dataSource.manager, REPORT_KIND, month, version ?? null);
     if (!row) throw new DomainError('NOT_FOUND', version ? `report ${month} version ${version} not found` : `no report stored for ${month}: generate it first`);
-    return { ...summary(row), data: scopeReport(row.data!, scopedBank()) };
+    return { ...summary(row), data: scopeReport(row.data!, scopedBank(), await this.readerArea()) };
+  }
+
+  /** The caller's area as the report filters by it (null: the whole city). */
+  private async readerArea(): Promise<ReportArea | null> {
+    const area = currentArea();
+    if (!area) return null;
+    if (area.kind === 'DISTRICT') return { districtId: area.districtId };
+    if (area.kind === 'VILLAGE') return { villageIds: new Set([area.id]) };
+    return { villageIds: new Set(await this.store.villagesOfTown(this.dataSource.manager, area.id)) };
   }
 
   /** The district ranking of a stored month (latest version unless one is asked for). */

@@ -161,29 +161,3 @@ export class SchedulePreviewDto {
   @ConsistencyRule('graceNotForBullet')
   principalGraceInstallments?: number = 0;
 }
-
-export class ScheduleInstallmentView {
-  @ApiProperty({ example: 1 }) number: number;
-  @ApiProperty({ example: '2022-12-01' }) dueDate: string;
-  @ApiProperty({
-    example: 30,
-    description: 'Calendar days since the previous due date (or the disbursement)',
-  })
-  days: number;
-  @ApiProperty({ example: '255.00' }) principal: string;
-  @ApiProperty({ example: '50.00' }) interest: string;
-  @ApiProperty({ example: '305.00' }) total: string;
-  @ApiProperty({ example: '4745.00', description: 'Principal outstanding after this instalment' })
-  balanceAfter: string;
-}
-
-export class ScheduleTotalsView {
-  @ApiProperty({ example: '5000.00' }) principal: string;
-  @ApiProperty({ example: '488.22' }) interest: string;
-  @ApiProperty({ example: '5488.22' }) total: string;
-}
-
-export class SchedulePreviewResponse {
-  @ApiProperty({ type: [ScheduleInstallmentView] }) installments: ScheduleInstallmentView[];
-  @ApiProperty({ type: ScheduleTotalsView }) totals: ScheduleTotalsView;
-}

@@ -7,6 +7,7 @@ export * from './domain/position.js';
 export * from './domain/rules.js';
 export * from './domain/types.js';
 export * from './dto.js';
+export * from './responses.js';
 export * from './schedules.module.js';
 export * from './schedules.service.js';
 export * from './calendar-date.validator.js';

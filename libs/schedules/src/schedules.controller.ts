@@ -9,7 +9,8 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { PublicWhen, Roles, ROLES } from '#libs/common';
-import { SchedulePreviewDto, SchedulePreviewResponse } from './dto.js';
+import { SchedulePreviewDto } from './dto.js';
+import { SchedulePreviewResponse } from './responses.js';
 import { SchedulesService } from './schedules.service.js';
 
 const PREVIEW_EXAMPLE = {
@@ -48,9 +49,9 @@ export class SchedulesController {
   @Roles(...ROLES)
   @PublicWhen('previewPublic')
   @ApiOperation({
-    summary: 'Repayment schedule of a set of loan terms (a calculator: nothing is stored)',
+    summary: 'Preview the repayment schedule of a set of loan terms',
     description:
-      'Exact to the fen: every component is rounded once in the requested mode, principal sums to the loan and the ' +
+      'A calculator: nothing is stored. Exact to the fen: every component is rounded once in the requested mode, principal sums to the loan and the ' +
       'last instalment closes the balance. Due dates fall on the disbursement day of month, or the month end.',
   })
   @ApiBody({
@@ -97,7 +98,7 @@ export class SchedulesController {
     },
   })
   @ApiUnauthorizedResponse({ description: 'No valid token while PREVIEW_PUBLIC is off' })
-  preview(@Body() dto: SchedulePreviewDto) {
+  previewSchedule(@Body() dto: SchedulePreviewDto) {
     return this.schedules.preview(dto);
   }
 }

@@ -11,7 +11,7 @@ import {
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
-import { IdempotencyKey, Roles, OVERSIGHT_READERS } from '#libs/common';
+import { IdempotencyKey, PageOf, Roles, OVERSIGHT_READERS } from '#libs/common';
 import { parseYuan } from '#libs/money';
 import { ClaimsService } from './claims.service.js';
 import {
@@ -26,6 +26,14 @@ import {
 } from './dto.js';
 import { CLAIM_EXAMPLE, PROGRAMME_EXAMPLE, problem } from './examples.js';
 import { ProgrammesService } from './programmes.service.js';
+import {
+  SubsidyBudgetResponse,
+  SubsidyBudgetSetResponse,
+  SubsidyContributionResponse,
+  SubsidyGenerationResponse,
+  SubsidyPeriodSummaryResponse,
+  SubsidyProgrammeResponse,
+} from './responses.js';
 
 const fen = (yuan: string | undefined) =>
   yuan === undefined ? undefined : (parseYuan(yuan, { allowZero: true }) as { fen: bigint }).fen;
@@ -49,8 +57,12 @@ export class ProgrammesController {
 
   @Post()
   @Roles('ADMIN', 'FUND_ADMIN')
-  @ApiOperation({ summary: 'Create a subsidy programme (贴息项目) and open its ledger accounts SUB:{id}:*' })
-  @ApiCreatedResponse({ schema: { example: PROGRAMME_EXAMPLE } })
+  @HttpCode(201)
+  @ApiOperation({
+    summary: 'Create a subsidy programme',
+    description: 'A subsidy programme (贴息项目); its ledger accounts SUB:{id}:* are opened with it.',
+  })
+  @ApiCreatedResponse({ type: SubsidyProgrammeResponse, example: PROGRAMME_EXAMPLE })
   @ApiConflictResponse(
     problem('SUBSIDY_PROGRAMME_CODE_TAKEN', 409, 'a subsidy programme with code ZIBO-CITY-2026 exists', [
       { field: 'code', code: 'TAKEN', message: 'code is already used by another programme' },
@@ -61,35 +73,42 @@ export class ProgrammesController {
       { field: 'districtId', code: 'NOT_FOUND', message: 'district 99 does not exist' },
     ]),
   )
-  create(@Body() dto: CreateProgrammeDto) {
+  createSubsidyProgramme(@Body() dto: CreateProgrammeDto) {
     return this.programmes.create(dto);
   }
 
   @Get()
   @Roles(...OVERSIGHT_READERS)
   @ApiOperation({
-    summary: 'Programmes by district, settlement mode, status or code/name, each with its ledger position',
+    summary: 'List subsidy programmes',
+    description:
+      'Programmes by district, settlement mode, status or code/name, each with its ledger position.',
   })
-  @ApiOkResponse({ schema: { example: { items: [PROGRAMME_EXAMPLE], page: 1, pageSize: 50, total: 1 } } })
-  list(@Query() q: ProgrammeListQuery) {
+  @ApiOkResponse({
+    type: PageOf(SubsidyProgrammeResponse),
+    example: { items: [PROGRAMME_EXAMPLE], page: 1, pageSize: 50, total: 1 },
+  })
+  listSubsidyProgrammes(@Query() q: ProgrammeListQuery) {
     return this.programmes.list(q, q);
   }
 
   @Get(':id')
   @Roles(...OVERSIGHT_READERS)
-  @ApiOkResponse({ schema: { example: PROGRAMME_EXAMPLE } })
+  @ApiOperation({ summary: 'Get a subsidy programme with its ledger position' })
+  @ApiOkResponse({ type: SubsidyProgrammeResponse, example: PROGRAMME_EXAMPLE })
   @ApiNotFoundResponse(problem('NOT_FOUND', 404, 'subsidy programme 9 not found'))
-  get(@Param() p: IdParam) {
+  getSubsidyProgramme(@Param() p: IdParam) {
     return this.programmes.get(p.id);
   }
 
   @Patch(':id')
   @Roles('ADMIN', 'FUND_ADMIN')
   @ApiOperation({
-    summary: 'Rename, change the grace days or close a programme (the calendar is fixed once set)',
+    summary: 'Update a subsidy programme',
+    description: 'Rename, change the grace days or close a programme (the calendar is fixed once set).',
   })
-  @ApiOkResponse({ schema: { example: PROGRAMME_EXAMPLE } })
-  update(@Param() p: IdParam, @Body() dto: PatchProgrammeDto) {
+  @ApiOkResponse({ type: SubsidyProgrammeResponse, example: PROGRAMME_EXAMPLE })
+  updateSubsidyProgramme(@Param() p: IdParam, @Body() dto: PatchProgrammeDto) {
     return this.programmes.update(p.id, dto);
   }
 
@@ -97,28 +116,29 @@ export class ProgrammesController {
   @Roles('FUND_ADMIN')
   @IDEMPOTENCY_HEADER
   @ApiOperation({
-    summary:
-      'Fund the programme from a source: BUDGET ↑ / FUNDING:{source} ↑, a contributions register row, then queued claims are paid in order',
+    summary: 'Fund a subsidy programme',
+    description:
+      'Funds the programme from a source: BUDGET ↑ / FUNDING:{source} ↑, a contributions register row, then queued claims are paid in order.',
   })
+  @HttpCode(201)
   @ApiCreatedResponse({
-    schema: {
-      example: {
-        id: '31',
-        programmeId: '1',
-        districtId: null,
-        source: 'CITY',
-        amount: '2000000.00',
-        year: 2026,
-        documentRef: '淄财农〔2026〕3号',
-        receivedOn: '2026-01-15',
-        soeName: null,
-        soeProfitBase: null,
-        entryId: '120',
-        createdBy: 'fund.admin',
-        queue: {
-          approved: [{ claimId: '13', claimNo: 'SUB1-20260320-B2-V2', amount: '62.50', requeuedAs: null }],
-          stillQueued: 0,
-        },
+    type: SubsidyContributionResponse,
+    example: {
+      id: '31',
+      programmeId: '1',
+      districtId: null,
+      source: 'CITY',
+      amount: '2000000.00',
+      year: 2026,
+      documentRef: '淄财农〔2026〕3号',
+      receivedOn: '2026-01-15',
+      soeName: null,
+      soeProfitBase: null,
+      entryId: '120',
+      createdBy: 'fund.admin',
+      queue: {
+        approved: [{ claimId: '13', claimNo: 'SUB1-20260320-B2-V2', amount: '62.50', requeuedAs: null }],
+        stillQueued: 0,
       },
     },
   })
@@ -127,7 +147,11 @@ export class ProgrammesController {
       { field: 'soeName', code: 'REQUIRED', message: 'an SOE contribution names the enterprise' },
     ]),
   )
-  contribute(@Param() p: IdParam, @Body() dto: ProgrammeContributionDto, @IdempotencyKey() key: string) {
+  fundSubsidyProgramme(
+    @Param() p: IdParam,
+    @Body() dto: ProgrammeContributionDto,
+    @IdempotencyKey() key: string,
+  ) {
     return this.programmes.contribute(
       p.id,
       { ...dto, amountFen: fen(dto.amount)!, soeProfitBaseFen: fen(dto.soeProfitBase) ?? null },
@@ -140,23 +164,23 @@ export class ProgrammesController {
   @HttpCode(200)
   @IDEMPOTENCY_HEADER
   @ApiOperation({
-    summary:
-      "Set a year's budget (never below what approved claims committed); queued claims of that year are then paid in order",
+    summary: "Set a subsidy programme's budget for a year",
+    description:
+      'Never below what approved claims committed; queued claims of that year are then paid in order.',
   })
   @ApiOkResponse({
-    schema: {
-      example: {
-        programmeId: '1',
-        year: 2026,
-        budget: '3000000.00',
-        committed: '362.50',
-        remaining: '2999637.50',
-        queued: '0.00',
-        queuedClaims: 0,
-        queue: {
-          approved: [{ claimId: '13', claimNo: 'SUB1-20260320-B2-V2', amount: '62.50', requeuedAs: null }],
-          stillQueued: 0,
-        },
+    type: SubsidyBudgetSetResponse,
+    example: {
+      programmeId: '1',
+      year: 2026,
+      budget: '3000000.00',
+      committed: '362.50',
+      remaining: '2999637.50',
+      queued: '0.00',
+      queuedClaims: 0,
+      queue: {
+        approved: [{ claimId: '13', claimNo: 'SUB1-20260320-B2-V2', amount: '62.50', requeuedAs: null }],
+        stillQueued: 0,
       },
     },
   })
@@ -168,7 +192,7 @@ export class ProgrammesController {
       [{ field: 'budget', code: 'BELOW_COMMITTED', message: 'must be at least 362.50' }],
     ),
   )
-  setBudget(@Param() p: IdParam, @Body() dto: BudgetDto, @IdempotencyKey() key: string) {
+  setSubsidyBudget(@Param() p: IdParam, @Body() dto: BudgetDto, @IdempotencyKey() key: string) {
     return this.programmes.setBudget(
       p.id,
       {
@@ -184,51 +208,51 @@ export class ProgrammesController {
   @Get(':id/budgets')
   @Roles(...OVERSIGHT_READERS)
   @ApiOperation({
-    summary: 'Budget per year: budget, committed by approved claims, remaining, and what is queued',
+    summary: "List a subsidy programme's budgets",
+    description: 'Budget per year: budget, committed by approved claims, remaining, and what is queued.',
   })
   @ApiOkResponse({
-    schema: {
-      example: [
-        {
-          programmeId: '1',
-          year: 2026,
-          budget: '3000000.00',
-          committed: '362.50',
-          remaining: '2999637.50',
-          queued: '0.00',
-          queuedClaims: 0,
-        },
-      ],
-    },
+    type: [SubsidyBudgetResponse],
+    example: [
+      {
+        programmeId: '1',
+        year: 2026,
+        budget: '3000000.00',
+        committed: '362.50',
+        remaining: '2999637.50',
+        queued: '0.00',
+        queuedClaims: 0,
+      },
+    ],
   })
-  budgets(@Param() p: IdParam) {
+  listSubsidyBudgets(@Param() p: IdParam) {
     return this.programmes.budgets(p.id);
   }
 
   @Get(':id/periods')
   @Roles(...OVERSIGHT_READERS)
   @ApiOperation({
-    summary:
-      'The settlement periods of a year (default: quarters ending on the 20th of Mar/Jun/Sep/Dec) and what was claimed in each',
+    summary: "List a subsidy programme's settlement periods",
+    description:
+      'The settlement periods of a year (default: quarters ending on the 20th of Mar/Jun/Sep/Dec) and what was claimed in each.',
   })
   @ApiOkResponse({
-    schema: {
-      example: [
-        {
-          start: '2025-12-21',
-          end: '2026-03-20',
-          year: 2026,
-          number: 1,
-          label: '2026-P1',
-          claims: 2,
-          total: '362.50',
-          approved: '300.00',
-          queued: '62.50',
-        },
-      ],
-    },
+    type: [SubsidyPeriodSummaryResponse],
+    example: [
+      {
+        start: '2025-12-21',
+        end: '2026-03-20',
+        year: 2026,
+        number: 1,
+        label: '2026-P1',
+        claims: 2,
+        total: '362.50',
+        approved: '300.00',
+        queued: '62.50',
+      },
+    ],
   })
-  periods(@Param() p: IdParam, @Query() q: PeriodsQuery) {
+  listSubsidyPeriods(@Param() p: IdParam, @Query() q: PeriodsQuery) {
     return this.programmes.periods(p.id, q.year);
   }
 
@@ -236,23 +260,24 @@ export class ProgrammesController {
   @Roles('ADMIN', 'FUND_ADMIN')
   @HttpCode(200)
   @ApiOperation({
-    summary:
-      'Generate the claims of a settlement period, one per bank or fund: reproducible (an unchanged draft is kept), a changed draft is versioned, after approval an ADJUSTMENT is created',
+    summary: 'Generate the subsidy claims of a settlement period',
+    description:
+      'One claim per bank or fund: reproducible (an unchanged draft is kept), a changed draft is versioned, after approval an ADJUSTMENT is created. ' +
+      'Answers 200 with what was done per payee.',
   })
   @ApiOkResponse({
-    schema: {
-      example: {
-        programmeId: '1',
-        period: { start: '2025-12-21', end: '2026-03-20', year: 2026, number: 1, label: '2026-P1' },
-        asOf: '2026-03-25',
-        claims: [
-          {
-            action: 'CREATED',
-            payee: { type: 'BANK', id: '2' },
-            claim: { ...CLAIM_EXAMPLE, status: 'DRAFT', approved: null, approvedBy: null },
-          },
-        ],
-      },
+    type: SubsidyGenerationResponse,
+    example: {
+      programmeId: '1',
+      period: { start: '2025-12-21', end: '2026-03-20', year: 2026, number: 1, label: '2026-P1' },
+      asOf: '2026-03-25',
+      claims: [
+        {
+          action: 'CREATED',
+          payee: { type: 'BANK', id: '2' },
+          claim: { ...CLAIM_EXAMPLE, status: 'DRAFT', approved: null, approvedBy: null },
+        },
+      ],
     },
   })
   @ApiUnprocessableEntityResponse(
@@ -270,7 +295,7 @@ export class ProgrammesController {
     ),
   )
   @ApiForbiddenResponse({ description: 'not a FUND_ADMIN or ADMIN' })
-  generate(@Param() p: IdParam, @Body() dto: GenerateClaimsDto) {
+  generateSubsidyClaims(@Param() p: IdParam, @Body() dto: GenerateClaimsDto) {
     return this.claims.generate(p.id, dto);
   }
 }

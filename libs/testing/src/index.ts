@@ -1,2 +1,4 @@
 export * from './test-app.js';
 export * from './test-db.js';
+export * from './contract.js';
+export * from './api-call.js';

@@ -22,6 +22,7 @@ import {
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiProperty,
   ApiTags,
 } from '@nestjs/swagger';
 import type { Queue } from 'bullmq';
@@ -29,6 +30,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { AuthService, LoginThrottle, UsersService } from '#libs/auth';
 import {
+  ApiDateTime,
   AppConfig,
   bullOptions,
   Clock,
@@ -393,6 +395,11 @@ function sameOrigin(req: Request): boolean {
   }
 }
 
+class QueueSessionResponse {
+  @ApiProperty({ example: '/admin/queues', description: 'where the dashboard is' }) dashboard!: string;
+  @ApiDateTime({ description: 'when the session cookie expires' }) expiresAt!: string;
+}
+
 @ApiTags('ops')
 @Controller('api/v1/admin/queues')
 export class QueueDashboardController {
@@ -411,11 +418,9 @@ export class QueueDashboardController {
       'Sets an HttpOnly, SameSite=Strict cookie scoped to /admin/queues (signed with a key of its own, never accepted ' +
       'by the API), valid for the token lifetime; then open /admin/queues.',
   })
-  @ApiOkResponse({
-    schema: { example: { dashboard: '/admin/queues', expiresAt: '2026-03-15T08:15:00.000Z' } },
-  })
+  @ApiOkResponse({ type: QueueSessionResponse })
   @ApiForbiddenResponse({ description: 'not an ADMIN' })
-  async open(@Req() req: Request & { actor: Actor }, @Res({ passthrough: true }) res: Response) {
+  async openQueueDashboardSession(@Req() req: Request & { actor: Actor }, @Res({ passthrough: true }) res: Response) {
     // The bearer token was just checked against this version, so the session starts as valid as the token.
     const user = await this.users.credentials(String(req.actor.userId));
     if (!user) throw new DomainError('UNAUTHENTICATED', 'the token belongs to no user');
@@ -430,7 +435,7 @@ export class QueueDashboardController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Close the queue-dashboard session of this browser (clears the cookie)' })
   @ApiNoContentResponse({ description: 'cookie cleared' })
-  close(@Res({ passthrough: true }) res: Response): void {
+  closeQueueDashboardSession(@Res({ passthrough: true }) res: Response): void {
     res.setHeader('Set-Cookie', this.sessions.cookieHeader('', 0));
   }
 }

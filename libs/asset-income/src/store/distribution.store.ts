@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { offsetOf, queryOne, queryRows, type PageQuery } from '#libs/common';
+import { areaCondition, offsetOf, queryOne, queryRows, type PageQuery } from '#libs/common';
 import type { DistributionLine } from '../domain/distribution.js';
 import type { ClassKind } from '../domain/model.js';
 import type { AipDistributionLineRow, AipDistributionRunRow } from './rows.generated.js';
@@ -213,6 +213,7 @@ export class DistributionStore {
     if (filter.districtId) where.push(`p.district_id = $${params.push(filter.districtId)}`);
     if (filter.year) where.push(`r.year = $${params.push(filter.year)}`);
     if (filter.status) where.push(`r.status = $${params.push(filter.status)}`);
+    where.push(areaCondition(params, { district: 'p.district_id', village: 'p.village_id' }));
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const m = this.dataSource.manager;
     const [{ total }] = await queryRows<{ total: number }>(

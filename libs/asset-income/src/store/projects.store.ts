@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { offsetOf, queryOne, queryRows, type PageQuery } from '#libs/common';
+import { areaCondition, offsetOf, queryOne, queryRows, type PageQuery } from '#libs/common';
 
 /** A share right as shown, with its holder's household facts. */
 export interface RightRow {
@@ -165,6 +165,7 @@ export class ProjectsStore {
     if (filter.villageId) where.push(`village_id = $${params.push(filter.villageId)}`);
     if (filter.status) where.push(`status = $${params.push(filter.status)}`);
     if (filter.businessType) where.push(`business_type = $${params.push(filter.businessType)}`);
+    where.push(areaCondition(params, { district: 'district_id', village: 'village_id' }));
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const m = this.dataSource.manager;
     const [{ total }] = await queryRows<{ total: number }>(

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { queryOne, queryRows } from '#libs/common';
+import { areaCondition, queryOne, queryRows } from '#libs/common';
 import type { AipAnnualResultRow } from './rows.generated.js';
 
 /** A paid dividend run with its lines summed. */
@@ -169,6 +169,9 @@ export class ReportsStore {
 
   /** The districts that have projects, with their counts and special funds. */
   districtsWithProjects(m: EntityManager) {
+    const params: unknown[] = [];
+    // a district's staff see their district's row; a town's or village's none (the rows are district totals)
+    const inArea = areaCondition(params, { district: 'd.id' });
     return queryRows<{
       id: string;
       code: string;
@@ -180,7 +183,8 @@ export class ReportsStore {
       m,
       `SELECT d.id, d.code, d.name, count(p.id)::int AS projects,
               count(p.id) FILTER (WHERE p.status = 'LIQUIDATION_REQUIRED')::int AS flagged, coalesce(sum(p.special_fund_fen), 0)::text AS special_fen
-         FROM districts d JOIN aip_projects p ON p.district_id = d.id GROUP BY d.id ORDER BY d.code`,
+         FROM districts d JOIN aip_projects p ON p.district_id = d.id WHERE ${inArea} GROUP BY d.id ORDER BY d.code`,
+      params,
     );
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { offsetOf, queryOne, queryRows, type PageQuery } from '#libs/common';
+import { areaCondition, offsetOf, queryOne, queryRows, type PageQuery } from '#libs/common';
 import type { AipAlertRow, AipAnnualResultRow } from './rows.generated.js';
 
 export type ResultRow = AipAnnualResultRow;
@@ -125,6 +125,7 @@ export class ResultsStore {
     if (filter.projectId) where.push(`a.project_id = $${params.push(filter.projectId)}`);
     if (filter.kind) where.push(`a.kind = $${params.push(filter.kind)}`);
     if (filter.year) where.push(`a.year = $${params.push(filter.year)}`);
+    where.push(areaCondition(params, { district: 'p.district_id', village: 'p.village_id' }));
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const m = this.dataSource.manager;
     const [{ total }] = await queryRows<{ total: number }>(

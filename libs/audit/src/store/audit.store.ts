@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { offsetOf, queryOne, queryRows, type Page, type PageQuery } from '#libs/common';
+import { areaOfCondition, offsetOf, queryOne, queryRows, type Page, type PageQuery } from '#libs/common';
 import type { AuditLogRow } from './rows.generated.js';
 
 export type NewAuditRow = Omit<AuditLogRow, 'id' | 'at'>;
@@ -32,6 +32,16 @@ export interface AuditEntryView {
 }
 
 /** The SQL of audit_log (owned by libs/audit): append and list, never update. */
+/** Which `area_of` kind an audited entity is, so an area-scoped reader sees the entries about its own area's objects. */
+const AUDIT_ENTITY_KIND_SQL = `CASE entity_type
+  WHEN 'household' THEN 'household' WHEN 'operating_entity' THEN 'entity' WHEN 'liability_group' THEN 'group'
+  WHEN 'district' THEN 'district' WHEN 'town' THEN 'town' WHEN 'village' THEN 'village'
+  WHEN 'poverty_line' THEN 'poverty_line' WHEN 'mutual_aid_fund' THEN 'fund' WHEN 'loan' THEN 'loan'
+  WHEN 'repayment' THEN 'repayment' WHEN 'risk_fund' THEN 'risk_fund' WHEN 'guarantee_agreement' THEN 'agreement'
+  WHEN 'compensation_claim' THEN 'claim' WHEN 'asset_income_project' THEN 'aip_project'
+  WHEN 'subsidy_programme' THEN 'subsidy_programme' WHEN 'subsidy_claim' THEN 'subsidy_claim'
+  WHEN 'reminder_endpoint' THEN 'reminder_endpoint' END`;
+
 @Injectable()
 export class AuditStore {
   async append(m: EntityManager, row: NewAuditRow): Promise<void> {
@@ -61,6 +71,7 @@ export class AuditStore {
     if (filter.action) where.push(`action = $${params.push(filter.action)}`);
     if (filter.from) where.push(`at >= $${params.push(filter.from)}::date`);
     if (filter.to) where.push(`at < ($${params.push(filter.to)}::date + 1)`);
+    where.push(areaOfCondition(params, AUDIT_ENTITY_KIND_SQL, `CASE WHEN entity_id ~ '^[1-9][0-9]{0,17}$' THEN entity_id::bigint END`));
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const count = await queryOne<{ total: number }>(
       m,

@@ -15,4 +15,6 @@ export interface UserRow {
   created_at: Date;
   updated_at: Date;
   token_version: number;
+  area_kind: 'CITY' | 'DISTRICT' | 'TOWN' | 'VILLAGE';
+  area_id: string | null;
 }

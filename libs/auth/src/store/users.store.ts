@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { offsetOf, queryOne, queryRows, type Page, type PageQuery, type Role } from '#libs/common';
+import { offsetOf, queryOne, queryRows, type AreaKind, type Page, type PageQuery, type Role } from '#libs/common';
 import type { UserRow } from './rows.generated.js';
 
 export type { UserRow };
@@ -11,6 +11,8 @@ export interface NewUser {
   passwordHash: string;
   role: Role;
   bankId: string | null;
+  areaKind: AreaKind;
+  areaId: string | null;
 }
 
 export interface UserChange {
@@ -19,6 +21,8 @@ export interface UserChange {
   active: boolean;
   passwordHash: string;
   bankId: string | null;
+  areaKind: AreaKind;
+  areaId: string | null;
 }
 
 /** The SQL of the users table (owned by libs/auth). Every method runs on the manager it is given. */
@@ -28,11 +32,18 @@ export class UsersStore {
     return (await queryRows(m, `SELECT 1 FROM banks WHERE id = $1`, [bankId])).length > 0;
   }
 
+  async areaExists(m: EntityManager, kind: AreaKind, id: string): Promise<boolean> {
+    const table = kind === 'DISTRICT' ? 'districts' : kind === 'TOWN' ? 'towns' : kind === 'VILLAGE' ? 'villages' : null;
+    if (!table) return false;
+    return (await queryRows(m, `SELECT 1 FROM ${table} WHERE id = $1`, [id])).length > 0;
+  }
+
   async insert(m: EntityManager, u: NewUser): Promise<UserRow> {
     const row = await queryOne<UserRow>(
       m,
-      `INSERT INTO users (username, display_name, password_hash, role, bank_id) VALUES ($1,$2,$3,$4,$5) RETURNING *`,
-      [u.username, u.displayName, u.passwordHash, u.role, u.bankId],
+      `INSERT INTO users (username, display_name, password_hash, role, bank_id, area_kind, area_id)
+       VALUES ($1,$2,$3,$4,$5,$6,$7) RETURNING *`,
+      [u.username, u.displayName, u.passwordHash, u.role, u.bankId, u.areaKind, u.areaId],
     );
     return row!;
   }
@@ -44,9 +55,10 @@ export class UsersStore {
   async update(m: EntityManager, id: string, c: UserChange): Promise<UserRow> {
     const row = await queryOne<UserRow>(
       m,
-      `UPDATE users SET display_name = $2, role = $3, active = $4, password_hash = $5, bank_id = $6, updated_at = now()
+      `UPDATE users SET display_name = $2, role = $3, active = $4, password_hash = $5, bank_id = $6, area_kind = $7,
+              area_id = $8, updated_at = now()
         WHERE id = $1 RETURNING *`,
-      [id, c.displayName, c.role, c.active, c.passwordHash, c.bankId],
+      [id, c.displayName, c.role, c.active, c.passwordHash, c.bankId, c.areaKind, c.areaId],
     );
     return row!;
   }
@@ -88,10 +100,22 @@ export class UsersStore {
   async credentials(
     m: EntityManager,
     id: string,
-  ): Promise<Pick<UserRow, 'id' | 'username' | 'role' | 'bank_id' | 'active' | 'token_version'> | undefined> {
+  ): Promise<
+    | (Pick<UserRow, 'id' | 'username' | 'role' | 'bank_id' | 'active' | 'token_version' | 'area_kind' | 'area_id'> & {
+        area_district_id: string | null;
+        area_town_id: string | null;
+        area_village_id: string | null;
+      })
+    | undefined
+  > {
+    // The area resolved upwards in the same lookup (a village's town and district), so scoping costs no extra query.
     return queryOne(
       m,
-      `SELECT id::text, username, role, bank_id::text, active, token_version FROM users WHERE id = $1`,
+      `SELECT u.id::text, u.username, u.role, u.bank_id::text, u.active, u.token_version, u.area_kind, u.area_id::text,
+              a.district_id::text AS area_district_id, a.town_id::text AS area_town_id, a.village_id::text AS area_village_id
+         FROM users u
+         LEFT JOIN LATERAL area_of(lower(u.area_kind), u.area_id) a ON u.area_kind <> 'CITY'
+        WHERE u.id = $1`,
       [id],
     );
   }

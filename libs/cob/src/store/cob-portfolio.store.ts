@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { offsetOf, queryRows, type PageQuery } from '#libs/common';
+import { areaCondition, offsetOf, queryRows, type PageQuery } from '#libs/common';
 import type { BucketLimitsDays } from '#libs/loans';
 import type { PortfolioSnapshotRow } from './rows.generated.js';
 
@@ -161,6 +161,7 @@ export class CobPortfolioStore {
     if (filter.districtId) where.push(`v.district_id = $${params.push(filter.districtId)}`);
     if (filter.from) where.push(`s.business_date >= $${params.push(filter.from)}`);
     if (filter.to) where.push(`s.business_date <= $${params.push(filter.to)}`);
+    where.push(areaCondition(params, { district: 'v.district_id', town: 'v.town_id', village: 'v.id' }));
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const from = `FROM portfolio_snapshots s JOIN mutual_aid_funds f ON f.id = s.fund_id JOIN villages v ON v.id = f.village_id`;
     const m = this.dataSource.manager;
@@ -191,6 +192,7 @@ export class CobPortfolioStore {
         `(l.household_id = $${p} OR EXISTS (SELECT 1 FROM group_liability_call_members cm WHERE cm.call_id = c.id AND cm.household_id = $${p}))`,
       );
     }
+    where.push(areaCondition(params, { district: 'l.district_id', village: 'l.village_id' }));
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const from = `FROM group_liability_calls c JOIN loans l ON l.id = c.loan_id`;
     const m = this.dataSource.manager;

@@ -9,6 +9,9 @@ export const ERROR_STATUS = {
   // a genuine, unexpired token whose user was deactivated, re-roled or re-passworded since it was issued
   TOKEN_REVOKED: 401,
   FORBIDDEN: 403,
+  // a staff user limited to an area named an object outside it (body/query), or a city-level operation
+  AREA_OUT_OF_SCOPE: 403,
+  AREA_CITY_ONLY: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,
   IDEMPOTENCY_KEY_REQUIRED: 400,
@@ -133,6 +136,9 @@ export const ERROR_STATUS = {
   COB_DATE_INVALID: 422,
   // monthly leverage-ratio report
   REPORT_MONTH_INVALID: 422,
+  // projections
+  PROJECTION_SCENARIO_INVALID: 422,
+  PROJECTION_NOT_FINISHED: 409,
   // the business date (SPEC §2.7)
   BUSINESS_DATE_NOT_MOVABLE: 409,
   BUSINESS_DATE_INVALID: 422,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { offsetOf, queryOne, queryRows, type PageQuery } from '#libs/common';
+import { areaCondition, offsetOf, queryOne, queryRows, type PageQuery } from '#libs/common';
 
 export const CONTRIBUTION_TARGETS = ['MUTUAL_AID_FUND', 'RISK_FUND', 'SUBSIDY_PROGRAMME'] as const;
 export const CONTRIBUTION_SOURCES = ['CENTRAL', 'CITY', 'DISTRICT', 'SOE', 'DONATION', 'MEMBER'] as const;
@@ -89,6 +89,12 @@ function whereOf(filter: ContributionRegisterFilter): { clause: string; params: 
   if (filter.to) where.push(`c.received_on <= $${params.push(filter.to)}`);
   if (filter.documentRef) where.push(`c.document_ref ILIKE $${params.push(like(filter.documentRef))}`);
   if (filter.soeName) where.push(`c.soe_name ILIKE $${params.push(like(filter.soeName))}`);
+  where.push(
+    areaCondition(params, {
+      district: 'c.district_id',
+      village: `(SELECT f.village_id FROM mutual_aid_funds f WHERE c.target_type = 'MUTUAL_AID_FUND' AND f.id = c.target_id)`,
+    }),
+  );
   return { clause: where.length ? `WHERE ${where.join(' AND ')}` : '', params };
 }
 

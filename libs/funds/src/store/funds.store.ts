@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { offsetOf, queryOne, queryRows, type PageQuery } from '#libs/common';
+import { areaCondition, offsetOf, queryOne, queryRows, type PageQuery } from '#libs/common';
 import type { FundRow, FundStatus } from '../domain/fund.js';
 
 const FUND_SELECT = `
@@ -19,6 +19,7 @@ function whereOf(filter: FundListFilter): { clause: string; params: unknown[] } 
   if (filter.districtId) where.push(`v.district_id = $${params.push(filter.districtId)}`);
   if (filter.villageId) where.push(`f.village_id = $${params.push(filter.villageId)}`);
   if (filter.status) where.push(`f.status = $${params.push(filter.status)}`);
+  where.push(areaCondition(params, { district: 'v.district_id', town: 'v.town_id', village: 'f.village_id' }));
   return { clause: where.length ? `WHERE ${where.join(' AND ')}` : '', params };
 }
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { offsetOf, type PageQuery } from '#libs/common';
+import { areaCondition, offsetOf, type PageQuery } from '#libs/common';
 import type { AgreementJoinRecord, AgreementRecord, AgreementTerms } from '../domain/agreements.js';
 import type { AgreementBalances } from '../domain/capacity.js';
 
@@ -163,6 +163,7 @@ export class AgreementsStore {
         `g.status = 'ACTIVE' AND g.valid_from <= $${p}::date AND (g.valid_to IS NULL OR g.valid_to >= $${p}::date)`,
       );
     }
+    where.push(areaCondition(params, { district: 'rf.district_id' }));
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const [{ total }] = (await this.dataSource.query(
       `SELECT count(*)::int AS total FROM guarantee_agreements g JOIN risk_funds rf ON rf.id = g.risk_fund_id ${clause}`,

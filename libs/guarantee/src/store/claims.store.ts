@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { offsetOf, queryOne, queryRows, type PageQuery } from '#libs/common';
+import { areaCondition, offsetOf, queryOne, queryRows, type PageQuery } from '#libs/common';
 import type { Fen } from '#libs/money';
 import type { CompensationMode } from '../domain/agreements.js';
 import type { ClaimRecord, RecoveryRecord } from '../domain/claims.js';
@@ -172,6 +172,7 @@ export class ClaimsStore {
     if (filter.bankId) where.push(`bank_id = $${params.push(filter.bankId)}`);
     if (filter.riskFundId) where.push(`risk_fund_id = $${params.push(filter.riskFundId)}`);
     if (filter.loanId) where.push(`loan_id = $${params.push(filter.loanId)}`);
+    where.push(areaCondition(params, { district: '(SELECT rf.district_id FROM risk_funds rf WHERE rf.id = risk_fund_id)' }));
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const m = this.dataSource.manager;
     const count = await queryOne<{ total: number }>(

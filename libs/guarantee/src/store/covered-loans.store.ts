@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { offsetOf, queryOne, queryRows, type PageQuery } from '#libs/common';
+import { areaCondition, offsetOf, queryOne, queryRows, type PageQuery } from '#libs/common';
 import type { LoanRow } from '#libs/loans';
 import type { Fen } from '#libs/money';
 
@@ -88,6 +88,7 @@ export class CoveredLoansStore {
     const where: string[] = [`channel = 'BANK_COVERED'`];
     const params: unknown[] = [];
     if (scopeBankId !== null) where.push(`bank_id = $${params.push(scopeBankId)}`);
+    where.push(areaCondition(params, { district: 'district_id', village: 'village_id' }));
     if (filter.status) where.push(`status = $${params.push(filter.status)}`);
     if (filter.bankId) where.push(`bank_id = $${params.push(filter.bankId)}`);
     if (filter.districtId) where.push(`district_id = $${params.push(filter.districtId)}`);

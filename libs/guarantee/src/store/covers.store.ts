@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { offsetOf, type PageQuery } from '#libs/common';
+import { areaCondition, offsetOf, type PageQuery } from '#libs/common';
 import type { Fen } from '#libs/money';
 import type { CoverRecord } from '../domain/covers.js';
 import { updateReturning } from './sql.js';
@@ -128,6 +128,7 @@ export class CoversStore {
     if (filter.agreementId) where.push(`agreement_id = $${params.push(filter.agreementId)}`);
     if (filter.bankId) where.push(`bank_id = $${params.push(filter.bankId)}`);
     if (filter.status) where.push(`status = $${params.push(filter.status)}`);
+    where.push(areaCondition(params, { district: '(SELECT rf.district_id FROM risk_funds rf WHERE rf.id = risk_fund_id)' }));
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const [{ total }] = (await this.dataSource.query(
       `SELECT count(*)::int AS total FROM guarantee_covers ${clause}`,

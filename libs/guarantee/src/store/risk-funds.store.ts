@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { offsetOf, type PageQuery } from '#libs/common';
+import { areaCondition, offsetOf, type PageQuery } from '#libs/common';
 import type { Fen } from '#libs/money';
 import type { FundSummary } from '../domain/capacity.js';
 import type { FundRecord, MovementRecord } from '../domain/risk-funds.js';
@@ -212,6 +212,7 @@ export class RiskFundsStore {
     if (filter.districtId) where.push(`rf.district_id = $${params.push(filter.districtId)}`);
     if (filter.status) where.push(`rf.status = $${params.push(filter.status)}`);
     if (filter.heavyTask !== undefined) where.push(`d.heavy_task = $${params.push(filter.heavyTask)}`);
+    where.push(areaCondition(params, { district: 'rf.district_id' }));
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const [{ total }] = (await this.dataSource.query(
       `SELECT count(*)::int AS total FROM risk_funds rf JOIN districts d ON d.id = rf.district_id ${clause}`,

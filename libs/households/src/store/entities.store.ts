@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { queryOne, queryRows } from '#libs/common';
+import { areaCondition, queryOne, queryRows } from '#libs/common';
 import { returningRows } from './returning-rows.js';
 import type { EntityLinkedHouseholdRow, OperatingEntityRow } from './rows.generated.js';
 
@@ -106,6 +106,7 @@ export class EntitiesStore {
     if (filter.creditCode) where.push(`e.credit_code = $${params.push(filter.creditCode)}`);
     if (filter.isAssetIncomeProject !== undefined)
       where.push(`e.is_asset_income_project = $${params.push(filter.isAssetIncomeProject)}`);
+    where.push(areaCondition(params, { district: 'e.district_id', village: 'e.village_id' }));
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const [{ total }] = await queryRows<{ total: number }>(
       m,

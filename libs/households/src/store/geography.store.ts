@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { queryOne, queryRows } from '#libs/common';
+import { areaCondition, currentArea, queryOne, queryRows } from '#libs/common';
 import { returningRows } from './returning-rows.js';
 import type { DistrictRow, PovertyLineRow, TownRow, VillageRow } from './rows.generated.js';
 
@@ -191,6 +191,7 @@ export class GeographyStore {
     if (filter.isPilot !== undefined) where.push(`v.is_pilot = $${params.push(filter.isPilot)}`);
     if (filter.qPattern)
       where.push(`(v.name ILIKE $${params.push(filter.qPattern)} OR v.code LIKE $${params.length})`);
+    where.push(areaCondition(params, { district: 'v.district_id', town: 'v.town_id', village: 'v.id' }));
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const [{ total }] = await queryRows<{ total: number }>(
       m,
@@ -281,6 +282,13 @@ export class GeographyStore {
     offset: number,
     order = 'id',
   ): Promise<Paged<R>> {
+    // An area sees its own district and town (a village's staff need their names), and the city's poverty lines.
+    const area = currentArea();
+    if (area && table === 'districts') where.push(`id = $${params.push(area.districtId)}`);
+    if (area && table === 'towns') {
+      where.push(area.townId ? `id = $${params.push(area.townId)}` : `district_id = $${params.push(area.districtId)}`);
+    }
+    if (area && table === 'poverty_lines') where.push(`(district_id IS NULL OR district_id = $${params.push(area.districtId)})`);
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const [{ total }] = await queryRows<{ total: number }>(
       m,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { queryOne, queryRows } from '#libs/common';
+import { areaCondition, queryOne, queryRows } from '#libs/common';
 import type { LiabilityGroupRow } from './rows.generated.js';
 
 /** A group with its village's district and its member household ids (ascending). */
@@ -104,6 +104,7 @@ export class GroupsStore {
     if (filter.districtId) where.push(`v.district_id = $${params.push(filter.districtId)}`);
     if (filter.status) where.push(`g.status = $${params.push(filter.status)}`);
     if (filter.namePattern) where.push(`g.name ILIKE $${params.push(filter.namePattern)}`);
+    where.push(areaCondition(params, { district: 'v.district_id', town: 'v.town_id', village: 'g.village_id' }));
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const [{ total }] = await queryRows<{ total: number }>(
       m,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { queryOne, queryRows } from '#libs/common';
+import { areaCondition, queryOne, queryRows } from '#libs/common';
 import { countedEntitySql } from './entities.store.js';
 import type { HouseholdRow } from './rows.generated.js';
 
@@ -132,6 +132,7 @@ export class HouseholdsStore {
     if (filter.status) where.push(`h.status = $${params.push(filter.status)}`);
     if (filter.namePattern) where.push(`h.head_name ILIKE $${params.push(filter.namePattern)}`);
     if (filter.idNumber) where.push(`h.id_number = $${params.push(filter.idNumber)}`);
+    where.push(areaCondition(params, { district: 'v.district_id', town: 'v.town_id', village: 'h.village_id' }));
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const [{ total }] = await queryRows<{ total: number }>(
       m,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { offsetOf, queryOne, queryRows, type PageQuery } from '#libs/common';
+import { areaOfCondition, offsetOf, queryOne, queryRows, type PageQuery } from '#libs/common';
 import type { AccountRow, LedgerKind } from '../domain/entry.js';
 import type { JournalEntryRow, LedgerAccountRow } from './rows.generated.js';
 
@@ -126,6 +126,11 @@ export interface EntryPostingRow {
  * The SQL of the ledger's tables (ledger_accounts, journal_entries, ledger_postings), owned by libs/ledger. The
  * posting of an entry is one set-based statement (`applyPostings`); the rules around it live in LedgerService.
  */
+/** Which `area_of` kind owns an account, so an area-scoped reader lists its own area's funds' accounts only. */
+const LEDGER_OWNER_KIND_SQL = `CASE owner_type
+  WHEN 'MUTUAL_AID_FUND' THEN 'fund' WHEN 'RISK_FUND' THEN 'risk_fund' WHEN 'GUARANTEE_AGREEMENT' THEN 'agreement'
+  WHEN 'SUBSIDY_PROGRAMME' THEN 'subsidy_programme' WHEN 'ASSET_INCOME_PROJECT' THEN 'aip_project' END`;
+
 @Injectable()
 export class LedgerStore {
   /** Inserts an account unless one with that code exists (idempotent by code). */
@@ -393,6 +398,7 @@ export class LedgerStore {
     if (filter.ledger) where.push(`ledger = $${params.push(filter.ledger)}`);
     if (filter.codePrefix)
       where.push(`code LIKE $${params.push(filter.codePrefix.replace(/[%_]/g, '\\$&') + '%')}`);
+    where.push(areaOfCondition(params, LEDGER_OWNER_KIND_SQL, `CASE WHEN owner_id ~ '^[1-9][0-9]{0,17}$' THEN owner_id::bigint END`));
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const [{ total }] = await queryRows<{ total: number }>(
       m,

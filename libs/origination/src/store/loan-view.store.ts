@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { offsetOf, queryOne, queryRows, type PageQuery } from '#libs/common';
+import { areaCondition, offsetOf, queryOne, queryRows, type PageQuery } from '#libs/common';
 import type { LoanRow } from '#libs/loans';
 import type { BankScope } from '../domain/scope.js';
 import type { LoanStatus } from '../domain/workflow.js';
@@ -85,6 +85,7 @@ export class LoanViewStore {
     const where: string[] = [];
     const params: unknown[] = [];
     scoped(scope, where, params);
+    where.push(areaCondition(params, { district: 'l.district_id', village: 'l.village_id' }));
     if (filter.districtId) where.push(`l.district_id = $${params.push(filter.districtId)}`);
     if (filter.villageId) where.push(`l.village_id = $${params.push(filter.villageId)}`);
     if (filter.fundId) where.push(`l.fund_id = $${params.push(filter.fundId)}`);
@@ -112,6 +113,7 @@ export class LoanViewStore {
     if (filter.districtId) where.push(`l.district_id = $${params.push(filter.districtId)}`);
     if (filter.villageId) where.push(`l.village_id = $${params.push(filter.villageId)}`);
     if (filter.fundId) where.push(`l.fund_id = $${params.push(filter.fundId)}`);
+    where.push(areaCondition(params, { district: 'l.district_id', village: 'l.village_id' }));
     return this.page(where, params, 'l.priority, l.submitted_at, l.id', page);
   }
 

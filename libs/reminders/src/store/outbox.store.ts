@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { offsetOf, queryOne, queryRows, type PageQuery } from '#libs/common';
+import { areaCondition, offsetOf, queryOne, queryRows, type PageQuery } from '#libs/common';
 import type { ChannelKind } from '../channels/channel.js';
 import type { OutboxFilter } from '../outbox.service.js';
 import type { RunTrigger } from '../selection.service.js';
@@ -83,6 +83,12 @@ export class OutboxStore {
     if (filter.state) where.push(`o.state = $${params.push(filter.state)}`);
     if (filter.from) where.push(`o.remind_on >= $${params.push(filter.from)}::date`);
     if (filter.to) where.push(`o.remind_on <= $${params.push(filter.to)}::date`);
+    where.push(
+      areaCondition(params, {
+        district: '(SELECT l.district_id FROM loans l WHERE l.id = o.loan_id)',
+        village: '(SELECT l.village_id FROM loans l WHERE l.id = o.loan_id)',
+      }),
+    );
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const [{ total }] = await queryRows<{ total: number }>(
       this.dataSource.manager,

@@ -462,9 +462,54 @@ export function paymentOrder(a: ReplayPayment, b: ReplayPayment): number {
 }
 
 /**
+ * One step of the replay: accrues and marks `state` to the payment's value date, applies the payment (the payoff,
+ * or the product's waterfall) and settles what it paid, in place. `replay` is these steps in value-date order from
+ * the frozen schedule; a caller that keeps a loan's state (the projection simulator) applies the next payment, on
+ * or after the last one's date, with this same step. Throws OverpaymentError above the payoff of the value date.
+ */
+export function applyPayment(
+  state: InstallmentState[],
+  terms: RepaymentTerms,
+  prepaid: { totalFen: Fen },
+  p: ReplayPayment,
+): { outcome: PaymentOutcome; lines: AllocationLine[] } {
+  if (p.amountFen <= 0n) throw new RangeError(`payment ${p.id} must be positive`);
+  accrueTo(state, p.valueDate);
+  markOverdue(state, terms, p.valueDate);
+  const payoffFen = payoffOf(state, terms, p.valueDate);
+  if (p.amountFen > payoffFen) throw new OverpaymentError(p.id, p.valueDate, p.amountFen, payoffFen);
+  const apply = new Applier(p.id, p.amountFen);
+  const isPayoff = p.amountFen === payoffFen;
+  const prepaidNow = isPayoff
+    ? payoff(state, terms, p.valueDate, apply)
+    : waterfall(state, terms, p.valueDate, apply, prepaid);
+  if (apply.remaining !== 0n) {
+    // Cannot happen: below the payoff the waterfall can always absorb the amount. Refuse loudly if it does.
+    throw new Error(`payment ${p.id}: ${apply.remaining} fen left unapplied`);
+  }
+  settle(state, p.valueDate);
+  const sum = (c: Component) =>
+    apply.lines.filter((l) => l.component === c).reduce((s, l) => s + l.amountFen, 0n);
+  return {
+    outcome: {
+      paymentId: p.id,
+      valueDate: p.valueDate,
+      amountFen: p.amountFen,
+      principalFen: sum('PRINCIPAL'),
+      interestFen: sum('INTEREST'),
+      penaltyFen: sum('PENALTY'),
+      prepaidPrincipalFen: prepaidNow,
+      payoff: isPayoff,
+      payoffBeforeFen: payoffFen,
+    },
+    lines: apply.lines,
+  };
+}
+
+/**
  * A replay between payments: the instalments after the payments applied so far (in value-date order, before the
  * final accrual to `asOf`), the principal prepaid so far, and the day the loan was paid off. `replay` is
- * `startReplay`, `applyPayment` for each payment in order, then `finishReplay`; a caller holding the checkpoint of a
+ * `startReplay`, `stepReplay` for each payment in order, then `finishReplay`; a caller holding the checkpoint of a
  * loan's earlier payments may apply a later payment to a copy of it (`resumeReplay`) with the same result as
  * replaying them all.
  */
@@ -480,50 +525,20 @@ export function startReplay(schedule: readonly FrozenInstallment[]): ReplayCheck
   return { state: initialState(schedule), prepaidFen: 0n, closedOn: null, last: null };
 }
 
-/** Applies one payment (the next in value-date order) to the checkpoint, in place. */
-export function applyPayment(
+/** Applies the next payment in value-date order to the checkpoint, in place (`applyPayment` on its state). */
+export function stepReplay(
   cp: ReplayCheckpoint,
   terms: RepaymentTerms,
   p: ReplayPayment,
 ): { outcome: PaymentOutcome; lines: AllocationLine[] } {
-  if (p.amountFen <= 0n) throw new RangeError(`payment ${p.id} must be positive`);
   if (cp.last && paymentOrder(cp.last, p) > 0)
     throw new RangeError(`payment ${p.id} does not come after payment ${cp.last.id}`);
-  const state = cp.state;
-  accrueTo(state, p.valueDate);
-  markOverdue(state, terms, p.valueDate);
-  const payoffFen = payoffOf(state, terms, p.valueDate);
-  if (p.amountFen > payoffFen) throw new OverpaymentError(p.id, p.valueDate, p.amountFen, payoffFen);
-  const apply = new Applier(p.id, p.amountFen);
-  const isPayoff = p.amountFen === payoffFen;
   const prepaid = { totalFen: cp.prepaidFen };
-  const prepaidNow = isPayoff
-    ? payoff(state, terms, p.valueDate, apply)
-    : waterfall(state, terms, p.valueDate, apply, prepaid);
+  const step = applyPayment(cp.state, terms, prepaid, p);
   cp.prepaidFen = prepaid.totalFen;
-  if (apply.remaining !== 0n) {
-    // Cannot happen: below the payoff the waterfall can always absorb the amount. Refuse loudly if it does.
-    throw new Error(`payment ${p.id}: ${apply.remaining} fen left unapplied`);
-  }
-  settle(state, p.valueDate);
-  const sum = (c: Component) =>
-    apply.lines.filter((l) => l.component === c).reduce((s, l) => s + l.amountFen, 0n);
-  if (cp.closedOn === null && state.every((i) => i.status === 'PAID')) cp.closedOn = p.valueDate;
+  if (cp.closedOn === null && cp.state.every((i) => i.status === 'PAID')) cp.closedOn = p.valueDate;
   cp.last = p;
-  return {
-    outcome: {
-      paymentId: p.id,
-      valueDate: p.valueDate,
-      amountFen: p.amountFen,
-      principalFen: sum('PRINCIPAL'),
-      interestFen: sum('INTEREST'),
-      penaltyFen: sum('PENALTY'),
-      prepaidPrincipalFen: prepaidNow,
-      payoff: isPayoff,
-      payoffBeforeFen: payoffFen,
-    },
-    lines: apply.lines,
-  };
+  return step;
 }
 
 /** Accruals and overdue marking to `asOf`, in place; the result of the payments applied. */
@@ -567,7 +582,7 @@ export function replay(
   const allocations: AllocationLine[] = [];
   const outcomes: PaymentOutcome[] = [];
   for (const p of ordered) {
-    const { outcome, lines } = applyPayment(cp, terms, p);
+    const { outcome, lines } = stepReplay(cp, terms, p);
     outcomes.push(outcome);
     allocations.push(...lines);
   }
@@ -590,7 +605,7 @@ export function resumeReplay(
   const cp = copyCheckpoint(from);
   if (payment.valueDate > asOf)
     throw new RangeError(`asOf ${asOf} is before the payment of ${payment.valueDate}`);
-  const { outcome, lines } = applyPayment(cp, terms, payment);
+  const { outcome, lines } = stepReplay(cp, terms, payment);
   checkpoint?.(copyCheckpoint(cp));
   return finishReplay(cp, terms, asOf, [...lines], [outcome]);
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { offsetOf, queryOne, queryRows, type PageQuery } from '#libs/common';
+import { areaCondition, offsetOf, queryOne, queryRows, type PageQuery } from '#libs/common';
 import type { Fen } from '#libs/money';
 import type { StoredAllocation } from '../domain/postings.js';
 import type { AllocationLine, Component, ReplayPayment } from '../domain/replay.js';
@@ -307,6 +307,12 @@ export class RepaymentStore {
     if (filter.channel) where.push(`r.channel = $${params.push(filter.channel)}`);
     if (filter.from) where.push(`r.value_date >= $${params.push(filter.from)}`);
     if (filter.to) where.push(`r.value_date <= $${params.push(filter.to)}`);
+    where.push(
+      areaCondition(params, {
+        district: '(SELECT l.district_id FROM loans l WHERE l.id = r.loan_id)',
+        village: '(SELECT l.village_id FROM loans l WHERE l.id = r.loan_id)',
+      }),
+    );
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const m = this.dataSource.manager;
     const [{ total }] = await queryRows<{ total: number }>(

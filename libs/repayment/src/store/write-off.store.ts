@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { offsetOf, queryOne, queryRows, type PageQuery } from '#libs/common';
+import { areaCondition, offsetOf, queryOne, queryRows, type PageQuery } from '#libs/common';
 import type { Fen } from '#libs/money';
 import type { WriteOffRow as TableRow } from './rows.generated.js';
 
@@ -113,6 +113,12 @@ export class WriteOffStore {
     if (filter.fundId) where.push(`w.fund_id = $${params.push(filter.fundId)}`);
     if (filter.from) where.push(`w.written_off_on >= $${params.push(filter.from)}`);
     if (filter.to) where.push(`w.written_off_on <= $${params.push(filter.to)}`);
+    where.push(
+      areaCondition(params, {
+        district: '(SELECT l.district_id FROM loans l WHERE l.id = w.loan_id)',
+        village: '(SELECT l.village_id FROM loans l WHERE l.id = w.loan_id)',
+      }),
+    );
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const m = this.dataSource.manager;
     const [{ total }] = await queryRows<{ total: number }>(

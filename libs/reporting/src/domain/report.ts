@@ -333,37 +333,33 @@ export function assembleMonth(month: string, raw: RawFigures, rules: MatchingRul
     });
   }
 
-  // every yuan string above came from formatYuan (always two decimals), so dropping the point gives back the fen
+  return {
+    data: { kind: 'MONTHLY', month, periodStart: start, periodEnd: end, districts, banks, funds, totals: reportTotals(districts) },
+    rankingInputs,
+  };
+}
+
+/** The report's totals: sums over its district rows (and the ratios of those sums), for any set of districts. */
+export function reportTotals(districts: DistrictReportRow[]): MonthlyReportData['totals'] {
+  // every yuan string came from formatYuan (always two decimals), so dropping the point gives back the fen
   const fenOf = (s: string) => BigInt(s.replace('.', ''));
   const tot = (f: (r: DistrictReportRow) => string) => sum(districts.map((r) => fenOf(f(r))));
   const tBalance = tot((r) => r.fundBalance);
   const tCovered = tot((r) => r.coveredOutstanding);
   const tNpl = tot((r) => r.nplPrincipal);
   return {
-    data: {
-      kind: 'MONTHLY',
-      month,
-      periodStart: start,
-      periodEnd: end,
-      districts,
-      banks,
-      funds,
-      totals: {
-        fundBalance: y(tBalance),
-        coveredOutstanding: y(tCovered),
-        leverageRatio: ratioText(fraction(tCovered, tBalance)),
-        newCoveredLoans: districts.reduce((s, r) => s + r.newCoveredLoans, 0),
-        newCoveredAmount: y(tot((r) => r.newCoveredAmount)),
-        nplPrincipal: y(tNpl),
-        nplRatioPercent: percentText(fraction(tNpl, tCovered)),
-        compensationPaid: y(tot((r) => r.compensationPaid)),
-        recoveries: y(tot((r) => r.recoveries)),
-        subsidyPaid: y(tot((r) => r.subsidyPaid)),
-        mutualAidCapital: y(tot((r) => r.mutualAidCapital)),
-        mutualAidOutstanding: y(tot((r) => r.mutualAidOutstanding)),
-      },
-    },
-    rankingInputs,
+    fundBalance: y(tBalance),
+    coveredOutstanding: y(tCovered),
+    leverageRatio: ratioText(fraction(tCovered, tBalance)),
+    newCoveredLoans: districts.reduce((s, r) => s + r.newCoveredLoans, 0),
+    newCoveredAmount: y(tot((r) => r.newCoveredAmount)),
+    nplPrincipal: y(tNpl),
+    nplRatioPercent: percentText(fraction(tNpl, tCovered)),
+    compensationPaid: y(tot((r) => r.compensationPaid)),
+    recoveries: y(tot((r) => r.recoveries)),
+    subsidyPaid: y(tot((r) => r.subsidyPaid)),
+    mutualAidCapital: y(tot((r) => r.mutualAidCapital)),
+    mutualAidOutstanding: y(tot((r) => r.mutualAidOutstanding)),
   };
 }
 

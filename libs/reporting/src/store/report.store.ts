@@ -284,6 +284,11 @@ export class ReportStore {
   }
 
   /** Whether any demo fund exists (a risk fund or a mutual-aid fund): the seed reports only then. */
+  async villagesOfTown(m: EntityManager, townId: string): Promise<string[]> {
+    const rows = (await m.query(`SELECT id::text FROM villages WHERE town_id = $1`, [townId])) as { id: string }[];
+    return rows.map((r) => r.id);
+  }
+
   async anyFund(m: EntityManager): Promise<boolean> {
     const row = await queryOne<{ n: string }>(
       m,

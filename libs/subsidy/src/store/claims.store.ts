@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { offsetOf, queryOne, queryRows, type PageQuery } from '#libs/common';
+import { areaCondition, offsetOf, queryOne, queryRows, type PageQuery } from '#libs/common';
 import type { Fen } from '#libs/money';
 import { normalizePercent } from '#libs/products';
 import { hashContent } from '../content-hash.js';
@@ -121,6 +121,12 @@ function claimWhere(filter: ClaimListFilter): { clause: string; params: unknown[
   if (filter.fundId) where.push(`c.fund_id = $${params.push(filter.fundId)}`);
   if (filter.from) where.push(`c.period_end >= $${params.push(filter.from)}`);
   if (filter.to) where.push(`c.period_end <= $${params.push(filter.to)}`);
+  where.push(
+    areaCondition(params, {
+      district: '(SELECT p.district_id FROM subsidy_programmes p WHERE p.id = c.programme_id)',
+      village: '(SELECT f.village_id FROM mutual_aid_funds f WHERE f.id = c.fund_id)',
+    }),
+  );
   return { clause: where.length ? `WHERE ${where.join(' AND ')}` : '', params };
 }
 

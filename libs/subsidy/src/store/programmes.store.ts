@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { offsetOf, queryOne, queryRows, type PageQuery } from '#libs/common';
+import { areaCondition, offsetOf, queryOne, queryRows, type PageQuery } from '#libs/common';
 import type { SettlementMode } from '../domain/programme.js';
 
 export interface ProgrammeRow {
@@ -55,6 +55,8 @@ function whereOf(filter: ProgrammeListFilter): { clause: string; params: unknown
     where.push(
       `(code ILIKE $${params.push(`%${filter.q.replace(/[%_\\]/g, '\\$&')}%`)} OR name ILIKE $${params.length})`,
     );
+  // a programme of the whole city (no district) is readable by every area; a district's only by that district
+  where.push(`(district_id IS NULL OR ${areaCondition(params, { district: 'district_id' })})`);
   return { clause: where.length ? `WHERE ${where.join(' AND ')}` : '', params };
 }
 

@@ -1,0 +1,145 @@
+import { availableParallelism } from 'node:os';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { ENGINE_KERNEL, BASELINE_SCENARIO, rngOf, runSeed, simulateRun, type BookSnapshot, type ScenarioSpec, type SnapshotLoan } from '#libs/projection';
+import { WATERFALL_STEPS, type RepaymentTerms } from '#libs/repayment';
+import { generateSchedule } from '#libs/schedules';
+
+/**
+ * `npm run bench:projection`: loan-months per second of the projection simulator (every payment and month end
+ * through the repayment engine's replay, cover and capacity by the guarantee functions), on worker threads over
+ * every core, beside a same-run baseline: the bare loop that walks the same schedules month by month summing what
+ * falls due, without the domain functions. Target: the simulator at ≥ 0.25 of the baseline, the whole run in 30 s.
+ *
+ * Environment: BENCH_LOANS (default 10000), BENCH_MONTHS (36), BENCH_RUNS (200), BENCH_THREADS (cores).
+ */
+const LOANS = Number(process.env.BENCH_LOANS ?? 10_000);
+const MONTHS = Number(process.env.BENCH_MONTHS ?? 36);
+const RUNS = Number(process.env.BENCH_RUNS ?? 200);
+const THREADS = Number(process.env.BENCH_THREADS ?? availableParallelism());
+const AS_OF = '2026-01-15';
+
+const terms = (principalFen: bigint): RepaymentTerms => ({
+  principalFen,
+  annualRatePercent: '6',
+  penaltyRatePercent: '9',
+  method: 'EQUAL_PRINCIPAL',
+  frequency: 'MONTHLY',
+  dayCount: 'PERIOD',
+  rounding: 'HALF_UP',
+  graceDays: 0,
+  waterfall: WATERFALL_STEPS,
+  prepaymentMode: 'SHORTEN_TERM',
+  earlyRepaymentFee: 'ACCRUED',
+});
+
+/** A book of `n` mutual-aid loans of 12, 24 or 36 months disbursed over the last year, in 20 village funds. */
+function book(n: number): BookSnapshot {
+  const loans: SnapshotLoan[] = [];
+  for (let i = 0; i < n; i++) {
+    const months = [12, 24, 36][i % 3];
+    const principalFen = 200_000n + BigInt((i * 7919) % 800_000);
+    const day = `2025-${String(1 + (i % 12)).padStart(2, '0')}-${String(1 + (i % 28)).padStart(2, '0')}`;
+    const s = generateSchedule({
+      principalFen,
+      annualRatePercent: '6',
+      numberOfInstallments: months,
+      frequency: 'MONTHLY',
+      termMonths: months,
+      method: 'EQUAL_PRINCIPAL',
+      dayCount: 'PERIOD',
+      disbursementDate: day,
+      rounding: 'HALF_UP',
+      installmentMultipleFen: 1n,
+      principalGraceInstallments: 0,
+    });
+    const schedule = s.installments.map((x) => ({ number: x.number, periodStart: x.periodStart, dueDate: x.dueDate, days: x.days, principalFen: x.principalFen, originalInterestFen: x.interestFen }));
+    // everything due by the snapshot was paid on its due date
+    const payments = schedule.filter((x) => x.dueDate <= AS_OF).map((x) => ({ id: String(x.number), valueDate: x.dueDate, amountFen: x.principalFen + x.originalInterestFen }));
+    loans.push({
+      id: String(i + 1), channel: 'MUTUAL_AID', kind: 'MUTUAL_AID', householdId: `h${i}`, fundId: String(1 + (i % 20)),
+      riskFundId: null, agreementId: null, coverMultiple: null, nplOverdueDays: 90, terms: terms(principalFen), schedule, payments, termMonths: months, subsidy: null,
+    });
+  }
+  const funds = Array.from({ length: 20 }, (_, k) => ({
+    id: String(k + 1), villageId: String(k + 1), districtId: '1', name: `fund ${k + 1}`, cashFen: 50_000_000n, capitalFen: 100_000_000n, lendingCapPercent: '90', newLoans: null,
+  }));
+  return { asOf: AS_OF, loans, funds, riskFunds: [], agreements: [], budgets: [], benchmarkRatePercent: null };
+}
+
+const SCENARIO: ScenarioSpec = {
+  ...BASELINE_SCENARIO,
+  horizonMonths: MONTHS,
+  seed: 11,
+  behaviour: { MUTUAL_AID: { latePercent: 15, lateDays: { min: 3, max: 40 }, defaultPercent: 10 } },
+};
+
+/** The baseline: the same month loop over the same schedules, summing what falls due, with no domain function. */
+function bareLoop(b: BookSnapshot, months: number): bigint {
+  let total = 0n;
+  const ends: string[] = [];
+  for (let m = 1; m <= months; m++) {
+    const y = 2026 + Math.floor(m / 12);
+    ends.push(`${y}-${String((m % 12) + 1).padStart(2, '0')}-01`);
+  }
+  for (const l of b.loans) {
+    let from = AS_OF;
+    for (const end of ends) {
+      for (const i of l.schedule) if (i.dueDate > from && i.dueDate <= end) total += i.principalFen + i.originalInterestFen;
+      from = end;
+    }
+  }
+  return total;
+}
+
+interface Job {
+  runs: number[];
+  loans: number;
+  months: number;
+}
+
+function work(job: Job): { simMs: number; bareMs: number } {
+  const b = book(job.loans);
+  let t = performance.now();
+  for (const k of job.runs) simulateRun({ snapshot: b, scenario: SCENARIO, kernel: ENGINE_KERNEL, rng: rngOf(runSeed(SCENARIO.seed, k)) });
+  const simMs = performance.now() - t;
+  t = performance.now();
+  let sink = 0n;
+  for (let r = 0; r < job.runs.length; r++) sink += bareLoop(b, job.months);
+  const bareMs = performance.now() - t;
+  if (sink < 0n) throw new Error('unreachable');
+  return { simMs, bareMs };
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const share = Array.from({ length: THREADS }, (_, w) => Array.from({ length: RUNS }, (_, k) => k).filter((k) => k % THREADS === w));
+  const results = await Promise.all(
+    share.map(
+      (runs) =>
+        new Promise<{ simMs: number; bareMs: number }>((ok, fail) => {
+          const w = new Worker(new URL(import.meta.url), { workerData: { runs, loans: LOANS, months: MONTHS } satisfies Job });
+          w.once('message', ok);
+          w.once('error', fail);
+        }),
+    ),
+  );
+  const wall = (performance.now() - started) / 1000;
+  const loanMonths = LOANS * MONTHS * RUNS;
+  const sim = Math.max(...results.map((r) => r.simMs)) / 1000;
+  const bare = Math.max(...results.map((r) => r.bareMs)) / 1000;
+  const simRate = loanMonths / sim;
+  const bareRate = loanMonths / bare;
+  console.log(`projection: ${LOANS} loans × ${MONTHS} months × ${RUNS} runs on ${THREADS} threads`);
+  console.log(`  simulator (replay, cover, capacity): ${Math.round(simRate).toLocaleString('en')} loan-months/s (${sim.toFixed(1)} s)`);
+  console.log(`  baseline (bare schedule walk):       ${Math.round(bareRate).toLocaleString('en')} loan-months/s (${bare.toFixed(1)} s)`);
+  console.log(`  ratio ${(simRate / bareRate).toFixed(4)} (target ≥ 0.25); whole run ${wall.toFixed(1)} s (target < 30 s)`);
+}
+
+if (isMainThread) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+} else {
+  parentPort!.postMessage(work(workerData as Job));
+}

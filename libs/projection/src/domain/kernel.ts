@@ -1,0 +1,43 @@
+import type { lendingCapOf } from '#libs/funds';
+import type {
+  capacityFor,
+  coverFor,
+  minimumShortfall,
+  nplAtOrAbove,
+  parseMultiple,
+  splitByShares,
+} from '#libs/guarantee';
+import type { penaltyRateFor } from '#libs/products';
+import type { accrueTo, applyPayment, daysOverdueOf, markOverdue, replay } from '#libs/repayment';
+import type { payableNow, periodComputedFen, yearShare } from '#libs/subsidy';
+
+/**
+ * The live engine's own pure functions the simulator advances the books with. The domain may import values only
+ * from #libs/money and #libs/schedules (the other libraries' index files bring Nest), so the functions of the
+ * repayment, guarantee, funds, products and subsidy domains are handed in, by the service, as this one object
+ * (src/kernel.ts builds it from the libraries' public surfaces): the projection has no formulas of its own.
+ */
+export interface Kernel {
+  /** libs/repayment: the replay of a loan's frozen schedule and payments (waterfall, penalty, ageing of instalments) */
+  replay: typeof replay;
+  /** one payment of the replay, applied to a kept state (with the accrual and overdue marking it starts with) */
+  applyPayment: typeof applyPayment;
+  accrueTo: typeof accrueTo;
+  markOverdue: typeof markOverdue;
+  daysOverdueOf: typeof daysOverdueOf;
+  /** libs/guarantee: leverage arithmetic and the compensation split */
+  coverFor: typeof coverFor;
+  capacityFor: typeof capacityFor;
+  parseMultiple: typeof parseMultiple;
+  nplAtOrAbove: typeof nplAtOrAbove;
+  minimumShortfall: typeof minimumShortfall;
+  splitByShares: typeof splitByShares;
+  /** libs/funds: the lending cap of a fund's capital */
+  lendingCapOf: typeof lendingCapOf;
+  /** libs/products: a new loan's penalty rate from the product's rule */
+  penaltyRateFor: typeof penaltyRateFor;
+  /** libs/subsidy: a period's subsidy and what a budget can pay */
+  periodComputedFen: typeof periodComputedFen;
+  yearShare: typeof yearShare;
+  payableNow: typeof payableNow;
+}

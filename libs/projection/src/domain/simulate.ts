@@ -1,0 +1,687 @@
+import {
+  formatDecimal,
+  mulDiv,
+  parseDecimal,
+  parseYuan,
+  percentToRatio,
+  pow10,
+  roundDiv,
+  type Fen,
+} from '#libs/money';
+import { addDays, daysInMonth, generateSchedule } from '#libs/schedules';
+import type { FrozenInstallment, InstallmentState, ReplayPayment, RepaymentTerms } from '#libs/repayment';
+import type { Kernel } from './kernel.js';
+import type {
+  Behaviour,
+  BookSnapshot,
+  MonthState,
+  PolicyChange,
+  ProductKind,
+  RunResult,
+  ScenarioSpec,
+  SnapshotAgreement,
+  SnapshotBudget,
+  SnapshotFund,
+  SnapshotLoan,
+  SnapshotRiskFund,
+} from './model.js';
+import type { Rng } from './prng.js';
+
+/**
+ * One run of the monthly simulator. It starts from a snapshot of the books and moves them forward month by month,
+ * in memory only, with the live engine's own functions (the `Kernel`): every loan's state at any date is the replay
+ * of its frozen schedule and its payments (as the repayment engine computes it), a covered loan's backing is
+ * ⌈outstanding / multiple⌉ and a fund's capacity ⌊multiple × available⌋ (libs/guarantee), a compensation is split
+ * by the agreement's loss shares, a fund lends within its lending cap (libs/funds), new loans get their schedule
+ * from libs/schedules and a period's subsidy is the subsidy domain's. The scenario decides only who pays when.
+ *
+ * Within a month the events (payments, applications) run in date order; the month's figures are read at its last
+ * day, after every event of that day, as the monthly report reads the books.
+ */
+
+const HUNDRED_PERCENT = 100;
+
+/** The month ends a projection reports: the first month end after `asOf`, then one per month. */
+export function monthEndsAfter(asOf: string, months: number): string[] {
+  const out: string[] = [];
+  let y = Number(asOf.slice(0, 4));
+  let m = Number(asOf.slice(5, 7));
+  const endOf = (yy: number, mm: number) =>
+    `${yy}-${String(mm).padStart(2, '0')}-${String(daysInMonth(yy, mm)).padStart(2, '0')}`;
+  if (endOf(y, m) <= asOf) {
+    m++;
+    if (m > 12) {
+      m = 1;
+      y++;
+    }
+  }
+  while (out.length < months) {
+    out.push(endOf(y, m));
+    m++;
+    if (m > 12) {
+      m = 1;
+      y++;
+    }
+  }
+  return out;
+}
+
+const fen = (yuanText: string): Fen => {
+  const r = parseYuan(yuanText, { allowZero: true });
+  if (!r.ok) throw new RangeError(`not an amount: ${yuanText}`);
+  return r.fen;
+};
+
+/** a + b of two exact decimal strings */
+function addDecimal(a: string, b: string): string {
+  const x = parseDecimal(a);
+  const y = parseDecimal(b);
+  if (!x || !y) throw new RangeError(`not decimals: ${a}, ${b}`);
+  const scale = Math.max(x.scale, y.scale);
+  return formatDecimal({ units: x.units * pow10(scale - x.scale) + y.units * pow10(scale - y.scale), scale });
+}
+
+/** num / den × 10^4, half up (a ratio or a percent with four decimals, as the report prints them); null: no base */
+export const decimal4 = (num: bigint, den: bigint): bigint | null =>
+  den > 0n ? roundDiv(num * 10_000n, den, 'HALF_UP') : null;
+
+interface Plan {
+  lateDays: number;
+  /** the last instalment a defaulter pays; null: pays them all */
+  stopsAfter: number | null;
+}
+
+interface SimLoan {
+  id: string;
+  channel: SnapshotLoan['channel'];
+  householdId: string | null;
+  fundId: string | null;
+  riskFundId: string | null;
+  agreementId: string | null;
+  coverMultiple: string | null;
+  nplOverdueDays: number;
+  terms: RepaymentTerms;
+  schedule: FrozenInstallment[];
+  payments: ReplayPayment[];
+  termMonths: number;
+  subsidy: SnapshotLoan['subsidy'];
+  plan: Plan;
+  /** instalments whose due date the run has handled (paid, or the borrower's payment day passed) */
+  handledThrough: number;
+  closed: boolean;
+  compensated: boolean;
+  /** covered: past the trigger at a month end, claimed and paid at the next */
+  claimable: boolean;
+  /** covered: the backing held, ⌈outstanding / multiple⌉ */
+  coverUsedFen: Fen;
+  /** the loan's replayed state, kept and moved forward payment by payment (the replay's own step) */
+  state: InstallmentState[];
+  prepaid: { totalFen: Fen };
+  /** the day of the last payment that paid everything then due, and the principal it left */
+  cleared: { day: string; outstandingFen: Fen } | null;
+  /** subsidy: instalments already counted */
+  subsidisedThrough: number;
+  seq: number;
+}
+
+interface FundState {
+  snap: SnapshotFund;
+  cashFen: Fen;
+  capitalFen: Fen;
+  outstandingFen: Fen;
+  lendingCapPercent: string;
+  maxLoanFen: Fen;
+  served: Set<string>;
+  newLoans: number;
+}
+
+interface RiskFundState {
+  snap: SnapshotRiskFund;
+  balanceFen: Fen;
+  availableFen: Fen;
+  suspended: boolean;
+}
+
+interface BudgetState extends SnapshotBudget {
+  spentFen: Fen;
+}
+
+const unpaidPrincipal = (i: InstallmentState): Fen => i.principalFen - i.paidPrincipalFen;
+const owedOf = (i: InstallmentState): Fen =>
+  i.principalFen - i.paidPrincipalFen + i.interestFen - i.paidInterestFen + i.penaltyFen - i.paidPenaltyFen;
+
+function drawPlan(rng: Rng, b: Behaviour | undefined, handled: number): Plan {
+  if (!b) return { lateDays: 0, stopsAfter: null };
+  const u = rng.next() * HUNDRED_PERCENT;
+  if (u < b.defaultPercent) return { lateDays: 0, stopsAfter: handled + rng.int(0, 2) };
+  if (u < b.defaultPercent + b.latePercent) return { lateDays: rng.int(b.lateDays.min, b.lateDays.max), stopsAfter: null };
+  return { lateDays: 0, stopsAfter: null };
+}
+
+/** Instalments due on or before `date` (the ones a borrower paying everything due settles). */
+const dueBy = (schedule: readonly FrozenInstallment[], date: string): number => {
+  let n = 0;
+  for (const i of schedule) if (i.dueDate <= date) n = i.number;
+  return n;
+};
+
+/**
+ * A loan's replayed state on the snapshot date, the same for every run of a snapshot: replayed once and copied into
+ * each run (the runs move their copies forward).
+ */
+const starts = new WeakMap<BookSnapshot, Map<string, { installments: InstallmentState[]; prepaidFen: Fen; closedOn: string | null }>>();
+function startOf(snapshot: BookSnapshot, l: SnapshotLoan, k: Kernel) {
+  let byLoan = starts.get(snapshot);
+  if (!byLoan) starts.set(snapshot, (byLoan = new Map()));
+  let s = byLoan.get(l.id);
+  if (!s) {
+    const r = k.replay(l.terms, l.schedule, l.payments, snapshot.asOf);
+    s = { installments: r.installments, prepaidFen: r.payments.reduce((t, p) => t + p.prepaidPrincipalFen, 0n), closedOn: r.closedOn };
+    byLoan.set(l.id, s);
+  }
+  return {
+    installments: s.installments.map((i) => ({ ...i, feeAccrued: i.feeAccrued && { ...i.feeAccrued } })),
+    prepaidFen: s.prepaidFen,
+    closedOn: s.closedOn,
+  };
+}
+
+export interface RunInput {
+  snapshot: BookSnapshot;
+  scenario: ScenarioSpec;
+  kernel: Kernel;
+  rng: Rng;
+  /**
+   * A back-test: the payments that actually happened after the snapshot date, by loan. Given, every loan pays
+   * exactly these on their value dates (and nothing else) instead of the scenario's drawn behaviour.
+   */
+  actual?: ReadonlyMap<string, readonly ReplayPayment[]>;
+}
+
+export function simulateRun({ snapshot, scenario, kernel: k, rng, actual }: RunInput): RunResult {
+  const monthEnds = monthEndsAfter(snapshot.asOf, scenario.horizonMonths);
+  const behaviourOf = (kind: ProductKind) => scenario.behaviour[kind];
+  const funds = new Map<string, FundState>(
+    snapshot.funds.map((f) => [
+      f.id,
+      {
+        snap: f,
+        cashFen: f.cashFen,
+        capitalFen: f.capitalFen,
+        outstandingFen: 0n,
+        lendingCapPercent: f.lendingCapPercent,
+        maxLoanFen: f.newLoans?.maxLoanFen ?? 0n,
+        served: new Set<string>(),
+        newLoans: 0,
+      },
+    ]),
+  );
+  const riskFunds = new Map<string, RiskFundState>(
+    snapshot.riskFunds.map((r) => [r.id, { snap: r, balanceFen: r.balanceFen, availableFen: r.availableFen, suspended: false }]),
+  );
+  const agreements = new Map<string, SnapshotAgreement & { multiple: string }>(
+    snapshot.agreements.map((a) => [a.id, { ...a, multiple: a.leverageMultiple }]),
+  );
+  const budgets = new Map<string, BudgetState>(
+    snapshot.budgets.map((b) => [`${b.programmeId}:${b.year}`, { ...b, spentFen: 0n }]),
+  );
+  let benchmark = snapshot.benchmarkRatePercent;
+  const events = new Map<string, string>();
+  const event = (key: string, month: string) => {
+    if (!events.has(key)) events.set(key, month);
+  };
+  const recoveries: { monthEnd: string; riskFundId: string; fen: Fen }[] = [];
+
+  const loans: SimLoan[] = [];
+  for (const l of snapshot.loans) {
+    const handled = dueBy(l.schedule, snapshot.asOf);
+    const state = startOf(snapshot, l, k);
+    const dpd = k.daysOverdueOf(state.installments, snapshot.asOf);
+    // a borrower more than 30 days behind on the snapshot date is taken to have stopped paying
+    const plan: Plan = dpd > 30 ? { lateDays: 0, stopsAfter: 0 } : drawPlan(rng, behaviourOf(l.kind), handled);
+    const outstanding = state.installments.reduce((s, i) => s + unpaidPrincipal(i), 0n);
+    const sim: SimLoan = {
+      ...l,
+      payments: [...l.payments],
+      state: state.installments,
+      prepaid: { totalFen: state.prepaidFen },
+      plan,
+      handledThrough: handled,
+      closed: state.closedOn !== null || outstanding === 0n,
+      compensated: false,
+      claimable: false,
+      cleared: null,
+      coverUsedFen: l.coverMultiple ? k.coverFor(outstanding, k.parseMultiple(l.coverMultiple)) : 0n,
+      subsidisedThrough: handled,
+      seq: 0,
+    };
+    loans.push(sim);
+    if (l.fundId) {
+      const f = funds.get(l.fundId);
+      if (f) {
+        f.outstandingFen += outstanding;
+        if (outstanding > 0n && l.householdId) f.served.add(l.householdId);
+      }
+    }
+  }
+
+  const months: MonthState[] = [];
+  let prevEnd = snapshot.asOf;
+  let subsidySpentTotal = 0n;
+  for (const monthEnd of monthEnds) {
+    const month = monthEnd.slice(0, 7);
+    for (const p of scenario.policies.filter((x) => x.fromMonth === month)) applyPolicy(p);
+
+    type Ev = { date: string; order: number; run: () => void };
+    const evs: Ev[] = [];
+    for (const loan of loans) {
+      if (loan.closed || loan.compensated) continue;
+      if (actual) {
+        for (const p of actual.get(loan.id) ?? [])
+          if (p.valueDate > prevEnd && p.valueDate <= monthEnd) evs.push({ date: p.valueDate, order: 0, run: () => payActual(loan, p) });
+        continue;
+      }
+      const days = new Set<string>();
+      for (const i of loan.schedule) {
+        if (i.number <= loan.handledThrough) continue;
+        if (loan.plan.stopsAfter !== null && i.number > loan.plan.stopsAfter) break;
+        let day = loan.plan.lateDays ? addDays(i.dueDate, loan.plan.lateDays) : i.dueDate;
+        if (day <= snapshot.asOf) day = addDays(snapshot.asOf, 1);
+        if (day > monthEnd) break; // due dates ascend: the rest fall in later months
+        if (day > prevEnd) days.add(day);
+      }
+      for (const day of days) evs.push({ date: day, order: 0, run: () => pay(loan, day) });
+    }
+    for (const f of funds.values()) {
+      if (!f.snap.newLoans) continue;
+      const n = rng.poisson(scenario.newDemand.applicationsPerVillagePerMonth);
+      const first = Number(prevEnd.slice(8, 10)) + (prevEnd.slice(0, 7) === month ? 1 : 0);
+      const startDay = prevEnd.slice(0, 7) === month ? first : 1;
+      const last = Number(monthEnd.slice(8, 10));
+      for (let j = 0; j < n; j++) {
+        const day = `${month}-${String(rng.int(Math.min(startDay, last), last)).padStart(2, '0')}`;
+        const amount = drawAmount();
+        const term = rng.pick(scenario.newDemand.termMonths);
+        evs.push({ date: day, order: 1, run: () => apply(f, day, amount, term, month) });
+      }
+    }
+    evs.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : a.order - b.order));
+    for (const e of evs) e.run();
+
+    for (const r of recoveries.filter((x) => x.monthEnd === monthEnd)) {
+      const rf = riskFunds.get(r.riskFundId);
+      if (rf) {
+        rf.balanceFen += r.fen;
+        rf.availableFen += r.fen;
+      }
+    }
+
+    // ── the month end: every loan replayed to the last day ──
+    const fundOut = new Map<string, { outstanding: Fen; par30: Fen; npl: Fen; households: Set<string> }>();
+    const rfOut = new Map<string, { covered: Fen; npl: Fen }>();
+    const agreementOut = new Map<string, { covered: Fen; npl: Fen }>();
+    const subsidyMonth = new Map<string, Fen>();
+    for (const f of funds.keys()) fundOut.set(f, { outstanding: 0n, par30: 0n, npl: 0n, households: new Set() });
+    for (const r of riskFunds.keys()) rfOut.set(r, { covered: 0n, npl: 0n });
+    for (const a of agreements.keys()) agreementOut.set(a, { covered: 0n, npl: 0n });
+    for (const loan of loans) {
+      if (loan.compensated || loan.closed) continue;
+      // a loan whose last payment paid everything due, with nothing falling due since, is exactly as that payment
+      // left it (nothing overdue, no penalty accruing): its replay to the month end would say the same
+      const c = loan.cleared;
+      const quiet = c !== null && !loan.subsidy && !loan.schedule.some((i) => i.dueDate > c.day && i.dueDate <= monthEnd);
+      if (!quiet) {
+        k.accrueTo(loan.state, monthEnd);
+        k.markOverdue(loan.state, loan.terms, monthEnd);
+      }
+      const st = quiet ? null : { installments: loan.state };
+      const outstanding = st ? st.installments.reduce((s, i) => s + unpaidPrincipal(i), 0n) : c!.outstandingFen;
+      if (outstanding === 0n) loan.closed = true;
+      const dpd = st ? k.daysOverdueOf(st.installments, monthEnd) : 0;
+      if (st && loan.subsidy) countSubsidy(loan, st.installments, monthEnd, subsidyMonth, month);
+      if (loan.channel === 'MUTUAL_AID' && loan.fundId) {
+        const o = fundOut.get(loan.fundId);
+        if (!o) continue;
+        o.outstanding += outstanding;
+        if (dpd > 30) o.par30 += outstanding;
+        if (dpd > loan.nplOverdueDays) o.npl += outstanding;
+        if (outstanding > 0n && loan.householdId) o.households.add(loan.householdId);
+        continue;
+      }
+      if (loan.channel !== 'BANK_COVERED' || !loan.agreementId || !loan.riskFundId) continue;
+      const a = agreements.get(loan.agreementId);
+      const rf = riskFunds.get(loan.riskFundId);
+      if (!a || !rf) continue;
+      // the bank files its claim once the loan is past the agreement's trigger; it is paid at the next month end
+      if (loan.claimable && outstanding > 0n) {
+        compensate(loan, loan.state, a, rf, monthEnd);
+        continue;
+      }
+      if (loan.plan.stopsAfter !== null && dpd >= a.triggerDays) loan.claimable = true;
+      const ao = agreementOut.get(a.id)!;
+      const ro = rfOut.get(rf.snap.id)!;
+      ao.covered += outstanding;
+      ro.covered += outstanding;
+      if (dpd > rf.snap.nplOverdueDays) {
+        ao.npl += outstanding;
+        ro.npl += outstanding;
+      }
+    }
+
+    // ── the month's figures ──
+    const v = new Map<string, bigint>();
+    const add = (key: string, x: bigint) => v.set(key, (v.get(key) ?? 0n) + x);
+    const served = new Set<string>();
+    for (const [id, f] of funds) {
+      const o = fundOut.get(id)!;
+      f.outstandingFen = o.outstanding;
+      for (const h of o.households) f.served.add(h);
+      const room = roomOf(f);
+      if (room <= 0n && f.snap.newLoans) event(`FUND_OUT_OF_ROOM:fund:${id}`, month);
+      v.set(`fund:${id}:cash`, f.cashFen);
+      v.set(`fund:${id}:roomToLend`, room);
+      v.set(`fund:${id}:outstanding`, o.outstanding);
+      v.set(`fund:${id}:par30`, o.par30);
+      v.set(`fund:${id}:households`, BigInt(o.households.size));
+      v.set(`fund:${id}:householdsCumulative`, BigInt(f.served.size));
+      for (const h of f.served) served.add(`${id}:${h}`);
+      add('total:households', BigInt(o.households.size));
+      add('total:maCash', f.cashFen);
+      add('total:roomToLend', room);
+      add('total:maOutstanding', o.outstanding);
+      add('total:par30', o.par30);
+      add('total:maNpl', o.npl);
+    }
+    v.set('total:householdsCumulative', BigInt(served.size));
+    v.set('total:par30Percent', decimal4(100n * (v.get('total:par30') ?? 0n), v.get('total:maOutstanding') ?? 0n) ?? 0n);
+    for (const [id, rf] of riskFunds) {
+      const o = rfOut.get(id)!;
+      const its = [...agreements.values()].filter((a) => a.riskFundId === id);
+      const cap = its.reduce<string | null>((m, a) => {
+        if (m === null) return a.multiple;
+        const x = k.parseMultiple(a.multiple);
+        const y = k.parseMultiple(m);
+        return x.num * y.den > y.num * x.den ? a.multiple : m;
+      }, null);
+      const capacity = cap ? k.capacityFor(rf.availableFen, k.parseMultiple(cap)) : 0n;
+      // the breaker: a district is suspended while the NPL ratio of a bank's covered loans is at or above its threshold
+      const trips = its.some((a) => {
+        const ao = agreementOut.get(a.id)!;
+        return k.nplAtOrAbove(ao.npl, ao.covered, a.nplThresholdPercent);
+      });
+      if (trips && !rf.suspended) event(`BREAKER_TRIPS:riskFund:${id}`, month);
+      rf.suspended = trips;
+      if (rf.balanceFen < rf.snap.minimumFen) event(`RISK_FUND_BELOW_MINIMUM:riskFund:${id}`, month);
+      v.set(`riskFund:${id}:balance`, rf.balanceFen);
+      v.set(`riskFund:${id}:available`, rf.availableFen);
+      v.set(`riskFund:${id}:capacityLeft`, capacity);
+      v.set(`riskFund:${id}:coveredOutstanding`, o.covered);
+      v.set(`riskFund:${id}:npl`, o.npl);
+      v.set(`riskFund:${id}:leverage`, decimal4(o.covered, rf.balanceFen) ?? 0n);
+      v.set(`riskFund:${id}:minimumShortfall`, rf.snap.minimumFen > rf.balanceFen ? rf.snap.minimumFen - rf.balanceFen : 0n);
+      v.set(`riskFund:${id}:breaker`, trips ? 1n : 0n);
+      add('total:riskFundBalance', rf.balanceFen);
+      add('total:capacityLeft', capacity);
+      add('total:coveredOutstanding', o.covered);
+      add('total:coveredNpl', o.npl);
+    }
+    for (const [key, b] of budgets) {
+      const spentNow = subsidyMonth.get(key) ?? 0n;
+      subsidySpentTotal += spentNow;
+      add(`programme:${b.programmeId}:spent`, b.spentFen);
+      if (Number(month.slice(0, 4)) === b.year) v.set(`programme:${b.programmeId}:budgetLeft`, b.budgetFen - b.committedFen);
+    }
+    v.set('total:subsidySpent', subsidySpentTotal);
+    months.push({ month, monthEnd, values: v });
+    prevEnd = monthEnd;
+  }
+  return { months, events };
+
+  function roomOf(f: FundState): Fen {
+    const cap = k.lendingCapOf(f.capitalFen, f.lendingCapPercent);
+    const head = cap - f.outstandingFen;
+    const room = f.cashFen < head ? f.cashFen : head;
+    return room > 0n ? room : 0n;
+  }
+
+  function drawAmount(): Fen {
+    const lo = fen(scenario.newDemand.amount.min);
+    const hi = fen(scenario.newDemand.amount.max);
+    const step = fen(scenario.newDemand.amount.step);
+    const steps = step > 0n ? Number((hi - lo) / step) : 0;
+    return lo + BigInt(rng.int(0, steps)) * step;
+  }
+
+  function pay(loan: SimLoan, day: string): void {
+    if (loan.closed || loan.compensated) return;
+    const st = loan.state;
+    // after a payment that paid everything due, with nothing falling due since before this day, nothing is overdue
+    // or accruing penalty: the accrual and marking would change nothing (applyPayment does them anyway)
+    const c = loan.cleared;
+    if (c === null || loan.schedule.some((i) => i.dueDate > c.day && i.dueDate < day)) {
+      k.accrueTo(st, day);
+      k.markOverdue(st, loan.terms, day);
+    }
+    let owed = 0n;
+    let principal = 0n;
+    for (const i of st) {
+      if (i.dueDate > day) break;
+      owed += owedOf(i);
+      principal += unpaidPrincipal(i);
+    }
+    loan.handledThrough = Math.max(loan.handledThrough, dueBy(loan.schedule, day));
+    if (owed <= 0n) return;
+    const before = st.reduce((s, i) => s + unpaidPrincipal(i), 0n);
+    record(loan, { id: `9${String(++loan.seq).padStart(6, '0')}`, valueDate: day, amountFen: owed });
+    loan.cleared = { day, outstandingFen: before - principal };
+    settle(loan, owed, principal, before - principal);
+  }
+
+  /** A payment that actually happened: the replay's step says how much of it was principal. */
+  function payActual(loan: SimLoan, p: ReplayPayment): void {
+    const before = loan.state.reduce((s, i) => s + unpaidPrincipal(i), 0n);
+    record(loan, { id: `9${String(++loan.seq).padStart(6, '0')}`, valueDate: p.valueDate, amountFen: p.amountFen });
+    const after = loan.state.reduce((s, i) => s + unpaidPrincipal(i), 0n);
+    settle(loan, p.amountFen, before - after, after);
+  }
+
+  /** The payment applied to the kept state by the repayment engine's own step (as `replay` applies each). */
+  function record(loan: SimLoan, p: ReplayPayment): void {
+    k.applyPayment(loan.state, loan.terms, loan.prepaid, p);
+    loan.payments.push(p);
+  }
+
+  /** Where a payment's money goes: the fund's cash (mutual aid), or the release of a covered loan's backing. */
+  function settle(loan: SimLoan, amountFen: Fen, principalFen: Fen, leftFen: Fen): void {
+    if (loan.channel === 'MUTUAL_AID' && loan.fundId) {
+      const f = funds.get(loan.fundId);
+      if (f) {
+        f.cashFen += amountFen;
+        f.outstandingFen -= principalFen;
+      }
+    } else if (loan.coverMultiple && loan.riskFundId) {
+      // the bank's reported principal releases cover: the backing shrinks to ⌈outstanding / multiple⌉
+      const rf = riskFunds.get(loan.riskFundId);
+      const used = k.coverFor(leftFen, k.parseMultiple(loan.coverMultiple));
+      if (rf) rf.availableFen += loan.coverUsedFen - used;
+      loan.coverUsedFen = used;
+    }
+  }
+
+  function apply(f: FundState, day: string, amountFen: Fen, termMonths: number, month: string): void {
+    const nl = f.snap.newLoans!;
+    const amount = amountFen > f.maxLoanFen ? f.maxLoanFen : amountFen;
+    const term = Math.min(termMonths, nl.maxTermMonths);
+    if (amount <= 0n) return;
+    if (amount > roomOf(f)) {
+      event(`FUND_OUT_OF_ROOM:fund:${f.snap.id}`, month);
+      return;
+    }
+    const rate = nl.rateSource === 'BENCHMARK' && benchmark !== null ? addDecimal(benchmark, nl.markupPercent) : nl.annualRatePercent;
+    const t = nl.terms;
+    const periods = t.frequency === 'MONTHLY' ? term : t.frequency === 'QUARTERLY' ? Math.max(1, Math.floor(term / 3)) : 1;
+    const schedule = generateSchedule({
+      principalFen: amount,
+      annualRatePercent: rate,
+      numberOfInstallments: periods,
+      frequency: t.frequency,
+      termMonths: term,
+      method: t.method,
+      dayCount: t.dayCount,
+      disbursementDate: day,
+      rounding: t.rounding,
+      installmentMultipleFen: nl.installmentMultipleFen,
+      principalGraceInstallments: 0,
+    });
+    const terms: RepaymentTerms = {
+      principalFen: amount,
+      annualRatePercent: rate,
+      penaltyRatePercent: k.penaltyRateFor({ penaltyBasis: t.penaltyBasis, penaltyRatePercent: t.penaltyRatePercent }, rate),
+      method: t.method,
+      frequency: t.frequency,
+      dayCount: t.dayCount,
+      rounding: t.rounding,
+      graceDays: t.graceDays,
+      waterfall: t.waterfall,
+      prepaymentMode: t.prepaymentMode,
+      earlyRepaymentFee: t.earlyRepaymentFee,
+    };
+    f.newLoans++;
+    const frozen: FrozenInstallment[] = schedule.installments.map((i) => ({
+      number: i.number,
+      periodStart: i.periodStart,
+      dueDate: i.dueDate,
+      days: i.days,
+      principalFen: i.principalFen,
+      originalInterestFen: i.interestFen,
+    }));
+    const household = `new:${f.snap.id}:${f.newLoans}`;
+    loans.push({
+      id: household,
+      channel: 'MUTUAL_AID',
+      householdId: household,
+      fundId: f.snap.id,
+      riskFundId: null,
+      agreementId: null,
+      coverMultiple: null,
+      nplOverdueDays: nl.nplOverdueDays,
+      terms,
+      schedule: frozen,
+      payments: [],
+      state: k.replay(terms, frozen, [], day).installments,
+      prepaid: { totalFen: 0n },
+      termMonths: term,
+      subsidy: null,
+      plan: drawPlan(rng, behaviourOf('MUTUAL_AID'), 0),
+      handledThrough: 0,
+      closed: false,
+      compensated: false,
+      claimable: false,
+      cleared: null,
+      coverUsedFen: 0n,
+      subsidisedThrough: 0,
+      seq: 0,
+    });
+    f.cashFen -= amount;
+    f.outstandingFen += amount;
+    f.served.add(household);
+  }
+
+  function compensate(loan: SimLoan, st: InstallmentState[], a: SnapshotAgreement, rf: RiskFundState, monthEnd: string): void {
+    let claim = 0n;
+    for (const i of st) {
+      claim += unpaidPrincipal(i);
+      if (i.dueDate <= monthEnd) claim += i.interestFen - i.paidInterestFen;
+    }
+    const [fundPart] = k.splitByShares(claim, a.fundSharePercent, a.bankSharePercent);
+    rf.balanceFen -= fundPart;
+    // the loan leaves exposure (its backing returns to the pool) and the money paid leaves the fund
+    rf.availableFen += loan.coverUsedFen - fundPart;
+    loan.coverUsedFen = 0n;
+    loan.compensated = true;
+    const r = scenario.recoveries;
+    if (r.percentOfCompensation > 0 && fundPart > 0n) {
+      const back = mulDiv(fundPart, BigInt(Math.round(r.percentOfCompensation * 100)), 10_000n, 'DOWN');
+      const at = monthEndsAfter(monthEnd, r.afterMonths)[r.afterMonths - 1] ?? monthEnd;
+      if (back > 0n) recoveries.push({ monthEnd: at, riskFundId: rf.snap.id, fen: back });
+    }
+  }
+
+  function countSubsidy(loan: SimLoan, st: InstallmentState[], monthEnd: string, spent: Map<string, Fen>, month: string): void {
+    const s = loan.subsidy!;
+    const rate = percentToRatio(s.ratePercent);
+    for (const i of st) {
+      if (i.number <= loan.subsidisedThrough) continue;
+      if (i.interestPaidOn === null || i.interestPaidOn > monthEnd) break;
+      loan.subsidisedThrough = i.number;
+      // earned only when the period's interest was paid in full by its due date + grace
+      if (i.interestPaidOn > addDays(i.dueDate, loan.terms.graceDays)) continue;
+      const balance = loan.schedule.filter((x) => x.number >= i.number).reduce((t, x) => t + x.principalFen, 0n);
+      const basis = balance < s.basisCapFen ? balance : s.basisCapFen;
+      const share = k.yearShare(
+        { dayCount: loan.terms.dayCount, method: loan.terms.method, frequency: loan.terms.frequency, termMonths: loan.termMonths },
+        i,
+      );
+      const original = loan.schedule.find((x) => x.number === i.number)!.originalInterestFen;
+      const computed = k.periodComputedFen(rate, basis, share, i.interestFen, original, loan.terms.rounding);
+      const key = `${s.programmeId}:${i.dueDate.slice(0, 4)}`;
+      const b = budgets.get(key);
+      if (!b || computed <= 0n) continue;
+      const can = k.payableNow(b.budgetFen, b.committedFen, b.cashFen);
+      const paid = computed < can ? computed : can > 0n ? can : 0n;
+      b.committedFen += paid;
+      b.cashFen -= paid;
+      b.spentFen += paid;
+      spent.set(key, (spent.get(key) ?? 0n) + paid);
+      if (paid < computed) event(`SUBSIDY_BUDGET_EXHAUSTED:programme:${s.programmeId}`, month);
+    }
+  }
+
+  function applyPolicy(p: PolicyChange): void {
+    if (p.leverageMultiple)
+      for (const a of agreements.values()) if (!p.agreementId || p.agreementId === a.id) a.multiple = p.leverageMultiple;
+    for (const t of p.topUps ?? []) move(t, 1n);
+    for (const t of p.withdrawals ?? []) move(t, -1n);
+    if (p.benchmarkRatePercent) benchmark = p.benchmarkRatePercent;
+    if (p.subsidyBudget) {
+      const key = `${p.subsidyBudget.programmeId}:${p.subsidyBudget.year}`;
+      const b = budgets.get(key);
+      const amount = fen(p.subsidyBudget.amount);
+      if (b) {
+        b.cashFen += amount - b.budgetFen > 0n ? amount - b.budgetFen : 0n;
+        b.budgetFen = amount;
+      } else
+        budgets.set(key, {
+          programmeId: p.subsidyBudget.programmeId,
+          year: p.subsidyBudget.year,
+          budgetFen: amount,
+          committedFen: 0n,
+          cashFen: amount,
+          spentFen: 0n,
+        });
+    }
+    if (p.fundRules)
+      for (const f of funds.values()) {
+        if (p.fundRules.fundId && p.fundRules.fundId !== f.snap.id) continue;
+        if (p.fundRules.lendingCapPercent) f.lendingCapPercent = p.fundRules.lendingCapPercent;
+        if (p.fundRules.maxLoanAmount) f.maxLoanFen = fen(p.fundRules.maxLoanAmount);
+      }
+  }
+
+  function move(t: { target: 'FUND' | 'RISK_FUND'; id: string; amount: string }, sign: bigint): void {
+    const amount = fen(t.amount) * sign;
+    if (t.target === 'FUND') {
+      const f = funds.get(t.id);
+      if (f) {
+        f.cashFen += amount;
+        f.capitalFen += amount;
+      }
+    } else {
+      const rf = riskFunds.get(t.id);
+      if (rf) {
+        rf.balanceFen += amount;
+        rf.availableFen += amount;
+      }
+    }
+  }
+}

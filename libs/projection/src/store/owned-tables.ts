@@ -1,0 +1,5 @@
+/**
+ * The tables this library owns: only its store (src/store) writes them (INSERT/UPDATE/DELETE/COPY/TRUNCATE);
+ * every other library goes through its public surface (index.ts). Row types: rows.generated.ts (`npm run gen:rows`).
+ */
+export const OWNED_TABLES = ['projection_scenarios', 'projection_scenario_versions', 'projection_runs'] as const;

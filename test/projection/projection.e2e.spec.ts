@@ -1,0 +1,166 @@
+import { Worker, type Job } from 'bullmq';
+import ExcelJS from 'exceljs';
+import request from 'supertest';
+import { BusinessDateService } from '#libs/calendar';
+import { AppConfig, bullOptions, QUEUES } from '#libs/common';
+import { yuan } from '#libs/money';
+import { ApplicationsService, DisbursementService } from '#libs/origination';
+import { ProjectionService, type ProjectionJobData } from '#libs/projection';
+import { createTestApp, type TestApp } from '#libs/testing';
+import { ProjectionProcessor } from '../../apps/worker/src/projection/projection.processor.js';
+import { random } from '../../scripts/simulation/prng.js';
+import { ACTORS, as, buildWorld, type World } from '../../scripts/simulation/world.js';
+
+/**
+ * The projection endpoints and the worker job: scenarios saved and versioned, a run enqueued (201) and processed by
+ * the worker's processor from the queue, progress and results read back, the CSV, XLSX and fan chart, the roles.
+ */
+let t: TestApp;
+let world: World;
+let worker: Worker<ProjectionJobData>;
+const auth = async (role: Parameters<TestApp['tokenFor']>[0]) => `Bearer ${await t.tokenFor(role)}`;
+
+const SPEC = {
+  horizonMonths: 6,
+  runs: 12,
+  seed: 3,
+  behaviour: { MUTUAL_AID: { latePercent: 20, lateDays: { min: 5, max: 40 }, defaultPercent: 25 } },
+  newDemand: { applicationsPerVillagePerMonth: 1, amount: { min: '2000.00', max: '6000.00', step: '500.00' }, termMonths: [6, 12] },
+  recoveries: { percentOfCompensation: 20, afterMonths: 3 },
+  policies: [{ fromMonth: '2026-04', topUps: [{ target: 'RISK_FUND', id: 'RF', amount: '100000.00' }] }],
+};
+
+beforeAll(async () => {
+  t = await createTestApp();
+  world = await buildWorld(t.app, random(2), { start: '2026-02-02', years: [2026], households: 4, lateRate: 0, defaultRate: 0, lateDays: [0, 0] });
+  SPEC.policies[0].topUps[0].id = world.riskFundId;
+  const h = world.households[0];
+  const applications = t.app.get(ApplicationsService, { strict: false });
+  const loan = await as(ACTORS.officer, () =>
+    applications.create({ householdId: h.id, productId: world.maProduct, amountFen: yuan('4000.00'), termMonths: 6, purpose: 'BREEDING', groupId: h.groupId }),
+  );
+  await as(ACTORS.officer, () => applications.submit(loan.id));
+  await as(ACTORS.officer, () => applications.endorse(loan.id, { note: 'e2e' }));
+  await as(ACTORS.fundAdmin, () => applications.approve(loan.id, { comment: 'e2e' }));
+  await as(ACTORS.admin, () => t.app.get(BusinessDateService).advance({ days: 4 }));
+  await as(ACTORS.fundAdmin, () => t.app.get(DisbursementService, { strict: false }).disburse(loan.id, {}, `e2e-disburse-${loan.id}`));
+  const processor = new ProjectionProcessor(t.app.get(ProjectionService, { strict: false }));
+  worker = new Worker<ProjectionJobData>(QUEUES.PROJECTIONS, (job: Job<ProjectionJobData>) => processor.process(job), bullOptions(t.app.get(AppConfig)));
+}, 300_000);
+
+afterAll(async () => {
+  await worker?.close();
+  await t?.close();
+});
+
+async function waitDone(id: string, token: string) {
+  for (let i = 0; i < 200; i++) {
+    const r = await request(t.http).get(`/api/v1/projections/${id}`).set('Authorization', token).expect(200);
+    if (r.body.status === 'DONE' || r.body.status === 'FAILED') return r.body;
+    await new Promise((ok) => setTimeout(ok, 100));
+  }
+  throw new Error(`projection ${id} did not finish`);
+}
+
+describe('projection scenarios', () => {
+  it('are saved, versioned, listed and archived; a bad scenario names every problem', async () => {
+    const fa = await auth('FUND_ADMIN');
+    const bad = await request(t.http)
+      .post('/api/v1/projection-scenarios')
+      .set('Authorization', fa)
+      .send({ name: 'bad', spec: { runs: 0, behaviour: { MUTUAL_AID: { latePercent: 120 } } } })
+      .expect(422);
+    expect(bad.body.code).toBe('PROJECTION_SCENARIO_INVALID');
+    expect(bad.body.errors.map((e: { field: string }) => e.field)).toEqual(['runs', 'behaviour.MUTUAL_AID.latePercent']);
+    const created = await request(t.http).post('/api/v1/projection-scenarios').set('Authorization', fa).send({ name: 'repayment 85 %', spec: SPEC }).expect(201);
+    expect(created.body).toMatchObject({ name: 'repayment 85 %', version: 1, archived: false, createdBy: expect.any(String) });
+    const id = created.body.id;
+    const patched = await request(t.http)
+      .patch(`/api/v1/projection-scenarios/${id}`)
+      .set('Authorization', fa)
+      .send({ spec: { ...SPEC, runs: 10 } })
+      .expect(200);
+    expect(patched.body.version).toBe(2);
+    expect(patched.body.spec.runs).toBe(10);
+    const auditor = await auth('AUDITOR');
+    const versions = await request(t.http).get(`/api/v1/projection-scenarios/${id}/versions`).set('Authorization', auditor).expect(200);
+    expect(versions.body.map((v: { version: number; spec: { runs: number } }) => [v.version, v.spec.runs])).toEqual([
+      [1, 12],
+      [2, 10],
+    ]);
+    const list = await request(t.http).get('/api/v1/projection-scenarios').set('Authorization', auditor).expect(200);
+    expect(list.body.items.map((s: { id: string }) => s.id)).toContain(id);
+    await request(t.http).patch(`/api/v1/projection-scenarios/${id}`).set('Authorization', auditor).send({ name: 'x' }).expect(403);
+    await request(t.http).get('/api/v1/projection-scenarios').set('Authorization', await auth('LOAN_OFFICER')).expect(403);
+    await request(t.http).get('/api/v1/projection-scenarios/abc').set('Authorization', auditor).expect(400);
+    await request(t.http).get('/api/v1/projection-scenarios/999999').set('Authorization', auditor).expect(404);
+  });
+});
+
+describe('projection runs', () => {
+  it('are enqueued (201), run by the worker job with progress, and give bands, events, exports and a chart', async () => {
+    const fa = await auth('FUND_ADMIN');
+    const scenario = await request(t.http).post('/api/v1/projection-scenarios').set('Authorization', fa).send({ name: 'e2e', spec: SPEC }).expect(201);
+    const created = await request(t.http).post('/api/v1/projections').set('Authorization', fa).send({ scenarioId: scenario.body.id }).expect(201);
+    expect(created.body).toMatchObject({ scenarioId: scenario.body.id, scenarioVersion: 1, progress: { runsTotal: 12 }, result: null });
+    expect(['QUEUED', 'RUNNING', 'DONE']).toContain(created.body.status);
+    const auditor = await auth('AUDITOR');
+    const done = await waitDone(created.body.id, auditor);
+    expect(done.error).toBeNull();
+    expect(done.status).toBe('DONE');
+    expect(done.progress).toEqual({ runsDone: 12, runsTotal: 12 });
+    const r = done.result;
+    expect(r.months).toEqual(['2026-02', '2026-03', '2026-04', '2026-05', '2026-06', '2026-07']);
+    expect(r.runs).toBe(12);
+    const series = (key: string) => r.series.find((s: { key: string }) => s.key === key);
+    const balance = series(`riskFund:${world.riskFundId}:balance`);
+    expect(balance.minimum).toBe('5000000.00');
+    expect(balance.bands[0].p50).toBe('500000.00');
+    // the top-up of April is in every run
+    expect(balance.bands[2].p10).toBe('600000.00');
+    const cash = series(`fund:${world.fundId}:cash`);
+    for (const b of cash.bands) expect(yuan(b.p10) <= yuan(b.p50) && yuan(b.p50) <= yuan(b.p90)).toBe(true);
+    expect(series('total:householdsCumulative').bands[5].p90).toMatch(/^\d+$/);
+    const below = r.events.find((e: { key: string }) => e.key === `RISK_FUND_BELOW_MINIMUM:riskFund:${world.riskFundId}`);
+    expect(below).toMatchObject({ probabilityPercent: '100.00', runs: 12, firstMonth: { p10: '2026-02', p50: '2026-02', p90: '2026-02' } });
+
+    // the same scenario run again gives the same result (seeded)
+    const again = await request(t.http).post('/api/v1/projections').set('Authorization', fa).send({ spec: SPEC }).expect(201);
+    const second = await waitDone(again.body.id, auditor);
+    expect(second.result).toEqual(r);
+
+    const csv = await request(t.http).get(`/api/v1/projections/${created.body.id}/export?format=csv`).set('Authorization', auditor).expect(200);
+    expect(csv.headers['content-type']).toMatch(/text\/csv/);
+    expect(csv.text.charCodeAt(0)).toBe(0xfeff);
+    expect(csv.text).toContain(`riskFund:${world.riskFundId}:balance,riskFund,${world.riskFundId},balance,2026-04,600000.00`);
+    const xlsx = await request(t.http)
+      .get(`/api/v1/projections/${created.body.id}/export?format=xlsx`)
+      .set('Authorization', auditor)
+      .buffer(true)
+      .parse((res, cb) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => cb(null, Buffer.concat(chunks)));
+      })
+      .expect(200);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(xlsx.body);
+    expect(wb.worksheets.map((w) => w.name)).toEqual(['bands', 'events']);
+    const svg = await request(t.http)
+      .get(`/api/v1/projections/${created.body.id}/chart.svg?series=riskFund:${world.riskFundId}:balance`)
+      .set('Authorization', auditor)
+      .expect(200);
+    expect(svg.headers['content-type']).toMatch(/image\/svg\+xml/);
+    const text = svg.body instanceof Buffer ? svg.body.toString('utf8') : svg.text;
+    expect(text).toContain('class="band"');
+    expect(text).toContain('class="minimum"');
+    await request(t.http).get(`/api/v1/projections/${created.body.id}/chart.svg?series=total:nothing`).set('Authorization', auditor).expect(404);
+
+    const list = await request(t.http).get('/api/v1/projections').set('Authorization', auditor).expect(200);
+    expect(list.body.total).toBeGreaterThanOrEqual(2);
+    expect(list.body.items[0].result).toBeNull();
+    await request(t.http).post('/api/v1/projections').set('Authorization', auditor).send({ spec: SPEC }).expect(403);
+    await request(t.http).get(`/api/v1/projections/${created.body.id}`).set('Authorization', await auth('LOAN_OFFICER')).expect(403);
+    await request(t.http).get(`/api/v1/projections/${created.body.id}`).expect(401);
+  }, 120_000);
+});
