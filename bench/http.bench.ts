@@ -389,7 +389,7 @@ async function main(): Promise<void> {
     if (c.id === 'spread' || (c.id === 'hot' && !pgb.length)) pgb.push(await pgbRun('baseline, before'));
     const before = await queriesSent();
     const f = await drive(c.name, bases, c.next);
-    f.statements = ((await queriesSent()) - before - scrape) / Math.max(1, f.requests);
+    f.statements = f.requests ? ((await queriesSent()) - before - scrape) / f.requests : undefined;
     figures.set(c.id, f);
     console.log(row(f));
     if (c.id === 'read') bareRps.push((await bareRun('baseline, after')).rps);
