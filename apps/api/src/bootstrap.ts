@@ -9,6 +9,7 @@ import {
   AppConfig,
   AppLogger,
   Clock,
+  countQueries,
   createHttpLogger,
   createRootLogger,
   createValidationPipe,
@@ -28,6 +29,7 @@ export async function createApi(
   opts: CommonModuleOptions & { logger?: boolean; rootLogger?: PinoLogger } = {},
 ): Promise<INestApplication> {
   const cfg = opts.config ?? loadConfig();
+  if (cfg.DB_QUERY_COUNT) countQueries();
   // A caller-supplied pino logger (the tests capture what is logged) wins over the configured one.
   const root =
     opts.rootLogger ??

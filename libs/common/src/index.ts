@@ -5,6 +5,7 @@ export * from './common.module.js';
 export * from './config/app-config.js';
 export * from './database/data-source-options.js';
 export * from './database/pg-types.js';
+export * from './database/query-counter.js';
 export * from './database/sql.js';
 export * from './database/transformers.js';
 export * from './errors/domain-error.js';

@@ -109,7 +109,7 @@ export class FundsService {
     );
   }
 
-  private async loadRow(m: EntityManager, fundId: string, lock = false) {
+  private async loadRow(m: EntityManager, fundId: string, lock: boolean | 'share' = false) {
     if (!/^\d{1,18}$/.test(fundId)) return undefined;
     // Lock only the fund row (FOR UPDATE OF f), then read the village it belongs to.
     return this.store.find(m, fundId, lock);
@@ -135,6 +135,19 @@ export class FundsService {
    */
   async lockFund(manager: EntityManager, fundId: string): Promise<FundInfo> {
     const row = await this.loadRow(manager, fundId, true);
+    if (!row) throw new DomainError('NOT_FOUND', `mutual-aid fund ${fundId} not found`);
+    return infoOf(row);
+  }
+
+  /**
+   * Takes the fund row FOR SHARE: for an operation that only raises the fund's cash and lowers its loans (a
+   * repayment). Such operations do not exclude each other (the ledger orders their postings on the accounts they
+   * share), but each still waits for, and holds off, every operation that takes `lockFund` (disbursement, share
+   * withdrawal, fee distribution, reversal, write-off), so those keep seeing a fund no repayment is changing.
+   * Same place in the lock order as `lockFund`: before any loan row or ledger account.
+   */
+  async shareFund(manager: EntityManager, fundId: string): Promise<FundInfo> {
+    const row = await this.loadRow(manager, fundId, 'share');
     if (!row) throw new DomainError('NOT_FOUND', `mutual-aid fund ${fundId} not found`);
     return infoOf(row);
   }

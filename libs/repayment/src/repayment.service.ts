@@ -20,11 +20,19 @@ import {
   repaymentEvent,
 } from './domain/repayment-rules.js';
 import { frozenSchedule } from './domain/loan-state.js';
-import { OverpaymentError, replay, type ReplayPayment, type ReplayResult } from './domain/replay.js';
+import {
+  OverpaymentError,
+  replay,
+  resumeReplay,
+  type ReplayCheckpoint,
+  type ReplayPayment,
+  type ReplayResult,
+} from './domain/replay.js';
 import { ENTRY_CODES, REPAYMENT_SCOPE } from './entry-codes.js';
 import { termsOf } from './loan-terms.js';
 import { refusal } from './refusal.js';
 import { ReplayBookkeeping } from './replay-bookkeeping.service.js';
+import { ReplayCheckpoints, summaryOf } from './replay-checkpoints.js';
 import { RepaymentReversalService } from './repayment-reversal.service.js';
 import { LoanStore } from '#libs/loans';
 import { asInstallments, foundLoan, isGroupMember, isId, type LoanRow } from './store/loan.store.js';
@@ -72,6 +80,9 @@ export interface RepaymentFilter {
  */
 @Injectable()
 export class RepaymentService {
+  /** This process's replay checkpoints (see ReplayCheckpoints): a plain field, so hand-built services get their own. */
+  private readonly checkpoints = new ReplayCheckpoints();
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly ledger: LedgerService,
@@ -125,8 +136,10 @@ export class RepaymentService {
       fundId: head.fund_id,
     });
     if (wrongChannel) throw refusal(refused('repayment refused', [wrongChannel]));
-    // Fixed lock order: fund, loan, instalments (by number).
-    const fund = await this.funds.lockFund(m, head.fund_id!);
+    // Fixed lock order: fund, loan, instalments (by number). A repayment only brings money in, so it shares the
+    // fund row with other repayments (the loan row orders repayments of one loan) and still excludes every
+    // operation that takes the fund exclusively.
+    const fund = await this.funds.shareFund(m, head.fund_id!);
     const locked = await this.loans.lockWithInstallments(m, loanId);
     const loan = foundLoan(locked?.loan, loanId);
     const rows = asInstallments(locked!.installments);
@@ -157,22 +170,47 @@ export class RepaymentService {
       return this.recovery(m, loan, fund.accounts, id, input, idempotencyKey, actor, today);
 
     const terms = await termsOf(m, this.products, loan);
-    const existing = await this.store.activePayments(m, loan.id);
     const payment: ReplayPayment = { id, valueDate: input.valueDate, amountFen: input.amountFen };
+    // What the posted repayments are: when this process holds a checkpoint of the loan, a summary of them (their
+    // latest value date is all the two rules below need, and the summary names the list the checkpoint was taken
+    // of); otherwise the list itself, which the full replay needs anyway.
+    let existing = this.checkpoints.has(loan.id) ? undefined : await this.store.activePayments(m, loan.id);
+    const summary = existing ? summaryOf(existing) : await this.store.paymentsSummary(m, loan.id);
+    const latest: ReplayPayment[] = summary.lastValueDate
+      ? [{ id: summary.lastId, valueDate: summary.lastValueDate, amountFen: 0n }]
+      : [];
     // The loan is replayed to today (or to the later date its last close of business reached): its penalties and
     // ageing are current the moment the repayment is recorded, whatever its value date. Backdated or not, the
     // replay recomputes penalties and ageing from the value date; `corrections` says whether earlier splits moved.
-    const asOf = replayDate(today, loan.aged_as_of, existing);
-    const backdated = isBackdated(input.valueDate, today, existing);
+    const asOf = replayDate(today, loan.aged_as_of, latest);
+    const backdated = isBackdated(input.valueDate, today, latest);
     const schedule = frozenSchedule(rows);
+    // Not backdated, the payment comes after every posted one: applied to the checkpoint of those when this process
+    // holds it (the same result as replaying them all, and a cost that does not grow with the loan's history), else
+    // the whole history is read and replayed.
+    const from = backdated
+      ? undefined
+      : this.checkpoints.get(loan.id, ReplayCheckpoints.key(terms, schedule, summary));
+    if (!from) existing ??= await this.store.activePayments(m, loan.id);
+    let checkpoint: ReplayCheckpoint | undefined;
     let result: ReplayResult;
     try {
-      result = replay(terms, schedule, [...existing, payment], asOf);
+      result = from
+        ? resumeReplay(terms, from, payment, asOf, (cp) => (checkpoint = cp))
+        : replay(terms, schedule, [...existing!, payment], asOf, (cp) => (checkpoint = cp));
     } catch (e) {
       if (!(e instanceof OverpaymentError)) throw e;
-      throw refusal(overpaymentRefusal(loan.loan_no, terms, schedule, existing, payment, e));
+      const earlier = existing ?? (await this.store.activePayments(m, loan.id));
+      throw refusal(overpaymentRefusal(loan.loan_no, terms, schedule, earlier, payment, e));
+    }
+    if (checkpoint) {
+      const key = ReplayCheckpoints.key(terms, schedule, ReplayCheckpoints.withPayment(summary, payment));
+      this.checkpoints.set(loan.id, key, checkpoint);
     }
     const outcome = result.payments.find((p) => p.paymentId === id)!;
+    // The loan's own rows first (locked above), the ledger entry after them: the fund's accounts, which every
+    // repayment of the fund posts to, stay locked only for the statements that need the entry.
+    const after = await this.bookkeeping.persist(m, loan, rows, result, actor);
     const { entryId } = await this.ledger.post(m, {
       idempotencyKey: `repayment:${id}`,
       code: ENTRY_CODES.REPAYMENT,
@@ -199,18 +237,21 @@ export class RepaymentService {
     );
     const own = result.allocations.filter((a) => a.paymentId === id);
     await this.store.insertAllocations(m, loan.id, own, null);
-    const corrections = await this.bookkeeping.correct(
-      m,
-      loan,
-      fund.accounts,
-      result,
-      [id],
-      'BACKDATED_REPAYMENT',
-      id,
-      today,
-      actor,
-    );
-    const after = await this.bookkeeping.persist(m, loan, rows, result, actor);
+    // A repayment that is not backdated comes after every other one in the replay's order (value date, then id),
+    // so it cannot change their splits: nothing to compare, and the cost stays flat as the loan's history grows.
+    const corrections = backdated
+      ? await this.bookkeeping.correct(
+          m,
+          loan,
+          fund.accounts,
+          result,
+          [id],
+          'BACKDATED_REPAYMENT',
+          id,
+          today,
+          actor,
+        )
+      : [];
     await this.loans.recordEvent(m, {
       loanId: loan.id,
       event: repaymentEvent(outcome.payoff, backdated),

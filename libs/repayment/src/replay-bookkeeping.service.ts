@@ -103,7 +103,8 @@ export class ReplayBookkeeping {
         [loan.id],
       );
     }
-    await clearCallsSql(m, result.asOf, [loan.id], actor);
+    // Group liability calls exist only for loans of a joint-liability group.
+    if (loan.group_id !== null) await clearCallsSql(m, result.asOf, [loan.id], actor);
     return loanAfter(foundLoan(await this.loans.find(m, loan.id), loan.id));
   }
 }

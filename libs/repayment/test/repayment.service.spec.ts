@@ -707,6 +707,60 @@ describe('concurrency', () => {
   });
 });
 
+describe('the fund row', () => {
+  it('is shared by repayments: one does not wait for another holder of the share, and waits for an exclusive holder', async () => {
+    setToday(h.clock, '2026-01-15');
+    const fund = await createFund(h, 10_000_000n);
+    const product = await createProduct(h.ds);
+    const loan = (principalFen: bigint) =>
+      disburse(h, { fund, productVersionId: product, principalFen, date: '2026-01-15' });
+    const first = await loan(500_000n);
+    const second = await loan(300_000n);
+    setToday(h.clock, '2026-03-01');
+    const pay = (loanId: string) =>
+      officer(() =>
+        h.repayments.record(loanId, { amountFen: 10_000n, valueDate: '2026-03-01', channel: 'CASH' }, key()),
+      );
+    const held = () => {
+      let release!: () => void;
+      let taken!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      const lockTaken = new Promise<void>((r) => (taken = r));
+      return { gate, lockTaken, release: () => release(), taken: () => taken() };
+    };
+    const blocked = (p: Promise<unknown>, ms: number) =>
+      Promise.race([p.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), ms))]);
+
+    // Another repayment's share of the fund (held open here) does not hold this one up.
+    const share = held();
+    const sharing = h.ds.transaction(async (m) => {
+      await h.funds.shareFund(m, fund.fundId);
+      share.taken();
+      await share.gate;
+    });
+    await share.lockTaken;
+    const alongside = pay(first);
+    expect(await blocked(alongside, 5000)).toBe(false);
+    share.release();
+    await sharing;
+    expect((await alongside).status).toBe('POSTED');
+
+    // A disbursement's exclusive lock (lockFund) holds the repayment until it commits.
+    const exclusive = held();
+    const locking = h.ds.transaction(async (m) => {
+      await h.funds.lockFund(m, fund.fundId);
+      exclusive.taken();
+      await exclusive.gate;
+    });
+    await exclusive.lockTaken;
+    const waiting = pay(second);
+    expect(await blocked(waiting, 500)).toBe(true);
+    exclusive.release();
+    await locking;
+    expect((await waiting).status).toBe('POSTED');
+  });
+});
+
 describe('races on the other money paths', () => {
   const outcome = <T>(p: Promise<T>) =>
     p.then(

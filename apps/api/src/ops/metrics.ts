@@ -29,6 +29,7 @@ import {
   InjectRedis,
   Public,
   QUEUES,
+  queriesSent,
   readHeartbeat,
   readOnlyTransaction,
   type QueueName,
@@ -47,6 +48,16 @@ const httpDuration = new Histogram({
   labelNames: ['method', 'route', 'status'],
   buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
   registers: [registry],
+});
+
+/** SQL statements this process sent since it started (counted only when DB_QUERY_COUNT is on; 0 otherwise). */
+new Gauge({
+  name: 'mae_db_queries_sent',
+  help: 'SQL statements sent by this process since it started (DB_QUERY_COUNT=true)',
+  registers: [registry],
+  collect() {
+    this.set(queriesSent());
+  },
 });
 
 @Injectable()

@@ -106,6 +106,13 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(1) @Max(200)
   DB_POOL_SIZE = 20;
 
+  /**
+   * Count the SQL statements this process sends (`mae_db_queries_total` at /metrics): the round trips per request a
+   * benchmark prints. Off by default (it wraps every query call).
+   */
+  @Transform(toBool) @IsBoolean()
+  DB_QUERY_COUNT = false;
+
   /** Business dates are calendar dates in this zone (SPEC §2). */
   @IsString()
   BUSINESS_TIMEZONE = 'Asia/Shanghai';

@@ -53,8 +53,10 @@ export class FundsStore {
     return row.id;
   }
 
-  find(m: EntityManager, fundId: string, lock = false): Promise<FundRow | undefined> {
-    return queryOne<FundRow>(m, `${FUND_SELECT} WHERE f.id = $1${lock ? ' FOR UPDATE OF f' : ''}`, [fundId]);
+  /** `lock`: true takes the fund row FOR UPDATE, 'share' FOR SHARE (see FundsService.shareFund). */
+  find(m: EntityManager, fundId: string, lock: boolean | 'share' = false): Promise<FundRow | undefined> {
+    const clause = lock === 'share' ? ' FOR SHARE OF f' : lock ? ' FOR UPDATE OF f' : '';
+    return queryOne<FundRow>(m, `${FUND_SELECT} WHERE f.id = $1${clause}`, [fundId]);
   }
 
   findByVillage(m: EntityManager, villageId: string): Promise<FundRow | undefined> {

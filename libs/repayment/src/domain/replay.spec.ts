@@ -10,7 +10,9 @@ import {
   OverpaymentError,
   payoffOf,
   replay,
+  resumeReplay,
   type FrozenInstallment,
+  type ReplayCheckpoint,
   type ReplayPayment,
 } from './replay.js';
 import { penaltyFor, WATERFALL_STEPS, type RepaymentTerms } from './terms.js';
@@ -517,5 +519,63 @@ describe('replay properties', () => {
       ),
       { numRuns: 150 },
     );
+  });
+});
+
+describe('resuming a replay from a checkpoint', () => {
+  it('applies a later payment to the checkpoint of the earlier ones exactly as replaying them all', () => {
+    const s = frozen(EMI_REQ);
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 240 }), fc.integer({ min: 1, max: 250_000 })), {
+          minLength: 2,
+          maxLength: 8,
+        }),
+        fc.integer({ min: 0, max: 30 }),
+        fc.constantFrom<'SHORTEN_TERM' | 'LOWER_INSTALLMENT'>('SHORTEN_TERM', 'LOWER_INSTALLMENT'),
+        fc.constantFrom<'ACCRUED' | 'PERIOD'>('ACCRUED', 'PERIOD'),
+        (raw, extraDays, mode, fee) => {
+          const terms = { ...EMI, prepaymentMode: mode, earlyRepaymentFee: fee };
+          const accepted: ReplayPayment[] = [];
+          for (const [k, [offset, amount]] of raw.entries()) {
+            const date = addDays('2026-01-15', offset);
+            if (accepted.length && date < accepted[accepted.length - 1].valueDate) continue;
+            const payoff = payoffOf(replay(terms, s, accepted, date).installments, terms, date);
+            if (payoff === 0n) break;
+            accepted.push(pay(k + 1, date, BigInt(amount) > payoff ? payoff : BigInt(amount)));
+          }
+          if (accepted.length < 2) return;
+          const earlier = accepted.slice(0, -1);
+          const next = accepted[accepted.length - 1];
+          const asOf = addDays(next.valueDate, extraDays);
+          let cp: ReplayCheckpoint | undefined;
+          replay(terms, s, earlier, next.valueDate, (c) => (cp = c));
+          let after: ReplayCheckpoint | undefined;
+          const resumed = resumeReplay(terms, cp!, next, asOf, (c) => (after = c));
+          const full = replay(terms, s, accepted, asOf);
+          expect(resumed.installments).toEqual(full.installments);
+          expect(resumed.closedOn).toBe(full.closedOn);
+          expect(resumed.payments).toEqual(full.payments.filter((p) => p.paymentId === next.id));
+          expect(resumed.allocations).toEqual(full.allocations.filter((a) => a.paymentId === next.id));
+          // the checkpoint left behind is the one a full replay leaves
+          let fullCp: ReplayCheckpoint | undefined;
+          replay(terms, s, accepted, asOf, (c) => (fullCp = c));
+          expect(after).toEqual(fullCp);
+          // and the earlier checkpoint was not changed by resuming from it
+          let again: ReplayCheckpoint | undefined;
+          replay(terms, s, earlier, next.valueDate, (c) => (again = c));
+          expect(cp).toEqual(again);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('refuses a payment that does not come after the checkpoint', () => {
+    const s = frozen(EMI_REQ);
+    let cp: ReplayCheckpoint | undefined;
+    replay(EMI, s, [pay(2, '2026-03-01', 10_000n)], '2026-03-01', (c) => (cp = c));
+    expect(() => resumeReplay(EMI, cp!, pay(3, '2026-02-01', 10_000n), '2026-03-01')).toThrow(RangeError);
+    expect(() => resumeReplay(EMI, cp!, pay(1, '2026-03-01', 10_000n), '2026-03-01')).toThrow(RangeError);
   });
 });

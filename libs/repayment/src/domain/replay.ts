@@ -507,34 +507,107 @@ export function applyPayment(
 }
 
 /**
+ * A replay between payments: the instalments after the payments applied so far (in value-date order, before the
+ * final accrual to `asOf`), the principal prepaid so far, and the day the loan was paid off. `replay` is
+ * `startReplay`, `stepReplay` for each payment in order, then `finishReplay`; a caller holding the checkpoint of a
+ * loan's earlier payments may apply a later payment to a copy of it (`resumeReplay`) with the same result as
+ * replaying them all.
+ */
+export interface ReplayCheckpoint {
+  state: InstallmentState[];
+  prepaidFen: Fen;
+  closedOn: string | null;
+  /** the last payment applied (the next must come after it in value-date order) */
+  last: ReplayPayment | null;
+}
+
+export function startReplay(schedule: readonly FrozenInstallment[]): ReplayCheckpoint {
+  return { state: initialState(schedule), prepaidFen: 0n, closedOn: null, last: null };
+}
+
+/** Applies the next payment in value-date order to the checkpoint, in place (`applyPayment` on its state). */
+export function stepReplay(
+  cp: ReplayCheckpoint,
+  terms: RepaymentTerms,
+  p: ReplayPayment,
+): { outcome: PaymentOutcome; lines: AllocationLine[] } {
+  if (cp.last && paymentOrder(cp.last, p) > 0)
+    throw new RangeError(`payment ${p.id} does not come after payment ${cp.last.id}`);
+  const prepaid = { totalFen: cp.prepaidFen };
+  const step = applyPayment(cp.state, terms, prepaid, p);
+  cp.prepaidFen = prepaid.totalFen;
+  if (cp.closedOn === null && cp.state.every((i) => i.status === 'PAID')) cp.closedOn = p.valueDate;
+  cp.last = p;
+  return step;
+}
+
+/** Accruals and overdue marking to `asOf`, in place; the result of the payments applied. */
+export function finishReplay(
+  cp: ReplayCheckpoint,
+  terms: RepaymentTerms,
+  asOf: string,
+  allocations: AllocationLine[],
+  payments: PaymentOutcome[],
+): ReplayResult {
+  if (cp.last && cp.last.valueDate > asOf)
+    throw new RangeError(`asOf ${asOf} is before the payment of ${cp.last.valueDate}`);
+  accrueTo(cp.state, asOf);
+  markOverdue(cp.state, terms, asOf);
+  return { asOf, installments: cp.state, allocations, payments, closedOn: cp.closedOn };
+}
+
+/** A deep copy of a checkpoint (the instalments are mutated by every step). */
+export function copyCheckpoint(cp: ReplayCheckpoint): ReplayCheckpoint {
+  return structuredClone(cp);
+}
+
+/**
  * Replays a loan: the payments in value-date order on its frozen schedule, then accruals and overdue marking to
  * `asOf` (which must not be before the last payment's value date). Throws OverpaymentError when a payment
- * exceeds the payoff of its value date.
+ * exceeds the payoff of its value date. `checkpoint`, when given, receives a copy of the state after the last
+ * payment (before the accrual to `asOf`), for `resumeReplay`.
  */
 export function replay(
   terms: RepaymentTerms,
   schedule: readonly FrozenInstallment[],
   payments: readonly ReplayPayment[],
   asOf: string,
+  checkpoint?: (cp: ReplayCheckpoint) => void,
 ): ReplayResult {
-  const state = initialState(schedule);
+  const cp = startReplay(schedule);
   const ordered = [...payments].sort(paymentOrder);
   const last = ordered[ordered.length - 1];
   if (last && last.valueDate > asOf)
     throw new RangeError(`asOf ${asOf} is before the payment of ${last.valueDate}`);
   const allocations: AllocationLine[] = [];
   const outcomes: PaymentOutcome[] = [];
-  const prepaid = { totalFen: 0n };
-  let closedOn: string | null = null;
   for (const p of ordered) {
-    const { outcome, lines } = applyPayment(state, terms, prepaid, p);
+    const { outcome, lines } = stepReplay(cp, terms, p);
     outcomes.push(outcome);
     allocations.push(...lines);
-    if (closedOn === null && state.every((i) => i.status === 'PAID')) closedOn = p.valueDate;
   }
-  accrueTo(state, asOf);
-  markOverdue(state, terms, asOf);
-  return { asOf, installments: state, allocations, payments: outcomes, closedOn };
+  checkpoint?.(copyCheckpoint(cp));
+  return finishReplay(cp, terms, asOf, allocations, outcomes);
+}
+
+/**
+ * The replay of a loan's earlier payments and one more that comes after all of them, from the checkpoint of the
+ * earlier ones (left unchanged): equal to `replay` of them all, except that `allocations` and `payments` hold the
+ * new payment's only. `checkpoint` receives the state after the new payment.
+ */
+export function resumeReplay(
+  terms: RepaymentTerms,
+  from: ReplayCheckpoint,
+  payment: ReplayPayment,
+  asOf: string,
+  checkpoint?: (cp: ReplayCheckpoint) => void,
+): ReplayResult {
+  const cp = copyCheckpoint(from);
+  if (payment.valueDate > asOf)
+    throw new RangeError(`asOf ${asOf} is before the payment of ${payment.valueDate}`);
+  const { outcome, lines } = stepReplay(cp, terms, payment);
+  checkpoint?.(copyCheckpoint(cp));
+  return finishReplay(cp, terms, asOf, [...lines], [outcome]);
 }
 
 /** Days overdue on `date`: from the oldest overdue instalment's due date; 0 when nothing is overdue. */

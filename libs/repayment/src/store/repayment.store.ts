@@ -84,6 +84,13 @@ export async function activePayments(m: EntityManager, loanId: string): Promise<
   return rows.map((r) => ({ id: r.id, valueDate: r.value_date, amountFen: BigInt(r.amount_fen) }));
 }
 
+export interface PaymentsSummary {
+  count: number;
+  lastId: string;
+  totalFen: bigint;
+  lastValueDate: string | null;
+}
+
 /** repayments, repayment_allocations and repayment_adjustments: every statement on them. */
 @Injectable()
 export class RepaymentStore {
@@ -91,6 +98,23 @@ export class RepaymentStore {
 
   activePayments(m: EntityManager, loanId: string): Promise<ReplayPayment[]> {
     return activePayments(m, loanId);
+  }
+
+  /**
+   * What identifies the posted repayments of a loan without reading them: how many, the highest id, their total
+   * and the latest value date. Read under the loan's lock, the count and the highest id name the list exactly
+   * (ids only grow and are never reused, a posted repayment's amount and date never change; a reversal lowers the
+   * count, a new repayment raises the highest id).
+   */
+  async paymentsSummary(m: EntityManager, loanId: string): Promise<PaymentsSummary> {
+    const [r] = await queryRows<{ n: number; last_id: string; total: string; last_date: string | null }>(
+      m,
+      `SELECT count(*)::int AS n, coalesce(max(id), 0)::text AS last_id, coalesce(sum(amount_fen), 0)::text AS total,
+              max(value_date) AS last_date
+         FROM repayments WHERE loan_id = $1 AND kind = 'REPAYMENT' AND status = 'POSTED'`,
+      [loanId],
+    );
+    return { count: r.n, lastId: r.last_id, totalFen: BigInt(r.total), lastValueDate: r.last_date };
   }
 
   /** An id for a repayment about to be recorded (its ledger entry's key names it before the row exists). */
