@@ -55,6 +55,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Log in to the console: an HttpOnly session cookie and a CSRF token (no bearer token in the body)
+         * @description Sets mae_session (HttpOnly, SameSite=Strict, Path=/api) and mae_csrf (readable, SameSite=Strict). Requests with the session cookie other than GET/HEAD/OPTIONS must send the CSRF token in X-CSRF-Token (403 CSRF_TOKEN_INVALID otherwise). Same password rules and rate limits as POST /auth/login.
+         */
+        post: operations["openSession"];
+        /** Log out of the console: the session is refused from now on and both cookies are cleared */
+        delete: operations["closeSession"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/me": {
         parameters: {
             query?: never;
@@ -592,7 +613,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Import households from a CSV file */
+        /** Import households from the XLSX template or a CSV file (dry run first) */
         post: operations["importHouseholds"];
         delete?: never;
         options?: never;
@@ -1811,6 +1832,23 @@ export interface paths {
         get: operations["listAssetIncomeAlerts"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/asset-income/projects/{id}/results/import-file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Import results from the XLSX template or a CSV file (UTF-8 or GBK, Chinese or English headers): all recorded or none */
+        post: operations["importResultsFile"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3392,6 +3430,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/disclosures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Publish a village’s or district’s public disclosure as of the business date (a dated, immutable snapshot) */
+        post: operations["publishDisclosure"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/disclosures/{scope}/{code}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The dates a village or district published its disclosure, newest first (public) */
+        get: operations["disclosureHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/disclosures/{scope}/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The latest public disclosure of a village or district as JSON, CSV or a printable page (public) */
+        get: operations["latestDisclosure"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/disclosures/{scope}/{code}/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One dated public disclosure, as it was posted (public; never changes) */
+        get: operations["disclosureSnapshot"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/business-date": {
         parameters: {
             query?: never;
@@ -3569,6 +3675,26 @@ export interface paths {
         put?: never;
         /** Archive a scenario (its versions and runs are kept) */
         post: operations["archiveScenario"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/import-templates/{kind}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download the XLSX template of an import
+         * @description Chinese headers (required ones marked *), the English field keys in a grey second row, drop-down lists for enumerations, and an instructions sheet with every column and an example row. The import reads the filled-in workbook as it is, or saved from Excel as CSV (UTF-8 or GBK).
+         */
+        get: operations["downloadImportTemplate"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -3772,6 +3898,37 @@ export interface components {
              */
             expiresIn: number;
             user: components["schemas"]["UserResponse"];
+        };
+        SessionUserView: {
+            /** @example 2 */
+            id: string;
+            /** @example fund.admin */
+            username: string;
+            /** @example Demo fund administrator */
+            displayName: string;
+            /**
+             * @example FUND_ADMIN
+             * @enum {string}
+             */
+            role: "ADMIN" | "FUND_ADMIN" | "LOAN_OFFICER" | "BANK_OFFICER" | "AUDITOR";
+            /**
+             * @description the bank of a BANK_OFFICER
+             * @example null
+             */
+            bankId: string | null;
+        };
+        ConsoleSessionView: {
+            user: components["schemas"]["SessionUserView"];
+            /**
+             * @description repeat it in X-CSRF-Token on every request other than GET/HEAD/OPTIONS (also in the mae_csrf cookie)
+             * @example k3J0dGhlLWNzcmYtdG9rZW4tb2YtdGhpcy1zZXNzaW9u
+             */
+            csrfToken: string;
+            /**
+             * @description seconds until the session ends unless it is used
+             * @example 900
+             */
+            expiresIn: number;
         };
         ActorAreaResponse: {
             /**
@@ -5429,20 +5586,65 @@ export interface components {
         };
         HouseholdImportErrorResponse: {
             /**
-             * @description 1-based line of the file (the header is line 1)
+             * @description the row as the spreadsheet shows it (the header is row 1)
              * @example 3
              */
-            line: number;
+            row: number;
+            /**
+             * @description the column's header as written in the file
+             * @example 身份证号码
+             */
+            column: string;
             /** @example idNumber */
             field: string;
-            /** @example DUPLICATE */
+            /** @example isResidentId */
             code: string;
-            /** @example a household with this ID number is already registered */
+            /**
+             * @description in the caller's language (Accept-Language)
+             * @example 必须是 18 位居民身份证号码
+             */
             message: string;
+            /** @description the figures the message names */
+            params?: {
+                [key: string]: unknown;
+            };
         };
         HouseholdImportResponse: {
-            /** @example 1 */
+            /**
+             * @description a dry run checks every row by every rule and writes nothing
+             * @example false
+             */
+            dryRun: boolean;
+            /**
+             * @example CSV
+             * @enum {string}
+             */
+            format: "CSV" | "XLSX";
+            /**
+             * @example GB18030
+             * @enum {string}
+             */
+            encoding: "UTF-8" | "GB18030";
+            /**
+             * @description data rows read
+             * @example 2
+             */
+            rows: number;
+            /**
+             * @description rows that pass every rule
+             * @example 1
+             */
+            valid: number;
+            /**
+             * @description rows registered (0 unless every row passes)
+             * @example 0
+             */
             imported: number;
+            /**
+             * @description rows whose ID number is already registered
+             * @example 0
+             */
+            skipped: number;
             /** @example 1 */
             failed: number;
             errors: components["schemas"]["HouseholdImportErrorResponse"][];
@@ -13003,6 +13205,68 @@ export interface components {
             version: number;
             ranking: components["schemas"]["RankedDistrictResponse"][];
         };
+        PublishDisclosureDto: {
+            /**
+             * @example VILLAGE
+             * @enum {string}
+             */
+            scope: "VILLAGE" | "DISTRICT";
+            /**
+             * @description the village code (12 digits) or district code (6 digits)
+             * @example 370302106201
+             */
+            code: string;
+        };
+        DisclosureSummaryResponse: {
+            /** @example 42 */
+            id: string;
+            /** @enum {string} */
+            scope: "VILLAGE" | "DISTRICT";
+            /** @example 370302106201 */
+            code: string;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            asOf: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            publishedAt: string;
+            /** @description false when the same content was already published for that date */
+            created: boolean;
+        };
+        DisclosureHistoryItem: {
+            /** @example 42 */
+            id: string;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            asOf: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            publishedAt: string;
+        };
+        DisclosureSnapshotResponse: {
+            /** @example 42 */
+            id: string;
+            /**
+             * Format: date
+             * @example 2026-03-15
+             */
+            asOf: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
+            publishedAt: string;
+            /** @description the posting: notices (with objection deadlines), disbursed loans, fee distributions, funds, subsidy; names masked */
+            content: Record<string, never>;
+        };
         BusinessDayCobStepResponse: {
             /**
              * Format: date
@@ -13706,12 +13970,12 @@ export interface components {
          * @description The stable machine-readable reason of a refusal.
          * @enum {string}
          */
-        ErrorCode: "AGREEMENT_EXISTS" | "AGREEMENT_INVALID" | "AGREEMENT_NOT_ACTIVE" | "AREA_CITY_ONLY" | "AREA_OUT_OF_SCOPE" | "ASSET_INCOME_ALREADY_PAID" | "ASSET_INCOME_ENTITY_LOCKED" | "ASSET_INCOME_NO_POOR_HOUSEHOLDS" | "ASSET_INCOME_PROJECT_INVALID" | "ASSET_INCOME_RESULTS_INVALID" | "ASSET_INCOME_RESULT_LOCKED" | "ASSET_INCOME_RESULT_MISSING" | "ASSET_INCOME_RIGHTS_PENDING" | "ASSET_INCOME_RIGHT_MOVE_REFUSED" | "ASSET_INCOME_RUN_STALE" | "ASSET_INCOME_SAME_APPROVER" | "ASSET_INCOME_SETTLEMENT_EXCEEDS_DEBT" | "ASSET_INCOME_STATE_CONFLICT" | "BANK_CODE_TAKEN" | "BANK_LOAN_REF_TAKEN" | "BENCHMARK_BAND_OVERLAP" | "BENCHMARK_RATE_ALREADY_EFFECTIVE" | "BENCHMARK_RATE_NOT_IN_FORCE" | "BENCHMARK_RATE_WITHDRAWN" | "BUSINESS_DATE_ADVANCING" | "BUSINESS_DATE_INVALID" | "BUSINESS_DATE_NOT_MOVABLE" | "BUSINESS_DAY_FAILED" | "CLAIM_NOT_ELIGIBLE" | "CLAIM_SAME_SIDE" | "CLAIM_STATE_CONFLICT" | "COB_ALREADY_RUNNING" | "COB_DATE_INVALID" | "CONFLICT" | "COVERED_LOAN_NO_AGREEMENT" | "COVERED_LOAN_STATE_CONFLICT" | "COVERED_REPAYMENT_EXCEEDS_OUTSTANDING" | "COVER_MISMATCH" | "COVER_STATE_CONFLICT" | "DISTRICT_SUSPENDED" | "ENTITY_LINK_RULES_VIOLATED" | "FEE_DISTRIBUTION_EXISTS" | "FEE_DISTRIBUTION_NOT_ALLOWED" | "FORBIDDEN" | "FUNDING_MATCHING_RULE_INVALID" | "FUND_BELOW_MINIMUM" | "FUND_CAPACITY_EXCEEDED" | "FUND_CAP_EXCEEDED" | "FUND_CLOSED" | "FUND_FISCAL_SHARE_NOT_POOR" | "FUND_HOUSEHOLD_NOT_FOUND" | "FUND_INSUFFICIENT_CASH" | "FUND_MEMBER_HAS_LOAN" | "FUND_MEMBER_NOT_OF_VILLAGE" | "FUND_NOT_A_MEMBER" | "FUND_NOT_EMPTY" | "FUND_RULES_INVALID" | "FUND_UNKNOWN_VILLAGE" | "FUND_VILLAGE_HAS_FUND" | "GROUP_HAS_ACTIVE_LOANS" | "GROUP_RULES_VIOLATED" | "HOUSEHOLD_IN_GROUP" | "IDEMPOTENCY_IN_PROGRESS" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_REUSED" | "INTERNAL" | "INVALID_CREDENTIALS" | "LEDGER_ACCOUNT_NOT_FOUND" | "LEDGER_ALREADY_REVERSED" | "LEDGER_CURRENCY_MISMATCH" | "LEDGER_ENTRY_CONFLICT" | "LEDGER_LIMIT_EXCEEDED" | "LEDGER_UNBALANCED" | "LEDGER_VALUE_DATE_IN_FUTURE" | "LOAN_APPLICATION_INVALID" | "LOAN_INVALID_TRANSITION" | "LOAN_MAKER_CHECKER" | "LOAN_NOTICE_NOT_ENDED" | "LOAN_NOT_ELIGIBLE" | "LOAN_NOT_REPAYABLE" | "LOAN_VERSION_CONFLICT" | "NOT_FOUND" | "OVERPAYMENT" | "PAYLOAD_TOO_LARGE" | "POVERTY_LINE_MISSING" | "PRODUCT_CODE_TAKEN" | "PRODUCT_INACTIVE" | "PRODUCT_RULES_NOT_MET" | "PRODUCT_VERSION_CONFLICT" | "PROJECTION_NOT_FINISHED" | "PROJECTION_SCENARIO_INVALID" | "RATE_LIMITED" | "RECON_FILE_INVALID" | "RECON_FILE_TOO_LARGE" | "RECON_FORMAT_UNSUPPORTED" | "RECOVERY_EXCEEDS_CLAIM" | "REGISTRY_RULES_VIOLATED" | "REMINDER_ENDPOINT_INVALID" | "REMINDER_ENDPOINT_SCOPE_TAKEN" | "REMINDER_RUN_DATE_INVALID" | "REPAYMENT_ALREADY_REVERSED" | "REPAYMENT_NOT_REVERSIBLE" | "REPAYMENT_PAYER_INVALID" | "REPAYMENT_VALUE_DATE_INVALID" | "REPORT_MONTH_INVALID" | "RISK_FUND_CLOSED" | "RISK_FUND_DISTRICT_HAS_FUND" | "RISK_FUND_INSUFFICIENT" | "RISK_FUND_UNKNOWN_DISTRICT" | "RISK_FUND_WITHDRAWAL_REFUSED" | "SCHEDULE_TERMS_INVALID" | "SERVICE_UNAVAILABLE" | "SHARE_INSUFFICIENT" | "SHARE_LOCKED" | "SUBSIDY_BUDGET_INVALID" | "SUBSIDY_CLAIM_STATE_CONFLICT" | "SUBSIDY_CONTRIBUTION_INVALID" | "SUBSIDY_PERIOD_INVALID" | "SUBSIDY_POLICY_INVALID" | "SUBSIDY_PROGRAMME_CLOSED" | "SUBSIDY_PROGRAMME_CODE_TAKEN" | "SUBSIDY_PROGRAMME_INVALID" | "SUBSIDY_SAME_APPROVER" | "TOKEN_REVOKED" | "UNAUTHENTICATED" | "VALIDATION_FAILED" | "WRITE_OFF_NOT_ALLOWED";
+        ErrorCode: "AGREEMENT_EXISTS" | "AGREEMENT_INVALID" | "AGREEMENT_NOT_ACTIVE" | "AREA_CITY_ONLY" | "AREA_OUT_OF_SCOPE" | "ASSET_INCOME_ALREADY_PAID" | "ASSET_INCOME_ENTITY_LOCKED" | "ASSET_INCOME_NO_POOR_HOUSEHOLDS" | "ASSET_INCOME_PROJECT_INVALID" | "ASSET_INCOME_RESULTS_INVALID" | "ASSET_INCOME_RESULT_LOCKED" | "ASSET_INCOME_RESULT_MISSING" | "ASSET_INCOME_RIGHTS_PENDING" | "ASSET_INCOME_RIGHT_MOVE_REFUSED" | "ASSET_INCOME_RUN_STALE" | "ASSET_INCOME_SAME_APPROVER" | "ASSET_INCOME_SETTLEMENT_EXCEEDS_DEBT" | "ASSET_INCOME_STATE_CONFLICT" | "BANK_CODE_TAKEN" | "BANK_LOAN_REF_TAKEN" | "BENCHMARK_BAND_OVERLAP" | "BENCHMARK_RATE_ALREADY_EFFECTIVE" | "BENCHMARK_RATE_NOT_IN_FORCE" | "BENCHMARK_RATE_WITHDRAWN" | "BUSINESS_DATE_ADVANCING" | "BUSINESS_DATE_INVALID" | "BUSINESS_DATE_NOT_MOVABLE" | "BUSINESS_DAY_FAILED" | "CLAIM_NOT_ELIGIBLE" | "CLAIM_SAME_SIDE" | "CLAIM_STATE_CONFLICT" | "COB_ALREADY_RUNNING" | "COB_DATE_INVALID" | "CONFLICT" | "COVERED_LOAN_NO_AGREEMENT" | "COVERED_LOAN_STATE_CONFLICT" | "COVERED_REPAYMENT_EXCEEDS_OUTSTANDING" | "COVER_MISMATCH" | "COVER_STATE_CONFLICT" | "CSRF_TOKEN_INVALID" | "DISTRICT_SUSPENDED" | "ENTITY_LINK_RULES_VIOLATED" | "FEE_DISTRIBUTION_EXISTS" | "FEE_DISTRIBUTION_NOT_ALLOWED" | "FORBIDDEN" | "FUNDING_MATCHING_RULE_INVALID" | "FUND_BELOW_MINIMUM" | "FUND_CAPACITY_EXCEEDED" | "FUND_CAP_EXCEEDED" | "FUND_CLOSED" | "FUND_FISCAL_SHARE_NOT_POOR" | "FUND_HOUSEHOLD_NOT_FOUND" | "FUND_INSUFFICIENT_CASH" | "FUND_MEMBER_HAS_LOAN" | "FUND_MEMBER_NOT_OF_VILLAGE" | "FUND_NOT_A_MEMBER" | "FUND_NOT_EMPTY" | "FUND_RULES_INVALID" | "FUND_UNKNOWN_VILLAGE" | "FUND_VILLAGE_HAS_FUND" | "GROUP_HAS_ACTIVE_LOANS" | "GROUP_RULES_VIOLATED" | "HOUSEHOLD_IN_GROUP" | "IDEMPOTENCY_IN_PROGRESS" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_REUSED" | "INTERNAL" | "INVALID_CREDENTIALS" | "LEDGER_ACCOUNT_NOT_FOUND" | "LEDGER_ALREADY_REVERSED" | "LEDGER_CURRENCY_MISMATCH" | "LEDGER_ENTRY_CONFLICT" | "LEDGER_LIMIT_EXCEEDED" | "LEDGER_UNBALANCED" | "LEDGER_VALUE_DATE_IN_FUTURE" | "LOAN_APPLICATION_INVALID" | "LOAN_INVALID_TRANSITION" | "LOAN_MAKER_CHECKER" | "LOAN_NOTICE_NOT_ENDED" | "LOAN_NOT_ELIGIBLE" | "LOAN_NOT_REPAYABLE" | "LOAN_VERSION_CONFLICT" | "NOT_FOUND" | "OVERPAYMENT" | "PAYLOAD_TOO_LARGE" | "POVERTY_LINE_MISSING" | "PRODUCT_CODE_TAKEN" | "PRODUCT_INACTIVE" | "PRODUCT_RULES_NOT_MET" | "PRODUCT_VERSION_CONFLICT" | "PROJECTION_NOT_FINISHED" | "PROJECTION_SCENARIO_INVALID" | "RATE_LIMITED" | "RECON_FILE_INVALID" | "RECON_FILE_TOO_LARGE" | "RECON_FORMAT_UNSUPPORTED" | "RECOVERY_EXCEEDS_CLAIM" | "REGISTRY_RULES_VIOLATED" | "REMINDER_ENDPOINT_INVALID" | "REMINDER_ENDPOINT_SCOPE_TAKEN" | "REMINDER_RUN_DATE_INVALID" | "REPAYMENT_ALREADY_REVERSED" | "REPAYMENT_NOT_REVERSIBLE" | "REPAYMENT_PAYER_INVALID" | "REPAYMENT_VALUE_DATE_INVALID" | "REPORT_MONTH_INVALID" | "RISK_FUND_CLOSED" | "RISK_FUND_DISTRICT_HAS_FUND" | "RISK_FUND_INSUFFICIENT" | "RISK_FUND_UNKNOWN_DISTRICT" | "RISK_FUND_WITHDRAWAL_REFUSED" | "SCHEDULE_TERMS_INVALID" | "SERVICE_UNAVAILABLE" | "SHARE_INSUFFICIENT" | "SHARE_LOCKED" | "SUBSIDY_BUDGET_INVALID" | "SUBSIDY_CLAIM_STATE_CONFLICT" | "SUBSIDY_CONTRIBUTION_INVALID" | "SUBSIDY_PERIOD_INVALID" | "SUBSIDY_POLICY_INVALID" | "SUBSIDY_PROGRAMME_CLOSED" | "SUBSIDY_PROGRAMME_CODE_TAKEN" | "SUBSIDY_PROGRAMME_INVALID" | "SUBSIDY_SAME_APPROVER" | "TOKEN_REVOKED" | "UNAUTHENTICATED" | "VALIDATION_FAILED" | "WRITE_OFF_NOT_ALLOWED";
         /**
          * @description Why one field was refused: a field code, or an error code when a whole refusal concerns one line of a batch.
          * @enum {string}
          */
-        FieldErrorCode: "ABOVE_PROFIT_BASE" | "ACTIVE_LOAN_EXISTS" | "AGE_MAX_BELOW_MIN" | "AGE_OUT_OF_RANGE" | "AGREEMENT_EXISTS" | "AGREEMENT_INVALID" | "AGREEMENT_NOT_ACTIVE" | "ALREADY_CLAIMED" | "AMOUNT_ABOVE_CAP" | "AMOUNT_ABOVE_LINKED_CAP" | "AMOUNT_ABOVE_MAX" | "AMOUNT_BELOW_MIN" | "APPROVED" | "AREA_CITY_ONLY" | "AREA_OUT_OF_SCOPE" | "ASSET_INCOME_ALREADY_PAID" | "ASSET_INCOME_ENTITY_LOCKED" | "ASSET_INCOME_NO_POOR_HOUSEHOLDS" | "ASSET_INCOME_PROJECT_INVALID" | "ASSET_INCOME_RESULTS_INVALID" | "ASSET_INCOME_RESULT_LOCKED" | "ASSET_INCOME_RESULT_MISSING" | "ASSET_INCOME_RIGHTS_PENDING" | "ASSET_INCOME_RIGHT_MOVE_REFUSED" | "ASSET_INCOME_RUN_STALE" | "ASSET_INCOME_SAME_APPROVER" | "ASSET_INCOME_SETTLEMENT_EXCEEDS_DEBT" | "ASSET_INCOME_STATE_CONFLICT" | "AS_OF_DATE_MISMATCH" | "AT_MATURITY_REQUIRES_BULLET" | "BACKDATED_NEEDS_NOTE" | "BALANCE_NOT_ZERO" | "BAND_OVERLAP" | "BANK_CODE_TAKEN" | "BANK_LOAN_REF_TAKEN" | "BEFORE_APPROVAL" | "BEFORE_INJECTION" | "BEFORE_LIQUIDATION_DATE" | "BEFORE_PAID_DISTRIBUTION" | "BEFORE_PERIOD_END" | "BEFORE_QUANTIFICATION" | "BEFORE_RECORD_DATE" | "BEFORE_RIGHT_START" | "BEFORE_YEAR" | "BELOW_COMMITTED" | "BENCHMARK_BAND_OVERLAP" | "BENCHMARK_RATE_ALREADY_EFFECTIVE" | "BENCHMARK_RATE_NOT_IN_FORCE" | "BENCHMARK_RATE_WITHDRAWN" | "BORROWER_LIMIT_EXCEEDED" | "BORROWER_TYPE_NOT_ALLOWED" | "BULLET_REQUIRES_AT_MATURITY" | "BUSINESS_DATE_ADVANCING" | "BUSINESS_DATE_BACKWARDS" | "BUSINESS_DATE_INVALID" | "BUSINESS_DATE_LEDGER_NOT_EMPTY" | "BUSINESS_DATE_NOT_MOVABLE" | "BUSINESS_DATE_TOO_FAR" | "BUSINESS_DAY_FAILED" | "CLAIM_NOT_ELIGIBLE" | "CLAIM_SAME_SIDE" | "CLAIM_STATE_CONFLICT" | "CLOSED" | "COB_ALREADY_RUNNING" | "COB_DATE_CLOSED" | "COB_DATE_INVALID" | "COB_DATE_IN_FUTURE" | "CODE_NOT_IN_PARENT" | "COLUMN_COUNT" | "CONFLICT" | "CONTROL_CHARACTER" | "COVERED_LOAN_NO_AGREEMENT" | "COVERED_LOAN_STATE_CONFLICT" | "COVERED_REPAYMENT_EXCEEDS_OUTSTANDING" | "COVER_MISMATCH" | "COVER_STATE_CONFLICT" | "CSV_COLUMNS_MISSING" | "CSV_COLUMNS_UNKNOWN" | "CSV_DUPLICATE_COLUMN" | "CSV_EMPTY" | "CSV_MISSING_COLUMN" | "CSV_NOT_UTF8" | "CSV_SYNTAX" | "CSV_TOO_LONG" | "CSV_UNKNOWN_COLUMN" | "CSV_UNREADABLE" | "DATE_IN_FUTURE" | "DISTRICT_SUSPENDED" | "DRAFT" | "DUPLICATE" | "DUPLICATE_CLASS" | "DUPLICATE_COLUMN" | "DUPLICATE_YEAR" | "EMPTY" | "ENCODING" | "ENCODING_MISMATCH" | "ENTITY_ALREADY_LOCKED" | "ENTITY_HAS_COVERED_DEBT" | "ENTITY_KIND" | "ENTITY_LINK_RULES_VIOLATED" | "ENTITY_NOT_OF_VILLAGE" | "FEE_DISTRIBUTION_EXISTS" | "FEE_DISTRIBUTION_NOT_ALLOWED" | "FEE_PERCENT_RANGE" | "FEE_PERCENT_SUM" | "FIRST_LOAN_ABOVE_MAX" | "FIRST_LOAN_LIMIT" | "FIRST_LOAN_MAX_OUT_OF_RANGE" | "FISCAL_NOT_MEMBER" | "FISCAL_SOURCE_REQUIRED" | "FIXED_RATE_NOT_ALLOWED" | "FIXED_RATE_REQUIRED" | "FORBIDDEN" | "FORMAT" | "FUNDING_MATCHING_RULE_INVALID" | "FUND_BELOW_MINIMUM" | "FUND_CAPACITY_EXCEEDED" | "FUND_CAP_EXCEEDED" | "FUND_CLOSED" | "FUND_FISCAL_SHARE_NOT_POOR" | "FUND_HOUSEHOLD_NOT_FOUND" | "FUND_INSUFFICIENT_CASH" | "FUND_LOAN_LIMIT" | "FUND_MEMBER_HAS_LOAN" | "FUND_MEMBER_NOT_OF_VILLAGE" | "FUND_NOT_ACTIVE" | "FUND_NOT_A_MEMBER" | "FUND_NOT_EMPTY" | "FUND_RULES_INVALID" | "FUND_TERM_LIMIT" | "FUND_UNKNOWN_VILLAGE" | "FUND_VILLAGE_HAS_FUND" | "FUTURE" | "FUTURE_DATE" | "GRADUATED_YEAR_AFTER_INCOME_YEAR" | "GRADUATED_YEAR_NOT_ALLOWED" | "GRADUATED_YEAR_REQUIRED" | "GROUP_DISSOLVED" | "GROUP_HAS_ACTIVE_LOANS" | "GROUP_INACTIVE" | "GROUP_LIABILITY_OPEN" | "GROUP_MEMBER_OVERDUE" | "GROUP_OTHER_VILLAGE" | "GROUP_REQUIRED" | "GROUP_RULES_VIOLATED" | "GROUP_SIZE" | "GROUP_SIZE_ORDER" | "GROUP_SIZE_RANGE" | "GROUP_TOO_LARGE" | "GROUP_TOO_SMALL" | "GUARANTEE_FUND_REQUIRED" | "HOLDER_STILL_POOR" | "HOUSEHOLD_ALREADY_MEMBER" | "HOUSEHOLD_DUPLICATE" | "HOUSEHOLD_FUND_MEMBER" | "HOUSEHOLD_HAS_OPEN_LOAN" | "HOUSEHOLD_IN_GROUP" | "HOUSEHOLD_LINKED_TO_ENTITY" | "HOUSEHOLD_NOT_FOUND" | "HOUSEHOLD_NOT_OF_FUND_VILLAGE" | "HOUSEHOLD_NOT_POOR" | "HOUSEHOLD_OTHER_DISTRICT" | "HOUSEHOLD_OTHER_VILLAGE" | "HTTPS_REQUIRED" | "IDEMPOTENCY_IN_PROGRESS" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_REUSED" | "INCOME_YEAR_INVALID" | "INCONSISTENT" | "INSTALLMENT_MULTIPLE_TOO_LARGE" | "INSUFFICIENT_FUNDS" | "INTERNAL" | "INVALID" | "INVALID_CREDENTIALS" | "INVALID_UNICODE" | "JSON_SYNTAX" | "LEDGER_ACCOUNT_NOT_FOUND" | "LEDGER_ALREADY_REVERSED" | "LEDGER_CURRENCY_MISMATCH" | "LEDGER_ENTRY_CONFLICT" | "LEDGER_LIMIT_EXCEEDED" | "LEDGER_UNBALANCED" | "LEDGER_VALUE_DATE_IN_FUTURE" | "LENDING_CAP_RANGE" | "LINE_TOO_LONG" | "LINKED_CAP_ENTITY_ONLY" | "LINKED_HOUSEHOLDS_REQUIRED" | "LOAN_APPLICATION_INVALID" | "LOAN_INVALID_TRANSITION" | "LOAN_LIMIT_POSITIVE" | "LOAN_MAKER_CHECKER" | "LOAN_NOTICE_NOT_ENDED" | "LOAN_NOT_COVERED" | "LOAN_NOT_ELIGIBLE" | "LOAN_NOT_REPAYABLE" | "LOAN_VERSION_CONFLICT" | "MAKER_CHECKER" | "MARKUP_NOT_ALLOWED" | "MISSING" | "MISSING_COLUMN" | "NEGATIVE" | "NOTICE_DAYS_RANGE" | "NOT_ALLOWED" | "NOT_A_PERIOD_END" | "NOT_ENDED" | "NOT_FOR_ENTITY" | "NOT_FOUND" | "NOT_FUND_MEMBER" | "NOT_GROUP_MEMBER" | "NO_CONTRACT_RATE" | "NO_FUND_FOR_VILLAGE" | "NO_SECRET" | "ONLY_FOR_SHARES" | "ONLY_FOR_SOE" | "OVERDUE_BELOW_TRIGGER" | "OVERPAYMENT" | "OVERRIDE_REASON_REQUIRED" | "OVERRIDE_REASON_TOO_LONG" | "PAID" | "PAYLOAD_TOO_LARGE" | "PENALTY_RATE_TOO_HIGH" | "POVERTY_LINE_MISSING" | "PRINCIPAL_MAX_BELOW_MIN" | "PRODUCT_CODE_TAKEN" | "PRODUCT_INACTIVE" | "PRODUCT_NOT_COVERABLE" | "PRODUCT_NOT_MUTUAL_AID" | "PRODUCT_RULES_NOT_MET" | "PRODUCT_VERSION_CONFLICT" | "PROJECTION_NOT_FINISHED" | "PROJECTION_SCENARIO_INVALID" | "PURPOSE_NOT_ALLOWED" | "PURPOSE_NOT_PRODUCTIVE" | "PURPOSE_UNKNOWN" | "QUARTERLY_TERM_RANGE" | "QUEUED" | "RANGE" | "RATE_LIMITED" | "RATE_NOT_IN_FORCE" | "RATE_RANGE" | "RECIPIENT_HOLDS_RIGHT" | "RECIPIENT_NOT_ALLOWED" | "RECIPIENT_NOT_OF_VILLAGE" | "RECIPIENT_NOT_POOR" | "RECIPIENT_REQUIRED" | "RECON_FILE_INVALID" | "RECON_FILE_TOO_LARGE" | "RECON_FORMAT_UNSUPPORTED" | "RECOVERY_EXCEEDS_CLAIM" | "RECOVERY_NOT_EXHAUSTED" | "REGISTRY_RULES_VIOLATED" | "REMINDER_ENDPOINT_INVALID" | "REMINDER_ENDPOINT_SCOPE_TAKEN" | "REMINDER_RUN_DATE_INVALID" | "REPAYMENT_ALREADY_REVERSED" | "REPAYMENT_NOT_REVERSIBLE" | "REPAYMENT_PAYER_INVALID" | "REPAYMENT_VALUE_DATE_INVALID" | "REPORTED_BEFORE_YEAR" | "REPORT_MONTH_INVALID" | "REQUIRED" | "REQUIRED_FOR_FISCAL_SHARE" | "REQUIRED_FOR_MEMBER" | "REQUIRED_FOR_ROLE" | "REQUIRED_FOR_SOE" | "REQUIRED_FOR_SOURCE" | "RIGHT_HELD_BY_COLLECTIVE" | "RIGHT_HOLDER_NOT_POOR" | "RIGHT_NOT_CURRENT" | "RIGHT_RULE_KEEP" | "RISK_FUND_CLOSED" | "RISK_FUND_DISTRICT_HAS_FUND" | "RISK_FUND_INSUFFICIENT" | "RISK_FUND_UNKNOWN_DISTRICT" | "RISK_FUND_WITHDRAWAL_REFUSED" | "SCHEDULE_TERMS_INVALID" | "SCOPE_TAKEN" | "SERVICE_UNAVAILABLE" | "SHARE_INSUFFICIENT" | "SHARE_LOCKED" | "SHARE_LOCK_RANGE" | "SOURCE_CAPITAL_EXCEEDED" | "STALE" | "STATUS_NOT_ELIGIBLE" | "SUBSIDY_BUDGET_INVALID" | "SUBSIDY_CLAIM_STATE_CONFLICT" | "SUBSIDY_CONTRIBUTION_INVALID" | "SUBSIDY_PERIOD_INVALID" | "SUBSIDY_POLICY_INVALID" | "SUBSIDY_PROGRAMME_CLOSED" | "SUBSIDY_PROGRAMME_CODE_TAKEN" | "SUBSIDY_PROGRAMME_INVALID" | "SUBSIDY_SAME_APPROVER" | "SUPERSEDED" | "TAKEN" | "TERM_MAX_BELOW_MIN" | "TERM_NOT_WHOLE_PERIODS" | "TERM_OUT_OF_RANGE" | "TERM_RANGE" | "THRESHOLD_POSITIVE" | "TOKEN_REVOKED" | "TOO_DEEP" | "TOO_LARGE" | "TOO_MANY_DECIMALS" | "TOO_OLD" | "UNAUTHENTICATED" | "UNKNOWN_BANK" | "UNKNOWN_DISTRICT" | "UNKNOWN_ENTITY" | "UNKNOWN_FIELD" | "UNKNOWN_FUND" | "UNKNOWN_GROUP" | "UNKNOWN_HOUSEHOLD" | "UNKNOWN_PRODUCT" | "UNKNOWN_TOWN" | "UNKNOWN_VILLAGE" | "UNSUPPORTED" | "UNSUPPORTED_MEDIA_TYPE" | "VALIDATION_FAILED" | "VILLAGE_HAS_FUND" | "VILLAGE_HAS_PROJECT" | "VILLAGE_NOT_PILOT" | "VILLAGE_OTHER_DISTRICT" | "WATERFALL_NOT_PERMUTATION" | "WITHDRAWAL_BREAKS_COVER" | "WRITE_OFF_NOTHING" | "WRITE_OFF_NOT_ALLOWED" | "WRITE_OFF_TOO_EARLY" | "YEAR_AFTER_LIQUIDATION_FLAG" | "YEAR_BEFORE_PROJECT" | "YEAR_IN_FUTURE" | "ZERO" | "arrayMaxSize" | "arrayMinSize" | "arrayUnique" | "atMaturityOnlyBullet" | "atMaturitySingleInstallment" | "graceNotForBullet" | "graceTooLong" | "isArray" | "isBoolean" | "isBusinessDate" | "isCalendarDate" | "isCreditCode" | "isDate" | "isDateString" | "isDecimalBetween" | "isId" | "isIn" | "isInt" | "isLength" | "isNotEmpty" | "isNumberString" | "isObject" | "isPercent" | "isResidentId" | "isString" | "isUrl" | "isYuan" | "matches" | "max" | "maxLength" | "min" | "minLength" | "nestedValidation" | "notBelow" | "termMonthsMismatch" | "termMonthsRequired";
+        FieldErrorCode: "ABOVE_PROFIT_BASE" | "ACTIVE_LOAN_EXISTS" | "AGE_MAX_BELOW_MIN" | "AGE_OUT_OF_RANGE" | "AGREEMENT_EXISTS" | "AGREEMENT_INVALID" | "AGREEMENT_NOT_ACTIVE" | "ALREADY_CLAIMED" | "AMOUNT_ABOVE_CAP" | "AMOUNT_ABOVE_LINKED_CAP" | "AMOUNT_ABOVE_MAX" | "AMOUNT_BELOW_MIN" | "APPROVED" | "AREA_CITY_ONLY" | "AREA_OUT_OF_SCOPE" | "ASSET_INCOME_ALREADY_PAID" | "ASSET_INCOME_ENTITY_LOCKED" | "ASSET_INCOME_NO_POOR_HOUSEHOLDS" | "ASSET_INCOME_PROJECT_INVALID" | "ASSET_INCOME_RESULTS_INVALID" | "ASSET_INCOME_RESULT_LOCKED" | "ASSET_INCOME_RESULT_MISSING" | "ASSET_INCOME_RIGHTS_PENDING" | "ASSET_INCOME_RIGHT_MOVE_REFUSED" | "ASSET_INCOME_RUN_STALE" | "ASSET_INCOME_SAME_APPROVER" | "ASSET_INCOME_SETTLEMENT_EXCEEDS_DEBT" | "ASSET_INCOME_STATE_CONFLICT" | "AS_OF_DATE_MISMATCH" | "AT_MATURITY_REQUIRES_BULLET" | "BACKDATED_NEEDS_NOTE" | "BALANCE_NOT_ZERO" | "BAND_OVERLAP" | "BANK_CODE_TAKEN" | "BANK_LOAN_REF_TAKEN" | "BEFORE_APPROVAL" | "BEFORE_INJECTION" | "BEFORE_LIQUIDATION_DATE" | "BEFORE_PAID_DISTRIBUTION" | "BEFORE_PERIOD_END" | "BEFORE_QUANTIFICATION" | "BEFORE_RECORD_DATE" | "BEFORE_RIGHT_START" | "BEFORE_YEAR" | "BELOW_COMMITTED" | "BENCHMARK_BAND_OVERLAP" | "BENCHMARK_RATE_ALREADY_EFFECTIVE" | "BENCHMARK_RATE_NOT_IN_FORCE" | "BENCHMARK_RATE_WITHDRAWN" | "BORROWER_LIMIT_EXCEEDED" | "BORROWER_TYPE_NOT_ALLOWED" | "BULLET_REQUIRES_AT_MATURITY" | "BUSINESS_DATE_ADVANCING" | "BUSINESS_DATE_BACKWARDS" | "BUSINESS_DATE_INVALID" | "BUSINESS_DATE_LEDGER_NOT_EMPTY" | "BUSINESS_DATE_NOT_MOVABLE" | "BUSINESS_DATE_TOO_FAR" | "BUSINESS_DAY_FAILED" | "CLAIM_NOT_ELIGIBLE" | "CLAIM_SAME_SIDE" | "CLAIM_STATE_CONFLICT" | "CLOSED" | "COB_ALREADY_RUNNING" | "COB_DATE_CLOSED" | "COB_DATE_INVALID" | "COB_DATE_IN_FUTURE" | "CODE_NOT_IN_PARENT" | "COLUMN_COUNT" | "CONFLICT" | "CONTROL_CHARACTER" | "COVERED_LOAN_NO_AGREEMENT" | "COVERED_LOAN_STATE_CONFLICT" | "COVERED_REPAYMENT_EXCEEDS_OUTSTANDING" | "COVER_MISMATCH" | "COVER_STATE_CONFLICT" | "CSRF_TOKEN_INVALID" | "CSV_COLUMNS_MISSING" | "CSV_COLUMNS_UNKNOWN" | "CSV_DUPLICATE_COLUMN" | "CSV_EMPTY" | "CSV_MISSING_COLUMN" | "CSV_NOT_UTF8" | "CSV_SYNTAX" | "CSV_TOO_LONG" | "CSV_UNKNOWN_COLUMN" | "CSV_UNREADABLE" | "DATE_IN_FUTURE" | "DISTRICT_SUSPENDED" | "DRAFT" | "DUPLICATE" | "DUPLICATE_CLASS" | "DUPLICATE_COLUMN" | "DUPLICATE_YEAR" | "EMPTY" | "ENCODING" | "ENCODING_MISMATCH" | "ENTITY_ALREADY_LOCKED" | "ENTITY_HAS_COVERED_DEBT" | "ENTITY_KIND" | "ENTITY_LINK_RULES_VIOLATED" | "ENTITY_NOT_OF_VILLAGE" | "FEE_DISTRIBUTION_EXISTS" | "FEE_DISTRIBUTION_NOT_ALLOWED" | "FEE_PERCENT_RANGE" | "FEE_PERCENT_SUM" | "FIRST_LOAN_ABOVE_MAX" | "FIRST_LOAN_LIMIT" | "FIRST_LOAN_MAX_OUT_OF_RANGE" | "FISCAL_NOT_MEMBER" | "FISCAL_SOURCE_REQUIRED" | "FIXED_RATE_NOT_ALLOWED" | "FIXED_RATE_REQUIRED" | "FORBIDDEN" | "FORMAT" | "FUNDING_MATCHING_RULE_INVALID" | "FUND_BELOW_MINIMUM" | "FUND_CAPACITY_EXCEEDED" | "FUND_CAP_EXCEEDED" | "FUND_CLOSED" | "FUND_FISCAL_SHARE_NOT_POOR" | "FUND_HOUSEHOLD_NOT_FOUND" | "FUND_INSUFFICIENT_CASH" | "FUND_LOAN_LIMIT" | "FUND_MEMBER_HAS_LOAN" | "FUND_MEMBER_NOT_OF_VILLAGE" | "FUND_NOT_ACTIVE" | "FUND_NOT_A_MEMBER" | "FUND_NOT_EMPTY" | "FUND_RULES_INVALID" | "FUND_TERM_LIMIT" | "FUND_UNKNOWN_VILLAGE" | "FUND_VILLAGE_HAS_FUND" | "FUTURE" | "FUTURE_DATE" | "GRADUATED_YEAR_AFTER_INCOME_YEAR" | "GRADUATED_YEAR_NOT_ALLOWED" | "GRADUATED_YEAR_REQUIRED" | "GROUP_DISSOLVED" | "GROUP_HAS_ACTIVE_LOANS" | "GROUP_INACTIVE" | "GROUP_LIABILITY_OPEN" | "GROUP_MEMBER_OVERDUE" | "GROUP_OTHER_VILLAGE" | "GROUP_REQUIRED" | "GROUP_RULES_VIOLATED" | "GROUP_SIZE" | "GROUP_SIZE_ORDER" | "GROUP_SIZE_RANGE" | "GROUP_TOO_LARGE" | "GROUP_TOO_SMALL" | "GUARANTEE_FUND_REQUIRED" | "HOLDER_STILL_POOR" | "HOUSEHOLD_ALREADY_MEMBER" | "HOUSEHOLD_DUPLICATE" | "HOUSEHOLD_FUND_MEMBER" | "HOUSEHOLD_HAS_OPEN_LOAN" | "HOUSEHOLD_IN_GROUP" | "HOUSEHOLD_LINKED_TO_ENTITY" | "HOUSEHOLD_NOT_FOUND" | "HOUSEHOLD_NOT_OF_FUND_VILLAGE" | "HOUSEHOLD_NOT_POOR" | "HOUSEHOLD_OTHER_DISTRICT" | "HOUSEHOLD_OTHER_VILLAGE" | "HTTPS_REQUIRED" | "IDEMPOTENCY_IN_PROGRESS" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_REUSED" | "INCOME_YEAR_INVALID" | "INCONSISTENT" | "INSTALLMENT_MULTIPLE_TOO_LARGE" | "INSUFFICIENT_FUNDS" | "INTERNAL" | "INVALID" | "INVALID_CREDENTIALS" | "INVALID_UNICODE" | "JSON_SYNTAX" | "LEDGER_ACCOUNT_NOT_FOUND" | "LEDGER_ALREADY_REVERSED" | "LEDGER_CURRENCY_MISMATCH" | "LEDGER_ENTRY_CONFLICT" | "LEDGER_LIMIT_EXCEEDED" | "LEDGER_UNBALANCED" | "LEDGER_VALUE_DATE_IN_FUTURE" | "LENDING_CAP_RANGE" | "LINE_TOO_LONG" | "LINKED_CAP_ENTITY_ONLY" | "LINKED_HOUSEHOLDS_REQUIRED" | "LOAN_APPLICATION_INVALID" | "LOAN_INVALID_TRANSITION" | "LOAN_LIMIT_POSITIVE" | "LOAN_MAKER_CHECKER" | "LOAN_NOTICE_NOT_ENDED" | "LOAN_NOT_COVERED" | "LOAN_NOT_ELIGIBLE" | "LOAN_NOT_REPAYABLE" | "LOAN_VERSION_CONFLICT" | "MAKER_CHECKER" | "MARKUP_NOT_ALLOWED" | "MISSING" | "MISSING_COLUMN" | "NEGATIVE" | "NOTICE_DAYS_RANGE" | "NOT_ALLOWED" | "NOT_A_PERIOD_END" | "NOT_ENDED" | "NOT_FOR_ENTITY" | "NOT_FOUND" | "NOT_FUND_MEMBER" | "NOT_GROUP_MEMBER" | "NO_CONTRACT_RATE" | "NO_FUND_FOR_VILLAGE" | "NO_SECRET" | "ONLY_FOR_SHARES" | "ONLY_FOR_SOE" | "OVERDUE_BELOW_TRIGGER" | "OVERPAYMENT" | "OVERRIDE_REASON_REQUIRED" | "OVERRIDE_REASON_TOO_LONG" | "PAID" | "PAYLOAD_TOO_LARGE" | "PENALTY_RATE_TOO_HIGH" | "POVERTY_LINE_MISSING" | "PRINCIPAL_MAX_BELOW_MIN" | "PRODUCT_CODE_TAKEN" | "PRODUCT_INACTIVE" | "PRODUCT_NOT_COVERABLE" | "PRODUCT_NOT_MUTUAL_AID" | "PRODUCT_RULES_NOT_MET" | "PRODUCT_VERSION_CONFLICT" | "PROJECTION_NOT_FINISHED" | "PROJECTION_SCENARIO_INVALID" | "PURPOSE_NOT_ALLOWED" | "PURPOSE_NOT_PRODUCTIVE" | "PURPOSE_UNKNOWN" | "QUARTERLY_TERM_RANGE" | "QUEUED" | "RANGE" | "RATE_LIMITED" | "RATE_NOT_IN_FORCE" | "RATE_RANGE" | "RECIPIENT_HOLDS_RIGHT" | "RECIPIENT_NOT_ALLOWED" | "RECIPIENT_NOT_OF_VILLAGE" | "RECIPIENT_NOT_POOR" | "RECIPIENT_REQUIRED" | "RECON_FILE_INVALID" | "RECON_FILE_TOO_LARGE" | "RECON_FORMAT_UNSUPPORTED" | "RECOVERY_EXCEEDS_CLAIM" | "RECOVERY_NOT_EXHAUSTED" | "REGISTRY_RULES_VIOLATED" | "REMINDER_ENDPOINT_INVALID" | "REMINDER_ENDPOINT_SCOPE_TAKEN" | "REMINDER_RUN_DATE_INVALID" | "REPAYMENT_ALREADY_REVERSED" | "REPAYMENT_NOT_REVERSIBLE" | "REPAYMENT_PAYER_INVALID" | "REPAYMENT_VALUE_DATE_INVALID" | "REPORTED_BEFORE_YEAR" | "REPORT_MONTH_INVALID" | "REQUIRED" | "REQUIRED_FOR_FISCAL_SHARE" | "REQUIRED_FOR_MEMBER" | "REQUIRED_FOR_ROLE" | "REQUIRED_FOR_SOE" | "REQUIRED_FOR_SOURCE" | "RIGHT_HELD_BY_COLLECTIVE" | "RIGHT_HOLDER_NOT_POOR" | "RIGHT_NOT_CURRENT" | "RIGHT_RULE_KEEP" | "RISK_FUND_CLOSED" | "RISK_FUND_DISTRICT_HAS_FUND" | "RISK_FUND_INSUFFICIENT" | "RISK_FUND_UNKNOWN_DISTRICT" | "RISK_FUND_WITHDRAWAL_REFUSED" | "SCHEDULE_TERMS_INVALID" | "SCOPE_TAKEN" | "SERVICE_UNAVAILABLE" | "SHARE_INSUFFICIENT" | "SHARE_LOCKED" | "SHARE_LOCK_RANGE" | "SOURCE_CAPITAL_EXCEEDED" | "STALE" | "STATUS_NOT_ELIGIBLE" | "SUBSIDY_BUDGET_INVALID" | "SUBSIDY_CLAIM_STATE_CONFLICT" | "SUBSIDY_CONTRIBUTION_INVALID" | "SUBSIDY_PERIOD_INVALID" | "SUBSIDY_POLICY_INVALID" | "SUBSIDY_PROGRAMME_CLOSED" | "SUBSIDY_PROGRAMME_CODE_TAKEN" | "SUBSIDY_PROGRAMME_INVALID" | "SUBSIDY_SAME_APPROVER" | "SUPERSEDED" | "TAKEN" | "TERM_MAX_BELOW_MIN" | "TERM_NOT_WHOLE_PERIODS" | "TERM_OUT_OF_RANGE" | "TERM_RANGE" | "THRESHOLD_POSITIVE" | "TOKEN_REVOKED" | "TOO_DEEP" | "TOO_LARGE" | "TOO_MANY_DECIMALS" | "TOO_OLD" | "UNAUTHENTICATED" | "UNKNOWN_BANK" | "UNKNOWN_DISTRICT" | "UNKNOWN_ENTITY" | "UNKNOWN_FIELD" | "UNKNOWN_FUND" | "UNKNOWN_GROUP" | "UNKNOWN_HOUSEHOLD" | "UNKNOWN_PRODUCT" | "UNKNOWN_TOWN" | "UNKNOWN_VILLAGE" | "UNSUPPORTED" | "UNSUPPORTED_MEDIA_TYPE" | "VALIDATION_FAILED" | "VILLAGE_HAS_FUND" | "VILLAGE_HAS_PROJECT" | "VILLAGE_NOT_PILOT" | "VILLAGE_OTHER_DISTRICT" | "WATERFALL_NOT_PERMUTATION" | "WITHDRAWAL_BREAKS_COVER" | "WRITE_OFF_NOTHING" | "WRITE_OFF_NOT_ALLOWED" | "WRITE_OFF_TOO_EARLY" | "YEAR_AFTER_LIQUIDATION_FLAG" | "YEAR_BEFORE_PROJECT" | "YEAR_IN_FUTURE" | "ZERO" | "arrayMaxSize" | "arrayMinSize" | "arrayUnique" | "atMaturityOnlyBullet" | "atMaturitySingleInstallment" | "graceNotForBullet" | "graceTooLong" | "isArray" | "isBoolean" | "isBusinessDate" | "isCalendarDate" | "isCreditCode" | "isDate" | "isDateString" | "isDecimalBetween" | "isId" | "isIn" | "isInt" | "isLength" | "isNotEmpty" | "isNumberString" | "isObject" | "isPercent" | "isResidentId" | "isString" | "isUrl" | "isYuan" | "matches" | "max" | "maxLength" | "min" | "minLength" | "nestedValidation" | "notBelow" | "termMonthsMismatch" | "termMonthsRequired";
         ProblemFieldError: {
             /** @example amount */
             field: string;
@@ -14000,6 +14264,81 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    openSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LoginDto"];
+            };
+        };
+        responses: {
+            /** @description logged in: the cookies are set */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsoleSessionView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description Wrong username or password (INVALID_CREDENTIALS), one answer for both */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            /** @description Too many login attempts; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    closeSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description logged out (also when there was no session) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -16639,39 +16978,28 @@ export interface operations {
     };
     importHouseholds: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description check every row by every rule and write nothing */
+                dryRun?: boolean;
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** @description UTF-8 CSV streamed as the request body (Content-Type: text/csv). Header line required; columns in any order. Required: villageCode, headName, idNumber, memberCount, perCapitaIncome, incomeYear. Optional: phone, status, graduatedYear, overrideReason. Each row is validated and registered in its own transaction; a bad header is a 400 and nothing is imported. */
+        /** @description The filled-in template (XLSX, GET /api/v1/import-templates/households) or a CSV in UTF-8 (with or without BOM) or GBK/GB18030, as the request body. Chinese or English headers, in any order. Required: villageCode, headName, idNumber, memberCount, perCapitaIncome, incomeYear. Optional: phone, status, graduatedYear, overrideReason. All or nothing: rows are registered only when every row passes; rows whose ID number is already registered are skipped. A bad header is a 400 and nothing is imported. */
         requestBody: {
             content: {
                 "text/csv": string;
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
             };
         };
         responses: {
-            /** @description Per-row outcome; line numbers count the header as line 1 */
+            /** @description Per-row outcome; rows are numbered as the spreadsheet shows them (the header is row 1) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "imported": 1,
-                     *       "failed": 1,
-                     *       "errorsTruncated": false,
-                     *       "errors": [
-                     *         {
-                     *           "line": 3,
-                     *           "field": "idNumber",
-                     *           "code": "DUPLICATE",
-                     *           "message": "a household with this ID number is already registered"
-                     *         }
-                     *       ]
-                     *     }
-                     */
                     "application/json": components["schemas"]["HouseholdImportResponse"];
                 };
             };
@@ -22025,6 +22353,43 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    importResultsFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "text/csv": string;
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     previewDividendRun: {
         parameters: {
             query?: never;
@@ -25288,7 +25653,7 @@ export interface operations {
                     /**
                      * @example {
                      *       "type": "urn:problem:recon_format_unsupported",
-                     *       "title": "Error",
+                     *       "title": "Unsupported Media Type",
                      *       "status": 415,
                      *       "detail": "send the statement as text/csv or application/x-ndjson (one JSON object per line), not application/xml",
                      *       "code": "RECON_FORMAT_UNSUPPORTED",
@@ -30456,6 +30821,137 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    publishDisclosure: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PublishDisclosureDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisclosureSummaryResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    disclosureHistory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                scope: "villages" | "districts";
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisclosureHistoryItem"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    latestDisclosure: {
+        parameters: {
+            query?: {
+                /** @description html: the printable notice page (A4) */
+                format?: "json" | "csv" | "html";
+            };
+            header?: never;
+            path: {
+                scope: "villages" | "districts";
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisclosureSnapshotResponse"];
+                    "text/csv": components["schemas"]["DisclosureSnapshotResponse"];
+                    "text/html": components["schemas"]["DisclosureSnapshotResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    disclosureSnapshot: {
+        parameters: {
+            query?: {
+                /** @description html: the printable notice page (A4) */
+                format?: "json" | "csv" | "html";
+            };
+            header?: never;
+            path: {
+                scope: "villages" | "districts";
+                code: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisclosureSnapshotResponse"];
+                    "text/csv": components["schemas"]["DisclosureSnapshotResponse"];
+                    "text/html": components["schemas"]["DisclosureSnapshotResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     getBusinessDate: {
         parameters: {
             query?: never;
@@ -31023,6 +31519,36 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    downloadImportTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                kind: "households" | "bank-statements" | "asset-income-results";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description File download */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
