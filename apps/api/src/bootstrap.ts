@@ -57,6 +57,9 @@ export async function createApi(
     });
   }
   app.set('trust proxy', cfg.trustProxy);
+  // No ETag on API answers: figures are never served from a cache as 304 (and no body is hashed per response).
+  // The console's static files keep their own validators.
+  app.set('etag', false);
   app.useBodyParser('json', { limit: '5mb' });
   app.use(inputGuard());
   app.useGlobalPipes(createValidationPipe());

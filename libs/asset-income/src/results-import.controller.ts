@@ -1,3 +1,4 @@
+import { AssetIncomeResultImportResponse } from './responses.js';
 import { Controller, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
@@ -30,9 +31,8 @@ export class AssetIncomeResultsImportController {
     },
   })
   @ApiOkResponse({
-    schema: {
-      example: { imported: 1, results: [{ year: 2023, netAssets: '2420000.00', assessment: 'OK' }] },
-    },
+    type: AssetIncomeResultImportResponse,
+    example: { imported: 1, results: [{ year: 2023, netAssets: '2420000.00', assessment: 'OK' }] },
   })
   async importResultsFile(
     @Param('id', new IdPipe('id')) id: string,

@@ -74,6 +74,10 @@ export const CONTRACT_EXEMPTIONS: { method?: string; path: RegExp; reason: strin
     path: /^\/admin\/queues(\/|$)/,
     reason: 'the queue dashboard: HTML pages for ADMINs in a browser, excluded from the document',
   },
+  {
+    path: /^\/console(\/|$)/,
+    reason: 'the admin console: its page and hashed script files, served as static files (not API operations)',
+  },
 ];
 
 /** Statuses a request that matches no operation may get, before any handler (then with a Problem body). */

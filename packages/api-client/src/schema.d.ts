@@ -22374,7 +22374,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "imported": 1,
+                     *       "results": [
+                     *         {
+                     *           "year": 2023,
+                     *           "netAssets": "2420000.00",
+                     *           "assessment": "OK"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AssetIncomeResultImportResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
