@@ -74,6 +74,11 @@ export const CONTRACT_EXEMPTIONS: { method?: string; path: RegExp; reason: strin
     path: /^\/admin\/queues(\/|$)/,
     reason: 'the queue dashboard: HTML pages for ADMINs in a browser, excluded from the document',
   },
+  {
+    method: 'GET',
+    path: /^\/console(\/|$)/,
+    reason: 'the admin console: its index.html and hashed assets (a static web app), excluded from the document',
+  },
 ];
 
 /** Statuses a request that matches no operation may get, before any handler (then with a Problem body). */
@@ -317,6 +322,8 @@ export class ContractRecorder {
     this.checked++;
     const path = url.split('?')[0];
     if (CONTRACT_EXEMPTIONS.some((e) => (!e.method || e.method === method) && e.path.test(path))) return null;
+    // a conditional GET answered 304 (its ETag matched) has no body: the client keeps the 200 it already checked
+    if (status === 304 && (method === 'GET' || method === 'HEAD')) return null;
     const m = method.toLowerCase();
     const route = this.routes.find((r) => r.regex.test(path) && r.ops[m]);
     const mediaType = (contentType ?? '').split(';')[0].trim().toLowerCase();

@@ -1,18 +1,11 @@
 import { useQuery } from '@tanstack/react-query';
 import { Alert, Button, Table } from 'antd';
 import { api, unwrap, type Page } from '../api/client.js';
-import { formatDate } from '../lib/format.js';
+import { formatDate, maskName } from '../lib/format.js';
 import { useI18n } from '../lib/i18n.js';
 import { ProblemAlert } from '../lib/problem.js';
 import type { Application } from './Approvals.js';
 import { Money, PageTitle } from './common.js';
-
-/** A name as a public posting shows it: the first character, the rest masked (张** / Z***). */
-export function maskName(name: string | null | undefined): string {
-  if (!name) return '—';
-  const chars = [...name];
-  return chars[0] + '*'.repeat(Math.max(1, chars.length - 1));
-}
 
 /** Printing shows only the notice: no header, menu or buttons, black on white, rows kept whole. */
 const PRINT_CSS = `
