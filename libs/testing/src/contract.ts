@@ -77,7 +77,8 @@ export const CONTRACT_EXEMPTIONS: { method?: string; path: RegExp; reason: strin
   {
     method: 'GET',
     path: /^\/console(\/|$)/,
-    reason: 'the admin console: its index.html and hashed assets (a static web app), excluded from the document',
+    reason:
+      'the admin console: its index.html and hashed assets (a static web app), excluded from the document',
   },
 ];
 
