@@ -3,8 +3,9 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import request from 'supertest';
-import { createTestApp, type TestApp } from '#libs/testing';
+import { createTestApp, TEST_ADMIN, type TestApp } from '#libs/testing';
 import { runSeed } from '../../scripts/seed.js';
+import { formatMoney, maskName } from '../../apps/console/src/lib/format.js';
 
 /**
  * The admin console in Debian's Chromium, in Chinese, against the real API serving the built console at /console,
@@ -325,4 +326,102 @@ describe('admin console in the browser', () => {
     await page.getByText('会话已结束，请重新登录').waitFor();
     await page.context().close();
   });
+
+  it('fund administrator: the printable public notice, village funds, risk funds and agreements, claims, subsidy and asset income from the demo data', async () => {
+    const bearer = `Bearer ${await t.tokenFor('FUND_ADMIN')}`;
+    const get = async (path: string) => {
+      const r = await request(t.http).get(path).set('Authorization', bearer);
+      expect(r.status).toBe(200);
+      return r.body;
+    };
+    const page = await loginAs('fund.admin', 'fund-admin-demo');
+    const heading = (name: string) => page.getByRole('heading', { name, exact: true }).waitFor();
+
+    // 公示: the demo's application in its notice, the name masked, the amount and the day objections close
+    const notices = await get('/api/v1/loan-applications/review-queue?status=IN_PUBLIC_NOTICE&pageSize=100');
+    expect(notices.items.length).toBeGreaterThan(0);
+    const n = notices.items[0];
+    await page.getByRole('menuitem', { name: '公示' }).click();
+    await heading('贷款公示');
+    await page.getByTestId('masked-name').filter({ hasText: maskName(n.borrower.headName) }).first().waitFor();
+    await expect(page.locator('.notice-sheet').innerText()).resolves.not.toContain(n.borrower.headName);
+    await page.getByRole('cell', { name: formatMoney(n.principal) }).first().waitFor();
+    await page.getByRole('cell', { name: n.noticeEndsOn }).first().waitFor();
+    await page.emulateMedia({ media: 'print' });
+    await expect(page.getByRole('navigation', { name: 'main' }).isVisible()).resolves.toBe(false);
+    await expect(page.getByRole('button', { name: '打印' }).or(page.getByRole('button', { name: '打 印' })).isVisible()).resolves.toBe(false);
+    await shot(page, 'notices');
+    await page.emulateMedia({ media: 'screen' });
+
+    // village funds: the first fund's capital, its members and its contributions with their total
+    const funds = await get('/api/v1/mutual-aid-funds?pageSize=100');
+    const fund = funds.items[0];
+    const position = await get(`/api/v1/mutual-aid-funds/${fund.id}/position`);
+    await page.getByRole('menuitem', { name: '村级互助资金' }).click();
+    await heading('村级互助资金');
+    await expect(page.getByTestId('fund-capital').innerText()).resolves.toBe(formatMoney(position.capital));
+    const contributions = await get(`/api/v1/mutual-aid-funds/${fund.id}/contributions?pageSize=20`);
+    await page.getByRole('tab', { name: '出资记录' }).click();
+    await page.getByText(`合计: ${formatMoney(contributions.totalAmount)}`).waitFor();
+    await shot(page, 'village-funds');
+
+    // risk funds: balance, the agreement with its multiple and breaker
+    const riskFunds = await get('/api/v1/risk-funds?pageSize=100');
+    const capacity = await get(`/api/v1/risk-funds/${riskFunds.items[0].id}/capacity`);
+    await page.getByRole('menuitem', { name: '风险补偿基金' }).click();
+    await heading('风险补偿基金');
+    await expect(page.getByTestId('risk-fund-balance').innerText()).resolves.toBe(formatMoney(capacity.balance));
+    await page.getByRole('cell', { name: capacity.agreements[0].agreementNo }).first().waitFor();
+    await page.getByRole('columnheader', { name: '熔断状态' }).waitFor();
+    await shot(page, 'risk-funds');
+
+    // compensation claims: the list by status (the demo has none filed yet)
+    const claims = await get('/api/v1/compensation-claims');
+    await page.getByRole('menuitem', { name: '代偿申请' }).click();
+    await heading('代偿申请');
+    await page.getByText('待审核').first().waitFor();
+    await expect(page.locator('.ant-table-tbody tr.ant-table-row').count()).resolves.toBe(claims.items.length);
+
+    // subsidy: the programme's available budget; asset income: the project's special fund
+    const programmes = await get('/api/v1/subsidy/programmes?pageSize=100');
+    await page.getByRole('menuitem', { name: '贴息' }).click();
+    await heading('贴息');
+    await expect(page.getByTestId('subsidy-available').first().innerText()).resolves.toBe(formatMoney(programmes.items[0].position.available));
+    const projects = await get('/api/v1/asset-income/projects?pageSize=20');
+    await page.getByRole('menuitem', { name: '资产收益' }).click();
+    await heading('资产收益');
+    await expect(page.getByTestId('special-fund').first().innerText()).resolves.toBe(formatMoney(projects.items[0].specialFund));
+    const runs = await get('/api/v1/asset-income/distributions?pageSize=100');
+    expect(runs.items.length).toBeGreaterThan(0);
+    await page.getByRole('cell', { name: formatMoney(runs.items[0].paidNow) }).first().waitFor();
+    await shot(page, 'asset-income');
+    // the business date screen is the administrator's alone
+    await expect(page.getByRole('menuitem', { name: '业务日期' }).count()).resolves.toBe(0);
+    await page.context().close();
+  });
+
+  it('a bank officer sees its claims without decision buttons; the administrator advances the business date by a day', async () => {
+    const bank = await loginAs('zbrcb.officer', 'zbrcb-officer-demo');
+    await bank.getByRole('menuitem', { name: '代偿申请' }).click();
+    await bank.getByRole('heading', { name: '代偿申请', exact: true }).waitFor();
+    await expect(bank.getByRole('columnheader', { name: '操作' }).count()).resolves.toBe(0);
+    await expect(bank.getByRole('menuitem', { name: '风险补偿基金' }).count()).resolves.toBe(0);
+    await bank.context().close();
+
+    const before = (await request(t.http).get('/api/v1/business-date').set('Authorization', `Bearer ${await t.tokenFor('ADMIN')}`)).body;
+    expect(before.movable).toBe(true);
+    const page = await loginAs(TEST_ADMIN.username, TEST_ADMIN.password);
+    await page.getByRole('menuitem', { name: '业务日期' }).click();
+    await page.getByRole('heading', { name: '业务日期', exact: true }).waitFor();
+    await expect(page.getByTestId('business-date-value').innerText()).resolves.toBe(before.businessDate);
+    await page.getByLabel('推进天数').fill('1');
+    await page.getByRole('button', { name: '推进业务日期' }).click();
+    const next = new Date(`${before.businessDate}T00:00:00Z`);
+    next.setUTCDate(next.getUTCDate() + 1);
+    const expected = next.toISOString().slice(0, 10);
+    await page.getByTestId('business-date-value').filter({ hasText: expected }).waitFor({ timeout: 90_000 });
+    await page.getByTestId('business-date').filter({ hasText: expected }).waitFor();
+    await shot(page, 'business-date');
+    await page.context().close();
+  }, 180_000);
 });

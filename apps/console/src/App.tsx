@@ -17,6 +17,13 @@ const Covered = lazy(() => import('./screens/Covered.js'));
 const Reconciliation = lazy(() => import('./screens/Reconciliation.js'));
 const Reports = lazy(() => import('./screens/Reports.js'));
 const Audit = lazy(() => import('./screens/Audit.js'));
+const Notices = lazy(() => import('./screens/Notices.js'));
+const VillageFunds = lazy(() => import('./screens/VillageFunds.js'));
+const RiskFunds = lazy(() => import('./screens/RiskFunds.js'));
+const Claims = lazy(() => import('./screens/Claims.js'));
+const Subsidy = lazy(() => import('./screens/Subsidy.js'));
+const AssetIncome = lazy(() => import('./screens/AssetIncome.js'));
+const BusinessDate = lazy(() => import('./screens/BusinessDate.js'));
 
 /** The first screen of each role. */
 export function homeOf(me: Me): string {
@@ -49,6 +56,13 @@ function Routed() {
         <Route path="/reconciliation" element={<Guard what="recon"><Reconciliation /></Guard>} />
         <Route path="/reports" element={<Guard what="reports"><Reports /></Guard>} />
         <Route path="/audit" element={<Guard what="audit"><Audit /></Guard>} />
+        <Route path="/notices" element={<Guard what="notices"><Notices /></Guard>} />
+        <Route path="/village-funds" element={<Guard what="funds"><VillageFunds /></Guard>} />
+        <Route path="/risk-funds" element={<Guard what="riskFunds"><RiskFunds /></Guard>} />
+        <Route path="/claims" element={<Guard what="claims"><Claims /></Guard>} />
+        <Route path="/subsidy" element={<Guard what="subsidy"><Subsidy /></Guard>} />
+        <Route path="/asset-income" element={<Guard what="assetIncome"><AssetIncome /></Guard>} />
+        <Route path="/business-date" element={<Guard what="businessDate"><BusinessDate /></Guard>} />
         <Route path="*" element={me ? <Navigate to={homeOf(me)} replace /> : null} />
       </Route>
     </Routes>

@@ -15,12 +15,19 @@ interface BusinessDate {
 const NAV: { path: string; label: string; what: Ability }[] = [
   { path: '/dashboard', label: 'nav_dashboard', what: 'dashboard' },
   { path: '/approvals', label: 'nav_approvals', what: 'approvals' },
+  { path: '/notices', label: 'nav_notices', what: 'notices' },
   { path: '/households', label: 'nav_households', what: 'households' },
   { path: '/loans', label: 'nav_loans', what: 'loans' },
   { path: '/covered-loans', label: 'nav_covered', what: 'covered' },
+  { path: '/claims', label: 'nav_claims', what: 'claims' },
+  { path: '/village-funds', label: 'nav_funds', what: 'funds' },
+  { path: '/risk-funds', label: 'nav_riskFunds', what: 'riskFunds' },
+  { path: '/subsidy', label: 'nav_subsidy', what: 'subsidy' },
+  { path: '/asset-income', label: 'nav_assetIncome', what: 'assetIncome' },
   { path: '/reconciliation', label: 'nav_recon', what: 'recon' },
   { path: '/reports', label: 'nav_reports', what: 'reports' },
   { path: '/audit', label: 'nav_audit', what: 'audit' },
+  { path: '/business-date', label: 'nav_businessDate', what: 'businessDate' },
 ];
 
 /** Header (business date, language, user), the role's menu, and the screen. */

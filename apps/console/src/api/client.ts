@@ -1,5 +1,6 @@
 import type { Middleware } from 'openapi-fetch';
 import { createApiClient } from '../../../../packages/api-client/src/index.js';
+export type { components } from '../../../../packages/api-client/src/index.js';
 
 /**
  * The console's only way to the API: openapi-fetch typed by the generated `paths` of the served OpenAPI document.

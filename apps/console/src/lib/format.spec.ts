@@ -1,4 +1,4 @@
-import { formatDate, formatDateTime, formatMoney, formatPercent, sumMoney, YUAN_INPUT } from './format.js';
+import { formatDate, formatDateTime, formatMoney, formatPercent, maskName, sumMoney, YUAN_INPUT } from './format.js';
 
 describe('console formatting', () => {
   it('formats decimal yuan strings as ¥1,234.56 without floats', () => {
@@ -35,5 +35,12 @@ describe('console formatting', () => {
     expect(YUAN_INPUT.test('5000.00')).toBe(true);
     expect(YUAN_INPUT.test('5000.001')).toBe(false);
     expect(YUAN_INPUT.test('01')).toBe(false);
+  });
+
+  it('masks a name for a public posting: the first character kept, every other one a star', () => {
+    expect(maskName('张三丰')).toBe('张**');
+    expect(maskName('李四')).toBe('李*');
+    expect(maskName('王')).toBe('王*');
+    expect(maskName(null)).toBe('—');
   });
 });

@@ -72,3 +72,10 @@ export function formatDateTime(value: string | null | undefined): string {
 
 /** A decimal yuan amount as typed: up to two decimals, positive. Mirrors the API's @IsYuan. */
 export const YUAN_INPUT = /^(0|[1-9]\d{0,13})(\.\d{1,2})?$/;
+
+/** A name as a public posting shows it: the first character, the rest masked (张** / Z***). */
+export function maskName(name: string | null | undefined): string {
+  if (!name) return '—';
+  const chars = [...name];
+  return chars[0] + '*'.repeat(Math.max(1, chars.length - 1));
+}

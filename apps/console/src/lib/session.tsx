@@ -101,6 +101,14 @@ export const CAN = {
   uploadRecon: ['BANK_OFFICER', 'ADMIN', 'FUND_ADMIN'],
   reports: ['ADMIN', 'FUND_ADMIN', 'AUDITOR'],
   audit: ['ADMIN', 'AUDITOR'],
+  notices: ['FUND_ADMIN', 'AUDITOR'],
+  funds: ['ADMIN', 'FUND_ADMIN', 'LOAN_OFFICER', 'AUDITOR'],
+  riskFunds: ['ADMIN', 'FUND_ADMIN', 'AUDITOR'],
+  claims: ['ADMIN', 'FUND_ADMIN', 'AUDITOR', 'BANK_OFFICER'],
+  decideClaim: ['FUND_ADMIN'],
+  subsidy: ['ADMIN', 'FUND_ADMIN', 'AUDITOR'],
+  assetIncome: ['ADMIN', 'FUND_ADMIN', 'AUDITOR'],
+  businessDate: ['ADMIN'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Ability = keyof typeof CAN;
