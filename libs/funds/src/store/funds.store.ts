@@ -19,7 +19,9 @@ function whereOf(filter: FundListFilter): { clause: string; params: unknown[] } 
   if (filter.districtId) where.push(`v.district_id = $${params.push(filter.districtId)}`);
   if (filter.villageId) where.push(`f.village_id = $${params.push(filter.villageId)}`);
   if (filter.status) where.push(`f.status = $${params.push(filter.status)}`);
-  where.push(areaCondition(params, { district: 'v.district_id', town: 'v.town_id', village: 'f.village_id' }));
+  where.push(
+    areaCondition(params, { district: 'v.district_id', town: 'v.town_id', village: 'f.village_id' }),
+  );
   return { clause: where.length ? `WHERE ${where.join(' AND ')}` : '', params };
 }
 
@@ -57,6 +59,24 @@ export class FundsStore {
   find(m: EntityManager, fundId: string, lock: boolean | 'share' = false): Promise<FundRow | undefined> {
     const clause = lock === 'share' ? ' FOR SHARE OF f' : lock ? ' FOR UPDATE OF f' : '';
     return queryOne<FundRow>(m, `${FUND_SELECT} WHERE f.id = $1${clause}`, [fundId]);
+  }
+
+  /**
+   * The fund of a mutual-aid loan, taken FOR SHARE, with the loan's number and channel: a repayment's first
+   * statement (the loan row itself is read, not locked; the caller locks it next, after the fund).
+   */
+  findShareOfLoan(
+    m: EntityManager,
+    loanId: string,
+  ): Promise<(FundRow & { loan_loan_no: string; loan_channel: string }) | undefined> {
+    return queryOne(
+      m,
+      `SELECT f.*, v.code AS village_code, v.name AS village_name, v.district_id::text AS district_id,
+              l.loan_no AS loan_loan_no, l.channel AS loan_channel
+         FROM loans l JOIN mutual_aid_funds f ON f.id = l.fund_id JOIN villages v ON v.id = f.village_id
+        WHERE l.id = $1 FOR SHARE OF f`,
+      [loanId],
+    );
   }
 
   findByVillage(m: EntityManager, villageId: string): Promise<FundRow | undefined> {
