@@ -19,9 +19,7 @@ function whereOf(filter: FundListFilter): { clause: string; params: unknown[] } 
   if (filter.districtId) where.push(`v.district_id = $${params.push(filter.districtId)}`);
   if (filter.villageId) where.push(`f.village_id = $${params.push(filter.villageId)}`);
   if (filter.status) where.push(`f.status = $${params.push(filter.status)}`);
-  where.push(
-    areaCondition(params, { district: 'v.district_id', town: 'v.town_id', village: 'f.village_id' }),
-  );
+  where.push(areaCondition(params, { district: 'v.district_id', town: 'v.town_id', village: 'f.village_id' }));
   return { clause: where.length ? `WHERE ${where.join(' AND ')}` : '', params };
 }
 
