@@ -32,6 +32,7 @@ import { LoansEntityIndex1764560000000 } from './1764560000000-loans-entity-inde
 import { UserAreaScopes1764570000000 } from './1764570000000-user-area-scopes.js';
 import { Projections1764600000000 } from './1764600000000-projections.js';
 import { DisclosureSnapshots1764610000000 } from './1764610000000-disclosure-snapshots.js';
+import { CoveredBreakerIndexes1764660000000 } from './1764660000000-covered-breaker-indexes.js';
 
 /** Every migration, in order. Add new ones at the end (generated with `npm run migration:generate`). */
 export const MIGRATIONS = [
@@ -69,4 +70,5 @@ export const MIGRATIONS = [
   UserAreaScopes1764570000000,
   Projections1764600000000,
   DisclosureSnapshots1764610000000,
+  CoveredBreakerIndexes1764660000000,
 ];

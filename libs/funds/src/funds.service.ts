@@ -152,6 +152,19 @@ export class FundsService {
     return infoOf(row);
   }
 
+  /**
+   * `shareFund` of a loan's fund in the same statement as the read of the loan's number and channel (one round
+   * trip instead of two on every repayment). Undefined when the loan does not exist or has no fund.
+   */
+  async shareFundOfLoan(
+    manager: EntityManager,
+    loanId: string,
+  ): Promise<{ fund: FundInfo; loanNo: string; channel: string } | undefined> {
+    if (!/^\d{1,18}$/.test(loanId)) return undefined;
+    const row = await this.store.findShareOfLoan(manager, loanId);
+    return row && { fund: infoOf(row), loanNo: row.loan_loan_no, channel: row.loan_channel };
+  }
+
   /** The fund of a village, or null when the village has none. */
   async fundForVillage(villageId: string, manager?: EntityManager): Promise<FundInfo | null> {
     if (!/^\d{1,18}$/.test(villageId)) return null;

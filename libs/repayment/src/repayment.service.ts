@@ -129,17 +129,21 @@ export class RepaymentService {
     today: string,
   ): Promise<RepaymentResult> {
     const actor = RequestContext.actor()?.username ?? 'system';
-    const head = foundLoan(await this.loans.find(m, loanId), loanId);
+    // Fixed lock order: fund, loan, instalments (by number). A repayment only brings money in, so it shares the
+    // fund row with other repayments (the loan row orders repayments of one loan) and still excludes every
+    // operation that takes the fund exclusively. The fund is found from the loan and shared in one statement; a
+    // loan without a fund (not found, covered) takes the refusal path below.
+    const shared = await this.funds.shareFundOfLoan(m, loanId);
+    const head = shared
+      ? { loan_no: shared.loanNo, channel: shared.channel, fund_id: shared.fund.id }
+      : foundLoan(await this.loans.find(m, loanId), loanId);
     const wrongChannel = channelRefusal({
       loanNo: head.loan_no,
-      channel: head.channel,
+      channel: head.channel as LoanRow['channel'],
       fundId: head.fund_id,
     });
     if (wrongChannel) throw refusal(refused('repayment refused', [wrongChannel]));
-    // Fixed lock order: fund, loan, instalments (by number). A repayment only brings money in, so it shares the
-    // fund row with other repayments (the loan row orders repayments of one loan) and still excludes every
-    // operation that takes the fund exclusively.
-    const fund = await this.funds.shareFund(m, head.fund_id!);
+    const fund = shared?.fund ?? (await this.funds.shareFund(m, head.fund_id!));
     const locked = await this.loans.lockWithInstallments(m, loanId);
     const loan = foundLoan(locked?.loan, loanId);
     const rows = asInstallments(locked!.installments);

@@ -89,22 +89,28 @@ export class ReplayBookkeeping {
     );
     // A closed loan is current and performing; the ageing of one still outstanding is the loans' one rule's.
     const closed = result.closedOn !== null;
-    await this.loans.update(m, loan.id, {
+    const updated = await this.loans.update(m, loan.id, {
       outstanding_principal_fen: outstandingPrincipalOf(result.installments),
       status: closed ? 'CLOSED' : 'DISBURSED',
       closed_on: result.closedOn,
       aged_as_of: result.asOf,
       ...(closed ? { days_overdue: 0, arrears_bucket: 'CURRENT', non_performing: false } : {}),
     });
-    if (!closed) {
-      await this.ageing.ageByOverdueInstallments(
-        m,
-        { date: result.asOf, actor, bucketLimitsDays: STANDARD_BUCKET_LIMITS_DAYS },
-        [loan.id],
-      );
-    }
+    const aged = closed
+      ? { changed: 0 }
+      : await this.ageing.ageByOverdueInstallments(
+          m,
+          { date: result.asOf, actor, bucketLimitsDays: STANDARD_BUCKET_LIMITS_DAYS },
+          [loan.id],
+        );
     // Group liability calls exist only for loans of a joint-liability group.
     if (loan.group_id !== null) await clearCallsSql(m, result.asOf, [loan.id], actor);
-    return loanAfter(foundLoan(await this.loans.find(m, loan.id), loan.id));
+    // The row the update returned is the loan's row unless the ageing (or a group call) wrote it again: read it
+    // again only then (a repayment on a loan whose ageing does not move saves the round trip).
+    const current =
+      aged.changed > 0 || loan.group_id !== null
+        ? foundLoan(await this.loans.find(m, loan.id), loan.id)
+        : updated;
+    return loanAfter(current);
   }
 }

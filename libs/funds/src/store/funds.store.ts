@@ -59,6 +59,24 @@ export class FundsStore {
     return queryOne<FundRow>(m, `${FUND_SELECT} WHERE f.id = $1${clause}`, [fundId]);
   }
 
+  /**
+   * The fund of a mutual-aid loan, taken FOR SHARE, with the loan's number and channel: a repayment's first
+   * statement (the loan row itself is read, not locked; the caller locks it next, after the fund).
+   */
+  findShareOfLoan(
+    m: EntityManager,
+    loanId: string,
+  ): Promise<(FundRow & { loan_loan_no: string; loan_channel: string }) | undefined> {
+    return queryOne(
+      m,
+      `SELECT f.*, v.code AS village_code, v.name AS village_name, v.district_id::text AS district_id,
+              l.loan_no AS loan_loan_no, l.channel AS loan_channel
+         FROM loans l JOIN mutual_aid_funds f ON f.id = l.fund_id JOIN villages v ON v.id = f.village_id
+        WHERE l.id = $1 FOR SHARE OF f`,
+      [loanId],
+    );
+  }
+
   findByVillage(m: EntityManager, villageId: string): Promise<FundRow | undefined> {
     return queryOne<FundRow>(m, `${FUND_SELECT} WHERE f.village_id = $1`, [villageId]);
   }

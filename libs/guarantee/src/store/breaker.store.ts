@@ -15,18 +15,32 @@ import type {
  * over the district's disbursed BANK_COVERED loans (a compensated loan has left the covered book). The threshold
  * is the strictest of the district's active agreements (the given default when none): one district, one breaker,
  * so a bank with a laxer agreement cannot keep lending where another bank's agreement already calls a halt.
+ *
+ * Nothing here reads the whole covered book. The outstanding is the ledger's: every cover post keeps each
+ * agreement's EXPOSURE:OUTSTANDING equal to the outstanding principal of its disbursed loans (consumed at
+ * disbursement, released by every principal repayment and compensation), so the district's figure is the sum of
+ * its agreements' balances, plus the disbursed covered loans no agreement carries (partial index
+ * loans_covered_no_agreement). The non-performing part sums only the loans overdue at all (npl_overdue_days ≥ 1;
+ * partial index loans_covered_overdue). libs/guarantee/test/breaker-figures.spec.ts checks both against the sum
+ * over every covered loan.
  */
 const FIGURES_SQL = `
   SELECT rf.district_id, rf.npl_overdue_days,
          coalesce((SELECT min(g.npl_threshold_percent) FROM guarantee_agreements g
                     WHERE g.risk_fund_id = rf.id AND g.status = 'ACTIVE'), $2::numeric)::text AS threshold,
-         coalesce(sum(l.outstanding_principal_fen), 0)::text AS outstanding,
-         coalesce(sum(l.outstanding_principal_fen) FILTER (WHERE l.days_overdue > rf.npl_overdue_days), 0)::text AS npl
+         (coalesce((SELECT sum(a.balance_fen) FROM guarantee_agreements g
+                      JOIN ledger_accounts a ON a.code = 'GA:' || g.id || ':EXPOSURE:OUTSTANDING'
+                     WHERE g.risk_fund_id = rf.id AND ($3::bigint IS NULL OR g.bank_id = $3::bigint)), 0)
+          + coalesce((SELECT sum(l.outstanding_principal_fen) FROM loans l
+                       WHERE l.district_id = rf.district_id AND l.channel = 'BANK_COVERED' AND l.status = 'DISBURSED'
+                         AND l.agreement_id IS NULL AND ($3::bigint IS NULL OR l.bank_id = $3::bigint)), 0))::text
+           AS outstanding,
+         coalesce((SELECT sum(l.outstanding_principal_fen) FROM loans l
+                    WHERE l.district_id = rf.district_id AND l.channel = 'BANK_COVERED' AND l.status = 'DISBURSED'
+                      AND l.days_overdue > 0 AND l.days_overdue > rf.npl_overdue_days
+                      AND ($3::bigint IS NULL OR l.bank_id = $3::bigint)), 0)::text AS npl
     FROM risk_funds rf
-    LEFT JOIN loans l ON l.district_id = rf.district_id AND l.channel = 'BANK_COVERED' AND l.status = 'DISBURSED'
-                     AND ($3::bigint IS NULL OR l.bank_id = $3::bigint)
    WHERE $1::bigint[] IS NULL OR rf.district_id = ANY($1::bigint[])
-   GROUP BY rf.id, rf.district_id, rf.npl_overdue_days
    ORDER BY rf.district_id`;
 
 /** district_breakers (the recorded state of each district) and district_breaker_events (its changes). */
