@@ -172,7 +172,8 @@ export function accrueTo(state: InstallmentState[], date: string): void {
 /** Marks what is overdue on `date` and charges its penalty (same rule as the COB's SQL). */
 export function markOverdue(state: InstallmentState[], terms: RepaymentTerms, date: string): void {
   for (const i of state) {
-    if (i.status === 'PAID' || owed(i) === 0n) continue;
+    // grace days are never negative: on or before the due date nothing is overdue (and no date arithmetic is needed)
+    if (i.status === 'PAID' || date <= i.dueDate || owed(i) === 0n) continue;
     const lastOnTime = addDays(i.dueDate, terms.graceDays);
     if (date <= lastOnTime) continue;
     i.status = 'OVERDUE';
