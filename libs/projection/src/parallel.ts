@@ -35,7 +35,15 @@ export interface ParallelOutput {
   threads: number;
   /** per thread, the milliseconds spent simulating (not starting or copying) */
   busyMs: number[];
+  /** per thread, the CPU milliseconds of that (the thread's own; on a shared machine less than busyMs) */
+  cpuMs: number[];
 }
+
+/** This thread's CPU time so far, in milliseconds. */
+export const threadCpuMs = (): number => {
+  const u = process.threadCpuUsage();
+  return (u.user + u.system) / 1000;
+};
 
 /** Below this many loan-months in all a projection runs in-thread (a thread costs about a second to start). */
 export const THREADED_FROM_LOAN_MONTHS = 2_000_000;
@@ -48,7 +56,7 @@ export interface WorkerJob {
 
 export type WorkerMessage =
   | { type: 'run'; k: number }
-  | { type: 'done'; results: { k: number; result: RunResult }[]; busyMs: number };
+  | { type: 'done'; results: { k: number; result: RunResult }[]; busyMs: number; cpuMs: number };
 
 const WORKER_URL = new URL('./run-worker.js', import.meta.url);
 
@@ -79,23 +87,26 @@ export async function simulateRuns({ snapshot, scenario, actual, threads, onProg
   if (!threaded) {
     const runs: RunResult[] = [];
     let busy = 0;
+    let cpu = 0;
     for (let k = 0; k < n; k++) {
       const s = performance.now();
+      const c = threadCpuMs();
       runs.push(...runShare(snapshot, scenario, [k], undefined, actual));
       busy += performance.now() - s;
+      cpu += threadCpuMs() - c;
       if (onProgress) await onProgress(k + 1);
     }
-    return { runs, threads: 1, busyMs: [busy] };
+    return { runs, threads: 1, busyMs: [busy], cpuMs: [cpu] };
   }
   const shares = Array.from({ length: want }, (_, w) => Array.from({ length: n }, (_, k) => k).filter((k) => k % want === w));
   const runs: (RunResult | undefined)[] = new Array(n);
   let done = 0;
   // progress calls are chained: one at a time, in order
   let progress: Promise<void> = Promise.resolve();
-  const busyMs = await Promise.all(
+  const times = await Promise.all(
     shares.map(
       (share) =>
-        new Promise<number>((ok, fail) => {
+        new Promise<{ busyMs: number; cpuMs: number }>((ok, fail) => {
           const w = new Worker(WORKER_URL, { workerData: { snapshot, scenario, runs: share } satisfies WorkerJob });
           let settled = false;
           w.on('message', (m: WorkerMessage) => {
@@ -107,7 +118,7 @@ export async function simulateRuns({ snapshot, scenario, actual, threads, onProg
             }
             for (const { k, result } of m.results) runs[k] = result;
             settled = true;
-            ok(m.busyMs);
+            ok({ busyMs: m.busyMs, cpuMs: m.cpuMs });
           });
           w.once('error', (e) => {
             settled = true;
@@ -121,5 +132,5 @@ export async function simulateRuns({ snapshot, scenario, actual, threads, onProg
   );
   await progress;
   if (runs.some((r) => r === undefined)) throw new Error('a projection run is missing');
-  return { runs: runs as RunResult[], threads: want, busyMs };
+  return { runs: runs as RunResult[], threads: want, busyMs: times.map((t) => t.busyMs), cpuMs: times.map((t) => t.cpuMs) };
 }

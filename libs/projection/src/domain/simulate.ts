@@ -102,6 +102,7 @@ interface SimLoan {
   nplOverdueDays: number;
   terms: RepaymentTerms;
   schedule: FrozenInstallment[];
+  /** the payments this run made (the snapshot's are in its replayed state) */
   payments: ReplayPayment[];
   termMonths: number;
   subsidy: SnapshotLoan['subsidy'];
@@ -308,7 +309,7 @@ function simLoanOf(snapshot: BookSnapshot, l: SnapshotLoan, k: Kernel, plan: Pla
   const outstanding = state.installments.reduce((s, i) => s + unpaidPrincipal(i), 0n);
   return {
     ...l,
-    payments: [...l.payments],
+    payments: [],
     state: state.installments,
     prepaid: { totalFen: state.prepaidFen },
     plan,

@@ -159,8 +159,9 @@ export function initialState(schedule: readonly FrozenInstallment[]): Installmen
  */
 export function accrueTo(state: InstallmentState[], date: string): void {
   for (const i of state) {
+    if (date <= i.dueDate) continue;
     const principal = unpaidPrincipal(i);
-    if (principal <= 0n || date <= i.dueDate) continue;
+    if (principal <= 0n) continue;
     const from = i.accruedThrough !== null && i.accruedThrough > i.dueDate ? i.accruedThrough : i.dueDate;
     const days = daysFrom(from, date);
     if (days <= 0) continue;
