@@ -9,6 +9,7 @@ export * from './domain/views.js';
 export * from './dto.js';
 export * from './jobs.js';
 export * from './kernel.js';
+export * from './parallel.js';
 export * from './projection.module.js';
 export * from './projection.service.js';
 export * from './responses.js';

@@ -8,14 +8,13 @@ import { formatYuan } from '#libs/money';
 import { ProductsService } from '#libs/products';
 import type { ReplayPayment } from '#libs/repayment';
 import { fanChartSvg } from './domain/chart.js';
-import type { BookSnapshot, RunResult, ScenarioSpec } from './domain/model.js';
+import type { BookSnapshot, ScenarioSpec } from './domain/model.js';
 import { bandsOf, eventsOf } from './domain/monte-carlo.js';
-import { rngOf, runSeed } from './domain/prng.js';
 import { BASELINE_SCENARIO, parseScenario } from './domain/scenario.js';
-import { monthEndsAfter, simulateRun } from './domain/simulate.js';
+import { monthEndsAfter } from './domain/simulate.js';
 import { resultTables, resultView, type ResultView } from './domain/views.js';
 import { enqueueProjection } from './jobs.js';
-import { ENGINE_KERNEL } from './kernel.js';
+import { simulateRuns } from './parallel.js';
 import { readSnapshot } from './snapshot.js';
 import { BookStore } from './store/book.store.js';
 import { ProjectionStore, type RunRow, type ScenarioRow } from './store/projection.store.js';
@@ -178,12 +177,14 @@ export class ProjectionService {
     onProgress?: (done: number) => Promise<void>,
     actual?: ReadonlyMap<string, readonly ReplayPayment[]>,
   ): Promise<ResultView> {
-    const runs: RunResult[] = [];
     const every = Math.max(1, Math.floor(spec.runs / 20));
-    for (let k = 0; k < spec.runs; k++) {
-      runs.push(simulateRun({ snapshot, scenario: spec, kernel: ENGINE_KERNEL, rng: rngOf(runSeed(spec.seed, k)), actual }));
-      if (onProgress && ((k + 1) % every === 0 || k + 1 === spec.runs)) await onProgress(k + 1);
-    }
+    // the runs on worker threads (one per core) when the projection is big enough; the same runs either way
+    const { runs } = await simulateRuns({
+      snapshot,
+      scenario: spec,
+      actual,
+      onProgress: onProgress && ((done) => (done % every === 0 || done === spec.runs ? onProgress(done) : undefined)),
+    });
     const refs = new Map<string, { minimum?: string; cap?: string }>();
     for (const rf of snapshot.riskFunds) {
       refs.set(`riskFund:${rf.id}:balance`, { minimum: formatYuan(rf.minimumFen) });

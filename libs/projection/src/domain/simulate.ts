@@ -102,6 +102,7 @@ interface SimLoan {
   nplOverdueDays: number;
   terms: RepaymentTerms;
   schedule: FrozenInstallment[];
+  /** the payments this run made (the snapshot's are in its replayed state) */
   payments: ReplayPayment[];
   termMonths: number;
   subsidy: SnapshotLoan['subsidy'];
@@ -122,6 +123,41 @@ interface SimLoan {
   /** subsidy: instalments already counted */
   subsidisedThrough: number;
   seq: number;
+  /** the loan's months as its plan plays them, shared by every run that drew the same plan (see trajectoryOf) */
+  trajectory: Trajectory | null;
+  /** the run's state of the loan's village fund (mutual aid), looked up once */
+  fund: FundState | null;
+}
+
+/** A payment the run settles: its day, amount, the principal it paid and the principal it left. */
+interface Paid {
+  day: string;
+  amountFen: Fen;
+  principalFen: Fen;
+  leftFen: Fen;
+}
+
+/** A loan's month: its payments in date order, then its principal outstanding and days overdue at the month end. */
+interface LoanMonth {
+  paid: Paid[];
+  /** Σ of the payments' amounts and principal (what a month without applications settles at once) */
+  amountFen: Fen;
+  principalFen: Fen;
+  outstandingFen: Fen;
+  dpd: number;
+}
+
+/**
+ * A loan's months from the snapshot on, as its plan plays them (the month in which it closes is the last). For a
+ * mutual-aid loan without subsidy nothing in them depends on the rest of the run: the payments are its plan's, its
+ * state moves only by its own payments (the replay's step) and the month end reads only its state. So every run
+ * that draws the same plan for the loan gets the same months, and they are computed once, by the very code a run
+ * uses (`payDays`, `payDue`, `monthEndOf`), and shared; the run settles the payments into its fund and reads the
+ * month ends. Kept for the plans that recur (on time; stopping after the 0th–2nd more instalment), not for late
+ * payers, whose lateness is drawn from a range.
+ */
+interface Trajectory {
+  months: LoanMonth[];
 }
 
 interface FundState {
@@ -133,7 +169,18 @@ interface FundState {
   maxLoanFen: Fen;
   served: Set<string>;
   newLoans: number;
+  /** the month end being read: its loans' outstanding, PAR30, NPL and households */
+  month: FundMonth;
 }
+
+interface FundMonth {
+  outstanding: Fen;
+  par30: Fen;
+  npl: Fen;
+  households: Set<string>;
+}
+
+const emptyMonth = (): FundMonth => ({ outstanding: 0n, par30: 0n, npl: 0n, households: new Set() });
 
 interface RiskFundState {
   snap: SnapshotRiskFund;
@@ -171,6 +218,16 @@ const dueBy = (schedule: readonly FrozenInstallment[], date: string): number => 
  */
 const starts = new WeakMap<BookSnapshot, Map<string, { installments: InstallmentState[]; prepaidFen: Fen; closedOn: string | null }>>();
 function startOf(snapshot: BookSnapshot, l: SnapshotLoan, k: Kernel) {
+  const s = baseStartOf(snapshot, l, k);
+  return {
+    installments: s.installments.map((i) => ({ ...i, feeAccrued: i.feeAccrued && { ...i.feeAccrued } })),
+    prepaidFen: s.prepaidFen,
+    closedOn: s.closedOn,
+  };
+}
+
+/** The replayed start itself (shared: read only, never moved forward). */
+function baseStartOf(snapshot: BookSnapshot, l: SnapshotLoan, k: Kernel) {
   let byLoan = starts.get(snapshot);
   if (!byLoan) starts.set(snapshot, (byLoan = new Map()));
   let s = byLoan.get(l.id);
@@ -179,11 +236,134 @@ function startOf(snapshot: BookSnapshot, l: SnapshotLoan, k: Kernel) {
     s = { installments: r.installments, prepaidFen: r.payments.reduce((t, p) => t + p.prepaidPrincipalFen, 0n), closedOn: r.closedOn };
     byLoan.set(l.id, s);
   }
+  return s;
+}
+
+/** The days in (prevEnd, monthEnd] the loan's borrower pays on, ascending (its plan: due date + late days). */
+function payDays(loan: SimLoan, asOf: string, prevEnd: string, monthEnd: string): string[] {
+  const days: string[] = [];
+  for (const i of loan.schedule) {
+    if (i.number <= loan.handledThrough) continue;
+    if (loan.plan.stopsAfter !== null && i.number > loan.plan.stopsAfter) break;
+    let day = loan.plan.lateDays ? addDays(i.dueDate, loan.plan.lateDays) : i.dueDate;
+    if (day <= asOf) day = addDays(asOf, 1);
+    if (day > monthEnd) break; // due dates ascend: the rest fall in later months
+    if (day > prevEnd && days[days.length - 1] !== day) days.push(day);
+  }
+  return days;
+}
+
+/**
+ * The borrower pays on `day` what is due then (every unpaid principal, fee and penalty of instalments due by
+ * then), through the repayment engine's own step; null when nothing is due.
+ */
+function payDue(loan: SimLoan, day: string, k: Kernel): Paid | null {
+  if (loan.closed || loan.compensated) return null;
+  const st = loan.state;
+  // after a payment that paid everything due, with nothing falling due since before this day, nothing is overdue
+  // or accruing penalty: the accrual and marking would change nothing (applyPayment does them anyway)
+  const c = loan.cleared;
+  if (c === null || loan.schedule.some((i) => i.dueDate > c.day && i.dueDate < day)) {
+    k.accrueTo(st, day);
+    k.markOverdue(st, loan.terms, day);
+  }
+  let owed = 0n;
+  let principal = 0n;
+  let before = 0n;
+  for (const i of st) {
+    const unpaid = unpaidPrincipal(i);
+    before += unpaid;
+    if (i.dueDate > day) continue;
+    owed += owedOf(i);
+    principal += unpaid;
+  }
+  loan.handledThrough = Math.max(loan.handledThrough, dueBy(loan.schedule, day));
+  if (owed <= 0n) return null;
+  recordPayment(loan, { id: `9${String(++loan.seq).padStart(6, '0')}`, valueDate: day, amountFen: owed }, k);
+  loan.cleared = { day, outstandingFen: before - principal };
+  return { day, amountFen: owed, principalFen: principal, leftFen: before - principal };
+}
+
+/** The payment applied to the kept state by the repayment engine's own step (as `replay` applies each). */
+function recordPayment(loan: SimLoan, p: ReplayPayment, k: Kernel): void {
+  k.applyPayment(loan.state, loan.terms, loan.prepaid, p);
+  loan.payments.push(p);
+}
+
+/** The loan at a month end: accrued and marked to the last day; its principal outstanding and days overdue. */
+function monthEndOf(loan: SimLoan, monthEnd: string, k: Kernel): { outstandingFen: Fen; dpd: number; replayed: boolean } {
+  // a loan whose last payment paid everything due, with nothing falling due since, is exactly as that payment
+  // left it (nothing overdue, no penalty accruing): its replay to the month end would say the same
+  const c = loan.cleared;
+  const quiet = c !== null && !loan.subsidy && !loan.schedule.some((i) => i.dueDate > c.day && i.dueDate <= monthEnd);
+  if (quiet) return { outstandingFen: c.outstandingFen, dpd: 0, replayed: false };
+  k.accrueTo(loan.state, monthEnd);
+  k.markOverdue(loan.state, loan.terms, monthEnd);
+  let outstanding = 0n;
+  for (const i of loan.state) outstanding += unpaidPrincipal(i);
+  return { outstandingFen: outstanding, dpd: k.daysOverdueOf(loan.state, monthEnd), replayed: true };
+}
+
+/** A run's loan from the snapshot: its replayed state on the snapshot date (a copy) and the plan drawn for it. */
+function simLoanOf(snapshot: BookSnapshot, l: SnapshotLoan, k: Kernel, plan: Plan, handled: number, state: ReturnType<typeof baseStartOf>): SimLoan {
+  const outstanding = state.installments.reduce((s, i) => s + unpaidPrincipal(i), 0n);
   return {
-    installments: s.installments.map((i) => ({ ...i, feeAccrued: i.feeAccrued && { ...i.feeAccrued } })),
-    prepaidFen: s.prepaidFen,
-    closedOn: s.closedOn,
+    ...l,
+    payments: [],
+    state: state.installments,
+    prepaid: { totalFen: state.prepaidFen },
+    plan,
+    handledThrough: handled,
+    closed: state.closedOn !== null || outstanding === 0n,
+    compensated: false,
+    claimable: false,
+    cleared: null,
+    coverUsedFen: l.coverMultiple ? k.coverFor(outstanding, k.parseMultiple(l.coverMultiple)) : 0n,
+    subsidisedThrough: handled,
+    seq: 0,
+    trajectory: null,
+    fund: null,
   };
+}
+
+/** Whether a loan's months under a plan are computed once and shared by the runs (see Trajectory). */
+const sharesTrajectory = (l: SnapshotLoan, plan: Plan): boolean =>
+  l.channel === 'MUTUAL_AID' && !l.subsidy && plan.lateDays === 0;
+
+const trajectories = new WeakMap<Kernel, WeakMap<BookSnapshot, Map<string, Trajectory>>>();
+
+/** The loan's months under the plan over the month ends, computed once per snapshot, kernel, plan and horizon. */
+function trajectoryOf(snapshot: BookSnapshot, l: SnapshotLoan, k: Kernel, plan: Plan, handled: number, monthEnds: readonly string[]): Trajectory {
+  let bySnapshot = trajectories.get(k);
+  if (!bySnapshot) trajectories.set(k, (bySnapshot = new WeakMap()));
+  let byKey = bySnapshot.get(snapshot);
+  if (!byKey) bySnapshot.set(snapshot, (byKey = new Map()));
+  const key = `${l.id}|${plan.stopsAfter ?? ''}|${monthEnds.length}`;
+  let t = byKey.get(key);
+  if (t) return t;
+  const loan = simLoanOf(snapshot, l, k, plan, handled, startOf(snapshot, l, k));
+  t = { months: [] };
+  let prevEnd = snapshot.asOf;
+  for (const monthEnd of monthEnds) {
+    if (loan.closed) break;
+    const paid: Paid[] = [];
+    for (const day of payDays(loan, snapshot.asOf, prevEnd, monthEnd)) {
+      const p = payDue(loan, day, k);
+      if (p) paid.push(p);
+    }
+    const e = monthEndOf(loan, monthEnd, k);
+    if (e.outstandingFen === 0n) loan.closed = true;
+    let amountFen = 0n;
+    let principalFen = 0n;
+    for (const p of paid) {
+      amountFen += p.amountFen;
+      principalFen += p.principalFen;
+    }
+    t.months.push({ paid, amountFen, principalFen, outstandingFen: e.outstandingFen, dpd: e.dpd });
+    prevEnd = monthEnd;
+  }
+  byKey.set(key, t);
+  return t;
 }
 
 export interface RunInput {
@@ -213,6 +393,7 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual }: RunI
         maxLoanFen: f.newLoans?.maxLoanFen ?? 0n,
         served: new Set<string>(),
         newLoans: 0,
+        month: emptyMonth(),
       },
     ]),
   );
@@ -235,27 +416,18 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual }: RunI
   const loans: SimLoan[] = [];
   for (const l of snapshot.loans) {
     const handled = dueBy(l.schedule, snapshot.asOf);
-    const state = startOf(snapshot, l, k);
-    const dpd = k.daysOverdueOf(state.installments, snapshot.asOf);
+    const base = baseStartOf(snapshot, l, k);
+    const dpd = k.daysOverdueOf(base.installments, snapshot.asOf);
     // a borrower more than 30 days behind on the snapshot date is taken to have stopped paying
     const plan: Plan = dpd > 30 ? { lateDays: 0, stopsAfter: 0 } : drawPlan(rng, behaviourOf(l.kind), handled);
-    const outstanding = state.installments.reduce((s, i) => s + unpaidPrincipal(i), 0n);
-    const sim: SimLoan = {
-      ...l,
-      payments: [...l.payments],
-      state: state.installments,
-      prepaid: { totalFen: state.prepaidFen },
-      plan,
-      handledThrough: handled,
-      closed: state.closedOn !== null || outstanding === 0n,
-      compensated: false,
-      claimable: false,
-      cleared: null,
-      coverUsedFen: l.coverMultiple ? k.coverFor(outstanding, k.parseMultiple(l.coverMultiple)) : 0n,
-      subsidisedThrough: handled,
-      seq: 0,
-    };
+    const shared = !actual && sharesTrajectory(l, plan);
+    // a loan whose months are shared never moves its own state: it keeps the snapshot's (read only), uncopied
+    const state = shared ? base : startOf(snapshot, l, k);
+    const sim = simLoanOf(snapshot, l, k, plan, handled, state);
+    if (shared && !sim.closed) sim.trajectory = trajectoryOf(snapshot, l, k, plan, handled, monthEnds);
+    sim.fund = l.fundId ? (funds.get(l.fundId) ?? null) : null;
     loans.push(sim);
+    const outstanding = base.installments.reduce((s, i) => s + unpaidPrincipal(i), 0n);
     if (l.fundId) {
       const f = funds.get(l.fundId);
       if (f) {
@@ -268,30 +440,14 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual }: RunI
   const months: MonthState[] = [];
   let prevEnd = snapshot.asOf;
   let subsidySpentTotal = 0n;
-  for (const monthEnd of monthEnds) {
+  for (let m = 0; m < monthEnds.length; m++) {
+    const monthEnd = monthEnds[m];
     const month = monthEnd.slice(0, 7);
     for (const p of scenario.policies.filter((x) => x.fromMonth === month)) applyPolicy(p);
 
+    // the month's applications first (the loans draw nothing here, so the draws come in the same order)
     type Ev = { date: string; order: number; run: () => void };
-    const evs: Ev[] = [];
-    for (const loan of loans) {
-      if (loan.closed || loan.compensated) continue;
-      if (actual) {
-        for (const p of actual.get(loan.id) ?? [])
-          if (p.valueDate > prevEnd && p.valueDate <= monthEnd) evs.push({ date: p.valueDate, order: 0, run: () => payActual(loan, p) });
-        continue;
-      }
-      const days = new Set<string>();
-      for (const i of loan.schedule) {
-        if (i.number <= loan.handledThrough) continue;
-        if (loan.plan.stopsAfter !== null && i.number > loan.plan.stopsAfter) break;
-        let day = loan.plan.lateDays ? addDays(i.dueDate, loan.plan.lateDays) : i.dueDate;
-        if (day <= snapshot.asOf) day = addDays(snapshot.asOf, 1);
-        if (day > monthEnd) break; // due dates ascend: the rest fall in later months
-        if (day > prevEnd) days.add(day);
-      }
-      for (const day of days) evs.push({ date: day, order: 0, run: () => pay(loan, day) });
-    }
+    const apps: Ev[] = [];
     for (const f of funds.values()) {
       if (!f.snap.newLoans) continue;
       const n = rng.poisson(scenario.newDemand.applicationsPerVillagePerMonth);
@@ -302,11 +458,42 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual }: RunI
         const day = `${month}-${String(rng.int(Math.min(startDay, last), last)).padStart(2, '0')}`;
         const amount = drawAmount();
         const term = rng.pick(scenario.newDemand.termMonths);
-        evs.push({ date: day, order: 1, run: () => apply(f, day, amount, term, month) });
+        apps.push({ date: day, order: 1, run: () => apply(f, day, amount, term, month) });
       }
     }
-    evs.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : a.order - b.order));
-    for (const e of evs) e.run();
+    if (actual || apps.length) {
+      // payments and applications in date order (an application sees the cash the payments before it brought)
+      const evs: Ev[] = [];
+      for (const loan of loans) {
+        if (loan.closed || loan.compensated) continue;
+        if (actual) {
+          for (const p of actual.get(loan.id) ?? [])
+            if (p.valueDate > prevEnd && p.valueDate <= monthEnd) evs.push({ date: p.valueDate, order: 0, run: () => payActual(loan, p) });
+          continue;
+        }
+        if (loan.trajectory) {
+          for (const p of loan.trajectory.months[m].paid) evs.push({ date: p.day, order: 0, run: () => settle(loan, p.amountFen, p.principalFen, p.leftFen) });
+          continue;
+        }
+        for (const day of payDays(loan, snapshot.asOf, prevEnd, monthEnd)) evs.push({ date: day, order: 0, run: () => pay(loan, day) });
+      }
+      evs.push(...apps);
+      evs.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : a.order - b.order));
+      for (const e of evs) e.run();
+    } else {
+      // no application: a payment moves only its own loan and adds to its fund's cash or its risk fund's cover,
+      // so the order between loans changes nothing (each loan's own payments still run in date order)
+      for (const loan of loans) {
+        if (loan.closed || loan.compensated) continue;
+        if (loan.trajectory) {
+          // a shared loan is mutual aid: its month's payments add to its fund at once
+          const t = loan.trajectory.months[m];
+          if (t.paid.length) settle(loan, t.amountFen, t.principalFen, t.outstandingFen);
+          continue;
+        }
+        for (const day of payDays(loan, snapshot.asOf, prevEnd, monthEnd)) pay(loan, day);
+      }
+    }
 
     for (const r of recoveries.filter((x) => x.monthEnd === monthEnd)) {
       const rf = riskFunds.get(r.riskFundId);
@@ -321,26 +508,26 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual }: RunI
     const rfOut = new Map<string, { covered: Fen; npl: Fen }>();
     const agreementOut = new Map<string, { covered: Fen; npl: Fen }>();
     const subsidyMonth = new Map<string, Fen>();
-    for (const f of funds.keys()) fundOut.set(f, { outstanding: 0n, par30: 0n, npl: 0n, households: new Set() });
+    for (const [id, f] of funds) fundOut.set(id, (f.month = emptyMonth()));
     for (const r of riskFunds.keys()) rfOut.set(r, { covered: 0n, npl: 0n });
     for (const a of agreements.keys()) agreementOut.set(a, { covered: 0n, npl: 0n });
     for (const loan of loans) {
       if (loan.compensated || loan.closed) continue;
-      // a loan whose last payment paid everything due, with nothing falling due since, is exactly as that payment
-      // left it (nothing overdue, no penalty accruing): its replay to the month end would say the same
-      const c = loan.cleared;
-      const quiet = c !== null && !loan.subsidy && !loan.schedule.some((i) => i.dueDate > c.day && i.dueDate <= monthEnd);
-      if (!quiet) {
-        k.accrueTo(loan.state, monthEnd);
-        k.markOverdue(loan.state, loan.terms, monthEnd);
+      let outstanding: Fen;
+      let dpd: number;
+      if (loan.trajectory) {
+        const t = loan.trajectory.months[m];
+        outstanding = t.outstandingFen;
+        dpd = t.dpd;
+      } else {
+        const e = monthEndOf(loan, monthEnd, k);
+        outstanding = e.outstandingFen;
+        dpd = e.dpd;
+        if (e.replayed && loan.subsidy) countSubsidy(loan, loan.state, monthEnd, subsidyMonth, month);
       }
-      const st = quiet ? null : { installments: loan.state };
-      const outstanding = st ? st.installments.reduce((s, i) => s + unpaidPrincipal(i), 0n) : c!.outstandingFen;
       if (outstanding === 0n) loan.closed = true;
-      const dpd = st ? k.daysOverdueOf(st.installments, monthEnd) : 0;
-      if (st && loan.subsidy) countSubsidy(loan, st.installments, monthEnd, subsidyMonth, month);
       if (loan.channel === 'MUTUAL_AID' && loan.fundId) {
-        const o = fundOut.get(loan.fundId);
+        const o = loan.fund?.month;
         if (!o) continue;
         o.outstanding += outstanding;
         if (dpd > 30) o.par30 += outstanding;
@@ -371,7 +558,8 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual }: RunI
     // ── the month's figures ──
     const v = new Map<string, bigint>();
     const add = (key: string, x: bigint) => v.set(key, (v.get(key) ?? 0n) + x);
-    const served = new Set<string>();
+    // distinct (fund, household) pairs served: each fund's own set is distinct households, so the sum of their sizes
+    let served = 0;
     for (const [id, f] of funds) {
       const o = fundOut.get(id)!;
       f.outstandingFen = o.outstanding;
@@ -384,7 +572,7 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual }: RunI
       v.set(`fund:${id}:par30`, o.par30);
       v.set(`fund:${id}:households`, BigInt(o.households.size));
       v.set(`fund:${id}:householdsCumulative`, BigInt(f.served.size));
-      for (const h of f.served) served.add(`${id}:${h}`);
+      served += f.served.size;
       add('total:households', BigInt(o.households.size));
       add('total:maCash', f.cashFen);
       add('total:roomToLend', room);
@@ -392,7 +580,7 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual }: RunI
       add('total:par30', o.par30);
       add('total:maNpl', o.npl);
     }
-    v.set('total:householdsCumulative', BigInt(served.size));
+    v.set('total:householdsCumulative', BigInt(served));
     v.set('total:par30Percent', decimal4(100n * (v.get('total:par30') ?? 0n), v.get('total:maOutstanding') ?? 0n) ?? 0n);
     for (const [id, rf] of riskFunds) {
       const o = rfOut.get(id)!;
@@ -453,48 +641,22 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual }: RunI
   }
 
   function pay(loan: SimLoan, day: string): void {
-    if (loan.closed || loan.compensated) return;
-    const st = loan.state;
-    // after a payment that paid everything due, with nothing falling due since before this day, nothing is overdue
-    // or accruing penalty: the accrual and marking would change nothing (applyPayment does them anyway)
-    const c = loan.cleared;
-    if (c === null || loan.schedule.some((i) => i.dueDate > c.day && i.dueDate < day)) {
-      k.accrueTo(st, day);
-      k.markOverdue(st, loan.terms, day);
-    }
-    let owed = 0n;
-    let principal = 0n;
-    for (const i of st) {
-      if (i.dueDate > day) break;
-      owed += owedOf(i);
-      principal += unpaidPrincipal(i);
-    }
-    loan.handledThrough = Math.max(loan.handledThrough, dueBy(loan.schedule, day));
-    if (owed <= 0n) return;
-    const before = st.reduce((s, i) => s + unpaidPrincipal(i), 0n);
-    record(loan, { id: `9${String(++loan.seq).padStart(6, '0')}`, valueDate: day, amountFen: owed });
-    loan.cleared = { day, outstandingFen: before - principal };
-    settle(loan, owed, principal, before - principal);
+    const p = payDue(loan, day, k);
+    if (p) settle(loan, p.amountFen, p.principalFen, p.leftFen);
   }
 
   /** A payment that actually happened: the replay's step says how much of it was principal. */
   function payActual(loan: SimLoan, p: ReplayPayment): void {
     const before = loan.state.reduce((s, i) => s + unpaidPrincipal(i), 0n);
-    record(loan, { id: `9${String(++loan.seq).padStart(6, '0')}`, valueDate: p.valueDate, amountFen: p.amountFen });
+    recordPayment(loan, { id: `9${String(++loan.seq).padStart(6, '0')}`, valueDate: p.valueDate, amountFen: p.amountFen }, k);
     const after = loan.state.reduce((s, i) => s + unpaidPrincipal(i), 0n);
     settle(loan, p.amountFen, before - after, after);
-  }
-
-  /** The payment applied to the kept state by the repayment engine's own step (as `replay` applies each). */
-  function record(loan: SimLoan, p: ReplayPayment): void {
-    k.applyPayment(loan.state, loan.terms, loan.prepaid, p);
-    loan.payments.push(p);
   }
 
   /** Where a payment's money goes: the fund's cash (mutual aid), or the release of a covered loan's backing. */
   function settle(loan: SimLoan, amountFen: Fen, principalFen: Fen, leftFen: Fen): void {
     if (loan.channel === 'MUTUAL_AID' && loan.fundId) {
-      const f = funds.get(loan.fundId);
+      const f = loan.fund;
       if (f) {
         f.cashFen += amountFen;
         f.outstandingFen -= principalFen;
@@ -581,6 +743,8 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual }: RunI
       coverUsedFen: 0n,
       subsidisedThrough: 0,
       seq: 0,
+      trajectory: null,
+      fund: f,
     });
     f.cashFen -= amount;
     f.outstandingFen += amount;

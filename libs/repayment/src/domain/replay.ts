@@ -159,8 +159,9 @@ export function initialState(schedule: readonly FrozenInstallment[]): Installmen
  */
 export function accrueTo(state: InstallmentState[], date: string): void {
   for (const i of state) {
+    if (date <= i.dueDate) continue;
     const principal = unpaidPrincipal(i);
-    if (principal <= 0n || date <= i.dueDate) continue;
+    if (principal <= 0n) continue;
     const from = i.accruedThrough !== null && i.accruedThrough > i.dueDate ? i.accruedThrough : i.dueDate;
     const days = daysFrom(from, date);
     if (days <= 0) continue;
@@ -172,7 +173,8 @@ export function accrueTo(state: InstallmentState[], date: string): void {
 /** Marks what is overdue on `date` and charges its penalty (same rule as the COB's SQL). */
 export function markOverdue(state: InstallmentState[], terms: RepaymentTerms, date: string): void {
   for (const i of state) {
-    if (i.status === 'PAID' || owed(i) === 0n) continue;
+    // grace days are never negative: on or before the due date nothing is overdue (and no date arithmetic is needed)
+    if (i.status === 'PAID' || date <= i.dueDate || owed(i) === 0n) continue;
     const lastOnTime = addDays(i.dueDate, terms.graceDays);
     if (date <= lastOnTime) continue;
     i.status = 'OVERDUE';

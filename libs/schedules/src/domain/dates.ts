@@ -93,12 +93,29 @@ export const compareDates = (a: string, b: string): number => (a < b ? -1 : a > 
 
 /** The date `days` after `date` (negative goes back). Throws RangeError for a label that is not a calendar date. */
 export function addDays(date: string, days: number): string {
-  return fromEpochDay(epochDay(requireDate(date)) + days);
+  const e = epochDayOf(date);
+  return days === 0 ? date : fromEpochDay(e + days);
 }
 
 /** Calendar days from `from` to `to` (negative when `to` is earlier). */
 export function daysFrom(from: string, to: string): number {
-  return epochDay(requireDate(to)) - epochDay(requireDate(from));
+  return epochDayOf(to) - epochDayOf(from);
+}
+
+/**
+ * The epoch day of a label, remembered: the replay and the projection ask for the same few thousand dates millions
+ * of times, and parsing is most of their date arithmetic. Bounded (cleared when full); only valid labels are kept.
+ */
+const EPOCH_DAYS = new Map<string, number>();
+const EPOCH_DAYS_MAX = 100_000;
+function epochDayOf(label: string): number {
+  let e = EPOCH_DAYS.get(label);
+  if (e === undefined) {
+    e = epochDay(requireDate(label));
+    if (EPOCH_DAYS.size >= EPOCH_DAYS_MAX) EPOCH_DAYS.clear();
+    EPOCH_DAYS.set(label, e);
+  }
+  return e;
 }
 
 /** Inverse of epochDay (H. Hinnant's civil_from_days). */
