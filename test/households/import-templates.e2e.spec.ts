@@ -60,7 +60,7 @@ async function template(kind: string): Promise<Buffer> {
 describe('import templates', () => {
   it('offers a template for every import, and 404 for an unknown one', async () => {
     const { default: ExcelJS } = await import('exceljs');
-    for (const kind of ['households', 'bank-statements', 'asset-income-results']) {
+    for (const kind of ['households', 'groups', 'bank-statements', 'asset-income-results']) {
       const wb = new ExcelJS.Workbook();
       await wb.xlsx.load((await template(kind)) as unknown as ArrayBuffer);
       expect(wb.worksheets).toHaveLength(2);
@@ -151,5 +151,62 @@ describe('import templates', () => {
         expect.objectContaining({ row: 3, column: '*人均纯收入', field: 'perCapitaIncome' }),
       ]),
     );
+  });
+
+  it('forms joint-liability groups from the template as XLSX and as a GBK CSV, once, refusing a bad file whole', async () => {
+    const { default: ExcelJS } = await import('exceljs');
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const id = idNumber();
+      ids.push(id);
+      await api()
+        .post('/api/v1/households')
+        .set('Authorization', `Bearer ${officer}`)
+        .send({ villageId: '1', headName: `成员${i}`, idNumber: id, memberCount: 3, perCapitaIncome: '3000.00', incomeYear: 2016 })
+        .expect(201);
+    }
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load((await template('groups')) as unknown as ArrayBuffer);
+    const ws = wb.worksheets[0];
+    const header = (ws.getRow(1).values as unknown[]).slice(1) as string[];
+    expect(header).toEqual(['*村代码', '*小组名称', '*成员身份证号码']);
+    ws.getRow(3).values = ['370302106201', '东坪村第一联保小组', ids.slice(0, 3).join('、')];
+    ws.getRow(4).values = ['370302106201', '东坪村第二联保小组', ids.slice(3, 6).join('，')];
+    const xlsx = Buffer.from(await wb.xlsx.writeBuffer());
+    const upload = (body: Buffer, type: string, query = '', lang = 'zh-CN') =>
+      api()
+        .post(`/api/v1/groups/import${query}`)
+        .set('Authorization', `Bearer ${officer}`)
+        .set('Content-Type', type)
+        .set('Accept-Language', lang)
+        .send(body);
+
+    const dry = await upload(xlsx, XLSX, '?dryRun=true').expect(200);
+    expect(dry.body).toMatchObject({ dryRun: true, format: 'XLSX', rows: 2, valid: 2, imported: 0, failed: 0 });
+    const none = await api().get('/api/v1/groups?villageId=1').set('Authorization', `Bearer ${admin}`).expect(200);
+    expect(none.body.total).toBe(0);
+
+    // the same rows saved by Excel as GBK CSV, before the real run: a bad member makes the whole file fail
+    const gbkOf = (rows: string[][]) => iconv.encode(rows.map((r) => r.map((c) => `"${c}"`).join(',')).join('\r\n') + '\r\n', 'gbk');
+    const rows = [header, ['370302106201', '东坪村第一联保小组', ids.slice(0, 3).join('、')], ['370302106201', '东坪村第二联保小组', ids.slice(3, 6).join('，')]];
+    const broken = gbkOf([...rows.slice(0, 2), ['370302106201', '东坪村第二联保小组', `${ids[3]}、${ids[0]}`]]);
+    const refused = await upload(broken, 'text/csv').expect(200);
+    expect(refused.body).toMatchObject({ encoding: 'GB18030', imported: 0, failed: 1 });
+    expect(refused.body.errors).toEqual(
+      expect.arrayContaining([expect.objectContaining({ row: 3, column: '*成员身份证号码', field: 'memberIdNumbers', message: '重复（与第 2 行相同）' })]),
+    );
+    const english = await upload(broken, 'text/csv', '', 'en').expect(200);
+    expect(english.body.errors[0].message).toMatch(/row 2/);
+    expect((await api().get('/api/v1/groups?villageId=1').set('Authorization', `Bearer ${admin}`).expect(200)).body.total).toBe(0);
+
+    const real = await upload(xlsx, XLSX).expect(200);
+    expect(real.body).toMatchObject({ dryRun: false, imported: 2, failed: 0 });
+    const again = await upload(gbkOf(rows), 'text/csv').expect(200);
+    expect(again.body).toMatchObject({ encoding: 'GB18030', imported: 0, skipped: 2, failed: 0 });
+    const formed = await api().get('/api/v1/groups?villageId=1').set('Authorization', `Bearer ${admin}`).expect(200);
+    expect(formed.body.items.map((g: { name: string; size: number }) => [g.name, g.size]).sort()).toEqual([
+      ['东坪村第一联保小组', 3],
+      ['东坪村第二联保小组', 3],
+    ]);
   });
 });

@@ -11,7 +11,7 @@ import {
   type ColumnSpec,
   type TemplateOptions,
 } from '#libs/common';
-import { HOUSEHOLD_COLUMNS } from '#libs/households';
+import { GROUP_COLUMNS, HOUSEHOLD_COLUMNS } from '#libs/households';
 import { STATEMENT_TEMPLATE_COLUMNS } from '#libs/reconciliation';
 
 interface TemplateKind extends TemplateOptions {
@@ -28,6 +28,15 @@ const TEMPLATES: Record<string, TemplateKind> = {
     title: '建档立卡农户信息导入模板',
     notes: [
       '6. 上传：POST /api/v1/households/import（可加 ?dryRun=true 试导入）；身份证号码已登记的行将跳过。',
+    ],
+  },
+  groups: {
+    columns: GROUP_COLUMNS,
+    filename: '联保小组导入模板',
+    sheetName: '联保小组',
+    title: '农户联保小组导入模板',
+    notes: [
+      '6. 上传：POST /api/v1/groups/import（可加 ?dryRun=true 试导入）；全部正确才导入；同村同名且成员相同的小组将跳过。',
     ],
   },
   'bank-statements': {

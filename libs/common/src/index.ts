@@ -31,3 +31,4 @@ export * from './sheets/decoder.js';
 export * from './sheets/columns.js';
 export * from './sheets/read.js';
 export * from './sheets/template.js';
+export * from './sheets/import.js';
