@@ -11,7 +11,7 @@ import {
   type ColumnSpec,
   type TemplateOptions,
 } from '#libs/common';
-import { GROUP_COLUMNS, HOUSEHOLD_COLUMNS } from '#libs/households';
+import { ENTITY_COLUMNS, GROUP_COLUMNS, HOUSEHOLD_COLUMNS } from '#libs/households';
 import { STATEMENT_TEMPLATE_COLUMNS } from '#libs/reconciliation';
 
 interface TemplateKind extends TemplateOptions {
@@ -37,6 +37,15 @@ const TEMPLATES: Record<string, TemplateKind> = {
     title: '农户联保小组导入模板',
     notes: [
       '6. 上传：POST /api/v1/groups/import（可加 ?dryRun=true 试导入）；全部正确才导入；同村同名且成员相同的小组将跳过。',
+    ],
+  },
+  entities: {
+    columns: ENTITY_COLUMNS,
+    filename: '经营主体及带动农户导入模板',
+    sheetName: '经营主体',
+    title: '新型农业经营主体及带动贫困户导入模板',
+    notes: [
+      '6. 上传：POST /api/v1/entities/import（可加 ?dryRun=true 试导入）；全部正确才导入；信用代码已登记的主体不重复登记，只补充未带动的农户。',
     ],
   },
   'bank-statements': {
