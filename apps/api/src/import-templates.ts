@@ -1,6 +1,7 @@
 import { Controller, Get, Module, Param, StreamableFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { RESULT_COLUMNS } from '#libs/asset-income';
+import { CONTRIBUTION_COLUMNS } from '#libs/funds';
 import {
   ApiFile,
   DomainError,
@@ -46,6 +47,15 @@ const TEMPLATES: Record<string, TemplateKind> = {
     title: '新型农业经营主体及带动贫困户导入模板',
     notes: [
       '6. 上传：POST /api/v1/entities/import（可加 ?dryRun=true 试导入）；全部正确才导入；信用代码已登记的主体不重复登记，只补充未带动的农户。',
+    ],
+  },
+  'fund-contributions': {
+    columns: CONTRIBUTION_COLUMNS,
+    filename: '互助资金社员入股导入模板',
+    sheetName: '社员入股',
+    title: '村级互助资金社员入股导入模板',
+    notes: [
+      '6. 上传：POST /api/v1/mutual-aid-funds/{互助资金编号}/contributions/import（可加 ?dryRun=true 试导入）；全部正确才导入；同一社员同一日期同一金额已入账的行将跳过。',
     ],
   },
   'bank-statements': {

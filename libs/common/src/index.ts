@@ -32,3 +32,4 @@ export * from './sheets/columns.js';
 export * from './sheets/read.js';
 export * from './sheets/template.js';
 export * from './sheets/import.js';
+export * from './sheets/import-response.js';

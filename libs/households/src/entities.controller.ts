@@ -1,11 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { PageOf, PageQuery, requireSheetContentType, Roles, type Actor, XLSX_CONTENT_TYPE } from '#libs/common';
+import { PageOf, PageQuery, requireSheetContentType, Roles, SheetImportResponse, type Actor, XLSX_CONTENT_TYPE } from '#libs/common';
 import { EntityImportService } from './entity-import.service.js';
 import { CreateEntityDto, EntityListQuery, EXAMPLE_CREDIT_CODE, LinkHouseholdsDto, UpdateEntityDto } from './dto.js';
 import { EntitiesService } from './entities.service.js';
-import { EntityLinkedHouseholdResponse, HouseholdImportResponse, OperatingEntityResponse } from './responses.js';
+import { EntityLinkedHouseholdResponse, OperatingEntityResponse } from './responses.js';
 import { ParseIdPipe, Viewer } from './viewer.js';
 
 const ENTITY_EXAMPLE = {
@@ -38,7 +38,7 @@ export class EntitiesController {
       'code is registered is not created again (its listed households are linked); a row that changes nothing is skipped.',
     schema: { type: 'string', example: '主体类型,主体名称,统一社会信用代码,县区代码,村代码,带动农户身份证号码\n农民专业合作社,淄川区东坪果蔬专业合作社,93370302MA3CQ8X17E,370302,370302106201,370302198503150027\n' },
   })
-  @ApiOkResponse({ description: 'Per-row outcome; rows numbered as the spreadsheet shows them', type: HouseholdImportResponse })
+  @ApiOkResponse({ description: 'Per-row outcome; rows numbered as the spreadsheet shows them', type: SheetImportResponse })
   importEntities(@Req() req: Request, @Query('dryRun') dryRun?: string) {
     requireSheetContentType(req.headers['content-type'], XLSX_CONTENT_TYPE);
     return this.importer.importFile(req, { dryRun: dryRun === 'true' || dryRun === '1' });

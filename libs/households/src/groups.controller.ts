@@ -1,11 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { PageOf, requireSheetContentType, Roles, type Actor, STAFF_READERS, XLSX_CONTENT_TYPE } from '#libs/common';
+import { PageOf, requireSheetContentType, Roles, SheetImportResponse, type Actor, STAFF_READERS, XLSX_CONTENT_TYPE } from '#libs/common';
 import { GroupImportService } from './group-import.service.js';
 import { AddMemberDto, CreateGroupDto, DissolveGroupDto, GroupListQuery } from './dto.js';
 import { GroupsService } from './groups.service.js';
-import { HouseholdImportResponse, LiabilityGroupDetailResponse, LiabilityGroupResponse } from './responses.js';
+import { LiabilityGroupDetailResponse, LiabilityGroupResponse } from './responses.js';
 import { ParseIdPipe, Viewer } from './viewer.js';
 
 const GROUP_EXAMPLE = {
@@ -39,7 +39,7 @@ export class GroupsController {
       'row whose group exists with the same village, name and members is skipped.',
     schema: { type: 'string', example: '村代码,小组名称,成员身份证号码\n370302106201,东坪村第一联保小组,370302198503150027、37030219720708151X、370302196911020013\n' },
   })
-  @ApiOkResponse({ description: 'Per-row outcome; rows numbered as the spreadsheet shows them', type: HouseholdImportResponse })
+  @ApiOkResponse({ description: 'Per-row outcome; rows numbered as the spreadsheet shows them', type: SheetImportResponse })
   importGroups(@Req() req: Request, @Query('dryRun') dryRun?: string) {
     requireSheetContentType(req.headers['content-type'], XLSX_CONTENT_TYPE);
     return this.importer.importFile(req, { dryRun: dryRun === 'true' || dryRun === '1' });
