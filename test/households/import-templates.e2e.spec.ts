@@ -60,7 +60,7 @@ async function template(kind: string): Promise<Buffer> {
 describe('import templates', () => {
   it('offers a template for every import, and 404 for an unknown one', async () => {
     const { default: ExcelJS } = await import('exceljs');
-    for (const kind of ['households', 'groups', 'entities', 'fund-contributions', 'bank-statements', 'asset-income-results']) {
+    for (const kind of ['households', 'groups', 'entities', 'fund-contributions', 'covered-loans', 'bank-statements', 'asset-income-results']) {
       const wb = new ExcelJS.Workbook();
       await wb.xlsx.load((await template(kind)) as unknown as ArrayBuffer);
       expect(wb.worksheets).toHaveLength(2);

@@ -2,6 +2,7 @@ import { Controller, Get, Module, Param, StreamableFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { RESULT_COLUMNS } from '#libs/asset-income';
 import { CONTRIBUTION_COLUMNS } from '#libs/funds';
+import { COVERED_LOAN_COLUMNS } from '#libs/guarantee';
 import {
   ApiFile,
   DomainError,
@@ -56,6 +57,15 @@ const TEMPLATES: Record<string, TemplateKind> = {
     title: '村级互助资金社员入股导入模板',
     notes: [
       '6. 上传：POST /api/v1/mutual-aid-funds/{互助资金编号}/contributions/import（可加 ?dryRun=true 试导入）；全部正确才导入；同一社员同一日期同一金额已入账的行将跳过。',
+    ],
+  },
+  'covered-loans': {
+    columns: COVERED_LOAN_COLUMNS,
+    filename: '担保贷款批量登记模板',
+    sheetName: '担保贷款',
+    title: '合作银行风险补偿担保贷款批量登记模板',
+    notes: [
+      '6. 上传：POST /api/v1/covered-loans/import（合作银行，可加 ?dryRun=true 试导入）；全部正确才登记；本行已登记的贷款编号将跳过。',
     ],
   },
   'bank-statements': {
