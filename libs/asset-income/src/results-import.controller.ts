@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiTa
 import type { Request } from 'express';
 import { DomainError, Roles, XLSX_CONTENT_TYPE, type Actor } from '#libs/common';
 import { CurrentActor, IdPipe } from './http.js';
+import { AssetIncomeResultImportResponse } from './responses.js';
 import { AssetIncomeResultsService } from './results.service.js';
 
 /** The most a results file may hold: 200 rows of a template fit in far less. */
@@ -29,11 +30,7 @@ export class AssetIncomeResultsImportController {
       example: '年度,营业收入,净利润,净资产,报送日期\n2023,2600000.00,420000.00,2420000.00,2024-01-18\n',
     },
   })
-  @ApiOkResponse({
-    schema: {
-      example: { imported: 1, results: [{ year: 2023, netAssets: '2420000.00', assessment: 'OK' }] },
-    },
-  })
+  @ApiOkResponse({ type: AssetIncomeResultImportResponse, description: 'every row recorded (or none: a bad row is a 400 naming it)' })
   async importResultsFile(
     @Param('id', new IdPipe('id')) id: string,
     @Req() req: Request,

@@ -52,6 +52,8 @@ export const AREA_ROUTE_POLICY: Record<string, AreaRoutePolicy> = {
   // city-wide configuration and identity: the same for every area
   'GET /api/v1/auth/me': 'CITY_WIDE',
   'GET /api/v1/business-date': 'CITY_WIDE',
+  // an import's blank template: columns, lists and instructions, no data
+  'GET /api/v1/import-templates/:kind': 'CITY_WIDE',
   'GET /api/v1/products': 'CITY_WIDE',
   'GET /api/v1/products/:id': 'CITY_WIDE',
   'GET /api/v1/products/:id/versions': 'CITY_WIDE',
