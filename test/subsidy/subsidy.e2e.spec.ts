@@ -398,7 +398,15 @@ describe('claims over HTTP', () => {
     expect(csv.headers['content-type']).toMatch(/text\/csv/);
     expect(csv.headers['content-disposition']).toMatch(/attachment; filename="subsidy-claim-.*-bank\.csv"/);
     const csvText = Buffer.isBuffer(csv.body) ? csv.body.toString('utf8') : csv.text;
-    expect(csvText).toContain('银行贷款号 (Bank loan ref.)');
+    expect(csvText).toContain('银行贷款号');
+    expect(csvText).not.toContain('Bank loan ref.');
+    const csvEn = await http()
+      .get(`/api/v1/subsidy/claims/${c1.id}/export`)
+      .query({ format: 'csv', audience: 'BANK' })
+      .set('Accept-Language', 'en')
+      .set(bearer(auditor));
+    expect(csvEn.status).toBe(200);
+    expect(Buffer.isBuffer(csvEn.body) ? csvEn.body.toString('utf8') : csvEn.text).toContain('Bank loan ref.');
     const xlsx = await http()
       .get(`/api/v1/subsidy/claims/${c1.id}/export`)
       .query({ format: 'xlsx' })
