@@ -88,6 +88,7 @@ export const AREA_ROUTE_POLICY: Record<string, AreaRoutePolicy> = {
   'GET /api/v1/reconciliation/runs/:id': 'CITY_ONLY',
   'GET /api/v1/reconciliation/runs/:id/lines': 'CITY_ONLY',
   'GET /api/v1/reconciliation/runs/:id/report.csv': 'CITY_ONLY',
+  'GET /api/v1/reconciliation/runs/:id/report.xlsx': 'CITY_ONLY',
   // projections start from the whole city's books (every fund, risk fund and budget), so they are the city's
   'GET /api/v1/projection-scenarios': 'CITY_ONLY',
   'GET /api/v1/projection-scenarios/:id': 'CITY_ONLY',
