@@ -1,6 +1,6 @@
 import iconv from 'iconv-lite';
 import request from 'supertest';
-import { residentIdCheckChar } from '#libs/households';
+import { creditCodeCheckChar, residentIdCheckChar } from '#libs/households';
 import { createTestApp, type TestApp } from '#libs/testing';
 
 /** Each import's template, filled in as a fund office would and uploaded back as XLSX or as a GBK CSV saved by Excel. */
@@ -60,7 +60,7 @@ async function template(kind: string): Promise<Buffer> {
 describe('import templates', () => {
   it('offers a template for every import, and 404 for an unknown one', async () => {
     const { default: ExcelJS } = await import('exceljs');
-    for (const kind of ['households', 'bank-statements', 'asset-income-results']) {
+    for (const kind of ['households', 'groups', 'entities', 'fund-contributions', 'covered-loans', 'bank-statements', 'asset-income-results']) {
       const wb = new ExcelJS.Workbook();
       await wb.xlsx.load((await template(kind)) as unknown as ArrayBuffer);
       expect(wb.worksheets).toHaveLength(2);
@@ -151,5 +151,124 @@ describe('import templates', () => {
         expect.objectContaining({ row: 3, column: '*人均纯收入', field: 'perCapitaIncome' }),
       ]),
     );
+  });
+
+  it('forms joint-liability groups from the template as XLSX and as a GBK CSV, once, refusing a bad file whole', async () => {
+    const { default: ExcelJS } = await import('exceljs');
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const id = idNumber();
+      ids.push(id);
+      await api()
+        .post('/api/v1/households')
+        .set('Authorization', `Bearer ${officer}`)
+        .send({ villageId: '1', headName: `成员${i}`, idNumber: id, memberCount: 3, perCapitaIncome: '3000.00', incomeYear: 2016 })
+        .expect(201);
+    }
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load((await template('groups')) as unknown as ArrayBuffer);
+    const ws = wb.worksheets[0];
+    const header = (ws.getRow(1).values as unknown[]).slice(1) as string[];
+    expect(header).toEqual(['*村代码', '*小组名称', '*成员身份证号码']);
+    ws.getRow(3).values = ['370302106201', '东坪村第一联保小组', ids.slice(0, 3).join('、')];
+    ws.getRow(4).values = ['370302106201', '东坪村第二联保小组', ids.slice(3, 6).join('，')];
+    const xlsx = Buffer.from(await wb.xlsx.writeBuffer());
+    const upload = (body: Buffer, type: string, query = '', lang = 'zh-CN') =>
+      api()
+        .post(`/api/v1/groups/import${query}`)
+        .set('Authorization', `Bearer ${officer}`)
+        .set('Content-Type', type)
+        .set('Accept-Language', lang)
+        .send(body);
+
+    const dry = await upload(xlsx, XLSX, '?dryRun=true').expect(200);
+    expect(dry.body).toMatchObject({ dryRun: true, format: 'XLSX', rows: 2, valid: 2, imported: 0, failed: 0 });
+    const none = await api().get('/api/v1/groups?villageId=1').set('Authorization', `Bearer ${admin}`).expect(200);
+    expect(none.body.total).toBe(0);
+
+    // the same rows saved by Excel as GBK CSV, before the real run: a bad member makes the whole file fail
+    const gbkOf = (rows: string[][]) => iconv.encode(rows.map((r) => r.map((c) => `"${c}"`).join(',')).join('\r\n') + '\r\n', 'gbk');
+    const rows = [header, ['370302106201', '东坪村第一联保小组', ids.slice(0, 3).join('、')], ['370302106201', '东坪村第二联保小组', ids.slice(3, 6).join('，')]];
+    const broken = gbkOf([...rows.slice(0, 2), ['370302106201', '东坪村第二联保小组', `${ids[3]}、${ids[0]}`]]);
+    const refused = await upload(broken, 'text/csv').expect(200);
+    expect(refused.body).toMatchObject({ encoding: 'GB18030', imported: 0, failed: 1 });
+    expect(refused.body.errors).toEqual(
+      expect.arrayContaining([expect.objectContaining({ row: 3, column: '*成员身份证号码', field: 'memberIdNumbers', message: '重复（与第 2 行相同）' })]),
+    );
+    const english = await upload(broken, 'text/csv', '', 'en').expect(200);
+    expect(english.body.errors[0].message).toMatch(/row 2/);
+    expect((await api().get('/api/v1/groups?villageId=1').set('Authorization', `Bearer ${admin}`).expect(200)).body.total).toBe(0);
+
+    const real = await upload(xlsx, XLSX).expect(200);
+    expect(real.body).toMatchObject({ dryRun: false, imported: 2, failed: 0 });
+    const again = await upload(gbkOf(rows), 'text/csv').expect(200);
+    expect(again.body).toMatchObject({ encoding: 'GB18030', imported: 0, skipped: 2, failed: 0 });
+    const formed = await api().get('/api/v1/groups?villageId=1').set('Authorization', `Bearer ${admin}`).expect(200);
+    expect(formed.body.items.map((g: { name: string; size: number }) => [g.name, g.size]).sort()).toEqual([
+      ['东坪村第一联保小组', 3],
+      ['东坪村第二联保小组', 3],
+    ]);
+  });
+
+  it('registers operating entities and links their households from the template as XLSX and a GBK CSV, once', async () => {
+    const { default: ExcelJS } = await import('exceljs');
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const id = idNumber();
+      ids.push(id);
+      await api()
+        .post('/api/v1/households')
+        .set('Authorization', `Bearer ${officer}`)
+        .send({ villageId: '1', headName: `带动户${i}`, idNumber: id, memberCount: 2, perCapitaIncome: '2800.00', incomeYear: 2016 })
+        .expect(201);
+    }
+    const code = (n: number) => {
+      const first17 = `93370302MA3CQ8X${String(n).padStart(2, '0')}`;
+      return first17 + creditCodeCheckChar(first17);
+    };
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load((await template('entities')) as unknown as ArrayBuffer);
+    const ws = wb.worksheets[0];
+    const header = (ws.getRow(1).values as unknown[]).slice(1) as string[];
+    expect(header).toEqual(['*主体类型', '*主体名称', '*统一社会信用代码', '*县区代码', '村代码', '带动农户身份证号码']);
+    const rows = [
+      ['农民专业合作社', '东坪果蔬专业合作社', code(11), '370302', '370302106201', `${ids[0]}、${ids[1]}`],
+      ['家庭农场', '王家庄家庭农场', code(12), '370302', '', ids[2]],
+    ];
+    rows.forEach((r, i) => (ws.getRow(3 + i).values = r));
+    const xlsx = Buffer.from(await wb.xlsx.writeBuffer());
+    const gbkOf = (table: string[][]) => iconv.encode(table.map((r) => r.map((c) => `"${c}"`).join(',')).join('\r\n') + '\r\n', 'gbk');
+    const upload = (body: Buffer, type: string, query = '') =>
+      api()
+        .post(`/api/v1/entities/import${query}`)
+        .set('Authorization', `Bearer ${officer}`)
+        .set('Content-Type', type)
+        .set('Accept-Language', 'zh-CN')
+        .send(body);
+    const count = async () =>
+      (await api().get('/api/v1/entities?districtId=1').set('Authorization', `Bearer ${admin}`).expect(200)).body.total as number;
+    const before = await count();
+
+    const dry = await upload(xlsx, XLSX, '?dryRun=true').expect(200);
+    expect(dry.body).toMatchObject({ dryRun: true, format: 'XLSX', rows: 2, valid: 2, imported: 0, failed: 0 });
+    const bad = await upload(gbkOf([header, rows[0], ['合伙企业', '', code(13), '370399', '', '110101199001011234']]), 'text/csv').expect(200);
+    expect(bad.body).toMatchObject({ encoding: 'GB18030', imported: 0, failed: 1 });
+    expect(bad.body.errors).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ row: 3, column: '*主体类型', field: 'kind' }),
+        expect.objectContaining({ row: 3, column: '*主体名称', field: 'name', message: '必填' }),
+        expect.objectContaining({ row: 3, column: '*县区代码', field: 'districtCode', message: '县（区）不存在' }),
+        expect.objectContaining({ row: 3, column: '带动农户身份证号码', field: 'linkedIdNumbers', message: '农户不存在' }),
+      ]),
+    );
+    expect(await count()).toBe(before);
+
+    const real = await upload(xlsx, XLSX).expect(200);
+    expect(real.body).toMatchObject({ imported: 2, failed: 0 });
+    const again = await upload(gbkOf([header, ...rows]), 'text/csv').expect(200);
+    expect(again.body).toMatchObject({ encoding: 'GB18030', imported: 0, skipped: 2, failed: 0 });
+    expect(await count()).toBe(before + 2);
+    const coop = await api().get(`/api/v1/entities?creditCode=${code(11)}`).set('Authorization', `Bearer ${admin}`).expect(200);
+    expect(coop.body.items[0]).toMatchObject({ kind: 'COOPERATIVE', linkedHouseholdCount: 2, linkedPoorCount: 2 });
   });
 });

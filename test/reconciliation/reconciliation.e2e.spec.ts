@@ -140,12 +140,43 @@ describe('reconciliation over HTTP', () => {
       .trim()
       .split('\r\n');
     expect(rows).toHaveLength(5);
-    expect(rows.slice(1).map((r) => r.split(',')[1])).toEqual([
-      'MATCHED',
-      'MATCHED',
-      'ONLY_IN_BANK',
-      'MALFORMED',
-    ]);
+    expect(rows[0].split(',').slice(0, 3)).toEqual(['行号', '核对结果', '金额不符']);
+    expect(rows.slice(1).map((r) => r.split(',')[1])).toEqual(['一致', '一致', '仅银行有', '格式错误']);
+
+    const english = await http()
+      .get(`/api/v1/reconciliation/runs/${first.body.id}/report.csv`)
+      .set('X-Api-Key', a.key)
+      .set('Accept-Language', 'en')
+      .buffer(true)
+      .parse((res, cb) => {
+        let data = '';
+        res.on('data', (c: Buffer) => (data += c.toString()));
+        res.on('end', () => cb(null, data));
+      });
+    const enRows = (english.body as string).replace(/^\uFEFF/, '').trim().split('\r\n');
+    expect(enRows[0]).toMatch(/^line_no,category,/);
+    expect(enRows.slice(1).map((r) => r.split(',')[1])).toEqual(['MATCHED', 'MATCHED', 'ONLY_IN_BANK', 'MALFORMED']);
+
+    const book = await http()
+      .get(`/api/v1/reconciliation/runs/${first.body.id}/report.xlsx`)
+      .set('X-Api-Key', a.key)
+      .buffer(true)
+      .parse((res, cb) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => cb(null, Buffer.concat(chunks)));
+      });
+    expect(book.status).toBe(200);
+    expect(book.headers['content-type']).toMatch(/spreadsheetml/);
+    expect(book.headers['content-disposition']).toContain(`run${first.body.id}.xlsx`);
+    const { default: ExcelJS } = await import('exceljs');
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(book.body as unknown as ArrayBuffer);
+    const ws = wb.worksheets[0];
+    const header = (ws.getRow(1).values as unknown[]).slice(1);
+    expect(header[1]).toBe('核对结果');
+    expect(ws.getRow(2).getCell(2).value).toBe('一致');
+    expect(typeof ws.getRow(2).getCell(header.indexOf('银行贷款余额') + 1).value).toBe('number');
   });
 
   it('takes a GBK statement named by the encoding parameter and refuses an encoding it does not know', async () => {

@@ -398,7 +398,15 @@ describe('claims over HTTP', () => {
     expect(csv.headers['content-type']).toMatch(/text\/csv/);
     expect(csv.headers['content-disposition']).toMatch(/attachment; filename="subsidy-claim-.*-bank\.csv"/);
     const csvText = Buffer.isBuffer(csv.body) ? csv.body.toString('utf8') : csv.text;
-    expect(csvText).toContain('银行贷款号 (Bank loan ref.)');
+    expect(csvText).toContain('银行贷款号');
+    expect(csvText).not.toContain('Bank loan ref.');
+    const csvEn = await http()
+      .get(`/api/v1/subsidy/claims/${c1.id}/export`)
+      .query({ format: 'csv', audience: 'BANK' })
+      .set('Accept-Language', 'en')
+      .set(bearer(auditor));
+    expect(csvEn.status).toBe(200);
+    expect(Buffer.isBuffer(csvEn.body) ? csvEn.body.toString('utf8') : csvEn.text).toContain('Bank loan ref.');
     const xlsx = await http()
       .get(`/api/v1/subsidy/claims/${c1.id}/export`)
       .query({ format: 'xlsx' })
@@ -521,9 +529,31 @@ describe('funding over HTTP', () => {
       .set(bearer(auditor));
     expect(csv.status).toBe(200);
     expect(csv.headers['content-type']).toMatch(/text\/csv/);
-    expect(Buffer.isBuffer(csv.body) ? csv.body.toString('utf8') : csv.text).toContain(
-      '市级拨付 (City allocation)',
-    );
+    const complianceText = Buffer.isBuffer(csv.body) ? csv.body.toString('utf8') : csv.text;
+    expect(complianceText).toContain('市级拨付');
+    expect(complianceText).not.toContain('City allocation');
+    const en = await http().get('/api/v1/funding/compliance/export').query({ year: 2026 }).set('Accept-Language', 'en').set(bearer(auditor));
+    expect(Buffer.isBuffer(en.body) ? en.body.toString('utf8') : en.text).toContain('City allocation');
+    const book = await http()
+      .get('/api/v1/funding/compliance/export')
+      .query({ year: 2026, format: 'xlsx' })
+      .set(bearer(auditor))
+      .buffer(true)
+      .parse((res, cb) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => cb(null, Buffer.concat(chunks)));
+      });
+    expect(book.status).toBe(200);
+    expect(book.headers['content-type']).toMatch(/spreadsheetml/);
+    const { default: ExcelJS } = await import('exceljs');
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(book.body as unknown as ArrayBuffer);
+    const ws = wb.worksheets[0];
+    const header = (ws.getRow(1).values as unknown[]).slice(1);
+    expect(header).toContain('要求比例');
+    expect(ws.getRow(2).getCell(header.indexOf('要求比例') + 1).value).toBe(1.5);
+    expect(typeof ws.getRow(2).getCell(header.indexOf('市级拨付') + 1).value).toBe('number');
     expect(
       (await http().get('/api/v1/funding/compliance').query({ year: 1999 }).set(bearer(auditor))).status,
     ).toBe(400);

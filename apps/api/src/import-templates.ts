@@ -1,6 +1,8 @@
 import { Controller, Get, Module, Param, StreamableFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { RESULT_COLUMNS } from '#libs/asset-income';
+import { CONTRIBUTION_COLUMNS } from '#libs/funds';
+import { COVERED_LOAN_COLUMNS } from '#libs/guarantee';
 import {
   ApiFile,
   DomainError,
@@ -11,7 +13,7 @@ import {
   type ColumnSpec,
   type TemplateOptions,
 } from '#libs/common';
-import { HOUSEHOLD_COLUMNS } from '#libs/households';
+import { ENTITY_COLUMNS, GROUP_COLUMNS, HOUSEHOLD_COLUMNS } from '#libs/households';
 import { STATEMENT_TEMPLATE_COLUMNS } from '#libs/reconciliation';
 
 interface TemplateKind extends TemplateOptions {
@@ -28,6 +30,42 @@ const TEMPLATES: Record<string, TemplateKind> = {
     title: '建档立卡农户信息导入模板',
     notes: [
       '6. 上传：POST /api/v1/households/import（可加 ?dryRun=true 试导入）；身份证号码已登记的行将跳过。',
+    ],
+  },
+  groups: {
+    columns: GROUP_COLUMNS,
+    filename: '联保小组导入模板',
+    sheetName: '联保小组',
+    title: '农户联保小组导入模板',
+    notes: [
+      '6. 上传：POST /api/v1/groups/import（可加 ?dryRun=true 试导入）；全部正确才导入；同村同名且成员相同的小组将跳过。',
+    ],
+  },
+  entities: {
+    columns: ENTITY_COLUMNS,
+    filename: '经营主体及带动农户导入模板',
+    sheetName: '经营主体',
+    title: '新型农业经营主体及带动贫困户导入模板',
+    notes: [
+      '6. 上传：POST /api/v1/entities/import（可加 ?dryRun=true 试导入）；全部正确才导入；信用代码已登记的主体不重复登记，只补充未带动的农户。',
+    ],
+  },
+  'fund-contributions': {
+    columns: CONTRIBUTION_COLUMNS,
+    filename: '互助资金社员入股导入模板',
+    sheetName: '社员入股',
+    title: '村级互助资金社员入股导入模板',
+    notes: [
+      '6. 上传：POST /api/v1/mutual-aid-funds/{互助资金编号}/contributions/import（可加 ?dryRun=true 试导入）；全部正确才导入；同一社员同一日期同一金额已入账的行将跳过。',
+    ],
+  },
+  'covered-loans': {
+    columns: COVERED_LOAN_COLUMNS,
+    filename: '担保贷款批量登记模板',
+    sheetName: '担保贷款',
+    title: '合作银行风险补偿担保贷款批量登记模板',
+    notes: [
+      '6. 上传：POST /api/v1/covered-loans/import（合作银行，可加 ?dryRun=true 试导入）；全部正确才登记；本行已登记的贷款编号将跳过。',
     ],
   },
   'bank-statements': {

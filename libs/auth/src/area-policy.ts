@@ -52,6 +52,8 @@ export const AREA_ROUTE_POLICY: Record<string, AreaRoutePolicy> = {
   // city-wide configuration and identity: the same for every area
   'GET /api/v1/auth/me': 'CITY_WIDE',
   'GET /api/v1/business-date': 'CITY_WIDE',
+  // an import's blank template: columns, lists and instructions, no data
+  'GET /api/v1/import-templates/:kind': 'CITY_WIDE',
   'GET /api/v1/products': 'CITY_WIDE',
   'GET /api/v1/products/:id': 'CITY_WIDE',
   'GET /api/v1/products/:id/versions': 'CITY_WIDE',
@@ -87,6 +89,7 @@ export const AREA_ROUTE_POLICY: Record<string, AreaRoutePolicy> = {
   'GET /api/v1/reconciliation/runs/:id': 'CITY_ONLY',
   'GET /api/v1/reconciliation/runs/:id/lines': 'CITY_ONLY',
   'GET /api/v1/reconciliation/runs/:id/report.csv': 'CITY_ONLY',
+  'GET /api/v1/reconciliation/runs/:id/report.xlsx': 'CITY_ONLY',
   // projections start from the whole city's books (every fund, risk fund and budget), so they are the city's
   'GET /api/v1/projection-scenarios': 'CITY_ONLY',
   'GET /api/v1/projection-scenarios/:id': 'CITY_ONLY',

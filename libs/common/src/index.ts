@@ -31,3 +31,5 @@ export * from './sheets/decoder.js';
 export * from './sheets/columns.js';
 export * from './sheets/read.js';
 export * from './sheets/template.js';
+export * from './sheets/import.js';
+export * from './sheets/import-response.js';

@@ -136,3 +136,10 @@ export class ComplianceQuery {
   @Matches(ID)
   districtId?: string;
 }
+
+export class ComplianceExportQuery extends ComplianceQuery {
+  @ApiPropertyOptional({ enum: ['csv', 'xlsx'], default: 'csv' })
+  @IsOptional()
+  @IsIn(['csv', 'xlsx'])
+  format: 'csv' | 'xlsx' = 'csv';
+}

@@ -6,9 +6,9 @@ import {
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
-import { ApiFile, PageOf, PageQuery, Roles, OVERSIGHT_READERS } from '#libs/common';
-import { complianceCsv } from './csv.js';
-import { ComplianceQuery, FundingContributionQuery, MatchingRuleDto, YearParam } from './dto.js';
+import { ApiFile, PageOf, PageQuery, RequestContext, Roles, OVERSIGHT_READERS, XLSX_CONTENT_TYPE } from '#libs/common';
+import { complianceCsv, complianceXlsx } from './csv.js';
+import { ComplianceExportQuery, ComplianceQuery, FundingContributionQuery, MatchingRuleDto, YearParam } from './dto.js';
 import { FundingService } from './funding.service.js';
 import { ComplianceReportResponse, FundingContributionsResponse, MatchingRuleResponse } from './responses.js';
 
@@ -169,13 +169,19 @@ export class FundingController {
 
   @Get('compliance/export')
   @Roles(...OVERSIGHT_READERS)
-  @ApiOperation({ summary: 'Export the compliance report as CSV', description: 'Chinese headers with English in brackets.' })
-  @ApiFile('csv')
-  async exportMatchingCompliance(@Query() q: ComplianceQuery): Promise<StreamableFile> {
-    const body = complianceCsv(await this.funding.compliance(q.year, q.districtId));
+  @ApiOperation({
+    summary: 'Export the compliance report as CSV or XLSX',
+    description: 'Chinese headers by default (English with Accept-Language: en); money and ratios as number cells in XLSX.',
+  })
+  @ApiFile('csv', 'xlsx')
+  async exportMatchingCompliance(@Query() q: ComplianceExportQuery): Promise<StreamableFile> {
+    const report = await this.funding.compliance(q.year, q.districtId);
+    const lang = RequestContext.exportLang();
+    const xlsx = q.format === 'xlsx';
+    const body = xlsx ? await complianceXlsx(report, lang) : complianceCsv(report, lang);
     return new StreamableFile(body, {
-      type: 'text/csv; charset=utf-8',
-      disposition: `attachment; filename="matching-compliance-${q.year}.csv"`,
+      type: xlsx ? XLSX_CONTENT_TYPE : 'text/csv; charset=utf-8',
+      disposition: `attachment; filename="matching-compliance-${q.year}.${xlsx ? 'xlsx' : 'csv'}"`,
       length: body.length,
     });
   }

@@ -239,14 +239,16 @@ describe('funding sources and matching compliance', () => {
       .toString('utf8')
       .replace(/^\uFEFF/, '')
       .split('\r\n');
-    expect(csv[0]).toBe(
-      '年度 (Year),区县代码 (District code),区县 (District),市级拨付 (City allocation),区县配套 (District match),要求比例 (Required ratio),实际比例 (Actual ratio),应配套 (Required match),缺口 (Shortfall),是否达标 (Compliant),国企出资 (SOE contributions)',
+    expect(csv[0]).toBe('2026 年度财政配套资金合规情况');
+    expect(csv).toContain(
+      '年度,区县代码,区县,市级拨付,区县配套,要求比例,实际比例,应配套,缺口,是否达标,国企出资',
     );
     expect(csv).toContain(
-      `2026,${r.districts[0].districtCode},${r.districts[0].districtName},${r.districts[0].cityAllocation},${r.districts[0].districtMatch},1.5,${r.districts[0].actualRatio ?? ''},${r.districts[0].requiredMatch},${r.districts[0].shortfall},${r.districts[0].compliant ? '是 (YES)' : '否 (NO)'},${r.districts[0].soeContributions}`,
+      `2026,${r.districts[0].districtCode},${r.districts[0].districtName},${r.districts[0].cityAllocation},${r.districts[0].districtMatch},1.5,${r.districts[0].actualRatio ?? ''},${r.districts[0].requiredMatch},${r.districts[0].shortfall},${r.districts[0].compliant ? '是' : '否'},${r.districts[0].soeContributions}`,
     );
-    expect(csv.some((l) => l.startsWith('2026,齐鲁石化,2000000.00,60000.00,10000.00,50000.00,否 (NO)'))).toBe(
-      true,
-    );
+    expect(csv.some((l) => l.startsWith('2026,齐鲁石化,2000000.00,60000.00,10000.00,50000.00,否'))).toBe(true);
+    const english = complianceCsv(r, 'en').toString('utf8');
+    expect(english).toContain('Year,District code,District,City allocation');
+    expect(english).toContain(',NO');
   });
 });

@@ -109,6 +109,19 @@ export class ContributionsService {
     input: ContributeInput,
     idempotencyKey: string,
   ): Promise<ContributionView> {
+    return (await this.contributeIn(undefined, fundId, input, idempotencyKey)).result;
+  }
+
+  /**
+   * A contribution in the caller's transaction when it gives one (a bulk import's), with whether its key had
+   * already recorded it (`replayed`: nothing was written again).
+   */
+  async contributeIn(
+    manager: EntityManager | undefined,
+    fundId: string,
+    input: ContributeInput,
+    idempotencyKey: string,
+  ): Promise<{ result: ContributionView; replayed: boolean }> {
     const today = this.clock.today();
     const receivedOn = input.receivedOn ?? today;
     const normalized = {
@@ -138,12 +151,11 @@ export class ContributionsService {
         'a loan officer records member shares only; other contributions are for a fund administrator',
       );
     }
-    const { result } = await this.dataSource.transaction((m) =>
+    const run = (m: EntityManager) =>
       runIdempotent(m, CONTRIBUTION_SCOPE, idempotencyKey, { fundId, ...normalized }, () =>
         this.record(m, fundId, normalized, idempotencyKey, actor?.username ?? 'system'),
-      ),
-    );
-    return result;
+      );
+    return manager ? run(manager) : this.dataSource.transaction(run);
   }
 
   private async record(

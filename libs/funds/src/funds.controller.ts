@@ -1,17 +1,30 @@
-import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
+import type { Request } from 'express';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
+  ApiBody,
   ApiConflictResponse,
+  ApiConsumes,
   ApiCreatedResponse,
   ApiHeader,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiQuery,
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
-import { IdempotencyKey, problemExample as problem, Roles, STAFF_READERS } from '#libs/common';
+import {
+  IdempotencyKey,
+  problemExample as problem,
+  requireSheetContentType,
+  Roles,
+  SheetImportResponse,
+  STAFF_READERS,
+  XLSX_CONTENT_TYPE,
+} from '#libs/common';
+import { ContributionImportService } from './contribution-import.service.js';
 import { ContributionsService } from './contributions.service.js';
 import {
   ContributionDto,
@@ -142,6 +155,7 @@ export class FundsController {
   constructor(
     private readonly funds: FundsService,
     private readonly contributions: ContributionsService,
+    private readonly importer: ContributionImportService,
     private readonly shares: SharesService,
   ) {}
 
@@ -286,6 +300,28 @@ export class FundsController {
     @IdempotencyKey() key: string,
   ) {
     return this.contributions.contribute(p.id, dto.toInput(), key);
+  }
+
+  @Post(':id/contributions/import')
+  @Roles('ADMIN', 'FUND_ADMIN', 'LOAN_OFFICER')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: "Record members' shares from the XLSX template or a CSV file (dry run first)",
+    description:
+      'The filled-in template (XLSX, GET /api/v1/import-templates/fund-contributions) or a CSV in UTF-8 or GBK/GB18030 as ' +
+      'the request body; one row per share paid (source MEMBER): idNumber, headName (not imported), amount, receivedOn, ' +
+      'year. All or nothing, each row by the rules of POST /mutual-aid-funds/{id}/contributions. A row is keyed by the fund, the ' +
+      'member, the date, the amount and the year: one already recorded (the same file again) is skipped.',
+  })
+  @ApiConsumes('text/csv', XLSX_CONTENT_TYPE)
+  @ApiQuery({ name: 'dryRun', required: false, type: Boolean, description: 'check every row by every rule and write nothing' })
+  @ApiBody({
+    schema: { type: 'string', example: '身份证号码,户主姓名,入股金额,缴款日期,年度\n370302198503150027,王秀英,1000.00,2026-03-01,2026\n' },
+  })
+  @ApiOkResponse({ description: 'Per-row outcome; rows numbered as the spreadsheet shows them', type: SheetImportResponse })
+  importFundContributions(@Param() p: FundIdParam, @Req() req: Request, @Query('dryRun') dryRun?: string) {
+    requireSheetContentType(req.headers['content-type'], XLSX_CONTENT_TYPE);
+    return this.importer.importFile(p.id, req, { dryRun: dryRun === 'true' || dryRun === '1' });
   }
 
   @Get(':id/contributions')

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ContributionsModule } from '#libs/funding';
+import { ContributionImportService } from './contribution-import.service.js';
 import { ContributionsService } from './contributions.service.js';
 import { FundsController } from './funds.controller.js';
 import { FundsService } from './funds.service.js';
@@ -15,7 +16,7 @@ import { WithdrawalsStore } from './store/withdrawals.store.js';
 @Module({
   imports: [ContributionsModule],
   controllers: [FundsController],
-  providers: [FundsService, ContributionsService, SharesService, FundsStore, MembersStore, WithdrawalsStore],
+  providers: [FundsService, ContributionsService, ContributionImportService, SharesService, FundsStore, MembersStore, WithdrawalsStore],
   exports: [FundsService, ContributionsService, SharesService],
 })
 export class FundsModule {}

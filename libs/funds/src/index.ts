@@ -15,3 +15,4 @@ export * from './domain/members.js';
 export * from './seed.js';
 export * from './shares.service.js';
 export * from './domain/views.js';
+export * from './contribution-import.service.js';

@@ -106,18 +106,18 @@ export class CoveredLoanRegistration {
    * is nothing to wait for); a later date (≤ MAX_DAYS_AHEAD) leaves it APPROVED with its cover reserved until the
    * bank confirms the payout (`confirmDisbursement`) or cancels (`cancel`, which voids the reservation).
    */
-  async register(input: RegisterCoveredLoanDto, idempotencyKey: string) {
+  async register(input: RegisterCoveredLoanDto, idempotencyKey: string, manager?: EntityManager) {
     const bankId = ownBank();
     const today = this.guarantee.today();
     const badDate = disbursementDateRefusal(input.disbursementDate, today);
     if (badDate) throw refuse(badDate);
+    const run = async (m: EntityManager) =>
+      runIdempotent(m, `covered-loan:${bankId}`, idempotencyKey, input, () =>
+        this.registerIn(m, bankId, input, today, idempotencyKey),
+      );
     try {
-      return await this.dataSource.transaction(async (m) => {
-        const out = await runIdempotent(m, `covered-loan:${bankId}`, idempotencyKey, input, () =>
-          this.registerIn(m, bankId, input, today, idempotencyKey),
-        );
-        return out;
-      });
+      // a bulk import passes its transaction (one savepoint per row): all of the file or none of it
+      return manager ? await run(manager) : await this.dataSource.transaction(run);
     } catch (e) {
       if (isUniqueViolation(e, 'loans_bank_ref')) throw refuse(refTaken(input.bankLoanRef));
       if (e instanceof Error && /ASSET_INCOME_ENTITY_LOCKED/.test(e.message) && !(e instanceof DomainError)) {

@@ -1,3 +1,4 @@
+import type { EntityManager } from 'typeorm';
 import { Injectable } from '@nestjs/common';
 import type { PageQuery } from '#libs/common';
 import { CoveredLoanBook } from './covered-loan-book.service.js';
@@ -24,8 +25,8 @@ export class CoveredLoansService {
     private readonly book: CoveredLoanBook,
   ) {}
 
-  register(input: RegisterCoveredLoanDto, idempotencyKey: string) {
-    return this.registration.register(input, idempotencyKey);
+  register(input: RegisterCoveredLoanDto, idempotencyKey: string, manager?: EntityManager) {
+    return this.registration.register(input, idempotencyKey, manager);
   }
 
   confirmDisbursement(loanId: string, idempotencyKey: string) {

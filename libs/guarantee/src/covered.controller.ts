@@ -1,7 +1,10 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import type { Request } from 'express';
 import {
   ApiBearerAuth,
+  ApiBody,
   ApiConflictResponse,
+  ApiConsumes,
   ApiCreatedResponse,
   ApiExtraModels,
   ApiForbiddenResponse,
@@ -9,12 +12,22 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiQuery,
   ApiSecurity,
   ApiTags,
   ApiUnprocessableEntityResponse,
   getSchemaPath,
 } from '@nestjs/swagger';
-import { IdempotencyKey, PageQuery, Roles, type IdempotentResult } from '#libs/common';
+import {
+  IdempotencyKey,
+  PageQuery,
+  requireSheetContentType,
+  Roles,
+  SheetImportResponse,
+  XLSX_CONTENT_TYPE,
+  type IdempotentResult,
+} from '#libs/common';
+import { CoveredLoanImport } from './covered-import.service.js';
 import { yuan } from '#libs/money';
 import { BreakerService } from './breaker.service.js';
 import { CompensationService } from './compensation.service.js';
@@ -150,7 +163,35 @@ export class CoveredLoansController {
   constructor(
     private readonly loans: CoveredLoansService,
     private readonly compensation: CompensationService,
+    private readonly importer: CoveredLoanImport,
   ) {}
+
+  @Post('import')
+  @Roles('BANK_OFFICER')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Register covered loans from the XLSX template or a CSV file (dry run first)',
+    description:
+      'The filled-in template (XLSX, GET /api/v1/import-templates/covered-loans) or a CSV in UTF-8 or GBK/GB18030 as the ' +
+      'request body; one row per loan, the borrower by its ID number (household) or credit code (entity). All or ' +
+      'nothing: every row by every rule of POST /covered-loans, in one transaction. A reference the bank registered ' +
+      'already is skipped, so the same file twice registers nothing twice.',
+  })
+  @ApiConsumes('text/csv', XLSX_CONTENT_TYPE)
+  @ApiQuery({ name: 'dryRun', required: false, type: Boolean, description: 'check every row by every rule and write nothing' })
+  @ApiBody({
+    schema: {
+      type: 'string',
+      example:
+        '银行贷款编号,借款人类型,借款人证件号码,产品代码,贷款金额,期限（月）,年利率,借款用途,放款日期\n' +
+        'ZB2026-000123,农户,370302198503150027,HH_MICRO_STD,30000.00,12,,BREEDING,2026-03-01\n',
+    },
+  })
+  @ApiOkResponse({ description: 'Per-row outcome; rows numbered as the spreadsheet shows them', type: SheetImportResponse })
+  importCoveredLoans(@Req() req: Request, @Query('dryRun') dryRun?: string) {
+    requireSheetContentType(req.headers['content-type'], XLSX_CONTENT_TYPE);
+    return this.importer.importFile(req, { dryRun: dryRun === 'true' || dryRun === '1' });
+  }
 
   @Post()
   @Roles('BANK_OFFICER')

@@ -6,6 +6,7 @@ import { LoansModule } from '#libs/loans';
 import { ProductsModule } from '#libs/products';
 import { SchedulesModule } from '#libs/schedules';
 import { BreakerModule } from './breaker.module.js';
+import { CoveredLoanImport } from './covered-import.service.js';
 import { CompensationService } from './compensation.service.js';
 import {
   CompensationClaimsController,
@@ -66,6 +67,7 @@ import { GUARANTEE_STORES } from './store/index.js';
     GuaranteeService,
     CoveredLoanBook,
     CoveredLoanRegistration,
+    CoveredLoanImport,
     CoveredLoanReports,
     CoveredLoansService,
     CompensationService,

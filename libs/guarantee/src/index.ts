@@ -21,3 +21,4 @@ export * from './guarantee.module.js';
 export * from './guarantee.service.js';
 export * from './risk-funds.service.js';
 export * from './seed.js';
+export * from './covered-import.service.js';

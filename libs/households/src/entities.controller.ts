@@ -1,6 +1,8 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { PageOf, PageQuery, Roles, type Actor } from '#libs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiConsumes, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { Request } from 'express';
+import { PageOf, PageQuery, requireSheetContentType, Roles, SheetImportResponse, type Actor, XLSX_CONTENT_TYPE } from '#libs/common';
+import { EntityImportService } from './entity-import.service.js';
 import { CreateEntityDto, EntityListQuery, EXAMPLE_CREDIT_CODE, LinkHouseholdsDto, UpdateEntityDto } from './dto.js';
 import { EntitiesService } from './entities.service.js';
 import { EntityLinkedHouseholdResponse, OperatingEntityResponse } from './responses.js';
@@ -17,7 +19,30 @@ const WRITERS = ['LOAN_OFFICER', 'FUND_ADMIN'] as const;
 @ApiBearerAuth()
 @Controller('api/v1/entities')
 export class EntitiesController {
-  constructor(private readonly entities: EntitiesService) {}
+  constructor(
+    private readonly entities: EntitiesService,
+    private readonly importer: EntityImportService,
+  ) {}
+
+  @Post('import')
+  @Roles(...WRITERS)
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Register operating entities and their linked households from the XLSX template or a CSV file (dry run first)' })
+  @ApiConsumes('text/csv', XLSX_CONTENT_TYPE)
+  @ApiQuery({ name: 'dryRun', required: false, type: Boolean, description: 'check every row by every rule and write nothing' })
+  @ApiBody({
+    description:
+      'The filled-in template (XLSX, GET /api/v1/import-templates/entities) or a CSV in UTF-8 or GBK/GB18030 as the request ' +
+      'body; one row per entity: kind, name, creditCode, districtCode, villageCode, linkedIdNumbers (ID numbers in one cell). ' +
+      'All or nothing, by the rules of POST /entities and POST /entities/{id}/linked-households. An entity whose credit ' +
+      'code is registered is not created again (its listed households are linked); a row that changes nothing is skipped.',
+    schema: { type: 'string', example: '主体类型,主体名称,统一社会信用代码,县区代码,村代码,带动农户身份证号码\n农民专业合作社,淄川区东坪果蔬专业合作社,93370302MA3CQ8X17E,370302,370302106201,370302198503150027\n' },
+  })
+  @ApiOkResponse({ description: 'Per-row outcome; rows numbered as the spreadsheet shows them', type: SheetImportResponse })
+  importEntities(@Req() req: Request, @Query('dryRun') dryRun?: string) {
+    requireSheetContentType(req.headers['content-type'], XLSX_CONTENT_TYPE);
+    return this.importer.importFile(req, { dryRun: dryRun === 'true' || dryRun === '1' });
+  }
 
   @Post()
   @Roles(...WRITERS)

@@ -199,8 +199,9 @@ export class EntitiesService {
    * POOR now and live in the entity's district; every failure is reported and nothing is linked. Households already
    * linked are left as they are, so a retried request is harmless.
    */
-  async link(entityId: string, householdIds: readonly string[]): Promise<EntityRecord> {
-    return this.dataSource.transaction(async (m) => {
+  async link(entityId: string, householdIds: readonly string[], manager?: EntityManager): Promise<EntityRecord> {
+    const run = <T>(fn: (m: EntityManager) => Promise<T>) => (manager ? fn(manager) : this.dataSource.transaction(fn));
+    return run(async (m) => {
       const entity = await this.store.lock(m, entityId);
       if (!entity) throw new DomainError('NOT_FOUND', `operating entity ${entityId} not found`);
       const unique = [...new Set(householdIds)];

@@ -1,6 +1,8 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { PageOf, Roles, type Actor, STAFF_READERS } from '#libs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiConsumes, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { Request } from 'express';
+import { PageOf, requireSheetContentType, Roles, SheetImportResponse, type Actor, STAFF_READERS, XLSX_CONTENT_TYPE } from '#libs/common';
+import { GroupImportService } from './group-import.service.js';
 import { AddMemberDto, CreateGroupDto, DissolveGroupDto, GroupListQuery } from './dto.js';
 import { GroupsService } from './groups.service.js';
 import { LiabilityGroupDetailResponse, LiabilityGroupResponse } from './responses.js';
@@ -18,7 +20,30 @@ const WRITERS = ['LOAN_OFFICER', 'FUND_ADMIN'] as const;
 @ApiBearerAuth()
 @Controller('api/v1/groups')
 export class GroupsController {
-  constructor(private readonly groups: GroupsService) {}
+  constructor(
+    private readonly groups: GroupsService,
+    private readonly importer: GroupImportService,
+  ) {}
+
+  @Post('import')
+  @Roles(...WRITERS)
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Form joint-liability groups from the XLSX template or a CSV file (dry run first)' })
+  @ApiConsumes('text/csv', XLSX_CONTENT_TYPE)
+  @ApiQuery({ name: 'dryRun', required: false, type: Boolean, description: 'check every row by every rule and write nothing' })
+  @ApiBody({
+    description:
+      'The filled-in template (XLSX, GET /api/v1/import-templates/groups) or a CSV in UTF-8 or GBK/GB18030 as the request ' +
+      'body; one row per group: villageCode, name, memberIdNumbers (the members\' ID numbers in one cell, separated by ' +
+      '、 , ; or spaces). All or nothing: groups are formed only when every row passes every rule of POST /groups; a ' +
+      'row whose group exists with the same village, name and members is skipped.',
+    schema: { type: 'string', example: '村代码,小组名称,成员身份证号码\n370302106201,东坪村第一联保小组,370302198503150027、37030219720708151X、370302196911020013\n' },
+  })
+  @ApiOkResponse({ description: 'Per-row outcome; rows numbered as the spreadsheet shows them', type: SheetImportResponse })
+  importGroups(@Req() req: Request, @Query('dryRun') dryRun?: string) {
+    requireSheetContentType(req.headers['content-type'], XLSX_CONTENT_TYPE);
+    return this.importer.importFile(req, { dryRun: dryRun === 'true' || dryRun === '1' });
+  }
 
   @Post()
   @Roles(...WRITERS)

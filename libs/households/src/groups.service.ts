@@ -42,6 +42,8 @@ export interface GroupFilter {
 export interface GroupOptions {
   /** Size bounds; by default those of the village's mutual-aid fund rules, else 3..5. */
   bounds?: GroupSizeBounds;
+  /** The caller's transaction (a bulk import's): the group is formed in it instead of one of its own. */
+  manager?: EntityManager;
 }
 
 export interface GroupMemberView {
@@ -127,7 +129,8 @@ export class GroupsService {
   }
 
   async create(input: { villageId: string; name: string; householdIds: readonly string[] }, opts: GroupOptions = {}): Promise<GroupRecord> {
-    return this.dataSource.transaction(async (m) => {
+    const run = <T>(fn: (m: EntityManager) => Promise<T>) => (opts.manager ? fn(opts.manager) : this.dataSource.transaction(fn));
+    return run(async (m) => {
       const village = await this.geography.findVillage(input.villageId, m);
       if (!village) throw invalid('villageId', 'UNKNOWN_VILLAGE', `village ${input.villageId} does not exist`);
       if (!input.name?.trim()) throw invalid('name', 'isLength', 'name must not be empty');

@@ -7,6 +7,8 @@ export * from './entities.service.js';
 export * from './geography.service.js';
 export * from './groups.service.js';
 export * from './household-import.service.js';
+export * from './group-import.service.js';
+export * from './entity-import.service.js';
 export * from './households.module.js';
 export * from './households.service.js';
 export * from './seed.js';

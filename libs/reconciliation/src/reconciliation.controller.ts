@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
@@ -11,7 +11,7 @@ import {
   ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { ApiFile, DomainError, noteIdempotentReplay, problemExample, Roles } from '#libs/common';
+import { ApiFile, DomainError, noteIdempotentReplay, problemExample, RequestContext, Roles, XLSX_CONTENT_TYPE } from '#libs/common';
 import { LineQuery, RunListQuery, RunParam, UploadQuery } from './dto.js';
 import { ReconciliationService } from './reconciliation.service.js';
 import { ReconLinePage, ReconRunPage, ReconRunResponse } from './responses.js';
@@ -182,7 +182,9 @@ export class ReconciliationController {
   @Roles('BANK_OFFICER', 'ADMIN', 'FUND_ADMIN', 'AUDITOR')
   @ApiOperation({
     summary: 'Download a reconciliation report as CSV',
-    description: 'The whole report as CSV (streamed)',
+    description:
+      'The whole report as CSV (streamed): Chinese headers and labels by default; with Accept-Language: en the ' +
+      'snake_case columns and codes it always had.',
   })
   @ApiFile('csv')
   async downloadReconciliationReport(@Param() p: RunParam, @Res() res: Response) {
@@ -194,7 +196,24 @@ export class ReconciliationController {
         'Content-Disposition',
         `attachment; filename="${ReconciliationService.reportFileName(run)}"`,
       );
-    await this.recon.writeReport(run.id, res);
+    await this.recon.writeReport(run.id, res, RequestContext.exportLang());
     res.end();
+  }
+
+  @Get(':id/report.xlsx')
+  @Roles('BANK_OFFICER', 'ADMIN', 'FUND_ADMIN', 'AUDITOR')
+  @ApiOperation({
+    summary: 'Download a reconciliation report as XLSX',
+    description: 'The report as a workbook: Chinese headers and labels (English with Accept-Language: en), money as number cells, filters.',
+  })
+  @ApiFile('xlsx')
+  async downloadReconciliationReportXlsx(@Param() p: RunParam): Promise<StreamableFile> {
+    const run = await this.recon.get(p.id);
+    const body = await this.recon.reportXlsx(run.id, RequestContext.exportLang());
+    return new StreamableFile(body, {
+      type: XLSX_CONTENT_TYPE,
+      disposition: `attachment; filename="${ReconciliationService.reportFileName(run).replace(/\.csv$/, '.xlsx')}"`,
+      length: body.length,
+    });
   }
 }

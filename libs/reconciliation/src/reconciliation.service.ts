@@ -9,7 +9,7 @@ import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '#libs/audit';
-import { DomainError, type Page, type PageQuery } from '#libs/common';
+import { csvCell, DomainError, tablesToXlsx, type Lang, type Page, type PageQuery } from '#libs/common';
 import { actorName, assertOwnBank, scopedBankId } from '#libs/guarantee';
 import {
   readStatement,
@@ -17,8 +17,8 @@ import {
   type StatementEncoding,
   type StatementFormat,
 } from './statement-reader.js';
-import { ReconciliationStore, type LineCategory, type StageBatch } from './store/reconciliation.store.js';
-import { lineView, REPORT_HEADER, reportLine, runView, type RunView } from './views.js';
+import { ReconciliationStore, type LineCategory, type LineRow, type StageBatch } from './store/reconciliation.store.js';
+import { lineView, REPORT_COLUMNS_ZH, REPORT_HEADER, reportCsvLine, reportTable, runView, type RunView } from './views.js';
 
 export { LINE_CATEGORIES, type LineCategory } from './store/reconciliation.store.js';
 export type { RunView } from './views.js';
@@ -220,20 +220,39 @@ export class ReconciliationService {
    * Writes the run's report as CSV to `out`, a page of lines at a time (keyset on id), honouring back-pressure.
    * Starts with a UTF-8 BOM so spreadsheet programs read Chinese text correctly.
    */
-  async writeReport(runId: string, out: Writable): Promise<void> {
+  async writeReport(runId: string, out: Writable, lang: Lang = 'zh-CN'): Promise<void> {
     const run = await this.get(runId);
     const write = (chunk: string) =>
       out.write(chunk)
         ? Promise.resolve()
         : new Promise<void>((resolve) => out.once('drain', () => resolve()));
-    await write('\uFEFF' + REPORT_HEADER);
+    await write('\uFEFF' + (lang === 'en' ? REPORT_HEADER : REPORT_COLUMNS_ZH.map(csvCell).join(',') + '\r\n'));
     let after = '0';
     for (;;) {
       const rows = await this.store.linesAfter(run.id, after, 5000);
       if (!rows.length) break;
-      await write(rows.map(reportLine).join(''));
+      await write(rows.map((r) => reportCsvLine(r, lang)).join(''));
       after = rows[rows.length - 1].id;
     }
+  }
+
+  /** The run's report as an XLSX workbook: one sheet of lines (money as number cells), the as-of date in 报表信息. */
+  async reportXlsx(runId: string, lang: Lang = 'zh-CN'): Promise<Buffer> {
+    const run = await this.get(runId);
+    const rows: LineRow[] = [];
+    let after = '0';
+    for (;;) {
+      const page = await this.store.linesAfter(run.id, after, 5000);
+      if (!page.length) break;
+      rows.push(...page);
+      after = page[page.length - 1].id;
+    }
+    return tablesToXlsx([reportTable(rows, lang)], {
+      columnWidth: 16,
+      freezeHeader: true,
+      title: lang === 'en' ? `Reconciliation ${run.bankCode} ${run.asOfDate}` : `${run.bankCode} ${run.asOfDate} 对账结果`,
+      meta: { asOfDate: run.asOfDate },
+    });
   }
 
   /** A safe download file name for a run's report. */

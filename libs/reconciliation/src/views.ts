@@ -1,3 +1,4 @@
+import { csvCell, type ExportCell, type ExportTable, type Lang } from '#libs/common';
 import { formatYuan } from '#libs/money';
 import { csvText } from './domain/statement.js';
 import type { StatementFormat } from './statement-reader.js';
@@ -160,4 +161,84 @@ export function reportLine(r: LineRow): string {
       csvText(r.errors ? r.errors.map((e) => `${e.field}: ${e.message}`).join('; ') : null),
     ].join(',') + '\r\n'
   );
+}
+
+/** The report's columns in Chinese (a bank's or fund office's spreadsheet); English is REPORT_HEADER's. */
+export const REPORT_COLUMNS_ZH = [
+  '行号',
+  '核对结果',
+  '金额不符',
+  '状态不符',
+  '银行贷款编号',
+  '贷款编号',
+  '银行贷款余额',
+  '系统贷款余额',
+  '余额差额',
+  '银行逾期本金',
+  '系统逾期本金',
+  '逾期本金差额',
+  '银行逾期天数',
+  '系统逾期天数',
+  '银行贷款状态',
+  '系统贷款状态',
+  '错误',
+];
+const REPORT_MONEY = [6, 7, 8, 9, 10, 11];
+const CATEGORY_ZH: Record<string, string> = {
+  MATCHED: '一致',
+  AMOUNT_DIFF: '金额不符',
+  STATUS_DIFF: '状态不符',
+  ONLY_IN_BANK: '仅银行有',
+  ONLY_IN_ENGINE: '仅系统有',
+  MALFORMED: '格式错误',
+};
+const STATUS_ZH: Record<string, string> = { NORMAL: '正常', OVERDUE: '逾期', CLOSED: '结清', WRITTEN_OFF: '核销' };
+
+/** The report's columns in a language: Chinese, or the snake_case names the CSV always had (English). */
+export function reportColumns(lang: Lang): string[] {
+  return lang === 'en' ? REPORT_HEADER.trim().split(',') : REPORT_COLUMNS_ZH;
+}
+
+/** One line of the report as cells: codes as Chinese labels (the codes themselves in English), money as yuan. */
+export function reportCells(r: LineRow, lang: Lang): ExportCell[] {
+  const v = lineView(r);
+  const zh = lang !== 'en';
+  const category = r.category === 'DIFFERENT' ? (r.amount_differs ? 'AMOUNT_DIFF' : 'STATUS_DIFF') : r.category;
+  const flag = (b: boolean) => (zh ? (b ? '是' : '否') : b);
+  const status = (s: string | null) => (s === null ? null : zh ? (STATUS_ZH[s] ?? s) : s);
+  return [
+    r.line_no ?? null,
+    zh ? (CATEGORY_ZH[category] ?? category) : category,
+    flag(r.amount_differs),
+    flag(r.status_differs),
+    r.bank_loan_ref,
+    r.loan_id ?? null,
+    v.bank.outstandingPrincipal ?? null,
+    v.engine.outstandingPrincipal ?? null,
+    v.difference.outstandingPrincipal ?? null,
+    v.bank.overduePrincipal ?? null,
+    v.engine.overduePrincipal ?? null,
+    v.difference.overduePrincipal ?? null,
+    r.bank_overdue_days ?? null,
+    r.engine_overdue_days ?? null,
+    status(r.bank_status),
+    status(r.engine_status),
+    r.errors ? r.errors.map((e) => `${e.field}: ${e.message}`).join('; ') : null,
+  ];
+}
+
+/** A line of the CSV report: English is byte for byte the report as it always was; Chinese is labelled. */
+export function reportCsvLine(r: LineRow, lang: Lang): string {
+  return lang === 'en' ? reportLine(r) : reportCells(r, lang).map(csvCell).join(',') + '\r\n';
+}
+
+/** The whole report as one table (the XLSX download): money as number cells. */
+export function reportTable(rows: LineRow[], lang: Lang): ExportTable {
+  const columns = reportColumns(lang);
+  return {
+    name: lang === 'en' ? 'Reconciliation' : '对账结果',
+    columns,
+    moneyColumns: REPORT_MONEY.map((i) => columns[i]),
+    rows: rows.map((r) => reportCells(r, lang)),
+  };
 }

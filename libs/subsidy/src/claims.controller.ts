@@ -9,7 +9,7 @@ import {
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
-import { ApiFile, IdempotencyKey, PageOf, Roles, OVERSIGHT_AND_BANK_READERS } from '#libs/common';
+import { ApiFile, IdempotencyKey, PageOf, RequestContext, Roles, OVERSIGHT_AND_BANK_READERS } from '#libs/common';
 import { ClaimsService } from './claims.service.js';
 import { ClaimListQuery, ExportQuery, IdParam, LineListQuery, SettleClaimDto } from './dto.js';
 import { CLAIM_DETAIL_EXAMPLE, CLAIM_EXAMPLE, LINE_EXAMPLE, problem } from './examples.js';
@@ -152,7 +152,7 @@ export class ClaimsController {
   async exportSubsidyClaim(@Param() p: IdParam, @Query() q: ExportQuery): Promise<StreamableFile> {
     const { claim, lines } = await this.claims.allLines(p.id);
     const file = await render(
-      claimTables(claim, lines, q.audience),
+      claimTables(claim, lines, q.audience, RequestContext.exportLang()),
       q.format,
       `subsidy-claim-${claim.claimNo}-${q.audience.toLowerCase()}`,
     );

@@ -863,9 +863,10 @@ describe('claims read back', () => {
       .replace(/^\uFEFF/, '')
       .trim()
       .split('\r\n');
-    expect(rows[0]).toContain('本次贴息 (Subsidy this claim)');
+    expect(rows[0]).toContain('本次贴息');
+    expect(rows[0]).not.toMatch(/[A-Za-z]{3}/);
     expect(rows).toHaveLength(7);
-    const subsidyCol = rows[0].split(',').indexOf('本次贴息 (Subsidy this claim)');
+    const subsidyCol = rows[0].split(',').indexOf('本次贴息');
     const sum = rows.slice(1).reduce((acc, r) => acc + BigInt(r.split(',')[subsidyCol].replace('.', '')), 0n);
     expect(sum).toBe(108_750n);
     const xlsx = await render(claimTables(claim, lines, 'BANK'), 'xlsx', 'x');
@@ -873,7 +874,16 @@ describe('claims read back', () => {
     const ExcelJS = (await import('exceljs')).default;
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(xlsx.body as unknown as ArrayBuffer);
-    expect(wb.worksheets.map((w) => w.name)).toEqual(['申领汇总 Summary', '贴息明细 Lines']);
+    expect(wb.worksheets.map((w) => w.name)).toEqual(['申领汇总', '贴息明细']);
     expect(wb.worksheets[1].rowCount).toBe(7);
+    expect(typeof wb.worksheets[1].getRow(2).getCell(10).value).toBe('number');
+    const english = await render(claimTables(claim, lines, 'BUREAU', 'en'), 'xlsx', 'x');
+    const wbEn = new ExcelJS.Workbook();
+    await wbEn.xlsx.load(english.body as unknown as ArrayBuffer);
+    expect(wbEn.worksheets.map((w) => w.name)).toEqual(['Summary', 'Lines']);
+    const header = (wbEn.worksheets[1].getRow(1).values as unknown[]).slice(1);
+    expect(header).toContain('Subsidy this claim');
+    expect(typeof wbEn.worksheets[1].getRow(2).getCell(header.indexOf('Rate %') + 1).value).toBe('number');
+    expect(wbEn.worksheets[1].getRow(2).getCell(header.indexOf('Year share') + 1).value).toMatch(/^\d+\/\d+$/);
   });
 });

@@ -180,11 +180,23 @@ export async function readSheet<K extends string>(
     const values = {} as Record<K, string>;
     for (const s of specs) {
       const i = mapped.map.index[s.key];
-      values[s.key] = i === undefined ? '' : (cells[i] ?? '').trim();
+      const text = i === undefined ? '' : (cells[i] ?? '').trim();
+      values[s.key] = s.kind === 'date' ? excelSerialDate(text) : text;
     }
     return { rowNo, values };
   });
   return { format, encoding, columns: mapped.map, rows };
+}
+
+/**
+ * A date column's cell that Excel kept as its serial day number (a date typed or pasted into a cell formatted as
+ * text or number: 46162 is 2026-05-20) as YYYY-MM-DD; any other text as it is.
+ */
+export function excelSerialDate(text: string): string {
+  if (!/^\d{5}(\.\d+)?$/.test(text)) return text;
+  const days = Math.floor(Number(text));
+  if (days < 36526 || days > 73050) return text; // 2000-01-01 .. 2099-12-31
+  return new Date(Date.UTC(1899, 11, 30) + days * 86_400_000).toISOString().slice(0, 10);
 }
 
 /** A problem with one cell of an import: the row as the spreadsheet numbers it, the column as the file names it. */

@@ -2,7 +2,8 @@ import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import { enumValue, headerKey, mapColumns, type ColumnSpec } from './columns.js';
 import { decodeSheetText, SheetFileError } from './decoder.js';
-import { localizeRowErrors, readSheet, rowErrors } from './read.js';
+import { excelSerialDate, localizeRowErrors, readSheet, rowErrors } from './read.js';
+import { splitList } from './import.js';
 import { importTemplate } from './template.js';
 
 type K = 'villageCode' | 'headName' | 'memberCount' | 'status' | 'perCapitaIncome';
@@ -211,5 +212,27 @@ describe('importTemplate', () => {
         },
       },
     ]);
+  });
+});
+
+describe('cells of the bulk imports', () => {
+  it('reads a date Excel kept as its serial day number, and leaves other text alone', () => {
+    expect(excelSerialDate('46162')).toBe('2026-05-20');
+    expect(excelSerialDate('36526')).toBe('2000-01-01');
+    expect(excelSerialDate('2026-05-20')).toBe('2026-05-20');
+    expect(excelSerialDate('12345')).toBe('12345');
+    expect(excelSerialDate('')).toBe('');
+  });
+
+  it('splits a cell listing ID numbers at the separators an office types', () => {
+    expect(splitList('370302198503150027、37030219720708151X，370302196911020013; 1 2/3')).toEqual([
+      '370302198503150027',
+      '37030219720708151X',
+      '370302196911020013',
+      '1',
+      '2',
+      '3',
+    ]);
+    expect(splitList('  ')).toEqual([]);
   });
 });

@@ -48,6 +48,22 @@ export class MembersStore {
     );
   }
 
+  /** The household registered with an ID number (a bulk import names members by it). */
+  householdByIdNumber(m: EntityManager, idNumber: string): Promise<{ id: string } | undefined> {
+    return queryOne<{ id: string }>(m, `SELECT id::text FROM households WHERE id_number = $1`, [idNumber.toUpperCase()]);
+  }
+
+  /** Whether a bulk import's row key recorded a share already, by whichever caller (the register's key ends in it). */
+  async importedShare(m: EntityManager, fundId: string, householdId: string, rowKey: string): Promise<boolean> {
+    const row = await queryOne<{ ok: boolean }>(
+      m,
+      `SELECT true AS ok FROM contributions
+        WHERE target_type = 'MUTUAL_AID_FUND' AND target_id = $1 AND household_id = $2 AND idempotency_key LIKE $3 LIMIT 1`,
+      [fundId, householdId, `%:${rowKey}`],
+    );
+    return Boolean(row);
+  }
+
   /** The first households of a village by id (for demo data). */
   householdsOfVillage(
     m: EntityManager,

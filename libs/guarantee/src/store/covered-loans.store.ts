@@ -79,6 +79,16 @@ export class CoveredLoansStore {
     );
   }
 
+  /** Whether a bank has registered a loan under this reference (a bulk import skips it). */
+  async bankRefTaken(m: EntityManager, bankId: string, bankLoanRef: string): Promise<boolean> {
+    const row = await queryOne<{ ok: boolean }>(
+      m,
+      `SELECT true AS ok FROM loans WHERE bank_id = $1 AND bank_loan_ref = $2 LIMIT 1`,
+      [bankId, bankLoanRef],
+    );
+    return Boolean(row);
+  }
+
   /** A page of a bank's (or every bank's) covered loans, in id order. */
   async page(
     filter: CoveredLoanFilter,
