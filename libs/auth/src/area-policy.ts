@@ -68,7 +68,6 @@ export const AREA_ROUTE_POLICY: Record<string, AreaRoutePolicy> = {
   'GET /api/v1/funding/matching-rules': 'CITY_WIDE',
   'GET /api/v1/funding/matching-rules/:year': 'CITY_WIDE',
   'POST /api/v1/schedules/preview': 'CITY_WIDE',
-  'GET /api/v1/import-templates/:kind': 'CITY_WIDE', // blank forms to fill in
 
   // aggregates over the whole city (or over a bank's districts): the city's staff only, for now
   'GET /api/v1/banks/:id/capacity': 'CITY_ONLY',

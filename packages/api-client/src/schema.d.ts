@@ -656,6 +656,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/entities/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Register operating entities and their linked households from the XLSX template or a CSV file (dry run first) */
+        post: operations["importEntities"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/entities": {
         parameters: {
             query?: never;
@@ -722,6 +739,23 @@ export interface paths {
         post?: never;
         /** Unlink a household from an entity */
         delete: operations["unlinkEntityHousehold"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/groups/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Form joint-liability groups from the XLSX template or a CSV file (dry run first) */
+        post: operations["importGroups"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -932,6 +966,26 @@ export interface paths {
          * @description Record capital from a source (CASH ↑ / CAPITAL:{source} ↑); member shares make the household a member. LOAN_OFFICER may record MEMBER shares only. A fiscal-funded share (配股) is source CENTRAL/CITY/DISTRICT with fiscalFunded and the poor household.
          */
         post: operations["recordFundContribution"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mutual-aid-funds/{id}/contributions/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record members' shares from the XLSX template or a CSV file (dry run first)
+         * @description The filled-in template (XLSX, GET /api/v1/import-templates/fund-contributions) or a CSV in UTF-8 or GBK/GB18030 as the request body; one row per share paid (source MEMBER): idNumber, headName (not imported), amount, receivedOn, year. All or nothing, each row by the rules of POST /mutual-aid-funds/{id}/contributions. A row is keyed by the fund, the member, the date, the amount and the year: one already recorded (the same file again) is skipped.
+         */
+        post: operations["importFundContributions"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1325,6 +1379,26 @@ export interface paths {
         get: operations["listGuaranteeCovers"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/covered-loans/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Register covered loans from the XLSX template or a CSV file (dry run first)
+         * @description The filled-in template (XLSX, GET /api/v1/import-templates/covered-loans) or a CSV in UTF-8 or GBK/GB18030 as the request body; one row per loan, the borrower by its ID number (household) or credit code (entity). All or nothing: every row by every rule of POST /covered-loans, in one transaction. A reference the bank registered already is skipped, so the same file twice registers nothing twice.
+         */
+        post: operations["importCoveredLoans"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2511,9 +2585,29 @@ export interface paths {
         };
         /**
          * Download a reconciliation report as CSV
-         * @description The whole report as CSV (streamed)
+         * @description The whole report as CSV (streamed): Chinese headers and labels by default; with Accept-Language: en the snake_case columns and codes it always had.
          */
         get: operations["downloadReconciliationReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reconciliation/runs/{id}/report.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download a reconciliation report as XLSX
+         * @description The report as a workbook: Chinese headers and labels (English with Accept-Language: en), money as number cells, filters.
+         */
+        get: operations["downloadReconciliationReportXlsx"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2898,8 +2992,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Export the compliance report as CSV
-         * @description Chinese headers with English in brackets.
+         * Export the compliance report as CSV or XLSX
+         * @description Chinese headers by default (English with Accept-Language: en); money and ratios as number cells in XLSX.
          */
         get: operations["exportMatchingCompliance"];
         put?: never;
@@ -5739,6 +5833,76 @@ export interface components {
              * @example false
              */
             clearOverride?: boolean;
+        };
+        SheetImportErrorResponse: {
+            /**
+             * @description the row as the spreadsheet shows it (the header is row 1)
+             * @example 3
+             */
+            row: number;
+            /**
+             * @description the column's header as written in the file
+             * @example *成员身份证号码
+             */
+            column: string;
+            /** @example memberIdNumbers */
+            field: string;
+            /** @example HOUSEHOLD_NOT_FOUND */
+            code: string;
+            /**
+             * @description in the caller's language (Accept-Language)
+             * @example 农户不存在
+             */
+            message: string;
+            /** @description the figures the message names */
+            params?: {
+                [key: string]: unknown;
+            };
+        };
+        SheetImportResponse: {
+            /**
+             * @description a dry run checks every row by every rule and writes nothing
+             * @example false
+             */
+            dryRun: boolean;
+            /**
+             * @example XLSX
+             * @enum {string}
+             */
+            format: "CSV" | "XLSX";
+            /**
+             * @example UTF-8
+             * @enum {string}
+             */
+            encoding: "UTF-8" | "GB18030";
+            /**
+             * @description data rows read
+             * @example 2
+             */
+            rows: number;
+            /**
+             * @description rows that pass every rule
+             * @example 2
+             */
+            valid: number;
+            /**
+             * @description rows written (0 unless every row passes and it is not a dry run)
+             * @example 2
+             */
+            imported: number;
+            /**
+             * @description rows already imported (the same file again): left as they are
+             * @example 0
+             */
+            skipped: number;
+            /** @example 0 */
+            failed: number;
+            errors: components["schemas"]["SheetImportErrorResponse"][];
+            /**
+             * @description More errors than `errors` lists (the list is capped)
+             * @example false
+             */
+            errorsTruncated: boolean;
         };
         CreateEntityDto: {
             /**
@@ -17170,6 +17334,46 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    importEntities: {
+        parameters: {
+            query?: {
+                /** @description check every row by every rule and write nothing */
+                dryRun?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The filled-in template (XLSX, GET /api/v1/import-templates/entities) or a CSV in UTF-8 or GBK/GB18030 as the request body; one row per entity: kind, name, creditCode, districtCode, villageCode, linkedIdNumbers (ID numbers in one cell). All or nothing, by the rules of POST /entities and POST /entities/{id}/linked-households. An entity whose credit code is registered is not created again (its listed households are linked); a row that changes nothing is skipped. */
+        requestBody: {
+            content: {
+                "text/csv": string;
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+            };
+        };
+        responses: {
+            /** @description Per-row outcome; rows numbered as the spreadsheet shows them */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SheetImportResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     listEntities: {
         parameters: {
             query?: {
@@ -17534,6 +17738,46 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    importGroups: {
+        parameters: {
+            query?: {
+                /** @description check every row by every rule and write nothing */
+                dryRun?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The filled-in template (XLSX, GET /api/v1/import-templates/groups) or a CSV in UTF-8 or GBK/GB18030 as the request body; one row per group: villageCode, name, memberIdNumbers (the members' ID numbers in one cell, separated by 、 , ; or spaces). All or nothing: groups are formed only when every row passes every rule of POST /groups; a row whose group exists with the same village, name and members is skipped. */
+        requestBody: {
+            content: {
+                "text/csv": string;
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+            };
+        };
+        responses: {
+            /** @description Per-row outcome; rows numbered as the spreadsheet shows them */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SheetImportResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
@@ -18702,6 +18946,47 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    importFundContributions: {
+        parameters: {
+            query?: {
+                /** @description check every row by every rule and write nothing */
+                dryRun?: boolean;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "text/csv": string;
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+            };
+        };
+        responses: {
+            /** @description Per-row outcome; rows numbered as the spreadsheet shows them */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SheetImportResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -20385,6 +20670,45 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    importCoveredLoans: {
+        parameters: {
+            query?: {
+                /** @description check every row by every rule and write nothing */
+                dryRun?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "text/csv": string;
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+            };
+        };
+        responses: {
+            /** @description Per-row outcome; rows numbered as the spreadsheet shows them */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SheetImportResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
@@ -25873,6 +26197,36 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    downloadReconciliationReportXlsx: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description File download */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     listSubsidyProgrammes: {
         parameters: {
             query?: {
@@ -27812,6 +28166,7 @@ export interface operations {
             query: {
                 year: number;
                 districtId?: string;
+                format?: "csv" | "xlsx";
             };
             header?: never;
             path?: never;
@@ -27826,6 +28181,7 @@ export interface operations {
                 };
                 content: {
                     "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -31542,7 +31898,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                kind: "households" | "bank-statements" | "asset-income-results";
+                kind: "households" | "groups" | "entities" | "fund-contributions" | "covered-loans" | "bank-statements" | "asset-income-results";
             };
             cookie?: never;
         };
