@@ -75,6 +75,9 @@ function csvRecords(text: string, parse: (input: string, options: object) => unk
 function cellText(value: unknown): string {
   if (value === null || value === undefined) return '';
   if (value instanceof Date) return value.toISOString().slice(0, 10);
+  // Excel keeps every number as a binary double (123.45 is stored as 123.4500000000000028…). Rounding to 10 decimals
+  // gives back the decimal the user typed; no arithmetic happens here: the text goes to parseYuan / the validators,
+  // which refuse more than two decimals for money.
   if (typeof value === 'number')
     return Number.isInteger(value) ? String(value) : String(Number(value.toFixed(10)));
   if (typeof value === 'object') {

@@ -28,6 +28,8 @@ export function fanChartSvg(s: SeriesView, title: string): string {
   const n = s.bands.length;
   const x = (i: number) => m.left + (n <= 1 ? pw / 2 : (pw * i) / (n - 1));
   const y = (v: number) => m.top + ph - (ph * (v - lo)) / (hi - lo);
+  // Drawing only: pixel positions and grid-line labels of the picture. The figures themselves stay decimal strings
+  // in the result and its CSV/XLSX; nothing here is summed, stored or shown as an amount of money.
   const f = (v: number) => v.toFixed(1);
   const out: string[] = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
