@@ -1,83 +1,21 @@
-import { tmpdir } from 'node:os';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
 import request from 'supertest';
-import { createTestApp, TEST_ADMIN, type TestApp } from '#libs/testing';
-import { runSeed } from '../../scripts/seed.js';
+import { TEST_ADMIN } from '#libs/testing';
 import { formatMoney, maskName } from '../../apps/console/src/lib/format.js';
+import { shot, useConsole, withCheckChar } from './harness.js';
 
 /**
  * The admin console in Debian's Chromium, in Chinese, against the real API serving the built console at /console,
  * on a database holding the demo data (`npm start`'s seed). Each role logs in and walks its screens; refusals are
- * shown by their problem code in Chinese. Screenshots: see SHOTS below.
+ * shown by their problem code in Chinese. Screenshots: see SHOTS in ./harness.ts.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const ROOT = join(import.meta.dirname, '..', '..');
-/**
- * Screenshots: into docs/console/ (the README's pictures) only when CONSOLE_SCREENSHOTS=docs asks for it, so a test
- * run never changes tracked files; otherwise into a scratch folder (still taken: a failing screen is looked at there).
- */
-const SHOTS = process.env.CONSOLE_SCREENSHOTS === 'docs' ? join(ROOT, 'docs', 'console') : join(tmpdir(), 'mae-console-shots');
-
-let t: TestApp;
-let browser: Browser;
-let base: string;
-
-beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: run scripts/ensure-browser.sh (apt-get install -y chromium fonts-noto-cjk)`);
-  if (!existsSync(join(ROOT, 'apps', 'console', 'dist', 'index.html'))) {
-    execFileSync('npx', ['vite', 'build', '--config', 'apps/console/vite.config.ts', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
-  }
-  mkdirSync(SHOTS, { recursive: true });
-  t = await createTestApp();
-  await runSeed(t.config, undefined, () => undefined);
-  // the test app already listens on an ephemeral port of 127.0.0.1
-  base = `${t.baseUrl}/console`;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
-}, 180_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await t?.close();
-});
-
-async function loginAs(username: string, password: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
-  const page = await context.newPage();
-  await page.goto(`${base}/`);
-  await page.getByLabel('用户名').fill(username);
-  await page.getByLabel('密码').fill(password);
-  await page.getByRole('button', { name: '登 录' }).or(page.getByRole('button', { name: '登录' })).click();
-  await page.getByTestId('who').waitFor();
-  return page;
-}
-
-/** A valid GB 11643 number from its first 17 digits (the check character computed, as the API checks it). */
-function withCheckChar(first17: string): string {
-  const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-  const sum = [...first17].reduce((acc, d, i) => acc + Number(d) * weights[i], 0);
-  return first17 + '10X98765432'[sum % 11];
-}
-
-const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`) });
+const ui = useConsole();
+const loginAs = (u: string, p: string) => ui.loginAs(u, p);
 
 describe('admin console in the browser', () => {
   it('refuses a wrong password with the Chinese text of INVALID_CREDENTIALS, and no token reaches page scripts', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const context = await ui.browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
-    await page.goto(`${base}/dashboard`);
+    await page.goto(`${ui.base}/dashboard`);
     await page.waitForURL(/\/console\/login$/);
     await page.getByLabel('用户名').fill('fund.admin');
     await page.getByLabel('密码').fill('not-the-password');
@@ -180,22 +118,22 @@ describe('admin console in the browser', () => {
 
   it('a loan from application to approval: the officer applies, the group endorses, a fund administrator approves into the public notice', async () => {
     // the group: two more village households join the fund with a member share, then form a group with a member
-    const officer = await request(t.http).post('/api/v1/auth/login').send({ username: 'loan.officer', password: 'loan-officer-demo' });
+    const officer = await request(ui.t.http).post('/api/v1/auth/login').send({ username: 'loan.officer', password: 'loan-officer-demo' });
     const bearer = `Bearer ${officer.body.accessToken as string}`;
     for (const householdId of ['5', '8']) {
-      const c = await request(t.http)
+      const c = await request(ui.t.http)
         .post('/api/v1/mutual-aid-funds/1/contributions')
         .set('Authorization', bearer)
         .set('Idempotency-Key', `console-test-member-${householdId}`)
         .send({ source: 'MEMBER', amount: '100.00', householdId });
       expect(c.status).toBe(201);
     }
-    const group = await request(t.http)
+    const group = await request(ui.t.http)
       .post('/api/v1/groups')
       .set('Authorization', bearer)
       .send({ villageId: '1', name: '测试联保小组', householdIds: ['5', '7', '8'] });
     expect(group.status).toBe(201);
-    const household = await request(t.http).get('/api/v1/households/5').set('Authorization', bearer);
+    const household = await request(ui.t.http).get('/api/v1/households/5').set('Authorization', bearer);
     const name = household.body.headName as string;
 
     const page = await loginAs('loan.officer', 'loan-officer-demo');
@@ -212,8 +150,8 @@ describe('admin console in the browser', () => {
     await page.context().close();
 
     // the group's consent (recorded by the officer at the group meeting)
-    const [{ id }] = (await t.db.dataSource.query(`SELECT id::text FROM loans WHERE loan_no = $1`, [loanNo])) as { id: string }[];
-    const endorse = await request(t.http)
+    const [{ id }] = (await ui.t.db.dataSource.query(`SELECT id::text FROM loans WHERE loan_no = $1`, [loanNo])) as { id: string }[];
+    const endorse = await request(ui.t.http)
       .post(`/api/v1/loan-applications/${id}/endorse`)
       .set('Authorization', bearer)
       .send({ note: '小组会议一致同意' });
@@ -272,7 +210,7 @@ describe('admin console in the browser', () => {
     await page.getByText('NOT-OURS-1').waitFor();
     await shot(page, 'reconciliation');
 
-    await page.goto(`${base}/households`);
+    await page.goto(`${ui.base}/households`);
     const problem = page.getByTestId('problem');
     await problem.waitFor();
     await expect(problem.innerText()).resolves.toContain('无权执行此操作');
@@ -310,7 +248,7 @@ describe('admin console in the browser', () => {
     await page.getByRole('button', { name: '退出登录' }).click();
     await page.waitForURL(/\/console\/login$/);
     // the old session is dead: the dashboard goes back to the login page
-    await page.goto(`${base}/dashboard`);
+    await page.goto(`${ui.base}/dashboard`);
     await page.waitForURL(/\/console\/login$/);
 
     // logged in again, then an administrator forces a log-out: the next request is a 401 and the console says so
@@ -318,9 +256,9 @@ describe('admin console in the browser', () => {
     await page.getByLabel('密码').fill('fund-admin-demo');
     await page.locator('form button[type=submit]').click();
     await page.getByTestId('who').waitFor();
-    const admin = await t.tokenFor('ADMIN');
-    const [{ id }] = (await t.db.dataSource.query(`SELECT id::text FROM users WHERE username = 'fund.admin'`)) as { id: string }[];
-    const revoked = await request(t.http).post(`/api/v1/users/${id}/revoke-tokens`).set('Authorization', `Bearer ${admin}`);
+    const admin = await ui.t.tokenFor('ADMIN');
+    const [{ id }] = (await ui.t.db.dataSource.query(`SELECT id::text FROM users WHERE username = 'fund.admin'`)) as { id: string }[];
+    const revoked = await request(ui.t.http).post(`/api/v1/users/${id}/revoke-tokens`).set('Authorization', `Bearer ${admin}`);
     expect(revoked.status).toBe(200);
     // the next request (a screen's, or one already on its way) is refused: 401, back to the login page
     await page
@@ -333,9 +271,9 @@ describe('admin console in the browser', () => {
   });
 
   it('fund administrator: the printable public notice, village funds, risk funds and agreements, claims, subsidy and asset income from the demo data', async () => {
-    const bearer = `Bearer ${await t.tokenFor('FUND_ADMIN')}`;
+    const bearer = `Bearer ${await ui.t.tokenFor('FUND_ADMIN')}`;
     const get = async (path: string) => {
-      const r = await request(t.http).get(path).set('Authorization', bearer);
+      const r = await request(ui.t.http).get(path).set('Authorization', bearer);
       expect(r.status).toBe(200);
       return r.body;
     };
@@ -413,7 +351,7 @@ describe('admin console in the browser', () => {
     await expect(bank.getByRole('menuitem', { name: '风险补偿基金' }).count()).resolves.toBe(0);
     await bank.context().close();
 
-    const before = (await request(t.http).get('/api/v1/business-date').set('Authorization', `Bearer ${await t.tokenFor('ADMIN')}`)).body;
+    const before = (await request(ui.t.http).get('/api/v1/business-date').set('Authorization', `Bearer ${await ui.t.tokenFor('ADMIN')}`)).body;
     expect(before.movable).toBe(true);
     const page = await loginAs(TEST_ADMIN.username, TEST_ADMIN.password);
     await page.getByRole('menuitem', { name: '业务日期' }).click();
