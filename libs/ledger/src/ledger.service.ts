@@ -23,7 +23,7 @@ import {
 } from './domain/entry.js';
 import type { JournalEntryCode } from './domain/entry-codes.js';
 import { balanceAsOf, firstNegativeDate, type DatedChange } from './domain/value-dated-bound.js';
-import { LedgerStore, type AccountAttributes } from './store/ledger.store.js';
+import { LedgerStore, type AccountAttributes, type PostingBatch } from './store/ledger.store.js';
 import type { LedgerAccountRow } from './store/rows.generated.js';
 
 export interface OpenAccountInput {
@@ -105,6 +105,70 @@ const toBalance = (r: LedgerAccountRow): AccountBalance => ({
   balanceFen: BigInt(r.balance_fen),
 });
 
+/** Refuses an entry that does not balance per currency and ledger (before anything is written). */
+function refuseUnbalanced(input: EntryInput, accountRows: AccountAttributes[]): void {
+  const accounts = new Map(accountRows.map((a) => [a.code, a as AccountRow & AccountAttributes]));
+  const problems = unbalancedGroups(input.lines, accounts);
+  if (problems.length) {
+    const p = problems[0];
+    throw new DomainError(
+      'LEDGER_UNBALANCED',
+      `entry does not balance in ${p.currency}/${p.ledger}: debits ${formatYuan(p.debitsFen)} ≠ credits ${formatYuan(p.creditsFen)}`,
+    );
+  }
+}
+
+/** The posting statement's arrays: the net change per account and each line's signed change, in line order. */
+function postingBatch(
+  entryId: string,
+  input: EntryInput,
+  accounts: Map<string, AccountAttributes>,
+): { rows: Omit<PostingBatch, 'guardBackDated'>; net: Map<string, { d: bigint; c: bigint; delta: bigint }> } {
+  const net = new Map<string, { d: bigint; c: bigint; delta: bigint }>();
+  const codeOf = new Map<string, string>();
+  const lineAccountIds: string[] = [];
+  const lineSides: string[] = [];
+  const lineAmounts: string[] = [];
+  const lineDeltas: string[] = [];
+  const lineCurrencies: string[] = [];
+  const lineLedgers: string[] = [];
+  for (const line of input.lines) {
+    const a = accounts.get(line.account)!;
+    const delta = balanceDelta(a.normal_side, line.side, line.amountFen);
+    const n = net.get(a.id) ?? { d: 0n, c: 0n, delta: 0n };
+    if (line.side === 'DEBIT') n.d += line.amountFen;
+    else n.c += line.amountFen;
+    n.delta += delta;
+    net.set(a.id, n);
+    codeOf.set(a.id, a.code);
+    lineAccountIds.push(a.id);
+    lineSides.push(line.side);
+    lineAmounts.push(line.amountFen.toString());
+    lineDeltas.push(delta.toString());
+    lineCurrencies.push(a.currency);
+    lineLedgers.push(a.ledger);
+  }
+  const ids = [...net.keys()];
+  return {
+    net,
+    rows: {
+      entryId,
+      accountIds: ids,
+      accountCodes: ids.map((id) => codeOf.get(id)!),
+      netDebits: ids.map((id) => net.get(id)!.d.toString()),
+      netCredits: ids.map((id) => net.get(id)!.c.toString()),
+      netDeltas: ids.map((id) => net.get(id)!.delta.toString()),
+      lineAccountIds,
+      lineSides,
+      lineAmounts,
+      lineDeltas,
+      lineCurrencies,
+      lineLedgers,
+      valueDate: input.valueDate,
+    },
+  };
+}
+
 /**
  * The only writer of postings and balances. Every method that writes runs inside the caller's transaction (the
  * EntityManager passed in), so the business change and its journal entry commit or roll back together.
@@ -113,6 +177,8 @@ const toBalance = (r: LedgerAccountRow): AccountBalance => ({
 export class LedgerService {
   /** Stateless: the service keeps its own (tests and benches construct the service with a DataSource alone). */
   private readonly store = new LedgerStore();
+  /** Account code → its fixed attributes, as this process last read them (see attributesOf). */
+  private readonly attributes = new Map<string, AccountAttributes>();
 
   /**
    * Tests and benches construct the service with a DataSource alone: without a clock, a value date after today is
@@ -201,22 +267,10 @@ export class LedgerService {
       }
     }
     const codes = [...new Set(input.lines.map((l) => l.account))];
-    // Code, currency, ledger, normal side and bound never change after an account is opened: no lock needed here.
-    const accountRows = await this.store.accountAttributes(manager, codes);
-    const accounts = new Map(accountRows.map((a) => [a.code, a as AccountRow & AccountAttributes]));
-    const missing = codes.filter((c) => !accounts.has(c));
-    if (missing.length) {
-      throw new DomainError('LEDGER_ACCOUNT_NOT_FOUND', `unknown ledger account(s): ${missing.join(', ')}`);
-    }
-    const problems = unbalancedGroups(input.lines, accounts);
-    if (problems.length) {
-      const p = problems[0];
-      throw new DomainError(
-        'LEDGER_UNBALANCED',
-        `entry does not balance in ${p.currency}/${p.ledger}: debits ${formatYuan(p.debitsFen)} ≠ credits ${formatYuan(p.creditsFen)}`,
-      );
-    }
-
+    // Code, currency, ledger, normal side and bound never change after an account is opened: kept by this process
+    // (no round trip on most entries), checked under the posting statement's lock, read afresh once if stale.
+    let accountRows = await this.attributesOf(manager, codes);
+    refuseUnbalanced(input, accountRows);
     const contentHash = sha256(
       canonicalJson({
         code: input.code,
@@ -249,61 +303,33 @@ export class LedgerService {
     }
     const entryId = insertedId;
 
-    // Net change per account, and each line's signed change to its account's normal-side balance (in line order).
-    const net = new Map<string, { d: bigint; c: bigint; delta: bigint }>();
-    const lineAccountIds: string[] = [];
-    const lineSides: string[] = [];
-    const lineAmounts: string[] = [];
-    const lineDeltas: string[] = [];
-    const lineCurrencies: string[] = [];
-    const lineLedgers: string[] = [];
-    for (const line of input.lines) {
-      const a = accounts.get(line.account)!;
-      const delta = balanceDelta(a.normal_side, line.side, line.amountFen);
-      const n = net.get(a.id) ?? { d: 0n, c: 0n, delta: 0n };
-      if (line.side === 'DEBIT') n.d += line.amountFen;
-      else n.c += line.amountFen;
-      n.delta += delta;
-      net.set(a.id, n);
-      lineAccountIds.push(a.id);
-      lineSides.push(line.side);
-      lineAmounts.push(line.amountFen.toString());
-      lineDeltas.push(delta.toString());
-      lineCurrencies.push(a.currency);
-      lineLedgers.push(a.ledger);
-    }
-    const ids = [...net.keys()];
-    const batch = {
-      entryId,
-      accountIds: ids,
-      netDebits: ids.map((id) => net.get(id)!.d.toString()),
-      netCredits: ids.map((id) => net.get(id)!.c.toString()),
-      netDeltas: ids.map((id) => net.get(id)!.delta.toString()),
-      lineAccountIds,
-      lineSides,
-      lineAmounts,
-      lineDeltas,
-      lineCurrencies,
-      lineLedgers,
-      valueDate: input.valueDate,
-    };
-    // The bounded accounts this entry takes down: only they can make a later date's balance negative.
-    const boundedDown = accountRows.filter((a) => a.no_negative && net.get(a.id)!.delta < 0n);
+    let net = new Map<string, { d: bigint; c: bigint; delta: bigint }>();
     try {
-      let result: { accounts: number; postings: number; backDated: boolean } | undefined;
-      // As last read (without a lock): is the entry back-dated for one of them? The posting statement re-checks
-      // under its lock, so an entry dated later that commits in between is still caught.
-      const backDated = boundedDown.some((a) => a.last_value_date !== null && a.last_value_date > input.valueDate);
-      if (!backDated) {
-        // Locks the accounts in id order, applies the net changes and writes the postings, in one statement.
-        result = await this.store.applyPostings(manager, { ...batch, guardBackDated: boundedDown.length > 0 });
+      let result: { accounts: number; postings: number; backDated: boolean; stale: boolean } | undefined;
+      for (let attempt = 0; ; attempt++) {
+        const accounts = new Map(accountRows.map((a) => [a.code, a]));
+        const batch = postingBatch(entryId, input, accounts);
+        net = batch.net;
+        // The bounded accounts this entry takes down: only they can make a later date's balance negative. Whether
+        // the entry is back-dated for one of them is decided under the statement's lock (`backDated`).
+        const boundedDown = accountRows.filter((a) => a.no_negative && net.get(a.id)!.delta < 0n);
+        result = await this.store.applyPostings(manager, { ...batch.rows, guardBackDated: boundedDown.length > 0 });
+        if (result.stale) {
+          // A kept attribute no longer names the account of its code: nothing was written; read them afresh.
+          if (attempt > 0) throw new Error(`ledger post of ${input.idempotencyKey}: accounts changed while posting`);
+          for (const c of codes) this.attributes.delete(c);
+          accountRows = await this.attributesOf(manager, codes);
+          refuseUnbalanced(input, accountRows);
+          continue;
+        }
+        if (result.backDated) {
+          await this.checkEveryDate(manager, input, batch.rows.accountIds, boundedDown, net);
+          // Every account is locked by this transaction now: the statement re-locks them without waiting.
+          result = await this.store.applyPostings(manager, { ...batch.rows, guardBackDated: false });
+        }
+        break;
       }
-      if (!result || result.backDated) {
-        await this.checkEveryDate(manager, input, ids, boundedDown, net);
-        // Every account is locked by this transaction now: the statement re-locks them without waiting.
-        result = await this.store.applyPostings(manager, { ...batch, guardBackDated: false });
-      }
-      if (result.accounts !== ids.length || result.postings !== input.lines.length) {
+      if (result.accounts !== net.size || result.postings !== input.lines.length) {
         // Cannot happen while every account exists (checked above, and accounts are never deleted); refuse loudly.
         throw new Error(
           `ledger post of ${input.idempotencyKey} wrote ${result.accounts} balances and ${result.postings} postings`,
@@ -337,6 +363,24 @@ export class LedgerService {
       throw e;
     }
     return { entryId, replayed: false };
+  }
+
+  /**
+   * The fixed attributes of the accounts of `codes`, from this process's copy where it has them (read and kept
+   * otherwise). Refuses an unknown code. Only committed, unchanging facts are kept: a code's attributes are the same
+   * in every transaction once the account exists, and a kept id that no longer names its code is caught by the
+   * posting statement (`stale`).
+   */
+  private async attributesOf(manager: EntityManager, codes: string[]): Promise<AccountAttributes[]> {
+    const missing = codes.filter((c) => !this.attributes.has(c));
+    if (missing.length) {
+      for (const a of await this.store.accountAttributes(manager, missing)) this.attributes.set(a.code, a);
+    }
+    const unknown = codes.filter((c) => !this.attributes.has(c));
+    if (unknown.length) {
+      throw new DomainError('LEDGER_ACCOUNT_NOT_FOUND', `unknown ledger account(s): ${unknown.join(', ')}`);
+    }
+    return codes.map((c) => this.attributes.get(c)!);
   }
 
   /**

@@ -71,6 +71,30 @@ describe('LedgerService.post', () => {
     expect(await ledger.balanceOf(null, cash)).toBe(0n);
   });
 
+  it('keeps account attributes per process, and a kept id that no longer names its code is read afresh, never posted to', async () => {
+    const capital = await open('EQUITY');
+    const code = uid('T:ASSET');
+    // the account is opened and posted to in a transaction that rolls back: this service now keeps an id that never
+    // committed
+    const rolledBack = await db.dataSource
+      .transaction(async (m) => {
+        await ledger.openAccount(m, { code, name: code, type: 'ASSET' });
+        await ledger.post(m, transfer(uid('k'), code, capital, 100n));
+        throw new Error('roll back');
+      })
+      .catch((e: Error) => e.message);
+    expect(rolledBack).toBe('roll back');
+    // opened again, with a new id: the kept attributes are stale, the post still lands on the committed account
+    await db.dataSource.transaction((m) => ledger.openAccount(m, { code, name: code, type: 'ASSET' }));
+    await db.dataSource.transaction((m) => ledger.post(m, transfer(uid('k'), code, capital, 250n)));
+    expect(await ledger.balanceOf(null, code)).toBe(250n);
+    // and a second service (another process) agrees without any kept state
+    const other = new LedgerService(db.dataSource);
+    await db.dataSource.transaction((m) => other.post(m, transfer(uid('k'), code, capital, 50n)));
+    expect(await ledger.balanceOf(null, code)).toBe(300n);
+    expect(await other.balanceOf(null, capital)).toBe(300n);
+  });
+
   it('refuses a posting to an unknown account, a zero amount and a single line', async () => {
     const cash = await open('ASSET');
     const post = (lines: { account: string; side: 'DEBIT' | 'CREDIT'; amountFen: bigint }[]) =>

@@ -4,11 +4,11 @@ import { areaOfCondition, offsetOf, queryOne, queryRows, type PageQuery } from '
 import type { AccountRow, LedgerKind } from '../domain/entry.js';
 import type { JournalEntryRow, LedgerAccountRow } from './rows.generated.js';
 
-/** An account's fixed attributes (everything `post` needs before it takes any lock). */
-export type AccountAttributes = Omit<AccountRow, 'balance_fen'> & {
-  /** The latest business date of the account's postings (null before the first), read without a lock. */
-  last_value_date: string | null;
-};
+/**
+ * An account's fixed attributes (everything `post` needs before it takes any lock): id, code, currency, ledger,
+ * normal side and bound never change once the account is opened, so a process may keep them (LedgerService does).
+ */
+export type AccountAttributes = Omit<AccountRow, 'balance_fen'>;
 
 /** A locked account's balance and latest posting date. */
 export interface LockedAccount {
@@ -38,6 +38,8 @@ export type NewJournalEntryRow = Pick<
 export interface PostingBatch {
   entryId: string;
   accountIds: string[];
+  /** The code of each of `accountIds` as the caller knows it: a mismatch under the lock makes the batch `stale`. */
+  accountCodes: string[];
   netDebits: string[];
   netCredits: string[];
   netDeltas: string[];
@@ -164,7 +166,7 @@ export class LedgerStore {
   async accountAttributes(m: EntityManager, codes: string[]): Promise<AccountAttributes[]> {
     return queryRows<AccountAttributes>(
       m,
-      `SELECT id, code, currency, ledger, normal_side, no_negative, last_value_date FROM ledger_accounts WHERE code = ANY($1)`,
+      `SELECT id, code, currency, ledger, normal_side, no_negative FROM ledger_accounts WHERE code = ANY($1)`,
       [codes],
     );
   }
@@ -207,28 +209,33 @@ export class LedgerStore {
   async applyPostings(
     m: EntityManager,
     b: PostingBatch,
-  ): Promise<{ accounts: number; postings: number; backDated: boolean }> {
+  ): Promise<{ accounts: number; postings: number; backDated: boolean; stale: boolean }> {
     // `locked` takes the row locks in id order before any row is updated (a materialized CTE emits, and so locks,
     // its rows in order, and the UPDATE can only reach a row after the CTE has emitted it). Under READ COMMITTED
     // the locked rows are their latest committed versions, so `guard` sees every posting committed before the lock,
     // and the UPDATE applies the change to the latest committed balance. Each posting's running balance is the
     // account's balance before the entry plus the changes of the entry's lines up to and including it.
-    const [result] = await queryRows<{ accounts: number; postings: number; backDated: boolean }>(
+    // `stale`: an id the caller took from its cache of account attributes is not (or no longer) the account of that
+    // code; then nothing is written and the caller reads the attributes afresh.
+    const [result] = await queryRows<{ accounts: number; postings: number; backDated: boolean; stale: boolean }>(
       m,
       `WITH locked AS MATERIALIZED (
-         SELECT id, no_negative, last_value_date FROM ledger_accounts WHERE id = ANY($2::bigint[]) ORDER BY id FOR UPDATE
+         SELECT id, code, no_negative, last_value_date FROM ledger_accounts WHERE id = ANY($2::bigint[]) ORDER BY id FOR UPDATE
        ), v AS (
-         SELECT unnest($2::bigint[]) AS id, unnest($3::bigint[]) AS d, unnest($4::bigint[]) AS c, unnest($5::bigint[]) AS delta
+         SELECT unnest($2::bigint[]) AS id, unnest($3::bigint[]) AS d, unnest($4::bigint[]) AS c, unnest($5::bigint[]) AS delta,
+                unnest($14::text[]) AS code
+       ), checked AS MATERIALIZED (
+         SELECT (SELECT count(*) FROM locked JOIN v ON v.id = locked.id AND v.code = locked.code) <> cardinality($2::bigint[]) AS stale
        ), guard AS MATERIALIZED (
-         SELECT $13::boolean AND EXISTS (
+         SELECT (SELECT stale FROM checked) OR ($13::boolean AND EXISTS (
                   SELECT 1 FROM locked JOIN v ON v.id = locked.id
-                   WHERE locked.no_negative AND v.delta < 0 AND locked.last_value_date > $12::date) AS back_dated
+                   WHERE locked.no_negative AND v.delta < 0 AND locked.last_value_date > $12::date)) AS skip
        ), upd AS (
          UPDATE ledger_accounts a
             SET debits_fen = a.debits_fen + v.d, credits_fen = a.credits_fen + v.c, balance_fen = a.balance_fen + v.delta,
                 last_value_date = greatest(a.last_value_date, $12::date)
            FROM locked JOIN v ON v.id = locked.id
-          WHERE a.id = locked.id AND NOT (SELECT back_dated FROM guard)
+          WHERE a.id = locked.id AND NOT (SELECT skip FROM guard)
          RETURNING a.id, a.balance_fen - v.delta AS before_fen
        ), ins AS (
          INSERT INTO ledger_postings (entry_id, account_id, side, amount_fen, currency, ledger, balance_after_fen)
@@ -241,7 +248,8 @@ export class LedgerStore {
          RETURNING 1
        )
        SELECT (SELECT count(*) FROM upd)::int AS accounts, (SELECT count(*) FROM ins)::int AS postings,
-              (SELECT back_dated FROM guard) AS "backDated"`,
+              (SELECT skip FROM guard) AND NOT (SELECT stale FROM checked) AS "backDated",
+              (SELECT stale FROM checked) AS stale`,
       [
         b.entryId,
         b.accountIds,
@@ -256,6 +264,7 @@ export class LedgerStore {
         b.lineLedgers,
         b.valueDate,
         b.guardBackDated,
+        b.accountCodes,
       ],
     );
     return result;
