@@ -7,6 +7,7 @@ export * from './database/data-source-options.js';
 export * from './database/pg-types.js';
 export * from './database/query-counter.js';
 export * from './database/sql.js';
+export * from './database/deferred-writes.js';
 export * from './database/transformers.js';
 export * from './errors/domain-error.js';
 export * from './errors/error-codes.js';

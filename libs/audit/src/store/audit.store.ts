@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { areaOfCondition, offsetOf, queryOne, queryRows, type Page, type PageQuery } from '#libs/common';
+import { areaOfCondition, offsetOf, queryOne, queryRows, writeOrDefer, type Page, type PageQuery } from '#libs/common';
 import type { AuditLogRow } from './rows.generated.js';
 
 export type NewAuditRow = Omit<AuditLogRow, 'id' | 'at'>;
@@ -44,8 +44,9 @@ const AUDIT_ENTITY_KIND_SQL = `CASE entity_type
 
 @Injectable()
 export class AuditStore {
+  /** Appends a row; inside runIdempotent it goes out with the stored response (writeOrDefer). */
   async append(m: EntityManager, row: NewAuditRow): Promise<void> {
-    await m.query(
+    await writeOrDefer(m, 
       `INSERT INTO audit_log (actor_id, actor, role, action, entity_type, entity_id, before, after, request_id)
        VALUES ($1,$2,$3,$4,$5,$6,$7::jsonb,$8::jsonb,$9)`,
       [

@@ -4,6 +4,7 @@ import type { EntityManager } from 'typeorm';
 import { DomainError } from '../errors/domain-error.js';
 import { RequestContext } from '../request-context.js';
 import { IdempotencyStore } from '../store/idempotency.store.js';
+import { withDeferredWrites } from '../database/deferred-writes.js';
 
 const KEY_PATTERN = /^[A-Za-z0-9._:-]{8,128}$/;
 
@@ -100,8 +101,10 @@ export async function runIdempotent<T>(
     noteIdempotentReplay(key);
     return { replayed: true, result: row.response as T };
   }
-  const result = await work();
-  await IdempotencyStore.saveResponse(manager, scope, key, canonicalJson(result ?? null));
+  // The appends the work defers (audit, events) go out with the stored response, in the same statement.
+  const result = await withDeferredWrites(manager, work, (r) =>
+    IdempotencyStore.responseWrite(scope, key, canonicalJson(r ?? null)),
+  );
   return { replayed: false, result };
 }
 

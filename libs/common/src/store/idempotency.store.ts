@@ -27,16 +27,11 @@ export const IdempotencyStore = {
     );
   },
 
-  async saveResponse(
-    manager: EntityManager,
-    scope: string,
-    key: string,
-    responseJson: string,
-  ): Promise<void> {
-    await manager.query(`UPDATE idempotency_keys SET response = $3::jsonb WHERE scope = $1 AND key = $2`, [
-      scope,
-      key,
-      responseJson,
-    ]);
+  /** The statement that stores a key's response (sent with the work's deferred writes: runIdempotent). */
+  responseWrite(scope: string, key: string, responseJson: string): { sql: string; params: unknown[] } {
+    return {
+      sql: `UPDATE idempotency_keys SET response = $3::jsonb WHERE scope = $1 AND key = $2`,
+      params: [scope, key, responseJson],
+    };
   },
 };

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { queryOne, queryRows, ID_PATTERN } from '#libs/common';
+import { queryOne, queryRows, ID_PATTERN, flushDeferred, writeOrDefer } from '#libs/common';
 import { installmentProgressChanged, type ReplayedInstallmentProgress } from '#libs/schedules';
 import type { InstallmentStatusValue, LoanEventRow, LoanInstallmentRow, LoanRow } from './rows.js';
 
@@ -253,6 +253,7 @@ export class LoanStore {
     loanId: string,
     page?: { limit: number; offset: number },
   ): Promise<LoanEventRow[]> {
+    if (m) await flushDeferred(m); // events this transaction appended (writeOrDefer) are part of the answer
     return queryRows<LoanEventRow>(
       m ?? this.dataSource.manager,
       `SELECT * FROM loan_events WHERE loan_id = $1 ORDER BY id${page ? ' LIMIT $2 OFFSET $3' : ''}`,
@@ -261,6 +262,7 @@ export class LoanStore {
   }
 
   async countEvents(m: EntityManager | null, loanId: string): Promise<number> {
+    if (m) await flushDeferred(m);
     const row = await queryOne<{ n: number }>(
       m ?? this.dataSource.manager,
       `SELECT count(*)::int AS n FROM loan_events WHERE loan_id = $1`,
@@ -534,8 +536,9 @@ export class LoanStore {
   }
 
   /** Appends one event to the loan's history (the table is append-only). */
+  /** Appends an event; inside runIdempotent it goes out with the stored response (writeOrDefer). */
   async recordEvent(m: EntityManager, e: NewLoanEvent): Promise<void> {
-    await m.query(
+    await writeOrDefer(m, 
       `INSERT INTO loan_events (loan_id, event, from_status, to_status, actor, reason, data) VALUES ($1,$2,$3,$4,$5,$6,$7::jsonb)`,
       [e.loanId, e.event, e.fromStatus ?? null, e.toStatus ?? null, e.actor, e.reason ?? null, eventData(e)],
     );
