@@ -169,17 +169,18 @@ export class RepaymentService {
     );
     if (failures.length) throw refusal(refused('repayment refused', failures));
 
-    const id = await this.store.nextId(m);
     if (loan.status === 'WRITTEN_OFF')
-      return this.recovery(m, loan, fund.accounts, id, input, idempotencyKey, actor, today);
+      return this.recovery(m, loan, fund.accounts, await this.store.nextId(m), input, idempotencyKey, actor, today);
 
     const terms = await termsOf(m, this.products, loan);
-    const payment: ReplayPayment = { id, valueDate: input.valueDate, amountFen: input.amountFen };
     // What the posted repayments are: when this process holds a checkpoint of the loan, a summary of them (their
     // latest value date is all the two rules below need, and the summary names the list the checkpoint was taken
-    // of); otherwise the list itself, which the full replay needs anyway.
+    // of; it comes with the new repayment's id); otherwise the list itself, which the full replay needs anyway.
     let existing = this.checkpoints.has(loan.id) ? undefined : await this.store.activePayments(m, loan.id);
-    const summary = existing ? summaryOf(existing) : await this.store.paymentsSummary(m, loan.id);
+    const { summary, nextId: id } = existing
+      ? { summary: summaryOf(existing), nextId: await this.store.nextId(m) }
+      : await this.store.summaryWithNextId(m, loan.id);
+    const payment: ReplayPayment = { id, valueDate: input.valueDate, amountFen: input.amountFen };
     const latest: ReplayPayment[] = summary.lastValueDate
       ? [{ id: summary.lastId, valueDate: summary.lastValueDate, amountFen: 0n }]
       : [];
@@ -222,7 +223,9 @@ export class RepaymentService {
       memo: `repayment of loan ${loan.loan_no} (value date ${input.valueDate}, ${input.channel})`,
       lines: repaymentLines(fund.accounts, input.amountFen, outcome),
     });
-    await this.store.insertRepayment(
+    const own = result.allocations.filter((a) => a.paymentId === id);
+    // the repayment, its own allocation rows and the row as `get` answers it, in one statement
+    const inserted = await this.store.insertWithAllocations(
       m,
       {
         id,
@@ -238,9 +241,8 @@ export class RepaymentService {
         createdBy: actor,
       },
       { ...outcome, backdated },
+      own,
     );
-    const own = result.allocations.filter((a) => a.paymentId === id);
-    await this.store.insertAllocations(m, loan.id, own, null);
     // A repayment that is not backdated comes after every other one in the replay's order (value date, then id),
     // so it cannot change their splits: nothing to compare, and the cost stays flat as the loan's history grows.
     const corrections = backdated
@@ -273,7 +275,8 @@ export class RepaymentService {
         corrections: corrections.map((c) => c.adjustmentId),
       },
     });
-    const view = await this.view(m, id);
+    // corrections rewrite the splits of the other repayments only (this one's are its rows as inserted)
+    const view = corrections.length ? await this.view(m, id) : repaymentView(inserted);
     const response: RepaymentResult = {
       ...view,
       loan: after,

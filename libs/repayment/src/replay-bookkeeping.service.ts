@@ -105,12 +105,9 @@ export class ReplayBookkeeping {
         );
     // Group liability calls exist only for loans of a joint-liability group.
     if (loan.group_id !== null) await clearCallsSql(m, result.asOf, [loan.id], actor);
-    // The row the update returned is the loan's row unless the ageing (or a group call) wrote it again: read it
-    // again only then (a repayment on a loan whose ageing does not move saves the round trip).
-    const current =
-      aged.changed > 0 || loan.group_id !== null
-        ? foundLoan(await this.loans.find(m, loan.id), loan.id)
-        : updated;
+    // The row the update returned is the loan's row unless the ageing wrote it again (clearing group calls writes
+    // the calls only): read it again only then (a repayment on a loan whose ageing does not move saves the trip).
+    const current = aged.changed > 0 ? foundLoan(await this.loans.find(m, loan.id), loan.id) : updated;
     return loanAfter(current);
   }
 }

@@ -18,20 +18,26 @@ export type RepaymentRow = TableRow & {
   cur_penalty_fen: string;
 };
 
+const REPAYMENT_COLUMNS = `
+  r.id::text, r.loan_id::text, l.loan_no, r.fund_id::text, r.kind, r.amount_fen::text, r.value_date, r.channel,
+  r.reference, r.payer_household_id::text, r.principal_fen::text, r.interest_fen::text, r.penalty_fen::text,
+  r.recovery_fen::text, r.prepaid_principal_fen::text, r.payoff, r.backdated, r.entry_id::text, r.idempotency_key,
+  r.status, r.reversed_on, r.reversed_by, r.reversal_reason, r.reversal_entry_id::text, r.created_by, r.created_at,
+  coalesce(a.principal, 0)::text AS cur_principal_fen, coalesce(a.interest, 0)::text AS cur_interest_fen,
+  coalesce(a.penalty, 0)::text AS cur_penalty_fen`;
+
+/** The current split of a repayment: its allocation rows (`source`) summed by component. */
+const allocationSums = (source: string) => `
+  SELECT sum(amount_fen) FILTER (WHERE component = 'PRINCIPAL') AS principal,
+         sum(amount_fen) FILTER (WHERE component = 'INTEREST') AS interest,
+         sum(amount_fen) FILTER (WHERE component = 'PENALTY') AS penalty
+    FROM ${source}`;
+
 const REPAYMENT_SELECT = `
-  SELECT r.id::text, r.loan_id::text, l.loan_no, r.fund_id::text, r.kind, r.amount_fen::text, r.value_date, r.channel,
-         r.reference, r.payer_household_id::text, r.principal_fen::text, r.interest_fen::text, r.penalty_fen::text,
-         r.recovery_fen::text, r.prepaid_principal_fen::text, r.payoff, r.backdated, r.entry_id::text, r.idempotency_key,
-         r.status, r.reversed_on, r.reversed_by, r.reversal_reason, r.reversal_entry_id::text, r.created_by, r.created_at,
-         coalesce(a.principal, 0)::text AS cur_principal_fen, coalesce(a.interest, 0)::text AS cur_interest_fen,
-         coalesce(a.penalty, 0)::text AS cur_penalty_fen
+  SELECT ${REPAYMENT_COLUMNS}
     FROM repayments r
     JOIN loans l ON l.id = r.loan_id
-    LEFT JOIN LATERAL (
-      SELECT sum(amount_fen) FILTER (WHERE component = 'PRINCIPAL') AS principal,
-             sum(amount_fen) FILTER (WHERE component = 'INTEREST') AS interest,
-             sum(amount_fen) FILTER (WHERE component = 'PENALTY') AS penalty
-        FROM repayment_allocations WHERE repayment_id = r.id) a ON true`;
+    LEFT JOIN LATERAL (${allocationSums('repayment_allocations WHERE repayment_id = r.id')}) a ON true`;
 
 /** A repayment row to insert (a REPAYMENT with its split, or a RECOVERY). */
 export interface NewRepayment {
@@ -107,14 +113,27 @@ export class RepaymentStore {
    * count, a new repayment raises the highest id).
    */
   async paymentsSummary(m: EntityManager, loanId: string): Promise<PaymentsSummary> {
-    const [r] = await queryRows<{ n: number; last_id: string; total: string; last_date: string | null }>(
+    return (await this.summaryWithNextId(m, loanId, false)).summary;
+  }
+
+  /** The summary and, in the same round trip, an id for the repayment about to be recorded (see nextId). */
+  async summaryWithNextId(
+    m: EntityManager,
+    loanId: string,
+    nextId = true,
+  ): Promise<{ summary: PaymentsSummary; nextId: string }> {
+    const [r] = await queryRows<{ n: number; last_id: string; total: string; last_date: string | null; next_id: string }>(
       m,
       `SELECT count(*)::int AS n, coalesce(max(id), 0)::text AS last_id, coalesce(sum(amount_fen), 0)::text AS total,
-              max(value_date) AS last_date
+              max(value_date) AS last_date,
+              ${nextId ? `(SELECT nextval(pg_get_serial_sequence('repayments', 'id')))::text` : 'NULL'} AS next_id
          FROM repayments WHERE loan_id = $1 AND kind = 'REPAYMENT' AND status = 'POSTED'`,
       [loanId],
     );
-    return { count: r.n, lastId: r.last_id, totalFen: BigInt(r.total), lastValueDate: r.last_date };
+    return {
+      summary: { count: r.n, lastId: r.last_id, totalFen: BigInt(r.total), lastValueDate: r.last_date },
+      nextId: r.next_id,
+    };
   }
 
   /** An id for a repayment about to be recorded (its ledger entry's key names it before the row exists). */
@@ -126,12 +145,33 @@ export class RepaymentStore {
     return id;
   }
 
-  async insertRepayment(m: EntityManager, r: NewRepayment, split: RepaymentSplit): Promise<void> {
-    await m.query(
-      `INSERT INTO repayments (id, loan_id, fund_id, kind, amount_fen, value_date, channel, reference, payer_household_id,
-                               principal_fen, interest_fen, penalty_fen, prepaid_principal_fen, payoff, backdated, entry_id,
-                               idempotency_key, created_by)
-       VALUES ($1,$2,$3,'REPAYMENT',$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)`,
+  /**
+   * A repayment with its split and its own allocation rows, in one statement that answers the repayment as `get`
+   * reads it (its current split is the rows just written).
+   */
+  async insertWithAllocations(
+    m: EntityManager,
+    r: NewRepayment,
+    split: RepaymentSplit,
+    lines: readonly AllocationLine[],
+  ): Promise<RepaymentRow> {
+    const [row] = await queryRows<RepaymentRow>(
+      m,
+      `WITH r AS (
+         INSERT INTO repayments (id, loan_id, fund_id, kind, amount_fen, value_date, channel, reference, payer_household_id,
+                                 principal_fen, interest_fen, penalty_fen, prepaid_principal_fen, payoff, backdated, entry_id,
+                                 idempotency_key, created_by)
+         VALUES ($1,$2,$3,'REPAYMENT',$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)
+         RETURNING *
+       ), al AS (
+         INSERT INTO repayment_allocations (repayment_id, loan_id, installment_number, component, amount_fen, adjustment_id)
+         SELECT v.r, $2, v.n, v.c, v.a, NULL FROM unnest($18::bigint[], $19::int[], $20::text[], $21::bigint[]) AS v(r, n, c, a)
+         RETURNING repayment_id, component, amount_fen
+       )
+       SELECT ${REPAYMENT_COLUMNS}
+         FROM r
+         JOIN loans l ON l.id = r.loan_id
+         LEFT JOIN LATERAL (${allocationSums('al WHERE al.repayment_id = r.id')}) a ON true`,
       [
         r.id,
         r.loanId,
@@ -150,8 +190,13 @@ export class RepaymentStore {
         r.entryId,
         r.idempotencyKey,
         r.createdBy,
+        lines.map((l) => l.paymentId),
+        lines.map((l) => l.number),
+        lines.map((l) => l.component),
+        lines.map((l) => l.amountFen.toString()),
       ],
     );
+    return row;
   }
 
   async insertRecovery(m: EntityManager, r: NewRepayment): Promise<void> {
