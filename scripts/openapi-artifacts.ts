@@ -15,8 +15,12 @@ export function renderDocument(doc: OpenAPIObject): string {
   return JSON.stringify(doc, null, 2) + '\n';
 }
 
-/** The `paths`, `components` and `operations` types of the client, as openapi-typescript prints them. */
+/**
+ * The `paths`, `components` and `operations` types of the client, as openapi-typescript prints them. A property is
+ * required when the document says so: a default (`isPilot`, default false) leaves an input field optional, which
+ * openapi-typescript's defaultNonNullable would otherwise make required in every request body given by reference.
+ */
 export async function renderClientSchema(doc: OpenAPIObject): Promise<string> {
-  const ast = await openapiTS(JSON.parse(JSON.stringify(doc)) as never);
+  const ast = await openapiTS(JSON.parse(JSON.stringify(doc)) as never, { defaultNonNullable: false });
   return COMMENT_HEADER + astToString(ast);
 }

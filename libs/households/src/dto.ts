@@ -118,7 +118,7 @@ export class VillageListQuery extends PageQuery {
 }
 
 export class CreatePovertyLineDto {
-  @ApiPropertyOptional({ example: null, nullable: true, description: 'omit or null for the city-wide line' })
+  @ApiPropertyOptional({ type: String, example: null, nullable: true, description: 'omit or null for the city-wide line' })
   @IsOptional() @Matches(ID_PATTERN, ID_MESSAGE) districtId?: string | null;
   @ApiProperty({ example: 2016 }) @IsInt() @Min(2000) @Max(2100) year: number;
   @ApiProperty({ example: '3560.00', description: 'yuan per person per year' }) @IsYuan() line: string;
@@ -155,7 +155,7 @@ export class HouseholdFieldsDto {
   @IsResidentId()
   idNumber: string;
 
-  @ApiPropertyOptional({ example: '13905331234', nullable: true })
+  @ApiPropertyOptional({ type: String, example: '13905331234', nullable: true })
   @IsOptional() @Transform(trim) @Matches(PHONE_PATTERN, { message: 'phone must be a mobile (13905331234) or landline (0533-1234567) number' })
   phone?: string | null;
 
@@ -171,7 +171,7 @@ export class HouseholdFieldsDto {
   @IsOptional() @IsIn(POVERTY_STATUSES)
   status?: PovertyStatus;
 
-  @ApiPropertyOptional({ example: 2018, description: 'with GRADUATED; on registration it records an earlier graduation' })
+  @ApiPropertyOptional({ type: Number, nullable: true, example: 2018, description: 'with GRADUATED; on registration it records an earlier graduation' })
   @IsOptional() @IsInt() @Min(2000) @Max(2100)
   graduatedYear?: number | null;
 
@@ -197,14 +197,14 @@ export class UpdateHouseholdDto {
   @Transform(({ value }) => (typeof value === 'string' ? normalizeResidentId(value) : value))
   @IsResidentId()
   idNumber?: string;
-  @ApiPropertyOptional({ example: '13905331234', nullable: true, description: 'null clears it' })
+  @ApiPropertyOptional({ type: String, example: '13905331234', nullable: true, description: 'null clears it' })
   @IsOptional() @Transform(trim) @Matches(PHONE_PATTERN, { message: 'phone must be a mobile (13905331234) or landline (0533-1234567) number' })
   phone?: string | null;
   @ApiPropertyOptional({ example: 5 }) @IsOmittable() @IsInt() @Min(1) @Max(50) memberCount?: number;
   @ApiPropertyOptional({ example: '3800.00' }) @IsOmittable() @IsYuan({ allowZero: true }) perCapitaIncome?: string;
   @ApiPropertyOptional({ example: 2017 }) @IsOmittable() @IsInt() @Min(2000) @Max(2100) incomeYear?: number;
   @ApiPropertyOptional({ enum: POVERTY_STATUSES }) @IsOmittable() @IsIn(POVERTY_STATUSES) status?: PovertyStatus;
-  @ApiPropertyOptional({ example: 2017, nullable: true }) @IsOptional() @IsInt() @Min(2000) @Max(2100) graduatedYear?: number | null;
+  @ApiPropertyOptional({ type: Number, example: 2017, nullable: true }) @IsOptional() @IsInt() @Min(2000) @Max(2100) graduatedYear?: number | null;
   @ApiPropertyOptional({ example: 'disability confirmed by the civil affairs office' })
   @IsOmittable() @IsString() @MaxLength(500) overrideReason?: string;
   @ApiPropertyOptional({ example: false, description: 'drop a standing status override and take the derived status' })
@@ -232,7 +232,7 @@ export class CreateEntityDto {
   @IsCreditCode()
   creditCode: string;
   @ApiProperty({ example: '1' }) @Matches(ID_PATTERN, ID_MESSAGE) districtId: string;
-  @ApiPropertyOptional({ example: '1', description: 'a village of that district, when the entity is village-based' })
+  @ApiPropertyOptional({ type: String, nullable: true, example: '1', description: 'a village of that district, when the entity is village-based' })
   @IsOptional() @Matches(ID_PATTERN, ID_MESSAGE) villageId?: string | null;
 }
 
@@ -244,7 +244,7 @@ export class UpdateEntityDto {
   @Transform(({ value }) => (typeof value === 'string' ? normalizeCreditCode(value) : value))
   @IsCreditCode()
   creditCode?: string;
-  @ApiPropertyOptional({ example: '1', nullable: true, description: 'null detaches it from a village' })
+  @ApiPropertyOptional({ type: String, example: '1', nullable: true, description: 'null detaches it from a village' })
   @IsOptional() @Matches(ID_PATTERN, ID_MESSAGE) villageId?: string | null;
 }
 

@@ -39,6 +39,7 @@ export class CreateApplicationDto {
   @ApiProperty({ enum: PURPOSES, example: 'BREEDING' }) @IsIn(PURPOSES) purpose: string;
 
   @ApiPropertyOptional({
+    type: String,
     example: '3',
     nullable: true,
     description: "the endorsing joint-liability group; left out: the household's group; null: none",
@@ -68,7 +69,7 @@ export class UpdateApplicationDto {
   @ApiPropertyOptional({ example: '4000.00' }) @IsOmittable() @IsYuan() amount?: string;
   @ApiPropertyOptional({ example: 10 }) @IsOmittable() @IsInt() @Min(1) @Max(360) termMonths?: number;
   @ApiPropertyOptional({ enum: PURPOSES, example: 'PLANTING' }) @IsOmittable() @IsIn(PURPOSES) purpose?: string;
-  @ApiPropertyOptional({ example: '3', nullable: true, description: 'null: no group' })
+  @ApiPropertyOptional({ type: String, example: '3', nullable: true, description: 'null: no group' })
   @IsOptional()
   @Matches(ID, ID_MESSAGE)
   groupId?: string | null;

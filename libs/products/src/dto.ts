@@ -187,7 +187,7 @@ export class ProductTermsDto {
   @IsYuan()
   maxPrincipal: string;
 
-  @ApiPropertyOptional({ example: null, nullable: true, description: "yuan; cap on a borrower's first loan (mutual aid: 5000.00)" })
+  @ApiPropertyOptional({ type: String, example: null, nullable: true, description: "yuan; cap on a borrower's first loan (mutual aid: 5000.00)" })
   @IsOptional()
   @IsYuan()
   firstLoanMax?: string | null;
@@ -230,7 +230,7 @@ export class ProductTermsDto {
   @IsIn(RATE_SOURCES)
   rateSource: string;
 
-  @ApiPropertyOptional({ example: null, nullable: true, description: 'percent per year; required for FIXED, null for BENCHMARK' })
+  @ApiPropertyOptional({ type: String, example: null, nullable: true, description: 'percent per year; required for FIXED, null for BENCHMARK' })
   @IsOptional()
   @IsPercent('0', MAX_RATE_PERCENT)
   fixedRatePercent?: string | null;
@@ -275,21 +275,21 @@ export class ProductTermsDto {
   @IsIn(HOUSEHOLD_STATUSES, { each: true })
   eligibleStatuses?: string[];
 
-  @ApiPropertyOptional({ example: 18, nullable: true, minimum: MIN_BORROWER_AGE, maximum: MAX_BORROWER_AGE })
+  @ApiPropertyOptional({ type: Number, example: 18, nullable: true, minimum: MIN_BORROWER_AGE, maximum: MAX_BORROWER_AGE })
   @IsOptional()
   @IsInt()
   @Min(MIN_BORROWER_AGE)
   @Max(MAX_BORROWER_AGE)
   minAge?: number | null;
 
-  @ApiPropertyOptional({ example: 65, nullable: true, minimum: MIN_BORROWER_AGE, maximum: MAX_BORROWER_AGE })
+  @ApiPropertyOptional({ type: Number, example: 65, nullable: true, minimum: MIN_BORROWER_AGE, maximum: MAX_BORROWER_AGE })
   @IsOptional()
   @IsInt()
   @Min(MIN_BORROWER_AGE)
   @Max(MAX_BORROWER_AGE)
   maxAge?: number | null;
 
-  @ApiPropertyOptional({ example: null, nullable: true, description: 'interest-subsidy policy (JSON object, set by the subsidy programme)' })
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, example: null, nullable: true, description: 'interest-subsidy policy (JSON object, set by the subsidy programme)' })
   @IsOptional()
   @IsObject()
   subsidyPolicy?: Record<string, unknown> | null;
@@ -327,7 +327,7 @@ export class ProductTermsDto {
   @IsIn(WATERFALL_COMPONENTS, { each: true })
   waterfall?: string[];
 
-  @ApiPropertyOptional({ example: null, nullable: true, description: 'yuan; ENTITY_LOAN only: credit ≤ this × linked poor households' })
+  @ApiPropertyOptional({ type: String, example: null, nullable: true, description: 'yuan; ENTITY_LOAN only: credit ≤ this × linked poor households' })
   @IsOptional()
   @IsYuan()
   maxPerLinkedHousehold?: string | null;

@@ -4099,7 +4099,7 @@ export interface components {
              * @default CITY
              * @enum {string}
              */
-            areaKind: "CITY" | "DISTRICT" | "TOWN" | "VILLAGE";
+            areaKind?: "CITY" | "DISTRICT" | "TOWN" | "VILLAGE";
             /**
              * @description the district, town or village id (with areaKind other than CITY)
              * @example 1
@@ -4404,7 +4404,7 @@ export interface components {
              * @example PERIOD
              * @enum {string}
              */
-            dayCount: "PERIOD" | "ACTUAL_360" | "ACTUAL_365";
+            dayCount?: "PERIOD" | "ACTUAL_360" | "ACTUAL_365";
             /**
              * @description Due dates fall on this day of the month (or the month end)
              * @example 2022-11-01
@@ -4415,19 +4415,19 @@ export interface components {
              * @example HALF_UP
              * @enum {string}
              */
-            rounding: "HALF_UP" | "HALF_EVEN";
+            rounding?: "HALF_UP" | "HALF_EVEN";
             /**
              * @description EQUAL_INSTALLMENT and FLAT instalments are rounded to this multiple of yuan
              * @default 0.01
              * @example 0.01
              */
-            installmentMultiple: string;
+            installmentMultiple?: string;
             /**
              * @description The first N instalments pay interest only
              * @default 0
              * @example 0
              */
-            principalGraceInstallments: number;
+            principalGraceInstallments?: number;
         };
         ScheduleInstallmentView: {
             /** @example 1 */
@@ -4705,7 +4705,7 @@ export interface components {
              * @default CNY
              * @enum {string}
              */
-            currency: "CNY";
+            currency?: "CNY";
             /**
              * @description yuan
              * @example 1000.00
@@ -4720,7 +4720,7 @@ export interface components {
              * @description yuan; cap on a borrower's first loan (mutual aid: 5000.00)
              * @example null
              */
-            firstLoanMax?: Record<string, never> | null;
+            firstLoanMax?: string | null;
             /** @example 1 */
             minTermMonths: number;
             /**
@@ -4748,13 +4748,13 @@ export interface components {
              * @default HALF_UP
              * @enum {string}
              */
-            rounding: "HALF_UP" | "HALF_EVEN";
+            rounding?: "HALF_UP" | "HALF_EVEN";
             /**
              * @description yuan; instalments are rounded to this multiple
              * @default 0.01
              * @example 0.01
              */
-            installmentMultiple: string;
+            installmentMultiple?: string;
             /**
              * @description BENCHMARK: benchmark in force on the contract date + markup
              * @example BENCHMARK
@@ -4765,31 +4765,31 @@ export interface components {
              * @description percent per year; required for FIXED, null for BENCHMARK
              * @example null
              */
-            fixedRatePercent?: Record<string, never> | null;
+            fixedRatePercent?: string | null;
             /**
              * @description percent per year added to the benchmark; "0" for FIXED
              * @default 0
              * @example 0
              */
-            markupPercent: string;
+            markupPercent?: string;
             /**
              * @description percent; read per penaltyBasis (ANNUAL_RATE: the penalty rate a year, ≤ 36; SURCHARGE_ON_CONTRACT: surcharge on the contract rate, ≤ 100)
              * @default 0
              * @example 50
              */
-            penaltyRatePercent: string;
+            penaltyRatePercent?: string;
             /**
              * @default ANNUAL_RATE
              * @example SURCHARGE_ON_CONTRACT
              * @enum {string}
              */
-            penaltyBasis: "ANNUAL_RATE" | "SURCHARGE_ON_CONTRACT";
+            penaltyBasis?: "ANNUAL_RATE" | "SURCHARGE_ON_CONTRACT";
             /**
              * @description days after a due date before a payment is late
              * @default 0
              * @example 0
              */
-            graceDays: number;
+            graceDays?: number;
             /**
              * @example [
              *       "PLANTING",
@@ -4811,38 +4811,40 @@ export interface components {
              *       "GRADUATED"
              *     ]
              */
-            eligibleStatuses: ("POOR" | "GRADUATED" | "NON_POOR")[];
+            eligibleStatuses?: ("POOR" | "GRADUATED" | "NON_POOR")[];
             /** @example 18 */
-            minAge?: Record<string, never> | null;
+            minAge?: number | null;
             /** @example 65 */
-            maxAge?: Record<string, never> | null;
+            maxAge?: number | null;
             /**
              * @description interest-subsidy policy (JSON object, set by the subsidy programme)
              * @example null
              */
-            subsidyPolicy?: Record<string, never> | null;
+            subsidyPolicy?: {
+                [key: string]: unknown;
+            } | null;
             /**
              * @default false
              * @example true
              */
-            requiresGuaranteeFund: boolean;
+            requiresGuaranteeFund?: boolean;
             /**
              * @default false
              * @example false
              */
-            requiresGroup: boolean;
+            requiresGroup?: boolean;
             /**
              * @default SHORTEN_TERM
              * @enum {string}
              */
-            prepaymentMode: "SHORTEN_TERM" | "LOWER_INSTALLMENT";
+            prepaymentMode?: "SHORTEN_TERM" | "LOWER_INSTALLMENT";
             /**
              * @description usage fee of an instalment paid before its due date: ACCRUED = the fee accrued to the value date (principal paid early bears no fee for the rest of the period; an instalment paid on the disbursement day charges none, like a payoff that day); PERIOD = the scheduled period fee whenever the instalment is paid (a payoff charges the current period in full too)
              * @default ACCRUED
              * @example ACCRUED
              * @enum {string}
              */
-            earlyRepaymentFee: "ACCRUED" | "PERIOD";
+            earlyRepaymentFee?: "ACCRUED" | "PERIOD";
             /**
              * @description all six, each once
              * @example [
@@ -4859,7 +4861,7 @@ export interface components {
              * @description yuan; ENTITY_LOAN only: credit ≤ this × linked poor households
              * @example null
              */
-            maxPerLinkedHousehold?: Record<string, never> | null;
+            maxPerLinkedHousehold?: string | null;
             /**
              * @description unique, 2-40 of A-Z, 0-9 and _, starting with a letter; never changes
              * @example HH_MICRO_STD
@@ -4879,7 +4881,7 @@ export interface components {
              * @default CNY
              * @enum {string}
              */
-            currency: "CNY";
+            currency?: "CNY";
             /**
              * @description yuan
              * @example 1000.00
@@ -4894,7 +4896,7 @@ export interface components {
              * @description yuan; cap on a borrower's first loan (mutual aid: 5000.00)
              * @example null
              */
-            firstLoanMax?: Record<string, never> | null;
+            firstLoanMax?: string | null;
             /** @example 1 */
             minTermMonths: number;
             /**
@@ -4922,13 +4924,13 @@ export interface components {
              * @default HALF_UP
              * @enum {string}
              */
-            rounding: "HALF_UP" | "HALF_EVEN";
+            rounding?: "HALF_UP" | "HALF_EVEN";
             /**
              * @description yuan; instalments are rounded to this multiple
              * @default 0.01
              * @example 0.01
              */
-            installmentMultiple: string;
+            installmentMultiple?: string;
             /**
              * @description BENCHMARK: benchmark in force on the contract date + markup
              * @example BENCHMARK
@@ -4939,31 +4941,31 @@ export interface components {
              * @description percent per year; required for FIXED, null for BENCHMARK
              * @example null
              */
-            fixedRatePercent?: Record<string, never> | null;
+            fixedRatePercent?: string | null;
             /**
              * @description percent per year added to the benchmark; "0" for FIXED
              * @default 0
              * @example 0
              */
-            markupPercent: string;
+            markupPercent?: string;
             /**
              * @description percent; read per penaltyBasis (ANNUAL_RATE: the penalty rate a year, ≤ 36; SURCHARGE_ON_CONTRACT: surcharge on the contract rate, ≤ 100)
              * @default 0
              * @example 50
              */
-            penaltyRatePercent: string;
+            penaltyRatePercent?: string;
             /**
              * @default ANNUAL_RATE
              * @example SURCHARGE_ON_CONTRACT
              * @enum {string}
              */
-            penaltyBasis: "ANNUAL_RATE" | "SURCHARGE_ON_CONTRACT";
+            penaltyBasis?: "ANNUAL_RATE" | "SURCHARGE_ON_CONTRACT";
             /**
              * @description days after a due date before a payment is late
              * @default 0
              * @example 0
              */
-            graceDays: number;
+            graceDays?: number;
             /**
              * @example [
              *       "PLANTING",
@@ -4985,38 +4987,40 @@ export interface components {
              *       "GRADUATED"
              *     ]
              */
-            eligibleStatuses: ("POOR" | "GRADUATED" | "NON_POOR")[];
+            eligibleStatuses?: ("POOR" | "GRADUATED" | "NON_POOR")[];
             /** @example 18 */
-            minAge?: Record<string, never> | null;
+            minAge?: number | null;
             /** @example 65 */
-            maxAge?: Record<string, never> | null;
+            maxAge?: number | null;
             /**
              * @description interest-subsidy policy (JSON object, set by the subsidy programme)
              * @example null
              */
-            subsidyPolicy?: Record<string, never> | null;
+            subsidyPolicy?: {
+                [key: string]: unknown;
+            } | null;
             /**
              * @default false
              * @example true
              */
-            requiresGuaranteeFund: boolean;
+            requiresGuaranteeFund?: boolean;
             /**
              * @default false
              * @example false
              */
-            requiresGroup: boolean;
+            requiresGroup?: boolean;
             /**
              * @default SHORTEN_TERM
              * @enum {string}
              */
-            prepaymentMode: "SHORTEN_TERM" | "LOWER_INSTALLMENT";
+            prepaymentMode?: "SHORTEN_TERM" | "LOWER_INSTALLMENT";
             /**
              * @description usage fee of an instalment paid before its due date: ACCRUED = the fee accrued to the value date (principal paid early bears no fee for the rest of the period; an instalment paid on the disbursement day charges none, like a payoff that day); PERIOD = the scheduled period fee whenever the instalment is paid (a payoff charges the current period in full too)
              * @default ACCRUED
              * @example ACCRUED
              * @enum {string}
              */
-            earlyRepaymentFee: "ACCRUED" | "PERIOD";
+            earlyRepaymentFee?: "ACCRUED" | "PERIOD";
             /**
              * @description all six, each once
              * @example [
@@ -5033,7 +5037,7 @@ export interface components {
              * @description yuan; ENTITY_LOAN only: credit ≤ this × linked poor households
              * @example null
              */
-            maxPerLinkedHousehold?: Record<string, never> | null;
+            maxPerLinkedHousehold?: string | null;
             /**
              * @description the version this edit is based on; a different current version is a 409
              * @example 1
@@ -5047,7 +5051,7 @@ export interface components {
              * @default CNY
              * @enum {string}
              */
-            currency: "CNY";
+            currency?: "CNY";
             /**
              * @description yuan
              * @example 1000.00
@@ -5062,7 +5066,7 @@ export interface components {
              * @description yuan; cap on a borrower's first loan (mutual aid: 5000.00)
              * @example null
              */
-            firstLoanMax?: Record<string, never> | null;
+            firstLoanMax?: string | null;
             /** @example 1 */
             minTermMonths?: number;
             /**
@@ -5090,13 +5094,13 @@ export interface components {
              * @default HALF_UP
              * @enum {string}
              */
-            rounding: "HALF_UP" | "HALF_EVEN";
+            rounding?: "HALF_UP" | "HALF_EVEN";
             /**
              * @description yuan; instalments are rounded to this multiple
              * @default 0.01
              * @example 0.01
              */
-            installmentMultiple: string;
+            installmentMultiple?: string;
             /**
              * @description BENCHMARK: benchmark in force on the contract date + markup
              * @example BENCHMARK
@@ -5107,31 +5111,31 @@ export interface components {
              * @description percent per year; required for FIXED, null for BENCHMARK
              * @example null
              */
-            fixedRatePercent?: Record<string, never> | null;
+            fixedRatePercent?: string | null;
             /**
              * @description percent per year added to the benchmark; "0" for FIXED
              * @default 0
              * @example 0
              */
-            markupPercent: string;
+            markupPercent?: string;
             /**
              * @description percent; read per penaltyBasis (ANNUAL_RATE: the penalty rate a year, ≤ 36; SURCHARGE_ON_CONTRACT: surcharge on the contract rate, ≤ 100)
              * @default 0
              * @example 50
              */
-            penaltyRatePercent: string;
+            penaltyRatePercent?: string;
             /**
              * @default ANNUAL_RATE
              * @example SURCHARGE_ON_CONTRACT
              * @enum {string}
              */
-            penaltyBasis: "ANNUAL_RATE" | "SURCHARGE_ON_CONTRACT";
+            penaltyBasis?: "ANNUAL_RATE" | "SURCHARGE_ON_CONTRACT";
             /**
              * @description days after a due date before a payment is late
              * @default 0
              * @example 0
              */
-            graceDays: number;
+            graceDays?: number;
             /**
              * @example [
              *       "PLANTING",
@@ -5153,38 +5157,40 @@ export interface components {
              *       "GRADUATED"
              *     ]
              */
-            eligibleStatuses: ("POOR" | "GRADUATED" | "NON_POOR")[];
+            eligibleStatuses?: ("POOR" | "GRADUATED" | "NON_POOR")[];
             /** @example 18 */
-            minAge?: Record<string, never> | null;
+            minAge?: number | null;
             /** @example 65 */
-            maxAge?: Record<string, never> | null;
+            maxAge?: number | null;
             /**
              * @description interest-subsidy policy (JSON object, set by the subsidy programme)
              * @example null
              */
-            subsidyPolicy?: Record<string, never> | null;
+            subsidyPolicy?: {
+                [key: string]: unknown;
+            } | null;
             /**
              * @default false
              * @example true
              */
-            requiresGuaranteeFund: boolean;
+            requiresGuaranteeFund?: boolean;
             /**
              * @default false
              * @example false
              */
-            requiresGroup: boolean;
+            requiresGroup?: boolean;
             /**
              * @default SHORTEN_TERM
              * @enum {string}
              */
-            prepaymentMode: "SHORTEN_TERM" | "LOWER_INSTALLMENT";
+            prepaymentMode?: "SHORTEN_TERM" | "LOWER_INSTALLMENT";
             /**
              * @description usage fee of an instalment paid before its due date: ACCRUED = the fee accrued to the value date (principal paid early bears no fee for the rest of the period; an instalment paid on the disbursement day charges none, like a payoff that day); PERIOD = the scheduled period fee whenever the instalment is paid (a payoff charges the current period in full too)
              * @default ACCRUED
              * @example ACCRUED
              * @enum {string}
              */
-            earlyRepaymentFee: "ACCRUED" | "PERIOD";
+            earlyRepaymentFee?: "ACCRUED" | "PERIOD";
             /**
              * @description all six, each once
              * @example [
@@ -5201,7 +5207,7 @@ export interface components {
              * @description yuan; ENTITY_LOAN only: credit ≤ this × linked poor households
              * @example null
              */
-            maxPerLinkedHousehold?: Record<string, never> | null;
+            maxPerLinkedHousehold?: string | null;
             /**
              * @description the version this edit is based on; a different current version is a 409
              * @example 1
@@ -5325,7 +5331,7 @@ export interface components {
              * @default false
              * @example true
              */
-            heavyTask: boolean;
+            heavyTask?: boolean;
             /**
              * @description a poor household linked to several operating entities counts toward one credit line (50,000 × linked poor households): EARLIEST_LINK (default: its first active link) or LATEST_LINK (its most recent one); when that link ends, the next one counts
              * @example EARLIEST_LINK
@@ -5441,7 +5447,7 @@ export interface components {
              * @default false
              * @example true
              */
-            isPilot: boolean;
+            isPilot?: boolean;
         };
         VillageResponse: {
             /** @example 42 */
@@ -5494,7 +5500,7 @@ export interface components {
              * @description omit or null for the city-wide line
              * @example null
              */
-            districtId?: Record<string, never> | null;
+            districtId?: string | null;
             /** @example 2016 */
             year: number;
             /**
@@ -5562,7 +5568,7 @@ export interface components {
              */
             idNumber: string;
             /** @example 13905331234 */
-            phone?: Record<string, never> | null;
+            phone?: string | null;
             /** @example 4 */
             memberCount: number;
             /**
@@ -5581,7 +5587,7 @@ export interface components {
              * @description with GRADUATED; on registration it records an earlier graduation
              * @example 2018
              */
-            graduatedYear?: Record<string, never>;
+            graduatedYear?: number | null;
             /** @example serious illness in 2016, confirmed by the village committee */
             overrideReason?: string;
             /** @example 1 */
@@ -5815,7 +5821,7 @@ export interface components {
              * @description null clears it
              * @example 13905331234
              */
-            phone?: Record<string, never> | null;
+            phone?: string | null;
             /** @example 5 */
             memberCount?: number;
             /** @example 3800.00 */
@@ -5825,7 +5831,7 @@ export interface components {
             /** @enum {string} */
             status?: "POOR" | "GRADUATED" | "NON_POOR";
             /** @example 2017 */
-            graduatedYear?: Record<string, never> | null;
+            graduatedYear?: number | null;
             /** @example disability confirmed by the civil affairs office */
             overrideReason?: string;
             /**
@@ -5923,7 +5929,7 @@ export interface components {
              * @description a village of that district, when the entity is village-based
              * @example 1
              */
-            villageId?: Record<string, never>;
+            villageId?: string | null;
         };
         OperatingEntityResponse: {
             /** @example 42 */
@@ -5992,7 +5998,7 @@ export interface components {
              * @description null detaches it from a village
              * @example 1
              */
-            villageId?: Record<string, never> | null;
+            villageId?: string | null;
         };
         EntityLinkedHouseholdResponse: {
             /** @example 42 */
@@ -7879,7 +7885,7 @@ export interface components {
              * @default 0.00
              * @example 108.75
              */
-            interest: string;
+            interest?: string;
         };
         StatusReportDto: {
             /** @example 2026-06-30 */
@@ -9895,7 +9901,7 @@ export interface components {
              * @description the endorsing joint-liability group; left out: the household's group; null: none
              * @example 3
              */
-            groupId?: Record<string, never> | null;
+            groupId?: string | null;
         };
         UpdateApplicationDto: {
             /** @example 17 */
@@ -9915,7 +9921,7 @@ export interface components {
              * @description null: no group
              * @example 3
              */
-            groupId?: Record<string, never> | null;
+            groupId?: string | null;
             /**
              * @description the version you read: 409 if the draft changed since
              * @example 1

@@ -5,7 +5,8 @@ import { negotiateLanguage, RequestContext } from '#libs/common';
 
 /**
  * Binds the request id (pino's, or a fresh one) to everything done for this request: audit rows, ledger entries; and
- * the caller's language (Accept-Language) for reports written in a 200 answer (import results).
+ * the caller's language (Accept-Language) for reports written in a 200 answer (import results). `*` (any language,
+ * what Node's fetch sends when the caller names none) states no preference: messages in English, files in Chinese.
  */
 @Injectable()
 export class RequestContextMiddleware implements NestMiddleware {
@@ -13,6 +14,7 @@ export class RequestContextMiddleware implements NestMiddleware {
     const requestId = String(req.id ?? randomUUID());
     res.setHeader('X-Request-Id', requestId);
     const accept = req.headers['accept-language'];
-    RequestContext.run({ requestId, lang: accept ? negotiateLanguage(accept) : undefined }, () => next());
+    const stated = accept !== undefined && accept.trim() !== '' && accept.trim() !== '*';
+    RequestContext.run({ requestId, lang: stated ? negotiateLanguage(accept) : undefined }, () => next());
   }
 }
