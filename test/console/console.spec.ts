@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 import request from 'supertest';
 import { TEST_ADMIN } from '#libs/testing';
 import { formatMoney, maskName } from '../../apps/console/src/lib/format.js';
