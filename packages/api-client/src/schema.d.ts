@@ -7316,7 +7316,7 @@ export interface components {
              * @description Optional lower multiple for operating-entity loans; null removes it
              * @example 5
              */
-            entityLeverageMultiple?: Record<string, never> | null;
+            entityLeverageMultiple?: string | null;
             /**
              * @description The fund's share of a loss (default 80)
              * @example 80
@@ -7347,7 +7347,7 @@ export interface components {
              * @description Last day of validity; null for open-ended
              * @example 2028-12-31
              */
-            validTo?: Record<string, never> | null;
+            validTo?: string | null;
             /** @example ZB-YY-2026-001 */
             agreementNo: string;
             /** @example 1 */
@@ -7435,7 +7435,7 @@ export interface components {
              * @description Optional lower multiple for operating-entity loans; null removes it
              * @example 5
              */
-            entityLeverageMultiple?: Record<string, never> | null;
+            entityLeverageMultiple?: string | null;
             /**
              * @description The fund's share of a loss (default 80)
              * @example 80
@@ -7466,7 +7466,7 @@ export interface components {
              * @description Last day of validity; null for open-ended
              * @example 2028-12-31
              */
-            validTo?: Record<string, never> | null;
+            validTo?: string | null;
             /** @example 2026-01-01 */
             validFrom?: string;
         };
