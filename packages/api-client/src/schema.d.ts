@@ -13655,7 +13655,9 @@ export interface components {
              *       ]
              *     }
              */
-            spec?: Record<string, never>;
+            spec?: {
+                [key: string]: unknown;
+            };
         };
         ProgressResponse: {
             /** @example 120 */
@@ -13844,7 +13846,7 @@ export interface components {
             /** @example 还款率降至85% (repayment falls to 85 %) */
             name: string;
             /** @example three years, 15 % of mutual-aid borrowers default */
-            description?: Record<string, never> | null;
+            description?: string | null;
             /**
              * @description The scenario (see docs/projection.md); omitted fields take their defaults
              * @example {
@@ -13900,7 +13902,9 @@ export interface components {
              *       ]
              *     }
              */
-            spec: Record<string, never>;
+            spec: {
+                [key: string]: unknown;
+            };
         };
         ScenarioResponse: {
             /** @example 42 */
@@ -14059,7 +14063,7 @@ export interface components {
         ScenarioPatchDto: {
             /** @example repayment 85 %, leverage 8× */
             name?: string;
-            description?: Record<string, never> | null;
+            description?: string | null;
             /**
              * @description The whole new content (a new version)
              * @example {
@@ -14115,7 +14119,9 @@ export interface components {
              *       ]
              *     }
              */
-            spec?: Record<string, never>;
+            spec?: {
+                [key: string]: unknown;
+            };
         };
         QueueSessionResponse: {
             /**
