@@ -1,5 +1,5 @@
 import { FixedClock } from '#libs/common';
-import { apiCall, createTestApp, download, type TestApp } from '#libs/testing';
+import { apiCall, createTestApp, expectFile, type TestApp } from '#libs/testing';
 import { createEntity, createHouseholds, createVillage, graduate, type Place } from '../../libs/asset-income/test/fixtures.js';
 
 /**
@@ -327,7 +327,7 @@ describe('a project over three years and its forced liquidation, over HTTP', () 
     expect(csv.body).toContain('2025,1500000.00,30000.00,1450000.00,1500000.00,1800000.00,-50000.00,须清算');
     const english = await csvReport({ 'Accept-Language': 'en' });
     expect(english.body).toContain('2025,1500000.00,30000.00,1450000.00,1500000.00,1800000.00,-50000.00,LIQUIDATION_REQUIRED');
-    const xlsx = await download(
+    const xlsx = await expectFile(
       as(auditor).GET('/api/v1/asset-income/reports/districts/{districtId}', {
         params: { path: { districtId: place.districtId }, query: { format: 'xlsx' } },
         parseAs: 'arrayBuffer',

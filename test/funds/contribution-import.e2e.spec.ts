@@ -1,6 +1,6 @@
 import iconv from 'iconv-lite';
 import { FixedClock } from '#libs/common';
-import { createTestApp, download, expectStatus, uploadForm, type TestApp } from '#libs/testing';
+import { createTestApp, expectFile, expectStatus, fileBody, type TestApp } from '#libs/testing';
 import { createHousehold, createVillage } from './fixtures.js';
 
 /** Members' shares from the template: filled in as XLSX, saved again as GBK CSV, recorded once, all or nothing. */
@@ -28,7 +28,7 @@ describe('fund member contributions import', () => {
     );
     const path = { id: fund.body.id as string };
 
-    const tpl = await download(
+    const tpl = await expectFile(
       t.api(tokens.LOAN_OFFICER).GET('/api/v1/import-templates/{kind}', {
         params: { path: { kind: 'fund-contributions' } },
         parseAs: 'arrayBuffer',
@@ -46,7 +46,7 @@ describe('fund member contributions import', () => {
       expectStatus(
         t.api(tokens.LOAN_OFFICER).POST('/api/v1/mutual-aid-funds/{id}/contributions/import', {
           params: { path, query: dryRun ? { dryRun } : {} },
-          ...uploadForm(body, type, { 'Accept-Language': 'zh-CN' }),
+          ...fileBody(body, type, { 'Accept-Language': 'zh-CN' }),
         }),
         200,
       );

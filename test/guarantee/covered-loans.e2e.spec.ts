@@ -1,8 +1,7 @@
-import request from 'supertest';
 import { FixedClock } from '#libs/common';
 import { LedgerService } from '#libs/ledger';
 import { seedBenchmarkRates, seedProducts } from '#libs/products';
-import { createTestApp, type TestApp } from '#libs/testing';
+import { apiCall, createTestApp, type TestApp } from '#libs/testing';
 import { createDistrict, type DistrictFixture } from './fixtures.js';
 
 /**
@@ -36,39 +35,37 @@ afterEach(async () => {
 
 let n = 0;
 const idem = (p = 'k') => `${p}-${++n}-${Math.random().toString(36).slice(2, 10)}`;
-const http = () => request(t.http);
-const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+/** A bank's calls, authenticated by its API key alone. */
+const bank = (apiKey: string) => t.api({ apiKey });
+const path = (id: string) => ({ path: { id } });
 
 async function bankWithKey(): Promise<{ id: string; key: string }> {
   const code = `B${Math.random().toString(36).slice(2, 8).toUpperCase()}`;
-  const b = await http()
-    .post('/api/v1/banks')
-    .set(bearer(admin))
-    .send({ code, name: `Bank ${code}` });
+  const b = await apiCall(t.api(admin).POST('/api/v1/banks', { body: { code, name: `Bank ${code}` } }));
   expect(b.status).toBe(201);
   const officer = await t.tokenFor('BANK_OFFICER', { bankId: b.body.id });
-  const k = await http()
-    .post(`/api/v1/banks/${b.body.id}/api-keys`)
-    .set(bearer(officer))
-    .send({ label: 'core banking' });
+  const k = await apiCall(
+    t.api(officer).POST('/api/v1/banks/{id}/api-keys', { params: path(b.body.id), body: { label: 'core banking' } }),
+  );
   expect(k.status).toBe(201);
   return { id: b.body.id, key: k.body.key };
 }
 
 const register = (key: string, body: Record<string, unknown>, idemKey = idem('reg')) =>
-  http()
-    .post('/api/v1/covered-loans')
-    .set('X-Api-Key', key)
-    .set('Idempotency-Key', idemKey)
-    .send({
-      borrowerType: 'HOUSEHOLD',
-      householdId: district.householdId,
-      productCode: 'HH_MICRO_STD',
-      termMonths: 12,
-      purpose: 'BREEDING',
-      disbursementDate: TODAY,
-      ...body,
-    });
+  apiCall(
+    bank(key).POST('/api/v1/covered-loans', {
+      params: { header: { 'Idempotency-Key': idemKey } },
+      body: {
+        borrowerType: 'HOUSEHOLD',
+        householdId: district.householdId,
+        productCode: 'HH_MICRO_STD',
+        termMonths: 12,
+        purpose: 'BREEDING',
+        disbursementDate: TODAY,
+        ...body,
+      } as never,
+    }),
+  );
 
 describe('a district fund and a bank, end to end', () => {
   let loanBad: { id: string; bankLoanRef: string };
@@ -81,23 +78,22 @@ describe('a district fund and a bank, end to end', () => {
     const b = await bankWithKey();
     keyA = a.key;
     keyB = b.key;
-    const f = await http()
-      .post('/api/v1/risk-funds')
-      .set(bearer(fundAdmin))
-      .send({ districtId: district.districtId });
+    const f = await apiCall(t.api(fundAdmin).POST('/api/v1/risk-funds', { body: { districtId: district.districtId } }));
     expect(f.status).toBe(201);
     fundId = f.body.id;
-    const dep = await http()
-      .post(`/api/v1/risk-funds/${fundId}/deposits`)
-      .set(bearer(fundAdmin))
-      .set('Idempotency-Key', idem('dep'))
-      .send({ source: 'CITY', amount: '10000.00', receivedOn: '2026-01-15' });
+    const dep = await apiCall(
+      t.api(fundAdmin).POST('/api/v1/risk-funds/{id}/deposits', {
+        params: { ...path(fundId), header: { 'Idempotency-Key': idem('dep') } },
+        body: { source: 'CITY', amount: '10000.00', receivedOn: '2026-01-15' },
+      }),
+    );
     expect(dep.status).toBe(201);
     for (const bank of [a, b]) {
-      const ag = await http()
-        .post('/api/v1/guarantee-agreements')
-        .set(bearer(fundAdmin))
-        .send({ agreementNo: idem('AG'), riskFundId: fundId, bankId: bank.id, validFrom: '2026-01-01' });
+      const ag = await apiCall(
+        t.api(fundAdmin).POST('/api/v1/guarantee-agreements', {
+          body: { agreementNo: idem('AG'), riskFundId: fundId, bankId: bank.id, validFrom: '2026-01-01' },
+        }),
+      );
       expect(ag.status).toBe(201);
     }
   });
@@ -152,17 +148,18 @@ describe('a district fund and a bank, end to end', () => {
     ).toEqual(['amount:AMOUNT_ABOVE_MAX', 'amount:FUND_CAPACITY_EXCEEDED', 'purpose:PURPOSE_NOT_ALLOWED']);
     expect(await t.db.dataSource.query(`SELECT count(*)::int AS c FROM journal_entries`)).toEqual(before);
 
-    const bad = await http()
-      .post('/api/v1/covered-loans')
-      .set('X-Api-Key', keyA)
-      .set('Idempotency-Key', idem('reg'))
-      .send({
-        bankLoanRef: 'bad ref',
-        borrowerType: 'HOUSEHOLD',
-        amount: '1.234',
-        termMonths: 0,
-        disbursementDate: '2026-02-30',
-      });
+    const bad = await apiCall(
+      bank(keyA).POST('/api/v1/covered-loans', {
+        params: { header: { 'Idempotency-Key': idem('reg') } },
+        body: {
+          bankLoanRef: 'bad ref',
+          borrowerType: 'HOUSEHOLD',
+          amount: '1.234',
+          termMonths: 0,
+          disbursementDate: '2026-02-30',
+        } as never,
+      }),
+    );
     expect(bad.status).toBe(400);
     expect(bad.body.errors.map((e: { field: string }) => e.field)).toEqual(
       expect.arrayContaining([
@@ -176,62 +173,61 @@ describe('a district fund and a bank, end to end', () => {
       ]),
     );
 
-    const cap = await http().get(`/api/v1/risk-funds/${fundId}/capacity`).set(bearer(fundAdmin));
+    const cap = await apiCall(t.api(fundAdmin).GET('/api/v1/risk-funds/{id}/capacity', { params: path(fundId) }));
     expect(cap.body.exposure.outstanding).toBe('50000.00');
     expect(cap.body.cover.available).toBe('5000.00');
   });
 
   it('keeps banks apart: another bank and BANK-only endpoints', async () => {
-    expect((await http().get(`/api/v1/covered-loans/${loanBad.id}`).set('X-Api-Key', keyB)).status).toBe(404);
-    const listB = await http().get('/api/v1/covered-loans').set('X-Api-Key', keyB);
+    expect((await apiCall(bank(keyB).GET('/api/v1/covered-loans/{id}', { params: path(loanBad.id) }))).status).toBe(404);
+    const listB = await apiCall(bank(keyB).GET('/api/v1/covered-loans'));
     expect(listB.body.total).toBe(0);
-    const listA = await http()
-      .get('/api/v1/covered-loans')
-      .query({ status: 'DISBURSED' })
-      .set('X-Api-Key', keyA);
+    const listA = await apiCall(bank(keyA).GET('/api/v1/covered-loans', { params: { query: { status: 'DISBURSED' } } }));
     expect(listA.body.total).toBe(2);
-    const foreign = await http()
-      .post(`/api/v1/covered-loans/${loanBad.id}/repayments`)
-      .set('X-Api-Key', keyB)
-      .set('Idempotency-Key', idem('rep'))
-      .send({ paidOn: TODAY, principal: '1.00' });
+    const repay = (client: ReturnType<typeof bank>) =>
+      apiCall(
+        client.POST('/api/v1/covered-loans/{id}/repayments', {
+          params: { ...path(loanBad.id), header: { 'Idempotency-Key': idem('rep') } },
+          body: { paidOn: TODAY, principal: '1.00' } as never,
+        }),
+      );
+    const foreign = await repay(bank(keyB));
     expect(foreign.status).toBe(404);
     // a fund user cannot report for a bank, an auditor cannot register
     expect((await register('not-a-key', { bankLoanRef: 'X', amount: '1000.00' })).status).toBe(401);
-    const byFund = await http()
-      .post(`/api/v1/covered-loans/${loanBad.id}/repayments`)
-      .set(bearer(fundAdmin))
-      .set('Idempotency-Key', idem('rep'))
-      .send({ paidOn: TODAY, principal: '1.00' });
+    const byFund = await repay(t.api(fundAdmin));
     expect(byFund.status).toBe(403);
-    const byAuditor = await http()
-      .post('/api/v1/covered-loans')
-      .set(bearer(auditor))
-      .set('Idempotency-Key', idem('reg'))
-      .send({});
+    const byAuditor = await apiCall(
+      t.api(auditor).POST('/api/v1/covered-loans', {
+        params: { header: { 'Idempotency-Key': idem('reg') } },
+        body: {} as never,
+      }),
+    );
     expect(byAuditor.status).toBe(403);
-    expect((await http().get('/api/v1/covered-loans').set(bearer(auditor))).body.total).toBe(2);
+    expect((await apiCall(t.api(auditor).GET('/api/v1/covered-loans'))).body.total).toBe(2);
   });
 
   it('takes repayments (single and bulk) and overdue status; 90+ days trips the district breaker', async () => {
-    const rep = await http()
-      .post(`/api/v1/covered-loans/${loanGood.id}/repayments`)
-      .set('X-Api-Key', keyA)
-      .set('Idempotency-Key', idem('rep'))
-      .send({ paidOn: TODAY, principal: '4000.00', interest: '0.00' });
+    const rep = await apiCall(
+      bank(keyA).POST('/api/v1/covered-loans/{id}/repayments', {
+        params: { ...path(loanGood.id), header: { 'Idempotency-Key': idem('rep') } },
+        body: { paidOn: TODAY, principal: '4000.00', interest: '0.00' },
+      }),
+    );
     expect(rep.status).toBe(200);
     expect(rep.body.outstandingPrincipal).toBe('40000.00');
 
-    const bulk = await http()
-      .post('/api/v1/covered-loans/reports')
-      .set('X-Api-Key', keyA)
-      .set('Idempotency-Key', idem('bulk'))
-      .send({
-        items: [
-          { bankLoanRef: loanBad.bankLoanRef, kind: 'STATUS', asOf: TODAY, daysOverdue: 95 },
-          { bankLoanRef: 'ZB-UNKNOWN', kind: 'STATUS', asOf: TODAY, daysOverdue: 1 },
-        ],
-      });
+    const bulk = await apiCall(
+      bank(keyA).POST('/api/v1/covered-loans/reports', {
+        params: { header: { 'Idempotency-Key': idem('bulk') } },
+        body: {
+          items: [
+            { bankLoanRef: loanBad.bankLoanRef, kind: 'STATUS', asOf: TODAY, daysOverdue: 95 },
+            { bankLoanRef: 'ZB-UNKNOWN', kind: 'STATUS', asOf: TODAY, daysOverdue: 1 },
+          ],
+        },
+      }),
+    );
     expect(bulk.status).toBe(200);
     expect(bulk.body).toMatchObject({ applied: 1, failed: 1 });
     expect(bulk.body.results[0].loan).toMatchObject({
@@ -241,7 +237,7 @@ describe('a district fund and a bank, end to end', () => {
     });
 
     // 6,000 / 46,000 = 13 % ≥ 5 %
-    const br = await http().get(`/api/v1/districts/${district.districtId}/breaker`).set('X-Api-Key', keyA);
+    const br = await apiCall(bank(keyA).GET('/api/v1/districts/{id}/breaker', { params: path(district.districtId) }));
     expect(br.status).toBe(200);
     expect(br.body).toMatchObject({
       state: 'SUSPENDED',
@@ -249,7 +245,9 @@ describe('a district fund and a bank, end to end', () => {
       live: { state: 'SUSPENDED', thresholdPercent: '5', ownBank: { ratioPercent: '13.0435' } },
     });
     // the fund side sees the district's figures (here the same book: one bank lends in the district)
-    const full = await http().get(`/api/v1/districts/${district.districtId}/breaker`).set(bearer(auditor));
+    const full = await apiCall(
+      t.api(auditor).GET('/api/v1/districts/{id}/breaker', { params: path(district.districtId) }),
+    );
     expect(full.body).toMatchObject({
       live: { state: 'SUSPENDED', ratioPercent: '13.0435', thresholdPercent: '5' },
     });
@@ -260,11 +258,14 @@ describe('a district fund and a bank, end to end', () => {
   });
 
   it('claims, approves once, resets the breaker, and shares a recovery 80:20', async () => {
-    const claim = await http()
-      .post(`/api/v1/covered-loans/${loanBad.id}/claims`)
-      .set('X-Api-Key', keyA)
-      .set('Idempotency-Key', idem('claim'))
-      .send({ memo: 'borrower unreachable' });
+    const fileClaim = (loanId: string, body: Record<string, unknown>) =>
+      apiCall(
+        bank(keyA).POST('/api/v1/covered-loans/{id}/claims', {
+          params: { ...path(loanId), header: { 'Idempotency-Key': idem('claim') } },
+          body: body as never,
+        }),
+      );
+    const claim = await fileClaim(loanBad.id, { memo: 'borrower unreachable' });
     expect(claim.status).toBe(201);
     expect(claim.body).toMatchObject({
       status: 'FILED',
@@ -273,11 +274,7 @@ describe('a district fund and a bank, end to end', () => {
       bankAmount: '1200.00',
     });
     claimId = claim.body.id;
-    const notYet = await http()
-      .post(`/api/v1/covered-loans/${loanGood.id}/claims`)
-      .set('X-Api-Key', keyA)
-      .set('Idempotency-Key', idem('claim'))
-      .send({});
+    const notYet = await fileClaim(loanGood.id, {});
     expect(notYet.status).toBe(422);
     expect(notYet.body).toMatchObject({
       code: 'CLAIM_NOT_ELIGIBLE',
@@ -285,47 +282,47 @@ describe('a district fund and a bank, end to end', () => {
     });
 
     // the bank cannot approve; the fund admin pays once
-    const byBank = await http()
-      .post(`/api/v1/compensation-claims/${claimId}/approve`)
-      .set('X-Api-Key', keyA)
-      .set('Idempotency-Key', idem('ap'));
+    const approve = (client: ReturnType<typeof bank>) =>
+      apiCall(
+        client.POST('/api/v1/compensation-claims/{id}/approve', {
+          params: { ...path(claimId), header: { 'Idempotency-Key': idem('ap') } },
+          body: {},
+        }),
+      );
+    const byBank = await approve(bank(keyA));
     expect(byBank.status).toBe(403);
-    const ok = await http()
-      .post(`/api/v1/compensation-claims/${claimId}/approve`)
-      .set(bearer(fundAdmin))
-      .set('Idempotency-Key', idem('ap'));
+    const ok = await approve(t.api(fundAdmin));
     expect(ok.status).toBe(200);
     expect(ok.body).toMatchObject({ status: 'PAID', paidOn: TODAY });
-    const twice = await http()
-      .post(`/api/v1/compensation-claims/${claimId}/approve`)
-      .set(bearer(fundAdmin))
-      .set('Idempotency-Key', idem('ap'));
+    const twice = await approve(t.api(fundAdmin));
     expect(twice.status).toBe(409);
-    const f = await http().get(`/api/v1/risk-funds/${fundId}`).set(bearer(fundAdmin));
+    const f = await apiCall(t.api(fundAdmin).GET('/api/v1/risk-funds/{id}', { params: path(fundId) }));
     expect(f.body).toMatchObject({ balance: '5200.00', compensationPaid: '4800.00' });
 
-    const br = await http().get(`/api/v1/districts/${district.districtId}/breaker`).set(bearer(auditor));
+    const br = await apiCall(
+      t.api(auditor).GET('/api/v1/districts/{id}/breaker', { params: path(district.districtId) }),
+    );
     expect(br.body.state).toBe('NORMAL');
     expect(br.body.history.items.map((h: { from: string; to: string }) => `${h.from}>${h.to}`)).toEqual([
       'SUSPENDED>NORMAL',
       'NORMAL>SUSPENDED',
     ]);
 
-    const rec = await http()
-      .post(`/api/v1/compensation-claims/${claimId}/recoveries`)
-      .set('X-Api-Key', keyA)
-      .set('Idempotency-Key', idem('rec'))
-      .send({ amount: '1000.01', recoveredOn: TODAY });
+    const rec = await apiCall(
+      bank(keyA).POST('/api/v1/compensation-claims/{id}/recoveries', {
+        params: { ...path(claimId), header: { 'Idempotency-Key': idem('rec') } },
+        body: { amount: '1000.01', recoveredOn: TODAY },
+      }),
+    );
     expect(rec.status).toBe(200);
     expect(rec.body.recovery).toEqual({ amount: '1000.01', fundPart: '800.01', bankPart: '200.00' });
-    const foreign = await http().get(`/api/v1/compensation-claims/${claimId}`).set('X-Api-Key', keyB);
+    const foreign = await apiCall(bank(keyB).GET('/api/v1/compensation-claims/{id}', { params: path(claimId) }));
     expect(foreign.status).toBe(404);
-    const listed = await http()
-      .get('/api/v1/compensation-claims')
-      .query({ status: 'PAID' })
-      .set(bearer(fundAdmin));
+    const listed = await apiCall(
+      t.api(fundAdmin).GET('/api/v1/compensation-claims', { params: { query: { status: 'PAID' } } }),
+    );
     expect(listed.body.items.map((c: { id: string }) => c.id)).toEqual([claimId]);
-    const f2 = await http().get(`/api/v1/risk-funds/${fundId}`).set(bearer(fundAdmin));
+    const f2 = await apiCall(t.api(fundAdmin).GET('/api/v1/risk-funds/{id}', { params: path(fundId) }));
     expect(f2.body).toMatchObject({ balance: '6000.01', recoveries: '800.01' });
 
     // lending resumes in the district

@@ -1,7 +1,6 @@
-import request from 'supertest';
 import { DEMO_BANK, DEMO_BANK_OFFICER, DEMO_RISK_FUND_DISTRICT_CODE, seedGuarantee } from '#libs/guarantee';
 import { LedgerService } from '#libs/ledger';
-import { createTestApp, type TestApp } from '#libs/testing';
+import { apiCall, createTestApp, type TestApp } from '#libs/testing';
 
 let t: TestApp;
 
@@ -36,15 +35,14 @@ describe('seedGuarantee', () => {
       `SELECT rf.id FROM risk_funds rf JOIN districts d ON d.id = rf.district_id WHERE d.code = $1`,
       [DEMO_RISK_FUND_DISTRICT_CODE],
     );
-    const login = await request(t.http)
-      .post('/api/v1/auth/login')
-      .send({ username: DEMO_BANK_OFFICER.username, password: DEMO_BANK_OFFICER.password });
+    const login = await apiCall(
+      t.api().POST('/api/v1/auth/login', {
+        body: { username: DEMO_BANK_OFFICER.username, password: DEMO_BANK_OFFICER.password },
+      }),
+    );
     expect(login.status).toBe(200);
-    const admin = await t.tokenFor('ADMIN');
     const cap = (
-      await request(t.http)
-        .get(`/api/v1/risk-funds/${fund.id}/capacity`)
-        .set('Authorization', `Bearer ${admin}`)
+      await apiCall(t.api('ADMIN').GET('/api/v1/risk-funds/{id}/capacity', { params: { path: { id: fund.id } } }))
     ).body;
     expect(cap).toMatchObject({ balance: '5500000.00', heavyTask: true, belowMinimum: false });
     expect(cap.agreements).toEqual([

@@ -1,6 +1,6 @@
 import iconv from 'iconv-lite';
 import { creditCodeCheckChar, residentIdCheckChar } from '#libs/households';
-import { createTestApp, download, expectStatus, uploadForm, type TestApp } from '#libs/testing';
+import { createTestApp, expectFile, expectStatus, fileBody, type TestApp } from '#libs/testing';
 
 /** Each import's template, filled in as a fund office would and uploaded back as XLSX or as a GBK CSV saved by Excel. */
 let t: TestApp;
@@ -34,7 +34,7 @@ afterAll(async () => t?.close());
 type TemplateKind = 'households' | 'groups' | 'entities' | 'fund-contributions' | 'covered-loans' | 'bank-statements' | 'asset-income-results';
 
 async function template(kind: TemplateKind): Promise<Buffer> {
-  const res = await download(
+  const res = await expectFile(
     t.api(officer).GET('/api/v1/import-templates/{kind}', { params: { path: { kind } }, parseAs: 'arrayBuffer' }),
   );
   expect(res.headers['content-type']).toContain(XLSX);
@@ -83,7 +83,7 @@ describe('import templates', () => {
       expectStatus(
         t.api(officer).POST('/api/v1/households/import', {
           params: { query: dryRun ? { dryRun } : {} },
-          ...uploadForm(body, type, { 'Accept-Language': 'zh-CN' }),
+          ...fileBody(body, type, { 'Accept-Language': 'zh-CN' }),
         }),
         200,
       );
@@ -165,7 +165,7 @@ describe('import templates', () => {
       expectStatus(
         t.api(officer).POST('/api/v1/groups/import', {
           params: { query: dryRun ? { dryRun } : {} },
-          ...uploadForm(body, type, { 'Accept-Language': lang }),
+          ...fileBody(body, type, { 'Accept-Language': lang }),
         }),
         200,
       );
@@ -234,7 +234,7 @@ describe('import templates', () => {
       expectStatus(
         t.api(officer).POST('/api/v1/entities/import', {
           params: { query: dryRun ? { dryRun } : {} },
-          ...uploadForm(body, type, { 'Accept-Language': 'zh-CN' }),
+          ...fileBody(body, type, { 'Accept-Language': 'zh-CN' }),
         }),
         200,
       );

@@ -1,5 +1,5 @@
 import { residentIdCheckChar, seedRegistry } from '#libs/households';
-import { createTestApp, expectStatus, uploadForm, type TestApp } from '#libs/testing';
+import { createTestApp, expectStatus, fileBody, type TestApp } from '#libs/testing';
 
 let t: TestApp;
 const tokens: Record<string, string> = {};
@@ -191,7 +191,7 @@ describe('registry API: households', () => {
       expectStatus(
         as(role).POST('/api/v1/households/import', {
           params: { query: opts.dryRun ? { dryRun: true } : {} },
-          ...uploadForm(body, 'text/csv', opts.lang ? { 'Accept-Language': opts.lang } : {}),
+          ...fileBody(body, 'text/csv', opts.lang ? { 'Accept-Language': opts.lang } : {}),
         }),
         status,
       );

@@ -1,12 +1,11 @@
 import { Worker, type Job } from 'bullmq';
 import ExcelJS from 'exceljs';
-import request from 'supertest';
 import { BusinessDateService } from '#libs/calendar';
 import { AppConfig, bullOptions, QUEUES } from '#libs/common';
 import { yuan } from '#libs/money';
 import { ApplicationsService, DisbursementService } from '#libs/origination';
 import { ProjectionService, type ProjectionJobData } from '#libs/projection';
-import { createTestApp, type TestApp } from '#libs/testing';
+import { createTestApp, expectFile, expectStatus, type TestApp } from '#libs/testing';
 import { ProjectionProcessor } from '../../apps/worker/src/projection/projection.processor.js';
 import { random } from '../../scripts/simulation/prng.js';
 import { ACTORS, as, buildWorld, type World } from '../../scripts/simulation/world.js';
@@ -18,7 +17,9 @@ import { ACTORS, as, buildWorld, type World } from '../../scripts/simulation/wor
 let t: TestApp;
 let world: World;
 let worker: Worker<ProjectionJobData>;
-const auth = async (role: Parameters<TestApp['tokenFor']>[0]) => `Bearer ${await t.tokenFor(role)}`;
+/** The client signed in as `role`. */
+const auth = (role: Parameters<TestApp['tokenFor']>[0]) => t.api(role);
+type Client = ReturnType<typeof auth>;
 
 const SPEC = {
   horizonMonths: 6,
@@ -53,58 +54,63 @@ afterAll(async () => {
   await t?.close();
 });
 
-async function waitDone(id: string, token: string) {
+async function waitDone(id: string, client: Client) {
   for (let i = 0; i < 200; i++) {
-    const r = await request(t.http).get(`/api/v1/projections/${id}`).set('Authorization', token).expect(200);
+    const r = await expectStatus(client.GET('/api/v1/projections/{id}', { params: { path: { id } } }), 200);
     if (r.body.status === 'DONE' || r.body.status === 'FAILED') return r.body;
     await new Promise((ok) => setTimeout(ok, 100));
   }
   throw new Error(`projection ${id} did not finish`);
 }
 
+const scenario = (id: string) => ({ params: { path: { id } } });
+
 describe('projection scenarios', () => {
   it('are saved, versioned, listed and archived; a bad scenario names every problem', async () => {
-    const fa = await auth('FUND_ADMIN');
-    const bad = await request(t.http)
-      .post('/api/v1/projection-scenarios')
-      .set('Authorization', fa)
-      .send({ name: 'bad', spec: { runs: 0, behaviour: { MUTUAL_AID: { latePercent: 120 } } } })
-      .expect(422);
+    const fa = auth('FUND_ADMIN');
+    const bad = await expectStatus(
+      fa.POST('/api/v1/projection-scenarios', {
+        body: { name: 'bad', spec: { runs: 0, behaviour: { MUTUAL_AID: { latePercent: 120 } } } },
+      }),
+      422,
+    );
     expect(bad.body.code).toBe('PROJECTION_SCENARIO_INVALID');
     expect(bad.body.errors.map((e: { field: string }) => e.field)).toEqual(['runs', 'behaviour.MUTUAL_AID.latePercent']);
-    const created = await request(t.http).post('/api/v1/projection-scenarios').set('Authorization', fa).send({ name: 'repayment 85 %', spec: SPEC }).expect(201);
+    const created = await expectStatus(
+      fa.POST('/api/v1/projection-scenarios', { body: { name: 'repayment 85 %', spec: SPEC } }),
+      201,
+    );
     expect(created.body).toMatchObject({ name: 'repayment 85 %', version: 1, archived: false, createdBy: expect.any(String) });
     const id = created.body.id;
-    const patched = await request(t.http)
-      .patch(`/api/v1/projection-scenarios/${id}`)
-      .set('Authorization', fa)
-      .send({ spec: { ...SPEC, runs: 10 } })
-      .expect(200);
+    const patched = await expectStatus(
+      fa.PATCH('/api/v1/projection-scenarios/{id}', { ...scenario(id), body: { spec: { ...SPEC, runs: 10 } } }),
+      200,
+    );
     expect(patched.body.version).toBe(2);
     expect(patched.body.spec.runs).toBe(10);
-    const auditor = await auth('AUDITOR');
-    const versions = await request(t.http).get(`/api/v1/projection-scenarios/${id}/versions`).set('Authorization', auditor).expect(200);
+    const auditor = auth('AUDITOR');
+    const versions = await expectStatus(auditor.GET('/api/v1/projection-scenarios/{id}/versions', scenario(id)), 200);
     expect(versions.body.map((v: { version: number; spec: { runs: number } }) => [v.version, v.spec.runs])).toEqual([
       [1, 12],
       [2, 10],
     ]);
-    const list = await request(t.http).get('/api/v1/projection-scenarios').set('Authorization', auditor).expect(200);
+    const list = await expectStatus(auditor.GET('/api/v1/projection-scenarios'), 200);
     expect(list.body.items.map((s: { id: string }) => s.id)).toContain(id);
-    await request(t.http).patch(`/api/v1/projection-scenarios/${id}`).set('Authorization', auditor).send({ name: 'x' }).expect(403);
-    await request(t.http).get('/api/v1/projection-scenarios').set('Authorization', await auth('LOAN_OFFICER')).expect(403);
-    await request(t.http).get('/api/v1/projection-scenarios/abc').set('Authorization', auditor).expect(400);
-    await request(t.http).get('/api/v1/projection-scenarios/999999').set('Authorization', auditor).expect(404);
+    await expectStatus(auditor.PATCH('/api/v1/projection-scenarios/{id}', { ...scenario(id), body: { name: 'x' } }), 403);
+    await expectStatus(auth('LOAN_OFFICER').GET('/api/v1/projection-scenarios'), 403);
+    await expectStatus(auditor.GET('/api/v1/projection-scenarios/{id}', scenario('abc')), 400);
+    await expectStatus(auditor.GET('/api/v1/projection-scenarios/{id}', scenario('999999')), 404);
   });
 });
 
 describe('projection runs', () => {
   it('are enqueued (201), run by the worker job with progress, and give bands, events, exports and a chart', async () => {
-    const fa = await auth('FUND_ADMIN');
-    const scenario = await request(t.http).post('/api/v1/projection-scenarios').set('Authorization', fa).send({ name: 'e2e', spec: SPEC }).expect(201);
-    const created = await request(t.http).post('/api/v1/projections').set('Authorization', fa).send({ scenarioId: scenario.body.id }).expect(201);
-    expect(created.body).toMatchObject({ scenarioId: scenario.body.id, scenarioVersion: 1, progress: { runsTotal: 12 }, result: null });
+    const fa = auth('FUND_ADMIN');
+    const saved = await expectStatus(fa.POST('/api/v1/projection-scenarios', { body: { name: 'e2e', spec: SPEC } }), 201);
+    const created = await expectStatus(fa.POST('/api/v1/projections', { body: { scenarioId: saved.body.id } }), 201);
+    expect(created.body).toMatchObject({ scenarioId: saved.body.id, scenarioVersion: 1, progress: { runsTotal: 12 }, result: null });
     expect(['QUEUED', 'RUNNING', 'DONE']).toContain(created.body.status);
-    const auditor = await auth('AUDITOR');
+    const auditor = auth('AUDITOR');
     const done = await waitDone(created.body.id, auditor);
     expect(done.error).toBeNull();
     expect(done.status).toBe('DONE');
@@ -125,42 +131,39 @@ describe('projection runs', () => {
     expect(below).toMatchObject({ probabilityPercent: '100.00', runs: 12, firstMonth: { p10: '2026-02', p50: '2026-02', p90: '2026-02' } });
 
     // the same scenario run again gives the same result (seeded)
-    const again = await request(t.http).post('/api/v1/projections').set('Authorization', fa).send({ spec: SPEC }).expect(201);
+    const again = await expectStatus(fa.POST('/api/v1/projections', { body: { spec: SPEC } }), 201);
     const second = await waitDone(again.body.id, auditor);
     expect(second.result).toEqual(r);
 
-    const csv = await request(t.http).get(`/api/v1/projections/${created.body.id}/export?format=csv`).set('Authorization', auditor).expect(200);
+    const run = { path: { id: created.body.id as string } };
+    const csv = await expectFile(
+      auditor.GET('/api/v1/projections/{id}/export', { params: { ...run, query: { format: 'csv' } }, parseAs: 'arrayBuffer' }),
+      200,
+    );
     expect(csv.headers['content-type']).toMatch(/text\/csv/);
     expect(csv.text.charCodeAt(0)).toBe(0xfeff);
     expect(csv.text).toContain(`riskFund:${world.riskFundId}:balance,riskFund,${world.riskFundId},balance,2026-04,600000.00`);
-    const xlsx = await request(t.http)
-      .get(`/api/v1/projections/${created.body.id}/export?format=xlsx`)
-      .set('Authorization', auditor)
-      .buffer(true)
-      .parse((res, cb) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => cb(null, Buffer.concat(chunks)));
-      })
-      .expect(200);
+    const xlsx = await expectFile(
+      auditor.GET('/api/v1/projections/{id}/export', { params: { ...run, query: { format: 'xlsx' } }, parseAs: 'arrayBuffer' }),
+      200,
+    );
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(xlsx.body);
     expect(wb.worksheets.map((w) => w.name)).toEqual(['bands', 'events']);
-    const svg = await request(t.http)
-      .get(`/api/v1/projections/${created.body.id}/chart.svg?series=riskFund:${world.riskFundId}:balance`)
-      .set('Authorization', auditor)
-      .expect(200);
+    const chart = (series: string) =>
+      auditor.GET('/api/v1/projections/{id}/chart.svg', { params: { ...run, query: { series } }, parseAs: 'arrayBuffer' });
+    const svg = await expectFile(chart(`riskFund:${world.riskFundId}:balance`), 200);
     expect(svg.headers['content-type']).toMatch(/image\/svg\+xml/);
-    const text = svg.body instanceof Buffer ? svg.body.toString('utf8') : svg.text;
+    const text = svg.text;
     expect(text).toContain('class="band"');
     expect(text).toContain('class="minimum"');
-    await request(t.http).get(`/api/v1/projections/${created.body.id}/chart.svg?series=total:nothing`).set('Authorization', auditor).expect(404);
+    await expectFile(chart('total:nothing'), 404);
 
-    const list = await request(t.http).get('/api/v1/projections').set('Authorization', auditor).expect(200);
+    const list = await expectStatus(auditor.GET('/api/v1/projections'), 200);
     expect(list.body.total).toBeGreaterThanOrEqual(2);
     expect(list.body.items[0].result).toBeNull();
-    await request(t.http).post('/api/v1/projections').set('Authorization', auditor).send({ spec: SPEC }).expect(403);
-    await request(t.http).get(`/api/v1/projections/${created.body.id}`).set('Authorization', await auth('LOAN_OFFICER')).expect(403);
-    await request(t.http).get(`/api/v1/projections/${created.body.id}`).expect(401);
+    await expectStatus(auditor.POST('/api/v1/projections', { body: { spec: SPEC } }), 403);
+    await expectStatus(auth('LOAN_OFFICER').GET('/api/v1/projections/{id}', { params: run }), 403);
+    await expectStatus(t.api().GET('/api/v1/projections/{id}', { params: run }), 401);
   }, 120_000);
 });

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { yuan } from '#libs/money';
-import { createTestApp, type TestApp } from '#libs/testing';
+import { apiCall, createTestApp, fileBody, fileCall, type TestApp } from '#libs/testing';
 import { createCoveredLoan, createDistrict } from '../guarantee/fixtures.js';
 
 let t: TestApp;
@@ -12,22 +12,40 @@ beforeAll(async () => {
 });
 afterAll(async () => t.close());
 
-const http = () => request(t.http);
 const HEADER = 'bank_loan_ref,outstanding_principal,overdue_principal,overdue_days,status,as_of_date';
 
 async function bankWithKey() {
   const code = `B${Math.random().toString(36).slice(2, 8).toUpperCase()}`;
-  const bank = (
-    await http().post('/api/v1/banks').set('Authorization', `Bearer ${admin}`).send({ code, name: code })
-  ).body as { id: string; code: string };
+  const bank = (await apiCall(t.api(admin).POST('/api/v1/banks', { body: { code, name: code } }))).body as {
+    id: string;
+    code: string;
+  };
   const key = (
-    await http()
-      .post(`/api/v1/banks/${bank.id}/api-keys`)
-      .set('Authorization', `Bearer ${admin}`)
-      .send({ label: 'statements' })
+    await apiCall(
+      t.api(admin).POST('/api/v1/banks/{id}/api-keys', {
+        params: { path: { id: bank.id } },
+        body: { label: 'statements' },
+      }),
+    )
   ).body.key as string;
   return { bank, key };
 }
+
+/** A statement uploaded by `client` (a bank's key, or staff), the file as the raw body with its content type. */
+const upload = (
+  client: ReturnType<TestApp['api']>,
+  query: Record<string, string>,
+  content: string | Buffer,
+  contentType = 'text/csv',
+) =>
+  apiCall(
+    client.POST('/api/v1/reconciliation/runs', {
+      params: { query: query as never },
+      ...fileBody(content, contentType),
+    }),
+  );
+const withKey = (apiKey: string) => t.api({ apiKey });
+const run = (id: string) => ({ params: { path: { id } } });
 
 describe('reconciliation over HTTP', () => {
   it('takes a streamed CSV from a bank key, replays the same file, and keeps each bank to its own runs', async () => {
@@ -49,12 +67,7 @@ describe('reconciliation over HTTP', () => {
     });
     const csv = `${HEADER}\nR1,5000.00,0.00,0,NORMAL,2026-03-31\nR2,8000.00,0.00,12,OVERDUE,2026-03-31\nR3,1.00,0,0,NORMAL,2026-03-31\nR4,abc,0,0,NORMAL,2026-03-31\n`;
 
-    const first = await http()
-      .post('/api/v1/reconciliation/runs')
-      .query({ asOfDate: '2026-03-31' })
-      .set('X-Api-Key', a.key)
-      .set('Content-Type', 'text/csv')
-      .send(csv);
+    const first = await upload(withKey(a.key), { asOfDate: '2026-03-31' }, csv);
     expect(first.status).toBe(201);
     expect(first.body).toMatchObject({
       bankId: a.bank.id,
@@ -67,45 +80,34 @@ describe('reconciliation over HTTP', () => {
         malformed: { count: 1 },
       },
     });
-    const again = await http()
-      .post('/api/v1/reconciliation/runs')
-      .query({ asOfDate: '2026-03-31' })
-      .set('X-Api-Key', a.key)
-      .set('Content-Type', 'text/csv')
-      .send(csv);
+    const again = await upload(withKey(a.key), { asOfDate: '2026-03-31' }, csv);
     expect(again.status).toBe(201);
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(again.body.id).toBe(first.body.id);
 
     // bank B neither sees nor reaches A's run, and cannot upload in A's name
+    const bankB = withKey(b.key);
+    expect((await apiCall(bankB.GET('/api/v1/reconciliation/runs/{id}', run(first.body.id)))).status).toBe(404);
+    expect((await apiCall(bankB.GET('/api/v1/reconciliation/runs/{id}/lines', run(first.body.id)))).status).toBe(404);
     expect(
-      (await http().get(`/api/v1/reconciliation/runs/${first.body.id}`).set('X-Api-Key', b.key)).status,
+      (
+        await fileCall(
+          bankB.GET('/api/v1/reconciliation/runs/{id}/report.csv', { ...run(first.body.id), parseAs: 'arrayBuffer' }),
+        )
+      ).status,
     ).toBe(404);
-    expect(
-      (await http().get(`/api/v1/reconciliation/runs/${first.body.id}/lines`).set('X-Api-Key', b.key)).status,
-    ).toBe(404);
-    expect(
-      (await http().get(`/api/v1/reconciliation/runs/${first.body.id}/report.csv`).set('X-Api-Key', b.key))
-        .status,
-    ).toBe(404);
-    expect((await http().get('/api/v1/reconciliation/runs').set('X-Api-Key', b.key)).body.total).toBe(0);
-    const spoof = await http()
-      .post('/api/v1/reconciliation/runs')
-      .query({ asOfDate: '2026-03-31', bankId: a.bank.id })
-      .set('X-Api-Key', b.key)
-      .set('Content-Type', 'text/csv')
-      .send(csv);
+    expect((await apiCall(bankB.GET('/api/v1/reconciliation/runs'))).body.total).toBe(0);
+    const spoof = await upload(bankB, { asOfDate: '2026-03-31', bankId: a.bank.id }, csv);
     expect(spoof.status).toBe(404);
 
-    const mine = await http()
-      .get('/api/v1/reconciliation/runs')
-      .query({ from: '2026-03-01' })
-      .set('X-Api-Key', a.key);
+    const bankA = withKey(a.key);
+    const mine = await apiCall(bankA.GET('/api/v1/reconciliation/runs', { params: { query: { from: '2026-03-01' } } }));
     expect(mine.body.items.map((r: { id: string }) => r.id)).toEqual([first.body.id]);
-    const malformed = await http()
-      .get(`/api/v1/reconciliation/runs/${first.body.id}/lines`)
-      .query({ category: 'MALFORMED' })
-      .set('X-Api-Key', a.key);
+    const malformed = await apiCall(
+      bankA.GET('/api/v1/reconciliation/runs/{id}/lines', {
+        params: { path: { id: first.body.id }, query: { category: 'MALFORMED' } },
+      }),
+    );
     expect(malformed.body.items).toEqual([
       expect.objectContaining({
         lineNo: 5,
@@ -113,29 +115,19 @@ describe('reconciliation over HTTP', () => {
       }),
     ]);
     const auditor = await t.tokenFor('AUDITOR');
-    expect(
-      (
-        await http()
-          .get(`/api/v1/reconciliation/runs/${first.body.id}`)
-          .set('Authorization', `Bearer ${auditor}`)
-      ).status,
-    ).toBe(200);
+    expect((await apiCall(t.api(auditor).GET('/api/v1/reconciliation/runs/{id}', run(first.body.id)))).status).toBe(
+      200,
+    );
 
-    const report = await http()
-      .get(`/api/v1/reconciliation/runs/${first.body.id}/report.csv`)
-      .set('X-Api-Key', a.key)
-      .buffer(true)
-      .parse((res, cb) => {
-        let data = '';
-        res.on('data', (c: Buffer) => (data += c.toString()));
-        res.on('end', () => cb(null, data));
-      });
+    const report = await fileCall(
+      bankA.GET('/api/v1/reconciliation/runs/{id}/report.csv', { ...run(first.body.id), parseAs: 'arrayBuffer' }),
+    );
     expect(report.status).toBe(200);
     expect(report.headers['content-type']).toMatch(/^text\/csv/);
     expect(report.headers['content-disposition']).toContain(
       `reconciliation-${a.bank.code}-2026-03-31-run${first.body.id}.csv`,
     );
-    const rows = (report.body as string)
+    const rows = report.text
       .replace(/^\uFEFF/, '')
       .trim()
       .split('\r\n');
@@ -143,29 +135,20 @@ describe('reconciliation over HTTP', () => {
     expect(rows[0].split(',').slice(0, 3)).toEqual(['行号', '核对结果', '金额不符']);
     expect(rows.slice(1).map((r) => r.split(',')[1])).toEqual(['一致', '一致', '仅银行有', '格式错误']);
 
-    const english = await http()
-      .get(`/api/v1/reconciliation/runs/${first.body.id}/report.csv`)
-      .set('X-Api-Key', a.key)
-      .set('Accept-Language', 'en')
-      .buffer(true)
-      .parse((res, cb) => {
-        let data = '';
-        res.on('data', (c: Buffer) => (data += c.toString()));
-        res.on('end', () => cb(null, data));
-      });
-    const enRows = (english.body as string).replace(/^\uFEFF/, '').trim().split('\r\n');
+    const english = await fileCall(
+      bankA.GET('/api/v1/reconciliation/runs/{id}/report.csv', {
+        ...run(first.body.id),
+        headers: { 'Accept-Language': 'en' },
+        parseAs: 'arrayBuffer',
+      }),
+    );
+    const enRows = english.text.replace(/^\uFEFF/, '').trim().split('\r\n');
     expect(enRows[0]).toMatch(/^line_no,category,/);
     expect(enRows.slice(1).map((r) => r.split(',')[1])).toEqual(['MATCHED', 'MATCHED', 'ONLY_IN_BANK', 'MALFORMED']);
 
-    const book = await http()
-      .get(`/api/v1/reconciliation/runs/${first.body.id}/report.xlsx`)
-      .set('X-Api-Key', a.key)
-      .buffer(true)
-      .parse((res, cb) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => cb(null, Buffer.concat(chunks)));
-      });
+    const book = await fileCall(
+      bankA.GET('/api/v1/reconciliation/runs/{id}/report.xlsx', { ...run(first.body.id), parseAs: 'arrayBuffer' }),
+    );
     expect(book.status).toBe(200);
     expect(book.headers['content-type']).toMatch(/spreadsheetml/);
     expect(book.headers['content-disposition']).toContain(`run${first.body.id}.xlsx`);
@@ -194,17 +177,11 @@ describe('reconciliation over HTTP', () => {
       encoding: string,
       asOfDate = '2026-03-31',
       bytes = gbk.subarray(0, gbk.indexOf(0xd6) - 1),
-    ) =>
-      http()
-        .post('/api/v1/reconciliation/runs')
-        .query({ asOfDate, encoding })
-        .set('X-Api-Key', a.key)
-        .set('Content-Type', 'text/csv')
-        .send(Buffer.concat([bytes, Buffer.from('\n')]));
+    ) => upload(withKey(a.key), { asOfDate, encoding }, Buffer.concat([bytes, Buffer.from('\n')]));
     const ok = await send('GBK');
     expect(ok.status).toBe(201);
     expect(ok.body.rows).toEqual({ total: 1, valid: 1, malformed: 0 });
-    const lines = await http().get(`/api/v1/reconciliation/runs/${ok.body.id}/lines`).set('X-Api-Key', a.key);
+    const lines = await apiCall(withKey(a.key).GET('/api/v1/reconciliation/runs/{id}/lines', run(ok.body.id)));
     expect(lines.body.items.map((l: { bankLoanRef: string }) => l.bankLoanRef)).toEqual(['X说']);
     // the whole file, with the remark, is not UTF-8: refused when UTF-8 is named, naming the line
     const asUtf8 = await send('utf-8', '2026-03-30', gbk);
@@ -232,18 +209,14 @@ describe('reconciliation over HTTP', () => {
     ]
       .map((o) => JSON.stringify(o))
       .join('\n');
-    const ok = await http()
-      .post('/api/v1/reconciliation/runs')
-      .query({ asOfDate: '2026-03-31' })
-      .set('X-Api-Key', a.key)
-      .set('Content-Type', 'application/x-ndjson')
-      .send(jsonl);
+    const ok = await upload(withKey(a.key), { asOfDate: '2026-03-31' }, jsonl, 'application/x-ndjson');
     expect(ok.status).toBe(201);
     expect(ok.body).toMatchObject({
       format: 'JSONL',
       summary: { onlyInBank: { count: 1, bankOutstanding: '1.00' } },
     });
-    const json = await http()
+    // application/json is not a content type the operation documents: sent raw, on purpose
+    const json = await request(t.http)
       .post('/api/v1/reconciliation/runs')
       .query({ asOfDate: '2026-03-31' })
       .set('X-Api-Key', a.key)
@@ -251,47 +224,26 @@ describe('reconciliation over HTTP', () => {
     expect(json.status).toBe(415);
     expect(json.body.code).toBe('RECON_FORMAT_UNSUPPORTED');
     // the API parses application/json whole before the handler: refused even when format=jsonl is named
-    const jsonNamed = await http()
+    // (again an undocumented content type, sent raw)
+    const jsonNamed = await request(t.http)
       .post('/api/v1/reconciliation/runs')
       .query({ asOfDate: '2026-03-31', format: 'jsonl' })
       .set('X-Api-Key', a.key)
       .send([{ bank_loan_ref: 'X1' }]);
     expect(jsonNamed.status).toBe(415);
     // a JSON array is streamed when sent as application/x-ndjson: the same file content as the JSON Lines above
-    const array = await http()
-      .post('/api/v1/reconciliation/runs')
-      .query({ asOfDate: '2026-03-30' })
-      .set('X-Api-Key', a.key)
-      .set('Content-Type', 'application/x-ndjson')
-      .send(`[\n${jsonl}\n]`);
+    const array = await upload(withKey(a.key), { asOfDate: '2026-03-30' }, `[\n${jsonl}\n]`, 'application/x-ndjson');
     expect(array.status).toBe(201);
     expect(array.body).toMatchObject({ format: 'JSONL', rows: { total: 1, valid: 1, malformed: 0 } });
-    const noBank = await http()
-      .post('/api/v1/reconciliation/runs')
-      .query({ asOfDate: '2026-03-31' })
-      .set('Authorization', `Bearer ${admin}`)
-      .set('Content-Type', 'text/csv')
-      .send(`${HEADER}\n`);
+    const noBank = await upload(t.api(admin), { asOfDate: '2026-03-31' }, `${HEADER}\n`);
     expect(noBank.status).toBe(400);
     expect(noBank.body.errors).toEqual([expect.objectContaining({ field: 'bankId' })]);
-    const badDate = await http()
-      .post('/api/v1/reconciliation/runs')
-      .query({ asOfDate: '2026-02-30' })
-      .set('X-Api-Key', a.key)
-      .set('Content-Type', 'text/csv')
-      .send(`${HEADER}\n`);
+    const badDate = await upload(withKey(a.key), { asOfDate: '2026-02-30' }, `${HEADER}\n`);
     expect(badDate.status).toBe(400);
-    const noHeader = await http()
-      .post('/api/v1/reconciliation/runs')
-      .query({ asOfDate: '2026-03-31' })
-      .set('X-Api-Key', a.key)
-      .set('Content-Type', 'text/csv')
-      .send('X1,1.00,0,0,NORMAL\n');
+    const noHeader = await upload(withKey(a.key), { asOfDate: '2026-03-31' }, 'X1,1.00,0,0,NORMAL\n');
     expect(noHeader.status).toBe(422);
     expect(noHeader.body.code).toBe('RECON_FILE_INVALID');
     const loanOfficer = await t.tokenFor('LOAN_OFFICER');
-    expect(
-      (await http().get('/api/v1/reconciliation/runs').set('Authorization', `Bearer ${loanOfficer}`)).status,
-    ).toBe(403);
+    expect((await apiCall(t.api(loanOfficer).GET('/api/v1/reconciliation/runs'))).status).toBe(403);
   });
 });

@@ -1,6 +1,5 @@
-import request from 'supertest';
 import { addDays, seedReminders } from '#libs/reminders';
-import { createTestApp, type TestApp } from '#libs/testing';
+import { apiCall, createTestApp, type TestApp } from '#libs/testing';
 import { FixedClock } from '#libs/common';
 import { createLoan, createWorld, outboxOf, type World } from './fixtures.js';
 
@@ -11,8 +10,17 @@ const due = (d: number) => addDays(TODAY, d);
 
 let t: TestApp;
 let world: World;
+/** The client signed in as `role` (a bank officer of `bankId`). */
 const as = async (role: Parameters<TestApp['tokenFor']>[0], opts?: { bankId?: string }) =>
-  `Bearer ${await t.tokenFor(role, opts)}`;
+  t.api(await t.tokenFor(role, opts));
+type Client = Awaited<ReturnType<typeof as>>;
+const createEndpoint = (client: Client, body: Record<string, unknown>) =>
+  apiCall(client.POST('/api/v1/reminder-endpoints', { body: body as never }));
+const endpoint = (id: string) => ({ params: { path: { id } } });
+const startRun = (client: Client, body: Record<string, unknown>) =>
+  apiCall(client.POST('/api/v1/reminders/runs', { body: body as never }));
+const outbox = (client: Client, query: Record<string, unknown>) =>
+  apiCall(client.GET('/api/v1/reminders', { params: { query: query as never } }));
 const count = async (sql: string, params: unknown[] = []) =>
   Number((await t.db.dataSource.query(sql, params))[0].n);
 
@@ -25,7 +33,7 @@ afterAll(async () => t.close());
 describe('reminder endpoints configuration (ADMIN)', () => {
   it('creates a webhook endpoint and shows its secret only once', async () => {
     const admin = await as('ADMIN');
-    const res = await request(t.http).post('/api/v1/reminder-endpoints').set('Authorization', admin).send({
+    const res = await createEndpoint(admin, {
       scope: 'BANK',
       bankId: world.bankId,
       channel: 'WEBHOOK',
@@ -43,13 +51,13 @@ describe('reminder endpoints configuration (ADMIN)', () => {
     });
     expect(res.body.secret).toMatch(/^rsec_/);
     const id = res.body.id;
-    const got = await request(t.http).get(`/api/v1/reminder-endpoints/${id}`).set('Authorization', admin);
+    const got = await apiCall(admin.GET('/api/v1/reminder-endpoints/{id}', endpoint(id)));
     expect(got.status).toBe(200);
     expect(got.body.secret).toBeUndefined();
     expect(JSON.stringify(got.body)).not.toContain(res.body.secret);
-    const list = await request(t.http)
-      .get(`/api/v1/reminder-endpoints?bankId=${world.bankId}`)
-      .set('Authorization', await as('AUDITOR'));
+    const list = await apiCall(
+      (await as('AUDITOR')).GET('/api/v1/reminder-endpoints', { params: { query: { bankId: world.bankId } } }),
+    );
     expect(list.status).toBe(200);
     expect(list.body).toMatchObject({ total: 1, page: 1 });
     expect(JSON.stringify(list.body)).not.toContain(res.body.secret);
@@ -66,9 +74,7 @@ describe('reminder endpoints configuration (ADMIN)', () => {
       ),
     ).toBe(0);
 
-    const rotated = await request(t.http)
-      .post(`/api/v1/reminder-endpoints/${id}/rotate-secret`)
-      .set('Authorization', admin);
+    const rotated = await apiCall(admin.POST('/api/v1/reminder-endpoints/{id}/rotate-secret', endpoint(id)));
     expect(rotated.status).toBe(200);
     expect(rotated.body.secret).toMatch(/^rsec_/);
     expect(rotated.body.secret).not.toBe(res.body.secret);
@@ -78,36 +84,36 @@ describe('reminder endpoints configuration (ADMIN)', () => {
   it('answers 422 naming every broken rule at once, 409 for a second active endpoint of a scope, and writes nothing', async () => {
     const admin = await as('ADMIN');
     const before = await count(`SELECT count(*) AS n FROM reminder_endpoints`);
-    const bad = await request(t.http)
-      .post('/api/v1/reminder-endpoints')
-      .set('Authorization', admin)
-      .send({ scope: 'BANK', fundId: world.fundId, channel: 'WEBHOOK', name: 'x', signName: '互助资金' });
+    const bad = await createEndpoint(admin, {
+      scope: 'BANK',
+      fundId: world.fundId,
+      channel: 'WEBHOOK',
+      name: 'x',
+      signName: '互助资金',
+    });
     expect(bad.status).toBe(422);
     expect(bad.headers['content-type']).toMatch(/application\/problem\+json/);
     expect(bad.body.code).toBe('REMINDER_ENDPOINT_INVALID');
     expect(
       bad.body.errors.map((e: { field: string; code: string }) => `${e.field}:${e.code}`).sort(),
     ).toEqual(['bankId:REQUIRED', 'fundId:NOT_ALLOWED', 'signName:NOT_ALLOWED', 'url:REQUIRED']);
-    const unknownBank = await request(t.http)
-      .post('/api/v1/reminder-endpoints')
-      .set('Authorization', admin)
-      .send({ scope: 'BANK', bankId: '999999', channel: 'LOG', name: 'x' });
+    const unknownBank = await createEndpoint(admin, { scope: 'BANK', bankId: '999999', channel: 'LOG', name: 'x' });
     expect(unknownBank.status).toBe(422);
     expect(unknownBank.body.errors).toEqual([
       expect.objectContaining({ field: 'bankId', code: 'UNKNOWN_BANK' }),
     ]);
-    const shape = await request(t.http)
-      .post('/api/v1/reminder-endpoints')
-      .set('Authorization', admin)
-      .send({ scope: 'EVERYONE', channel: 'PIGEON', name: '', url: 'ftp://x', extra: 1 });
+    const shape = await createEndpoint(admin, {
+      scope: 'EVERYONE',
+      channel: 'PIGEON',
+      name: '',
+      url: 'ftp://x',
+      extra: 1,
+    });
     expect(shape.status).toBe(400);
     expect(new Set(shape.body.errors.map((e: { field: string }) => e.field))).toEqual(
       new Set(['scope', 'channel', 'name', 'url', 'extra']),
     );
-    const taken = await request(t.http)
-      .post('/api/v1/reminder-endpoints')
-      .set('Authorization', admin)
-      .send({ scope: 'BANK', bankId: world.bankId, channel: 'LOG', name: 'second' });
+    const taken = await createEndpoint(admin, { scope: 'BANK', bankId: world.bankId, channel: 'LOG', name: 'second' });
     expect(taken.status).toBe(409);
     expect(taken.body.code).toBe('REMINDER_ENDPOINT_SCOPE_TAKEN');
     expect(await count(`SELECT count(*) AS n FROM reminder_endpoints`)).toBe(before);
@@ -115,44 +121,22 @@ describe('reminder endpoints configuration (ADMIN)', () => {
 
   it('only ADMIN configures endpoints; deactivating frees the scope', async () => {
     const body = { scope: 'FUND', fundId: world.fundId, channel: 'LOG', name: 'fund log' };
-    expect((await request(t.http).post('/api/v1/reminder-endpoints').send(body)).status).toBe(401);
-    expect(
-      (
-        await request(t.http)
-          .post('/api/v1/reminder-endpoints')
-          .set('Authorization', await as('FUND_ADMIN'))
-          .send(body)
-      ).status,
-    ).toBe(403);
-    expect(
-      (
-        await request(t.http)
-          .get('/api/v1/reminder-endpoints')
-          .set('Authorization', await as('LOAN_OFFICER'))
-      ).status,
-    ).toBe(403);
+    expect((await createEndpoint(t.api(), body)).status).toBe(401);
+    expect((await createEndpoint(await as('FUND_ADMIN'), body)).status).toBe(403);
+    expect((await apiCall((await as('LOAN_OFFICER')).GET('/api/v1/reminder-endpoints'))).status).toBe(403);
     const admin = await as('ADMIN');
-    const created = await request(t.http)
-      .post('/api/v1/reminder-endpoints')
-      .set('Authorization', admin)
-      .send(body);
+    const created = await createEndpoint(admin, body);
     expect(created.status).toBe(201);
     expect(created.body.secret).toBeNull();
-    const off = await request(t.http)
-      .delete(`/api/v1/reminder-endpoints/${created.body.id}`)
-      .set('Authorization', admin);
+    const off = await apiCall(admin.DELETE('/api/v1/reminder-endpoints/{id}', endpoint(created.body.id)));
     expect(off.status).toBe(200);
     expect(off.body.active).toBe(false);
-    const again = await request(t.http)
-      .post('/api/v1/reminder-endpoints')
-      .set('Authorization', admin)
-      .send(body);
+    const again = await createEndpoint(admin, body);
     expect(again.status).toBe(201);
     // Re-activating the old one now collides with the new one.
-    const back = await request(t.http)
-      .patch(`/api/v1/reminder-endpoints/${created.body.id}`)
-      .set('Authorization', admin)
-      .send({ active: true });
+    const back = await apiCall(
+      admin.PATCH('/api/v1/reminder-endpoints/{id}', { ...endpoint(created.body.id), body: { active: true } }),
+    );
     expect(back.status).toBe(409);
   });
 });
@@ -163,10 +147,7 @@ describe('selection runs and the outbox over HTTP', () => {
 
   beforeAll(async () => {
     const w = await createWorld(t.db.dataSource);
-    await request(t.http)
-      .post('/api/v1/reminder-endpoints')
-      .set('Authorization', await as('ADMIN'))
-      .send({ scope: 'FUND', fundId: w.fundId, channel: 'LOG', name: 'log' });
+    await createEndpoint(await as('ADMIN'), { scope: 'FUND', fundId: w.fundId, channel: 'LOG', name: 'log' });
     loanA = await createLoan(
       t.db.dataSource,
       w,
@@ -178,48 +159,27 @@ describe('selection runs and the outbox over HTTP', () => {
 
   it('POST /reminders/runs (ADMIN) selects once; a re-run of the date selects 0', async () => {
     const admin = await as('ADMIN');
-    const first = await request(t.http)
-      .post('/api/v1/reminders/runs')
-      .set('Authorization', admin)
-      .send({ businessDate: TODAY });
+    const first = await startRun(admin, { businessDate: TODAY });
     expect(first.status).toBe(201);
     expect(first.body).toMatchObject({ businessDate: TODAY, today: TODAY, selected: 3, enqueued: 3 });
-    const again = await request(t.http)
-      .post('/api/v1/reminders/runs')
-      .set('Authorization', admin)
-      .send({ businessDate: TODAY });
+    const again = await startRun(admin, { businessDate: TODAY });
     expect(again.status).toBe(201);
     expect(again.body).toMatchObject({ selected: 0, enqueued: 0 });
-    const runs = await request(t.http)
-      .get('/api/v1/reminders/runs?trigger=MANUAL')
-      .set('Authorization', await as('AUDITOR'));
+    const runs = await apiCall(
+      (await as('AUDITOR')).GET('/api/v1/reminders/runs', { params: { query: { trigger: 'MANUAL' } } }),
+    );
     expect(runs.status).toBe(200);
     expect(runs.body.items.slice(0, 2).map((r: { selected: number }) => r.selected)).toEqual([0, 3]);
   });
 
   it('refuses runs from other roles, bad dates (400) and dates out of range (422)', async () => {
     const admin = await as('ADMIN');
-    expect((await request(t.http).post('/api/v1/reminders/runs').send({ businessDate: TODAY })).status).toBe(
-      401,
-    );
-    expect(
-      (
-        await request(t.http)
-          .post('/api/v1/reminders/runs')
-          .set('Authorization', await as('FUND_ADMIN'))
-          .send({ businessDate: TODAY })
-      ).status,
-    ).toBe(403);
-    const bad = await request(t.http)
-      .post('/api/v1/reminders/runs')
-      .set('Authorization', admin)
-      .send({ businessDate: '2026-02-30' });
+    expect((await startRun(t.api(), { businessDate: TODAY })).status).toBe(401);
+    expect((await startRun(await as('FUND_ADMIN'), { businessDate: TODAY })).status).toBe(403);
+    const bad = await startRun(admin, { businessDate: '2026-02-30' });
     expect(bad.status).toBe(400);
     expect(bad.body.errors).toEqual([expect.objectContaining({ field: 'businessDate' })]);
-    const future = await request(t.http)
-      .post('/api/v1/reminders/runs')
-      .set('Authorization', admin)
-      .send({ businessDate: due(1) });
+    const future = await startRun(admin, { businessDate: due(1) });
     expect(future.status).toBe(422);
     expect(future.body).toMatchObject({
       code: 'REMINDER_RUN_DATE_INVALID',
@@ -228,9 +188,7 @@ describe('selection runs and the outbox over HTTP', () => {
   });
 
   it('lists the outbox per loan and per household, phone in full for a loan officer and masked for an auditor', async () => {
-    const officer = await request(t.http)
-      .get(`/api/v1/reminders?loanId=${loanA.loanId}`)
-      .set('Authorization', await as('LOAN_OFFICER'));
+    const officer = await outbox(await as('LOAN_OFFICER'), { loanId: loanA.loanId });
     expect(officer.status).toBe(200);
     expect(officer.body.total).toBe(2);
     expect(officer.body.items.map((r: { offset: string }) => r.offset).sort()).toEqual(['T+1', 'T-7']);
@@ -240,9 +198,7 @@ describe('selection runs and the outbox over HTTP', () => {
           r.phone === '13812345678' && r.state === 'QUEUED' && r.loanNo === loanA.loanNo,
       ),
     ).toBe(true);
-    const auditor = await request(t.http)
-      .get(`/api/v1/reminders?householdId=${loanB.householdId}`)
-      .set('Authorization', await as('AUDITOR'));
+    const auditor = await outbox(await as('AUDITOR'), { householdId: loanB.householdId });
     expect(auditor.status).toBe(200);
     expect(auditor.body).toMatchObject({
       total: 1,
@@ -250,34 +206,24 @@ describe('selection runs and the outbox over HTTP', () => {
     });
     expect(JSON.stringify(auditor.body)).not.toContain('13998765432');
     // Filters: state, reminder date range, pagination.
-    const ranged = await request(t.http)
-      .get(`/api/v1/reminders?loanId=${loanA.loanId}&from=${due(-1)}&to=${due(1)}&state=QUEUED&pageSize=1`)
-      .set('Authorization', await as('FUND_ADMIN'));
+    const ranged = await outbox(await as('FUND_ADMIN'), {
+      loanId: loanA.loanId,
+      from: due(-1),
+      to: due(1),
+      state: 'QUEUED',
+      pageSize: 1,
+    });
     expect(ranged.body).toMatchObject({ total: 2, pageSize: 1 });
     expect(ranged.body.items).toHaveLength(1);
-    const none = await request(t.http)
-      .get(`/api/v1/reminders?loanId=${loanA.loanId}&state=SENT`)
-      .set('Authorization', await as('FUND_ADMIN'));
+    const none = await outbox(await as('FUND_ADMIN'), { loanId: loanA.loanId, state: 'SENT' });
     expect(none.body.total).toBe(0);
-    const one = await request(t.http)
-      .get(`/api/v1/reminders/${auditor.body.items[0].id}`)
-      .set('Authorization', await as('AUDITOR'));
+    const one = await apiCall(
+      (await as('AUDITOR')).GET('/api/v1/reminders/{id}', { params: { path: { id: auditor.body.items[0].id } } }),
+    );
     expect(one.status).toBe(200);
     expect(one.body).toMatchObject({ phone: '139****5432', deliveryAttempts: [] });
-    expect(
-      (
-        await request(t.http)
-          .get('/api/v1/reminders')
-          .set('Authorization', await as('BANK_OFFICER', { bankId: world.bankId }))
-      ).status,
-    ).toBe(403);
-    expect(
-      (
-        await request(t.http)
-          .get('/api/v1/reminders?state=LOST')
-          .set('Authorization', await as('AUDITOR'))
-      ).status,
-    ).toBe(400);
+    expect((await outbox(await as('BANK_OFFICER', { bankId: world.bankId }), {})).status).toBe(403);
+    expect((await outbox(await as('AUDITOR'), { state: 'LOST' })).status).toBe(400);
   });
 });
 

@@ -1,16 +1,25 @@
-import request from 'supertest';
 import { seedFunds, DEMO_FUND_VILLAGE_CODE } from '#libs/funds';
 import { seedRegistry } from '#libs/households';
 import { seedOrigination } from '#libs/origination';
 import { seedProducts } from '#libs/products';
 import { maskName } from '#libs/reporting';
-import { createTestApp, type TestApp } from '#libs/testing';
+import { expectStatus, createTestApp, type TestApp } from '#libs/testing';
 
 /** Public disclosure (阳光扶贫): published by staff as dated, immutable snapshots; read by anyone, leaking nothing private. */
 let t: TestApp;
 let fundAdmin: string;
-const api = () => request(t.http);
-const feed = `/api/v1/public/disclosures/villages/${DEMO_FUND_VILLAGE_CODE}`;
+/** The public feed of a place, read without a login: `query.format` json (default), csv or html (read as text). */
+const feed = (
+  format?: 'json' | 'csv' | 'html',
+  scope: 'villages' | 'districts' = 'villages',
+  code: string = DEMO_FUND_VILLAGE_CODE,
+) =>
+  t.api().GET('/api/v1/public/disclosures/{scope}/{code}', {
+    params: { path: { scope, code }, query: format ? { format } : {} },
+    ...(format === 'csv' || format === 'html' ? { parseAs: 'text' as const } : {}),
+  });
+const publish = (token: string | undefined, scope: 'VILLAGE' | 'DISTRICT', code: string) =>
+  t.api(token).POST('/api/v1/disclosures', { body: { scope, code } });
 
 /** Everything personal the registry holds about the village's people: none of it may appear in a public answer. */
 let secrets: { names: string[]; ids: string[]; phones: string[]; householdIds: string[] };
@@ -56,35 +65,19 @@ describe('public disclosure', () => {
   });
 
   it('is empty (404) until staff publish; only staff may publish', async () => {
-    await api().get(feed).expect(404);
-    await api()
-      .post('/api/v1/disclosures')
-      .send({ scope: 'VILLAGE', code: DEMO_FUND_VILLAGE_CODE })
-      .expect(401);
+    await expectStatus(feed(), 404);
+    await expectStatus(publish(undefined, 'VILLAGE', DEMO_FUND_VILLAGE_CODE), 401);
     const auditor = await t.tokenFor('AUDITOR');
-    await api()
-      .post('/api/v1/disclosures')
-      .set('Authorization', `Bearer ${auditor}`)
-      .send({ scope: 'VILLAGE', code: DEMO_FUND_VILLAGE_CODE })
-      .expect(403);
+    await expectStatus(publish(auditor, 'VILLAGE', DEMO_FUND_VILLAGE_CODE), 403);
   });
 
   it('publishes a dated snapshot once per content, readable without login as JSON, CSV and a printable page', async () => {
-    const as = { Authorization: `Bearer ${fundAdmin}` };
-    const first = await api()
-      .post('/api/v1/disclosures')
-      .set(as)
-      .send({ scope: 'VILLAGE', code: DEMO_FUND_VILLAGE_CODE })
-      .expect(201);
+    const first = await expectStatus(publish(fundAdmin, 'VILLAGE', DEMO_FUND_VILLAGE_CODE), 201);
     expect(first.body).toMatchObject({ scope: 'VILLAGE', code: DEMO_FUND_VILLAGE_CODE, created: true });
-    const again = await api()
-      .post('/api/v1/disclosures')
-      .set(as)
-      .send({ scope: 'VILLAGE', code: DEMO_FUND_VILLAGE_CODE })
-      .expect(201);
+    const again = await expectStatus(publish(fundAdmin, 'VILLAGE', DEMO_FUND_VILLAGE_CODE), 201);
     expect(again.body).toMatchObject({ id: first.body.id, created: false });
 
-    const json = await api().get(feed).expect(200);
+    const json = await expectStatus(feed(), 200);
     expect(json.headers['cache-control']).toContain('public');
     const c = json.body.content;
     expect(c).toMatchObject({ scope: 'VILLAGE', code: DEMO_FUND_VILLAGE_CODE, asOf: first.body.asOf });
@@ -94,23 +87,33 @@ describe('public disclosure', () => {
     expect(c.funds.length).toBe(1);
     expectNothingPrivate(JSON.stringify(json.body));
 
-    const csv = await api().get(`${feed}?format=csv`).expect(200);
+    const csv = await expectStatus(feed('csv'), 200);
     expect(csv.headers['content-type']).toMatch(/text\/csv/);
-    expect(csv.text).toContain('公示中的借款 (Loans under public notice)');
-    expect(csv.text).toContain(`截至日期 (As of),${first.body.asOf}`);
-    expectNothingPrivate(csv.text);
+    expect(csv.body).toContain('公示中的借款 (Loans under public notice)');
+    expect(csv.body).toContain(`截至日期 (As of),${first.body.asOf}`);
+    expectNothingPrivate(csv.body);
 
-    const html = await api().get(`${feed}?format=html`).expect(200);
+    const html = await expectStatus(feed('html'), 200);
     expect(html.headers['content-type']).toMatch(/text\/html/);
-    expect(html.text).toContain('@page { size: A4');
-    expect(html.text).toContain('扶贫资金公示');
-    expect(html.text).not.toMatch(/<script/i);
-    expectNothingPrivate(html.text);
+    expect(html.body).toContain('@page { size: A4');
+    expect(html.body).toContain('扶贫资金公示');
+    expect(html.body).not.toMatch(/<script/i);
+    expectNothingPrivate(html.body);
 
-    const dated = await api().get(`${feed}/${first.body.id}`).expect(200);
+    const dated = await expectStatus(
+      t.api().GET('/api/v1/public/disclosures/{scope}/{code}/{id}', {
+        params: { path: { scope: 'villages', code: DEMO_FUND_VILLAGE_CODE, id: first.body.id } },
+      }),
+      200,
+    );
     expect(dated.headers['cache-control']).toContain('immutable');
     expect(dated.body.content).toEqual(c);
-    const history = await api().get(`${feed}/history`).expect(200);
+    const history = await expectStatus(
+      t.api().GET('/api/v1/public/disclosures/{scope}/{code}/history', {
+        params: { path: { scope: 'villages', code: DEMO_FUND_VILLAGE_CODE } },
+      }),
+      200,
+    );
     expect(history.body).toEqual([
       { id: first.body.id, asOf: first.body.asOf, publishedAt: first.body.publishedAt },
     ]);
@@ -118,18 +121,12 @@ describe('public disclosure', () => {
 
   it('publishes a district’s posting across its villages, as private as a village’s', async () => {
     const district = DEMO_FUND_VILLAGE_CODE.slice(0, 6);
-    await api()
-      .post('/api/v1/disclosures')
-      .set('Authorization', `Bearer ${fundAdmin}`)
-      .send({ scope: 'DISTRICT', code: district })
-      .expect(201);
-    const res = await api().get(`/api/v1/public/disclosures/districts/${district}`).expect(200);
+    await expectStatus(publish(fundAdmin, 'DISTRICT', district), 201);
+    const res = await expectStatus(feed(undefined, 'districts', district), 200);
     expect(res.body.content).toMatchObject({ scope: 'DISTRICT', code: district });
     expect(res.body.content.funds.length).toBeGreaterThan(0);
     expectNothingPrivate(JSON.stringify(res.body));
-    expectNothingPrivate(
-      (await api().get(`/api/v1/public/disclosures/districts/${district}?format=html`).expect(200)).text,
-    );
+    expectNothingPrivate((await expectStatus(feed('html', 'districts', district), 200)).body);
   });
 
   it('keeps what was posted: a snapshot can be neither changed nor deleted', async () => {
@@ -140,10 +137,15 @@ describe('public disclosure', () => {
   });
 
   it('offers no way to enumerate: bad codes and ids are refused, unknown places and other places’ ids are 404', async () => {
-    await api().get('/api/v1/public/disclosures/households/370302106201').expect(400);
-    await api().get('/api/v1/public/disclosures/villages/abc').expect(400);
-    await api().get('/api/v1/public/disclosures/villages/999999999999').expect(404);
-    const { body } = await api().get(feed).expect(200);
-    await api().get(`/api/v1/public/disclosures/districts/370302/${body.id}`).expect(404);
+    await expectStatus(feed(undefined, 'households' as never, '370302106201'), 400);
+    await expectStatus(feed(undefined, 'villages', 'abc'), 400);
+    await expectStatus(feed(undefined, 'villages', '999999999999'), 404);
+    const { body } = await expectStatus(feed(), 200);
+    await expectStatus(
+      t.api().GET('/api/v1/public/disclosures/{scope}/{code}/{id}', {
+        params: { path: { scope: 'districts', code: '370302', id: body.id } },
+      }),
+      404,
+    );
   });
 });

@@ -275,6 +275,7 @@ export class AgreementTermsDto {
   leverageMultiple?: string;
 
   @ApiPropertyOptional({
+    type: String,
     example: '5',
     nullable: true,
     description: 'Optional lower multiple for operating-entity loans; null removes it',
@@ -326,6 +327,7 @@ export class AgreementTermsDto {
   nplThresholdPercent?: string;
 
   @ApiPropertyOptional({
+    type: String,
     example: '2028-12-31',
     nullable: true,
     description: 'Last day of validity; null for open-ended',

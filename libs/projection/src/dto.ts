@@ -28,13 +28,13 @@ export class ScenarioDto {
   @MaxLength(200)
   name!: string;
 
-  @ApiPropertyOptional({ example: 'three years, 15 % of mutual-aid borrowers default', nullable: true })
+  @ApiPropertyOptional({ type: String, example: 'three years, 15 % of mutual-aid borrowers default', nullable: true })
   @IsOptional()
   @IsString()
   @MaxLength(2000)
   description?: string | null;
 
-  @ApiProperty({ example: SPEC_EXAMPLE, description: 'The scenario (see docs/projection.md); omitted fields take their defaults' })
+  @ApiProperty({ type: 'object', additionalProperties: true, example: SPEC_EXAMPLE, description: 'The scenario (see docs/projection.md); omitted fields take their defaults' })
   @IsObject()
   spec!: Record<string, unknown>;
 }
@@ -46,13 +46,13 @@ export class ScenarioPatchDto {
   @MaxLength(200)
   name?: string;
 
-  @ApiPropertyOptional({ nullable: true })
+  @ApiPropertyOptional({ type: String, nullable: true })
   @IsOptional()
   @IsString()
   @MaxLength(2000)
   description?: string | null;
 
-  @ApiPropertyOptional({ example: SPEC_EXAMPLE, description: 'The whole new content (a new version)' })
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, example: SPEC_EXAMPLE, description: 'The whole new content (a new version)' })
   @IsOptional()
   @IsObject()
   spec?: Record<string, unknown>;
@@ -65,7 +65,7 @@ export class CreateProjectionDto {
   @Matches(ID_PATTERN, { message: 'scenarioId must be a positive integer id' })
   scenarioId?: string;
 
-  @ApiPropertyOptional({ example: SPEC_EXAMPLE, description: 'A scenario given inline instead of a saved one' })
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, example: SPEC_EXAMPLE, description: 'A scenario given inline instead of a saved one' })
   @IsOptional()
   @IsObject()
   spec?: Record<string, unknown>;

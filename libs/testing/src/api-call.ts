@@ -30,38 +30,3 @@ export async function apiCall<R extends { response: Response; data?: unknown; er
   const headers = Object.fromEntries(res.response.headers.entries());
   return Object.assign(res, { status: res.response.status, headers, body: res.data ?? res.error });
 }
-
-/**
- * The options of a client call that uploads a file: a FormData (sent as multipart with its boundary) or the file's
- * bytes as the whole request body under `contentType` (an XLSX, a CSV in any encoding), with extra headers if any:
- *
- *   await expectStatus(t.api(role).POST('/api/v1/households/import', { ...uploadForm(xlsx, XLSX_TYPE) }), 200);
- *
- * The body goes out as it is (no JSON serialisation); the generated type of the body is a string, hence the cast.
- */
-export function uploadForm(
-  content: FormData | Uint8Array | string,
-  contentType?: string,
-  headers: Record<string, string> = {},
-): { body: never; bodySerializer: (body: unknown) => FormData | Uint8Array | string; headers: Record<string, string> } {
-  return {
-    body: content as never,
-    bodySerializer: (body) => body as FormData | Uint8Array | string,
-    headers: content instanceof FormData || !contentType ? headers : { 'Content-Type': contentType, ...headers },
-  };
-}
-
-/**
- * Awaits a client call made with `parseAs: 'arrayBuffer'` (a file download), asserts its status and hands back the
- * bytes as a Buffer in `body` (a refusal's problem stays parsed as JSON):
- *
- *   const xlsx = await download(t.api(role).GET('/api/v1/import-templates/{kind}', { params, parseAs: 'arrayBuffer' }));
- */
-export async function download<R extends { response: Response; data?: unknown; error?: unknown }>(
-  call: Promise<R>,
-  status = 200,
-): Promise<R & { status: number; headers: Record<string, string>; body: Buffer }> {
-  const res = await expectStatus(call, status);
-  if (res.data instanceof ArrayBuffer) res.body = Buffer.from(res.data);
-  return res;
-}

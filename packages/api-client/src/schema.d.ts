@@ -7322,7 +7322,7 @@ export interface components {
              * @description Optional lower multiple for operating-entity loans; null removes it
              * @example 5
              */
-            entityLeverageMultiple?: Record<string, never> | null;
+            entityLeverageMultiple?: string | null;
             /**
              * @description The fund's share of a loss (default 80)
              * @example 80
@@ -7353,7 +7353,7 @@ export interface components {
              * @description Last day of validity; null for open-ended
              * @example 2028-12-31
              */
-            validTo?: Record<string, never> | null;
+            validTo?: string | null;
             /** @example ZB-YY-2026-001 */
             agreementNo: string;
             /** @example 1 */
@@ -7441,7 +7441,7 @@ export interface components {
              * @description Optional lower multiple for operating-entity loans; null removes it
              * @example 5
              */
-            entityLeverageMultiple?: Record<string, never> | null;
+            entityLeverageMultiple?: string | null;
             /**
              * @description The fund's share of a loss (default 80)
              * @example 80
@@ -7472,7 +7472,7 @@ export interface components {
              * @description Last day of validity; null for open-ended
              * @example 2028-12-31
              */
-            validTo?: Record<string, never> | null;
+            validTo?: string | null;
             /** @example 2026-01-01 */
             validFrom?: string;
         };
@@ -13661,7 +13661,9 @@ export interface components {
              *       ]
              *     }
              */
-            spec?: Record<string, never>;
+            spec?: {
+                [key: string]: unknown;
+            };
         };
         ProgressResponse: {
             /** @example 120 */
@@ -13850,7 +13852,7 @@ export interface components {
             /** @example 还款率降至85% (repayment falls to 85 %) */
             name: string;
             /** @example three years, 15 % of mutual-aid borrowers default */
-            description?: Record<string, never> | null;
+            description?: string | null;
             /**
              * @description The scenario (see docs/projection.md); omitted fields take their defaults
              * @example {
@@ -13906,7 +13908,9 @@ export interface components {
              *       ]
              *     }
              */
-            spec: Record<string, never>;
+            spec: {
+                [key: string]: unknown;
+            };
         };
         ScenarioResponse: {
             /** @example 42 */
@@ -14065,7 +14069,7 @@ export interface components {
         ScenarioPatchDto: {
             /** @example repayment 85 %, leverage 8× */
             name?: string;
-            description?: Record<string, never> | null;
+            description?: string | null;
             /**
              * @description The whole new content (a new version)
              * @example {
@@ -14121,7 +14125,9 @@ export interface components {
              *       ]
              *     }
              */
-            spec?: Record<string, never>;
+            spec?: {
+                [key: string]: unknown;
+            };
         };
         QueueSessionResponse: {
             /**

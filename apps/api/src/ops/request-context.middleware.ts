@@ -14,7 +14,8 @@ export class RequestContextMiddleware implements NestMiddleware {
     const requestId = String(req.id ?? randomUUID());
     res.setHeader('X-Request-Id', requestId);
     const accept = req.headers['accept-language'];
-    const stated = accept !== undefined && accept.trim() !== '' && accept.trim() !== '*';
-    RequestContext.run({ requestId, lang: stated ? negotiateLanguage(accept) : undefined }, () => next());
+    // `*` alone (what fetch sends when the caller set nothing) names no language: the request's preference is absent
+    const named = !!accept && !/^\s*\*\s*(;[^,]*)?$/.test(accept);
+    RequestContext.run({ requestId, lang: named ? negotiateLanguage(accept) : undefined }, () => next());
   }
 }
