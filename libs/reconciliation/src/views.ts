@@ -98,7 +98,11 @@ const opt = (fen: string | null) => (fen === null ? null : formatYuan(BigInt(fen
 const diff = (a: string | null, b: string | null) =>
   a === null || b === null ? null : formatYuan(BigInt(a) - BigInt(b));
 
-export function lineView(r: LineRow) {
+/**
+ * A line as the API answers it; a malformed line's error messages in the caller's language (Chinese from the message
+ * catalogue by code with Accept-Language zh, the reader's own English sentence otherwise).
+ */
+export function lineView(r: LineRow, lang: Lang = 'en') {
   return {
     id: r.id,
     lineNo: r.line_no,
@@ -127,7 +131,7 @@ export function lineView(r: LineRow) {
           ? null
           : r.bank_overdue_days - r.engine_overdue_days,
     },
-    errors: r.errors,
+    errors: r.errors && lang !== 'en' ? r.errors.map((e) => ({ ...e, message: fieldMessage(e.code, lang) ?? e.message })) : r.errors,
     raw: r.raw,
   };
 }
