@@ -20,7 +20,13 @@ const DISTRICT = { scope: 'districts' as const, code: DEMO_FUND_VILLAGE_CODE.sli
 /** Everything personal the registry holds about the village's people: none of it may appear in a public answer. */
 let secrets: { names: string[]; ids: string[]; phones: string[] };
 /** The 2025 run as the asset-income tables hold it, and its households' amounts by their heads' masked names. */
-let run: { id: string; paid_now_fen: string; households_benefited: number; people_benefited: number; record_date: string };
+let run: {
+  id: string;
+  paid_now_fen: string;
+  households_benefited: number;
+  people_benefited: number;
+  record_date: string;
+};
 let households: { head_name: string; entitled_fen: string; paid_fen: string }[];
 
 beforeAll(async () => {
@@ -100,11 +106,16 @@ describe('asset-income dividends in the public disclosure', () => {
         })),
       },
     ]);
-    for (const h of c.dividends![0].households) expect(h.household).toMatch(/^\p{Script=Han}\*+\p{Script=Han}?$/u);
+    for (const h of c.dividends![0].households)
+      expect(h.household).toMatch(/^\p{Script=Han}\*+\p{Script=Han}?$/u);
     expectNothingPrivate(JSON.stringify(json.body));
 
     const dated = await expectStatus(
-      t.api().GET('/api/v1/public/disclosures/{scope}/{code}/{id}', { params: { path: { ...VILLAGE, id: String(posted.body.id) } } }),
+      t
+        .api()
+        .GET('/api/v1/public/disclosures/{scope}/{code}/{id}', {
+          params: { path: { ...VILLAGE, id: String(posted.body.id) } },
+        }),
       200,
     );
     expect(dated.body.content.dividends).toEqual(c.dividends);

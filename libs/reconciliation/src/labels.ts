@@ -17,7 +17,13 @@ export const RECON_FORMATS = ['CSV', 'JSONL'] as const;
 export type ReconFormat = (typeof RECON_FORMATS)[number];
 
 /** A line's category as stored and answered by the API (`recon_lines.category`). */
-export const RECON_STORED_CATEGORIES = ['MATCHED', 'DIFFERENT', 'ONLY_IN_BANK', 'ONLY_IN_ENGINE', 'MALFORMED'] as const;
+export const RECON_STORED_CATEGORIES = [
+  'MATCHED',
+  'DIFFERENT',
+  'ONLY_IN_BANK',
+  'ONLY_IN_ENGINE',
+  'MALFORMED',
+] as const;
 export type ReconStoredCategory = (typeof RECON_STORED_CATEGORIES)[number];
 
 /**

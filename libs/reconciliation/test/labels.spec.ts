@@ -15,7 +15,12 @@ import {
   STATEMENT_COLUMNS,
 } from '#libs/reconciliation';
 import { createTestDatabase, type TestDatabase } from '#libs/testing';
-import { createBank, createCoveredLoan, createDistrict, type DistrictFixture } from '../../../test/guarantee/fixtures.js';
+import {
+  createBank,
+  createCoveredLoan,
+  createDistrict,
+  type DistrictFixture,
+} from '../../../test/guarantee/fixtures.js';
 
 /**
  * The reconciliation's label catalogue: every code that reaches the API or a report (run status, format, line
@@ -30,7 +35,11 @@ const HAN = /\p{Script=Han}/u;
 beforeAll(async () => {
   Logger.overrideLogger(['error', 'warn']);
   db = await createTestDatabase(10);
-  recon = new ReconciliationService(db.dataSource, new AuditService(db.dataSource), new ReconciliationStore(db.dataSource));
+  recon = new ReconciliationService(
+    db.dataSource,
+    new AuditService(db.dataSource),
+    new ReconciliationStore(db.dataSource),
+  );
   district = await createDistrict(db.dataSource);
 });
 afterAll(async () => db.drop());
@@ -68,7 +77,9 @@ describe('reconciliation label catalogue', () => {
     expect(await checkValues('recon_runs', 'format')).toEqual([...RECON_FORMATS].sort());
     expect(await checkValues('recon_lines', 'category')).toEqual([...RECON_STORED_CATEGORIES].sort());
     // the engine's status is the loan's, a disbursed loan's as NORMAL or OVERDUE
-    const engine = (await checkValues('loans', 'status')).filter((s) => s !== 'DISBURSED').concat('NORMAL', 'OVERDUE');
+    const engine = (await checkValues('loans', 'status'))
+      .filter((s) => s !== 'DISBURSED')
+      .concat('NORMAL', 'OVERDUE');
     for (const s of engine) expect(RECON_LOAN_STATUSES, s).toContain(s);
   });
 
@@ -86,7 +97,12 @@ describe('reconciliation label catalogue', () => {
       'I,0.00,0.00,0,NORMAL,',
       'J,abc,0.00,0,NORMAL,',
     ].join('\n');
-    const { run } = await recon.upload({ bankId, asOfDate: '2026-03-31', format: 'CSV', body: Readable.from([Buffer.from(file)]) });
+    const { run } = await recon.upload({
+      bankId,
+      asOfDate: '2026-03-31',
+      format: 'CSV',
+      body: Readable.from([Buffer.from(file)]),
+    });
     let text = '';
     const sink = new Writable({
       write(chunk, _enc, cb) {
@@ -95,14 +111,19 @@ describe('reconciliation label catalogue', () => {
       },
     });
     await recon.writeReport(run.id, sink, 'zh-CN');
-    const rows = text.replace(/^\uFEFF/, '').trim().split('\r\n');
+    const rows = text
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n');
     const row = (line: number) => rows.find((r) => r.startsWith(`${line},`))!.split(',');
     expect(row(2)[1]).toBe('一致');
     // H: the engine's loan was cancelled; I: approved, never disbursed (the codes themselves before the catalogue)
     expect([row(3)[1], row(3)[14], row(3)[15]]).toEqual(['状态不符', '正常', '已取消']);
     expect([row(4)[1], row(4)[15]]).toEqual(['状态不符', '已审批未放款']);
     expect(row(5)[1]).toBe('格式错误');
-    expect(row(5)[16]).toBe(`${STATEMENT_COLUMNS.find((c) => c.en === 'outstanding_principal')!.zh}: 格式不正确`);
+    expect(row(5)[16]).toBe(
+      `${STATEMENT_COLUMNS.find((c) => c.en === 'outstanding_principal')!.zh}: 格式不正确`,
+    );
     expect(text).not.toMatch(/CANCELLED|APPROVED|NORMAL|not an amount/);
 
     const wb = new ExcelJS.Workbook();
