@@ -163,7 +163,7 @@ export const SEED_STEPS: SeedStep[] = [
   { name: 'partner bank, district risk fund and cooperation agreement', run: seedGuarantee },
   { name: 'bank loans registered under the district fund, and their repayments', run: seedCoveredLoans },
   { name: 'close of business for yesterday', run: seedCob },
-  { name: 'asset-income project: injection, results and a paid dividend run', run: seedAssetIncome },
+  { name: 'asset-income project: injection, results and both years’ dividend runs paid', run: seedAssetIncome },
   { name: 'interest subsidy programme, product policy and matching rule', run: seedSubsidy },
   {
     name: "repayment reminders: log-channel endpoints for the demo fund and bank, today's selection",

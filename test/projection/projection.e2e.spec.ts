@@ -135,21 +135,42 @@ describe('projection runs', () => {
     const second = await waitDone(again.body.id, auditor);
     expect(second.result).toEqual(r);
 
+    // the export: Chinese headers and labels by default, the run's scenario, version, seed and as-of date in the file
     const run = { path: { id: created.body.id as string } };
-    const csv = await expectFile(
-      auditor.GET('/api/v1/projections/{id}/export', { params: { ...run, query: { format: 'csv' } }, parseAs: 'arrayBuffer' }),
-      200,
-    );
+    const exported = (format: 'csv' | 'xlsx', headers: Record<string, string> = {}) =>
+      expectFile(auditor.GET('/api/v1/projections/{id}/export', { params: { ...run, query: { format } }, headers, parseAs: 'arrayBuffer' }), 200);
+    const csv = await exported('csv');
     expect(csv.headers['content-type']).toMatch(/text\/csv/);
     expect(csv.text.charCodeAt(0)).toBe(0xfeff);
-    expect(csv.text).toContain(`riskFund:${world.riskFundId}:balance,riskFund,${world.riskFundId},balance,2026-04,600000.00`);
-    const xlsx = await expectFile(
-      auditor.GET('/api/v1/projections/{id}/export', { params: { ...run, query: { format: 'xlsx' } }, parseAs: 'arrayBuffer' }),
-      200,
+    const lines = csv.text.slice(1).split('\r\n');
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        `截至日期 (As of),${r.asOf}`,
+        '场景 (Scenario),e2e',
+        '场景版本 (Scenario version),1',
+        '随机种子 (Seed),3',
+        '序列,范围,编号,指标,月份,P10,P50（中位数）,P90',
+        `riskFund:${world.riskFundId}:balance,风险补偿金,${world.riskFundId},风险补偿金余额（元）,2026-04,600000.00,600000.00,600000.00`,
+      ]),
     );
+    expect(lines.find((l) => l.startsWith('风险补偿金低于最低要求,风险补偿金,'))).toBe(
+      `风险补偿金低于最低要求,风险补偿金,${world.riskFundId},100.00,12,2026-02,2026-02,2026-02`,
+    );
+    const en = await exported('csv', { 'Accept-Language': 'en' });
+    expect(en.text).toContain(`riskFund:${world.riskFundId}:balance,riskFund,${world.riskFundId},balance,2026-04,600000.00`);
+    expect(en.text).toContain('series,scope,id,figure,month,P10,P50,P90');
+    expect(en.text).not.toMatch(/风险补偿金余额/);
+    const xlsx = await exported('xlsx');
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(xlsx.body);
-    expect(wb.worksheets.map((w) => w.name)).toEqual(['bands', 'events']);
+    expect(wb.worksheets.map((w) => w.name)).toEqual(['预测区间', '预测事件', '报表信息 (About)']);
+    const bands = wb.worksheets[0];
+    expect(bands.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 });
+    const april = bands
+      .getRows(2, bands.rowCount - 1)!
+      .find((row) => row.getCell(1).value === `riskFund:${world.riskFundId}:balance` && row.getCell(5).value === '2026-04')!;
+    expect([april.getCell(4).value, april.getCell(6).value, april.getCell(6).numFmt]).toEqual(['风险补偿金余额（元）', 600000, '#,##0.00']);
+    expect(wb.worksheets[2].getSheetValues().flat()).toEqual(expect.arrayContaining(['场景 (Scenario)', 'e2e', '随机种子 (Seed)', '3', r.asOf]));
     const chart = (series: string) =>
       auditor.GET('/api/v1/projections/{id}/chart.svg', { params: { ...run, query: { series } }, parseAs: 'arrayBuffer' });
     const svg = await expectFile(chart(`riskFund:${world.riskFundId}:balance`), 200);

@@ -114,6 +114,18 @@ describe('reconciliation over HTTP', () => {
         errors: [expect.objectContaining({ field: 'outstanding_principal' })],
       }),
     ]);
+    // the reader's English sentence, and the message catalogue's Chinese one when the caller asks for Chinese
+    expect(malformed.body.items[0].errors[0].message).toMatch(/yuan/);
+    const malformedZh = await http()
+      .get(`/api/v1/reconciliation/runs/${first.body.id}/lines`)
+      .query({ category: 'MALFORMED' })
+      .set('X-Api-Key', a.key)
+      .set('Accept-Language', 'zh-CN');
+    expect(malformedZh.body.items[0].errors[0]).toEqual({
+      field: 'outstanding_principal',
+      code: malformed.body.items[0].errors[0].code,
+      message: expect.stringMatching(/\p{Script=Han}/u),
+    });
     const auditor = await t.tokenFor('AUDITOR');
     expect((await apiCall(t.api(auditor).GET('/api/v1/reconciliation/runs/{id}', run(first.body.id)))).status).toBe(
       200,

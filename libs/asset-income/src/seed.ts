@@ -19,8 +19,8 @@ const as = <T>(who: Actor, fn: () => Promise<T>) => RequestContext.run({ request
 /**
  * Demo asset-income project in the first pilot village: a rural-tourism cooperative with the 1,000,000 special
  * fund (the configured default), 500,000 of collective assets and 300,000 of private capital, quantified to the
- * village's poor households, two years of results and the first year's dividends paid (prepared and approved by two
- * different fund administrators). Idempotent and resumable: each step runs only when it has not happened yet.
+ * village's poor households, two years of results and both years' dividends paid (each prepared and approved by two
+ * different fund administrators; the second, thin year's special-fund floor made up by the other classes). Idempotent and resumable: each step runs only when it has not happened yet.
  * Skips (saying why) when there is no pilot village or it has no poor household.
  */
 export async function seedAssetIncome(app: INestApplicationContext): Promise<string[]> {
@@ -96,14 +96,20 @@ export async function seedAssetIncome(app: INestApplicationContext): Promise<str
       out.push(`asset-income: ${r.year} results recorded (net profit ${r.netProfit})`);
     }
   }
-  const run = await store.liveRun(m, id, y1);
-  if (!run || run.status === 'PREPARED') {
-    await as(PREPARER, () => distributions.preview(id, y1, {}, PREPARER));
-  }
-  if (!run || run.status !== 'PAID') {
-    if (!run || run.status !== 'APPROVED') await as(APPROVER, () => distributions.approve(id, y1, APPROVER));
-    const paid = await as(PREPARER, () => distributions.pay(id, y1, { paidOn: `${y2}-01-25` }, `seed-aip-${id}-pay-${y1}`, PREPARER));
-    out.push(`asset-income: ${y1} dividends paid ${paid.paidNow} to ${paid.householdsBenefited} households (${paid.peopleBenefited} people)`);
+  // each year's dividends paid in January after it; the last year's by today at the latest, so a posting of the
+  // village's public disclosure (the year up to its date) always holds a paid run
+  const thisJanuary = `${thisYear}-01-25`;
+  const payments = [
+    { year: y1, paidOn: `${y2}-01-25` },
+    { year: y2, paidOn: today < thisJanuary ? today : thisJanuary },
+  ];
+  for (const { year, paidOn } of payments) {
+    const run = await store.liveRun(m, id, year);
+    if (run?.status === 'PAID') continue;
+    if (!run || run.status === 'PREPARED') await as(PREPARER, () => distributions.preview(id, year, {}, PREPARER));
+    if (!run || run.status !== 'APPROVED') await as(APPROVER, () => distributions.approve(id, year, APPROVER));
+    const paid = await as(PREPARER, () => distributions.pay(id, year, { paidOn }, `seed-aip-${id}-pay-${year}`, PREPARER));
+    out.push(`asset-income: ${year} dividends paid ${paid.paidNow} to ${paid.householdsBenefited} households (${paid.peopleBenefited} people)`);
   }
   if (!out.length) out.push(`asset-income: project ${id} already seeded`);
   return out;

@@ -150,4 +150,31 @@ describe('tablesToXlsx', () => {
       '版本 (Version),2',
     ]);
   });
+
+  it('formats each row’s figures by the row’s own number format when the rows hold different kinds, and writes further meta lines', async () => {
+    const t: ExportTable = {
+      name: 'bands',
+      columns: ['figure', 'P10', 'P50'],
+      numberColumns: ['P10', 'P50'],
+      rowNumberFormats: ['#,##0.00', '0', '0.0000', undefined],
+      rows: [
+        ['cash', '1234.50', '600000.00'],
+        ['households', '12', '15'],
+        ['leverage', '0.1250', '1.0000'],
+        ['other', '1.5', 'n/a'],
+      ],
+    };
+    const meta = { asOfDate: '2026-03-31', version: 2, more: [['场景 (Scenario)', 'baseline'], ['随机种子 (Seed)', '7']] as const };
+    const wb = await load(await tablesToXlsx([t], { columnWidth: 12, freezeHeader: true, meta }));
+    const ws = wb.worksheets[0];
+    expect([ws.getCell('B2').value, ws.getCell('B2').numFmt, ws.getCell('C2').numFmt]).toEqual([1234.5, '#,##0.00', '#,##0.00']);
+    expect([ws.getCell('B3').value, ws.getCell('B3').numFmt]).toEqual([12, '0']);
+    expect([ws.getCell('C4').value, ws.getCell('C4').numFmt]).toEqual([1, '0.0000']);
+    // no row format: the column's (its values' most decimals)
+    expect([ws.getCell('B5').value, ws.getCell('B5').numFmt]).toEqual([1.5, '0.0000']);
+    expect(ws.getCell('C5').value).toBe('n/a');
+    expect(wb.worksheets[1].getSheetValues().flat()).toEqual(expect.arrayContaining(['场景 (Scenario)', 'baseline', '随机种子 (Seed)', '7']));
+    const csv = tablesToCsv([t], { meta }).toString('utf8').split('\r\n');
+    expect(csv.slice(0, 4)).toEqual(['\uFEFF截至日期 (As of),2026-03-31', '版本 (Version),2', '场景 (Scenario),baseline', '随机种子 (Seed),7']);
+  });
 });

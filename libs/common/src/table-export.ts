@@ -16,6 +16,12 @@ export interface ExportTable {
    * decimals as the column's values carry, so "12.50" stays 12.50 and sorts and filters as a number.
    */
   numberColumns?: string[];
+  /**
+   * A table whose rows hold figures of different kinds (a projection's money, household counts and ratios side by
+   * side): the Excel number format of each row's money and number cells, overriding the column's ('#,##0.00' for
+   * yuan, '0' for counts, '0.0000' for ratios); undefined keeps the column's.
+   */
+  rowNumberFormats?: (string | undefined)[];
   rows: ExportCell[][];
 }
 
@@ -45,6 +51,8 @@ export function csvFile(lines: string[]): Buffer {
 export interface ReportMeta {
   asOfDate?: string;
   version?: string | number;
+  /** Further lines of what the file is (label, value), after the as-of date and version: a scenario, a seed. */
+  more?: readonly (readonly [string, string])[];
 }
 
 /** The meta lines of a report file, Chinese with English in brackets. */
@@ -53,6 +61,7 @@ function metaLines(meta: ReportMeta | undefined): [string, string][] {
   if (meta?.asOfDate) out.push(['截至日期 (As of)', meta.asOfDate]);
   if (meta?.version !== undefined && meta.version !== null)
     out.push(['版本 (Version)', String(meta.version)]);
+  for (const [k, v] of meta?.more ?? []) out.push([k, v]);
   return out;
 }
 
@@ -136,6 +145,13 @@ export async function tablesToXlsx(tables: ExportTable[], options: XlsxOptions):
     for (const i of numbers) {
       const d = decimalsOf(t.rows, i);
       ws.getColumn(i + 1).numFmt = d ? `0.${'0'.repeat(d)}` : '0';
+    }
+    // after the columns' formats, which a column writes into every cell it has
+    for (const [k, fmt] of (t.rowNumberFormats ?? []).entries()) {
+      if (!fmt) continue;
+      const row = ws.getRow(k + 2);
+      for (const i of [...money, ...numbers])
+        if (i >= 0 && typeof row.getCell(i + 1).value === 'number') row.getCell(i + 1).numFmt = fmt;
     }
     ws.columns.forEach((c) => (c.width = options.columnWidth));
     if (options.freezeHeader) ws.views = [{ state: 'frozen', ySplit: 1 }];

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query, StreamableFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiFile, OVERSIGHT_READERS, PageQuery, Roles } from '#libs/common';
+import { ApiFile, OVERSIGHT_READERS, PageQuery, RequestContext, Roles } from '#libs/common';
 import { ChartQuery, CreateProjectionDto, ExportQuery, IdParam, ScenarioDto, ScenarioPatchDto } from './dto.js';
 import { ProjectionService } from './projection.service.js';
 import { ProjectionPage, ProjectionResponse, ScenarioPage, ScenarioResponse, ScenarioVersionResponse } from './responses.js';
@@ -40,18 +40,24 @@ export class ProjectionController {
 
   @Get(':id/export')
   @Roles(...OVERSIGHT_READERS)
-  @ApiOperation({ summary: 'A finished projection as CSV or XLSX (bands and events)' })
+  @ApiOperation({
+    summary: 'A finished projection as CSV or XLSX (bands and events)',
+    description:
+      'Chinese headers, figure and event names by default (English with Accept-Language: en); the as-of business date, ' +
+      'scenario and version, seed and runs at the top (CSV) or in the 报表信息 sheet (XLSX). CSV figures are exact decimal ' +
+      'strings; XLSX figures are number cells (yuan with 2 decimals, counts whole, ratios with 4), header frozen and filtered.',
+  })
   @ApiFile('csv', 'xlsx')
   async exportProjection(@Param() p: IdParam, @Query() q: ExportQuery): Promise<StreamableFile> {
     if (q.format === 'xlsx') {
-      const body = await this.projections.exportXlsx(p.id);
+      const body = await this.projections.exportXlsx(p.id, RequestContext.exportLang());
       return new StreamableFile(body, {
         type: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
         disposition: `attachment; filename="projection-${p.id}.xlsx"`,
         length: body.length,
       });
     }
-    const body = await this.projections.exportCsv(p.id);
+    const body = await this.projections.exportCsv(p.id, RequestContext.exportLang());
     return new StreamableFile(body, { type: 'text/csv; charset=utf-8', disposition: `attachment; filename="projection-${p.id}.csv"`, length: body.length });
   }
 

@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Queue } from 'bullmq';
 import type { DataSource } from 'typeorm';
-import { Clock, DomainError, QUEUES, RequestContext, tablesToCsv, tablesToXlsx, type Page } from '#libs/common';
+import { Clock, DomainError, QUEUES, RequestContext, tablesToCsv, tablesToXlsx, type Lang, type Page } from '#libs/common';
 import { formatYuan } from '#libs/money';
 import { ProductsService } from '#libs/products';
 import type { ReplayPayment } from '#libs/repayment';
@@ -12,7 +12,7 @@ import type { BookSnapshot, ScenarioSpec } from './domain/model.js';
 import { bandsOf, eventsOf } from './domain/monte-carlo.js';
 import { BASELINE_SCENARIO, parseScenario } from './domain/scenario.js';
 import { monthEndsAfter } from './domain/simulate.js';
-import { resultTables, resultView, type ResultView } from './domain/views.js';
+import { exportHeading, resultTables, resultView, type ExportHead, type ResultView } from './domain/views.js';
 import { enqueueProjection } from './jobs.js';
 import { simulateRuns } from './parallel.js';
 import { readSnapshot } from './snapshot.js';
@@ -241,13 +241,27 @@ export class ProjectionService {
     return r.result;
   }
 
-  async exportCsv(id: string): Promise<Buffer> {
-    const r = await this.finished(id);
-    return tablesToCsv(resultTables(r), { title: `projection ${id} as of ${r.asOf} (${r.runs} runs)` });
+  /** A finished run's result and what its export says about it: the scenario (name and version) and the seed. */
+  private async exported(id: string): Promise<{ result: ResultView; head: ExportHead }> {
+    const result = await this.finished(id);
+    const run = await this.getProjection(id);
+    const scenario = run.scenarioId ? await this.store.scenario(this.dataSource.manager, run.scenarioId) : undefined;
+    return {
+      result,
+      head: { id, scenario: scenario?.name ?? null, scenarioVersion: run.scenarioVersion, seed: run.spec.seed },
+    };
   }
 
-  async exportXlsx(id: string): Promise<Buffer> {
-    return tablesToXlsx(resultTables(await this.finished(id)), { columnWidth: 18, freezeHeader: true });
+  /** The bands and events as CSV (figures as exact decimal strings): Chinese by default, English on request. */
+  async exportCsv(id: string, lang: Lang = 'zh-CN'): Promise<Buffer> {
+    const { result, head } = await this.exported(id);
+    return tablesToCsv(resultTables(result, lang), exportHeading(result, head, lang));
+  }
+
+  /** The same as a workbook: figures as number cells with their unit's decimals, header frozen and filtered, 报表信息. */
+  async exportXlsx(id: string, lang: Lang = 'zh-CN'): Promise<Buffer> {
+    const { result, head } = await this.exported(id);
+    return tablesToXlsx(resultTables(result, lang), { columnWidth: 18, freezeHeader: true, ...exportHeading(result, head, lang) });
   }
 
   /** The fan chart of one series (default: the first risk fund's balance, else the total mutual-aid outstanding). */

@@ -9,7 +9,7 @@ import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '#libs/audit';
-import { csvCell, DomainError, tablesToXlsx, type Lang, type Page, type PageQuery } from '#libs/common';
+import { csvCell, DomainError, RequestContext, tablesToXlsx, type Lang, type Page, type PageQuery } from '#libs/common';
 import { actorName, assertOwnBank, scopedBankId } from '#libs/guarantee';
 import {
   readStatement,
@@ -213,7 +213,7 @@ export class ReconciliationService {
       { category: filter.category, ref: filter.ref },
       page,
     );
-    return { items: rows.map(lineView), page: page.page, pageSize: page.pageSize, total };
+    return { items: rows.map((r) => lineView(r, RequestContext.lang())), page: page.page, pageSize: page.pageSize, total };
   }
 
   /**

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { ApiDate, ApiDateTime, ApiId, ApiMoney, PageOf } from '#libs/common';
+import { RECON_RUN_STATUSES, RECON_FORMATS, RECON_STORED_CATEGORIES } from './labels.js';
 
 /** Response DTOs of the reconciliation API: each describes exactly the JSON its handler returns (views.ts). */
 
@@ -64,14 +65,14 @@ export class ReconRunResponse {
   @ApiId() bankId!: string;
   @ApiProperty({ example: 'ZBRCB' }) bankCode!: string;
   @ApiDate() asOfDate!: string;
-  @ApiProperty({ enum: ['CSV', 'JSONL'] }) format!: string;
+  @ApiProperty({ enum: [...RECON_FORMATS] }) format!: string;
   @ApiProperty({
     description: 'SHA-256 of the file, hex',
     example: '9f2c5d0e4b8a1f3c7d6e5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a39281706',
   })
   contentHash!: string;
   @ApiProperty({ example: 6281044 }) byteSize!: number;
-  @ApiProperty({ enum: ['COMPLETED'] }) status!: string;
+  @ApiProperty({ enum: [...RECON_RUN_STATUSES] }) status!: string;
   @ApiProperty({ type: () => ReconRunRowCountsResponse }) rows!: ReconRunRowCountsResponse;
   @ApiProperty({ type: () => ReconRunSummaryResponse }) summary!: ReconRunSummaryResponse;
   @ApiProperty({ example: 'bank-key:k7m2p9x4c3vq' }) createdBy!: string;
@@ -110,7 +111,7 @@ export class ReconLineResponse {
     description: 'Null for a loan only the engine has',
   })
   lineNo!: number | null;
-  @ApiProperty({ enum: ['MATCHED', 'DIFFERENT', 'ONLY_IN_BANK', 'ONLY_IN_ENGINE', 'MALFORMED'] })
+  @ApiProperty({ enum: [...RECON_STORED_CATEGORIES] })
   category!: string;
   @ApiProperty() amountDiffers!: boolean;
   @ApiProperty() statusDiffers!: boolean;

@@ -1,6 +1,7 @@
-import { csvCell, type ExportCell, type ExportTable, type Lang } from '#libs/common';
+import { csvCell, fieldMessage, type ExportCell, type ExportTable, type Lang } from '#libs/common';
 import { formatYuan } from '#libs/money';
 import { csvText } from './domain/statement.js';
+import { RECON_ERROR_FIELD_ZH, reconLabel } from './labels.js';
 import type { StatementFormat } from './statement-reader.js';
 import type { LineRow, RunRow } from './store/reconciliation.store.js';
 
@@ -97,7 +98,11 @@ const opt = (fen: string | null) => (fen === null ? null : formatYuan(BigInt(fen
 const diff = (a: string | null, b: string | null) =>
   a === null || b === null ? null : formatYuan(BigInt(a) - BigInt(b));
 
-export function lineView(r: LineRow) {
+/**
+ * A line as the API answers it; a malformed line's error messages in the caller's language (Chinese from the message
+ * catalogue by code with Accept-Language zh, the reader's own English sentence otherwise).
+ */
+export function lineView(r: LineRow, lang: Lang = 'en') {
   return {
     id: r.id,
     lineNo: r.line_no,
@@ -126,7 +131,7 @@ export function lineView(r: LineRow) {
           ? null
           : r.bank_overdue_days - r.engine_overdue_days,
     },
-    errors: r.errors,
+    errors: r.errors && lang !== 'en' ? r.errors.map((e) => ({ ...e, message: fieldMessage(e.code, lang) ?? e.message })) : r.errors,
     raw: r.raw,
   };
 }
@@ -184,19 +189,15 @@ export const REPORT_COLUMNS_ZH = [
   '错误',
 ];
 const REPORT_MONEY = [6, 7, 8, 9, 10, 11];
-const CATEGORY_ZH: Record<string, string> = {
-  MATCHED: '一致',
-  AMOUNT_DIFF: '金额不符',
-  STATUS_DIFF: '状态不符',
-  ONLY_IN_BANK: '仅银行有',
-  ONLY_IN_ENGINE: '仅系统有',
-  MALFORMED: '格式错误',
-};
-const STATUS_ZH: Record<string, string> = { NORMAL: '正常', OVERDUE: '逾期', CLOSED: '结清', WRITTEN_OFF: '核销' };
 
 /** The report's columns in a language: Chinese, or the snake_case names the CSV always had (English). */
 export function reportColumns(lang: Lang): string[] {
   return lang === 'en' ? REPORT_HEADER.trim().split(',') : REPORT_COLUMNS_ZH;
+}
+
+/** A malformed line's error in Chinese: the column's Chinese header and the code's sentence from the message catalogue. */
+function errorZh(e: { field: string; code: string; message: string }): string {
+  return `${RECON_ERROR_FIELD_ZH[e.field] ?? e.field}: ${fieldMessage(e.code, 'zh-CN') ?? e.message}`;
 }
 
 /** One line of the report as cells: codes as Chinese labels (the codes themselves in English), money as yuan. */
@@ -205,10 +206,10 @@ export function reportCells(r: LineRow, lang: Lang): ExportCell[] {
   const zh = lang !== 'en';
   const category = r.category === 'DIFFERENT' ? (r.amount_differs ? 'AMOUNT_DIFF' : 'STATUS_DIFF') : r.category;
   const flag = (b: boolean) => (zh ? (b ? '是' : '否') : b);
-  const status = (s: string | null) => (s === null ? null : zh ? (STATUS_ZH[s] ?? s) : s);
+  const status = (s: string | null) => (s === null ? null : zh ? reconLabel('loanStatus', s) : s);
   return [
     r.line_no ?? null,
-    zh ? (CATEGORY_ZH[category] ?? category) : category,
+    zh ? reconLabel('category', category) : category,
     flag(r.amount_differs),
     flag(r.status_differs),
     r.bank_loan_ref,
@@ -223,7 +224,7 @@ export function reportCells(r: LineRow, lang: Lang): ExportCell[] {
     r.engine_overdue_days ?? null,
     status(r.bank_status),
     status(r.engine_status),
-    r.errors ? r.errors.map((e) => `${e.field}: ${e.message}`).join('; ') : null,
+    r.errors ? r.errors.map((e) => (zh ? errorZh(e) : `${e.field}: ${e.message}`)).join('; ') : null,
   ];
 }
 

@@ -82,7 +82,9 @@ export class DisclosureSnapshotResponse {
   @ApiProperty({
     type: Object,
     description:
-      'the posting: notices (with objection deadlines), disbursed loans, fee distributions, funds, subsidy; names masked',
+      'the posting: notices (with objection deadlines), disbursed loans, fee distributions, funds, subsidy, asset-income ' +
+      'dividend runs paid in the last year with each household’s amount (absent from postings published before ' +
+      'dividends were disclosed); names masked',
   })
   content!: object;
 }

@@ -1,10 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '#libs/audit';
 import { AppConfig, canonicalJson, Clock, DomainError, RequestContext, sha256 } from '#libs/common';
 import { formatYuan } from '#libs/money';
-import { publicBorrower, type DisclosureContent, type DisclosureScope } from './domain/disclosure.js';
+import {
+  maskName,
+  publicBorrower,
+  type DisclosureContent,
+  type DisclosureScope,
+  type DividendRunLine,
+} from './domain/disclosure.js';
 import { percentText } from './domain/ratios.js';
 import { DisclosureStore, type DisclosureRow } from './store/disclosure.store.js';
 
@@ -100,6 +106,7 @@ export class DisclosureService {
           loans: s.loans,
           paid: y(s.paid_fen),
         })),
+        dividends: await this.dividends(m, scope, place.id, asOf),
       };
       const by = RequestContext.actor()?.username ?? 'system';
       const { row, created } = await this.store.insert(m, {
@@ -121,10 +128,39 @@ export class DisclosureService {
             asOf,
             notices: content.notices.length,
             disbursed: content.disbursed.length,
+            dividendRuns: content.dividends?.length ?? 0,
           },
         });
       return summary(row, created);
     });
+  }
+
+  /** The place's dividend runs paid in the posting's year, each with its households under masked names. */
+  private async dividends(
+    m: EntityManager,
+    scope: DisclosureScope,
+    placeId: string,
+    asOf: string,
+  ): Promise<DividendRunLine[]> {
+    const runs = await this.store.dividendRuns(m, scope, placeId, asOf);
+    const lines = await this.store.dividendHouseholds(
+      m,
+      runs.map((r) => r.run_id),
+    );
+    return runs.map((r) => ({
+      village: r.village,
+      project: r.project,
+      year: r.year,
+      recordDate: r.record_date,
+      paidOn: r.paid_on,
+      distributed: y(r.paid_fen),
+      toHouseholds: y(r.households_fen),
+      householdsBenefited: r.households_benefited,
+      peopleBenefited: r.people_benefited,
+      households: lines
+        .filter((l) => l.run_id === r.run_id)
+        .map((l) => ({ household: maskName(l.head_name), entitled: y(l.entitled_fen), paid: y(l.paid_fen) })),
+    }));
   }
 
   /** A published snapshot (the latest, or the one named): 404 when the place has published none. */

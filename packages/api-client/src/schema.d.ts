@@ -3678,7 +3678,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A finished projection as CSV or XLSX (bands and events) */
+        /**
+         * A finished projection as CSV or XLSX (bands and events)
+         * @description Chinese headers, figure and event names by default (English with Accept-Language: en); the as-of business date, scenario and version, seed and runs at the top (CSV) or in the 报表信息 sheet (XLSX). CSV figures are exact decimal strings; XLSX figures are number cells (yuan with 2 decimals, counts whole, ratios with 4), header frozen and filtered.
+         */
         get: operations["exportProjection"];
         put?: never;
         post?: never;
@@ -13434,7 +13437,7 @@ export interface components {
              * @example 2026-03-15T08:30:00.000Z
              */
             publishedAt: string;
-            /** @description the posting: notices (with objection deadlines), disbursed loans, fee distributions, funds, subsidy; names masked */
+            /** @description the posting: notices (with objection deadlines), disbursed loans, fee distributions, funds, subsidy, asset-income dividend runs paid in the last year with each household’s amount (absent from postings published before dividends were disclosed); names masked */
             content: Record<string, never>;
         };
         BusinessDayCobStepResponse: {

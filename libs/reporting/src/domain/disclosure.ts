@@ -4,7 +4,8 @@
  *
  * What is public and what never is: a borrower is shown by a masked name only (张*明; an enterprise or cooperative
  * by its registered name), never by ID number, phone, household id or address; loans by their loan number, amount,
- * term, purpose and dates; funds, distributions and subsidy as totals.
+ * term, purpose and dates; funds, distributions and subsidy as totals; an asset-income dividend run by its totals
+ * and each household's amount under its masked head's name.
  */
 
 export type DisclosureScope = 'VILLAGE' | 'DISTRICT';
@@ -58,6 +59,30 @@ export interface SubsidyLine {
   paid: string;
 }
 
+/** One household's dividend of a run: the head's name masked, the amount it was entitled to and was paid. */
+export interface DividendHouseholdLine {
+  household: string;
+  entitled: string;
+  paid: string;
+}
+
+/** An asset-income dividend (distribution) run paid in the posting's period (the year up to its date). */
+export interface DividendRunLine {
+  village: string;
+  project: string;
+  /** the business year the dividends are of */
+  year: number;
+  recordDate: string;
+  paidOn: string;
+  /** paid out to every holder (the collective, the households, the other classes) */
+  distributed: string;
+  /** of which to households */
+  toHouseholds: string;
+  householdsBenefited: number;
+  peopleBenefited: number;
+  households: DividendHouseholdLine[];
+}
+
 export interface DisclosureContent {
   scope: DisclosureScope;
   code: string;
@@ -69,6 +94,8 @@ export interface DisclosureContent {
   feeDistributions: FeeDistributionLine[];
   funds: FundLine[];
   subsidy: SubsidyLine[];
+  /** absent from postings published before dividends were disclosed */
+  dividends?: DividendRunLine[];
 }
 
 /**
@@ -115,7 +142,7 @@ export interface DisclosureTable {
 
 /** The posting as tables (Chinese headers with English in brackets), for CSV and the HTML page alike. */
 export function disclosureTables(c: DisclosureContent): DisclosureTable[] {
-  return [
+  const tables: DisclosureTable[] = [
     {
       name: '公示中的借款 (Loans under public notice)',
       columns: [
@@ -219,6 +246,54 @@ export function disclosureTables(c: DisclosureContent): DisclosureTable[] {
       columns: ['年度 (Year)', '贷款笔数 (Loans)', '支付金额 (Paid)'],
       moneyColumns: ['支付金额 (Paid)'],
       rows: c.subsidy.map((s) => [s.year, s.loans, s.paid]),
+    },
+  ];
+  // a posting published before dividends were disclosed is shown as it was, without their tables
+  const dividends = c.dividends;
+  if (!dividends) return tables;
+  return [
+    ...tables,
+    {
+      name: '资产收益分红 (Asset-income dividends)',
+      columns: [
+        '村 (Village)',
+        '项目 (Project)',
+        '分红年度 (Year)',
+        '股权登记日 (Record date)',
+        '发放日期 (Paid on)',
+        '分红总额 (Distributed)',
+        '其中到户 (To households)',
+        '受益户数 (Households)',
+        '受益人数 (People)',
+      ],
+      moneyColumns: ['分红总额 (Distributed)', '其中到户 (To households)'],
+      rows: dividends.map((d) => [
+        d.village,
+        d.project,
+        d.year,
+        d.recordDate,
+        d.paidOn,
+        d.distributed,
+        d.toHouseholds,
+        d.householdsBenefited,
+        d.peopleBenefited,
+      ]),
+    },
+    {
+      name: '分红到户明细 (Dividends by household)',
+      columns: [
+        '村 (Village)',
+        '项目 (Project)',
+        '分红年度 (Year)',
+        '发放日期 (Paid on)',
+        '户主 (Household)',
+        '应分金额 (Entitled)',
+        '实发金额 (Paid)',
+      ],
+      moneyColumns: ['应分金额 (Entitled)', '实发金额 (Paid)'],
+      rows: dividends.flatMap((d) =>
+        d.households.map((h) => [d.village, d.project, d.year, d.paidOn, h.household, h.entitled, h.paid]),
+      ),
     },
   ];
 }

@@ -37,7 +37,8 @@ const villageIn = (scope: DisclosureScope, alias: string) =>
   scope === 'VILLAGE' ? `${alias}.id = $1` : `${alias}.district_id = $1`;
 
 /**
- * The disclosure's reads (loans, funds, fee distributions, subsidy claims of one village or district, as the owners'
+ * The disclosure's reads (loans, funds, fee distributions, subsidy claims, asset-income dividends of one village or
+ * district, as the owners'
  * tables hold them) and the one write of its own table. Reads name no personal column but the head's name, which
  * the domain masks before anything is stored.
  */
@@ -129,6 +130,56 @@ export class DisclosureStore {
         WHERE c.status = 'PAID' AND ${placeOf(scope, 'l')}
         GROUP BY c.budget_year ORDER BY c.budget_year DESC`,
       [placeId],
+    );
+  }
+
+  /**
+   * Asset-income dividend runs of the place's projects paid from a year before `asOf` up to it, with their totals;
+   * `run_id` only links a run to its household lines and is never published.
+   */
+  async dividendRuns(m: EntityManager, scope: DisclosureScope, placeId: string, asOf: string) {
+    return queryRows<{
+      run_id: string;
+      village: string;
+      project: string;
+      year: number;
+      record_date: string;
+      paid_on: string;
+      paid_fen: string;
+      households_fen: string;
+      households_benefited: number;
+      people_benefited: number;
+    }>(
+      m,
+      `SELECT r.id::text AS run_id, v.name AS village, p.name AS project, r.year, r.record_date::text, r.paid_on::text,
+              r.paid_now_fen::text AS paid_fen,
+              COALESCE((SELECT sum(l.paid_fen) FROM aip_distribution_lines l
+                         WHERE l.run_id = r.id AND l.holder_type = 'HOUSEHOLD'), 0)::text AS households_fen,
+              r.households_benefited, r.people_benefited
+         FROM aip_distribution_runs r
+         JOIN aip_projects p ON p.id = r.project_id
+         JOIN villages v ON v.id = p.village_id
+        WHERE ${placeOf(scope, 'p')} AND r.status = 'PAID'
+          AND r.paid_on <= $2::date AND r.paid_on > ($2::date - interval '1 year')
+        ORDER BY r.paid_on DESC, v.code, r.id`,
+      [placeId, asOf],
+    );
+  }
+
+  /**
+   * Each household's dividend in the runs, summed over its share lines, named by its head only (masked by the
+   * domain before anything is stored); in the order the run lists them.
+   */
+  async dividendHouseholds(m: EntityManager, runIds: string[]) {
+    if (!runIds.length) return [];
+    return queryRows<{ run_id: string; head_name: string; entitled_fen: string; paid_fen: string }>(
+      m,
+      `SELECT l.run_id::text, h.head_name, sum(l.entitled_fen)::text AS entitled_fen, sum(l.paid_fen)::text AS paid_fen
+         FROM aip_distribution_lines l JOIN households h ON h.id = l.household_id
+        WHERE l.run_id = ANY($1::bigint[]) AND l.holder_type = 'HOUSEHOLD'
+        GROUP BY l.run_id, h.id, h.head_name
+        ORDER BY l.run_id, min(l.id)`,
+      [runIds],
     );
   }
 
