@@ -30,12 +30,18 @@ export const IMPORT_LABELS = {
   imp_row: ['行号', 'Row'],
   imp_column: ['列', 'Column'],
   imp_reason: ['原因', 'Reason'],
-  imp_dryRunOk: ['试导入通过：全部行符合规则，可以确认导入。', 'Dry run passed: every row meets the rules; the import may be confirmed.'],
+  imp_dryRunOk: [
+    '试导入通过：全部行符合规则，可以确认导入。',
+    'Dry run passed: every row meets the rules; the import may be confirmed.',
+  ],
   imp_dryRunBad: [
     '试导入发现错误，未导入任何数据。请按下表修改文件后重新上传。',
     'The dry run found errors and nothing was imported. Correct the file as listed below and upload it again.',
   ],
-  imp_nothingToImport: ['文件中的记录均已存在，无需导入。', 'Every row of the file is there already: nothing to import.'],
+  imp_nothingToImport: [
+    '文件中的记录均已存在，无需导入。',
+    'Every row of the file is there already: nothing to import.',
+  ],
   imp_done: ['导入完成', 'Imported'],
   imp_nothingNew: [
     '文件中的记录均已导入过，本次未重复导入。',
@@ -74,7 +80,10 @@ export const IMPORT_LABELS = {
     'Approved mutual-aid loans whose public notice ended without objection. Disbursing pays from the village fund and fixes the schedule; each loan is paid once.',
   ],
   dsb_confirmTitle: ['确认放款', 'Confirm the disbursement'],
-  dsb_confirmText: ['放款后资金将从互助资金支付给借款人，不能撤销。', 'The fund pays the borrower; this cannot be undone.'],
+  dsb_confirmText: [
+    '放款后资金将从互助资金支付给借款人，不能撤销。',
+    'The fund pays the borrower; this cannot be undone.',
+  ],
   dsb_done: ['放款成功', 'Disbursed'],
   dsb_result: ['放款结果', 'Disbursement'],
   dsb_seeLoans: ['在“贷款与还款”中查看', 'See it under Loans'],
@@ -85,7 +94,10 @@ export const IMPORT_LABELS = {
 /** Problem codes these screens meet that the main catalogue does not name. */
 export const IMPORT_ERRORS: Record<string, readonly [string, string]> = {
   HOUSEHOLD_IN_GROUP: ['该农户已加入其他联保小组', 'The household is already in another group'],
-  GROUP_HAS_ACTIVE_LOANS: ['小组成员尚有未结清借款，暂不能变更', 'A member has a loan outstanding; the group cannot change now'],
+  GROUP_HAS_ACTIVE_LOANS: [
+    '小组成员尚有未结清借款，暂不能变更',
+    'A member has a loan outstanding; the group cannot change now',
+  ],
 };
 
 /** Field codes of the group rules (the API's text is the fallback). */

@@ -35,7 +35,11 @@ export default function Disbursements() {
     queryFn: async () => {
       const pages = await Promise.all(
         WAITING.map((status) =>
-          unwrap<Page<Loan>>(api.GET('/api/v1/loan-applications/review-queue', { params: { query: { status, pageSize: 500 } } })),
+          unwrap<Page<Loan>>(
+            api.GET('/api/v1/loan-applications/review-queue', {
+              params: { query: { status, pageSize: 500 } },
+            }),
+          ),
         ),
       );
       return pages.flatMap((p) => p.items).filter((l) => l.nextStep === 'DISBURSEMENT');
@@ -49,13 +53,17 @@ export default function Disbursements() {
   const disburse = useMutation({
     mutationFn: (loan: Loan) =>
       unwrap<LoanDetail>(
-        api.POST('/api/v1/loan-applications/{id}/disburse', { params: { path: { id: loan.id }, header: keyOf(loan.id) }, body: {} }),
+        api.POST('/api/v1/loan-applications/{id}/disburse', {
+          params: { path: { id: loan.id }, header: keyOf(loan.id) },
+          body: {},
+        }),
       ),
     onSuccess: (d) => {
       void message.success(`${t('dsb_done')}: ${d.loanNo}`);
       setConfirming(null);
       setPaid(d);
-      for (const k of ['review-queue', 'loans', 'funds', 'statement']) void qc.invalidateQueries({ queryKey: [k] });
+      for (const k of ['review-queue', 'loans', 'funds', 'statement'])
+        void qc.invalidateQueries({ queryKey: [k] });
     },
   });
   return (
@@ -74,10 +82,19 @@ export default function Disbursements() {
           { title: t('loanNo'), dataIndex: 'loanNo' },
           { title: t('borrower'), key: 'b', render: (_: unknown, r: Loan) => r.borrower?.headName ?? '—' },
           { title: t('village'), dataIndex: 'villageName' },
-          { title: t('amount'), dataIndex: 'principal', align: 'right', render: (v: string) => <Money value={v} /> },
+          {
+            title: t('amount'),
+            dataIndex: 'principal',
+            align: 'right',
+            render: (v: string) => <Money value={v} />,
+          },
           { title: t('termMonths'), dataIndex: 'termMonths', align: 'right' },
           { title: t('noticeEnds'), dataIndex: 'noticeEndsOn', render: formatDate },
-          { title: t('status'), dataIndex: 'status', render: (v: string) => <StatusTag value={v} prefix="st_" /> },
+          {
+            title: t('status'),
+            dataIndex: 'status',
+            render: (v: string) => <StatusTag value={v} prefix="st_" />,
+          },
           {
             title: t('actions'),
             key: 'a',
@@ -112,13 +129,17 @@ export default function Disbursements() {
           onCancel={() => setConfirming(null)}
         >
           <Descriptions size="small" column={1} bordered>
-            <Descriptions.Item label={t('borrower')}>{confirming.borrower?.headName ?? '—'}</Descriptions.Item>
+            <Descriptions.Item label={t('borrower')}>
+              {confirming.borrower?.headName ?? '—'}
+            </Descriptions.Item>
             <Descriptions.Item label={t('village')}>{confirming.villageName ?? '—'}</Descriptions.Item>
             <Descriptions.Item label={t('amount')}>
               <Money value={confirming.principal} />
             </Descriptions.Item>
             <Descriptions.Item label={t('termMonths')}>{confirming.termMonths}</Descriptions.Item>
-            <Descriptions.Item label={t('noticeEnds')}>{formatDate(confirming.noticeEndsOn)}</Descriptions.Item>
+            <Descriptions.Item label={t('noticeEnds')}>
+              {formatDate(confirming.noticeEndsOn)}
+            </Descriptions.Item>
           </Descriptions>
           <p style={{ marginTop: 12 }}>{t('dsb_confirmText')}</p>
           {disburse.error ? <ProblemAlert error={disburse.error} /> : null}
@@ -136,12 +157,16 @@ export default function Disbursements() {
             <Descriptions.Item label={t('status')}>
               <StatusTag value={paid.status} prefix="st_" />
             </Descriptions.Item>
-            <Descriptions.Item label={t('disbursementDate')}>{formatDate(paid.disbursementDate)}</Descriptions.Item>
+            <Descriptions.Item label={t('disbursementDate')}>
+              {formatDate(paid.disbursementDate)}
+            </Descriptions.Item>
             <Descriptions.Item label={t('maturityDate')}>{formatDate(paid.maturityDate)}</Descriptions.Item>
             <Descriptions.Item label={t('principal')}>
               <Money value={paid.principal} />
             </Descriptions.Item>
-            <Descriptions.Item label={t('dsb_rate')}>{formatPercent(paid.annualRatePercent)}</Descriptions.Item>
+            <Descriptions.Item label={t('dsb_rate')}>
+              {formatPercent(paid.annualRatePercent)}
+            </Descriptions.Item>
             <Descriptions.Item label={t('borrower')}>{paid.borrower?.headName ?? '—'}</Descriptions.Item>
           </Descriptions>
           <h3 style={{ marginTop: 12 }}>{t('schedule')}</h3>
@@ -153,9 +178,24 @@ export default function Disbursements() {
             columns={[
               { title: t('period'), dataIndex: 'number' },
               { title: t('dueDate'), dataIndex: 'dueDate' },
-              { title: t('principal'), dataIndex: 'principal', align: 'right', render: (v: string) => <Money value={v} /> },
-              { title: t('interest'), dataIndex: 'interest', align: 'right', render: (v: string) => <Money value={v} /> },
-              { title: t('total'), dataIndex: 'total', align: 'right', render: (v: string) => <Money value={v} /> },
+              {
+                title: t('principal'),
+                dataIndex: 'principal',
+                align: 'right',
+                render: (v: string) => <Money value={v} />,
+              },
+              {
+                title: t('interest'),
+                dataIndex: 'interest',
+                align: 'right',
+                render: (v: string) => <Money value={v} />,
+              },
+              {
+                title: t('total'),
+                dataIndex: 'total',
+                align: 'right',
+                render: (v: string) => <Money value={v} />,
+              },
             ]}
           />
         </Card>

@@ -27,7 +27,8 @@ interface Household {
 function useVillages() {
   return useQuery({
     queryKey: ['villages'],
-    queryFn: () => unwrap<Page<Village>>(api.GET('/api/v1/villages', { params: { query: { pageSize: 200 as never } } })),
+    queryFn: () =>
+      unwrap<Page<Village>>(api.GET('/api/v1/villages', { params: { query: { pageSize: 200 as never } } })),
     staleTime: 300_000,
   });
 }
@@ -38,7 +39,9 @@ function useFreeHouseholds(villageId: string | undefined) {
     queryKey: ['households', 'village', villageId],
     enabled: !!villageId,
     queryFn: () =>
-      unwrap<Page<Household>>(api.GET('/api/v1/households', { params: { query: { villageId, pageSize: 500 as never } } })),
+      unwrap<Page<Household>>(
+        api.GET('/api/v1/households', { params: { query: { villageId, pageSize: 500 as never } } }),
+      ),
     select: (p) => p.items.filter((h) => !h.groupId),
   });
 }
@@ -48,14 +51,22 @@ export default function Groups() {
   const { t } = useI18n();
   const { me } = useSession();
   const villages = useVillages();
-  const [filter, setFilter] = useState<{ villageId?: string; status?: 'ACTIVE' | 'DISSOLVED'; name?: string }>({ status: 'ACTIVE' });
+  const [filter, setFilter] = useState<{
+    villageId?: string;
+    status?: 'ACTIVE' | 'DISSOLVED';
+    name?: string;
+  }>({ status: 'ACTIVE' });
   const [page, setPage] = useState(1);
   const [creating, setCreating] = useState(false);
   const [open, setOpen] = useState<string | null>(null);
   const list = useQuery({
     queryKey: ['groups', filter, page],
     queryFn: () =>
-      unwrap<Page<Group>>(api.GET('/api/v1/groups', { params: { query: { ...filter, page: page as never, pageSize: 20 as never } } })),
+      unwrap<Page<Group>>(
+        api.GET('/api/v1/groups', {
+          params: { query: { ...filter, page: page as never, pageSize: 20 as never } },
+        }),
+      ),
   });
   const villageName = (id: string) => villages.data?.items.find((v) => v.id === id)?.name ?? id;
   return (
@@ -85,10 +96,18 @@ export default function Groups() {
           <Input allowClear style={{ width: 160 }} />
         </Form.Item>
         <Form.Item label={t('village')} name="villageId">
-          <Select allowClear style={{ width: 160 }} options={(villages.data?.items ?? []).map((v) => ({ value: v.id, label: v.name }))} />
+          <Select
+            allowClear
+            style={{ width: 160 }}
+            options={(villages.data?.items ?? []).map((v) => ({ value: v.id, label: v.name }))}
+          />
         </Form.Item>
         <Form.Item label={t('status')} name="status">
-          <Select allowClear style={{ width: 120 }} options={['ACTIVE', 'DISSOLVED'].map((s) => ({ value: s, label: t(`st_${s}`) }))} />
+          <Select
+            allowClear
+            style={{ width: 120 }}
+            options={['ACTIVE', 'DISSOLVED'].map((s) => ({ value: s, label: t(`st_${s}`) }))}
+          />
         </Form.Item>
         <Button htmlType="submit">{t('search')}</Button>
       </Form>
@@ -98,7 +117,13 @@ export default function Groups() {
         size="small"
         loading={list.isLoading}
         dataSource={list.data?.items ?? []}
-        pagination={{ current: page, pageSize: 20, total: list.data?.total ?? 0, onChange: setPage, showSizeChanger: false }}
+        pagination={{
+          current: page,
+          pageSize: 20,
+          total: list.data?.total ?? 0,
+          onChange: setPage,
+          showSizeChanger: false,
+        }}
         columns={[
           { title: 'ID', dataIndex: 'id', width: 60 },
           {
@@ -112,7 +137,11 @@ export default function Groups() {
           },
           { title: t('village'), dataIndex: 'villageId', render: villageName },
           { title: t('grp_size'), dataIndex: 'size', align: 'right' },
-          { title: t('status'), dataIndex: 'status', render: (v: string) => <StatusTag value={v} prefix="st_" /> },
+          {
+            title: t('status'),
+            dataIndex: 'status',
+            render: (v: string) => <StatusTag value={v} prefix="st_" />,
+          },
           { title: t('time'), dataIndex: 'createdAt', render: formatDate },
         ]}
       />
@@ -131,7 +160,15 @@ export default function Groups() {
   );
 }
 
-function CreateGroup({ villages, onClose, onCreated }: { villages: Village[]; onClose(): void; onCreated(g: GroupDetail): void }) {
+function CreateGroup({
+  villages,
+  onClose,
+  onCreated,
+}: {
+  villages: Village[];
+  onClose(): void;
+  onCreated(g: GroupDetail): void;
+}) {
   const { t, fieldErrorText } = useI18n();
   const { message } = App.useApp();
   const qc = useQueryClient();
@@ -158,16 +195,27 @@ function CreateGroup({ villages, onClose, onCreated }: { villages: Village[]; on
             onChange={() => form.setFieldValue('householdIds', [])}
           />
         </Form.Item>
-        <Form.Item label={t('grp_name')} name="name" rules={[{ required: true, whitespace: true, message: t('required') }, { max: 100 }]}>
+        <Form.Item
+          label={t('grp_name')}
+          name="name"
+          rules={[{ required: true, whitespace: true, message: t('required') }, { max: 100 }]}
+        >
           <Input />
         </Form.Item>
-        <Form.Item label={t('grp_pick')} name="householdIds" rules={[{ required: true, message: t('required') }]}>
+        <Form.Item
+          label={t('grp_pick')}
+          name="householdIds"
+          rules={[{ required: true, message: t('required') }]}
+        >
           <Select
             mode="multiple"
             disabled={!villageId}
             loading={free.isLoading}
             optionFilterProp="label"
-            options={(free.data ?? []).map((h) => ({ value: h.id, label: `${h.headName} · ${h.idNumber} · #${h.id}` }))}
+            options={(free.data ?? []).map((h) => ({
+              value: h.id,
+              label: `${h.headName} · ${h.idNumber} · #${h.id}`,
+            }))}
           />
         </Form.Item>
         {create.error ? <ProblemAlert error={create.error} /> : null}
@@ -183,7 +231,15 @@ function CreateGroup({ villages, onClose, onCreated }: { villages: Village[]; on
 }
 
 /** A group with its members; the officer adds a free household of the village, removes one, or dissolves the group. */
-function GroupDrawer({ id, villageName, onClose }: { id: string; villageName(id: string): string; onClose(): void }) {
+function GroupDrawer({
+  id,
+  villageName,
+  onClose,
+}: {
+  id: string;
+  villageName(id: string): string;
+  onClose(): void;
+}) {
   const { t } = useI18n();
   const { me } = useSession();
   const { message } = App.useApp();
@@ -207,7 +263,10 @@ function GroupDrawer({ id, villageName, onClose }: { id: string; villageName(id:
   };
   const add = useMutation({
     onMutate: () => setLast('add'),
-    mutationFn: (householdId: string) => unwrap<GroupDetail>(api.POST('/api/v1/groups/{id}/members', { params: { path: { id } }, body: { householdId } })),
+    mutationFn: (householdId: string) =>
+      unwrap<GroupDetail>(
+        api.POST('/api/v1/groups/{id}/members', { params: { path: { id } }, body: { householdId } }),
+      ),
     onSuccess: (d) => {
       setAdding(undefined);
       changed(t('grp_memberAdded'))(d);
@@ -216,12 +275,17 @@ function GroupDrawer({ id, villageName, onClose }: { id: string; villageName(id:
   const remove = useMutation({
     onMutate: () => setLast('remove'),
     mutationFn: (householdId: string) =>
-      unwrap<GroupDetail>(api.DELETE('/api/v1/groups/{id}/members/{householdId}', { params: { path: { id, householdId } } })),
+      unwrap<GroupDetail>(
+        api.DELETE('/api/v1/groups/{id}/members/{householdId}', { params: { path: { id, householdId } } }),
+      ),
     onSuccess: changed(t('grp_memberRemoved')),
   });
   const dissolve = useMutation({
     onMutate: () => setLast('dissolve'),
-    mutationFn: (reason: string) => unwrap<GroupDetail>(api.POST('/api/v1/groups/{id}/dissolve', { params: { path: { id } }, body: { reason } })),
+    mutationFn: (reason: string) =>
+      unwrap<GroupDetail>(
+        api.POST('/api/v1/groups/{id}/dissolve', { params: { path: { id } }, body: { reason } }),
+      ),
     onSuccess: (d) => {
       setDissolving(false);
       changed(t('grp_dissolved'))(d);
@@ -241,7 +305,9 @@ function GroupDrawer({ id, villageName, onClose }: { id: string; villageName(id:
             <Descriptions.Item label={t('status')}>
               <StatusTag value={g.status} prefix="st_" />
             </Descriptions.Item>
-            {g.dissolutionReason ? <Descriptions.Item label={t('reason')}>{g.dissolutionReason}</Descriptions.Item> : null}
+            {g.dissolutionReason ? (
+              <Descriptions.Item label={t('reason')}>{g.dissolutionReason}</Descriptions.Item>
+            ) : null}
           </Descriptions>
           <h3 style={{ marginTop: 16 }}>{t('grp_members')}</h3>
           <Table
@@ -254,7 +320,11 @@ function GroupDrawer({ id, villageName, onClose }: { id: string; villageName(id:
               { title: 'ID', dataIndex: 'householdId', width: 60 },
               { title: t('headName'), dataIndex: 'headName' },
               { title: t('idNumber'), dataIndex: 'idNumber', render: (v: string) => <code>{v}</code> },
-              { title: t('povertyStatus'), dataIndex: 'status', render: (v: string) => <Tag>{t(`pov_${v}`)}</Tag> },
+              {
+                title: t('povertyStatus'),
+                dataIndex: 'status',
+                render: (v: string) => <Tag>{t(`pov_${v}`)}</Tag>,
+              },
               { title: t('grp_joinedAt'), dataIndex: 'joinedAt', render: formatDate },
               ...(manage
                 ? [
@@ -262,8 +332,17 @@ function GroupDrawer({ id, villageName, onClose }: { id: string; villageName(id:
                       title: t('actions'),
                       key: 'a',
                       render: (_: unknown, m: GroupDetail['members'][number]) => (
-                        <Popconfirm title={t('grp_removeConfirm')} onConfirm={() => remove.mutate(m.householdId)} okText={t('confirm')} cancelText={t('cancel')}>
-                          <Button size="small" danger loading={remove.isPending && remove.variables === m.householdId}>
+                        <Popconfirm
+                          title={t('grp_removeConfirm')}
+                          onConfirm={() => remove.mutate(m.householdId)}
+                          okText={t('confirm')}
+                          cancelText={t('cancel')}
+                        >
+                          <Button
+                            size="small"
+                            danger
+                            loading={remove.isPending && remove.variables === m.householdId}
+                          >
                             {t('grp_remove')}
                           </Button>
                         </Popconfirm>
@@ -290,7 +369,10 @@ function GroupDrawer({ id, villageName, onClose }: { id: string; villageName(id:
                 loading={free.isLoading}
                 value={adding}
                 onChange={setAdding}
-                options={(free.data ?? []).map((h) => ({ value: h.id, label: `${h.headName} · ${h.idNumber} · #${h.id}` }))}
+                options={(free.data ?? []).map((h) => ({
+                  value: h.id,
+                  label: `${h.headName} · ${h.idNumber} · #${h.id}`,
+                }))}
               />
               <Button disabled={!adding} loading={add.isPending} onClick={() => adding && add.mutate(adding)}>
                 {t('grp_add')}
@@ -301,8 +383,17 @@ function GroupDrawer({ id, villageName, onClose }: { id: string; villageName(id:
             </Space>
           ) : null}
           {dissolving ? (
-            <Form name="groups3" layout="vertical" style={{ marginTop: 12 }} onFinish={(v: { reason: string }) => dissolve.mutate(v.reason)}>
-              <Form.Item label={t('reason')} name="reason" rules={[{ required: true, whitespace: true, message: t('reasonRequired') }, { max: 500 }]}>
+            <Form
+              name="groups3"
+              layout="vertical"
+              style={{ marginTop: 12 }}
+              onFinish={(v: { reason: string }) => dissolve.mutate(v.reason)}
+            >
+              <Form.Item
+                label={t('reason')}
+                name="reason"
+                rules={[{ required: true, whitespace: true, message: t('reasonRequired') }, { max: 500 }]}
+              >
                 <Input.TextArea rows={2} />
               </Form.Item>
               <Space>

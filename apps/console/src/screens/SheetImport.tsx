@@ -85,7 +85,8 @@ export function SheetImport({ kind, path, beforeImport, onImported, children }: 
   };
   const checked = dry.data;
   const done = real.data;
-  const mayConfirm = !!file && !!checked && checked.failed === 0 && !done && !real.isPending && !dry.isPending;
+  const mayConfirm =
+    !!file && !!checked && checked.failed === 0 && !done && !real.isPending && !dry.isPending;
   const step = done ? 3 : checked ? (checked.failed ? 2 : 3) : file ? 2 : 1;
   const shown = done ?? checked;
 
@@ -124,7 +125,12 @@ export function SheetImport({ kind, path, beforeImport, onImported, children }: 
           <Button disabled={!file || !!done} loading={dry.isPending} onClick={() => file && dry.mutate(file)}>
             {t('imp_dryRun')}
           </Button>
-          <Button type="primary" disabled={!mayConfirm} loading={real.isPending} onClick={() => file && real.mutate(file)}>
+          <Button
+            type="primary"
+            disabled={!mayConfirm}
+            loading={real.isPending}
+            onClick={() => file && real.mutate(file)}
+          >
             {t('imp_confirm')}
           </Button>
           {done ? (
@@ -150,7 +156,8 @@ export function SheetImport({ kind, path, beforeImport, onImported, children }: 
 function Outcome({ result, final }: { result: ImportResult; final: boolean }) {
   const { t } = useI18n();
   let verdict: ReactNode;
-  if (result.failed) verdict = <Alert type="error" showIcon title={final ? t('imp_refused') : t('imp_dryRunBad')} />;
+  if (result.failed)
+    verdict = <Alert type="error" showIcon title={final ? t('imp_refused') : t('imp_dryRunBad')} />;
   else if (final)
     verdict = (
       <Alert
