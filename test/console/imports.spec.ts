@@ -26,7 +26,10 @@ const HOUSEHOLDS = [
 
 /** The template the console downloads, read back: its first sheet, the keys row (row 2) naming the columns. */
 async function downloadTemplate(page: Page, scope: ReturnType<Page['locator']>): Promise<ExcelJS.Workbook> {
-  const [download] = await Promise.all([page.waitForEvent('download'), scope.getByRole('button', { name: '下载导入模板（XLSX）' }).click()]);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    scope.getByRole('button', { name: '下载导入模板（XLSX）' }).click(),
+  ]);
   expect(download.suggestedFilename()).toMatch(/\.xlsx$/);
   const wb = new ExcelJS.Workbook();
   await wb.xlsx.load(readFileSync((await download.path())!) as unknown as ArrayBuffer);
@@ -76,7 +79,9 @@ describe('console: bulk imports, groups and the disbursement after the notice', 
     // one bad row (the third data row: row 5 of the sheet) with an ID number whose check character is wrong
     const rows = HOUSEHOLDS.map(householdRow);
     const withError = rows.map((r, i) => (i === 2 ? { ...r, idNumber: badId(r.idNumber) } : r));
-    await drawer.getByLabel('导入文件').setInputFiles({ name: '农户导入.xlsx', mimeType: XLSX, buffer: await fill(template, withError) });
+    await drawer
+      .getByLabel('导入文件')
+      .setInputFiles({ name: '农户导入.xlsx', mimeType: XLSX, buffer: await fill(template, withError) });
     await button(drawer, '试导入（只检查，不写入）').click();
     const errors = drawer.getByTestId('import-errors');
     await errors.waitFor();
@@ -94,9 +99,12 @@ describe('console: bulk imports, groups and the disbursement after the notice', 
     await shot(page, 'households-import-errors');
     const count = async () =>
       Number(
-        ((await ui.t.db.dataSource.query(`SELECT count(*)::int AS n FROM households WHERE id_number = ANY($1)`, [
-          HOUSEHOLDS.map((h) => h.idNumber),
-        ])) as { n: number }[])[0].n,
+        (
+          (await ui.t.db.dataSource.query(
+            `SELECT count(*)::int AS n FROM households WHERE id_number = ANY($1)`,
+            [HOUSEHOLDS.map((h) => h.idNumber)],
+          )) as { n: number }[]
+        )[0].n,
       );
     expect(await count()).toBe(0);
 
@@ -104,7 +112,9 @@ describe('console: bulk imports, groups and the disbursement after the notice', 
     await page.keyboard.press('Escape');
     await page.getByText('English').click();
     await page.getByRole('button', { name: 'Bulk import' }).click();
-    await drawer.getByLabel('File to import').setInputFiles({ name: 'households.xlsx', mimeType: XLSX, buffer: await fill(template, withError) });
+    await drawer
+      .getByLabel('File to import')
+      .setInputFiles({ name: 'households.xlsx', mimeType: XLSX, buffer: await fill(template, withError) });
     await drawer.getByRole('button', { name: 'Dry run (check only, nothing written)' }).click();
     await drawer.getByText('The dry run found errors and nothing was imported.', { exact: false }).waitFor();
     const english = await errorRows.first().locator('td').allInnerTexts();
@@ -116,7 +126,9 @@ describe('console: bulk imports, groups and the disbursement after the notice', 
 
     // the fixed file: the dry run passes, the import registers every row
     const fixed = await fill(await downloadTemplate(page, drawer), rows);
-    await drawer.getByLabel('导入文件').setInputFiles({ name: '农户导入-改.xlsx', mimeType: XLSX, buffer: fixed });
+    await drawer
+      .getByLabel('导入文件')
+      .setInputFiles({ name: '农户导入-改.xlsx', mimeType: XLSX, buffer: fixed });
     await button(drawer, '试导入（只检查，不写入）').click();
     await drawer.getByTestId('dry-run-ok').waitFor();
     expect(await count()).toBe(0); // a dry run writes nothing
@@ -127,7 +139,9 @@ describe('console: bulk imports, groups and the disbursement after the notice', 
 
     // the same file again: every row is there already, nothing is registered twice (the API's answer shown)
     await button(drawer, '导入另一个文件').click();
-    await drawer.getByLabel('导入文件').setInputFiles({ name: '农户导入-改.xlsx', mimeType: XLSX, buffer: fixed });
+    await drawer
+      .getByLabel('导入文件')
+      .setInputFiles({ name: '农户导入-改.xlsx', mimeType: XLSX, buffer: fixed });
     await button(drawer, '试导入（只检查，不写入）').click();
     await drawer.getByText('文件中的记录均已存在，无需导入。').waitFor();
     await button(drawer, '确认导入').click();
@@ -140,11 +154,17 @@ describe('console: bulk imports, groups and the disbursement after the notice', 
     await button(drawer, '导入另一个文件').click();
     const csv = iconv.encode(
       '村代码,户主姓名,身份证号码,家庭人口数,人均纯收入,收入年度\r\n' +
-        rows.map((r) => [r.villageCode, r.headName, r.idNumber, r.memberCount, r.perCapitaIncome, r.incomeYear].join(',')).join('\r\n') +
+        rows
+          .map((r) =>
+            [r.villageCode, r.headName, r.idNumber, r.memberCount, r.perCapitaIncome, r.incomeYear].join(','),
+          )
+          .join('\r\n') +
         '\r\n',
       'gbk',
     );
-    await drawer.getByLabel('导入文件').setInputFiles({ name: '农户.csv', mimeType: 'text/csv', buffer: csv });
+    await drawer
+      .getByLabel('导入文件')
+      .setInputFiles({ name: '农户.csv', mimeType: 'text/csv', buffer: csv });
     await button(drawer, '试导入（只检查，不写入）').click();
     await drawer.getByText('CSV · GB18030').waitFor();
     await expect(drawer.getByTestId('import-skipped').innerText()).resolves.toBe(String(rows.length));
@@ -172,7 +192,9 @@ describe('console: bulk imports, groups and the disbursement after the notice', 
     await form.locator('.ant-drawer-title').click(); // closes the multiple choice's list
     await button(form, '保存').click();
     await page.getByText('联保小组已组建: 导入户联保小组').waitFor();
-    const group = page.locator('.ant-drawer-open', { has: page.locator('.ant-drawer-title', { hasText: '导入户联保小组' }) });
+    const group = page.locator('.ant-drawer-open', {
+      has: page.locator('.ant-drawer-title', { hasText: '导入户联保小组' }),
+    });
     await expect(group.getByTestId('group-size').innerText()).resolves.toBe('3');
     await group.getByRole('cell', { name: HOUSEHOLDS[0].headName, exact: true }).waitFor();
 
@@ -223,8 +245,18 @@ describe('console: bulk imports, groups and the disbursement after the notice', 
       purpose: 'BREEDING',
       disbursementDate: (await page.getByTestId('business-date').innerText()).match(/\d{4}-\d{2}-\d{2}/)![0],
     };
-    const unknown = { ...loan, bankLoanRef: 'BULK-UI-0002', borrowerCode: withCheckChar('37030219700101999') };
-    await drawer.getByLabel('导入文件').setInputFiles({ name: '担保贷款.xlsx', mimeType: XLSX, buffer: await fill(template, [loan, unknown]) });
+    const unknown = {
+      ...loan,
+      bankLoanRef: 'BULK-UI-0002',
+      borrowerCode: withCheckChar('37030219700101999'),
+    };
+    await drawer
+      .getByLabel('导入文件')
+      .setInputFiles({
+        name: '担保贷款.xlsx',
+        mimeType: XLSX,
+        buffer: await fill(template, [loan, unknown]),
+      });
     await button(drawer, '试导入（只检查，不写入）').click();
     const bad = drawer.getByTestId('import-errors').locator('tbody tr.ant-table-row');
     await bad.first().waitFor();
@@ -252,7 +284,9 @@ describe('console: bulk imports, groups and the disbursement after the notice', 
     expect(fen(after)).toBeLessThan(fen(before));
     expect(fen(delta)).toBe(fen(after) - fen(before));
     await shot(page, 'covered-import');
-    const registered = (await ui.t.db.dataSource.query(`SELECT count(*)::int AS n FROM loans WHERE bank_loan_ref LIKE 'BULK-UI-%'`)) as {
+    const registered = (await ui.t.db.dataSource.query(
+      `SELECT count(*)::int AS n FROM loans WHERE bank_loan_ref LIKE 'BULK-UI-%'`,
+    )) as {
       n: number;
     }[];
     expect(registered[0].n).toBe(1);
@@ -262,7 +296,9 @@ describe('console: bulk imports, groups and the disbursement after the notice', 
   it('fund administrator: a loan whose notice ended without objection is disbursed once from the console and shows with its schedule', async () => {
     const admin = `Bearer ${await ui.t.tokenFor('ADMIN')}`;
     const fundAdmin = `Bearer ${await ui.t.tokenFor('FUND_ADMIN')}`;
-    const login = await request(ui.t.http).post('/api/v1/auth/login').send({ username: 'loan.officer', password: 'loan-officer-demo' });
+    const login = await request(ui.t.http)
+      .post('/api/v1/auth/login')
+      .send({ username: 'loan.officer', password: 'loan-officer-demo' });
     const officer = `Bearer ${login.body.accessToken as string}`;
     const post = async (who: string, path: string, body: object, status = 200, key?: string) => {
       const r = request(ui.t.http).post(path).set('Authorization', who);
@@ -273,14 +309,34 @@ describe('console: bulk imports, groups and the disbursement after the notice', 
     // an application taken through to its public notice: two village households join the fund, a group of three
     // is formed, the officer applies for one of them, the group endorses, a fund administrator approves
     for (const householdId of ['5', '8'])
-      await post(officer, '/api/v1/mutual-aid-funds/1/contributions', { source: 'MEMBER', amount: '100.00', householdId }, 201, `imports-member-${householdId}`);
-    const group = await post(officer, '/api/v1/groups', { villageId: '1', name: '放款测试联保小组', householdIds: ['5', '7', '8'] }, 201);
-    const products = await request(ui.t.http).get('/api/v1/products?kind=MUTUAL_AID').set('Authorization', officer);
+      await post(
+        officer,
+        '/api/v1/mutual-aid-funds/1/contributions',
+        { source: 'MEMBER', amount: '100.00', householdId },
+        201,
+        `imports-member-${householdId}`,
+      );
+    const group = await post(
+      officer,
+      '/api/v1/groups',
+      { villageId: '1', name: '放款测试联保小组', householdIds: ['5', '7', '8'] },
+      201,
+    );
+    const products = await request(ui.t.http)
+      .get('/api/v1/products?kind=MUTUAL_AID')
+      .set('Authorization', officer);
     const product = (products.body.items as { id: string; active: boolean }[]).find((p) => p.active)!;
     const draft = await post(
       officer,
       '/api/v1/loan-applications',
-      { householdId: '5', groupId: group.id, productId: product.id, amount: '3000.00', termMonths: 12, purpose: 'BREEDING' },
+      {
+        householdId: '5',
+        groupId: group.id,
+        productId: product.id,
+        amount: '3000.00',
+        termMonths: 12,
+        purpose: 'BREEDING',
+      },
       201,
     );
     await post(officer, `/api/v1/loan-applications/${draft.id}/submit`, {});
@@ -302,15 +358,20 @@ describe('console: bulk imports, groups and the disbursement after the notice', 
     await expect(page.getByText(loan.loanNo).count()).resolves.toBe(0);
 
     // the business date moves past the last day of the notice (each day closed by the close of business)
-    const today = (await request(ui.t.http).get('/api/v1/business-date').set('Authorization', admin)).body.businessDate as string;
+    const today = (await request(ui.t.http).get('/api/v1/business-date').set('Authorization', admin)).body
+      .businessDate as string;
     const days = (Date.parse(loan.noticeEndsOn) - Date.parse(today)) / 86_400_000 + 1;
     expect(days).toBeGreaterThan(0);
-    const moved = await request(ui.t.http).post('/api/v1/business-date/advance').set('Authorization', admin).send({ days });
+    const moved = await request(ui.t.http)
+      .post('/api/v1/business-date/advance')
+      .set('Authorization', admin)
+      .send({ days });
     expect(moved.status).toBe(200);
 
     const keys: string[] = [];
     page.on('request', (r) => {
-      if (r.method() === 'POST' && r.url().endsWith(`/loan-applications/${loan.id}/disburse`)) keys.push(r.headers()['idempotency-key']);
+      if (r.method() === 'POST' && r.url().endsWith(`/loan-applications/${loan.id}/disburse`))
+        keys.push(r.headers()['idempotency-key']);
     });
     await page.reload();
     const row = page.locator('.ant-table-row', { hasText: loan.loanNo });
@@ -322,11 +383,15 @@ describe('console: bulk imports, groups and the disbursement after the notice', 
     // the first answer is lost on its way back (the loan is paid out): the console says it could not reach the
     // server, and the second click sends the same Idempotency-Key, so the API answers with the first payout
     const url = `**/api/v1/loan-applications/${loan.id}/disburse`;
-    await page.route(url, async (route) => {
-      const answer = await route.fetch();
-      expect(answer.status()).toBe(200);
-      await route.abort('connectionreset');
-    }, { times: 1 });
+    await page.route(
+      url,
+      async (route) => {
+        const answer = await route.fetch();
+        expect(answer.status()).toBe(200);
+        await route.abort('connectionreset');
+      },
+      { times: 1 },
+    );
     await ok.click();
     await page.getByRole('dialog').getByText('无法连接服务器').waitFor();
     await ok.dblclick();
@@ -341,9 +406,10 @@ describe('console: bulk imports, groups and the disbursement after the notice', 
     await shot(page, 'disbursed');
     expect(keys.length).toBe(2); // the lost one and one more: the double click sent one request
     expect(new Set(keys).size).toBe(1);
-    const events = (await ui.t.db.dataSource.query(`SELECT count(*)::int AS n FROM loan_events WHERE loan_id = $1 AND event = 'DISBURSED'`, [
-      loan.id,
-    ])) as { n: number }[];
+    const events = (await ui.t.db.dataSource.query(
+      `SELECT count(*)::int AS n FROM loan_events WHERE loan_id = $1 AND event = 'DISBURSED'`,
+      [loan.id],
+    )) as { n: number }[];
     expect(events[0].n).toBe(1);
     // gone from the list
     await expect(page.locator('.ant-table-row', { hasText: loan.loanNo }).count()).resolves.toBe(0);
@@ -356,7 +422,32 @@ describe('console: bulk imports, groups and the disbursement after the notice', 
     await drawer.getByText('还款计划').waitFor();
     await drawer.locator('tbody tr.ant-table-row').first().waitFor();
     await expect(drawer.locator('tbody tr.ant-table-row').count()).resolves.toBe(scheduleRows);
-    await expect(page.locator('.ant-table-row', { hasText: loan.loanNo }).getByText('已放款').count()).resolves.toBe(1);
+    await expect(
+      page.locator('.ant-table-row', { hasText: loan.loanNo }).getByText('已放款').count(),
+    ).resolves.toBe(1);
     await page.context().close();
   }, 240_000);
+
+  it('a role sees only what it may do: the auditor reads groups without import or group buttons, the bank officer has neither groups nor disbursements', async () => {
+    const page = await ui.loginAs('auditor', 'auditor-demo-pass');
+    await page.getByRole('menuitem', { name: '农户' }).click();
+    await page.locator('.ant-table-row').first().waitFor();
+    await expect(page.getByRole('button', { name: '批量导入' }).count()).resolves.toBe(0);
+    await page.getByRole('menuitem', { name: '联保小组' }).click();
+    await page.getByRole('button', { name: '东坪村第一联保小组' }).click();
+    const drawer = page.locator('.ant-drawer-open');
+    await drawer.getByTestId('group-members').locator('tbody tr.ant-table-row').first().waitFor();
+    for (const name of ['组建联保小组', '移 出', '移出', '添 加', '添加', '解散小组'])
+      await expect(page.getByRole('button', { name, exact: true }).count()).resolves.toBe(0);
+    await expect(page.getByRole('menuitem', { name: '放款', exact: true }).count()).resolves.toBe(0);
+    await page.context().close();
+
+    const bank = await ui.loginAs('zbrcb.officer', 'zbrcb-officer-demo');
+    await bank.getByRole('menuitem', { name: '担保贷款' }).waitFor();
+    await expect(bank.getByRole('menuitem', { name: '联保小组' }).count()).resolves.toBe(0);
+    await expect(bank.getByRole('menuitem', { name: '放款', exact: true }).count()).resolves.toBe(0);
+    await bank.goto(`${ui.base}/groups`);
+    await bank.getByText('您的角色无权访问此页面').waitFor();
+    await bank.context().close();
+  });
 });
