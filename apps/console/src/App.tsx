@@ -24,6 +24,8 @@ const Claims = lazy(() => import('./screens/Claims.js'));
 const Subsidy = lazy(() => import('./screens/Subsidy.js'));
 const AssetIncome = lazy(() => import('./screens/AssetIncome.js'));
 const BusinessDate = lazy(() => import('./screens/BusinessDate.js'));
+const Groups = lazy(() => import('./screens/Groups.js'));
+const Disbursements = lazy(() => import('./screens/Disbursements.js'));
 
 /** The first screen of each role. */
 export function homeOf(me: Me): string {
@@ -63,6 +65,8 @@ function Routed() {
         <Route path="/subsidy" element={<Guard what="subsidy"><Subsidy /></Guard>} />
         <Route path="/asset-income" element={<Guard what="assetIncome"><AssetIncome /></Guard>} />
         <Route path="/business-date" element={<Guard what="businessDate"><BusinessDate /></Guard>} />
+        <Route path="/groups" element={<Guard what="groups"><Groups /></Guard>} />
+        <Route path="/disbursements" element={<Guard what="disburse"><Disbursements /></Guard>} />
         <Route path="*" element={me ? <Navigate to={homeOf(me)} replace /> : null} />
       </Route>
     </Routes>

@@ -2,11 +2,12 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { App, Button, Card, Drawer, Form, Input, InputNumber, Select, Space, Table, Tag } from 'antd';
 import { useState } from 'react';
 import { api, idem, unwrap, type Page } from '../api/client.js';
-import { formatDate, YUAN_INPUT } from '../lib/format.js';
+import { formatDate, sumMoney, YUAN_INPUT } from '../lib/format.js';
 import { useI18n } from '../lib/i18n.js';
 import { applyFieldErrors, ProblemAlert } from '../lib/problem.js';
 import { can, useSession } from '../lib/session.js';
 import { Money, PageTitle, StatusTag } from './common.js';
+import { SheetImport } from './SheetImport.js';
 
 interface CoveredLoan {
   id: string;
@@ -23,7 +24,16 @@ interface CoveredLoan {
 interface BankCapacity {
   bankName: string;
   asOf: string;
-  agreements: { agreementId: string; agreementNo: string; multiple: string; capacity: string; exposureOutstanding: string; acceptsNewLoans: boolean }[];
+  agreements: {
+    agreementId: string;
+    agreementNo: string;
+    districtId: string;
+    districtCode: string;
+    multiple: string;
+    capacity: string;
+    exposureOutstanding: string;
+    acceptsNewLoans: boolean;
+  }[];
 }
 
 export default function Covered() {
@@ -31,6 +41,7 @@ export default function Covered() {
   const { me } = useSession();
   const [page, setPage] = useState(1);
   const [registering, setRegistering] = useState(false);
+  const [importing, setImporting] = useState(false);
   const list = useQuery({
     queryKey: ['covered-loans', page],
     queryFn: () =>
@@ -47,9 +58,12 @@ export default function Covered() {
       <PageTitle
         extra={
           can(me, 'registerCovered') ? (
-            <Button type="primary" onClick={() => setRegistering(true)}>
-              {t('registerCovered')}
-            </Button>
+            <Space>
+              <Button onClick={() => setImporting(true)}>{t('imp_coveredButton')}</Button>
+              <Button type="primary" onClick={() => setRegistering(true)}>
+                {t('registerCovered')}
+              </Button>
+            </Space>
           ) : null
         }
       >
@@ -99,8 +113,86 @@ export default function Covered() {
         ]}
       />
       {registering ? <RegisterCovered onClose={() => setRegistering(false)} /> : null}
+      {importing && bankId ? <ImportCovered bankId={bankId} onClose={() => setImporting(false)} /> : null}
     </div>
   );
+}
+
+/**
+ * Covered loans in bulk: dry run, then the registration (all or nothing), with the bank's remaining capacity in each
+ * district read just before the import and again after it.
+ */
+function ImportCovered({ bankId, onClose }: { bankId: string; onClose(): void }) {
+  const { t } = useI18n();
+  const qc = useQueryClient();
+  const [before, setBefore] = useState<BankCapacity | null>(null);
+  const [after, setAfter] = useState<BankCapacity | null>(null);
+  const districts = useQuery({
+    queryKey: ['districts'],
+    queryFn: () => unwrap<Page<{ id: string; name: string }>>(api.GET('/api/v1/districts', { params: { query: { pageSize: 500 as never } } })),
+    staleTime: 300_000,
+  });
+  const read = () =>
+    qc.fetchQuery({
+      queryKey: ['bank-capacity', bankId],
+      queryFn: () => unwrap<BankCapacity>(api.GET('/api/v1/banks/{id}/capacity', { params: { path: { id: bankId } } })),
+      staleTime: 0,
+    });
+  const nameOf = (id: string, code: string) => districts.data?.items.find((d) => d.id === id)?.name ?? code;
+  const rows = (before?.agreements ?? []).map((b) => ({ ...b, after: after?.agreements.find((a) => a.agreementId === b.agreementId)?.capacity }));
+  return (
+    <Drawer open onClose={onClose} title={t('imp_coveredTitle')} size="large">
+      <SheetImport
+        kind="covered-loans"
+        path="/api/v1/covered-loans/import"
+        beforeImport={async () => {
+          setAfter(null);
+          setBefore(await read());
+        }}
+        onImported={() => {
+          void qc.invalidateQueries({ queryKey: ['covered-loans'] });
+          void read().then(setAfter);
+        }}
+      >
+        {before ? (
+          <Card size="small" title={t('imp_capacity')} data-testid="capacity-change">
+            <Table
+              rowKey="agreementId"
+              size="small"
+              pagination={false}
+              dataSource={rows}
+              columns={[
+                { title: t('district'), key: 'd', render: (_: unknown, r) => nameOf(r.districtId, r.districtCode) },
+                { title: 'No.', dataIndex: 'agreementNo' },
+                { title: t('imp_before'), dataIndex: 'capacity', align: 'right', render: (v: string) => <Money value={v} /> },
+                {
+                  title: t('imp_after'),
+                  dataIndex: 'after',
+                  align: 'right',
+                  render: (v: string | undefined) => (
+                    <span data-testid="capacity-after">
+                      <Money value={v} />
+                    </span>
+                  ),
+                },
+                {
+                  title: t('imp_change'),
+                  key: 'c',
+                  align: 'right',
+                  render: (_: unknown, r) => (r.after === undefined ? '—' : <Money value={sumMoney([r.after, negate(r.capacity)])} />),
+                },
+              ]}
+            />
+          </Card>
+        ) : null}
+      </SheetImport>
+    </Drawer>
+  );
+}
+
+/** A decimal string's opposite, by its sign only. */
+function negate(v: string): string {
+  return v.startsWith('-') ? v.slice(1) : `-${v}`;
 }
 
 function RegisterCovered({ onClose }: { onClose(): void }) {

@@ -8,6 +8,7 @@ import { useI18n } from '../lib/i18n.js';
 import { applyFieldErrors, ProblemAlert } from '../lib/problem.js';
 import { can, useSession } from '../lib/session.js';
 import { Money, PageTitle } from './common.js';
+import { SheetImport } from './SheetImport.js';
 
 interface Household {
   id: string;
@@ -40,6 +41,7 @@ export default function Households() {
   const [filter, setFilter] = useState<{ name?: string; villageId?: string; status?: 'POOR' | 'GRADUATED' | 'NON_POOR' }>({});
   const [page, setPage] = useState(1);
   const [creating, setCreating] = useState(false);
+  const [importing, setImporting] = useState(false);
   const [applyFor, setApplyFor] = useState<Household | null>(null);
   const villages = useVillages();
   const list = useQuery({
@@ -54,9 +56,12 @@ export default function Households() {
       <PageTitle
         extra={
           can(me, 'createHousehold') ? (
-            <Button type="primary" onClick={() => setCreating(true)}>
-              {t('newHousehold')}
-            </Button>
+            <Space>
+              <Button onClick={() => setImporting(true)}>{t('imp_import')}</Button>
+              <Button type="primary" onClick={() => setCreating(true)}>
+                {t('newHousehold')}
+              </Button>
+            </Space>
           ) : null
         }
       >
@@ -123,6 +128,7 @@ export default function Households() {
       />
       {creating ? <CreateHousehold onClose={() => setCreating(false)} villages={villages.data?.items ?? []} /> : null}
       {applyFor ? <ApplyLoan household={applyFor} onClose={() => setApplyFor(null)} /> : null}
+      {importing ? <ImportHouseholds onClose={() => setImporting(false)} /> : null}
     </div>
   );
 }
@@ -133,6 +139,23 @@ function useVillages() {
     queryFn: () => unwrap<Page<Village>>(api.GET('/api/v1/villages', { params: { query: { pageSize: 200 as never } } })),
     staleTime: 300_000,
   });
+}
+
+/** Households in bulk from the template or a CSV: dry run first, then the import (all or nothing). */
+function ImportHouseholds({ onClose }: { onClose(): void }) {
+  const { t } = useI18n();
+  const qc = useQueryClient();
+  return (
+    <Drawer open onClose={onClose} title={t('imp_householdsTitle')} size="large">
+      <SheetImport
+        kind="households"
+        path="/api/v1/households/import"
+        onImported={(r) => {
+          if (r.imported) void qc.invalidateQueries({ queryKey: ['households'] });
+        }}
+      />
+    </Drawer>
+  );
 }
 
 /** Registration: the ID number is checked (region, birth date, GB 11643 check character) as it is typed. */
