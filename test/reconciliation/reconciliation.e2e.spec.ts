@@ -116,11 +116,12 @@ describe('reconciliation over HTTP', () => {
     ]);
     // the reader's English sentence, and the message catalogue's Chinese one when the caller asks for Chinese
     expect(malformed.body.items[0].errors[0].message).toMatch(/yuan/);
-    const malformedZh = await http()
-      .get(`/api/v1/reconciliation/runs/${first.body.id}/lines`)
-      .query({ category: 'MALFORMED' })
-      .set('X-Api-Key', a.key)
-      .set('Accept-Language', 'zh-CN');
+    const malformedZh = await apiCall(
+      bankA.GET('/api/v1/reconciliation/runs/{id}/lines', {
+        params: { path: { id: first.body.id }, query: { category: 'MALFORMED' } },
+        headers: { 'Accept-Language': 'zh-CN' },
+      }),
+    );
     expect(malformedZh.body.items[0].errors[0]).toEqual({
       field: 'outstanding_principal',
       code: malformed.body.items[0].errors[0].code,
