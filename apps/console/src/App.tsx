@@ -24,6 +24,8 @@ const Claims = lazy(() => import('./screens/Claims.js'));
 const Subsidy = lazy(() => import('./screens/Subsidy.js'));
 const AssetIncome = lazy(() => import('./screens/AssetIncome.js'));
 const BusinessDate = lazy(() => import('./screens/BusinessDate.js'));
+const Disclosures = lazy(() => import('./screens/Disclosures.js'));
+const Projections = lazy(() => import('./screens/Projections.js'));
 
 /** The first screen of each role. */
 export function homeOf(me: Me): string {
@@ -63,6 +65,8 @@ function Routed() {
         <Route path="/subsidy" element={<Guard what="subsidy"><Subsidy /></Guard>} />
         <Route path="/asset-income" element={<Guard what="assetIncome"><AssetIncome /></Guard>} />
         <Route path="/business-date" element={<Guard what="businessDate"><BusinessDate /></Guard>} />
+        <Route path="/disclosures" element={<Guard what="disclosures"><Disclosures /></Guard>} />
+        <Route path="/projections" element={<Guard what="projections"><Projections /></Guard>} />
         <Route path="*" element={me ? <Navigate to={homeOf(me)} replace /> : null} />
       </Route>
     </Routes>
