@@ -1,6 +1,6 @@
-import { useQuery } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Button, Card, Empty, Form, Input, Progress, Select, Space, Table, Tag } from 'antd';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { api, unwrap, type components } from '../api/client.js';
 import { formatDateTime, formatMoney, formatPercent } from '../lib/format.js';
 import { compact, useRules, useToast, useWrite } from '../lib/forms.js';
@@ -159,12 +159,18 @@ function seriesLabel(t: (k: string) => string, s: Series): string {
 function RunDetail({ id }: { id: string }) {
   const { t } = useI18n();
   const [metrics, setMetrics] = useState<string[] | null>(null);
+  const qc = useQueryClient();
   const q = useQuery({
     queryKey: ['projection', id],
     queryFn: () => unwrap<Projection>(api.GET('/api/v1/projections/{id}', { params: { path: { id } } })),
     refetchInterval: (query) => (running(query.state.data) ? 1000 : false),
   });
   const p = q.data;
+  const status = p?.status;
+  // the list follows the run's end at once rather than at its next poll
+  useEffect(() => {
+    if (status === 'DONE' || status === 'FAILED') void qc.invalidateQueries({ queryKey: ['projections'] });
+  }, [status, qc]);
   if (q.error) return <ProblemAlert error={q.error} />;
   if (!p) return null;
   const done = p.progress.runsTotal ? Math.floor((100 * p.progress.runsDone) / p.progress.runsTotal) : 0;
