@@ -1,5 +1,5 @@
 import { Worker, type Job } from 'bullmq';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import request from 'supertest';
 import { AppConfig, bullOptions, QUEUES } from '#libs/common';
 import { ProjectionService, type ProjectionJobData } from '#libs/projection';
@@ -34,7 +34,7 @@ async function get(path: string) {
 }
 
 /** A button by its text: Ant Design puts a space between two Chinese characters (登 录). */
-const button = (page: Page, text: string) => page.getByRole('button', { name: new RegExp(`^${[...text].join('\\s?')}$`) });
+const button = (page: Page | Locator, text: string) => page.getByRole('button', { name: new RegExp(`^${[...text].join('\\s?')}$`) });
 
 async function pick(page: Page, label: string, option: string) {
   await page.getByRole('dialog').getByLabel(label, { exact: true }).click();
@@ -154,6 +154,133 @@ describe('console write forms in the browser', () => {
     await shot(page, 'projections');
     await page.context().close();
   }, 180_000);
+
+  it('a fund administrator tops up a risk fund, signs a cooperation agreement with a new bank and terminates it', async () => {
+    const admin = `Bearer ${await ui.t.tokenFor('ADMIN')}`;
+    const bank = await request(ui.t.http).post('/api/v1/banks').set('Authorization', admin).send({ code: 'UIBANK', name: '界面测试银行' });
+    expect(bank.status).toBe(201);
+    const riskFund = (await get('/api/v1/risk-funds?pageSize=100')).items[0];
+    const before = (await get(`/api/v1/risk-funds/${riskFund.id}/capacity`)).balance as string;
+    const today = (await get('/api/v1/business-date')).businessDate as string;
+    const page = await ui.loginAs(...FUND_ADMIN);
+    await page.getByRole('menuitem', { name: '风险补偿基金' }).click();
+    await page.getByTestId('risk-fund-balance').filter({ hasText: formatMoney(before) }).waitFor();
+
+    await button(page, '登记注资').click();
+    await pick(page, '来源', '市级财政');
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('金额（元）').fill('50000.5');
+    await dialog.getByLabel('到账日期').fill(today);
+    await dialog.getByLabel('文号').fill('淄财〔2026〕88号');
+    await page.getByTestId('deposit-form-submit').click();
+    await page.getByText('注资已登记').waitFor();
+    const expected = sumMoney([before, '50000.50']);
+    await page.getByTestId('risk-fund-balance').filter({ hasText: formatMoney(expected) }).waitFor();
+    expect((await get(`/api/v1/risk-funds/${riskFund.id}/capacity`)).balance).toBe(expected);
+
+    await button(page, '新建合作协议').click();
+    await dialog.getByLabel('协议编号').fill('UI-AGREEMENT-1');
+    await pick(page, '银行', 'UIBANK');
+    await dialog.getByLabel('生效日').fill(today);
+    // shares that do not add up to 100: refused by the API, named on its field
+    await dialog.getByLabel('基金分担').fill('70');
+    await dialog.getByLabel('银行分担').fill('20');
+    await page.getByTestId('agreement-form-submit').click();
+    await dialog.getByTestId('problem').waitFor();
+    await expect(dialog.locator('.ant-form-item-explain-error').count()).resolves.toBeGreaterThan(0);
+    await dialog.getByLabel('基金分担').fill('80');
+    await page.getByTestId('agreement-form-submit').click();
+    await page.getByText('合作协议已创建').waitFor();
+    const row = page.locator('.ant-table-row', { hasText: 'UI-AGREEMENT-1' });
+    await row.getByText('正常').waitFor();
+    await shot(page, 'risk-fund-forms');
+    await button(row, '终止').click();
+    await page.getByTestId('terminate-form-submit').click();
+    await page.getByText('合作协议已终止').waitFor();
+    await row.getByText('已终止').waitFor();
+    await expect(button(row, '终止').count()).resolves.toBe(0);
+    await page.context().close();
+  });
+
+  it('asset income: one fund administrator previews a year’s dividends, another approves them, the first pays; a liquidation is previewed', async () => {
+    const project = (await get('/api/v1/asset-income/projects?pageSize=20')).items[0];
+    const paid = (await get('/api/v1/asset-income/distributions?pageSize=100')).items.map((r: { year: number }) => r.year) as number[];
+    const year = String(Math.max(...paid) + 1);
+    const preparer = await ui.loginAs(...FUND_ADMIN);
+    await preparer.getByRole('menuitem', { name: '资产收益' }).click();
+    await button(preparer.locator('.ant-table-row', { hasText: project.name }), '分红/清算').click();
+    const drawer = preparer.locator('.ant-drawer');
+    await drawer.getByTestId('dividend-form').getByLabel('年度').fill(year);
+    await button(drawer, '试算').click();
+    const previewed = drawer.getByTestId('dividend-preview');
+    await previewed.getByText('已编制').waitFor();
+    const run = await get(`/api/v1/asset-income/projects/${project.id}/distributions/${year}`);
+    expect(run.status).toBe('PREPARED');
+    await previewed.getByText(formatMoney(run.netProfit)).first().waitFor();
+    // the preparer may not approve: the API's refusal, in Chinese
+    await button(previewed, '审核通过').click();
+    await drawer.getByTestId('problem').filter({ hasText: '审批人不得为经办人' }).waitFor();
+    await shot(preparer, 'dividend-preview');
+
+    const approver = await ui.loginAs('district.admin', 'district-admin-demo');
+    await approver.getByRole('menuitem', { name: '资产收益' }).click();
+    await button(approver.locator('.ant-table-row', { hasText: project.name }), '分红/清算').click();
+    const drawer2 = approver.locator('.ant-drawer');
+    await drawer2.getByTestId('dividend-form').getByLabel('年度').fill(year);
+    await button(drawer2.getByTestId('dividend-preview'), '审核通过').click();
+    await drawer2.getByTestId('dividend-preview').getByText('已审批').first().waitFor();
+    await approver.context().close();
+
+    await drawer.getByTestId('dividend-form').getByLabel('年度').fill('');
+    await drawer.getByTestId('dividend-form').getByLabel('年度').fill(year);
+    await button(drawer.getByTestId('dividend-preview'), '支付').click();
+    await drawer.getByTestId('dividend-preview').getByText('已支付').first().waitFor();
+    expect((await get(`/api/v1/asset-income/projects/${project.id}/distributions/${year}`)).status).toBe('PAID');
+
+    // the demo project is sound: no liquidation offered
+    await drawer.getByRole('tab', { name: '清算' }).click();
+    await drawer.getByText('净资产触及清算阈值（须清算）的项目才能清算。').waitFor();
+    await expect(button(drawer, '试算').last().isDisabled()).resolves.toBe(true);
+    // a year whose net assets fall to the threshold flags it (recorded through the API), then the preview is offered
+    const today = (await get('/api/v1/business-date')).businessDate as string;
+    const result = await request(ui.t.http)
+      .post(`/api/v1/asset-income/projects/${project.id}/results`)
+      .set('Authorization', `Bearer ${await ui.t.tokenFor('FUND_ADMIN')}`)
+      .send({ year: Number(today.slice(0, 4)), revenue: '300000.00', netProfit: '-900000.00', netAssets: '100000.00', reportedOn: today });
+    expect(result.status).toBe(200);
+    expect((await get(`/api/v1/asset-income/projects/${project.id}`)).status).toBe('LIQUIDATION_REQUIRED');
+    await preparer.reload();
+    await button(preparer.locator('.ant-table-row', { hasText: project.name }), '分红/清算').click();
+    await drawer.getByRole('tab', { name: '清算' }).click();
+    const liquidation = drawer.getByTestId('liquidation-form');
+    await liquidation.getByLabel('清算所得（元）').fill('1000000.00');
+    await liquidation.getByLabel('清算日期').fill(today);
+    await button(drawer, '试算').last().click();
+    await drawer.getByTestId('liquidation-preview').getByText('已编制').waitFor();
+    const l = await get(`/api/v1/asset-income/projects/${project.id}/liquidation`);
+    expect(l).toMatchObject({ status: 'PREPARED', proceeds: '1000000.00' });
+    await drawer.getByTestId('liquidation-preview').getByText(formatMoney(l.specialRepaid)).first().waitFor();
+    await shot(preparer, 'liquidation-preview');
+    await preparer.context().close();
+  });
+
+  it('subsidy: a fund administrator generates a period’s claims from the programme and sees what was done per payee', async () => {
+    const programme = (await get('/api/v1/subsidy/programmes?pageSize=100')).items[0];
+    const today = (await get('/api/v1/business-date')).businessDate as string;
+    const periods = await get(`/api/v1/subsidy/programmes/${programme.id}/periods?year=${today.slice(0, 4)}`);
+    const ended = (periods.items ?? periods).filter((p: { end: string }) => p.end < today);
+    const periodEnd = ended[ended.length - 1].end as string;
+    const page = await ui.loginAs(...FUND_ADMIN);
+    await page.getByRole('menuitem', { name: '贴息' }).click();
+    await button(page.locator('.ant-table-row', { hasText: programme.name }), '生成贴息申请').click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('期末').fill(periodEnd);
+    await page.getByTestId('generate-form-submit').click();
+    await page.getByText('贴息申请已生成').waitFor();
+    await dialog.getByTestId('generated').waitFor();
+    await shot(page, 'subsidy-generated');
+    await page.context().close();
+  });
 
   it('an auditor reads the fund screens, disclosures and projections without any of the write buttons', async () => {
     const page = await ui.loginAs(...AUDITOR);

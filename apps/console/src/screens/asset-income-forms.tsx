@@ -1,6 +1,6 @@
-import { Button, Descriptions, Drawer, Form, Input, Space, Table, Tabs } from 'antd';
-import { useState } from 'react';
-import { api, unwrap, type components } from '../api/client.js';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { Alert, Button, Descriptions, Drawer, Form, Input, Space, Table, Tabs } from 'antd';
+import { api, ApiError, unwrap, type components } from '../api/client.js';
 import { compact, useRules, useToast, useWrite } from '../lib/forms.js';
 import { useI18n } from '../lib/i18n.js';
 import { ProblemAlert } from '../lib/problem.js';
@@ -11,6 +11,16 @@ type Run = components['schemas']['AssetIncomeRunResponse'];
 type Liquidation = components['schemas']['AssetIncomeLiquidationResponse'];
 
 const keys = [['asset-income-runs'], ['asset-income-projects']];
+
+/** The record, or null where the API answers 404 (no run prepared yet). */
+async function orNone<T>(call: Promise<T>): Promise<T | null> {
+  try {
+    return await call;
+  } catch (e) {
+    if (e instanceof ApiError && e.problem.status === 404) return null;
+    throw e;
+  }
+}
 
 /** A project's dividend run and liquidation: preview first, then approval (by someone else) and payment. */
 export function AssetIncomeRuns({ project, onClose }: { project: Project; onClose: () => void }) {
@@ -33,7 +43,19 @@ function DividendRun({ project }: { project: Project }) {
   const toast = useToast();
   const [form] = Form.useForm();
   const [payForm] = Form.useForm();
-  const [run, setRun] = useState<Run | null>(null);
+  const qc = useQueryClient();
+  const typed = Form.useWatch('year', form) as string | undefined;
+  const y = typed && /^20\d\d$/.test(typed) ? Number(typed) : null;
+  // the year's run as it stands (prepared by someone else, approved, paid), shown as soon as the year is typed
+  const current = useQuery({
+    queryKey: ['dividend-run', project.id, y],
+    enabled: y !== null,
+    staleTime: 0, // approved or paid by someone else meanwhile: read afresh whenever the year is typed again
+    queryFn: () =>
+      orNone(unwrap<Run>(api.GET('/api/v1/asset-income/projects/{id}/distributions/{year}', { params: { path: { id: project.id, year: y! } } }))),
+  });
+  const run = y !== null ? (current.data ?? null) : null;
+  const setRun = (r: Run) => qc.setQueryData(['dividend-run', project.id, r.year], r);
   const year = () => String(form.getFieldValue('year'));
   const preview = useWrite(
     form,
@@ -79,10 +101,10 @@ function DividendRun({ project }: { project: Project }) {
         </Form.Item>
         <Button htmlType="submit" type="primary" loading={preview.isPending}>{t('f_preview')}</Button>
       </Form>
-      <ProblemAlert error={preview.error ?? approve.error ?? pay.error} />
+      <ProblemAlert error={preview.error ?? approve.error ?? pay.error ?? current.error} />
       {run ? (
         <div data-testid="dividend-preview" style={{ marginTop: 12 }}>
-          <Descriptions size="small" bordered column={2} title={<>{t('f_previewResult')} · {run.year} <StatusTag value={run.status} prefix="st_" /></>}>
+          <Descriptions size="small" bordered column={2} title={<>{t('f_previewResult')} · {run.year} <StatusTag value={run.status} prefix="run_" /></>}>
             <Descriptions.Item label={t('netProfit')}><Money value={run.netProfit} /></Descriptions.Item>
             <Descriptions.Item label={t('distributable')}><Money value={run.distributable} /></Descriptions.Item>
             <Descriptions.Item label={t('f_floorShortfall')}><Money value={run.floorShortfall} /></Descriptions.Item>
@@ -128,8 +150,15 @@ function LiquidationRun({ project }: { project: Project }) {
   const toast = useToast();
   const [form] = Form.useForm();
   const [payForm] = Form.useForm();
-  const [run, setRun] = useState<Liquidation | null>(null);
+  const qc = useQueryClient();
   const id = project.id;
+  const current = useQuery({
+    queryKey: ['liquidation', id],
+    staleTime: 0,
+    queryFn: () => orNone(unwrap<Liquidation>(api.GET('/api/v1/asset-income/projects/{id}/liquidation', { params: { path: { id } } }))),
+  });
+  const run = current.data ?? null;
+  const setRun = (r: Liquidation) => qc.setQueryData(['liquidation', id], r);
   const preview = useWrite(
     form,
     (v: Record<string, unknown>) => unwrap<Liquidation>(api.POST('/api/v1/asset-income/projects/{id}/liquidation/preview', { params: { path: { id } }, body: v as never })),
@@ -146,8 +175,11 @@ function LiquidationRun({ project }: { project: Project }) {
       unwrap<Liquidation>(api.POST('/api/v1/asset-income/projects/{id}/liquidation/pay', { params: { path: { id }, header }, body: v as never })),
     { invalidate: keys, onSuccess: (r) => (setRun(r), toast(t('f_paid'))) },
   );
+  // the API liquidates only a project flagged by its net assets (LIQUIDATION_REQUIRED)
+  const flagged = project.status === 'LIQUIDATION_REQUIRED';
   return (
     <>
+      {!flagged && !run ? <Alert type="info" showIcon title={t('f_liquidationNotRequired')} style={{ marginBottom: 12 }} /> : null}
       <Form form={form} layout="inline" onFinish={(v) => preview.mutate(compact(v))} data-testid="liquidation-form" style={{ rowGap: 8 }}>
         <Form.Item name="proceeds" label={t('f_proceeds')} rules={[rules.required, rules.yuan]}>
           <Input style={{ width: 150 }} inputMode="decimal" />
@@ -155,12 +187,12 @@ function LiquidationRun({ project }: { project: Project }) {
         <Form.Item name="liquidationDate" label={t('f_liquidationDate')} rules={[rules.required, rules.date]}>
           <Input style={{ width: 130 }} placeholder="YYYY-MM-DD" />
         </Form.Item>
-        <Button htmlType="submit" type="primary" loading={preview.isPending}>{t('f_preview')}</Button>
+        <Button htmlType="submit" type="primary" disabled={!flagged} loading={preview.isPending}>{t('f_preview')}</Button>
       </Form>
-      <ProblemAlert error={preview.error ?? approve.error ?? pay.error} />
+      <ProblemAlert error={preview.error ?? approve.error ?? pay.error ?? current.error} />
       {run ? (
         <div data-testid="liquidation-preview" style={{ marginTop: 12 }}>
-          <Descriptions size="small" bordered column={2} title={<>{t('f_previewResult')} <StatusTag value={run.status} prefix="st_" /></>}>
+          <Descriptions size="small" bordered column={2} title={<>{t('f_previewResult')} <StatusTag value={run.status} prefix="run_" /></>}>
             <Descriptions.Item label={t('f_proceeds')}><Money value={run.proceeds} /></Descriptions.Item>
             <Descriptions.Item label={t('specialFund')}><Money value={run.specialFund} /></Descriptions.Item>
             <Descriptions.Item label={t('f_specialRepaid')}><Money value={run.specialRepaid} /></Descriptions.Item>

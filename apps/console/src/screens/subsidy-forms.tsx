@@ -88,7 +88,7 @@ export function SettleClaimForm({ claim, onClose }: { claim: SubsidyClaim; onClo
       open
       title={
         <>
-          {t('f_settle')} · {claim.claimNo} <StatusTag value={claim.status} prefix="st_" />
+          {t('f_settle')} · {claim.claimNo} <StatusTag value={claim.status} prefix="run_" />
         </>
       }
       form={form}
