@@ -76,9 +76,14 @@ describe('console write forms in the browser', () => {
     await button(page, '登记出资').click();
     await pick(page, '来源', '成员自缴');
     await dialog.getByLabel('金额（元）').fill('100.00');
+    // the household picked by its head's name, once the search has answered
+    const searched = page.waitForResponse((r) => r.url().includes('/api/v1/households?') && r.url().includes(encodeURIComponent(stranger.headName)));
     await dialog.getByLabel('农户', { exact: true }).click();
     await dialog.getByLabel('农户', { exact: true }).fill(stranger.headName);
+    await searched;
     await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: `#${stranger.id}` }).click();
+    await page.keyboard.press('Tab');
+    await dialog.getByText(`${stranger.headName} · ${stranger.villageName} · #${stranger.id}`).waitFor();
     await page.getByTestId('contribution-form-submit').click();
     const householdItem = dialog.locator('.ant-form-item', { has: page.getByLabel('农户', { exact: true }) });
     await householdItem.locator('.ant-form-item-explain-error').filter({ hasText: '该农户不属于本村互助资金所在村' }).waitFor();
@@ -191,7 +196,7 @@ describe('console write forms in the browser', () => {
     await dialog.getByLabel('基金分担').fill('80');
     await page.getByTestId('agreement-form-submit').click();
     await page.getByText('合作协议已创建').waitFor();
-    const row = page.locator('.ant-table-row', { hasText: 'UI-AGREEMENT-1' });
+    const row = page.getByTestId('agreements').locator('.ant-table-row', { hasText: 'UI-AGREEMENT-1' });
     await row.getByText('正常').waitFor();
     await shot(page, 'risk-fund-forms');
     await button(row, '终止').click();
@@ -274,10 +279,22 @@ describe('console write forms in the browser', () => {
     await page.getByRole('menuitem', { name: '贴息' }).click();
     await button(page.locator('.ant-table-row', { hasText: programme.name }), '生成贴息申请').click();
     const dialog = page.getByRole('dialog');
+    // a day that ends no settlement period: the API names the field, shown beside it in Chinese
+    const dayAfter = new Date(`${periodEnd}T00:00:00Z`);
+    dayAfter.setUTCDate(dayAfter.getUTCDate() + 1);
+    await dialog.getByLabel('期末').fill(dayAfter.toISOString().slice(0, 10));
+    await page.getByTestId('generate-form-submit').click();
+    const field = dialog.locator('.ant-form-item', { has: page.getByLabel('期末') });
+    await field.locator('.ant-form-item-explain-error').filter({ hasText: '不是期末日' }).waitFor();
     await dialog.getByLabel('期末').fill(periodEnd);
     await page.getByTestId('generate-form-submit').click();
     await page.getByText('贴息申请已生成').waitFor();
     await dialog.getByTestId('generated').waitFor();
+    const claims = await get(`/api/v1/subsidy/claims?pageSize=100`);
+    const ofPeriod = claims.items.filter((c: { programmeId: string; period: { end: string } }) => c.programmeId === programme.id && c.period.end === periodEnd);
+    // each generated claim is listed with its number; a period without subsidised interest says so
+    if (ofPeriod.length) for (const c of ofPeriod) await dialog.getByText(c.claimNo).waitFor();
+    else await dialog.getByText('本期没有可申请的贴息').waitFor();
     await shot(page, 'subsidy-generated');
     await page.context().close();
   });

@@ -52,6 +52,8 @@ export const FORM_LABELS = {
   f_action_UNCHANGED: ['无变化', 'Unchanged'],
   f_action_VERSIONED: ['已生成新版本', 'New version'],
   f_action_ADJUSTMENT: ['已生成调整单', 'Adjustment'],
+  f_subsidyClaimNo: ['申请编号', 'Claim no.'],
+  f_nothingGenerated: ['本期没有可申请的贴息', 'Nothing to claim for this period'],
   f_action_NOTHING_TO_CLAIM: ['无可申请', 'Nothing to claim'],
   // asset income
   f_dividendRun: ['年度分红', 'Dividend run'],

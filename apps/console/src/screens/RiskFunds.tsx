@@ -118,6 +118,7 @@ function Agreements({ riskFundId }: { riskFundId: string }) {
   return (
     <Card
       size="small"
+      data-testid="agreements"
       title={t('agreements')}
       extra={writer ? <Button size="small" onClick={() => setCreating(true)}>{t('f_createAgreement')}</Button> : null}
     >

@@ -31,14 +31,21 @@ export function HouseholdSelect({ value, onChange, id }: { value?: string; onCha
     queryFn: () =>
       unwrap<{ items: Household[] }>(api.GET('/api/v1/households', { params: { query: { name: name || undefined, pageSize: 20 } as never } })),
   });
+  // the chosen household stays labelled when a later search no longer lists it
+  const [picked, setPicked] = useState<{ value: string; label: string } | null>(null);
+  const options = (q.data?.items ?? []).map((h) => ({ value: h.id, label: `${h.headName} · ${h.villageName} · #${h.id}` }));
+  if (picked && picked.value === value && !options.some((o) => o.value === value)) options.unshift(picked);
   return (
     <Select
       id={id}
       showSearch={{ filterOption: false, onSearch: setName }}
       value={value}
-      onChange={onChange}
+      onChange={(v: string) => {
+        setPicked(options.find((o) => o.value === v) ?? null);
+        onChange?.(v);
+      }}
       placeholder={t('f_householdSearch')}
-      options={(q.data?.items ?? []).map((h) => ({ value: h.id, label: `${h.headName} · ${h.villageName} · #${h.id}` }))}
+      options={options}
       notFoundContent={q.isLoading ? t('loading') : t('empty')}
     />
   );

@@ -53,10 +53,11 @@ export function GenerateClaimsForm({ programme, onClose }: { programme: Programm
           rowKey={(r) => `${r.payee.type}-${r.payee.id}`}
           size="small"
           pagination={false}
+          locale={{ emptyText: t('f_nothingGenerated') }}
           dataSource={done.claims}
           columns={[
             { title: t('status'), dataIndex: 'action', render: (v: string) => t(`f_action_${v}`) },
-            { title: t('claimNo'), key: 'no', render: (_: unknown, r) => r.claim?.claimNo ?? '—' },
+            { title: t('f_subsidyClaimNo'), key: 'no', render: (_: unknown, r) => r.claim?.claimNo ?? '—' },
             { title: t('totalAmount'), key: 'total', align: 'right', render: (_: unknown, r) => <Money value={r.claim?.total} /> },
           ]}
         />
