@@ -3,8 +3,10 @@ import type { Locator, Page } from 'playwright-core';
 import request from 'supertest';
 import { AppConfig, bullOptions, QUEUES } from '#libs/common';
 import { ProjectionService, type ProjectionJobData } from '#libs/projection';
+import { TEST_ADMIN } from '#libs/testing';
 import { ProjectionProcessor } from '../../apps/worker/src/projection/projection.processor.js';
 import { formatMoney, sumMoney } from '../../apps/console/src/lib/format.js';
+import * as fx from '../subsidy/fixtures.js';
 import { shot, useConsole } from './harness.js';
 
 /**
@@ -296,6 +298,62 @@ describe('console write forms in the browser', () => {
     if (ofPeriod.length) for (const c of ofPeriod) await dialog.getByText(c.claimNo).waitFor();
     else await dialog.getByText('本期没有可申请的贴息').waitFor();
     await shot(page, 'subsidy-generated');
+    await page.context().close();
+  });
+
+  it('subsidy: the administrator generates a claim, a fund administrator approves and settles it from the claims list', async () => {
+    const ds = ui.t.db.dataSource;
+    const programme = (await get('/api/v1/subsidy/programmes?pageSize=100')).items[0];
+    // a covered household loan under a product whose policy names the programme, three instalments paid on time
+    const policy = await request(ui.t.http)
+      .put('/api/v1/subsidy/products/HH_MICRO_STD/policy')
+      .set('Authorization', `Bearer ${await ui.t.tokenFor('FUND_ADMIN')}`)
+      .send({ type: 'FULL_BENCHMARK', programmeId: programme.id });
+    expect(policy.status).toBe(200);
+    const g = await fx.geography(ds);
+    const bankId = await fx.bank(ds, '贴息测试银行');
+    const loan = await fx.loan(ds, {
+      productVersionId: policy.body.terms.id,
+      channel: 'BANK_COVERED',
+      districtId: g.districtId,
+      bankId,
+      householdId: await fx.household(ds, g.villageIds[0], 'POOR', '贴息户'),
+      principalFen: 5_000_000n,
+      termMonths: 12,
+      method: 'EQUAL_INSTALLMENT',
+      annualRatePercent: '4.35',
+      benchmarkRatePercent: '4.35',
+      disbursementDate: '2025-12-05',
+    });
+    for (const [i, d] of [[1, '2026-01-05'], [2, '2026-02-05'], [3, '2026-03-05']] as const) await fx.pay(ds, loan.id, i, d);
+
+    const admin = await ui.loginAs(TEST_ADMIN.username, TEST_ADMIN.password);
+    await admin.getByRole('menuitem', { name: '贴息' }).click();
+    await button(admin.locator('.ant-table-row', { hasText: programme.name }), '生成贴息申请').click();
+    await admin.getByRole('dialog').getByLabel('期末').fill('2026-03-20');
+    await admin.getByTestId('generate-form-submit').click();
+    await admin.getByRole('dialog').getByTestId('generated').getByText('已生成').first().waitFor();
+    // the administrator does not decide claims
+    await expect(button(admin, '审核通过').count()).resolves.toBe(0);
+    await admin.context().close();
+    const claim = (await get('/api/v1/subsidy/claims?pageSize=100')).items.find(
+      (c: { programmeId: string; period: { end: string }; status: string }) => c.programmeId === programme.id && c.period.end === '2026-03-20' && c.status === 'DRAFT',
+    );
+    expect(claim).toBeDefined();
+
+    const page = await ui.loginAs(...FUND_ADMIN);
+    await page.getByRole('menuitem', { name: '贴息' }).click();
+    const row = page.locator('.ant-table-row', { hasText: claim.claimNo });
+    await button(row, '审核通过').click();
+    await button(page.locator('.ant-popover'), '确认').click();
+    await page.getByText('已审核通过').waitFor();
+    await button(row, '登记支付').click();
+    await page.getByRole('dialog').getByLabel('支付凭证号').fill('TRF-UI-0001');
+    await page.getByTestId('settle-form-submit').click();
+    await page.getByText('支付已登记').waitFor();
+    await row.getByText('已支付').waitFor();
+    expect((await get(`/api/v1/subsidy/claims/${claim.id}`)).status).toBe('PAID');
+    await shot(page, 'subsidy-settled');
     await page.context().close();
   });
 

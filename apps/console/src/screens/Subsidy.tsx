@@ -92,7 +92,7 @@ export default function Subsidy() {
           dataSource={claims.data?.items ?? []}
           pagination={{ current: page, pageSize: 20, total: claims.data?.total ?? 0, onChange: setPage, showSizeChanger: false }}
           columns={[
-            { title: t('claimNo'), dataIndex: 'claimNo' },
+            { title: t('f_subsidyClaimNo'), dataIndex: 'claimNo' },
             { title: t('programmes'), dataIndex: 'programmeId', render: (v: string) => names.get(v) ?? v },
             { title: t('periodEnd'), key: 'period', render: (_: unknown, r: SubsidyClaim) => formatDate(r.period.end) },
             { title: t('lines'), dataIndex: 'lineCount', align: 'right' },
