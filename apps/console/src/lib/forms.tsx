@@ -5,6 +5,7 @@ import { ApiError } from '../api/client.js';
 import { YUAN_INPUT } from './format.js';
 import { useI18n } from './i18n.js';
 import { ProblemAlert } from './problem.js';
+import { keyFor, settle, type Attempt } from './submission-key.js';
 
 /**
  * The write forms' plumbing: one Idempotency-Key per submission (a retry of the same values after a lost answer
@@ -16,11 +17,6 @@ export type IdemHeader = { 'Idempotency-Key': string };
 function freshKey(): string {
   const b = crypto.getRandomValues(new Uint8Array(16));
   return `console-${Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')}`;
-}
-
-/** Was the request possibly carried out (no answer, or a server fault)? Then the same values keep the same key. */
-function unanswered(e: unknown): boolean {
-  return !(e instanceof ApiError) || e.problem.status === 0 || e.problem.status >= 500;
 }
 
 /** Sets the API's field errors on the form's fields (`a.b` → ['a','b']); returns whether any matched a field. */
@@ -49,11 +45,10 @@ export function useWrite<V, R>(
 ) {
   const { fieldErrorText } = useI18n();
   const qc = useQueryClient();
-  const last = useRef<{ body: string; key: string; pending: boolean } | null>(null);
+  const last = useRef<Attempt | null>(null);
   return useMutation({
     mutationFn: (values: V) => {
-      const body = JSON.stringify(values);
-      if (!last.current || !last.current.pending || last.current.body !== body) last.current = { body, key: freshKey(), pending: true };
+      last.current = keyFor(last.current, JSON.stringify(values), freshKey);
       return send(values, { 'Idempotency-Key': last.current.key });
     },
     onSuccess: (r, values) => {
@@ -62,7 +57,7 @@ export function useWrite<V, R>(
       opts.onSuccess?.(r, values);
     },
     onError: (e) => {
-      if (last.current) last.current.pending = unanswered(e);
+      if (last.current) last.current = settle(last.current, e instanceof ApiError ? e.problem.status : 0);
       if (form) setApiFieldErrors(form, e, fieldErrorText);
     },
   });
