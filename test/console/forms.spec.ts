@@ -96,6 +96,34 @@ describe('console write forms in the browser', () => {
     await page.context().close();
   });
 
+  it('a share withdrawal above the member’s paid share is refused on its amount, beside the field, in Chinese', async () => {
+    const fund = (await get('/api/v1/mutual-aid-funds?pageSize=100')).items[0];
+    const members = await get(`/api/v1/mutual-aid-funds/${fund.id}/members?pageSize=100`);
+    const member = members.items.find((m: { status: string }) => m.status === 'ACTIVE');
+    const household = await get(`/api/v1/households/${member.householdId}`);
+    const page = await ui.loginAs(...FUND_ADMIN);
+    await page.getByRole('menuitem', { name: '村级互助资金' }).click();
+    await page.getByTestId('fund-capital').waitFor();
+    await button(page, '社员退股').click();
+    const dialog = page.getByRole('dialog');
+    const searched = page.waitForResponse((r) => r.url().includes('/api/v1/households?') && r.url().includes(encodeURIComponent(household.headName)));
+    await dialog.getByLabel('农户', { exact: true }).click();
+    await dialog.getByLabel('农户', { exact: true }).fill(household.headName);
+    await searched;
+    await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: `#${household.id}` }).click();
+    await page.keyboard.press('Tab');
+    const over = sumMoney([member.paidShare, '1.00']);
+    await dialog.getByLabel('金额（元）').fill(over);
+    await page.getByTestId('withdrawal-form-submit').click();
+    const amountItem = dialog.locator('.ant-form-item', { has: page.getByLabel('金额（元）') });
+    await amountItem.locator('.ant-form-item-explain-error').filter({ hasText: '股金不足' }).waitFor();
+    await shot(page, 'withdrawal-refused');
+    // nothing left the fund
+    const after = await get(`/api/v1/mutual-aid-funds/${fund.id}/withdrawals?pageSize=100`);
+    expect(after.items.filter((w: { householdId: string; amount: string }) => w.householdId === household.id && w.amount === over)).toEqual([]);
+    await page.context().close();
+  });
+
   it('a fund administrator publishes a village’s disclosure and opens its printable page', async () => {
     const villages = await get('/api/v1/villages?pageSize=100');
     const village = villages.items[0];
