@@ -26,6 +26,8 @@ const AssetIncome = lazy(() => import('./screens/AssetIncome.js'));
 const BusinessDate = lazy(() => import('./screens/BusinessDate.js'));
 const Groups = lazy(() => import('./screens/Groups.js'));
 const Disbursements = lazy(() => import('./screens/Disbursements.js'));
+const Disclosures = lazy(() => import('./screens/Disclosures.js'));
+const Projections = lazy(() => import('./screens/Projections.js'));
 
 /** The first screen of each role. */
 export function homeOf(me: Me): string {
@@ -67,6 +69,8 @@ function Routed() {
         <Route path="/business-date" element={<Guard what="businessDate"><BusinessDate /></Guard>} />
         <Route path="/groups" element={<Guard what="groups"><Groups /></Guard>} />
         <Route path="/disbursements" element={<Guard what="disburse"><Disbursements /></Guard>} />
+        <Route path="/disclosures" element={<Guard what="disclosures"><Disclosures /></Guard>} />
+        <Route path="/projections" element={<Guard what="projections"><Projections /></Guard>} />
         <Route path="*" element={me ? <Navigate to={homeOf(me)} replace /> : null} />
       </Route>
     </Routes>

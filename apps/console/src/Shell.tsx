@@ -26,6 +26,8 @@ const NAV: { path: string; label: string; what: Ability }[] = [
   { path: '/risk-funds', label: 'nav_riskFunds', what: 'riskFunds' },
   { path: '/subsidy', label: 'nav_subsidy', what: 'subsidy' },
   { path: '/asset-income', label: 'nav_assetIncome', what: 'assetIncome' },
+  { path: '/disclosures', label: 'nav_disclosures', what: 'disclosures' },
+  { path: '/projections', label: 'nav_projections', what: 'projections' },
   { path: '/reconciliation', label: 'nav_recon', what: 'recon' },
   { path: '/reports', label: 'nav_reports', what: 'reports' },
   { path: '/audit', label: 'nav_audit', what: 'audit' },

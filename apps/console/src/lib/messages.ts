@@ -1,7 +1,9 @@
+import { FORM_ERRORS, FORM_FIELD_ERRORS, FORM_LABELS } from './messages-forms.js';
 import { IMPORT_ERRORS, IMPORT_FIELD_ERRORS, IMPORT_LABELS } from './messages-imports.js';
 
 /** Every label of the console: [中文, English]. Chinese is the default; the header switches to English. */
 export const LABELS = {
+  ...FORM_LABELS,
   ...IMPORT_LABELS,
   appName: ['互助资金与担保基金管理台', 'Mutual-aid & guarantee fund console'],
   login: ['登录', 'Log in'],
@@ -324,6 +326,7 @@ export type LabelKey = keyof typeof LABELS;
 
 /** Problem codes (the API's `code`), shown in the chosen language; the API's own detail is shown beneath in English. */
 export const ERRORS: Record<string, readonly [string, string]> = {
+  ...FORM_ERRORS,
   ...IMPORT_ERRORS,
   VALIDATION_FAILED: ['输入有误，请检查标出的字段', 'Some fields are invalid'],
   BUSINESS_DATE_NOT_MOVABLE: ['此环境的业务日期跟随日历，不可调整', 'The business date follows the calendar here and cannot be moved'],
@@ -376,6 +379,7 @@ export const ERRORS: Record<string, readonly [string, string]> = {
 
 /** Field-level codes (`errors[].code`) shown beside a field. Unknown codes fall back to the API's message. */
 export const FIELD_ERRORS: Record<string, readonly [string, string]> = {
+  ...FORM_FIELD_ERRORS,
   ...IMPORT_FIELD_ERRORS,
   AMOUNT_ABOVE_MAX: ['金额超过上限', 'Amount above the maximum'],
   AMOUNT_BELOW_MIN: ['金额低于下限', 'Amount below the minimum'],

@@ -111,6 +111,17 @@ export const CAN = {
   subsidy: ['ADMIN', 'FUND_ADMIN', 'AUDITOR'],
   assetIncome: ['ADMIN', 'FUND_ADMIN', 'AUDITOR'],
   businessDate: ['ADMIN'],
+  // the write forms of the fund screens, disclosures and projections
+  recordContribution: ['ADMIN', 'FUND_ADMIN', 'LOAN_OFFICER'],
+  withdrawShare: ['ADMIN', 'FUND_ADMIN'],
+  riskFundWrite: ['ADMIN', 'FUND_ADMIN'],
+  generateSubsidy: ['ADMIN', 'FUND_ADMIN'],
+  decideSubsidy: ['FUND_ADMIN'],
+  runAssetIncome: ['FUND_ADMIN'],
+  disclosures: ['ADMIN', 'FUND_ADMIN', 'AUDITOR'],
+  publishDisclosure: ['ADMIN', 'FUND_ADMIN'],
+  projections: ['ADMIN', 'FUND_ADMIN', 'AUDITOR'],
+  runProjection: ['ADMIN', 'FUND_ADMIN'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Ability = keyof typeof CAN;

@@ -1,10 +1,12 @@
 import { useQuery } from '@tanstack/react-query';
-import { Card, Table } from 'antd';
+import { Button, Card, Table } from 'antd';
 import { useState } from 'react';
 import { api, unwrap, type components } from '../api/client.js';
 import { formatDate, formatPercent } from '../lib/format.js';
 import { useI18n } from '../lib/i18n.js';
 import { ProblemAlert } from '../lib/problem.js';
+import { can, useSession } from '../lib/session.js';
+import { AssetIncomeRuns } from './asset-income-forms.js';
 import { Money, PageTitle, StatusTag } from './common.js';
 
 type Project = components['schemas']['AssetIncomeProjectResponse'];
@@ -13,7 +15,9 @@ type Run = components['schemas']['AssetIncomeRunResponse'];
 /** Asset-income projects (the special fund injected into an operator, quantified as shares) and their yearly dividend runs. */
 export default function AssetIncome() {
   const { t } = useI18n();
+  const { me } = useSession();
   const [page, setPage] = useState(1);
+  const [running, setRunning] = useState<Project | null>(null);
   const projects = useQuery({
     queryKey: ['asset-income-projects', page],
     queryFn: () =>
@@ -54,9 +58,22 @@ export default function AssetIncome() {
             { title: t('floorRate'), dataIndex: 'floorRatePercent', align: 'right', render: (v: string) => formatPercent(v) },
             { title: t('injectedOn'), dataIndex: 'injectedOn', render: formatDate },
             { title: t('status'), dataIndex: 'status', render: (v: string) => <StatusTag value={v} prefix="st_" /> },
+            ...(can(me, 'runAssetIncome')
+              ? [
+                  {
+                    title: t('actions'),
+                    key: 'actions',
+                    render: (_: unknown, r: Project) =>
+                      r.status === 'LIQUIDATED' ? null : (
+                        <Button size="small" onClick={() => setRunning(r)}>{t('f_distributeThis')}</Button>
+                      ),
+                  },
+                ]
+              : []),
           ]}
         />
       </Card>
+      {running ? <AssetIncomeRuns project={running} onClose={() => setRunning(null)} /> : null}
       <Card size="small" title={t('distributions')}>
         {runs.error ? <ProblemAlert error={runs.error} /> : null}
         <Table

@@ -1,11 +1,13 @@
 import { useQuery } from '@tanstack/react-query';
-import { Card, Descriptions, Select, Table, Tag } from 'antd';
+import { Button, Card, Descriptions, Select, Space, Table, Tag } from 'antd';
 import { useState } from 'react';
 import { api, unwrap, type components } from '../api/client.js';
 import { formatDate, formatPercent } from '../lib/format.js';
 import { useI18n } from '../lib/i18n.js';
 import { ProblemAlert } from '../lib/problem.js';
+import { can, useSession } from '../lib/session.js';
 import { Money, PageTitle, StatusTag } from './common.js';
+import { AgreementForm, DepositForm, TerminateForm } from './risk-forms.js';
 
 type RiskFund = components['schemas']['RiskFundResponse'];
 type Capacity = components['schemas']['RiskFundCapacityResponse'];
@@ -15,7 +17,9 @@ type Agreement = components['schemas']['GuaranteeAgreementResponse'];
 /** District risk (guarantee) funds: balance and minimum, the leverage, capacity per agreement and each agreement's breaker. */
 export default function RiskFunds() {
   const { t } = useI18n();
+  const { me } = useSession();
   const [chosen, setChosen] = useState<string | null>(null);
+  const [depositing, setDepositing] = useState(false);
   const funds = useQuery({
     queryKey: ['risk-funds'],
     queryFn: () => unwrap<{ items: RiskFund[] }>(api.GET('/api/v1/risk-funds', { params: { query: { pageSize: 100 } } })),
@@ -25,13 +29,18 @@ export default function RiskFunds() {
     <div>
       <PageTitle
         extra={
-          <Select
-            aria-label={t('district')}
-            style={{ minWidth: 240 }}
-            value={id ?? undefined}
-            onChange={setChosen}
-            options={(funds.data?.items ?? []).map((f) => ({ value: f.id, label: `${f.districtName} · ${f.name}` }))}
-          />
+          <Space>
+            <Select
+              aria-label={t('district')}
+              style={{ minWidth: 240 }}
+              value={id ?? undefined}
+              onChange={setChosen}
+              options={(funds.data?.items ?? []).map((f) => ({ value: f.id, label: `${f.districtName} · ${f.name}` }))}
+            />
+            {id && can(me, 'riskFundWrite') ? (
+              <Button type="primary" onClick={() => setDepositing(true)}>{t('f_deposit')}</Button>
+            ) : null}
+          </Space>
         }
       >
         {t('nav_riskFunds')}
@@ -39,6 +48,7 @@ export default function RiskFunds() {
       {funds.error ? <ProblemAlert error={funds.error} /> : null}
       {id ? <FundCapacity id={id} /> : null}
       {id ? <Agreements riskFundId={id} /> : null}
+      {id && depositing ? <DepositForm riskFundId={id} onClose={() => setDepositing(false)} /> : null}
     </div>
   );
 }
@@ -96,14 +106,25 @@ function FundCapacity({ id }: { id: string }) {
 
 function Agreements({ riskFundId }: { riskFundId: string }) {
   const { t } = useI18n();
+  const { me } = useSession();
+  const writer = can(me, 'riskFundWrite');
+  const [creating, setCreating] = useState(false);
+  const [terminating, setTerminating] = useState<Agreement | null>(null);
   const q = useQuery({
     queryKey: ['guarantee-agreements', riskFundId],
     queryFn: () =>
       unwrap<{ items: Agreement[] }>(api.GET('/api/v1/guarantee-agreements', { params: { query: { riskFundId, pageSize: 100 } } })),
   });
   return (
-    <Card size="small" title={t('agreements')}>
+    <Card
+      size="small"
+      data-testid="agreements"
+      title={t('agreements')}
+      extra={writer ? <Button size="small" onClick={() => setCreating(true)}>{t('f_createAgreement')}</Button> : null}
+    >
       {q.error ? <ProblemAlert error={q.error} /> : null}
+      {creating ? <AgreementForm riskFundId={riskFundId} onClose={() => setCreating(false)} /> : null}
+      {terminating ? <TerminateForm agreement={terminating} onClose={() => setTerminating(null)} /> : null}
       <Table
         rowKey="id"
         size="small"
@@ -118,6 +139,18 @@ function Agreements({ riskFundId }: { riskFundId: string }) {
           { title: t('bankShare'), dataIndex: 'bankSharePercent', align: 'right', render: (v: string) => formatPercent(v) },
           { title: t('validFrom'), dataIndex: 'validFrom', render: formatDate },
           { title: t('status'), dataIndex: 'status', render: (v: string) => <StatusTag value={v} prefix="st_" /> },
+          ...(writer
+            ? [
+                {
+                  title: t('actions'),
+                  key: 'actions',
+                  render: (_: unknown, r: Agreement) =>
+                    r.status === 'ACTIVE' ? (
+                      <Button size="small" danger onClick={() => setTerminating(r)}>{t('f_terminate')}</Button>
+                    ) : null,
+                },
+              ]
+            : []),
         ]}
       />
     </Card>

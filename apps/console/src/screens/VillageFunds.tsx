@@ -1,11 +1,13 @@
 import { useQuery } from '@tanstack/react-query';
-import { Card, Descriptions, Select, Table, Tabs } from 'antd';
+import { Button, Card, Descriptions, Select, Space, Table, Tabs } from 'antd';
 import { useState } from 'react';
 import { api, unwrap, type components } from '../api/client.js';
 import { formatDate, formatPercent } from '../lib/format.js';
 import { useI18n } from '../lib/i18n.js';
 import { ProblemAlert } from '../lib/problem.js';
+import { can, useSession } from '../lib/session.js';
 import { Money, PageTitle, StatusTag } from './common.js';
+import { ContributionForm, WithdrawalForm, Withdrawals } from './fund-forms.js';
 
 type Fund = components['schemas']['MutualAidFundResponse'];
 type Position = components['schemas']['MutualAidFundPositionResponse'];
@@ -16,7 +18,9 @@ const SOURCES = ['CENTRAL', 'CITY', 'DISTRICT', 'SOE', 'DONATION', 'MEMBER', 'AC
 /** Village mutual-aid funds: the chosen fund's position, its members and shares, and its contributions. */
 export default function VillageFunds() {
   const { t } = useI18n();
+  const { me } = useSession();
   const [fundId, setFundId] = useState<string | null>(null);
+  const [open, setOpen] = useState<'contribution' | 'withdrawal' | null>(null);
   const funds = useQuery({
     queryKey: ['mutual-aid-funds'],
     queryFn: () => unwrap<{ items: Fund[]; total: number }>(api.GET('/api/v1/mutual-aid-funds', { params: { query: { pageSize: 100 } } })),
@@ -27,13 +31,19 @@ export default function VillageFunds() {
     <div>
       <PageTitle
         extra={
-          <Select
-            aria-label={t('fund')}
-            style={{ minWidth: 260 }}
-            value={id ?? undefined}
-            onChange={setFundId}
-            options={(funds.data?.items ?? []).map((f) => ({ value: f.id, label: `${f.villageName} · ${f.name}` }))}
-          />
+          <Space>
+            <Select
+              aria-label={t('fund')}
+              style={{ minWidth: 260 }}
+              value={id ?? undefined}
+              onChange={setFundId}
+              options={(funds.data?.items ?? []).map((f) => ({ value: f.id, label: `${f.villageName} · ${f.name}` }))}
+            />
+            {id && can(me, 'recordContribution') ? (
+              <Button type="primary" onClick={() => setOpen('contribution')}>{t('f_recordContribution')}</Button>
+            ) : null}
+            {id && can(me, 'withdrawShare') ? <Button onClick={() => setOpen('withdrawal')}>{t('f_withdrawShare')}</Button> : null}
+          </Space>
         }
       >
         {t('nav_funds')}
@@ -46,8 +56,11 @@ export default function VillageFunds() {
             items={[
               { key: 'members', label: t('memberList'), children: <Members id={id} /> },
               { key: 'contributions', label: t('contributions'), children: <Contributions id={id} /> },
+              { key: 'withdrawals', label: t('f_withdrawals'), children: <Withdrawals id={id} /> },
             ]}
           />
+          {open === 'contribution' ? <ContributionForm fundId={id} onClose={() => setOpen(null)} /> : null}
+          {open === 'withdrawal' ? <WithdrawalForm fundId={id} onClose={() => setOpen(null)} /> : null}
         </>
       ) : null}
     </div>

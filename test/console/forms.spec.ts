@@ -1,0 +1,420 @@
+import { Worker, type Job } from 'bullmq';
+import type { Locator, Page } from 'playwright-core';
+import request from 'supertest';
+import { AppConfig, bullOptions, QUEUES } from '#libs/common';
+import { ProjectionService, type ProjectionJobData } from '#libs/projection';
+import { TEST_ADMIN } from '#libs/testing';
+import { ProjectionProcessor } from '../../apps/worker/src/projection/projection.processor.js';
+import { formatMoney, sumMoney } from '../../apps/console/src/lib/format.js';
+import * as fx from '../subsidy/fixtures.js';
+import { shot, useConsole } from './harness.js';
+
+/**
+ * The console's write forms in the browser, against the real API on the demo data: a contribution recorded and
+ * seen in the fund's position, the API's field error beside its field in Chinese, a disclosure published and its
+ * printable page opened, a projection run from the screen to its bands and fan chart (the worker's processor
+ * consuming the real queue), and an auditor who gets none of the write buttons.
+ */
+const ui = useConsole();
+let worker: Worker<ProjectionJobData> | undefined;
+
+beforeAll(() => {
+  const processor = new ProjectionProcessor(ui.t.app.get(ProjectionService, { strict: false }));
+  worker = new Worker<ProjectionJobData>(QUEUES.PROJECTIONS, (job: Job<ProjectionJobData>) => processor.process(job), bullOptions(ui.t.app.get(AppConfig)));
+});
+afterAll(async () => {
+  await worker?.close();
+});
+
+const FUND_ADMIN = ['fund.admin', 'fund-admin-demo'] as const;
+const AUDITOR = ['auditor', 'auditor-demo-pass'] as const;
+
+async function get(path: string) {
+  const r = await request(ui.t.http).get(path).set('Authorization', `Bearer ${await ui.t.tokenFor('FUND_ADMIN')}`);
+  expect(r.status).toBe(200);
+  return r.body;
+}
+
+/** A button by its text: Ant Design puts a space between two Chinese characters (登 录). */
+const button = (page: Page | Locator, text: string) => page.getByRole('button', { name: new RegExp(`^${[...text].join('\\s?')}$`) });
+
+async function pick(page: Page, label: string, option: string) {
+  await page.getByRole('dialog').getByLabel(label, { exact: true }).click();
+  await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: option }).first().click();
+}
+
+describe('console write forms in the browser', () => {
+  it('a fund administrator records a contribution and sees it in the fund’s position; a refused share shows the API’s field error beside its field, in Chinese', async () => {
+    const funds = await get('/api/v1/mutual-aid-funds?pageSize=100');
+    const fund = funds.items[0];
+    const before = (await get(`/api/v1/mutual-aid-funds/${fund.id}/position`)).capital as string;
+    const page = await ui.loginAs(...FUND_ADMIN);
+    await page.getByRole('menuitem', { name: '村级互助资金' }).click();
+    await page.getByRole('heading', { name: '村级互助资金', exact: true }).waitFor();
+    await page.getByTestId('fund-capital').filter({ hasText: formatMoney(before) }).waitFor();
+
+    await button(page, '登记出资').click();
+    await pick(page, '来源', '区县财政');
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('金额（元）').fill('1234.56');
+    // the client checks the format as the API does, before sending
+    await dialog.getByLabel('文号').fill('');
+    await page.getByTestId('contribution-form-submit').click();
+    await dialog.locator('.ant-form-item', { has: page.getByLabel('文号') }).getByText('必填').waitFor();
+    await dialog.getByLabel('文号').fill('淄财农〔2026〕99号');
+    await shot(page, 'contribution-form');
+    await page.getByTestId('contribution-form-submit').click();
+    await page.getByText('出资已登记').waitFor();
+    const expected = sumMoney([before, '1234.56']);
+    await page.getByTestId('fund-capital').filter({ hasText: formatMoney(expected) }).waitFor();
+    expect((await get(`/api/v1/mutual-aid-funds/${fund.id}/position`)).capital).toBe(expected);
+    await page.getByRole('tab', { name: '出资记录' }).click();
+    await page.getByRole('row', { name: /淄财农〔2026〕99号/ }).getByText('¥1,234.56').waitFor();
+
+    // a member share from a household of another village: the API refuses it on householdId, shown beside that field
+    const households = await get('/api/v1/households?pageSize=100');
+    const stranger = households.items.find((h: { villageId: string }) => h.villageId !== fund.villageId);
+    expect(stranger).toBeDefined();
+    await button(page, '登记出资').click();
+    await pick(page, '来源', '成员自缴');
+    await dialog.getByLabel('金额（元）').fill('100.00');
+    // the household picked by its head's name, once the search has answered
+    const searched = page.waitForResponse((r) => r.url().includes('/api/v1/households?') && r.url().includes(encodeURIComponent(stranger.headName)));
+    await dialog.getByLabel('农户', { exact: true }).click();
+    await dialog.getByLabel('农户', { exact: true }).fill(stranger.headName);
+    await searched;
+    await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: `#${stranger.id}` }).click();
+    await page.keyboard.press('Tab');
+    await dialog.getByText(`${stranger.headName} · ${stranger.villageName} · #${stranger.id}`).waitFor();
+    await page.getByTestId('contribution-form-submit').click();
+    const householdItem = dialog.locator('.ant-form-item', { has: page.getByLabel('农户', { exact: true }) });
+    await householdItem.locator('.ant-form-item-explain-error').filter({ hasText: '该农户不属于本村互助资金所在村' }).waitFor();
+    await expect(dialog.getByTestId('problem').getAttribute('data-code')).resolves.toBeTruthy();
+    await shot(page, 'contribution-field-error');
+    // nothing was recorded
+    expect((await get(`/api/v1/mutual-aid-funds/${fund.id}/position`)).capital).toBe(expected);
+    await page.context().close();
+  });
+
+  it('a share withdrawal above the member’s paid share is refused on its amount, beside the field, in Chinese', async () => {
+    const fund = (await get('/api/v1/mutual-aid-funds?pageSize=100')).items[0];
+    const members = await get(`/api/v1/mutual-aid-funds/${fund.id}/members?pageSize=100`);
+    const member = members.items.find((m: { status: string }) => m.status === 'ACTIVE');
+    const household = await get(`/api/v1/households/${member.householdId}`);
+    const page = await ui.loginAs(...FUND_ADMIN);
+    await page.getByRole('menuitem', { name: '村级互助资金' }).click();
+    await page.getByTestId('fund-capital').waitFor();
+    await button(page, '社员退股').click();
+    const dialog = page.getByRole('dialog');
+    const searched = page.waitForResponse((r) => r.url().includes('/api/v1/households?') && r.url().includes(encodeURIComponent(household.headName)));
+    await dialog.getByLabel('农户', { exact: true }).click();
+    await dialog.getByLabel('农户', { exact: true }).fill(household.headName);
+    await searched;
+    await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: `#${household.id}` }).click();
+    await page.keyboard.press('Tab');
+    const over = sumMoney([member.paidShare, '1.00']);
+    await dialog.getByLabel('金额（元）').fill(over);
+    await page.getByTestId('withdrawal-form-submit').click();
+    const amountItem = dialog.locator('.ant-form-item', { has: page.getByLabel('金额（元）') });
+    await amountItem.locator('.ant-form-item-explain-error').filter({ hasText: '股金不足' }).waitFor();
+    await shot(page, 'withdrawal-refused');
+    // nothing left the fund
+    const after = await get(`/api/v1/mutual-aid-funds/${fund.id}/withdrawals?pageSize=100`);
+    expect(after.items.filter((w: { householdId: string; amount: string }) => w.householdId === household.id && w.amount === over)).toEqual([]);
+    await page.context().close();
+  });
+
+  it('a fund administrator publishes a village’s disclosure and opens its printable page', async () => {
+    const villages = await get('/api/v1/villages?pageSize=100');
+    const village = villages.items[0];
+    const page = await ui.loginAs(...FUND_ADMIN);
+    await page.getByRole('menuitem', { name: '信息公开' }).click();
+    await page.getByRole('heading', { name: '信息公开', exact: true }).waitFor();
+    await page.getByLabel('村/区县').click();
+    await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: village.name }).first().click();
+    await button(page, '发布公开信息').click();
+    const published = page.getByTestId('disclosure-published');
+    await published.waitFor();
+    const [printable] = await Promise.all([page.context().waitForEvent('page'), published.getByRole('link', { name: '打开可打印页面' }).click()]);
+    await printable.waitForLoadState();
+    expect(printable.url()).toMatch(new RegExp(`/api/v1/public/disclosures/villages/${village.code}/\\d+\\?format=html$`));
+    await expect(printable.locator('body').innerText()).resolves.toContain(village.name);
+    await page.locator('.ant-table-row').first().waitFor();
+    await shot(page, 'disclosures');
+    await page.context().close();
+  });
+
+  it('a fund administrator runs a projection from the screen and follows it to its bands, events, fan chart and files', async () => {
+    const scenarios = await get('/api/v1/projection-scenarios?pageSize=100');
+    const scenario = scenarios.items[0];
+    const page = await ui.loginAs(...FUND_ADMIN);
+    await page.getByRole('menuitem', { name: '压力测算' }).click();
+    await page.getByRole('heading', { name: '压力测算', exact: true }).waitFor();
+    const form = page.getByTestId('projection-form');
+    await form.getByLabel('情景').click();
+    await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: scenario.name }).click();
+    await form.getByLabel('测算月数').fill('6');
+    await form.getByLabel('模拟次数').fill('8');
+    await button(page, '开始测算').click();
+    const started = page.getByText(/测算已排队: #\d+/);
+    await started.waitFor();
+    const id = (await started.innerText()).match(/#(\d+)/)![1];
+    const detail = page.getByTestId('projection-detail');
+    await detail.getByText(`#${id}`).waitFor();
+    await detail.getByText('已完成').waitFor({ timeout: 120_000 });
+    // six months of P10/P50/P90 for the chosen metrics
+    const bands = page.getByTestId('projection-bands');
+    await expect(bands.locator('tbody tr.ant-table-row').count()).resolves.toBe(6);
+    await expect(bands.locator('thead').innerText()).resolves.toMatch(/P10[\s\S]*P50[\s\S]*P90/);
+    await page.getByTestId('projection-events').waitFor();
+    const chart = page.getByTestId('projection-chart');
+    await chart.waitFor();
+    await page.waitForFunction(() => {
+      const img = document.querySelector<HTMLImageElement>('[data-testid="projection-chart"]');
+      return !!img && img.complete && img.naturalWidth > 0;
+    });
+    const run = await get(`/api/v1/projections/${id}`);
+    expect(run).toMatchObject({ status: 'DONE', spec: expect.objectContaining({ horizonMonths: 6, runs: 8 }) });
+    expect(run.result.months).toHaveLength(6);
+    // the first chosen metric's P50 of the first month, as the API computed it
+    const first = run.result.series.find((s: { scope: string }) => s.scope === 'total');
+    if (first.unit === 'fen') await bands.getByText(formatMoney(first.bands[0].p50)).first().waitFor();
+    // the files, with the session of the page
+    const csv = await page.request.get(`${ui.t.baseUrl}/api/v1/projections/${id}/export?format=csv`);
+    expect(csv.status()).toBe(200);
+    expect(csv.headers()['content-type']).toMatch(/text\/csv/);
+    const xlsx = await page.request.get(`${ui.t.baseUrl}/api/v1/projections/${id}/export?format=xlsx`);
+    expect(xlsx.status()).toBe(200);
+    expect((await xlsx.body()).subarray(0, 2).toString()).toBe('PK');
+    await shot(page, 'projections');
+    await page.context().close();
+  }, 180_000);
+
+  it('a fund administrator tops up a risk fund, signs a cooperation agreement with a new bank and terminates it', async () => {
+    const admin = `Bearer ${await ui.t.tokenFor('ADMIN')}`;
+    const bank = await request(ui.t.http).post('/api/v1/banks').set('Authorization', admin).send({ code: 'UIBANK', name: '界面测试银行' });
+    expect(bank.status).toBe(201);
+    const riskFund = (await get('/api/v1/risk-funds?pageSize=100')).items[0];
+    const before = (await get(`/api/v1/risk-funds/${riskFund.id}/capacity`)).balance as string;
+    const today = (await get('/api/v1/business-date')).businessDate as string;
+    const page = await ui.loginAs(...FUND_ADMIN);
+    await page.getByRole('menuitem', { name: '风险补偿基金' }).click();
+    await page.getByTestId('risk-fund-balance').filter({ hasText: formatMoney(before) }).waitFor();
+
+    await button(page, '登记注资').click();
+    await pick(page, '来源', '市级财政');
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('金额（元）').fill('50000.5');
+    await dialog.getByLabel('到账日期').fill(today);
+    await dialog.getByLabel('文号').fill('淄财〔2026〕88号');
+    await page.getByTestId('deposit-form-submit').click();
+    await page.getByText('注资已登记').waitFor();
+    const expected = sumMoney([before, '50000.50']);
+    await page.getByTestId('risk-fund-balance').filter({ hasText: formatMoney(expected) }).waitFor();
+    expect((await get(`/api/v1/risk-funds/${riskFund.id}/capacity`)).balance).toBe(expected);
+
+    await button(page, '新建合作协议').click();
+    await dialog.getByLabel('协议编号').fill('UI-AGREEMENT-1');
+    await pick(page, '银行', 'UIBANK');
+    await dialog.getByLabel('生效日').fill(today);
+    // shares that do not add up to 100: refused by the API, named on its field
+    await dialog.getByLabel('基金分担').fill('70');
+    await dialog.getByLabel('银行分担').fill('20');
+    await page.getByTestId('agreement-form-submit').click();
+    await dialog.getByTestId('problem').waitFor();
+    await expect(dialog.locator('.ant-form-item-explain-error').count()).resolves.toBeGreaterThan(0);
+    await dialog.getByLabel('基金分担').fill('80');
+    await page.getByTestId('agreement-form-submit').click();
+    await page.getByText('合作协议已创建').waitFor();
+    const row = page.getByTestId('agreements').locator('.ant-table-row', { hasText: 'UI-AGREEMENT-1' });
+    await row.getByText('正常').waitFor();
+    await shot(page, 'risk-fund-forms');
+    await button(row, '终止').click();
+    await page.getByTestId('terminate-form-submit').click();
+    await page.getByText('合作协议已终止').waitFor();
+    await row.getByText('已终止').waitFor();
+    await expect(button(row, '终止').count()).resolves.toBe(0);
+    await page.context().close();
+  });
+
+  it('asset income: one fund administrator previews a year’s dividends, another approves them, the first pays; a liquidation is previewed', async () => {
+    const project = (await get('/api/v1/asset-income/projects?pageSize=20')).items[0];
+    const paid = (await get('/api/v1/asset-income/distributions?pageSize=100')).items.map((r: { year: number }) => r.year) as number[];
+    const year = String(Math.max(...paid) + 1);
+    const preparer = await ui.loginAs(...FUND_ADMIN);
+    await preparer.getByRole('menuitem', { name: '资产收益' }).click();
+    await button(preparer.locator('.ant-table-row', { hasText: project.name }), '分红/清算').click();
+    const drawer = preparer.locator('.ant-drawer');
+    await drawer.getByTestId('dividend-form').getByLabel('年度').fill(year);
+    await button(drawer, '试算').click();
+    const previewed = drawer.getByTestId('dividend-preview');
+    await previewed.getByText('已编制').waitFor();
+    const run = await get(`/api/v1/asset-income/projects/${project.id}/distributions/${year}`);
+    expect(run.status).toBe('PREPARED');
+    await previewed.getByText(formatMoney(run.netProfit)).first().waitFor();
+    // the preparer may not approve: the API's refusal, in Chinese
+    await button(previewed, '审核通过').click();
+    await drawer.getByTestId('problem').filter({ hasText: '审批人不得为经办人' }).waitFor();
+    await shot(preparer, 'dividend-preview');
+
+    const approver = await ui.loginAs('district.admin', 'district-admin-demo');
+    await approver.getByRole('menuitem', { name: '资产收益' }).click();
+    await button(approver.locator('.ant-table-row', { hasText: project.name }), '分红/清算').click();
+    const drawer2 = approver.locator('.ant-drawer');
+    await drawer2.getByTestId('dividend-form').getByLabel('年度').fill(year);
+    await button(drawer2.getByTestId('dividend-preview'), '审核通过').click();
+    await drawer2.getByTestId('dividend-preview').getByText('已审批').first().waitFor();
+    await approver.context().close();
+
+    await drawer.getByTestId('dividend-form').getByLabel('年度').fill('');
+    await drawer.getByTestId('dividend-form').getByLabel('年度').fill(year);
+    await button(drawer.getByTestId('dividend-preview'), '支付').click();
+    await drawer.getByTestId('dividend-preview').getByText('已支付').first().waitFor();
+    expect((await get(`/api/v1/asset-income/projects/${project.id}/distributions/${year}`)).status).toBe('PAID');
+
+    // the demo project is sound: no liquidation offered
+    await drawer.getByRole('tab', { name: '清算' }).click();
+    await drawer.getByText('净资产触及清算阈值（须清算）的项目才能清算。').waitFor();
+    await expect(button(drawer, '试算').last().isDisabled()).resolves.toBe(true);
+    // a year whose net assets fall to the threshold flags it (recorded through the API), then the preview is offered
+    const today = (await get('/api/v1/business-date')).businessDate as string;
+    const result = await request(ui.t.http)
+      .post(`/api/v1/asset-income/projects/${project.id}/results`)
+      .set('Authorization', `Bearer ${await ui.t.tokenFor('FUND_ADMIN')}`)
+      .send({ year: Number(today.slice(0, 4)), revenue: '300000.00', netProfit: '-900000.00', netAssets: '100000.00', reportedOn: today });
+    expect(result.status).toBe(200);
+    expect((await get(`/api/v1/asset-income/projects/${project.id}`)).status).toBe('LIQUIDATION_REQUIRED');
+    await preparer.reload();
+    await button(preparer.locator('.ant-table-row', { hasText: project.name }), '分红/清算').click();
+    await drawer.getByRole('tab', { name: '清算' }).click();
+    const liquidation = drawer.getByTestId('liquidation-form');
+    await liquidation.getByLabel('清算所得（元）').fill('1000000.00');
+    await liquidation.getByLabel('清算日期').fill(today);
+    await button(drawer, '试算').last().click();
+    await drawer.getByTestId('liquidation-preview').getByText('已编制').waitFor();
+    const l = await get(`/api/v1/asset-income/projects/${project.id}/liquidation`);
+    expect(l).toMatchObject({ status: 'PREPARED', proceeds: '1000000.00' });
+    await drawer.getByTestId('liquidation-preview').getByText(formatMoney(l.specialRepaid)).first().waitFor();
+    await shot(preparer, 'liquidation-preview');
+    await preparer.context().close();
+  });
+
+  it('subsidy: a fund administrator generates a period’s claims from the programme and sees what was done per payee', async () => {
+    const programme = (await get('/api/v1/subsidy/programmes?pageSize=100')).items[0];
+    const today = (await get('/api/v1/business-date')).businessDate as string;
+    const periods = await get(`/api/v1/subsidy/programmes/${programme.id}/periods?year=${today.slice(0, 4)}`);
+    const ended = (periods.items ?? periods).filter((p: { end: string }) => p.end < today);
+    const periodEnd = ended[ended.length - 1].end as string;
+    const page = await ui.loginAs(...FUND_ADMIN);
+    await page.getByRole('menuitem', { name: '贴息' }).click();
+    await button(page.locator('.ant-table-row', { hasText: programme.name }), '生成贴息申请').click();
+    const dialog = page.getByRole('dialog');
+    // a day that ends no settlement period: the API names the field, shown beside it in Chinese
+    const dayAfter = new Date(`${periodEnd}T00:00:00Z`);
+    dayAfter.setUTCDate(dayAfter.getUTCDate() + 1);
+    await dialog.getByLabel('期末').fill(dayAfter.toISOString().slice(0, 10));
+    await page.getByTestId('generate-form-submit').click();
+    const field = dialog.locator('.ant-form-item', { has: page.getByLabel('期末') });
+    await field.locator('.ant-form-item-explain-error').filter({ hasText: '不是期末日' }).waitFor();
+    await dialog.getByLabel('期末').fill(periodEnd);
+    await page.getByTestId('generate-form-submit').click();
+    await page.getByText('贴息申请已生成').waitFor();
+    await dialog.getByTestId('generated').waitFor();
+    const claims = await get(`/api/v1/subsidy/claims?pageSize=100`);
+    const ofPeriod = claims.items.filter((c: { programmeId: string; period: { end: string } }) => c.programmeId === programme.id && c.period.end === periodEnd);
+    // each generated claim is listed with its number; a period without subsidised interest says so
+    if (ofPeriod.length) for (const c of ofPeriod) await dialog.getByText(c.claimNo).waitFor();
+    else await dialog.getByText('本期没有可申请的贴息').waitFor();
+    await shot(page, 'subsidy-generated');
+    await page.context().close();
+  });
+
+  it('subsidy: the administrator generates a claim, a fund administrator approves and settles it from the claims list', async () => {
+    const ds = ui.t.db.dataSource;
+    const programme = (await get('/api/v1/subsidy/programmes?pageSize=100')).items[0];
+    // a covered household loan under a product whose policy names the programme, three instalments paid on time
+    const policy = await request(ui.t.http)
+      .put('/api/v1/subsidy/products/HH_MICRO_STD/policy')
+      .set('Authorization', `Bearer ${await ui.t.tokenFor('FUND_ADMIN')}`)
+      .send({ type: 'FULL_BENCHMARK', programmeId: programme.id });
+    expect(policy.status).toBe(200);
+    const g = await fx.geography(ds);
+    const bankId = await fx.bank(ds, '贴息测试银行');
+    const loan = await fx.loan(ds, {
+      productVersionId: policy.body.terms.id,
+      channel: 'BANK_COVERED',
+      districtId: g.districtId,
+      bankId,
+      householdId: await fx.household(ds, g.villageIds[0], 'POOR', '贴息户'),
+      principalFen: 5_000_000n,
+      termMonths: 12,
+      method: 'EQUAL_INSTALLMENT',
+      annualRatePercent: '4.35',
+      benchmarkRatePercent: '4.35',
+      disbursementDate: '2025-12-05',
+    });
+    for (const [i, d] of [[1, '2026-01-05'], [2, '2026-02-05'], [3, '2026-03-05']] as const) await fx.pay(ds, loan.id, i, d);
+
+    const admin = await ui.loginAs(TEST_ADMIN.username, TEST_ADMIN.password);
+    await admin.getByRole('menuitem', { name: '贴息' }).click();
+    await button(admin.locator('.ant-table-row', { hasText: programme.name }), '生成贴息申请').click();
+    await admin.getByRole('dialog').getByLabel('期末').fill('2026-03-20');
+    await admin.getByTestId('generate-form-submit').click();
+    await admin.getByRole('dialog').getByTestId('generated').getByText('已生成').first().waitFor();
+    // the administrator does not decide claims
+    await expect(button(admin, '审核通过').count()).resolves.toBe(0);
+    await admin.context().close();
+    const claim = (await get('/api/v1/subsidy/claims?pageSize=100')).items.find(
+      (c: { programmeId: string; period: { end: string }; status: string }) => c.programmeId === programme.id && c.period.end === '2026-03-20' && c.status === 'DRAFT',
+    );
+    expect(claim).toBeDefined();
+
+    const page = await ui.loginAs(...FUND_ADMIN);
+    await page.getByRole('menuitem', { name: '贴息' }).click();
+    const row = page.locator('.ant-table-row', { hasText: claim.claimNo });
+    await button(row, '审核通过').click();
+    await button(page.locator('.ant-popover'), '确认').click();
+    await page.getByText('已审核通过').waitFor();
+    await button(row, '登记支付').click();
+    await page.getByRole('dialog').getByLabel('支付凭证号').fill('TRF-UI-0001');
+    await page.getByTestId('settle-form-submit').click();
+    await page.getByText('支付已登记').waitFor();
+    await row.getByText('已支付').waitFor();
+    expect((await get(`/api/v1/subsidy/claims/${claim.id}`)).status).toBe('PAID');
+    await shot(page, 'subsidy-settled');
+    await page.context().close();
+  });
+
+  it('an auditor reads the fund screens, disclosures and projections without any of the write buttons', async () => {
+    const page = await ui.loginAs(...AUDITOR);
+    const absent = async (...names: string[]) => {
+      for (const name of names) await expect(button(page, name).count()).resolves.toBe(0);
+    };
+    await page.getByRole('menuitem', { name: '村级互助资金' }).click();
+    await page.getByTestId('fund-capital').waitFor();
+    await page.locator('.ant-table-row').first().waitFor();
+    await absent('登记出资', '社员退股');
+    await page.getByRole('menuitem', { name: '风险补偿基金' }).click();
+    await page.getByTestId('risk-fund-balance').waitFor();
+    await page.getByRole('columnheader', { name: '熔断状态' }).waitFor();
+    await absent('登记注资', '新建合作协议', '终止');
+    await page.getByRole('menuitem', { name: '贴息' }).click();
+    await page.getByTestId('subsidy-available').first().waitFor();
+    await absent('生成贴息申请', '审核通过', '登记支付');
+    await page.getByRole('menuitem', { name: '资产收益' }).click();
+    await page.getByTestId('special-fund').first().waitFor();
+    await absent('分红/清算', '试算', '支付');
+    await page.getByRole('menuitem', { name: '信息公开' }).click();
+    await page.getByRole('heading', { name: '信息公开', exact: true }).waitFor();
+    await absent('发布公开信息');
+    await page.getByRole('menuitem', { name: '压力测算' }).click();
+    await page.getByRole('heading', { name: '压力测算', exact: true }).waitFor();
+    await page.locator('.ant-table-row').first().waitFor();
+    await expect(page.getByTestId('projection-form').count()).resolves.toBe(0);
+    await absent('开始测算');
+    // reading is allowed: the demo run's result is there
+    await page.getByTestId('projection-bands').waitFor();
+    await shot(page, 'projections-auditor');
+    await page.context().close();
+  });
+});
