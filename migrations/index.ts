@@ -33,6 +33,7 @@ import { UserAreaScopes1764570000000 } from './1764570000000-user-area-scopes.js
 import { Projections1764600000000 } from './1764600000000-projections.js';
 import { DisclosureSnapshots1764610000000 } from './1764610000000-disclosure-snapshots.js';
 import { CoveredBreakerIndexes1764660000000 } from './1764660000000-covered-breaker-indexes.js';
+import { CredentialsNotify1764700000000 } from './1764700000000-credentials-notify.js';
 
 /** Every migration, in order. Add new ones at the end (generated with `npm run migration:generate`). */
 export const MIGRATIONS = [
@@ -71,4 +72,5 @@ export const MIGRATIONS = [
   Projections1764600000000,
   DisclosureSnapshots1764610000000,
   CoveredBreakerIndexes1764660000000,
+  CredentialsNotify1764700000000,
 ];

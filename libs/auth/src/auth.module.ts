@@ -11,6 +11,7 @@ import { AuthService } from './auth.service.js';
 import { RateLimitGuard, throttlerOptions } from './rate-limit.js';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { UsersStore } from './store/users.store.js';
+import { CredentialsCache } from './credentials-cache.js';
 import { UsersService } from './users.service.js';
 import { ConsoleSessions } from './session.js';
 
@@ -32,6 +33,7 @@ import { ConsoleSessions } from './session.js';
     AuthService,
     UsersService,
     UsersStore,
+    CredentialsCache,
     AreaStore,
     ConsoleSessions,
     { provide: APP_GUARD, useClass: RateLimitGuard },

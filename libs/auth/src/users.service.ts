@@ -5,6 +5,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { AREA_SCOPED_ROLES, DomainError, isUniqueViolation, type AreaKind, type AreaScope, type Page, type PageQuery, type Role } from '#libs/common';
 import { AuditService } from '#libs/audit';
 import { hashPassword } from './password-hash.js';
+import { CredentialsCache } from './credentials-cache.js';
 import { UsersStore, type UserRow } from './store/users.store.js';
 
 export interface UserView {
@@ -77,6 +78,7 @@ export class UsersService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly audit: AuditService,
     private readonly store: UsersStore,
+    private readonly cache: CredentialsCache,
   ) {}
 
   async create(input: CreateUserInput, manager?: EntityManager): Promise<UserView> {
@@ -123,7 +125,7 @@ export class UsersService {
     id: string,
     patch: { displayName?: string; role?: Role; active?: boolean; password?: string; bankId?: string | null; areaKind?: AreaKind; areaId?: string | null },
   ) {
-    return this.dataSource.transaction(async (m) => {
+    const changed = await this.dataSource.transaction(async (m) => {
       const before = await this.store.lock(m, id);
       if (!before) throw new DomainError('NOT_FOUND', `user ${id} not found`);
       const role = patch.role ?? before.role;
@@ -159,6 +161,9 @@ export class UsersService {
       });
       return view(after);
     });
+    // in force in this process before the answer (the others hear the database's notification)
+    this.cache.forget(id);
+    return changed;
   }
 
   async list(page: PageQuery, role?: Role): Promise<Page<UserView>> {
@@ -178,16 +183,22 @@ export class UsersService {
    * `token_version` on those itself (migration 1764410000000).
    */
   async revokeTokens(id: string): Promise<UserView> {
-    return this.dataSource.transaction(async (m) => {
+    const revoked = await this.dataSource.transaction(async (m) => {
       const row = await this.store.bumpTokenVersion(m, id);
       if (!row) throw new DomainError('NOT_FOUND', `user ${id} not found`);
       await this.audit.record(m, { action: 'USER_TOKENS_REVOKED', entityType: 'user', entityId: id, after: view(row) });
       return view(row);
     });
+    this.cache.forget(id);
+    return revoked;
   }
 
   /** One primary-key lookup; null when the user no longer exists. */
   async credentials(id: string): Promise<UserCredentials | null> {
+    return this.cache.get(id, () => this.readCredentials(id));
+  }
+
+  private async readCredentials(id: string): Promise<UserCredentials | null> {
     const row = await this.store.credentials(this.dataSource.manager, id);
     if (!row) return null;
     return {

@@ -51,6 +51,13 @@ export class AppConfig {
   JWT_TTL_SECONDS = 900;
 
   /**
+   * Keep the token check's user row per process, forgotten at every change the database notifies
+   * (libs/auth CredentialsCache); off: read it on every request.
+   */
+  @Transform(toBool) @IsBoolean()
+  AUTH_USER_CACHE = true;
+
+  /**
    * Key material of the reminder endpoints' signing secrets (libs/reminders/src/secret-box.ts), so JWT_SECRET can be
    * rotated without making them unreadable. Optional: unset, they are sealed under a key derived from JWT_SECRET (and
    * those stay readable after it is set). Not required in production, where its absence is logged as a warning.
