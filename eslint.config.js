@@ -26,7 +26,7 @@ export default tseslint.config(
   },
   {
     // Plain JavaScript here is Node tooling (Jest config, reporters): Node's globals, CommonJS in .cjs.
-    files: ['**/*.js', '**/*.cjs'],
+    files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },
   {

@@ -21,7 +21,7 @@ import {
   type GaugeConfiguration,
 } from 'prom-client';
 import type { DataSource, EntityManager } from 'typeorm';
-import { COB_LOCK_KEY, CobMetricsStore } from '#libs/cob';
+import { CobMetricsStore } from '#libs/cob';
 import {
   AppConfig,
   bullOptions,

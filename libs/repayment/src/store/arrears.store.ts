@@ -1,11 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { queryRows } from '#libs/common';
-import {
-  LoanAgeingStore,
-  LoanStore,
-  STANDARD_BUCKET_LIMITS_DAYS,
-  type InstallmentAccrual,
-} from '#libs/loans';
+import { LoanAgeingStore, LoanStore, STANDARD_BUCKET_LIMITS_DAYS } from '#libs/loans';
 
 /**
  * The arrears rules as set-based SQL over a batch of loan ids: what the close of business runs per batch, and what
