@@ -1,6 +1,5 @@
 /// <reference lib="dom" />
-import request from 'supertest';
-import { TEST_ADMIN } from '#libs/testing';
+import { apiCall, expectStatus, TEST_ADMIN } from '#libs/testing';
 import { formatMoney, maskName } from '../../apps/console/src/lib/format.js';
 import { shot, useConsole, withCheckChar } from './harness.js';
 
@@ -119,22 +118,24 @@ describe('admin console in the browser', () => {
 
   it('a loan from application to approval: the officer applies, the group endorses, a fund administrator approves into the public notice', async () => {
     // the group: two more village households join the fund with a member share, then form a group with a member
-    const officer = await request(ui.t.http).post('/api/v1/auth/login').send({ username: 'loan.officer', password: 'loan-officer-demo' });
-    const bearer = `Bearer ${officer.body.accessToken as string}`;
+    const officer = await apiCall(
+      ui.t.api().POST('/api/v1/auth/login', { body: { username: 'loan.officer', password: 'loan-officer-demo' } }),
+    );
+    const api = ui.t.api(officer.body.accessToken as string);
     for (const householdId of ['5', '8']) {
-      const c = await request(ui.t.http)
-        .post('/api/v1/mutual-aid-funds/1/contributions')
-        .set('Authorization', bearer)
-        .set('Idempotency-Key', `console-test-member-${householdId}`)
-        .send({ source: 'MEMBER', amount: '100.00', householdId });
+      const c = await apiCall(
+        api.POST('/api/v1/mutual-aid-funds/{id}/contributions', {
+          params: { path: { id: '1' }, header: { 'Idempotency-Key': `console-test-member-${householdId}` } },
+          body: { source: 'MEMBER', amount: '100.00', householdId },
+        }),
+      );
       expect(c.status).toBe(201);
     }
-    const group = await request(ui.t.http)
-      .post('/api/v1/groups')
-      .set('Authorization', bearer)
-      .send({ villageId: '1', name: '测试联保小组', householdIds: ['5', '7', '8'] });
+    const group = await apiCall(
+      api.POST('/api/v1/groups', { body: { villageId: '1', name: '测试联保小组', householdIds: ['5', '7', '8'] } }),
+    );
     expect(group.status).toBe(201);
-    const household = await request(ui.t.http).get('/api/v1/households/5').set('Authorization', bearer);
+    const household = await apiCall(api.GET('/api/v1/households/{id}', { params: { path: { id: '5' } } }));
     const name = household.body.headName as string;
 
     const page = await loginAs('loan.officer', 'loan-officer-demo');
@@ -152,10 +153,9 @@ describe('admin console in the browser', () => {
 
     // the group's consent (recorded by the officer at the group meeting)
     const [{ id }] = (await ui.t.db.dataSource.query(`SELECT id::text FROM loans WHERE loan_no = $1`, [loanNo])) as { id: string }[];
-    const endorse = await request(ui.t.http)
-      .post(`/api/v1/loan-applications/${id}/endorse`)
-      .set('Authorization', bearer)
-      .send({ note: '小组会议一致同意' });
+    const endorse = await apiCall(
+      api.POST('/api/v1/loan-applications/{id}/endorse', { params: { path: { id } }, body: { note: '小组会议一致同意' } }),
+    );
     expect([200, 201]).toContain(endorse.status);
 
     const admin = await loginAs('fund.admin', 'fund-admin-demo');
@@ -259,7 +259,7 @@ describe('admin console in the browser', () => {
     await page.getByTestId('who').waitFor();
     const admin = await ui.t.tokenFor('ADMIN');
     const [{ id }] = (await ui.t.db.dataSource.query(`SELECT id::text FROM users WHERE username = 'fund.admin'`)) as { id: string }[];
-    const revoked = await request(ui.t.http).post(`/api/v1/users/${id}/revoke-tokens`).set('Authorization', `Bearer ${admin}`);
+    const revoked = await apiCall(ui.t.api(admin).POST('/api/v1/users/{id}/revoke-tokens', { params: { path: { id } } }));
     expect(revoked.status).toBe(200);
     // the next request (a screen's, or one already on its way) is refused: 401, back to the login page
     await page
@@ -272,17 +272,16 @@ describe('admin console in the browser', () => {
   });
 
   it('fund administrator: the printable public notice, village funds, risk funds and agreements, claims, subsidy and asset income from the demo data', async () => {
-    const bearer = `Bearer ${await ui.t.tokenFor('FUND_ADMIN')}`;
-    const get = async (path: string) => {
-      const r = await request(ui.t.http).get(path).set('Authorization', bearer);
-      expect(r.status).toBe(200);
-      return r.body;
-    };
+    const api = ui.t.api('FUND_ADMIN');
+    const get = async <R extends { response: Response; data?: unknown; error?: unknown }>(call: Promise<R>) =>
+      (await expectStatus(call, 200)).body;
     const page = await loginAs('fund.admin', 'fund-admin-demo');
     const heading = (name: string) => page.getByRole('heading', { name, exact: true }).waitFor();
 
     // 公示: the demo's application in its notice, the name masked, the amount and the day objections close
-    const notices = await get('/api/v1/loan-applications/review-queue?status=IN_PUBLIC_NOTICE&pageSize=100');
+    const notices = await get(
+      api.GET('/api/v1/loan-applications/review-queue', { params: { query: { status: 'IN_PUBLIC_NOTICE', pageSize: 100 } } }),
+    );
     expect(notices.items.length).toBeGreaterThan(0);
     const n = notices.items[0];
     await page.getByRole('menuitem', { name: '公示' }).click();
@@ -298,20 +297,24 @@ describe('admin console in the browser', () => {
     await page.emulateMedia({ media: 'screen' });
 
     // village funds: the first fund's capital, its members and its contributions with their total
-    const funds = await get('/api/v1/mutual-aid-funds?pageSize=100');
+    const funds = await get(api.GET('/api/v1/mutual-aid-funds', { params: { query: { pageSize: 100 } } }));
     const fund = funds.items[0];
-    const position = await get(`/api/v1/mutual-aid-funds/${fund.id}/position`);
+    const position = await get(api.GET('/api/v1/mutual-aid-funds/{id}/position', { params: { path: { id: fund.id } } }));
     await page.getByRole('menuitem', { name: '村级互助资金' }).click();
     await heading('村级互助资金');
     await expect(page.getByTestId('fund-capital').innerText()).resolves.toBe(formatMoney(position.capital));
-    const contributions = await get(`/api/v1/mutual-aid-funds/${fund.id}/contributions?pageSize=20`);
+    const contributions = await get(
+      api.GET('/api/v1/mutual-aid-funds/{id}/contributions', { params: { path: { id: fund.id }, query: { pageSize: 20 } } }),
+    );
     await page.getByRole('tab', { name: '出资记录' }).click();
     await page.getByText(`合计: ${formatMoney(contributions.totalAmount)}`).waitFor();
     await shot(page, 'village-funds');
 
     // risk funds: balance, the agreement with its multiple and breaker
-    const riskFunds = await get('/api/v1/risk-funds?pageSize=100');
-    const capacity = await get(`/api/v1/risk-funds/${riskFunds.items[0].id}/capacity`);
+    const riskFunds = await get(api.GET('/api/v1/risk-funds', { params: { query: { pageSize: 100 } } }));
+    const capacity = await get(
+      api.GET('/api/v1/risk-funds/{id}/capacity', { params: { path: { id: riskFunds.items[0].id } } }),
+    );
     await page.getByRole('menuitem', { name: '风险补偿基金' }).click();
     await heading('风险补偿基金');
     await expect(page.getByTestId('risk-fund-balance').innerText()).resolves.toBe(formatMoney(capacity.balance));
@@ -320,22 +323,22 @@ describe('admin console in the browser', () => {
     await shot(page, 'risk-funds');
 
     // compensation claims: the list by status (the demo has none filed yet)
-    const claims = await get('/api/v1/compensation-claims');
+    const claims = await get(api.GET('/api/v1/compensation-claims'));
     await page.getByRole('menuitem', { name: '代偿申请' }).click();
     await heading('代偿申请');
     await page.getByText('待审核').first().waitFor();
     await expect(page.locator('.ant-table-tbody tr.ant-table-row').count()).resolves.toBe(claims.items.length);
 
     // subsidy: the programme's available budget; asset income: the project's special fund
-    const programmes = await get('/api/v1/subsidy/programmes?pageSize=100');
+    const programmes = await get(api.GET('/api/v1/subsidy/programmes', { params: { query: { pageSize: 100 } } }));
     await page.getByRole('menuitem', { name: '贴息' }).click();
     await heading('贴息');
     await expect(page.getByTestId('subsidy-available').first().innerText()).resolves.toBe(formatMoney(programmes.items[0].position.available));
-    const projects = await get('/api/v1/asset-income/projects?pageSize=20');
+    const projects = await get(api.GET('/api/v1/asset-income/projects', { params: { query: { pageSize: 20 } } }));
     await page.getByRole('menuitem', { name: '资产收益' }).click();
     await heading('资产收益');
     await expect(page.getByTestId('special-fund').first().innerText()).resolves.toBe(formatMoney(projects.items[0].specialFund));
-    const runs = await get('/api/v1/asset-income/distributions?pageSize=100');
+    const runs = await get(api.GET('/api/v1/asset-income/distributions', { params: { query: { pageSize: 100 } } }));
     expect(runs.items.length).toBeGreaterThan(0);
     await page.getByRole('cell', { name: formatMoney(runs.items[0].paidNow) }).first().waitFor();
     await shot(page, 'asset-income');
@@ -352,7 +355,7 @@ describe('admin console in the browser', () => {
     await expect(bank.getByRole('menuitem', { name: '风险补偿基金' }).count()).resolves.toBe(0);
     await bank.context().close();
 
-    const before = (await request(ui.t.http).get('/api/v1/business-date').set('Authorization', `Bearer ${await ui.t.tokenFor('ADMIN')}`)).body;
+    const before = (await apiCall(ui.t.api('ADMIN').GET('/api/v1/business-date'))).body;
     expect(before.movable).toBe(true);
     const page = await loginAs(TEST_ADMIN.username, TEST_ADMIN.password);
     await page.getByRole('menuitem', { name: '业务日期' }).click();

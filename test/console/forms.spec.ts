@@ -1,9 +1,8 @@
 import { Worker, type Job } from 'bullmq';
 import type { Locator, Page } from 'playwright-core';
-import request from 'supertest';
 import { AppConfig, bullOptions, QUEUES } from '#libs/common';
 import { ProjectionService, type ProjectionJobData } from '#libs/projection';
-import { TEST_ADMIN } from '#libs/testing';
+import { apiCall, expectStatus, TEST_ADMIN } from '#libs/testing';
 import { ProjectionProcessor } from '../../apps/worker/src/projection/projection.processor.js';
 import { formatMoney, sumMoney } from '../../apps/console/src/lib/format.js';
 import * as fx from '../subsidy/fixtures.js';
@@ -29,10 +28,11 @@ afterAll(async () => {
 const FUND_ADMIN = ['fund.admin', 'fund-admin-demo'] as const;
 const AUDITOR = ['auditor', 'auditor-demo-pass'] as const;
 
-async function get(path: string) {
-  const r = await request(ui.t.http).get(path).set('Authorization', `Bearer ${await ui.t.tokenFor('FUND_ADMIN')}`);
-  expect(r.status).toBe(200);
-  return r.body;
+/** The client as a fund administrator. */
+const fa = () => ui.t.api('FUND_ADMIN');
+/** A read through the client, asserted 200: its body. */
+async function get<R extends { response: Response; data?: unknown; error?: unknown }>(call: Promise<R>) {
+  return (await expectStatus(call, 200)).body;
 }
 
 /** A button by its text: Ant Design puts a space between two Chinese characters (登 录). */
@@ -45,9 +45,9 @@ async function pick(page: Page, label: string, option: string) {
 
 describe('console write forms in the browser', () => {
   it('a fund administrator records a contribution and sees it in the fund’s position; a refused share shows the API’s field error beside its field, in Chinese', async () => {
-    const funds = await get('/api/v1/mutual-aid-funds?pageSize=100');
+    const funds = await get(fa().GET('/api/v1/mutual-aid-funds', { params: { query: { pageSize: 100 } } }));
     const fund = funds.items[0];
-    const before = (await get(`/api/v1/mutual-aid-funds/${fund.id}/position`)).capital as string;
+    const before = (await get(fa().GET('/api/v1/mutual-aid-funds/{id}/position', { params: { path: { id: fund.id } } }))).capital as string;
     const page = await ui.loginAs(...FUND_ADMIN);
     await page.getByRole('menuitem', { name: '村级互助资金' }).click();
     await page.getByRole('heading', { name: '村级互助资金', exact: true }).waitFor();
@@ -67,12 +67,12 @@ describe('console write forms in the browser', () => {
     await page.getByText('出资已登记').waitFor();
     const expected = sumMoney([before, '1234.56']);
     await page.getByTestId('fund-capital').filter({ hasText: formatMoney(expected) }).waitFor();
-    expect((await get(`/api/v1/mutual-aid-funds/${fund.id}/position`)).capital).toBe(expected);
+    expect((await get(fa().GET('/api/v1/mutual-aid-funds/{id}/position', { params: { path: { id: fund.id } } }))).capital).toBe(expected);
     await page.getByRole('tab', { name: '出资记录' }).click();
     await page.getByRole('row', { name: /淄财农〔2026〕99号/ }).getByText('¥1,234.56').waitFor();
 
     // a member share from a household of another village: the API refuses it on householdId, shown beside that field
-    const households = await get('/api/v1/households?pageSize=100');
+    const households = await get(fa().GET('/api/v1/households', { params: { query: { pageSize: 100 } } }));
     const stranger = households.items.find((h: { villageId: string }) => h.villageId !== fund.villageId);
     expect(stranger).toBeDefined();
     await button(page, '登记出资').click();
@@ -92,15 +92,15 @@ describe('console write forms in the browser', () => {
     await expect(dialog.getByTestId('problem').getAttribute('data-code')).resolves.toBeTruthy();
     await shot(page, 'contribution-field-error');
     // nothing was recorded
-    expect((await get(`/api/v1/mutual-aid-funds/${fund.id}/position`)).capital).toBe(expected);
+    expect((await get(fa().GET('/api/v1/mutual-aid-funds/{id}/position', { params: { path: { id: fund.id } } }))).capital).toBe(expected);
     await page.context().close();
   });
 
   it('a share withdrawal above the member’s paid share is refused on its amount, beside the field, in Chinese', async () => {
-    const fund = (await get('/api/v1/mutual-aid-funds?pageSize=100')).items[0];
-    const members = await get(`/api/v1/mutual-aid-funds/${fund.id}/members?pageSize=100`);
+    const fund = (await get(fa().GET('/api/v1/mutual-aid-funds', { params: { query: { pageSize: 100 } } }))).items[0];
+    const members = await get(fa().GET('/api/v1/mutual-aid-funds/{id}/members', { params: { path: { id: fund.id }, query: { pageSize: 100 } } }));
     const member = members.items.find((m: { status: string }) => m.status === 'ACTIVE');
-    const household = await get(`/api/v1/households/${member.householdId}`);
+    const household = await get(fa().GET('/api/v1/households/{id}', { params: { path: { id: member.householdId } } }));
     const page = await ui.loginAs(...FUND_ADMIN);
     await page.getByRole('menuitem', { name: '村级互助资金' }).click();
     await page.getByTestId('fund-capital').waitFor();
@@ -119,13 +119,13 @@ describe('console write forms in the browser', () => {
     await amountItem.locator('.ant-form-item-explain-error').filter({ hasText: '股金不足' }).waitFor();
     await shot(page, 'withdrawal-refused');
     // nothing left the fund
-    const after = await get(`/api/v1/mutual-aid-funds/${fund.id}/withdrawals?pageSize=100`);
+    const after = await get(fa().GET('/api/v1/mutual-aid-funds/{id}/withdrawals', { params: { path: { id: fund.id }, query: { pageSize: 100 } } }));
     expect(after.items.filter((w: { householdId: string; amount: string }) => w.householdId === household.id && w.amount === over)).toEqual([]);
     await page.context().close();
   });
 
   it('a fund administrator publishes a village’s disclosure and opens its printable page', async () => {
-    const villages = await get('/api/v1/villages?pageSize=100');
+    const villages = await get(fa().GET('/api/v1/villages', { params: { query: { pageSize: 100 } } }));
     const village = villages.items[0];
     const page = await ui.loginAs(...FUND_ADMIN);
     await page.getByRole('menuitem', { name: '信息公开' }).click();
@@ -145,7 +145,7 @@ describe('console write forms in the browser', () => {
   });
 
   it('a fund administrator runs a projection from the screen and follows it to its bands, events, fan chart and files', async () => {
-    const scenarios = await get('/api/v1/projection-scenarios?pageSize=100');
+    const scenarios = await get(fa().GET('/api/v1/projection-scenarios', { params: { query: { pageSize: 100 } } }));
     const scenario = scenarios.items[0];
     const page = await ui.loginAs(...FUND_ADMIN);
     await page.getByRole('menuitem', { name: '压力测算' }).click();
@@ -173,7 +173,7 @@ describe('console write forms in the browser', () => {
       const img = document.querySelector<HTMLImageElement>('[data-testid="projection-chart"]');
       return !!img && img.complete && img.naturalWidth > 0;
     });
-    const run = await get(`/api/v1/projections/${id}`);
+    const run = await get(fa().GET('/api/v1/projections/{id}', { params: { path: { id } } }));
     expect(run).toMatchObject({ status: 'DONE', spec: expect.objectContaining({ horizonMonths: 6, runs: 8 }) });
     expect(run.result.months).toHaveLength(6);
     // the first chosen metric's P50 of the first month, as the API computed it
@@ -191,12 +191,11 @@ describe('console write forms in the browser', () => {
   }, 180_000);
 
   it('a fund administrator tops up a risk fund, signs a cooperation agreement with a new bank and terminates it', async () => {
-    const admin = `Bearer ${await ui.t.tokenFor('ADMIN')}`;
-    const bank = await request(ui.t.http).post('/api/v1/banks').set('Authorization', admin).send({ code: 'UIBANK', name: '界面测试银行' });
+    const bank = await apiCall(ui.t.api('ADMIN').POST('/api/v1/banks', { body: { code: 'UIBANK', name: '界面测试银行' } }));
     expect(bank.status).toBe(201);
-    const riskFund = (await get('/api/v1/risk-funds?pageSize=100')).items[0];
-    const before = (await get(`/api/v1/risk-funds/${riskFund.id}/capacity`)).balance as string;
-    const today = (await get('/api/v1/business-date')).businessDate as string;
+    const riskFund = (await get(fa().GET('/api/v1/risk-funds', { params: { query: { pageSize: 100 } } }))).items[0];
+    const before = (await get(fa().GET('/api/v1/risk-funds/{id}/capacity', { params: { path: { id: riskFund.id } } }))).balance as string;
+    const today = (await get(fa().GET('/api/v1/business-date'))).businessDate as string;
     const page = await ui.loginAs(...FUND_ADMIN);
     await page.getByRole('menuitem', { name: '风险补偿基金' }).click();
     await page.getByTestId('risk-fund-balance').filter({ hasText: formatMoney(before) }).waitFor();
@@ -211,7 +210,7 @@ describe('console write forms in the browser', () => {
     await page.getByText('注资已登记').waitFor();
     const expected = sumMoney([before, '50000.50']);
     await page.getByTestId('risk-fund-balance').filter({ hasText: formatMoney(expected) }).waitFor();
-    expect((await get(`/api/v1/risk-funds/${riskFund.id}/capacity`)).balance).toBe(expected);
+    expect((await get(fa().GET('/api/v1/risk-funds/{id}/capacity', { params: { path: { id: riskFund.id } } }))).balance).toBe(expected);
 
     await button(page, '新建合作协议').click();
     await dialog.getByLabel('协议编号').fill('UI-AGREEMENT-1');
@@ -238,8 +237,8 @@ describe('console write forms in the browser', () => {
   });
 
   it('asset income: one fund administrator previews a year’s dividends, another approves them, the first pays; a liquidation is previewed', async () => {
-    const project = (await get('/api/v1/asset-income/projects?pageSize=20')).items[0];
-    const paid = (await get('/api/v1/asset-income/distributions?pageSize=100')).items.map((r: { year: number }) => r.year) as number[];
+    const project = (await get(fa().GET('/api/v1/asset-income/projects', { params: { query: { pageSize: 20 } } }))).items[0];
+    const paid = (await get(fa().GET('/api/v1/asset-income/distributions', { params: { query: { pageSize: 100 } } }))).items.map((r: { year: number }) => r.year) as number[];
     const year = String(Math.max(...paid) + 1);
     const preparer = await ui.loginAs(...FUND_ADMIN);
     await preparer.getByRole('menuitem', { name: '资产收益' }).click();
@@ -249,7 +248,7 @@ describe('console write forms in the browser', () => {
     await button(drawer, '试算').click();
     const previewed = drawer.getByTestId('dividend-preview');
     await previewed.getByText('已编制').waitFor();
-    const run = await get(`/api/v1/asset-income/projects/${project.id}/distributions/${year}`);
+    const run = await get(fa().GET('/api/v1/asset-income/projects/{id}/distributions/{year}', { params: { path: { id: project.id, year: Number(year) } } }));
     expect(run.status).toBe('PREPARED');
     await previewed.getByText(formatMoney(run.netProfit)).first().waitFor();
     // the preparer may not approve: the API's refusal, in Chinese
@@ -270,20 +269,22 @@ describe('console write forms in the browser', () => {
     await drawer.getByTestId('dividend-form').getByLabel('年度').fill(year);
     await button(drawer.getByTestId('dividend-preview'), '支付').click();
     await drawer.getByTestId('dividend-preview').getByText('已支付').first().waitFor();
-    expect((await get(`/api/v1/asset-income/projects/${project.id}/distributions/${year}`)).status).toBe('PAID');
+    expect((await get(fa().GET('/api/v1/asset-income/projects/{id}/distributions/{year}', { params: { path: { id: project.id, year: Number(year) } } }))).status).toBe('PAID');
 
     // the demo project is sound: no liquidation offered
     await drawer.getByRole('tab', { name: '清算' }).click();
     await drawer.getByText('净资产触及清算阈值（须清算）的项目才能清算。').waitFor();
     await expect(button(drawer, '试算').last().isDisabled()).resolves.toBe(true);
     // a year whose net assets fall to the threshold flags it (recorded through the API), then the preview is offered
-    const today = (await get('/api/v1/business-date')).businessDate as string;
-    const result = await request(ui.t.http)
-      .post(`/api/v1/asset-income/projects/${project.id}/results`)
-      .set('Authorization', `Bearer ${await ui.t.tokenFor('FUND_ADMIN')}`)
-      .send({ year: Number(today.slice(0, 4)), revenue: '300000.00', netProfit: '-900000.00', netAssets: '100000.00', reportedOn: today });
+    const today = (await get(fa().GET('/api/v1/business-date'))).businessDate as string;
+    const result = await apiCall(
+      fa().POST('/api/v1/asset-income/projects/{id}/results', {
+        params: { path: { id: project.id } },
+        body: { year: Number(today.slice(0, 4)), revenue: '300000.00', netProfit: '-900000.00', netAssets: '100000.00', reportedOn: today },
+      }),
+    );
     expect(result.status).toBe(200);
-    expect((await get(`/api/v1/asset-income/projects/${project.id}`)).status).toBe('LIQUIDATION_REQUIRED');
+    expect((await get(fa().GET('/api/v1/asset-income/projects/{id}', { params: { path: { id: project.id } } }))).status).toBe('LIQUIDATION_REQUIRED');
     await preparer.reload();
     await button(preparer.locator('.ant-table-row', { hasText: project.name }), '分红/清算').click();
     await drawer.getByRole('tab', { name: '清算' }).click();
@@ -292,7 +293,7 @@ describe('console write forms in the browser', () => {
     await liquidation.getByLabel('清算日期').fill(today);
     await button(drawer, '试算').last().click();
     await drawer.getByTestId('liquidation-preview').getByText('已编制').waitFor();
-    const l = await get(`/api/v1/asset-income/projects/${project.id}/liquidation`);
+    const l = await get(fa().GET('/api/v1/asset-income/projects/{id}/liquidation', { params: { path: { id: project.id } } }));
     expect(l).toMatchObject({ status: 'PREPARED', proceeds: '1000000.00' });
     await drawer.getByTestId('liquidation-preview').getByText(formatMoney(l.specialRepaid)).first().waitFor();
     await shot(preparer, 'liquidation-preview');
@@ -300,9 +301,9 @@ describe('console write forms in the browser', () => {
   });
 
   it('subsidy: a fund administrator generates a period’s claims from the programme and sees what was done per payee', async () => {
-    const programme = (await get('/api/v1/subsidy/programmes?pageSize=100')).items[0];
-    const today = (await get('/api/v1/business-date')).businessDate as string;
-    const periods = await get(`/api/v1/subsidy/programmes/${programme.id}/periods?year=${today.slice(0, 4)}`);
+    const programme = (await get(fa().GET('/api/v1/subsidy/programmes', { params: { query: { pageSize: 100 } } }))).items[0];
+    const today = (await get(fa().GET('/api/v1/business-date'))).businessDate as string;
+    const periods = await get(fa().GET('/api/v1/subsidy/programmes/{id}/periods', { params: { path: { id: programme.id }, query: { year: Number(today.slice(0, 4)) } } }));
     const ended = (periods.items ?? periods).filter((p: { end: string }) => p.end < today);
     const periodEnd = ended[ended.length - 1].end as string;
     const page = await ui.loginAs(...FUND_ADMIN);
@@ -320,7 +321,7 @@ describe('console write forms in the browser', () => {
     await page.getByTestId('generate-form-submit').click();
     await page.getByText('贴息申请已生成').waitFor();
     await dialog.getByTestId('generated').waitFor();
-    const claims = await get(`/api/v1/subsidy/claims?pageSize=100`);
+    const claims = await get(fa().GET('/api/v1/subsidy/claims', { params: { query: { pageSize: 100 } } }));
     const ofPeriod = claims.items.filter((c: { programmeId: string; period: { end: string } }) => c.programmeId === programme.id && c.period.end === periodEnd);
     // each generated claim is listed with its number; a period without subsidised interest says so
     if (ofPeriod.length) for (const c of ofPeriod) await dialog.getByText(c.claimNo).waitFor();
@@ -331,12 +332,14 @@ describe('console write forms in the browser', () => {
 
   it('subsidy: the administrator generates a claim, a fund administrator approves and settles it from the claims list', async () => {
     const ds = ui.t.db.dataSource;
-    const programme = (await get('/api/v1/subsidy/programmes?pageSize=100')).items[0];
+    const programme = (await get(fa().GET('/api/v1/subsidy/programmes', { params: { query: { pageSize: 100 } } }))).items[0];
     // a covered household loan under a product whose policy names the programme, three instalments paid on time
-    const policy = await request(ui.t.http)
-      .put('/api/v1/subsidy/products/HH_MICRO_STD/policy')
-      .set('Authorization', `Bearer ${await ui.t.tokenFor('FUND_ADMIN')}`)
-      .send({ type: 'FULL_BENCHMARK', programmeId: programme.id });
+    const policy = await apiCall(
+      fa().PUT('/api/v1/subsidy/products/{product}/policy', {
+        params: { path: { product: 'HH_MICRO_STD' } },
+        body: { type: 'FULL_BENCHMARK', programmeId: programme.id },
+      }),
+    );
     expect(policy.status).toBe(200);
     const g = await fx.geography(ds);
     const bankId = await fx.bank(ds, '贴息测试银行');
@@ -364,7 +367,7 @@ describe('console write forms in the browser', () => {
     // the administrator does not decide claims
     await expect(button(admin, '审核通过').count()).resolves.toBe(0);
     await admin.context().close();
-    const claim = (await get('/api/v1/subsidy/claims?pageSize=100')).items.find(
+    const claim = (await get(fa().GET('/api/v1/subsidy/claims', { params: { query: { pageSize: 100 } } }))).items.find(
       (c: { programmeId: string; period: { end: string }; status: string }) => c.programmeId === programme.id && c.period.end === '2026-03-20' && c.status === 'DRAFT',
     );
     expect(claim).toBeDefined();
@@ -380,7 +383,7 @@ describe('console write forms in the browser', () => {
     await page.getByTestId('settle-form-submit').click();
     await page.getByText('支付已登记').waitFor();
     await row.getByText('已支付').waitFor();
-    expect((await get(`/api/v1/subsidy/claims/${claim.id}`)).status).toBe('PAID');
+    expect((await get(fa().GET('/api/v1/subsidy/claims/{id}', { params: { path: { id: claim.id } } }))).status).toBe('PAID');
     await shot(page, 'subsidy-settled');
     await page.context().close();
   });

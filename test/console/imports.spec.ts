@@ -2,7 +2,7 @@ import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
-import request from 'supertest';
+import { apiCall, expectStatus } from '#libs/testing';
 import { shot, useConsole, withCheckChar } from './harness.js';
 
 /**
@@ -227,8 +227,7 @@ describe('console: bulk imports, groups and the disbursement after the notice', 
   });
 
   it('bank officer: covered loans in bulk, a bad row refused first, then registered with the district capacity before and after', async () => {
-    const admin = `Bearer ${await ui.t.tokenFor('ADMIN')}`;
-    const household = await request(ui.t.http).get('/api/v1/households/6').set('Authorization', admin);
+    const household = await apiCall(ui.t.api('ADMIN').GET('/api/v1/households/{id}', { params: { path: { id: '6' } } }));
     expect(household.status).toBe(200);
     const page = await ui.loginAs('zbrcb.officer', 'zbrcb-officer-demo');
     await page.waitForURL(/\/console\/covered-loans$/);
@@ -294,54 +293,53 @@ describe('console: bulk imports, groups and the disbursement after the notice', 
   });
 
   it('fund administrator: a loan whose notice ended without objection is disbursed once from the console and shows with its schedule', async () => {
-    const admin = `Bearer ${await ui.t.tokenFor('ADMIN')}`;
-    const fundAdmin = `Bearer ${await ui.t.tokenFor('FUND_ADMIN')}`;
-    const login = await request(ui.t.http)
-      .post('/api/v1/auth/login')
-      .send({ username: 'loan.officer', password: 'loan-officer-demo' });
-    const officer = `Bearer ${login.body.accessToken as string}`;
-    const post = async (who: string, path: string, body: object, status = 200, key?: string) => {
-      const r = request(ui.t.http).post(path).set('Authorization', who);
-      const res = await (key ? r.set('Idempotency-Key', key) : r).send(body);
-      expect(res.status, `${path}: ${JSON.stringify(res.body)}`).toBe(status);
-      return res.body;
-    };
+    const admin = ui.t.api('ADMIN');
+    const fundAdmin = ui.t.api('FUND_ADMIN');
+    const login = await apiCall(
+      ui.t.api().POST('/api/v1/auth/login', { body: { username: 'loan.officer', password: 'loan-officer-demo' } }),
+    );
+    const officer = ui.t.api(login.body.accessToken as string);
     // an application taken through to its public notice: two village households join the fund, a group of three
     // is formed, the officer applies for one of them, the group endorses, a fund administrator approves
     for (const householdId of ['5', '8'])
-      await post(
-        officer,
-        '/api/v1/mutual-aid-funds/1/contributions',
-        { source: 'MEMBER', amount: '100.00', householdId },
+      await expectStatus(
+        officer.POST('/api/v1/mutual-aid-funds/{id}/contributions', {
+          params: { path: { id: '1' }, header: { 'Idempotency-Key': `imports-member-${householdId}` } },
+          body: { source: 'MEMBER', amount: '100.00', householdId },
+        }),
         201,
-        `imports-member-${householdId}`,
       );
-    const group = await post(
-      officer,
-      '/api/v1/groups',
-      { villageId: '1', name: '放款测试联保小组', householdIds: ['5', '7', '8'] },
-      201,
-    );
-    const products = await request(ui.t.http)
-      .get('/api/v1/products?kind=MUTUAL_AID')
-      .set('Authorization', officer);
+    const group = (
+      await expectStatus(
+        officer.POST('/api/v1/groups', { body: { villageId: '1', name: '放款测试联保小组', householdIds: ['5', '7', '8'] } }),
+        201,
+      )
+    ).body;
+    const products = await apiCall(officer.GET('/api/v1/products', { params: { query: { kind: 'MUTUAL_AID' } } }));
     const product = (products.body.items as { id: string; active: boolean }[]).find((p) => p.active)!;
-    const draft = await post(
-      officer,
-      '/api/v1/loan-applications',
-      {
-        householdId: '5',
-        groupId: group.id,
-        productId: product.id,
-        amount: '3000.00',
-        termMonths: 12,
-        purpose: 'BREEDING',
-      },
-      201,
+    const draft = (
+      await expectStatus(
+        officer.POST('/api/v1/loan-applications', {
+          body: {
+            householdId: '5',
+            groupId: group.id,
+            productId: product.id,
+            amount: '3000.00',
+            termMonths: 12,
+            purpose: 'BREEDING',
+          },
+        }),
+        201,
+      )
+    ).body;
+    const application = { params: { path: { id: draft.id as string } } };
+    await expectStatus(officer.POST('/api/v1/loan-applications/{id}/submit', { ...application, body: {} }), 200);
+    await expectStatus(
+      officer.POST('/api/v1/loan-applications/{id}/endorse', { ...application, body: { note: '小组会议一致同意' } }),
+      200,
     );
-    await post(officer, `/api/v1/loan-applications/${draft.id}/submit`, {});
-    await post(officer, `/api/v1/loan-applications/${draft.id}/endorse`, { note: '小组会议一致同意' });
-    const loan = (await post(fundAdmin, `/api/v1/loan-applications/${draft.id}/approve`, {})) as {
+    const loan = (await expectStatus(fundAdmin.POST('/api/v1/loan-applications/{id}/approve', { ...application, body: {} }), 200))
+      .body as {
       id: string;
       loanNo: string;
       status: string;
@@ -358,14 +356,10 @@ describe('console: bulk imports, groups and the disbursement after the notice', 
     await expect(page.getByText(loan.loanNo).count()).resolves.toBe(0);
 
     // the business date moves past the last day of the notice (each day closed by the close of business)
-    const today = (await request(ui.t.http).get('/api/v1/business-date').set('Authorization', admin)).body
-      .businessDate as string;
+    const today = (await apiCall(admin.GET('/api/v1/business-date'))).body.businessDate as string;
     const days = (Date.parse(loan.noticeEndsOn) - Date.parse(today)) / 86_400_000 + 1;
     expect(days).toBeGreaterThan(0);
-    const moved = await request(ui.t.http)
-      .post('/api/v1/business-date/advance')
-      .set('Authorization', admin)
-      .send({ days });
+    const moved = await apiCall(admin.POST('/api/v1/business-date/advance', { body: { days } }));
     expect(moved.status).toBe(200);
 
     const keys: string[] = [];

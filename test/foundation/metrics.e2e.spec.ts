@@ -59,6 +59,7 @@ function value(samples: Sample[], name: string, labels: Record<string, string> =
 }
 
 async function scrape(): Promise<{ samples: Sample[]; text: string }> {
+  // raw HTTP: /metrics is Prometheus text for the scraper, not an operation of the API document
   const res = await request(t.http).get('/metrics');
   expect(res.status).toBe(200);
   expect(res.headers['content-type']).toMatch(/^text\/plain/);

@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { Redis } from 'ioredis';
 import request from 'supertest';
 import { WorkerModule } from '../../apps/worker/src/worker.module.js';
-import { createTestApp, type TestApp } from '#libs/testing';
+import { apiCall, createTestApp, expectStatus, type TestApp } from '#libs/testing';
 
 /** The operational endpoints: health (with the worker's heartbeat), Prometheus metrics, OpenAPI, request ids. */
 let t: TestApp;
@@ -23,8 +23,7 @@ afterAll(async () => {
 
 describe('/health', () => {
   it('is public and green with database and Redis up; the worker is information only', async () => {
-    const res = await request(t.http).get('/health');
-    expect(res.status).toBe(200);
+    const res = await expectStatus(t.api().GET('/health'), 200);
     expect(res.body.status).toBe('ok');
     expect(res.body.info.database.status).toBe('up');
     expect(res.body.info.redis.status).toBe('up');
@@ -38,7 +37,7 @@ describe('/health', () => {
     const deadline = Date.now() + 15_000;
     let info: Record<string, unknown> = {};
     while (Date.now() < deadline) {
-      info = (await request(t.http).get('/health')).body.info.worker;
+      info = (await expectStatus(t.api().GET('/health'), 200)).body.info.worker;
       if (info.lastHeartbeatAt) break;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -50,7 +49,8 @@ describe('/health', () => {
 describe('/metrics', () => {
   it('serves Prometheus text with request durations labelled by route pattern, never by id', async () => {
     const admin = await t.tokenFor('ADMIN');
-    await request(t.http).get('/api/v1/users/424242').set('Authorization', `Bearer ${admin}`);
+    await expectStatus(t.api(admin).GET('/api/v1/users/{id}', { params: { path: { id: '424242' } } }), 404);
+    // raw HTTP: /metrics is Prometheus text for the scraper, not an operation of the API document
     const res = await request(t.http).get('/metrics');
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
@@ -63,6 +63,7 @@ describe('/metrics', () => {
 
 describe('OpenAPI', () => {
   it('serves /docs and /docs-json without a token, documenting the foundation endpoints and both auth schemes', async () => {
+    // raw HTTP: the page and the document themselves are not operations of the document
     const html = await request(t.http).get('/docs');
     expect(html.status).toBe(200);
     expect(html.headers['content-type']).toMatch(/text\/html/);
@@ -82,9 +83,10 @@ describe('OpenAPI', () => {
 
 describe('request ids', () => {
   it('echoes a sane X-Request-Id and makes one up otherwise', async () => {
-    const given = await request(t.http).get('/health').set('X-Request-Id', 'trace-abc.123');
+    const health = (requestId: string) => apiCall(t.api().GET('/health', { headers: { 'X-Request-Id': requestId } }));
+    const given = await health('trace-abc.123');
     expect(given.headers['x-request-id']).toBe('trace-abc.123');
-    const made = await request(t.http).get('/health').set('X-Request-Id', 'bad id with spaces; drop table');
+    const made = await health('bad id with spaces; drop table');
     expect(made.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
@@ -93,9 +95,10 @@ describe('security headers (helmet)', () => {
   it('are on every response, success or problem, and Express does not announce itself', async () => {
     const admin = await t.tokenFor('ADMIN');
     for (const res of [
-      await request(t.http).get('/health'),
-      await request(t.http).get('/api/v1/users').set('Authorization', `Bearer ${admin}`),
-      await request(t.http).get('/api/v1/users'),
+      await apiCall(t.api().GET('/health')),
+      await apiCall(t.api(admin).GET('/api/v1/users')),
+      await apiCall(t.api().GET('/api/v1/users')),
+      // raw HTTP: an unknown route and the queue dashboard are not operations of the document
       await request(t.http).get('/no-such-route'),
       await request(t.http).get('/admin/queues'),
     ]) {
@@ -112,6 +115,7 @@ describe('security headers (helmet)', () => {
   });
 
   it('keep Swagger UI working: its page names only same-origin scripts and styles, and all of them load', async () => {
+    // raw HTTP: Swagger UI's page and assets are not operations of the document
     const html = await request(t.http).get('/docs');
     expect(html.status).toBe(200);
     const csp = html.headers['content-security-policy'] as string;

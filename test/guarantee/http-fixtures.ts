@@ -6,7 +6,9 @@ import type { DistrictFixture } from './fixtures.js';
  * HTTP arrange builders for the guarantee e2e tests: a bank with its API key, a district risk fund with a first
  * deposit and one agreement per bank, and the bank's usual calls. Every builder asserts its own status, so a
  * broken arrange step fails where it happens and not three assertions later. They call the API through the
- * generated client (`t.api`), the bank's calls with its X-Api-Key; `http()` is there for a test's own raw requests.
+ * generated client (`t.api`), the bank's calls with its X-Api-Key. `http()` stays raw HTTP on purpose: it serves
+ * bank-scope's sweep, which walks every bank-callable operation generically from the served document (a path and
+ * method known only at run time).
  */
 type Answer = Awaited<ReturnType<typeof apiCall>>;
 

@@ -229,6 +229,7 @@ describe('POST /api/v1/schedules/preview: auth', () => {
 
 describe('OpenAPI', () => {
   it('documents the preview with its request example', async () => {
+    // raw HTTP: the document itself is not an operation of the API, so the typed client has no path for it
     const res = await request(t.http).get('/docs-json');
     expect(res.status).toBe(200);
     const op = res.body.paths[URL]?.post;

@@ -209,6 +209,7 @@ describe('users (ADMIN)', () => {
 });
 
 describe('login limiting and logging', () => {
+  // raw HTTP in this block: it builds its own app (its own limits, proxy trust and captured log), not one for the client
   let app: INestApplication;
   let http: App;
   let db: TestDatabase;
@@ -291,6 +292,7 @@ describe('login limiting and logging', () => {
 });
 
 describe('rate limits without a trusted proxy', () => {
+  // raw HTTP in this block: it builds its own app (its own limits, no proxy trust), not one for the client
   let app: INestApplication;
   let http: App;
   let db: TestDatabase;
