@@ -236,16 +236,37 @@ describe('console write forms in the browser', () => {
     await page.context().close();
   });
 
-  it('asset income: one fund administrator previews a year’s dividends, another approves them, the first pays; a liquidation is previewed', async () => {
+  it('asset income: a flagged year’s dividends previewed by one fund administrator, approved by another, paid no earlier than the record date; a liquidation is previewed', async () => {
     const project = (await get(fa().GET('/api/v1/asset-income/projects', { params: { query: { pageSize: 20 } } }))).items[0];
+    const today = (await get(fa().GET('/api/v1/business-date'))).businessDate as string;
+    // the demo has paid every finished year (last year's in January): this year is the one open to a dividend run
+    const year = today.slice(0, 4);
     const paid = (await get(fa().GET('/api/v1/asset-income/distributions', { params: { query: { pageSize: 100 } } }))).items.map((r: { year: number }) => r.year) as number[];
-    const year = String(Math.max(...paid) + 1);
+    expect(paid).not.toContain(Number(year));
     const preparer = await ui.loginAs(...FUND_ADMIN);
     await preparer.getByRole('menuitem', { name: '资产收益' }).click();
     await button(preparer.locator('.ant-table-row', { hasText: project.name }), '分红/清算').click();
     const drawer = preparer.locator('.ant-drawer');
+    // the demo project is sound: no liquidation offered
+    await drawer.getByRole('tab', { name: '清算' }).click();
+    await drawer.getByText('净资产触及清算阈值（须清算）的项目才能清算。').waitFor();
+    await expect(button(drawer, '试算').last().isDisabled()).resolves.toBe(true);
+
+    // this year's results, a loss whose net assets fall to the threshold (recorded through the API): the project is
+    // flagged for liquidation, and the year's dividends still owe the poor households their floor
+    const result = await apiCall(
+      fa().POST('/api/v1/asset-income/projects/{id}/results', {
+        params: { path: { id: project.id } },
+        body: { year: Number(year), revenue: '300000.00', netProfit: '-900000.00', netAssets: '100000.00', reportedOn: today },
+      }),
+    );
+    expect(result.status).toBe(200);
+    expect((await get(fa().GET('/api/v1/asset-income/projects/{id}', { params: { path: { id: project.id } } }))).status).toBe('LIQUIDATION_REQUIRED');
+    await preparer.reload();
+    await button(preparer.locator('.ant-table-row', { hasText: project.name }), '分红/清算').click();
+    await drawer.getByRole('tab', { name: '年度分红' }).click();
     await drawer.getByTestId('dividend-form').getByLabel('年度').fill(year);
-    await button(drawer, '试算').click();
+    await button(drawer, '试算').first().click();
     const previewed = drawer.getByTestId('dividend-preview');
     await previewed.getByText('已编制').waitFor();
     const run = await get(fa().GET('/api/v1/asset-income/projects/{id}/distributions/{year}', { params: { path: { id: project.id, year: Number(year) } } }));
@@ -265,28 +286,16 @@ describe('console write forms in the browser', () => {
     await drawer2.getByTestId('dividend-preview').getByText('已审批').first().waitFor();
     await approver.context().close();
 
+    // paying today, before the year's record date (31 December): refused beside the payment date, nothing paid
     await drawer.getByTestId('dividend-form').getByLabel('年度').fill('');
     await drawer.getByTestId('dividend-form').getByLabel('年度').fill(year);
+    await drawer.getByTestId('dividend-preview').getByText('已审批').first().waitFor();
     await button(drawer.getByTestId('dividend-preview'), '支付').click();
-    await drawer.getByTestId('dividend-preview').getByText('已支付').first().waitFor();
-    expect((await get(fa().GET('/api/v1/asset-income/projects/{id}/distributions/{year}', { params: { path: { id: project.id, year: Number(year) } } }))).status).toBe('PAID');
+    const paidOnItem = drawer.getByTestId('dividend-preview').locator('.ant-form-item', { has: preparer.getByLabel('支付日期') });
+    await paidOnItem.locator('.ant-form-item-explain-error').filter({ hasText: '早于股权登记日' }).waitFor();
+    expect((await get(fa().GET('/api/v1/asset-income/projects/{id}/distributions/{year}', { params: { path: { id: project.id, year: Number(year) } } }))).status).toBe('APPROVED');
 
-    // the demo project is sound: no liquidation offered
-    await drawer.getByRole('tab', { name: '清算' }).click();
-    await drawer.getByText('净资产触及清算阈值（须清算）的项目才能清算。').waitFor();
-    await expect(button(drawer, '试算').last().isDisabled()).resolves.toBe(true);
-    // a year whose net assets fall to the threshold flags it (recorded through the API), then the preview is offered
-    const today = (await get(fa().GET('/api/v1/business-date'))).businessDate as string;
-    const result = await apiCall(
-      fa().POST('/api/v1/asset-income/projects/{id}/results', {
-        params: { path: { id: project.id } },
-        body: { year: Number(today.slice(0, 4)), revenue: '300000.00', netProfit: '-900000.00', netAssets: '100000.00', reportedOn: today },
-      }),
-    );
-    expect(result.status).toBe(200);
-    expect((await get(fa().GET('/api/v1/asset-income/projects/{id}', { params: { path: { id: project.id } } }))).status).toBe('LIQUIDATION_REQUIRED');
-    await preparer.reload();
-    await button(preparer.locator('.ant-table-row', { hasText: project.name }), '分红/清算').click();
+    // the flagged project's liquidation: preview first
     await drawer.getByRole('tab', { name: '清算' }).click();
     const liquidation = drawer.getByTestId('liquidation-form');
     await liquidation.getByLabel('清算所得（元）').fill('1000000.00');
