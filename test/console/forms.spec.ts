@@ -190,6 +190,93 @@ describe('console write forms in the browser', () => {
     await page.context().close();
   }, 180_000);
 
+  it('a fund administrator creates a scenario, runs it and sees its result, then saves a new version; the API’s field messages come beside the fields in the console’s language', async () => {
+    const today = (await get('/api/v1/business-date')).businessDate as string;
+    const riskFund = (await get('/api/v1/risk-funds?pageSize=100')).items[0];
+    const page = await ui.loginAs(...FUND_ADMIN);
+    // every API call asks for the console's language
+    const languages = new Set<string>();
+    page.on('request', (r) => {
+      if (r.resourceType() === 'fetch' && r.url().includes('/api/v1/')) languages.add(`${r.method()} ${r.headers()['accept-language']}`);
+    });
+    await page.getByRole('menuitem', { name: '压力测算' }).click();
+    await page.getByRole('heading', { name: '压力测算', exact: true }).waitFor();
+    await button(page, '新建情景').click();
+    const dialog = page.getByRole('dialog');
+    const name = `界面测算情景 ${Date.now()}`;
+    await dialog.getByLabel('名称', { exact: true }).fill(name);
+    await dialog.getByLabel('测算月数').fill('4');
+    await dialog.getByLabel('模拟次数').fill('6');
+    await dialog.getByLabel('互助资金借款 · 违约比例').fill('150');
+    await button(dialog, '添加政策调整').click();
+    await dialog.getByLabel('起始月份').fill(today.slice(0, 7));
+    await dialog.getByLabel('放大倍数').fill('0');
+    await button(dialog, '添加注资').click();
+    await dialog.getByLabel('注资对象').click();
+    await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: riskFund.districtName }).first().click();
+    await dialog.getByLabel('金额（元）').fill('100000.00');
+    await page.getByTestId('scenario-form-submit').click();
+    // the API refuses both fields at once, each message beside its field, in Chinese by default
+    const problem = dialog.getByTestId('problem');
+    await problem.waitFor();
+    await expect(problem.getAttribute('data-code')).resolves.toBe('PROJECTION_SCENARIO_INVALID');
+    await expect(problem.innerText()).resolves.toContain('测算情景设置不符合要求');
+    const itemOf = (label: string) => dialog.locator('.ant-form-item', { has: page.getByLabel(label, { exact: true }) });
+    await itemOf('互助资金借款 · 违约比例').locator('.ant-form-item-explain-error').filter({ hasText: '无效' }).waitFor();
+    await itemOf('放大倍数').locator('.ant-form-item-explain-error').filter({ hasText: '无效' }).waitFor();
+    await shot(page, 'projection-scenario-refused');
+    await dialog.getByLabel('互助资金借款 · 违约比例').fill('20');
+    await dialog.getByLabel('放大倍数').fill('8');
+    await shot(page, 'projection-scenario-form');
+    await page.getByTestId('scenario-form-submit').click();
+    await page.getByText(`情景已保存: ${name} · v1`).waitFor();
+    const saved = (await get('/api/v1/projection-scenarios?pageSize=100')).items.find((x: { name: string }) => x.name === name);
+    expect(saved).toMatchObject({ version: 1 });
+    expect(saved.spec).toMatchObject({
+      horizonMonths: 4,
+      runs: 6,
+      behaviour: { MUTUAL_AID: expect.objectContaining({ defaultPercent: 20 }) },
+      policies: [{ fromMonth: today.slice(0, 7), leverageMultiple: '8', topUps: [{ target: 'RISK_FUND', id: riskFund.id, amount: '100000.00' }] }],
+    });
+
+    // the run form offers the saved scenario: run it and follow it to its result
+    const form = page.getByTestId('projection-form');
+    await form.getByText(name).waitFor();
+    await button(page, '开始测算').click();
+    const started = page.getByText(/测算已排队: #\d+/);
+    await started.waitFor();
+    const id = (await started.innerText()).match(/#(\d+)/)![1];
+    const detail = page.getByTestId('projection-detail');
+    await detail.getByText(`#${id}`).waitFor();
+    await detail.getByText('已完成').waitFor({ timeout: 120_000 });
+    const bands = page.getByTestId('projection-bands');
+    await expect(bands.locator('tbody tr.ant-table-row').count()).resolves.toBe(4);
+    const run = await get(`/api/v1/projections/${id}`);
+    expect(run).toMatchObject({ status: 'DONE', scenarioId: saved.id, scenarioVersion: 1 });
+    await page.locator('.ant-table-row', { hasText: `${name} · v1` }).first().waitFor();
+    await shot(page, 'projection-scenario-run');
+
+    // in English the API writes its field message in English (it names the rule), then a new version is saved
+    await page.getByText('English').click();
+    await page.getByRole('heading', { name: 'Projections', exact: true }).waitFor();
+    await button(page.locator('.ant-table-row', { hasText: name }), 'New version').click();
+    await dialog.getByLabel('Mutual-aid loans · Default %').fill('101');
+    await page.getByTestId('scenario-form-submit').click();
+    const enItem = dialog.locator('.ant-form-item', { has: page.getByLabel('Mutual-aid loans · Default %', { exact: true }) });
+    await enItem.locator('.ant-form-item-explain-error').filter({ hasText: 'must be a percent from 0 to 100' }).waitFor();
+    await expect(dialog.getByTestId('problem').innerText()).resolves.toContain('The projection scenario is not valid');
+    await dialog.getByLabel('Mutual-aid loans · Default %').fill('30');
+    await page.getByTestId('scenario-form-submit').click();
+    await page.getByText(`Scenario saved: ${name} · v2`).waitFor();
+    const v2 = await get(`/api/v1/projection-scenarios/${saved.id}`);
+    expect(v2).toMatchObject({ version: 2, spec: expect.objectContaining({ horizonMonths: 4, behaviour: expect.objectContaining({ MUTUAL_AID: expect.objectContaining({ defaultPercent: 30 }) }) }) });
+    expect(v2.spec.policies).toEqual(saved.spec.policies);
+    expect(await get(`/api/v1/projection-scenarios/${saved.id}/versions`)).toHaveLength(2);
+    // Chinese until the switch, English after it, on reads and writes alike
+    expect([...languages].sort()).toEqual(['GET en', 'GET zh-CN', 'PATCH en', 'POST zh-CN']);
+    await page.context().close();
+  }, 180_000);
+
   it('a fund administrator tops up a risk fund, signs a cooperation agreement with a new bank and terminates it', async () => {
     const bank = await apiCall(ui.t.api('ADMIN').POST('/api/v1/banks', { body: { code: 'UIBANK', name: '界面测试银行' } }));
     expect(bank.status).toBe(201);
@@ -387,6 +474,9 @@ describe('console write forms in the browser', () => {
     await button(row, '审核通过').click();
     await button(page.locator('.ant-popover'), '确认').click();
     await page.getByText('已审核通过').waitFor();
+    // a subsidy claim's own status words, not the loan's 已批准待放款
+    await row.getByText('已审核待支付').waitFor();
+    await expect(row.getByText('已批准待放款').count()).resolves.toBe(0);
     await button(row, '登记支付').click();
     await page.getByRole('dialog').getByLabel('支付凭证号').fill('TRF-UI-0001');
     await page.getByTestId('settle-form-submit').click();

@@ -217,7 +217,7 @@ describe('console: bulk imports, groups and the disbursement after the notice', 
     await problem.waitFor();
     await expect(problem.innerText()).resolves.toContain('联保小组不符合规则');
     await expect(problem.getAttribute('data-code')).resolves.toBe('GROUP_RULES_VIOLATED');
-    await shot(page, 'group');
+    await shot(page, 'groups');
     const [g] = (await ui.t.db.dataSource.query(
       `SELECT g.id::text, count(m.*)::int AS n FROM liability_groups g JOIN liability_group_members m ON m.group_id = g.id
         WHERE g.name = '导入户联保小组' GROUP BY g.id`,
@@ -397,7 +397,7 @@ describe('console: bulk imports, groups and the disbursement after the notice', 
     await result.getByText('已放款').waitFor();
     const scheduleRows = await result.locator('tbody tr.ant-table-row').count();
     expect(scheduleRows).toBeGreaterThan(0);
-    await shot(page, 'disbursed');
+    await shot(page, 'disbursements');
     expect(keys.length).toBe(2); // the lost one and one more: the double click sent one request
     expect(new Set(keys).size).toBe(1);
     const events = (await ui.t.db.dataSource.query(

@@ -6,7 +6,8 @@ export type { components } from '../../../../packages/api-client/src/index.js';
  * The console's only way to the API: openapi-fetch typed by the generated `paths` of the served OpenAPI document.
  * Same origin; the session is the HttpOnly cookie (never visible here), and every write repeats the CSRF token
  * (the readable `mae_csrf` cookie) in X-CSRF-Token. Writes also carry a fresh Idempotency-Key. A 401 on anything
- * but the login itself ends the session in the console (back to the login page).
+ * but the login itself ends the session in the console (back to the login page). Every request asks for the console's
+ * chosen language (Accept-Language), so the problem+json title, detail and field messages come back in it.
  */
 export interface FieldError {
   field: string;
@@ -47,8 +48,18 @@ export function setUnauthenticatedHandler(fn: () => void): void {
   onUnauthenticated = fn;
 }
 
+/** The console's language as the API reads it (RFC 9110 Accept-Language); set by the language switch. */
+let language: 'zh-CN' | 'en' = 'zh-CN';
+export function setApiLanguage(lang: 'zh' | 'en'): void {
+  language = lang === 'en' ? 'en' : 'zh-CN';
+}
+export function apiLanguage(): 'zh-CN' | 'en' {
+  return language;
+}
+
 const session: Middleware = {
   onRequest({ request }) {
+    request.headers.set('Accept-Language', language);
     if (!SAFE.has(request.method)) {
       const csrf = readCookie('mae_csrf');
       if (csrf) request.headers.set('X-CSRF-Token', csrf);

@@ -19,12 +19,31 @@ function freshKey(): string {
   return `console-${Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')}`;
 }
 
-/** Sets the API's field errors on the form's fields (`a.b` → ['a','b']); returns whether any matched a field. */
+/** An API field path (`a.b`, `policies[0].fromMonth`) as a form name path (['policies', 0, 'fromMonth']). */
+export function namePath(field: string): (string | number)[] {
+  const out: (string | number)[] = [];
+  for (const part of field.split('.')) {
+    const m = /^([^[\]]*)((?:\[\d+\])*)$/.exec(part);
+    if (!m) {
+      out.push(part);
+      continue;
+    }
+    if (m[1]) out.push(m[1]);
+    for (const i of m[2].matchAll(/\[(\d+)\]/g)) out.push(Number(i[1]));
+  }
+  return out;
+}
+
+/**
+ * Sets the API's field errors on the form's fields (`a.b` → ['a','b'], `a[0].b` → ['a',0,'b']); returns whether any
+ * matched a field.
+ */
 export function setApiFieldErrors(form: FormInstance, error: unknown, text: (code: string, fallback: string) => string): boolean {
   if (!(error instanceof ApiError) || !error.problem.errors?.length) return false;
   const known = new Set<string>();
   const collect = (v: unknown, prefix: string) => {
-    if (v && typeof v === 'object' && !Array.isArray(v)) for (const [k, x] of Object.entries(v)) collect(x, prefix ? `${prefix}.${k}` : k);
+    if (Array.isArray(v)) v.forEach((x, i) => collect(x, `${prefix}[${i}]`));
+    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) collect(x, prefix ? `${prefix}.${k}` : k);
     if (prefix) known.add(prefix);
   };
   collect(form.getFieldsValue(), '');
@@ -34,14 +53,19 @@ export function setApiFieldErrors(form: FormInstance, error: unknown, text: (cod
     if (!known.has(e.field)) continue;
     byField.set(e.field, [...(byField.get(e.field) ?? []), text(e.code, e.message)]);
   }
-  form.setFields([...byField].map(([field, errors]) => ({ name: field.split('.'), errors })));
+  form.setFields([...byField].map(([field, errors]) => ({ name: namePath(field), errors })));
   return byField.size > 0;
 }
 
 export function useWrite<V, R>(
   form: FormInstance | null,
   send: (values: V, headers: IdemHeader) => Promise<R>,
-  opts: { invalidate?: QueryKey[]; onSuccess?: (r: R, values: V) => void } = {},
+  opts: {
+    invalidate?: QueryKey[];
+    onSuccess?: (r: R, values: V) => void;
+    /** the text beside a field (default: the console's text for the code, else the API's message) */
+    fieldText?: (code: string, message: string) => string;
+  } = {},
 ) {
   const { fieldErrorText } = useI18n();
   const qc = useQueryClient();
@@ -58,7 +82,7 @@ export function useWrite<V, R>(
     },
     onError: (e) => {
       if (last.current) last.current = settle(last.current, e instanceof ApiError ? e.problem.status : 0);
-      if (form) setApiFieldErrors(form, e, fieldErrorText);
+      if (form) setApiFieldErrors(form, e, opts.fieldText ?? fieldErrorText);
     },
   });
 }
@@ -83,6 +107,8 @@ export function FormModal({
   children,
   testId,
   initialValues,
+  width,
+  name,
 }: {
   open: boolean;
   title: ReactNode;
@@ -95,6 +121,9 @@ export function FormModal({
   children: ReactNode;
   testId?: string;
   initialValues?: Record<string, unknown>;
+  width?: number;
+  /** the form's name, prefixed to its fields' ids (needed when the page has another form with the same field names) */
+  name?: string;
 }) {
   const { t } = useI18n();
   return (
@@ -106,9 +135,10 @@ export function FormModal({
       okText={okText ?? t('f_submit')}
       cancelText={t('cancel')}
       confirmLoading={pending}
+      width={width}
       okButtonProps={{ 'data-testid': testId ? `${testId}-submit` : undefined } as never}
     >
-      <Form form={form} layout="vertical" onFinish={onSubmit} data-testid={testId} initialValues={initialValues}>
+      <Form form={form} name={name} layout="vertical" onFinish={onSubmit} data-testid={testId} initialValues={initialValues}>
         {children}
       </Form>
       {error ? <ProblemAlert error={error} /> : null}

@@ -1,4 +1,5 @@
 import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
+import { setApiLanguage } from '../api/client.js';
 import { ERRORS, FIELD_ERRORS, LABELS, type LabelKey } from './messages.js';
 
 export type Lang = 'zh' | 'en';
@@ -8,24 +9,32 @@ interface I18n {
   lang: Lang;
   setLang(lang: Lang): void;
   t(key: LabelKey | string): string;
-  /** The problem code's text in the chosen language (the code itself when the console does not know it). */
-  errorText(code: string | undefined): string;
+  /**
+   * The problem code's text in the chosen language; for a code the console does not know, the API's own title
+   * (asked for in the chosen language), else the code itself.
+   */
+  errorText(code: string | undefined, fallback?: string): string;
   fieldErrorText(code: string | undefined, fallback: string): string;
 }
 
 const Ctx = createContext<I18n | null>(null);
 
 function initialLang(): Lang {
+  let lang: Lang = 'zh';
   try {
-    return localStorage.getItem(STORAGE_KEY) === 'en' ? 'en' : 'zh';
+    lang = localStorage.getItem(STORAGE_KEY) === 'en' ? 'en' : 'zh';
   } catch {
-    return 'zh';
+    /* private mode: Chinese */
   }
+  // before the first request: the API answers in the console's language from the start
+  setApiLanguage(lang);
+  return lang;
 }
 
 export function I18nProvider({ children }: { children: ReactNode }) {
   const [lang, setLangState] = useState<Lang>(initialLang);
   const setLang = useCallback((l: Lang) => {
+    setApiLanguage(l);
     setLangState(l);
     try {
       localStorage.setItem(STORAGE_KEY, l);
@@ -40,7 +49,8 @@ export function I18nProvider({ children }: { children: ReactNode }) {
       lang,
       setLang,
       t: (key) => (LABELS as Record<string, readonly [string, string]>)[key]?.[i] ?? key,
-      errorText: (code) => (code && ERRORS[code] ? ERRORS[code][i] : `${lang === 'zh' ? '错误' : 'Error'} ${code ?? ''}`.trim()),
+      errorText: (code, fallback) =>
+        code && ERRORS[code] ? ERRORS[code][i] : fallback || `${lang === 'zh' ? '错误' : 'Error'} ${code ?? ''}`.trim(),
       fieldErrorText: (code, fallback) => (code && FIELD_ERRORS[code] ? FIELD_ERRORS[code][i] : fallback),
     };
   }, [lang, setLang]);

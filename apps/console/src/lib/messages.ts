@@ -287,6 +287,12 @@ export const LABELS = {
   lines: ['笔数', 'Lines'],
   st_QUEUED: ['排队待拨', 'Queued'],
   st_SUPERSEDED: ['已替代', 'Superseded'],
+  // subsidy claim statuses (libs/subsidy CLAIM_STATUSES): their own words, not a loan's
+  sc_DRAFT: ['草稿', 'Draft'],
+  sc_SUPERSEDED: ['已被替代', 'Superseded'],
+  sc_QUEUED: ['排队待预算', 'Queued for budget'],
+  sc_APPROVED: ['已审核待支付', 'Approved, awaiting payment'],
+  sc_PAID: ['已支付', 'Paid'],
   // asset income
   nav_assetIncome: ['资产收益', 'Asset income'],
   projects: ['资产收益项目', 'Asset-income projects'],

@@ -7,7 +7,7 @@ export function ProblemAlert({ error }: { error: unknown }) {
   const { errorText, fieldErrorText, t } = useI18n();
   if (!error) return null;
   const p = error instanceof ApiError ? error.problem : { status: 0, code: 'NETWORK' };
-  const title = p.code === 'NETWORK' ? t('networkError') : errorText(p.code);
+  const title = p.code === 'NETWORK' ? t('networkError') : errorText(p.code, p.title);
   return (
     <Alert
       type="error"

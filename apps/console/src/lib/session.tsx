@@ -122,6 +122,7 @@ export const CAN = {
   publishDisclosure: ['ADMIN', 'FUND_ADMIN'],
   projections: ['ADMIN', 'FUND_ADMIN', 'AUDITOR'],
   runProjection: ['ADMIN', 'FUND_ADMIN'],
+  saveScenario: ['ADMIN', 'FUND_ADMIN'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Ability = keyof typeof CAN;

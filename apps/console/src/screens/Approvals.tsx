@@ -1,8 +1,9 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { App, Button, Descriptions, Drawer, Form, Input, List, Result, Segmented, Space, Table, Tag } from 'antd';
 import { useState } from 'react';
-import { api, idem, unwrap, type Page } from '../api/client.js';
+import { api, unwrap, type Page } from '../api/client.js';
 import { formatDate } from '../lib/format.js';
+import { useWrite } from '../lib/forms.js';
 import { useI18n } from '../lib/i18n.js';
 import { ProblemAlert } from '../lib/problem.js';
 import { can, useSession } from '../lib/session.js';
@@ -110,23 +111,32 @@ function ApplicationDrawer({ id, onClose }: { id: string; onClose(): void }) {
     void qc.invalidateQueries({ queryKey: ['eligibility', id] });
   };
   const act = useMutation({
-    mutationFn: async (a: { kind: 'approve' | 'reject' | 'object' | 'disburse'; text?: string }) => {
+    mutationFn: async (a: { kind: 'approve' | 'reject' | 'object'; text?: string }) => {
       const version = app.data?.version;
       const path = { id };
       if (a.kind === 'approve')
         return unwrap(api.POST('/api/v1/loan-applications/{id}/approve', { params: { path }, body: { comment: a.text, version } as never }));
       if (a.kind === 'reject')
         return unwrap(api.POST('/api/v1/loan-applications/{id}/reject', { params: { path }, body: { reason: a.text ?? '', version } as never }));
-      if (a.kind === 'object')
-        return unwrap(api.POST('/api/v1/loan-applications/{id}/object', { params: { path }, body: { reason: a.text ?? '', version } as never }));
-      return unwrap(api.POST('/api/v1/loan-applications/{id}/disburse', { params: { path, header: idem() }, body: {} as never }));
+      return unwrap(api.POST('/api/v1/loan-applications/{id}/object', { params: { path }, body: { reason: a.text ?? '', version } as never }));
     },
     onSuccess: (_d, a) => {
       setReasonFor(null);
       form.resetFields();
-      done(t(a.kind === 'approve' ? 'approved' : a.kind === 'reject' ? 'rejected' : a.kind === 'disburse' ? 'disbursed' : 'saved'));
+      done(t(a.kind === 'approve' ? 'approved' : a.kind === 'reject' ? 'rejected' : 'saved'));
     },
   });
+  // one Idempotency-Key per submission (the shared rule of the write forms): a retry after a lost answer, or a
+  // second click while the first is on its way, repeats the first key, so the API pays out once
+  const disburse = useWrite(
+    null,
+    (loanId: string, header) =>
+      unwrap(api.POST('/api/v1/loan-applications/{id}/disburse', { params: { path: { id: loanId }, header }, body: {} as never })),
+    {
+      invalidate: [['loans'], ['funds'], ['statement']],
+      onSuccess: () => done(t('disbursed')),
+    },
+  );
   const a = app.data;
   const mayDecide = can(me, 'approve') && a && ['SUBMITTED', 'GROUP_ENDORSED'].includes(a.status);
   return (
@@ -181,6 +191,7 @@ function ApplicationDrawer({ id, onClose }: { id: string; onClose(): void }) {
           ) : null}
           <p style={{ color: '#666', marginTop: 12 }}>{t('makerChecker')}</p>
           {act.error ? <ProblemAlert error={act.error} /> : null}
+          {disburse.error ? <ProblemAlert error={disburse.error} /> : null}
           {can(me, 'approve') ? (
             <Space style={{ marginTop: 12 }} wrap>
               {mayDecide ? (
@@ -195,7 +206,7 @@ function ApplicationDrawer({ id, onClose }: { id: string; onClose(): void }) {
               ) : null}
               {a.status === 'IN_PUBLIC_NOTICE' ? <Button onClick={() => setReasonFor('object')}>{t('object')}</Button> : null}
               {can(me, 'disburse') && a.status === 'APPROVED' ? (
-                <Button type="primary" loading={act.isPending} onClick={() => act.mutate({ kind: 'disburse' })}>
+                <Button type="primary" loading={disburse.isPending} onClick={() => disburse.mutate(a.id)}>
                   {t('disburse')}
                 </Button>
               ) : null}

@@ -1,5 +1,5 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { Button, Card, Empty, Form, Input, Progress, Select, Space, Table, Tag } from 'antd';
+import { Button, Card, Empty, Form, Input, Progress, Select, Space, Table, Tag, type FormInstance } from 'antd';
 import { useEffect, useState } from 'react';
 import { api, unwrap, type components } from '../api/client.js';
 import { formatDateTime, formatMoney, formatPercent } from '../lib/format.js';
@@ -8,6 +8,7 @@ import { useI18n } from '../lib/i18n.js';
 import { ProblemAlert } from '../lib/problem.js';
 import { can, useSession } from '../lib/session.js';
 import { PageTitle, StatusTag } from './common.js';
+import { ScenarioForm } from './projection-forms.js';
 
 type Scenario = components['schemas']['ScenarioResponse'];
 type Projection = components['schemas']['ProjectionResponse'];
@@ -31,6 +32,9 @@ export default function Projections() {
   const { t } = useI18n();
   const { me } = useSession();
   const [chosen, setChosen] = useState<string | null>(null);
+  // the scenario form: a new scenario ('new') or a new version of a saved one
+  const [editing, setEditing] = useState<Scenario | 'new' | null>(null);
+  const [runForm] = Form.useForm();
   const scenarios = useQuery({
     queryKey: ['projection-scenarios'],
     queryFn: () => unwrap<{ items: Scenario[] }>(api.GET('/api/v1/projection-scenarios', { params: { query: { pageSize: 100 } } })),
@@ -45,7 +49,18 @@ export default function Projections() {
   return (
     <div>
       <PageTitle>{t('nav_projections')}</PageTitle>
-      <Card size="small" title={t('f_scenarios')} style={{ marginBottom: 12 }}>
+      <Card
+        size="small"
+        title={t('f_scenarios')}
+        style={{ marginBottom: 12 }}
+        extra={
+          can(me, 'saveScenario') ? (
+            <Button size="small" type="primary" onClick={() => setEditing('new')}>
+              {t('f_newScenario')}
+            </Button>
+          ) : null
+        }
+      >
         {scenarios.error ? <ProblemAlert error={scenarios.error} /> : null}
         <Table
           rowKey="id"
@@ -59,10 +74,31 @@ export default function Projections() {
             { title: t('f_horizon'), key: 'h', align: 'right', render: (_: unknown, r: Scenario) => String(r.spec.horizonMonths ?? '—') },
             { title: t('f_runs'), key: 'r', align: 'right', render: (_: unknown, r: Scenario) => String(r.spec.runs ?? '—') },
             { title: t('f_createdAt'), dataIndex: 'updatedAt', render: formatDateTime },
+            ...(can(me, 'saveScenario')
+              ? [
+                  {
+                    title: t('actions'),
+                    key: 'a',
+                    render: (_: unknown, r: Scenario) => (
+                      <Button size="small" onClick={() => setEditing(r)}>
+                        {t('f_newVersion')}
+                      </Button>
+                    ),
+                  },
+                ]
+              : []),
           ]}
         />
-        {can(me, 'runProjection') ? <NewRun scenarios={scenarios.data?.items ?? []} onStarted={setChosen} /> : null}
+        {can(me, 'runProjection') ? <NewRun form={runForm} scenarios={scenarios.data?.items ?? []} onStarted={setChosen} /> : null}
       </Card>
+      {editing ? (
+        <ScenarioForm
+          scenario={editing === 'new' ? undefined : editing}
+          onClose={() => setEditing(null)}
+          // the saved scenario is the one the run form offers next
+          onSaved={(s) => runForm.setFieldsValue({ scenarioId: s.id })}
+        />
+      ) : null}
       <Card size="small" title={t('f_projectionRuns')} style={{ marginBottom: 12 }}>
         {runs.error ? <ProblemAlert error={runs.error} /> : null}
         <Table
@@ -102,11 +138,10 @@ export default function Projections() {
 }
 
 /** 开始测算: a saved scenario as it is, or with its months and runs changed (sent as an inline scenario). */
-function NewRun({ scenarios, onStarted }: { scenarios: Scenario[]; onStarted: (id: string) => void }) {
+function NewRun({ form, scenarios, onStarted }: { form: FormInstance; scenarios: Scenario[]; onStarted: (id: string) => void }) {
   const { t } = useI18n();
   const rules = useRules();
   const toast = useToast();
-  const [form] = Form.useForm();
   const write = useWrite(
     form,
     (v: Record<string, unknown>) => unwrap<Projection>(api.POST('/api/v1/projections', { body: v as never })),

@@ -98,7 +98,7 @@ export default function Subsidy() {
             { title: t('lines'), dataIndex: 'lineCount', align: 'right' },
             { title: t('interest'), dataIndex: 'interest', align: 'right', render: (v: string) => <Money value={v} /> },
             { title: t('totalAmount'), dataIndex: 'total', align: 'right', render: (v: string) => <Money value={v} /> },
-            { title: t('status'), dataIndex: 'status', render: (v: string) => <StatusTag value={v} prefix="st_" /> },
+            { title: t('status'), dataIndex: 'status', render: (v: string) => <StatusTag value={v} prefix="sc_" /> },
             ...(can(me, 'decideSubsidy')
               ? [
                   {

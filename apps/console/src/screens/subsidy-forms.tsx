@@ -89,7 +89,7 @@ export function SettleClaimForm({ claim, onClose }: { claim: SubsidyClaim; onClo
       open
       title={
         <>
-          {t('f_settle')} · {claim.claimNo} <StatusTag value={claim.status} prefix="run_" />
+          {t('f_settle')} · {claim.claimNo} <StatusTag value={claim.status} prefix="sc_" />
         </>
       }
       form={form}
