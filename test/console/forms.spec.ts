@@ -191,8 +191,8 @@ describe('console write forms in the browser', () => {
   }, 180_000);
 
   it('a fund administrator creates a scenario, runs it and sees its result, then saves a new version; the API’s field messages come beside the fields in the console’s language', async () => {
-    const today = (await get('/api/v1/business-date')).businessDate as string;
-    const riskFund = (await get('/api/v1/risk-funds?pageSize=100')).items[0];
+    const today = (await get(fa().GET('/api/v1/business-date'))).businessDate as string;
+    const riskFund = (await get(fa().GET('/api/v1/risk-funds', { params: { query: { pageSize: 100 } } }))).items[0];
     const page = await ui.loginAs(...FUND_ADMIN);
     // every API call asks for the console's language
     const languages = new Set<string>();
@@ -230,7 +230,7 @@ describe('console write forms in the browser', () => {
     await shot(page, 'projection-scenario-form');
     await page.getByTestId('scenario-form-submit').click();
     await page.getByText(`情景已保存: ${name} · v1`).waitFor();
-    const saved = (await get('/api/v1/projection-scenarios?pageSize=100')).items.find((x: { name: string }) => x.name === name);
+    const saved = (await get(fa().GET('/api/v1/projection-scenarios', { params: { query: { pageSize: 100 } } }))).items.find((x: { name: string }) => x.name === name);
     expect(saved).toMatchObject({ version: 1 });
     expect(saved.spec).toMatchObject({
       horizonMonths: 4,
@@ -251,7 +251,7 @@ describe('console write forms in the browser', () => {
     await detail.getByText('已完成').waitFor({ timeout: 120_000 });
     const bands = page.getByTestId('projection-bands');
     await expect(bands.locator('tbody tr.ant-table-row').count()).resolves.toBe(4);
-    const run = await get(`/api/v1/projections/${id}`);
+    const run = await get(fa().GET('/api/v1/projections/{id}', { params: { path: { id } } }));
     expect(run).toMatchObject({ status: 'DONE', scenarioId: saved.id, scenarioVersion: 1 });
     await page.locator('.ant-table-row', { hasText: `${name} · v1` }).first().waitFor();
     await shot(page, 'projection-scenario-run');
@@ -268,10 +268,10 @@ describe('console write forms in the browser', () => {
     await dialog.getByLabel('Mutual-aid loans · Default %').fill('30');
     await page.getByTestId('scenario-form-submit').click();
     await page.getByText(`Scenario saved: ${name} · v2`).waitFor();
-    const v2 = await get(`/api/v1/projection-scenarios/${saved.id}`);
+    const v2 = await get(fa().GET('/api/v1/projection-scenarios/{id}', { params: { path: { id: saved.id } } }));
     expect(v2).toMatchObject({ version: 2, spec: expect.objectContaining({ horizonMonths: 4, behaviour: expect.objectContaining({ MUTUAL_AID: expect.objectContaining({ defaultPercent: 30 }) }) }) });
     expect(v2.spec.policies).toEqual(saved.spec.policies);
-    expect(await get(`/api/v1/projection-scenarios/${saved.id}/versions`)).toHaveLength(2);
+    expect(await get(fa().GET('/api/v1/projection-scenarios/{id}/versions', { params: { path: { id: saved.id } } }))).toHaveLength(2);
     // Chinese until the switch, English after it, on reads and writes alike
     expect([...languages].sort()).toEqual(['GET en', 'GET zh-CN', 'PATCH en', 'POST zh-CN']);
     await page.context().close();
