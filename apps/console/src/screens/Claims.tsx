@@ -6,6 +6,7 @@ import { formatDate, formatPercent } from '../lib/format.js';
 import { useI18n } from '../lib/i18n.js';
 import { ProblemAlert } from '../lib/problem.js';
 import { can, useSession } from '../lib/session.js';
+import { RecoveryForm } from './bank-forms.js';
 import { Money, PageTitle, StatusTag } from './common.js';
 
 type Claim = components['schemas']['CompensationClaimResponse'];
@@ -21,6 +22,7 @@ export default function Claims() {
   const [status, setStatus] = useState<(typeof STATUSES)[number] | 'ALL'>('ALL');
   const [page, setPage] = useState(1);
   const [rejecting, setRejecting] = useState<Claim | null>(null);
+  const [recovering, setRecovering] = useState<Claim | null>(null);
   const list = useQuery({
     queryKey: ['compensation-claims', status, page],
     queryFn: () =>
@@ -31,6 +33,7 @@ export default function Claims() {
       ),
   });
   const decider = can(me, 'decideClaim');
+  const recoverer = can(me, 'recordRecovery');
   return (
     <div>
       <PageTitle>{t('nav_claims')}</PageTitle>
@@ -68,7 +71,22 @@ export default function Claims() {
           },
           { title: t('bankAmount'), dataIndex: 'bankAmount', align: 'right', render: (v: string) => <Money value={v} /> },
           { title: t('status'), dataIndex: 'status', render: (v: string) => <StatusTag value={v} prefix="st_" /> },
+          { title: t('b_recovered'), dataIndex: 'recovered', align: 'right', render: (v: string) => <Money value={v} /> },
           { title: t('reason'), dataIndex: 'decisionReason', render: (v: string | null) => v ?? '' },
+          ...(recoverer
+            ? [
+                {
+                  title: t('b_recoveryColumn'),
+                  key: 'recover',
+                  render: (_: unknown, r: Claim) =>
+                    r.status === 'PAID' ? (
+                      <Button size="small" onClick={() => setRecovering(r)} data-testid={`recover-${r.claimNo}`}>
+                        {t('b_recordRecovery')}
+                      </Button>
+                    ) : null,
+                },
+              ]
+            : []),
           ...(decider
             ? [
                 {
@@ -81,6 +99,7 @@ export default function Claims() {
         ]}
       />
       {rejecting ? <RejectClaim claim={rejecting} onClose={() => setRejecting(null)} /> : null}
+      {recovering ? <RecoveryForm claim={recovering} onClose={() => setRecovering(null)} /> : null}
     </div>
   );
 }
