@@ -6,7 +6,13 @@ import { formatDate, formatPercent } from '../lib/format.js';
 import { useI18n } from '../lib/i18n.js';
 import { ProblemAlert } from '../lib/problem.js';
 import { can, useSession } from '../lib/session.js';
-import { ConfirmDisbursementButton, FileClaimForm, RepaymentForm, StatusForm, type Claim } from './bank-forms.js';
+import {
+  ConfirmDisbursementButton,
+  FileClaimForm,
+  RepaymentForm,
+  StatusForm,
+  type Claim,
+} from './bank-forms.js';
 import { Money, StatusTag } from './common.js';
 
 type Detail = components['schemas']['CoveredLoanDetailResponse'];
@@ -23,12 +29,15 @@ export function CoveredDetail({ loanId, onClose }: { loanId: string; onClose: ()
   const [form, setForm] = useState<'repayment' | 'status' | 'claim' | null>(null);
   const loan = useQuery({
     queryKey: ['covered-loan', loanId],
-    queryFn: () => unwrap<Detail>(api.GET('/api/v1/covered-loans/{id}', { params: { path: { id: loanId } } })),
+    queryFn: () =>
+      unwrap<Detail>(api.GET('/api/v1/covered-loans/{id}', { params: { path: { id: loanId } } })),
   });
   const claims = useQuery({
     queryKey: ['compensation-claims', 'loan', loanId],
     queryFn: () =>
-      unwrap<{ items: Claim[] }>(api.GET('/api/v1/compensation-claims', { params: { query: { loanId, pageSize: 50 } } })),
+      unwrap<{ items: Claim[] }>(
+        api.GET('/api/v1/compensation-claims', { params: { query: { loanId, pageSize: 50 } } }),
+      ),
   });
   const l = loan.data;
   const bank = can(me, 'reportCovered');
@@ -36,25 +45,37 @@ export function CoveredDetail({ loanId, onClose }: { loanId: string; onClose: ()
   const yes = (v: boolean) => (v ? t('b_yes') : t('b_no'));
   const actions =
     l && bank ? (
-      <Space wrap data-testid="bank-actions">
-        {l.status === 'DISBURSED' ? (
-          <>
-            <Button type="primary" onClick={() => setForm('repayment')}>
-              {t('b_reportRepayment')}
+      <div data-testid="bank-actions">
+        <Space wrap>
+          {l.status === 'DISBURSED' ? (
+            <>
+              <Button type="primary" onClick={() => setForm('repayment')}>
+                {t('b_reportRepayment')}
+              </Button>
+              <Button onClick={() => setForm('status')}>{t('b_reportStatus')}</Button>
+            </>
+          ) : null}
+          {l.status === 'APPROVED' ? <ConfirmDisbursementButton loan={l} /> : null}
+          {can(me, 'fileClaim') &&
+          l.status === 'DISBURSED' &&
+          l.daysOverdue > 0 &&
+          !l.compensated &&
+          !liveClaim ? (
+            <Button danger onClick={() => setForm('claim')}>
+              {t('b_fileClaim')}
             </Button>
-            <Button onClick={() => setForm('status')}>{t('b_reportStatus')}</Button>
-          </>
-        ) : null}
-        {l.status === 'APPROVED' ? <ConfirmDisbursementButton loan={l} /> : null}
-        {can(me, 'fileClaim') && l.status === 'DISBURSED' && l.daysOverdue > 0 && !l.compensated && !liveClaim ? (
-          <Button danger onClick={() => setForm('claim')}>
-            {t('b_fileClaim')}
-          </Button>
-        ) : null}
-      </Space>
+          ) : null}
+        </Space>
+      </div>
     ) : null;
   return (
-    <Drawer open onClose={onClose} size="large" title={l ? `${t('b_detailTitle')} · ${l.loanNo}` : t('b_detailTitle')} extra={actions}>
+    <Drawer
+      open
+      onClose={onClose}
+      size="large"
+      title={l ? `${t('b_detailTitle')} · ${l.loanNo}` : t('b_detailTitle')}
+      extra={actions}
+    >
       {loan.error ? <ProblemAlert error={loan.error} /> : null}
       {l ? (
         <Space direction="vertical" style={{ width: '100%' }} size="middle">
@@ -75,7 +96,9 @@ export function CoveredDetail({ loanId, onClose }: { loanId: string; onClose: ()
                 <Money value={l.outstandingPrincipal} />
               </span>
             </Descriptions.Item>
-            <Descriptions.Item label={t('disbursementDate')}>{formatDate(l.disbursementDate)}</Descriptions.Item>
+            <Descriptions.Item label={t('disbursementDate')}>
+              {formatDate(l.disbursementDate)}
+            </Descriptions.Item>
             <Descriptions.Item label={t('b_maturityDate')}>{formatDate(l.maturityDate)}</Descriptions.Item>
             <Descriptions.Item label={t('termMonths')}>{l.termMonths}</Descriptions.Item>
             <Descriptions.Item label={t('b_rate')}>{formatPercent(l.annualRatePercent)}</Descriptions.Item>
@@ -84,11 +107,17 @@ export function CoveredDetail({ loanId, onClose }: { loanId: string; onClose: ()
             </Descriptions.Item>
             <Descriptions.Item label={t('b_arrears')}>{t(`bucket_${l.arrearsBucket}`)}</Descriptions.Item>
             <Descriptions.Item label={t('b_lastStatusReport')}>
-              {l.lastStatusReport ? `${formatDate(l.lastStatusReport.asOf)} · ${l.lastStatusReport.daysOverdue ?? 0}` : t('b_noReport')}
+              {l.lastStatusReport
+                ? `${formatDate(l.lastStatusReport.asOf)} · ${l.lastStatusReport.daysOverdue ?? 0}`
+                : t('b_noReport')}
             </Descriptions.Item>
             <Descriptions.Item label={t('b_recoveryExhausted')}>{yes(l.recoveryExhausted)}</Descriptions.Item>
-            {l.statusReason ? <Descriptions.Item label={t('b_statusReason')}>{l.statusReason}</Descriptions.Item> : null}
-            {l.closedOn ? <Descriptions.Item label={t('st_CLOSED')}>{formatDate(l.closedOn)}</Descriptions.Item> : null}
+            {l.statusReason ? (
+              <Descriptions.Item label={t('b_statusReason')}>{l.statusReason}</Descriptions.Item>
+            ) : null}
+            {l.closedOn ? (
+              <Descriptions.Item label={t('st_CLOSED')}>{formatDate(l.closedOn)}</Descriptions.Item>
+            ) : null}
           </Descriptions>
 
           <Card size="small" title={t('b_cover')}>
@@ -118,41 +147,82 @@ export function CoveredDetail({ loanId, onClose }: { loanId: string; onClose: ()
             )}
           </Card>
 
-          <Card size="small" title={t('b_installments')}>
+          <Card size="small" title={t('b_installments')} data-testid="loan-installments">
             <Table<Installment>
               rowKey="number"
               size="small"
               pagination={false}
               scroll={{ y: 280 }}
               dataSource={l.installments}
-              data-testid="loan-installments"
               columns={[
                 { title: t('b_instNo'), dataIndex: 'number', width: 60 },
                 { title: t('b_dueDate'), dataIndex: 'dueDate', render: formatDate },
-                { title: t('principal'), dataIndex: 'principal', align: 'right', render: (v: string) => <Money value={v} /> },
-                { title: t('b_interest'), dataIndex: 'interest', align: 'right', render: (v: string) => <Money value={v} /> },
-                { title: t('b_paidPrincipal'), dataIndex: 'paidPrincipal', align: 'right', render: (v: string) => <Money value={v} /> },
-                { title: t('b_paidInterest'), dataIndex: 'paidInterest', align: 'right', render: (v: string) => <Money value={v} /> },
-                { title: t('status'), dataIndex: 'status', render: (v: string) => <StatusTag value={v} prefix="st_" /> },
+                {
+                  title: t('principal'),
+                  dataIndex: 'principal',
+                  align: 'right',
+                  render: (v: string) => <Money value={v} />,
+                },
+                {
+                  title: t('b_interest'),
+                  dataIndex: 'interest',
+                  align: 'right',
+                  render: (v: string) => <Money value={v} />,
+                },
+                {
+                  title: t('b_paidPrincipal'),
+                  dataIndex: 'paidPrincipal',
+                  align: 'right',
+                  render: (v: string) => <Money value={v} />,
+                },
+                {
+                  title: t('b_paidInterest'),
+                  dataIndex: 'paidInterest',
+                  align: 'right',
+                  render: (v: string) => <Money value={v} />,
+                },
+                {
+                  title: t('status'),
+                  dataIndex: 'status',
+                  render: (v: string) => <StatusTag value={v} prefix="st_" />,
+                },
               ]}
             />
           </Card>
 
-          <Card size="small" title={t('b_loanClaims')}>
+          <Card size="small" title={t('b_loanClaims')} data-testid="loan-claims">
             <Table<Claim>
               rowKey="id"
               size="small"
               pagination={false}
               loading={claims.isLoading}
               dataSource={claims.data?.items ?? []}
-              data-testid="loan-claims"
               columns={[
                 { title: t('claimNo'), dataIndex: 'claimNo' },
                 { title: t('filedOn'), dataIndex: 'filedOn', render: formatDate },
-                { title: t('claimed'), dataIndex: 'claimed', align: 'right', render: (v: string) => <Money value={v} /> },
-                { title: t('fundAmount'), dataIndex: 'fundAmount', align: 'right', render: (v: string) => <Money value={v} /> },
-                { title: t('b_recovered'), dataIndex: 'recovered', align: 'right', render: (v: string) => <Money value={v} /> },
-                { title: t('status'), dataIndex: 'status', render: (v: string) => <StatusTag value={v} prefix="st_" /> },
+                {
+                  title: t('claimed'),
+                  dataIndex: 'claimed',
+                  align: 'right',
+                  render: (v: string) => <Money value={v} />,
+                },
+                {
+                  title: t('fundAmount'),
+                  dataIndex: 'fundAmount',
+                  align: 'right',
+                  render: (v: string) => <Money value={v} />,
+                },
+                {
+                  title: t('b_recovered'),
+                  dataIndex: 'recovered',
+                  align: 'right',
+                  render: (v: string) => <Money value={v} />,
+                },
+                {
+                  title: t('status'),
+                  dataIndex: 'status',
+                  render: (v: string) => <StatusTag value={v} prefix="st_" />,
+                },
               ]}
             />
           </Card>

@@ -175,7 +175,7 @@ export function RecoveryForm({ claim, onClose }: { claim: Claim; onClose: () => 
         title={`${t('b_recoveryRecorded')} · ${claim.claimNo}`}
         onCancel={onClose}
         footer={
-          <Button type="primary" onClick={onClose}>
+          <Button type="primary" onClick={onClose} data-testid="recovery-close">
             {t('b_close')}
           </Button>
         }
