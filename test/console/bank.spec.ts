@@ -160,6 +160,12 @@ describe('the bank officer’s daily work in the console', () => {
     expect(after.recoveries).toEqual([expect.objectContaining({ amount: '1000.00', fundPart: split.fundPart, bankPart: split.bankPart })]);
     await page.getByTestId('recovery-close').click();
     await bankRow.getByRole('cell', { name: formatMoney('1000.00') }).first().waitFor();
+    // the claim's recoveries, each with its split
+    await bankRow.locator('.ant-table-row-expand-icon').click();
+    const expanded = page.locator('.ant-table-expanded-row');
+    await expanded.getByRole('cell', { name: formatMoney(split.fundPart), exact: true }).waitFor();
+    await expanded.getByRole('cell', { name: formatMoney(split.bankPart), exact: true }).waitFor();
+    await shot(page, 'bank-claim-recoveries');
     await page.context().close();
 
     // ── the auditor: the detail, but none of the bank's buttons ──

@@ -10,6 +10,7 @@ import { RecoveryForm } from './bank-forms.js';
 import { Money, PageTitle, StatusTag } from './common.js';
 
 type Claim = components['schemas']['CompensationClaimResponse'];
+type ClaimDetail = components['schemas']['CompensationClaimDetailResponse'];
 const STATUSES = ['FILED', 'PAID', 'REJECTED'] as const;
 
 /**
@@ -53,6 +54,7 @@ export default function Claims() {
         loading={list.isLoading}
         dataSource={list.data?.items ?? []}
         pagination={{ current: page, pageSize: 20, total: list.data?.total ?? 0, onChange: setPage, showSizeChanger: false }}
+        expandable={{ rowExpandable: (r: Claim) => r.recovered !== '0.00', expandedRowRender: (r: Claim) => <Recoveries claimId={r.id} /> }}
         columns={[
           { title: t('claimNo'), dataIndex: 'claimNo' },
           { title: t('filedOn'), dataIndex: 'filedOn', render: formatDate },
@@ -168,5 +170,32 @@ function RejectClaim({ claim, onClose }: { claim: Claim; onClose(): void }) {
         </Space>
       </Form>
     </Modal>
+  );
+}
+
+/** The recoveries recorded on a paid claim, each with its split between the fund and the bank. */
+function Recoveries({ claimId }: { claimId: string }) {
+  const { t } = useI18n();
+  const detail = useQuery({
+    queryKey: ['compensation-claim', claimId],
+    queryFn: () => unwrap<ClaimDetail>(api.GET('/api/v1/compensation-claims/{id}', { params: { path: { id: claimId } } })),
+  });
+  if (detail.error) return <ProblemAlert error={detail.error} />;
+  return (
+    <Table
+      rowKey="id"
+      size="small"
+      pagination={false}
+      loading={detail.isLoading}
+      dataSource={detail.data?.recoveries ?? []}
+      title={() => t('b_recoveries')}
+      columns={[
+        { title: t('b_recoveredOn'), dataIndex: 'recoveredOn', render: formatDate },
+        { title: t('b_recoveryAmount'), dataIndex: 'amount', align: 'right', render: (v: string) => <Money value={v} /> },
+        { title: t('b_fundPart'), dataIndex: 'fundPart', align: 'right', render: (v: string) => <Money value={v} /> },
+        { title: t('b_bankPart'), dataIndex: 'bankPart', align: 'right', render: (v: string) => <Money value={v} /> },
+        { title: t('b_memo'), dataIndex: 'memo', render: (v: string | null) => v ?? '' },
+      ]}
+    />
   );
 }
