@@ -36,6 +36,10 @@ const button = (page: Page | Locator, text: string) => page.getByRole('button', 
 const fieldError = (page: Page, dialog: Locator, label: string) =>
   dialog.locator('.ant-form-item', { has: page.getByLabel(label, { exact: true }) }).locator('.ant-form-item-explain-error');
 
+/** Until no dialog is zooming in or out (a screenshot of the end state, not of the animation). */
+const settled = (page: Page) =>
+  page.waitForFunction(() => !document.querySelector('.ant-zoom-appear, .ant-zoom-enter, .ant-zoom-leave, .ant-move-up-leave'));
+
 function addDays(date: string, n: number): string {
   const d = new Date(`${date}T00:00:00Z`);
   d.setUTCDate(d.getUTCDate() + n);
@@ -184,5 +188,53 @@ describe('the bank officer’s daily work in the console', () => {
     await expect(button(auditor, '登记追偿').count()).resolves.toBe(0);
     await expect(auditor.getByRole('columnheader', { name: '追偿', exact: true }).count()).resolves.toBe(0);
     await auditor.context().close();
+  }, 240_000);
+
+  it('confirms the payout of a loan registered for tomorrow once its day has come; before it, the refusal is shown in Chinese', async () => {
+    const page = await ui.loginAs(...BANK);
+    await page.waitForURL(/\/console\/covered-loans$/);
+    const today = (await page.getByTestId('business-date').innerText()).match(/\d{4}-\d{2}-\d{2}/)![0];
+    const tomorrow = addDays(today, 1);
+    await page.getByRole('button', { name: '登记担保贷款' }).click();
+    await page.getByLabel('银行贷款编号').fill('UI-BANK-0002');
+    await page.getByLabel('农户编号').fill('6');
+    await page.getByLabel('金额').fill('8000.00');
+    await page.getByLabel('放款日').fill(tomorrow);
+    await button(page, '保存').click();
+    await page.getByText(/已登记: CL-/).waitFor();
+    const registered = await loanByRef('UI-BANK-0002');
+    expect(registered.status).toBe('APPROVED');
+
+    await page.getByTestId('covered-open-UI-BANK-0002').click();
+    const drawer = page.locator('.ant-drawer-open .ant-drawer-section');
+    await drawer.getByTestId('loan-status').getByText('已批准待放款').waitFor();
+    // an approved loan is not reported on: only its payout is confirmed
+    await expect(button(drawer, '报送还款').count()).resolves.toBe(0);
+    await button(drawer, '确认放款').click();
+    await button(page.locator('.ant-modal-confirm'), '确定').click();
+    const refusal = page.locator('.ant-modal-confirm').filter({ has: page.getByTestId('problem') });
+    await refusal.getByText('担保贷款状态不允许此操作').first().waitFor();
+    expect((await loanByRef('UI-BANK-0002')).status).toBe('APPROVED');
+    await settled(page);
+    await shot(page, 'bank-confirm-refused');
+    await button(refusal, '知道了').or(button(refusal, '确定')).click();
+
+    // the next business day: the payout is confirmed and the loan can be reported on
+    const moved = await request(ui.t.http)
+      .post('/api/v1/business-date/advance')
+      .set('Authorization', `Bearer ${await ui.t.tokenFor('ADMIN')}`)
+      .send({ days: 1 });
+    expect(moved.status).toBe(200);
+    await page.reload();
+    await page.getByTestId('business-date').filter({ hasText: tomorrow }).waitFor();
+    await page.getByTestId('covered-open-UI-BANK-0002').click();
+    await button(drawer, '确认放款').click();
+    await button(page.locator('.ant-modal-confirm'), '确定').click();
+    await page.getByText('放款已确认').waitFor();
+    await drawer.getByTestId('loan-status').getByText('已放款').waitFor();
+    await button(drawer, '报送还款').waitFor();
+    expect((await loanByRef('UI-BANK-0002')).status).toBe('DISBURSED');
+    await shot(page, 'bank-confirmed');
+    await page.context().close();
   }, 240_000);
 });

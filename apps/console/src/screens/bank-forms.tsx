@@ -12,7 +12,12 @@ export type Claim = components['schemas']['CompensationClaimResponse'];
 type Recovered = components['schemas']['CompensationClaimWithRecoveryResponse'];
 
 /** What a bank's report changes: the loan (list and detail), the bank's capacity per district, the claims. */
-export const bankKeys = (loanId?: string) => [['covered-loans'], ['covered-loan', ...(loanId ? [loanId] : [])], ['bank-capacity'], ['compensation-claims']];
+export const bankKeys = (loanId?: string) => [
+  ['covered-loans'],
+  ['covered-loan', ...(loanId ? [loanId] : [])],
+  ['bank-capacity'],
+  ['compensation-claims'],
+];
 
 /** The business date: the day a report defaults to (the API refuses any later one). */
 function useToday(form: ReturnType<typeof Form.useForm>[0], field: string) {
@@ -36,7 +41,12 @@ export function RepaymentForm({ loan, onClose }: { loan: CoveredLoan; onClose: (
   const write = useWrite(
     form,
     (v: Record<string, unknown>, header) =>
-      unwrap<CoveredLoan>(api.POST('/api/v1/covered-loans/{id}/repayments', { params: { path: { id: loan.id }, header }, body: v as never })),
+      unwrap<CoveredLoan>(
+        api.POST('/api/v1/covered-loans/{id}/repayments', {
+          params: { path: { id: loan.id }, header },
+          body: v as never,
+        }),
+      ),
     {
       invalidate: bankKeys(loan.id),
       onSuccess: () => {
@@ -82,7 +92,12 @@ export function StatusForm({ loan, onClose }: { loan: CoveredLoan; onClose: () =
   const write = useWrite(
     form,
     (v: Record<string, unknown>, header) =>
-      unwrap<CoveredLoan>(api.POST('/api/v1/covered-loans/{id}/status', { params: { path: { id: loan.id }, header }, body: v as never })),
+      unwrap<CoveredLoan>(
+        api.POST('/api/v1/covered-loans/{id}/status', {
+          params: { path: { id: loan.id }, header },
+          body: v as never,
+        }),
+      ),
     {
       invalidate: bankKeys(loan.id),
       onSuccess: () => {
@@ -124,7 +139,12 @@ export function FileClaimForm({ loan, onClose }: { loan: CoveredLoan; onClose: (
   const write = useWrite(
     form,
     (v: Record<string, unknown>, header) =>
-      unwrap<Claim>(api.POST('/api/v1/covered-loans/{id}/claims', { params: { path: { id: loan.id }, header }, body: v as never })),
+      unwrap<Claim>(
+        api.POST('/api/v1/covered-loans/{id}/claims', {
+          params: { path: { id: loan.id }, header },
+          body: v as never,
+        }),
+      ),
     {
       invalidate: bankKeys(loan.id),
       onSuccess: (c) => {
@@ -146,7 +166,8 @@ export function FileClaimForm({ loan, onClose }: { loan: CoveredLoan; onClose: (
     >
       <p>{t('b_claimHint')}</p>
       <p>
-        {t('b_daysOverdue')}: {loan.daysOverdue} · {t('b_outstandingNow')}: <Money value={loan.outstandingPrincipal} />
+        {t('b_daysOverdue')}: {loan.daysOverdue} · {t('b_outstandingNow')}:{' '}
+        <Money value={loan.outstandingPrincipal} />
       </p>
       <Form.Item name="memo" label={t('b_memo')}>
         <Input.TextArea rows={2} maxLength={500} />
@@ -165,8 +186,16 @@ export function RecoveryForm({ claim, onClose }: { claim: Claim; onClose: () => 
   const write = useWrite(
     form,
     (v: Record<string, unknown>, header) =>
-      unwrap<Recovered>(api.POST('/api/v1/compensation-claims/{id}/recoveries', { params: { path: { id: claim.id }, header }, body: v as never })),
-    { invalidate: [['compensation-claims'], ['compensation-claim', claim.id], ['covered-loan', claim.loanId]], onSuccess: setDone },
+      unwrap<Recovered>(
+        api.POST('/api/v1/compensation-claims/{id}/recoveries', {
+          params: { path: { id: claim.id }, header },
+          body: v as never,
+        }),
+      ),
+    {
+      invalidate: [['compensation-claims'], ['compensation-claim', claim.id], ['covered-loan', claim.loanId]],
+      onSuccess: setDone,
+    },
   );
   if (done)
     return (
@@ -215,7 +244,8 @@ export function RecoveryForm({ claim, onClose }: { claim: Claim; onClose: () => 
       testId="recovery-form"
     >
       <p>
-        {t('fundAmount')}: <Money value={claim.fundAmount} /> · {t('b_recovered')}: <Money value={claim.recovered} />
+        {t('fundAmount')}: <Money value={claim.fundAmount} /> · {t('b_recovered')}:{' '}
+        <Money value={claim.recovered} />
       </p>
       <Form.Item name="amount" label={t('b_recoveryAmount')} rules={[rules.required, rules.yuan]}>
         <Input inputMode="decimal" placeholder="5000.00" />
@@ -238,27 +268,34 @@ export function ConfirmDisbursementButton({ loan }: { loan: CoveredLoan }) {
   const write = useWrite(
     null,
     (_: null, header) =>
-      unwrap<CoveredLoan>(api.POST('/api/v1/covered-loans/{id}/disbursement', { params: { path: { id: loan.id }, header } })),
+      unwrap<CoveredLoan>(
+        api.POST('/api/v1/covered-loans/{id}/disbursement', { params: { path: { id: loan.id }, header } }),
+      ),
     {
       invalidate: bankKeys(loan.id),
       onSuccess: () => toast(t('b_disbursementConfirmed')),
     },
   );
   return (
-    <>
-      <Button
-        loading={write.isPending}
-        onClick={() =>
-          modal.confirm({
-            title: `${t('b_confirmDisbursement')} · ${loan.bankLoanRef}`,
-            content: t('b_confirmDisbursementText'),
-            onOk: () => write.mutate(null),
-          })
-        }
-      >
-        {t('b_confirmDisbursement')}
-      </Button>
-      {write.error ? <ProblemAlert error={write.error} /> : null}
-    </>
+    <Button
+      loading={write.isPending}
+      onClick={() =>
+        modal.confirm({
+          title: `${t('b_confirmDisbursement')} · ${loan.bankLoanRef}`,
+          content: t('b_confirmDisbursementText'),
+          onOk: () =>
+            write.mutate(null, {
+              onError: (e) =>
+                modal.error({
+                  title: t('b_confirmDisbursement'),
+                  content: <ProblemAlert error={e} />,
+                  width: 520,
+                }),
+            }),
+        })
+      }
+    >
+      {t('b_confirmDisbursement')}
+    </Button>
   );
 }
