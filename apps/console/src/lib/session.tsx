@@ -123,6 +123,10 @@ export const CAN = {
   projections: ['ADMIN', 'FUND_ADMIN', 'AUDITOR'],
   runProjection: ['ADMIN', 'FUND_ADMIN'],
   saveScenario: ['ADMIN', 'FUND_ADMIN'],
+  // the bank officer's covered-loan reports, disbursement, claims and recoveries (the API allows banks only)
+  reportCovered: ['BANK_OFFICER'],
+  fileClaim: ['BANK_OFFICER'],
+  recordRecovery: ['BANK_OFFICER'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Ability = keyof typeof CAN;

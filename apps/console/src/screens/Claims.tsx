@@ -6,9 +6,11 @@ import { formatDate, formatPercent } from '../lib/format.js';
 import { useI18n } from '../lib/i18n.js';
 import { ProblemAlert } from '../lib/problem.js';
 import { can, useSession } from '../lib/session.js';
+import { RecoveryForm } from './bank-forms.js';
 import { Money, PageTitle, StatusTag } from './common.js';
 
 type Claim = components['schemas']['CompensationClaimResponse'];
+type ClaimDetail = components['schemas']['CompensationClaimDetailResponse'];
 const STATUSES = ['FILED', 'PAID', 'REJECTED'] as const;
 
 /**
@@ -21,6 +23,7 @@ export default function Claims() {
   const [status, setStatus] = useState<(typeof STATUSES)[number] | 'ALL'>('ALL');
   const [page, setPage] = useState(1);
   const [rejecting, setRejecting] = useState<Claim | null>(null);
+  const [recovering, setRecovering] = useState<Claim | null>(null);
   const list = useQuery({
     queryKey: ['compensation-claims', status, page],
     queryFn: () =>
@@ -31,6 +34,7 @@ export default function Claims() {
       ),
   });
   const decider = can(me, 'decideClaim');
+  const recoverer = can(me, 'recordRecovery');
   return (
     <div>
       <PageTitle>{t('nav_claims')}</PageTitle>
@@ -50,6 +54,7 @@ export default function Claims() {
         loading={list.isLoading}
         dataSource={list.data?.items ?? []}
         pagination={{ current: page, pageSize: 20, total: list.data?.total ?? 0, onChange: setPage, showSizeChanger: false }}
+        expandable={{ rowExpandable: (r: Claim) => r.recovered !== '0.00', expandedRowRender: (r: Claim) => <Recoveries claimId={r.id} /> }}
         columns={[
           { title: t('claimNo'), dataIndex: 'claimNo' },
           { title: t('filedOn'), dataIndex: 'filedOn', render: formatDate },
@@ -68,7 +73,22 @@ export default function Claims() {
           },
           { title: t('bankAmount'), dataIndex: 'bankAmount', align: 'right', render: (v: string) => <Money value={v} /> },
           { title: t('status'), dataIndex: 'status', render: (v: string) => <StatusTag value={v} prefix="st_" /> },
+          { title: t('b_recovered'), dataIndex: 'recovered', align: 'right', render: (v: string) => <Money value={v} /> },
           { title: t('reason'), dataIndex: 'decisionReason', render: (v: string | null) => v ?? '' },
+          ...(recoverer
+            ? [
+                {
+                  title: t('b_recoveryColumn'),
+                  key: 'recover',
+                  render: (_: unknown, r: Claim) =>
+                    r.status === 'PAID' ? (
+                      <Button size="small" onClick={() => setRecovering(r)} data-testid={`recover-${r.claimNo}`}>
+                        {t('b_recordRecovery')}
+                      </Button>
+                    ) : null,
+                },
+              ]
+            : []),
           ...(decider
             ? [
                 {
@@ -81,6 +101,7 @@ export default function Claims() {
         ]}
       />
       {rejecting ? <RejectClaim claim={rejecting} onClose={() => setRejecting(null)} /> : null}
+      {recovering ? <RecoveryForm claim={recovering} onClose={() => setRecovering(null)} /> : null}
     </div>
   );
 }
@@ -149,5 +170,32 @@ function RejectClaim({ claim, onClose }: { claim: Claim; onClose(): void }) {
         </Space>
       </Form>
     </Modal>
+  );
+}
+
+/** The recoveries recorded on a paid claim, each with its split between the fund and the bank. */
+function Recoveries({ claimId }: { claimId: string }) {
+  const { t } = useI18n();
+  const detail = useQuery({
+    queryKey: ['compensation-claim', claimId],
+    queryFn: () => unwrap<ClaimDetail>(api.GET('/api/v1/compensation-claims/{id}', { params: { path: { id: claimId } } })),
+  });
+  if (detail.error) return <ProblemAlert error={detail.error} />;
+  return (
+    <Table
+      rowKey="id"
+      size="small"
+      pagination={false}
+      loading={detail.isLoading}
+      dataSource={detail.data?.recoveries ?? []}
+      title={() => t('b_recoveries')}
+      columns={[
+        { title: t('b_recoveredOn'), dataIndex: 'recoveredOn', render: formatDate },
+        { title: t('b_recoveryAmount'), dataIndex: 'amount', align: 'right', render: (v: string) => <Money value={v} /> },
+        { title: t('b_fundPart'), dataIndex: 'fundPart', align: 'right', render: (v: string) => <Money value={v} /> },
+        { title: t('b_bankPart'), dataIndex: 'bankPart', align: 'right', render: (v: string) => <Money value={v} /> },
+        { title: t('b_memo'), dataIndex: 'memo', render: (v: string | null) => v ?? '' },
+      ]}
+    />
   );
 }

@@ -7,6 +7,7 @@ import { useI18n } from '../lib/i18n.js';
 import { applyFieldErrors, ProblemAlert } from '../lib/problem.js';
 import { can, useSession } from '../lib/session.js';
 import { Money, PageTitle, StatusTag } from './common.js';
+import { CoveredDetail } from './CoveredDetail.js';
 import { SheetImport } from './SheetImport.js';
 
 interface CoveredLoan {
@@ -42,6 +43,7 @@ export default function Covered() {
   const [page, setPage] = useState(1);
   const [registering, setRegistering] = useState(false);
   const [importing, setImporting] = useState(false);
+  const [open, setOpen] = useState<string | null>(null);
   const list = useQuery({
     queryKey: ['covered-loans', page],
     queryFn: () =>
@@ -109,9 +111,28 @@ export default function Covered() {
           { title: t('outstandingPrincipal'), dataIndex: 'outstandingPrincipal', align: 'right', render: (v: string) => <Money value={v} /> },
           { title: t('disbursementDate'), dataIndex: 'disbursementDate', render: formatDate },
           { title: t('daysOverdue'), dataIndex: 'daysOverdue', align: 'right' },
-          { title: t('status'), dataIndex: 'status', render: (v: string) => <StatusTag value={v} prefix="st_" /> },
+          {
+            title: t('status'),
+            dataIndex: 'status',
+            render: (v: string, r: CoveredLoan) => (
+              <>
+                <StatusTag value={v} prefix="st_" />
+                {r.nonPerforming ? <Tag color="red">{t('b_nonPerforming')}</Tag> : null}
+              </>
+            ),
+          },
+          {
+            title: t('b_detail'),
+            key: 'detail',
+            render: (_: unknown, r: CoveredLoan) => (
+              <Button size="small" type="link" onClick={() => setOpen(r.id)} data-testid={`covered-open-${r.bankLoanRef}`}>
+                {t('b_detail')}
+              </Button>
+            ),
+          },
         ]}
       />
+      {open ? <CoveredDetail loanId={open} onClose={() => setOpen(null)} /> : null}
       {registering ? <RegisterCovered onClose={() => setRegistering(false)} /> : null}
       {importing && bankId ? <ImportCovered bankId={bankId} onClose={() => setImporting(false)} /> : null}
     </div>

@@ -164,6 +164,9 @@ describe('compensation rules', () => {
     expect(recoveryRefusal(claim, { amountFen: 1n, recoveredOn: '2026-03-02' }, '2026-03-01')?.code).toBe(
       'VALIDATION_FAILED',
     );
+    expect(recoveryRefusal(claim, { amountFen: 1n, recoveredOn: '2026-03-02' }, '2026-03-01')?.errors).toEqual([
+      expect.objectContaining({ field: 'recoveredOn', code: 'DATE_IN_FUTURE' }),
+    ]);
     expect(
       recoveryRefusal(
         { ...claim, status: 'FILED' },

@@ -233,7 +233,7 @@ export function recoveryRefusal(
       message: `the claim is ${claim.status}, not PAID`,
     });
   if (input.recoveredOn > today)
-    problems.push({ field: 'recoveredOn', code: 'INVALID', message: `after today ${today}` });
+    problems.push({ field: 'recoveredOn', code: 'DATE_IN_FUTURE', message: `may not be after today (${today})` });
   if (claim.paid_on && input.recoveredOn < claim.paid_on)
     problems.push({
       field: 'recoveredOn',

@@ -263,6 +263,11 @@ describe('covered loans: what the bank reports', () => {
     expect(statusRefusal(loan, { asOf: '2026-03-02', daysOverdue: 5 }, '2026-03-01')?.code).toBe(
       'VALIDATION_FAILED',
     );
+    // a date after today is named as such (the console shows it beside the field, in Chinese)
+    expect(statusRefusal(loan, { asOf: '2026-03-02', daysOverdue: 5 }, '2026-03-01')?.errors?.[0]).toMatchObject({
+      field: 'asOf',
+      code: 'DATE_IN_FUTURE',
+    });
     expect(statusRefusal(loan, { asOf: '2026-01-09', daysOverdue: 5 }, '2026-03-01')?.errors?.[0].field).toBe(
       'asOf',
     );

@@ -514,7 +514,7 @@ function notDisbursed(loan: CoveredLoanRow): FieldError | null {
 /** A date the bank reports: not after today, not before the disbursement. */
 function reportDateProblems(field: string, date: string, loan: CoveredLoanRow, today: string): FieldError[] {
   const out: FieldError[] = [];
-  if (date > today) out.push({ field, code: 'INVALID', message: `after today ${today}` });
+  if (date > today) out.push({ field, code: 'DATE_IN_FUTURE', message: `may not be after today (${today})` });
   if (date < loan.disbursement_date)
     out.push({ field, code: 'INVALID', message: `before the disbursement on ${loan.disbursement_date}` });
   return out;
