@@ -85,7 +85,7 @@ describe('console write forms in the browser', () => {
     await searched;
     await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: `#${stranger.id}` }).click();
     await page.keyboard.press('Tab');
-    await dialog.getByText(`${stranger.headName} · ${stranger.villageName} · #${stranger.id}`).waitFor();
+    await dialog.getByTitle(`${stranger.headName} · ${stranger.villageName} · #${stranger.id}`).waitFor(); // the chosen value (an aria-live echo of it may come and go)
     await page.getByTestId('contribution-form-submit').click();
     const householdItem = dialog.locator('.ant-form-item', { has: page.getByLabel('农户', { exact: true }) });
     await householdItem.locator('.ant-form-item-explain-error').filter({ hasText: '该农户不属于本村互助资金所在村' }).waitFor();
