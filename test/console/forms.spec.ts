@@ -86,7 +86,9 @@ describe('console write forms in the browser', () => {
     await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: `#${stranger.id}` }).click();
     await page.keyboard.press('Tab');
     await dialog.getByTitle(`${stranger.headName} · ${stranger.villageName} · #${stranger.id}`).waitFor(); // the chosen value (an aria-live echo of it may come and go)
+    const refused = page.waitForResponse((r) => r.url().includes('/contributions') && r.request().method() === 'POST');
     await page.getByTestId('contribution-form-submit').click();
+    expect((await refused).status()).toBe(422);
     const householdItem = dialog.locator('.ant-form-item', { has: page.getByLabel('农户', { exact: true }) });
     await householdItem.locator('.ant-form-item-explain-error').filter({ hasText: '该农户不属于本村互助资金所在村' }).waitFor();
     await expect(dialog.getByTestId('problem').getAttribute('data-code')).resolves.toBeTruthy();

@@ -54,6 +54,17 @@ export function useConsole(): ConsoleHarness {
     browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
   }, 180_000);
 
+  // a failing test leaves a picture of every page it still had open (in SHOTS), to look at what it saw
+  const open = new Set<Page>();
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state === 'fail') {
+      const name = ctx.task.name.replace(/[^\p{L}\p{N}]+/gu, '-').slice(0, 60);
+      let i = 0;
+      for (const page of open) if (!page.isClosed()) await page.screenshot({ path: join(SHOTS, `failed-${name}-${++i}.png`) }).catch(() => undefined);
+    }
+    open.clear();
+  });
+
   afterAll(async () => {
     await browser?.close();
     await t?.close();
@@ -72,6 +83,7 @@ export function useConsole(): ConsoleHarness {
     async loginAs(username: string, password: string): Promise<Page> {
       const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
       const page = await context.newPage();
+      open.add(page);
       await page.goto(`${base}/`);
       await page.getByLabel('用户名').fill(username);
       await page.getByLabel('密码').fill(password);
