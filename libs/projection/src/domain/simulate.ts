@@ -117,6 +117,9 @@ interface SimLoan {
   coverUsedFen: Fen;
   /** the loan's replayed state, kept and moved forward payment by payment (the replay's own step) */
   state: InstallmentState[];
+  /** the instalments of it that still matter (see openFrom), from index firstOpen; null: not worked out yet */
+  open: InstallmentState[] | null;
+  firstOpen: number;
   prepaid: { totalFen: Fen };
   /** the day of the last payment that paid everything then due, and the principal it left */
   cleared: { day: string; outstandingFen: Fen; nextDue: string | null } | null;
@@ -292,7 +295,7 @@ function payDays(loan: SimLoan, asOf: string, prevEnd: string, monthEnd: string)
  */
 function payDue(loan: SimLoan, day: string, k: Kernel): Paid | null {
   if (loan.closed || loan.compensated) return null;
-  const st = loan.state;
+  const st = openPart(loan, day);
   // after a payment that paid everything due, with nothing falling due since before this day, nothing is overdue
   // or accruing penalty: the accrual and marking would change nothing (applyPayment does them anyway)
   const c = loan.cleared;
@@ -319,6 +322,34 @@ function payDue(loan: SimLoan, day: string, k: Kernel): Paid | null {
   return { day, amountFen: owed, principalFen: principal, leftFen: before - principal };
 }
 
+/**
+ * Where a loan's instalments still matter from `date` on: the index after the leading ones that are PAID in full
+ * (principal, fee and penalty) and due before `date`, searched from `from`. The replay's step, accrual, marking and
+ * days overdue on any date from `date` on give the same result on the instalments from there as on them all: such
+ * an instalment is skipped by the accrual and the marking, adds nothing to a payoff, is neither overdue, nor
+ * CURRENT, nor the period a payoff charges, nor FUTURE, and is never reopened (the property test in
+ * open-part.spec.ts holds the two to the same states and outcomes).
+ */
+export function openFrom(state: readonly InstallmentState[], from: number, date: string): number {
+  let n = from;
+  while (n < state.length) {
+    const i = state[n];
+    if (i.status !== 'PAID' || i.interestFen !== i.paidInterestFen || i.penaltyFen !== i.paidPenaltyFen || i.dueDate >= date) break;
+    n++;
+  }
+  return n;
+}
+
+/** The loan's instalments that still matter from `date` on (the same objects as its state: see openFrom). */
+function openPart(loan: SimLoan, date: string): InstallmentState[] {
+  const n = openFrom(loan.state, loan.firstOpen, date);
+  if (n !== loan.firstOpen || loan.open === null) {
+    loan.firstOpen = n;
+    loan.open = n === 0 ? loan.state : loan.state.slice(n);
+  }
+  return loan.open;
+}
+
 /** The first due date after `day` (due dates ascend); null when none. */
 function nextDueAfter(schedule: readonly FrozenInstallment[], day: string): string | null {
   for (const i of schedule) if (i.dueDate > day) return i.dueDate;
@@ -327,7 +358,7 @@ function nextDueAfter(schedule: readonly FrozenInstallment[], day: string): stri
 
 /** The payment applied to the kept state by the repayment engine's own step (as `replay` applies each). */
 function recordPayment(loan: SimLoan, p: ReplayPayment, k: Kernel): void {
-  k.applyPayment(loan.state, loan.terms, loan.prepaid, p);
+  k.applyPayment(openPart(loan, p.valueDate), loan.terms, loan.prepaid, p);
   loan.payments.push(p);
 }
 
@@ -338,11 +369,12 @@ function monthEndOf(loan: SimLoan, monthEnd: string, k: Kernel): { outstandingFe
   const c = loan.cleared;
   const quiet = c !== null && !loan.subsidy && (c.nextDue === null || c.nextDue > monthEnd);
   if (quiet) return { outstandingFen: c.outstandingFen, dpd: 0, replayed: false };
-  k.accrueTo(loan.state, monthEnd);
-  k.markOverdue(loan.state, loan.terms, monthEnd);
+  const st = openPart(loan, monthEnd);
+  k.accrueTo(st, monthEnd);
+  k.markOverdue(st, loan.terms, monthEnd);
   let outstanding = 0n;
-  for (const i of loan.state) if (i.status !== 'PAID') outstanding += unpaidPrincipal(i); // PAID: none unpaid
-  return { outstandingFen: outstanding, dpd: k.daysOverdueOf(loan.state, monthEnd), replayed: true };
+  for (const i of st) if (i.status !== 'PAID') outstanding += unpaidPrincipal(i); // PAID: none unpaid
+  return { outstandingFen: outstanding, dpd: k.daysOverdueOf(st, monthEnd), replayed: true };
 }
 
 /** A run's loan from the snapshot: its replayed state on the snapshot date (a copy) and the plan drawn for it. */
@@ -371,6 +403,8 @@ function simLoanOf(
     trajectory: null,
     fund: null,
     onTime: null,
+    open: null,
+    firstOpen: 0,
   };
 }
 
@@ -440,6 +474,8 @@ interface PrepLoan {
   outstandingFen: Fen;
   /** the loan's on-time months, when they are in its fund's pool */
   pooled: Trajectory | null;
+  /** a pooled loan: by the instalment its borrower stops after, what that plan's months change in its fund's pool */
+  shifts: Map<number, PoolMonth[]>;
 }
 
 interface FundPrep {
@@ -471,10 +507,7 @@ function prepOf(snapshot: BookSnapshot, k: Kernel, monthEnds: readonly string[])
   let prep = byHorizon.get(monthEnds.length);
   if (prep) return prep;
   const funds = new Map<string, FundPrep>();
-  for (const f of snapshot.funds) {
-    const pool: PoolMonth[] = monthEnds.map(() => ({ amountFen: 0n, principalFen: 0n, outstandingFen: 0n, par30: 0n, npl: 0n, households: 0, days: [] }));
-    funds.set(f.id, { outstandingFen: 0n, served: new Set(), pool });
-  }
+  for (const f of snapshot.funds) funds.set(f.id, { outstandingFen: 0n, served: new Set(), pool: emptyPool(monthEnds.length) });
   // a household with more than one loan in a fund is counted once: its loans are read one by one
   const perHousehold = new Map<string, number>();
   for (const l of snapshot.loans)
@@ -500,7 +533,7 @@ function prepOf(snapshot: BookSnapshot, k: Kernel, monthEnds: readonly string[])
       (!l.householdId || perHousehold.get(`${l.fundId}|${l.householdId}`) === 1);
     const pooled = poolable ? trajectoryOf(snapshot, l, k, ON_TIME, handled, monthEnds) : null;
     if (pooled && f) addToPool(f.pool, pooled, l, 1n);
-    loans.push({ handled, base, dpd, outstandingFen, pooled });
+    loans.push({ handled, base, dpd, outstandingFen, pooled, shifts: new Map() });
   }
   for (const f of funds.values())
     for (const m of f.pool) m.days.sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
@@ -509,7 +542,26 @@ function prepOf(snapshot: BookSnapshot, k: Kernel, monthEnds: readonly string[])
   return prep;
 }
 
-/** A loan's on-time months into its fund's pool (sign 1). */
+const emptyPool = (months: number): PoolMonth[] =>
+  Array.from({ length: months }, () => ({ amountFen: 0n, principalFen: 0n, outstandingFen: 0n, par30: 0n, npl: 0n, households: 0, days: [] }));
+
+/**
+ * What a pooled loan's stopping plan changes in its fund's pool: its months under the plan less its on-time months
+ * (worked out once per snapshot, loan and plan, like the months themselves).
+ */
+function shiftOf(snapshot: BookSnapshot, l: SnapshotLoan, p: PrepLoan, k: Kernel, plan: Plan, monthEnds: readonly string[]): PoolMonth[] {
+  const key = plan.stopsAfter ?? -1;
+  let shift = p.shifts.get(key);
+  if (shift) return shift;
+  shift = emptyPool(monthEnds.length);
+  addToPool(shift, trajectoryOf(snapshot, l, k, plan, p.handled, monthEnds), l, 1n);
+  addToPool(shift, p.pooled!, l, -1n);
+  for (const m of shift) m.days.sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
+  p.shifts.set(key, shift);
+  return shift;
+}
+
+/** A loan's months into a pool (sign 1) or out of it (sign −1). */
 function addToPool(pool: PoolMonth[], t: Trajectory, l: SnapshotLoan, sign: bigint): void {
   for (let m = 0; m < t.months.length; m++) {
     const x = t.months[m];
@@ -591,14 +643,23 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual, pooled
   const recoveries: { monthEnd: string; riskFundId: string; fen: Fen }[] = [];
 
   const loans: SimLoan[] = [];
-  /** pooled loans this run drew otherwise than on time: their on-time months come out of their fund's pool */
+  /** pooled loans this run drew late: their on-time months come out of their fund's pool, their own go in */
   const unpooled: SimLoan[] = [];
+  /** pooled loans this run drew stopping: what their plan changes in their fund's pool */
+  const shifted: { fund: FundState; months: PoolMonth[] }[] = [];
   for (let n = 0; n < snapshot.loans.length; n++) {
     const l = snapshot.loans[n];
-    const { handled, base, dpd, pooled } = prep.loans[n];
+    const p = prep.loans[n];
+    const { handled, base, dpd, pooled } = p;
     // a borrower more than 30 days behind on the snapshot date is taken to have stopped paying
     const plan: Plan = dpd > 30 ? { lateDays: 0, stopsAfter: 0 } : drawPlan(rng, behaviourOf(l.kind), handled);
-    if (pooling && pooled && isOnTime(plan)) continue; // in its fund's pool
+    if (pooling && pooled) {
+      if (isOnTime(plan)) continue; // in its fund's pool
+      if (sharesTrajectory(l, plan)) {
+        shifted.push({ fund: funds.get(l.fundId!)!, months: shiftOf(snapshot, l, p, k, plan, monthEnds) });
+        continue;
+      }
+    }
     const shared = !actual && sharesTrajectory(l, plan);
     // a loan whose months are shared never moves its own state: it keeps the snapshot's (read only), uncopied
     const state = shared ? base : copyStart(base);
@@ -646,6 +707,8 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual, pooled
       for (const loan of unpooled)
         for (const p of loan.onTime!.months[m]?.paid ?? [])
           evs.push({ date: p.day, order: 0, run: () => settleFund(loan.fund!, -p.amountFen, -p.principalFen) });
+      for (const s of shifted)
+        for (const d of s.months[m].days) evs.push({ date: d.day, order: 0, run: () => settleFund(s.fund, d.amountFen, d.principalFen) });
       for (const loan of loans) {
         if (loan.closed || loan.compensated) continue;
         if (actual) {
@@ -672,6 +735,10 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual, pooled
       for (const loan of unpooled) {
         const t = loan.onTime!.months[m];
         if (t) settleFund(loan.fund!, -t.amountFen, -t.principalFen);
+      }
+      for (const s of shifted) {
+        const d = s.months[m];
+        settleFund(s.fund, d.amountFen, d.principalFen);
       }
       for (const loan of loans) {
         if (loan.closed || loan.compensated) continue;
@@ -716,6 +783,14 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual, pooled
       if (t.dpd > 30) o.par30 -= t.outstandingFen;
       if (t.dpd > loan.nplOverdueDays) o.npl -= t.outstandingFen;
       if (t.outstandingFen > 0n && loan.householdId) o.pooledHouseholds--;
+    }
+    for (const s of shifted) {
+      const d = s.months[m];
+      const o = s.fund.month;
+      o.outstanding += d.outstandingFen;
+      o.par30 += d.par30;
+      o.npl += d.npl;
+      o.pooledHouseholds += d.households;
     }
     for (const r of riskFunds.keys()) rfOut.set(r, { covered: 0n, npl: 0n });
     for (const a of agreements.keys()) agreementOut.set(a, { covered: 0n, npl: 0n });
@@ -959,6 +1034,8 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual, pooled
       trajectory: null,
       fund: f,
       onTime: null,
+      open: null,
+      firstOpen: 0,
     });
     f.cashFen -= amount;
     f.outstandingFen += amount;

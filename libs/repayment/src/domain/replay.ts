@@ -249,6 +249,8 @@ export function payoffBreakdown(
   let due = 0n;
   let penalty = 0n;
   for (const i of state) {
+    // a PAID instalment has no principal unpaid (see accrueTo); with its fee and penalty paid it adds nothing
+    if (i.status === 'PAID' && i.interestFen === i.paidInterestFen && i.penaltyFen === i.paidPenaltyFen) continue;
     principal += unpaidPrincipal(i);
     penalty += unpaidPenalty(i);
     if (i.dueDate <= date) due += unpaidInterest(i);
