@@ -102,8 +102,6 @@ interface SimLoan {
   nplOverdueDays: number;
   terms: RepaymentTerms;
   schedule: FrozenInstallment[];
-  /** the payments this run made (the snapshot's are in its replayed state) */
-  payments: ReplayPayment[];
   termMonths: number;
   subsidy: SnapshotLoan['subsidy'];
   plan: Plan;
@@ -359,7 +357,6 @@ function nextDueAfter(schedule: readonly FrozenInstallment[], day: string): stri
 /** The payment applied to the kept state by the repayment engine's own step (as `replay` applies each). */
 function recordPayment(loan: SimLoan, p: ReplayPayment, k: Kernel): void {
   k.applyPayment(openPart(loan, p.valueDate), loan.terms, loan.prepaid, p);
-  loan.payments.push(p);
 }
 
 /** The loan at a month end: accrued and marked to the last day; its principal outstanding and days overdue. */
@@ -388,7 +385,6 @@ function simLoanOf(
 ): SimLoan {
   return {
     ...l,
-    payments: [],
     state: state.installments,
     prepaid: { totalFen: state.prepaidFen },
     plan,
@@ -415,7 +411,16 @@ const sharesTrajectory = (l: SnapshotLoan, plan: Plan): boolean =>
 const trajectories = new WeakMap<Kernel, WeakMap<BookSnapshot, Map<string, Trajectory>>>();
 
 /** The loan's months under the plan over the month ends, computed once per snapshot, kernel, plan and horizon. */
-function trajectoryOf(snapshot: BookSnapshot, l: SnapshotLoan, k: Kernel, plan: Plan, handled: number, monthEnds: readonly string[]): Trajectory {
+function trajectoryOf(
+  snapshot: BookSnapshot,
+  l: SnapshotLoan,
+  k: Kernel,
+  plan: Plan,
+  handled: number,
+  monthEnds: readonly string[],
+  /** false: computed and not kept (a pooled loan's stopping plan is kept as its shift only) */
+  keep = true,
+): Trajectory {
   let bySnapshot = trajectories.get(k);
   if (!bySnapshot) trajectories.set(k, (bySnapshot = new WeakMap()));
   let byKey = bySnapshot.get(snapshot);
@@ -444,7 +449,7 @@ function trajectoryOf(snapshot: BookSnapshot, l: SnapshotLoan, k: Kernel, plan: 
     t.months.push({ paid, amountFen, principalFen, outstandingFen: e.outstandingFen, dpd: e.dpd });
     prevEnd = monthEnd;
   }
-  byKey.set(key, t);
+  if (keep) byKey.set(key, t);
   return t;
 }
 
@@ -554,7 +559,7 @@ function shiftOf(snapshot: BookSnapshot, l: SnapshotLoan, p: PrepLoan, k: Kernel
   let shift = p.shifts.get(key);
   if (shift) return shift;
   shift = emptyPool(monthEnds.length);
-  addToPool(shift, trajectoryOf(snapshot, l, k, plan, p.handled, monthEnds), l, 1n);
+  addToPool(shift, trajectoryOf(snapshot, l, k, plan, p.handled, monthEnds, false), l, 1n);
   addToPool(shift, p.pooled!, l, -1n);
   for (const m of shift) m.days.sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
   p.shifts.set(key, shift);
@@ -1017,7 +1022,6 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual, pooled
       nplOverdueDays: nl.nplOverdueDays,
       terms,
       schedule: frozen,
-      payments: [],
       state: k.replay(terms, frozen, [], day).installments,
       prepaid: { totalFen: 0n },
       termMonths: term,
