@@ -1,6 +1,18 @@
 import { availableParallelism } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { BASELINE_SCENARIO, bandsOf, simulateRuns, threadCpuMs, type BookSnapshot, type ScenarioSpec, type SnapshotLoan } from '#libs/projection';
+import {
+  BASELINE_SCENARIO,
+  ENGINE_KERNEL,
+  bandsOf,
+  rngOf,
+  runSeed,
+  simulateRun,
+  simulateRuns,
+  threadCpuMs,
+  type BookSnapshot,
+  type ScenarioSpec,
+  type SnapshotLoan,
+} from '#libs/projection';
 import { WATERFALL_STEPS, type RepaymentTerms } from '#libs/repayment';
 import { generateSchedule } from '#libs/schedules';
 
@@ -11,6 +23,10 @@ import { generateSchedule } from '#libs/schedules';
  * falls due, without the domain functions. Target: the simulator at ≥ 0.25 of the baseline, the whole run in 30 s.
  *
  * Environment: BENCH_LOANS (default 10000), BENCH_MONTHS (36), BENCH_RUNS (200), BENCH_THREADS (cores).
+ *
+ * BENCH_INTERLEAVED=1: one thread, run by run, each simulator run followed by one bare loop, after BENCH_RUNS runs
+ * that build what the runs share; prints the CPU milliseconds of a run of each (least and median of BENCH_REPEATS,
+ * default 15). The two then meet the same load, which on a shared machine steadies the ratio of a run's cost.
  */
 const LOANS = Number(process.env.BENCH_LOANS ?? 10_000);
 const MONTHS = Number(process.env.BENCH_MONTHS ?? 36);
@@ -111,7 +127,35 @@ function work(job: Job): { bareMs: number; cpuMs: number } {
   return { bareMs, cpuMs };
 }
 
+/** BENCH_INTERLEAVED: the simulator's and the bare loop's runs alternated in one thread (see the header). */
+function interleaved(): void {
+  const repeats = Number(process.env.BENCH_REPEATS ?? 15);
+  const snapshot = book(LOANS);
+  const run = (k: number) => simulateRun({ snapshot, scenario: SCENARIO, kernel: ENGINE_KERNEL, rng: rngOf(runSeed(SCENARIO.seed, k)) });
+  let c = threadCpuMs();
+  for (let k = 0; k < RUNS; k++) run(k);
+  const firstMs = threadCpuMs() - c;
+  const sim: number[] = [];
+  const bare: number[] = [];
+  let sink = 0n;
+  for (let r = 0; r < repeats; r++) {
+    c = threadCpuMs();
+    run(RUNS + r);
+    sim.push(threadCpuMs() - c);
+    c = threadCpuMs();
+    sink += bareLoop(snapshot, MONTHS);
+    bare.push(threadCpuMs() - c);
+  }
+  if (sink < 0n) throw new Error('unreachable');
+  const least = (x: number[]) => Math.min(...x);
+  const median = (x: number[]) => [...x].sort((a, b) => a - b)[x.length >> 1];
+  console.log(`projection, interleaved: ${LOANS} loans × ${MONTHS} months, ${repeats} runs of each after ${RUNS} (${firstMs.toFixed(0)} ms CPU with what they share)`);
+  console.log(`  CPU ms per run, least / median: simulator ${least(sim).toFixed(1)} / ${median(sim).toFixed(1)}, baseline ${least(bare).toFixed(1)} / ${median(bare).toFixed(1)}`);
+  console.log(`  ratio ${(least(bare) / least(sim)).toFixed(4)} (least), ${(median(bare) / median(sim)).toFixed(4)} (median) (target ≥ 0.25)`);
+}
+
 async function main(): Promise<void> {
+  if (process.env.BENCH_INTERLEAVED) return interleaved();
   const started = performance.now();
   // the simulator: the projection's own threaded runner (the worker job's), runs split over the threads
   const snapshot = book(LOANS);

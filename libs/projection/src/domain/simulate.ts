@@ -102,8 +102,6 @@ interface SimLoan {
   nplOverdueDays: number;
   terms: RepaymentTerms;
   schedule: FrozenInstallment[];
-  /** the payments this run made (the snapshot's are in its replayed state) */
-  payments: ReplayPayment[];
   termMonths: number;
   subsidy: SnapshotLoan['subsidy'];
   plan: Plan;
@@ -117,9 +115,12 @@ interface SimLoan {
   coverUsedFen: Fen;
   /** the loan's replayed state, kept and moved forward payment by payment (the replay's own step) */
   state: InstallmentState[];
+  /** the instalments of it that still matter (see openFrom), from index firstOpen; null: not worked out yet */
+  open: InstallmentState[] | null;
+  firstOpen: number;
   prepaid: { totalFen: Fen };
   /** the day of the last payment that paid everything then due, and the principal it left */
-  cleared: { day: string; outstandingFen: Fen } | null;
+  cleared: { day: string; outstandingFen: Fen; nextDue: string | null } | null;
   /** subsidy: instalments already counted */
   subsidisedThrough: number;
   seq: number;
@@ -127,6 +128,8 @@ interface SimLoan {
   trajectory: Trajectory | null;
   /** the run's state of the loan's village fund (mutual aid), looked up once */
   fund: FundState | null;
+  /** a pooled loan drawn otherwise than on time: its on-time months, which come out of its fund's pool */
+  onTime: Trajectory | null;
 }
 
 /** A payment the run settles: its day, amount, the principal it paid and the principal it left. */
@@ -167,8 +170,13 @@ interface FundState {
   outstandingFen: Fen;
   lendingCapPercent: string;
   maxLoanFen: Fen;
+  /** households served: those with a loan outstanding on the snapshot date (shared, read only), and the run's others */
+  servedAtStart: ReadonlySet<string>;
   served: Set<string>;
   newLoans: number;
+  /** the on-time months of the fund's pooled loans (null: every loan added one by one) */
+  pool: PoolMonth[] | null;
+  keys: ReturnType<typeof keysOf>;
   /** the month end being read: its loans' outstanding, PAR30, NPL and households */
   month: FundMonth;
 }
@@ -177,10 +185,28 @@ interface FundMonth {
   outstanding: Fen;
   par30: Fen;
   npl: Fen;
+  /** households of the loans read one by one */
   households: Set<string>;
+  /** households of the fund's pooled loans (see Pool), each distinct from every other household of the fund */
+  pooledHouseholds: number;
 }
 
-const emptyMonth = (): FundMonth => ({ outstanding: 0n, par30: 0n, npl: 0n, households: new Set() });
+const emptyMonth = (): FundMonth => ({ outstanding: 0n, par30: 0n, npl: 0n, households: new Set(), pooledHouseholds: 0 });
+
+/** The series keys of a fund's figures. */
+const keysOf = (id: string) => ({
+  cash: `fund:${id}:cash`,
+  roomToLend: `fund:${id}:roomToLend`,
+  outstanding: `fund:${id}:outstanding`,
+  par30: `fund:${id}:par30`,
+  households: `fund:${id}:households`,
+  householdsCumulative: `fund:${id}:householdsCumulative`,
+});
+
+const serve = (f: FundState, household: string): void => {
+  if (!f.servedAtStart.has(household)) f.served.add(household);
+};
+const servedCount = (f: FundState): number => f.servedAtStart.size + f.served.size;
 
 interface RiskFundState {
   snap: SnapshotRiskFund;
@@ -197,12 +223,16 @@ const unpaidPrincipal = (i: InstallmentState): Fen => i.principalFen - i.paidPri
 const owedOf = (i: InstallmentState): Fen =>
   i.principalFen - i.paidPrincipalFen + i.interestFen - i.paidInterestFen + i.penaltyFen - i.paidPenaltyFen;
 
+/** Pays every instalment on its due date (one object: plans are read, never changed). */
+const ON_TIME: Plan = Object.freeze({ lateDays: 0, stopsAfter: null });
+const isOnTime = (p: Plan): boolean => p.lateDays === 0 && p.stopsAfter === null;
+
 function drawPlan(rng: Rng, b: Behaviour | undefined, handled: number): Plan {
-  if (!b) return { lateDays: 0, stopsAfter: null };
+  if (!b) return ON_TIME;
   const u = rng.next() * HUNDRED_PERCENT;
   if (u < b.defaultPercent) return { lateDays: 0, stopsAfter: handled + rng.int(0, 2) };
   if (u < b.defaultPercent + b.latePercent) return { lateDays: rng.int(b.lateDays.min, b.lateDays.max), stopsAfter: null };
-  return { lateDays: 0, stopsAfter: null };
+  return ON_TIME;
 }
 
 /** Instalments due on or before `date` (the ones a borrower paying everything due settles). */
@@ -218,7 +248,11 @@ const dueBy = (schedule: readonly FrozenInstallment[], date: string): number => 
  */
 const starts = new WeakMap<BookSnapshot, Map<string, { installments: InstallmentState[]; prepaidFen: Fen; closedOn: string | null }>>();
 function startOf(snapshot: BookSnapshot, l: SnapshotLoan, k: Kernel) {
-  const s = baseStartOf(snapshot, l, k);
+  return copyStart(baseStartOf(snapshot, l, k));
+}
+
+/** A run's own copy of a replayed start (the run moves it forward). */
+function copyStart(s: ReturnType<typeof baseStartOf>): ReturnType<typeof baseStartOf> {
   return {
     installments: s.installments.map((i) => ({ ...i, feeAccrued: i.feeAccrued && { ...i.feeAccrued } })),
     prepaidFen: s.prepaidFen,
@@ -259,11 +293,11 @@ function payDays(loan: SimLoan, asOf: string, prevEnd: string, monthEnd: string)
  */
 function payDue(loan: SimLoan, day: string, k: Kernel): Paid | null {
   if (loan.closed || loan.compensated) return null;
-  const st = loan.state;
+  const st = openPart(loan, day);
   // after a payment that paid everything due, with nothing falling due since before this day, nothing is overdue
   // or accruing penalty: the accrual and marking would change nothing (applyPayment does them anyway)
   const c = loan.cleared;
-  if (c === null || loan.schedule.some((i) => i.dueDate > c.day && i.dueDate < day)) {
+  if (c === null || (c.nextDue !== null && c.nextDue < day)) {
     k.accrueTo(st, day);
     k.markOverdue(st, loan.terms, day);
   }
@@ -271,6 +305,8 @@ function payDue(loan: SimLoan, day: string, k: Kernel): Paid | null {
   let principal = 0n;
   let before = 0n;
   for (const i of st) {
+    // a PAID instalment owes no principal (nor, checked without arithmetic, fee or penalty): it adds nothing
+    if (i.status === 'PAID' && i.interestFen === i.paidInterestFen && i.penaltyFen === i.paidPenaltyFen) continue;
     const unpaid = unpaidPrincipal(i);
     before += unpaid;
     if (i.dueDate > day) continue;
@@ -280,14 +316,47 @@ function payDue(loan: SimLoan, day: string, k: Kernel): Paid | null {
   loan.handledThrough = Math.max(loan.handledThrough, dueBy(loan.schedule, day));
   if (owed <= 0n) return null;
   recordPayment(loan, { id: `9${String(++loan.seq).padStart(6, '0')}`, valueDate: day, amountFen: owed }, k);
-  loan.cleared = { day, outstandingFen: before - principal };
+  loan.cleared = { day, outstandingFen: before - principal, nextDue: nextDueAfter(loan.schedule, day) };
   return { day, amountFen: owed, principalFen: principal, leftFen: before - principal };
+}
+
+/**
+ * Where a loan's instalments still matter from `date` on: the index after the leading ones that are PAID in full
+ * (principal, fee and penalty) and due before `date`, searched from `from`. The replay's step, accrual, marking and
+ * days overdue on any date from `date` on give the same result on the instalments from there as on them all: such
+ * an instalment is skipped by the accrual and the marking, adds nothing to a payoff, is neither overdue, nor
+ * CURRENT, nor the period a payoff charges, nor FUTURE, and is never reopened (the property test in
+ * open-part.spec.ts holds the two to the same states and outcomes).
+ */
+export function openFrom(state: readonly InstallmentState[], from: number, date: string): number {
+  let n = from;
+  while (n < state.length) {
+    const i = state[n];
+    if (i.status !== 'PAID' || i.interestFen !== i.paidInterestFen || i.penaltyFen !== i.paidPenaltyFen || i.dueDate >= date) break;
+    n++;
+  }
+  return n;
+}
+
+/** The loan's instalments that still matter from `date` on (the same objects as its state: see openFrom). */
+function openPart(loan: SimLoan, date: string): InstallmentState[] {
+  const n = openFrom(loan.state, loan.firstOpen, date);
+  if (n !== loan.firstOpen || loan.open === null) {
+    loan.firstOpen = n;
+    loan.open = n === 0 ? loan.state : loan.state.slice(n);
+  }
+  return loan.open;
+}
+
+/** The first due date after `day` (due dates ascend); null when none. */
+function nextDueAfter(schedule: readonly FrozenInstallment[], day: string): string | null {
+  for (const i of schedule) if (i.dueDate > day) return i.dueDate;
+  return null;
 }
 
 /** The payment applied to the kept state by the repayment engine's own step (as `replay` applies each). */
 function recordPayment(loan: SimLoan, p: ReplayPayment, k: Kernel): void {
-  k.applyPayment(loan.state, loan.terms, loan.prepaid, p);
-  loan.payments.push(p);
+  k.applyPayment(openPart(loan, p.valueDate), loan.terms, loan.prepaid, p);
 }
 
 /** The loan at a month end: accrued and marked to the last day; its principal outstanding and days overdue. */
@@ -295,21 +364,27 @@ function monthEndOf(loan: SimLoan, monthEnd: string, k: Kernel): { outstandingFe
   // a loan whose last payment paid everything due, with nothing falling due since, is exactly as that payment
   // left it (nothing overdue, no penalty accruing): its replay to the month end would say the same
   const c = loan.cleared;
-  const quiet = c !== null && !loan.subsidy && !loan.schedule.some((i) => i.dueDate > c.day && i.dueDate <= monthEnd);
+  const quiet = c !== null && !loan.subsidy && (c.nextDue === null || c.nextDue > monthEnd);
   if (quiet) return { outstandingFen: c.outstandingFen, dpd: 0, replayed: false };
-  k.accrueTo(loan.state, monthEnd);
-  k.markOverdue(loan.state, loan.terms, monthEnd);
+  const st = openPart(loan, monthEnd);
+  k.accrueTo(st, monthEnd);
+  k.markOverdue(st, loan.terms, monthEnd);
   let outstanding = 0n;
-  for (const i of loan.state) outstanding += unpaidPrincipal(i);
-  return { outstandingFen: outstanding, dpd: k.daysOverdueOf(loan.state, monthEnd), replayed: true };
+  for (const i of st) if (i.status !== 'PAID') outstanding += unpaidPrincipal(i); // PAID: none unpaid
+  return { outstandingFen: outstanding, dpd: k.daysOverdueOf(st, monthEnd), replayed: true };
 }
 
 /** A run's loan from the snapshot: its replayed state on the snapshot date (a copy) and the plan drawn for it. */
-function simLoanOf(snapshot: BookSnapshot, l: SnapshotLoan, k: Kernel, plan: Plan, handled: number, state: ReturnType<typeof baseStartOf>): SimLoan {
-  const outstanding = state.installments.reduce((s, i) => s + unpaidPrincipal(i), 0n);
+function simLoanOf(
+  l: SnapshotLoan,
+  k: Kernel,
+  plan: Plan,
+  handled: number,
+  state: ReturnType<typeof baseStartOf>,
+  outstanding: Fen = state.installments.reduce((s, i) => s + unpaidPrincipal(i), 0n),
+): SimLoan {
   return {
     ...l,
-    payments: [],
     state: state.installments,
     prepaid: { totalFen: state.prepaidFen },
     plan,
@@ -323,6 +398,9 @@ function simLoanOf(snapshot: BookSnapshot, l: SnapshotLoan, k: Kernel, plan: Pla
     seq: 0,
     trajectory: null,
     fund: null,
+    onTime: null,
+    open: null,
+    firstOpen: 0,
   };
 }
 
@@ -333,7 +411,16 @@ const sharesTrajectory = (l: SnapshotLoan, plan: Plan): boolean =>
 const trajectories = new WeakMap<Kernel, WeakMap<BookSnapshot, Map<string, Trajectory>>>();
 
 /** The loan's months under the plan over the month ends, computed once per snapshot, kernel, plan and horizon. */
-function trajectoryOf(snapshot: BookSnapshot, l: SnapshotLoan, k: Kernel, plan: Plan, handled: number, monthEnds: readonly string[]): Trajectory {
+function trajectoryOf(
+  snapshot: BookSnapshot,
+  l: SnapshotLoan,
+  k: Kernel,
+  plan: Plan,
+  handled: number,
+  monthEnds: readonly string[],
+  /** false: computed and not kept (a pooled loan's stopping plan is kept as its shift only) */
+  keep = true,
+): Trajectory {
   let bySnapshot = trajectories.get(k);
   if (!bySnapshot) trajectories.set(k, (bySnapshot = new WeakMap()));
   let byKey = bySnapshot.get(snapshot);
@@ -341,7 +428,7 @@ function trajectoryOf(snapshot: BookSnapshot, l: SnapshotLoan, k: Kernel, plan: 
   const key = `${l.id}|${plan.stopsAfter ?? ''}|${monthEnds.length}`;
   let t = byKey.get(key);
   if (t) return t;
-  const loan = simLoanOf(snapshot, l, k, plan, handled, startOf(snapshot, l, k));
+  const loan = simLoanOf(l, k, plan, handled, startOf(snapshot, l, k));
   t = { months: [] };
   let prevEnd = snapshot.asOf;
   for (const monthEnd of monthEnds) {
@@ -362,8 +449,142 @@ function trajectoryOf(snapshot: BookSnapshot, l: SnapshotLoan, k: Kernel, plan: 
     t.months.push({ paid, amountFen, principalFen, outstandingFen: e.outstandingFen, dpd: e.dpd });
     prevEnd = monthEnd;
   }
-  byKey.set(key, t);
+  if (keep) byKey.set(key, t);
   return t;
+}
+
+/**
+ * What every run of a snapshot shares, worked out once per snapshot, kernel and horizon: each loan's replayed
+ * start (its state on the snapshot date, the instalments handled by then, its days overdue and principal
+ * outstanding), each fund's opening outstanding and households served, and the fund's pool.
+ *
+ * The pool: a run draws most loans on time, and a loan that pays on time moves its fund by its on-time months and
+ * nothing else (a mutual-aid loan without subsidy: see Trajectory). So each fund's on-time months of its poolable
+ * loans (mutual aid, no subsidy, open, at most 30 days overdue on the snapshot date, the only loan of its
+ * household in the fund) are summed once: per month the payments (and by day, for the months with applications),
+ * the principal outstanding, PAR30 and NPL at the month end, the households with a loan outstanding. A run starts
+ * every fund from its pool and takes out the on-time months of the loans it drew otherwise, which then move as
+ * their own plan says. Addition in any order gives the same sums, so the run's figures are those of adding the
+ * loans one by one (the property test in simulate.spec.ts holds the two to the same results).
+ */
+interface Prep {
+  loans: PrepLoan[];
+  funds: Map<string, FundPrep>;
+}
+
+interface PrepLoan {
+  handled: number;
+  base: ReturnType<typeof baseStartOf>;
+  dpd: number;
+  outstandingFen: Fen;
+  /** the loan's on-time months, when they are in its fund's pool */
+  pooled: Trajectory | null;
+  /** a pooled loan: by the instalment its borrower stops after, what that plan's months change in its fund's pool */
+  shifts: Map<number, PoolMonth[]>;
+}
+
+interface FundPrep {
+  /** Σ of the opening principal outstanding of the fund's loans */
+  outstandingFen: Fen;
+  /** households with a loan outstanding on the snapshot date */
+  served: Set<string>;
+  pool: PoolMonth[];
+}
+
+interface PoolMonth {
+  amountFen: Fen;
+  principalFen: Fen;
+  outstandingFen: Fen;
+  par30: Fen;
+  npl: Fen;
+  households: number;
+  /** the payments by day, ascending */
+  days: { day: string; amountFen: Fen; principalFen: Fen }[];
+}
+
+const preps = new WeakMap<Kernel, WeakMap<BookSnapshot, Map<number, Prep>>>();
+
+function prepOf(snapshot: BookSnapshot, k: Kernel, monthEnds: readonly string[]): Prep {
+  let bySnapshot = preps.get(k);
+  if (!bySnapshot) preps.set(k, (bySnapshot = new WeakMap()));
+  let byHorizon = bySnapshot.get(snapshot);
+  if (!byHorizon) bySnapshot.set(snapshot, (byHorizon = new Map()));
+  let prep = byHorizon.get(monthEnds.length);
+  if (prep) return prep;
+  const funds = new Map<string, FundPrep>();
+  for (const f of snapshot.funds) funds.set(f.id, { outstandingFen: 0n, served: new Set(), pool: emptyPool(monthEnds.length) });
+  // a household with more than one loan in a fund is counted once: its loans are read one by one
+  const perHousehold = new Map<string, number>();
+  for (const l of snapshot.loans)
+    if (l.fundId && l.householdId) perHousehold.set(`${l.fundId}|${l.householdId}`, (perHousehold.get(`${l.fundId}|${l.householdId}`) ?? 0) + 1);
+  const loans: PrepLoan[] = [];
+  for (const l of snapshot.loans) {
+    const handled = dueBy(l.schedule, snapshot.asOf);
+    const base = baseStartOf(snapshot, l, k);
+    const dpd = k.daysOverdueOf(base.installments, snapshot.asOf);
+    let outstandingFen = 0n;
+    for (const i of base.installments) outstandingFen += unpaidPrincipal(i);
+    const f = l.fundId ? funds.get(l.fundId) : undefined;
+    if (f) {
+      f.outstandingFen += outstandingFen;
+      if (outstandingFen > 0n && l.householdId) f.served.add(l.householdId);
+    }
+    const poolable =
+      f !== undefined &&
+      sharesTrajectory(l, ON_TIME) &&
+      dpd <= 30 &&
+      base.closedOn === null &&
+      outstandingFen > 0n &&
+      (!l.householdId || perHousehold.get(`${l.fundId}|${l.householdId}`) === 1);
+    const pooled = poolable ? trajectoryOf(snapshot, l, k, ON_TIME, handled, monthEnds) : null;
+    if (pooled && f) addToPool(f.pool, pooled, l, 1n);
+    loans.push({ handled, base, dpd, outstandingFen, pooled, shifts: new Map() });
+  }
+  for (const f of funds.values())
+    for (const m of f.pool) m.days.sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
+  prep = { loans, funds };
+  byHorizon.set(monthEnds.length, prep);
+  return prep;
+}
+
+const emptyPool = (months: number): PoolMonth[] =>
+  Array.from({ length: months }, () => ({ amountFen: 0n, principalFen: 0n, outstandingFen: 0n, par30: 0n, npl: 0n, households: 0, days: [] }));
+
+/**
+ * What a pooled loan's stopping plan changes in its fund's pool: its months under the plan less its on-time months
+ * (worked out once per snapshot, loan and plan, like the months themselves).
+ */
+function shiftOf(snapshot: BookSnapshot, l: SnapshotLoan, p: PrepLoan, k: Kernel, plan: Plan, monthEnds: readonly string[]): PoolMonth[] {
+  const key = plan.stopsAfter ?? -1;
+  let shift = p.shifts.get(key);
+  if (shift) return shift;
+  shift = emptyPool(monthEnds.length);
+  addToPool(shift, trajectoryOf(snapshot, l, k, plan, p.handled, monthEnds, false), l, 1n);
+  addToPool(shift, p.pooled!, l, -1n);
+  for (const m of shift) m.days.sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
+  p.shifts.set(key, shift);
+  return shift;
+}
+
+/** A loan's months into a pool (sign 1) or out of it (sign −1). */
+function addToPool(pool: PoolMonth[], t: Trajectory, l: SnapshotLoan, sign: bigint): void {
+  for (let m = 0; m < t.months.length; m++) {
+    const x = t.months[m];
+    const o = pool[m];
+    o.amountFen += sign * x.amountFen;
+    o.principalFen += sign * x.principalFen;
+    o.outstandingFen += sign * x.outstandingFen;
+    if (x.dpd > 30) o.par30 += sign * x.outstandingFen;
+    if (x.dpd > l.nplOverdueDays) o.npl += sign * x.outstandingFen;
+    if (x.outstandingFen > 0n && l.householdId) o.households += Number(sign);
+    for (const p of x.paid) {
+      const d = o.days.find((y) => y.day === p.day);
+      if (d) {
+        d.amountFen += sign * p.amountFen;
+        d.principalFen += sign * p.principalFen;
+      } else o.days.push({ day: p.day, amountFen: sign * p.amountFen, principalFen: sign * p.principalFen });
+    }
+  }
 }
 
 export interface RunInput {
@@ -376,26 +597,39 @@ export interface RunInput {
    * exactly these on their value dates (and nothing else) instead of the scenario's drawn behaviour.
    */
   actual?: ReadonlyMap<string, readonly ReplayPayment[]>;
+  /**
+   * Start each fund from its pool of on-time months (see Prep; the default). False: every loan is added one by one
+   * (what the pool stands for; the property test compares the two). A back-test never pools.
+   */
+  pooled?: boolean;
 }
 
-export function simulateRun({ snapshot, scenario, kernel: k, rng, actual }: RunInput): RunResult {
+export function simulateRun({ snapshot, scenario, kernel: k, rng, actual, pooled: poolWanted }: RunInput): RunResult {
   const monthEnds = monthEndsAfter(snapshot.asOf, scenario.horizonMonths);
   const behaviourOf = (kind: ProductKind) => scenario.behaviour[kind];
+  const pooling = !actual && poolWanted !== false;
+  const prep = prepOf(snapshot, k, monthEnds);
   const funds = new Map<string, FundState>(
-    snapshot.funds.map((f) => [
-      f.id,
-      {
-        snap: f,
-        cashFen: f.cashFen,
-        capitalFen: f.capitalFen,
-        outstandingFen: 0n,
-        lendingCapPercent: f.lendingCapPercent,
-        maxLoanFen: f.newLoans?.maxLoanFen ?? 0n,
-        served: new Set<string>(),
-        newLoans: 0,
-        month: emptyMonth(),
-      },
-    ]),
+    snapshot.funds.map((f) => {
+      const fp = prep.funds.get(f.id)!;
+      return [
+        f.id,
+        {
+          snap: f,
+          cashFen: f.cashFen,
+          capitalFen: f.capitalFen,
+          outstandingFen: fp.outstandingFen,
+          lendingCapPercent: f.lendingCapPercent,
+          maxLoanFen: f.newLoans?.maxLoanFen ?? 0n,
+          servedAtStart: fp.served,
+          served: new Set<string>(),
+          newLoans: 0,
+          month: emptyMonth(),
+          pool: pooling ? fp.pool : null,
+          keys: keysOf(f.id),
+        },
+      ];
+    }),
   );
   const riskFunds = new Map<string, RiskFundState>(
     snapshot.riskFunds.map((r) => [r.id, { snap: r, balanceFen: r.balanceFen, availableFen: r.availableFen, suspended: false }]),
@@ -414,27 +648,34 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual }: RunI
   const recoveries: { monthEnd: string; riskFundId: string; fen: Fen }[] = [];
 
   const loans: SimLoan[] = [];
-  for (const l of snapshot.loans) {
-    const handled = dueBy(l.schedule, snapshot.asOf);
-    const base = baseStartOf(snapshot, l, k);
-    const dpd = k.daysOverdueOf(base.installments, snapshot.asOf);
+  /** pooled loans this run drew late: their on-time months come out of their fund's pool, their own go in */
+  const unpooled: SimLoan[] = [];
+  /** pooled loans this run drew stopping: what their plan changes in their fund's pool */
+  const shifted: { fund: FundState; months: PoolMonth[] }[] = [];
+  for (let n = 0; n < snapshot.loans.length; n++) {
+    const l = snapshot.loans[n];
+    const p = prep.loans[n];
+    const { handled, base, dpd, pooled } = p;
     // a borrower more than 30 days behind on the snapshot date is taken to have stopped paying
     const plan: Plan = dpd > 30 ? { lateDays: 0, stopsAfter: 0 } : drawPlan(rng, behaviourOf(l.kind), handled);
-    const shared = !actual && sharesTrajectory(l, plan);
-    // a loan whose months are shared never moves its own state: it keeps the snapshot's (read only), uncopied
-    const state = shared ? base : startOf(snapshot, l, k);
-    const sim = simLoanOf(snapshot, l, k, plan, handled, state);
-    if (shared && !sim.closed) sim.trajectory = trajectoryOf(snapshot, l, k, plan, handled, monthEnds);
-    sim.fund = l.fundId ? (funds.get(l.fundId) ?? null) : null;
-    loans.push(sim);
-    const outstanding = base.installments.reduce((s, i) => s + unpaidPrincipal(i), 0n);
-    if (l.fundId) {
-      const f = funds.get(l.fundId);
-      if (f) {
-        f.outstandingFen += outstanding;
-        if (outstanding > 0n && l.householdId) f.served.add(l.householdId);
+    if (pooling && pooled) {
+      if (isOnTime(plan)) continue; // in its fund's pool
+      if (sharesTrajectory(l, plan)) {
+        shifted.push({ fund: funds.get(l.fundId!)!, months: shiftOf(snapshot, l, p, k, plan, monthEnds) });
+        continue;
       }
     }
+    const shared = !actual && sharesTrajectory(l, plan);
+    // a loan whose months are shared never moves its own state: it keeps the snapshot's (read only), uncopied
+    const state = shared ? base : copyStart(base);
+    const sim = simLoanOf(l, k, plan, handled, state, prep.loans[n].outstandingFen);
+    if (shared && !sim.closed) sim.trajectory = trajectoryOf(snapshot, l, k, plan, handled, monthEnds);
+    sim.fund = l.fundId ? (funds.get(l.fundId) ?? null) : null;
+    if (pooling && pooled) {
+      sim.onTime = pooled;
+      unpooled.push(sim);
+    }
+    loans.push(sim);
   }
 
   const months: MonthState[] = [];
@@ -464,6 +705,15 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual }: RunI
     if (actual || apps.length) {
       // payments and applications in date order (an application sees the cash the payments before it brought)
       const evs: Ev[] = [];
+      // the pool's payments of each day, less those of the pooled loans drawn otherwise (a fund's cash and
+      // outstanding after a day's payments are the same whichever order they come in)
+      for (const f of funds.values())
+        for (const d of f.pool?.[m].days ?? []) evs.push({ date: d.day, order: 0, run: () => settleFund(f, d.amountFen, d.principalFen) });
+      for (const loan of unpooled)
+        for (const p of loan.onTime!.months[m]?.paid ?? [])
+          evs.push({ date: p.day, order: 0, run: () => settleFund(loan.fund!, -p.amountFen, -p.principalFen) });
+      for (const s of shifted)
+        for (const d of s.months[m].days) evs.push({ date: d.day, order: 0, run: () => settleFund(s.fund, d.amountFen, d.principalFen) });
       for (const loan of loans) {
         if (loan.closed || loan.compensated) continue;
         if (actual) {
@@ -483,6 +733,18 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual }: RunI
     } else {
       // no application: a payment moves only its own loan and adds to its fund's cash or its risk fund's cover,
       // so the order between loans changes nothing (each loan's own payments still run in date order)
+      for (const f of funds.values()) {
+        const p = f.pool?.[m];
+        if (p) settleFund(f, p.amountFen, p.principalFen);
+      }
+      for (const loan of unpooled) {
+        const t = loan.onTime!.months[m];
+        if (t) settleFund(loan.fund!, -t.amountFen, -t.principalFen);
+      }
+      for (const s of shifted) {
+        const d = s.months[m];
+        settleFund(s.fund, d.amountFen, d.principalFen);
+      }
       for (const loan of loans) {
         if (loan.closed || loan.compensated) continue;
         if (loan.trajectory) {
@@ -504,11 +766,37 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual }: RunI
     }
 
     // ── the month end: every loan replayed to the last day ──
-    const fundOut = new Map<string, { outstanding: Fen; par30: Fen; npl: Fen; households: Set<string> }>();
     const rfOut = new Map<string, { covered: Fen; npl: Fen }>();
     const agreementOut = new Map<string, { covered: Fen; npl: Fen }>();
     const subsidyMonth = new Map<string, Fen>();
-    for (const [id, f] of funds) fundOut.set(id, (f.month = emptyMonth()));
+    for (const f of funds.values()) {
+      const o = (f.month = emptyMonth());
+      const p = f.pool?.[m];
+      if (p) {
+        o.outstanding = p.outstandingFen;
+        o.par30 = p.par30;
+        o.npl = p.npl;
+        o.pooledHouseholds = p.households;
+      }
+    }
+    // the pooled loans drawn otherwise: their on-time month end out of the pool (their own is read below)
+    for (const loan of unpooled) {
+      const t = loan.onTime!.months[m];
+      if (!t) continue;
+      const o = loan.fund!.month;
+      o.outstanding -= t.outstandingFen;
+      if (t.dpd > 30) o.par30 -= t.outstandingFen;
+      if (t.dpd > loan.nplOverdueDays) o.npl -= t.outstandingFen;
+      if (t.outstandingFen > 0n && loan.householdId) o.pooledHouseholds--;
+    }
+    for (const s of shifted) {
+      const d = s.months[m];
+      const o = s.fund.month;
+      o.outstanding += d.outstandingFen;
+      o.par30 += d.par30;
+      o.npl += d.npl;
+      o.pooledHouseholds += d.households;
+    }
     for (const r of riskFunds.keys()) rfOut.set(r, { covered: 0n, npl: 0n });
     for (const a of agreements.keys()) agreementOut.set(a, { covered: 0n, npl: 0n });
     for (const loan of loans) {
@@ -561,19 +849,21 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual }: RunI
     // distinct (fund, household) pairs served: each fund's own set is distinct households, so the sum of their sizes
     let served = 0;
     for (const [id, f] of funds) {
-      const o = fundOut.get(id)!;
+      const o = f.month;
       f.outstandingFen = o.outstanding;
-      for (const h of o.households) f.served.add(h);
+      for (const h of o.households) serve(f, h);
       const room = roomOf(f);
       if (room <= 0n && f.snap.newLoans) event(`FUND_OUT_OF_ROOM:fund:${id}`, month);
-      v.set(`fund:${id}:cash`, f.cashFen);
-      v.set(`fund:${id}:roomToLend`, room);
-      v.set(`fund:${id}:outstanding`, o.outstanding);
-      v.set(`fund:${id}:par30`, o.par30);
-      v.set(`fund:${id}:households`, BigInt(o.households.size));
-      v.set(`fund:${id}:householdsCumulative`, BigInt(f.served.size));
-      served += f.served.size;
-      add('total:households', BigInt(o.households.size));
+      const households = BigInt(o.households.size + o.pooledHouseholds);
+      const cumulative = servedCount(f);
+      v.set(f.keys.cash, f.cashFen);
+      v.set(f.keys.roomToLend, room);
+      v.set(f.keys.outstanding, o.outstanding);
+      v.set(f.keys.par30, o.par30);
+      v.set(f.keys.households, households);
+      v.set(f.keys.householdsCumulative, BigInt(cumulative));
+      served += cumulative;
+      add('total:households', households);
       add('total:maCash', f.cashFen);
       add('total:roomToLend', room);
       add('total:maOutstanding', o.outstanding);
@@ -657,10 +947,7 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual }: RunI
   function settle(loan: SimLoan, amountFen: Fen, principalFen: Fen, leftFen: Fen): void {
     if (loan.channel === 'MUTUAL_AID' && loan.fundId) {
       const f = loan.fund;
-      if (f) {
-        f.cashFen += amountFen;
-        f.outstandingFen -= principalFen;
-      }
+      if (f) settleFund(f, amountFen, principalFen);
     } else if (loan.coverMultiple && loan.riskFundId) {
       // the bank's reported principal releases cover: the backing shrinks to ⌈outstanding / multiple⌉
       const rf = riskFunds.get(loan.riskFundId);
@@ -668,6 +955,12 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual }: RunI
       if (rf) rf.availableFen += loan.coverUsedFen - used;
       loan.coverUsedFen = used;
     }
+  }
+
+  /** A mutual-aid payment into its fund: the cash it brings and the principal it repaid. */
+  function settleFund(f: FundState, amountFen: Fen, principalFen: Fen): void {
+    f.cashFen += amountFen;
+    f.outstandingFen -= principalFen;
   }
 
   function apply(f: FundState, day: string, amountFen: Fen, termMonths: number, month: string): void {
@@ -729,7 +1022,6 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual }: RunI
       nplOverdueDays: nl.nplOverdueDays,
       terms,
       schedule: frozen,
-      payments: [],
       state: k.replay(terms, frozen, [], day).installments,
       prepaid: { totalFen: 0n },
       termMonths: term,
@@ -745,10 +1037,13 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual }: RunI
       seq: 0,
       trajectory: null,
       fund: f,
+      onTime: null,
+      open: null,
+      firstOpen: 0,
     });
     f.cashFen -= amount;
     f.outstandingFen += amount;
-    f.served.add(household);
+    serve(f, household);
   }
 
   function compensate(loan: SimLoan, st: InstallmentState[], a: SnapshotAgreement, rf: RiskFundState, monthEnd: string): void {

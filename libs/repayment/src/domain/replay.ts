@@ -159,7 +159,9 @@ export function initialState(schedule: readonly FrozenInstallment[]): Installmen
  */
 export function accrueTo(state: InstallmentState[], date: string): void {
   for (const i of state) {
-    if (date <= i.dueDate) continue;
+    // a PAID instalment has no principal unpaid, and never again (principal is frozen, paid principal only grows
+    // and nothing reopens an instalment): the test below would skip it too, after a bigint subtraction per call
+    if (i.status === 'PAID' || date <= i.dueDate) continue;
     const principal = unpaidPrincipal(i);
     if (principal <= 0n) continue;
     const from = i.accruedThrough !== null && i.accruedThrough > i.dueDate ? i.accruedThrough : i.dueDate;
@@ -247,6 +249,8 @@ export function payoffBreakdown(
   let due = 0n;
   let penalty = 0n;
   for (const i of state) {
+    // a PAID instalment has no principal unpaid (see accrueTo); with its fee and penalty paid it adds nothing
+    if (i.status === 'PAID' && i.interestFen === i.paidInterestFen && i.penaltyFen === i.paidPenaltyFen) continue;
     principal += unpaidPrincipal(i);
     penalty += unpaidPenalty(i);
     if (i.dueDate <= date) due += unpaidInterest(i);

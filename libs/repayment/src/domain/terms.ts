@@ -1,4 +1,4 @@
-import { percentToRatio, roundDiv, type Fen } from '#libs/money';
+import { percentToRatio, roundDiv, type Fen, type Ratio } from '#libs/money';
 import type { DayCount, Frequency, ScheduleMethod, ScheduleRounding } from '#libs/schedules';
 
 /** The order a repayment is applied in (a product's waterfall is a permutation of these six). */
@@ -50,6 +50,22 @@ export function isWaterfall(steps: readonly string[]): steps is WaterfallStep[] 
 }
 
 /**
+ * A rate's exact ratio, remembered: a replay asks for the same few rates at every instalment of every step, and
+ * parsing the decimal is most of a penalty's cost. Bounded (cleared when full); the ratios are never changed.
+ */
+const RATIOS = new Map<string, Readonly<Ratio>>();
+const RATIOS_MAX = 10_000;
+function ratioOf(percent: string): Readonly<Ratio> {
+  let r = RATIOS.get(percent);
+  if (r === undefined) {
+    r = Object.freeze(percentToRatio(percent));
+    if (RATIOS.size >= RATIOS_MAX) RATIOS.clear();
+    RATIOS.set(percent, r);
+  }
+  return r;
+}
+
+/**
  * Penalty interest (罚息) on overdue principal, from the instalment's fen-days (Σ unpaid principal × days past
  * due): fen-days × rate / 100 / 365, rounded once, half up. Keeping fen-days and rounding once makes the penalty
  * exact and independent of how often it is accrued (daily by the COB, or at each repayment's value date).
@@ -57,7 +73,7 @@ export function isWaterfall(steps: readonly string[]): steps is WaterfallStep[] 
  */
 export function penaltyFor(fenDays: bigint, penaltyRatePercent: string): Fen {
   if (fenDays === 0n) return 0n;
-  const r = percentToRatio(penaltyRatePercent);
+  const r = ratioOf(penaltyRatePercent);
   return roundDiv(fenDays * r.num, r.den * 365n, 'HALF_UP');
 }
 
@@ -68,7 +84,7 @@ export function penaltyFor(fenDays: bigint, penaltyRatePercent: string): Fen {
  */
 export function periodInterest(terms: RepaymentTerms, balanceFen: Fen, days: number): Fen {
   if (balanceFen <= 0n) return 0n;
-  const r = percentToRatio(terms.annualRatePercent);
+  const r = ratioOf(terms.annualRatePercent);
   if (terms.dayCount === 'PERIOD') {
     const perYear = terms.frequency === 'QUARTERLY' ? 4n : terms.frequency === 'MONTHLY' ? 12n : 1n;
     return roundDiv(balanceFen * r.num, r.den * perYear, terms.rounding);

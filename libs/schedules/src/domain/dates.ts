@@ -94,7 +94,19 @@ export const compareDates = (a: string, b: string): number => (a < b ? -1 : a > 
 /** The date `days` after `date` (negative goes back). Throws RangeError for a label that is not a calendar date. */
 export function addDays(date: string, days: number): string {
   const e = epochDayOf(date);
-  return days === 0 ? date : fromEpochDay(e + days);
+  return days === 0 ? date : labelOf(e + days);
+}
+
+/** The label of an epoch day, remembered like the epoch days below (the same few thousand dates come back). */
+const LABELS = new Map<number, string>();
+function labelOf(e: number): string {
+  let label = LABELS.get(e);
+  if (label === undefined) {
+    label = fromEpochDay(e);
+    if (LABELS.size >= EPOCH_DAYS_MAX) LABELS.clear();
+    LABELS.set(e, label);
+  }
+  return label;
 }
 
 /** Calendar days from `from` to `to` (negative when `to` is earlier). */
