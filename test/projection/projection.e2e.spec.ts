@@ -54,8 +54,9 @@ afterAll(async () => {
   await t?.close();
 });
 
+/** Polls until the worker finished the run (up to 90 s: worker threads start slowly on a loaded machine). */
 async function waitDone(id: string, client: Client) {
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 900; i++) {
     const r = await expectStatus(client.GET('/api/v1/projections/{id}', { params: { path: { id } } }), 200);
     if (r.body.status === 'DONE' || r.body.status === 'FAILED') return r.body;
     await new Promise((ok) => setTimeout(ok, 100));
