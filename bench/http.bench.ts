@@ -274,7 +274,8 @@ async function main(): Promise<void> {
   const pick = <T>(xs: T[]) => xs[Math.floor(Math.random() * xs.length)];
   const hot = book.loansByFund[0].slice(0, 13);
   let seq = 0;
-  const key = (p: string) => `${p}-${process.pid}-${++seq}`;
+  // at least 8 characters whatever the pid (the API refuses shorter Idempotency-Keys)
+  const key = (p: string) => `${p}-${process.pid}-${String(++seq).padStart(6, '0')}`;
   const json = (auth: string, k?: string) => ({
     authorization: auth,
     'content-type': 'application/json',
