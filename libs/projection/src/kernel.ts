@@ -1,5 +1,5 @@
 import { lendingCapOf } from '#libs/funds';
-import { capacityFor, coverFor, minimumShortfall, nplAtOrAbove, parseMultiple, splitByShares } from '#libs/guarantee';
+import { capacityFor, coverFor, coverProblems, minimumShortfall, nplAtOrAbove, parseMultiple, splitByShares } from '#libs/guarantee';
 import { penaltyRateFor } from '#libs/products';
 import { accrueTo, applyPayment, daysOverdueOf, markOverdue, replay } from '#libs/repayment';
 import { payableNow, periodComputedFen, yearShare } from '#libs/subsidy';
@@ -14,6 +14,7 @@ export const ENGINE_KERNEL: Kernel = {
   daysOverdueOf,
   coverFor,
   capacityFor,
+  coverProblems,
   parseMultiple,
   nplAtOrAbove,
   minimumShortfall,

@@ -2,6 +2,7 @@ import type { lendingCapOf } from '#libs/funds';
 import type {
   capacityFor,
   coverFor,
+  coverProblems,
   minimumShortfall,
   nplAtOrAbove,
   parseMultiple,
@@ -28,6 +29,8 @@ export interface Kernel {
   /** libs/guarantee: leverage arithmetic and the compensation split */
   coverFor: typeof coverFor;
   capacityFor: typeof capacityFor;
+  /** the guarantee-side rules of covering a new loan (agreement in force, breaker, minimum, capacity left) */
+  coverProblems: typeof coverProblems;
   parseMultiple: typeof parseMultiple;
   nplAtOrAbove: typeof nplAtOrAbove;
   minimumShortfall: typeof minimumShortfall;

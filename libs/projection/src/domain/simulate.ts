@@ -14,6 +14,8 @@ import type { Kernel } from './kernel.js';
 import type {
   Behaviour,
   BookSnapshot,
+  CoveredDemand,
+  CoveredProduct,
   MonthState,
   PolicyChange,
   ProductKind,
@@ -213,6 +215,28 @@ interface RiskFundState {
   balanceFen: Fen;
   availableFen: Fen;
   suspended: boolean;
+  /**
+   * The district's covered principal and its non-performing part at the last month end (the snapshot's at first):
+   * what the breaker rule reads when a bank registers a new loan (the live engine's district NPL figures).
+   */
+  district: { covered: Fen; npl: Fen };
+}
+
+/** What a new covered loan is made on: its product kind (for behaviour), NPL days, repayment terms and rate. */
+interface CoveredTerms {
+  kind: ProductKind;
+  nplOverdueDays: number;
+  terms: Omit<RepaymentTerms, 'principalFen' | 'annualRatePercent'>;
+  rate: string;
+  installmentMultipleFen: Fen;
+}
+
+/** New covered lending of a risk fund in the month: registered and refused, counts and amounts. */
+interface CoveredMonth {
+  registered: number;
+  registeredFen: Fen;
+  refused: number;
+  refusedFen: Fen;
 }
 
 interface BudgetState extends SnapshotBudget {
@@ -632,11 +656,27 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual, pooled
     }),
   );
   const riskFunds = new Map<string, RiskFundState>(
-    snapshot.riskFunds.map((r) => [r.id, { snap: r, balanceFen: r.balanceFen, availableFen: r.availableFen, suspended: false }]),
+    snapshot.riskFunds.map((r) => [
+      r.id,
+      { snap: r, balanceFen: r.balanceFen, availableFen: r.availableFen, suspended: false, district: { covered: 0n, npl: 0n } },
+    ]),
   );
+  const coveredDemand = scenario.coveredDemand ?? [];
+  if (coveredDemand.length)
+    // the district's covered and non-performing principal on the snapshot date (the breaker rule's figures)
+    snapshot.loans.forEach((l, n) => {
+      const rf = l.channel === 'BANK_COVERED' && l.riskFundId ? riskFunds.get(l.riskFundId) : undefined;
+      const p = prep.loans[n];
+      if (!rf || p.base.closedOn !== null || p.outstandingFen === 0n) return;
+      rf.district.covered += p.outstandingFen;
+      if (p.dpd > rf.snap.nplOverdueDays) rf.district.npl += p.outstandingFen;
+    });
+  /** the loans new covered loans are made like: by agreement, the latest covered loan under it, else under its fund */
+  const coveredTemplates = new Map<string, SnapshotLoan | null>();
   const agreements = new Map<string, SnapshotAgreement & { multiple: string }>(
     snapshot.agreements.map((a) => [a.id, { ...a, multiple: a.leverageMultiple }]),
   );
+  let coveredSeq = 0;
   const budgets = new Map<string, BudgetState>(
     snapshot.budgets.map((b) => [`${b.programmeId}:${b.year}`, { ...b, spentFen: 0n }]),
   );
@@ -700,6 +740,20 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual, pooled
         const amount = drawAmount();
         const term = rng.pick(scenario.newDemand.termMonths);
         apps.push({ date: day, order: 1, run: () => apply(f, day, amount, term, month) });
+      }
+    }
+    // new covered lending (drawn after the applications, and only when asked: without it nothing is drawn)
+    const coveredMonth = new Map<string, CoveredMonth>();
+    for (const d of coveredDemand) {
+      if (month < d.fromMonth || (d.toMonth !== undefined && month > d.toMonth)) continue;
+      const n = rng.poisson(d.loansPerMonth);
+      const startDay = prevEnd.slice(0, 7) === month ? Number(prevEnd.slice(8, 10)) + 1 : 1;
+      const last = Number(monthEnd.slice(8, 10));
+      for (let j = 0; j < n; j++) {
+        const day = `${month}-${String(rng.int(Math.min(startDay, last), last)).padStart(2, '0')}`;
+        const amount = drawFrom(d.amount);
+        const term = rng.pick(d.termMonths);
+        apps.push({ date: day, order: 1, run: () => register(d, day, amount, term, coveredMonth) });
       }
     }
     if (actual || apps.length) {
@@ -889,6 +943,18 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual, pooled
       });
       if (trips && !rf.suspended) event(`BREAKER_TRIPS:riskFund:${id}`, month);
       rf.suspended = trips;
+      rf.district = { covered: o.covered, npl: o.npl };
+      if (coveredDemand.length) {
+        const c = coveredMonth.get(id) ?? { registered: 0, registeredFen: 0n, refused: 0, refusedFen: 0n };
+        v.set(`riskFund:${id}:coveredRegistered`, BigInt(c.registered));
+        v.set(`riskFund:${id}:coveredRegisteredAmount`, c.registeredFen);
+        v.set(`riskFund:${id}:coveredRefused`, BigInt(c.refused));
+        v.set(`riskFund:${id}:coveredRefusedAmount`, c.refusedFen);
+        add('total:coveredRegistered', BigInt(c.registered));
+        add('total:coveredRegisteredAmount', c.registeredFen);
+        add('total:coveredRefused', BigInt(c.refused));
+        add('total:coveredRefusedAmount', c.refusedFen);
+      }
       if (rf.balanceFen < rf.snap.minimumFen) event(`RISK_FUND_BELOW_MINIMUM:riskFund:${id}`, month);
       v.set(`riskFund:${id}:balance`, rf.balanceFen);
       v.set(`riskFund:${id}:available`, rf.availableFen);
@@ -923,11 +989,165 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual, pooled
   }
 
   function drawAmount(): Fen {
-    const lo = fen(scenario.newDemand.amount.min);
-    const hi = fen(scenario.newDemand.amount.max);
-    const step = fen(scenario.newDemand.amount.step);
+    return drawFrom(scenario.newDemand.amount);
+  }
+
+  function drawFrom(a: { min: string; max: string; step: string }): Fen {
+    const lo = fen(a.min);
+    const hi = fen(a.max);
+    const step = fen(a.step);
     const steps = step > 0n ? Number((hi - lo) / step) : 0;
     return lo + BigInt(rng.int(0, steps)) * step;
+  }
+
+  /** The latest covered loan of the snapshot under the agreement, else under its risk fund. */
+  function latestCoveredOf(a: SnapshotAgreement): SnapshotLoan | null {
+    let t = coveredTemplates.get(a.id);
+    if (t !== undefined) return t;
+    t = null;
+    for (const l of snapshot.loans) {
+      if (l.channel !== 'BANK_COVERED') continue;
+      if (l.agreementId === a.id) t = l;
+      else if (l.riskFundId === a.riskFundId && (t === null || t.agreementId !== a.id)) t = l;
+    }
+    coveredTemplates.set(a.id, t);
+    return t;
+  }
+
+  /**
+   * The terms a new covered loan under `a` is made on: the demand's product when it names one; else those of the
+   * latest covered loan under the agreement (else under its risk fund); else the first active household covered
+   * product. Null: none to make it on (the registration is refused).
+   */
+  function coveredTermsOf(d: CoveredDemand, a: SnapshotAgreement, rf: RiskFundState): CoveredTerms | null {
+    const fromProduct = (p: CoveredProduct): CoveredTerms => ({
+      kind: 'HOUSEHOLD_MICROCREDIT',
+      nplOverdueDays: rf.snap.nplOverdueDays,
+      terms: p.terms,
+      rate: p.rateSource === 'BENCHMARK' && benchmark !== null ? addDecimal(benchmark, p.markupPercent) : p.fixedRatePercent,
+      installmentMultipleFen: p.installmentMultipleFen,
+    });
+    const products = snapshot.coveredProducts ?? [];
+    if (d.productCode !== undefined) {
+      const p = products.find((x) => x.code === d.productCode);
+      return p ? fromProduct(p) : null;
+    }
+    const l = latestCoveredOf(a);
+    if (l) return { kind: l.kind, nplOverdueDays: l.nplOverdueDays, terms: l.terms, rate: l.terms.annualRatePercent, installmentMultipleFen: 1n };
+    return products.length ? fromProduct(products[0]) : null;
+  }
+
+  /**
+   * A bank asks to register a covered loan on `day`: checked by the live engine's own cover rules (agreement in
+   * force, the district's breaker at the agreement's threshold, the heavy-task minimum, the capacity left at the
+   * agreement's multiple); accepted, its backing ⌈amount / multiple⌉ leaves AVAILABLE and the loan runs like any
+   * covered loan; refused, it is counted as refused demand.
+   */
+  function register(d: CoveredDemand, day: string, amountFen: Fen, termMonths: number, out: Map<string, CoveredMonth>): void {
+    const only = d.agreementId !== undefined ? agreements.get(d.agreementId) : undefined;
+    const riskFundId = d.agreementId !== undefined ? only?.riskFundId : d.riskFundId;
+    const rf = riskFundId !== undefined ? riskFunds.get(riskFundId) : undefined;
+    if (!rf) return; // no such risk fund (or agreement in force) in the books: no bank to ask
+    let c = out.get(rf.snap.id);
+    if (!c) out.set(rf.snap.id, (c = { registered: 0, registeredFen: 0n, refused: 0, refusedFen: 0n }));
+    const candidates = only ? [only] : [...agreements.values()].filter((a) => a.riskFundId === rf.snap.id);
+    for (const a of candidates) {
+      const made = coveredTermsOf(d, a, rf);
+      if (!made) continue;
+      const multiple = k.parseMultiple(a.multiple);
+      const problems = k.coverProblems({
+        amountFen,
+        onDate: day,
+        agreementStatus: 'ACTIVE',
+        validFrom: a.validFrom ?? snapshot.asOf,
+        validTo: a.validTo ?? null,
+        fundStatus: 'ACTIVE',
+        heavyTask: rf.snap.heavyTask,
+        balanceFen: rf.balanceFen,
+        minimumFen: rf.snap.minimumFen,
+        suspended: k.nplAtOrAbove(rf.district.npl, rf.district.covered, a.nplThresholdPercent),
+        nplPercent: formatDecimal({ units: decimal4(100n * rf.district.npl, rf.district.covered) ?? 0n, scale: 4 }),
+        nplThresholdPercent: a.nplThresholdPercent,
+        availableCoverFen: rf.availableFen,
+        multiple,
+        multipleText: a.multiple,
+      });
+      if (problems.length) continue;
+      registerCovered(made, a, rf, day, amountFen, termMonths, d.annualRatePercent ?? made.rate);
+      c.registered++;
+      c.registeredFen += amountFen;
+      return;
+    }
+    c.refused++;
+    c.refusedFen += amountFen;
+  }
+
+  /** A covered loan registered and disbursed on `day`, on `made`'s terms, backed at the agreement's multiple. */
+  function registerCovered(
+    made: CoveredTerms,
+    a: SnapshotAgreement & { multiple: string },
+    rf: RiskFundState,
+    day: string,
+    amount: Fen,
+    term: number,
+    rate: string,
+  ): void {
+    const t = made.terms;
+    const periods = t.frequency === 'MONTHLY' ? term : t.frequency === 'QUARTERLY' ? Math.max(1, Math.floor(term / 3)) : 1;
+    const schedule = generateSchedule({
+      principalFen: amount,
+      annualRatePercent: rate,
+      numberOfInstallments: periods,
+      frequency: t.frequency,
+      termMonths: term,
+      method: t.method,
+      dayCount: t.dayCount,
+      disbursementDate: day,
+      rounding: t.rounding,
+      installmentMultipleFen: made.installmentMultipleFen,
+      principalGraceInstallments: 0,
+    });
+    const terms: RepaymentTerms = { ...t, principalFen: amount, annualRatePercent: rate };
+    const frozen: FrozenInstallment[] = schedule.installments.map((i) => ({
+      number: i.number,
+      periodStart: i.periodStart,
+      dueDate: i.dueDate,
+      days: i.days,
+      principalFen: i.principalFen,
+      originalInterestFen: i.interestFen,
+    }));
+    const coverUsedFen = k.coverFor(amount, k.parseMultiple(a.multiple));
+    rf.availableFen -= coverUsedFen;
+    loans.push({
+      id: `newCovered:${a.id}:${++coveredSeq}`,
+      channel: 'BANK_COVERED',
+      householdId: null,
+      fundId: null,
+      riskFundId: rf.snap.id,
+      agreementId: a.id,
+      coverMultiple: a.multiple,
+      nplOverdueDays: made.nplOverdueDays,
+      terms,
+      schedule: frozen,
+      state: k.replay(terms, frozen, [], day).installments,
+      prepaid: { totalFen: 0n },
+      termMonths: term,
+      subsidy: null,
+      plan: drawPlan(rng, behaviourOf(made.kind), 0),
+      handledThrough: 0,
+      closed: false,
+      compensated: false,
+      claimable: false,
+      cleared: null,
+      coverUsedFen,
+      subsidisedThrough: 0,
+      seq: 0,
+      trajectory: null,
+      fund: null,
+      onTime: null,
+      open: null,
+      firstOpen: 0,
+    });
   }
 
   function pay(loan: SimLoan, day: string): void {
