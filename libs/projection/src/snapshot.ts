@@ -142,6 +142,12 @@ export async function readSnapshot(m: EntityManager, store: BookStore, products:
       cashFen: bal(`SUB:${b.programme_id}:BUDGET`),
     })),
     benchmarkRatePercent: await store.benchmark(m, asOf),
+    programmes: (await store.programmes(m)).map((p) => ({
+      id: p.id,
+      endMonths: p.period_end_months.map(Number),
+      endDay: p.period_end_day,
+      graceDays: p.grace_days,
+    })),
     coveredProducts: await Promise.all(
       (await store.coveredProductVersions(m)).map(async ({ version_id }) => {
         const p = await products.getVersion(version_id, m);

@@ -93,6 +93,15 @@ export interface SnapshotBudget {
   cashFen: Fen;
 }
 
+/** An interest-subsidy programme's settlement calendar and its "paid on time" grace (libs/subsidy). */
+export interface SnapshotProgramme {
+  id: string;
+  /** settlement periods end on `endDay` of each of `endMonths`; a period belongs to the budget year of its end */
+  endMonths: number[];
+  endDay: number;
+  graceDays: number;
+}
+
 /** The terms of a household covered-loan product (HOUSEHOLD_MICROCREDIT, current version): new covered loans' terms. */
 export interface CoveredProduct {
   code: string;
@@ -114,6 +123,8 @@ export interface BookSnapshot {
   agreements: SnapshotAgreement[];
   budgets: SnapshotBudget[];
   benchmarkRatePercent: string | null;
+  /** the programmes' calendars (absent, or a programme not in it: the default calendar, no grace) */
+  programmes?: SnapshotProgramme[];
   /** active household covered-loan products, by id (absent: none read) */
   coveredProducts?: CoveredProduct[];
 }

@@ -383,6 +383,41 @@ describe('new covered lending', () => {
   });
 });
 
+describe('subsidy by settlement period', () => {
+  const subsidised = loan('1', 1_200_000n, 12, { subsidy: { programmeId: '5', ratePercent: '3', basisCapFen: 5_000_000n } });
+  const withProgramme = (budgetFen: bigint) =>
+    book([subsidised], {
+      programmes: [{ id: '5', endMonths: [6, 12], endDay: 20, graceDays: 0 }],
+      budgets: [{ programmeId: '5', year: 2026, budgetFen, committedFen: 0n, cashFen: 10_000_000n }],
+    });
+  const spent = (r: ReturnType<typeof run>) => r.months.map((m) => m.values.get('programme:5:spent'));
+
+  it("is claimed at the programme's period ends, each period's earned subsidy against its year's budget", () => {
+    const r = run(withProgramme(1_000_000n), spec({ horizonMonths: 12 }));
+    // 3 % of the scheduled balance for a month (1/12 of a year): balance / 400 per instalment. Instalments due
+    // 10 April to 10 June are claimed on 20 June; July to December on 20 December; January's and February's 2027
+    // belong to the period ending 20 June 2027, beyond the horizon.
+    const june = (1_200_000n + 1_100_000n + 1_000_000n) / 400n;
+    const december = (900_000n + 800_000n + 700_000n + 600_000n + 500_000n + 400_000n) / 400n;
+    expect(spent(r)).toEqual([0n, 0n, 0n, june, june, june, june, june, june, june + december, june + december, june + december]);
+    expect(at(r, 9, 'programme:5:budgetLeft')).toBe(1_000_000n - june - december);
+    expect(at(r, 11, 'total:subsidySpent')).toBe(june + december);
+    expect(r.events.has('SUBSIDY_BUDGET_EXHAUSTED:programme:5')).toBe(false);
+  });
+
+  it('queues what the budget cannot pay and marks the month the claim is refused', () => {
+    const r = run(withProgramme(10_000n), spec({ horizonMonths: 12 }));
+    expect(at(r, 3, 'programme:5:spent')).toBe(8_250n);
+    expect(at(r, 9, 'programme:5:spent')).toBe(10_000n);
+    expect(at(r, 9, 'programme:5:queued')).toBe(8_250n + 9_750n - 10_000n);
+    expect(at(r, 8, 'programme:5:queued')).toBeUndefined();
+    expect(r.events.get('SUBSIDY_BUDGET_EXHAUSTED:programme:5')).toBe('2026-12');
+    // a late payer beyond the grace forfeits: nothing is claimed
+    const late = run(withProgramme(10_000n), spec({ horizonMonths: 12, behaviour: { MUTUAL_AID: { latePercent: 100, lateDays: { min: 3, max: 3 }, defaultPercent: 0 } } }));
+    expect(at(late, 11, 'programme:5:spent')).toBe(0n);
+  });
+});
+
 describe('scenarios', () => {
   it('fill defaults and return every problem at once', () => {
     expect(parseScenario({}).errors).toEqual([]);

@@ -29,6 +29,12 @@ import type {
 } from './model.js';
 import type { Rng } from './prng.js';
 
+/** A programme's settlement calendar (libs/subsidy's SettlementCalendar). */
+interface SettlementCalendar {
+  endMonths: readonly number[];
+  endDay: number;
+}
+
 /**
  * One run of the monthly simulator. It starts from a snapshot of the books and moves them forward month by month,
  * in memory only, with the live engine's own functions (the `Kernel`): every loan's state at any date is the replay
@@ -230,6 +236,11 @@ interface CoveredTerms {
   rate: string;
   installmentMultipleFen: Fen;
 }
+
+/** The subsidy library's default settlement calendar (the 20th of Mar, Jun, Sep and Dec). */
+const DEFAULT_SETTLEMENT: SettlementCalendar = { endMonths: [3, 6, 9, 12], endDay: 20 };
+/** The loan facts `periodOutcome` reads: a live loan, not written off, with no fraud or misuse flag. */
+const ACTIVE_LOAN = Object.freeze({ status: 'ACTIVE', flags: Object.freeze([]) as readonly string[] });
 
 /** New covered lending of a risk fund in the month: registered and refused, counts and amounts. */
 interface CoveredMonth {
@@ -680,6 +691,16 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual, pooled
   const budgets = new Map<string, BudgetState>(
     snapshot.budgets.map((b) => [`${b.programmeId}:${b.year}`, { ...b, spentFen: 0n }]),
   );
+  /** a programme's money not yet committed (its BUDGET account: one for all its years) */
+  const programmeCash = new Map<string, Fen>();
+  for (const b of snapshot.budgets) if (!programmeCash.has(b.programmeId)) programmeCash.set(b.programmeId, b.cashFen);
+  const programmes = new Map<string, { calendar: SettlementCalendar; graceDays: number }>(
+    (snapshot.programmes ?? []).map((p) => [p.id, { calendar: { endMonths: p.endMonths, endDay: p.endDay }, graceDays: p.graceDays }]),
+  );
+  /** earned periods not yet claimed: by programme, the budget year and end of their settlement period */
+  const claimLines: { programmeId: string; year: number; periodEnd: string; decidedOn: string; fen: Fen }[] = [];
+  /** claimed and not paid for want of budget (the live QUEUED remainders), by `programme:year` */
+  const queued = new Map<string, Fen>();
   let benchmark = snapshot.benchmarkRatePercent;
   const events = new Map<string, string>();
   const event = (key: string, month: string) => {
@@ -865,7 +886,7 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual, pooled
         const e = monthEndOf(loan, monthEnd, k);
         outstanding = e.outstandingFen;
         dpd = e.dpd;
-        if (e.replayed && loan.subsidy) countSubsidy(loan, loan.state, monthEnd, subsidyMonth, month);
+        if (e.replayed && loan.subsidy) countSubsidy(loan, loan.state, monthEnd);
       }
       if (outstanding === 0n) loan.closed = true;
       if (loan.channel === 'MUTUAL_AID' && loan.fundId) {
@@ -969,12 +990,13 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual, pooled
       add('total:coveredOutstanding', o.covered);
       add('total:coveredNpl', o.npl);
     }
-    for (const [key, b] of budgets) {
-      const spentNow = subsidyMonth.get(key) ?? 0n;
-      subsidySpentTotal += spentNow;
+    settleSubsidy(prevEnd, monthEnd, month, subsidyMonth);
+    for (const x of subsidyMonth.values()) subsidySpentTotal += x;
+    for (const b of budgets.values()) {
       add(`programme:${b.programmeId}:spent`, b.spentFen);
       if (Number(month.slice(0, 4)) === b.year) v.set(`programme:${b.programmeId}:budgetLeft`, b.budgetFen - b.committedFen);
     }
+    for (const [key, fen] of queued) add(`programme:${key.split(':')[0]}:queued`, fen);
     v.set('total:subsidySpent', subsidySpentTotal);
     months.push({ month, monthEnd, values: v });
     prevEnd = monthEnd;
@@ -1286,15 +1308,22 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual, pooled
     }
   }
 
-  function countSubsidy(loan: SimLoan, st: InstallmentState[], monthEnd: string, spent: Map<string, Fen>, month: string): void {
+  /**
+   * The loan's periods decided by the month end, as the subsidy library decides them (`periodOutcome`, at the
+   * programme's grace): an earned period's subsidy (`periodComputedFen`, `yearShare`) becomes a claim line of the
+   * settlement period its due date falls in (`periodContaining`); a forfeited one adds nothing; the first one still
+   * within its grace and unpaid stops the walk (it is decided at a later month end).
+   */
+  function countSubsidy(loan: SimLoan, st: InstallmentState[], monthEnd: string): void {
     const s = loan.subsidy!;
+    const prog = programmeOf(s.programmeId);
     const rate = percentToRatio(s.ratePercent);
     for (const i of st) {
       if (i.number <= loan.subsidisedThrough) continue;
-      if (i.interestPaidOn === null || i.interestPaidOn > monthEnd) break;
+      const { outcome } = k.periodOutcome(ACTIVE_LOAN, i, prog.graceDays, monthEnd);
+      if (outcome === 'PENDING') break;
       loan.subsidisedThrough = i.number;
-      // earned only when the period's interest was paid in full by its due date + grace
-      if (i.interestPaidOn > addDays(i.dueDate, loan.terms.graceDays)) continue;
+      if (outcome !== 'EARNED') continue;
       const balance = loan.schedule.filter((x) => x.number >= i.number).reduce((t, x) => t + x.principalFen, 0n);
       const basis = balance < s.basisCapFen ? balance : s.basisCapFen;
       const share = k.yearShare(
@@ -1303,16 +1332,66 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual, pooled
       );
       const original = loan.schedule.find((x) => x.number === i.number)!.originalInterestFen;
       const computed = k.periodComputedFen(rate, basis, share, i.interestFen, original, loan.terms.rounding);
-      const key = `${s.programmeId}:${i.dueDate.slice(0, 4)}`;
-      const b = budgets.get(key);
-      if (!b || computed <= 0n) continue;
-      const can = k.payableNow(b.budgetFen, b.committedFen, b.cashFen);
-      const paid = computed < can ? computed : can > 0n ? can : 0n;
-      b.committedFen += paid;
-      b.cashFen -= paid;
-      b.spentFen += paid;
-      spent.set(key, (spent.get(key) ?? 0n) + paid);
-      if (paid < computed) event(`SUBSIDY_BUDGET_EXHAUSTED:programme:${s.programmeId}`, month);
+      if (computed <= 0n) continue;
+      const period = k.periodContaining(i.dueDate, prog.calendar);
+      claimLines.push({ programmeId: s.programmeId, year: period.year, periodEnd: period.end, decidedOn: i.interestPaidOn!, fen: computed });
+    }
+  }
+
+  function programmeOf(id: string): { calendar: SettlementCalendar; graceDays: number } {
+    let p = programmes.get(id);
+    if (!p) programmes.set(id, (p = { calendar: DEFAULT_SETTLEMENT, graceDays: 0 }));
+    return p;
+  }
+
+  /**
+   * Every settlement period of every programme ending in (prevEnd, monthEnd]: at its end the programme claims the
+   * lines of its periods due by then and decided by then (those decided later enter a later claim, as a later
+   * generation adds them), each year's lines against that year's budget: what `payableNow` allows is paid, the rest
+   * queued by `splitForBudget` (the live approval's split), the month the budget is exhausted. A queued remainder
+   * is paid first at the next settlement, as far as the budget then allows.
+   */
+  function settleSubsidy(prevEnd: string, monthEnd: string, month: string, spent: Map<string, Fen>): void {
+    if (!claimLines.length && !queued.size) return;
+    const ids = new Set<string>([...claimLines.map((l) => l.programmeId), ...[...queued.keys()].map((x) => x.split(':')[0])]);
+    for (const id of [...ids].sort()) {
+      const prog = programmeOf(id);
+      for (let p = k.periodContaining(addDays(prevEnd, 1), prog.calendar); p.end <= monthEnd; p = k.periodContaining(addDays(p.end, 1), prog.calendar)) {
+        const byYear = new Map<number, Fen[]>();
+        for (let n = 0; n < claimLines.length; n++) {
+          const l = claimLines[n];
+          if (l.programmeId !== id || l.periodEnd > p.end || l.decidedOn > p.end) continue;
+          byYear.set(l.year, [...(byYear.get(l.year) ?? []), l.fen]);
+          claimLines.splice(n--, 1);
+        }
+        for (const key of queued.keys()) {
+          const [qid, y] = key.split(':');
+          if (qid === id && !byYear.has(Number(y))) byYear.set(Number(y), []);
+        }
+        for (const [year, lines] of [...byYear].sort((x, y) => x[0] - y[0])) {
+          const key = `${id}:${year}`;
+          const b = budgets.get(key);
+          const cash = programmeCash.get(id) ?? 0n;
+          let room = b ? k.payableNow(b.budgetFen, b.committedFen, cash) : k.payableNow(0n, 0n, cash);
+          if (room < 0n) room = 0n;
+          // the queued remainder of the year first, then this claim's lines (split at what is left)
+          const waiting = queued.get(key) ?? 0n;
+          const fromQueue = waiting < room ? waiting : room;
+          const split = k.splitForBudget(lines.map((fen, n) => ({ lineNo: n + 1, subsidyFen: fen })), room - fromQueue);
+          const paid = fromQueue + split.paidFen;
+          const left = waiting - fromQueue + split.remainder.reduce((t, r) => t + r.fen, 0n);
+          if (left > 0n) queued.set(key, left);
+          else queued.delete(key);
+          if (split.remainder.length) event(`SUBSIDY_BUDGET_EXHAUSTED:programme:${id}`, month);
+          if (paid <= 0n) continue;
+          if (b) {
+            b.committedFen += paid;
+            b.spentFen += paid;
+          }
+          programmeCash.set(id, cash - paid);
+          spent.set(id, (spent.get(id) ?? 0n) + paid);
+        }
+      }
     }
   }
 
@@ -1326,10 +1405,13 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual, pooled
       const key = `${p.subsidyBudget.programmeId}:${p.subsidyBudget.year}`;
       const b = budgets.get(key);
       const amount = fen(p.subsidyBudget.amount);
+      // a raised (or new) budget comes with its money
+      const cash = programmeCash.get(p.subsidyBudget.programmeId) ?? 0n;
       if (b) {
-        b.cashFen += amount - b.budgetFen > 0n ? amount - b.budgetFen : 0n;
+        programmeCash.set(p.subsidyBudget.programmeId, cash + (amount - b.budgetFen > 0n ? amount - b.budgetFen : 0n));
         b.budgetFen = amount;
-      } else
+      } else {
+        programmeCash.set(p.subsidyBudget.programmeId, cash + amount);
         budgets.set(key, {
           programmeId: p.subsidyBudget.programmeId,
           year: p.subsidyBudget.year,
@@ -1338,6 +1420,7 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual, pooled
           cashFen: amount,
           spentFen: 0n,
         });
+      }
     }
     if (p.fundRules)
       for (const f of funds.values()) {

@@ -213,6 +213,13 @@ export class BookStore {
     );
   }
 
+  programmes(m: EntityManager): Promise<{ id: string; period_end_months: number[]; period_end_day: number; grace_days: number }[]> {
+    return queryRows(
+      m,
+      `SELECT id::text, period_end_months, period_end_day, grace_days FROM subsidy_programmes ORDER BY id`,
+    );
+  }
+
   budgets(m: EntityManager): Promise<BookBudgetRow[]> {
     return queryRows(
       m,
