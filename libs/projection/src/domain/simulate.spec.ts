@@ -412,6 +412,16 @@ describe('subsidy by settlement period', () => {
     expect(at(r, 9, 'programme:5:queued')).toBe(8_250n + 9_750n - 10_000n);
     expect(at(r, 8, 'programme:5:queued')).toBeUndefined();
     expect(r.events.get('SUBSIDY_BUDGET_EXHAUSTED:programme:5')).toBe('2026-12');
+    // a queued claim is paid first once there is budget; while it waits, a later claim (any year) is paid nothing
+    const budget2027 = { fromMonth: '2027-01', subsidyBudget: { programmeId: '5', year: 2027, amount: '1000.00' } };
+    const raised = run(withProgramme(10_000n), spec({ horizonMonths: 16, policies: [budget2027, { fromMonth: '2027-01', subsidyBudget: { programmeId: '5', year: 2026, amount: '1000.00' } }] }));
+    const spring = (300_000n + 200_000n + 100_000n) / 400n;
+    expect(at(raised, 14, 'programme:5:spent')).toBe(10_000n);
+    expect(at(raised, 15, 'programme:5:spent')).toBe(8_250n + 9_750n + spring);
+    expect(at(raised, 15, 'programme:5:queued')).toBeUndefined();
+    const blocked = run(withProgramme(10_000n), spec({ horizonMonths: 16, policies: [budget2027] }));
+    expect(at(blocked, 15, 'programme:5:spent')).toBe(10_000n);
+    expect(at(blocked, 15, 'programme:5:queued')).toBe(8_000n + spring);
     // a late payer beyond the grace forfeits: nothing is claimed
     const late = run(withProgramme(10_000n), spec({ horizonMonths: 12, behaviour: { MUTUAL_AID: { latePercent: 100, lateDays: { min: 3, max: 3 }, defaultPercent: 0 } } }));
     expect(at(late, 11, 'programme:5:spent')).toBe(0n);

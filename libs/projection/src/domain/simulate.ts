@@ -699,8 +699,8 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual, pooled
   );
   /** earned periods not yet claimed: by programme, the budget year and end of their settlement period */
   const claimLines: { programmeId: string; year: number; periodEnd: string; decidedOn: string; fen: Fen }[] = [];
-  /** claimed and not paid for want of budget (the live QUEUED remainders), by `programme:year` */
-  const queued = new Map<string, Fen>();
+  /** claimed and not paid for want of budget (the live QUEUED remainders), by programme, oldest first */
+  const queued = new Map<string, { year: number; fen: Fen }[]>();
   let benchmark = snapshot.benchmarkRatePercent;
   const events = new Map<string, string>();
   const event = (key: string, month: string) => {
@@ -996,7 +996,7 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual, pooled
       add(`programme:${b.programmeId}:spent`, b.spentFen);
       if (Number(month.slice(0, 4)) === b.year) v.set(`programme:${b.programmeId}:budgetLeft`, b.budgetFen - b.committedFen);
     }
-    for (const [key, fen] of queued) add(`programme:${key.split(':')[0]}:queued`, fen);
+    for (const [id, queue] of queued) for (const q of queue) add(`programme:${id}:queued`, q.fen);
     v.set('total:subsidySpent', subsidySpentTotal);
     months.push({ month, monthEnd, values: v });
     prevEnd = monthEnd;
@@ -1347,13 +1347,15 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual, pooled
   /**
    * Every settlement period of every programme ending in (prevEnd, monthEnd]: at its end the programme claims the
    * lines of its periods due by then and decided by then (those decided later enter a later claim, as a later
-   * generation adds them), each year's lines against that year's budget: what `payableNow` allows is paid, the rest
-   * queued by `splitForBudget` (the live approval's split), the month the budget is exhausted. A queued remainder
-   * is paid first at the next settlement, as far as the budget then allows.
+   * generation adds them), each budget year's lines as one claim. As the live approval does: the queued claims
+   * are paid first, oldest first, each as far as its year's `payableNow` allows (nothing is paid past one that
+   * cannot be paid in full); while one is still queued a new claim is paid nothing; otherwise `splitForBudget`
+   * splits it at `payableNow` into the part paid and the queued remainder, and the month of a cut claim is the
+   * month the budget is exhausted.
    */
   function settleSubsidy(prevEnd: string, monthEnd: string, month: string, spent: Map<string, Fen>): void {
     if (!claimLines.length && !queued.size) return;
-    const ids = new Set<string>([...claimLines.map((l) => l.programmeId), ...[...queued.keys()].map((x) => x.split(':')[0])]);
+    const ids = new Set<string>([...claimLines.map((l) => l.programmeId), ...queued.keys()]);
     for (const id of [...ids].sort()) {
       const prog = programmeOf(id);
       for (let p = k.periodContaining(addDays(prevEnd, 1), prog.calendar); p.end <= monthEnd; p = k.periodContaining(addDays(p.end, 1), prog.calendar)) {
@@ -1364,35 +1366,51 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual, pooled
           byYear.set(l.year, [...(byYear.get(l.year) ?? []), l.fen]);
           claimLines.splice(n--, 1);
         }
-        for (const key of queued.keys()) {
-          const [qid, y] = key.split(':');
-          if (qid === id && !byYear.has(Number(y))) byYear.set(Number(y), []);
+        const queue = queued.get(id) ?? [];
+        while (queue.length) {
+          const head = queue[0];
+          const room = budgetRoomOf(id, head.year);
+          const take = head.fen < room ? head.fen : room;
+          if (take > 0n) paySubsidy(id, head.year, take, spent);
+          if (take < head.fen) {
+            head.fen -= take;
+            break;
+          }
+          queue.shift();
         }
         for (const [year, lines] of [...byYear].sort((x, y) => x[0] - y[0])) {
-          const key = `${id}:${year}`;
-          const b = budgets.get(key);
-          const cash = programmeCash.get(id) ?? 0n;
-          let room = b ? k.payableNow(b.budgetFen, b.committedFen, cash) : k.payableNow(0n, 0n, cash);
-          if (room < 0n) room = 0n;
-          // the queued remainder of the year first, then this claim's lines (split at what is left)
-          const waiting = queued.get(key) ?? 0n;
-          const fromQueue = waiting < room ? waiting : room;
-          const split = k.splitForBudget(lines.map((fen, n) => ({ lineNo: n + 1, subsidyFen: fen })), room - fromQueue);
-          const paid = fromQueue + split.paidFen;
-          const left = waiting - fromQueue + split.remainder.reduce((t, r) => t + r.fen, 0n);
-          if (left > 0n) queued.set(key, left);
-          else queued.delete(key);
-          if (split.remainder.length) event(`SUBSIDY_BUDGET_EXHAUSTED:programme:${id}`, month);
-          if (paid <= 0n) continue;
-          if (b) {
-            b.committedFen += paid;
-            b.spentFen += paid;
+          const split = k.splitForBudget(
+            lines.map((fen, n) => ({ lineNo: n + 1, subsidyFen: fen })),
+            queue.length ? 0n : budgetRoomOf(id, year),
+          );
+          if (split.paidFen > 0n) paySubsidy(id, year, split.paidFen, spent);
+          if (split.remainder.length) {
+            queue.push({ year, fen: split.remainder.reduce((t, r) => t + r.fen, 0n) });
+            event(`SUBSIDY_BUDGET_EXHAUSTED:programme:${id}`, month);
           }
-          programmeCash.set(id, cash - paid);
-          spent.set(id, (spent.get(id) ?? 0n) + paid);
         }
+        if (queue.length) queued.set(id, queue);
+        else queued.delete(id);
       }
     }
+  }
+
+  /** What a claim of the programme's year can be paid now (`payableNow`; no budget for the year: nothing). */
+  function budgetRoomOf(id: string, year: number): Fen {
+    const b = budgets.get(`${id}:${year}`);
+    const cash = programmeCash.get(id) ?? 0n;
+    const room = b ? k.payableNow(b.budgetFen, b.committedFen, cash) : k.payableNow(0n, 0n, cash);
+    return room > 0n ? room : 0n;
+  }
+
+  function paySubsidy(id: string, year: number, fen: Fen, spent: Map<string, Fen>): void {
+    const b = budgets.get(`${id}:${year}`);
+    if (b) {
+      b.committedFen += fen;
+      b.spentFen += fen;
+    }
+    programmeCash.set(id, (programmeCash.get(id) ?? 0n) - fen);
+    spent.set(id, (spent.get(id) ?? 0n) + fen);
   }
 
   function applyPolicy(p: PolicyChange): void {
