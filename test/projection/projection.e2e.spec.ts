@@ -71,12 +71,19 @@ describe('projection scenarios', () => {
     const fa = auth('FUND_ADMIN');
     const bad = await expectStatus(
       fa.POST('/api/v1/projection-scenarios', {
-        body: { name: 'bad', spec: { runs: 0, behaviour: { MUTUAL_AID: { latePercent: 120 } } } },
+        body: {
+          name: 'bad',
+          spec: {
+            runs: 0,
+            behaviour: { MUTUAL_AID: { latePercent: 120 } },
+            coveredDemand: [{ agreementId: '1', fromMonth: '2026-03', loansPerMonth: 2, amount: '0.00', termMonths: 12 }],
+          },
+        },
       }),
       422,
     );
     expect(bad.body.code).toBe('PROJECTION_SCENARIO_INVALID');
-    expect(bad.body.errors.map((e: { field: string }) => e.field)).toEqual(['runs', 'behaviour.MUTUAL_AID.latePercent']);
+    expect(bad.body.errors.map((e: { field: string }) => e.field)).toEqual(['runs', 'behaviour.MUTUAL_AID.latePercent', 'coveredDemand[0].amount']);
     const created = await expectStatus(
       fa.POST('/api/v1/projection-scenarios', { body: { name: 'repayment 85 %', spec: SPEC } }),
       201,
@@ -185,6 +192,17 @@ describe('projection runs', () => {
     expect(list.body.total).toBeGreaterThanOrEqual(2);
     expect(list.body.items[0].result).toBeNull();
     await expectStatus(auditor.POST('/api/v1/projections', { body: { spec: SPEC } }), 403);
+
+    // new covered lending under the district's agreement (on its bank's household product): what is registered is
+    // the covered outstanding of a month without earlier covered loans, and takes the backing out of the capacity
+    const coveredDemand = [{ agreementId: world.agreementId, fromMonth: '2026-03', toMonth: '2026-03', loansPerMonth: 4, amount: '20000.00', termMonths: 12 }];
+    const lent = await expectStatus(fa.POST('/api/v1/projections', { body: { spec: { horizonMonths: 3, runs: 4, coveredDemand } } }), 201);
+    const c = (await waitDone(lent.body.id, auditor)).result;
+    const of = (figure: string) => c.series.find((s: { key: string }) => s.key === `riskFund:${world.riskFundId}:${figure}`).bands[1];
+    expect(yuan(of('coveredRegisteredAmount').p90)).toBeGreaterThan(0n);
+    expect(of('coveredRefused')).toMatchObject({ p10: '0', p50: '0', p90: '0' });
+    expect(of('coveredOutstanding')).toEqual(of('coveredRegisteredAmount'));
+    expect(yuan(of('capacityLeft').p90)).toBeLessThan(yuan('5000000.00'));
     await expectStatus(auth('LOAN_OFFICER').GET('/api/v1/projections/{id}', { params: run }), 403);
     await expectStatus(t.api().GET('/api/v1/projections/{id}', { params: run }), 401);
   }, 120_000);

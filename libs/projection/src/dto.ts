@@ -13,6 +13,9 @@ export const SPEC_EXAMPLE = {
   newDemand: { applicationsPerVillagePerMonth: 2, amount: { min: '2000.00', max: '10000.00', step: '500.00' }, termMonths: [6, 12] },
   recoveries: { percentOfCompensation: 30, afterMonths: 6 },
   policies: [{ fromMonth: '2027-01', leverageMultiple: '8', topUps: [{ target: 'RISK_FUND', id: '1', amount: '2000000.00' }] }],
+  coveredDemand: [
+    { riskFundId: '1', fromMonth: '2027-01', loansPerMonth: 40, amount: { min: '20000.00', max: '100000.00', step: '1000.00' }, termMonths: [12, 24] },
+  ],
 };
 
 export class IdParam {

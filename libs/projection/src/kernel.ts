@@ -1,8 +1,8 @@
 import { lendingCapOf } from '#libs/funds';
-import { capacityFor, coverFor, minimumShortfall, nplAtOrAbove, parseMultiple, splitByShares } from '#libs/guarantee';
+import { capacityFor, coverFor, coverProblems, minimumShortfall, nplAtOrAbove, parseMultiple, splitByShares } from '#libs/guarantee';
 import { penaltyRateFor } from '#libs/products';
 import { accrueTo, applyPayment, daysOverdueOf, markOverdue, replay } from '#libs/repayment';
-import { payableNow, periodComputedFen, yearShare } from '#libs/subsidy';
+import { payableNow, periodComputedFen, periodContaining, periodOutcome, splitForBudget, yearShare } from '#libs/subsidy';
 import type { Kernel } from './domain/kernel.js';
 
 /** The live engine's functions, from each library's public surface: what the simulator advances the books with. */
@@ -14,6 +14,7 @@ export const ENGINE_KERNEL: Kernel = {
   daysOverdueOf,
   coverFor,
   capacityFor,
+  coverProblems,
   parseMultiple,
   nplAtOrAbove,
   minimumShortfall,
@@ -23,4 +24,7 @@ export const ENGINE_KERNEL: Kernel = {
   periodComputedFen,
   yearShare,
   payableNow,
+  periodContaining,
+  periodOutcome,
+  splitForBudget,
 };

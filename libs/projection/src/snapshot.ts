@@ -131,6 +131,8 @@ export async function readSnapshot(m: EntityManager, store: BookStore, products:
       fundSharePercent: a.fund_share_percent,
       bankSharePercent: a.bank_share_percent,
       triggerDays: a.trigger_days,
+      validFrom: a.valid_from,
+      validTo: a.valid_to,
     })),
     budgets: (await store.budgets(m)).map((b) => ({
       programmeId: b.programme_id,
@@ -140,5 +142,34 @@ export async function readSnapshot(m: EntityManager, store: BookStore, products:
       cashFen: bal(`SUB:${b.programme_id}:BUDGET`),
     })),
     benchmarkRatePercent: await store.benchmark(m, asOf),
+    programmes: (await store.programmes(m)).map((p) => ({
+      id: p.id,
+      endMonths: p.period_end_months.map(Number),
+      endDay: p.period_end_day,
+      graceDays: p.grace_days,
+    })),
+    coveredProducts: await Promise.all(
+      (await store.coveredProductVersions(m)).map(async ({ version_id }) => {
+        const p = await products.getVersion(version_id, m);
+        return {
+          code: p.code,
+          rateSource: p.rateSource === 'BENCHMARK' ? ('BENCHMARK' as const) : ('FIXED' as const),
+          fixedRatePercent: p.fixedRatePercent ?? '0',
+          markupPercent: p.markupPercent ?? '0',
+          terms: {
+            penaltyRatePercent: '0',
+            method: p.method,
+            frequency: p.frequency,
+            dayCount: p.dayCount,
+            rounding: p.rounding,
+            graceDays: p.graceDays,
+            waterfall: p.waterfall as SnapshotLoan['terms']['waterfall'],
+            prepaymentMode: p.prepaymentMode as SnapshotLoan['terms']['prepaymentMode'],
+            earlyRepaymentFee: p.earlyRepaymentFee as SnapshotLoan['terms']['earlyRepaymentFee'],
+          },
+          installmentMultipleFen: BigInt(p.installmentMultipleFen),
+        };
+      }),
+    ),
   };
 }

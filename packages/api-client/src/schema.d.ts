@@ -13661,6 +13661,22 @@ export interface components {
              *             }
              *           ]
              *         }
+             *       ],
+             *       "coveredDemand": [
+             *         {
+             *           "riskFundId": "1",
+             *           "fromMonth": "2027-01",
+             *           "loansPerMonth": 40,
+             *           "amount": {
+             *             "min": "20000.00",
+             *             "max": "100000.00",
+             *             "step": "1000.00"
+             *           },
+             *           "termMonths": [
+             *             12,
+             *             24
+             *           ]
+             *         }
              *       ]
              *     }
              */
@@ -13817,6 +13833,22 @@ export interface components {
              *             }
              *           ]
              *         }
+             *       ],
+             *       "coveredDemand": [
+             *         {
+             *           "riskFundId": "1",
+             *           "fromMonth": "2027-01",
+             *           "loansPerMonth": 40,
+             *           "amount": {
+             *             "min": "20000.00",
+             *             "max": "100000.00",
+             *             "step": "1000.00"
+             *           },
+             *           "termMonths": [
+             *             12,
+             *             24
+             *           ]
+             *         }
              *       ]
              *     }
              */
@@ -13908,6 +13940,22 @@ export interface components {
              *             }
              *           ]
              *         }
+             *       ],
+             *       "coveredDemand": [
+             *         {
+             *           "riskFundId": "1",
+             *           "fromMonth": "2027-01",
+             *           "loansPerMonth": 40,
+             *           "amount": {
+             *             "min": "20000.00",
+             *             "max": "100000.00",
+             *             "step": "1000.00"
+             *           },
+             *           "termMonths": [
+             *             12,
+             *             24
+             *           ]
+             *         }
              *       ]
              *     }
              */
@@ -13975,6 +14023,22 @@ export interface components {
              *               "id": "1",
              *               "amount": "2000000.00"
              *             }
+             *           ]
+             *         }
+             *       ],
+             *       "coveredDemand": [
+             *         {
+             *           "riskFundId": "1",
+             *           "fromMonth": "2027-01",
+             *           "loansPerMonth": 40,
+             *           "amount": {
+             *             "min": "20000.00",
+             *             "max": "100000.00",
+             *             "step": "1000.00"
+             *           },
+             *           "termMonths": [
+             *             12,
+             *             24
              *           ]
              *         }
              *       ]
@@ -14057,6 +14121,22 @@ export interface components {
              *             }
              *           ]
              *         }
+             *       ],
+             *       "coveredDemand": [
+             *         {
+             *           "riskFundId": "1",
+             *           "fromMonth": "2027-01",
+             *           "loansPerMonth": 40,
+             *           "amount": {
+             *             "min": "20000.00",
+             *             "max": "100000.00",
+             *             "step": "1000.00"
+             *           },
+             *           "termMonths": [
+             *             12,
+             *             24
+             *           ]
+             *         }
              *       ]
              *     }
              */
@@ -14123,6 +14203,22 @@ export interface components {
              *               "id": "1",
              *               "amount": "2000000.00"
              *             }
+             *           ]
+             *         }
+             *       ],
+             *       "coveredDemand": [
+             *         {
+             *           "riskFundId": "1",
+             *           "fromMonth": "2027-01",
+             *           "loansPerMonth": 40,
+             *           "amount": {
+             *             "min": "20000.00",
+             *             "max": "100000.00",
+             *             "step": "1000.00"
+             *           },
+             *           "termMonths": [
+             *             12,
+             *             24
              *           ]
              *         }
              *       ]

@@ -178,6 +178,11 @@ export const FORM_LABELS = {
   fig_par30Percent: ['PAR30 比例', 'PAR30 %'],
   fig_riskFundBalance: ['担保基金余额', 'Risk fund balance'],
   fig_subsidySpent: ['已用贴息', 'Subsidy spent'],
+  fig_queued: ['待预算支付贴息', 'Subsidy queued for budget'],
+  fig_coveredRegistered: ['新增担保贷款笔数', 'Covered loans registered'],
+  fig_coveredRegisteredAmount: ['新增担保贷款金额', 'Covered amount registered'],
+  fig_coveredRefused: ['被拒担保贷款笔数', 'Covered loans refused'],
+  fig_coveredRefusedAmount: ['被拒担保贷款金额', 'Covered amount refused'],
 } as const;
 
 /** A catalogue sentence without its `{name}` slots and the optional `[…]` parts around them. */

@@ -2,6 +2,7 @@ import type { lendingCapOf } from '#libs/funds';
 import type {
   capacityFor,
   coverFor,
+  coverProblems,
   minimumShortfall,
   nplAtOrAbove,
   parseMultiple,
@@ -9,7 +10,14 @@ import type {
 } from '#libs/guarantee';
 import type { penaltyRateFor } from '#libs/products';
 import type { accrueTo, applyPayment, daysOverdueOf, markOverdue, replay } from '#libs/repayment';
-import type { payableNow, periodComputedFen, yearShare } from '#libs/subsidy';
+import type {
+  payableNow,
+  periodComputedFen,
+  periodContaining,
+  periodOutcome,
+  splitForBudget,
+  yearShare,
+} from '#libs/subsidy';
 
 /**
  * The live engine's own pure functions the simulator advances the books with. The domain may import values only
@@ -28,6 +36,8 @@ export interface Kernel {
   /** libs/guarantee: leverage arithmetic and the compensation split */
   coverFor: typeof coverFor;
   capacityFor: typeof capacityFor;
+  /** the guarantee-side rules of covering a new loan (agreement in force, breaker, minimum, capacity left) */
+  coverProblems: typeof coverProblems;
   parseMultiple: typeof parseMultiple;
   nplAtOrAbove: typeof nplAtOrAbove;
   minimumShortfall: typeof minimumShortfall;
@@ -40,4 +50,9 @@ export interface Kernel {
   periodComputedFen: typeof periodComputedFen;
   yearShare: typeof yearShare;
   payableNow: typeof payableNow;
+  /** libs/subsidy: the settlement period a date falls in, a period's outcome (earned, forfeited, pending), a
+   * claim split at the year's budget (the part paid and the queued remainder) */
+  periodContaining: typeof periodContaining;
+  periodOutcome: typeof periodOutcome;
+  splitForBudget: typeof splitForBudget;
 }

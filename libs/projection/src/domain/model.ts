@@ -79,6 +79,9 @@ export interface SnapshotAgreement {
   fundSharePercent: string;
   bankSharePercent: string;
   triggerDays: number;
+  /** The agreement's validity (new loans are covered only within it); absent: in force for the whole horizon. */
+  validFrom?: string;
+  validTo?: string | null;
 }
 
 export interface SnapshotBudget {
@@ -90,6 +93,27 @@ export interface SnapshotBudget {
   cashFen: Fen;
 }
 
+/** An interest-subsidy programme's settlement calendar and its "paid on time" grace (libs/subsidy). */
+export interface SnapshotProgramme {
+  id: string;
+  /** settlement periods end on `endDay` of each of `endMonths`; a period belongs to the budget year of its end */
+  endMonths: number[];
+  endDay: number;
+  graceDays: number;
+}
+
+/** The terms of a household covered-loan product (HOUSEHOLD_MICROCREDIT, current version): new covered loans' terms. */
+export interface CoveredProduct {
+  code: string;
+  /** BENCHMARK: the benchmark in force (the scenario's after a policy change) plus the markup; FIXED: the fixed rate */
+  rateSource: 'BENCHMARK' | 'FIXED';
+  fixedRatePercent: string;
+  markupPercent: string;
+  /** the repayment terms (no penalty: the fund does not charge the bank's borrowers) */
+  terms: Omit<RepaymentTerms, 'principalFen' | 'annualRatePercent'>;
+  installmentMultipleFen: Fen;
+}
+
 /** The books as of a business date, read once; the simulator never reads or writes anything else. */
 export interface BookSnapshot {
   asOf: string;
@@ -99,6 +123,10 @@ export interface BookSnapshot {
   agreements: SnapshotAgreement[];
   budgets: SnapshotBudget[];
   benchmarkRatePercent: string | null;
+  /** the programmes' calendars (absent, or a programme not in it: the default calendar, no grace) */
+  programmes?: SnapshotProgramme[];
+  /** active household covered-loan products, by id (absent: none read) */
+  coveredProducts?: CoveredProduct[];
 }
 
 /** Repayment behaviour of one product kind; probabilities in percent (behaviour, not money). */
@@ -122,6 +150,27 @@ export interface PolicyChange {
   fundRules?: { fundId?: string; lendingCapPercent?: string; maxLoanAmount?: string };
 }
 
+/**
+ * New covered (bank) lending: loans a bank asks to register each month under one agreement, or under a risk
+ * fund's agreements (the first, by id, whose rules accept the loan).
+ */
+export interface CoveredDemand {
+  riskFundId?: string;
+  agreementId?: string;
+  /** YYYY-MM: the first month with demand; `toMonth` (optional) the last */
+  fromMonth: string;
+  toMonth?: string;
+  /** mean registrations asked per month (Poisson) */
+  loansPerMonth: number;
+  /** uniform in steps from min to max (a fixed amount: min = max) */
+  amount: { min: string; max: string; step: string };
+  termMonths: number[];
+  /** the product the loans are made on (a HOUSEHOLD_MICROCREDIT code); default: see simulate.ts coveredTermsOf */
+  productCode?: string;
+  /** the contract rate; default: the product's (or the latest covered loan's) rate */
+  annualRatePercent?: string;
+}
+
 /** A saved scenario's content (versioned). Amounts are yuan strings as everywhere in the API. */
 export interface ScenarioSpec {
   horizonMonths: number;
@@ -136,6 +185,8 @@ export interface ScenarioSpec {
   };
   recoveries: { percentOfCompensation: number; afterMonths: number };
   policies: PolicyChange[];
+  /** new covered lending asked of the banks (absent: none) */
+  coveredDemand?: CoveredDemand[];
 }
 
 /** The figures of one month of one run (fen, counts, or exact fractions). */

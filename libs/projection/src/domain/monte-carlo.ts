@@ -32,6 +32,8 @@ const UNITS: Record<string, FigureUnit> = {
   par30Percent: 'decimal4',
   leverage: 'decimal4',
   breaker: 'flag',
+  coveredRegistered: 'count',
+  coveredRefused: 'count',
 };
 
 /** What a series key (`fund:12:cash`, `total:maOutstanding`) names. */

@@ -1,10 +1,11 @@
 import type { FieldError } from '#libs/common';
 import { parseDecimal, parseYuan } from '#libs/money';
 import { isBusinessDate } from '#libs/schedules';
-import { PRODUCT_KINDS, type Behaviour, type ScenarioSpec } from './model.js';
+import { PRODUCT_KINDS, type Behaviour, type CoveredDemand, type ScenarioSpec } from './model.js';
 
 export const MAX_HORIZON_MONTHS = 120;
 export const MAX_RUNS = 1000;
+export const MAX_COVERED_LOANS_PER_MONTH = 1000;
 
 /** The scenario of "everything as agreed": nobody late, nobody defaults, no new demand, no policy change. */
 export const BASELINE_SCENARIO: ScenarioSpec = {
@@ -26,6 +27,7 @@ const isPositiveDecimal = (x: unknown): x is string => {
   const d = parseDecimal(x);
   return d !== null && d.units > 0n;
 };
+const isId = (x: unknown): x is string => typeof x === 'string' && /^[1-9]\d{0,18}$/.test(x);
 const isMonth = (x: unknown): x is string => typeof x === 'string' && /^\d{4}-\d{2}$/.test(x) && isBusinessDate(`${x}-01`);
 
 /**
@@ -139,5 +141,71 @@ export function parseScenario(input: unknown): { spec: ScenarioSpec; errors: Fie
         spec.policies.push(p as unknown as ScenarioSpec['policies'][number]);
       });
   }
+  if (o.coveredDemand !== undefined) {
+    if (!Array.isArray(o.coveredDemand)) bad('coveredDemand', 'must be a list');
+    else {
+      spec.coveredDemand = [];
+      o.coveredDemand.forEach((d: unknown, i) => {
+        const parsed = parseCoveredDemand(d, `coveredDemand[${i}]`, bad);
+        if (parsed) spec.coveredDemand!.push(parsed);
+      });
+    }
+  }
   return { spec, errors };
+}
+
+/**
+ * One line of new covered lending: `{riskFundId | agreementId, fromMonth, toMonth?, loansPerMonth, amount,
+ * termMonths, productCode?, annualRatePercent?}`, the amount a yuan string (fixed) or `{min, max, step?}` (step default 0.01),
+ * the terms one or a list of months. Null (and the problems reported) when it does not hold.
+ */
+function parseCoveredDemand(d: unknown, f: string, bad: (field: string, message: string) => void): CoveredDemand | null {
+  if (!isObj(d)) {
+    bad(f, 'must be an object');
+    return null;
+  }
+  let ok = true;
+  const no = (field: string, message: string) => {
+    ok = false;
+    bad(field, message);
+  };
+  if ((d.riskFundId === undefined) === (d.agreementId === undefined)) no(f, 'give exactly one of riskFundId, agreementId');
+  else if (d.riskFundId !== undefined && !isId(d.riskFundId)) no(`${f}.riskFundId`, 'must be an id');
+  else if (d.agreementId !== undefined && !isId(d.agreementId)) no(`${f}.agreementId`, 'must be an id');
+  if (!isMonth(d.fromMonth)) no(`${f}.fromMonth`, 'must be a month YYYY-MM');
+  if (d.toMonth !== undefined && (!isMonth(d.toMonth) || (isMonth(d.fromMonth) && d.toMonth < d.fromMonth)))
+    no(`${f}.toMonth`, 'must be a month YYYY-MM, not before fromMonth');
+  if (!isNum(d.loansPerMonth, 0, MAX_COVERED_LOANS_PER_MONTH))
+    no(`${f}.loansPerMonth`, `must be a number from 0 to ${MAX_COVERED_LOANS_PER_MONTH}`);
+  let amount: CoveredDemand['amount'] | null = null;
+  if (typeof d.amount === 'string') {
+    const r = parseYuan(d.amount);
+    if (r.ok && r.fen > 0n) amount = { min: d.amount, max: d.amount, step: '0.01' };
+  } else if (isObj(d.amount)) {
+    const a = d.amount;
+    const step = a.step ?? '0.01';
+    const lo = isAmount(a.min) ? parseYuan(a.min) : null;
+    const hi = isAmount(a.max) ? parseYuan(a.max) : null;
+    const st = isAmount(step) ? parseYuan(step) : null;
+    if (lo?.ok && hi?.ok && st?.ok && lo.fen > 0n && st.fen > 0n && lo.fen <= hi.fen) amount = { min: a.min as string, max: a.max as string, step: step as string };
+  }
+  if (!amount) no(`${f}.amount`, 'must be a positive amount in yuan, or {min, max, step?} with 0 < min ≤ max');
+  const terms = typeof d.termMonths === 'number' ? [d.termMonths] : d.termMonths;
+  if (!Array.isArray(terms) || !terms.length || !terms.every((t) => isInt(t, 1, 360)))
+    no(`${f}.termMonths`, 'must be a term in months (1 to 360) or a non-empty list of them');
+  if (d.productCode !== undefined && (typeof d.productCode !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(d.productCode)))
+    no(`${f}.productCode`, 'must be a product code');
+  if (d.annualRatePercent !== undefined && !isPositiveDecimal(d.annualRatePercent))
+    no(`${f}.annualRatePercent`, 'must be a positive decimal percent');
+  if (!ok) return null;
+  return {
+    ...(d.riskFundId !== undefined ? { riskFundId: d.riskFundId as string } : { agreementId: d.agreementId as string }),
+    fromMonth: d.fromMonth as string,
+    ...(d.toMonth !== undefined ? { toMonth: d.toMonth as string } : {}),
+    loansPerMonth: d.loansPerMonth as number,
+    amount: amount!,
+    termMonths: terms as number[],
+    ...(d.productCode !== undefined ? { productCode: d.productCode as string } : {}),
+    ...(d.annualRatePercent !== undefined ? { annualRatePercent: d.annualRatePercent as string } : {}),
+  };
 }

@@ -277,6 +277,157 @@ describe('the monthly simulator', () => {
   });
 });
 
+describe('new covered lending', () => {
+  const onTime = { HOUSEHOLD_MICROCREDIT: { latePercent: 0, lateDays: { min: 0, max: 0 }, defaultPercent: 0 } };
+  const demand = (o: Record<string, unknown>) => parseScenario({ horizonMonths: 3, behaviour: onTime, ...o }).spec;
+
+  it('registers against the capacity a top-up adds, within multiple × available, and refuses the rest', () => {
+    const coveredDemand = [{ agreementId: '3', fromMonth: '2026-04', toMonth: '2026-04', loansPerMonth: 40, amount: '50000.00', termMonths: 12 }];
+    const topUp = [{ fromMonth: '2026-04', topUps: [{ target: 'RISK_FUND', id: '7', amount: '20000.00' }] }];
+    const withTopUp = run(book([covered('9')]), demand({ coveredDemand, policies: topUp }));
+    const without = run(book([covered('9')]), demand({ coveredDemand }));
+    // March: no demand yet, capacity ⌊10 × 96,000.00⌋
+    expect(at(withTopUp, 0, 'riskFund:7:coveredRegistered')).toBe(0n);
+    expect(at(withTopUp, 0, 'riskFund:7:capacityLeft')).toBe(96_000_000n);
+    const asked = at(withTopUp, 1, 'riskFund:7:coveredRegistered')! + at(withTopUp, 1, 'riskFund:7:coveredRefused')!;
+    expect(asked).toBeGreaterThan(30n);
+    const registered = at(withTopUp, 1, 'riskFund:7:coveredRegisteredAmount')!;
+    expect(registered).toBe(at(withTopUp, 1, 'riskFund:7:coveredRegistered')! * 5_000_000n);
+    expect(at(withTopUp, 1, 'riskFund:7:coveredRefusedAmount')).toBe(at(withTopUp, 1, 'riskFund:7:coveredRefused')! * 5_000_000n);
+    // bounded by the multiple: at most ⌊10 × (available after the top-up and April's release)⌋ is lent
+    const availableBefore = 10_000_000n - 366_667n + 2_000_000n;
+    expect(registered).toBeLessThanOrEqual(10n * availableBefore);
+    expect(registered).toBeGreaterThan(10n * availableBefore - 5_000_000n);
+    expect(at(withTopUp, 1, 'riskFund:7:coveredRefused')).toBeGreaterThan(0n);
+    expect(at(withTopUp, 1, 'riskFund:7:available')).toBeGreaterThanOrEqual(0n);
+    expect(at(withTopUp, 1, 'riskFund:7:capacityLeft')).toBeLessThan(5_000_000n);
+    expect(at(withTopUp, 1, 'riskFund:7:coveredOutstanding')).toBe(3_666_667n + registered);
+    expect(at(withTopUp, 1, 'riskFund:7:leverage')).toBeLessThanOrEqual(100_000n); // ≤ 10 × balance
+    // the top-up levers 10 × 20,000.00 more covered lending than the same demand without it
+    const lent = at(without, 1, 'riskFund:7:coveredRegisteredAmount')!;
+    expect(registered - lent).toBeGreaterThan(20_000_000n - 5_000_000n);
+    expect(registered - lent).toBeLessThanOrEqual(20_000_000n + 5_000_000n);
+    expect(at(withTopUp, 1, 'total:coveredRegisteredAmount')).toBe(registered);
+    // the new loans run like the others: the bank reports principal and the backing is released
+    expect(at(withTopUp, 2, 'riskFund:7:coveredOutstanding')).toBeLessThan(at(withTopUp, 1, 'riskFund:7:coveredOutstanding')!);
+    expect(at(withTopUp, 2, 'riskFund:7:available')).toBeGreaterThan(at(withTopUp, 1, 'riskFund:7:available')!);
+  });
+
+  it('refuses everything when there is no capacity left', () => {
+    const rf = { ...book([]).riskFunds[0], availableFen: 0n };
+    const r = run(
+      book([covered('9')], { riskFunds: [rf] }),
+      demand({ coveredDemand: [{ riskFundId: '7', fromMonth: '2026-03', toMonth: '2026-03', loansPerMonth: 5, amount: { min: '100.00', max: '900.00', step: '100.00' }, termMonths: [6, 12] }] }),
+    );
+    expect(at(r, 0, 'riskFund:7:capacityLeft')).toBe(0n);
+    expect(at(r, 0, 'riskFund:7:coveredRegistered')).toBe(0n);
+    expect(at(r, 0, 'riskFund:7:coveredRefused')).toBeGreaterThan(0n);
+    expect(at(r, 0, 'riskFund:7:coveredRefusedAmount')).toBeGreaterThan(0n);
+    expect(at(r, 0, 'riskFund:7:coveredOutstanding')).toBe(4_000_000n);
+  });
+
+  it('refuses while the district breaker is tripped, and not before', () => {
+    const defaults = { HOUSEHOLD_MICROCREDIT: { latePercent: 0, lateDays: { min: 0, max: 0 }, defaultPercent: 100 } };
+    const plain = run(book([covered('9')]), parseScenario({ horizonMonths: 8, behaviour: defaults }).spec);
+    const trip = plain.events.get('BREAKER_TRIPS:riskFund:7')!;
+    const m = plain.months.findIndex((x) => x.month === trip);
+    expect(m).toBeGreaterThan(0);
+    const ask = (month: string) =>
+      run(
+        book([covered('9')]),
+        parseScenario({
+          horizonMonths: 8,
+          behaviour: defaults,
+          coveredDemand: [{ riskFundId: '7', fromMonth: month, toMonth: month, loansPerMonth: 4, amount: '100.00', termMonths: 12 }],
+        }).spec,
+      );
+    // in the month the breaker trips (at its end) the district still lends; in the next it does not
+    const before = ask(trip);
+    expect(before.events.get('BREAKER_TRIPS:riskFund:7')).toBe(trip);
+    expect(at(before, m, 'riskFund:7:coveredRegistered')).toBeGreaterThan(0n);
+    expect(at(before, m, 'riskFund:7:coveredRefused')).toBe(0n);
+    const after = ask(plain.months[m + 1].month);
+    expect(at(after, m + 1, 'riskFund:7:coveredRefused')).toBeGreaterThan(0n);
+    expect(at(after, m + 1, 'riskFund:7:coveredRegistered')).toBe(0n);
+  });
+
+  it('makes the loans on the household covered product when the district has no covered loan yet, and on a named one', () => {
+    const product = {
+      code: 'HH',
+      rateSource: 'BENCHMARK' as const,
+      fixedRatePercent: '0',
+      markupPercent: '1',
+      terms: { ...termsOf(0n), penaltyRatePercent: '0' },
+      installmentMultipleFen: 100n,
+    };
+    const line = { riskFundId: '7', fromMonth: '2026-03', toMonth: '2026-03', loansPerMonth: 6, amount: '1000.00', termMonths: 12 };
+    const r = run(book([], { coveredProducts: [product] }), demand({ coveredDemand: [line] }));
+    const n = at(r, 0, 'riskFund:7:coveredRegistered')!;
+    expect(n).toBeGreaterThan(0n);
+    expect(at(r, 0, 'riskFund:7:coveredOutstanding')).toBe(n * 100_000n);
+    // each backed by ⌈100,000 / 10⌉ of the fund's money
+    expect(at(r, 0, 'riskFund:7:available')).toBe(9_600_000n - n * 10_000n);
+    const none = run(book([]), demand({ coveredDemand: [line] }));
+    expect(at(none, 0, 'riskFund:7:coveredRegistered')).toBe(0n);
+    expect(at(none, 0, 'riskFund:7:coveredRefused')).toBe(n);
+    const unknown = run(book([covered('9')], { coveredProducts: [product] }), demand({ coveredDemand: [{ ...line, productCode: 'NOPE' }] }));
+    expect(at(unknown, 0, 'riskFund:7:coveredRegistered')).toBe(0n);
+  });
+
+  it('without covered demand draws nothing more and adds no series', () => {
+    const s = spec({ horizonMonths: 4, behaviour: { MUTUAL_AID: { latePercent: 20, lateDays: { min: 1, max: 20 }, defaultPercent: 10 } } });
+    const a = run(book([loan('1', 600_000n, 6), covered('9')]), s);
+    const b = run(book([loan('1', 600_000n, 6), covered('9')]), { ...s, coveredDemand: [] });
+    expect(b).toEqual(a);
+    expect([...a.months[0].values.keys()].some((x) => x.includes('coveredRegistered'))).toBe(false);
+  });
+});
+
+describe('subsidy by settlement period', () => {
+  const subsidised = loan('1', 1_200_000n, 12, { subsidy: { programmeId: '5', ratePercent: '3', basisCapFen: 5_000_000n } });
+  const withProgramme = (budgetFen: bigint) =>
+    book([subsidised], {
+      programmes: [{ id: '5', endMonths: [6, 12], endDay: 20, graceDays: 0 }],
+      budgets: [{ programmeId: '5', year: 2026, budgetFen, committedFen: 0n, cashFen: 10_000_000n }],
+    });
+  const spent = (r: ReturnType<typeof run>) => r.months.map((m) => m.values.get('programme:5:spent'));
+
+  it("is claimed at the programme's period ends, each period's earned subsidy against its year's budget", () => {
+    const r = run(withProgramme(1_000_000n), spec({ horizonMonths: 12 }));
+    // 3 % of the scheduled balance for a month (1/12 of a year): balance / 400 per instalment. Instalments due
+    // 10 April to 10 June are claimed on 20 June; July to December on 20 December; January's and February's 2027
+    // belong to the period ending 20 June 2027, beyond the horizon.
+    const june = (1_200_000n + 1_100_000n + 1_000_000n) / 400n;
+    const december = (900_000n + 800_000n + 700_000n + 600_000n + 500_000n + 400_000n) / 400n;
+    expect(spent(r)).toEqual([0n, 0n, 0n, june, june, june, june, june, june, june + december, june + december, june + december]);
+    expect(at(r, 9, 'programme:5:budgetLeft')).toBe(1_000_000n - june - december);
+    expect(at(r, 11, 'total:subsidySpent')).toBe(june + december);
+    expect(r.events.has('SUBSIDY_BUDGET_EXHAUSTED:programme:5')).toBe(false);
+  });
+
+  it('queues what the budget cannot pay and marks the month the claim is refused', () => {
+    const r = run(withProgramme(10_000n), spec({ horizonMonths: 12 }));
+    expect(at(r, 3, 'programme:5:spent')).toBe(8_250n);
+    expect(at(r, 9, 'programme:5:spent')).toBe(10_000n);
+    expect(at(r, 9, 'programme:5:queued')).toBe(8_250n + 9_750n - 10_000n);
+    expect(at(r, 8, 'programme:5:queued')).toBeUndefined();
+    expect(r.events.get('SUBSIDY_BUDGET_EXHAUSTED:programme:5')).toBe('2026-12');
+    // a queued claim is paid first once there is budget; while it waits, a later claim (any year) is paid nothing
+    const budget2027 = { fromMonth: '2027-01', subsidyBudget: { programmeId: '5', year: 2027, amount: '1000.00' } };
+    const raised = run(withProgramme(10_000n), spec({ horizonMonths: 16, policies: [budget2027, { fromMonth: '2027-01', subsidyBudget: { programmeId: '5', year: 2026, amount: '1000.00' } }] }));
+    const spring = (300_000n + 200_000n + 100_000n) / 400n;
+    expect(at(raised, 14, 'programme:5:spent')).toBe(10_000n);
+    expect(at(raised, 15, 'programme:5:spent')).toBe(8_250n + 9_750n + spring);
+    expect(at(raised, 15, 'programme:5:queued')).toBeUndefined();
+    const blocked = run(withProgramme(10_000n), spec({ horizonMonths: 16, policies: [budget2027] }));
+    expect(at(blocked, 15, 'programme:5:spent')).toBe(10_000n);
+    expect(at(blocked, 15, 'programme:5:queued')).toBe(8_000n + spring);
+    // a late payer beyond the grace forfeits: nothing is claimed
+    const late = run(withProgramme(10_000n), spec({ horizonMonths: 12, behaviour: { MUTUAL_AID: { latePercent: 100, lateDays: { min: 3, max: 3 }, defaultPercent: 0 } } }));
+    expect(at(late, 11, 'programme:5:spent')).toBe(0n);
+  });
+});
+
 describe('scenarios', () => {
   it('fill defaults and return every problem at once', () => {
     expect(parseScenario({}).errors).toEqual([]);
@@ -295,6 +446,30 @@ describe('scenarios', () => {
       'newDemand.amount',
       'policies[0].fromMonth',
       'policies[1].leverageMultiple',
+    ]);
+  });
+
+  it('check covered demand field by field', () => {
+    const { errors, spec: ok } = parseScenario({
+      coveredDemand: [
+        { agreementId: '3', riskFundId: '7', fromMonth: '2027-01', loansPerMonth: 2, amount: '1.00', termMonths: 12 },
+        { riskFundId: 'x', fromMonth: '2027-13', toMonth: '2026-1', loansPerMonth: -1, amount: { min: '9.00', max: '1.00' }, termMonths: [], annualRatePercent: '0' },
+      ],
+    });
+    expect(errors.map((e) => e.field)).toEqual([
+      'coveredDemand[0]',
+      'coveredDemand[1].riskFundId',
+      'coveredDemand[1].fromMonth',
+      'coveredDemand[1].toMonth',
+      'coveredDemand[1].loansPerMonth',
+      'coveredDemand[1].amount',
+      'coveredDemand[1].termMonths',
+      'coveredDemand[1].annualRatePercent',
+    ]);
+    expect(ok.coveredDemand).toEqual([]);
+    expect(parseScenario({ coveredDemand: {} }).errors.map((e) => e.field)).toEqual(['coveredDemand']);
+    expect(parseScenario({ coveredDemand: [{ riskFundId: '7', fromMonth: '2027-01', loansPerMonth: 2, amount: { min: '1000.00', max: '5000.00' }, termMonths: 12 }] }).spec.coveredDemand).toEqual([
+      { riskFundId: '7', fromMonth: '2027-01', loansPerMonth: 2, amount: { min: '1000.00', max: '5000.00', step: '0.01' }, termMonths: [12] },
     ]);
   });
 });

@@ -14,6 +14,8 @@ import type { Kernel } from './kernel.js';
 import type {
   Behaviour,
   BookSnapshot,
+  CoveredDemand,
+  CoveredProduct,
   MonthState,
   PolicyChange,
   ProductKind,
@@ -26,6 +28,12 @@ import type {
   SnapshotRiskFund,
 } from './model.js';
 import type { Rng } from './prng.js';
+
+/** A programme's settlement calendar (libs/subsidy's SettlementCalendar). */
+interface SettlementCalendar {
+  endMonths: readonly number[];
+  endDay: number;
+}
 
 /**
  * One run of the monthly simulator. It starts from a snapshot of the books and moves them forward month by month,
@@ -213,6 +221,33 @@ interface RiskFundState {
   balanceFen: Fen;
   availableFen: Fen;
   suspended: boolean;
+  /**
+   * The district's covered principal and its non-performing part at the last month end (the snapshot's at first):
+   * what the breaker rule reads when a bank registers a new loan (the live engine's district NPL figures).
+   */
+  district: { covered: Fen; npl: Fen };
+}
+
+/** What a new covered loan is made on: its product kind (for behaviour), NPL days, repayment terms and rate. */
+interface CoveredTerms {
+  kind: ProductKind;
+  nplOverdueDays: number;
+  terms: Omit<RepaymentTerms, 'principalFen' | 'annualRatePercent'>;
+  rate: string;
+  installmentMultipleFen: Fen;
+}
+
+/** The subsidy library's default settlement calendar (the 20th of Mar, Jun, Sep and Dec). */
+const DEFAULT_SETTLEMENT: SettlementCalendar = { endMonths: [3, 6, 9, 12], endDay: 20 };
+/** The loan facts `periodOutcome` reads: a live loan, not written off, with no fraud or misuse flag. */
+const ACTIVE_LOAN = Object.freeze({ status: 'ACTIVE', flags: Object.freeze([]) as readonly string[] });
+
+/** New covered lending of a risk fund in the month: registered and refused, counts and amounts. */
+interface CoveredMonth {
+  registered: number;
+  registeredFen: Fen;
+  refused: number;
+  refusedFen: Fen;
 }
 
 interface BudgetState extends SnapshotBudget {
@@ -632,14 +667,40 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual, pooled
     }),
   );
   const riskFunds = new Map<string, RiskFundState>(
-    snapshot.riskFunds.map((r) => [r.id, { snap: r, balanceFen: r.balanceFen, availableFen: r.availableFen, suspended: false }]),
+    snapshot.riskFunds.map((r) => [
+      r.id,
+      { snap: r, balanceFen: r.balanceFen, availableFen: r.availableFen, suspended: false, district: { covered: 0n, npl: 0n } },
+    ]),
   );
+  const coveredDemand = scenario.coveredDemand ?? [];
+  if (coveredDemand.length)
+    // the district's covered and non-performing principal on the snapshot date (the breaker rule's figures)
+    snapshot.loans.forEach((l, n) => {
+      const rf = l.channel === 'BANK_COVERED' && l.riskFundId ? riskFunds.get(l.riskFundId) : undefined;
+      const p = prep.loans[n];
+      if (!rf || p.base.closedOn !== null || p.outstandingFen === 0n) return;
+      rf.district.covered += p.outstandingFen;
+      if (p.dpd > rf.snap.nplOverdueDays) rf.district.npl += p.outstandingFen;
+    });
+  /** the loans new covered loans are made like: by agreement, the latest covered loan under it, else under its fund */
+  const coveredTemplates = new Map<string, SnapshotLoan | null>();
   const agreements = new Map<string, SnapshotAgreement & { multiple: string }>(
     snapshot.agreements.map((a) => [a.id, { ...a, multiple: a.leverageMultiple }]),
   );
+  let coveredSeq = 0;
   const budgets = new Map<string, BudgetState>(
     snapshot.budgets.map((b) => [`${b.programmeId}:${b.year}`, { ...b, spentFen: 0n }]),
   );
+  /** a programme's money not yet committed (its BUDGET account: one for all its years) */
+  const programmeCash = new Map<string, Fen>();
+  for (const b of snapshot.budgets) if (!programmeCash.has(b.programmeId)) programmeCash.set(b.programmeId, b.cashFen);
+  const programmes = new Map<string, { calendar: SettlementCalendar; graceDays: number }>(
+    (snapshot.programmes ?? []).map((p) => [p.id, { calendar: { endMonths: p.endMonths, endDay: p.endDay }, graceDays: p.graceDays }]),
+  );
+  /** earned periods not yet claimed: by programme, the budget year and end of their settlement period */
+  const claimLines: { programmeId: string; year: number; periodEnd: string; decidedOn: string; fen: Fen }[] = [];
+  /** claimed and not paid for want of budget (the live QUEUED remainders), by programme, oldest first */
+  const queued = new Map<string, { year: number; fen: Fen }[]>();
   let benchmark = snapshot.benchmarkRatePercent;
   const events = new Map<string, string>();
   const event = (key: string, month: string) => {
@@ -700,6 +761,20 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual, pooled
         const amount = drawAmount();
         const term = rng.pick(scenario.newDemand.termMonths);
         apps.push({ date: day, order: 1, run: () => apply(f, day, amount, term, month) });
+      }
+    }
+    // new covered lending (drawn after the applications, and only when asked: without it nothing is drawn)
+    const coveredMonth = new Map<string, CoveredMonth>();
+    for (const d of coveredDemand) {
+      if (month < d.fromMonth || (d.toMonth !== undefined && month > d.toMonth)) continue;
+      const n = rng.poisson(d.loansPerMonth);
+      const startDay = prevEnd.slice(0, 7) === month ? Number(prevEnd.slice(8, 10)) + 1 : 1;
+      const last = Number(monthEnd.slice(8, 10));
+      for (let j = 0; j < n; j++) {
+        const day = `${month}-${String(rng.int(Math.min(startDay, last), last)).padStart(2, '0')}`;
+        const amount = drawFrom(d.amount);
+        const term = rng.pick(d.termMonths);
+        apps.push({ date: day, order: 1, run: () => register(d, day, amount, term, coveredMonth) });
       }
     }
     if (actual || apps.length) {
@@ -811,7 +886,7 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual, pooled
         const e = monthEndOf(loan, monthEnd, k);
         outstanding = e.outstandingFen;
         dpd = e.dpd;
-        if (e.replayed && loan.subsidy) countSubsidy(loan, loan.state, monthEnd, subsidyMonth, month);
+        if (e.replayed && loan.subsidy) countSubsidy(loan, loan.state, monthEnd);
       }
       if (outstanding === 0n) loan.closed = true;
       if (loan.channel === 'MUTUAL_AID' && loan.fundId) {
@@ -889,6 +964,18 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual, pooled
       });
       if (trips && !rf.suspended) event(`BREAKER_TRIPS:riskFund:${id}`, month);
       rf.suspended = trips;
+      rf.district = { covered: o.covered, npl: o.npl };
+      if (coveredDemand.length) {
+        const c = coveredMonth.get(id) ?? { registered: 0, registeredFen: 0n, refused: 0, refusedFen: 0n };
+        v.set(`riskFund:${id}:coveredRegistered`, BigInt(c.registered));
+        v.set(`riskFund:${id}:coveredRegisteredAmount`, c.registeredFen);
+        v.set(`riskFund:${id}:coveredRefused`, BigInt(c.refused));
+        v.set(`riskFund:${id}:coveredRefusedAmount`, c.refusedFen);
+        add('total:coveredRegistered', BigInt(c.registered));
+        add('total:coveredRegisteredAmount', c.registeredFen);
+        add('total:coveredRefused', BigInt(c.refused));
+        add('total:coveredRefusedAmount', c.refusedFen);
+      }
       if (rf.balanceFen < rf.snap.minimumFen) event(`RISK_FUND_BELOW_MINIMUM:riskFund:${id}`, month);
       v.set(`riskFund:${id}:balance`, rf.balanceFen);
       v.set(`riskFund:${id}:available`, rf.availableFen);
@@ -903,12 +990,13 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual, pooled
       add('total:coveredOutstanding', o.covered);
       add('total:coveredNpl', o.npl);
     }
-    for (const [key, b] of budgets) {
-      const spentNow = subsidyMonth.get(key) ?? 0n;
-      subsidySpentTotal += spentNow;
+    settleSubsidy(prevEnd, monthEnd, month, subsidyMonth);
+    for (const x of subsidyMonth.values()) subsidySpentTotal += x;
+    for (const b of budgets.values()) {
       add(`programme:${b.programmeId}:spent`, b.spentFen);
       if (Number(month.slice(0, 4)) === b.year) v.set(`programme:${b.programmeId}:budgetLeft`, b.budgetFen - b.committedFen);
     }
+    for (const [id, queue] of queued) for (const q of queue) add(`programme:${id}:queued`, q.fen);
     v.set('total:subsidySpent', subsidySpentTotal);
     months.push({ month, monthEnd, values: v });
     prevEnd = monthEnd;
@@ -923,11 +1011,165 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual, pooled
   }
 
   function drawAmount(): Fen {
-    const lo = fen(scenario.newDemand.amount.min);
-    const hi = fen(scenario.newDemand.amount.max);
-    const step = fen(scenario.newDemand.amount.step);
+    return drawFrom(scenario.newDemand.amount);
+  }
+
+  function drawFrom(a: { min: string; max: string; step: string }): Fen {
+    const lo = fen(a.min);
+    const hi = fen(a.max);
+    const step = fen(a.step);
     const steps = step > 0n ? Number((hi - lo) / step) : 0;
     return lo + BigInt(rng.int(0, steps)) * step;
+  }
+
+  /** The latest covered loan of the snapshot under the agreement, else under its risk fund. */
+  function latestCoveredOf(a: SnapshotAgreement): SnapshotLoan | null {
+    let t = coveredTemplates.get(a.id);
+    if (t !== undefined) return t;
+    t = null;
+    for (const l of snapshot.loans) {
+      if (l.channel !== 'BANK_COVERED') continue;
+      if (l.agreementId === a.id) t = l;
+      else if (l.riskFundId === a.riskFundId && (t === null || t.agreementId !== a.id)) t = l;
+    }
+    coveredTemplates.set(a.id, t);
+    return t;
+  }
+
+  /**
+   * The terms a new covered loan under `a` is made on: the demand's product when it names one; else those of the
+   * latest covered loan under the agreement (else under its risk fund); else the first active household covered
+   * product. Null: none to make it on (the registration is refused).
+   */
+  function coveredTermsOf(d: CoveredDemand, a: SnapshotAgreement, rf: RiskFundState): CoveredTerms | null {
+    const fromProduct = (p: CoveredProduct): CoveredTerms => ({
+      kind: 'HOUSEHOLD_MICROCREDIT',
+      nplOverdueDays: rf.snap.nplOverdueDays,
+      terms: p.terms,
+      rate: p.rateSource === 'BENCHMARK' && benchmark !== null ? addDecimal(benchmark, p.markupPercent) : p.fixedRatePercent,
+      installmentMultipleFen: p.installmentMultipleFen,
+    });
+    const products = snapshot.coveredProducts ?? [];
+    if (d.productCode !== undefined) {
+      const p = products.find((x) => x.code === d.productCode);
+      return p ? fromProduct(p) : null;
+    }
+    const l = latestCoveredOf(a);
+    if (l) return { kind: l.kind, nplOverdueDays: l.nplOverdueDays, terms: l.terms, rate: l.terms.annualRatePercent, installmentMultipleFen: 1n };
+    return products.length ? fromProduct(products[0]) : null;
+  }
+
+  /**
+   * A bank asks to register a covered loan on `day`: checked by the live engine's own cover rules (agreement in
+   * force, the district's breaker at the agreement's threshold, the heavy-task minimum, the capacity left at the
+   * agreement's multiple); accepted, its backing ⌈amount / multiple⌉ leaves AVAILABLE and the loan runs like any
+   * covered loan; refused, it is counted as refused demand.
+   */
+  function register(d: CoveredDemand, day: string, amountFen: Fen, termMonths: number, out: Map<string, CoveredMonth>): void {
+    const only = d.agreementId !== undefined ? agreements.get(d.agreementId) : undefined;
+    const riskFundId = d.agreementId !== undefined ? only?.riskFundId : d.riskFundId;
+    const rf = riskFundId !== undefined ? riskFunds.get(riskFundId) : undefined;
+    if (!rf) return; // no such risk fund (or agreement in force) in the books: no bank to ask
+    let c = out.get(rf.snap.id);
+    if (!c) out.set(rf.snap.id, (c = { registered: 0, registeredFen: 0n, refused: 0, refusedFen: 0n }));
+    const candidates = only ? [only] : [...agreements.values()].filter((a) => a.riskFundId === rf.snap.id);
+    for (const a of candidates) {
+      const made = coveredTermsOf(d, a, rf);
+      if (!made) continue;
+      const multiple = k.parseMultiple(a.multiple);
+      const problems = k.coverProblems({
+        amountFen,
+        onDate: day,
+        agreementStatus: 'ACTIVE',
+        validFrom: a.validFrom ?? snapshot.asOf,
+        validTo: a.validTo ?? null,
+        fundStatus: 'ACTIVE',
+        heavyTask: rf.snap.heavyTask,
+        balanceFen: rf.balanceFen,
+        minimumFen: rf.snap.minimumFen,
+        suspended: k.nplAtOrAbove(rf.district.npl, rf.district.covered, a.nplThresholdPercent),
+        nplPercent: formatDecimal({ units: decimal4(100n * rf.district.npl, rf.district.covered) ?? 0n, scale: 4 }),
+        nplThresholdPercent: a.nplThresholdPercent,
+        availableCoverFen: rf.availableFen,
+        multiple,
+        multipleText: a.multiple,
+      });
+      if (problems.length) continue;
+      registerCovered(made, a, rf, day, amountFen, termMonths, d.annualRatePercent ?? made.rate);
+      c.registered++;
+      c.registeredFen += amountFen;
+      return;
+    }
+    c.refused++;
+    c.refusedFen += amountFen;
+  }
+
+  /** A covered loan registered and disbursed on `day`, on `made`'s terms, backed at the agreement's multiple. */
+  function registerCovered(
+    made: CoveredTerms,
+    a: SnapshotAgreement & { multiple: string },
+    rf: RiskFundState,
+    day: string,
+    amount: Fen,
+    term: number,
+    rate: string,
+  ): void {
+    const t = made.terms;
+    const periods = t.frequency === 'MONTHLY' ? term : t.frequency === 'QUARTERLY' ? Math.max(1, Math.floor(term / 3)) : 1;
+    const schedule = generateSchedule({
+      principalFen: amount,
+      annualRatePercent: rate,
+      numberOfInstallments: periods,
+      frequency: t.frequency,
+      termMonths: term,
+      method: t.method,
+      dayCount: t.dayCount,
+      disbursementDate: day,
+      rounding: t.rounding,
+      installmentMultipleFen: made.installmentMultipleFen,
+      principalGraceInstallments: 0,
+    });
+    const terms: RepaymentTerms = { ...t, principalFen: amount, annualRatePercent: rate };
+    const frozen: FrozenInstallment[] = schedule.installments.map((i) => ({
+      number: i.number,
+      periodStart: i.periodStart,
+      dueDate: i.dueDate,
+      days: i.days,
+      principalFen: i.principalFen,
+      originalInterestFen: i.interestFen,
+    }));
+    const coverUsedFen = k.coverFor(amount, k.parseMultiple(a.multiple));
+    rf.availableFen -= coverUsedFen;
+    loans.push({
+      id: `newCovered:${a.id}:${++coveredSeq}`,
+      channel: 'BANK_COVERED',
+      householdId: null,
+      fundId: null,
+      riskFundId: rf.snap.id,
+      agreementId: a.id,
+      coverMultiple: a.multiple,
+      nplOverdueDays: made.nplOverdueDays,
+      terms,
+      schedule: frozen,
+      state: k.replay(terms, frozen, [], day).installments,
+      prepaid: { totalFen: 0n },
+      termMonths: term,
+      subsidy: null,
+      plan: drawPlan(rng, behaviourOf(made.kind), 0),
+      handledThrough: 0,
+      closed: false,
+      compensated: false,
+      claimable: false,
+      cleared: null,
+      coverUsedFen,
+      subsidisedThrough: 0,
+      seq: 0,
+      trajectory: null,
+      fund: null,
+      onTime: null,
+      open: null,
+      firstOpen: 0,
+    });
   }
 
   function pay(loan: SimLoan, day: string): void {
@@ -1066,15 +1308,22 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual, pooled
     }
   }
 
-  function countSubsidy(loan: SimLoan, st: InstallmentState[], monthEnd: string, spent: Map<string, Fen>, month: string): void {
+  /**
+   * The loan's periods decided by the month end, as the subsidy library decides them (`periodOutcome`, at the
+   * programme's grace): an earned period's subsidy (`periodComputedFen`, `yearShare`) becomes a claim line of the
+   * settlement period its due date falls in (`periodContaining`); a forfeited one adds nothing; the first one still
+   * within its grace and unpaid stops the walk (it is decided at a later month end).
+   */
+  function countSubsidy(loan: SimLoan, st: InstallmentState[], monthEnd: string): void {
     const s = loan.subsidy!;
+    const prog = programmeOf(s.programmeId);
     const rate = percentToRatio(s.ratePercent);
     for (const i of st) {
       if (i.number <= loan.subsidisedThrough) continue;
-      if (i.interestPaidOn === null || i.interestPaidOn > monthEnd) break;
+      const { outcome } = k.periodOutcome(ACTIVE_LOAN, i, prog.graceDays, monthEnd);
+      if (outcome === 'PENDING') break;
       loan.subsidisedThrough = i.number;
-      // earned only when the period's interest was paid in full by its due date + grace
-      if (i.interestPaidOn > addDays(i.dueDate, loan.terms.graceDays)) continue;
+      if (outcome !== 'EARNED') continue;
       const balance = loan.schedule.filter((x) => x.number >= i.number).reduce((t, x) => t + x.principalFen, 0n);
       const basis = balance < s.basisCapFen ? balance : s.basisCapFen;
       const share = k.yearShare(
@@ -1083,17 +1332,85 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual, pooled
       );
       const original = loan.schedule.find((x) => x.number === i.number)!.originalInterestFen;
       const computed = k.periodComputedFen(rate, basis, share, i.interestFen, original, loan.terms.rounding);
-      const key = `${s.programmeId}:${i.dueDate.slice(0, 4)}`;
-      const b = budgets.get(key);
-      if (!b || computed <= 0n) continue;
-      const can = k.payableNow(b.budgetFen, b.committedFen, b.cashFen);
-      const paid = computed < can ? computed : can > 0n ? can : 0n;
-      b.committedFen += paid;
-      b.cashFen -= paid;
-      b.spentFen += paid;
-      spent.set(key, (spent.get(key) ?? 0n) + paid);
-      if (paid < computed) event(`SUBSIDY_BUDGET_EXHAUSTED:programme:${s.programmeId}`, month);
+      if (computed <= 0n) continue;
+      const period = k.periodContaining(i.dueDate, prog.calendar);
+      claimLines.push({ programmeId: s.programmeId, year: period.year, periodEnd: period.end, decidedOn: i.interestPaidOn!, fen: computed });
     }
+  }
+
+  function programmeOf(id: string): { calendar: SettlementCalendar; graceDays: number } {
+    let p = programmes.get(id);
+    if (!p) programmes.set(id, (p = { calendar: DEFAULT_SETTLEMENT, graceDays: 0 }));
+    return p;
+  }
+
+  /**
+   * Every settlement period of every programme ending in (prevEnd, monthEnd]: at its end the programme claims the
+   * lines of its periods due by then and decided by then (those decided later enter a later claim, as a later
+   * generation adds them), each budget year's lines as one claim. As the live approval does: the queued claims
+   * are paid first, oldest first, each as far as its year's `payableNow` allows (nothing is paid past one that
+   * cannot be paid in full); while one is still queued a new claim is paid nothing; otherwise `splitForBudget`
+   * splits it at `payableNow` into the part paid and the queued remainder, and the month of a cut claim is the
+   * month the budget is exhausted.
+   */
+  function settleSubsidy(prevEnd: string, monthEnd: string, month: string, spent: Map<string, Fen>): void {
+    if (!claimLines.length && !queued.size) return;
+    const ids = new Set<string>([...claimLines.map((l) => l.programmeId), ...queued.keys()]);
+    for (const id of [...ids].sort()) {
+      const prog = programmeOf(id);
+      for (let p = k.periodContaining(addDays(prevEnd, 1), prog.calendar); p.end <= monthEnd; p = k.periodContaining(addDays(p.end, 1), prog.calendar)) {
+        const byYear = new Map<number, Fen[]>();
+        for (let n = 0; n < claimLines.length; n++) {
+          const l = claimLines[n];
+          if (l.programmeId !== id || l.periodEnd > p.end || l.decidedOn > p.end) continue;
+          byYear.set(l.year, [...(byYear.get(l.year) ?? []), l.fen]);
+          claimLines.splice(n--, 1);
+        }
+        const queue = queued.get(id) ?? [];
+        while (queue.length) {
+          const head = queue[0];
+          const room = budgetRoomOf(id, head.year);
+          const take = head.fen < room ? head.fen : room;
+          if (take > 0n) paySubsidy(id, head.year, take, spent);
+          if (take < head.fen) {
+            head.fen -= take;
+            break;
+          }
+          queue.shift();
+        }
+        for (const [year, lines] of [...byYear].sort((x, y) => x[0] - y[0])) {
+          const split = k.splitForBudget(
+            lines.map((fen, n) => ({ lineNo: n + 1, subsidyFen: fen })),
+            queue.length ? 0n : budgetRoomOf(id, year),
+          );
+          if (split.paidFen > 0n) paySubsidy(id, year, split.paidFen, spent);
+          if (split.remainder.length) {
+            queue.push({ year, fen: split.remainder.reduce((t, r) => t + r.fen, 0n) });
+            event(`SUBSIDY_BUDGET_EXHAUSTED:programme:${id}`, month);
+          }
+        }
+        if (queue.length) queued.set(id, queue);
+        else queued.delete(id);
+      }
+    }
+  }
+
+  /** What a claim of the programme's year can be paid now (`payableNow`; no budget for the year: nothing). */
+  function budgetRoomOf(id: string, year: number): Fen {
+    const b = budgets.get(`${id}:${year}`);
+    const cash = programmeCash.get(id) ?? 0n;
+    const room = b ? k.payableNow(b.budgetFen, b.committedFen, cash) : k.payableNow(0n, 0n, cash);
+    return room > 0n ? room : 0n;
+  }
+
+  function paySubsidy(id: string, year: number, fen: Fen, spent: Map<string, Fen>): void {
+    const b = budgets.get(`${id}:${year}`);
+    if (b) {
+      b.committedFen += fen;
+      b.spentFen += fen;
+    }
+    programmeCash.set(id, (programmeCash.get(id) ?? 0n) - fen);
+    spent.set(id, (spent.get(id) ?? 0n) + fen);
   }
 
   function applyPolicy(p: PolicyChange): void {
@@ -1106,10 +1423,13 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual, pooled
       const key = `${p.subsidyBudget.programmeId}:${p.subsidyBudget.year}`;
       const b = budgets.get(key);
       const amount = fen(p.subsidyBudget.amount);
+      // a raised (or new) budget comes with its money
+      const cash = programmeCash.get(p.subsidyBudget.programmeId) ?? 0n;
       if (b) {
-        b.cashFen += amount - b.budgetFen > 0n ? amount - b.budgetFen : 0n;
+        programmeCash.set(p.subsidyBudget.programmeId, cash + (amount - b.budgetFen > 0n ? amount - b.budgetFen : 0n));
         b.budgetFen = amount;
-      } else
+      } else {
+        programmeCash.set(p.subsidyBudget.programmeId, cash + amount);
         budgets.set(key, {
           programmeId: p.subsidyBudget.programmeId,
           year: p.subsidyBudget.year,
@@ -1118,6 +1438,7 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual, pooled
           cashFen: amount,
           spentFen: 0n,
         });
+      }
     }
     if (p.fundRules)
       for (const f of funds.values()) {

@@ -99,6 +99,11 @@ export const FIGURE_ZH: Record<string, string> = {
   spent: '已贴息（元）',
   budgetLeft: '预算余额（元）',
   subsidySpent: '贴息支出（元）',
+  queued: '待预算支付的贴息（元）',
+  coveredRegistered: '新增担保贷款（笔）',
+  coveredRegisteredAmount: '新增担保贷款金额（元）',
+  coveredRefused: '被拒担保贷款（笔）',
+  coveredRefusedAmount: '被拒担保贷款金额（元）',
 };
 
 export const EVENT_KINDS = [

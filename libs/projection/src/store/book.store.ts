@@ -72,6 +72,8 @@ export interface BookAgreementRow {
   fund_share_percent: string;
   bank_share_percent: string;
   trigger_days: number;
+  valid_from: string;
+  valid_to: string | null;
 }
 
 export interface BookBudgetRow {
@@ -178,6 +180,17 @@ export class BookStore {
     );
   }
 
+  /** The current versions of the active household covered-loan products (new covered loans' terms), by id. */
+  coveredProductVersions(m: EntityManager): Promise<{ version_id: string }[]> {
+    return queryRows(
+      m,
+      `SELECT pv.id::text AS version_id
+         FROM products p JOIN product_versions pv ON pv.product_id = p.id AND pv.version = p.current_version
+        WHERE p.active AND p.kind = 'HOUSEHOLD_MICROCREDIT'
+        ORDER BY p.id`,
+    );
+  }
+
   riskFunds(m: EntityManager): Promise<BookRiskFundRow[]> {
     return queryRows(
       m,
@@ -191,11 +204,19 @@ export class BookStore {
     return queryRows(
       m,
       `SELECT id::text, risk_fund_id::text, bank_id::text, leverage_multiple::text, npl_threshold_percent::text,
-              fund_share_percent::text, bank_share_percent::text, trigger_days
+              fund_share_percent::text, bank_share_percent::text, trigger_days,
+              valid_from::text, valid_to::text
          FROM guarantee_agreements
         WHERE status = 'ACTIVE' AND valid_from <= $1 AND (valid_to IS NULL OR valid_to >= $1)
         ORDER BY id`,
       [asOf],
+    );
+  }
+
+  programmes(m: EntityManager): Promise<{ id: string; period_end_months: number[]; period_end_day: number; grace_days: number }[]> {
+    return queryRows(
+      m,
+      `SELECT id::text, period_end_months, period_end_day, grace_days FROM subsidy_programmes ORDER BY id`,
     );
   }
 
