@@ -138,6 +138,18 @@ describe('a loan from registration to repayment in the console', () => {
     await created.waitFor();
     const loanNo = (await created.innerText()).match(/MA-\d{4}-\d+/)![0];
 
+    // the auditor reads the same application without the endorsement button (the API allows officers and fund
+    // administrators only)
+    const auditor = await ui.loginAs('auditor', 'auditor-demo-pass');
+    await auditor.getByRole('menuitem', { name: '贷款与还款' }).click();
+    await auditor.getByTestId('loan-status').click();
+    await auditor.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: '已提交' }).click();
+    await auditor.getByRole('button', { name: loanNo }).click();
+    await auditor.getByTestId('next-step').filter({ hasText: '待小组联保' }).waitFor();
+    await auditor.locator('.ant-drawer-open').getByText('全部规则通过').waitFor();
+    await expect(auditor.getByRole('button', { name: '记录小组联保' }).count()).resolves.toBe(0);
+    await auditor.context().close();
+
     // 5. the officer finds it among the submitted applications: eligibility rule by rule, awaiting the group
     await officer.getByRole('menuitem', { name: '贷款与还款' }).click();
     await officer.waitForURL(/\/console\/loans$/);
