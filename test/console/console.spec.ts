@@ -149,14 +149,19 @@ describe('admin console in the browser', () => {
     const created = page.getByText(/申请已创建并提交: MA-\d{4}-\d+/);
     await created.waitFor();
     const loanNo = (await created.innerText()).match(/MA-\d{4}-\d+/)![0];
-    await page.context().close();
 
-    // the group's consent (recorded by the officer at the group meeting)
-    const [{ id }] = (await ui.t.db.dataSource.query(`SELECT id::text FROM loans WHERE loan_no = $1`, [loanNo])) as { id: string }[];
-    const endorse = await apiCall(
-      api.POST('/api/v1/loan-applications/{id}/endorse', { params: { path: { id } }, body: { note: '小组会议一致同意' } }),
-    );
-    expect([200, 201]).toContain(endorse.status);
+    // the group's consent, recorded by the officer at the group meeting: the application among the submitted ones
+    await page.getByRole('menuitem', { name: '贷款与还款' }).click();
+    await page.getByTestId('loan-status').click();
+    await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: '已提交' }).click();
+    await page.getByRole('button', { name: loanNo }).click();
+    await page.getByTestId('next-step').filter({ hasText: '待小组联保' }).waitFor();
+    await page.getByRole('button', { name: '记录小组联保' }).click();
+    await page.getByTestId('endorse-form').getByLabel('小组意见（会议记录）').fill('小组会议一致同意');
+    await page.getByTestId('endorse-form-submit').click();
+    await page.getByText('小组联保已记录').waitFor();
+    await page.getByTestId('next-step').filter({ hasText: '待审批' }).waitFor();
+    await page.context().close();
 
     const admin = await loginAs('fund.admin', 'fund-admin-demo');
     await admin.getByRole('menuitem', { name: '审批队列' }).click();

@@ -189,13 +189,17 @@ export const FORM_LABELS = {
 function plain(s: string): string {
   return s.replace(/\[[^\]]*\]/g, '').replace(/\{[^}]*\}/g, '').trim();
 }
-function flip(src: Record<string, readonly [string, string]>): Record<string, readonly [string, string]> {
+function flip(src: Record<string, readonly [string, string]>, withSlots = true): Record<string, readonly [string, string]> {
   const out: Record<string, readonly [string, string]> = {};
-  for (const [code, [en, zh]] of Object.entries(src)) out[code] = [plain(zh), plain(en)];
+  for (const [code, [en, zh]] of Object.entries(src)) if (withSlots || !/\{\w+\}/.test(en.replace(/\[[^\]]*\]/g, ''))) out[code] = [plain(zh), plain(en)];
   return out;
 }
 
 /** Every problem code the API can answer, from the API's own catalogue (the console's texts take precedence). */
 export const FORM_ERRORS = flip(ERROR_MESSAGES);
-/** Every field-error code (and the domain codes a field error may carry), from the API's own catalogue. */
-export const FORM_FIELD_ERRORS = { ...flip(ERROR_MESSAGES), ...flip(FIELD_MESSAGES) };
+/**
+ * Every field-error code (and the domain codes a field error may carry), from the API's own catalogue; a sentence
+ * with slots (`长度须在 {min} 到 {max} 个字符之间`) is left out, so the API's own message, written in the console's
+ * language with its figures filled in, is shown instead of the sentence without them.
+ */
+export const FORM_FIELD_ERRORS = { ...flip(ERROR_MESSAGES, false), ...flip(FIELD_MESSAGES, false) };

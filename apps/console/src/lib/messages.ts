@@ -1,12 +1,14 @@
 import { FORM_ERRORS, FORM_FIELD_ERRORS, FORM_LABELS } from './messages-forms.js';
 import { IMPORT_ERRORS, IMPORT_FIELD_ERRORS, IMPORT_LABELS } from './messages-imports.js';
 import { BANK_LABELS } from './messages-bank.js';
+import { APPLICATION_LABELS } from './messages-applications.js';
 
 /** Every label of the console: [中文, English]. Chinese is the default; the header switches to English. */
 export const LABELS = {
   ...FORM_LABELS,
   ...IMPORT_LABELS,
   ...BANK_LABELS,
+  ...APPLICATION_LABELS,
   appName: ['互助资金与担保基金管理台', 'Mutual-aid & guarantee fund console'],
   login: ['登录', 'Log in'],
   logout: ['退出登录', 'Log out'],

@@ -93,6 +93,8 @@ export const CAN = {
   households: ['ADMIN', 'FUND_ADMIN', 'LOAN_OFFICER', 'AUDITOR', 'BANK_OFFICER'],
   createHousehold: ['LOAN_OFFICER', 'FUND_ADMIN'],
   createApplication: ['LOAN_OFFICER', 'FUND_ADMIN'],
+  // the joint-liability group's consent on an application (POST /loan-applications/{id}/endorse)
+  endorse: ['LOAN_OFFICER', 'FUND_ADMIN'],
   groups: ['ADMIN', 'FUND_ADMIN', 'LOAN_OFFICER', 'AUDITOR'],
   manageGroups: ['LOAN_OFFICER', 'FUND_ADMIN'],
   loans: ['ADMIN', 'FUND_ADMIN', 'LOAN_OFFICER', 'AUDITOR'],

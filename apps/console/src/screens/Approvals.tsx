@@ -24,6 +24,7 @@ export interface Application {
   approvedBy: string | null;
   secondApprovedBy: string | null;
   needsSecondApproval: boolean;
+  nextStep: string | null;
   noticeEndsOn: string | null;
   version: number;
 }
@@ -139,6 +140,8 @@ function ApplicationDrawer({ id, onClose }: { id: string; onClose(): void }) {
   );
   const a = app.data;
   const mayDecide = can(me, 'approve') && a && ['SUBMITTED', 'GROUP_ENDORSED'].includes(a.status);
+  // the second approval must come from another administrator (the API refuses the first approver again)
+  const ownFirst = a?.nextStep === 'SECOND_APPROVAL' && a.approvedBy === me?.username;
   return (
     <Drawer open onClose={onClose} size="large" title={a ? `${a.loanNo} · ${a.borrower?.headName ?? ''}` : t('loading')}>
       {app.error ? <ProblemAlert error={app.error} /> : null}
@@ -196,9 +199,10 @@ function ApplicationDrawer({ id, onClose }: { id: string; onClose(): void }) {
             <Space style={{ marginTop: 12 }} wrap>
               {mayDecide ? (
                 <>
-                  <Button type="primary" loading={act.isPending} onClick={() => act.mutate({ kind: 'approve' })}>
+                  <Button type="primary" disabled={ownFirst} loading={act.isPending} onClick={() => act.mutate({ kind: 'approve' })}>
                     {t('approve')}
                   </Button>
+                  {ownFirst ? <span data-testid="own-first-approval">{t('app_secondByOther')}</span> : null}
                   <Button danger onClick={() => setReasonFor('reject')}>
                     {t('reject')}
                   </Button>

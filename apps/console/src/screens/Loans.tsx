@@ -6,6 +6,7 @@ import { formatDate, YUAN_INPUT } from '../lib/format.js';
 import { useI18n } from '../lib/i18n.js';
 import { applyFieldErrors, ProblemAlert } from '../lib/problem.js';
 import { can, useSession } from '../lib/session.js';
+import { APPLICATION_STATUSES, ApplicationDrawer } from './application-panel.js';
 import { Money, PageTitle, StatusTag } from './common.js';
 
 interface Loan {
@@ -64,13 +65,14 @@ export default function Loans() {
         <span>{t('status')}</span>
         <Select
           allowClear
+          data-testid="loan-status"
           style={{ width: 160 }}
           value={status}
           onChange={(v) => {
             setPage(1);
             setStatus(v);
           }}
-          options={['DISBURSED', 'CLOSED', 'WRITTEN_OFF', 'APPROVED'].map((s) => ({ value: s, label: t(`st_${s}`) }))}
+          options={[...APPLICATION_STATUSES, 'APPROVED', 'DISBURSED', 'CLOSED', 'WRITTEN_OFF'].map((s) => ({ value: s, label: t(`st_${s}`) }))}
         />
       </Space>
       {list.error ? <ProblemAlert error={list.error} /> : null}
@@ -97,7 +99,11 @@ export default function Loans() {
           { title: t('status'), dataIndex: 'status', render: (v: string) => <StatusTag value={v} prefix="st_" /> },
         ]}
       />
-      {open ? <LoanDrawer loan={open} onClose={() => setOpen(null)} /> : null}
+      {open && (APPLICATION_STATUSES as readonly string[]).includes(open.status) ? (
+        <ApplicationDrawer id={open.id} title={`${open.loanNo} · ${open.borrower?.headName ?? ''}`} onClose={() => setOpen(null)} />
+      ) : open ? (
+        <LoanDrawer loan={open} onClose={() => setOpen(null)} />
+      ) : null}
     </div>
   );
 }
