@@ -1,15 +1,11 @@
 import type { DataSource } from 'typeorm';
-import { BusinessDateService } from '#libs/calendar';
-import { CoveredLoansService } from '#libs/guarantee';
 import { yuan } from '#libs/money';
-import { ApplicationsService, DisbursementService } from '#libs/origination';
-import { BASELINE_SCENARIO, ProjectionService, type ResultView } from '#libs/projection';
-import { RepaymentService, StatementService } from '#libs/repayment';
-import { ReportingService, type MonthlyReportData } from '#libs/reporting';
+import { BASELINE_SCENARIO, type ResultView } from '#libs/projection';
+import type { MonthlyReportData } from '#libs/reporting';
 import { addDays } from '#libs/schedules';
 import { createTestApp, type TestApp } from '#libs/testing';
-import { random } from '../../scripts/simulation/prng.js';
-import { ACTORS, as, buildWorld, type World } from '../../scripts/simulation/world.js';
+import { buildProofBook } from './projection-book.js';
+import { ACTORS, as, type World } from '../../scripts/simulation/world.js';
 
 /**
  * Proof that the projection is the live engine: a small book (four mutual-aid loans of a village fund, two covered
@@ -34,66 +30,11 @@ beforeAll(async () => {
   t = await createTestApp();
   const app = t.app;
   ds = t.db.dataSource;
-  world = await buildWorld(app, random(5), {
-    start: START,
-    years: [2026],
-    households: 12,
-    lateRate: 0,
-    defaultRate: 0,
-    lateDays: [0, 0],
-  });
-  const applications = app.get(ApplicationsService, { strict: false });
-  const disbursements = app.get(DisbursementService, { strict: false });
-  const repayments = app.get(RepaymentService, { strict: false });
-  const statements = app.get(StatementService, { strict: false });
-  const covered = app.get(CoveredLoansService, { strict: false });
-  const calendar = app.get(BusinessDateService);
-  const reporting = app.get(ReportingService, { strict: false });
-  const projections = app.get(ProjectionService, { strict: false });
-  const officer = <T>(fn: () => Promise<T>) => as(ACTORS.officer, fn);
-  const fundAdmin = <T>(fn: () => Promise<T>) => as(ACTORS.fundAdmin, fn);
-
-  const maLoans: string[] = [];
-  const amounts = ['3000.00', '4500.00', '2000.00', '5000.00'];
-  for (const [k, h] of world.households.slice(0, 4).entries()) {
-    const loan = await officer(() =>
-      applications.create({
-        householdId: h.id,
-        productId: world.maProduct,
-        amountFen: yuan(amounts[k]),
-        termMonths: k % 2 ? 6 : 12,
-        purpose: 'BREEDING',
-        groupId: h.groupId,
-      }),
-    );
-    await officer(() => applications.submit(loan.id));
-    await officer(() => applications.endorse(loan.id, { note: 'projection proof' }));
-    await fundAdmin(() => applications.approve(loan.id, { comment: 'projection proof' }));
-    maLoans.push(loan.id);
-  }
-  // the public notice runs three days: disbursed on the fourth
-  await as(ACTORS.admin, () => calendar.advance({ days: 4 }));
-  asOf = addDays(START, 4);
-  for (const id of maLoans) await fundAdmin(() => disbursements.disburse(id, {}, `proof-disburse-${id}`));
-  const bankLoans: string[] = [];
-  for (const h of world.households.filter((x) => x.poor).slice(0, 2)) {
-    const { result } = await as(world.bankActor, () =>
-      covered.register(
-        {
-          bankLoanRef: `PROOF-${h.no}`,
-          borrowerType: 'HOUSEHOLD',
-          householdId: h.id,
-          productCode: 'HH_MICRO_STD',
-          amount: '20000.00',
-          termMonths: 12,
-          purpose: 'BREEDING',
-          disbursementDate: asOf,
-        },
-        `proof-covered-${h.no}`,
-      ),
-    );
-    bankLoans.push(result.id);
-  }
+  const book = await buildProofBook(app, START);
+  world = book.world;
+  asOf = book.asOf;
+  const { maLoans, bankLoans, officer, fundAdmin } = book;
+  const { repayments, statements, covered, calendar, reporting, projections } = book.services;
 
   expect(bankLoans).toHaveLength(2);
   // ── the projection, from the books as of today ──

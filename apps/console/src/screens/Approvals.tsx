@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { App, Button, Descriptions, Drawer, Form, Input, List, Result, Segmented, Space, Table, Tag } from 'antd';
+import { App, Button, Descriptions, Drawer, Form, Input, Segmented, Space, Table, Tag } from 'antd';
 import { useState } from 'react';
 import { api, unwrap, type Page } from '../api/client.js';
 import { formatDate } from '../lib/format.js';
@@ -7,6 +7,7 @@ import { useWrite } from '../lib/forms.js';
 import { useI18n } from '../lib/i18n.js';
 import { ProblemAlert } from '../lib/problem.js';
 import { can, useSession } from '../lib/session.js';
+import { EligibilityResult, useEligibility } from './eligibility.js';
 import { Money, PageTitle, StatusTag } from './common.js';
 
 export interface Application {
@@ -27,11 +28,6 @@ export interface Application {
   nextStep: string | null;
   noticeEndsOn: string | null;
   version: number;
-}
-interface Eligibility {
-  eligible: boolean;
-  checkedOn: string;
-  errors: { code: string; field: string; message: string }[];
 }
 
 const STATUSES = ['SUBMITTED', 'GROUP_ENDORSED', 'IN_PUBLIC_NOTICE', 'APPROVED'] as const;
@@ -91,7 +87,7 @@ export default function Approvals() {
 }
 
 function ApplicationDrawer({ id, onClose }: { id: string; onClose(): void }) {
-  const { t, fieldErrorText } = useI18n();
+  const { t } = useI18n();
   const { me } = useSession();
   const qc = useQueryClient();
   const { message } = App.useApp();
@@ -101,10 +97,7 @@ function ApplicationDrawer({ id, onClose }: { id: string; onClose(): void }) {
     queryKey: ['application', id],
     queryFn: () => unwrap<Application>(api.GET('/api/v1/loan-applications/{id}', { params: { path: { id } } })),
   });
-  const elig = useQuery({
-    queryKey: ['eligibility', id],
-    queryFn: () => unwrap<Eligibility>(api.GET('/api/v1/loan-applications/{id}/eligibility', { params: { path: { id } } })),
-  });
+  const elig = useEligibility(id);
   const done = (label: string) => {
     void message.success(label);
     void qc.invalidateQueries({ queryKey: ['review-queue'] });
@@ -164,34 +157,7 @@ function ApplicationDrawer({ id, onClose }: { id: string; onClose(): void }) {
             </Descriptions.Item>
             <Descriptions.Item label={t('noticeEnds')}>{formatDate(a.noticeEndsOn)}</Descriptions.Item>
           </Descriptions>
-          <h3 style={{ marginTop: 16 }}>{t('eligibility')}</h3>
-          {elig.data ? (
-            elig.data.eligible ? (
-              <Result status="success" title={t('eligible')} subTitle={elig.data.checkedOn} style={{ padding: 8 }} />
-            ) : (
-              <List
-                size="small"
-                bordered
-                header={<b>{t('notEligible')}</b>}
-                dataSource={elig.data.errors}
-                renderItem={(e) => (
-                  <List.Item data-testid="failed-rule">
-                    <Space direction="vertical" size={0}>
-                      <span>
-                        <Tag color="red">{e.code}</Tag>
-                        {fieldErrorText(e.code, e.message)}
-                      </span>
-                      <span style={{ color: '#888', fontSize: 12 }}>
-                        {t('field')}: {e.field} · {e.message}
-                      </span>
-                    </Space>
-                  </List.Item>
-                )}
-              />
-            )
-          ) : elig.error ? (
-            <ProblemAlert error={elig.error} />
-          ) : null}
+          <EligibilityResult query={elig} detailed />
           <p style={{ color: '#666', marginTop: 12 }}>{t('makerChecker')}</p>
           {act.error ? <ProblemAlert error={act.error} /> : null}
           {disburse.error ? <ProblemAlert error={disburse.error} /> : null}

@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import { Button, Descriptions, Drawer, Form, Input, List, Result, Space, Tag } from 'antd';
+import { Button, Descriptions, Drawer, Form, Input, Space } from 'antd';
 import { useState } from 'react';
 import { api, unwrap } from '../api/client.js';
 import { formatDate } from '../lib/format.js';
@@ -7,6 +7,7 @@ import { FormModal, useRules, useToast, useWrite } from '../lib/forms.js';
 import { useI18n } from '../lib/i18n.js';
 import { ProblemAlert } from '../lib/problem.js';
 import { can, useSession } from '../lib/session.js';
+import { EligibilityResult, useEligibility } from './eligibility.js';
 import { Money, StatusTag } from './common.js';
 
 /** The statuses of an application not yet paid out: the loans screen lists them for the officer who took them. */
@@ -33,11 +34,6 @@ interface Application {
   noticeEndsOn: string | null;
   version: number;
 }
-interface Eligibility {
-  eligible: boolean;
-  checkedOn: string;
-  errors: { code: string; field: string; message: string }[];
-}
 
 /**
  * An application on its way to the loan (submitted, endorsed, in its public notice): where it stands, what it
@@ -45,17 +41,14 @@ interface Eligibility {
  * consent recorded by the loan officer (or a fund administrator: the API's roles) with the required note.
  */
 export function ApplicationDrawer({ id, title, onClose }: { id: string; title: string; onClose(): void }) {
-  const { t, fieldErrorText } = useI18n();
+  const { t } = useI18n();
   const { me } = useSession();
   const [endorsing, setEndorsing] = useState(false);
   const app = useQuery({
     queryKey: ['application', id],
     queryFn: () => unwrap<Application>(api.GET('/api/v1/loan-applications/{id}', { params: { path: { id } } })),
   });
-  const elig = useQuery({
-    queryKey: ['eligibility', id],
-    queryFn: () => unwrap<Eligibility>(api.GET('/api/v1/loan-applications/{id}/eligibility', { params: { path: { id } } })),
-  });
+  const elig = useEligibility(id);
   const a = app.data;
   return (
     <Drawer open onClose={onClose} size="large" title={title}>
@@ -85,29 +78,7 @@ export function ApplicationDrawer({ id, title, onClose }: { id: string; title: s
             </Descriptions.Item>
             <Descriptions.Item label={t('noticeEnds')}>{formatDate(a.noticeEndsOn)}</Descriptions.Item>
           </Descriptions>
-          <h3 style={{ marginTop: 16 }}>{t('eligibility')}</h3>
-          {elig.data ? (
-            elig.data.eligible ? (
-              <Result status="success" title={t('eligible')} subTitle={elig.data.checkedOn} style={{ padding: 8 }} />
-            ) : (
-              <List
-                size="small"
-                bordered
-                header={<b>{t('notEligible')}</b>}
-                dataSource={elig.data.errors}
-                renderItem={(e) => (
-                  <List.Item data-testid="failed-rule">
-                    <span>
-                      <Tag color="red">{e.code}</Tag>
-                      {fieldErrorText(e.code, e.message)}
-                    </span>
-                  </List.Item>
-                )}
-              />
-            )
-          ) : elig.error ? (
-            <ProblemAlert error={elig.error} />
-          ) : null}
+          <EligibilityResult query={elig} />
           {can(me, 'endorse') && a.nextStep === 'GROUP_ENDORSEMENT' ? (
             <Space style={{ marginTop: 12 }}>
               <Button type="primary" onClick={() => setEndorsing(true)}>
