@@ -153,20 +153,23 @@ export class CoveredLoanReports {
     key: string,
   ): Promise<CoveredLoanView> {
     const today = this.guarantee.today();
-    const { loan, districtId } = await this.book.lockLoan(m, loanId);
+    const { loan, districtId, fundId } = await this.book.lockLoan(m, loanId);
     const refusal = repaymentRefusal(loan, r, today);
     if (refusal) throw refuse(refusal);
     let coverEntryId: string | null = null;
     if (r.principalFen > 0n) {
       // exposure follows the principal exactly: the cover's backing shrinks to ⌈outstanding / multiple⌉
-      await this.guarantee.release(m, {
+      const released = await this.guarantee.release(m, {
         loanId,
         amountFen: r.principalFen,
         idempotencyKey: `report:${bankId}:${key}`,
         // the exposure falls on the day the borrower paid (never after today, never before the payout)
         onDate: r.paidOn,
+        // lockLoan holds the district fund's lock
+        lockedFundId: fundId,
       });
-      coverEntryId = await this.covers.eventEntryId(m, `release:loan:${loanId}:report:${bankId}:${key}`);
+      coverEntryId =
+        released.entryId ?? (await this.covers.eventEntryId(m, `release:loan:${loanId}:report:${bankId}:${key}`));
     }
     await this.applyToInstallments(m, loanId, r);
     const next = afterRepayment(loan, r);

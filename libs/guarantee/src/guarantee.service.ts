@@ -313,9 +313,10 @@ export class GuaranteeService {
    * ⌈new outstanding / multiple⌉, so the backing held always equals the cover of what is still outstanding. At
    * zero the cover closes.
    */
-  async release(manager: EntityManager, input: ReleaseInput): Promise<CoverState> {
+  /** Releases cover as principal is repaid; answers the cover, and the entry it posted (none on a replay). */
+  async release(manager: EntityManager, input: ReleaseInput): Promise<CoverState & { entryId?: string }> {
     const onDate = input.onDate ?? this.today();
-    const cover = await this.lockCover(manager, input.loanId);
+    const cover = await this.lockCover(manager, input.loanId, input.lockedFundId);
     const key = `release:loan:${input.loanId}:${callerKey(input.idempotencyKey)}`;
     if (await this.covers.eventExists(manager, key)) return coverState(cover, true);
     const before = coverState(cover);
@@ -337,7 +338,7 @@ export class GuaranteeService {
       onDate,
     });
     await this.event(manager, cover.id, 'RELEASED', input.amountFen, -plan.freedFen, entryId, key, onDate);
-    return this.recorded(manager, 'COVER_RELEASED', input.loanId, before, row);
+    return { ...(await this.recorded(manager, 'COVER_RELEASED', input.loanId, before, row)), entryId };
   }
 
   /** A reserved loan that will not be disbursed (cancelled, rejected): the whole reservation returns. */
@@ -405,7 +406,16 @@ export class GuaranteeService {
   // ─── steps ──────────────────────────────────────────────────────────────────────────────────────────────────
 
   /** Fund first, then the cover: the fixed lock order. */
-  private async lockCover(manager: EntityManager, loanId: string): Promise<CoverRow> {
+  private async lockCover(manager: EntityManager, loanId: string, lockedFundId?: string): Promise<CoverRow> {
+    if (lockedFundId !== undefined) {
+      // the caller holds the fund's lock: the order (fund, then cover) is kept by locking the cover now
+      const cover = await this.covers.find(manager, loanId, true);
+      if (!cover) throw new DomainError('NOT_FOUND', `loan ${loanId} has no guarantee cover`);
+      if (cover.risk_fund_id !== lockedFundId) {
+        throw new Error(`the cover of loan ${loanId} is backed by risk fund ${cover.risk_fund_id}, not the locked ${lockedFundId}`);
+      }
+      return cover;
+    }
     const unlocked = await this.covers.find(manager, loanId, false);
     if (!unlocked) throw new DomainError('NOT_FOUND', `loan ${loanId} has no guarantee cover`);
     await this.lockFund(manager, unlocked.risk_fund_id);

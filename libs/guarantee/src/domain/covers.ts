@@ -80,6 +80,11 @@ export interface ReleaseInput {
   /** one release per key: a loan is released many times, once per repayment */
   idempotencyKey: string;
   onDate?: string;
+  /**
+   * The risk fund the caller already holds locked (the library's order is fund, then cover): the cover is then locked
+   * at once, without reading it first to find its fund.
+   */
+  lockedFundId?: string;
 }
 
 export interface VoidInput {
