@@ -38,9 +38,27 @@ async function get<R extends { response: Response; data?: unknown; error?: unkno
 /** A button by its text: Ant Design puts a space between two Chinese characters (登 录). */
 const button = (page: Page | Locator, text: string) => page.getByRole('button', { name: new RegExp(`^${[...text].join('\\s?')}$`) });
 
+/**
+ * Chooses `option` in the dialog's select labelled `label`, and waits until the select shows it. antd animates its
+ * dropdowns: a click that lands while one is opening or closing can be lost, so the dropdown is closed and the
+ * choice made again (up to three times).
+ */
 async function pick(page: Page, label: string, option: string) {
-  await page.getByRole('dialog').getByLabel(label, { exact: true }).click();
-  await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: option }).first().click();
+  const dialog = page.getByRole('dialog');
+  const item = dialog.locator('.ant-form-item', { has: page.getByLabel(label, { exact: true }) });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await dialog.getByLabel(label, { exact: true }).click({ timeout: 5_000 });
+      await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: option }).first().click({ timeout: 5_000 });
+      await item.filter({ hasText: option }).waitFor({ timeout: 5_000 });
+      return;
+    } catch (e) {
+      if (attempt === 3) throw e;
+      // Escape closes an open dropdown (and only then: without one it would close the dialog)
+      if (await page.locator('.ant-select-dropdown:visible').count()) await page.keyboard.press('Escape');
+      await page.locator('.ant-select-dropdown:visible').first().waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);
+    }
+  }
 }
 
 describe('console write forms in the browser', () => {

@@ -60,7 +60,7 @@ export function useConsole(): ConsoleHarness {
     if (ctx.task.result?.state === 'fail') {
       const name = ctx.task.name.replace(/[^\p{L}\p{N}]+/gu, '-').slice(0, 60);
       let i = 0;
-      for (const page of open) if (!page.isClosed()) await page.screenshot({ path: join(SHOTS, `failed-${name}-${++i}.png`) }).catch(() => undefined);
+      for (const page of open) if (!page.isClosed()) await page.screenshot({ path: join(SHOTS, `failed-${name}-${++i}.png`), fullPage: true }).catch(() => undefined);
     }
     open.clear();
   });
