@@ -3,9 +3,9 @@ import { BusinessDateService } from '#libs/calendar';
 import { CoveredLoansService } from '#libs/guarantee';
 import { yuan } from '#libs/money';
 import { ApplicationsService, DisbursementService } from '#libs/origination';
-import { ProjectionService } from '#libs/projection';
+import { ProjectionService, type ResultView } from '#libs/projection';
 import { RepaymentService, StatementService } from '#libs/repayment';
-import { ReportingService } from '#libs/reporting';
+import { ReportingService, type MonthlyReportData } from '#libs/reporting';
 import { addDays } from '#libs/schedules';
 import { random } from '../../scripts/simulation/prng.js';
 import { ACTORS, as, buildWorld, type World } from '../../scripts/simulation/world.js';
@@ -81,4 +81,48 @@ export async function buildProofBook(app: INestApplication, start: string) {
     bankLoans.push(result.id);
   }
   return { world, maLoans, bankLoans, asOf, services, officer, fundAdmin };
+}
+
+/**
+ * Every month end of the live books (the monthly reports) equals the projection's figures, to the fen: the village
+ * fund's cash, outstanding, PAR30 and households served, the district risk fund's balance, covered outstanding,
+ * capacity left and NPL. The projection's band must be one line (P10 = P50 = P90: nothing is drawn).
+ */
+export function expectMonthEndsEqual(reports: readonly MonthlyReportData[], projected: ResultView, world: World): void {
+  const band = (key: string, month: string) => {
+    const s = projected.series.find((x) => x.key === key);
+    if (!s) throw new Error(`no series ${key}`);
+    const b = s.bands.find((x) => x.month === month)!;
+    expect([b.p10, b.p90], key).toEqual([b.p50, b.p50]);
+    return b.p50;
+  };
+  expect(reports.map((r) => r.month)).toEqual(projected.months);
+  for (const r of reports) {
+    const f = r.funds.find((x) => x.fundId === world.fundId)!;
+    const d = r.districts.find((x) => x.districtId === world.districtId)!;
+    const live = {
+      cash: f.cash,
+      outstanding: f.outstanding,
+      par30: f.par30Principal,
+      households: String(f.householdsServed),
+      balance: d.fundBalance,
+      covered: d.coveredOutstanding,
+      capacityLeft: d.capacityLeft,
+      npl: d.nplPrincipal,
+    };
+    const rf = world.riskFundId;
+    const proj = {
+      cash: band(`fund:${world.fundId}:cash`, r.month),
+      outstanding: band(`fund:${world.fundId}:outstanding`, r.month),
+      par30: band(`fund:${world.fundId}:par30`, r.month),
+      households: band(`fund:${world.fundId}:households`, r.month),
+      balance: band(`riskFund:${rf}:balance`, r.month),
+      covered: band(`riskFund:${rf}:coveredOutstanding`, r.month),
+      capacityLeft: band(`riskFund:${rf}:capacityLeft`, r.month),
+      npl: band(`riskFund:${rf}:npl`, r.month),
+    };
+    expect(proj, r.month).toEqual(live);
+    expect(yuan(d.coveredOutstanding), r.month).toBeGreaterThan(0n);
+    expect(f.householdsServed, r.month).toBe(4);
+  }
 }
