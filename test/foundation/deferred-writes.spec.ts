@@ -117,6 +117,39 @@ describe('deferred writes', () => {
     expect(await labels()).not.toContain('never');
   });
 
+  it('inside a savepoint (a nested transaction) writes go out at once and roll back with it; what was deferred outside stays', async () => {
+    await db.dataSource.query(`DELETE FROM deferred_probe`);
+    await db.dataSource.transaction((m) =>
+      runIdempotent(m, 'probe', 'key-00000008', {}, async () => {
+        await writeOrDefer(m, insert('kept', 1).sql, insert('kept', 1).params);
+        // a row that fails: its savepoint is rolled back, and its write with it
+        const failed = await m
+          .transaction(async (inner) => {
+            await writeOrDefer(inner, insert('row-rolled-back', 2).sql, insert('row-rolled-back', 2).params);
+            throw new Error('row refused');
+          })
+          .catch((e: Error) => e.message);
+        expect(failed).toBe('row refused');
+        // a row whose own idempotent work succeeds inside a savepoint that is then rolled back
+        await m
+          .transaction(async (inner) => {
+            await runIdempotent(inner, 'probe', 'key-00000009', {}, async () => {
+              await writeOrDefer(inner, insert('inner-rolled-back', 3).sql, insert('inner-rolled-back', 3).params);
+              return 3;
+            });
+            throw new Error('later refusal');
+          })
+          .catch(() => undefined);
+        // a row that succeeds
+        await m.transaction((inner) => writeOrDefer(inner, insert('row-kept', 4).sql, insert('row-kept', 4).params));
+        return 8;
+      }),
+    );
+    expect(await labels()).toEqual(['row-kept', 'kept']);
+    const keys = (await db.dataSource.query(`SELECT key FROM idempotency_keys WHERE key IN ('key-00000008', 'key-00000009')`)) as { key: string }[];
+    expect(keys.map((k) => k.key)).toEqual(['key-00000008']);
+  });
+
   it('refuses to defer a statement with a WITH of its own', async () => {
     await expect(
       db.dataSource.transaction((m) =>

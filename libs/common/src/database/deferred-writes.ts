@@ -8,7 +8,14 @@ export interface DeferredWrite {
 
 interface Batch {
   depth: number;
+  /** The transaction depth the batch was opened at (1: the transaction; more: inside savepoints). */
+  txDepth: number;
   writes: DeferredWrite[];
+}
+
+/** How deep the manager's transaction is: 1 in a transaction, one more per savepoint (TypeORM's nested transaction). */
+function txDepth(manager: EntityManager): number {
+  return (manager.queryRunner as unknown as { transactionDepth?: number } | undefined)?.transactionDepth ?? 0;
 }
 
 const batches = new WeakMap<EntityManager, Batch>();
@@ -25,11 +32,13 @@ const batches = new WeakMap<EntityManager, Batch>();
  * must be a single INSERT or UPDATE without a WITH of its own (PostgreSQL allows data-modifying statements in WITH
  * only at the top level) and must not be read back before the batch ends; a store that reads a table written this
  * way calls `flushDeferred` first. Writes deferred by work that throws are dropped with it (its transaction, or its
- * savepoint, is rolled back anyway).
+ * savepoint, is rolled back anyway). Inside a savepoint opened after the batch (a nested `manager.transaction`, e.g.
+ * one import row) nothing is deferred and nothing pending is sent: a write there goes out at once, so it is rolled
+ * back with its savepoint, and what was deferred outside it cannot be.
  */
 export async function writeOrDefer(manager: EntityManager, sql: string, params: unknown[]): Promise<void> {
   const batch = batches.get(manager);
-  if (!batch) {
+  if (!batch || txDepth(manager) !== batch.txDepth) {
     await manager.query(sql, params);
     return;
   }
@@ -43,7 +52,7 @@ export async function writeOrDefer(manager: EntityManager, sql: string, params: 
  */
 export async function flushDeferred(manager: EntityManager): Promise<void> {
   const batch = batches.get(manager);
-  if (!batch?.writes.length) return;
+  if (!batch?.writes.length || txDepth(manager) !== batch.txDepth) return;
   await send(manager, batch.writes.splice(0));
 }
 
@@ -57,12 +66,14 @@ export async function withDeferredWrites<T>(
   last: (result: T) => DeferredWrite,
 ): Promise<T> {
   let batch = batches.get(manager);
-  if (!batch) batches.set(manager, (batch = { depth: 0, writes: [] }));
+  if (!batch) batches.set(manager, (batch = { depth: 0, txDepth: txDepth(manager), writes: [] }));
   const earlier = new Set(batch.writes);
   batch.depth++;
   try {
     const result = await work();
-    await send(manager, [...batch.writes.splice(0), last(result)]);
+    // inside a savepoint the pending writes stay for the batch's own level (see writeOrDefer)
+    const pending = txDepth(manager) === batch.txDepth ? batch.writes.splice(0) : [];
+    await send(manager, [...pending, last(result)]);
     return result;
   } catch (e) {
     // what this work deferred goes with it; what was pending before it stays for the outer batch
