@@ -232,8 +232,7 @@ describe('console write forms in the browser', () => {
     await dialog.getByLabel('起始月份').fill(today.slice(0, 7));
     await dialog.getByLabel('放大倍数').fill('0');
     await button(dialog, '添加注资').click();
-    await dialog.getByLabel('注资对象').click();
-    await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: riskFund.districtName }).first().click();
+    await pick(page, '注资对象', riskFund.districtName);
     await dialog.getByLabel('金额（元）').fill('100000.00');
     await page.getByTestId('scenario-form-submit').click();
     // the API refuses both fields at once, each message beside its field, in Chinese by default
