@@ -393,7 +393,9 @@ describe('console write forms in the browser', () => {
     await approver.context().close();
 
     // paying today, before the year's record date (31 December): refused beside the payment date, nothing paid
-    await drawer.getByTestId('dividend-form').getByLabel('年度').fill('');
+    // (the preparer's screen is opened again to show the run as the other administrator left it)
+    await preparer.reload();
+    await button(preparer.locator('.ant-table-row', { hasText: project.name }), '分红/清算').click();
     await drawer.getByTestId('dividend-form').getByLabel('年度').fill(year);
     await drawer.getByTestId('dividend-preview').getByText('已审批').first().waitFor();
     await button(drawer.getByTestId('dividend-preview'), '支付').click();
