@@ -184,6 +184,11 @@ interface FundState {
   newLoans: number;
   /** the on-time months of the fund's pooled loans (null: every loan added one by one) */
   pool: PoolMonth[] | null;
+  /**
+   * What the run's draws change in the pool's month figures (STRIDE per month, see PoolFigure): the on-time
+   * months of the pooled loans drawn late taken out, the shifts of those drawn stopping added; null: none.
+   */
+  delta: BigInt64Array | null;
   keys: ReturnType<typeof keysOf>;
   /** the month end being read: its loans' outstanding, PAR30, NPL and households */
   month: FundMonth;
@@ -199,7 +204,13 @@ interface FundMonth {
   pooledHouseholds: number;
 }
 
-const emptyMonth = (): FundMonth => ({ outstanding: 0n, par30: 0n, npl: 0n, households: new Set(), pooledHouseholds: 0 });
+const emptyMonth = (): FundMonth => ({
+  outstanding: 0n,
+  par30: 0n,
+  npl: 0n,
+  households: new Set(),
+  pooledHouseholds: 0,
+});
 
 /** The series keys of a fund's figures. */
 const keysOf = (id: string) => ({
@@ -266,7 +277,8 @@ function drawPlan(rng: Rng, b: Behaviour | undefined, handled: number): Plan {
   if (!b) return ON_TIME;
   const u = rng.next() * HUNDRED_PERCENT;
   if (u < b.defaultPercent) return { lateDays: 0, stopsAfter: handled + rng.int(0, 2) };
-  if (u < b.defaultPercent + b.latePercent) return { lateDays: rng.int(b.lateDays.min, b.lateDays.max), stopsAfter: null };
+  if (u < b.defaultPercent + b.latePercent)
+    return { lateDays: rng.int(b.lateDays.min, b.lateDays.max), stopsAfter: null };
   return ON_TIME;
 }
 
@@ -281,7 +293,10 @@ const dueBy = (schedule: readonly FrozenInstallment[], date: string): number => 
  * A loan's replayed state on the snapshot date, the same for every run of a snapshot: replayed once and copied into
  * each run (the runs move their copies forward).
  */
-const starts = new WeakMap<BookSnapshot, Map<string, { installments: InstallmentState[]; prepaidFen: Fen; closedOn: string | null }>>();
+const starts = new WeakMap<
+  BookSnapshot,
+  Map<string, { installments: InstallmentState[]; prepaidFen: Fen; closedOn: string | null }>
+>();
 function startOf(snapshot: BookSnapshot, l: SnapshotLoan, k: Kernel) {
   return copyStart(baseStartOf(snapshot, l, k));
 }
@@ -302,7 +317,11 @@ function baseStartOf(snapshot: BookSnapshot, l: SnapshotLoan, k: Kernel) {
   let s = byLoan.get(l.id);
   if (!s) {
     const r = k.replay(l.terms, l.schedule, l.payments, snapshot.asOf);
-    s = { installments: r.installments, prepaidFen: r.payments.reduce((t, p) => t + p.prepaidPrincipalFen, 0n), closedOn: r.closedOn };
+    s = {
+      installments: r.installments,
+      prepaidFen: r.payments.reduce((t, p) => t + p.prepaidPrincipalFen, 0n),
+      closedOn: r.closedOn,
+    };
     byLoan.set(l.id, s);
   }
   return s;
@@ -341,7 +360,8 @@ function payDue(loan: SimLoan, day: string, k: Kernel): Paid | null {
   let before = 0n;
   for (const i of st) {
     // a PAID instalment owes no principal (nor, checked without arithmetic, fee or penalty): it adds nothing
-    if (i.status === 'PAID' && i.interestFen === i.paidInterestFen && i.penaltyFen === i.paidPenaltyFen) continue;
+    if (i.status === 'PAID' && i.interestFen === i.paidInterestFen && i.penaltyFen === i.paidPenaltyFen)
+      continue;
     const unpaid = unpaidPrincipal(i);
     before += unpaid;
     if (i.dueDate > day) continue;
@@ -367,7 +387,13 @@ export function openFrom(state: readonly InstallmentState[], from: number, date:
   let n = from;
   while (n < state.length) {
     const i = state[n];
-    if (i.status !== 'PAID' || i.interestFen !== i.paidInterestFen || i.penaltyFen !== i.paidPenaltyFen || i.dueDate >= date) break;
+    if (
+      i.status !== 'PAID' ||
+      i.interestFen !== i.paidInterestFen ||
+      i.penaltyFen !== i.paidPenaltyFen ||
+      i.dueDate >= date
+    )
+      break;
     n++;
   }
   return n;
@@ -395,7 +421,11 @@ function recordPayment(loan: SimLoan, p: ReplayPayment, k: Kernel): void {
 }
 
 /** The loan at a month end: accrued and marked to the last day; its principal outstanding and days overdue. */
-function monthEndOf(loan: SimLoan, monthEnd: string, k: Kernel): { outstandingFen: Fen; dpd: number; replayed: boolean } {
+function monthEndOf(
+  loan: SimLoan,
+  monthEnd: string,
+  k: Kernel,
+): { outstandingFen: Fen; dpd: number; replayed: boolean } {
   // a loan whose last payment paid everything due, with nothing falling due since, is exactly as that payment
   // left it (nothing overdue, no penalty accruing): its replay to the month end would say the same
   const c = loan.cleared;
@@ -514,8 +544,14 @@ interface PrepLoan {
   outstandingFen: Fen;
   /** the loan's on-time months, when they are in its fund's pool */
   pooled: Trajectory | null;
-  /** a pooled loan: by the instalment its borrower stops after, what that plan's months change in its fund's pool */
-  shifts: Map<number, PoolMonth[]>;
+  /** those months as they add to the pool's figures (see PoolFigure) */
+  pooledFigures: BigInt64Array | null;
+  /**
+   * A pooled loan, by the instalment its borrower stops after: what that plan's months change in its fund's pool's
+   * figures, and (worked out only for a run with applications, which settles payments day by day) in its days.
+   */
+  shifts: Map<number, BigInt64Array>;
+  shiftDays: Map<number, PoolDay[][]>;
 }
 
 interface FundPrep {
@@ -534,7 +570,57 @@ interface PoolMonth {
   npl: Fen;
   households: number;
   /** the payments by day, ascending */
-  days: { day: string; amountFen: Fen; principalFen: Fen }[];
+  days: PoolDay[];
+}
+
+interface PoolDay {
+  day: string;
+  amountFen: Fen;
+  principalFen: Fen;
+}
+
+/**
+ * A loan's months as they add to its fund's pool, one 64-bit integer per figure and month (figure f of month m at
+ * m × STRIDE + f): a run adds up thousands of them, and a typed array adds without a heap object per number. Exact
+ * integers: prepOf bounds every fund's sum below 2^63 (BigInt64Array would wrap silently above).
+ */
+const AMOUNT = 0;
+const PRINCIPAL = 1;
+const OUTSTANDING = 2;
+const PAR30 = 3;
+const NPL = 4;
+const HOUSEHOLDS = 5;
+const STRIDE = 6;
+const INT64_LIMIT = 1n << 63n;
+
+/** A trajectory's figures as it adds to its fund's pool (the figures of addToPool), and their largest magnitude. */
+function figuresOf(
+  t: Trajectory,
+  l: SnapshotLoan,
+  months: number,
+): { figures: BigInt64Array; magnitude: bigint } {
+  const a = new BigInt64Array(months * STRIDE);
+  let magnitude = 0n;
+  for (let m = 0; m < t.months.length; m++) {
+    const x = t.months[m];
+    const o = m * STRIDE;
+    for (const v of [x.amountFen, x.principalFen, x.outstandingFen])
+      if (v > magnitude || -v > magnitude) magnitude = v < 0n ? -v : v;
+    if (magnitude >= INT64_LIMIT) throw new RangeError(`loan ${l.id}: a figure beyond 64 bits`);
+    a[o + AMOUNT] = x.amountFen;
+    a[o + PRINCIPAL] = x.principalFen;
+    a[o + OUTSTANDING] = x.outstandingFen;
+    if (x.dpd > 30) a[o + PAR30] = x.outstandingFen;
+    if (x.dpd > l.nplOverdueDays) a[o + NPL] = x.outstandingFen;
+    if (x.outstandingFen > 0n && l.householdId) a[o + HOUSEHOLDS] = 1n;
+  }
+  return { figures: a, magnitude };
+}
+
+/** acc += sign × x, figure by figure */
+function addFigures(acc: BigInt64Array, x: BigInt64Array, sign: 1 | -1): void {
+  if (sign === 1) for (let i = 0; i < acc.length; i++) acc[i] += x[i];
+  else for (let i = 0; i < acc.length; i++) acc[i] -= x[i];
 }
 
 const preps = new WeakMap<Kernel, WeakMap<BookSnapshot, Map<number, Prep>>>();
@@ -547,12 +633,19 @@ function prepOf(snapshot: BookSnapshot, k: Kernel, monthEnds: readonly string[])
   let prep = byHorizon.get(monthEnds.length);
   if (prep) return prep;
   const funds = new Map<string, FundPrep>();
-  for (const f of snapshot.funds) funds.set(f.id, { outstandingFen: 0n, served: new Set(), pool: emptyPool(monthEnds.length) });
+  for (const f of snapshot.funds)
+    funds.set(f.id, { outstandingFen: 0n, served: new Set(), pool: emptyPool(monthEnds.length) });
   // a household with more than one loan in a fund is counted once: its loans are read one by one
   const perHousehold = new Map<string, number>();
   for (const l of snapshot.loans)
-    if (l.fundId && l.householdId) perHousehold.set(`${l.fundId}|${l.householdId}`, (perHousehold.get(`${l.fundId}|${l.householdId}`) ?? 0) + 1);
+    if (l.fundId && l.householdId)
+      perHousehold.set(
+        `${l.fundId}|${l.householdId}`,
+        (perHousehold.get(`${l.fundId}|${l.householdId}`) ?? 0) + 1,
+      );
   const loans: PrepLoan[] = [];
+  /** by fund, a bound on what its pooled loans can sum to in a run's delta (kept below 2^63) */
+  const bound = new Map<string, bigint>();
   for (const l of snapshot.loans) {
     const handled = dueBy(l.schedule, snapshot.asOf);
     const base = baseStartOf(snapshot, l, k);
@@ -572,8 +665,27 @@ function prepOf(snapshot: BookSnapshot, k: Kernel, monthEnds: readonly string[])
       outstandingFen > 0n &&
       (!l.householdId || perHousehold.get(`${l.fundId}|${l.householdId}`) === 1);
     const pooled = poolable ? trajectoryOf(snapshot, l, k, ON_TIME, handled, monthEnds) : null;
-    if (pooled && f) addToPool(f.pool, pooled, l, 1n);
-    loans.push({ handled, base, dpd, outstandingFen, pooled, shifts: new Map() });
+    let pooledFigures: BigInt64Array | null = null;
+    if (pooled && f) {
+      addToPool(f.pool, pooled, l, 1n);
+      const { figures, magnitude } = figuresOf(pooled, l, monthEnds.length);
+      pooledFigures = figures;
+      // what the loan can change in its fund's delta: its on-time figures out, or a stopping plan's figures in and
+      // the on-time ones out; a stopping plan pays as on time until it stops and owes at most what is outstanding now
+      const b = (bound.get(l.fundId!) ?? 0n) + 2n * magnitude + outstandingFen;
+      if (b >= INT64_LIMIT) throw new RangeError(`fund ${l.fundId}: its pooled figures reach beyond 64 bits`);
+      bound.set(l.fundId!, b);
+    }
+    loans.push({
+      handled,
+      base,
+      dpd,
+      outstandingFen,
+      pooled,
+      pooledFigures,
+      shifts: new Map(),
+      shiftDays: new Map(),
+    });
   }
   for (const f of funds.values())
     for (const m of f.pool) m.days.sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
@@ -583,22 +695,60 @@ function prepOf(snapshot: BookSnapshot, k: Kernel, monthEnds: readonly string[])
 }
 
 const emptyPool = (months: number): PoolMonth[] =>
-  Array.from({ length: months }, () => ({ amountFen: 0n, principalFen: 0n, outstandingFen: 0n, par30: 0n, npl: 0n, households: 0, days: [] }));
+  Array.from({ length: months }, () => ({
+    amountFen: 0n,
+    principalFen: 0n,
+    outstandingFen: 0n,
+    par30: 0n,
+    npl: 0n,
+    households: 0,
+    days: [],
+  }));
 
 /**
- * What a pooled loan's stopping plan changes in its fund's pool: its months under the plan less its on-time months
- * (worked out once per snapshot, loan and plan, like the months themselves).
+ * What a pooled loan's stopping plan changes in its fund's pool's figures: its months under the plan less its
+ * on-time months (worked out once per snapshot, loan and plan, like the months themselves).
  */
-function shiftOf(snapshot: BookSnapshot, l: SnapshotLoan, p: PrepLoan, k: Kernel, plan: Plan, monthEnds: readonly string[]): PoolMonth[] {
+function shiftOf(
+  snapshot: BookSnapshot,
+  l: SnapshotLoan,
+  p: PrepLoan,
+  k: Kernel,
+  plan: Plan,
+  monthEnds: readonly string[],
+): BigInt64Array {
   const key = plan.stopsAfter ?? -1;
   let shift = p.shifts.get(key);
   if (shift) return shift;
-  shift = emptyPool(monthEnds.length);
-  addToPool(shift, trajectoryOf(snapshot, l, k, plan, p.handled, monthEnds, false), l, 1n);
-  addToPool(shift, p.pooled!, l, -1n);
-  for (const m of shift) m.days.sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
+  // under the plan the loan pays at most what it pays on time, and owes at most its principal: within the bound
+  shift = figuresOf(
+    trajectoryOf(snapshot, l, k, plan, p.handled, monthEnds, false),
+    l,
+    monthEnds.length,
+  ).figures;
+  addFigures(shift, p.pooledFigures!, -1);
   p.shifts.set(key, shift);
   return shift;
+}
+
+/** The same change in the pool's payments by day, month by month (what a run with applications settles). */
+function shiftDaysOf(
+  snapshot: BookSnapshot,
+  l: SnapshotLoan,
+  p: PrepLoan,
+  k: Kernel,
+  plan: Plan,
+  monthEnds: readonly string[],
+): PoolDay[][] {
+  const key = plan.stopsAfter ?? -1;
+  let days = p.shiftDays.get(key);
+  if (days) return days;
+  const shift = emptyPool(monthEnds.length);
+  addToPool(shift, trajectoryOf(snapshot, l, k, plan, p.handled, monthEnds, false), l, 1n);
+  addToPool(shift, p.pooled!, l, -1n);
+  days = shift.map((m) => m.days.sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0)));
+  p.shiftDays.set(key, days);
+  return days;
 }
 
 /** A loan's months into a pool (sign 1) or out of it (sign −1). */
@@ -639,7 +789,14 @@ export interface RunInput {
   pooled?: boolean;
 }
 
-export function simulateRun({ snapshot, scenario, kernel: k, rng, actual, pooled: poolWanted }: RunInput): RunResult {
+export function simulateRun({
+  snapshot,
+  scenario,
+  kernel: k,
+  rng,
+  actual,
+  pooled: poolWanted,
+}: RunInput): RunResult {
   const monthEnds = monthEndsAfter(snapshot.asOf, scenario.horizonMonths);
   const behaviourOf = (kind: ProductKind) => scenario.behaviour[kind];
   const pooling = !actual && poolWanted !== false;
@@ -661,6 +818,7 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual, pooled
           newLoans: 0,
           month: emptyMonth(),
           pool: pooling ? fp.pool : null,
+          delta: null,
           keys: keysOf(f.id),
         },
       ];
@@ -669,7 +827,13 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual, pooled
   const riskFunds = new Map<string, RiskFundState>(
     snapshot.riskFunds.map((r) => [
       r.id,
-      { snap: r, balanceFen: r.balanceFen, availableFen: r.availableFen, suspended: false, district: { covered: 0n, npl: 0n } },
+      {
+        snap: r,
+        balanceFen: r.balanceFen,
+        availableFen: r.availableFen,
+        suspended: false,
+        district: { covered: 0n, npl: 0n },
+      },
     ]),
   );
   const coveredDemand = scenario.coveredDemand ?? [];
@@ -693,12 +857,17 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual, pooled
   );
   /** a programme's money not yet committed (its BUDGET account: one for all its years) */
   const programmeCash = new Map<string, Fen>();
-  for (const b of snapshot.budgets) if (!programmeCash.has(b.programmeId)) programmeCash.set(b.programmeId, b.cashFen);
+  for (const b of snapshot.budgets)
+    if (!programmeCash.has(b.programmeId)) programmeCash.set(b.programmeId, b.cashFen);
   const programmes = new Map<string, { calendar: SettlementCalendar; graceDays: number }>(
-    (snapshot.programmes ?? []).map((p) => [p.id, { calendar: { endMonths: p.endMonths, endDay: p.endDay }, graceDays: p.graceDays }]),
+    (snapshot.programmes ?? []).map((p) => [
+      p.id,
+      { calendar: { endMonths: p.endMonths, endDay: p.endDay }, graceDays: p.graceDays },
+    ]),
   );
   /** earned periods not yet claimed: by programme, the budget year and end of their settlement period */
-  const claimLines: { programmeId: string; year: number; periodEnd: string; decidedOn: string; fen: Fen }[] = [];
+  const claimLines: { programmeId: string; year: number; periodEnd: string; decidedOn: string; fen: Fen }[] =
+    [];
   /** claimed and not paid for want of budget (the live QUEUED remainders), by programme, oldest first */
   const queued = new Map<string, { year: number; fen: Fen }[]>();
   let benchmark = snapshot.benchmarkRatePercent;
@@ -711,18 +880,22 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual, pooled
   const loans: SimLoan[] = [];
   /** pooled loans this run drew late: their on-time months come out of their fund's pool, their own go in */
   const unpooled: SimLoan[] = [];
-  /** pooled loans this run drew stopping: what their plan changes in their fund's pool */
-  const shifted: { fund: FundState; months: PoolMonth[] }[] = [];
+  /** pooled loans this run drew stopping (their plan's change to their fund's pool is in its delta) */
+  const shifted: { fund: FundState; loan: SnapshotLoan; prep: PrepLoan; plan: Plan }[] = [];
+  const deltaOf = (f: FundState): BigInt64Array => (f.delta ??= new BigInt64Array(monthEnds.length * STRIDE));
   for (let n = 0; n < snapshot.loans.length; n++) {
     const l = snapshot.loans[n];
     const p = prep.loans[n];
     const { handled, base, dpd, pooled } = p;
     // a borrower more than 30 days behind on the snapshot date is taken to have stopped paying
-    const plan: Plan = dpd > 30 ? { lateDays: 0, stopsAfter: 0 } : drawPlan(rng, behaviourOf(l.kind), handled);
+    const plan: Plan =
+      dpd > 30 ? { lateDays: 0, stopsAfter: 0 } : drawPlan(rng, behaviourOf(l.kind), handled);
     if (pooling && pooled) {
       if (isOnTime(plan)) continue; // in its fund's pool
       if (sharesTrajectory(l, plan)) {
-        shifted.push({ fund: funds.get(l.fundId!)!, months: shiftOf(snapshot, l, p, k, plan, monthEnds) });
+        const fund = funds.get(l.fundId!)!;
+        addFigures(deltaOf(fund), shiftOf(snapshot, l, p, k, plan, monthEnds), 1);
+        shifted.push({ fund, loan: l, prep: p, plan });
         continue;
       }
     }
@@ -734,6 +907,7 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual, pooled
     sim.fund = l.fundId ? (funds.get(l.fundId) ?? null) : null;
     if (pooling && pooled) {
       sim.onTime = pooled;
+      addFigures(deltaOf(sim.fund!), p.pooledFigures!, -1);
       unpooled.push(sim);
     }
     loans.push(sim);
@@ -783,24 +957,37 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual, pooled
       // the pool's payments of each day, less those of the pooled loans drawn otherwise (a fund's cash and
       // outstanding after a day's payments are the same whichever order they come in)
       for (const f of funds.values())
-        for (const d of f.pool?.[m].days ?? []) evs.push({ date: d.day, order: 0, run: () => settleFund(f, d.amountFen, d.principalFen) });
+        for (const d of f.pool?.[m].days ?? [])
+          evs.push({ date: d.day, order: 0, run: () => settleFund(f, d.amountFen, d.principalFen) });
       for (const loan of unpooled)
         for (const p of loan.onTime!.months[m]?.paid ?? [])
-          evs.push({ date: p.day, order: 0, run: () => settleFund(loan.fund!, -p.amountFen, -p.principalFen) });
+          evs.push({
+            date: p.day,
+            order: 0,
+            run: () => settleFund(loan.fund!, -p.amountFen, -p.principalFen),
+          });
       for (const s of shifted)
-        for (const d of s.months[m].days) evs.push({ date: d.day, order: 0, run: () => settleFund(s.fund, d.amountFen, d.principalFen) });
+        for (const d of shiftDaysOf(snapshot, s.loan, s.prep, k, s.plan, monthEnds)[m])
+          evs.push({ date: d.day, order: 0, run: () => settleFund(s.fund, d.amountFen, d.principalFen) });
       for (const loan of loans) {
         if (loan.closed || loan.compensated) continue;
         if (actual) {
           for (const p of actual.get(loan.id) ?? [])
-            if (p.valueDate > prevEnd && p.valueDate <= monthEnd) evs.push({ date: p.valueDate, order: 0, run: () => payActual(loan, p) });
+            if (p.valueDate > prevEnd && p.valueDate <= monthEnd)
+              evs.push({ date: p.valueDate, order: 0, run: () => payActual(loan, p) });
           continue;
         }
         if (loan.trajectory) {
-          for (const p of loan.trajectory.months[m].paid) evs.push({ date: p.day, order: 0, run: () => settle(loan, p.amountFen, p.principalFen, p.leftFen) });
+          for (const p of loan.trajectory.months[m].paid)
+            evs.push({
+              date: p.day,
+              order: 0,
+              run: () => settle(loan, p.amountFen, p.principalFen, p.leftFen),
+            });
           continue;
         }
-        for (const day of payDays(loan, snapshot.asOf, prevEnd, monthEnd)) evs.push({ date: day, order: 0, run: () => pay(loan, day) });
+        for (const day of payDays(loan, snapshot.asOf, prevEnd, monthEnd))
+          evs.push({ date: day, order: 0, run: () => pay(loan, day) });
       }
       evs.push(...apps);
       evs.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : a.order - b.order));
@@ -808,17 +995,14 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual, pooled
     } else {
       // no application: a payment moves only its own loan and adds to its fund's cash or its risk fund's cover,
       // so the order between loans changes nothing (each loan's own payments still run in date order)
+      // each fund's pool with what the run's draws change in it (the pooled loans drawn otherwise)
       for (const f of funds.values()) {
         const p = f.pool?.[m];
-        if (p) settleFund(f, p.amountFen, p.principalFen);
-      }
-      for (const loan of unpooled) {
-        const t = loan.onTime!.months[m];
-        if (t) settleFund(loan.fund!, -t.amountFen, -t.principalFen);
-      }
-      for (const s of shifted) {
-        const d = s.months[m];
-        settleFund(s.fund, d.amountFen, d.principalFen);
+        if (!p) continue;
+        const d = f.delta;
+        if (d)
+          settleFund(f, p.amountFen + d[m * STRIDE + AMOUNT], p.principalFen + d[m * STRIDE + PRINCIPAL]);
+        else settleFund(f, p.amountFen, p.principalFen);
       }
       for (const loan of loans) {
         if (loan.closed || loan.compensated) continue;
@@ -848,29 +1032,15 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual, pooled
       const o = (f.month = emptyMonth());
       const p = f.pool?.[m];
       if (p) {
-        o.outstanding = p.outstandingFen;
-        o.par30 = p.par30;
-        o.npl = p.npl;
-        o.pooledHouseholds = p.households;
+        // the pooled loans drawn otherwise: their on-time month end out of the pool (their own is read below), a
+        // stopping plan's change in
+        const d = f.delta;
+        const at = m * STRIDE;
+        o.outstanding = d ? p.outstandingFen + d[at + OUTSTANDING] : p.outstandingFen;
+        o.par30 = d ? p.par30 + d[at + PAR30] : p.par30;
+        o.npl = d ? p.npl + d[at + NPL] : p.npl;
+        o.pooledHouseholds = d ? p.households + Number(d[at + HOUSEHOLDS]) : p.households;
       }
-    }
-    // the pooled loans drawn otherwise: their on-time month end out of the pool (their own is read below)
-    for (const loan of unpooled) {
-      const t = loan.onTime!.months[m];
-      if (!t) continue;
-      const o = loan.fund!.month;
-      o.outstanding -= t.outstandingFen;
-      if (t.dpd > 30) o.par30 -= t.outstandingFen;
-      if (t.dpd > loan.nplOverdueDays) o.npl -= t.outstandingFen;
-      if (t.outstandingFen > 0n && loan.householdId) o.pooledHouseholds--;
-    }
-    for (const s of shifted) {
-      const d = s.months[m];
-      const o = s.fund.month;
-      o.outstanding += d.outstandingFen;
-      o.par30 += d.par30;
-      o.npl += d.npl;
-      o.pooledHouseholds += d.households;
     }
     for (const r of riskFunds.keys()) rfOut.set(r, { covered: 0n, npl: 0n });
     for (const a of agreements.keys()) agreementOut.set(a, { covered: 0n, npl: 0n });
@@ -946,7 +1116,10 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual, pooled
       add('total:maNpl', o.npl);
     }
     v.set('total:householdsCumulative', BigInt(served));
-    v.set('total:par30Percent', decimal4(100n * (v.get('total:par30') ?? 0n), v.get('total:maOutstanding') ?? 0n) ?? 0n);
+    v.set(
+      'total:par30Percent',
+      decimal4(100n * (v.get('total:par30') ?? 0n), v.get('total:maOutstanding') ?? 0n) ?? 0n,
+    );
     for (const [id, rf] of riskFunds) {
       const o = rfOut.get(id)!;
       const its = [...agreements.values()].filter((a) => a.riskFundId === id);
@@ -983,7 +1156,10 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual, pooled
       v.set(`riskFund:${id}:coveredOutstanding`, o.covered);
       v.set(`riskFund:${id}:npl`, o.npl);
       v.set(`riskFund:${id}:leverage`, decimal4(o.covered, rf.balanceFen) ?? 0n);
-      v.set(`riskFund:${id}:minimumShortfall`, rf.snap.minimumFen > rf.balanceFen ? rf.snap.minimumFen - rf.balanceFen : 0n);
+      v.set(
+        `riskFund:${id}:minimumShortfall`,
+        rf.snap.minimumFen > rf.balanceFen ? rf.snap.minimumFen - rf.balanceFen : 0n,
+      );
       v.set(`riskFund:${id}:breaker`, trips ? 1n : 0n);
       add('total:riskFundBalance', rf.balanceFen);
       add('total:capacityLeft', capacity);
@@ -994,7 +1170,8 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual, pooled
     for (const x of subsidyMonth.values()) subsidySpentTotal += x;
     for (const b of budgets.values()) {
       add(`programme:${b.programmeId}:spent`, b.spentFen);
-      if (Number(month.slice(0, 4)) === b.year) v.set(`programme:${b.programmeId}:budgetLeft`, b.budgetFen - b.committedFen);
+      if (Number(month.slice(0, 4)) === b.year)
+        v.set(`programme:${b.programmeId}:budgetLeft`, b.budgetFen - b.committedFen);
     }
     for (const [id, queue] of queued) for (const q of queue) add(`programme:${id}:queued`, q.fen);
     v.set('total:subsidySpent', subsidySpentTotal);
@@ -1046,7 +1223,10 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual, pooled
       kind: 'HOUSEHOLD_MICROCREDIT',
       nplOverdueDays: rf.snap.nplOverdueDays,
       terms: p.terms,
-      rate: p.rateSource === 'BENCHMARK' && benchmark !== null ? addDecimal(benchmark, p.markupPercent) : p.fixedRatePercent,
+      rate:
+        p.rateSource === 'BENCHMARK' && benchmark !== null
+          ? addDecimal(benchmark, p.markupPercent)
+          : p.fixedRatePercent,
       installmentMultipleFen: p.installmentMultipleFen,
     });
     const products = snapshot.coveredProducts ?? [];
@@ -1055,7 +1235,14 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual, pooled
       return p ? fromProduct(p) : null;
     }
     const l = latestCoveredOf(a);
-    if (l) return { kind: l.kind, nplOverdueDays: l.nplOverdueDays, terms: l.terms, rate: l.terms.annualRatePercent, installmentMultipleFen: 1n };
+    if (l)
+      return {
+        kind: l.kind,
+        nplOverdueDays: l.nplOverdueDays,
+        terms: l.terms,
+        rate: l.terms.annualRatePercent,
+        installmentMultipleFen: 1n,
+      };
     return products.length ? fromProduct(products[0]) : null;
   }
 
@@ -1065,7 +1252,13 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual, pooled
    * agreement's multiple); accepted, its backing ⌈amount / multiple⌉ leaves AVAILABLE and the loan runs like any
    * covered loan; refused, it is counted as refused demand.
    */
-  function register(d: CoveredDemand, day: string, amountFen: Fen, termMonths: number, out: Map<string, CoveredMonth>): void {
+  function register(
+    d: CoveredDemand,
+    day: string,
+    amountFen: Fen,
+    termMonths: number,
+    out: Map<string, CoveredMonth>,
+  ): void {
     const only = d.agreementId !== undefined ? agreements.get(d.agreementId) : undefined;
     const riskFundId = d.agreementId !== undefined ? only?.riskFundId : d.riskFundId;
     const rf = riskFundId !== undefined ? riskFunds.get(riskFundId) : undefined;
@@ -1088,7 +1281,10 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual, pooled
         balanceFen: rf.balanceFen,
         minimumFen: rf.snap.minimumFen,
         suspended: k.nplAtOrAbove(rf.district.npl, rf.district.covered, a.nplThresholdPercent),
-        nplPercent: formatDecimal({ units: decimal4(100n * rf.district.npl, rf.district.covered) ?? 0n, scale: 4 }),
+        nplPercent: formatDecimal({
+          units: decimal4(100n * rf.district.npl, rf.district.covered) ?? 0n,
+          scale: 4,
+        }),
         nplThresholdPercent: a.nplThresholdPercent,
         availableCoverFen: rf.availableFen,
         multiple,
@@ -1115,7 +1311,8 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual, pooled
     rate: string,
   ): void {
     const t = made.terms;
-    const periods = t.frequency === 'MONTHLY' ? term : t.frequency === 'QUARTERLY' ? Math.max(1, Math.floor(term / 3)) : 1;
+    const periods =
+      t.frequency === 'MONTHLY' ? term : t.frequency === 'QUARTERLY' ? Math.max(1, Math.floor(term / 3)) : 1;
     const schedule = generateSchedule({
       principalFen: amount,
       annualRatePercent: rate,
@@ -1180,7 +1377,11 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual, pooled
   /** A payment that actually happened: the replay's step says how much of it was principal. */
   function payActual(loan: SimLoan, p: ReplayPayment): void {
     const before = loan.state.reduce((s, i) => s + unpaidPrincipal(i), 0n);
-    recordPayment(loan, { id: `9${String(++loan.seq).padStart(6, '0')}`, valueDate: p.valueDate, amountFen: p.amountFen }, k);
+    recordPayment(
+      loan,
+      { id: `9${String(++loan.seq).padStart(6, '0')}`, valueDate: p.valueDate, amountFen: p.amountFen },
+      k,
+    );
     const after = loan.state.reduce((s, i) => s + unpaidPrincipal(i), 0n);
     settle(loan, p.amountFen, before - after, after);
   }
@@ -1214,9 +1415,13 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual, pooled
       event(`FUND_OUT_OF_ROOM:fund:${f.snap.id}`, month);
       return;
     }
-    const rate = nl.rateSource === 'BENCHMARK' && benchmark !== null ? addDecimal(benchmark, nl.markupPercent) : nl.annualRatePercent;
+    const rate =
+      nl.rateSource === 'BENCHMARK' && benchmark !== null
+        ? addDecimal(benchmark, nl.markupPercent)
+        : nl.annualRatePercent;
     const t = nl.terms;
-    const periods = t.frequency === 'MONTHLY' ? term : t.frequency === 'QUARTERLY' ? Math.max(1, Math.floor(term / 3)) : 1;
+    const periods =
+      t.frequency === 'MONTHLY' ? term : t.frequency === 'QUARTERLY' ? Math.max(1, Math.floor(term / 3)) : 1;
     const schedule = generateSchedule({
       principalFen: amount,
       annualRatePercent: rate,
@@ -1233,7 +1438,10 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual, pooled
     const terms: RepaymentTerms = {
       principalFen: amount,
       annualRatePercent: rate,
-      penaltyRatePercent: k.penaltyRateFor({ penaltyBasis: t.penaltyBasis, penaltyRatePercent: t.penaltyRatePercent }, rate),
+      penaltyRatePercent: k.penaltyRateFor(
+        { penaltyBasis: t.penaltyBasis, penaltyRatePercent: t.penaltyRatePercent },
+        rate,
+      ),
       method: t.method,
       frequency: t.frequency,
       dayCount: t.dayCount,
@@ -1288,7 +1496,13 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual, pooled
     serve(f, household);
   }
 
-  function compensate(loan: SimLoan, st: InstallmentState[], a: SnapshotAgreement, rf: RiskFundState, monthEnd: string): void {
+  function compensate(
+    loan: SimLoan,
+    st: InstallmentState[],
+    a: SnapshotAgreement,
+    rf: RiskFundState,
+    monthEnd: string,
+  ): void {
     let claim = 0n;
     for (const i of st) {
       claim += unpaidPrincipal(i);
@@ -1324,17 +1538,30 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual, pooled
       if (outcome === 'PENDING') break;
       loan.subsidisedThrough = i.number;
       if (outcome !== 'EARNED') continue;
-      const balance = loan.schedule.filter((x) => x.number >= i.number).reduce((t, x) => t + x.principalFen, 0n);
+      const balance = loan.schedule
+        .filter((x) => x.number >= i.number)
+        .reduce((t, x) => t + x.principalFen, 0n);
       const basis = balance < s.basisCapFen ? balance : s.basisCapFen;
       const share = k.yearShare(
-        { dayCount: loan.terms.dayCount, method: loan.terms.method, frequency: loan.terms.frequency, termMonths: loan.termMonths },
+        {
+          dayCount: loan.terms.dayCount,
+          method: loan.terms.method,
+          frequency: loan.terms.frequency,
+          termMonths: loan.termMonths,
+        },
         i,
       );
       const original = loan.schedule.find((x) => x.number === i.number)!.originalInterestFen;
       const computed = k.periodComputedFen(rate, basis, share, i.interestFen, original, loan.terms.rounding);
       if (computed <= 0n) continue;
       const period = k.periodContaining(i.dueDate, prog.calendar);
-      claimLines.push({ programmeId: s.programmeId, year: period.year, periodEnd: period.end, decidedOn: i.interestPaidOn!, fen: computed });
+      claimLines.push({
+        programmeId: s.programmeId,
+        year: period.year,
+        periodEnd: period.end,
+        decidedOn: i.interestPaidOn!,
+        fen: computed,
+      });
     }
   }
 
@@ -1358,7 +1585,11 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual, pooled
     const ids = new Set<string>([...claimLines.map((l) => l.programmeId), ...queued.keys()]);
     for (const id of [...ids].sort()) {
       const prog = programmeOf(id);
-      for (let p = k.periodContaining(addDays(prevEnd, 1), prog.calendar); p.end <= monthEnd; p = k.periodContaining(addDays(p.end, 1), prog.calendar)) {
+      for (
+        let p = k.periodContaining(addDays(prevEnd, 1), prog.calendar);
+        p.end <= monthEnd;
+        p = k.periodContaining(addDays(p.end, 1), prog.calendar)
+      ) {
         const byYear = new Map<number, Fen[]>();
         for (let n = 0; n < claimLines.length; n++) {
           const l = claimLines[n];
@@ -1415,7 +1646,8 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual, pooled
 
   function applyPolicy(p: PolicyChange): void {
     if (p.leverageMultiple)
-      for (const a of agreements.values()) if (!p.agreementId || p.agreementId === a.id) a.multiple = p.leverageMultiple;
+      for (const a of agreements.values())
+        if (!p.agreementId || p.agreementId === a.id) a.multiple = p.leverageMultiple;
     for (const t of p.topUps ?? []) move(t, 1n);
     for (const t of p.withdrawals ?? []) move(t, -1n);
     if (p.benchmarkRatePercent) benchmark = p.benchmarkRatePercent;
@@ -1426,7 +1658,10 @@ export function simulateRun({ snapshot, scenario, kernel: k, rng, actual, pooled
       // a raised (or new) budget comes with its money
       const cash = programmeCash.get(p.subsidyBudget.programmeId) ?? 0n;
       if (b) {
-        programmeCash.set(p.subsidyBudget.programmeId, cash + (amount - b.budgetFen > 0n ? amount - b.budgetFen : 0n));
+        programmeCash.set(
+          p.subsidyBudget.programmeId,
+          cash + (amount - b.budgetFen > 0n ? amount - b.budgetFen : 0n),
+        );
         b.budgetFen = amount;
       } else {
         programmeCash.set(p.subsidyBudget.programmeId, cash + amount);
