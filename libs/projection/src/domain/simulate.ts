@@ -283,11 +283,21 @@ function drawPlan(rng: Rng, b: Behaviour | undefined, handled: number): Plan {
 }
 
 /** Instalments due on or before `date` (the ones a borrower paying everything due settles). */
-const dueBy = (schedule: readonly FrozenInstallment[], date: string): number => {
-  let n = 0;
-  for (const i of schedule) if (i.dueDate <= date) n = i.number;
+const dueBy = (schedule: readonly FrozenInstallment[], date: string): number => dueByFrom(schedule, 0, date);
+
+/**
+ * The greater of `from` and dueBy(schedule, date), looking only after the first `from` instalments: instalments are
+ * numbered 1…n in due-date order (prepOf checks a snapshot's; libs/schedules numbers a new loan's so).
+ */
+function dueByFrom(schedule: readonly FrozenInstallment[], from: number, date: string): number {
+  let n = from;
+  for (let j = from; j < schedule.length && schedule[j].dueDate <= date; j++) n = schedule[j].number;
   return n;
-};
+}
+
+/** A simulated payment's id, `9` and its number on six digits (the replay orders a day's payments by id). */
+const PAYMENT_IDS: string[] = [];
+const paymentId = (seq: number): string => (PAYMENT_IDS[seq] ??= `9${String(seq).padStart(6, '0')}`);
 
 /**
  * A loan's replayed state on the snapshot date, the same for every run of a snapshot: replayed once and copied into
@@ -330,8 +340,9 @@ function baseStartOf(snapshot: BookSnapshot, l: SnapshotLoan, k: Kernel) {
 /** The days in (prevEnd, monthEnd] the loan's borrower pays on, ascending (its plan: due date + late days). */
 function payDays(loan: SimLoan, asOf: string, prevEnd: string, monthEnd: string): string[] {
   const days: string[] = [];
-  for (const i of loan.schedule) {
-    if (i.number <= loan.handledThrough) continue;
+  // instalments are numbered 1…n in due-date order (see dueByFrom): the handled ones are the first handledThrough
+  for (let j = loan.handledThrough; j < loan.schedule.length; j++) {
+    const i = loan.schedule[j];
     if (loan.plan.stopsAfter !== null && i.number > loan.plan.stopsAfter) break;
     let day = loan.plan.lateDays ? addDays(i.dueDate, loan.plan.lateDays) : i.dueDate;
     if (day <= asOf) day = addDays(asOf, 1);
@@ -368,10 +379,15 @@ function payDue(loan: SimLoan, day: string, k: Kernel): Paid | null {
     owed += owedOf(i);
     principal += unpaid;
   }
-  loan.handledThrough = Math.max(loan.handledThrough, dueBy(loan.schedule, day));
+  loan.handledThrough = dueByFrom(loan.schedule, loan.handledThrough, day);
   if (owed <= 0n) return null;
-  recordPayment(loan, { id: `9${String(++loan.seq).padStart(6, '0')}`, valueDate: day, amountFen: owed }, k);
-  loan.cleared = { day, outstandingFen: before - principal, nextDue: nextDueAfter(loan.schedule, day) };
+  recordPayment(loan, { id: paymentId(++loan.seq), valueDate: day, amountFen: owed }, k);
+  // the first handledThrough instalments are due by the day, the next one after it
+  loan.cleared = {
+    day,
+    outstandingFen: before - principal,
+    nextDue: loan.schedule[loan.handledThrough]?.dueDate ?? null,
+  };
   return { day, amountFen: owed, principalFen: principal, leftFen: before - principal };
 }
 
@@ -407,12 +423,6 @@ function openPart(loan: SimLoan, date: string): InstallmentState[] {
     loan.open = n === 0 ? loan.state : loan.state.slice(n);
   }
   return loan.open;
-}
-
-/** The first due date after `day` (due dates ascend); null when none. */
-function nextDueAfter(schedule: readonly FrozenInstallment[], day: string): string | null {
-  for (const i of schedule) if (i.dueDate > day) return i.dueDate;
-  return null;
 }
 
 /** The payment applied to the kept state by the repayment engine's own step (as `replay` applies each). */
@@ -647,6 +657,8 @@ function prepOf(snapshot: BookSnapshot, k: Kernel, monthEnds: readonly string[])
   /** by fund, a bound on what its pooled loans can sum to in a run's delta (kept below 2^63) */
   const bound = new Map<string, bigint>();
   for (const l of snapshot.loans) {
+    if (l.schedule.some((x, j) => x.number !== j + 1))
+      throw new RangeError(`loan ${l.id}: instalments not numbered 1…n`);
     const handled = dueBy(l.schedule, snapshot.asOf);
     const base = baseStartOf(snapshot, l, k);
     const dpd = k.daysOverdueOf(base.installments, snapshot.asOf);
@@ -1377,11 +1389,7 @@ export function simulateRun({
   /** A payment that actually happened: the replay's step says how much of it was principal. */
   function payActual(loan: SimLoan, p: ReplayPayment): void {
     const before = loan.state.reduce((s, i) => s + unpaidPrincipal(i), 0n);
-    recordPayment(
-      loan,
-      { id: `9${String(++loan.seq).padStart(6, '0')}`, valueDate: p.valueDate, amountFen: p.amountFen },
-      k,
-    );
+    recordPayment(loan, { id: paymentId(++loan.seq), valueDate: p.valueDate, amountFen: p.amountFen }, k);
     const after = loan.state.reduce((s, i) => s + unpaidPrincipal(i), 0n);
     settle(loan, p.amountFen, before - after, after);
   }

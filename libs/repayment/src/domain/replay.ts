@@ -162,6 +162,8 @@ export function accrueTo(state: InstallmentState[], date: string): void {
     // a PAID instalment has no principal unpaid, and never again (principal is frozen, paid principal only grows
     // and nothing reopens an instalment): the test below would skip it too, after a bigint subtraction per call
     if (i.status === 'PAID' || date <= i.dueDate) continue;
+    // accrued to this very date already (a step right after an accrual to its date): nothing more to add
+    if (i.accruedThrough === date) continue;
     const principal = unpaidPrincipal(i);
     if (principal <= 0n) continue;
     const from = i.accruedThrough !== null && i.accruedThrough > i.dueDate ? i.accruedThrough : i.dueDate;
@@ -250,7 +252,8 @@ export function payoffBreakdown(
   let penalty = 0n;
   for (const i of state) {
     // a PAID instalment has no principal unpaid (see accrueTo); with its fee and penalty paid it adds nothing
-    if (i.status === 'PAID' && i.interestFen === i.paidInterestFen && i.penaltyFen === i.paidPenaltyFen) continue;
+    if (i.status === 'PAID' && i.interestFen === i.paidInterestFen && i.penaltyFen === i.paidPenaltyFen)
+      continue;
     principal += unpaidPrincipal(i);
     penalty += unpaidPenalty(i);
     if (i.dueDate <= date) due += unpaidInterest(i);
@@ -494,16 +497,15 @@ export function applyPayment(
     throw new Error(`payment ${p.id}: ${apply.remaining} fen left unapplied`);
   }
   settle(state, p.valueDate);
-  const sum = (c: Component) =>
-    apply.lines.filter((l) => l.component === c).reduce((s, l) => s + l.amountFen, 0n);
+  const sum = totalsOf(apply.lines);
   return {
     outcome: {
       paymentId: p.id,
       valueDate: p.valueDate,
       amountFen: p.amountFen,
-      principalFen: sum('PRINCIPAL'),
-      interestFen: sum('INTEREST'),
-      penaltyFen: sum('PENALTY'),
+      principalFen: sum.PRINCIPAL,
+      interestFen: sum.INTEREST,
+      penaltyFen: sum.PENALTY,
       prepaidPrincipalFen: prepaidNow,
       payoff: isPayoff,
       payoffBeforeFen: payoffFen,
