@@ -129,7 +129,15 @@ export class OverpaymentError extends Error {
 const unpaidPrincipal = (i: InstallmentState): Fen => i.principalFen - i.paidPrincipalFen;
 const unpaidInterest = (i: InstallmentState): Fen => i.interestFen - i.paidInterestFen;
 const unpaidPenalty = (i: InstallmentState): Fen => i.penaltyFen - i.paidPenaltyFen;
-const owed = (i: InstallmentState): Fen => unpaidPrincipal(i) + unpaidInterest(i) + unpaidPenalty(i);
+/**
+ * Nothing owed: every part paid. The same as Σ of the unpaid parts = 0, since no part is ever paid beyond itself (a payment
+ * takes at most what is unpaid, penalty only grows, and a re-frozen or payoff fee never drops below the fee already
+ * paid), and it compares instead of computing: the replay asks it of every instalment on every step.
+ */
+const settled = (i: InstallmentState): boolean =>
+  i.principalFen === i.paidPrincipalFen &&
+  i.interestFen === i.paidInterestFen &&
+  i.penaltyFen === i.paidPenaltyFen;
 
 /** The initial state of a loan: its frozen schedule, nothing paid, nothing accrued. */
 export function initialState(schedule: readonly FrozenInstallment[]): InstallmentState[] {
@@ -164,8 +172,8 @@ export function accrueTo(state: InstallmentState[], date: string): void {
     if (i.status === 'PAID' || date <= i.dueDate) continue;
     // accrued to this very date already (a step right after an accrual to its date): nothing more to add
     if (i.accruedThrough === date) continue;
+    if (i.principalFen <= i.paidPrincipalFen) continue;
     const principal = unpaidPrincipal(i);
-    if (principal <= 0n) continue;
     const from = i.accruedThrough !== null && i.accruedThrough > i.dueDate ? i.accruedThrough : i.dueDate;
     const days = daysFrom(from, date);
     if (days <= 0) continue;
@@ -178,11 +186,17 @@ export function accrueTo(state: InstallmentState[], date: string): void {
 export function markOverdue(state: InstallmentState[], terms: RepaymentTerms, date: string): void {
   for (const i of state) {
     // grace days are never negative: on or before the due date nothing is overdue (and no date arithmetic is needed)
-    if (i.status === 'PAID' || date <= i.dueDate || owed(i) === 0n) continue;
-    const lastOnTime = addDays(i.dueDate, terms.graceDays);
-    if (date <= lastOnTime) continue;
-    i.status = 'OVERDUE';
-    i.overdueSince = addDays(lastOnTime, 1);
+    if (i.status === 'PAID' || date <= i.dueDate || settled(i)) continue;
+    if (i.status === 'OVERDUE' && i.overdueSince !== null) {
+      // marked before, by the lines below (the replay's only marking): overdueSince is due + grace + 1, so the
+      // test `date <= lastOnTime` reads `date < overdueSince`, and the dates need no arithmetic again
+      if (date < i.overdueSince) continue;
+    } else {
+      const lastOnTime = addDays(i.dueDate, terms.graceDays);
+      if (date <= lastOnTime) continue;
+      i.status = 'OVERDUE';
+      i.overdueSince = addDays(lastOnTime, 1);
+    }
     const penalty = penaltyFor(i.penaltyFenDays, terms.penaltyRatePercent);
     if (penalty > i.penaltyFen) i.penaltyFen = penalty;
   }
@@ -208,7 +222,9 @@ export function accruedFee(i: InstallmentState, terms: Pick<RepaymentTerms, 'rou
 
 /** The instalment a payment on `date` pays as CURRENT: the first due on or after it with principal or fee unpaid. */
 const currentIndexOf = (state: readonly InstallmentState[], date: string): number =>
-  state.findIndex((i) => i.dueDate >= date && (unpaidPrincipal(i) > 0n || unpaidInterest(i) > 0n));
+  state.findIndex(
+    (i) => i.dueDate >= date && (i.principalFen > i.paidPrincipalFen || i.interestFen > i.paidInterestFen),
+  );
 
 /**
  * The instalment not yet due whose fee a payoff on `date` charges, and that fee. ACCRUED: the period running on
@@ -254,9 +270,10 @@ export function payoffBreakdown(
     // a PAID instalment has no principal unpaid (see accrueTo); with its fee and penalty paid it adds nothing
     if (i.status === 'PAID' && i.interestFen === i.paidInterestFen && i.penaltyFen === i.paidPenaltyFen)
       continue;
-    principal += unpaidPrincipal(i);
-    penalty += unpaidPenalty(i);
-    if (i.dueDate <= date) due += unpaidInterest(i);
+    // (a part with nothing unpaid adds nothing: skipped without a subtraction)
+    if (i.principalFen !== i.paidPrincipalFen) principal += unpaidPrincipal(i);
+    if (i.penaltyFen !== i.paidPenaltyFen) penalty += unpaidPenalty(i);
+    if (i.dueDate <= date && i.interestFen !== i.paidInterestFen) due += unpaidInterest(i);
   }
   const c = chargedPeriod(state, terms, date);
   const current =
@@ -366,13 +383,13 @@ function waterfall(
   apply: Applier,
   prepaid: { totalFen: Fen },
 ): Fen {
-  const pastDue = state.filter((i) => i.dueDate < date && owed(i) > 0n);
+  const pastDue = state.filter((i) => i.dueDate < date && !settled(i));
   const currentIndex = currentIndexOf(state, date);
   const current = currentIndex >= 0 ? state[currentIndex] : null;
   const early = terms.earlyRepaymentFee === 'ACCRUED' && current !== null && current.dueDate > date;
   const baseBefore = early ? feeBase(state, terms, currentIndex, prepaid.totalFen) : 0n;
   const future =
-    currentIndex >= 0 ? state.slice(currentIndex + 1).filter((i) => unpaidPrincipal(i) > 0n) : [];
+    currentIndex >= 0 ? state.slice(currentIndex + 1).filter((i) => i.principalFen > i.paidPrincipalFen) : [];
   let prepaidNow = 0n;
   for (const step of terms.waterfall) {
     if (apply.remaining === 0n) break;
@@ -451,11 +468,11 @@ function settle(state: InstallmentState[], date: string): void {
     if (
       i.interestPaidOn === null &&
       i.paidInterestFen === i.interestFen &&
-      (i.interestFen > 0n || owed(i) === 0n)
+      (i.interestFen > 0n || settled(i))
     ) {
       i.interestPaidOn = date;
     }
-    if (i.status !== 'PAID' && owed(i) === 0n) {
+    if (i.status !== 'PAID' && settled(i)) {
       i.status = 'PAID';
       i.paidOn = date;
     }
