@@ -333,20 +333,22 @@ function refreeze(
   }
 }
 
-/**
- * The balance the current period's fee runs on: the principal unpaid on the current instalment and every later one
- * (FLAT: the loan's principal less what was prepaid, while any is unpaid).
- */
-function feeBase(
-  state: readonly InstallmentState[],
-  terms: RepaymentTerms,
-  currentIndex: number,
-  prepaidFen: Fen,
-): Fen {
-  const balance = state.slice(currentIndex).reduce((s, i) => s + unpaidPrincipal(i), 0n);
-  if (terms.method !== 'FLAT') return balance;
-  return balance > 0n ? terms.principalFen - prepaidFen : 0n;
+/** The principal unpaid on the instalments from `index` on. */
+function unpaidFrom(state: readonly InstallmentState[], index: number): Fen {
+  let balance = 0n;
+  for (let j = index; j < state.length; j++) {
+    const i = state[j];
+    if (i.principalFen !== i.paidPrincipalFen) balance += unpaidPrincipal(i);
+  }
+  return balance;
 }
+
+/**
+ * The balance the current period's fee runs on, from the principal unpaid on the current instalment and every later
+ * one (FLAT: the loan's principal less what was prepaid, while any is unpaid).
+ */
+const feeBaseOf = (balance: Fen, terms: RepaymentTerms, prepaidFen: Fen): Fen =>
+  terms.method !== 'FLAT' ? balance : balance > 0n ? terms.principalFen - prepaidFen : 0n;
 
 /** ACCRUED, a payment before the current instalment's due date: the fee of CURRENT interest is what accrued to V. */
 function currentFeeDue(i: InstallmentState, terms: RepaymentTerms, date: string): Fen {
@@ -387,10 +389,11 @@ function waterfall(
   const currentIndex = currentIndexOf(state, date);
   const current = currentIndex >= 0 ? state[currentIndex] : null;
   const early = terms.earlyRepaymentFee === 'ACCRUED' && current !== null && current.dueDate > date;
-  const baseBefore = early ? feeBase(state, terms, currentIndex, prepaid.totalFen) : 0n;
-  const future =
-    currentIndex >= 0 ? state.slice(currentIndex + 1).filter((i) => i.principalFen > i.paidPrincipalFen) : [];
+  // the later instalments with principal unpaid: only the FUTURE step takes from them, so worked out when it comes
+  let future: InstallmentState[] | null = null;
   let prepaidNow = 0n;
+  /** principal taken from the current instalment (the fee base also falls by prepaidNow) */
+  let currentPrincipal = 0n;
   for (const step of terms.waterfall) {
     if (apply.remaining === 0n) break;
     switch (step) {
@@ -407,9 +410,13 @@ function waterfall(
         if (current) apply.take(current, 'INTEREST', currentFeeDue(current, terms, date));
         break;
       case 'CURRENT_PRINCIPAL':
-        if (current) apply.take(current, 'PRINCIPAL', unpaidPrincipal(current));
+        if (current) currentPrincipal += apply.take(current, 'PRINCIPAL', unpaidPrincipal(current));
         break;
       case 'FUTURE': {
+        future ??=
+          currentIndex >= 0
+            ? state.slice(currentIndex + 1).filter((i) => i.principalFen > i.paidPrincipalFen)
+            : [];
         if (!future.length) break;
         if (terms.prepaymentMode === 'SHORTEN_TERM') {
           for (let k = future.length - 1; k >= 0; k--)
@@ -430,8 +437,13 @@ function waterfall(
     prepaid.totalFen += prepaidNow;
     refreeze(state, terms, currentIndex, prepaid.totalFen);
   }
-  if (early) {
-    const baseAfter = feeBase(state, terms, currentIndex, prepaid.totalFen);
+  // the fee base moves only by principal taken from the current instalment on (and, FLAT, by what was prepaid):
+  // the base before is the base after with that principal back
+  const lowered = currentPrincipal + prepaidNow;
+  if (early && lowered > 0n) {
+    const balanceAfter = unpaidFrom(state, currentIndex);
+    const baseAfter = feeBaseOf(balanceAfter, terms, prepaid.totalFen);
+    const baseBefore = feeBaseOf(balanceAfter + lowered, terms, prepaid.totalFen - prepaidNow);
     if (baseAfter < baseBefore) refixCurrent(current, terms, date, baseBefore, baseAfter);
   }
   return prepaidNow;
