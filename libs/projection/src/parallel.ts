@@ -59,6 +59,7 @@ export type WorkerMessage =
   | { type: 'done'; results: { k: number; result: RunResult }[]; busyMs: number; cpuMs: number };
 
 const WORKER_URL = new URL('./run-worker.js', import.meta.url);
+const WORKER_YOUNG_GENERATION_MB = 64;
 
 const workerAvailable = (): boolean => {
   try {
@@ -69,21 +70,43 @@ const workerAvailable = (): boolean => {
 };
 
 /** Runs 0…N−1 of one thread's share, in order (in-thread, or the worker's body). */
-export function runShare(snapshot: BookSnapshot, scenario: ScenarioSpec, runs: readonly number[], onRun?: (k: number, r: RunResult) => void, actual?: ParallelInput['actual']): RunResult[] {
+export function runShare(
+  snapshot: BookSnapshot,
+  scenario: ScenarioSpec,
+  runs: readonly number[],
+  onRun?: (k: number, r: RunResult) => void,
+  actual?: ParallelInput['actual'],
+): RunResult[] {
   const out: RunResult[] = [];
   for (const k of runs) {
-    const r = simulateRun({ snapshot, scenario, kernel: ENGINE_KERNEL, rng: rngOf(runSeed(scenario.seed, k)), actual });
+    const r = simulateRun({
+      snapshot,
+      scenario,
+      kernel: ENGINE_KERNEL,
+      rng: rngOf(runSeed(scenario.seed, k)),
+      actual,
+    });
     out.push(r);
     onRun?.(k, r);
   }
   return out;
 }
 
-export async function simulateRuns({ snapshot, scenario, actual, threads, onProgress }: ParallelInput): Promise<ParallelOutput> {
+export async function simulateRuns({
+  snapshot,
+  scenario,
+  actual,
+  threads,
+  onProgress,
+}: ParallelInput): Promise<ParallelOutput> {
   const n = scenario.runs;
   const want = Math.max(1, Math.min(threads ?? availableParallelism(), n));
   const loanMonths = snapshot.loans.length * scenario.horizonMonths * n;
-  const threaded = want > 1 && !actual && workerAvailable() && (threads !== undefined || loanMonths >= THREADED_FROM_LOAN_MONTHS);
+  const threaded =
+    want > 1 &&
+    !actual &&
+    workerAvailable() &&
+    (threads !== undefined || loanMonths >= THREADED_FROM_LOAN_MONTHS);
   if (!threaded) {
     const runs: RunResult[] = [];
     let busy = 0;
@@ -98,7 +121,9 @@ export async function simulateRuns({ snapshot, scenario, actual, threads, onProg
     }
     return { runs, threads: 1, busyMs: [busy], cpuMs: [cpu] };
   }
-  const shares = Array.from({ length: want }, (_, w) => Array.from({ length: n }, (_, k) => k).filter((k) => k % want === w));
+  const shares = Array.from({ length: want }, (_, w) =>
+    Array.from({ length: n }, (_, k) => k).filter((k) => k % want === w),
+  );
   const runs: (RunResult | undefined)[] = new Array(n);
   let done = 0;
   // progress calls are chained: one at a time, in order
@@ -107,7 +132,12 @@ export async function simulateRuns({ snapshot, scenario, actual, threads, onProg
     shares.map(
       (share) =>
         new Promise<{ busyMs: number; cpuMs: number }>((ok, fail) => {
-          const w = new Worker(WORKER_URL, { workerData: { snapshot, scenario, runs: share } satisfies WorkerJob });
+          const w = new Worker(WORKER_URL, {
+            workerData: { snapshot, scenario, runs: share } satisfies WorkerJob,
+            // a run's loans live for the whole run: a larger young generation lets most die young instead of being
+            // copied scavenge after scavenge (measured: a third of the scavenges, the runs about a tenth faster)
+            resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+          });
           let settled = false;
           w.on('message', (m: WorkerMessage) => {
             if (m.type === 'run') {
@@ -132,5 +162,10 @@ export async function simulateRuns({ snapshot, scenario, actual, threads, onProg
   );
   await progress;
   if (runs.some((r) => r === undefined)) throw new Error('a projection run is missing');
-  return { runs: runs as RunResult[], threads: want, busyMs: times.map((t) => t.busyMs), cpuMs: times.map((t) => t.cpuMs) };
+  return {
+    runs: runs as RunResult[],
+    threads: want,
+    busyMs: times.map((t) => t.busyMs),
+    cpuMs: times.map((t) => t.cpuMs),
+  };
 }
