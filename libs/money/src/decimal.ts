@@ -41,9 +41,9 @@ export function roundDiv(n: bigint, d: bigint, mode: RoundingMode): bigint {
   const neg = n < 0n;
   const a = neg ? -n : n;
   let q = a / d;
-  const r = a - q * d;
+  const r = a % d;
   if (r !== 0n) {
-    const twice = 2n * r;
+    // the remainder against the rest of the divisor: r ≥ d − r is 2r ≥ d, one bigint fewer per call
     switch (mode) {
       case 'DOWN':
         break;
@@ -51,11 +51,13 @@ export function roundDiv(n: bigint, d: bigint, mode: RoundingMode): bigint {
         q += 1n;
         break;
       case 'HALF_UP':
-        if (twice >= d) q += 1n;
+        if (r >= d - r) q += 1n;
         break;
-      case 'HALF_EVEN':
-        if (twice > d || (twice === d && q % 2n === 1n)) q += 1n;
+      case 'HALF_EVEN': {
+        const rest = d - r;
+        if (r > rest || (r === rest && q % 2n === 1n)) q += 1n;
         break;
+      }
     }
   }
   return neg ? -q : q;

@@ -26,6 +26,8 @@ interface InterestRule {
   /** PERIOD: balance × num / den, whatever the days. */
   periodNum: bigint;
   periodDen: bigint;
+  /** the same periodic rate as one object */
+  periodic: Readonly<Ratio>;
   /** ACTUAL_*: balance × num × days / den (den = rate den × 360 or 365); null for PERIOD. */
   actual: Ratio | null;
 }
@@ -40,8 +42,26 @@ function interestRule(
   return {
     periodNum: periodic.num,
     periodDen: periodic.den,
+    periodic: Object.freeze(periodic),
     actual: basis === 0n ? null : reduce({ num: annual.num, den: annual.den * basis }),
   };
+}
+
+/** interestRule of a rate text, periods per year and day count, remembered (bounded) like the rate itself. */
+const RULES = new Map<string, Readonly<InterestRule>>();
+function interestRuleOf(
+  percent: string,
+  periodsPerYear: number,
+  dayCount: ScheduleRequest['dayCount'],
+): Readonly<InterestRule> {
+  const key = `${percent}|${periodsPerYear}|${dayCount}`;
+  let rule = RULES.get(key);
+  if (rule === undefined) {
+    rule = Object.freeze(interestRule(annualRatio(percent), BigInt(periodsPerYear), dayCount));
+    if (RULES.size >= FACTORS_MAX) RULES.clear();
+    RULES.set(key, rule);
+  }
+  return rule;
 }
 
 function interestFor(rule: InterestRule, balanceFen: bigint, days: number, mode: ScheduleRounding): bigint {
@@ -72,12 +92,41 @@ export function levelInstallmentFen(
 ): bigint {
   const m = BigInt(periods);
   if (periodic.num === 0n) return roundDiv(principalFen, m * multipleFen, mode) * multipleFen;
-  const c = periodic.num + periodic.den;
-  const cm = c ** m;
-  const bm = periodic.den ** m;
-  return (
-    roundDiv(principalFen * periodic.num * cm, periodic.den * (cm - bm) * multipleFen, mode) * multipleFen
-  );
+  const f = annuityFactor(periodic, periods);
+  return roundDiv(principalFen * f.num, f.den * multipleFen, mode) * multipleFen;
+}
+
+/**
+ * a·(a+b)^m / (b·((a+b)^m − b^m)), the instalment per fen of principal, unrounded: the same for every loan at one
+ * periodic rate and term, so remembered (bounded) rather than raising 100-digit powers per schedule.
+ */
+const FACTORS = new WeakMap<Ratio, Map<number, Readonly<Ratio>>>();
+const FACTORS_MAX = 10_000;
+function annuityFactor(periodic: Ratio, periods: number): Readonly<Ratio> {
+  // by the periodic rate's object (the remembered interest rule's, see interestRuleOf), then by the term
+  let byTerm = FACTORS.get(periodic);
+  if (!byTerm) FACTORS.set(periodic, (byTerm = new Map()));
+  let f = byTerm.get(periods);
+  if (f === undefined) {
+    const m = BigInt(periods);
+    const c = periodic.num + periodic.den;
+    const cm = c ** m;
+    f = Object.freeze({ num: periodic.num * cm, den: periodic.den * (cm - periodic.den ** m) });
+    byTerm.set(periods, f);
+  }
+  return f;
+}
+
+/** percentToRatio of a rate text, remembered (bounded): a book's loans share a few rates. */
+const RATES = new Map<string, Readonly<Ratio>>();
+function annualRatio(percent: string): Readonly<Ratio> {
+  let r = RATES.get(percent);
+  if (r === undefined) {
+    r = Object.freeze(percentToRatio(percent));
+    if (RATES.size >= FACTORS_MAX) RATES.clear();
+    RATES.set(percent, r);
+  }
+  return r;
 }
 
 function amortising(req: ScheduleRequest): Schedule {
@@ -87,21 +136,14 @@ function amortising(req: ScheduleRequest): Schedule {
   const grace = req.principalGraceInstallments;
   const amortisingCount = n - grace;
   const mpp = monthsPerPeriod(req.frequency as 'MONTHLY' | 'QUARTERLY');
-  const annual = percentToRatio(req.annualRatePercent);
-  const rule = interestRule(annual, BigInt(12 / mpp), req.dayCount);
+  const rule = interestRuleOf(req.annualRatePercent, 12 / mpp, req.dayCount);
   const multiple = req.installmentMultipleFen;
 
   // The per-instalment constants of each method, computed once.
   let levelFen = 0n; // EQUAL_INSTALLMENT: the instalment computed as for PERIOD, kept for ACTUAL_* too (SPEC §5)
   let principalShareFen = 0n; // EQUAL_PRINCIPAL and FLAT: round(P / (n − g)) to the fen
   if (req.method === 'EQUAL_INSTALLMENT') {
-    levelFen = levelInstallmentFen(
-      P,
-      { num: rule.periodNum, den: rule.periodDen },
-      amortisingCount,
-      multiple,
-      mode,
-    );
+    levelFen = levelInstallmentFen(P, rule.periodic, amortisingCount, multiple, mode);
   } else if (req.method === 'EQUAL_PRINCIPAL' || req.method === 'FLAT') {
     principalShareFen = roundDiv(P, BigInt(amortisingCount), mode);
   }
@@ -120,13 +162,18 @@ function amortising(req: ScheduleRequest): Schedule {
     // others on the balance outstanding.
     const interest = interestFor(rule, req.method === 'FLAT' ? P : balance, days, mode);
     let principal: bigint;
+    let levelTotal = false;
     if (k === n) principal = balance;
     else if (k <= grace) principal = 0n;
     else {
       switch (req.method) {
-        case 'EQUAL_INSTALLMENT':
-          principal = clamp(levelFen - interest, balance);
+        case 'EQUAL_INSTALLMENT': {
+          const share = levelFen - interest;
+          principal = clamp(share, balance);
+          // unclamped, the instalment is the level one: its total needs no sum
+          levelTotal = principal === share;
           break;
+        }
         case 'EQUAL_PRINCIPAL':
           principal = clamp(principalShareFen, balance);
           break;
@@ -149,7 +196,8 @@ function amortising(req: ScheduleRequest): Schedule {
       days,
       principalFen: principal,
       interestFen: interest,
-      totalFen: principal + interest,
+      // an unclamped level instalment is its own total (principal = level − interest): no sum to make
+      totalFen: levelTotal ? levelFen : principal + interest,
       balanceAfterFen: balance,
     };
     startText = dueText;
@@ -174,7 +222,7 @@ function bullet(req: ScheduleRequest): Schedule {
     req.frequency === 'AT_MATURITY'
       ? (req.termMonths as number)
       : req.numberOfInstallments * monthsPerPeriod(req.frequency);
-  const annual = percentToRatio(req.annualRatePercent);
+  const annual = annualRatio(req.annualRatePercent);
   const anchor = requireDate(req.disbursementDate, 'disbursementDate');
   const due = addMonthsClamped(anchor, months);
   const days = epochDay(due) - epochDay(anchor);
