@@ -1,9 +1,17 @@
-import { Global, Injectable, Logger, Module, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Global,
+  Injectable,
+  Logger,
+  Module,
+  type DynamicModule,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { AppConfig, loadConfig } from './config/app-config.js';
 import { BusinessClock, Clock } from './clock.js';
 import { buildDataSourceOptions } from './database/data-source-options.js';
+import { setPreparedStatements } from './database/sql.js';
 
 export interface CommonModuleOptions {
   config?: AppConfig;
@@ -34,11 +42,16 @@ export class ClockStartup implements OnApplicationBootstrap {
 export class CommonModule {
   static forRoot(opts: CommonModuleOptions = {}): DynamicModule {
     const config = opts.config ?? loadConfig();
+    setPreparedStatements(config.DB_PREPARE);
     return {
       module: CommonModule,
       imports: [
         TypeOrmModule.forRoot({
-          ...buildDataSourceOptions({ url: config.DATABASE_URL, poolSize: config.DB_POOL_SIZE, applicationName: opts.applicationName }),
+          ...buildDataSourceOptions({
+            url: config.DATABASE_URL,
+            poolSize: config.DB_POOL_SIZE,
+            applicationName: opts.applicationName,
+          }),
           autoLoadEntities: true,
         }),
       ],

@@ -3,12 +3,24 @@ import { accessSync, constants, mkdirSync, readFileSync, writeFileSync } from 'n
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
 import { isIP } from 'node:net';
 
 const toBool = ({ value }: { value: unknown }) =>
   value === undefined ? undefined : ['1', 'true', 'yes', 'on'].includes(String(value).toLowerCase());
-const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
+const toInt = ({ value }: { value: unknown }) =>
+  value === undefined || value === '' ? undefined : Number(value);
 
 /**
  * The one validated configuration of both apps. Every variable has a development default except the
@@ -18,13 +30,18 @@ export class AppConfig {
   @IsIn(['development', 'test', 'production'])
   NODE_ENV: 'development' | 'test' | 'production' = 'development';
 
-  @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   PORT = 3000;
 
-  @IsString() @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
+  @IsString()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
   DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/mutual_aid';
 
-  @IsString() @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must be a redis:// URL' })
+  @IsString()
+  @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must be a redis:// URL' })
   REDIS_URL = 'redis://127.0.0.1:6379';
 
   /**
@@ -32,11 +49,13 @@ export class AppConfig {
    * certificate the system's CAs do not vouch for (a private CA). Unset: the system's CAs. (PostgreSQL takes its CA
    * in DATABASE_URL itself: `?sslmode=verify-full&sslrootcert=/path/ca.pem`.)
    */
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   REDIS_TLS_CA?: string;
 
   /** Prefix of every BullMQ key, so several deployments (or test files) can share one Redis. */
-  @IsString() @Matches(/^[a-z0-9:_-]+$/i)
+  @IsString()
+  @Matches(/^[a-z0-9:_-]+$/i)
   QUEUE_PREFIX = 'mae';
 
   /**
@@ -44,17 +63,22 @@ export class AppConfig {
    * and kept in `.secrets/jwt-secret` (mode 0600, outside git), shared by the API and the worker; unset in test: a
    * random secret per process. No secret is written in the code, so nobody can mint a token for an installation.
    */
-  @IsString() @MinLength(16, { message: 'JWT_SECRET must be at least 16 characters' })
+  @IsString()
+  @MinLength(16, { message: 'JWT_SECRET must be at least 16 characters' })
   JWT_SECRET = '';
 
-  @Transform(toInt) @IsInt() @Min(60) @Max(86400)
+  @Transform(toInt)
+  @IsInt()
+  @Min(60)
+  @Max(86400)
   JWT_TTL_SECONDS = 900;
 
   /**
    * Keep the token check's user row per process, forgotten at every change the database notifies
    * (libs/auth CredentialsCache); off: read it on every request.
    */
-  @Transform(toBool) @IsBoolean()
+  @Transform(toBool)
+  @IsBoolean()
   AUTH_USER_CACHE = true;
 
   /**
@@ -62,13 +86,17 @@ export class AppConfig {
    * rotated without making them unreadable. Optional: unset, they are sealed under a key derived from JWT_SECRET (and
    * those stay readable after it is set). Not required in production, where its absence is logged as a warning.
    */
-  @IsOptional() @IsString() @MinLength(32, { message: 'REMINDER_SECRET_KEY must be at least 32 characters' })
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'REMINDER_SECRET_KEY must be at least 32 characters' })
   REMINDER_SECRET_KEY?: string;
 
-  @IsString() @Matches(/^[a-z0-9._-]{3,64}$/)
+  @IsString()
+  @Matches(/^[a-z0-9._-]{3,64}$/)
   ADMIN_USERNAME = 'admin';
 
-  @IsString() @MinLength(10, { message: 'ADMIN_PASSWORD must be at least 10 characters' })
+  @IsString()
+  @MinLength(10, { message: 'ADMIN_PASSWORD must be at least 10 characters' })
   ADMIN_PASSWORD = 'admin-demo-pass';
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -79,26 +107,39 @@ export class AppConfig {
   LOG_FORMAT: 'auto' | 'json' | 'pretty' = 'auto';
 
   /** OpenAPI at /docs and /docs-json without a token. */
-  @Transform(toBool) @IsBoolean()
+  @Transform(toBool)
+  @IsBoolean()
   DOCS_PUBLIC = true;
 
   /** The schedule preview answers without a token (a loan officer's calculator); off by default in production. */
-  @Transform(toBool) @IsOptional() @IsBoolean()
+  @Transform(toBool)
+  @IsOptional()
+  @IsBoolean()
   PREVIEW_PUBLIC?: boolean;
 
   /** Login attempts per username per minute, from all addresses together (a targeted attack on one account). */
-  @Transform(toInt) @IsInt() @Min(1) @Max(1000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
   LOGIN_RATE_LIMIT_PER_MINUTE = 10;
 
   /**
    * Login attempts per client address per minute, whatever the usernames. Unset: ten times
    * LOGIN_RATE_LIMIT_PER_MINUTE, so the users behind one NAT each keep their own per-username budget.
    */
-  @Transform(toInt) @IsOptional() @IsInt() @Min(1) @Max(100_000)
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
   LOGIN_ADDRESS_RATE_LIMIT_PER_MINUTE?: number;
 
   /** Requests per client address per minute to any API route (health and metrics are not counted). */
-  @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
   API_RATE_LIMIT_PER_MINUTE = 6000;
 
   /**
@@ -110,15 +151,27 @@ export class AppConfig {
   @IsString()
   TRUST_PROXY = 'loopback';
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(200)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(200)
   DB_POOL_SIZE = 20;
 
   /**
    * Count the SQL statements this process sends (`mae_db_queries_total` at /metrics): the round trips per request a
    * benchmark prints. Off by default (it wraps every query call).
    */
-  @Transform(toBool) @IsBoolean()
+  @Transform(toBool)
+  @IsBoolean()
   DB_QUERY_COUNT = false;
+
+  /**
+   * Send the hot write statements (queryPrepared's) as named prepared statements, planned once per connection. On by
+   * default.
+   */
+  @Transform(toBool)
+  @IsBoolean()
+  DB_PREPARE = true;
 
   /** Business dates are calendar dates in this zone (SPEC §2). */
   @IsString()
@@ -129,7 +182,9 @@ export class AppConfig {
    * (development, test); a training or sandbox deployment running NODE_ENV=production turns it on explicitly. Off,
    * the business date is the calendar date in BUSINESS_TIMEZONE and a stored date is ignored.
    */
-  @Transform(toBool) @IsOptional() @IsBoolean()
+  @Transform(toBool)
+  @IsOptional()
+  @IsBoolean()
   BUSINESS_DATE_MOVABLE?: boolean;
 
   get isProduction(): boolean {
@@ -178,7 +233,10 @@ let processSecret: string | undefined;
  * constant of the code. Development keeps it in `.secrets/jwt-secret` (created once, exclusively, so the API and the
  * worker starting together agree on it); test makes one per process.
  */
-export function installationSecret(env: AppConfig['NODE_ENV'], dir = join(process.cwd(), '.secrets')): string {
+export function installationSecret(
+  env: AppConfig['NODE_ENV'],
+  dir = join(process.cwd(), '.secrets'),
+): string {
   if (env === 'test') return (processSecret ??= randomBytes(32).toString('base64url'));
   const file = join(dir, 'jwt-secret');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -211,17 +269,22 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     try {
       config.JWT_SECRET = installationSecret(config.NODE_ENV);
     } catch (e) {
-      problems.push(`JWT_SECRET: unset, and no installation secret could be kept in .secrets/ (${(e as Error).message}); set it`);
+      problems.push(
+        `JWT_SECRET: unset, and no installation secret could be kept in .secrets/ (${(e as Error).message}); set it`,
+      );
     }
   }
   for (const error of validateSync(config, { whitelist: true })) {
     problems.push(`${error.property}: ${Object.values(error.constraints ?? {}).join('; ')}`);
   }
   if (raw.REMINDER_SECRET_KEY !== undefined && raw.REMINDER_SECRET_KEY === config.JWT_SECRET) {
-    problems.push('REMINDER_SECRET_KEY: must differ from JWT_SECRET (its point is to survive a JWT_SECRET rotation)');
+    problems.push(
+      'REMINDER_SECRET_KEY: must differ from JWT_SECRET (its point is to survive a JWT_SECRET rotation)',
+    );
   }
   if (raw.REDIS_TLS_CA !== undefined) {
-    if (!/^rediss:\/\//.test(config.REDIS_URL)) problems.push('REDIS_TLS_CA: needs a rediss:// REDIS_URL (TLS)');
+    if (!/^rediss:\/\//.test(config.REDIS_URL))
+      problems.push('REDIS_TLS_CA: needs a rediss:// REDIS_URL (TLS)');
     try {
       accessSync(raw.REDIS_TLS_CA, constants.R_OK);
     } catch {
@@ -234,7 +297,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     );
   }
   if (config.isProduction) {
-    for (const key of PRODUCTION_REQUIRED) if (!raw[key]) problems.push(`${key}: must be set when NODE_ENV=production`);
+    for (const key of PRODUCTION_REQUIRED)
+      if (!raw[key]) problems.push(`${key}: must be set when NODE_ENV=production`);
   }
   if (problems.length) throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   return config;

@@ -1,12 +1,12 @@
 import type { EntityManager } from 'typeorm';
-import { queryOne, queryRows } from '../database/sql.js';
+import { queryOne, queryPrepared } from '../database/sql.js';
 import type { IdempotencyKeyRow } from './rows.generated.js';
 
 /** The idempotency_keys table (owned by libs/common): the SQL of runIdempotent. */
 export const IdempotencyStore = {
   /** Claims (scope, key) in the caller's transaction; false when it exists (blocks until its writer commits). */
   async claim(manager: EntityManager, scope: string, key: string, requestHash: string): Promise<boolean> {
-    const inserted = await queryRows<Pick<IdempotencyKeyRow, 'key'>>(
+    const inserted = await queryPrepared<Pick<IdempotencyKeyRow, 'key'>>(
       manager,
       `INSERT INTO idempotency_keys (scope, key, request_hash) VALUES ($1, $2, $3)
        ON CONFLICT (scope, key) DO NOTHING RETURNING key`,

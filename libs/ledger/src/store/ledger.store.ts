@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { areaOfCondition, offsetOf, queryOne, queryRows, type PageQuery } from '#libs/common';
+import { areaOfCondition, offsetOf, queryOne, queryPrepared, queryRows, type PageQuery } from '#libs/common';
 import type { AccountRow, LedgerKind } from '../domain/entry.js';
 import type { JournalEntryRow, LedgerAccountRow } from './rows.generated.js';
 
@@ -173,7 +173,7 @@ export class LedgerStore {
 
   /** Inserts a journal entry; undefined when an entry with that idempotency key already exists. */
   async insertEntry(m: EntityManager, row: NewJournalEntryRow): Promise<string | undefined> {
-    const inserted = await queryRows<{ id: string }>(
+    const inserted = await queryPrepared<{ id: string }>(
       m,
       `INSERT INTO journal_entries (idempotency_key, content_hash, code, business_date, actor, memo, reversal_of, request_id)
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
@@ -217,7 +217,12 @@ export class LedgerStore {
     // account's balance before the entry plus the changes of the entry's lines up to and including it.
     // `stale`: an id the caller took from its cache of account attributes is not (or no longer) the account of that
     // code; then nothing is written and the caller reads the attributes afresh.
-    const [result] = await queryRows<{ accounts: number; postings: number; backDated: boolean; stale: boolean }>(
+    const [result] = await queryPrepared<{
+      accounts: number;
+      postings: number;
+      backDated: boolean;
+      stale: boolean;
+    }>(
       m,
       `WITH locked AS MATERIALIZED (
          SELECT id, code, no_negative, last_value_date FROM ledger_accounts WHERE id = ANY($2::bigint[]) ORDER BY id FOR UPDATE
@@ -407,7 +412,13 @@ export class LedgerStore {
     if (filter.ledger) where.push(`ledger = $${params.push(filter.ledger)}`);
     if (filter.codePrefix)
       where.push(`code LIKE $${params.push(filter.codePrefix.replace(/[%_]/g, '\\$&') + '%')}`);
-    where.push(areaOfCondition(params, LEDGER_OWNER_KIND_SQL, `CASE WHEN owner_id ~ '^[1-9][0-9]{0,17}$' THEN owner_id::bigint END`));
+    where.push(
+      areaOfCondition(
+        params,
+        LEDGER_OWNER_KIND_SQL,
+        `CASE WHEN owner_id ~ '^[1-9][0-9]{0,17}$' THEN owner_id::bigint END`,
+      ),
+    );
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const [{ total }] = await queryRows<{ total: number }>(
       m,

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { areaCondition, offsetOf, queryOne, queryRows, type PageQuery } from '#libs/common';
+import { areaCondition, offsetOf, queryOne, queryPrepared, queryRows, type PageQuery } from '#libs/common';
 import type { Fen } from '#libs/money';
 import type { StoredAllocation } from '../domain/postings.js';
 import type { AllocationLine, Component, ReplayPayment } from '../domain/replay.js';
@@ -122,7 +122,13 @@ export class RepaymentStore {
     loanId: string,
     nextId = true,
   ): Promise<{ summary: PaymentsSummary; nextId: string }> {
-    const [r] = await queryRows<{ n: number; last_id: string; total: string; last_date: string | null; next_id: string }>(
+    const [r] = await queryPrepared<{
+      n: number;
+      last_id: string;
+      total: string;
+      last_date: string | null;
+      next_id: string;
+    }>(
       m,
       `SELECT count(*)::int AS n, coalesce(max(id), 0)::text AS last_id, coalesce(sum(amount_fen), 0)::text AS total,
               max(value_date) AS last_date,
@@ -155,7 +161,7 @@ export class RepaymentStore {
     split: RepaymentSplit,
     lines: readonly AllocationLine[],
   ): Promise<RepaymentRow> {
-    const [row] = await queryRows<RepaymentRow>(
+    const [row] = await queryPrepared<RepaymentRow>(
       m,
       `WITH r AS (
          INSERT INTO repayments (id, loan_id, fund_id, kind, amount_fen, value_date, channel, reference, payer_household_id,
