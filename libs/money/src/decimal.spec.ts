@@ -1,5 +1,15 @@
 import fc from 'fast-check';
-import { compareDecimal, formatDecimal, gcd, parseDecimal, percentToRatio, reduce, roundDiv, type RoundingMode } from './decimal.js';
+import {
+  compareDecimal,
+  divHalfUp,
+  formatDecimal,
+  gcd,
+  parseDecimal,
+  percentToRatio,
+  reduce,
+  roundDiv,
+  type RoundingMode,
+} from './decimal.js';
 
 describe('roundDiv', () => {
   // n / 10 for n = -25 … 25 in steps chosen to hit every kind of remainder, including exact halves of both parities.
@@ -25,17 +35,42 @@ describe('roundDiv', () => {
 
   it('rounds halves away from zero (HALF_UP) or to the even neighbour (HALF_EVEN), symmetric in sign', () => {
     fc.assert(
-      fc.property(fc.bigInt({ min: -(10n ** 15n), max: 10n ** 15n }), fc.bigInt({ min: 1n, max: 10n ** 6n }), (n, d) => {
-        for (const mode of ['HALF_UP', 'HALF_EVEN', 'DOWN', 'UP'] as RoundingMode[]) {
-          const q = roundDiv(n, d, mode);
-          expect(roundDiv(-n, d, mode)).toBe(-q);
-          // The result is one of the two integers around n/d.
-          const diff = q * d - n;
-          expect(diff < 0n ? -diff : diff).toBeLessThan(d);
-          if (mode === 'HALF_UP' || mode === 'HALF_EVEN') expect(2n * (diff < 0n ? -diff : diff)).toBeLessThanOrEqual(d);
-        }
+      fc.property(
+        fc.bigInt({ min: -(10n ** 15n), max: 10n ** 15n }),
+        fc.bigInt({ min: 1n, max: 10n ** 6n }),
+        (n, d) => {
+          for (const mode of ['HALF_UP', 'HALF_EVEN', 'DOWN', 'UP'] as RoundingMode[]) {
+            const q = roundDiv(n, d, mode);
+            expect(roundDiv(-n, d, mode)).toBe(-q);
+            // The result is one of the two integers around n/d.
+            const diff = q * d - n;
+            expect(diff < 0n ? -diff : diff).toBeLessThan(d);
+            if (mode === 'HALF_UP' || mode === 'HALF_EVEN')
+              expect(2n * (diff < 0n ? -diff : diff)).toBeLessThanOrEqual(d);
+          }
+        },
+      ),
+    );
+  });
+
+  it('divHalfUp is roundDiv HALF_UP of a non-negative numerator, for even and odd divisors and exact halves', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: 10n ** 18n }), fc.bigInt({ min: 1n, max: 10n ** 9n }), (n, d) => {
+        expect(divHalfUp(n, d, d / 2n)).toBe(roundDiv(n, d, 'HALF_UP'));
       }),
     );
+    for (const [n, d] of [
+      [5n, 10n],
+      [4n, 10n],
+      [15n, 10n],
+      [3n, 6n],
+      [2n, 6n],
+      [7n, 7n],
+      [3n, 7n],
+      [4n, 7n],
+      [0n, 9n],
+    ])
+      expect(divHalfUp(n, d, d / 2n)).toBe(roundDiv(n, d, 'HALF_UP'));
   });
 
   it('refuses a non-positive divisor', () => {
@@ -72,10 +107,14 @@ describe('exact decimals and rates', () => {
     expect(compareDecimal('36', '35.999999')).toBe(1);
     expect(compareDecimal('-1', '0')).toBe(-1);
     fc.assert(
-      fc.property(fc.bigInt({ min: -(10n ** 12n), max: 10n ** 12n }), fc.integer({ min: 0, max: 8 }), (units, scale) => {
-        const text = formatDecimal({ units, scale });
-        expect(compareDecimal(text, text + (scale ? '0' : '.0'))).toBe(0);
-      }),
+      fc.property(
+        fc.bigInt({ min: -(10n ** 12n), max: 10n ** 12n }),
+        fc.integer({ min: 0, max: 8 }),
+        (units, scale) => {
+          const text = formatDecimal({ units, scale });
+          expect(compareDecimal(text, text + (scale ? '0' : '.0'))).toBe(0);
+        },
+      ),
     );
   });
 });

@@ -1,4 +1,4 @@
-import { percentToRatio, reduce, roundDiv, type Ratio } from '#libs/money';
+import { divHalfUp, percentToRatio, reduce, roundDiv, type Ratio } from '#libs/money';
 import { addMonthsClamped, epochDay, formatDate, requireDate, type CalendarDate } from './dates.js';
 import { monthsPerPeriod, validateScheduleRequest } from './rules.js';
 import {
@@ -28,6 +28,8 @@ interface InterestRule {
   periodDen: bigint;
   /** the same periodic rate as one object */
   periodic: Readonly<Ratio>;
+  /** ⌊periodDen / 2⌋, for divHalfUp */
+  periodHalf: bigint;
   /** ACTUAL_*: balance × num × days / den (den = rate den × 360 or 365); null for PERIOD. */
   actual: Ratio | null;
 }
@@ -43,6 +45,7 @@ function interestRule(
     periodNum: periodic.num,
     periodDen: periodic.den,
     periodic: Object.freeze(periodic),
+    periodHalf: periodic.den / 2n,
     actual: basis === 0n ? null : reduce({ num: annual.num, den: annual.den * basis }),
   };
 }
@@ -66,9 +69,13 @@ function interestRuleOf(
 
 function interestFor(rule: InterestRule, balanceFen: bigint, days: number, mode: ScheduleRounding): bigint {
   if (balanceFen === 0n) return 0n;
-  return rule.actual === null
-    ? roundDiv(balanceFen * rule.periodNum, rule.periodDen, mode)
-    : roundDiv(balanceFen * rule.actual.num * BigInt(days), rule.actual.den, mode);
+  if (rule.actual === null) {
+    // the balance is never negative (principal is clamped to it): HALF_UP by the rule's precomputed half divisor
+    return mode === 'HALF_UP'
+      ? divHalfUp(balanceFen * rule.periodNum, rule.periodDen, rule.periodHalf)
+      : roundDiv(balanceFen * rule.periodNum, rule.periodDen, mode);
+  }
+  return roundDiv(balanceFen * rule.actual.num * BigInt(days), rule.actual.den, mode);
 }
 
 /**
