@@ -1,4 +1,4 @@
-import { percentToRatio, roundDiv, type Fen, type Ratio } from '#libs/money';
+import { divHalfUp, percentToRatio, roundDiv, type Fen, type Ratio } from '#libs/money';
 import type { DayCount, Frequency, ScheduleMethod, ScheduleRounding } from '#libs/schedules';
 
 /** The order a repayment is applied in (a product's waterfall is a permutation of these six). */
@@ -73,8 +73,25 @@ function ratioOf(percent: string): Readonly<Ratio> {
  */
 export function penaltyFor(fenDays: bigint, penaltyRatePercent: string): Fen {
   if (fenDays === 0n) return 0n;
-  const r = ratioOf(penaltyRatePercent);
-  return roundDiv(fenDays * r.num, r.den * 365n, 'HALF_UP');
+  const d = penaltyDivisorOf(penaltyRatePercent);
+  // fen-days are never negative (unpaid principal × days): HALF_UP by the divisor's remembered half
+  return fenDays > 0n
+    ? divHalfUp(fenDays * d.num, d.den, d.half)
+    : roundDiv(fenDays * d.num, d.den, 'HALF_UP');
+}
+
+/** A penalty rate's divisor (rate den × 365) and its half, remembered per rate like the ratio. */
+const PENALTY_DIVISORS = new Map<string, Readonly<{ num: bigint; den: bigint; half: bigint }>>();
+function penaltyDivisorOf(percent: string): Readonly<{ num: bigint; den: bigint; half: bigint }> {
+  let d = PENALTY_DIVISORS.get(percent);
+  if (d === undefined) {
+    const r = ratioOf(percent);
+    const den = r.den * 365n;
+    d = Object.freeze({ num: r.num, den, half: den / 2n });
+    if (PENALTY_DIVISORS.size >= RATIOS_MAX) PENALTY_DIVISORS.clear();
+    PENALTY_DIVISORS.set(percent, d);
+  }
+  return d;
 }
 
 /**
