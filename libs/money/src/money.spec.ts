@@ -1,5 +1,15 @@
 import fc from 'fast-check';
-import { allocate, formatYuan, MAX_YUAN_FEN, mulDiv, parseYuan, roundToMultiple, subtractFen, sumFen, yuan } from './money.js';
+import {
+  allocate,
+  formatYuan,
+  MAX_YUAN_FEN,
+  mulDiv,
+  parseYuan,
+  roundToMultiple,
+  subtractFen,
+  sumFen,
+  yuan,
+} from './money.js';
 
 const fen = (text: string) => {
   const r = parseYuan(text, { allowNegative: true });
@@ -48,12 +58,16 @@ describe('parseYuan', () => {
   });
 
   it('refuses anything that is not a string, including JS numbers', () => {
-    for (const v of [12, 12.5, null, undefined, {}, [], 10n, true]) expect(parseYuan(v)).toEqual({ ok: false, error: 'EMPTY' });
+    for (const v of [12, 12.5, null, undefined, {}, [], 10n, true])
+      expect(parseYuan(v)).toEqual({ ok: false, error: 'EMPTY' });
   });
 
   it('allows negatives and refuses zero only when the field says so', () => {
     expect(parseYuan('-0.50', { allowNegative: true })).toEqual({ ok: true, fen: -50n });
-    expect(parseYuan('-10000000000000.01', { allowNegative: true })).toEqual({ ok: false, error: 'TOO_LARGE' });
+    expect(parseYuan('-10000000000000.01', { allowNegative: true })).toEqual({
+      ok: false,
+      error: 'TOO_LARGE',
+    });
     expect(parseYuan('0', { allowZero: false })).toEqual({ ok: false, error: 'ZERO' });
     expect(parseYuan('0.00', { allowZero: false })).toEqual({ ok: false, error: 'ZERO' });
     expect(() => yuan('1.001')).toThrow(RangeError);
@@ -77,7 +91,10 @@ describe('formatYuan', () => {
 
 describe('properties', () => {
   it('parse∘format is the identity on every amount the API accepts', () => {
-    fc.assert(fc.property(apiFen, (v) => fen(formatYuan(v)) === v), { numRuns: 2000 });
+    fc.assert(
+      fc.property(apiFen, (v) => fen(formatYuan(v)) === v),
+      { numRuns: 2000 },
+    );
   });
 
   it('format∘parse is the identity on canonical two-decimal strings', () => {
@@ -85,7 +102,10 @@ describe('properties', () => {
       .tuple(fc.boolean(), fc.bigInt({ min: 0n, max: 10n ** 13n - 1n }), fc.integer({ min: 0, max: 99 }))
       .filter(([neg, int, cents]) => !(neg && int === 0n && cents === 0))
       .map(([neg, int, cents]) => `${neg ? '-' : ''}${int}.${String(cents).padStart(2, '0')}`);
-    fc.assert(fc.property(canonical, (s) => formatYuan(fen(s)) === s), { numRuns: 2000 });
+    fc.assert(
+      fc.property(canonical, (s) => formatYuan(fen(s)) === s),
+      { numRuns: 2000 },
+    );
   });
 
   it('a parsed amount never differs from the decimal it was written as (no float drift)', () => {
@@ -99,7 +119,9 @@ describe('properties', () => {
   });
 
   it('allocate always sums exactly, keeps parts within one fen of the exact share, and is deterministic', () => {
-    const ratios = fc.array(fc.bigInt({ min: 0n, max: 1_000_000n }), { minLength: 1, maxLength: 12 }).filter((r) => r.some((x) => x > 0n));
+    const ratios = fc
+      .array(fc.bigInt({ min: 0n, max: 1_000_000n }), { minLength: 1, maxLength: 12 })
+      .filter((r) => r.some((x) => x > 0n));
     fc.assert(
       fc.property(fc.bigInt({ min: 0n, max: MAX_YUAN_FEN }), ratios, (amount, rs) => {
         const parts = allocate(amount, rs);

@@ -29,7 +29,10 @@ export interface ParseOptions {
  * than two decimals, and magnitudes beyond 10^13 yuan. Returns an error code instead of throwing so DTO
  * validators and services can name the field.
  */
-export function parseYuan(text: unknown, opts: ParseOptions = {}): { ok: true; fen: Fen } | { ok: false; error: MoneyParseError } {
+export function parseYuan(
+  text: unknown,
+  opts: ParseOptions = {},
+): { ok: true; fen: Fen } | { ok: false; error: MoneyParseError } {
   if (typeof text !== 'string' || text.length === 0) return { ok: false, error: 'EMPTY' };
   const m = YUAN.exec(text);
   if (!m) return { ok: false, error: 'FORMAT' };

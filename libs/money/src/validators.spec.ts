@@ -10,7 +10,9 @@ class Dto {
 
 const errorsOf = (values: Partial<Dto>) => {
   const dto = Object.assign(new Dto(), { principal: '1.00' }, values);
-  return Object.fromEntries(validateSync(dto).map((e) => [e.property, Object.values(e.constraints ?? {}).join('; ')]));
+  return Object.fromEntries(
+    validateSync(dto).map((e) => [e.property, Object.values(e.constraints ?? {}).join('; ')]),
+  );
 };
 
 describe('@IsYuan and @IsPercent', () => {
@@ -21,10 +23,14 @@ describe('@IsYuan and @IsPercent', () => {
   it('name the field and say what is wrong', () => {
     expect(errorsOf({ principal: '0' })).toEqual({ principal: 'principal must be greater than zero' });
     expect(errorsOf({ principal: '1.234' })).toEqual({ principal: 'principal must have at most 2 decimals' });
-    expect(errorsOf({ principal: 5000 })).toEqual({ principal: expect.stringContaining('decimal string in yuan') });
+    expect(errorsOf({ principal: 5000 })).toEqual({
+      principal: expect.stringContaining('decimal string in yuan'),
+    });
     expect(errorsOf({ principal: '1e3' })).toEqual({ principal: expect.stringContaining('no exponent') });
     expect(errorsOf({ fee: '-1.00' })).toEqual({ fee: 'fee must not be negative' });
-    expect(errorsOf({ principal: '10000000000001' })).toEqual({ principal: 'principal must not exceed 10^13 yuan' });
+    expect(errorsOf({ principal: '10000000000001' })).toEqual({
+      principal: 'principal must not exceed 10^13 yuan',
+    });
   });
 
   it('bound rates and their decimals, and refuse numbers', () => {

@@ -4,7 +4,8 @@ import { parseYuan, type ParseOptions } from './money.js';
 
 const MESSAGES: Record<string, string> = {
   EMPTY: 'must be a decimal string in yuan, e.g. "5000.00"',
-  FORMAT: 'must be a decimal string in yuan with at most 2 decimals, e.g. "5000.00" (no exponent, sign or spaces)',
+  FORMAT:
+    'must be a decimal string in yuan with at most 2 decimals, e.g. "5000.00" (no exponent, sign or spaces)',
   TOO_MANY_DECIMALS: 'must have at most 2 decimals',
   NEGATIVE: 'must not be negative',
   TOO_LARGE: 'must not exceed 10^13 yuan',

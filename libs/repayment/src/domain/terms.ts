@@ -1,4 +1,4 @@
-import { divHalfUp, percentToRatio, roundDiv, type Fen, type Ratio } from '#libs/money';
+import { divHalfUp, percentToRatio, remembered, roundDiv, type Fen, type Ratio } from '#libs/money';
 import type { DayCount, Frequency, ScheduleMethod, ScheduleRounding } from '#libs/schedules';
 
 /** The order a repayment is applied in (a product's waterfall is a permutation of these six). */
@@ -53,17 +53,7 @@ export function isWaterfall(steps: readonly string[]): steps is WaterfallStep[] 
  * A rate's exact ratio, remembered: a replay asks for the same few rates at every instalment of every step, and
  * parsing the decimal is most of a penalty's cost. Bounded (cleared when full); the ratios are never changed.
  */
-const RATIOS = new Map<string, Readonly<Ratio>>();
-const RATIOS_MAX = 10_000;
-function ratioOf(percent: string): Readonly<Ratio> {
-  let r = RATIOS.get(percent);
-  if (r === undefined) {
-    r = Object.freeze(percentToRatio(percent));
-    if (RATIOS.size >= RATIOS_MAX) RATIOS.clear();
-    RATIOS.set(percent, r);
-  }
-  return r;
-}
+const ratioOf = remembered((percent: string): Readonly<Ratio> => Object.freeze(percentToRatio(percent)));
 
 /**
  * Penalty interest (罚息) on overdue principal, from the instalment's fen-days (Σ unpaid principal × days past
@@ -81,18 +71,13 @@ export function penaltyFor(fenDays: bigint, penaltyRatePercent: string): Fen {
 }
 
 /** A penalty rate's divisor (rate den × 365) and its half, remembered per rate like the ratio. */
-const PENALTY_DIVISORS = new Map<string, Readonly<{ num: bigint; den: bigint; half: bigint }>>();
-function penaltyDivisorOf(percent: string): Readonly<{ num: bigint; den: bigint; half: bigint }> {
-  let d = PENALTY_DIVISORS.get(percent);
-  if (d === undefined) {
+const penaltyDivisorOf = remembered(
+  (percent: string): Readonly<{ num: bigint; den: bigint; half: bigint }> => {
     const r = ratioOf(percent);
     const den = r.den * 365n;
-    d = Object.freeze({ num: r.num, den, half: den / 2n });
-    if (PENALTY_DIVISORS.size >= RATIOS_MAX) PENALTY_DIVISORS.clear();
-    PENALTY_DIVISORS.set(percent, d);
-  }
-  return d;
-}
+    return Object.freeze({ num: r.num, den, half: den / 2n });
+  },
+);
 
 /**
  * Interest of one future period on a balance, by the loan's day count, exactly as the schedule engine computes it

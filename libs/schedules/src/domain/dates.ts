@@ -1,3 +1,4 @@
+import { remembered } from '#libs/money';
 /**
  * Calendar dates as plain Y-M-D, with no time zone and no Date object: a business date is a label of a day, so
  * due dates and day counts are pure integer arithmetic on the proleptic Gregorian calendar.
@@ -98,16 +99,8 @@ export function addDays(date: string, days: number): string {
 }
 
 /** The label of an epoch day, remembered like the epoch days below (the same few thousand dates come back). */
-const LABELS = new Map<number, string>();
-function labelOf(e: number): string {
-  let label = LABELS.get(e);
-  if (label === undefined) {
-    label = fromEpochDay(e);
-    if (LABELS.size >= EPOCH_DAYS_MAX) LABELS.clear();
-    LABELS.set(e, label);
-  }
-  return label;
-}
+const EPOCH_DAYS_MAX = 100_000;
+const labelOf = remembered((e: number): string => fromEpochDay(e), EPOCH_DAYS_MAX);
 
 /** Calendar days from `from` to `to` (negative when `to` is earlier). */
 export function daysFrom(from: string, to: string): number {
@@ -116,19 +109,9 @@ export function daysFrom(from: string, to: string): number {
 
 /**
  * The epoch day of a label, remembered: the replay and the projection ask for the same few thousand dates millions
- * of times, and parsing is most of their date arithmetic. Bounded (cleared when full); only valid labels are kept.
+ * of times, and parsing is most of their date arithmetic. Bounded (cleared when full); only valid labels are kept (an invalid one throws before it is kept).
  */
-const EPOCH_DAYS = new Map<string, number>();
-const EPOCH_DAYS_MAX = 100_000;
-function epochDayOf(label: string): number {
-  let e = EPOCH_DAYS.get(label);
-  if (e === undefined) {
-    e = epochDay(requireDate(label));
-    if (EPOCH_DAYS.size >= EPOCH_DAYS_MAX) EPOCH_DAYS.clear();
-    EPOCH_DAYS.set(label, e);
-  }
-  return e;
-}
+const epochDayOf = remembered((label: string): number => epochDay(requireDate(label)), EPOCH_DAYS_MAX);
 
 /** Inverse of epochDay (H. Hinnant's civil_from_days). */
 export function fromEpochDay(z0: number): string {

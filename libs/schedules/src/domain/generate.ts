@@ -1,4 +1,4 @@
-import { divHalfUp, percentToRatio, reduce, roundDiv, type Ratio } from '#libs/money';
+import { divHalfUp, percentToRatio, reduce, remembered, roundDiv, type Ratio } from '#libs/money';
 import { addMonthsClamped, epochDay, formatDate, requireDate, type CalendarDate } from './dates.js';
 import { monthsPerPeriod, validateScheduleRequest } from './rules.js';
 import {
@@ -50,22 +50,15 @@ function interestRule(
   };
 }
 
-/** interestRule of a rate text, periods per year and day count, remembered (bounded) like the rate itself. */
-const RULES = new Map<string, Readonly<InterestRule>>();
-function interestRuleOf(
-  percent: string,
-  periodsPerYear: number,
-  dayCount: ScheduleRequest['dayCount'],
-): Readonly<InterestRule> {
-  const key = `${percent}|${periodsPerYear}|${dayCount}`;
-  let rule = RULES.get(key);
-  if (rule === undefined) {
-    rule = Object.freeze(interestRule(annualRatio(percent), BigInt(periodsPerYear), dayCount));
-    if (RULES.size >= FACTORS_MAX) RULES.clear();
-    RULES.set(key, rule);
-  }
-  return rule;
-}
+/** interestRule of a rate text, periods per year and day count, remembered like the rate itself. */
+const interestRuleOf = (percent: string, periodsPerYear: number, dayCount: ScheduleRequest['dayCount']) =>
+  rulesByKey(`${percent}|${periodsPerYear}|${dayCount}`);
+const rulesByKey = remembered((key: string): Readonly<InterestRule> => {
+  const [percent, perYear, dayCount] = key.split('|');
+  return Object.freeze(
+    interestRule(annualRatio(percent), BigInt(perYear), dayCount as ScheduleRequest['dayCount']),
+  );
+});
 
 function interestFor(rule: InterestRule, balanceFen: bigint, days: number, mode: ScheduleRounding): bigint {
   if (balanceFen === 0n) return 0n;
@@ -108,7 +101,6 @@ export function levelInstallmentFen(
  * periodic rate and term, so remembered (bounded) rather than raising 100-digit powers per schedule.
  */
 const FACTORS = new WeakMap<Ratio, Map<number, Readonly<Ratio>>>();
-const FACTORS_MAX = 10_000;
 function annuityFactor(periodic: Ratio, periods: number): Readonly<Ratio> {
   // by the periodic rate's object (the remembered interest rule's, see interestRuleOf), then by the term
   let byTerm = FACTORS.get(periodic);
@@ -124,17 +116,8 @@ function annuityFactor(periodic: Ratio, periods: number): Readonly<Ratio> {
   return f;
 }
 
-/** percentToRatio of a rate text, remembered (bounded): a book's loans share a few rates. */
-const RATES = new Map<string, Readonly<Ratio>>();
-function annualRatio(percent: string): Readonly<Ratio> {
-  let r = RATES.get(percent);
-  if (r === undefined) {
-    r = Object.freeze(percentToRatio(percent));
-    if (RATES.size >= FACTORS_MAX) RATES.clear();
-    RATES.set(percent, r);
-  }
-  return r;
-}
+/** percentToRatio of a rate text, remembered: a book's loans share a few rates. */
+const annualRatio = remembered((percent: string): Readonly<Ratio> => Object.freeze(percentToRatio(percent)));
 
 function amortising(req: ScheduleRequest): Schedule {
   const mode = req.rounding;

@@ -1,5 +1,5 @@
 import type { FieldErrorCode } from '#libs/common';
-import { MAX_YUAN_FEN, parseDecimal, compareDecimal } from '#libs/money';
+import { MAX_YUAN_FEN, compareDecimal, parseDecimal, remembered } from '#libs/money';
 import { isBusinessDate } from './dates.js';
 import {
   DAY_COUNTS,
@@ -24,20 +24,11 @@ const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInt
 
 /**
  * A check of a text field, remembered per text: a book's loans share a few rates and disbursement days, and parsing
- * them (regular expression, bigint scaling) was a fifth of generating a schedule. Bounded: cleared when full.
+ * them (regular expression, bigint scaling) was a fifth of generating a schedule.
  */
-function rememberedCheck(check: (text: string) => boolean, max = 10_000): (text: unknown) => boolean {
-  const known = new Map<string, boolean>();
-  return (text) => {
-    if (typeof text !== 'string') return false;
-    let ok = known.get(text);
-    if (ok === undefined) {
-      ok = check(text);
-      if (known.size >= max) known.clear();
-      known.set(text, ok);
-    }
-    return ok;
-  };
+function rememberedCheck(check: (text: string) => boolean): (text: unknown) => boolean {
+  const known = remembered(check);
+  return (text) => typeof text === 'string' && known(text);
 }
 
 /** A rate of percent per year: a decimal string between 0 and the maximum, with at most the allowed decimals. */
