@@ -25,20 +25,28 @@ interface Loan {
 }
 
 async function get(path: string) {
-  const r = await request(ui.t.http).get(path).set('Authorization', `Bearer ${await ui.t.tokenFor('FUND_ADMIN')}`);
+  const r = await request(ui.t.http)
+    .get(path)
+    .set('Authorization', `Bearer ${await ui.t.tokenFor('FUND_ADMIN')}`);
   expect(r.status).toBe(200);
   return r.body;
 }
-const loanByRef = async (ref: string): Promise<Loan> => (await get(`/api/v1/covered-loans?bankLoanRef=${ref}`)).items[0];
+const loanByRef = async (ref: string): Promise<Loan> =>
+  (await get(`/api/v1/covered-loans?bankLoanRef=${ref}`)).items[0];
 
 /** A button by its text: Ant Design puts a space between two Chinese characters (批 准). */
-const button = (page: Page | Locator, text: string) => page.getByRole('button', { name: new RegExp(`^${[...text].join('\\s?')}$`) });
+const button = (page: Page | Locator, text: string) =>
+  page.getByRole('button', { name: new RegExp(`^${[...text].join('\\s?')}$`) });
 const fieldError = (page: Page, dialog: Locator, label: string) =>
-  dialog.locator('.ant-form-item', { has: page.getByLabel(label, { exact: true }) }).locator('.ant-form-item-explain-error');
+  dialog
+    .locator('.ant-form-item', { has: page.getByLabel(label, { exact: true }) })
+    .locator('.ant-form-item-explain-error');
 
 /** Until no dialog is zooming in or out (a screenshot of the end state, not of the animation). */
 const settled = (page: Page) =>
-  page.waitForFunction(() => !document.querySelector('.ant-zoom-appear, .ant-zoom-enter, .ant-zoom-leave, .ant-move-up-leave'));
+  page.waitForFunction(
+    () => !document.querySelector('.ant-zoom-appear, .ant-zoom-enter, .ant-zoom-leave, .ant-move-up-leave'),
+  );
 
 function addDays(date: string, n: number): string {
   const d = new Date(`${date}T00:00:00Z`);
@@ -63,7 +71,10 @@ describe('the bank officer’s daily work in the console', () => {
     // ── a repayment: first dated tomorrow (refused on paidOn, in Chinese), then today ──
     await page.getByTestId('covered-open-ZBRCB-DEMO-0008').click();
     const drawer = page.locator('.ant-drawer-open .ant-drawer-section');
-    await drawer.getByTestId('loan-outstanding').filter({ hasText: formatMoney(repaid.outstandingPrincipal) }).waitFor();
+    await drawer
+      .getByTestId('loan-outstanding')
+      .filter({ hasText: formatMoney(repaid.outstandingPrincipal) })
+      .waitFor();
     await drawer.getByTestId('loan-installments').waitFor();
     await button(drawer, '报送还款').click();
     const dialog = page.getByRole('dialog').filter({ has: page.getByTestId('repayment-form') });
@@ -81,13 +92,16 @@ describe('the bank officer’s daily work in the console', () => {
     await page.getByTestId('repayment-form-submit').click();
     await page.getByText('还款已报送').waitFor();
     const outstanding = sumMoney([repaid.outstandingPrincipal, '-1000.00']);
-    await drawer.getByTestId('loan-outstanding').filter({ hasText: formatMoney(outstanding) }).waitFor();
+    await drawer
+      .getByTestId('loan-outstanding')
+      .filter({ hasText: formatMoney(outstanding) })
+      .waitFor();
     expect((await loanByRef('ZBRCB-DEMO-0008')).outstandingPrincipal).toBe(outstanding);
     // the exposure released: the bank's capacity in the district grows
-    await page.waitForFunction(
-      ([sel, prev]) => document.querySelector(sel)?.textContent !== prev,
-      ['[data-testid="bank-capacity"]', capacityBefore] as const,
-    );
+    await page.waitForFunction(([sel, prev]) => document.querySelector(sel)?.textContent !== prev, [
+      '[data-testid="bank-capacity"]',
+      capacityBefore,
+    ] as const);
     const yuan = (s: string) => BigInt(s.replace(/[¥,.\s]/g, ''));
     expect(yuan(await capacity.innerText())).toBeGreaterThan(yuan(capacityBefore));
     await shot(page, 'bank-repayment-reported');
@@ -95,7 +109,10 @@ describe('the bank officer’s daily work in the console', () => {
 
     // ── 100 days overdue, then a claim on the loan ──
     await page.getByTestId('covered-open-ZBRCB-DEMO-0007').click();
-    await drawer.getByTestId('loan-days-overdue').filter({ hasText: String(overdue.daysOverdue) }).waitFor();
+    await drawer
+      .getByTestId('loan-days-overdue')
+      .filter({ hasText: String(overdue.daysOverdue) })
+      .waitFor();
     await button(drawer, '报送逾期状态').click();
     const statusDialog = page.getByRole('dialog').filter({ has: page.getByTestId('status-form') });
     await statusDialog.getByLabel('逾期天数').fill('100');
@@ -116,7 +133,11 @@ describe('the bank officer’s daily work in the console', () => {
     expect(claims).toHaveLength(1);
     const claim = claims[0];
     expect(claim.status).toBe('FILED');
-    await drawer.getByTestId('loan-claims').getByRole('row', { name: new RegExp(claim.claimNo) }).getByText('待审核').waitFor();
+    await drawer
+      .getByTestId('loan-claims')
+      .getByRole('row', { name: new RegExp(claim.claimNo) })
+      .getByText('待审核')
+      .waitFor();
     // one live claim: the button is gone
     await expect(button(drawer, '申请代偿').count()).resolves.toBe(0);
     await drawer.getByTestId('loan-claims').scrollIntoViewIfNeeded();
@@ -151,19 +172,36 @@ describe('the bank officer’s daily work in the console', () => {
     const recoveryDialog = page.getByRole('dialog').filter({ has: page.getByTestId('recovery-form') });
     await recoveryDialog.getByLabel('追偿金额（元）').fill('1000.00');
     await expect(recoveryDialog.getByLabel('追偿到账日期').inputValue()).resolves.toBe(today);
-    const answered = page.waitForResponse((r) => r.url().endsWith(`/compensation-claims/${claim.id}/recoveries`));
+    const answered = page.waitForResponse((r) =>
+      r.url().endsWith(`/compensation-claims/${claim.id}/recoveries`),
+    );
     await page.getByTestId('recovery-form-submit').click();
-    const split = (await (await answered).json()).recovery as { amount: string; fundPart: string; bankPart: string };
+    const split = (await (await answered).json()).recovery as {
+      amount: string;
+      fundPart: string;
+      bankPart: string;
+    };
     expect(split.amount).toBe('1000.00');
     expect(sumMoney([split.fundPart, split.bankPart])).toBe('1000.00');
-    await page.getByTestId('recovery-fund-part').filter({ hasText: formatMoney(split.fundPart) }).waitFor();
-    await page.getByTestId('recovery-bank-part').filter({ hasText: formatMoney(split.bankPart) }).waitFor();
+    await page
+      .getByTestId('recovery-fund-part')
+      .filter({ hasText: formatMoney(split.fundPart) })
+      .waitFor();
+    await page
+      .getByTestId('recovery-bank-part')
+      .filter({ hasText: formatMoney(split.bankPart) })
+      .waitFor();
     await shot(page, 'bank-recovery-split');
     const after = await get(`/api/v1/compensation-claims/${claim.id}`);
     expect(after.recovered).toBe('1000.00');
-    expect(after.recoveries).toEqual([expect.objectContaining({ amount: '1000.00', fundPart: split.fundPart, bankPart: split.bankPart })]);
+    expect(after.recoveries).toEqual([
+      expect.objectContaining({ amount: '1000.00', fundPart: split.fundPart, bankPart: split.bankPart }),
+    ]);
     await page.getByTestId('recovery-close').click();
-    await bankRow.getByRole('cell', { name: formatMoney('1000.00') }).first().waitFor();
+    await bankRow
+      .getByRole('cell', { name: formatMoney('1000.00') })
+      .first()
+      .waitFor();
     // the claim's recoveries, each with its split
     await bankRow.locator('.ant-table-row-expand-icon').click();
     const expanded = page.locator('.ant-table-expanded-row');
@@ -177,8 +215,12 @@ describe('the bank officer’s daily work in the console', () => {
     await auditor.getByRole('menuitem', { name: '担保贷款' }).click();
     await auditor.getByTestId('covered-open-ZBRCB-DEMO-0007').click();
     const auditorDrawer = auditor.locator('.ant-drawer-open .ant-drawer-section');
-    await auditorDrawer.getByTestId('loan-claims').getByRole('row', { name: new RegExp(claim.claimNo) }).waitFor();
-    for (const text of ['报送还款', '报送逾期状态', '申请代偿', '确认放款']) await expect(button(auditor, text).count()).resolves.toBe(0);
+    await auditorDrawer
+      .getByTestId('loan-claims')
+      .getByRole('row', { name: new RegExp(claim.claimNo) })
+      .waitFor();
+    for (const text of ['报送还款', '报送逾期状态', '申请代偿', '确认放款'])
+      await expect(button(auditor, text).count()).resolves.toBe(0);
     await expect(auditorDrawer.getByTestId('bank-actions').count()).resolves.toBe(0);
     await expect(button(auditor, '登记担保贷款').count()).resolves.toBe(0);
     await shot(auditor, 'bank-auditor-detail');

@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 import { apiCall, expectStatus, TEST_ADMIN } from '#libs/testing';
 import { formatMoney, maskName } from '../../apps/console/src/lib/format.js';
-import { shot, useConsole, withCheckChar } from './harness.js';
+import { choose, shot, useConsole, withCheckChar } from './harness.js';
 
 /**
  * The admin console in Debian's Chromium, in Chinese, against the real API serving the built console at /console,
@@ -31,20 +31,27 @@ describe('admin console in the browser', () => {
     expect(visible).toMatch(/mae_csrf=/);
     expect(visible).not.toMatch(/mae_session/);
     const cookies = await context.cookies();
-    expect(cookies.find((c) => c.name === 'mae_session')).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
+    expect(cookies.find((c) => c.name === 'mae_session')).toMatchObject({
+      httpOnly: true,
+      sameSite: 'Strict',
+    });
     await context.close();
   });
 
   it('fund administrator: dashboard with districts, village funds and the chart; approval queue with eligibility', async () => {
     const page = await loginAs('fund.admin', 'fund-admin-demo');
     await page.waitForURL(/\/console\/dashboard$/);
-    await expect(page.getByTestId('business-date').textContent()).resolves.toMatch(/业务日期: \d{4}-\d{2}-\d{2}/);
+    await expect(page.getByTestId('business-date').textContent()).resolves.toMatch(
+      /业务日期: \d{4}-\d{2}-\d{2}/,
+    );
     await page.getByText('淄川区').first().waitFor();
     await page.getByText('东坪村互助资金').waitFor();
     // the district's capacity and breaker arrive after the fund list
     await page.locator('.ant-tag', { hasText: '正常' }).waitFor();
     await page.waitForFunction(() =>
-      [...document.querySelectorAll('.ant-table-row')].some((r) => r.textContent?.includes('淄川区') && !r.textContent.includes('—')),
+      [...document.querySelectorAll('.ant-table-row')].some(
+        (r) => r.textContent?.includes('淄川区') && !r.textContent.includes('—'),
+      ),
     );
     const body = await page.locator('main, .ant-layout-content').first().innerText();
     expect(body).toContain('区县担保基金');
@@ -79,8 +86,7 @@ describe('admin console in the browser', () => {
     await id.fill(withCheckChar('11010119900307447'));
     await page.getByText('身份证号校验通过').waitFor();
     const drawer = page.getByRole('dialog');
-    await drawer.getByLabel('村', { exact: true }).click();
-    await page.locator('.ant-select-item-option').first().click();
+    await choose(page, drawer.getByLabel('村', { exact: true }), null);
     await drawer.getByLabel('户主姓名').fill('测试户');
     await drawer.getByLabel('人均纯收入（元）').fill('3200.00');
     await shot(page, 'household-new');
@@ -90,9 +96,11 @@ describe('admin console in the browser', () => {
     // an application for a household whose group has an overdue member: refused with every failed rule, in Chinese
     await page.getByLabel('户主姓名').fill('王秀英');
     await page.locator('form#households1 button[type=submit]').click();
-    await page.locator('.ant-table-row', { hasText: '王秀英' }).getByRole('button', { name: '申请贷款' }).click();
-    await page.getByLabel('产品').click();
-    await page.locator('.ant-select-item-option').first().click();
+    await page
+      .locator('.ant-table-row', { hasText: '王秀英' })
+      .getByRole('button', { name: '申请贷款' })
+      .click();
+    await choose(page, page.getByLabel('产品'), null);
     await page.getByLabel('金额').fill('3000.00');
     await page.getByRole('button', { name: '提交审批' }).click();
     const problem = page.getByTestId('problem');
@@ -106,7 +114,10 @@ describe('admin console in the browser', () => {
     await page.getByRole('menuitem', { name: '贷款与还款' }).click();
     await page.waitForURL(/\/console\/loans$/);
     // the loan numbers (the households page may still be on screen while the loans chunk loads)
-    await page.getByRole('button', { name: /^MA-\d{4}-\d+$/ }).first().click();
+    await page
+      .getByRole('button', { name: /^MA-\d{4}-\d+$/ })
+      .first()
+      .click();
     await page.getByTestId('payoff').waitFor();
     await expect(page.getByTestId('payoff').innerText()).resolves.toMatch(/¥\d/);
     await page.getByLabel('金额').fill('10.00');
@@ -119,7 +130,9 @@ describe('admin console in the browser', () => {
   it('a loan from application to approval: the officer applies, the group endorses, a fund administrator approves into the public notice', async () => {
     // the group: two more village households join the fund with a member share, then form a group with a member
     const officer = await apiCall(
-      ui.t.api().POST('/api/v1/auth/login', { body: { username: 'loan.officer', password: 'loan-officer-demo' } }),
+      ui.t
+        .api()
+        .POST('/api/v1/auth/login', { body: { username: 'loan.officer', password: 'loan-officer-demo' } }),
     );
     const api = ui.t.api(officer.body.accessToken as string);
     for (const householdId of ['5', '8']) {
@@ -132,7 +145,9 @@ describe('admin console in the browser', () => {
       expect(c.status).toBe(201);
     }
     const group = await apiCall(
-      api.POST('/api/v1/groups', { body: { villageId: '1', name: '测试联保小组', householdIds: ['5', '7', '8'] } }),
+      api.POST('/api/v1/groups', {
+        body: { villageId: '1', name: '测试联保小组', householdIds: ['5', '7', '8'] },
+      }),
     );
     expect(group.status).toBe(201);
     const household = await apiCall(api.GET('/api/v1/households/{id}', { params: { path: { id: '5' } } }));
@@ -142,8 +157,7 @@ describe('admin console in the browser', () => {
     await page.getByLabel('户主姓名').fill(name);
     await page.locator('form#households1 button[type=submit]').click();
     await page.locator('.ant-table-row', { hasText: name }).getByRole('button', { name: '申请贷款' }).click();
-    await page.getByLabel('产品').click();
-    await page.locator('.ant-select-item-option').first().click();
+    await choose(page, page.getByLabel('产品'), null);
     await page.getByLabel('金额').fill('3000.00');
     await page.getByRole('button', { name: '提交审批' }).click();
     const created = page.getByText(/申请已创建并提交: MA-\d{4}-\d+/);
@@ -152,8 +166,7 @@ describe('admin console in the browser', () => {
 
     // the group's consent, recorded by the officer at the group meeting: the application among the submitted ones
     await page.getByRole('menuitem', { name: '贷款与还款' }).click();
-    await page.getByTestId('loan-status').click();
-    await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: '已提交' }).click();
+    await choose(page, page.getByTestId('loan-status'), '已提交');
     await page.getByRole('button', { name: loanNo }).click();
     await page.getByTestId('next-step').filter({ hasText: '待小组联保' }).waitFor();
     await page.getByRole('button', { name: '记录小组联保' }).click();
@@ -169,7 +182,10 @@ describe('admin console in the browser', () => {
     await admin.locator('.ant-table-row', { hasText: loanNo }).getByRole('button', { name: loanNo }).click();
     await admin.getByText('全部规则通过').waitFor();
     await shot(admin, 'approval-eligible');
-    await admin.getByRole('button', { name: '批 准' }).or(admin.getByRole('button', { name: '批准', exact: true })).click();
+    await admin
+      .getByRole('button', { name: '批 准' })
+      .or(admin.getByRole('button', { name: '批准', exact: true }))
+      .click();
     await admin.getByText('已批准', { exact: true }).first().waitFor();
     await admin.locator('.ant-drawer').getByText('公示中').waitFor();
     await admin.context().close();
@@ -185,12 +201,15 @@ describe('admin console in the browser', () => {
     await page.getByLabel('银行贷款编号').fill('UI-TEST-0001');
     await page.getByLabel('农户编号').fill('6');
     await page.getByLabel('金额').fill('10000.00');
-    await page.getByRole('button', { name: '保 存' }).or(page.getByRole('button', { name: '保存' })).click();
+    await page
+      .getByRole('button', { name: '保 存' })
+      .or(page.getByRole('button', { name: '保存' }))
+      .click();
     await page.getByText(/已登记: CL-/).waitFor();
-    await page.waitForFunction(
-      ([sel, prev]) => document.querySelector(sel)?.textContent !== prev,
-      ['[data-testid="bank-capacity"]', before] as const,
-    );
+    await page.waitForFunction(([sel, prev]) => document.querySelector(sel)?.textContent !== prev, [
+      '[data-testid="bank-capacity"]',
+      before,
+    ] as const);
     const after = await capacity.innerText();
     const yuan = (s: string) => BigInt(s.replace(/[¥,.]/g, ''));
     expect(yuan(after)).toBeLessThan(yuan(before));
@@ -263,8 +282,12 @@ describe('admin console in the browser', () => {
     await page.locator('form button[type=submit]').click();
     await page.getByTestId('who').waitFor();
     const admin = await ui.t.tokenFor('ADMIN');
-    const [{ id }] = (await ui.t.db.dataSource.query(`SELECT id::text FROM users WHERE username = 'fund.admin'`)) as { id: string }[];
-    const revoked = await apiCall(ui.t.api(admin).POST('/api/v1/users/{id}/revoke-tokens', { params: { path: { id } } }));
+    const [{ id }] = (await ui.t.db.dataSource.query(
+      `SELECT id::text FROM users WHERE username = 'fund.admin'`,
+    )) as { id: string }[];
+    const revoked = await apiCall(
+      ui.t.api(admin).POST('/api/v1/users/{id}/revoke-tokens', { params: { path: { id } } }),
+    );
     expect(revoked.status).toBe(200);
     // the next request (a screen's, or one already on its way) is refused: 401, back to the login page
     await page
@@ -285,31 +308,49 @@ describe('admin console in the browser', () => {
 
     // 公示: the demo's application in its notice, the name masked, the amount and the day objections close
     const notices = await get(
-      api.GET('/api/v1/loan-applications/review-queue', { params: { query: { status: 'IN_PUBLIC_NOTICE', pageSize: 100 } } }),
+      api.GET('/api/v1/loan-applications/review-queue', {
+        params: { query: { status: 'IN_PUBLIC_NOTICE', pageSize: 100 } },
+      }),
     );
     expect(notices.items.length).toBeGreaterThan(0);
     const n = notices.items[0];
     await page.getByRole('menuitem', { name: '公示' }).click();
     await heading('贷款公示');
-    await page.getByTestId('masked-name').filter({ hasText: maskName(n.borrower.headName) }).first().waitFor();
+    await page
+      .getByTestId('masked-name')
+      .filter({ hasText: maskName(n.borrower.headName) })
+      .first()
+      .waitFor();
     await expect(page.locator('.notice-sheet').innerText()).resolves.not.toContain(n.borrower.headName);
-    await page.getByRole('cell', { name: formatMoney(n.principal) }).first().waitFor();
+    await page
+      .getByRole('cell', { name: formatMoney(n.principal) })
+      .first()
+      .waitFor();
     await page.getByRole('cell', { name: n.noticeEndsOn }).first().waitFor();
     await page.emulateMedia({ media: 'print' });
     await expect(page.getByRole('navigation', { name: 'main' }).isVisible()).resolves.toBe(false);
-    await expect(page.getByRole('button', { name: '打印' }).or(page.getByRole('button', { name: '打 印' })).isVisible()).resolves.toBe(false);
+    await expect(
+      page
+        .getByRole('button', { name: '打印' })
+        .or(page.getByRole('button', { name: '打 印' }))
+        .isVisible(),
+    ).resolves.toBe(false);
     await shot(page, 'notices');
     await page.emulateMedia({ media: 'screen' });
 
     // village funds: the first fund's capital, its members and its contributions with their total
     const funds = await get(api.GET('/api/v1/mutual-aid-funds', { params: { query: { pageSize: 100 } } }));
     const fund = funds.items[0];
-    const position = await get(api.GET('/api/v1/mutual-aid-funds/{id}/position', { params: { path: { id: fund.id } } }));
+    const position = await get(
+      api.GET('/api/v1/mutual-aid-funds/{id}/position', { params: { path: { id: fund.id } } }),
+    );
     await page.getByRole('menuitem', { name: '村级互助资金' }).click();
     await heading('村级互助资金');
     await expect(page.getByTestId('fund-capital').innerText()).resolves.toBe(formatMoney(position.capital));
     const contributions = await get(
-      api.GET('/api/v1/mutual-aid-funds/{id}/contributions', { params: { path: { id: fund.id }, query: { pageSize: 20 } } }),
+      api.GET('/api/v1/mutual-aid-funds/{id}/contributions', {
+        params: { path: { id: fund.id }, query: { pageSize: 20 } },
+      }),
     );
     await page.getByRole('tab', { name: '出资记录' }).click();
     await page.getByText(`合计: ${formatMoney(contributions.totalAmount)}`).waitFor();
@@ -322,7 +363,9 @@ describe('admin console in the browser', () => {
     );
     await page.getByRole('menuitem', { name: '风险补偿基金' }).click();
     await heading('风险补偿基金');
-    await expect(page.getByTestId('risk-fund-balance').innerText()).resolves.toBe(formatMoney(capacity.balance));
+    await expect(page.getByTestId('risk-fund-balance').innerText()).resolves.toBe(
+      formatMoney(capacity.balance),
+    );
     await page.getByRole('cell', { name: capacity.agreements[0].agreementNo }).first().waitFor();
     await page.getByRole('columnheader', { name: '熔断状态' }).waitFor();
     await shot(page, 'risk-funds');
@@ -332,20 +375,35 @@ describe('admin console in the browser', () => {
     await page.getByRole('menuitem', { name: '代偿申请' }).click();
     await heading('代偿申请');
     await page.getByText('待审核').first().waitFor();
-    await expect(page.locator('.ant-table-tbody tr.ant-table-row').count()).resolves.toBe(claims.items.length);
+    await expect(page.locator('.ant-table-tbody tr.ant-table-row').count()).resolves.toBe(
+      claims.items.length,
+    );
 
     // subsidy: the programme's available budget; asset income: the project's special fund
-    const programmes = await get(api.GET('/api/v1/subsidy/programmes', { params: { query: { pageSize: 100 } } }));
+    const programmes = await get(
+      api.GET('/api/v1/subsidy/programmes', { params: { query: { pageSize: 100 } } }),
+    );
     await page.getByRole('menuitem', { name: '贴息' }).click();
     await heading('贴息');
-    await expect(page.getByTestId('subsidy-available').first().innerText()).resolves.toBe(formatMoney(programmes.items[0].position.available));
-    const projects = await get(api.GET('/api/v1/asset-income/projects', { params: { query: { pageSize: 20 } } }));
+    await expect(page.getByTestId('subsidy-available').first().innerText()).resolves.toBe(
+      formatMoney(programmes.items[0].position.available),
+    );
+    const projects = await get(
+      api.GET('/api/v1/asset-income/projects', { params: { query: { pageSize: 20 } } }),
+    );
     await page.getByRole('menuitem', { name: '资产收益' }).click();
     await heading('资产收益');
-    await expect(page.getByTestId('special-fund').first().innerText()).resolves.toBe(formatMoney(projects.items[0].specialFund));
-    const runs = await get(api.GET('/api/v1/asset-income/distributions', { params: { query: { pageSize: 100 } } }));
+    await expect(page.getByTestId('special-fund').first().innerText()).resolves.toBe(
+      formatMoney(projects.items[0].specialFund),
+    );
+    const runs = await get(
+      api.GET('/api/v1/asset-income/distributions', { params: { query: { pageSize: 100 } } }),
+    );
     expect(runs.items.length).toBeGreaterThan(0);
-    await page.getByRole('cell', { name: formatMoney(runs.items[0].paidNow) }).first().waitFor();
+    await page
+      .getByRole('cell', { name: formatMoney(runs.items[0].paidNow) })
+      .first()
+      .waitFor();
     await shot(page, 'asset-income');
     // the business date screen is the administrator's alone
     await expect(page.getByRole('menuitem', { name: '业务日期' }).count()).resolves.toBe(0);

@@ -48,7 +48,10 @@ describe('public disclosure in the browser', () => {
     const pdf = await page.pdf({ preferCSSPageSize: true, printBackground: true });
     const raw = pdf.toString('latin1');
     expect(raw.startsWith('%PDF-')).toBe(true);
-    const boxes = [...raw.matchAll(/\/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]/g)].map((m) => [Math.round(Number(m[1])), Math.round(Number(m[2]))]);
+    const boxes = [...raw.matchAll(/\/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]/g)].map((m) => [
+      Math.round(Number(m[1])),
+      Math.round(Number(m[2])),
+    ]);
     expect(boxes.length).toBeGreaterThan(0);
     for (const [w, h] of boxes) expect([w, h]).toEqual([595, 842]);
     await context.close();

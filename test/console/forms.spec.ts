@@ -6,7 +6,7 @@ import { apiCall, expectStatus, TEST_ADMIN } from '#libs/testing';
 import { ProjectionProcessor } from '../../apps/worker/src/projection/projection.processor.js';
 import { formatMoney, sumMoney } from '../../apps/console/src/lib/format.js';
 import * as fx from '../subsidy/fixtures.js';
-import { shot, useConsole } from './harness.js';
+import { choose, shot, useConsole } from './harness.js';
 
 /**
  * The console's write forms in the browser, against the real API on the demo data: a contribution recorded and
@@ -19,7 +19,11 @@ let worker: Worker<ProjectionJobData> | undefined;
 
 beforeAll(() => {
   const processor = new ProjectionProcessor(ui.t.app.get(ProjectionService, { strict: false }));
-  worker = new Worker<ProjectionJobData>(QUEUES.PROJECTIONS, (job: Job<ProjectionJobData>) => processor.process(job), bullOptions(ui.t.app.get(AppConfig)));
+  worker = new Worker<ProjectionJobData>(
+    QUEUES.PROJECTIONS,
+    (job: Job<ProjectionJobData>) => processor.process(job),
+    bullOptions(ui.t.app.get(AppConfig)),
+  );
 });
 afterAll(async () => {
   await worker?.close();
@@ -36,40 +40,32 @@ async function get<R extends { response: Response; data?: unknown; error?: unkno
 }
 
 /** A button by its text: Ant Design puts a space between two Chinese characters (登 录). */
-const button = (page: Page | Locator, text: string) => page.getByRole('button', { name: new RegExp(`^${[...text].join('\\s?')}$`) });
+const button = (page: Page | Locator, text: string) =>
+  page.getByRole('button', { name: new RegExp(`^${[...text].join('\\s?')}$`) });
 
 /**
  * Chooses `option` in the dialog's select labelled `label`, and waits until the select shows it. antd animates its
  * dropdowns: a click that lands while one is opening or closing can be lost, so the dropdown is closed and the
  * choice made again (up to three times).
  */
-async function pick(page: Page, label: string, option: string) {
-  const dialog = page.getByRole('dialog');
-  const item = dialog.locator('.ant-form-item', { has: page.getByLabel(label, { exact: true }) });
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await dialog.getByLabel(label, { exact: true }).click({ timeout: 5_000 });
-      await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: option }).first().click({ timeout: 5_000 });
-      await item.filter({ hasText: option }).waitFor({ timeout: 5_000 });
-      return;
-    } catch (e) {
-      if (attempt === 3) throw e;
-      // Escape closes an open dropdown (and only then: without one it would close the dialog)
-      if (await page.locator('.ant-select-dropdown:visible').count()) await page.keyboard.press('Escape');
-      await page.locator('.ant-select-dropdown:visible').first().waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);
-    }
-  }
-}
+/** A choice in the open dialog's select labelled `label` (see choose). */
+const pick = (page: Page, label: string, option: string) =>
+  choose(page, page.getByRole('dialog').getByLabel(label, { exact: true }), option);
 
 describe('console write forms in the browser', () => {
   it('a fund administrator records a contribution and sees it in the fund’s position; a refused share shows the API’s field error beside its field, in Chinese', async () => {
     const funds = await get(fa().GET('/api/v1/mutual-aid-funds', { params: { query: { pageSize: 100 } } }));
     const fund = funds.items[0];
-    const before = (await get(fa().GET('/api/v1/mutual-aid-funds/{id}/position', { params: { path: { id: fund.id } } }))).capital as string;
+    const before = (
+      await get(fa().GET('/api/v1/mutual-aid-funds/{id}/position', { params: { path: { id: fund.id } } }))
+    ).capital as string;
     const page = await ui.loginAs(...FUND_ADMIN);
     await page.getByRole('menuitem', { name: '村级互助资金' }).click();
     await page.getByRole('heading', { name: '村级互助资金', exact: true }).waitFor();
-    await page.getByTestId('fund-capital').filter({ hasText: formatMoney(before) }).waitFor();
+    await page
+      .getByTestId('fund-capital')
+      .filter({ hasText: formatMoney(before) })
+      .waitFor();
 
     await button(page, '登记出资').click();
     await pick(page, '来源', '区县财政');
@@ -78,16 +74,28 @@ describe('console write forms in the browser', () => {
     // the client checks the format as the API does, before sending
     await dialog.getByLabel('文号').fill('');
     await page.getByTestId('contribution-form-submit').click();
-    await dialog.locator('.ant-form-item', { has: page.getByLabel('文号') }).getByText('必填').waitFor();
+    await dialog
+      .locator('.ant-form-item', { has: page.getByLabel('文号') })
+      .getByText('必填')
+      .waitFor();
     await dialog.getByLabel('文号').fill('淄财农〔2026〕99号');
     await shot(page, 'contribution-form');
     await page.getByTestId('contribution-form-submit').click();
     await page.getByText('出资已登记').waitFor();
     const expected = sumMoney([before, '1234.56']);
-    await page.getByTestId('fund-capital').filter({ hasText: formatMoney(expected) }).waitFor();
-    expect((await get(fa().GET('/api/v1/mutual-aid-funds/{id}/position', { params: { path: { id: fund.id } } }))).capital).toBe(expected);
+    await page
+      .getByTestId('fund-capital')
+      .filter({ hasText: formatMoney(expected) })
+      .waitFor();
+    expect(
+      (await get(fa().GET('/api/v1/mutual-aid-funds/{id}/position', { params: { path: { id: fund.id } } })))
+        .capital,
+    ).toBe(expected);
     await page.getByRole('tab', { name: '出资记录' }).click();
-    await page.getByRole('row', { name: /淄财农〔2026〕99号/ }).getByText('¥1,234.56').waitFor();
+    await page
+      .getByRole('row', { name: /淄财农〔2026〕99号/ })
+      .getByText('¥1,234.56')
+      .waitFor();
 
     // a member share from a household of another village: the API refuses it on householdId, shown beside that field
     const households = await get(fa().GET('/api/v1/households', { params: { query: { pageSize: 100 } } }));
@@ -97,40 +105,53 @@ describe('console write forms in the browser', () => {
     await pick(page, '来源', '成员自缴');
     await dialog.getByLabel('金额（元）').fill('100.00');
     // the household picked by its head's name, once the search has answered
-    const searched = page.waitForResponse((r) => r.url().includes('/api/v1/households?') && r.url().includes(encodeURIComponent(stranger.headName)));
-    await dialog.getByLabel('农户', { exact: true }).click();
-    await dialog.getByLabel('农户', { exact: true }).fill(stranger.headName);
-    await searched;
-    await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: `#${stranger.id}` }).click();
+    await choose(page, dialog.getByLabel('农户', { exact: true }), `#${stranger.id}`, {
+      search: stranger.headName,
+      // the chosen value (an aria-live echo of it may come and go)
+      took: dialog.getByTitle(`${stranger.headName} · ${stranger.villageName} · #${stranger.id}`),
+    });
     await page.keyboard.press('Tab');
-    await dialog.getByTitle(`${stranger.headName} · ${stranger.villageName} · #${stranger.id}`).waitFor(); // the chosen value (an aria-live echo of it may come and go)
-    const refused = page.waitForResponse((r) => r.url().includes('/contributions') && r.request().method() === 'POST');
+    const refused = page.waitForResponse(
+      (r) => r.url().includes('/contributions') && r.request().method() === 'POST',
+    );
     await page.getByTestId('contribution-form-submit').click();
     expect((await refused).status()).toBe(422);
     const householdItem = dialog.locator('.ant-form-item', { has: page.getByLabel('农户', { exact: true }) });
-    await householdItem.locator('.ant-form-item-explain-error').filter({ hasText: '该农户不属于本村互助资金所在村' }).waitFor();
+    await householdItem
+      .locator('.ant-form-item-explain-error')
+      .filter({ hasText: '该农户不属于本村互助资金所在村' })
+      .waitFor();
     await expect(dialog.getByTestId('problem').getAttribute('data-code')).resolves.toBeTruthy();
     await shot(page, 'contribution-field-error');
     // nothing was recorded
-    expect((await get(fa().GET('/api/v1/mutual-aid-funds/{id}/position', { params: { path: { id: fund.id } } }))).capital).toBe(expected);
+    expect(
+      (await get(fa().GET('/api/v1/mutual-aid-funds/{id}/position', { params: { path: { id: fund.id } } })))
+        .capital,
+    ).toBe(expected);
     await page.context().close();
   });
 
   it('a share withdrawal above the member’s paid share is refused on its amount, beside the field, in Chinese', async () => {
-    const fund = (await get(fa().GET('/api/v1/mutual-aid-funds', { params: { query: { pageSize: 100 } } }))).items[0];
-    const members = await get(fa().GET('/api/v1/mutual-aid-funds/{id}/members', { params: { path: { id: fund.id }, query: { pageSize: 100 } } }));
+    const fund = (await get(fa().GET('/api/v1/mutual-aid-funds', { params: { query: { pageSize: 100 } } })))
+      .items[0];
+    const members = await get(
+      fa().GET('/api/v1/mutual-aid-funds/{id}/members', {
+        params: { path: { id: fund.id }, query: { pageSize: 100 } },
+      }),
+    );
     const member = members.items.find((m: { status: string }) => m.status === 'ACTIVE');
-    const household = await get(fa().GET('/api/v1/households/{id}', { params: { path: { id: member.householdId } } }));
+    const household = await get(
+      fa().GET('/api/v1/households/{id}', { params: { path: { id: member.householdId } } }),
+    );
     const page = await ui.loginAs(...FUND_ADMIN);
     await page.getByRole('menuitem', { name: '村级互助资金' }).click();
     await page.getByTestId('fund-capital').waitFor();
     await button(page, '社员退股').click();
     const dialog = page.getByRole('dialog');
-    const searched = page.waitForResponse((r) => r.url().includes('/api/v1/households?') && r.url().includes(encodeURIComponent(household.headName)));
-    await dialog.getByLabel('农户', { exact: true }).click();
-    await dialog.getByLabel('农户', { exact: true }).fill(household.headName);
-    await searched;
-    await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: `#${household.id}` }).click();
+    await choose(page, dialog.getByLabel('农户', { exact: true }), `#${household.id}`, {
+      search: household.headName,
+      took: dialog.getByTitle(`${household.headName} · ${household.villageName} · #${household.id}`),
+    });
     await page.keyboard.press('Tab');
     const over = sumMoney([member.paidShare, '1.00']);
     await dialog.getByLabel('金额（元）').fill(over);
@@ -139,8 +160,16 @@ describe('console write forms in the browser', () => {
     await amountItem.locator('.ant-form-item-explain-error').filter({ hasText: '股金不足' }).waitFor();
     await shot(page, 'withdrawal-refused');
     // nothing left the fund
-    const after = await get(fa().GET('/api/v1/mutual-aid-funds/{id}/withdrawals', { params: { path: { id: fund.id }, query: { pageSize: 100 } } }));
-    expect(after.items.filter((w: { householdId: string; amount: string }) => w.householdId === household.id && w.amount === over)).toEqual([]);
+    const after = await get(
+      fa().GET('/api/v1/mutual-aid-funds/{id}/withdrawals', {
+        params: { path: { id: fund.id }, query: { pageSize: 100 } },
+      }),
+    );
+    expect(
+      after.items.filter(
+        (w: { householdId: string; amount: string }) => w.householdId === household.id && w.amount === over,
+      ),
+    ).toEqual([]);
     await page.context().close();
   });
 
@@ -150,14 +179,18 @@ describe('console write forms in the browser', () => {
     const page = await ui.loginAs(...FUND_ADMIN);
     await page.getByRole('menuitem', { name: '信息公开' }).click();
     await page.getByRole('heading', { name: '信息公开', exact: true }).waitFor();
-    await page.getByLabel('村/区县').click();
-    await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: village.name }).first().click();
+    await choose(page, page.getByLabel('村/区县'), village.name);
     await button(page, '发布公开信息').click();
     const published = page.getByTestId('disclosure-published');
     await published.waitFor();
-    const [printable] = await Promise.all([page.context().waitForEvent('page'), published.getByRole('link', { name: '打开可打印页面' }).click()]);
+    const [printable] = await Promise.all([
+      page.context().waitForEvent('page'),
+      published.getByRole('link', { name: '打开可打印页面' }).click(),
+    ]);
     await printable.waitForLoadState();
-    expect(printable.url()).toMatch(new RegExp(`/api/v1/public/disclosures/villages/${village.code}/\\d+\\?format=html$`));
+    expect(printable.url()).toMatch(
+      new RegExp(`/api/v1/public/disclosures/villages/${village.code}/\\d+\\?format=html$`),
+    );
     await expect(printable.locator('body').innerText()).resolves.toContain(village.name);
     await page.locator('.ant-table-row').first().waitFor();
     await shot(page, 'disclosures');
@@ -165,14 +198,15 @@ describe('console write forms in the browser', () => {
   });
 
   it('a fund administrator runs a projection from the screen and follows it to its bands, events, fan chart and files', async () => {
-    const scenarios = await get(fa().GET('/api/v1/projection-scenarios', { params: { query: { pageSize: 100 } } }));
+    const scenarios = await get(
+      fa().GET('/api/v1/projection-scenarios', { params: { query: { pageSize: 100 } } }),
+    );
     const scenario = scenarios.items[0];
     const page = await ui.loginAs(...FUND_ADMIN);
     await page.getByRole('menuitem', { name: '压力测算' }).click();
     await page.getByRole('heading', { name: '压力测算', exact: true }).waitFor();
     const form = page.getByTestId('projection-form');
-    await form.getByLabel('情景').click();
-    await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: scenario.name }).click();
+    await choose(page, form.getByLabel('情景'), scenario.name);
     await form.getByLabel('测算月数').fill('6');
     await form.getByLabel('模拟次数').fill('8');
     await button(page, '开始测算').click();
@@ -194,7 +228,10 @@ describe('console write forms in the browser', () => {
       return !!img && img.complete && img.naturalWidth > 0;
     });
     const run = await get(fa().GET('/api/v1/projections/{id}', { params: { path: { id } } }));
-    expect(run).toMatchObject({ status: 'DONE', spec: expect.objectContaining({ horizonMonths: 6, runs: 8 }) });
+    expect(run).toMatchObject({
+      status: 'DONE',
+      spec: expect.objectContaining({ horizonMonths: 6, runs: 8 }),
+    });
     expect(run.result.months).toHaveLength(6);
     // the first chosen metric's P50 of the first month, as the API computed it
     const first = run.result.series.find((s: { scope: string }) => s.scope === 'total');
@@ -212,12 +249,14 @@ describe('console write forms in the browser', () => {
 
   it('a fund administrator creates a scenario, runs it and sees its result, then saves a new version; the API’s field messages come beside the fields in the console’s language', async () => {
     const today = (await get(fa().GET('/api/v1/business-date'))).businessDate as string;
-    const riskFund = (await get(fa().GET('/api/v1/risk-funds', { params: { query: { pageSize: 100 } } }))).items[0];
+    const riskFund = (await get(fa().GET('/api/v1/risk-funds', { params: { query: { pageSize: 100 } } })))
+      .items[0];
     const page = await ui.loginAs(...FUND_ADMIN);
     // every API call asks for the console's language
     const languages = new Set<string>();
     page.on('request', (r) => {
-      if (r.resourceType() === 'fetch' && r.url().includes('/api/v1/')) languages.add(`${r.method()} ${r.headers()['accept-language']}`);
+      if (r.resourceType() === 'fetch' && r.url().includes('/api/v1/'))
+        languages.add(`${r.method()} ${r.headers()['accept-language']}`);
     });
     await page.getByRole('menuitem', { name: '压力测算' }).click();
     await page.getByRole('heading', { name: '压力测算', exact: true }).waitFor();
@@ -240,8 +279,12 @@ describe('console write forms in the browser', () => {
     await problem.waitFor();
     await expect(problem.getAttribute('data-code')).resolves.toBe('PROJECTION_SCENARIO_INVALID');
     await expect(problem.innerText()).resolves.toContain('测算情景设置不符合要求');
-    const itemOf = (label: string) => dialog.locator('.ant-form-item', { has: page.getByLabel(label, { exact: true }) });
-    await itemOf('互助资金借款 · 违约比例').locator('.ant-form-item-explain-error').filter({ hasText: '无效' }).waitFor();
+    const itemOf = (label: string) =>
+      dialog.locator('.ant-form-item', { has: page.getByLabel(label, { exact: true }) });
+    await itemOf('互助资金借款 · 违约比例')
+      .locator('.ant-form-item-explain-error')
+      .filter({ hasText: '无效' })
+      .waitFor();
     await itemOf('放大倍数').locator('.ant-form-item-explain-error').filter({ hasText: '无效' }).waitFor();
     await shot(page, 'projection-scenario-refused');
     await dialog.getByLabel('互助资金借款 · 违约比例').fill('20');
@@ -249,13 +292,21 @@ describe('console write forms in the browser', () => {
     await shot(page, 'projection-scenario-form');
     await page.getByTestId('scenario-form-submit').click();
     await page.getByText(`情景已保存: ${name} · v1`).waitFor();
-    const saved = (await get(fa().GET('/api/v1/projection-scenarios', { params: { query: { pageSize: 100 } } }))).items.find((x: { name: string }) => x.name === name);
+    const saved = (
+      await get(fa().GET('/api/v1/projection-scenarios', { params: { query: { pageSize: 100 } } }))
+    ).items.find((x: { name: string }) => x.name === name);
     expect(saved).toMatchObject({ version: 1 });
     expect(saved.spec).toMatchObject({
       horizonMonths: 4,
       runs: 6,
       behaviour: { MUTUAL_AID: expect.objectContaining({ defaultPercent: 20 }) },
-      policies: [{ fromMonth: today.slice(0, 7), leverageMultiple: '8', topUps: [{ target: 'RISK_FUND', id: riskFund.id, amount: '100000.00' }] }],
+      policies: [
+        {
+          fromMonth: today.slice(0, 7),
+          leverageMultiple: '8',
+          topUps: [{ target: 'RISK_FUND', id: riskFund.id, amount: '100000.00' }],
+        },
+      ],
     });
 
     // the run form offers the saved scenario: run it and follow it to its result
@@ -272,7 +323,10 @@ describe('console write forms in the browser', () => {
     await expect(bands.locator('tbody tr.ant-table-row').count()).resolves.toBe(4);
     const run = await get(fa().GET('/api/v1/projections/{id}', { params: { path: { id } } }));
     expect(run).toMatchObject({ status: 'DONE', scenarioId: saved.id, scenarioVersion: 1 });
-    await page.locator('.ant-table-row', { hasText: `${name} · v1` }).first().waitFor();
+    await page
+      .locator('.ant-table-row', { hasText: `${name} · v1` })
+      .first()
+      .waitFor();
     await shot(page, 'projection-scenario-run');
 
     // in English the API writes its field message in English (it names the rule), then a new version is saved
@@ -281,30 +335,57 @@ describe('console write forms in the browser', () => {
     await button(page.locator('.ant-table-row', { hasText: name }), 'New version').click();
     await dialog.getByLabel('Mutual-aid loans · Default %').fill('101');
     await page.getByTestId('scenario-form-submit').click();
-    const enItem = dialog.locator('.ant-form-item', { has: page.getByLabel('Mutual-aid loans · Default %', { exact: true }) });
-    await enItem.locator('.ant-form-item-explain-error').filter({ hasText: 'must be a percent from 0 to 100' }).waitFor();
-    await expect(dialog.getByTestId('problem').innerText()).resolves.toContain('The projection scenario is not valid');
+    const enItem = dialog.locator('.ant-form-item', {
+      has: page.getByLabel('Mutual-aid loans · Default %', { exact: true }),
+    });
+    await enItem
+      .locator('.ant-form-item-explain-error')
+      .filter({ hasText: 'must be a percent from 0 to 100' })
+      .waitFor();
+    await expect(dialog.getByTestId('problem').innerText()).resolves.toContain(
+      'The projection scenario is not valid',
+    );
     await dialog.getByLabel('Mutual-aid loans · Default %').fill('30');
     await page.getByTestId('scenario-form-submit').click();
     await page.getByText(`Scenario saved: ${name} · v2`).waitFor();
-    const v2 = await get(fa().GET('/api/v1/projection-scenarios/{id}', { params: { path: { id: saved.id } } }));
-    expect(v2).toMatchObject({ version: 2, spec: expect.objectContaining({ horizonMonths: 4, behaviour: expect.objectContaining({ MUTUAL_AID: expect.objectContaining({ defaultPercent: 30 }) }) }) });
+    const v2 = await get(
+      fa().GET('/api/v1/projection-scenarios/{id}', { params: { path: { id: saved.id } } }),
+    );
+    expect(v2).toMatchObject({
+      version: 2,
+      spec: expect.objectContaining({
+        horizonMonths: 4,
+        behaviour: expect.objectContaining({ MUTUAL_AID: expect.objectContaining({ defaultPercent: 30 }) }),
+      }),
+    });
     expect(v2.spec.policies).toEqual(saved.spec.policies);
-    expect(await get(fa().GET('/api/v1/projection-scenarios/{id}/versions', { params: { path: { id: saved.id } } }))).toHaveLength(2);
+    expect(
+      await get(
+        fa().GET('/api/v1/projection-scenarios/{id}/versions', { params: { path: { id: saved.id } } }),
+      ),
+    ).toHaveLength(2);
     // Chinese until the switch, English after it, on reads and writes alike
     expect([...languages].sort()).toEqual(['GET en', 'GET zh-CN', 'PATCH en', 'POST zh-CN']);
     await page.context().close();
   }, 180_000);
 
   it('a fund administrator tops up a risk fund, signs a cooperation agreement with a new bank and terminates it', async () => {
-    const bank = await apiCall(ui.t.api('ADMIN').POST('/api/v1/banks', { body: { code: 'UIBANK', name: '界面测试银行' } }));
+    const bank = await apiCall(
+      ui.t.api('ADMIN').POST('/api/v1/banks', { body: { code: 'UIBANK', name: '界面测试银行' } }),
+    );
     expect(bank.status).toBe(201);
-    const riskFund = (await get(fa().GET('/api/v1/risk-funds', { params: { query: { pageSize: 100 } } }))).items[0];
-    const before = (await get(fa().GET('/api/v1/risk-funds/{id}/capacity', { params: { path: { id: riskFund.id } } }))).balance as string;
+    const riskFund = (await get(fa().GET('/api/v1/risk-funds', { params: { query: { pageSize: 100 } } })))
+      .items[0];
+    const before = (
+      await get(fa().GET('/api/v1/risk-funds/{id}/capacity', { params: { path: { id: riskFund.id } } }))
+    ).balance as string;
     const today = (await get(fa().GET('/api/v1/business-date'))).businessDate as string;
     const page = await ui.loginAs(...FUND_ADMIN);
     await page.getByRole('menuitem', { name: '风险补偿基金' }).click();
-    await page.getByTestId('risk-fund-balance').filter({ hasText: formatMoney(before) }).waitFor();
+    await page
+      .getByTestId('risk-fund-balance')
+      .filter({ hasText: formatMoney(before) })
+      .waitFor();
 
     await button(page, '登记注资').click();
     await pick(page, '来源', '市级财政');
@@ -315,8 +396,14 @@ describe('console write forms in the browser', () => {
     await page.getByTestId('deposit-form-submit').click();
     await page.getByText('注资已登记').waitFor();
     const expected = sumMoney([before, '50000.50']);
-    await page.getByTestId('risk-fund-balance').filter({ hasText: formatMoney(expected) }).waitFor();
-    expect((await get(fa().GET('/api/v1/risk-funds/{id}/capacity', { params: { path: { id: riskFund.id } } }))).balance).toBe(expected);
+    await page
+      .getByTestId('risk-fund-balance')
+      .filter({ hasText: formatMoney(expected) })
+      .waitFor();
+    expect(
+      (await get(fa().GET('/api/v1/risk-funds/{id}/capacity', { params: { path: { id: riskFund.id } } })))
+        .balance,
+    ).toBe(expected);
 
     await button(page, '新建合作协议').click();
     await dialog.getByLabel('协议编号').fill('UI-AGREEMENT-1');
@@ -343,11 +430,15 @@ describe('console write forms in the browser', () => {
   });
 
   it('asset income: a flagged year’s dividends previewed by one fund administrator, approved by another, paid no earlier than the record date; a liquidation is previewed', async () => {
-    const project = (await get(fa().GET('/api/v1/asset-income/projects', { params: { query: { pageSize: 20 } } }))).items[0];
+    const project = (
+      await get(fa().GET('/api/v1/asset-income/projects', { params: { query: { pageSize: 20 } } }))
+    ).items[0];
     const today = (await get(fa().GET('/api/v1/business-date'))).businessDate as string;
     // the demo has paid every finished year (last year's in January): this year is the one open to a dividend run
     const year = today.slice(0, 4);
-    const paid = (await get(fa().GET('/api/v1/asset-income/distributions', { params: { query: { pageSize: 100 } } }))).items.map((r: { year: number }) => r.year) as number[];
+    const paid = (
+      await get(fa().GET('/api/v1/asset-income/distributions', { params: { query: { pageSize: 100 } } }))
+    ).items.map((r: { year: number }) => r.year) as number[];
     expect(paid).not.toContain(Number(year));
     const preparer = await ui.loginAs(...FUND_ADMIN);
     await preparer.getByRole('menuitem', { name: '资产收益' }).click();
@@ -363,11 +454,20 @@ describe('console write forms in the browser', () => {
     const result = await apiCall(
       fa().POST('/api/v1/asset-income/projects/{id}/results', {
         params: { path: { id: project.id } },
-        body: { year: Number(year), revenue: '300000.00', netProfit: '-900000.00', netAssets: '100000.00', reportedOn: today },
+        body: {
+          year: Number(year),
+          revenue: '300000.00',
+          netProfit: '-900000.00',
+          netAssets: '100000.00',
+          reportedOn: today,
+        },
       }),
     );
     expect(result.status).toBe(200);
-    expect((await get(fa().GET('/api/v1/asset-income/projects/{id}', { params: { path: { id: project.id } } }))).status).toBe('LIQUIDATION_REQUIRED');
+    expect(
+      (await get(fa().GET('/api/v1/asset-income/projects/{id}', { params: { path: { id: project.id } } })))
+        .status,
+    ).toBe('LIQUIDATION_REQUIRED');
     await preparer.reload();
     await button(preparer.locator('.ant-table-row', { hasText: project.name }), '分红/清算').click();
     await drawer.getByRole('tab', { name: '年度分红' }).click();
@@ -375,7 +475,11 @@ describe('console write forms in the browser', () => {
     await button(drawer, '试算').first().click();
     const previewed = drawer.getByTestId('dividend-preview');
     await previewed.getByText('已编制').waitFor();
-    const run = await get(fa().GET('/api/v1/asset-income/projects/{id}/distributions/{year}', { params: { path: { id: project.id, year: Number(year) } } }));
+    const run = await get(
+      fa().GET('/api/v1/asset-income/projects/{id}/distributions/{year}', {
+        params: { path: { id: project.id, year: Number(year) } },
+      }),
+    );
     expect(run.status).toBe('PREPARED');
     await previewed.getByText(formatMoney(run.netProfit)).first().waitFor();
     // the preparer may not approve: the API's refusal, in Chinese
@@ -399,9 +503,19 @@ describe('console write forms in the browser', () => {
     await drawer.getByTestId('dividend-form').getByLabel('年度').fill(year);
     await drawer.getByTestId('dividend-preview').getByText('已审批').first().waitFor();
     await button(drawer.getByTestId('dividend-preview'), '支付').click();
-    const paidOnItem = drawer.getByTestId('dividend-preview').locator('.ant-form-item', { has: preparer.getByLabel('支付日期') });
+    const paidOnItem = drawer
+      .getByTestId('dividend-preview')
+      .locator('.ant-form-item', { has: preparer.getByLabel('支付日期') });
     await paidOnItem.locator('.ant-form-item-explain-error').filter({ hasText: '早于股权登记日' }).waitFor();
-    expect((await get(fa().GET('/api/v1/asset-income/projects/{id}/distributions/{year}', { params: { path: { id: project.id, year: Number(year) } } }))).status).toBe('APPROVED');
+    expect(
+      (
+        await get(
+          fa().GET('/api/v1/asset-income/projects/{id}/distributions/{year}', {
+            params: { path: { id: project.id, year: Number(year) } },
+          }),
+        )
+      ).status,
+    ).toBe('APPROVED');
 
     // the flagged project's liquidation: preview first
     await drawer.getByRole('tab', { name: '清算' }).click();
@@ -410,7 +524,9 @@ describe('console write forms in the browser', () => {
     await liquidation.getByLabel('清算日期').fill(today);
     await button(drawer, '试算').last().click();
     await drawer.getByTestId('liquidation-preview').getByText('已编制').waitFor();
-    const l = await get(fa().GET('/api/v1/asset-income/projects/{id}/liquidation', { params: { path: { id: project.id } } }));
+    const l = await get(
+      fa().GET('/api/v1/asset-income/projects/{id}/liquidation', { params: { path: { id: project.id } } }),
+    );
     expect(l).toMatchObject({ status: 'PREPARED', proceeds: '1000000.00' });
     await drawer.getByTestId('liquidation-preview').getByText(formatMoney(l.specialRepaid)).first().waitFor();
     await shot(preparer, 'liquidation-preview');
@@ -418,9 +534,15 @@ describe('console write forms in the browser', () => {
   });
 
   it('subsidy: a fund administrator generates a period’s claims from the programme and sees what was done per payee', async () => {
-    const programme = (await get(fa().GET('/api/v1/subsidy/programmes', { params: { query: { pageSize: 100 } } }))).items[0];
+    const programme = (
+      await get(fa().GET('/api/v1/subsidy/programmes', { params: { query: { pageSize: 100 } } }))
+    ).items[0];
     const today = (await get(fa().GET('/api/v1/business-date'))).businessDate as string;
-    const periods = await get(fa().GET('/api/v1/subsidy/programmes/{id}/periods', { params: { path: { id: programme.id }, query: { year: Number(today.slice(0, 4)) } } }));
+    const periods = await get(
+      fa().GET('/api/v1/subsidy/programmes/{id}/periods', {
+        params: { path: { id: programme.id }, query: { year: Number(today.slice(0, 4)) } },
+      }),
+    );
     const ended = (periods.items ?? periods).filter((p: { end: string }) => p.end < today);
     const periodEnd = ended[ended.length - 1].end as string;
     const page = await ui.loginAs(...FUND_ADMIN);
@@ -439,7 +561,10 @@ describe('console write forms in the browser', () => {
     await page.getByText('贴息申请已生成').waitFor();
     await dialog.getByTestId('generated').waitFor();
     const claims = await get(fa().GET('/api/v1/subsidy/claims', { params: { query: { pageSize: 100 } } }));
-    const ofPeriod = claims.items.filter((c: { programmeId: string; period: { end: string } }) => c.programmeId === programme.id && c.period.end === periodEnd);
+    const ofPeriod = claims.items.filter(
+      (c: { programmeId: string; period: { end: string } }) =>
+        c.programmeId === programme.id && c.period.end === periodEnd,
+    );
     // each generated claim is listed with its number; a period without subsidised interest says so
     if (ofPeriod.length) for (const c of ofPeriod) await dialog.getByText(c.claimNo).waitFor();
     else await dialog.getByText('本期没有可申请的贴息').waitFor();
@@ -449,7 +574,9 @@ describe('console write forms in the browser', () => {
 
   it('subsidy: the administrator generates a claim, a fund administrator approves and settles it from the claims list', async () => {
     const ds = ui.t.db.dataSource;
-    const programme = (await get(fa().GET('/api/v1/subsidy/programmes', { params: { query: { pageSize: 100 } } }))).items[0];
+    const programme = (
+      await get(fa().GET('/api/v1/subsidy/programmes', { params: { query: { pageSize: 100 } } }))
+    ).items[0];
     // a covered household loan under a product whose policy names the programme, three instalments paid on time
     const policy = await apiCall(
       fa().PUT('/api/v1/subsidy/products/{product}/policy', {
@@ -473,7 +600,12 @@ describe('console write forms in the browser', () => {
       benchmarkRatePercent: '4.35',
       disbursementDate: '2025-12-05',
     });
-    for (const [i, d] of [[1, '2026-01-05'], [2, '2026-02-05'], [3, '2026-03-05']] as const) await fx.pay(ds, loan.id, i, d);
+    for (const [i, d] of [
+      [1, '2026-01-05'],
+      [2, '2026-02-05'],
+      [3, '2026-03-05'],
+    ] as const)
+      await fx.pay(ds, loan.id, i, d);
 
     const admin = await ui.loginAs(TEST_ADMIN.username, TEST_ADMIN.password);
     await admin.getByRole('menuitem', { name: '贴息' }).click();
@@ -484,8 +616,11 @@ describe('console write forms in the browser', () => {
     // the administrator does not decide claims
     await expect(button(admin, '审核通过').count()).resolves.toBe(0);
     await admin.context().close();
-    const claim = (await get(fa().GET('/api/v1/subsidy/claims', { params: { query: { pageSize: 100 } } }))).items.find(
-      (c: { programmeId: string; period: { end: string }; status: string }) => c.programmeId === programme.id && c.period.end === '2026-03-20' && c.status === 'DRAFT',
+    const claim = (
+      await get(fa().GET('/api/v1/subsidy/claims', { params: { query: { pageSize: 100 } } }))
+    ).items.find(
+      (c: { programmeId: string; period: { end: string }; status: string }) =>
+        c.programmeId === programme.id && c.period.end === '2026-03-20' && c.status === 'DRAFT',
     );
     expect(claim).toBeDefined();
 
@@ -503,7 +638,9 @@ describe('console write forms in the browser', () => {
     await page.getByTestId('settle-form-submit').click();
     await page.getByText('支付已登记').waitFor();
     await row.getByText('已支付').waitFor();
-    expect((await get(fa().GET('/api/v1/subsidy/claims/{id}', { params: { path: { id: claim.id } } }))).status).toBe('PAID');
+    expect(
+      (await get(fa().GET('/api/v1/subsidy/claims/{id}', { params: { path: { id: claim.id } } }))).status,
+    ).toBe('PAID');
     await shot(page, 'subsidy-settled');
     await page.context().close();
   });

@@ -2,7 +2,7 @@ import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { createTestApp, type TestApp } from '#libs/testing';
 import { runSeed } from '../../scripts/seed.js';
 
@@ -27,7 +27,10 @@ export const ROOT = join(import.meta.dirname, '..', '..');
  * Screenshots: into docs/console/ (the README's pictures) only when CONSOLE_SCREENSHOTS=docs asks for it, so a test
  * run never changes tracked files; otherwise into a scratch folder (still taken: a failing screen is looked at there).
  */
-export const SHOTS = process.env.CONSOLE_SCREENSHOTS === 'docs' ? join(ROOT, 'docs', 'console') : join(tmpdir(), 'mae-console-shots');
+export const SHOTS =
+  process.env.CONSOLE_SCREENSHOTS === 'docs'
+    ? join(ROOT, 'docs', 'console')
+    : join(tmpdir(), 'mae-console-shots');
 
 export interface ConsoleHarness {
   readonly t: TestApp;
@@ -42,9 +45,16 @@ export function useConsole(): ConsoleHarness {
   let browser: Browser;
   let base: string;
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: run scripts/ensure-browser.sh (apt-get install -y chromium fonts-noto-cjk)`);
+    if (!existsSync(CHROMIUM))
+      throw new Error(
+        `no Chromium at ${CHROMIUM}: run scripts/ensure-browser.sh (apt-get install -y chromium fonts-noto-cjk)`,
+      );
     if (!existsSync(join(ROOT, 'apps', 'console', 'dist', 'index.html'))) {
-      execFileSync('npx', ['vite', 'build', '--config', 'apps/console/vite.config.ts', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
+      execFileSync(
+        'npx',
+        ['vite', 'build', '--config', 'apps/console/vite.config.ts', '--logLevel', 'warn'],
+        { cwd: ROOT, stdio: 'inherit' },
+      );
     }
     mkdirSync(SHOTS, { recursive: true });
     t = await createTestApp();
@@ -60,7 +70,11 @@ export function useConsole(): ConsoleHarness {
     if (ctx.task.result?.state === 'fail') {
       const name = ctx.task.name.replace(/[^\p{L}\p{N}]+/gu, '-').slice(0, 60);
       let i = 0;
-      for (const page of open) if (!page.isClosed()) await page.screenshot({ path: join(SHOTS, `failed-${name}-${++i}.png`), fullPage: true }).catch(() => undefined);
+      for (const page of open)
+        if (!page.isClosed())
+          await page
+            .screenshot({ path: join(SHOTS, `failed-${name}-${++i}.png`), fullPage: true })
+            .catch(() => undefined);
     }
     open.clear();
   });
@@ -81,13 +95,20 @@ export function useConsole(): ConsoleHarness {
       return base;
     },
     async loginAs(username: string, password: string): Promise<Page> {
-      const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+      const context = await browser.newContext({
+        viewport: { width: 1280, height: 800 },
+        locale: 'zh-CN',
+        timezoneId: 'Asia/Shanghai',
+      });
       const page = await context.newPage();
       open.add(page);
       await page.goto(`${base}/`);
       await page.getByLabel('用户名').fill(username);
       await page.getByLabel('密码').fill(password);
-      await page.getByRole('button', { name: '登 录' }).or(page.getByRole('button', { name: '登录' })).click();
+      await page
+        .getByRole('button', { name: '登 录' })
+        .or(page.getByRole('button', { name: '登录' }))
+        .click();
       await page.getByTestId('who').waitFor();
       return page;
     },
@@ -102,3 +123,47 @@ export function withCheckChar(first17: string): string {
 }
 
 export const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`) });
+
+/**
+ * Chooses an option of an antd Select and checks that the choice took. Clicks `field` (the select's input, found by
+ * its label, or the select itself), types `opts.search` when given, clicks the first visible option holding
+ * `option`'s text (the first option when null), then waits for `opts.took` (by default: the select showing the
+ * chosen option's text). On a loaded machine antd's opening animation can swallow the click, or a search answer
+ * come late: then the list is closed and the whole choice is tried again, three times at most.
+ */
+export async function choose(
+  page: Page,
+  field: Locator,
+  option: string | null,
+  opts: { search?: string; took?: Locator } = {},
+): Promise<void> {
+  const select = field.locator(
+    'xpath=ancestor-or-self::div[contains(concat(" ", normalize-space(@class), " "), " ant-select ")][1]',
+  );
+  /** what shows the choice took: the caller's, else the select holding the chosen option's text */
+  let took: Locator | undefined = opts.took;
+  const open = page.locator('.ant-select-dropdown:visible');
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await field.click({ timeout: 5_000 });
+      if (opts.search !== undefined) await field.fill(opts.search, { timeout: 5_000 });
+      const items = open.locator('.ant-select-item-option');
+      const target = (option === null ? items : items.filter({ hasText: option })).first();
+      const text = option ?? (await target.innerText({ timeout: 5_000 })).split('\n')[0].trim();
+      took ??= select.filter({ hasText: text });
+      await target.click({ timeout: 5_000 });
+      await took.waitFor({ timeout: 5_000 });
+      return;
+    } catch (e) {
+      // the choice may have taken late: choosing again would undo it in a multiple select
+      if (took && (await took.isVisible().catch(() => false))) return;
+      if (attempt === 3) throw e;
+      // Escape closes an open list (and only then: without one it would close a dialog)
+      if (await open.count()) await page.keyboard.press('Escape');
+      await open
+        .first()
+        .waitFor({ state: 'hidden', timeout: 5_000 })
+        .catch(() => undefined);
+    }
+  }
+}

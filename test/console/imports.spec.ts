@@ -3,7 +3,7 @@ import iconv from 'iconv-lite';
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { apiCall, expectStatus } from '#libs/testing';
-import { shot, useConsole, withCheckChar } from './harness.js';
+import { choose, shot, useConsole, withCheckChar } from './harness.js';
 
 /**
  * The console's bulk imports, joint-liability groups and the disbursement after the public notice, in Chinese, in
@@ -180,15 +180,10 @@ describe('console: bulk imports, groups and the disbursement after the notice', 
     await page.waitForURL(/\/console\/groups$/);
     await page.getByRole('button', { name: '组建联保小组' }).click();
     const form = page.getByRole('dialog');
-    await form.getByLabel('村', { exact: true }).click();
-    await page.locator('.ant-select-item-option', { hasText: '东坪村' }).click();
+    await choose(page, form.getByLabel('村', { exact: true }), '东坪村');
     await form.getByLabel('小组名称').fill('导入户联保小组');
     const members = form.getByLabel('成员农户（同村，通常 3–5 户）');
-    for (const h of HOUSEHOLDS.slice(0, 3)) {
-      await members.click();
-      await members.fill(h.headName);
-      await page.locator('.ant-select-item-option', { hasText: h.headName }).click();
-    }
+    for (const h of HOUSEHOLDS.slice(0, 3)) await choose(page, members, h.headName, { search: h.headName });
     await form.locator('.ant-drawer-title').click(); // closes the multiple choice's list
     await button(form, '保存').click();
     await page.getByText('联保小组已组建: 导入户联保小组').waitFor();
@@ -198,9 +193,9 @@ describe('console: bulk imports, groups and the disbursement after the notice', 
     await expect(group.getByTestId('group-size').innerText()).resolves.toBe('3');
     await group.getByRole('cell', { name: HOUSEHOLDS[0].headName, exact: true }).waitFor();
 
-    await group.getByLabel('添加成员').click();
-    await group.getByLabel('添加成员').fill(HOUSEHOLDS[3].headName);
-    await page.locator('.ant-select-item-option', { hasText: HOUSEHOLDS[3].headName }).click();
+    await choose(page, group.getByLabel('添加成员'), HOUSEHOLDS[3].headName, {
+      search: HOUSEHOLDS[3].headName,
+    });
     await button(group, '添加').click();
     await page.getByText('成员已添加').waitFor();
     await group.getByTestId('group-size').filter({ hasText: '4' }).waitFor();
@@ -227,7 +222,9 @@ describe('console: bulk imports, groups and the disbursement after the notice', 
   });
 
   it('bank officer: covered loans in bulk, a bad row refused first, then registered with the district capacity before and after', async () => {
-    const household = await apiCall(ui.t.api('ADMIN').GET('/api/v1/households/{id}', { params: { path: { id: '6' } } }));
+    const household = await apiCall(
+      ui.t.api('ADMIN').GET('/api/v1/households/{id}', { params: { path: { id: '6' } } }),
+    );
     expect(household.status).toBe(200);
     const page = await ui.loginAs('zbrcb.officer', 'zbrcb-officer-demo');
     await page.waitForURL(/\/console\/covered-loans$/);
@@ -249,13 +246,11 @@ describe('console: bulk imports, groups and the disbursement after the notice', 
       bankLoanRef: 'BULK-UI-0002',
       borrowerCode: withCheckChar('37030219700101999'),
     };
-    await drawer
-      .getByLabel('导入文件')
-      .setInputFiles({
-        name: '担保贷款.xlsx',
-        mimeType: XLSX,
-        buffer: await fill(template, [loan, unknown]),
-      });
+    await drawer.getByLabel('导入文件').setInputFiles({
+      name: '担保贷款.xlsx',
+      mimeType: XLSX,
+      buffer: await fill(template, [loan, unknown]),
+    });
     await button(drawer, '试导入（只检查，不写入）').click();
     const bad = drawer.getByTestId('import-errors').locator('tbody tr.ant-table-row');
     await bad.first().waitFor();
@@ -296,7 +291,9 @@ describe('console: bulk imports, groups and the disbursement after the notice', 
     const admin = ui.t.api('ADMIN');
     const fundAdmin = ui.t.api('FUND_ADMIN');
     const login = await apiCall(
-      ui.t.api().POST('/api/v1/auth/login', { body: { username: 'loan.officer', password: 'loan-officer-demo' } }),
+      ui.t
+        .api()
+        .POST('/api/v1/auth/login', { body: { username: 'loan.officer', password: 'loan-officer-demo' } }),
     );
     const officer = ui.t.api(login.body.accessToken as string);
     // an application taken through to its public notice: two village households join the fund, a group of three
@@ -311,11 +308,15 @@ describe('console: bulk imports, groups and the disbursement after the notice', 
       );
     const group = (
       await expectStatus(
-        officer.POST('/api/v1/groups', { body: { villageId: '1', name: '放款测试联保小组', householdIds: ['5', '7', '8'] } }),
+        officer.POST('/api/v1/groups', {
+          body: { villageId: '1', name: '放款测试联保小组', householdIds: ['5', '7', '8'] },
+        }),
         201,
       )
     ).body;
-    const products = await apiCall(officer.GET('/api/v1/products', { params: { query: { kind: 'MUTUAL_AID' } } }));
+    const products = await apiCall(
+      officer.GET('/api/v1/products', { params: { query: { kind: 'MUTUAL_AID' } } }),
+    );
     const product = (products.body.items as { id: string; active: boolean }[]).find((p) => p.active)!;
     const draft = (
       await expectStatus(
@@ -333,13 +334,23 @@ describe('console: bulk imports, groups and the disbursement after the notice', 
       )
     ).body;
     const application = { params: { path: { id: draft.id as string } } };
-    await expectStatus(officer.POST('/api/v1/loan-applications/{id}/submit', { ...application, body: {} }), 200);
     await expectStatus(
-      officer.POST('/api/v1/loan-applications/{id}/endorse', { ...application, body: { note: '小组会议一致同意' } }),
+      officer.POST('/api/v1/loan-applications/{id}/submit', { ...application, body: {} }),
       200,
     );
-    const loan = (await expectStatus(fundAdmin.POST('/api/v1/loan-applications/{id}/approve', { ...application, body: {} }), 200))
-      .body as {
+    await expectStatus(
+      officer.POST('/api/v1/loan-applications/{id}/endorse', {
+        ...application,
+        body: { note: '小组会议一致同意' },
+      }),
+      200,
+    );
+    const loan = (
+      await expectStatus(
+        fundAdmin.POST('/api/v1/loan-applications/{id}/approve', { ...application, body: {} }),
+        200,
+      )
+    ).body as {
       id: string;
       loanNo: string;
       status: string;

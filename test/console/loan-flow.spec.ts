@@ -2,7 +2,7 @@
 import type { Locator, Page } from 'playwright-core';
 import { apiCall, expectStatus, TEST_ADMIN } from '#libs/testing';
 import { formatMoney, maskName } from '../../apps/console/src/lib/format.js';
-import { shot, useConsole, withCheckChar } from './harness.js';
+import { choose, shot, useConsole, withCheckChar } from './harness.js';
 
 /**
  * One loan from the household's registration to a repayment, all in the console as the people who do it would:
@@ -25,7 +25,9 @@ const SHARE = '100.00';
 const REPAYMENT = '500.00';
 
 const button = (scope: Page | Locator, name: string) =>
-  scope.getByRole('button', { name, exact: true }).or(scope.getByRole('button', { name: [...name].join(' '), exact: true }));
+  scope
+    .getByRole('button', { name, exact: true })
+    .or(scope.getByRole('button', { name: [...name].join(' '), exact: true }));
 
 /** Fen from the console's money text (`¥1,234.56`, `-¥5.00`). */
 const fen = (s: string) => {
@@ -36,7 +38,9 @@ const fen = (s: string) => {
 /** The village fund's row on the dashboard (a fresh load, nothing cached): its cash and outstanding as shown. */
 async function fundOnDashboard(page: Page, fundName: string) {
   await page.goto(`${ui.base}/dashboard`);
-  const card = page.locator('.ant-card').filter({ has: page.locator('.ant-card-head-title', { hasText: '村级互助资金' }) });
+  const card = page
+    .locator('.ant-card')
+    .filter({ has: page.locator('.ant-card-head-title', { hasText: '村级互助资金' }) });
   const row = card.locator('.ant-table-row', { hasText: fundName });
   await row.waitFor();
   const headers = await card.locator('thead th').allInnerTexts();
@@ -48,8 +52,15 @@ describe('a loan from registration to repayment in the console', () => {
   it('registers, joins the fund, forms a group, applies, is endorsed, approved by two, noticed, disbursed, repaid and seen on the dashboard', async () => {
     const fundAdminApi = ui.t.api('FUND_ADMIN');
     const fund = (
-      await expectStatus(fundAdminApi.GET('/api/v1/mutual-aid-funds', { params: { query: { pageSize: 100 } } }), 200)
-    ).body.items.find((f: { villageName: string }) => f.villageName === '东坪村') as { id: string; name: string; villageId: string };
+      await expectStatus(
+        fundAdminApi.GET('/api/v1/mutual-aid-funds', { params: { query: { pageSize: 100 } } }),
+        200,
+      )
+    ).body.items.find((f: { villageName: string }) => f.villageName === '东坪村') as {
+      id: string;
+      name: string;
+      villageId: string;
+    };
     expect(fund).toBeDefined();
     // the one set-up without a screen: the fund asks two approvers above 2,000 yuan, so this 3,000 loan needs both
     await expectStatus(
@@ -63,7 +74,9 @@ describe('a loan from registration to repayment in the console', () => {
     const neighbours = ['7', '8'];
     const names: string[] = [];
     for (const id of neighbours) {
-      const h = (await expectStatus(fundAdminApi.GET('/api/v1/households/{id}', { params: { path: { id } } }), 200)).body;
+      const h = (
+        await expectStatus(fundAdminApi.GET('/api/v1/households/{id}', { params: { path: { id } } }), 200)
+      ).body;
       expect(h.groupId).toBeNull();
       expect(h.villageId).toBe(fund.villageId);
       names.push(h.headName as string);
@@ -78,8 +91,7 @@ describe('a loan from registration to repayment in the console', () => {
     await officer.waitForURL(/\/console\/households$/);
     await button(officer, '登记农户').click();
     const drawer = officer.locator('.ant-drawer-open');
-    await drawer.getByLabel('村', { exact: true }).click();
-    await officer.locator('.ant-select-item-option', { hasText: '东坪村' }).first().click();
+    await choose(officer, drawer.getByLabel('村', { exact: true }), '东坪村');
     await drawer.getByLabel('户主姓名').fill(HEAD);
     await officer.getByTestId('id-number').fill(withCheckChar('37030219880612031'));
     await officer.getByText('身份证号校验通过').waitFor();
@@ -94,10 +106,7 @@ describe('a loan from registration to repayment in the console', () => {
     await button(officer, '登记出资').click();
     const contribution = officer.getByRole('dialog');
     await contribution.getByLabel('金额（元）').fill(SHARE);
-    const who = contribution.getByLabel('农户', { exact: true });
-    await who.click();
-    await who.fill(HEAD);
-    await officer.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: HEAD }).click();
+    await choose(officer, contribution.getByLabel('农户', { exact: true }), HEAD, { search: HEAD });
     await shot(officer, 'flow-member-share');
     await officer.getByTestId('contribution-form-submit').click();
     await officer.getByText('出资已登记').waitFor();
@@ -107,19 +116,18 @@ describe('a loan from registration to repayment in the console', () => {
     await officer.waitForURL(/\/console\/groups$/);
     await button(officer, '组建联保小组').click();
     const form = officer.locator('.ant-drawer-open');
-    await form.getByLabel('村', { exact: true }).click();
-    await officer.locator('.ant-select-item-option', { hasText: '东坪村' }).first().click();
+    await choose(officer, form.getByLabel('村', { exact: true }), '东坪村');
     await form.getByLabel('小组名称').fill(GROUP);
     const pick = form.getByLabel('成员农户（同村，通常 3–5 户）');
     for (const name of [HEAD, ...names]) {
-      await pick.click();
-      await pick.fill(name);
-      await officer.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: name }).first().click();
+      await choose(officer, pick, name, { search: name });
     }
     await form.locator('.ant-drawer-title').click();
     await button(form, '保存').click();
     await officer.getByText(`联保小组已组建: ${GROUP}`).waitFor();
-    const group = officer.locator('.ant-drawer-open', { has: officer.locator('.ant-drawer-title', { hasText: GROUP }) });
+    const group = officer.locator('.ant-drawer-open', {
+      has: officer.locator('.ant-drawer-title', { hasText: GROUP }),
+    });
     await group.getByTestId('group-size').filter({ hasText: '3' }).waitFor();
     await shot(officer, 'flow-group');
     await officer.keyboard.press('Escape');
@@ -129,9 +137,11 @@ describe('a loan from registration to repayment in the console', () => {
     await officer.waitForURL(/\/console\/households$/);
     await officer.getByLabel('户主姓名').fill(HEAD);
     await officer.locator('form#households1 button[type=submit]').click();
-    await officer.locator('.ant-table-row', { hasText: HEAD }).getByRole('button', { name: '申请贷款' }).click();
-    await officer.getByLabel('产品').click();
-    await officer.locator('.ant-select-dropdown:visible .ant-select-item-option').first().click();
+    await officer
+      .locator('.ant-table-row', { hasText: HEAD })
+      .getByRole('button', { name: '申请贷款' })
+      .click();
+    await choose(officer, officer.getByLabel('产品'), null);
     await officer.getByLabel('金额').fill(AMOUNT);
     await officer.getByRole('button', { name: '提交审批' }).click();
     const created = officer.getByText(/申请已创建并提交: MA-\d{4}-\d+/);
@@ -142,8 +152,7 @@ describe('a loan from registration to repayment in the console', () => {
     // administrators only)
     const auditor = await ui.loginAs('auditor', 'auditor-demo-pass');
     await auditor.getByRole('menuitem', { name: '贷款与还款' }).click();
-    await auditor.getByTestId('loan-status').click();
-    await auditor.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: '已提交' }).click();
+    await choose(auditor, auditor.getByTestId('loan-status'), '已提交');
     await auditor.getByRole('button', { name: loanNo }).click();
     await auditor.getByTestId('next-step').filter({ hasText: '待小组联保' }).waitFor();
     await auditor.locator('.ant-drawer-open').getByText('全部规则通过').waitFor();
@@ -153,8 +162,7 @@ describe('a loan from registration to repayment in the console', () => {
     // 5. the officer finds it among the submitted applications: eligibility rule by rule, awaiting the group
     await officer.getByRole('menuitem', { name: '贷款与还款' }).click();
     await officer.waitForURL(/\/console\/loans$/);
-    await officer.getByTestId('loan-status').click();
-    await officer.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: '已提交' }).click();
+    await choose(officer, officer.getByTestId('loan-status'), '已提交');
     await officer.getByRole('button', { name: loanNo }).click();
     const application = officer.locator('.ant-drawer-open');
     await application.getByText('全部规则通过').waitFor();
@@ -165,13 +173,20 @@ describe('a loan from registration to repayment in the console', () => {
     await button(application, '记录小组联保').click();
     const endorse = officer.getByTestId('endorse-form');
     await officer.getByTestId('endorse-form-submit').click();
-    await endorse.locator('.ant-form-item', { has: officer.getByLabel('小组意见（会议记录）') }).getByText('必填').waitFor();
+    await endorse
+      .locator('.ant-form-item', { has: officer.getByLabel('小组意见（会议记录）') })
+      .getByText('必填')
+      .waitFor();
     await endorse.getByLabel('小组意见（会议记录）').fill('   ');
     await officer.getByTestId('endorse-form-submit').click();
     // the API's own message, in Chinese, with its figures
-    await endorse.locator('.ant-form-item-explain-error', { hasText: '长度须在 1 到 1000 个字符之间' }).waitFor();
+    await endorse
+      .locator('.ant-form-item-explain-error', { hasText: '长度须在 1 到 1000 个字符之间' })
+      .waitFor();
     await shot(officer, 'flow-endorse-refused');
-    await endorse.getByLabel('小组意见（会议记录）').fill(`小组会议：${names.join('、')}一致同意为${HEAD}提供联保`);
+    await endorse
+      .getByLabel('小组意见（会议记录）')
+      .fill(`小组会议：${names.join('、')}一致同意为${HEAD}提供联保`);
     await officer.getByTestId('endorse-form-submit').click();
     await officer.getByText('小组联保已记录').waitFor();
     await application.getByTestId('next-step').filter({ hasText: '待审批' }).waitFor();
@@ -290,11 +305,23 @@ describe('a loan from registration to repayment in the console', () => {
     await shot(admin, 'flow-dashboard');
 
     // the loan's own record agrees (read through the API)
-    const loans = await apiCall(fundAdminApi.GET('/api/v1/loans', { params: { query: { status: 'DISBURSED', pageSize: 100 } } }));
-    const record = (loans.body.items as { loanNo: string; outstandingPrincipal: string; approvedBy: string; secondApprovedBy: string; endorsedBy: string }[]).find(
-      (l) => l.loanNo === loanNo,
-    )!;
-    expect(record).toMatchObject({ approvedBy: 'fund.admin', secondApprovedBy: 'district.admin', endorsedBy: 'loan.officer' });
+    const loans = await apiCall(
+      fundAdminApi.GET('/api/v1/loans', { params: { query: { status: 'DISBURSED', pageSize: 100 } } }),
+    );
+    const record = (
+      loans.body.items as {
+        loanNo: string;
+        outstandingPrincipal: string;
+        approvedBy: string;
+        secondApprovedBy: string;
+        endorsedBy: string;
+      }[]
+    ).find((l) => l.loanNo === loanNo)!;
+    expect(record).toMatchObject({
+      approvedBy: 'fund.admin',
+      secondApprovedBy: 'district.admin',
+      endorsedBy: 'loan.officer',
+    });
     expect(fen(record.outstandingPrincipal)).toBe(fen(AMOUNT) - principalPaid);
     await officer.context().close();
     await admin.context().close();
