@@ -784,6 +784,32 @@ function addToPool(pool: PoolMonth[], t: Trajectory, l: SnapshotLoan, sign: bigi
   }
 }
 
+/** A new loan's schedule from libs/schedules: its product's terms, amount, rate, term in months and disbursement day. */
+function newSchedule(
+  t: Pick<RepaymentTerms, 'frequency' | 'method' | 'dayCount' | 'rounding'>,
+  amount: Fen,
+  rate: string,
+  term: number,
+  day: string,
+  installmentMultipleFen: Fen,
+) {
+  const periods =
+    t.frequency === 'MONTHLY' ? term : t.frequency === 'QUARTERLY' ? Math.max(1, Math.floor(term / 3)) : 1;
+  return generateSchedule({
+    principalFen: amount,
+    annualRatePercent: rate,
+    numberOfInstallments: periods,
+    frequency: t.frequency,
+    termMonths: term,
+    method: t.method,
+    dayCount: t.dayCount,
+    disbursementDate: day,
+    rounding: t.rounding,
+    installmentMultipleFen,
+    principalGraceInstallments: 0,
+  });
+}
+
 export interface RunInput {
   snapshot: BookSnapshot;
   scenario: ScenarioSpec;
@@ -1323,21 +1349,7 @@ export function simulateRun({
     rate: string,
   ): void {
     const t = made.terms;
-    const periods =
-      t.frequency === 'MONTHLY' ? term : t.frequency === 'QUARTERLY' ? Math.max(1, Math.floor(term / 3)) : 1;
-    const schedule = generateSchedule({
-      principalFen: amount,
-      annualRatePercent: rate,
-      numberOfInstallments: periods,
-      frequency: t.frequency,
-      termMonths: term,
-      method: t.method,
-      dayCount: t.dayCount,
-      disbursementDate: day,
-      rounding: t.rounding,
-      installmentMultipleFen: made.installmentMultipleFen,
-      principalGraceInstallments: 0,
-    });
+    const schedule = newSchedule(t, amount, rate, term, day, made.installmentMultipleFen);
     const terms: RepaymentTerms = { ...t, principalFen: amount, annualRatePercent: rate };
     const frozen: FrozenInstallment[] = schedule.installments.map((i) => ({
       number: i.number,
@@ -1428,21 +1440,7 @@ export function simulateRun({
         ? addDecimal(benchmark, nl.markupPercent)
         : nl.annualRatePercent;
     const t = nl.terms;
-    const periods =
-      t.frequency === 'MONTHLY' ? term : t.frequency === 'QUARTERLY' ? Math.max(1, Math.floor(term / 3)) : 1;
-    const schedule = generateSchedule({
-      principalFen: amount,
-      annualRatePercent: rate,
-      numberOfInstallments: periods,
-      frequency: t.frequency,
-      termMonths: term,
-      method: t.method,
-      dayCount: t.dayCount,
-      disbursementDate: day,
-      rounding: t.rounding,
-      installmentMultipleFen: nl.installmentMultipleFen,
-      principalGraceInstallments: 0,
-    });
+    const schedule = newSchedule(t, amount, rate, term, day, nl.installmentMultipleFen);
     const terms: RepaymentTerms = {
       principalFen: amount,
       annualRatePercent: rate,
