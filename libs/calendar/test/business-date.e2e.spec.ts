@@ -1,3 +1,4 @@
+import { BusinessClock, Clock } from '#libs/common';
 import { addDays } from '#libs/schedules';
 import { apiCall, createTestApp, expectStatus, type TestApp } from '#libs/testing';
 
@@ -97,6 +98,30 @@ describe('business date', () => {
     await q(`INSERT INTO journal_entries (idempotency_key, content_hash, code, business_date, actor) VALUES ('x', 'x', 'FUND_CONTRIBUTION', '2026-02-04', 'test')`);
     const res = await expectStatus(t.api(admin).PUT('/api/v1/business-date', { body: { businessDate: '2025-01-01' } }), 422);
     expect(res.body.errors).toEqual([expect.objectContaining({ field: 'businessDate', code: 'BUSINESS_DATE_LEDGER_NOT_EMPTY' })]);
+  });
+
+  it('a read of the clock that answers after a later move does not set the date back', async () => {
+    // Every request re-reads the date; one whose read began before an advance committed can answer after the
+    // advance's own refresh. A transaction whose snapshot predates the move is such a late read.
+    const clock = t.app.get(Clock) as BusinessClock;
+    const admin = await auth('ADMIN');
+    const before = clock.today();
+    const late = t.db.dataSource.createQueryRunner();
+    await late.connect();
+    try {
+      await late.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+      await late.query('SELECT business_date FROM business_clock');
+      const adv = await expectStatus(t.api(admin).POST('/api/v1/business-date/advance', { body: { days: 1 } }), 200);
+      expect(adv.body.to).toBe(addDays(before, 1));
+      expect(clock.today()).toBe(addDays(before, 1));
+      await clock.refresh(late.manager); // reads the date before the move
+      expect(clock.today()).toBe(addDays(before, 1));
+      await late.query('COMMIT');
+      await clock.refresh();
+      expect(clock.today()).toBe(addDays(before, 1));
+    } finally {
+      await late.release();
+    }
   });
 });
 

@@ -42,6 +42,8 @@ export class FixedClock extends Clock {
  */
 export class BusinessClock extends Clock {
   private stored: string | null = null;
+  /** When the stored date was moved (µs since the epoch, -1 for none read yet): a read of an older move is dropped. */
+  private storedMove = -1n;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -78,7 +80,12 @@ export class BusinessClock extends Clock {
       this.stored = null;
       return;
     }
-    const row = await BusinessClockStore.read(manager ?? this.dataSource.manager);
+    const row = await BusinessClockStore.readVersioned(manager ?? this.dataSource.manager);
+    // Requests refresh concurrently: a read that began before a move committed can answer after the mover's own
+    // refresh, and must not put the date back. The row is never deleted, so "no row" is only ever the oldest state.
+    const move = row ? BigInt(row.moved_us) : -1n;
+    if (move < this.storedMove) return;
+    this.storedMove = move;
     this.stored = row?.business_date ?? null;
   }
 

@@ -8,6 +8,18 @@ export const BusinessClockStore = {
     return queryOne(manager, `SELECT business_date, moved_by, moved_at FROM business_clock WHERE id`, []);
   },
 
+  /**
+   * The stored date and when it was moved, in microseconds since the epoch (the move's transaction time, later for
+   * every later move): what a process compares to keep the newest of reads that answer out of order.
+   */
+  async readVersioned(manager: EntityManager): Promise<{ business_date: string; moved_us: string } | undefined> {
+    return queryOne(
+      manager,
+      `SELECT business_date, (extract(epoch FROM moved_at) * 1000000)::bigint::text AS moved_us FROM business_clock WHERE id`,
+      [],
+    );
+  },
+
   /** Locks the clock row (or, while there is none, a transaction-scoped advisory lock of the clock). */
   async lock(manager: EntityManager): Promise<void> {
     await queryRows(manager, `SELECT pg_advisory_xact_lock(hashtext('business_clock'))`, []);
