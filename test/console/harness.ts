@@ -64,10 +64,14 @@ export function useConsole(): ConsoleHarness {
     browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
   }, 180_000);
 
-  // a failing test leaves a picture of every page it still had open (in SHOTS), to look at what it saw
+  // a failing test leaves a picture of every page it still had open (in SHOTS), to look at what it saw, and prints
+  // what the API refused or answered slowly while it ran (a screen waiting for a result often hides an error)
   const open = new Set<Page>();
+  const calls: string[] = [];
   afterEach(async (ctx) => {
     if (ctx.task.result?.state === 'fail') {
+      if (calls.length)
+        console.error(`API calls worth a look during "${ctx.task.name}":\n  ${calls.join('\n  ')}`);
       const name = ctx.task.name.replace(/[^\p{L}\p{N}]+/gu, '-').slice(0, 60);
       let i = 0;
       for (const page of open)
@@ -77,6 +81,7 @@ export function useConsole(): ConsoleHarness {
             .catch(() => undefined);
     }
     open.clear();
+    calls.length = 0;
   });
 
   afterAll(async () => {
@@ -102,6 +107,7 @@ export function useConsole(): ConsoleHarness {
       });
       const page = await context.newPage();
       open.add(page);
+      watchApi(page, username, calls);
       await page.goto(`${base}/`);
       await page.getByLabel('用户名').fill(username);
       await page.getByLabel('密码').fill(password);
@@ -113,6 +119,36 @@ export function useConsole(): ConsoleHarness {
       return page;
     },
   };
+}
+
+/** The API answers a page got that a failing test should show: refusals (status ≥ 400), failures, slow answers. */
+function watchApi(page: Page, who: string, calls: string[]): void {
+  const started = new Map<object, number>();
+  const at = () => new Date().toISOString().slice(11, 23);
+  page.on('request', (req) => {
+    if (req.url().includes('/api/')) started.set(req, Date.now());
+  });
+  page.on('requestfailed', (req) => {
+    if (req.url().includes('/api/'))
+      calls.push(
+        `${at()} ${who} ${req.method()} ${new URL(req.url()).pathname} failed: ${req.failure()?.errorText}`,
+      );
+  });
+  page.on('response', (res) => {
+    const req = res.request();
+    const begun = started.get(req);
+    if (begun === undefined) return;
+    started.delete(req);
+    const ms = Date.now() - begun;
+    if (res.status() < 400 && ms < 5_000) return;
+    const line = `${at()} ${who} ${req.method()} ${new URL(req.url()).pathname} → ${res.status()} in ${ms} ms`;
+    if (res.status() < 400) calls.push(line);
+    else
+      void res.text().then(
+        (body) => calls.push(`${line}: ${body.slice(0, 300)}`),
+        () => calls.push(line),
+      );
+  });
 }
 
 /** A valid GB 11643 number from its first 17 digits (the check character computed, as the API checks it). */

@@ -263,7 +263,10 @@ describe('a loan from registration to repayment in the console', () => {
     await button(ready, '放款').click();
     await admin.getByTestId('disburse-ok').click();
     const result = admin.getByTestId('disbursed');
-    await result.waitFor();
+    // the answer, or the refusal the dialog shows (then the test says which, instead of waiting out its time)
+    const refused = admin.locator('.ant-modal').getByTestId('problem');
+    await result.or(refused).first().waitFor({ timeout: 60_000 });
+    if (await refused.isVisible()) throw new Error(`disbursement refused: ${await refused.innerText()}`);
     await result.getByText('已放款').waitFor();
     await shot(admin, 'flow-disbursed');
     const disbursed = await fundOnDashboard(admin, fund.name);
