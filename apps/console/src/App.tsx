@@ -4,6 +4,7 @@ import zhCN from 'antd/locale/zh_CN';
 import { lazy, Suspense, type ReactNode } from 'react';
 import { Navigate, Route, Routes } from 'react-router-dom';
 import { useI18n } from './lib/i18n.js';
+import { useReducedMotion } from './lib/motion.js';
 import { can, SessionProvider, useSession, type Ability, type Me } from './lib/session.js';
 import { LoginScreen } from './screens/Login.js';
 import { Shell } from './Shell.js';
@@ -79,8 +80,13 @@ function Routed() {
 
 export function App() {
   const { lang } = useI18n();
+  const still = useReducedMotion();
   return (
-    <ConfigProvider locale={lang === 'zh' ? zhCN : enUS} theme={{ token: { colorPrimary: '#b71c1c', borderRadius: 4 } }}>
+    <ConfigProvider
+      locale={lang === 'zh' ? zhCN : enUS}
+      theme={{ token: { colorPrimary: '#b71c1c', borderRadius: 4, motion: !still } }}
+      wave={{ disabled: still }}
+    >
       <AntApp>
         <SessionProvider>
           <Routed />
