@@ -11,8 +11,9 @@ import { ENGINE_KERNEL } from './kernel.js';
 /**
  * The Monte Carlo runs of a projection on worker threads, one per core: run k is always seeded from the scenario's
  * seed and k and always lands at index k, whichever thread ran it, so the same seed gives the same runs (and the
- * same bands) on one thread or many. Each thread gets the snapshot once and a share of the run numbers (k ≡ w mod
- * threads); it posts a progress message after each run and its results at the end.
+ * same bands) on one thread or many. Each thread gets the snapshot once, then takes the next run number not yet
+ * taken from a counter the threads share (an atomic add), so a thread slowed by other work on its core takes fewer
+ * runs instead of holding up the others; it posts a progress message after each run and its results at the end.
  *
  * Threads are used only when they pay (several runs and a book big enough that the snapshot's copy and a thread's
  * start, about a second, are small beside the work) and when the compiled worker is there (`dist/`; under the test
@@ -51,7 +52,19 @@ export const THREADED_FROM_LOAN_MONTHS = 2_000_000;
 export interface WorkerJob {
   snapshot: BookSnapshot;
   scenario: ScenarioSpec;
-  runs: number[];
+  /** the run numbers 0…runs−1 are shared out through `next` */
+  runs: number;
+  /** one Int32 on shared memory: the next run number to take (every thread adds 1 to take one) */
+  next: Int32Array;
+}
+
+/** The run numbers this thread takes, one at a time, until every run of the job is taken. */
+export function* takeRuns(job: Pick<WorkerJob, 'runs' | 'next'>): Generator<number> {
+  for (;;) {
+    const k = Atomics.add(job.next, 0, 1);
+    if (k >= job.runs) return;
+    yield k;
+  }
 }
 
 export type WorkerMessage =
@@ -73,7 +86,7 @@ const workerAvailable = (): boolean => {
 export function runShare(
   snapshot: BookSnapshot,
   scenario: ScenarioSpec,
-  runs: readonly number[],
+  runs: Iterable<number>,
   onRun?: (k: number, r: RunResult) => void,
   actual?: ParallelInput['actual'],
 ): RunResult[] {
@@ -121,19 +134,18 @@ export async function simulateRuns({
     }
     return { runs, threads: 1, busyMs: [busy], cpuMs: [cpu] };
   }
-  const shares = Array.from({ length: want }, (_, w) =>
-    Array.from({ length: n }, (_, k) => k).filter((k) => k % want === w),
-  );
+  const next = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
   const runs: (RunResult | undefined)[] = new Array(n);
   let done = 0;
   // progress calls are chained: one at a time, in order
   let progress: Promise<void> = Promise.resolve();
   const times = await Promise.all(
-    shares.map(
-      (share) =>
+    Array.from(
+      { length: want },
+      () =>
         new Promise<{ busyMs: number; cpuMs: number }>((ok, fail) => {
           const w = new Worker(WORKER_URL, {
-            workerData: { snapshot, scenario, runs: share } satisfies WorkerJob,
+            workerData: { snapshot, scenario, runs: n, next } satisfies WorkerJob,
             // a run's loans live for the whole run: a larger young generation lets most die young instead of being
             // copied scavenge after scavenge (measured: a third of the scavenges, the runs about a tenth faster)
             resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
