@@ -1,5 +1,7 @@
 import react from '@vitejs/plugin-react';
-import { gzipSync } from 'node:zlib';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
 
@@ -39,7 +41,43 @@ function initialJsBudget(): Plugin {
       console.log(
         `[console] initial JavaScript: ${kb.toFixed(1)} KB gzipped in ${seen.size} file(s) (limit ${INITIAL_JS_LIMIT_KB} KB); ${lazy} lazily loaded chunk(s)`,
       );
-      if (kb > INITIAL_JS_LIMIT_KB) this.error(`initial JavaScript ${kb.toFixed(1)} KB gzipped exceeds ${INITIAL_JS_LIMIT_KB} KB`);
+      if (kb > INITIAL_JS_LIMIT_KB)
+        this.error(`initial JavaScript ${kb.toFixed(1)} KB gzipped exceeds ${INITIAL_JS_LIMIT_KB} KB`);
+    },
+  };
+}
+
+/** Files below this size are sent as they are: compressing them saves less than the headers cost. */
+const PRECOMPRESS_FROM_BYTES = 1024;
+
+/**
+ * Writes a Brotli (`.br`) and a gzip (`.gz`) copy beside every script and style sheet of the build, compressed once
+ * at their strongest, for the API to send to browsers that accept them (apps/api/src/ops/console-static.ts): a first
+ * visit downloads about a third of the bytes, on a township office's slow line too, and no request pays for
+ * compressing.
+ */
+function precompressed(): Plugin {
+  return {
+    name: 'precompressed',
+    apply: 'build',
+    writeBundle(options, bundle) {
+      const dir = options.dir!;
+      for (const file of Object.values(bundle)) {
+        if (!/\.(js|css|svg)$/.test(file.fileName)) continue;
+        const bytes = Buffer.from(file.type === 'chunk' ? file.code : file.source);
+        if (bytes.length < PRECOMPRESS_FROM_BYTES) continue;
+        const path = join(dir, file.fileName);
+        writeFileSync(
+          `${path}.br`,
+          brotliCompressSync(bytes, {
+            params: {
+              [zlib.BROTLI_PARAM_QUALITY]: zlib.BROTLI_MAX_QUALITY,
+              [zlib.BROTLI_PARAM_SIZE_HINT]: bytes.length,
+            },
+          }),
+        );
+        writeFileSync(`${path}.gz`, gzipSync(bytes, { level: zlib.Z_BEST_COMPRESSION }));
+      }
     },
   };
 }
@@ -47,7 +85,7 @@ function initialJsBudget(): Plugin {
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   base: '/console/',
-  plugins: [react(), initialJsBudget()],
+  plugins: [react(), initialJsBudget(), precompressed()],
   build: {
     outDir: 'dist',
     emptyOutDir: true,

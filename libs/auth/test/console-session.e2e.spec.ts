@@ -1,7 +1,9 @@
 import { JwtService } from '@nestjs/jwt';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import request from 'supertest';
 import { createTestApp, type TestApp } from '#libs/testing';
 
@@ -12,12 +14,19 @@ import { createTestApp, type TestApp } from '#libs/testing';
  */
 let t: TestApp;
 let admin: string;
+const BIG = Buffer.from(
+  `export const rows = ${JSON.stringify(Array.from({ length: 2000 }, (_, i) => `第${i}行`))};\n`,
+);
 const consoleDir = mkdtempSync(join(tmpdir(), 'mae-console-'));
 
 beforeAll(async () => {
   mkdirSync(join(consoleDir, 'assets'));
   writeFileSync(join(consoleDir, 'index.html'), '<!DOCTYPE html><title>console-test-index</title>');
   writeFileSync(join(consoleDir, 'assets', 'app-abc123.js'), 'console.log(1)');
+  // what the console's build writes for a bigger script: the file, and its Brotli and gzip copies beside it
+  writeFileSync(join(consoleDir, 'assets', 'big-def456.js'), BIG);
+  writeFileSync(join(consoleDir, 'assets', 'big-def456.js.br'), brotliCompressSync(BIG));
+  writeFileSync(join(consoleDir, 'assets', 'big-def456.js.gz'), gzipSync(BIG));
   process.env.CONSOLE_DIST = consoleDir;
   t = await createTestApp();
   delete process.env.CONSOLE_DIST;
@@ -67,7 +76,10 @@ describe('console session', () => {
     expect(csrfCookie.split(';')[0]).toBe(`mae_csrf=${s.csrf}`);
     expect(s.body).not.toHaveProperty('accessToken');
     expect(JSON.stringify(s.body)).not.toContain(session.split(';')[0].slice('mae_session='.length));
-    expect(s.body).toMatchObject({ user: { username: 'admin', role: 'ADMIN' }, expiresIn: expect.any(Number) });
+    expect(s.body).toMatchObject({
+      user: { username: 'admin', role: 'ADMIN' },
+      expiresIn: expect.any(Number),
+    });
 
     const me = await request(t.http).get('/api/v1/auth/me').set('Cookie', s.cookie);
     expect(me.status).toBe(200);
@@ -75,7 +87,9 @@ describe('console session', () => {
   });
 
   it('a wrong password is the usual 401 problem and sets no cookie', async () => {
-    const res = await request(t.http).post('/api/v1/auth/session').send({ username: 'admin', password: 'wrong-one-11' });
+    const res = await request(t.http)
+      .post('/api/v1/auth/session')
+      .send({ username: 'admin', password: 'wrong-one-11' });
     expect(res.status).toBe(401);
     expect(res.body.code).toBe('INVALID_CREDENTIALS');
     expect(res.headers['set-cookie']).toBeUndefined();
@@ -88,7 +102,11 @@ describe('console session', () => {
     expect(none.status).toBe(403);
     expect(none.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(none.body.code).toBe('CSRF_TOKEN_INVALID');
-    const wrong = await request(t.http).post('/api/v1/users').set('Cookie', s.cookie).set('X-CSRF-Token', 'guess').send(body);
+    const wrong = await request(t.http)
+      .post('/api/v1/users')
+      .set('Cookie', s.cookie)
+      .set('X-CSRF-Token', 'guess')
+      .send(body);
     expect(wrong.body.code).toBe('CSRF_TOKEN_INVALID');
     // another session's token does not fit this session
     const other = await openSession('admin', 'admin-test-pass');
@@ -100,7 +118,11 @@ describe('console session', () => {
     expect(swapped.body.code).toBe('CSRF_TOKEN_INVALID');
     expect(await t.db.dataSource.query(`SELECT 1 FROM users WHERE username = 'csrf.victim'`)).toEqual([]);
 
-    const ok = await request(t.http).post('/api/v1/users').set('Cookie', s.cookie).set('X-CSRF-Token', s.csrf).send(body);
+    const ok = await request(t.http)
+      .post('/api/v1/users')
+      .set('Cookie', s.cookie)
+      .set('X-CSRF-Token', s.csrf)
+      .send(body);
     expect(ok.status).toBe(201);
     expect((await request(t.http).get('/api/v1/users').set('Cookie', s.cookie)).status).toBe(200);
   });
@@ -143,7 +165,9 @@ describe('console session', () => {
     const u = await userWith('console.forced', 'FUND_ADMIN');
     const s = await openSession('console.forced', u.password);
     expect((await request(t.http).get('/api/v1/auth/me').set('Cookie', s.cookie)).status).toBe(200);
-    const r = await request(t.http).post(`/api/v1/users/${u.id}/revoke-tokens`).set('Authorization', `Bearer ${admin}`);
+    const r = await request(t.http)
+      .post(`/api/v1/users/${u.id}/revoke-tokens`)
+      .set('Authorization', `Bearer ${admin}`);
     expect(r.status).toBe(200);
     const res = await request(t.http).get('/api/v1/auth/me').set('Cookie', s.cookie);
     expect(res.status).toBe(401);
@@ -160,9 +184,13 @@ describe('console session', () => {
     const old = await jwt.signAsync({ ...claims, iat, exp: iat + t.config.JWT_TTL_SECONDS });
     const res = await request(t.http).get('/api/v1/auth/me').set('Cookie', `mae_session=${old}`);
     expect(res.status).toBe(200);
-    const renewed = ([] as string[]).concat(res.headers['set-cookie'] ?? []).find((c) => c.startsWith('mae_session='));
+    const renewed = ([] as string[])
+      .concat(res.headers['set-cookie'] ?? [])
+      .find((c) => c.startsWith('mae_session='));
     expect(renewed).toMatch(/HttpOnly/);
-    const fresh = jwt.decode<{ sid: string; exp: number }>(renewed!.split(';')[0].slice('mae_session='.length));
+    const fresh = jwt.decode<{ sid: string; exp: number }>(
+      renewed!.split(';')[0].slice('mae_session='.length),
+    );
     expect(fresh.sid).toBe(claims.sid);
     expect(fresh.exp).toBeGreaterThan(iat + t.config.JWT_TTL_SECONDS);
     // a fresh session is not renewed on every request
@@ -185,5 +213,52 @@ describe('the console at /console', () => {
     expect(asset.headers['cache-control']).toContain('immutable');
     expect((await request(t.http).get('/console/assets/missing-1.js')).status).toBe(404);
     expect(root.headers['content-security-policy']).toContain("script-src 'self'");
+  });
+
+  it('sends a script Brotli- or gzip-compressed to a browser that accepts it, as it is to one that does not', async () => {
+    /** the raw answer (no client-side decoding) to a GET with this Accept-Encoding */
+    const fetchRaw = (path: string, acceptEncoding?: string) =>
+      new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }>(
+        (ok, fail) => {
+          const req = get(
+            `${t.baseUrl}${path}`,
+            { headers: acceptEncoding ? { 'accept-encoding': acceptEncoding } : {} },
+            (res) => {
+              const parts: Buffer[] = [];
+              res.on('data', (b: Buffer) => parts.push(b));
+              res.on('end', () =>
+                ok({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(parts) }),
+              );
+              res.on('error', fail);
+            },
+          );
+          req.on('error', fail);
+        },
+      );
+    const br = await fetchRaw('/console/assets/big-def456.js', 'gzip, deflate, br');
+    expect(br.status).toBe(200);
+    expect(br.headers['content-encoding']).toBe('br');
+    expect(br.headers.vary).toContain('Accept-Encoding');
+    expect(br.headers['content-type']).toMatch(/^(text|application)\/javascript; charset=utf-8$/i);
+    expect(br.headers['cache-control']).toContain('immutable');
+    expect(br.body.length).toBeLessThan(BIG.length / 3);
+    expect(brotliDecompressSync(br.body).equals(BIG)).toBe(true);
+
+    const gz = await fetchRaw('/console/assets/big-def456.js', 'gzip');
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(gz.body).equals(BIG)).toBe(true);
+
+    for (const plain of [
+      await fetchRaw('/console/assets/big-def456.js'),
+      await fetchRaw('/console/assets/big-def456.js', 'identity'),
+    ]) {
+      expect(plain.headers['content-encoding']).toBeUndefined();
+      expect(plain.headers.vary).toContain('Accept-Encoding');
+      expect(plain.body.equals(BIG)).toBe(true);
+    }
+    // a file the build left uncompressed (too small to gain) goes out as it is, whatever the browser accepts
+    const small = await fetchRaw('/console/assets/app-abc123.js', 'br, gzip');
+    expect(small.headers['content-encoding']).toBeUndefined();
+    expect(small.body.toString()).toBe('console.log(1)');
   });
 });
