@@ -112,6 +112,33 @@ describe('admin console in the browser', () => {
     await page.context().close();
   });
 
+  it("loads a role's first screen as soon as the user is known, then on idle the other screens it may open, and none it may not", async () => {
+    const context = await ui.browser.newContext({
+      viewport: { width: 1280, height: 800 },
+      reducedMotion: 'reduce',
+    });
+    const asked: string[] = [];
+    context.on('request', (r) => asked.push(new URL(r.url()).pathname));
+    const page = await context.newPage();
+    await page.goto(`${ui.base}/login`);
+    await page.getByLabel('用户名').fill('loan.officer');
+    await page.getByLabel('密码').fill('loan-officer-demo');
+    await page.locator('form button[type=submit]').click();
+    await page.getByTestId('who').waitFor();
+    // the loan officer's first screen (households): its chunk is asked for before the shell has rendered
+    const chunk = (name: string) =>
+      asked.findIndex((p) => new RegExp(`/assets/${name}-[\\w-]+\\.js$`).test(p));
+    await expect.poll(() => chunk('Households')).toBeGreaterThan(-1);
+    await expect.poll(() => asked.indexOf('/api/v1/business-date')).toBeGreaterThan(-1);
+    expect(chunk('Households')).toBeLessThan(asked.indexOf('/api/v1/business-date'));
+    // nothing clicked: the screens of the menu arrive by themselves a few seconds later
+    for (const name of ['Loans', 'Groups', 'VillageFunds'])
+      await expect.poll(() => chunk(name), { timeout: 30_000 }).toBeGreaterThan(-1);
+    for (const name of ['Dashboard', 'Reconciliation', 'Audit', 'BusinessDate', 'Projections', 'RiskFunds'])
+      expect(chunk(name), name).toBe(-1);
+    await context.close();
+  });
+
   it('loan officer: ID check as you type, registration, an ineligible application refused rule by rule in Chinese, a repayment with its payoff', async () => {
     const page = await loginAs('loan.officer', 'loan-officer-demo');
     await page.waitForURL(/\/console\/households$/);

@@ -1,7 +1,7 @@
 import { App as AntApp, ConfigProvider, Result, Spin } from 'antd';
 import enUS from 'antd/locale/en_US';
 import zhCN from 'antd/locale/zh_CN';
-import { lazy, Suspense, type ReactNode } from 'react';
+import { lazy, Suspense, useEffect, type ReactNode } from 'react';
 import { Navigate, Route, Routes } from 'react-router-dom';
 import { useI18n } from './lib/i18n.js';
 import { useReducedMotion } from './lib/motion.js';
@@ -10,25 +10,76 @@ import { LoginScreen } from './screens/Login.js';
 import { Shell } from './Shell.js';
 
 // one chunk per area: a role downloads only the screens it opens
-const Dashboard = lazy(() => import('./screens/Dashboard.js'));
-const Approvals = lazy(() => import('./screens/Approvals.js'));
-const Households = lazy(() => import('./screens/Households.js'));
-const Loans = lazy(() => import('./screens/Loans.js'));
-const Covered = lazy(() => import('./screens/Covered.js'));
-const Reconciliation = lazy(() => import('./screens/Reconciliation.js'));
-const Reports = lazy(() => import('./screens/Reports.js'));
-const Audit = lazy(() => import('./screens/Audit.js'));
-const Notices = lazy(() => import('./screens/Notices.js'));
-const VillageFunds = lazy(() => import('./screens/VillageFunds.js'));
-const RiskFunds = lazy(() => import('./screens/RiskFunds.js'));
-const Claims = lazy(() => import('./screens/Claims.js'));
-const Subsidy = lazy(() => import('./screens/Subsidy.js'));
-const AssetIncome = lazy(() => import('./screens/AssetIncome.js'));
-const BusinessDate = lazy(() => import('./screens/BusinessDate.js'));
-const Groups = lazy(() => import('./screens/Groups.js'));
-const Disbursements = lazy(() => import('./screens/Disbursements.js'));
-const Disclosures = lazy(() => import('./screens/Disclosures.js'));
-const Projections = lazy(() => import('./screens/Projections.js'));
+const SCREENS = {
+  dashboard: () => import('./screens/Dashboard.js'),
+  approvals: () => import('./screens/Approvals.js'),
+  households: () => import('./screens/Households.js'),
+  loans: () => import('./screens/Loans.js'),
+  covered: () => import('./screens/Covered.js'),
+  recon: () => import('./screens/Reconciliation.js'),
+  reports: () => import('./screens/Reports.js'),
+  audit: () => import('./screens/Audit.js'),
+  notices: () => import('./screens/Notices.js'),
+  funds: () => import('./screens/VillageFunds.js'),
+  riskFunds: () => import('./screens/RiskFunds.js'),
+  claims: () => import('./screens/Claims.js'),
+  subsidy: () => import('./screens/Subsidy.js'),
+  assetIncome: () => import('./screens/AssetIncome.js'),
+  businessDate: () => import('./screens/BusinessDate.js'),
+  groups: () => import('./screens/Groups.js'),
+  disburse: () => import('./screens/Disbursements.js'),
+  disclosures: () => import('./screens/Disclosures.js'),
+  projections: () => import('./screens/Projections.js'),
+} satisfies Partial<Record<Ability, () => Promise<unknown>>>;
+const Dashboard = lazy(SCREENS.dashboard);
+const Approvals = lazy(SCREENS.approvals);
+const Households = lazy(SCREENS.households);
+const Loans = lazy(SCREENS.loans);
+const Covered = lazy(SCREENS.covered);
+const Reconciliation = lazy(SCREENS.recon);
+const Reports = lazy(SCREENS.reports);
+const Audit = lazy(SCREENS.audit);
+const Notices = lazy(SCREENS.notices);
+const VillageFunds = lazy(SCREENS.funds);
+const RiskFunds = lazy(SCREENS.riskFunds);
+const Claims = lazy(SCREENS.claims);
+const Subsidy = lazy(SCREENS.subsidy);
+const AssetIncome = lazy(SCREENS.assetIncome);
+const BusinessDate = lazy(SCREENS.businessDate);
+const Groups = lazy(SCREENS.groups);
+const Disbursements = lazy(SCREENS.disburse);
+const Disclosures = lazy(SCREENS.disclosures);
+const Projections = lazy(SCREENS.projections);
+
+/** The chunk of a role's first screen, started as soon as the user is known (a module is fetched once). */
+function loadHome(me: Me): void {
+  const home = homeOf(me);
+  void (home === '/dashboard' ? SCREENS.dashboard() : home === '/covered-loans' ? SCREENS.covered() : SCREENS.households());
+}
+
+/**
+ * The other screens the role may open, fetched once the first one has had its turn (after a few seconds, when the
+ * browser is idle): a click on the menu then opens a screen at once instead of waiting for its chunk.
+ */
+function usePrefetchScreens(me: Me | null): void {
+  useEffect(() => {
+    if (!me) return;
+    let idle: number | undefined;
+    const fetchAll = () => {
+      for (const [what, load] of Object.entries(SCREENS)) if (can(me, what as Ability)) void load().catch(() => undefined);
+    };
+    const timer = window.setTimeout(() => {
+      // a browser without idle callbacks fetches them at once
+      if ('requestIdleCallback' in window) idle = window.requestIdleCallback(fetchAll);
+      else fetchAll();
+    }, PREFETCH_AFTER_MS);
+    return () => {
+      window.clearTimeout(timer);
+      if (idle !== undefined) window.cancelIdleCallback(idle);
+    };
+  }, [me]);
+}
+const PREFETCH_AFTER_MS = 3000;
 
 /** The first screen of each role. */
 export function homeOf(me: Me): string {
@@ -48,6 +99,7 @@ function Guard({ what, children }: { what: Ability; children: ReactNode }) {
 
 function Routed() {
   const { me, loading } = useSession();
+  usePrefetchScreens(me);
   if (loading) return <Spin style={{ margin: 80 }} />;
   return (
     <Routes>
@@ -88,7 +140,7 @@ export function App() {
       wave={{ disabled: still }}
     >
       <AntApp>
-        <SessionProvider>
+        <SessionProvider onUser={loadHome}>
           <Routed />
         </SessionProvider>
       </AntApp>

@@ -23,8 +23,12 @@ interface Session {
 const Ctx = createContext<Session | null>(null);
 const ME_KEY = ['auth', 'me'];
 
-/** Who is logged in: GET /auth/me with the session cookie; null when there is no (longer a) session. */
-export function SessionProvider({ children }: { children: ReactNode }) {
+/**
+ * Who is logged in: GET /auth/me with the session cookie; null when there is no (longer a) session. `onUser` hears
+ * of the user the moment the answer arrives, before React renders for it (the console starts loading the user's
+ * first screen then).
+ */
+export function SessionProvider({ children, onUser }: { children: ReactNode; onUser?: (me: Me) => void }) {
   const qc = useQueryClient();
   const navigate = useNavigate();
   const [endedByServer, setEndedByServer] = useState(false);
@@ -32,14 +36,19 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     queryKey: ME_KEY,
     queryFn: async () => {
       const r = await api.GET('/api/v1/auth/me');
-      return r.response.ok ? (r.data as unknown as Me) : null;
+      const who = r.response.ok ? (r.data as unknown as Me) : null;
+      if (who) onUser?.(who);
+      return who;
     },
     staleTime: Infinity,
     retry: false,
   });
 
   // everything but who is logged in is dropped (the `me` query stays observed, so the screens follow its value)
-  const dropData = useCallback(() => qc.removeQueries({ predicate: (q) => q.queryKey[0] !== ME_KEY[0] }), [qc]);
+  const dropData = useCallback(
+    () => qc.removeQueries({ predicate: (q) => q.queryKey[0] !== ME_KEY[0] }),
+    [qc],
+  );
   const leave = useCallback(
     (ended: boolean) => {
       setEndedByServer(ended);
@@ -66,14 +75,16 @@ export function SessionProvider({ children }: { children: ReactNode }) {
         await unwrap(api.POST('/api/v1/auth/session', { body: { username, password } }));
         dropData();
         const r = await api.GET('/api/v1/auth/me');
-        qc.setQueryData(ME_KEY, r.response.ok ? (r.data as unknown as Me) : null);
+        const who = r.response.ok ? (r.data as unknown as Me) : null;
+        if (who) onUser?.(who);
+        qc.setQueryData(ME_KEY, who);
       },
       async logout() {
         await api.DELETE('/api/v1/auth/session');
         leave(false);
       },
     }),
-    [me.data, me.isLoading, endedByServer, qc, leave, dropData],
+    [me.data, me.isLoading, endedByServer, qc, leave, dropData, onUser],
   );
   return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
 }
