@@ -11,10 +11,8 @@ import {
   threadCpuMs,
   type BookSnapshot,
   type ScenarioSpec,
-  type SnapshotLoan,
 } from '#libs/projection';
-import { WATERFALL_STEPS, type RepaymentTerms } from '#libs/repayment';
-import { generateSchedule } from '#libs/schedules';
+import { syntheticBook } from '#libs/testing';
 
 /**
  * `npm run bench:projection`: loan-months per second of the projection simulator (every payment and month end
@@ -34,53 +32,9 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 200);
 const THREADS = Number(process.env.BENCH_THREADS ?? availableParallelism());
 const AS_OF = '2026-01-15';
 
-const terms = (principalFen: bigint): RepaymentTerms => ({
-  principalFen,
-  annualRatePercent: '6',
-  penaltyRatePercent: '9',
-  method: 'EQUAL_PRINCIPAL',
-  frequency: 'MONTHLY',
-  dayCount: 'PERIOD',
-  rounding: 'HALF_UP',
-  graceDays: 0,
-  waterfall: WATERFALL_STEPS,
-  prepaymentMode: 'SHORTEN_TERM',
-  earlyRepaymentFee: 'ACCRUED',
-});
-
 /** A book of `n` mutual-aid loans of 12, 24 or 36 months disbursed over the last year, in 20 village funds. */
-function book(n: number): BookSnapshot {
-  const loans: SnapshotLoan[] = [];
-  for (let i = 0; i < n; i++) {
-    const months = [12, 24, 36][i % 3];
-    const principalFen = 200_000n + BigInt((i * 7919) % 800_000);
-    const day = `2025-${String(1 + (i % 12)).padStart(2, '0')}-${String(1 + (i % 28)).padStart(2, '0')}`;
-    const s = generateSchedule({
-      principalFen,
-      annualRatePercent: '6',
-      numberOfInstallments: months,
-      frequency: 'MONTHLY',
-      termMonths: months,
-      method: 'EQUAL_PRINCIPAL',
-      dayCount: 'PERIOD',
-      disbursementDate: day,
-      rounding: 'HALF_UP',
-      installmentMultipleFen: 1n,
-      principalGraceInstallments: 0,
-    });
-    const schedule = s.installments.map((x) => ({ number: x.number, periodStart: x.periodStart, dueDate: x.dueDate, days: x.days, principalFen: x.principalFen, originalInterestFen: x.interestFen }));
-    // everything due by the snapshot was paid on its due date
-    const payments = schedule.filter((x) => x.dueDate <= AS_OF).map((x) => ({ id: String(x.number), valueDate: x.dueDate, amountFen: x.principalFen + x.originalInterestFen }));
-    loans.push({
-      id: String(i + 1), channel: 'MUTUAL_AID', kind: 'MUTUAL_AID', householdId: `h${i}`, fundId: String(1 + (i % 20)),
-      riskFundId: null, agreementId: null, coverMultiple: null, nplOverdueDays: 90, terms: terms(principalFen), schedule, payments, termMonths: months, subsidy: null,
-    });
-  }
-  const funds = Array.from({ length: 20 }, (_, k) => ({
-    id: String(k + 1), villageId: String(k + 1), districtId: '1', name: `fund ${k + 1}`, cashFen: 50_000_000n, capitalFen: 100_000_000n, lendingCapPercent: '90', newLoans: null,
-  }));
-  return { asOf: AS_OF, loans, funds, riskFunds: [], agreements: [], budgets: [], benchmarkRatePercent: null };
-}
+const book = (n: number): BookSnapshot =>
+  syntheticBook(n, { asOf: AS_OF, terms: [12, 24, 36], funds: 20, cashFen: 50_000_000n, capitalFen: 100_000_000n });
 
 const SCENARIO: ScenarioSpec = {
   ...BASELINE_SCENARIO,

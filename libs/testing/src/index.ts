@@ -3,3 +3,4 @@ export * from './test-db.js';
 export * from './contract.js';
 export * from './api-call.js';
 export * from './api-files.js';
+export * from './projection-book.js';
