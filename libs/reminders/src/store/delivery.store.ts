@@ -98,6 +98,10 @@ export class DeliveryStore {
                                 OR r.scope = 'DEFAULT')
             ORDER BY CASE r.scope WHEN 'BANK' THEN 0 WHEN 'FUND' THEN 1 ELSE 2 END LIMIT 1) ep ON true
         WHERE o.id = $1
+          -- the instalment named by its id too: otherwise the plan hinges on the statistics of the outbox's
+          -- instalment ids, and outbox rows added since the last ANALYZE made PostgreSQL merge-join through the whole
+          -- instalment index (about 300 ms a reminder on a book of 300,000 instalments, against 1.6 ms)
+          AND i.id = (SELECT x.installment_id FROM reminder_outbox x WHERE x.id = $1)
         FOR UPDATE OF o`,
       [outboxId],
     );
