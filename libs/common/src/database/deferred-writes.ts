@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { queryPrepared } from './sql.js';
 
 /** A write an owner library hands over to be sent with the transaction's last statement. */
 export interface DeferredWrite {
@@ -89,7 +90,8 @@ export async function withDeferredWrites<T>(
 async function send(manager: EntityManager, writes: readonly DeferredWrite[]): Promise<void> {
   for (const group of statementsOf(writes)) {
     const { sql, params } = combine(group);
-    await manager.query(sql, params);
+    // prepared: a request sends the same few combinations again and again (see queryPrepared)
+    await queryPrepared(manager, sql, params);
   }
 }
 

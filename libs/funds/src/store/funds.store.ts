@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { areaCondition, offsetOf, queryOne, queryRows, type PageQuery } from '#libs/common';
+import { areaCondition, offsetOf, queryOne, queryPrepared, queryRows, type PageQuery } from '#libs/common';
 import type { FundRow, FundStatus } from '../domain/fund.js';
 
 const FUND_SELECT = `
@@ -63,11 +63,11 @@ export class FundsStore {
    * The fund of a mutual-aid loan, taken FOR SHARE, with the loan's number and channel: a repayment's first
    * statement (the loan row itself is read, not locked; the caller locks it next, after the fund).
    */
-  findShareOfLoan(
+  async findShareOfLoan(
     m: EntityManager,
     loanId: string,
   ): Promise<(FundRow & { loan_loan_no: string; loan_channel: string }) | undefined> {
-    return queryOne(
+    const [row] = await queryPrepared<FundRow & { loan_loan_no: string; loan_channel: string }>(
       m,
       `SELECT f.*, v.code AS village_code, v.name AS village_name, v.district_id::text AS district_id,
               l.loan_no AS loan_loan_no, l.channel AS loan_channel
@@ -75,6 +75,7 @@ export class FundsStore {
         WHERE l.id = $1 FOR SHARE OF f`,
       [loanId],
     );
+    return row;
   }
 
   findByVillage(m: EntityManager, villageId: string): Promise<FundRow | undefined> {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { queryOne, queryRows, ID_PATTERN, flushDeferred, writeOrDefer } from '#libs/common';
+import { queryOne, queryPrepared, queryRows, ID_PATTERN, flushDeferred, writeOrDefer } from '#libs/common';
 import { installmentProgressChanged, type ReplayedInstallmentProgress } from '#libs/schedules';
 import type { InstallmentStatusValue, LoanEventRow, LoanInstallmentRow, LoanRow } from './rows.js';
 
@@ -239,7 +239,7 @@ export class LoanStore {
     loanId: string,
     opts: { lock?: boolean; unpaidOnly?: boolean } = {},
   ): Promise<LoanInstallmentRow[]> {
-    return queryRows<LoanInstallmentRow>(
+    return queryPrepared<LoanInstallmentRow>(
       m ?? this.dataSource.manager,
       `SELECT * FROM loan_installments WHERE loan_id = $1${opts.unpaidOnly ? ` AND status <> 'PAID'` : ''}
         ORDER BY number${opts.lock ? ' FOR UPDATE' : ''}`,
@@ -276,7 +276,8 @@ export class LoanStore {
   /** Locks the loan row (SELECT … FOR UPDATE) and returns it as the lock shows it; undefined when there is none. */
   async lock(m: EntityManager, id: string): Promise<LoanRow | undefined> {
     if (!isLoanId(id)) return undefined;
-    return queryOne<LoanRow>(m, `SELECT * FROM loans WHERE id = $1 FOR UPDATE`, [id]);
+    const [row] = await queryPrepared<LoanRow>(m, `SELECT * FROM loans WHERE id = $1 FOR UPDATE`, [id]);
+    return row;
   }
 
   /** Locks several loan rows, lowest id first (the order every batch takes); the rows found, in id order. */
@@ -372,7 +373,8 @@ export class LoanStore {
       .map(([k, v]) => `${column(k)} = ${p.add(v)}`);
     if (opts.touch !== false) sets.push('version = version + 1', 'updated_at = now()');
     if (!sets.length) throw new Error(`loan ${id}: an update names at least one column`);
-    const [row] = await queryRows<LoanRow>(
+    // prepared: the texts are as many as the sets of columns callers name (a handful), each a lookup by id
+    const [row] = await queryPrepared<LoanRow>(
       m,
       `UPDATE loans SET ${sets.join(', ')} WHERE id = $1 RETURNING *`,
       p.values,
@@ -400,15 +402,25 @@ export class LoanStore {
     if (!changed.length) return 0;
     const col = <T>(f: (s: InstallmentProgress) => T) => changed.map(f);
     const big = (f: (s: InstallmentProgress) => bigint) => changed.map((s) => f(s).toString());
-    await m.query(
+    // Each column's value read from its array at the instalment's position, the rows picked by the same position (no
+    // join with unnest, no `= ANY` the planner would size by the array): the plan is the loan's index scan whatever
+    // the arrays hold, so PostgreSQL keeps the prepared statement's one plan per connection instead of planning it
+    // again on every repayment.
+    await queryPrepared(
+      m,
       `UPDATE loan_installments i
-          SET interest_fen = v.interest, penalty_fen = v.penalty, penalty_fen_days = v.fen_days, accrued_through = v.accrued,
-              paid_principal_fen = v.paid_p, paid_interest_fen = v.paid_i, paid_penalty_fen = v.paid_pen, status = v.status,
-              overdue_since = v.since, paid_on = v.paid_on, interest_paid_on = v.int_paid_on
-         FROM unnest($2::int[], $3::bigint[], $4::bigint[], $5::bigint[], $6::date[], $7::bigint[], $8::bigint[], $9::bigint[],
-                     $10::text[], $11::date[], $12::date[], $13::date[])
-                AS v(number, interest, penalty, fen_days, accrued, paid_p, paid_i, paid_pen, status, since, paid_on, int_paid_on)
-        WHERE i.loan_id = $1 AND i.number = v.number`,
+          SET interest_fen = ($3::bigint[])[array_position($2::int[], i.number)],
+              penalty_fen = ($4::bigint[])[array_position($2::int[], i.number)],
+              penalty_fen_days = ($5::bigint[])[array_position($2::int[], i.number)],
+              accrued_through = ($6::date[])[array_position($2::int[], i.number)],
+              paid_principal_fen = ($7::bigint[])[array_position($2::int[], i.number)],
+              paid_interest_fen = ($8::bigint[])[array_position($2::int[], i.number)],
+              paid_penalty_fen = ($9::bigint[])[array_position($2::int[], i.number)],
+              status = ($10::text[])[array_position($2::int[], i.number)],
+              overdue_since = ($11::date[])[array_position($2::int[], i.number)],
+              paid_on = ($12::date[])[array_position($2::int[], i.number)],
+              interest_paid_on = ($13::date[])[array_position($2::int[], i.number)]
+        WHERE i.loan_id = $1 AND array_position($2::int[], i.number) IS NOT NULL`,
       [
         loanId,
         col((s) => s.number),

@@ -81,7 +81,7 @@ export interface RepaymentListFilter {
 
 /** Repayments (not recoveries) in force on a loan, as the engine replays them. */
 export async function activePayments(m: EntityManager, loanId: string): Promise<ReplayPayment[]> {
-  const rows = await queryRows<{ id: string; value_date: string; amount_fen: string }>(
+  const rows = await queryPrepared<{ id: string; value_date: string; amount_fen: string }>(
     m,
     `SELECT id::text, value_date, amount_fen::text FROM repayments
       WHERE loan_id = $1 AND kind = 'REPAYMENT' AND status = 'POSTED' ORDER BY value_date, repayments.id`,
