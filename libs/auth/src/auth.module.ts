@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { AreaScopeGuard } from './area-scope.guard.js';
 import { AreaStore } from './store/area.store.js';
+import { createSecretKey } from 'node:crypto';
 import { JwtModule } from '@nestjs/jwt';
 import type { Redis } from 'ioredis';
 import { AppConfig, REDIS } from '#libs/common';
@@ -20,7 +21,13 @@ import { ConsoleSessions } from './session.js';
   imports: [
     JwtModule.registerAsync({
       inject: [AppConfig],
-      useFactory: (config: AppConfig) => ({ secret: config.JWT_SECRET, signOptions: { algorithm: 'HS256' } }),
+      useFactory: (config: AppConfig) => {
+        // One key object for every token. Given the secret as text, jsonwebtoken first tries to read it as a public
+        // key on every verification, and fails (a thrown and caught exception per request: 0.13 ms of the API's CPU
+        // per request in a profile of bench:http).
+        const key = createSecretKey(Buffer.from(config.JWT_SECRET));
+        return { secretOrKeyProvider: () => key, signOptions: { algorithm: 'HS256' } };
+      },
     }),
     ThrottlerModule.forRootAsync({
       inject: [AppConfig, REDIS],

@@ -593,9 +593,14 @@ export function finishReplay(
   return { asOf, installments: cp.state, allocations, payments, closedOn: cp.closedOn };
 }
 
-/** A deep copy of a checkpoint (the instalments are mutated by every step). */
+/** A deep copy of a checkpoint (the instalments are mutated by every step): flat records, copied field by field. */
 export function copyCheckpoint(cp: ReplayCheckpoint): ReplayCheckpoint {
-  return structuredClone(cp);
+  return {
+    state: cp.state.map((i) => (i.feeAccrued ? { ...i, feeAccrued: { ...i.feeAccrued } } : { ...i })),
+    prepaidFen: cp.prepaidFen,
+    closedOn: cp.closedOn,
+    last: cp.last && { ...cp.last },
+  };
 }
 
 /**
