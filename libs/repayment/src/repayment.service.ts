@@ -176,9 +176,11 @@ export class RepaymentService {
     // What the posted repayments are: when this process holds a checkpoint of the loan, a summary of them (their
     // latest value date is all the two rules below need, and the summary names the list the checkpoint was taken
     // of; it comes with the new repayment's id); otherwise the list itself, which the full replay needs anyway.
-    let existing = this.checkpoints.has(loan.id) ? undefined : await this.store.activePayments(m, loan.id);
-    const { summary, nextId: id } = existing
-      ? { summary: summaryOf(existing), nextId: await this.store.nextId(m) }
+    // Either way one round trip.
+    const read = this.checkpoints.has(loan.id) ? undefined : await this.store.activePaymentsWithNextId(m, loan.id);
+    let existing = read?.payments;
+    const { summary, nextId: id } = read
+      ? { summary: summaryOf(read.payments), nextId: read.nextId }
       : await this.store.summaryWithNextId(m, loan.id);
     const payment: ReplayPayment = { id, valueDate: input.valueDate, amountFen: input.amountFen };
     const latest: ReplayPayment[] = summary.lastValueDate

@@ -142,6 +142,34 @@ export class RepaymentStore {
     };
   }
 
+  /**
+   * The loan's posted repayments (activePayments) and, in the same round trip, an id for the repayment about to be
+   * recorded (see nextId). The id's one-row subquery is evaluated once (PostgreSQL does not flatten a subquery that
+   * calls a volatile function); the repayments are joined to it, so the row is there when the loan has none.
+   */
+  async activePaymentsWithNextId(
+    m: EntityManager,
+    loanId: string,
+  ): Promise<{ payments: ReplayPayment[]; nextId: string }> {
+    const rows = await queryPrepared<{
+      next_id: string;
+      id: string | null;
+      value_date: string | null;
+      amount_fen: string | null;
+    }>(
+      m,
+      `SELECT n.next_id, p.id::text, p.value_date, p.amount_fen::text
+         FROM (SELECT nextval(pg_get_serial_sequence('repayments', 'id'))::text AS next_id) n
+         LEFT JOIN repayments p ON p.loan_id = $1 AND p.kind = 'REPAYMENT' AND p.status = 'POSTED'
+        ORDER BY p.value_date, p.id`,
+      [loanId],
+    );
+    const payments = rows
+      .filter((r) => r.id !== null)
+      .map((r) => ({ id: r.id!, valueDate: r.value_date!, amountFen: BigInt(r.amount_fen!) }));
+    return { payments, nextId: rows[0].next_id };
+  }
+
   /** An id for a repayment about to be recorded (its ledger entry's key names it before the row exists). */
   async nextId(m: EntityManager): Promise<string> {
     const [{ id }] = await queryRows<{ id: string }>(
