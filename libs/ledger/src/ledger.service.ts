@@ -120,10 +120,9 @@ function refuseUnbalanced(input: EntryInput, accountRows: AccountAttributes[]): 
 
 /** The posting statement's arrays: the net change per account and each line's signed change, in line order. */
 function postingBatch(
-  entryId: string,
   input: EntryInput,
   accounts: Map<string, AccountAttributes>,
-): { rows: Omit<PostingBatch, 'guardBackDated'>; net: Map<string, { d: bigint; c: bigint; delta: bigint }> } {
+): { rows: Omit<PostingBatch, 'entryId' | 'guardBackDated'>; net: Map<string, { d: bigint; c: bigint; delta: bigint }> } {
   const net = new Map<string, { d: bigint; c: bigint; delta: bigint }>();
   const codeOf = new Map<string, string>();
   const lineAccountIds: string[] = [];
@@ -152,7 +151,6 @@ function postingBatch(
   return {
     net,
     rows: {
-      entryId,
       accountIds: ids,
       accountCodes: ids.map((id) => codeOf.get(id)!),
       netDebits: ids.map((id) => net.get(id)!.d.toString()),
@@ -281,7 +279,7 @@ export class LedgerService {
       }),
     );
     const actor = RequestContext.actor()?.username ?? 'system';
-    const insertedId = await this.store.insertEntry(manager, {
+    const entryRow = {
       idempotency_key: input.idempotencyKey,
       content_hash: contentHash,
       code: input.code,
@@ -290,32 +288,41 @@ export class LedgerService {
       memo: input.memo ?? null,
       reversal_of: reversalOf ?? null,
       request_id: RequestContext.requestId() ?? null,
-    });
-    if (insertedId === undefined) {
-      const existing = (await this.store.entryByKey(manager, input.idempotencyKey))!;
-      if (existing.content_hash !== contentHash) {
-        throw new DomainError(
-          'LEDGER_ENTRY_CONFLICT',
-          `journal entry ${input.idempotencyKey} already exists with different content`,
-        );
-      }
-      return { entryId: existing.id, replayed: true };
-    }
-    const entryId = insertedId;
+    };
+    /** the entry's id once inserted (the first statement inserts it and applies its postings, one round trip) */
+    let entryId: string | undefined;
 
     let net = new Map<string, { d: bigint; c: bigint; delta: bigint }>();
     try {
       let result: { accounts: number; postings: number; backDated: boolean; stale: boolean } | undefined;
       for (let attempt = 0; ; attempt++) {
         const accounts = new Map(accountRows.map((a) => [a.code, a]));
-        const batch = postingBatch(entryId, input, accounts);
+        const batch = postingBatch(input, accounts);
         net = batch.net;
         // The bounded accounts this entry takes down: only they can make a later date's balance negative. Whether
         // the entry is back-dated for one of them is decided under the statement's lock (`backDated`).
         const boundedDown = accountRows.filter((a) => a.no_negative && net.get(a.id)!.delta < 0n);
-        result = await this.store.applyPostings(manager, { ...batch.rows, guardBackDated: boundedDown.length > 0 });
+        const rows = { ...batch.rows, guardBackDated: boundedDown.length > 0 };
+        if (entryId === undefined) {
+          const first = await this.store.insertEntryAndApply(manager, entryRow, rows);
+          if (first.entryId === null) {
+            // An entry with this key exists: nothing was locked or written. The same content is a replay.
+            const existing = (await this.store.entryByKey(manager, input.idempotencyKey))!;
+            if (existing.content_hash !== contentHash) {
+              throw new DomainError(
+                'LEDGER_ENTRY_CONFLICT',
+                `journal entry ${input.idempotencyKey} already exists with different content`,
+              );
+            }
+            return { entryId: existing.id, replayed: true };
+          }
+          entryId = first.entryId;
+          result = first;
+        } else {
+          result = await this.store.applyPostings(manager, { ...rows, entryId });
+        }
         if (result.stale) {
-          // A kept attribute no longer names the account of its code: nothing was written; read them afresh.
+          // A kept attribute no longer names the account of its code: nothing was applied; read them afresh.
           if (attempt > 0) throw new Error(`ledger post of ${input.idempotencyKey}: accounts changed while posting`);
           for (const c of codes) this.attributes.delete(c);
           accountRows = await this.attributesOf(manager, codes);
@@ -325,7 +332,7 @@ export class LedgerService {
         if (result.backDated) {
           await this.checkEveryDate(manager, input, batch.rows.accountIds, boundedDown, net);
           // Every account is locked by this transaction now: the statement re-locks them without waiting.
-          result = await this.store.applyPostings(manager, { ...batch.rows, guardBackDated: false });
+          result = await this.store.applyPostings(manager, { ...rows, entryId, guardBackDated: false });
         }
         break;
       }

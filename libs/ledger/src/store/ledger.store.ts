@@ -34,6 +34,94 @@ export type NewJournalEntryRow = Pick<
   | 'request_id'
 >;
 
+/** What a posting statement answers (see LedgerStore.applyPostings). */
+export interface PostingResult {
+  accounts: number;
+  postings: number;
+  backDated: boolean;
+  stale: boolean;
+}
+
+/** The posting statement's parameters $2…$14 (its $1 names the entry). */
+const postingParams = (b: Omit<PostingBatch, 'entryId'>): unknown[] => [
+  b.accountIds,
+  b.netDebits,
+  b.netCredits,
+  b.netDeltas,
+  b.lineAccountIds,
+  b.lineSides,
+  b.lineAmounts,
+  b.lineDeltas,
+  b.lineCurrencies,
+  b.lineLedgers,
+  b.valueDate,
+  b.guardBackDated,
+  b.accountCodes,
+];
+
+/**
+ * The posting statement: `applying` its entry given as $1, or inserting it first (`e`: $1 is then its idempotency
+ * key and $15… its other columns, and nothing is locked or written when the key exists already).
+ *
+ * `locked` takes the row locks in id order before any row is updated (a materialized CTE emits, and so locks, its
+ * rows in order, and the UPDATE's condition reads `guard`, which reads all of `locked`, before it passes a row).
+ * The UPDATE finds its rows by id and reads each change from the arrays by the id's position, not through a join:
+ * the row it finds is the version its snapshot saw, older than the one locked, and PostgreSQL re-checks the newest
+ * version against the UPDATE's own condition, which for a join means re-running the join under the lock (measured:
+ * 0.1 ms instead of 0.8 ms for two rows, the hot account's posting at 0.50 of plain SQL instead of 0.37;
+ * docs/benchmarks.md). Under READ COMMITTED the locked rows are their latest committed versions, so `guard` sees
+ * every posting committed before the lock, and the UPDATE applies the change to the latest committed balance. Each
+ * posting's running balance is the account's balance before the entry plus the changes of the entry's lines up to
+ * and including it. `stale`: an id the caller took from its cache of account attributes is not (or no longer) the
+ * account of that code; then nothing is written and the caller reads the attributes afresh.
+ */
+function postingStatement(insertEntry: boolean): string {
+  const entry = insertEntry ? '(SELECT id FROM e)' : '$1';
+  return `WITH ${
+    insertEntry
+      ? `e AS (
+         INSERT INTO journal_entries (idempotency_key, content_hash, code, business_date, actor, memo, reversal_of, request_id)
+         VALUES ($1,$15,$16,$17,$18,$19,$20,$21) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id
+       ), `
+      : ''
+  }locked AS MATERIALIZED (
+         SELECT id, code, no_negative, last_value_date FROM ledger_accounts
+          WHERE id = ANY($2::bigint[])${insertEntry ? ' AND EXISTS (SELECT 1 FROM e)' : ''} ORDER BY id FOR UPDATE
+       ), v AS (
+         SELECT unnest($2::bigint[]) AS id, unnest($3::bigint[]) AS d, unnest($4::bigint[]) AS c, unnest($5::bigint[]) AS delta,
+                unnest($14::text[]) AS code
+       ), checked AS MATERIALIZED (
+         SELECT (SELECT count(*) FROM locked JOIN v ON v.id = locked.id AND v.code = locked.code) <> cardinality($2::bigint[]) AS stale
+       ), guard AS MATERIALIZED (
+         SELECT (SELECT stale FROM checked) OR ($13::boolean AND EXISTS (
+                  SELECT 1 FROM locked JOIN v ON v.id = locked.id
+                   WHERE locked.no_negative AND v.delta < 0 AND locked.last_value_date > $12::date)) AS skip
+       ), upd AS (
+         UPDATE ledger_accounts a
+            SET debits_fen = a.debits_fen + ($3::bigint[])[array_position($2::bigint[], a.id)],
+                credits_fen = a.credits_fen + ($4::bigint[])[array_position($2::bigint[], a.id)],
+                balance_fen = a.balance_fen + ($5::bigint[])[array_position($2::bigint[], a.id)],
+                last_value_date = greatest(a.last_value_date, $12::date)
+          WHERE a.id = ANY($2::bigint[]) AND NOT (SELECT skip FROM guard)
+         RETURNING a.id, a.balance_fen - ($5::bigint[])[array_position($2::bigint[], a.id)] AS before_fen
+       ), ins AS (
+         INSERT INTO ledger_postings (entry_id, account_id, side, amount_fen, currency, ledger, balance_after_fen)
+         SELECT ${entry}, l.account_id, l.side, l.amount, l.currency, l.ledger,
+                upd.before_fen + sum(l.delta) OVER (PARTITION BY l.account_id ORDER BY l.ord)
+           FROM unnest($6::bigint[], $7::text[], $8::bigint[], $9::bigint[], $10::text[], $11::text[])
+                  WITH ORDINALITY AS l(account_id, side, amount, delta, currency, ledger, ord)
+           JOIN upd ON upd.id = l.account_id
+          ORDER BY l.ord
+         RETURNING 1
+       )
+       SELECT (SELECT count(*) FROM upd)::int AS accounts, (SELECT count(*) FROM ins)::int AS postings,
+              (SELECT skip FROM guard) AND NOT (SELECT stale FROM checked) AS "backDated",
+              (SELECT stale FROM checked) AS stale${insertEntry ? ', (SELECT id FROM e)::text AS "entryId"' : ''}`;
+}
+
+const APPLY_POSTINGS = postingStatement(false);
+const INSERT_AND_APPLY = postingStatement(true);
+
 /** The arrays `applyPostings` takes: the net change per account (in `accountIds` order) and the entry's lines. */
 export interface PostingBatch {
   entryId: string;
@@ -171,26 +259,6 @@ export class LedgerStore {
     );
   }
 
-  /** Inserts a journal entry; undefined when an entry with that idempotency key already exists. */
-  async insertEntry(m: EntityManager, row: NewJournalEntryRow): Promise<string | undefined> {
-    const inserted = await queryPrepared<{ id: string }>(
-      m,
-      `INSERT INTO journal_entries (idempotency_key, content_hash, code, business_date, actor, memo, reversal_of, request_id)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
-      [
-        row.idempotency_key,
-        row.content_hash,
-        row.code,
-        row.business_date,
-        row.actor,
-        row.memo,
-        row.reversal_of,
-        row.request_id,
-      ],
-    );
-    return inserted[0]?.id;
-  }
-
   async entryByKey(
     m: EntityManager,
     idempotencyKey: string,
@@ -206,78 +274,32 @@ export class LedgerStore {
    * balances and postings it wrote. A bounded account going below zero fails the statement on the CHECK constraint
    * `ledger_accounts_no_negative`.
    */
-  async applyPostings(
+  async applyPostings(m: EntityManager, b: PostingBatch): Promise<PostingResult> {
+    const [result] = await queryPrepared<PostingResult>(m, APPLY_POSTINGS, [b.entryId, ...postingParams(b)]);
+    return result;
+  }
+
+  /**
+   * The journal entry inserted and its postings applied (applyPostings), in one statement: `entryId` null when an
+   * entry with that idempotency key already exists (then nothing is locked or written). `stale` or `backDated`
+   * leave the entry inserted and nothing applied: the caller then applies the postings with applyPostings.
+   */
+  async insertEntryAndApply(
     m: EntityManager,
-    b: PostingBatch,
-  ): Promise<{ accounts: number; postings: number; backDated: boolean; stale: boolean }> {
-    // `locked` takes the row locks in id order before any row is updated (a materialized CTE emits, and so locks,
-    // its rows in order, and the UPDATE's condition reads `guard`, which reads all of `locked`, before it passes a
-    // row). The UPDATE finds its rows by id and reads each change from the arrays by the id's position, not through
-    // a join: the row it finds is the version its snapshot saw, older than the one locked, and PostgreSQL re-checks
-    // the newest version against the UPDATE's own condition, which for a join means re-running the join under the
-    // lock (measured: 0.1 ms instead of 0.8 ms for two rows, the hot account's posting at 0.50 of plain SQL instead
-    // of 0.37; docs/benchmarks.md). Under READ COMMITTED
-    // the locked rows are their latest committed versions, so `guard` sees every posting committed before the lock,
-    // and the UPDATE applies the change to the latest committed balance. Each posting's running balance is the
-    // account's balance before the entry plus the changes of the entry's lines up to and including it.
-    // `stale`: an id the caller took from its cache of account attributes is not (or no longer) the account of that
-    // code; then nothing is written and the caller reads the attributes afresh.
-    const [result] = await queryPrepared<{
-      accounts: number;
-      postings: number;
-      backDated: boolean;
-      stale: boolean;
-    }>(
-      m,
-      `WITH locked AS MATERIALIZED (
-         SELECT id, code, no_negative, last_value_date FROM ledger_accounts WHERE id = ANY($2::bigint[]) ORDER BY id FOR UPDATE
-       ), v AS (
-         SELECT unnest($2::bigint[]) AS id, unnest($3::bigint[]) AS d, unnest($4::bigint[]) AS c, unnest($5::bigint[]) AS delta,
-                unnest($14::text[]) AS code
-       ), checked AS MATERIALIZED (
-         SELECT (SELECT count(*) FROM locked JOIN v ON v.id = locked.id AND v.code = locked.code) <> cardinality($2::bigint[]) AS stale
-       ), guard AS MATERIALIZED (
-         SELECT (SELECT stale FROM checked) OR ($13::boolean AND EXISTS (
-                  SELECT 1 FROM locked JOIN v ON v.id = locked.id
-                   WHERE locked.no_negative AND v.delta < 0 AND locked.last_value_date > $12::date)) AS skip
-       ), upd AS (
-         UPDATE ledger_accounts a
-            SET debits_fen = a.debits_fen + ($3::bigint[])[array_position($2::bigint[], a.id)],
-                credits_fen = a.credits_fen + ($4::bigint[])[array_position($2::bigint[], a.id)],
-                balance_fen = a.balance_fen + ($5::bigint[])[array_position($2::bigint[], a.id)],
-                last_value_date = greatest(a.last_value_date, $12::date)
-          WHERE a.id = ANY($2::bigint[]) AND NOT (SELECT skip FROM guard)
-         RETURNING a.id, a.balance_fen - ($5::bigint[])[array_position($2::bigint[], a.id)] AS before_fen
-       ), ins AS (
-         INSERT INTO ledger_postings (entry_id, account_id, side, amount_fen, currency, ledger, balance_after_fen)
-         SELECT $1, l.account_id, l.side, l.amount, l.currency, l.ledger,
-                upd.before_fen + sum(l.delta) OVER (PARTITION BY l.account_id ORDER BY l.ord)
-           FROM unnest($6::bigint[], $7::text[], $8::bigint[], $9::bigint[], $10::text[], $11::text[])
-                  WITH ORDINALITY AS l(account_id, side, amount, delta, currency, ledger, ord)
-           JOIN upd ON upd.id = l.account_id
-          ORDER BY l.ord
-         RETURNING 1
-       )
-       SELECT (SELECT count(*) FROM upd)::int AS accounts, (SELECT count(*) FROM ins)::int AS postings,
-              (SELECT skip FROM guard) AND NOT (SELECT stale FROM checked) AS "backDated",
-              (SELECT stale FROM checked) AS stale`,
-      [
-        b.entryId,
-        b.accountIds,
-        b.netDebits,
-        b.netCredits,
-        b.netDeltas,
-        b.lineAccountIds,
-        b.lineSides,
-        b.lineAmounts,
-        b.lineDeltas,
-        b.lineCurrencies,
-        b.lineLedgers,
-        b.valueDate,
-        b.guardBackDated,
-        b.accountCodes,
-      ],
-    );
+    row: NewJournalEntryRow,
+    b: Omit<PostingBatch, 'entryId'>,
+  ): Promise<PostingResult & { entryId: string | null }> {
+    const [result] = await queryPrepared<PostingResult & { entryId: string | null }>(m, INSERT_AND_APPLY, [
+      row.idempotency_key,
+      ...postingParams(b),
+      row.content_hash,
+      row.code,
+      row.business_date,
+      row.actor,
+      row.memo,
+      row.reversal_of,
+      row.request_id,
+    ]);
     return result;
   }
 
