@@ -1,5 +1,5 @@
 import { QueryFailedError, type EntityManager } from 'typeorm';
-import { queryPrepared, setPreparedStatements } from '#libs/common';
+import { columnList, queryPrepared, setPreparedStatements } from '#libs/common';
 import { createTestDatabase, type TestDatabase } from '#libs/testing';
 
 /**
@@ -86,6 +86,34 @@ it('outside a transaction, and when turned off, sends the statement unnamed', as
     await runner.commitTransaction();
   } finally {
     setPreparedStatements(true);
+    await runner.release();
+  }
+});
+
+it('a statement naming its columns (columnList) outlives a migration that adds a column; one selecting * does not', async () => {
+  await db.dataSource.query(`CREATE TABLE prep_cols (id int PRIMARY KEY, label text NOT NULL)`);
+  await db.dataSource.query(`INSERT INTO prep_cols VALUES (1, 'one')`);
+  const named = `SELECT ${columnList<{ id: number; label: string }>()(['id', 'label'])} FROM prep_cols WHERE id = $1`;
+  const star = `SELECT * FROM prep_cols WHERE id = $1`;
+  const runner = db.dataSource.createQueryRunner();
+  const inTransaction = async (sql: string) => {
+    await runner.startTransaction();
+    try {
+      return await queryPrepared(runner.manager, sql, [1]);
+    } finally {
+      await runner.rollbackTransaction();
+    }
+  };
+  try {
+    await runner.connect();
+    // both prepared on this connection, then another connection migrates the table
+    expect(await inTransaction(named)).toEqual([{ id: 1, label: 'one' }]);
+    expect(await inTransaction(star)).toEqual([{ id: 1, label: 'one' }]);
+    expect(await preparedOn(runner.manager, 'FROM prep_cols')).toHaveLength(2);
+    await db.dataSource.query(`ALTER TABLE prep_cols ADD COLUMN note text`);
+    expect(await inTransaction(named)).toEqual([{ id: 1, label: 'one' }]);
+    await expect(inTransaction(star)).rejects.toThrow(/cached plan must not change result type/);
+  } finally {
     await runner.release();
   }
 });

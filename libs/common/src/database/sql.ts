@@ -26,7 +26,8 @@ export function rowsOf<T>(result: unknown): T[] {
  * writes; not optional filters such as `$2 IS NULL OR …`, where a generic plan can be far worse). The name is a
  * digest of the text, so one name never stands for two texts; a connection keeps at most PREPARED_PER_CONNECTION of
  * them (beyond, the statement goes out unnamed). Only inside a transaction, where the manager holds its connection;
- * elsewhere, and with DB_PREPARE=false (setPreparedStatements), it is queryRows.
+ * elsewhere, and with DB_PREPARE=false (setPreparedStatements), it is queryRows. Its result columns are named, never
+ * `*` (columnList): a `*` that grows with a migration's new column fails on every connection that prepared it.
  */
 const PREPARED_PER_CONNECTION = 256;
 const PREPARABLE = /^\s*(select|insert|update|delete|with)\b/i;
@@ -93,6 +94,23 @@ export async function queryRows<T>(
   params: unknown[] = [],
 ): Promise<T[]> {
   return rowsOf<T>(await manager.query(sql, params));
+}
+
+/**
+ * A select list naming every column of a row type, for a statement sent prepared (queryPrepared): a prepared
+ * statement whose `*` grows when a migration adds a column fails on every connection that prepared it (PostgreSQL's
+ * "cached plan must not change result type") until the connection closes, so the API would refuse those requests
+ * until restarted; a named list does not change. A compile error names a column of the row type the list leaves
+ * out. `alias` qualifies each column (`l.id`).
+ */
+export function columnList<R>() {
+  return <const C extends readonly (keyof R & string)[]>(
+    columns: C &
+      ([Exclude<keyof R, C[number]>] extends [never]
+        ? unknown
+        : { missingColumns: Exclude<keyof R, C[number]> }),
+    alias?: string,
+  ): string => columns.map((c) => (alias ? `${alias}.${c}` : c)).join(', ');
 }
 
 /** queryRows as a named prepared statement on the transaction's connection (see above). */

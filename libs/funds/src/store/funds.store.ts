@@ -1,7 +1,45 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { areaCondition, offsetOf, queryOne, queryPrepared, queryRows, type PageQuery } from '#libs/common';
+import {
+  areaCondition,
+  columnList,
+  offsetOf,
+  queryOne,
+  queryPrepared,
+  queryRows,
+  type PageQuery,
+} from '#libs/common';
+import type { MutualAidFundRow } from './rows.generated.js';
 import type { FundRow, FundStatus } from '../domain/fund.js';
+
+/** Every column of the fund row, for the statement sent prepared (see columnList). */
+const FUND_COLUMNS = columnList<MutualAidFundRow>()(
+  [
+    'id',
+    'village_id',
+    'name',
+    'status',
+    'lending_cap_percent',
+    'max_loan_fen',
+    'first_loan_max_fen',
+    'max_term_months',
+    'usage_fee_rate_percent',
+    'group_required',
+    'group_min_size',
+    'group_max_size',
+    'public_notice_days',
+    'second_approval_threshold_fen',
+    'share_lock_months',
+    'fee_capital_percent',
+    'fee_risk_reserve_percent',
+    'fee_public_welfare_percent',
+    'fee_administration_percent',
+    'fee_dividend_percent',
+    'created_at',
+    'updated_at',
+  ],
+  'f',
+);
 
 const FUND_SELECT = `
   SELECT f.*, v.code AS village_code, v.name AS village_name, v.district_id::text AS district_id
@@ -19,7 +57,9 @@ function whereOf(filter: FundListFilter): { clause: string; params: unknown[] } 
   if (filter.districtId) where.push(`v.district_id = $${params.push(filter.districtId)}`);
   if (filter.villageId) where.push(`f.village_id = $${params.push(filter.villageId)}`);
   if (filter.status) where.push(`f.status = $${params.push(filter.status)}`);
-  where.push(areaCondition(params, { district: 'v.district_id', town: 'v.town_id', village: 'f.village_id' }));
+  where.push(
+    areaCondition(params, { district: 'v.district_id', town: 'v.town_id', village: 'f.village_id' }),
+  );
   return { clause: where.length ? `WHERE ${where.join(' AND ')}` : '', params };
 }
 
@@ -69,7 +109,7 @@ export class FundsStore {
   ): Promise<(FundRow & { loan_loan_no: string; loan_channel: string }) | undefined> {
     const [row] = await queryPrepared<FundRow & { loan_loan_no: string; loan_channel: string }>(
       m,
-      `SELECT f.*, v.code AS village_code, v.name AS village_name, v.district_id::text AS district_id,
+      `SELECT ${FUND_COLUMNS}, v.code AS village_code, v.name AS village_name, v.district_id::text AS district_id,
               l.loan_no AS loan_loan_no, l.channel AS loan_channel
          FROM loans l JOIN mutual_aid_funds f ON f.id = l.fund_id JOIN villages v ON v.id = f.village_id
         WHERE l.id = $1 FOR SHARE OF f`,

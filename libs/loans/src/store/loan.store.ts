@@ -1,9 +1,99 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { queryOne, queryPrepared, queryRows, ID_PATTERN, flushDeferred, writeOrDefer } from '#libs/common';
+import {
+  columnList,
+  queryOne,
+  queryPrepared,
+  queryRows,
+  ID_PATTERN,
+  flushDeferred,
+  writeOrDefer,
+} from '#libs/common';
 import { installmentProgressChanged, type ReplayedInstallmentProgress } from '#libs/schedules';
 import type { InstallmentStatusValue, LoanEventRow, LoanInstallmentRow, LoanRow } from './rows.js';
+
+/** Every column of the loan and instalment rows, for the statements sent prepared (see columnList). */
+const LOAN_COLUMNS = columnList<LoanRow>()([
+  'id',
+  'loan_no',
+  'channel',
+  'product_version_id',
+  'borrower_type',
+  'household_id',
+  'entity_id',
+  'district_id',
+  'village_id',
+  'fund_id',
+  'group_id',
+  'bank_id',
+  'agreement_id',
+  'bank_loan_ref',
+  'principal_fen',
+  'term_months',
+  'annual_rate_percent',
+  'benchmark_rate_percent',
+  'purpose',
+  'method',
+  'frequency',
+  'day_count',
+  'rounding',
+  'installment_multiple_fen',
+  'status',
+  'priority',
+  'application_date',
+  'contract_date',
+  'disbursement_date',
+  'maturity_date',
+  'notice_ends_on',
+  'outstanding_principal_fen',
+  'days_overdue',
+  'arrears_bucket',
+  'non_performing',
+  'flags',
+  'created_by',
+  'approved_by',
+  'second_approved_by',
+  'closed_on',
+  'status_reason',
+  'disbursement_entry_id',
+  'version',
+  'created_at',
+  'updated_at',
+  'submitted_at',
+  'endorsed_by',
+  'endorsed_at',
+  'endorsement_note',
+  'approved_at',
+  'second_approved_at',
+  'approved_on',
+  'notice_started_on',
+  'penalty_rate_percent',
+  'aged_as_of',
+  'status_reported_on',
+  'status_reported_days',
+]);
+const INSTALLMENT_COLUMNS = columnList<LoanInstallmentRow>()([
+  'id',
+  'loan_id',
+  'number',
+  'due_date',
+  'period_start',
+  'days',
+  'principal_fen',
+  'interest_fen',
+  'penalty_fen',
+  'paid_principal_fen',
+  'paid_interest_fen',
+  'paid_penalty_fen',
+  'status',
+  'overdue_since',
+  'paid_on',
+  'penalty_fen_days',
+  'accrued_through',
+  'original_interest_fen',
+  'interest_paid_on',
+]);
 
 /** `now()` in a written column: the database's transaction time (queue order follows commit order). */
 export const NOW: unique symbol = Symbol('now()');
@@ -241,7 +331,7 @@ export class LoanStore {
   ): Promise<LoanInstallmentRow[]> {
     return queryPrepared<LoanInstallmentRow>(
       m ?? this.dataSource.manager,
-      `SELECT * FROM loan_installments WHERE loan_id = $1${opts.unpaidOnly ? ` AND status <> 'PAID'` : ''}
+      `SELECT ${INSTALLMENT_COLUMNS} FROM loan_installments WHERE loan_id = $1${opts.unpaidOnly ? ` AND status <> 'PAID'` : ''}
         ORDER BY number${opts.lock ? ' FOR UPDATE' : ''}`,
       [loanId],
     );
@@ -276,7 +366,11 @@ export class LoanStore {
   /** Locks the loan row (SELECT … FOR UPDATE) and returns it as the lock shows it; undefined when there is none. */
   async lock(m: EntityManager, id: string): Promise<LoanRow | undefined> {
     if (!isLoanId(id)) return undefined;
-    const [row] = await queryPrepared<LoanRow>(m, `SELECT * FROM loans WHERE id = $1 FOR UPDATE`, [id]);
+    const [row] = await queryPrepared<LoanRow>(
+      m,
+      `SELECT ${LOAN_COLUMNS} FROM loans WHERE id = $1 FOR UPDATE`,
+      [id],
+    );
     return row;
   }
 
@@ -376,7 +470,7 @@ export class LoanStore {
     // prepared: the texts are as many as the sets of columns callers name (a handful), each a lookup by id
     const [row] = await queryPrepared<LoanRow>(
       m,
-      `UPDATE loans SET ${sets.join(', ')} WHERE id = $1 RETURNING *`,
+      `UPDATE loans SET ${sets.join(', ')} WHERE id = $1 RETURNING ${LOAN_COLUMNS}`,
       p.values,
     );
     if (!row) throw new Error(`loan ${id} does not exist`);
@@ -550,7 +644,8 @@ export class LoanStore {
   /** Appends one event to the loan's history (the table is append-only). */
   /** Appends an event; inside runIdempotent it goes out with the stored response (writeOrDefer). */
   async recordEvent(m: EntityManager, e: NewLoanEvent): Promise<void> {
-    await writeOrDefer(m, 
+    await writeOrDefer(
+      m,
       `INSERT INTO loan_events (loan_id, event, from_status, to_status, actor, reason, data) VALUES ($1,$2,$3,$4,$5,$6,$7::jsonb)`,
       [e.loanId, e.event, e.fromStatus ?? null, e.toStatus ?? null, e.actor, e.reason ?? null, eventData(e)],
     );
