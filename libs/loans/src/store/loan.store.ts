@@ -14,7 +14,7 @@ import { installmentProgressChanged, type ReplayedInstallmentProgress } from '#l
 import type { InstallmentStatusValue, LoanEventRow, LoanInstallmentRow, LoanRow } from './rows.js';
 
 /** Every column of the loan and instalment rows, for the statements sent prepared (see columnList). */
-const LOAN_COLUMNS = columnList<LoanRow>()([
+const LOAN_COLUMN_NAMES = [
   'id',
   'loan_no',
   'channel',
@@ -72,7 +72,8 @@ const LOAN_COLUMNS = columnList<LoanRow>()([
   'aged_as_of',
   'status_reported_on',
   'status_reported_days',
-]);
+] as const;
+const LOAN_COLUMNS = columnList<LoanRow>()(LOAN_COLUMN_NAMES);
 const INSTALLMENT_COLUMNS = columnList<LoanInstallmentRow>()([
   'id',
   'loan_id',
@@ -99,8 +100,9 @@ const INSTALLMENT_COLUMNS = columnList<LoanInstallmentRow>()([
 export const NOW: unique symbol = Symbol('now()');
 export type DbNow = typeof NOW;
 
-/** The columns a caller may write; id, version, created_at and updated_at are the store's. */
-export type LoanColumn = Exclude<keyof LoanRow, 'id' | 'version' | 'created_at' | 'updated_at'>;
+/** The columns the store keeps itself (never in a patch); a caller may write the others (LoanColumn). */
+const KEPT_BY_DATABASE = ['id', 'version', 'created_at', 'updated_at'] as const;
+export type LoanColumn = Exclude<keyof LoanRow, (typeof KEPT_BY_DATABASE)[number]>;
 
 /** A column's value as written: its row type, a bigint for bigint columns, or NOW for a timestamp. */
 export type LoanValue<K extends LoanColumn> =
@@ -203,61 +205,9 @@ export interface InstallmentAccrual {
 }
 
 /** Every column name of `loans` a caller may write: a patch key outside this set is a programming error. */
-const WRITABLE = new Set<string>([
-  'loan_no',
-  'channel',
-  'product_version_id',
-  'borrower_type',
-  'household_id',
-  'entity_id',
-  'district_id',
-  'village_id',
-  'fund_id',
-  'group_id',
-  'bank_id',
-  'agreement_id',
-  'bank_loan_ref',
-  'principal_fen',
-  'term_months',
-  'annual_rate_percent',
-  'benchmark_rate_percent',
-  'purpose',
-  'method',
-  'frequency',
-  'day_count',
-  'rounding',
-  'installment_multiple_fen',
-  'status',
-  'priority',
-  'application_date',
-  'contract_date',
-  'disbursement_date',
-  'maturity_date',
-  'notice_ends_on',
-  'outstanding_principal_fen',
-  'days_overdue',
-  'arrears_bucket',
-  'non_performing',
-  'flags',
-  'created_by',
-  'approved_by',
-  'second_approved_by',
-  'closed_on',
-  'status_reason',
-  'disbursement_entry_id',
-  'submitted_at',
-  'endorsed_by',
-  'endorsed_at',
-  'endorsement_note',
-  'approved_at',
-  'second_approved_at',
-  'approved_on',
-  'notice_started_on',
-  'penalty_rate_percent',
-  'aged_as_of',
-  'status_reported_on',
-  'status_reported_days',
-] satisfies LoanColumn[]);
+const WRITABLE = new Set<string>(
+  LOAN_COLUMN_NAMES.filter((c) => !(KEPT_BY_DATABASE as readonly string[]).includes(c)),
+);
 
 const ID = ID_PATTERN;
 export const isLoanId = (v: string): boolean => ID.test(String(v));
