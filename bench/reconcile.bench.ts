@@ -18,7 +18,8 @@ import { migrate } from '../scripts/migrate.js';
  * reading and validating the same file (no database). Prints rows/s and the peak RSS of each phase (sampled every
  * 5 ms, plus the kernel's max RSS), so a run that held every row in memory would show it.
  *
- * Environment: BENCH_ROWS, DATABASE_URL (the server; the bench creates and drops its own database).
+ * Environment: BENCH_ROWS, DATABASE_URL (the server; the bench creates and drops its own database), BENCH_KEEP_DB=1
+ * (keep that database for inspection).
  */
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
 const AS_OF = '2026-03-31';
@@ -219,7 +220,8 @@ async function main(): Promise<void> {
   } finally {
     await unlink(file).catch(() => undefined);
     await ds.destroy();
-    await dropDatabase(server, name);
+    if (process.env.BENCH_KEEP_DB === '1') console.log(`kept database ${name} (BENCH_KEEP_DB=1)`);
+    else await dropDatabase(server, name);
   }
 }
 

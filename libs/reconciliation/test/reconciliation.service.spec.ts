@@ -174,6 +174,50 @@ describe('reconciliation runs', () => {
     expect(onlyEngine.items.map((l) => l.bankLoanRef).sort()).toEqual(['C', 'D']);
   });
 
+  it('compares a statement longer than one batch: a duplicate found across batches, lines stored in file order', async () => {
+    const bankId = await book();
+    // 12,000 rows, so three batches of 5,000 lines: A on line 2 and again on line 7,001 (a later batch), Q twice
+    // within one batch, malformed rows on both sides of the first boundary, B and C in the last batch.
+    const rows: string[] = [HEADER, `A,10000.00,0.00,0,NORMAL,${AS_OF}`];
+    for (let line = 3; line <= 12_001; line++) {
+      if (line === 5_001 || line === 5_002) rows.push(`X${line},1.00x,0.00,0,NORMAL,${AS_OF}`);
+      else if (line === 7_001) rows.push(`A,10000.00,0.00,0,NORMAL,${AS_OF}`);
+      else if (line === 8_000 || line === 8_003) rows.push(`Q,1.00,0.00,0,NORMAL,${AS_OF}`);
+      else if (line === 11_000) rows.push(`B,20000.00,0.00,0,NORMAL,${AS_OF}`);
+      else if (line === 12_001) rows.push(`C,5000.00,1000.00,35,OVERDUE,${AS_OF}`);
+      else rows.push(`X${line},1.00,0.00,0,NORMAL,${AS_OF}`);
+    }
+    const { run } = await upload(bankId, rows.join('\n'));
+    expect(run.rows).toEqual({ total: 12_000, valid: 11_996, malformed: 4 });
+    expect(run.summary.matched.count).toBe(3);
+    expect(run.summary.onlyInBank.count).toBe(11_993);
+    const bad = await recon.lines(run.id, { category: 'MALFORMED' }, { page: 1, pageSize: 10 });
+    expect(
+      bad.items.map((l) => [
+        l.lineNo,
+        l.errors![0].code,
+        l.errors![0].message.match(/line \d+/)?.[0] ?? null,
+      ]),
+    ).toEqual([
+      [5_001, 'FORMAT', null],
+      [5_002, 'FORMAT', null],
+      [7_001, 'DUPLICATE_REF', 'line 2'],
+      [8_003, 'DUPLICATE_REF', 'line 8000'],
+    ]);
+    // D was not reported, so it is the last line; every other line's id follows its line number
+    const store = new ReconciliationStore(db.dataSource);
+    const all = [];
+    for (let after = '0'; ;) {
+      const page = await store.linesAfter(run.id, after, 5_000);
+      if (!page.length) break;
+      all.push(...page);
+      after = page[page.length - 1].id;
+    }
+    expect(all).toHaveLength(12_001);
+    expect(all.slice(0, -1).map((l) => l.line_no)).toEqual(Array.from({ length: 12_000 }, (_, i) => i + 2));
+    expect(all[12_000]).toMatchObject({ line_no: null, category: 'ONLY_IN_ENGINE', bank_loan_ref: 'D' });
+  });
+
   it('reads a GBK statement with a remark quoted over two lines, detected or named, and refuses a wrong encoding', async () => {
     const bankId = await book();
     // iconv-made GB18030 file with CRLF: A, B (remark over lines 3-4, with a comma and doubled quotes), C on line 5
