@@ -50,6 +50,7 @@ export class CommonModule {
           ...buildDataSourceOptions({
             url: config.DATABASE_URL,
             poolSize: config.DB_POOL_SIZE,
+            pipeline: config.DB_PIPELINE,
             applicationName: opts.applicationName,
           }),
           autoLoadEntities: true,

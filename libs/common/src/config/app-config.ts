@@ -173,6 +173,14 @@ export class AppConfig {
   @IsBoolean()
   DB_PREPARE = true;
 
+  /**
+   * Let a transaction send statements that do not wait for each other's answers in one round trip (`together`:
+   * node-postgres's pipelining). On by default; off, they go one after the other, in the same order.
+   */
+  @Transform(toBool)
+  @IsBoolean()
+  DB_PIPELINE = true;
+
   /** Business dates are calendar dates in this zone (SPEC §2). */
   @IsString()
   BUSINESS_TIMEZONE = 'Asia/Shanghai';

@@ -7,6 +7,11 @@ export interface DbOptionsInput {
   entities?: DataSourceOptions['entities'];
   migrations?: DataSourceOptions['migrations'];
   applicationName?: string;
+  /**
+   * node-postgres's pipelining on each pooled connection (default on): statements a transaction starts without
+   * awaiting the one before (`together`) go out at once instead of one round trip each.
+   */
+  pipeline?: boolean;
 }
 
 /** The one place TypeORM is configured; `synchronize` is never on: the schema comes only from migrations. */
@@ -22,6 +27,10 @@ export function buildDataSourceOptions(input: DbOptionsInput): DataSourceOptions
     synchronize: false,
     // Failed queries are not logged by TypeORM: their parameters can hold personal data (ID numbers, phones).
     logging: false,
-    extra: { max: input.poolSize ?? 20, application_name: input.applicationName ?? 'mutual-aid-engine' },
+    extra: {
+      max: input.poolSize ?? 20,
+      application_name: input.applicationName ?? 'mutual-aid-engine',
+      pipeline: input.pipeline ?? true,
+    },
   };
 }

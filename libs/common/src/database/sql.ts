@@ -54,46 +54,121 @@ function statementName(sql: string): string | null {
 }
 
 interface PreparingClient {
-  connection?: { parsedStatements?: Record<string, string> };
-  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
+  connection?: { parsedStatements?: Record<string, string>; stream?: { cork?(): void; uncork?(): void } };
+  query(config: { name?: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
 }
 
-type PreparingRunner = NonNullable<EntityManager['queryRunner']> & {
-  connect(): Promise<PreparingClient>;
-  databaseConnection?: PreparingClient;
-};
+type PreparingRunner = NonNullable<EntityManager['queryRunner']> & { databaseConnection?: PreparingClient };
 
-/** The rows of `sql` sent as a prepared statement on the transaction's connection; undefined: not sent this way. */
-async function preparedRows<T>(
-  manager: EntityManager,
-  sql: string,
-  params: unknown[],
-): Promise<T[] | undefined> {
-  if (!preparing) return undefined;
+/** The connection of the manager's open transaction (the one its statements go out on); undefined outside one. */
+function transactionClient(manager: EntityManager): PreparingClient | undefined {
   const runner = manager.queryRunner as PreparingRunner | undefined;
   if (!runner || runner.isReleased || !runner.isTransactionActive) return undefined;
-  const name = statementName(sql);
-  if (name === null) return undefined;
-  const client = runner.databaseConnection ?? (await runner.connect());
-  const parsed = client.connection?.parsedStatements;
-  if (!parsed || (parsed[name] === undefined && Object.keys(parsed).length >= PREPARED_PER_CONNECTION))
-    return undefined;
-  try {
-    const result = await client.query({ name, text: sql, values: params });
-    return result.rows as T[];
-  } catch (e) {
-    // TypeORM's own failure, as its query() throws it (the driver's code, constraint and detail copied onto it)
-    throw new QueryFailedError(sql, params, e as Error);
+  return runner.databaseConnection;
+}
+
+/** The batch (see `together`) whose steps are being called now, on its connection; null between batches. */
+let sending: { client: PreparingClient; sent: number } | null = null;
+/** Connections with a batch sent and not yet answered: a statement sent on one now would overtake nothing, but a
+ * step that sends late would go out after statements of the steps after it (see `together`). */
+const answering = new WeakMap<PreparingClient, number>();
+
+/** Sends `sql` on `client` at once (named when `name` is given), the failure as TypeORM's QueryFailedError. */
+function send<T>(client: PreparingClient, sql: string, params: unknown[], name: string | null): Promise<T[]> {
+  if (sending?.client === client) sending.sent++;
+  else if (answering.get(client)) {
+    throw new Error(
+      `a statement sent while a batch is answered on its connection (a step of together() that sends late?): ${sql.slice(0, 60)}`,
+    );
   }
+  return client
+    .query(name === null ? { text: sql, values: params } : { name, text: sql, values: params })
+    .then(
+      (result) => result.rows as T[],
+      // TypeORM's own failure, as its query() throws it (the driver's code, constraint and detail copied onto it)
+      (e: unknown) => {
+        throw new QueryFailedError(sql, params, e as Error);
+      },
+    );
+}
+
+/**
+ * The rows of `sql` sent as a prepared statement on the transaction's connection (inside a batch of `together`,
+ * unnamed when it cannot be prepared); undefined: not sent this way. Sends before it returns: no await comes first.
+ */
+function preparedRows<T>(manager: EntityManager, sql: string, params: unknown[]): Promise<T[]> | undefined {
+  const client = transactionClient(manager);
+  if (!client) return undefined;
+  const inBatch = sending?.client === client;
+  const name = preparing ? statementName(sql) : null;
+  const parsed = client.connection?.parsedStatements;
+  const named =
+    name !== null &&
+    parsed !== undefined &&
+    (parsed[name] !== undefined || Object.keys(parsed).length < PREPARED_PER_CONNECTION);
+  if (!named && !inBatch) return undefined;
+  return send<T>(client, sql, params, named ? name : null);
 }
 
 /** A typed row query through the caller's transaction (SELECT, or INSERT/UPDATE/DELETE … RETURNING). */
-export async function queryRows<T>(
+export function queryRows<T>(manager: EntityManager, sql: string, params: unknown[] = []): Promise<T[]> {
+  const client = transactionClient(manager);
+  if (client && (sending?.client === client || answering.get(client)))
+    return send<T>(client, sql, params, null);
+  return manager.query(sql, params).then((result) => rowsOf<T>(result));
+}
+
+/**
+ * Statements of several steps in one round trip: each step starts its statements on the transaction's connection
+ * (through queryRows, queryOne or queryPrepared) without waiting for the ones before, and they leave in one write;
+ * PostgreSQL runs them in the order the steps come, each seeing what the ones before it wrote, and answers them
+ * together (node-postgres's pipelining, on for the pool: see buildDataSourceOptions). For statements whose texts and
+ * parameters do not need an earlier one's answer: the locks a write takes in its fixed order, then its reads; the
+ * writes of one row set after another.
+ *
+ * A step sends its statements before it returns, or none: its first statement may not wait for anything (an await
+ * before it would send it after the next step's). A statement sent on the connection before the batch is answered
+ * is refused with an error, so a late step fails instead of running out of order. When one statement fails, the
+ * transaction is aborted, the ones after it fail too, and the first failure is thrown. Outside a transaction the
+ * steps run one after the other.
+ */
+export async function together<const T extends readonly unknown[]>(
   manager: EntityManager,
-  sql: string,
-  params: unknown[] = [],
-): Promise<T[]> {
-  return rowsOf<T>(await manager.query(sql, params));
+  steps: { readonly [K in keyof T]: () => Promise<T[K]> },
+): Promise<{ -readonly [K in keyof T]: T[K] }> {
+  type Results = { -readonly [K in keyof T]: T[K] };
+  const client = transactionClient(manager);
+  if (!client) {
+    const results: unknown[] = [];
+    for (const step of steps) results.push(await step());
+    return results as Results;
+  }
+  const outer = sending;
+  const batch = outer?.client === client ? outer : { client, sent: 0 };
+  const stream = client.connection?.stream;
+  const started: Promise<unknown>[] = [];
+  sending = batch;
+  stream?.cork?.();
+  try {
+    for (const step of steps) started.push(step());
+  } catch (e) {
+    for (const p of started) p.catch(() => undefined);
+    throw e;
+  } finally {
+    sending = outer;
+    stream?.uncork?.();
+  }
+  if (outer === batch) return Promise.all(started) as Promise<Results>; // nested: the outer batch waits
+  answering.set(client, (answering.get(client) ?? 0) + 1);
+  try {
+    return (await Promise.all(started)) as Results;
+  } finally {
+    // every statement of the batch is answered (or failed) before the next may go out
+    await Promise.allSettled(started);
+    const n = (answering.get(client) ?? 1) - 1;
+    if (n) answering.set(client, n);
+    else answering.delete(client);
+  }
 }
 
 /**
@@ -114,21 +189,16 @@ export function columnList<R>() {
 }
 
 /** queryRows as a named prepared statement on the transaction's connection (see above). */
-export async function queryPrepared<T>(
-  manager: EntityManager,
-  sql: string,
-  params: unknown[] = [],
-): Promise<T[]> {
-  return (await preparedRows<T>(manager, sql, params)) ?? queryRows<T>(manager, sql, params);
+export function queryPrepared<T>(manager: EntityManager, sql: string, params: unknown[] = []): Promise<T[]> {
+  return preparedRows<T>(manager, sql, params) ?? queryRows<T>(manager, sql, params);
 }
 
-export async function queryOne<T>(
+export function queryOne<T>(
   manager: EntityManager,
   sql: string,
   params: unknown[] = [],
 ): Promise<T | undefined> {
-  const rows = await queryRows<T>(manager, sql, params);
-  return rows[0];
+  return queryRows<T>(manager, sql, params).then((rows) => rows[0]);
 }
 
 /** Postgres unique_violation: a concurrent insert won the race. */

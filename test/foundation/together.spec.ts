@@ -1,0 +1,188 @@
+import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
+import { buildDataSourceOptions, queryOne, queryPrepared, queryRows, together } from '#libs/common';
+import { createTestDatabase, type TestDatabase } from '#libs/testing';
+
+/**
+ * together: the statements of several steps leave in one write and PostgreSQL runs them in the steps' order, each
+ * seeing the writes before it; a step that sends late is refused instead of running out of order; a failure aborts
+ * the transaction and reaches the caller; outside a transaction, and with pipelining off, the steps run one after
+ * the other with the same results.
+ */
+let db: TestDatabase;
+
+beforeAll(async () => {
+  db = await createTestDatabase(30);
+  await db.dataSource.query(`CREATE TABLE together_probe (id int PRIMARY KEY, label text NOT NULL)`);
+});
+afterAll(async () => db.drop());
+beforeEach(async () => db.dataSource.query(`TRUNCATE together_probe`));
+
+type Socket = {
+  write: (...args: unknown[]) => boolean;
+  _writev?: unknown;
+  _write: (...args: unknown[]) => void;
+};
+
+/** The bytes the transaction's connection wrote while `act` ran (synchronously: what went out before any answer). */
+function written(m: EntityManager, act: () => unknown): { text: string; writes: number } {
+  const client = (m.queryRunner as unknown as { databaseConnection: { connection: { stream: Socket } } })
+    .databaseConnection;
+  const socket = client.connection.stream;
+  const chunks: Buffer[] = [];
+  let writes = 0;
+  const write = socket._write;
+  const writev = socket._writev as ((chunks: { chunk: Buffer }[], cb: () => void) => void) | undefined;
+  socket._write = function (this: unknown, chunk: unknown, ...rest: unknown[]) {
+    writes++;
+    chunks.push(Buffer.from(chunk as Buffer));
+    return write.call(this, chunk, ...rest);
+  };
+  if (writev)
+    socket._writev = function (this: unknown, list: { chunk: Buffer }[], cb: () => void) {
+      writes++;
+      for (const c of list) chunks.push(Buffer.from(c.chunk));
+      return writev.call(this, list, cb);
+    };
+  try {
+    act();
+  } finally {
+    socket._write = write;
+    if (writev) socket._writev = writev;
+  }
+  return { text: Buffer.concat(chunks).toString('latin1'), writes };
+}
+
+it('sends every step before any answer, in one write, and runs them in order, each seeing the ones before', async () => {
+  await db.dataSource.transaction(async (m) => {
+    let batch!: Promise<[unknown[], unknown[], { id: number; label: string }[], { n: number } | undefined]>;
+    const out = written(m, () => {
+      batch = together(m, [
+        () => queryRows(m, `INSERT INTO together_probe (id, label) VALUES (1, 'one') RETURNING id`),
+        () =>
+          queryPrepared(
+            m,
+            `UPDATE together_probe SET label = 'one, updated' WHERE id = $1 RETURNING id`,
+            [1],
+          ),
+        () => queryRows<{ id: number; label: string }>(m, `SELECT id, label FROM together_probe /* third */`),
+        () => queryOne<{ n: number }>(m, `SELECT count(*)::int AS n FROM together_probe /* fourth */`),
+      ]);
+    });
+    // all four statements were on the wire before the first answer came back, in the steps' order
+    expect(out.writes).toBe(1);
+    const at = (s: string) => out.text.indexOf(s);
+    expect(at('INSERT INTO together_probe')).toBeGreaterThanOrEqual(0);
+    expect(at('INSERT INTO together_probe')).toBeLessThan(at('UPDATE together_probe'));
+    expect(at('UPDATE together_probe')).toBeLessThan(at('/* third */'));
+    expect(at('/* third */')).toBeLessThan(at('/* fourth */'));
+    const [inserted, updated, rows, count] = await batch;
+    expect(inserted).toEqual([{ id: 1 }]);
+    expect(updated).toEqual([{ id: 1 }]);
+    expect(rows).toEqual([{ id: 1, label: 'one, updated' }]);
+    expect(count).toEqual({ n: 1 });
+  });
+});
+
+it('lets a step send nothing, and a nested together be a step', async () => {
+  await db.dataSource.transaction(async (m) => {
+    const [none, [a, b], c] = await together(m, [
+      () => Promise.resolve('nothing sent'),
+      () =>
+        together(m, [
+          () => queryRows(m, `INSERT INTO together_probe VALUES (2, 'two') RETURNING label`),
+          () => queryRows(m, `INSERT INTO together_probe VALUES (3, 'three') RETURNING label`),
+        ]),
+      () =>
+        queryOne<{ labels: string }>(
+          m,
+          `SELECT string_agg(label, ',' ORDER BY id) AS labels FROM together_probe`,
+        ),
+    ]);
+    expect(none).toBe('nothing sent');
+    expect([a, b]).toEqual([[{ label: 'two' }], [{ label: 'three' }]]);
+    expect(c).toEqual({ labels: 'two,three' });
+  });
+});
+
+it('refuses a step that sends after waiting (it would run after the steps behind it), and nothing is kept', async () => {
+  const failure = await db.dataSource
+    .transaction(async (m) => {
+      await together(m, [
+        async () => {
+          await Promise.resolve();
+          return queryRows(m, `INSERT INTO together_probe VALUES (4, 'late')`);
+        },
+        () => queryRows(m, `INSERT INTO together_probe VALUES (5, 'on time')`),
+      ]);
+    })
+    .catch((e: unknown) => e);
+  expect(String(failure)).toMatch(/sent while a batch is answered/);
+  expect(await db.dataSource.query(`SELECT count(*)::int AS n FROM together_probe`)).toEqual([{ n: 0 }]);
+});
+
+it('throws the failing statement as TypeORM does; the steps after it fail with the transaction and nothing is kept', async () => {
+  const after: unknown[] = [];
+  const failure = await db.dataSource
+    .transaction(async (m) => {
+      await together(m, [
+        () => queryRows(m, `INSERT INTO together_probe VALUES (6, 'six')`),
+        () => queryRows(m, `INSERT INTO together_probe VALUES (6, 'again')`),
+        () =>
+          queryRows(m, `INSERT INTO together_probe VALUES (7, 'seven')`).catch((e: unknown) => {
+            after.push(e);
+            throw e;
+          }),
+      ]);
+    })
+    .catch((e: unknown) => e);
+  expect(failure).toBeInstanceOf(QueryFailedError);
+  expect(failure).toMatchObject({ code: '23505', constraint: 'together_probe_pkey' });
+  expect(after).toHaveLength(1);
+  expect(after[0]).toMatchObject({ code: '25P02' }); // current transaction is aborted
+  expect(await db.dataSource.query(`SELECT count(*)::int AS n FROM together_probe`)).toEqual([{ n: 0 }]);
+  // the connection is clean for the next transaction
+  await db.dataSource.transaction(async (m) => {
+    const [[row]] = await together(m, [() => queryRows<{ n: number }>(m, `SELECT 8 AS n`)]);
+    expect(row).toEqual({ n: 8 });
+  });
+});
+
+it('outside a transaction runs the steps one after the other', async () => {
+  const order: number[] = [];
+  const [a, b] = await together(db.dataSource.manager, [
+    () =>
+      queryRows(db.dataSource.manager, `INSERT INTO together_probe VALUES (9, 'nine') RETURNING id`).finally(
+        () => order.push(1),
+      ),
+    async () => {
+      order.push(2);
+      return queryOne<{ n: number }>(db.dataSource.manager, `SELECT count(*)::int AS n FROM together_probe`);
+    },
+  ]);
+  expect(order).toEqual([1, 2]);
+  expect(a).toEqual([{ id: 9 }]);
+  expect(b).toEqual({ n: 1 });
+});
+
+it('with pipelining off (DB_PIPELINE=false), the same batch gives the same answers, one statement at a time', async () => {
+  const url = db.dataSource.options as { url: string };
+  const off = new DataSource(buildDataSourceOptions({ url: url.url, poolSize: 1, pipeline: false }));
+  await off.initialize();
+  try {
+    await off.transaction(async (m) => {
+      let batch!: Promise<[unknown[], { n: number } | undefined]>;
+      const out = written(m, () => {
+        batch = together(m, [
+          () => queryRows(m, `INSERT INTO together_probe VALUES (10, 'ten') RETURNING id`),
+          () => queryOne<{ n: number }>(m, `SELECT count(*)::int AS n FROM together_probe /* second */`),
+        ]);
+      });
+      // only the first statement went out before its answer
+      expect(out.text).toContain('INSERT INTO together_probe');
+      expect(out.text).not.toContain('/* second */');
+      expect(await batch).toEqual([[{ id: 10 }], { n: 1 }]);
+    });
+  } finally {
+    await off.destroy();
+  }
+});
