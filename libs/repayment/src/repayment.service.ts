@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '#libs/audit';
-import { Clock, DomainError, RequestContext, runIdempotent, type Page, type PageQuery } from '#libs/common';
+import { Clock, DomainError, RequestContext, runIdempotent, together, type Page, type PageQuery } from '#libs/common';
 import { FundsService, type FundAccountCodes } from '#libs/funds';
 import { LedgerService } from '#libs/ledger';
 import { formatYuan, type Fen } from '#libs/money';
@@ -114,11 +114,35 @@ export class RepaymentService {
       payerHouseholdId: input.payerHouseholdId ?? null,
     };
     const { result } = await this.dataSource.transaction((m) =>
-      runIdempotent(m, REPAYMENT_SCOPE, idempotencyKey, request, () =>
-        this.apply(m, loanId, input, idempotencyKey, today),
+      runIdempotent(
+        m,
+        REPAYMENT_SCOPE,
+        idempotencyKey,
+        request,
+        (early) => this.apply(m, loanId, input, idempotencyKey, today, early),
+        // sent behind the idempotency claim, in the same round trip
+        isId(loanId) ? () => this.lockAndRead(m, loanId) : undefined,
       ),
     );
     return result;
+  }
+
+  /**
+   * A repayment's locks and reads, in one round trip (`together`), in the lock order: the loan's fund shared, the loan
+   * and its instalments locked, then its posted repayments read with the new repayment's id (a summary when this
+   * process holds a checkpoint of the loan, else the list the full replay needs). The reads of a loan refused later
+   * are wasted, and its locks end with the transaction.
+   */
+  private lockAndRead(m: EntityManager, loanId: string) {
+    const summarised = this.checkpoints.has(loanId);
+    return together(m, [
+      () => this.funds.shareFundOfLoan(m, loanId),
+      () => this.loans.lockWithInstallments(m, loanId),
+      () =>
+        summarised
+          ? this.store.summaryWithNextId(m, loanId).then((s) => ({ ...s, payments: undefined }))
+          : this.store.activePaymentsWithNextId(m, loanId).then((r) => ({ ...r, summary: undefined })),
+    ]);
   }
 
   private async apply(
@@ -127,13 +151,15 @@ export class RepaymentService {
     input: RecordRepaymentInput,
     idempotencyKey: string,
     today: string,
+    early: Awaited<ReturnType<RepaymentService['lockAndRead']>> | undefined,
   ): Promise<RepaymentResult> {
     const actor = RequestContext.actor()?.username ?? 'system';
     // Fixed lock order: fund, loan, instalments (by number). A repayment only brings money in, so it shares the
     // fund row with other repayments (the loan row orders repayments of one loan) and still excludes every
     // operation that takes the fund exclusively. The fund is found from the loan and shared in one statement; a
     // loan without a fund (not found, covered) takes the refusal path below.
-    const shared = await this.funds.shareFundOfLoan(m, loanId);
+    // Locked and read with the idempotency claim (lockAndRead); nothing when the id cannot be a loan's.
+    const [shared, prelocked, read] = early ?? [];
     const head = shared
       ? { loan_no: shared.loanNo, channel: shared.channel, fund_id: shared.fund.id }
       : foundLoan(await this.loans.find(m, loanId), loanId);
@@ -143,10 +169,11 @@ export class RepaymentService {
       fundId: head.fund_id,
     });
     if (wrongChannel) throw refusal(refused('repayment refused', [wrongChannel]));
-    const fund = shared?.fund ?? (await this.funds.shareFund(m, head.fund_id!));
-    const locked = await this.loans.lockWithInstallments(m, loanId);
-    const loan = foundLoan(locked?.loan, loanId);
-    const rows = asInstallments(locked!.installments);
+    // a loan without a fund share here was refused above: a fund is shared before its loan is locked, never after
+    if (!shared) throw new Error(`loan ${loanId} passed the channel check without its fund`);
+    const fund = shared.fund;
+    const loan = foundLoan(prelocked?.loan, loanId);
+    const rows = asInstallments(prelocked!.installments);
 
     const failures = paymentRefusals(
       {
@@ -173,15 +200,12 @@ export class RepaymentService {
       return this.recovery(m, loan, fund.accounts, await this.store.nextId(m), input, idempotencyKey, actor, today);
 
     const terms = await termsOf(m, this.products, loan);
-    // What the posted repayments are: when this process holds a checkpoint of the loan, a summary of them (their
-    // latest value date is all the two rules below need, and the summary names the list the checkpoint was taken
-    // of; it comes with the new repayment's id); otherwise the list itself, which the full replay needs anyway.
-    // Either way one round trip.
-    const read = this.checkpoints.has(loan.id) ? undefined : await this.store.activePaymentsWithNextId(m, loan.id);
-    let existing = read?.payments;
-    const { summary, nextId: id } = read
-      ? { summary: summaryOf(read.payments), nextId: read.nextId }
-      : await this.store.summaryWithNextId(m, loan.id);
+    // What the posted repayments are (read above): when this process held a checkpoint of the loan, a summary of them
+    // (their latest value date is all the two rules below need, and the summary names the list the checkpoint was
+    // taken of); otherwise the list itself, which the full replay needs anyway. Either comes with the new id.
+    let existing = read!.payments;
+    const summary = read!.summary ?? summaryOf(existing!);
+    const id = read!.nextId;
     const payment: ReplayPayment = { id, valueDate: input.valueDate, amountFen: input.amountFen };
     const latest: ReplayPayment[] = summary.lastValueDate
       ? [{ id: summary.lastId, valueDate: summary.lastValueDate, amountFen: 0n }]

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { together } from '#libs/common';
 import type { FundAccountCodes } from '#libs/funds';
 import { LedgerService } from '#libs/ledger';
 import { skipPaidReminders } from '#libs/reminders';
@@ -80,29 +81,36 @@ export class ReplayBookkeeping {
     result: ReplayResult,
     actor: string,
   ): Promise<LoanAfterView> {
-    await this.loans.saveInstallments(m, loan.id, rows, result.installments);
-    // Reminders of the instalments this operation paid off are not sent: marked SKIPPED_PAID in this transaction
-    // (a rollback leaves them waiting). A plain SQL helper of the reminders library, no dependency on its module.
-    await skipPaidReminders(
-      m,
-      newlyPaid(rows, result.installments).map((r) => r.id),
-    );
     // A closed loan is current and performing; the ageing of one still outstanding is the loans' one rule's.
     const closed = result.closedOn !== null;
-    const updated = await this.loans.update(m, loan.id, {
-      outstanding_principal_fen: outstandingPrincipalOf(result.installments),
-      status: closed ? 'CLOSED' : 'DISBURSED',
-      closed_on: result.closedOn,
-      aged_as_of: result.asOf,
-      ...(closed ? { days_overdue: 0, arrears_bucket: 'CURRENT', non_performing: false } : {}),
-    });
-    const aged = closed
-      ? { changed: 0 }
-      : await this.ageing.ageByOverdueInstallments(
+    // The loan's writes go out together (one round trip), each seeing the ones before it: the instalments, the
+    // reminders of the ones this operation paid off (marked SKIPPED_PAID in this transaction, so a rollback leaves
+    // them waiting; a plain SQL helper of the reminders library, no dependency on its module), the loan row, and its
+    // ageing from the instalments just written.
+    const [, , updated, aged] = await together(m, [
+      () => this.loans.saveInstallments(m, loan.id, rows, result.installments),
+      () =>
+        skipPaidReminders(
           m,
-          { date: result.asOf, actor, bucketLimitsDays: STANDARD_BUCKET_LIMITS_DAYS },
-          [loan.id],
-        );
+          newlyPaid(rows, result.installments).map((r) => r.id),
+        ),
+      () =>
+        this.loans.update(m, loan.id, {
+          outstanding_principal_fen: outstandingPrincipalOf(result.installments),
+          status: closed ? 'CLOSED' : 'DISBURSED',
+          closed_on: result.closedOn,
+          aged_as_of: result.asOf,
+          ...(closed ? { days_overdue: 0, arrears_bucket: 'CURRENT', non_performing: false } : {}),
+        }),
+      () =>
+        closed
+          ? Promise.resolve({ changed: 0 })
+          : this.ageing.ageByOverdueInstallments(
+              m,
+              { date: result.asOf, actor, bucketLimitsDays: STANDARD_BUCKET_LIMITS_DAYS },
+              [loan.id],
+            ),
+    ]);
     // Group liability calls exist only for loans of a joint-liability group.
     if (loan.group_id !== null) await clearCallsSql(m, result.asOf, [loan.id], actor);
     // The row the update returned is the loan's row unless the ageing wrote it again (clearing group calls writes

@@ -5,6 +5,7 @@ import { DomainError } from '../errors/domain-error.js';
 import { RequestContext } from '../request-context.js';
 import { IdempotencyStore } from '../store/idempotency.store.js';
 import { withDeferredWrites } from '../database/deferred-writes.js';
+import { together } from '../database/sql.js';
 
 const KEY_PATTERN = /^[A-Za-z0-9._:-]{8,128}$/;
 
@@ -79,17 +80,26 @@ export function callerKey(idempotencyKey: string): string {
  * transaction as the business change: a concurrent request with the same key blocks on the unique index until
  * the first commits, then reads its stored response (or proceeds, if the first rolled back). The same key with a
  * different body is a 409.
+ *
+ * `alongside` (optional) is a step of `together` sent right behind the claim, in the same round trip: the locks and
+ * reads the work starts with, which do not depend on the claim's answer. Its answer is passed to `work`; on a replay
+ * it is dropped (the locks it took end with the transaction).
  */
-export async function runIdempotent<T>(
+export async function runIdempotent<T, P = undefined>(
   manager: EntityManager,
   scope: string,
   key: string,
   request: unknown,
-  work: () => Promise<T>,
+  work: (alongside: P) => Promise<T>,
+  alongside?: () => Promise<P>,
 ): Promise<IdempotentResult<T>> {
   const requestHash = sha256(canonicalJson(request));
   scope = `${scope}@${callerOf()}`;
-  if (!(await IdempotencyStore.claim(manager, scope, key, requestHash))) {
+  const claim = () => IdempotencyStore.claim(manager, scope, key, requestHash);
+  const [claimed, pre] = alongside
+    ? await together(manager, [claim, alongside])
+    : [await claim(), undefined as P];
+  if (!claimed) {
     const row = (await IdempotencyStore.find(manager, scope, key))!;
     if (row.request_hash !== requestHash) {
       throw new DomainError(
@@ -102,8 +112,10 @@ export async function runIdempotent<T>(
     return { replayed: true, result: row.response as T };
   }
   // The appends the work defers (audit, events) go out with the stored response, in the same statement.
-  const result = await withDeferredWrites(manager, work, (r) =>
-    IdempotencyStore.responseWrite(scope, key, canonicalJson(r ?? null)),
+  const result = await withDeferredWrites(
+    manager,
+    () => work(pre),
+    (r) => IdempotencyStore.responseWrite(scope, key, canonicalJson(r ?? null)),
   );
   return { replayed: false, result };
 }

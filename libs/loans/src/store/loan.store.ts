@@ -8,6 +8,7 @@ import {
   queryRows,
   ID_PATTERN,
   flushDeferred,
+  together,
   writeOrDefer,
 } from '#libs/common';
 import { installmentProgressChanged, type ReplayedInstallmentProgress } from '#libs/schedules';
@@ -333,14 +334,20 @@ export class LoanStore {
     ]);
   }
 
-  /** Locks the loan, then its instalments in number order: the order of every write to a loan's schedule. */
+  /**
+   * Locks the loan, then its instalments in number order: the order of every write to a loan's schedule. The two
+   * statements go out together (one round trip), so it can be a step of a caller's `together`.
+   */
   async lockWithInstallments(
     m: EntityManager,
     id: string,
   ): Promise<{ loan: LoanRow; installments: LoanInstallmentRow[] } | undefined> {
-    const loan = await this.lock(m, id);
-    if (!loan) return undefined;
-    return { loan, installments: await this.installments(m, id, { lock: true }) };
+    if (!isLoanId(id)) return undefined;
+    const [loan, installments] = await together(m, [
+      () => this.lock(m, id),
+      () => this.installments(m, id, { lock: true }),
+    ]);
+    return loan && { loan, installments };
   }
 
   // -- writes ---------------------------------------------------------------------------------------------------
