@@ -120,6 +120,21 @@ it('refuses a step that sends after waiting (it would run after the steps behind
   expect(await db.dataSource.query(`SELECT count(*)::int AS n FROM together_probe`)).toEqual([{ n: 0 }]);
 });
 
+it('lets the last step send more once answered (a retry): it goes out after the whole batch', async () => {
+  await db.dataSource.transaction(async (m) => {
+    const [, [count]] = await together(m, [
+      () => queryRows(m, `INSERT INTO together_probe VALUES (11, 'eleven')`),
+      async () => {
+        const [first] = await queryRows<{ n: number }>(m, `SELECT count(*)::int AS n FROM together_probe`);
+        return queryRows<{ n: number }>(m, `SELECT $1::int + count(*)::int AS n FROM together_probe`, [
+          first.n,
+        ]);
+      },
+    ]);
+    expect(count).toEqual({ n: 2 });
+  });
+});
+
 it('throws the failing statement as TypeORM does; the steps after it fail with the transaction and nothing is kept', async () => {
   const after: unknown[] = [];
   const failure = await db.dataSource

@@ -23,7 +23,7 @@ import {
 } from './domain/entry.js';
 import type { JournalEntryCode } from './domain/entry-codes.js';
 import { balanceAsOf, firstNegativeDate, type DatedChange } from './domain/value-dated-bound.js';
-import { LedgerStore, type AccountAttributes, type PostingBatch } from './store/ledger.store.js';
+import { LedgerStore, type AccountAttributes, type NewJournalEntryRow, type PostingBatch } from './store/ledger.store.js';
 import type { LedgerAccountRow } from './store/rows.generated.js';
 
 export interface OpenAccountInput {
@@ -241,6 +241,16 @@ export class LedgerService {
    * An entry that is not back-dated pays nothing for this: the posting statement checks it under its own lock.
    */
   async post(manager: EntityManager, input: EntryInput, reversalOf?: string): Promise<PostedEntry> {
+    return (await this.posting(manager, input, reversalOf))();
+  }
+
+  /**
+   * `post` in two parts, for a caller that sends the entry in one round trip with other statements: the checks and
+   * the accounts' kept attributes now (refusals are thrown here), and the posting itself as the function returned,
+   * a step of `together` (its statement goes out before it returns; a retry or the back-dated check follow its
+   * answer, so it is the batch's last step).
+   */
+  async posting(manager: EntityManager, input: EntryInput, reversalOf?: string): Promise<() => Promise<PostedEntry>> {
     if (input.lines.length < 2) {
       throw new DomainError('LEDGER_UNBALANCED', 'a journal entry needs at least two postings');
     }
@@ -267,7 +277,7 @@ export class LedgerService {
     const codes = [...new Set(input.lines.map((l) => l.account))];
     // Code, currency, ledger, normal side and bound never change after an account is opened: kept by this process
     // (no round trip on most entries), checked under the posting statement's lock, read afresh once if stale.
-    let accountRows = await this.attributesOf(manager, codes);
+    const accountRows = await this.attributesOf(manager, codes);
     refuseUnbalanced(input, accountRows);
     const contentHash = sha256(
       canonicalJson({
@@ -289,6 +299,18 @@ export class LedgerService {
       reversal_of: reversalOf ?? null,
       request_id: RequestContext.requestId() ?? null,
     };
+    return () => this.apply(manager, input, codes, accountRows, contentHash, entryRow);
+  }
+
+  /** The posting statement (sent before the first await), then what its answer calls for: see `post`. */
+  private async apply(
+    manager: EntityManager,
+    input: EntryInput,
+    codes: string[],
+    accountRows: AccountAttributes[],
+    contentHash: string,
+    entryRow: NewJournalEntryRow,
+  ): Promise<PostedEntry> {
     /** the entry's id once inserted (the first statement inserts it and applies its postings, one round trip) */
     let entryId: string | undefined;
 

@@ -239,16 +239,17 @@ export class RepaymentService {
       this.checkpoints.set(loan.id, key, checkpoint);
     }
     const outcome = result.payments.find((p) => p.paymentId === id)!;
-    // The loan's own rows first (locked above), the ledger entry after them: the fund's accounts, which every
-    // repayment of the fund posts to, stay locked only for the statements that need the entry.
-    const after = await this.bookkeeping.persist(m, loan, rows, result, actor);
-    const { entryId } = await this.ledger.post(m, {
+    // The loan's own rows first (locked above), the ledger entry after them, in one round trip (the entry is the
+    // last step of persistThen's batch): the fund's accounts, which every repayment of the fund posts to, stay locked
+    // only for the statements that need the entry.
+    const posting = await this.ledger.posting(m, {
       idempotencyKey: `repayment:${id}`,
       code: ENTRY_CODES.REPAYMENT,
       valueDate: input.valueDate,
       memo: `repayment of loan ${loan.loan_no} (value date ${input.valueDate}, ${input.channel})`,
       lines: repaymentLines(fund.accounts, input.amountFen, outcome),
     });
+    const [after, { entryId }] = await this.bookkeeping.persistThen(m, loan, rows, result, actor, posting);
     const own = result.allocations.filter((a) => a.paymentId === id);
     // the repayment, its own allocation rows and the row as `get` answers it, in one statement
     const inserted = await this.store.insertWithAllocations(

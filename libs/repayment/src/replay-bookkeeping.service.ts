@@ -81,13 +81,28 @@ export class ReplayBookkeeping {
     result: ReplayResult,
     actor: string,
   ): Promise<LoanAfterView> {
+    return (await this.persistThen(m, loan, rows, result, actor, () => Promise.resolve(undefined)))[0];
+  }
+
+  /**
+   * `persist`, with `then` (a step of `together`: a journal entry's posting) sent in the same round trip after the
+   * loan's writes; its answer comes second.
+   */
+  async persistThen<T>(
+    m: EntityManager,
+    loan: LoanRow,
+    rows: InstallmentRow[],
+    result: ReplayResult,
+    actor: string,
+    then: () => Promise<T>,
+  ): Promise<[LoanAfterView, T]> {
     // A closed loan is current and performing; the ageing of one still outstanding is the loans' one rule's.
     const closed = result.closedOn !== null;
     // The loan's writes go out together (one round trip), each seeing the ones before it: the instalments, the
     // reminders of the ones this operation paid off (marked SKIPPED_PAID in this transaction, so a rollback leaves
     // them waiting; a plain SQL helper of the reminders library, no dependency on its module), the loan row, and its
     // ageing from the instalments just written.
-    const [, , updated, aged] = await together(m, [
+    const [, , updated, aged, last] = await together(m, [
       () => this.loans.saveInstallments(m, loan.id, rows, result.installments),
       () =>
         skipPaidReminders(
@@ -110,12 +125,13 @@ export class ReplayBookkeeping {
               { date: result.asOf, actor, bucketLimitsDays: STANDARD_BUCKET_LIMITS_DAYS },
               [loan.id],
             ),
+      then,
     ]);
     // Group liability calls exist only for loans of a joint-liability group.
     if (loan.group_id !== null) await clearCallsSql(m, result.asOf, [loan.id], actor);
     // The row the update returned is the loan's row unless the ageing wrote it again (clearing group calls writes
     // the calls only): read it again only then (a repayment on a loan whose ageing does not move saves the trip).
     const current = aged.changed > 0 ? foundLoan(await this.loans.find(m, loan.id), loan.id) : updated;
-    return loanAfter(current);
+    return [loanAfter(current), last];
   }
 }

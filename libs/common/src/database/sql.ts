@@ -67,29 +67,50 @@ function transactionClient(manager: EntityManager): PreparingClient | undefined 
   return runner.databaseConnection;
 }
 
-/** The batch (see `together`) whose steps are being called now, on its connection; null between batches. */
-let sending: { client: PreparingClient; sent: number } | null = null;
-/** Connections with a batch sent and not yet answered: a statement sent on one now would overtake nothing, but a
- * step that sends late would go out after statements of the steps after it (see `together`). */
-const answering = new WeakMap<PreparingClient, number>();
+/**
+ * The batch (see `together`) whose steps are being called now, on its connection; null between batches. `last`
+ * says, per level of nesting, whether the step being called is its batch's last one.
+ */
+let sending: { client: PreparingClient; last: boolean[] } | null = null;
+/**
+ * Per connection, what of a batch may still be followed by a late statement: statements of steps that are not their
+ * batch's last, unanswered, and such steps that sent nothing and have not finished. While any is left, a statement
+ * sent on the connection outside a batch's steps would come from a step sending late, and would run after the steps
+ * behind it: it is refused (see `together`). The count falls as each is answered, before its caller goes on.
+ */
+const open = new WeakMap<PreparingClient, number>();
+
+/** One more thing of a batch that may be followed late, `settled` taking it away again. */
+function holdOpen(client: PreparingClient, settled: Promise<unknown>): void {
+  open.set(client, (open.get(client) ?? 0) + 1);
+  const done = () => {
+    const n = open.get(client)! - 1;
+    if (n) open.set(client, n);
+    else open.delete(client);
+  };
+  settled.then(done, done);
+}
 
 /** Sends `sql` on `client` at once (named when `name` is given), the failure as TypeORM's QueryFailedError. */
 function send<T>(client: PreparingClient, sql: string, params: unknown[], name: string | null): Promise<T[]> {
-  if (sending?.client === client) sending.sent++;
-  else if (answering.get(client)) {
+  const inBatch = sending?.client === client;
+  if (!inBatch && open.get(client)) {
     throw new Error(
       `a statement sent while a batch is answered on its connection (a step of together() that sends late?): ${sql.slice(0, 60)}`,
     );
   }
-  return client
-    .query(name === null ? { text: sql, values: params } : { name, text: sql, values: params })
-    .then(
-      (result) => result.rows as T[],
-      // TypeORM's own failure, as its query() throws it (the driver's code, constraint and detail copied onto it)
-      (e: unknown) => {
-        throw new QueryFailedError(sql, params, e as Error);
-      },
-    );
+  const answer = client.query(
+    name === null ? { text: sql, values: params } : { name, text: sql, values: params },
+  );
+  // registered first, so the count falls before the caller's own handlers run
+  if (inBatch && sending!.last.includes(false)) holdOpen(client, answer);
+  return answer.then(
+    (result) => result.rows as T[],
+    // TypeORM's own failure, as its query() throws it (the driver's code, constraint and detail copied onto it)
+    (e: unknown) => {
+      throw new QueryFailedError(sql, params, e as Error);
+    },
+  );
 }
 
 /**
@@ -113,8 +134,7 @@ function preparedRows<T>(manager: EntityManager, sql: string, params: unknown[])
 /** A typed row query through the caller's transaction (SELECT, or INSERT/UPDATE/DELETE … RETURNING). */
 export function queryRows<T>(manager: EntityManager, sql: string, params: unknown[] = []): Promise<T[]> {
   const client = transactionClient(manager);
-  if (client && (sending?.client === client || answering.get(client)))
-    return send<T>(client, sql, params, null);
+  if (client && (sending?.client === client || open.get(client))) return send<T>(client, sql, params, null);
   return manager.query(sql, params).then((result) => rowsOf<T>(result));
 }
 
@@ -127,10 +147,11 @@ export function queryRows<T>(manager: EntityManager, sql: string, params: unknow
  * writes of one row set after another.
  *
  * A step sends its statements before it returns, or none: its first statement may not wait for anything (an await
- * before it would send it after the next step's). A statement sent on the connection before the batch is answered
- * is refused with an error, so a late step fails instead of running out of order. When one statement fails, the
- * transaction is aborted, the ones after it fail too, and the first failure is thrown. Outside a transaction the
- * steps run one after the other.
+ * before it would send it after the next step's). The last step alone may send more once its first answers are in
+ * (a journal entry's retry): they go out after every statement of the batch. Any other statement sent on the
+ * connection before the steps but the last are answered is refused with an error, so a late step fails instead of
+ * running out of order. When one statement fails, the transaction is aborted, the ones after it fail too, and the
+ * first failure is thrown. Outside a transaction the steps run one after the other.
  */
 export async function together<const T extends readonly unknown[]>(
   manager: EntityManager,
@@ -144,30 +165,36 @@ export async function together<const T extends readonly unknown[]>(
     return results as Results;
   }
   const outer = sending;
-  const batch = outer?.client === client ? outer : { client, sent: 0 };
+  const batch = outer?.client === client ? outer : { client, last: [] as boolean[] };
   const stream = client.connection?.stream;
   const started: Promise<unknown>[] = [];
+  const level = batch.last.length;
   sending = batch;
   stream?.cork?.();
   try {
-    for (const step of steps) started.push(step());
+    steps.forEach((step, i) => {
+      batch.last[level] = i === steps.length - 1;
+      const sentBefore = open.get(client) ?? 0;
+      const p = step();
+      started.push(p);
+      // a step before the last that sent nothing yet may still send: hold the connection until it finishes
+      if (!batch.last.slice(0, level + 1).every(Boolean) && (open.get(client) ?? 0) === sentBefore)
+        holdOpen(client, p);
+    });
   } catch (e) {
     for (const p of started) p.catch(() => undefined);
     throw e;
   } finally {
+    batch.last.length = level;
     sending = outer;
     stream?.uncork?.();
   }
   if (outer === batch) return Promise.all(started) as Promise<Results>; // nested: the outer batch waits
-  answering.set(client, (answering.get(client) ?? 0) + 1);
   try {
     return (await Promise.all(started)) as Results;
   } finally {
-    // every statement of the batch is answered (or failed) before the next may go out
+    // every statement of the batch is answered (or failed) before the caller goes on
     await Promise.allSettled(started);
-    const n = (answering.get(client) ?? 1) - 1;
-    if (n) answering.set(client, n);
-    else answering.delete(client);
   }
 }
 
