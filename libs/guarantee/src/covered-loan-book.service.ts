@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { DomainError, type Page, type PageQuery } from '#libs/common';
+import { DomainError, together, type Page, type PageQuery } from '#libs/common';
 import { LoanStore, type LoanPatch } from '#libs/loans';
 import { actorName, assertOwnBank, scopedBankId } from './bank-scope.js';
 import {
@@ -49,8 +49,12 @@ export class CoveredLoanBook {
     if (!unlocked) throw new DomainError('NOT_FOUND', `covered loan ${loanId} not found`);
     assertOwnBank(unlocked.bank_id, 'covered loan', loanId);
     const agreement = await this.guarantee.agreementRow(m, unlocked.agreement_id);
-    const fund = await this.guarantee.lockFund(m, agreement.risk_fund_id);
-    const loan = (await this.find(m, loanId, true))!;
+    // the two locks in one round trip, in that order (together)
+    const [fund, locked] = await together(m, [
+      () => this.guarantee.lockFund(m, agreement.risk_fund_id),
+      () => this.find(m, loanId, true),
+    ]);
+    const loan = locked!;
     return {
       loan,
       agreement,

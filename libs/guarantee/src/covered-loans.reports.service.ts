@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '#libs/audit';
-import { DomainError, ERROR_STATUS, runIdempotent } from '#libs/common';
+import { DomainError, ERROR_STATUS, runIdempotent, together } from '#libs/common';
 import { ageingOf, LoanStore, STANDARD_BUCKET_LIMITS_DAYS } from '#libs/loans';
 import { yuan } from '#libs/money';
 import { skipPaidReminders } from '#libs/reminders';
@@ -171,20 +171,32 @@ export class CoveredLoanReports {
       coverEntryId =
         released.entryId ?? (await this.covers.eventEntryId(m, `release:loan:${loanId}:report:${bankId}:${key}`));
     }
-    await this.applyToInstallments(m, loanId, r);
+    // The frozen instalments it settles (oldest first) and their reminders (no longer sent: SKIPPED_PAID in this
+    // transaction), the loan row and the report, in one round trip (together).
+    const open = await this.loans.installments(m, loanId, { lock: true, unpaidOnly: true });
+    const payments = allocateToInstallments(installmentDues(open), r);
     const next = afterRepayment(loan, r);
-    const row = await this.book.update(m, loanId, next.patch);
-    await this.store.insertReport(m, {
-      kind: 'REPAYMENT',
-      loanId,
-      bankId,
-      asOf: r.paidOn,
-      principalFen: r.principalFen,
-      interestFen: r.interestFen,
-      coverEntryId,
-      key: `${bankId}:${key}`,
-      actor: actorName(),
-    });
+    const [, , row] = await together(m, [
+      () => this.loans.addInstallmentPayments(m, payments, r.paidOn),
+      () =>
+        skipPaidReminders(
+          m,
+          payments.map((p) => p.installmentId),
+        ),
+      () => this.book.update(m, loanId, next.patch),
+      () =>
+        this.store.insertReport(m, {
+          kind: 'REPAYMENT',
+          loanId,
+          bankId,
+          asOf: r.paidOn,
+          principalFen: r.principalFen,
+          interestFen: r.interestFen,
+          coverEntryId,
+          key: `${bankId}:${key}`,
+          actor: actorName(),
+        }),
+    ]);
     const ev = repaymentEvent(r, next.closed);
     await this.book.event(m, loanId, ev.event, loan.status, row.status, null, ev.data);
     await this.audit.record(m, {
@@ -195,19 +207,6 @@ export class CoveredLoanReports {
     });
     await this.breaker.evaluate(m, [districtId], `repayment on loan ${loanId}`);
     return coveredLoanView(row);
-  }
-
-  /** The reported payment settles the frozen instalments oldest first; their reminders are no longer sent. */
-  private async applyToInstallments(m: EntityManager, loanId: string, r: RepaymentReport) {
-    const open = await this.loans.installments(m, loanId, { lock: true, unpaidOnly: true });
-    const payments = allocateToInstallments(installmentDues(open), r);
-    if (!payments.length) return;
-    await this.loans.addInstallmentPayments(m, payments, r.paidOn);
-    // Reminders of the instalments this report paid off are not sent (SKIPPED_PAID in this transaction).
-    await skipPaidReminders(
-      m,
-      payments.map((p) => p.installmentId),
-    );
   }
 
   private async statusIn(

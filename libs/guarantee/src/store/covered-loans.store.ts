@@ -122,7 +122,8 @@ export class CoveredLoansStore {
 
   async insertReport(m: EntityManager, r: NewReport): Promise<void> {
     if (r.kind === 'REPAYMENT') {
-      await m.query(
+      await queryRows(
+        m,
         `INSERT INTO covered_loan_reports (loan_id, bank_id, kind, as_of, principal_fen, interest_fen, cover_entry_id, idempotency_key, created_by)
          VALUES ($1,$2,'REPAYMENT',$3,$4,$5,$6,$7,$8)`,
         [
@@ -138,7 +139,8 @@ export class CoveredLoansStore {
       );
       return;
     }
-    await m.query(
+    await queryRows(
+      m,
       `INSERT INTO covered_loan_reports (loan_id, bank_id, kind, as_of, days_overdue, recovery_exhausted, idempotency_key, created_by)
        VALUES ($1,$2,'STATUS',$3,$4,$5,$6,$7)`,
       [r.loanId, r.bankId, r.asOf, r.daysOverdue, r.recoveryExhausted, r.key, r.actor],

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { areaCondition, offsetOf, type PageQuery } from '#libs/common';
+import { areaCondition, offsetOf, queryRows, type PageQuery } from '#libs/common';
 import type { Fen } from '#libs/money';
 import type { FundSummary } from '../domain/capacity.js';
 import type { FundRecord, MovementRecord } from '../domain/risk-funds.js';
@@ -86,13 +86,14 @@ export class RiskFundsStore {
 
   /** FOR UPDATE of the fund row: every change to a fund's money or cover holds this lock first. */
   async lock(m: EntityManager, fundId: string): Promise<LockedFundRow | undefined> {
-    const [r] = (await m.query(
+    const [r] = await queryRows<LockedFundRow>(
+      m,
       `SELECT rf.id, rf.district_id, d.code AS district_code, d.name AS district_name, d.heavy_task, rf.name, rf.status,
               rf.minimum_fund_fen, rf.npl_overdue_days
          FROM risk_funds rf JOIN districts d ON d.id = rf.district_id
         WHERE rf.id = $1 FOR UPDATE OF rf`,
       [fundId],
-    )) as LockedFundRow[];
+    );
     return r;
   }
 

@@ -501,7 +501,8 @@ export class LoanStore {
     paidOn: string,
   ): Promise<void> {
     if (!payments.length) return;
-    await m.query(
+    await queryRows(
+      m,
       `UPDATE loan_installments li
           SET paid_principal_fen = li.paid_principal_fen + x.p, paid_interest_fen = li.paid_interest_fen + x.i,
               status = CASE WHEN li.paid_principal_fen + x.p = li.principal_fen AND li.paid_interest_fen + x.i = li.interest_fen
