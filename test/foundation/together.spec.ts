@@ -116,7 +116,38 @@ it('refuses a step that sends after waiting (it would run after the steps behind
       ]);
     })
     .catch((e: unknown) => e);
-  expect(String(failure)).toMatch(/sent while a batch is answered/);
+  expect(String(failure)).toMatch(/sent after its batch went out/);
+  expect(await db.dataSource.query(`SELECT count(*)::int AS n FROM together_probe`)).toEqual([{ n: 0 }]);
+});
+
+it('refuses a step before the last that sends again after its answer, even when nothing is left to overtake', async () => {
+  const failure = await db.dataSource
+    .transaction(async (m) => {
+      await together(m, [
+        async () => {
+          await queryRows(m, `INSERT INTO together_probe VALUES (12, 'first')`);
+          return queryRows(m, `INSERT INTO together_probe VALUES (13, 'then')`);
+        },
+        () => Promise.resolve('the last step sends nothing'),
+      ]);
+    })
+    .catch((e: unknown) => e);
+  expect(String(failure)).toMatch(/sent after its batch went out/);
+  expect(await db.dataSource.query(`SELECT count(*)::int AS n FROM together_probe`)).toEqual([{ n: 0 }]);
+});
+
+it('refuses other work on the connection while a batch is out', async () => {
+  const failure = await db.dataSource
+    .transaction(async (m) => {
+      const batch = together(m, [
+        () => queryRows(m, `SELECT pg_sleep(0.05)`),
+        () => queryRows(m, `SELECT 1 AS one`),
+      ]);
+      const other = queryRows(m, `INSERT INTO together_probe VALUES (14, 'meanwhile')`);
+      await Promise.all([batch, other]);
+    })
+    .catch((e: unknown) => e);
+  expect(String(failure)).toMatch(/sent after its batch went out/);
   expect(await db.dataSource.query(`SELECT count(*)::int AS n FROM together_probe`)).toEqual([{ n: 0 }]);
 });
 

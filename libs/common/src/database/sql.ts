@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import { QueryFailedError, type DataSource, type EntityManager } from 'typeorm';
 
@@ -67,51 +68,41 @@ function transactionClient(manager: EntityManager): PreparingClient | undefined 
   return runner.databaseConnection;
 }
 
+/** The batch (see `together`) whose steps are being called now, on its connection; null between batches. */
+let sending: { client: PreparingClient } | null = null;
 /**
- * The batch (see `together`) whose steps are being called now, on its connection; null between batches. `last`
- * says, per level of nesting, whether the step being called is its batch's last one.
+ * The step of a batch whose code is running (its own async context, carried across its awaits): whether it may send
+ * after the batch has gone out (only a last step, of a last step when nested) and on which connection.
  */
-let sending: { client: PreparingClient; last: boolean[] } | null = null;
-/**
- * Per connection, what of a batch may still be followed by a late statement: statements of steps that are not their
- * batch's last, unanswered, and such steps that sent nothing and have not finished. While any is left, a statement
- * sent on the connection outside a batch's steps would come from a step sending late, and would run after the steps
- * behind it: it is refused (see `together`). The count falls as each is answered, before its caller goes on.
- */
-const open = new WeakMap<PreparingClient, number>();
-
-/** One more thing of a batch that may be followed late, `settled` taking it away again. */
-function holdOpen(client: PreparingClient, settled: Promise<unknown>): void {
-  open.set(client, (open.get(client) ?? 0) + 1);
-  const done = () => {
-    const n = open.get(client)! - 1;
-    if (n) open.set(client, n);
-    else open.delete(client);
-  };
-  settled.then(done, done);
-}
+const stepOf = new AsyncLocalStorage<{ client: PreparingClient; last: boolean }>();
+/** Per connection, the batches sent whose steps have not all finished: no other code may send on it meanwhile. */
+const pending = new WeakMap<PreparingClient, number>();
 
 /** Sends `sql` on `client` at once (named when `name` is given), the failure as TypeORM's QueryFailedError. */
 function send<T>(client: PreparingClient, sql: string, params: unknown[], name: string | null): Promise<T[]> {
-  const inBatch = sending?.client === client;
-  if (!inBatch && open.get(client)) {
-    throw new Error(
-      `a statement sent while a batch is answered on its connection (a step of together() that sends late?): ${sql.slice(0, 60)}`,
-    );
+  if (sending?.client !== client) {
+    const step = stepOf.getStore();
+    const late = step?.client === client ? !step.last : (pending.get(client) ?? 0) > 0;
+    if (late)
+      throw new Error(
+        `a statement sent after its batch went out, ahead of nothing it should follow (a step of together() that ` +
+          `sends late, or other work on the batch's connection): ${sql.slice(0, 60)}`,
+      );
   }
-  const answer = client.query(
-    name === null ? { text: sql, values: params } : { name, text: sql, values: params },
-  );
-  // registered first, so the count falls before the caller's own handlers run
-  if (inBatch && sending!.last.includes(false)) holdOpen(client, answer);
-  return answer.then(
-    (result) => result.rows as T[],
-    // TypeORM's own failure, as its query() throws it (the driver's code, constraint and detail copied onto it)
-    (e: unknown) => {
-      throw new QueryFailedError(sql, params, e as Error);
-    },
-  );
+  return client
+    .query(name === null ? { text: sql, values: params } : { name, text: sql, values: params })
+    .then(
+      (result) => result.rows as T[],
+      // TypeORM's own failure, as its query() throws it (the driver's code, constraint and detail copied onto it)
+      (e: unknown) => {
+        throw new QueryFailedError(sql, params, e as Error);
+      },
+    );
 }
+
+/** Whether a statement on `client` goes out directly (in a batch, or where `send` must judge it). */
+const judged = (client: PreparingClient): boolean =>
+  sending?.client === client || stepOf.getStore()?.client === client || (pending.get(client) ?? 0) > 0;
 
 /**
  * The rows of `sql` sent as a prepared statement on the transaction's connection (inside a batch of `together`,
@@ -120,7 +111,7 @@ function send<T>(client: PreparingClient, sql: string, params: unknown[], name: 
 function preparedRows<T>(manager: EntityManager, sql: string, params: unknown[]): Promise<T[]> | undefined {
   const client = transactionClient(manager);
   if (!client) return undefined;
-  const inBatch = sending?.client === client;
+  const inBatch = judged(client);
   const name = preparing ? statementName(sql) : null;
   const parsed = client.connection?.parsedStatements;
   const named =
@@ -134,7 +125,7 @@ function preparedRows<T>(manager: EntityManager, sql: string, params: unknown[])
 /** A typed row query through the caller's transaction (SELECT, or INSERT/UPDATE/DELETE … RETURNING). */
 export function queryRows<T>(manager: EntityManager, sql: string, params: unknown[] = []): Promise<T[]> {
   const client = transactionClient(manager);
-  if (client && (sending?.client === client || open.get(client))) return send<T>(client, sql, params, null);
+  if (client && judged(client)) return send<T>(client, sql, params, null);
   return manager.query(sql, params).then((result) => rowsOf<T>(result));
 }
 
@@ -147,9 +138,10 @@ export function queryRows<T>(manager: EntityManager, sql: string, params: unknow
  * writes of one row set after another.
  *
  * A step sends its statements before it returns, or none: its first statement may not wait for anything (an await
- * before it would send it after the next step's). The last step alone may send more once its first answers are in
- * (a journal entry's retry): they go out after every statement of the batch. Any other statement sent on the
- * connection before the steps but the last are answered is refused with an error, so a late step fails instead of
+ * before it would send it after the next step's). The last step alone may send more after an await (a journal
+ * entry's retry): that goes out after every statement of the batch. A statement a step before the last sends after
+ * an await (each step runs in its own async context, so its statements are known as its), or that other work sends
+ * on the connection before the batch's steps have finished, is refused with an error: a late step fails instead of
  * running out of order. When one statement fails, the transaction is aborted, the ones after it fail too, and the
  * first failure is thrown. Outside a transaction the steps run one after the other.
  */
@@ -165,36 +157,33 @@ export async function together<const T extends readonly unknown[]>(
     return results as Results;
   }
   const outer = sending;
-  const batch = outer?.client === client ? outer : { client, last: [] as boolean[] };
+  // nested in a step of a batch on this connection: its steps are last only if that step is
+  const parent = stepOf.getStore();
+  const parentLast = parent?.client === client ? parent.last : true;
   const stream = client.connection?.stream;
   const started: Promise<unknown>[] = [];
-  const level = batch.last.length;
-  sending = batch;
+  sending = { client };
   stream?.cork?.();
   try {
     steps.forEach((step, i) => {
-      batch.last[level] = i === steps.length - 1;
-      const sentBefore = open.get(client) ?? 0;
-      const p = step();
-      started.push(p);
-      // a step before the last that sent nothing yet may still send: hold the connection until it finishes
-      if (!batch.last.slice(0, level + 1).every(Boolean) && (open.get(client) ?? 0) === sentBefore)
-        holdOpen(client, p);
+      started.push(stepOf.run({ client, last: parentLast && i === steps.length - 1 }, step));
     });
   } catch (e) {
     for (const p of started) p.catch(() => undefined);
     throw e;
   } finally {
-    batch.last.length = level;
     sending = outer;
     stream?.uncork?.();
   }
-  if (outer === batch) return Promise.all(started) as Promise<Results>; // nested: the outer batch waits
+  pending.set(client, (pending.get(client) ?? 0) + 1);
   try {
     return (await Promise.all(started)) as Results;
   } finally {
-    // every statement of the batch is answered (or failed) before the caller goes on
+    // every step has finished (or failed) before the caller goes on
     await Promise.allSettled(started);
+    const n = pending.get(client)! - 1;
+    if (n) pending.set(client, n);
+    else pending.delete(client);
   }
 }
 
