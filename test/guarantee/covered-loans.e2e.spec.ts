@@ -230,6 +230,17 @@ describe('a district fund and a bank, end to end', () => {
     );
     expect(bulk.status).toBe(200);
     expect(bulk.body).toMatchObject({ applied: 1, failed: 1 });
+    // a row that is not an object (a list passed every row check before) is refused with the request, not reported
+    for (const items of [[[]], [null], ['ZB-0001']]) {
+      const bad = await apiCall(
+        bank(keyA).POST('/api/v1/covered-loans/reports', {
+          params: { header: { 'Idempotency-Key': idem('bulk-bad') } },
+          body: { items } as never,
+        }),
+      );
+      expect(bad.status).toBe(400);
+      expect(bad.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'items' })]));
+    }
     expect(bulk.body.results[0].loan).toMatchObject({
       daysOverdue: 95,
       nonPerforming: true,

@@ -2,9 +2,11 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
+  IsArray,
   IsBoolean,
   IsIn,
   IsInt,
+  IsObject,
   IsOptional,
   IsString,
   Matches,
@@ -115,7 +117,7 @@ export class CreateProjectDto {
   alertMargin?: string;
 
   @ApiPropertyOptional({ type: [CapitalClassDto], example: [{ kind: 'COLLECTIVE_ASSETS', amount: '500000.00' }, { kind: 'PRIVATE_CAPITAL', amount: '300000.00' }] })
-  @IsOptional() @ValidateNested({ each: true }) @Type(() => CapitalClassDto) @ArrayMaxSize(3)
+  @IsOptional() @IsArray() @IsObject({ each: true }) @ValidateNested({ each: true }) @Type(() => CapitalClassDto) @ArrayMaxSize(3)
   otherCapital?: CapitalClassDto[];
 }
 

@@ -3,9 +3,11 @@ import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
+  IsArray,
   IsBoolean,
   IsIn,
   IsInt,
+  IsObject,
   IsOptional,
   IsString,
   Matches,
@@ -181,6 +183,8 @@ export class BulkReportDto {
     type: [BulkReportRowDto],
     description: '1-1000 rows; each row commits (or fails) on its own',
   })
+  @IsArray()
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => BulkReportRowDto)
   @ArrayMinSize(1)
