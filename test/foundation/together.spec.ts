@@ -17,6 +17,13 @@ beforeAll(async () => {
 afterAll(async () => db.drop());
 beforeEach(async () => db.dataSource.query(`TRUNCATE together_probe`));
 
+/** What a transaction running `work` failed with; it must have kept nothing. */
+async function failureOf(work: (m: EntityManager) => Promise<unknown>): Promise<unknown> {
+  const failure = await db.dataSource.transaction(work).catch((e: unknown) => e);
+  expect(await db.dataSource.query(`SELECT count(*)::int AS n FROM together_probe`)).toEqual([{ n: 0 }]);
+  return failure;
+}
+
 type Socket = {
   write: (...args: unknown[]) => boolean;
   _writev?: unknown;
@@ -105,50 +112,41 @@ it('lets a step send nothing, and a nested together be a step', async () => {
 });
 
 it('refuses a step that sends after waiting (it would run after the steps behind it), and nothing is kept', async () => {
-  const failure = await db.dataSource
-    .transaction(async (m) => {
-      await together(m, [
-        async () => {
-          await Promise.resolve();
-          return queryRows(m, `INSERT INTO together_probe VALUES (4, 'late')`);
-        },
-        () => queryRows(m, `INSERT INTO together_probe VALUES (5, 'on time')`),
-      ]);
-    })
-    .catch((e: unknown) => e);
+  const failure = await failureOf(async (m) => {
+    await together(m, [
+      async () => {
+        await Promise.resolve();
+        return queryRows(m, `INSERT INTO together_probe VALUES (4, 'late')`);
+      },
+      () => queryRows(m, `INSERT INTO together_probe VALUES (5, 'on time')`),
+    ]);
+  });
   expect(String(failure)).toMatch(/sent after its batch went out/);
-  expect(await db.dataSource.query(`SELECT count(*)::int AS n FROM together_probe`)).toEqual([{ n: 0 }]);
 });
 
 it('refuses a step before the last that sends again after its answer, even when nothing is left to overtake', async () => {
-  const failure = await db.dataSource
-    .transaction(async (m) => {
-      await together(m, [
-        async () => {
-          await queryRows(m, `INSERT INTO together_probe VALUES (12, 'first')`);
-          return queryRows(m, `INSERT INTO together_probe VALUES (13, 'then')`);
-        },
-        () => Promise.resolve('the last step sends nothing'),
-      ]);
-    })
-    .catch((e: unknown) => e);
+  const failure = await failureOf(async (m) => {
+    await together(m, [
+      async () => {
+        await queryRows(m, `INSERT INTO together_probe VALUES (12, 'first')`);
+        return queryRows(m, `INSERT INTO together_probe VALUES (13, 'then')`);
+      },
+      () => Promise.resolve('the last step sends nothing'),
+    ]);
+  });
   expect(String(failure)).toMatch(/sent after its batch went out/);
-  expect(await db.dataSource.query(`SELECT count(*)::int AS n FROM together_probe`)).toEqual([{ n: 0 }]);
 });
 
 it('refuses other work on the connection while a batch is out', async () => {
-  const failure = await db.dataSource
-    .transaction(async (m) => {
-      const batch = together(m, [
-        () => queryRows(m, `SELECT pg_sleep(0.05)`),
-        () => queryRows(m, `SELECT 1 AS one`),
-      ]);
-      const other = queryRows(m, `INSERT INTO together_probe VALUES (14, 'meanwhile')`);
-      await Promise.all([batch, other]);
-    })
-    .catch((e: unknown) => e);
+  const failure = await failureOf(async (m) => {
+    const batch = together(m, [
+      () => queryRows(m, `SELECT pg_sleep(0.05)`),
+      () => queryRows(m, `SELECT 1 AS one`),
+    ]);
+    const other = queryRows(m, `INSERT INTO together_probe VALUES (14, 'meanwhile')`);
+    await Promise.all([batch, other]);
+  });
   expect(String(failure)).toMatch(/sent after its batch went out/);
-  expect(await db.dataSource.query(`SELECT count(*)::int AS n FROM together_probe`)).toEqual([{ n: 0 }]);
 });
 
 it('lets the last step send more once answered (a retry): it goes out after the whole batch', async () => {
@@ -168,24 +166,21 @@ it('lets the last step send more once answered (a retry): it goes out after the 
 
 it('throws the failing statement as TypeORM does; the steps after it fail with the transaction and nothing is kept', async () => {
   const after: unknown[] = [];
-  const failure = await db.dataSource
-    .transaction(async (m) => {
-      await together(m, [
-        () => queryRows(m, `INSERT INTO together_probe VALUES (6, 'six')`),
-        () => queryRows(m, `INSERT INTO together_probe VALUES (6, 'again')`),
-        () =>
-          queryRows(m, `INSERT INTO together_probe VALUES (7, 'seven')`).catch((e: unknown) => {
-            after.push(e);
-            throw e;
-          }),
-      ]);
-    })
-    .catch((e: unknown) => e);
+  const failure = await failureOf(async (m) => {
+    await together(m, [
+      () => queryRows(m, `INSERT INTO together_probe VALUES (6, 'six')`),
+      () => queryRows(m, `INSERT INTO together_probe VALUES (6, 'again')`),
+      () =>
+        queryRows(m, `INSERT INTO together_probe VALUES (7, 'seven')`).catch((e: unknown) => {
+          after.push(e);
+          throw e;
+        }),
+    ]);
+  });
   expect(failure).toBeInstanceOf(QueryFailedError);
   expect(failure).toMatchObject({ code: '23505', constraint: 'together_probe_pkey' });
   expect(after).toHaveLength(1);
   expect(after[0]).toMatchObject({ code: '25P02' }); // current transaction is aborted
-  expect(await db.dataSource.query(`SELECT count(*)::int AS n FROM together_probe`)).toEqual([{ n: 0 }]);
   // the connection is clean for the next transaction
   await db.dataSource.transaction(async (m) => {
     const [[row]] = await together(m, [() => queryRows<{ n: number }>(m, `SELECT 8 AS n`)]);
