@@ -479,6 +479,21 @@ function simLoanOf(
   };
 }
 
+/**
+ * Whether a loan's later month ends can be read without replaying it: its plan pays nothing more (it stops after an
+ * instalment it has handled, so payDays gives no day again) and its oldest unpaid instalment is already OVERDUE at
+ * the month end just replayed. From then on nothing is paid, so its principal outstanding stays, and the replay's
+ * accrual and marking change only its penalty and the status of later instalments: its days overdue (the oldest
+ * OVERDUE instalment's) and principal, the only figures a shared loan's months report, come out the same. The
+ * state, shared loans' own copy, is read by nothing else. A run that shares no months (`shared: false`) replays
+ * every month end instead, and the property test in pool.spec.ts holds the two to the same results.
+ */
+function stuckFrom(loan: SimLoan): boolean {
+  if (loan.plan.stopsAfter === null || loan.handledThrough < loan.plan.stopsAfter) return false;
+  for (const i of loan.open ?? loan.state) if (i.status !== 'PAID') return i.status === 'OVERDUE';
+  return false;
+}
+
 /** Whether a loan's months under a plan are computed once and shared by the runs (see Trajectory). */
 const sharesTrajectory = (l: SnapshotLoan, plan: Plan): boolean =>
   l.channel === 'MUTUAL_AID' && !l.subsidy && plan.lateDays === 0;
@@ -506,8 +521,19 @@ function trajectoryOf(
   const loan = simLoanOf(l, k, plan, handled, startOf(snapshot, l, k));
   t = { months: [] };
   let prevEnd = snapshot.asOf;
+  /** the principal a loan that pays nothing more still owes, once its oldest unpaid instalment is overdue */
+  let stuck: Fen | null = null;
   for (const monthEnd of monthEnds) {
     if (loan.closed) break;
+    if (stuck !== null) {
+      // no payment moves it again: its principal stays, and its oldest unpaid instalment, already overdue, stays the
+      // oldest overdue (marking adds only later ones), so the days overdue are the replay's own on the state as it
+      // is; the penalty the accrual would add shows in no figure of the months (see stuckFrom)
+      const dpd = k.daysOverdueOf(loan.open ?? loan.state, monthEnd);
+      t.months.push({ paid: [], amountFen: 0n, principalFen: 0n, outstandingFen: stuck, dpd });
+      prevEnd = monthEnd;
+      continue;
+    }
     const paid: Paid[] = [];
     for (const day of payDays(loan, snapshot.asOf, prevEnd, monthEnd)) {
       const p = payDue(loan, day, k);
@@ -522,6 +548,7 @@ function trajectoryOf(
       principalFen += p.principalFen;
     }
     t.months.push({ paid, amountFen, principalFen, outstandingFen: e.outstandingFen, dpd: e.dpd });
+    if (!loan.closed && stuckFrom(loan)) stuck = e.outstandingFen;
     prevEnd = monthEnd;
   }
   if (keep) byKey.set(key, t);
@@ -825,6 +852,11 @@ export interface RunInput {
    * (what the pool stands for; the property test compares the two). A back-test never pools.
    */
   pooled?: boolean;
+  /**
+   * False: no loan's months are shared (no pools, no months computed once for the runs): every loan is replayed by
+   * the run itself, month end by month end. What the sharing stands for; the property test compares the two.
+   */
+  shared?: boolean;
 }
 
 export function simulateRun({
@@ -834,10 +866,11 @@ export function simulateRun({
   rng,
   actual,
   pooled: poolWanted,
+  shared: sharing = true,
 }: RunInput): RunResult {
   const monthEnds = monthEndsAfter(snapshot.asOf, scenario.horizonMonths);
   const behaviourOf = (kind: ProductKind) => scenario.behaviour[kind];
-  const pooling = !actual && poolWanted !== false;
+  const pooling = !actual && sharing && poolWanted !== false;
   const prep = prepOf(snapshot, k, monthEnds);
   const funds = new Map<string, FundState>(
     snapshot.funds.map((f) => {
@@ -937,7 +970,7 @@ export function simulateRun({
         continue;
       }
     }
-    const shared = !actual && sharesTrajectory(l, plan);
+    const shared = !actual && sharing && sharesTrajectory(l, plan);
     // a loan whose months are shared never moves its own state: it keeps the snapshot's (read only), uncopied
     const state = shared ? base : copyStart(base);
     const sim = simLoanOf(l, k, plan, handled, state, prep.loans[n].outstandingFen);
