@@ -58,7 +58,12 @@ export default defineConfig({
   root,
   oxc: false,
   plugins: [swcDecorators()],
-  resolve: { alias: [{ find: /^#libs\/(.*)$/, replacement: `${root}libs/$1/src/index.ts` }] },
+  resolve: {
+    alias: [
+      { find: /^#libs\/([^/]+)\/domain$/, replacement: `${root}libs/$1/src/domain/index.ts` },
+      { find: /^#libs\/(.*)$/, replacement: `${root}libs/$1/src/index.ts` },
+    ],
+  },
   test: {
     globals: true,
     include: ['libs/**/*.spec.ts', 'apps/**/*.spec.ts', 'test/**/*.spec.ts'],

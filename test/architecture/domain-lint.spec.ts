@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 
 /**
  * libs/<lib>/src/domain stays pure: the ESLint rules of eslint.config.js (no Nest, TypeORM, pg, Redis, queues, file
- * or network I/O, clock or environment reads; values only from domain/, #libs/money and #libs/schedules) run here
+ * or network I/O, clock or environment reads; values only from domain/, #libs/money and #libs/schedules/domain) run here
  * over every domain folder, so `npm test` fails when one imports I/O.
  */
 const root = process.cwd();

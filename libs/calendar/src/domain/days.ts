@@ -1,4 +1,4 @@
-import { addDays, isBusinessDate } from '#libs/schedules';
+import { addDays, isBusinessDate } from '#libs/schedules/domain';
 
 /** The longest move of the business date one call makes (a year and a day: a leap year and its close). */
 export const MAX_ADVANCE_DAYS = 366;

@@ -1,4 +1,4 @@
-import { isBusinessDate } from '#libs/schedules';
+import { isBusinessDate } from '#libs/schedules/domain';
 
 /**
  * The rules of a close-of-business run that need no database: which dates may run, the order of its steps, and the

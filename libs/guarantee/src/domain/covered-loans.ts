@@ -2,7 +2,7 @@ import type { ErrorCode, FieldError } from '#libs/common';
 import type { LoanRow, NewLoan, InstallmentPayment, ScheduleLine } from '#libs/loans';
 import type { LoanRequestFacts } from '#libs/products';
 import { formatYuan, parseDecimal, pow10, type Fen } from '#libs/money';
-import { addDays, type ScheduleRequest } from '#libs/schedules';
+import { addDays, type ScheduleRequest } from '#libs/schedules/domain';
 import type { BorrowerType, CoverState, Refusal } from './covers.js';
 
 /** A bank may register a loan it will disburse up to this many days ahead (the reservation holds capacity). */

@@ -1,5 +1,5 @@
 import { compareDecimal, parseDecimal } from '#libs/money';
-import { isBusinessDate } from '#libs/schedules';
+import { isBusinessDate } from '#libs/schedules/domain';
 
 /** A calendar date 'YYYY-MM-DD' that exists (no 2026-02-30) in the years the engine computes with (no 0000-01-01). */
 export function isCalendarDate(value: unknown): value is string {

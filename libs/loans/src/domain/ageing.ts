@@ -19,5 +19,11 @@ export {
   ageingOf,
   ageingEvent,
   daysOverdueSince,
-} from '#libs/schedules';
-export type { ArrearsBucket, BucketLimitsDays, AgeingPolicy, Ageing, AgeingEvent } from '#libs/schedules';
+} from '#libs/schedules/domain';
+export type {
+  ArrearsBucket,
+  BucketLimitsDays,
+  AgeingPolicy,
+  Ageing,
+  AgeingEvent,
+} from '#libs/schedules/domain';

@@ -1,4 +1,4 @@
-import { addDays } from '#libs/schedules';
+import { addDays } from '#libs/schedules/domain';
 
 /**
  * The application-to-loan state machine (SPEC §2.1): application → group endorsement → committee approval

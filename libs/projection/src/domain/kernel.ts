@@ -21,9 +21,9 @@ import type {
 
 /**
  * The live engine's own pure functions the simulator advances the books with. The domain may import values only
- * from #libs/money and #libs/schedules (the other libraries' index files bring Nest), so the functions of the
- * repayment, guarantee, funds, products and subsidy domains are handed in, by the service, as this one object
- * (src/kernel.ts builds it from the libraries' public surfaces): the projection has no formulas of its own.
+ * from #libs/money and #libs/schedules/domain, so the functions of the repayment, guarantee, funds, products and
+ * subsidy domains are handed in as this one object (src/kernel.ts builds it from those libraries' domain entries,
+ * `#libs/<lib>/domain`): the projection has no formulas of its own.
  */
 export interface Kernel {
   /** libs/repayment: the replay of a loan's frozen schedule and payments (waterfall, penalty, ageing of instalments) */

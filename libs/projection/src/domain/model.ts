@@ -1,5 +1,5 @@
 import type { Fen, Ratio } from '#libs/money';
-import type { ScheduleRounding } from '#libs/schedules';
+import type { ScheduleRounding } from '#libs/schedules/domain';
 import type { FrozenInstallment, ReplayPayment, RepaymentTerms } from '#libs/repayment';
 import type { Kernel } from './kernel.js';
 

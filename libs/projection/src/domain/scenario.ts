@@ -1,6 +1,6 @@
 import type { FieldError } from '#libs/common';
 import { parseDecimal, parseYuan } from '#libs/money';
-import { isBusinessDate } from '#libs/schedules';
+import { isBusinessDate } from '#libs/schedules/domain';
 import { PRODUCT_KINDS, type Behaviour, type CoveredDemand, type ScenarioSpec } from './model.js';
 
 export const MAX_HORIZON_MONTHS = 120;

@@ -8,7 +8,7 @@ import {
   roundDiv,
   type Fen,
 } from '#libs/money';
-import { addDays, daysInMonth, generateSchedule } from '#libs/schedules';
+import { addDays, daysInMonth, generateSchedule } from '#libs/schedules/domain';
 import type { FrozenInstallment, InstallmentState, ReplayPayment, RepaymentTerms } from '#libs/repayment';
 import type { Kernel } from './kernel.js';
 import type {

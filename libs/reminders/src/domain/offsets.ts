@@ -1,4 +1,4 @@
-import { addDays, daysFrom } from '#libs/schedules';
+import { addDays, daysFrom } from '#libs/schedules/domain';
 
 /**
  * When a repayment reminder is due (SPEC §3): T-7, T-1 and T0 before or at the due date, T+1, T+7 and T+30 while the

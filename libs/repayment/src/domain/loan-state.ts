@@ -1,4 +1,4 @@
-import { installmentProgressChanged, type StoredInstallmentProgress } from '#libs/schedules';
+import { installmentProgressChanged, type StoredInstallmentProgress } from '#libs/schedules/domain';
 import type { FrozenInstallment, InstallmentState } from './replay.js';
 
 /**

@@ -662,7 +662,7 @@ export function daysOverdueOf(state: readonly InstallmentState[], date: string):
  * The bucket of a replayed loan is the one ageing rule of every loan (libs/schedules' domain/ageing.ts, re-exported
  * by libs/loans): `bucketOf(daysOverdueOf(state, date), limits)`, the limits passed in by the caller.
  */
-export { ARREARS_BUCKETS, bucketOf, type ArrearsBucket, type BucketLimitsDays } from '#libs/schedules';
+export { ARREARS_BUCKETS, bucketOf, type ArrearsBucket, type BucketLimitsDays } from '#libs/schedules/domain';
 
 /** Σ per component of a set of allocation lines. */
 export function totalsOf(lines: readonly { component: Component; amountFen: Fen }[]): Record<Component, Fen> {

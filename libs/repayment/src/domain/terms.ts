@@ -1,5 +1,5 @@
 import { divHalfUp, percentToRatio, remembered, roundDiv, type Fen, type Ratio } from '#libs/money';
-import type { DayCount, Frequency, ScheduleMethod, ScheduleRounding } from '#libs/schedules';
+import type { DayCount, Frequency, ScheduleMethod, ScheduleRounding } from '#libs/schedules/domain';
 
 /** The order a repayment is applied in (a product's waterfall is a permutation of these six). */
 export const WATERFALL_STEPS = [

@@ -1,4 +1,4 @@
-import { daysInMonth, formatDate, parseDate } from '#libs/schedules';
+import { daysInMonth, formatDate, parseDate } from '#libs/schedules/domain';
 
 /**
  * A programme's settlement calendar: periods end on `endDay` of each of `endMonths` (default the 20th of Mar, Jun,

@@ -1,5 +1,5 @@
 import { percentToRatio, roundDiv, type Fen, type Ratio } from '#libs/money';
-import { addMonthsClamped, daysBetween, epochDay, requireDate } from '#libs/schedules';
+import { addMonthsClamped, daysBetween, epochDay, requireDate } from '#libs/schedules/domain';
 import type { LoanSubsidyTerms } from './policy.js';
 
 /** Why a period's subsidy is not paid (recorded on the claim line). */

@@ -1,6 +1,6 @@
 import type { FieldError } from '#libs/common';
 import type { Fen } from '#libs/money';
-import { isBusinessDate } from '#libs/schedules';
+import { isBusinessDate } from '#libs/schedules/domain';
 import type { ProgrammeAccounts } from './accounts.js';
 import type { ClaimLine, ClaimStatus } from './claims.js';
 
