@@ -8,7 +8,7 @@ import {
   roundDiv,
   type Fen,
 } from '#libs/money';
-import { addDays, daysInMonth, generateSchedule } from '#libs/schedules/domain';
+import { addDays, daysFrom, daysInMonth, generateSchedule } from '#libs/schedules/domain';
 import type { FrozenInstallment, InstallmentState, ReplayPayment, RepaymentTerms } from '#libs/repayment';
 import type { Kernel } from './kernel.js';
 import type {
@@ -127,8 +127,11 @@ interface SimLoan {
   open: InstallmentState[] | null;
   firstOpen: number;
   prepaid: { totalFen: Fen };
-  /** the day of the last payment that paid everything then due, and the principal it left */
-  cleared: { day: string; outstandingFen: Fen; nextDue: string | null } | null;
+  /** whether its last payment paid everything then due, and the due date after that payment's day (null: none) */
+  cleared: boolean;
+  nextDue: string | null;
+  /** its principal unpaid: the snapshot's, less the principal of each payment as the replay's step allocated it */
+  unpaidFen: Fen;
   /** subsidy: instalments already counted */
   subsidisedThrough: number;
   seq: number;
@@ -138,6 +141,8 @@ interface SimLoan {
   fund: FundState | null;
   /** a pooled loan drawn otherwise than on time: its on-time months, which come out of its fund's pool */
   onTime: Trajectory | null;
+  /** whether its month ends accrue penalty (see monthEndOf): when something reads its state besides its payments */
+  accruesAtMonthEnd: boolean;
 }
 
 /** A payment the run settles: its day, amount, the principal it paid and the principal it left. */
@@ -337,17 +342,36 @@ function baseStartOf(snapshot: BookSnapshot, l: SnapshotLoan, k: Kernel) {
   return s;
 }
 
-/** The days in (prevEnd, monthEnd] the loan's borrower pays on, ascending (its plan: due date + late days). */
-function payDays(loan: SimLoan, asOf: string, prevEnd: string, monthEnd: string): string[] {
+/** A schedule's due dates as days after a date, worked out once per schedule (a snapshot's are shared by the runs). */
+const dueOffsets = new WeakMap<readonly FrozenInstallment[], { asOf: string; days: Int32Array }>();
+function dueOffsetsOf(schedule: readonly FrozenInstallment[], asOf: string): Int32Array {
+  const known = dueOffsets.get(schedule);
+  if (known && known.asOf === asOf) return known.days;
+  const days = Int32Array.from(schedule, (i) => daysFrom(asOf, i.dueDate));
+  dueOffsets.set(schedule, { asOf, days });
+  return days;
+}
+
+/**
+ * The days in (prevEnd, monthEnd] the loan's borrower pays on, ascending (its plan: due date + late days), the two
+ * ends given as days after `asOf` (`prevDay`, `endDay`): the comparisons are of day numbers, and a day's label is
+ * made only for a day paid on.
+ */
+function payDays(loan: SimLoan, asOf: string, prevDay: number, endDay: number): string[] {
   const days: string[] = [];
+  const due = dueOffsetsOf(loan.schedule, asOf);
+  const late = loan.plan.lateDays;
+  let last = prevDay;
   // instalments are numbered 1…n in due-date order (see dueByFrom): the handled ones are the first handledThrough
   for (let j = loan.handledThrough; j < loan.schedule.length; j++) {
-    const i = loan.schedule[j];
-    if (loan.plan.stopsAfter !== null && i.number > loan.plan.stopsAfter) break;
-    let day = loan.plan.lateDays ? addDays(i.dueDate, loan.plan.lateDays) : i.dueDate;
-    if (day <= asOf) day = addDays(asOf, 1);
-    if (day > monthEnd) break; // due dates ascend: the rest fall in later months
-    if (day > prevEnd && days[days.length - 1] !== day) days.push(day);
+    if (loan.plan.stopsAfter !== null && loan.schedule[j].number > loan.plan.stopsAfter) break;
+    let d = due[j] + late;
+    if (d <= 0) d = 1; // on or before the snapshot date: the day after it
+    if (d > endDay) break; // due dates ascend: the rest fall in later months
+    if (d > last) {
+      days.push(d === due[j] ? loan.schedule[j].dueDate : addDays(asOf, d));
+      last = d;
+    }
   }
   return days;
 }
@@ -361,34 +385,25 @@ function payDue(loan: SimLoan, day: string, k: Kernel): Paid | null {
   const st = openPart(loan, day);
   // after a payment that paid everything due, with nothing falling due since before this day, nothing is overdue
   // or accruing penalty: the accrual and marking would change nothing (applyPayment does them anyway)
-  const c = loan.cleared;
-  if (c === null || (c.nextDue !== null && c.nextDue < day)) {
+  if (!loan.cleared || (loan.nextDue !== null && loan.nextDue < day)) {
     k.accrueTo(st, day);
     k.markOverdue(st, loan.terms, day);
   }
   let owed = 0n;
-  let principal = 0n;
-  let before = 0n;
   for (const i of st) {
+    if (i.dueDate > day) break; // due dates ascend: the rest are not due yet
     // a PAID instalment owes no principal (nor, checked without arithmetic, fee or penalty): it adds nothing
     if (i.status === 'PAID' && i.interestFen === i.paidInterestFen && i.penaltyFen === i.paidPenaltyFen)
       continue;
-    const unpaid = unpaidPrincipal(i);
-    before += unpaid;
-    if (i.dueDate > day) continue;
     owed += owedOf(i);
-    principal += unpaid;
   }
   loan.handledThrough = dueByFrom(loan.schedule, loan.handledThrough, day);
   if (owed <= 0n) return null;
-  recordPayment(loan, { id: paymentId(++loan.seq), valueDate: day, amountFen: owed }, k);
+  const principal = recordPayment(loan, { id: paymentId(++loan.seq), valueDate: day, amountFen: owed }, k);
   // the first handledThrough instalments are due by the day, the next one after it
-  loan.cleared = {
-    day,
-    outstandingFen: before - principal,
-    nextDue: loan.schedule[loan.handledThrough]?.dueDate ?? null,
-  };
-  return { day, amountFen: owed, principalFen: principal, leftFen: before - principal };
+  loan.cleared = true;
+  loan.nextDue = loan.schedule[loan.handledThrough]?.dueDate ?? null;
+  return { day, amountFen: owed, principalFen: principal, leftFen: loan.unpaidFen };
 }
 
 /**
@@ -425,12 +440,29 @@ function openPart(loan: SimLoan, date: string): InstallmentState[] {
   return loan.open;
 }
 
-/** The payment applied to the kept state by the repayment engine's own step (as `replay` applies each). */
-function recordPayment(loan: SimLoan, p: ReplayPayment, k: Kernel): void {
-  k.applyPayment(openPart(loan, p.valueDate), loan.terms, loan.prepaid, p);
+/**
+ * The payment applied to the kept state by the repayment engine's own step (as `replay` applies each); the principal
+ * the step allocated to it, which leaves the loan's principal unpaid.
+ */
+function recordPayment(loan: SimLoan, p: ReplayPayment, k: Kernel): Fen {
+  const { outcome } = k.applyPayment(openPart(loan, p.valueDate), loan.terms, loan.prepaid, p);
+  loan.unpaidFen -= outcome.principalFen;
+  return outcome.principalFen;
 }
 
-/** The loan at a month end: accrued and marked to the last day; its principal outstanding and days overdue. */
+/**
+ * The loan at a month end: marked (and accrued, see below) to the last day; its principal outstanding and days
+ * overdue.
+ *
+ * The accrual of penalty is left to the next payment for a loan whose state nothing reads but its payments and
+ * these two figures (a mutual-aid loan without subsidy, outside a back-test): neither figure reads the penalty, and
+ * penalty is path independent, the replay's rule: fen-days over the principal unpaid, rounded once. Between a month
+ * end and the next payment nothing is paid, so the payment's own accrual, from where the last one stopped, adds the
+ * same fen-days as the two would, and its marking charges the penalty of them all. The marking itself stays (the
+ * days overdue read it). A run that shares nothing (`shared: false`) accrues at every month end, and reads the
+ * principal outstanding from the state instead of the payments' outcomes; the property test in pool.spec.ts holds
+ * the two to the same results.
+ */
 function monthEndOf(
   loan: SimLoan,
   monthEnd: string,
@@ -438,14 +470,17 @@ function monthEndOf(
 ): { outstandingFen: Fen; dpd: number; replayed: boolean } {
   // a loan whose last payment paid everything due, with nothing falling due since, is exactly as that payment
   // left it (nothing overdue, no penalty accruing): its replay to the month end would say the same
-  const c = loan.cleared;
-  const quiet = c !== null && !loan.subsidy && (c.nextDue === null || c.nextDue > monthEnd);
-  if (quiet) return { outstandingFen: c.outstandingFen, dpd: 0, replayed: false };
+  const quiet = loan.cleared && !loan.subsidy && (loan.nextDue === null || loan.nextDue > monthEnd);
+  if (quiet) return { outstandingFen: loan.unpaidFen, dpd: 0, replayed: false };
   const st = openPart(loan, monthEnd);
-  k.accrueTo(st, monthEnd);
+  let outstanding = loan.unpaidFen; // only payments move principal: what is unpaid is what the payments left
+  if (loan.accruesAtMonthEnd) {
+    k.accrueTo(st, monthEnd);
+    // read from the state itself (what the property test compares the kept figure with)
+    outstanding = 0n;
+    for (const i of st) if (i.status !== 'PAID') outstanding += unpaidPrincipal(i); // PAID: none unpaid
+  }
   k.markOverdue(st, loan.terms, monthEnd);
-  let outstanding = 0n;
-  for (const i of st) if (i.status !== 'PAID') outstanding += unpaidPrincipal(i); // PAID: none unpaid
   return { outstandingFen: outstanding, dpd: k.daysOverdueOf(st, monthEnd), replayed: true };
 }
 
@@ -465,9 +500,11 @@ function simLoanOf(
     plan,
     handledThrough: handled,
     closed: state.closedOn !== null || outstanding === 0n,
+    unpaidFen: outstanding,
     compensated: false,
     claimable: false,
-    cleared: null,
+    cleared: false,
+    nextDue: null,
     coverUsedFen: l.coverMultiple ? k.coverFor(outstanding, k.parseMultiple(l.coverMultiple)) : 0n,
     subsidisedThrough: handled,
     seq: 0,
@@ -476,6 +513,7 @@ function simLoanOf(
     onTime: null,
     open: null,
     firstOpen: 0,
+    accruesAtMonthEnd: l.channel !== 'MUTUAL_AID' || l.subsidy !== null,
   };
 }
 
@@ -535,7 +573,12 @@ function trajectoryOf(
       continue;
     }
     const paid: Paid[] = [];
-    for (const day of payDays(loan, snapshot.asOf, prevEnd, monthEnd)) {
+    for (const day of payDays(
+      loan,
+      snapshot.asOf,
+      daysFrom(snapshot.asOf, prevEnd),
+      daysFrom(snapshot.asOf, monthEnd),
+    )) {
       const p = payDue(loan, day, k);
       if (p) paid.push(p);
     }
@@ -974,6 +1017,7 @@ export function simulateRun({
     // a loan whose months are shared never moves its own state: it keeps the snapshot's (read only), uncopied
     const state = shared ? base : copyStart(base);
     const sim = simLoanOf(l, k, plan, handled, state, prep.loans[n].outstandingFen);
+    if (actual || !sharing) sim.accruesAtMonthEnd = true;
     if (shared && !sim.closed) sim.trajectory = trajectoryOf(snapshot, l, k, plan, handled, monthEnds);
     sim.fund = l.fundId ? (funds.get(l.fundId) ?? null) : null;
     if (pooling && pooled) {
@@ -990,6 +1034,9 @@ export function simulateRun({
   for (let m = 0; m < monthEnds.length; m++) {
     const monthEnd = monthEnds[m];
     const month = monthEnd.slice(0, 7);
+    // the month's ends as days after the snapshot date (what payDays compares)
+    const prevDay = daysFrom(snapshot.asOf, prevEnd);
+    const endDay = daysFrom(snapshot.asOf, monthEnd);
     for (const p of scenario.policies.filter((x) => x.fromMonth === month)) applyPolicy(p);
 
     // the month's applications first (the loans draw nothing here, so the draws come in the same order)
@@ -1057,7 +1104,7 @@ export function simulateRun({
             });
           continue;
         }
-        for (const day of payDays(loan, snapshot.asOf, prevEnd, monthEnd))
+        for (const day of payDays(loan, snapshot.asOf, prevDay, endDay))
           evs.push({ date: day, order: 0, run: () => pay(loan, day) });
       }
       evs.push(...apps);
@@ -1083,7 +1130,7 @@ export function simulateRun({
           if (t.paid.length) settle(loan, t.amountFen, t.principalFen, t.outstandingFen);
           continue;
         }
-        for (const day of payDays(loan, snapshot.asOf, prevEnd, monthEnd)) pay(loan, day);
+        for (const day of payDays(loan, snapshot.asOf, prevDay, endDay)) pay(loan, day);
       }
     }
 
@@ -1412,9 +1459,11 @@ export function simulateRun({
       plan: drawPlan(rng, behaviourOf(made.kind), 0),
       handledThrough: 0,
       closed: false,
+      unpaidFen: amount,
       compensated: false,
       claimable: false,
-      cleared: null,
+      cleared: false,
+      nextDue: null,
       coverUsedFen,
       subsidisedThrough: 0,
       seq: 0,
@@ -1423,6 +1472,7 @@ export function simulateRun({
       onTime: null,
       open: null,
       firstOpen: 0,
+      accruesAtMonthEnd: true,
     });
   }
 
@@ -1433,10 +1483,12 @@ export function simulateRun({
 
   /** A payment that actually happened: the replay's step says how much of it was principal. */
   function payActual(loan: SimLoan, p: ReplayPayment): void {
-    const before = loan.state.reduce((s, i) => s + unpaidPrincipal(i), 0n);
-    recordPayment(loan, { id: paymentId(++loan.seq), valueDate: p.valueDate, amountFen: p.amountFen }, k);
-    const after = loan.state.reduce((s, i) => s + unpaidPrincipal(i), 0n);
-    settle(loan, p.amountFen, before - after, after);
+    const principal = recordPayment(
+      loan,
+      { id: paymentId(++loan.seq), valueDate: p.valueDate, amountFen: p.amountFen },
+      k,
+    );
+    settle(loan, p.amountFen, principal, loan.unpaidFen);
   }
 
   /** Where a payment's money goes: the fund's cash (mutual aid), or the release of a covered loan's backing. */
@@ -1518,9 +1570,11 @@ export function simulateRun({
       plan: drawPlan(rng, behaviourOf('MUTUAL_AID'), 0),
       handledThrough: 0,
       closed: false,
+      unpaidFen: amount,
       compensated: false,
       claimable: false,
-      cleared: null,
+      cleared: false,
+      nextDue: null,
       coverUsedFen: 0n,
       subsidisedThrough: 0,
       seq: 0,
@@ -1529,6 +1583,7 @@ export function simulateRun({
       onTime: null,
       open: null,
       firstOpen: 0,
+      accruesAtMonthEnd: !sharing,
     });
     f.cashFen -= amount;
     f.outstandingFen += amount;
