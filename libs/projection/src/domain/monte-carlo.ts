@@ -18,13 +18,24 @@ import { monthEndsAfter, simulateRun } from './simulate.js';
  * values at or below it (P50 of [1, 2, 3, 4] is 2). Exact on bigints: no interpolation, so every band is a figure
  * some run actually produced.
  */
-export function percentile<T>(sorted: readonly T[], p: number): T {
+export function percentile<T>(sorted: ArrayLike<T>, p: number): T {
   if (!sorted.length) throw new RangeError('no values');
   const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
   return sorted[Math.min(rank, sorted.length) - 1];
 }
 
 const byBigint = (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0);
+const INT64_MIN = -(1n << 63n);
+const INT64_MAX = (1n << 63n) - 1n;
+
+/**
+ * Values in ascending order: in a BigInt64Array, whose sort is the engine's own numeric one, when every value fits
+ * in 64 bits (a figure of a book always does); else by comparing bigints. The same order either way.
+ */
+export function sortedBigints(values: bigint[]): ArrayLike<bigint> {
+  for (const v of values) if (v < INT64_MIN || v > INT64_MAX) return values.sort(byBigint);
+  return BigInt64Array.from(values).sort();
+}
 
 const UNITS: Record<string, FigureUnit> = {
   households: 'count',
@@ -53,7 +64,7 @@ export function bandsOf(runs: readonly RunResult[]): (SeriesKey & { bands: Band[
   return [...keys].sort().map((key) => ({
     ...seriesKeyOf(key),
     bands: months.map((month, i) => {
-      const values = runs.map((r) => r.months[i].values.get(key) ?? 0n).sort(byBigint);
+      const values = sortedBigints(runs.map((r) => r.months[i].values.get(key) ?? 0n));
       return { month, p10: percentile(values, 10), p50: percentile(values, 50), p90: percentile(values, 90) };
     }),
   }));

@@ -1,9 +1,10 @@
+import fc from 'fast-check';
 import { WATERFALL_STEPS, replay, type RepaymentTerms } from '#libs/repayment';
 import { generateSchedule } from '#libs/schedules';
 import { ENGINE_KERNEL } from '../kernel.js';
 import { fanChartSvg } from './chart.js';
 import type { BookSnapshot, ScenarioSpec, SnapshotLoan } from './model.js';
-import { bandsOf, eventsOf, percentile, runMonteCarlo } from './monte-carlo.js';
+import { bandsOf, eventsOf, percentile, runMonteCarlo, sortedBigints } from './monte-carlo.js';
 import { rngOf, runSeed } from './prng.js';
 import { BASELINE_SCENARIO, parseScenario } from './scenario.js';
 import { monthEndsAfter, simulateRun } from './simulate.js';
@@ -157,6 +158,22 @@ describe('percentiles', () => {
     const ten = Array.from({ length: 10 }, (_, i) => BigInt(i + 1));
     expect([percentile(ten, 10), percentile(ten, 50), percentile(ten, 90)]).toEqual([1n, 5n, 9n]);
     expect(() => percentile([], 50)).toThrow(RangeError);
+  });
+
+  it('sort bigints the same in 64 bits as beyond them', () => {
+    const asBigints = (x: ArrayLike<bigint>) => Array.from(x);
+    fc.assert(
+      fc.property(fc.array(fc.bigInt({ min: -(1n << 64n), max: 1n << 64n })), (values) => {
+        const expected = [...values].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+        expect(asBigints(sortedBigints([...values]))).toEqual(expected);
+        const small = values.map((v) => v % (1n << 62n));
+        expect(asBigints(sortedBigints([...small]))).toEqual(
+          [...small].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
+        );
+      }),
+    );
+    expect(sortedBigints([3n, 1n << 63n, -5n])).toEqual([-5n, 3n, 1n << 63n]);
+    expect(sortedBigints([3n, (1n << 63n) - 1n, -(1n << 63n)])).toBeInstanceOf(BigInt64Array);
   });
 
   it('bands each figure of each month over the runs', () => {
