@@ -18,7 +18,9 @@ import { syntheticBook } from '#libs/testing';
  * `npm run bench:projection`: loan-months per second of the projection simulator (every payment and month end
  * through the repayment engine's replay, cover and capacity by the guarantee functions), on worker threads over
  * every core, beside a same-run baseline: the bare loop that walks the same schedules month by month summing what
- * falls due, without the domain functions. Target: the simulator at ≥ 0.25 of the baseline, the whole run in 30 s.
+ * falls due, without the domain functions. Targets: the simulator at ≥ 0.25 of the baseline, and the projection's
+ * whole run (the book, the threads' start, every run, the bands) in 30 s; the baseline runs after it and is timed
+ * apart.
  *
  * Environment: BENCH_LOANS (default 10000), BENCH_MONTHS (36), BENCH_RUNS (200), BENCH_THREADS (cores).
  *
@@ -138,7 +140,8 @@ async function main(): Promise<void> {
   console.log(`projection: ${LOANS} loans × ${MONTHS} months × ${RUNS} runs on ${sim.threads} threads`);
   console.log(`  simulator (replay, cover, capacity): ${Math.round(simRate).toLocaleString('en')} loan-months/s (${simS.toFixed(1)} s busy per thread, the busiest of ${sim.busyMs.map((b) => (b / 1000).toFixed(1)).join(' / ')}; ${simWall.toFixed(1)} s with the book, threads and bands)`);
   console.log(`  baseline (bare schedule walk):       ${Math.round(bareRate).toLocaleString('en')} loan-months/s (${bare.toFixed(1)} s)`);
-  console.log(`  ratio ${(simRate / bareRate).toFixed(4)} (target ≥ 0.25); whole run ${wall.toFixed(1)} s (target < 30 s)`);
+  console.log(`  ratio ${(simRate / bareRate).toFixed(4)} (target ≥ 0.25)`);
+  console.log(`  the projection's whole run (book, threads, ${RUNS} runs, bands): ${simWall.toFixed(1)} s (target < 30 s); with the baseline after it ${wall.toFixed(1)} s`);
   // on a shared machine the threads' own CPU time says what the code costs, whatever else runs
   const simCpu = loanMonths / (Math.max(...sim.cpuMs) / 1000);
   const bareCpu = loanMonths / (Math.max(...results.map((r) => r.cpuMs)) / 1000);
