@@ -700,6 +700,29 @@ function addFigures(acc: BigInt64Array, x: BigInt64Array, sign: 1 | -1): void {
 
 const preps = new WeakMap<Kernel, WeakMap<BookSnapshot, Map<number, Prep>>>();
 
+/**
+ * Makes every date label of the snapshot's schedules one string object per date (the same text, so nothing reads
+ * them differently): the replay compares these labels and looks them up in its remembered date maps millions of
+ * times a projection, and equal labels that are one object compare and hash without reading their characters.
+ */
+const labelled = new WeakSet<BookSnapshot>();
+function oneLabelPerDate(snapshot: BookSnapshot): void {
+  if (labelled.has(snapshot)) return;
+  const labels = new Map<string, string>();
+  const one = (label: string): string => {
+    const known = labels.get(label);
+    if (known !== undefined) return known;
+    labels.set(label, label);
+    return label;
+  };
+  for (const l of snapshot.loans)
+    for (const i of l.schedule) {
+      i.periodStart = one(i.periodStart);
+      i.dueDate = one(i.dueDate);
+    }
+  labelled.add(snapshot);
+}
+
 function prepOf(snapshot: BookSnapshot, k: Kernel, monthEnds: readonly string[]): Prep {
   let bySnapshot = preps.get(k);
   if (!bySnapshot) preps.set(k, (bySnapshot = new WeakMap()));
@@ -707,6 +730,7 @@ function prepOf(snapshot: BookSnapshot, k: Kernel, monthEnds: readonly string[])
   if (!byHorizon) bySnapshot.set(snapshot, (byHorizon = new Map()));
   let prep = byHorizon.get(monthEnds.length);
   if (prep) return prep;
+  oneLabelPerDate(snapshot);
   const funds = new Map<string, FundPrep>();
   for (const f of snapshot.funds)
     funds.set(f.id, { outstandingFen: 0n, served: new Set(), pool: emptyPool(monthEnds.length) });
