@@ -1,6 +1,4 @@
-export * from './domain/accounts.js';
-export * from './domain/position.js';
-export * from './domain/rules.js';
+export * from './domain/index.js';
 export {
   addMonths,
   maxWithdrawableUnderCap,
@@ -11,8 +9,6 @@ export {
 export * from './contributions.service.js';
 export * from './funds.module.js';
 export * from './funds.service.js';
-export * from './domain/members.js';
 export * from './seed.js';
 export * from './shares.service.js';
-export * from './domain/views.js';
 export * from './contribution-import.service.js';
