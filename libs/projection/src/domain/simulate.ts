@@ -173,8 +173,11 @@ interface LoanMonth {
  * state moves only by its own payments (the replay's step) and the month end reads only its state. So every run
  * that draws the same plan for the loan gets the same months, and they are computed once, by the very code a run
  * uses (`payDays`, `payDue`, `monthEndOf`), and shared; the run settles the payments into its fund and reads the
- * month ends. Kept for the plans that recur (on time; stopping after the 0th–2nd more instalment), not for late
- * payers, whose lateness is drawn from a range.
+ * month ends. Kept for the plans that recur (on time; stopping after the 0th–2nd more instalment). A late payer's
+ * lateness is drawn from a range, so its months are not kept; but they too depend on nothing else, so a run works
+ * them out the same way when it draws the plan, the loan's every month before the next loan's, instead of month by
+ * month beside every other loan: a loan's few kilobytes of state stay in the processor's caches for its whole
+ * horizon instead of being fetched again from memory each month among the megabytes of all late payers' states.
  */
 interface Trajectory {
   months: LoanMonth[];
@@ -532,9 +535,11 @@ function stuckFrom(loan: SimLoan): boolean {
   return false;
 }
 
-/** Whether a loan's months under a plan are computed once and shared by the runs (see Trajectory). */
-const sharesTrajectory = (l: SnapshotLoan, plan: Plan): boolean =>
-  l.channel === 'MUTUAL_AID' && !l.subsidy && plan.lateDays === 0;
+/** Whether a loan's months depend on nothing in the run but its plan: mutual aid without subsidy (see Trajectory). */
+const movesAlone = (l: SnapshotLoan): boolean => l.channel === 'MUTUAL_AID' && !l.subsidy;
+
+/** Whether the months of a plan are kept and shared by the runs: the plans that recur (see Trajectory). */
+const recurs = (plan: Plan): boolean => plan.lateDays === 0;
 
 const trajectories = new WeakMap<Kernel, WeakMap<BookSnapshot, Map<string, Trajectory>>>();
 
@@ -546,14 +551,14 @@ function trajectoryOf(
   plan: Plan,
   handled: number,
   monthEnds: readonly string[],
-  /** false: computed and not kept (a pooled loan's stopping plan is kept as its shift only) */
+  /** false: computed and not kept (a pooled loan's stopping plan is kept as its shift only; a late plan never) */
   keep = true,
 ): Trajectory {
   let bySnapshot = trajectories.get(k);
   if (!bySnapshot) trajectories.set(k, (bySnapshot = new WeakMap()));
   let byKey = bySnapshot.get(snapshot);
   if (!byKey) bySnapshot.set(snapshot, (byKey = new Map()));
-  const key = `${l.id}|${plan.stopsAfter ?? ''}|${monthEnds.length}`;
+  const key = `${l.id}|${plan.lateDays}|${plan.stopsAfter ?? ''}|${monthEnds.length}`;
   let t = byKey.get(key);
   if (t) return t;
   const loan = simLoanOf(l, k, plan, handled, startOf(snapshot, l, k));
@@ -622,10 +627,16 @@ interface PrepLoan {
   /** those months as they add to the pool's figures (see PoolFigure) */
   pooledFigures: BigInt64Array | null;
   /**
-   * A pooled loan, by the instalment its borrower stops after: what that plan's months change in its fund's pool's
-   * figures, and (worked out only for a run with applications, which settles payments day by day) in its days.
+   * What the figures of the loan's months under any plan may reach for its shift to stay within its fund's 64-bit
+   * bound (see prepOf): the on-time figures' largest magnitude and the principal outstanding.
    */
-  shifts: Map<number, BigInt64Array>;
+  allowanceFen: Fen;
+  /**
+   * A pooled loan, by the instalment its borrower stops after: what that plan's months change in its fund's pool's
+   * figures (null: beyond the allowance, so the run adds the loan itself), and (worked out only for a run with
+   * applications, which settles payments day by day) in its days.
+   */
+  shifts: Map<number, BigInt64Array | null>;
   shiftDays: Map<number, PoolDay[][]>;
 }
 
@@ -760,20 +771,23 @@ function prepOf(snapshot: BookSnapshot, k: Kernel, monthEnds: readonly string[])
     }
     const poolable =
       f !== undefined &&
-      sharesTrajectory(l, ON_TIME) &&
+      movesAlone(l) &&
       dpd <= 30 &&
       base.closedOn === null &&
       outstandingFen > 0n &&
       (!l.householdId || perHousehold.get(`${l.fundId}|${l.householdId}`) === 1);
     const pooled = poolable ? trajectoryOf(snapshot, l, k, ON_TIME, handled, monthEnds) : null;
     let pooledFigures: BigInt64Array | null = null;
+    let allowanceFen = 0n;
     if (pooled && f) {
       addToPool(f.pool, pooled, l, 1n);
       const { figures, magnitude } = figuresOf(pooled, l, monthEnds.length);
       pooledFigures = figures;
-      // what the loan can change in its fund's delta: its on-time figures out, or a stopping plan's figures in and
-      // the on-time ones out; a stopping plan pays as on time until it stops and owes at most what is outstanding now
-      const b = (bound.get(l.fundId!) ?? 0n) + 2n * magnitude + outstandingFen;
+      // what the loan can change in its fund's delta: its on-time figures out, or another plan's figures in and the
+      // on-time ones out, the plan's within the allowance (a stopping plan pays as on time until it stops and owes
+      // at most what is outstanding now; a late plan's that reach beyond it are added by the run instead: shiftFrom)
+      allowanceFen = magnitude + outstandingFen;
+      const b = (bound.get(l.fundId!) ?? 0n) + magnitude + allowanceFen;
       if (b >= INT64_LIMIT) throw new RangeError(`fund ${l.fundId}: its pooled figures reach beyond 64 bits`);
       bound.set(l.fundId!, b);
     }
@@ -784,6 +798,7 @@ function prepOf(snapshot: BookSnapshot, k: Kernel, monthEnds: readonly string[])
       outstandingFen,
       pooled,
       pooledFigures,
+      allowanceFen,
       shifts: new Map(),
       shiftDays: new Map(),
     });
@@ -807,9 +822,26 @@ const emptyPool = (months: number): PoolMonth[] =>
   }));
 
 /**
- * What a pooled loan's stopping plan changes in its fund's pool's figures: its months under the plan less its
- * on-time months (worked out once per snapshot, loan and plan, like the months themselves).
+ * What a pooled loan's months under a plan change in its fund's pool's figures: those months less its on-time months;
+ * null when a figure of them reaches beyond the loan's allowance (the fund's delta could then leave 64 bits: the run
+ * adds the loan itself instead).
  */
+function shiftFrom(t: Trajectory, l: SnapshotLoan, p: PrepLoan, months: number): BigInt64Array | null {
+  const { figures, magnitude } = figuresOf(t, l, months);
+  if (magnitude > p.allowanceFen) return null;
+  addFigures(figures, p.pooledFigures!, -1);
+  return figures;
+}
+
+/** The same change in the pool's payments by day, month by month (what a run with applications settles). */
+function shiftDaysFrom(t: Trajectory, l: SnapshotLoan, p: PrepLoan, months: number): PoolDay[][] {
+  const shift = emptyPool(months);
+  addToPool(shift, t, l, 1n);
+  addToPool(shift, p.pooled!, l, -1n);
+  return shift.map((m) => m.days.sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0)));
+}
+
+/** A pooled loan's recurring (stopping) plan's shift, worked out once per snapshot, loan and plan (see shiftFrom). */
 function shiftOf(
   snapshot: BookSnapshot,
   l: SnapshotLoan,
@@ -817,22 +849,16 @@ function shiftOf(
   k: Kernel,
   plan: Plan,
   monthEnds: readonly string[],
-): BigInt64Array {
+): BigInt64Array | null {
   const key = plan.stopsAfter ?? -1;
   let shift = p.shifts.get(key);
-  if (shift) return shift;
-  // under the plan the loan pays at most what it pays on time, and owes at most its principal: within the bound
-  shift = figuresOf(
-    trajectoryOf(snapshot, l, k, plan, p.handled, monthEnds, false),
-    l,
-    monthEnds.length,
-  ).figures;
-  addFigures(shift, p.pooledFigures!, -1);
+  if (shift !== undefined) return shift;
+  shift = shiftFrom(trajectoryOf(snapshot, l, k, plan, p.handled, monthEnds, false), l, p, monthEnds.length);
   p.shifts.set(key, shift);
   return shift;
 }
 
-/** The same change in the pool's payments by day, month by month (what a run with applications settles). */
+/** Its shift in the payments by day, likewise worked out once (see shiftDaysFrom). */
 function shiftDaysOf(
   snapshot: BookSnapshot,
   l: SnapshotLoan,
@@ -844,10 +870,8 @@ function shiftDaysOf(
   const key = plan.stopsAfter ?? -1;
   let days = p.shiftDays.get(key);
   if (days) return days;
-  const shift = emptyPool(monthEnds.length);
-  addToPool(shift, trajectoryOf(snapshot, l, k, plan, p.handled, monthEnds, false), l, 1n);
-  addToPool(shift, p.pooled!, l, -1n);
-  days = shift.map((m) => m.days.sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0)));
+  const t = trajectoryOf(snapshot, l, k, plan, p.handled, monthEnds, false);
+  days = shiftDaysFrom(t, l, p, monthEnds.length);
   p.shiftDays.set(key, days);
   return days;
 }
@@ -1011,10 +1035,23 @@ export function simulateRun({
   const recoveries: { monthEnd: string; riskFundId: string; fen: Fen }[] = [];
 
   const loans: SimLoan[] = [];
-  /** pooled loans this run drew late: their on-time months come out of their fund's pool, their own go in */
+  /**
+   * pooled loans this run drew otherwise whose months reach beyond their allowance (see shiftFrom): their on-time
+   * months come out of their fund's pool, their own go in
+   */
   const unpooled: SimLoan[] = [];
-  /** pooled loans this run drew stopping (their plan's change to their fund's pool is in its delta) */
-  const shifted: { fund: FundState; loan: SnapshotLoan; prep: PrepLoan; plan: Plan }[] = [];
+  /**
+   * pooled loans this run drew stopping or late (their plan's change to their fund's pool is in its delta); a late
+   * plan's months (`own`, the run's: not kept) and their change by day, worked out when a month has applications
+   */
+  const shifted: {
+    fund: FundState;
+    loan: SnapshotLoan;
+    prep: PrepLoan;
+    plan: Plan;
+    own: Trajectory | null;
+    days: PoolDay[][] | null;
+  }[] = [];
   const deltaOf = (f: FundState): BigInt64Array => (f.delta ??= new BigInt64Array(monthEnds.length * STRIDE));
   for (let n = 0; n < snapshot.loans.length; n++) {
     const l = snapshot.loans[n];
@@ -1023,21 +1060,28 @@ export function simulateRun({
     // a borrower more than 30 days behind on the snapshot date is taken to have stopped paying
     const plan: Plan =
       dpd > 30 ? { lateDays: 0, stopsAfter: 0 } : drawPlan(rng, behaviourOf(l.kind), handled);
+    // a loan whose months depend on nothing else has them worked out whole: kept and shared when the plan recurs,
+    // the run's own (one loan's months after another's) when it is late (see Trajectory)
+    const alone = !actual && sharing && movesAlone(l);
+    let own: Trajectory | null = null;
     if (pooling && pooled) {
       if (isOnTime(plan)) continue; // in its fund's pool
-      if (sharesTrajectory(l, plan)) {
+      // pooled loans move alone (see prepOf)
+      if (!recurs(plan)) own = trajectoryOf(snapshot, l, k, plan, handled, monthEnds, false);
+      const shift = own ? shiftFrom(own, l, p, monthEnds.length) : shiftOf(snapshot, l, p, k, plan, monthEnds);
+      if (shift) {
         const fund = funds.get(l.fundId!)!;
-        addFigures(deltaOf(fund), shiftOf(snapshot, l, p, k, plan, monthEnds), 1);
-        shifted.push({ fund, loan: l, prep: p, plan });
+        addFigures(deltaOf(fund), shift, 1);
+        shifted.push({ fund, loan: l, prep: p, plan, own, days: null });
         continue;
       }
     }
-    const shared = !actual && sharing && sharesTrajectory(l, plan);
-    // a loan whose months are shared never moves its own state: it keeps the snapshot's (read only), uncopied
-    const state = shared ? base : copyStart(base);
+    // such a loan never moves its own state: it keeps the snapshot's (read only), uncopied
+    const state = alone ? base : copyStart(base);
     const sim = simLoanOf(l, k, plan, handled, state, prep.loans[n].outstandingFen);
     if (actual || !sharing) sim.replayedInFull = true;
-    if (shared && !sim.closed) sim.trajectory = trajectoryOf(snapshot, l, k, plan, handled, monthEnds);
+    if (alone && !sim.closed)
+      sim.trajectory = own ?? trajectoryOf(snapshot, l, k, plan, handled, monthEnds, recurs(plan));
     sim.fund = l.fundId ? (funds.get(l.fundId) ?? null) : null;
     if (pooling && pooled) {
       sim.onTime = pooled;
@@ -1100,9 +1144,13 @@ export function simulateRun({
             order: 0,
             run: () => settleFund(loan.fund!, -p.amountFen, -p.principalFen),
           });
-      for (const s of shifted)
-        for (const d of shiftDaysOf(snapshot, s.loan, s.prep, k, s.plan, monthEnds)[m])
+      for (const s of shifted) {
+        s.days ??= s.own
+          ? shiftDaysFrom(s.own, s.loan, s.prep, monthEnds.length)
+          : shiftDaysOf(snapshot, s.loan, s.prep, k, s.plan, monthEnds);
+        for (const d of s.days[m])
           evs.push({ date: d.day, order: 0, run: () => settleFund(s.fund, d.amountFen, d.principalFen) });
+      }
       for (const loan of loans) {
         if (loan.closed || loan.compensated) continue;
         if (actual) {
