@@ -197,8 +197,8 @@ interface FundState {
   /** the on-time months of the fund's pooled loans (null: every loan added one by one) */
   pool: PoolMonth[] | null;
   /**
-   * What the run's draws change in the pool's month figures (STRIDE per month, see PoolFigure): the on-time
-   * months of the pooled loans drawn late taken out, the shifts of those drawn stopping added; null: none.
+   * What the run's draws change in the pool's month figures (STRIDE per month, see PoolFigure): the shifts of the
+   * pooled loans drawn stopping or late added (the on-time months of one added by itself taken out); null: none.
    */
   delta: BigInt64Array | null;
   keys: ReturnType<typeof keysOf>;
