@@ -1,5 +1,13 @@
 import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
-import { buildDataSourceOptions, queryOne, queryPrepared, queryRows, together } from '#libs/common';
+import { Socket as NetSocket } from 'node:net';
+import {
+  buildDataSourceOptions,
+  queryOne,
+  queryPrepared,
+  queryRows,
+  together,
+  transaction,
+} from '#libs/common';
 import { createTestDatabase, type TestDatabase } from '#libs/testing';
 
 /**
@@ -226,4 +234,121 @@ it('with pipelining off (DB_PIPELINE=false), the same batch gives the same answe
   } finally {
     await off.destroy();
   }
+});
+
+describe('transaction(): BEGIN in the same write as the first statements', () => {
+  /**
+   * What this process hands the kernel on its sockets while `act` runs, one string per write (net.Socket's one path to
+   * the kernel for a single chunk or a corked batch; the tests above may have left their own write hooks on a pooled
+   * connection's socket, which call the prototype's methods and so this path too).
+   */
+  async function socketWrites<T>(act: () => Promise<T>): Promise<{ result: T; writes: string[] }> {
+    type Generic = (this: unknown, writev: boolean, data: unknown, ...rest: unknown[]) => unknown;
+    const proto = NetSocket.prototype as unknown as { _writeGeneric: Generic };
+    const original = proto._writeGeneric;
+    const writes: string[] = [];
+    proto._writeGeneric = function (this: unknown, writev: boolean, data: unknown, ...rest: unknown[]) {
+      const chunks = writev
+        ? (data as { chunk: Buffer | string }[]).map((c) => c.chunk)
+        : [data as Buffer | string];
+      writes.push(
+        chunks.map((c) => (typeof c === 'string' ? c : Buffer.from(c).toString('latin1'))).join(''),
+      );
+      return original.call(this, writev, data, ...rest);
+    };
+    try {
+      return { result: await act(), writes };
+    } finally {
+      proto._writeGeneric = original;
+    }
+  }
+
+  it('sends BEGIN with the work’s first batch, runs the batch inside the transaction and commits it', async () => {
+    const { result, writes } = await socketWrites(() =>
+      transaction(db.dataSource, (m) =>
+        together(m, [
+          () => queryRows(m, `INSERT INTO together_probe VALUES (20, 'twenty') RETURNING id`),
+          () => queryOne<{ n: number }>(m, `SELECT count(*)::int AS n FROM together_probe /* with begin */`),
+        ]),
+      ),
+    );
+    const begin = writes.filter((w) => w.includes('START TRANSACTION'));
+    expect(begin).toHaveLength(1);
+    expect(begin[0]).toContain('INSERT INTO together_probe');
+    expect(begin[0]).toContain('/* with begin */');
+    expect(begin[0].indexOf('START TRANSACTION')).toBeLessThan(
+      begin[0].indexOf('INSERT INTO together_probe'),
+    );
+    expect(result).toEqual([[{ id: 20 }], { n: 1 }]);
+    expect(await db.dataSource.query(`SELECT id, label FROM together_probe`)).toEqual([
+      { id: 20, label: 'twenty' },
+    ]);
+  });
+
+  it('keeps nothing when the work fails after writing, or throws before sending anything, and frees its connection', async () => {
+    const url = (db.dataSource.options as { url: string }).url;
+    // one connection: a transaction that did not give it back would hold up the next one for good
+    const one = new DataSource(buildDataSourceOptions({ url, poolSize: 1 }));
+    await one.initialize();
+    try {
+      const refused = await transaction(one, async (m) => {
+        await queryRows(m, `INSERT INTO together_probe VALUES (21, 'kept?')`);
+        await queryRows(m, `INSERT INTO together_probe VALUES (21, 'the same key')`);
+      }).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(QueryFailedError);
+      const thrown = await transaction(one, () => {
+        throw new Error('refused before any statement');
+      }).catch((e: unknown) => e);
+      expect(String(thrown)).toMatch(/refused before any statement/);
+      const after = await transaction(one, async (m) => {
+        await queryRows(m, `INSERT INTO together_probe VALUES (22, 'written')`);
+        throw new Error('refused after writing');
+      }).catch((e: unknown) => e);
+      expect(String(after)).toMatch(/refused after writing/);
+      expect(await one.query(`SELECT count(*)::int AS n FROM together_probe`)).toEqual([{ n: 0 }]);
+      // the connection is back in the pool, outside any transaction
+      await transaction(one, (m) =>
+        queryRows(m, `INSERT INTO together_probe VALUES (23, 'after the failures')`),
+      );
+      expect(await one.query(`SELECT id FROM together_probe`)).toEqual([{ id: 23 }]);
+    } finally {
+      await one.destroy();
+    }
+  });
+
+  it('makes a transaction opened inside the work a savepoint of it', async () => {
+    await transaction(db.dataSource, async (m) => {
+      await queryRows(m, `INSERT INTO together_probe VALUES (24, 'outer')`);
+      const inner = await m
+        .transaction(async (n) => {
+          await queryRows(n, `INSERT INTO together_probe VALUES (25, 'inner')`);
+          throw new Error('inner refused');
+        })
+        .catch((e: unknown) => e);
+      expect(String(inner)).toMatch(/inner refused/);
+    });
+    expect(await db.dataSource.query(`SELECT id FROM together_probe ORDER BY id`)).toEqual([{ id: 24 }]);
+  });
+
+  it('with pipelining off, gives the same result, BEGIN answered before the first statement goes out', async () => {
+    const url = (db.dataSource.options as { url: string }).url;
+    const off = new DataSource(buildDataSourceOptions({ url, poolSize: 1, pipeline: false }));
+    await off.initialize();
+    try {
+      const { result, writes } = await socketWrites(() =>
+        transaction(off, (m) =>
+          together(m, [
+            () => queryRows(m, `INSERT INTO together_probe VALUES (26, 'off') RETURNING id`),
+            () => queryOne<{ n: number }>(m, `SELECT count(*)::int AS n FROM together_probe`),
+          ]),
+        ),
+      );
+      const begin = writes.filter((w) => w.includes('START TRANSACTION'));
+      expect(begin).toHaveLength(1);
+      expect(begin[0]).not.toContain('INSERT INTO together_probe');
+      expect(result).toEqual([[{ id: 26 }], { n: 1 }]);
+    } finally {
+      await off.destroy();
+    }
+  });
 });

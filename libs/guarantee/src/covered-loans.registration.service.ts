@@ -3,7 +3,14 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { assetIncomeLockViolation } from '#libs/asset-income';
 import { AuditService } from '#libs/audit';
-import { DomainError, ERROR_STATUS, runIdempotent, type ErrorCode, type FieldError } from '#libs/common';
+import {
+  DomainError,
+  ERROR_STATUS,
+  runIdempotent,
+  transaction,
+  type ErrorCode,
+  type FieldError,
+} from '#libs/common';
 import { EntitiesService, HouseholdsService } from '#libs/households';
 import { LoanStore } from '#libs/loans';
 import { formatYuan, yuan, type Fen } from '#libs/money';
@@ -117,7 +124,8 @@ export class CoveredLoanRegistration {
       );
     try {
       // a bulk import passes its transaction (one savepoint per row): all of the file or none of it
-      return manager ? await run(manager) : await this.dataSource.transaction(run);
+      // (its own transaction: BEGIN goes out with the idempotency claim, one round trip fewer)
+      return manager ? await run(manager) : await transaction(this.dataSource, run);
     } catch (e) {
       if (isUniqueViolation(e, 'loans_bank_ref')) throw refuse(refTaken(input.bankLoanRef));
       if (e instanceof Error && /ASSET_INCOME_ENTITY_LOCKED/.test(e.message) && !(e instanceof DomainError)) {

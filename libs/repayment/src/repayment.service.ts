@@ -2,7 +2,16 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '#libs/audit';
-import { Clock, DomainError, RequestContext, runIdempotent, together, type Page, type PageQuery } from '#libs/common';
+import {
+  Clock,
+  DomainError,
+  RequestContext,
+  runIdempotent,
+  together,
+  transaction,
+  type Page,
+  type PageQuery,
+} from '#libs/common';
 import { FundsService, type FundAccountCodes } from '#libs/funds';
 import { LedgerService } from '#libs/ledger';
 import { formatYuan, type Fen } from '#libs/money';
@@ -113,7 +122,8 @@ export class RepaymentService {
       reference: input.reference ?? null,
       payerHouseholdId: input.payerHouseholdId ?? null,
     };
-    const { result } = await this.dataSource.transaction((m) =>
+    // BEGIN goes out with the idempotency claim and the loan's locks and reads (one round trip fewer)
+    const { result } = await transaction(this.dataSource, (m) =>
       runIdempotent(
         m,
         REPAYMENT_SCOPE,

@@ -188,6 +188,61 @@ export async function together<const T extends readonly unknown[]>(
 }
 
 /**
+ * `dataSource.transaction(work)` whose BEGIN leaves in the same write as the work's first statements instead of taking
+ * a round trip of its own: the connection's socket is held (corked) from BEGIN until the work's synchronous start and
+ * the statements it sends without waiting (a `together` batch) have been handed to it, then flushed at once. The
+ * driver answers in order, so every statement runs after BEGIN, inside the transaction; the work sees BEGIN's answer
+ * before any of its own. A failure of BEGIN or of the work rolls back, as `dataSource.transaction` does; the commit
+ * and the rollback are TypeORM's own. With pipelining off (DB_PIPELINE=false) the driver sends the statements one
+ * after the other as before, in the same order.
+ */
+export async function transaction<T>(
+  dataSource: DataSource,
+  work: (manager: EntityManager) => Promise<T>,
+): Promise<T> {
+  const runner = dataSource.createQueryRunner() as unknown as {
+    connect(): Promise<unknown>;
+    release(): Promise<void>;
+    commitTransaction(): Promise<void>;
+    rollbackTransaction(): Promise<void>;
+    manager: EntityManager;
+    isTransactionActive: boolean;
+    transactionDepth: number;
+  };
+  try {
+    const client = (await runner.connect()) as PreparingClient;
+    const stream = client.connection?.stream;
+    stream?.cork?.();
+    // flushed once the work's first statements are queued behind BEGIN (after the current microtasks)
+    setImmediate(() => stream?.uncork?.());
+    const isolation = (dataSource.options as { isolationLevel?: string }).isolationLevel;
+    const begun = Promise.all([
+      client.query({ text: 'START TRANSACTION', values: [] }),
+      isolation ? client.query({ text: `SET TRANSACTION ISOLATION LEVEL ${isolation}`, values: [] }) : null,
+    ]);
+    // the runner's own bookkeeping, as its startTransaction leaves it (its commit and rollback read it)
+    runner.isTransactionActive = true;
+    runner.transactionDepth = 1;
+    // the work's statements go out behind BEGIN whatever it does (the driver sends and answers in order); a work that
+    // throws before its first await fails like one that rejects
+    const working = Promise.resolve().then(() => work(runner.manager));
+    try {
+      const [, result] = await Promise.all([begun, working]);
+      await runner.commitTransaction();
+      return result;
+    } catch (e) {
+      // nothing of the transaction is still running when it is rolled back (as dataSource.transaction: after a
+      // failed commit too)
+      await Promise.allSettled([begun, working]);
+      await runner.rollbackTransaction().catch(() => undefined);
+      throw e;
+    }
+  } finally {
+    await runner.release();
+  }
+}
+
+/**
  * A select list naming every column of a row type, for a statement sent prepared (queryPrepared): a prepared
  * statement whose `*` grows when a migration adds a column fails on every connection that prepared it (PostgreSQL's
  * "cached plan must not change result type") until the connection closes, so the API would refuse those requests
