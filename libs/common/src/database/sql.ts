@@ -193,8 +193,8 @@ export async function together<const T extends readonly unknown[]>(
  * the statements it sends without waiting (a `together` batch) have been handed to it, then flushed at once. The
  * driver answers in order, so every statement runs after BEGIN, inside the transaction; the work sees BEGIN's answer
  * before any of its own. A failure of BEGIN or of the work rolls back, as `dataSource.transaction` does; the commit
- * and the rollback are TypeORM's own. With pipelining off (DB_PIPELINE=false) the driver sends the statements one
- * after the other as before, in the same order.
+ * and the rollback are TypeORM's own. With pipelining off (DB_PIPELINE=false) BEGIN is answered before the work
+ * starts, as with dataSource.transaction.
  */
 export async function transaction<T>(
   dataSource: DataSource,
@@ -210,11 +210,12 @@ export async function transaction<T>(
     transactionDepth: number;
   };
   try {
-    const client = (await runner.connect()) as PreparingClient;
-    const stream = client.connection?.stream;
+    const client = (await runner.connect()) as PreparingClient & { pipeline?: boolean };
+    // without pipelining the driver holds each statement until the one before is answered: nothing to put together
+    const stream = client.pipeline ? client.connection?.stream : undefined;
     stream?.cork?.();
     // flushed once the work's first statements are queued behind BEGIN (after the current microtasks)
-    setImmediate(() => stream?.uncork?.());
+    if (stream) setImmediate(() => stream.uncork?.());
     const isolation = (dataSource.options as { isolationLevel?: string }).isolationLevel;
     const begun = Promise.all([
       client.query({ text: 'START TRANSACTION', values: [] }),
@@ -223,6 +224,10 @@ export async function transaction<T>(
     // the runner's own bookkeeping, as its startTransaction leaves it (its commit and rollback read it)
     runner.isTransactionActive = true;
     runner.transactionDepth = 1;
+    // without pipelining, queueing statements behind an unanswered one is deprecated in node-postgres: BEGIN's answer
+    // first, as dataSource.transaction does (with pipelining, a BEGIN that fails fails with its connection, and the
+    // statements behind it with it)
+    if (!client.pipeline) await begun;
     // the work's statements go out behind BEGIN whatever it does (the driver sends and answers in order); a work that
     // throws before its first await fails like one that rejects
     const working = Promise.resolve().then(() => work(runner.manager));
