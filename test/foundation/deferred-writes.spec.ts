@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { combine, flushDeferred, runIdempotent, writeOrDefer } from '#libs/common';
+import { combine, flushDeferred, runIdempotent, transaction, writeOrDefer } from '#libs/common';
 import { createTestDatabase, type TestDatabase } from '#libs/testing';
 
 /**
@@ -156,5 +156,53 @@ describe('deferred writes', () => {
         runIdempotent(m, 'probe', 'key-00000006', {}, () => writeOrDefer(m, 'WITH x AS (SELECT 1) INSERT INTO deferred_probe (label) SELECT $1 FROM x', ['w'])),
       ),
     ).rejects.toThrow(/without a WITH of its own/);
+  });
+
+  it('inside transaction(), the appends and the response go out with COMMIT, and a failure among them keeps nothing', async () => {
+    // whether the statement with the response had been answered when COMMIT went out
+    let answered = false;
+    let answeredAtCommit: boolean | undefined;
+    const proto = pg.Client.prototype as unknown as { query: (...a: unknown[]) => unknown };
+    const query = proto.query;
+    proto.query = function (this: unknown, ...a: unknown[]) {
+      const text = (a[0] as { text?: string }).text ?? String(a[0]);
+      if (text === 'COMMIT') answeredAtCommit = answered;
+      const out = query.apply(this, a);
+      if (/UPDATE idempotency_keys/.test(text)) (out as Promise<unknown>).finally(() => (answered = true));
+      return out;
+    };
+    let run: Awaited<ReturnType<typeof statements<unknown>>>;
+    try {
+      run = await statements(() =>
+        transaction(db.dataSource, (m) =>
+          runIdempotent(m, 'probe', 'key-00000011', { a: 11 }, async () => {
+            await writeOrDefer(m, insert('eleven', 11).sql, insert('eleven', 11).params);
+            return { done: 11 };
+          }),
+        ),
+      );
+    } finally {
+      proto.query = query;
+    }
+    expect(run.result).toEqual({ replayed: false, result: { done: 11 } });
+    const tail = run.sent.slice(run.sent.findIndex((s) => /UPDATE idempotency_keys/.test(s)));
+    // the statement with the response is the work's last, and COMMIT follows it without waiting (one round trip)
+    expect(tail.map((s) => s.slice(0, 24))).toEqual([expect.stringMatching(/^WITH w0 AS \(INSERT INTO/), 'COMMIT']);
+    expect(answeredAtCommit).toBe(false);
+    expect(answered).toBe(true);
+    const [{ response }] = await db.dataSource.query(`SELECT response FROM idempotency_keys WHERE key = 'key-00000011'`);
+    expect(response).toEqual({ done: 11 });
+    expect(await labels()).toContain('eleven');
+    // an append that fails fails the transaction: the claim, the appends and the response are all gone
+    const failed = await transaction(db.dataSource, (m) =>
+      runIdempotent(m, 'probe', 'key-00000012', {}, async () => {
+        await writeOrDefer(m, `INSERT INTO deferred_probe (label, n) VALUES ('kept?', 12)`, []);
+        await writeOrDefer(m, `INSERT INTO deferred_other (label) VALUES (NULL)`, []);
+        return 12;
+      }),
+    ).catch((e: unknown) => e);
+    expect(String(failed)).toMatch(/null value/);
+    expect(await db.dataSource.query(`SELECT key FROM idempotency_keys WHERE key = 'key-00000012'`)).toEqual([]);
+    expect(await labels()).not.toContain('kept?');
   });
 });

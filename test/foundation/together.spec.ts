@@ -5,6 +5,7 @@ import {
   queryOne,
   queryPrepared,
   queryRows,
+  sendWithCommit,
   together,
   transaction,
 } from '#libs/common';
@@ -350,5 +351,122 @@ describe('transaction(): BEGIN in the same write as the first statements', () =>
     } finally {
       await off.destroy();
     }
+  });
+});
+
+describe('sendWithCommit: a work’s last statements answered with COMMIT', () => {
+  /** What this process hands the kernel on its sockets while `act` runs, one string per write (see above). */
+  async function socketWrites<T>(act: () => Promise<T>): Promise<{ result: T; writes: string[] }> {
+    type Generic = (this: unknown, writev: boolean, data: unknown, ...rest: unknown[]) => unknown;
+    const proto = NetSocket.prototype as unknown as { _writeGeneric: Generic };
+    const original = proto._writeGeneric;
+    const writes: string[] = [];
+    proto._writeGeneric = function (this: unknown, writev: boolean, data: unknown, ...rest: unknown[]) {
+      const chunks = writev
+        ? (data as { chunk: Buffer | string }[]).map((c) => c.chunk)
+        : [data as Buffer | string];
+      writes.push(
+        chunks.map((c) => (typeof c === 'string' ? c : Buffer.from(c).toString('latin1'))).join(''),
+      );
+      return original.call(this, writev, data, ...rest);
+    };
+    try {
+      return { result: await act(), writes };
+    } finally {
+      proto._writeGeneric = original;
+    }
+  }
+
+  /** The probe table's ids, in order. */
+  const ids = async (ds: DataSource = db.dataSource) =>
+    ((await ds.query(`SELECT id FROM together_probe ORDER BY id`)) as { id: number }[]).map((r) => r.id);
+
+  it('sends them and COMMIT in one write and answers after both; what they wrote is committed', async () => {
+    let taken: boolean | undefined;
+    const { result, writes } = await socketWrites(() =>
+      transaction(db.dataSource, async (m) => {
+        await queryRows(m, `INSERT INTO together_probe VALUES (30, 'first')`);
+        taken = sendWithCommit(m, () =>
+          together(m, [
+            () => queryRows(m, `INSERT INTO together_probe VALUES (31, 'with commit')`),
+            () => queryRows(m, `UPDATE together_probe SET label = 'seen' WHERE id = 30`),
+          ]),
+        );
+        return 'done';
+      }),
+    );
+    expect(taken).toBe(true);
+    expect(result).toBe('done');
+    const last = writes.filter((w) => w.includes('with commit'));
+    expect(last).toHaveLength(1);
+    expect(last[0]).toContain('UPDATE together_probe');
+    // COMMIT leaves in the same write, behind them
+    expect(last[0]).toMatch(/with commit[\s\S]*UPDATE together_probe[\s\S]*COMMIT/);
+    expect(writes.filter((w) => w.includes('COMMIT'))).toHaveLength(1);
+    expect(await db.dataSource.query(`SELECT id, label FROM together_probe ORDER BY id`)).toEqual([
+      { id: 30, label: 'seen' },
+      { id: 31, label: 'with commit' },
+    ]);
+  });
+
+  it('fails the transaction when one of them fails: that failure is thrown, nothing is kept, the connection is free', async () => {
+    const url = (db.dataSource.options as { url: string }).url;
+    const one = new DataSource(buildDataSourceOptions({ url, poolSize: 1 }));
+    await one.initialize();
+    try {
+      const failed = await transaction(one, async (m) => {
+        await queryRows(m, `INSERT INTO together_probe VALUES (32, 'before')`);
+        sendWithCommit(m, () =>
+          together(m, [() => queryRows(m, `INSERT INTO together_probe VALUES (32, 'the same key')`)]),
+        );
+        return 'answered?';
+      }).catch((e: unknown) => e);
+      expect(failed).toBeInstanceOf(QueryFailedError);
+      expect(String(failed)).toMatch(/duplicate key/);
+      expect(await ids(one)).toEqual([]);
+      // a work that throws after handing them over is rolled back too
+      const thrown = await transaction(one, async (m) => {
+        sendWithCommit(m, () => together(m, [() => queryRows(m, `INSERT INTO together_probe VALUES (33, 'x')`)]));
+        await Promise.resolve();
+        throw new Error('refused after handing them over');
+      }).catch((e: unknown) => e);
+      expect(String(thrown)).toMatch(/refused after handing them over/);
+      expect(await ids(one)).toEqual([]);
+      // the one connection is back in the pool, outside any transaction
+      await transaction(one, (m) => queryRows(m, `INSERT INTO together_probe VALUES (34, 'after the failures')`));
+      expect(await ids(one)).toEqual([34]);
+    } finally {
+      await one.destroy();
+    }
+  });
+
+  it('is declined (nothing sent) outside transaction(), in a savepoint and with pipelining off', async () => {
+    let sent = 0;
+    const statements = (m: EntityManager) => () => {
+      sent++;
+      return queryRows(m, `INSERT INTO together_probe VALUES (35, 'never')`);
+    };
+    const declined: boolean[] = [];
+    await db.dataSource.transaction(async (m) => {
+      declined.push(sendWithCommit(m, statements(m)));
+    });
+    await transaction(db.dataSource, async (m) => {
+      await m.transaction(async (n) => {
+        declined.push(sendWithCommit(n, statements(n)));
+      });
+    });
+    const url = (db.dataSource.options as { url: string }).url;
+    const off = new DataSource(buildDataSourceOptions({ url, poolSize: 1, pipeline: false }));
+    await off.initialize();
+    try {
+      await transaction(off, async (m) => {
+        declined.push(sendWithCommit(m, statements(m)));
+      });
+    } finally {
+      await off.destroy();
+    }
+    expect(declined).toEqual([false, false, false]);
+    expect(sent).toBe(0);
+    expect(await ids()).toEqual([]);
   });
 });

@@ -249,37 +249,46 @@ export class RepaymentService {
       this.checkpoints.set(loan.id, key, checkpoint);
     }
     const outcome = result.payments.find((p) => p.paymentId === id)!;
-    // The loan's own rows first (locked above), the ledger entry after them, in one round trip (the entry is the
-    // last step of persistThen's batch): the fund's accounts, which every repayment of the fund posts to, stay locked
-    // only for the statements that need the entry.
+    // The loan's own rows first (locked above), then the ledger entry and the repayment's row, in one round trip
+    // (the entry and the row are the last step of persistThen's batch): the fund's accounts, which every repayment of
+    // the fund posts to, stay locked only for the statements that need the entry.
+    const entryKey = `repayment:${id}`;
     const posting = await this.ledger.posting(m, {
-      idempotencyKey: `repayment:${id}`,
+      idempotencyKey: entryKey,
       code: ENTRY_CODES.REPAYMENT,
       valueDate: input.valueDate,
       memo: `repayment of loan ${loan.loan_no} (value date ${input.valueDate}, ${input.channel})`,
       lines: repaymentLines(fund.accounts, input.amountFen, outcome),
     });
-    const [after, { entryId }] = await this.bookkeeping.persistThen(m, loan, rows, result, actor, posting);
     const own = result.allocations.filter((a) => a.paymentId === id);
-    // the repayment, its own allocation rows and the row as `get` answers it, in one statement
-    const inserted = await this.store.insertWithAllocations(
-      m,
-      {
-        id,
-        loanId: loan.id,
-        fundId: loan.fund_id!,
-        amountFen: input.amountFen,
-        valueDate: input.valueDate,
-        channel: input.channel,
-        reference: input.reference ?? null,
-        payerHouseholdId: input.payerHouseholdId ?? null,
-        entryId,
-        idempotencyKey,
-        createdBy: actor,
-      },
-      { ...outcome, backdated },
-      own,
-    );
+    const [after, [, inserted]] = await this.bookkeeping.persistThen(m, loan, rows, result, actor, () => {
+      const posted = posting();
+      // the repayment, its own allocation rows and the row as `get` answers it, in one statement right behind the
+      // posting's (its entry named by the entry's key); what the posting's answer calls for (a retry, the back-dated
+      // check) goes out after both
+      const row = this.store.insertWithAllocations(
+        m,
+        {
+          id,
+          loanId: loan.id,
+          fundId: loan.fund_id!,
+          amountFen: input.amountFen,
+          valueDate: input.valueDate,
+          channel: input.channel,
+          reference: input.reference ?? null,
+          payerHouseholdId: input.payerHouseholdId ?? null,
+          entryKey,
+          idempotencyKey,
+          createdBy: actor,
+        },
+        { ...outcome, backdated },
+        own,
+      );
+      // a refused posting aborts the transaction, and the row's statement fails with it: the posting's refusal is
+      // the one to answer
+      row.catch(() => undefined);
+      return posted.then(async (entry) => [entry, await row] as const);
+    });
     // A repayment that is not backdated comes after every other one in the replay's order (value date, then id),
     // so it cannot change their splits: nothing to compare, and the cost stays flat as the loan's history grows.
     const corrections = backdated

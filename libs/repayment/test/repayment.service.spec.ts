@@ -1053,6 +1053,6 @@ describe('round trips', () => {
     // with the idempotency claim, the fund share, the loan's locks and its payments; the loan's instalments, row and
     // ageing with the journal entry; the repayment's row; the deferred appends with the response; COMMIT.
     expect(roundTrips[1]).toBe(roundTrips[2]);
-    expect(roundTrips[1]).toBeLessThanOrEqual(5);
+    expect(roundTrips[1]).toBeLessThanOrEqual(3);
   });
 });

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { queryPrepared } from './sql.js';
+import { queryPrepared, sendWithCommit, together } from './sql.js';
 
 /** A write an owner library hands over to be sent with the transaction's last statement. */
 export interface DeferredWrite {
@@ -74,7 +74,11 @@ export async function withDeferredWrites<T>(
     const result = await work();
     // inside a savepoint the pending writes stay for the batch's own level (see writeOrDefer)
     const pending = txDepth(manager) === batch.txDepth ? batch.writes.splice(0) : [];
-    await send(manager, [...pending, last(result)]);
+    const writes = [...pending, last(result)];
+    // the outermost batch of a transaction() needs no answer before COMMIT: its writes leave with it (one round trip
+    // fewer), and a failure among them fails the transaction there
+    const withCommit = batch.depth === 1 && sendWithCommit(manager, () => sendTogether(manager, writes));
+    if (!withCommit) await send(manager, writes);
     return result;
   } catch (e) {
     // what this work deferred goes with it; what was pending before it stays for the outer batch
@@ -93,6 +97,17 @@ async function send(manager: EntityManager, writes: readonly DeferredWrite[]): P
     // prepared: a request sends the same few combinations again and again (see queryPrepared)
     await queryPrepared(manager, sql, params);
   }
+}
+
+/** `send`, every statement started at once (one round trip in a transaction: `together`). */
+function sendTogether(manager: EntityManager, writes: readonly DeferredWrite[]): Promise<unknown> {
+  return together(
+    manager,
+    statementsOf(writes).map((group) => () => {
+      const { sql, params } = combine(group);
+      return queryPrepared(manager, sql, params);
+    }),
+  );
 }
 
 /** Consecutive runs of writes to distinct tables: a write to a table already in the run starts the next one. */

@@ -188,13 +188,52 @@ export async function together<const T extends readonly unknown[]>(
 }
 
 /**
+ * Per manager of a `transaction()` with pipelining: the socket the COMMIT goes out on, and the statements the work
+ * left to be answered with it (sendWithCommit).
+ */
+const commitTails = new WeakMap<
+  EntityManager,
+  { stream?: { cork?(): void; uncork?(): void }; sent: Promise<unknown>[] }
+>();
+
+/**
+ * Sends the statements `statements` starts (before it returns, as a step of `together` does) to be answered together
+ * with the transaction's COMMIT, for a work's last statements whose answers nothing in the work needs (the writes
+ * runIdempotent sends with the stored response): they and COMMIT leave in one write, and `transaction()` waits for
+ * all their answers before it returns. A failure among them aborts the transaction, its COMMIT then ends it as a
+ * rollback, and `transaction()` throws that failure. They are the work's last statements: one it sent after them
+ * would go out behind them (a batch of `together` refuses it while they are unanswered). False, having sent nothing, when the manager's transaction cannot take them: not opened
+ * by `transaction()`, pipelining off, or inside a savepoint; the caller then sends and awaits them itself.
+ */
+export function sendWithCommit(manager: EntityManager, statements: () => Promise<unknown>): boolean {
+  const tail = commitTails.get(manager);
+  const depth = (manager.queryRunner as { transactionDepth?: number } | undefined)?.transactionDepth;
+  if (!tail || depth !== 1 || !transactionClient(manager)) return false;
+  // held until COMMIT is queued behind them (the work returns within the current microtasks), flushed at the latest
+  // once those have run
+  tail.stream?.cork?.();
+  if (tail.stream) setImmediate(() => tail.stream!.uncork?.());
+  let sent: Promise<unknown>;
+  try {
+    sent = statements();
+  } catch (e) {
+    sent = Promise.reject(e);
+  }
+  // awaited by transaction() (a failure is thrown there, not left unhandled)
+  sent.catch(() => undefined);
+  tail.sent.push(sent);
+  return true;
+}
+
+/**
  * `dataSource.transaction(work)` whose BEGIN leaves in the same write as the work's first statements instead of taking
  * a round trip of its own: the connection's socket is held (corked) from BEGIN until the work's synchronous start and
  * the statements it sends without waiting (a `together` batch) have been handed to it, then flushed at once. The
  * driver answers in order, so every statement runs after BEGIN, inside the transaction; the work sees BEGIN's answer
  * before any of its own. A failure of BEGIN or of the work rolls back, as `dataSource.transaction` does; the commit
- * and the rollback are TypeORM's own. With pipelining off (DB_PIPELINE=false) BEGIN is answered before the work
- * starts, as with dataSource.transaction.
+ * and the rollback are TypeORM's own, except when the work left statements to be answered with COMMIT
+ * (sendWithCommit): then COMMIT goes out behind them in the same write. With pipelining off (DB_PIPELINE=false)
+ * BEGIN is answered before the work starts, and COMMIT is sent alone, as with dataSource.transaction.
  */
 export async function transaction<T>(
   dataSource: DataSource,
@@ -228,19 +267,37 @@ export async function transaction<T>(
     // first, as dataSource.transaction does (with pipelining, a BEGIN that fails fails with its connection, and the
     // statements behind it with it)
     if (!client.pipeline) await begun;
+    // what the work leaves to be answered with COMMIT (sendWithCommit): only with pipelining
+    const tail = client.pipeline ? { stream, sent: [] as Promise<unknown>[] } : undefined;
+    if (tail) commitTails.set(runner.manager, tail);
     // the work's statements go out behind BEGIN whatever it does (the driver sends and answers in order); a work that
     // throws before its first await fails like one that rejects
     const working = Promise.resolve().then(() => work(runner.manager));
     try {
       const [, result] = await Promise.all([begun, working]);
-      await runner.commitTransaction();
+      if (!tail?.sent.length) {
+        await runner.commitTransaction();
+        return result;
+      }
+      // COMMIT behind the work's last statements, in the same write (the socket is still held: sendWithCommit);
+      // PostgreSQL answers a COMMIT of a transaction a failed statement aborted with ROLLBACK
+      const committing = client.query({ text: 'COMMIT', values: [] }) as Promise<{ command?: string }>;
+      const settled = await Promise.allSettled([...tail.sent, committing]);
+      runner.isTransactionActive = false;
+      runner.transactionDepth = 0;
+      const failed = settled.find((s) => s.status === 'rejected');
+      if (failed) throw failed.reason;
+      const { command } = (settled[settled.length - 1] as PromiseFulfilledResult<{ command?: string }>).value;
+      if (command !== 'COMMIT') throw new Error(`the transaction ended with ${command} instead of COMMIT`);
       return result;
     } catch (e) {
       // nothing of the transaction is still running when it is rolled back (as dataSource.transaction: after a
-      // failed commit too)
-      await Promise.allSettled([begun, working]);
-      await runner.rollbackTransaction().catch(() => undefined);
+      // failed commit too); one that ended with its COMMIT is not rolled back again
+      await Promise.allSettled([begun, working, ...(tail?.sent ?? [])]);
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
       throw e;
+    } finally {
+      commitTails.delete(runner.manager);
     }
   } finally {
     await runner.release();

@@ -181,11 +181,12 @@ export class RepaymentStore {
 
   /**
    * A repayment with its split and its own allocation rows, in one statement that answers the repayment as `get`
-   * reads it (its current split is the rows just written).
+   * reads it (its current split is the rows just written). Its journal entry is named by the entry's idempotency key,
+   * so the row can go out right behind the statement that posts the entry, before the entry's id is known.
    */
   async insertWithAllocations(
     m: EntityManager,
-    r: NewRepayment,
+    r: Omit<NewRepayment, 'entryId'> & { entryKey: string },
     split: RepaymentSplit,
     lines: readonly AllocationLine[],
   ): Promise<RepaymentRow> {
@@ -195,7 +196,8 @@ export class RepaymentStore {
          INSERT INTO repayments (id, loan_id, fund_id, kind, amount_fen, value_date, channel, reference, payer_household_id,
                                  principal_fen, interest_fen, penalty_fen, prepaid_principal_fen, payoff, backdated, entry_id,
                                  idempotency_key, created_by)
-         VALUES ($1,$2,$3,'REPAYMENT',$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)
+         VALUES ($1,$2,$3,'REPAYMENT',$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,
+                 (SELECT e.id FROM journal_entries e WHERE e.idempotency_key = $15),$16,$17)
          RETURNING *
        ), al AS (
          INSERT INTO repayment_allocations (repayment_id, loan_id, installment_number, component, amount_fen, adjustment_id)
@@ -221,7 +223,7 @@ export class RepaymentStore {
         split.prepaidPrincipalFen.toString(),
         split.payoff,
         split.backdated,
-        r.entryId,
+        r.entryKey,
         r.idempotencyKey,
         r.createdBy,
         lines.map((l) => l.paymentId),
