@@ -387,9 +387,9 @@ describe('sendWithCommit: a work’s last statements answered with COMMIT', () =
       transaction(db.dataSource, async (m) => {
         await queryRows(m, `INSERT INTO together_probe VALUES (30, 'first')`);
         taken = sendWithCommit(m, () =>
-          together(m, [
-            () => queryRows(m, `INSERT INTO together_probe VALUES (31, 'with commit')`),
-            () => queryRows(m, `UPDATE together_probe SET label = 'seen' WHERE id = 30`),
+          Promise.all([
+            queryRows(m, `INSERT INTO together_probe VALUES (31, 'with commit')`),
+            queryRows(m, `UPDATE together_probe SET label = 'seen' WHERE id = 30`),
           ]),
         );
         return 'done';
@@ -416,28 +416,44 @@ describe('sendWithCommit: a work’s last statements answered with COMMIT', () =
     try {
       const failed = await transaction(one, async (m) => {
         await queryRows(m, `INSERT INTO together_probe VALUES (32, 'before')`);
-        sendWithCommit(m, () =>
-          together(m, [() => queryRows(m, `INSERT INTO together_probe VALUES (32, 'the same key')`)]),
-        );
+        sendWithCommit(m, () => queryRows(m, `INSERT INTO together_probe VALUES (32, 'the same key')`));
         return 'answered?';
       }).catch((e: unknown) => e);
       expect(failed).toBeInstanceOf(QueryFailedError);
       expect(String(failed)).toMatch(/duplicate key/);
       expect(await ids(one)).toEqual([]);
+      // the work goes on after them and fails with the aborted transaction: their failure is the one thrown
+      const cause = await transaction(one, async (m) => {
+        sendWithCommit(m, () => queryRows(m, `INSERT INTO together_probe VALUES (NULL, 'no id')`));
+        return queryRows(m, `SELECT 1 AS one`);
+      }).catch((e: unknown) => e);
+      expect(String(cause)).toMatch(/null value/);
+      expect(await ids(one)).toEqual([]);
       // a work that throws after handing them over is rolled back too
       const thrown = await transaction(one, async (m) => {
-        sendWithCommit(m, () => together(m, [() => queryRows(m, `INSERT INTO together_probe VALUES (33, 'x')`)]));
+        sendWithCommit(m, () => queryRows(m, `INSERT INTO together_probe VALUES (33, 'x')`));
         await Promise.resolve();
         throw new Error('refused after handing them over');
       }).catch((e: unknown) => e);
       expect(String(thrown)).toMatch(/refused after handing them over/);
       expect(await ids(one)).toEqual([]);
       // the one connection is back in the pool, outside any transaction
-      await transaction(one, (m) => queryRows(m, `INSERT INTO together_probe VALUES (34, 'after the failures')`));
+      await transaction(one, (m) =>
+        queryRows(m, `INSERT INTO together_probe VALUES (34, 'after the failures')`),
+      );
       expect(await ids(one)).toEqual([34]);
     } finally {
       await one.destroy();
     }
+  });
+
+  it('lets the work send more after them: it goes out behind them and sees what they wrote', async () => {
+    const seen = await transaction(db.dataSource, async (m) => {
+      sendWithCommit(m, () => queryRows(m, `INSERT INTO together_probe VALUES (36, 'tail')`));
+      return queryOne<{ n: number }>(m, `SELECT count(*)::int AS n FROM together_probe WHERE id = 36`);
+    });
+    expect(seen).toEqual({ n: 1 });
+    expect(await ids()).toEqual([36]);
   });
 
   it('is declined (nothing sent) outside transaction(), in a savepoint and with pipelining off', async () => {

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { queryPrepared, sendWithCommit, together } from './sql.js';
+import { queryPrepared, sendWithCommit } from './sql.js';
 
 /** A write an owner library hands over to be sent with the transaction's last statement. */
 export interface DeferredWrite {
@@ -99,11 +99,10 @@ async function send(manager: EntityManager, writes: readonly DeferredWrite[]): P
   }
 }
 
-/** `send`, every statement started at once (one round trip in a transaction: `together`). */
+/** `send`, every statement started at once, in order (inside sendWithCommit, which sends them without waiting). */
 function sendTogether(manager: EntityManager, writes: readonly DeferredWrite[]): Promise<unknown> {
-  return together(
-    manager,
-    statementsOf(writes).map((group) => () => {
+  return Promise.all(
+    statementsOf(writes).map((group) => {
       const { sql, params } = combine(group);
       return queryPrepared(manager, sql, params);
     }),

@@ -201,23 +201,31 @@ const commitTails = new WeakMap<
  * with the transaction's COMMIT, for a work's last statements whose answers nothing in the work needs (the writes
  * runIdempotent sends with the stored response): they and COMMIT leave in one write, and `transaction()` waits for
  * all their answers before it returns. A failure among them aborts the transaction, its COMMIT then ends it as a
- * rollback, and `transaction()` throws that failure. They are the work's last statements: one it sent after them
- * would go out behind them (a batch of `together` refuses it while they are unanswered). False, having sent nothing, when the manager's transaction cannot take them: not opened
+ * rollback, and `transaction()` throws that failure (also when the work, going on, failed with it). `statements`
+ * sends each of its statements before it returns (no await before one). What the work sends after them goes out
+ * behind them and sees what they wrote. False, having sent nothing, when the manager's transaction cannot take them: not opened
  * by `transaction()`, pipelining off, or inside a savepoint; the caller then sends and awaits them itself.
  */
 export function sendWithCommit(manager: EntityManager, statements: () => Promise<unknown>): boolean {
   const tail = commitTails.get(manager);
   const depth = (manager.queryRunner as { transactionDepth?: number } | undefined)?.transactionDepth;
-  if (!tail || depth !== 1 || !transactionClient(manager)) return false;
+  const client = transactionClient(manager);
+  if (!tail || depth !== 1 || !client) return false;
   // held until COMMIT is queued behind them (the work returns within the current microtasks), flushed at the latest
   // once those have run
   tail.stream?.cork?.();
   if (tail.stream) setImmediate(() => tail.stream!.uncork?.());
   let sent: Promise<unknown>;
+  // sent at once, in order, as a batch's statements are (queryRows, queryOne, queryPrepared); not a batch waiting for
+  // its steps, so what the work may still send goes out behind them
+  const outer = sending;
+  sending = { client };
   try {
     sent = statements();
   } catch (e) {
     sent = Promise.reject(e);
+  } finally {
+    sending = outer;
   }
   // awaited by transaction() (a failure is thrown there, not left unhandled)
   sent.catch(() => undefined);
@@ -293,9 +301,11 @@ export async function transaction<T>(
     } catch (e) {
       // nothing of the transaction is still running when it is rolled back (as dataSource.transaction: after a
       // failed commit too); one that ended with its COMMIT is not rolled back again
-      await Promise.allSettled([begun, working, ...(tail?.sent ?? [])]);
+      const tails = await Promise.allSettled([begun, working, ...(tail?.sent ?? [])]);
       if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
-      throw e;
+      // a statement sent with COMMIT that failed is the cause of what failed after it (the transaction was aborted)
+      const cause = tails.slice(2).find((t) => t.status === 'rejected');
+      throw cause ? (cause as PromiseRejectedResult).reason : e;
     } finally {
       commitTails.delete(runner.manager);
     }
