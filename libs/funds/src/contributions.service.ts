@@ -10,6 +10,7 @@ import {
   type PageQuery,
   RequestContext,
   runIdempotent,
+  transaction,
 } from '#libs/common';
 import { ContributionRegister, type ContributionRow } from '#libs/funding';
 import { LedgerService } from '#libs/ledger';
@@ -155,7 +156,7 @@ export class ContributionsService {
       runIdempotent(m, CONTRIBUTION_SCOPE, idempotencyKey, { fundId, ...normalized }, () =>
         this.record(m, fundId, normalized, idempotencyKey, actor?.username ?? 'system'),
       );
-    return manager ? run(manager) : this.dataSource.transaction(run);
+    return manager ? run(manager) : transaction(this.dataSource, run);
   }
 
   private async record(

@@ -2,7 +2,17 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '#libs/audit';
-import { callerKey, Clock, DomainError, maskMiddle, type Page, type PageQuery, RequestContext, runIdempotent } from '#libs/common';
+import {
+  callerKey,
+  Clock,
+  DomainError,
+  maskMiddle,
+  type Page,
+  type PageQuery,
+  RequestContext,
+  runIdempotent,
+  transaction,
+} from '#libs/common';
 import { LedgerService } from '#libs/ledger';
 import { formatYuan, type Fen } from '#libs/money';
 import { withdrawalRules } from './domain/shares.js';
@@ -124,7 +134,7 @@ export class SharesService {
       reason: input.reason ?? null,
       withdrawnOn,
     };
-    const { result } = await this.dataSource.transaction((m) =>
+    const { result } = await transaction(this.dataSource, (m) =>
       runIdempotent(m, WITHDRAWAL_SCOPE, idempotencyKey, request, () =>
         // the rules (share lock) and the books read the withdrawal's own date, its value date
         this.record(m, fundId, input, idempotencyKey, withdrawnOn, actor),

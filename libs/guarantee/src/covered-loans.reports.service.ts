@@ -70,7 +70,7 @@ export class CoveredLoanReports {
 
   async reportStatus(loanId: string, report: StatusReport, idempotencyKey: string) {
     const bankId = ownBank();
-    return this.dataSource.transaction(async (m) => {
+    return transaction(this.dataSource, async (m) => {
       const out = await runIdempotent(
         m,
         `covered-report:${bankId}`,
@@ -170,7 +170,8 @@ export class CoveredLoanReports {
         lockedFundId: fundId,
       });
       coverEntryId =
-        released.entryId ?? (await this.covers.eventEntryId(m, `release:loan:${loanId}:report:${bankId}:${key}`));
+        released.entryId ??
+        (await this.covers.eventEntryId(m, `release:loan:${loanId}:report:${bankId}:${key}`));
     }
     // The frozen instalments it settles (oldest first) and their reminders (no longer sent: SKIPPED_PAID in this
     // transaction), the loan row and the report, in one round trip (together).

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { DomainError, RequestContext, runIdempotent, SYSTEM_ACTOR } from '#libs/common';
+import { DomainError, RequestContext, runIdempotent, SYSTEM_ACTOR, transaction } from '#libs/common';
 import { FundsService } from '#libs/funds';
 import { LedgerService } from '#libs/ledger';
 import { LoanStore } from '#libs/loans';
@@ -24,7 +24,6 @@ export interface DisburseInput {
 export const DISBURSE_SCOPE = 'loan:disburse';
 /** The journal entry key of a loan's disbursement: derived from the loan, so it can be posted once only. */
 export const disbursementEntryKey = (loanId: string) => `disburse:loan:${loanId}`;
-
 
 /**
  * Pays a mutual-aid loan out of its fund (SPEC §2.1). One transaction, in this order:
@@ -60,7 +59,7 @@ export class DisbursementService {
     }
     if (businessDate > today) throw badDate(`businessDate may not be after today's business date ${today}`);
 
-    const { result } = await this.dataSource.transaction((m) =>
+    const { result } = await transaction(this.dataSource, (m) =>
       runIdempotent(
         m,
         DISBURSE_SCOPE,

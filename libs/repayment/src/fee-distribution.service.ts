@@ -2,7 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '#libs/audit';
-import { Clock, DomainError, RequestContext, runIdempotent, type Page, type PageQuery } from '#libs/common';
+import {
+  Clock,
+  DomainError,
+  type Page,
+  type PageQuery,
+  RequestContext,
+  runIdempotent,
+  transaction,
+} from '#libs/common';
 import { FundsService } from '#libs/funds';
 import { LedgerService } from '#libs/ledger';
 import { formatYuan } from '#libs/money';
@@ -81,7 +89,7 @@ export class FeeDistributionService {
 
   async distribute(fundId: string, year: number, idempotencyKey: string): Promise<FeeDistributionView> {
     const today = this.clock.today();
-    const { result } = await this.dataSource.transaction((m) =>
+    const { result } = await transaction(this.dataSource, (m) =>
       runIdempotent(m, FEE_DISTRIBUTION_SCOPE, idempotencyKey, { fundId, year }, () =>
         this.apply(m, fundId, year, idempotencyKey, today),
       ),

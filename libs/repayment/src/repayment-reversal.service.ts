@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '#libs/audit';
-import { Clock, DomainError, RequestContext, runIdempotent } from '#libs/common';
+import { Clock, DomainError, RequestContext, runIdempotent, transaction } from '#libs/common';
 import { FundsService } from '#libs/funds';
 import { LedgerService } from '#libs/ledger';
 import { ProductsService } from '#libs/products';
@@ -42,7 +42,7 @@ export class RepaymentReversalService {
 
   async reverse(repaymentId: string, reason: string, idempotencyKey: string): Promise<RepaymentResult> {
     const today = this.clock.today();
-    const { result } = await this.dataSource.transaction((m) =>
+    const { result } = await transaction(this.dataSource, (m) =>
       runIdempotent(m, REVERSAL_SCOPE, idempotencyKey, { repaymentId, reason }, () =>
         this.apply(m, repaymentId, reason, today),
       ),

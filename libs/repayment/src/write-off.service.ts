@@ -6,10 +6,11 @@ import {
   Clock,
   DomainError,
   ID_PATTERN,
-  RequestContext,
-  runIdempotent,
   type Page,
   type PageQuery,
+  RequestContext,
+  runIdempotent,
+  transaction,
 } from '#libs/common';
 import { FundsService } from '#libs/funds';
 import { LedgerService } from '#libs/ledger';
@@ -114,7 +115,7 @@ export class WriteOffService {
 
   async writeOff(loanId: string, reason: string, idempotencyKey: string): Promise<WriteOffView> {
     const today = this.clock.today();
-    const { result } = await this.dataSource.transaction((m) =>
+    const { result } = await transaction(this.dataSource, (m) =>
       runIdempotent(m, WRITE_OFF_SCOPE, idempotencyKey, { loanId, reason }, () =>
         this.apply(m, loanId, reason, idempotencyKey, today),
       ),

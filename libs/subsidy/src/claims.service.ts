@@ -5,11 +5,12 @@ import { AuditService } from '#libs/audit';
 import {
   Clock,
   DomainError,
-  RequestContext,
-  runIdempotent,
+  ID_PATTERN,
   type Page,
   type PageQuery,
-  ID_PATTERN,
+  RequestContext,
+  runIdempotent,
+  transaction,
 } from '#libs/common';
 import { FundsService, subsidyReceiptLines } from '#libs/funds';
 import { LedgerService, type PostingLine } from '#libs/ledger';
@@ -229,7 +230,7 @@ export class ClaimsService {
     const head = await this.headOf(claimId);
     const approver = actorName();
     const today = this.clock.today();
-    const { result } = await this.dataSource.transaction((m) =>
+    const { result } = await transaction(this.dataSource, (m) =>
       runIdempotent(m, APPROVE_SCOPE, idempotencyKey, { claimId: head.id }, async () => {
         const p = await this.programmes.lock(m, head.programme_id);
         const claim = await this.store.lock(m, head.id);
@@ -263,7 +264,7 @@ export class ClaimsService {
     const errors = settlementInputErrors(paidOn, input.paymentRef, today);
     if (errors.length) throw new DomainError('VALIDATION_FAILED', 'invalid settlement', errors);
     const head = await this.headOf(claimId);
-    const { result } = await this.dataSource.transaction((m) =>
+    const { result } = await transaction(this.dataSource, (m) =>
       runIdempotent(
         m,
         SETTLE_SCOPE,
@@ -272,7 +273,9 @@ export class ClaimsService {
         async () => {
           const p = await this.programmes.lock(m, head.programme_id);
           const claim = await this.store.lock(m, head.id);
-          refuse(settlementRefusal({ ...claim, approved_on: await this.store.approvalDate(m, claim.id) }, paidOn));
+          refuse(
+            settlementRefusal({ ...claim, approved_on: await this.store.approvalDate(m, claim.id) }, paidOn),
+          );
           const amount = settledAmount(claim);
           const fundSide = await this.fundSideOf(m, claim, amount);
           const a = programmeAccounts(p.id);
