@@ -356,11 +356,13 @@ describe('transaction(): BEGIN in the same write as the first statements', () =>
 
 describe('sendWithCommit: a work’s last statements answered with COMMIT', () => {
   /** What this process hands the kernel on its sockets while `act` runs, one string per write (see above). */
-  async function socketWrites<T>(act: () => Promise<T>): Promise<{ result: T; writes: string[] }> {
+  async function socketWrites<T>(
+    act: () => Promise<T>,
+    writes: string[] = [],
+  ): Promise<{ result: T; writes: string[] }> {
     type Generic = (this: unknown, writev: boolean, data: unknown, ...rest: unknown[]) => unknown;
     const proto = NetSocket.prototype as unknown as { _writeGeneric: Generic };
     const original = proto._writeGeneric;
-    const writes: string[] = [];
     proto._writeGeneric = function (this: unknown, writev: boolean, data: unknown, ...rest: unknown[]) {
       const chunks = writev
         ? (data as { chunk: Buffer | string }[]).map((c) => c.chunk)
@@ -383,17 +385,24 @@ describe('sendWithCommit: a work’s last statements answered with COMMIT', () =
 
   it('sends them and COMMIT in one write and answers after both; what they wrote is committed', async () => {
     let taken: boolean | undefined;
-    const { result, writes } = await socketWrites(() =>
-      transaction(db.dataSource, async (m) => {
-        await queryRows(m, `INSERT INTO together_probe VALUES (30, 'first')`);
-        taken = sendWithCommit(m, () =>
-          Promise.all([
-            queryRows(m, `INSERT INTO together_probe VALUES (31, 'with commit')`),
-            queryRows(m, `UPDATE together_probe SET label = 'seen' WHERE id = 30`),
-          ]),
-        );
-        return 'done';
-      }),
+    // whether COMMIT had left by the end of the current I/O (it leaves as soon as it is queued: the transaction's locks
+    // are not held while the process handles other work)
+    let flushedBeforeImmediate: boolean | undefined;
+    const writes: string[] = [];
+    const { result } = await socketWrites(
+      () =>
+        transaction(db.dataSource, async (m) => {
+          await queryRows(m, `INSERT INTO together_probe VALUES (30, 'first')`);
+          setImmediate(() => (flushedBeforeImmediate = writes.some((w) => w.includes('COMMIT'))));
+          taken = sendWithCommit(m, () =>
+            Promise.all([
+              queryRows(m, `INSERT INTO together_probe VALUES (31, 'with commit')`),
+              queryRows(m, `UPDATE together_probe SET label = 'seen' WHERE id = 30`),
+            ]),
+          );
+          return 'done';
+        }),
+      writes,
     );
     expect(taken).toBe(true);
     expect(result).toBe('done');
@@ -403,6 +412,7 @@ describe('sendWithCommit: a work’s last statements answered with COMMIT', () =
     // COMMIT leaves in the same write, behind them
     expect(last[0]).toMatch(/with commit[\s\S]*UPDATE together_probe[\s\S]*COMMIT/);
     expect(writes.filter((w) => w.includes('COMMIT'))).toHaveLength(1);
+    expect(flushedBeforeImmediate).toBe(true);
     expect(await db.dataSource.query(`SELECT id, label FROM together_probe ORDER BY id`)).toEqual([
       { id: 30, label: 'seen' },
       { id: 31, label: 'with commit' },

@@ -191,10 +191,18 @@ export async function together<const T extends readonly unknown[]>(
  * Per manager of a `transaction()` with pipelining: the socket the COMMIT goes out on, and the statements the work
  * left to be answered with it (sendWithCommit).
  */
-const commitTails = new WeakMap<
-  EntityManager,
-  { stream?: { cork?(): void; uncork?(): void }; sent: Promise<unknown>[] }
->();
+interface CommitTail {
+  stream?: { cork?(): void; uncork?(): void };
+  sent: Promise<unknown>[];
+  /** corks taken by sendWithCommit and not yet released */
+  corked: number;
+}
+const commitTails = new WeakMap<EntityManager, CommitTail>();
+
+/** Flushes what sendWithCommit held back (at once when COMMIT is queued; at the latest once the current I/O has run). */
+function release(tail: CommitTail): void {
+  for (; tail.corked > 0; tail.corked--) tail.stream?.uncork?.();
+}
 
 /**
  * Sends the statements `statements` starts (before it returns, as a step of `together` does) to be answered together
@@ -203,18 +211,21 @@ const commitTails = new WeakMap<
  * all their answers before it returns. A failure among them aborts the transaction, its COMMIT then ends it as a
  * rollback, and `transaction()` throws that failure (also when the work, going on, failed with it). `statements`
  * sends each of its statements before it returns (no await before one). What the work sends after them goes out
- * behind them and sees what they wrote. False, having sent nothing, when the manager's transaction cannot take them: not opened
- * by `transaction()`, pipelining off, or inside a savepoint; the caller then sends and awaits them itself.
+ * behind them and sees what they wrote. False, having sent nothing, when the manager's transaction cannot take them
+ * (not opened by `transaction()`, pipelining off, or inside a savepoint): the caller then sends and awaits them.
  */
 export function sendWithCommit(manager: EntityManager, statements: () => Promise<unknown>): boolean {
   const tail = commitTails.get(manager);
   const depth = (manager.queryRunner as { transactionDepth?: number } | undefined)?.transactionDepth;
   const client = transactionClient(manager);
   if (!tail || depth !== 1 || !client) return false;
-  // held until COMMIT is queued behind them (the work returns within the current microtasks), flushed at the latest
-  // once those have run
-  tail.stream?.cork?.();
-  if (tail.stream) setImmediate(() => tail.stream!.uncork?.());
+  // held until COMMIT is queued behind them (the work returns within the current microtasks); flushed then, so the
+  // transaction's locks are not held while other requests' I/O is handled, or at the latest once that I/O has run
+  if (tail.stream) {
+    tail.stream.cork?.();
+    tail.corked++;
+    setImmediate(() => release(tail));
+  }
   let sent: Promise<unknown>;
   // sent at once, in order, as a batch's statements are (queryRows, queryOne, queryPrepared); not a batch waiting for
   // its steps, so what the work may still send goes out behind them
@@ -276,7 +287,7 @@ export async function transaction<T>(
     // statements behind it with it)
     if (!client.pipeline) await begun;
     // what the work leaves to be answered with COMMIT (sendWithCommit): only with pipelining
-    const tail = client.pipeline ? { stream, sent: [] as Promise<unknown>[] } : undefined;
+    const tail: CommitTail | undefined = client.pipeline ? { stream, sent: [], corked: 0 } : undefined;
     if (tail) commitTails.set(runner.manager, tail);
     // the work's statements go out behind BEGIN whatever it does (the driver sends and answers in order); a work that
     // throws before its first await fails like one that rejects
@@ -290,6 +301,7 @@ export async function transaction<T>(
       // COMMIT behind the work's last statements, in the same write (the socket is still held: sendWithCommit);
       // PostgreSQL answers a COMMIT of a transaction a failed statement aborted with ROLLBACK
       const committing = client.query({ text: 'COMMIT', values: [] }) as Promise<{ command?: string }>;
+      release(tail);
       const settled = await Promise.allSettled([...tail.sent, committing]);
       runner.isTransactionActive = false;
       runner.transactionDepth = 0;
