@@ -34,6 +34,7 @@ import { Projections1764600000000 } from './1764600000000-projections.js';
 import { DisclosureSnapshots1764610000000 } from './1764610000000-disclosure-snapshots.js';
 import { CoveredBreakerIndexes1764660000000 } from './1764660000000-covered-breaker-indexes.js';
 import { CredentialsNotify1764700000000 } from './1764700000000-credentials-notify.js';
+import { ReconciliationMatched1764710000000 } from './1764710000000-reconciliation-matched.js';
 
 /** Every migration, in order. Add new ones at the end (generated with `npm run migration:generate`). */
 export const MIGRATIONS = [
@@ -73,4 +74,5 @@ export const MIGRATIONS = [
   DisclosureSnapshots1764610000000,
   CoveredBreakerIndexes1764660000000,
   CredentialsNotify1764700000000,
+  ReconciliationMatched1764710000000,
 ];

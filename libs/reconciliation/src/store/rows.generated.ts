@@ -25,6 +25,7 @@ export interface ReconRunRow {
   created_at: Date;
   completed_at: Date | null;
   duration_ms: number | null;
+  first_line_id: string | null;
 }
 
 /** A row of the table `recon_lines`. */
@@ -47,4 +48,12 @@ export interface ReconLineRow {
   engine_status: string | null;
   errors: unknown | null;
   raw: string | null;
+}
+
+/** A row of the table `recon_matched_chunks`. */
+export interface ReconMatchedChunkRow {
+  run_id: string;
+  chunk_no: number;
+  matched: number;
+  lines: string;
 }
