@@ -17,16 +17,25 @@ import {
   type StatementEncoding,
   type StatementFormat,
 } from './statement-reader.js';
-import { ReconciliationStore, type LineCategory, type LineRow, type StageBatch } from './store/reconciliation.store.js';
+import {
+  PendingRows,
+  StatementMatcher,
+  type EngineBook,
+  type ExceptionLine,
+  type MatchedChunk,
+  type RunTotals,
+} from './domain/matcher.js';
+import { ReconciliationStore, type LineCategory, type LineRow } from './store/reconciliation.store.js';
 import { lineView, REPORT_COLUMNS_ZH, REPORT_HEADER, reportCsvLine, reportTable, runView, type RunView } from './views.js';
 
 export { LINE_CATEGORIES, type LineCategory } from './store/reconciliation.store.js';
 export type { RunView } from './views.js';
 
+/** Chunks of matched lines sent and not yet answered before the parser waits: memory stays flat if the database lags. */
+const MAX_QUEUED = 4;
+
 /** Largest statement accepted: 100,000 rows are about 6 MB; this leaves room for big banks without inviting abuse. */
 export const MAX_STATEMENT_BYTES = 256 * 1024 * 1024;
-/** Rows staged per INSERT: big enough to amortise round trips, small enough to keep memory flat. */
-const BATCH = 5000;
 
 export interface UploadInput {
   bankId: string;
@@ -40,9 +49,11 @@ export interface UploadInput {
 /**
  * Bank reconciliation: a bank's statement of the covered loans it holds, matched to the engine's loans of that
  * bank to the fen. The upload is spooled to a temporary file while its SHA-256 is computed (so a re-upload of the
- * same file for the same date finds its run before any parsing), then decoded and parsed a record at a time and staged in batches
- * into a temporary table, and compared with the engine in set-based SQL: no step holds more than one batch of
- * rows in memory. One transaction per run: a run exists complete or not at all.
+ * same file for the same date finds its run before any parsing). The engine's loans of the bank are read once into a
+ * compact book; the file is decoded and parsed a record at a time and each line compared with the book as it is
+ * read (domain/matcher.ts). Matched lines, most of a statement, are stored compactly a chunk at a time while the
+ * rest is parsed; differences, malformed lines and engine-only loans as rows of their own. One transaction per
+ * run: a run exists complete or not at all.
  */
 @Injectable()
 export class ReconciliationService {
@@ -110,18 +121,18 @@ export class ReconciliationService {
             run: runView((await this.store.findRun(input.bankId, input.asOfDate, hash))!),
             replayed: true,
           };
-        await this.store.createScratch(m);
         const t0 = Date.now();
-        await this.stage(m, path, input);
+        const { totals, exceptions, engineMs } = await this.compare(m, runId, path, input);
         const t1 = Date.now();
-        await this.store.compare(m, runId, input.bankId, input.asOfDate);
-        const t2 = Date.now();
-        await this.store.summarise(m, runId, Date.now() - started);
+        // the run's lines take consecutive ids in the order they are listed: the exceptions' rows get theirs now
+        const firstLineId = totals.lines > 0 ? await this.store.reserveLineIds(m, totals.lines) : null;
+        if (firstLineId !== null) await this.store.insertExceptions(m, runId, firstLineId, exceptions);
+        await this.store.finishRun(m, runId, totals, firstLineId, Date.now() - started);
         const phases = {
           setupMs: t0 - started,
-          stageMs: t1 - t0,
-          compareMs: t2 - t1,
-          summariseMs: Date.now() - t2,
+          engineMs,
+          compareMs: t1 - t0,
+          storeMs: Date.now() - t1,
         };
         const run = runView((await this.store.getRun(runId, m))!);
         await this.audit.record(m, {
@@ -142,51 +153,72 @@ export class ReconciliationService {
     }
   }
 
-  /** Streams the file into the scratch tables (valid rows, malformed rows), a batch at a time. */
-  private async stage(m: EntityManager, path: string, input: UploadInput): Promise<void> {
-    let rows = newBatch();
-    let bad: { lineNo: number; raw: string; errors: unknown }[] = [];
-    // One INSERT in flight while the next batch is parsed: the database and the parser work at the same time,
-    // and at most two batches exist in memory (the one being sent and the one being filled).
-    let inFlight: Promise<unknown> = Promise.resolve();
-    const send = async (insert: () => Promise<void>) => {
-      await inFlight;
-      inFlight = insert();
-      // Observed here too, so a failure while the parser is busy (then seen at the next await) is never "unhandled".
-      inFlight.catch(() => undefined);
+  /**
+   * Reads the engine's book of the bank and, meanwhile, the file a record at a time; each record is compared as it
+   * is read once the book is there (the records read before it arrives wait for it, a few bytes each, PendingRows).
+   * Matched lines go to the database a chunk at a time while the next ones are parsed (the database and the parser
+   * work at the same time; the parser waits when MAX_QUEUED chunks are unanswered, so memory stays flat). Returns
+   * the run's totals and its other lines, the engine-only ones in reference order.
+   */
+  private async compare(
+    m: EntityManager,
+    runId: string,
+    path: string,
+    input: UploadInput,
+  ): Promise<{ totals: RunTotals; exceptions: ExceptionLine[]; engineMs: number }> {
+    const started = Date.now();
+    const engine: { book?: EngineBook; failed?: unknown; ms: number } = { ms: 0 };
+    const reading = this.store.engineBook(m, input.bankId, input.asOfDate).then(
+      (book) => {
+        engine.book = book;
+        engine.ms = Date.now() - started;
+      },
+      (e: unknown) => {
+        engine.failed = e ?? new Error('engine book');
+      },
+    );
+    const chunks: MatchedChunk[] = [];
+    let matcher: StatementMatcher | null = null;
+    const waiting = new PendingRows();
+    const start = (book: EngineBook) => {
+      matcher = new StatementMatcher(book, (chunk) => chunks.push(chunk));
+      waiting.replay(matcher);
+      return matcher;
     };
-    const flushRows = async () => {
-      if (!rows.lineNos.length) return;
-      const b = rows;
-      rows = newBatch();
-      await send(() => this.store.stageRows(m, b));
-    };
-    const flushBad = async () => {
-      if (!bad.length) return;
-      const b = bad;
-      bad = [];
-      await send(() => this.store.stageMalformed(m, b));
+    // Chunks go to the connection's queue as they fill; the parser waits only when MAX_QUEUED are unanswered.
+    const queued: Promise<void>[] = [];
+    const send = async () => {
+      for (const chunk of chunks.splice(0)) {
+        const insert = this.store.insertMatchedChunk(m, runId, chunk);
+        // Observed here too, so a failure while the parser is busy (then seen when awaited) is never "unhandled".
+        insert.catch(() => undefined);
+        queued.push(insert);
+      }
+      while (queued.length > MAX_QUEUED) await queued.shift();
     };
     for await (const item of readStatement(path, input.format, input.asOfDate, {
       encoding: input.encoding,
     })) {
-      if (item.kind === 'row') {
-        rows.lineNos.push(item.lineNo);
-        rows.refs.push(item.row.ref);
-        rows.outstanding.push(item.row.outstandingFen.toString());
-        rows.overdue.push(item.row.overduePrincipalFen.toString());
-        rows.days.push(item.row.overdueDays);
-        rows.statuses.push(item.row.status);
-        if (rows.lineNos.length >= BATCH) await flushRows();
-      } else {
-        bad.push(item);
-        if (bad.length >= BATCH) await flushBad();
+      if (engine.failed) throw engine.failed;
+      if (!matcher && !engine.book) {
+        if (item.kind === 'row') waiting.row(item.lineNo, item.row);
+        else waiting.malformedRecord(item.lineNo, item.raw, item.errors);
+        continue;
       }
+      matcher ??= start(engine.book!);
+      if (item.kind === 'row') matcher.row(item.lineNo, item.row);
+      else matcher.malformed(item.lineNo, item.raw, item.errors);
+      if (chunks.length) await send();
     }
-    await flushRows();
-    await flushBad();
-    await inFlight;
-    await this.store.finishStaging(m);
+    await reading;
+    if (engine.failed) throw engine.failed;
+    const done = matcher ?? start(engine.book!);
+    const totals = done.finish();
+    await send();
+    const engineOnly = done.engineOnly();
+    engineOnly.reorder(await this.store.refOrder(m, engineOnly.refs));
+    for (const insert of queued) await insert;
+    return { totals, exceptions: done.exceptions, engineMs: engine.ms };
   }
 
   // ─── reading runs ───────────────────────────────────────────────────────────────────────────────────────────
@@ -266,17 +298,6 @@ const pick = (f: { bankId?: string; from?: string; to?: string }) => ({
   from: f.from,
   to: f.to,
 });
-
-function newBatch(): StageBatch {
-  return {
-    lineNos: [] as number[],
-    refs: [] as string[],
-    outstanding: [] as string[],
-    overdue: [] as string[],
-    days: [] as number[],
-    statuses: [] as string[],
-  };
-}
 
 /** Copies the request body to `path`, hashing and counting as it goes; refuses more than MAX_STATEMENT_BYTES. */
 async function spool(body: Readable, path: string): Promise<{ hash: string; bytes: number }> {
