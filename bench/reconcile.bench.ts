@@ -13,10 +13,12 @@ import { migrate } from '../scripts/migrate.js';
 
 /**
  * `npm run bench:reconcile`: a bank statement of BENCH_ROWS (default 100,000) covered loans against as many engine
- * loans in a scratch database, reconciled end to end by ReconciliationService.upload (spool + hash, line-by-line
- * parse, batched staging, set-based comparison, summary, one transaction). Beside it, a same-run baseline: only
- * reading and validating the same file (no database). Prints rows/s and the peak RSS of each phase (sampled every
- * 5 ms, plus the kernel's max RSS), so a run that held every row in memory would show it.
+ * loans in a scratch database, reconciled end to end by ReconciliationService.upload (spool + hash, one read of
+ * the engine's book, line-by-line parse and comparison, matched lines stored by chunk, the rest as rows, summary,
+ * one transaction). Beside it, a same-run baseline: only reading and validating the same file (no database).
+ * Prints rows/s, this process's CPU time (the machine may be shared: CPU time says what wall time cannot) and the
+ * peak RSS of each phase (sampled every 5 ms, plus the kernel's max RSS), so a run that held every row in memory
+ * would show it.
  *
  * Environment: BENCH_ROWS, DATABASE_URL (the server; the bench creates and drops its own database), BENCH_KEEP_DB=1
  * (keep that database for inspection).
@@ -79,9 +81,14 @@ async function writeStatement(path: string): Promise<number> {
 }
 
 /** Samples RSS every 5 ms while `work` runs; returns its peak and the RSS it started from. */
-async function measured<T>(
-  work: () => Promise<T>,
-): Promise<{ result: T; seconds: number; startRss: number; peakRss: number; peakHeap: number }> {
+async function measured<T>(work: () => Promise<T>): Promise<{
+  result: T;
+  seconds: number;
+  cpuSeconds: number;
+  startRss: number;
+  peakRss: number;
+  peakHeap: number;
+}> {
   global.gc?.();
   const startRss = process.memoryUsage().rss;
   let peakRss = startRss;
@@ -93,10 +100,19 @@ async function measured<T>(
   };
   const timer = setInterval(sample, 5);
   const started = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
   try {
     const result = await work();
     sample();
-    return { result, seconds: Number(process.hrtime.bigint() - started) / 1e9, startRss, peakRss, peakHeap };
+    const used = process.cpuUsage(cpu);
+    return {
+      result,
+      seconds: Number(process.hrtime.bigint() - started) / 1e9,
+      cpuSeconds: (used.user + used.system) / 1e6,
+      startRss,
+      peakRss,
+      peakHeap,
+    };
   } finally {
     clearInterval(timer);
   }
@@ -189,13 +205,13 @@ async function main(): Promise<void> {
     const dataRows = lines - 1;
     const row = (
       label: string,
-      m: { seconds: number; startRss: number; peakRss: number; peakHeap: number },
+      m: { seconds: number; cpuSeconds: number; startRss: number; peakRss: number; peakHeap: number },
     ) =>
       console.log(
-        `${label.padEnd(44)} ${(dataRows / m.seconds).toFixed(0).padStart(8)} rows/s  ${m.seconds.toFixed(2).padStart(6)} s   peak RSS ${mb(m.peakRss).padStart(9)} (+${mb(m.peakRss - m.startRss)})   peak heap ${mb(m.peakHeap)}`,
+        `${label.padEnd(44)} ${(dataRows / m.seconds).toFixed(0).padStart(8)} rows/s  ${m.seconds.toFixed(2).padStart(6)} s (this process's CPU ${m.cpuSeconds.toFixed(2)} s)   peak RSS ${mb(m.peakRss).padStart(9)} (+${mb(m.peakRss - m.startRss)})   peak heap ${mb(m.peakHeap)}`,
       );
     row('baseline: read + validate the file only', parse);
-    row('reconcile: spool, parse, stage, compare, store', run);
+    row('reconcile: spool, parse, compare, store', run);
     row('re-upload of the same file (hash, same run)', replay);
     console.log(`process max RSS (kernel high-water mark): ${mb(process.resourceUsage().maxRSS * 1024)}`);
 
