@@ -265,6 +265,36 @@ describe('matched lines stored by chunk', () => {
   });
 });
 
+describe('records sharing a line', () => {
+  it('lists the elements of a JSON array written on one line in the order written', async () => {
+    const bankId = await createBank(db.dataSource);
+    for (const r of ['P', 'Q'])
+      await createCoveredLoan(db.dataSource, { district, bankId, ref: r, principalFen: yuan('10.00') });
+    const el = (r: string, amount = '10.00') =>
+      JSON.stringify({
+        bank_loan_ref: r,
+        outstanding_principal: amount,
+        overdue_principal: '0.00',
+        overdue_days: 0,
+        status: 'NORMAL',
+      });
+    const text = `[${el('Q')}, ${el('Z', '1.00')}, ${el('P')}, ${el('Q')}]`;
+    const { run } = await recon.upload({
+      bankId,
+      asOfDate: AS_OF,
+      format: 'JSONL',
+      body: Readable.from([Buffer.from(text)]),
+    });
+    const { items } = await recon.lines(run.id, {}, { page: 1, pageSize: 10 });
+    expect(items.map((l) => [l.lineNo, l.category, l.bankLoanRef])).toEqual([
+      [1, 'MATCHED', 'Q'],
+      [1, 'ONLY_IN_BANK', 'Z'],
+      [1, 'MATCHED', 'P'],
+      [1, 'MALFORMED', 'Q'],
+    ]);
+  });
+});
+
 describe('a run stored before chunks (every line a row)', () => {
   it('is read as it was', async () => {
     const bankId = await createBank(db.dataSource);

@@ -172,9 +172,11 @@ describe('StatementMatcher', () => {
     expect(run(true)).toEqual(run(false));
   });
 
-  it('refuses lines out of file order', () => {
+  it('refuses lines out of file order, and takes records sharing a line (a JSON array on one line) in turn', () => {
     const m = new StatementMatcher(book(), () => undefined);
     m.row(3, row('A'));
-    expect(() => m.row(3, row('B'))).toThrow(/line 3 after line 3/);
+    m.row(3, row('A'));
+    expect(() => m.row(2, row('B'))).toThrow(/line 2 after line 3/);
+    expect(m.exceptions.map((l) => [l.ordinal, l.lineNo, l.category])).toEqual([[1, 3, 'MALFORMED']]);
   });
 });

@@ -383,8 +383,9 @@ export class StatementMatcher {
 
   private checkOrder(lineNo: number): void {
     if (this.finished) throw new Error('StatementMatcher: a line after finish');
-    // line ids follow the order lines arrive in, so it must be the file's
-    if (lineNo <= this.lastLine)
+    // line ids follow the order lines arrive in, so it must be the file's (elements of a JSON array written on one
+    // line share its number)
+    if (lineNo < this.lastLine)
       throw new Error(`StatementMatcher: line ${lineNo} after line ${this.lastLine}`);
     this.lastLine = lineNo;
   }
