@@ -237,33 +237,33 @@ it('with pipelining off (DB_PIPELINE=false), the same batch gives the same answe
   }
 });
 
-describe('transaction(): BEGIN in the same write as the first statements', () => {
-  /**
-   * What this process hands the kernel on its sockets while `act` runs, one string per write (net.Socket's one path to
-   * the kernel for a single chunk or a corked batch; the tests above may have left their own write hooks on a pooled
-   * connection's socket, which call the prototype's methods and so this path too).
-   */
-  async function socketWrites<T>(act: () => Promise<T>): Promise<{ result: T; writes: string[] }> {
-    type Generic = (this: unknown, writev: boolean, data: unknown, ...rest: unknown[]) => unknown;
-    const proto = NetSocket.prototype as unknown as { _writeGeneric: Generic };
-    const original = proto._writeGeneric;
-    const writes: string[] = [];
-    proto._writeGeneric = function (this: unknown, writev: boolean, data: unknown, ...rest: unknown[]) {
-      const chunks = writev
-        ? (data as { chunk: Buffer | string }[]).map((c) => c.chunk)
-        : [data as Buffer | string];
-      writes.push(
-        chunks.map((c) => (typeof c === 'string' ? c : Buffer.from(c).toString('latin1'))).join(''),
-      );
-      return original.call(this, writev, data, ...rest);
-    };
-    try {
-      return { result: await act(), writes };
-    } finally {
-      proto._writeGeneric = original;
-    }
+/**
+ * What this process hands the kernel on its sockets while `act` runs, one string per write (net.Socket's one path to
+ * the kernel for a single chunk or a corked batch; the tests above may have left their own write hooks on a pooled
+ * connection's socket, which call the prototype's methods and so this path too), into `writes` as they happen.
+ */
+async function socketWrites<T>(
+  act: () => Promise<T>,
+  writes: string[] = [],
+): Promise<{ result: T; writes: string[] }> {
+  type Generic = (this: unknown, writev: boolean, data: unknown, ...rest: unknown[]) => unknown;
+  const proto = NetSocket.prototype as unknown as { _writeGeneric: Generic };
+  const original = proto._writeGeneric;
+  proto._writeGeneric = function (this: unknown, writev: boolean, data: unknown, ...rest: unknown[]) {
+    const chunks = writev
+      ? (data as { chunk: Buffer | string }[]).map((c) => c.chunk)
+      : [data as Buffer | string];
+    writes.push(chunks.map((c) => (typeof c === 'string' ? c : Buffer.from(c).toString('latin1'))).join(''));
+    return original.call(this, writev, data, ...rest);
+  };
+  try {
+    return { result: await act(), writes };
+  } finally {
+    proto._writeGeneric = original;
   }
+}
 
+describe('transaction(): BEGIN in the same write as the first statements', () => {
   it('sends BEGIN with the work’s first batch, runs the batch inside the transaction and commits it', async () => {
     const { result, writes } = await socketWrites(() =>
       transaction(db.dataSource, (m) =>
@@ -355,30 +355,6 @@ describe('transaction(): BEGIN in the same write as the first statements', () =>
 });
 
 describe('sendWithCommit: a work’s last statements answered with COMMIT', () => {
-  /** What this process hands the kernel on its sockets while `act` runs, one string per write (see above). */
-  async function socketWrites<T>(
-    act: () => Promise<T>,
-    writes: string[] = [],
-  ): Promise<{ result: T; writes: string[] }> {
-    type Generic = (this: unknown, writev: boolean, data: unknown, ...rest: unknown[]) => unknown;
-    const proto = NetSocket.prototype as unknown as { _writeGeneric: Generic };
-    const original = proto._writeGeneric;
-    proto._writeGeneric = function (this: unknown, writev: boolean, data: unknown, ...rest: unknown[]) {
-      const chunks = writev
-        ? (data as { chunk: Buffer | string }[]).map((c) => c.chunk)
-        : [data as Buffer | string];
-      writes.push(
-        chunks.map((c) => (typeof c === 'string' ? c : Buffer.from(c).toString('latin1'))).join(''),
-      );
-      return original.call(this, writev, data, ...rest);
-    };
-    try {
-      return { result: await act(), writes };
-    } finally {
-      proto._writeGeneric = original;
-    }
-  }
-
   /** The probe table's ids, in order. */
   const ids = async (ds: DataSource = db.dataSource) =>
     ((await ds.query(`SELECT id FROM together_probe ORDER BY id`)) as { id: number }[]).map((r) => r.id);

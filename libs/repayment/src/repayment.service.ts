@@ -45,7 +45,7 @@ import { ReplayCheckpoints, summaryOf } from './replay-checkpoints.js';
 import { RepaymentReversalService } from './repayment-reversal.service.js';
 import { LoanStore } from '#libs/loans';
 import { asInstallments, foundLoan, isGroupMember, isId, type LoanRow } from './store/loan.store.js';
-import { RepaymentStore } from './store/repayment.store.js';
+import { RepaymentStore, type NewRepayment } from './store/repayment.store.js';
 import { WriteOffStore } from './store/write-off.store.js';
 import {
   loanAfter,
@@ -74,6 +74,28 @@ export interface RepaymentFilter {
   channel?: RepaymentChannel;
   from?: string;
   to?: string;
+}
+
+/** The row fields a repayment and a recovery share: the payment as recorded, by whom, under which key. */
+function paymentRow(
+  id: string,
+  loan: LoanRow,
+  input: RecordRepaymentInput,
+  idempotencyKey: string,
+  actor: string,
+): Omit<NewRepayment, 'entryId'> {
+  return {
+    id,
+    loanId: loan.id,
+    fundId: loan.fund_id!,
+    amountFen: input.amountFen,
+    valueDate: input.valueDate,
+    channel: input.channel,
+    reference: input.reference ?? null,
+    payerHouseholdId: input.payerHouseholdId ?? null,
+    idempotencyKey,
+    createdBy: actor,
+  };
 }
 
 /**
@@ -268,19 +290,7 @@ export class RepaymentService {
       // check) goes out after both
       const row = this.store.insertWithAllocations(
         m,
-        {
-          id,
-          loanId: loan.id,
-          fundId: loan.fund_id!,
-          amountFen: input.amountFen,
-          valueDate: input.valueDate,
-          channel: input.channel,
-          reference: input.reference ?? null,
-          payerHouseholdId: input.payerHouseholdId ?? null,
-          entryKey,
-          idempotencyKey,
-          createdBy: actor,
-        },
+        { ...paymentRow(id, loan, input, idempotencyKey, actor), entryKey },
         { ...outcome, backdated },
         own,
       );
@@ -376,19 +386,7 @@ export class RepaymentService {
       memo: `recovery on written-off loan ${loan.loan_no}`,
       lines: recoveryLines(accounts, input.amountFen),
     });
-    await this.store.insertRecovery(m, {
-      id,
-      loanId: loan.id,
-      fundId: loan.fund_id!,
-      amountFen: input.amountFen,
-      valueDate: input.valueDate,
-      channel: input.channel,
-      reference: input.reference ?? null,
-      payerHouseholdId: input.payerHouseholdId ?? null,
-      entryId,
-      idempotencyKey,
-      createdBy: actor,
-    });
+    await this.store.insertRecovery(m, { ...paymentRow(id, loan, input, idempotencyKey, actor), entryId });
     await this.writeOffs.addRecovered(m, loan.id, input.amountFen);
     await this.loans.recordEvent(m, {
       loanId: loan.id,
