@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
 import { Socket as NetSocket } from 'node:net';
 import {
@@ -219,19 +220,35 @@ it('with pipelining off (DB_PIPELINE=false), the same batch gives the same answe
   const off = new DataSource(buildDataSourceOptions({ url: url.url, poolSize: 1, pipeline: false }));
   await off.initialize();
   try {
-    await off.transaction(async (m) => {
-      let batch!: Promise<[unknown[], { n: number } | undefined]>;
-      const out = written(m, () => {
-        batch = together(m, [
-          () => queryRows(m, `INSERT INTO together_probe VALUES (10, 'ten') RETURNING id`),
-          () => queryOne<{ n: number }>(m, `SELECT count(*)::int AS n FROM together_probe /* second */`),
-        ]);
+    // how many statements waited in the driver's queue when each was handed to it (node-postgres deprecates queueing
+    // a statement behind an unanswered one without pipelining)
+    const queued: number[] = [];
+    const proto = pg.Client.prototype as unknown as { query: (...a: unknown[]) => unknown };
+    const query = proto.query;
+    proto.query = function (this: { _queryQueue?: unknown[] }, ...a: unknown[]) {
+      queued.push(this._queryQueue?.length ?? -1);
+      return query.apply(this, a);
+    };
+    try {
+      await off.transaction(async (m) => {
+        queued.length = 0;
+        let batch!: Promise<[unknown[], { n: number } | undefined, { n: number } | undefined]>;
+        const out = written(m, () => {
+          batch = together(m, [
+            () => queryRows(m, `INSERT INTO together_probe VALUES (10, 'ten') RETURNING id`),
+            () => queryOne<{ n: number }>(m, `SELECT count(*)::int AS n FROM together_probe /* second */`),
+            () => queryOne<{ n: number }>(m, `SELECT count(*)::int + 1 AS n FROM together_probe /* third */`),
+          ]);
+        });
+        // only the first statement went out before its answer
+        expect(out.text).toContain('INSERT INTO together_probe');
+        expect(out.text).not.toContain('/* second */');
+        expect(await batch).toEqual([[{ id: 10 }], { n: 1 }, { n: 2 }]);
+        expect(queued).toEqual([0, 0, 0]);
       });
-      // only the first statement went out before its answer
-      expect(out.text).toContain('INSERT INTO together_probe');
-      expect(out.text).not.toContain('/* second */');
-      expect(await batch).toEqual([[{ id: 10 }], { n: 1 }]);
-    });
+    } finally {
+      proto.query = query;
+    }
   } finally {
     await off.destroy();
   }

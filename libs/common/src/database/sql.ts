@@ -55,6 +55,8 @@ function statementName(sql: string): string | null {
 }
 
 interface PreparingClient {
+  /** node-postgres's pipelining (DB_PIPELINE): statements sent without waiting for the ones before */
+  pipeline?: boolean;
   connection?: { parsedStatements?: Record<string, string>; stream?: { cork?(): void; uncork?(): void } };
   query(config: { name?: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
 }
@@ -143,7 +145,7 @@ export function queryRows<T>(manager: EntityManager, sql: string, params: unknow
  * an await (each step runs in its own async context, so its statements are known as its), or that other work sends
  * on the connection before the batch's steps have finished, is refused with an error: a late step fails instead of
  * running out of order. When one statement fails, the transaction is aborted, the ones after it fail too, and the
- * first failure is thrown. Outside a transaction the steps run one after the other.
+ * first failure is thrown. Outside a transaction, and with pipelining off, the steps run one after the other.
  */
 export async function together<const T extends readonly unknown[]>(
   manager: EntityManager,
@@ -154,6 +156,14 @@ export async function together<const T extends readonly unknown[]>(
   if (!client) {
     const results: unknown[] = [];
     for (const step of steps) results.push(await step());
+    return results as Results;
+  }
+  // without pipelining the driver would queue each statement behind the unanswered one (deprecated in node-postgres):
+  // one step after the other instead, which is what reaches PostgreSQL either way; each step's statements still go
+  // straight to the connection, as a step's do
+  if (!client.pipeline) {
+    const results: unknown[] = [];
+    for (const step of steps) results.push(await stepOf.run({ client, last: true }, step));
     return results as Results;
   }
   const outer = sending;
