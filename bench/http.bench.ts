@@ -18,8 +18,9 @@ import { checkOnce } from './http/once.js';
  * book of BENCH_FUNDS village funds, BENCH_MA_LOANS mutual-aid loans and BENCH_COVERED covered loans under one
  * district's risk fund), starts the API and the worker as `npm start` does (the compiled dist/, separate processes,
  * NODE_ENV=production), drives each case with BENCH_CONNECTIONS keep-alive clients (autocannon) for BENCH_SECONDS and
- * prints req/s, p50/p99/max, errors and SQL statements per request. In the same run: pgbench TPC-B at the same
- * number of clients on a scratch pgbench database, and a bare node:http + pg handler sending the loan read's SQL.
+ * prints req/s, p50/p99/max, errors, SQL statements and round trips per request. In the same run: pgbench TPC-B at
+ * the same number of clients on a scratch pgbench database, and a bare node:http + pg handler sending the loan read's
+ * SQL.
  * Then the history case (the 10th against the 1,000th repayment of one loan) and ledger verify.
  *
  * --scale-out: two API processes and two workers (BENCH_APIS / BENCH_WORKERS) against the same PostgreSQL and Redis,
@@ -134,13 +135,15 @@ async function login(username: string, password: string): Promise<string> {
   return (body.accessToken ?? body.token)!;
 }
 
-/** SQL statements sent so far by every API process (their /metrics). */
-async function queriesSent(): Promise<number> {
-  let total = 0;
+/** SQL statements sent so far by every API process, and the round trips they took (their /metrics). */
+async function queriesSent(): Promise<{ statements: number; trips: number }> {
+  const total = { statements: 0, trips: 0 };
+  const gauge = (text: string, name: string) =>
+    Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+)`, 'm').exec(text)?.[1] ?? 0);
   for (let i = 0; i < APIS; i++) {
     const text = await (await fetch(`${apiBase(i)}/metrics`)).text();
-    const m = /^mae_db_queries_sent(?:\{[^}]*\})? (\d+)/m.exec(text);
-    total += m ? Number(m[1]) : 0;
+    total.statements += gauge(text, 'mae_db_queries_sent');
+    total.trips += gauge(text, 'mae_db_round_trips');
   }
   return total;
 }
@@ -155,6 +158,8 @@ interface Figures {
   errors: number;
   non2xx: number;
   statements?: number;
+  /** round trips to PostgreSQL per request */
+  trips?: number;
 }
 
 type Req = { method: 'GET' | 'POST'; path: string; headers: Record<string, string>; body?: string };
@@ -226,6 +231,7 @@ function row(f: Figures): string {
     `${fmt(f.max, 0)} ms`.padStart(9),
     String(f.errors + f.non2xx).padStart(7),
     f.statements === undefined ? '      –' : fmt(f.statements, 1).padStart(7),
+    f.trips === undefined ? '        –' : fmt(f.trips, 1).padStart(9),
   ];
   return cells.join(' ');
 }
@@ -357,7 +363,7 @@ async function main(): Promise<void> {
   }
 
   console.log(
-    `\n${'case'.padEnd(34)} ${'req/s'.padStart(9)} ${'p50'.padStart(10)} ${'p99'.padStart(10)} ${'max'.padStart(9)} ${'errors'.padStart(7)} ${'SQL/req'.padStart(7)}`,
+    `\n${'case'.padEnd(34)} ${'req/s'.padStart(9)} ${'p50'.padStart(10)} ${'p99'.padStart(10)} ${'max'.padStart(9)} ${'errors'.padStart(7)} ${'SQL/req'.padStart(7)} ${'trips/req'.padStart(9)}`,
   );
   // The baselines run right beside the cases they are compared with (before and after, the mean is the figure), so
   // both sides see the same machine load: the bare handler around the loan read, pgbench around the repayments.
@@ -367,21 +373,25 @@ async function main(): Promise<void> {
       path: `/loans/${pick(allLoans)}`,
       headers: {},
     }));
+    // its four statements one after the other
     f.statements = 4;
+    f.trips = 4;
     console.log(row(f));
     return f;
   };
   const pgbRun = async (label: string) => {
     const tps = await pgbench();
     console.log(
-      `${`pgbench TPC-B (${label})`.padEnd(34)} ${fmt(tps, 1).padStart(9)}   (${CONNECTIONS} clients, scale ${PGBENCH_SCALE}, 5 statements + BEGIN/END)`,
+      `${`pgbench TPC-B (${label})`.padEnd(34)} ${fmt(tps, 1).padStart(9)}   (${CONNECTIONS} clients, scale ${PGBENCH_SCALE}, 5 statements + BEGIN/END, 7 round trips)`,
     );
     return tps;
   };
   const bareRps: number[] = [];
   const pgb: number[] = [];
+  // what reading /metrics itself sends (nothing unless a scrape runs in a request context), taken off each case
   const idle = await queriesSent();
-  const scrape = (await queriesSent()) - idle;
+  const again = await queriesSent();
+  const scrape = { statements: again.statements - idle.statements, trips: again.trips - idle.trips };
   const figures = new Map<string, Figures>();
   const enabled = cases.filter((c) => !CASES || CASES.includes(c.id));
   for (const c of enabled) {
@@ -390,7 +400,11 @@ async function main(): Promise<void> {
     if (c.id === 'spread' || (c.id === 'hot' && !pgb.length)) pgb.push(await pgbRun('baseline, before'));
     const before = await queriesSent();
     const f = await drive(c.name, bases, c.next);
-    f.statements = f.requests ? ((await queriesSent()) - before - scrape) / f.requests : undefined;
+    const after = await queriesSent();
+    if (f.requests) {
+      f.statements = (after.statements - before.statements - scrape.statements) / f.requests;
+      f.trips = (after.trips - before.trips - scrape.trips) / f.requests;
+    }
     figures.set(c.id, f);
     console.log(row(f));
     if (c.id === 'read') bareRps.push((await bareRun('baseline, after')).rps);

@@ -31,6 +31,7 @@ import {
   QUEUES,
   queriesSent,
   readHeartbeat,
+  roundTripsTaken,
   readOnlyTransaction,
   type QueueName,
 } from '#libs/common';
@@ -57,6 +58,16 @@ new Gauge({
   registers: [registry],
   collect() {
     this.set(queriesSent());
+  },
+});
+
+/** The round trips those statements took: a statement sent while none of its connection's was unanswered. */
+new Gauge({
+  name: 'mae_db_round_trips',
+  help: 'Round trips to PostgreSQL those statements took (DB_QUERY_COUNT=true)',
+  registers: [registry],
+  collect() {
+    this.set(roundTripsTaken());
   },
 });
 
