@@ -1,5 +1,4 @@
-import pg from 'pg';
-import { RequestContext } from '#libs/common';
+import { countQueries, queriesSent, RequestContext, roundTripsTaken } from '#libs/common';
 import { fundAccounts } from '#libs/funds';
 import {
   asActor,
@@ -1000,43 +999,18 @@ describe('round trips', () => {
       principalFen: 500_000n,
       date: '2026-02-20',
     });
-    const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
-    const query = proto.query;
-    let sent = 0;
-    // a round trip: a statement sent while none of its connection's is unanswered (the rest rode along: `together`)
-    let trips = 0;
-    const unanswered = new WeakMap<object, number>();
-    proto.query = function (this: object, ...args: unknown[]) {
-      if (RequestContext.get()) {
-        sent++;
-        if (!unanswered.get(this)) trips++;
-      }
-      const result = query.apply(this, args);
-      if (result instanceof Promise) {
-        unanswered.set(this, (unanswered.get(this) ?? 0) + 1);
-        const answered = () => unanswered.set(this, unanswered.get(this)! - 1);
-        result.then(answered, answered);
-      }
-      return result;
-    };
+    // the API's own counters (DB_QUERY_COUNT): a round trip is a statement sent while none of its connection's is
+    // unanswered (the rest rode along: `together`, `transaction`)
+    countQueries();
     const counted: number[] = [];
     const roundTrips: number[] = [];
-    try {
-      for (let i = 0; i < 3; i++) {
-        sent = 0;
-        trips = 0;
-        await officer(() =>
-          h.repayments.record(
-            loanId,
-            { amountFen: 100n, valueDate: '2026-03-01', channel: 'CASH' },
-            key('rt'),
-          ),
-        );
-        counted.push(sent);
-        roundTrips.push(trips);
-      }
-    } finally {
-      proto.query = query;
+    for (let i = 0; i < 3; i++) {
+      const [sent, trips] = [queriesSent(), roundTripsTaken()];
+      await officer(() =>
+        h.repayments.record(loanId, { amountFen: 100n, valueDate: '2026-03-01', channel: 'CASH' }, key('rt')),
+      );
+      counted.push(queriesSent() - sent);
+      roundTrips.push(roundTripsTaken() - trips);
     }
     console.log(
       `statements per repayment (first, second, third): ${counted.join(', ')}; round trips ${roundTrips.join(', ')}`,
