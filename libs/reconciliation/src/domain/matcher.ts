@@ -190,6 +190,17 @@ export const SUM_NAMES = [
   'engine_only_overdue',
 ] as const;
 
+/** A statement line's own figures, as an exception line carries them. */
+function bankSide(row: StatementRow) {
+  return {
+    ref: row.ref,
+    bankOutstandingFen: row.outstandingFen,
+    bankOverdueFen: row.overduePrincipalFen,
+    bankOverdueDays: row.overdueDays,
+    bankStatus: row.status,
+  };
+}
+
 /**
  * Compares a statement with the engine's book a line at a time, in file order. A valid line is matched with the
  * engine's loan of its reference: MATCHED when the outstanding and overdue principal (to the fen), the status and
@@ -244,11 +255,7 @@ export class StatementMatcher {
       this.exception({
         lineNo,
         category: 'MALFORMED',
-        ref: row.ref,
-        bankOutstandingFen: row.outstandingFen,
-        bankOverdueFen: row.overduePrincipalFen,
-        bankOverdueDays: row.overdueDays,
-        bankStatus: row.status,
+        ...bankSide(row),
         errors: [
           {
             field: 'bank_loan_ref',
@@ -268,11 +275,7 @@ export class StatementMatcher {
       this.exception({
         lineNo,
         category: 'ONLY_IN_BANK',
-        ref: row.ref,
-        bankOutstandingFen: row.outstandingFen,
-        bankOverdueFen: row.overduePrincipalFen,
-        bankOverdueDays: row.overdueDays,
-        bankStatus: row.status,
+        ...bankSide(row),
       });
       return;
     }
@@ -312,15 +315,11 @@ export class StatementMatcher {
       category: 'DIFFERENT',
       amountDiffers,
       statusDiffers,
-      ref: row.ref,
+      ...bankSide(row),
       loanId: BigInt(b.loanId(e)),
-      bankOutstandingFen: row.outstandingFen,
       engineOutstandingFen: engine.outstandingFen,
-      bankOverdueFen: row.overduePrincipalFen,
       engineOverdueFen: engine.overdueFen,
-      bankOverdueDays: row.overdueDays,
       engineOverdueDays: engine.overdueDays,
-      bankStatus: row.status,
       engineStatus: engine.status,
     });
   }
