@@ -11,12 +11,15 @@ import { migrate } from '../scripts/migrate.js';
  * `npm run bench:ledger`: two-line journal entries posted by concurrent clients through LedgerService.post (one
  * transaction each), beside a same-run baseline of the same inserts and updates written as plain SQL with pg. Two
  * scenarios: entries spread over many accounts, and every entry touching one hot account (the lock everybody
- * queues on, like a fund's cash account). The figure is the ratio ledger / plain (target ≥ 0.5).
+ * queues on, like a fund's cash account). The figure is the ratio ledger / plain: at least 0.5 when the ledger was built,
+ * 0.8 since the served-path round asked for it (the target printed).
  *
  * Environment: BENCH_SECONDS (per case, default 5), BENCH_CLIENTS (default 8), BENCH_ACCOUNTS (default 200),
  * DATABASE_URL (the server; the bench creates and drops a scratch database of its own).
  */
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+/** ledger / plain SQL, each case */
+const TARGET = 0.8;
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 8);
 const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 200);
 const WARMUP_SECONDS = 1;
@@ -244,7 +247,7 @@ async function main(): Promise<void> {
       `\nledger verify after ${report.entries} entries / ${report.postings} postings: ${report.ok ? 'ok' : 'FAILED'}; errors: ${errors}`,
     );
     const worst = Math.min(...rows.map((r) => r.ledger.perSecond / r.plain.perSecond));
-    console.log(`worst ratio ${worst.toFixed(2)} (target ≥ 0.50): ${worst >= 0.5 ? 'met' : 'NOT met'}`);
+    console.log(`worst ratio ${worst.toFixed(2)} (target ≥ ${TARGET.toFixed(2)}): ${worst >= TARGET ? 'met' : 'NOT met'}`);
     if (!report.ok || errors > 0) process.exitCode = 1;
   } finally {
     await pool.end();
