@@ -20,6 +20,9 @@ import { BreakerStore } from './store/breaker.store.js';
 
 export type { BreakerChange, BreakerFigures, BreakerState } from './domain/breaker.js';
 
+/** What `BreakerService.read` answers: the states recorded (locked) and the figures read under that lock. */
+export type BreakerReading = Awaited<ReturnType<BreakerStore['lockAndRead']>>;
+
 /**
  * The NPL circuit breaker (SPEC §2.2). Every operation that changes a district's covered book (registration,
  * repayment, status report, compensation, agreement terms, the fund's npl_overdue_days) calls `evaluate` in its own
@@ -55,15 +58,37 @@ export class BreakerService {
     districtIds: string[] | null,
     cause: string,
   ): Promise<BreakerChange[]> {
-    const figures = await this.figures(manager, districtIds);
+    await this.flushRecorded(manager);
+    return this.decide(manager, await this.read(manager, districtIds), cause);
+  }
+
+  /**
+   * Sends a state this transaction recorded and deferred (see `decide`), for a `read` sent as a step of a caller's
+   * batch: the lock reads the state recorded. Nothing is sent, nor awaited, when there is none.
+   */
+  flushRecorded(manager: EntityManager): Promise<void> {
+    return this.store.flushRecorded(manager);
+  }
+
+  /**
+   * `evaluate`'s reads, in one round trip, as a step of a caller's `together` placed after the statements that change
+   * the district's covered book (they run first, so the figures see them): the districts' rows started and locked in
+   * district order with their recorded states, then the figures under that lock. `decide` records the outcome.
+   */
+  read(manager: EntityManager, districtIds: string[] | null): Promise<BreakerReading> {
+    return this.store.lockAndRead(manager, districtIds, DEFAULT_NPL_THRESHOLD_PERCENT);
+  }
+
+  /**
+   * Records the figures and state of each district read (`read`), and each change of state as an event and an audit
+   * row; all of them appends nothing later in the transaction reads, deferred to go out with the stored response
+   * when runIdempotent holds a batch open (writeOrDefer). Returns the changes.
+   */
+  async decide(manager: EntityManager, reading: BreakerReading, cause: string): Promise<BreakerChange[]> {
+    const figures = reading.figures.map(figuresOf);
     if (!figures.length) return [];
-    const recorded = await this.store.lockStates(
-      manager,
-      figures.map((f) => f.districtId),
-      DEFAULT_NPL_THRESHOLD_PERCENT,
-    );
     await this.store.record(manager, figures);
-    const changes = changesOf(figures, recorded);
+    const changes = changesOf(figures, reading.recorded);
     for (const c of changes) {
       await this.store.insertEvent(manager, c, cause, actorName());
       await this.audit.record(manager, {

@@ -48,12 +48,24 @@ export async function writeOrDefer(manager: EntityManager, sql: string, params: 
 }
 
 /**
- * Sends the writes deferred on `manager` now, for a reader of a table written this way: it reads its own
- * transaction's rows as if nothing had been deferred. A no-op without an open batch or pending writes.
+ * Whether a write to `table` is deferred on `manager` and not yet sent: a reader of that table that must send its
+ * statement without waiting (a step of `together`) flushes only then (`flushDeferred`).
  */
-export async function flushDeferred(manager: EntityManager): Promise<void> {
+export function hasDeferred(manager: EntityManager, table: string): boolean {
+  const batch = batches.get(manager);
+  if (!batch?.writes.length || txDepth(manager) !== batch.txDepth) return false;
+  return batch.writes.some((w) => tableOf(w.sql) === table);
+}
+
+/**
+ * Sends the writes deferred on `manager` now, for a reader of a table written this way: it reads its own
+ * transaction's rows as if nothing had been deferred. A no-op without an open batch or pending writes; with `table`,
+ * also when none of the pending writes is to that table (a reader of it pays a round trip only when it must).
+ */
+export async function flushDeferred(manager: EntityManager, table?: string): Promise<void> {
   const batch = batches.get(manager);
   if (!batch?.writes.length || txDepth(manager) !== batch.txDepth) return;
+  if (table !== undefined && !hasDeferred(manager, table)) return;
   await send(manager, batch.writes.splice(0));
 }
 

@@ -1,7 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { offsetOf, queryOne, queryRows, type PageQuery } from '#libs/common';
+import {
+  flushDeferred,
+  hasDeferred,
+  offsetOf,
+  queryOne,
+  queryRows,
+  together,
+  writeOrDefer,
+  type PageQuery,
+} from '#libs/common';
 import type {
   BreakerChange,
   BreakerEventRecord,
@@ -73,30 +82,51 @@ export class BreakerStore {
   }
 
   /**
-   * Starts the districts never decided NORMAL, then locks every one's row in district order (the fixed order) and
-   * answers the states recorded.
+   * The breaker's reads, in one round trip (the statements go out before it returns, so it can be a step of a caller's
+   * `together`): starts the districts never decided NORMAL (those with a risk fund, in district order), locks every
+   * one's row in district order (the fixed order) with the state recorded, then reads the figures under that lock.
+   * `null`: every district with a risk fund.
    */
-  async lockStates(
+  lockAndRead(
     m: EntityManager,
-    districtIds: string[],
+    districtIds: string[] | null,
     defaultThresholdPercent: string,
-  ): Promise<Map<string, BreakerState>> {
-    await m.query(
-      `INSERT INTO district_breakers (district_id, state, npl_fen, outstanding_fen, ratio_percent, threshold_percent)
-       SELECT unnest($1::bigint[]), 'NORMAL', 0, 0, 0, $2::numeric ON CONFLICT (district_id) DO NOTHING`,
-      [districtIds, defaultThresholdPercent],
-    );
-    const current = await queryRows<{ district_id: string; state: BreakerState }>(
-      m,
-      `SELECT district_id, state FROM district_breakers WHERE district_id = ANY($1::bigint[]) ORDER BY district_id FOR UPDATE`,
-      [districtIds],
-    );
-    return new Map(current.map((c) => [c.district_id, c.state]));
+  ): Promise<{ recorded: Map<string, BreakerState>; figures: FigureRecord[] }> {
+    return together(m, [
+      () =>
+        queryRows(
+          m,
+          `INSERT INTO district_breakers (district_id, state, npl_fen, outstanding_fen, ratio_percent, threshold_percent)
+           SELECT rf.district_id, 'NORMAL', 0, 0, 0, $2::numeric FROM risk_funds rf
+            WHERE $1::bigint[] IS NULL OR rf.district_id = ANY($1::bigint[])
+            ORDER BY rf.district_id
+           ON CONFLICT (district_id) DO NOTHING`,
+          [districtIds, defaultThresholdPercent],
+        ),
+      () =>
+        queryRows<{ district_id: string; state: BreakerState }>(
+          m,
+          `SELECT b.district_id, b.state FROM district_breakers b
+            WHERE ($1::bigint[] IS NULL OR b.district_id = ANY($1::bigint[]))
+              AND EXISTS (SELECT 1 FROM risk_funds rf WHERE rf.district_id = b.district_id)
+            ORDER BY b.district_id FOR UPDATE OF b`,
+          [districtIds],
+        ),
+      () => this.figures(m, districtIds, defaultThresholdPercent),
+    ]).then(([, current, figures]) => ({
+      recorded: new Map(current.map((c) => [c.district_id, c.state])),
+      figures,
+    }));
   }
 
-  /** Records the figures and the state decided for each district (changed_at moves only when the state does). */
+  /**
+   * Records the figures and the state decided for each district (changed_at moves only when the state does). Nothing
+   * reads it later in the transaction but the breaker itself (which sends it first: `flushRecorded`), so inside
+   * runIdempotent it goes out with the stored response (writeOrDefer).
+   */
   async record(m: EntityManager, figures: BreakerFigures[]): Promise<void> {
-    await m.query(
+    await writeOrDefer(
+      m,
       `UPDATE district_breakers b
           SET state = x.state, npl_fen = x.npl, outstanding_fen = x.outstanding, ratio_percent = x.ratio,
               threshold_percent = x.threshold, evaluated_at = now(),
@@ -115,8 +145,18 @@ export class BreakerStore {
     );
   }
 
+  /**
+   * Sends a recorded state still deferred in this transaction (see `record`), for a reader of district_breakers; a
+   * no-op, with nothing awaited, when none is (the reader can then be a step of `together`).
+   */
+  async flushRecorded(m: EntityManager): Promise<void> {
+    if (hasDeferred(m, 'district_breakers')) await flushDeferred(m, 'district_breakers');
+  }
+
+  /** Appends a change of state (deferred as `record` is; the history is read outside the transaction). */
   async insertEvent(m: EntityManager, c: BreakerChange, cause: string, actor: string): Promise<void> {
-    await m.query(
+    await writeOrDefer(
+      m,
       `INSERT INTO district_breaker_events (district_id, from_state, to_state, npl_fen, outstanding_fen, ratio_percent,
                                             threshold_percent, cause, actor)
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`,
@@ -162,6 +202,7 @@ export class BreakerStore {
   }
 
   async state(m: EntityManager | null, districtId: string): Promise<BreakerState | undefined> {
+    if (m && hasDeferred(m, 'district_breakers')) await this.flushRecorded(m);
     const row = await queryOne<{ state: BreakerState }>(
       this.m(m),
       `SELECT state FROM district_breakers WHERE district_id = $1`,
