@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { DomainError, together, type Page, type PageQuery } from '#libs/common';
-import { LoanStore, type LoanPatch } from '#libs/loans';
+import { isLoanId, LoanStore, type LoanPatch, type LoanRow } from '#libs/loans';
 import { actorName, assertOwnBank, scopedBankId } from './bank-scope.js';
 import {
   asCoveredLoan,
@@ -10,9 +10,17 @@ import {
   type CoveredLoanRow,
   type CoveredLoanView,
 } from './domain/covered-loans.js';
+import type { LockedFund } from './domain/covers.js';
 import type { AgreementRow } from './store/agreements.store.js';
 import { CoveredLoansStore, type CoveredLoanFilter } from './store/covered-loans.store.js';
 import { GuaranteeService } from './guarantee.service.js';
+
+/** What `lockRows` locked and read (each undefined when there is none). */
+export interface LockedRows {
+  fund?: LockedFund;
+  agreement?: AgreementRow;
+  loan?: LoanRow;
+}
 
 export interface LockedCoveredLoan {
   loan: CoveredLoanRow;
@@ -45,16 +53,37 @@ export class CoveredLoanBook {
    * loan gets the same 404 as for a loan that does not exist.
    */
   async lockLoan(m: EntityManager, loanId: string): Promise<LockedCoveredLoan> {
-    const unlocked = await this.find(m, loanId);
-    if (!unlocked) throw new DomainError('NOT_FOUND', `covered loan ${loanId} not found`);
-    assertOwnBank(unlocked.bank_id, 'covered loan', loanId);
-    const agreement = await this.guarantee.agreementRow(m, unlocked.agreement_id);
-    // the two locks in one round trip, in that order (together)
-    const [fund, locked] = await together(m, [
-      () => this.guarantee.lockFund(m, agreement.risk_fund_id),
-      () => this.find(m, loanId, true),
-    ]);
-    const loan = locked!;
+    return this.checkLocked(loanId, await this.lockRows(m, loanId));
+  }
+
+  /**
+   * `lockLoan`'s statements, in one round trip, without its refusals (`checkLocked` decides them): the loan's risk
+   * fund locked, found from the loan in the statement (its agreement's fund; for a bank's actor, only a loan of its
+   * own, so no other bank's fund is ever locked), the loan's agreement read, then the loan locked, in that order (the
+   * fixed order: fund, then loan). Sends before it returns, so it can be a step of a caller's `together`, such as
+   * runIdempotent's `alongside` (a refusal there would answer ahead of the idempotency key's own). An id that cannot
+   * be a loan's sends nothing. A loan refused afterwards leaves its locks to the transaction's rollback.
+   */
+  lockRows(m: EntityManager, loanId: string): Promise<LockedRows> {
+    if (!isLoanId(loanId)) return Promise.resolve({});
+    return together(m, [
+      () => this.guarantee.lockFundOfLoan(m, loanId, scopedBankId()),
+      () => this.guarantee.agreementOfLoan(m, loanId),
+      () => this.loans.lock(m, loanId),
+    ]).then(([fund, agreement, loan]) => ({ fund, agreement, loan }));
+  }
+
+  /**
+   * The refusals of `lockLoan` on what `lockRows` answered, in its order: no such covered loan (or another bank's),
+   * then its agreement, then its fund.
+   */
+  checkLocked(loanId: string, rows: LockedRows): LockedCoveredLoan {
+    const loan = rows.loan?.channel === 'BANK_COVERED' ? asCoveredLoan(rows.loan) : undefined;
+    if (!loan) throw new DomainError('NOT_FOUND', `covered loan ${loanId} not found`);
+    assertOwnBank(loan.bank_id, 'covered loan', loanId);
+    const { agreement, fund } = rows;
+    if (!agreement) throw new DomainError('NOT_FOUND', `guarantee agreement ${loan.agreement_id} not found`);
+    if (!fund) throw new DomainError('NOT_FOUND', `risk fund ${agreement.risk_fund_id} not found`);
     return {
       loan,
       agreement,

@@ -90,6 +90,19 @@ export class GuaranteeService {
     return lockedFundOf(r);
   }
 
+  /**
+   * `lockFund` for a covered loan's fund, found from the loan in the same statement (see CoveredLoanBook.lockLoan);
+   * with `bankId`, only for a loan of that bank. Undefined when there is none. Sent at once (a step of `together`).
+   */
+  lockFundOfLoan(manager: EntityManager, loanId: string, bankId: string | null): Promise<LockedFund | undefined> {
+    return this.funds.lockOfCoveredLoan(manager, loanId, bankId).then((r) => r && lockedFundOf(r));
+  }
+
+  /** The agreement of a loan, unlocked (undefined when it has none). Sent at once (a step of `together`). */
+  agreementOfLoan(manager: EntityManager, loanId: string): Promise<AgreementRow | undefined> {
+    return this.agreements.ofLoan(manager, loanId);
+  }
+
   async agreementRow(
     manager: EntityManager | null,
     agreementId: string,

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { areaCondition, offsetOf, type PageQuery } from '#libs/common';
+import { areaCondition, offsetOf, queryOne, type PageQuery } from '#libs/common';
 import type { AgreementJoinRecord, AgreementRecord, AgreementTerms } from '../domain/agreements.js';
 import type { AgreementBalances } from '../domain/capacity.js';
 
@@ -42,6 +42,15 @@ export class AgreementsStore {
       agreementId,
     ])) as AgreementRow[];
     return row;
+  }
+
+  /** The agreement of a loan (found from the loan in the statement; sent at once, a step of `together`). */
+  ofLoan(m: EntityManager, loanId: string): Promise<AgreementRow | undefined> {
+    return queryOne<AgreementRow>(
+      m,
+      `SELECT g.* FROM guarantee_agreements g WHERE g.id = (SELECT l.agreement_id FROM loans l WHERE l.id = $1)`,
+      [loanId],
+    );
   }
 
   /** The agreement of a bank with the fund of a district (one per fund and bank). */

@@ -97,6 +97,27 @@ export class RiskFundsStore {
     return r;
   }
 
+  /**
+   * The lock of `lock`, on the risk fund of a covered loan, found from the loan in the same statement (its agreement's
+   * fund); with `bankId`, only a loan of that bank. Undefined when there is none. Sent at once (a step of `together`).
+   */
+  lockOfCoveredLoan(
+    m: EntityManager,
+    loanId: string,
+    bankId: string | null,
+  ): Promise<LockedFundRow | undefined> {
+    return queryRows<LockedFundRow>(
+      m,
+      `SELECT rf.id, rf.district_id, d.code AS district_code, d.name AS district_name, d.heavy_task, rf.name, rf.status,
+              rf.minimum_fund_fen, rf.npl_overdue_days
+         FROM risk_funds rf JOIN districts d ON d.id = rf.district_id
+        WHERE rf.id = (SELECT g.risk_fund_id FROM loans l JOIN guarantee_agreements g ON g.id = l.agreement_id
+                        WHERE l.id = $1 AND l.channel = 'BANK_COVERED' AND ($2::bigint IS NULL OR l.bank_id = $2::bigint))
+          FOR UPDATE OF rf`,
+      [loanId, bankId],
+    ).then(([r]) => r);
+  }
+
   /** The breaker's lock of a fund (the same row lock as `lock`); answers the fund's district. */
   async lockDistrictOf(m: EntityManager, fundId: string): Promise<string | undefined> {
     const [fund] = (await m.query(
