@@ -8,7 +8,7 @@ import { yuan } from '#libs/money';
 import { skipPaidReminders } from '#libs/reminders';
 import { actorName } from './bank-scope.js';
 import { BreakerService } from './breaker.service.js';
-import { CoveredLoanBook } from './covered-loan-book.service.js';
+import { CoveredLoanBook, type LockedRows } from './covered-loan-book.service.js';
 import type { BulkReportRowDto } from './covered-dto.js';
 import { ownBank } from './covered-loans.registration.service.js';
 import {
@@ -55,31 +55,31 @@ export class CoveredLoanReports {
 
   async reportRepayment(loanId: string, report: RepaymentReport, idempotencyKey: string) {
     const bankId = ownBank();
-    // BEGIN goes out with the idempotency claim (one round trip fewer)
-    return transaction(this.dataSource, async (m) => {
-      const out = await runIdempotent(
+    // BEGIN goes out with the idempotency claim and the loan's locks (one round trip for the three)
+    return transaction(this.dataSource, (m) =>
+      runIdempotent(
         m,
         `covered-report:${bankId}`,
         idempotencyKey,
         { loanId, kind: 'REPAYMENT', ...report },
-        () => this.repaymentIn(m, bankId, loanId, report, idempotencyKey),
-      );
-      return out;
-    });
+        (locked) => this.repaymentIn(m, bankId, loanId, report, idempotencyKey, locked),
+        () => this.book.lockRows(m, loanId),
+      ),
+    );
   }
 
   async reportStatus(loanId: string, report: StatusReport, idempotencyKey: string) {
     const bankId = ownBank();
-    return transaction(this.dataSource, async (m) => {
-      const out = await runIdempotent(
+    return transaction(this.dataSource, (m) =>
+      runIdempotent(
         m,
         `covered-report:${bankId}`,
         idempotencyKey,
         { loanId, kind: 'STATUS', ...report },
-        () => this.statusIn(m, bankId, loanId, report, idempotencyKey),
-      );
-      return out;
-    });
+        (locked) => this.statusIn(m, bankId, loanId, report, idempotencyKey, locked),
+        () => this.book.lockRows(m, loanId),
+      ),
+    );
   }
 
   /**
@@ -93,7 +93,8 @@ export class CoveredLoanReports {
       const rowKey = `${idempotencyKey}#${i + 1}`;
       const base = { row: i + 1, bankLoanRef: row.bankLoanRef, kind: row.kind };
       try {
-        const out = await this.dataSource.transaction((m) => this.bulkRowIn(m, bankId, row, rowKey));
+        // BEGIN with the row's loan lookup, COMMIT with its appends and stored response (transaction)
+        const out = await transaction(this.dataSource, (m) => this.bulkRowIn(m, bankId, row, rowKey));
         results.push({ ...base, outcome: out.replayed ? 'REPLAYED' : 'APPLIED', loan: out.result });
       } catch (e) {
         if (!(e instanceof DomainError)) throw e;
@@ -129,7 +130,8 @@ export class CoveredLoanReports {
         `covered-report:${bankId}`,
         rowKey,
         { loanId: l.id, kind: 'REPAYMENT', ...report },
-        () => this.repaymentIn(m, bankId, l.id, report, rowKey),
+        (locked) => this.repaymentIn(m, bankId, l.id, report, rowKey, locked),
+        () => this.book.lockRows(m, l.id),
       );
     }
     const report = {
@@ -142,42 +144,71 @@ export class CoveredLoanReports {
       `covered-report:${bankId}`,
       rowKey,
       { loanId: l.id, kind: 'STATUS', ...report },
-      () => this.statusIn(m, bankId, l.id, report, rowKey),
+      (locked) => this.statusIn(m, bankId, l.id, report, rowKey, locked),
+      () => this.book.lockRows(m, l.id),
     );
   }
 
+  /**
+   * A repayment report in five round trips, four of them under the district fund's lock (which every report of the
+   * district waits for): BEGIN, the idempotency claim and the locks (runIdempotent's alongside: `locked`); the cover's
+   * lock and what its release reads with the instalments the report settles; the loan's rows with the release's
+   * posting, the cover's rows and the report's behind it; the breaker's reads; the appends and the stored response
+   * with COMMIT.
+   */
   private async repaymentIn(
     m: EntityManager,
     bankId: string,
     loanId: string,
     r: RepaymentReport,
     key: string,
+    locked: LockedRows,
   ): Promise<CoveredLoanView> {
     const today = this.guarantee.today();
-    const { loan, districtId, fundId } = await this.book.lockLoan(m, loanId);
+    // the district fund, then the loan, locked with the idempotency claim (a refusal here leaves them to the rollback)
+    const { loan, districtId, fundId } = this.book.checkLocked(loanId, locked);
     const refusal = repaymentRefusal(loan, r, today);
     if (refusal) throw refuse(refusal);
-    let coverEntryId: string | null = null;
-    if (r.principalFen > 0n) {
-      // exposure follows the principal exactly: the cover's backing shrinks to ⌈outstanding / multiple⌉
-      const released = await this.guarantee.release(m, {
-        loanId,
-        amountFen: r.principalFen,
-        idempotencyKey: `report:${bankId}:${key}`,
-        // the exposure falls on the day the borrower paid (never after today, never before the payout)
-        onDate: r.paidOn,
-        // lockLoan holds the district fund's lock
-        lockedFundId: fundId,
-      });
-      coverEntryId =
-        released.entryId ??
-        (await this.covers.eventEntryId(m, `release:loan:${loanId}:report:${bankId}:${key}`));
-    }
-    // The frozen instalments it settles (oldest first) and their reminders (no longer sent: SKIPPED_PAID in this
-    // transaction), the loan row and the report, in one round trip (together).
-    const open = await this.loans.installments(m, loanId, { lock: true, unpaidOnly: true });
+    // exposure follows the principal exactly: the cover's backing shrinks to ⌈outstanding / multiple⌉
+    const release = {
+      loanId,
+      amountFen: r.principalFen,
+      idempotencyKey: `report:${bankId}:${key}`,
+      // the exposure falls on the day the borrower paid (never after today, never before the payout)
+      onDate: r.paidOn,
+    };
+    // One round trip, in the lock order after the fund and the loan: the cover locked with what its release reads
+    // (none without principal), then the frozen instalments the report settles (oldest first), locked by number.
+    const [reading, open] = await together(m, [
+      () =>
+        r.principalFen > 0n ? this.guarantee.readRelease(m, release, fundId) : Promise.resolve(undefined),
+      () => this.loans.installments(m, loanId, { lock: true, unpaidOnly: true }),
+    ]);
+    const released = reading && (await this.guarantee.releasing(m, release, reading));
     const payments = allocateToInstallments(installmentDues(open), r);
     const next = afterRepayment(loan, r);
+    const report = (coverEntry: string | { key: string } | null) =>
+      this.store.insertReport(m, {
+        kind: 'REPAYMENT',
+        loanId,
+        bankId,
+        asOf: r.paidOn,
+        principalFen: r.principalFen,
+        interestFen: r.interestFen,
+        coverEntry,
+        key: `${bankId}:${key}`,
+        actor: actorName(),
+      });
+    // A release already done under this key (its event exists) posts nothing: the report keeps the lookup it always
+    // made, whose key lacks the caller part the event's key carries (callerKey), so it names no entry. Not reached
+    // in practice: the request's own key replays first.
+    const replayedEntry =
+      released && 'replayed' in released
+        ? await this.covers.eventEntryId(m, `release:loan:${loanId}:report:${bankId}:${key}`)
+        : null;
+    // One round trip: the instalments' payments and their reminders (no longer sent: SKIPPED_PAID in this
+    // transaction), the loan row, then the release's posting as the last step with the cover's row and event and the
+    // report right behind it, naming the entry by its idempotency key (the report alone when nothing is released).
     const [, , row] = await together(m, [
       () => this.loans.addInstallmentPayments(m, payments, r.paidOn),
       () =>
@@ -187,17 +218,9 @@ export class CoveredLoanReports {
         ),
       () => this.book.update(m, loanId, next.patch),
       () =>
-        this.store.insertReport(m, {
-          kind: 'REPAYMENT',
-          loanId,
-          bankId,
-          asOf: r.paidOn,
-          principalFen: r.principalFen,
-          interestFen: r.interestFen,
-          coverEntryId,
-          key: `${bankId}:${key}`,
-          actor: actorName(),
-        }),
+        released && !('replayed' in released)
+          ? released.send(() => report({ key: released.entryKey }))
+          : report(replayedEntry),
     ]);
     const ev = repaymentEvent(r, next.closed);
     await this.book.event(m, loanId, ev.event, loan.status, row.status, null, ev.data);
@@ -207,35 +230,49 @@ export class CoveredLoanReports {
       entityId: loanId,
       ...repaymentAudit(loan, row, r, next.outstandingFen),
     });
+    // the breaker's reads after the posting has been answered (a back-dated or retried posting applies later)
     await this.breaker.evaluate(m, [districtId], `repayment on loan ${loanId}`);
     return coveredLoanView(row);
   }
 
+  /**
+   * A status report in three round trips: BEGIN, the idempotency claim and the locks; the loan row and the report
+   * with the breaker's reads behind them (they see the new status); the appends, the breaker's record and the stored
+   * response with COMMIT.
+   */
   private async statusIn(
     m: EntityManager,
     bankId: string,
     loanId: string,
     r: StatusReport,
     key: string,
+    locked: LockedRows,
   ): Promise<CoveredLoanView> {
     const today = this.guarantee.today();
-    const { loan, districtId, nplOverdueDays } = await this.book.lockLoan(m, loanId);
+    const { loan, districtId, nplOverdueDays } = this.book.checkLocked(loanId, locked);
     const refusal = statusRefusal(loan, r, today);
     if (refusal) throw refuse(refusal);
     // Non-performing uses the same line as the breaker: more than the fund's npl_overdue_days overdue.
     const { superseded, flags } = statusEffect(loan, r);
     const ageing = ageingOf(r.daysOverdue, { bucketLimitsDays: STANDARD_BUCKET_LIMITS_DAYS, nplOverdueDays });
-    const row = superseded ? loan : await this.book.update(m, loanId, statusUpdate(r, ageing, flags));
-    await this.store.insertReport(m, {
-      kind: 'STATUS',
-      loanId,
-      bankId,
-      asOf: r.asOf,
-      daysOverdue: r.daysOverdue,
-      recoveryExhausted: r.recoveryExhausted ?? null,
-      key: `${bankId}:${key}`,
-      actor: actorName(),
-    });
+    // a recorded state this transaction deferred is part of what the breaker's lock reads (none, in practice)
+    await this.breaker.flushRecorded(m);
+    const [row, , reading] = await together(m, [
+      () =>
+        superseded ? Promise.resolve(loan) : this.book.update(m, loanId, statusUpdate(r, ageing, flags)),
+      () =>
+        this.store.insertReport(m, {
+          kind: 'STATUS',
+          loanId,
+          bankId,
+          asOf: r.asOf,
+          daysOverdue: r.daysOverdue,
+          recoveryExhausted: r.recoveryExhausted ?? null,
+          key: `${bankId}:${key}`,
+          actor: actorName(),
+        }),
+      () => this.breaker.read(m, [districtId]),
+    ]);
     const records = statusRecords(loan, row, r, superseded);
     await this.book.event(m, loanId, 'STATUS_REPORTED', loan.status, loan.status, null, records.event);
     await this.audit.record(m, {
@@ -244,7 +281,7 @@ export class CoveredLoanReports {
       entityId: loanId,
       ...records.audit,
     });
-    await this.breaker.evaluate(m, [districtId], `status report on loan ${loanId}`);
+    await this.breaker.decide(m, reading, `status report on loan ${loanId}`);
     return coveredLoanView(row);
   }
 }

@@ -1,8 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AuditService } from '#libs/audit';
-import { AppConfig, callerKey, Clock, DomainError, type FieldError, type Page, type PageQuery } from '#libs/common';
-import { LedgerService, type JournalEntryCode } from '#libs/ledger';
+import {
+  AppConfig,
+  callerKey,
+  Clock,
+  DomainError,
+  together,
+  type FieldError,
+  type Page,
+  type PageQuery,
+} from '#libs/common';
+import { LedgerService, type AccountBalance, type JournalEntryCode, type PostedEntry } from '#libs/ledger';
 import { formatYuan, type Fen } from '#libs/money';
 import { actorName, scopedBankId } from './bank-scope.js';
 import { riskFundCoverAccounts } from './domain/accounts.js';
@@ -56,6 +65,34 @@ export type { AgreementRow } from './store/agreements.store.js';
 type EntryMeta = { idempotencyKey: string; code: JournalEntryCode; valueDate: string; memo?: string };
 
 const refuse = (r: Refusal): DomainError => new DomainError(r.code, r.detail, r.errors);
+
+/** The ledger's bound on the fund's cover, as the business refusal: the pool had no room. */
+function capacityRefusal(e: unknown): unknown {
+  if (e instanceof DomainError && e.code === 'LEDGER_LIMIT_EXCEEDED') {
+    return new DomainError('FUND_CAPACITY_EXCEEDED', `the fund's cover would go below zero: ${e.detail}`, [
+      { field: 'amount', code: 'FUND_CAPACITY_EXCEEDED', message: 'not enough capacity left' },
+    ], e.extra);
+  }
+  return e;
+}
+
+/** What `GuaranteeService.readRelease` read: the cover locked, whether the release is a retry, the fund's shortfall. */
+export interface ReleaseReading {
+  fundId: string;
+  /** the release's key (its cover event's; its entry's is `cover:` + it) */
+  key: string;
+  cover: CoverRow | undefined;
+  replay: boolean;
+  shortfall: AccountBalance | undefined;
+  shortfallCode: string;
+}
+
+/** A release decided and its posting prepared, to be sent as the last step of a batch (`GuaranteeService.releasing`). */
+export interface PendingRelease {
+  /** the idempotency key of the entry it posts: statements behind it name the entry by it */
+  entryKey: string;
+  send<T>(follow: () => Promise<T>): Promise<readonly [CoverState & { entryId: string }, T]>;
+}
 
 /**
  * The guarantee cover engine: the EXPOSURE memo ledger that makes "covered outstanding ≤ multiple × fund
@@ -324,34 +361,100 @@ export class GuaranteeService {
   /**
    * Principal repaid (or otherwise leaving cover): OUTSTANDING ↓ by it, and the backing shrinks to
    * ⌈new outstanding / multiple⌉, so the backing held always equals the cover of what is still outstanding. At
-   * zero the cover closes.
+   * zero the cover closes. Answers the cover, and the entry it posted (none on a replay).
+   *
+   * Three round trips under the fund's lock: the cover locked with what the release reads (`readRelease`), then the
+   * posting with the cover's row and event behind it (`releasing`). A caller that sends its own statements in the
+   * same round trips uses those two parts itself (the bank's repayment report).
    */
-  /** Releases cover as principal is repaid; answers the cover, and the entry it posted (none on a replay). */
   async release(manager: EntityManager, input: ReleaseInput): Promise<CoverState & { entryId?: string }> {
-    const onDate = input.onDate ?? this.today();
-    const cover = await this.lockCover(manager, input.loanId, input.lockedFundId);
+    let fundId = input.lockedFundId;
+    if (fundId === undefined) {
+      // fund first, then the cover: the cover read unlocked to find its fund
+      const unlocked = await this.covers.find(manager, input.loanId, false);
+      if (!unlocked) throw new DomainError('NOT_FOUND', `loan ${input.loanId} has no guarantee cover`);
+      fundId = (await this.lockFund(manager, unlocked.risk_fund_id)).id;
+    }
+    const release = await this.releasing(manager, input, await this.readRelease(manager, input, fundId));
+    if ('replayed' in release) return release.replayed;
+    const [[released]] = await together(manager, [() => release.send(() => Promise.resolve(undefined))]);
+    return released;
+  }
+
+  /**
+   * A release's reads, for a caller holding the lock of the cover's fund (`lockedFundId`; the fixed order is fund,
+   * then cover), in one round trip, as a step of a caller's `together` (sent before it returns): the cover locked,
+   * whether this release's key already has its event (a retry), and the fund's cover shortfall. `releasing` decides
+   * on them.
+   */
+  readRelease(manager: EntityManager, input: ReleaseInput, lockedFundId: string): Promise<ReleaseReading> {
     const key = `release:loan:${input.loanId}:${callerKey(input.idempotencyKey)}`;
-    if (await this.covers.eventExists(manager, key)) return coverState(cover, true);
+    const shortfallCode = riskFundCoverAccounts(lockedFundId).shortfall;
+    return together(manager, [
+      () => this.covers.find(manager, input.loanId, true),
+      () => this.covers.eventExists(manager, key),
+      () => this.ledger.account(manager, shortfallCode),
+    ]).then(([cover, replay, shortfall]) => ({ fundId: lockedFundId, key, cover, replay, shortfall, shortfallCode }));
+  }
+
+  /**
+   * The rest of a release on what `readRelease` read: its refusals, in `release`'s order, then (unless it is a
+   * retry, answered as `replayed`) the posting prepared. `send` is a step of the caller's `together`, its last (the
+   * posting's retry or back-dated check follow its answer): it sends the posting, then the cover's row and its event
+   * (naming the entry by its idempotency key) and `follow`'s statements right behind it (`entryKey` names the entry
+   * to them too), and answers the cover after them with the posted entry and `follow`'s result. A refused posting
+   * aborts the transaction, so the statements behind it fail: the posting's refusal is the one answered.
+   */
+  async releasing(
+    manager: EntityManager,
+    input: ReleaseInput,
+    r: ReleaseReading,
+  ): Promise<{ replayed: CoverState } | PendingRelease> {
+    const onDate = input.onDate ?? this.today();
+    const cover = r.cover;
+    if (!cover) throw new DomainError('NOT_FOUND', `loan ${input.loanId} has no guarantee cover`);
+    if (cover.risk_fund_id !== r.fundId) {
+      throw new Error(`the cover of loan ${input.loanId} is backed by risk fund ${cover.risk_fund_id}, not the locked ${r.fundId}`);
+    }
+    if (r.replay) return { replayed: coverState(cover, true) };
     const before = coverState(cover);
     const conflict = statusConflict(input.loanId, before.status, 'ACTIVE');
     if (conflict) throw refuse(conflict);
-    const plan = releasePlan(before, input.amountFen, await this.shortfall(manager, before.riskFundId));
+    if (!r.shortfall)
+      throw new DomainError('LEDGER_ACCOUNT_NOT_FOUND', `ledger account ${r.shortfallCode} does not exist`);
+    const plan = releasePlan(before, input.amountFen, r.shortfall.balanceFen);
     if (isRefusal(plan)) throw refuse(plan);
-    const { entryId } = await this.postBounded(manager, {
-      idempotencyKey: `cover:${key}`,
+    const entryKey = `cover:${r.key}`;
+    const posting = await this.postingBounded(manager, {
+      idempotencyKey: entryKey,
       code: 'COVER_RELEASED',
       valueDate: onDate,
       memo: `loan ${input.loanId}: ${formatYuan(input.amountFen)} of covered principal released`,
       lines: plan.lines,
     });
-    const row = await this.covers.markReleased(manager, cover.id, {
-      outstandingFen: plan.outstandingAfterFen,
-      coverUsedFen: plan.coverUsedAfterFen,
-      releasedFen: input.amountFen,
-      onDate,
-    });
-    await this.event(manager, cover.id, 'RELEASED', input.amountFen, -plan.freedFen, entryId, key, onDate);
-    return { ...(await this.recorded(manager, 'COVER_RELEASED', input.loanId, before, row)), entryId };
+    return {
+      entryKey,
+      send: <T>(follow: () => Promise<T>) => {
+        const posted = posting();
+        const row = this.covers.markReleased(manager, cover.id, {
+          outstandingFen: plan.outstandingAfterFen,
+          coverUsedFen: plan.coverUsedAfterFen,
+          releasedFen: input.amountFen,
+          onDate,
+        });
+        const event = this.event(manager, cover.id, 'RELEASED', input.amountFen, -plan.freedFen, { key: entryKey }, r.key, onDate);
+        const followed = follow();
+        // behind a refused posting they fail with the aborted transaction: the posting's refusal is the answer
+        for (const p of [row, event, followed]) p.catch(() => undefined);
+        return posted.then(async ({ entryId }) => {
+          const after = await row;
+          await event;
+          const result = await followed;
+          const state = await this.recorded(manager, 'COVER_RELEASED', input.loanId, before, after);
+          return [{ ...state, entryId }, result] as const;
+        });
+      },
+    };
   }
 
   /** A reserved loan that will not be disbursed (cancelled, rejected): the whole reservation returns. */
@@ -419,16 +522,7 @@ export class GuaranteeService {
   // ─── steps ──────────────────────────────────────────────────────────────────────────────────────────────────
 
   /** Fund first, then the cover: the fixed lock order. */
-  private async lockCover(manager: EntityManager, loanId: string, lockedFundId?: string): Promise<CoverRow> {
-    if (lockedFundId !== undefined) {
-      // the caller holds the fund's lock: the order (fund, then cover) is kept by locking the cover now
-      const cover = await this.covers.find(manager, loanId, true);
-      if (!cover) throw new DomainError('NOT_FOUND', `loan ${loanId} has no guarantee cover`);
-      if (cover.risk_fund_id !== lockedFundId) {
-        throw new Error(`the cover of loan ${loanId} is backed by risk fund ${cover.risk_fund_id}, not the locked ${lockedFundId}`);
-      }
-      return cover;
-    }
+  private async lockCover(manager: EntityManager, loanId: string): Promise<CoverRow> {
     const unlocked = await this.covers.find(manager, loanId, false);
     if (!unlocked) throw new DomainError('NOT_FOUND', `loan ${loanId} has no guarantee cover`);
     await this.lockFund(manager, unlocked.risk_fund_id);
@@ -445,7 +539,7 @@ export class GuaranteeService {
     event: NewCoverEvent['event'],
     amountFen: Fen,
     coverDeltaFen: Fen,
-    entryId: string,
+    entry: NewCoverEvent['entry'],
     key: string,
     onDate: string,
   ): Promise<void> {
@@ -454,7 +548,7 @@ export class GuaranteeService {
       event,
       amountFen,
       coverDeltaFen,
-      entryId,
+      entry,
       key,
       onDate,
       actor: actorName(),
@@ -482,15 +576,26 @@ export class GuaranteeService {
 
   /** Posts, turning the ledger's bound into the business refusal: the pool had no room. */
   private async postBounded(manager: EntityManager, entry: Parameters<LedgerService['post']>[1]) {
+    return (await this.postingBounded(manager, entry))();
+  }
+
+  /**
+   * `postBounded` in the two parts of `LedgerService.posting`: the checks now, the posting as the function returned (a
+   * batch's last step: it sends its statement before it returns).
+   */
+  private async postingBounded(
+    manager: EntityManager,
+    entry: Parameters<LedgerService['post']>[1],
+  ): Promise<() => Promise<PostedEntry>> {
+    let post: () => Promise<PostedEntry>;
     try {
-      return await this.ledger.post(manager, entry);
+      post = await this.ledger.posting(manager, entry);
     } catch (e) {
-      if (e instanceof DomainError && e.code === 'LEDGER_LIMIT_EXCEEDED') {
-        throw new DomainError('FUND_CAPACITY_EXCEEDED', `the fund's cover would go below zero: ${e.detail}`, [
-          { field: 'amount', code: 'FUND_CAPACITY_EXCEEDED', message: 'not enough capacity left' },
-        ], e.extra);
-      }
-      throw e;
+      throw capacityRefusal(e);
     }
+    return () =>
+      post().catch((e: unknown) => {
+        throw capacityRefusal(e);
+      });
   }
 }

@@ -28,7 +28,11 @@ export type NewReport =
       asOf: string;
       principalFen: Fen;
       interestFen: Fen;
-      coverEntryId: string | null;
+      /**
+       * The entry of the cover's release: its id, its idempotency key when it is posted ahead of the report in the
+       * same round trip (the statement finds it by the key), or null when no cover was released.
+       */
+      coverEntry: string | { key: string } | null;
       key: string;
       actor: string;
     }
@@ -120,19 +124,21 @@ export class CoveredLoansStore {
     return { rows, total: count?.total ?? 0 };
   }
 
+  /** Appends a bank's report (sent at once: it can go out right behind the posting of its cover entry). */
   async insertReport(m: EntityManager, r: NewReport): Promise<void> {
     if (r.kind === 'REPAYMENT') {
+      const byKey = r.coverEntry !== null && typeof r.coverEntry !== 'string';
       await queryRows(
         m,
         `INSERT INTO covered_loan_reports (loan_id, bank_id, kind, as_of, principal_fen, interest_fen, cover_entry_id, idempotency_key, created_by)
-         VALUES ($1,$2,'REPAYMENT',$3,$4,$5,$6,$7,$8)`,
+         VALUES ($1,$2,'REPAYMENT',$3,$4,$5,${byKey ? '(SELECT j.id FROM journal_entries j WHERE j.idempotency_key = $6)' : '$6'},$7,$8)`,
         [
           r.loanId,
           r.bankId,
           r.asOf,
           r.principalFen.toString(),
           r.interestFen.toString(),
-          r.coverEntryId,
+          r.coverEntry !== null && typeof r.coverEntry !== 'string' ? r.coverEntry.key : r.coverEntry,
           r.key,
           r.actor,
         ],

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { areaCondition, offsetOf, type PageQuery } from '#libs/common';
+import { areaCondition, offsetOf, queryOne, queryRows, type PageQuery } from '#libs/common';
 import type { Fen } from '#libs/money';
 import type { CoverRecord } from '../domain/covers.js';
 import { updateReturning } from './sql.js';
@@ -26,7 +26,11 @@ export interface NewCoverEvent {
   event: 'RESERVED' | 'CONSUMED' | 'RELEASED' | 'VOIDED';
   amountFen: Fen;
   coverDeltaFen: Fen;
-  entryId: string;
+  /**
+   * The ledger entry it posted: its id, or its idempotency key for an entry posted ahead of the event in the same
+   * round trip (the statement finds the entry by it, as it is written by then).
+   */
+  entry: string | { key: string };
   key: string;
   onDate: string;
   actor: string;
@@ -37,12 +41,13 @@ export interface NewCoverEvent {
 export class CoversStore {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  async find(m: EntityManager | null, loanId: string, lock = false): Promise<CoverRow | undefined> {
-    const [row] = (await (m ?? this.dataSource.manager).query(
+  /** A loan's cover (locked with `lock`); sent at once, so it can be a step of `together`. */
+  find(m: EntityManager | null, loanId: string, lock = false): Promise<CoverRow | undefined> {
+    return queryOne<CoverRow>(
+      m ?? this.dataSource.manager,
       `SELECT * FROM guarantee_covers WHERE loan_id = $1 ${lock ? 'FOR UPDATE' : ''}`,
       [loanId],
-    )) as CoverRow[];
-    return row;
+    );
   }
 
   async insert(m: EntityManager, c: NewCover): Promise<CoverRow> {
@@ -86,7 +91,8 @@ export class CoversStore {
     id: string,
     p: { outstandingFen: Fen; coverUsedFen: Fen; releasedFen: Fen; onDate: string },
   ): Promise<CoverRow> {
-    const [row] = await updateReturning<CoverRow>(
+    // sent at once (queryRows): it goes out behind the release's posting, in the same round trip
+    const [row] = await queryRows<CoverRow>(
       m,
       `UPDATE guarantee_covers SET outstanding_fen = $2, cover_used_fen = $3, released_fen = released_fen + $4,
               status = CASE WHEN $2::bigint = 0 THEN 'CLOSED' ELSE status END,
@@ -141,11 +147,11 @@ export class CoversStore {
     return { rows, total };
   }
 
-  async eventExists(m: EntityManager, key: string): Promise<boolean> {
-    const rows = (await m.query(`SELECT 1 FROM guarantee_cover_events WHERE idempotency_key = $1`, [
-      key,
-    ])) as unknown[];
-    return rows.length > 0;
+  /** Whether a cover event has this key (sent at once, so it can be a step of `together`). */
+  eventExists(m: EntityManager, key: string): Promise<boolean> {
+    return queryRows(m, `SELECT 1 FROM guarantee_cover_events WHERE idempotency_key = $1`, [key]).then(
+      (rows) => rows.length > 0,
+    );
   }
 
   /** The ledger entry a cover event posted (null when there is no such event). */
@@ -156,16 +162,19 @@ export class CoversStore {
     return ev?.entry_id ?? null;
   }
 
+  /** Appends a cover event (sent at once: it can go out right behind the posting of its entry, see `entry`). */
   async insertEvent(m: EntityManager, e: NewCoverEvent): Promise<void> {
-    await m.query(
+    const byKey = typeof e.entry !== 'string';
+    await queryRows(
+      m,
       `INSERT INTO guarantee_cover_events (cover_id, event, amount_fen, cover_delta_fen, entry_id, idempotency_key, business_date, actor)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`,
+       VALUES ($1,$2,$3,$4,${byKey ? '(SELECT j.id FROM journal_entries j WHERE j.idempotency_key = $5)' : '$5'},$6,$7,$8)`,
       [
         e.coverId,
         e.event,
         e.amountFen.toString(),
         e.coverDeltaFen.toString(),
-        e.entryId,
+        typeof e.entry === 'string' ? e.entry : e.entry.key,
         e.key,
         e.onDate,
         e.actor,
