@@ -58,7 +58,7 @@ import { GuaranteeCapacityService } from './guarantee-capacity.service.js';
 import { AgreementsStore, type AgreementRow } from './store/agreements.store.js';
 import { CoveredLoansStore } from './store/covered-loans.store.js';
 import { CoversStore, type CoverRow, type NewCoverEvent } from './store/covers.store.js';
-import { RiskFundsStore } from './store/risk-funds.store.js';
+import { RiskFundsStore, type NplFiguresRow } from './store/risk-funds.store.js';
 
 export type { AgreementRow } from './store/agreements.store.js';
 
@@ -76,10 +76,34 @@ function capacityRefusal(e: unknown): unknown {
   return e;
 }
 
-/** What `GuaranteeService.readRelease` read: the cover locked, whether the release is a retry, the fund's shortfall. */
-export interface ReleaseReading {
+/** What `GuaranteeService.coverFigures` read: a fund's summary and its district's NPL figures. */
+export interface CoverFigures {
   fundId: string;
-  /** the release's key (its cover event's; its entry's is `cover:` + it) */
+  summary: FundSummary | undefined;
+  npl: NplFiguresRow;
+}
+
+/** The cover a step read (`readCover`): refused when there is none; a cover of another fund is a programming error. */
+function coverOf(loanId: string, r: CoverReading): CoverRow {
+  if (!r.cover) throw new DomainError('NOT_FOUND', `loan ${loanId} has no guarantee cover`);
+  if (r.cover.risk_fund_id !== r.fundId)
+    throw new Error(`the cover of loan ${loanId} is backed by risk fund ${r.cover.risk_fund_id}, not the locked ${r.fundId}`);
+  return r.cover;
+}
+
+/** The fund's shortfall a step read; a missing account is an error, not zero (as LedgerService.balanceOf). */
+function shortfallOf(r: CoverReading): Fen {
+  if (!r.shortfall) throw new DomainError('LEDGER_ACCOUNT_NOT_FOUND', `ledger account ${r.shortfallCode} does not exist`);
+  return r.shortfall.balanceFen;
+}
+
+/**
+ * What a step of a cover's lifecycle read under its fund's lock (`readCover`, `readRelease`): the cover locked, whether
+ * the step is a retry (its event exists), the fund's shortfall.
+ */
+export interface CoverReading {
+  fundId: string;
+  /** the step's key (its cover event's; its entry's is `cover:` + it) */
   key: string;
   cover: CoverRow | undefined;
   replay: boolean;
@@ -241,6 +265,39 @@ export class GuaranteeService {
     );
   }
 
+  /**
+   * What `coverChecks` reads of a fund, for a caller that holds its lock and sends the reads with its own (a step of
+   * `together`): the fund's summary and the NPL figures of its district (`districtId`, the fund's), in one round trip.
+   * `coverChecksOn` decides on them.
+   */
+  coverFigures(manager: EntityManager, fundId: string, districtId: string): Promise<CoverFigures> {
+    return together(manager, [
+      () => this.funds.summary(manager, fundId),
+      () => this.funds.nplFigures(manager, districtId, DEFAULT_NPL_OVERDUE_DAYS),
+    ]).then(([summary, npl]) => ({ fundId, summary, npl }));
+  }
+
+  /**
+   * `coverChecks` on an agreement and the figures `coverFigures` read, for one date: the same problems, nothing read
+   * (the rules for another date reuse the same figures).
+   */
+  coverChecksOn(
+    ag: AgreementRow,
+    figures: CoverFigures,
+    input: { amountFen: Fen; borrowerType: BorrowerType; onDate: string },
+  ): FieldError[] {
+    const s = figures.summary;
+    if (!s) throw new DomainError('NOT_FOUND', `risk fund ${figures.fundId} not found`);
+    const threshold = trimDecimal(ag.npl_threshold_percent);
+    const row = figures.npl;
+    const suspension = suspensionStatus(
+      s.district_id,
+      { nplOverdueDays: row.npl_overdue_days, outstandingFen: big(row.outstanding), nplFen: big(row.npl) },
+      threshold,
+    );
+    return coverProblems(coverFactsOf(ag, s, suspension, input.amountFen, input.borrowerType, input.onDate));
+  }
+
   private async problemsFor(
     manager: EntityManager,
     ag: AgreementRow,
@@ -277,6 +334,7 @@ export class GuaranteeService {
       ]);
     }
     const onDate = input.onDate ?? this.today();
+    if (input.lockedFund) return this.reserveLocked(manager, input, input.lockedFund, onDate);
     const fundId = (await this.agreementRow(manager, input.agreementId)).risk_fund_id;
     await this.lockFund(manager, fundId);
     const ag = await this.agreementRow(manager, input.agreementId, 'FOR SHARE');
@@ -306,30 +364,112 @@ export class GuaranteeService {
       await this.problemsFor(manager, ag, s, input.amountFen, loan.borrower_type, onDate),
     );
     if (refusal) throw refuse(refusal);
+    return this.reserveDecided(manager, input, ag, fundId, loan.borrower_type, onDate);
+  }
 
-    const multipleText = multipleFor(ag, loan.borrower_type);
+  /**
+   * `reserve` for a caller holding the fund's lock: the agreement shared, the cover locked, the loan's facts and the
+   * fund's figures in one round trip, the same refusals in the same order, then the posting's round trip.
+   */
+  private async reserveLocked(
+    manager: EntityManager,
+    input: ReserveInput,
+    fund: Pick<LockedFund, 'id' | 'districtId'>,
+    onDate: string,
+  ): Promise<CoverState> {
+    const [ag, existing, loan, figures] = await together(manager, [
+      () => this.agreements.row(manager, input.agreementId, 'FOR SHARE'),
+      () => this.covers.find(manager, input.loanId, true),
+      () => this.loans.coverFacts(manager, input.loanId),
+      () => this.coverFigures(manager, fund.id, fund.districtId),
+    ]);
+    if (!ag) throw new DomainError('NOT_FOUND', `guarantee agreement ${input.agreementId} not found`);
+    if (ag.risk_fund_id !== fund.id)
+      throw new Error(`agreement ${ag.id} is backed by risk fund ${ag.risk_fund_id}, not the locked ${fund.id}`);
+    if (existing) {
+      const conflict = reservationReplay(existing, input.loanId, ag.id, input.amountFen);
+      if (conflict) throw refuse(conflict);
+      return coverState(existing, true);
+    }
+    if (!loan) throw new DomainError('NOT_FOUND', `loan ${input.loanId} not found`);
+    const s = figures.summary;
+    if (!s) throw new DomainError('NOT_FOUND', `risk fund ${fund.id} not found`);
+    const mismatch = coverMismatch({
+      loan: {
+        channel: loan.channel,
+        bankId: loan.bank_id,
+        districtId: loan.district_id,
+        agreementId: loan.agreement_id,
+      },
+      agreement: { id: ag.id, bankId: ag.bank_id },
+      fund: { districtId: s.district_id, districtCode: s.district_code },
+    });
+    if (mismatch.length)
+      throw new DomainError('COVER_MISMATCH', 'the loan does not belong under this agreement', mismatch);
+    const refusal = coverRefusal(
+      this.coverChecksOn(ag, figures, { amountFen: input.amountFen, borrowerType: loan.borrower_type, onDate }),
+    );
+    if (refusal) throw refuse(refusal);
+    return this.reserveDecided(manager, input, ag, fund.id, loan.borrower_type, onDate);
+  }
+
+  /**
+   * The reservation decided: its posting, then the cover and its event right behind it in the same round trip (the
+   * cover's id and the entry's named by the loan and the entry's idempotency key), then the audit row.
+   */
+  private async reserveDecided(
+    manager: EntityManager,
+    input: ReserveInput,
+    ag: AgreementRow,
+    fundId: string,
+    borrowerType: BorrowerType,
+    onDate: string,
+  ): Promise<CoverState> {
+    const multipleText = multipleFor(ag, borrowerType);
     const plan = reservePlan({ fundId, agreementId: ag.id, amountFen: input.amountFen, multipleText });
-    const { entryId } = await this.postBounded(manager, {
-      idempotencyKey: `cover:reserve:loan:${input.loanId}`,
+    const entryKey = `cover:reserve:loan:${input.loanId}`;
+    const posting = await this.postingBounded(manager, {
+      idempotencyKey: entryKey,
       code: 'COVER_RESERVED',
       valueDate: onDate,
       memo: `reserve cover for loan ${input.loanId} under agreement ${ag.agreement_no} at multiple ${multipleText} (request ${input.idempotencyKey})`,
       lines: plan.lines,
     });
-    const row = await this.covers.insert(manager, {
-      loanId: input.loanId,
-      agreementId: ag.id,
-      riskFundId: fundId,
-      bankId: ag.bank_id,
-      borrowerType: loan.borrower_type,
-      multiple: multipleText,
-      reservedFen: input.amountFen,
-      coverPendingFen: plan.coverFen,
-      onDate,
-    });
     const key = `reserve:loan:${input.loanId}`;
-    await this.event(manager, row.id, 'RESERVED', input.amountFen, plan.coverFen, entryId, key, onDate);
+    const [row] = await together(manager, [
+      () =>
+        this.postThen(posting, () => {
+          const inserted = this.covers.insert(manager, {
+            loanId: input.loanId,
+            agreementId: ag.id,
+            riskFundId: fundId,
+            bankId: ag.bank_id,
+            borrowerType,
+            multiple: multipleText,
+            reservedFen: input.amountFen,
+            coverPendingFen: plan.coverFen,
+            onDate,
+          });
+          const event = this.event(manager, { loanId: input.loanId }, 'RESERVED', input.amountFen, plan.coverFen, { key: entryKey }, key, onDate);
+          return [inserted, event] as const;
+        }).then(([, [inserted]]) => inserted),
+    ]);
     return this.recorded(manager, 'COVER_RESERVED', input.loanId, undefined, row);
+  }
+
+  /**
+   * Sends a posting (a batch's last step: its retry or back-dated check follow its answer) and `behind`'s statements
+   * right behind it; answers the entry, then what they answered. A refused posting aborts the transaction and they
+   * fail with it: the posting's refusal is the one answered.
+   */
+  private postThen<const B extends readonly Promise<unknown>[]>(
+    posting: () => Promise<PostedEntry>,
+    behind: () => B,
+  ): Promise<readonly [PostedEntry, { -readonly [K in keyof B]: Awaited<B[K]> }]> {
+    const posted = posting();
+    const followers = behind();
+    for (const p of followers) p.catch(() => undefined);
+    return posted.then(async (entry) => [entry, (await Promise.all(followers)) as never] as const);
   }
 
   /**
@@ -339,22 +479,32 @@ export class GuaranteeService {
   async consume(manager: EntityManager, input: ConsumeInput): Promise<CoverState> {
     const onDate = input.onDate ?? this.today();
     const key = `consume:loan:${input.loanId}`;
-    const cover = await this.lockCover(manager, input.loanId);
-    if (await this.covers.eventExists(manager, key)) return coverState(cover, true);
+    // the cover locked with whether it is consumed already and the fund's shortfall, in one round trip
+    const fundId = input.lockedFundId ?? (await this.lockFundOfCover(manager, input.loanId));
+    const r = await this.readCover(manager, input.loanId, key, fundId);
+    const cover = coverOf(input.loanId, r);
+    if (r.replay) return coverState(cover, true);
     const before = coverState(cover);
     const conflict = statusConflict(input.loanId, before.status, 'PENDING');
     if (conflict) throw refuse(conflict);
-    const plan = consumePlan(before, input.amountFen, await this.shortfall(manager, before.riskFundId));
+    const plan = consumePlan(before, input.amountFen, shortfallOf(r));
     if (isRefusal(plan)) throw refuse(plan);
-    const { entryId } = await this.postBounded(manager, {
-      idempotencyKey: `cover:${key}`,
+    const entryKey = `cover:${key}`;
+    const posting = await this.postingBounded(manager, {
+      idempotencyKey: entryKey,
       code: 'COVER_CONSUMED',
       valueDate: onDate,
       memo: `loan ${input.loanId} disbursed ${formatYuan(plan.amountFen)} (request ${input.idempotencyKey})`,
       lines: plan.lines,
     });
-    const row = await this.covers.markConsumed(manager, cover.id, { ...plan, onDate });
-    await this.event(manager, cover.id, 'CONSUMED', plan.amountFen, plan.coverDeltaFen, entryId, key, onDate);
+    // the posting, then the cover's row and its event (naming the entry by its key) right behind it
+    const [[, [row]]] = await together(manager, [
+      () =>
+        this.postThen(posting, () => [
+          this.covers.markConsumed(manager, cover.id, { ...plan, onDate }),
+          this.event(manager, cover.id, 'CONSUMED', plan.amountFen, plan.coverDeltaFen, { key: entryKey }, key, onDate),
+        ] as const),
+    ]);
     return this.recorded(manager, 'COVER_CONSUMED', input.loanId, before, row);
   }
 
@@ -368,13 +518,7 @@ export class GuaranteeService {
    * same round trips uses those two parts itself (the bank's repayment report).
    */
   async release(manager: EntityManager, input: ReleaseInput): Promise<CoverState & { entryId?: string }> {
-    let fundId = input.lockedFundId;
-    if (fundId === undefined) {
-      // fund first, then the cover: the cover read unlocked to find its fund
-      const unlocked = await this.covers.find(manager, input.loanId, false);
-      if (!unlocked) throw new DomainError('NOT_FOUND', `loan ${input.loanId} has no guarantee cover`);
-      fundId = (await this.lockFund(manager, unlocked.risk_fund_id)).id;
-    }
+    const fundId = input.lockedFundId ?? (await this.lockFundOfCover(manager, input.loanId));
     const release = await this.releasing(manager, input, await this.readRelease(manager, input, fundId));
     if ('replayed' in release) return release.replayed;
     const [[released]] = await together(manager, [() => release.send(() => Promise.resolve(undefined))]);
@@ -387,14 +531,28 @@ export class GuaranteeService {
    * whether this release's key already has its event (a retry), and the fund's cover shortfall. `releasing` decides
    * on them.
    */
-  readRelease(manager: EntityManager, input: ReleaseInput, lockedFundId: string): Promise<ReleaseReading> {
-    const key = `release:loan:${input.loanId}:${callerKey(input.idempotencyKey)}`;
-    const shortfallCode = riskFundCoverAccounts(lockedFundId).shortfall;
+  readRelease(manager: EntityManager, input: ReleaseInput, lockedFundId: string): Promise<CoverReading> {
+    return this.readCover(manager, input.loanId, `release:loan:${input.loanId}:${callerKey(input.idempotencyKey)}`, lockedFundId);
+  }
+
+  /**
+   * What a step of a cover's lifecycle reads under its fund's lock (`fundId`, held by the caller), in one round trip,
+   * as a step of `together`: the cover locked, whether the step's key already has its event, the fund's shortfall.
+   */
+  private readCover(manager: EntityManager, loanId: string, key: string, fundId: string): Promise<CoverReading> {
+    const shortfallCode = riskFundCoverAccounts(fundId).shortfall;
     return together(manager, [
-      () => this.covers.find(manager, input.loanId, true),
+      () => this.covers.find(manager, loanId, true),
       () => this.covers.eventExists(manager, key),
       () => this.ledger.account(manager, shortfallCode),
-    ]).then(([cover, replay, shortfall]) => ({ fundId: lockedFundId, key, cover, replay, shortfall, shortfallCode }));
+    ]).then(([cover, replay, shortfall]) => ({ fundId, key, cover, replay, shortfall, shortfallCode }));
+  }
+
+  /** Fund first, then the cover: the cover read unlocked to find its fund, the fund locked; answers the fund's id. */
+  private async lockFundOfCover(manager: EntityManager, loanId: string): Promise<string> {
+    const unlocked = await this.covers.find(manager, loanId, false);
+    if (!unlocked) throw new DomainError('NOT_FOUND', `loan ${loanId} has no guarantee cover`);
+    return (await this.lockFund(manager, unlocked.risk_fund_id)).id;
   }
 
   /**
@@ -408,21 +566,15 @@ export class GuaranteeService {
   async releasing(
     manager: EntityManager,
     input: ReleaseInput,
-    r: ReleaseReading,
+    r: CoverReading,
   ): Promise<{ replayed: CoverState } | PendingRelease> {
     const onDate = input.onDate ?? this.today();
-    const cover = r.cover;
-    if (!cover) throw new DomainError('NOT_FOUND', `loan ${input.loanId} has no guarantee cover`);
-    if (cover.risk_fund_id !== r.fundId) {
-      throw new Error(`the cover of loan ${input.loanId} is backed by risk fund ${cover.risk_fund_id}, not the locked ${r.fundId}`);
-    }
+    const cover = coverOf(input.loanId, r);
     if (r.replay) return { replayed: coverState(cover, true) };
     const before = coverState(cover);
     const conflict = statusConflict(input.loanId, before.status, 'ACTIVE');
     if (conflict) throw refuse(conflict);
-    if (!r.shortfall)
-      throw new DomainError('LEDGER_ACCOUNT_NOT_FOUND', `ledger account ${r.shortfallCode} does not exist`);
-    const plan = releasePlan(before, input.amountFen, r.shortfall.balanceFen);
+    const plan = releasePlan(before, input.amountFen, shortfallOf(r));
     if (isRefusal(plan)) throw refuse(plan);
     const entryKey = `cover:${r.key}`;
     const posting = await this.postingBounded(manager, {
@@ -434,26 +586,20 @@ export class GuaranteeService {
     });
     return {
       entryKey,
-      send: <T>(follow: () => Promise<T>) => {
-        const posted = posting();
-        const row = this.covers.markReleased(manager, cover.id, {
-          outstandingFen: plan.outstandingAfterFen,
-          coverUsedFen: plan.coverUsedAfterFen,
-          releasedFen: input.amountFen,
-          onDate,
-        });
-        const event = this.event(manager, cover.id, 'RELEASED', input.amountFen, -plan.freedFen, { key: entryKey }, r.key, onDate);
-        const followed = follow();
-        // behind a refused posting they fail with the aborted transaction: the posting's refusal is the answer
-        for (const p of [row, event, followed]) p.catch(() => undefined);
-        return posted.then(async ({ entryId }) => {
-          const after = await row;
-          await event;
-          const result = await followed;
+      send: <T>(follow: () => Promise<T>) =>
+        this.postThen(posting, () => [
+          this.covers.markReleased(manager, cover.id, {
+            outstandingFen: plan.outstandingAfterFen,
+            coverUsedFen: plan.coverUsedAfterFen,
+            releasedFen: input.amountFen,
+            onDate,
+          }),
+          this.event(manager, cover.id, 'RELEASED', input.amountFen, -plan.freedFen, { key: entryKey }, r.key, onDate),
+          follow(),
+        ] as const).then(async ([{ entryId }, [after, , result]]) => {
           const state = await this.recorded(manager, 'COVER_RELEASED', input.loanId, before, after);
           return [{ ...state, entryId }, result] as const;
-        });
-      },
+        }),
     };
   }
 
@@ -535,7 +681,7 @@ export class GuaranteeService {
 
   private event(
     manager: EntityManager,
-    coverId: string,
+    cover: NewCoverEvent['cover'],
     event: NewCoverEvent['event'],
     amountFen: Fen,
     coverDeltaFen: Fen,
@@ -544,7 +690,7 @@ export class GuaranteeService {
     onDate: string,
   ): Promise<void> {
     return this.covers.insertEvent(manager, {
-      coverId,
+      cover,
       event,
       amountFen,
       coverDeltaFen,

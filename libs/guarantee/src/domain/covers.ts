@@ -63,6 +63,11 @@ export interface ReserveInput {
   /** the caller's request key, kept on the event; the loan id itself makes a reservation happen once */
   idempotencyKey: string;
   onDate?: string;
+  /**
+   * The agreement's risk fund, which the caller already holds locked (the library's order is fund, then cover): the
+   * reservation's reads then go out at once, in one round trip, without reading the agreement first to find it.
+   */
+  lockedFund?: Pick<LockedFund, 'id' | 'districtId'>;
 }
 
 export interface ConsumeInput {
@@ -71,6 +76,8 @@ export interface ConsumeInput {
   amountFen?: Fen;
   idempotencyKey: string;
   onDate?: string;
+  /** The cover's risk fund, which the caller already holds locked (see ReleaseInput). */
+  lockedFundId?: string;
 }
 
 export interface ReleaseInput {

@@ -33,15 +33,17 @@ export class AgreementsStore {
     return m ?? this.dataSource.manager;
   }
 
-  async row(
+  /** An agreement row (locked with `lock`); sent at once, so it can be a step of `together`. */
+  row(
     m: EntityManager | null,
     agreementId: string,
     lock?: 'FOR SHARE' | 'FOR UPDATE',
   ): Promise<AgreementRow | undefined> {
-    const [row] = (await this.m(m).query(`SELECT * FROM guarantee_agreements WHERE id = $1 ${lock ?? ''}`, [
-      agreementId,
-    ])) as AgreementRow[];
-    return row;
+    return queryOne<AgreementRow>(
+      this.m(m),
+      `SELECT * FROM guarantee_agreements WHERE id = $1 ${lock ?? ''}`,
+      [agreementId],
+    );
   }
 
   /** The agreement of a loan (found from the loan in the statement; sent at once, a step of `together`). */

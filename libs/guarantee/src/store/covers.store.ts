@@ -22,7 +22,8 @@ export interface NewCover {
 }
 
 export interface NewCoverEvent {
-  coverId: string;
+  /** the cover's id, or its loan's for a cover inserted ahead of the event in the same round trip */
+  cover: string | { loanId: string };
   event: 'RESERVED' | 'CONSUMED' | 'RELEASED' | 'VOIDED';
   amountFen: Fen;
   coverDeltaFen: Fen;
@@ -50,8 +51,10 @@ export class CoversStore {
     );
   }
 
+  /** Inserts a cover (sent at once: it can go out right behind the posting of its reservation). */
   async insert(m: EntityManager, c: NewCover): Promise<CoverRow> {
-    const [row] = (await m.query(
+    const [row] = await queryRows<CoverRow>(
+      m,
       `INSERT INTO guarantee_covers (loan_id, agreement_id, risk_fund_id, bank_id, borrower_type, multiple, reserved_fen, pending_fen,
                                      cover_pending_fen, status, reserved_on)
        VALUES ($1,$2,$3,$4,$5,$6,$7,$7,$8,'PENDING',$9) RETURNING *`,
@@ -66,7 +69,7 @@ export class CoversStore {
         c.coverPendingFen.toString(),
         c.onDate,
       ],
-    )) as CoverRow[];
+    );
     return row;
   }
 
@@ -75,7 +78,8 @@ export class CoversStore {
     id: string,
     p: { amountFen: Fen; coverUsedFen: Fen; returnedFen: Fen; onDate: string },
   ): Promise<CoverRow> {
-    const [row] = await updateReturning<CoverRow>(
+    // sent at once (queryRows): it goes out behind the consumption's posting, in the same round trip
+    const [row] = await queryRows<CoverRow>(
       m,
       `UPDATE guarantee_covers SET status = 'ACTIVE', pending_fen = 0, cover_pending_fen = 0, outstanding_fen = $2, disbursed_fen = $2,
               cover_used_fen = $3, released_fen = released_fen + $4, consumed_on = $5, updated_at = now()
@@ -165,12 +169,14 @@ export class CoversStore {
   /** Appends a cover event (sent at once: it can go out right behind the posting of its entry, see `entry`). */
   async insertEvent(m: EntityManager, e: NewCoverEvent): Promise<void> {
     const byKey = typeof e.entry !== 'string';
+    const byLoan = typeof e.cover !== 'string';
     await queryRows(
       m,
       `INSERT INTO guarantee_cover_events (cover_id, event, amount_fen, cover_delta_fen, entry_id, idempotency_key, business_date, actor)
-       VALUES ($1,$2,$3,$4,${byKey ? '(SELECT j.id FROM journal_entries j WHERE j.idempotency_key = $5)' : '$5'},$6,$7,$8)`,
+       VALUES (${byLoan ? '(SELECT c.id FROM guarantee_covers c WHERE c.loan_id = $1)' : '$1'},$2,$3,$4,
+               ${byKey ? '(SELECT j.id FROM journal_entries j WHERE j.idempotency_key = $5)' : '$5'},$6,$7,$8)`,
       [
-        e.coverId,
+        typeof e.cover === 'string' ? e.cover : e.cover.loanId,
         e.event,
         e.amountFen.toString(),
         e.coverDeltaFen.toString(),

@@ -134,9 +134,11 @@ export class RiskFundsStore {
     return rows.map((r) => r.id);
   }
 
-  async summary(m: EntityManager | null, fundId: string): Promise<FundSummary | undefined> {
-    const [s] = (await this.m(m).query(`${FUND_SUMMARY_SQL} WHERE rf.id = $1`, [fundId])) as FundSummary[];
-    return s;
+  /** The fund with its district's facts and ledger balances (sent at once: it can be a step of `together`). */
+  summary(m: EntityManager | null, fundId: string): Promise<FundSummary | undefined> {
+    return queryRows<FundSummary>(this.m(m), `${FUND_SUMMARY_SQL} WHERE rf.id = $1`, [fundId]).then(
+      ([s]) => s,
+    );
   }
 
   async summaryOfDistrict(m: EntityManager, districtId: string): Promise<FundSummary | undefined> {
@@ -171,12 +173,14 @@ export class RiskFundsStore {
    * The district's covered outstanding and the part more than its fund's `npl_overdue_days` overdue (the default
    * line when the district has no fund yet).
    */
-  async nplFigures(
+  nplFigures(
     m: EntityManager | null,
     districtId: string,
     defaultNplOverdueDays: number,
   ): Promise<NplFiguresRow> {
-    const [row] = (await this.m(m).query(
+    // sent at once (queryRows): it can be a step of `together`
+    return queryRows<NplFiguresRow>(
+      this.m(m),
       `SELECT coalesce(rf.npl_overdue_days, $2::int) AS npl_overdue_days,
               coalesce(sum(l.outstanding_principal_fen), 0)::text AS outstanding,
               coalesce(sum(l.outstanding_principal_fen) FILTER (WHERE l.days_overdue > coalesce(rf.npl_overdue_days, $2::int)), 0)::text AS npl
@@ -185,8 +189,7 @@ export class RiskFundsStore {
          LEFT JOIN loans l ON l.district_id = x.district_id AND l.channel = 'BANK_COVERED' AND l.status = 'DISBURSED'
         GROUP BY rf.npl_overdue_days`,
       [districtId, defaultNplOverdueDays],
-    )) as NplFiguresRow[];
-    return row;
+    ).then(([row]) => row);
   }
 
   async insert(
