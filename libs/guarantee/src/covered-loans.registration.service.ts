@@ -7,12 +7,13 @@ import {
   DomainError,
   ERROR_STATUS,
   runIdempotent,
+  together,
   transaction,
   type ErrorCode,
   type FieldError,
 } from '#libs/common';
 import { EntitiesService, HouseholdsService } from '#libs/households';
-import { LoanStore } from '#libs/loans';
+import { LoanStore, type LoanRow } from '#libs/loans';
 import { formatYuan, yuan, type Fen } from '#libs/money';
 import {
   ageOn,
@@ -23,10 +24,11 @@ import {
 } from '#libs/products';
 import { SchedulesService } from '#libs/schedules';
 import { actorName, scopedBankId } from './bank-scope.js';
-import { BreakerService } from './breaker.service.js';
+import { BreakerService, type BreakerState } from './breaker.service.js';
 import { CoveredLoanBook } from './covered-loan-book.service.js';
 import type { RegisterCoveredLoanDto } from './covered-dto.js';
 import {
+  asCoveredLoan,
   borrowerLimitProblem,
   cancelRefusal,
   contractRateProblem,
@@ -47,7 +49,7 @@ import {
   unknownBorrower,
 } from './domain/covered-loans.js';
 import type { LockedFund, Refusal } from './domain/covers.js';
-import { GuaranteeService } from './guarantee.service.js';
+import { GuaranteeService, type CoverFigures } from './guarantee.service.js';
 import { AgreementsStore, type AgreementRow } from './store/agreements.store.js';
 import { CoveredLoansStore } from './store/covered-loans.store.js';
 
@@ -146,9 +148,11 @@ export class CoveredLoanRegistration {
     idempotencyKey: string,
   ) {
     const d = await this.decide(m, bankId, input, today);
-    const loanId = await this.createLoan(m, d);
+    const created = await this.createLoan(m, d);
+    const loanId = created.id;
     await this.coverLoan(m, d, loanId, idempotencyKey);
-    const row = (await this.book.find(m, loanId))!;
+    // the loan as inserted: nothing below its insert writes its row
+    const row = asCoveredLoan(created);
     await this.audit.record(m, {
       action: 'COVERED_LOAN_REGISTERED',
       entityType: 'loan',
@@ -158,7 +162,12 @@ export class CoveredLoanRegistration {
     return coveredLoanView(row);
   }
 
-  /** Finds the borrower and the agreement, locks the fund, and checks every rule at once. */
+  /**
+   * Finds the borrower and the agreement, locks the fund, and checks every rule at once. Four round trips (five for
+   * an operating entity): the borrower, its district's agreement with the bank, then everything decided under the
+   * fund lock in one (the locks in the fixed order: fund, agreement shared, borrower last, with the reads between),
+   * then the rate in force for the product (it depends on the product read).
+   */
   private async decide(
     m: EntityManager,
     bankId: string,
@@ -169,21 +178,36 @@ export class CoveredLoanRegistration {
     const borrower = await this.borrower(m, input);
     const found = await this.agreements.ofDistrictAndBank(m, borrower.districtId, bankId);
     if (!found) throw refuse(noAgreement(input.borrowerType, borrower.districtId));
-    // The fund lock first: every rule below is decided on the state this lock freezes.
-    const fund = await this.guarantee.lockFund(m, found.risk_fund_id);
-    const agreement = await this.guarantee.agreementRow(m, found.id, 'FOR SHARE');
-    // The borrower's row lock next (read again under it: status, linked poor households), then its active loans.
-    const locked = await this.borrower(m, input, true);
+    // The fund lock first: every rule below is decided on the state this lock freezes. Then the agreement (shared),
+    // the reads the rules decide on, and the borrower's row lock last (read again under it: status, linked poor
+    // households), then what it owes on its active covered loans (the step that may send after an answer: the last).
+    // The agreement was found by the borrower's district, so the fund's district is the borrower's.
+    const [fund, agreement, taken, figures, breakerState, product, held] = await together(m, [
+      () => this.guarantee.lockFund(m, found.risk_fund_id),
+      () => this.guarantee.agreementRow(m, found.id, 'FOR SHARE'),
+      () => this.loans.findByBankRef(m, bankId, input.bankLoanRef),
+      () => this.guarantee.coverFigures(m, found.risk_fund_id, borrower.districtId),
+      () => this.breaker.state(m, borrower.districtId),
+      () =>
+        this.products.currentVersion(input.productCode, m).then(
+          (terms) => ({ terms }),
+          (e: unknown) => {
+            if (!(e instanceof DomainError && e.code === 'NOT_FOUND')) throw e;
+            return { terms: undefined };
+          },
+        ),
+      () => this.lockBorrower(m, input),
+    ]);
+    const locked = held.borrower;
     if (locked.districtId !== borrower.districtId)
       throw refuse(noAgreement(input.borrowerType, locked.districtId));
-    if (await this.loans.findByBankRef(m, bankId, input.bankLoanRef))
-      throw refuse(refTaken(input.bankLoanRef));
-    const problems = await this.guaranteeProblems(m, input, today, amountFen, fund, agreement);
-    const terms = await this.productTerms(m, input, problems);
+    if (taken) throw refuse(refTaken(input.bankLoanRef));
+    const problems = this.guaranteeProblems(input, today, amountFen, fund, agreement, figures, breakerState);
+    const terms = this.productTerms(input, product.terms, problems);
     let rate: ContractRate | undefined;
     if (terms) {
       problems.push(...this.eligibilityProblems(terms, input, amountFen, locked));
-      const limit = await this.borrowerLimit(m, input, amountFen, terms, locked);
+      const limit = this.borrowerLimit(input, amountFen, terms, locked, held.activeFen);
       if (limit) problems.push(limit);
       rate = await this.policyRate(m, input, terms, problems);
     }
@@ -196,18 +220,31 @@ export class CoveredLoanRegistration {
     return { bankId, input, today, amountFen, borrower: locked, fund, agreement, terms: terms!, rate: rate! };
   }
 
-  /** The borrower's credit line against everything it owes on active covered loans (read under its row lock). */
-  private async borrowerLimit(
+  /**
+   * The borrower's row lock (read again under it) and then, under it, what it owes on its active covered loans at
+   * every bank: APPROVED at the principal, DISBURSED at the outstanding principal. A batch's last step (an operating
+   * entity's lock and read are two statements, one after the other).
+   */
+  private async lockBorrower(
     m: EntityManager,
+    input: RegisterCoveredLoanDto,
+  ): Promise<{ borrower: Borrower; activeFen: Fen }> {
+    const borrower = await this.borrower(m, input, true);
+    const activeFen = await this.coveredLoans.borrowerActiveFen(
+      m,
+      borrower.household ? { householdId: borrower.household.id } : { entityId: borrower.entity!.id },
+    );
+    return { borrower, activeFen };
+  }
+
+  /** The borrower's credit line against everything it owes on active covered loans (read under its row lock). */
+  private borrowerLimit(
     input: RegisterCoveredLoanDto,
     amountFen: Fen,
     terms: ProductTerms,
     b: Borrower,
-  ): Promise<FieldError | null> {
-    const activeFen = await this.coveredLoans.borrowerActiveFen(
-      m,
-      b.household ? { householdId: b.household.id } : { entityId: b.entity!.id },
-    );
+    activeFen: Fen,
+  ): FieldError | null {
     return borrowerLimitProblem({
       borrowerType: input.borrowerType,
       amountFen,
@@ -259,30 +296,28 @@ export class CoveredLoanRegistration {
 
   /**
    * The guarantee side: agreement in force on the disbursement date (and today, when the cover starts), district
-   * not suspended (by the rules or by its recorded breaker), fund at its minimum, capacity.
+   * not suspended (by the rules or by its recorded breaker), fund at its minimum, capacity. Decided on what the fund
+   * lock's round trip read (the rules of both dates on the same figures, as re-reading them under the lock would).
    */
-  private async guaranteeProblems(
-    m: EntityManager,
+  private guaranteeProblems(
     input: RegisterCoveredLoanDto,
     today: string,
     amountFen: Fen,
     fund: LockedFund,
     agreement: AgreementRow,
-  ): Promise<FieldError[]> {
+    figures: CoverFigures,
+    breakerState: BreakerState,
+  ): FieldError[] {
     const check = (onDate: string) =>
-      this.guarantee.coverChecks(m, {
-        agreementId: agreement.id,
+      this.guarantee.coverChecksOn(agreement, figures, {
         amountFen,
         borrowerType: input.borrowerType,
         onDate,
       });
-    const onDisbursement = await check(input.disbursementDate);
-    const onToday = needsTodayCheck(onDisbursement, today, input.disbursementDate)
-      ? await check(today)
-      : null;
+    const onDisbursement = check(input.disbursementDate);
+    const onToday = needsTodayCheck(onDisbursement, today, input.disbursementDate) ? check(today) : null;
     const breakerSuspended =
-      !onDisbursement.some((p) => p.code === 'DISTRICT_SUSPENDED') &&
-      (await this.breaker.state(m, fund.districtId)) === 'SUSPENDED';
+      !onDisbursement.some((p) => p.code === 'DISTRICT_SUSPENDED') && breakerState === 'SUSPENDED';
     return guaranteeSideProblems({
       onDisbursement,
       onToday,
@@ -294,16 +329,12 @@ export class CoveredLoanRegistration {
   }
 
   /** The product's current version, when it exists and banks may lend it under cover (else a problem is added). */
-  private async productTerms(
-    m: EntityManager,
+  private productTerms(
     input: RegisterCoveredLoanDto,
+    terms: ProductTerms | undefined,
     problems: FieldError[],
-  ): Promise<ProductTerms | undefined> {
-    let terms: ProductTerms;
-    try {
-      terms = await this.products.currentVersion(input.productCode, m);
-    } catch (e) {
-      if (!(e instanceof DomainError && e.code === 'NOT_FOUND')) throw e;
+  ): ProductTerms | undefined {
+    if (!terms) {
       problems.push(productNotFound(input.productCode));
       return undefined;
     }
@@ -327,7 +358,7 @@ export class CoveredLoanRegistration {
   }
 
   /** The loan with its frozen schedule, through libs/loans (the one instalment insert). */
-  private async createLoan(m: EntityManager, d: Decided): Promise<string> {
+  private async createLoan(m: EntityManager, d: Decided): Promise<LoanRow> {
     const { input, terms: t } = d;
     const rate = d.rate.annualRatePercent;
     const schedule = this.schedules.generate(
@@ -362,7 +393,7 @@ export class CoveredLoanRegistration {
       }),
       schedule,
     );
-    return loan.id;
+    return loan;
   }
 
   /**
@@ -378,12 +409,14 @@ export class CoveredLoanRegistration {
     // Value dates: a loan already paid out is covered from its disbursement date (so every as-of figure of that day
     // on counts it, and the fund's capacity must hold at every date since); one paid out later is reserved today.
     const paidOut = d.input.disbursementDate <= d.today;
+    // the fund's lock is held since `decide`: the reservation's and the consumption's reads go out at once
     const cover = await this.guarantee.reserve(m, {
       agreementId: d.agreement.id,
       loanId,
       amountFen: d.amountFen,
       idempotencyKey,
       onDate: paidOut ? d.input.disbursementDate : d.today,
+      lockedFund: d.fund,
     });
     await this.book.event(m, loanId, 'REGISTERED', null, 'APPROVED', null, {
       bankLoanRef: d.input.bankLoanRef,
@@ -391,7 +424,12 @@ export class CoveredLoanRegistration {
       reserved: formatYuan(cover.reservedFen),
     });
     if (!paidOut) return;
-    await this.guarantee.consume(m, { loanId, idempotencyKey, onDate: d.input.disbursementDate });
+    await this.guarantee.consume(m, {
+      loanId,
+      idempotencyKey,
+      onDate: d.input.disbursementDate,
+      lockedFundId: d.fund.id,
+    });
     await this.book.event(m, loanId, 'DISBURSED', 'APPROVED', 'DISBURSED', null, {
       disbursementDate: d.input.disbursementDate,
     });
@@ -410,11 +448,17 @@ export class CoveredLoanRegistration {
         idempotencyKey,
         { loanId },
         async () => {
-          const { loan, districtId } = await this.book.lockLoan(m, loanId);
+          const { loan, districtId, fundId } = await this.book.lockLoan(m, loanId);
           const refusal = confirmRefusal(loan, today);
           if (refusal) throw refuse(refusal);
-          // the exposure starts on the day the bank paid out (never after today: confirmRefusal)
-          await this.guarantee.consume(m, { loanId, idempotencyKey, onDate: loan.disbursement_date });
+          // the exposure starts on the day the bank paid out (never after today: confirmRefusal); lockLoan holds the
+          // fund's lock
+          await this.guarantee.consume(m, {
+            loanId,
+            idempotencyKey,
+            onDate: loan.disbursement_date,
+            lockedFundId: fundId,
+          });
           const after = await this.book.update(m, loanId, {
             status: 'DISBURSED',
             outstanding_principal_fen: loan.principal_fen,

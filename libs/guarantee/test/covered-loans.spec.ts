@@ -6,7 +6,15 @@ import {
   RiskFundsService,
 } from '#libs/guarantee';
 import { agreementAccounts, riskFundCoverAccounts, riskFundMoneyAccounts } from '#libs/guarantee';
-import { DomainError, FixedClock, RequestContext, type Actor } from '#libs/common';
+import {
+  countQueries,
+  DomainError,
+  FixedClock,
+  queriesSent,
+  RequestContext,
+  roundTripsTaken,
+  type Actor,
+} from '#libs/common';
 import { LedgerService } from '#libs/ledger';
 import { formatYuan, yuan } from '#libs/money';
 import { DEFAULT_PRODUCTS, ProductsService, seedBenchmarkRates, seedProducts } from '#libs/products';
@@ -583,5 +591,58 @@ describe('the borrower: its credit line over every active covered loan, and the 
       const byDefault = await register(s, '1000.00', markup);
       expect(byDefault.result.annualRatePercent).toBe('4.85');
     });
+  });
+});
+
+describe('round trips', () => {
+  it('a repayment report, a status report and a registration each take a fixed, small number of round trips', async () => {
+    const s = await setup({ deposit: '100000.00' });
+    const households = await createHouseholds(ds, s.district, 3);
+    // the first registration in this process also reads the accounts' attributes the ledger keeps
+    const { result: loan } = await register(s, '12000.00', { householdId: households[0] });
+    // the API's own counters (DB_QUERY_COUNT): a round trip is a statement sent while none of its connection's is
+    // unanswered (the rest rode along: `together`, `transaction`)
+    countQueries();
+    const measure = async (f: () => Promise<unknown>) => {
+      const [sent, trips] = [queriesSent(), roundTripsTaken()];
+      await f();
+      return { statements: queriesSent() - sent, roundTrips: roundTripsTaken() - trips };
+    };
+    const repayment = () =>
+      as(s.bank, () =>
+        loans.reportRepayment(loan.id, { paidOn: TODAY, principalFen: yuan('100.00'), interestFen: yuan('1.00') }, key('rep')),
+      );
+    const repayments = [await measure(repayment), await measure(repayment)];
+    const status = (days: number) => () =>
+      as(s.bank, () => loans.reportStatus(loan.id, { asOf: TODAY, daysOverdue: days }, key('st')));
+    const statuses = [await measure(status(3)), await measure(status(4))];
+    const registrations = [
+      await measure(() => register(s, '3000.00', { householdId: households[1] })),
+      await measure(() => register(s, '3000.00', { householdId: households[2] })),
+    ];
+    console.log(
+      `covered-loan round trips (statements): repayment report ${repayments.map((x) => `${x.roundTrips} (${x.statements})`).join(', ')}; ` +
+        `status report ${statuses.map((x) => `${x.roundTrips} (${x.statements})`).join(', ')}; ` +
+        `registration ${registrations.map((x) => `${x.roundTrips} (${x.statements})`).join(', ')}`,
+    );
+    // 17 round trips (24 statements) before the loan's locks went with the idempotency claim, the cover's lock and
+    // reads with the instalments', the posting with the cover's and loan's rows and the report, the breaker's reads in
+    // one and its record with COMMIT; now 5: BEGIN, claim and locks; cover and instalments; the loan's rows, the
+    // posting and what follows it; the breaker's reads; the appends and the response with COMMIT.
+    expect(repayments[0]).toEqual(repayments[1]);
+    expect(repayments[1].roundTrips).toBeLessThanOrEqual(5);
+    expect(repayments[1].statements).toBeLessThanOrEqual(22);
+    // 11 round trips (14 statements) before; 3 now: BEGIN, claim and locks; the loan row, the report and the breaker's
+    // reads; the appends, the breaker's record and the response with COMMIT.
+    expect(statuses[0]).toEqual(statuses[1]);
+    expect(statuses[1].roundTrips).toBeLessThanOrEqual(3);
+    expect(statuses[1].statements).toBeLessThanOrEqual(12);
+    // 40 round trips (44 statements) before; 14 now: BEGIN and the claim; the borrower; its district's agreement;
+    // everything decided under the fund lock; the rate; the loan; its schedule; the reservation's reads; its posting
+    // with the cover and its event; the consumption's reads; its posting with the cover's row and event; the breaker's
+    // reads; the appends and the response with COMMIT.
+    expect(registrations[0]).toEqual(registrations[1]);
+    expect(registrations[1].roundTrips).toBeLessThanOrEqual(14);
+    expect(registrations[1].statements).toBeLessThanOrEqual(37);
   });
 });
