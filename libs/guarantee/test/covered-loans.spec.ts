@@ -7,6 +7,7 @@ import {
 } from '#libs/guarantee';
 import { agreementAccounts, riskFundCoverAccounts, riskFundMoneyAccounts } from '#libs/guarantee';
 import {
+  AppConfig,
   countQueries,
   DomainError,
   FixedClock,
@@ -629,20 +630,22 @@ describe('round trips', () => {
     // reads with the instalments', the posting with the cover's and loan's rows and the report, the breaker's reads in
     // one and its record with COMMIT; now 5: BEGIN, claim and locks; cover and instalments; the loan's rows, the
     // posting and what follows it; the breaker's reads; the appends and the response with COMMIT.
+    // without pipelining (DB_PIPELINE=false) the batches go out one statement after the other: the statements alone
+    const pipelined = t.app.get(AppConfig).DB_PIPELINE;
     expect(repayments[0]).toEqual(repayments[1]);
-    expect(repayments[1].roundTrips).toBeLessThanOrEqual(5);
+    if (pipelined) expect(repayments[1].roundTrips).toBeLessThanOrEqual(5);
     expect(repayments[1].statements).toBeLessThanOrEqual(22);
     // 11 round trips (14 statements) before; 3 now: BEGIN, claim and locks; the loan row, the report and the breaker's
     // reads; the appends, the breaker's record and the response with COMMIT.
     expect(statuses[0]).toEqual(statuses[1]);
-    expect(statuses[1].roundTrips).toBeLessThanOrEqual(3);
+    if (pipelined) expect(statuses[1].roundTrips).toBeLessThanOrEqual(3);
     expect(statuses[1].statements).toBeLessThanOrEqual(12);
     // 40 round trips (44 statements) before; 14 now: BEGIN and the claim; the borrower; its district's agreement;
     // everything decided under the fund lock; the rate; the loan; its schedule; the reservation's reads; its posting
     // with the cover and its event; the consumption's reads; its posting with the cover's row and event; the breaker's
     // reads; the appends and the response with COMMIT.
     expect(registrations[0]).toEqual(registrations[1]);
-    expect(registrations[1].roundTrips).toBeLessThanOrEqual(14);
+    if (pipelined) expect(registrations[1].roundTrips).toBeLessThanOrEqual(14);
     expect(registrations[1].statements).toBeLessThanOrEqual(37);
   });
 });
