@@ -199,13 +199,10 @@ export class CoveredLoanReports {
         key: `${bankId}:${key}`,
         actor: actorName(),
       });
-    // A release already done under this key (its event exists) posts nothing: the report keeps the lookup it always
-    // made, whose key lacks the caller part the event's key carries (callerKey), so it names no entry. Not reached
-    // in practice: the request's own key replays first.
+    // A release already done under this key (its event exists; in practice the request's own key replays first)
+    // posts nothing: the report names the entry that release posted, found by the event's key
     const replayedEntry =
-      released && 'replayed' in released
-        ? await this.covers.eventEntryId(m, `release:loan:${loanId}:report:${bankId}:${key}`)
-        : null;
+      reading && released && 'replayed' in released ? await this.covers.eventEntryId(m, reading.key) : null;
     // One round trip: the instalments' payments and their reminders (no longer sent: SKIPPED_PAID in this
     // transaction), the loan row, then the release's posting as the last step with the cover's row and event and the
     // report right behind it, naming the entry by its idempotency key (the report alone when nothing is released).

@@ -3,6 +3,7 @@ import {
   BreakerService,
   CompensationService,
   CoveredLoansService,
+  GuaranteeService,
   RiskFundsService,
 } from '#libs/guarantee';
 import { agreementAccounts, riskFundCoverAccounts, riskFundMoneyAccounts } from '#libs/guarantee';
@@ -258,6 +259,48 @@ describe('registration', () => {
 });
 
 describe('bank reports', () => {
+  it("a repayment report names its cover release's journal entry, also when that release was made before", async () => {
+    const s = await setup({ deposit: '10000.00' });
+    const { result: loan } = await register(s, '12000.00');
+    const entryOfReport = async (k: string) => {
+      const [row] = await ds.query(
+        `SELECT r.cover_entry_id::text AS entry, e.code FROM covered_loan_reports r
+           LEFT JOIN journal_entries e ON e.id = r.cover_entry_id
+          WHERE r.idempotency_key = $1`,
+        [`${s.bankId}:${k}`],
+      );
+      return row as { entry: string | null; code: string | null };
+    };
+    // the report's row goes out behind the release's posting and names the entry by its key
+    const k1 = key('rep');
+    await as(s.bank, () =>
+      loans.reportRepayment(loan.id, { paidOn: TODAY, principalFen: yuan('100.00'), interestFen: 0n }, k1),
+    );
+    expect(await entryOfReport(k1)).toEqual({ entry: expect.any(String), code: 'COVER_RELEASED' });
+    // a release made under the report's key before the report (not reachable through the API, whose key replays
+    // first): the report posts nothing more and names that release's entry
+    const k2 = key('rep');
+    const earlier = await as(s.bank, () =>
+      ds.transaction((m) =>
+        t.app.get(GuaranteeService).release(m, {
+          loanId: loan.id,
+          amountFen: yuan('100.00'),
+          idempotencyKey: `report:${s.bankId}:${k2}`,
+          onDate: TODAY,
+        }),
+      ),
+    );
+    const entries = (await counts()).entries;
+    const { result } = await as(s.bank, () =>
+      loans.reportRepayment(loan.id, { paidOn: TODAY, principalFen: yuan('100.00'), interestFen: 0n }, k2),
+    );
+    expect((await counts()).entries).toBe(entries);
+    expect(await entryOfReport(k2)).toEqual({ entry: earlier.entryId, code: 'COVER_RELEASED' });
+    // the cover was released once for it: the exposure follows the principal
+    expect(result.outstandingPrincipal).toBe('11800.00');
+    expect(await bal(agreementAccounts(s.agreementId).exposureOutstanding)).toBe(yuan('11800.00'));
+  });
+
   it('repayments release exactly the principal repaid; over-repayment is refused; replays apply once', async () => {
     const s = await setup({ deposit: '10000.00' });
     const { result: loan } = await register(s, '12000.00');

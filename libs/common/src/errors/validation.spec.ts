@@ -11,7 +11,7 @@ class Child extends Parent {
   count!: number;
 }
 
-const rules = (target: Function) =>
+const rules = (target: new () => object) =>
   getMetadataStorage()
     .getTargetValidationMetadatas(target, '', true, false)
     .map((m) => `${m.propertyName}:${m.name ?? m.type}`)
