@@ -84,6 +84,8 @@ interface Decided {
   terms: ProductTerms;
   /** The policy rate in force on the contract (disbursement) date: the loan's rate. */
   rate: ContractRate;
+  /** The fund's figures the guarantee rules were decided on, under the fund's lock (the reservation reuses them). */
+  figures: CoverFigures;
 }
 
 /**
@@ -217,7 +219,18 @@ export class CoveredLoanRegistration {
     }
     const refusal = registrationRefusal(input.bankLoanRef, problems, isErrorCode);
     if (refusal) throw refuse(refusal);
-    return { bankId, input, today, amountFen, borrower: locked, fund, agreement, terms: terms!, rate: rate! };
+    return {
+      bankId,
+      input,
+      today,
+      amountFen,
+      borrower: locked,
+      fund,
+      agreement,
+      terms: terms!,
+      rate: rate!,
+      figures,
+    };
   }
 
   /**
@@ -417,6 +430,8 @@ export class CoveredLoanRegistration {
       idempotencyKey,
       onDate: paidOut ? d.input.disbursementDate : d.today,
       lockedFund: d.fund,
+      // decided on in `decide`, under the same lock: the district's NPL figures are not summed again
+      figures: d.figures,
     });
     await this.book.event(m, loanId, 'REGISTERED', null, 'APPROVED', null, {
       bankLoanRef: d.input.bankLoanRef,

@@ -381,7 +381,7 @@ export class GuaranteeService {
       () => this.agreements.row(manager, input.agreementId, 'FOR SHARE'),
       () => this.covers.find(manager, input.loanId, true),
       () => this.loans.coverFacts(manager, input.loanId),
-      () => this.coverFigures(manager, fund.id, fund.districtId),
+      () => (input.figures ? Promise.resolve(input.figures) : this.coverFigures(manager, fund.id, fund.districtId)),
     ]);
     if (!ag) throw new DomainError('NOT_FOUND', `guarantee agreement ${input.agreementId} not found`);
     if (ag.risk_fund_id !== fund.id)

@@ -689,6 +689,7 @@ describe('round trips', () => {
     // reads; the appends and the response with COMMIT.
     expect(registrations[0]).toEqual(registrations[1]);
     if (pipelined) expect(registrations[1].roundTrips).toBeLessThanOrEqual(14);
-    expect(registrations[1].statements).toBeLessThanOrEqual(37);
+    // 35 statements since the reservation takes the fund's figures the registration decided on (37 before)
+    expect(registrations[1].statements).toBeLessThanOrEqual(35);
   });
 });

@@ -1,4 +1,5 @@
 import type { ErrorCode, FieldError } from '#libs/common';
+import type { CoverFigures } from '../guarantee.service.js';
 import type { PostingLine } from '#libs/ledger';
 import { formatYuan, type Fen } from '#libs/money';
 import { agreementAccounts, riskFundCoverAccounts } from './accounts.js';
@@ -68,6 +69,12 @@ export interface ReserveInput {
    * reservation's reads then go out at once, in one round trip, without reading the agreement first to find it.
    */
   lockedFund?: Pick<LockedFund, 'id' | 'districtId'>;
+  /**
+   * The fund's figures the caller read under that lock and decided the same rules on (registration): they are not
+   * read again. Nothing the caller's transaction does under the lock can make them refuse what they allowed (a loan
+   * it adds only lowers the district's NPL ratio; nothing is posted to the fund's accounts in between).
+   */
+  figures?: CoverFigures;
 }
 
 export interface ConsumeInput {
