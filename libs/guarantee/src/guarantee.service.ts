@@ -76,6 +76,21 @@ function capacityRefusal(e: unknown): unknown {
   return e;
 }
 
+/** Refuses a loan that does not belong under the agreement and its fund (COVER_MISMATCH, every reason named). */
+function refuseMismatch(
+  loan: { channel: string; bank_id: string | null; district_id: string; agreement_id: string | null },
+  ag: Pick<AgreementRow, 'id' | 'bank_id'>,
+  s: Pick<FundSummary, 'district_id' | 'district_code'>,
+): void {
+  const mismatch = coverMismatch({
+    loan: { channel: loan.channel, bankId: loan.bank_id, districtId: loan.district_id, agreementId: loan.agreement_id },
+    agreement: { id: ag.id, bankId: ag.bank_id },
+    fund: { districtId: s.district_id, districtCode: s.district_code },
+  });
+  if (mismatch.length)
+    throw new DomainError('COVER_MISMATCH', 'the loan does not belong under this agreement', mismatch);
+}
+
 /** What `GuaranteeService.coverFigures` read: a fund's summary and its district's NPL figures. */
 export interface CoverFigures {
   fundId: string;
@@ -348,18 +363,7 @@ export class GuaranteeService {
     const loan = await this.loans.coverFacts(manager, input.loanId);
     if (!loan) throw new DomainError('NOT_FOUND', `loan ${input.loanId} not found`);
     const s = await this.fundSummary(manager, fundId);
-    const mismatch = coverMismatch({
-      loan: {
-        channel: loan.channel,
-        bankId: loan.bank_id,
-        districtId: loan.district_id,
-        agreementId: loan.agreement_id,
-      },
-      agreement: { id: ag.id, bankId: ag.bank_id },
-      fund: { districtId: s.district_id, districtCode: s.district_code },
-    });
-    if (mismatch.length)
-      throw new DomainError('COVER_MISMATCH', 'the loan does not belong under this agreement', mismatch);
+    refuseMismatch(loan, ag, s);
     const refusal = coverRefusal(
       await this.problemsFor(manager, ag, s, input.amountFen, loan.borrower_type, onDate),
     );
@@ -394,18 +398,7 @@ export class GuaranteeService {
     if (!loan) throw new DomainError('NOT_FOUND', `loan ${input.loanId} not found`);
     const s = figures.summary;
     if (!s) throw new DomainError('NOT_FOUND', `risk fund ${fund.id} not found`);
-    const mismatch = coverMismatch({
-      loan: {
-        channel: loan.channel,
-        bankId: loan.bank_id,
-        districtId: loan.district_id,
-        agreementId: loan.agreement_id,
-      },
-      agreement: { id: ag.id, bankId: ag.bank_id },
-      fund: { districtId: s.district_id, districtCode: s.district_code },
-    });
-    if (mismatch.length)
-      throw new DomainError('COVER_MISMATCH', 'the loan does not belong under this agreement', mismatch);
+    refuseMismatch(loan, ag, s);
     const refusal = coverRefusal(
       this.coverChecksOn(ag, figures, { amountFen: input.amountFen, borrowerType: loan.borrower_type, onDate }),
     );
