@@ -3,6 +3,7 @@ import { BreakerService, RiskFundsService, seedCoveredLoans, seedGuarantee } fro
 import { seedRegistry } from '#libs/households';
 import { seedBenchmarkRates, seedProducts } from '#libs/products';
 import { BreakerStore } from '../src/store/breaker.store.js';
+import { RiskFundsStore } from '../src/store/risk-funds.store.js';
 import { createTestApp, type TestApp } from '#libs/testing';
 import { createCoveredLoan, createDistrict } from '../../../test/guarantee/fixtures.js';
 
@@ -53,6 +54,14 @@ async function compare(bankId: string | null) {
       npl: String(f.nplFen),
     })),
   ).toEqual(expected);
+  // the cover rules' NPL figures of each district (registration, reservation) are counted the same way
+  if (bankId === null) {
+    const funds = new RiskFundsStore(ds);
+    for (const e of expected) {
+      const row = await funds.nplFigures(null, e.district_id, 90);
+      expect({ district_id: e.district_id, outstanding: row.outstanding, npl: row.npl }).toEqual(e);
+    }
+  }
   return expected;
 }
 
@@ -98,4 +107,21 @@ it('the ledger-based figures equal the sum over every covered loan, for the dist
   );
   const aged = await compare(null);
   expect(aged.filter((r) => BigInt(r.npl) > 0n).length).toBe(2);
+
+  // a district without a fund yet: no agreements, its covered loans summed, the default NPL line
+  const unfunded = await createDistrict(ds);
+  await createCoveredLoan(ds, {
+    district: unfunded,
+    bankId: banks[0]!.id,
+    principalFen: 500_000n,
+    daysOverdue: 91,
+  });
+  await createCoveredLoan(ds, {
+    district: unfunded,
+    bankId: banks[0]!.id,
+    principalFen: 300_000n,
+    daysOverdue: 90,
+  });
+  const row = await new RiskFundsStore(ds).nplFigures(null, String(unfunded.districtId), 90);
+  expect(row).toEqual({ npl_overdue_days: 90, outstanding: '800000', npl: '500000' });
 });
