@@ -60,16 +60,17 @@ export class CoveredLoanBook {
    * `lockLoan`'s statements, in one round trip, without its refusals (`checkLocked` decides them): the loan's risk
    * fund locked, found from the loan in the statement (its agreement's fund; for a bank's actor, only a loan of its
    * own, so no other bank's fund is ever locked), the loan's agreement read, then the loan locked, in that order (the
-   * fixed order: fund, then loan). Sends before it returns, so it can be a step of a caller's `together`, such as
-   * runIdempotent's `alongside` (a refusal there would answer ahead of the idempotency key's own). An id that cannot
-   * be a loan's sends nothing. A loan refused afterwards leaves its locks to the transaction's rollback.
+   * fixed order: fund, then loan; neither is locked for another bank's loan or a mutual-aid loan). Sends before it
+   * returns, so it can be a step of a caller's `together`, such as runIdempotent's `alongside` (a refusal there would
+   * answer ahead of the idempotency key's own). An id that cannot be a loan's sends nothing. A loan refused afterwards
+   * leaves its locks to the transaction's rollback.
    */
   lockRows(m: EntityManager, loanId: string): Promise<LockedRows> {
     if (!isLoanId(loanId)) return Promise.resolve({});
     return together(m, [
       () => this.guarantee.lockFundOfLoan(m, loanId, scopedBankId()),
       () => this.guarantee.agreementOfLoan(m, loanId),
-      () => this.loans.lock(m, loanId),
+      () => this.loans.lockCovered(m, loanId, scopedBankId()),
     ]).then(([fund, agreement, loan]) => ({ fund, agreement, loan }));
   }
 

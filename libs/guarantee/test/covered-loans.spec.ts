@@ -342,6 +342,24 @@ describe('bank reports', () => {
       ),
     );
     expect(e.code).toBe('NOT_FOUND');
+    // nor hold it up: while its own bank's work holds the loan's row, the other bank is answered at once (its
+    // statements lock neither the loan nor the fund of a loan that is not its own)
+    const holder = ds.createQueryRunner();
+    await holder.connect();
+    try {
+      await holder.startTransaction();
+      await holder.query(`SELECT id FROM loans WHERE id = $1 FOR UPDATE`, [loan.id]);
+      await holder.query(`SELECT id FROM risk_funds WHERE id = $1 FOR UPDATE`, [s.fundId]);
+      const held = await refusal(
+        as(other.bank, () =>
+          loans.reportRepayment(loan.id, { paidOn: TODAY, principalFen: 1n, interestFen: 0n }, key('x')),
+        ),
+      );
+      expect(held.code).toBe('NOT_FOUND');
+    } finally {
+      await holder.rollbackTransaction();
+      await holder.release();
+    }
     // repaying the rest closes the loan and the cover
     const { result: closed } = await as(s.bank, () =>
       loans.reportRepayment(

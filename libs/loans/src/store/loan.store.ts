@@ -325,6 +325,21 @@ export class LoanStore {
     return row;
   }
 
+  /**
+   * Locks a covered loan's row, only when it is one (and, with `bankId`, of that bank): another bank's loan, or a
+   * mutual-aid loan, is neither answered nor locked, so a bank's request can never hold up a loan it may not see.
+   */
+  async lockCovered(m: EntityManager, id: string, bankId: string | null): Promise<LoanRow | undefined> {
+    if (!isLoanId(id)) return undefined;
+    const [row] = await queryPrepared<LoanRow>(
+      m,
+      `SELECT ${LOAN_COLUMNS} FROM loans
+        WHERE id = $1 AND channel = 'BANK_COVERED' AND ($2::bigint IS NULL OR bank_id = $2::bigint) FOR UPDATE`,
+      [id, bankId],
+    );
+    return row;
+  }
+
   /** Locks several loan rows, lowest id first (the order every batch takes); the rows found, in id order. */
   async lockMany(m: EntityManager, ids: readonly string[]): Promise<LoanRow[]> {
     const valid = ids.filter(isLoanId);
