@@ -230,6 +230,38 @@ class Params {
   }
 }
 
+/** A new loan's INSERT (without RETURNING) and its parameters (more can be added after them). */
+function insertLoan(loan: NewLoan): { sql: string; params: Params } {
+  const p = new Params();
+  const cols: string[] = [];
+  const vals: string[] = [];
+  for (const [k, v] of Object.entries(loan)) {
+    if (v === undefined) continue;
+    cols.push(column(k));
+    if (k === 'loan_no' && typeof v === 'object' && v !== null && 'mutualAidSequenceOn' in v) {
+      const on = p.add((v as MutualAidLoanNo).mutualAidSequenceOn);
+      vals.push(
+        `'MA-' || to_char(${on}::date, 'YYYY') || '-' || lpad(nextval('mutual_aid_loan_no_seq')::text, 6, '0')`,
+      );
+    } else {
+      vals.push(p.add(v));
+    }
+  }
+  return { sql: `INSERT INTO loans (${cols.join(', ')}) VALUES (${vals.join(', ')})`, params: p };
+}
+
+/** A schedule's columns as the instalments' INSERT unnests them: number, due date, period start, days, amounts. */
+function scheduleArrays(schedule: readonly ScheduleLine[]): unknown[][] {
+  return [
+    schedule.map((i) => i.number),
+    schedule.map((i) => i.dueDate),
+    schedule.map((i) => i.periodStart),
+    schedule.map((i) => i.days),
+    schedule.map((i) => i.principalFen.toString()),
+    schedule.map((i) => i.interestFen.toString()),
+  ];
+}
+
 /**
  * The rows of `loans`, `loan_installments` and `loan_events` (this library owns them; no other library writes
  * them). Every method that joins the caller's transaction takes its EntityManager first.
@@ -369,37 +401,34 @@ export class LoanStore {
 
   /** Inserts a loan row (no schedule yet: a mutual-aid application) and returns it. */
   async create(m: EntityManager, loan: NewLoan): Promise<LoanRow> {
-    const p = new Params();
-    const cols: string[] = [];
-    const vals: string[] = [];
-    for (const [k, v] of Object.entries(loan)) {
-      if (v === undefined) continue;
-      cols.push(column(k));
-      if (k === 'loan_no' && typeof v === 'object' && v !== null && 'mutualAidSequenceOn' in v) {
-        const on = p.add((v as MutualAidLoanNo).mutualAidSequenceOn);
-        vals.push(
-          `'MA-' || to_char(${on}::date, 'YYYY') || '-' || lpad(nextval('mutual_aid_loan_no_seq')::text, 6, '0')`,
-        );
-      } else {
-        vals.push(p.add(v));
-      }
-    }
-    const [row] = await queryRows<LoanRow>(
-      m,
-      `INSERT INTO loans (${cols.join(', ')}) VALUES (${vals.join(', ')}) RETURNING *`,
-      p.values,
-    );
+    const { sql, params } = insertLoan(loan);
+    const [row] = await queryRows<LoanRow>(m, `${sql} RETURNING *`, params.values);
     return row;
   }
 
-  /** Inserts a loan with its frozen schedule (a covered loan is registered with both at once). */
+  /**
+   * Inserts a loan with its frozen schedule (a covered loan is registered with both at once), in one statement: the
+   * instalments take the loan's id from the loan's insert (a round trip fewer, under the fund lock registration
+   * holds).
+   */
   async createWithSchedule(
     m: EntityManager,
     loan: NewLoan,
     schedule: readonly ScheduleLine[],
   ): Promise<LoanRow> {
-    const row = await this.create(m, loan);
-    await this.insertSchedule(m, row.id, schedule);
+    if (!schedule.length) throw new Error('a covered loan: a schedule has at least one instalment');
+    const { sql, params } = insertLoan(loan);
+    const lines = scheduleArrays(schedule).map((a) => params.add(a));
+    const [row] = await queryRows<LoanRow>(
+      m,
+      `WITH l AS (${sql} RETURNING *),
+            i AS (INSERT INTO loan_installments (loan_id, number, due_date, period_start, days, principal_fen, interest_fen)
+                  SELECT (SELECT id FROM l), n, d, s, days, p, i
+                    FROM unnest(${lines[0]}::int[], ${lines[1]}::date[], ${lines[2]}::date[], ${lines[3]}::int[],
+                                ${lines[4]}::bigint[], ${lines[5]}::bigint[]) AS x(n, d, s, days, p, i))
+       SELECT * FROM l`,
+      params.values,
+    );
     return row;
   }
 
@@ -410,15 +439,7 @@ export class LoanStore {
       `INSERT INTO loan_installments (loan_id, number, due_date, period_start, days, principal_fen, interest_fen)
        SELECT $1, n, d, s, days, p, i
          FROM unnest($2::int[], $3::date[], $4::date[], $5::int[], $6::bigint[], $7::bigint[]) AS x(n, d, s, days, p, i)`,
-      [
-        loanId,
-        schedule.map((i) => i.number),
-        schedule.map((i) => i.dueDate),
-        schedule.map((i) => i.periodStart),
-        schedule.map((i) => i.days),
-        schedule.map((i) => i.principalFen.toString()),
-        schedule.map((i) => i.interestFen.toString()),
-      ],
+      [loanId, ...scheduleArrays(schedule)],
     );
   }
 
