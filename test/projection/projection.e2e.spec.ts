@@ -1,10 +1,10 @@
-import { Worker, type Job } from 'bullmq';
+import { Queue, Worker, type Job } from 'bullmq';
 import ExcelJS from 'exceljs';
 import { BusinessDateService } from '#libs/calendar';
 import { AppConfig, bullOptions, QUEUES } from '#libs/common';
 import { yuan } from '#libs/money';
 import { ApplicationsService, DisbursementService } from '#libs/origination';
-import { ProjectionService, type ProjectionJobData } from '#libs/projection';
+import { projectionJobId, ProjectionService, type ProjectionJobData } from '#libs/projection';
 import { createTestApp, expectFile, expectStatus, type TestApp } from '#libs/testing';
 import { ProjectionProcessor } from '../../apps/worker/src/projection/projection.processor.js';
 import { random } from '../../scripts/simulation/prng.js';
@@ -54,14 +54,26 @@ afterAll(async () => {
   await t?.close();
 });
 
-/** Polls until the worker finished the run (up to 90 s: worker threads start slowly on a loaded machine). */
+/**
+ * Polls until the worker finished the run (up to 90 s: worker threads start slowly on a loaded machine). A run that
+ * does not finish is reported with its last status and its job's state in the queue, so a stall says where it stood.
+ */
 async function waitDone(id: string, client: Client) {
+  let status = '';
   for (let i = 0; i < 900; i++) {
     const r = await expectStatus(client.GET('/api/v1/projections/{id}', { params: { path: { id } } }), 200);
     if (r.body.status === 'DONE' || r.body.status === 'FAILED') return r.body;
+    status = `${r.body.status} (${JSON.stringify(r.body.progress)})`;
     await new Promise((ok) => setTimeout(ok, 100));
   }
-  throw new Error(`projection ${id} did not finish`);
+  const queue = new Queue(QUEUES.PROJECTIONS, bullOptions(t.app.get(AppConfig)));
+  try {
+    const job = await queue.getJob(projectionJobId(id));
+    const state = job ? `${await job.getState()} (attempts ${job.attemptsMade}, ${job.failedReason ?? job.returnvalue ?? 'no result'})` : 'missing';
+    throw new Error(`projection ${id} did not finish: the run is ${status}, its job ${state}, the worker ${worker.isRunning() ? 'running' : 'stopped'}`);
+  } finally {
+    await queue.close();
+  }
 }
 
 const scenario = (id: string) => ({ params: { path: { id } } });
