@@ -35,6 +35,7 @@ import { DisclosureSnapshots1764610000000 } from './1764610000000-disclosure-sna
 import { CoveredBreakerIndexes1764660000000 } from './1764660000000-covered-breaker-indexes.js';
 import { CredentialsNotify1764700000000 } from './1764700000000-credentials-notify.js';
 import { ReconciliationMatched1764710000000 } from './1764710000000-reconciliation-matched.js';
+import { LedgerApplyAtCommit1764720000000 } from './1764720000000-ledger-apply-at-commit.js';
 
 /** Every migration, in order. Add new ones at the end (generated with `npm run migration:generate`). */
 export const MIGRATIONS = [
@@ -75,4 +76,5 @@ export const MIGRATIONS = [
   CoveredBreakerIndexes1764660000000,
   CredentialsNotify1764700000000,
   ReconciliationMatched1764710000000,
+  LedgerApplyAtCommit1764720000000,
 ];

@@ -3,10 +3,12 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   AppConfig,
+  canSendWithCommit,
   canonicalJson,
   Clock,
   DomainError,
   RequestContext,
+  sendWithCommit,
   sha256,
   type Page,
   type PageQuery,
@@ -36,6 +38,25 @@ export interface OpenAccountInput {
   ownerId?: string | number;
   /** The account may not go below zero on its normal side (cash, capacity). */
   noNegative?: boolean;
+}
+
+/** An entry posted by `postingAtCommit`: inserted first, its postings applied with the transaction's COMMIT. */
+export interface AtCommitPosting {
+  /** Sends the journal entry's insert (before it returns, as a step of `together` does) and answers its id. */
+  insert(): Promise<string>;
+  /** Sends the postings of the entry `insert` answered, to be applied in the same write as COMMIT. */
+  applyWithCommit(entryId: string): void;
+}
+
+/**
+ * The transaction must run again with the ordinary posting (`posting`): an entry applied with COMMIT met what the
+ * ordinary posting handles with a second statement (see postingAtCommit). Nothing of the transaction was committed.
+ */
+export class PostingRetry extends Error {
+  constructor(reason: string) {
+    super(`ledger: post again without applying at COMMIT (${reason})`);
+    this.name = 'PostingRetry';
+  }
 }
 
 export interface PostedEntry {
@@ -251,6 +272,56 @@ export class LedgerService {
    * answer, so it is the batch's last step).
    */
   async posting(manager: EntityManager, input: EntryInput, reversalOf?: string): Promise<() => Promise<PostedEntry>> {
+    const { codes, accountRows, contentHash, entryRow } = await this.prepare(manager, input, reversalOf);
+    return () => this.apply(manager, input, codes, accountRows, contentHash, entryRow);
+  }
+
+  /**
+   * `posting` for a caller whose entry's accounts should be locked by its transaction's last write alone: `insert`
+   * sends the journal entry now (it locks no account) and answers its id; `applyWithCommit` sends the postings to be
+   * applied in the same write as COMMIT (sendWithCommit), so a hot account (a fund's cash) stays locked for that
+   * statement and the commit only, not through the caller's work between. The checks before any write are `post`'s.
+   *
+   * Nothing can be done after COMMIT, so what the ordinary posting answers and then handles aborts the transaction
+   * here instead, and the caller runs the transaction again with `posting`: a stale kept attribute, a bounded
+   * account with a later posting (see `post`), an entry whose key exists (a replay or a conflict, decided by
+   * `posting`). `transaction()` throws a `PostingRetry` for them (isPostingRetry), and LEDGER_LIMIT_EXCEEDED for a
+   * bound the entry would break, as `post` does.
+   *
+   * Undefined when the caller must use `posting` at once: the transaction cannot send with COMMIT (not opened by
+   * `transaction()`, pipelining off, in a savepoint), or the entry takes a bounded account down on a value date
+   * before today (it may be back-dated, and the check of every later date comes first).
+   */
+  async postingAtCommit(manager: EntityManager, input: EntryInput): Promise<AtCommitPosting | undefined> {
+    if (!canSendWithCommit(manager)) return undefined;
+    const { accountRows, entryRow } = await this.prepare(manager, input);
+    const batch = postingBatch(input, new Map(accountRows.map((a) => [a.code, a])));
+    const boundedDown = accountRows.some((a) => a.no_negative && batch.net.get(a.id)!.delta < 0n);
+    const today = this.clock?.today(this.config?.BUSINESS_TIMEZONE);
+    // no entry is dated after today, so one dated today is not back-dated for any account
+    if (boundedDown && (today === undefined || input.valueDate < today)) return undefined;
+    return {
+      insert: () =>
+        this.store.insertEntry(manager, entryRow).then((id) => {
+          if (id === null) throw new PostingRetry(`journal entry ${input.idempotencyKey} exists`);
+          return id;
+        }),
+      applyWithCommit: (entryId) => {
+        const sent = sendWithCommit(manager, () =>
+          this.store
+            .applyPostingsAtCommit(manager, { ...batch.rows, entryId, guardBackDated: boundedDown })
+            .catch((e: unknown) => {
+              throw this.refusalOf(e, batch.net, accountRows);
+            }),
+        );
+        // canSendWithCommit said yes, and a transaction does not leave its savepoints or end while its work runs
+        if (!sent) throw new Error(`ledger post of ${input.idempotencyKey}: cannot be sent with COMMIT`);
+      },
+    };
+  }
+
+  /** `post`'s checks before any write, the accounts' kept attributes, and the journal row. */
+  private async prepare(manager: EntityManager, input: EntryInput, reversalOf?: string) {
     if (input.lines.length < 2) {
       throw new DomainError('LEDGER_UNBALANCED', 'a journal entry needs at least two postings');
     }
@@ -299,7 +370,7 @@ export class LedgerService {
       reversal_of: reversalOf ?? null,
       request_id: RequestContext.requestId() ?? null,
     };
-    return () => this.apply(manager, input, codes, accountRows, contentHash, entryRow);
+    return { codes, accountRows, contentHash, entryRow };
   }
 
   /** The posting statement (sent before the first await), then what its answer calls for: see `post`. */
@@ -365,33 +436,46 @@ export class LedgerService {
         );
       }
     } catch (e) {
-      if (e instanceof DomainError) throw e;
-      const err = e as {
-        code?: string;
-        constraint?: string;
-        driverError?: { code?: string; constraint?: string };
-      };
-      const constraint = err.constraint ?? err.driverError?.constraint;
-      if ((err.code ?? err.driverError?.code) === '23514' && constraint === 'ledger_accounts_no_negative') {
-        // The bounded accounts this entry takes down; one of them would have gone below zero.
-        const bounded = [...net].filter(
-          ([id, n]) => n.delta < 0n && accountRows.find((a) => a.id === id)?.no_negative,
-        );
-        const names = bounded.map(
-          ([id, n]) => `${accountRows.find((a) => a.id === id)!.code} (change ${formatYuan(n.delta)})`,
-        );
-        throw new DomainError(
-          'LEDGER_LIMIT_EXCEEDED',
-          `${names.length === 1 ? 'account' : 'one of the accounts'} ${names.join(', ')} may not go below zero`,
-          [],
-          {
-            account: bounded.length === 1 ? accountRows.find((a) => a.id === bounded[0][0])!.code : undefined,
-          },
-        );
-      }
-      throw e;
+      throw this.refusalOf(e, net, accountRows);
     }
     return { entryId, replayed: false };
+  }
+
+  /**
+   * What a failed posting statement is thrown as: LEDGER_LIMIT_EXCEEDED naming the bounded account for the bound's
+   * CHECK, a PostingRetry for `ledger_retry` (postingAtCommit), anything else as it came.
+   */
+  private refusalOf(
+    e: unknown,
+    net: Map<string, { d: bigint; c: bigint; delta: bigint }>,
+    accountRows: AccountAttributes[],
+  ): unknown {
+    if (e instanceof DomainError) return e;
+    const err = e as {
+      code?: string;
+      constraint?: string;
+      message?: string;
+      driverError?: { code?: string; constraint?: string };
+    };
+    const code = err.code ?? err.driverError?.code;
+    const constraint = err.constraint ?? err.driverError?.constraint;
+    if (code === '40001' && constraint === 'ledger_apply_at_commit') return new PostingRetry(err.message ?? 'retry');
+    if (code === '23514' && constraint === 'ledger_accounts_no_negative') {
+      // The bounded accounts this entry takes down; one of them would have gone below zero.
+      const bounded = [...net].filter(([id, n]) => n.delta < 0n && accountRows.find((a) => a.id === id)?.no_negative);
+      const names = bounded.map(
+        ([id, n]) => `${accountRows.find((a) => a.id === id)!.code} (change ${formatYuan(n.delta)})`,
+      );
+      return new DomainError(
+        'LEDGER_LIMIT_EXCEEDED',
+        `${names.length === 1 ? 'account' : 'one of the accounts'} ${names.join(', ')} may not go below zero`,
+        [],
+        {
+          account: bounded.length === 1 ? accountRows.find((a) => a.id === bounded[0][0])!.code : undefined,
+        },
+      );
+    }
+    return e;
   }
 
   /**

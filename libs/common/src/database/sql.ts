@@ -226,9 +226,8 @@ function release(tail: CommitTail): void {
  */
 export function sendWithCommit(manager: EntityManager, statements: () => Promise<unknown>): boolean {
   const tail = commitTails.get(manager);
-  const depth = (manager.queryRunner as { transactionDepth?: number } | undefined)?.transactionDepth;
   const client = transactionClient(manager);
-  if (!tail || depth !== 1 || !client) return false;
+  if (!tail || !canSendWithCommit(manager) || !client) return false;
   // held until COMMIT is queued behind them (the work returns within the current microtasks); flushed then, so the
   // transaction's locks are not held while other requests' I/O is handled, or at the latest once that I/O has run
   if (tail.stream) {
@@ -252,6 +251,12 @@ export function sendWithCommit(manager: EntityManager, statements: () => Promise
   sent.catch(() => undefined);
   tail.sent.push(sent);
   return true;
+}
+
+/** Whether sendWithCommit would take statements now (a `transaction()` with pipelining, outside a savepoint). */
+export function canSendWithCommit(manager: EntityManager): boolean {
+  const depth = (manager.queryRunner as { transactionDepth?: number } | undefined)?.transactionDepth;
+  return commitTails.has(manager) && depth === 1 && transactionClient(manager) !== undefined;
 }
 
 /**

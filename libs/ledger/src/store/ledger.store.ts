@@ -75,7 +75,7 @@ const postingParams = (b: Omit<PostingBatch, 'entryId'>): unknown[] => [
  * and including it. `stale`: an id the caller took from its cache of account attributes is not (or no longer) the
  * account of that code; then nothing is written and the caller reads the attributes afresh.
  */
-function postingStatement(insertEntry: boolean): string {
+function postingStatement(insertEntry: boolean, atCommit = false): string {
   const entry = insertEntry ? '(SELECT id FROM e)' : '$1';
   return `WITH ${
     insertEntry
@@ -114,13 +114,25 @@ function postingStatement(insertEntry: boolean): string {
           ORDER BY l.ord
          RETURNING 1
        )
-       SELECT (SELECT count(*) FROM upd)::int AS accounts, (SELECT count(*) FROM ins)::int AS postings,
+       SELECT ${
+         atCommit
+           ? // nothing may be left for the caller to do after COMMIT: what would call for it aborts the transaction
+             `CASE WHEN (SELECT skip FROM guard) OR (SELECT count(*) FROM upd) <> cardinality($2::bigint[])
+                        OR (SELECT count(*) FROM ins) <> cardinality($6::bigint[])
+                   THEN ledger_retry(CASE WHEN (SELECT stale FROM checked) THEN 'stale account attributes'
+                                          WHEN (SELECT skip FROM guard) THEN 'back-dated for a bounded account'
+                                          ELSE 'accounts or postings missing' END) END AS retried`
+           : `(SELECT count(*) FROM upd)::int AS accounts, (SELECT count(*) FROM ins)::int AS postings,
               (SELECT skip FROM guard) AND NOT (SELECT stale FROM checked) AS "backDated",
-              (SELECT stale FROM checked) AS stale${insertEntry ? ', (SELECT id FROM e)::text AS "entryId"' : ''}`;
+              (SELECT stale FROM checked) AS stale${insertEntry ? ', (SELECT id FROM e)::text AS "entryId"' : ''}`
+       }`;
 }
 
 const APPLY_POSTINGS = postingStatement(false);
 const INSERT_AND_APPLY = postingStatement(true);
+const APPLY_AT_COMMIT = postingStatement(false, true);
+const INSERT_ENTRY = `INSERT INTO journal_entries (idempotency_key, content_hash, code, business_date, actor, memo, reversal_of, request_id)
+  VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id::text AS id`;
 
 /** The arrays `applyPostings` takes: the net change per account (in `accountIds` order) and the entry's lines. */
 export interface PostingBatch {
@@ -277,6 +289,30 @@ export class LedgerStore {
   async applyPostings(m: EntityManager, b: PostingBatch): Promise<PostingResult> {
     const [result] = await queryPrepared<PostingResult>(m, APPLY_POSTINGS, [b.entryId, ...postingParams(b)]);
     return result;
+  }
+
+  /**
+   * `applyPostings` for an entry applied in the same write as its transaction's COMMIT (LedgerService.postingAtCommit):
+   * with `guardBackDated` on, a stale attribute, a back-dated bounded account or a missing account or posting aborts
+   * the transaction through `ledger_retry` (SQLSTATE 40001, constraint `ledger_apply_at_commit`) instead of answering.
+   */
+  applyPostingsAtCommit(m: EntityManager, b: PostingBatch): Promise<unknown> {
+    return queryPrepared(m, APPLY_AT_COMMIT, [b.entryId, ...postingParams(b)]);
+  }
+
+  /** The journal entry alone (no account locked): its id, or null when an entry with that key exists. */
+  async insertEntry(m: EntityManager, row: NewJournalEntryRow): Promise<string | null> {
+    const [inserted] = await queryPrepared<{ id: string }>(m, INSERT_ENTRY, [
+      row.idempotency_key,
+      row.content_hash,
+      row.code,
+      row.business_date,
+      row.actor,
+      row.memo,
+      row.reversal_of,
+      row.request_id,
+    ]);
+    return inserted?.id ?? null;
   }
 
   /**
