@@ -60,7 +60,10 @@ export interface RepaymentHarness {
   ds: DataSource;
   clock: FixedClock;
   config: RepaymentConfig;
+  /** The services' ledger, with the clock as the API and the worker build it. */
   ledger: LedgerService;
+  /** A ledger without a clock, for a test's own setup entries on any date (a loan disbursed after today's date). */
+  setupLedger: LedgerService;
   audit: AuditService;
   funds: FundsService;
   contributions: ContributionsService;
@@ -87,7 +90,9 @@ export function harnessOn(
   const ds = db.dataSource;
   const clock = new FixedClock(noonOf(opts.today ?? '2026-01-15'));
   const config = loadRepaymentConfig(opts.env ?? {});
-  const ledger = new LedgerService(ds);
+  // with the clock, as the API and worker build it: an entry dated after today is refused, and one dated today may be
+  // applied with COMMIT (LedgerService.postingAtCommit)
+  const ledger = new LedgerService(ds, clock);
   const audit = new AuditService(ds);
   const funds = new FundsService(ds, ledger, audit);
   const contributions = new ContributionsService(ds, funds, ledger, audit, clock);
@@ -114,6 +119,7 @@ export function harnessOn(
     clock,
     config,
     ledger,
+    setupLedger: new LedgerService(ds),
     audit,
     funds,
     contributions,
@@ -371,7 +377,7 @@ export async function disburse(h: RepaymentHarness, input: DisburseInput): Promi
           ],
         );
       }
-      const { entryId } = await h.ledger.post(m, {
+      const { entryId } = await h.setupLedger.post(m, {
         idempotencyKey: `disburse:loan:${loan.id}`,
         code: 'LOAN_DISBURSEMENT',
         valueDate: input.date,

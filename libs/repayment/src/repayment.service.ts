@@ -13,7 +13,7 @@ import {
   type PageQuery,
 } from '#libs/common';
 import { FundsService, type FundAccountCodes } from '#libs/funds';
-import { LedgerService } from '#libs/ledger';
+import { LedgerService, PostingRetry } from '#libs/ledger';
 import { formatYuan, type Fen } from '#libs/money';
 import { ProductsService } from '#libs/products';
 import { RepaymentConfig } from './config.js';
@@ -144,19 +144,28 @@ export class RepaymentService {
       reference: input.reference ?? null,
       payerHouseholdId: input.payerHouseholdId ?? null,
     };
-    // BEGIN goes out with the idempotency claim and the loan's locks and reads (one round trip fewer)
-    const { result } = await transaction(this.dataSource, (m) =>
-      runIdempotent(
-        m,
-        REPAYMENT_SCOPE,
-        idempotencyKey,
-        request,
-        (early) => this.apply(m, loanId, input, idempotencyKey, today, early),
-        // sent behind the idempotency claim, in the same round trip
-        isId(loanId) ? () => this.lockAndRead(m, loanId) : undefined,
-      ),
-    );
-    return result;
+    // BEGIN goes out with the idempotency claim and the loan's locks and reads (one round trip fewer). The entry is
+    // applied with COMMIT where it can be (see `apply`); when that meets what only the ordinary posting handles, the
+    // transaction rolls back and runs once more with it.
+    for (let atCommit = true; ; atCommit = false) {
+      try {
+        const { result } = await transaction(this.dataSource, (m) =>
+          runIdempotent(
+            m,
+            REPAYMENT_SCOPE,
+            idempotencyKey,
+            request,
+            (early) => this.apply(m, loanId, input, idempotencyKey, today, early, atCommit),
+            // sent behind the idempotency claim, in the same round trip
+            isId(loanId) ? () => this.lockAndRead(m, loanId) : undefined,
+          ),
+        );
+        return result;
+      } catch (e) {
+        if (atCommit && e instanceof PostingRetry) continue;
+        throw e;
+      }
+    }
   }
 
   /**
@@ -184,6 +193,7 @@ export class RepaymentService {
     idempotencyKey: string,
     today: string,
     early: Awaited<ReturnType<RepaymentService['lockAndRead']>> | undefined,
+    atCommit = false,
   ): Promise<RepaymentResult> {
     const actor = RequestContext.actor()?.username ?? 'system';
     // Fixed lock order: fund, loan, instalments (by number). A repayment only brings money in, so it shares the
@@ -275,19 +285,24 @@ export class RepaymentService {
     // (the entry and the row are the last step of persistThen's batch): the fund's accounts, which every repayment of
     // the fund posts to, stay locked only for the statements that need the entry.
     const entryKey = `repayment:${id}`;
-    const posting = await this.ledger.posting(m, {
+    const entry = {
       idempotencyKey: entryKey,
       code: ENTRY_CODES.REPAYMENT,
       valueDate: input.valueDate,
       memo: `repayment of loan ${loan.loan_no} (value date ${input.valueDate}, ${input.channel})`,
       lines: repaymentLines(fund.accounts, input.amountFen, outcome),
-    });
+    };
+    // Not backdated, the entry is inserted here and its postings applied in the same write as COMMIT: the fund's
+    // accounts, which every repayment of the fund posts to, are then locked by the transaction's last statements
+    // alone, not through the work in between (LedgerService.postingAtCommit). Otherwise the ordinary posting.
+    const applying = atCommit && !backdated ? await this.ledger.postingAtCommit(m, entry) : undefined;
+    const posting = applying ? undefined : await this.ledger.posting(m, entry);
     const own = result.allocations.filter((a) => a.paymentId === id);
-    const [after, [, inserted]] = await this.bookkeeping.persistThen(m, loan, rows, result, actor, () => {
-      const posted = posting();
+    const [after, [entryId, inserted]] = await this.bookkeeping.persistThen(m, loan, rows, result, actor, () => {
+      const posted = applying ? applying.insert() : posting!().then((e) => e.entryId);
       // the repayment, its own allocation rows and the row as `get` answers it, in one statement right behind the
-      // posting's (its entry named by the entry's key); what the posting's answer calls for (a retry, the back-dated
-      // check) goes out after both
+      // entry's (named by the entry's key); what the posting's answer calls for (a retry, the back-dated check) goes
+      // out after both
       const row = this.store.insertWithAllocations(
         m,
         { ...paymentRow(id, loan, input, idempotencyKey, actor), entryKey },
@@ -350,6 +365,8 @@ export class RepaymentService {
       entityId: id,
       after: response,
     });
+    // the transaction's last statements: the postings, then (runIdempotent) the deferred appends and the response
+    applying?.applyWithCommit(entryId);
     return response;
   }
 
