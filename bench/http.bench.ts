@@ -199,7 +199,9 @@ async function pgbench(): Promise<number> {
   await createDatabaseIfMissing(withDatabase(server, pgbName));
   const env = {
     ...process.env,
-    PGHOST: new URL(server).hostname,
+    // A socket directory given as `?host=/var/run/postgresql` is where pgbench connects too: both sides of the ratio
+    // use the same transport.
+    PGHOST: new URL(server).searchParams.get('host') ?? new URL(server).hostname,
     PGPORT: new URL(server).port || '5432',
     PGUSER: decodeURIComponent(new URL(server).username) || 'postgres',
   };
