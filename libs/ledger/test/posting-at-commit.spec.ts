@@ -1,4 +1,5 @@
-import { DomainError, FixedClock, transaction } from '#libs/common';
+import { DataSource } from 'typeorm';
+import { buildDataSourceOptions, DomainError, FixedClock, transaction } from '#libs/common';
 import { LedgerService, PostingRetry, type EntryInput, type JournalEntryCode } from '#libs/ledger';
 import { createTestDatabase, type TestDatabase } from '#libs/testing';
 
@@ -188,6 +189,20 @@ describe('LedgerService.postingAtCommit', () => {
     await postAtCommit(f.deposit(1_000n));
     // TypeORM's own transaction cannot send with COMMIT
     expect(await db.dataSource.transaction((m) => ledger.postingAtCommit(m, f.deposit(1n)))).toBeUndefined();
+    // nor can a transaction() without pipelining (DB_PIPELINE=false)
+    const off = new DataSource(buildDataSourceOptions({ url: db.url, poolSize: 1, pipeline: false }));
+    await off.initialize();
+    try {
+      expect(await transaction(off, (m) => ledger.postingAtCommit(m, f.deposit(1n)))).toBeUndefined();
+    } finally {
+      await off.destroy();
+    }
+    // nor a savepoint inside one
+    expect(
+      await transaction(db.dataSource, (m) =>
+        m.transaction((inner) => ledger.postingAtCommit(inner, f.deposit(1n))),
+      ),
+    ).toBeUndefined();
     // it may be back-dated: the check of every later date comes first
     expect(await postAtCommit(f.withdraw(10n, '2026-06-14'))).toBeUndefined();
     // into a bounded account (nothing can go below zero), earlier dates are fine
