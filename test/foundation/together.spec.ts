@@ -6,6 +6,7 @@ import {
   queryOne,
   queryPrepared,
   queryRows,
+  sendAtCommit,
   sendWithCommit,
   together,
   transaction,
@@ -486,6 +487,80 @@ describe('sendWithCommit: a work’s last statements answered with COMMIT', () =
     }
     expect(declined).toEqual([false, false, false]);
     expect(sent).toBe(0);
+    expect(await ids()).toEqual([]);
+  });
+});
+
+describe('sendAtCommit: a statement started last, right before COMMIT', () => {
+  const ids = async () =>
+    (await db.dataSource.query(`SELECT id, label FROM together_probe ORDER BY id`)) as {
+      id: number;
+      label: string;
+    }[];
+
+  it('goes out after everything the work sent, sendWithCommit’s statements too, in the same write as COMMIT', async () => {
+    const writes: string[] = [];
+    let startedDuringWork = false;
+    const { result } = await socketWrites(
+      () =>
+        transaction(db.dataSource, async (m) => {
+          let working = true;
+          expect(
+            sendAtCommit(m, () => {
+              startedDuringWork = working;
+              // sees what the work wrote before it
+              return queryRows(m, `UPDATE together_probe SET label = 'last' WHERE id = 41`);
+            }),
+          ).toBe(true);
+          await queryRows(m, `INSERT INTO together_probe VALUES (40, 'work')`);
+          sendWithCommit(m, () => queryRows(m, `INSERT INTO together_probe VALUES (41, 'with commit')`));
+          working = false;
+          return 'done';
+        }),
+      writes,
+    );
+    expect(result).toBe('done');
+    expect(startedDuringWork).toBe(false);
+    const last = writes.filter((w) => w.includes('COMMIT'));
+    expect(last).toHaveLength(1);
+    expect(last[0]).toMatch(/with commit[\s\S]*UPDATE together_probe[\s\S]*COMMIT/);
+    expect(await ids()).toEqual([
+      { id: 40, label: 'work' },
+      { id: 41, label: 'last' },
+    ]);
+  });
+
+  it('is not started when the work fails; its own failure is thrown and nothing is kept', async () => {
+    let started = false;
+    const thrown = await transaction(db.dataSource, async (m) => {
+      sendAtCommit(m, () => {
+        started = true;
+        return queryRows(m, `INSERT INTO together_probe VALUES (42, 'never')`);
+      });
+      await queryRows(m, `INSERT INTO together_probe VALUES (43, 'rolled back')`);
+      throw new Error('the work refused');
+    }).catch((e: unknown) => e);
+    expect(String(thrown)).toMatch(/the work refused/);
+    expect(started).toBe(false);
+    const failed = await transaction(db.dataSource, async (m) => {
+      await queryRows(m, `INSERT INTO together_probe VALUES (44, 'before')`);
+      sendAtCommit(m, () => queryRows(m, `INSERT INTO together_probe VALUES (44, 'the same key')`));
+    }).catch((e: unknown) => e);
+    expect(String(failed)).toMatch(/duplicate key/);
+    expect(await ids()).toEqual([]);
+  });
+
+  it('is declined (nothing kept) outside transaction() and in a savepoint', async () => {
+    const declined: boolean[] = [];
+    await db.dataSource.transaction(async (m) => {
+      declined.push(sendAtCommit(m, () => queryRows(m, `INSERT INTO together_probe VALUES (45, 'never')`)));
+    });
+    await transaction(db.dataSource, async (m) => {
+      await m.transaction(async (n) => {
+        declined.push(sendAtCommit(n, () => queryRows(n, `INSERT INTO together_probe VALUES (45, 'never')`)));
+      });
+    });
+    expect(declined).toEqual([false, false]);
     expect(await ids()).toEqual([]);
   });
 });

@@ -8,7 +8,7 @@ import {
   Clock,
   DomainError,
   RequestContext,
-  sendWithCommit,
+  sendAtCommit,
   sha256,
   type Page,
   type PageQuery,
@@ -44,7 +44,7 @@ export interface OpenAccountInput {
 export interface AtCommitPosting {
   /** Sends the journal entry's insert (before it returns, as a step of `together` does) and answers its id. */
   insert(): Promise<string>;
-  /** Sends the postings of the entry `insert` answered, to be applied in the same write as COMMIT. */
+  /** Leaves the postings of the entry `insert` answered to be applied last, in the same write as COMMIT. */
   applyWithCommit(entryId: string): void;
 }
 
@@ -278,9 +278,10 @@ export class LedgerService {
 
   /**
    * `posting` for a caller whose entry's accounts should be locked by its transaction's last write alone: `insert`
-   * sends the journal entry now (it locks no account) and answers its id; `applyWithCommit` sends the postings to be
-   * applied in the same write as COMMIT (sendWithCommit), so a hot account (a fund's cash) stays locked for that
-   * statement and the commit only, not through the caller's work between. The checks before any write are `post`'s.
+   * sends the journal entry now (it locks no account) and answers its id; `applyWithCommit` leaves the postings to be
+   * applied by the transaction's very last statement, in the same write as COMMIT (sendAtCommit), so a hot account (a
+   * fund's cash) stays locked for that statement and the commit only, not through the caller's work and its other
+   * statements. The checks before any write are `post`'s.
    *
    * Nothing can be done after COMMIT, so what the ordinary posting answers and then handles aborts the transaction
    * here instead, and the caller runs the transaction again with `posting`: a stale kept attribute, a bounded
@@ -307,7 +308,7 @@ export class LedgerService {
           return id;
         }),
       applyWithCommit: (entryId) => {
-        const sent = sendWithCommit(manager, () =>
+        const sent = sendAtCommit(manager, () =>
           this.store
             .applyPostingsAtCommit(manager, { ...batch.rows, entryId, guardBackDated: boundedDown })
             .catch((e: unknown) => {

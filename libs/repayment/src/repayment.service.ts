@@ -365,7 +365,7 @@ export class RepaymentService {
       entityId: id,
       after: response,
     });
-    // the transaction's last statements: the postings, then (runIdempotent) the deferred appends and the response
+    // the transaction's last statement, after runIdempotent's deferred appends and stored response: the postings
     applying?.applyWithCommit(entryId);
     return response;
   }

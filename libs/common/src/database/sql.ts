@@ -204,6 +204,8 @@ export async function together<const T extends readonly unknown[]>(
 interface CommitTail {
   stream?: { cork?(): void; uncork?(): void };
   sent: Promise<unknown>[];
+  /** statements to start once the work has finished, right before COMMIT (sendAtCommit) */
+  atCommit: (() => Promise<unknown>)[];
   /** corks taken by sendWithCommit and not yet released */
   corked: number;
 }
@@ -235,9 +237,17 @@ export function sendWithCommit(manager: EntityManager, statements: () => Promise
     tail.corked++;
     setImmediate(() => release(tail));
   }
+  tail.sent.push(start(client, statements));
+  return true;
+}
+
+/**
+ * Starts `statements` on `client` at once, in order, as a batch's statements are (queryRows, queryOne, queryPrepared);
+ * not a batch waiting for its steps, so what the work may still send goes out behind them. The promise is awaited by
+ * transaction() (a failure is thrown there, not left unhandled).
+ */
+function start(client: PreparingClient, statements: () => Promise<unknown>): Promise<unknown> {
   let sent: Promise<unknown>;
-  // sent at once, in order, as a batch's statements are (queryRows, queryOne, queryPrepared); not a batch waiting for
-  // its steps, so what the work may still send goes out behind them
   const outer = sending;
   sending = { client };
   try {
@@ -247,9 +257,20 @@ export function sendWithCommit(manager: EntityManager, statements: () => Promise
   } finally {
     sending = outer;
   }
-  // awaited by transaction() (a failure is thrown there, not left unhandled)
   sent.catch(() => undefined);
-  tail.sent.push(sent);
+  return sent;
+}
+
+/**
+ * `sendWithCommit` for statements that should be the transaction's very last: `statements` is started once the work
+ * has finished, after everything it sent (sendWithCommit's statements too), right before COMMIT and in the same write.
+ * For a statement whose locks should be held as briefly as can be (a hot account's posting: LedgerService's
+ * postingAtCommit). Nothing is sent when the work fails. False, as sendWithCommit, when the transaction cannot take it.
+ */
+export function sendAtCommit(manager: EntityManager, statements: () => Promise<unknown>): boolean {
+  const tail = commitTails.get(manager);
+  if (!tail || !canSendWithCommit(manager)) return false;
+  tail.atCommit.push(statements);
   return true;
 }
 
@@ -302,16 +323,22 @@ export async function transaction<T>(
     // statements behind it with it)
     if (!client.pipeline) await begun;
     // what the work leaves to be answered with COMMIT (sendWithCommit): only with pipelining
-    const tail: CommitTail | undefined = client.pipeline ? { stream, sent: [], corked: 0 } : undefined;
+    const tail: CommitTail | undefined = client.pipeline ? { stream, sent: [], atCommit: [], corked: 0 } : undefined;
     if (tail) commitTails.set(runner.manager, tail);
     // the work's statements go out behind BEGIN whatever it does (the driver sends and answers in order); a work that
     // throws before its first await fails like one that rejects
     const working = Promise.resolve().then(() => work(runner.manager));
     try {
       const [, result] = await Promise.all([begun, working]);
-      if (!tail?.sent.length) {
+      if (!tail?.sent.length && !tail?.atCommit.length) {
         await runner.commitTransaction();
         return result;
+      }
+      if (tail.atCommit.length) {
+        // held with what the work left (sendWithCommit) until COMMIT is queued behind them
+        tail.stream?.cork?.();
+        tail.corked++;
+        for (const statements of tail.atCommit.splice(0)) tail.sent.push(start(client, statements));
       }
       // COMMIT behind the work's last statements, in the same write (the socket is still held: sendWithCommit);
       // PostgreSQL answers a COMMIT of a transaction a failed statement aborted with ROLLBACK
