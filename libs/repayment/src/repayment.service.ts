@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '#libs/audit';
@@ -113,6 +113,7 @@ function paymentRow(
 export class RepaymentService {
   /** This process's replay checkpoints (see ReplayCheckpoints): a plain field, so hand-built services get their own. */
   private readonly checkpoints = new ReplayCheckpoints();
+  private readonly logger = new Logger(RepaymentService.name);
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -162,7 +163,10 @@ export class RepaymentService {
         );
         return result;
       } catch (e) {
-        if (atCommit && e instanceof PostingRetry) continue;
+        if (atCommit && e instanceof PostingRetry) {
+          this.logger.warn({ loanId, reason: e.message }, 'repayment rolled back before COMMIT; running it again');
+          continue;
+        }
         throw e;
       }
     }
