@@ -59,6 +59,17 @@ const postingParams = (b: Omit<PostingBatch, 'entryId'>): unknown[] => [
   b.accountCodes,
 ];
 
+/** A journal row's columns after its idempotency key, in the order the entry's inserts take them. */
+const entryParams = (row: NewJournalEntryRow): unknown[] => [
+  row.content_hash,
+  row.code,
+  row.business_date,
+  row.actor,
+  row.memo,
+  row.reversal_of,
+  row.request_id,
+];
+
 /**
  * The posting statement: `applying` its entry given as $1, or inserting it first (`e`: $1 is then its idempotency
  * key and $15… its other columns, and nothing is locked or written when the key exists already).
@@ -304,13 +315,7 @@ export class LedgerStore {
   async insertEntry(m: EntityManager, row: NewJournalEntryRow): Promise<string | null> {
     const [inserted] = await queryPrepared<{ id: string }>(m, INSERT_ENTRY, [
       row.idempotency_key,
-      row.content_hash,
-      row.code,
-      row.business_date,
-      row.actor,
-      row.memo,
-      row.reversal_of,
-      row.request_id,
+      ...entryParams(row),
     ]);
     return inserted?.id ?? null;
   }
@@ -328,13 +333,7 @@ export class LedgerStore {
     const [result] = await queryPrepared<PostingResult & { entryId: string | null }>(m, INSERT_AND_APPLY, [
       row.idempotency_key,
       ...postingParams(b),
-      row.content_hash,
-      row.code,
-      row.business_date,
-      row.actor,
-      row.memo,
-      row.reversal_of,
-      row.request_id,
+      ...entryParams(row),
     ]);
     return result;
   }
