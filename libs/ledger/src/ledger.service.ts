@@ -286,7 +286,7 @@ export class LedgerService {
    * Nothing can be done after COMMIT, so what the ordinary posting answers and then handles aborts the transaction
    * here instead, and the caller runs the transaction again with `posting`: a stale kept attribute, a bounded
    * account with a later posting (see `post`), an entry whose key exists (a replay or a conflict, decided by
-   * `posting`). `transaction()` throws a `PostingRetry` for them (isPostingRetry), and LEDGER_LIMIT_EXCEEDED for a
+   * `posting`). `transaction()` throws a `PostingRetry` for them, and LEDGER_LIMIT_EXCEEDED for a
    * bound the entry would break, as `post` does.
    *
    * Undefined when the caller must use `posting` at once: the transaction cannot send with COMMIT (not opened by
