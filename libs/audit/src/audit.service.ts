@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { canonicalJson, RequestContext, SYSTEM_ACTOR, type Page, type PageQuery } from '#libs/common';
+import { RequestContext, SYSTEM_ACTOR, type Page, type PageQuery } from '#libs/common';
 import { AuditStore, type AuditEntryView, type AuditQuery } from './store/audit.store.js';
 
 export interface AuditRecord {
@@ -18,9 +18,16 @@ export type { AuditEntryView };
 /** Keys whose values never enter the audit log in clear. */
 const SECRET_KEYS = /password|secret|token|apiKey|api_key|keyHash/i;
 
-function scrub(value: unknown): unknown {
-  if (value === undefined) return null;
-  return JSON.parse(canonicalJson(value), (k, v) => (SECRET_KEYS.test(k) ? '[REDACTED]' : v));
+/**
+ * The JSON text a value is kept as, in one pass: a secret key's value redacted (whatever it holds; an undefined one is
+ * left out, as JSON leaves it), bigints as their digits. The column is jsonb, which keeps its own key order, so the text needs no canonical order.
+ */
+function scrubbed(value: unknown): string {
+  return (
+    JSON.stringify(value, (k, v: unknown) =>
+      v !== undefined && SECRET_KEYS.test(k) ? '[REDACTED]' : typeof v === 'bigint' ? v.toString() : v,
+    ) ?? 'null'
+  );
 }
 
 /**
@@ -43,8 +50,8 @@ export class AuditService {
       action: rec.action,
       entity_type: rec.entityType,
       entity_id: rec.entityId === undefined || rec.entityId === null ? null : String(rec.entityId),
-      before: scrub(rec.before),
-      after: scrub(rec.after),
+      before: scrubbed(rec.before),
+      after: scrubbed(rec.after),
       request_id: RequestContext.requestId() ?? null,
     });
   }

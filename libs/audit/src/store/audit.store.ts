@@ -3,7 +3,8 @@ import type { EntityManager } from 'typeorm';
 import { areaOfCondition, offsetOf, queryOne, queryRows, writeOrDefer, type Page, type PageQuery } from '#libs/common';
 import type { AuditLogRow } from './rows.generated.js';
 
-export type NewAuditRow = Omit<AuditLogRow, 'id' | 'at'>;
+/** A row to append: `before` and `after` as JSON text (AuditService scrubs and serializes them in one pass). */
+export type NewAuditRow = Omit<AuditLogRow, 'id' | 'at' | 'before' | 'after'> & { before: string; after: string };
 
 export interface AuditQuery {
   entityType?: string;
@@ -56,8 +57,8 @@ export class AuditStore {
         row.action,
         row.entity_type,
         row.entity_id,
-        JSON.stringify(row.before),
-        JSON.stringify(row.after),
+        row.before,
+        row.after,
         row.request_id,
       ],
     );
