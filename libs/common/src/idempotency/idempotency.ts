@@ -48,6 +48,14 @@ export function canonicalJson(value: unknown): string {
   });
 }
 
+/**
+ * JSON text for a jsonb column: bigints as their digits, keys in the order they come (jsonb keeps an order of its own,
+ * so sorting them, as canonicalJson does for a hash, is work for nothing).
+ */
+export function jsonbText(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) ?? 'null';
+}
+
 export function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
@@ -115,7 +123,7 @@ export async function runIdempotent<T, P = undefined>(
   const result = await withDeferredWrites(
     manager,
     () => work(pre),
-    (r) => IdempotencyStore.responseWrite(scope, key, canonicalJson(r ?? null)),
+    (r) => IdempotencyStore.responseWrite(scope, key, jsonbText(r ?? null)),
   );
   return { replayed: false, result };
 }
