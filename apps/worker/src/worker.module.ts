@@ -1,5 +1,12 @@
 import { BullModule } from '@nestjs/bullmq';
-import { type BeforeApplicationShutdown, type DynamicModule, Logger, Module, type OnModuleInit } from '@nestjs/common';
+import {
+  type BeforeApplicationShutdown,
+  type DynamicModule,
+  Logger,
+  Module,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { AuditModule } from '#libs/audit';
 import type { Logger as PinoLogger } from 'pino';
 import {
@@ -16,7 +23,7 @@ import {
 import { LedgerModule } from '#libs/ledger';
 import { SchedulesKeeperModule } from './system/schedules-keeper.js';
 import { SystemJobsModule } from './system/system-jobs.module.js';
-import { useJobClock } from './job-context.js';
+import { releaseJobClock, useJobClock } from './job-context.js';
 import { WORKER_MODULES } from './worker-modules.js';
 
 /**
@@ -32,7 +39,7 @@ export const DEFAULT_JOB_OPTIONS = {
 
 /** The worker: the same configuration, database and Redis as the API, plus BullMQ processors and schedulers. */
 @Module({})
-export class WorkerModule implements BeforeApplicationShutdown, OnModuleInit {
+export class WorkerModule implements BeforeApplicationShutdown, OnApplicationShutdown, OnModuleInit {
   private readonly logger = new Logger('Worker');
 
   constructor(private readonly clock: Clock) {}
@@ -43,6 +50,10 @@ export class WorkerModule implements BeforeApplicationShutdown, OnModuleInit {
 
   beforeApplicationShutdown(signal?: string): void {
     this.logger.log(`${signal ?? 'close'}: finishing in-flight jobs, then stopping`);
+  }
+
+  onApplicationShutdown(): void {
+    releaseJobClock(this.clock);
   }
 
   static forRoot(opts: CommonModuleOptions & { rootLogger?: PinoLogger } = {}): DynamicModule {

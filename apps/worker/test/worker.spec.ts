@@ -8,6 +8,7 @@ import { bullOptions, InjectRedis, JOBS, jobId, loadConfig, QUEUES, readHeartbea
 import { createTestDatabase, type TestDatabase } from '#libs/testing';
 import { HeartbeatService } from '../src/system/heartbeat.js';
 import { SchedulesKeeper } from '../src/system/schedules-keeper.js';
+import { inJobContext } from '../src/job-context.js';
 import { WorkerModule } from '../src/worker.module.js';
 
 let db: TestDatabase;
@@ -130,6 +131,16 @@ describe('worker', () => {
     await queue.add('no.such.job', {}, { jobId: id, attempts: 1 });
     await until('the job to fail', async () => (await queue.getJobState(id)) === 'failed');
     expect((await queue.getJob(id))!.failedReason).toMatch(/unknown job no\.such\.job/);
+  });
+
+  it('forgets its clock when it closes: a job run afterwards in the same process does not read through its database', async () => {
+    const closing = await bootWorker();
+    // while it runs, a job re-reads the business date through it
+    await expect(inJobContext({ id: 'probe-1', name: 'probe' }, async () => 'ran')).resolves.toBe('ran');
+    await closing.close();
+    workers.splice(workers.indexOf(closing), 1);
+    // its database connections are closed now; a later job (another worker's, a test's processor) still runs
+    await expect(inJobContext({ id: 'probe-2', name: 'probe' }, async () => 'ran')).resolves.toBe('ran');
   });
 
   it('refuses ids BullMQ cannot keep apart', () => {
