@@ -286,8 +286,7 @@ export class RepaymentService {
     }
     const outcome = result.payments.find((p) => p.paymentId === id)!;
     // The loan's own rows first (locked above), then the ledger entry and the repayment's row, in one round trip
-    // (the entry and the row are the last step of persistThen's batch): the fund's accounts, which every repayment of
-    // the fund posts to, stay locked only for the statements that need the entry.
+    // (the entry and the row are the last step of persistThen's batch).
     const entryKey = `repayment:${id}`;
     const entry = {
       idempotencyKey: entryKey,
