@@ -280,7 +280,7 @@ async function main(): Promise<void> {
   const bases = Array.from({ length: APIS }, (_, i) => apiBase(i));
   const allLoans = book.loansByFund.flat();
   const pick = <T>(xs: T[]) => xs[Math.floor(Math.random() * xs.length)];
-  const hot = book.loansByFund[0].slice(0, 13);
+  const hot = book.hotLoanIds;
   let seq = 0;
   // at least 8 characters whatever the pid (the API refuses shorter Idempotency-Keys)
   const key = (p: string) => `${p}-${process.pid}-${String(++seq).padStart(6, '0')}`;

@@ -29,6 +29,11 @@ export interface Book {
   loansByFund: string[][];
   /** the fund whose loans the hot case repays */
   hotFundId: string;
+  /**
+   * the 13 loans of that fund the hot case repays: its largest (8,600.00 yuan and up), so a minute of repayments of
+   * 1.00 at several hundred a second pays none of them off (a loan paid off refuses the next one)
+   */
+  hotLoanIds: string[];
   /** a loan with room for thousands of small repayments (the history case) */
   historyLoanId: string;
   coveredLoanIds: string[];
@@ -312,6 +317,12 @@ export async function buildBook(app: INestApplicationContext, size: BookSize): P
     fundIds,
     loansByFund,
     hotFundId: fundIds[0],
+    hotLoanIds: loans
+      .slice(0, size.maLoans)
+      .filter((l) => l.fund_id === fundIds[0])
+      .sort((a, b) => Number(BigInt(b.principal_fen) - BigInt(a.principal_fen)))
+      .slice(0, 13)
+      .map((l) => l.id),
     historyLoanId: loans[size.maLoans].id,
     coveredLoanIds: covered.map((r) => r.id),
     spareHouseholdIds: households.slice(size.maLoans + 1 + size.coveredLoans).map((h) => h.id),
