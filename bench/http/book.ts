@@ -30,7 +30,7 @@ export interface Book {
   /** the fund whose loans the hot case repays */
   hotFundId: string;
   /**
-   * the 13 loans of that fund the hot case repays: its largest (8,600.00 yuan and up), so a minute of repayments of
+   * the 13 loans of that fund the hot case repays: its largest (8,600.00 yuan and up in the default book), so a minute of repayments of
    * 1.00 at several hundred a second pays none of them off (a loan paid off refuses the next one)
    */
   hotLoanIds: string[];
