@@ -11,6 +11,7 @@ import { createDatabaseIfMissing, dropDatabase, withDatabase } from '../scripts/
 import { migrate } from '../scripts/migrate.js';
 import { runSeed, SEED_STEPS } from '../scripts/seed.js';
 import { buildBook, type Book } from './http/book.js';
+import { replay, replayScript, WireRecorder } from './http/ceiling.js';
 import { checkOnce } from './http/once.js';
 
 /**
@@ -108,18 +109,17 @@ async function waitFor(urlToProbe: string, child: ChildProcess, what: string): P
   throw new Error(`${what} did not answer at ${urlToProbe}`);
 }
 
+function stop(c: ChildProcess): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (c.exitCode !== null || c.signalCode !== null) return resolve();
+    c.once('exit', () => resolve());
+    c.kill('SIGTERM');
+    setTimeout(() => (c.exitCode === null ? c.kill('SIGKILL') : undefined), 15_000).unref();
+  });
+}
+
 async function stopAll(): Promise<void> {
-  await Promise.all(
-    children.map(
-      (c) =>
-        new Promise<void>((resolve) => {
-          if (c.exitCode !== null || c.signalCode !== null) return resolve();
-          c.once('exit', () => resolve());
-          c.kill('SIGTERM');
-          setTimeout(() => (c.exitCode === null ? c.kill('SIGKILL') : undefined), 15_000).unref();
-        }),
-    ),
-  );
+  await Promise.all(children.map(stop));
 }
 
 const apiBase = (i: number) => `http://127.0.0.1:${PORT + i}`;
@@ -194,17 +194,19 @@ async function drive(name: string, bases: string[], next: () => Req, seconds = S
   };
 }
 
+/** pgbench's connection: a socket directory given as `?host=/var/run/postgresql` is where pgbench connects too, so
+ * both sides of a ratio use the same transport. */
+const pgbenchEnv = (): NodeJS.ProcessEnv => ({
+  ...process.env,
+  PGHOST: new URL(server).searchParams.get('host') ?? new URL(server).hostname,
+  PGPORT: new URL(server).port || '5432',
+  PGUSER: decodeURIComponent(new URL(server).username) || 'postgres',
+});
+
 let pgbenchReady = false;
 async function pgbench(): Promise<number> {
   await createDatabaseIfMissing(withDatabase(server, pgbName));
-  const env = {
-    ...process.env,
-    // A socket directory given as `?host=/var/run/postgresql` is where pgbench connects too: both sides of the ratio
-    // use the same transport.
-    PGHOST: new URL(server).searchParams.get('host') ?? new URL(server).hostname,
-    PGPORT: new URL(server).port || '5432',
-    PGUSER: decodeURIComponent(new URL(server).username) || 'postgres',
-  };
+  const env = pgbenchEnv();
   if (!pgbenchReady) {
     const init = spawnSync('pgbench', ['-i', '-q', '-s', String(PGBENCH_SCALE), pgbName], {
       env,
@@ -437,6 +439,76 @@ async function main(): Promise<void> {
     );
   }
 
+  // The repayments' own SQL replayed by pgbench, no API (bench/http/ceiling.ts): on loans no case repays after it.
+  const alone = new Map<string, number>();
+  if (!CASES || CASES.includes('sql-alone')) {
+    const taken = new Set([...book.hotLoanIds, book.historyLoanId]);
+    const spreadLoans = book.loansByFund.flatMap((ids) => ids.filter((id) => !taken.has(id)).slice(-2));
+    const hotLoans = book.loansByFund[0].filter((id) => !taken.has(id)).slice(0, 13);
+    const { recorder, url: recorderUrl } = await WireRecorder.inFrontOf(url);
+    const api = start(
+      'api-recorded',
+      'dist/apps/api/src/main.js',
+      appEnv({ PORT: String(PORT + 9), DATABASE_URL: recorderUrl }),
+    );
+    const base = `http://127.0.0.1:${PORT + 9}`;
+    try {
+      await waitFor(`${base}/health`, api, 'recorded API');
+      const repayAll = async (loans: string[]) => {
+        for (const id of loans) {
+          const r = repay(id);
+          const res = await fetch(base + r.path, { method: r.method, headers: r.headers, body: r.body });
+          if (!res.ok) throw new Error(`recorded repayment of loan ${id}: ${res.status} ${await res.text()}`);
+          await res.arrayBuffer();
+        }
+      };
+      // the first repayment of each loan through this API replays its history and leaves a checkpoint; the second is
+      // a repayment as most in the spread and hot cases are
+      const record = async (loans: string[]) => {
+        await repayAll(loans);
+        recorder.start();
+        await repayAll(loans);
+        const txs = recorder.stop().filter((tx) => tx.some((x) => /INSERT INTO repayments\b/.test(x.sql)));
+        if (txs.length !== loans.length)
+          throw new Error(`recorded ${txs.length} repayments of ${loans.length}`);
+        return txs;
+      };
+      const sets = [
+        { id: 'spread', name: 'spread', txs: await record(spreadLoans) },
+        { id: 'hot', name: 'one fund', txs: await record(hotLoans) },
+      ];
+      await stop(api);
+      for (const set of sets) {
+        const scripts = set.txs.map(replayScript);
+        const r = await replay(
+          scripts.map((x) => x.script),
+          `${logDir}/sql-alone-${set.id}`,
+          { database: dbName, clients: CONNECTIONS, seconds: SECONDS, env: pgbenchEnv() },
+        );
+        alone.set(set.id, r.tps);
+        const mean = (f: (x: (typeof scripts)[number]) => number) =>
+          fmt(scripts.reduce((n, x) => n + f(x), 0) / scripts.length, 1);
+        const cells = [
+          `repayment SQL alone, ${set.name}`.padEnd(34),
+          fmt(r.tps, 1).padStart(9),
+          `${fmt(r.latencyMs, 1)} ms`.padStart(10),
+          ''.padStart(10),
+          ''.padStart(9),
+          String(r.failed).padStart(7),
+          mean((x) => x.statements).padStart(7),
+          mean((x) => x.trips).padStart(9),
+        ];
+        console.log(
+          `${cells.join(' ')}  (pgbench, ${scripts.length} recorded repayments; under p50: the mean latency)`,
+        );
+        if (r.failed) process.exitCode = 1;
+      }
+    } finally {
+      await stop(api);
+      await recorder.close();
+    }
+  }
+
   const ratio = (a: number | undefined, b: number) => (a === undefined ? undefined : a / b);
   const targets = [
     { what: 'spread repayments / pgbench TPC-B', v: ratio(figures.get('spread')?.rps, pgbTps), min: 0.3 },
@@ -452,6 +524,18 @@ async function main(): Promise<void> {
     console.log(
       `${tg.what.padEnd(40)} ${fmt(tg.v, 2).padStart(8)}  target ${tg.min !== undefined ? `≥ ${tg.min}` : `≤ ${tg.max}`}  ${ok ? 'met' : 'NOT met'}`,
     );
+  }
+  // no targets: what the database allows for these statements on this machine, and how near the API comes to it
+  for (const [id, name] of [
+    ['spread', 'spread'],
+    ['hot', 'one fund'],
+  ] as const) {
+    const sql = alone.get(id);
+    if (sql === undefined) continue;
+    console.log(`${`${name}: SQL alone / pgbench TPC-B`.padEnd(40)} ${fmt(sql / pgbTps, 2).padStart(8)}`);
+    const api = figures.get(id)?.rps;
+    if (api !== undefined)
+      console.log(`${`${name}: API / its SQL alone`.padEnd(40)} ${fmt(api / sql, 2).padStart(8)}`);
   }
 
   const ds = new DataSource(buildDataSourceOptions({ url, poolSize: 2, applicationName: 'bench-http' }));
