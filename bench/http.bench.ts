@@ -22,12 +22,14 @@ import { checkOnce } from './http/once.js';
  * prints req/s, p50/p99/max, errors, SQL statements and round trips per request. In the same run: pgbench TPC-B at
  * the same number of clients on a scratch pgbench database, and a bare node:http + pg handler sending the loan read's
  * SQL.
- * Then the history case (the 10th against the 1,000th repayment of one loan) and ledger verify.
+ * Then the history case (the 10th against the 1,000th repayment of one loan), the repayments' SQL alone (the statements
+ * an API process sends for them, recorded and replayed by pgbench: bench/http/ceiling.ts) and ledger verify.
  *
  * --scale-out: two API processes and two workers (BENCH_APIS / BENCH_WORKERS) against the same PostgreSQL and Redis,
  * the clients split between the APIs; afterwards the once-only checks (close of business, reminders, jobs).
  *
- * Environment: BENCH_SECONDS (60), BENCH_CONNECTIONS (16), BENCH_CASES (comma list, default all), BENCH_HISTORY
+ * Environment: BENCH_SECONDS (60), BENCH_CONNECTIONS (16), BENCH_CASES (comma list of the cases' ids and sql-alone,
+ * default all), BENCH_HISTORY
  * (1000), PGBENCH_SCALE (16), BENCH_PORT (first port, 3101), BENCH_KEEP_DB=1, DATABASE_URL, REDIS_URL.
  */
 const args = process.argv.slice(2);
@@ -441,7 +443,8 @@ async function main(): Promise<void> {
 
   // The repayments' own SQL replayed by pgbench, no API (bench/http/ceiling.ts): on loans no case repays after it.
   const alone = new Map<string, number>();
-  if (!CASES || CASES.includes('sql-alone')) {
+  // (not by default with --scale-out, whose once-only checks come after it and look at the whole book)
+  if (CASES ? CASES.includes('sql-alone') : !scaleOut) {
     const taken = new Set([...book.hotLoanIds, book.historyLoanId]);
     const spreadLoans = book.loansByFund.flatMap((ids) => ids.filter((id) => !taken.has(id)).slice(-2));
     const hotLoans = book.loansByFund[0].filter((id) => !taken.has(id)).slice(0, 13);
