@@ -278,17 +278,21 @@ export function replayScript(tx: WireStatement[]): { script: string; statements:
   };
 }
 
+/** Seconds of a replay in which its clients are still preparing their statements (see replay). */
+const WARM_UP = 15;
+
 export interface Replay {
-  /** transactions per second once every client has prepared its statements (the progress reports after the first third) */
+  /** transactions per second once every client has prepared its statements (the progress reports after WARM_UP) */
   tps: number;
   failed: number;
   latencyMs: number;
 }
 
 /**
- * Runs the scripts with pgbench (-M prepared) for `seconds`. Each client prepares each script's statements the first
- * time it runs that script, which for a hundred scripts of big literal statements takes the first seconds; the figure
- * is the mean of pgbench's 5-second progress reports after the first third of the run.
+ * Runs the scripts with pgbench (-M prepared) for `seconds`, and for at least twice WARM_UP. Each client prepares each
+ * script's statements the first time it runs that script: for 120 scripts of long literal statements and 16 clients
+ * that takes the run's first 10 s or so, while the figure climbs. The figure is the mean of pgbench's 5-second
+ * progress reports after the first third of the run, and after WARM_UP whatever the run's length.
  */
 export async function replay(
   scripts: string[],
@@ -301,6 +305,7 @@ export async function replay(
     writeFileSync(f, s);
     return f;
   });
+  const seconds = Math.max(opts.seconds, 2 * WARM_UP);
   const args = [
     '-n',
     '-M',
@@ -310,7 +315,7 @@ export async function replay(
     '-j',
     '2',
     '-T',
-    String(opts.seconds),
+    String(seconds),
     '-P',
     '5',
   ];
@@ -323,7 +328,19 @@ export async function replay(
     p.stderr.on('data', (d: Buffer) => (text += d.toString()));
     p.on('error', reject);
     p.on('close', (code) =>
-      code === 0 ? resolve(text) : reject(new Error(`pgbench replay: ${text.slice(-2000)}`)),
+      code === 0
+        ? resolve(text)
+        : reject(
+            new Error(
+              `pgbench replay: ${
+                text
+                  .split('\n')
+                  .filter((l) => /error|DETAIL/i.test(l))
+                  .slice(0, 10)
+                  .join('\n') || text.slice(-2000)
+              }`,
+            ),
+          ),
     );
   });
   const progress = [...out.matchAll(/^progress: ([\d.]+) s, ([\d.]+) tps, lat ([\d.]+) ms/gm)].map((m) => ({
@@ -331,7 +348,7 @@ export async function replay(
     tps: Number(m[2]),
     lat: Number(m[3]),
   }));
-  const steady = progress.filter((p) => p.at > opts.seconds / 3);
+  const steady = progress.filter((p) => p.at > Math.max(seconds / 3, WARM_UP));
   const use = steady.length ? steady : progress;
   if (!use.length) throw new Error(`pgbench replay printed no progress: ${out.slice(-2000)}`);
   return {
