@@ -447,7 +447,9 @@ async function main(): Promise<void> {
   if (CASES ? CASES.includes('sql-alone') : !scaleOut) {
     const taken = new Set([...book.hotLoanIds, book.historyLoanId]);
     const spreadLoans = book.loansByFund.flatMap((ids) => ids.filter((id) => !taken.has(id)).slice(-2));
-    const hotLoans = book.loansByFund[0].filter((id) => !taken.has(id)).slice(0, 13);
+    const hotLoans = book.loansByFund[book.fundIds.indexOf(book.hotFundId)]
+      .filter((id) => !taken.has(id))
+      .slice(0, 13);
     const { recorder, url: recorderUrl } = await WireRecorder.inFrontOf(url);
     const api = start(
       'api-recorded',
